@@ -1,0 +1,2 @@
+//! Resumable, fuel-metered, serializable algorithms for telelua.
+#![forbid(unsafe_code)]

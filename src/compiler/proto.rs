@@ -1,0 +1,138 @@
+//! `Proto`: a compiled function, the compiler's output and the interpreter's input.
+//!
+//! A `Proto` is immutable and lives outside the GC heap (shared by `Arc`), so forks of one base
+//! image and every closure made from the same function share it. It never holds Lua values: its
+//! constants are plain Rust data that each VM turns into heap values once per chunk load.
+
+use std::sync::Arc;
+
+use super::opcodes::Op;
+
+/// A constant in a function's constant table.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Constant {
+    /// `nil`
+    Nil,
+    /// `true` / `false`
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A float (compared by bits when deduplicating, so `0.0` and `-0.0` and NaNs stay distinct).
+    Float(f64),
+    /// A byte string (Lua strings are not UTF-8).
+    Str(Box<[u8]>),
+}
+
+/// How a closure finds one of its upvalues when it is created.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpvalueDesc {
+    /// The variable's name (for error messages and debugging).
+    pub name: Box<[u8]>,
+    /// `true`: the upvalue is register `index` of the enclosing function's frame;
+    /// `false`: it is upvalue `index` of the enclosing closure.
+    pub in_stack: bool,
+    /// Register or upvalue index, as `in_stack` says.
+    pub index: u8,
+}
+
+/// Debug information for one local variable: its name and where it is live.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalVar {
+    /// The variable's name.
+    pub name: Box<[u8]>,
+    /// First instruction where the variable is active.
+    pub start_pc: u32,
+    /// First instruction where the variable is dead.
+    pub end_pc: u32,
+}
+
+/// A compiled Lua function.
+///
+/// Invariants (established by the compiler, relied on by the interpreter and checked again when
+/// code comes from a snapshot): every register operand is `< max_stack`; every constant,
+/// upvalue and child-proto index is in range; every jump lands inside `code`; `code` ends with
+/// a return; `lines.len() == code.len()`; `NewTable`, `LoadKX` and `SetList` are followed by
+/// an `ExtraArg`.
+#[derive(Clone, Debug)]
+pub struct Proto {
+    /// The chunk name as Lua keeps it: `@file.lua`, `=stdin`, or the source text of a `load`.
+    pub source: Arc<[u8]>,
+    /// Line where the function's definition starts (0 for a main chunk).
+    pub line_defined: u32,
+    /// Line where the function's definition ends (0 for a main chunk).
+    pub last_line_defined: u32,
+    /// Number of fixed parameters.
+    pub num_params: u8,
+    /// Whether the function takes `...`.
+    pub is_vararg: bool,
+    /// Number of registers the function needs (at most 255).
+    pub max_stack: u8,
+    /// The instructions.
+    pub code: Box<[Op]>,
+    /// Source line of each instruction (same length as `code`).
+    pub lines: Box<[u32]>,
+    /// The constant table.
+    pub constants: Box<[Constant]>,
+    /// Upvalue descriptors. A main chunk has exactly one, `_ENV`.
+    pub upvalues: Box<[UpvalueDesc]>,
+    /// Functions defined inside this one (`Closure` operands index this).
+    pub protos: Box<[Arc<Proto>]>,
+    /// Local-variable debug information, in order of declaration.
+    pub locals: Box<[LocalVar]>,
+}
+
+/// Lua's `luaO_chunkid`: the short form of a chunk name used in messages (`file.lua`,
+/// `[string "print(1)..."]`, `stdin`).
+pub fn short_source(source: &[u8]) -> String {
+    const LUA_IDSIZE: usize = 60;
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    match source.first() {
+        Some(b'=') => {
+            let rest = &source[1..];
+            text(&rest[..rest.len().min(LUA_IDSIZE - 1)])
+        }
+        Some(b'@') => {
+            let rest = &source[1..];
+            if rest.len() < LUA_IDSIZE {
+                text(rest)
+            } else {
+                // Keep the end of long file names.
+                format!("...{}", text(&rest[rest.len() - (LUA_IDSIZE - 4)..]))
+            }
+        }
+        _ => {
+            // A string source: show its first line, truncated.
+            const PRE: &str = "[string \"";
+            const POS: &str = "\"]";
+            let avail = LUA_IDSIZE - PRE.len() - 3 - POS.len() - 1;
+            let first_line_end = source.iter().position(|&c| c == b'\n');
+            let mut s = PRE.to_string();
+            match first_line_end {
+                None if source.len() <= avail => s.push_str(&text(source)),
+                _ => {
+                    let mut l = first_line_end.unwrap_or(source.len());
+                    if l > avail {
+                        l = avail;
+                    }
+                    s.push_str(&text(&source[..l]));
+                    s.push_str("...");
+                }
+            }
+            s.push_str(POS);
+            s
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_source;
+
+    #[test]
+    fn chunk_ids_match_lua() {
+        assert_eq!(short_source(b"@test.lua"), "test.lua");
+        assert_eq!(short_source(b"=stdin"), "stdin");
+        assert_eq!(short_source(b"print(1)"), "[string \"print(1)\"]");
+        assert_eq!(short_source(b"x=1\ny=2"), "[string \"x=1...\"]");
+    }
+}
