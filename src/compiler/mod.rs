@@ -2,11 +2,36 @@
 //!
 //! The compiler is an untrusted-input path: every failure is a [`CompileError`], never a panic,
 //! and nesting depth is bounded so pathological input cannot overflow the Rust stack.
+//!
+//! # Layout
+//! - [`lexer`](lexer.rs): bytes → tokens (`llex.c`), with [`numeral`] for numbers;
+//! - `parser` (statements), `expr` (expressions), `scope` (variables, blocks, gotos): a
+//!   single-pass recursive-descent compiler in the shape of `lparser.c`;
+//! - `code` and `ops`: the code generator (`lcode.c`);
+//! - [`dump`]: the disassembler; [`debuginfo`]: names for error messages (`ldebug.c`);
+//!   [`verify`]: the checker of [`Proto`] invariants, also used on untrusted snapshots.
 
 pub mod opcodes;
 pub mod proto;
 
+mod code;
+pub mod debuginfo;
+pub mod dump;
+mod expr;
+mod funcstate;
+mod lexer;
+pub mod numeral;
+mod ops;
+mod parser;
+mod scope;
+pub mod verify;
+
+#[cfg(test)]
+mod tests;
+
+pub use dump::dump;
 pub use proto::{Constant, LocalVar, Proto, UpvalueDesc};
+pub use verify::verify;
 
 /// A compile error, formatted as `lua5.4` prints it: `chunk:line: message near 'token'`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,7 +50,37 @@ impl std::error::Error for CompileError {}
 
 /// Compiles a chunk. `chunk_name` is Lua's chunk name (`@file.lua`, `=stdin`, or source text).
 /// The result is the main function: vararg, with exactly one upvalue, `_ENV`.
+///
+/// A first line starting with `#` is skipped (its line break is kept, so line numbers do not
+/// change). Binary chunks are refused.
+///
+/// # Errors
+/// A [`CompileError`] with Lua's message for any lexical, syntactic or limit error.
+///
+/// # Example
+/// ```
+/// let proto = telelua::compiler::compile(b"return 1 + 2", b"=example").unwrap();
+/// assert!(proto.is_vararg);
+/// assert_eq!(proto.upvalues.len(), 1);
+/// let err = telelua::compiler::compile(b"x = = 1", b"=t.lua").unwrap_err();
+/// assert_eq!(err.message, "t.lua:1: unexpected symbol near '='");
+/// ```
 pub fn compile(source: &[u8], chunk_name: &[u8]) -> Result<Proto, CompileError> {
-    let _ = (source, chunk_name);
-    Err(CompileError { message: "compiler not yet implemented".into() })
+    if source.first() == Some(&0x1b) {
+        // lua_load's message for a binary chunk in text-only mode (it has no position).
+        return Err(CompileError {
+            message: "attempt to load a binary chunk (mode is 't')".into(),
+        });
+    }
+    let source = if source.first() == Some(&b'#') {
+        // Skip the first line but keep its line break, as luaL_loadfile does.
+        let nl = source
+            .iter()
+            .position(|&c| c == b'\n')
+            .unwrap_or(source.len());
+        &source[nl..]
+    } else {
+        source
+    };
+    parser::Parser::new(source, chunk_name).main_func()
 }

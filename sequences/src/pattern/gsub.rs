@@ -1,0 +1,324 @@
+//! `string.gsub`'s scanning loop (lstrlib's `str_gsub`) as a sequence.
+//!
+//! Design note. gsub alternates between matching (ours) and computing a replacement (the
+//! VM's: expanding a replacement string, indexing a table, or calling a function — which may
+//! run Lua code, yield, error or be snapshotted). So at each accepted match the sequence
+//! returns [`Step::Need`] with a [`GsubRequest`]; the VM computes the replacement and answers
+//! with a [`Replacement`]: the bytes to insert, or [`Replacement::Keep`] when the function or
+//! table produced `nil`/`false` (keep the original text; that alone does not count as a
+//! change). The result buffer is built here, so the VM never sees partial results.
+//!
+//! The loop is C's: at most `max_n` replacements; an accepted match must not end where the
+//! previous one ended (5.4's `lastmatch` rule); otherwise one subject byte is copied and the
+//! search moves on; with a `^` anchor only one position is tried. If nothing changed the
+//! result is the original string ([`GsubResult::output`] is `None`), as Lua returns the very
+//! same string object.
+
+use super::captures::Match;
+use super::matcher::{Attempt, Outcome};
+use super::{check_input, validated_serde, PatternError, PatternInput};
+use crate::fuel::{cost, Fuel};
+use crate::sequence::{Sequence, Step};
+use serde::{Deserialize, Serialize};
+
+/// The host's answer to a [`GsubRequest`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Replacement {
+    /// Keep the matched text (a function or table gave `nil` or `false`).
+    Keep,
+    /// Insert these bytes instead (a replacement string expanded with
+    /// [`super::expand_replacement`], or the string value a function/table gave). Counts as a
+    /// change even if the bytes equal the original text, as in Lua.
+    Bytes(Vec<u8>),
+}
+
+/// A request for the replacement of one match.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct GsubRequest {
+    /// The match to replace; [`Match::match_captures`] are a function's arguments,
+    /// [`Match::get_capture`]`(0)` a table's key.
+    pub m: Match,
+}
+
+/// The result of a gsub.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct GsubResult {
+    /// The new string, or `None` when nothing changed (return the original string).
+    pub output: Option<Vec<u8>>,
+    /// Number of matches replaced (Lua's second result).
+    pub count: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+enum Phase {
+    /// Top of `while (n < max_s)`.
+    Loop,
+    /// A match attempt at `src`.
+    Attempt(Attempt),
+    /// Waiting for the replacement of `m`.
+    Await {
+        m: Match,
+        reply: Option<Replacement>,
+    },
+    /// Appending the rest of the subject from `src`.
+    Tail,
+    /// Finished; stepping again is an error.
+    Finished,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct State {
+    subject_len: usize,
+    pattern_len: usize,
+    max_n: i64,
+    n: i64,
+    changed: bool,
+    anchor: Option<bool>,
+    src: usize,
+    lastmatch: Option<usize>,
+    buf: Vec<u8>,
+    phase: Phase,
+}
+
+/// A `string.gsub` in progress. See the module documentation for the protocol.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gsub(State);
+
+validated_serde!(Gsub, State);
+
+impl State {
+    fn validate(&self) -> bool {
+        let sl = self.subject_len;
+        let pl = match self.anchor {
+            Some(true) => self.pattern_len.checked_sub(1),
+            _ => Some(self.pattern_len),
+        };
+        let phase_ok = match &self.phase {
+            Phase::Loop | Phase::Tail | Phase::Finished => true,
+            Phase::Attempt(a) => self.anchor.is_some() && pl.is_some_and(|pl| a.validate(sl, pl)),
+            Phase::Await { m, .. } => m.start == self.src && m.start <= m.end && m.end <= sl,
+        };
+        self.src <= sl
+            && self.lastmatch.is_none_or(|e| e <= sl)
+            && (self.n >= 0)
+            && (matches!(self.phase, Phase::Loop) || self.anchor.is_some())
+            && pl.is_some()
+            && phase_ok
+    }
+}
+
+impl Gsub {
+    /// Kind tag for the VM's registry of native continuations.
+    pub const KIND: &'static str = "lua.pattern.gsub/v1";
+
+    /// A gsub over a subject of `subject_len` bytes with a pattern of `pattern_len` bytes,
+    /// replacing at most `max_n` matches (Lua's 4th argument; default `subject_len + 1`).
+    pub fn new(subject_len: usize, pattern_len: usize, max_n: i64) -> Self {
+        Gsub(State {
+            subject_len,
+            pattern_len,
+            max_n,
+            n: 0,
+            changed: false,
+            anchor: None,
+            src: 0,
+            lastmatch: None,
+            buf: Vec::new(),
+            phase: Phase::Loop,
+        })
+    }
+
+    /// Bytes accumulated in the result buffer so far (for the VM's memory accounting).
+    pub fn buffer_len(&self) -> usize {
+        self.0.buf.len()
+    }
+
+    /// The request awaiting an answer, if any.
+    pub fn pending(&self) -> Option<&Match> {
+        match &self.0.phase {
+            Phase::Await { m, reply: None } => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Answer the pending request.
+    ///
+    /// # Errors
+    /// `Corrupt` if no request is pending.
+    pub fn answer(&mut self, replacement: Replacement) -> Result<(), PatternError> {
+        match &mut self.0.phase {
+            Phase::Await {
+                reply: reply @ None,
+                ..
+            } => {
+                *reply = Some(replacement);
+                Ok(())
+            }
+            _ => Err(PatternError::Corrupt(
+                "gsub answered without a pending request",
+            )),
+        }
+    }
+
+    /// Advance under `fuel`.
+    ///
+    /// # Errors
+    /// The pattern errors of Lua, or `Corrupt` for a mismatched input or a step after the end.
+    pub fn step(
+        &mut self,
+        subject: &[u8],
+        pattern: &[u8],
+        fuel: &mut Fuel,
+    ) -> Result<Step<GsubResult, GsubRequest>, PatternError> {
+        check_input(subject, pattern, self.0.subject_len, self.0.pattern_len)?;
+        let result = self.run(subject, pattern, fuel);
+        if result.is_err() {
+            self.0.phase = Phase::Finished;
+        }
+        result
+    }
+
+    fn run(
+        &mut self,
+        subject: &[u8],
+        pattern: &[u8],
+        fuel: &mut Fuel,
+    ) -> Result<Step<GsubResult, GsubRequest>, PatternError> {
+        let st = &mut self.0;
+        let actual = pattern.first() == Some(&b'^');
+        let anchor = *st.anchor.get_or_insert(actual);
+        if anchor != actual {
+            return Err(PatternError::Corrupt(
+                "gsub pattern differs from the original",
+            ));
+        }
+        let pat = pattern.get(usize::from(anchor)..).unwrap_or(&[]);
+        let slen = subject.len();
+        loop {
+            if let Phase::Await { m, reply: None } = &st.phase {
+                return Ok(Step::Need(GsubRequest { m: m.clone() }));
+            }
+            if fuel.is_exhausted() {
+                return Ok(Step::NeedFuel);
+            }
+            let phase = std::mem::replace(&mut st.phase, Phase::Finished);
+            st.phase = match phase {
+                Phase::Finished => {
+                    return Err(PatternError::Corrupt("gsub stepped after it finished"))
+                }
+                Phase::Loop => {
+                    if st.n < st.max_n {
+                        fuel.charge(cost::MATCH_ATTEMPT);
+                        Phase::Attempt(Attempt::new(st.src))
+                    } else {
+                        st.finish()
+                    }
+                }
+                Phase::Attempt(mut attempt) => match attempt.run(subject, pat, fuel)? {
+                    Outcome::NeedFuel => Phase::Attempt(attempt),
+                    Outcome::Finished(Some(end)) if Some(end) != st.lastmatch => {
+                        st.n = st.n.checked_add(1).ok_or(CORRUPT)?;
+                        let captures = attempt.captures().to_vec();
+                        let m = Match {
+                            start: st.src,
+                            end,
+                            captures,
+                        };
+                        Phase::Await { m, reply: None }
+                    }
+                    Outcome::Finished(_) => {
+                        if let Some(&c) = subject.get(st.src) {
+                            // otherwise, skip one character
+                            st.buf.push(c);
+                            st.src += 1;
+                            if anchor {
+                                st.finish()
+                            } else {
+                                Phase::Loop
+                            }
+                        } else {
+                            st.finish() // end of subject
+                        }
+                    }
+                },
+                Phase::Await { m, reply } => {
+                    match reply {
+                        Some(Replacement::Bytes(bytes)) => {
+                            fuel.charge_work(bytes.len());
+                            st.buf.extend_from_slice(&bytes);
+                            st.changed = true;
+                        }
+                        Some(Replacement::Keep) | None => {
+                            let orig = subject.get(m.start..m.end).ok_or(CORRUPT)?;
+                            fuel.charge_work(orig.len());
+                            st.buf.extend_from_slice(orig);
+                        }
+                    }
+                    st.src = m.end;
+                    st.lastmatch = Some(m.end);
+                    if anchor {
+                        st.finish()
+                    } else {
+                        Phase::Loop
+                    }
+                }
+                Phase::Tail => {
+                    let end = st.src.saturating_add(cost::SCAN_CHUNK).min(slen);
+                    let chunk = subject.get(st.src..end).ok_or(CORRUPT)?;
+                    fuel.charge_work(chunk.len());
+                    st.buf.extend_from_slice(chunk);
+                    st.src = end;
+                    if end >= slen {
+                        return Ok(Step::Done(GsubResult {
+                            output: Some(std::mem::take(&mut st.buf)),
+                            count: st.n,
+                        }));
+                    }
+                    Phase::Tail
+                }
+            };
+            if let Phase::Finished = st.phase {
+                // `finish` with nothing changed: the original string is the result.
+                st.buf = Vec::new();
+                return Ok(Step::Done(GsubResult {
+                    output: None,
+                    count: st.n,
+                }));
+            }
+        }
+    }
+}
+
+const CORRUPT: PatternError = PatternError::Corrupt("gsub position out of range");
+
+impl State {
+    /// Leave the loop: copy the tail if something changed, else finish with the original.
+    fn finish(&mut self) -> Phase {
+        if self.changed {
+            Phase::Tail
+        } else {
+            Phase::Finished
+        }
+    }
+}
+
+impl Sequence for Gsub {
+    const KIND: &'static str = Gsub::KIND;
+    type Input<'a> = PatternInput<'a>;
+    type Output = GsubResult;
+    type Request = GsubRequest;
+    type Answer = Replacement;
+    type Error = PatternError;
+
+    fn step(
+        &mut self,
+        input: PatternInput<'_>,
+        fuel: &mut Fuel,
+    ) -> Result<Step<GsubResult, GsubRequest>, PatternError> {
+        Gsub::step(self, input.subject, input.pattern, fuel)
+    }
+
+    fn answer(&mut self, answer: Replacement) -> Result<(), PatternError> {
+        Gsub::answer(self, answer)
+    }
+}
