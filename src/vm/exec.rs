@@ -20,7 +20,6 @@ use super::native::{Action, NativeCtx};
 use super::state::{Ctx, Tm};
 use super::thread::{Frame, LuaFrame, NativeFrame, Status, Thread, ThreadState};
 use super::value::Value;
-use crate::vm::debuginfo_shim::ProtoDebug;
 
 /// Most stack slots a thread may use (Lua's `LUAI_MAXSTACK`): beyond it, "stack overflow".
 pub const MAX_STACK: usize = 1_000_000;

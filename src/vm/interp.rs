@@ -26,7 +26,6 @@ use super::table::Table;
 use super::thread::{Frame, Thread, ThreadState};
 use super::value::Value;
 use crate::compiler::opcodes::Op;
-use crate::vm::debuginfo_shim::ProtoDebug;
 
 /// Reads an upvalue.
 #[inline]

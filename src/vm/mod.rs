@@ -12,7 +12,6 @@
 pub mod closure;
 pub mod cont;
 pub mod convert;
-pub mod debuginfo_shim;
 pub mod error;
 pub mod exec;
 pub mod interp;
