@@ -1,1 +1,296 @@
-fn main() {}
+//! `telelua`: runs Lua scripts like the `lua` command, plus fuel/memory/snapshot options.
+
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use telelua::api::{HostValue, Profile, StepResult, Vm};
+use telelua::vm::state::Host;
+
+const USAGE: &str = "usage: telelua [options] [script [args]]
+Available options are:
+  -e stat   execute string 'stat'
+  -i        enter interactive mode after executing 'script'
+  -v        show version information
+  -E        ignore environment variables
+  -W        turn warnings on
+  --        stop handling options
+  -         stop handling options and execute stdin
+  --sandbox            run with the sandbox library profile
+  --fuel N             total fuel budget (error 'fuel exhausted' when spent)
+  --dump FILE          print the bytecode of FILE
+";
+
+/// How much fuel the CLI gives each `step`.
+const STEP_FUEL: u64 = 1_000_000;
+
+struct Options {
+    execute: Vec<String>,
+    interactive: bool,
+    version: bool,
+    warnings: bool,
+    sandbox: bool,
+    fuel: Option<u64>,
+    dump: Option<String>,
+    script: Option<String>,
+    script_index: usize,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        execute: Vec::new(),
+        interactive: false,
+        version: false,
+        warnings: false,
+        sandbox: false,
+        fuel: None,
+        dump: None,
+        script: None,
+        script_index: args.len(),
+    };
+    let mut i = 1;
+    let value = |i: usize, name: &str| -> Result<String, String> {
+        args.get(i + 1).cloned().ok_or_else(|| format!("'{name}' needs argument"))
+    };
+    while i < args.len() {
+        let a = args[i].as_str();
+        match a {
+            "-e" => {
+                o.execute.push(value(i, "-e")?);
+                i += 2;
+                continue;
+            }
+            "-i" => o.interactive = true,
+            "-v" => o.version = true,
+            "-E" => {}
+            "-W" => o.warnings = true,
+            "--sandbox" => o.sandbox = true,
+            "--fuel" => {
+                o.fuel = Some(value(i, a)?.parse().map_err(|_| format!("bad number for '{a}'"))?);
+                i += 2;
+                continue;
+            }
+            "--dump" => {
+                o.dump = Some(value(i, a)?);
+                i += 2;
+                continue;
+            }
+            "--" => {
+                if i + 1 < args.len() {
+                    o.script = Some(args[i + 1].clone());
+                    o.script_index = i + 1;
+                }
+                return Ok(o);
+            }
+            "-" => {
+                o.script = Some("-".into());
+                o.script_index = i;
+                return Ok(o);
+            }
+            _ if a.starts_with("-e") && a.len() > 2 => o.execute.push(a[2..].to_string()),
+            _ if a.starts_with('-') => return Err(format!("unrecognized option '{a}'")),
+            _ => {
+                o.script = Some(a.to_string());
+                o.script_index = i;
+                return Ok(o);
+            }
+        }
+        i += 1;
+    }
+    Ok(o)
+}
+
+/// Runs the loaded chunk to completion. Returns false on error (already reported).
+fn run(vm: &mut Vm, fuel_left: &mut Option<u64>) -> bool {
+    loop {
+        let budget = match fuel_left {
+            Some(0) => {
+                report(vm, "fuel exhausted", "");
+                return false;
+            }
+            Some(n) => (*n).min(STEP_FUEL),
+            None => STEP_FUEL,
+        };
+        let before = vm.fuel_used();
+        let r = vm.step(budget);
+        if let Some(n) = fuel_left {
+            *n = n.saturating_sub(vm.fuel_used() - before);
+        }
+        match r {
+            StepResult::OutOfFuel => continue,
+            StepResult::Finished(_) => return true,
+            StepResult::Yielded(_) => {
+                report(vm, "attempt to yield from outside a coroutine", "");
+                return false;
+            }
+            StepResult::Error(e) => {
+                report(vm, &e.message, &e.traceback);
+                return false;
+            }
+        }
+    }
+}
+
+fn report(vm: &Vm, msg: &str, traceback: &str) {
+    vm.with_host(|h| {
+        let _ = h.stdout.flush();
+    });
+    let mut err = std::io::stderr();
+    let _ = writeln!(err, "telelua: {msg}");
+    if !traceback.is_empty() {
+        let _ = writeln!(err, "{traceback}");
+    }
+}
+
+fn load_and_run(vm: &mut Vm, source: &[u8], name: &str, args: &[HostValue], fuel: &mut Option<u64>) -> bool {
+    if let Err(e) = vm.load_with_args(source, name, args) {
+        report(vm, &e.message, "");
+        return false;
+    }
+    run(vm, fuel)
+}
+
+fn repl(vm: &mut Vm, fuel: &mut Option<u64>) {
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    loop {
+        print!("> ");
+        let _ = std::io::stdout().flush();
+        let Some(Ok(mut line)) = lines.next() else {
+            println!();
+            return;
+        };
+        if let Some(rest) = line.strip_prefix('=') {
+            line = format!("return {rest}");
+        }
+        // Try it as an expression first, like lua.c.
+        let expr = format!("return {line}");
+        let printing = format!("local t = table.pack({line_expr}) if t.n > 0 then print(table.unpack(t, 1, t.n)) end", line_expr = line);
+        let _ = printing;
+        let mut chunk = line.clone();
+        if vm.load(expr.as_bytes(), "=stdin").is_ok() {
+            chunk = format!("print({line})");
+            if vm.load(chunk.as_bytes(), "=stdin").is_err() {
+                chunk = expr.clone();
+            }
+        } else {
+            // Multi-line input: keep reading while the chunk is incomplete.
+            loop {
+                match vm.load(chunk.as_bytes(), "=stdin") {
+                    Err(e) if e.message.ends_with("<eof>") => {
+                        print!(">> ");
+                        let _ = std::io::stdout().flush();
+                        match lines.next() {
+                            Some(Ok(more)) => {
+                                chunk.push('\n');
+                                chunk.push_str(&more);
+                            }
+                            _ => return,
+                        }
+                    }
+                    _ => break,
+                }
+            }
+        }
+        load_and_run(vm, chunk.as_bytes(), "=stdin", &[], fuel);
+        vm.with_host(|h| {
+            let _ = h.stdout.flush();
+        });
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let opts = match parse(&args) {
+        Ok(o) => o,
+        Err(msg) => {
+            eprintln!("telelua: {msg}");
+            eprint!("{USAGE}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Some(path) = &opts.dump {
+        let src = match std::fs::read(path) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("telelua: cannot open {path}: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        return match telelua::compiler::compile(&src, format!("@{path}").as_bytes()) {
+            Ok(p) => {
+                print!("{}", telelua::compiler::dump(&p));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("telelua: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
+    let host = Host {
+        stdout: Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout())),
+        warnings_on: opts.warnings,
+        ..Host::default()
+    };
+    let profile = if opts.sandbox { Profile::Sandbox } else { Profile::Standalone };
+    let mut vm = Vm::with_profile(profile, host);
+    let mut fuel = opts.fuel;
+    if opts.version {
+        println!("telelua {} (Lua 5.4)", env!("CARGO_PKG_VERSION"));
+    }
+    // The `arg` table: interpreter and options at negative indices, script at 0.
+    let script_args: Vec<HostValue> = args
+        .iter()
+        .skip(opts.script_index + 1)
+        .map(|a| HostValue::Str(a.as_bytes().to_vec()))
+        .collect();
+    let all: Vec<HostValue> = args.iter().map(|a| HostValue::Str(a.as_bytes().to_vec())).collect();
+    let first = -(opts.script_index.min(args.len()) as i64);
+    vm.set_global_list("arg", first, &all);
+    let mut ok = true;
+    for chunk in &opts.execute {
+        ok = load_and_run(&mut vm, chunk.as_bytes(), "=(command line)", &[], &mut fuel);
+        if !ok {
+            break;
+        }
+    }
+    if ok {
+        match opts.script.as_deref() {
+            Some("-") => {
+                let mut src = Vec::new();
+                let _ = std::io::stdin().read_to_end(&mut src);
+                ok = load_and_run(&mut vm, &src, "=stdin", &script_args, &mut fuel);
+            }
+            Some(path) => match std::fs::read(path) {
+                Ok(src) => ok = load_and_run(&mut vm, &src, &format!("@{path}"), &script_args, &mut fuel),
+                Err(e) => {
+                    eprintln!("telelua: cannot open {path}: {e}");
+                    ok = false;
+                }
+            },
+            None => {
+                if opts.execute.is_empty() && !opts.version {
+                    if std::io::stdin().is_terminal() {
+                        println!("telelua {} (Lua 5.4)", env!("CARGO_PKG_VERSION"));
+                        repl(&mut vm, &mut fuel);
+                    } else {
+                        let mut src = Vec::new();
+                        let _ = std::io::stdin().read_to_end(&mut src);
+                        ok = load_and_run(&mut vm, &src, "=stdin", &[], &mut fuel);
+                    }
+                }
+            }
+        }
+    }
+    if ok && opts.interactive {
+        repl(&mut vm, &mut fuel);
+    }
+    vm.with_host(|h| {
+        let _ = h.stdout.flush();
+    });
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

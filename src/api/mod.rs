@@ -1,0 +1,312 @@
+//! The embedding API: create a VM, load code, drive it with `step(fuel)`.
+//!
+//! ```
+//! use telelua::api::{Vm, StepResult};
+//! let mut vm = Vm::new();
+//! vm.load(b"return 1 + 2", "=example").unwrap();
+//! match vm.step(1_000) {
+//!     StepResult::Finished(values) => assert_eq!(values, vec![telelua::api::HostValue::Int(3)]),
+//!     other => panic!("unexpected {other:?}"),
+//! }
+//! ```
+
+use std::sync::Arc;
+
+use gc_arena::{lock::RefLock, Arena, Gc, Rootable};
+
+use crate::compiler;
+use crate::stdlib;
+use crate::vm::closure::{instantiate, Closure, ClosureData, UpState};
+use crate::vm::exec::{self, RunResult};
+use crate::vm::state::{Ctx, Host, State, TypeMetas, TM_COUNT, TM_NAMES};
+use crate::vm::string::LuaStr;
+use crate::vm::table::Table;
+use crate::vm::thread::{Status, Thread};
+use crate::vm::value::Value;
+
+/// A value handed to or from the host.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HostValue {
+    /// nil
+    Nil,
+    /// boolean
+    Bool(bool),
+    /// integer
+    Int(i64),
+    /// float
+    Float(f64),
+    /// string (bytes)
+    Str(Vec<u8>),
+    /// any other value, described by `tostring`
+    Other(String),
+}
+
+/// An error that escaped the script.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuntimeError {
+    /// The error message (`chunk:line: message`), or a description of a non-string error value.
+    pub message: String,
+    /// A Lua-style traceback.
+    pub traceback: String,
+}
+
+impl std::fmt::Display for RuntimeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RuntimeError {}
+
+/// What `step` did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepResult {
+    /// The loaded chunk returned these values.
+    Finished(Vec<HostValue>),
+    /// The main coroutine yielded these values to the host (see [`Vm::resume`]).
+    Yielded(Vec<HostValue>),
+    /// The fuel given to this step is spent; call `step` again to continue.
+    OutOfFuel,
+    /// An error escaped the script.
+    Error(RuntimeError),
+}
+
+/// Which libraries a VM gets.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// Only the sandbox-safe libraries (the default).
+    Sandbox,
+    /// What the standalone `lua` command offers, as far as is honest (io.write/read on
+    /// stdin/stdout, os.exit, ...). Used by the CLI.
+    Standalone,
+}
+
+/// Fuel is run in slices of at most this much, with a garbage-collection check in between.
+const SLICE: i64 = 10_000;
+
+type Root = Rootable![State<'_>];
+
+/// A Lua virtual machine.
+pub struct Vm {
+    arena: Arena<Root>,
+    fuel_used: u64,
+}
+
+impl Default for Vm {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn to_host<'gc>(ctx: Ctx<'gc>, v: Value<'gc>) -> HostValue {
+    match v {
+        Value::Nil => HostValue::Nil,
+        Value::False => HostValue::Bool(false),
+        Value::True => HostValue::Bool(true),
+        Value::Int(i) => HostValue::Int(i),
+        Value::Float(f) => HostValue::Float(f.get()),
+        Value::Str(s) => HostValue::Str(s.as_bytes().to_vec()),
+        other => HostValue::Other(String::from_utf8_lossy(&crate::vm::convert::tostring_raw(ctx, other)).into_owned()),
+    }
+}
+
+fn from_host<'gc>(ctx: Ctx<'gc>, v: &HostValue) -> Value<'gc> {
+    match v {
+        HostValue::Nil | HostValue::Other(_) => Value::Nil,
+        HostValue::Bool(b) => Value::boolean(*b),
+        HostValue::Int(i) => Value::Int(*i),
+        HostValue::Float(f) => Value::float(*f),
+        HostValue::Str(s) => Value::Str(ctx.new_str(s)),
+    }
+}
+
+/// The message of an error value as the standalone interpreter prints it.
+pub fn error_message<'gc>(ctx: Ctx<'gc>, v: Value<'gc>) -> String {
+    match v {
+        Value::Str(s) => s.to_str_lossy().into_owned(),
+        Value::Int(_) | Value::Float(_) => crate::vm::convert::number_to_string(v).unwrap_or_default(),
+        other => {
+            if let Value::Str(s) = ctx.metamethod(other, crate::vm::state::Tm::ToString) {
+                return s.to_str_lossy().into_owned();
+            }
+            format!("(error object is a {} value)", other.type_name())
+        }
+    }
+}
+
+/// Compiles `source` and makes a closure over `env` (its `_ENV` upvalue).
+pub fn load_chunk<'gc>(
+    ctx: Ctx<'gc>,
+    source: &[u8],
+    chunk_name: &[u8],
+    env: Value<'gc>,
+) -> Result<Closure<'gc>, String> {
+    let proto = compiler::compile(source, chunk_name).map_err(|e| e.message)?;
+    let proto = Arc::new(proto);
+    let fp = instantiate(ctx, &proto);
+    let upvalues = (0..proto.upvalues.len())
+        .map(|i| {
+            let v = if i == 0 { env } else { Value::Nil };
+            Gc::new(ctx.mc, gc_arena::lock::Lock::new(UpState::Closed(v)))
+        })
+        .collect();
+    Ok(Closure(Gc::new(
+        ctx.mc,
+        ClosureData {
+            proto: fp,
+            upvalues,
+            id: Default::default(),
+        },
+    )))
+}
+
+impl Vm {
+    /// A VM with the sandbox profile.
+    pub fn new() -> Vm {
+        Self::with_profile(Profile::Sandbox, Host::default())
+    }
+
+    /// A VM with the given library profile and host services.
+    pub fn with_profile(profile: Profile, host: Host) -> Vm {
+        let arena = Arena::<Root>::new(|mc| {
+            let hash_key = DEFAULT_HASH_KEY;
+            let globals = Table::new(mc, hash_key);
+            let registry = Table::new(mc, hash_key);
+            let tm_names: [LuaStr<'_>; TM_COUNT] =
+                std::array::from_fn(|i| LuaStr::new(mc, hash_key, TM_NAMES[i].as_bytes()));
+            let main = Thread::new(mc, Value::Nil);
+            State {
+                globals,
+                registry,
+                main,
+                running: Gc::new(mc, RefLock::new(vec![main])),
+                metas: Gc::new(mc, RefLock::new(TypeMetas::default())),
+                tm_names,
+                hash_key,
+                next_id: std::cell::Cell::new(1),
+                rng: std::cell::Cell::new([0; 4]),
+                main_yieldable: std::cell::Cell::new(false),
+                host: std::cell::RefCell::new(host),
+            }
+        });
+        arena.mutate(|mc, state| {
+            let ctx = Ctx { mc, state };
+            stdlib::open(ctx, profile);
+        });
+        Vm { arena, fuel_used: 0 }
+    }
+
+    /// Compiles a chunk and prepares the main coroutine to run it with `args` (`...`).
+    ///
+    /// # Errors
+    /// The compile error, worded as `lua5.4` words it.
+    pub fn load_with_args(&mut self, source: &[u8], chunk_name: &str, args: &[HostValue]) -> Result<(), RuntimeError> {
+        self.arena.mutate(|mc, state| {
+            let ctx = Ctx { mc, state };
+            let cl = load_chunk(ctx, source, chunk_name.as_bytes(), Value::Table(state.globals)).map_err(|m| RuntimeError {
+                message: m,
+                traceback: String::new(),
+            })?;
+            let mut ts = state.main.0.borrow_mut(mc);
+            ts.stack.clear();
+            ts.frames.clear();
+            ts.tbc.clear();
+            ts.open_upvalues.clear();
+            ts.stack.push(Value::Function(cl));
+            for a in args {
+                ts.stack.push(from_host(ctx, a));
+            }
+            ts.status = Status::Initial;
+            *state.running.borrow_mut(mc) = vec![state.main];
+            Ok(())
+        })
+    }
+
+    /// Compiles a chunk to run with no arguments.
+    ///
+    /// # Errors
+    /// The compile error.
+    pub fn load(&mut self, source: &[u8], chunk_name: &str) -> Result<(), RuntimeError> {
+        self.load_with_args(source, chunk_name, &[])
+    }
+
+    /// Runs for about `fuel` units (one per instruction; natives charge by work done).
+    /// Overshoot is bounded by the largest single charge a native makes between checks.
+    pub fn step(&mut self, fuel: u64) -> StepResult {
+        let mut remaining = fuel.min(i64::MAX as u64) as i64;
+        loop {
+            let slice = remaining.min(SLICE);
+            let (result, used) = self.arena.mutate(|mc, state| {
+                let ctx = Ctx { mc, state };
+                let mut f = slice;
+                let r = match exec::run(ctx, &mut f) {
+                    RunResult::OutOfFuel => None,
+                    RunResult::Finished(v) => Some(StepResult::Finished(v.into_iter().map(|v| to_host(ctx, v)).collect())),
+                    RunResult::Yielded(v) => Some(StepResult::Yielded(v.into_iter().map(|v| to_host(ctx, v)).collect())),
+                    RunResult::Error(v, tb) => Some(StepResult::Error(RuntimeError {
+                        message: error_message(ctx, v),
+                        traceback: tb,
+                    })),
+                };
+                (r, slice - f)
+            });
+            self.fuel_used += used.max(0) as u64;
+            remaining -= used;
+            self.arena.collect_debt();
+            if let Some(r) = result {
+                return r;
+            }
+            if remaining <= 0 {
+                return StepResult::OutOfFuel;
+            }
+        }
+    }
+
+    /// Total fuel consumed so far.
+    pub fn fuel_used(&self) -> u64 {
+        self.fuel_used
+    }
+
+    /// Runs a full garbage collection.
+    pub fn collect(&mut self) {
+        self.arena.finish_cycle();
+    }
+
+    /// Whether the main coroutine may yield to the host (otherwise yielding from it is an
+    /// error, as in the standalone interpreter).
+    pub fn set_main_yieldable(&mut self, yes: bool) {
+        self.arena.mutate(|_, state| state.main_yieldable.set(yes));
+    }
+
+    /// Runs `f` with the VM's host services (e.g. to flush output).
+    pub fn with_host<R>(&self, f: impl FnOnce(&mut Host) -> R) -> R {
+        self.arena.mutate(|_, state| f(&mut state.host.borrow_mut()))
+    }
+
+    /// Sets a global variable to a host value.
+    pub fn set_global(&mut self, name: &str, value: HostValue) {
+        self.arena.mutate(|mc, state| {
+            let ctx = Ctx { mc, state };
+            let k = Value::Str(ctx.new_str(name.as_bytes()));
+            let v = from_host(ctx, &value);
+            let _ = state.globals.set(mc, k, v);
+        });
+    }
+
+    /// Sets a global to a table holding `values` at `first..` (used for the CLI's `arg`).
+    pub fn set_global_list(&mut self, name: &str, first: i64, values: &[HostValue]) {
+        self.arena.mutate(|mc, state| {
+            let ctx = Ctx { mc, state };
+            let t = ctx.new_table();
+            for (i, v) in values.iter().enumerate() {
+                let _ = t.set(mc, Value::Int(first + i as i64), from_host(ctx, v));
+            }
+            let k = Value::Str(ctx.new_str(name.as_bytes()));
+            let _ = state.globals.set(mc, k, Value::Table(t));
+        });
+    }
+}
+
+/// The default hash key: fixed, so a VM's behaviour is a function of its inputs. Hosts facing
+/// hostile table keys can choose their own through the (future) options API.
+const DEFAULT_HASH_KEY: u64 = 0x7e1e_1ea5_eed0_0001;

@@ -1,0 +1,449 @@
+//! The base library: `print`, `type`, `pcall`, `load`, ...
+
+use std::io::Write;
+
+use crate::vm::cont::Cont;
+use crate::vm::convert::{self, tostring_raw};
+use crate::vm::error::{LuaError, LuaResult};
+use crate::vm::exec::where_at_level;
+use crate::vm::meta::{self, Index};
+use crate::vm::native::{Action, NativeCtx, NativeDef};
+use crate::vm::number;
+use crate::vm::state::{Ctx, Tm};
+use crate::vm::value::Value;
+
+type R<'gc> = LuaResult<'gc, Action<'gc>>;
+
+/// The base library's natives.
+pub static FUNCS: &[NativeDef] = &[
+    NativeDef { name: "assert", func: assert },
+    NativeDef { name: "collectgarbage", func: collectgarbage },
+    NativeDef { name: "error", func: error },
+    NativeDef { name: "getmetatable", func: getmetatable },
+    NativeDef { name: "ipairs", func: ipairs },
+    NativeDef { name: "load", func: load },
+    NativeDef { name: "next", func: next },
+    NativeDef { name: "pairs", func: pairs },
+    NativeDef { name: "pcall", func: pcall },
+    NativeDef { name: "print", func: print },
+    NativeDef { name: "rawequal", func: rawequal },
+    NativeDef { name: "rawget", func: rawget },
+    NativeDef { name: "rawlen", func: rawlen },
+    NativeDef { name: "rawset", func: rawset },
+    NativeDef { name: "select", func: select },
+    NativeDef { name: "setmetatable", func: setmetatable },
+    NativeDef { name: "tonumber", func: tonumber },
+    NativeDef { name: "tostring", func: tostring },
+    NativeDef { name: "type", func: type_ },
+    NativeDef { name: "xpcall", func: xpcall },
+    NativeDef { name: "warn", func: warn },
+];
+
+/// `ipairs`' iterator (not a global).
+pub static IPAIRS_AUX: NativeDef = NativeDef { name: "ipairs_aux", func: ipairs_aux };
+
+/// Opens the base library.
+pub fn open(ctx: Ctx<'_>) {
+    let g = ctx.state.globals;
+    super::register(ctx, g, FUNCS);
+    let _ = g.set(ctx.mc, ctx.str_value("_G"), Value::Table(g));
+    let _ = g.set(ctx.mc, ctx.str_value("_VERSION"), ctx.str_value("Lua 5.4"));
+}
+
+fn write_stdout(ctx: Ctx<'_>, bytes: &[u8]) {
+    let mut host = ctx.state.host.borrow_mut();
+    let _ = host.stdout.write_all(bytes);
+}
+
+fn print<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let args: Vec<Value<'gc>> = nc.args().to_vec();
+    print_from(nc, args, 0, Vec::new())
+}
+
+/// Continues `print` from argument `i` with the text so far.
+pub fn print_from<'gc>(nc: &mut NativeCtx<'gc, '_>, args: Vec<Value<'gc>>, mut i: usize, mut out: Vec<u8>) -> R<'gc> {
+    while i < args.len() {
+        let v = args[i];
+        if !matches!(v, Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Nil | Value::True | Value::False) {
+            let tm = nc.ctx.metamethod(v, Tm::ToString);
+            if !tm.is_nil() {
+                nc.clear();
+                nc.push(v);
+                return Ok(Action::Call {
+                    func: tm,
+                    cont: Cont::Print { args, next: i as u32, out },
+                });
+            }
+        }
+        if i > 0 {
+            out.push(b'\t');
+        }
+        out.extend_from_slice(&tostring_raw(nc.ctx, v));
+        i += 1;
+    }
+    out.push(b'\n');
+    nc.charge(out.len() as i64 / 64);
+    write_stdout(nc.ctx, &out);
+    nc.ret0()
+}
+
+/// Checks a `__tostring` result.
+pub fn tostring_result<'gc>(nc: &NativeCtx<'gc, '_>) -> LuaResult<'gc, Vec<u8>> {
+    match nc.arg(1) {
+        v @ (Value::Str(_) | Value::Int(_) | Value::Float(_)) => Ok(tostring_raw(nc.ctx, v)),
+        _ => Err(LuaError::rt("'__tostring' must return a string")),
+    }
+}
+
+fn tostring<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let v = nc.check_any(1)?;
+    let tm = nc.ctx.metamethod(v, Tm::ToString);
+    if !tm.is_nil() {
+        nc.clear();
+        nc.push(v);
+        return Ok(Action::Call { func: tm, cont: Cont::ToString });
+    }
+    let s = tostring_raw(nc.ctx, v);
+    let s = nc.str_value(&s);
+    nc.ret1(s)
+}
+
+fn type_<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let v = nc.check_any(1)?;
+    let s = nc.str_value(v.type_name().as_bytes());
+    nc.ret1(s)
+}
+
+fn rawequal<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let a = nc.check_any(1)?;
+    let b = nc.check_any(2)?;
+    nc.ret1(Value::boolean(a.raw_eq(b)))
+}
+
+fn rawlen<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    match nc.arg(1) {
+        Value::Table(t) => nc.ret1(Value::Int(t.length())),
+        Value::Str(s) => nc.ret1(Value::Int(s.len() as i64)),
+        _ => Err(LuaError::bad_arg(1, "table or string expected")),
+    }
+}
+
+fn rawget<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let t = nc.check_table(1)?;
+    let k = nc.check_any(2)?;
+    nc.ret1(t.get(k))
+}
+
+fn rawset<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let t = nc.check_table(1)?;
+    let k = nc.check_any(2)?;
+    let v = nc.check_any(3)?;
+    t.set(nc.ctx.mc, k, v).map_err(|e| LuaError::rt(format!("table {}", e.message())))?;
+    nc.ret1(Value::Table(t))
+}
+
+fn next<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let t = nc.check_table(1)?;
+    let k = nc.arg(2);
+    let r = t.0.borrow().next(k);
+    match r {
+        Ok(Some((k, v))) => nc.ret(&[k, v]),
+        Ok(None) => nc.ret1(Value::Nil),
+        Err(()) => Err(LuaError::rt("invalid key to 'next'")),
+    }
+}
+
+fn pairs<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let v = nc.check_any(1)?;
+    let tm = nc.ctx.metamethod(v, Tm::Pairs);
+    if !tm.is_nil() {
+        nc.clear();
+        nc.push(v);
+        return Ok(Action::Call { func: tm, cont: Cont::Pairs });
+    }
+    let next = match FUNCS.iter().find(|d| d.name == "next") {
+        Some(def) => super::native(nc.ctx, def),
+        None => Value::Nil,
+    };
+    nc.ret(&[next, v, Value::Nil])
+}
+
+fn ipairs<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let v = nc.check_any(1)?;
+    let aux = super::native(nc.ctx, &IPAIRS_AUX);
+    nc.ret(&[aux, v, Value::Int(0)])
+}
+
+fn ipairs_aux<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let t = nc.arg(1);
+    let i = nc.check_int(2)?.wrapping_add(1);
+    match meta::index(nc.ctx, t, Value::Int(i))? {
+        Index::Value(v) => ipairs_result(nc, i, v),
+        Index::Call(mc) => {
+            nc.ret(&mc.args[..mc.nargs as usize])?;
+            Ok(Action::Call { func: mc.func, cont: Cont::IpairsNext { i } })
+        }
+        Index::NotIndexable => Err(LuaError::rt(format!(
+            "attempt to index a {} value",
+            convert::type_name_for_msg(nc.ctx, t)
+        ))),
+    }
+}
+
+/// `ipairs` iterator result: `i, v` or nil at the end.
+pub fn ipairs_result<'gc>(nc: &mut NativeCtx<'gc, '_>, i: i64, v: Value<'gc>) -> R<'gc> {
+    if v.is_nil() {
+        nc.ret1(Value::Nil)
+    } else {
+        nc.ret(&[Value::Int(i), v])
+    }
+}
+
+fn select<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let n = nc.nargs() as i64 - 1;
+    if let Value::Str(s) = nc.arg(1) {
+        if s.as_bytes().first() == Some(&b'#') {
+            return nc.ret1(Value::Int(n));
+        }
+    }
+    let i = nc.check_int(1)?;
+    let i = if i < 0 {
+        n + i
+    } else if i > n {
+        n
+    } else {
+        i - 1
+    };
+    if i < 0 {
+        return Err(LuaError::bad_arg(1, "index out of range"));
+    }
+    let start = nc.base + 1 + i as usize;
+    nc.stack.drain(nc.base..start);
+    Ok(Action::Return)
+}
+
+fn getmetatable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let v = nc.check_any(1)?;
+    match nc.ctx.metatable(v) {
+        None => nc.ret1(Value::Nil),
+        Some(mt) => {
+            let protected = mt.0.borrow().get_str(nc.ctx.tm(Tm::Metatable));
+            if protected.is_nil() {
+                nc.ret1(Value::Table(mt))
+            } else {
+                nc.ret1(protected)
+            }
+        }
+    }
+}
+
+fn setmetatable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let t = nc.check_table(1)?;
+    let mt = match nc.arg(2) {
+        Value::Nil => None,
+        Value::Table(m) => Some(m),
+        _ => return Err(nc.arg_type_error(2, "nil or table")),
+    };
+    if nc.nargs() < 2 {
+        return Err(nc.arg_type_error(2, "nil or table"));
+    }
+    if let Some(old) = t.metatable() {
+        if !old.0.borrow().get_str(nc.ctx.tm(Tm::Metatable)).is_nil() {
+            return Err(LuaError::rt("cannot change a protected metatable"));
+        }
+    }
+    t.0.borrow_mut(nc.ctx.mc).meta = mt;
+    nc.ret1(Value::Table(t))
+}
+
+fn assert<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    if nc.arg(1).truthy() {
+        return Ok(Action::Return);
+    }
+    nc.check_any(1)?;
+    if nc.nargs() >= 2 {
+        let msg = nc.arg(2);
+        if let Value::Str(_) = msg {
+            return error_with_level(nc, msg, 1);
+        }
+        return Err(LuaError::Value(msg));
+    }
+    Err(LuaError::rt("assertion failed!"))
+}
+
+fn error_with_level<'gc>(nc: &mut NativeCtx<'gc, '_>, v: Value<'gc>, level: i64) -> R<'gc> {
+    if let Value::Str(s) = v {
+        if level > 0 {
+            let mut b = where_at_level(nc.frames, level as usize).into_bytes();
+            b.extend_from_slice(s.as_bytes());
+            return Err(LuaError::Value(Value::Str(nc.ctx.new_string(b))));
+        }
+    }
+    Err(LuaError::Value(v))
+}
+
+fn error<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let level = nc.opt_int(2, 1)?;
+    let v = nc.arg(1);
+    error_with_level(nc, v, level)
+}
+
+fn pcall<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let f = nc.check_any(1)?;
+    nc.stack.remove(nc.base);
+    Ok(Action::Call { func: f, cont: Cont::Pcall })
+}
+
+fn xpcall<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let f = nc.arg(1);
+    let handler = nc.check_any(2)?;
+    nc.stack.drain(nc.base..nc.base + 2);
+    Ok(Action::Call { func: f, cont: Cont::Xpcall { handler } })
+}
+
+fn tonumber<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    if nc.arg(2).is_nil() {
+        let v = nc.check_any(1)?;
+        let r = match v {
+            Value::Int(_) | Value::Float(_) => v,
+            Value::Str(s) => number::str_to_number(s.as_bytes()).map_or(Value::Nil, convert::number_value),
+            _ => Value::Nil,
+        };
+        return nc.ret1(r);
+    }
+    let base = nc.check_int(2)?;
+    let Value::Str(s) = nc.arg(1) else {
+        return Err(nc.arg_type_error(1, "string"));
+    };
+    if !(2..=36).contains(&base) {
+        return Err(LuaError::bad_arg(2, "base out of range"));
+    }
+    let text = s.as_bytes();
+    let trimmed: &[u8] = {
+        let start = text.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(text.len());
+        let end = text.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |p| p + 1);
+        &text[start..end.max(start)]
+    };
+    let (neg, digits) = match trimmed.first() {
+        Some(b'-') => (true, &trimmed[1..]),
+        _ => (false, trimmed),
+    };
+    if digits.is_empty() {
+        return nc.ret1(Value::Nil);
+    }
+    let mut n: i64 = 0;
+    for &c in digits {
+        let d = match (c as char).to_digit(36) {
+            Some(d) if (d as i64) < base => d as i64,
+            _ => return nc.ret1(Value::Nil),
+        };
+        n = n.wrapping_mul(base).wrapping_add(d);
+    }
+    nc.ret1(Value::Int(if neg { n.wrapping_neg() } else { n }))
+}
+
+fn collectgarbage<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let opt = match nc.opt_str(1)? {
+        Some(s) => s.to_str_lossy().into_owned(),
+        None => "collect".to_string(),
+    };
+    match opt.as_str() {
+        "collect" => nc.ret1(Value::Int(0)),
+        "count" => {
+            // Byte accounting arrives with the memory-limits work; until then report the
+            // object-count pacing of the collector as an estimate.
+            let kb = nc.ctx.mc.metrics().allocation_debt().max(0.0) / 1024.0;
+            nc.ret1(Value::float(kb))
+        }
+        "step" => nc.ret1(Value::True),
+        "isrunning" => nc.ret1(Value::True),
+        "incremental" | "generational" => nc.ret1(nc.str_value(b"incremental")),
+        "stop" | "restart" | "setpause" | "setstepmul" => nc.ret1(Value::Int(0)),
+        other => Err(LuaError::bad_arg(1, format!("invalid option '{other}'"))),
+    }
+}
+
+fn warn<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let n = nc.nargs();
+    let mut msg = Vec::new();
+    for i in 1..=n.max(1) {
+        let s = nc.check_str(i)?;
+        msg.extend_from_slice(s.as_bytes());
+    }
+    let mut host = nc.ctx.state.host.borrow_mut();
+    if n == 1 && msg.first() == Some(&b'@') {
+        match &msg[..] {
+            b"@on" => host.warnings_on = true,
+            b"@off" => host.warnings_on = false,
+            _ => {}
+        }
+    } else if host.warnings_on {
+        let _ = host.stderr.write_all(b"Lua warning: ");
+        let _ = host.stderr.write_all(&msg);
+        let _ = host.stderr.write_all(b"\n");
+    }
+    drop(host);
+    nc.ret0()
+}
+
+fn load<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let chunk = nc.arg(1);
+    let mode = match nc.opt_str(3)? {
+        Some(m) => m.as_bytes().to_vec(),
+        None => b"bt".to_vec(),
+    };
+    let env = if nc.nargs() >= 4 { Some(nc.arg(4)) } else { None };
+    match chunk {
+        Value::Str(s) => {
+            let name = match nc.opt_str(2)? {
+                Some(n) => n.as_bytes().to_vec(),
+                None => s.as_bytes().to_vec(),
+            };
+            finish_load(nc, s.as_bytes(), &name, &mode, env)
+        }
+        Value::Function(_) | Value::Native(_) => {
+            let name = match nc.opt_str(2)? {
+                Some(n) => n.as_bytes().to_vec(),
+                None => b"=(load)".to_vec(),
+            };
+            nc.clear();
+            Ok(Action::Call {
+                func: chunk,
+                cont: Cont::LoadReader { reader: chunk, parts: Vec::new(), name, mode, env },
+            })
+        }
+        _ => Err(nc.arg_type_error(1, "string")),
+    }
+}
+
+/// Compiles loaded text and returns the function (or nil and the message).
+pub fn finish_load<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    source: &[u8],
+    name: &[u8],
+    mode: &[u8],
+    env: Option<Value<'gc>>,
+) -> R<'gc> {
+    let binary = source.first() == Some(&0x1b);
+    let fail = |nc: &mut NativeCtx<'gc, '_>, msg: String| {
+        let m = nc.str_value(msg.as_bytes());
+        nc.ret(&[Value::Nil, m])
+    };
+    if binary {
+        let mode_s = String::from_utf8_lossy(mode);
+        if !mode.contains(&b'b') {
+            return fail(nc, format!("attempt to load a binary chunk (mode is '{mode_s}')"));
+        }
+        return fail(nc, "attempt to load a binary chunk (binary chunks are not supported)".into());
+    }
+    if !mode.contains(&b't') {
+        let mode_s = String::from_utf8_lossy(mode);
+        return fail(nc, format!("attempt to load a text chunk (mode is '{mode_s}')"));
+    }
+    nc.charge(source.len() as i64 / 16);
+    let env = env.unwrap_or(Value::Table(nc.ctx.state.globals));
+    match crate::api::load_chunk(nc.ctx, source, name, env) {
+        Ok(cl) => nc.ret1(Value::Function(cl)),
+        Err(msg) => fail(nc, msg),
+    }
+}

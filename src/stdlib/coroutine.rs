@@ -1,0 +1,134 @@
+//! The coroutine library. Resume and yield are requests to the scheduler (`exec::run`), so a
+//! coroutine can yield from anywhere: inside `pcall`, metamethods, iterators and natives that
+//! wait on Lua calls.
+
+use crate::vm::closure::NativeClosure;
+use crate::vm::cont::Cont;
+use crate::vm::error::{LuaError, LuaResult};
+use crate::vm::exec::close_upvalues;
+use crate::vm::native::{Action, NativeCtx, NativeDef};
+use crate::vm::state::Ctx;
+use crate::vm::thread::{Status, Thread};
+use crate::vm::value::Value;
+
+type R<'gc> = LuaResult<'gc, Action<'gc>>;
+
+/// The coroutine library's natives.
+pub static FUNCS: &[NativeDef] = &[
+    NativeDef { name: "coroutine.close", func: close },
+    NativeDef { name: "coroutine.create", func: create },
+    NativeDef { name: "coroutine.isyieldable", func: isyieldable },
+    NativeDef { name: "coroutine.resume", func: resume },
+    NativeDef { name: "coroutine.running", func: running },
+    NativeDef { name: "coroutine.status", func: status },
+    NativeDef { name: "coroutine.wrap", func: wrap },
+    NativeDef { name: "coroutine.yield", func: yield_ },
+];
+
+/// The function `coroutine.wrap` returns (bound to its coroutine).
+pub static WRAP_AUX: NativeDef = NativeDef { name: "coroutine.wrap_aux", func: wrap_aux };
+
+/// Opens the library.
+pub fn open(ctx: Ctx<'_>) {
+    super::new_lib(ctx, "coroutine", FUNCS);
+}
+
+fn check_co<'gc>(nc: &NativeCtx<'gc, '_>, n: usize) -> LuaResult<'gc, Thread<'gc>> {
+    match nc.arg(n) {
+        Value::Thread(t) => Ok(t),
+        _ => Err(nc.arg_type_error(n, "coroutine")),
+    }
+}
+
+fn create<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let f = nc.arg(1);
+    if !matches!(f, Value::Function(_) | Value::Native(_)) {
+        return Err(nc.arg_type_error(1, "function"));
+    }
+    nc.charge(10);
+    let t = Thread::new(nc.ctx.mc, f);
+    nc.ret1(Value::Thread(t))
+}
+
+fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let co = check_co(nc, 1)?;
+    nc.stack.remove(nc.base);
+    Ok(Action::Resume { thread: co, cont: Cont::Resume })
+}
+
+fn wrap<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    create(nc)?;
+    let co = nc.arg(1);
+    let f = NativeClosure::new(nc.ctx.mc, &WRAP_AUX, Box::new([co]));
+    nc.ret1(Value::Native(f))
+}
+
+fn wrap_aux<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    match nc.upvalue(0) {
+        Value::Thread(co) => Ok(Action::Resume { thread: co, cont: Cont::Wrap }),
+        _ => Err(LuaError::rt("cannot resume dead coroutine")),
+    }
+}
+
+fn yield_<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    if nc.thread == nc.ctx.state.main && !nc.ctx.state.main_yieldable.get() {
+        return Err(LuaError::rt("attempt to yield from outside a coroutine"));
+    }
+    Ok(Action::Yield { cont: None })
+}
+
+fn status_name<'gc>(nc: &NativeCtx<'gc, '_>, co: Thread<'gc>) -> &'static str {
+    if co == nc.thread {
+        return "running";
+    }
+    match co.status() {
+        Status::Initial | Status::Suspended => "suspended",
+        Status::Running => "running",
+        Status::Normal => "normal",
+        Status::Dead => "dead",
+    }
+}
+
+fn status<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let co = check_co(nc, 1)?;
+    let s = status_name(nc, co);
+    let v = nc.str_value(s.as_bytes());
+    nc.ret1(v)
+}
+
+fn running<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let t = nc.thread;
+    let is_main = t == nc.ctx.state.main;
+    nc.ret(&[Value::Thread(t), Value::boolean(is_main)])
+}
+
+fn isyieldable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let t = match nc.arg(1) {
+        Value::Thread(t) => t,
+        _ => nc.thread,
+    };
+    let y = t != nc.ctx.state.main || nc.ctx.state.main_yieldable.get();
+    nc.ret1(Value::boolean(y))
+}
+
+fn close<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let co = check_co(nc, 1)?;
+    let st = status_name(nc, co);
+    match st {
+        "suspended" | "dead" => {
+            let mut ts = co.0.borrow_mut(nc.ctx.mc);
+            let err = ts.error.take();
+            close_upvalues(nc.ctx, &mut ts, 0);
+            ts.frames.clear();
+            ts.stack.clear();
+            ts.tbc.clear();
+            ts.status = Status::Dead;
+            drop(ts);
+            match err {
+                Some(e) => nc.ret(&[Value::False, e]),
+                None => nc.ret1(Value::True),
+            }
+        }
+        other => Err(LuaError::rt(format!("cannot close a {other} coroutine"))),
+    }
+}

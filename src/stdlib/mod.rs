@@ -1,0 +1,51 @@
+//! The standard library. Each module lists its natives in a static table of [`NativeDef`]s
+//! (stable names: snapshots save natives by name) and an `open` function.
+
+pub mod base;
+pub mod coroutine;
+
+use crate::api::Profile;
+use crate::vm::closure::NativeClosure;
+use crate::vm::native::NativeDef;
+use crate::vm::state::Ctx;
+use crate::vm::table::Table;
+use crate::vm::value::Value;
+
+/// Opens the libraries of `profile` into the VM's globals.
+pub fn open(ctx: Ctx<'_>, profile: Profile) {
+    base::open(ctx);
+    coroutine::open(ctx);
+    let _ = profile;
+}
+
+/// The canonical function value for a native (one per VM and name, so that e.g. the `next`
+/// that `pairs` returns is the global `next`).
+pub fn native<'gc>(ctx: Ctx<'gc>, def: &'static NativeDef) -> Value<'gc> {
+    let key = Value::Str(ctx.new_str(format!("\u{1}native:{}", def.name).as_bytes()));
+    let v = ctx.state.registry.get(key);
+    if !v.is_nil() {
+        return v;
+    }
+    let f = Value::Native(NativeClosure::new(ctx.mc, def, Box::new([])));
+    let _ = ctx.state.registry.set(ctx.mc, key, f);
+    f
+}
+
+/// Sets `t[name] = native` for each def, with `name` the part of the def's name after the
+/// last `.` (so `"string.rep"` is stored as `rep`).
+pub fn register<'gc>(ctx: Ctx<'gc>, t: Table<'gc>, defs: &'static [NativeDef]) {
+    for def in defs {
+        let short = def.name.rsplit('.').next().unwrap_or(def.name);
+        let k = Value::Str(ctx.new_str(short.as_bytes()));
+        let _ = t.set(ctx.mc, k, native(ctx, def));
+    }
+}
+
+/// Creates a library table, registers it as a global and in `package.loaded`-style registry.
+pub fn new_lib<'gc>(ctx: Ctx<'gc>, name: &str, defs: &'static [NativeDef]) -> Table<'gc> {
+    let t = ctx.new_table();
+    register(ctx, t, defs);
+    let k = Value::Str(ctx.new_str(name.as_bytes()));
+    let _ = ctx.state.globals.set(ctx.mc, k, Value::Table(t));
+    t
+}

@@ -1,0 +1,138 @@
+//! Functions: Lua closures over a per-VM instance of a `Proto`, native closures, upvalues.
+
+use std::sync::Arc;
+
+use gc_arena::{lock::Lock, Collect, Gc, Mutation};
+
+use super::native::NativeDef;
+use super::thread::Thread;
+use super::value::Value;
+use crate::compiler::Proto;
+
+/// A `Proto` instantiated in one VM: the shared immutable code plus its constants as heap
+/// values (created once per chunk load, shared by every closure of that function).
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct FnProto<'gc> {
+    /// The compiled code (shared across VMs and forks).
+    #[collect(require_static)]
+    pub proto: Arc<Proto>,
+    /// `proto.constants` as values.
+    pub constants: Box<[Value<'gc>]>,
+    /// Instances of `proto.protos`, in the same order.
+    pub children: Box<[Gc<'gc, FnProto<'gc>>]>,
+}
+
+/// Where an upvalue's value lives: still in a thread's stack slot, or captured.
+#[derive(Copy, Clone, Collect)]
+#[collect(no_drop)]
+pub enum UpState<'gc> {
+    /// The variable is live in `thread`'s stack at `slot`.
+    Open {
+        /// The thread whose stack holds the variable.
+        thread: Thread<'gc>,
+        /// Absolute stack index.
+        slot: u32,
+    },
+    /// The variable's frame has exited; the value lives here.
+    Closed(Value<'gc>),
+}
+
+/// An upvalue cell, shared by every closure that captured the same variable.
+pub type Upvalue<'gc> = Gc<'gc, Lock<UpState<'gc>>>;
+
+/// A Lua function value.
+#[derive(Copy, Clone, Collect)]
+#[collect(no_drop)]
+pub struct Closure<'gc>(pub Gc<'gc, ClosureData<'gc>>);
+
+/// A Lua closure's contents.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct ClosureData<'gc> {
+    /// The function.
+    pub proto: Gc<'gc, FnProto<'gc>>,
+    /// Captured variables.
+    pub upvalues: Box<[Upvalue<'gc>]>,
+    /// Deterministic object id (0 = not yet assigned).
+    #[collect(require_static)]
+    pub id: std::cell::Cell<u64>,
+}
+
+impl<'gc> PartialEq for Closure<'gc> {
+    fn eq(&self, other: &Self) -> bool {
+        Gc::ptr_eq(self.0, other.0)
+    }
+}
+
+impl<'gc> Closure<'gc> {
+    /// The compiled code.
+    #[inline(always)]
+    pub fn proto(self) -> &'gc Proto {
+        &Gc::as_ref(self.0).proto.proto
+    }
+}
+
+/// A native function value: a registered native plus optional bound values.
+#[derive(Copy, Clone, Collect)]
+#[collect(no_drop)]
+pub struct NativeClosure<'gc>(pub Gc<'gc, NativeData<'gc>>);
+
+/// A native closure's contents.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct NativeData<'gc> {
+    /// The registered function (saved in snapshots by its name).
+    #[collect(require_static)]
+    pub def: &'static NativeDef,
+    /// Values bound at creation (e.g. the coroutine of a `coroutine.wrap` function).
+    pub upvalues: Box<[Value<'gc>]>,
+    /// Deterministic object id (0 = not yet assigned).
+    #[collect(require_static)]
+    pub id: std::cell::Cell<u64>,
+}
+
+impl<'gc> PartialEq for NativeClosure<'gc> {
+    fn eq(&self, other: &Self) -> bool {
+        Gc::ptr_eq(self.0, other.0)
+    }
+}
+
+impl<'gc> NativeClosure<'gc> {
+    /// Wraps a registered native with bound values.
+    pub fn new(mc: &Mutation<'gc>, def: &'static NativeDef, upvalues: Box<[Value<'gc>]>) -> Self {
+        NativeClosure(Gc::new(
+            mc,
+            NativeData {
+                def,
+                upvalues,
+                id: Default::default(),
+            },
+        ))
+    }
+}
+
+/// Instantiates a compiled function tree in a VM: constants become heap values.
+pub fn instantiate<'gc>(ctx: super::state::Ctx<'gc>, proto: &Arc<Proto>) -> Gc<'gc, FnProto<'gc>> {
+    use crate::compiler::Constant;
+    let constants = proto
+        .constants
+        .iter()
+        .map(|c| match c {
+            Constant::Nil => Value::Nil,
+            Constant::Bool(b) => Value::boolean(*b),
+            Constant::Int(i) => Value::Int(*i),
+            Constant::Float(f) => Value::float(*f),
+            Constant::Str(s) => Value::Str(ctx.new_str(s)),
+        })
+        .collect();
+    let children = proto.protos.iter().map(|p| instantiate(ctx, p)).collect();
+    Gc::new(
+        ctx.mc,
+        FnProto {
+            proto: proto.clone(),
+            constants,
+            children,
+        },
+    )
+}

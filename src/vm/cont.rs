@@ -1,0 +1,171 @@
+//! Native continuations: what a suspended native does when the call it requested finishes.
+//!
+//! This is a closed enum (not boxed closures) so that every suspended native is plain data a
+//! snapshot can save; each variant's name plus a version will be its stable tag.
+
+use gc_arena::Collect;
+
+use super::error::{LuaError, LuaResult};
+use super::native::{Action, NativeCtx};
+use super::value::Value;
+use crate::stdlib::base;
+
+/// Limit on nested message-handler invocations (Lua's C-stack bound in `luaG_errormsg`).
+const MAX_HANDLER_DEPTH: u32 = 200;
+
+/// A suspended native's state.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub enum Cont<'gc> {
+    /// `pcall` waiting for its callee.
+    Pcall,
+    /// `xpcall` waiting for its callee (the handler runs at the error point, see `XpcallHandler`).
+    Xpcall {
+        /// The message handler.
+        handler: Value<'gc>,
+    },
+    /// An `xpcall` message handler running on top of the erroring frames.
+    XpcallHandler {
+        /// The handler (called again if it errors itself, as Lua does).
+        handler: Value<'gc>,
+        /// Nesting depth of handler invocations.
+        depth: u32,
+    },
+    /// `coroutine.resume` waiting for the coroutine.
+    Resume,
+    /// A `coroutine.wrap` function waiting for its coroutine.
+    Wrap,
+    /// A native that yielded: the resume values become its results.
+    Yielded,
+    /// Closing to-be-closed variables while an error unwinds to `level` (VM-internal).
+    CloseTbc {
+        /// The error in flight (replaced if a `__close` raises).
+        error: Value<'gc>,
+        /// Stack level being unwound to.
+        #[collect(require_static)]
+        level: u32,
+    },
+    /// Discard the results of the call (e.g. a `__close` during a normal return).
+    Discard,
+    /// `print` waiting for a `__tostring` result for argument `next`.
+    Print {
+        /// All of print's arguments.
+        args: Vec<Value<'gc>>,
+        /// Index of the argument being converted.
+        #[collect(require_static)]
+        next: u32,
+        /// Output so far.
+        #[collect(require_static)]
+        out: Vec<u8>,
+    },
+    /// `tostring` waiting for `__tostring`.
+    ToString,
+    /// `pairs` waiting for `__pairs` (keeps 3 results).
+    Pairs,
+    /// `ipairs`' iterator waiting for an `__index` result for key `i`.
+    IpairsNext {
+        /// The key being read.
+        #[collect(require_static)]
+        i: i64,
+    },
+    /// `load` reading its chunk from a function.
+    LoadReader {
+        /// The reader function.
+        reader: Value<'gc>,
+        /// Pieces read so far.
+        #[collect(require_static)]
+        parts: Vec<u8>,
+        /// Chunk name.
+        #[collect(require_static)]
+        name: Vec<u8>,
+        /// Load mode.
+        #[collect(require_static)]
+        mode: Vec<u8>,
+        /// Environment, if given.
+        env: Option<Value<'gc>>,
+    },
+}
+
+impl<'gc> Cont<'gc> {
+    /// Whether an error raised by the requested call is delivered to this continuation.
+    pub fn catches(&self) -> bool {
+        matches!(
+            self,
+            Cont::Pcall | Cont::Xpcall { .. } | Cont::XpcallHandler { .. } | Cont::CloseTbc { .. }
+        )
+    }
+
+    /// Resumes with the outcome of the requested call: `Ok` with its results in the window,
+    /// or `Err` with the error value (only for catching continuations).
+    pub fn resume(self, nc: &mut NativeCtx<'gc, '_>, outcome: Result<(), Value<'gc>>) -> LuaResult<'gc, Action<'gc>> {
+        match (self, outcome) {
+            (Cont::Pcall | Cont::Xpcall { .. } | Cont::Resume, Ok(())) => {
+                nc.stack.insert(nc.base, Value::True);
+                Ok(Action::Return)
+            }
+            (Cont::Pcall | Cont::Xpcall { .. } | Cont::Resume, Err(e)) => nc.ret(&[Value::False, e]),
+            (Cont::XpcallHandler { .. }, Ok(())) => Err(LuaError::Handled(nc.arg(1))),
+            (Cont::XpcallHandler { handler, depth }, Err(e)) => {
+                if depth >= MAX_HANDLER_DEPTH {
+                    let msg = nc.str_value(b"error in error handling");
+                    return Err(LuaError::Handled(msg));
+                }
+                nc.clear();
+                nc.push(e);
+                Ok(Action::Call {
+                    func: handler,
+                    cont: Cont::XpcallHandler {
+                        handler,
+                        depth: depth + 1,
+                    },
+                })
+            }
+            (Cont::Wrap, Ok(())) | (Cont::Yielded, Ok(())) => Ok(Action::Return),
+            (Cont::Wrap, Err(e)) => match e {
+                Value::Str(s) => Err(LuaError::Where(s)),
+                other => Err(LuaError::Value(other)),
+            },
+            (Cont::Discard, Ok(())) => nc.ret0(),
+            (Cont::Print { args, next, mut out }, Ok(())) => {
+                let text = base::tostring_result(nc)?;
+                if next > 0 {
+                    out.push(b'\t');
+                }
+                out.extend_from_slice(&text);
+                base::print_from(nc, args, next as usize + 1, out)
+            }
+            (Cont::ToString, Ok(())) => {
+                let text = base::tostring_result(nc)?;
+                let v = nc.str_value(&text);
+                nc.ret1(v)
+            }
+            (Cont::Pairs, Ok(())) => {
+                let vals = [nc.arg(1), nc.arg(2), nc.arg(3)];
+                nc.ret(&vals)
+            }
+            (Cont::IpairsNext { i }, Ok(())) => {
+                let v = nc.arg(1);
+                base::ipairs_result(nc, i, v)
+            }
+            (Cont::LoadReader { reader, mut parts, name, mode, env }, Ok(())) => match nc.arg(1) {
+                Value::Nil => base::finish_load(nc, &parts, &name, &mode, env),
+                Value::Str(s) if s.is_empty() => base::finish_load(nc, &parts, &name, &mode, env),
+                Value::Str(s) => {
+                    parts.extend_from_slice(s.as_bytes());
+                    nc.charge(s.len() as i64 / 64);
+                    nc.clear();
+                    Ok(Action::Call {
+                        func: reader,
+                        cont: Cont::LoadReader { reader, parts, name, mode, env },
+                    })
+                }
+                _ => {
+                    let m = nc.str_value(b"reader function must return a string");
+                    nc.ret(&[Value::Nil, m])
+                }
+            },
+            (_, Err(e)) => Err(LuaError::Value(e)),
+            (Cont::CloseTbc { error, .. }, Ok(())) => Err(LuaError::Value(error)),
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Errors raised inside the VM.
+//!
+//! A Lua error is any value. Messages raised by natives and by the interpreter are created
+//! without their `chunk:line:` prefix; the VM adds it where the error is thrown, from the frame
+//! that called the native (Lua's `luaL_where(L, 1)`) or the frame executing the instruction.
+
+use super::value::Value;
+
+/// An error travelling through the VM.
+#[derive(Clone, Debug)]
+pub enum LuaError<'gc> {
+    /// A value thrown as is (`error(v)`, or a message already positioned).
+    Value(Value<'gc>),
+    /// A message that gets the position of the current Lua frame prepended.
+    Runtime(String),
+    /// `bad argument #arg to 'name' (msg)`: the VM fills in the function name as Lua does.
+    BadArg {
+        /// 1-based argument number.
+        arg: usize,
+        /// The parenthesised detail.
+        msg: String,
+    },
+    /// A string that gets the position of the current Lua frame prepended (`coroutine.wrap`).
+    Where(super::string::LuaStr<'gc>),
+    /// A value produced by an `xpcall` message handler: delivered without calling it again.
+    Handled(Value<'gc>),
+}
+
+impl<'gc> LuaError<'gc> {
+    /// A runtime error with a message (position added when thrown).
+    pub fn rt(msg: impl Into<String>) -> Self {
+        LuaError::Runtime(msg.into())
+    }
+
+    /// A bad-argument error.
+    pub fn bad_arg(arg: usize, msg: impl Into<String>) -> Self {
+        LuaError::BadArg {
+            arg,
+            msg: msg.into(),
+        }
+    }
+}
+
+/// Result type of VM operations.
+pub type LuaResult<'gc, T> = Result<T, LuaError<'gc>>;

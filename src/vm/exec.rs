@@ -1,0 +1,793 @@
+//! Calls, returns, errors and coroutine switches: the machinery around the interpreter loop.
+//!
+//! # Design
+//! Everything here is iterative. A call either pushes a Lua frame (and the interpreter picks it
+//! up) or runs a native to completion, whose [`Action`] may ask for more calls; results are
+//! delivered to whatever waits below (a Lua frame resumes, a native frame's continuation runs).
+//! [`drive`] loops over these [`Todo`] items, so no chain of natives returning into natives can
+//! grow the Rust stack. Errors unwind the explicit frame stack to the nearest catching
+//! continuation ([`throw`]), running `__close` handlers on the way as ordinary calls.
+//! Coroutine resume/yield are [`Event`]s handled by [`run`], which switches the running thread.
+
+use gc_arena::{lock::Lock, Gc};
+use smallvec::SmallVec;
+
+use super::closure::{NativeClosure, UpState, Upvalue};
+use super::cont::Cont;
+use super::convert;
+use super::error::{LuaError, LuaResult};
+use super::native::{Action, NativeCtx};
+use super::state::{Ctx, Tm};
+use super::thread::{Frame, LuaFrame, NativeFrame, Status, Thread, ThreadState};
+use super::value::Value;
+
+/// Most stack slots a thread may use (Lua's `LUAI_MAXSTACK`): beyond it, "stack overflow".
+pub const MAX_STACK: usize = 1_000_000;
+/// Most coroutines nested in `resume` (Lua's C-stack bound `LUAI_MAXCCALLS`).
+pub const MAX_RESUME_DEPTH: usize = 200;
+
+/// What the thread loop should do next.
+pub enum Flow<'gc> {
+    /// The top frame is a Lua frame: run it. `resuming`: a call it made just returned, so
+    /// the instruction before its pc must be finished first.
+    Lua {
+        /// Whether to finish the interrupted instruction.
+        resuming: bool,
+    },
+    /// Something only the scheduler can handle.
+    Event(Event<'gc>),
+}
+
+/// A thread-level event.
+pub enum Event<'gc> {
+    /// The fuel budget is spent; the thread is resumable as is.
+    OutOfFuel,
+    /// The thread's outermost function returned; results are `stack[0..top]`.
+    Finished,
+    /// The top native frame yields the values in its window.
+    Yield,
+    /// The top native frame resumes this coroutine with the values in its window.
+    Resume(Thread<'gc>),
+    /// The thread died with an uncaught error (value, traceback).
+    Error(Value<'gc>, String),
+}
+
+/// A unit of call/return work for [`drive`].
+pub enum Todo<'gc> {
+    /// Call `stack[func]` with `nargs` arguments, wanting `want` results (-1: all).
+    Call {
+        /// Slot of the callee.
+        func: usize,
+        /// Number of arguments after it.
+        nargs: usize,
+        /// Results wanted.
+        want: i32,
+    },
+    /// The native called at `func` returned `action`.
+    Action {
+        /// The native (for frames and traceback).
+        native: Option<NativeClosure<'gc>>,
+        /// Its slot.
+        func: usize,
+        /// Results its caller wants.
+        want: i32,
+        /// What it asked for.
+        action: Action<'gc>,
+    },
+    /// A call at `func` finished with `n` results at `stack[func..func+n]`.
+    Deliver {
+        /// Where the results are.
+        func: usize,
+        /// How many.
+        n: usize,
+        /// How many the caller wants.
+        want: i32,
+    },
+}
+
+/// The source line being executed by a Lua frame.
+pub fn frame_line(f: &LuaFrame<'_>) -> u32 {
+    let p = f.closure.proto();
+    p.lines.get((f.pc as usize).saturating_sub(1)).copied().unwrap_or(0)
+}
+
+/// `chunk:line:` of a Lua frame.
+pub fn frame_where(f: &LuaFrame<'_>) -> String {
+    let p = f.closure.proto();
+    format!("{}:{}:", crate::compiler::proto::short_source(&p.source), frame_line(f))
+}
+
+/// Lua's `luaL_where(L, level)` from a native's point of view: level 1 is the frame that called
+/// the running native (the top frame), level 2 the one below, and so on.
+pub fn where_at_level(frames: &[Frame<'_>], level: usize) -> String {
+    if level == 0 || level > frames.len() {
+        return String::new();
+    }
+    match &frames[frames.len() - level] {
+        Frame::Lua(f) => format!("{} ", frame_where(f)),
+        Frame::Native(_) => String::new(),
+    }
+}
+
+/// Pushes a Lua frame for the closure at `stack[func]` called with `nargs` arguments.
+fn push_lua_frame<'gc>(
+    ts: &mut ThreadState<'gc>,
+    closure: super::closure::Closure<'gc>,
+    func: usize,
+    nargs: usize,
+    want: i32,
+) -> LuaResult<'gc, ()> {
+    let p = closure.proto();
+    let np = p.num_params as usize;
+    let nargs_adj = nargs.max(np);
+    let (base, nvarargs) = if p.is_vararg {
+        (func + 1 + nargs_adj + 1, nargs_adj - np)
+    } else {
+        (func + 1, 0)
+    };
+    let needed = base + p.max_stack as usize + 1;
+    if needed > MAX_STACK {
+        return Err(LuaError::rt("stack overflow"));
+    }
+    // Missing parameters are nil.
+    if ts.stack.len() < func + 1 + nargs_adj {
+        ts.stack.resize(func + 1 + nargs_adj, Value::Nil);
+    }
+    for slot in func + 1 + nargs..func + 1 + nargs_adj {
+        ts.stack[slot] = Value::Nil;
+    }
+    if ts.stack.len() < needed {
+        ts.stack.resize(needed, Value::Nil);
+    }
+    if p.is_vararg {
+        // Copy the function and fixed parameters above the varargs (Lua's layout).
+        ts.stack[base - 1] = ts.stack[func];
+        for i in 0..np {
+            ts.stack[base + i] = ts.stack[func + 1 + i];
+            ts.stack[func + 1 + i] = Value::Nil;
+        }
+    }
+    ts.frames.push(Frame::Lua(LuaFrame {
+        closure,
+        func: func as u32,
+        base: base as u32,
+        pc: 0,
+        nvarargs: nvarargs as u32,
+        want,
+        aux: 0,
+    }));
+    Ok(())
+}
+
+/// Wording for "attempt to call a X value (kind 'name')" when `stack[func]` isn't callable.
+fn call_error<'gc>(ctx: Ctx<'gc>, ts: &ThreadState<'gc>, func: usize) -> LuaError<'gc> {
+    let v = ts.stack.get(func).copied().unwrap_or(Value::Nil);
+    let mut info = String::new();
+    if let Some(Frame::Lua(f)) = ts.frames.last() {
+        let p = f.closure.proto();
+        if func >= f.base as usize && func < f.base as usize + p.max_stack as usize {
+            if let Some((kind, name)) = p.describe_call((f.pc as usize).saturating_sub(1)) {
+                info = format!(" ({} '{}')", kind, String::from_utf8_lossy(&name));
+            }
+        }
+    }
+    LuaError::rt(format!(
+        "attempt to call a {} value{}",
+        convert::type_name_for_msg(ctx, v),
+        info
+    ))
+}
+
+/// Turns a native's `BadArg` into Lua's "bad argument #n to 'name' (msg)".
+fn resolve_native_error<'gc>(
+    ts: &ThreadState<'gc>,
+    native: Option<NativeClosure<'gc>>,
+    e: LuaError<'gc>,
+) -> LuaError<'gc> {
+    let LuaError::BadArg { mut arg, msg } = e else {
+        return e;
+    };
+    let mut name: Option<String> = None;
+    if let Some(Frame::Lua(f)) = ts.frames.last() {
+        let p = f.closure.proto();
+        if let Some((kind, n)) = p.describe_call((f.pc as usize).saturating_sub(1)) {
+            let n = String::from_utf8_lossy(&n).into_owned();
+            if kind == "method" {
+                arg -= 1;
+                if arg == 0 {
+                    return LuaError::rt(format!("calling '{n}' on bad self ({msg})"));
+                }
+            }
+            if kind != "metamethod" && kind != "for iterator" {
+                name = Some(n);
+            } else {
+                name = Some(n);
+            }
+        }
+    }
+    let name = name.unwrap_or_else(|| {
+        match native.map(|n| n.0.def.name) {
+            Some(n) if !n.is_empty() => n.to_string(),
+            _ => "?".to_string(),
+        }
+    });
+    LuaError::rt(format!("bad argument #{arg} to '{name}' ({msg})"))
+}
+
+/// Runs a native called at `stack[func]` with `nargs` arguments.
+fn run_native<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    native: NativeClosure<'gc>,
+    func: usize,
+    nargs: usize,
+) -> LuaResult<'gc, Action<'gc>> {
+    ts.stack.truncate(func + 1 + nargs);
+    let ThreadState { stack, frames, .. } = ts;
+    let mut nc = NativeCtx {
+        ctx,
+        thread,
+        stack,
+        base: func + 1,
+        frames,
+        native: Some(native),
+        fuel,
+    };
+    let r = (native.0.def.func)(&mut nc);
+    r.map_err(|e| resolve_native_error(ts, Some(native), e))
+}
+
+/// Performs call/return work until a Lua frame is on top (or an event happens).
+pub fn drive<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    mut todo: Todo<'gc>,
+) -> LuaResult<'gc, Flow<'gc>> {
+    loop {
+        todo = match todo {
+            Todo::Call { func, mut nargs, want } => {
+                let mut tries = 0;
+                loop {
+                    match ts.stack.get(func).copied() {
+                        Some(Value::Function(cl)) => {
+                            push_lua_frame(ts, cl, func, nargs, want)?;
+                            return Ok(Flow::Lua { resuming: false });
+                        }
+                        Some(Value::Native(nf)) => {
+                            let action = run_native(ctx, thread, ts, fuel, nf, func, nargs)?;
+                            break Todo::Action {
+                                native: Some(nf),
+                                func,
+                                want,
+                                action,
+                            };
+                        }
+                        Some(other) => {
+                            let tm = ctx.metamethod(other, Tm::Call);
+                            if tm.is_nil() || tries >= super::meta::MAX_TAG_LOOP {
+                                return Err(call_error(ctx, ts, func));
+                            }
+                            tries += 1;
+                            ts.stack.truncate(func + 1 + nargs);
+                            ts.stack.insert(func, tm);
+                            nargs += 1;
+                        }
+                        None => return Err(LuaError::rt("attempt to call a nil value")),
+                    }
+                }
+            }
+            Todo::Action {
+                native,
+                func,
+                want,
+                action,
+            } => match action {
+                Action::Return => {
+                    let n = ts.stack.len() - (func + 1);
+                    ts.stack.remove(func);
+                    Todo::Deliver { func, n, want }
+                }
+                Action::Call { func: callee, cont } => {
+                    let nargs = ts.stack.len() - (func + 1);
+                    ts.frames.push(Frame::Native(NativeFrame {
+                        native,
+                        func: func as u32,
+                        want,
+                        cont,
+                    }));
+                    ts.stack.insert(func + 1, callee);
+                    Todo::Call {
+                        func: func + 1,
+                        nargs,
+                        want: -1,
+                    }
+                }
+                Action::TailCall { func: callee } => {
+                    let nargs = ts.stack.len() - (func + 1);
+                    ts.stack[func] = callee;
+                    Todo::Call { func, nargs, want }
+                }
+                Action::Yield { cont } => {
+                    ts.frames.push(Frame::Native(NativeFrame {
+                        native,
+                        func: func as u32,
+                        want,
+                        cont: cont.unwrap_or(Cont::Yielded),
+                    }));
+                    return Ok(Flow::Event(Event::Yield));
+                }
+                Action::Resume { thread: target, cont } => {
+                    ts.frames.push(Frame::Native(NativeFrame {
+                        native,
+                        func: func as u32,
+                        want,
+                        cont,
+                    }));
+                    return Ok(Flow::Event(Event::Resume(target)));
+                }
+            },
+            Todo::Deliver { func, mut n, want } => {
+                if want >= 0 {
+                    let w = want as usize;
+                    ts.stack.truncate(func + n.min(w));
+                    ts.stack.resize(func + w, Value::Nil);
+                    n = w;
+                } else {
+                    ts.stack.truncate(func + n);
+                }
+                ts.top = (func + n) as u32;
+                match ts.frames.last() {
+                    None => return Ok(Flow::Event(Event::Finished)),
+                    Some(Frame::Lua(f)) => {
+                        let needed = f.base as usize + f.closure.proto().max_stack as usize + 1;
+                        if ts.stack.len() < needed {
+                            ts.stack.resize(needed, Value::Nil);
+                        }
+                        return Ok(Flow::Lua { resuming: true });
+                    }
+                    Some(Frame::Native(_)) => {
+                        let Some(Frame::Native(nf)) = ts.frames.pop() else {
+                            return Err(LuaError::rt("internal error: frame"));
+                        };
+                        let action = resume_cont(ctx, thread, ts, fuel, nf.native, nf.func as usize, nf.cont, Ok(()))?;
+                        Todo::Action {
+                            native: nf.native,
+                            func: nf.func as usize,
+                            want: nf.want,
+                            action,
+                        }
+                    }
+                }
+            }
+        };
+    }
+}
+
+/// Runs a native frame's continuation. Its frame has been popped; its window is
+/// `stack[func + 1..]`.
+#[allow(clippy::too_many_arguments)]
+fn resume_cont<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    native: Option<NativeClosure<'gc>>,
+    func: usize,
+    cont: Cont<'gc>,
+    outcome: Result<(), Value<'gc>>,
+) -> LuaResult<'gc, Action<'gc>> {
+    let ThreadState { stack, frames, .. } = ts;
+    let mut nc = NativeCtx {
+        ctx,
+        thread,
+        stack,
+        base: func + 1,
+        frames,
+        native,
+        fuel,
+    };
+    let r = cont.resume(&mut nc, outcome);
+    r.map_err(|e| resolve_native_error(ts, native, e))
+}
+
+/// Finds or creates the open upvalue for `slot` of the running thread.
+pub fn find_upvalue<'gc>(ctx: Ctx<'gc>, thread: Thread<'gc>, ts: &mut ThreadState<'gc>, slot: usize) -> Upvalue<'gc> {
+    let list = &mut ts.open_upvalues;
+    let mut i = list.len();
+    while i > 0 {
+        if let UpState::Open { slot: s, .. } = list[i - 1].get() {
+            if s as usize == slot {
+                return list[i - 1];
+            }
+            if (s as usize) < slot {
+                break;
+            }
+        }
+        i -= 1;
+    }
+    let uv = Gc::new(
+        ctx.mc,
+        Lock::new(UpState::Open {
+            thread,
+            slot: slot as u32,
+        }),
+    );
+    list.insert(i, uv);
+    uv
+}
+
+/// Closes every open upvalue at or above `level`.
+pub fn close_upvalues<'gc>(ctx: Ctx<'gc>, ts: &mut ThreadState<'gc>, level: usize) {
+    while let Some(&uv) = ts.open_upvalues.last() {
+        match uv.get() {
+            UpState::Open { slot, .. } if slot as usize >= level => {
+                let v = ts.stack.get(slot as usize).copied().unwrap_or(Value::Nil);
+                uv.set(ctx.mc, UpState::Closed(v));
+                ts.open_upvalues.pop();
+            }
+            _ => break,
+        }
+    }
+}
+
+/// Converts an error to the value Lua code sees (adding `chunk:line:` where due).
+fn error_value<'gc>(ctx: Ctx<'gc>, ts: &ThreadState<'gc>, e: LuaError<'gc>) -> (Value<'gc>, bool) {
+    let where_ = || match ts.frames.last() {
+        Some(Frame::Lua(f)) => format!("{} ", frame_where(f)),
+        _ => String::new(),
+    };
+    match e {
+        LuaError::Value(v) => (v, false),
+        LuaError::Handled(v) => (v, true),
+        LuaError::Runtime(msg) => (ctx.str_value(&format!("{}{}", where_(), msg)), false),
+        LuaError::Where(s) => {
+            let mut b = where_().into_bytes();
+            b.extend_from_slice(s.as_bytes());
+            (Value::Str(ctx.new_string(b)), false)
+        }
+        LuaError::BadArg { arg, msg } => (
+            ctx.str_value(&format!("{}bad argument #{arg} to '?' ({msg})", where_())),
+            false,
+        ),
+    }
+}
+
+/// Raises an error in the running thread: unwinds to the nearest catching continuation
+/// (calling `xpcall` handlers and `__close` methods as Lua does) or kills the thread.
+pub fn throw<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    err: LuaError<'gc>,
+) -> Flow<'gc> {
+    let mut err = err;
+    loop {
+        let (value, handled) = error_value(ctx, ts, err);
+        let catcher = ts.frames.iter().rposition(|f| matches!(f, Frame::Native(n) if n.cont.catches()));
+        let Some(k) = catcher else {
+            let tb = traceback(ctx, ts, None);
+            ts.status = Status::Dead;
+            ts.error = Some(value);
+            close_upvalues(ctx, ts, 0);
+            return Flow::Event(Event::Error(value, tb));
+        };
+        let (level, handler) = match &ts.frames[k] {
+            Frame::Native(nf) => (
+                nf.func as usize + 1,
+                match nf.cont {
+                    Cont::Xpcall { handler } if !handled => Some((handler, nf.native)),
+                    _ => None,
+                },
+            ),
+            Frame::Lua(_) => (0, None),
+        };
+        let result = if let Some((handler, native)) = handler {
+            // The message handler runs at the error point, above the erroring frames.
+            let func = ts.stack.len();
+            ts.stack.push(Value::Nil);
+            ts.stack.push(handler);
+            ts.stack.push(value);
+            ts.frames.push(Frame::Native(NativeFrame {
+                native,
+                func: func as u32,
+                want: 1,
+                cont: Cont::XpcallHandler { handler, depth: 0 },
+            }));
+            drive(ctx, thread, ts, fuel, Todo::Call { func: func + 1, nargs: 1, want: -1 })
+        } else if ts.tbc.last().is_some_and(|&s| s as usize >= level) {
+            // Close pending to-be-closed variables first, each call protected.
+            ts.frames.truncate(k + 1);
+            close_upvalues(ctx, ts, level);
+            let slot = ts.tbc.pop().unwrap_or(0) as usize;
+            let v = ts.stack.get(slot).copied().unwrap_or(Value::Nil);
+            let tm = ctx.metamethod(v, Tm::Close);
+            let func = ts.stack.len();
+            ts.stack.extend_from_slice(&[Value::Nil, tm, v, value]);
+            let native = match &ts.frames[k] {
+                Frame::Native(nf) => nf.native,
+                _ => None,
+            };
+            ts.frames.push(Frame::Native(NativeFrame {
+                native,
+                func: func as u32,
+                want: 0,
+                cont: Cont::CloseTbc {
+                    error: value,
+                    level: level as u32,
+                },
+            }));
+            drive(ctx, thread, ts, fuel, Todo::Call { func: func + 1, nargs: 2, want: -1 })
+        } else {
+            ts.frames.truncate(k + 1);
+            let Some(Frame::Native(nf)) = ts.frames.pop() else {
+                return Flow::Event(Event::Error(value, String::new()));
+            };
+            close_upvalues(ctx, ts, level);
+            ts.stack.truncate(level);
+            match resume_cont(ctx, thread, ts, fuel, nf.native, nf.func as usize, nf.cont, Err(value)) {
+                Ok(action) => drive(
+                    ctx,
+                    thread,
+                    ts,
+                    fuel,
+                    Todo::Action {
+                        native: nf.native,
+                        func: nf.func as usize,
+                        want: nf.want,
+                        action,
+                    },
+                ),
+                Err(e) => Err(e),
+            }
+        };
+        match result {
+            Ok(flow) => return flow,
+            Err(e) => err = e,
+        }
+    }
+}
+
+/// A Lua-style traceback of a thread's frames (innermost first).
+pub fn traceback<'gc>(_ctx: Ctx<'gc>, ts: &ThreadState<'gc>, msg: Option<&str>) -> String {
+    let mut out = String::new();
+    if let Some(m) = msg {
+        out.push_str(m);
+        out.push('\n');
+    }
+    out.push_str("stack traceback:");
+    let n = ts.frames.len();
+    for (i, f) in ts.frames.iter().enumerate().rev() {
+        match f {
+            Frame::Native(nf) => {
+                let name = nf.native.map(|n| n.0.def.name).unwrap_or("?");
+                out.push_str(&format!("\n\t[C]: in function '{name}'"));
+            }
+            Frame::Lua(lf) => {
+                let p = lf.closure.proto();
+                let desc = if p.line_defined == 0 {
+                    "main chunk".to_string()
+                } else {
+                    // The caller's instruction names the function, if the caller is Lua.
+                    let named = if i > 0 {
+                        match &ts.frames[i - 1] {
+                            Frame::Lua(cf) => cf
+                                .closure
+                                .proto()
+                                .describe_call((cf.pc as usize).saturating_sub(1))
+                                .map(|(kind, name)| {
+                                    let name = String::from_utf8_lossy(&name).into_owned();
+                                    match kind {
+                                        "global" => format!("function '{name}'"),
+                                        "metamethod" => format!("metamethod '{name}'"),
+                                        _ => format!("{kind} '{name}'"),
+                                    }
+                                }),
+                            _ => None,
+                        }
+                    } else {
+                        None
+                    };
+                    named.unwrap_or_else(|| {
+                        format!(
+                            "function <{}:{}>",
+                            crate::compiler::proto::short_source(&p.source),
+                            p.line_defined
+                        )
+                    })
+                };
+                out.push_str(&format!("\n\t{} in {}", frame_where(lf), desc));
+            }
+        }
+        if n > 22 && i == n - 11 {
+            out.push_str(&format!("\n\t...\t(skipping {} levels)", n - 21));
+            // Show only the outermost 10 after this point.
+        }
+    }
+    out.push_str("\n\t[C]: in ?");
+    out
+}
+
+/// Outcome of [`run`].
+pub enum RunResult<'gc> {
+    /// Fuel ran out; call again to continue.
+    OutOfFuel,
+    /// The main function returned these values.
+    Finished(Vec<Value<'gc>>),
+    /// The main coroutine yielded these values to the host.
+    Yielded(Vec<Value<'gc>>),
+    /// An uncaught error (value, traceback).
+    Error(Value<'gc>, String),
+}
+
+/// How to enter the current thread.
+enum Entry<'gc> {
+    /// Continue where it is.
+    Continue,
+    /// Deliver the outcome of a resume/yield to its top native frame.
+    Deliver(Result<SmallVec<[Value<'gc>; 8]>, Value<'gc>>),
+}
+
+/// Runs the VM until the fuel is spent, the main coroutine finishes or yields, or an error
+/// escapes it.
+pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
+    let mut entry = Entry::Continue;
+    loop {
+        let thread = ctx.current_thread();
+        let event = {
+            let mut ts = thread.0.borrow_mut(ctx.mc);
+            let ts = &mut *ts;
+            let first = match std::mem::replace(&mut entry, Entry::Continue) {
+                Entry::Continue => start_flow(ctx, thread, ts, fuel),
+                Entry::Deliver(outcome) => deliver_outcome(ctx, thread, ts, fuel, outcome),
+            };
+            let mut flow = match first {
+                Ok(f) => f,
+                Err(e) => throw(ctx, thread, ts, fuel, e),
+            };
+            loop {
+                match flow {
+                    Flow::Event(e) => break e,
+                    Flow::Lua { resuming } => {
+                        flow = match super::interp::execute(ctx, thread, ts, fuel, resuming) {
+                            Ok(f) => f,
+                            Err(e) => throw(ctx, thread, ts, fuel, e),
+                        }
+                    }
+                }
+            }
+        };
+        match event {
+            Event::OutOfFuel => return RunResult::OutOfFuel,
+            Event::Resume(target) => {
+                let args: SmallVec<[Value<'gc>; 8]> = take_window(&mut thread.0.borrow_mut(ctx.mc));
+                let depth = ctx.state.running.borrow().len();
+                let target_status = if target == thread { Status::Running } else { target.status() };
+                let error = match target_status {
+                    Status::Initial | Status::Suspended if depth >= MAX_RESUME_DEPTH => Some("C stack overflow"),
+                    Status::Initial | Status::Suspended => None,
+                    Status::Dead => Some("cannot resume dead coroutine"),
+                    _ => Some("cannot resume non-suspended coroutine"),
+                };
+                if let Some(msg) = error {
+                    entry = Entry::Deliver(Err(ctx.str_value(msg)));
+                    continue;
+                }
+                thread.0.borrow_mut(ctx.mc).status = Status::Normal;
+                ctx.state.running.borrow_mut(ctx.mc).push(target);
+                let mut tts = target.0.borrow_mut(ctx.mc);
+                if target_status == Status::Initial {
+                    tts.stack.truncate(1);
+                    tts.stack.extend_from_slice(&args);
+                    tts.status = Status::Running;
+                    entry = Entry::Continue;
+                } else {
+                    tts.status = Status::Running;
+                    entry = Entry::Deliver(Ok(args));
+                }
+            }
+            Event::Yield | Event::Finished => {
+                let values: SmallVec<[Value<'gc>; 8]> = {
+                    let mut ts = thread.0.borrow_mut(ctx.mc);
+                    if matches!(event, Event::Yield) {
+                        ts.status = Status::Suspended;
+                        take_window(&mut ts)
+                    } else {
+                        ts.status = Status::Dead;
+                        let top = (ts.top as usize).min(ts.stack.len());
+                        let v = ts.stack[..top].iter().copied().collect();
+                        ts.stack.clear();
+                        v
+                    }
+                };
+                if ctx.state.running.borrow().len() <= 1 {
+                    let v = values.into_vec();
+                    return if matches!(event, Event::Yield) {
+                        RunResult::Yielded(v)
+                    } else {
+                        RunResult::Finished(v)
+                    };
+                }
+                ctx.state.running.borrow_mut(ctx.mc).pop();
+                ctx.current_thread().0.borrow_mut(ctx.mc).status = Status::Running;
+                entry = Entry::Deliver(Ok(values));
+            }
+            Event::Error(value, tb) => {
+                if ctx.state.running.borrow().len() <= 1 {
+                    return RunResult::Error(value, tb);
+                }
+                ctx.state.running.borrow_mut(ctx.mc).pop();
+                ctx.current_thread().0.borrow_mut(ctx.mc).status = Status::Running;
+                entry = Entry::Deliver(Err(value));
+            }
+        }
+    }
+}
+
+/// Takes the values in the window of the top native frame.
+fn take_window<'gc>(ts: &mut ThreadState<'gc>) -> SmallVec<[Value<'gc>; 8]> {
+    let start = match ts.frames.last() {
+        Some(Frame::Native(nf)) => nf.func as usize + 1,
+        _ => ts.stack.len(),
+    };
+    let start = start.min(ts.stack.len());
+    ts.stack.drain(start..).collect()
+}
+
+/// How a thread starts running at the beginning of a step.
+fn start_flow<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+) -> LuaResult<'gc, Flow<'gc>> {
+    if ts.frames.is_empty() {
+        // Not started: the function is stack[0], its arguments follow.
+        ts.status = Status::Running;
+        let nargs = ts.stack.len().saturating_sub(1);
+        return drive(ctx, thread, ts, fuel, Todo::Call { func: 0, nargs, want: -1 });
+    }
+    match ts.frames.last() {
+        Some(Frame::Lua(_)) => Ok(Flow::Lua { resuming: false }),
+        _ => deliver_outcome(ctx, thread, ts, fuel, Ok(SmallVec::new())),
+    }
+}
+
+/// Delivers a resume/yield outcome to the thread's top native frame.
+fn deliver_outcome<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    outcome: Result<SmallVec<[Value<'gc>; 8]>, Value<'gc>>,
+) -> LuaResult<'gc, Flow<'gc>> {
+    let Some(Frame::Native(nf)) = ts.frames.pop() else {
+        return Err(LuaError::rt("internal error: no native frame to resume"));
+    };
+    let func = nf.func as usize;
+    ts.stack.truncate(func + 1);
+    let outcome = match outcome {
+        Ok(vals) => {
+            ts.stack.extend_from_slice(&vals);
+            Ok(())
+        }
+        Err(e) => Err(e),
+    };
+    let action = resume_cont(ctx, thread, ts, fuel, nf.native, func, nf.cont, outcome)?;
+    drive(
+        ctx,
+        thread,
+        ts,
+        fuel,
+        Todo::Action {
+            native: nf.native,
+            func,
+            want: nf.want,
+            action,
+        },
+    )
+}

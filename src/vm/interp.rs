@@ -1,0 +1,1099 @@
+//! The interpreter loop.
+//!
+//! # Design
+//! `execute` runs the Lua frame on top of the thread's frame stack, instruction by instruction,
+//! charging one unit of fuel each. Hot state (`pc`, `base`, code and constants) lives in
+//! locals; `pc` is written back to the frame before anything that can call, raise or return
+//! (`save_pc!`). Lua-to-Lua calls and returns never recurse: they push or pop a frame and
+//! `continue 'frame`, which reloads the locals from the new top frame.
+//!
+//! Integer and float fast paths of arithmetic and comparisons are inline; everything else
+//! (coercions, metamethods, errors) goes to cold helpers. A metamethod call is placed just
+//! above the frame's registers (`base + max_stack`); when it returns, the frame is re-entered
+//! with `resuming = true` and `finish_op` completes the interrupted instruction from the
+//! call's result, exactly like PUC-Rio's `luaV_finishOp`.
+
+use gc_arena::Gc;
+
+use super::closure::{Closure, ClosureData, FnProto, UpState, Upvalue};
+use super::convert;
+use super::error::{LuaError, LuaResult};
+use super::exec::{close_upvalues, drive, find_upvalue, Event, Flow, Todo};
+use super::meta::{self, ArithError, ArithOp, Index, Meta, MetaCall, NewIndex};
+use super::number;
+use super::state::{Ctx, Tm};
+use super::table::Table;
+use super::thread::{Frame, Thread, ThreadState};
+use super::value::Value;
+use crate::compiler::opcodes::Op;
+
+/// Reads an upvalue.
+#[inline]
+fn upval_get<'gc>(thread: Thread<'gc>, ts: &ThreadState<'gc>, uv: Upvalue<'gc>) -> Value<'gc> {
+    match uv.get() {
+        UpState::Closed(v) => v,
+        UpState::Open { thread: t, slot } => {
+            if t == thread {
+                ts.stack.get(slot as usize).copied().unwrap_or(Value::Nil)
+            } else {
+                t.0.borrow().stack.get(slot as usize).copied().unwrap_or(Value::Nil)
+            }
+        }
+    }
+}
+
+/// Writes an upvalue.
+#[inline]
+fn upval_set<'gc>(ctx: Ctx<'gc>, thread: Thread<'gc>, ts: &mut ThreadState<'gc>, uv: Upvalue<'gc>, v: Value<'gc>) {
+    match uv.get() {
+        UpState::Closed(_) => uv.set(ctx.mc, UpState::Closed(v)),
+        UpState::Open { thread: t, slot } => {
+            if t == thread {
+                if let Some(s) = ts.stack.get_mut(slot as usize) {
+                    *s = v;
+                }
+            } else if let Some(s) = t.0.borrow_mut(ctx.mc).stack.get_mut(slot as usize) {
+                *s = v;
+            }
+        }
+    }
+}
+
+/// " (kind 'name')" for a register, or "".
+fn reg_info(proto: &crate::compiler::Proto, pc: usize, reg: u8) -> String {
+    match proto.describe_register(pc, reg) {
+        Some((kind, name)) => format!(" ({} '{}')", kind, String::from_utf8_lossy(&name)),
+        None => String::new(),
+    }
+}
+
+/// " (upvalue 'name')" for an upvalue index.
+fn upval_info(proto: &crate::compiler::Proto, idx: u8) -> String {
+    match proto.upvalues.get(idx as usize) {
+        Some(d) => format!(" (upvalue '{}')", String::from_utf8_lossy(&d.name)),
+        None => String::new(),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn type_error<'gc>(ctx: Ctx<'gc>, what: &str, v: Value<'gc>, info: String) -> LuaError<'gc> {
+    LuaError::rt(format!("attempt to {} a {} value{}", what, convert::type_name_for_msg(ctx, v), info))
+}
+
+#[cold]
+#[inline(never)]
+fn arith_error<'gc>(
+    ctx: Ctx<'gc>,
+    e: ArithError,
+    operands: [Value<'gc>; 2],
+    infos: [String; 2],
+) -> LuaError<'gc> {
+    let [i0, i1] = infos;
+    let pick = |i: usize| if i == 0 { (operands[0], i0.clone()) } else { (operands[1], i1.clone()) };
+    match e {
+        ArithError::Arith(i) => {
+            let (v, info) = pick(i);
+            type_error(ctx, "perform arithmetic on", v, info)
+        }
+        ArithError::Bitwise(i) => {
+            let (v, info) = pick(i);
+            type_error(ctx, "perform bitwise operation on", v, info)
+        }
+        ArithError::NoInteger(i) => {
+            let (_, info) = pick(i);
+            LuaError::rt(format!("number{info} has no integer representation"))
+        }
+    }
+}
+
+/// Prepares a numeric `for` loop (Lua's `forprep`); returns `true` if the loop must be skipped.
+fn for_prep<'gc>(ctx: Ctx<'gc>, r: &mut [Value<'gc>]) -> LuaResult<'gc, bool> {
+    let for_error = |what: &str, v: Value<'gc>| {
+        LuaError::rt(format!(
+            "bad 'for' {} (number expected, got {})",
+            what,
+            convert::type_name_for_msg(ctx, v)
+        ))
+    };
+    if let (Value::Int(init), Value::Int(step)) = (r[0], r[2]) {
+        if step == 0 {
+            return Err(LuaError::rt("'for' step is zero"));
+        }
+        r[3] = Value::Int(init);
+        // forlimit: the limit as an integer, clipping floats.
+        let limit = match r[1] {
+            Value::Int(l) => l,
+            lim => {
+                let f = match convert::to_number(lim) {
+                    Some(Value::Int(l)) => l as f64,
+                    Some(Value::Float(f)) => f.get(),
+                    _ => return Err(for_error("limit", lim)),
+                };
+                if let Value::Int(l) = convert::to_number(lim).unwrap_or(Value::Nil) {
+                    l
+                } else {
+                    let fl = if step < 0 { f.ceil() } else { f.floor() };
+                    match number::float_to_int_exact(fl) {
+                        Some(l) => l,
+                        None if f.is_nan() => return Ok(true),
+                        None if f > 0.0 => {
+                            if step < 0 {
+                                return Ok(true);
+                            }
+                            i64::MAX
+                        }
+                        None => {
+                            if step > 0 {
+                                return Ok(true);
+                            }
+                            i64::MIN
+                        }
+                    }
+                }
+            }
+        };
+        if if step > 0 { init > limit } else { init < limit } {
+            return Ok(true);
+        }
+        let count = if step > 0 {
+            let c = (limit as u64).wrapping_sub(init as u64);
+            if step != 1 {
+                c / step as u64
+            } else {
+                c
+            }
+        } else {
+            let c = (init as u64).wrapping_sub(limit as u64);
+            c / ((-(step + 1)) as u64 + 1)
+        };
+        r[1] = Value::Int(count as i64);
+        Ok(false)
+    } else {
+        let limit = convert::to_float(r[1]).ok_or_else(|| for_error("limit", r[1]))?;
+        let step = convert::to_float(r[2]).ok_or_else(|| for_error("step", r[2]))?;
+        let init = convert::to_float(r[0]).ok_or_else(|| for_error("initial value", r[0]))?;
+        if step == 0.0 {
+            return Err(LuaError::rt("'for' step is zero"));
+        }
+        if if 0.0 < step { limit < init } else { init < limit } {
+            return Ok(true);
+        }
+        r[1] = Value::float(limit);
+        r[2] = Value::float(step);
+        r[0] = Value::float(init);
+        r[3] = Value::float(init);
+        Ok(false)
+    }
+}
+
+/// Concatenates `stack[first..first+n]` right to left as far as possible without
+/// metamethods; returns the new count, or the metamethod call for the top two values.
+fn concat_step<'gc>(
+    ctx: Ctx<'gc>,
+    stack: &mut [Value<'gc>],
+    first: usize,
+    mut n: usize,
+    fuel: &mut i64,
+) -> LuaResult<'gc, Result<usize, (usize, MetaCall<'gc>)>> {
+    while n > 1 {
+        let top = first + n;
+        let (x, y) = (stack[top - 2], stack[top - 1]);
+        if meta::concatenable(x) && meta::concatenable(y) {
+            // Collect as many concatenable values as possible.
+            let mut k = 2;
+            while k < n && meta::concatenable(stack[top - k - 1]) {
+                k += 1;
+            }
+            let mut buf = Vec::new();
+            for v in &stack[top - k..top] {
+                meta::push_concat_text(&mut buf, *v);
+            }
+            *fuel -= (buf.len() / 64) as i64;
+            stack[top - k] = Value::Str(ctx.new_string(buf));
+            n -= k - 1;
+        } else {
+            let mut tm = ctx.metamethod(x, Tm::Concat);
+            if tm.is_nil() {
+                tm = ctx.metamethod(y, Tm::Concat);
+            }
+            if tm.is_nil() {
+                let bad = if meta::concatenable(x) { y } else { x };
+                return Err(LuaError::rt(format!(
+                    "attempt to concatenate a {} value",
+                    convert::type_name_for_msg(ctx, bad)
+                )));
+            }
+            return Ok(Err((n, MetaCall::two(tm, x, y))));
+        }
+    }
+    Ok(Ok(n))
+}
+
+/// Runs Lua frames until something only the scheduler can handle happens.
+pub fn execute<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    mut resuming: bool,
+) -> LuaResult<'gc, Flow<'gc>> {
+    'frame: loop {
+        let (closure, base, mut pc, frame_func, nvarargs, want, aux) = match ts.frames.last() {
+            Some(Frame::Lua(f)) => (
+                f.closure,
+                f.base as usize,
+                f.pc as usize,
+                f.func as usize,
+                f.nvarargs as usize,
+                f.want,
+                f.aux,
+            ),
+            _ => return Err(LuaError::rt("internal error: no Lua frame")),
+        };
+        let cdata: &'gc ClosureData<'gc> = Gc::as_ref(closure.0);
+        let fp: &'gc FnProto<'gc> = Gc::as_ref(cdata.proto);
+        let proto: &'gc crate::compiler::Proto = &fp.proto;
+        let code: &'gc [Op] = &proto.code;
+        let k: &'gc [Value<'gc>] = &fp.constants;
+        let upvals: &'gc [Upvalue<'gc>] = &cdata.upvalues;
+        let max_stack = proto.max_stack as usize;
+        let call_slot = base + max_stack;
+
+        macro_rules! save_pc {
+            () => {
+                if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
+                    f.pc = pc as u32;
+                }
+            };
+        }
+        macro_rules! set_aux {
+            ($v:expr) => {
+                if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
+                    f.aux = $v as u32;
+                }
+            };
+        }
+        macro_rules! r {
+            ($i:expr) => {
+                ts.stack[base + $i as usize]
+            };
+        }
+        macro_rules! kst {
+            ($i:expr) => {
+                k.get($i as usize).copied().unwrap_or(Value::Nil)
+            };
+        }
+        macro_rules! flow {
+            ($f:expr) => {
+                match $f {
+                    Flow::Lua { resuming: r } => {
+                        resuming = r;
+                        continue 'frame;
+                    }
+                    ev => return Ok(ev),
+                }
+            };
+        }
+        // Calls a metamethod with its result(s) delivered at `call_slot`.
+        macro_rules! meta_call {
+            ($mc:expr, $want:expr) => {{
+                let mc: MetaCall<'gc> = $mc;
+                save_pc!();
+                ts.stack.truncate(call_slot);
+                ts.stack.push(mc.func);
+                ts.stack.extend_from_slice(&mc.args[..mc.nargs as usize]);
+                let f = drive(
+                    ctx,
+                    thread,
+                    ts,
+                    fuel,
+                    Todo::Call {
+                        func: call_slot,
+                        nargs: mc.nargs as usize,
+                        want: $want,
+                    },
+                )?;
+                flow!(f)
+            }};
+        }
+        macro_rules! jump_next {
+            () => {{
+                match code.get(pc) {
+                    Some(Op::Jmp { sj }) => pc = (pc as i64 + 1 + sj.get() as i64) as usize,
+                    _ => return Err(LuaError::rt("internal error: expected jump")),
+                }
+            }};
+        }
+        macro_rules! cond_jump {
+            ($cond:expr, $k:expr) => {{
+                if $cond != $k {
+                    pc += 1;
+                } else {
+                    jump_next!();
+                }
+            }};
+        }
+        macro_rules! arith_slow {
+            ($op:expr, $x:expr, $y:expr, $i0:expr, $i1:expr) => {{
+                save_pc!();
+                let (x, y) = ($x, $y);
+                match meta::arith(ctx, $op, x, y)? {
+                    Ok(Meta::Done(v)) => v,
+                    Ok(Meta::Call(mc)) => meta_call!(mc, 1),
+                    Err(e) => return Err(arith_error(ctx, e, [x, y], [$i0, $i1])),
+                }
+            }};
+        }
+        macro_rules! arith {
+            ($a:expr, $x:expr, $y:expr, $op:expr, $iop:expr, $fop:expr, $i0:expr, $i1:expr) => {{
+                let (x, y) = ($x, $y);
+                let v = match (x, y) {
+                    (Value::Int(a), Value::Int(b)) => Value::Int($iop(a, b)),
+                    (Value::Float(a), Value::Float(b)) => Value::float($fop(a.get(), b.get())),
+                    (Value::Int(a), Value::Float(b)) => Value::float($fop(a as f64, b.get())),
+                    (Value::Float(a), Value::Int(b)) => Value::float($fop(a.get(), b as f64)),
+                    _ => arith_slow!($op, x, y, $i0, $i1),
+                };
+                r!($a) = v;
+            }};
+        }
+        // Float-only arithmetic (`/`, `^`) and ops whose integer case can fail (`%`, `//`).
+        macro_rules! arith_f {
+            ($a:expr, $x:expr, $y:expr, $op:expr, $i0:expr, $i1:expr) => {{
+                let (x, y) = ($x, $y);
+                let v = match (x, y) {
+                    (Value::Float(a), Value::Float(b)) => Value::float(meta::float_arith($op, a.get(), b.get())),
+                    _ => {
+                        save_pc!();
+                        match meta::arith_raw($op, x, y)? {
+                            Some(v) => v,
+                            None => arith_slow!($op, x, y, $i0, $i1),
+                        }
+                    }
+                };
+                r!($a) = v;
+            }};
+        }
+        macro_rules! bitwise {
+            ($a:expr, $x:expr, $y:expr, $op:expr, $iop:expr, $i0:expr, $i1:expr) => {{
+                let (x, y) = ($x, $y);
+                let v = match (x, y) {
+                    (Value::Int(a), Value::Int(b)) => Value::Int($iop(a, b)),
+                    _ => {
+                        save_pc!();
+                        match meta::arith_raw($op, x, y)? {
+                            Some(v) => v,
+                            None => arith_slow!($op, x, y, $i0, $i1),
+                        }
+                    }
+                };
+                r!($a) = v;
+            }};
+        }
+        macro_rules! get_index {
+            ($a:expr, $obj:expr, $key:expr, $info:expr) => {{
+                let (obj, key) = ($obj, $key);
+                let fast = if let Value::Table(t) = obj {
+                    let tb = t.0.borrow();
+                    let v = tb.get(key);
+                    if !v.is_nil() || tb.meta.is_none() {
+                        Some(v)
+                    } else {
+                        None
+                    }
+                } else {
+                    None
+                };
+                match fast {
+                    Some(v) => r!($a) = v,
+                    None => {
+                        save_pc!();
+                        match meta::index(ctx, obj, key)? {
+                            Index::Value(v) => r!($a) = v,
+                            Index::Call(mc) => meta_call!(mc, 1),
+                            Index::NotIndexable => return Err(type_error(ctx, "index", obj, $info)),
+                        }
+                    }
+                }
+            }};
+        }
+        macro_rules! set_index {
+            ($obj:expr, $key:expr, $val:expr, $info:expr) => {{
+                let (obj, key, val) = ($obj, $key, $val);
+                let done = if let Value::Table(t) = obj {
+                    let mut tb = t.0.borrow_mut(ctx.mc);
+                    if tb.meta.is_none() {
+                        save_pc!();
+                        tb.set(key, val).map_err(|e| LuaError::rt(format!("table {}", e.message())))?;
+                        true
+                    } else {
+                        false
+                    }
+                } else {
+                    false
+                };
+                if !done {
+                    save_pc!();
+                    match meta::new_index(ctx, obj, key, val)? {
+                        NewIndex::Done => {}
+                        NewIndex::Call(mc) => meta_call!(mc, 0),
+                        NewIndex::NotIndexable => return Err(type_error(ctx, "index", obj, $info)),
+                    }
+                }
+            }};
+        }
+        macro_rules! compare {
+            ($x:expr, $y:expr, $le:expr, $k:expr) => {{
+                let (x, y) = ($x, $y);
+                let fast = if $le { meta::num_le(x, y) } else { meta::num_lt(x, y) };
+                let res = match fast {
+                    Some(b) => b,
+                    None => {
+                        save_pc!();
+                        match meta::less(ctx, x, y, $le) {
+                            Ok(Meta::Done(b)) => b,
+                            Ok(Meta::Call(mc)) => {
+                                set_aux!(0);
+                                meta_call!(mc, 1)
+                            }
+                            Err(e) => {
+                                if $le {
+                                    if let Some(mc) = meta::le_fallback(ctx, x, y) {
+                                        set_aux!(1);
+                                        meta_call!(mc, 1)
+                                    }
+                                }
+                                return Err(e);
+                            }
+                        }
+                    }
+                };
+                cond_jump!(res, $k);
+            }};
+        }
+        // Returns `n` values starting at absolute slot `first` from this frame.
+        macro_rules! do_return {
+            ($first:expr, $n:expr) => {{
+                let (first, n): (usize, usize) = ($first, $n);
+                if ts.tbc.last().is_some_and(|&s| s as usize >= base) {
+                    // Run pending `__close` handlers first; the Return is re-executed after each.
+                    set_aux!(n);
+                    save_pc!();
+                    let slot = ts.tbc.pop().unwrap_or(0) as usize;
+                    let v = ts.stack[slot];
+                    let tm = ctx.metamethod(v, Tm::Close);
+                    let at = call_slot.max(first + n);
+                    ts.stack.truncate(at);
+                    ts.stack.extend_from_slice(&[tm, v, Value::Nil]);
+                    let f = drive(ctx, thread, ts, fuel, Todo::Call { func: at, nargs: 2, want: 0 })?;
+                    flow!(f)
+                }
+                if ts.open_upvalues.last().is_some_and(|u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base)) {
+                    close_upvalues(ctx, ts, base);
+                }
+                for i in 0..n {
+                    ts.stack[frame_func + i] = ts.stack[first + i];
+                }
+                ts.frames.pop();
+                let f = drive(ctx, thread, ts, fuel, Todo::Deliver { func: frame_func, n, want })?;
+                flow!(f)
+            }};
+        }
+
+        if resuming {
+            resuming = false;
+            // A call made by the instruction before `pc` has returned: finish that instruction.
+            let op = code.get(pc.wrapping_sub(1)).copied();
+            let result = ts.stack.get(call_slot).copied().unwrap_or(Value::Nil);
+            match op {
+                Some(Op::Call { .. } | Op::TForCall { .. }) => {}
+                Some(Op::TailCall { a, .. }) => {
+                    let first = base + a as usize;
+                    let n = (ts.top as usize).saturating_sub(first);
+                    do_return!(first, n);
+                }
+                Some(
+                    Op::GetTabUp { a, .. }
+                    | Op::GetTable { a, .. }
+                    | Op::GetI { a, .. }
+                    | Op::GetField { a, .. }
+                    | Op::SelfK { a, .. }
+                    | Op::AddI { a, .. }
+                    | Op::AddK { a, .. }
+                    | Op::SubK { a, .. }
+                    | Op::MulK { a, .. }
+                    | Op::ModK { a, .. }
+                    | Op::PowK { a, .. }
+                    | Op::DivK { a, .. }
+                    | Op::IDivK { a, .. }
+                    | Op::BAndK { a, .. }
+                    | Op::BOrK { a, .. }
+                    | Op::BXorK { a, .. }
+                    | Op::ShrI { a, .. }
+                    | Op::ShlI { a, .. }
+                    | Op::Add { a, .. }
+                    | Op::Sub { a, .. }
+                    | Op::Mul { a, .. }
+                    | Op::Mod { a, .. }
+                    | Op::Pow { a, .. }
+                    | Op::Div { a, .. }
+                    | Op::IDiv { a, .. }
+                    | Op::BAnd { a, .. }
+                    | Op::BOr { a, .. }
+                    | Op::BXor { a, .. }
+                    | Op::Shl { a, .. }
+                    | Op::Shr { a, .. }
+                    | Op::Unm { a, .. }
+                    | Op::BNot { a, .. }
+                    | Op::Len { a, .. },
+                ) => r!(a) = result,
+                Some(Op::Eq { k: kk, .. } | Op::Lt { k: kk, .. } | Op::Le { k: kk, .. }) => {
+                    let res = result.truthy() != (aux == 1);
+                    cond_jump!(res, kk);
+                }
+                Some(
+                    Op::LtI { flags, .. } | Op::LeI { flags, .. } | Op::GtI { flags, .. } | Op::GeI { flags, .. },
+                ) => {
+                    let res = result.truthy() != (aux == 1);
+                    cond_jump!(res, flags & 1 != 0);
+                }
+                Some(Op::Concat { a, .. }) => {
+                    let n = aux as usize;
+                    let first = base + a as usize;
+                    ts.stack[first + n - 2] = result;
+                    save_pc!();
+                    match concat_step(ctx, &mut ts.stack, first, n - 1, fuel)? {
+                        Ok(_) => {}
+                        Err((left, mc)) => {
+                            set_aux!(left);
+                            meta_call!(mc, 1)
+                        }
+                    }
+                }
+                Some(Op::Close { .. }) => pc -= 1,
+                Some(Op::Return { a, .. }) => {
+                    pc -= 1;
+                    ts.top = (base + a as usize + aux as usize) as u32;
+                }
+                _ => {}
+            }
+        }
+
+        loop {
+            if *fuel <= 0 {
+                save_pc!();
+                return Ok(Flow::Event(Event::OutOfFuel));
+            }
+            *fuel -= 1;
+            let Some(&op) = code.get(pc) else {
+                return Err(LuaError::rt("internal error: pc out of range"));
+            };
+            pc += 1;
+            match op {
+                Op::Move { a, b } => r!(a) = r!(b),
+                Op::LoadI { a, sbx } => r!(a) = Value::Int(sbx as i64),
+                Op::LoadF { a, sbx } => r!(a) = Value::float(sbx as f64),
+                Op::LoadK { a, bx } => r!(a) = kst!(bx),
+                Op::LoadKX { a } => {
+                    let idx = match code.get(pc) {
+                        Some(Op::ExtraArg { ax }) => ax.get(),
+                        _ => 0,
+                    };
+                    pc += 1;
+                    r!(a) = kst!(idx);
+                }
+                Op::LoadFalse { a } => r!(a) = Value::False,
+                Op::LFalseSkip { a } => {
+                    r!(a) = Value::False;
+                    pc += 1;
+                }
+                Op::LoadTrue { a } => r!(a) = Value::True,
+                Op::LoadNil { a, b } => {
+                    for i in 0..=b as usize {
+                        r!(a as usize + i) = Value::Nil;
+                    }
+                }
+                Op::GetUpval { a, b } => {
+                    let uv = upvals[b as usize];
+                    r!(a) = upval_get(thread, ts, uv);
+                }
+                Op::SetUpval { a, b } => {
+                    let uv = upvals[b as usize];
+                    let v = r!(a);
+                    upval_set(ctx, thread, ts, uv, v);
+                }
+                Op::GetTabUp { a, b, c } => {
+                    let obj = upval_get(thread, ts, upvals[b as usize]);
+                    get_index!(a, obj, kst!(c), upval_info(proto, b));
+                }
+                Op::GetTable { a, b, c } => {
+                    let (obj, key) = (r!(b), r!(c));
+                    get_index!(a, obj, key, reg_info(proto, pc - 1, b));
+                }
+                Op::GetI { a, b, c } => {
+                    let obj = r!(b);
+                    get_index!(a, obj, Value::Int(c as i64), reg_info(proto, pc - 1, b));
+                }
+                Op::GetField { a, b, c } => {
+                    let obj = r!(b);
+                    get_index!(a, obj, kst!(c), reg_info(proto, pc - 1, b));
+                }
+                Op::SetTabUp { a, b, c } => {
+                    let obj = upval_get(thread, ts, upvals[a as usize]);
+                    set_index!(obj, kst!(b), r!(c), upval_info(proto, a));
+                }
+                Op::SetTabUpK { a, b, c } => {
+                    let obj = upval_get(thread, ts, upvals[a as usize]);
+                    set_index!(obj, kst!(b), kst!(c), upval_info(proto, a));
+                }
+                Op::SetTable { a, b, c } => {
+                    set_index!(r!(a), r!(b), r!(c), reg_info(proto, pc - 1, a));
+                }
+                Op::SetTableK { a, b, c } => {
+                    set_index!(r!(a), r!(b), kst!(c), reg_info(proto, pc - 1, a));
+                }
+                Op::SetI { a, b, c } => {
+                    set_index!(r!(a), Value::Int(b as i64), r!(c), reg_info(proto, pc - 1, a));
+                }
+                Op::SetIK { a, b, c } => {
+                    set_index!(r!(a), Value::Int(b as i64), kst!(c), reg_info(proto, pc - 1, a));
+                }
+                Op::SetField { a, b, c } => {
+                    set_index!(r!(a), kst!(b), r!(c), reg_info(proto, pc - 1, a));
+                }
+                Op::SetFieldK { a, b, c } => {
+                    set_index!(r!(a), kst!(b), kst!(c), reg_info(proto, pc - 1, a));
+                }
+                Op::NewTable { a, b } => {
+                    let array = match code.get(pc) {
+                        Some(Op::ExtraArg { ax }) => ax.get() as usize,
+                        _ => 0,
+                    };
+                    pc += 1;
+                    let hash = if b == 0 { 0 } else { 1usize << (b - 1).min(30) };
+                    r!(a) = Value::Table(ctx.new_table_sized(array, hash));
+                }
+                Op::SelfK { a, b, c } => {
+                    let obj = r!(b);
+                    r!(a as usize + 1) = obj;
+                    get_index!(a, obj, kst!(c), reg_info(proto, pc - 1, b));
+                }
+                Op::AddI { a, b, sc } => {
+                    let info = || reg_info(proto, pc - 1, b);
+                    arith!(a, r!(b), Value::Int(sc as i64), ArithOp::Add, |x: i64, y: i64| x.wrapping_add(y), |x: f64, y: f64| x + y, info(), String::new())
+                }
+                Op::AddK { a, b, c } => arith!(a, r!(b), kst!(c), ArithOp::Add, |x: i64, y: i64| x.wrapping_add(y), |x: f64, y: f64| x + y, reg_info(proto, pc - 1, b), String::new()),
+                Op::SubK { a, b, c } => arith!(a, r!(b), kst!(c), ArithOp::Sub, |x: i64, y: i64| x.wrapping_sub(y), |x: f64, y: f64| x - y, reg_info(proto, pc - 1, b), String::new()),
+                Op::MulK { a, b, c } => arith!(a, r!(b), kst!(c), ArithOp::Mul, |x: i64, y: i64| x.wrapping_mul(y), |x: f64, y: f64| x * y, reg_info(proto, pc - 1, b), String::new()),
+                Op::ModK { a, b, c } => arith_f!(a, r!(b), kst!(c), ArithOp::Mod, reg_info(proto, pc - 1, b), String::new()),
+                Op::PowK { a, b, c } => arith_f!(a, r!(b), kst!(c), ArithOp::Pow, reg_info(proto, pc - 1, b), String::new()),
+                Op::DivK { a, b, c } => arith_f!(a, r!(b), kst!(c), ArithOp::Div, reg_info(proto, pc - 1, b), String::new()),
+                Op::IDivK { a, b, c } => arith_f!(a, r!(b), kst!(c), ArithOp::IDiv, reg_info(proto, pc - 1, b), String::new()),
+                Op::BAndK { a, b, c } => bitwise!(a, r!(b), kst!(c), ArithOp::BAnd, |x: i64, y: i64| x & y, reg_info(proto, pc - 1, b), String::new()),
+                Op::BOrK { a, b, c } => bitwise!(a, r!(b), kst!(c), ArithOp::BOr, |x: i64, y: i64| x | y, reg_info(proto, pc - 1, b), String::new()),
+                Op::BXorK { a, b, c } => bitwise!(a, r!(b), kst!(c), ArithOp::BXor, |x: i64, y: i64| x ^ y, reg_info(proto, pc - 1, b), String::new()),
+                Op::ShrI { a, b, sc } => bitwise!(a, r!(b), Value::Int(sc as i64), ArithOp::Shr, |x: i64, y: i64| number::shift_left(x, y.wrapping_neg()), reg_info(proto, pc - 1, b), String::new()),
+                Op::ShlI { a, b, sc } => bitwise!(a, Value::Int(sc as i64), r!(b), ArithOp::Shl, |x: i64, y: i64| number::shift_left(x, y), String::new(), reg_info(proto, pc - 1, b)),
+                Op::Add { a, b, c } => arith!(a, r!(b), r!(c), ArithOp::Add, |x: i64, y: i64| x.wrapping_add(y), |x: f64, y: f64| x + y, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
+                Op::Sub { a, b, c } => arith!(a, r!(b), r!(c), ArithOp::Sub, |x: i64, y: i64| x.wrapping_sub(y), |x: f64, y: f64| x - y, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
+                Op::Mul { a, b, c } => arith!(a, r!(b), r!(c), ArithOp::Mul, |x: i64, y: i64| x.wrapping_mul(y), |x: f64, y: f64| x * y, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
+                Op::Mod { a, b, c } => arith_f!(a, r!(b), r!(c), ArithOp::Mod, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
+                Op::Pow { a, b, c } => arith_f!(a, r!(b), r!(c), ArithOp::Pow, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
+                Op::Div { a, b, c } => arith_f!(a, r!(b), r!(c), ArithOp::Div, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
+                Op::IDiv { a, b, c } => arith_f!(a, r!(b), r!(c), ArithOp::IDiv, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
+                Op::BAnd { a, b, c } => bitwise!(a, r!(b), r!(c), ArithOp::BAnd, |x: i64, y: i64| x & y, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
+                Op::BOr { a, b, c } => bitwise!(a, r!(b), r!(c), ArithOp::BOr, |x: i64, y: i64| x | y, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
+                Op::BXor { a, b, c } => bitwise!(a, r!(b), r!(c), ArithOp::BXor, |x: i64, y: i64| x ^ y, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
+                Op::Shl { a, b, c } => bitwise!(a, r!(b), r!(c), ArithOp::Shl, |x: i64, y: i64| number::shift_left(x, y), reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
+                Op::Shr { a, b, c } => bitwise!(a, r!(b), r!(c), ArithOp::Shr, |x: i64, y: i64| number::shift_left(x, y.wrapping_neg()), reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
+                Op::Unm { a, b } => {
+                    let v = match r!(b) {
+                        Value::Int(i) => Value::Int(i.wrapping_neg()),
+                        Value::Float(f) => Value::float(-f.get()),
+                        x => arith_slow!(ArithOp::Unm, x, x, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, b)),
+                    };
+                    r!(a) = v;
+                }
+                Op::BNot { a, b } => {
+                    let v = match r!(b) {
+                        Value::Int(i) => Value::Int(!i),
+                        x => {
+                            save_pc!();
+                            match meta::arith_raw(ArithOp::BNot, x, x)? {
+                                Some(v) => v,
+                                None => arith_slow!(ArithOp::BNot, x, x, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, b)),
+                            }
+                        }
+                    };
+                    r!(a) = v;
+                }
+                Op::Not { a, b } => r!(a) = Value::boolean(!r!(b).truthy()),
+                Op::Len { a, b } => {
+                    let v = r!(b);
+                    let res = match v {
+                        Value::Str(s) => Value::Int(s.len() as i64),
+                        Value::Table(t) => {
+                            let tm = match t.metatable() {
+                                Some(mt) => mt.0.borrow().get_str(ctx.tm(Tm::Len)),
+                                None => Value::Nil,
+                            };
+                            if tm.is_nil() {
+                                Value::Int(t.length())
+                            } else {
+                                meta_call!(MetaCall::two(tm, v, v), 1)
+                            }
+                        }
+                        _ => {
+                            let tm = ctx.metamethod(v, Tm::Len);
+                            if tm.is_nil() {
+                                save_pc!();
+                                return Err(type_error(ctx, "get length of", v, reg_info(proto, pc - 1, b)));
+                            }
+                            meta_call!(MetaCall::two(tm, v, v), 1)
+                        }
+                    };
+                    r!(a) = res;
+                }
+                Op::Concat { a, b } => {
+                    save_pc!();
+                    let first = base + a as usize;
+                    match concat_step(ctx, &mut ts.stack, first, b as usize, fuel) {
+                        Ok(Ok(_)) => {}
+                        Ok(Err((left, mc))) => {
+                            // Remember how many operands remain for `finish_op`.
+                            set_aux!(left);
+                            meta_call!(mc, 1)
+                        }
+                        Err(LuaError::Runtime(msg)) => {
+                            // Word the error with the offending register's name.
+                            let n = b as usize;
+                            let mut info = String::new();
+                            for i in (0..n).rev() {
+                                if !meta::concatenable(ts.stack[first + i]) {
+                                    info = reg_info(proto, pc - 1, a + i as u8);
+                                    break;
+                                }
+                            }
+                            return Err(LuaError::rt(format!("{msg}{info}")));
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                Op::Close { a } => {
+                    let level = base + a as usize;
+                    close_upvalues(ctx, ts, level);
+                    if ts.tbc.last().is_some_and(|&s| s as usize >= level) {
+                        save_pc!();
+                        let slot = ts.tbc.pop().unwrap_or(0) as usize;
+                        let v = ts.stack[slot];
+                        let tm = ctx.metamethod(v, Tm::Close);
+                        meta_call!(MetaCall::two(tm, v, Value::Nil), 0)
+                    }
+                }
+                Op::Tbc { a } => {
+                    let v = r!(a);
+                    if v.truthy() {
+                        if ctx.metamethod(v, Tm::Close).is_nil() {
+                            save_pc!();
+                            let name = proto
+                                .local_name(a, pc - 1)
+                                .map(|n| String::from_utf8_lossy(n).into_owned())
+                                .unwrap_or_else(|| "?".into());
+                            return Err(LuaError::rt(format!("variable '{name}' got a non-closable value")));
+                        }
+                        ts.tbc.push((base + a as usize) as u32);
+                    }
+                }
+                Op::Jmp { sj } => pc = (pc as i64 + sj.get() as i64) as usize,
+                Op::Eq { a, b, k: kk } => {
+                    let (x, y) = (r!(a), r!(b));
+                    let res = match (x, y) {
+                        (Value::Int(p), Value::Int(q)) => p == q,
+                        (Value::Table(_), Value::Table(_)) | (Value::Userdata(_), Value::Userdata(_)) => {
+                            save_pc!();
+                            match meta::equals(ctx, x, y) {
+                                Meta::Done(b) => b,
+                                Meta::Call(mc) => {
+                                    set_aux!(0);
+                                    meta_call!(mc, 1)
+                                }
+                            }
+                        }
+                        _ => x.raw_eq(y),
+                    };
+                    cond_jump!(res, kk);
+                }
+                Op::Lt { a, b, k: kk } => compare!(r!(a), r!(b), false, kk),
+                Op::Le { a, b, k: kk } => compare!(r!(a), r!(b), true, kk),
+                Op::EqK { a, b, k: kk } => {
+                    let res = r!(a).raw_eq(kst!(b));
+                    cond_jump!(res, kk);
+                }
+                Op::EqI { a, sb, flags } => {
+                    let res = match r!(a) {
+                        Value::Int(i) => i == sb as i64,
+                        Value::Float(f) => f.get() == sb as f64,
+                        _ => false,
+                    };
+                    cond_jump!(res, flags & 1 != 0);
+                }
+                Op::LtI { a, sb, flags } => {
+                    let imm = if flags & 2 != 0 { Value::float(sb as f64) } else { Value::Int(sb as i64) };
+                    compare!(r!(a), imm, false, flags & 1 != 0)
+                }
+                Op::LeI { a, sb, flags } => {
+                    let imm = if flags & 2 != 0 { Value::float(sb as f64) } else { Value::Int(sb as i64) };
+                    compare!(r!(a), imm, true, flags & 1 != 0)
+                }
+                Op::GtI { a, sb, flags } => {
+                    let imm = if flags & 2 != 0 { Value::float(sb as f64) } else { Value::Int(sb as i64) };
+                    compare!(imm, r!(a), false, flags & 1 != 0)
+                }
+                Op::GeI { a, sb, flags } => {
+                    let imm = if flags & 2 != 0 { Value::float(sb as f64) } else { Value::Int(sb as i64) };
+                    compare!(imm, r!(a), true, flags & 1 != 0)
+                }
+                Op::Test { a, k: kk } => {
+                    let c = r!(a).truthy();
+                    cond_jump!(c, kk);
+                }
+                Op::TestSet { a, b, k: kk } => {
+                    let v = r!(b);
+                    if !v.truthy() == kk {
+                        pc += 1;
+                    } else {
+                        r!(a) = v;
+                        jump_next!();
+                    }
+                }
+                Op::Call { a, b, c } => {
+                    let func = base + a as usize;
+                    let nargs = if b == 0 {
+                        (ts.top as usize).saturating_sub(func + 1)
+                    } else {
+                        b as usize - 1
+                    };
+                    save_pc!();
+                    let f = drive(
+                        ctx,
+                        thread,
+                        ts,
+                        fuel,
+                        Todo::Call {
+                            func,
+                            nargs,
+                            want: c as i32 - 1,
+                        },
+                    )?;
+                    flow!(f)
+                }
+                Op::TailCall { a, b } => {
+                    let func = base + a as usize;
+                    let nargs = if b == 0 {
+                        (ts.top as usize).saturating_sub(func + 1)
+                    } else {
+                        b as usize - 1
+                    };
+                    save_pc!();
+                    close_upvalues(ctx, ts, base);
+                    // Resolve `__call` so a Lua callee can replace this frame.
+                    let mut nargs = nargs;
+                    let mut guard = 0;
+                    while !matches!(ts.stack[func], Value::Function(_) | Value::Native(_)) {
+                        let tm = ctx.metamethod(ts.stack[func], Tm::Call);
+                        if tm.is_nil() || guard > meta::MAX_TAG_LOOP {
+                            break;
+                        }
+                        guard += 1;
+                        ts.stack.truncate(func + 1 + nargs);
+                        ts.stack.insert(func, tm);
+                        nargs += 1;
+                    }
+                    if let Value::Function(callee) = ts.stack[func] {
+                        // A proper tail call: the callee takes this frame's place.
+                        for i in 0..=nargs {
+                            ts.stack[frame_func + i] = ts.stack[func + i];
+                        }
+                        ts.frames.pop();
+                        ts.stack.truncate(frame_func + 1 + nargs);
+                        let _ = callee;
+                        let f = drive(ctx, thread, ts, fuel, Todo::Call { func: frame_func, nargs, want })?;
+                        flow!(f)
+                    }
+                    let f = drive(ctx, thread, ts, fuel, Todo::Call { func, nargs, want: -1 })?;
+                    flow!(f)
+                }
+                Op::Return { a, b } => {
+                    let first = base + a as usize;
+                    let n = if b == 0 {
+                        (ts.top as usize).saturating_sub(first)
+                    } else {
+                        b as usize - 1
+                    };
+                    do_return!(first, n);
+                }
+                Op::Return0 {} => {
+                    if ts.open_upvalues.last().is_some_and(|u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base)) {
+                        close_upvalues(ctx, ts, base);
+                    }
+                    ts.frames.pop();
+                    let f = drive(ctx, thread, ts, fuel, Todo::Deliver { func: frame_func, n: 0, want })?;
+                    flow!(f)
+                }
+                Op::Return1 { a } => {
+                    if ts.open_upvalues.last().is_some_and(|u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base)) {
+                        close_upvalues(ctx, ts, base);
+                    }
+                    ts.stack[frame_func] = r!(a);
+                    ts.frames.pop();
+                    let f = drive(ctx, thread, ts, fuel, Todo::Deliver { func: frame_func, n: 1, want })?;
+                    flow!(f)
+                }
+                Op::ForLoop { a, bx } => {
+                    let ra = base + a as usize;
+                    match (ts.stack[ra], ts.stack[ra + 1], ts.stack[ra + 2]) {
+                        (Value::Int(idx), Value::Int(count), Value::Int(step)) => {
+                            if count as u64 > 0 {
+                                let idx = idx.wrapping_add(step);
+                                ts.stack[ra + 1] = Value::Int((count as u64 - 1) as i64);
+                                ts.stack[ra] = Value::Int(idx);
+                                ts.stack[ra + 3] = Value::Int(idx);
+                                pc -= bx as usize;
+                            }
+                        }
+                        (Value::Float(idx), Value::Float(limit), Value::Float(step)) => {
+                            let (step, limit) = (step.get(), limit.get());
+                            let idx = idx.get() + step;
+                            if if 0.0 < step { idx <= limit } else { limit <= idx } {
+                                ts.stack[ra] = Value::float(idx);
+                                ts.stack[ra + 3] = Value::float(idx);
+                                pc -= bx as usize;
+                            }
+                        }
+                        _ => return Err(LuaError::rt("internal error: bad for loop state")),
+                    }
+                }
+                Op::ForPrep { a, bx } => {
+                    save_pc!();
+                    let ra = base + a as usize;
+                    if for_prep(ctx, &mut ts.stack[ra..ra + 4])? {
+                        pc += bx as usize + 1;
+                    }
+                }
+                Op::TForPrep { a, bx } => {
+                    let slot = base + a as usize + 3;
+                    let v = ts.stack[slot];
+                    if v.truthy() {
+                        if ctx.metamethod(v, Tm::Close).is_nil() {
+                            save_pc!();
+                            return Err(LuaError::rt("variable '(for state)' got a non-closable value"));
+                        }
+                        ts.tbc.push(slot as u32);
+                    }
+                    pc += bx as usize;
+                }
+                Op::TForCall { a, c } => {
+                    let ra = base + a as usize;
+                    ts.stack.copy_within(ra..ra + 3, ra + 4);
+                    save_pc!();
+                    let f = drive(
+                        ctx,
+                        thread,
+                        ts,
+                        fuel,
+                        Todo::Call {
+                            func: ra + 4,
+                            nargs: 2,
+                            want: c as i32,
+                        },
+                    )?;
+                    flow!(f)
+                }
+                Op::TForLoop { a, bx } => {
+                    let ra = base + a as usize;
+                    let v = ts.stack[ra + 4];
+                    if !v.is_nil() {
+                        ts.stack[ra + 2] = v;
+                        pc -= bx as usize;
+                    }
+                }
+                Op::SetList { a, b } => {
+                    let start = match code.get(pc) {
+                        Some(Op::ExtraArg { ax }) => ax.get() as usize,
+                        _ => 0,
+                    };
+                    pc += 1;
+                    let ra = base + a as usize;
+                    let n = if b == 0 {
+                        (ts.top as usize).saturating_sub(ra + 1)
+                    } else {
+                        b as usize
+                    };
+                    if let Value::Table(t) = ts.stack[ra] {
+                        let mut tb = t.0.borrow_mut(ctx.mc);
+                        tb.ensure_array(start + n);
+                        for i in 0..n {
+                            tb.array[start + i] = ts.stack[ra + 1 + i];
+                        }
+                    }
+                    *fuel -= (n / 16) as i64;
+                }
+                Op::Closure { a, bx } => {
+                    let Some(&child) = fp.children.get(bx as usize) else {
+                        return Err(LuaError::rt("internal error: bad closure index"));
+                    };
+                    let descs = &child.proto.upvalues;
+                    let mut ups = Vec::with_capacity(descs.len());
+                    for d in descs.iter() {
+                        if d.in_stack {
+                            ups.push(find_upvalue(ctx, thread, ts, base + d.index as usize));
+                        } else {
+                            ups.push(upvals[d.index as usize]);
+                        }
+                    }
+                    let cl = Closure(Gc::new(
+                        ctx.mc,
+                        ClosureData {
+                            proto: child,
+                            upvalues: ups.into_boxed_slice(),
+                            id: Default::default(),
+                        },
+                    ));
+                    r!(a) = Value::Function(cl);
+                }
+                Op::Vararg { a, c } => {
+                    let vstart = frame_func + 1 + proto.num_params as usize;
+                    let ra = base + a as usize;
+                    let n = if c == 0 { nvarargs } else { c as usize - 1 };
+                    if ts.stack.len() < ra + n + 1 {
+                        if ra + n + 1 > super::exec::MAX_STACK {
+                            save_pc!();
+                            return Err(LuaError::rt("stack overflow"));
+                        }
+                        ts.stack.resize(ra + n + 1, Value::Nil);
+                    }
+                    for i in 0..n {
+                        ts.stack[ra + i] = if i < nvarargs { ts.stack[vstart + i] } else { Value::Nil };
+                    }
+                    if c == 0 {
+                        ts.top = (ra + n) as u32;
+                    }
+                }
+                Op::ExtraArg { .. } => {}
+            }
+        }
+    }
+}
+
+/// Builds a table for `{...}`-style host use.
+pub fn table_from<'gc>(ctx: Ctx<'gc>, vals: &[Value<'gc>]) -> Table<'gc> {
+    let t = ctx.new_table_sized(vals.len(), 0);
+    {
+        let mut tb = t.0.borrow_mut(ctx.mc);
+        for (i, v) in vals.iter().enumerate() {
+            tb.array[i] = *v;
+        }
+    }
+    t
+}

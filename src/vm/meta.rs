@@ -1,0 +1,432 @@
+//! Metamethod-aware operations that never call back into the interpreter.
+//!
+//! Each operation either produces its value or says "call this metamethod with these
+//! arguments" ([`MetaCall`]); the interpreter turns that into a frame and finishes the
+//! instruction when the call returns (see `interp::finish_op`). This is what keeps
+//! metamethods (and yields inside them) stackless.
+
+use super::convert::{self, to_number};
+use super::error::{LuaError, LuaResult};
+use super::number::{self, float_to_int_exact};
+use super::state::{Ctx, Tm};
+use super::value::Value;
+
+/// Longest `__index`/`__newindex` chain followed before giving up (Lua's MAXTAGLOOP).
+pub const MAX_TAG_LOOP: usize = 2000;
+
+/// A metamethod to call: `func(args[0..nargs])`.
+#[derive(Copy, Clone)]
+pub struct MetaCall<'gc> {
+    /// The metamethod.
+    pub func: Value<'gc>,
+    /// Its arguments.
+    pub args: [Value<'gc>; 3],
+    /// How many of `args` are used.
+    pub nargs: u8,
+}
+
+impl<'gc> MetaCall<'gc> {
+    /// A two-argument call.
+    pub fn two(func: Value<'gc>, a: Value<'gc>, b: Value<'gc>) -> Self {
+        MetaCall {
+            func,
+            args: [a, b, Value::Nil],
+            nargs: 2,
+        }
+    }
+}
+
+/// Result of an operation that may need a metamethod call.
+pub enum Meta<'gc, T> {
+    /// Done.
+    Done(T),
+    /// Call this and use its (first) result.
+    Call(MetaCall<'gc>),
+}
+
+/// Result of indexing.
+pub enum Index<'gc> {
+    /// The value.
+    Value(Value<'gc>),
+    /// Call `__index`.
+    Call(MetaCall<'gc>),
+    /// The original object cannot be indexed (caller words the error with variable info).
+    NotIndexable,
+}
+
+/// `obj[key]` with `__index`.
+pub fn index<'gc>(ctx: Ctx<'gc>, obj: Value<'gc>, key: Value<'gc>) -> LuaResult<'gc, Index<'gc>> {
+    let mut cur = obj;
+    for depth in 0..MAX_TAG_LOOP {
+        let tm = if let Value::Table(t) = cur {
+            let t = t.0.borrow();
+            let v = t.get(key);
+            if !v.is_nil() {
+                return Ok(Index::Value(v));
+            }
+            match t.meta {
+                None => return Ok(Index::Value(Value::Nil)),
+                Some(mt) => mt.0.borrow().get_str(ctx.tm(Tm::Index)),
+            }
+        } else {
+            let tm = ctx.metamethod(cur, Tm::Index);
+            if tm.is_nil() {
+                if depth == 0 {
+                    return Ok(Index::NotIndexable);
+                }
+                return Err(LuaError::rt(format!(
+                    "attempt to index a {} value",
+                    convert::type_name_for_msg(ctx, cur)
+                )));
+            }
+            tm
+        };
+        match tm {
+            Value::Nil => return Ok(Index::Value(Value::Nil)),
+            Value::Function(_) | Value::Native(_) => {
+                return Ok(Index::Call(MetaCall::two(tm, cur, key)));
+            }
+            next => cur = next,
+        }
+    }
+    Err(LuaError::rt("'__index' chain too long; possible loop"))
+}
+
+/// Result of an assignment.
+pub enum NewIndex<'gc> {
+    /// Stored.
+    Done,
+    /// Call `__newindex`.
+    Call(MetaCall<'gc>),
+    /// The original object cannot be indexed.
+    NotIndexable,
+}
+
+/// `obj[key] = value` with `__newindex`.
+pub fn new_index<'gc>(
+    ctx: Ctx<'gc>,
+    obj: Value<'gc>,
+    key: Value<'gc>,
+    value: Value<'gc>,
+) -> LuaResult<'gc, NewIndex<'gc>> {
+    let mut cur = obj;
+    for depth in 0..MAX_TAG_LOOP {
+        let tm = if let Value::Table(t) = cur {
+            let mut tb = t.0.borrow_mut(ctx.mc);
+            let existing = tb.get(key);
+            let tm = if existing.is_nil() {
+                match tb.meta {
+                    Some(mt) => mt.0.borrow().get_str(ctx.tm(Tm::NewIndex)),
+                    None => Value::Nil,
+                }
+            } else {
+                Value::Nil
+            };
+            if tm.is_nil() {
+                tb.set(key, value).map_err(|e| LuaError::rt(format!("table {}", e.message())))?;
+                return Ok(NewIndex::Done);
+            }
+            tm
+        } else {
+            let tm = ctx.metamethod(cur, Tm::NewIndex);
+            if tm.is_nil() {
+                if depth == 0 {
+                    return Ok(NewIndex::NotIndexable);
+                }
+                return Err(LuaError::rt(format!(
+                    "attempt to index a {} value",
+                    convert::type_name_for_msg(ctx, cur)
+                )));
+            }
+            tm
+        };
+        match tm {
+            Value::Function(_) | Value::Native(_) => {
+                return Ok(NewIndex::Call(MetaCall {
+                    func: tm,
+                    args: [cur, key, value],
+                    nargs: 3,
+                }));
+            }
+            next => cur = next,
+        }
+    }
+    Err(LuaError::rt("'__newindex' chain too long; possible loop"))
+}
+
+/// Arithmetic and bitwise operators (in metamethod order).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Mod,
+    Pow,
+    Div,
+    IDiv,
+    BAnd,
+    BOr,
+    BXor,
+    Shl,
+    Shr,
+    Unm,
+    BNot,
+}
+
+impl ArithOp {
+    /// The metamethod for this operator.
+    pub fn tm(self) -> Tm {
+        match self {
+            ArithOp::Add => Tm::Add,
+            ArithOp::Sub => Tm::Sub,
+            ArithOp::Mul => Tm::Mul,
+            ArithOp::Mod => Tm::Mod,
+            ArithOp::Pow => Tm::Pow,
+            ArithOp::Div => Tm::Div,
+            ArithOp::IDiv => Tm::IDiv,
+            ArithOp::BAnd => Tm::BAnd,
+            ArithOp::BOr => Tm::BOr,
+            ArithOp::BXor => Tm::BXor,
+            ArithOp::Shl => Tm::Shl,
+            ArithOp::Shr => Tm::Shr,
+            ArithOp::Unm => Tm::Unm,
+            ArithOp::BNot => Tm::BNot,
+        }
+    }
+
+    fn is_bitwise(self) -> bool {
+        matches!(
+            self,
+            ArithOp::BAnd | ArithOp::BOr | ArithOp::BXor | ArithOp::Shl | ArithOp::Shr | ArithOp::BNot
+        )
+    }
+}
+
+/// An arithmetic failure the interpreter words with variable information.
+pub enum ArithError {
+    /// "attempt to perform arithmetic on a X value": operand 0 or 1 is at fault.
+    Arith(usize),
+    /// "attempt to perform bitwise operation on a X value".
+    Bitwise(usize),
+    /// "number has no integer representation".
+    NoInteger(usize),
+}
+
+/// Raw arithmetic on two numbers (no strings, no metamethods). `Ok(None)`: not both numbers.
+pub fn arith_raw<'gc>(op: ArithOp, a: Value<'gc>, b: Value<'gc>) -> LuaResult<'gc, Option<Value<'gc>>> {
+    use Value::{Float, Int};
+    if op.is_bitwise() {
+        let to_i = |v: Value<'gc>| match v {
+            Int(i) => Some(i),
+            Float(f) => float_to_int_exact(f.get()),
+            _ => None,
+        };
+        let (Some(x), Some(y)) = (to_i(a), to_i(b)) else {
+            return Ok(None);
+        };
+        return Ok(Some(Int(match op {
+            ArithOp::BAnd => x & y,
+            ArithOp::BOr => x | y,
+            ArithOp::BXor => x ^ y,
+            ArithOp::Shl => number::shift_left(x, y),
+            ArithOp::Shr => number::shift_left(x, y.wrapping_neg()),
+            _ => !x,
+        })));
+    }
+    Ok(Some(match (a, b) {
+        (Int(x), Int(y)) => match op {
+            ArithOp::Add => Int(x.wrapping_add(y)),
+            ArithOp::Sub => Int(x.wrapping_sub(y)),
+            ArithOp::Mul => Int(x.wrapping_mul(y)),
+            ArithOp::Mod => Int(number::int_mod(x, y).ok_or_else(|| LuaError::rt("attempt to perform 'n%0'"))?),
+            ArithOp::IDiv => Int(number::int_idiv(x, y).ok_or_else(|| LuaError::rt("attempt to divide by zero"))?),
+            ArithOp::Pow => Value::float((x as f64).powf(y as f64)),
+            ArithOp::Div => Value::float(x as f64 / y as f64),
+            ArithOp::Unm => Int(x.wrapping_neg()),
+            _ => return Ok(None),
+        },
+        _ => {
+            let (Some(x), Some(y)) = (a.as_float(), b.as_float()) else {
+                return Ok(None);
+            };
+            Value::float(float_arith(op, x, y))
+        }
+    }))
+}
+
+/// Float arithmetic for the arithmetic operators.
+#[inline]
+pub fn float_arith(op: ArithOp, x: f64, y: f64) -> f64 {
+    match op {
+        ArithOp::Add => x + y,
+        ArithOp::Sub => x - y,
+        ArithOp::Mul => x * y,
+        ArithOp::Div => x / y,
+        ArithOp::Mod => number::float_mod(x, y),
+        ArithOp::Pow => pow(x, y),
+        ArithOp::IDiv => number::float_idiv(x, y),
+        ArithOp::Unm => -x,
+        _ => f64::NAN,
+    }
+}
+
+/// `x ^ y` as C's `pow` (with the `x^2` fast case Lua uses).
+#[inline]
+pub fn pow(x: f64, y: f64) -> f64 {
+    if y == 2.0 {
+        x * x
+    } else {
+        x.powf(y)
+    }
+}
+
+/// The slow path of a binary (or unary, with `b == a`) arithmetic/bitwise operator:
+/// numbers, then metamethods of `a` then `b`, else an [`ArithError`].
+pub fn arith<'gc>(
+    ctx: Ctx<'gc>,
+    op: ArithOp,
+    a: Value<'gc>,
+    b: Value<'gc>,
+) -> LuaResult<'gc, Result<Meta<'gc, Value<'gc>>, ArithError>> {
+    if let Some(v) = arith_raw(op, a, b)? {
+        return Ok(Ok(Meta::Done(v)));
+    }
+    let mut tm = ctx.metamethod(a, op.tm());
+    if tm.is_nil() {
+        tm = ctx.metamethod(b, op.tm());
+    }
+    if !tm.is_nil() {
+        return Ok(Ok(Meta::Call(MetaCall::two(tm, a, b))));
+    }
+    let is_num = |v: Value<'gc>| matches!(v, Value::Int(_) | Value::Float(_));
+    Ok(Err(if op.is_bitwise() {
+        if is_num(a) && is_num(b) {
+            let a_ok = matches!(a, Value::Int(_)) || a.as_float().and_then(float_to_int_exact).is_some();
+            ArithError::NoInteger(if a_ok { 1 } else { 0 })
+        } else {
+            ArithError::Bitwise(if is_num(a) { 1 } else { 0 })
+        }
+    } else {
+        ArithError::Arith(if is_num(a) { 1 } else { 0 })
+    }))
+}
+
+/// Raw equality plus `__eq` for tables and userdata.
+pub fn equals<'gc>(ctx: Ctx<'gc>, a: Value<'gc>, b: Value<'gc>) -> Meta<'gc, bool> {
+    match (a, b) {
+        (Value::Table(x), Value::Table(y)) if x != y => {}
+        (Value::Userdata(x), Value::Userdata(y)) if x != y => {}
+        _ => return Meta::Done(a.raw_eq(b)),
+    }
+    let mut tm = ctx.metamethod(a, Tm::Eq);
+    if tm.is_nil() {
+        tm = ctx.metamethod(b, Tm::Eq);
+    }
+    if tm.is_nil() {
+        Meta::Done(false)
+    } else {
+        Meta::Call(MetaCall::two(tm, a, b))
+    }
+}
+
+/// Numeric `a < b` for any mix of integers and floats.
+#[inline]
+pub fn num_lt(a: Value<'_>, b: Value<'_>) -> Option<bool> {
+    Some(match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x < y,
+        (Value::Float(x), Value::Float(y)) => x.get() < y.get(),
+        (Value::Int(x), Value::Float(y)) => number::int_lt_float(x, y.get()),
+        (Value::Float(x), Value::Int(y)) => number::float_lt_int(x.get(), y),
+        _ => return None,
+    })
+}
+
+/// Numeric `a <= b` for any mix of integers and floats.
+#[inline]
+pub fn num_le(a: Value<'_>, b: Value<'_>) -> Option<bool> {
+    Some(match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x <= y,
+        (Value::Float(x), Value::Float(y)) => x.get() <= y.get(),
+        (Value::Int(x), Value::Float(y)) => number::int_le_float(x, y.get()),
+        (Value::Float(x), Value::Int(y)) => number::float_le_int(x.get(), y),
+        _ => return None,
+    })
+}
+
+/// How an order comparison must finish when it calls a metamethod.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum OrderCall {
+    /// Use the metamethod's result.
+    Direct,
+    /// `a <= b` computed as `not (b < a)` (Lua 5.3 compatibility, on in 5.4's default build).
+    NegatedLt,
+}
+
+/// `a < b` (`le == false`) or `a <= b` (`le == true`) with metamethods.
+pub fn less<'gc>(
+    ctx: Ctx<'gc>,
+    a: Value<'gc>,
+    b: Value<'gc>,
+    le: bool,
+) -> LuaResult<'gc, Meta<'gc, bool>> {
+    let r = if le { num_le(a, b) } else { num_lt(a, b) };
+    if let Some(r) = r {
+        return Ok(Meta::Done(r));
+    }
+    if let (Value::Str(x), Value::Str(y)) = (a, b) {
+        let o = x.as_bytes().cmp(y.as_bytes());
+        return Ok(Meta::Done(if le { o.is_le() } else { o.is_lt() }));
+    }
+    let tmk = if le { Tm::Le } else { Tm::Lt };
+    let mut tm = ctx.metamethod(a, tmk);
+    if tm.is_nil() {
+        tm = ctx.metamethod(b, tmk);
+    }
+    if !tm.is_nil() {
+        return Ok(Meta::Call(MetaCall::two(tm, a, b)));
+    }
+    Err(order_error(ctx, a, b))
+}
+
+/// The `__le`-via-`__lt` fallback: the metamethod for `not (b < a)`, if any.
+pub fn le_fallback<'gc>(ctx: Ctx<'gc>, a: Value<'gc>, b: Value<'gc>) -> Option<MetaCall<'gc>> {
+    let mut tm = ctx.metamethod(b, Tm::Lt);
+    if tm.is_nil() {
+        tm = ctx.metamethod(a, Tm::Lt);
+    }
+    if tm.is_nil() {
+        None
+    } else {
+        Some(MetaCall::two(tm, b, a))
+    }
+}
+
+/// "attempt to compare ..." as Lua words it.
+pub fn order_error<'gc>(ctx: Ctx<'gc>, a: Value<'gc>, b: Value<'gc>) -> LuaError<'gc> {
+    let t1 = convert::type_name_for_msg(ctx, a);
+    let t2 = convert::type_name_for_msg(ctx, b);
+    if t1 == t2 {
+        LuaError::rt(format!("attempt to compare two {t1} values"))
+    } else {
+        LuaError::rt(format!("attempt to compare {t1} with {t2}"))
+    }
+}
+
+/// Whether a value can be concatenated directly (strings and numbers).
+#[inline]
+pub fn concatenable(v: Value<'_>) -> bool {
+    matches!(v, Value::Str(_) | Value::Int(_) | Value::Float(_))
+}
+
+/// Appends the concatenation text of a string or number.
+pub fn push_concat_text(buf: &mut Vec<u8>, v: Value<'_>) {
+    match v {
+        Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
+        _ => buf.extend_from_slice(convert::number_to_string(v).unwrap_or_default().as_bytes()),
+    }
+}
+
+/// Whether `v` converts to a number (used by `for` loops' coercions).
+pub fn for_number(v: Value<'_>) -> Option<Value<'_>> {
+    to_number(v)
+}

@@ -1,0 +1,31 @@
+//! The virtual machine: values, tables, strings, closures, threads, the interpreter loop and
+//! the call/error/coroutine machinery around it.
+//!
+//! # Design
+//! Every Lua object lives in a gc-arena 0.7 arena whose root is [`state::State`]. A running
+//! computation is entirely data: each coroutine ([`thread::Thread`]) has a value stack and an
+//! explicit frame stack; a native function that needs to call Lua returns a request and waits
+//! as a frame holding a serializable continuation ([`cont::Cont`]). The Rust stack therefore
+//! never grows with Lua call depth, and [`exec::run`] can stop after any instruction when its
+//! fuel runs out and continue later exactly where it stopped.
+
+pub mod closure;
+pub mod cont;
+pub mod convert;
+pub mod error;
+pub mod exec;
+pub mod interp;
+pub mod meta;
+pub mod native;
+pub mod number;
+pub mod state;
+pub mod string;
+pub mod table;
+pub mod thread;
+pub mod userdata;
+pub mod value;
+
+pub use error::{LuaError, LuaResult};
+pub use native::{Action, NativeCtx, NativeDef};
+pub use state::{Ctx, State};
+pub use value::Value;

@@ -1,0 +1,232 @@
+//! The native-function interface.
+//!
+//! A native is a plain `fn` registered under a stable name (snapshots store the name). It sees
+//! its arguments as a window at the top of the thread's stack (`stack[base..]`), leaves its
+//! results in the same window, and returns an [`Action`]. It never calls back into the
+//! interpreter: to call a Lua function it returns `Action::Call` with a continuation (`Cont`, a
+//! serializable enum) that the VM resumes with the results. That keeps the Rust stack flat and
+//! every suspended native serializable.
+
+use super::closure::NativeClosure;
+use super::convert;
+use super::cont::Cont;
+use super::error::{LuaError, LuaResult};
+use super::state::Ctx;
+use super::string::LuaStr;
+use super::table::Table;
+use super::thread::{Frame, Thread};
+use super::value::Value;
+
+/// A native function.
+pub type NativeFn = for<'gc, 'a> fn(&mut NativeCtx<'gc, 'a>) -> LuaResult<'gc, Action<'gc>>;
+
+/// A registered native: its stable name and code.
+pub struct NativeDef {
+    /// Stable name, e.g. `"string.gsub"`; also the name Lua uses in argument errors.
+    pub name: &'static str,
+    /// The code.
+    pub func: NativeFn,
+}
+
+impl std::fmt::Debug for NativeDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NativeDef({})", self.name)
+    }
+}
+
+/// What a native asks the VM to do next.
+pub enum Action<'gc> {
+    /// Return the values in the window.
+    Return,
+    /// Call `func` with the window's values as arguments; then resume `cont` with its results
+    /// (or its error, if `cont` catches errors).
+    Call {
+        /// The function to call.
+        func: Value<'gc>,
+        /// The continuation.
+        cont: Cont<'gc>,
+    },
+    /// Call `func` with the window's values; its results become this native's results.
+    TailCall {
+        /// The function to call.
+        func: Value<'gc>,
+    },
+    /// Yield the window's values to the resumer; the resume values become the results of
+    /// this native (`cont: None`) or are passed to `cont`.
+    Yield {
+        /// What to do on resume.
+        cont: Option<Cont<'gc>>,
+    },
+    /// Resume `thread` with the window's values; the outcome goes to `cont`.
+    Resume {
+        /// The coroutine.
+        thread: Thread<'gc>,
+        /// The continuation (receives the outcome, success or error).
+        cont: Cont<'gc>,
+    },
+}
+
+/// A native's view of the VM while it runs.
+pub struct NativeCtx<'gc, 'a> {
+    /// Heap and root access.
+    pub ctx: Ctx<'gc>,
+    /// The running coroutine.
+    pub thread: Thread<'gc>,
+    /// The thread's stack; the window is `stack[base..]`.
+    pub stack: &'a mut Vec<Value<'gc>>,
+    /// Start of the window.
+    pub base: usize,
+    /// The frames below this native (innermost last), for error levels and tracebacks.
+    pub frames: &'a [Frame<'gc>],
+    /// The native closure being run (`None` for VM-internal continuations).
+    pub native: Option<NativeClosure<'gc>>,
+    /// Fuel left in this step; natives charge it in proportion to their work.
+    pub fuel: &'a mut i64,
+}
+
+impl<'gc, 'a> NativeCtx<'gc, 'a> {
+    /// Number of values in the window.
+    #[inline]
+    pub fn nargs(&self) -> usize {
+        self.stack.len() - self.base
+    }
+
+    /// Argument `n` (1-based); nil if absent.
+    #[inline]
+    pub fn arg(&self, n: usize) -> Value<'gc> {
+        self.stack.get(self.base + n - 1).copied().unwrap_or(Value::Nil)
+    }
+
+    /// The window as a slice.
+    pub fn args(&self) -> &[Value<'gc>] {
+        &self.stack[self.base..]
+    }
+
+    /// Values bound to the native closure.
+    pub fn upvalue(&self, i: usize) -> Value<'gc> {
+        self.native
+            .and_then(|n| n.0.upvalues.get(i).copied())
+            .unwrap_or(Value::Nil)
+    }
+
+    /// Replaces the window with `vals` and returns `Action::Return`.
+    pub fn ret(&mut self, vals: &[Value<'gc>]) -> LuaResult<'gc, Action<'gc>> {
+        self.stack.truncate(self.base);
+        self.stack.extend_from_slice(vals);
+        Ok(Action::Return)
+    }
+
+    /// Returns one value.
+    #[inline]
+    pub fn ret1(&mut self, v: Value<'gc>) -> LuaResult<'gc, Action<'gc>> {
+        self.stack.truncate(self.base);
+        self.stack.push(v);
+        Ok(Action::Return)
+    }
+
+    /// Returns nothing.
+    pub fn ret0(&mut self) -> LuaResult<'gc, Action<'gc>> {
+        self.stack.truncate(self.base);
+        Ok(Action::Return)
+    }
+
+    /// Drops the window's values (to build results with `push`).
+    pub fn clear(&mut self) {
+        self.stack.truncate(self.base);
+    }
+
+    /// Appends a value to the window.
+    pub fn push(&mut self, v: Value<'gc>) {
+        self.stack.push(v);
+    }
+
+    /// Charges fuel for work done.
+    #[inline]
+    pub fn charge(&mut self, amount: i64) {
+        *self.fuel -= amount;
+    }
+
+    fn type_error(&self, n: usize, expected: &str) -> LuaError<'gc> {
+        let got = if n > self.nargs() {
+            "no value".to_string()
+        } else {
+            convert::type_name_for_msg(self.ctx, self.arg(n))
+        };
+        LuaError::bad_arg(n, format!("{expected} expected, got {got}"))
+    }
+
+    /// `luaL_checkany`.
+    pub fn check_any(&self, n: usize) -> LuaResult<'gc, Value<'gc>> {
+        if n > self.nargs() {
+            Err(LuaError::bad_arg(n, "value expected"))
+        } else {
+            Ok(self.arg(n))
+        }
+    }
+
+    /// `luaL_checktable`-style check.
+    pub fn check_table(&self, n: usize) -> LuaResult<'gc, Table<'gc>> {
+        match self.arg(n) {
+            Value::Table(t) => Ok(t),
+            _ => Err(self.type_error(n, "table")),
+        }
+    }
+
+    /// `luaL_checkinteger`.
+    pub fn check_int(&self, n: usize) -> LuaResult<'gc, i64> {
+        let v = self.arg(n);
+        match convert::to_integer(v) {
+            Some(i) => Ok(i),
+            None => {
+                if convert::to_number(v).is_some() {
+                    Err(LuaError::bad_arg(n, "number has no integer representation"))
+                } else {
+                    Err(self.type_error(n, "number"))
+                }
+            }
+        }
+    }
+
+    /// `luaL_optinteger`.
+    pub fn opt_int(&self, n: usize, default: i64) -> LuaResult<'gc, i64> {
+        if self.arg(n).is_nil() {
+            Ok(default)
+        } else {
+            self.check_int(n)
+        }
+    }
+
+    /// `luaL_checknumber` (keeps the integer/float subtype).
+    pub fn check_number(&self, n: usize) -> LuaResult<'gc, Value<'gc>> {
+        convert::to_number(self.arg(n)).ok_or_else(|| self.type_error(n, "number"))
+    }
+
+    /// `luaL_checknumber` as a float.
+    pub fn check_float(&self, n: usize) -> LuaResult<'gc, f64> {
+        Ok(self.check_number(n)?.as_float().unwrap_or(0.0))
+    }
+
+    /// `luaL_checklstring`: strings, and numbers converted to strings.
+    pub fn check_str(&self, n: usize) -> LuaResult<'gc, LuaStr<'gc>> {
+        convert::to_str(self.ctx, self.arg(n)).ok_or_else(|| self.type_error(n, "string"))
+    }
+
+    /// `luaL_optlstring`.
+    pub fn opt_str(&self, n: usize) -> LuaResult<'gc, Option<LuaStr<'gc>>> {
+        if self.arg(n).is_nil() {
+            Ok(None)
+        } else {
+            self.check_str(n).map(Some)
+        }
+    }
+
+    /// A type error for argument `n` (`"X expected, got Y"`).
+    pub fn arg_type_error(&self, n: usize, expected: &str) -> LuaError<'gc> {
+        self.type_error(n, expected)
+    }
+
+    /// Allocates a string value.
+    pub fn str_value(&self, bytes: &[u8]) -> Value<'gc> {
+        Value::Str(self.ctx.new_str(bytes))
+    }
+}

@@ -1,0 +1,216 @@
+//! The VM's root object (`State`) and `Ctx`, the handle every operation receives.
+
+use std::cell::{Cell, RefCell};
+
+use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
+
+use super::string::LuaStr;
+use super::table::Table;
+use super::thread::Thread;
+use super::value::Value;
+
+/// Metamethod (tag method) names, in a fixed order.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Tm {
+    Index,
+    NewIndex,
+    Gc,
+    Mode,
+    Len,
+    Eq,
+    Add,
+    Sub,
+    Mul,
+    Mod,
+    Pow,
+    Div,
+    IDiv,
+    BAnd,
+    BOr,
+    BXor,
+    Shl,
+    Shr,
+    Unm,
+    BNot,
+    Lt,
+    Le,
+    Concat,
+    Call,
+    Close,
+    ToString,
+    Name,
+    Metatable,
+    Pairs,
+}
+
+/// Number of metamethod names.
+pub const TM_COUNT: usize = 29;
+
+/// The metamethod names as Lua spells them.
+pub const TM_NAMES: [&str; TM_COUNT] = [
+    "__index", "__newindex", "__gc", "__mode", "__len", "__eq", "__add", "__sub", "__mul", "__mod",
+    "__pow", "__div", "__idiv", "__band", "__bor", "__bxor", "__shl", "__shr", "__unm", "__bnot",
+    "__lt", "__le", "__concat", "__call", "__close", "__tostring", "__name", "__metatable",
+    "__pairs",
+];
+
+impl Tm {
+    /// The event name without underscores (`"index"`, `"add"`), as used in messages.
+    pub fn event(self) -> &'static str {
+        &TM_NAMES[self as usize][2..]
+    }
+}
+
+/// Metatables shared by all values of a basic type (only `string` is set by the stdlib).
+#[derive(Collect, Default)]
+#[collect(no_drop)]
+pub struct TypeMetas<'gc> {
+    /// The string metatable.
+    pub string: Option<Table<'gc>>,
+    /// Metatables for number, boolean, nil, function, thread (via `debug.setmetatable`).
+    pub number: Option<Table<'gc>>,
+    /// boolean
+    pub boolean: Option<Table<'gc>>,
+    /// nil
+    pub nil: Option<Table<'gc>>,
+    /// function
+    pub function: Option<Table<'gc>>,
+    /// thread
+    pub thread: Option<Table<'gc>>,
+}
+
+/// Host-side services a VM uses: output sinks, clock, options. Not part of a snapshot.
+pub struct Host {
+    /// Where `print` and `io.write` go.
+    pub stdout: Box<dyn std::io::Write>,
+    /// Where warnings and diagnostics go.
+    pub stderr: Box<dyn std::io::Write>,
+    /// `warn` on/off (`@on`/`@off`).
+    pub warnings_on: bool,
+    /// Seconds since the epoch reported by `os.time()`.
+    pub clock: Box<dyn Fn() -> f64>,
+}
+
+impl Default for Host {
+    fn default() -> Self {
+        Host {
+            stdout: Box::new(std::io::stdout()),
+            stderr: Box::new(std::io::stderr()),
+            warnings_on: false,
+            clock: Box::new(|| 0.0),
+        }
+    }
+}
+
+/// The root of a VM's heap.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct State<'gc> {
+    /// The global table (`_G`, the default `_ENV`).
+    pub globals: Table<'gc>,
+    /// The registry (holds `_LOADED` etc.).
+    pub registry: Table<'gc>,
+    /// The main coroutine.
+    pub main: Thread<'gc>,
+    /// The chain of running coroutines: `[main, resumed, resumed-by-that, ...]`.
+    pub running: Gc<'gc, RefLock<Vec<Thread<'gc>>>>,
+    /// Per-type metatables.
+    pub metas: Gc<'gc, RefLock<TypeMetas<'gc>>>,
+    /// Metamethod names as strings, indexed by `Tm`.
+    pub tm_names: [LuaStr<'gc>; TM_COUNT],
+    /// Key of the string/table hash (part of VM state; never affects iteration order).
+    #[collect(require_static)]
+    pub hash_key: u64,
+    /// Next deterministic object id for `tostring`.
+    #[collect(require_static)]
+    pub next_id: Cell<u64>,
+    /// State of `math.random` (xoshiro256**).
+    #[collect(require_static)]
+    pub rng: Cell<[u64; 4]>,
+    /// Whether the main coroutine may yield to the host.
+    #[collect(require_static)]
+    pub main_yieldable: Cell<bool>,
+    /// Host services.
+    #[collect(require_static)]
+    pub host: RefCell<Host>,
+}
+
+/// The handle every VM operation receives: the mutation context and the root.
+#[derive(Copy, Clone)]
+pub struct Ctx<'gc> {
+    /// gc-arena's mutation context.
+    pub mc: &'gc Mutation<'gc>,
+    /// The VM root.
+    pub state: &'gc State<'gc>,
+}
+
+impl<'gc> Ctx<'gc> {
+    /// Allocates a string.
+    #[inline]
+    pub fn new_str(self, bytes: &[u8]) -> LuaStr<'gc> {
+        LuaStr::new(self.mc, self.state.hash_key, bytes)
+    }
+
+    /// Allocates a string from an owned buffer.
+    pub fn new_string(self, bytes: Vec<u8>) -> LuaStr<'gc> {
+        LuaStr::from_vec(self.mc, self.state.hash_key, bytes)
+    }
+
+    /// A string value.
+    pub fn str_value(self, s: &str) -> Value<'gc> {
+        Value::Str(self.new_str(s.as_bytes()))
+    }
+
+    /// Allocates an empty table.
+    #[inline]
+    pub fn new_table(self) -> Table<'gc> {
+        Table::new(self.mc, self.state.hash_key)
+    }
+
+    /// Allocates a table with size hints.
+    pub fn new_table_sized(self, array: usize, hash: usize) -> Table<'gc> {
+        Table::with_sizes(self.mc, self.state.hash_key, array, hash)
+    }
+
+    /// The name string of a metamethod.
+    #[inline]
+    pub fn tm(self, tm: Tm) -> LuaStr<'gc> {
+        self.state.tm_names[tm as usize]
+    }
+
+    /// The metatable of any value.
+    pub fn metatable(self, v: Value<'gc>) -> Option<Table<'gc>> {
+        match v {
+            Value::Table(t) => t.metatable(),
+            Value::Userdata(u) => u.0.borrow().meta,
+            Value::Str(_) => self.state.metas.borrow().string,
+            Value::Int(_) | Value::Float(_) => self.state.metas.borrow().number,
+            Value::True | Value::False => self.state.metas.borrow().boolean,
+            Value::Nil => self.state.metas.borrow().nil,
+            Value::Function(_) | Value::Native(_) => self.state.metas.borrow().function,
+            Value::Thread(_) => self.state.metas.borrow().thread,
+        }
+    }
+
+    /// A metamethod of a value (nil if absent).
+    #[inline]
+    pub fn metamethod(self, v: Value<'gc>, tm: Tm) -> Value<'gc> {
+        match self.metatable(v) {
+            Some(mt) => mt.0.borrow().get_str(self.tm(tm)),
+            None => Value::Nil,
+        }
+    }
+
+    /// Hands out the next deterministic object id.
+    pub fn fresh_id(self) -> u64 {
+        let id = self.state.next_id.get();
+        self.state.next_id.set(id + 1);
+        id
+    }
+
+    /// The currently running coroutine.
+    pub fn current_thread(self) -> Thread<'gc> {
+        *self.state.running.borrow().last().unwrap_or(&self.state.main)
+    }
+}

@@ -1,0 +1,538 @@
+//! Tables: an array part plus an insertion-ordered hash part.
+//!
+//! # Design
+//! - The array part holds keys `1..=array.len()`; it may contain nils. Its size follows
+//!   PUC-Rio Lua 5.4's rule (`computesizes`: the largest power of two `n` such that more than
+//!   half of `1..=n` is in use), recomputed at the same moments Lua does it (when a new key
+//!   finds the hash part full, and from constructor size hints), so the border that `#` finds
+//!   in a table with holes matches `lua5.4` in the common cases.
+//! - The hash part is a vector of `(key, value)` entries in insertion order plus a hashbrown
+//!   index from key hash to entry position. Removing a key only sets its value to nil (a
+//!   tombstone): the key keeps its position, so `next` can continue from it, and assigning or
+//!   clearing existing fields during a traversal never disturbs the order. Tombstones are
+//!   dropped only when the hash part is rebuilt (a rehash, triggered by inserting a new key).
+//! - Iteration order is therefore: array part in index order, then hash entries in insertion
+//!   order. It depends only on the sequence of operations, never on hash values or addresses,
+//!   which makes `next` deterministic across machines and snapshot round trips.
+//! - `hash_cap` emulates the size of Lua's node part (a power of two): the hash part "is full"
+//!   when it holds that many entries (live or tombstones), which is when Lua would rehash.
+
+use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
+use hashbrown::HashTable;
+
+use super::value::{Value, F64};
+
+/// A table handle.
+#[derive(Copy, Clone, Collect)]
+#[collect(no_drop)]
+pub struct Table<'gc>(pub Gc<'gc, RefLock<TableData<'gc>>>);
+
+impl<'gc> PartialEq for Table<'gc> {
+    fn eq(&self, other: &Self) -> bool {
+        Gc::ptr_eq(self.0, other.0)
+    }
+}
+
+/// The positions index of the hash part (plain data, no GC pointers).
+#[derive(Default, Collect)]
+#[collect(require_static)]
+struct Index {
+    map: HashTable<u32>,
+}
+
+/// A table's contents.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct TableData<'gc> {
+    /// Keys `1..=array.len()`.
+    pub array: Vec<Value<'gc>>,
+    /// Hash part entries in insertion order; a nil value is a removed key (tombstone).
+    entries: Vec<(Value<'gc>, Value<'gc>)>,
+    index: Index,
+    #[collect(require_static)]
+    hash_cap: usize,
+    #[collect(require_static)]
+    seed: u64,
+    /// The metatable.
+    pub meta: Option<Table<'gc>>,
+    /// Deterministic object id for `tostring` (0 = not yet assigned).
+    #[collect(require_static)]
+    pub id: u64,
+}
+
+/// Why a key cannot be stored.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum KeyError {
+    /// `t[nil] = v`
+    Nil,
+    /// `t[0/0] = v`
+    NaN,
+}
+
+impl KeyError {
+    /// Lua's message.
+    pub fn message(self) -> &'static str {
+        match self {
+            KeyError::Nil => "index is nil",
+            KeyError::NaN => "index is NaN",
+        }
+    }
+}
+
+/// Largest array part we will ever allocate by the sizing rule (2^26 slots = 1 GiB of values);
+/// beyond it keys stay in the hash part.
+const MAX_ARRAY_BITS: u32 = 26;
+
+#[inline(always)]
+fn mix(mut x: u64) -> u64 {
+    // murmur3's fmix64: a bijective finalizer, keyed by xoring the seed in first.
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
+}
+
+/// Converts a float key with an exact integer value to an integer key (Lua's key normalisation).
+#[inline]
+pub fn normalize_key(key: Value<'_>) -> Value<'_> {
+    if let Value::Float(f) = key {
+        if let Some(i) = super::number::float_to_int_exact(f.get()) {
+            return Value::Int(i);
+        }
+    }
+    key
+}
+
+impl<'gc> TableData<'gc> {
+    #[inline]
+    fn key_hash(&self, key: Value<'gc>) -> u64 {
+        key_hash_with(self.seed, key)
+    }
+
+    /// Finds the entry position of a (normalised, non-nil) key in the hash part.
+    #[inline]
+    fn find(&self, key: Value<'gc>) -> Option<usize> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let h = self.key_hash(key);
+        let entries = &self.entries;
+        self.index
+            .map
+            .find(h, |&pos| entries.get(pos as usize).is_some_and(|e| e.0.raw_eq(key)))
+            .map(|&p| p as usize)
+    }
+
+    /// Raw get (`rawget`).
+    #[inline]
+    pub fn get(&self, key: Value<'gc>) -> Value<'gc> {
+        match key {
+            Value::Int(i) => self.get_int(i),
+            Value::Str(_) => self.get_hash(key),
+            Value::Nil => Value::Nil,
+            Value::Float(f) => match super::number::float_to_int_exact(f.get()) {
+                Some(i) => self.get_int(i),
+                None => self.get_hash(key),
+            },
+            _ => self.get_hash(key),
+        }
+    }
+
+    #[inline]
+    fn get_hash(&self, key: Value<'gc>) -> Value<'gc> {
+        match self.find(key) {
+            Some(p) => self.entries[p].1,
+            None => Value::Nil,
+        }
+    }
+
+    /// Raw get of an integer key.
+    #[inline]
+    pub fn get_int(&self, i: i64) -> Value<'gc> {
+        let idx = (i as u64).wrapping_sub(1);
+        if idx < self.array.len() as u64 {
+            self.array[idx as usize]
+        } else {
+            self.get_hash(Value::Int(i))
+        }
+    }
+
+    /// Raw get of a string key.
+    #[inline]
+    pub fn get_str(&self, key: super::string::LuaStr<'gc>) -> Value<'gc> {
+        self.get_hash(Value::Str(key))
+    }
+
+    /// Raw set (`rawset`). Storing nil removes the key (leaving a tombstone for `next`).
+    pub fn set(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), KeyError> {
+        let key = match key {
+            Value::Nil => return Err(KeyError::Nil),
+            Value::Float(f) if f.get().is_nan() => return Err(KeyError::NaN),
+            k => normalize_key(k),
+        };
+        if let Value::Int(i) = key {
+            let idx = (i as u64).wrapping_sub(1);
+            if idx < self.array.len() as u64 {
+                self.array[idx as usize] = value;
+                return Ok(());
+            }
+        }
+        if let Some(p) = self.find(key) {
+            self.entries[p].1 = value;
+            return Ok(());
+        }
+        if value.is_nil() {
+            return Ok(()); // Lua does not insert nil values.
+        }
+        if self.entries.len() >= self.hash_cap {
+            self.rehash(key);
+            // The key may now belong to the array part.
+            if let Value::Int(i) = key {
+                let idx = (i as u64).wrapping_sub(1);
+                if idx < self.array.len() as u64 {
+                    self.array[idx as usize] = value;
+                    return Ok(());
+                }
+            }
+        }
+        self.push_entry(key, value);
+        Ok(())
+    }
+
+    /// Raw set of an integer key.
+    #[inline]
+    pub fn set_int(&mut self, i: i64, value: Value<'gc>) {
+        let idx = (i as u64).wrapping_sub(1);
+        if idx < self.array.len() as u64 {
+            self.array[idx as usize] = value;
+        } else {
+            // Integer keys are never nil or NaN.
+            let _ = self.set(Value::Int(i), value);
+        }
+    }
+
+    fn push_entry(&mut self, key: Value<'gc>, value: Value<'gc>) {
+        let pos = self.entries.len() as u32;
+        let h = self.key_hash(key);
+        self.entries.push((key, value));
+        let entries = &self.entries;
+        let seed = self.seed;
+        self.index.map.insert_unique(h, pos, |&p| {
+            entries
+                .get(p as usize)
+                .map_or(0, |e| key_hash_with(seed, e.0))
+        });
+    }
+
+    /// Resizes the array part to `n` slots (moving keys between parts as needed) and makes
+    /// room for `hash_size` hash entries. Used by constructors and rehash.
+    pub fn resize(&mut self, array_size: usize, hash_size: usize) {
+        let old_entries = std::mem::take(&mut self.entries);
+        let mut moved: Vec<(Value<'gc>, Value<'gc>)> = Vec::new();
+        if array_size < self.array.len() {
+            for (i, v) in self.array.drain(array_size..).enumerate() {
+                if !v.is_nil() {
+                    moved.push((Value::Int((array_size + i + 1) as i64), v));
+                }
+            }
+        } else {
+            self.array.resize(array_size, Value::Nil);
+        }
+        self.hash_cap = if hash_size == 0 {
+            0
+        } else {
+            hash_size.next_power_of_two()
+        };
+        self.index.map.clear();
+        self.entries = Vec::with_capacity(self.hash_cap.min(1 << 20));
+        for (k, v) in old_entries.into_iter().chain(moved) {
+            if v.is_nil() {
+                continue;
+            }
+            if let Value::Int(i) = k {
+                let idx = (i as u64).wrapping_sub(1);
+                if idx < self.array.len() as u64 {
+                    self.array[idx as usize] = v;
+                    continue;
+                }
+            }
+            self.push_entry(k, v);
+        }
+        if self.entries.len() > self.hash_cap {
+            self.hash_cap = self.entries.len().next_power_of_two();
+        }
+    }
+
+    /// Lua's `rehash`: recompute the array size from the integer keys in use (plus `extra`).
+    fn rehash(&mut self, extra: Value<'gc>) {
+        let mut nums = [0usize; MAX_ARRAY_BITS as usize + 1];
+        let mut na = 0usize;
+        let mut total = 0usize;
+        let count = |k: i64, nums: &mut [usize], na: &mut usize| {
+            if k >= 1 && (k as u64) <= (1u64 << MAX_ARRAY_BITS) {
+                let b = ceil_log2(k as u64) as usize;
+                nums[b] += 1;
+                *na += 1;
+            }
+        };
+        for (i, v) in self.array.iter().enumerate() {
+            if !v.is_nil() {
+                count(i as i64 + 1, &mut nums, &mut na);
+                total += 1;
+            }
+        }
+        for (k, v) in &self.entries {
+            if !v.is_nil() {
+                if let Value::Int(i) = k {
+                    count(*i, &mut nums, &mut na);
+                }
+                total += 1;
+            }
+        }
+        if let Value::Int(i) = extra {
+            count(i, &mut nums, &mut na);
+        }
+        total += 1;
+        let (asize, in_array) = compute_sizes(&nums, na);
+        self.resize(asize, total - in_array);
+    }
+
+    /// Makes the array part at least `n` long (for `SetList`).
+    pub fn ensure_array(&mut self, n: usize) {
+        if n > self.array.len() {
+            let hash_size = self.hash_cap;
+            self.resize(n, hash_size);
+        }
+    }
+
+    /// The border `#t` (without `__len`), as PUC-Rio Lua 5.4's `luaH_getn` finds it.
+    pub fn length(&self) -> i64 {
+        let limit = self.array.len();
+        if limit > 0 && self.array[limit - 1].is_nil() {
+            if limit >= 2 && !self.array[limit - 2].is_nil() {
+                return (limit - 1) as i64;
+            }
+            // Binary search for a border in [0, limit).
+            let (mut i, mut j) = (0usize, limit);
+            while j - i > 1 {
+                let m = (i + j) / 2;
+                if self.array[m - 1].is_nil() {
+                    j = m;
+                } else {
+                    i = m;
+                }
+            }
+            return i as i64;
+        }
+        if self.entries.is_empty() || self.get_hash(Value::Int(limit as i64 + 1)).is_nil() {
+            return limit as i64;
+        }
+        self.hash_search(limit as u64)
+    }
+
+    fn hash_search(&self, mut j: u64) -> i64 {
+        let mut i;
+        if j == 0 {
+            j = 1;
+        }
+        loop {
+            i = j;
+            if j <= (i64::MAX as u64) / 2 {
+                j *= 2;
+            } else {
+                j = i64::MAX as u64;
+                if self.get_int(j as i64).is_nil() {
+                    break;
+                }
+                return j as i64;
+            }
+            if self.get_int(j as i64).is_nil() {
+                break;
+            }
+        }
+        while j - i > 1 {
+            let m = (i + j) / 2;
+            if self.get_int(m as i64).is_nil() {
+                j = m;
+            } else {
+                i = m;
+            }
+        }
+        i as i64
+    }
+
+    /// `next`: the entry after `key` (nil: the first). `Err(())` if `key` is not in the table.
+    #[allow(clippy::result_unit_err)]
+    pub fn next(&self, key: Value<'gc>) -> Result<Option<(Value<'gc>, Value<'gc>)>, ()> {
+        let key = normalize_key(key);
+        let mut start_array = 0usize;
+        let mut start_entries = 0usize;
+        match key {
+            Value::Nil => {}
+            Value::Int(i) if i >= 1 && (i as u64) <= self.array.len() as u64 => {
+                start_array = i as usize;
+            }
+            _ => {
+                start_array = self.array.len();
+                start_entries = self.find(key).ok_or(())? + 1;
+            }
+        }
+        for i in start_array..self.array.len() {
+            if !self.array[i].is_nil() {
+                return Ok(Some((Value::Int(i as i64 + 1), self.array[i])));
+            }
+        }
+        for e in self.entries.iter().skip(start_entries) {
+            if !e.1.is_nil() {
+                return Ok(Some(*e));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Number of slots (array + hash entries), for memory accounting.
+    pub fn slot_count(&self) -> usize {
+        self.array.len() + self.entries.len()
+    }
+
+    /// The hash part entries (key, value) in insertion order, including tombstones.
+    pub fn entries(&self) -> &[(Value<'gc>, Value<'gc>)] {
+        &self.entries
+    }
+}
+
+fn key_hash_with(seed: u64, key: Value<'_>) -> u64 {
+    match key {
+        Value::Str(s) => s.hash(),
+        Value::Int(i) => mix(i as u64 ^ seed),
+        Value::Float(F64(bits)) => mix(bits ^ seed ^ 0x9e37_79b9_7f4a_7c15),
+        Value::False => mix(seed ^ 1),
+        Value::True => mix(seed ^ 2),
+        Value::Nil => 0,
+        other => mix(other.gc_ptr().map_or(0, |p| p as usize as u64) ^ seed),
+    }
+}
+
+/// ceil(log2(x)) for x >= 1.
+fn ceil_log2(x: u64) -> u32 {
+    if x <= 1 {
+        0
+    } else {
+        64 - (x - 1).leading_zeros()
+    }
+}
+
+/// Lua's `computesizes`: returns (optimal array size, number of keys that go there).
+fn compute_sizes(nums: &[usize], total_int_keys: usize) -> (usize, usize) {
+    let mut a = 0usize;
+    let mut na = 0usize;
+    let mut optimal = 0usize;
+    let mut twotoi = 1usize;
+    for &n in nums.iter() {
+        if total_int_keys <= twotoi / 2 {
+            break;
+        }
+        a += n;
+        if a > twotoi / 2 {
+            optimal = twotoi;
+            na = a;
+        }
+        twotoi *= 2;
+    }
+    (optimal, na)
+}
+
+impl<'gc> Table<'gc> {
+    /// Creates a table with size hints. `seed` is the VM's hash key.
+    pub fn new(mc: &Mutation<'gc>, seed: u64) -> Table<'gc> {
+        Self::with_sizes(mc, seed, 0, 0)
+    }
+
+    /// Creates a table with room for `array` array slots and `hash` hash entries.
+    pub fn with_sizes(mc: &Mutation<'gc>, seed: u64, array: usize, hash: usize) -> Table<'gc> {
+        let hash_cap = if hash == 0 { 0 } else { hash.next_power_of_two() };
+        Table(Gc::new(
+            mc,
+            RefLock::new(TableData {
+                array: vec![Value::Nil; array],
+                entries: Vec::with_capacity(hash_cap.min(1 << 16)),
+                index: Index::default(),
+                hash_cap,
+                seed,
+                meta: None,
+                id: 0,
+            }),
+        ))
+    }
+
+    /// Raw get.
+    #[inline]
+    pub fn get(self, key: Value<'gc>) -> Value<'gc> {
+        self.0.borrow().get(key)
+    }
+
+    /// Raw set.
+    #[inline]
+    pub fn set(self, mc: &Mutation<'gc>, key: Value<'gc>, value: Value<'gc>) -> Result<(), KeyError> {
+        self.0.borrow_mut(mc).set(key, value)
+    }
+
+    /// The metatable.
+    #[inline]
+    pub fn metatable(self) -> Option<Table<'gc>> {
+        self.0.borrow().meta
+    }
+
+    /// Raw length (border).
+    pub fn length(self) -> i64 {
+        self.0.borrow().length()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gc_arena::arena::rootless_mutate;
+
+    #[test]
+    fn border_and_sizes_follow_lua() {
+        rootless_mutate(|mc| {
+            let t = Table::new(mc, 7);
+            for i in [1, 2, 4] {
+                t.set(mc, Value::Int(i), Value::True).unwrap();
+            }
+            assert_eq!(t.length(), 4);
+            assert_eq!(t.0.borrow().array.len(), 4);
+            let t = Table::new(mc, 7);
+            for i in 1..=100 {
+                t.set(mc, Value::Int(i), Value::Int(i)).unwrap();
+            }
+            assert_eq!(t.length(), 100);
+            t.set(mc, Value::Int(100), Value::Nil).unwrap();
+            assert_eq!(t.length(), 99);
+        });
+    }
+
+    #[test]
+    fn next_follows_insertion_order_and_survives_removal() {
+        rootless_mutate(|mc| {
+            let t = Table::new(mc, 1);
+            for i in 0..50 {
+                t.set(mc, Value::float(i as f64 + 0.5), Value::Int(i)).unwrap();
+            }
+            let mut k = Value::Nil;
+            let mut seen = 0;
+            loop {
+                let next = t.0.borrow().next(k);
+                let Ok(Some((key, v))) = next else { break };
+                assert_eq!(v.as_float(), Some(seen as f64));
+                k = key;
+                seen += 1;
+                // Clearing the current key during traversal is allowed.
+                t.0.borrow_mut(mc).set(key, Value::Nil).unwrap_or(());
+            }
+            assert_eq!(seen, 50);
+        });
+    }
+}

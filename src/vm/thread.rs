@@ -1,0 +1,133 @@
+//! Threads (coroutines): a value stack and an explicit frame stack, both plain data.
+//!
+//! Nothing about a suspended computation lives on the Rust stack: a Lua call is a `Frame::Lua`
+//! (closure, pc, base), and a native function waiting for a Lua call it requested is a
+//! `Frame::Native` holding a serializable continuation (`Cont`). That is what lets `step`
+//! return at any instruction, and lets snapshots save a thread at any point.
+
+use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
+
+use super::closure::{Closure, NativeClosure, Upvalue};
+use super::cont::Cont;
+use super::value::Value;
+
+/// A coroutine handle.
+#[derive(Copy, Clone, Collect)]
+#[collect(no_drop)]
+pub struct Thread<'gc>(pub Gc<'gc, RefLock<ThreadState<'gc>>>);
+
+impl<'gc> PartialEq for Thread<'gc> {
+    fn eq(&self, other: &Self) -> bool {
+        Gc::ptr_eq(self.0, other.0)
+    }
+}
+
+/// A coroutine's lifecycle state (`coroutine.status` plus "not started").
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Collect)]
+#[collect(require_static)]
+pub enum Status {
+    /// Created, function on the stack, not yet resumed.
+    Initial,
+    /// Yielded; its top frame waits for the resume values.
+    Suspended,
+    /// Currently executing.
+    Running,
+    /// Resumed another coroutine and waits for it.
+    Normal,
+    /// Finished or died with an error.
+    Dead,
+}
+
+/// A Lua function activation.
+#[derive(Copy, Clone, Collect)]
+#[collect(no_drop)]
+pub struct LuaFrame<'gc> {
+    /// The running closure.
+    pub closure: Closure<'gc>,
+    /// Stack slot of the called function: results are moved here on return.
+    pub func: u32,
+    /// Stack slot of register 0.
+    pub base: u32,
+    /// Index of the next instruction.
+    pub pc: u32,
+    /// Number of extra arguments, stored at `func + 1 + num_params ..`.
+    pub nvarargs: u32,
+    /// Results the caller wants (-1: all).
+    pub want: i32,
+    /// Progress of an instruction interrupted by a metamethod call (`Concat`: operands left;
+    /// `Return`: number of values being returned while `__close` handlers run).
+    pub aux: u32,
+}
+
+/// A native function waiting for a call it requested.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct NativeFrame<'gc> {
+    /// The native (for tracebacks; `None` for VM-internal frames).
+    pub native: Option<NativeClosure<'gc>>,
+    /// Stack slot of the native: its results are moved here. Its window starts at `func + 1`.
+    pub func: u32,
+    /// Results its caller wants (-1: all).
+    pub want: i32,
+    /// What to do with the results (or error) of the requested call.
+    pub cont: Cont<'gc>,
+}
+
+/// One activation record.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub enum Frame<'gc> {
+    /// A Lua function.
+    Lua(LuaFrame<'gc>),
+    /// A native function suspended on a continuation.
+    Native(NativeFrame<'gc>),
+}
+
+/// A coroutine's state.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct ThreadState<'gc> {
+    /// Value stack. While a Lua frame runs, `stack.len() >= base + max_stack`.
+    pub stack: Vec<Value<'gc>>,
+    /// Frame stack, innermost last.
+    pub frames: Vec<Frame<'gc>>,
+    /// Open upvalues, sorted by stack slot (ascending).
+    pub open_upvalues: Vec<Upvalue<'gc>>,
+    /// Stack slots of pending to-be-closed variables (ascending).
+    #[collect(require_static)]
+    pub tbc: Vec<u32>,
+    /// Lifecycle state.
+    pub status: Status,
+    /// End of a multiple-results sequence left by the last call (valid right after it).
+    #[collect(require_static)]
+    pub top: u32,
+    /// The error a dead coroutine died with (reported by `coroutine.close`).
+    pub error: Option<Value<'gc>>,
+    /// Deterministic object id (0 = not yet assigned).
+    #[collect(require_static)]
+    pub id: u64,
+}
+
+impl<'gc> Thread<'gc> {
+    /// A new coroutine that will call `func`.
+    pub fn new(mc: &Mutation<'gc>, func: Value<'gc>) -> Thread<'gc> {
+        Thread(Gc::new(
+            mc,
+            RefLock::new(ThreadState {
+                stack: vec![func],
+                frames: Vec::new(),
+                open_upvalues: Vec::new(),
+                tbc: Vec::new(),
+                status: Status::Initial,
+                top: 1,
+                error: None,
+                id: 0,
+            }),
+        ))
+    }
+
+    /// The current status.
+    pub fn status(self) -> Status {
+        self.0.borrow().status
+    }
+}

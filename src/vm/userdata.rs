@@ -1,0 +1,33 @@
+//! Full userdata: host objects with a metatable, registered by type name for snapshots.
+
+use gc_arena::{lock::RefLock, Collect, Gc};
+
+use super::table::Table;
+
+/// A userdata handle.
+#[derive(Copy, Clone, Collect)]
+#[collect(no_drop)]
+pub struct Userdata<'gc>(pub Gc<'gc, RefLock<UserdataData<'gc>>>);
+
+/// A userdata's contents: a registered type name and opaque bytes owned by the host type.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct UserdataData<'gc> {
+    /// The registered type name (snapshots save userdata through it).
+    #[collect(require_static)]
+    pub type_name: &'static str,
+    /// The host's payload.
+    #[collect(require_static)]
+    pub payload: Vec<u8>,
+    /// The metatable.
+    pub meta: Option<Table<'gc>>,
+    /// Deterministic object id (0 = not yet assigned).
+    #[collect(require_static)]
+    pub id: u64,
+}
+
+impl<'gc> PartialEq for Userdata<'gc> {
+    fn eq(&self, other: &Self) -> bool {
+        Gc::ptr_eq(self.0, other.0)
+    }
+}
