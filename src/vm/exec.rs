@@ -320,6 +320,16 @@ pub fn drive<'gc>(
                     }));
                     return Ok(Flow::Event(Event::Yield));
                 }
+                Action::Preempt { cont } => {
+                    ts.stack.truncate(func + 1);
+                    ts.frames.push(Frame::Native(NativeFrame {
+                        native,
+                        func: func as u32,
+                        want,
+                        cont,
+                    }));
+                    return Ok(Flow::Event(Event::OutOfFuel));
+                }
                 Action::Resume { thread: target, cont } => {
                     ts.frames.push(Frame::Native(NativeFrame {
                         native,

@@ -57,6 +57,13 @@ pub enum Action<'gc> {
         /// What to do on resume.
         cont: Option<Cont<'gc>>,
     },
+    /// Out of fuel in the middle of long work: suspend as a frame holding `cont`; the next
+    /// `step` resumes `cont` with `Ok(())` and an empty window. This is how a long native
+    /// (a `gsub` over megabytes, a big `sort`) is preempted and can be snapshotted mid-way.
+    Preempt {
+        /// The state to continue from.
+        cont: Cont<'gc>,
+    },
     /// Resume `thread` with the window's values; the outcome goes to `cont`.
     Resume {
         /// The coroutine.
@@ -144,6 +151,12 @@ impl<'gc, 'a> NativeCtx<'gc, 'a> {
     #[inline]
     pub fn charge(&mut self, amount: i64) {
         *self.fuel -= amount;
+    }
+
+    /// Fuel left in this step (may be negative after an overshoot).
+    #[inline]
+    pub fn fuel_left(&self) -> i64 {
+        *self.fuel
     }
 
     fn type_error(&self, n: usize, expected: &str) -> LuaError<'gc> {
