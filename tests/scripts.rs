@@ -129,13 +129,16 @@ impl Outcome {
     }
 }
 
-/// Runs `telelua ARGS...` in tests/lua with stdin null and a timeout.
+/// Runs `telelua ARGS...` in tests/lua with stdin null and a timeout (in the same environment
+/// regen.sh gives lua5.4: no LUA_INIT, C locale, UTC time zone).
 fn run(args: &[String]) -> Outcome {
     let mut child = Command::new(BIN)
         .args(args)
         .current_dir(lua_dir())
         .env_remove("LUA_INIT")
         .env_remove("LUA_INIT_5_4")
+        .env("LC_ALL", "C")
+        .env("TZ", "UTC")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
