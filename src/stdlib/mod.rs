@@ -3,6 +3,11 @@
 
 pub mod base;
 pub mod coroutine;
+pub mod io;
+pub mod math;
+pub mod os;
+pub mod table;
+pub mod utf8;
 
 use crate::api::Profile;
 use crate::vm::closure::NativeClosure;
@@ -15,7 +20,13 @@ use crate::vm::value::Value;
 pub fn open(ctx: Ctx<'_>, profile: Profile) {
     base::open(ctx);
     coroutine::open(ctx);
-    let _ = profile;
+    table::open(ctx);
+    math::open(ctx);
+    utf8::open(ctx);
+    os::open(ctx, profile == Profile::Standalone);
+    if profile == Profile::Standalone {
+        io::open(ctx);
+    }
 }
 
 /// The canonical function value for a native (one per VM and name, so that e.g. the `next`

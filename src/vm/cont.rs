@@ -9,6 +9,7 @@ use super::error::{LuaError, LuaResult};
 use super::native::{Action, NativeCtx};
 use super::value::Value;
 use crate::stdlib::base;
+use crate::stdlib::{math, table};
 
 /// Limit on nested message-handler invocations (Lua's C-stack bound in `luaG_errormsg`).
 const MAX_HANDLER_DEPTH: u32 = 200;
@@ -83,6 +84,23 @@ pub enum Cont<'gc> {
         mode: Vec<u8>,
         /// Environment, if given.
         env: Option<Value<'gc>>,
+    },
+    /// A table-library function waiting for a metamethod, an order function, or more fuel
+    /// (boxed: the sort state is large and frames should stay small).
+    Table(Box<table::TableCont<'gc>>),
+    /// `math.min`/`math.max` waiting for a `__lt` result comparing argument `next`.
+    MinMax {
+        /// All the arguments.
+        args: Vec<Value<'gc>>,
+        /// Index of the best so far (0-based).
+        #[collect(require_static)]
+        best: u32,
+        /// Index of the argument being compared (0-based).
+        #[collect(require_static)]
+        next: u32,
+        /// `max` (else `min`).
+        #[collect(require_static)]
+        is_max: bool,
     },
 }
 
@@ -164,6 +182,8 @@ impl<'gc> Cont<'gc> {
                     nc.ret(&[Value::Nil, m])
                 }
             },
+            (Cont::Table(t), Ok(())) => table::resume(nc, t),
+            (Cont::MinMax { args, best, next, is_max }, Ok(())) => math::minmax_resume(nc, args, best, next, is_max),
             (_, Err(e)) => Err(LuaError::Value(e)),
             (Cont::CloseTbc { error, .. }, Ok(())) => Err(LuaError::Value(error)),
         }
