@@ -116,7 +116,14 @@ fn metamethod_driven_operations_survive_tiny_slices() {
     let (a, _, _) = run_sliced(src, 7);
     let (b, _, _) = run_sliced(src, 1_000_000);
     assert_eq!(a, b);
-    assert_eq!(a, vec![HostValue::Str(b"-1 2 3 6 9".to_vec()), HostValue::Int(100), HostValue::Int(50)]);
+    assert_eq!(
+        a,
+        vec![
+            HostValue::Str(b"-1 2 3 6 9".to_vec()),
+            HostValue::Int(100),
+            HostValue::Int(50)
+        ]
+    );
 }
 
 #[test]
@@ -131,8 +138,35 @@ fn invalid_order_function_is_reported() {
     match vm.step(10_000_000) {
         StepResult::Finished(v) => {
             assert_eq!(v[0], HostValue::Bool(false));
-            assert_eq!(v[1], HostValue::Str(b"invalid order function for sorting".to_vec()));
+            assert_eq!(
+                v[1],
+                HostValue::Str(b"invalid order function for sorting".to_vec())
+            );
         }
         other => panic!("unexpected {other:?}"),
     }
+}
+
+#[test]
+fn comparators_and_metamethods_may_yield() {
+    // lua5.4 raises "attempt to yield across a C-call boundary" here; telelua's table
+    // functions are continuations, so the yields go through.
+    let src = "
+        local co = coroutine.wrap(function()
+          local t = {4, 1, 3, 2}
+          table.sort(t, function(a, b) coroutine.yield('cmp') return a < b end)
+          local q = setmetatable({}, {
+            __index = function(_, k) coroutine.yield('get') return k * k end,
+            __len = function() coroutine.yield('len') return 3 end,
+          })
+          return table.concat(t, ',') .. ' ' .. table.concat(q, '+')
+        end)
+        local r, n = nil, 0
+        repeat r = co() n = n + 1 until r ~= 'cmp' and r ~= 'get' and r ~= 'len'
+        return r, n > 5
+    ";
+    let (v, _, _) = run_sliced(src, 1_000_000);
+    assert_eq!(v, vec![HostValue::Str(b"1,2,3,4 1+4+9".to_vec()), HostValue::Bool(true)]);
+    let (w, _, _) = run_sliced(src, 3);
+    assert_eq!(v, w);
 }

@@ -40,32 +40,83 @@ const STDERR: u8 = 2;
 
 /// The `io` table's natives.
 pub static FUNCS: &[NativeDef] = &[
-    NativeDef { name: "io.close", func: io_close },
-    NativeDef { name: "io.flush", func: io_flush },
-    NativeDef { name: "io.input", func: io_input },
-    NativeDef { name: "io.lines", func: io_lines },
-    NativeDef { name: "io.output", func: io_output },
-    NativeDef { name: "io.read", func: io_read },
-    NativeDef { name: "io.type", func: io_type },
-    NativeDef { name: "io.write", func: io_write },
+    NativeDef {
+        name: "io.close",
+        func: io_close,
+    },
+    NativeDef {
+        name: "io.flush",
+        func: io_flush,
+    },
+    NativeDef {
+        name: "io.input",
+        func: io_input,
+    },
+    NativeDef {
+        name: "io.lines",
+        func: io_lines,
+    },
+    NativeDef {
+        name: "io.output",
+        func: io_output,
+    },
+    NativeDef {
+        name: "io.read",
+        func: io_read,
+    },
+    NativeDef {
+        name: "io.type",
+        func: io_type,
+    },
+    NativeDef {
+        name: "io.write",
+        func: io_write,
+    },
 ];
 
 /// File handle methods.
 pub static METHODS: &[NativeDef] = &[
-    NativeDef { name: "FILE*.close", func: f_close },
-    NativeDef { name: "FILE*.flush", func: f_flush },
-    NativeDef { name: "FILE*.lines", func: f_lines },
-    NativeDef { name: "FILE*.read", func: f_read },
-    NativeDef { name: "FILE*.seek", func: f_seek },
-    NativeDef { name: "FILE*.setvbuf", func: f_setvbuf },
-    NativeDef { name: "FILE*.write", func: f_write },
+    NativeDef {
+        name: "FILE*.close",
+        func: f_close,
+    },
+    NativeDef {
+        name: "FILE*.flush",
+        func: f_flush,
+    },
+    NativeDef {
+        name: "FILE*.lines",
+        func: f_lines,
+    },
+    NativeDef {
+        name: "FILE*.read",
+        func: f_read,
+    },
+    NativeDef {
+        name: "FILE*.seek",
+        func: f_seek,
+    },
+    NativeDef {
+        name: "FILE*.setvbuf",
+        func: f_setvbuf,
+    },
+    NativeDef {
+        name: "FILE*.write",
+        func: f_write,
+    },
 ];
 
 /// File handle metamethods.
-pub static META: &[NativeDef] = &[NativeDef { name: "FILE*.__tostring", func: f_tostring }];
+pub static META: &[NativeDef] = &[NativeDef {
+    name: "FILE*.__tostring",
+    func: f_tostring,
+}];
 
 /// The iterator `lines` returns (its formats are the native's upvalues).
-pub static LINES_ITER: NativeDef = NativeDef { name: "io.lines_iter", func: lines_iter };
+pub static LINES_ITER: NativeDef = NativeDef {
+    name: "io.lines_iter",
+    func: lines_iter,
+};
 
 /// Registry key of the file metatable.
 const META_KEY: &[u8] = b"\x01io:FILE*";
@@ -78,8 +129,15 @@ pub fn open(ctx: Ctx<'_>) {
     let methods = ctx.new_table();
     super::register(ctx, methods, METHODS);
     let _ = mt.set(ctx.mc, Value::Str(ctx.tm(Tm::Index)), Value::Table(methods));
-    let _ = mt.set(ctx.mc, Value::Str(ctx.tm(Tm::Name)), ctx.str_value(FILE_TYPE));
-    let _ = ctx.state.registry.set(ctx.mc, Value::Str(ctx.new_str(META_KEY)), Value::Table(mt));
+    let _ = mt.set(
+        ctx.mc,
+        Value::Str(ctx.tm(Tm::Name)),
+        ctx.str_value(FILE_TYPE),
+    );
+    let _ = ctx
+        .state
+        .registry
+        .set(ctx.mc, Value::Str(ctx.new_str(META_KEY)), Value::Table(mt));
     for (name, kind) in [("stdin", STDIN), ("stdout", STDOUT), ("stderr", STDERR)] {
         let f = new_file(ctx, mt, kind);
         let _ = io.set(ctx.mc, ctx.str_value(name), f);
@@ -154,14 +212,27 @@ fn flush_out(ctx: Ctx<'_>, kind: u8) {
 /// `g_write`: writes arguments `first..` to `kind`, then returns the file.
 fn g_write<'gc>(nc: &mut NativeCtx<'gc, '_>, kind: u8, first: usize, file: Value<'gc>) -> R<'gc> {
     if kind == STDIN {
-        return nc.ret(&[Value::Nil, nc.str_value(b"Bad file descriptor"), Value::Int(9)]);
+        return nc.ret(&[
+            Value::Nil,
+            nc.str_value(b"Bad file descriptor"),
+            Value::Int(9),
+        ]);
     }
     let mut out = Vec::new();
     for i in first..=nc.nargs() {
         match nc.arg(i) {
             Value::Int(n) => out.extend_from_slice(n.to_string().as_bytes()),
-            Value::Float(f) => out.extend_from_slice(number::fmt_g(f.get(), 14, false, false).as_bytes()),
-            _ => out.extend_from_slice(nc.check_str(i)?.as_bytes()),
+            Value::Float(f) => {
+                out.extend_from_slice(number::fmt_g(f.get(), 14, false, false).as_bytes())
+            }
+            _ => match nc.check_str(i) {
+                Ok(s) => out.extend_from_slice(s.as_bytes()),
+                Err(e) => {
+                    // C writes each argument as it goes: what came before the bad one is out.
+                    write_out(nc.ctx, kind, &out);
+                    return Err(e);
+                }
+            },
         }
     }
     nc.charge((out.len() / BYTES_PER_FUEL) as i64 + 1);
@@ -276,7 +347,8 @@ enum Format {
 
 fn parse_format<'gc>(nc: &NativeCtx<'gc, '_>, v: Value<'gc>, arg: usize) -> LuaResult<'gc, Format> {
     if let Value::Int(_) | Value::Float(_) = v {
-        let n = convert::to_integer(v).ok_or_else(|| LuaError::bad_arg(arg, "number has no integer representation"))?;
+        let n = convert::to_integer(v)
+            .ok_or_else(|| LuaError::bad_arg(arg, "number has no integer representation"))?;
         return Ok(Format::Count(n.max(0) as u64));
     }
     let s = match v {
@@ -287,7 +359,9 @@ fn parse_format<'gc>(nc: &NativeCtx<'gc, '_>, v: Value<'gc>, arg: usize) -> LuaR
     let b = b.strip_prefix(b"*").unwrap_or(b);
     match b.first() {
         Some(b'n') => Ok(Format::Number),
-        Some(b'l') => Ok(Format::Line { keep_newline: false }),
+        Some(b'l') => Ok(Format::Line {
+            keep_newline: false,
+        }),
         Some(b'L') => Ok(Format::Line { keep_newline: true }),
         Some(b'a') => Ok(Format::All),
         _ => Err(LuaError::bad_arg(arg, "invalid format")),
@@ -361,23 +435,28 @@ fn read_number<'gc>(input: &mut dyn BufRead) -> Option<Value<'gc>> {
             _ => false,
         }
     };
-    let read_digits = |input: &mut dyn BufRead, buf: &mut Vec<u8>, hex: bool, ok: &mut bool| -> usize {
-        let mut n = 0;
-        while let Some(c) = peek(input) {
-            let digit = if hex { c.is_ascii_hexdigit() } else { c.is_ascii_digit() };
-            if !digit || !*ok {
-                break;
+    let read_digits =
+        |input: &mut dyn BufRead, buf: &mut Vec<u8>, hex: bool, ok: &mut bool| -> usize {
+            let mut n = 0;
+            while let Some(c) = peek(input) {
+                let digit = if hex {
+                    c.is_ascii_hexdigit()
+                } else {
+                    c.is_ascii_digit()
+                };
+                if !digit || !*ok {
+                    break;
+                }
+                if buf.len() >= MAX_NUMERAL {
+                    *ok = false;
+                    break;
+                }
+                buf.push(c);
+                input.consume(1);
+                n += 1;
             }
-            if buf.len() >= MAX_NUMERAL {
-                *ok = false;
-                break;
-            }
-            buf.push(c);
-            input.consume(1);
-            n += 1;
-        }
-        n
-    };
+            n
+        };
     test2(input, &mut buf, b"-+");
     let mut count = 0;
     let mut hex = false;
@@ -406,11 +485,17 @@ fn read_number<'gc>(input: &mut dyn BufRead) -> Option<Value<'gc>> {
 /// `g_read`: reads with the formats at `first..` (or a line).
 fn g_read<'gc>(nc: &mut NativeCtx<'gc, '_>, kind: u8, first: usize) -> R<'gc> {
     if kind != STDIN {
-        return nc.ret(&[Value::Nil, nc.str_value(b"Bad file descriptor"), Value::Int(9)]);
+        return nc.ret(&[
+            Value::Nil,
+            nc.str_value(b"Bad file descriptor"),
+            Value::Int(9),
+        ]);
     }
     let mut formats = Vec::new();
     if nc.nargs() < first {
-        formats.push(Format::Line { keep_newline: false });
+        formats.push(Format::Line {
+            keep_newline: false,
+        });
     } else {
         for i in first..=nc.nargs() {
             formats.push(parse_format(nc, nc.arg(i), i)?);
@@ -458,15 +543,16 @@ fn f_read<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 
 /// Makes the `lines` iterator over stdin with the formats at `first..`.
 fn make_lines<'gc>(nc: &mut NativeCtx<'gc, '_>, first: usize) -> R<'gc> {
-    let mut fmts: Vec<Value<'gc>> = Vec::new();
-    for i in first..=nc.nargs() {
-        parse_format(nc, nc.arg(i), i)?;
-        fmts.push(nc.arg(i));
-    }
+    // Formats are checked when reading, as in C.
+    let fmts: Vec<Value<'gc>> = (first..=nc.nargs()).map(|i| nc.arg(i)).collect();
     if fmts.len() > 250 {
         return Err(LuaError::bad_arg(first + 250, "too many arguments"));
     }
-    let f = Value::Native(crate::vm::closure::NativeClosure::new(nc.ctx.mc, &LINES_ITER, fmts.into_boxed_slice()));
+    let f = Value::Native(crate::vm::closure::NativeClosure::new(
+        nc.ctx.mc,
+        &LINES_ITER,
+        fmts.into_boxed_slice(),
+    ));
     nc.ret1(f)
 }
 
@@ -487,15 +573,15 @@ fn f_lines<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 
 fn lines_iter<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let mut formats = Vec::new();
-    let mut i = 0;
-    loop {
-        let Some(n) = nc.native else { break };
-        let Some(&v) = n.0.upvalues.get(i) else { break };
-        formats.push(parse_format(nc, v, i + 1)?);
-        i += 1;
+    if let Some(n) = nc.native {
+        for (i, &v) in n.0.upvalues.iter().enumerate() {
+            formats.push(parse_format(nc, v, i + 2)?);
+        }
     }
     if formats.is_empty() {
-        formats.push(Format::Line { keep_newline: false });
+        formats.push(Format::Line {
+            keep_newline: false,
+        });
     }
     let results = read_formats(nc, &formats);
     nc.ret(&results)

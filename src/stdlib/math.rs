@@ -33,36 +33,126 @@ pub const MINMAX_COST: i64 = 1;
 
 /// The math library's natives.
 pub static FUNCS: &[NativeDef] = &[
-    NativeDef { name: "math.abs", func: abs },
-    NativeDef { name: "math.acos", func: acos },
-    NativeDef { name: "math.asin", func: asin },
-    NativeDef { name: "math.atan", func: atan },
-    NativeDef { name: "math.ceil", func: ceil },
-    NativeDef { name: "math.cos", func: cos },
-    NativeDef { name: "math.cosh", func: cosh },
-    NativeDef { name: "math.deg", func: deg },
-    NativeDef { name: "math.exp", func: exp },
-    NativeDef { name: "math.floor", func: floor },
-    NativeDef { name: "math.fmod", func: fmod },
-    NativeDef { name: "math.frexp", func: frexp },
-    NativeDef { name: "math.ldexp", func: ldexp },
-    NativeDef { name: "math.log", func: log },
-    NativeDef { name: "math.log10", func: log10 },
-    NativeDef { name: "math.max", func: max },
-    NativeDef { name: "math.min", func: min },
-    NativeDef { name: "math.modf", func: modf },
-    NativeDef { name: "math.pow", func: pow },
-    NativeDef { name: "math.rad", func: rad },
-    NativeDef { name: "math.random", func: random },
-    NativeDef { name: "math.randomseed", func: randomseed },
-    NativeDef { name: "math.sin", func: sin },
-    NativeDef { name: "math.sinh", func: sinh },
-    NativeDef { name: "math.sqrt", func: sqrt },
-    NativeDef { name: "math.tan", func: tan },
-    NativeDef { name: "math.tanh", func: tanh },
-    NativeDef { name: "math.tointeger", func: tointeger },
-    NativeDef { name: "math.type", func: type_ },
-    NativeDef { name: "math.ult", func: ult },
+    NativeDef {
+        name: "math.abs",
+        func: abs,
+    },
+    NativeDef {
+        name: "math.acos",
+        func: acos,
+    },
+    NativeDef {
+        name: "math.asin",
+        func: asin,
+    },
+    NativeDef {
+        name: "math.atan",
+        func: atan,
+    },
+    NativeDef {
+        name: "math.ceil",
+        func: ceil,
+    },
+    NativeDef {
+        name: "math.cos",
+        func: cos,
+    },
+    NativeDef {
+        name: "math.cosh",
+        func: cosh,
+    },
+    NativeDef {
+        name: "math.deg",
+        func: deg,
+    },
+    NativeDef {
+        name: "math.exp",
+        func: exp,
+    },
+    NativeDef {
+        name: "math.floor",
+        func: floor,
+    },
+    NativeDef {
+        name: "math.fmod",
+        func: fmod,
+    },
+    NativeDef {
+        name: "math.frexp",
+        func: frexp,
+    },
+    NativeDef {
+        name: "math.ldexp",
+        func: ldexp,
+    },
+    NativeDef {
+        name: "math.log",
+        func: log,
+    },
+    NativeDef {
+        name: "math.log10",
+        func: log10,
+    },
+    NativeDef {
+        name: "math.max",
+        func: max,
+    },
+    NativeDef {
+        name: "math.min",
+        func: min,
+    },
+    NativeDef {
+        name: "math.modf",
+        func: modf,
+    },
+    NativeDef {
+        name: "math.pow",
+        func: pow,
+    },
+    NativeDef {
+        name: "math.rad",
+        func: rad,
+    },
+    NativeDef {
+        name: "math.random",
+        func: random,
+    },
+    NativeDef {
+        name: "math.randomseed",
+        func: randomseed,
+    },
+    NativeDef {
+        name: "math.sin",
+        func: sin,
+    },
+    NativeDef {
+        name: "math.sinh",
+        func: sinh,
+    },
+    NativeDef {
+        name: "math.sqrt",
+        func: sqrt,
+    },
+    NativeDef {
+        name: "math.tan",
+        func: tan,
+    },
+    NativeDef {
+        name: "math.tanh",
+        func: tanh,
+    },
+    NativeDef {
+        name: "math.tointeger",
+        func: tointeger,
+    },
+    NativeDef {
+        name: "math.type",
+        func: type_,
+    },
+    NativeDef {
+        name: "math.ult",
+        func: ult,
+    },
 ];
 
 /// Opens the math library and seeds the generator deterministically (as `randomseed(0)`).
@@ -149,7 +239,11 @@ fn rad<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 
 fn atan<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let y = nc.check_float(1)?;
-    let x = if nc.arg(2).is_nil() { 1.0 } else { nc.check_float(2)? };
+    let x = if nc.arg(2).is_nil() {
+        1.0
+    } else {
+        nc.check_float(2)?
+    };
     nc.ret1(Value::float(y.atan2(x)))
 }
 
@@ -306,9 +400,17 @@ fn minmax_start<'gc>(nc: &mut NativeCtx<'gc, '_>, is_max: bool) -> R<'gc> {
 
 /// Continues `min`/`max` over `args` from index `next` with the best so far at `best`
 /// (0-based).
-pub fn minmax_from<'gc>(nc: &mut NativeCtx<'gc, '_>, args: Vec<Value<'gc>>, mut best: usize, mut next: usize, is_max: bool) -> R<'gc> {
+pub fn minmax_from<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    args: Vec<Value<'gc>>,
+    mut best: usize,
+    mut next: usize,
+    is_max: bool,
+) -> R<'gc> {
     while next < args.len() {
-        let (Some(&b), Some(&v)) = (args.get(best), args.get(next)) else { break };
+        let (Some(&b), Some(&v)) = (args.get(best), args.get(next)) else {
+            break;
+        };
         // max: is best < v ? min: is v < best ?
         let (x, y) = if is_max { (b, v) } else { (v, b) };
         nc.charge(MINMAX_COST);
@@ -339,7 +441,13 @@ pub fn minmax_from<'gc>(nc: &mut NativeCtx<'gc, '_>, args: Vec<Value<'gc>>, mut 
 }
 
 /// Resumes `min`/`max` after a `__lt` call answered for argument `next`.
-pub fn minmax_resume<'gc>(nc: &mut NativeCtx<'gc, '_>, args: Vec<Value<'gc>>, best: u32, next: u32, is_max: bool) -> R<'gc> {
+pub fn minmax_resume<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    args: Vec<Value<'gc>>,
+    best: u32,
+    next: u32,
+    is_max: bool,
+) -> R<'gc> {
     let less = nc.arg(1).truthy();
     let best = if less { next as usize } else { best as usize };
     minmax_from(nc, args, best, next as usize + 1, is_max)
@@ -357,13 +465,13 @@ impl Xoshiro {
     pub fn seeded(n1: u64, n2: u64) -> Xoshiro {
         let mut x = Xoshiro([n1, 0xff, n2, 0]);
         for _ in 0..16 {
-            x.next();
+            x.next_u64();
         }
         x
     }
 
     /// `nextrand`.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let s = &mut self.0;
         let state0 = s[0];
         let state1 = s[1];
@@ -399,14 +507,14 @@ impl Xoshiro {
             if ran <= n {
                 return ran;
             }
-            ran = self.next();
+            ran = self.next_u64();
         }
     }
 }
 
 fn random<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let mut g = Xoshiro(nc.ctx.state.rng.get());
-    let rv = g.next();
+    let rv = g.next_u64();
     nc.ctx.state.rng.set(g.0);
     let (low, up) = match nc.nargs() {
         0 => return nc.ret1(Value::float(Xoshiro::to_float(rv))),
@@ -432,11 +540,14 @@ fn randomseed<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let (n1, n2) = if nc.nargs() == 0 {
         let now = nc.ctx.state.host.borrow().clock.now();
         let mut g = Xoshiro(nc.ctx.state.rng.get());
-        (now as i64, g.next() as i64)
+        (now as i64, g.next_u64() as i64)
     } else {
         (nc.check_int(1)?, nc.opt_int(2, 0)?)
     };
-    nc.ctx.state.rng.set(Xoshiro::seeded(n1 as u64, n2 as u64).0);
+    nc.ctx
+        .state
+        .rng
+        .set(Xoshiro::seeded(n1 as u64, n2 as u64).0);
     nc.ret(&[Value::Int(n1), Value::Int(n2)])
 }
 
@@ -448,7 +559,7 @@ mod tests {
     fn matches_lua_for_seed_42() {
         // lua5.4 -e "math.randomseed(42) print(math.random(1,100), math.random(0))"
         let mut g = Xoshiro::seeded(42, 0);
-        let r = g.next();
+        let r = g.next_u64();
         assert_eq!(g.project(r, 99) + 1, 50);
     }
 

@@ -29,17 +29,38 @@ pub const DATE_BYTES_PER_FUEL: usize = 16;
 
 /// The natives every profile gets.
 pub static FUNCS: &[NativeDef] = &[
-    NativeDef { name: "os.clock", func: clock },
-    NativeDef { name: "os.date", func: date },
-    NativeDef { name: "os.difftime", func: difftime },
-    NativeDef { name: "os.setlocale", func: setlocale },
-    NativeDef { name: "os.time", func: time },
+    NativeDef {
+        name: "os.clock",
+        func: clock,
+    },
+    NativeDef {
+        name: "os.date",
+        func: date,
+    },
+    NativeDef {
+        name: "os.difftime",
+        func: difftime,
+    },
+    NativeDef {
+        name: "os.setlocale",
+        func: setlocale,
+    },
+    NativeDef {
+        name: "os.time",
+        func: time,
+    },
 ];
 
 /// The natives only the standalone profile gets.
 pub static STANDALONE_FUNCS: &[NativeDef] = &[
-    NativeDef { name: "os.exit", func: exit },
-    NativeDef { name: "os.getenv", func: getenv },
+    NativeDef {
+        name: "os.exit",
+        func: exit,
+    },
+    NativeDef {
+        name: "os.getenv",
+        func: getenv,
+    },
 ];
 
 /// Opens the os library (`standalone`: with `exit` and `getenv`).
@@ -164,17 +185,35 @@ impl Tm {
 // ---------------------------------------------------------------------------------------------
 // strftime
 
-const WDAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const WDAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// Conversions C99 defines for `strftime` (Lua's `L_STRFTIMEC99`).
 const SINGLE_OPTIONS: &[u8] = b"aAbBcCdDeFgGhHIjmMnprRStTuUVwWxXyYzZ%";
 const DOUBLE_OPTIONS: [&[u8]; 19] = [
-    b"Ec", b"EC", b"Ex", b"EX", b"Ey", b"EY", b"Od", b"Oe", b"OH", b"OI", b"Om", b"OM", b"OS", b"Ou", b"OU", b"OV",
-    b"Ow", b"OW", b"Oy",
+    b"Ec", b"EC", b"Ex", b"EX", b"Ey", b"EY", b"Od", b"Oe", b"OH", b"OI", b"Om", b"OM", b"OS",
+    b"Ou", b"OU", b"OV", b"Ow", b"OW", b"Oy",
 ];
 
 /// glibc's `iso_week_days`: days since the Monday of ISO week 1 of the year of `yday`.
@@ -231,7 +270,13 @@ fn format_one(out: &mut Vec<u8>, spec: u8, tm: &Tm, zone: &Zone) {
         ),
         b'C' => write!(out, "{}", tm.year.div_euclid(100)),
         b'd' => write!(out, "{:02}", tm.day),
-        b'D' | b'x' => write!(out, "{:02}/{:02}/{:02}", tm.month, tm.day, tm.year.rem_euclid(100)),
+        b'D' | b'x' => write!(
+            out,
+            "{:02}/{:02}/{:02}",
+            tm.month,
+            tm.day,
+            tm.year.rem_euclid(100)
+        ),
         b'e' => write!(out, "{:2}", tm.day),
         b'F' => write!(out, "{}-{:02}-{:02}", tm.year, tm.month, tm.day),
         b'g' => write!(out, "{:02}", iso_week(tm).0.rem_euclid(100)),
@@ -241,7 +286,7 @@ fn format_one(out: &mut Vec<u8>, spec: u8, tm: &Tm, zone: &Zone) {
         b'j' => write!(out, "{:03}", tm.yday + 1),
         b'm' => write!(out, "{:02}", tm.month),
         b'M' => write!(out, "{:02}", tm.min),
-        b'n' => write!(out, "\n"),
+        b'n' => writeln!(out),
         b'p' => write!(out, "{ampm}"),
         b'r' => write!(out, "{hour12:02}:{:02}:{:02} {ampm}", tm.min, tm.sec),
         b'R' => write!(out, "{:02}:{:02}", tm.hour, tm.min),
@@ -316,9 +361,19 @@ fn date<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         Some(s) => s.as_bytes(),
         None => b"%c",
     };
-    let t = if nc.arg(2).is_nil() { now(nc.ctx) } else { nc.check_int(2)? };
+    let t = if nc.arg(2).is_nil() {
+        now(nc.ctx)
+    } else {
+        nc.check_int(2)?
+    };
     let (fmt, zone) = match fmt.strip_prefix(b"!") {
-        Some(rest) => (rest, Zone { offset: 0, name: "GMT".to_string() }),
+        Some(rest) => (
+            rest,
+            Zone {
+                offset: 0,
+                name: "GMT".to_string(),
+            },
+        ),
         None => {
             let host = nc.ctx.state.host.borrow();
             let zone = Zone {
@@ -347,7 +402,10 @@ fn date<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
             let mut msg = b"invalid conversion specifier '%".to_vec();
             msg.extend_from_slice(&bad);
             msg.push(b'\'');
-            Err(LuaError::bad_arg(1, String::from_utf8_lossy(&msg).into_owned()))
+            Err(LuaError::bad_arg(
+                1,
+                String::from_utf8_lossy(&msg).into_owned(),
+            ))
         }
     }
 }
@@ -372,7 +430,13 @@ fn set_all_fields<'gc>(ctx: Ctx<'gc>, t: Table<'gc>, tm: &Tm) {
 
 /// `getfield`: an integer field of a date table minus `delta`, `default` if absent (`None`:
 /// required).
-fn get_field<'gc>(ctx: Ctx<'gc>, t: Table<'gc>, key: &str, default: Option<i64>, delta: i64) -> LuaResult<'gc, i64> {
+fn get_field<'gc>(
+    ctx: Ctx<'gc>,
+    t: Table<'gc>,
+    key: &str,
+    default: Option<i64>,
+    delta: i64,
+) -> LuaResult<'gc, i64> {
     let v = t.get(ctx.str_value(key));
     match convert::to_integer(v) {
         None => {
@@ -514,16 +578,25 @@ mod tests {
     #[test]
     fn broken_down_time() {
         let tm = Tm::from_time(1_234_567_890).unwrap();
-        assert_eq!((tm.year, tm.month, tm.day, tm.hour, tm.min, tm.sec), (2009, 2, 13, 23, 31, 30));
+        assert_eq!(
+            (tm.year, tm.month, tm.day, tm.hour, tm.min, tm.sec),
+            (2009, 2, 13, 23, 31, 30)
+        );
         assert_eq!((tm.wday, tm.yday), (5, 43));
         assert!(Tm::from_time(i64::MAX).is_none());
     }
 
     #[test]
     fn formats_like_glibc() {
-        let z = Zone { offset: 0, name: "GMT".into() };
+        let z = Zone {
+            offset: 0,
+            name: "GMT".into(),
+        };
         let tm = Tm::from_time(0).unwrap();
-        assert_eq!(strftime(b"%c|%D|%e|%j|%U|%W|%V|%G", &tm, &z).unwrap(), b"Thu Jan  1 00:00:00 1970|01/01/70| 1|001|00|00|01|1970".to_vec());
+        assert_eq!(
+            strftime(b"%c|%D|%e|%j|%U|%W|%V|%G", &tm, &z).unwrap(),
+            b"Thu Jan  1 00:00:00 1970|01/01/70| 1|001|00|00|01|1970".to_vec()
+        );
         assert_eq!(strftime(b"%Ez", &tm, &z), Err(b"Ez".to_vec()));
         assert_eq!(strftime(b"abc%", &tm, &z), Err(Vec::new()));
     }

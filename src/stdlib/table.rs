@@ -64,13 +64,34 @@ const EXTRA_STACK: usize = 5;
 
 /// The table library's natives.
 pub static FUNCS: &[NativeDef] = &[
-    NativeDef { name: "table.concat", func: concat },
-    NativeDef { name: "table.insert", func: insert },
-    NativeDef { name: "table.move", func: move_ },
-    NativeDef { name: "table.pack", func: pack },
-    NativeDef { name: "table.remove", func: remove },
-    NativeDef { name: "table.sort", func: sort },
-    NativeDef { name: "table.unpack", func: unpack },
+    NativeDef {
+        name: "table.concat",
+        func: concat,
+    },
+    NativeDef {
+        name: "table.insert",
+        func: insert,
+    },
+    NativeDef {
+        name: "table.move",
+        func: move_,
+    },
+    NativeDef {
+        name: "table.pack",
+        func: pack,
+    },
+    NativeDef {
+        name: "table.remove",
+        func: remove,
+    },
+    NativeDef {
+        name: "table.sort",
+        func: sort,
+    },
+    NativeDef {
+        name: "table.unpack",
+        func: unpack,
+    },
 ];
 
 /// Opens the table library.
@@ -312,7 +333,12 @@ fn geti<'gc>(ctx: Ctx<'gc>, t: Value<'gc>, i: i64) -> LuaResult<'gc, Meta<'gc, V
 }
 
 /// `lua_seti`: done, or the `__newindex` call that does it.
-fn seti<'gc>(ctx: Ctx<'gc>, t: Value<'gc>, i: i64, v: Value<'gc>) -> LuaResult<'gc, Option<MetaCall<'gc>>> {
+fn seti<'gc>(
+    ctx: Ctx<'gc>,
+    t: Value<'gc>,
+    i: i64,
+    v: Value<'gc>,
+) -> LuaResult<'gc, Option<MetaCall<'gc>>> {
     match meta::new_index(ctx, t, Value::Int(i), v).map_err(|e| in_c(ctx, e))? {
         NewIndex::Done => Ok(None),
         NewIndex::Call(mc) => Ok(Some(mc)),
@@ -321,7 +347,10 @@ fn seti<'gc>(ctx: Ctx<'gc>, t: Value<'gc>, i: i64, v: Value<'gc>) -> LuaResult<'
 }
 
 fn index_error<'gc>(ctx: Ctx<'gc>, t: Value<'gc>) -> LuaError<'gc> {
-    let msg = format!("attempt to index a {} value", convert::type_name_for_msg(ctx, t));
+    let msg = format!(
+        "attempt to index a {} value",
+        convert::type_name_for_msg(ctx, t)
+    );
     LuaError::Value(ctx.str_value(&msg))
 }
 
@@ -344,7 +373,13 @@ fn preempt<'gc>(cont: TableCont<'gc>) -> R<'gc> {
 }
 
 /// `checktab`: a table, or a value whose metatable has the needed metamethods.
-fn checktab<'gc>(nc: &NativeCtx<'gc, '_>, arg: usize, read: bool, write: bool, len: bool) -> LuaResult<'gc, ()> {
+fn checktab<'gc>(
+    nc: &NativeCtx<'gc, '_>,
+    arg: usize,
+    read: bool,
+    write: bool,
+    len: bool,
+) -> LuaResult<'gc, ()> {
     let v = nc.arg(arg);
     if let Value::Table(_) = v {
         return Ok(());
@@ -379,7 +414,10 @@ fn with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, user: LenUser) -> R<'gc> {
             match v {
                 Value::Table(t) => t.length(),
                 _ => {
-                    let msg = format!("attempt to get length of a {} value", convert::type_name_for_msg(nc.ctx, v));
+                    let msg = format!(
+                        "attempt to get length of a {} value",
+                        convert::type_name_for_msg(nc.ctx, v)
+                    );
                     return Err(LuaError::Value(nc.str_value(msg.as_bytes())));
                 }
             }
@@ -448,7 +486,11 @@ fn remove_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, size: i64) -> R<'gc> {
         return Err(LuaError::bad_arg(1, "position out of bounds"));
     }
     // Result t[pos]; move t[pos+1..size] down by one; then t[last] = nil.
-    let (n, last) = if pos < size { ((size as u64).wrapping_sub(pos as u64), size) } else { (0, pos) };
+    let (n, last) = if pos < size {
+        ((size as u64).wrapping_sub(pos as u64), size)
+    } else {
+        (0, pos)
+    };
     let task = CopyTask {
         src: t,
         dst: t,
@@ -459,7 +501,11 @@ fn remove_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, size: i64) -> R<'gc> {
         backward: false,
         phase: CopyPhase::Prelude,
         wait: Wait::Nothing,
-        kind: CopyKind::Remove { pos, last, result: None },
+        kind: CopyKind::Remove {
+            pos,
+            last,
+            result: None,
+        },
     };
     run_copy(nc, task, None)
 }
@@ -520,7 +566,10 @@ fn concat_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, n: i64) -> R<'gc> {
         count: (last as u64).wrapping_sub(first as u64).wrapping_add(1),
         done: 0,
         wait: Wait::Nothing,
-        sink: Sink::Concat { sep, buf: Vec::new() },
+        sink: Sink::Concat {
+            sep,
+            buf: Vec::new(),
+        },
     };
     run_read(nc, task, None)
 }
@@ -609,9 +658,14 @@ fn sort_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, n: i64) -> R<'gc> {
 /// (or nothing after a preemption).
 pub fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>, cont: Box<TableCont<'gc>>) -> R<'gc> {
     let result = nc.arg(1);
+    if let TableCont::Sort(t) = &*cont {
+        let incoming = (t.wait == Wait::Compare).then_some(result);
+        return run_sort(nc, cont, incoming);
+    }
     match *cont {
         TableCont::Len { user, args } => {
-            let n = convert::to_integer(result).ok_or_else(|| LuaError::rt("object length is not an integer"))?;
+            let n = convert::to_integer(result)
+                .ok_or_else(|| LuaError::rt("object length is not an integer"))?;
             nc.clear();
             nc.stack.extend_from_slice(&args);
             run_with_len(nc, user, n)
@@ -624,10 +678,7 @@ pub fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>, cont: Box<TableCont<'gc>>) -> R<
             let incoming = (t.wait == Wait::Get).then_some(result);
             run_read(nc, t, incoming)
         }
-        TableCont::Sort(t) => {
-            let incoming = (t.wait == Wait::Compare).then_some(result);
-            run_sort(nc, t, incoming)
-        }
+        TableCont::Sort(_) => Err(corrupt(SortError::Corrupt("sort resumed twice"))),
         TableCont::Write(t) => run_write(nc, t),
     }
 }
@@ -635,7 +686,11 @@ pub fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>, cont: Box<TableCont<'gc>>) -> R<
 // ---------------------------------------------------------------------------------------------
 // Copy
 
-fn run_copy<'gc>(nc: &mut NativeCtx<'gc, '_>, mut task: CopyTask<'gc>, mut incoming: Option<Value<'gc>>) -> R<'gc> {
+fn run_copy<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    mut task: CopyTask<'gc>,
+    mut incoming: Option<Value<'gc>>,
+) -> R<'gc> {
     task.wait = Wait::Nothing;
     loop {
         match task.phase {
@@ -667,7 +722,11 @@ fn run_copy<'gc>(nc: &mut NativeCtx<'gc, '_>, mut task: CopyTask<'gc>, mut incom
                     }
                     continue;
                 }
-                let k = if task.backward { task.n - 1 - task.done } else { task.done };
+                let k = if task.backward {
+                    task.n - 1 - task.done
+                } else {
+                    task.done
+                };
                 let from = task.from.wrapping_add(k as i64);
                 let to = task.to.wrapping_add(k as i64);
                 let v = match incoming.take() {
@@ -719,14 +778,24 @@ fn run_copy<'gc>(nc: &mut NativeCtx<'gc, '_>, mut task: CopyTask<'gc>, mut incom
 /// The copy loop on raw tables, until done or out of fuel. Returns false (having done
 /// nothing) if a metamethod may be involved.
 fn copy_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut CopyTask<'gc>) -> bool {
-    let (Some(src), Some(dst)) = (raw_table(nc.ctx, task.src, false), raw_table(nc.ctx, task.dst, true)) else {
+    let (Some(src), Some(dst)) = (
+        raw_table(nc.ctx, task.src, false),
+        raw_table(nc.ctx, task.dst, true),
+    ) else {
         return false;
     };
     let mc = nc.ctx.mc;
     let step = |task: &mut CopyTask<'gc>| {
-        let k = if task.backward { task.n - 1 - task.done } else { task.done };
+        let k = if task.backward {
+            task.n - 1 - task.done
+        } else {
+            task.done
+        };
         task.done += 1;
-        (task.from.wrapping_add(k as i64), task.to.wrapping_add(k as i64))
+        (
+            task.from.wrapping_add(k as i64),
+            task.to.wrapping_add(k as i64),
+        )
     };
     if src == dst {
         let mut d = dst.0.borrow_mut(mc);
@@ -757,7 +826,11 @@ fn copy_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut CopyTask<'gc>) -> bool 
 // ---------------------------------------------------------------------------------------------
 // Read
 
-fn run_read<'gc>(nc: &mut NativeCtx<'gc, '_>, mut task: ReadTask<'gc>, mut incoming: Option<Value<'gc>>) -> R<'gc> {
+fn run_read<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    mut task: ReadTask<'gc>,
+    mut incoming: Option<Value<'gc>>,
+) -> R<'gc> {
     task.wait = Wait::Nothing;
     while task.done < task.count {
         if incoming.is_none() {
@@ -791,7 +864,11 @@ fn run_read<'gc>(nc: &mut NativeCtx<'gc, '_>, mut task: ReadTask<'gc>, mut incom
 }
 
 /// The read loop on a raw table, until done or out of fuel.
-fn read_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut ReadTask<'gc>, t: Table<'gc>) -> LuaResult<'gc, ()> {
+fn read_raw<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    task: &mut ReadTask<'gc>,
+    t: Table<'gc>,
+) -> LuaResult<'gc, ()> {
     let d = t.0.borrow();
     while task.done < task.count {
         let key = task.first.wrapping_add(task.done as i64);
@@ -806,7 +883,13 @@ fn read_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut ReadTask<'gc>, t: Table
 }
 
 /// Takes element `key` into the sink (charging for it).
-fn accept<'gc>(nc: &mut NativeCtx<'gc, '_>, sink: &mut Sink<'gc>, key: i64, v: Value<'gc>, last: bool) -> LuaResult<'gc, ()> {
+fn accept<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    sink: &mut Sink<'gc>,
+    key: i64,
+    v: Value<'gc>,
+    last: bool,
+) -> LuaResult<'gc, ()> {
     *nc.fuel -= ELEM_COST;
     match sink {
         Sink::Concat { sep, buf } => {
@@ -840,7 +923,8 @@ fn finish_read<'gc>(nc: &mut NativeCtx<'gc, '_>, task: ReadTask<'gc>) -> R<'gc> 
         }
         Sink::Unpack { vals } => nc.ret(&vals),
         Sink::Sort { comp, vals } => {
-            let sort = Sort::new(vals.len() as i64, SORT_SEED).map_err(|_| LuaError::bad_arg(1, "array too big"))?;
+            let sort = Sort::new(vals.len() as i64, SORT_SEED)
+                .map_err(|_| LuaError::bad_arg(1, "array too big"))?;
             let task = SortTask {
                 t: task.src,
                 comp,
@@ -848,7 +932,7 @@ fn finish_read<'gc>(nc: &mut NativeCtx<'gc, '_>, task: ReadTask<'gc>) -> R<'gc> 
                 sort,
                 wait: Wait::Nothing,
             };
-            run_sort(nc, task, None)
+            run_sort(nc, Box::new(TableCont::Sort(task)), None)
         }
     }
 }
@@ -856,7 +940,51 @@ fn finish_read<'gc>(nc: &mut NativeCtx<'gc, '_>, task: ReadTask<'gc>) -> R<'gc> 
 // ---------------------------------------------------------------------------------------------
 // Sort
 
-fn run_sort<'gc>(nc: &mut NativeCtx<'gc, '_>, mut task: SortTask<'gc>, incoming: Option<Value<'gc>>) -> R<'gc> {
+/// What the sort loop decided, once it no longer borrows its box.
+enum SortNext<'gc> {
+    /// Call `func` with the window's arguments and continue with the same box.
+    Call(Value<'gc>),
+    /// Out of fuel.
+    Preempt,
+    /// Write back `perm`, then end as `end`.
+    Write(Vec<u32>, SortEnd<'gc>),
+}
+
+/// Runs the sort in `bx` (which holds a `TableCont::Sort`); the box is reused for every
+/// comparison call, so a comparator-driven sort allocates nothing per comparison.
+fn run_sort<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    mut bx: Box<TableCont<'gc>>,
+    incoming: Option<Value<'gc>>,
+) -> R<'gc> {
+    let next = {
+        let TableCont::Sort(task) = &mut *bx else {
+            return Err(corrupt(SortError::Corrupt("not a sort")));
+        };
+        sort_loop(nc, task, incoming)?
+    };
+    match next {
+        SortNext::Call(func) => Ok(Action::Call {
+            func,
+            cont: Cont::Table(bx),
+        }),
+        SortNext::Preempt => Ok(Action::Preempt {
+            cont: Cont::Table(bx),
+        }),
+        SortNext::Write(perm, end) => {
+            let TableCont::Sort(task) = *bx else {
+                return Err(corrupt(SortError::Corrupt("not a sort")));
+            };
+            start_write(nc, task, perm, end)
+        }
+    }
+}
+
+fn sort_loop<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    task: &mut SortTask<'gc>,
+    incoming: Option<Value<'gc>>,
+) -> LuaResult<'gc, SortNext<'gc>> {
     task.wait = Wait::Nothing;
     if let Some(v) = incoming {
         task.sort.answer(v.truthy()).map_err(corrupt)?;
@@ -866,29 +994,29 @@ fn run_sort<'gc>(nc: &mut NativeCtx<'gc, '_>, mut task: SortTask<'gc>, incoming:
         let step = task.sort.step(&mut fuel);
         *nc.fuel = fuel.remaining();
         match step {
-            Ok(Step::NeedFuel) => return preempt(TableCont::Sort(task)),
-            Ok(Step::Done(perm)) => return start_write(nc, task, perm, SortEnd::Ok),
+            Ok(Step::NeedFuel) => return Ok(SortNext::Preempt),
+            Ok(Step::Done(perm)) => return Ok(SortNext::Write(perm, SortEnd::Ok)),
             Ok(Step::Need(Compare { a, b })) => {
-                let (Some(&va), Some(&vb)) = (task.vals.get(a as usize), task.vals.get(b as usize)) else {
+                let (Some(&va), Some(&vb)) = (task.vals.get(a as usize), task.vals.get(b as usize))
+                else {
                     return Err(corrupt(SortError::Corrupt("element index")));
                 };
                 if !task.comp.is_nil() {
                     nc.clear();
                     nc.push(va);
                     nc.push(vb);
-                    let func = task.comp;
                     task.wait = Wait::Compare;
-                    return Ok(Action::Call {
-                        func,
-                        cont: Cont::Table(Box::new(TableCont::Sort(task))),
-                    });
+                    return Ok(SortNext::Call(task.comp));
                 }
                 nc.charge(COMPARE_COST);
                 match meta::less(nc.ctx, va, vb, false) {
                     Ok(Meta::Done(r)) => task.sort.answer(r).map_err(corrupt)?,
                     Ok(Meta::Call(mc)) => {
+                        nc.clear();
+                        nc.push(mc.args[0]);
+                        nc.push(mc.args[1]);
                         task.wait = Wait::Compare;
-                        return call_meta(nc, mc, TableCont::Sort(task));
+                        return Ok(SortNext::Call(mc.func));
                     }
                     Err(e) => {
                         let e = match in_c(nc.ctx, e) {
@@ -896,13 +1024,13 @@ fn run_sort<'gc>(nc: &mut NativeCtx<'gc, '_>, mut task: SortTask<'gc>, incoming:
                             other => return Err(other),
                         };
                         let perm = task.sort.permutation().to_vec();
-                        return start_write(nc, task, perm, SortEnd::Error(e));
+                        return Ok(SortNext::Write(perm, SortEnd::Error(e)));
                     }
                 }
             }
             Err(SortError::InvalidOrder) => {
                 let perm = task.sort.permutation().to_vec();
-                return start_write(nc, task, perm, SortEnd::InvalidOrder);
+                return Ok(SortNext::Write(perm, SortEnd::InvalidOrder));
             }
             Err(e) => return Err(corrupt(e)),
         }
@@ -913,7 +1041,12 @@ fn corrupt<'gc>(e: SortError) -> LuaError<'gc> {
     LuaError::rt(format!("table.sort: {e}"))
 }
 
-fn start_write<'gc>(nc: &mut NativeCtx<'gc, '_>, task: SortTask<'gc>, perm: Vec<u32>, end: SortEnd<'gc>) -> R<'gc> {
+fn start_write<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    task: SortTask<'gc>,
+    perm: Vec<u32>,
+    end: SortEnd<'gc>,
+) -> R<'gc> {
     let task = WriteTask {
         t: task.t,
         vals: task.vals,
@@ -934,7 +1067,10 @@ fn run_write<'gc>(nc: &mut NativeCtx<'gc, '_>, mut task: WriteTask<'gc>) -> R<'g
             task.k += 1;
             let e = task.perm[k] as usize;
             if e != k {
-                d.set_int(k as i64 + 1, task.vals.get(e).copied().unwrap_or(Value::Nil));
+                d.set_int(
+                    k as i64 + 1,
+                    task.vals.get(e).copied().unwrap_or(Value::Nil),
+                );
                 *nc.fuel -= ELEM_COST;
                 if *nc.fuel <= 0 && task.k < task.perm.len() {
                     drop(d);

@@ -22,22 +22,47 @@ pub const CHARPATTERN: &[u8] = b"[\0-\x7F\xC2-\xFD][\x80-\xBF]*";
 
 /// The utf8 library's natives.
 pub static FUNCS: &[NativeDef] = &[
-    NativeDef { name: "utf8.char", func: char_ },
-    NativeDef { name: "utf8.codepoint", func: codepoint },
-    NativeDef { name: "utf8.codes", func: codes },
-    NativeDef { name: "utf8.len", func: len },
-    NativeDef { name: "utf8.offset", func: offset },
+    NativeDef {
+        name: "utf8.char",
+        func: char_,
+    },
+    NativeDef {
+        name: "utf8.codepoint",
+        func: codepoint,
+    },
+    NativeDef {
+        name: "utf8.codes",
+        func: codes,
+    },
+    NativeDef {
+        name: "utf8.len",
+        func: len,
+    },
+    NativeDef {
+        name: "utf8.offset",
+        func: offset,
+    },
 ];
 
 /// The iterator `utf8.codes` returns (strict).
-pub static CODES_STRICT: NativeDef = NativeDef { name: "utf8.codes_iter", func: iter_strict };
+pub static CODES_STRICT: NativeDef = NativeDef {
+    name: "utf8.codes_iter",
+    func: iter_strict,
+};
 /// The iterator `utf8.codes(s, true)` returns.
-pub static CODES_LAX: NativeDef = NativeDef { name: "utf8.codes_iter_lax", func: iter_lax };
+pub static CODES_LAX: NativeDef = NativeDef {
+    name: "utf8.codes_iter_lax",
+    func: iter_lax,
+};
 
 /// Opens the utf8 library.
 pub fn open(ctx: Ctx<'_>) {
     let t = super::new_lib(ctx, "utf8", FUNCS);
-    let _ = t.set(ctx.mc, ctx.str_value("charpattern"), Value::Str(ctx.new_str(CHARPATTERN)));
+    let _ = t.set(
+        ctx.mc,
+        ctx.str_value("charpattern"),
+        Value::Str(ctx.new_str(CHARPATTERN)),
+    );
 }
 
 fn charge_bytes(nc: &mut NativeCtx<'_, '_>, n: usize) {
@@ -290,11 +315,24 @@ mod tests {
 
     #[test]
     fn encode_decode_round_trip() {
-        for &c in &[0u32, 0x7f, 0x80, 0x7ff, 0x800, 0xffff, 0x10000, 0x10ffff, 0x7fff_ffff] {
+        for &c in &[
+            0u32,
+            0x7f,
+            0x80,
+            0x7ff,
+            0x800,
+            0xffff,
+            0x10000,
+            0x10ffff,
+            0x7fff_ffff,
+        ] {
             let mut b = Vec::new();
             encode(c, &mut b);
             if c <= MAXUNICODE {
-                assert_eq!(char::from_u32(c).map(|ch| ch.to_string().into_bytes()), Some(b.clone()));
+                assert_eq!(
+                    char::from_u32(c).map(|ch| ch.to_string().into_bytes()),
+                    Some(b.clone())
+                );
             }
             assert_eq!(decode(&b, 0, false), Some((c, b.len())));
         }
