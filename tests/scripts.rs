@@ -14,6 +14,12 @@
 //! * `TELELUA_TEST_THREADS=n`: worker threads per test (default: available parallelism, max 4).
 //! * `TELELUA_SNAPSHOT_TESTS=1|0`: force the `--snapshot-every` test on (failing if the CLI does
 //!   not support it) or off. By default it runs only when a probe shows the CLI supports it.
+//! * `TELELUA_SNAPSHOT_PERIODS=1,7,61,1009`: the periods the snapshot test uses (this default).
+//! * `TELELUA_SNAPSHOT_ALL=1`: also run the scripts listed in `SNAPSHOT_SLOW` with every period.
+//!
+//! `SNAPSHOT_SLOW` (same format as `KNOWN_FAILURES`) lists the few scripts that execute millions
+//! of instructions (deep recursion, stack overflow): under `--snapshot-every` they are run only
+//! with the largest period, since a snapshot round trip every few instructions would take minutes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -27,6 +33,20 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_telelua");
 const SNAPSHOT_PERIODS: &[u64] = &[1, 7, 61, 1009];
+
+fn snapshot_periods() -> Vec<u64> {
+    match std::env::var("TELELUA_SNAPSHOT_PERIODS") {
+        Ok(s) if !s.trim().is_empty() => s
+            .split(',')
+            .map(|p| {
+                p.trim()
+                    .parse::<u64>()
+                    .unwrap_or_else(|_| panic!("bad TELELUA_SNAPSHOT_PERIODS entry {p:?}"))
+            })
+            .collect(),
+        _ => SNAPSHOT_PERIODS.to_vec(),
+    }
+}
 /// Scripts that the determinism test runs twice (names that do not exist are ignored).
 const DETERMINISM_SCRIPTS: &[&str] = &[
     "lib_math_random",
@@ -85,7 +105,13 @@ fn script_names() -> Vec<String> {
 }
 
 fn known_failures() -> BTreeSet<String> {
-    let path = lua_dir().join("KNOWN_FAILURES");
+    name_list("KNOWN_FAILURES")
+}
+
+/// Reads a list file in tests/lua: one script name per line (first word; `.lua` optional),
+/// `#` starts a comment.
+fn name_list(file: &str) -> BTreeSet<String> {
+    let path = lua_dir().join(file);
     let text = fs::read_to_string(&path).unwrap_or_default();
     text.lines()
         .map(|l| l.split('#').next().unwrap_or("").trim())
@@ -360,6 +386,13 @@ fn lua_scripts_unchanged_by_snapshots() {
         return;
     }
     let names = script_names();
+    let periods = snapshot_periods();
+    let largest = periods.iter().copied().max().unwrap_or(1009);
+    let slow = if std::env::var("TELELUA_SNAPSHOT_ALL").as_deref() == Ok("1") {
+        BTreeSet::new()
+    } else {
+        name_list("SNAPSHOT_SLOW")
+    };
     // Baseline: a plain run of each script.
     let baselines = parallel_map(&names, |name| run(&[script_arg(name)]));
     let mut jobs = Vec::new();
@@ -369,7 +402,10 @@ fn lua_scripts_unchanged_by_snapshots() {
             failures.push(format!("{name}: plain run timed out; snapshot runs skipped"));
             continue;
         }
-        for &n in SNAPSHOT_PERIODS {
+        for &n in &periods {
+            if slow.contains(name) && n != largest {
+                continue;
+            }
             jobs.push((name.clone(), n, base));
         }
     }

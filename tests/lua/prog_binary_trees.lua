@@ -10,7 +10,7 @@ local function check(tree)
   return 1
 end
 
-local min_depth, max_depth = 4, 10
+local min_depth, max_depth = 4, 8
 local stretch = bottom_up(max_depth + 1)
 print("stretch tree of depth " .. (max_depth + 1) .. "\t check: " .. check(stretch))
 local long_lived = bottom_up(max_depth)

@@ -78,5 +78,5 @@ local function collatz(n)
   return l
 end
 local best, bestn = 0, 0
-for i = 1, 10000 do local l = collatz(i) if l > best then best, bestn = l, i end end
+for i = 1, 3000 do local l = collatz(i) if l > best then best, bestn = l, i end end
 print(bestn, best)

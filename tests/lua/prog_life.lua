@@ -37,10 +37,10 @@ show(g, 4)
 for gen = 5, 12 do g = step(g) end
 show(g, 12)
 local counts = {}
-for gen = 13, 40 do
+for gen = 13, 24 do
   g = step(g)
   local alive = 0
   for y = 1, H do for x = 1, W do alive = alive + g[y][x] end end
   counts[#counts + 1] = alive
 end
-print("alive per generation 13..40: " .. table.concat(counts, " "))
+print("alive per generation 13..24: " .. table.concat(counts, " "))

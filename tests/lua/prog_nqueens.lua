@@ -23,7 +23,7 @@ local function solve(n)
   return count, first
 end
 
-for n = 1, 9 do
+for n = 1, 8 do
   local count, first = solve(n)
   print(n, count, first and table.concat(first, ",") or "-")
 end
@@ -51,4 +51,4 @@ local function bits(n)
   end
   return go(0, 0, 0)
 end
-print("bitmask", bits(8), bits(10))
+print("bitmask", bits(6), bits(8))
