@@ -54,10 +54,14 @@ const DETERMINISM_SCRIPTS: &[&str] = &[
     "coro_generators",
     "base_next_pairs",
     "prog_interpreter",
+    "base_gc_weak",
+    "prog_event_sim",
 ];
 
 fn lua_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("lua")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("lua")
 }
 
 fn timeout() -> Duration {
@@ -313,7 +317,10 @@ fn script_arg(name: &str) -> String {
 #[test]
 fn lua_scripts_match_reference() {
     let names = script_names();
-    assert!(!names.is_empty() || std::env::var("TELELUA_SCRIPTS").is_ok(), "no scripts in tests/lua");
+    assert!(
+        !names.is_empty() || std::env::var("TELELUA_SCRIPTS").is_ok(),
+        "no scripts in tests/lua"
+    );
     let known = known_failures();
     let all: BTreeSet<String> = fs::read_dir(lua_dir())
         .unwrap()
@@ -411,11 +418,7 @@ fn lua_scripts_unchanged_by_snapshots() {
         }
     }
     let results = parallel_map(&jobs, |(name, n, base)| {
-        let got = run(&[
-            "--snapshot-every".into(),
-            n.to_string(),
-            script_arg(name),
-        ]);
+        let got = run(&["--snapshot-every".into(), n.to_string(), script_arg(name)]);
         let mut problems = Vec::new();
         if got.status != base.status || got.timed_out {
             problems.push(format!(
@@ -489,7 +492,10 @@ fn expected_files_are_consistent() {
     for e in fs::read_dir(&dir).unwrap() {
         let name = e.unwrap().file_name().into_string().unwrap();
         if let Some((stem, ext)) = name.rsplit_once('.') {
-            by_stem.entry(stem.to_string()).or_default().insert(ext.to_string());
+            by_stem
+                .entry(stem.to_string())
+                .or_default()
+                .insert(ext.to_string());
         }
     }
     let mut problems = Vec::new();
