@@ -417,11 +417,18 @@ impl Parser<'_> {
     /// whether some of them need to close upvalues. (One compacting pass, rather than Lua's
     /// removal one at a time, so many gotos to one label stay linear.)
     fn solve_gotos(&mut self, lb: &LabelDesc) -> R<bool> {
-        let first = self.fs.blocks.last().map_or(0, |b| b.first_goto).min(self.gotos.len());
+        let first = self
+            .fs
+            .blocks
+            .last()
+            .map_or(0, |b| b.first_goto)
+            .min(self.gotos.len());
         let mut needsclose = false;
         let mut kept = first;
         for i in first..self.gotos.len() {
-            let Some(gt) = self.gotos.get(i).copied() else { break };
+            let Some(gt) = self.gotos.get(i).copied() else {
+                break;
+            };
             if gt.name != lb.name {
                 if let Some(slot) = self.gotos.get_mut(kept) {
                     *slot = gt;

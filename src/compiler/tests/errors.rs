@@ -24,8 +24,16 @@ fn messages_match_lua() {
                 Ok(p) => format!("compiled ({:?})", verify(&p)),
                 Err(e) => e.message,
             };
-            failures.push(format!("source {shown:?}\n  expected {expected:?}\n  got      {got}"));
+            failures.push(format!(
+                "source {shown:?}\n  expected {expected:?}\n  got      {got}"
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), CASES.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n")
+    );
 }
