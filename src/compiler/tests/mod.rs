@@ -3,7 +3,9 @@
 
 mod codegen;
 mod error_cases;
+mod debuginfo;
 mod errors;
+mod lexer;
 mod nesting;
 
 /// Developer aid: `DUMP_FILES="a.lua b.lua" cargo test --lib dump_files -- --ignored
