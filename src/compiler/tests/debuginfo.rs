@@ -10,15 +10,20 @@ fn proto(src: &str) -> Proto {
 
 /// The pc of the first instruction (of function `p`) satisfying `pred`.
 fn find(p: &Proto, pred: impl Fn(&Op) -> bool) -> usize {
-    p.code.iter().position(pred).unwrap_or_else(|| panic!("not found in\n{}", crate::compiler::dump(p)))
+    p.code
+        .iter()
+        .position(pred)
+        .unwrap_or_else(|| panic!("not found in\n{}", crate::compiler::dump(p)))
 }
 
 fn describe(p: &Proto, pc: usize, reg: u8) -> Option<(&'static str, String)> {
-    p.describe_register(pc, reg).map(|(k, n)| (k, String::from_utf8_lossy(&n).into_owned()))
+    p.describe_register(pc, reg)
+        .map(|(k, n)| (k, String::from_utf8_lossy(&n).into_owned()))
 }
 
 fn call(p: &Proto, pc: usize) -> Option<(&'static str, String)> {
-    p.describe_call(pc).map(|(k, n)| (k, String::from_utf8_lossy(&n).into_owned()))
+    p.describe_call(pc)
+        .map(|(k, n)| (k, String::from_utf8_lossy(&n).into_owned()))
 }
 
 fn pair(k: &'static str, n: &str) -> Option<(&'static str, String)> {
@@ -102,19 +107,35 @@ fn local_names() {
 #[test]
 fn call_names() {
     let p = proto("f(); string.rep('x', 2); local t = {}; t.m(); for k in next, t do end");
-    let calls: Vec<usize> =
-        p.code.iter().enumerate().filter(|(_, op)| matches!(op, Op::Call { .. })).map(|(i, _)| i).collect();
+    let calls: Vec<usize> = p
+        .code
+        .iter()
+        .enumerate()
+        .filter(|(_, op)| matches!(op, Op::Call { .. }))
+        .map(|(i, _)| i)
+        .collect();
     assert_eq!(call(&p, calls[0]), pair("global", "f"));
     assert_eq!(call(&p, calls[1]), pair("field", "rep"));
     assert_eq!(call(&p, calls[2]), pair("field", "m"));
     let pc = find(&p, |op| matches!(op, Op::TForCall { .. }));
     assert_eq!(call(&p, pc), pair("for iterator", "for iterator"));
     let p = proto("local a, b; local c = a + b; c = a .. b; c = a.x; a.x = 1; c = -a; c = #a; c = a < b; c = a == b");
-    let events: Vec<String> = (0..p.code.len()).filter_map(|pc| call(&p, pc)).map(|(k, n)| format!("{k} {n}")).collect();
+    let events: Vec<String> = (0..p.code.len())
+        .filter_map(|pc| call(&p, pc))
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
     assert_eq!(
         events,
-        ["metamethod add", "metamethod concat", "metamethod index", "metamethod newindex", "metamethod unm",
-         "metamethod len", "metamethod lt", "metamethod eq"]
+        [
+            "metamethod add",
+            "metamethod concat",
+            "metamethod index",
+            "metamethod newindex",
+            "metamethod unm",
+            "metamethod len",
+            "metamethod lt",
+            "metamethod eq"
+        ]
     );
     let p = proto("local function f() local x <close> = nil end");
     let f = &p.protos[0];

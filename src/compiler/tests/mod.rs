@@ -2,11 +2,12 @@
 //! (disassembly), debug info, and property tests (no panics; everything verifies).
 
 mod codegen;
-mod error_cases;
 mod debuginfo;
+mod error_cases;
 mod errors;
 mod lexer;
 mod nesting;
+mod props;
 
 /// Developer aid: `DUMP_FILES="a.lua b.lua" cargo test --lib dump_files -- --ignored
 /// --nocapture` prints our listing of each file (to compare with `luac5.4 -l -l`).
