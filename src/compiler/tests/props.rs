@@ -208,7 +208,7 @@ fn token_soups_never_panic() {
         check(soup.0.as_bytes())
     }
     QuickCheck::new()
-        .gen(Gen::new(60))
+        .rng(Gen::new(60))
         .tests(20_000)
         .quickcheck(prop as fn(TokenSoup) -> bool);
 }
@@ -507,7 +507,7 @@ fn random_programs_compile_to_valid_code() {
         check(p.0.as_bytes())
     }
     QuickCheck::new()
-        .gen(Gen::new(50))
+        .rng(Gen::new(50))
         .tests(3000)
         .quickcheck(prop as fn(Program) -> bool);
 }
