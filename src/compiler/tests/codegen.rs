@@ -599,12 +599,32 @@ fn gotos() {
 fn many_constants() {
     // constant indices beyond 8 bits fall back to registers; beyond 16 bits, LoadKX
     let items: Vec<String> = (0..70_000).map(|i| format!("{i}.5")).collect();
-    let src = format!("local t = {{{}}} return t == 69999.5, t.x", items.join(","));
+    let src = format!(
+        "local t = {{{}}} return t == 69999.5, t.x, t:m(), g",
+        items.join(",")
+    );
     let p = proto(&src);
     assert!(p.code.iter().any(|op| matches!(op, Op::LoadKX { .. })));
     let c = listing(&p);
-    assert!(has(&c, "EQ 0 1 1"), "{:?}", &c[c.len() - 8..]);
-    assert!(has(&c, "GETTABLE"), "{:?}", &c[c.len() - 8..]);
+    let tail = &c[c.len() - 20..];
+    assert!(has(&c, "EQ 0 1 1"), "{tail:?}");
+    assert!(has(&c, "GETTABLE"), "{tail:?}");
+    // a method whose name has a large constant index: Move + GetTable instead of SelfK
+    assert!(!has(&c, "SELFK"), "{tail:?}");
+    assert!(
+        tail.windows(3).any(|w| w[0].starts_with("MOVE")
+            && w[1].starts_with("LOADKX")
+            && w[2].starts_with("EXTRAARG")),
+        "{tail:?}"
+    );
+    // a global with a large constant index: _ENV goes to a register
+    assert!(has(tail, "GETUPVAL"), "{tail:?}");
+    let call = p
+        .code
+        .iter()
+        .rposition(|op| matches!(op, Op::Call { .. }))
+        .unwrap_or(0);
+    assert_eq!(p.describe_call(call).map(|(k, _)| k), Some("field"));
 }
 
 #[test]
@@ -613,4 +633,41 @@ fn line_information() {
     assert_eq!(&p.lines[..5], &[1, 2, 3, 4, 6]);
     let p = proto("local x = [[\nline]]\nlocal y = 'a\\\nb'\nlocal z");
     assert_eq!(&p.lines[..3], &[2, 4, 5]); // the line where the previous token ended, as luac
+}
+
+#[test]
+fn disassembly_format() {
+    let p = proto("local t = {x = 1}\nfunction f(a) return t.x + a end");
+    let expected = "
+main <t:0,0> (6 instructions)
+0+ params, 2 slots, 1 upvalue, 1 local, 3 constants, 1 function
+\t1\t[1]\tNEWTABLE \t0 1\t; hash 1, array 0
+\t2\t[1]\tEXTRAARG \t0
+\t3\t[1]\tSETFIELDK\t0 0 1\t; \"x\" 1
+\t4\t[2]\tCLOSURE  \t1 0\t; function 0
+\t5\t[2]\tSETTABUP \t0 2 1\t; _ENV \"f\"
+\t6\t[2]\tRETURN   \t0 1\t; 0 out
+constants (3):
+\t0\tS\t\"x\"
+\t1\tI\t1
+\t2\tS\t\"f\"
+locals (1):
+\t0\tt\t4\t7
+upvalues (1):
+\t0\t_ENV\t1\t0
+
+function 0 <t:2,2> (4 instructions)
+1 param, 2 slots, 1 upvalue, 1 local, 1 constant, 0 functions
+\t1\t[2]\tGETTABUP \t1 0 0\t; t \"x\"
+\t2\t[2]\tADD      \t1 1 0
+\t3\t[2]\tRETURN1  \t1\t; 1 out
+\t4\t[2]\tRETURN0  \t\t; 0 out
+constants (1):
+\t0\tS\t\"x\"
+locals (1):
+\t0\ta\t1\t5
+upvalues (1):
+\t0\tt\t1\t0
+";
+    assert_eq!(crate::compiler::dump(&p), expected);
 }
