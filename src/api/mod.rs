@@ -10,6 +10,8 @@
 //! }
 //! ```
 
+pub mod fuzz;
+
 use std::sync::Arc;
 
 use gc_arena::{lock::RefLock, Arena, Gc, Rootable};

@@ -296,7 +296,10 @@ fn pcall<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 
 fn xpcall<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let f = nc.arg(1);
-    let handler = nc.check_any(2)?;
+    let handler = nc.arg(2);
+    if !matches!(handler, Value::Function(_) | Value::Native(_)) {
+        return Err(nc.arg_type_error(2, "function"));
+    }
     nc.stack.drain(nc.base..nc.base + 2);
     Ok(Action::Call { func: f, cont: Cont::Xpcall { handler } })
 }

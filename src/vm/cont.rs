@@ -1,9 +1,15 @@
 //! Native continuations: what a suspended native does when the call it requested finishes.
 //!
 //! This is a closed enum (not boxed closures) so that every suspended native is plain data a
-//! snapshot can save; each variant's name plus a version will be its stable tag.
+//! snapshot can save. It is generic over the value type: at run time `V = Value<'gc>`
+//! ([`Cont`]); in a snapshot `V` is the snapshot's value encoding. **Every field that holds a
+//! Lua value must have type `V` (or `Vec<V>`, `Option<V>`)**, plain-data fields are marked
+//! `#[collect(require_static)]`, and [`ContG::map_values`] must visit every `V` — that is what
+//! lets snapshots save and restore a suspended native. Variant names are stable tags: renaming
+//! or changing a variant's fields needs a snapshot format version bump.
 
 use gc_arena::Collect;
+use serde::{Deserialize, Serialize};
 
 use super::error::{LuaError, LuaResult};
 use super::native::{Action, NativeCtx};
@@ -14,21 +20,24 @@ use crate::stdlib::{math, table};
 /// Limit on nested message-handler invocations (Lua's C-stack bound in `luaG_errormsg`).
 const MAX_HANDLER_DEPTH: u32 = 200;
 
-/// A suspended native's state.
-#[derive(Collect)]
+/// A suspended native's state at run time.
+pub type Cont<'gc> = ContG<Value<'gc>>;
+
+/// A suspended native's state, generic over the value representation.
+#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
 #[collect(no_drop)]
-pub enum Cont<'gc> {
+pub enum ContG<V> {
     /// `pcall` waiting for its callee.
     Pcall,
     /// `xpcall` waiting for its callee (the handler runs at the error point, see `XpcallHandler`).
     Xpcall {
         /// The message handler.
-        handler: Value<'gc>,
+        handler: V,
     },
     /// An `xpcall` message handler running on top of the erroring frames.
     XpcallHandler {
         /// The handler (called again if it errors itself, as Lua does).
-        handler: Value<'gc>,
+        handler: V,
         /// Nesting depth of handler invocations.
         depth: u32,
     },
@@ -41,7 +50,7 @@ pub enum Cont<'gc> {
     /// Closing to-be-closed variables while an error unwinds to `level` (VM-internal).
     CloseTbc {
         /// The error in flight (replaced if a `__close` raises).
-        error: Value<'gc>,
+        error: V,
         /// Stack level being unwound to.
         #[collect(require_static)]
         level: u32,
@@ -51,7 +60,7 @@ pub enum Cont<'gc> {
     /// `print` waiting for a `__tostring` result for argument `next`.
     Print {
         /// All of print's arguments.
-        args: Vec<Value<'gc>>,
+        args: Vec<V>,
         /// Index of the argument being converted.
         #[collect(require_static)]
         next: u32,
@@ -72,7 +81,7 @@ pub enum Cont<'gc> {
     /// `load` reading its chunk from a function.
     LoadReader {
         /// The reader function.
-        reader: Value<'gc>,
+        reader: V,
         /// Pieces read so far.
         #[collect(require_static)]
         parts: Vec<u8>,
@@ -83,15 +92,15 @@ pub enum Cont<'gc> {
         #[collect(require_static)]
         mode: Vec<u8>,
         /// Environment, if given.
-        env: Option<Value<'gc>>,
+        env: Option<V>,
     },
     /// A table-library function waiting for a metamethod, an order function, or more fuel
     /// (boxed: the sort state is large and frames should stay small).
-    Table(Box<table::TableCont<'gc>>),
+    Table(Box<table::TableContG<V>>),
     /// `math.min`/`math.max` waiting for a `__lt` result comparing argument `next`.
     MinMax {
         /// All the arguments.
-        args: Vec<Value<'gc>>,
+        args: Vec<V>,
         /// Index of the best so far (0-based).
         #[collect(require_static)]
         best: u32,
@@ -104,12 +113,50 @@ pub enum Cont<'gc> {
     },
 }
 
+impl<V> ContG<V> {
+    /// Converts every value with `f` (used by snapshots in both directions).
+    pub fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<ContG<W>, E> {
+        Ok(match self {
+            ContG::Pcall => ContG::Pcall,
+            ContG::Xpcall { handler } => ContG::Xpcall { handler: f(handler)? },
+            ContG::XpcallHandler { handler, depth } => ContG::XpcallHandler { handler: f(handler)?, depth },
+            ContG::Resume => ContG::Resume,
+            ContG::Wrap => ContG::Wrap,
+            ContG::Yielded => ContG::Yielded,
+            ContG::CloseTbc { error, level } => ContG::CloseTbc { error: f(error)?, level },
+            ContG::Discard => ContG::Discard,
+            ContG::Print { args, next, out } => ContG::Print {
+                args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+                next,
+                out,
+            },
+            ContG::ToString => ContG::ToString,
+            ContG::Pairs => ContG::Pairs,
+            ContG::IpairsNext { i } => ContG::IpairsNext { i },
+            ContG::LoadReader { reader, parts, name, mode, env } => ContG::LoadReader {
+                reader: f(reader)?,
+                parts,
+                name,
+                mode,
+                env: env.map(&mut *f).transpose()?,
+            },
+            ContG::Table(t) => ContG::Table(Box::new(t.map_values(f)?)),
+            ContG::MinMax { args, best, next, is_max } => ContG::MinMax {
+                args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+                best,
+                next,
+                is_max,
+            },
+        })
+    }
+}
+
 impl<'gc> Cont<'gc> {
     /// Whether an error raised by the requested call is delivered to this continuation.
     pub fn catches(&self) -> bool {
         matches!(
             self,
-            Cont::Pcall | Cont::Xpcall { .. } | Cont::XpcallHandler { .. } | Cont::CloseTbc { .. }
+            ContG::Pcall | ContG::Xpcall { .. } | ContG::XpcallHandler { .. } | ContG::CloseTbc { .. }
         )
     }
 
@@ -117,13 +164,13 @@ impl<'gc> Cont<'gc> {
     /// or `Err` with the error value (only for catching continuations).
     pub fn resume(self, nc: &mut NativeCtx<'gc, '_>, outcome: Result<(), Value<'gc>>) -> LuaResult<'gc, Action<'gc>> {
         match (self, outcome) {
-            (Cont::Pcall | Cont::Xpcall { .. } | Cont::Resume, Ok(())) => {
+            (ContG::Pcall | ContG::Xpcall { .. } | ContG::Resume, Ok(())) => {
                 nc.stack.insert(nc.base, Value::True);
                 Ok(Action::Return)
             }
-            (Cont::Pcall | Cont::Xpcall { .. } | Cont::Resume, Err(e)) => nc.ret(&[Value::False, e]),
-            (Cont::XpcallHandler { .. }, Ok(())) => Err(LuaError::Handled(nc.arg(1))),
-            (Cont::XpcallHandler { handler, depth }, Err(e)) => {
+            (ContG::Pcall | ContG::Xpcall { .. } | ContG::Resume, Err(e)) => nc.ret(&[Value::False, e]),
+            (ContG::XpcallHandler { .. }, Ok(())) => Err(LuaError::Handled(nc.arg(1))),
+            (ContG::XpcallHandler { handler, depth }, Err(e)) => {
                 if depth >= MAX_HANDLER_DEPTH {
                     let msg = nc.str_value(b"error in error handling");
                     return Err(LuaError::Handled(msg));
@@ -132,19 +179,19 @@ impl<'gc> Cont<'gc> {
                 nc.push(e);
                 Ok(Action::Call {
                     func: handler,
-                    cont: Cont::XpcallHandler {
+                    cont: ContG::XpcallHandler {
                         handler,
                         depth: depth + 1,
                     },
                 })
             }
-            (Cont::Wrap, Ok(())) | (Cont::Yielded, Ok(())) => Ok(Action::Return),
-            (Cont::Wrap, Err(e)) => match e {
+            (ContG::Wrap, Ok(())) | (ContG::Yielded, Ok(())) => Ok(Action::Return),
+            (ContG::Wrap, Err(e)) => match e {
                 Value::Str(s) => Err(LuaError::Where(s)),
                 other => Err(LuaError::Value(other)),
             },
-            (Cont::Discard, Ok(())) => nc.ret0(),
-            (Cont::Print { args, next, mut out }, Ok(())) => {
+            (ContG::Discard, Ok(())) => nc.ret0(),
+            (ContG::Print { args, next, mut out }, Ok(())) => {
                 let text = base::tostring_result(nc)?;
                 if next > 0 {
                     out.push(b'\t');
@@ -152,20 +199,20 @@ impl<'gc> Cont<'gc> {
                 out.extend_from_slice(&text);
                 base::print_from(nc, args, next as usize + 1, out)
             }
-            (Cont::ToString, Ok(())) => {
+            (ContG::ToString, Ok(())) => {
                 let text = base::tostring_result(nc)?;
                 let v = nc.str_value(&text);
                 nc.ret1(v)
             }
-            (Cont::Pairs, Ok(())) => {
+            (ContG::Pairs, Ok(())) => {
                 let vals = [nc.arg(1), nc.arg(2), nc.arg(3)];
                 nc.ret(&vals)
             }
-            (Cont::IpairsNext { i }, Ok(())) => {
+            (ContG::IpairsNext { i }, Ok(())) => {
                 let v = nc.arg(1);
                 base::ipairs_result(nc, i, v)
             }
-            (Cont::LoadReader { reader, mut parts, name, mode, env }, Ok(())) => match nc.arg(1) {
+            (ContG::LoadReader { reader, mut parts, name, mode, env }, Ok(())) => match nc.arg(1) {
                 Value::Nil => base::finish_load(nc, &parts, &name, &mode, env),
                 Value::Str(s) if s.is_empty() => base::finish_load(nc, &parts, &name, &mode, env),
                 Value::Str(s) => {
@@ -174,7 +221,7 @@ impl<'gc> Cont<'gc> {
                     nc.clear();
                     Ok(Action::Call {
                         func: reader,
-                        cont: Cont::LoadReader { reader, parts, name, mode, env },
+                        cont: ContG::LoadReader { reader, parts, name, mode, env },
                     })
                 }
                 _ => {
@@ -182,10 +229,10 @@ impl<'gc> Cont<'gc> {
                     nc.ret(&[Value::Nil, m])
                 }
             },
-            (Cont::Table(t), Ok(())) => table::resume(nc, t),
-            (Cont::MinMax { args, best, next, is_max }, Ok(())) => math::minmax_resume(nc, args, best, next, is_max),
+            (ContG::Table(t), Ok(())) => table::resume(nc, t),
+            (ContG::MinMax { args, best, next, is_max }, Ok(())) => math::minmax_resume(nc, args, best, next, is_max),
             (_, Err(e)) => Err(LuaError::Value(e)),
-            (Cont::CloseTbc { error, .. }, Ok(())) => Err(LuaError::Value(error)),
+            (ContG::CloseTbc { error, .. }, Ok(())) => Err(LuaError::Value(error)),
         }
     }
 }

@@ -502,7 +502,7 @@ pub fn execute<'gc>(
         }
 
         if resuming {
-            resuming = false;
+            // (`resuming` is re-set by every path that re-enters the frame loop.)
             // A call made by the instruction before `pc` has returned: finish that instruction.
             let op = code.get(pc.wrapping_sub(1)).copied();
             let result = ts.stack.get(call_slot).copied().unwrap_or(Value::Nil);

@@ -7,7 +7,7 @@
 //! [`TableCont`] holding everything needed to continue (the VM resumes it with the result).
 //! Every function is therefore written as a small state machine over a few shared *tasks*:
 //!
-//! * [`TableCont::Len`]: waiting for `__len`; resumes the function with its original arguments
+//! * [`TableContG::Len`]: waiting for `__len`; resumes the function with its original arguments
 //!   and the length;
 //! * [`CopyTask`]: copies elements one by one (`table.move`, and the shifts of `insert` and
 //!   `remove`, which are moves within one table), with an optional read before (`remove`'s
@@ -34,6 +34,7 @@ mod tasks;
 
 use gc_arena::Collect;
 use sequences::sort::SortError;
+use serde::{Deserialize, Serialize};
 
 use tasks::{corrupt, run_copy, run_read, run_sort, run_write};
 pub use tasks::{CopyKind, CopyPhase, CopyTask, ReadTask, Sink, SortEnd, SortTask, WriteTask};
@@ -104,7 +105,7 @@ pub fn open(ctx: Ctx<'_>) {
 }
 
 /// What a suspended table task was waiting for when it stopped.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Collect)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Collect, Serialize, Deserialize)]
 #[collect(require_static)]
 pub enum Wait {
     /// Nothing (preempted): resumed with an empty window.
@@ -118,7 +119,7 @@ pub enum Wait {
 }
 
 /// The function waiting for a `__len` result.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Collect)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Collect, Serialize, Deserialize)]
 #[collect(require_static)]
 pub enum LenUser {
     /// `table.insert`
@@ -134,24 +135,46 @@ pub enum LenUser {
 }
 
 /// A suspended table-library call (see the module docs).
-#[derive(Collect)]
+#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
 #[collect(no_drop)]
-pub enum TableCont<'gc> {
+pub enum TableContG<V> {
     /// Waiting for `__len`; then `user` runs again with `args` as its arguments.
     Len {
         /// The function to continue.
         user: LenUser,
         /// Its original arguments.
-        args: Vec<Value<'gc>>,
+        args: Vec<V>,
     },
     /// Copying elements.
-    Copy(CopyTask<'gc>),
+    Copy(CopyTask<V>),
     /// Reading elements.
-    Read(ReadTask<'gc>),
+    Read(ReadTask<V>),
     /// Sorting.
-    Sort(SortTask<'gc>),
+    Sort(SortTask<V>),
     /// Writing back a sorted order.
-    Write(WriteTask<'gc>),
+    Write(WriteTask<V>),
+}
+
+/// A suspended table-library call at run time.
+pub type TableCont<'gc> = TableContG<Value<'gc>>;
+
+impl<V> TableContG<V> {
+    /// Converts every value with `f` (used by snapshots in both directions).
+    pub fn map_values<W, E>(
+        self,
+        f: &mut impl FnMut(V) -> Result<W, E>,
+    ) -> Result<TableContG<W>, E> {
+        Ok(match self {
+            TableContG::Len { user, args } => TableContG::Len {
+                user,
+                args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+            },
+            TableContG::Copy(t) => TableContG::Copy(t.map_values(f)?),
+            TableContG::Read(t) => TableContG::Read(t.map_values(f)?),
+            TableContG::Sort(t) => TableContG::Sort(t.map_values(f)?),
+            TableContG::Write(t) => TableContG::Write(t.map_values(f)?),
+        })
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -269,7 +292,7 @@ fn with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, user: LenUser) -> R<'gc> {
                 nc.push(v);
                 return Ok(Action::Call {
                     func: tm,
-                    cont: Cont::Table(Box::new(TableCont::Len { user, args })),
+                    cont: Cont::Table(Box::new(TableContG::Len { user, args })),
                 });
             }
             match v {
@@ -519,27 +542,27 @@ fn sort_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, n: i64) -> R<'gc> {
 /// (or nothing after a preemption).
 pub fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>, cont: Box<TableCont<'gc>>) -> R<'gc> {
     let result = nc.arg(1);
-    if let TableCont::Sort(t) = &*cont {
+    if let TableContG::Sort(t) = &*cont {
         let incoming = (t.wait == Wait::Compare).then_some(result);
         return run_sort(nc, cont, incoming);
     }
     match *cont {
-        TableCont::Len { user, args } => {
+        TableContG::Len { user, args } => {
             let n = convert::to_integer(result)
                 .ok_or_else(|| LuaError::rt("object length is not an integer"))?;
             nc.clear();
             nc.stack.extend_from_slice(&args);
             run_with_len(nc, user, n)
         }
-        TableCont::Copy(t) => {
+        TableContG::Copy(t) => {
             let incoming = (t.wait == Wait::Get).then_some(result);
             run_copy(nc, t, incoming)
         }
-        TableCont::Read(t) => {
+        TableContG::Read(t) => {
             let incoming = (t.wait == Wait::Get).then_some(result);
             run_read(nc, t, incoming)
         }
-        TableCont::Sort(_) => Err(corrupt(SortError::Corrupt("sort resumed twice"))),
-        TableCont::Write(t) => run_write(nc, t),
+        TableContG::Sort(_) => Err(corrupt(SortError::Corrupt("sort resumed twice"))),
+        TableContG::Write(t) => run_write(nc, t),
     }
 }

@@ -8,7 +8,7 @@ use sequences::sort::{Compare, Sort, SortError};
 use sequences::{Fuel, Step};
 
 use super::{
-    call_meta, geti, in_c, preempt, raw_table, seti, TableCont, Wait, COMPARE_COST,
+    call_meta, geti, in_c, preempt, raw_table, seti, TableCont, TableContG, Wait, COMPARE_COST,
     CONCAT_BYTES_PER_FUEL, ELEM_COST, MAX_CONCAT_LEN, R, SORT_SEED,
 };
 use crate::vm::cont::Cont;
@@ -18,11 +18,12 @@ use crate::vm::native::{Action, NativeCtx};
 use crate::vm::table::Table;
 use crate::vm::value::Value;
 use gc_arena::Collect;
+use serde::{Deserialize, Serialize};
 
 /// What a [`CopyTask`] does around its copy loop.
-#[derive(Collect)]
+#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
 #[collect(no_drop)]
-pub enum CopyKind<'gc> {
+pub enum CopyKind<V> {
     /// `table.move`: returns the destination.
     Move,
     /// `table.insert(t, pos, v)`: then `t[pos] = v`.
@@ -31,7 +32,7 @@ pub enum CopyKind<'gc> {
         #[collect(require_static)]
         pos: i64,
         /// The new value.
-        value: Value<'gc>,
+        value: V,
     },
     /// `table.remove(t, pos)`: first reads `t[pos]` (the result), then `t[last] = nil`.
     Remove {
@@ -42,12 +43,12 @@ pub enum CopyKind<'gc> {
         #[collect(require_static)]
         last: i64,
         /// The removed value, once read.
-        result: Option<Value<'gc>>,
+        result: Option<V>,
     },
 }
 
 /// Where a [`CopyTask`] is.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Collect)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Collect, Serialize, Deserialize)]
 #[collect(require_static)]
 pub enum CopyPhase {
     /// Before the loop (`remove` reads its result here).
@@ -62,11 +63,11 @@ pub enum CopyPhase {
 
 /// Copies `src[from + k]` to `dst[to + k]` for `k` in `0..n` (in decreasing `k` if
 /// `backward`), as `table.move` and the shifts of `insert`/`remove` do.
-#[derive(Collect)]
+#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
 #[collect(no_drop)]
-pub struct CopyTask<'gc> {
-    pub(super) src: Value<'gc>,
-    pub(super) dst: Value<'gc>,
+pub struct CopyTask<V> {
+    pub(super) src: V,
+    pub(super) dst: V,
     #[collect(require_static)]
     pub(super) from: i64,
     #[collect(require_static)]
@@ -79,13 +80,13 @@ pub struct CopyTask<'gc> {
     pub(super) backward: bool,
     pub(super) phase: CopyPhase,
     pub(super) wait: Wait,
-    pub(super) kind: CopyKind<'gc>,
+    pub(super) kind: CopyKind<V>,
 }
 
 /// What a [`ReadTask`] does with the elements it reads.
-#[derive(Collect)]
+#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
 #[collect(no_drop)]
-pub enum Sink<'gc> {
+pub enum Sink<V> {
     /// `table.concat`: appends them, with the separator between.
     Concat {
         /// The separator.
@@ -98,22 +99,22 @@ pub enum Sink<'gc> {
     /// `table.unpack`: collects them as results.
     Unpack {
         /// The values so far.
-        vals: Vec<Value<'gc>>,
+        vals: Vec<V>,
     },
     /// `table.sort`: collects them, then sorts.
     Sort {
         /// The order function (nil: `<`).
-        comp: Value<'gc>,
+        comp: V,
         /// The values so far.
-        vals: Vec<Value<'gc>>,
+        vals: Vec<V>,
     },
 }
 
 /// Reads `src[first + k]` for `k` in `0..count` into a [`Sink`].
-#[derive(Collect)]
+#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
 #[collect(no_drop)]
-pub struct ReadTask<'gc> {
-    pub(super) src: Value<'gc>,
+pub struct ReadTask<V> {
+    pub(super) src: V,
     #[collect(require_static)]
     pub(super) first: i64,
     #[collect(require_static)]
@@ -121,45 +122,136 @@ pub struct ReadTask<'gc> {
     #[collect(require_static)]
     pub(super) done: u64,
     pub(super) wait: Wait,
-    pub(super) sink: Sink<'gc>,
+    pub(super) sink: Sink<V>,
 }
 
 /// `table.sort` comparing: `vals` are the elements as read, `sort` permutes their indices.
-#[derive(Collect)]
+#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
 #[collect(no_drop)]
-pub struct SortTask<'gc> {
-    pub(super) t: Value<'gc>,
-    pub(super) comp: Value<'gc>,
-    pub(super) vals: Vec<Value<'gc>>,
+pub struct SortTask<V> {
+    pub(super) t: V,
+    pub(super) comp: V,
+    pub(super) vals: Vec<V>,
     #[collect(require_static)]
     pub(super) sort: Sort,
     pub(super) wait: Wait,
 }
 
 /// How a sort ends once the order is written back.
-#[derive(Collect)]
+#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
 #[collect(no_drop)]
-pub enum SortEnd<'gc> {
+pub enum SortEnd<V> {
     /// Return normally.
     Ok,
     /// Raise "invalid order function for sorting" (with the caller's position).
     InvalidOrder,
     /// Raise this error value (a comparison error, raised from inside `sort`: no position).
-    Error(Value<'gc>),
+    Error(V),
 }
 
 /// Writes `t[k + 1] = vals[perm[k]]` wherever that changes the element.
-#[derive(Collect)]
+#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
 #[collect(no_drop)]
-pub struct WriteTask<'gc> {
-    pub(super) t: Value<'gc>,
-    pub(super) vals: Vec<Value<'gc>>,
+pub struct WriteTask<V> {
+    pub(super) t: V,
+    pub(super) vals: Vec<V>,
     #[collect(require_static)]
     pub(super) perm: Vec<u32>,
     #[collect(require_static)]
     pub(super) k: usize,
     pub(super) wait: Wait,
-    pub(super) end: SortEnd<'gc>,
+    pub(super) end: SortEnd<V>,
+}
+
+/// Converts every value of a vector with `f`.
+fn map_vec<V, W, E>(v: Vec<V>, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<Vec<W>, E> {
+    v.into_iter().map(f).collect()
+}
+
+impl<V> CopyTask<V> {
+    /// Converts every value with `f` (snapshots).
+    pub fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<CopyTask<W>, E> {
+        Ok(CopyTask {
+            src: f(self.src)?,
+            dst: f(self.dst)?,
+            from: self.from,
+            to: self.to,
+            n: self.n,
+            done: self.done,
+            backward: self.backward,
+            phase: self.phase,
+            wait: self.wait,
+            kind: match self.kind {
+                CopyKind::Move => CopyKind::Move,
+                CopyKind::Insert { pos, value } => CopyKind::Insert {
+                    pos,
+                    value: f(value)?,
+                },
+                CopyKind::Remove { pos, last, result } => CopyKind::Remove {
+                    pos,
+                    last,
+                    result: result.map(&mut *f).transpose()?,
+                },
+            },
+        })
+    }
+}
+
+impl<V> ReadTask<V> {
+    /// Converts every value with `f` (snapshots).
+    pub fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<ReadTask<W>, E> {
+        Ok(ReadTask {
+            src: f(self.src)?,
+            first: self.first,
+            count: self.count,
+            done: self.done,
+            wait: self.wait,
+            sink: match self.sink {
+                Sink::Concat { sep, buf } => Sink::Concat { sep, buf },
+                Sink::Unpack { vals } => Sink::Unpack {
+                    vals: map_vec(vals, f)?,
+                },
+                Sink::Sort { comp, vals } => Sink::Sort {
+                    comp: f(comp)?,
+                    vals: map_vec(vals, f)?,
+                },
+            },
+        })
+    }
+}
+
+impl<V> SortTask<V> {
+    /// Converts every value with `f` (snapshots).
+    pub fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<SortTask<W>, E> {
+        Ok(SortTask {
+            t: f(self.t)?,
+            comp: f(self.comp)?,
+            vals: map_vec(self.vals, f)?,
+            sort: self.sort,
+            wait: self.wait,
+        })
+    }
+}
+
+impl<V> WriteTask<V> {
+    /// Converts every value with `f` (snapshots).
+    pub fn map_values<W, E>(
+        self,
+        f: &mut impl FnMut(V) -> Result<W, E>,
+    ) -> Result<WriteTask<W>, E> {
+        Ok(WriteTask {
+            t: f(self.t)?,
+            vals: map_vec(self.vals, f)?,
+            perm: self.perm,
+            k: self.k,
+            wait: self.wait,
+            end: match self.end {
+                SortEnd::Ok => SortEnd::Ok,
+                SortEnd::InvalidOrder => SortEnd::InvalidOrder,
+                SortEnd::Error(v) => SortEnd::Error(f(v)?),
+            },
+        })
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -167,7 +259,7 @@ pub struct WriteTask<'gc> {
 
 pub(super) fn run_copy<'gc>(
     nc: &mut NativeCtx<'gc, '_>,
-    mut task: CopyTask<'gc>,
+    mut task: CopyTask<Value<'gc>>,
     mut incoming: Option<Value<'gc>>,
 ) -> R<'gc> {
     task.wait = Wait::Nothing;
@@ -181,7 +273,7 @@ pub(super) fn run_copy<'gc>(
                             Meta::Done(v) => v,
                             Meta::Call(mc) => {
                                 task.wait = Wait::Get;
-                                return call_meta(nc, mc, TableCont::Copy(task));
+                                return call_meta(nc, mc, TableContG::Copy(task));
                             }
                         },
                     };
@@ -197,7 +289,7 @@ pub(super) fn run_copy<'gc>(
                 }
                 if incoming.is_none() && copy_raw(nc, &mut task) {
                     if task.done < task.n {
-                        return preempt(TableCont::Copy(task));
+                        return preempt(TableContG::Copy(task));
                     }
                     continue;
                 }
@@ -214,7 +306,7 @@ pub(super) fn run_copy<'gc>(
                         Meta::Done(v) => v,
                         Meta::Call(mc) => {
                             task.wait = Wait::Get;
-                            return call_meta(nc, mc, TableCont::Copy(task));
+                            return call_meta(nc, mc, TableContG::Copy(task));
                         }
                     },
                 };
@@ -222,10 +314,10 @@ pub(super) fn run_copy<'gc>(
                 nc.charge(ELEM_COST);
                 if let Some(mc) = seti(nc.ctx, task.dst, to, v)? {
                     task.wait = Wait::Set;
-                    return call_meta(nc, mc, TableCont::Copy(task));
+                    return call_meta(nc, mc, TableContG::Copy(task));
                 }
                 if nc.fuel_left() <= 0 && task.done < task.n {
-                    return preempt(TableCont::Copy(task));
+                    return preempt(TableContG::Copy(task));
                 }
             }
             CopyPhase::Final => {
@@ -239,7 +331,7 @@ pub(super) fn run_copy<'gc>(
                     nc.charge(ELEM_COST);
                     if let Some(mc) = seti(nc.ctx, task.dst, k, v)? {
                         task.wait = Wait::Set;
-                        return call_meta(nc, mc, TableCont::Copy(task));
+                        return call_meta(nc, mc, TableContG::Copy(task));
                     }
                 }
             }
@@ -256,7 +348,7 @@ pub(super) fn run_copy<'gc>(
 
 /// The copy loop on raw tables, until done or out of fuel. Returns false (having done
 /// nothing) if a metamethod may be involved.
-fn copy_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut CopyTask<'gc>) -> bool {
+fn copy_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut CopyTask<Value<'gc>>) -> bool {
     let (Some(src), Some(dst)) = (
         raw_table(nc.ctx, task.src, false),
         raw_table(nc.ctx, task.dst, true),
@@ -264,7 +356,7 @@ fn copy_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut CopyTask<'gc>) -> bool 
         return false;
     };
     let mc = nc.ctx.mc;
-    let step = |task: &mut CopyTask<'gc>| {
+    let step = |task: &mut CopyTask<Value<'gc>>| {
         let k = if task.backward {
             task.n - 1 - task.done
         } else {
@@ -307,7 +399,7 @@ fn copy_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut CopyTask<'gc>) -> bool 
 
 pub(super) fn run_read<'gc>(
     nc: &mut NativeCtx<'gc, '_>,
-    mut task: ReadTask<'gc>,
+    mut task: ReadTask<Value<'gc>>,
     mut incoming: Option<Value<'gc>>,
 ) -> R<'gc> {
     task.wait = Wait::Nothing;
@@ -316,7 +408,7 @@ pub(super) fn run_read<'gc>(
             if let Some(t) = raw_table(nc.ctx, task.src, false) {
                 read_raw(nc, &mut task, t)?;
                 if task.done < task.count {
-                    return preempt(TableCont::Read(task));
+                    return preempt(TableContG::Read(task));
                 }
                 break;
             }
@@ -328,7 +420,7 @@ pub(super) fn run_read<'gc>(
                 Meta::Done(v) => v,
                 Meta::Call(mc) => {
                     task.wait = Wait::Get;
-                    return call_meta(nc, mc, TableCont::Read(task));
+                    return call_meta(nc, mc, TableContG::Read(task));
                 }
             },
         };
@@ -336,7 +428,7 @@ pub(super) fn run_read<'gc>(
         accept(nc, &mut task.sink, key, v, last)?;
         task.done += 1;
         if nc.fuel_left() <= 0 && task.done < task.count {
-            return preempt(TableCont::Read(task));
+            return preempt(TableContG::Read(task));
         }
     }
     finish_read(nc, task)
@@ -345,7 +437,7 @@ pub(super) fn run_read<'gc>(
 /// The read loop on a raw table, until done or out of fuel.
 fn read_raw<'gc>(
     nc: &mut NativeCtx<'gc, '_>,
-    task: &mut ReadTask<'gc>,
+    task: &mut ReadTask<Value<'gc>>,
     t: Table<'gc>,
 ) -> LuaResult<'gc, ()> {
     let d = t.0.borrow();
@@ -364,7 +456,7 @@ fn read_raw<'gc>(
 /// Takes element `key` into the sink (charging for it).
 fn accept<'gc>(
     nc: &mut NativeCtx<'gc, '_>,
-    sink: &mut Sink<'gc>,
+    sink: &mut Sink<Value<'gc>>,
     key: i64,
     v: Value<'gc>,
     last: bool,
@@ -394,7 +486,7 @@ fn accept<'gc>(
     Ok(())
 }
 
-fn finish_read<'gc>(nc: &mut NativeCtx<'gc, '_>, task: ReadTask<'gc>) -> R<'gc> {
+fn finish_read<'gc>(nc: &mut NativeCtx<'gc, '_>, task: ReadTask<Value<'gc>>) -> R<'gc> {
     match task.sink {
         Sink::Concat { buf, .. } => {
             let s = Value::Str(nc.ctx.new_string(buf));
@@ -411,7 +503,7 @@ fn finish_read<'gc>(nc: &mut NativeCtx<'gc, '_>, task: ReadTask<'gc>) -> R<'gc> 
                 sort,
                 wait: Wait::Nothing,
             };
-            run_sort(nc, Box::new(TableCont::Sort(task)), None)
+            run_sort(nc, Box::new(TableContG::Sort(task)), None)
         }
     }
 }
@@ -426,10 +518,10 @@ enum SortNext<'gc> {
     /// Out of fuel.
     Preempt,
     /// Write back `perm`, then end as `end`.
-    Write(Vec<u32>, SortEnd<'gc>),
+    Write(Vec<u32>, SortEnd<Value<'gc>>),
 }
 
-/// Runs the sort in `bx` (which holds a `TableCont::Sort`); the box is reused for every
+/// Runs the sort in `bx` (which holds a `TableContG::Sort`); the box is reused for every
 /// comparison call, so a comparator-driven sort allocates nothing per comparison.
 pub(super) fn run_sort<'gc>(
     nc: &mut NativeCtx<'gc, '_>,
@@ -437,7 +529,7 @@ pub(super) fn run_sort<'gc>(
     incoming: Option<Value<'gc>>,
 ) -> R<'gc> {
     let next = {
-        let TableCont::Sort(task) = &mut *bx else {
+        let TableContG::Sort(task) = &mut *bx else {
             return Err(corrupt(SortError::Corrupt("not a sort")));
         };
         sort_loop(nc, task, incoming)?
@@ -451,7 +543,7 @@ pub(super) fn run_sort<'gc>(
             cont: Cont::Table(bx),
         }),
         SortNext::Write(perm, end) => {
-            let TableCont::Sort(task) = *bx else {
+            let TableContG::Sort(task) = *bx else {
                 return Err(corrupt(SortError::Corrupt("not a sort")));
             };
             start_write(nc, task, perm, end)
@@ -461,7 +553,7 @@ pub(super) fn run_sort<'gc>(
 
 fn sort_loop<'gc>(
     nc: &mut NativeCtx<'gc, '_>,
-    task: &mut SortTask<'gc>,
+    task: &mut SortTask<Value<'gc>>,
     incoming: Option<Value<'gc>>,
 ) -> LuaResult<'gc, SortNext<'gc>> {
     task.wait = Wait::Nothing;
@@ -522,9 +614,9 @@ pub(super) fn corrupt<'gc>(e: SortError) -> LuaError<'gc> {
 
 fn start_write<'gc>(
     nc: &mut NativeCtx<'gc, '_>,
-    task: SortTask<'gc>,
+    task: SortTask<Value<'gc>>,
     perm: Vec<u32>,
-    end: SortEnd<'gc>,
+    end: SortEnd<Value<'gc>>,
 ) -> R<'gc> {
     let task = WriteTask {
         t: task.t,
@@ -537,7 +629,10 @@ fn start_write<'gc>(
     run_write(nc, task)
 }
 
-pub(super) fn run_write<'gc>(nc: &mut NativeCtx<'gc, '_>, mut task: WriteTask<'gc>) -> R<'gc> {
+pub(super) fn run_write<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    mut task: WriteTask<Value<'gc>>,
+) -> R<'gc> {
     task.wait = Wait::Nothing;
     if let Some(t) = raw_table(nc.ctx, task.t, true) {
         let mut d = t.0.borrow_mut(nc.ctx.mc);
@@ -553,7 +648,7 @@ pub(super) fn run_write<'gc>(nc: &mut NativeCtx<'gc, '_>, mut task: WriteTask<'g
                 *nc.fuel -= ELEM_COST;
                 if *nc.fuel <= 0 && task.k < task.perm.len() {
                     drop(d);
-                    return preempt(TableCont::Write(task));
+                    return preempt(TableContG::Write(task));
                 }
             }
         }
@@ -569,10 +664,10 @@ pub(super) fn run_write<'gc>(nc: &mut NativeCtx<'gc, '_>, mut task: WriteTask<'g
             let v = task.vals.get(e).copied().unwrap_or(Value::Nil);
             if let Some(mc) = seti(nc.ctx, task.t, k as i64 + 1, v)? {
                 task.wait = Wait::Set;
-                return call_meta(nc, mc, TableCont::Write(task));
+                return call_meta(nc, mc, TableContG::Write(task));
             }
             if nc.fuel_left() <= 0 && task.k < task.perm.len() {
-                return preempt(TableCont::Write(task));
+                return preempt(TableContG::Write(task));
             }
         }
     }

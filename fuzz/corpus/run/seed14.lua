@@ -1,0 +1,42 @@
+-- errors raised inside metamethods and library callbacks
+
+local t = setmetatable({}, {__index = function(_, k) error("no key " .. k) end})
+print(pcall(function() return t.foo end))
+local t2 = setmetatable({}, {__index = function(_, k) error("no key " .. k, 2) end})
+print(pcall(function() return t2.bar end))
+local t3 = setmetatable({}, {__newindex = function(_, k) error("read-only: " .. k, 2) end})
+print(pcall(function() t3.x = 1 end))
+local t4 = setmetatable({}, {__add = function(a, b) return a.missing.field end})
+print(pcall(function() return t4 + 1 end))
+local t5 = setmetatable({}, {__call = function(self, x) return x.y end})
+print(pcall(t5, nil))
+local t6 = setmetatable({}, {__tostring = function() error("bad tostring") end})
+print(pcall(tostring, t6))
+local t7 = setmetatable({}, {__eq = function() error("eq failed", 0) end})
+print(pcall(function() return t7 == {} end))
+local t8 = setmetatable({}, {__lt = function() error({}) end})
+local ok, e = pcall(function() return t8 < t8 end)
+print(ok, type(e))
+local t9 = setmetatable({}, {__len = function() error("len failed", 0) end})
+print(pcall(function() return #t9 end))
+local t10 = setmetatable({}, {__concat = function() error("concat failed", 0) end})
+print(pcall(function() return t10 .. "x" end))
+local t11 = setmetatable({}, {__unm = function(a) return -a.x end})
+print(pcall(function() return -t11 end))
+
+-- errors in sort comparators, gsub callbacks, and iterators
+print(pcall(table.sort, {3, 2, 1}, function(a, b) error("cmp error", 0) end))
+print(pcall(string.gsub, "abc", "%w", function(c) error("gsub error: " .. c, 0) end))
+print(pcall(string.gsub, "abc", "%w", function(c) return {} end))
+print(pcall(function() for k in function() error("iter error", 0) end do end end))
+print(pcall(load, function() error("reader error", 0) end))
+print(pcall(load, function() return {} end))
+-- an error inside a __index chain of functions
+local base = setmetatable({}, {__index = function(_, k) error("deep " .. k, 0) end})
+local derived = setmetatable({}, {__index = base})
+print(pcall(function() return derived.key end))
+-- an error in __close during normal exit
+print(pcall(function()
+  local x <close> = setmetatable({}, {__close = function() error("close error", 0) end})
+  return "unreachable"
+end))

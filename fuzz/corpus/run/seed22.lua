@@ -1,0 +1,15 @@
+-- misc argument errors and tostring
+
+print(tostring(nil), tostring(false), tostring(0))
+print(pcall(tostring))
+print(pcall(select, 0, 1))
+print(pcall(select, -3, 1, 2))
+print(select(-2, 1, 2))
+print(pcall(select, 1.5, 1))
+print(pcall(select, "#"))
+print(pcall(select, "2", "a", "b"))
+print(pcall(type))
+print(type(nil), type(1), type("1"), type({}), type(print), type(type), type(coroutine.create(print)))
+print(pcall(string.len))
+print(pcall(string.upper, nil))
+print(pcall(("x").rep))

@@ -1,0 +1,3 @@
+-- uncaught error with a nil value
+print("x")
+error(nil)

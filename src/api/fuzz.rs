@@ -1,0 +1,32 @@
+//! Entry points shared by the fuzz targets (`fuzz/`) and the test that replays their corpora,
+//! so both exercise exactly the same code.
+
+use super::{Profile, StepResult, Vm};
+use crate::vm::state::Host;
+
+/// Compiles arbitrary bytes; must never panic.
+pub fn compile_bytes(data: &[u8]) {
+    if let Ok(p) = crate::compiler::compile(data, b"=fuzz") {
+        let _ = crate::compiler::dump(&p);
+    }
+}
+
+/// Compiles and runs arbitrary bytes in the sandbox under a small fuel budget; must never
+/// panic, hang or exhaust memory.
+pub fn run_bytes(data: &[u8]) {
+    let host = Host {
+        stdout: Box::new(std::io::sink()),
+        stderr: Box::new(std::io::sink()),
+        ..Host::default()
+    };
+    let mut vm = Vm::with_profile(Profile::Sandbox, host);
+    if vm.load(data, "=fuzz").is_err() {
+        return;
+    }
+    for _ in 0..20 {
+        match vm.step(5_000) {
+            StepResult::OutOfFuel => continue,
+            _ => break,
+        }
+    }
+}
