@@ -141,6 +141,8 @@ pub fn open(ctx: Ctx<'_>) {
     for (name, kind) in [("stdin", STDIN), ("stdout", STDOUT), ("stderr", STDERR)] {
         let f = new_file(ctx, mt, kind);
         let _ = io.set(ctx.mc, ctx.str_value(name), f);
+        let key = Value::Str(ctx.new_str(handle_key(kind)));
+        let _ = ctx.state.registry.set(ctx.mc, key, f);
     }
 }
 
@@ -156,19 +158,19 @@ fn new_file<'gc>(ctx: Ctx<'gc>, mt: Table<'gc>, kind: u8) -> Value<'gc> {
     )))
 }
 
-/// The standard file `name` (`"stdin"`, `"stdout"`) from the io table.
-fn std_file<'gc>(ctx: Ctx<'gc>, kind: u8) -> Value<'gc> {
-    let name = match kind {
-        STDIN => "stdin",
-        STDOUT => "stdout",
-        _ => "stderr",
-    };
-    // The handles are created once; find them through the registry's io table.
-    let io = ctx.state.globals.get(ctx.str_value("io"));
-    match io {
-        Value::Table(t) => t.get(ctx.str_value(name)),
-        _ => Value::Nil,
+/// Registry key of a standard file handle.
+fn handle_key(kind: u8) -> &'static [u8] {
+    match kind {
+        STDIN => b"\x01io:stdin",
+        STDOUT => b"\x01io:stdout",
+        _ => b"\x01io:stderr",
     }
+}
+
+/// The handle of a standard file (created once by [`open`], kept in the registry so that
+/// `io.write` returns the same object whatever the script does to the `io` table).
+fn std_file<'gc>(ctx: Ctx<'gc>, kind: u8) -> Value<'gc> {
+    ctx.state.registry.get(Value::Str(ctx.new_str(handle_key(kind))))
 }
 
 /// The kind of a file handle argument, or `None` if it is not one.

@@ -302,7 +302,7 @@ fn format_one(out: &mut Vec<u8>, spec: u8, tm: &Tm, zone: &Zone) {
         b'Y' => write!(out, "{}", tm.year),
         b'z' => {
             let sign = if zone.offset < 0 { '-' } else { '+' };
-            let m = zone.offset.abs() / 60;
+            let m = zone.offset.unsigned_abs() / 60;
             write!(out, "{sign}{:02}{:02}", m / 60, m % 60)
         }
         b'Z' => write!(out, "{}", zone.name),
@@ -484,11 +484,10 @@ fn time<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let fail = || LuaError::rt("time result cannot be represented in this installation");
     let utc = {
         let host = nc.ctx.state.host.borrow();
-        let guess = local - host.clock.utc_offset(local);
-        local - host.clock.utc_offset(guess)
+        let guess = local.saturating_sub(host.clock.utc_offset(local));
+        local.saturating_sub(host.clock.utc_offset(guess))
     };
-    let offset = local - utc;
-    let tm = Tm::from_time(utc + offset).ok_or_else(fail)?;
+    let tm = Tm::from_time(local).ok_or_else(fail)?;
     if utc == -1 {
         return Err(fail());
     }
