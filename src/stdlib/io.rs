@@ -170,7 +170,9 @@ fn handle_key(kind: u8) -> &'static [u8] {
 /// The handle of a standard file (created once by [`open`], kept in the registry so that
 /// `io.write` returns the same object whatever the script does to the `io` table).
 fn std_file<'gc>(ctx: Ctx<'gc>, kind: u8) -> Value<'gc> {
-    ctx.state.registry.get(Value::Str(ctx.new_str(handle_key(kind))))
+    ctx.state
+        .registry
+        .get(Value::Str(ctx.new_str(handle_key(kind))))
 }
 
 /// The kind of a file handle argument, or `None` if it is not one.

@@ -320,6 +320,14 @@ fn run_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, user: LenUser, n: i64) -> R<'g
     }
 }
 
+/// Most elements reserved up front for results read one by one: beyond it the vector grows as
+/// elements actually arrive (each charged), so a huge `__len` cannot make us allocate at once.
+const MAX_RESERVE: u64 = 1 << 16;
+
+fn initial_capacity(n: u64) -> usize {
+    n.min(MAX_RESERVE) as usize
+}
+
 // ---------------------------------------------------------------------------------------------
 // The natives
 
@@ -499,7 +507,7 @@ fn unpack_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, e: i64) -> R<'gc> {
         done: 0,
         wait: Wait::Nothing,
         sink: Sink::Unpack {
-            vals: Vec::with_capacity(n as usize + 1),
+            vals: Vec::with_capacity(initial_capacity(n as u64 + 1)),
         },
     };
     run_read(nc, task, None)
@@ -529,7 +537,7 @@ fn sort_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, n: i64) -> R<'gc> {
         wait: Wait::Nothing,
         sink: Sink::Sort {
             comp,
-            vals: Vec::with_capacity(n as usize),
+            vals: Vec::with_capacity(initial_capacity(n as u64)),
         },
     };
     run_read(nc, task, None)
