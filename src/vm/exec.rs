@@ -711,6 +711,7 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                         let top = (ts.top as usize).min(ts.stack.len());
                         let v = ts.stack[..top].iter().copied().collect();
                         ts.stack.clear();
+                        ts.top = 0;
                         v
                     }
                 };

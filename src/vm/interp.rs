@@ -510,7 +510,7 @@ pub fn execute<'gc>(
                 Some(Op::Call { .. } | Op::TForCall { .. }) => {}
                 Some(Op::TailCall { a, .. }) => {
                     let first = base + a as usize;
-                    let n = (ts.top as usize).saturating_sub(first);
+                    let n = (ts.top as usize).min(ts.stack.len()).saturating_sub(first);
                     do_return!(first, n);
                 }
                 Some(
@@ -870,7 +870,7 @@ pub fn execute<'gc>(
                 Op::Call { a, b, c } => {
                     let func = base + a as usize;
                     let nargs = if b == 0 {
-                        (ts.top as usize).saturating_sub(func + 1)
+                        (ts.top as usize).min(ts.stack.len()).saturating_sub(func + 1)
                     } else {
                         b as usize - 1
                     };
@@ -891,7 +891,7 @@ pub fn execute<'gc>(
                 Op::TailCall { a, b } => {
                     let func = base + a as usize;
                     let nargs = if b == 0 {
-                        (ts.top as usize).saturating_sub(func + 1)
+                        (ts.top as usize).min(ts.stack.len()).saturating_sub(func + 1)
                     } else {
                         b as usize - 1
                     };
@@ -927,7 +927,7 @@ pub fn execute<'gc>(
                 Op::Return { a, b } => {
                     let first = base + a as usize;
                     let n = if b == 0 {
-                        (ts.top as usize).saturating_sub(first)
+                        (ts.top as usize).min(ts.stack.len()).saturating_sub(first)
                     } else {
                         b as usize - 1
                     };
@@ -1026,7 +1026,7 @@ pub fn execute<'gc>(
                     pc += 1;
                     let ra = base + a as usize;
                     let n = if b == 0 {
-                        (ts.top as usize).saturating_sub(ra + 1)
+                        (ts.top as usize).min(ts.stack.len()).saturating_sub(ra + 1)
                     } else {
                         b as usize
                     };
