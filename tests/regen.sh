@@ -4,7 +4,8 @@
 #   tests/regen.sh              regenerate every tests/lua/*.lua
 #   tests/regen.sh foo bar.lua  regenerate only these scripts
 #
-# For each script NAME.lua (run as `lua5.4 NAME.lua` from tests/lua, stdin /dev/null):
+# For each script NAME.lua (run as `lua5.4 NAME.lua` from tests/lua, with stdin /dev/null,
+# LC_ALL=C, TZ=UTC and no LUA_INIT; tests/scripts.rs runs telelua the same way):
 #   NAME.out  its complete stdout
 #   NAME.err  only if it exits with status 1 (uncaught error): the first line of
 #             stderr, with the leading "lua5.4: " replaced by "telelua: "
@@ -29,7 +30,7 @@ count=0
 for script in $scripts; do
     name=${script%.lua}
     if [ ! -f "$script" ]; then echo "regen.sh: no such script $script" >&2; failed=1; continue; fi
-    env -u LUA_INIT -u LUA_INIT_5_4 LC_ALL=C timeout 120 "$LUA" "$script" >"$name.out" 2>"$tmp" </dev/null
+    env -u LUA_INIT -u LUA_INIT_5_4 LC_ALL=C TZ=UTC timeout 120 "$LUA" "$script" >"$name.out" 2>"$tmp" </dev/null
     status=$?
     count=$((count + 1))
     case $status in

@@ -52,5 +52,5 @@ local counter = coroutine.wrap(function()
   while true do n = n + 1 coroutine.yield(n) end
 end)
 local last
-for i = 1, 100000 do last = counter() end
+for i = 1, 20000 do last = counter() end
 print(last)

@@ -20,7 +20,7 @@ local function hanoi(n, from, to, via, moves)
   moves = moves + 1
   return hanoi(n - 1, via, to, from, moves)
 end
-print(hanoi(16, "a", "c", "b", 0))
+print(hanoi(12, "a", "c", "b", 0))
 
 -- recursion building a structure
 local function build(d)
@@ -31,7 +31,7 @@ local function count(t)
   if not t.left then return 1 end
   return 1 + count(t.left) + count(t.right)
 end
-print(count(build(12)))
+print(count(build(10)))
 
 -- deep recursion through pcall
 local function pdeep(n)

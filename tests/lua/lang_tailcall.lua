@@ -10,7 +10,7 @@ print(loop(1000000, 0))
 local is_even, is_odd
 function is_even(n) if n == 0 then return true end return is_odd(n - 1) end
 function is_odd(n) if n == 0 then return false end return is_even(n - 1) end
-print(is_even(1000001), is_odd(1000001))
+print(is_even(100001), is_odd(100001))
 
 -- tail call through a method
 local obj = {count = 0}
@@ -19,14 +19,14 @@ function obj:step(n)
   self.count = self.count + 1
   return self:step(n - 1)
 end
-print(obj:step(300000))
+print(obj:step(100000))
 
 -- tail call returning multiple values
 local function multi(n, ...)
   if n == 0 then return ... end
   return multi(n - 1, ...)
 end
-print(multi(100000, "a", "b", "c"))
+print(multi(10000, "a", "b", "c"))
 
 -- tail call to a varargs function
 local function va(n, ...)
@@ -47,7 +47,7 @@ local callable = setmetatable({}, {__call = function(self, n)
   if n == 0 then return "done" end
   return self(n - 1)
 end})
-print(callable(100000))
+print(callable(10000))
 
 -- parenthesised call is not a tail call (result truncated) but still works
 local function paren(n) if n == 0 then return 1, 2 end return (paren(n - 1)) end

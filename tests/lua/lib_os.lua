@@ -1,0 +1,30 @@
+-- os library: only clock-independent uses
+
+print(os.time({year = 2000, month = 1, day = 1, hour = 0}) - os.time({year = 1999, month = 12, day = 31, hour = 0}))
+print(os.time({year = 2024, month = 3, day = 1, hour = 12}) - os.time({year = 2024, month = 2, day = 28, hour = 12}))
+print(os.time({year = 2023, month = 3, day = 1, hour = 12}) - os.time({year = 2023, month = 2, day = 28, hour = 12}))
+-- normalisation of out-of-range fields
+print(os.time({year = 2020, month = 13, day = 1, hour = 12}) == os.time({year = 2021, month = 1, day = 1, hour = 12}))
+print(os.time({year = 2020, month = 1, day = 32, hour = 12}) == os.time({year = 2020, month = 2, day = 1, hour = 12}))
+print(os.time({year = 2020, month = 1, day = 1, hour = 12, min = 90}) - os.time({year = 2020, month = 1, day = 1, hour = 12}))
+print(math.type(os.time()), type(os.clock()), math.type(os.time({year = 2020, month = 1, day = 1})))
+print(pcall(os.time, {year = 2020}))
+print(pcall(os.time, {year = 2020, month = "x", day = 1}))
+-- UTC formatting of fixed times
+print(os.date("!%Y-%m-%d %H:%M:%S", 0))
+print(os.date("!%Y-%m-%d %H:%M:%S", 86400 * 365 + 3661))
+print(os.date("!%Y-%m-%d", 951782400), os.date("!%j", 951782400))
+print(os.date("!%A %B %d %y", 1700000000))
+print(os.date("!%a %b %H %I %p %M %S %w %%", 1234567890))
+print(os.date("!%c", 0))
+print(os.date("!%x %X", 0), os.date("!%D %T", 0))
+local t = os.date("!*t", 1234567890)
+print(t.year, t.month, t.day, t.hour, t.min, t.sec, t.wday, t.yday, t.isdst)
+local t2 = os.date("!*t", 0)
+print(t2.year, t2.month, t2.day, t2.wday, t2.yday)
+print(pcall(os.date, "!%Ez", 0))
+print(pcall(os.date, "!%Q", 0))
+print(os.difftime(10, 5), os.difftime(5, 10), math.type(os.difftime(1, 0)))
+-- os.time round trip through a UTC table is timezone dependent, so only check types
+print(type(os.date("*t").year), type(os.date()))
+print(type(os.clock() - os.clock()))
