@@ -491,7 +491,7 @@ fn build_thread<'gc>(
                     native,
                     func: *func,
                     want: *want,
-                    cont,
+                    cont: Box::new(cont),
                 })
             }
         });

@@ -18,7 +18,7 @@ use gc_arena::Gc;
 use super::closure::{Closure, ClosureData, FnProto, UpState, Upvalue};
 use super::convert;
 use super::error::{LuaError, LuaResult};
-use super::exec::{close_upvalues, drive, find_upvalue, Event, Flow, Todo};
+use super::exec::{close_upvalues, drive, find_upvalue, lua_results, push_lua_frame, Event, Flow, Todo};
 use super::meta::{self, ArithError, ArithOp, Index, Meta, MetaCall, NewIndex};
 use super::number;
 use super::state::{Ctx, Tm};
@@ -472,6 +472,23 @@ pub fn execute<'gc>(
                 cond_jump!(res, $k);
             }};
         }
+        // Delivers `n` results (already at `frame_func`) to the caller; Lua callers inline.
+        macro_rules! return_to {
+            ($n:expr) => {{
+                let n: usize = $n;
+                if let Some(Frame::Lua(cf)) = ts.frames.last() {
+                    let needed = cf.base as usize + cf.closure.proto().max_stack as usize + 1;
+                    lua_results(ts, frame_func, n, want);
+                    if ts.stack.len() < needed {
+                        ts.stack.resize(needed, Value::Nil);
+                    }
+                    resuming = true;
+                    continue 'frame;
+                }
+                let f = drive(ctx, thread, ts, fuel, Todo::Deliver { func: frame_func, n, want })?;
+                flow!(f)
+            }};
+        }
         // Returns `n` values starting at absolute slot `first` from this frame.
         macro_rules! do_return {
             ($first:expr, $n:expr) => {{
@@ -492,12 +509,12 @@ pub fn execute<'gc>(
                 if ts.open_upvalues.last().is_some_and(|u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base)) {
                     close_upvalues(ctx, ts, base);
                 }
-                for i in 0..n {
-                    ts.stack[frame_func + i] = ts.stack[first + i];
+                if first + n > ts.stack.len() {
+                    return Err(LuaError::rt("internal error: return values out of the stack"));
                 }
+                ts.stack.copy_within(first..first + n, frame_func);
                 ts.frames.pop();
-                let f = drive(ctx, thread, ts, fuel, Todo::Deliver { func: frame_func, n, want })?;
-                flow!(f)
+                return_to!(n)
             }};
         }
 
@@ -875,6 +892,12 @@ pub fn execute<'gc>(
                         b as usize - 1
                     };
                     save_pc!();
+                    if let Value::Function(callee) = ts.stack[func] {
+                        // Lua-to-Lua call: push the frame and switch to it.
+                        push_lua_frame(ts, callee, func, nargs, c as i32 - 1)?;
+                        resuming = false;
+                        continue 'frame;
+                    }
                     let f = drive(
                         ctx,
                         thread,
@@ -938,8 +961,7 @@ pub fn execute<'gc>(
                         close_upvalues(ctx, ts, base);
                     }
                     ts.frames.pop();
-                    let f = drive(ctx, thread, ts, fuel, Todo::Deliver { func: frame_func, n: 0, want })?;
-                    flow!(f)
+                    return_to!(0)
                 }
                 Op::Return1 { a } => {
                     if ts.open_upvalues.last().is_some_and(|u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base)) {
@@ -947,8 +969,7 @@ pub fn execute<'gc>(
                     }
                     ts.stack[frame_func] = r!(a);
                     ts.frames.pop();
-                    let f = drive(ctx, thread, ts, fuel, Todo::Deliver { func: frame_func, n: 1, want })?;
-                    flow!(f)
+                    return_to!(1)
                 }
                 Op::ForLoop { a, bx } => {
                     let ra = base + a as usize;
