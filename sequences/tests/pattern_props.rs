@@ -134,7 +134,7 @@ fn qc() -> QuickCheck {
 
 /// Half the time 0 (the common case), else anywhere up to past the end.
 fn init_of(s: &[u8], i: u8) -> usize {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         0
     } else {
         usize::from(i / 2) % (s.len() + 3)
@@ -145,7 +145,7 @@ fn init_of(s: &[u8], i: u8) -> usize {
 fn find_sliced_equals_oneshot_and_reference() {
     fn prop(s: Subj, p: Pat, init: u8, plain: u8, budgets: Vec<u8>) -> bool {
         let (s, p) = (&s.0[..], &p.0[..]);
-        let plain = plain % 5 == 0;
+        let plain = plain.is_multiple_of(5);
         let init = init_of(s, init);
         let (one, fuel1) = find(s, p, init, plain, &Schedule::oneshot());
         let (sliced, fuel2) = find(s, p, init, plain, &Schedule::sliced(&budgets, true));

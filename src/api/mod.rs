@@ -12,11 +12,11 @@
 
 pub mod fuzz;
 
-use std::sync::Arc;
 
 use gc_arena::{lock::RefLock, Arena, Gc, Rootable};
 
-use crate::compiler;
+use crate::vm::chunk::Chunk;
+use crate::snapshot::{ChunkStore, Registry, SaveOptions, SnapshotError};
 use crate::stdlib;
 use crate::vm::closure::{instantiate, Closure, ClosureData, UpState};
 use crate::vm::exec::{self, RunResult};
@@ -92,6 +92,7 @@ type Root = Rootable![State<'_>];
 pub struct Vm {
     arena: Arena<Root>,
     fuel_used: u64,
+    registry: Registry,
 }
 
 impl Default for Vm {
@@ -143,10 +144,9 @@ pub fn load_chunk<'gc>(
     chunk_name: &[u8],
     env: Value<'gc>,
 ) -> Result<Closure<'gc>, String> {
-    let proto = compiler::compile(source, chunk_name).map_err(|e| e.message)?;
-    let proto = Arc::new(proto);
-    let fp = instantiate(ctx, &proto);
-    let upvalues = (0..proto.upvalues.len())
+    let chunk = Chunk::compile(source, chunk_name).map_err(|e| e.message)?;
+    let fp = instantiate(ctx, &chunk);
+    let upvalues = (0..chunk.main.upvalues.len())
         .map(|i| {
             let v = if i == 0 { env } else { Value::Nil };
             Gc::new(ctx.mc, gc_arena::lock::Lock::new(UpState::Closed(v)))
@@ -195,7 +195,66 @@ impl Vm {
             let ctx = Ctx { mc, state };
             stdlib::open(ctx, profile);
         });
-        Vm { arena, fuel_used: 0 }
+        Vm {
+            arena,
+            fuel_used: 0,
+            registry: Registry::standard(),
+        }
+    }
+
+    /// Saves the whole VM (every coroutine, suspended native, table and closure) to bytes.
+    /// Call between steps.
+    ///
+    /// # Errors
+    /// A native or userdata that is not registered (the error names it).
+    pub fn save(&self) -> Result<Vec<u8>, SnapshotError> {
+        self.save_with(&SaveOptions::default())
+    }
+
+    /// [`Vm::save`] with options (e.g. leaving sources out).
+    ///
+    /// # Errors
+    /// As [`Vm::save`].
+    pub fn save_with(&self, opts: &SaveOptions) -> Result<Vec<u8>, SnapshotError> {
+        let fuel = self.fuel_used;
+        self.arena.mutate(|mc, state| {
+            let ctx = Ctx { mc, state };
+            crate::snapshot::save_to_bytes(ctx, &self.registry, opts, fuel)
+        })
+    }
+
+    /// Restores a VM saved by [`Vm::save`], with the standard registry and default host.
+    ///
+    /// # Errors
+    /// Any problem with the bytes: never a panic.
+    pub fn restore(bytes: &[u8]) -> Result<Vm, SnapshotError> {
+        Self::restore_with(bytes, Registry::standard(), Host::default(), None)
+    }
+
+    /// Restores with a registry (natives and userdata types the snapshot may name), host
+    /// services, and optionally a chunk store for snapshots saved without sources.
+    ///
+    /// # Errors
+    /// Any problem with the bytes: never a panic.
+    pub fn restore_with(
+        bytes: &[u8],
+        registry: Registry,
+        host: Host,
+        store: Option<&dyn ChunkStore>,
+    ) -> Result<Vm, SnapshotError> {
+        let body = crate::snapshot::decode(bytes)?;
+        let chunks = crate::snapshot::load_chunks(&body, store)?;
+        let arena = Arena::<Root>::try_new(|mc| crate::snapshot::build(mc, &body, &chunks, &registry, host))?;
+        Ok(Vm {
+            arena,
+            fuel_used: body.fuel_used,
+            registry,
+        })
+    }
+
+    /// The registry used when saving (add host natives and userdata types here).
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
     }
 
     /// Compiles a chunk and prepares the main coroutine to run it with `args` (`...`).

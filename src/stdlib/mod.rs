@@ -29,6 +29,36 @@ pub fn open(ctx: Ctx<'_>, profile: Profile) {
     }
 }
 
+/// Every native the standard library can create (the snapshot registry's default content).
+pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
+    let lists: [&'static [NativeDef]; 10] = [
+        base::FUNCS,
+        coroutine::FUNCS,
+        table::FUNCS,
+        math::FUNCS,
+        utf8::FUNCS,
+        os::FUNCS,
+        os::STANDALONE_FUNCS,
+        io::FUNCS,
+        io::METHODS,
+        io::META,
+    ];
+    let extra: [&'static NativeDef; 5] = [
+        &base::IPAIRS_AUX,
+        &coroutine::WRAP_AUX,
+        &utf8::CODES_STRICT,
+        &utf8::CODES_LAX,
+        &io::LINES_ITER,
+    ];
+    lists.into_iter().flatten().chain(extra)
+}
+
+/// Every userdata type the standard library creates (the snapshot registry's default
+/// content): their payload is plain bytes, saved as is.
+pub fn all_userdata_types() -> &'static [&'static str] {
+    &[io::FILE_TYPE]
+}
+
 /// The canonical function value for a native (one per VM and name, so that e.g. the `next`
 /// that `pairs` returns is the global `next`).
 pub fn native<'gc>(ctx: Ctx<'gc>, def: &'static NativeDef) -> Value<'gc> {

@@ -234,13 +234,16 @@ pub fn gsub(
     (out, used)
 }
 
+/// A sort's outcome: the final permutation, or the error and the permutation at that moment.
+pub type SortOut = Result<Vec<u32>, (String, Vec<u32>)>;
+
 /// Sort through the crate: the final permutation, or the error and the permutation then.
 pub fn sort(
     n: u32,
     seed: u32,
     lt: &mut dyn FnMut(u32, u32) -> bool,
     sched: &Schedule,
-) -> (Result<Vec<u32>, (String, Vec<u32>)>, i64) {
+) -> (SortOut, i64) {
     let mut st = Sort::new(i64::from(n), seed).expect("size");
     let (r, used) = drive(
         &mut st,

@@ -404,7 +404,7 @@ pub fn find(s: &[u8], p: &[u8], init: usize, plain: bool) -> Result<FindOut, Str
         if let Some(e) = ms.do_match(s1, 0)? {
             return Ok(Some((s1 as i64 + 1, e as i64, ms.push(None)?)));
         }
-        if !(s1 < s.len() && !anchor) {
+        if s1 >= s.len() || anchor {
             return Ok(None);
         }
         s1 += 1;
@@ -425,7 +425,7 @@ pub fn str_match(s: &[u8], p: &[u8], init: usize) -> Result<Option<Vec<Val>>, St
         if let Some(e) = ms.do_match(s1, 0)? {
             return Ok(Some(ms.push(Some((s1, e)))?));
         }
-        if !(s1 < s.len() && !anchor) {
+        if s1 >= s.len() || anchor {
             return Ok(None);
         }
         s1 += 1;

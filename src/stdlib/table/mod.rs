@@ -135,7 +135,7 @@ pub enum LenUser {
 }
 
 /// A suspended table-library call (see the module docs).
-#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
+#[derive(Collect, Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[collect(no_drop)]
 pub enum TableContG<V> {
     /// Waiting for `__len`; then `user` runs again with `args` as its arguments.
@@ -332,6 +332,18 @@ fn initial_capacity(n: u64) -> usize {
 // The natives
 
 fn insert<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    // Fast path: appending to a table without a metatable.
+    if let (2, Value::Table(t)) = (nc.nargs(), nc.arg(1)) {
+        if t.metatable().is_none() {
+            let v = nc.arg(2);
+            let mut d = t.0.borrow_mut(nc.ctx.mc);
+            let e = d.length().wrapping_add(1);
+            d.set_int(e, v);
+            drop(d);
+            nc.charge(ELEM_COST);
+            return nc.ret0();
+        }
+    }
     checktab(nc, 1, true, true, true)?;
     with_len(nc, LenUser::Insert)
 }
@@ -367,6 +379,18 @@ fn insert_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, n: i64) -> R<'gc> {
 }
 
 fn remove<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    // Fast path: popping the last element of a table without a metatable.
+    if let (1, Value::Table(t)) = (nc.nargs(), nc.arg(1)) {
+        if t.metatable().is_none() {
+            let mut d = t.0.borrow_mut(nc.ctx.mc);
+            let pos = d.length();
+            let v = d.get_int(pos);
+            d.set_int(pos, Value::Nil);
+            drop(d);
+            nc.charge(2 * ELEM_COST);
+            return nc.ret1(v);
+        }
+    }
     checktab(nc, 1, true, true, true)?;
     with_len(nc, LenUser::Remove)
 }

@@ -21,7 +21,7 @@ use gc_arena::Collect;
 use serde::{Deserialize, Serialize};
 
 /// What a [`CopyTask`] does around its copy loop.
-#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
+#[derive(Collect, Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[collect(no_drop)]
 pub enum CopyKind<V> {
     /// `table.move`: returns the destination.
@@ -63,7 +63,7 @@ pub enum CopyPhase {
 
 /// Copies `src[from + k]` to `dst[to + k]` for `k` in `0..n` (in decreasing `k` if
 /// `backward`), as `table.move` and the shifts of `insert`/`remove` do.
-#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
+#[derive(Collect, Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[collect(no_drop)]
 pub struct CopyTask<V> {
     pub(super) src: V,
@@ -84,7 +84,7 @@ pub struct CopyTask<V> {
 }
 
 /// What a [`ReadTask`] does with the elements it reads.
-#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
+#[derive(Collect, Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[collect(no_drop)]
 pub enum Sink<V> {
     /// `table.concat`: appends them, with the separator between.
@@ -111,7 +111,7 @@ pub enum Sink<V> {
 }
 
 /// Reads `src[first + k]` for `k` in `0..count` into a [`Sink`].
-#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
+#[derive(Collect, Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[collect(no_drop)]
 pub struct ReadTask<V> {
     pub(super) src: V,
@@ -126,7 +126,7 @@ pub struct ReadTask<V> {
 }
 
 /// `table.sort` comparing: `vals` are the elements as read, `sort` permutes their indices.
-#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
+#[derive(Collect, Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[collect(no_drop)]
 pub struct SortTask<V> {
     pub(super) t: V,
@@ -138,7 +138,7 @@ pub struct SortTask<V> {
 }
 
 /// How a sort ends once the order is written back.
-#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
+#[derive(Collect, Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[collect(no_drop)]
 pub enum SortEnd<V> {
     /// Return normally.
@@ -150,7 +150,7 @@ pub enum SortEnd<V> {
 }
 
 /// Writes `t[k + 1] = vals[perm[k]]` wherever that changes the element.
-#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
+#[derive(Collect, Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[collect(no_drop)]
 pub struct WriteTask<V> {
     pub(super) t: V,
