@@ -26,6 +26,7 @@ use super::table::Table;
 use super::thread::{Frame, Thread, ThreadState};
 use super::value::Value;
 use crate::compiler::opcodes::Op;
+use crate::limits::fuel as fuelc;
 
 /// Reads an upvalue.
 #[inline]
@@ -209,7 +210,7 @@ fn concat_step<'gc>(
             for v in &stack[top - k..top] {
                 meta::push_concat_text(&mut buf, *v);
             }
-            *fuel -= (buf.len() / 64) as i64;
+            *fuel -= buf.len() as i64 / fuelc::CONCAT_BYTES_PER_FUEL;
             stack[top - k] = Value::Str(ctx.new_string(buf));
             n -= k - 1;
         } else {
@@ -602,7 +603,7 @@ pub fn execute<'gc>(
                 save_pc!();
                 return Ok(Flow::Event(Event::OutOfFuel));
             }
-            *fuel -= 1;
+            *fuel -= fuelc::INSTRUCTION;
             let Some(&op) = code.get(pc) else {
                 return Err(LuaError::rt("internal error: pc out of range"));
             };
@@ -1058,7 +1059,7 @@ pub fn execute<'gc>(
                             tb.array[start + i] = ts.stack[ra + 1 + i];
                         }
                     }
-                    *fuel -= (n / 16) as i64;
+                    *fuel -= n as i64 / fuelc::SETLIST_VALUES_PER_FUEL;
                 }
                 Op::Closure { a, bx } => {
                     let Some(&child) = fp.children.get(bx as usize) else {
