@@ -3,6 +3,7 @@
 
 pub mod base;
 pub mod coroutine;
+pub mod debug;
 
 use crate::api::Profile;
 use crate::vm::closure::NativeClosure;
@@ -15,12 +16,13 @@ use crate::vm::value::Value;
 pub fn open(ctx: Ctx<'_>, profile: Profile) {
     base::open(ctx);
     coroutine::open(ctx);
+    debug::open(ctx);
     let _ = profile;
 }
 
 /// Every native the standard library can create (the snapshot registry's default content).
 pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
-    let lists: [&'static [NativeDef]; 2] = [base::FUNCS, coroutine::FUNCS];
+    let lists: [&'static [NativeDef]; 3] = [base::FUNCS, coroutine::FUNCS, debug::FUNCS];
     let extra: [&'static NativeDef; 2] = [&base::IPAIRS_AUX, &coroutine::WRAP_AUX];
     lists.into_iter().flatten().chain(extra)
 }

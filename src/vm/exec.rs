@@ -576,14 +576,20 @@ pub fn throw<'gc>(
 
 /// A Lua-style traceback of a thread's frames (innermost first).
 pub fn traceback<'gc>(_ctx: Ctx<'gc>, ts: &ThreadState<'gc>, msg: Option<&str>) -> String {
+    traceback_frames(&ts.frames, msg, 0)
+}
+
+/// A traceback of `frames` (innermost last), skipping the `skip` innermost ones.
+pub fn traceback_frames(frames: &[Frame<'_>], msg: Option<&str>, skip: usize) -> String {
+    let frames = &frames[..frames.len().saturating_sub(skip)];
     let mut out = String::new();
     if let Some(m) = msg {
         out.push_str(m);
         out.push('\n');
     }
     out.push_str("stack traceback:");
-    let n = ts.frames.len();
-    for (i, f) in ts.frames.iter().enumerate().rev() {
+    let n = frames.len();
+    for (i, f) in frames.iter().enumerate().rev() {
         match f {
             Frame::Native(nf) => {
                 let name = nf.native.map(|n| n.0.def.name).unwrap_or("?");
@@ -596,7 +602,7 @@ pub fn traceback<'gc>(_ctx: Ctx<'gc>, ts: &ThreadState<'gc>, msg: Option<&str>) 
                 } else {
                     // The caller's instruction names the function, if the caller is Lua.
                     let named = if i > 0 {
-                        match &ts.frames[i - 1] {
+                        match &frames[i - 1] {
                             Frame::Lua(cf) => cf
                                 .closure
                                 .proto()
