@@ -221,3 +221,44 @@ fn mutated_snapshots_never_panic() {
     }
     QuickCheck::new().tests(400).quickcheck(prop as fn(Vec<Mutation>) -> bool);
 }
+
+#[test]
+fn forks_are_independent_and_share_the_image_state() {
+    let mut base = Vm::new();
+    base.load(b"counter = 10 function bump() counter = counter + 1 return counter end", "=base")
+        .unwrap();
+    assert!(matches!(base.step(1000), StepResult::Finished(_)));
+    let image = base.image().unwrap();
+    let mut a = image.fork().unwrap();
+    let mut b = image.fork().unwrap();
+    a.load(b"bump() bump() return bump()", "=a").unwrap();
+    b.load(b"return bump()", "=b").unwrap();
+    assert_eq!(a.step(1000), StepResult::Finished(vec![telelua::api::HostValue::Int(13)]));
+    assert_eq!(b.step(1000), StepResult::Finished(vec![telelua::api::HostValue::Int(11)]));
+    let mut c = image.fork().unwrap();
+    c.load(b"return counter", "=c").unwrap();
+    assert_eq!(c.step(1000), StepResult::Finished(vec![telelua::api::HostValue::Int(10)]));
+    // A fork saves to the same bytes as the image.
+    assert_eq!(image.fork().unwrap().save().unwrap(), image.to_bytes().unwrap());
+}
+
+#[test]
+fn unregistered_natives_are_named_when_saving() {
+    use telelua::vm::native::{Action, NativeCtx, NativeDef};
+    fn hello<'gc>(nc: &mut NativeCtx<'gc, '_>) -> telelua::vm::LuaResult<'gc, Action<'gc>> {
+        nc.ret0()
+    }
+    static HELLO: NativeDef = NativeDef { name: "game.hello", func: hello };
+    let mut vm = Vm::new();
+    vm.set_native("hello", &HELLO);
+    match vm.save() {
+        Err(SnapshotError::UnregisteredNative(n)) => assert_eq!(n, "game.hello"),
+        other => panic!("{other:?}"),
+    }
+    vm.registry_mut().add_native(&HELLO);
+    let bytes = vm.save().unwrap();
+    assert!(matches!(Vm::restore(&bytes), Err(SnapshotError::UnregisteredNative(n)) if n == "game.hello"));
+    let mut reg = Registry::standard();
+    reg.add_native(&HELLO);
+    assert!(Vm::restore_with(&bytes, reg, Host::default(), None).is_ok());
+}

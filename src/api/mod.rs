@@ -252,6 +252,24 @@ impl Vm {
         })
     }
 
+    /// Captures this VM as an in-memory [`Image`]: a base from which [`Image::fork`] makes
+    /// independent VMs quickly (compiled code is shared, nothing is re-parsed or recompiled).
+    ///
+    /// # Errors
+    /// As [`Vm::save`].
+    pub fn image(&self) -> Result<Image, SnapshotError> {
+        let fuel = self.fuel_used;
+        let (body, chunks) = self.arena.mutate(|mc, state| {
+            let ctx = Ctx { mc, state };
+            crate::snapshot::save_body_and_chunks(ctx, &self.registry, true, fuel)
+        })?;
+        Ok(Image {
+            body,
+            chunks,
+            registry: self.registry.clone(),
+        })
+    }
+
     /// The registry used when saving (add host natives and userdata types here).
     pub fn registry_mut(&mut self) -> &mut Registry {
         &mut self.registry
@@ -354,6 +372,17 @@ impl Vm {
         });
     }
 
+    /// Sets a global to a host native function (register it with [`Vm::registry_mut`] too if
+    /// the VM is to be saved).
+    pub fn set_native(&mut self, name: &str, def: &'static crate::vm::native::NativeDef) {
+        self.arena.mutate(|mc, state| {
+            let ctx = Ctx { mc, state };
+            let k = Value::Str(ctx.new_str(name.as_bytes()));
+            let f = Value::Native(crate::vm::closure::NativeClosure::new(mc, def, Box::new([])));
+            let _ = state.globals.set(mc, k, f);
+        });
+    }
+
     /// Sets a global to a table holding `values` at `first..` (used for the CLI's `arg`).
     pub fn set_global_list(&mut self, name: &str, first: i64, values: &[HostValue]) {
         self.arena.mutate(|mc, state| {
@@ -365,6 +394,44 @@ impl Vm {
             let k = Value::Str(ctx.new_str(name.as_bytes()));
             let _ = state.globals.set(mc, k, Value::Table(t));
         });
+    }
+}
+
+/// A VM frozen in memory (see [`Vm::image`]); fork it into independent VMs.
+pub struct Image {
+    body: crate::snapshot::format::Body,
+    chunks: Vec<std::sync::Arc<Chunk>>,
+    registry: Registry,
+}
+
+impl Image {
+    /// A new, independent VM in the image's state, with the given host services.
+    ///
+    /// # Errors
+    /// Only if the image itself was inconsistent (it was validated when made).
+    pub fn fork_with(&self, host: Host) -> Result<Vm, SnapshotError> {
+        let arena = Arena::<Root>::try_new(|mc| crate::snapshot::build(mc, &self.body, &self.chunks, &self.registry, host))?;
+        Ok(Vm {
+            arena,
+            fuel_used: self.body.fuel_used,
+            registry: self.registry.clone(),
+        })
+    }
+
+    /// [`Image::fork_with`] the default host.
+    ///
+    /// # Errors
+    /// As [`Image::fork_with`].
+    pub fn fork(&self) -> Result<Vm, SnapshotError> {
+        self.fork_with(Host::default())
+    }
+
+    /// The image as snapshot bytes.
+    ///
+    /// # Errors
+    /// Encoding failures.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, SnapshotError> {
+        crate::snapshot::encode(&self.body)
     }
 }
 

@@ -25,7 +25,7 @@ use crate::vm::state::Ctx;
 use format::{Body, Header, FORMAT_VERSION, MAGIC};
 
 pub use restore::build;
-pub use save::save_body;
+pub use save::{save_body, save_body_and_chunks};
 
 /// Why a snapshot could not be saved or restored.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -35,6 +35,7 @@ struct Saver<'a, 'gc> {
     queue: VecDeque<Item<'gc>>,
     chunks: Vec<SChunk>,
     chunk_index: HashMap<usize, u32>,
+    chunk_arcs: Vec<Arc<Chunk>>,
     protos: Vec<SProto>,
     proto_index: HashMap<SProto, u32>,
 }
@@ -112,6 +113,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                 .then(|| serde_bytes::ByteBuf::from(c.source.to_vec())),
         });
         self.chunk_index.insert(addr, i);
+        self.chunk_arcs.push(c.clone());
         i
     }
 
@@ -236,6 +238,16 @@ pub fn save_body<'gc>(
     include_sources: bool,
     fuel_used: u64,
 ) -> Result<Body, SnapshotError> {
+    save_body_and_chunks(ctx, registry, include_sources, fuel_used).map(|(b, _)| b)
+}
+
+/// [`save_body`], also returning the compiled chunks in the body's chunk order.
+pub fn save_body_and_chunks<'gc>(
+    ctx: Ctx<'gc>,
+    registry: &Registry,
+    include_sources: bool,
+    fuel_used: u64,
+) -> Result<(Body, Vec<Arc<Chunk>>), SnapshotError> {
     let st = ctx.state;
     let mut s = Saver {
         registry,
@@ -245,6 +257,7 @@ pub fn save_body<'gc>(
         queue: VecDeque::new(),
         chunks: Vec::new(),
         chunk_index: HashMap::new(),
+        chunk_arcs: Vec::new(),
         protos: Vec::new(),
         proto_index: HashMap::new(),
     };
@@ -264,7 +277,8 @@ pub fn save_body<'gc>(
         i += 1;
     }
     let objects = s.objects.into_iter().map(|o| o.unwrap_or(SObj::Str(Vec::new()))).collect();
-    Ok(Body {
+    let arcs = s.chunk_arcs;
+    let body = Body {
         chunks: s.chunks,
         protos: s.protos,
         objects,
@@ -278,5 +292,6 @@ pub fn save_body<'gc>(
         rng: st.rng.get(),
         main_yieldable: st.main_yieldable.get(),
         fuel_used,
-    })
+    };
+    Ok((body, arcs))
 }

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use crate::limits::fuel as fuelc;
 use crate::vm::cont::Cont;
 use crate::vm::convert::{self, tostring_raw};
 use crate::vm::error::{LuaError, LuaResult};
@@ -82,7 +83,7 @@ pub fn print_from<'gc>(nc: &mut NativeCtx<'gc, '_>, args: Vec<Value<'gc>>, mut i
         i += 1;
     }
     out.push(b'\n');
-    nc.charge(out.len() as i64 / 64);
+    nc.charge(out.len() as i64 / fuelc::OUTPUT_BYTES_PER_FUEL);
     write_stdout(nc.ctx, &out);
     nc.ret0()
 }
@@ -443,7 +444,7 @@ pub fn finish_load<'gc>(
         let mode_s = String::from_utf8_lossy(mode);
         return fail(nc, format!("attempt to load a text chunk (mode is '{mode_s}')"));
     }
-    nc.charge(source.len() as i64 / 16);
+    nc.charge(source.len() as i64 / fuelc::LOAD_BYTES_PER_FUEL);
     let env = env.unwrap_or(Value::Table(nc.ctx.state.globals));
     match crate::api::load_chunk(nc.ctx, source, name, env) {
         Ok(cl) => nc.ret1(Value::Function(cl)),

@@ -3,6 +3,7 @@
 
 pub mod base;
 pub mod coroutine;
+pub mod debug;
 pub mod io;
 pub mod math;
 pub mod os;
@@ -20,6 +21,7 @@ use crate::vm::value::Value;
 pub fn open(ctx: Ctx<'_>, profile: Profile) {
     base::open(ctx);
     coroutine::open(ctx);
+    debug::open(ctx);
     table::open(ctx);
     math::open(ctx);
     utf8::open(ctx);
@@ -31,9 +33,10 @@ pub fn open(ctx: Ctx<'_>, profile: Profile) {
 
 /// Every native the standard library can create (the snapshot registry's default content).
 pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
-    let lists: [&'static [NativeDef]; 10] = [
+    let lists: [&'static [NativeDef]; 11] = [
         base::FUNCS,
         coroutine::FUNCS,
+        debug::FUNCS,
         table::FUNCS,
         math::FUNCS,
         utf8::FUNCS,

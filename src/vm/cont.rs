@@ -217,7 +217,7 @@ impl<'gc> Cont<'gc> {
                 Value::Str(s) if s.is_empty() => base::finish_load(nc, &parts, &name, &mode, env),
                 Value::Str(s) => {
                     parts.extend_from_slice(s.as_bytes());
-                    nc.charge(s.len() as i64 / 64);
+                    nc.charge(s.len() as i64 / crate::limits::fuel::READER_BYTES_PER_FUEL);
                     nc.clear();
                     Ok(Action::Call {
                         func: reader,
