@@ -57,6 +57,8 @@ pub enum ContG<V> {
     },
     /// Discard the results of the call (e.g. a `__close` during a normal return).
     Discard,
+    /// `collectgarbage("collect")` after the host loop's full collection: returns 0.
+    Collected,
     /// `print` waiting for a `__tostring` result for argument `next`.
     Print {
         /// All of print's arguments.
@@ -125,6 +127,7 @@ impl<V> ContG<V> {
             ContG::Yielded => ContG::Yielded,
             ContG::CloseTbc { error, level } => ContG::CloseTbc { error: f(error)?, level },
             ContG::Discard => ContG::Discard,
+            ContG::Collected => ContG::Collected,
             ContG::Print { args, next, out } => ContG::Print {
                 args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
                 next,
@@ -191,6 +194,7 @@ impl<'gc> Cont<'gc> {
                 other => Err(LuaError::Value(other)),
             },
             (ContG::Discard, Ok(())) => nc.ret0(),
+            (ContG::Collected, Ok(())) => nc.ret1(Value::Int(0)),
             (ContG::Print { args, next, mut out }, Ok(())) => {
                 let text = base::tostring_result(nc)?;
                 if next > 0 {
