@@ -3,6 +3,7 @@
 
 pub mod base;
 pub mod coroutine;
+pub mod string;
 
 use crate::api::Profile;
 use crate::vm::closure::NativeClosure;
@@ -15,6 +16,7 @@ use crate::vm::value::Value;
 pub fn open(ctx: Ctx<'_>, profile: Profile) {
     base::open(ctx);
     coroutine::open(ctx);
+    string::open(ctx);
     let _ = profile;
 }
 

@@ -93,6 +93,8 @@ pub enum ContG<V> {
         /// Environment, if given.
         env: Option<V>,
     },
+    /// A string-library native (`gsub`, `format`, `rep`, ...) preempted or waiting for a call.
+    Str(crate::stdlib::string::StrCont<V>),
 }
 
 impl<V> ContG<V> {
@@ -122,6 +124,7 @@ impl<V> ContG<V> {
                 mode,
                 env: env.map(&mut *f).transpose()?,
             },
+            ContG::Str(c) => ContG::Str(c.map_values(f)?),
         })
     }
 }
@@ -204,6 +207,7 @@ impl<'gc> Cont<'gc> {
                     nc.ret(&[Value::Nil, m])
                 }
             },
+            (ContG::Str(c), Ok(())) => crate::stdlib::string::resume(nc, c),
             (_, Err(e)) => Err(LuaError::Value(e)),
             (ContG::CloseTbc { error, .. }, Ok(())) => Err(LuaError::Value(error)),
         }
