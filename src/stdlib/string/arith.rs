@@ -69,8 +69,16 @@ fn tonum(v: Value<'_>) -> Option<Value<'_>> {
 }
 
 fn arith<'gc>(nc: &mut NativeCtx<'gc, '_>, op: ArithOp) -> R<'gc> {
-    let (a, b) = (nc.arg(1), nc.arg(2));
-    if let (Some(x), Some(y)) = (tonum(a), tonum(b)) {
+    let (a, mut b) = (nc.arg(1), nc.arg(2));
+    let x = tonum(a);
+    if nc.nargs() < 2 {
+        // In C the converted first operand lands in stack slot 2 when there is no second
+        // argument, and becomes the second operand.
+        if let Some(x) = x {
+            b = x;
+        }
+    }
+    if let (Some(x), Some(y)) = (x, tonum(b)) {
         // For `__unm` the VM passes the operand twice, as Lua does.
         return match meta::arith_raw(op, x, y) {
             Ok(Some(v)) => nc.ret1(v),
