@@ -251,8 +251,9 @@ fn type_error<'gc>(
     n: usize,
     expected: &str,
 ) -> LuaError<'gc> {
+    // In C a nil pushed by `pack` sits right after the arguments: a missing one is "nil".
     let got = match v {
-        None => "no value".to_string(),
+        None => "nil".to_string(),
         Some(v) => convert::type_name_for_msg(nc.ctx, v),
     };
     LuaError::bad_arg(n, format!("{expected} expected, got {got}"))
