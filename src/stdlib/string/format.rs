@@ -56,6 +56,17 @@ pub struct Progress {
     out: Vec<u8>,
     /// The specification (`"%-5s"`) of a `%s` item waiting for its `__tostring` result.
     pending: Option<Vec<u8>>,
+    /// A long string (the continuation's `text`) being copied into the output.
+    copy: Option<Copy>,
+}
+
+/// A string being copied into the output a chunk at a time.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy)]
+pub struct Copy {
+    /// Next byte to copy.
+    from: usize,
+    /// Whether it is a `%q` string (escaped, closing quote at the end).
+    quoted: bool,
 }
 
 /// `string.format(fmt, ...)`.
@@ -66,6 +77,7 @@ pub fn format<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         nc,
         fmt,
         args,
+        Value::Nil,
         Progress {
             arg: 1,
             ..Progress::default()
@@ -78,37 +90,69 @@ pub fn resume<'gc>(
     nc: &mut NativeCtx<'gc, '_>,
     fmt: Value<'gc>,
     args: Vec<Value<'gc>>,
+    text: Value<'gc>,
     mut st: Progress,
 ) -> R<'gc> {
     let fmt = cont_str(fmt)?;
+    let mut text = text;
     if let Some(form) = st.pending.take() {
-        let text = base::tostring_result(nc)?;
-        add_string(&mut st.out, &form, &text, st.arg)?;
-        nc.charge(cost::bytes(text.len()));
+        let s = match nc.arg(1) {
+            Value::Str(s) => s,
+            _ => nc.ctx.new_string(base::tostring_result(nc)?),
+        };
+        let argn = st.arg;
+        text = add_string(&mut st, &form, s, argn)?;
     }
-    run(nc, fmt, args, st)
+    run(nc, fmt, args, text, st)
 }
 
 fn run<'gc>(
     nc: &mut NativeCtx<'gc, '_>,
     fmt: LuaStr<'gc>,
     args: Vec<Value<'gc>>,
+    mut text: Value<'gc>,
     mut st: Progress,
 ) -> R<'gc> {
     let bytes = fmt.as_bytes();
     let top = args.len() + 1;
-    while st.pos < bytes.len() {
+    loop {
         if st.out.len() > MAX_STRING_SIZE {
             return Err(super::too_large());
+        }
+        let copying = st.copy.is_some();
+        if !copying && st.pos >= bytes.len() {
+            break;
         }
         if nc.fuel_left() <= 0 {
             nc.clear();
             let c = StrCont::Format {
                 fmt: Value::Str(fmt),
                 args,
+                text,
                 st,
             };
             return Ok(Action::Preempt { cont: cont(c) });
+        }
+        if let Some(copy) = &mut st.copy {
+            let src = cont_str(text)?.as_bytes();
+            let end = copy.from.saturating_add(cost::CHUNK).min(src.len());
+            let before = st.out.len();
+            if copy.quoted {
+                add_quoted_range(&mut st.out, src, copy.from, end);
+            } else {
+                st.out
+                    .extend_from_slice(src.get(copy.from..end).unwrap_or(&[]));
+            }
+            copy.from = end;
+            if end >= src.len() {
+                if copy.quoted {
+                    st.out.push(b'"');
+                }
+                st.copy = None;
+                text = Value::Nil;
+            }
+            nc.charge(cost::bytes(st.out.len() - before));
+            continue;
         }
         let rest = &bytes[st.pos..];
         if rest[0] != b'%' {
@@ -195,7 +239,16 @@ fn run<'gc>(
                 if form.len() > 2 {
                     return Err(LuaError::rt("specifier '%q' cannot have modifiers"));
                 }
-                add_literal(nc, &mut st.out, v, argn)?;
+                if let Value::Str(s) = v {
+                    st.out.push(b'"');
+                    st.copy = Some(Copy {
+                        from: 0,
+                        quoted: true,
+                    });
+                    text = Value::Str(s);
+                } else {
+                    add_literal(nc, &mut st.out, v, argn)?;
+                }
             }
             b's' => {
                 let tm = nc.ctx.metamethod(v, Tm::ToString);
@@ -206,6 +259,7 @@ fn run<'gc>(
                     let c = StrCont::Format {
                         fmt: Value::Str(fmt),
                         args,
+                        text: Value::Nil,
                         st,
                     };
                     return Ok(Action::Call {
@@ -213,8 +267,11 @@ fn run<'gc>(
                         cont: cont(c),
                     });
                 }
-                let text = tostring_raw(nc.ctx, v);
-                add_string(&mut st.out, &form, &text, argn)?;
+                let s = match v {
+                    Value::Str(s) => s,
+                    _ => nc.ctx.new_string(tostring_raw(nc.ctx, v)),
+                };
+                text = add_string(&mut st, &form, s, argn)?;
             }
             _ => {
                 // C prints the specification with "%s": it stops at a NUL.
@@ -509,25 +566,34 @@ fn hex_float_body(a: f64, precision: Option<usize>, alt: bool) -> String {
 }
 
 /// `%s` (after `luaL_tolstring`): the whole text without modifiers, else `printf`'s `%s`.
-fn add_string<'gc>(out: &mut Vec<u8>, form: &[u8], text: &[u8], argn: usize) -> LuaResult<'gc, ()> {
-    if form.len() == 2 {
-        out.extend_from_slice(text);
-        return Ok(());
+/// A string copied whole is copied in chunks: then it is returned, to be kept as the
+/// continuation's `text` while `st.copy` is set.
+fn add_string<'gc>(
+    st: &mut Progress,
+    form: &[u8],
+    s: LuaStr<'gc>,
+    argn: usize,
+) -> LuaResult<'gc, Value<'gc>> {
+    let text = s.as_bytes();
+    if form.len() > 2 {
+        if text.contains(&0) {
+            return Err(LuaError::bad_arg(argn, "string contains zeros"));
+        }
+        let spec = check_format(form, FLAGS_C, true)?;
+        if spec.precision.is_some() || text.len() < 100 {
+            let shown = match spec.precision {
+                Some(p) => &text[..p.min(text.len())],
+                None => text,
+            };
+            emit(&mut st.out, &spec, b"", shown, false);
+            return Ok(Value::Nil);
+        }
     }
-    if text.contains(&0) {
-        return Err(LuaError::bad_arg(argn, "string contains zeros"));
-    }
-    let spec = check_format(form, FLAGS_C, true)?;
-    if spec.precision.is_none() && text.len() >= 100 {
-        out.extend_from_slice(text);
-    } else {
-        let shown = match spec.precision {
-            Some(p) => &text[..p.min(text.len())],
-            None => text,
-        };
-        emit(out, &spec, b"", shown, false);
-    }
-    Ok(())
+    st.copy = Some(Copy {
+        from: 0,
+        quoted: false,
+    });
+    Ok(Value::Str(s))
 }
 
 /// `%q`: a literal `load` reads back as the same value.
@@ -538,7 +604,11 @@ fn add_literal<'gc>(
     argn: usize,
 ) -> LuaResult<'gc, ()> {
     match v {
-        Value::Str(s) => add_quoted(out, s.as_bytes()),
+        Value::Str(s) => {
+            out.push(b'"');
+            add_quoted_range(out, s.as_bytes(), 0, s.len());
+            out.push(b'"');
+        }
         Value::Int(i) => {
             if i == i64::MIN {
                 out.extend_from_slice(b"0x8000000000000000");
@@ -568,10 +638,10 @@ fn add_literal<'gc>(
     Ok(())
 }
 
-/// Lua's `addquoted`.
-fn add_quoted(out: &mut Vec<u8>, s: &[u8]) {
-    out.push(b'"');
-    for (i, &c) in s.iter().enumerate() {
+/// Lua's `addquoted` for the bytes `from..to` of `s` (without the surrounding quotes).
+fn add_quoted_range(out: &mut Vec<u8>, s: &[u8], from: usize, to: usize) {
+    for i in from..to.min(s.len()) {
+        let c = s[i];
         if c == b'"' || c == b'\\' || c == b'\n' {
             out.push(b'\\');
             out.push(c);
@@ -586,7 +656,6 @@ fn add_quoted(out: &mut Vec<u8>, s: &[u8]) {
             out.push(c);
         }
     }
-    out.push(b'"');
 }
 
 #[cfg(test)]
@@ -647,7 +716,9 @@ mod tests {
     #[test]
     fn quoting() {
         let mut out = Vec::new();
-        add_quoted(&mut out, b"\r\n\0\x011\xe29");
-        assert_eq!(out, b"\"\\13\\\n\\0\\0011\xe29\"");
+        let s = b"\r\n\0\x011\xe29";
+        add_quoted_range(&mut out, s, 0, 3);
+        add_quoted_range(&mut out, s, 3, s.len());
+        assert_eq!(out, b"\\13\\\n\\0\\0011\xe29");
     }
 }

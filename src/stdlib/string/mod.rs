@@ -164,6 +164,8 @@ pub enum StrCont<V> {
         fmt: V,
         /// The arguments after the format string.
         args: Vec<V>,
+        /// A long string being copied into the output (nil when none).
+        text: V,
         /// Progress.
         #[collect(require_static)]
         st: format::Progress,
@@ -226,9 +228,15 @@ impl<V> StrCont<V> {
                 sep: f(sep)?,
                 job,
             },
-            StrCont::Format { fmt, args, st } => StrCont::Format {
+            StrCont::Format {
+                fmt,
+                args,
+                text,
+                st,
+            } => StrCont::Format {
                 fmt: f(fmt)?,
                 args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+                text: f(text)?,
                 st,
             },
             StrCont::Find { s, p, seq } => StrCont::Find {
@@ -269,7 +277,12 @@ pub fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>, c: StrCont<Value<'gc>>) -> R<'gc
             };
             run_build(nc, src, sep, job)
         }
-        StrCont::Format { fmt, args, st } => format::resume(nc, fmt, args, st),
+        StrCont::Format {
+            fmt,
+            args,
+            text,
+            st,
+        } => format::resume(nc, fmt, args, text, st),
         StrCont::Find { s, p, seq } => patterns::resume_find(nc, s, p, seq),
         StrCont::GMatch { s, p, state, st } => patterns::resume_gmatch(nc, s, p, state, st),
         StrCont::Gsub { s, p, repl, seq } => patterns::resume_gsub(nc, s, p, repl, seq),
