@@ -170,3 +170,68 @@ fn huge_results_fail_cleanly() {
         ])
     );
 }
+
+/// Lua 5.4 cannot yield across `gsub` callbacks, `__index` of a gsub table or `__tostring`
+/// in `format` ("attempt to yield across a C-call boundary"); here they are ordinary frames.
+#[test]
+fn yields_across_string_callbacks() {
+    let setup = r#"s = string.rep("ab1", 30000)"#;
+    let script = r#"
+        local co = coroutine.wrap(function()
+            local r, n = s:gsub("%d", function(d) return coroutine.yield(d) end)
+            return "done", #r, n
+        end)
+        local got, v = 0, co()
+        while v ~= "done" do got = got + 1; v = co("<" .. v .. ">") end
+        local co2 = coroutine.wrap(function()
+            return ("abc"):gsub(".", setmetatable({}, {__index = function(_, k) return coroutine.yield(k) end}))
+        end)
+        local a = co2(); local b = co2(a:upper()); local c = co2(false)
+        local r2, n2 = co2(nil)
+        local co3 = coroutine.wrap(function()
+            return string.format("[%s|%-4s|%q]", setmetatable({}, {__tostring = function() return coroutine.yield("ts") end}),
+                setmetatable({}, {__tostring = function() return "x" end}), "q")
+        end)
+        local t = co3()
+        local f = co3("T")
+        return got, a .. b .. c, r2, n2, t, f
+    "#;
+    let v = check(setup, script, 50);
+    assert_eq!(
+        v,
+        vec![
+            HostValue::Int(30000),
+            HostValue::Str(b"abc".to_vec()),
+            HostValue::Str(b"Abc".to_vec()),
+            HostValue::Int(3),
+            HostValue::Str(b"ts".to_vec()),
+            HostValue::Str(b"[T|x   |\"q\"]".to_vec()),
+        ]
+    );
+}
+
+/// Errors raised by callbacks propagate through a suspended `gsub` (and can be caught).
+#[test]
+fn errors_in_callbacks_propagate() {
+    let mut vm = Vm::new();
+    let script = r#"
+        local ok, e = pcall(string.gsub, "abc", "b", function() error("boom", 0) end)
+        local ok2, e2 = pcall(string.gsub, "abc", "b", function() return {} end)
+        local ok3, e3 = pcall(string.format, "%s", setmetatable({}, {__tostring = function() return true end}))
+        return ok, e, ok2, e2, ok3, e3
+    "#;
+    vm.load(script.as_bytes(), "=errors").unwrap();
+    let r = vm.step(1_000_000);
+    let s = |b: &str| HostValue::Str(b.as_bytes().to_vec());
+    assert_eq!(
+        r,
+        StepResult::Finished(vec![
+            HostValue::Bool(false),
+            s("boom"),
+            HostValue::Bool(false),
+            s("invalid replacement value (a table)"),
+            HostValue::Bool(false),
+            s("'__tostring' must return a string"),
+        ])
+    );
+}
