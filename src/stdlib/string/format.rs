@@ -663,7 +663,7 @@ mod tests {
     use super::*;
 
     fn fmt(form: &str, flags: &[u8], f: impl FnOnce(&mut Vec<u8>, &Spec)) -> String {
-        let spec = check_format::<'static>(form.as_bytes(), flags, true).unwrap();
+        let spec = check_format(form.as_bytes(), flags, true).unwrap();
         let mut out = Vec::new();
         f(&mut out, &spec);
         String::from_utf8(out).unwrap()
@@ -701,12 +701,12 @@ mod tests {
 
     #[test]
     fn specification_checks() {
-        assert!(check_format::<'static>(b"%123d", FLAGS_I, true).is_err());
-        assert!(check_format::<'static>(b"%05c", FLAGS_C, false).is_err());
-        assert!(check_format::<'static>(b"%.3c", FLAGS_C, false).is_err());
-        assert!(check_format::<'static>(b"%--5d", FLAGS_I, true).is_ok());
+        assert!(check_format(b"%123d", FLAGS_I, true).is_err());
+        assert!(check_format(b"%05c", FLAGS_C, false).is_err());
+        assert!(check_format(b"%.3c", FLAGS_C, false).is_err());
+        assert!(check_format(b"%--5d", FLAGS_I, true).is_ok());
         assert_eq!(
-            check_format::<'static>(b"%5.d", FLAGS_I, true)
+            check_format(b"%5.d", FLAGS_I, true)
                 .unwrap()
                 .precision,
             Some(0)

@@ -15,11 +15,11 @@
 //! * this file: registration, the string metatable, the simple functions (`len`, `sub`,
 //!   `byte`, `char`, `lower`, `upper`, `reverse`, `rep`) and the chunked result builder they
 //!   share ([`Build`]);
-//! * [`format`]: `string.format`;
-//! * [`pack`]: `string.pack`, `string.unpack`, `string.packsize`;
-//! * [`patterns`]: `find`, `match`, `gmatch`, `gsub`, driving the `sequences` crate's
+//! * [`format`] — `string.format`;
+//! * [`pack`] — `string.pack`, `string.unpack`, `string.packsize`;
+//! * [`patterns`] — `find`, `match`, `gmatch`, `gsub`, driving the `sequences` crate's
 //!   resumable pattern machines;
-//! * [`arith`]: the string metatable's arithmetic metamethods (`"10" + 1`).
+//! * [`arith`] — the string metatable's arithmetic metamethods (`"10" + 1`).
 //!
 //! Fuel: see [`cost`]. Byte work is charged at [`cost::BYTES_PER_FUEL`] bytes per fuel unit,
 //! the same rate the pattern matcher uses for scanning.

@@ -620,7 +620,7 @@ mod tests {
                 let mut out = Vec::new();
                 packint(&mut out, n as u64, little, size, n < 0);
                 assert_eq!(out.len(), size);
-                assert_eq!(unpackint::<'static>(&out, little, size, true).ok(), Some(n));
+                assert_eq!(unpackint(&out, little, size, true).ok(), Some(n));
             }
         }
     }
