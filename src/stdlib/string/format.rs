@@ -172,7 +172,7 @@ fn run<'gc>(
             continue;
         }
         nc.charge(cost::ITEM);
-        st.arg += 1;
+        st.arg = st.arg.saturating_add(1);
         if st.arg > top {
             return Err(LuaError::bad_arg(st.arg, "no value"));
         }
@@ -192,7 +192,11 @@ fn run<'gc>(
         form.push(conv);
         st.pos += 1 + span + 1;
         let argn = st.arg;
-        let v = args.get(argn - 2).copied().unwrap_or(Value::Nil);
+        let v = argn
+            .checked_sub(2)
+            .and_then(|i| args.get(i))
+            .copied()
+            .unwrap_or(Value::Nil);
         let before = st.out.len();
         match conv {
             b'c' => {
@@ -706,9 +710,7 @@ mod tests {
         assert!(check_format(b"%.3c", FLAGS_C, false).is_err());
         assert!(check_format(b"%--5d", FLAGS_I, true).is_ok());
         assert_eq!(
-            check_format(b"%5.d", FLAGS_I, true)
-                .unwrap()
-                .precision,
+            check_format(b"%5.d", FLAGS_I, true).unwrap().precision,
             Some(0)
         );
     }

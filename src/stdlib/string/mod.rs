@@ -500,7 +500,7 @@ impl Build {
             BuildKind::Sub { from } => {
                 let start = from.checked_add(done).ok_or(())?;
                 self.out
-                    .extend_from_slice(src.get(start..start + n).ok_or(())?);
+                    .extend_from_slice(src.get(start..start.checked_add(n).ok_or(())?).ok_or(())?);
             }
             BuildKind::Rep => {
                 // The result is periodic with period `unit`: copy the first unit from the

@@ -377,7 +377,7 @@ fn run_pack<'gc>(
         let (opt, size, ntoalign) = getdetails(nc.ctx, &mut st.header, st.total, fmt, &mut st.pos)?;
         st.total = st.total.saturating_add(ntoalign + size);
         st.out.resize(st.out.len() + ntoalign, 0);
-        st.arg += 1;
+        st.arg = st.arg.saturating_add(1);
         let arg = st.arg;
         let little = st.header.little;
         match opt {
@@ -412,7 +412,7 @@ fn run_pack<'gc>(
                     return Err(LuaError::bad_arg(arg, "string longer than given size"));
                 }
                 st.fill = Fill {
-                    arg: Some(arg - 2),
+                    arg: Some(arg.saturating_sub(2)),
                     from: 0,
                     zeros: size - s.len(),
                 };
@@ -429,7 +429,7 @@ fn run_pack<'gc>(
                 packint(&mut st.out, len as u64, little, size, false);
                 st.total = st.total.saturating_add(len);
                 st.fill = Fill {
-                    arg: Some(arg - 2),
+                    arg: Some(arg.saturating_sub(2)),
                     from: 0,
                     zeros: 0,
                 };
@@ -441,16 +441,16 @@ fn run_pack<'gc>(
                 }
                 st.total = st.total.saturating_add(s.len() + 1);
                 st.fill = Fill {
-                    arg: Some(arg - 2),
+                    arg: Some(arg.saturating_sub(2)),
                     from: 0,
                     zeros: 1,
                 };
             }
             Opt::Padding => {
                 st.out.push(0);
-                st.arg -= 1;
+                st.arg = st.arg.saturating_sub(1);
             }
-            Opt::PaddAlign | Opt::Nop => st.arg -= 1,
+            Opt::PaddAlign | Opt::Nop => st.arg = st.arg.saturating_sub(1),
         }
         if st.total > MAX_STRING_SIZE {
             return Err(super::too_large());
