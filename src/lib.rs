@@ -8,5 +8,6 @@
 
 pub mod api;
 pub mod compiler;
+pub mod snapshot;
 pub mod stdlib;
 pub mod vm;

@@ -26,3 +26,8 @@ fn compile_corpus() {
 fn run_corpus() {
     replay("run", telelua::api::fuzz::run_bytes);
 }
+
+#[test]
+fn restore_corpus() {
+    replay("restore", telelua::api::fuzz::restore_bytes);
+}

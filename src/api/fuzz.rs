@@ -30,3 +30,21 @@ pub fn run_bytes(data: &[u8]) {
         }
     }
 }
+
+/// Restores arbitrary bytes as a snapshot and, if accepted, runs and re-saves it; must never
+/// panic, hang or allocate without bound.
+pub fn restore_bytes(data: &[u8]) {
+    let host = Host {
+        stdout: Box::new(std::io::sink()),
+        stderr: Box::new(std::io::sink()),
+        ..Host::default()
+    };
+    if let Ok(mut vm) = Vm::restore_with(data, crate::snapshot::Registry::standard(), host, None) {
+        for _ in 0..10 {
+            if vm.step(1_000) != StepResult::OutOfFuel {
+                break;
+            }
+        }
+        let _ = vm.save();
+    }
+}

@@ -12,11 +12,11 @@
 
 pub mod fuzz;
 
-use std::sync::Arc;
 
 use gc_arena::{lock::RefLock, Arena, Gc, Rootable};
 
-use crate::compiler;
+use crate::vm::chunk::Chunk;
+use crate::snapshot::{ChunkStore, Registry, SaveOptions, SnapshotError};
 use crate::stdlib;
 use crate::vm::closure::{instantiate, Closure, ClosureData, UpState};
 use crate::vm::exec::{self, RunResult};
@@ -92,6 +92,7 @@ type Root = Rootable![State<'_>];
 pub struct Vm {
     arena: Arena<Root>,
     fuel_used: u64,
+    registry: Registry,
 }
 
 impl Default for Vm {
@@ -143,10 +144,9 @@ pub fn load_chunk<'gc>(
     chunk_name: &[u8],
     env: Value<'gc>,
 ) -> Result<Closure<'gc>, String> {
-    let proto = compiler::compile(source, chunk_name).map_err(|e| e.message)?;
-    let proto = Arc::new(proto);
-    let fp = instantiate(ctx, &proto);
-    let upvalues = (0..proto.upvalues.len())
+    let chunk = Chunk::compile(source, chunk_name).map_err(|e| e.message)?;
+    let fp = instantiate(ctx, &chunk);
+    let upvalues = (0..chunk.main.upvalues.len())
         .map(|i| {
             let v = if i == 0 { env } else { Value::Nil };
             Gc::new(ctx.mc, gc_arena::lock::Lock::new(UpState::Closed(v)))
@@ -195,7 +195,84 @@ impl Vm {
             let ctx = Ctx { mc, state };
             stdlib::open(ctx, profile);
         });
-        Vm { arena, fuel_used: 0 }
+        Vm {
+            arena,
+            fuel_used: 0,
+            registry: Registry::standard(),
+        }
+    }
+
+    /// Saves the whole VM (every coroutine, suspended native, table and closure) to bytes.
+    /// Call between steps.
+    ///
+    /// # Errors
+    /// A native or userdata that is not registered (the error names it).
+    pub fn save(&self) -> Result<Vec<u8>, SnapshotError> {
+        self.save_with(&SaveOptions::default())
+    }
+
+    /// [`Vm::save`] with options (e.g. leaving sources out).
+    ///
+    /// # Errors
+    /// As [`Vm::save`].
+    pub fn save_with(&self, opts: &SaveOptions) -> Result<Vec<u8>, SnapshotError> {
+        let fuel = self.fuel_used;
+        self.arena.mutate(|mc, state| {
+            let ctx = Ctx { mc, state };
+            crate::snapshot::save_to_bytes(ctx, &self.registry, opts, fuel)
+        })
+    }
+
+    /// Restores a VM saved by [`Vm::save`], with the standard registry and default host.
+    ///
+    /// # Errors
+    /// Any problem with the bytes: never a panic.
+    pub fn restore(bytes: &[u8]) -> Result<Vm, SnapshotError> {
+        Self::restore_with(bytes, Registry::standard(), Host::default(), None)
+    }
+
+    /// Restores with a registry (natives and userdata types the snapshot may name), host
+    /// services, and optionally a chunk store for snapshots saved without sources.
+    ///
+    /// # Errors
+    /// Any problem with the bytes: never a panic.
+    pub fn restore_with(
+        bytes: &[u8],
+        registry: Registry,
+        host: Host,
+        store: Option<&dyn ChunkStore>,
+    ) -> Result<Vm, SnapshotError> {
+        let body = crate::snapshot::decode(bytes)?;
+        let chunks = crate::snapshot::load_chunks(&body, store)?;
+        let arena = Arena::<Root>::try_new(|mc| crate::snapshot::build(mc, &body, &chunks, &registry, host))?;
+        Ok(Vm {
+            arena,
+            fuel_used: body.fuel_used,
+            registry,
+        })
+    }
+
+    /// Captures this VM as an in-memory [`Image`]: a base from which [`Image::fork`] makes
+    /// independent VMs quickly (compiled code is shared, nothing is re-parsed or recompiled).
+    ///
+    /// # Errors
+    /// As [`Vm::save`].
+    pub fn image(&self) -> Result<Image, SnapshotError> {
+        let fuel = self.fuel_used;
+        let (body, chunks) = self.arena.mutate(|mc, state| {
+            let ctx = Ctx { mc, state };
+            crate::snapshot::save_body_and_chunks(ctx, &self.registry, true, fuel)
+        })?;
+        Ok(Image {
+            body,
+            chunks,
+            registry: self.registry.clone(),
+        })
+    }
+
+    /// The registry used when saving (add host natives and userdata types here).
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
     }
 
     /// Compiles a chunk and prepares the main coroutine to run it with `args` (`...`).
@@ -295,6 +372,17 @@ impl Vm {
         });
     }
 
+    /// Sets a global to a host native function (register it with [`Vm::registry_mut`] too if
+    /// the VM is to be saved).
+    pub fn set_native(&mut self, name: &str, def: &'static crate::vm::native::NativeDef) {
+        self.arena.mutate(|mc, state| {
+            let ctx = Ctx { mc, state };
+            let k = Value::Str(ctx.new_str(name.as_bytes()));
+            let f = Value::Native(crate::vm::closure::NativeClosure::new(mc, def, Box::new([])));
+            let _ = state.globals.set(mc, k, f);
+        });
+    }
+
     /// Sets a global to a table holding `values` at `first..` (used for the CLI's `arg`).
     pub fn set_global_list(&mut self, name: &str, first: i64, values: &[HostValue]) {
         self.arena.mutate(|mc, state| {
@@ -306,6 +394,44 @@ impl Vm {
             let k = Value::Str(ctx.new_str(name.as_bytes()));
             let _ = state.globals.set(mc, k, Value::Table(t));
         });
+    }
+}
+
+/// A VM frozen in memory (see [`Vm::image`]); fork it into independent VMs.
+pub struct Image {
+    body: crate::snapshot::format::Body,
+    chunks: Vec<std::sync::Arc<Chunk>>,
+    registry: Registry,
+}
+
+impl Image {
+    /// A new, independent VM in the image's state, with the given host services.
+    ///
+    /// # Errors
+    /// Only if the image itself was inconsistent (it was validated when made).
+    pub fn fork_with(&self, host: Host) -> Result<Vm, SnapshotError> {
+        let arena = Arena::<Root>::try_new(|mc| crate::snapshot::build(mc, &self.body, &self.chunks, &self.registry, host))?;
+        Ok(Vm {
+            arena,
+            fuel_used: self.body.fuel_used,
+            registry: self.registry.clone(),
+        })
+    }
+
+    /// [`Image::fork_with`] the default host.
+    ///
+    /// # Errors
+    /// As [`Image::fork_with`].
+    pub fn fork(&self) -> Result<Vm, SnapshotError> {
+        self.fork_with(Host::default())
+    }
+
+    /// The image as snapshot bytes.
+    ///
+    /// # Errors
+    /// Encoding failures.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, SnapshotError> {
+        crate::snapshot::encode(&self.body)
     }
 }
 

@@ -4,6 +4,7 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use telelua::api::{HostValue, Profile, StepResult, Vm};
+use telelua::snapshot::Registry;
 use telelua::vm::state::Host;
 
 const USAGE: &str = "usage: telelua [options] [script [args]]
@@ -18,6 +19,9 @@ Available options are:
   --sandbox            run with the sandbox library profile
   --fuel N             total fuel budget (error 'fuel exhausted' when spent)
   --dump FILE          print the bytecode of FILE
+  --snapshot-every N   every N fuel units, save the VM to bytes, drop it, restore and continue
+  --save-at N --save FILE   stop after N fuel units and write a snapshot to FILE
+  --resume FILE        continue a run saved with --save
 ";
 
 /// How much fuel the CLI gives each `step`.
@@ -31,6 +35,10 @@ struct Options {
     sandbox: bool,
     fuel: Option<u64>,
     dump: Option<String>,
+    snapshot_every: Option<u64>,
+    save_at: Option<u64>,
+    save: Option<String>,
+    resume: Option<String>,
     script: Option<String>,
     script_index: usize,
 }
@@ -44,6 +52,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
         sandbox: false,
         fuel: None,
         dump: None,
+        snapshot_every: None,
+        save_at: None,
+        save: None,
+        resume: None,
         script: None,
         script_index: args.len(),
     };
@@ -74,6 +86,29 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 i += 2;
                 continue;
             }
+            "--snapshot-every" | "--save-at" => {
+                let n: u64 = value(i, a)?.parse().map_err(|_| format!("bad number for '{a}'"))?;
+                if n == 0 {
+                    return Err(format!("'{a}' needs a positive number"));
+                }
+                if a == "--snapshot-every" {
+                    o.snapshot_every = Some(n);
+                } else {
+                    o.save_at = Some(n);
+                }
+                i += 2;
+                continue;
+            }
+            "--save" => {
+                o.save = Some(value(i, a)?);
+                i += 2;
+                continue;
+            }
+            "--resume" => {
+                o.resume = Some(value(i, a)?);
+                i += 2;
+                continue;
+            }
             "--" => {
                 if i + 1 < args.len() {
                     o.script = Some(args[i + 1].clone());
@@ -99,33 +134,97 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(o)
 }
 
-/// Runs the loaded chunk to completion. Returns false on error (already reported).
-fn run(vm: &mut Vm, fuel_left: &mut Option<u64>) -> bool {
+/// Snapshot behaviour of a run.
+struct Snap {
+    every: Option<u64>,
+    save_at: Option<u64>,
+    save: Option<String>,
+    warnings: bool,
+}
+
+/// Host services for a VM of this process (output to our stdout).
+fn make_host(warnings: bool) -> Host {
+    Host {
+        stdout: Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout())),
+        warnings_on: warnings,
+        ..Host::default()
+    }
+}
+
+/// What a run ended with.
+enum Outcome {
+    Ok,
+    Failed,
+    Saved,
+}
+
+/// Runs the loaded chunk to completion (or to the `--save-at` point).
+fn run(vm: &mut Vm, fuel_left: &mut Option<u64>, snap: &Snap) -> Outcome {
     loop {
-        let budget = match fuel_left {
+        let mut budget = match fuel_left {
             Some(0) => {
                 report(vm, "fuel exhausted", "");
-                return false;
+                return Outcome::Failed;
             }
             Some(n) => (*n).min(STEP_FUEL),
             None => STEP_FUEL,
         };
+        if let Some(n) = snap.every {
+            budget = budget.min(n);
+        }
+        if let Some(at) = snap.save_at {
+            let used = vm.fuel_used();
+            if used >= at {
+                return save_to_file(vm, snap);
+            }
+            budget = budget.min(at - used);
+        }
         let before = vm.fuel_used();
         let r = vm.step(budget);
         if let Some(n) = fuel_left {
             *n = n.saturating_sub(vm.fuel_used() - before);
         }
         match r {
-            StepResult::OutOfFuel => continue,
-            StepResult::Finished(_) => return true,
+            StepResult::OutOfFuel => {
+                if snap.every.is_some() {
+                    let restored = vm
+                        .save()
+                        .and_then(|bytes| Vm::restore_with(&bytes, Registry::standard(), make_host(snap.warnings), None));
+                    match restored {
+                        Ok(v) => *vm = v,
+                        Err(e) => {
+                            report(vm, &format!("snapshot round trip failed: {e}"), "");
+                            return Outcome::Failed;
+                        }
+                    }
+                }
+            }
+            StepResult::Finished(_) => return Outcome::Ok,
             StepResult::Yielded(_) => {
                 report(vm, "attempt to yield from outside a coroutine", "");
-                return false;
+                return Outcome::Failed;
             }
             StepResult::Error(e) => {
                 report(vm, &e.message, &e.traceback);
-                return false;
+                return Outcome::Failed;
             }
+        }
+    }
+}
+
+fn save_to_file(vm: &Vm, snap: &Snap) -> Outcome {
+    vm.with_host(|h| {
+        let _ = h.stdout.flush();
+    });
+    let Some(path) = &snap.save else {
+        eprintln!("telelua: --save-at needs --save FILE");
+        return Outcome::Failed;
+    };
+    match vm.save().map_err(|e| e.to_string()).and_then(|b| std::fs::write(path, b).map_err(|e| e.to_string())) {
+        Ok(()) => Outcome::Saved,
+        Err(e) => {
+            eprintln!("telelua: cannot save snapshot to {path}: {e}");
+            Outcome::Failed
         }
     }
 }
@@ -141,15 +240,15 @@ fn report(vm: &Vm, msg: &str, traceback: &str) {
     }
 }
 
-fn load_and_run(vm: &mut Vm, source: &[u8], name: &str, args: &[HostValue], fuel: &mut Option<u64>) -> bool {
+fn load_and_run(vm: &mut Vm, source: &[u8], name: &str, args: &[HostValue], fuel: &mut Option<u64>, snap: &Snap) -> Outcome {
     if let Err(e) = vm.load_with_args(source, name, args) {
         report(vm, &e.message, "");
-        return false;
+        return Outcome::Failed;
     }
-    run(vm, fuel)
+    run(vm, fuel, snap)
 }
 
-fn repl(vm: &mut Vm, fuel: &mut Option<u64>) {
+fn repl(vm: &mut Vm, fuel: &mut Option<u64>, snap: &Snap) {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     loop {
@@ -191,7 +290,7 @@ fn repl(vm: &mut Vm, fuel: &mut Option<u64>) {
                 }
             }
         }
-        load_and_run(vm, chunk.as_bytes(), "=stdin", &[], fuel);
+        load_and_run(vm, chunk.as_bytes(), "=stdin", &[], fuel, snap);
         vm.with_host(|h| {
             let _ = h.stdout.flush();
         });
@@ -227,14 +326,35 @@ fn main() -> ExitCode {
             }
         };
     }
-    let host = Host {
-        stdout: Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout())),
-        warnings_on: opts.warnings,
-        ..Host::default()
+    let snap = Snap {
+        every: opts.snapshot_every,
+        save_at: opts.save_at,
+        save: opts.save.clone(),
+        warnings: opts.warnings,
     };
-    let profile = if opts.sandbox { Profile::Sandbox } else { Profile::Standalone };
-    let mut vm = Vm::with_profile(profile, host);
     let mut fuel = opts.fuel;
+    if let Some(path) = &opts.resume {
+        let restored = std::fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| Vm::restore_with(&b, Registry::standard(), make_host(opts.warnings), None).map_err(|e| e.to_string()));
+        let mut vm = match restored {
+            Ok(vm) => vm,
+            Err(e) => {
+                eprintln!("telelua: cannot resume from {path}: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        let outcome = run(&mut vm, &mut fuel, &snap);
+        vm.with_host(|h| {
+            let _ = h.stdout.flush();
+        });
+        return match outcome {
+            Outcome::Failed => ExitCode::from(1),
+            _ => ExitCode::SUCCESS,
+        };
+    }
+    let profile = if opts.sandbox { Profile::Sandbox } else { Profile::Standalone };
+    let mut vm = Vm::with_profile(profile, make_host(opts.warnings));
     if opts.version {
         println!("telelua {} (Lua 5.4)", env!("CARGO_PKG_VERSION"));
     }
@@ -247,44 +367,45 @@ fn main() -> ExitCode {
     let all: Vec<HostValue> = args.iter().map(|a| HostValue::Str(a.as_bytes().to_vec())).collect();
     let first = -(opts.script_index.min(args.len()) as i64);
     vm.set_global_list("arg", first, &all);
-    let mut ok = true;
+    let mut outcome = Outcome::Ok;
     for chunk in &opts.execute {
-        ok = load_and_run(&mut vm, chunk.as_bytes(), "=(command line)", &[], &mut fuel);
-        if !ok {
+        outcome = load_and_run(&mut vm, chunk.as_bytes(), "=(command line)", &[], &mut fuel, &snap);
+        if !matches!(outcome, Outcome::Ok) {
             break;
         }
     }
-    if ok {
+    if matches!(outcome, Outcome::Ok) {
         match opts.script.as_deref() {
             Some("-") => {
                 let mut src = Vec::new();
                 let _ = std::io::stdin().read_to_end(&mut src);
-                ok = load_and_run(&mut vm, &src, "=stdin", &script_args, &mut fuel);
+                outcome = load_and_run(&mut vm, &src, "=stdin", &script_args, &mut fuel, &snap);
             }
             Some(path) => match std::fs::read(path) {
-                Ok(src) => ok = load_and_run(&mut vm, &src, &format!("@{path}"), &script_args, &mut fuel),
+                Ok(src) => outcome = load_and_run(&mut vm, &src, &format!("@{path}"), &script_args, &mut fuel, &snap),
                 Err(e) => {
                     eprintln!("telelua: cannot open {path}: {e}");
-                    ok = false;
+                    outcome = Outcome::Failed;
                 }
             },
             None => {
                 if opts.execute.is_empty() && !opts.version {
                     if std::io::stdin().is_terminal() {
                         println!("telelua {} (Lua 5.4)", env!("CARGO_PKG_VERSION"));
-                        repl(&mut vm, &mut fuel);
+                        repl(&mut vm, &mut fuel, &snap);
                     } else {
                         let mut src = Vec::new();
                         let _ = std::io::stdin().read_to_end(&mut src);
-                        ok = load_and_run(&mut vm, &src, "=stdin", &[], &mut fuel);
+                        outcome = load_and_run(&mut vm, &src, "=stdin", &[], &mut fuel, &snap);
                     }
                 }
             }
         }
     }
-    if ok && opts.interactive {
-        repl(&mut vm, &mut fuel);
+    if matches!(outcome, Outcome::Ok) && opts.interactive {
+        repl(&mut vm, &mut fuel, &snap);
     }
+    let ok = !matches!(outcome, Outcome::Failed);
     vm.with_host(|h| {
         let _ = h.stdout.flush();
     });

@@ -333,15 +333,25 @@ impl Parser<'_> {
             *l1 = l2;
             return Ok(());
         }
-        let mut list = *l1;
+        // A jump list is a set: the order of its links does not matter to any user. Lua walks
+        // `l1` to its end, which is quadratic for long `elseif` chains or `a or b or c ...`
+        // (a long list gets one jump appended at a time). We walk both lists in lockstep and
+        // link the end of whichever is shorter to the other: O(shorter list).
+        let (mut a, mut b) = (*l1, l2);
         loop {
-            let next = self.get_jump(list);
-            if next == NO_JUMP {
-                break;
+            let na = self.get_jump(a);
+            if na == NO_JUMP {
+                return self.fix_jump(a, l2); // l1 ended first: append l2 to it
             }
-            list = next;
+            let nb = self.get_jump(b);
+            if nb == NO_JUMP {
+                let head = *l1;
+                *l1 = l2;
+                return self.fix_jump(b, head); // l2 ended first: prepend it to l1
+            }
+            a = na;
+            b = nb;
         }
-        self.fix_jump(list, l2)
     }
 
     /// `luaK_jump`: emits a jump to be patched later; returns its pc.

@@ -369,14 +369,15 @@ impl Parser<'_> {
         if cc.v.k.has_multret() {
             self.set_multret(&cc.v)?;
             self.set_list(cc.t, cc.na, -1)?;
-            cc.na = cc.na.saturating_sub(1); // do not count the last (unknown number) item
+            // do not count the last item (it has an unknown number of values)
+            cc.na = cc.na.saturating_add(cc.tostore - 1);
         } else {
             if cc.v.k != ExpKind::Void {
                 self.exp2nextreg(&mut cc.v)?;
             }
             self.set_list(cc.t, cc.na, cc.tostore as i32)?;
+            cc.na = cc.na.saturating_add(cc.tostore);
         }
-        cc.na = cc.na.saturating_add(cc.tostore);
         Ok(())
     }
 

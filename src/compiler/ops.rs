@@ -16,6 +16,7 @@
 //!   of a commutative or bitwise operator goes to a register instead;
 //! - `x - 1` is `SubK`, not `AddI x -1` (which would call `__add` with `-1`);
 //! - `x << 1` is not `ShrI x -1`.
+//!
 //! Everything else (`AddI`, `*K` forms, `ShrI`, `ShlI` for `k << x`, the immediate comparison
 //! forms with their implicit swaps, `EqK`/`EqI`) is as in Lua.
 //!

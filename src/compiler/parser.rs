@@ -27,9 +27,11 @@ pub(crate) type R<T> = Result<T, CompileError>;
 
 /// Lua's `LUAI_MAXCCALLS`: nesting levels available to the parser.
 const MAX_C_CALLS: u32 = 200;
-/// Levels already in use when Lua 5.4.4 parses a chunk passed to `load` (or a script run by
-/// the `lua` command): calibrated so the same sources hit the limit.
-const BASE_C_CALLS: u32 = 1;
+/// Levels already in use when Lua 5.4.4 parses a chunk passed to `load` by a script's main
+/// chunk (calibrated so the same sources hit the limit; in Lua every Lua call level between
+/// the main chunk and `load` uses one more, and a script file itself is parsed one level
+/// shallower).
+const BASE_C_CALLS: u32 = 2;
 
 /// Parser state (`LexState` + `Dyndata` + the stack of `FuncState`s).
 pub(crate) struct Parser<'s> {

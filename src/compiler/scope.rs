@@ -414,31 +414,43 @@ impl Parser<'_> {
     }
 
     /// `solvegotos`: resolves pending gotos of the current block to label `lb`; returns
-    /// whether some of them need to close upvalues.
+    /// whether some of them need to close upvalues. (One compacting pass, rather than Lua's
+    /// removal one at a time, so many gotos to one label stay linear.)
     fn solve_gotos(&mut self, lb: &LabelDesc) -> R<bool> {
-        let first = self.fs.blocks.last().map_or(0, |b| b.first_goto);
-        let mut i = first;
+        let first = self
+            .fs
+            .blocks
+            .last()
+            .map_or(0, |b| b.first_goto)
+            .min(self.gotos.len());
         let mut needsclose = false;
-        while let Some(gt) = self.gotos.get(i).copied() {
-            if gt.name == lb.name {
-                needsclose |= gt.close;
-                if gt.nactvar < lb.nactvar {
-                    // jumps into the scope of a local
-                    let var = self.local_var(gt.nactvar).map_or(0, |v| v.name);
-                    let msg = format!(
-                        "<goto {}> at line {} jumps into the scope of local '{}'",
-                        String::from_utf8_lossy(self.lx.strings.get(gt.name)),
-                        gt.line,
-                        String::from_utf8_lossy(self.lx.strings.get(var))
-                    );
-                    return Err(self.lx.error_near(&msg, None));
+        let mut kept = first;
+        for i in first..self.gotos.len() {
+            let Some(gt) = self.gotos.get(i).copied() else {
+                break;
+            };
+            if gt.name != lb.name {
+                if let Some(slot) = self.gotos.get_mut(kept) {
+                    *slot = gt;
                 }
-                self.patch_list(gt.pc as i32, lb.pc as i32)?;
-                self.gotos.remove(i);
-            } else {
-                i += 1;
+                kept += 1;
+                continue;
             }
+            needsclose |= gt.close;
+            if gt.nactvar < lb.nactvar {
+                // jumps into the scope of a local
+                let var = self.local_var(gt.nactvar).map_or(0, |v| v.name);
+                let msg = format!(
+                    "<goto {}> at line {} jumps into the scope of local '{}'",
+                    String::from_utf8_lossy(self.lx.strings.get(gt.name)),
+                    gt.line,
+                    String::from_utf8_lossy(self.lx.strings.get(var))
+                );
+                return Err(self.lx.error_near(&msg, None));
+            }
+            self.patch_list(gt.pc as i32, lb.pc as i32)?;
         }
+        self.gotos.truncate(kept);
         Ok(needsclose)
     }
 

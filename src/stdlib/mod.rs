@@ -20,6 +20,13 @@ pub fn open(ctx: Ctx<'_>, profile: Profile) {
     let _ = profile;
 }
 
+/// Every native the standard library can create (the snapshot registry's default content).
+pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
+    let lists: [&'static [NativeDef]; 2] = [base::FUNCS, coroutine::FUNCS];
+    let extra: [&'static NativeDef; 2] = [&base::IPAIRS_AUX, &coroutine::WRAP_AUX];
+    lists.into_iter().flatten().chain(extra)
+}
+
 /// The canonical function value for a native (one per VM and name, so that e.g. the `next`
 /// that `pairs` returns is the global `next`).
 pub fn native<'gc>(ctx: Ctx<'gc>, def: &'static NativeDef) -> Value<'gc> {

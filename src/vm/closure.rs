@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use gc_arena::{lock::Lock, Collect, Gc, Mutation};
 
+use super::chunk::Chunk;
 use super::native::NativeDef;
 use super::thread::Thread;
 use super::value::Value;
@@ -17,6 +18,12 @@ pub struct FnProto<'gc> {
     /// The compiled code (shared across VMs and forks).
     #[collect(require_static)]
     pub proto: Arc<Proto>,
+    /// The chunk this function belongs to.
+    #[collect(require_static)]
+    pub chunk: Arc<Chunk>,
+    /// Child indices leading from the chunk's main function to this one.
+    #[collect(require_static)]
+    pub path: Box<[u32]>,
     /// `proto.constants` as values.
     pub constants: Box<[Value<'gc>]>,
     /// Instances of `proto.protos`, in the same order.
@@ -112,8 +119,17 @@ impl<'gc> NativeClosure<'gc> {
     }
 }
 
-/// Instantiates a compiled function tree in a VM: constants become heap values.
-pub fn instantiate<'gc>(ctx: super::state::Ctx<'gc>, proto: &Arc<Proto>) -> Gc<'gc, FnProto<'gc>> {
+/// Instantiates a compiled chunk in a VM: constants become heap values.
+pub fn instantiate<'gc>(ctx: super::state::Ctx<'gc>, chunk: &Arc<Chunk>) -> Gc<'gc, FnProto<'gc>> {
+    instantiate_at(ctx, chunk, &chunk.main, &mut Vec::new())
+}
+
+fn instantiate_at<'gc>(
+    ctx: super::state::Ctx<'gc>,
+    chunk: &Arc<Chunk>,
+    proto: &Arc<Proto>,
+    path: &mut Vec<u32>,
+) -> Gc<'gc, FnProto<'gc>> {
     use crate::compiler::Constant;
     let constants = proto
         .constants
@@ -126,13 +142,20 @@ pub fn instantiate<'gc>(ctx: super::state::Ctx<'gc>, proto: &Arc<Proto>) -> Gc<'
             Constant::Str(s) => Value::Str(ctx.new_str(s)),
         })
         .collect();
-    let children = proto.protos.iter().map(|p| instantiate(ctx, p)).collect();
+    let mut children = Vec::with_capacity(proto.protos.len());
+    for (i, p) in proto.protos.iter().enumerate() {
+        path.push(i as u32);
+        children.push(instantiate_at(ctx, chunk, p, path));
+        path.pop();
+    }
     Gc::new(
         ctx.mc,
         FnProto {
             proto: proto.clone(),
+            chunk: chunk.clone(),
+            path: path.clone().into_boxed_slice(),
             constants,
-            children,
+            children: children.into_boxed_slice(),
         },
     )
 }

@@ -23,7 +23,7 @@ const MAX_HANDLER_DEPTH: u32 = 200;
 pub type Cont<'gc> = ContG<Value<'gc>>;
 
 /// A suspended native's state, generic over the value representation.
-#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
+#[derive(Collect, Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[collect(no_drop)]
 pub enum ContG<V> {
     /// `pcall` waiting for its callee.

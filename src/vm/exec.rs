@@ -110,7 +110,7 @@ pub fn where_at_level(frames: &[Frame<'_>], level: usize) -> String {
 }
 
 /// Pushes a Lua frame for the closure at `stack[func]` called with `nargs` arguments.
-fn push_lua_frame<'gc>(
+pub fn push_lua_frame<'gc>(
     ts: &mut ThreadState<'gc>,
     closure: super::closure::Closure<'gc>,
     func: usize,
@@ -297,7 +297,7 @@ pub fn drive<'gc>(
                         native,
                         func: func as u32,
                         want,
-                        cont,
+                        cont: Box::new(cont),
                     }));
                     ts.stack.insert(func + 1, callee);
                     Todo::Call {
@@ -316,7 +316,7 @@ pub fn drive<'gc>(
                         native,
                         func: func as u32,
                         want,
-                        cont: cont.unwrap_or(Cont::Yielded),
+                        cont: Box::new(cont.unwrap_or(Cont::Yielded)),
                     }));
                     return Ok(Flow::Event(Event::Yield));
                 }
@@ -326,7 +326,7 @@ pub fn drive<'gc>(
                         native,
                         func: func as u32,
                         want,
-                        cont,
+                        cont: Box::new(cont),
                     }));
                     return Ok(Flow::Event(Event::OutOfFuel));
                 }
@@ -335,35 +335,33 @@ pub fn drive<'gc>(
                         native,
                         func: func as u32,
                         want,
-                        cont,
+                        cont: Box::new(cont),
                     }));
                     return Ok(Flow::Event(Event::Resume(target)));
                 }
             },
-            Todo::Deliver { func, mut n, want } => {
-                if want >= 0 {
-                    let w = want as usize;
-                    ts.stack.truncate(func + n.min(w));
-                    ts.stack.resize(func + w, Value::Nil);
-                    n = w;
-                } else {
-                    ts.stack.truncate(func + n);
-                }
-                ts.top = (func + n) as u32;
+            Todo::Deliver { func, n, want } => {
                 match ts.frames.last() {
-                    None => return Ok(Flow::Event(Event::Finished)),
                     Some(Frame::Lua(f)) => {
                         let needed = f.base as usize + f.closure.proto().max_stack as usize + 1;
+                        lua_results(ts, func, n, want);
                         if ts.stack.len() < needed {
                             ts.stack.resize(needed, Value::Nil);
                         }
                         return Ok(Flow::Lua { resuming: true });
                     }
+                    None => {
+                        lua_results(ts, func, n, want);
+                        ts.stack.truncate(ts.top as usize);
+                        return Ok(Flow::Event(Event::Finished));
+                    }
                     Some(Frame::Native(_)) => {
+                        lua_results(ts, func, n, want);
+                        ts.stack.truncate(ts.top as usize);
                         let Some(Frame::Native(nf)) = ts.frames.pop() else {
                             return Err(LuaError::rt("internal error: frame"));
                         };
-                        let action = resume_cont(ctx, thread, ts, fuel, nf.native, nf.func as usize, nf.cont, Ok(()))?;
+                        let action = resume_cont(ctx, thread, ts, fuel, nf.native, nf.func as usize, *nf.cont, Ok(()))?;
                         Todo::Action {
                             native: nf.native,
                             func: nf.func as usize,
@@ -375,6 +373,20 @@ pub fn drive<'gc>(
             }
         };
     }
+}
+
+/// Adjusts `n` results at `stack[func..]` to the `want`ed count (nil-padding) and sets `top`
+/// to their end. Values above are left alone (a Lua caller's registers).
+#[inline]
+pub fn lua_results<'gc>(ts: &mut ThreadState<'gc>, func: usize, n: usize, want: i32) {
+    let end = if want >= 0 { func + want as usize } else { func + n };
+    if ts.stack.len() < end {
+        ts.stack.resize(end, Value::Nil);
+    }
+    for slot in func + n..end {
+        ts.stack[slot] = Value::Nil;
+    }
+    ts.top = end as u32;
 }
 
 /// Runs a native frame's continuation. Its frame has been popped; its window is
@@ -489,7 +501,7 @@ pub fn throw<'gc>(
         let (level, handler) = match &ts.frames[k] {
             Frame::Native(nf) => (
                 nf.func as usize + 1,
-                match nf.cont {
+                match *nf.cont {
                     Cont::Xpcall { handler } if !handled => Some((handler, nf.native)),
                     _ => None,
                 },
@@ -506,7 +518,7 @@ pub fn throw<'gc>(
                 native,
                 func: func as u32,
                 want: 1,
-                cont: Cont::XpcallHandler { handler, depth: 0 },
+                cont: Box::new(Cont::XpcallHandler { handler, depth: 0 }),
             }));
             drive(ctx, thread, ts, fuel, Todo::Call { func: func + 1, nargs: 1, want: -1 })
         } else if ts.tbc.last().is_some_and(|&s| s as usize >= level) {
@@ -526,10 +538,10 @@ pub fn throw<'gc>(
                 native,
                 func: func as u32,
                 want: 0,
-                cont: Cont::CloseTbc {
+                cont: Box::new(Cont::CloseTbc {
                     error: value,
                     level: level as u32,
-                },
+                }),
             }));
             drive(ctx, thread, ts, fuel, Todo::Call { func: func + 1, nargs: 2, want: -1 })
         } else {
@@ -539,7 +551,7 @@ pub fn throw<'gc>(
             };
             close_upvalues(ctx, ts, level);
             ts.stack.truncate(level);
-            match resume_cont(ctx, thread, ts, fuel, nf.native, nf.func as usize, nf.cont, Err(value)) {
+            match resume_cont(ctx, thread, ts, fuel, nf.native, nf.func as usize, *nf.cont, Err(value)) {
                 Ok(action) => drive(
                     ctx,
                     thread,
@@ -711,6 +723,7 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                         let top = (ts.top as usize).min(ts.stack.len());
                         let v = ts.stack[..top].iter().copied().collect();
                         ts.stack.clear();
+                        ts.top = 0;
                         v
                     }
                 };
@@ -787,7 +800,7 @@ fn deliver_outcome<'gc>(
         }
         Err(e) => Err(e),
     };
-    let action = resume_cont(ctx, thread, ts, fuel, nf.native, func, nf.cont, outcome)?;
+    let action = resume_cont(ctx, thread, ts, fuel, nf.native, func, *nf.cont, outcome)?;
     drive(
         ctx,
         thread,

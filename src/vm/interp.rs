@@ -18,7 +18,7 @@ use gc_arena::Gc;
 use super::closure::{Closure, ClosureData, FnProto, UpState, Upvalue};
 use super::convert;
 use super::error::{LuaError, LuaResult};
-use super::exec::{close_upvalues, drive, find_upvalue, Event, Flow, Todo};
+use super::exec::{close_upvalues, drive, find_upvalue, lua_results, push_lua_frame, Event, Flow, Todo};
 use super::meta::{self, ArithError, ArithOp, Index, Meta, MetaCall, NewIndex};
 use super::number;
 use super::state::{Ctx, Tm};
@@ -472,6 +472,23 @@ pub fn execute<'gc>(
                 cond_jump!(res, $k);
             }};
         }
+        // Delivers `n` results (already at `frame_func`) to the caller; Lua callers inline.
+        macro_rules! return_to {
+            ($n:expr) => {{
+                let n: usize = $n;
+                if let Some(Frame::Lua(cf)) = ts.frames.last() {
+                    let needed = cf.base as usize + cf.closure.proto().max_stack as usize + 1;
+                    lua_results(ts, frame_func, n, want);
+                    if ts.stack.len() < needed {
+                        ts.stack.resize(needed, Value::Nil);
+                    }
+                    resuming = true;
+                    continue 'frame;
+                }
+                let f = drive(ctx, thread, ts, fuel, Todo::Deliver { func: frame_func, n, want })?;
+                flow!(f)
+            }};
+        }
         // Returns `n` values starting at absolute slot `first` from this frame.
         macro_rules! do_return {
             ($first:expr, $n:expr) => {{
@@ -492,12 +509,12 @@ pub fn execute<'gc>(
                 if ts.open_upvalues.last().is_some_and(|u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base)) {
                     close_upvalues(ctx, ts, base);
                 }
-                for i in 0..n {
-                    ts.stack[frame_func + i] = ts.stack[first + i];
+                if first + n > ts.stack.len() {
+                    return Err(LuaError::rt("internal error: return values out of the stack"));
                 }
+                ts.stack.copy_within(first..first + n, frame_func);
                 ts.frames.pop();
-                let f = drive(ctx, thread, ts, fuel, Todo::Deliver { func: frame_func, n, want })?;
-                flow!(f)
+                return_to!(n)
             }};
         }
 
@@ -510,7 +527,7 @@ pub fn execute<'gc>(
                 Some(Op::Call { .. } | Op::TForCall { .. }) => {}
                 Some(Op::TailCall { a, .. }) => {
                     let first = base + a as usize;
-                    let n = (ts.top as usize).saturating_sub(first);
+                    let n = (ts.top as usize).min(ts.stack.len()).saturating_sub(first);
                     do_return!(first, n);
                 }
                 Some(
@@ -870,11 +887,17 @@ pub fn execute<'gc>(
                 Op::Call { a, b, c } => {
                     let func = base + a as usize;
                     let nargs = if b == 0 {
-                        (ts.top as usize).saturating_sub(func + 1)
+                        (ts.top as usize).min(ts.stack.len()).saturating_sub(func + 1)
                     } else {
                         b as usize - 1
                     };
                     save_pc!();
+                    if let Value::Function(callee) = ts.stack[func] {
+                        // Lua-to-Lua call: push the frame and switch to it.
+                        push_lua_frame(ts, callee, func, nargs, c as i32 - 1)?;
+                        resuming = false;
+                        continue 'frame;
+                    }
                     let f = drive(
                         ctx,
                         thread,
@@ -891,7 +914,7 @@ pub fn execute<'gc>(
                 Op::TailCall { a, b } => {
                     let func = base + a as usize;
                     let nargs = if b == 0 {
-                        (ts.top as usize).saturating_sub(func + 1)
+                        (ts.top as usize).min(ts.stack.len()).saturating_sub(func + 1)
                     } else {
                         b as usize - 1
                     };
@@ -927,7 +950,7 @@ pub fn execute<'gc>(
                 Op::Return { a, b } => {
                     let first = base + a as usize;
                     let n = if b == 0 {
-                        (ts.top as usize).saturating_sub(first)
+                        (ts.top as usize).min(ts.stack.len()).saturating_sub(first)
                     } else {
                         b as usize - 1
                     };
@@ -938,8 +961,7 @@ pub fn execute<'gc>(
                         close_upvalues(ctx, ts, base);
                     }
                     ts.frames.pop();
-                    let f = drive(ctx, thread, ts, fuel, Todo::Deliver { func: frame_func, n: 0, want })?;
-                    flow!(f)
+                    return_to!(0)
                 }
                 Op::Return1 { a } => {
                     if ts.open_upvalues.last().is_some_and(|u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base)) {
@@ -947,8 +969,7 @@ pub fn execute<'gc>(
                     }
                     ts.stack[frame_func] = r!(a);
                     ts.frames.pop();
-                    let f = drive(ctx, thread, ts, fuel, Todo::Deliver { func: frame_func, n: 1, want })?;
-                    flow!(f)
+                    return_to!(1)
                 }
                 Op::ForLoop { a, bx } => {
                     let ra = base + a as usize;
@@ -1026,7 +1047,7 @@ pub fn execute<'gc>(
                     pc += 1;
                     let ra = base + a as usize;
                     let n = if b == 0 {
-                        (ts.top as usize).saturating_sub(ra + 1)
+                        (ts.top as usize).min(ts.stack.len()).saturating_sub(ra + 1)
                     } else {
                         b as usize
                     };

@@ -396,6 +396,50 @@ impl<'gc> TableData<'gc> {
         self.array.len() + self.entries.len()
     }
 
+    /// The emulated node-part capacity (see the module docs).
+    pub fn hash_capacity(&self) -> usize {
+        self.hash_cap
+    }
+
+    /// Rebuilds a table's contents from saved parts (keys must already be normalised and
+    /// distinct; the caller validates). Returns `false` if the parts are inconsistent.
+    pub fn restore_parts(
+        &mut self,
+        array: Vec<Value<'gc>>,
+        entries: Vec<(Value<'gc>, Value<'gc>)>,
+        hash_cap: usize,
+        meta: Option<Table<'gc>>,
+        id: u64,
+    ) -> bool {
+        self.array = array;
+        self.entries = Vec::with_capacity(entries.len());
+        self.index.map.clear();
+        for (k, v) in entries {
+            let bad_float = matches!(k, Value::Float(f)
+                if f.get().is_nan() || super::number::float_to_int_exact(f.get()).is_some());
+            if k.is_nil() || bad_float {
+                return false;
+            }
+            if let Value::Int(i) = k {
+                if i >= 1 && (i as u64) <= self.array.len() as u64 {
+                    return false;
+                }
+            }
+            if self.find(k).is_some() {
+                return false;
+            }
+            self.push_entry(k, v);
+        }
+        let cap_ok = hash_cap == 0 || (hash_cap.is_power_of_two() && hash_cap <= 1 << 31);
+        if !cap_ok || self.entries.len() > hash_cap {
+            return false;
+        }
+        self.hash_cap = hash_cap;
+        self.meta = meta;
+        self.id = id;
+        true
+    }
+
     /// The hash part entries (key, value) in insertion order, including tombstones.
     pub fn entries(&self) -> &[(Value<'gc>, Value<'gc>)] {
         &self.entries

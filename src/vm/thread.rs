@@ -69,8 +69,9 @@ pub struct NativeFrame<'gc> {
     pub func: u32,
     /// Results its caller wants (-1: all).
     pub want: i32,
-    /// What to do with the results (or error) of the requested call.
-    pub cont: Cont<'gc>,
+    /// What to do with the results (or error) of the requested call (boxed: keeps `Frame`
+    /// small, which matters for Lua calls).
+    pub cont: Box<Cont<'gc>>,
 }
 
 /// One activation record.
@@ -129,5 +130,13 @@ impl<'gc> Thread<'gc> {
     /// The current status.
     pub fn status(self) -> Status {
         self.0.borrow().status
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn frames_stay_small() {
+        assert!(std::mem::size_of::<super::Frame<'static>>() <= 40);
     }
 }

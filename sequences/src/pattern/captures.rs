@@ -58,6 +58,18 @@ impl Capture {
 }
 
 impl Match {
+    /// Are all positions within a subject of `slen` bytes (used when restoring a snapshot)?
+    pub(crate) fn validate(&self, slen: usize) -> bool {
+        let within = |start: usize, len: usize| start.checked_add(len).is_some_and(|e| e <= slen);
+        self.start <= self.end
+            && self.end <= slen
+            && self.captures.len() <= super::MAX_CAPTURES
+            && self.captures.iter().all(|c| match c.len {
+                CapLen::Len(l) => within(c.start, l),
+                _ => c.start <= slen,
+            })
+    }
+
     /// Number of captures the pattern recorded (`ms->level`).
     pub fn level(&self) -> usize {
         self.captures.len()

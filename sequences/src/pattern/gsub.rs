@@ -96,7 +96,7 @@ impl State {
         let phase_ok = match &self.phase {
             Phase::Loop | Phase::Tail | Phase::Finished => true,
             Phase::Attempt(a) => self.anchor.is_some() && pl.is_some_and(|pl| a.validate(sl, pl)),
-            Phase::Await { m, .. } => m.start == self.src && m.start <= m.end && m.end <= sl,
+            Phase::Await { m, .. } => m.start == self.src && m.validate(sl),
         };
         self.src <= sl
             && self.lastmatch.is_none_or(|e| e <= sl)

@@ -181,9 +181,9 @@ impl Attempt {
             Exec::Match { s, p } => s <= slen && p <= plen,
             Exec::Return(r) => r.is_none_or(|e| e <= slen),
             Exec::MaxCount { s, p, ep, i } => within(s, i, slen) && p < ep && ep < plen,
-            Exec::Balance { next, p, depth } => next <= slen && within(p, 3, plen) && depth > 0,
+            Exec::Balance { next, p, depth } => next <= slen && within(p, 4, plen) && depth > 0,
             Exec::BackRef { s, p, cap, len, k } => {
-                within(s, len, slen) && within(cap, len, slen) && k <= len && within(p, 1, plen)
+                within(s, len, slen) && within(cap, len, slen) && k <= len && within(p, 2, plen)
             }
         };
         caps_ok && stack_ok && exec_ok

@@ -1,6 +1,6 @@
 //! Lua 5.4 pattern matching as resumable, fuel-metered, serializable sequences.
 //!
-//! Design note. The matcher ([`matcher`]) is a line-for-line port of `lstrlib.c`'s recursive
+//! Design note. The matcher (`matcher.rs`) is a line-for-line port of `lstrlib.c`'s recursive
 //! `match` onto an explicit stack, so results, captures, errors and the "pattern too complex"
 //! limit are identical to Lua 5.4. On top of it sit the drivers the string library needs, each
 //! a [`crate::Sequence`]:
@@ -44,6 +44,30 @@ pub use find::{Find, FindKind};
 pub use gmatch::GMatch;
 pub use gsub::{Gsub, GsubRequest, GsubResult, Replacement};
 pub use matcher::{CapLen, RawCapture, MAX_CAPTURES, MAX_MATCH_DEPTH};
+
+/// Lua's `posrelatI(init, len) - 1`: the 0-based start offset for `find`/`match`/`gmatch`
+/// from Lua's 1-based, possibly negative `init` (default 1). May exceed `len` (then nothing
+/// is found); the drivers handle that.
+///
+/// ```
+/// use sequences::pattern::start_offset;
+/// assert_eq!(start_offset(1, 5), 0);
+/// assert_eq!(start_offset(0, 5), 0);
+/// assert_eq!(start_offset(-2, 5), 3);
+/// assert_eq!(start_offset(-9, 5), 0);
+/// assert_eq!(start_offset(7, 5), 6);
+/// ```
+pub fn start_offset(init: i64, len: usize) -> usize {
+    let len_i = i64::try_from(len).unwrap_or(i64::MAX);
+    let pos = if init > 0 {
+        init
+    } else if init == 0 || init < -len_i {
+        1
+    } else {
+        len_i + init + 1
+    };
+    usize::try_from(pos - 1).unwrap_or(usize::MAX)
+}
 
 /// What a pattern sequence borrows from the VM on every step.
 #[derive(Clone, Copy, Debug)]

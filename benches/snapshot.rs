@@ -1,0 +1,128 @@
+//! Snapshot, fork and rollback benchmark (issue 3). Run: `cargo bench --bench snapshot`.
+//!
+//! Reports, for heaps of ~1 KB, ~100 KB and ~10 MB of Lua data (records of small tables with
+//! string and number fields, and plain number arrays): save time, restore time, snapshot
+//! size, and an in-memory restore (fork of an image). Also: forking an image whose setup
+//! defined ~100 functions and a few tables (time and bytes retained per fork).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::time::{Duration, Instant};
+
+use telelua::api::{StepResult, Vm};
+
+/// Counts live heap bytes (for "retained per fork").
+struct Counting;
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: delegates to the system allocator; only adds bookkeeping.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(l.size() as isize, Ordering::Relaxed);
+        System.alloc(l)
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size() as isize, Ordering::Relaxed);
+        System.dealloc(p, l)
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        LIVE.fetch_add(n as isize - l.size() as isize, Ordering::Relaxed);
+        System.realloc(p, l, n)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn run(vm: &mut Vm) {
+    loop {
+        match vm.step(100_000_000) {
+            StepResult::OutOfFuel => continue,
+            StepResult::Finished(_) => return,
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+fn heap_script(records: usize, numbers: usize) -> String {
+    format!(
+        "records = {{}} for i = 1, {records} do records[i] = {{name = 'player' .. i, x = i * 1.5, y = i, hp = 100}} end
+         numbers = {{}} for i = 1, {numbers} do numbers[i] = i * 0.25 end"
+    )
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn per_iter(total: Duration, n: u32) -> String {
+    let us = total.as_secs_f64() * 1e6 / n as f64;
+    if us < 1000.0 {
+        format!("{us:.1} µs")
+    } else {
+        format!("{:.2} ms", us / 1000.0)
+    }
+}
+
+fn main() {
+    println!("## Snapshot round trips (MessagePack through bytes)\n");
+    println!("| heap | snapshot bytes | save | restore | save+restore | in-memory fork |");
+    println!("|---|---|---|---|---|---|");
+    for (label, records, numbers) in [("~1 KB", 8, 16), ("~100 KB", 600, 2_000), ("~10 MB", 60_000, 200_000)] {
+        let mut vm = Vm::new();
+        vm.load(heap_script(records, numbers).as_bytes(), "=heap").unwrap();
+        run(&mut vm);
+        let reps = if records > 10_000 { 5 } else { 50 };
+        let bytes = vm.save().unwrap();
+        let mut saves = Vec::new();
+        let mut restores = Vec::new();
+        for _ in 0..reps {
+            let t = Instant::now();
+            let b = vm.save().unwrap();
+            saves.push(t.elapsed());
+            let t = Instant::now();
+            let v2 = Vm::restore(&b).unwrap();
+            restores.push(t.elapsed());
+            drop(v2);
+        }
+        let image = vm.image().unwrap();
+        let mut forks = Vec::new();
+        for _ in 0..reps {
+            let t = Instant::now();
+            let f = image.fork().unwrap();
+            forks.push(t.elapsed());
+            drop(f);
+        }
+        let (s, r, f) = (median(saves), median(restores), median(forks));
+        println!(
+            "| {label} | {} | {} | {} | {} | {} |",
+            bytes.len(),
+            per_iter(s, 1),
+            per_iter(r, 1),
+            per_iter(s + r, 1),
+            per_iter(f, 1)
+        );
+    }
+
+    println!("\n## Forking an image (setup defined 100 functions and a few tables)\n");
+    let mut setup = String::new();
+    for i in 0..100 {
+        setup.push_str(&format!("function f{i}(x) return x + {i} end\n"));
+    }
+    setup.push_str("config = {speed = 3, name = 'base', tags = {'a', 'b', 'c'}} state = {hp = 100, pos = {x = 1, y = 2}}\n");
+    let mut base = Vm::new();
+    base.load(setup.as_bytes(), "=setup").unwrap();
+    run(&mut base);
+    let image = base.image().unwrap();
+    let n = 2_000u32;
+    let before = LIVE.load(Ordering::Relaxed);
+    let t = Instant::now();
+    let forks: Vec<Vm> = (0..n).map(|_| image.fork().unwrap()).collect();
+    let elapsed = t.elapsed();
+    let retained = (LIVE.load(Ordering::Relaxed) - before) as f64 / n as f64;
+    println!("| forks | time per fork | bytes retained per fork |");
+    println!("|---|---|---|");
+    println!("| {n} | {} | {:.1} KB |", per_iter(elapsed, n), retained / 1024.0);
+    drop(forks);
+}

@@ -1,0 +1,234 @@
+//! Snapshots: save a whole VM at any step boundary, restore it anywhere.
+//!
+//! # Design
+//! Because every suspended computation is data (frames, continuations, upvalues), saving is a
+//! walk of the heap from the roots ([`save`]) that writes each object once into a flat list,
+//! references by index ([`format`]). Natives are saved by their registered stable name,
+//! userdata by registered type name, code by chunk id plus (optionally) source: bytecode is
+//! never stored, it is recompiled on restore and its id checked. Restoring ([`restore`])
+//! validates everything before the VM can run; an untrusted snapshot can at worst produce an
+//! `Err`.
+//!
+//! Guarantees: `save(restore(save(vm))) == save(vm)` byte for byte, and a restored VM continues
+//! with the same output and fuel consumption as the original.
+
+pub mod format;
+mod restore;
+mod save;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::vm::chunk::{chunk_id, Chunk, ChunkId, COMPILER_VERSION};
+use crate::vm::native::NativeDef;
+use crate::vm::state::Ctx;
+use format::{Body, Header, FORMAT_VERSION, MAGIC};
+
+pub use restore::build;
+pub use save::{save_body, save_body_and_chunks};
+
+/// Why a snapshot could not be saved or restored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotError {
+    /// A native function has no registered name (it cannot be found again on restore).
+    UnregisteredNative(String),
+    /// A userdata type is not registered.
+    UnregisteredUserdata(String),
+    /// The bytes are not a telelua snapshot.
+    NotASnapshot,
+    /// Written by an incompatible version.
+    Version {
+        /// Format version in the snapshot.
+        found_format: u32,
+        /// Compiler version in the snapshot.
+        found_compiler: String,
+        /// Our format version.
+        expected_format: u32,
+        /// Our compiler version.
+        expected_compiler: String,
+    },
+    /// A chunk's source is missing and the chunk store does not have it.
+    MissingChunk(String),
+    /// A chunk does not compile or does not match its id.
+    BadChunk(String),
+    /// Malformed or inconsistent content.
+    Invalid(String),
+}
+
+impl std::fmt::Display for SnapshotError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SnapshotError::UnregisteredNative(n) => write!(f, "cannot snapshot unregistered native function '{n}'"),
+            SnapshotError::UnregisteredUserdata(n) => write!(f, "cannot snapshot unregistered userdata type '{n}'"),
+            SnapshotError::NotASnapshot => write!(f, "not a telelua snapshot"),
+            SnapshotError::Version {
+                found_format,
+                found_compiler,
+                expected_format,
+                expected_compiler,
+            } => write!(
+                f,
+                "snapshot version mismatch: snapshot has format {found_format} / compiler '{found_compiler}', \
+                 this VM reads format {expected_format} / compiler '{expected_compiler}'"
+            ),
+            SnapshotError::MissingChunk(n) => write!(f, "snapshot chunk '{n}' has no source and is not in the chunk store"),
+            SnapshotError::BadChunk(m) => write!(f, "snapshot chunk rejected: {m}"),
+            SnapshotError::Invalid(m) => write!(f, "invalid snapshot: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for SnapshotError {}
+
+/// What a snapshot may refer to by name: natives and userdata types. Restoring into a VM whose
+/// registry lacks a name fails with an error naming it.
+#[derive(Clone, Default)]
+pub struct Registry {
+    natives: HashMap<&'static str, &'static NativeDef>,
+    userdata: HashMap<String, &'static str>,
+}
+
+impl Registry {
+    /// The standard library's natives.
+    pub fn standard() -> Registry {
+        let mut r = Registry::default();
+        for def in crate::stdlib::all_natives() {
+            r.add_native(def);
+        }
+        r
+    }
+
+    /// Registers a native under its stable name.
+    pub fn add_native(&mut self, def: &'static NativeDef) {
+        self.natives.insert(def.name, def);
+    }
+
+    /// Registers a userdata type name.
+    pub fn add_userdata(&mut self, name: &'static str) {
+        self.userdata.insert(name.to_string(), name);
+    }
+
+    /// Whether a native name is known.
+    pub fn has_native(&self, name: &str) -> bool {
+        self.natives.contains_key(name)
+    }
+
+    /// The native registered under `name`.
+    pub fn native(&self, name: &str) -> Option<&'static NativeDef> {
+        self.natives.get(name).copied()
+    }
+
+    /// Whether a userdata type is known.
+    pub fn has_userdata(&self, name: &str) -> bool {
+        self.userdata.contains_key(name)
+    }
+
+    /// The registered (static) spelling of a userdata type name.
+    pub fn userdata_name(&self, name: &str) -> Option<&'static str> {
+        self.userdata.get(name).copied()
+    }
+}
+
+/// Options for saving.
+#[derive(Clone, Debug)]
+pub struct SaveOptions {
+    /// Include chunk sources (default). Without them the restorer must supply a chunk store.
+    pub include_sources: bool,
+}
+
+impl Default for SaveOptions {
+    fn default() -> Self {
+        SaveOptions { include_sources: true }
+    }
+}
+
+/// Where restore finds code whose source is not in the snapshot (or compiled code to share).
+pub trait ChunkStore {
+    /// The chunk with this id, if the store has it.
+    fn get(&self, id: &ChunkId) -> Option<Arc<Chunk>>;
+}
+
+/// A chunk store backed by a map.
+#[derive(Default, Clone)]
+pub struct MapChunkStore(pub HashMap<ChunkId, Arc<Chunk>>);
+
+impl ChunkStore for MapChunkStore {
+    fn get(&self, id: &ChunkId) -> Option<Arc<Chunk>> {
+        self.0.get(id).cloned()
+    }
+}
+
+/// Serializes the VM behind `ctx` (run inside `Arena::mutate`).
+pub fn save_to_bytes<'gc>(
+    ctx: Ctx<'gc>,
+    registry: &Registry,
+    opts: &SaveOptions,
+    fuel_used: u64,
+) -> Result<Vec<u8>, SnapshotError> {
+    let body = save_body(ctx, registry, opts.include_sources, fuel_used)?;
+    encode(&body)
+}
+
+/// Encodes a body with its header.
+pub fn encode(body: &Body) -> Result<Vec<u8>, SnapshotError> {
+    let header = Header {
+        magic: MAGIC.to_string(),
+        format: FORMAT_VERSION,
+        compiler: COMPILER_VERSION.to_string(),
+    };
+    let mut out = rmp_serde::to_vec(&header).map_err(|e| SnapshotError::Invalid(e.to_string()))?;
+    let b = rmp_serde::to_vec(body).map_err(|e| SnapshotError::Invalid(e.to_string()))?;
+    out.extend_from_slice(&b);
+    Ok(out)
+}
+
+/// Decodes and checks the header, then the body.
+pub fn decode(bytes: &[u8]) -> Result<Body, SnapshotError> {
+    let mut de = rmp_serde::Deserializer::new(bytes);
+    let header: Header = serde::Deserialize::deserialize(&mut de).map_err(|_| SnapshotError::NotASnapshot)?;
+    if header.magic != MAGIC {
+        return Err(SnapshotError::NotASnapshot);
+    }
+    if header.format != FORMAT_VERSION || header.compiler != COMPILER_VERSION {
+        return Err(SnapshotError::Version {
+            found_format: header.format,
+            found_compiler: header.compiler,
+            expected_format: FORMAT_VERSION,
+            expected_compiler: COMPILER_VERSION.to_string(),
+        });
+    }
+    let body: Body = serde::Deserialize::deserialize(&mut de).map_err(|e| SnapshotError::Invalid(e.to_string()))?;
+    if de.get_ref().len() != 0 {
+        return Err(SnapshotError::Invalid("trailing bytes".into()));
+    }
+    Ok(body)
+}
+
+/// Recompiles (or fetches) every chunk of a body and checks ids.
+pub fn load_chunks(body: &Body, store: Option<&dyn ChunkStore>) -> Result<Vec<Arc<Chunk>>, SnapshotError> {
+    let mut out = Vec::with_capacity(body.chunks.len());
+    for c in &body.chunks {
+        let id: ChunkId = c
+            .id
+            .as_slice()
+            .try_into()
+            .map_err(|_| SnapshotError::Invalid("bad chunk id".into()))?;
+        let name = String::from_utf8_lossy(&c.name).into_owned();
+        let from_store = store.and_then(|s| s.get(&id));
+        let chunk = match (from_store, &c.source) {
+            (Some(ch), _) => ch,
+            (None, Some(src)) => {
+                if chunk_id(&c.name, src) != id {
+                    return Err(SnapshotError::BadChunk(format!("'{name}': source does not match its id")));
+                }
+                Chunk::compile(src, &c.name).map_err(|e| SnapshotError::BadChunk(e.message))?
+            }
+            (None, None) => return Err(SnapshotError::MissingChunk(name)),
+        };
+        if chunk.id != id || *chunk.name != *c.name {
+            return Err(SnapshotError::BadChunk(format!("'{name}': chunk store returned a different chunk")));
+        }
+        out.push(chunk);
+    }
+    Ok(out)
+}

@@ -1,0 +1,3 @@
+-- an uncaught error whose value is a number
+print("start")
+error(42)

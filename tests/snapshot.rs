@@ -1,0 +1,264 @@
+//! Snapshot guarantees: exact round trips, identical continuation, untrusted bytes never
+//! panic, versions are checked.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+
+use quickcheck::{Arbitrary, Gen, QuickCheck};
+use telelua::api::{Profile, StepResult, Vm};
+use telelua::snapshot::{Registry, SnapshotError};
+use telelua::vm::state::Host;
+
+/// A `Write` that appends to a shared buffer.
+#[derive(Clone, Default)]
+struct Sink(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn host(out: &Sink) -> Host {
+    Host {
+        stdout: Box::new(out.clone()),
+        stderr: Box::new(std::io::sink()),
+        ..Host::default()
+    }
+}
+
+const SCRIPT: &str = r#"
+local t = {}
+for i = 1, 50 do t[i] = i * i end
+t.name = "squares"
+local function sum(xs) local s = 0 for _, x in ipairs(xs) do s = s + x end return s end
+print(t.name, sum(t))
+local co = coroutine.wrap(function(a)
+  local acc = a
+  for i = 1, 5 do acc = acc + coroutine.yield(acc) end
+  return acc
+end)
+local v = co(1)
+for i = 1, 5 do v = co(i) print("co", v) end
+local ok, err = pcall(function() local x = nil; return x.field end)
+print(ok, err)
+local mt = {__index = function(_, k) return k .. "!" end, __add = function(a, b) return 42 end}
+local obj = setmetatable({}, mt)
+print(obj.hello, obj + 1)
+local keys = {}
+for k, v in pairs({a = 1, b = 2, c = 3, 10, 20}) do keys[#keys + 1] = tostring(k) .. "=" .. tostring(v) end
+print(table and #keys or #keys)
+return sum(t)
+"#;
+
+/// Runs to completion with `step(period)`, optionally round-tripping through bytes at every
+/// preemption; returns (output, fuel used, result).
+fn run(period: u64, roundtrip: bool) -> (Vec<u8>, u64, StepResult) {
+    let out = Sink::default();
+    let mut vm = Vm::with_profile(Profile::Sandbox, host(&out));
+    vm.load(SCRIPT.as_bytes(), "=test").unwrap();
+    loop {
+        match vm.step(period) {
+            StepResult::OutOfFuel => {
+                if roundtrip {
+                    let bytes = vm.save().expect("save");
+                    let again = Vm::restore_with(&bytes, Registry::standard(), host(&out), None).expect("restore");
+                    assert_eq!(again.save().expect("save again"), bytes, "save(restore(save(vm))) != save(vm)");
+                    vm = again;
+                }
+            }
+            r => {
+                let o = out.0.borrow().clone();
+                return (o, vm.fuel_used(), r);
+            }
+        }
+    }
+}
+
+#[test]
+fn restored_vm_continues_identically() {
+    let (out, fuel, result) = run(1_000_000, false);
+    assert!(matches!(result, StepResult::Finished(_)), "{result:?}");
+    for period in [1, 2, 3, 7, 61, 1009] {
+        let (o, f, r) = run(period, true);
+        assert_eq!(String::from_utf8_lossy(&o), String::from_utf8_lossy(&out), "output, period {period}");
+        assert_eq!(f, fuel, "fuel, period {period}");
+        assert_eq!(r, result, "result, period {period}");
+    }
+}
+
+#[test]
+fn execution_is_deterministic() {
+    let a = run(97, false);
+    let b = run(97, false);
+    assert_eq!(a.0, b.0);
+    assert_eq!(a.1, b.1);
+}
+
+#[test]
+fn iteration_in_progress_survives_restore() {
+    let src = r#"
+        local t = {}
+        for i = 1, 40 do t["k" .. i] = i end
+        local seen, n = {}, 0
+        for k, v in pairs(t) do
+          n = n + 1
+          seen[#seen + 1] = k
+          if v % 3 == 0 then t[k] = nil end      -- removal during traversal
+          if v % 5 == 0 then t[k] = v * 2 end    -- assignment to an existing field
+        end
+        return n, seen[1], seen[40]
+    "#;
+    let run_it = |period: u64| {
+        let mut vm = Vm::new();
+        vm.load(src.as_bytes(), "=iter").unwrap();
+        loop {
+            match vm.step(period) {
+                StepResult::OutOfFuel => vm = Vm::restore(&vm.save().unwrap()).unwrap(),
+                r => return r,
+            }
+        }
+    };
+    let expected = run_it(1 << 40);
+    for p in [1, 5, 13] {
+        assert_eq!(run_it(p), expected);
+    }
+}
+
+#[test]
+fn version_mismatch_is_refused_with_both_versions() {
+    let mut vm = Vm::new();
+    vm.load(b"return 1", "=v").unwrap();
+    let bytes = vm.save().unwrap();
+    // Rewrite the compiler version inside the header.
+    let needle = telelua::vm::chunk::COMPILER_VERSION.as_bytes();
+    let pos = bytes.windows(needle.len()).position(|w| w == needle).unwrap();
+    let mut bad = bytes.clone();
+    bad[pos + needle.len() - 1] ^= 1;
+    match Vm::restore(&bad) {
+        Err(SnapshotError::Version { found_compiler, expected_compiler, .. }) => {
+            assert_ne!(found_compiler, expected_compiler);
+        }
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("accepted a foreign version"),
+    }
+}
+
+#[test]
+fn garbage_is_not_a_snapshot() {
+    assert!(matches!(Vm::restore(b"hello"), Err(SnapshotError::NotASnapshot)));
+    assert!(Vm::restore(b"").is_err());
+}
+
+/// A snapshot taken in the middle of a script with coroutines, pcall and metamethods.
+fn mid_run_snapshot() -> Vec<u8> {
+    let mut vm = Vm::with_profile(Profile::Sandbox, host(&Sink::default()));
+    vm.load(SCRIPT.as_bytes(), "=test").unwrap();
+    assert_eq!(vm.step(300), StepResult::OutOfFuel);
+    vm.save().unwrap()
+}
+
+#[derive(Clone, Debug)]
+enum Mutation {
+    Flip(usize, u8),
+    Truncate(usize),
+    Set(usize, u8),
+    Swap(usize, usize, usize),
+}
+
+impl Arbitrary for Mutation {
+    fn arbitrary(g: &mut Gen) -> Self {
+        match u8::arbitrary(g) % 4 {
+            0 => Mutation::Flip(usize::arbitrary(g), u8::arbitrary(g) % 8),
+            1 => Mutation::Truncate(usize::arbitrary(g)),
+            2 => Mutation::Set(usize::arbitrary(g), u8::arbitrary(g)),
+            _ => Mutation::Swap(usize::arbitrary(g), usize::arbitrary(g), 1 + usize::arbitrary(g) % 16),
+        }
+    }
+}
+
+fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
+    let n = bytes.len();
+    if n == 0 {
+        return;
+    }
+    match *m {
+        Mutation::Flip(i, bit) => bytes[i % n] ^= 1 << bit,
+        Mutation::Truncate(i) => bytes.truncate(i % n),
+        Mutation::Set(i, v) => bytes[i % n] = v,
+        Mutation::Swap(a, b, len) => {
+            let (a, b) = (a % n, b % n);
+            let len = len.min(n - a).min(n - b);
+            for k in 0..len {
+                bytes.swap(a + k, b + k);
+            }
+        }
+    }
+}
+
+#[test]
+fn mutated_snapshots_never_panic() {
+    fn prop(muts: Vec<Mutation>) -> bool {
+        static BASE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        let mut bytes = BASE.get_or_init(mid_run_snapshot).clone();
+        for m in muts.iter().take(4) {
+            apply(&mut bytes, m);
+        }
+        if let Ok(mut vm) = Vm::restore_with(&bytes, Registry::standard(), host(&Sink::default()), None) {
+            for _ in 0..20 {
+                if vm.step(200) != StepResult::OutOfFuel {
+                    break;
+                }
+            }
+            let _ = vm.save();
+        }
+        true
+    }
+    QuickCheck::new().tests(400).quickcheck(prop as fn(Vec<Mutation>) -> bool);
+}
+
+#[test]
+fn forks_are_independent_and_share_the_image_state() {
+    let mut base = Vm::new();
+    base.load(b"counter = 10 function bump() counter = counter + 1 return counter end", "=base")
+        .unwrap();
+    assert!(matches!(base.step(1000), StepResult::Finished(_)));
+    let image = base.image().unwrap();
+    let mut a = image.fork().unwrap();
+    let mut b = image.fork().unwrap();
+    a.load(b"bump() bump() return bump()", "=a").unwrap();
+    b.load(b"return bump()", "=b").unwrap();
+    assert_eq!(a.step(1000), StepResult::Finished(vec![telelua::api::HostValue::Int(13)]));
+    assert_eq!(b.step(1000), StepResult::Finished(vec![telelua::api::HostValue::Int(11)]));
+    let mut c = image.fork().unwrap();
+    c.load(b"return counter", "=c").unwrap();
+    assert_eq!(c.step(1000), StepResult::Finished(vec![telelua::api::HostValue::Int(10)]));
+    // A fork saves to the same bytes as the image.
+    assert_eq!(image.fork().unwrap().save().unwrap(), image.to_bytes().unwrap());
+}
+
+#[test]
+fn unregistered_natives_are_named_when_saving() {
+    use telelua::vm::native::{Action, NativeCtx, NativeDef};
+    fn hello<'gc>(nc: &mut NativeCtx<'gc, '_>) -> telelua::vm::LuaResult<'gc, Action<'gc>> {
+        nc.ret0()
+    }
+    static HELLO: NativeDef = NativeDef { name: "game.hello", func: hello };
+    let mut vm = Vm::new();
+    vm.set_native("hello", &HELLO);
+    match vm.save() {
+        Err(SnapshotError::UnregisteredNative(n)) => assert_eq!(n, "game.hello"),
+        other => panic!("{other:?}"),
+    }
+    vm.registry_mut().add_native(&HELLO);
+    let bytes = vm.save().unwrap();
+    assert!(matches!(Vm::restore(&bytes), Err(SnapshotError::UnregisteredNative(n)) if n == "game.hello"));
+    let mut reg = Registry::standard();
+    reg.add_native(&HELLO);
+    assert!(Vm::restore_with(&bytes, reg, Host::default(), None).is_ok());
+}
