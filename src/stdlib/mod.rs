@@ -22,8 +22,8 @@ pub fn open(ctx: Ctx<'_>, profile: Profile) {
 
 /// Every native the standard library can create (the snapshot registry's default content).
 pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
-    let lists: [&'static [NativeDef]; 2] = [base::FUNCS, coroutine::FUNCS];
-    let extra: [&'static NativeDef; 2] = [&base::IPAIRS_AUX, &coroutine::WRAP_AUX];
+    let lists: [&'static [NativeDef]; 4] = [base::FUNCS, coroutine::FUNCS, string::FUNCS, string::arith::FUNCS];
+    let extra: [&'static NativeDef; 3] = [&base::IPAIRS_AUX, &coroutine::WRAP_AUX, &string::patterns::GMATCH_AUX];
     lists.into_iter().flatten().chain(extra)
 }
 

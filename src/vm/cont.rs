@@ -93,9 +93,8 @@ pub enum ContG<V> {
         /// Environment, if given.
         env: Option<V>,
     },
-    /// A string-library native (`gsub`, `format`, `rep`, ...) preempted or waiting for a call
-    /// (boxed: pattern states are large and frames should stay small).
-    Str(Box<crate::stdlib::string::StrCont<V>>),
+    /// A string-library native (`gsub`, `format`, `rep`, ...) preempted or waiting for a call.
+    Str(crate::stdlib::string::StrCont<V>),
 }
 
 impl<V> ContG<V> {
@@ -125,7 +124,7 @@ impl<V> ContG<V> {
                 mode,
                 env: env.map(&mut *f).transpose()?,
             },
-            ContG::Str(c) => ContG::Str(Box::new(c.map_values(f)?)),
+            ContG::Str(c) => ContG::Str(c.map_values(f)?),
         })
     }
 }
@@ -208,7 +207,7 @@ impl<'gc> Cont<'gc> {
                     nc.ret(&[Value::Nil, m])
                 }
             },
-            (ContG::Str(c), Ok(())) => crate::stdlib::string::resume(nc, *c),
+            (ContG::Str(c), Ok(())) => crate::stdlib::string::resume(nc, c),
             (_, Err(e)) => Err(LuaError::Value(e)),
             (ContG::CloseTbc { error, .. }, Ok(())) => Err(LuaError::Value(error)),
         }

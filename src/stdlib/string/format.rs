@@ -46,7 +46,7 @@ const FLAGS_C: &[u8] = b"-";
 const MAX_SPEC: usize = 32 - 10;
 
 /// Progress of a `string.format` call.
-#[derive(Serialize, Deserialize, Debug, Clone, Default)]
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
 pub struct Progress {
     /// Offset of the next unprocessed byte of the format string.
     pos: usize,
@@ -61,7 +61,7 @@ pub struct Progress {
 }
 
 /// A string being copied into the output a chunk at a time.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
 pub struct Copy {
     /// Next byte to copy.
     from: usize,

@@ -145,7 +145,7 @@ pub fn open(ctx: Ctx<'_>) {
 
 /// A suspended string-library native, generic over the value type like `ContG` (every Lua
 /// value is a `V`; everything else is plain serializable data).
-#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
+#[derive(Collect, Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[collect(no_drop)]
 pub enum StrCont<V> {
     /// `lower`/`upper`/`reverse`/`sub`/`rep` producing a long result, preempted.
@@ -292,7 +292,7 @@ pub fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>, c: StrCont<Value<'gc>>) -> R<'gc
 
 /// Wraps a string continuation as a VM continuation.
 pub(crate) fn cont<'gc>(c: StrCont<Value<'gc>>) -> Cont<'gc> {
-    Cont::Str(Box::new(c))
+    Cont::Str(c)
 }
 
 /// A string held by a continuation (a restored snapshot could hold anything).
@@ -460,7 +460,7 @@ pub enum BuildKind {
 }
 
 /// A result string being produced in chunks, so producing megabytes can be preempted.
-#[derive(Serialize, Deserialize, Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct Build {
     kind: BuildKind,
     /// Length of the finished result.

@@ -218,7 +218,7 @@ fn put_bytes(out: &mut Vec<u8>, native_le: &[u8], little: bool) {
 
 /// Bytes still to write for the current option: `args[arg]`'s bytes from `from`, then
 /// `zeros` zero bytes.
-#[derive(Serialize, Deserialize, Debug, Clone, Default)]
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
 pub struct Fill {
     /// Index into the saved arguments of the string to copy (`None`: nothing to copy).
     arg: Option<usize>,
@@ -227,7 +227,7 @@ pub struct Fill {
 }
 
 /// Progress of a `string.pack` call.
-#[derive(Serialize, Deserialize, Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct PackProgress {
     /// Offset in the format of the next option.
     pos: usize,

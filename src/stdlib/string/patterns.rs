@@ -182,7 +182,7 @@ fn write_gmatch_state<'gc>(
 }
 
 /// Progress of one `gmatch` iterator call.
-#[derive(Serialize, Deserialize, Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct GMatchProgress {
     /// Where this search started.
     src: usize,
