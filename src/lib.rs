@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod compiler;
+pub mod limits;
 pub mod snapshot;
 pub mod stdlib;
 pub mod vm;

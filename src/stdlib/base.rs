@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use crate::limits::fuel as fuelc;
 use crate::vm::cont::Cont;
 use crate::vm::convert::{self, tostring_raw};
 use crate::vm::error::{LuaError, LuaResult};
@@ -82,7 +83,7 @@ pub fn print_from<'gc>(nc: &mut NativeCtx<'gc, '_>, args: Vec<Value<'gc>>, mut i
         i += 1;
     }
     out.push(b'\n');
-    nc.charge(out.len() as i64 / 64);
+    nc.charge(out.len() as i64 / fuelc::OUTPUT_BYTES_PER_FUEL);
     write_stdout(nc.ctx, &out);
     nc.ret0()
 }
@@ -351,11 +352,18 @@ fn collectgarbage<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         None => "collect".to_string(),
     };
     match opt.as_str() {
-        "collect" => nc.ret1(Value::Int(0)),
+        "collect" => {
+            // Collections run between mutations: ask the host loop for a full one and
+            // suspend; the continuation returns 0 once it is done.
+            nc.ctx.state.gc_requested.set(true);
+            nc.clear();
+            Ok(Action::Preempt { cont: Cont::Collected })
+        }
         "count" => {
-            // Byte accounting arrives with the memory-limits work; until then report the
-            // object-count pacing of the collector as an estimate.
-            let kb = nc.ctx.mc.metrics().allocation_debt().max(0.0) / 1024.0;
+            // Exact byte accounting arrives with the memory budget; until then this is an
+            // estimate: live GC objects times an average object size.
+            const AVERAGE_OBJECT_BYTES: f64 = 64.0;
+            let kb = nc.ctx.mc.metrics().total_gc_count() as f64 * AVERAGE_OBJECT_BYTES / 1024.0;
             nc.ret1(Value::float(kb))
         }
         "step" => nc.ret1(Value::True),
@@ -443,7 +451,7 @@ pub fn finish_load<'gc>(
         let mode_s = String::from_utf8_lossy(mode);
         return fail(nc, format!("attempt to load a text chunk (mode is '{mode_s}')"));
     }
-    nc.charge(source.len() as i64 / 16);
+    nc.charge(source.len() as i64 / fuelc::LOAD_BYTES_PER_FUEL);
     let env = env.unwrap_or(Value::Table(nc.ctx.state.globals));
     match crate::api::load_chunk(nc.ctx, source, name, env) {
         Ok(cl) => nc.ret1(Value::Function(cl)),

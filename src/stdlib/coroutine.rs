@@ -45,7 +45,7 @@ fn create<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     if !matches!(f, Value::Function(_) | Value::Native(_)) {
         return Err(nc.arg_type_error(1, "function"));
     }
-    nc.charge(10);
+    nc.charge(crate::limits::fuel::COROUTINE_CREATE);
     let t = Thread::new(nc.ctx.mc, f);
     nc.ret1(Value::Thread(t))
 }

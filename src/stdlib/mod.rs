@@ -3,6 +3,7 @@
 
 pub mod base;
 pub mod coroutine;
+pub mod debug;
 pub mod string;
 
 use crate::api::Profile;
@@ -16,13 +17,14 @@ use crate::vm::value::Value;
 pub fn open(ctx: Ctx<'_>, profile: Profile) {
     base::open(ctx);
     coroutine::open(ctx);
+    debug::open(ctx);
     string::open(ctx);
     let _ = profile;
 }
 
 /// Every native the standard library can create (the snapshot registry's default content).
 pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
-    let lists: [&'static [NativeDef]; 4] = [base::FUNCS, coroutine::FUNCS, string::FUNCS, string::arith::FUNCS];
+    let lists: [&'static [NativeDef]; 5] = [base::FUNCS, coroutine::FUNCS, debug::FUNCS, string::FUNCS, string::arith::FUNCS];
     let extra: [&'static NativeDef; 3] = [&base::IPAIRS_AUX, &coroutine::WRAP_AUX, &string::patterns::GMATCH_AUX];
     lists.into_iter().flatten().chain(extra)
 }

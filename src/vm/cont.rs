@@ -56,6 +56,8 @@ pub enum ContG<V> {
     },
     /// Discard the results of the call (e.g. a `__close` during a normal return).
     Discard,
+    /// `collectgarbage("collect")` after the host loop's full collection: returns 0.
+    Collected,
     /// `print` waiting for a `__tostring` result for argument `next`.
     Print {
         /// All of print's arguments.
@@ -109,6 +111,7 @@ impl<V> ContG<V> {
             ContG::Yielded => ContG::Yielded,
             ContG::CloseTbc { error, level } => ContG::CloseTbc { error: f(error)?, level },
             ContG::Discard => ContG::Discard,
+            ContG::Collected => ContG::Collected,
             ContG::Print { args, next, out } => ContG::Print {
                 args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
                 next,
@@ -169,6 +172,7 @@ impl<'gc> Cont<'gc> {
                 other => Err(LuaError::Value(other)),
             },
             (ContG::Discard, Ok(())) => nc.ret0(),
+            (ContG::Collected, Ok(())) => nc.ret1(Value::Int(0)),
             (ContG::Print { args, next, mut out }, Ok(())) => {
                 let text = base::tostring_result(nc)?;
                 if next > 0 {
@@ -195,7 +199,7 @@ impl<'gc> Cont<'gc> {
                 Value::Str(s) if s.is_empty() => base::finish_load(nc, &parts, &name, &mode, env),
                 Value::Str(s) => {
                     parts.extend_from_slice(s.as_bytes());
-                    nc.charge(s.len() as i64 / 64);
+                    nc.charge(s.len() as i64 / crate::limits::fuel::READER_BYTES_PER_FUEL);
                     nc.clear();
                     Ok(Action::Call {
                         func: reader,

@@ -110,6 +110,7 @@ pub fn where_at_level(frames: &[Frame<'_>], level: usize) -> String {
 }
 
 /// Pushes a Lua frame for the closure at `stack[func]` called with `nargs` arguments.
+#[inline]
 pub fn push_lua_frame<'gc>(
     ts: &mut ThreadState<'gc>,
     closure: super::closure::Closure<'gc>,
@@ -119,6 +120,27 @@ pub fn push_lua_frame<'gc>(
 ) -> LuaResult<'gc, ()> {
     let p = closure.proto();
     let np = p.num_params as usize;
+    if !p.is_vararg && nargs >= np {
+        // Common case: no varargs, no missing parameters.
+        let base = func + 1;
+        let needed = base + p.max_stack as usize + 1;
+        if needed > MAX_STACK {
+            return Err(LuaError::rt("stack overflow"));
+        }
+        if ts.stack.len() < needed {
+            ts.stack.resize(needed, Value::Nil);
+        }
+        ts.frames.push(Frame::Lua(LuaFrame {
+            closure,
+            func: func as u32,
+            base: base as u32,
+            pc: 0,
+            nvarargs: 0,
+            want,
+            aux: 0,
+        }));
+        return Ok(());
+    }
     let nargs_adj = nargs.max(np);
     let (base, nvarargs) = if p.is_vararg {
         (func + 1 + nargs_adj + 1, nargs_adj - np)
@@ -576,14 +598,20 @@ pub fn throw<'gc>(
 
 /// A Lua-style traceback of a thread's frames (innermost first).
 pub fn traceback<'gc>(_ctx: Ctx<'gc>, ts: &ThreadState<'gc>, msg: Option<&str>) -> String {
+    traceback_frames(&ts.frames, msg, 0)
+}
+
+/// A traceback of `frames` (innermost last), skipping the `skip` innermost ones.
+pub fn traceback_frames(frames: &[Frame<'_>], msg: Option<&str>, skip: usize) -> String {
+    let frames = &frames[..frames.len().saturating_sub(skip)];
     let mut out = String::new();
     if let Some(m) = msg {
         out.push_str(m);
         out.push('\n');
     }
     out.push_str("stack traceback:");
-    let n = ts.frames.len();
-    for (i, f) in ts.frames.iter().enumerate().rev() {
+    let n = frames.len();
+    for (i, f) in frames.iter().enumerate().rev() {
         match f {
             Frame::Native(nf) => {
                 let name = nf.native.map(|n| n.0.def.name).unwrap_or("?");
@@ -596,7 +624,7 @@ pub fn traceback<'gc>(_ctx: Ctx<'gc>, ts: &ThreadState<'gc>, msg: Option<&str>) 
                 } else {
                     // The caller's instruction names the function, if the caller is Lua.
                     let named = if i > 0 {
-                        match &ts.frames[i - 1] {
+                        match &frames[i - 1] {
                             Frame::Lua(cf) => cf
                                 .closure
                                 .proto()

@@ -128,6 +128,10 @@ pub struct State<'gc> {
     /// State of `math.random` (xoshiro256**).
     #[collect(require_static)]
     pub rng: Cell<[u64; 4]>,
+    /// Set by `collectgarbage("collect")`: the host loop runs a full collection before
+    /// continuing (collections can only happen between arena mutations).
+    #[collect(require_static)]
+    pub gc_requested: Cell<bool>,
     /// Whether the main coroutine may yield to the host.
     #[collect(require_static)]
     pub main_yieldable: Cell<bool>,
