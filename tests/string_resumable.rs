@@ -235,3 +235,67 @@ fn errors_in_callbacks_propagate() {
         ])
     );
 }
+
+/// Runs `script` in slices of `slice` fuel, saving the VM to bytes and restoring it at every
+/// preemption (checking that the round trip is exact); returns the results, the number of
+/// snapshots and the fuel used.
+#[track_caller]
+fn run_with_snapshots(setup: &str, script: &str, slice: u64) -> (Vec<HostValue>, usize, u64) {
+    let mut vm = prepared(setup, script);
+    let mut snapshots = 0;
+    loop {
+        match vm.step(slice) {
+            StepResult::OutOfFuel => {
+                let bytes = vm.save().expect("save");
+                vm = Vm::restore(&bytes).expect("restore");
+                assert_eq!(
+                    vm.save().expect("save again"),
+                    bytes,
+                    "round trip is not exact"
+                );
+                snapshots += 1;
+            }
+            StepResult::Finished(v) => return (v, snapshots, vm.fuel_used()),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+/// Every kind of suspended string native survives a snapshot round trip mid-way: the
+/// continuation (pattern machine, replacement value, format progress, builder, pack fill)
+/// is saved and restored, and the run ends with the same results and the same fuel.
+#[test]
+fn suspended_string_natives_survive_snapshots() {
+    let setup = r#"s = string.rep("ab1 cd22 ", 300)"#;
+    let script = r##"
+        local r1, n1 = s:gsub("%d+", function(d) return "<" .. d .. ">" end)
+        local r2, n2 = s:gsub("%a+", setmetatable({}, {__index = function(_, k) return k:upper() end}))
+        local r3 = s:gsub("(%a)(%a)", "%2%1")
+        local words = 0
+        for w in s:gmatch("%a+") do words = words + #w end
+        local co = coroutine.wrap(function()
+            return s:gsub("%d", function(d) return coroutine.yield(d) end)
+        end)
+        local v, ys = co(), 0
+        while type(v) == "string" and #v == 1 do ys = ys + 1; v = co("#") end
+        local f = string.format("%s|%q|%s", s, s, setmetatable({}, {__tostring = function() return s:upper() end}))
+        local rep = string.rep(s, 20, "/")
+        local low = rep:upper():lower():reverse():sub(3, -3)
+        local p = string.pack("c5000 s4 z", "x", s, "end")
+        local a, b = (string.rep("a", 120) .. "b"):find("^a-a-a-c")
+        return #r1, n1, #r2, n2, #r3, words, ys, #f, #rep, #low, #p, a, b,
+            r1:sub(1, 12), r2:sub(1, 12), r3:sub(1, 12)
+    "##;
+    let whole = run_whole(setup, script);
+    let (sliced, _) = run_sliced(setup, script);
+    assert_eq!(sliced, whole);
+    let (snap, snapshots, fuel) = run_with_snapshots(setup, script, 997);
+    assert_eq!(snap, whole);
+    assert!(snapshots > 100, "only {snapshots} snapshots");
+    let (_, _, fuel_plain) = run_with_snapshots(setup, script, u64::MAX);
+    assert_eq!(fuel, fuel_plain, "snapshots changed the fuel used");
+    assert_eq!(whole[1], HostValue::Int(600));
+    assert_eq!(whole[13], HostValue::Str(b"ab<1> cd<22>".to_vec()));
+    assert_eq!(whole[14], HostValue::Str(b"AB1 CD22 AB1".to_vec()));
+    assert_eq!(whole[15], HostValue::Str(b"ba1 dc22 ba1".to_vec()));
+}
