@@ -260,7 +260,7 @@ fn run_gmatch<'gc>(
             Step::Done(Some(m)) => {
                 if st.reject_empty && m.start == st.src && m.end == st.src {
                     // The match Lua's `lastmatch` rule rejects: go on from the next position.
-                    st.src += 1;
+                    st.src = st.src.saturating_add(1);
                     st.reject_empty = false;
                     if st.src > subject.len() {
                         return nc.ret0();
