@@ -15,6 +15,7 @@ use super::error::{LuaError, LuaResult};
 use super::native::{Action, NativeCtx};
 use super::value::Value;
 use crate::stdlib::base;
+use crate::stdlib::{math, table};
 
 /// Limit on nested message-handler invocations (Lua's C-stack bound in `luaG_errormsg`).
 const MAX_HANDLER_DEPTH: u32 = 200;
@@ -97,6 +98,23 @@ pub enum ContG<V> {
     },
     /// A string-library native (`gsub`, `format`, `rep`, ...) preempted or waiting for a call.
     Str(crate::stdlib::string::StrCont<V>),
+    /// A table-library function waiting for a metamethod, an order function, or more fuel
+    /// (boxed: the sort state is large and frames should stay small).
+    Table(Box<table::TableContG<V>>),
+    /// `math.min`/`math.max` waiting for a `__lt` result comparing argument `next`.
+    MinMax {
+        /// All the arguments.
+        args: Vec<V>,
+        /// Index of the best so far (0-based).
+        #[collect(require_static)]
+        best: u32,
+        /// Index of the argument being compared (0-based).
+        #[collect(require_static)]
+        next: u32,
+        /// `max` (else `min`).
+        #[collect(require_static)]
+        is_max: bool,
+    },
 }
 
 impl<V> ContG<V> {
@@ -128,6 +146,13 @@ impl<V> ContG<V> {
                 env: env.map(&mut *f).transpose()?,
             },
             ContG::Str(c) => ContG::Str(c.map_values(f)?),
+            ContG::Table(t) => ContG::Table(Box::new(t.map_values(f)?)),
+            ContG::MinMax { args, best, next, is_max } => ContG::MinMax {
+                args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+                best,
+                next,
+                is_max,
+            },
         })
     }
 }
@@ -212,6 +237,8 @@ impl<'gc> Cont<'gc> {
                 }
             },
             (ContG::Str(c), Ok(())) => crate::stdlib::string::resume(nc, c),
+            (ContG::Table(t), Ok(())) => table::resume(nc, t),
+            (ContG::MinMax { args, best, next, is_max }, Ok(())) => math::minmax_resume(nc, args, best, next, is_max),
             (_, Err(e)) => Err(LuaError::Value(e)),
             (ContG::CloseTbc { error, .. }, Ok(())) => Err(LuaError::Value(error)),
         }
