@@ -7,6 +7,7 @@ pub mod debug;
 pub mod io;
 pub mod math;
 pub mod os;
+pub mod string;
 pub mod table;
 pub mod utf8;
 
@@ -22,6 +23,7 @@ pub fn open(ctx: Ctx<'_>, profile: Profile) {
     base::open(ctx);
     coroutine::open(ctx);
     debug::open(ctx);
+    string::open(ctx);
     table::open(ctx);
     math::open(ctx);
     utf8::open(ctx);
@@ -33,7 +35,9 @@ pub fn open(ctx: Ctx<'_>, profile: Profile) {
 
 /// Every native the standard library can create (the snapshot registry's default content).
 pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
-    let lists: [&'static [NativeDef]; 11] = [
+    let lists: [&'static [NativeDef]; 13] = [
+        string::FUNCS,
+        string::arith::FUNCS,
         base::FUNCS,
         coroutine::FUNCS,
         debug::FUNCS,
@@ -46,7 +50,8 @@ pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
         io::METHODS,
         io::META,
     ];
-    let extra: [&'static NativeDef; 5] = [
+    let extra: [&'static NativeDef; 6] = [
+        &string::patterns::GMATCH_AUX,
         &base::IPAIRS_AUX,
         &coroutine::WRAP_AUX,
         &utf8::CODES_STRICT,

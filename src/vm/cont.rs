@@ -104,6 +104,8 @@ pub enum ContG<V> {
         /// Environment, if given.
         env: Option<V>,
     },
+    /// A string-library native (`gsub`, `format`, `rep`, ...) preempted or waiting for a call.
+    Str(crate::stdlib::string::StrCont<V>),
     /// A table-library function waiting for a metamethod, an order function, or more fuel
     /// (boxed: the sort state is large and frames should stay small).
     Table(Box<table::TableContG<V>>),
@@ -155,6 +157,7 @@ impl<V> ContG<V> {
                 mode,
                 env: env.map(&mut *f).transpose()?,
             },
+            ContG::Str(c) => ContG::Str(c.map_values(f)?),
             ContG::Table(t) => ContG::Table(Box::new(t.map_values(f)?)),
             ContG::MinMax { args, best, next, is_max } => ContG::MinMax {
                 args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
@@ -251,6 +254,7 @@ impl<'gc> Cont<'gc> {
                     nc.ret(&[Value::Nil, m])
                 }
             },
+            (ContG::Str(c), Ok(())) => crate::stdlib::string::resume(nc, c),
             (ContG::Table(t), Ok(())) => table::resume(nc, t),
             (ContG::MinMax { args, best, next, is_max }, Ok(())) => math::minmax_resume(nc, args, best, next, is_max),
             (_, Err(e)) => Err(LuaError::Value(e)),

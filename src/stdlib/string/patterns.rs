@@ -1,0 +1,443 @@
+//! `string.find`, `string.match`, `string.gmatch` and `string.gsub`: glue between the VM and
+//! the `sequences` crate's resumable pattern machines.
+//!
+//! Design note. The machines never see Lua values: they get the subject and pattern bytes on
+//! every step (the continuation keeps both strings as values) and the VM's fuel as a
+//! `sequences::Fuel`. When a machine runs out of fuel the native returns `Action::Preempt`
+//! with the machine in a [`StrCont`]; when `gsub` needs a replacement computed by Lua (a
+//! function call, or a table whose `__index` is a function) the native returns
+//! `Action::Call` with the machine in the continuation and answers it with the call's
+//! result. So a `gsub` callback may yield, raise an error, or be snapshotted half-way.
+//!
+//! `gmatch` iterators keep their position between calls in a small state table bound to the
+//! iterator (`[1]` = where the next search starts, `[2]` = whether the previous match ended
+//! there). Lua's rule that a match may not end where the previous one ended can only reject
+//! an empty match at the start position (every later match ends further on), so an iterator
+//! call runs a fresh `GMatch` from that position and, if it reports exactly that rejected
+//! empty match, runs another one from the next position — the same matches, captures and
+//! errors as `gmatch_aux`.
+
+use sequences::pattern::{Capture, Find, FindKind, GMatch, Gsub, Match, PatternError, Replacement};
+use sequences::{Fuel, Step};
+use serde::{Deserialize, Serialize};
+
+use super::{cont, cont_str, posrelat_i, StrCont, MAX_STRING_SIZE};
+use crate::vm::closure::NativeClosure;
+use crate::vm::convert;
+use crate::vm::error::{LuaError, LuaResult};
+use crate::vm::meta::{self, Index};
+use crate::vm::native::{Action, NativeCtx, NativeDef};
+use crate::vm::string::LuaStr;
+use crate::vm::table::Table;
+use crate::vm::value::Value;
+
+type R<'gc> = LuaResult<'gc, Action<'gc>>;
+
+/// The function `string.gmatch` returns (bound to subject, pattern and state table).
+pub static GMATCH_AUX: NativeDef = NativeDef {
+    name: "string.gmatch_aux",
+    func: gmatch_aux,
+};
+
+fn pattern_error<'gc>(e: PatternError) -> LuaError<'gc> {
+    LuaError::rt(e.to_string())
+}
+
+/// Runs `f` with the VM's fuel as a `sequences::Fuel`.
+fn with_fuel<T>(nc: &mut NativeCtx<'_, '_>, f: impl FnOnce(&mut Fuel) -> T) -> T {
+    let mut fuel = Fuel::new(*nc.fuel);
+    let r = f(&mut fuel);
+    *nc.fuel = fuel.remaining();
+    r
+}
+
+/// A capture as a Lua value.
+fn capture_value<'gc>(
+    nc: &NativeCtx<'gc, '_>,
+    subject: &[u8],
+    c: Capture,
+) -> LuaResult<'gc, Value<'gc>> {
+    match c {
+        Capture::Position(_) => Ok(Value::Int(c.lua_position().unwrap_or(0))),
+        Capture::Substring { .. } => match c.bytes(subject) {
+            Some(b) => Ok(nc.str_value(b)),
+            None => Err(LuaError::rt("corrupt string library state")),
+        },
+    }
+}
+
+/// Appends the captures to the window.
+fn push_captures<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    subject: &[u8],
+    caps: &[Capture],
+) -> LuaResult<'gc, ()> {
+    nc.charge(caps.len() as i64);
+    for &c in caps {
+        let v = capture_value(nc, subject, c)?;
+        nc.push(v);
+    }
+    Ok(())
+}
+
+/// `init` argument `n` as a 0-based offset (`posrelatI(init, len) - 1`), possibly past the end.
+fn init_arg<'gc>(nc: &NativeCtx<'gc, '_>, n: usize, len: usize) -> LuaResult<'gc, usize> {
+    let init = posrelat_i(nc.opt_int(n, 1)?, len) - 1;
+    Ok(usize::try_from(init)
+        .unwrap_or(usize::MAX)
+        .min(len.saturating_add(1)))
+}
+
+fn find_aux<'gc>(nc: &mut NativeCtx<'gc, '_>, find: bool) -> R<'gc> {
+    let s = nc.check_str(1)?;
+    let p = nc.check_str(2)?;
+    let init = init_arg(nc, 3, s.len())?;
+    let kind = if !find {
+        FindKind::Match
+    } else if nc.arg(4).truthy() {
+        FindKind::PlainFind
+    } else {
+        FindKind::Find
+    };
+    let seq = Find::new(kind, s.len(), p.len(), init);
+    run_find(nc, s, p, seq)
+}
+
+/// `string.find`.
+pub fn find<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    find_aux(nc, true)
+}
+
+/// `string.match`.
+pub fn match_<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    find_aux(nc, false)
+}
+
+/// Continues a preempted `find`/`match`.
+pub fn resume_find<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    s: Value<'gc>,
+    p: Value<'gc>,
+    seq: Find,
+) -> R<'gc> {
+    run_find(nc, cont_str(s)?, cont_str(p)?, seq)
+}
+
+fn run_find<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    s: LuaStr<'gc>,
+    p: LuaStr<'gc>,
+    mut seq: Find,
+) -> R<'gc> {
+    let (subject, pattern) = (s.as_bytes(), p.as_bytes());
+    let step = with_fuel(nc, |fuel| seq.step(subject, pattern, fuel)).map_err(pattern_error)?;
+    let m = match step {
+        Step::NeedFuel => {
+            nc.clear();
+            let c = StrCont::Find {
+                s: Value::Str(s),
+                p: Value::Str(p),
+                seq,
+            };
+            return Ok(Action::Preempt { cont: cont(c) });
+        }
+        Step::Need(never) => match never {},
+        Step::Done(None) => return nc.ret1(Value::Nil),
+        Step::Done(Some(m)) => m,
+    };
+    nc.clear();
+    if seq.kind() == FindKind::Match {
+        let caps = m.match_captures().map_err(pattern_error)?;
+        push_captures(nc, subject, &caps)?;
+    } else {
+        let caps = m.find_captures().map_err(pattern_error)?;
+        nc.push(Value::Int(m.start as i64 + 1));
+        nc.push(Value::Int(m.end as i64));
+        push_captures(nc, subject, &caps)?;
+    }
+    Ok(Action::Return)
+}
+
+/// `string.gmatch(s, pattern [, init])`.
+pub fn gmatch<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let s = nc.check_str(1)?;
+    let p = nc.check_str(2)?;
+    let init = init_arg(nc, 3, s.len())?;
+    let state = nc.ctx.new_table();
+    write_gmatch_state(nc, state, init, false);
+    let upvalues = Box::new([Value::Str(s), Value::Str(p), Value::Table(state)]);
+    let f = NativeClosure::new(nc.ctx.mc, &GMATCH_AUX, upvalues);
+    nc.ret1(Value::Native(f))
+}
+
+fn write_gmatch_state<'gc>(
+    nc: &NativeCtx<'gc, '_>,
+    state: Table<'gc>,
+    src: usize,
+    after_match: bool,
+) {
+    let mut t = state.0.borrow_mut(nc.ctx.mc);
+    t.set_int(1, Value::Int(src as i64));
+    t.set_int(2, Value::boolean(after_match));
+}
+
+/// Progress of one `gmatch` iterator call.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct GMatchProgress {
+    /// Where this search started.
+    src: usize,
+    /// Whether an empty match at `src` must be rejected (the previous match ended there).
+    reject_empty: bool,
+    /// The search.
+    seq: GMatch,
+}
+
+fn gmatch_aux<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let (s, p, state) = (nc.upvalue(0), nc.upvalue(1), nc.upvalue(2));
+    let (Value::Str(ss), Value::Str(ps), Value::Table(t)) = (s, p, state) else {
+        return Err(LuaError::rt("corrupt string library state"));
+    };
+    let (src, reject_empty) = {
+        let t = t.0.borrow();
+        (t.get_int(1), t.get_int(2).truthy())
+    };
+    let src = match src {
+        Value::Int(i) if i >= 0 => (i as u64).min(ss.len() as u64 + 1) as usize,
+        _ => return Err(LuaError::rt("corrupt string library state")),
+    };
+    let seq = GMatch::new(ss.len(), ps.len(), src);
+    run_gmatch(
+        nc,
+        ss,
+        ps,
+        t,
+        GMatchProgress {
+            src,
+            reject_empty,
+            seq,
+        },
+    )
+}
+
+/// Continues a preempted `gmatch` iterator call.
+pub fn resume_gmatch<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    s: Value<'gc>,
+    p: Value<'gc>,
+    state: Value<'gc>,
+    st: GMatchProgress,
+) -> R<'gc> {
+    let Value::Table(t) = state else {
+        return Err(LuaError::rt("corrupt string library state"));
+    };
+    run_gmatch(nc, cont_str(s)?, cont_str(p)?, t, st)
+}
+
+fn run_gmatch<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    s: LuaStr<'gc>,
+    p: LuaStr<'gc>,
+    state: Table<'gc>,
+    mut st: GMatchProgress,
+) -> R<'gc> {
+    let (subject, pattern) = (s.as_bytes(), p.as_bytes());
+    loop {
+        let step =
+            with_fuel(nc, |fuel| st.seq.step(subject, pattern, fuel)).map_err(pattern_error)?;
+        match step {
+            Step::NeedFuel => {
+                nc.clear();
+                let c = StrCont::GMatch {
+                    s: Value::Str(s),
+                    p: Value::Str(p),
+                    state: Value::Table(state),
+                    st,
+                };
+                return Ok(Action::Preempt { cont: cont(c) });
+            }
+            Step::Need(never) => match never {},
+            Step::Done(None) => return nc.ret0(),
+            Step::Done(Some(m)) => {
+                if st.reject_empty && m.start == st.src && m.end == st.src {
+                    // The match Lua's `lastmatch` rule rejects: go on from the next position.
+                    st.src = st.src.saturating_add(1);
+                    st.reject_empty = false;
+                    if st.src > subject.len() {
+                        return nc.ret0();
+                    }
+                    st.seq = GMatch::new(subject.len(), pattern.len(), st.src);
+                    continue;
+                }
+                write_gmatch_state(nc, state, m.end, true);
+                let caps = m.match_captures().map_err(pattern_error)?;
+                nc.clear();
+                push_captures(nc, subject, &caps)?;
+                return Ok(Action::Return);
+            }
+        }
+    }
+}
+
+/// `string.gsub(s, pattern, repl [, n])`.
+pub fn gsub<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let s = nc.check_str(1)?;
+    let p = nc.check_str(2)?;
+    let repl = nc.arg(3);
+    let max_n = nc.opt_int(4, s.len() as i64 + 1)?;
+    let repl = match repl {
+        Value::Str(_) | Value::Table(_) | Value::Function(_) | Value::Native(_) => repl,
+        Value::Int(_) | Value::Float(_) => match convert::to_str(nc.ctx, repl) {
+            Some(t) => Value::Str(t),
+            None => repl,
+        },
+        _ => return Err(nc.arg_type_error(3, "string/function/table")),
+    };
+    let seq = Gsub::new(s.len(), p.len(), max_n);
+    run_gsub(nc, s, p, repl, seq)
+}
+
+/// Continues `gsub` after a preemption (empty window) or after the replacement call it
+/// requested (its result first in the window).
+pub fn resume_gsub<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    s: Value<'gc>,
+    p: Value<'gc>,
+    repl: Value<'gc>,
+    mut seq: Gsub,
+) -> R<'gc> {
+    let s = cont_str(s)?;
+    let p = cont_str(p)?;
+    if seq.pending().is_some() {
+        let v = nc.arg(1);
+        let answer = replacement_value(nc, v)?;
+        answer_gsub(&mut seq, answer)?;
+    }
+    run_gsub(nc, s, p, repl, seq)
+}
+
+/// Checks a function's or table's replacement value (lstrlib's `add_value`).
+fn replacement_value<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    v: Value<'gc>,
+) -> LuaResult<'gc, Replacement> {
+    match v {
+        Value::Nil | Value::False => Ok(Replacement::Keep),
+        Value::Str(s) => {
+            nc.charge(super::cost::bytes(s.len()));
+            Ok(Replacement::Bytes(s.as_bytes().to_vec()))
+        }
+        Value::Int(_) | Value::Float(_) => Ok(Replacement::Bytes(
+            convert::number_to_string(v)
+                .unwrap_or_default()
+                .into_bytes(),
+        )),
+        other => Err(LuaError::rt(format!(
+            "invalid replacement value (a {})",
+            other.type_name()
+        ))),
+    }
+}
+
+fn answer_gsub<'gc>(seq: &mut Gsub, answer: Replacement) -> LuaResult<'gc, ()> {
+    let add = match &answer {
+        Replacement::Bytes(b) => b.len(),
+        Replacement::Keep => seq.pending().map_or(0, |m| m.end.saturating_sub(m.start)),
+    };
+    if seq.buffer_len().saturating_add(add) > MAX_STRING_SIZE {
+        return Err(super::too_large());
+    }
+    seq.answer(answer).map_err(pattern_error)
+}
+
+fn run_gsub<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    s: LuaStr<'gc>,
+    p: LuaStr<'gc>,
+    repl: Value<'gc>,
+    mut seq: Gsub,
+) -> R<'gc> {
+    let (subject, pattern) = (s.as_bytes(), p.as_bytes());
+    loop {
+        let step = with_fuel(nc, |fuel| seq.step(subject, pattern, fuel)).map_err(pattern_error)?;
+        let m: Match = match step {
+            Step::NeedFuel => {
+                nc.clear();
+                let c = StrCont::Gsub {
+                    s: Value::Str(s),
+                    p: Value::Str(p),
+                    repl,
+                    seq,
+                };
+                return Ok(Action::Preempt { cont: cont(c) });
+            }
+            Step::Done(r) => {
+                let out = match r.output {
+                    None => Value::Str(s),
+                    Some(bytes) => Value::Str(nc.ctx.new_string(bytes)),
+                };
+                return nc.ret(&[out, Value::Int(r.count)]);
+            }
+            Step::Need(req) => req.m,
+        };
+        match repl {
+            Value::Str(template) => {
+                let mut out = Vec::new();
+                with_fuel(nc, |fuel| {
+                    sequences::pattern::expand_replacement(
+                        template.as_bytes(),
+                        &m,
+                        subject,
+                        &mut out,
+                        fuel,
+                    )
+                })
+                .map_err(pattern_error)?;
+                answer_gsub(&mut seq, Replacement::Bytes(out))?;
+            }
+            Value::Table(_) => {
+                let key = m.get_capture(0).map_err(pattern_error)?;
+                let key = capture_value(nc, subject, key)?;
+                match meta::index(nc.ctx, repl, key)? {
+                    Index::Value(v) => {
+                        let answer = replacement_value(nc, v)?;
+                        answer_gsub(&mut seq, answer)?;
+                    }
+                    Index::Call(mc) => {
+                        nc.clear();
+                        for &a in &mc.args[..mc.nargs as usize] {
+                            nc.push(a);
+                        }
+                        let c = StrCont::Gsub {
+                            s: Value::Str(s),
+                            p: Value::Str(p),
+                            repl,
+                            seq,
+                        };
+                        return Ok(Action::Call {
+                            func: mc.func,
+                            cont: cont(c),
+                        });
+                    }
+                    Index::NotIndexable => {
+                        return Err(LuaError::rt("corrupt string library state"));
+                    }
+                }
+            }
+            _ => {
+                let caps = m.match_captures().map_err(pattern_error)?;
+                nc.clear();
+                push_captures(nc, subject, &caps)?;
+                let c = StrCont::Gsub {
+                    s: Value::Str(s),
+                    p: Value::Str(p),
+                    repl,
+                    seq,
+                };
+                return Ok(Action::Call {
+                    func: repl,
+                    cont: cont(c),
+                });
+            }
+        }
+    }
+}
