@@ -533,6 +533,7 @@ fn build_thread<'gc>(
     ts.top = st.top;
     ts.error = error;
     ts.traceback = st.traceback.clone();
+    ts.meta_depth = ts.count_meta_depth();
     ts.id = st.id;
     Ok(())
 }

@@ -125,7 +125,7 @@ fn rawlen<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     match nc.arg(1) {
         Value::Table(t) => nc.ret1(Value::Int(t.length())),
         Value::Str(s) => nc.ret1(Value::Int(s.len() as i64)),
-        _ => Err(LuaError::bad_arg(1, "table or string expected")),
+        _ => Err(nc.arg_type_error(1, "table or string")),
     }
 }
 
@@ -184,7 +184,7 @@ fn ipairs_aux<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
             nc.ret(&mc.args[..mc.nargs as usize])?;
             Ok(Action::Call { func: mc.func, cont: Cont::IpairsNext { i } })
         }
-        Index::NotIndexable => Err(LuaError::rt(format!(
+        Index::NotIndexable => Err(LuaError::op(format!(
             "attempt to index a {} value",
             convert::type_name_for_msg(nc.ctx, t)
         ))),
@@ -404,6 +404,10 @@ fn load<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         None => b"bt".to_vec(),
     };
     let env = if nc.nargs() >= 4 { Some(nc.arg(4)) } else { None };
+    let chunk = match chunk {
+        Value::Int(_) | Value::Float(_) => convert::to_str(nc.ctx, chunk).map_or(chunk, Value::Str),
+        other => other,
+    };
     match chunk {
         Value::Str(s) => {
             let name = match nc.opt_str(2)? {
@@ -423,7 +427,7 @@ fn load<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
                 cont: Cont::LoadReader { reader: chunk, parts: Vec::new(), name, mode, env },
             })
         }
-        _ => Err(nc.arg_type_error(1, "string")),
+        _ => Err(nc.arg_type_error(1, "function")),
     }
 }
 

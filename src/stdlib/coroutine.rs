@@ -72,7 +72,7 @@ fn wrap_aux<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 
 fn yield_<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     if nc.thread == nc.ctx.state.main && !nc.ctx.state.main_yieldable.get() {
-        return Err(LuaError::rt("attempt to yield from outside a coroutine"));
+        return Err(LuaError::op("attempt to yield from outside a coroutine"));
     }
     Ok(Action::Yield { cont: None })
 }

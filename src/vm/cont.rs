@@ -179,6 +179,7 @@ impl<'gc> Cont<'gc> {
                 | ContG::XpcallHandler { .. }
                 | ContG::CloseTbc { .. }
                 | ContG::CloseList { .. }
+                | ContG::LoadReader { .. }
         )
     }
 
@@ -215,6 +216,7 @@ impl<'gc> Cont<'gc> {
             (ContG::Discard, Ok(())) => nc.ret0(),
             (ContG::Collected, Ok(())) => nc.ret1(Value::Int(0)),
             (ContG::CloseList { values, error }, Ok(())) => crate::stdlib::coroutine::close_next(nc, values, error),
+            (ContG::LoadReader { .. }, Err(e)) => nc.ret(&[Value::Nil, e]),
             (ContG::CloseList { values, .. }, Err(e)) => crate::stdlib::coroutine::close_next(nc, values, Some(e)),
             (ContG::Print { args, next, mut out }, Ok(())) => {
                 let text = base::tostring_result(nc)?;

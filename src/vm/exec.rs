@@ -23,6 +23,25 @@ use super::value::Value;
 
 /// Most stack slots a thread may use (Lua's `LUAI_MAXSTACK`): beyond it, "stack overflow".
 pub const MAX_STACK: usize = 1_000_000;
+/// Extra stack slots granted to an `xpcall` message handler running after a stack overflow
+/// (Lua's `ERRORSTACKSIZE` idea), so the handler itself can run.
+pub const ERROR_EXTRA_STACK: usize = 2_000;
+
+/// Whether the stack may grow to `needed` slots: the normal limit, plus some room while an
+/// `xpcall` handler runs (only checked on the rare overflow path).
+#[cold]
+fn stack_room_for_handler(ts: &ThreadState<'_>, needed: usize) -> bool {
+    needed <= MAX_STACK + ERROR_EXTRA_STACK
+        && ts
+            .frames
+            .iter()
+            .rev()
+            .any(|f| matches!(f, Frame::Native(n) if matches!(*n.cont, Cont::XpcallHandler { .. })))
+}
+
+/// Most metamethod calls nested in one thread (Lua's C-stack bound `LUAI_MAXCCALLS`).
+pub const MAX_META_DEPTH: u32 = 200;
+
 /// Most coroutines nested in `resume` (Lua's C-stack bound `LUAI_MAXCCALLS`).
 pub const MAX_RESUME_DEPTH: usize = 200;
 
@@ -124,7 +143,7 @@ pub fn push_lua_frame<'gc>(
         // Common case: no varargs, no missing parameters.
         let base = func + 1;
         let needed = base + p.max_stack as usize + 1;
-        if needed > MAX_STACK {
+        if needed > MAX_STACK && !stack_room_for_handler(ts, needed) {
             return Err(LuaError::rt("stack overflow"));
         }
         if ts.stack.len() < needed {
@@ -148,7 +167,7 @@ pub fn push_lua_frame<'gc>(
         (func + 1, 0)
     };
     let needed = base + p.max_stack as usize + 1;
-    if needed > MAX_STACK {
+    if needed > MAX_STACK && !stack_room_for_handler(ts, needed) {
         return Err(LuaError::rt("stack overflow"));
     }
     // Missing parameters are nil.
@@ -187,7 +206,7 @@ fn call_error<'gc>(ctx: Ctx<'gc>, ts: &ThreadState<'gc>, func: usize) -> LuaErro
     let mut info = String::new();
     if let Some(Frame::Lua(f)) = ts.frames.last() {
         let p = f.closure.proto();
-        if func >= f.base as usize && func < f.base as usize + p.max_stack as usize {
+        if func >= f.base as usize {
             if let Some((kind, name)) = p.describe_call((f.pc as usize).saturating_sub(1)) {
                 info = format!(" ({} '{}')", kind, String::from_utf8_lossy(&name));
             }
@@ -619,6 +638,7 @@ pub fn throw<'gc>(
                 Err(e) => Err(e),
             }
         };
+        ts.meta_depth = ts.count_meta_depth();
         match result {
             Ok(flow) => return flow,
             Err(e) => err = e,

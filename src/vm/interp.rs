@@ -301,6 +301,10 @@ pub fn execute<'gc>(
             ($mc:expr, $want:expr) => {{
                 let mc: MetaCall<'gc> = $mc;
                 save_pc!();
+                if ts.meta_depth >= super::exec::MAX_META_DEPTH {
+                    return Err(LuaError::rt("C stack overflow"));
+                }
+                ts.meta_depth += 1;
                 ts.stack.truncate(call_slot);
                 ts.stack.push(mc.func);
                 ts.stack.extend_from_slice(&mc.args[..mc.nargs as usize]);
@@ -532,6 +536,9 @@ pub fn execute<'gc>(
             // A call made by the instruction before `pc` has returned: finish that instruction.
             let op = code.get(pc.wrapping_sub(1)).copied();
             let result = ts.stack.get(call_slot).copied().unwrap_or(Value::Nil);
+            if !matches!(op, Some(Op::Call { .. } | Op::TailCall { .. } | Op::TForCall { .. }) | None) {
+                ts.meta_depth = ts.meta_depth.saturating_sub(1);
+            }
             match op {
                 Some(Op::Call { .. } | Op::TForCall { .. }) => {}
                 Some(Op::TailCall { a, .. }) => {

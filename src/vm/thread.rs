@@ -104,12 +104,34 @@ pub struct ThreadState<'gc> {
     pub top: u32,
     /// The error a dead coroutine died with (reported by `coroutine.close`).
     pub error: Option<Value<'gc>>,
+    /// Metamethod calls in progress (bounded like Lua's nested C calls); recomputed from the
+    /// frames after unwinding and on restore.
+    #[collect(require_static)]
+    pub meta_depth: u32,
     /// Traceback of an uncaught error while its `__close` handlers run.
     #[collect(require_static)]
     pub traceback: Option<String>,
     /// Deterministic object id (0 = not yet assigned).
     #[collect(require_static)]
     pub id: u64,
+}
+
+impl<'gc> ThreadState<'gc> {
+    /// Counts the frames that are metamethod calls: a frame whose caller is a Lua frame
+    /// suspended on an instruction other than a call.
+    pub fn count_meta_depth(&self) -> u32 {
+        use crate::compiler::opcodes::Op;
+        let mut n = 0;
+        for w in self.frames.windows(2) {
+            if let Frame::Lua(caller) = &w[0] {
+                let op = caller.closure.proto().code.get((caller.pc as usize).wrapping_sub(1));
+                if !matches!(op, Some(Op::Call { .. } | Op::TailCall { .. } | Op::TForCall { .. }) | None) {
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
 }
 
 impl<'gc> Thread<'gc> {
@@ -126,6 +148,7 @@ impl<'gc> Thread<'gc> {
                 top: 1,
                 error: None,
                 traceback: None,
+                meta_depth: 0,
                 id: 0,
             }),
         ))
