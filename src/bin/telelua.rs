@@ -248,46 +248,45 @@ fn load_and_run(vm: &mut Vm, source: &[u8], name: &str, args: &[HostValue], fuel
     run(vm, fuel, snap)
 }
 
+/// The interactive loop, like `lua`'s: an input line is first tried as an expression whose
+/// values are printed, then as a statement; incomplete input continues on the next line.
 fn repl(vm: &mut Vm, fuel: &mut Option<u64>, snap: &Snap) {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
-    loop {
-        print!("> ");
+    let prompt = |p: &str| {
+        print!("{p}");
         let _ = std::io::stdout().flush();
-        let Some(Ok(mut line)) = lines.next() else {
+    };
+    loop {
+        prompt("> ");
+        let Some(Ok(first)) = lines.next() else {
             println!();
             return;
         };
-        if let Some(rest) = line.strip_prefix('=') {
-            line = format!("return {rest}");
-        }
-        // Try it as an expression first, like lua.c.
-        let expr = format!("return {line}");
-        let printing = format!("local t = table.pack({line_expr}) if t.n > 0 then print(table.unpack(t, 1, t.n)) end", line_expr = line);
-        let _ = printing;
-        let mut chunk = line.clone();
-        if vm.load(expr.as_bytes(), "=stdin").is_ok() {
-            chunk = format!("print({line})");
-            if vm.load(chunk.as_bytes(), "=stdin").is_err() {
-                chunk = expr.clone();
-            }
-        } else {
-            // Multi-line input: keep reading while the chunk is incomplete.
-            loop {
-                match vm.load(chunk.as_bytes(), "=stdin") {
-                    Err(e) if e.message.ends_with("<eof>") => {
-                        print!(">> ");
-                        let _ = std::io::stdout().flush();
-                        match lines.next() {
-                            Some(Ok(more)) => {
-                                chunk.push('\n');
-                                chunk.push_str(&more);
-                            }
-                            _ => return,
+        let line = match first.strip_prefix('=') {
+            Some(rest) => format!("return {rest}"),
+            None => first,
+        };
+        // An expression: print its values (if any).
+        let expr = format!(
+            "return (function(...) if select('#', ...) > 0 then print(...) end end)({})",
+            line.strip_prefix("return ").unwrap_or(&line)
+        );
+        let mut chunk = if vm.load(expr.as_bytes(), "=stdin").is_ok() { expr } else { line };
+        // A statement, possibly spanning several lines.
+        loop {
+            match vm.load(chunk.as_bytes(), "=stdin") {
+                Err(e) if e.message.ends_with("<eof>") => {
+                    prompt(">> ");
+                    match lines.next() {
+                        Some(Ok(more)) => {
+                            chunk.push('\n');
+                            chunk.push_str(&more);
                         }
+                        _ => return,
                     }
-                    _ => break,
                 }
+                _ => break,
             }
         }
         load_and_run(vm, chunk.as_bytes(), "=stdin", &[], fuel, snap);
@@ -389,7 +388,7 @@ fn main() -> ExitCode {
                 }
             },
             None => {
-                if opts.execute.is_empty() && !opts.version {
+                if opts.execute.is_empty() && !opts.version && !opts.interactive {
                     if std::io::stdin().is_terminal() {
                         println!("telelua {} (Lua 5.4)", env!("CARGO_PKG_VERSION"));
                         repl(&mut vm, &mut fuel, &snap);
@@ -403,6 +402,9 @@ fn main() -> ExitCode {
         }
     }
     if matches!(outcome, Outcome::Ok) && opts.interactive {
+        if opts.script.is_none() && !opts.version {
+            println!("telelua {} (Lua 5.4)", env!("CARGO_PKG_VERSION"));
+        }
         repl(&mut vm, &mut fuel, &snap);
     }
     let ok = !matches!(outcome, Outcome::Failed);

@@ -110,6 +110,7 @@ pub fn where_at_level(frames: &[Frame<'_>], level: usize) -> String {
 }
 
 /// Pushes a Lua frame for the closure at `stack[func]` called with `nargs` arguments.
+#[inline]
 pub fn push_lua_frame<'gc>(
     ts: &mut ThreadState<'gc>,
     closure: super::closure::Closure<'gc>,
@@ -119,6 +120,27 @@ pub fn push_lua_frame<'gc>(
 ) -> LuaResult<'gc, ()> {
     let p = closure.proto();
     let np = p.num_params as usize;
+    if !p.is_vararg && nargs >= np {
+        // Common case: no varargs, no missing parameters.
+        let base = func + 1;
+        let needed = base + p.max_stack as usize + 1;
+        if needed > MAX_STACK {
+            return Err(LuaError::rt("stack overflow"));
+        }
+        if ts.stack.len() < needed {
+            ts.stack.resize(needed, Value::Nil);
+        }
+        ts.frames.push(Frame::Lua(LuaFrame {
+            closure,
+            func: func as u32,
+            base: base as u32,
+            pc: 0,
+            nvarargs: 0,
+            want,
+            aux: 0,
+        }));
+        return Ok(());
+    }
     let nargs_adj = nargs.max(np);
     let (base, nvarargs) = if p.is_vararg {
         (func + 1 + nargs_adj + 1, nargs_adj - np)

@@ -365,6 +365,14 @@ pub fn execute<'gc>(
                 let (x, y) = ($x, $y);
                 let v = match (x, y) {
                     (Value::Float(a), Value::Float(b)) => Value::float(meta::float_arith($op, a.get(), b.get())),
+                    (Value::Int(a), Value::Int(b)) if b > 0 && matches!($op, ArithOp::Mod | ArithOp::IDiv) => {
+                        // Positive divisor: no division by zero, no overflow.
+                        if matches!($op, ArithOp::Mod) {
+                            Value::Int(a.rem_euclid(b))
+                        } else {
+                            Value::Int(a.div_euclid(b))
+                        }
+                    }
                     _ => {
                         save_pc!();
                         match meta::arith_raw($op, x, y)? {
@@ -856,22 +864,38 @@ pub fn execute<'gc>(
                     };
                     cond_jump!(res, flags & 1 != 0);
                 }
-                Op::LtI { a, sb, flags } => {
-                    let imm = if flags & 2 != 0 { Value::float(sb as f64) } else { Value::Int(sb as i64) };
-                    compare!(r!(a), imm, false, flags & 1 != 0)
-                }
-                Op::LeI { a, sb, flags } => {
-                    let imm = if flags & 2 != 0 { Value::float(sb as f64) } else { Value::Int(sb as i64) };
-                    compare!(r!(a), imm, true, flags & 1 != 0)
-                }
-                Op::GtI { a, sb, flags } => {
-                    let imm = if flags & 2 != 0 { Value::float(sb as f64) } else { Value::Int(sb as i64) };
-                    compare!(imm, r!(a), false, flags & 1 != 0)
-                }
-                Op::GeI { a, sb, flags } => {
-                    let imm = if flags & 2 != 0 { Value::float(sb as f64) } else { Value::Int(sb as i64) };
-                    compare!(imm, r!(a), true, flags & 1 != 0)
-                }
+                Op::LtI { a, sb, flags } => match r!(a) {
+                    Value::Int(i) => { let c = i < sb as i64; cond_jump!(c, flags & 1 != 0) },
+                    Value::Float(f) => { let c = f.get() < sb as f64; cond_jump!(c, flags & 1 != 0) },
+                    x => {
+                        let imm = if flags & 2 != 0 { Value::float(sb as f64) } else { Value::Int(sb as i64) };
+                        compare!(x, imm, false, flags & 1 != 0)
+                    }
+                },
+                Op::LeI { a, sb, flags } => match r!(a) {
+                    Value::Int(i) => { let c = i <= sb as i64; cond_jump!(c, flags & 1 != 0) },
+                    Value::Float(f) => { let c = f.get() <= sb as f64; cond_jump!(c, flags & 1 != 0) },
+                    x => {
+                        let imm = if flags & 2 != 0 { Value::float(sb as f64) } else { Value::Int(sb as i64) };
+                        compare!(x, imm, true, flags & 1 != 0)
+                    }
+                },
+                Op::GtI { a, sb, flags } => match r!(a) {
+                    Value::Int(i) => { let c = i > sb as i64; cond_jump!(c, flags & 1 != 0) },
+                    Value::Float(f) => { let c = f.get() > sb as f64; cond_jump!(c, flags & 1 != 0) },
+                    x => {
+                        let imm = if flags & 2 != 0 { Value::float(sb as f64) } else { Value::Int(sb as i64) };
+                        compare!(imm, x, false, flags & 1 != 0)
+                    }
+                },
+                Op::GeI { a, sb, flags } => match r!(a) {
+                    Value::Int(i) => { let c = i >= sb as i64; cond_jump!(c, flags & 1 != 0) },
+                    Value::Float(f) => { let c = f.get() >= sb as f64; cond_jump!(c, flags & 1 != 0) },
+                    x => {
+                        let imm = if flags & 2 != 0 { Value::float(sb as f64) } else { Value::Int(sb as i64) };
+                        compare!(imm, x, true, flags & 1 != 0)
+                    }
+                },
                 Op::Test { a, k: kk } => {
                     let c = r!(a).truthy();
                     cond_jump!(c, kk);
