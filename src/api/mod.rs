@@ -187,6 +187,7 @@ impl Vm {
                 hash_key,
                 next_id: std::cell::Cell::new(1),
                 rng: std::cell::Cell::new([0; 4]),
+                gc_requested: std::cell::Cell::new(false),
                 main_yieldable: std::cell::Cell::new(false),
                 host: std::cell::RefCell::new(host),
             }
@@ -331,7 +332,15 @@ impl Vm {
             });
             self.fuel_used += used.max(0) as u64;
             remaining -= used;
-            self.arena.collect_debt();
+            let full = self.arena.mutate(|_, state| state.gc_requested.replace(false));
+            if full {
+                // Finish any cycle in progress (it may have marked objects that are garbage
+                // now), then run a complete one.
+                self.arena.finish_cycle();
+                self.arena.finish_cycle();
+            } else {
+                self.arena.collect_debt();
+            }
             if let Some(r) = result {
                 return r;
             }
@@ -348,6 +357,7 @@ impl Vm {
 
     /// Runs a full garbage collection.
     pub fn collect(&mut self) {
+        self.arena.finish_cycle();
         self.arena.finish_cycle();
     }
 

@@ -147,6 +147,9 @@ fn make_host(warnings: bool) -> Host {
     Host {
         stdout: Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout())),
         warnings_on: warnings,
+        // Like `lua`: real time (the library default is a frozen virtual clock) and stdin.
+        clock: Box::new(telelua::stdlib::os::SystemClock::new()),
+        stdin: Box::new(std::io::BufReader::new(std::io::stdin())),
         ..Host::default()
     }
 }

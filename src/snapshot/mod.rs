@@ -95,6 +95,9 @@ impl Registry {
         for def in crate::stdlib::all_natives() {
             r.add_native(def);
         }
+        for name in crate::stdlib::all_userdata_types() {
+            r.add_userdata(name);
+        }
         r
     }
 

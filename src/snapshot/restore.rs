@@ -147,6 +147,7 @@ pub fn build<'gc>(
         hash_key,
         next_id: Cell::new(1),
         rng: Cell::new([0; 4]),
+        gc_requested: Cell::new(false),
         main_yieldable: Cell::new(false),
         host: RefCell::new(Host::default()),
     };
@@ -340,6 +341,7 @@ pub fn build<'gc>(
         hash_key,
         next_id: Cell::new(body.next_id),
         rng: Cell::new(body.rng),
+        gc_requested: Cell::new(false),
         main_yieldable: Cell::new(body.main_yieldable),
         host: RefCell::new(host),
     })

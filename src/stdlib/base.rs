@@ -352,11 +352,18 @@ fn collectgarbage<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         None => "collect".to_string(),
     };
     match opt.as_str() {
-        "collect" => nc.ret1(Value::Int(0)),
+        "collect" => {
+            // Collections run between mutations: ask the host loop for a full one and
+            // suspend; the continuation returns 0 once it is done.
+            nc.ctx.state.gc_requested.set(true);
+            nc.clear();
+            Ok(Action::Preempt { cont: Cont::Collected })
+        }
         "count" => {
-            // Byte accounting arrives with the memory-limits work; until then report the
-            // object-count pacing of the collector as an estimate.
-            let kb = nc.ctx.mc.metrics().allocation_debt().max(0.0) / 1024.0;
+            // Exact byte accounting arrives with the memory budget; until then this is an
+            // estimate: live GC objects times an average object size.
+            const AVERAGE_OBJECT_BYTES: f64 = 64.0;
+            let kb = nc.ctx.mc.metrics().total_gc_count() as f64 * AVERAGE_OBJECT_BYTES / 1024.0;
             nc.ret1(Value::float(kb))
         }
         "step" => nc.ret1(Value::True),

@@ -4,6 +4,11 @@
 pub mod base;
 pub mod coroutine;
 pub mod debug;
+pub mod io;
+pub mod math;
+pub mod os;
+pub mod table;
+pub mod utf8;
 
 use crate::api::Profile;
 use crate::vm::closure::NativeClosure;
@@ -17,14 +22,44 @@ pub fn open(ctx: Ctx<'_>, profile: Profile) {
     base::open(ctx);
     coroutine::open(ctx);
     debug::open(ctx);
-    let _ = profile;
+    table::open(ctx);
+    math::open(ctx);
+    utf8::open(ctx);
+    os::open(ctx, profile == Profile::Standalone);
+    if profile == Profile::Standalone {
+        io::open(ctx);
+    }
 }
 
 /// Every native the standard library can create (the snapshot registry's default content).
 pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
-    let lists: [&'static [NativeDef]; 3] = [base::FUNCS, coroutine::FUNCS, debug::FUNCS];
-    let extra: [&'static NativeDef; 2] = [&base::IPAIRS_AUX, &coroutine::WRAP_AUX];
+    let lists: [&'static [NativeDef]; 11] = [
+        base::FUNCS,
+        coroutine::FUNCS,
+        debug::FUNCS,
+        table::FUNCS,
+        math::FUNCS,
+        utf8::FUNCS,
+        os::FUNCS,
+        os::STANDALONE_FUNCS,
+        io::FUNCS,
+        io::METHODS,
+        io::META,
+    ];
+    let extra: [&'static NativeDef; 5] = [
+        &base::IPAIRS_AUX,
+        &coroutine::WRAP_AUX,
+        &utf8::CODES_STRICT,
+        &utf8::CODES_LAX,
+        &io::LINES_ITER,
+    ];
     lists.into_iter().flatten().chain(extra)
+}
+
+/// Every userdata type the standard library creates (the snapshot registry's default
+/// content): their payload is plain bytes, saved as is.
+pub fn all_userdata_types() -> &'static [&'static str] {
+    &[io::FILE_TYPE]
 }
 
 /// The canonical function value for a native (one per VM and name, so that e.g. the `next`

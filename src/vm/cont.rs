@@ -15,6 +15,7 @@ use super::error::{LuaError, LuaResult};
 use super::native::{Action, NativeCtx};
 use super::value::Value;
 use crate::stdlib::base;
+use crate::stdlib::{math, table};
 
 /// Limit on nested message-handler invocations (Lua's C-stack bound in `luaG_errormsg`).
 const MAX_HANDLER_DEPTH: u32 = 200;
@@ -56,6 +57,8 @@ pub enum ContG<V> {
     },
     /// Discard the results of the call (e.g. a `__close` during a normal return).
     Discard,
+    /// `collectgarbage("collect")` after the host loop's full collection: returns 0.
+    Collected,
     /// `print` waiting for a `__tostring` result for argument `next`.
     Print {
         /// All of print's arguments.
@@ -93,6 +96,23 @@ pub enum ContG<V> {
         /// Environment, if given.
         env: Option<V>,
     },
+    /// A table-library function waiting for a metamethod, an order function, or more fuel
+    /// (boxed: the sort state is large and frames should stay small).
+    Table(Box<table::TableContG<V>>),
+    /// `math.min`/`math.max` waiting for a `__lt` result comparing argument `next`.
+    MinMax {
+        /// All the arguments.
+        args: Vec<V>,
+        /// Index of the best so far (0-based).
+        #[collect(require_static)]
+        best: u32,
+        /// Index of the argument being compared (0-based).
+        #[collect(require_static)]
+        next: u32,
+        /// `max` (else `min`).
+        #[collect(require_static)]
+        is_max: bool,
+    },
 }
 
 impl<V> ContG<V> {
@@ -107,6 +127,7 @@ impl<V> ContG<V> {
             ContG::Yielded => ContG::Yielded,
             ContG::CloseTbc { error, level } => ContG::CloseTbc { error: f(error)?, level },
             ContG::Discard => ContG::Discard,
+            ContG::Collected => ContG::Collected,
             ContG::Print { args, next, out } => ContG::Print {
                 args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
                 next,
@@ -121,6 +142,13 @@ impl<V> ContG<V> {
                 name,
                 mode,
                 env: env.map(&mut *f).transpose()?,
+            },
+            ContG::Table(t) => ContG::Table(Box::new(t.map_values(f)?)),
+            ContG::MinMax { args, best, next, is_max } => ContG::MinMax {
+                args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+                best,
+                next,
+                is_max,
             },
         })
     }
@@ -166,6 +194,7 @@ impl<'gc> Cont<'gc> {
                 other => Err(LuaError::Value(other)),
             },
             (ContG::Discard, Ok(())) => nc.ret0(),
+            (ContG::Collected, Ok(())) => nc.ret1(Value::Int(0)),
             (ContG::Print { args, next, mut out }, Ok(())) => {
                 let text = base::tostring_result(nc)?;
                 if next > 0 {
@@ -204,6 +233,8 @@ impl<'gc> Cont<'gc> {
                     nc.ret(&[Value::Nil, m])
                 }
             },
+            (ContG::Table(t), Ok(())) => table::resume(nc, t),
+            (ContG::MinMax { args, best, next, is_max }, Ok(())) => math::minmax_resume(nc, args, best, next, is_max),
             (_, Err(e)) => Err(LuaError::Value(e)),
             (ContG::CloseTbc { error, .. }, Ok(())) => Err(LuaError::Value(error)),
         }

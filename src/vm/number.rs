@@ -126,7 +126,7 @@ pub fn int_mod(m: i64, n: i64) -> Option<i64> {
 #[inline]
 pub fn float_mod(a: f64, b: f64) -> f64 {
     let m = a % b;
-    if if m > 0.0 { b < 0.0 } else { m < 0.0 && b != m } {
+    if if m > 0.0 { b < 0.0 } else { m < 0.0 && b > 0.0 } {
         m + b
     } else {
         m

@@ -80,16 +80,19 @@ pub struct TypeMetas<'gc> {
     pub thread: Option<Table<'gc>>,
 }
 
-/// Host-side services a VM uses: output sinks, clock, options. Not part of a snapshot.
+/// Host-side services a VM uses: output sinks, input, clock, options. Not part of a snapshot.
 pub struct Host {
     /// Where `print` and `io.write` go.
     pub stdout: Box<dyn std::io::Write>,
-    /// Where warnings and diagnostics go.
+    /// Where warnings, diagnostics and `io.stderr` go.
     pub stderr: Box<dyn std::io::Write>,
+    /// Where `io.read`/`io.lines` read from (standalone profile only). Default: empty input.
+    pub stdin: Box<dyn std::io::BufRead>,
     /// `warn` on/off (`@on`/`@off`).
     pub warnings_on: bool,
-    /// Seconds since the epoch reported by `os.time()`.
-    pub clock: Box<dyn Fn() -> f64>,
+    /// The clock behind `os.time`, `os.clock`, `os.date` and argument-less `math.randomseed`.
+    /// Default: [`VirtualClock`], which never moves, so runs are reproducible.
+    pub clock: Box<dyn Clock>,
 }
 
 impl Default for Host {
@@ -97,9 +100,64 @@ impl Default for Host {
         Host {
             stdout: Box::new(std::io::stdout()),
             stderr: Box::new(std::io::stderr()),
+            stdin: Box::new(std::io::empty()),
             warnings_on: false,
-            clock: Box::new(|| 0.0),
+            clock: Box::new(VirtualClock::default()),
         }
+    }
+}
+
+/// A source of time for the `os` library.
+///
+/// Local time is UTC shifted by [`Clock::utc_offset`]; there is no daylight-saving flag
+/// (`isdst` is always false), which is what a host without a time-zone database can honestly
+/// report.
+pub trait Clock {
+    /// Wall-clock time in seconds since the Unix epoch (`os.time()`, `os.date()`).
+    fn now(&self) -> f64;
+    /// Processor time used by the program, in seconds (`os.clock()`).
+    fn cpu_time(&self) -> f64;
+    /// Offset of local time from UTC in seconds at the UTC instant `t` (used by `os.date`
+    /// without `!` and by `os.time(table)`). Default: 0, local time is UTC.
+    fn utc_offset(&self, t: i64) -> i64 {
+        let _ = t;
+        0
+    }
+    /// The local time zone's name for `%Z` (default `"UTC"`).
+    fn zone_name(&self, t: i64) -> String {
+        let _ = t;
+        "UTC".to_string()
+    }
+}
+
+/// The default clock: deterministic and frozen. `os.time()` is always [`VirtualClock::epoch`]
+/// (by default 2000-01-01 00:00:00 UTC), `os.clock()` is always 0, and local time is UTC. A
+/// script that busy-waits on it spins until its fuel runs out, as it should in a sandbox.
+#[derive(Clone, Copy, Debug)]
+pub struct VirtualClock {
+    /// The instant reported by `os.time()`, in seconds since the Unix epoch.
+    pub epoch: i64,
+}
+
+impl VirtualClock {
+    /// 2000-01-01 00:00:00 UTC.
+    pub const DEFAULT_EPOCH: i64 = 946_684_800;
+}
+
+impl Default for VirtualClock {
+    fn default() -> Self {
+        VirtualClock {
+            epoch: Self::DEFAULT_EPOCH,
+        }
+    }
+}
+
+impl Clock for VirtualClock {
+    fn now(&self) -> f64 {
+        self.epoch as f64
+    }
+    fn cpu_time(&self) -> f64 {
+        0.0
     }
 }
 
@@ -128,6 +186,10 @@ pub struct State<'gc> {
     /// State of `math.random` (xoshiro256**).
     #[collect(require_static)]
     pub rng: Cell<[u64; 4]>,
+    /// Set by `collectgarbage("collect")`: the host loop runs a full collection before
+    /// continuing (collections can only happen between arena mutations).
+    #[collect(require_static)]
+    pub gc_requested: Cell<bool>,
     /// Whether the main coroutine may yield to the host.
     #[collect(require_static)]
     pub main_yieldable: Cell<bool>,

@@ -1,0 +1,35 @@
+-- io (standalone): writing to stdout through the same sink as print, reading an empty stdin
+
+print(io.write("a", 1, " ", 2.5, " ", 1.0, " ", -0.0, " ", 1e300, " ", math.mininteger, "\n") == io.stdout)
+io.write()
+print(io.stdout:write("method", "\n") == io.stdout)
+io.stdout:write(3, "\n"):write("chained\n")
+print("print and io.write interleave:")
+io.write("one ")
+print("two")
+io.write("three\n")
+print(io.type(io.stdout), io.type(io.stderr), io.type(io.stdin), io.type(42), io.type({}))
+print(pcall(io.type))
+print(pcall(io.write, {}))
+print(pcall(io.write, "x", nil))
+print(io.stdout:close())
+print(io.close())
+print(io.stdout:flush() == io.stdout, io.flush() == io.stdout)
+print(io.stdout:setvbuf("no"), io.stdout:setvbuf("full", 1024), io.stdout:setvbuf("line"))
+print(io.output() == io.stdout, io.input() == io.stdin)
+print(type(tostring(io.stdout)), tostring(io.stdout) == tostring(io.stdout), tostring(io.stdout) ~= tostring(io.stderr))
+-- stdin is empty here
+print(io.read())
+print(io.read("l"), io.read("L"), io.read("n"), io.read(0), io.read(5))
+print(io.read("a"), io.read("*a"), #io.read("a"))
+print(io.stdin:read(), io.stdin:read("a"))
+print(pcall(io.read, "x"))
+print(pcall(io.read, {}))
+local n = 0
+for line in io.lines() do n = n + 1 end
+print(n)
+for line in io.stdin:lines() do n = n + 1 end
+print(n)
+print((pcall(io.lines(nil, "x"))))
+print(getmetatable(io.stdout).__name)
+io.stderr:write("")
