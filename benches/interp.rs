@@ -15,6 +15,9 @@
 //! - `lua5.4`: the system binary, if installed; its times include process start-up (~1 ms).
 //! - `piccolo`: the stackless Rust Lua VM from crates.io, run to completion with `Lua::finish`.
 //!
+//! The last column is the same ratio computed from each engine's fastest run, which is the
+//! steadier estimate when the machine is shared and loaded.
+//!
 //! Every run creates a fresh VM, compiles the source and runs it: compile time is included but
 //! is negligible at these program sizes. Engines are interleaved (the order rotates each round)
 //! so that drift in machine load affects all of them alike. Each program returns one value (an
@@ -172,7 +175,8 @@ fn median(v: &mut [Duration]) -> Duration {
 
 /// The table cell for one engine on one program.
 enum Cell {
-    Time(Duration, usize),
+    /// Median, minimum, number of runs.
+    Time(Duration, Duration, usize),
     Wrong(String),
     Failed(String),
     Skipped,
@@ -250,7 +254,10 @@ fn main() {
                         spent[i] += t.as_secs_f64();
                     }
                     Ok(v) => cells[i] = Some(Cell::Wrong(v)),
-                    Err(e) if engine == Engine::Piccolo => cells[i] = Some(Cell::Failed(format!("n/a ({})", one_line(&e)))),
+                    Err(e) if engine == Engine::Piccolo => {
+                        eprintln!("  {} on {}: {}", engine.key(), p.name, one_line(&e));
+                        cells[i] = Some(Cell::Failed("n/a".into()))
+                    }
                     Err(e) => cells[i] = Some(Cell::Failed(format!("error: {}", one_line(&e)))),
                 }
             }
@@ -263,7 +270,8 @@ fn main() {
                 None if t.is_empty() => Cell::Skipped,
                 None => {
                     let n = t.len();
-                    Cell::Time(median(&mut t), n)
+                    let min = *t.iter().min().unwrap();
+                    Cell::Time(median(&mut t), min, n)
                 }
             })
             .collect();
@@ -271,7 +279,7 @@ fn main() {
             .iter()
             .zip(&cells)
             .map(|(e, c)| match c {
-                Cell::Time(d, n) => format!("{} {} s (n={n})", e.key(), fmt_time(*d)),
+                Cell::Time(d, m, n) => format!("{} {} s (min {}, n={n})", e.key(), fmt_time(*d), fmt_time(*m)),
                 Cell::Wrong(v) => format!("{} wrong ({v})", e.key()),
                 Cell::Failed(m) => format!("{} {m}", e.key()),
                 Cell::Skipped => format!("{} skipped", e.key()),
@@ -298,19 +306,27 @@ fn main() {
             header += &format!(" {} / PUC |", engines[i].key());
             rule += "---:|";
         }
+        if let Some(&i) = ratio_of.first() {
+            header += &format!(" {} / PUC (min) |", engines[i].key());
+            rule += "---:|";
+        }
     }
     println!();
     println!("{header}");
     println!("{rule}");
     let time_of = |c: &Cell| match c {
-        Cell::Time(d, _) => Some(d.as_secs_f64()),
+        Cell::Time(d, _, _) => Some(d.as_secs_f64()),
+        _ => None,
+    };
+    let min_of = |c: &Cell| match c {
+        Cell::Time(_, m, _) => Some(m.as_secs_f64()),
         _ => None,
     };
     for (name, cells) in &rows {
         let mut line = format!("| {name} |");
         for c in cells {
             line += &match c {
-                Cell::Time(d, _) => format!(" {} |", fmt_time(*d)),
+                Cell::Time(d, _, _) => format!(" {} |", fmt_time(*d)),
                 Cell::Wrong(v) => format!(" wrong: {} |", one_line(v)),
                 Cell::Failed(m) => format!(" {m} |"),
                 Cell::Skipped => " – |".to_string(),
@@ -319,6 +335,12 @@ fn main() {
         if let Some(pi) = puc {
             for &i in &ratio_of {
                 line += &match (time_of(&cells[i]), time_of(&cells[pi])) {
+                    (Some(a), Some(b)) if b > 0.0 => format!(" {:.2}× |", a / b),
+                    _ => " – |".to_string(),
+                };
+            }
+            if let Some(&i) = ratio_of.first() {
+                line += &match (min_of(&cells[i]), min_of(&cells[pi])) {
                     (Some(a), Some(b)) if b > 0.0 => format!(" {:.2}× |", a / b),
                     _ => " – |".to_string(),
                 };
@@ -343,6 +365,16 @@ fn main() {
                 let g = (rs.iter().map(|r| r.ln()).sum::<f64>() / rs.len() as f64).exp();
                 format!(" {g:.2}× ({} programs) |", rs.len())
             };
+        }
+        if let Some(&i) = ratio_of.first() {
+            let rs: Vec<f64> =
+                rows.iter().filter_map(|(_, c)| Some(min_of(&c[i])? / min_of(&c[pi])?)).collect();
+            if !rs.is_empty() {
+                let g = (rs.iter().map(|r| r.ln()).sum::<f64>() / rs.len() as f64).exp();
+                line += &format!(" {g:.2}× |");
+            } else {
+                line += " – |";
+            }
         }
         println!("{line}");
     }
