@@ -30,12 +30,14 @@
 //! unchanged (C leaves it partially sorted); `table.move` compares the two tables with raw
 //! equality (C uses `__eq`) to choose the copy direction.
 
+mod keysort;
 mod tasks;
 
 use gc_arena::Collect;
 use sequences::sort::SortError;
 use serde::{Deserialize, Serialize};
 
+pub use keysort::{MergePhase, MergeTask};
 use tasks::{corrupt, run_copy, run_read, run_sort, run_write};
 pub use tasks::{CopyKind, CopyPhase, CopyTask, ReadTask, Sink, SortEnd, SortTask, WriteTask};
 
@@ -153,6 +155,8 @@ pub enum TableContG<V> {
     Sort(SortTask<V>),
     /// Writing back a sorted order.
     Write(WriteTask<V>),
+    /// Sorting only integers or only strings with `<` (any correct sort gives Lua's result).
+    Merge(keysort::MergeTask<V>),
 }
 
 /// A suspended table-library call at run time.
@@ -173,6 +177,7 @@ impl<V> TableContG<V> {
             TableContG::Read(t) => TableContG::Read(t.map_values(f)?),
             TableContG::Sort(t) => TableContG::Sort(t.map_values(f)?),
             TableContG::Write(t) => TableContG::Write(t.map_values(f)?),
+            TableContG::Merge(t) => TableContG::Merge(t.map_values(f)?),
         })
     }
 }
@@ -531,7 +536,7 @@ fn unpack_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, e: i64) -> R<'gc> {
         done: 0,
         wait: Wait::Nothing,
         sink: Sink::Unpack {
-            vals: Vec::with_capacity(initial_capacity(n as u64 + 1)),
+            vals: Vec::with_capacity(initial_capacity(n + 1)),
         },
     };
     run_read(nc, task, None)
@@ -596,5 +601,6 @@ pub fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>, cont: Box<TableCont<'gc>>) -> R<
         }
         TableContG::Sort(_) => Err(corrupt(SortError::Corrupt("sort resumed twice"))),
         TableContG::Write(t) => run_write(nc, t),
+        TableContG::Merge(t) => keysort::run(nc, t),
     }
 }
