@@ -237,3 +237,20 @@ fn table_tasks_survive_snapshots_mid_way() {
     assert_eq!(plain, snap);
     assert!(restores > 50, "only {restores} restores");
 }
+
+#[test]
+fn quicksort_of_floats_is_preempted() {
+    // Floats (1.0 and 1 are distinguishable, as are 0.0 and -0.0) keep Lua's exact quicksort
+    // with the default `<`.
+    let src = "
+        local t = {}
+        for i = 1, 200000 do t[i] = ((i * 7919) % 200003) / 7 end
+        table.sort(t)
+        for i = 2, #t do if t[i - 1] > t[i] then return false end end
+        return true
+    ";
+    let (v, steps, max_used) = run_sliced(src, 100_000);
+    assert_eq!(v, vec![HostValue::Bool(true)]);
+    assert!(steps > 50, "only {steps} steps");
+    assert!(max_used <= 100_000 + OVERSHOOT, "a step used {max_used}");
+}

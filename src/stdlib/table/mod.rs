@@ -16,7 +16,10 @@
 //!   results, `sort`'s working copy);
 //! * [`SortTask`]: Lua's quicksort ([`sequences::sort::Sort`]) asking for comparisons, which
 //!   are a call of the order function, a call of `__lt`, or a plain `<`;
-//! * [`WriteTask`]: writes the sorted order back.
+//! * [`WriteTask`]: writes the sorted order back;
+//! * [`MergeTask`] (in `keysort`): a raw array of only integers or only strings sorted with
+//!   the default order, where equal elements are indistinguishable so any correct sort gives
+//!   Lua's result: a resumable merge sort, several times faster than driving the quicksort.
 //!
 //! For a table whose metatable has neither `__index` nor `__newindex` (the common case) each
 //! task runs a raw loop over the table's storage (the fast path). Every loop charges fuel per
