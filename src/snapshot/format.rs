@@ -106,6 +106,8 @@ pub struct SThread {
     pub top: u32,
     /// Error a dead coroutine died with.
     pub error: Option<SVal>,
+    /// Traceback of an uncaught error whose `__close` handlers are running.
+    pub traceback: Option<String>,
     /// Object id.
     pub id: u64,
 }

@@ -532,6 +532,7 @@ fn build_thread<'gc>(
     ts.status = status;
     ts.top = st.top;
     ts.error = error;
+    ts.traceback = st.traceback.clone();
     ts.id = st.id;
     Ok(())
 }

@@ -224,6 +224,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                     status: status_code(ts.status),
                     top: ts.top,
                     error,
+                    traceback: ts.traceback.clone(),
                     id: ts.id,
                 }))
             }

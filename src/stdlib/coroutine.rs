@@ -36,7 +36,7 @@ pub fn open(ctx: Ctx<'_>) {
 fn check_co<'gc>(nc: &NativeCtx<'gc, '_>, n: usize) -> LuaResult<'gc, Thread<'gc>> {
     match nc.arg(n) {
         Value::Thread(t) => Ok(t),
-        _ => Err(nc.arg_type_error(n, "coroutine")),
+        _ => Err(nc.arg_type_error(n, "thread")),
     }
 }
 
@@ -111,6 +111,27 @@ fn isyieldable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     nc.ret1(Value::boolean(y))
 }
 
+/// Calls the next pending `__close` of a closed coroutine, or returns `coroutine.close`'s
+/// result when none are left.
+pub fn close_next<'gc>(nc: &mut NativeCtx<'gc, '_>, mut values: Vec<Value<'gc>>, error: Option<Value<'gc>>) -> R<'gc> {
+    match values.pop() {
+        None => match error {
+            Some(e) => nc.ret(&[Value::False, e]),
+            None => nc.ret1(Value::True),
+        },
+        Some(v) => {
+            let tm = nc.ctx.metamethod(v, crate::vm::state::Tm::Close);
+            nc.clear();
+            nc.push(v);
+            nc.push(error.unwrap_or(Value::Nil));
+            Ok(Action::Call {
+                func: tm,
+                cont: Cont::CloseList { values, error },
+            })
+        }
+    }
+}
+
 fn close<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let co = check_co(nc, 1)?;
     let st = status_name(nc, co);
@@ -118,16 +139,20 @@ fn close<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         "suspended" | "dead" => {
             let mut ts = co.0.borrow_mut(nc.ctx.mc);
             let err = ts.error.take();
+            // Pending to-be-closed values, innermost last (closed first).
+            let values: Vec<Value<'gc>> = ts
+                .tbc
+                .iter()
+                .map(|&s| ts.stack.get(s as usize).copied().unwrap_or(Value::Nil))
+                .collect();
             close_upvalues(nc.ctx, &mut ts, 0);
             ts.frames.clear();
             ts.stack.clear();
             ts.tbc.clear();
+            ts.top = 0;
             ts.status = Status::Dead;
             drop(ts);
-            match err {
-                Some(e) => nc.ret(&[Value::False, e]),
-                None => nc.ret1(Value::True),
-            }
+            close_next(nc, values, err)
         }
         other => Err(LuaError::rt(format!("cannot close a {other} coroutine"))),
     }

@@ -57,6 +57,14 @@ pub enum ContG<V> {
     },
     /// Discard the results of the call (e.g. a `__close` during a normal return).
     Discard,
+    /// `coroutine.close` running a closed coroutine's pending `__close` handlers, innermost
+    /// first; an error replaces `error` and closing continues.
+    CloseList {
+        /// Values still to close (the next one last).
+        values: Vec<V>,
+        /// The error so far, if any.
+        error: Option<V>,
+    },
     /// `collectgarbage("collect")` after the host loop's full collection: returns 0.
     Collected,
     /// `print` waiting for a `__tostring` result for argument `next`.
@@ -128,6 +136,10 @@ impl<V> ContG<V> {
             ContG::CloseTbc { error, level } => ContG::CloseTbc { error: f(error)?, level },
             ContG::Discard => ContG::Discard,
             ContG::Collected => ContG::Collected,
+            ContG::CloseList { values, error } => ContG::CloseList {
+                values: values.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+                error: error.map(&mut *f).transpose()?,
+            },
             ContG::Print { args, next, out } => ContG::Print {
                 args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
                 next,
@@ -159,7 +171,11 @@ impl<'gc> Cont<'gc> {
     pub fn catches(&self) -> bool {
         matches!(
             self,
-            ContG::Pcall | ContG::Xpcall { .. } | ContG::XpcallHandler { .. } | ContG::CloseTbc { .. }
+            ContG::Pcall
+                | ContG::Xpcall { .. }
+                | ContG::XpcallHandler { .. }
+                | ContG::CloseTbc { .. }
+                | ContG::CloseList { .. }
         )
     }
 
@@ -195,6 +211,8 @@ impl<'gc> Cont<'gc> {
             },
             (ContG::Discard, Ok(())) => nc.ret0(),
             (ContG::Collected, Ok(())) => nc.ret1(Value::Int(0)),
+            (ContG::CloseList { values, error }, Ok(())) => crate::stdlib::coroutine::close_next(nc, values, error),
+            (ContG::CloseList { values, .. }, Err(e)) => crate::stdlib::coroutine::close_next(nc, values, Some(e)),
             (ContG::Print { args, next, mut out }, Ok(())) => {
                 let text = base::tostring_result(nc)?;
                 if next > 0 {

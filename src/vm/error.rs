@@ -13,6 +13,10 @@ pub enum LuaError<'gc> {
     Value(Value<'gc>),
     /// A message that gets the position of the current Lua frame prepended.
     Runtime(String),
+    /// An error raised by an operation (indexing, arithmetic, comparison) as Lua's
+    /// `luaG_runerror` does: positioned at the *running* function if that is a Lua function,
+    /// so an operation failing inside a native carries no position.
+    Op(String),
     /// `bad argument #arg to 'name' (msg)`: the VM fills in the function name as Lua does.
     BadArg {
         /// 1-based argument number.
@@ -30,6 +34,11 @@ impl<'gc> LuaError<'gc> {
     /// A runtime error with a message (position added when thrown).
     pub fn rt(msg: impl Into<String>) -> Self {
         LuaError::Runtime(msg.into())
+    }
+
+    /// An operation error (see [`LuaError::Op`]).
+    pub fn op(msg: impl Into<String>) -> Self {
+        LuaError::Op(msg.into())
     }
 
     /// A bad-argument error.

@@ -202,12 +202,16 @@ fn call_error<'gc>(ctx: Ctx<'gc>, ts: &ThreadState<'gc>, func: usize) -> LuaErro
 
 /// Turns a native's `BadArg` into Lua's "bad argument #n to 'name' (msg)".
 fn resolve_native_error<'gc>(
+    ctx: Ctx<'gc>,
     ts: &ThreadState<'gc>,
     native: Option<NativeClosure<'gc>>,
     e: LuaError<'gc>,
 ) -> LuaError<'gc> {
-    let LuaError::BadArg { mut arg, msg } = e else {
-        return e;
+    let (mut arg, msg) = match e {
+        LuaError::BadArg { arg, msg } => (arg, msg),
+        // An operation failing inside a native: the running function is not Lua, no position.
+        LuaError::Op(msg) => return LuaError::Value(ctx.str_value(&msg)),
+        other => return other,
     };
     let mut name: Option<String> = None;
     if let Some(Frame::Lua(f)) = ts.frames.last() {
@@ -258,7 +262,7 @@ fn run_native<'gc>(
         fuel,
     };
     let r = (native.0.def.func)(&mut nc);
-    r.map_err(|e| resolve_native_error(ts, Some(native), e))
+    r.map_err(|e| resolve_native_error(ctx, ts, Some(native), e))
 }
 
 /// Performs call/return work until a Lua frame is on top (or an event happens).
@@ -435,7 +439,7 @@ fn resume_cont<'gc>(
         fuel,
     };
     let r = cont.resume(&mut nc, outcome);
-    r.map_err(|e| resolve_native_error(ts, native, e))
+    r.map_err(|e| resolve_native_error(ctx, ts, native, e))
 }
 
 /// Finds or creates the open upvalue for `slot` of the running thread.
@@ -487,7 +491,7 @@ fn error_value<'gc>(ctx: Ctx<'gc>, ts: &ThreadState<'gc>, e: LuaError<'gc>) -> (
     match e {
         LuaError::Value(v) => (v, false),
         LuaError::Handled(v) => (v, true),
-        LuaError::Runtime(msg) => (ctx.str_value(&format!("{}{}", where_(), msg)), false),
+        LuaError::Runtime(msg) | LuaError::Op(msg) => (ctx.str_value(&format!("{}{}", where_(), msg)), false),
         LuaError::Where(s) => {
             let mut b = where_().into_bytes();
             b.extend_from_slice(s.as_bytes());
@@ -514,7 +518,33 @@ pub fn throw<'gc>(
         let (value, handled) = error_value(ctx, ts, err);
         let catcher = ts.frames.iter().rposition(|f| matches!(f, Frame::Native(n) if n.cont.catches()));
         let Some(k) = catcher else {
-            let tb = traceback(ctx, ts, None);
+            // Uncaught. Pending to-be-closed variables still run (with the error), as when
+            // Lua's outermost protected call unwinds; the traceback is taken first.
+            if ts.traceback.is_none() {
+                ts.traceback = Some(traceback(ctx, ts, None));
+            }
+            if let Some(slot) = ts.tbc.pop() {
+                ts.frames.clear();
+                close_upvalues(ctx, ts, 0);
+                let v = ts.stack.get(slot as usize).copied().unwrap_or(Value::Nil);
+                let tm = ctx.metamethod(v, Tm::Close);
+                let func = ts.stack.len();
+                ts.stack.extend_from_slice(&[Value::Nil, tm, v, value]);
+                ts.frames.push(Frame::Native(NativeFrame {
+                    native: None,
+                    func: func as u32,
+                    want: 0,
+                    cont: Box::new(Cont::CloseTbc { error: value, level: 0 }),
+                }));
+                match drive(ctx, thread, ts, fuel, Todo::Call { func: func + 1, nargs: 2, want: -1 }) {
+                    Ok(flow) => return flow,
+                    Err(e) => {
+                        err = e;
+                        continue;
+                    }
+                }
+            }
+            let tb = ts.traceback.take().unwrap_or_default();
             ts.status = Status::Dead;
             ts.error = Some(value);
             close_upvalues(ctx, ts, 0);

@@ -74,7 +74,7 @@ pub fn index<'gc>(ctx: Ctx<'gc>, obj: Value<'gc>, key: Value<'gc>) -> LuaResult<
                 if depth == 0 {
                     return Ok(Index::NotIndexable);
                 }
-                return Err(LuaError::rt(format!(
+                return Err(LuaError::op(format!(
                     "attempt to index a {} value",
                     convert::type_name_for_msg(ctx, cur)
                 )));
@@ -89,7 +89,7 @@ pub fn index<'gc>(ctx: Ctx<'gc>, obj: Value<'gc>, key: Value<'gc>) -> LuaResult<
             next => cur = next,
         }
     }
-    Err(LuaError::rt("'__index' chain too long; possible loop"))
+    Err(LuaError::op("'__index' chain too long; possible loop"))
 }
 
 /// Result of an assignment.
@@ -123,7 +123,7 @@ pub fn new_index<'gc>(
                 Value::Nil
             };
             if tm.is_nil() {
-                tb.set(key, value).map_err(|e| LuaError::rt(format!("table {}", e.message())))?;
+                tb.set(key, value).map_err(|e| LuaError::op(format!("table {}", e.message())))?;
                 return Ok(NewIndex::Done);
             }
             tm
@@ -133,7 +133,7 @@ pub fn new_index<'gc>(
                 if depth == 0 {
                     return Ok(NewIndex::NotIndexable);
                 }
-                return Err(LuaError::rt(format!(
+                return Err(LuaError::op(format!(
                     "attempt to index a {} value",
                     convert::type_name_for_msg(ctx, cur)
                 )));
@@ -151,7 +151,7 @@ pub fn new_index<'gc>(
             next => cur = next,
         }
     }
-    Err(LuaError::rt("'__newindex' chain too long; possible loop"))
+    Err(LuaError::op("'__newindex' chain too long; possible loop"))
 }
 
 /// Arithmetic and bitwise operators (in metamethod order).
@@ -238,8 +238,8 @@ pub fn arith_raw<'gc>(op: ArithOp, a: Value<'gc>, b: Value<'gc>) -> LuaResult<'g
             ArithOp::Add => Int(x.wrapping_add(y)),
             ArithOp::Sub => Int(x.wrapping_sub(y)),
             ArithOp::Mul => Int(x.wrapping_mul(y)),
-            ArithOp::Mod => Int(number::int_mod(x, y).ok_or_else(|| LuaError::rt("attempt to perform 'n%0'"))?),
-            ArithOp::IDiv => Int(number::int_idiv(x, y).ok_or_else(|| LuaError::rt("attempt to divide by zero"))?),
+            ArithOp::Mod => Int(number::int_mod(x, y).ok_or_else(|| LuaError::op("attempt to perform 'n%0'"))?),
+            ArithOp::IDiv => Int(number::int_idiv(x, y).ok_or_else(|| LuaError::op("attempt to divide by zero"))?),
             ArithOp::Pow => Value::float((x as f64).powf(y as f64)),
             ArithOp::Div => Value::float(x as f64 / y as f64),
             ArithOp::Unm => Int(x.wrapping_neg()),
@@ -406,9 +406,9 @@ pub fn order_error<'gc>(ctx: Ctx<'gc>, a: Value<'gc>, b: Value<'gc>) -> LuaError
     let t1 = convert::type_name_for_msg(ctx, a);
     let t2 = convert::type_name_for_msg(ctx, b);
     if t1 == t2 {
-        LuaError::rt(format!("attempt to compare two {t1} values"))
+        LuaError::op(format!("attempt to compare two {t1} values"))
     } else {
-        LuaError::rt(format!("attempt to compare {t1} with {t2}"))
+        LuaError::op(format!("attempt to compare {t1} with {t2}"))
     }
 }
 

@@ -104,6 +104,9 @@ pub struct ThreadState<'gc> {
     pub top: u32,
     /// The error a dead coroutine died with (reported by `coroutine.close`).
     pub error: Option<Value<'gc>>,
+    /// Traceback of an uncaught error while its `__close` handlers run.
+    #[collect(require_static)]
+    pub traceback: Option<String>,
     /// Deterministic object id (0 = not yet assigned).
     #[collect(require_static)]
     pub id: u64,
@@ -122,6 +125,7 @@ impl<'gc> Thread<'gc> {
                 status: Status::Initial,
                 top: 1,
                 error: None,
+                traceback: None,
                 id: 0,
             }),
         ))
