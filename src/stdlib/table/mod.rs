@@ -192,7 +192,7 @@ impl<V> TableContG<V> {
 /// carries no position; messages meant for `luaL_error` (with position) are built directly.
 fn in_c<'gc>(ctx: Ctx<'gc>, e: LuaError<'gc>) -> LuaError<'gc> {
     match e {
-        LuaError::Runtime(msg) => LuaError::Value(ctx.str_value(&msg)),
+        LuaError::Runtime(msg) | LuaError::Op(msg) => LuaError::Value(ctx.str_value(&msg)),
         other => other,
     }
 }
