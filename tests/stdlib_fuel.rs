@@ -166,7 +166,91 @@ fn comparators_and_metamethods_may_yield() {
         return r, n > 5
     ";
     let (v, _, _) = run_sliced(src, 1_000_000);
-    assert_eq!(v, vec![HostValue::Str(b"1,2,3,4 1+4+9".to_vec()), HostValue::Bool(true)]);
+    assert_eq!(
+        v,
+        vec![
+            HostValue::Str(b"1,2,3,4 1+4+9".to_vec()),
+            HostValue::Bool(true)
+        ]
+    );
     let (w, _, _) = run_sliced(src, 3);
     assert_eq!(v, w);
+}
+
+/// Runs `src` in slices of `slice` fuel, saving the VM to bytes and restoring it from them
+/// after every slice; returns the results.
+#[track_caller]
+fn run_snapshotting(src: &str, slice: u64) -> (Vec<HostValue>, usize) {
+    let mut vm = Vm::new();
+    vm.load(src.as_bytes(), "=test").expect("compiles");
+    let mut restores = 0;
+    loop {
+        match vm.step(slice) {
+            StepResult::OutOfFuel => {
+                let bytes = vm.save().expect("saves");
+                vm = Vm::restore(&bytes).expect("restores");
+                restores += 1;
+            }
+            StepResult::Finished(v) => return (v, restores),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn table_tasks_survive_snapshots_mid_way() {
+    // Every kind of suspended table task (merge sort of integers and strings, Lua's quicksort
+    // with an order function and with __lt, reads and copies through metamethods, concat,
+    // unpack, min/max through __lt) is saved and restored many times half way.
+    let src = "
+        math.randomseed(3)
+        local ints, strs, recs = {}, {}, {}
+        for i = 1, 3000 do ints[i] = math.random(-1000, 1000) end
+        for i = 1, 1500 do strs[i] = tostring(math.random(1, 500)) .. 'x' end
+        local V = {__lt = function(a, b) return a.k < b.k end}
+        for i = 1, 300 do recs[i] = setmetatable({k = math.random(1, 50), id = i}, V) end
+        table.sort(ints)
+        table.sort(strs)
+        local byid = {}
+        for i = 1, 300 do byid[i] = recs[i] end
+        table.sort(byid, function(a, b) return a.id > b.id end)
+        table.sort(recs)
+        local store = {}
+        local p = setmetatable({}, {
+            __index = function(_, k) return store[k] end,
+            __newindex = function(_, k, v) store[k] = v end,
+            __len = function() return #store end,
+        })
+        table.move(ints, 1, 500, 1, p)
+        table.insert(p, 1, 'first')
+        local s = table.concat(p, ',', 1, 100)
+        local n = select('#', table.unpack(p))
+        local best = math.max(recs[1], recs[2], recs[3], recs[300])
+        local h = 0
+        for i = 1, #ints do h = (h * 31 + ints[i]) % 1000000007 end
+        for i = 1, #strs do h = (h * 31 + #strs[i]) % 1000000007 end
+        for i = 1, #recs do h = (h * 31 + recs[i].k) % 1000000007 end
+        return h, byid[1].id, #s, n, best.k, strs[1], strs[#strs]
+    ";
+    let (plain, _, _) = run_sliced(src, u64::MAX / 4);
+    let (snap, restores) = run_snapshotting(src, 997);
+    assert_eq!(plain, snap);
+    assert!(restores > 50, "only {restores} restores");
+}
+
+#[test]
+fn quicksort_of_floats_is_preempted() {
+    // Floats (1.0 and 1 are distinguishable, as are 0.0 and -0.0) keep Lua's exact quicksort
+    // with the default `<`.
+    let src = "
+        local t = {}
+        for i = 1, 200000 do t[i] = ((i * 7919) % 200003) / 7 end
+        table.sort(t)
+        for i = 2, #t do if t[i - 1] > t[i] then return false end end
+        return true
+    ";
+    let (v, steps, max_used) = run_sliced(src, 100_000);
+    assert_eq!(v, vec![HostValue::Bool(true)]);
+    assert!(steps > 50, "only {steps} steps");
+    assert!(max_used <= 100_000 + OVERSHOOT, "a step used {max_used}");
 }

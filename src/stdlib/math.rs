@@ -431,7 +431,9 @@ pub fn minmax_from<'gc>(
                     },
                 });
             }
-            Err(LuaError::Runtime(m)) => return Err(LuaError::Value(nc.str_value(m.as_bytes()))),
+            Err(LuaError::Runtime(m) | LuaError::Op(m)) => {
+                return Err(LuaError::Value(nc.str_value(m.as_bytes())))
+            }
             Err(e) => return Err(e),
         }
         next += 1;

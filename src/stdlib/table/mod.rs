@@ -16,7 +16,10 @@
 //!   results, `sort`'s working copy);
 //! * [`SortTask`]: Lua's quicksort ([`sequences::sort::Sort`]) asking for comparisons, which
 //!   are a call of the order function, a call of `__lt`, or a plain `<`;
-//! * [`WriteTask`]: writes the sorted order back.
+//! * [`WriteTask`]: writes the sorted order back;
+//! * [`MergeTask`] (in `keysort`): a raw array of only integers or only strings sorted with
+//!   the default order, where equal elements are indistinguishable so any correct sort gives
+//!   Lua's result: a resumable merge sort, several times faster than driving the quicksort.
 //!
 //! For a table whose metatable has neither `__index` nor `__newindex` (the common case) each
 //! task runs a raw loop over the table's storage (the fast path). Every loop charges fuel per
@@ -30,12 +33,14 @@
 //! unchanged (C leaves it partially sorted); `table.move` compares the two tables with raw
 //! equality (C uses `__eq`) to choose the copy direction.
 
+mod keysort;
 mod tasks;
 
 use gc_arena::Collect;
 use sequences::sort::SortError;
 use serde::{Deserialize, Serialize};
 
+pub use keysort::{MergePhase, MergeTask};
 use tasks::{corrupt, run_copy, run_read, run_sort, run_write};
 pub use tasks::{CopyKind, CopyPhase, CopyTask, ReadTask, Sink, SortEnd, SortTask, WriteTask};
 
@@ -153,6 +158,8 @@ pub enum TableContG<V> {
     Sort(SortTask<V>),
     /// Writing back a sorted order.
     Write(WriteTask<V>),
+    /// Sorting only integers or only strings with `<` (any correct sort gives Lua's result).
+    Merge(keysort::MergeTask<V>),
 }
 
 /// A suspended table-library call at run time.
@@ -173,6 +180,7 @@ impl<V> TableContG<V> {
             TableContG::Read(t) => TableContG::Read(t.map_values(f)?),
             TableContG::Sort(t) => TableContG::Sort(t.map_values(f)?),
             TableContG::Write(t) => TableContG::Write(t.map_values(f)?),
+            TableContG::Merge(t) => TableContG::Merge(t.map_values(f)?),
         })
     }
 }
@@ -184,7 +192,7 @@ impl<V> TableContG<V> {
 /// carries no position; messages meant for `luaL_error` (with position) are built directly.
 fn in_c<'gc>(ctx: Ctx<'gc>, e: LuaError<'gc>) -> LuaError<'gc> {
     match e {
-        LuaError::Runtime(msg) => LuaError::Value(ctx.str_value(&msg)),
+        LuaError::Runtime(msg) | LuaError::Op(msg) => LuaError::Value(ctx.str_value(&msg)),
         other => other,
     }
 }
@@ -531,7 +539,7 @@ fn unpack_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, e: i64) -> R<'gc> {
         done: 0,
         wait: Wait::Nothing,
         sink: Sink::Unpack {
-            vals: Vec::with_capacity(initial_capacity(n as u64 + 1)),
+            vals: Vec::with_capacity(initial_capacity(n + 1)),
         },
     };
     run_read(nc, task, None)
@@ -596,5 +604,6 @@ pub fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>, cont: Box<TableCont<'gc>>) -> R<
         }
         TableContG::Sort(_) => Err(corrupt(SortError::Corrupt("sort resumed twice"))),
         TableContG::Write(t) => run_write(nc, t),
+        TableContG::Merge(t) => keysort::run(nc, t),
     }
 }

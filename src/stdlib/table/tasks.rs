@@ -494,6 +494,11 @@ fn finish_read<'gc>(nc: &mut NativeCtx<'gc, '_>, task: ReadTask<Value<'gc>>) -> 
         }
         Sink::Unpack { vals } => nc.ret(&vals),
         Sink::Sort { comp, vals } => {
+            let raw = raw_table(nc.ctx, task.src, false).is_some()
+                && raw_table(nc.ctx, task.src, true).is_some();
+            if comp.is_nil() && raw && super::keysort::qualifies(&vals) {
+                return super::keysort::start(nc, task.src, vals);
+            }
             let sort = Sort::new(vals.len() as i64, SORT_SEED)
                 .map_err(|_| LuaError::bad_arg(1, "array too big"))?;
             let task = SortTask {
