@@ -78,9 +78,14 @@ fn one_line(s: &str) -> String {
 }
 
 fn run_telelua(p: &Program) -> Outcome {
-    let host = Host { stdout: Box::new(std::io::sink()), stderr: Box::new(std::io::sink()), ..Host::default() };
+    let host = Host {
+        stdout: Box::new(std::io::sink()),
+        stderr: Box::new(std::io::sink()),
+        ..Host::default()
+    };
     let mut vm = Vm::with_profile(Profile::Sandbox, host);
-    vm.load(p.source.as_bytes(), &format!("@{}.lua", p.name)).map_err(|e| e.message)?;
+    vm.load(p.source.as_bytes(), &format!("@{}.lua", p.name))
+        .map_err(|e| e.message)?;
     loop {
         match vm.step(1 << 40) {
             StepResult::OutOfFuel => continue,
@@ -118,7 +123,12 @@ fn run_puc(p: &Program) -> Outcome {
 }
 
 fn run_lua_bin(p: &Program) -> Outcome {
-    let path = p.path.to_str().ok_or("non-UTF-8 path")?.replace('\\', "\\\\").replace('\'', "\\'");
+    let path = p
+        .path
+        .to_str()
+        .ok_or("non-UTF-8 path")?
+        .replace('\\', "\\\\")
+        .replace('\'', "\\'");
     let out = Command::new("lua5.4")
         .arg("-e")
         .arg(format!("io.write(tostring((dofile('{path}'))))"))
@@ -203,13 +213,27 @@ fn fmt_time(d: Duration) -> String {
 }
 
 fn main() {
-    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    let reps: usize = std::env::var("BENCH_REPS").ok().and_then(|s| s.parse().ok()).unwrap_or(5).max(1);
-    let max_secs: f64 = std::env::var("BENCH_MAX_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(40.0);
-    let wanted: Option<Vec<String>> =
-        std::env::var("BENCH_ENGINES").ok().map(|s| s.split(',').map(|x| x.trim().to_string()).collect());
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let reps: usize = std::env::var("BENCH_REPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5)
+        .max(1);
+    let max_secs: f64 = std::env::var("BENCH_MAX_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(40.0);
+    let wanted: Option<Vec<String>> = std::env::var("BENCH_ENGINES")
+        .ok()
+        .map(|s| s.split(',').map(|x| x.trim().to_string()).collect());
 
-    let lua_bin = Command::new("lua5.4").arg("-v").output().is_ok_and(|o| o.status.success());
+    let lua_bin = Command::new("lua5.4")
+        .arg("-v")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !lua_bin {
         eprintln!("lua5.4 not found on PATH: skipping the binary column");
     }
@@ -279,7 +303,12 @@ fn main() {
             .iter()
             .zip(&cells)
             .map(|(e, c)| match c {
-                Cell::Time(d, m, n) => format!("{} {} s (min {}, n={n})", e.key(), fmt_time(*d), fmt_time(*m)),
+                Cell::Time(d, m, n) => format!(
+                    "{} {} s (min {}, n={n})",
+                    e.key(),
+                    fmt_time(*d),
+                    fmt_time(*m)
+                ),
                 Cell::Wrong(v) => format!("{} wrong ({v})", e.key()),
                 Cell::Failed(m) => format!("{} {m}", e.key()),
                 Cell::Skipped => format!("{} skipped", e.key()),
@@ -367,8 +396,10 @@ fn main() {
             };
         }
         if let Some(&i) = ratio_of.first() {
-            let rs: Vec<f64> =
-                rows.iter().filter_map(|(_, c)| Some(min_of(&c[i])? / min_of(&c[pi])?)).collect();
+            let rs: Vec<f64> = rows
+                .iter()
+                .filter_map(|(_, c)| Some(min_of(&c[i])? / min_of(&c[pi])?))
+                .collect();
             if !rs.is_empty() {
                 let g = (rs.iter().map(|r| r.ln()).sum::<f64>() / rs.len() as f64).exp();
                 line += &format!(" {g:.2}× |");

@@ -69,9 +69,14 @@ fn main() {
     println!("## Snapshot round trips (MessagePack through bytes)\n");
     println!("| heap | snapshot bytes | save | restore | save+restore | in-memory fork |");
     println!("|---|---|---|---|---|---|");
-    for (label, records, numbers) in [("~1 KB", 8, 16), ("~100 KB", 600, 2_000), ("~10 MB", 60_000, 200_000)] {
+    for (label, records, numbers) in [
+        ("~1 KB", 8, 16),
+        ("~100 KB", 600, 2_000),
+        ("~10 MB", 60_000, 200_000),
+    ] {
         let mut vm = Vm::new();
-        vm.load(heap_script(records, numbers).as_bytes(), "=heap").unwrap();
+        vm.load(heap_script(records, numbers).as_bytes(), "=heap")
+            .unwrap();
         run(&mut vm);
         let reps = if records > 10_000 { 5 } else { 50 };
         let bytes = vm.save().unwrap();
@@ -123,6 +128,10 @@ fn main() {
     let retained = (LIVE.load(Ordering::Relaxed) - before) as f64 / n as f64;
     println!("| forks | time per fork | bytes retained per fork |");
     println!("|---|---|---|");
-    println!("| {n} | {} | {:.1} KB |", per_iter(elapsed, n), retained / 1024.0);
+    println!(
+        "| {n} | {} | {:.1} KB |",
+        per_iter(elapsed, n),
+        retained / 1024.0
+    );
     drop(forks);
 }

@@ -16,7 +16,9 @@ fn run(src: &str) -> StepResult {
 
 #[test]
 fn deep_recursion_works_to_190000() {
-    let r = run("local function f(n) if n == 0 then return 0 end return 1 + f(n - 1) end return f(190000)");
+    let r = run(
+        "local function f(n) if n == 0 then return 0 end return 1 + f(n - 1) end return f(190000)",
+    );
     assert_eq!(r, StepResult::Finished(vec![HostValue::Int(190000)]));
 }
 
@@ -30,7 +32,10 @@ fn runaway_recursion_is_a_catchable_stack_overflow() {
         StepResult::Finished(v) => {
             assert_eq!(v[0], HostValue::Bool(false));
             match &v[1] {
-                HostValue::Str(s) => assert!(String::from_utf8_lossy(s).ends_with("stack overflow"), "{v:?}"),
+                HostValue::Str(s) => assert!(
+                    String::from_utf8_lossy(s).ends_with("stack overflow"),
+                    "{v:?}"
+                ),
                 other => panic!("{other:?}"),
             }
         }
@@ -41,7 +46,10 @@ fn runaway_recursion_is_a_catchable_stack_overflow() {
 #[test]
 fn ten_million_tail_calls_run_in_constant_space() {
     let r = run("local function loop(n) if n == 0 then return 'done' end return loop(n - 1) end return loop(10000000)");
-    assert_eq!(r, StepResult::Finished(vec![HostValue::Str(b"done".to_vec())]));
+    assert_eq!(
+        r,
+        StepResult::Finished(vec![HostValue::Str(b"done".to_vec())])
+    );
 }
 
 #[test]
@@ -51,7 +59,11 @@ fn tostring_ids_are_deterministic() {
     assert_eq!(first, run(src));
     if let StepResult::Finished(v) = first {
         let HostValue::Str(s) = &v[0] else { panic!() };
-        assert!(s.starts_with(b"table: 0x"), "{}", String::from_utf8_lossy(s));
+        assert!(
+            s.starts_with(b"table: 0x"),
+            "{}",
+            String::from_utf8_lossy(s)
+        );
     } else {
         panic!("{first:?}");
     }

@@ -5,13 +5,90 @@ use quickcheck::{Arbitrary, Gen, QuickCheck};
 use telelua::api::fuzz::run_bytes;
 
 const TOKENS: &[&str] = &[
-    "local", "function", "end", "if", "then", "else", "elseif", "while", "do", "repeat", "until",
-    "for", "in", "return", "break", "goto", "::l::", "nil", "true", "false", "and", "or", "not",
-    "x", "y", "t", "f", "...", "=", "==", "~=", "<", "<=", ">", ">=", "+", "-", "*", "/", "//",
-    "%", "^", "#", "&", "|", "~", "<<", ">>", "..", "(", ")", "{", "}", "[", "]", ";", ",", ".",
-    ":", "0", "1", "-1", "2.5", "1e308", "0x7fffffffffffffff", "'s'", "\"str\"", "[[long]]",
-    "<const>", "<close>", "setmetatable", "pcall", "error", "coroutine.wrap", "coroutine.yield",
-    "print", "tostring", "select", "__index", "__add", "__call", "__close", "__eq", "__lt",
+    "local",
+    "function",
+    "end",
+    "if",
+    "then",
+    "else",
+    "elseif",
+    "while",
+    "do",
+    "repeat",
+    "until",
+    "for",
+    "in",
+    "return",
+    "break",
+    "goto",
+    "::l::",
+    "nil",
+    "true",
+    "false",
+    "and",
+    "or",
+    "not",
+    "x",
+    "y",
+    "t",
+    "f",
+    "...",
+    "=",
+    "==",
+    "~=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "+",
+    "-",
+    "*",
+    "/",
+    "//",
+    "%",
+    "^",
+    "#",
+    "&",
+    "|",
+    "~",
+    "<<",
+    ">>",
+    "..",
+    "(",
+    ")",
+    "{",
+    "}",
+    "[",
+    "]",
+    ";",
+    ",",
+    ".",
+    ":",
+    "0",
+    "1",
+    "-1",
+    "2.5",
+    "1e308",
+    "0x7fffffffffffffff",
+    "'s'",
+    "\"str\"",
+    "[[long]]",
+    "<const>",
+    "<close>",
+    "setmetatable",
+    "pcall",
+    "error",
+    "coroutine.wrap",
+    "coroutine.yield",
+    "print",
+    "tostring",
+    "select",
+    "__index",
+    "__add",
+    "__call",
+    "__close",
+    "__eq",
+    "__lt",
 ];
 
 /// A random sequence of Lua tokens.
@@ -60,7 +137,9 @@ fn arbitrary_bytes_never_panic() {
         run_bytes(&bytes);
         true
     }
-    QuickCheck::new().tests(300).quickcheck(prop as fn(Vec<u8>) -> bool);
+    QuickCheck::new()
+        .tests(300)
+        .quickcheck(prop as fn(Vec<u8>) -> bool);
 }
 
 #[test]
@@ -69,7 +148,9 @@ fn token_soups_never_panic() {
         run_bytes(s.0.as_bytes());
         true
     }
-    QuickCheck::new().tests(1000).quickcheck(prop as fn(Soup) -> bool);
+    QuickCheck::new()
+        .tests(1000)
+        .quickcheck(prop as fn(Soup) -> bool);
 }
 
 #[test]
@@ -78,5 +159,7 @@ fn programs_run_and_stop_cleanly() {
         run_bytes(p.0.as_bytes());
         true
     }
-    QuickCheck::new().tests(200).quickcheck(prop as fn(Program) -> bool);
+    QuickCheck::new()
+        .tests(200)
+        .quickcheck(prop as fn(Program) -> bool);
 }

@@ -20,7 +20,9 @@ fn dangerous_functions_are_absent() {
         "return string and string.dump, io, os and os.execute, os and os.remove, os and os.getenv,
                 package, debug.getregistry, debug.sethook, dofile, loadfile, require",
     );
-    let StepResult::Finished(v) = r else { panic!("{r:?}") };
+    let StepResult::Finished(v) = r else {
+        panic!("{r:?}")
+    };
     assert!(v.iter().all(|x| *x == HostValue::Nil), "{v:?}");
 }
 
@@ -28,19 +30,32 @@ fn dangerous_functions_are_absent() {
 fn binary_chunks_are_refused() {
     let mut vm = Vm::new();
     let r = eval(&mut vm, "return load('\\27Lua')");
-    let StepResult::Finished(v) = r else { panic!("{r:?}") };
+    let StepResult::Finished(v) = r else {
+        panic!("{r:?}")
+    };
     assert_eq!(v[0], HostValue::Nil);
-    let HostValue::Str(msg) = &v[1] else { panic!("{v:?}") };
-    assert!(String::from_utf8_lossy(msg).contains("attempt to load a binary chunk"), "{v:?}");
+    let HostValue::Str(msg) = &v[1] else {
+        panic!("{v:?}")
+    };
+    assert!(
+        String::from_utf8_lossy(msg).contains("attempt to load a binary chunk"),
+        "{v:?}"
+    );
 }
 
 #[test]
 fn two_vms_share_nothing() {
     let mut a = Vm::new();
     let mut b = Vm::new();
-    eval(&mut a, "secret = 42 getmetatable('').__index = {upper = function() return 'pwned' end}");
+    eval(
+        &mut a,
+        "secret = 42 getmetatable('').__index = {upper = function() return 'pwned' end}",
+    );
     let r = eval(&mut b, "return secret, ('x'):upper()");
-    assert_eq!(r, StepResult::Finished(vec![HostValue::Nil, HostValue::Str(b"X".to_vec())]));
+    assert_eq!(
+        r,
+        StepResult::Finished(vec![HostValue::Nil, HostValue::Str(b"X".to_vec())])
+    );
 }
 
 #[test]
@@ -50,5 +65,9 @@ fn fuel_preempts_infinite_loops() {
     for _ in 0..100 {
         assert_eq!(vm.step(1_000), StepResult::OutOfFuel);
     }
-    assert!(vm.fuel_used() >= 100_000 && vm.fuel_used() <= 100_100, "{}", vm.fuel_used());
+    assert!(
+        vm.fuel_used() >= 100_000 && vm.fuel_used() <= 100_100,
+        "{}",
+        vm.fuel_used()
+    );
 }

@@ -123,7 +123,11 @@ fn slow_periods(largest: u64) -> std::collections::BTreeMap<String, u64> {
         .filter(|l| !l.is_empty())
         .map(|l| {
             let mut words = l.split_whitespace();
-            let name = words.next().unwrap_or("").trim_end_matches(".lua").to_string();
+            let name = words
+                .next()
+                .unwrap_or("")
+                .trim_end_matches(".lua")
+                .to_string();
             let period = words.next().and_then(|w| w.parse().ok()).unwrap_or(largest);
             (name, period)
         })

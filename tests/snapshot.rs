@@ -67,8 +67,13 @@ fn run(period: u64, roundtrip: bool) -> (Vec<u8>, u64, StepResult) {
             StepResult::OutOfFuel => {
                 if roundtrip {
                     let bytes = vm.save().expect("save");
-                    let again = Vm::restore_with(&bytes, Registry::standard(), host(&out), None).expect("restore");
-                    assert_eq!(again.save().expect("save again"), bytes, "save(restore(save(vm))) != save(vm)");
+                    let again = Vm::restore_with(&bytes, Registry::standard(), host(&out), None)
+                        .expect("restore");
+                    assert_eq!(
+                        again.save().expect("save again"),
+                        bytes,
+                        "save(restore(save(vm))) != save(vm)"
+                    );
                     vm = again;
                 }
             }
@@ -86,7 +91,11 @@ fn restored_vm_continues_identically() {
     assert!(matches!(result, StepResult::Finished(_)), "{result:?}");
     for period in [1, 2, 3, 7, 61, 1009] {
         let (o, f, r) = run(period, true);
-        assert_eq!(String::from_utf8_lossy(&o), String::from_utf8_lossy(&out), "output, period {period}");
+        assert_eq!(
+            String::from_utf8_lossy(&o),
+            String::from_utf8_lossy(&out),
+            "output, period {period}"
+        );
         assert_eq!(f, fuel, "fuel, period {period}");
         assert_eq!(r, result, "result, period {period}");
     }
@@ -137,11 +146,18 @@ fn version_mismatch_is_refused_with_both_versions() {
     let bytes = vm.save().unwrap();
     // Rewrite the compiler version inside the header.
     let needle = telelua::vm::chunk::COMPILER_VERSION.as_bytes();
-    let pos = bytes.windows(needle.len()).position(|w| w == needle).unwrap();
+    let pos = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap();
     let mut bad = bytes.clone();
     bad[pos + needle.len() - 1] ^= 1;
     match Vm::restore(&bad) {
-        Err(SnapshotError::Version { found_compiler, expected_compiler, .. }) => {
+        Err(SnapshotError::Version {
+            found_compiler,
+            expected_compiler,
+            ..
+        }) => {
             assert_ne!(found_compiler, expected_compiler);
         }
         Err(e) => panic!("wrong error: {e}"),
@@ -151,7 +167,10 @@ fn version_mismatch_is_refused_with_both_versions() {
 
 #[test]
 fn garbage_is_not_a_snapshot() {
-    assert!(matches!(Vm::restore(b"hello"), Err(SnapshotError::NotASnapshot)));
+    assert!(matches!(
+        Vm::restore(b"hello"),
+        Err(SnapshotError::NotASnapshot)
+    ));
     assert!(Vm::restore(b"").is_err());
 }
 
@@ -177,7 +196,11 @@ impl Arbitrary for Mutation {
             0 => Mutation::Flip(usize::arbitrary(g), u8::arbitrary(g) % 8),
             1 => Mutation::Truncate(usize::arbitrary(g)),
             2 => Mutation::Set(usize::arbitrary(g), u8::arbitrary(g)),
-            _ => Mutation::Swap(usize::arbitrary(g), usize::arbitrary(g), 1 + usize::arbitrary(g) % 16),
+            _ => Mutation::Swap(
+                usize::arbitrary(g),
+                usize::arbitrary(g),
+                1 + usize::arbitrary(g) % 16,
+            ),
         }
     }
 }
@@ -209,7 +232,9 @@ fn mutated_snapshots_never_panic() {
         for m in muts.iter().take(4) {
             apply(&mut bytes, m);
         }
-        if let Ok(mut vm) = Vm::restore_with(&bytes, Registry::standard(), host(&Sink::default()), None) {
+        if let Ok(mut vm) =
+            Vm::restore_with(&bytes, Registry::standard(), host(&Sink::default()), None)
+        {
             for _ in 0..20 {
                 if vm.step(200) != StepResult::OutOfFuel {
                     break;
@@ -219,27 +244,44 @@ fn mutated_snapshots_never_panic() {
         }
         true
     }
-    QuickCheck::new().tests(400).quickcheck(prop as fn(Vec<Mutation>) -> bool);
+    QuickCheck::new()
+        .tests(400)
+        .quickcheck(prop as fn(Vec<Mutation>) -> bool);
 }
 
 #[test]
 fn forks_are_independent_and_share_the_image_state() {
     let mut base = Vm::new();
-    base.load(b"counter = 10 function bump() counter = counter + 1 return counter end", "=base")
-        .unwrap();
+    base.load(
+        b"counter = 10 function bump() counter = counter + 1 return counter end",
+        "=base",
+    )
+    .unwrap();
     assert!(matches!(base.step(1000), StepResult::Finished(_)));
     let image = base.image().unwrap();
     let mut a = image.fork().unwrap();
     let mut b = image.fork().unwrap();
     a.load(b"bump() bump() return bump()", "=a").unwrap();
     b.load(b"return bump()", "=b").unwrap();
-    assert_eq!(a.step(1000), StepResult::Finished(vec![telelua::api::HostValue::Int(13)]));
-    assert_eq!(b.step(1000), StepResult::Finished(vec![telelua::api::HostValue::Int(11)]));
+    assert_eq!(
+        a.step(1000),
+        StepResult::Finished(vec![telelua::api::HostValue::Int(13)])
+    );
+    assert_eq!(
+        b.step(1000),
+        StepResult::Finished(vec![telelua::api::HostValue::Int(11)])
+    );
     let mut c = image.fork().unwrap();
     c.load(b"return counter", "=c").unwrap();
-    assert_eq!(c.step(1000), StepResult::Finished(vec![telelua::api::HostValue::Int(10)]));
+    assert_eq!(
+        c.step(1000),
+        StepResult::Finished(vec![telelua::api::HostValue::Int(10)])
+    );
     // A fork saves to the same bytes as the image.
-    assert_eq!(image.fork().unwrap().save().unwrap(), image.to_bytes().unwrap());
+    assert_eq!(
+        image.fork().unwrap().save().unwrap(),
+        image.to_bytes().unwrap()
+    );
 }
 
 #[test]
@@ -248,7 +290,10 @@ fn unregistered_natives_are_named_when_saving() {
     fn hello<'gc>(nc: &mut NativeCtx<'gc, '_>) -> telelua::vm::LuaResult<'gc, Action<'gc>> {
         nc.ret0()
     }
-    static HELLO: NativeDef = NativeDef { name: "game.hello", func: hello };
+    static HELLO: NativeDef = NativeDef {
+        name: "game.hello",
+        func: hello,
+    };
     let mut vm = Vm::new();
     vm.set_native("hello", &HELLO);
     match vm.save() {
@@ -257,7 +302,9 @@ fn unregistered_natives_are_named_when_saving() {
     }
     vm.registry_mut().add_native(&HELLO);
     let bytes = vm.save().unwrap();
-    assert!(matches!(Vm::restore(&bytes), Err(SnapshotError::UnregisteredNative(n)) if n == "game.hello"));
+    assert!(
+        matches!(Vm::restore(&bytes), Err(SnapshotError::UnregisteredNative(n)) if n == "game.hello")
+    );
     let mut reg = Registry::standard();
     reg.add_native(&HELLO);
     assert!(Vm::restore_with(&bytes, reg, Host::default(), None).is_ok());

@@ -12,12 +12,11 @@
 
 pub mod fuzz;
 
-
 use gc_arena::{lock::RefLock, Arena, Gc, Rootable};
 
-use crate::vm::chunk::Chunk;
 use crate::snapshot::{ChunkStore, Registry, SaveOptions, SnapshotError};
 use crate::stdlib;
+use crate::vm::chunk::Chunk;
 use crate::vm::closure::{instantiate, Closure, ClosureData, UpState};
 use crate::vm::exec::{self, RunResult};
 use crate::vm::state::{Ctx, Host, State, TypeMetas, TM_COUNT, TM_NAMES};
@@ -109,7 +108,9 @@ fn to_host<'gc>(ctx: Ctx<'gc>, v: Value<'gc>) -> HostValue {
         Value::Int(i) => HostValue::Int(i),
         Value::Float(f) => HostValue::Float(f.get()),
         Value::Str(s) => HostValue::Str(s.as_bytes().to_vec()),
-        other => HostValue::Other(String::from_utf8_lossy(&crate::vm::convert::tostring_raw(ctx, other)).into_owned()),
+        other => HostValue::Other(
+            String::from_utf8_lossy(&crate::vm::convert::tostring_raw(ctx, other)).into_owned(),
+        ),
     }
 }
 
@@ -127,7 +128,9 @@ fn from_host<'gc>(ctx: Ctx<'gc>, v: &HostValue) -> Value<'gc> {
 pub fn error_message<'gc>(ctx: Ctx<'gc>, v: Value<'gc>) -> String {
     match v {
         Value::Str(s) => s.to_str_lossy().into_owned(),
-        Value::Int(_) | Value::Float(_) => crate::vm::convert::number_to_string(v).unwrap_or_default(),
+        Value::Int(_) | Value::Float(_) => {
+            crate::vm::convert::number_to_string(v).unwrap_or_default()
+        }
         other => {
             if let Value::Str(s) = ctx.metamethod(other, crate::vm::state::Tm::ToString) {
                 return s.to_str_lossy().into_owned();
@@ -245,7 +248,9 @@ impl Vm {
     ) -> Result<Vm, SnapshotError> {
         let body = crate::snapshot::decode(bytes)?;
         let chunks = crate::snapshot::load_chunks(&body, store)?;
-        let arena = Arena::<Root>::try_new(|mc| crate::snapshot::build(mc, &body, &chunks, &registry, host))?;
+        let arena = Arena::<Root>::try_new(|mc| {
+            crate::snapshot::build(mc, &body, &chunks, &registry, host)
+        })?;
         Ok(Vm {
             arena,
             fuel_used: body.fuel_used,
@@ -280,10 +285,21 @@ impl Vm {
     ///
     /// # Errors
     /// The compile error, worded as `lua5.4` words it.
-    pub fn load_with_args(&mut self, source: &[u8], chunk_name: &str, args: &[HostValue]) -> Result<(), RuntimeError> {
+    pub fn load_with_args(
+        &mut self,
+        source: &[u8],
+        chunk_name: &str,
+        args: &[HostValue],
+    ) -> Result<(), RuntimeError> {
         self.arena.mutate(|mc, state| {
             let ctx = Ctx { mc, state };
-            let cl = load_chunk(ctx, source, chunk_name.as_bytes(), Value::Table(state.globals)).map_err(|m| RuntimeError {
+            let cl = load_chunk(
+                ctx,
+                source,
+                chunk_name.as_bytes(),
+                Value::Table(state.globals),
+            )
+            .map_err(|m| RuntimeError {
                 message: m,
                 traceback: String::new(),
             })?;
@@ -321,8 +337,12 @@ impl Vm {
                 let mut f = slice;
                 let r = match exec::run(ctx, &mut f) {
                     RunResult::OutOfFuel => None,
-                    RunResult::Finished(v) => Some(StepResult::Finished(v.into_iter().map(|v| to_host(ctx, v)).collect())),
-                    RunResult::Yielded(v) => Some(StepResult::Yielded(v.into_iter().map(|v| to_host(ctx, v)).collect())),
+                    RunResult::Finished(v) => Some(StepResult::Finished(
+                        v.into_iter().map(|v| to_host(ctx, v)).collect(),
+                    )),
+                    RunResult::Yielded(v) => Some(StepResult::Yielded(
+                        v.into_iter().map(|v| to_host(ctx, v)).collect(),
+                    )),
                     RunResult::Error(v, tb) => Some(StepResult::Error(RuntimeError {
                         message: error_message(ctx, v),
                         traceback: tb,
@@ -332,7 +352,9 @@ impl Vm {
             });
             self.fuel_used += used.max(0) as u64;
             remaining -= used;
-            let full = self.arena.mutate(|_, state| state.gc_requested.replace(false));
+            let full = self
+                .arena
+                .mutate(|_, state| state.gc_requested.replace(false));
             if full {
                 // Finish any cycle in progress (it may have marked objects that are garbage
                 // now), then run a complete one.
@@ -369,7 +391,8 @@ impl Vm {
 
     /// Runs `f` with the VM's host services (e.g. to flush output).
     pub fn with_host<R>(&self, f: impl FnOnce(&mut Host) -> R) -> R {
-        self.arena.mutate(|_, state| f(&mut state.host.borrow_mut()))
+        self.arena
+            .mutate(|_, state| f(&mut state.host.borrow_mut()))
     }
 
     /// Sets a global variable to a host value.
@@ -388,7 +411,11 @@ impl Vm {
         self.arena.mutate(|mc, state| {
             let ctx = Ctx { mc, state };
             let k = Value::Str(ctx.new_str(name.as_bytes()));
-            let f = Value::Native(crate::vm::closure::NativeClosure::new(mc, def, Box::new([])));
+            let f = Value::Native(crate::vm::closure::NativeClosure::new(
+                mc,
+                def,
+                Box::new([]),
+            ));
             let _ = state.globals.set(mc, k, f);
         });
     }
@@ -420,7 +447,9 @@ impl Image {
     /// # Errors
     /// Only if the image itself was inconsistent (it was validated when made).
     pub fn fork_with(&self, host: Host) -> Result<Vm, SnapshotError> {
-        let arena = Arena::<Root>::try_new(|mc| crate::snapshot::build(mc, &self.body, &self.chunks, &self.registry, host))?;
+        let arena = Arena::<Root>::try_new(|mc| {
+            crate::snapshot::build(mc, &self.body, &self.chunks, &self.registry, host)
+        })?;
         Ok(Vm {
             arena,
             fuel_used: self.body.fuel_used,

@@ -61,7 +61,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
     };
     let mut i = 1;
     let value = |i: usize, name: &str| -> Result<String, String> {
-        args.get(i + 1).cloned().ok_or_else(|| format!("'{name}' needs argument"))
+        args.get(i + 1)
+            .cloned()
+            .ok_or_else(|| format!("'{name}' needs argument"))
     };
     while i < args.len() {
         let a = args[i].as_str();
@@ -77,7 +79,11 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "-W" => o.warnings = true,
             "--sandbox" => o.sandbox = true,
             "--fuel" => {
-                o.fuel = Some(value(i, a)?.parse().map_err(|_| format!("bad number for '{a}'"))?);
+                o.fuel = Some(
+                    value(i, a)?
+                        .parse()
+                        .map_err(|_| format!("bad number for '{a}'"))?,
+                );
                 i += 2;
                 continue;
             }
@@ -87,7 +93,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 continue;
             }
             "--snapshot-every" | "--save-at" => {
-                let n: u64 = value(i, a)?.parse().map_err(|_| format!("bad number for '{a}'"))?;
+                let n: u64 = value(i, a)?
+                    .parse()
+                    .map_err(|_| format!("bad number for '{a}'"))?;
                 if n == 0 {
                     return Err(format!("'{a}' needs a positive number"));
                 }
@@ -145,7 +153,10 @@ struct Snap {
 /// Host services for a VM of this process (output to our stdout).
 fn make_host(warnings: bool) -> Host {
     Host {
-        stdout: Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout())),
+        stdout: Box::new(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::io::stdout(),
+        )),
         warnings_on: warnings,
         // Like `lua`: real time (the library default is a frozen virtual clock) and stdin.
         clock: Box::new(telelua::stdlib::os::SystemClock::new()),
@@ -190,9 +201,14 @@ fn run(vm: &mut Vm, fuel_left: &mut Option<u64>, snap: &Snap) -> Outcome {
         match r {
             StepResult::OutOfFuel => {
                 if snap.every.is_some() {
-                    let restored = vm
-                        .save()
-                        .and_then(|bytes| Vm::restore_with(&bytes, Registry::standard(), make_host(snap.warnings), None));
+                    let restored = vm.save().and_then(|bytes| {
+                        Vm::restore_with(
+                            &bytes,
+                            Registry::standard(),
+                            make_host(snap.warnings),
+                            None,
+                        )
+                    });
                     match restored {
                         Ok(v) => *vm = v,
                         Err(e) => {
@@ -223,7 +239,11 @@ fn save_to_file(vm: &Vm, snap: &Snap) -> Outcome {
         eprintln!("telelua: --save-at needs --save FILE");
         return Outcome::Failed;
     };
-    match vm.save().map_err(|e| e.to_string()).and_then(|b| std::fs::write(path, b).map_err(|e| e.to_string())) {
+    match vm
+        .save()
+        .map_err(|e| e.to_string())
+        .and_then(|b| std::fs::write(path, b).map_err(|e| e.to_string()))
+    {
         Ok(()) => Outcome::Saved,
         Err(e) => {
             eprintln!("telelua: cannot save snapshot to {path}: {e}");
@@ -243,7 +263,14 @@ fn report(vm: &Vm, msg: &str, traceback: &str) {
     }
 }
 
-fn load_and_run(vm: &mut Vm, source: &[u8], name: &str, args: &[HostValue], fuel: &mut Option<u64>, snap: &Snap) -> Outcome {
+fn load_and_run(
+    vm: &mut Vm,
+    source: &[u8],
+    name: &str,
+    args: &[HostValue],
+    fuel: &mut Option<u64>,
+    snap: &Snap,
+) -> Outcome {
     if let Err(e) = vm.load_with_args(source, name, args) {
         report(vm, &e.message, "");
         return Outcome::Failed;
@@ -275,7 +302,11 @@ fn repl(vm: &mut Vm, fuel: &mut Option<u64>, snap: &Snap) {
             "return (function(...) if select('#', ...) > 0 then print(...) end end)({})",
             line.strip_prefix("return ").unwrap_or(&line)
         );
-        let mut chunk = if vm.load(expr.as_bytes(), "=stdin").is_ok() { expr } else { line };
+        let mut chunk = if vm.load(expr.as_bytes(), "=stdin").is_ok() {
+            expr
+        } else {
+            line
+        };
         // A statement, possibly spanning several lines.
         loop {
             match vm.load(chunk.as_bytes(), "=stdin") {
@@ -338,7 +369,10 @@ fn main() -> ExitCode {
     if let Some(path) = &opts.resume {
         let restored = std::fs::read(path)
             .map_err(|e| e.to_string())
-            .and_then(|b| Vm::restore_with(&b, Registry::standard(), make_host(opts.warnings), None).map_err(|e| e.to_string()));
+            .and_then(|b| {
+                Vm::restore_with(&b, Registry::standard(), make_host(opts.warnings), None)
+                    .map_err(|e| e.to_string())
+            });
         let mut vm = match restored {
             Ok(vm) => vm,
             Err(e) => {
@@ -355,7 +389,11 @@ fn main() -> ExitCode {
             _ => ExitCode::SUCCESS,
         };
     }
-    let profile = if opts.sandbox { Profile::Sandbox } else { Profile::Standalone };
+    let profile = if opts.sandbox {
+        Profile::Sandbox
+    } else {
+        Profile::Standalone
+    };
     let mut vm = Vm::with_profile(profile, make_host(opts.warnings));
     if opts.version {
         println!("telelua {} (Lua 5.4)", env!("CARGO_PKG_VERSION"));
@@ -366,12 +404,22 @@ fn main() -> ExitCode {
         .skip(opts.script_index + 1)
         .map(|a| HostValue::Str(a.as_bytes().to_vec()))
         .collect();
-    let all: Vec<HostValue> = args.iter().map(|a| HostValue::Str(a.as_bytes().to_vec())).collect();
+    let all: Vec<HostValue> = args
+        .iter()
+        .map(|a| HostValue::Str(a.as_bytes().to_vec()))
+        .collect();
     let first = -(opts.script_index.min(args.len()) as i64);
     vm.set_global_list("arg", first, &all);
     let mut outcome = Outcome::Ok;
     for chunk in &opts.execute {
-        outcome = load_and_run(&mut vm, chunk.as_bytes(), "=(command line)", &[], &mut fuel, &snap);
+        outcome = load_and_run(
+            &mut vm,
+            chunk.as_bytes(),
+            "=(command line)",
+            &[],
+            &mut fuel,
+            &snap,
+        );
         if !matches!(outcome, Outcome::Ok) {
             break;
         }
@@ -384,7 +432,16 @@ fn main() -> ExitCode {
                 outcome = load_and_run(&mut vm, &src, "=stdin", &script_args, &mut fuel, &snap);
             }
             Some(path) => match std::fs::read(path) {
-                Ok(src) => outcome = load_and_run(&mut vm, &src, &format!("@{path}"), &script_args, &mut fuel, &snap),
+                Ok(src) => {
+                    outcome = load_and_run(
+                        &mut vm,
+                        &src,
+                        &format!("@{path}"),
+                        &script_args,
+                        &mut fuel,
+                        &snap,
+                    )
+                }
                 Err(e) => {
                     eprintln!("telelua: cannot open {path}: {e}");
                     outcome = Outcome::Failed;

@@ -141,7 +141,9 @@ pub struct SaveOptions {
 
 impl Default for SaveOptions {
     fn default() -> Self {
-        SaveOptions { include_sources: true }
+        SaveOptions {
+            include_sources: true,
+        }
     }
 }
 
@@ -188,7 +190,8 @@ pub fn encode(body: &Body) -> Result<Vec<u8>, SnapshotError> {
 /// Decodes and checks the header, then the body.
 pub fn decode(bytes: &[u8]) -> Result<Body, SnapshotError> {
     let mut de = rmp_serde::Deserializer::new(bytes);
-    let header: Header = serde::Deserialize::deserialize(&mut de).map_err(|_| SnapshotError::NotASnapshot)?;
+    let header: Header =
+        serde::Deserialize::deserialize(&mut de).map_err(|_| SnapshotError::NotASnapshot)?;
     if header.magic != MAGIC {
         return Err(SnapshotError::NotASnapshot);
     }
@@ -200,7 +203,8 @@ pub fn decode(bytes: &[u8]) -> Result<Body, SnapshotError> {
             expected_compiler: COMPILER_VERSION.to_string(),
         });
     }
-    let body: Body = serde::Deserialize::deserialize(&mut de).map_err(|e| SnapshotError::Invalid(e.to_string()))?;
+    let body: Body = serde::Deserialize::deserialize(&mut de)
+        .map_err(|e| SnapshotError::Invalid(e.to_string()))?;
     if de.get_ref().len() != 0 {
         return Err(SnapshotError::Invalid("trailing bytes".into()));
     }
@@ -208,28 +212,34 @@ pub fn decode(bytes: &[u8]) -> Result<Body, SnapshotError> {
 }
 
 /// Recompiles (or fetches) every chunk of a body and checks ids.
-pub fn load_chunks(body: &Body, store: Option<&dyn ChunkStore>) -> Result<Vec<Arc<Chunk>>, SnapshotError> {
+pub fn load_chunks(
+    body: &Body,
+    store: Option<&dyn ChunkStore>,
+) -> Result<Vec<Arc<Chunk>>, SnapshotError> {
     let mut out = Vec::with_capacity(body.chunks.len());
     for c in &body.chunks {
-        let id: ChunkId = c
-            .id
-            .as_slice()
-            .try_into()
-            .map_err(|_| SnapshotError::Invalid("bad chunk id".into()))?;
+        let id: ChunkId =
+            c.id.as_slice()
+                .try_into()
+                .map_err(|_| SnapshotError::Invalid("bad chunk id".into()))?;
         let name = String::from_utf8_lossy(&c.name).into_owned();
         let from_store = store.and_then(|s| s.get(&id));
         let chunk = match (from_store, &c.source) {
             (Some(ch), _) => ch,
             (None, Some(src)) => {
                 if chunk_id(&c.name, src) != id {
-                    return Err(SnapshotError::BadChunk(format!("'{name}': source does not match its id")));
+                    return Err(SnapshotError::BadChunk(format!(
+                        "'{name}': source does not match its id"
+                    )));
                 }
                 Chunk::compile(src, &c.name).map_err(|e| SnapshotError::BadChunk(e.message))?
             }
             (None, None) => return Err(SnapshotError::MissingChunk(name)),
         };
         if chunk.id != id || *chunk.name != *c.name {
-            return Err(SnapshotError::BadChunk(format!("'{name}': chunk store returned a different chunk")));
+            return Err(SnapshotError::BadChunk(format!(
+                "'{name}': chunk store returned a different chunk"
+            )));
         }
         out.push(chunk);
     }

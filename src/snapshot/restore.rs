@@ -15,7 +15,9 @@ use super::format::*;
 use super::{Registry, SnapshotError};
 use crate::compiler::opcodes::Op;
 use crate::vm::chunk::Chunk;
-use crate::vm::closure::{instantiate, Closure, ClosureData, FnProto, NativeClosure, NativeData, UpState, Upvalue};
+use crate::vm::closure::{
+    instantiate, Closure, ClosureData, FnProto, NativeClosure, NativeData, UpState, Upvalue,
+};
 use crate::vm::exec::MAX_STACK;
 use crate::vm::state::{Host, State, TypeMetas, TM_COUNT, TM_NAMES};
 use crate::vm::string::LuaStr;
@@ -62,8 +64,12 @@ impl<'a, 'gc> Builder<'a, 'gc> {
                 Some(Built::Native(n)) => Value::Native(*n),
                 Some(Built::Thread(t)) => Value::Thread(*t),
                 Some(Built::Userdata(u)) => Value::Userdata(*u),
-                Some(Built::Upvalue(_)) => return Err(bad(format!("object {i} is an upvalue, not a value"))),
-                Some(Built::Pending) => return Err(bad(format!("object {i} used before it exists"))),
+                Some(Built::Upvalue(_)) => {
+                    return Err(bad(format!("object {i} is an upvalue, not a value")))
+                }
+                Some(Built::Pending) => {
+                    return Err(bad(format!("object {i} used before it exists")))
+                }
                 None => return Err(bad(format!("object index {i} out of range"))),
             },
         })
@@ -134,7 +140,8 @@ pub fn build<'gc>(
     host: Host,
 ) -> Result<State<'gc>, SnapshotError> {
     let hash_key = body.hash_key;
-    let tm_names: [LuaStr<'gc>; TM_COUNT] = std::array::from_fn(|i| LuaStr::new(mc, hash_key, TM_NAMES[i].as_bytes()));
+    let tm_names: [LuaStr<'gc>; TM_COUNT] =
+        std::array::from_fn(|i| LuaStr::new(mc, hash_key, TM_NAMES[i].as_bytes()));
     // A throwaway state for instantiating functions (constants need a string allocator).
     let scratch_main = Thread::new(mc, Value::Nil);
     let scratch = State {
@@ -161,7 +168,8 @@ pub fn build<'gc>(
         let root = roots
             .get(p.chunk as usize)
             .ok_or_else(|| bad(format!("function {i}: chunk {} out of range", p.chunk)))?;
-        let f = fn_at(*root, &p.path).ok_or_else(|| bad(format!("function {i}: no function at path {:?}", p.path)))?;
+        let f = fn_at(*root, &p.path)
+            .ok_or_else(|| bad(format!("function {i}: no function at path {:?}", p.path)))?;
         fn_protos.push(f);
     }
 
@@ -178,7 +186,9 @@ pub fn build<'gc>(
             SObj::Table(_) => Built::Table(Table::new(mc, hash_key)),
             SObj::Thread(_) => Built::Thread(Thread::new(mc, Value::Nil)),
             SObj::Upvalue(_) => Built::Upvalue(Gc::new(mc, Lock::new(UpState::Closed(Value::Nil)))),
-            SObj::Userdata { type_name, payload, .. } => {
+            SObj::Userdata {
+                type_name, payload, ..
+            } => {
                 let Some(name) = registry.userdata_name(type_name) else {
                     return Err(SnapshotError::UnregisteredUserdata(type_name.clone()));
                 };
@@ -197,14 +207,22 @@ pub fn build<'gc>(
     }
     // Pass 2: closures (their upvalues are cells, already allocated).
     for (i, o) in body.objects.iter().enumerate() {
-        if let SObj::Closure { proto, upvalues, id } = o {
+        if let SObj::Closure {
+            proto,
+            upvalues,
+            id,
+        } = o
+        {
             let fp = *fn_protos
                 .get(*proto as usize)
                 .ok_or_else(|| bad(format!("closure {i}: function {proto} out of range")))?;
             if upvalues.len() != fp.proto.upvalues.len() {
                 return Err(bad(format!("closure {i}: wrong number of upvalues")));
             }
-            let ups = upvalues.iter().map(|u| b.upvalue(*u)).collect::<Result<Vec<_>, _>>()?;
+            let ups = upvalues
+                .iter()
+                .map(|u| b.upvalue(*u))
+                .collect::<Result<Vec<_>, _>>()?;
             b.built[i] = Built::Closure(Closure(Gc::new(
                 mc,
                 ClosureData {
@@ -223,7 +241,9 @@ pub fn build<'gc>(
         }
         let mut stack = vec![(i, false)];
         while let Some((j, expanded)) = stack.pop() {
-            let SObj::Native { name, upvalues, id } = &body.objects[j] else { continue };
+            let SObj::Native { name, upvalues, id } = &body.objects[j] else {
+                continue;
+            };
             if state_of[j] == 2 {
                 continue;
             }
@@ -236,7 +256,9 @@ pub fn build<'gc>(
                 for v in upvalues {
                     if let SVal::Obj(k) = v {
                         let k = *k as usize;
-                        if matches!(body.objects.get(k), Some(SObj::Native { .. })) && state_of[k] != 2 {
+                        if matches!(body.objects.get(k), Some(SObj::Native { .. }))
+                            && state_of[k] != 2
+                        {
                             if state_of[k] == 1 {
                                 return Err(bad(format!("native {j}: cyclic bound values")));
                             }
@@ -249,7 +271,10 @@ pub fn build<'gc>(
             let def = registry
                 .native(name)
                 .ok_or_else(|| SnapshotError::UnregisteredNative(name.clone()))?;
-            let ups = upvalues.iter().map(|v| b.value(*v)).collect::<Result<Vec<_>, _>>()?;
+            let ups = upvalues
+                .iter()
+                .map(|v| b.value(*v))
+                .collect::<Result<Vec<_>, _>>()?;
             b.built[j] = Built::Native(NativeClosure(Gc::new(
                 mc,
                 NativeData {
@@ -266,14 +291,22 @@ pub fn build<'gc>(
         match o {
             SObj::Table(st) => {
                 let t = b.table(i as u32)?;
-                let array = st.array.iter().map(|v| b.value(*v)).collect::<Result<Vec<_>, _>>()?;
+                let array = st
+                    .array
+                    .iter()
+                    .map(|v| b.value(*v))
+                    .collect::<Result<Vec<_>, _>>()?;
                 let mut entries = Vec::with_capacity(st.entries.len());
                 for (k, v) in &st.entries {
                     entries.push((b.value(*k)?, b.value(*v)?));
                 }
                 let meta = st.meta.map(|m| b.table(m)).transpose()?;
                 let hash_cap = usize::try_from(st.hash_cap).map_err(|_| bad("table capacity"))?;
-                if !t.0.borrow_mut(mc).restore_parts(array, entries, hash_cap, meta, st.id) {
+                if !t
+                    .0
+                    .borrow_mut(mc)
+                    .restore_parts(array, entries, hash_cap, meta, st.id)
+                {
                     return Err(bad(format!("table {i}: inconsistent keys or capacity")));
                 }
             }
@@ -288,9 +321,14 @@ pub fn build<'gc>(
                             _ => 0,
                         };
                         if *slot as usize >= len {
-                            return Err(bad(format!("upvalue {i}: slot out of its thread's stack")));
+                            return Err(bad(format!(
+                                "upvalue {i}: slot out of its thread's stack"
+                            )));
                         }
-                        UpState::Open { thread: th, slot: *slot }
+                        UpState::Open {
+                            thread: th,
+                            slot: *slot,
+                        }
                     }
                 };
                 cell.set(mc, state);
@@ -359,7 +397,11 @@ fn build_thread<'gc>(
     if st.stack.len() > MAX_STACK + 1024 {
         return Err(err("stack too large"));
     }
-    let stack = st.stack.iter().map(|v| b.value(*v)).collect::<Result<Vec<_>, _>>()?;
+    let stack = st
+        .stack
+        .iter()
+        .map(|v| b.value(*v))
+        .collect::<Result<Vec<_>, _>>()?;
     let len = stack.len();
     let status = status_from(st.status)?;
     let mut frames = Vec::with_capacity(st.frames.len());
@@ -375,7 +417,15 @@ fn build_thread<'gc>(
         }
         last_func = Some(func);
         frames.push(match f {
-            SFrame::Lua { closure, func, base, pc, nvarargs, want, aux } => {
+            SFrame::Lua {
+                closure,
+                func,
+                base,
+                pc,
+                nvarargs,
+                want,
+                aux,
+            } => {
                 let cl = b.closure(*closure)?;
                 let p = cl.proto();
                 let (func, base, nv) = (*func as usize, *base as usize, *nvarargs as usize);
@@ -477,7 +527,12 @@ fn build_thread<'gc>(
                     aux: *aux,
                 })
             }
-            SFrame::Native { native, func, want, cont } => {
+            SFrame::Native {
+                native,
+                func,
+                want,
+                cont,
+            } => {
                 if *func as usize >= len.max(1) + MAX_STACK {
                     return Err(err("native frame out of the stack"));
                 }

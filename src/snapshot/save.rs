@@ -90,12 +90,16 @@ impl<'a, 'gc> Saver<'a, 'gc> {
             Value::True => SVal::True,
             Value::Int(i) => SVal::Int(i),
             Value::Float(f) => SVal::Float(f.0),
-            Value::Str(s) => SVal::Obj(self.obj(Gc::as_ptr(s.0) as *const () as usize, Item::Str(s))),
+            Value::Str(s) => {
+                SVal::Obj(self.obj(Gc::as_ptr(s.0) as *const () as usize, Item::Str(s)))
+            }
             Value::Table(t) => SVal::Obj(self.table(t)),
             Value::Function(c) => SVal::Obj(self.closure(c)),
             Value::Native(n) => SVal::Obj(self.native(n)),
             Value::Thread(t) => SVal::Obj(self.thread(t)),
-            Value::Userdata(u) => SVal::Obj(self.obj(Gc::as_ptr(u.0) as *const () as usize, Item::Userdata(u))),
+            Value::Userdata(u) => {
+                SVal::Obj(self.obj(Gc::as_ptr(u.0) as *const () as usize, Item::Userdata(u)))
+            }
         }
     }
 
@@ -139,7 +143,11 @@ impl<'a, 'gc> Saver<'a, 'gc> {
             Item::Table(t) => {
                 let tb = t.0.borrow();
                 let array = tb.array.iter().map(|v| self.val(*v)).collect();
-                let entries = tb.entries().iter().map(|(k, v)| (self.val(*k), self.val(*v))).collect();
+                let entries = tb
+                    .entries()
+                    .iter()
+                    .map(|(k, v)| (self.val(*k), self.val(*v)))
+                    .collect();
                 let meta = tb.meta.map(|m| self.table(m));
                 SObj::Table(STable {
                     array,
@@ -179,7 +187,9 @@ impl<'a, 'gc> Saver<'a, 'gc> {
             Item::Userdata(u) => {
                 let ud = u.0.borrow();
                 if !self.registry.has_userdata(ud.type_name) {
-                    return Err(SnapshotError::UnregisteredUserdata(ud.type_name.to_string()));
+                    return Err(SnapshotError::UnregisteredUserdata(
+                        ud.type_name.to_string(),
+                    ));
                 }
                 SObj::Userdata {
                     type_name: ud.type_name.to_string(),
@@ -277,7 +287,11 @@ pub fn save_body_and_chunks<'gc>(
         s.objects[i] = Some(obj);
         i += 1;
     }
-    let objects = s.objects.into_iter().map(|o| o.unwrap_or(SObj::Str(Vec::new()))).collect();
+    let objects = s
+        .objects
+        .into_iter()
+        .map(|o| o.unwrap_or(SObj::Str(Vec::new())))
+        .collect();
     let arcs = s.chunk_arcs;
     let body = Body {
         chunks: s.chunks,

@@ -17,31 +17,97 @@ type R<'gc> = LuaResult<'gc, Action<'gc>>;
 
 /// The base library's natives.
 pub static FUNCS: &[NativeDef] = &[
-    NativeDef { name: "assert", func: assert },
-    NativeDef { name: "collectgarbage", func: collectgarbage },
-    NativeDef { name: "error", func: error },
-    NativeDef { name: "getmetatable", func: getmetatable },
-    NativeDef { name: "ipairs", func: ipairs },
-    NativeDef { name: "load", func: load },
-    NativeDef { name: "next", func: next },
-    NativeDef { name: "pairs", func: pairs },
-    NativeDef { name: "pcall", func: pcall },
-    NativeDef { name: "print", func: print },
-    NativeDef { name: "rawequal", func: rawequal },
-    NativeDef { name: "rawget", func: rawget },
-    NativeDef { name: "rawlen", func: rawlen },
-    NativeDef { name: "rawset", func: rawset },
-    NativeDef { name: "select", func: select },
-    NativeDef { name: "setmetatable", func: setmetatable },
-    NativeDef { name: "tonumber", func: tonumber },
-    NativeDef { name: "tostring", func: tostring },
-    NativeDef { name: "type", func: type_ },
-    NativeDef { name: "xpcall", func: xpcall },
-    NativeDef { name: "warn", func: warn },
+    NativeDef {
+        name: "assert",
+        func: assert,
+    },
+    NativeDef {
+        name: "collectgarbage",
+        func: collectgarbage,
+    },
+    NativeDef {
+        name: "error",
+        func: error,
+    },
+    NativeDef {
+        name: "getmetatable",
+        func: getmetatable,
+    },
+    NativeDef {
+        name: "ipairs",
+        func: ipairs,
+    },
+    NativeDef {
+        name: "load",
+        func: load,
+    },
+    NativeDef {
+        name: "next",
+        func: next,
+    },
+    NativeDef {
+        name: "pairs",
+        func: pairs,
+    },
+    NativeDef {
+        name: "pcall",
+        func: pcall,
+    },
+    NativeDef {
+        name: "print",
+        func: print,
+    },
+    NativeDef {
+        name: "rawequal",
+        func: rawequal,
+    },
+    NativeDef {
+        name: "rawget",
+        func: rawget,
+    },
+    NativeDef {
+        name: "rawlen",
+        func: rawlen,
+    },
+    NativeDef {
+        name: "rawset",
+        func: rawset,
+    },
+    NativeDef {
+        name: "select",
+        func: select,
+    },
+    NativeDef {
+        name: "setmetatable",
+        func: setmetatable,
+    },
+    NativeDef {
+        name: "tonumber",
+        func: tonumber,
+    },
+    NativeDef {
+        name: "tostring",
+        func: tostring,
+    },
+    NativeDef {
+        name: "type",
+        func: type_,
+    },
+    NativeDef {
+        name: "xpcall",
+        func: xpcall,
+    },
+    NativeDef {
+        name: "warn",
+        func: warn,
+    },
 ];
 
 /// `ipairs`' iterator (not a global).
-pub static IPAIRS_AUX: NativeDef = NativeDef { name: "ipairs_aux", func: ipairs_aux };
+pub static IPAIRS_AUX: NativeDef = NativeDef {
+    name: "ipairs_aux",
+    func: ipairs_aux,
+};
 
 /// Opens the base library.
 pub fn open(ctx: Ctx<'_>) {
@@ -62,17 +128,34 @@ fn print<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 }
 
 /// Continues `print` from argument `i` with the text so far.
-pub fn print_from<'gc>(nc: &mut NativeCtx<'gc, '_>, args: Vec<Value<'gc>>, mut i: usize, mut out: Vec<u8>) -> R<'gc> {
+pub fn print_from<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    args: Vec<Value<'gc>>,
+    mut i: usize,
+    mut out: Vec<u8>,
+) -> R<'gc> {
     while i < args.len() {
         let v = args[i];
-        if !matches!(v, Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Nil | Value::True | Value::False) {
+        if !matches!(
+            v,
+            Value::Str(_)
+                | Value::Int(_)
+                | Value::Float(_)
+                | Value::Nil
+                | Value::True
+                | Value::False
+        ) {
             let tm = nc.ctx.metamethod(v, Tm::ToString);
             if !tm.is_nil() {
                 nc.clear();
                 nc.push(v);
                 return Ok(Action::Call {
                     func: tm,
-                    cont: Cont::Print { args, next: i as u32, out },
+                    cont: Cont::Print {
+                        args,
+                        next: i as u32,
+                        out,
+                    },
                 });
             }
         }
@@ -102,7 +185,10 @@ fn tostring<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     if !tm.is_nil() {
         nc.clear();
         nc.push(v);
-        return Ok(Action::Call { func: tm, cont: Cont::ToString });
+        return Ok(Action::Call {
+            func: tm,
+            cont: Cont::ToString,
+        });
     }
     let s = tostring_raw(nc.ctx, v);
     let s = nc.str_value(&s);
@@ -139,7 +225,8 @@ fn rawset<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let t = nc.check_table(1)?;
     let k = nc.check_any(2)?;
     let v = nc.check_any(3)?;
-    t.set(nc.ctx.mc, k, v).map_err(|e| LuaError::rt(format!("table {}", e.message())))?;
+    t.set(nc.ctx.mc, k, v)
+        .map_err(|e| LuaError::rt(format!("table {}", e.message())))?;
     nc.ret1(Value::Table(t))
 }
 
@@ -160,7 +247,10 @@ fn pairs<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     if !tm.is_nil() {
         nc.clear();
         nc.push(v);
-        return Ok(Action::Call { func: tm, cont: Cont::Pairs });
+        return Ok(Action::Call {
+            func: tm,
+            cont: Cont::Pairs,
+        });
     }
     let next = match FUNCS.iter().find(|d| d.name == "next") {
         Some(def) => super::native(nc.ctx, def),
@@ -182,7 +272,10 @@ fn ipairs_aux<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         Index::Value(v) => ipairs_result(nc, i, v),
         Index::Call(mc) => {
             nc.ret(&mc.args[..mc.nargs as usize])?;
-            Ok(Action::Call { func: mc.func, cont: Cont::IpairsNext { i } })
+            Ok(Action::Call {
+                func: mc.func,
+                cont: Cont::IpairsNext { i },
+            })
         }
         Index::NotIndexable => Err(LuaError::op(format!(
             "attempt to index a {} value",
@@ -292,7 +385,10 @@ fn error<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 fn pcall<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let f = nc.check_any(1)?;
     nc.stack.remove(nc.base);
-    Ok(Action::Call { func: f, cont: Cont::Pcall })
+    Ok(Action::Call {
+        func: f,
+        cont: Cont::Pcall,
+    })
 }
 
 fn xpcall<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
@@ -302,7 +398,10 @@ fn xpcall<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         return Err(nc.arg_type_error(2, "function"));
     }
     nc.stack.drain(nc.base..nc.base + 2);
-    Ok(Action::Call { func: f, cont: Cont::Xpcall { handler } })
+    Ok(Action::Call {
+        func: f,
+        cont: Cont::Xpcall { handler },
+    })
 }
 
 fn tonumber<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
@@ -310,7 +409,9 @@ fn tonumber<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         let v = nc.check_any(1)?;
         let r = match v {
             Value::Int(_) | Value::Float(_) => v,
-            Value::Str(s) => number::str_to_number(s.as_bytes()).map_or(Value::Nil, convert::number_value),
+            Value::Str(s) => {
+                number::str_to_number(s.as_bytes()).map_or(Value::Nil, convert::number_value)
+            }
             _ => Value::Nil,
         };
         return nc.ret1(r);
@@ -324,8 +425,14 @@ fn tonumber<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     }
     let text = s.as_bytes();
     let trimmed: &[u8] = {
-        let start = text.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(text.len());
-        let end = text.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |p| p + 1);
+        let start = text
+            .iter()
+            .position(|c| !c.is_ascii_whitespace())
+            .unwrap_or(text.len());
+        let end = text
+            .iter()
+            .rposition(|c| !c.is_ascii_whitespace())
+            .map_or(start, |p| p + 1);
         &text[start..end.max(start)]
     };
     let (neg, digits) = match trimmed.first() {
@@ -357,7 +464,9 @@ fn collectgarbage<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
             // suspend; the continuation returns 0 once it is done.
             nc.ctx.state.gc_requested.set(true);
             nc.clear();
-            Ok(Action::Preempt { cont: Cont::Collected })
+            Ok(Action::Preempt {
+                cont: Cont::Collected,
+            })
         }
         "count" => {
             // Exact byte accounting arrives with the memory budget; until then this is an
@@ -403,7 +512,11 @@ fn load<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         Some(m) => m.as_bytes().to_vec(),
         None => b"bt".to_vec(),
     };
-    let env = if nc.nargs() >= 4 { Some(nc.arg(4)) } else { None };
+    let env = if nc.nargs() >= 4 {
+        Some(nc.arg(4))
+    } else {
+        None
+    };
     let chunk = match chunk {
         Value::Int(_) | Value::Float(_) => convert::to_str(nc.ctx, chunk).map_or(chunk, Value::Str),
         other => other,
@@ -424,7 +537,13 @@ fn load<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
             nc.clear();
             Ok(Action::Call {
                 func: chunk,
-                cont: Cont::LoadReader { reader: chunk, parts: Vec::new(), name, mode, env },
+                cont: Cont::LoadReader {
+                    reader: chunk,
+                    parts: Vec::new(),
+                    name,
+                    mode,
+                    env,
+                },
             })
         }
         _ => Err(nc.arg_type_error(1, "function")),
@@ -447,13 +566,22 @@ pub fn finish_load<'gc>(
     if binary {
         let mode_s = String::from_utf8_lossy(mode);
         if !mode.contains(&b'b') {
-            return fail(nc, format!("attempt to load a binary chunk (mode is '{mode_s}')"));
+            return fail(
+                nc,
+                format!("attempt to load a binary chunk (mode is '{mode_s}')"),
+            );
         }
-        return fail(nc, "attempt to load a binary chunk (binary chunks are not supported)".into());
+        return fail(
+            nc,
+            "attempt to load a binary chunk (binary chunks are not supported)".into(),
+        );
     }
     if !mode.contains(&b't') {
         let mode_s = String::from_utf8_lossy(mode);
-        return fail(nc, format!("attempt to load a text chunk (mode is '{mode_s}')"));
+        return fail(
+            nc,
+            format!("attempt to load a text chunk (mode is '{mode_s}')"),
+        );
     }
     nc.charge(source.len() as i64 / fuelc::LOAD_BYTES_PER_FUEL);
     let env = env.unwrap_or(Value::Table(nc.ctx.state.globals));

@@ -15,18 +15,45 @@ type R<'gc> = LuaResult<'gc, Action<'gc>>;
 
 /// The coroutine library's natives.
 pub static FUNCS: &[NativeDef] = &[
-    NativeDef { name: "coroutine.close", func: close },
-    NativeDef { name: "coroutine.create", func: create },
-    NativeDef { name: "coroutine.isyieldable", func: isyieldable },
-    NativeDef { name: "coroutine.resume", func: resume },
-    NativeDef { name: "coroutine.running", func: running },
-    NativeDef { name: "coroutine.status", func: status },
-    NativeDef { name: "coroutine.wrap", func: wrap },
-    NativeDef { name: "coroutine.yield", func: yield_ },
+    NativeDef {
+        name: "coroutine.close",
+        func: close,
+    },
+    NativeDef {
+        name: "coroutine.create",
+        func: create,
+    },
+    NativeDef {
+        name: "coroutine.isyieldable",
+        func: isyieldable,
+    },
+    NativeDef {
+        name: "coroutine.resume",
+        func: resume,
+    },
+    NativeDef {
+        name: "coroutine.running",
+        func: running,
+    },
+    NativeDef {
+        name: "coroutine.status",
+        func: status,
+    },
+    NativeDef {
+        name: "coroutine.wrap",
+        func: wrap,
+    },
+    NativeDef {
+        name: "coroutine.yield",
+        func: yield_,
+    },
 ];
 
 /// The function `coroutine.wrap` returns (bound to its coroutine).
-pub static WRAP_AUX: NativeDef = NativeDef { name: "coroutine.wrap_aux", func: wrap_aux };
+pub static WRAP_AUX: NativeDef = NativeDef {
+    name: "coroutine.wrap_aux",
+    func: wrap_aux,
+};
 
 /// Opens the library.
 pub fn open(ctx: Ctx<'_>) {
@@ -53,7 +80,10 @@ fn create<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let co = check_co(nc, 1)?;
     nc.stack.remove(nc.base);
-    Ok(Action::Resume { thread: co, cont: Cont::Resume })
+    Ok(Action::Resume {
+        thread: co,
+        cont: Cont::Resume,
+    })
 }
 
 fn wrap<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
@@ -65,7 +95,10 @@ fn wrap<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 
 fn wrap_aux<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     match nc.upvalue(0) {
-        Value::Thread(co) => Ok(Action::Resume { thread: co, cont: Cont::Wrap }),
+        Value::Thread(co) => Ok(Action::Resume {
+            thread: co,
+            cont: Cont::Wrap,
+        }),
         _ => Err(LuaError::rt("cannot resume dead coroutine")),
     }
 }
@@ -113,7 +146,11 @@ fn isyieldable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 
 /// Calls the next pending `__close` of a closed coroutine, or returns `coroutine.close`'s
 /// result when none are left.
-pub fn close_next<'gc>(nc: &mut NativeCtx<'gc, '_>, mut values: Vec<Value<'gc>>, error: Option<Value<'gc>>) -> R<'gc> {
+pub fn close_next<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    mut values: Vec<Value<'gc>>,
+    error: Option<Value<'gc>>,
+) -> R<'gc> {
     match values.pop() {
         None => match error {
             Some(e) => nc.ret(&[Value::False, e]),

@@ -7,7 +7,10 @@ use crate::vm::state::Ctx;
 use crate::vm::value::Value;
 
 /// The debug library's natives.
-pub static FUNCS: &[NativeDef] = &[NativeDef { name: "debug.traceback", func: traceback }];
+pub static FUNCS: &[NativeDef] = &[NativeDef {
+    name: "debug.traceback",
+    func: traceback,
+}];
 
 /// Opens the library.
 pub fn open(ctx: Ctx<'_>) {
@@ -16,9 +19,16 @@ pub fn open(ctx: Ctx<'_>) {
 
 /// `debug.traceback([thread,] [message [, level]])`.
 fn traceback<'gc>(nc: &mut NativeCtx<'gc, '_>) -> LuaResult<'gc, Action<'gc>> {
-    let first = if matches!(nc.arg(1), Value::Thread(_)) { 2 } else { 1 };
+    let first = if matches!(nc.arg(1), Value::Thread(_)) {
+        2
+    } else {
+        1
+    };
     let msg = nc.arg(first);
-    if !matches!(msg, Value::Nil | Value::Str(_) | Value::Int(_) | Value::Float(_)) {
+    if !matches!(
+        msg,
+        Value::Nil | Value::Str(_) | Value::Int(_) | Value::Float(_)
+    ) {
         return nc.ret1(msg);
     }
     let level = nc.opt_int(first + 1, 1)?.max(0) as usize;
@@ -28,7 +38,10 @@ fn traceback<'gc>(nc: &mut NativeCtx<'gc, '_>) -> LuaResult<'gc, Action<'gc>> {
     };
     let tb = if first == 2 {
         // Another coroutine's frames are not visible from here; report it without levels.
-        format!("{}stack traceback:", text.map(|t| t + "\n").unwrap_or_default())
+        format!(
+            "{}stack traceback:",
+            text.map(|t| t + "\n").unwrap_or_default()
+        )
     } else {
         traceback_frames(nc.frames, text.as_deref(), level.saturating_sub(1))
     };

@@ -130,12 +130,20 @@ impl<V> ContG<V> {
     pub fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<ContG<W>, E> {
         Ok(match self {
             ContG::Pcall => ContG::Pcall,
-            ContG::Xpcall { handler } => ContG::Xpcall { handler: f(handler)? },
-            ContG::XpcallHandler { handler, depth } => ContG::XpcallHandler { handler: f(handler)?, depth },
+            ContG::Xpcall { handler } => ContG::Xpcall {
+                handler: f(handler)?,
+            },
+            ContG::XpcallHandler { handler, depth } => ContG::XpcallHandler {
+                handler: f(handler)?,
+                depth,
+            },
             ContG::Resume => ContG::Resume,
             ContG::Wrap => ContG::Wrap,
             ContG::Yielded => ContG::Yielded,
-            ContG::CloseTbc { error, level } => ContG::CloseTbc { error: f(error)?, level },
+            ContG::CloseTbc { error, level } => ContG::CloseTbc {
+                error: f(error)?,
+                level,
+            },
             ContG::Discard => ContG::Discard,
             ContG::Collected => ContG::Collected,
             ContG::CloseList { values, error } => ContG::CloseList {
@@ -150,7 +158,13 @@ impl<V> ContG<V> {
             ContG::ToString => ContG::ToString,
             ContG::Pairs => ContG::Pairs,
             ContG::IpairsNext { i } => ContG::IpairsNext { i },
-            ContG::LoadReader { reader, parts, name, mode, env } => ContG::LoadReader {
+            ContG::LoadReader {
+                reader,
+                parts,
+                name,
+                mode,
+                env,
+            } => ContG::LoadReader {
                 reader: f(reader)?,
                 parts,
                 name,
@@ -159,7 +173,12 @@ impl<V> ContG<V> {
             },
             ContG::Str(c) => ContG::Str(c.map_values(f)?),
             ContG::Table(t) => ContG::Table(Box::new(t.map_values(f)?)),
-            ContG::MinMax { args, best, next, is_max } => ContG::MinMax {
+            ContG::MinMax {
+                args,
+                best,
+                next,
+                is_max,
+            } => ContG::MinMax {
                 args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
                 best,
                 next,
@@ -185,13 +204,19 @@ impl<'gc> Cont<'gc> {
 
     /// Resumes with the outcome of the requested call: `Ok` with its results in the window,
     /// or `Err` with the error value (only for catching continuations).
-    pub fn resume(self, nc: &mut NativeCtx<'gc, '_>, outcome: Result<(), Value<'gc>>) -> LuaResult<'gc, Action<'gc>> {
+    pub fn resume(
+        self,
+        nc: &mut NativeCtx<'gc, '_>,
+        outcome: Result<(), Value<'gc>>,
+    ) -> LuaResult<'gc, Action<'gc>> {
         match (self, outcome) {
             (ContG::Pcall | ContG::Xpcall { .. } | ContG::Resume, Ok(())) => {
                 nc.stack.insert(nc.base, Value::True);
                 Ok(Action::Return)
             }
-            (ContG::Pcall | ContG::Xpcall { .. } | ContG::Resume, Err(e)) => nc.ret(&[Value::False, e]),
+            (ContG::Pcall | ContG::Xpcall { .. } | ContG::Resume, Err(e)) => {
+                nc.ret(&[Value::False, e])
+            }
             (ContG::XpcallHandler { .. }, Ok(())) => Err(LuaError::Handled(nc.arg(1))),
             (ContG::XpcallHandler { handler, depth }, Err(e)) => {
                 if depth >= MAX_HANDLER_DEPTH {
@@ -215,10 +240,21 @@ impl<'gc> Cont<'gc> {
             },
             (ContG::Discard, Ok(())) => nc.ret0(),
             (ContG::Collected, Ok(())) => nc.ret1(Value::Int(0)),
-            (ContG::CloseList { values, error }, Ok(())) => crate::stdlib::coroutine::close_next(nc, values, error),
+            (ContG::CloseList { values, error }, Ok(())) => {
+                crate::stdlib::coroutine::close_next(nc, values, error)
+            }
             (ContG::LoadReader { .. }, Err(e)) => nc.ret(&[Value::Nil, e]),
-            (ContG::CloseList { values, .. }, Err(e)) => crate::stdlib::coroutine::close_next(nc, values, Some(e)),
-            (ContG::Print { args, next, mut out }, Ok(())) => {
+            (ContG::CloseList { values, .. }, Err(e)) => {
+                crate::stdlib::coroutine::close_next(nc, values, Some(e))
+            }
+            (
+                ContG::Print {
+                    args,
+                    next,
+                    mut out,
+                },
+                Ok(()),
+            ) => {
                 let text = base::tostring_result(nc)?;
                 if next > 0 {
                     out.push(b'\t');
@@ -239,7 +275,16 @@ impl<'gc> Cont<'gc> {
                 let v = nc.arg(1);
                 base::ipairs_result(nc, i, v)
             }
-            (ContG::LoadReader { reader, mut parts, name, mode, env }, Ok(())) => match nc.arg(1) {
+            (
+                ContG::LoadReader {
+                    reader,
+                    mut parts,
+                    name,
+                    mode,
+                    env,
+                },
+                Ok(()),
+            ) => match nc.arg(1) {
                 Value::Nil => base::finish_load(nc, &parts, &name, &mode, env),
                 Value::Str(s) if s.is_empty() => base::finish_load(nc, &parts, &name, &mode, env),
                 Value::Str(s) => {
@@ -248,7 +293,13 @@ impl<'gc> Cont<'gc> {
                     nc.clear();
                     Ok(Action::Call {
                         func: reader,
-                        cont: ContG::LoadReader { reader, parts, name, mode, env },
+                        cont: ContG::LoadReader {
+                            reader,
+                            parts,
+                            name,
+                            mode,
+                            env,
+                        },
                     })
                 }
                 _ => {
@@ -258,7 +309,15 @@ impl<'gc> Cont<'gc> {
             },
             (ContG::Str(c), Ok(())) => crate::stdlib::string::resume(nc, c),
             (ContG::Table(t), Ok(())) => table::resume(nc, t),
-            (ContG::MinMax { args, best, next, is_max }, Ok(())) => math::minmax_resume(nc, args, best, next, is_max),
+            (
+                ContG::MinMax {
+                    args,
+                    best,
+                    next,
+                    is_max,
+                },
+                Ok(()),
+            ) => math::minmax_resume(nc, args, best, next, is_max),
             (_, Err(e)) => Err(LuaError::Value(e)),
             (ContG::CloseTbc { error, .. }, Ok(())) => Err(LuaError::Value(error)),
         }

@@ -107,13 +107,20 @@ pub enum Todo<'gc> {
 /// The source line being executed by a Lua frame.
 pub fn frame_line(f: &LuaFrame<'_>) -> u32 {
     let p = f.closure.proto();
-    p.lines.get((f.pc as usize).saturating_sub(1)).copied().unwrap_or(0)
+    p.lines
+        .get((f.pc as usize).saturating_sub(1))
+        .copied()
+        .unwrap_or(0)
 }
 
 /// `chunk:line:` of a Lua frame.
 pub fn frame_where(f: &LuaFrame<'_>) -> String {
     let p = f.closure.proto();
-    format!("{}:{}:", crate::compiler::proto::short_source(&p.source), frame_line(f))
+    format!(
+        "{}:{}:",
+        crate::compiler::proto::short_source(&p.source),
+        frame_line(f)
+    )
 }
 
 /// Lua's `luaL_where(L, level)` from a native's point of view: level 1 is the frame that called
@@ -250,11 +257,9 @@ fn resolve_native_error<'gc>(
             }
         }
     }
-    let name = name.unwrap_or_else(|| {
-        match native.map(|n| n.0.def.name) {
-            Some(n) if !n.is_empty() => n.to_string(),
-            _ => "?".to_string(),
-        }
+    let name = name.unwrap_or_else(|| match native.map(|n| n.0.def.name) {
+        Some(n) if !n.is_empty() => n.to_string(),
+        _ => "?".to_string(),
     });
     LuaError::rt(format!("bad argument #{arg} to '{name}' ({msg})"))
 }
@@ -294,7 +299,11 @@ pub fn drive<'gc>(
 ) -> LuaResult<'gc, Flow<'gc>> {
     loop {
         todo = match todo {
-            Todo::Call { func, mut nargs, want } => {
+            Todo::Call {
+                func,
+                mut nargs,
+                want,
+            } => {
                 let mut tries = 0;
                 loop {
                     match ts.stack.get(func).copied() {
@@ -375,7 +384,10 @@ pub fn drive<'gc>(
                     }));
                     return Ok(Flow::Event(Event::OutOfFuel));
                 }
-                Action::Resume { thread: target, cont } => {
+                Action::Resume {
+                    thread: target,
+                    cont,
+                } => {
                     ts.frames.push(Frame::Native(NativeFrame {
                         native,
                         func: func as u32,
@@ -385,37 +397,44 @@ pub fn drive<'gc>(
                     return Ok(Flow::Event(Event::Resume(target)));
                 }
             },
-            Todo::Deliver { func, n, want } => {
-                match ts.frames.last() {
-                    Some(Frame::Lua(f)) => {
-                        let needed = f.base as usize + f.closure.proto().max_stack as usize + 1;
-                        lua_results(ts, func, n, want);
-                        if ts.stack.len() < needed {
-                            ts.stack.resize(needed, Value::Nil);
-                        }
-                        return Ok(Flow::Lua { resuming: true });
+            Todo::Deliver { func, n, want } => match ts.frames.last() {
+                Some(Frame::Lua(f)) => {
+                    let needed = f.base as usize + f.closure.proto().max_stack as usize + 1;
+                    lua_results(ts, func, n, want);
+                    if ts.stack.len() < needed {
+                        ts.stack.resize(needed, Value::Nil);
                     }
-                    None => {
-                        lua_results(ts, func, n, want);
-                        ts.stack.truncate(ts.top as usize);
-                        return Ok(Flow::Event(Event::Finished));
-                    }
-                    Some(Frame::Native(_)) => {
-                        lua_results(ts, func, n, want);
-                        ts.stack.truncate(ts.top as usize);
-                        let Some(Frame::Native(nf)) = ts.frames.pop() else {
-                            return Err(LuaError::rt("internal error: frame"));
-                        };
-                        let action = resume_cont(ctx, thread, ts, fuel, nf.native, nf.func as usize, *nf.cont, Ok(()))?;
-                        Todo::Action {
-                            native: nf.native,
-                            func: nf.func as usize,
-                            want: nf.want,
-                            action,
-                        }
+                    return Ok(Flow::Lua { resuming: true });
+                }
+                None => {
+                    lua_results(ts, func, n, want);
+                    ts.stack.truncate(ts.top as usize);
+                    return Ok(Flow::Event(Event::Finished));
+                }
+                Some(Frame::Native(_)) => {
+                    lua_results(ts, func, n, want);
+                    ts.stack.truncate(ts.top as usize);
+                    let Some(Frame::Native(nf)) = ts.frames.pop() else {
+                        return Err(LuaError::rt("internal error: frame"));
+                    };
+                    let action = resume_cont(
+                        ctx,
+                        thread,
+                        ts,
+                        fuel,
+                        nf.native,
+                        nf.func as usize,
+                        *nf.cont,
+                        Ok(()),
+                    )?;
+                    Todo::Action {
+                        native: nf.native,
+                        func: nf.func as usize,
+                        want: nf.want,
+                        action,
                     }
                 }
-            }
+            },
         };
     }
 }
@@ -424,7 +443,11 @@ pub fn drive<'gc>(
 /// to their end. Values above are left alone (a Lua caller's registers).
 #[inline]
 pub fn lua_results<'gc>(ts: &mut ThreadState<'gc>, func: usize, n: usize, want: i32) {
-    let end = if want >= 0 { func + want as usize } else { func + n };
+    let end = if want >= 0 {
+        func + want as usize
+    } else {
+        func + n
+    };
     if ts.stack.len() < end {
         ts.stack.resize(end, Value::Nil);
     }
@@ -462,7 +485,12 @@ fn resume_cont<'gc>(
 }
 
 /// Finds or creates the open upvalue for `slot` of the running thread.
-pub fn find_upvalue<'gc>(ctx: Ctx<'gc>, thread: Thread<'gc>, ts: &mut ThreadState<'gc>, slot: usize) -> Upvalue<'gc> {
+pub fn find_upvalue<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    slot: usize,
+) -> Upvalue<'gc> {
     let list = &mut ts.open_upvalues;
     let mut i = list.len();
     while i > 0 {
@@ -510,7 +538,9 @@ fn error_value<'gc>(ctx: Ctx<'gc>, ts: &ThreadState<'gc>, e: LuaError<'gc>) -> (
     match e {
         LuaError::Value(v) => (v, false),
         LuaError::Handled(v) => (v, true),
-        LuaError::Runtime(msg) | LuaError::Op(msg) => (ctx.str_value(&format!("{}{}", where_(), msg)), false),
+        LuaError::Runtime(msg) | LuaError::Op(msg) => {
+            (ctx.str_value(&format!("{}{}", where_(), msg)), false)
+        }
         LuaError::Where(s) => {
             let mut b = where_().into_bytes();
             b.extend_from_slice(s.as_bytes());
@@ -535,7 +565,10 @@ pub fn throw<'gc>(
     let mut err = err;
     loop {
         let (value, handled) = error_value(ctx, ts, err);
-        let catcher = ts.frames.iter().rposition(|f| matches!(f, Frame::Native(n) if n.cont.catches()));
+        let catcher = ts
+            .frames
+            .iter()
+            .rposition(|f| matches!(f, Frame::Native(n) if n.cont.catches()));
         let Some(k) = catcher else {
             // Uncaught. Pending to-be-closed variables still run (with the error), as when
             // Lua's outermost protected call unwinds; the traceback is taken first.
@@ -553,9 +586,22 @@ pub fn throw<'gc>(
                     native: None,
                     func: func as u32,
                     want: 0,
-                    cont: Box::new(Cont::CloseTbc { error: value, level: 0 }),
+                    cont: Box::new(Cont::CloseTbc {
+                        error: value,
+                        level: 0,
+                    }),
                 }));
-                match drive(ctx, thread, ts, fuel, Todo::Call { func: func + 1, nargs: 2, want: -1 }) {
+                match drive(
+                    ctx,
+                    thread,
+                    ts,
+                    fuel,
+                    Todo::Call {
+                        func: func + 1,
+                        nargs: 2,
+                        want: -1,
+                    },
+                ) {
                     Ok(flow) => return flow,
                     Err(e) => {
                         err = e;
@@ -591,7 +637,17 @@ pub fn throw<'gc>(
                 want: 1,
                 cont: Box::new(Cont::XpcallHandler { handler, depth: 0 }),
             }));
-            drive(ctx, thread, ts, fuel, Todo::Call { func: func + 1, nargs: 1, want: -1 })
+            drive(
+                ctx,
+                thread,
+                ts,
+                fuel,
+                Todo::Call {
+                    func: func + 1,
+                    nargs: 1,
+                    want: -1,
+                },
+            )
         } else if ts.tbc.last().is_some_and(|&s| s as usize >= level) {
             // Close pending to-be-closed variables first, each call protected.
             ts.frames.truncate(k + 1);
@@ -614,7 +670,17 @@ pub fn throw<'gc>(
                     level: level as u32,
                 }),
             }));
-            drive(ctx, thread, ts, fuel, Todo::Call { func: func + 1, nargs: 2, want: -1 })
+            drive(
+                ctx,
+                thread,
+                ts,
+                fuel,
+                Todo::Call {
+                    func: func + 1,
+                    nargs: 2,
+                    want: -1,
+                },
+            )
         } else {
             ts.frames.truncate(k + 1);
             let Some(Frame::Native(nf)) = ts.frames.pop() else {
@@ -622,7 +688,16 @@ pub fn throw<'gc>(
             };
             close_upvalues(ctx, ts, level);
             ts.stack.truncate(level);
-            match resume_cont(ctx, thread, ts, fuel, nf.native, nf.func as usize, *nf.cont, Err(value)) {
+            match resume_cont(
+                ctx,
+                thread,
+                ts,
+                fuel,
+                nf.native,
+                nf.func as usize,
+                *nf.cont,
+                Err(value),
+            ) {
                 Ok(action) => drive(
                     ctx,
                     thread,
@@ -766,9 +841,15 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
             Event::Resume(target) => {
                 let args: SmallVec<[Value<'gc>; 8]> = take_window(&mut thread.0.borrow_mut(ctx.mc));
                 let depth = ctx.state.running.borrow().len();
-                let target_status = if target == thread { Status::Running } else { target.status() };
+                let target_status = if target == thread {
+                    Status::Running
+                } else {
+                    target.status()
+                };
                 let error = match target_status {
-                    Status::Initial | Status::Suspended if depth >= MAX_RESUME_DEPTH => Some("C stack overflow"),
+                    Status::Initial | Status::Suspended if depth >= MAX_RESUME_DEPTH => {
+                        Some("C stack overflow")
+                    }
                     Status::Initial | Status::Suspended => None,
                     Status::Dead => Some("cannot resume dead coroutine"),
                     _ => Some("cannot resume non-suspended coroutine"),
@@ -850,7 +931,17 @@ fn start_flow<'gc>(
         // Not started: the function is stack[0], its arguments follow.
         ts.status = Status::Running;
         let nargs = ts.stack.len().saturating_sub(1);
-        return drive(ctx, thread, ts, fuel, Todo::Call { func: 0, nargs, want: -1 });
+        return drive(
+            ctx,
+            thread,
+            ts,
+            fuel,
+            Todo::Call {
+                func: 0,
+                nargs,
+                want: -1,
+            },
+        );
     }
     match ts.frames.last() {
         Some(Frame::Lua(_)) => Ok(Flow::Lua { resuming: false }),

@@ -18,7 +18,9 @@ use gc_arena::Gc;
 use super::closure::{Closure, ClosureData, FnProto, UpState, Upvalue};
 use super::convert;
 use super::error::{LuaError, LuaResult};
-use super::exec::{close_upvalues, drive, find_upvalue, lua_results, push_lua_frame, Event, Flow, Todo};
+use super::exec::{
+    close_upvalues, drive, find_upvalue, lua_results, push_lua_frame, Event, Flow, Todo,
+};
 use super::meta::{self, ArithError, ArithOp, Index, Meta, MetaCall, NewIndex};
 use super::number;
 use super::state::{Ctx, Tm};
@@ -37,7 +39,11 @@ fn upval_get<'gc>(thread: Thread<'gc>, ts: &ThreadState<'gc>, uv: Upvalue<'gc>) 
             if t == thread {
                 ts.stack.get(slot as usize).copied().unwrap_or(Value::Nil)
             } else {
-                t.0.borrow().stack.get(slot as usize).copied().unwrap_or(Value::Nil)
+                t.0.borrow()
+                    .stack
+                    .get(slot as usize)
+                    .copied()
+                    .unwrap_or(Value::Nil)
             }
         }
     }
@@ -45,7 +51,13 @@ fn upval_get<'gc>(thread: Thread<'gc>, ts: &ThreadState<'gc>, uv: Upvalue<'gc>) 
 
 /// Writes an upvalue.
 #[inline]
-fn upval_set<'gc>(ctx: Ctx<'gc>, thread: Thread<'gc>, ts: &mut ThreadState<'gc>, uv: Upvalue<'gc>, v: Value<'gc>) {
+fn upval_set<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    uv: Upvalue<'gc>,
+    v: Value<'gc>,
+) {
     match uv.get() {
         UpState::Closed(_) => uv.set(ctx.mc, UpState::Closed(v)),
         UpState::Open { thread: t, slot } => {
@@ -79,7 +91,12 @@ fn upval_info(proto: &crate::compiler::Proto, idx: u8) -> String {
 #[cold]
 #[inline(never)]
 fn type_error<'gc>(ctx: Ctx<'gc>, what: &str, v: Value<'gc>, info: String) -> LuaError<'gc> {
-    LuaError::rt(format!("attempt to {} a {} value{}", what, convert::type_name_for_msg(ctx, v), info))
+    LuaError::rt(format!(
+        "attempt to {} a {} value{}",
+        what,
+        convert::type_name_for_msg(ctx, v),
+        info
+    ))
 }
 
 #[cold]
@@ -91,7 +108,13 @@ fn arith_error<'gc>(
     infos: [String; 2],
 ) -> LuaError<'gc> {
     let [i0, i1] = infos;
-    let pick = |i: usize| if i == 0 { (operands[0], i0.clone()) } else { (operands[1], i1.clone()) };
+    let pick = |i: usize| {
+        if i == 0 {
+            (operands[0], i0.clone())
+        } else {
+            (operands[1], i1.clone())
+        }
+    };
     match e {
         ArithError::Arith(i) => {
             let (v, info) = pick(i);
@@ -177,7 +200,11 @@ fn for_prep<'gc>(ctx: Ctx<'gc>, r: &mut [Value<'gc>]) -> LuaResult<'gc, bool> {
         if step == 0.0 {
             return Err(LuaError::rt("'for' step is zero"));
         }
-        if if 0.0 < step { limit < init } else { init < limit } {
+        if if 0.0 < step {
+            limit < init
+        } else {
+            init < limit
+        } {
             return Ok(true);
         }
         r[1] = Value::float(limit);
@@ -368,8 +395,12 @@ pub fn execute<'gc>(
             ($a:expr, $x:expr, $y:expr, $op:expr, $i0:expr, $i1:expr) => {{
                 let (x, y) = ($x, $y);
                 let v = match (x, y) {
-                    (Value::Float(a), Value::Float(b)) => Value::float(meta::float_arith($op, a.get(), b.get())),
-                    (Value::Int(a), Value::Int(b)) if b > 0 && matches!($op, ArithOp::Mod | ArithOp::IDiv) => {
+                    (Value::Float(a), Value::Float(b)) => {
+                        Value::float(meta::float_arith($op, a.get(), b.get()))
+                    }
+                    (Value::Int(a), Value::Int(b))
+                        if b > 0 && matches!($op, ArithOp::Mod | ArithOp::IDiv) =>
+                    {
                         // Positive divisor: no division by zero, no overflow.
                         if matches!($op, ArithOp::Mod) {
                             Value::Int(a.rem_euclid(b))
@@ -425,7 +456,9 @@ pub fn execute<'gc>(
                         match meta::index(ctx, obj, key)? {
                             Index::Value(v) => r!($a) = v,
                             Index::Call(mc) => meta_call!(mc, 1),
-                            Index::NotIndexable => return Err(type_error(ctx, "index", obj, $info)),
+                            Index::NotIndexable => {
+                                return Err(type_error(ctx, "index", obj, $info))
+                            }
                         }
                     }
                 }
@@ -438,7 +471,8 @@ pub fn execute<'gc>(
                     let mut tb = t.0.borrow_mut(ctx.mc);
                     if tb.meta.is_none() {
                         save_pc!();
-                        tb.set(key, val).map_err(|e| LuaError::rt(format!("table {}", e.message())))?;
+                        tb.set(key, val)
+                            .map_err(|e| LuaError::rt(format!("table {}", e.message())))?;
                         true
                     } else {
                         false
@@ -459,7 +493,11 @@ pub fn execute<'gc>(
         macro_rules! compare {
             ($x:expr, $y:expr, $le:expr, $k:expr) => {{
                 let (x, y) = ($x, $y);
-                let fast = if $le { meta::num_le(x, y) } else { meta::num_lt(x, y) };
+                let fast = if $le {
+                    meta::num_le(x, y)
+                } else {
+                    meta::num_lt(x, y)
+                };
                 let res = match fast {
                     Some(b) => b,
                     None => {
@@ -498,7 +536,17 @@ pub fn execute<'gc>(
                     resuming = true;
                     continue 'frame;
                 }
-                let f = drive(ctx, thread, ts, fuel, Todo::Deliver { func: frame_func, n, want })?;
+                let f = drive(
+                    ctx,
+                    thread,
+                    ts,
+                    fuel,
+                    Todo::Deliver {
+                        func: frame_func,
+                        n,
+                        want,
+                    },
+                )?;
                 flow!(f)
             }};
         }
@@ -536,7 +584,10 @@ pub fn execute<'gc>(
             // A call made by the instruction before `pc` has returned: finish that instruction.
             let op = code.get(pc.wrapping_sub(1)).copied();
             let result = ts.stack.get(call_slot).copied().unwrap_or(Value::Nil);
-            if !matches!(op, Some(Op::Call { .. } | Op::TailCall { .. } | Op::TForCall { .. }) | None) {
+            if !matches!(
+                op,
+                Some(Op::Call { .. } | Op::TailCall { .. } | Op::TForCall { .. }) | None
+            ) {
                 ts.meta_depth = ts.meta_depth.saturating_sub(1);
             }
             match op {
@@ -586,7 +637,10 @@ pub fn execute<'gc>(
                     cond_jump!(res, kk);
                 }
                 Some(
-                    Op::LtI { flags, .. } | Op::LeI { flags, .. } | Op::GtI { flags, .. } | Op::GeI { flags, .. },
+                    Op::LtI { flags, .. }
+                    | Op::LeI { flags, .. }
+                    | Op::GtI { flags, .. }
+                    | Op::GeI { flags, .. },
                 ) => {
                     let res = result.truthy() != (aux == 1);
                     cond_jump!(res, flags & 1 != 0);
@@ -687,10 +741,20 @@ pub fn execute<'gc>(
                     set_index!(r!(a), r!(b), kst!(c), reg_info(proto, pc - 1, a));
                 }
                 Op::SetI { a, b, c } => {
-                    set_index!(r!(a), Value::Int(b as i64), r!(c), reg_info(proto, pc - 1, a));
+                    set_index!(
+                        r!(a),
+                        Value::Int(b as i64),
+                        r!(c),
+                        reg_info(proto, pc - 1, a)
+                    );
                 }
                 Op::SetIK { a, b, c } => {
-                    set_index!(r!(a), Value::Int(b as i64), kst!(c), reg_info(proto, pc - 1, a));
+                    set_index!(
+                        r!(a),
+                        Value::Int(b as i64),
+                        kst!(c),
+                        reg_info(proto, pc - 1, a)
+                    );
                 }
                 Op::SetField { a, b, c } => {
                     set_index!(r!(a), kst!(b), r!(c), reg_info(proto, pc - 1, a));
@@ -714,37 +778,242 @@ pub fn execute<'gc>(
                 }
                 Op::AddI { a, b, sc } => {
                     let info = || reg_info(proto, pc - 1, b);
-                    arith!(a, r!(b), Value::Int(sc as i64), ArithOp::Add, |x: i64, y: i64| x.wrapping_add(y), |x: f64, y: f64| x + y, info(), String::new())
+                    arith!(
+                        a,
+                        r!(b),
+                        Value::Int(sc as i64),
+                        ArithOp::Add,
+                        |x: i64, y: i64| x.wrapping_add(y),
+                        |x: f64, y: f64| x + y,
+                        info(),
+                        String::new()
+                    )
                 }
-                Op::AddK { a, b, c } => arith!(a, r!(b), kst!(c), ArithOp::Add, |x: i64, y: i64| x.wrapping_add(y), |x: f64, y: f64| x + y, reg_info(proto, pc - 1, b), String::new()),
-                Op::SubK { a, b, c } => arith!(a, r!(b), kst!(c), ArithOp::Sub, |x: i64, y: i64| x.wrapping_sub(y), |x: f64, y: f64| x - y, reg_info(proto, pc - 1, b), String::new()),
-                Op::MulK { a, b, c } => arith!(a, r!(b), kst!(c), ArithOp::Mul, |x: i64, y: i64| x.wrapping_mul(y), |x: f64, y: f64| x * y, reg_info(proto, pc - 1, b), String::new()),
-                Op::ModK { a, b, c } => arith_f!(a, r!(b), kst!(c), ArithOp::Mod, reg_info(proto, pc - 1, b), String::new()),
-                Op::PowK { a, b, c } => arith_f!(a, r!(b), kst!(c), ArithOp::Pow, reg_info(proto, pc - 1, b), String::new()),
-                Op::DivK { a, b, c } => arith_f!(a, r!(b), kst!(c), ArithOp::Div, reg_info(proto, pc - 1, b), String::new()),
-                Op::IDivK { a, b, c } => arith_f!(a, r!(b), kst!(c), ArithOp::IDiv, reg_info(proto, pc - 1, b), String::new()),
-                Op::BAndK { a, b, c } => bitwise!(a, r!(b), kst!(c), ArithOp::BAnd, |x: i64, y: i64| x & y, reg_info(proto, pc - 1, b), String::new()),
-                Op::BOrK { a, b, c } => bitwise!(a, r!(b), kst!(c), ArithOp::BOr, |x: i64, y: i64| x | y, reg_info(proto, pc - 1, b), String::new()),
-                Op::BXorK { a, b, c } => bitwise!(a, r!(b), kst!(c), ArithOp::BXor, |x: i64, y: i64| x ^ y, reg_info(proto, pc - 1, b), String::new()),
-                Op::ShrI { a, b, sc } => bitwise!(a, r!(b), Value::Int(sc as i64), ArithOp::Shr, |x: i64, y: i64| number::shift_left(x, y.wrapping_neg()), reg_info(proto, pc - 1, b), String::new()),
-                Op::ShlI { a, b, sc } => bitwise!(a, Value::Int(sc as i64), r!(b), ArithOp::Shl, |x: i64, y: i64| number::shift_left(x, y), String::new(), reg_info(proto, pc - 1, b)),
-                Op::Add { a, b, c } => arith!(a, r!(b), r!(c), ArithOp::Add, |x: i64, y: i64| x.wrapping_add(y), |x: f64, y: f64| x + y, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
-                Op::Sub { a, b, c } => arith!(a, r!(b), r!(c), ArithOp::Sub, |x: i64, y: i64| x.wrapping_sub(y), |x: f64, y: f64| x - y, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
-                Op::Mul { a, b, c } => arith!(a, r!(b), r!(c), ArithOp::Mul, |x: i64, y: i64| x.wrapping_mul(y), |x: f64, y: f64| x * y, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
-                Op::Mod { a, b, c } => arith_f!(a, r!(b), r!(c), ArithOp::Mod, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
-                Op::Pow { a, b, c } => arith_f!(a, r!(b), r!(c), ArithOp::Pow, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
-                Op::Div { a, b, c } => arith_f!(a, r!(b), r!(c), ArithOp::Div, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
-                Op::IDiv { a, b, c } => arith_f!(a, r!(b), r!(c), ArithOp::IDiv, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
-                Op::BAnd { a, b, c } => bitwise!(a, r!(b), r!(c), ArithOp::BAnd, |x: i64, y: i64| x & y, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
-                Op::BOr { a, b, c } => bitwise!(a, r!(b), r!(c), ArithOp::BOr, |x: i64, y: i64| x | y, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
-                Op::BXor { a, b, c } => bitwise!(a, r!(b), r!(c), ArithOp::BXor, |x: i64, y: i64| x ^ y, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
-                Op::Shl { a, b, c } => bitwise!(a, r!(b), r!(c), ArithOp::Shl, |x: i64, y: i64| number::shift_left(x, y), reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
-                Op::Shr { a, b, c } => bitwise!(a, r!(b), r!(c), ArithOp::Shr, |x: i64, y: i64| number::shift_left(x, y.wrapping_neg()), reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, c)),
+                Op::AddK { a, b, c } => arith!(
+                    a,
+                    r!(b),
+                    kst!(c),
+                    ArithOp::Add,
+                    |x: i64, y: i64| x.wrapping_add(y),
+                    |x: f64, y: f64| x + y,
+                    reg_info(proto, pc - 1, b),
+                    String::new()
+                ),
+                Op::SubK { a, b, c } => arith!(
+                    a,
+                    r!(b),
+                    kst!(c),
+                    ArithOp::Sub,
+                    |x: i64, y: i64| x.wrapping_sub(y),
+                    |x: f64, y: f64| x - y,
+                    reg_info(proto, pc - 1, b),
+                    String::new()
+                ),
+                Op::MulK { a, b, c } => arith!(
+                    a,
+                    r!(b),
+                    kst!(c),
+                    ArithOp::Mul,
+                    |x: i64, y: i64| x.wrapping_mul(y),
+                    |x: f64, y: f64| x * y,
+                    reg_info(proto, pc - 1, b),
+                    String::new()
+                ),
+                Op::ModK { a, b, c } => arith_f!(
+                    a,
+                    r!(b),
+                    kst!(c),
+                    ArithOp::Mod,
+                    reg_info(proto, pc - 1, b),
+                    String::new()
+                ),
+                Op::PowK { a, b, c } => arith_f!(
+                    a,
+                    r!(b),
+                    kst!(c),
+                    ArithOp::Pow,
+                    reg_info(proto, pc - 1, b),
+                    String::new()
+                ),
+                Op::DivK { a, b, c } => arith_f!(
+                    a,
+                    r!(b),
+                    kst!(c),
+                    ArithOp::Div,
+                    reg_info(proto, pc - 1, b),
+                    String::new()
+                ),
+                Op::IDivK { a, b, c } => arith_f!(
+                    a,
+                    r!(b),
+                    kst!(c),
+                    ArithOp::IDiv,
+                    reg_info(proto, pc - 1, b),
+                    String::new()
+                ),
+                Op::BAndK { a, b, c } => bitwise!(
+                    a,
+                    r!(b),
+                    kst!(c),
+                    ArithOp::BAnd,
+                    |x: i64, y: i64| x & y,
+                    reg_info(proto, pc - 1, b),
+                    String::new()
+                ),
+                Op::BOrK { a, b, c } => bitwise!(
+                    a,
+                    r!(b),
+                    kst!(c),
+                    ArithOp::BOr,
+                    |x: i64, y: i64| x | y,
+                    reg_info(proto, pc - 1, b),
+                    String::new()
+                ),
+                Op::BXorK { a, b, c } => bitwise!(
+                    a,
+                    r!(b),
+                    kst!(c),
+                    ArithOp::BXor,
+                    |x: i64, y: i64| x ^ y,
+                    reg_info(proto, pc - 1, b),
+                    String::new()
+                ),
+                Op::ShrI { a, b, sc } => bitwise!(
+                    a,
+                    r!(b),
+                    Value::Int(sc as i64),
+                    ArithOp::Shr,
+                    |x: i64, y: i64| number::shift_left(x, y.wrapping_neg()),
+                    reg_info(proto, pc - 1, b),
+                    String::new()
+                ),
+                Op::ShlI { a, b, sc } => bitwise!(
+                    a,
+                    Value::Int(sc as i64),
+                    r!(b),
+                    ArithOp::Shl,
+                    |x: i64, y: i64| number::shift_left(x, y),
+                    String::new(),
+                    reg_info(proto, pc - 1, b)
+                ),
+                Op::Add { a, b, c } => arith!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::Add,
+                    |x: i64, y: i64| x.wrapping_add(y),
+                    |x: f64, y: f64| x + y,
+                    reg_info(proto, pc - 1, b),
+                    reg_info(proto, pc - 1, c)
+                ),
+                Op::Sub { a, b, c } => arith!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::Sub,
+                    |x: i64, y: i64| x.wrapping_sub(y),
+                    |x: f64, y: f64| x - y,
+                    reg_info(proto, pc - 1, b),
+                    reg_info(proto, pc - 1, c)
+                ),
+                Op::Mul { a, b, c } => arith!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::Mul,
+                    |x: i64, y: i64| x.wrapping_mul(y),
+                    |x: f64, y: f64| x * y,
+                    reg_info(proto, pc - 1, b),
+                    reg_info(proto, pc - 1, c)
+                ),
+                Op::Mod { a, b, c } => arith_f!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::Mod,
+                    reg_info(proto, pc - 1, b),
+                    reg_info(proto, pc - 1, c)
+                ),
+                Op::Pow { a, b, c } => arith_f!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::Pow,
+                    reg_info(proto, pc - 1, b),
+                    reg_info(proto, pc - 1, c)
+                ),
+                Op::Div { a, b, c } => arith_f!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::Div,
+                    reg_info(proto, pc - 1, b),
+                    reg_info(proto, pc - 1, c)
+                ),
+                Op::IDiv { a, b, c } => arith_f!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::IDiv,
+                    reg_info(proto, pc - 1, b),
+                    reg_info(proto, pc - 1, c)
+                ),
+                Op::BAnd { a, b, c } => bitwise!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::BAnd,
+                    |x: i64, y: i64| x & y,
+                    reg_info(proto, pc - 1, b),
+                    reg_info(proto, pc - 1, c)
+                ),
+                Op::BOr { a, b, c } => bitwise!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::BOr,
+                    |x: i64, y: i64| x | y,
+                    reg_info(proto, pc - 1, b),
+                    reg_info(proto, pc - 1, c)
+                ),
+                Op::BXor { a, b, c } => bitwise!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::BXor,
+                    |x: i64, y: i64| x ^ y,
+                    reg_info(proto, pc - 1, b),
+                    reg_info(proto, pc - 1, c)
+                ),
+                Op::Shl { a, b, c } => bitwise!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::Shl,
+                    |x: i64, y: i64| number::shift_left(x, y),
+                    reg_info(proto, pc - 1, b),
+                    reg_info(proto, pc - 1, c)
+                ),
+                Op::Shr { a, b, c } => bitwise!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::Shr,
+                    |x: i64, y: i64| number::shift_left(x, y.wrapping_neg()),
+                    reg_info(proto, pc - 1, b),
+                    reg_info(proto, pc - 1, c)
+                ),
                 Op::Unm { a, b } => {
                     let v = match r!(b) {
                         Value::Int(i) => Value::Int(i.wrapping_neg()),
                         Value::Float(f) => Value::float(-f.get()),
-                        x => arith_slow!(ArithOp::Unm, x, x, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, b)),
+                        x => arith_slow!(
+                            ArithOp::Unm,
+                            x,
+                            x,
+                            reg_info(proto, pc - 1, b),
+                            reg_info(proto, pc - 1, b)
+                        ),
                     };
                     r!(a) = v;
                 }
@@ -755,7 +1024,13 @@ pub fn execute<'gc>(
                             save_pc!();
                             match meta::arith_raw(ArithOp::BNot, x, x)? {
                                 Some(v) => v,
-                                None => arith_slow!(ArithOp::BNot, x, x, reg_info(proto, pc - 1, b), reg_info(proto, pc - 1, b)),
+                                None => arith_slow!(
+                                    ArithOp::BNot,
+                                    x,
+                                    x,
+                                    reg_info(proto, pc - 1, b),
+                                    reg_info(proto, pc - 1, b)
+                                ),
                             }
                         }
                     };
@@ -781,7 +1056,12 @@ pub fn execute<'gc>(
                             let tm = ctx.metamethod(v, Tm::Len);
                             if tm.is_nil() {
                                 save_pc!();
-                                return Err(type_error(ctx, "get length of", v, reg_info(proto, pc - 1, b)));
+                                return Err(type_error(
+                                    ctx,
+                                    "get length of",
+                                    v,
+                                    reg_info(proto, pc - 1, b),
+                                ));
                             }
                             meta_call!(MetaCall::two(tm, v, v), 1)
                         }
@@ -833,7 +1113,9 @@ pub fn execute<'gc>(
                                 .local_name(a, pc - 1)
                                 .map(|n| String::from_utf8_lossy(n).into_owned())
                                 .unwrap_or_else(|| "?".into());
-                            return Err(LuaError::rt(format!("variable '{name}' got a non-closable value")));
+                            return Err(LuaError::rt(format!(
+                                "variable '{name}' got a non-closable value"
+                            )));
                         }
                         ts.tbc.push((base + a as usize) as u32);
                     }
@@ -843,7 +1125,8 @@ pub fn execute<'gc>(
                     let (x, y) = (r!(a), r!(b));
                     let res = match (x, y) {
                         (Value::Int(p), Value::Int(q)) => p == q,
-                        (Value::Table(_), Value::Table(_)) | (Value::Userdata(_), Value::Userdata(_)) => {
+                        (Value::Table(_), Value::Table(_))
+                        | (Value::Userdata(_), Value::Userdata(_)) => {
                             save_pc!();
                             match meta::equals(ctx, x, y) {
                                 Meta::Done(b) => b,
@@ -872,34 +1155,74 @@ pub fn execute<'gc>(
                     cond_jump!(res, flags & 1 != 0);
                 }
                 Op::LtI { a, sb, flags } => match r!(a) {
-                    Value::Int(i) => { let c = i < sb as i64; cond_jump!(c, flags & 1 != 0) },
-                    Value::Float(f) => { let c = f.get() < sb as f64; cond_jump!(c, flags & 1 != 0) },
+                    Value::Int(i) => {
+                        let c = i < sb as i64;
+                        cond_jump!(c, flags & 1 != 0)
+                    }
+                    Value::Float(f) => {
+                        let c = f.get() < sb as f64;
+                        cond_jump!(c, flags & 1 != 0)
+                    }
                     x => {
-                        let imm = if flags & 2 != 0 { Value::float(sb as f64) } else { Value::Int(sb as i64) };
+                        let imm = if flags & 2 != 0 {
+                            Value::float(sb as f64)
+                        } else {
+                            Value::Int(sb as i64)
+                        };
                         compare!(x, imm, false, flags & 1 != 0)
                     }
                 },
                 Op::LeI { a, sb, flags } => match r!(a) {
-                    Value::Int(i) => { let c = i <= sb as i64; cond_jump!(c, flags & 1 != 0) },
-                    Value::Float(f) => { let c = f.get() <= sb as f64; cond_jump!(c, flags & 1 != 0) },
+                    Value::Int(i) => {
+                        let c = i <= sb as i64;
+                        cond_jump!(c, flags & 1 != 0)
+                    }
+                    Value::Float(f) => {
+                        let c = f.get() <= sb as f64;
+                        cond_jump!(c, flags & 1 != 0)
+                    }
                     x => {
-                        let imm = if flags & 2 != 0 { Value::float(sb as f64) } else { Value::Int(sb as i64) };
+                        let imm = if flags & 2 != 0 {
+                            Value::float(sb as f64)
+                        } else {
+                            Value::Int(sb as i64)
+                        };
                         compare!(x, imm, true, flags & 1 != 0)
                     }
                 },
                 Op::GtI { a, sb, flags } => match r!(a) {
-                    Value::Int(i) => { let c = i > sb as i64; cond_jump!(c, flags & 1 != 0) },
-                    Value::Float(f) => { let c = f.get() > sb as f64; cond_jump!(c, flags & 1 != 0) },
+                    Value::Int(i) => {
+                        let c = i > sb as i64;
+                        cond_jump!(c, flags & 1 != 0)
+                    }
+                    Value::Float(f) => {
+                        let c = f.get() > sb as f64;
+                        cond_jump!(c, flags & 1 != 0)
+                    }
                     x => {
-                        let imm = if flags & 2 != 0 { Value::float(sb as f64) } else { Value::Int(sb as i64) };
+                        let imm = if flags & 2 != 0 {
+                            Value::float(sb as f64)
+                        } else {
+                            Value::Int(sb as i64)
+                        };
                         compare!(imm, x, false, flags & 1 != 0)
                     }
                 },
                 Op::GeI { a, sb, flags } => match r!(a) {
-                    Value::Int(i) => { let c = i >= sb as i64; cond_jump!(c, flags & 1 != 0) },
-                    Value::Float(f) => { let c = f.get() >= sb as f64; cond_jump!(c, flags & 1 != 0) },
+                    Value::Int(i) => {
+                        let c = i >= sb as i64;
+                        cond_jump!(c, flags & 1 != 0)
+                    }
+                    Value::Float(f) => {
+                        let c = f.get() >= sb as f64;
+                        cond_jump!(c, flags & 1 != 0)
+                    }
                     x => {
-                        let imm = if flags & 2 != 0 { Value::float(sb as f64) } else { Value::Int(sb as i64) };
+                        let imm = if flags & 2 != 0 {
+                            Value::float(sb as f64)
+                        } else {
+                            Value::Int(sb as i64)
+                        };
                         compare!(imm, x, true, flags & 1 != 0)
                     }
                 },
@@ -919,7 +1242,9 @@ pub fn execute<'gc>(
                 Op::Call { a, b, c } => {
                     let func = base + a as usize;
                     let nargs = if b == 0 {
-                        (ts.top as usize).min(ts.stack.len()).saturating_sub(func + 1)
+                        (ts.top as usize)
+                            .min(ts.stack.len())
+                            .saturating_sub(func + 1)
                     } else {
                         b as usize - 1
                     };
@@ -946,7 +1271,9 @@ pub fn execute<'gc>(
                 Op::TailCall { a, b } => {
                     let func = base + a as usize;
                     let nargs = if b == 0 {
-                        (ts.top as usize).min(ts.stack.len()).saturating_sub(func + 1)
+                        (ts.top as usize)
+                            .min(ts.stack.len())
+                            .saturating_sub(func + 1)
                     } else {
                         b as usize - 1
                     };
@@ -973,10 +1300,30 @@ pub fn execute<'gc>(
                         ts.frames.pop();
                         ts.stack.truncate(frame_func + 1 + nargs);
                         let _ = callee;
-                        let f = drive(ctx, thread, ts, fuel, Todo::Call { func: frame_func, nargs, want })?;
+                        let f = drive(
+                            ctx,
+                            thread,
+                            ts,
+                            fuel,
+                            Todo::Call {
+                                func: frame_func,
+                                nargs,
+                                want,
+                            },
+                        )?;
                         flow!(f)
                     }
-                    let f = drive(ctx, thread, ts, fuel, Todo::Call { func, nargs, want: -1 })?;
+                    let f = drive(
+                        ctx,
+                        thread,
+                        ts,
+                        fuel,
+                        Todo::Call {
+                            func,
+                            nargs,
+                            want: -1,
+                        },
+                    )?;
                     flow!(f)
                 }
                 Op::Return { a, b } => {
@@ -989,14 +1336,18 @@ pub fn execute<'gc>(
                     do_return!(first, n);
                 }
                 Op::Return0 {} => {
-                    if ts.open_upvalues.last().is_some_and(|u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base)) {
+                    if ts.open_upvalues.last().is_some_and(
+                        |u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base),
+                    ) {
                         close_upvalues(ctx, ts, base);
                     }
                     ts.frames.pop();
                     return_to!(0)
                 }
                 Op::Return1 { a } => {
-                    if ts.open_upvalues.last().is_some_and(|u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base)) {
+                    if ts.open_upvalues.last().is_some_and(
+                        |u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base),
+                    ) {
                         close_upvalues(ctx, ts, base);
                     }
                     ts.stack[frame_func] = r!(a);
@@ -1018,7 +1369,11 @@ pub fn execute<'gc>(
                         (Value::Float(idx), Value::Float(limit), Value::Float(step)) => {
                             let (step, limit) = (step.get(), limit.get());
                             let idx = idx.get() + step;
-                            if if 0.0 < step { idx <= limit } else { limit <= idx } {
+                            if if 0.0 < step {
+                                idx <= limit
+                            } else {
+                                limit <= idx
+                            } {
                                 ts.stack[ra] = Value::float(idx);
                                 ts.stack[ra + 3] = Value::float(idx);
                                 pc -= bx as usize;
@@ -1040,7 +1395,9 @@ pub fn execute<'gc>(
                     if v.truthy() {
                         if ctx.metamethod(v, Tm::Close).is_nil() {
                             save_pc!();
-                            return Err(LuaError::rt("variable '(for state)' got a non-closable value"));
+                            return Err(LuaError::rt(
+                                "variable '(for state)' got a non-closable value",
+                            ));
                         }
                         ts.tbc.push(slot as u32);
                     }
@@ -1127,7 +1484,11 @@ pub fn execute<'gc>(
                         ts.stack.resize(ra + n + 1, Value::Nil);
                     }
                     for i in 0..n {
-                        ts.stack[ra + i] = if i < nvarargs { ts.stack[vstart + i] } else { Value::Nil };
+                        ts.stack[ra + i] = if i < nvarargs {
+                            ts.stack[vstart + i]
+                        } else {
+                            Value::Nil
+                        };
                     }
                     if c == 0 {
                         ts.top = (ra + n) as u32;

@@ -123,7 +123,8 @@ pub fn new_index<'gc>(
                 Value::Nil
             };
             if tm.is_nil() {
-                tb.set(key, value).map_err(|e| LuaError::op(format!("table {}", e.message())))?;
+                tb.set(key, value)
+                    .map_err(|e| LuaError::op(format!("table {}", e.message())))?;
                 return Ok(NewIndex::Done);
             }
             tm
@@ -197,7 +198,12 @@ impl ArithOp {
     fn is_bitwise(self) -> bool {
         matches!(
             self,
-            ArithOp::BAnd | ArithOp::BOr | ArithOp::BXor | ArithOp::Shl | ArithOp::Shr | ArithOp::BNot
+            ArithOp::BAnd
+                | ArithOp::BOr
+                | ArithOp::BXor
+                | ArithOp::Shl
+                | ArithOp::Shr
+                | ArithOp::BNot
         )
     }
 }
@@ -213,7 +219,11 @@ pub enum ArithError {
 }
 
 /// Raw arithmetic on two numbers (no strings, no metamethods). `Ok(None)`: not both numbers.
-pub fn arith_raw<'gc>(op: ArithOp, a: Value<'gc>, b: Value<'gc>) -> LuaResult<'gc, Option<Value<'gc>>> {
+pub fn arith_raw<'gc>(
+    op: ArithOp,
+    a: Value<'gc>,
+    b: Value<'gc>,
+) -> LuaResult<'gc, Option<Value<'gc>>> {
     use Value::{Float, Int};
     if op.is_bitwise() {
         let to_i = |v: Value<'gc>| match v {
@@ -234,17 +244,21 @@ pub fn arith_raw<'gc>(op: ArithOp, a: Value<'gc>, b: Value<'gc>) -> LuaResult<'g
         })));
     }
     Ok(Some(match (a, b) {
-        (Int(x), Int(y)) => match op {
-            ArithOp::Add => Int(x.wrapping_add(y)),
-            ArithOp::Sub => Int(x.wrapping_sub(y)),
-            ArithOp::Mul => Int(x.wrapping_mul(y)),
-            ArithOp::Mod => Int(number::int_mod(x, y).ok_or_else(|| LuaError::op("attempt to perform 'n%0'"))?),
-            ArithOp::IDiv => Int(number::int_idiv(x, y).ok_or_else(|| LuaError::op("attempt to divide by zero"))?),
-            ArithOp::Pow => Value::float((x as f64).powf(y as f64)),
-            ArithOp::Div => Value::float(x as f64 / y as f64),
-            ArithOp::Unm => Int(x.wrapping_neg()),
-            _ => return Ok(None),
-        },
+        (Int(x), Int(y)) => {
+            match op {
+                ArithOp::Add => Int(x.wrapping_add(y)),
+                ArithOp::Sub => Int(x.wrapping_sub(y)),
+                ArithOp::Mul => Int(x.wrapping_mul(y)),
+                ArithOp::Mod => Int(number::int_mod(x, y)
+                    .ok_or_else(|| LuaError::op("attempt to perform 'n%0'"))?),
+                ArithOp::IDiv => Int(number::int_idiv(x, y)
+                    .ok_or_else(|| LuaError::op("attempt to divide by zero"))?),
+                ArithOp::Pow => Value::float((x as f64).powf(y as f64)),
+                ArithOp::Div => Value::float(x as f64 / y as f64),
+                ArithOp::Unm => Int(x.wrapping_neg()),
+                _ => return Ok(None),
+            }
+        }
         _ => {
             let (Some(x), Some(y)) = (a.as_float(), b.as_float()) else {
                 return Ok(None);
@@ -301,7 +315,8 @@ pub fn arith<'gc>(
     let is_num = |v: Value<'gc>| matches!(v, Value::Int(_) | Value::Float(_));
     Ok(Err(if op.is_bitwise() {
         if is_num(a) && is_num(b) {
-            let a_ok = matches!(a, Value::Int(_)) || a.as_float().and_then(float_to_int_exact).is_some();
+            let a_ok =
+                matches!(a, Value::Int(_)) || a.as_float().and_then(float_to_int_exact).is_some();
             ArithError::NoInteger(if a_ok { 1 } else { 0 })
         } else {
             ArithError::Bitwise(if is_num(a) { 1 } else { 0 })

@@ -8,8 +8,8 @@
 //! every suspended native serializable.
 
 use super::closure::NativeClosure;
-use super::convert;
 use super::cont::Cont;
+use super::convert;
 use super::error::{LuaError, LuaResult};
 use super::state::Ctx;
 use super::string::LuaStr;
@@ -101,7 +101,10 @@ impl<'gc, 'a> NativeCtx<'gc, 'a> {
     /// Argument `n` (1-based); nil if absent.
     #[inline]
     pub fn arg(&self, n: usize) -> Value<'gc> {
-        self.stack.get(self.base + n - 1).copied().unwrap_or(Value::Nil)
+        self.stack
+            .get(self.base + n - 1)
+            .copied()
+            .unwrap_or(Value::Nil)
     }
 
     /// The window as a slice.

@@ -181,7 +181,10 @@ pub fn str_to_number(s: &[u8]) -> Option<Number> {
 
 fn trim(s: &[u8]) -> &[u8] {
     let start = s.iter().position(|&c| !is_space(c)).unwrap_or(s.len());
-    let end = s.iter().rposition(|&c| !is_space(c)).map_or(start, |p| p + 1);
+    let end = s
+        .iter()
+        .rposition(|&c| !is_space(c))
+        .map_or(start, |p| p + 1);
     &s[start..end.max(start)]
 }
 
@@ -218,7 +221,11 @@ fn str_to_int(s: &[u8]) -> Option<i64> {
             a = a * 10 + d;
         }
     }
-    Some(if neg { (a as i64).wrapping_neg() } else { a as i64 })
+    Some(if neg {
+        (a as i64).wrapping_neg()
+    } else {
+        a as i64
+    })
 }
 
 fn str_to_float(s: &[u8]) -> Option<f64> {
@@ -234,7 +241,11 @@ fn str_to_float(s: &[u8]) -> Option<f64> {
     let v = if body.len() >= 2 && body[0] == b'0' && (body[1] | 0x20) == b'x' {
         hex_float(&body[2..])?
     } else {
-        if body.is_empty() || !body.iter().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-')) {
+        if body.is_empty()
+            || !body
+                .iter()
+                .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
+        {
             return None;
         }
         let text = std::str::from_utf8(body).ok()?;
@@ -395,7 +406,9 @@ pub fn fmt_g(f: f64, prec: usize, upper: bool, alt: bool) -> String {
         0
     } else {
         let s = format!("{:.*e}", p - 1, f);
-        s.split_once('e').and_then(|(_, e)| e.parse::<i32>().ok()).unwrap_or(0)
+        s.split_once('e')
+            .and_then(|(_, e)| e.parse::<i32>().ok())
+            .unwrap_or(0)
     };
     let mut out = if (p as i64) > x as i64 && x >= -4 {
         fmt_f(f, (p as i64 - 1 - x as i64) as usize, upper)
@@ -449,8 +462,14 @@ mod tests {
         assert_eq!(str_to_number(b"0xffffffffffffffff"), Some(Number::Int(-1)));
         assert_eq!(str_to_number(b"1e1"), Some(Number::Float(10.0)));
         assert_eq!(str_to_number(b"0x1p4"), Some(Number::Float(16.0)));
-        assert_eq!(str_to_number(b"9223372036854775808"), Some(Number::Float(9.223372036854776e18)));
-        assert_eq!(str_to_number(b"-9223372036854775808"), Some(Number::Int(i64::MIN)));
+        assert_eq!(
+            str_to_number(b"9223372036854775808"),
+            Some(Number::Float(9.223372036854776e18))
+        );
+        assert_eq!(
+            str_to_number(b"-9223372036854775808"),
+            Some(Number::Int(i64::MIN))
+        );
         assert_eq!(str_to_number(b"inf"), None);
         assert_eq!(str_to_number(b"1e"), None);
         assert_eq!(str_to_number(b""), None);

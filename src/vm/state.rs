@@ -49,9 +49,34 @@ pub const TM_COUNT: usize = 29;
 
 /// The metamethod names as Lua spells them.
 pub const TM_NAMES: [&str; TM_COUNT] = [
-    "__index", "__newindex", "__gc", "__mode", "__len", "__eq", "__add", "__sub", "__mul", "__mod",
-    "__pow", "__div", "__idiv", "__band", "__bor", "__bxor", "__shl", "__shr", "__unm", "__bnot",
-    "__lt", "__le", "__concat", "__call", "__close", "__tostring", "__name", "__metatable",
+    "__index",
+    "__newindex",
+    "__gc",
+    "__mode",
+    "__len",
+    "__eq",
+    "__add",
+    "__sub",
+    "__mul",
+    "__mod",
+    "__pow",
+    "__div",
+    "__idiv",
+    "__band",
+    "__bor",
+    "__bxor",
+    "__shl",
+    "__shr",
+    "__unm",
+    "__bnot",
+    "__lt",
+    "__le",
+    "__concat",
+    "__call",
+    "__close",
+    "__tostring",
+    "__name",
+    "__metatable",
     "__pairs",
 ];
 
@@ -273,6 +298,11 @@ impl<'gc> Ctx<'gc> {
 
     /// The currently running coroutine.
     pub fn current_thread(self) -> Thread<'gc> {
-        *self.state.running.borrow().last().unwrap_or(&self.state.main)
+        *self
+            .state
+            .running
+            .borrow()
+            .last()
+            .unwrap_or(&self.state.main)
     }
 }

@@ -82,7 +82,8 @@ impl<'gc> LuaStr<'gc> {
 impl<'gc> PartialEq for LuaStr<'gc> {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
-        Gc::ptr_eq(self.0, other.0) || (self.0.hash == other.0.hash && self.0.bytes == other.0.bytes)
+        Gc::ptr_eq(self.0, other.0)
+            || (self.0.hash == other.0.hash && self.0.bytes == other.0.bytes)
     }
 }
 

@@ -120,7 +120,9 @@ impl<'gc> TableData<'gc> {
         let entries = &self.entries;
         self.index
             .map
-            .find(h, |&pos| entries.get(pos as usize).is_some_and(|e| e.0.raw_eq(key)))
+            .find(h, |&pos| {
+                entries.get(pos as usize).is_some_and(|e| e.0.raw_eq(key))
+            })
             .map(|&p| p as usize)
     }
 
@@ -495,7 +497,11 @@ impl<'gc> Table<'gc> {
 
     /// Creates a table with room for `array` array slots and `hash` hash entries.
     pub fn with_sizes(mc: &Mutation<'gc>, seed: u64, array: usize, hash: usize) -> Table<'gc> {
-        let hash_cap = if hash == 0 { 0 } else { hash.next_power_of_two() };
+        let hash_cap = if hash == 0 {
+            0
+        } else {
+            hash.next_power_of_two()
+        };
         Table(Gc::new(
             mc,
             RefLock::new(TableData {
@@ -518,7 +524,12 @@ impl<'gc> Table<'gc> {
 
     /// Raw set.
     #[inline]
-    pub fn set(self, mc: &Mutation<'gc>, key: Value<'gc>, value: Value<'gc>) -> Result<(), KeyError> {
+    pub fn set(
+        self,
+        mc: &Mutation<'gc>,
+        key: Value<'gc>,
+        value: Value<'gc>,
+    ) -> Result<(), KeyError> {
         self.0.borrow_mut(mc).set(key, value)
     }
 
@@ -563,7 +574,8 @@ mod tests {
         rootless_mutate(|mc| {
             let t = Table::new(mc, 1);
             for i in 0..50 {
-                t.set(mc, Value::float(i as f64 + 0.5), Value::Int(i)).unwrap();
+                t.set(mc, Value::float(i as f64 + 0.5), Value::Int(i))
+                    .unwrap();
             }
             let mut k = Value::Nil;
             let mut seen = 0;

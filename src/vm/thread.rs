@@ -124,8 +124,15 @@ impl<'gc> ThreadState<'gc> {
         let mut n = 0;
         for w in self.frames.windows(2) {
             if let Frame::Lua(caller) = &w[0] {
-                let op = caller.closure.proto().code.get((caller.pc as usize).wrapping_sub(1));
-                if !matches!(op, Some(Op::Call { .. } | Op::TailCall { .. } | Op::TForCall { .. }) | None) {
+                let op = caller
+                    .closure
+                    .proto()
+                    .code
+                    .get((caller.pc as usize).wrapping_sub(1));
+                if !matches!(
+                    op,
+                    Some(Op::Call { .. } | Op::TailCall { .. } | Op::TForCall { .. }) | None
+                ) {
                     n += 1;
                 }
             }

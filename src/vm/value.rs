@@ -143,9 +143,9 @@ impl<'gc> Value<'gc> {
     /// Raw equality (`rawequal`): no metamethods; integers and floats compare mathematically.
     pub fn raw_eq(self, other: Value<'gc>) -> bool {
         match (self, other) {
-            (Value::Nil, Value::Nil) | (Value::False, Value::False) | (Value::True, Value::True) => {
-                true
-            }
+            (Value::Nil, Value::Nil)
+            | (Value::False, Value::False)
+            | (Value::True, Value::True) => true,
             (Value::Int(a), Value::Int(b)) => a == b,
             (Value::Float(a), Value::Float(b)) => a.get() == b.get(),
             (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => {
