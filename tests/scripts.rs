@@ -14,12 +14,15 @@
 //! * `TELELUA_TEST_THREADS=n`: worker threads per test (default: available parallelism, max 4).
 //! * `TELELUA_SNAPSHOT_TESTS=1|0`: force the `--snapshot-every` test on (failing if the CLI does
 //!   not support it) or off. By default it runs only when a probe shows the CLI supports it.
-//! * `TELELUA_SNAPSHOT_PERIODS=1,7,61,1009`: the periods the snapshot test uses (this default).
-//! * `TELELUA_SNAPSHOT_ALL=1`: also run the scripts listed in `SNAPSHOT_SLOW` with every period.
+//! * `TELELUA_SNAPSHOT_PERIODS=1,2,3,7,61,1009`: the periods the snapshot test uses (this default).
+//! * `TELELUA_SNAPSHOT_MAX_TRIPS=n`: skip a period when a run would make more than `n` round
+//!   trips (fuel used / period; default 40,000). The largest period always runs.
+//! * `TELELUA_SNAPSHOT_ALL=1`: run every script with every period (no trip cap, no `SNAPSHOT_SLOW`).
 //!
-//! `SNAPSHOT_SLOW` (same format as `KNOWN_FAILURES`) lists the few scripts that execute millions
-//! of instructions (deep recursion, stack overflow): under `--snapshot-every` they are run only
-//! with the largest period, since a snapshot round trip every few instructions would take minutes.
+//! The snapshot test runs each script once with `--stats` to learn the fuel it uses, and runs
+//! every snapshot variant with `--stats` too, so the fuel used must match exactly as well.
+//! `SNAPSHOT_SLOW` (same format as `KNOWN_FAILURES`) lists the few scripts with stacks so deep
+//! that each snapshot is megabytes: they run only with the period given there.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -32,7 +35,12 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_telelua");
-const SNAPSHOT_PERIODS: &[u64] = &[1, 7, 61, 1009];
+const SNAPSHOT_PERIODS: &[u64] = &[1, 2, 3, 7, 61, 1009];
+/// The most snapshot round trips one `--snapshot-every` run may make (fuel used / period).
+/// A round trip of a small heap takes ~0.1 ms, so this keeps each run within a few seconds;
+/// smaller periods of longer scripts are left out (the largest period always runs).
+/// `TELELUA_SNAPSHOT_MAX_TRIPS` overrides it.
+const MAX_ROUND_TRIPS: u64 = 40_000;
 
 fn snapshot_periods() -> Vec<u64> {
     match std::env::var("TELELUA_SNAPSHOT_PERIODS") {
@@ -132,6 +140,13 @@ fn slow_periods(largest: u64) -> std::collections::BTreeMap<String, u64> {
             (name, period)
         })
         .collect()
+}
+
+/// The fuel count from the `telelua: fuel used: N` line `--stats` writes last on stderr.
+fn fuel_used(stderr: &[u8]) -> Option<u64> {
+    let text = String::from_utf8_lossy(stderr);
+    let line = text.lines().rev().find(|l| !l.is_empty())?;
+    line.strip_prefix("telelua: fuel used: ")?.trim().parse().ok()
 }
 
 fn name_list(file: &str) -> BTreeSet<String> {
@@ -415,13 +430,23 @@ fn lua_scripts_unchanged_by_snapshots() {
     let names = script_names();
     let periods = snapshot_periods();
     let largest = periods.iter().copied().max().unwrap_or(1009);
-    let slow = if std::env::var("TELELUA_SNAPSHOT_ALL").as_deref() == Ok("1") {
+    let all = std::env::var("TELELUA_SNAPSHOT_ALL").as_deref() == Ok("1");
+    let slow = if all {
         Default::default()
     } else {
         slow_periods(largest)
     };
-    // Baseline: a plain run of each script.
-    let baselines = parallel_map(&names, |name| run(&[script_arg(name)]));
+    let max_trips = if all {
+        u64::MAX
+    } else {
+        std::env::var("TELELUA_SNAPSHOT_MAX_TRIPS")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(MAX_ROUND_TRIPS)
+    };
+    // Baseline: a plain run of each script, reporting the fuel it used.
+    let baselines = parallel_map(&names, |name| run(&["--stats".into(), script_arg(name)]));
+    let mut skipped = 0;
     let mut jobs = Vec::new();
     let mut failures = Vec::new();
     for (name, base) in names.iter().zip(&baselines) {
@@ -434,12 +459,27 @@ fn lua_scripts_unchanged_by_snapshots() {
             jobs.push((name.clone(), n, base));
             continue;
         }
+        let fuel = fuel_used(&base.stderr)
+            .unwrap_or_else(|| panic!("{name}: no 'fuel used' line from --stats"));
         for &n in &periods {
-            jobs.push((name.clone(), n, base));
+            if n == largest || fuel / n <= max_trips {
+                jobs.push((name.clone(), n, base));
+            } else {
+                skipped += 1;
+            }
         }
     }
+    eprintln!(
+        "note: {} snapshot runs; {skipped} left out (more than {max_trips} round trips each)",
+        jobs.len()
+    );
     let results = parallel_map(&jobs, |(name, n, base)| {
-        let got = run(&["--snapshot-every".into(), n.to_string(), script_arg(name)]);
+        let got = run(&[
+            "--stats".into(),
+            "--snapshot-every".into(),
+            n.to_string(),
+            script_arg(name),
+        ]);
         let mut problems = Vec::new();
         if got.status != base.status || got.timed_out {
             problems.push(format!(

@@ -22,6 +22,7 @@ Available options are:
   --snapshot-every N   every N fuel units, save the VM to bytes, drop it, restore and continue
   --save-at N --save FILE   stop after N fuel units and write a snapshot to FILE
   --resume FILE        continue a run saved with --save
+  --stats              print the fuel used to stderr when the run ends
 ";
 
 /// How much fuel the CLI gives each `step`.
@@ -34,6 +35,7 @@ struct Options {
     warnings: bool,
     sandbox: bool,
     fuel: Option<u64>,
+    stats: bool,
     dump: Option<String>,
     snapshot_every: Option<u64>,
     save_at: Option<u64>,
@@ -53,6 +55,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         fuel: None,
         dump: None,
         snapshot_every: None,
+        stats: false,
         save_at: None,
         save: None,
         resume: None,
@@ -117,6 +120,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 i += 2;
                 continue;
             }
+            "--stats" => o.stats = true,
             "--" => {
                 if i + 1 < args.len() {
                     o.script = Some(args[i + 1].clone());
@@ -173,6 +177,17 @@ enum Outcome {
 }
 
 /// Runs the loaded chunk to completion (or to the `--save-at` point).
+/// Flushes the script's output and, with `--stats`, reports the fuel used (after the
+/// output, so the line is always last on stderr).
+fn finish(vm: &Vm, stats: bool) {
+    vm.with_host(|h| {
+        let _ = h.stdout.flush();
+    });
+    if stats {
+        eprintln!("telelua: fuel used: {}", vm.fuel_used());
+    }
+}
+
 fn run(vm: &mut Vm, fuel_left: &mut Option<u64>, snap: &Snap) -> Outcome {
     loop {
         let mut budget = match fuel_left {
@@ -381,9 +396,7 @@ fn main() -> ExitCode {
             }
         };
         let outcome = run(&mut vm, &mut fuel, &snap);
-        vm.with_host(|h| {
-            let _ = h.stdout.flush();
-        });
+        finish(&vm, opts.stats);
         return match outcome {
             Outcome::Failed => ExitCode::from(1),
             _ => ExitCode::SUCCESS,
@@ -468,9 +481,7 @@ fn main() -> ExitCode {
         repl(&mut vm, &mut fuel, &snap);
     }
     let ok = !matches!(outcome, Outcome::Failed);
-    vm.with_host(|h| {
-        let _ = h.stdout.flush();
-    });
+    finish(&vm, opts.stats);
     if ok {
         ExitCode::SUCCESS
     } else {
