@@ -146,7 +146,10 @@ fn slow_periods(largest: u64) -> std::collections::BTreeMap<String, u64> {
 fn fuel_used(stderr: &[u8]) -> Option<u64> {
     let text = String::from_utf8_lossy(stderr);
     let line = text.lines().rev().find(|l| !l.is_empty())?;
-    line.strip_prefix("telelua: fuel used: ")?.trim().parse().ok()
+    line.strip_prefix("telelua: fuel used: ")?
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn name_list(file: &str) -> BTreeSet<String> {
