@@ -83,7 +83,8 @@ fn arith<'gc>(nc: &mut NativeCtx<'gc, '_>, op: ArithOp) -> R<'gc> {
         return match meta::arith_raw(op, x, y) {
             Ok(Some(v)) => nc.ret1(v),
             Ok(None) => Err(LuaError::rt("corrupt arithmetic")),
-            Err(LuaError::Runtime(msg)) => Err(LuaError::Value(nc.str_value(msg.as_bytes()))),
+            // operation errors ("attempt to divide by zero") carry no position here
+            Err(LuaError::Runtime(msg)) => Err(LuaError::op(msg)),
             Err(e) => Err(e),
         };
     }
