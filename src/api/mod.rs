@@ -303,7 +303,7 @@ impl Vm {
                 message: m,
                 traceback: String::new(),
             })?;
-            let mut ts = state.main.0.borrow_mut(mc);
+            let mut ts = state.main.borrow_mut(mc);
             ts.stack.clear();
             ts.frames.clear();
             ts.tbc.clear();

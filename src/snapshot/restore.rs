@@ -579,7 +579,7 @@ fn build_thread<'gc>(
         return Err(err("a coroutine that has not started has frames"));
     }
     let error = st.error.map(|e| b.value(e)).transpose()?;
-    let mut ts = th.0.borrow_mut(b.mc);
+    let mut ts = th.borrow_mut(b.mc);
     ts.stack = stack;
     ts.frames = frames;
     ts.open_upvalues = open;
@@ -589,6 +589,6 @@ fn build_thread<'gc>(
     ts.error = error;
     ts.traceback = st.traceback.clone();
     ts.meta_depth = ts.count_meta_depth();
-    ts.id = st.id;
+    th.id().set(st.id);
     Ok(())
 }

@@ -199,7 +199,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                 }
             }
             Item::Thread(t) => {
-                let ts = t.0.borrow();
+                let ts = t.borrow();
                 let stack = ts.stack.iter().map(|v| self.val(*v)).collect();
                 let mut frames = Vec::with_capacity(ts.frames.len());
                 for f in &ts.frames {
@@ -235,7 +235,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                     top: ts.top,
                     error,
                     traceback: ts.traceback.clone(),
-                    id: ts.id,
+                    id: t.id().get(),
                 }))
             }
         })

@@ -174,7 +174,7 @@ fn close<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let st = status_name(nc, co);
     match st {
         "suspended" | "dead" => {
-            let mut ts = co.0.borrow_mut(nc.ctx.mc);
+            let mut ts = co.borrow_mut(nc.ctx.mc);
             let err = ts.error.take();
             // Pending to-be-closed values, innermost last (closed first).
             let values: Vec<Value<'gc>> = ts

@@ -75,10 +75,7 @@ pub fn object_id<'gc>(ctx: Ctx<'gc>, v: Value<'gc>) -> u64 {
         }
         Value::Function(c) => assign(c.0.id.get(), &mut |id| c.0.id.set(id)),
         Value::Native(n) => assign(n.0.id.get(), &mut |id| n.0.id.set(id)),
-        Value::Thread(t) => {
-            let cur = t.0.borrow().id;
-            assign(cur, &mut |id| t.0.borrow_mut(ctx.mc).id = id)
-        }
+        Value::Thread(t) => assign(t.id().get(), &mut |id| t.id().set(id)),
         Value::Userdata(u) => {
             let cur = u.0.borrow().id;
             assign(cur, &mut |id| u.0.borrow_mut(ctx.mc).id = id)

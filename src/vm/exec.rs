@@ -814,7 +814,7 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
     loop {
         let thread = ctx.current_thread();
         let event = {
-            let mut ts = thread.0.borrow_mut(ctx.mc);
+            let mut ts = thread.borrow_mut(ctx.mc);
             let ts = &mut *ts;
             let first = match std::mem::replace(&mut entry, Entry::Continue) {
                 Entry::Continue => start_flow(ctx, thread, ts, fuel),
@@ -839,7 +839,7 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
         match event {
             Event::OutOfFuel => return RunResult::OutOfFuel,
             Event::Resume(target) => {
-                let args: SmallVec<[Value<'gc>; 8]> = take_window(&mut thread.0.borrow_mut(ctx.mc));
+                let args: SmallVec<[Value<'gc>; 8]> = take_window(&mut thread.borrow_mut(ctx.mc));
                 let depth = ctx.state.running.borrow().len();
                 let target_status = if target == thread {
                     Status::Running
@@ -858,9 +858,9 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                     entry = Entry::Deliver(Err(ctx.str_value(msg)));
                     continue;
                 }
-                thread.0.borrow_mut(ctx.mc).status = Status::Normal;
+                thread.borrow_mut(ctx.mc).status = Status::Normal;
                 ctx.state.running.borrow_mut(ctx.mc).push(target);
-                let mut tts = target.0.borrow_mut(ctx.mc);
+                let mut tts = target.borrow_mut(ctx.mc);
                 if target_status == Status::Initial {
                     tts.stack.truncate(1);
                     tts.stack.extend_from_slice(&args);
@@ -873,7 +873,7 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
             }
             Event::Yield | Event::Finished => {
                 let values: SmallVec<[Value<'gc>; 8]> = {
-                    let mut ts = thread.0.borrow_mut(ctx.mc);
+                    let mut ts = thread.borrow_mut(ctx.mc);
                     if matches!(event, Event::Yield) {
                         ts.status = Status::Suspended;
                         take_window(&mut ts)
@@ -895,7 +895,7 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                     };
                 }
                 ctx.state.running.borrow_mut(ctx.mc).pop();
-                ctx.current_thread().0.borrow_mut(ctx.mc).status = Status::Running;
+                ctx.current_thread().borrow_mut(ctx.mc).status = Status::Running;
                 entry = Entry::Deliver(Ok(values));
             }
             Event::Error(value, tb) => {
@@ -903,7 +903,7 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                     return RunResult::Error(value, tb);
                 }
                 ctx.state.running.borrow_mut(ctx.mc).pop();
-                ctx.current_thread().0.borrow_mut(ctx.mc).status = Status::Running;
+                ctx.current_thread().borrow_mut(ctx.mc).status = Status::Running;
                 entry = Entry::Deliver(Err(value));
             }
         }

@@ -39,7 +39,7 @@ fn upval_get<'gc>(thread: Thread<'gc>, ts: &ThreadState<'gc>, uv: Upvalue<'gc>) 
             if t == thread {
                 ts.stack.get(slot as usize).copied().unwrap_or(Value::Nil)
             } else {
-                t.0.borrow()
+                t.borrow()
                     .stack
                     .get(slot as usize)
                     .copied()
@@ -65,7 +65,7 @@ fn upval_set<'gc>(
                 if let Some(s) = ts.stack.get_mut(slot as usize) {
                     *s = v;
                 }
-            } else if let Some(s) = t.0.borrow_mut(ctx.mc).stack.get_mut(slot as usize) {
+            } else if let Some(s) = t.borrow_mut(ctx.mc).stack.get_mut(slot as usize) {
                 *s = v;
             }
         }

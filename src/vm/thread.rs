@@ -5,6 +5,8 @@
 //! `Frame::Native` holding a serializable continuation (`Cont`). That is what lets `step`
 //! return at any instruction, and lets snapshots save a thread at any point.
 
+use std::cell::{Cell, Ref, RefMut};
+
 use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
 
 use super::closure::{Closure, NativeClosure, Upvalue};
@@ -14,7 +16,20 @@ use super::value::Value;
 /// A coroutine handle.
 #[derive(Copy, Clone, Collect)]
 #[collect(no_drop)]
-pub struct Thread<'gc>(pub Gc<'gc, RefLock<ThreadState<'gc>>>);
+pub struct Thread<'gc>(pub Gc<'gc, ThreadBox<'gc>>);
+
+/// A coroutine's heap object. The object id lives outside the lock because a running
+/// coroutine's state is borrowed while it runs, and `tostring(coroutine.running())` must
+/// still be able to read (and assign) the id.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct ThreadBox<'gc> {
+    /// Deterministic object id (0 = not yet assigned).
+    #[collect(require_static)]
+    pub id: Cell<u64>,
+    /// Everything else.
+    pub state: RefLock<ThreadState<'gc>>,
+}
 
 impl<'gc> PartialEq for Thread<'gc> {
     fn eq(&self, other: &Self) -> bool {
@@ -111,9 +126,6 @@ pub struct ThreadState<'gc> {
     /// Traceback of an uncaught error while its `__close` handlers run.
     #[collect(require_static)]
     pub traceback: Option<String>,
-    /// Deterministic object id (0 = not yet assigned).
-    #[collect(require_static)]
-    pub id: u64,
 }
 
 impl<'gc> ThreadState<'gc> {
@@ -146,7 +158,9 @@ impl<'gc> Thread<'gc> {
     pub fn new(mc: &Mutation<'gc>, func: Value<'gc>) -> Thread<'gc> {
         Thread(Gc::new(
             mc,
-            RefLock::new(ThreadState {
+            ThreadBox {
+                id: Cell::new(0),
+                state: RefLock::new(ThreadState {
                 stack: vec![func],
                 frames: Vec::new(),
                 open_upvalues: Vec::new(),
@@ -156,14 +170,29 @@ impl<'gc> Thread<'gc> {
                 error: None,
                 traceback: None,
                 meta_depth: 0,
-                id: 0,
-            }),
+                }),
+            },
         ))
+    }
+
+    /// Reads the state (panics if the thread's state is mutably borrowed, like `RefCell`).
+    pub fn borrow(self) -> Ref<'gc, ThreadState<'gc>> {
+        self.0.as_ref().state.borrow()
+    }
+
+    /// Writes the state (with the write barrier).
+    pub fn borrow_mut(self, mc: &Mutation<'gc>) -> RefMut<'gc, ThreadState<'gc>> {
+        gc_arena::barrier::unlock!(Gc::write(mc, self.0), ThreadBox, state).borrow_mut()
+    }
+
+    /// The deterministic object id cell (0 = not yet assigned).
+    pub fn id(self) -> &'gc Cell<u64> {
+        &self.0.as_ref().id
     }
 
     /// The current status.
     pub fn status(self) -> Status {
-        self.0.borrow().status
+        self.borrow().status
     }
 }
 
