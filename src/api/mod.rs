@@ -14,11 +14,14 @@ pub mod fuzz;
 
 use gc_arena::{lock::RefLock, Arena, Gc, Rootable};
 
+use std::rc::Rc;
+
 use crate::snapshot::{ChunkStore, Registry, SaveOptions, SnapshotError};
 use crate::stdlib;
 use crate::vm::chunk::Chunk;
 use crate::vm::closure::{instantiate, Closure, ClosureData, UpState};
 use crate::vm::exec::{self, RunResult};
+use crate::vm::memory::{self, Account};
 use crate::vm::state::{Ctx, Host, State, TypeMetas, TM_COUNT, TM_NAMES};
 use crate::vm::string::LuaStr;
 use crate::vm::table::Table;
@@ -85,6 +88,14 @@ pub enum Profile {
 /// Fuel is run in slices of at most this much, with a garbage-collection check in between.
 const SLICE: i64 = 10_000;
 
+/// Slice length when a memory budget is set: small allocations are checked between slices,
+/// so this bounds how far past the budget a VM can get before a check (each instruction
+/// allocates at most a few KB without a check of its own).
+const LIMITED_SLICE: i64 = 1_000;
+
+/// Accounted bytes that count as one unit of gc-arena's allocation debt (about one object).
+const BYTES_PER_DEBT_UNIT: f64 = 64.0;
+
 type Root = Rootable![State<'_>];
 
 /// A Lua virtual machine.
@@ -92,6 +103,12 @@ pub struct Vm {
     arena: Arena<Root>,
     fuel_used: u64,
     registry: Registry,
+    /// Bytes accounted to this VM and its budget (see `vm::memory`).
+    memory: Rc<Account>,
+    /// `memory_used` when the collector was last paced (see `step`).
+    paced_at: u64,
+    /// `memory_used` right after the last full collection.
+    collected_at: u64,
 }
 
 impl Default for Vm {
@@ -149,7 +166,7 @@ pub fn load_chunk<'gc>(
 ) -> Result<Closure<'gc>, String> {
     let chunk = Chunk::compile(source, chunk_name).map_err(|e| e.message)?;
     let fp = instantiate(ctx, &chunk);
-    let upvalues = (0..chunk.main.upvalues.len())
+    let upvalues: Box<[_]> = (0..chunk.main.upvalues.len())
         .map(|i| {
             let v = if i == 0 { env } else { Value::Nil };
             Gc::new(ctx.mc, gc_arena::lock::Lock::new(UpState::Closed(v)))
@@ -159,6 +176,7 @@ pub fn load_chunk<'gc>(
         ctx.mc,
         ClosureData {
             proto: fp,
+            charge: ClosureData::charge(upvalues.len()),
             upvalues,
             id: Default::default(),
         },
@@ -173,6 +191,8 @@ impl Vm {
 
     /// A VM with the given library profile and host services.
     pub fn with_profile(profile: Profile, host: Host) -> Vm {
+        let memory = Account::new();
+        let entered = memory.enter();
         let arena = Arena::<Root>::new(|mc| {
             let hash_key = DEFAULT_HASH_KEY;
             let globals = Table::new(mc, hash_key);
@@ -192,6 +212,8 @@ impl Vm {
                 rng: std::cell::Cell::new([0; 4]),
                 gc_requested: std::cell::Cell::new(false),
                 main_yieldable: std::cell::Cell::new(false),
+                just_collected: std::cell::Cell::new(false),
+                memory_error: std::cell::Cell::new(false),
                 host: std::cell::RefCell::new(host),
             }
         });
@@ -199,10 +221,14 @@ impl Vm {
             let ctx = Ctx { mc, state };
             stdlib::open(ctx, profile);
         });
+        drop(entered);
         Vm {
             arena,
             fuel_used: 0,
             registry: Registry::standard(),
+            memory,
+            paced_at: 0,
+            collected_at: 0,
         }
     }
 
@@ -220,6 +246,7 @@ impl Vm {
     /// # Errors
     /// As [`Vm::save`].
     pub fn save_with(&self, opts: &SaveOptions) -> Result<Vec<u8>, SnapshotError> {
+        let _memory = self.memory.enter();
         let fuel = self.fuel_used;
         self.arena.mutate(|mc, state| {
             let ctx = Ctx { mc, state };
@@ -248,13 +275,19 @@ impl Vm {
     ) -> Result<Vm, SnapshotError> {
         let body = crate::snapshot::decode(bytes)?;
         let chunks = crate::snapshot::load_chunks(&body, store)?;
+        let memory = Account::new();
+        let entered = memory.enter();
         let arena = Arena::<Root>::try_new(|mc| {
             crate::snapshot::build(mc, &body, &chunks, &registry, host)
         })?;
+        drop(entered);
         Ok(Vm {
             arena,
             fuel_used: body.fuel_used,
             registry,
+            memory,
+            paced_at: 0,
+            collected_at: 0,
         })
     }
 
@@ -264,6 +297,7 @@ impl Vm {
     /// # Errors
     /// As [`Vm::save`].
     pub fn image(&self) -> Result<Image, SnapshotError> {
+        let _memory = self.memory.enter();
         let fuel = self.fuel_used;
         let (body, chunks) = self.arena.mutate(|mc, state| {
             let ctx = Ctx { mc, state };
@@ -291,6 +325,7 @@ impl Vm {
         chunk_name: &str,
         args: &[HostValue],
     ) -> Result<(), RuntimeError> {
+        let _memory = self.memory.enter();
         self.arena.mutate(|mc, state| {
             let ctx = Ctx { mc, state };
             let cl = load_chunk(
@@ -329,11 +364,28 @@ impl Vm {
     /// Runs for about `fuel` units (one per instruction; natives charge by work done).
     /// Overshoot is bounded by the largest single charge a native makes between checks.
     pub fn step(&mut self, fuel: u64) -> StepResult {
+        let _memory = self.memory.enter();
         let mut remaining = fuel.min(i64::MAX as u64) as i64;
+        let limited = self.memory.limit() != u64::MAX;
         loop {
-            let slice = remaining.min(SLICE);
+            // Over the memory budget (small allocations are checked here, between slices):
+            // collect fully, and if that is not enough, raise "not enough memory".
+            // Near the budget, collect fully before garbage can push a growing buffer over it
+            // (at most once per eighth of the budget allocated).
+            let mut memory_error = false;
+            let limit = self.memory.limit();
+            if memory::over()
+                || (limited
+                    && memory::used() > limit - limit / 4
+                    && memory::used() > self.collected_at.saturating_add(limit / 8))
+            {
+                self.collect_fully();
+                memory_error = memory::over();
+            }
+            let slice = remaining.min(if limited { LIMITED_SLICE } else { SLICE });
             let (result, used) = self.arena.mutate(|mc, state| {
                 let ctx = Ctx { mc, state };
+                state.memory_error.set(memory_error);
                 let mut f = slice;
                 let r = match exec::run(ctx, &mut f) {
                     RunResult::OutOfFuel => None,
@@ -348,6 +400,8 @@ impl Vm {
                         traceback: tb,
                     })),
                 };
+                state.memory_error.set(false);
+                state.just_collected.set(false);
                 (r, slice - f)
             });
             self.fuel_used += used.max(0) as u64;
@@ -356,11 +410,17 @@ impl Vm {
                 .arena
                 .mutate(|_, state| state.gc_requested.replace(false));
             if full {
-                // Finish any cycle in progress (it may have marked objects that are garbage
-                // now), then run a complete one.
-                self.arena.finish_cycle();
-                self.arena.finish_cycle();
+                self.collect_fully();
             } else {
+                // Pace the collector by bytes too: gc-arena counts objects, so big strings
+                // and tables add debt in proportion to their size.
+                let grown = memory::used().saturating_sub(self.paced_at);
+                if grown > 0 {
+                    self.arena
+                        .metrics()
+                        .adjust_debt(grown as f64 / BYTES_PER_DEBT_UNIT);
+                }
+                self.paced_at = memory::used();
                 self.arena.collect_debt();
             }
             if let Some(r) = result {
@@ -377,8 +437,36 @@ impl Vm {
         self.fuel_used
     }
 
+    /// Finishes any collection cycle in progress (it may have marked objects that are garbage
+    /// now), then runs a complete one; the next slice knows a collection just ran.
+    fn collect_fully(&mut self) {
+        self.arena.finish_cycle();
+        self.arena.finish_cycle();
+        self.paced_at = memory::used();
+        self.collected_at = memory::used();
+        self.arena.mutate(|_, state| state.just_collected.set(true));
+    }
+
+    /// Sets the memory budget in bytes (`None`: unlimited). Over it, the VM collects
+    /// garbage, then raises the Lua error "not enough memory" (see `vm::memory`).
+    pub fn set_memory_limit(&mut self, bytes: Option<u64>) {
+        self.memory.set_limit(bytes);
+    }
+
+    /// Bytes currently accounted to this VM (the number `collectgarbage("count")` reports
+    /// in KB).
+    pub fn memory_used(&self) -> u64 {
+        self.memory.used()
+    }
+
+    /// The highest [`Vm::memory_used`] seen between operations.
+    pub fn memory_peak(&self) -> u64 {
+        self.memory.peak()
+    }
+
     /// Runs a full garbage collection.
     pub fn collect(&mut self) {
+        let _memory = self.memory.enter();
         self.arena.finish_cycle();
         self.arena.finish_cycle();
     }
@@ -386,17 +474,20 @@ impl Vm {
     /// Whether the main coroutine may yield to the host (otherwise yielding from it is an
     /// error, as in the standalone interpreter).
     pub fn set_main_yieldable(&mut self, yes: bool) {
+        let _memory = self.memory.enter();
         self.arena.mutate(|_, state| state.main_yieldable.set(yes));
     }
 
     /// Runs `f` with the VM's host services (e.g. to flush output).
     pub fn with_host<R>(&self, f: impl FnOnce(&mut Host) -> R) -> R {
+        let _memory = self.memory.enter();
         self.arena
             .mutate(|_, state| f(&mut state.host.borrow_mut()))
     }
 
     /// Sets a global variable to a host value.
     pub fn set_global(&mut self, name: &str, value: HostValue) {
+        let _memory = self.memory.enter();
         self.arena.mutate(|mc, state| {
             let ctx = Ctx { mc, state };
             let k = Value::Str(ctx.new_str(name.as_bytes()));
@@ -408,6 +499,7 @@ impl Vm {
     /// Sets a global to a host native function (register it with [`Vm::registry_mut`] too if
     /// the VM is to be saved).
     pub fn set_native(&mut self, name: &str, def: &'static crate::vm::native::NativeDef) {
+        let _memory = self.memory.enter();
         self.arena.mutate(|mc, state| {
             let ctx = Ctx { mc, state };
             let k = Value::Str(ctx.new_str(name.as_bytes()));
@@ -422,6 +514,7 @@ impl Vm {
 
     /// Sets a global to a table holding `values` at `first..` (used for the CLI's `arg`).
     pub fn set_global_list(&mut self, name: &str, first: i64, values: &[HostValue]) {
+        let _memory = self.memory.enter();
         self.arena.mutate(|mc, state| {
             let ctx = Ctx { mc, state };
             let t = ctx.new_table();
@@ -447,13 +540,19 @@ impl Image {
     /// # Errors
     /// Only if the image itself was inconsistent (it was validated when made).
     pub fn fork_with(&self, host: Host) -> Result<Vm, SnapshotError> {
+        let memory = Account::new();
+        let entered = memory.enter();
         let arena = Arena::<Root>::try_new(|mc| {
             crate::snapshot::build(mc, &self.body, &self.chunks, &self.registry, host)
         })?;
+        drop(entered);
         Ok(Vm {
             arena,
             fuel_used: self.body.fuel_used,
             registry: self.registry.clone(),
+            memory,
+            paced_at: 0,
+            collected_at: 0,
         })
     }
 

@@ -22,7 +22,8 @@ Available options are:
   --snapshot-every N   every N fuel units, save the VM to bytes, drop it, restore and continue
   --save-at N --save FILE   stop after N fuel units and write a snapshot to FILE
   --resume FILE        continue a run saved with --save
-  --stats              print the fuel used to stderr when the run ends
+  --max-memory BYTES   memory budget (error 'not enough memory' beyond it; k/m/g suffixes)
+  --stats              print the fuel used and peak memory to stderr when the run ends
 ";
 
 /// How much fuel the CLI gives each `step`.
@@ -36,6 +37,7 @@ struct Options {
     sandbox: bool,
     fuel: Option<u64>,
     stats: bool,
+    max_memory: Option<u64>,
     dump: Option<String>,
     snapshot_every: Option<u64>,
     save_at: Option<u64>,
@@ -56,6 +58,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         dump: None,
         snapshot_every: None,
         stats: false,
+        max_memory: None,
         save_at: None,
         save: None,
         resume: None,
@@ -121,6 +124,12 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 continue;
             }
             "--stats" => o.stats = true,
+            "--max-memory" => {
+                o.max_memory =
+                    Some(parse_bytes(&value(i, a)?).ok_or_else(|| format!("bad size for '{a}'"))?);
+                i += 2;
+                continue;
+            }
             "--" => {
                 if i + 1 < args.len() {
                     o.script = Some(args[i + 1].clone());
@@ -152,6 +161,7 @@ struct Snap {
     save_at: Option<u64>,
     save: Option<String>,
     warnings: bool,
+    max_memory: Option<u64>,
 }
 
 /// Host services for a VM of this process (output to our stdout).
@@ -184,8 +194,21 @@ fn finish(vm: &Vm, stats: bool) {
         let _ = h.stdout.flush();
     });
     if stats {
+        eprintln!("telelua: peak memory: {}", vm.memory_peak());
         eprintln!("telelua: fuel used: {}", vm.fuel_used());
     }
+}
+
+/// Parses a byte count with an optional k/m/g suffix (powers of 1024).
+fn parse_bytes(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (digits, mult) = match s.char_indices().last()? {
+        (i, 'k' | 'K') => (&s[..i], 1u64 << 10),
+        (i, 'm' | 'M') => (&s[..i], 1 << 20),
+        (i, 'g' | 'G') => (&s[..i], 1 << 30),
+        _ => (s, 1),
+    };
+    digits.parse::<u64>().ok()?.checked_mul(mult)
 }
 
 fn run(vm: &mut Vm, fuel_left: &mut Option<u64>, snap: &Snap) -> Outcome {
@@ -225,7 +248,10 @@ fn run(vm: &mut Vm, fuel_left: &mut Option<u64>, snap: &Snap) -> Outcome {
                         )
                     });
                     match restored {
-                        Ok(v) => *vm = v,
+                        Ok(mut v) => {
+                            v.set_memory_limit(snap.max_memory);
+                            *vm = v
+                        }
                         Err(e) => {
                             report(vm, &format!("snapshot round trip failed: {e}"), "");
                             return Outcome::Failed;
@@ -379,6 +405,7 @@ fn main() -> ExitCode {
         save_at: opts.save_at,
         save: opts.save.clone(),
         warnings: opts.warnings,
+        max_memory: opts.max_memory,
     };
     let mut fuel = opts.fuel;
     if let Some(path) = &opts.resume {
@@ -389,7 +416,10 @@ fn main() -> ExitCode {
                     .map_err(|e| e.to_string())
             });
         let mut vm = match restored {
-            Ok(vm) => vm,
+            Ok(mut vm) => {
+                vm.set_memory_limit(opts.max_memory);
+                vm
+            }
             Err(e) => {
                 eprintln!("telelua: cannot resume from {path}: {e}");
                 return ExitCode::from(1);
@@ -408,6 +438,7 @@ fn main() -> ExitCode {
         Profile::Standalone
     };
     let mut vm = Vm::with_profile(profile, make_host(opts.warnings));
+    vm.set_memory_limit(opts.max_memory);
     if opts.version {
         println!("telelua {} (Lua 5.4)", env!("CARGO_PKG_VERSION"));
     }

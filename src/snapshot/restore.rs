@@ -156,6 +156,8 @@ pub fn build<'gc>(
         rng: Cell::new([0; 4]),
         gc_requested: Cell::new(false),
         main_yieldable: Cell::new(false),
+        just_collected: Cell::new(false),
+        memory_error: Cell::new(false),
         host: RefCell::new(Host::default()),
     };
     let scratch: &'gc State<'gc> = Gc::as_ref(Gc::new(mc, scratch));
@@ -227,6 +229,7 @@ pub fn build<'gc>(
                 mc,
                 ClosureData {
                     proto: fp,
+                    charge: ClosureData::charge(ups.len()),
                     upvalues: ups.into_boxed_slice(),
                     id: Cell::new(*id),
                 },
@@ -279,6 +282,7 @@ pub fn build<'gc>(
                 mc,
                 NativeData {
                     def,
+                    charge: NativeData::charge(ups.len()),
                     upvalues: ups.into_boxed_slice(),
                     id: Cell::new(*id),
                 },
@@ -381,6 +385,8 @@ pub fn build<'gc>(
         rng: Cell::new(body.rng),
         gc_requested: Cell::new(false),
         main_yieldable: Cell::new(body.main_yieldable),
+        just_collected: Cell::new(false),
+        memory_error: Cell::new(false),
         host: RefCell::new(host),
     })
 }
@@ -582,6 +588,7 @@ fn build_thread<'gc>(
     let mut ts = th.borrow_mut(b.mc);
     ts.stack = stack;
     ts.frames = frames;
+    ts.update_charge();
     ts.open_upvalues = open;
     ts.tbc = st.tbc.clone();
     ts.status = status;

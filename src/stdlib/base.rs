@@ -469,10 +469,8 @@ fn collectgarbage<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
             })
         }
         "count" => {
-            // Exact byte accounting arrives with the memory budget; until then this is an
-            // estimate: live GC objects times an average object size.
-            const AVERAGE_OBJECT_BYTES: f64 = 64.0;
-            let kb = nc.ctx.mc.metrics().total_gc_count() as f64 * AVERAGE_OBJECT_BYTES / 1024.0;
+            // The VM's accounted bytes (see `vm::memory`), in KB as Lua reports them.
+            let kb = crate::vm::memory::used() as f64 / 1024.0;
             nc.ret1(Value::float(kb))
         }
         "step" => nc.ret1(Value::True),

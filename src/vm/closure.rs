@@ -64,6 +64,23 @@ pub struct ClosureData<'gc> {
     /// Deterministic object id (0 = not yet assigned).
     #[collect(require_static)]
     pub id: std::cell::Cell<u64>,
+    /// Bytes charged to the VM's memory account (see [`ClosureData::charge`]).
+    #[collect(require_static)]
+    pub charge: super::memory::Charge,
+}
+
+impl ClosureData<'_> {
+    /// The memory charge of a closure with `nups` upvalues (each counted with an upvalue
+    /// object, shared or not).
+    pub fn charge(nups: usize) -> super::memory::Charge {
+        use super::memory::OBJECT_HEADER;
+        let per_upvalue = std::mem::size_of::<Upvalue<'static>>()
+            + OBJECT_HEADER
+            + std::mem::size_of::<Lock<UpState<'static>>>();
+        super::memory::Charge::new(
+            OBJECT_HEADER + std::mem::size_of::<ClosureData<'static>>() + nups * per_upvalue,
+        )
+    }
 }
 
 impl<'gc> PartialEq for Closure<'gc> {
@@ -97,6 +114,20 @@ pub struct NativeData<'gc> {
     /// Deterministic object id (0 = not yet assigned).
     #[collect(require_static)]
     pub id: std::cell::Cell<u64>,
+    /// Bytes charged to the VM's memory account.
+    #[collect(require_static)]
+    pub charge: super::memory::Charge,
+}
+
+impl NativeData<'_> {
+    /// The memory charge of a native closure with `nups` bound values.
+    pub fn charge(nups: usize) -> super::memory::Charge {
+        super::memory::Charge::new(
+            super::memory::OBJECT_HEADER
+                + std::mem::size_of::<NativeData<'static>>()
+                + nups * super::memory::VALUE_BYTES,
+        )
+    }
 }
 
 impl<'gc> PartialEq for NativeClosure<'gc> {
@@ -112,6 +143,7 @@ impl<'gc> NativeClosure<'gc> {
             mc,
             NativeData {
                 def,
+                charge: NativeData::charge(upvalues.len()),
                 upvalues,
                 id: Default::default(),
             },

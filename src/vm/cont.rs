@@ -47,6 +47,9 @@ pub enum ContG<V> {
     Wrap,
     /// A native that yielded: the resume values become its results.
     Yielded,
+    /// A native waiting for a full collection before it runs again with the same arguments
+    /// (still in its window): see `Action::RetryAfterGc`.
+    RetryNative,
     /// Closing to-be-closed variables while an error unwinds to `level` (VM-internal).
     CloseTbc {
         /// The error in flight (replaced if a `__close` raises).
@@ -140,6 +143,7 @@ impl<V> ContG<V> {
             ContG::Resume => ContG::Resume,
             ContG::Wrap => ContG::Wrap,
             ContG::Yielded => ContG::Yielded,
+            ContG::RetryNative => ContG::RetryNative,
             ContG::CloseTbc { error, level } => ContG::CloseTbc {
                 error: f(error)?,
                 level,
@@ -234,6 +238,16 @@ impl<'gc> Cont<'gc> {
                 })
             }
             (ContG::Wrap, Ok(())) | (ContG::Yielded, Ok(())) => Ok(Action::Return),
+            (ContG::RetryNative, Ok(())) => match nc.native {
+                Some(native) => match (native.0.def.func)(nc) {
+                    // A second retry is not useful: the collection has just run.
+                    Err(LuaError::RetryAfterGc) => Err(LuaError::Value(
+                        nc.str_value(super::error::NOT_ENOUGH_MEMORY.as_bytes()),
+                    )),
+                    r => r,
+                },
+                None => Err(LuaError::rt("internal error: retry without a native")),
+            },
             (ContG::Wrap, Err(e)) => match e {
                 Value::Str(s) => Err(LuaError::Where(s)),
                 other => Err(LuaError::Value(other)),

@@ -28,7 +28,15 @@ pub enum LuaError<'gc> {
     Where(super::string::LuaStr<'gc>),
     /// A value produced by an `xpcall` message handler: delivered without calling it again.
     Handled(Value<'gc>),
+    /// An allocation would exceed the VM's memory budget, but a full collection has not been
+    /// tried yet: the operation is retried after one (natives from their start, instructions
+    /// from their beginning; see `memory`). Where a retry is impossible it becomes
+    /// "not enough memory".
+    RetryAfterGc,
 }
+
+/// The message of the memory error (Lua's `LUA_ERRMEM` message; no position).
+pub const NOT_ENOUGH_MEMORY: &str = "not enough memory";
 
 impl<'gc> LuaError<'gc> {
     /// A runtime error with a message (position added when thrown).

@@ -153,9 +153,7 @@ pub fn push_lua_frame<'gc>(
         if needed > MAX_STACK && !stack_room_for_handler(ts, needed) {
             return Err(LuaError::rt("stack overflow"));
         }
-        if ts.stack.len() < needed {
-            ts.stack.resize(needed, Value::Nil);
-        }
+        ts.grow_stack(needed);
         ts.frames.push(Frame::Lua(LuaFrame {
             closure,
             func: func as u32,
@@ -178,15 +176,11 @@ pub fn push_lua_frame<'gc>(
         return Err(LuaError::rt("stack overflow"));
     }
     // Missing parameters are nil.
-    if ts.stack.len() < func + 1 + nargs_adj {
-        ts.stack.resize(func + 1 + nargs_adj, Value::Nil);
-    }
+    ts.grow_stack(func + 1 + nargs_adj);
     for slot in func + 1 + nargs..func + 1 + nargs_adj {
         ts.stack[slot] = Value::Nil;
     }
-    if ts.stack.len() < needed {
-        ts.stack.resize(needed, Value::Nil);
-    }
+    ts.grow_stack(needed);
     if p.is_vararg {
         // Copy the function and fixed parameters above the varargs (Lua's layout).
         ts.stack[base - 1] = ts.stack[func];
@@ -286,7 +280,15 @@ fn run_native<'gc>(
         fuel,
     };
     let r = (native.0.def.func)(&mut nc);
-    r.map_err(|e| resolve_native_error(ctx, ts, Some(native), e))
+    match r {
+        // Nothing was done yet: run the native again, with the same arguments, after a full
+        // collection (see `memory`).
+        Err(LuaError::RetryAfterGc) => {
+            ctx.state.gc_requested.set(true);
+            Ok(Action::RetryAfterGc)
+        }
+        r => r.map_err(|e| resolve_native_error(ctx, ts, Some(native), e)),
+    }
 }
 
 /// Performs call/return work until a Lua frame is on top (or an event happens).
@@ -374,6 +376,16 @@ pub fn drive<'gc>(
                     }));
                     return Ok(Flow::Event(Event::Yield));
                 }
+                Action::RetryAfterGc => {
+                    // Keep the arguments in the window for the second attempt.
+                    ts.frames.push(Frame::Native(NativeFrame {
+                        native,
+                        func: func as u32,
+                        want,
+                        cont: Box::new(Cont::RetryNative),
+                    }));
+                    return Ok(Flow::Event(Event::OutOfFuel));
+                }
                 Action::Preempt { cont } => {
                     ts.stack.truncate(func + 1);
                     ts.frames.push(Frame::Native(NativeFrame {
@@ -401,9 +413,7 @@ pub fn drive<'gc>(
                 Some(Frame::Lua(f)) => {
                     let needed = f.base as usize + f.closure.proto().max_stack as usize + 1;
                     lua_results(ts, func, n, want);
-                    if ts.stack.len() < needed {
-                        ts.stack.resize(needed, Value::Nil);
-                    }
+                    ts.grow_stack(needed);
                     return Ok(Flow::Lua { resuming: true });
                 }
                 None => {
@@ -448,9 +458,7 @@ pub fn lua_results<'gc>(ts: &mut ThreadState<'gc>, func: usize, n: usize, want: 
     } else {
         func + n
     };
-    if ts.stack.len() < end {
-        ts.stack.resize(end, Value::Nil);
-    }
+    ts.grow_stack(end);
     for slot in func + n..end {
         ts.stack[slot] = Value::Nil;
     }
@@ -550,6 +558,7 @@ fn error_value<'gc>(ctx: Ctx<'gc>, ts: &ThreadState<'gc>, e: LuaError<'gc>) -> (
             ctx.str_value(&format!("{}bad argument #{arg} to '?' ({msg})", where_())),
             false,
         ),
+        LuaError::RetryAfterGc => (ctx.str_value(super::error::NOT_ENOUGH_MEMORY), false),
     }
 }
 
@@ -809,6 +818,18 @@ enum Entry<'gc> {
 
 /// Runs the VM until the fuel is spent, the main coroutine finishes or yields, or an error
 /// escapes it.
+/// An instruction found, before changing anything, that its allocation exceeds the memory
+/// budget: rewind to it, refund its fuel (so fuel use does not depend on how much garbage
+/// there was), and stop for a full collection; it runs again afterwards.
+fn retry_instruction<'gc>(ctx: Ctx<'gc>, ts: &mut ThreadState<'gc>, fuel: &mut i64) -> Flow<'gc> {
+    if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
+        f.pc = f.pc.saturating_sub(1);
+    }
+    *fuel += crate::limits::fuel::INSTRUCTION;
+    ctx.state.gc_requested.set(true);
+    Flow::Event(Event::OutOfFuel)
+}
+
 pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
     let mut entry = Entry::Continue;
     loop {
@@ -817,6 +838,14 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
             let mut ts = thread.borrow_mut(ctx.mc);
             let ts = &mut *ts;
             let first = match std::mem::replace(&mut entry, Entry::Continue) {
+                // The host loop found the VM over its memory budget after a full collection.
+                Entry::Continue
+                    if ctx.state.memory_error.replace(false) && !ts.frames.is_empty() =>
+                {
+                    Err(LuaError::Value(
+                        ctx.str_value(super::error::NOT_ENOUGH_MEMORY),
+                    ))
+                }
                 Entry::Continue => start_flow(ctx, thread, ts, fuel),
                 Entry::Deliver(outcome) => deliver_outcome(ctx, thread, ts, fuel, outcome),
             };
@@ -830,6 +859,7 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                     Flow::Lua { resuming } => {
                         flow = match super::interp::execute(ctx, thread, ts, fuel, resuming) {
                             Ok(f) => f,
+                            Err(LuaError::RetryAfterGc) => retry_instruction(ctx, ts, fuel),
                             Err(e) => throw(ctx, thread, ts, fuel, e),
                         }
                     }
@@ -961,7 +991,10 @@ fn deliver_outcome<'gc>(
         return Err(LuaError::rt("internal error: no native frame to resume"));
     };
     let func = nf.func as usize;
-    ts.stack.truncate(func + 1);
+    // A native waiting to run again after a collection keeps its arguments in its window.
+    if !matches!(*nf.cont, Cont::RetryNative) {
+        ts.stack.truncate(func + 1);
+    }
     let outcome = match outcome {
         Ok(vals) => {
             ts.stack.extend_from_slice(&vals);

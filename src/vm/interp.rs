@@ -223,6 +223,7 @@ fn concat_step<'gc>(
     first: usize,
     mut n: usize,
     fuel: &mut i64,
+    mut restartable: bool,
 ) -> LuaResult<'gc, Result<usize, (usize, MetaCall<'gc>)>> {
     while n > 1 {
         let top = first + n;
@@ -233,7 +234,25 @@ fn concat_step<'gc>(
             while k < n && meta::concatenable(stack[top - k - 1]) {
                 k += 1;
             }
-            let mut buf = Vec::new();
+            // Check the result against the memory budget before building it. Numbers take at
+            // most 64 bytes of text.
+            let len: usize = stack[top - k..top]
+                .iter()
+                .map(|v| match v {
+                    Value::Str(s) => s.len(),
+                    _ => 64,
+                })
+                .fold(0usize, |a, b| a.saturating_add(b));
+            if !super::memory::fits(super::string::StrData::charge_for(len)) {
+                // Retry the whole instruction after a collection if nothing was done yet.
+                return Err(if restartable && !ctx.state.just_collected.get() {
+                    LuaError::RetryAfterGc
+                } else {
+                    LuaError::Value(ctx.str_value(super::error::NOT_ENOUGH_MEMORY))
+                });
+            }
+            restartable = false;
+            let mut buf = Vec::with_capacity(len.min(1 << 20));
             for v in &stack[top - k..top] {
                 meta::push_concat_text(&mut buf, *v);
             }
@@ -530,9 +549,7 @@ pub fn execute<'gc>(
                 if let Some(Frame::Lua(cf)) = ts.frames.last() {
                     let needed = cf.base as usize + cf.closure.proto().max_stack as usize + 1;
                     lua_results(ts, frame_func, n, want);
-                    if ts.stack.len() < needed {
-                        ts.stack.resize(needed, Value::Nil);
-                    }
+                    ts.grow_stack(needed);
                     resuming = true;
                     continue 'frame;
                 }
@@ -650,7 +667,7 @@ pub fn execute<'gc>(
                     let first = base + a as usize;
                     ts.stack[first + n - 2] = result;
                     save_pc!();
-                    match concat_step(ctx, &mut ts.stack, first, n - 1, fuel)? {
+                    match concat_step(ctx, &mut ts.stack, first, n - 1, fuel, false)? {
                         Ok(_) => {}
                         Err((left, mc)) => {
                             set_aux!(left);
@@ -1071,7 +1088,7 @@ pub fn execute<'gc>(
                 Op::Concat { a, b } => {
                     save_pc!();
                     let first = base + a as usize;
-                    match concat_step(ctx, &mut ts.stack, first, b as usize, fuel) {
+                    match concat_step(ctx, &mut ts.stack, first, b as usize, fuel, true) {
                         Ok(Ok(_)) => {}
                         Ok(Err((left, mc))) => {
                             // Remember how many operands remain for `finish_op`.
@@ -1466,6 +1483,7 @@ pub fn execute<'gc>(
                         ctx.mc,
                         ClosureData {
                             proto: child,
+                            charge: ClosureData::charge(ups.len()),
                             upvalues: ups.into_boxed_slice(),
                             id: Default::default(),
                         },
@@ -1481,7 +1499,7 @@ pub fn execute<'gc>(
                             save_pc!();
                             return Err(LuaError::rt("stack overflow"));
                         }
-                        ts.stack.resize(ra + n + 1, Value::Nil);
+                        ts.grow_stack(ra + n + 1);
                     }
                     for i in 0..n {
                         ts.stack[ra + i] = if i < nvarargs {

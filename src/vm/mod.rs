@@ -16,6 +16,7 @@ pub mod convert;
 pub mod error;
 pub mod exec;
 pub mod interp;
+pub mod memory;
 pub mod meta;
 pub mod native;
 pub mod number;

@@ -64,6 +64,11 @@ pub enum Action<'gc> {
         /// The state to continue from.
         cont: Cont<'gc>,
     },
+    /// The native found that the memory it needs exceeds the budget before doing anything:
+    /// suspend with the arguments kept, run a full collection, and call it again (made by the
+    /// VM from `Err(LuaError::RetryAfterGc)`; natives return that error, see
+    /// [`NativeCtx::reserve`]).
+    RetryAfterGc,
     /// Resume `thread` with the window's values; the outcome goes to `cont`.
     Resume {
         /// The coroutine.
@@ -148,6 +153,40 @@ impl<'gc, 'a> NativeCtx<'gc, 'a> {
     /// Appends a value to the window.
     pub fn push(&mut self, v: Value<'gc>) {
         self.stack.push(v);
+    }
+
+    /// Checks, before allocating `bytes` whose size the script controls, that they fit in the
+    /// VM's memory budget. Call it before doing anything else (the native may be run again
+    /// from the start after a full collection) and before charging fuel for the work.
+    ///
+    /// # Errors
+    /// `RetryAfterGc` when a collection may make room, "not enough memory" when one just ran.
+    pub fn reserve(&self, bytes: usize) -> LuaResult<'gc, ()> {
+        if super::memory::fits(bytes) {
+            Ok(())
+        } else if self.ctx.state.just_collected.get() {
+            Err(LuaError::Value(Value::Str(
+                self.ctx.new_str(super::error::NOT_ENOUGH_MEMORY.as_bytes()),
+            )))
+        } else {
+            Err(LuaError::RetryAfterGc)
+        }
+    }
+
+    /// Checks that a result being built incrementally (`bytes` so far) still fits in the
+    /// memory budget, for natives that cannot start over (see `memory`).
+    ///
+    /// # Errors
+    /// "not enough memory".
+    #[inline]
+    pub fn check_buffer(&self, bytes: usize) -> LuaResult<'gc, ()> {
+        if super::memory::fits(super::string::StrData::charge_for(bytes)) {
+            Ok(())
+        } else {
+            Err(LuaError::Value(Value::Str(
+                self.ctx.new_str(super::error::NOT_ENOUGH_MEMORY.as_bytes()),
+            )))
+        }
     }
 
     /// Charges fuel for work done.

@@ -218,6 +218,16 @@ pub struct State<'gc> {
     /// Whether the main coroutine may yield to the host.
     #[collect(require_static)]
     pub main_yieldable: Cell<bool>,
+    /// True during the fuel slice right after a full collection (a memory check that still
+    /// fails then raises "not enough memory" instead of asking for another collection).
+    /// Transient: never saved.
+    #[collect(require_static)]
+    pub just_collected: Cell<bool>,
+    /// Set by the host loop when the VM is over its memory budget after a full collection:
+    /// the next slice starts by raising "not enough memory" in the running coroutine.
+    /// Transient: set and consumed within one `step`.
+    #[collect(require_static)]
+    pub memory_error: Cell<bool>,
     /// Host services.
     #[collect(require_static)]
     pub host: RefCell<Host>,

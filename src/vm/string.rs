@@ -27,9 +27,23 @@ pub fn hash_bytes(key: u64, bytes: &[u8]) -> u64 {
     foldhash::fast::FixedState::with_seed(key).hash_one(bytes)
 }
 
+impl StrData {
+    /// Accounted size of a string of `len` bytes (see `memory`).
+    pub fn charge_for(len: usize) -> usize {
+        super::memory::OBJECT_HEADER + std::mem::size_of::<StrData>() + len
+    }
+}
+
+impl Drop for StrData {
+    fn drop(&mut self) {
+        super::memory::release(StrData::charge_for(self.bytes.len()));
+    }
+}
+
 impl<'gc> LuaStr<'gc> {
     /// Allocates a string. `key` is the VM's hash key (see `State::hash_key`).
     pub fn new(mc: &Mutation<'gc>, key: u64, bytes: &[u8]) -> LuaStr<'gc> {
+        super::memory::charge(StrData::charge_for(bytes.len()));
         LuaStr(Gc::new(
             mc,
             StrData {
@@ -41,6 +55,7 @@ impl<'gc> LuaStr<'gc> {
 
     /// Allocates a string from an owned buffer without copying it.
     pub fn from_vec(mc: &Mutation<'gc>, key: u64, bytes: Vec<u8>) -> LuaStr<'gc> {
+        super::memory::charge(StrData::charge_for(bytes.len()));
         LuaStr(Gc::new(
             mc,
             StrData {

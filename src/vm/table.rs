@@ -58,6 +58,9 @@ pub struct TableData<'gc> {
     /// Deterministic object id for `tostring` (0 = not yet assigned).
     #[collect(require_static)]
     pub id: u64,
+    /// Bytes charged to the VM's memory account for this table (see `memory`).
+    #[collect(require_static)]
+    charge: super::memory::Charge,
 }
 
 /// Why a key cannot be stored.
@@ -264,6 +267,29 @@ impl<'gc> TableData<'gc> {
         if self.entries.len() > self.hash_cap {
             self.hash_cap = self.entries.len().next_power_of_two();
         }
+        self.update_charge();
+    }
+
+    /// Accounted size: header plus Lua's array and node parts (the model in `memory`).
+    fn charge_for(array: usize, hash_cap: usize) -> usize {
+        use super::memory::{NODE_BYTES, OBJECT_HEADER, VALUE_BYTES};
+        OBJECT_HEADER
+            + std::mem::size_of::<RefLock<TableData<'static>>>()
+            + array.saturating_mul(VALUE_BYTES)
+            + hash_cap.saturating_mul(NODE_BYTES)
+    }
+
+    fn update_charge(&self) {
+        self.charge.set(Self::charge_for(
+            self.array.len(),
+            self.hash_cap.max(self.entries.len()),
+        ));
+    }
+
+    /// Bytes the table's parts would take after growing to `array` slots and `hash` nodes
+    /// (for checks before a resize whose size a script controls).
+    pub fn growth_bytes(&self, array: usize, hash: usize) -> usize {
+        Self::charge_for(array, hash).saturating_sub(self.charge.get())
     }
 
     /// Lua's `rehash`: recompute the array size from the integer keys in use (plus `extra`).
@@ -439,6 +465,7 @@ impl<'gc> TableData<'gc> {
         self.hash_cap = hash_cap;
         self.meta = meta;
         self.id = id;
+        self.update_charge();
         true
     }
 
@@ -512,6 +539,7 @@ impl<'gc> Table<'gc> {
                 seed,
                 meta: None,
                 id: 0,
+                charge: super::memory::Charge::new(TableData::charge_for(array, hash_cap)),
             }),
         ))
     }

@@ -126,9 +126,38 @@ pub struct ThreadState<'gc> {
     /// Traceback of an uncaught error while its `__close` handlers run.
     #[collect(require_static)]
     pub traceback: Option<String>,
+    /// Bytes charged to the VM's memory account for this thread (see `memory`).
+    #[collect(require_static)]
+    pub charge: super::memory::Charge,
 }
 
 impl<'gc> ThreadState<'gc> {
+    /// Grows the stack to at least `n` slots (nil-filled), keeping the memory charge current.
+    #[inline]
+    pub fn grow_stack(&mut self, n: usize) {
+        if self.stack.len() < n {
+            let cap = self.stack.capacity();
+            self.stack.resize(n, Value::Nil);
+            if self.stack.capacity() != cap {
+                self.update_charge();
+            }
+        }
+    }
+
+    /// Recomputes the charge from the stacks' capacities.
+    pub fn update_charge(&self) {
+        use super::memory::{OBJECT_HEADER, VALUE_BYTES};
+        self.charge.set(
+            OBJECT_HEADER
+                + std::mem::size_of::<ThreadBox<'static>>()
+                + self.stack.capacity().saturating_mul(VALUE_BYTES)
+                + self
+                    .frames
+                    .capacity()
+                    .saturating_mul(std::mem::size_of::<Frame<'static>>()),
+        );
+    }
+
     /// Counts the frames that are metamethod calls: a frame whose caller is a Lua frame
     /// suspended on an instruction other than a call.
     pub fn count_meta_depth(&self) -> u32 {
@@ -156,23 +185,26 @@ impl<'gc> ThreadState<'gc> {
 impl<'gc> Thread<'gc> {
     /// A new coroutine that will call `func`.
     pub fn new(mc: &Mutation<'gc>, func: Value<'gc>) -> Thread<'gc> {
-        Thread(Gc::new(
+        let t = Thread(Gc::new(
             mc,
             ThreadBox {
                 id: Cell::new(0),
                 state: RefLock::new(ThreadState {
-                stack: vec![func],
-                frames: Vec::new(),
-                open_upvalues: Vec::new(),
-                tbc: Vec::new(),
-                status: Status::Initial,
-                top: 1,
-                error: None,
-                traceback: None,
-                meta_depth: 0,
+                    stack: vec![func],
+                    frames: Vec::new(),
+                    open_upvalues: Vec::new(),
+                    tbc: Vec::new(),
+                    status: Status::Initial,
+                    top: 1,
+                    error: None,
+                    traceback: None,
+                    meta_depth: 0,
+                    charge: super::memory::Charge::new(0),
                 }),
             },
-        ))
+        ));
+        t.borrow().update_charge();
+        t
     }
 
     /// Reads the state (panics if the thread's state is mutably borrowed, like `RefCell`).

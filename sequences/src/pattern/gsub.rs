@@ -108,6 +108,11 @@ impl State {
 }
 
 impl Gsub {
+    /// Bytes of output built so far (for the VM's memory checks).
+    pub fn output_len(&self) -> usize {
+        self.0.buf.len()
+    }
+
     /// Kind tag for the VM's registry of native continuations.
     pub const KIND: &'static str = "lua.pattern.gsub/v1";
 

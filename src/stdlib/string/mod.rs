@@ -358,21 +358,25 @@ fn sub<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         },
         (end - start + 1) as usize,
     );
+    nc.reserve(crate::vm::string::StrData::charge_for(job.total))?;
     run_build(nc, s, None, job)
 }
 
 fn reverse<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let s = nc.check_str(1)?;
+    nc.reserve(crate::vm::string::StrData::charge_for(s.len()))?;
     run_build(nc, s, None, Build::new(BuildKind::Reverse, s.len()))
 }
 
 fn lower<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let s = nc.check_str(1)?;
+    nc.reserve(crate::vm::string::StrData::charge_for(s.len()))?;
     run_build(nc, s, None, Build::new(BuildKind::Lower, s.len()))
 }
 
 fn upper<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let s = nc.check_str(1)?;
+    nc.reserve(crate::vm::string::StrData::charge_for(s.len()))?;
     run_build(nc, s, None, Build::new(BuildKind::Upper, s.len()))
 }
 
@@ -400,6 +404,7 @@ fn rep<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         return nc.ret1(Value::Str(s));
     }
     let sep = if lsep > 0 { sep } else { None };
+    nc.reserve(crate::vm::string::StrData::charge_for(total))?;
     run_build(nc, s, sep, Build::new(BuildKind::Rep, total))
 }
 

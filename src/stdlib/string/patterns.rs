@@ -359,6 +359,7 @@ fn run_gsub<'gc>(
     let (subject, pattern) = (s.as_bytes(), p.as_bytes());
     loop {
         let step = with_fuel(nc, |fuel| seq.step(subject, pattern, fuel)).map_err(pattern_error)?;
+        nc.check_buffer(seq.output_len())?;
         let m: Match = match step {
             Step::NeedFuel => {
                 nc.clear();

@@ -1,0 +1,227 @@
+//! Per-VM memory accounting and the memory budget.
+//!
+//! gc-arena counts objects, not bytes, so the VM keeps its own count of the bytes it owns:
+//! every heap object is charged when it is created or grows (strings, tables and their parts,
+//! thread stacks, closures, compiled functions) and released when the collector frees it.
+//!
+//! Sizes follow a documented *model* (`size_of` the Rust structures, a fixed per-object
+//! header, element counts times element sizes) rather than the allocator's real numbers, so
+//! the count is the same on every run of the same program.
+//!
+//! Objects are freed by the collector's sweep, which cannot reach the VM's state, so the
+//! running count lives in thread-local cells while a VM is *entered*: every `Vm` operation
+//! that can allocate or collect holds an [`Entered`] guard (see `api`), which loads the VM's
+//! account into the thread's cells and stores it back when dropped. Guards nest (a host may
+//! drive one VM from inside another's callback), each restoring what it replaced.
+//!
+//! Enforcement (see `api::Vm::step` and `NativeCtx::reserve`): allocations whose size a script
+//! controls are checked *before* they are made; everything else is checked between fuel
+//! slices. Over the budget, the VM first runs a full collection, and only if it is still over
+//! raises the Lua error "not enough memory".
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+/// Bytes charged per heap object on top of its contents (gc-arena's object header).
+pub const OBJECT_HEADER: usize = 16;
+/// Bytes per value slot (array parts, stacks).
+pub const VALUE_BYTES: usize = 16;
+/// Bytes per hash-part node (key, value and index entry).
+pub const NODE_BYTES: usize = 40;
+
+thread_local! {
+    static USED: Cell<u64> = const { Cell::new(0) };
+    static LIMIT: Cell<u64> = const { Cell::new(u64::MAX) };
+    static ACTIVE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A VM's memory account (kept outside the arena; loaded into the thread while entered).
+#[derive(Debug)]
+pub struct Account {
+    used: Cell<u64>,
+    limit: Cell<u64>,
+    peak: Cell<u64>,
+}
+
+impl Default for Account {
+    fn default() -> Self {
+        Account {
+            used: Cell::new(0),
+            limit: Cell::new(u64::MAX),
+            peak: Cell::new(0),
+        }
+    }
+}
+
+impl Account {
+    /// A new account with no limit.
+    pub fn new() -> Rc<Account> {
+        Rc::new(Account::default())
+    }
+
+    /// Bytes currently accounted (as of the last time the VM was left, or live if entered).
+    pub fn used(&self) -> u64 {
+        self.used.get()
+    }
+
+    /// The budget in bytes (`u64::MAX`: none).
+    pub fn limit(&self) -> u64 {
+        self.limit.get()
+    }
+
+    /// Sets the budget in bytes (`None`: unlimited).
+    pub fn set_limit(&self, limit: Option<u64>) {
+        self.limit.set(limit.unwrap_or(u64::MAX));
+    }
+
+    /// The highest count seen at the end of an entered section.
+    pub fn peak(&self) -> u64 {
+        self.peak.get()
+    }
+
+    /// Makes this account the thread's current one until the guard is dropped.
+    pub fn enter(self: &Rc<Self>) -> Entered {
+        let prev = (USED.get(), LIMIT.get(), ACTIVE.get());
+        USED.set(self.used.get());
+        LIMIT.set(self.limit.get());
+        ACTIVE.set(true);
+        Entered {
+            account: self.clone(),
+            prev,
+        }
+    }
+}
+
+/// Guard of an entered account: stores the count back and restores the previous one.
+pub struct Entered {
+    account: Rc<Account>,
+    prev: (u64, u64, bool),
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        let used = USED.get();
+        self.account.used.set(used);
+        if used > self.account.peak.get() {
+            self.account.peak.set(used);
+        }
+        USED.set(self.prev.0);
+        LIMIT.set(self.prev.1);
+        ACTIVE.set(self.prev.2);
+    }
+}
+
+/// Charges `bytes` to the entered account (nothing if none is entered).
+#[inline]
+pub fn charge(bytes: usize) {
+    if ACTIVE.get() {
+        USED.set(USED.get().saturating_add(bytes as u64));
+    }
+}
+
+/// Releases `bytes` from the entered account.
+#[inline]
+pub fn release(bytes: usize) {
+    if ACTIVE.get() {
+        USED.set(USED.get().saturating_sub(bytes as u64));
+    }
+}
+
+/// Bytes accounted to the entered VM.
+#[inline]
+pub fn used() -> u64 {
+    USED.get()
+}
+
+/// The entered VM's budget (`u64::MAX`: none).
+#[inline]
+pub fn limit() -> u64 {
+    LIMIT.get()
+}
+
+/// Whether `extra` more bytes fit in the entered VM's budget.
+#[inline]
+pub fn fits(extra: usize) -> bool {
+    USED.get().saturating_add(extra as u64) <= LIMIT.get()
+}
+
+/// Whether the entered VM is over its budget.
+#[inline]
+pub fn over() -> bool {
+    USED.get() > LIMIT.get()
+}
+
+/// A charge owned by a heap object: set as the object grows, released when it is dropped
+/// (by the collector's sweep, inside an entered section).
+#[derive(Debug, Default)]
+pub struct Charge(Cell<usize>);
+
+impl Charge {
+    /// A new charge of `bytes` (charged now).
+    pub fn new(bytes: usize) -> Charge {
+        charge(bytes);
+        Charge(Cell::new(bytes))
+    }
+
+    /// Changes the charge to `bytes`, charging or releasing the difference.
+    #[inline]
+    pub fn set(&self, bytes: usize) {
+        let old = self.0.get();
+        if bytes > old {
+            charge(bytes - old);
+        } else {
+            release(old - bytes);
+        }
+        self.0.set(bytes);
+    }
+
+    /// The bytes currently charged.
+    pub fn get(&self) -> usize {
+        self.0.get()
+    }
+}
+
+impl Drop for Charge {
+    fn drop(&mut self) {
+        release(self.0.get());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charges_follow_the_entered_account() {
+        let a = Account::new();
+        let b = Account::new();
+        let c;
+        {
+            let _ea = a.enter();
+            c = Charge::new(100);
+            {
+                let _eb = b.enter();
+                let _d = Charge::new(7);
+                assert_eq!(used(), 7);
+            }
+            assert_eq!(used(), 100);
+            c.set(150);
+        }
+        assert_eq!(a.used(), 150);
+        assert_eq!(b.used(), 0);
+        let _ea = a.enter();
+        drop(c);
+        assert_eq!(used(), 0);
+    }
+
+    #[test]
+    fn limits() {
+        let a = Account::new();
+        a.set_limit(Some(10));
+        let _e = a.enter();
+        assert!(fits(10));
+        assert!(!fits(11));
+        charge(11);
+        assert!(over());
+    }
+}

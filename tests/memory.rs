@@ -1,0 +1,182 @@
+//! The memory budget: scripts that try to exhaust memory end with "not enough memory" while
+//! the process's real allocation stays within the budget plus a small constant, measured by a
+//! counting global allocator. The VM keeps working after the error.
+//!
+//! Everything runs in one `#[test]` so that no other test's allocations disturb the counts.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use telelua::api::{StepResult, Vm};
+
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn note_alloc(size: usize) {
+    let now = CURRENT.fetch_add(size, Ordering::Relaxed) + size;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+// SAFETY (test-only allocator): forwards every call to the system allocator unchanged and
+// only counts sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_alloc(layout.size());
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_alloc(layout.size());
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if new_size > layout.size() {
+            note_alloc(new_size - layout.size());
+        } else {
+            CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+        }
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const BUDGET: u64 = 16 << 20;
+/// Real allocation allowed beyond the budget: the accounting model is not the allocator's
+/// exact numbers (vector growth slack, hash indexes, compiled code), and a growing table
+/// briefly holds its old and new parts.
+const SLACK: usize = 12 << 20;
+
+/// Runs `src` under the budget; returns the error message (if any) and the peak real
+/// allocation above what was allocated before the VM was created.
+fn run_limited(src: &str) -> (Result<String, String>, usize) {
+    let base = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let result = {
+        let mut vm = Vm::new();
+        vm.set_memory_limit(Some(BUDGET));
+        vm.load(src.as_bytes(), "=test").expect("compiles");
+        let mut out = Err("fuel".to_string());
+        for _ in 0..100_000 {
+            match vm.step(100_000) {
+                StepResult::OutOfFuel => continue,
+                StepResult::Finished(v) => {
+                    out = Ok(format!("{v:?}"));
+                    break;
+                }
+                StepResult::Error(e) => {
+                    out = Err(e.message);
+                    break;
+                }
+                StepResult::Yielded(_) => {
+                    out = Err("yielded".into());
+                    break;
+                }
+            }
+        }
+        out
+    };
+    (result, PEAK.load(Ordering::Relaxed).saturating_sub(base))
+}
+
+#[test]
+fn memory_budget() {
+    let exhausting = [
+        ("rep", r#"return string.rep("x", 1e9)"#),
+        ("rep method", r#"return ("x"):rep(1e8)"#),
+        ("rep with sep", r#"return ("x"):rep(1e7, "yyyy")"#),
+        (
+            "concat loop",
+            r#"local s = "x" for i = 1, 40 do s = s .. s end return #s"#,
+        ),
+        (
+            "growing buffer",
+            r#"local s, p = "", ("x"):rep(1e5) for i = 1, 1e7 do s = s .. p end"#,
+        ),
+        (
+            "growing buffer in a table",
+            r#"local t = {} for i = 1, 1e7 do t[#t + 1] = ("x"):rep(1000) .. i end"#,
+        ),
+        (
+            "big table",
+            r#"local t = {} for i = 1, 1e8 do t[i] = i end"#,
+        ),
+        (
+            "hash table",
+            r#"local t = {} for i = 1, 1e8 do t[i * 1.5] = true end"#,
+        ),
+        (
+            "strings in table",
+            r#"local t = {} for i = 1, 1e8 do t[i] = tostring(i) end"#,
+        ),
+        (
+            "table.concat",
+            r#"local t = {} for i = 1, 1e5 do t[i] = "x" end
+               local parts = {} for i = 1, 1e3 do parts[i] = table.concat(t, ("y"):rep(20)) end"#,
+        ),
+        (
+            "coroutine.wrap",
+            r#"local t = {} while true do t[#t + 1] = coroutine.wrap(function() end) end"#,
+        ),
+        (
+            "closures",
+            r#"local t = {} for i = 1, 1e8 do local x = i t[i] = function() return x end end"#,
+        ),
+        (
+            "table.move to huge indices",
+            r#"local src = {} for i = 1, 1e6 do src[i] = i end
+               table.move(src, 1, 1e6, 1e12)"#,
+        ),
+        (
+            "gsub",
+            r#"local s = ("x"):rep(1e6) return s:gsub("x", ("y"):rep(64))"#,
+        ),
+        (
+            "deep recursion of big frames",
+            r#"local function f(n) return f(n + 1) + 1 end return f(1)"#,
+        ),
+    ];
+    for (name, src) in exhausting {
+        let (result, peak) = run_limited(src);
+        match &result {
+            Err(m) if m.contains("not enough memory") || m.contains("stack overflow") => {}
+            other => panic!("{name}: expected 'not enough memory', got {other:?}"),
+        }
+        assert!(
+            peak <= BUDGET as usize + SLACK,
+            "{name}: real allocation peaked at {peak} bytes (budget {BUDGET} + slack {SLACK})"
+        );
+    }
+
+    // The error is catchable, and the VM keeps working afterwards.
+    let (result, _) = run_limited(
+        r#"
+        local big = {}
+        local ok, err = pcall(function() for i = 1, 1e8 do big[i] = i end end)
+        assert(not ok and err == "not enough memory", tostring(err))
+        big = nil
+        collectgarbage()
+        local t = {}
+        for i = 1, 1e5 do t[i] = i end
+        return #t, collectgarbage("count") < 16 * 1024
+        "#,
+    );
+    assert_eq!(result, Ok("[Int(100000), Bool(true)]".to_string()));
+
+    // Garbage is collected rather than reported: churn far beyond the budget succeeds.
+    let (result, _) = run_limited(
+        r#"
+        local n = 0
+        for i = 1, 200 do local s = ("x"):rep(1e6 + i) n = n + #s end
+        local g = ("x"):rep(6e6) g = nil
+        return n, #("y"):rep(12e6)
+        "#,
+    );
+    assert_eq!(result, Ok("[Int(200020100), Int(12000000)]".to_string()));
+}
