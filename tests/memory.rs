@@ -144,6 +144,10 @@ fn memory_budget() {
     ];
     for (name, src) in exhausting {
         let (result, peak) = run_limited(src);
+        eprintln!(
+            "{name}: peak real allocation {:.1} MB",
+            peak as f64 / 1048576.0
+        );
         match &result {
             Err(m) if m.contains("not enough memory") || m.contains("stack overflow") => {}
             other => panic!("{name}: expected 'not enough memory', got {other:?}"),

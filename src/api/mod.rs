@@ -406,6 +406,7 @@ impl Vm {
             });
             self.fuel_used += used.max(0) as u64;
             remaining -= used;
+            self.memory.note_peak();
             let full = self
                 .arena
                 .mutate(|_, state| state.gc_requested.replace(false));

@@ -79,6 +79,18 @@ impl Account {
         self.peak.get()
     }
 
+    /// Records the entered count in the peak (called by the host loop between slices).
+    pub fn note_peak(&self) {
+        let used = if ACTIVE.get() {
+            USED.get()
+        } else {
+            self.used.get()
+        };
+        if used > self.peak.get() {
+            self.peak.set(used);
+        }
+    }
+
     /// Makes this account the thread's current one until the guard is dropped.
     pub fn enter(self: &Rc<Self>) -> Entered {
         let prev = (USED.get(), LIMIT.get(), ACTIVE.get());
