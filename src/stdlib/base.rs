@@ -429,16 +429,17 @@ fn tonumber<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let trimmed: &[u8] = {
         let start = text
             .iter()
-            .position(|c| !c.is_ascii_whitespace())
+            .position(|c| !is_lua_space(*c))
             .unwrap_or(text.len());
         let end = text
             .iter()
-            .rposition(|c| !c.is_ascii_whitespace())
+            .rposition(|c| !is_lua_space(*c))
             .map_or(start, |p| p + 1);
         &text[start..end.max(start)]
     };
     let (neg, digits) = match trimmed.first() {
         Some(b'-') => (true, &trimmed[1..]),
+        Some(b'+') => (false, &trimmed[1..]),
         _ => (false, trimmed),
     };
     if digits.is_empty() {
@@ -453,6 +454,11 @@ fn tonumber<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         n = n.wrapping_mul(base).wrapping_add(d);
     }
     nc.ret1(Value::Int(if neg { n.wrapping_neg() } else { n }))
+}
+
+/// C's `isspace` in the "C" locale (includes `\v`, unlike `u8::is_ascii_whitespace`).
+fn is_lua_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
 fn collectgarbage<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {

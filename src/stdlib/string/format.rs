@@ -228,7 +228,8 @@ fn run<'gc>(
             b'p' => {
                 let f = check_format(&form, FLAGS_C, false)?;
                 let text = match v {
-                    Value::Table(_)
+                    Value::Str(_)
+                    | Value::Table(_)
                     | Value::Function(_)
                     | Value::Native(_)
                     | Value::Thread(_)
