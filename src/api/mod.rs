@@ -172,7 +172,10 @@ impl Vm {
     }
 
     /// A VM with the given library profile and host services.
-    pub fn with_profile(profile: Profile, host: Host) -> Vm {
+    pub fn with_profile(profile: Profile, mut host: Host) -> Vm {
+        if profile == Profile::Standalone {
+            host.read_files = true;
+        }
         let arena = Arena::<Root>::new(|mc| {
             let hash_key = DEFAULT_HASH_KEY;
             let globals = Table::new(mc, hash_key);

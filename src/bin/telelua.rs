@@ -152,10 +152,11 @@ struct Snap {
     save_at: Option<u64>,
     save: Option<String>,
     warnings: bool,
+    sandbox: bool,
 }
 
 /// Host services for a VM of this process (output to our stdout).
-fn make_host(warnings: bool) -> Host {
+fn make_host(warnings: bool, sandbox: bool) -> Host {
     Host {
         stdout: Box::new(std::io::BufWriter::with_capacity(
             1 << 16,
@@ -165,6 +166,9 @@ fn make_host(warnings: bool) -> Host {
         // Like `lua`: real time (the library default is a frozen virtual clock) and stdin.
         clock: Box::new(telelua::stdlib::os::SystemClock::new()),
         stdin: Box::new(std::io::BufReader::new(std::io::stdin())),
+        // Only standalone VMs have `require`/`loadfile`/`dofile`; a sandbox snapshot resumed
+        // here still cannot read files.
+        read_files: !sandbox,
         ..Host::default()
     }
 }
@@ -220,7 +224,7 @@ fn run(vm: &mut Vm, fuel_left: &mut Option<u64>, snap: &Snap) -> Outcome {
                         Vm::restore_with(
                             &bytes,
                             Registry::standard(),
-                            make_host(snap.warnings),
+                            make_host(snap.warnings, snap.sandbox),
                             None,
                         )
                     });
@@ -379,14 +383,20 @@ fn main() -> ExitCode {
         save_at: opts.save_at,
         save: opts.save.clone(),
         warnings: opts.warnings,
+        sandbox: opts.sandbox,
     };
     let mut fuel = opts.fuel;
     if let Some(path) = &opts.resume {
         let restored = std::fs::read(path)
             .map_err(|e| e.to_string())
             .and_then(|b| {
-                Vm::restore_with(&b, Registry::standard(), make_host(opts.warnings), None)
-                    .map_err(|e| e.to_string())
+                Vm::restore_with(
+                    &b,
+                    Registry::standard(),
+                    make_host(opts.warnings, opts.sandbox),
+                    None,
+                )
+                .map_err(|e| e.to_string())
             });
         let mut vm = match restored {
             Ok(vm) => vm,
@@ -407,7 +417,7 @@ fn main() -> ExitCode {
     } else {
         Profile::Standalone
     };
-    let mut vm = Vm::with_profile(profile, make_host(opts.warnings));
+    let mut vm = Vm::with_profile(profile, make_host(opts.warnings, opts.sandbox));
     if opts.version {
         println!("telelua {} (Lua 5.4)", env!("CARGO_PKG_VERSION"));
     }

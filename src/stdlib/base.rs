@@ -114,6 +114,8 @@ pub fn open(ctx: Ctx<'_>) {
     let g = ctx.state.globals;
     super::register(ctx, g, FUNCS);
     let _ = g.set(ctx.mc, ctx.str_value("_G"), Value::Table(g));
+    let loaded = super::package::loaded_table(ctx);
+    let _ = loaded.set(ctx.mc, ctx.str_value("_G"), Value::Table(g));
     let _ = g.set(ctx.mc, ctx.str_value("_VERSION"), ctx.str_value("Lua 5.4"));
 }
 

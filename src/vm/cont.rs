@@ -109,6 +109,26 @@ pub enum ContG<V> {
     /// A table-library function waiting for a metamethod, an order function, or more fuel
     /// (boxed: the sort state is large and frames should stay small).
     Table(Box<table::TableContG<V>>),
+    /// `require` waiting for searcher `index` of `searchers`.
+    Require {
+        /// The module name.
+        name: V,
+        /// The `package.searchers` table being walked.
+        searchers: V,
+        /// Which searcher was called (1-based).
+        #[collect(require_static)]
+        index: u32,
+        /// The "not found" messages so far.
+        #[collect(require_static)]
+        msg: Vec<u8>,
+    },
+    /// `require` waiting for the module's loader.
+    RequireLoaded {
+        /// The module name.
+        name: V,
+        /// The loader data (second result of `require`).
+        data: V,
+    },
     /// `math.min`/`math.max` waiting for a `__lt` result comparing argument `next`.
     MinMax {
         /// All the arguments.
@@ -173,6 +193,21 @@ impl<V> ContG<V> {
             },
             ContG::Str(c) => ContG::Str(c.map_values(f)?),
             ContG::Table(t) => ContG::Table(Box::new(t.map_values(f)?)),
+            ContG::Require {
+                name,
+                searchers,
+                index,
+                msg,
+            } => ContG::Require {
+                name: f(name)?,
+                searchers: f(searchers)?,
+                index,
+                msg,
+            },
+            ContG::RequireLoaded { name, data } => ContG::RequireLoaded {
+                name: f(name)?,
+                data: f(data)?,
+            },
             ContG::MinMax {
                 args,
                 best,
@@ -318,6 +353,18 @@ impl<'gc> Cont<'gc> {
                 },
                 Ok(()),
             ) => math::minmax_resume(nc, args, best, next, is_max),
+            (
+                ContG::Require {
+                    name,
+                    searchers,
+                    index,
+                    msg,
+                },
+                Ok(()),
+            ) => crate::stdlib::package::require_searched(nc, name, searchers, index, msg),
+            (ContG::RequireLoaded { name, data }, Ok(())) => {
+                crate::stdlib::package::require_loaded(nc, name, data)
+            }
             (_, Err(e)) => Err(LuaError::Value(e)),
             (ContG::CloseTbc { error, .. }, Ok(())) => Err(LuaError::Value(error)),
         }
