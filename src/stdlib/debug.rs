@@ -183,7 +183,8 @@ fn lua_of<'gc>(f: Option<&Frame<'gc>>) -> Option<LuaFrame<'gc>> {
 }
 
 /// `lua_getstack`: level 0 is the running native itself (for the running thread) or the top
-/// frame (for another coroutine).
+/// frame (for another coroutine). VM-internal frames (closing to-be-closed variables while an
+/// error unwinds, ...) are not levels: Lua runs that work in the frame below.
 fn level<'gc>(nc: &NativeCtx<'gc, '_>, th: Option<Thread<'gc>>, lv: i64) -> Option<Level<'gc>> {
     if lv < 0 {
         return None;
@@ -191,43 +192,38 @@ fn level<'gc>(nc: &NativeCtx<'gc, '_>, th: Option<Thread<'gc>>, lv: i64) -> Opti
     let lv = lv as usize;
     match th {
         None => {
-            let frames = nc.frames;
             if lv == 0 {
                 return Some(Level {
                     act: Act::Native(nc.native),
-                    caller: lua_of(frames.last()),
+                    caller: lua_of(nc.frames.iter().rev().find(|f| visible(f))),
                     limit: nc.stack.len(),
                 });
             }
-            let i = frames.len().checked_sub(lv)?;
-            let (act, _) = act_of(&frames[i]);
-            let limit = match frames.get(i + 1) {
-                Some(f) => act_of(f).1,
-                None => nc.base.saturating_sub(1),
-            };
-            let caller = if i > 0 {
-                lua_of(frames.get(i - 1))
-            } else {
-                None
-            };
-            Some(Level { act, caller, limit })
+            level_in(nc.frames, lv - 1, nc.base.saturating_sub(1))
         }
         Some(t) => {
             let ts = t.borrow();
-            let i = ts.frames.len().checked_sub(lv + 1)?;
-            let (act, _) = act_of(&ts.frames[i]);
-            let limit = match ts.frames.get(i + 1) {
-                Some(f) => act_of(f).1,
-                None => ts.stack.len(),
-            };
-            let caller = if i > 0 {
-                lua_of(ts.frames.get(i - 1))
-            } else {
-                None
-            };
-            Some(Level { act, caller, limit })
+            level_in(&ts.frames, lv, ts.stack.len())
         }
     }
+}
+
+fn visible(f: &Frame<'_>) -> bool {
+    crate::vm::exec::frame_visible(f)
+}
+
+/// Visible frame `k` counting from the top of `frames` (0 = innermost); `top_limit` is the
+/// stack slot above the innermost frame.
+fn level_in<'gc>(frames: &[Frame<'gc>], k: usize, top_limit: usize) -> Option<Level<'gc>> {
+    let mut idx = frames.iter().enumerate().rev().filter(|(_, f)| visible(f));
+    let (i, f) = idx.nth(k)?;
+    let caller = lua_of(idx.next().map(|(_, f)| f));
+    let (act, _) = act_of(f);
+    let limit = match frames.get(i + 1) {
+        Some(f) => act_of(f).1,
+        None => top_limit,
+    };
+    Some(Level { act, caller, limit })
 }
 
 fn set<'gc>(ctx: Ctx<'gc>, t: Table<'gc>, k: &str, v: Value<'gc>) {
