@@ -409,6 +409,7 @@ fn xpcall<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 fn tonumber<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     if nc.arg(2).is_nil() {
         let v = nc.check_any(1)?;
+        nc.charge_coercion(v);
         let r = match v {
             Value::Int(_) | Value::Float(_) => v,
             Value::Str(s) => {
@@ -425,6 +426,7 @@ fn tonumber<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     if !(2..=36).contains(&base) {
         return Err(LuaError::bad_arg(2, "base out of range"));
     }
+    nc.charge_coercion(Value::Str(s));
     let text = s.as_bytes();
     let trimmed: &[u8] = {
         let start = text

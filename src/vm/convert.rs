@@ -23,6 +23,16 @@ pub fn to_number(v: Value<'_>) -> Option<Value<'_>> {
     }
 }
 
+/// Bytes of a string scanned per fuel unit when converting it to a number.
+pub const COERCION_BYTES_PER_FUEL: usize = 16;
+
+/// Fuel for converting a string of `len` bytes to a number (free for short strings: the call
+/// or instruction doing it already paid).
+#[inline]
+pub fn coercion_cost(len: usize) -> i64 {
+    (len / COERCION_BYTES_PER_FUEL) as i64
+}
+
 /// A value as a float (numbers and numeric strings).
 pub fn to_float(v: Value<'_>) -> Option<f64> {
     to_number(v).and_then(|n| n.as_float())
