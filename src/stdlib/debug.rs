@@ -537,7 +537,11 @@ fn setupvalue<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 }
 
 /// `checkupval`: the identity of upvalue `n` of the function at `argf`, if it exists.
-fn upval_id<'gc>(nc: &NativeCtx<'gc, '_>, argf: usize, argn: usize) -> LuaResult<'gc, Option<i64>> {
+fn upval_id<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    argf: usize,
+    argn: usize,
+) -> LuaResult<'gc, Option<i64>> {
     let n = nc.check_int(argn)?;
     let f = nc.arg(argf);
     if !is_function(f) {
