@@ -152,7 +152,10 @@ pub fn load_chunk<'gc>(
     let upvalues = (0..chunk.main.upvalues.len())
         .map(|i| {
             let v = if i == 0 { env } else { Value::Nil };
-            Gc::new(ctx.mc, gc_arena::lock::Lock::new(UpState::Closed(v)))
+            gc_arena::lock::Lock::new(Gc::new(
+                ctx.mc,
+                gc_arena::lock::Lock::new(UpState::Closed(v)),
+            ))
         })
         .collect();
     Ok(Closure(Gc::new(

@@ -367,6 +367,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
         };
+        let src = telelua::compiler::file_source(&src);
         return match telelua::compiler::compile(&src, format!("@{path}").as_bytes()) {
             Ok(p) => {
                 print!("{}", telelua::compiler::dump(&p));
@@ -452,10 +453,12 @@ fn main() -> ExitCode {
             Some("-") => {
                 let mut src = Vec::new();
                 let _ = std::io::stdin().read_to_end(&mut src);
+                let src = telelua::compiler::file_source(&src);
                 outcome = load_and_run(&mut vm, &src, "=stdin", &script_args, &mut fuel, &snap);
             }
             Some(path) => match std::fs::read(path) {
                 Ok(src) => {
+                    let src = telelua::compiler::file_source(&src);
                     outcome = load_and_run(
                         &mut vm,
                         &src,

@@ -232,7 +232,7 @@ pub fn build<'gc>(
                 mc,
                 ClosureData {
                     proto: fp,
-                    upvalues: ups.into_boxed_slice(),
+                    upvalues: Closure::upvalue_array(ups),
                     id: Cell::new(*id),
                 },
             )));

@@ -165,7 +165,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
             }
             Item::Closure(c) => {
                 let proto = self.proto(c);
-                let upvalues = c.0.upvalues.iter().map(|u| self.upvalue(*u)).collect();
+                let upvalues = c.0.upvalues.iter().map(|u| self.upvalue(u.get())).collect();
                 SObj::Closure {
                     proto,
                     upvalues,

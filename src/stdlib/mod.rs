@@ -23,7 +23,7 @@ use crate::vm::value::Value;
 pub fn open(ctx: Ctx<'_>, profile: Profile) {
     base::open(ctx);
     coroutine::open(ctx);
-    debug::open(ctx);
+    debug::open(ctx, profile == Profile::Standalone);
     string::open(ctx);
     table::open(ctx);
     math::open(ctx);
@@ -37,12 +37,13 @@ pub fn open(ctx: Ctx<'_>, profile: Profile) {
 
 /// Every native the standard library can create (the snapshot registry's default content).
 pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
-    let lists: [&'static [NativeDef]; 16] = [
+    let lists: [&'static [NativeDef]; 17] = [
         string::FUNCS,
         string::arith::FUNCS,
         base::FUNCS,
         coroutine::FUNCS,
         debug::FUNCS,
+        debug::STANDALONE_FUNCS,
         table::FUNCS,
         math::FUNCS,
         utf8::FUNCS,

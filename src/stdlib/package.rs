@@ -213,17 +213,7 @@ fn load_file<'gc>(
         Ok(s) => s,
         Err(m) => return Ok(Err(nc.str_value(m.as_bytes()))),
     };
-    let mut text: &[u8] = &src;
-    if text.starts_with(b"\xEF\xBB\xBF") {
-        text = &text[3..];
-    }
-    let text: std::borrow::Cow<'_, [u8]> = if text.first() == Some(&b'#') {
-        // Skip the first line but keep its newline, so line numbers stay right.
-        let end = text.iter().position(|&c| c == b'\n').unwrap_or(text.len());
-        text.get(end..).unwrap_or(&[]).to_vec().into()
-    } else {
-        text.into()
-    };
+    let text = crate::compiler::file_source(&src);
     let name = match path {
         Some(p) => {
             let mut n = b"@".to_vec();

@@ -65,6 +65,16 @@ pub enum ContG<V> {
         /// The error so far, if any.
         error: Option<V>,
     },
+    /// `coroutine.close(co)` running `co`'s pending `__close` handlers (like `CloseList`; while
+    /// it is on the stack, `co` counts as running: it cannot be closed again).
+    CloseCo {
+        /// The coroutine being closed.
+        co: V,
+        /// Values still to close (the next one last).
+        values: Vec<V>,
+        /// The error so far, if any.
+        error: Option<V>,
+    },
     /// `collectgarbage("collect")` after the host loop's full collection: returns 0.
     Collected,
     /// `print` waiting for a `__tostring` result for argument `next`.
@@ -166,6 +176,11 @@ impl<V> ContG<V> {
             },
             ContG::Discard => ContG::Discard,
             ContG::Collected => ContG::Collected,
+            ContG::CloseCo { co, values, error } => ContG::CloseCo {
+                co: f(co)?,
+                values: values.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+                error: error.map(&mut *f).transpose()?,
+            },
             ContG::CloseList { values, error } => ContG::CloseList {
                 values: values.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
                 error: error.map(&mut *f).transpose()?,
@@ -233,6 +248,7 @@ impl<'gc> Cont<'gc> {
                 | ContG::XpcallHandler { .. }
                 | ContG::CloseTbc { .. }
                 | ContG::CloseList { .. }
+                | ContG::CloseCo { .. }
                 | ContG::LoadReader { .. }
         )
     }
@@ -276,11 +292,17 @@ impl<'gc> Cont<'gc> {
             (ContG::Discard, Ok(())) => nc.ret0(),
             (ContG::Collected, Ok(())) => nc.ret1(Value::Int(0)),
             (ContG::CloseList { values, error }, Ok(())) => {
-                crate::stdlib::coroutine::close_next(nc, values, error)
+                crate::stdlib::coroutine::close_next(nc, Value::Nil, values, error)
+            }
+            (ContG::CloseCo { co, values, error }, Ok(())) => {
+                crate::stdlib::coroutine::close_next(nc, co, values, error)
+            }
+            (ContG::CloseCo { co, values, .. }, Err(e)) => {
+                crate::stdlib::coroutine::close_next(nc, co, values, Some(e))
             }
             (ContG::LoadReader { .. }, Err(e)) => nc.ret(&[Value::Nil, e]),
             (ContG::CloseList { values, .. }, Err(e)) => {
-                crate::stdlib::coroutine::close_next(nc, values, Some(e))
+                crate::stdlib::coroutine::close_next(nc, Value::Nil, values, Some(e))
             }
             (
                 ContG::Print {
