@@ -254,3 +254,38 @@ fn quicksort_of_floats_is_preempted() {
     assert!(steps > 50, "only {steps} steps");
     assert!(max_used <= 100_000 + OVERSHOOT, "a step used {max_used}");
 }
+
+#[test]
+fn string_to_number_coercions_are_charged_by_length() {
+    // Converting a long numeral string scans all of it: `tonumber`, string arithmetic and the
+    // numeric argument checks of natives charge for that scan, so a loop of them cannot do a
+    // megabyte of work per instruction.
+    for op in [
+        "tonumber(s)",
+        "tonumber(s, 10)",
+        "s + 0",
+        "-s",
+        "math.abs(s)",
+        "math.tointeger(s)",
+        "string.format('%d', s)",
+        "string.pack('d', s)",
+        "('x'):rep(s)",
+    ] {
+        let src = format!(
+            "local s = (' '):rep(100000) .. '1'
+             local x
+             for i = 1, 100 do x = {op} end
+             return x"
+        );
+        let mut vm = Vm::new();
+        vm.load(src.as_bytes(), "=test").expect("compiles");
+        let r = vm.step(u64::MAX / 4);
+        assert!(matches!(r, StepResult::Finished(_)), "{op}: {r:?}");
+        // 100 scans of 100 KB at 16 bytes per fuel unit
+        assert!(
+            vm.fuel_used() >= 100 * 100_000 / 16,
+            "{op}: {}",
+            vm.fuel_used()
+        );
+    }
+}

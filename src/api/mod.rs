@@ -169,7 +169,10 @@ pub fn load_chunk<'gc>(
     let upvalues: Box<[_]> = (0..chunk.main.upvalues.len())
         .map(|i| {
             let v = if i == 0 { env } else { Value::Nil };
-            Gc::new(ctx.mc, gc_arena::lock::Lock::new(UpState::Closed(v)))
+            gc_arena::lock::Lock::new(Gc::new(
+                ctx.mc,
+                gc_arena::lock::Lock::new(UpState::Closed(v)),
+            ))
         })
         .collect();
     Ok(Closure(Gc::new(
@@ -190,7 +193,10 @@ impl Vm {
     }
 
     /// A VM with the given library profile and host services.
-    pub fn with_profile(profile: Profile, host: Host) -> Vm {
+    pub fn with_profile(profile: Profile, mut host: Host) -> Vm {
+        if profile == Profile::Standalone {
+            host.read_files = true;
+        }
         let memory = Account::new();
         let entered = memory.enter();
         let arena = Arena::<Root>::new(|mc| {

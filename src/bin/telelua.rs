@@ -161,11 +161,12 @@ struct Snap {
     save_at: Option<u64>,
     save: Option<String>,
     warnings: bool,
+    sandbox: bool,
     max_memory: Option<u64>,
 }
 
 /// Host services for a VM of this process (output to our stdout).
-fn make_host(warnings: bool) -> Host {
+fn make_host(warnings: bool, sandbox: bool) -> Host {
     Host {
         stdout: Box::new(std::io::BufWriter::with_capacity(
             1 << 16,
@@ -175,6 +176,9 @@ fn make_host(warnings: bool) -> Host {
         // Like `lua`: real time (the library default is a frozen virtual clock) and stdin.
         clock: Box::new(telelua::stdlib::os::SystemClock::new()),
         stdin: Box::new(std::io::BufReader::new(std::io::stdin())),
+        // Only standalone VMs have `require`/`loadfile`/`dofile`; a sandbox snapshot resumed
+        // here still cannot read files.
+        read_files: !sandbox,
         ..Host::default()
     }
 }
@@ -243,7 +247,7 @@ fn run(vm: &mut Vm, fuel_left: &mut Option<u64>, snap: &Snap) -> Outcome {
                         Vm::restore_with(
                             &bytes,
                             Registry::standard(),
-                            make_host(snap.warnings),
+                            make_host(snap.warnings, snap.sandbox),
                             None,
                         )
                     });
@@ -389,6 +393,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
         };
+        let src = telelua::compiler::file_source(&src);
         return match telelua::compiler::compile(&src, format!("@{path}").as_bytes()) {
             Ok(p) => {
                 print!("{}", telelua::compiler::dump(&p));
@@ -405,6 +410,7 @@ fn main() -> ExitCode {
         save_at: opts.save_at,
         save: opts.save.clone(),
         warnings: opts.warnings,
+        sandbox: opts.sandbox,
         max_memory: opts.max_memory,
     };
     let mut fuel = opts.fuel;
@@ -412,8 +418,13 @@ fn main() -> ExitCode {
         let restored = std::fs::read(path)
             .map_err(|e| e.to_string())
             .and_then(|b| {
-                Vm::restore_with(&b, Registry::standard(), make_host(opts.warnings), None)
-                    .map_err(|e| e.to_string())
+                Vm::restore_with(
+                    &b,
+                    Registry::standard(),
+                    make_host(opts.warnings, opts.sandbox),
+                    None,
+                )
+                .map_err(|e| e.to_string())
             });
         let mut vm = match restored {
             Ok(mut vm) => {
@@ -437,7 +448,7 @@ fn main() -> ExitCode {
     } else {
         Profile::Standalone
     };
-    let mut vm = Vm::with_profile(profile, make_host(opts.warnings));
+    let mut vm = Vm::with_profile(profile, make_host(opts.warnings, opts.sandbox));
     vm.set_memory_limit(opts.max_memory);
     if opts.version {
         println!("telelua {} (Lua 5.4)", env!("CARGO_PKG_VERSION"));
@@ -473,10 +484,12 @@ fn main() -> ExitCode {
             Some("-") => {
                 let mut src = Vec::new();
                 let _ = std::io::stdin().read_to_end(&mut src);
+                let src = telelua::compiler::file_source(&src);
                 outcome = load_and_run(&mut vm, &src, "=stdin", &script_args, &mut fuel, &snap);
             }
             Some(path) => match std::fs::read(path) {
                 Ok(src) => {
+                    let src = telelua::compiler::file_source(&src);
                     outcome = load_and_run(
                         &mut vm,
                         &src,

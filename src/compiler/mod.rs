@@ -72,15 +72,21 @@ pub fn compile(source: &[u8], chunk_name: &[u8]) -> Result<Proto, CompileError> 
             message: "attempt to load a binary chunk (mode is 't')".into(),
         });
     }
-    let source = if source.first() == Some(&b'#') {
-        // Skip the first line but keep its line break, as luaL_loadfile does.
+    parser::Parser::new(source, chunk_name).main_func()
+}
+
+/// What `luaL_loadfile` does to a file's text before compiling it (`load` of a string does
+/// not): drops a UTF-8 byte-order mark and a first line starting with `#` (keeping its line
+/// break, so line numbers stay right).
+pub fn file_source(source: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let source = source.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(source);
+    if source.first() == Some(&b'#') {
         let nl = source
             .iter()
             .position(|&c| c == b'\n')
             .unwrap_or(source.len());
-        &source[nl..]
+        source[nl..].to_vec().into()
     } else {
-        source
-    };
-    parser::Parser::new(source, chunk_name).main_func()
+        source.into()
+    }
 }

@@ -168,6 +168,14 @@ pub enum SObj {
         /// Object id.
         id: u64,
     },
+    /// A long string that has been given an object id (by `%p`).
+    StrWithId {
+        /// Contents.
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+        /// Object id.
+        id: u64,
+    },
 }
 
 /// A chunk: its id and (unless the saver opted out) its source.

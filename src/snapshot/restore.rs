@@ -185,6 +185,11 @@ pub fn build<'gc>(
     for (i, o) in body.objects.iter().enumerate() {
         b.built[i] = match o {
             SObj::Str(bytes) => Built::Str(LuaStr::new(mc, hash_key, bytes)),
+            SObj::StrWithId { bytes, id } => {
+                let s = LuaStr::new(mc, hash_key, bytes);
+                s.id().set(*id);
+                Built::Str(s)
+            }
             SObj::Table(_) => Built::Table(Table::new(mc, hash_key)),
             SObj::Thread(_) => Built::Thread(Thread::new(mc, Value::Nil)),
             SObj::Upvalue(_) => Built::Upvalue(Gc::new(mc, Lock::new(UpState::Closed(Value::Nil)))),
@@ -230,7 +235,7 @@ pub fn build<'gc>(
                 ClosureData {
                     proto: fp,
                     charge: ClosureData::charge(ups.len()),
-                    upvalues: ups.into_boxed_slice(),
+                    upvalues: Closure::upvalue_array(ups),
                     id: Cell::new(*id),
                 },
             )));

@@ -139,7 +139,13 @@ impl<'a, 'gc> Saver<'a, 'gc> {
 
     fn process(&mut self, item: Item<'gc>) -> Result<SObj, SnapshotError> {
         Ok(match item {
-            Item::Str(s) => SObj::Str(s.as_bytes().to_vec()),
+            Item::Str(s) => match s.id().get() {
+                0 => SObj::Str(s.as_bytes().to_vec()),
+                id => SObj::StrWithId {
+                    bytes: s.as_bytes().to_vec(),
+                    id,
+                },
+            },
             Item::Table(t) => {
                 let tb = t.0.borrow();
                 let array = tb.array.iter().map(|v| self.val(*v)).collect();
@@ -159,7 +165,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
             }
             Item::Closure(c) => {
                 let proto = self.proto(c);
-                let upvalues = c.0.upvalues.iter().map(|u| self.upvalue(*u)).collect();
+                let upvalues = c.0.upvalues.iter().map(|u| self.upvalue(u.get())).collect();
                 SObj::Closure {
                     proto,
                     upvalues,

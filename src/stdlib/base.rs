@@ -114,6 +114,8 @@ pub fn open(ctx: Ctx<'_>) {
     let g = ctx.state.globals;
     super::register(ctx, g, FUNCS);
     let _ = g.set(ctx.mc, ctx.str_value("_G"), Value::Table(g));
+    let loaded = super::package::loaded_table(ctx);
+    let _ = loaded.set(ctx.mc, ctx.str_value("_G"), Value::Table(g));
     let _ = g.set(ctx.mc, ctx.str_value("_VERSION"), ctx.str_value("Lua 5.4"));
 }
 
@@ -407,6 +409,7 @@ fn xpcall<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 fn tonumber<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     if nc.arg(2).is_nil() {
         let v = nc.check_any(1)?;
+        nc.charge_coercion(v);
         let r = match v {
             Value::Int(_) | Value::Float(_) => v,
             Value::Str(s) => {
@@ -423,20 +426,22 @@ fn tonumber<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     if !(2..=36).contains(&base) {
         return Err(LuaError::bad_arg(2, "base out of range"));
     }
+    nc.charge_coercion(Value::Str(s));
     let text = s.as_bytes();
     let trimmed: &[u8] = {
         let start = text
             .iter()
-            .position(|c| !c.is_ascii_whitespace())
+            .position(|c| !is_lua_space(*c))
             .unwrap_or(text.len());
         let end = text
             .iter()
-            .rposition(|c| !c.is_ascii_whitespace())
+            .rposition(|c| !is_lua_space(*c))
             .map_or(start, |p| p + 1);
         &text[start..end.max(start)]
     };
     let (neg, digits) = match trimmed.first() {
         Some(b'-') => (true, &trimmed[1..]),
+        Some(b'+') => (false, &trimmed[1..]),
         _ => (false, trimmed),
     };
     if digits.is_empty() {
@@ -451,6 +456,11 @@ fn tonumber<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         n = n.wrapping_mul(base).wrapping_add(d);
     }
     nc.ret1(Value::Int(if neg { n.wrapping_neg() } else { n }))
+}
+
+/// C's `isspace` in the "C" locale (includes `\v`, unlike `u8::is_ascii_whitespace`).
+fn is_lua_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
 fn collectgarbage<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {

@@ -111,7 +111,7 @@ fn yield_<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 }
 
 fn status_name<'gc>(nc: &NativeCtx<'gc, '_>, co: Thread<'gc>) -> &'static str {
-    if co == nc.thread {
+    if co == nc.thread || being_closed(nc, co) {
         return "running";
     }
     match co.status() {
@@ -120,6 +120,15 @@ fn status_name<'gc>(nc: &NativeCtx<'gc, '_>, co: Thread<'gc>) -> &'static str {
         Status::Normal => "normal",
         Status::Dead => "dead",
     }
+}
+
+/// Whether `coroutine.close` is running `co`'s `__close` handlers below this native (Lua runs
+/// them inside `co`, which is then the running coroutine).
+fn being_closed<'gc>(nc: &NativeCtx<'gc, '_>, co: Thread<'gc>) -> bool {
+    nc.frames.iter().any(|f| {
+        matches!(f, crate::vm::thread::Frame::Native(n)
+            if matches!(&*n.cont, Cont::CloseCo { co: Value::Thread(c), .. } if *c == co))
+    })
 }
 
 fn status<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
@@ -148,6 +157,7 @@ fn isyieldable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 /// result when none are left.
 pub fn close_next<'gc>(
     nc: &mut NativeCtx<'gc, '_>,
+    co: Value<'gc>,
     mut values: Vec<Value<'gc>>,
     error: Option<Value<'gc>>,
 ) -> R<'gc> {
@@ -163,7 +173,7 @@ pub fn close_next<'gc>(
             nc.push(error.unwrap_or(Value::Nil));
             Ok(Action::Call {
                 func: tm,
-                cont: Cont::CloseList { values, error },
+                cont: Cont::CloseCo { co, values, error },
             })
         }
     }
@@ -189,7 +199,7 @@ fn close<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
             ts.top = 0;
             ts.status = Status::Dead;
             drop(ts);
-            close_next(nc, values, err)
+            close_next(nc, Value::Thread(co), values, err)
         }
         other => Err(LuaError::rt(format!("cannot close a {other} coroutine"))),
     }

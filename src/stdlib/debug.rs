@@ -1,24 +1,111 @@
-//! The part of the debug library a sandbox can have: `debug.traceback`.
+//! The debug library. The sandbox gets only `debug.traceback`; the standalone profile gets the
+//! rest, as far as this VM can honestly answer:
+//!
+//! * `getinfo` with options `S`, `l`, `u`, `n`, `r`, `t`, `L`, `f`. Frames are the thread's
+//!   explicit frames: Lua frames, and natives suspended on a call they requested (`pcall`,
+//!   `require`, ...); a native that returned at once leaves no frame. Tail calls are not
+//!   recorded, so `istailcall` is always false; `ftransfer`/`ntransfer` are 0 (no hooks).
+//! * `getlocal`/`setlocal` (names from the compiler's local-variable info, `(temporary)`
+//!   registers and `(vararg)`s like Lua), `getupvalue`/`setupvalue`, `upvalueid` (an integer
+//!   identifying the upvalue cell: equal for shared upvalues, meaningful only within one run
+//!   of the VM), `upvaluejoin`.
+//! * `getmetatable`/`setmetatable` (raw, any type), `getregistry`.
+//! * `sethook`/`gethook`: the hook is stored and reported by `gethook`, but **never called**:
+//!   there are no line, call, return or count hooks in this VM.
+//! * `getuservalue`/`setuservalue`: userdata here have no user values (`getuservalue`
+//!   returns nil, false; `setuservalue` returns fail).
 
-use crate::vm::error::LuaResult;
-use crate::vm::exec::traceback_frames;
+use crate::compiler::proto::short_source;
+use crate::vm::closure::{NativeClosure, UpState};
+use crate::vm::error::{LuaError, LuaResult};
+use crate::vm::exec::{frame_line, traceback_frames};
 use crate::vm::native::{Action, NativeCtx, NativeDef};
 use crate::vm::state::Ctx;
+use crate::vm::table::Table;
+use crate::vm::thread::{Frame, LuaFrame, Thread};
 use crate::vm::value::Value;
 
-/// The debug library's natives.
+type R<'gc> = LuaResult<'gc, Action<'gc>>;
+
+/// The debug library's natives (every profile).
 pub static FUNCS: &[NativeDef] = &[NativeDef {
     name: "debug.traceback",
     func: traceback,
 }];
 
-/// Opens the library.
-pub fn open(ctx: Ctx<'_>) {
-    super::new_lib(ctx, "debug", FUNCS);
+/// The natives only the standalone profile gets.
+pub static STANDALONE_FUNCS: &[NativeDef] = &[
+    NativeDef {
+        name: "debug.getinfo",
+        func: getinfo,
+    },
+    NativeDef {
+        name: "debug.getlocal",
+        func: getlocal,
+    },
+    NativeDef {
+        name: "debug.setlocal",
+        func: setlocal,
+    },
+    NativeDef {
+        name: "debug.getupvalue",
+        func: getupvalue,
+    },
+    NativeDef {
+        name: "debug.setupvalue",
+        func: setupvalue,
+    },
+    NativeDef {
+        name: "debug.upvalueid",
+        func: upvalueid,
+    },
+    NativeDef {
+        name: "debug.upvaluejoin",
+        func: upvaluejoin,
+    },
+    NativeDef {
+        name: "debug.getmetatable",
+        func: getmetatable,
+    },
+    NativeDef {
+        name: "debug.setmetatable",
+        func: setmetatable,
+    },
+    NativeDef {
+        name: "debug.getregistry",
+        func: getregistry,
+    },
+    NativeDef {
+        name: "debug.sethook",
+        func: sethook,
+    },
+    NativeDef {
+        name: "debug.gethook",
+        func: gethook,
+    },
+    NativeDef {
+        name: "debug.getuservalue",
+        func: getuservalue,
+    },
+    NativeDef {
+        name: "debug.setuservalue",
+        func: setuservalue,
+    },
+];
+
+/// Registry key of the stored (never called) hook.
+const HOOK_KEY: &str = "\u{1}debug.hook";
+
+/// Opens the library (`standalone`: everything, else only `traceback`).
+pub fn open(ctx: Ctx<'_>, standalone: bool) {
+    let t = super::new_lib(ctx, "debug", FUNCS);
+    if standalone {
+        super::register(ctx, t, STANDALONE_FUNCS);
+    }
 }
 
 /// `debug.traceback([thread,] [message [, level]])`.
-fn traceback<'gc>(nc: &mut NativeCtx<'gc, '_>) -> LuaResult<'gc, Action<'gc>> {
+fn traceback<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let first = if matches!(nc.arg(1), Value::Thread(_)) {
         2
     } else {
@@ -48,4 +135,540 @@ fn traceback<'gc>(nc: &mut NativeCtx<'gc, '_>) -> LuaResult<'gc, Action<'gc>> {
     let tb = tb.trim_end_matches("\n\t[C]: in ?").to_string() + "\n\t[C]: in ?";
     let v = nc.str_value(tb.as_bytes());
     nc.ret1(v)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stack levels
+
+/// What runs at a stack level.
+#[derive(Clone, Copy)]
+enum Act<'gc> {
+    /// A Lua function.
+    Lua(LuaFrame<'gc>),
+    /// A native (`None`: a VM-internal frame).
+    Native(Option<NativeClosure<'gc>>),
+}
+
+/// A stack level's activation with what the debug functions need around it.
+#[derive(Clone, Copy)]
+struct Level<'gc> {
+    act: Act<'gc>,
+    /// The calling frame, if it is a Lua frame (names the function).
+    caller: Option<LuaFrame<'gc>>,
+    /// First stack slot above this activation's registers (Lua's `limit` for temporaries).
+    limit: usize,
+}
+
+/// `getthread`: the thread argument, if any, and the index of the next argument.
+fn thread_arg<'gc>(nc: &NativeCtx<'gc, '_>) -> (Option<Thread<'gc>>, usize) {
+    match nc.arg(1) {
+        Value::Thread(t) if t != nc.thread => (Some(t), 1),
+        Value::Thread(_) => (None, 1),
+        _ => (None, 0),
+    }
+}
+
+fn act_of<'gc>(f: &Frame<'gc>) -> (Act<'gc>, usize) {
+    match f {
+        Frame::Lua(l) => (Act::Lua(*l), l.func as usize),
+        Frame::Native(n) => (Act::Native(n.native), n.func as usize),
+    }
+}
+
+fn lua_of<'gc>(f: Option<&Frame<'gc>>) -> Option<LuaFrame<'gc>> {
+    match f {
+        Some(Frame::Lua(l)) => Some(*l),
+        _ => None,
+    }
+}
+
+/// `lua_getstack`: level 0 is the running native itself (for the running thread) or the top
+/// frame (for another coroutine). VM-internal frames (closing to-be-closed variables while an
+/// error unwinds, ...) are not levels: Lua runs that work in the frame below.
+fn level<'gc>(nc: &NativeCtx<'gc, '_>, th: Option<Thread<'gc>>, lv: i64) -> Option<Level<'gc>> {
+    if lv < 0 {
+        return None;
+    }
+    let lv = lv as usize;
+    match th {
+        None => {
+            if lv == 0 {
+                return Some(Level {
+                    act: Act::Native(nc.native),
+                    caller: lua_of(nc.frames.iter().rev().find(|f| visible(f))),
+                    limit: nc.stack.len(),
+                });
+            }
+            level_in(nc.frames, lv - 1, nc.base.saturating_sub(1))
+        }
+        Some(t) => {
+            let ts = t.borrow();
+            level_in(&ts.frames, lv, ts.stack.len())
+        }
+    }
+}
+
+fn visible(f: &Frame<'_>) -> bool {
+    crate::vm::exec::frame_visible(f)
+}
+
+/// Visible frame `k` counting from the top of `frames` (0 = innermost); `top_limit` is the
+/// stack slot above the innermost frame.
+fn level_in<'gc>(frames: &[Frame<'gc>], k: usize, top_limit: usize) -> Option<Level<'gc>> {
+    let mut idx = frames.iter().enumerate().rev().filter(|(_, f)| visible(f));
+    let (i, f) = idx.nth(k)?;
+    let caller = lua_of(idx.next().map(|(_, f)| f));
+    let (act, _) = act_of(f);
+    let limit = match frames.get(i + 1) {
+        Some(f) => act_of(f).1,
+        None => top_limit,
+    };
+    Some(Level { act, caller, limit })
+}
+
+fn set<'gc>(ctx: Ctx<'gc>, t: Table<'gc>, k: &str, v: Value<'gc>) {
+    let _ = t.set(ctx.mc, ctx.str_value(k), v);
+}
+
+fn is_function(v: Value<'_>) -> bool {
+    matches!(v, Value::Function(_) | Value::Native(_))
+}
+
+fn getinfo<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let (th, arg) = thread_arg(nc);
+    let options = match nc.opt_str(arg + 2)? {
+        Some(s) => s.as_bytes().to_vec(),
+        None => b"flnSrtu".to_vec(),
+    };
+    if options.first() == Some(&b'>') {
+        return Err(LuaError::bad_arg(arg + 2, "invalid option '>'"));
+    }
+    let target = nc.arg(arg + 1);
+    let (func, lv) = if is_function(target) {
+        (target, None)
+    } else {
+        let Some(n) = crate::vm::convert::to_integer(target) else {
+            if matches!(target, Value::Float(_) | Value::Str(_))
+                && crate::vm::convert::to_number(target).is_some()
+            {
+                return Err(LuaError::bad_arg(
+                    arg + 1,
+                    "number has no integer representation",
+                ));
+            }
+            return Err(nc.arg_type_error(arg + 1, "number"));
+        };
+        match level(nc, th, n) {
+            None => return nc.ret1(Value::Nil),
+            Some(l) => {
+                let f = match l.act {
+                    Act::Lua(lf) => Value::Function(lf.closure),
+                    Act::Native(Some(n)) => Value::Native(n),
+                    Act::Native(None) => Value::Nil,
+                };
+                (f, Some(l))
+            }
+        }
+    };
+    if options.iter().any(|c| !b"SlunrtLf".contains(c)) {
+        return Err(LuaError::bad_arg(arg + 2, "invalid option"));
+    }
+    let ctx = nc.ctx;
+    let t = ctx.new_table();
+    let has = |c: u8| options.contains(&c);
+    let proto = match func {
+        Value::Function(c) => Some(c.proto()),
+        _ => None,
+    };
+    if has(b'S') {
+        match proto {
+            Some(p) => {
+                set(ctx, t, "source", Value::Str(ctx.new_str(&p.source)));
+                set(ctx, t, "short_src", ctx.str_value(&short_source(&p.source)));
+                set(ctx, t, "linedefined", Value::Int(p.line_defined as i64));
+                set(
+                    ctx,
+                    t,
+                    "lastlinedefined",
+                    Value::Int(p.last_line_defined as i64),
+                );
+                let what = if p.line_defined == 0 { "main" } else { "Lua" };
+                set(ctx, t, "what", ctx.str_value(what));
+            }
+            None => {
+                set(ctx, t, "source", ctx.str_value("=[C]"));
+                set(ctx, t, "short_src", ctx.str_value("[C]"));
+                set(ctx, t, "linedefined", Value::Int(-1));
+                set(ctx, t, "lastlinedefined", Value::Int(-1));
+                set(ctx, t, "what", ctx.str_value("C"));
+            }
+        }
+    }
+    if has(b'l') {
+        let line = match lv.map(|l| l.act) {
+            Some(Act::Lua(lf)) => frame_line(&lf) as i64,
+            _ => -1,
+        };
+        set(ctx, t, "currentline", Value::Int(line));
+    }
+    if has(b'u') {
+        let (nups, np, va) = match func {
+            Value::Function(c) => (
+                c.0.upvalues.len(),
+                c.proto().num_params as usize,
+                c.proto().is_vararg,
+            ),
+            Value::Native(n) => (n.0.upvalues.len(), 0, true),
+            _ => (0, 0, true),
+        };
+        set(ctx, t, "nups", Value::Int(nups as i64));
+        set(ctx, t, "nparams", Value::Int(np as i64));
+        set(ctx, t, "isvararg", Value::boolean(va));
+    }
+    if has(b'n') {
+        let named = lv.and_then(|l| l.caller).and_then(|c| {
+            c.closure
+                .proto()
+                .describe_call((c.pc as usize).saturating_sub(1))
+        });
+        if let Some((kind, name)) = named {
+            set(ctx, t, "name", Value::Str(ctx.new_str(&name)));
+            set(ctx, t, "namewhat", ctx.str_value(kind));
+        } else {
+            set(ctx, t, "namewhat", ctx.str_value(""));
+        }
+    }
+    if has(b'r') {
+        set(ctx, t, "ftransfer", Value::Int(0));
+        set(ctx, t, "ntransfer", Value::Int(0));
+    }
+    if has(b't') {
+        set(ctx, t, "istailcall", Value::False);
+    }
+    if has(b'L') {
+        if let Some(p) = proto {
+            let lines = ctx.new_table();
+            nc.charge(p.lines.len() as i64 / 8);
+            for &l in p.lines.iter() {
+                let _ = lines.set(ctx.mc, Value::Int(l as i64), Value::True);
+            }
+            set(ctx, t, "activelines", Value::Table(lines));
+        }
+    }
+    if has(b'f') {
+        set(ctx, t, "func", func);
+    }
+    nc.ret1(Value::Table(t))
+}
+
+/// Where local `n` of a level lives: its name and absolute stack slot.
+fn find_local<'gc>(l: &Level<'gc>, n: i64) -> Option<(Vec<u8>, usize)> {
+    let Act::Lua(f) = l.act else {
+        return None;
+    };
+    let p = f.closure.proto();
+    if n < 0 {
+        let k = n.unsigned_abs() as usize;
+        if p.is_vararg && k <= f.nvarargs as usize {
+            let slot = f.func as usize + 1 + p.num_params as usize + (k - 1);
+            return Some((b"(vararg)".to_vec(), slot));
+        }
+        return None;
+    }
+    if n == 0 {
+        return None;
+    }
+    let pc = (f.pc as usize).saturating_sub(1);
+    let slot = f.base as usize + (n as usize - 1);
+    if let Some(name) = p
+        .local_name((n - 1).min(255) as u8, pc)
+        .filter(|_| n <= 256)
+    {
+        return Some((name.to_vec(), slot));
+    }
+    if l.limit.saturating_sub(f.base as usize) >= n as usize {
+        return Some((b"(temporary)".to_vec(), slot));
+    }
+    None
+}
+
+fn getlocal<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let (th, arg) = thread_arg(nc);
+    let n = nc.check_int(arg + 2)?;
+    let target = nc.arg(arg + 1);
+    if is_function(target) {
+        let name = match target {
+            Value::Function(c) if n > 0 && n <= 256 => {
+                c.proto().local_name((n - 1) as u8, 0).map(|s| s.to_vec())
+            }
+            _ => None,
+        };
+        let v = name.map_or(Value::Nil, |s| nc.str_value(&s));
+        return nc.ret1(v);
+    }
+    let lv = nc.check_int(arg + 1)?;
+    let Some(l) = level(nc, th, lv) else {
+        return Err(LuaError::bad_arg(arg + 1, "level out of range"));
+    };
+    match find_local(&l, n) {
+        None => nc.ret1(Value::Nil),
+        Some((name, slot)) => {
+            let v = match th {
+                None => nc.stack.get(slot).copied(),
+                Some(t) => t.borrow().stack.get(slot).copied(),
+            }
+            .unwrap_or(Value::Nil);
+            let name = nc.str_value(&name);
+            nc.ret(&[name, v])
+        }
+    }
+}
+
+fn setlocal<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let (th, arg) = thread_arg(nc);
+    let lv = nc.check_int(arg + 1)?;
+    let n = nc.check_int(arg + 2)?;
+    let v = nc.check_any(arg + 3)?;
+    let Some(l) = level(nc, th, lv) else {
+        return Err(LuaError::bad_arg(arg + 1, "level out of range"));
+    };
+    match find_local(&l, n) {
+        None => nc.ret1(Value::Nil),
+        Some((name, slot)) => {
+            match th {
+                None => {
+                    if let Some(s) = nc.stack.get_mut(slot) {
+                        *s = v;
+                    }
+                }
+                Some(t) => {
+                    if let Some(s) = t.borrow_mut(nc.ctx.mc).stack.get_mut(slot) {
+                        *s = v;
+                    }
+                }
+            }
+            let name = nc.str_value(&name);
+            nc.ret1(name)
+        }
+    }
+}
+
+/// Reads an upvalue cell (the running thread's stack is `nc.stack`).
+fn upvalue_value<'gc>(nc: &NativeCtx<'gc, '_>, st: UpState<'gc>) -> Value<'gc> {
+    match st {
+        UpState::Closed(v) => v,
+        UpState::Open { thread, slot } => {
+            if thread == nc.thread {
+                nc.stack.get(slot as usize).copied().unwrap_or(Value::Nil)
+            } else {
+                thread
+                    .borrow()
+                    .stack
+                    .get(slot as usize)
+                    .copied()
+                    .unwrap_or(Value::Nil)
+            }
+        }
+    }
+}
+
+/// `getupvalue`/`setupvalue`: name and (for get) value, or nothing.
+fn aux_upvalue<'gc>(nc: &mut NativeCtx<'gc, '_>, get: bool) -> R<'gc> {
+    let n = nc.check_int(2)?;
+    let f = nc.check_any(1)?;
+    let newv = if get { Value::Nil } else { nc.check_any(3)? };
+    let i = match usize::try_from(n) {
+        Ok(i) if i >= 1 => i - 1,
+        _ => return nc.ret0(),
+    };
+    match f {
+        Value::Function(c) => {
+            let (Some(uv), Some(desc)) = (c.upvalue(i), c.proto().upvalues.get(i)) else {
+                return nc.ret0();
+            };
+            let name = if desc.name.is_empty() {
+                nc.str_value(b"(no name)")
+            } else {
+                nc.str_value(&desc.name)
+            };
+            if get {
+                let v = upvalue_value(nc, uv.get());
+                nc.ret(&[name, v])
+            } else {
+                match uv.get() {
+                    UpState::Closed(_) => uv.set(nc.ctx.mc, UpState::Closed(newv)),
+                    UpState::Open { thread, slot } => {
+                        if thread == nc.thread {
+                            if let Some(s) = nc.stack.get_mut(slot as usize) {
+                                *s = newv;
+                            }
+                        } else if let Some(s) =
+                            thread.borrow_mut(nc.ctx.mc).stack.get_mut(slot as usize)
+                        {
+                            *s = newv;
+                        }
+                    }
+                }
+                nc.ret1(name)
+            }
+        }
+        Value::Native(nf) => {
+            let Some(&v) = nf.0.upvalues.get(i) else {
+                return nc.ret0();
+            };
+            let name = nc.str_value(b"");
+            if get {
+                nc.ret(&[name, v])
+            } else {
+                // Native upvalues are fixed at creation here.
+                nc.ret0()
+            }
+        }
+        _ => nc.ret0(),
+    }
+}
+
+fn getupvalue<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    aux_upvalue(nc, true)
+}
+
+fn setupvalue<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    aux_upvalue(nc, false)
+}
+
+/// `checkupval`: the identity of upvalue `n` of the function at `argf`, if it exists.
+fn upval_id<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    argf: usize,
+    argn: usize,
+) -> LuaResult<'gc, Option<i64>> {
+    let n = nc.check_int(argn)?;
+    let f = nc.arg(argf);
+    if !is_function(f) {
+        return Err(nc.arg_type_error(argf, "function"));
+    }
+    let i = match usize::try_from(n) {
+        Ok(i) if i >= 1 => i - 1,
+        _ => return Ok(None),
+    };
+    Ok(match f {
+        Value::Function(c) => c
+            .upvalue(i)
+            .map(|uv| gc_arena::Gc::as_ptr(uv) as usize as i64),
+        Value::Native(nf) => {
+            nf.0.upvalues
+                .get(i)
+                .map(|v| v as *const Value<'gc> as usize as i64)
+        }
+        _ => None,
+    })
+}
+
+fn upvalueid<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let id = upval_id(nc, 1, 2)?;
+    nc.ret1(id.map_or(Value::Nil, Value::Int))
+}
+
+fn upvaluejoin<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    if upval_id(nc, 1, 2)?.is_none() {
+        return Err(LuaError::bad_arg(2, "invalid upvalue index"));
+    }
+    if upval_id(nc, 3, 4)?.is_none() {
+        return Err(LuaError::bad_arg(4, "invalid upvalue index"));
+    }
+    let (Value::Function(f1), n1) = (nc.arg(1), nc.check_int(2)?) else {
+        return Err(LuaError::bad_arg(1, "Lua function expected"));
+    };
+    let (Value::Function(f2), n2) = (nc.arg(3), nc.check_int(4)?) else {
+        return Err(LuaError::bad_arg(3, "Lua function expected"));
+    };
+    let (i1, i2) = ((n1 - 1) as usize, (n2 - 1) as usize);
+    let Some(uv) = f2.upvalue(i2) else {
+        return nc.ret0();
+    };
+    f1.set_upvalue(nc.ctx.mc, i1, uv);
+    nc.ret0()
+}
+
+fn getmetatable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let v = nc.check_any(1)?;
+    let mt = nc.ctx.metatable(v).map_or(Value::Nil, Value::Table);
+    nc.ret1(mt)
+}
+
+fn setmetatable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let v = nc.arg(1);
+    let mt = match nc.arg(2) {
+        Value::Nil => None,
+        Value::Table(t) => Some(t),
+        _ => return Err(nc.arg_type_error(2, "nil or table")),
+    };
+    let ctx = nc.ctx;
+    match v {
+        Value::Table(t) => t.0.borrow_mut(ctx.mc).meta = mt,
+        Value::Userdata(u) => u.0.borrow_mut(ctx.mc).meta = mt,
+        _ => {
+            let mut m = ctx.state.metas.borrow_mut(ctx.mc);
+            match v {
+                Value::Str(_) => m.string = mt,
+                Value::Int(_) | Value::Float(_) => m.number = mt,
+                Value::True | Value::False => m.boolean = mt,
+                Value::Nil => m.nil = mt,
+                Value::Function(_) | Value::Native(_) => m.function = mt,
+                Value::Thread(_) => m.thread = mt,
+                Value::Table(_) | Value::Userdata(_) => {}
+            }
+        }
+    }
+    nc.ret1(v)
+}
+
+fn getregistry<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let r = nc.ctx.state.registry;
+    nc.ret1(Value::Table(r))
+}
+
+fn sethook<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let (_, arg) = thread_arg(nc);
+    let ctx = nc.ctx;
+    let key = ctx.str_value(HOOK_KEY);
+    let f = nc.arg(arg + 1);
+    if f.is_nil() || nc.nargs() <= arg {
+        let _ = ctx.state.registry.set(ctx.mc, key, Value::Nil);
+        return nc.ret0();
+    }
+    let mask = nc.check_str(arg + 2)?;
+    let count = nc.opt_int(arg + 3, 0)?;
+    if !is_function(f) {
+        return Err(nc.arg_type_error(arg + 1, "function"));
+    }
+    let t = ctx.new_table();
+    let mut tb = t.0.borrow_mut(ctx.mc);
+    tb.set_int(1, f);
+    tb.set_int(2, Value::Str(mask));
+    tb.set_int(3, Value::Int(count));
+    drop(tb);
+    let _ = ctx.state.registry.set(ctx.mc, key, Value::Table(t));
+    nc.ret0()
+}
+
+fn gethook<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let key = nc.ctx.str_value(HOOK_KEY);
+    match nc.ctx.state.registry.get(key) {
+        Value::Table(t) => {
+            let tb = t.0.borrow();
+            let vals = [tb.get_int(1), tb.get_int(2), tb.get_int(3)];
+            drop(tb);
+            nc.ret(&vals)
+        }
+        _ => nc.ret1(Value::Nil),
+    }
+}
+
+fn getuservalue<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    nc.ret(&[Value::Nil, Value::False])
+}
+
+fn setuservalue<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    nc.ret1(Value::Nil)
 }

@@ -296,6 +296,7 @@ fn ldexp<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 
 fn tointeger<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let v = nc.arg(1);
+    nc.charge_coercion(v);
     match convert::to_integer(v) {
         Some(i) => nc.ret1(Value::Int(i)),
         None => {

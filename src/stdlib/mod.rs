@@ -7,6 +7,7 @@ pub mod debug;
 pub mod io;
 pub mod math;
 pub mod os;
+pub mod package;
 pub mod string;
 pub mod table;
 pub mod utf8;
@@ -22,7 +23,7 @@ use crate::vm::value::Value;
 pub fn open(ctx: Ctx<'_>, profile: Profile) {
     base::open(ctx);
     coroutine::open(ctx);
-    debug::open(ctx);
+    debug::open(ctx, profile == Profile::Standalone);
     string::open(ctx);
     table::open(ctx);
     math::open(ctx);
@@ -30,17 +31,19 @@ pub fn open(ctx: Ctx<'_>, profile: Profile) {
     os::open(ctx, profile == Profile::Standalone);
     if profile == Profile::Standalone {
         io::open(ctx);
+        package::open(ctx);
     }
 }
 
 /// Every native the standard library can create (the snapshot registry's default content).
 pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
-    let lists: [&'static [NativeDef]; 13] = [
+    let lists: [&'static [NativeDef]; 17] = [
         string::FUNCS,
         string::arith::FUNCS,
         base::FUNCS,
         coroutine::FUNCS,
         debug::FUNCS,
+        debug::STANDALONE_FUNCS,
         table::FUNCS,
         math::FUNCS,
         utf8::FUNCS,
@@ -49,14 +52,18 @@ pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
         io::FUNCS,
         io::METHODS,
         io::META,
+        package::FUNCS,
+        package::PACKAGE_FUNCS,
+        package::SEARCHERS,
     ];
-    let extra: [&'static NativeDef; 6] = [
+    let extra: [&'static NativeDef; 7] = [
         &string::patterns::GMATCH_AUX,
         &base::IPAIRS_AUX,
         &coroutine::WRAP_AUX,
         &utf8::CODES_STRICT,
         &utf8::CODES_LAX,
         &io::LINES_ITER,
+        &package::REQUIRE,
     ];
     lists.into_iter().flatten().chain(extra)
 }
@@ -90,11 +97,13 @@ pub fn register<'gc>(ctx: Ctx<'gc>, t: Table<'gc>, defs: &'static [NativeDef]) {
     }
 }
 
-/// Creates a library table, registers it as a global and in `package.loaded`-style registry.
+/// Creates a library table, registers it as a global and in the registry's `_LOADED`
+/// (`package.loaded`).
 pub fn new_lib<'gc>(ctx: Ctx<'gc>, name: &str, defs: &'static [NativeDef]) -> Table<'gc> {
     let t = ctx.new_table();
     register(ctx, t, defs);
     let k = Value::Str(ctx.new_str(name.as_bytes()));
     let _ = ctx.state.globals.set(ctx.mc, k, Value::Table(t));
+    let _ = package::loaded_table(ctx).set(ctx.mc, k, Value::Table(t));
     t
 }

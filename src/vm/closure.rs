@@ -59,8 +59,8 @@ pub struct Closure<'gc>(pub Gc<'gc, ClosureData<'gc>>);
 pub struct ClosureData<'gc> {
     /// The function.
     pub proto: Gc<'gc, FnProto<'gc>>,
-    /// Captured variables.
-    pub upvalues: Box<[Upvalue<'gc>]>,
+    /// Captured variables (each in a `Lock` so `debug.upvaluejoin` can rebind one).
+    pub upvalues: Box<[Lock<Upvalue<'gc>>]>,
     /// Deterministic object id (0 = not yet assigned).
     #[collect(require_static)]
     pub id: std::cell::Cell<u64>,
@@ -94,6 +94,26 @@ impl<'gc> Closure<'gc> {
     #[inline(always)]
     pub fn proto(self) -> &'gc Proto {
         &Gc::as_ref(self.0).proto.proto
+    }
+
+    /// Upvalue `i`, if it exists.
+    #[inline]
+    pub fn upvalue(self, i: usize) -> Option<Upvalue<'gc>> {
+        Gc::as_ref(self.0).upvalues.get(i).map(|u| u.get())
+    }
+
+    /// Makes upvalue `i` refer to the cell `uv` (`debug.upvaluejoin`); no effect out of range.
+    pub fn set_upvalue(self, mc: &Mutation<'gc>, i: usize, uv: Upvalue<'gc>) {
+        if i < self.0.upvalues.len() {
+            let w = Gc::write(mc, self.0);
+            let ups = gc_arena::barrier::field!(w, ClosureData, upvalues).as_deref();
+            ups[i].unlock().set(uv);
+        }
+    }
+
+    /// Builds the upvalue array of a new closure.
+    pub fn upvalue_array(ups: Vec<Upvalue<'gc>>) -> Box<[Lock<Upvalue<'gc>>]> {
+        ups.into_iter().map(Lock::new).collect()
     }
 }
 

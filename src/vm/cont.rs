@@ -68,6 +68,16 @@ pub enum ContG<V> {
         /// The error so far, if any.
         error: Option<V>,
     },
+    /// `coroutine.close(co)` running `co`'s pending `__close` handlers (like `CloseList`; while
+    /// it is on the stack, `co` counts as running: it cannot be closed again).
+    CloseCo {
+        /// The coroutine being closed.
+        co: V,
+        /// Values still to close (the next one last).
+        values: Vec<V>,
+        /// The error so far, if any.
+        error: Option<V>,
+    },
     /// `collectgarbage("collect")` after the host loop's full collection: returns 0.
     Collected,
     /// `print` waiting for a `__tostring` result for argument `next`.
@@ -112,6 +122,26 @@ pub enum ContG<V> {
     /// A table-library function waiting for a metamethod, an order function, or more fuel
     /// (boxed: the sort state is large and frames should stay small).
     Table(Box<table::TableContG<V>>),
+    /// `require` waiting for searcher `index` of `searchers`.
+    Require {
+        /// The module name.
+        name: V,
+        /// The `package.searchers` table being walked.
+        searchers: V,
+        /// Which searcher was called (1-based).
+        #[collect(require_static)]
+        index: u32,
+        /// The "not found" messages so far.
+        #[collect(require_static)]
+        msg: Vec<u8>,
+    },
+    /// `require` waiting for the module's loader.
+    RequireLoaded {
+        /// The module name.
+        name: V,
+        /// The loader data (second result of `require`).
+        data: V,
+    },
     /// `math.min`/`math.max` waiting for a `__lt` result comparing argument `next`.
     MinMax {
         /// All the arguments.
@@ -150,6 +180,11 @@ impl<V> ContG<V> {
             },
             ContG::Discard => ContG::Discard,
             ContG::Collected => ContG::Collected,
+            ContG::CloseCo { co, values, error } => ContG::CloseCo {
+                co: f(co)?,
+                values: values.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+                error: error.map(&mut *f).transpose()?,
+            },
             ContG::CloseList { values, error } => ContG::CloseList {
                 values: values.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
                 error: error.map(&mut *f).transpose()?,
@@ -177,6 +212,21 @@ impl<V> ContG<V> {
             },
             ContG::Str(c) => ContG::Str(c.map_values(f)?),
             ContG::Table(t) => ContG::Table(Box::new(t.map_values(f)?)),
+            ContG::Require {
+                name,
+                searchers,
+                index,
+                msg,
+            } => ContG::Require {
+                name: f(name)?,
+                searchers: f(searchers)?,
+                index,
+                msg,
+            },
+            ContG::RequireLoaded { name, data } => ContG::RequireLoaded {
+                name: f(name)?,
+                data: f(data)?,
+            },
             ContG::MinMax {
                 args,
                 best,
@@ -202,6 +252,7 @@ impl<'gc> Cont<'gc> {
                 | ContG::XpcallHandler { .. }
                 | ContG::CloseTbc { .. }
                 | ContG::CloseList { .. }
+                | ContG::CloseCo { .. }
                 | ContG::LoadReader { .. }
         )
     }
@@ -255,11 +306,17 @@ impl<'gc> Cont<'gc> {
             (ContG::Discard, Ok(())) => nc.ret0(),
             (ContG::Collected, Ok(())) => nc.ret1(Value::Int(0)),
             (ContG::CloseList { values, error }, Ok(())) => {
-                crate::stdlib::coroutine::close_next(nc, values, error)
+                crate::stdlib::coroutine::close_next(nc, Value::Nil, values, error)
+            }
+            (ContG::CloseCo { co, values, error }, Ok(())) => {
+                crate::stdlib::coroutine::close_next(nc, co, values, error)
+            }
+            (ContG::CloseCo { co, values, .. }, Err(e)) => {
+                crate::stdlib::coroutine::close_next(nc, co, values, Some(e))
             }
             (ContG::LoadReader { .. }, Err(e)) => nc.ret(&[Value::Nil, e]),
             (ContG::CloseList { values, .. }, Err(e)) => {
-                crate::stdlib::coroutine::close_next(nc, values, Some(e))
+                crate::stdlib::coroutine::close_next(nc, Value::Nil, values, Some(e))
             }
             (
                 ContG::Print {
@@ -332,6 +389,18 @@ impl<'gc> Cont<'gc> {
                 },
                 Ok(()),
             ) => math::minmax_resume(nc, args, best, next, is_max),
+            (
+                ContG::Require {
+                    name,
+                    searchers,
+                    index,
+                    msg,
+                },
+                Ok(()),
+            ) => crate::stdlib::package::require_searched(nc, name, searchers, index, msg),
+            (ContG::RequireLoaded { name, data }, Ok(())) => {
+                crate::stdlib::package::require_loaded(nc, name, data)
+            }
             (_, Err(e)) => Err(LuaError::Value(e)),
             (ContG::CloseTbc { error, .. }, Ok(())) => Err(LuaError::Value(error)),
         }

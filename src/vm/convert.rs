@@ -23,6 +23,16 @@ pub fn to_number(v: Value<'_>) -> Option<Value<'_>> {
     }
 }
 
+/// Bytes of a string scanned per fuel unit when converting it to a number.
+pub const COERCION_BYTES_PER_FUEL: usize = 16;
+
+/// Fuel for converting a string of `len` bytes to a number (free for short strings: the call
+/// or instruction doing it already paid).
+#[inline]
+pub fn coercion_cost(len: usize) -> i64 {
+    (len / COERCION_BYTES_PER_FUEL) as i64
+}
+
 /// A value as a float (numbers and numeric strings).
 pub fn to_float(v: Value<'_>) -> Option<f64> {
     to_number(v).and_then(|n| n.as_float())
@@ -57,7 +67,10 @@ pub fn to_str<'gc>(ctx: Ctx<'gc>, v: Value<'gc>) -> Option<LuaStr<'gc>> {
     }
 }
 
-/// The deterministic id of a heap object, assigned on first use.
+/// Longest string that `%p` treats as interned (Lua's `LUAI_MAXSHORTLEN`).
+pub const SHORT_STRING_MAX: usize = 40;
+
+/// The deterministic id of a heap object, assigned on first use (strings: see below).
 pub fn object_id<'gc>(ctx: Ctx<'gc>, v: Value<'gc>) -> u64 {
     let assign = |cur: u64, set: &mut dyn FnMut(u64)| -> u64 {
         if cur != 0 {
@@ -76,6 +89,16 @@ pub fn object_id<'gc>(ctx: Ctx<'gc>, v: Value<'gc>) -> u64 {
         Value::Function(c) => assign(c.0.id.get(), &mut |id| c.0.id.set(id)),
         Value::Native(n) => assign(n.0.id.get(), &mut |id| n.0.id.set(id)),
         Value::Thread(t) => assign(t.id().get(), &mut |id| t.id().set(id)),
+        // Short strings behave as if interned (like Lua's, up to 40 bytes): equal contents give
+        // the same id, derived from the bytes with a fixed (machine-independent) hash and kept
+        // apart from counter ids by bit 55. Long strings are distinct objects with their own id.
+        Value::Str(s) if s.len() <= SHORT_STRING_MAX => {
+            let h = s.as_bytes().iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+            });
+            (h & ((1u64 << 55) - 1)) | (1u64 << 55)
+        }
+        Value::Str(s) => assign(s.id().get(), &mut |id| s.id().set(id)),
         Value::Userdata(u) => {
             let cur = u.0.borrow().id;
             assign(cur, &mut |id| u.0.borrow_mut(ctx.mc).id = id)

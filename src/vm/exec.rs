@@ -735,6 +735,16 @@ pub fn traceback<'gc>(_ctx: Ctx<'gc>, ts: &ThreadState<'gc>, msg: Option<&str>) 
     traceback_frames(&ts.frames, msg, 0)
 }
 
+/// Whether a frame is a stack level for tracebacks and the debug library: VM-internal frames
+/// (closing to-be-closed variables while an error unwinds, which Lua does in the frame below)
+/// are not.
+pub fn frame_visible(f: &Frame<'_>) -> bool {
+    match f {
+        Frame::Lua(_) => true,
+        Frame::Native(n) => n.native.is_some() && !matches!(*n.cont, Cont::CloseTbc { .. }),
+    }
+}
+
 /// A traceback of `frames` (innermost last), skipping the `skip` innermost ones.
 pub fn traceback_frames(frames: &[Frame<'_>], msg: Option<&str>, skip: usize) -> String {
     let frames = &frames[..frames.len().saturating_sub(skip)];
@@ -746,6 +756,9 @@ pub fn traceback_frames(frames: &[Frame<'_>], msg: Option<&str>, skip: usize) ->
     out.push_str("stack traceback:");
     let n = frames.len();
     for (i, f) in frames.iter().enumerate().rev() {
+        if matches!(f, Frame::Native(nf) if matches!(*nf.cont, Cont::CloseTbc { .. })) {
+            continue;
+        }
         match f {
             Frame::Native(nf) => {
                 let name = nf.native.map(|n| n.0.def.name).unwrap_or("?");

@@ -13,6 +13,7 @@
 //! with `resuming = true` and `finish_op` completes the interrupted instruction from the
 //! call's result, exactly like PUC-Rio's `luaV_finishOp`.
 
+use gc_arena::lock::Lock;
 use gc_arena::Gc;
 
 use super::closure::{Closure, ClosureData, FnProto, UpState, Upvalue};
@@ -303,7 +304,7 @@ pub fn execute<'gc>(
         let proto: &'gc crate::compiler::Proto = &fp.proto;
         let code: &'gc [Op] = &proto.code;
         let k: &'gc [Value<'gc>] = &fp.constants;
-        let upvals: &'gc [Upvalue<'gc>] = &cdata.upvalues;
+        let upvals: &'gc [Lock<Upvalue<'gc>>] = &cdata.upvalues;
         let max_stack = proto.max_stack as usize;
         let call_slot = base + max_stack;
 
@@ -719,16 +720,16 @@ pub fn execute<'gc>(
                     }
                 }
                 Op::GetUpval { a, b } => {
-                    let uv = upvals[b as usize];
+                    let uv = upvals[b as usize].get();
                     r!(a) = upval_get(thread, ts, uv);
                 }
                 Op::SetUpval { a, b } => {
-                    let uv = upvals[b as usize];
+                    let uv = upvals[b as usize].get();
                     let v = r!(a);
                     upval_set(ctx, thread, ts, uv, v);
                 }
                 Op::GetTabUp { a, b, c } => {
-                    let obj = upval_get(thread, ts, upvals[b as usize]);
+                    let obj = upval_get(thread, ts, upvals[b as usize].get());
                     get_index!(a, obj, kst!(c), upval_info(proto, b));
                 }
                 Op::GetTable { a, b, c } => {
@@ -744,11 +745,11 @@ pub fn execute<'gc>(
                     get_index!(a, obj, kst!(c), reg_info(proto, pc - 1, b));
                 }
                 Op::SetTabUp { a, b, c } => {
-                    let obj = upval_get(thread, ts, upvals[a as usize]);
+                    let obj = upval_get(thread, ts, upvals[a as usize].get());
                     set_index!(obj, kst!(b), r!(c), upval_info(proto, a));
                 }
                 Op::SetTabUpK { a, b, c } => {
-                    let obj = upval_get(thread, ts, upvals[a as usize]);
+                    let obj = upval_get(thread, ts, upvals[a as usize].get());
                     set_index!(obj, kst!(b), kst!(c), upval_info(proto, a));
                 }
                 Op::SetTable { a, b, c } => {
@@ -1476,7 +1477,7 @@ pub fn execute<'gc>(
                         if d.in_stack {
                             ups.push(find_upvalue(ctx, thread, ts, base + d.index as usize));
                         } else {
-                            ups.push(upvals[d.index as usize]);
+                            ups.push(upvals[d.index as usize].get());
                         }
                     }
                     let cl = Closure(Gc::new(
@@ -1484,7 +1485,7 @@ pub fn execute<'gc>(
                         ClosureData {
                             proto: child,
                             charge: ClosureData::charge(ups.len()),
-                            upvalues: ups.into_boxed_slice(),
+                            upvalues: Closure::upvalue_array(ups),
                             id: Default::default(),
                         },
                     ));

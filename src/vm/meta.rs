@@ -112,18 +112,18 @@ pub fn new_index<'gc>(
     let mut cur = obj;
     for depth in 0..MAX_TAG_LOOP {
         let tm = if let Value::Table(t) = cur {
-            let mut tb = t.0.borrow_mut(ctx.mc);
-            let existing = tb.get(key);
-            let tm = if existing.is_nil() {
-                match tb.meta {
-                    Some(mt) => mt.0.borrow().get_str(ctx.tm(Tm::NewIndex)),
-                    None => Value::Nil,
-                }
-            } else {
-                Value::Nil
+            // Read first, without holding a borrow: the metatable may be the table itself.
+            let (absent, meta) = {
+                let tb = t.0.borrow();
+                (tb.get(key).is_nil(), tb.meta)
+            };
+            let tm = match meta {
+                Some(mt) if absent => mt.0.borrow().get_str(ctx.tm(Tm::NewIndex)),
+                _ => Value::Nil,
             };
             if tm.is_nil() {
-                tb.set(key, value)
+                t.0.borrow_mut(ctx.mc)
+                    .set(key, value)
                     .map_err(|e| LuaError::op(format!("table {}", e.message())))?;
                 return Ok(NewIndex::Done);
             }

@@ -228,8 +228,9 @@ impl<'gc, 'a> NativeCtx<'gc, 'a> {
     }
 
     /// `luaL_checkinteger`.
-    pub fn check_int(&self, n: usize) -> LuaResult<'gc, i64> {
+    pub fn check_int(&mut self, n: usize) -> LuaResult<'gc, i64> {
         let v = self.arg(n);
+        self.charge_coercion(v);
         match convert::to_integer(v) {
             Some(i) => Ok(i),
             None => {
@@ -243,7 +244,7 @@ impl<'gc, 'a> NativeCtx<'gc, 'a> {
     }
 
     /// `luaL_optinteger`.
-    pub fn opt_int(&self, n: usize, default: i64) -> LuaResult<'gc, i64> {
+    pub fn opt_int(&mut self, n: usize, default: i64) -> LuaResult<'gc, i64> {
         if self.arg(n).is_nil() {
             Ok(default)
         } else {
@@ -252,12 +253,23 @@ impl<'gc, 'a> NativeCtx<'gc, 'a> {
     }
 
     /// `luaL_checknumber` (keeps the integer/float subtype).
-    pub fn check_number(&self, n: usize) -> LuaResult<'gc, Value<'gc>> {
-        convert::to_number(self.arg(n)).ok_or_else(|| self.type_error(n, "number"))
+    pub fn check_number(&mut self, n: usize) -> LuaResult<'gc, Value<'gc>> {
+        let v = self.arg(n);
+        self.charge_coercion(v);
+        convert::to_number(v).ok_or_else(|| self.type_error(n, "number"))
+    }
+
+    /// Charges for converting `v` to a number when it is a string: the scan is linear in its
+    /// length (`tonumber`, string arithmetic and the `check_*` helpers all go through here).
+    #[inline]
+    pub fn charge_coercion(&mut self, v: Value<'gc>) {
+        if let Value::Str(s) = v {
+            self.charge(convert::coercion_cost(s.len()));
+        }
     }
 
     /// `luaL_checknumber` as a float.
-    pub fn check_float(&self, n: usize) -> LuaResult<'gc, f64> {
+    pub fn check_float(&mut self, n: usize) -> LuaResult<'gc, f64> {
         Ok(self.check_number(n)?.as_float().unwrap_or(0.0))
     }
 

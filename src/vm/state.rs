@@ -118,6 +118,10 @@ pub struct Host {
     /// The clock behind `os.time`, `os.clock`, `os.date` and argument-less `math.randomseed`.
     /// Default: [`VirtualClock`], which never moves, so runs are reproducible.
     pub clock: Box<dyn Clock>,
+    /// Whether `require`, `loadfile` and `dofile` may read the host's files (default false;
+    /// [`crate::api::Vm::with_profile`] turns it on for the standalone profile). Never part of
+    /// a snapshot: a restored VM reads files only if its new host allows it.
+    pub read_files: bool,
 }
 
 impl Default for Host {
@@ -128,6 +132,7 @@ impl Default for Host {
             stdin: Box::new(std::io::empty()),
             warnings_on: false,
             clock: Box::new(VirtualClock::default()),
+            read_files: false,
         }
     }
 }

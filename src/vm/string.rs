@@ -13,6 +13,8 @@ use gc_arena::{Collect, Gc, Mutation};
 #[collect(require_static)]
 pub struct StrData {
     hash: u64,
+    /// Deterministic object id of a long string for `%p` (0: not assigned yet).
+    id: std::cell::Cell<u64>,
     bytes: Box<[u8]>,
 }
 
@@ -48,6 +50,7 @@ impl<'gc> LuaStr<'gc> {
             mc,
             StrData {
                 hash: hash_bytes(key, bytes),
+                id: std::cell::Cell::new(0),
                 bytes: bytes.into(),
             },
         ))
@@ -60,6 +63,7 @@ impl<'gc> LuaStr<'gc> {
             mc,
             StrData {
                 hash: hash_bytes(key, &bytes),
+                id: std::cell::Cell::new(0),
                 bytes: bytes.into_boxed_slice(),
             },
         ))
@@ -86,6 +90,12 @@ impl<'gc> LuaStr<'gc> {
     #[inline(always)]
     pub fn hash(self) -> u64 {
         self.0.hash
+    }
+
+    /// The object id cell of this string (see `convert::object_id`): long strings get a
+    /// fresh id on first use, kept in snapshots.
+    pub fn id(self) -> &'gc std::cell::Cell<u64> {
+        &Gc::as_ref(self.0).id
     }
 
     /// Lossy UTF-8 view, for messages.

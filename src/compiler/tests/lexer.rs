@@ -164,9 +164,12 @@ fn tokens_and_names() {
 
 #[test]
 fn first_line_and_binary_chunks() {
-    let p = compile(b"#!/usr/bin/env lua\nreturn 1", b"=t").unwrap();
+    use crate::compiler::file_source;
+    let p = compile(&file_source(b"#!/usr/bin/env lua\nreturn 1"), b"=t").unwrap();
     assert_eq!(p.lines[0], 2);
-    assert!(compile(b"# only a comment", b"=t").is_ok());
+    assert!(compile(&file_source(b"# only a comment"), b"=t").is_ok());
+    assert!(compile(b"# only a comment", b"=t").is_err());
+    assert!(compile(&file_source(b"\xEF\xBB\xBFreturn 1"), b"=t").is_ok());
     assert_eq!(
         compile(b"\x1bLua\x54\x00", b"=t").unwrap_err().message,
         "attempt to load a binary chunk (mode is 't')"

@@ -70,6 +70,8 @@ fn tonum(v: Value<'_>) -> Option<Value<'_>> {
 
 fn arith<'gc>(nc: &mut NativeCtx<'gc, '_>, op: ArithOp) -> R<'gc> {
     let (a, mut b) = (nc.arg(1), nc.arg(2));
+    nc.charge_coercion(a);
+    nc.charge_coercion(b);
     let x = tonum(a);
     if nc.nargs() < 2 {
         // In C the converted first operand lands in stack slot 2 when there is no second

@@ -228,7 +228,8 @@ fn run<'gc>(
             b'p' => {
                 let f = check_format(&form, FLAGS_C, false)?;
                 let text = match v {
-                    Value::Table(_)
+                    Value::Str(_)
+                    | Value::Table(_)
                     | Value::Function(_)
                     | Value::Native(_)
                     | Value::Thread(_)
@@ -296,7 +297,8 @@ fn run<'gc>(
 }
 
 /// `luaL_checkinteger` on a saved argument.
-fn arg_int<'gc>(nc: &NativeCtx<'gc, '_>, v: Value<'gc>, n: usize) -> LuaResult<'gc, i64> {
+fn arg_int<'gc>(nc: &mut NativeCtx<'gc, '_>, v: Value<'gc>, n: usize) -> LuaResult<'gc, i64> {
+    nc.charge_coercion(v);
     match convert::to_integer(v) {
         Some(i) => Ok(i),
         None if convert::to_number(v).is_some() => {
@@ -307,7 +309,8 @@ fn arg_int<'gc>(nc: &NativeCtx<'gc, '_>, v: Value<'gc>, n: usize) -> LuaResult<'
 }
 
 /// `luaL_checknumber` (as a float) on a saved argument.
-fn arg_float<'gc>(nc: &NativeCtx<'gc, '_>, v: Value<'gc>, n: usize) -> LuaResult<'gc, f64> {
+fn arg_float<'gc>(nc: &mut NativeCtx<'gc, '_>, v: Value<'gc>, n: usize) -> LuaResult<'gc, f64> {
+    nc.charge_coercion(v);
     match convert::to_float(v) {
         Some(x) => Ok(x),
         None => Err(type_error(nc, v, n, "number")),

@@ -259,8 +259,11 @@ fn type_error<'gc>(
     LuaError::bad_arg(n, format!("{expected} expected, got {got}"))
 }
 
-fn arg_int<'gc>(nc: &NativeCtx<'gc, '_>, args: &[Value<'gc>], n: usize) -> LuaResult<'gc, i64> {
+fn arg_int<'gc>(nc: &mut NativeCtx<'gc, '_>, args: &[Value<'gc>], n: usize) -> LuaResult<'gc, i64> {
     let v = saved(args, n);
+    if let Some(v) = v {
+        nc.charge_coercion(v);
+    }
     match v.and_then(convert::to_integer) {
         Some(i) => Ok(i),
         None if v.and_then(convert::to_number).is_some() => {
@@ -270,8 +273,15 @@ fn arg_int<'gc>(nc: &NativeCtx<'gc, '_>, args: &[Value<'gc>], n: usize) -> LuaRe
     }
 }
 
-fn arg_float<'gc>(nc: &NativeCtx<'gc, '_>, args: &[Value<'gc>], n: usize) -> LuaResult<'gc, f64> {
+fn arg_float<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    args: &[Value<'gc>],
+    n: usize,
+) -> LuaResult<'gc, f64> {
     let v = saved(args, n);
+    if let Some(v) = v {
+        nc.charge_coercion(v);
+    }
     v.and_then(convert::to_float)
         .ok_or_else(|| type_error(nc, v, n, "number"))
 }

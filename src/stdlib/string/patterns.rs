@@ -81,7 +81,7 @@ fn push_captures<'gc>(
 }
 
 /// `init` argument `n` as a 0-based offset (`posrelatI(init, len) - 1`), possibly past the end.
-fn init_arg<'gc>(nc: &NativeCtx<'gc, '_>, n: usize, len: usize) -> LuaResult<'gc, usize> {
+fn init_arg<'gc>(nc: &mut NativeCtx<'gc, '_>, n: usize, len: usize) -> LuaResult<'gc, usize> {
     let init = posrelat_i(nc.opt_int(n, 1)?, len) - 1;
     Ok(usize::try_from(init)
         .unwrap_or(usize::MAX)
