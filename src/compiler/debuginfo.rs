@@ -238,8 +238,18 @@ impl Proto {
             Op::GetTabUp { b, c, .. } => {
                 Some((self.gxf(pc, b, true, depth), self.kname(c as usize)))
             }
-            Op::GetTable { b, c, .. } => {
+            Op::GetTable { a, b, c } => {
                 let name = self.rname(pc, c, depth);
+                // `code_self` with a key constant beyond 8 bits emits
+                // `MOVE a+1 obj; LOADK a+2 key; GETTABLE a a+1 a+2`: Lua's OP_SELF, a method.
+                let is_self = pc >= 2
+                    && b == a.wrapping_add(1)
+                    && c == a.wrapping_add(2)
+                    && matches!(self.code.get(pc - 2), Some(Op::Move { a: m, .. }) if *m == b)
+                    && matches!(self.code.get(pc - 1), Some(Op::LoadK { a: k, .. }) if *k == c);
+                if is_self {
+                    return Some(("method", name));
+                }
                 Some((self.gxf(pc, b, false, depth), name))
             }
             Op::GetI { .. } => Some(("field", b"integer index".to_vec())),

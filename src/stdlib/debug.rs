@@ -118,21 +118,29 @@ fn traceback<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     ) {
         return nc.ret1(msg);
     }
-    let level = nc.opt_int(first + 1, 1)?.max(0) as usize;
+    let other = match nc.arg(1) {
+        Value::Thread(t) if t != nc.thread => Some(t),
+        _ => None,
+    };
+    // Level 1 is the caller of `traceback` in the running thread, level 0 the top frame
+    // (usually `coroutine.yield`) of another coroutine.
+    let default_level = if other.is_some() { 0 } else { 1 };
+    let level = nc.opt_int(first + 1, default_level)?.max(0) as usize;
     let text = match msg {
         Value::Nil => None,
         _ => Some(nc.check_str(first)?.to_str_lossy().into_owned()),
     };
-    let tb = if first == 2 {
-        // Another coroutine's frames are not visible from here; report it without levels.
-        format!(
-            "{}stack traceback:",
-            text.map(|t| t + "\n").unwrap_or_default()
-        )
-    } else {
-        traceback_frames(nc.frames, text.as_deref(), level.saturating_sub(1))
+    let tb = match other {
+        Some(t) => {
+            // A coroutine has no C entry point below its first frame.
+            let tb = traceback_frames(&t.borrow().frames, text.as_deref(), level);
+            tb.trim_end_matches("\n\t[C]: in ?").to_string()
+        }
+        None => {
+            let tb = traceback_frames(nc.frames, text.as_deref(), level.saturating_sub(1));
+            tb.trim_end_matches("\n\t[C]: in ?").to_string() + "\n\t[C]: in ?"
+        }
     };
-    let tb = tb.trim_end_matches("\n\t[C]: in ?").to_string() + "\n\t[C]: in ?";
     let v = nc.str_value(tb.as_bytes());
     nc.ret1(v)
 }
