@@ -68,3 +68,26 @@ fn tostring_ids_are_deterministic() {
         panic!("{first:?}");
     }
 }
+
+#[test]
+fn host_interrupt_preempts_and_the_vm_resumes() {
+    let mut vm = Vm::new();
+    vm.load(
+        b"local n = 0 for i = 1, 3e6 do n = n + i end return n",
+        "=t",
+    )
+    .unwrap();
+    let flag = vm.interrupt_handle();
+    // Set from another thread while the script runs with an ample budget.
+    let setter = std::thread::spawn(move || flag.store(true, std::sync::atomic::Ordering::Relaxed));
+    setter.join().unwrap();
+    let first = vm.step(u64::MAX / 2);
+    assert!(matches!(first, StepResult::OutOfFuel), "{first:?}");
+    let used = vm.fuel_used();
+    assert!(used > 0 && used <= 20_000, "stopped within a slice: {used}");
+    // The flag was consumed: the next step runs to the end.
+    match vm.step(u64::MAX / 2) {
+        StepResult::Finished(v) => assert_eq!(v, vec![HostValue::Int(4_500_001_500_000)]),
+        other => panic!("{other:?}"),
+    }
+}

@@ -15,6 +15,8 @@ pub mod fuzz;
 use gc_arena::{lock::RefLock, Arena, Gc, Rootable};
 
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use crate::snapshot::{ChunkStore, Registry, SaveOptions, SnapshotError};
 use crate::stdlib;
@@ -109,6 +111,8 @@ pub struct Vm {
     paced_at: u64,
     /// `memory_used` right after the last full collection.
     collected_at: u64,
+    /// Set by the host to preempt the running step (see [`Vm::interrupt_handle`]).
+    interrupt: Arc<AtomicBool>,
 }
 
 impl Default for Vm {
@@ -235,6 +239,7 @@ impl Vm {
             memory,
             paced_at: 0,
             collected_at: 0,
+            interrupt: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -294,6 +299,7 @@ impl Vm {
             memory,
             paced_at: 0,
             collected_at: 0,
+            interrupt: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -433,10 +439,19 @@ impl Vm {
             if let Some(r) = result {
                 return r;
             }
-            if remaining <= 0 {
+            // A host interrupt preempts like running out of fuel (checked between slices, so
+            // within about 10,000 fuel units of being set).
+            if remaining <= 0 || self.interrupt.swap(false, Ordering::Relaxed) {
                 return StepResult::OutOfFuel;
             }
         }
+    }
+
+    /// A flag another thread (or the host loop) can set to stop the running `step` at its
+    /// next check, with the same result as running out of fuel; the VM resumes where it
+    /// stopped on the next `step`. The flag is cleared when it takes effect.
+    pub fn interrupt_handle(&self) -> Arc<AtomicBool> {
+        self.interrupt.clone()
     }
 
     /// Total fuel consumed so far.
@@ -560,6 +575,7 @@ impl Image {
             memory,
             paced_at: 0,
             collected_at: 0,
+            interrupt: Arc::new(AtomicBool::new(false)),
         })
     }
 
