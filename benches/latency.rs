@@ -1,0 +1,88 @@
+//! Bounded latency (issue 5): adversarial scripts driven with `step(10_000)`; reports the
+//! longest wall time of a single step for each. Goal: under 2 ms on the development machine.
+//! Run: `cargo bench --bench latency`. Each script runs for at most `STEPS` steps (or to its
+//! end); scripts that would run forever are simply cut off there.
+
+use std::time::{Duration, Instant};
+
+use telelua::api::{StepResult, Vm};
+
+const FUEL_PER_STEP: u64 = 10_000;
+const STEPS: usize = 3_000;
+const MEMORY_BUDGET: u64 = 256 << 20;
+
+const SCRIPTS: &[(&str, &str)] = &[
+    ("infinite loop", "while true do end"),
+    (
+        "deep recursion",
+        "local function f(n) return 1 + f(n + 1) end print(pcall(f, 1))",
+    ),
+    (
+        "backtracking pattern",
+        r#"local s = string.rep("a", 5000) .. "b" for i = 1, 100 do s:find("a-a-a-a-a-a-a-c") end"#,
+    ),
+    (
+        "string.rep 50 MB",
+        r#"local s = string.rep("x", 50e6) print(#s)"#,
+    ),
+    (
+        "gsub over 10 MB",
+        r#"local s = string.rep("abc ", 25e5) local r, n = s:gsub("%w+", "%0%0") print(#r, n)"#,
+    ),
+    (
+        "sort 1e6 with a Lua comparator",
+        r#"local t = {} local x = 1 for i = 1, 1e6 do x = (x * 1103515245 + 12345) % 2147483648 t[i] = x end
+           table.sort(t, function(a, b) return a > b end)"#,
+    ),
+    (
+        "table.concat of 1e6 items",
+        r#"local t = {} for i = 1, 1e6 do t[i] = "item" end print(#table.concat(t, ","))"#,
+    ),
+    (
+        "metamethod ping-pong",
+        r#"local mt = {} mt.__index = function(t, k) return k end
+           local p = setmetatable({}, mt) local n = 0 while true do n = n + p[1] end"#,
+    ),
+    (
+        "coroutine ping-pong",
+        r#"local co = coroutine.wrap(function() while true do coroutine.yield(1) end end)
+           local n = 0 while true do n = n + co() end"#,
+    ),
+    (
+        "allocation churn (GC)",
+        r#"while true do local t = {} for i = 1, 100 do t[i] = {i, tostring(i)} end end"#,
+    ),
+    (
+        "string concat churn (GC)",
+        r#"local s = "" while true do s = s .. "x" if #s > 100000 then s = "" end end"#,
+    ),
+];
+
+fn main() {
+    println!("| script | steps | max step | mean step |");
+    println!("|---|---:|---:|---:|");
+    for (name, src) in SCRIPTS {
+        let mut vm = Vm::new();
+        vm.set_memory_limit(Some(MEMORY_BUDGET));
+        vm.load(src.as_bytes(), "=bench").expect("compiles");
+        let mut max = Duration::ZERO;
+        let mut total = Duration::ZERO;
+        let mut steps = 0;
+        for _ in 0..STEPS {
+            let t = Instant::now();
+            let r = vm.step(FUEL_PER_STEP);
+            let dt = t.elapsed();
+            max = max.max(dt);
+            total += dt;
+            steps += 1;
+            if !matches!(r, StepResult::OutOfFuel) {
+                break;
+            }
+        }
+        println!(
+            "| {name} | {steps} | {:.3} ms | {:.3} ms |",
+            max.as_secs_f64() * 1e3,
+            total.as_secs_f64() * 1e3 / steps as f64
+        );
+    }
+}
