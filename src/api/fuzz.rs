@@ -11,8 +11,11 @@ pub fn compile_bytes(data: &[u8]) {
     }
 }
 
-/// Compiles and runs arbitrary bytes in the sandbox under a small fuel budget; must never
-/// panic, hang or exhaust memory.
+/// Memory budget of fuzzed VMs.
+const FUZZ_MEMORY: u64 = 32 << 20;
+
+/// Compiles and runs arbitrary bytes in the sandbox under small fuel and memory budgets; must
+/// never panic, hang or exhaust memory.
 pub fn run_bytes(data: &[u8]) {
     let host = Host {
         stdout: Box::new(std::io::sink()),
@@ -20,6 +23,7 @@ pub fn run_bytes(data: &[u8]) {
         ..Host::default()
     };
     let mut vm = Vm::with_profile(Profile::Sandbox, host);
+    vm.set_memory_limit(Some(FUZZ_MEMORY));
     if vm.load(data, "=fuzz").is_err() {
         return;
     }
@@ -40,6 +44,7 @@ pub fn restore_bytes(data: &[u8]) {
         ..Host::default()
     };
     if let Ok(mut vm) = Vm::restore_with(data, crate::snapshot::Registry::standard(), host, None) {
+        vm.set_memory_limit(Some(FUZZ_MEMORY));
         for _ in 0..10 {
             if vm.step(1_000) != StepResult::OutOfFuel {
                 break;
