@@ -20,6 +20,7 @@ pub mod memory;
 pub mod meta;
 pub mod native;
 pub mod number;
+pub mod ops;
 pub mod state;
 pub mod string;
 pub mod table;

@@ -1,0 +1,269 @@
+//! The parts of single instructions that are not dispatch: upvalue access, numeric `for`
+//! preparation, string concatenation, and the wording of operand errors. `interp` calls
+//! these from its loop; keeping them apart keeps the loop itself readable.
+
+use super::closure::{UpState, Upvalue};
+use super::convert;
+use super::error::{LuaError, LuaResult};
+use super::meta::{self, ArithError, MetaCall};
+use super::number;
+use super::state::{Ctx, Tm};
+use super::thread::{Thread, ThreadState};
+use super::value::Value;
+use crate::limits::fuel as fuelc;
+
+/// Reads an upvalue.
+#[inline]
+pub(super) fn upval_get<'gc>(
+    thread: Thread<'gc>,
+    ts: &ThreadState<'gc>,
+    uv: Upvalue<'gc>,
+) -> Value<'gc> {
+    match uv.get() {
+        UpState::Closed(v) => v,
+        UpState::Open { thread: t, slot } => {
+            if t == thread {
+                ts.stack.get(slot as usize).copied().unwrap_or(Value::Nil)
+            } else {
+                t.borrow()
+                    .stack
+                    .get(slot as usize)
+                    .copied()
+                    .unwrap_or(Value::Nil)
+            }
+        }
+    }
+}
+
+/// Writes an upvalue.
+#[inline]
+pub(super) fn upval_set<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    uv: Upvalue<'gc>,
+    v: Value<'gc>,
+) {
+    match uv.get() {
+        UpState::Closed(_) => uv.set(ctx.mc, UpState::Closed(v)),
+        UpState::Open { thread: t, slot } => {
+            if t == thread {
+                if let Some(s) = ts.stack.get_mut(slot as usize) {
+                    *s = v;
+                }
+            } else if let Some(s) = t.borrow_mut(ctx.mc).stack.get_mut(slot as usize) {
+                *s = v;
+            }
+        }
+    }
+}
+
+/// " (kind 'name')" for a register, or "".
+pub(super) fn reg_info(proto: &crate::compiler::Proto, pc: usize, reg: u8) -> String {
+    match proto.describe_register(pc, reg) {
+        Some((kind, name)) => format!(" ({} '{}')", kind, String::from_utf8_lossy(&name)),
+        None => String::new(),
+    }
+}
+
+/// " (upvalue 'name')" for an upvalue index.
+pub(super) fn upval_info(proto: &crate::compiler::Proto, idx: u8) -> String {
+    match proto.upvalues.get(idx as usize) {
+        Some(d) => format!(" (upvalue '{}')", String::from_utf8_lossy(&d.name)),
+        None => String::new(),
+    }
+}
+
+#[cold]
+#[inline(never)]
+pub(super) fn type_error<'gc>(
+    ctx: Ctx<'gc>,
+    what: &str,
+    v: Value<'gc>,
+    info: String,
+) -> LuaError<'gc> {
+    LuaError::rt(format!(
+        "attempt to {} a {} value{}",
+        what,
+        convert::type_name_for_msg(ctx, v),
+        info
+    ))
+}
+
+#[cold]
+#[inline(never)]
+pub(super) fn arith_error<'gc>(
+    ctx: Ctx<'gc>,
+    e: ArithError,
+    operands: [Value<'gc>; 2],
+    infos: [String; 2],
+) -> LuaError<'gc> {
+    let [i0, i1] = infos;
+    let pick = |i: usize| {
+        if i == 0 {
+            (operands[0], i0.clone())
+        } else {
+            (operands[1], i1.clone())
+        }
+    };
+    match e {
+        ArithError::Arith(i) => {
+            let (v, info) = pick(i);
+            type_error(ctx, "perform arithmetic on", v, info)
+        }
+        ArithError::Bitwise(i) => {
+            let (v, info) = pick(i);
+            type_error(ctx, "perform bitwise operation on", v, info)
+        }
+        ArithError::NoInteger(i) => {
+            let (_, info) = pick(i);
+            LuaError::rt(format!("number{info} has no integer representation"))
+        }
+    }
+}
+
+/// Prepares a numeric `for` loop (Lua's `forprep`); returns `true` if the loop must be skipped.
+pub(super) fn for_prep<'gc>(ctx: Ctx<'gc>, r: &mut [Value<'gc>]) -> LuaResult<'gc, bool> {
+    let for_error = |what: &str, v: Value<'gc>| {
+        LuaError::rt(format!(
+            "bad 'for' {} (number expected, got {})",
+            what,
+            convert::type_name_for_msg(ctx, v)
+        ))
+    };
+    if let (Value::Int(init), Value::Int(step)) = (r[0], r[2]) {
+        if step == 0 {
+            return Err(LuaError::rt("'for' step is zero"));
+        }
+        r[3] = Value::Int(init);
+        // forlimit: the limit as an integer, clipping floats.
+        let limit = match r[1] {
+            Value::Int(l) => l,
+            lim => {
+                let f = match convert::to_number(lim) {
+                    Some(Value::Int(l)) => l as f64,
+                    Some(Value::Float(f)) => f.get(),
+                    _ => return Err(for_error("limit", lim)),
+                };
+                if let Value::Int(l) = convert::to_number(lim).unwrap_or(Value::Nil) {
+                    l
+                } else {
+                    let fl = if step < 0 { f.ceil() } else { f.floor() };
+                    match number::float_to_int_exact(fl) {
+                        Some(l) => l,
+                        None if f.is_nan() => return Ok(true),
+                        None if f > 0.0 => {
+                            if step < 0 {
+                                return Ok(true);
+                            }
+                            i64::MAX
+                        }
+                        None => {
+                            if step > 0 {
+                                return Ok(true);
+                            }
+                            i64::MIN
+                        }
+                    }
+                }
+            }
+        };
+        if if step > 0 { init > limit } else { init < limit } {
+            return Ok(true);
+        }
+        let count = if step > 0 {
+            let c = (limit as u64).wrapping_sub(init as u64);
+            if step != 1 {
+                c / step as u64
+            } else {
+                c
+            }
+        } else {
+            let c = (init as u64).wrapping_sub(limit as u64);
+            c / ((-(step + 1)) as u64 + 1)
+        };
+        r[1] = Value::Int(count as i64);
+        Ok(false)
+    } else {
+        let limit = convert::to_float(r[1]).ok_or_else(|| for_error("limit", r[1]))?;
+        let step = convert::to_float(r[2]).ok_or_else(|| for_error("step", r[2]))?;
+        let init = convert::to_float(r[0]).ok_or_else(|| for_error("initial value", r[0]))?;
+        if step == 0.0 {
+            return Err(LuaError::rt("'for' step is zero"));
+        }
+        if if 0.0 < step {
+            limit < init
+        } else {
+            init < limit
+        } {
+            return Ok(true);
+        }
+        r[1] = Value::float(limit);
+        r[2] = Value::float(step);
+        r[0] = Value::float(init);
+        r[3] = Value::float(init);
+        Ok(false)
+    }
+}
+
+/// Concatenates `stack[first..first+n]` right to left as far as possible without
+/// metamethods; returns the new count, or the metamethod call for the top two values.
+pub(super) fn concat_step<'gc>(
+    ctx: Ctx<'gc>,
+    stack: &mut [Value<'gc>],
+    first: usize,
+    mut n: usize,
+    fuel: &mut i64,
+    mut restartable: bool,
+) -> LuaResult<'gc, Result<usize, (usize, MetaCall<'gc>)>> {
+    while n > 1 {
+        let top = first + n;
+        let (x, y) = (stack[top - 2], stack[top - 1]);
+        if meta::concatenable(x) && meta::concatenable(y) {
+            // Collect as many concatenable values as possible.
+            let mut k = 2;
+            while k < n && meta::concatenable(stack[top - k - 1]) {
+                k += 1;
+            }
+            // Check the result against the memory budget before building it. Numbers take at
+            // most 64 bytes of text.
+            let len: usize = stack[top - k..top]
+                .iter()
+                .map(|v| match v {
+                    Value::Str(s) => s.len(),
+                    _ => 64,
+                })
+                .fold(0usize, |a, b| a.saturating_add(b));
+            if !super::memory::fits(super::string::StrData::charge_for(len)) {
+                // Retry the whole instruction after a collection if nothing was done yet.
+                return Err(if restartable && !ctx.state.just_collected.get() {
+                    LuaError::RetryAfterGc
+                } else {
+                    LuaError::Value(ctx.str_value(super::error::NOT_ENOUGH_MEMORY))
+                });
+            }
+            restartable = false;
+            let mut buf = Vec::with_capacity(len.min(1 << 20));
+            for v in &stack[top - k..top] {
+                meta::push_concat_text(&mut buf, *v);
+            }
+            *fuel -= buf.len() as i64 / fuelc::CONCAT_BYTES_PER_FUEL;
+            stack[top - k] = Value::Str(ctx.new_string(buf));
+            n -= k - 1;
+        } else {
+            let mut tm = ctx.metamethod(x, Tm::Concat);
+            if tm.is_nil() {
+                tm = ctx.metamethod(y, Tm::Concat);
+            }
+            if tm.is_nil() {
+                let bad = if meta::concatenable(x) { y } else { x };
+                return Err(LuaError::rt(format!(
+                    "attempt to concatenate a {} value",
+                    convert::type_name_for_msg(ctx, bad)
+                )));
+            }
+            return Ok(Err((n, MetaCall::two(tm, x, y))));
+        }
+    }
+    Ok(Ok(n))
+}
