@@ -289,14 +289,10 @@ impl<'gc> Cont<'gc> {
                 })
             }
             (ContG::Wrap, Ok(())) | (ContG::Yielded, Ok(())) => Ok(Action::Return),
+            // Run the native again; a second `RetryAfterGc` (not possible right after a
+            // collection) would be thrown as "not enough memory".
             (ContG::RetryNative, Ok(())) => match nc.native {
-                Some(native) => match (native.0.def.func)(nc) {
-                    // A second retry is not useful: the collection has just run.
-                    Err(LuaError::RetryAfterGc) => Err(LuaError::Value(
-                        nc.str_value(super::error::NOT_ENOUGH_MEMORY.as_bytes()),
-                    )),
-                    r => r,
-                },
+                Some(native) => (native.0.def.func)(nc),
                 None => Err(LuaError::rt("internal error: retry without a native")),
             },
             (ContG::Wrap, Err(e)) => match e {

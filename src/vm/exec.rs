@@ -855,9 +855,7 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                 Entry::Continue
                     if ctx.state.memory_error.replace(false) && !ts.frames.is_empty() =>
                 {
-                    Err(LuaError::Value(
-                        ctx.str_value(super::error::NOT_ENOUGH_MEMORY),
-                    ))
+                    Err(ctx.not_enough_memory())
                 }
                 Entry::Continue => start_flow(ctx, thread, ts, fuel),
                 Entry::Deliver(outcome) => deliver_outcome(ctx, thread, ts, fuel, outcome),

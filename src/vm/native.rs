@@ -165,9 +165,7 @@ impl<'gc, 'a> NativeCtx<'gc, 'a> {
         if super::memory::fits(bytes) {
             Ok(())
         } else if self.ctx.state.just_collected.get() {
-            Err(LuaError::Value(Value::Str(
-                self.ctx.new_str(super::error::NOT_ENOUGH_MEMORY.as_bytes()),
-            )))
+            Err(self.ctx.not_enough_memory())
         } else {
             Err(LuaError::RetryAfterGc)
         }
@@ -183,9 +181,7 @@ impl<'gc, 'a> NativeCtx<'gc, 'a> {
         if super::memory::fits(super::string::StrData::charge_for(bytes)) {
             Ok(())
         } else {
-            Err(LuaError::Value(Value::Str(
-                self.ctx.new_str(super::error::NOT_ENOUGH_MEMORY.as_bytes()),
-            )))
+            Err(self.ctx.not_enough_memory())
         }
     }
 

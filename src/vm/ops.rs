@@ -239,7 +239,7 @@ pub(super) fn concat_step<'gc>(
                 return Err(if restartable && !ctx.state.just_collected.get() {
                     LuaError::RetryAfterGc
                 } else {
-                    LuaError::Value(ctx.str_value(super::error::NOT_ENOUGH_MEMORY))
+                    ctx.not_enough_memory()
                 });
             }
             restartable = false;

@@ -4,6 +4,7 @@ use std::cell::{Cell, RefCell};
 
 use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
 
+use super::error::LuaError;
 use super::string::LuaStr;
 use super::table::Table;
 use super::thread::Thread;
@@ -252,6 +253,11 @@ impl<'gc> Ctx<'gc> {
     #[inline]
     pub fn new_str(self, bytes: &[u8]) -> LuaStr<'gc> {
         LuaStr::new(self.mc, self.state.hash_key, bytes)
+    }
+
+    /// The memory error ("not enough memory", without position, as Lua raises it).
+    pub fn not_enough_memory(self) -> LuaError<'gc> {
+        LuaError::Value(self.str_value(super::error::NOT_ENOUGH_MEMORY))
     }
 
     /// Allocates a string from an owned buffer.
