@@ -650,12 +650,7 @@ fn sethook<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     if !is_function(f) {
         return Err(nc.arg_type_error(arg + 1, "function"));
     }
-    let t = ctx.new_table();
-    let mut tb = t.0.borrow_mut(ctx.mc);
-    tb.set_int(1, f);
-    tb.set_int(2, Value::Str(mask));
-    tb.set_int(3, Value::Int(count));
-    drop(tb);
+    let t = crate::vm::interp::table_from(ctx, &[f, Value::Str(mask), Value::Int(count)]);
     let _ = ctx.state.registry.set(ctx.mc, key, Value::Table(t));
     nc.ret0()
 }

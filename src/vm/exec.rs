@@ -135,7 +135,29 @@ pub fn where_at_level(frames: &[Frame<'_>], level: usize) -> String {
     }
 }
 
+/// Whether pushing a frame that needs `needed` stack slots can reallocate the value stack and
+/// the frame list within the memory budget. The old buffers live until the new ones are
+/// filled, so the new ones must fit on top of the current count (Vec's growth: double, or
+/// what is needed).
+#[cold]
+fn frame_growth_fits(ts: &ThreadState<'_>, needed: usize) -> bool {
+    use super::memory::VALUE_BYTES;
+    let mut bytes = 0usize;
+    if needed > ts.stack.capacity() {
+        bytes += needed.max(ts.stack.capacity() * 2) * VALUE_BYTES;
+    }
+    if ts.frames.len() == ts.frames.capacity() {
+        bytes += (ts.frames.capacity() * 2).max(4) * std::mem::size_of::<Frame<'static>>();
+    }
+    super::memory::fits(bytes)
+}
+
 /// Pushes a Lua frame for the closure at `stack[func]` called with `nargs` arguments.
+///
+/// # Errors
+/// "stack overflow"; `RetryAfterGc` when the stacks cannot grow within the memory budget
+/// (nothing was changed: the caller decides whether the call can be retried after a
+/// collection, see `Ctx::out_of_memory`).
 #[inline]
 pub fn push_lua_frame<'gc>(
     ts: &mut ThreadState<'gc>,
@@ -152,6 +174,11 @@ pub fn push_lua_frame<'gc>(
         let needed = base + p.max_stack as usize + 1;
         if needed > MAX_STACK && !stack_room_for_handler(ts, needed) {
             return Err(LuaError::rt("stack overflow"));
+        }
+        if (needed > ts.stack.capacity() || ts.frames.len() == ts.frames.capacity())
+            && !frame_growth_fits(ts, needed)
+        {
+            return Err(LuaError::RetryAfterGc);
         }
         ts.grow_stack(needed);
         ts.frames.push(Frame::Lua(LuaFrame {
@@ -174,6 +201,11 @@ pub fn push_lua_frame<'gc>(
     let needed = base + p.max_stack as usize + 1;
     if needed > MAX_STACK && !stack_room_for_handler(ts, needed) {
         return Err(LuaError::rt("stack overflow"));
+    }
+    if (needed > ts.stack.capacity() || ts.frames.len() == ts.frames.capacity())
+        && !frame_growth_fits(ts, needed)
+    {
+        return Err(LuaError::RetryAfterGc);
     }
     // Missing parameters are nil.
     ts.grow_stack(func + 1 + nargs_adj);
@@ -269,6 +301,7 @@ fn run_native<'gc>(
     nargs: usize,
 ) -> LuaResult<'gc, Action<'gc>> {
     ts.stack.truncate(func + 1 + nargs);
+    let capacity = (ts.stack.capacity(), ts.frames.capacity());
     let ThreadState { stack, frames, .. } = ts;
     let mut nc = NativeCtx {
         ctx,
@@ -280,6 +313,10 @@ fn run_native<'gc>(
         fuel,
     };
     let r = (native.0.def.func)(&mut nc);
+    // Natives push results straight onto the stack: keep its charge current.
+    if capacity != (ts.stack.capacity(), ts.frames.capacity()) {
+        ts.update_charge();
+    }
     match r {
         // Nothing was done yet: run the native again, with the same arguments, after a full
         // collection (see `memory`).
@@ -310,7 +347,12 @@ pub fn drive<'gc>(
                 loop {
                     match ts.stack.get(func).copied() {
                         Some(Value::Function(cl)) => {
-                            push_lua_frame(ts, cl, func, nargs, want)?;
+                            // A native may have done work before asking for this call, so
+                            // it cannot be retried after a collection.
+                            push_lua_frame(ts, cl, func, nargs, want).map_err(|e| match e {
+                                LuaError::RetryAfterGc => ctx.out_of_memory(false),
+                                e => e,
+                            })?;
                             return Ok(Flow::Lua { resuming: false });
                         }
                         Some(Value::Native(nf)) => {
@@ -478,6 +520,7 @@ fn resume_cont<'gc>(
     cont: Cont<'gc>,
     outcome: Result<(), Value<'gc>>,
 ) -> LuaResult<'gc, Action<'gc>> {
+    let capacity = (ts.stack.capacity(), ts.frames.capacity());
     let ThreadState { stack, frames, .. } = ts;
     let mut nc = NativeCtx {
         ctx,
@@ -489,6 +532,9 @@ fn resume_cont<'gc>(
         fuel,
     };
     let r = cont.resume(&mut nc, outcome);
+    if capacity != (ts.stack.capacity(), ts.frames.capacity()) {
+        ts.update_charge();
+    }
     r.map_err(|e| resolve_native_error(ctx, ts, native, e))
 }
 

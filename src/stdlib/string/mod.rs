@@ -424,6 +424,7 @@ fn byte<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     if n as usize > MAX_RESULTS.saturating_sub(nc.stack.len()) {
         return Err(LuaError::rt("stack overflow (string slice too long)"));
     }
+    nc.reserve(nc.stack_growth_bytes(n as usize))?;
     let bytes = &s.as_bytes()[posi as usize - 1..pose as usize];
     nc.charge(cost::ITEM * bytes.len() as i64);
     nc.clear();
