@@ -342,11 +342,20 @@ impl<'gc> TableData<'gc> {
                 *na += 1;
             }
         };
-        for (i, v) in self.array.iter().enumerate() {
-            if !v.is_nil() {
-                count(i as i64 + 1, &mut nums, &mut na);
-                total += 1;
-            }
+        // The array part, a power-of-two slice at a time (Lua's `numusearray`): slice `lg`
+        // holds the keys in (2^(lg-1), 2^lg], so no per-key logarithm is needed.
+        let (mut lg, mut first) = (0usize, 0usize);
+        while first < self.array.len() && lg <= MAX_ARRAY_BITS as usize {
+            let end = (1usize << lg).min(self.array.len());
+            let used = self.array[first..end]
+                .iter()
+                .filter(|v| !v.is_nil())
+                .count();
+            nums[lg] += used;
+            na += used;
+            total += used;
+            first = end;
+            lg += 1;
         }
         for (k, v) in &self.entries {
             if !v.is_nil() {

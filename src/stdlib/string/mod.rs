@@ -545,6 +545,17 @@ fn run_build<'gc>(
     mut job: Build,
 ) -> R<'gc> {
     let sep_bytes = sep.map_or(&[][..], |s| s.as_bytes());
+    // The whole result was checked against the memory budget: allocate it once (doubling
+    // would copy megabytes inside one step), also after a snapshot restored the buffer.
+    // (A restored `total` is untrusted: bounded, and a failed reservation is not an error.)
+    if job.out.capacity() < job.total
+        && job.total <= MAX_STRING_SIZE
+        && crate::vm::memory::fits(job.total)
+    {
+        let _ = job
+            .out
+            .try_reserve_exact(job.total.saturating_sub(job.out.len()));
+    }
     loop {
         if job.out.len() >= job.total {
             let out = std::mem::take(&mut job.out);
