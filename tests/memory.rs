@@ -158,6 +158,11 @@ fn memory_budget() {
             r#"local t = {} for i = 1, 1e8 do rawset(t, i * 2, i) end"#,
         ),
         (
+            "sort's working copy",
+            r#"local t = {} for i = 1, 5e5 do t[i] = -i end
+               table.sort(t, function(a, b) return a < b end)"#,
+        ),
+        (
             "deep recursion",
             r#"local function f(n) return 1 + f(n + 1) end return f(1)"#,
         ),

@@ -555,12 +555,7 @@ fn build_thread<'gc>(
                 }
                 let native = native.map(|n| b.native(n)).transpose()?;
                 let cont = cont.clone().map_values(&mut |v| b.value(v))?;
-                Frame::Native(NativeFrame {
-                    native,
-                    func: *func,
-                    want: *want,
-                    cont: Box::new(cont),
-                })
+                Frame::Native(NativeFrame::new(native, *func, *want, cont))
             }
         });
     }

@@ -391,12 +391,12 @@ pub fn drive<'gc>(
                 }
                 Action::Call { func: callee, cont } => {
                     let nargs = ts.stack.len() - (func + 1);
-                    ts.frames.push(Frame::Native(NativeFrame {
+                    ts.frames.push(Frame::Native(NativeFrame::new(
                         native,
-                        func: func as u32,
+                        func as u32,
                         want,
-                        cont: Box::new(cont),
-                    }));
+                        cont,
+                    )));
                     ts.stack.insert(func + 1, callee);
                     Todo::Call {
                         func: func + 1,
@@ -410,44 +410,44 @@ pub fn drive<'gc>(
                     Todo::Call { func, nargs, want }
                 }
                 Action::Yield { cont } => {
-                    ts.frames.push(Frame::Native(NativeFrame {
+                    ts.frames.push(Frame::Native(NativeFrame::new(
                         native,
-                        func: func as u32,
+                        func as u32,
                         want,
-                        cont: Box::new(cont.unwrap_or(Cont::Yielded)),
-                    }));
+                        cont.unwrap_or(Cont::Yielded),
+                    )));
                     return Ok(Flow::Event(Event::Yield));
                 }
                 Action::RetryAfterGc => {
                     // Keep the arguments in the window for the second attempt.
-                    ts.frames.push(Frame::Native(NativeFrame {
+                    ts.frames.push(Frame::Native(NativeFrame::new(
                         native,
-                        func: func as u32,
+                        func as u32,
                         want,
-                        cont: Box::new(Cont::RetryNative),
-                    }));
+                        Cont::RetryNative,
+                    )));
                     return Ok(Flow::Event(Event::OutOfFuel));
                 }
                 Action::Preempt { cont } => {
                     ts.stack.truncate(func + 1);
-                    ts.frames.push(Frame::Native(NativeFrame {
+                    ts.frames.push(Frame::Native(NativeFrame::new(
                         native,
-                        func: func as u32,
+                        func as u32,
                         want,
-                        cont: Box::new(cont),
-                    }));
+                        cont,
+                    )));
                     return Ok(Flow::Event(Event::OutOfFuel));
                 }
                 Action::Resume {
                     thread: target,
                     cont,
                 } => {
-                    ts.frames.push(Frame::Native(NativeFrame {
+                    ts.frames.push(Frame::Native(NativeFrame::new(
                         native,
-                        func: func as u32,
+                        func as u32,
                         want,
-                        cont: Box::new(cont),
-                    }));
+                        cont,
+                    )));
                     return Ok(Flow::Event(Event::Resume(target)));
                 }
             },
@@ -637,15 +637,15 @@ pub fn throw<'gc>(
                 let tm = ctx.metamethod(v, Tm::Close);
                 let func = ts.stack.len();
                 ts.stack.extend_from_slice(&[Value::Nil, tm, v, value]);
-                ts.frames.push(Frame::Native(NativeFrame {
-                    native: None,
-                    func: func as u32,
-                    want: 0,
-                    cont: Box::new(Cont::CloseTbc {
+                ts.frames.push(Frame::Native(NativeFrame::new(
+                    None,
+                    func as u32,
+                    0,
+                    Cont::CloseTbc {
                         error: value,
                         level: 0,
-                    }),
-                }));
+                    },
+                )));
                 match drive(
                     ctx,
                     thread,
@@ -686,12 +686,12 @@ pub fn throw<'gc>(
             ts.stack.push(Value::Nil);
             ts.stack.push(handler);
             ts.stack.push(value);
-            ts.frames.push(Frame::Native(NativeFrame {
+            ts.frames.push(Frame::Native(NativeFrame::new(
                 native,
-                func: func as u32,
-                want: 1,
-                cont: Box::new(Cont::XpcallHandler { handler, depth: 0 }),
-            }));
+                func as u32,
+                1,
+                Cont::XpcallHandler { handler, depth: 0 },
+            )));
             drive(
                 ctx,
                 thread,
@@ -716,15 +716,15 @@ pub fn throw<'gc>(
                 Frame::Native(nf) => nf.native,
                 _ => None,
             };
-            ts.frames.push(Frame::Native(NativeFrame {
+            ts.frames.push(Frame::Native(NativeFrame::new(
                 native,
-                func: func as u32,
-                want: 0,
-                cont: Box::new(Cont::CloseTbc {
+                func as u32,
+                0,
+                Cont::CloseTbc {
                     error: value,
                     level: level as u32,
-                }),
-            }));
+                },
+            )));
             drive(
                 ctx,
                 thread,

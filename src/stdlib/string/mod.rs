@@ -217,6 +217,18 @@ pub enum StrCont<V> {
 }
 
 impl<V> StrCont<V> {
+    /// Bytes of this continuation's buffers (see `ContG::heap_bytes`).
+    pub fn heap_bytes(&self) -> usize {
+        use crate::vm::memory::VALUE_BYTES;
+        match self {
+            StrCont::Build { job, .. } => job.out.len(),
+            StrCont::Format { args, st, .. } => args.len() * VALUE_BYTES + st.heap_bytes(),
+            StrCont::Find { .. } | StrCont::GMatch { .. } => 0,
+            StrCont::Gsub { seq, .. } => seq.output_len(),
+            StrCont::Pack { args, st, .. } => args.len() * VALUE_BYTES + st.heap_bytes(),
+        }
+    }
+
     /// Converts every value with `f` (used by snapshots in both directions).
     ///
     /// # Errors

@@ -166,6 +166,23 @@ pub enum TableContG<V> {
 pub type TableCont<'gc> = TableContG<Value<'gc>>;
 
 impl<V> TableContG<V> {
+    /// Bytes of this continuation's buffers (see `ContG::heap_bytes`).
+    pub fn heap_bytes(&self) -> usize {
+        use crate::vm::memory::VALUE_BYTES;
+        let pairs = std::mem::size_of::<(u64, V)>();
+        match self {
+            TableContG::Len { args, .. } => args.len() * VALUE_BYTES,
+            TableContG::Copy(_) => 0,
+            TableContG::Read(t) => match &t.sink {
+                Sink::Concat { sep, buf } => sep.len() + buf.len(),
+                Sink::Unpack { vals } | Sink::Sort { vals, .. } => vals.len() * VALUE_BYTES,
+            },
+            TableContG::Sort(t) => t.vals.len() * VALUE_BYTES + t.sort.heap_bytes(),
+            TableContG::Write(t) => t.vals.len() * VALUE_BYTES + t.perm.len() * 4,
+            TableContG::Merge(t) => (t.vals.len() + t.buf.len()) * pairs,
+        }
+    }
+
     /// Converts every value with `f` (used by snapshots in both directions).
     pub fn map_values<W, E>(
         self,
