@@ -484,24 +484,43 @@ impl<'a> Reader<'a> {
     /// Skips `n` snapshot values.
     #[inline]
     pub fn skip_vals(&mut self, n: usize) -> Result<(), SnapshotError> {
+        let mut pos = self.pos;
         for _ in 0..n {
-            let b = self.byte()?;
-            let skip = match b {
-                0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => 0,
-                0xcc | 0xd0 => 1,
-                0xcd | 0xd1 => 2,
-                0xce | 0xd2 => 4,
-                0xcf | 0xd3 | 0xcb => 8,
-                0xd4 => 2,
-                0xd5 => 3,
-                0xd6 => 5,
-                _ => return Err(bad("expected a value")),
-            };
-            self.take(skip)?;
+            let b = *self.bytes.get(pos).ok_or_else(|| bad("truncated"))?;
+            let size = VAL_SIZE[b as usize];
+            if size == 0 {
+                return Err(bad("expected a value"));
+            }
+            pos += size as usize;
         }
+        if pos > self.bytes.len() {
+            return Err(bad("truncated"));
+        }
+        self.pos = pos;
         Ok(())
     }
 }
+
+/// Encoded size of a snapshot value by its first byte (0: not a value).
+static VAL_SIZE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match b {
+            0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => 1,
+            0xcc | 0xd0 => 2,
+            0xcd | 0xd1 => 3,
+            0xce | 0xd2 => 5,
+            0xcf | 0xd3 | 0xcb => 9,
+            0xd4 => 3,
+            0xd5 => 4,
+            0xd6 => 6,
+            _ => 0,
+        };
+        b += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {

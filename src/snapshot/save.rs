@@ -370,11 +370,17 @@ pub fn save_body<'gc>(
     out: Vec<u8>,
 ) -> Result<(Vec<u8>, Vec<Arc<Chunk>>), SnapshotError> {
     let st = ctx.state;
+    // Size the output and the object map from the VM's accounted heap (about 1/5 of it ends
+    // up in the snapshot, and an object takes a few hundred bytes): growing them while
+    // walking a large heap costs more than reserving a little too much.
+    let heap = crate::vm::memory::used().min(1 << 32) as usize;
+    let mut out = out;
+    out.reserve(heap / 4);
     let mut s = Saver {
         registry,
         include_sources,
-        index: AddrMap::default(),
-        queue: Vec::new(),
+        index: AddrMap::with_capacity_and_hasher(heap / 256, Default::default()),
+        queue: Vec::with_capacity(heap / 256),
         out,
         chunks: Vec::new(),
         chunk_index: AddrMap::default(),
