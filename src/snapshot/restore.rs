@@ -28,7 +28,7 @@ use super::{Registry, SnapshotError};
 use crate::compiler::opcodes::Op;
 use crate::vm::chunk::Chunk;
 use crate::vm::closure::{
-    instantiate, Closure, ClosureData, FnProto, NativeClosure, NativeData, UpState, Upvalue,
+    instantiate_at, Closure, ClosureData, FnProto, NativeClosure, NativeData, UpState, Upvalue,
 };
 use crate::vm::cont::ContG;
 use crate::vm::exec::MAX_STACK;
@@ -299,6 +299,49 @@ fn status_from(code: u64) -> Result<Status, SnapshotError> {
     })
 }
 
+/// Instantiates the functions that closures refer to. Each is instantiated with its nested
+/// functions (closures made later need them); a function nested in another needed one shares
+/// that instance tree. Functions no closure refers to (typically a chunk's main function, once
+/// it has run) are not instantiated, nor are their constants.
+fn instantiate_protos<'gc>(
+    ctx: crate::vm::state::Ctx<'gc>,
+    chunks: &[Arc<Chunk>],
+    protos: &[(u32, Vec<u32>)],
+) -> Result<Vec<Gc<'gc, FnProto<'gc>>>, SnapshotError> {
+    let mut order: Vec<usize> = (0..protos.len()).collect();
+    order.sort_by_key(|&i| protos[i].1.len());
+    let mut made: std::collections::HashMap<(u32, &[u32]), Gc<'gc, FnProto<'gc>>> =
+        std::collections::HashMap::with_capacity(protos.len());
+    let mut out: Vec<Option<Gc<'gc, FnProto<'gc>>>> = vec![None; protos.len()];
+    for i in order {
+        let (chunk, path) = &protos[i];
+        let c = chunks
+            .get(*chunk as usize)
+            .ok_or_else(|| bad(format!("function {i}: chunk {chunk} out of range")))?;
+        // Check the path first: it bounds the prefix search below by the real nesting depth.
+        let mut proto = &c.main;
+        for &k in path {
+            proto = proto
+                .protos
+                .get(k as usize)
+                .ok_or_else(|| bad(format!("function {i}: no function at path {path:?}")))?;
+        }
+        let ancestor = (0..=path.len())
+            .rev()
+            .find_map(|k| made.get(&(*chunk, &path[..k])).map(|fp| (k, *fp)));
+        let fp = match ancestor {
+            Some((k, fp)) => fn_at(fp, &path[k..])
+                .ok_or_else(|| bad(format!("function {i}: no function at path {path:?}")))?,
+            None => instantiate_at(ctx, c, proto, &mut path.clone()),
+        };
+        made.insert((*chunk, path.as_slice()), fp);
+        out[i] = Some(fp);
+    }
+    out.into_iter()
+        .map(|f| f.ok_or_else(|| bad("function table")))
+        .collect()
+}
+
 /// Finds the per-VM function instance at `path` below a chunk's main function instance.
 fn fn_at<'gc>(root: Gc<'gc, FnProto<'gc>>, path: &[u32]) -> Option<Gc<'gc, FnProto<'gc>>> {
     let mut p = root;
@@ -342,20 +385,10 @@ pub fn build<'gc>(
     let scratch: &'gc State<'gc> = Gc::as_ref(Gc::new(mc, scratch));
     let ctx = crate::vm::state::Ctx { mc, state: scratch };
 
-    // Functions: one instance tree per chunk; closures find theirs by path.
     if chunks.len() != tail.chunks.len() {
         return Err(bad("chunk count"));
     }
-    let roots: Vec<Gc<'gc, FnProto<'gc>>> = chunks.iter().map(|c| instantiate(ctx, c)).collect();
-    let mut fn_protos = Vec::with_capacity(tail.protos.len());
-    for (i, (chunk, path)) in tail.protos.iter().enumerate() {
-        let root = roots
-            .get(*chunk as usize)
-            .ok_or_else(|| bad(format!("function {i}: chunk {chunk} out of range")))?;
-        let f = fn_at(*root, path)
-            .ok_or_else(|| bad(format!("function {i}: no function at path {path:?}")))?;
-        fn_protos.push(f);
-    }
+    let fn_protos = instantiate_protos(ctx, chunks, &tail.protos)?;
 
     let n = tail.count;
     let mut b = Builder {

@@ -379,8 +379,8 @@ pub fn save_body<'gc>(
     let mut s = Saver {
         registry,
         include_sources,
-        index: AddrMap::with_capacity_and_hasher(heap / 256, Default::default()),
-        queue: Vec::with_capacity(heap / 256),
+        index: AddrMap::with_capacity_and_hasher(heap / 128, Default::default()),
+        queue: Vec::with_capacity(heap / 128),
         out,
         chunks: Vec::new(),
         chunk_index: AddrMap::default(),
