@@ -110,6 +110,18 @@ pub struct SThread {
     pub traceback: Option<String>,
     /// Object id.
     pub id: u64,
+    /// The debug hook (`debug.sethook`), if one is set or was running.
+    #[serde(default)]
+    pub hook: Option<SHook>,
+}
+
+/// A thread's debug hook.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct SHook {
+    /// The hook function (nil if none).
+    pub func: SVal,
+    /// Settings and bookkeeping.
+    pub data: crate::vm::hook::HookData,
 }
 
 /// A table.

@@ -18,6 +18,7 @@ use crate::vm::chunk::Chunk;
 use crate::vm::closure::{
     instantiate, Closure, ClosureData, FnProto, NativeClosure, NativeData, UpState, Upvalue,
 };
+use crate::vm::cont::ContG;
 use crate::vm::exec::MAX_STACK;
 use crate::vm::state::{Host, State, TypeMetas, TM_COUNT, TM_NAMES};
 use crate::vm::string::LuaStr;
@@ -455,10 +456,20 @@ fn build_thread<'gc>(
                 if is_top && status != Status::Dead && len < base + p.max_stack as usize + 1 {
                     return Err(err("stack shorter than the running frame"));
                 }
-                if *want < -1 || *aux as usize > MAX_STACK {
+                let progress = *aux & !LuaFrame::TAIL;
+                if *want < -1 || progress as usize > MAX_STACK {
                     return Err(err("bad result count"));
                 }
-                if !is_top {
+                // A frame under a hook waits before any instruction (see `hook`).
+                let under_hook = matches!(
+                    st.frames.get(fi + 1),
+                    Some(SFrame::Native {
+                        native: None,
+                        cont: ContG::Hook { .. },
+                        ..
+                    })
+                );
+                if !is_top && !under_hook {
                     // The instruction that made the pending call must be one that can call.
                     let calls = matches!(
                         p.code.get(*pc as usize - 1),
@@ -523,7 +534,7 @@ fn build_thread<'gc>(
                         return Err(err("a waiting frame is not at a call"));
                     }
                     if let Some(Op::Concat { b: n, .. }) = p.code.get(*pc as usize - 1) {
-                        if *aux < 2 || *aux > *n as u32 {
+                        if progress < 2 || progress > *n as u32 {
                             return Err(err("bad concatenation progress"));
                         }
                     }
@@ -601,6 +612,20 @@ fn build_thread<'gc>(
     ts.error = error;
     ts.traceback = st.traceback.clone();
     ts.meta_depth = ts.count_meta_depth();
+    drop(ts);
     th.id().set(st.id);
+    if let Some(h) = &st.hook {
+        let f = b.value(h.func)?;
+        if !matches!(f, Value::Nil | Value::Function(_) | Value::Native(_)) {
+            return Err(err("bad hook function"));
+        }
+        th.0.hook.set(h.data);
+        th.set_hook_func(b.mc, f);
+        th.0.hookmask.set(if h.data.in_hook {
+            h.data.mask & crate::vm::hook::COUNT
+        } else {
+            h.data.mask
+        });
+    }
     Ok(())
 }

@@ -232,6 +232,15 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                 }
                 let open_upvalues = ts.open_upvalues.iter().map(|u| self.upvalue(*u)).collect();
                 let error = ts.error.map(|e| self.val(e));
+                let (hook_func, hook_data) = (t.0.hook_func.get(), t.0.hook.get());
+                let hook = if hook_func.is_nil() && hook_data == Default::default() {
+                    None
+                } else {
+                    Some(super::format::SHook {
+                        func: self.val(hook_func),
+                        data: hook_data,
+                    })
+                };
                 SObj::Thread(Box::new(SThread {
                     stack,
                     frames,
@@ -242,6 +251,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                     error,
                     traceback: ts.traceback.clone(),
                     id: t.id().get(),
+                    hook,
                 }))
             }
         })

@@ -51,9 +51,18 @@ pub fn execute<'gc>(
                 f.func as usize,
                 f.nvarargs as usize,
                 f.want,
-                f.aux,
+                f.progress(),
             ),
             _ => return Err(LuaError::rt("internal error: no Lua frame")),
+        };
+        // Hooks (see `hook`): with line or count hooks, every instruction takes the slow
+        // path of the fuel check; `hooked` guards call and return events.
+        let hookmask = thread.0.hookmask.get();
+        let hooked = hookmask != 0;
+        let hook_limit: i64 = if hookmask & (super::hook::LINE | super::hook::COUNT) != 0 {
+            i64::MAX
+        } else {
+            0
         };
         let cdata: &'gc ClosureData<'gc> = Gc::as_ref(closure.0);
         let fp: &'gc FnProto<'gc> = Gc::as_ref(cdata.proto);
@@ -74,7 +83,7 @@ pub fn execute<'gc>(
         macro_rules! set_aux {
             ($v:expr) => {
                 if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
-                    f.aux = $v as u32;
+                    f.aux = (f.aux & super::thread::LuaFrame::TAIL) | $v as u32;
                 }
             };
         }
@@ -98,6 +107,13 @@ pub fn execute<'gc>(
                     ev => return Ok(ev),
                 }
             };
+        }
+        // Makes the hook call `hook::...` asked for (the frame's pc is already saved).
+        macro_rules! hook_call {
+            ($todo:expr) => {{
+                let f = drive(ctx, thread, ts, fuel, $todo)?;
+                flow!(f)
+            }};
         }
         // Calls a metamethod with its result(s) delivered at `call_slot`.
         macro_rules! meta_call {
@@ -341,6 +357,12 @@ pub fn execute<'gc>(
                     let f = drive(ctx, thread, ts, fuel, Todo::Call { func: at, nargs: 2, want: 0 })?;
                     flow!(f)
                 }
+                if hooked {
+                    save_pc!();
+                    if let Some(t) = super::hook::on_return(ctx, thread, ts, fuel, pc - 1, first, n, call_slot) {
+                        hook_call!(t)
+                    }
+                }
                 if ts.open_upvalues.last().is_some_and(|u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base)) {
                     close_upvalues(ctx, ts, base);
                 }
@@ -432,9 +454,17 @@ pub fn execute<'gc>(
                         }
                     }
                 }
-                Some(Op::Close { .. }) => pc -= 1,
+                Some(Op::Close { .. }) => {
+                    pc -= 1;
+                    if hooked {
+                        super::hook::reexecute(thread);
+                    }
+                }
                 Some(Op::Return { a, .. }) => {
                     pc -= 1;
+                    if hooked {
+                        super::hook::reexecute(thread);
+                    }
                     ts.top = (base + a as usize + aux as usize) as u32;
                 }
                 _ => {}
@@ -442,9 +472,16 @@ pub fn execute<'gc>(
         }
 
         loop {
-            if *fuel <= 0 {
-                save_pc!();
-                return Ok(Flow::Event(Event::OutOfFuel));
+            if *fuel <= hook_limit {
+                if *fuel <= 0 {
+                    save_pc!();
+                    return Ok(Flow::Event(Event::OutOfFuel));
+                }
+                if let Some(t) =
+                    super::hook::before_instruction(ctx, thread, ts, fuel, pc, call_slot)
+                {
+                    hook_call!(t)
+                }
             }
             *fuel -= fuelc::INSTRUCTION;
             let Some(&op) = code.get(pc) else {
@@ -1026,6 +1063,11 @@ pub fn execute<'gc>(
                     if let Value::Function(callee) = ts.stack[func] {
                         // Lua-to-Lua call: push the frame and switch to it.
                         push_lua_frame(ts, callee, func, nargs, c as i32 - 1)?;
+                        if hooked {
+                            if let Some(t) = super::hook::enter_lua(ctx, thread, ts, fuel) {
+                                hook_call!(t)
+                            }
+                        }
                         resuming = false;
                         continue 'frame;
                     }
@@ -1073,19 +1115,17 @@ pub fn execute<'gc>(
                         }
                         ts.frames.pop();
                         ts.stack.truncate(frame_func + 1 + nargs);
-                        let _ = callee;
-                        let f = drive(
-                            ctx,
-                            thread,
-                            ts,
-                            fuel,
-                            Todo::Call {
-                                func: frame_func,
-                                nargs,
-                                want,
-                            },
-                        )?;
-                        flow!(f)
+                        push_lua_frame(ts, callee, frame_func, nargs, want)?;
+                        if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
+                            f.aux |= super::thread::LuaFrame::TAIL;
+                        }
+                        if hooked {
+                            if let Some(t) = super::hook::enter_lua(ctx, thread, ts, fuel) {
+                                hook_call!(t)
+                            }
+                        }
+                        resuming = false;
+                        continue 'frame;
                     }
                     let f = drive(
                         ctx,
@@ -1110,6 +1150,21 @@ pub fn execute<'gc>(
                     do_return!(first, n);
                 }
                 Op::Return0 {} => {
+                    if hooked {
+                        save_pc!();
+                        if let Some(t) = super::hook::on_return(
+                            ctx,
+                            thread,
+                            ts,
+                            fuel,
+                            pc - 1,
+                            base,
+                            0,
+                            call_slot,
+                        ) {
+                            hook_call!(t)
+                        }
+                    }
                     if ts.open_upvalues.last().is_some_and(
                         |u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base),
                     ) {
@@ -1119,6 +1174,22 @@ pub fn execute<'gc>(
                     return_to!(0)
                 }
                 Op::Return1 { a } => {
+                    if hooked {
+                        save_pc!();
+                        let first = base + a as usize;
+                        if let Some(t) = super::hook::on_return(
+                            ctx,
+                            thread,
+                            ts,
+                            fuel,
+                            pc - 1,
+                            first,
+                            1,
+                            call_slot,
+                        ) {
+                            hook_call!(t)
+                        }
+                    }
                     if ts.open_upvalues.last().is_some_and(
                         |u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base),
                     ) {
