@@ -241,4 +241,7 @@ pub struct Body {
     pub main_yieldable: bool,
     /// Fuel consumed so far.
     pub fuel_used: u64,
+    /// Ids of the upvalue objects that have one (`debug.upvalueid`): (object, id).
+    #[serde(default)]
+    pub upvalue_ids: Vec<(u32, u64)>,
 }

@@ -9,14 +9,15 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use gc_arena::{lock::Lock, lock::RefLock, Gc, Mutation};
+use gc_arena::{lock::RefLock, Gc, Mutation};
 
 use super::format::*;
 use super::{Registry, SnapshotError};
 use crate::compiler::opcodes::Op;
 use crate::vm::chunk::Chunk;
 use crate::vm::closure::{
-    instantiate, Closure, ClosureData, FnProto, NativeClosure, NativeData, UpState, Upvalue,
+    instantiate, Closure, ClosureData, FnProto, NativeClosure, NativeData, UpCell, UpState,
+    Upvalue, UpvalueExt,
 };
 use crate::vm::cont::ContG;
 use crate::vm::exec::MAX_STACK;
@@ -193,7 +194,7 @@ pub fn build<'gc>(
             }
             SObj::Table(_) => Built::Table(Table::new(mc, hash_key)),
             SObj::Thread(_) => Built::Thread(Thread::new(mc, Value::Nil)),
-            SObj::Upvalue(_) => Built::Upvalue(Gc::new(mc, Lock::new(UpState::Closed(Value::Nil)))),
+            SObj::Upvalue(_) => Built::Upvalue(UpCell::new(mc, UpState::Closed(Value::Nil))),
             SObj::Userdata {
                 type_name, payload, ..
             } => {
@@ -355,6 +356,9 @@ pub fn build<'gc>(
         }
     }
 
+    for &(u, id) in &body.upvalue_ids {
+        b.upvalue(u)?.id.set(id);
+    }
     let globals = b.table(body.globals)?;
     let registry_t = b.table(body.registry)?;
     let main = b.thread(body.main)?;

@@ -297,8 +297,14 @@ pub fn save_body_and_chunks<'gc>(
         [m.string, m.number, m.boolean, m.nil, m.function, m.thread].map(|t| t.map(|t| s.table(t)))
     };
     let mut i = 0usize;
+    let mut upvalue_ids = Vec::new();
     while let Some(item) = s.queue.pop_front() {
         // Objects are numbered in queue order, so the i-th popped item is object i.
+        if let Item::Upvalue(u) = &item {
+            if u.id.get() != 0 {
+                upvalue_ids.push((i as u32, u.id.get()));
+            }
+        }
         let obj = s.process(item)?;
         s.objects[i] = Some(obj);
         i += 1;
@@ -323,6 +329,7 @@ pub fn save_body_and_chunks<'gc>(
         rng: st.rng.get(),
         main_yieldable: st.main_yieldable.get(),
         fuel_used,
+        upvalue_ids,
     };
     Ok((body, arcs))
 }

@@ -15,7 +15,7 @@
 //!   returns nil, false; `setuservalue` returns fail).
 
 use crate::compiler::proto::short_source;
-use crate::vm::closure::{NativeClosure, UpState};
+use crate::vm::closure::{NativeClosure, UpState, UpvalueExt};
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::exec::frame_line;
 use crate::vm::hook;
@@ -170,6 +170,8 @@ struct Level<'gc> {
     transfer: (u32, u32),
     /// First stack slot above this activation's registers (Lua's `limit` for temporaries).
     limit: usize,
+    /// The activation's function slot (a native's values are above it).
+    func: usize,
 }
 
 /// `getthread`: the thread argument, if any, and the index of the next argument.
@@ -206,6 +208,7 @@ fn level<'gc>(nc: &NativeCtx<'gc, '_>, th: Option<Thread<'gc>>, lv: i64) -> Opti
                     tail: false,
                     transfer: (0, 0),
                     limit: nc.stack.len(),
+                    func: nc.base.saturating_sub(1),
                 });
             }
             level_in(
@@ -234,7 +237,7 @@ fn level_in<'gc>(
     match *lv.get(k)? {
         traceback::Level::Frame(i) => {
             let f = &frames[i];
-            let (act, _) = act_of(f);
+            let (act, func) = act_of(f);
             let limit = match frames.get(i + 1) {
                 Some(f) => act_of(f).1,
                 None => top_limit,
@@ -245,6 +248,7 @@ fn level_in<'gc>(
                 tail: matches!(f, Frame::Lua(l) if l.is_tail()),
                 transfer: crate::vm::hook::transfer(frames, i),
                 limit,
+                func,
             })
         }
         _ => Some(Level {
@@ -253,6 +257,7 @@ fn level_in<'gc>(
             tail: false,
             transfer: (0, 0),
             limit: 0,
+            func: 0,
         }),
     }
 }
@@ -392,7 +397,12 @@ fn getinfo<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 /// Where local `n` of a level lives: its name and absolute stack slot.
 fn find_local<'gc>(l: &Level<'gc>, n: i64) -> Option<(Vec<u8>, usize)> {
     let Act::Lua(f) = l.act else {
-        return None;
+        // A native's locals are the values in its window.
+        let count = l.limit.saturating_sub(l.func + 1);
+        return match usize::try_from(n) {
+            Ok(k) if k >= 1 && k <= count => Some((b"(C temporary)".to_vec(), l.func + k)),
+            _ => None,
+        };
     };
     let p = f.closure.proto();
     if n < 0 {
@@ -579,15 +589,20 @@ fn upval_id<'gc>(
         Ok(i) if i >= 1 => i - 1,
         _ => return Ok(None),
     };
+    let ctx = nc.ctx;
     Ok(match f {
-        Value::Function(c) => c
-            .upvalue(i)
-            .map(|uv| gc_arena::Gc::as_ptr(uv) as usize as i64),
-        Value::Native(nf) => {
-            nf.0.upvalues
-                .get(i)
-                .map(|v| v as *const Value<'gc> as usize as i64)
-        }
+        // The cell's deterministic id (assigned on first use, kept by snapshots).
+        Value::Function(c) => c.upvalue(i).map(|uv| {
+            if uv.id.get() == 0 {
+                uv.id.set(ctx.fresh_id());
+            }
+            uv.id.get() as i64
+        }),
+        // A native's bound values are its own: its id and the index, apart from cell ids.
+        Value::Native(nf) => nf.0.upvalues.get(i).map(|_| {
+            let id = crate::vm::convert::object_id(ctx, f);
+            ((1u64 << 56) | (id << 16) | (i as u64 & 0xffff)) as i64
+        }),
         _ => None,
     })
 }
@@ -665,6 +680,7 @@ fn sethook<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let f = nc.arg(arg + 1);
     if f.is_nil() || nc.nargs() <= arg {
         hook::set(ctx, target, Value::Nil, 0, 0);
+        hook_table_set(ctx, target, Value::Nil);
         return nc.ret0();
     }
     let mask = nc.check_str(arg + 2)?;
@@ -675,7 +691,25 @@ fn sethook<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let count = nc.opt_int(arg + 3, 0)? as i32;
     let bits = hook::make_mask(mask.as_bytes(), count);
     hook::set(ctx, target, f, bits, count);
+    hook_table_set(ctx, target, f);
     nc.ret0()
+}
+
+/// Keeps `registry._HOOKKEY[thread] = hook` like `ldblib` (a table that is its own metatable,
+/// with `__mode = "k"`), for code that inspects it; the hooks themselves live in the threads.
+fn hook_table_set<'gc>(ctx: Ctx<'gc>, thread: Thread<'gc>, f: Value<'gc>) {
+    let key = ctx.str_value("_HOOKKEY");
+    let t = match ctx.state.registry.get(key) {
+        Value::Table(t) => t,
+        _ => {
+            let t = ctx.new_table();
+            set(ctx, t, "__mode", ctx.str_value("k"));
+            t.0.borrow_mut(ctx.mc).meta = Some(t);
+            let _ = ctx.state.registry.set(ctx.mc, key, Value::Table(t));
+            t
+        }
+    };
+    let _ = t.set(ctx.mc, Value::Thread(thread), f);
 }
 
 /// `debug.gethook([thread])`: the hook function, its mask and count (fail without a hook).

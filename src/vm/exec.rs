@@ -9,10 +9,9 @@
 //! continuation ([`throw`]), running `__close` handlers on the way as ordinary calls.
 //! Coroutine resume/yield are [`Event`]s handled by [`run`], which switches the running thread.
 
-use gc_arena::{lock::Lock, Gc};
 use smallvec::SmallVec;
 
-use super::closure::{NativeClosure, UpState, Upvalue};
+use super::closure::{NativeClosure, UpState, Upvalue, UpvalueExt};
 use super::cont::Cont;
 use super::convert;
 use super::error::{LuaError, LuaResult};
@@ -597,12 +596,12 @@ pub fn find_upvalue<'gc>(
         }
         i -= 1;
     }
-    let uv = Gc::new(
+    let uv = super::closure::UpCell::new(
         ctx.mc,
-        Lock::new(UpState::Open {
+        UpState::Open {
             thread,
             slot: slot as u32,
-        }),
+        },
     );
     list.insert(i, uv);
     uv
@@ -749,6 +748,10 @@ pub fn throw<'gc>(
                 }
             }
             let tb = ts.traceback.take().unwrap_or_default();
+            // A dead coroutine keeps its stack for `debug.traceback`, up to the raising native.
+            if let Some((n, _)) = raising {
+                push_raised(ts, n);
+            }
             ts.status = Status::Dead;
             ts.error = Some(value);
             close_upvalues(ctx, ts, 0);
