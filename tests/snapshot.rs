@@ -309,3 +309,52 @@ fn unregistered_natives_are_named_when_saving() {
     reg.add_native(&HELLO);
     assert!(Vm::restore_with(&bytes, reg, Host::default(), None).is_ok());
 }
+
+#[test]
+fn snapshots_are_plain_messagepack() {
+    // Two MessagePack values (header, body) and nothing else, as a generic decoder sees them.
+    let bytes = mid_run_snapshot();
+    let mut de = rmp_serde::Deserializer::new(&bytes[..]);
+    let _: serde::de::IgnoredAny = serde::Deserialize::deserialize(&mut de).unwrap();
+    let _: serde::de::IgnoredAny = serde::Deserialize::deserialize(&mut de).unwrap();
+    assert!(de.get_ref().is_empty());
+}
+
+#[test]
+fn forks_of_a_running_image_save_like_the_original() {
+    let mut vm = Vm::with_profile(Profile::Sandbox, host(&Sink::default()));
+    vm.load(SCRIPT.as_bytes(), "=test").unwrap();
+    for fuel in [1u64, 40, 300, 700] {
+        if vm.step(fuel) != StepResult::OutOfFuel {
+            break;
+        }
+        let bytes = vm.save().unwrap();
+        let image = vm.image().unwrap();
+        assert_eq!(image.to_bytes().unwrap(), bytes);
+        assert_eq!(image.fork().unwrap().save().unwrap(), bytes);
+    }
+}
+
+#[test]
+fn forks_can_use_functions_nested_in_ones_that_are_gone() {
+    // `make`'s function is nested in `outer`, which no closure refers to any more: a fork
+    // instantiates `make`'s function with its own nested functions only.
+    let setup =
+        b"local function outer() return function(y) return function(z) return y + z end end end
+                  make = outer() outer = nil";
+    let run = b"local add = make(40) return add(2)";
+    let mut base = Vm::new();
+    base.load(setup, "=setup").unwrap();
+    assert!(matches!(base.step(1000), StepResult::Finished(_)));
+    let image = base.image().unwrap();
+    let mut fork = image.fork().unwrap();
+    fork.load(run, "=run").unwrap();
+    assert_eq!(
+        fork.step(1000),
+        StepResult::Finished(vec![telelua::api::HostValue::Int(42)])
+    );
+    base.load(run, "=run").unwrap();
+    assert!(matches!(base.step(1000), StepResult::Finished(_)));
+    assert_eq!(fork.save().unwrap(), base.save().unwrap());
+    assert_eq!(fork.fuel_used(), base.fuel_used());
+}

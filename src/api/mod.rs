@@ -281,17 +281,17 @@ impl Vm {
         host: Host,
         store: Option<&dyn ChunkStore>,
     ) -> Result<Vm, SnapshotError> {
-        let body = crate::snapshot::decode(bytes)?;
-        let chunks = crate::snapshot::load_chunks(&body, store)?;
+        let (body, tail) = crate::snapshot::decode(bytes)?;
+        let chunks = crate::snapshot::load_chunks(body, &tail, store)?;
         let memory = Account::new();
         let entered = memory.enter();
         let arena = Arena::<Root>::try_new(|mc| {
-            crate::snapshot::build(mc, &body, &chunks, &registry, host)
+            crate::snapshot::build(mc, body, &tail, &chunks, &registry, host)
         })?;
         drop(entered);
         Ok(Vm {
             arena,
-            fuel_used: body.fuel_used,
+            fuel_used: tail.fuel_used,
             registry,
             memory,
             paced_at: 0,
@@ -310,10 +310,12 @@ impl Vm {
         let fuel = self.fuel_used;
         let (body, chunks) = self.arena.mutate(|mc, state| {
             let ctx = Ctx { mc, state };
-            crate::snapshot::save_body_and_chunks(ctx, &self.registry, true, fuel)
+            crate::snapshot::save_body(ctx, &self.registry, true, fuel, Vec::new())
         })?;
+        let tail = crate::snapshot::parse(&body)?;
         Ok(Image {
             body,
+            tail,
             chunks,
             registry: self.registry.clone(),
         })
@@ -548,7 +550,9 @@ impl Vm {
 
 /// A VM frozen in memory (see [`Vm::image`]); fork it into independent VMs.
 pub struct Image {
-    body: crate::snapshot::format::Body,
+    /// The snapshot body (no header), as written by us.
+    body: Vec<u8>,
+    tail: crate::snapshot::Tail,
     chunks: Vec<std::sync::Arc<Chunk>>,
     registry: Registry,
 }
@@ -562,12 +566,19 @@ impl Image {
         let memory = Account::new();
         let entered = memory.enter();
         let arena = Arena::<Root>::try_new(|mc| {
-            crate::snapshot::build(mc, &self.body, &self.chunks, &self.registry, host)
+            crate::snapshot::build(
+                mc,
+                &self.body,
+                &self.tail,
+                &self.chunks,
+                &self.registry,
+                host,
+            )
         })?;
         drop(entered);
         Ok(Vm {
             arena,
-            fuel_used: self.body.fuel_used,
+            fuel_used: self.tail.fuel_used,
             registry: self.registry.clone(),
             memory,
             paced_at: 0,
@@ -589,7 +600,9 @@ impl Image {
     /// # Errors
     /// Encoding failures.
     pub fn to_bytes(&self) -> Result<Vec<u8>, SnapshotError> {
-        crate::snapshot::encode(&self.body)
+        let mut out = crate::snapshot::header_bytes()?;
+        out.extend_from_slice(&self.body);
+        Ok(out)
     }
 }
 

@@ -1,18 +1,71 @@
-//! The snapshot format: plain serde types, MessagePack-encoded.
+//! The snapshot format: MessagePack, written and read directly (see [`super::mpack`]).
 //!
 //! A snapshot is two MessagePack values in a row: a [`Header`] (magic, format version,
-//! compiler version) and a [`Body`]. The body is the object graph as a flat list: every heap
-//! object once, references as indices into `objects` ([`SVal::Obj`]). Object numbering is a
-//! breadth-first walk from the roots in a fixed order, so equal VM states give equal bytes.
+//! compiler version; encoded with rmp-serde as an array of three) and the body, an array of
+//! [`BODY_FIELDS`] fields:
+//!
+//! - tail offset: the byte offset of field 2 from the start of the body (a `uint 32`), so the
+//!   restorer can read the code and roots before it walks the objects;
+//!
+//! 1. objects: an `array 32` of heap objects, each once, numbered by position. Object numbering
+//!    is a breadth-first walk from the roots in a fixed order, so equal VM states give equal
+//!    bytes. A string is a `bin`; every other object is an array whose first element is its tag:
+//!    - `[TAG_TABLE, id, meta (index or nil), hash_cap, [array values], [k1, v1, k2, v2, ...]]`
+//!      (hash entries in insertion order, tombstones included, so `next` resumes identically)
+//!    - `[TAG_CLOSURE, id, proto, [upvalue indices]]`
+//!    - `[TAG_NATIVE, id, registered name (str), [bound values]]`
+//!    - `[TAG_UPVALUE_OPEN, thread, slot]`, `[TAG_UPVALUE_CLOSED, value]`, each with an
+//!      object id appended if it has one (`debug.upvalueid`)
+//!    - `[TAG_THREAD, id, status, top, [stack values], [frames], [open upvalue indices],
+//!      [to-be-closed slots], [] or [error value], traceback (str or nil)]`, plus, if the
+//!      thread has a debug hook, `[hook function, mask, count, counter, in hook (bool),
+//!      oldpc, skip]` (see `vm::hook::HookData`); a frame is
+//!      `[FRAME_LUA, closure, func, base, pc, nvarargs, want, aux]` (bit 31 of `aux`: tail
+//!      call) or
+//!      `[FRAME_NATIVE, native (index or nil), func, want, continuation]` where the
+//!      continuation is a `ContG<SVal>` encoded with rmp-serde
+//!    - `[TAG_USERDATA, id, type name (str), payload (bin), meta (index or nil)]`
+//!    - `[TAG_STR_WITH_ID, id, bytes (bin)]` (a string that was given an id by `%p`)
+//! 2. chunks: `[[id (bin), name (bin), source (bin or nil)], ...]`
+//! 3. protos: `[[chunk, [child path]], ...]`
+//! 4. globals, 5. registry, 6. main thread (object indices), 7. running chain `[threads]`,
+//! 8. type metatables `[string, number, boolean, nil, function, thread]` (index or nil),
+//! 9. hash key, 10. next object id, 11. PRNG state `[4 × u64]`, 12. main yieldable (bool),
+//! 13. fuel used.
+//!
+//! A value is `nil`, `false`, `true`, an integer, a `float 64` (bits preserved) or a reference
+//! to object `i`: extension type 0 with `i` big-endian in 1, 2 or 4 bytes.
 
 use serde::{Deserialize, Serialize};
-
-use crate::vm::cont::ContG;
 
 /// First bytes of every snapshot.
 pub const MAGIC: &str = "telelua-snapshot";
 /// Version of this format; bumped on any incompatible change (including `ContG` variants).
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+
+/// Number of fields of the body array.
+pub const BODY_FIELDS: usize = 14;
+
+/// Object tags.
+pub const TAG_TABLE: u64 = 0;
+/// A Lua closure.
+pub const TAG_CLOSURE: u64 = 1;
+/// A native closure.
+pub const TAG_NATIVE: u64 = 2;
+/// An open upvalue.
+pub const TAG_UPVALUE_OPEN: u64 = 3;
+/// A closed upvalue.
+pub const TAG_UPVALUE_CLOSED: u64 = 4;
+/// A coroutine.
+pub const TAG_THREAD: u64 = 5;
+/// A userdata.
+pub const TAG_USERDATA: u64 = 6;
+/// A string with an object id.
+pub const TAG_STR_WITH_ID: u64 = 7;
+/// A Lua frame.
+pub const FRAME_LUA: u64 = 0;
+/// A native frame.
+pub const FRAME_NATIVE: u64 = 1;
 
 /// Identifies the format before anything else is read.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -25,7 +78,7 @@ pub struct Header {
     pub compiler: String,
 }
 
-/// A value: immediate, or a reference to `Body::objects[i]`.
+/// A value inside a saved native continuation: immediate, or a reference to object `i`.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
 pub enum SVal {
     /// nil
@@ -40,208 +93,4 @@ pub enum SVal {
     Float(u64),
     /// heap object
     Obj(u32),
-}
-
-/// An upvalue cell.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub enum SUpvalue {
-    /// Still a stack slot of a thread (an object index).
-    Open {
-        /// Thread object.
-        thread: u32,
-        /// Stack slot.
-        slot: u32,
-    },
-    /// Captured value.
-    Closed(SVal),
-}
-
-/// A frame.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub enum SFrame {
-    /// A Lua function activation.
-    Lua {
-        /// Closure object.
-        closure: u32,
-        /// Result slot.
-        func: u32,
-        /// Register 0.
-        base: u32,
-        /// Next instruction.
-        pc: u32,
-        /// Number of varargs.
-        nvarargs: u32,
-        /// Results wanted (-1: all).
-        want: i32,
-        /// Interrupted-instruction progress.
-        aux: u32,
-    },
-    /// A native waiting on a continuation.
-    Native {
-        /// Native closure object, if any.
-        native: Option<u32>,
-        /// Its slot.
-        func: u32,
-        /// Results wanted.
-        want: i32,
-        /// The continuation.
-        cont: ContG<SVal>,
-    },
-}
-
-/// A coroutine.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub struct SThread {
-    /// Value stack.
-    pub stack: Vec<SVal>,
-    /// Frames, innermost last.
-    pub frames: Vec<SFrame>,
-    /// Open upvalue objects, by ascending slot.
-    pub open_upvalues: Vec<u32>,
-    /// Pending to-be-closed slots.
-    pub tbc: Vec<u32>,
-    /// 0 initial, 1 suspended, 2 running, 3 normal, 4 dead.
-    pub status: u8,
-    /// Multiple-results top.
-    pub top: u32,
-    /// Error a dead coroutine died with.
-    pub error: Option<SVal>,
-    /// Traceback of an uncaught error whose `__close` handlers are running.
-    pub traceback: Option<String>,
-    /// Object id.
-    pub id: u64,
-    /// The debug hook (`debug.sethook`), if one is set or was running.
-    #[serde(default)]
-    pub hook: Option<SHook>,
-}
-
-/// A thread's debug hook.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub struct SHook {
-    /// The hook function (nil if none).
-    pub func: SVal,
-    /// Settings and bookkeeping.
-    pub data: crate::vm::hook::HookData,
-}
-
-/// A table.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub struct STable {
-    /// Array part.
-    pub array: Vec<SVal>,
-    /// Hash entries in insertion order (tombstones included, so `next` resumes identically).
-    pub entries: Vec<(SVal, SVal)>,
-    /// Emulated node-part capacity.
-    pub hash_cap: u64,
-    /// Metatable object.
-    pub meta: Option<u32>,
-    /// Object id.
-    pub id: u64,
-}
-
-/// A heap object.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub enum SObj {
-    /// A string.
-    Str(#[serde(with = "serde_bytes")] Vec<u8>),
-    /// A table.
-    Table(STable),
-    /// A Lua closure over `Body::protos[proto]`.
-    Closure {
-        /// Function (index into `protos`).
-        proto: u32,
-        /// Upvalue objects.
-        upvalues: Vec<u32>,
-        /// Object id.
-        id: u64,
-    },
-    /// A native closure, saved by its registered name.
-    Native {
-        /// Registered name.
-        name: String,
-        /// Bound values.
-        upvalues: Vec<SVal>,
-        /// Object id.
-        id: u64,
-    },
-    /// An upvalue cell.
-    Upvalue(SUpvalue),
-    /// A coroutine.
-    Thread(Box<SThread>),
-    /// A userdata, saved through its registered type.
-    Userdata {
-        /// Registered type name.
-        type_name: String,
-        /// Payload as the type's save function wrote it.
-        #[serde(with = "serde_bytes")]
-        payload: Vec<u8>,
-        /// Metatable object.
-        meta: Option<u32>,
-        /// Object id.
-        id: u64,
-    },
-    /// A long string that has been given an object id (by `%p`).
-    StrWithId {
-        /// Contents.
-        #[serde(with = "serde_bytes")]
-        bytes: Vec<u8>,
-        /// Object id.
-        id: u64,
-    },
-}
-
-/// A chunk: its id and (unless the saver opted out) its source.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub struct SChunk {
-    /// Content hash.
-    #[serde(with = "serde_bytes")]
-    pub id: Vec<u8>,
-    /// Chunk name.
-    #[serde(with = "serde_bytes")]
-    pub name: Vec<u8>,
-    /// Source text, if included.
-    pub source: Option<serde_bytes::ByteBuf>,
-}
-
-/// A function: a chunk and the child-index path to it.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SProto {
-    /// Index into `Body::chunks`.
-    pub chunk: u32,
-    /// Child indices from the chunk's main function.
-    pub path: Vec<u32>,
-}
-
-/// Everything in a VM.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub struct Body {
-    /// Chunks referenced by functions.
-    pub chunks: Vec<SChunk>,
-    /// Functions referenced by closures.
-    pub protos: Vec<SProto>,
-    /// Heap objects.
-    pub objects: Vec<SObj>,
-    /// Global table object.
-    pub globals: u32,
-    /// Registry table object.
-    pub registry: u32,
-    /// Main thread object.
-    pub main: u32,
-    /// Running chain (thread objects), main first.
-    pub running: Vec<u32>,
-    /// Per-type metatables: string, number, boolean, nil, function, thread.
-    pub metas: [Option<u32>; 6],
-    /// Hash key.
-    pub hash_key: u64,
-    /// Next object id.
-    pub next_id: u64,
-    /// `math.random` state.
-    pub rng: [u64; 4],
-    /// Whether the main coroutine may yield to the host.
-    pub main_yieldable: bool,
-    /// Fuel consumed so far.
-    pub fuel_used: u64,
-    /// Ids of the upvalue objects that have one (`debug.upvalueid`): (object, id).
-    #[serde(default)]
-    pub upvalue_ids: Vec<(u32, u64)>,
 }

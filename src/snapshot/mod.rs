@@ -2,8 +2,8 @@
 //!
 //! # Design
 //! Because every suspended computation is data (frames, continuations, upvalues), saving is a
-//! walk of the heap from the roots ([`save`]) that writes each object once into a flat list,
-//! references by index ([`format`]). Natives are saved by their registered stable name,
+//! walk of the heap from the roots ([`save`]) that writes each object once, straight into
+//! MessagePack, into a flat list with references by index ([`format`]). Natives are saved by their registered stable name,
 //! userdata by registered type name, code by chunk id plus (optionally) source: bytecode is
 //! never stored, it is recompiled on restore and its id checked. Restoring ([`restore`])
 //! validates everything before the VM can run; an untrusted snapshot can at worst produce an
@@ -13,6 +13,7 @@
 //! with the same output and fuel consumption as the original.
 
 pub mod format;
+mod mpack;
 mod restore;
 mod save;
 
@@ -22,10 +23,10 @@ use std::sync::Arc;
 use crate::vm::chunk::{chunk_id, Chunk, ChunkId, COMPILER_VERSION};
 use crate::vm::native::NativeDef;
 use crate::vm::state::Ctx;
-use format::{Body, Header, FORMAT_VERSION, MAGIC};
+use format::{Header, FORMAT_VERSION, MAGIC};
 
-pub use restore::build;
-pub use save::{save_body, save_body_and_chunks};
+pub use restore::{build, parse, Tail};
+pub use save::save_body;
 
 /// Why a snapshot could not be saved or restored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,25 +171,22 @@ pub fn save_to_bytes<'gc>(
     opts: &SaveOptions,
     fuel_used: u64,
 ) -> Result<Vec<u8>, SnapshotError> {
-    let body = save_body(ctx, registry, opts.include_sources, fuel_used)?;
-    encode(&body)
+    let out = header_bytes()?;
+    save_body(ctx, registry, opts.include_sources, fuel_used, out).map(|(b, _)| b)
 }
 
-/// Encodes a body with its header.
-pub fn encode(body: &Body) -> Result<Vec<u8>, SnapshotError> {
+/// The header every snapshot starts with.
+pub fn header_bytes() -> Result<Vec<u8>, SnapshotError> {
     let header = Header {
         magic: MAGIC.to_string(),
         format: FORMAT_VERSION,
         compiler: COMPILER_VERSION.to_string(),
     };
-    let mut out = rmp_serde::to_vec(&header).map_err(|e| SnapshotError::Invalid(e.to_string()))?;
-    let b = rmp_serde::to_vec(body).map_err(|e| SnapshotError::Invalid(e.to_string()))?;
-    out.extend_from_slice(&b);
-    Ok(out)
+    rmp_serde::to_vec(&header).map_err(|e| SnapshotError::Invalid(e.to_string()))
 }
 
-/// Decodes and checks the header, then the body.
-pub fn decode(bytes: &[u8]) -> Result<Body, SnapshotError> {
+/// Checks the header; returns the body and its parsed tail.
+pub fn decode(bytes: &[u8]) -> Result<(&[u8], Tail), SnapshotError> {
     let mut de = rmp_serde::Deserializer::new(bytes);
     let header: Header =
         serde::Deserialize::deserialize(&mut de).map_err(|_| SnapshotError::NotASnapshot)?;
@@ -203,40 +201,43 @@ pub fn decode(bytes: &[u8]) -> Result<Body, SnapshotError> {
             expected_compiler: COMPILER_VERSION.to_string(),
         });
     }
-    let body: Body = serde::Deserialize::deserialize(&mut de)
-        .map_err(|e| SnapshotError::Invalid(e.to_string()))?;
-    if de.get_ref().len() != 0 {
-        return Err(SnapshotError::Invalid("trailing bytes".into()));
-    }
-    Ok(body)
+    let body: &[u8] = de.get_ref();
+    let tail = parse(body)?;
+    Ok((body, tail))
 }
 
 /// Recompiles (or fetches) every chunk of a body and checks ids.
 pub fn load_chunks(
-    body: &Body,
+    body: &[u8],
+    tail: &Tail,
     store: Option<&dyn ChunkStore>,
 ) -> Result<Vec<Arc<Chunk>>, SnapshotError> {
-    let mut out = Vec::with_capacity(body.chunks.len());
-    for c in &body.chunks {
-        let id: ChunkId =
-            c.id.as_slice()
-                .try_into()
-                .map_err(|_| SnapshotError::Invalid("bad chunk id".into()))?;
-        let name = String::from_utf8_lossy(&c.name).into_owned();
+    let get = |r: &std::ops::Range<usize>| {
+        body.get(r.clone())
+            .ok_or_else(|| SnapshotError::Invalid("chunk out of range".into()))
+    };
+    let mut out = Vec::with_capacity(tail.chunks.len());
+    for c in &tail.chunks {
+        let id: ChunkId = get(&c.id)?
+            .try_into()
+            .map_err(|_| SnapshotError::Invalid("bad chunk id".into()))?;
+        let cname = get(&c.name)?;
+        let name = String::from_utf8_lossy(cname).into_owned();
         let from_store = store.and_then(|s| s.get(&id));
-        let chunk = match (from_store, &c.source) {
+        let source = c.source.as_ref().map(get).transpose()?;
+        let chunk = match (from_store, source) {
             (Some(ch), _) => ch,
             (None, Some(src)) => {
-                if chunk_id(&c.name, src) != id {
+                if chunk_id(cname, src) != id {
                     return Err(SnapshotError::BadChunk(format!(
                         "'{name}': source does not match its id"
                     )));
                 }
-                Chunk::compile(src, &c.name).map_err(|e| SnapshotError::BadChunk(e.message))?
+                Chunk::compile(src, cname).map_err(|e| SnapshotError::BadChunk(e.message))?
             }
             (None, None) => return Err(SnapshotError::MissingChunk(name)),
         };
-        if chunk.id != id || *chunk.name != *c.name {
+        if chunk.id != id || *chunk.name != *cname {
             return Err(SnapshotError::BadChunk(format!(
                 "'{name}': chunk store returned a different chunk"
             )));

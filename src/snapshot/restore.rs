@@ -1,22 +1,34 @@
-//! Restoring: validate an untrusted [`Body`] and rebuild the heap from it.
+//! Restoring: validate an untrusted snapshot body and rebuild the heap straight from its bytes.
+//!
+//! [`parse`] reads the body's tail (chunks, functions, roots, scalars; the tail's position is
+//! the body's first field). [`build`] then walks the object list in passes, with no
+//! intermediate structures:
+//! 1. strings in full, shells for tables, threads and userdata, Lua closures (their upvalue
+//!    cells are created on first reference), and each object's position;
+//! 2. native closures, dependencies first (their bound values may be other natives);
+//! 3. contents of tables, upvalues, userdata, then threads;
+//! 4. checks that need every thread built (open upvalue slots).
 //!
 //! Everything is checked before the VM can run: every index is in range and names an object
 //! of the right kind, every function path exists in its (recompiled) chunk, frames are
 //! consistent with their functions and their thread's stack, and continuations only hold
-//! valid values. Any violation is a [`SnapshotError`]; nothing here may panic.
+//! valid values. Any violation is a [`SnapshotError`]; nothing here may panic. Lengths are
+//! checked against the remaining input before anything is reserved.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
+use std::ops::Range;
 use std::sync::Arc;
 
-use gc_arena::{lock::RefLock, Gc, Mutation};
+use gc_arena::{lock::Lock, lock::RefLock, Gc, Mutation};
 
 use super::format::*;
+use super::mpack::{RVal, Reader};
 use super::{Registry, SnapshotError};
 use crate::compiler::opcodes::Op;
 use crate::vm::chunk::Chunk;
 use crate::vm::closure::{
-    instantiate, Closure, ClosureData, FnProto, NativeClosure, NativeData, UpCell, UpState,
+    instantiate_at, Closure, ClosureData, FnProto, NativeClosure, NativeData, UpCell, UpState,
     Upvalue, UpvalueExt,
 };
 use crate::vm::cont::ContG;
@@ -32,6 +44,126 @@ fn bad(msg: impl Into<String>) -> SnapshotError {
     SnapshotError::Invalid(msg.into())
 }
 
+/// A chunk entry of the body (byte ranges into the body).
+#[derive(Clone, Debug)]
+pub struct ChunkEntry {
+    /// Content hash.
+    pub id: Range<usize>,
+    /// Chunk name.
+    pub name: Range<usize>,
+    /// Source, if included.
+    pub source: Option<Range<usize>>,
+}
+
+/// The body's tail, parsed: everything but the objects (owned, so an image can keep it).
+#[derive(Clone, Debug)]
+pub struct Tail {
+    objects: usize,
+    count: usize,
+    tail_at: usize,
+    /// Chunks referenced by functions.
+    pub chunks: Vec<ChunkEntry>,
+    protos: Vec<(u32, Vec<u32>)>,
+    globals: u32,
+    registry: u32,
+    main: u32,
+    running: Vec<u32>,
+    metas: [Option<u32>; 6],
+    hash_key: u64,
+    next_id: u64,
+    rng: [u64; 4],
+    main_yieldable: bool,
+    /// Fuel consumed so far.
+    pub fuel_used: u64,
+}
+
+fn range(r: &Reader<'_>, s: &[u8]) -> Range<usize> {
+    r.pos() - s.len()..r.pos()
+}
+
+/// Parses a body's tail (see [`super::format`]).
+pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
+    let mut r = Reader::new(bytes, 0);
+    r.array_exact(BODY_FIELDS)?;
+    let tail_at = usize::try_from(r.u64()?).map_err(|_| bad("tail offset"))?;
+    let count = r.array_len()?;
+    let objects = r.pos();
+    if tail_at < objects || tail_at > bytes.len() {
+        return Err(bad("tail offset out of range"));
+    }
+    let mut r = Reader::new(bytes, tail_at);
+    let n = r.array_len()?;
+    let mut chunks = Vec::with_capacity(n);
+    for _ in 0..n {
+        r.array_exact(3)?;
+        let id = r.bin()?;
+        let id = range(&r, id);
+        let name = r.bin()?;
+        let name = range(&r, name);
+        let source = if r.nil() {
+            None
+        } else {
+            let s = r.bin()?;
+            Some(range(&r, s))
+        };
+        chunks.push(ChunkEntry { id, name, source });
+    }
+    let n = r.array_len()?;
+    let mut protos = Vec::with_capacity(n);
+    for _ in 0..n {
+        r.array_exact(2)?;
+        let chunk = r.u32()?;
+        let m = r.array_len()?;
+        let mut path = Vec::with_capacity(m);
+        for _ in 0..m {
+            path.push(r.u32()?);
+        }
+        protos.push((chunk, path));
+    }
+    let globals = r.index()?;
+    let registry = r.index()?;
+    let main = r.index()?;
+    let n = r.array_len()?;
+    let mut running = Vec::with_capacity(n);
+    for _ in 0..n {
+        running.push(r.index()?);
+    }
+    r.array_exact(6)?;
+    let mut metas = [None; 6];
+    for m in &mut metas {
+        *m = r.opt_index()?;
+    }
+    let hash_key = r.u64()?;
+    let next_id = r.u64()?;
+    r.array_exact(4)?;
+    let mut rng = [0u64; 4];
+    for x in &mut rng {
+        *x = r.u64()?;
+    }
+    let main_yieldable = r.boolean()?;
+    let fuel_used = r.u64()?;
+    if r.remaining() != 0 {
+        return Err(bad("trailing bytes"));
+    }
+    Ok(Tail {
+        objects,
+        count,
+        tail_at,
+        chunks,
+        protos,
+        globals,
+        registry,
+        main,
+        running,
+        metas,
+        hash_key,
+        next_id,
+        rng,
+        main_yieldable,
+        fuel_used,
+    })
+}
+
 /// A rebuilt object.
 #[derive(Copy, Clone)]
 enum Built<'gc> {
@@ -42,38 +174,58 @@ enum Built<'gc> {
     Thread(Thread<'gc>),
     Upvalue(Upvalue<'gc>),
     Userdata(Userdata<'gc>),
+    /// A native closure not built yet (pass 2).
+    NativePending,
     Pending,
 }
 
 struct Builder<'a, 'gc> {
     mc: &'gc Mutation<'gc>,
-    body: &'a Body,
+    bytes: &'a [u8],
     built: Vec<Built<'gc>>,
+    offsets: Vec<usize>,
 }
 
 impl<'a, 'gc> Builder<'a, 'gc> {
-    fn value(&self, v: SVal) -> Result<Value<'gc>, SnapshotError> {
+    #[inline]
+    fn value(&self, v: RVal) -> Result<Value<'gc>, SnapshotError> {
         Ok(match v {
-            SVal::Nil => Value::Nil,
-            SVal::False => Value::False,
-            SVal::True => Value::True,
-            SVal::Int(i) => Value::Int(i),
-            SVal::Float(b) => Value::Float(F64(b)),
-            SVal::Obj(i) => match self.built.get(i as usize) {
-                Some(Built::Str(s)) => Value::Str(*s),
-                Some(Built::Table(t)) => Value::Table(*t),
-                Some(Built::Closure(c)) => Value::Function(*c),
-                Some(Built::Native(n)) => Value::Native(*n),
-                Some(Built::Thread(t)) => Value::Thread(*t),
-                Some(Built::Userdata(u)) => Value::Userdata(*u),
-                Some(Built::Upvalue(_)) => {
-                    return Err(bad(format!("object {i} is an upvalue, not a value")))
-                }
-                Some(Built::Pending) => {
-                    return Err(bad(format!("object {i} used before it exists")))
-                }
-                None => return Err(bad(format!("object index {i} out of range"))),
-            },
+            RVal::Nil => Value::Nil,
+            RVal::False => Value::False,
+            RVal::True => Value::True,
+            RVal::Int(i) => Value::Int(i),
+            RVal::Float(b) => Value::Float(F64(b)),
+            RVal::Obj(i) => self.obj_value(i)?,
+        })
+    }
+
+    #[inline]
+    fn obj_value(&self, i: u32) -> Result<Value<'gc>, SnapshotError> {
+        Ok(match self.built.get(i as usize) {
+            Some(Built::Str(s)) => Value::Str(*s),
+            Some(Built::Table(t)) => Value::Table(*t),
+            Some(Built::Closure(c)) => Value::Function(*c),
+            Some(Built::Native(n)) => Value::Native(*n),
+            Some(Built::Thread(t)) => Value::Thread(*t),
+            Some(Built::Userdata(u)) => Value::Userdata(*u),
+            Some(Built::Upvalue(_)) => {
+                return Err(bad(format!("object {i} is an upvalue, not a value")))
+            }
+            Some(Built::Pending | Built::NativePending) => {
+                return Err(bad(format!("object {i} used before it exists")))
+            }
+            None => return Err(bad(format!("object index {i} out of range"))),
+        })
+    }
+
+    fn sval(&self, v: SVal) -> Result<Value<'gc>, SnapshotError> {
+        self.value(match v {
+            SVal::Nil => RVal::Nil,
+            SVal::False => RVal::False,
+            SVal::True => RVal::True,
+            SVal::Int(i) => RVal::Int(i),
+            SVal::Float(f) => RVal::Float(f),
+            SVal::Obj(i) => RVal::Obj(i),
         })
     }
 
@@ -82,6 +234,10 @@ impl<'a, 'gc> Builder<'a, 'gc> {
             Some(Built::Table(t)) => Ok(*t),
             _ => Err(bad(format!("object {i} is not a table"))),
         }
+    }
+
+    fn opt_table(&self, i: Option<u32>) -> Result<Option<Table<'gc>>, SnapshotError> {
+        i.map(|i| self.table(i)).transpose()
     }
 
     fn thread(&self, i: u32) -> Result<Thread<'gc>, SnapshotError> {
@@ -111,9 +267,29 @@ impl<'a, 'gc> Builder<'a, 'gc> {
             _ => Err(bad(format!("object {i} is not a native function"))),
         }
     }
+
+    /// A reader at object `i`, past its array header and tag.
+    fn at(&self, i: usize) -> Result<Reader<'a>, SnapshotError> {
+        let pos = *self.offsets.get(i).ok_or_else(|| bad("object index"))?;
+        let mut r = Reader::new(self.bytes, pos);
+        r.array_len()?;
+        r.u64()?;
+        Ok(r)
+    }
+
+    /// Reads `n` values into a vector.
+    #[inline]
+    fn values(&self, r: &mut Reader<'_>) -> Result<Vec<Value<'gc>>, SnapshotError> {
+        let n = r.array_len()?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(self.value(r.val()?)?);
+        }
+        Ok(out)
+    }
 }
 
-fn status_from(code: u8) -> Result<Status, SnapshotError> {
+fn status_from(code: u64) -> Result<Status, SnapshotError> {
     Ok(match code {
         0 => Status::Initial,
         1 => Status::Suspended,
@@ -122,6 +298,49 @@ fn status_from(code: u8) -> Result<Status, SnapshotError> {
         4 => Status::Dead,
         _ => return Err(bad(format!("bad thread status {code}"))),
     })
+}
+
+/// Instantiates the functions that closures refer to. Each is instantiated with its nested
+/// functions (closures made later need them); a function nested in another needed one shares
+/// that instance tree. Functions no closure refers to (typically a chunk's main function, once
+/// it has run) are not instantiated, nor are their constants.
+fn instantiate_protos<'gc>(
+    ctx: crate::vm::state::Ctx<'gc>,
+    chunks: &[Arc<Chunk>],
+    protos: &[(u32, Vec<u32>)],
+) -> Result<Vec<Gc<'gc, FnProto<'gc>>>, SnapshotError> {
+    let mut order: Vec<usize> = (0..protos.len()).collect();
+    order.sort_by_key(|&i| protos[i].1.len());
+    let mut made: std::collections::HashMap<(u32, &[u32]), Gc<'gc, FnProto<'gc>>> =
+        std::collections::HashMap::with_capacity(protos.len());
+    let mut out: Vec<Option<Gc<'gc, FnProto<'gc>>>> = vec![None; protos.len()];
+    for i in order {
+        let (chunk, path) = &protos[i];
+        let c = chunks
+            .get(*chunk as usize)
+            .ok_or_else(|| bad(format!("function {i}: chunk {chunk} out of range")))?;
+        // Check the path first: it bounds the prefix search below by the real nesting depth.
+        let mut proto = &c.main;
+        for &k in path {
+            proto = proto
+                .protos
+                .get(k as usize)
+                .ok_or_else(|| bad(format!("function {i}: no function at path {path:?}")))?;
+        }
+        let ancestor = (0..=path.len())
+            .rev()
+            .find_map(|k| made.get(&(*chunk, &path[..k])).map(|fp| (k, *fp)));
+        let fp = match ancestor {
+            Some((k, fp)) => fn_at(fp, &path[k..])
+                .ok_or_else(|| bad(format!("function {i}: no function at path {path:?}")))?,
+            None => instantiate_at(ctx, c, proto, &mut path.clone()),
+        };
+        made.insert((*chunk, path.as_slice()), fp);
+        out[i] = Some(fp);
+    }
+    out.into_iter()
+        .map(|f| f.ok_or_else(|| bad("function table")))
+        .collect()
 }
 
 /// Finds the per-VM function instance at `path` below a chunk's main function instance.
@@ -133,15 +352,17 @@ fn fn_at<'gc>(root: Gc<'gc, FnProto<'gc>>, path: &[u32]) -> Option<Gc<'gc, FnPro
     Some(p)
 }
 
-/// Builds the VM root from a validated body. `chunks[i]` is the recompiled `body.chunks[i]`.
+/// Builds the VM root from a body (`bytes`, parsed into `tail` by [`parse`]). `chunks[i]` is
+/// the recompiled (or image-shared) `tail.chunks[i]`.
 pub fn build<'gc>(
     mc: &'gc Mutation<'gc>,
-    body: &Body,
+    bytes: &[u8],
+    tail: &Tail,
     chunks: &[Arc<Chunk>],
     registry: &Registry,
     host: Host,
 ) -> Result<State<'gc>, SnapshotError> {
-    let hash_key = body.hash_key;
+    let hash_key = tail.hash_key;
     let tm_names: [LuaStr<'gc>; TM_COUNT] =
         std::array::from_fn(|i| LuaStr::new(mc, hash_key, TM_NAMES[i].as_bytes()));
     // A throwaway state for instantiating functions (constants need a string allocator).
@@ -165,216 +386,233 @@ pub fn build<'gc>(
     let scratch: &'gc State<'gc> = Gc::as_ref(Gc::new(mc, scratch));
     let ctx = crate::vm::state::Ctx { mc, state: scratch };
 
-    // Functions: one instance tree per chunk; closures find theirs by path.
-    let roots: Vec<Gc<'gc, FnProto<'gc>>> = chunks.iter().map(|c| instantiate(ctx, c)).collect();
-    let mut fn_protos = Vec::with_capacity(body.protos.len());
-    for (i, p) in body.protos.iter().enumerate() {
-        let root = roots
-            .get(p.chunk as usize)
-            .ok_or_else(|| bad(format!("function {i}: chunk {} out of range", p.chunk)))?;
-        let f = fn_at(*root, &p.path)
-            .ok_or_else(|| bad(format!("function {i}: no function at path {:?}", p.path)))?;
-        fn_protos.push(f);
+    if chunks.len() != tail.chunks.len() {
+        return Err(bad("chunk count"));
     }
+    let fn_protos = instantiate_protos(ctx, chunks, &tail.protos)?;
 
+    let n = tail.count;
     let mut b = Builder {
         mc,
-        body,
-        built: vec![Built::Pending; body.objects.len()],
+        bytes,
+        built: vec![Built::Pending; n],
+        offsets: Vec::with_capacity(n),
     };
 
-    // Pass 1: shells for mutable objects, strings in full.
-    for (i, o) in body.objects.iter().enumerate() {
-        b.built[i] = match o {
-            SObj::Str(bytes) => Built::Str(LuaStr::new(mc, hash_key, bytes)),
-            SObj::StrWithId { bytes, id } => {
-                let s = LuaStr::new(mc, hash_key, bytes);
-                s.id().set(*id);
-                Built::Str(s)
+    // Pass 1: strings, shells, closures.
+    let mut natives = Vec::new();
+    let mut r = Reader::new(bytes, tail.objects);
+    for i in 0..n {
+        b.offsets.push(r.pos());
+        if let Some(0xc4..=0xc6) = r.peek() {
+            let s = r.bin()?;
+            if !matches!(b.built[i], Built::Pending) {
+                return Err(bad(format!("object {i} is not an upvalue")));
             }
-            SObj::Table(_) => Built::Table(Table::new(mc, hash_key)),
-            SObj::Thread(_) => Built::Thread(Thread::new(mc, Value::Nil)),
-            SObj::Upvalue(_) => Built::Upvalue(UpCell::new(mc, UpState::Closed(Value::Nil))),
-            SObj::Userdata {
-                type_name, payload, ..
-            } => {
+            b.built[i] = Built::Str(LuaStr::new(mc, hash_key, s));
+            continue;
+        }
+        let len = r.array_len()?;
+        let tag = r.u64()?;
+        let is_upvalue = matches!(
+            (tag, len),
+            (TAG_UPVALUE_OPEN, 3 | 4) | (TAG_UPVALUE_CLOSED, 2 | 3)
+        );
+        match b.built[i] {
+            Built::Pending => {}
+            Built::Upvalue(_) if is_upvalue => {}
+            _ => return Err(bad(format!("object {i} is not an upvalue"))),
+        }
+        b.built[i] = match (tag, len) {
+            (TAG_TABLE, 6) => {
+                r.u64()?;
+                r.opt_index()?;
+                r.u64()?;
+                let a = r.array_len()?;
+                r.skip_vals(a)?;
+                let e = r.array_len()?;
+                r.skip_vals(e)?;
+                Built::Table(Table::new(mc, hash_key))
+            }
+            (TAG_CLOSURE, 4) => {
+                let id = r.u64()?;
+                let proto = r.u32()?;
+                let fp = *fn_protos
+                    .get(proto as usize)
+                    .ok_or_else(|| bad(format!("closure {i}: function {proto} out of range")))?;
+                let nu = r.array_len()?;
+                if nu != fp.proto.upvalues.len() {
+                    return Err(bad(format!("closure {i}: wrong number of upvalues")));
+                }
+                let mut ups = Vec::with_capacity(nu);
+                for _ in 0..nu {
+                    let j = r.index()? as usize;
+                    let cell = match b.built.get(j) {
+                        Some(Built::Upvalue(u)) => *u,
+                        Some(Built::Pending) if j > i => {
+                            let u = UpCell::new(mc, UpState::Closed(Value::Nil));
+                            b.built[j] = Built::Upvalue(u);
+                            u
+                        }
+                        _ => return Err(bad(format!("object {j} is not an upvalue"))),
+                    };
+                    ups.push(Lock::new(cell));
+                }
+                Built::Closure(Closure(Gc::new(
+                    mc,
+                    ClosureData {
+                        proto: fp,
+                        charge: ClosureData::charge(ups.len()),
+                        upvalues: ups.into_boxed_slice(),
+                        id: Cell::new(id),
+                    },
+                )))
+            }
+            (TAG_NATIVE, 4) => {
+                r.u64()?;
+                r.str()?;
+                let k = r.array_len()?;
+                r.skip_vals(k)?;
+                natives.push(i);
+                Built::NativePending
+            }
+            (TAG_UPVALUE_OPEN, 3 | 4) | (TAG_UPVALUE_CLOSED, 2 | 3) => {
+                for _ in 1..len {
+                    r.skip_any()?;
+                }
+                match b.built[i] {
+                    Built::Upvalue(u) => Built::Upvalue(u),
+                    _ => Built::Upvalue(UpCell::new(mc, UpState::Closed(Value::Nil))),
+                }
+            }
+            (TAG_THREAD, 10 | 11) => {
+                for _ in 1..len {
+                    r.skip_any()?;
+                }
+                Built::Thread(Thread::new(mc, Value::Nil))
+            }
+            (TAG_USERDATA, 5) => {
+                let id = r.u64()?;
+                let type_name = r.text()?;
                 let Some(name) = registry.userdata_name(type_name) else {
-                    return Err(SnapshotError::UnregisteredUserdata(type_name.clone()));
+                    return Err(SnapshotError::UnregisteredUserdata(type_name.to_string()));
                 };
+                let payload = r.bin()?.to_vec();
+                r.opt_index()?;
                 Built::Userdata(Userdata(Gc::new(
                     mc,
                     RefLock::new(UserdataData {
                         type_name: name,
-                        payload: payload.clone(),
+                        payload,
                         meta: None,
-                        id: 0,
+                        id,
                     }),
                 )))
             }
-            SObj::Closure { .. } | SObj::Native { .. } => Built::Pending,
+            (TAG_STR_WITH_ID, 3) => {
+                let id = r.u64()?;
+                let s = LuaStr::new(mc, hash_key, r.bin()?);
+                s.id().set(id);
+                Built::Str(s)
+            }
+            _ => return Err(bad(format!("object {i}: unknown kind {tag}"))),
         };
     }
-    // Pass 2: closures (their upvalues are cells, already allocated).
-    for (i, o) in body.objects.iter().enumerate() {
-        if let SObj::Closure {
-            proto,
-            upvalues,
-            id,
-        } = o
-        {
-            let fp = *fn_protos
-                .get(*proto as usize)
-                .ok_or_else(|| bad(format!("closure {i}: function {proto} out of range")))?;
-            if upvalues.len() != fp.proto.upvalues.len() {
-                return Err(bad(format!("closure {i}: wrong number of upvalues")));
-            }
-            let ups = upvalues
-                .iter()
-                .map(|u| b.upvalue(*u))
-                .collect::<Result<Vec<_>, _>>()?;
-            b.built[i] = Built::Closure(Closure(Gc::new(
-                mc,
-                ClosureData {
-                    proto: fp,
-                    charge: ClosureData::charge(ups.len()),
-                    upvalues: Closure::upvalue_array(ups),
-                    id: Cell::new(*id),
-                },
-            )));
-        }
+    if r.pos() != tail.tail_at {
+        return Err(bad("the object list does not end where the tail starts"));
     }
-    // Pass 3: natives, dependencies first (their bound values may be other natives).
-    let mut state_of: Vec<u8> = vec![0; body.objects.len()]; // 0 new, 1 in progress, 2 done
-    for i in 0..body.objects.len() {
-        if !matches!(body.objects[i], SObj::Native { .. }) || state_of[i] == 2 {
-            continue;
-        }
-        let mut stack = vec![(i, false)];
-        while let Some((j, expanded)) = stack.pop() {
-            let SObj::Native { name, upvalues, id } = &body.objects[j] else {
-                continue;
-            };
-            if state_of[j] == 2 {
-                continue;
-            }
-            if !expanded {
-                if state_of[j] == 1 {
-                    return Err(bad(format!("native {j}: cyclic bound values")));
+
+    // Pass 2: natives, dependencies first (their bound values may be other natives).
+    build_natives(&mut b, &natives, registry)?;
+
+    // Pass 3: contents of mutable objects; threads last.
+    let mut threads = Vec::new();
+    let mut open_ups = Vec::new();
+    for i in 0..n {
+        match b.built[i] {
+            Built::Table(t) => {
+                let mut r = b.at(i)?;
+                let id = r.u64()?;
+                let meta = b.opt_table(r.opt_index()?)?;
+                let hash_cap = usize::try_from(r.u64()?).map_err(|_| bad("table capacity"))?;
+                let array = b.values(&mut r)?;
+                let e = r.array_len()?;
+                if e % 2 != 0 {
+                    return Err(bad(format!("table {i}: odd entry list")));
                 }
-                state_of[j] = 1;
-                stack.push((j, true));
-                for v in upvalues {
-                    if let SVal::Obj(k) = v {
-                        let k = *k as usize;
-                        if matches!(body.objects.get(k), Some(SObj::Native { .. }))
-                            && state_of[k] != 2
-                        {
-                            if state_of[k] == 1 {
-                                return Err(bad(format!("native {j}: cyclic bound values")));
-                            }
-                            stack.push((k, false));
-                        }
-                    }
+                let mut entries = Vec::with_capacity(e / 2);
+                for _ in 0..e / 2 {
+                    let k = b.value(r.val()?)?;
+                    let v = b.value(r.val()?)?;
+                    entries.push((k, v));
                 }
-                continue;
-            }
-            let def = registry
-                .native(name)
-                .ok_or_else(|| SnapshotError::UnregisteredNative(name.clone()))?;
-            let ups = upvalues
-                .iter()
-                .map(|v| b.value(*v))
-                .collect::<Result<Vec<_>, _>>()?;
-            b.built[j] = Built::Native(NativeClosure(Gc::new(
-                mc,
-                NativeData {
-                    def,
-                    charge: NativeData::charge(ups.len()),
-                    upvalues: ups.into_boxed_slice(),
-                    id: Cell::new(*id),
-                },
-            )));
-            state_of[j] = 2;
-        }
-    }
-    // Pass 4: contents of mutable objects.
-    for (i, o) in body.objects.iter().enumerate() {
-        match o {
-            SObj::Table(st) => {
-                let t = b.table(i as u32)?;
-                let array = st
-                    .array
-                    .iter()
-                    .map(|v| b.value(*v))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let mut entries = Vec::with_capacity(st.entries.len());
-                for (k, v) in &st.entries {
-                    entries.push((b.value(*k)?, b.value(*v)?));
-                }
-                let meta = st.meta.map(|m| b.table(m)).transpose()?;
-                let hash_cap = usize::try_from(st.hash_cap).map_err(|_| bad("table capacity"))?;
                 if !t
                     .0
                     .borrow_mut(mc)
-                    .restore_parts(array, entries, hash_cap, meta, st.id)
+                    .restore_parts(array, entries, hash_cap, meta, id)
                 {
                     return Err(bad(format!("table {i}: inconsistent keys or capacity")));
                 }
             }
-            SObj::Upvalue(u) => {
-                let cell = b.upvalue(i as u32)?;
-                let state = match u {
-                    SUpvalue::Closed(v) => UpState::Closed(b.value(*v)?),
-                    SUpvalue::Open { thread, slot } => {
-                        let th = b.thread(*thread)?;
-                        let len = match body.objects.get(*thread as usize) {
-                            Some(SObj::Thread(t)) => t.stack.len(),
-                            _ => 0,
-                        };
-                        if *slot as usize >= len {
-                            return Err(bad(format!(
-                                "upvalue {i}: slot out of its thread's stack"
-                            )));
-                        }
-                        UpState::Open {
-                            thread: th,
-                            slot: *slot,
-                        }
-                    }
+            Built::Upvalue(cell) => {
+                let pos = b.offsets[i];
+                let mut r = Reader::new(bytes, pos);
+                let len = r.array_len()?;
+                let (state, fields) = if r.u64()? == TAG_UPVALUE_OPEN {
+                    let thread = r.index()?;
+                    let slot = r.u32()?;
+                    open_ups.push((i, thread, slot));
+                    let state = UpState::Open {
+                        thread: b.thread(thread)?,
+                        slot,
+                    };
+                    (state, 3)
+                } else {
+                    (UpState::Closed(b.value(r.val()?)?), 2)
                 };
                 cell.set(mc, state);
-            }
-            SObj::Userdata { meta, id, .. } => {
-                if let Some(Built::Userdata(u)) = b.built.get(i) {
-                    let mut ud = u.0.borrow_mut(mc);
-                    ud.meta = meta.map(|m| b.table(m)).transpose()?;
-                    ud.id = *id;
+                if len > fields {
+                    cell.id.set(r.u64()?);
                 }
             }
-            SObj::Thread(st) => build_thread(&b, i, st, &fn_protos)?,
+            Built::Userdata(u) => {
+                let mut r = b.at(i)?;
+                r.u64()?;
+                r.str()?;
+                r.bin()?;
+                let meta = b.opt_table(r.opt_index()?)?;
+                u.0.borrow_mut(mc).meta = meta;
+            }
+            Built::Thread(_) => threads.push(i),
             _ => {}
         }
     }
-
-    for &(u, id) in &body.upvalue_ids {
-        b.upvalue(u)?.id.set(id);
+    for &i in &threads {
+        build_thread(&b, i, &fn_protos)?;
     }
-    let globals = b.table(body.globals)?;
-    let registry_t = b.table(body.registry)?;
-    let main = b.thread(body.main)?;
-    if body.running.first() != Some(&body.main) {
+    // Pass 4: open upvalues point inside their thread's stack.
+    for (i, thread, slot) in open_ups {
+        if slot as usize >= b.thread(thread)?.borrow().stack.len() {
+            return Err(bad(format!("upvalue {i}: slot out of its thread's stack")));
+        }
+    }
+
+    let globals = b.table(tail.globals)?;
+    let registry_t = b.table(tail.registry)?;
+    let main = b.thread(tail.main)?;
+    if tail.running.first() != Some(&tail.main) {
         return Err(bad("the running chain must start with the main thread"));
     }
     let mut seen = HashSet::new();
-    let mut running = Vec::with_capacity(body.running.len());
-    for &t in &body.running {
+    let mut running = Vec::with_capacity(tail.running.len());
+    for &t in &tail.running {
         if !seen.insert(t) {
             return Err(bad("a thread appears twice in the running chain"));
         }
         running.push(b.thread(t)?);
     }
-    let m = &body.metas;
-    let meta = |i: usize| m[i].map(|x| b.table(x)).transpose();
+    let m = &tail.metas;
+    let meta = |i: usize| b.opt_table(m[i]);
     let metas = TypeMetas {
         string: meta(0)?,
         number: meta(1)?,
@@ -391,60 +629,188 @@ pub fn build<'gc>(
         metas: Gc::new(mc, RefLock::new(metas)),
         tm_names,
         hash_key,
-        next_id: Cell::new(body.next_id),
-        rng: Cell::new(body.rng),
+        next_id: Cell::new(tail.next_id),
+        rng: Cell::new(tail.rng),
         gc_requested: Cell::new(false),
-        main_yieldable: Cell::new(body.main_yieldable),
+        main_yieldable: Cell::new(tail.main_yieldable),
         just_collected: Cell::new(false),
         memory_error: Cell::new(false),
         host: RefCell::new(host),
     })
 }
 
+/// Pass 2: native closures, each after the natives among its bound values.
+fn build_natives<'gc>(
+    b: &mut Builder<'_, 'gc>,
+    natives: &[usize],
+    registry: &Registry,
+) -> Result<(), SnapshotError> {
+    // 0 new, 1 in progress, 2 done (indexed like `natives`).
+    let mut state_of: Vec<u8> = vec![0; natives.len()];
+    let slot = |j: usize| natives.binary_search(&j).ok();
+    for start in 0..natives.len() {
+        if state_of[start] == 2 {
+            continue;
+        }
+        let mut stack = vec![(start, false)];
+        while let Some((k, expanded)) = stack.pop() {
+            if state_of[k] == 2 {
+                continue;
+            }
+            let j = natives[k];
+            let mut r = b.at(j)?;
+            let id = r.u64()?;
+            let name = r.text()?;
+            let nv = r.array_len()?;
+            let mut vals = Vec::with_capacity(nv);
+            for _ in 0..nv {
+                vals.push(r.val()?);
+            }
+            if !expanded {
+                if state_of[k] == 1 {
+                    return Err(bad(format!("native {j}: cyclic bound values")));
+                }
+                state_of[k] = 1;
+                stack.push((k, true));
+                for v in &vals {
+                    if let RVal::Obj(o) = v {
+                        if let Some(d) = slot(*o as usize) {
+                            if state_of[d] == 1 {
+                                return Err(bad(format!("native {j}: cyclic bound values")));
+                            }
+                            if state_of[d] == 0 {
+                                stack.push((d, false));
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
+            let def = registry
+                .native(name)
+                .ok_or_else(|| SnapshotError::UnregisteredNative(name.to_string()))?;
+            let ups = vals
+                .iter()
+                .map(|v| b.value(*v))
+                .collect::<Result<Vec<_>, _>>()?;
+            b.built[j] = Built::Native(NativeClosure(Gc::new(
+                b.mc,
+                NativeData {
+                    def,
+                    charge: NativeData::charge(ups.len()),
+                    upvalues: ups.into_boxed_slice(),
+                    id: Cell::new(id),
+                },
+            )));
+            state_of[k] = 2;
+        }
+    }
+    Ok(())
+}
+
+/// Whether an instruction can leave its frame waiting on a call (a call, or a metamethod).
+fn op_can_call(op: Option<&Op>) -> bool {
+    matches!(
+        op,
+        Some(
+            Op::Call { .. }
+                | Op::TailCall { .. }
+                | Op::TForCall { .. }
+                | Op::Concat { .. }
+                | Op::Close { .. }
+                | Op::Return { .. }
+                | Op::Eq { .. }
+                | Op::Lt { .. }
+                | Op::Le { .. }
+                | Op::LtI { .. }
+                | Op::LeI { .. }
+                | Op::GtI { .. }
+                | Op::GeI { .. }
+                | Op::Len { .. }
+                | Op::Unm { .. }
+                | Op::BNot { .. }
+                | Op::GetTabUp { .. }
+                | Op::GetTable { .. }
+                | Op::GetI { .. }
+                | Op::GetField { .. }
+                | Op::SelfK { .. }
+                | Op::SetTabUp { .. }
+                | Op::SetTabUpK { .. }
+                | Op::SetTable { .. }
+                | Op::SetTableK { .. }
+                | Op::SetI { .. }
+                | Op::SetIK { .. }
+                | Op::SetField { .. }
+                | Op::SetFieldK { .. }
+                | Op::AddI { .. }
+                | Op::AddK { .. }
+                | Op::SubK { .. }
+                | Op::MulK { .. }
+                | Op::ModK { .. }
+                | Op::PowK { .. }
+                | Op::DivK { .. }
+                | Op::IDivK { .. }
+                | Op::BAndK { .. }
+                | Op::BOrK { .. }
+                | Op::BXorK { .. }
+                | Op::ShrI { .. }
+                | Op::ShlI { .. }
+                | Op::Add { .. }
+                | Op::Sub { .. }
+                | Op::Mul { .. }
+                | Op::Mod { .. }
+                | Op::Pow { .. }
+                | Op::Div { .. }
+                | Op::IDiv { .. }
+                | Op::BAnd { .. }
+                | Op::BOr { .. }
+                | Op::BXor { .. }
+                | Op::Shl { .. }
+                | Op::Shr { .. }
+        )
+    )
+}
+
 fn build_thread<'gc>(
     b: &Builder<'_, 'gc>,
     i: usize,
-    st: &SThread,
     fn_protos: &[Gc<'gc, FnProto<'gc>>],
 ) -> Result<(), SnapshotError> {
     let _ = fn_protos;
     let th = b.thread(i as u32)?;
     let err = |m: &str| bad(format!("thread {i}: {m}"));
-    if st.stack.len() > MAX_STACK + 1024 {
+    let mut r = b.at(i)?;
+    let id = r.u64()?;
+    let status = status_from(r.u64()?)?;
+    let top = r.u32()?;
+    let stack = b.values(&mut r)?;
+    if stack.len() > MAX_STACK + 1024 {
         return Err(err("stack too large"));
     }
-    let stack = st
-        .stack
-        .iter()
-        .map(|v| b.value(*v))
-        .collect::<Result<Vec<_>, _>>()?;
     let len = stack.len();
-    let status = status_from(st.status)?;
-    let mut frames = Vec::with_capacity(st.frames.len());
+    let nframes = r.array_len()?;
+    let mut frames = Vec::with_capacity(nframes);
     let mut last_func: Option<u32> = None;
-    let nframes = st.frames.len();
-    for (fi, f) in st.frames.iter().enumerate() {
+    for fi in 0..nframes {
         let is_top = fi + 1 == nframes;
-        let func = match f {
-            SFrame::Lua { func, .. } | SFrame::Native { func, .. } => *func,
-        };
-        if last_func.is_some_and(|l| func <= l) {
-            return Err(err("frames are not in stack order"));
-        }
-        last_func = Some(func);
-        frames.push(match f {
-            SFrame::Lua {
-                closure,
-                func,
-                base,
-                pc,
-                nvarargs,
-                want,
-                aux,
-            } => {
-                let cl = b.closure(*closure)?;
+        let flen = r.array_len()?;
+        let kind = r.u64()?;
+        match (kind, flen) {
+            (FRAME_LUA, 8) => {
+                let closure = r.index()?;
+                let func = r.u32()?;
+                let base = r.u32()?;
+                let pc = r.u32()?;
+                let nvarargs = r.u32()?;
+                let want = r.i32()?;
+                let aux = r.u32()?;
+                if last_func.is_some_and(|l| func <= l) {
+                    return Err(err("frames are not in stack order"));
+                }
+                last_func = Some(func);
+                let cl = b.closure(closure)?;
                 let p = cl.proto();
-                let (func, base, nv) = (*func as usize, *base as usize, *nvarargs as usize);
+                let (func, base, nv) = (func as usize, base as usize, nvarargs as usize);
                 let np = p.num_params as usize;
                 let layout_ok = if p.is_vararg {
                     base == func + 2 + np + nv
@@ -454,182 +820,152 @@ fn build_thread<'gc>(
                 if !layout_ok || base + p.max_stack as usize + 1 > MAX_STACK {
                     return Err(err("frame layout does not match its function"));
                 }
-                if *pc as usize > p.code.len() || (!is_top && *pc == 0) {
+                if pc as usize > p.code.len() || (!is_top && pc == 0) {
                     return Err(err("pc out of range"));
                 }
                 if is_top && status != Status::Dead && len < base + p.max_stack as usize + 1 {
                     return Err(err("stack shorter than the running frame"));
                 }
-                let progress = *aux & !LuaFrame::TAIL;
-                if *want < -1 || progress as usize > MAX_STACK {
+                if want < -1 || (aux & !LuaFrame::TAIL) as usize > MAX_STACK {
                     return Err(err("bad result count"));
                 }
-                // A frame under a hook waits before any instruction (see `hook`).
-                let under_hook = matches!(
-                    st.frames.get(fi + 1),
-                    Some(SFrame::Native {
-                        native: None,
-                        cont: ContG::Hook { .. },
-                        ..
-                    })
-                );
-                if !is_top && !under_hook {
-                    // The instruction that made the pending call must be one that can call.
-                    let calls = matches!(
-                        p.code.get(*pc as usize - 1),
-                        Some(
-                            Op::Call { .. }
-                                | Op::TailCall { .. }
-                                | Op::TForCall { .. }
-                                | Op::Concat { .. }
-                                | Op::Close { .. }
-                                | Op::Return { .. }
-                                | Op::Eq { .. }
-                                | Op::Lt { .. }
-                                | Op::Le { .. }
-                                | Op::LtI { .. }
-                                | Op::LeI { .. }
-                                | Op::GtI { .. }
-                                | Op::GeI { .. }
-                                | Op::Len { .. }
-                                | Op::Unm { .. }
-                                | Op::BNot { .. }
-                                | Op::GetTabUp { .. }
-                                | Op::GetTable { .. }
-                                | Op::GetI { .. }
-                                | Op::GetField { .. }
-                                | Op::SelfK { .. }
-                                | Op::SetTabUp { .. }
-                                | Op::SetTabUpK { .. }
-                                | Op::SetTable { .. }
-                                | Op::SetTableK { .. }
-                                | Op::SetI { .. }
-                                | Op::SetIK { .. }
-                                | Op::SetField { .. }
-                                | Op::SetFieldK { .. }
-                                | Op::AddI { .. }
-                                | Op::AddK { .. }
-                                | Op::SubK { .. }
-                                | Op::MulK { .. }
-                                | Op::ModK { .. }
-                                | Op::PowK { .. }
-                                | Op::DivK { .. }
-                                | Op::IDivK { .. }
-                                | Op::BAndK { .. }
-                                | Op::BOrK { .. }
-                                | Op::BXorK { .. }
-                                | Op::ShrI { .. }
-                                | Op::ShlI { .. }
-                                | Op::Add { .. }
-                                | Op::Sub { .. }
-                                | Op::Mul { .. }
-                                | Op::Mod { .. }
-                                | Op::Pow { .. }
-                                | Op::Div { .. }
-                                | Op::IDiv { .. }
-                                | Op::BAnd { .. }
-                                | Op::BOr { .. }
-                                | Op::BXor { .. }
-                                | Op::Shl { .. }
-                                | Op::Shr { .. }
-                        )
-                    );
-                    if !calls {
-                        return Err(err("a waiting frame is not at a call"));
-                    }
-                    if let Some(Op::Concat { b: n, .. }) = p.code.get(*pc as usize - 1) {
-                        if progress < 2 || progress > *n as u32 {
-                            return Err(err("bad concatenation progress"));
-                        }
-                    }
-                }
-                Frame::Lua(LuaFrame {
+                frames.push(Frame::Lua(LuaFrame {
                     closure: cl,
                     func: func as u32,
                     base: base as u32,
-                    pc: *pc,
+                    pc,
                     nvarargs: nv as u32,
-                    want: *want,
-                    aux: *aux,
-                })
+                    want,
+                    aux,
+                }));
             }
-            SFrame::Native {
-                native,
-                func,
-                want,
-                cont,
-            } => {
-                if *func as usize >= len.max(1) + MAX_STACK {
+            (FRAME_NATIVE, 5) => {
+                let native = r.opt_index()?;
+                let func = r.u32()?;
+                let want = r.i32()?;
+                if last_func.is_some_and(|l| func <= l) {
+                    return Err(err("frames are not in stack order"));
+                }
+                last_func = Some(func);
+                if func as usize >= len.max(1) + MAX_STACK {
                     return Err(err("native frame out of the stack"));
                 }
-                if is_top && (*func as usize) >= len {
+                if is_top && (func as usize) >= len {
                     return Err(err("native frame above the stack top"));
                 }
-                if *want < -1 {
+                if want < -1 {
                     return Err(err("bad result count"));
                 }
                 let native = native.map(|n| b.native(n)).transpose()?;
-                let cont = cont.clone().map_values(&mut |v| b.value(v))?;
-                Frame::Native(NativeFrame {
+                let rest = r.rest();
+                let mut de = rmp_serde::Deserializer::new(rest);
+                let cont: ContG<SVal> = serde::Deserialize::deserialize(&mut de)
+                    .map_err(|e| err(&format!("bad continuation: {e}")))?;
+                let used = rest.len() - de.get_ref().len();
+                r.advance(used)?;
+                let cont = cont.map_values(&mut |v| b.sval(v))?;
+                frames.push(Frame::Native(NativeFrame {
                     native,
-                    func: *func,
-                    want: *want,
+                    func,
+                    want,
                     cont: Box::new(cont),
-                })
+                }));
             }
-        });
+            _ => return Err(err("unknown frame kind")),
+        }
     }
-    let mut open = Vec::with_capacity(st.open_upvalues.len());
+    // A waiting Lua frame stopped at an instruction that can call, unless a hook runs above
+    // it (hooks run before any instruction, see `vm::hook`).
+    for (k, f) in frames.iter().enumerate() {
+        let Frame::Lua(l) = f else { continue };
+        let Some(next) = frames.get(k + 1) else {
+            continue;
+        };
+        if matches!(next, Frame::Native(n) if n.native.is_none()
+            && matches!(*n.cont, crate::vm::cont::Cont::Hook { .. }))
+        {
+            continue;
+        }
+        let p = l.closure.proto();
+        let op = p.code.get(l.pc as usize - 1);
+        if !op_can_call(op) {
+            return Err(err("a waiting frame is not at a call"));
+        }
+        if let Some(Op::Concat { b: n, .. }) = op {
+            if l.progress() < 2 || l.progress() > *n as u32 {
+                return Err(err("bad concatenation progress"));
+            }
+        }
+    }
+    let nopen = r.array_len()?;
+    let mut open = Vec::with_capacity(nopen);
     let mut last_slot: Option<u32> = None;
-    for &u in &st.open_upvalues {
+    for _ in 0..nopen {
+        let u = r.index()?;
         let cell = b.upvalue(u)?;
-        match b.body.objects.get(u as usize) {
-            Some(SObj::Upvalue(SUpvalue::Open { thread, slot })) if *thread as usize == i => {
-                if last_slot.is_some_and(|l| *slot <= l) {
+        match cell.get() {
+            UpState::Open { thread, slot } if Gc::ptr_eq(thread.0, th.0) => {
+                if last_slot.is_some_and(|l| slot <= l) {
                     return Err(err("open upvalues out of order"));
                 }
-                last_slot = Some(*slot);
+                last_slot = Some(slot);
             }
             _ => return Err(err("open upvalue list holds a foreign upvalue")),
         }
         open.push(cell);
     }
+    let ntbc = r.array_len()?;
+    let mut tbc = Vec::with_capacity(ntbc);
     let mut last_tbc: Option<u32> = None;
-    for &s in &st.tbc {
+    for _ in 0..ntbc {
+        let s = r.u32()?;
         if s as usize >= len || last_tbc.is_some_and(|l| s <= l) {
             return Err(err("bad to-be-closed list"));
         }
         last_tbc = Some(s);
+        tbc.push(s);
     }
     if status == Status::Initial && (!frames.is_empty() || len == 0) {
         return Err(err("a coroutine that has not started has frames"));
     }
-    let error = st.error.map(|e| b.value(e)).transpose()?;
+    let error = match r.array_len()? {
+        0 => None,
+        1 => Some(b.value(r.val()?)?),
+        _ => return Err(err("bad error field")),
+    };
+    let traceback = if r.nil() {
+        None
+    } else {
+        Some(r.text()?.to_string())
+    };
+    if Reader::new(b.bytes, b.offsets[i]).array_len()? == 11 {
+        r.array_exact(7)?;
+        let f = b.value(r.val()?)?;
+        if !matches!(f, Value::Nil | Value::Function(_) | Value::Native(_)) {
+            return Err(err("bad hook function"));
+        }
+        let mask = r.u64()?;
+        let data = crate::vm::hook::HookData {
+            mask: u8::try_from(mask).map_err(|_| err("bad hook mask"))?,
+            count: r.i32()?,
+            counter: r.i32()?,
+            in_hook: r.boolean()?,
+            oldpc: r.u32()?,
+            skip: u8::try_from(r.u64()?).map_err(|_| err("bad hook state"))?,
+        };
+        crate::vm::hook::restore(b.mc, th, f, data);
+    }
     let mut ts = th.borrow_mut(b.mc);
     ts.stack = stack;
     ts.frames = frames;
     ts.update_charge();
     ts.open_upvalues = open;
-    ts.tbc = st.tbc.clone();
+    ts.tbc = tbc;
     ts.status = status;
-    ts.top = st.top;
+    ts.top = top;
     ts.error = error;
-    ts.traceback = st.traceback.clone();
+    ts.traceback = traceback;
     ts.meta_depth = ts.count_meta_depth();
-    drop(ts);
-    th.id().set(st.id);
-    if let Some(h) = &st.hook {
-        let f = b.value(h.func)?;
-        if !matches!(f, Value::Nil | Value::Function(_) | Value::Native(_)) {
-            return Err(err("bad hook function"));
-        }
-        th.0.hook.set(h.data);
-        th.set_hook_func(b.mc, f);
-        th.0.hookmask.set(if h.data.in_hook {
-            h.data.mask & crate::vm::hook::COUNT
-        } else {
-            h.data.mask
-        });
-    }
+    th.id().set(id);
     Ok(())
 }

@@ -1,14 +1,21 @@
-//! Saving: a breadth-first walk from the roots that numbers every reachable object once.
+//! Saving: a breadth-first walk from the roots that numbers every reachable object once and
+//! writes it straight into the MessagePack body (see [`super::format`] for the layout).
+//!
+//! Objects are numbered in the order they are discovered and written in the same order (the
+//! queue *is* the numbering), so no intermediate structure is built; the object count is
+//! patched into an `array 32` header at the end. The object index map is keyed by address
+//! with a multiplicative hash (addresses are already unique; SipHash would be wasted work).
 
-use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use gc_arena::Gc;
 
 use super::format::*;
+use super::mpack;
 use super::{Registry, SnapshotError};
 use crate::vm::chunk::Chunk;
-use crate::vm::closure::{Closure, NativeClosure, UpState, Upvalue};
+use crate::vm::closure::{Closure, FnProto, NativeClosure, UpState, Upvalue};
 use crate::vm::state::Ctx;
 use crate::vm::string::LuaStr;
 use crate::vm::table::Table;
@@ -16,7 +23,33 @@ use crate::vm::thread::{Frame, Status, Thread};
 use crate::vm::userdata::Userdata;
 use crate::vm::value::Value;
 
+/// Hashes an address: a folded 128-bit multiply (good high and low bits for aligned pointers).
+#[derive(Default)]
+pub(crate) struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    #[inline]
+    fn write_usize(&mut self, x: usize) {
+        let p = (x as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15_u128 | 1 << 64);
+        self.0 = (p as u64) ^ ((p >> 64) as u64);
+    }
+}
+
+/// A map keyed by address.
+pub(crate) type AddrMap<V> = hashbrown::HashMap<usize, V, BuildHasherDefault<AddrHasher>>;
+
 /// An object waiting to be written.
+#[derive(Copy, Clone)]
 enum Item<'gc> {
     Str(LuaStr<'gc>),
     Table(Table<'gc>),
@@ -30,14 +63,14 @@ enum Item<'gc> {
 struct Saver<'a, 'gc> {
     registry: &'a Registry,
     include_sources: bool,
-    index: HashMap<usize, u32>,
-    objects: Vec<Option<SObj>>,
-    queue: VecDeque<Item<'gc>>,
-    chunks: Vec<SChunk>,
-    chunk_index: HashMap<usize, u32>,
-    chunk_arcs: Vec<Arc<Chunk>>,
-    protos: Vec<SProto>,
-    proto_index: HashMap<SProto, u32>,
+    index: AddrMap<u32>,
+    queue: Vec<Item<'gc>>,
+    out: Vec<u8>,
+    chunks: Vec<Arc<Chunk>>,
+    chunk_index: AddrMap<u32>,
+    protos: Vec<(u32, Box<[u32]>)>,
+    proto_by_addr: AddrMap<u32>,
+    proto_index: hashbrown::HashMap<(u32, Box<[u32]>), u32>,
 }
 
 /// Encodes a thread status.
@@ -52,54 +85,96 @@ pub fn status_code(s: Status) -> u8 {
 }
 
 impl<'a, 'gc> Saver<'a, 'gc> {
-    fn obj(&mut self, addr: usize, item: Item<'gc>) -> u32 {
-        if let Some(&i) = self.index.get(&addr) {
-            return i;
+    #[inline]
+    fn obj(&mut self, addr: usize, item: impl FnOnce() -> Item<'gc>) -> u32 {
+        let next = self.queue.len() as u32;
+        let i = *self.index.entry(addr).or_insert(next);
+        if i == next {
+            self.queue.push(item());
         }
-        let i = self.objects.len() as u32;
-        self.objects.push(None);
-        self.index.insert(addr, i);
-        self.queue.push_back(item);
         i
     }
 
     fn table(&mut self, t: Table<'gc>) -> u32 {
-        self.obj(Gc::as_ptr(t.0) as *const () as usize, Item::Table(t))
+        self.obj(Gc::as_ptr(t.0) as *const () as usize, || Item::Table(t))
     }
 
     fn thread(&mut self, t: Thread<'gc>) -> u32 {
-        self.obj(Gc::as_ptr(t.0) as *const () as usize, Item::Thread(t))
+        self.obj(Gc::as_ptr(t.0) as *const () as usize, || Item::Thread(t))
     }
 
     fn closure(&mut self, c: Closure<'gc>) -> u32 {
-        self.obj(Gc::as_ptr(c.0) as *const () as usize, Item::Closure(c))
+        self.obj(Gc::as_ptr(c.0) as *const () as usize, || Item::Closure(c))
     }
 
     fn native(&mut self, n: NativeClosure<'gc>) -> u32 {
-        self.obj(Gc::as_ptr(n.0) as *const () as usize, Item::Native(n))
+        self.obj(Gc::as_ptr(n.0) as *const () as usize, || Item::Native(n))
     }
 
     fn upvalue(&mut self, u: Upvalue<'gc>) -> u32 {
-        self.obj(Gc::as_ptr(u) as *const () as usize, Item::Upvalue(u))
+        self.obj(Gc::as_ptr(u) as *const () as usize, || Item::Upvalue(u))
     }
 
-    fn val(&mut self, v: Value<'gc>) -> SVal {
+    fn opt_table(&mut self, t: Option<Table<'gc>>) {
+        match t {
+            Some(t) => {
+                let i = self.table(t);
+                mpack::uint(&mut self.out, i as u64);
+            }
+            None => mpack::nil(&mut self.out),
+        }
+    }
+
+    /// The object number of a heap value (numbering it if new).
+    #[inline]
+    fn heap(&mut self, v: Value<'gc>) -> Option<u32> {
+        Some(match v {
+            Value::Nil | Value::False | Value::True | Value::Int(_) | Value::Float(_) => {
+                return None
+            }
+            Value::Str(s) => self.obj(Gc::as_ptr(s.0) as *const () as usize, || Item::Str(s)),
+            Value::Table(t) => self.table(t),
+            Value::Function(c) => self.closure(c),
+            Value::Native(n) => self.native(n),
+            Value::Thread(t) => self.thread(t),
+            Value::Userdata(u) => {
+                self.obj(Gc::as_ptr(u.0) as *const () as usize, || Item::Userdata(u))
+            }
+        })
+    }
+
+    /// The snapshot form of a value (numbering the object it refers to, if new).
+    fn sval(&mut self, v: Value<'gc>) -> SVal {
         match v {
             Value::Nil => SVal::Nil,
             Value::False => SVal::False,
             Value::True => SVal::True,
             Value::Int(i) => SVal::Int(i),
             Value::Float(f) => SVal::Float(f.0),
-            Value::Str(s) => {
-                SVal::Obj(self.obj(Gc::as_ptr(s.0) as *const () as usize, Item::Str(s)))
+            other => SVal::Obj(self.heap(other).unwrap_or(0)),
+        }
+    }
+
+    /// Writes a value (numbering the object it refers to, if new).
+    #[inline]
+    fn val(&mut self, v: Value<'gc>) {
+        match v {
+            Value::Nil => mpack::nil(&mut self.out),
+            Value::False => mpack::boolean(&mut self.out, false),
+            Value::True => mpack::boolean(&mut self.out, true),
+            Value::Int(i) => mpack::int(&mut self.out, i),
+            Value::Float(f) => mpack::float_bits(&mut self.out, f.0),
+            other => {
+                let i = self.heap(other).unwrap_or(0);
+                mpack::obj(&mut self.out, i);
             }
-            Value::Table(t) => SVal::Obj(self.table(t)),
-            Value::Function(c) => SVal::Obj(self.closure(c)),
-            Value::Native(n) => SVal::Obj(self.native(n)),
-            Value::Thread(t) => SVal::Obj(self.thread(t)),
-            Value::Userdata(u) => {
-                SVal::Obj(self.obj(Gc::as_ptr(u.0) as *const () as usize, Item::Userdata(u)))
-            }
+        }
+    }
+
+    fn vals(&mut self, vs: &[Value<'gc>]) {
+        mpack::array_len(&mut self.out, vs.len());
+        for v in vs {
+            self.val(*v);
         }
     }
 
@@ -109,67 +184,68 @@ impl<'a, 'gc> Saver<'a, 'gc> {
             return i;
         }
         let i = self.chunks.len() as u32;
-        self.chunks.push(SChunk {
-            id: c.id.to_vec(),
-            name: c.name.to_vec(),
-            source: self
-                .include_sources
-                .then(|| serde_bytes::ByteBuf::from(c.source.to_vec())),
-        });
         self.chunk_index.insert(addr, i);
-        self.chunk_arcs.push(c.clone());
+        self.chunks.push(c.clone());
         i
     }
 
-    fn proto(&mut self, c: Closure<'gc>) -> u32 {
-        let fp = Gc::as_ref(c.0.proto);
-        let chunk = self.chunk(&fp.chunk);
-        let key = SProto {
-            chunk,
-            path: fp.path.to_vec(),
-        };
-        if let Some(&i) = self.proto_index.get(&key) {
+    fn proto(&mut self, fp: Gc<'gc, FnProto<'gc>>) -> u32 {
+        let addr = Gc::as_ptr(fp) as usize;
+        if let Some(&i) = self.proto_by_addr.get(&addr) {
             return i;
         }
-        let i = self.protos.len() as u32;
-        self.protos.push(key.clone());
-        self.proto_index.insert(key, i);
+        let fp = Gc::as_ref(fp);
+        let chunk = self.chunk(&fp.chunk);
+        let key = (chunk, fp.path.clone());
+        let i = match self.proto_index.get(&key) {
+            Some(&i) => i,
+            None => {
+                let i = self.protos.len() as u32;
+                self.protos.push(key.clone());
+                self.proto_index.insert(key, i);
+                i
+            }
+        };
+        self.proto_by_addr.insert(addr, i);
         i
     }
 
-    fn process(&mut self, item: Item<'gc>) -> Result<SObj, SnapshotError> {
-        Ok(match item {
+    fn process(&mut self, item: Item<'gc>) -> Result<(), SnapshotError> {
+        match item {
             Item::Str(s) => match s.id().get() {
-                0 => SObj::Str(s.as_bytes().to_vec()),
-                id => SObj::StrWithId {
-                    bytes: s.as_bytes().to_vec(),
-                    id,
-                },
+                0 => mpack::bin(&mut self.out, s.as_bytes()),
+                id => {
+                    mpack::array_len(&mut self.out, 3);
+                    mpack::uint(&mut self.out, TAG_STR_WITH_ID);
+                    mpack::uint(&mut self.out, id);
+                    mpack::bin(&mut self.out, s.as_bytes());
+                }
             },
             Item::Table(t) => {
                 let tb = t.0.borrow();
-                let array = tb.array.iter().map(|v| self.val(*v)).collect();
-                let entries = tb
-                    .entries()
-                    .iter()
-                    .map(|(k, v)| (self.val(*k), self.val(*v)))
-                    .collect();
-                let meta = tb.meta.map(|m| self.table(m));
-                SObj::Table(STable {
-                    array,
-                    entries,
-                    hash_cap: tb.hash_capacity() as u64,
-                    meta,
-                    id: tb.id,
-                })
+                mpack::array_len(&mut self.out, 6);
+                mpack::uint(&mut self.out, TAG_TABLE);
+                mpack::uint(&mut self.out, tb.id);
+                self.opt_table(tb.meta);
+                mpack::uint(&mut self.out, tb.hash_capacity() as u64);
+                self.vals(&tb.array);
+                let entries = tb.entries();
+                mpack::array_len(&mut self.out, entries.len() * 2);
+                for (k, v) in entries {
+                    self.val(*k);
+                    self.val(*v);
+                }
             }
             Item::Closure(c) => {
-                let proto = self.proto(c);
-                let upvalues = c.0.upvalues.iter().map(|u| self.upvalue(u.get())).collect();
-                SObj::Closure {
-                    proto,
-                    upvalues,
-                    id: c.0.id.get(),
+                let proto = self.proto(c.0.proto);
+                mpack::array_len(&mut self.out, 4);
+                mpack::uint(&mut self.out, TAG_CLOSURE);
+                mpack::uint(&mut self.out, c.0.id.get());
+                mpack::uint(&mut self.out, proto as u64);
+                mpack::array_len(&mut self.out, c.0.upvalues.len());
+                for u in c.0.upvalues.iter() {
+                    let i = self.upvalue(u.get());
+                    mpack::uint(&mut self.out, i as u64);
                 }
             }
             Item::Native(n) => {
@@ -177,19 +253,33 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                 if !self.registry.has_native(name) {
                     return Err(SnapshotError::UnregisteredNative(name.to_string()));
                 }
-                SObj::Native {
-                    name: name.to_string(),
-                    upvalues: n.0.upvalues.iter().map(|v| self.val(*v)).collect(),
-                    id: n.0.id.get(),
+                mpack::array_len(&mut self.out, 4);
+                mpack::uint(&mut self.out, TAG_NATIVE);
+                mpack::uint(&mut self.out, n.0.id.get());
+                mpack::str(&mut self.out, name);
+                self.vals(&n.0.upvalues);
+            }
+            Item::Upvalue(u) => {
+                let id = u.id.get();
+                let extra = usize::from(id != 0);
+                match u.get() {
+                    UpState::Open { thread, slot } => {
+                        mpack::array_len(&mut self.out, 3 + extra);
+                        mpack::uint(&mut self.out, TAG_UPVALUE_OPEN);
+                        let t = self.thread(thread);
+                        mpack::uint(&mut self.out, t as u64);
+                        mpack::uint(&mut self.out, slot as u64);
+                    }
+                    UpState::Closed(v) => {
+                        mpack::array_len(&mut self.out, 2 + extra);
+                        mpack::uint(&mut self.out, TAG_UPVALUE_CLOSED);
+                        self.val(v);
+                    }
+                }
+                if id != 0 {
+                    mpack::uint(&mut self.out, id);
                 }
             }
-            Item::Upvalue(u) => SObj::Upvalue(match u.get() {
-                UpState::Open { thread, slot } => SUpvalue::Open {
-                    thread: self.thread(thread),
-                    slot,
-                },
-                UpState::Closed(v) => SUpvalue::Closed(self.val(v)),
-            }),
             Item::Userdata(u) => {
                 let ud = u.0.borrow();
                 if !self.registry.has_userdata(ud.type_name) {
@@ -197,139 +287,192 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                         ud.type_name.to_string(),
                     ));
                 }
-                SObj::Userdata {
-                    type_name: ud.type_name.to_string(),
-                    payload: ud.payload.clone(),
-                    meta: ud.meta.map(|m| self.table(m)),
-                    id: ud.id,
+                mpack::array_len(&mut self.out, 5);
+                mpack::uint(&mut self.out, TAG_USERDATA);
+                mpack::uint(&mut self.out, ud.id);
+                mpack::str(&mut self.out, ud.type_name);
+                mpack::bin(&mut self.out, &ud.payload);
+                self.opt_table(ud.meta);
+            }
+            Item::Thread(t) => self.thread_body(t)?,
+        }
+        Ok(())
+    }
+
+    fn thread_body(&mut self, t: Thread<'gc>) -> Result<(), SnapshotError> {
+        let ts = t.borrow();
+        let (hook_func, hook) = (t.0.hook_func.get(), t.0.hook.get());
+        let has_hook = !hook_func.is_nil() || hook != Default::default();
+        mpack::array_len(&mut self.out, if has_hook { 11 } else { 10 });
+        mpack::uint(&mut self.out, TAG_THREAD);
+        mpack::uint(&mut self.out, t.id().get());
+        mpack::uint(&mut self.out, status_code(ts.status) as u64);
+        mpack::uint(&mut self.out, ts.top as u64);
+        self.vals(&ts.stack);
+        mpack::array_len(&mut self.out, ts.frames.len());
+        for f in &ts.frames {
+            match f {
+                Frame::Lua(l) => {
+                    mpack::array_len(&mut self.out, 8);
+                    mpack::uint(&mut self.out, FRAME_LUA);
+                    let c = self.closure(l.closure);
+                    mpack::uint(&mut self.out, c as u64);
+                    mpack::uint(&mut self.out, l.func as u64);
+                    mpack::uint(&mut self.out, l.base as u64);
+                    mpack::uint(&mut self.out, l.pc as u64);
+                    mpack::uint(&mut self.out, l.nvarargs as u64);
+                    mpack::int(&mut self.out, l.want as i64);
+                    mpack::uint(&mut self.out, l.aux as u64);
+                }
+                Frame::Native(n) => {
+                    mpack::array_len(&mut self.out, 5);
+                    mpack::uint(&mut self.out, FRAME_NATIVE);
+                    match n.native {
+                        Some(x) => {
+                            let i = self.native(x);
+                            mpack::uint(&mut self.out, i as u64);
+                        }
+                        None => mpack::nil(&mut self.out),
+                    }
+                    mpack::uint(&mut self.out, n.func as u64);
+                    mpack::int(&mut self.out, n.want as i64);
+                    let cont = n
+                        .cont
+                        .clone()
+                        .map_values(&mut |v| Ok::<_, SnapshotError>(self.sval(v)))?;
+                    rmp_serde::encode::write(&mut self.out, &cont)
+                        .map_err(|e| SnapshotError::Invalid(e.to_string()))?;
                 }
             }
-            Item::Thread(t) => {
-                let ts = t.borrow();
-                let stack = ts.stack.iter().map(|v| self.val(*v)).collect();
-                let mut frames = Vec::with_capacity(ts.frames.len());
-                for f in &ts.frames {
-                    frames.push(match f {
-                        Frame::Lua(l) => SFrame::Lua {
-                            closure: self.closure(l.closure),
-                            func: l.func,
-                            base: l.base,
-                            pc: l.pc,
-                            nvarargs: l.nvarargs,
-                            want: l.want,
-                            aux: l.aux,
-                        },
-                        Frame::Native(n) => SFrame::Native {
-                            native: n.native.map(|x| self.native(x)),
-                            func: n.func,
-                            want: n.want,
-                            cont: n
-                                .cont
-                                .clone()
-                                .map_values(&mut |v| Ok::<_, SnapshotError>(self.val(v)))?,
-                        },
-                    });
-                }
-                let open_upvalues = ts.open_upvalues.iter().map(|u| self.upvalue(*u)).collect();
-                let error = ts.error.map(|e| self.val(e));
-                let (hook_func, hook_data) = (t.0.hook_func.get(), t.0.hook.get());
-                let hook = if hook_func.is_nil() && hook_data == Default::default() {
-                    None
-                } else {
-                    Some(super::format::SHook {
-                        func: self.val(hook_func),
-                        data: hook_data,
-                    })
-                };
-                SObj::Thread(Box::new(SThread {
-                    stack,
-                    frames,
-                    open_upvalues,
-                    tbc: ts.tbc.clone(),
-                    status: status_code(ts.status),
-                    top: ts.top,
-                    error,
-                    traceback: ts.traceback.clone(),
-                    id: t.id().get(),
-                    hook,
-                }))
+        }
+        mpack::array_len(&mut self.out, ts.open_upvalues.len());
+        for u in &ts.open_upvalues {
+            let i = self.upvalue(*u);
+            mpack::uint(&mut self.out, i as u64);
+        }
+        mpack::array_len(&mut self.out, ts.tbc.len());
+        for s in &ts.tbc {
+            mpack::uint(&mut self.out, *s as u64);
+        }
+        match ts.error {
+            Some(e) => {
+                mpack::array_len(&mut self.out, 1);
+                self.val(e);
             }
-        })
+            None => mpack::array_len(&mut self.out, 0),
+        }
+        match &ts.traceback {
+            Some(tb) => mpack::str(&mut self.out, tb),
+            None => mpack::nil(&mut self.out),
+        }
+        if has_hook {
+            mpack::array_len(&mut self.out, 7);
+            self.val(hook_func);
+            mpack::uint(&mut self.out, hook.mask as u64);
+            mpack::int(&mut self.out, hook.count as i64);
+            mpack::int(&mut self.out, hook.counter as i64);
+            mpack::boolean(&mut self.out, hook.in_hook);
+            mpack::uint(&mut self.out, hook.oldpc as u64);
+            mpack::uint(&mut self.out, hook.skip as u64);
+        }
+        Ok(())
     }
 }
 
-/// Walks the VM's heap into a [`Body`].
+/// Walks the VM's heap and writes the snapshot body (no header). Also returns the compiled
+/// chunks in the body's chunk order.
 pub fn save_body<'gc>(
     ctx: Ctx<'gc>,
     registry: &Registry,
     include_sources: bool,
     fuel_used: u64,
-) -> Result<Body, SnapshotError> {
-    save_body_and_chunks(ctx, registry, include_sources, fuel_used).map(|(b, _)| b)
-}
-
-/// [`save_body`], also returning the compiled chunks in the body's chunk order.
-pub fn save_body_and_chunks<'gc>(
-    ctx: Ctx<'gc>,
-    registry: &Registry,
-    include_sources: bool,
-    fuel_used: u64,
-) -> Result<(Body, Vec<Arc<Chunk>>), SnapshotError> {
+    out: Vec<u8>,
+) -> Result<(Vec<u8>, Vec<Arc<Chunk>>), SnapshotError> {
     let st = ctx.state;
+    // Size the output and the object map from the VM's accounted heap (about 1/5 of it ends
+    // up in the snapshot, and an object takes a few hundred bytes): growing them while
+    // walking a large heap costs more than reserving a little too much.
+    let heap = crate::vm::memory::used().min(1 << 32) as usize;
+    let mut out = out;
+    out.reserve(heap / 4);
     let mut s = Saver {
         registry,
         include_sources,
-        index: HashMap::new(),
-        objects: Vec::new(),
-        queue: VecDeque::new(),
+        index: AddrMap::with_capacity_and_hasher(heap / 128, Default::default()),
+        queue: Vec::with_capacity(heap / 128),
+        out,
         chunks: Vec::new(),
-        chunk_index: HashMap::new(),
-        chunk_arcs: Vec::new(),
+        chunk_index: AddrMap::default(),
         protos: Vec::new(),
-        proto_index: HashMap::new(),
+        proto_by_addr: AddrMap::default(),
+        proto_index: hashbrown::HashMap::default(),
     };
+    let body_start = s.out.len();
+    mpack::array_len(&mut s.out, BODY_FIELDS);
+    let tail_at = mpack::uint32_placeholder(&mut s.out);
+    let count_at = mpack::array32_placeholder(&mut s.out);
     let globals = s.table(st.globals);
     let registry_t = s.table(st.registry);
     let main = s.thread(st.main);
-    let running = st.running.borrow().iter().map(|t| s.thread(*t)).collect();
+    let running: Vec<u32> = st.running.borrow().iter().map(|t| s.thread(*t)).collect();
     let metas = {
         let m = st.metas.borrow();
         [m.string, m.number, m.boolean, m.nil, m.function, m.thread].map(|t| t.map(|t| s.table(t)))
     };
     let mut i = 0usize;
-    let mut upvalue_ids = Vec::new();
-    while let Some(item) = s.queue.pop_front() {
-        // Objects are numbered in queue order, so the i-th popped item is object i.
-        if let Item::Upvalue(u) = &item {
-            if u.id.get() != 0 {
-                upvalue_ids.push((i as u32, u.id.get()));
-            }
-        }
-        let obj = s.process(item)?;
-        s.objects[i] = Some(obj);
+    while let Some(item) = s.queue.get(i).copied() {
+        // Objects are numbered in queue order, so the i-th item is object i.
+        s.process(item)?;
         i += 1;
     }
-    let objects = s
-        .objects
-        .into_iter()
-        .map(|o| o.unwrap_or(SObj::Str(Vec::new())))
-        .collect();
-    let arcs = s.chunk_arcs;
-    let body = Body {
-        chunks: s.chunks,
-        protos: s.protos,
-        objects,
-        globals,
-        registry: registry_t,
-        main,
-        running,
-        metas,
-        hash_key: st.hash_key,
-        next_id: st.next_id.get(),
-        rng: st.rng.get(),
-        main_yieldable: st.main_yieldable.get(),
-        fuel_used,
-        upvalue_ids,
-    };
-    Ok((body, arcs))
+    let n = u32::try_from(s.queue.len())
+        .map_err(|_| SnapshotError::Invalid("too many objects".into()))?;
+    mpack::patch_array32(&mut s.out, count_at, n);
+    let tail = u32::try_from(s.out.len() - body_start)
+        .map_err(|_| SnapshotError::Invalid("snapshot larger than 4 GB".into()))?;
+    mpack::patch_uint32(&mut s.out, tail_at, tail);
+    let out = &mut s.out;
+    mpack::array_len(out, s.chunks.len());
+    for c in &s.chunks {
+        mpack::array_len(out, 3);
+        mpack::bin(out, &c.id);
+        mpack::bin(out, &c.name);
+        if s.include_sources {
+            mpack::bin(out, &c.source);
+        } else {
+            mpack::nil(out);
+        }
+    }
+    mpack::array_len(out, s.protos.len());
+    for (chunk, path) in &s.protos {
+        mpack::array_len(out, 2);
+        mpack::uint(out, *chunk as u64);
+        mpack::array_len(out, path.len());
+        for p in path.iter() {
+            mpack::uint(out, *p as u64);
+        }
+    }
+    mpack::uint(out, globals as u64);
+    mpack::uint(out, registry_t as u64);
+    mpack::uint(out, main as u64);
+    mpack::array_len(out, running.len());
+    for t in running {
+        mpack::uint(out, t as u64);
+    }
+    mpack::array_len(out, 6);
+    for m in metas {
+        match m {
+            Some(i) => mpack::uint(out, i as u64),
+            None => mpack::nil(out),
+        }
+    }
+    mpack::uint(out, st.hash_key);
+    mpack::uint(out, st.next_id.get());
+    mpack::array_len(out, 4);
+    for r in st.rng.get() {
+        mpack::uint(out, r);
+    }
+    mpack::boolean(out, st.main_yieldable.get());
+    mpack::uint(out, fuel_used);
+    Ok((s.out, s.chunks))
 }

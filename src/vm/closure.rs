@@ -219,7 +219,8 @@ pub fn instantiate<'gc>(ctx: super::state::Ctx<'gc>, chunk: &Arc<Chunk>) -> Gc<'
     instantiate_at(ctx, chunk, &chunk.main, &mut Vec::new())
 }
 
-fn instantiate_at<'gc>(
+/// Instantiates `proto` (the function at `path` in `chunk`) and its nested functions.
+pub fn instantiate_at<'gc>(
     ctx: super::state::Ctx<'gc>,
     chunk: &Arc<Chunk>,
     proto: &Arc<Proto>,

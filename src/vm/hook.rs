@@ -118,6 +118,18 @@ pub fn set<'gc>(ctx: Ctx<'gc>, thread: Thread<'gc>, func: Value<'gc>, mask: u8, 
     update_active(thread);
 }
 
+/// Restores a thread's hook from a snapshot.
+pub fn restore<'gc>(
+    mc: &gc_arena::Mutation<'gc>,
+    thread: Thread<'gc>,
+    func: Value<'gc>,
+    data: HookData,
+) {
+    thread.0.hook.set(data);
+    thread.set_hook_func(mc, func);
+    update_active(thread);
+}
+
 /// Hook frames were removed by an error unwinding: hooks run again.
 pub fn unwound(thread: Thread<'_>, removed: &[Frame<'_>]) {
     if removed.iter().any(is_hook_frame) {

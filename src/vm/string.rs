@@ -15,7 +15,46 @@ pub struct StrData {
     hash: u64,
     /// Deterministic object id of a long string for `%p` (0: not assigned yet).
     id: std::cell::Cell<u64>,
-    bytes: Box<[u8]>,
+    bytes: Bytes,
+}
+
+/// Longest string stored inside its object (no second allocation).
+const INLINE: usize = 22;
+
+// An inline string costs 8 bytes over a boxed slice: the object stays at 40 bytes.
+const _: () = assert!(std::mem::size_of::<StrData>() == 40);
+
+/// A string's bytes: short ones inline (the object then fits the same allocator size class
+/// as with a boxed slice, and creating it takes one allocation instead of two).
+enum Bytes {
+    Inline { len: u8, data: [u8; INLINE] },
+    Heap(Box<[u8]>),
+}
+
+impl Bytes {
+    #[inline]
+    fn new(b: &[u8]) -> Bytes {
+        if b.len() <= INLINE {
+            let mut data = [0u8; INLINE];
+            if let Some(d) = data.get_mut(..b.len()) {
+                d.copy_from_slice(b);
+            }
+            Bytes::Inline {
+                len: b.len() as u8,
+                data,
+            }
+        } else {
+            Bytes::Heap(b.into())
+        }
+    }
+
+    #[inline(always)]
+    fn get(&self) -> &[u8] {
+        match self {
+            Bytes::Inline { len, data } => data.get(..*len as usize).unwrap_or(&[]),
+            Bytes::Heap(b) => b,
+        }
+    }
 }
 
 /// A Lua string handle (a `Gc` pointer: `Copy`, 8 bytes).
@@ -38,7 +77,7 @@ impl StrData {
 
 impl Drop for StrData {
     fn drop(&mut self) {
-        super::memory::release(StrData::charge_for(self.bytes.len()));
+        super::memory::release(StrData::charge_for(self.bytes.get().len()));
     }
 }
 
@@ -51,7 +90,7 @@ impl<'gc> LuaStr<'gc> {
             StrData {
                 hash: hash_bytes(key, bytes),
                 id: std::cell::Cell::new(0),
-                bytes: bytes.into(),
+                bytes: Bytes::new(bytes),
             },
         ))
     }
@@ -64,7 +103,11 @@ impl<'gc> LuaStr<'gc> {
             StrData {
                 hash: hash_bytes(key, &bytes),
                 id: std::cell::Cell::new(0),
-                bytes: bytes.into_boxed_slice(),
+                bytes: if bytes.len() <= INLINE {
+                    Bytes::new(&bytes)
+                } else {
+                    Bytes::Heap(bytes.into_boxed_slice())
+                },
             },
         ))
     }
@@ -72,18 +115,18 @@ impl<'gc> LuaStr<'gc> {
     /// The bytes.
     #[inline(always)]
     pub fn as_bytes(self) -> &'gc [u8] {
-        &Gc::as_ref(self.0).bytes
+        Gc::as_ref(self.0).bytes.get()
     }
 
     /// Length in bytes.
     #[inline(always)]
     pub fn len(self) -> usize {
-        self.0.bytes.len()
+        self.0.bytes.get().len()
     }
 
     /// Whether the string is empty.
     pub fn is_empty(self) -> bool {
-        self.0.bytes.is_empty()
+        self.0.bytes.get().is_empty()
     }
 
     /// The precomputed keyed hash.
@@ -108,7 +151,7 @@ impl<'gc> PartialEq for LuaStr<'gc> {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
         Gc::ptr_eq(self.0, other.0)
-            || (self.0.hash == other.0.hash && self.0.bytes == other.0.bytes)
+            || (self.0.hash == other.0.hash && self.0.bytes.get() == other.0.bytes.get())
     }
 }
 

@@ -440,9 +440,14 @@ impl<'gc> TableData<'gc> {
         id: u64,
     ) -> bool {
         self.array = array;
-        self.entries = Vec::with_capacity(entries.len());
+        self.entries = entries;
         self.index.map.clear();
-        for (k, v) in entries {
+        // The index is empty, so reserving never rehashes (the hasher is never called).
+        self.index.map.reserve(self.entries.len(), |_| 0);
+        for pos in 0..self.entries.len() {
+            let Some(&(k, _)) = self.entries.get(pos) else {
+                return false;
+            };
             let bad_float = matches!(k, Value::Float(f)
                 if f.get().is_nan() || super::number::float_to_int_exact(f.get()).is_some());
             if k.is_nil() || bad_float {
@@ -453,10 +458,25 @@ impl<'gc> TableData<'gc> {
                     return false;
                 }
             }
-            if self.find(k).is_some() {
+            // The index holds the entries before `pos`: a hit is a duplicate key.
+            let h = self.key_hash(k);
+            let entries = &self.entries;
+            let seed = self.seed;
+            if self
+                .index
+                .map
+                .find(h, |&p| {
+                    entries.get(p as usize).is_some_and(|e| e.0.raw_eq(k))
+                })
+                .is_some()
+            {
                 return false;
             }
-            self.push_entry(k, v);
+            self.index.map.insert_unique(h, pos as u32, |&p| {
+                entries
+                    .get(p as usize)
+                    .map_or(0, |e| key_hash_with(seed, e.0))
+            });
         }
         let cap_ok = hash_cap == 0 || (hash_cap.is_power_of_two() && hash_cap <= 1 << 31);
         if !cap_ok || self.entries.len() > hash_cap {
