@@ -286,10 +286,8 @@ fn run_native<'gc>(
             ctx.state.gc_requested.set(true);
             Ok(Action::RetryAfterGc)
         }
-        r => r.map_err(|e| {
-            ts.raising = Some((native, func as u32));
-            resolve_native_error(ctx, ts, Some(native), e)
-        }),
+        Ok(a) => Ok(a),
+        Err(e) => Err(native_failed(ctx, ts, Some(native), func, e)),
     }
 }
 
@@ -452,14 +450,18 @@ pub fn drive<'gc>(
                     let Some(Frame::Native(nf)) = ts.frames.pop() else {
                         return Err(LuaError::rt("internal error: frame"));
                     };
-                    if let Cont::Hook { .. } = *nf.cont {
-                        match super::hook::finish(thread, ts, nf) {
+                    match *nf.cont {
+                        Cont::Hook { .. } => match super::hook::finish(thread, ts, nf) {
                             super::hook::After::Lua => return Ok(Flow::Lua { resuming: false }),
                             super::hook::After::Todo(t) => {
                                 todo = t;
                                 continue;
                             }
+                        },
+                        Cont::ErrorToString { error } => {
+                            return Err(tostring_done(ctx, ts, nf.func as usize, error, Ok(())));
                         }
+                        _ => {}
                     }
                     let action = resume_cont(
                         ctx,
@@ -512,9 +514,6 @@ fn resume_cont<'gc>(
     cont: Cont<'gc>,
     outcome: Result<(), Value<'gc>>,
 ) -> LuaResult<'gc, Action<'gc>> {
-    if let Cont::ErrorToString { error } = cont {
-        return Err(tostring_done(ctx, ts, func, error, outcome));
-    }
     let ThreadState { stack, frames, .. } = ts;
     let mut nc = NativeCtx {
         ctx,
@@ -525,18 +524,33 @@ fn resume_cont<'gc>(
         native,
         fuel,
     };
-    let r = cont.resume(&mut nc, outcome);
-    r.map_err(|e| {
-        if let Some(n) = native {
-            ts.raising = Some((n, func as u32));
-        }
-        resolve_native_error(ctx, ts, native, e)
-    })
+    match cont.resume(&mut nc, outcome) {
+        Ok(a) => Ok(a),
+        Err(e) => Err(native_failed(ctx, ts, native, func, e)),
+    }
+}
+
+/// A native (or its continuation) at slot `func` failed with `e`: notes it as the raising
+/// level and words the error.
+#[cold]
+#[inline(never)]
+fn native_failed<'gc>(
+    ctx: Ctx<'gc>,
+    ts: &mut ThreadState<'gc>,
+    native: Option<NativeClosure<'gc>>,
+    func: usize,
+    e: LuaError<'gc>,
+) -> LuaError<'gc> {
+    if let Some(n) = native {
+        ts.raising = Some((n, func as u32));
+    }
+    resolve_native_error(ctx, ts, native, e)
 }
 
 /// The `__tostring` of an uncaught error object returned (results at `func + 1`): its
 /// string is the whole message (no traceback, as in `lua.c`); anything else gives
 /// "(error object is a X value)" with the traceback.
+#[cold]
 fn tostring_done<'gc>(
     ctx: Ctx<'gc>,
     ts: &mut ThreadState<'gc>,

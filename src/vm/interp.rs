@@ -42,6 +42,28 @@ pub fn execute<'gc>(
     fuel: &mut i64,
     mut resuming: bool,
 ) -> LuaResult<'gc, Flow<'gc>> {
+    // Hooks (see `hook`): with line or count hooks, every instruction takes the slow path of
+    // the fuel check; `hooked` guards call and return events. The hook state changes only
+    // inside natives and hooks, which are reached through `drive`: it is read again after
+    // each (`flow!`), not on every Lua call and return.
+    let mut hooked: bool;
+    let mut hook_limit: i64;
+    macro_rules! read_hooks {
+        () => {{
+            let hookmask = thread.0.hookmask.get();
+            hooked = hookmask != 0;
+            // (Opaque to the optimiser: knowing it is 0 or MAX, it would test two flags per
+            // instruction instead of comparing once.)
+            hook_limit = std::hint::black_box(
+                if hookmask & (super::hook::LINE | super::hook::COUNT) != 0 {
+                    i64::MAX
+                } else {
+                    0
+                },
+            );
+        }};
+    }
+    read_hooks!();
     'frame: loop {
         let (closure, base, mut pc, frame_func, nvarargs, want, aux) = match ts.frames.last() {
             Some(Frame::Lua(f)) => (
@@ -54,15 +76,6 @@ pub fn execute<'gc>(
                 f.progress(),
             ),
             _ => return Err(LuaError::rt("internal error: no Lua frame")),
-        };
-        // Hooks (see `hook`): with line or count hooks, every instruction takes the slow
-        // path of the fuel check; `hooked` guards call and return events.
-        let hookmask = thread.0.hookmask.get();
-        let hooked = hookmask != 0;
-        let hook_limit: i64 = if hookmask & (super::hook::LINE | super::hook::COUNT) != 0 {
-            i64::MAX
-        } else {
-            0
         };
         let cdata: &'gc ClosureData<'gc> = Gc::as_ref(closure.0);
         let fp: &'gc FnProto<'gc> = Gc::as_ref(cdata.proto);
@@ -101,6 +114,7 @@ pub fn execute<'gc>(
             ($f:expr) => {
                 match $f {
                     Flow::Lua { resuming: r } => {
+                        read_hooks!();
                         resuming = r;
                         continue 'frame;
                     }
