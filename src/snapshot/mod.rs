@@ -83,33 +83,41 @@ impl std::error::Error for SnapshotError {}
 
 /// What a snapshot may refer to by name: natives and userdata types. Restoring into a VM whose
 /// registry lacks a name fails with an error naming it.
+///
+/// Cloning is cheap (the maps are shared until one clone adds a name), so every VM and fork
+/// can carry its own registry.
 #[derive(Clone, Default)]
 pub struct Registry {
-    natives: HashMap<&'static str, &'static NativeDef>,
-    userdata: HashMap<String, &'static str>,
+    natives: Arc<HashMap<&'static str, &'static NativeDef>>,
+    userdata: Arc<HashMap<String, &'static str>>,
 }
 
 impl Registry {
     /// The standard library's natives.
     pub fn standard() -> Registry {
-        let mut r = Registry::default();
-        for def in crate::stdlib::all_natives() {
-            r.add_native(def);
-        }
-        for name in crate::stdlib::all_userdata_types() {
-            r.add_userdata(name);
-        }
-        r
+        static STANDARD: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+        STANDARD
+            .get_or_init(|| {
+                let mut r = Registry::default();
+                for def in crate::stdlib::all_natives() {
+                    r.add_native(def);
+                }
+                for name in crate::stdlib::all_userdata_types() {
+                    r.add_userdata(name);
+                }
+                r
+            })
+            .clone()
     }
 
     /// Registers a native under its stable name.
     pub fn add_native(&mut self, def: &'static NativeDef) {
-        self.natives.insert(def.name, def);
+        Arc::make_mut(&mut self.natives).insert(def.name, def);
     }
 
     /// Registers a userdata type name.
     pub fn add_userdata(&mut self, name: &'static str) {
-        self.userdata.insert(name.to_string(), name);
+        Arc::make_mut(&mut self.userdata).insert(name.to_string(), name);
     }
 
     /// Whether a native name is known.
@@ -206,6 +214,38 @@ pub fn decode(bytes: &[u8]) -> Result<(&[u8], Tail), SnapshotError> {
     Ok((body, tail))
 }
 
+/// Chunks compiled in this process, by id, while something still uses them: restoring a
+/// snapshot whose source is in memory already (a rollback, a restore next to the VM that was
+/// saved) shares the compiled code instead of recompiling it. An id is a SHA-256 of
+/// (compiler version, name, source), checked against the snapshot's source before the cache is
+/// consulted, so a hit is the chunk that compiling the source would give.
+pub(crate) mod compiled {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, Weak};
+
+    use crate::vm::chunk::{Chunk, ChunkId};
+
+    static CACHE: Mutex<Option<HashMap<ChunkId, Weak<Chunk>>>> = Mutex::new(None);
+
+    /// The live compiled chunk with this id, if any.
+    pub fn get(id: &ChunkId) -> Option<Arc<Chunk>> {
+        let cache = CACHE.lock().ok()?;
+        cache.as_ref()?.get(id)?.upgrade()
+    }
+
+    /// Records a compiled chunk (dropping entries whose chunks are gone when the map grows).
+    pub fn remember(chunk: &Arc<Chunk>) {
+        let Ok(mut cache) = CACHE.lock() else {
+            return;
+        };
+        let map = cache.get_or_insert_with(HashMap::new);
+        if map.len() >= 64 && map.len().is_power_of_two() {
+            map.retain(|_, w| w.strong_count() > 0);
+        }
+        map.insert(chunk.id, Arc::downgrade(chunk));
+    }
+}
+
 /// Recompiles (or fetches) every chunk of a body and checks ids.
 pub fn load_chunks(
     body: &[u8],
@@ -233,7 +273,15 @@ pub fn load_chunks(
                         "'{name}': source does not match its id"
                     )));
                 }
-                Chunk::compile(src, cname).map_err(|e| SnapshotError::BadChunk(e.message))?
+                match compiled::get(&id) {
+                    Some(ch) => ch,
+                    None => {
+                        let ch = Chunk::compile(src, cname)
+                            .map_err(|e| SnapshotError::BadChunk(e.message))?;
+                        compiled::remember(&ch);
+                        ch
+                    }
+                }
             }
             (None, None) => return Err(SnapshotError::MissingChunk(name)),
         };

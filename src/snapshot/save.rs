@@ -186,6 +186,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
         let i = self.chunks.len() as u32;
         self.chunk_index.insert(addr, i);
         self.chunks.push(c.clone());
+        super::compiled::remember(c);
         i
     }
 
