@@ -311,9 +311,10 @@ fn instantiate_protos<'gc>(
 ) -> Result<Vec<Gc<'gc, FnProto<'gc>>>, SnapshotError> {
     let mut order: Vec<usize> = (0..protos.len()).collect();
     order.sort_by_key(|&i| protos[i].1.len());
-    let mut made: std::collections::HashMap<(u32, &[u32]), Gc<'gc, FnProto<'gc>>> =
-        std::collections::HashMap::with_capacity(protos.len());
+    let mut made: hashbrown::HashMap<(u32, &[u32]), Gc<'gc, FnProto<'gc>>> =
+        hashbrown::HashMap::with_capacity(protos.len());
     let mut out: Vec<Option<Gc<'gc, FnProto<'gc>>>> = vec![None; protos.len()];
+    let mut scratch = Vec::new();
     for i in order {
         let (chunk, path) = &protos[i];
         let c = chunks
@@ -333,7 +334,11 @@ fn instantiate_protos<'gc>(
         let fp = match ancestor {
             Some((k, fp)) => fn_at(fp, &path[k..])
                 .ok_or_else(|| bad(format!("function {i}: no function at path {path:?}")))?,
-            None => instantiate_at(ctx, c, proto, &mut path.clone()),
+            None => {
+                scratch.clear();
+                scratch.extend_from_slice(path);
+                instantiate_at(ctx, c, proto, &mut scratch)
+            }
         };
         made.insert((*chunk, path.as_slice()), fp);
         out[i] = Some(fp);
@@ -648,11 +653,14 @@ fn build_natives<'gc>(
     // 0 new, 1 in progress, 2 done (indexed like `natives`).
     let mut state_of: Vec<u8> = vec![0; natives.len()];
     let slot = |j: usize| natives.binary_search(&j).ok();
+    let mut stack = Vec::new();
+    let mut vals = Vec::new();
     for start in 0..natives.len() {
         if state_of[start] == 2 {
             continue;
         }
-        let mut stack = vec![(start, false)];
+        stack.clear();
+        stack.push((start, false));
         while let Some((k, expanded)) = stack.pop() {
             if state_of[k] == 2 {
                 continue;
@@ -662,7 +670,7 @@ fn build_natives<'gc>(
             let id = r.u64()?;
             let name = r.text()?;
             let nv = r.array_len()?;
-            let mut vals = Vec::with_capacity(nv);
+            vals.clear();
             for _ in 0..nv {
                 vals.push(r.val()?);
             }
