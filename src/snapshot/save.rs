@@ -48,6 +48,53 @@ impl Hasher for AddrHasher {
 /// A map keyed by address.
 pub(crate) type AddrMap<V> = hashbrown::HashMap<usize, V, BuildHasherDefault<AddrHasher>>;
 
+/// Object numbers by address: a small map from 4 KB address pages to runs of 256 slots (one
+/// per 16 bytes; distinct objects are further apart than that). Objects allocated together
+/// share a run, so lookups have the locality of the heap itself; a flat hash map of a large
+/// heap misses the cache on nearly every lookup.
+struct ObjIndex {
+    pages: AddrMap<u32>,
+    /// Object number + 1 (0: not numbered yet).
+    slots: Vec<u32>,
+}
+
+const PAGE_SHIFT: u32 = 12;
+const SLOT_SHIFT: u32 = 4;
+const SLOTS_PER_PAGE: usize = 1 << (PAGE_SHIFT - SLOT_SHIFT);
+
+impl ObjIndex {
+    fn with_heap_hint(heap: usize) -> ObjIndex {
+        ObjIndex {
+            pages: AddrMap::with_capacity_and_hasher(heap >> PAGE_SHIFT, Default::default()),
+            slots: Vec::with_capacity((heap >> PAGE_SHIFT) * SLOTS_PER_PAGE),
+        }
+    }
+
+    /// The number of the object at `addr`, giving it `next` if it has none.
+    #[inline]
+    fn number(&mut self, addr: usize, next: u32) -> u32 {
+        let page = addr >> PAGE_SHIFT;
+        let run = match self.pages.get(&page) {
+            Some(&r) => r as usize,
+            None => {
+                let r = self.slots.len() / SLOTS_PER_PAGE;
+                self.slots.resize(self.slots.len() + SLOTS_PER_PAGE, 0);
+                self.pages.insert(page, r as u32);
+                r
+            }
+        };
+        let at = run * SLOTS_PER_PAGE + ((addr >> SLOT_SHIFT) & (SLOTS_PER_PAGE - 1));
+        match self.slots.get_mut(at) {
+            Some(slot) if *slot != 0 => *slot - 1,
+            Some(slot) => {
+                *slot = next + 1;
+                next
+            }
+            None => next,
+        }
+    }
+}
+
 /// An object waiting to be written.
 #[derive(Copy, Clone)]
 enum Item<'gc> {
@@ -63,7 +110,7 @@ enum Item<'gc> {
 struct Saver<'a, 'gc> {
     registry: &'a Registry,
     include_sources: bool,
-    index: AddrMap<u32>,
+    index: ObjIndex,
     queue: Vec<Item<'gc>>,
     out: Vec<u8>,
     chunks: Vec<Arc<Chunk>>,
@@ -88,7 +135,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
     #[inline]
     fn obj(&mut self, addr: usize, item: impl FnOnce() -> Item<'gc>) -> u32 {
         let next = self.queue.len() as u32;
-        let i = *self.index.entry(addr).or_insert(next);
+        let i = self.index.number(addr, next);
         if i == next {
             self.queue.push(item());
         }
@@ -260,20 +307,27 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                 mpack::str(&mut self.out, name);
                 self.vals(&n.0.upvalues);
             }
-            Item::Upvalue(u) => match u.get() {
-                UpState::Open { thread, slot } => {
-                    mpack::array_len(&mut self.out, 3);
-                    mpack::uint(&mut self.out, TAG_UPVALUE_OPEN);
-                    let t = self.thread(thread);
-                    mpack::uint(&mut self.out, t as u64);
-                    mpack::uint(&mut self.out, slot as u64);
+            Item::Upvalue(u) => {
+                let id = u.id.get();
+                let extra = usize::from(id != 0);
+                match u.get() {
+                    UpState::Open { thread, slot } => {
+                        mpack::array_len(&mut self.out, 3 + extra);
+                        mpack::uint(&mut self.out, TAG_UPVALUE_OPEN);
+                        let t = self.thread(thread);
+                        mpack::uint(&mut self.out, t as u64);
+                        mpack::uint(&mut self.out, slot as u64);
+                    }
+                    UpState::Closed(v) => {
+                        mpack::array_len(&mut self.out, 2 + extra);
+                        mpack::uint(&mut self.out, TAG_UPVALUE_CLOSED);
+                        self.val(v);
+                    }
                 }
-                UpState::Closed(v) => {
-                    mpack::array_len(&mut self.out, 2);
-                    mpack::uint(&mut self.out, TAG_UPVALUE_CLOSED);
-                    self.val(v);
+                if id != 0 {
+                    mpack::uint(&mut self.out, id);
                 }
-            },
+            }
             Item::Userdata(u) => {
                 let ud = u.0.borrow();
                 if !self.registry.has_userdata(ud.type_name) {
@@ -295,7 +349,9 @@ impl<'a, 'gc> Saver<'a, 'gc> {
 
     fn thread_body(&mut self, t: Thread<'gc>) -> Result<(), SnapshotError> {
         let ts = t.borrow();
-        mpack::array_len(&mut self.out, 10);
+        let (hook_func, hook) = (t.0.hook_func.get(), t.0.hook.get());
+        let has_hook = !hook_func.is_nil() || hook != Default::default();
+        mpack::array_len(&mut self.out, if has_hook { 11 } else { 10 });
         mpack::uint(&mut self.out, TAG_THREAD);
         mpack::uint(&mut self.out, t.id().get());
         mpack::uint(&mut self.out, status_code(ts.status) as u64);
@@ -357,6 +413,16 @@ impl<'a, 'gc> Saver<'a, 'gc> {
             Some(tb) => mpack::str(&mut self.out, tb),
             None => mpack::nil(&mut self.out),
         }
+        if has_hook {
+            mpack::array_len(&mut self.out, 7);
+            self.val(hook_func);
+            mpack::uint(&mut self.out, hook.mask as u64);
+            mpack::int(&mut self.out, hook.count as i64);
+            mpack::int(&mut self.out, hook.counter as i64);
+            mpack::boolean(&mut self.out, hook.in_hook);
+            mpack::uint(&mut self.out, hook.oldpc as u64);
+            mpack::uint(&mut self.out, hook.skip as u64);
+        }
         Ok(())
     }
 }
@@ -380,7 +446,7 @@ pub fn save_body<'gc>(
     let mut s = Saver {
         registry,
         include_sources,
-        index: AddrMap::with_capacity_and_hasher(heap / 128, Default::default()),
+        index: ObjIndex::with_heap_hint(heap),
         queue: Vec::with_capacity(heap / 128),
         out,
         chunks: Vec::new(),
