@@ -7,8 +7,8 @@
 # For each script NAME.lua (run as `lua5.4 NAME.lua` from tests/lua, with stdin /dev/null,
 # LC_ALL=C, TZ=UTC and no LUA_INIT; tests/scripts.rs runs telelua the same way):
 #   NAME.out  its complete stdout
-#   NAME.err  only if it exits with status 1 (uncaught error): the first line of
-#             stderr, with the leading "lua5.4: " replaced by "telelua: "
+#   NAME.err  only if it exits with status 1 (uncaught error): its complete stderr
+#             (message and traceback), with the leading "lua5.4: " replaced by "telelua: "
 # Any other exit status, or stderr output on success, is reported as an error.
 # Running it twice changes nothing (the scripts must be deterministic).
 set -u
@@ -43,7 +43,7 @@ for script in $scripts; do
         fi
         ;;
     1)
-        head -n 1 "$tmp" | sed 's/^lua5\.4: /telelua: /' >"$name.err"
+        sed '1s/^lua5\.4: /telelua: /' "$tmp" >"$name.err"
         ;;
     *)
         echo "regen.sh: $script: unexpected exit status $status" >&2

@@ -2,8 +2,9 @@
 //! the output PUC-Rio Lua 5.4 produced for it (see `tests/regen.sh`).
 //!
 //! * `NAME.out`: the exact expected stdout.
-//! * `NAME.err`: present only when the script ends with an uncaught error: the expected first line
-//!   of stderr (tracebacks are not compared). Exit status 1 is then expected, 0 otherwise.
+//! * `NAME.err`: present only when the script ends with an uncaught error: the expected stderr,
+//!   message and traceback (a one-line file, as older `regen.sh` wrote, is compared with the
+//!   first line only). Exit status 1 is then expected, 0 otherwise.
 //! * `KNOWN_FAILURES`: scripts that do not pass yet, one name per line (`#` starts a comment; give
 //!   a reason). They are still run; the test fails if one of them now passes, so the list stays
 //!   true, but their failures are otherwise tolerated.
@@ -327,9 +328,7 @@ fn check_expected(name: &str, got: &Outcome) -> Result<(), String> {
     let dir = lua_dir();
     let expected_out = fs::read(dir.join(format!("{name}.out")))
         .map_err(|_| format!("missing {name}.out (run tests/regen.sh)"))?;
-    let expected_err = fs::read_to_string(dir.join(format!("{name}.err")))
-        .ok()
-        .map(|s| s.lines().next().unwrap_or("").to_string());
+    let expected_err = fs::read_to_string(dir.join(format!("{name}.err"))).ok();
     let expected_status = if expected_err.is_some() { 1 } else { 0 };
 
     let mut problems = Vec::new();
@@ -343,13 +342,20 @@ fn check_expected(name: &str, got: &Outcome) -> Result<(), String> {
         problems.push(first_diff("stdout", &expected_out, &got.stdout));
     }
     if let Some(exp) = &expected_err {
-        let line = got.first_stderr_line();
-        if &line != exp {
-            problems.push(format!(
-                "first stderr line differs:\n      expected: {}\n      got:      {}",
-                clip(exp),
-                clip(&line)
-            ));
+        if exp.lines().count() > 1 {
+            if got.stderr != exp.as_bytes() {
+                problems.push(first_diff("stderr", exp.as_bytes(), &got.stderr));
+            }
+        } else {
+            let exp = exp.lines().next().unwrap_or("");
+            let line = got.first_stderr_line();
+            if line != exp {
+                problems.push(format!(
+                    "first stderr line differs:\n      expected: {}\n      got:      {}",
+                    clip(exp),
+                    clip(&line)
+                ));
+            }
         }
     } else if got.status != Some(0) && !got.stderr.is_empty() {
         problems.push(format!("stderr: {}", clip(&got.first_stderr_line())));

@@ -173,10 +173,7 @@ pub fn load_chunk<'gc>(
     let upvalues: Box<[_]> = (0..chunk.main.upvalues.len())
         .map(|i| {
             let v = if i == 0 { env } else { Value::Nil };
-            gc_arena::lock::Lock::new(Gc::new(
-                ctx.mc,
-                gc_arena::lock::Lock::new(UpState::Closed(v)),
-            ))
+            gc_arena::lock::Lock::new(crate::vm::closure::UpCell::new(ctx.mc, UpState::Closed(v)))
         })
         .collect();
     Ok(Closure(Gc::new(

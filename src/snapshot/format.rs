@@ -14,10 +14,14 @@
 //!      (hash entries in insertion order, tombstones included, so `next` resumes identically)
 //!    - `[TAG_CLOSURE, id, proto, [upvalue indices]]`
 //!    - `[TAG_NATIVE, id, registered name (str), [bound values]]`
-//!    - `[TAG_UPVALUE_OPEN, thread, slot]`, `[TAG_UPVALUE_CLOSED, value]`
+//!    - `[TAG_UPVALUE_OPEN, thread, slot]`, `[TAG_UPVALUE_CLOSED, value]`, each with an
+//!      object id appended if it has one (`debug.upvalueid`)
 //!    - `[TAG_THREAD, id, status, top, [stack values], [frames], [open upvalue indices],
-//!      [to-be-closed slots], [] or [error value], traceback (str or nil)]`; a frame is
-//!      `[FRAME_LUA, closure, func, base, pc, nvarargs, want, aux]` or
+//!      [to-be-closed slots], [] or [error value], traceback (str or nil)]`, plus, if the
+//!      thread has a debug hook, `[hook function, mask, count, counter, in hook (bool),
+//!      oldpc, skip]` (see `vm::hook::HookData`); a frame is
+//!      `[FRAME_LUA, closure, func, base, pc, nvarargs, want, aux]` (bit 31 of `aux`: tail
+//!      call) or
 //!      `[FRAME_NATIVE, native (index or nil), func, want, continuation]` where the
 //!      continuation is a `ContG<SVal>` encoded with rmp-serde
 //!    - `[TAG_USERDATA, id, type name (str), payload (bin), meta (index or nil)]`

@@ -28,7 +28,8 @@ use super::{Registry, SnapshotError};
 use crate::compiler::opcodes::Op;
 use crate::vm::chunk::Chunk;
 use crate::vm::closure::{
-    instantiate_at, Closure, ClosureData, FnProto, NativeClosure, NativeData, UpState, Upvalue,
+    instantiate_at, Closure, ClosureData, FnProto, NativeClosure, NativeData, UpCell, UpState,
+    Upvalue, UpvalueExt,
 };
 use crate::vm::cont::ContG;
 use crate::vm::exec::MAX_STACK;
@@ -445,7 +446,10 @@ pub fn build<'a, 'gc>(
         }
         let len = r.array_len()?;
         let tag = r.u64()?;
-        let is_upvalue = matches!((tag, len), (TAG_UPVALUE_OPEN, 3) | (TAG_UPVALUE_CLOSED, 2));
+        let is_upvalue = matches!(
+            (tag, len),
+            (TAG_UPVALUE_OPEN, 3 | 4) | (TAG_UPVALUE_CLOSED, 2 | 3)
+        );
         match b.built[i] {
             Built::Pending => {}
             Built::Upvalue(_) if is_upvalue => {}
@@ -480,7 +484,7 @@ pub fn build<'a, 'gc>(
                     let cell = match b.built.get(j) {
                         Some(Built::Upvalue(u)) => *u,
                         Some(Built::Pending) if j > i => {
-                            let u = Gc::new(mc, Lock::new(UpState::Closed(Value::Nil)));
+                            let u = UpCell::new(mc, UpState::Closed(Value::Nil));
                             b.built[j] = Built::Upvalue(u);
                             u
                         }
@@ -506,24 +510,18 @@ pub fn build<'a, 'gc>(
                 natives.push(i);
                 Built::NativePending
             }
-            (TAG_UPVALUE_OPEN, 3) => {
-                r.u32()?;
-                r.u32()?;
+            (TAG_UPVALUE_OPEN, 3 | 4) | (TAG_UPVALUE_CLOSED, 2 | 3) => {
+                for _ in 1..len {
+                    r.skip_any()?;
+                }
                 match b.built[i] {
                     Built::Upvalue(u) => Built::Upvalue(u),
-                    _ => Built::Upvalue(Gc::new(mc, Lock::new(UpState::Closed(Value::Nil)))),
+                    _ => Built::Upvalue(UpCell::new(mc, UpState::Closed(Value::Nil))),
                 }
             }
-            (TAG_UPVALUE_CLOSED, 2) => {
-                r.skip_vals(1)?;
-                match b.built[i] {
-                    Built::Upvalue(u) => Built::Upvalue(u),
-                    _ => Built::Upvalue(Gc::new(mc, Lock::new(UpState::Closed(Value::Nil)))),
-                }
-            }
-            (TAG_THREAD, 10) => {
+            (TAG_THREAD, 10 | 11) => {
                 if known_offsets.is_none() {
-                    for _ in 0..9 {
+                    for _ in 1..len {
                         r.skip_any()?;
                     }
                 }
@@ -596,19 +594,22 @@ pub fn build<'a, 'gc>(
                 let pos = *b.offsets.get(i).ok_or_else(|| bad("object index"))?;
                 let mut r = Reader::new(bytes, pos);
                 let len = r.array_len()?;
-                r.u64()?;
-                let state = if len == 3 {
+                let (state, fields) = if r.u64()? == TAG_UPVALUE_OPEN {
                     let thread = r.index()?;
                     let slot = r.u32()?;
                     open_ups.push((i, thread, slot));
-                    UpState::Open {
+                    let state = UpState::Open {
                         thread: b.thread(thread)?,
                         slot,
-                    }
+                    };
+                    (state, 3)
                 } else {
-                    UpState::Closed(b.value(r.val()?)?)
+                    (UpState::Closed(b.value(r.val()?)?), 2)
                 };
                 cell.set(mc, state);
+                if len > fields {
+                    cell.id.set(r.u64()?);
+                }
             }
             Built::Userdata(u) => {
                 let mut r = b.at(i)?;
@@ -864,19 +865,8 @@ fn build_thread<'gc>(
                 if is_top && status != Status::Dead && len < base + p.max_stack as usize + 1 {
                     return Err(err("stack shorter than the running frame"));
                 }
-                if want < -1 || aux as usize > MAX_STACK {
+                if want < -1 || (aux & !LuaFrame::TAIL) as usize > MAX_STACK {
                     return Err(err("bad result count"));
-                }
-                if !is_top {
-                    // The instruction that made the pending call must be one that can call.
-                    if !op_can_call(p.code.get(pc as usize - 1)) {
-                        return Err(err("a waiting frame is not at a call"));
-                    }
-                    if let Some(Op::Concat { b: n, .. }) = p.code.get(pc as usize - 1) {
-                        if aux < 2 || aux > *n as u32 {
-                            return Err(err("bad concatenation progress"));
-                        }
-                    }
                 }
                 frames.push(Frame::Lua(LuaFrame {
                     closure: cl,
@@ -923,6 +913,29 @@ fn build_thread<'gc>(
             _ => return Err(err("unknown frame kind")),
         }
     }
+    // A waiting Lua frame stopped at an instruction that can call, unless a hook runs above
+    // it (hooks run before any instruction, see `vm::hook`).
+    for (k, f) in frames.iter().enumerate() {
+        let Frame::Lua(l) = f else { continue };
+        let Some(next) = frames.get(k + 1) else {
+            continue;
+        };
+        if matches!(next, Frame::Native(n) if n.native.is_none()
+            && matches!(*n.cont, crate::vm::cont::Cont::Hook { .. }))
+        {
+            continue;
+        }
+        let p = l.closure.proto();
+        let op = p.code.get(l.pc as usize - 1);
+        if !op_can_call(op) {
+            return Err(err("a waiting frame is not at a call"));
+        }
+        if let Some(Op::Concat { b: n, .. }) = op {
+            if l.progress() < 2 || l.progress() > *n as u32 {
+                return Err(err("bad concatenation progress"));
+            }
+        }
+    }
     let nopen = r.array_len()?;
     let mut open = Vec::with_capacity(nopen);
     let mut last_slot: Option<u32> = None;
@@ -964,6 +977,29 @@ fn build_thread<'gc>(
     } else {
         Some(r.text()?.to_string())
     };
+    if Reader::new(
+        b.bytes,
+        *b.offsets.get(i).ok_or_else(|| bad("object index"))?,
+    )
+    .array_len()?
+        == 11
+    {
+        r.array_exact(7)?;
+        let f = b.value(r.val()?)?;
+        if !matches!(f, Value::Nil | Value::Function(_) | Value::Native(_)) {
+            return Err(err("bad hook function"));
+        }
+        let mask = r.u64()?;
+        let data = crate::vm::hook::HookData {
+            mask: u8::try_from(mask).map_err(|_| err("bad hook mask"))?,
+            count: r.i32()?,
+            counter: r.i32()?,
+            in_hook: r.boolean()?,
+            oldpc: r.u32()?,
+            skip: u8::try_from(r.u64()?).map_err(|_| err("bad hook state"))?,
+        };
+        crate::vm::hook::restore(b.mc, th, f, data);
+    }
     let mut ts = th.borrow_mut(b.mc);
     ts.stack = stack;
     ts.frames = frames;

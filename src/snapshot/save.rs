@@ -307,20 +307,27 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                 mpack::str(&mut self.out, name);
                 self.vals(&n.0.upvalues);
             }
-            Item::Upvalue(u) => match u.get() {
-                UpState::Open { thread, slot } => {
-                    mpack::array_len(&mut self.out, 3);
-                    mpack::uint(&mut self.out, TAG_UPVALUE_OPEN);
-                    let t = self.thread(thread);
-                    mpack::uint(&mut self.out, t as u64);
-                    mpack::uint(&mut self.out, slot as u64);
+            Item::Upvalue(u) => {
+                let id = u.id.get();
+                let extra = usize::from(id != 0);
+                match u.get() {
+                    UpState::Open { thread, slot } => {
+                        mpack::array_len(&mut self.out, 3 + extra);
+                        mpack::uint(&mut self.out, TAG_UPVALUE_OPEN);
+                        let t = self.thread(thread);
+                        mpack::uint(&mut self.out, t as u64);
+                        mpack::uint(&mut self.out, slot as u64);
+                    }
+                    UpState::Closed(v) => {
+                        mpack::array_len(&mut self.out, 2 + extra);
+                        mpack::uint(&mut self.out, TAG_UPVALUE_CLOSED);
+                        self.val(v);
+                    }
                 }
-                UpState::Closed(v) => {
-                    mpack::array_len(&mut self.out, 2);
-                    mpack::uint(&mut self.out, TAG_UPVALUE_CLOSED);
-                    self.val(v);
+                if id != 0 {
+                    mpack::uint(&mut self.out, id);
                 }
-            },
+            }
             Item::Userdata(u) => {
                 let ud = u.0.borrow();
                 if !self.registry.has_userdata(ud.type_name) {
@@ -342,7 +349,9 @@ impl<'a, 'gc> Saver<'a, 'gc> {
 
     fn thread_body(&mut self, t: Thread<'gc>) -> Result<(), SnapshotError> {
         let ts = t.borrow();
-        mpack::array_len(&mut self.out, 10);
+        let (hook_func, hook) = (t.0.hook_func.get(), t.0.hook.get());
+        let has_hook = !hook_func.is_nil() || hook != Default::default();
+        mpack::array_len(&mut self.out, if has_hook { 11 } else { 10 });
         mpack::uint(&mut self.out, TAG_THREAD);
         mpack::uint(&mut self.out, t.id().get());
         mpack::uint(&mut self.out, status_code(ts.status) as u64);
@@ -403,6 +412,16 @@ impl<'a, 'gc> Saver<'a, 'gc> {
         match &ts.traceback {
             Some(tb) => mpack::str(&mut self.out, tb),
             None => mpack::nil(&mut self.out),
+        }
+        if has_hook {
+            mpack::array_len(&mut self.out, 7);
+            self.val(hook_func);
+            mpack::uint(&mut self.out, hook.mask as u64);
+            mpack::int(&mut self.out, hook.count as i64);
+            mpack::int(&mut self.out, hook.counter as i64);
+            mpack::boolean(&mut self.out, hook.in_hook);
+            mpack::uint(&mut self.out, hook.oldpc as u64);
+            mpack::uint(&mut self.out, hook.skip as u64);
         }
         Ok(())
     }

@@ -1,28 +1,29 @@
 //! The debug library. The sandbox gets only `debug.traceback`; the standalone profile gets the
 //! rest, as far as this VM can honestly answer:
 //!
-//! * `getinfo` with options `S`, `l`, `u`, `n`, `r`, `t`, `L`, `f`. Frames are the thread's
-//!   explicit frames: Lua frames, and natives suspended on a call they requested (`pcall`,
-//!   `require`, ...); a native that returned at once leaves no frame. Tail calls are not
-//!   recorded, so `istailcall` is always false; `ftransfer`/`ntransfer` are 0 (no hooks).
+//! * `getinfo` with options `S`, `l`, `u`, `n`, `r`, `t`, `L`, `f`. Levels are the thread's
+//!   explicit frames (see `vm::traceback`): Lua frames, natives suspended on a call they
+//!   requested (`pcall`, `require`, ...), and below the main thread's first frame the host's
+//!   entry point (a C level, like `lua.c`'s). A native that returned at once leaves no level.
 //! * `getlocal`/`setlocal` (names from the compiler's local-variable info, `(temporary)`
-//!   registers and `(vararg)`s like Lua), `getupvalue`/`setupvalue`, `upvalueid` (an integer
-//!   identifying the upvalue cell: equal for shared upvalues, meaningful only within one run
-//!   of the VM), `upvaluejoin`.
+//!   registers and `(vararg)`s like Lua), `getupvalue`/`setupvalue`, `upvalueid` (a light
+//!   value derived from the upvalue cell's deterministic object id: equal for shared
+//!   upvalues, stable across snapshots), `upvaluejoin`.
 //! * `getmetatable`/`setmetatable` (raw, any type), `getregistry`.
-//! * `sethook`/`gethook`: the hook is stored and reported by `gethook`, but **never called**:
-//!   there are no line, call, return or count hooks in this VM.
+//! * `sethook`/`gethook`: call, return, line and count hooks (see `vm::hook`), per thread.
 //! * `getuservalue`/`setuservalue`: userdata here have no user values (`getuservalue`
 //!   returns nil, false; `setuservalue` returns fail).
 
 use crate::compiler::proto::short_source;
-use crate::vm::closure::{NativeClosure, UpState};
+use crate::vm::closure::{NativeClosure, UpState, UpvalueExt};
 use crate::vm::error::{LuaError, LuaResult};
-use crate::vm::exec::{frame_line, traceback_frames};
+use crate::vm::exec::frame_line;
+use crate::vm::hook;
 use crate::vm::native::{Action, NativeCtx, NativeDef};
 use crate::vm::state::Ctx;
 use crate::vm::table::Table;
 use crate::vm::thread::{Frame, LuaFrame, Thread};
+use crate::vm::traceback;
 use crate::vm::value::Value;
 
 type R<'gc> = LuaResult<'gc, Action<'gc>>;
@@ -93,9 +94,6 @@ pub static STANDALONE_FUNCS: &[NativeDef] = &[
     },
 ];
 
-/// Registry key of the stored (never called) hook.
-const HOOK_KEY: &str = "\u{1}debug.hook";
-
 /// Opens the library (`standalone`: everything, else only `traceback`).
 pub fn open(ctx: Ctx<'_>, standalone: bool) {
     let t = super::new_lib(ctx, "debug", FUNCS);
@@ -125,23 +123,26 @@ fn traceback<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     // Level 1 is the caller of `traceback` in the running thread, level 0 the top frame
     // (usually `coroutine.yield`) of another coroutine.
     let default_level = if other.is_some() { 0 } else { 1 };
-    let level = nc.opt_int(first + 1, default_level)?.max(0) as usize;
+    let level = nc.opt_int(first + 1, default_level)?;
     let text = match msg {
         Value::Nil => None,
-        _ => Some(nc.check_str(first)?.to_str_lossy().into_owned()),
+        _ => Some(nc.check_str(first)?.as_bytes().to_vec()),
     };
+    let ctx = nc.ctx;
+    let main = ctx.state.main;
     let tb = match other {
         Some(t) => {
-            // A coroutine has no C entry point below its first frame.
-            let tb = traceback_frames(&t.borrow().frames, text.as_deref(), level);
-            tb.trim_end_matches("\n\t[C]: in ?").to_string()
+            let ts = t.borrow();
+            let lv = traceback::levels(&ts.frames, &[], t == main);
+            traceback::traceback(ctx, &ts.frames, &lv, text.as_deref(), level)
         }
         None => {
-            let tb = traceback_frames(nc.frames, text.as_deref(), level.saturating_sub(1));
-            tb.trim_end_matches("\n\t[C]: in ?").to_string() + "\n\t[C]: in ?"
+            let lv = traceback::levels(nc.frames, &[nc.native], nc.thread == main);
+            traceback::traceback(ctx, nc.frames, &lv, text.as_deref(), level)
         }
     };
-    let v = nc.str_value(tb.as_bytes());
+    nc.charge(tb.len() as i64 / crate::limits::fuel::OUTPUT_BYTES_PER_FUEL);
+    let v = nc.str_value(&tb);
     nc.ret1(v)
 }
 
@@ -158,13 +159,19 @@ enum Act<'gc> {
 }
 
 /// A stack level's activation with what the debug functions need around it.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Level<'gc> {
     act: Act<'gc>,
-    /// The calling frame, if it is a Lua frame (names the function).
-    caller: Option<LuaFrame<'gc>>,
+    /// How the calling code names the function (`namewhat`, `name`).
+    name: Option<(&'static str, Vec<u8>)>,
+    /// Entered by a tail call.
+    tail: bool,
+    /// `ftransfer`, `ntransfer` (set while a call or return hook reports on the level).
+    transfer: (u32, u32),
     /// First stack slot above this activation's registers (Lua's `limit` for temporaries).
     limit: usize,
+    /// The activation's function slot (a native's values are above it).
+    func: usize,
 }
 
 /// `getthread`: the thread argument, if any, and the index of the next argument.
@@ -183,55 +190,76 @@ fn act_of<'gc>(f: &Frame<'gc>) -> (Act<'gc>, usize) {
     }
 }
 
-fn lua_of<'gc>(f: Option<&Frame<'gc>>) -> Option<LuaFrame<'gc>> {
-    match f {
-        Some(Frame::Lua(l)) => Some(*l),
-        _ => None,
-    }
-}
-
 /// `lua_getstack`: level 0 is the running native itself (for the running thread) or the top
 /// frame (for another coroutine). VM-internal frames (closing to-be-closed variables while an
-/// error unwinds, ...) are not levels: Lua runs that work in the frame below.
+/// error unwinds, hooks on Lua frames, ...) are not levels.
 fn level<'gc>(nc: &NativeCtx<'gc, '_>, th: Option<Thread<'gc>>, lv: i64) -> Option<Level<'gc>> {
     if lv < 0 {
         return None;
     }
     let lv = lv as usize;
+    let main = nc.ctx.state.main;
     match th {
         None => {
             if lv == 0 {
                 return Some(Level {
                     act: Act::Native(nc.native),
-                    caller: lua_of(nc.frames.iter().rev().find(|f| visible(f))),
+                    name: traceback::func_name(nc.frames, nc.frames.len()),
+                    tail: false,
+                    transfer: (0, 0),
                     limit: nc.stack.len(),
+                    func: nc.base.saturating_sub(1),
                 });
             }
-            level_in(nc.frames, lv - 1, nc.base.saturating_sub(1))
+            level_in(
+                nc.frames,
+                lv - 1,
+                nc.base.saturating_sub(1),
+                nc.thread == main,
+            )
         }
         Some(t) => {
             let ts = t.borrow();
-            level_in(&ts.frames, lv, ts.stack.len())
+            level_in(&ts.frames, lv, ts.stack.len(), t == main)
         }
     }
 }
 
-fn visible(f: &Frame<'_>) -> bool {
-    crate::vm::exec::frame_visible(f)
-}
-
 /// Visible frame `k` counting from the top of `frames` (0 = innermost); `top_limit` is the
-/// stack slot above the innermost frame.
-fn level_in<'gc>(frames: &[Frame<'gc>], k: usize, top_limit: usize) -> Option<Level<'gc>> {
-    let mut idx = frames.iter().enumerate().rev().filter(|(_, f)| visible(f));
-    let (i, f) = idx.nth(k)?;
-    let caller = lua_of(idx.next().map(|(_, f)| f));
-    let (act, _) = act_of(f);
-    let limit = match frames.get(i + 1) {
-        Some(f) => act_of(f).1,
-        None => top_limit,
-    };
-    Some(Level { act, caller, limit })
+/// stack slot above the innermost frame; `host`: the host's entry point is the last level.
+fn level_in<'gc>(
+    frames: &[Frame<'gc>],
+    k: usize,
+    top_limit: usize,
+    host: bool,
+) -> Option<Level<'gc>> {
+    let lv = traceback::levels(frames, &[], host);
+    match *lv.get(k)? {
+        traceback::Level::Frame(i) => {
+            let f = &frames[i];
+            let (act, func) = act_of(f);
+            let limit = match frames.get(i + 1) {
+                Some(f) => act_of(f).1,
+                None => top_limit,
+            };
+            Some(Level {
+                act,
+                name: traceback::func_name(frames, i),
+                tail: matches!(f, Frame::Lua(l) if l.is_tail()),
+                transfer: crate::vm::hook::transfer(frames, i),
+                limit,
+                func,
+            })
+        }
+        _ => Some(Level {
+            act: Act::Native(None),
+            name: None,
+            tail: false,
+            transfer: (0, 0),
+            limit: 0,
+            func: 0,
+        }),
+    }
 }
 
 fn set<'gc>(ctx: Ctx<'gc>, t: Table<'gc>, k: &str, v: Value<'gc>) {
@@ -313,7 +341,7 @@ fn getinfo<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         }
     }
     if has(b'l') {
-        let line = match lv.map(|l| l.act) {
+        let line = match lv.as_ref().map(|l| l.act) {
             Some(Act::Lua(lf)) => frame_line(&lf) as i64,
             _ => -1,
         };
@@ -334,12 +362,7 @@ fn getinfo<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         set(ctx, t, "isvararg", Value::boolean(va));
     }
     if has(b'n') {
-        let named = lv.and_then(|l| l.caller).and_then(|c| {
-            c.closure
-                .proto()
-                .describe_call((c.pc as usize).saturating_sub(1))
-        });
-        if let Some((kind, name)) = named {
+        if let Some((kind, name)) = lv.as_ref().and_then(|l| l.name.clone()) {
             set(ctx, t, "name", Value::Str(ctx.new_str(&name)));
             set(ctx, t, "namewhat", ctx.str_value(kind));
         } else {
@@ -347,11 +370,13 @@ fn getinfo<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         }
     }
     if has(b'r') {
-        set(ctx, t, "ftransfer", Value::Int(0));
-        set(ctx, t, "ntransfer", Value::Int(0));
+        let (ft, nt) = lv.as_ref().map_or((0, 0), |l| l.transfer);
+        set(ctx, t, "ftransfer", Value::Int(ft as i64));
+        set(ctx, t, "ntransfer", Value::Int(nt as i64));
     }
     if has(b't') {
-        set(ctx, t, "istailcall", Value::False);
+        let tail = lv.as_ref().is_some_and(|l| l.tail);
+        set(ctx, t, "istailcall", Value::boolean(tail));
     }
     if has(b'L') {
         if let Some(p) = proto {
@@ -372,7 +397,12 @@ fn getinfo<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 /// Where local `n` of a level lives: its name and absolute stack slot.
 fn find_local<'gc>(l: &Level<'gc>, n: i64) -> Option<(Vec<u8>, usize)> {
     let Act::Lua(f) = l.act else {
-        return None;
+        // A native's locals are the values in its window.
+        let count = l.limit.saturating_sub(l.func + 1);
+        return match usize::try_from(n) {
+            Ok(k) if k >= 1 && k <= count => Some((b"(C temporary)".to_vec(), l.func + k)),
+            _ => None,
+        };
     };
     let p = f.closure.proto();
     if n < 0 {
@@ -559,15 +589,20 @@ fn upval_id<'gc>(
         Ok(i) if i >= 1 => i - 1,
         _ => return Ok(None),
     };
+    let ctx = nc.ctx;
     Ok(match f {
-        Value::Function(c) => c
-            .upvalue(i)
-            .map(|uv| gc_arena::Gc::as_ptr(uv) as usize as i64),
-        Value::Native(nf) => {
-            nf.0.upvalues
-                .get(i)
-                .map(|v| v as *const Value<'gc> as usize as i64)
-        }
+        // The cell's deterministic id (assigned on first use, kept by snapshots).
+        Value::Function(c) => c.upvalue(i).map(|uv| {
+            if uv.id.get() == 0 {
+                uv.id.set(ctx.fresh_id());
+            }
+            uv.id.get() as i64
+        }),
+        // A native's bound values are its own: its id and the index, apart from cell ids.
+        Value::Native(nf) => nf.0.upvalues.get(i).map(|_| {
+            let id = crate::vm::convert::object_id(ctx, f);
+            ((1u64 << 56) | (id << 16) | (i as u64 & 0xffff)) as i64
+        }),
         _ => None,
     })
 }
@@ -636,41 +671,58 @@ fn getregistry<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     nc.ret1(Value::Table(r))
 }
 
+/// `debug.sethook([thread,] hook, mask [, count])`; no arguments (or a nil hook) turns
+/// the hook off.
 fn sethook<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
-    let (_, arg) = thread_arg(nc);
+    let (th, arg) = thread_arg(nc);
+    let target = th.unwrap_or(nc.thread);
     let ctx = nc.ctx;
-    let key = ctx.str_value(HOOK_KEY);
     let f = nc.arg(arg + 1);
     if f.is_nil() || nc.nargs() <= arg {
-        let _ = ctx.state.registry.set(ctx.mc, key, Value::Nil);
+        hook::set(ctx, target, Value::Nil, 0, 0);
+        hook_table_set(ctx, target, Value::Nil);
         return nc.ret0();
     }
     let mask = nc.check_str(arg + 2)?;
-    let count = nc.opt_int(arg + 3, 0)?;
     if !is_function(f) {
         return Err(nc.arg_type_error(arg + 1, "function"));
     }
-    let t = ctx.new_table();
-    let mut tb = t.0.borrow_mut(ctx.mc);
-    tb.set_int(1, f);
-    tb.set_int(2, Value::Str(mask));
-    tb.set_int(3, Value::Int(count));
-    drop(tb);
-    let _ = ctx.state.registry.set(ctx.mc, key, Value::Table(t));
+    // C's `(int)` conversion of the count.
+    let count = nc.opt_int(arg + 3, 0)? as i32;
+    let bits = hook::make_mask(mask.as_bytes(), count);
+    hook::set(ctx, target, f, bits, count);
+    hook_table_set(ctx, target, f);
     nc.ret0()
 }
 
-fn gethook<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
-    let key = nc.ctx.str_value(HOOK_KEY);
-    match nc.ctx.state.registry.get(key) {
-        Value::Table(t) => {
-            let tb = t.0.borrow();
-            let vals = [tb.get_int(1), tb.get_int(2), tb.get_int(3)];
-            drop(tb);
-            nc.ret(&vals)
+/// Keeps `registry._HOOKKEY[thread] = hook` like `ldblib` (a table that is its own metatable,
+/// with `__mode = "k"`), for code that inspects it; the hooks themselves live in the threads.
+fn hook_table_set<'gc>(ctx: Ctx<'gc>, thread: Thread<'gc>, f: Value<'gc>) {
+    let key = ctx.str_value("_HOOKKEY");
+    let t = match ctx.state.registry.get(key) {
+        Value::Table(t) => t,
+        _ => {
+            let t = ctx.new_table();
+            set(ctx, t, "__mode", ctx.str_value("k"));
+            t.0.borrow_mut(ctx.mc).meta = Some(t);
+            let _ = ctx.state.registry.set(ctx.mc, key, Value::Table(t));
+            t
         }
-        _ => nc.ret1(Value::Nil),
+    };
+    let _ = t.set(ctx.mc, Value::Thread(thread), f);
+}
+
+/// `debug.gethook([thread])`: the hook function, its mask and count (fail without a hook).
+fn gethook<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let (th, _) = thread_arg(nc);
+    let target = th.unwrap_or(nc.thread);
+    let d = target.0.hook.get();
+    if d.mask == 0 {
+        return nc.ret1(Value::Nil);
     }
+    let f = target.0.hook_func.get();
+    let m = nc.str_value(hook::unmake_mask(d.mask).as_bytes());
+    nc.ret(&[f, m, Value::Int(d.count as i64)])
 }
 
 fn getuservalue<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {

@@ -45,8 +45,51 @@ pub enum UpState<'gc> {
     Closed(Value<'gc>),
 }
 
+/// An upvalue cell's contents: where the value lives, and a deterministic object id.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct UpCell<'gc> {
+    /// Where the value lives.
+    pub state: Lock<UpState<'gc>>,
+    /// Deterministic object id, assigned on first use by `debug.upvalueid` (0 = none yet).
+    #[collect(require_static)]
+    pub id: std::cell::Cell<u64>,
+}
+
+impl<'gc> UpCell<'gc> {
+    /// A new upvalue cell.
+    pub fn new(mc: &Mutation<'gc>, state: UpState<'gc>) -> Upvalue<'gc> {
+        Gc::new(
+            mc,
+            UpCell {
+                state: Lock::new(state),
+                id: std::cell::Cell::new(0),
+            },
+        )
+    }
+
+    /// Where the value lives now.
+    #[inline]
+    pub fn get(&self) -> UpState<'gc> {
+        self.state.get()
+    }
+}
+
+/// Writing an upvalue cell (with the write barrier).
+pub trait UpvalueExt<'gc> {
+    /// Sets where the value lives.
+    fn set(self, mc: &Mutation<'gc>, state: UpState<'gc>);
+}
+
+impl<'gc> UpvalueExt<'gc> for Upvalue<'gc> {
+    #[inline]
+    fn set(self, mc: &Mutation<'gc>, state: UpState<'gc>) {
+        gc_arena::barrier::unlock!(Gc::write(mc, self), UpCell, state).set(state);
+    }
+}
+
 /// An upvalue cell, shared by every closure that captured the same variable.
-pub type Upvalue<'gc> = Gc<'gc, Lock<UpState<'gc>>>;
+pub type Upvalue<'gc> = Gc<'gc, UpCell<'gc>>;
 
 /// A Lua function value.
 #[derive(Copy, Clone, Collect)]
@@ -76,7 +119,7 @@ impl ClosureData<'_> {
         use super::memory::OBJECT_HEADER;
         let per_upvalue = std::mem::size_of::<Upvalue<'static>>()
             + OBJECT_HEADER
-            + std::mem::size_of::<Lock<UpState<'static>>>();
+            + std::mem::size_of::<UpCell<'static>>();
         super::memory::Charge::new(
             OBJECT_HEADER + std::mem::size_of::<ClosureData<'static>>() + nups * per_upvalue,
         )

@@ -156,6 +156,30 @@ pub enum ContG<V> {
         #[collect(require_static)]
         is_max: bool,
     },
+    /// The level of a native that raised the error being handled (an `xpcall` message
+    /// handler runs above it, as in Lua); never resumed: unwinding removes it.
+    Raised,
+    /// A debug hook running (see `hook`): what to continue with when it returns.
+    Hook {
+        /// What the hook interrupted.
+        #[collect(require_static)]
+        then: super::hook::HookThen,
+        /// The thread's multiple-results top before the hook.
+        #[collect(require_static)]
+        top: u32,
+        /// `getinfo`'s `ftransfer` for the hooked function.
+        #[collect(require_static)]
+        ftransfer: u32,
+        /// `getinfo`'s `ntransfer` for the hooked function.
+        #[collect(require_static)]
+        ntransfer: u32,
+    },
+    /// The `__tostring` of an uncaught error object running (as `lua.c`'s message handler
+    /// does) before the error reaches the host.
+    ErrorToString {
+        /// The error object.
+        error: V,
+    },
 }
 
 impl<V> ContG<V> {
@@ -238,6 +262,19 @@ impl<V> ContG<V> {
                 next,
                 is_max,
             },
+            ContG::Raised => ContG::Raised,
+            ContG::Hook {
+                then,
+                top,
+                ftransfer,
+                ntransfer,
+            } => ContG::Hook {
+                then,
+                top,
+                ftransfer,
+                ntransfer,
+            },
+            ContG::ErrorToString { error } => ContG::ErrorToString { error: f(error)? },
         })
     }
 }
@@ -396,6 +433,10 @@ impl<'gc> Cont<'gc> {
             ) => crate::stdlib::package::require_searched(nc, name, searchers, index, msg),
             (ContG::RequireLoaded { name, data }, Ok(())) => {
                 crate::stdlib::package::require_loaded(nc, name, data)
+            }
+            // Handled by the VM itself (`exec`), never resumed as natives.
+            (ContG::Raised | ContG::Hook { .. } | ContG::ErrorToString { .. }, Ok(())) => {
+                Err(LuaError::rt("internal error: VM frame resumed"))
             }
             (_, Err(e)) => Err(LuaError::Value(e)),
             (ContG::CloseTbc { error, .. }, Ok(())) => Err(LuaError::Value(error)),

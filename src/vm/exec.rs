@@ -9,10 +9,9 @@
 //! continuation ([`throw`]), running `__close` handlers on the way as ordinary calls.
 //! Coroutine resume/yield are [`Event`]s handled by [`run`], which switches the running thread.
 
-use gc_arena::{lock::Lock, Gc};
 use smallvec::SmallVec;
 
-use super::closure::{NativeClosure, UpState, Upvalue};
+use super::closure::{NativeClosure, UpState, Upvalue, UpvalueExt};
 use super::cont::Cont;
 use super::convert;
 use super::error::{LuaError, LuaResult};
@@ -287,7 +286,8 @@ fn run_native<'gc>(
             ctx.state.gc_requested.set(true);
             Ok(Action::RetryAfterGc)
         }
-        r => r.map_err(|e| resolve_native_error(ctx, ts, Some(native), e)),
+        Ok(a) => Ok(a),
+        Err(e) => Err(native_failed(ctx, ts, Some(native), func, e)),
     }
 }
 
@@ -311,9 +311,21 @@ pub fn drive<'gc>(
                     match ts.stack.get(func).copied() {
                         Some(Value::Function(cl)) => {
                             push_lua_frame(ts, cl, func, nargs, want)?;
+                            if thread.0.hookmask.get() != 0 {
+                                if let Some(t) = super::hook::enter_lua(ctx, thread, ts, fuel) {
+                                    break t;
+                                }
+                            }
                             return Ok(Flow::Lua { resuming: false });
                         }
                         Some(Value::Native(nf)) => {
+                            if thread.0.hookmask.get() & super::hook::CALL != 0 {
+                                if let Some(t) = super::hook::native_call(
+                                    ctx, thread, ts, fuel, nf, func, nargs, want,
+                                ) {
+                                    break t;
+                                }
+                            }
                             let action = run_native(ctx, thread, ts, fuel, nf, func, nargs)?;
                             break Todo::Action {
                                 native: Some(nf),
@@ -343,6 +355,14 @@ pub fn drive<'gc>(
                 action,
             } => match action {
                 Action::Return => {
+                    if thread.0.hookmask.get() & super::hook::RET != 0 && native.is_some() {
+                        if let Some(t) =
+                            super::hook::native_return(ctx, thread, ts, fuel, native, func, want)
+                        {
+                            todo = t;
+                            continue;
+                        }
+                    }
                     let n = ts.stack.len() - (func + 1);
                     ts.stack.remove(func);
                     Todo::Deliver { func, n, want }
@@ -412,6 +432,9 @@ pub fn drive<'gc>(
             Todo::Deliver { func, n, want } => match ts.frames.last() {
                 Some(Frame::Lua(f)) => {
                     let needed = f.base as usize + f.closure.proto().max_stack as usize + 1;
+                    if thread.0.hookmask.get() != 0 {
+                        super::hook::returned_to(thread, f.pc);
+                    }
                     lua_results(ts, func, n, want);
                     ts.grow_stack(needed);
                     return Ok(Flow::Lua { resuming: true });
@@ -427,6 +450,19 @@ pub fn drive<'gc>(
                     let Some(Frame::Native(nf)) = ts.frames.pop() else {
                         return Err(LuaError::rt("internal error: frame"));
                     };
+                    match *nf.cont {
+                        Cont::Hook { .. } => match super::hook::finish(thread, ts, nf) {
+                            super::hook::After::Lua => return Ok(Flow::Lua { resuming: false }),
+                            super::hook::After::Todo(t) => {
+                                todo = t;
+                                continue;
+                            }
+                        },
+                        Cont::ErrorToString { error } => {
+                            return Err(tostring_done(ctx, ts, nf.func as usize, error, Ok(())));
+                        }
+                        _ => {}
+                    }
                     let action = resume_cont(
                         ctx,
                         thread,
@@ -488,8 +524,70 @@ fn resume_cont<'gc>(
         native,
         fuel,
     };
-    let r = cont.resume(&mut nc, outcome);
-    r.map_err(|e| resolve_native_error(ctx, ts, native, e))
+    match cont.resume(&mut nc, outcome) {
+        Ok(a) => Ok(a),
+        Err(e) => Err(native_failed(ctx, ts, native, func, e)),
+    }
+}
+
+/// A native (or its continuation) at slot `func` failed with `e`: notes it as the raising
+/// level and words the error.
+#[cold]
+#[inline(never)]
+fn native_failed<'gc>(
+    ctx: Ctx<'gc>,
+    ts: &mut ThreadState<'gc>,
+    native: Option<NativeClosure<'gc>>,
+    func: usize,
+    e: LuaError<'gc>,
+) -> LuaError<'gc> {
+    if let Some(n) = native {
+        ts.raising = Some((n, func as u32));
+    }
+    resolve_native_error(ctx, ts, native, e)
+}
+
+/// The `__tostring` of an uncaught error object returned (results at `func + 1`): its
+/// string is the whole message (no traceback, as in `lua.c`); anything else gives
+/// "(error object is a X value)" with the traceback.
+#[cold]
+fn tostring_done<'gc>(
+    ctx: Ctx<'gc>,
+    ts: &mut ThreadState<'gc>,
+    func: usize,
+    error: Value<'gc>,
+    outcome: Result<(), Value<'gc>>,
+) -> LuaError<'gc> {
+    match (outcome, ts.stack.get(func + 1).copied()) {
+        (Ok(()), Some(Value::Str(s))) => {
+            ts.traceback = Some(String::new());
+            LuaError::Handled(Value::Str(s))
+        }
+        (Err(e), _) => LuaError::Handled(e),
+        _ => LuaError::Handled(
+            ctx.str_value(&format!("(error object is a {} value)", error.type_name())),
+        ),
+    }
+}
+
+/// Pushes the level of native `n` that raised the error being handled (see `Cont::Raised`).
+fn push_raised<'gc>(ts: &mut ThreadState<'gc>, n: NativeClosure<'gc>) {
+    let func = ts.stack.len();
+    ts.stack.push(Value::Native(n));
+    ts.frames.push(Frame::Native(NativeFrame {
+        native: Some(n),
+        func: func as u32,
+        want: 0,
+        cont: Box::new(Cont::Raised),
+    }));
+}
+
+/// Removes the frames above the first `n`, turning hooks back on if a hook was unwound.
+fn cut_frames(thread: Thread<'_>, ts: &mut ThreadState<'_>, n: usize) {
+    if let Some(removed) = ts.frames.get(n..) {
+        super::hook::unwound(thread, removed);
+    }
+    ts.frames.truncate(n);
 }
 
 /// Finds or creates the open upvalue for `slot` of the running thread.
@@ -512,12 +610,12 @@ pub fn find_upvalue<'gc>(
         }
         i -= 1;
     }
-    let uv = Gc::new(
+    let uv = super::closure::UpCell::new(
         ctx.mc,
-        Lock::new(UpState::Open {
+        UpState::Open {
             thread,
             slot: slot as u32,
-        }),
+        },
     );
     list.insert(i, uv);
     uv
@@ -574,16 +672,61 @@ pub fn throw<'gc>(
     let mut err = err;
     loop {
         let (value, handled) = error_value(ctx, ts, err);
+        let raising = ts.raising.take();
         let catcher = ts
             .frames
             .iter()
             .rposition(|f| matches!(f, Frame::Native(n) if n.cont.catches()));
         let Some(k) = catcher else {
             // Uncaught. Pending to-be-closed variables still run (with the error), as when
-            // Lua's outermost protected call unwinds; the traceback is taken first.
-            if ts.traceback.is_none() {
-                ts.traceback = Some(traceback(ctx, ts, None));
+            // Lua's outermost protected call unwinds; the message (an error object's
+            // `__tostring`, like `lua.c`'s handler) and traceback are taken first.
+            let in_tostring = ts.frames.iter().any(
+                |f| matches!(f, Frame::Native(n) if matches!(*n.cont, Cont::ErrorToString { .. })),
+            );
+            if ts.traceback.is_none() || in_tostring {
+                let to_host = ctx.state.running.borrow().len() <= 1;
+                ts.traceback = Some(if to_host {
+                    uncaught_traceback(ctx, thread, ts, raising.map(|r| r.0))
+                } else {
+                    String::new()
+                });
+                let tm = match value {
+                    Value::Str(_) | Value::Int(_) | Value::Float(_) => Value::Nil,
+                    v => ctx.metamethod(v, Tm::ToString),
+                };
+                if to_host && !in_tostring && !tm.is_nil() {
+                    if let Some((n, _)) = raising {
+                        push_raised(ts, n);
+                    }
+                    let func = ts.stack.len();
+                    ts.stack.extend_from_slice(&[Value::Nil, tm, value]);
+                    ts.frames.push(Frame::Native(NativeFrame {
+                        native: None,
+                        func: func as u32,
+                        want: 0,
+                        cont: Box::new(Cont::ErrorToString { error: value }),
+                    }));
+                    match drive(
+                        ctx,
+                        thread,
+                        ts,
+                        fuel,
+                        Todo::Call {
+                            func: func + 1,
+                            nargs: 1,
+                            want: 1,
+                        },
+                    ) {
+                        Ok(flow) => return flow,
+                        Err(e) => {
+                            err = e;
+                            continue;
+                        }
+                    }
+                }
             }
+            super::hook::unwound(thread, &ts.frames);
             if let Some(slot) = ts.tbc.pop() {
                 ts.frames.clear();
                 close_upvalues(ctx, ts, 0);
@@ -619,6 +762,10 @@ pub fn throw<'gc>(
                 }
             }
             let tb = ts.traceback.take().unwrap_or_default();
+            // A dead coroutine keeps its stack for `debug.traceback`, up to the raising native.
+            if let Some((n, _)) = raising {
+                push_raised(ts, n);
+            }
             ts.status = Status::Dead;
             ts.error = Some(value);
             close_upvalues(ctx, ts, 0);
@@ -635,7 +782,11 @@ pub fn throw<'gc>(
             Frame::Lua(_) => (0, None),
         };
         let result = if let Some((handler, native)) = handler {
-            // The message handler runs at the error point, above the erroring frames.
+            // The message handler runs at the error point, above the erroring frames (and
+            // above the native that raised the error, which is a stack level, as in Lua).
+            if let Some((n, _)) = raising {
+                push_raised(ts, n);
+            }
             let func = ts.stack.len();
             ts.stack.push(Value::Nil);
             ts.stack.push(handler);
@@ -659,7 +810,7 @@ pub fn throw<'gc>(
             )
         } else if ts.tbc.last().is_some_and(|&s| s as usize >= level) {
             // Close pending to-be-closed variables first, each call protected.
-            ts.frames.truncate(k + 1);
+            cut_frames(thread, ts, k + 1);
             close_upvalues(ctx, ts, level);
             let slot = ts.tbc.pop().unwrap_or(0) as usize;
             let v = ts.stack.get(slot).copied().unwrap_or(Value::Nil);
@@ -691,7 +842,7 @@ pub fn throw<'gc>(
                 },
             )
         } else {
-            ts.frames.truncate(k + 1);
+            cut_frames(thread, ts, k + 1);
             let Some(Frame::Native(nf)) = ts.frames.pop() else {
                 return Flow::Event(Event::Error(value, String::new()));
             };
@@ -730,84 +881,24 @@ pub fn throw<'gc>(
     }
 }
 
-/// A Lua-style traceback of a thread's frames (innermost first).
-pub fn traceback<'gc>(_ctx: Ctx<'gc>, ts: &ThreadState<'gc>, msg: Option<&str>) -> String {
-    traceback_frames(&ts.frames, msg, 0)
+/// The traceback of an uncaught error in `ts` (raised by `raising`, if a native), as
+/// `lua.c`'s message handler writes it (the main thread ends at the host's entry point).
+fn uncaught_traceback<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &ThreadState<'gc>,
+    raising: Option<NativeClosure<'gc>>,
+) -> String {
+    let running: &[Option<NativeClosure<'gc>>] = match raising {
+        Some(n) => &[Some(n)],
+        None => &[],
+    };
+    let lv = super::traceback::levels(&ts.frames, running, thread == ctx.state.main);
+    let tb = super::traceback::traceback(ctx, &ts.frames, &lv, None, 0);
+    String::from_utf8_lossy(&tb).into_owned()
 }
 
-/// Whether a frame is a stack level for tracebacks and the debug library: VM-internal frames
-/// (closing to-be-closed variables while an error unwinds, which Lua does in the frame below)
-/// are not.
-pub fn frame_visible(f: &Frame<'_>) -> bool {
-    match f {
-        Frame::Lua(_) => true,
-        Frame::Native(n) => n.native.is_some() && !matches!(*n.cont, Cont::CloseTbc { .. }),
-    }
-}
-
-/// A traceback of `frames` (innermost last), skipping the `skip` innermost ones.
-pub fn traceback_frames(frames: &[Frame<'_>], msg: Option<&str>, skip: usize) -> String {
-    let frames = &frames[..frames.len().saturating_sub(skip)];
-    let mut out = String::new();
-    if let Some(m) = msg {
-        out.push_str(m);
-        out.push('\n');
-    }
-    out.push_str("stack traceback:");
-    let n = frames.len();
-    for (i, f) in frames.iter().enumerate().rev() {
-        if matches!(f, Frame::Native(nf) if matches!(*nf.cont, Cont::CloseTbc { .. })) {
-            continue;
-        }
-        match f {
-            Frame::Native(nf) => {
-                let name = nf.native.map(|n| n.0.def.name).unwrap_or("?");
-                out.push_str(&format!("\n\t[C]: in function '{name}'"));
-            }
-            Frame::Lua(lf) => {
-                let p = lf.closure.proto();
-                let desc = if p.line_defined == 0 {
-                    "main chunk".to_string()
-                } else {
-                    // The caller's instruction names the function, if the caller is Lua.
-                    let named = if i > 0 {
-                        match &frames[i - 1] {
-                            Frame::Lua(cf) => cf
-                                .closure
-                                .proto()
-                                .describe_call((cf.pc as usize).saturating_sub(1))
-                                .map(|(kind, name)| {
-                                    let name = String::from_utf8_lossy(&name).into_owned();
-                                    match kind {
-                                        "global" => format!("function '{name}'"),
-                                        "metamethod" => format!("metamethod '{name}'"),
-                                        _ => format!("{kind} '{name}'"),
-                                    }
-                                }),
-                            _ => None,
-                        }
-                    } else {
-                        None
-                    };
-                    named.unwrap_or_else(|| {
-                        format!(
-                            "function <{}:{}>",
-                            crate::compiler::proto::short_source(&p.source),
-                            p.line_defined
-                        )
-                    })
-                };
-                out.push_str(&format!("\n\t{} in {}", frame_where(lf), desc));
-            }
-        }
-        if n > 22 && i == n - 11 {
-            out.push_str(&format!("\n\t...\t(skipping {} levels)", n - 21));
-            // Show only the outermost 10 after this point.
-        }
-    }
-    out.push_str("\n\t[C]: in ?");
-    out
-}
+pub use super::traceback::frame_visible;
 
 /// Outcome of [`run`].
 pub enum RunResult<'gc> {

@@ -42,6 +42,28 @@ pub fn execute<'gc>(
     fuel: &mut i64,
     mut resuming: bool,
 ) -> LuaResult<'gc, Flow<'gc>> {
+    // Hooks (see `hook`): with line or count hooks, every instruction takes the slow path of
+    // the fuel check; `hooked` guards call and return events. The hook state changes only
+    // inside natives and hooks, which are reached through `drive`: it is read again after
+    // each (`flow!`), not on every Lua call and return.
+    let mut hooked: bool;
+    let mut hook_limit: i64;
+    macro_rules! read_hooks {
+        () => {{
+            let hookmask = thread.0.hookmask.get();
+            hooked = hookmask != 0;
+            // (Opaque to the optimiser: knowing it is 0 or MAX, it would test two flags per
+            // instruction instead of comparing once.)
+            hook_limit = std::hint::black_box(
+                if hookmask & (super::hook::LINE | super::hook::COUNT) != 0 {
+                    i64::MAX
+                } else {
+                    0
+                },
+            );
+        }};
+    }
+    read_hooks!();
     'frame: loop {
         let (closure, base, mut pc, frame_func, nvarargs, want, aux) = match ts.frames.last() {
             Some(Frame::Lua(f)) => (
@@ -51,7 +73,7 @@ pub fn execute<'gc>(
                 f.func as usize,
                 f.nvarargs as usize,
                 f.want,
-                f.aux,
+                f.progress(),
             ),
             _ => return Err(LuaError::rt("internal error: no Lua frame")),
         };
@@ -74,7 +96,7 @@ pub fn execute<'gc>(
         macro_rules! set_aux {
             ($v:expr) => {
                 if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
-                    f.aux = $v as u32;
+                    f.aux = (f.aux & super::thread::LuaFrame::TAIL) | $v as u32;
                 }
             };
         }
@@ -92,12 +114,20 @@ pub fn execute<'gc>(
             ($f:expr) => {
                 match $f {
                     Flow::Lua { resuming: r } => {
+                        read_hooks!();
                         resuming = r;
                         continue 'frame;
                     }
                     ev => return Ok(ev),
                 }
             };
+        }
+        // Makes the hook call `hook::...` asked for (the frame's pc is already saved).
+        macro_rules! hook_call {
+            ($todo:expr) => {{
+                let f = drive(ctx, thread, ts, fuel, $todo)?;
+                flow!(f)
+            }};
         }
         // Calls a metamethod with its result(s) delivered at `call_slot`.
         macro_rules! meta_call {
@@ -341,6 +371,12 @@ pub fn execute<'gc>(
                     let f = drive(ctx, thread, ts, fuel, Todo::Call { func: at, nargs: 2, want: 0 })?;
                     flow!(f)
                 }
+                if hooked {
+                    save_pc!();
+                    if let Some(t) = super::hook::on_return(ctx, thread, ts, fuel, pc - 1, first, n, call_slot) {
+                        hook_call!(t)
+                    }
+                }
                 if ts.open_upvalues.last().is_some_and(|u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base)) {
                     close_upvalues(ctx, ts, base);
                 }
@@ -432,9 +468,17 @@ pub fn execute<'gc>(
                         }
                     }
                 }
-                Some(Op::Close { .. }) => pc -= 1,
+                Some(Op::Close { .. }) => {
+                    pc -= 1;
+                    if hooked {
+                        super::hook::reexecute(thread);
+                    }
+                }
                 Some(Op::Return { a, .. }) => {
                     pc -= 1;
+                    if hooked {
+                        super::hook::reexecute(thread);
+                    }
                     ts.top = (base + a as usize + aux as usize) as u32;
                 }
                 _ => {}
@@ -442,9 +486,16 @@ pub fn execute<'gc>(
         }
 
         loop {
-            if *fuel <= 0 {
-                save_pc!();
-                return Ok(Flow::Event(Event::OutOfFuel));
+            if *fuel <= hook_limit {
+                if *fuel <= 0 {
+                    save_pc!();
+                    return Ok(Flow::Event(Event::OutOfFuel));
+                }
+                if let Some(t) =
+                    super::hook::before_instruction(ctx, thread, ts, fuel, pc, call_slot)
+                {
+                    hook_call!(t)
+                }
             }
             *fuel -= fuelc::INSTRUCTION;
             let Some(&op) = code.get(pc) else {
@@ -1026,6 +1077,11 @@ pub fn execute<'gc>(
                     if let Value::Function(callee) = ts.stack[func] {
                         // Lua-to-Lua call: push the frame and switch to it.
                         push_lua_frame(ts, callee, func, nargs, c as i32 - 1)?;
+                        if hooked {
+                            if let Some(t) = super::hook::enter_lua(ctx, thread, ts, fuel) {
+                                hook_call!(t)
+                            }
+                        }
                         resuming = false;
                         continue 'frame;
                     }
@@ -1073,19 +1129,17 @@ pub fn execute<'gc>(
                         }
                         ts.frames.pop();
                         ts.stack.truncate(frame_func + 1 + nargs);
-                        let _ = callee;
-                        let f = drive(
-                            ctx,
-                            thread,
-                            ts,
-                            fuel,
-                            Todo::Call {
-                                func: frame_func,
-                                nargs,
-                                want,
-                            },
-                        )?;
-                        flow!(f)
+                        push_lua_frame(ts, callee, frame_func, nargs, want)?;
+                        if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
+                            f.aux |= super::thread::LuaFrame::TAIL;
+                        }
+                        if hooked {
+                            if let Some(t) = super::hook::enter_lua(ctx, thread, ts, fuel) {
+                                hook_call!(t)
+                            }
+                        }
+                        resuming = false;
+                        continue 'frame;
                     }
                     let f = drive(
                         ctx,
@@ -1110,6 +1164,21 @@ pub fn execute<'gc>(
                     do_return!(first, n);
                 }
                 Op::Return0 {} => {
+                    if hooked {
+                        save_pc!();
+                        if let Some(t) = super::hook::on_return(
+                            ctx,
+                            thread,
+                            ts,
+                            fuel,
+                            pc - 1,
+                            base,
+                            0,
+                            call_slot,
+                        ) {
+                            hook_call!(t)
+                        }
+                    }
                     if ts.open_upvalues.last().is_some_and(
                         |u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base),
                     ) {
@@ -1119,6 +1188,22 @@ pub fn execute<'gc>(
                     return_to!(0)
                 }
                 Op::Return1 { a } => {
+                    if hooked {
+                        save_pc!();
+                        let first = base + a as usize;
+                        if let Some(t) = super::hook::on_return(
+                            ctx,
+                            thread,
+                            ts,
+                            fuel,
+                            pc - 1,
+                            first,
+                            1,
+                            call_slot,
+                        ) {
+                            hook_call!(t)
+                        }
+                    }
                     if ts.open_upvalues.last().is_some_and(
                         |u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base),
                     ) {

@@ -15,6 +15,7 @@ pub mod cont;
 pub mod convert;
 pub mod error;
 pub mod exec;
+pub mod hook;
 pub mod interp;
 pub mod memory;
 pub mod meta;
@@ -25,6 +26,7 @@ pub mod state;
 pub mod string;
 pub mod table;
 pub mod thread;
+pub mod traceback;
 pub mod userdata;
 pub mod value;
 

@@ -2,7 +2,7 @@
 //! preparation, string concatenation, and the wording of operand errors. `interp` calls
 //! these from its loop; keeping them apart keeps the loop itself readable.
 
-use super::closure::{UpState, Upvalue};
+use super::closure::{UpState, Upvalue, UpvalueExt};
 use super::convert;
 use super::error::{LuaError, LuaResult};
 use super::meta::{self, ArithError, MetaCall};

@@ -27,6 +27,16 @@ pub struct ThreadBox<'gc> {
     /// Deterministic object id (0 = not yet assigned).
     #[collect(require_static)]
     pub id: Cell<u64>,
+    /// The debug hook function (`debug.sethook`), nil if none. Outside the state lock so
+    /// `sethook` can reach a running thread (write it with the barrier: `Thread::set_hook_func`).
+    pub hook_func: gc_arena::lock::Lock<Value<'gc>>,
+    /// The hook's settings and bookkeeping (see `hook`).
+    #[collect(require_static)]
+    pub hook: Cell<super::hook::HookData>,
+    /// The hook events to report now: the hook's mask, or 0 while no hook is set or a hook
+    /// is running. The interpreter reads only this on its fast paths.
+    #[collect(require_static)]
+    pub hookmask: Cell<u8>,
     /// Everything else.
     pub state: RefLock<ThreadState<'gc>>,
 }
@@ -70,8 +80,26 @@ pub struct LuaFrame<'gc> {
     /// Results the caller wants (-1: all).
     pub want: i32,
     /// Progress of an instruction interrupted by a metamethod call (`Concat`: operands left;
-    /// `Return`: number of values being returned while `__close` handlers run).
+    /// `Return`: number of values being returned while `__close` handlers run), in the low
+    /// 31 bits; bit 31 ([`LuaFrame::TAIL`]) marks a frame entered by a tail call.
     pub aux: u32,
+}
+
+impl LuaFrame<'_> {
+    /// The bit of `aux` marking a frame entered by a tail call.
+    pub const TAIL: u32 = 1 << 31;
+
+    /// Whether the frame was entered by a tail call (Lua's `CIST_TAIL`).
+    #[inline]
+    pub fn is_tail(&self) -> bool {
+        self.aux & Self::TAIL != 0
+    }
+
+    /// The progress counter of an interrupted instruction (`aux` without the tail bit).
+    #[inline]
+    pub fn progress(&self) -> u32 {
+        self.aux & !Self::TAIL
+    }
 }
 
 /// A native function waiting for a call it requested.
@@ -129,6 +157,10 @@ pub struct ThreadState<'gc> {
     /// Bytes charged to the VM's memory account for this thread (see `memory`).
     #[collect(require_static)]
     pub charge: super::memory::Charge,
+    /// The native that raised the error being thrown, and its stack slot: set when a native
+    /// fails, taken by `throw` at once (never alive across a step), so tracebacks and message
+    /// handlers see the native's level as Lua does ("[C]: in function 'error'").
+    pub raising: Option<(NativeClosure<'gc>, u32)>,
 }
 
 impl<'gc> ThreadState<'gc> {
@@ -164,7 +196,7 @@ impl<'gc> ThreadState<'gc> {
         use crate::compiler::opcodes::Op;
         let mut n = 0;
         for w in self.frames.windows(2) {
-            if let Frame::Lua(caller) = &w[0] {
+            if let (Frame::Lua(caller), false) = (&w[0], super::hook::is_hook_frame(&w[1])) {
                 let op = caller
                     .closure
                     .proto()
@@ -189,6 +221,9 @@ impl<'gc> Thread<'gc> {
             mc,
             ThreadBox {
                 id: Cell::new(0),
+                hook_func: gc_arena::lock::Lock::new(Value::Nil),
+                hook: Cell::new(Default::default()),
+                hookmask: Cell::new(0),
                 state: RefLock::new(ThreadState {
                     stack: vec![func],
                     frames: Vec::new(),
@@ -200,6 +235,7 @@ impl<'gc> Thread<'gc> {
                     traceback: None,
                     meta_depth: 0,
                     charge: super::memory::Charge::new(0),
+                    raising: None,
                 }),
             },
         ));
@@ -220,6 +256,11 @@ impl<'gc> Thread<'gc> {
     /// The deterministic object id cell (0 = not yet assigned).
     pub fn id(self) -> &'gc Cell<u64> {
         &self.0.as_ref().id
+    }
+
+    /// Sets the debug hook function (with the write barrier).
+    pub fn set_hook_func(self, mc: &Mutation<'gc>, f: Value<'gc>) {
+        gc_arena::barrier::unlock!(Gc::write(mc, self.0), ThreadBox, hook_func).set(f);
     }
 
     /// The current status.
