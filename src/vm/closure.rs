@@ -219,6 +219,20 @@ pub fn instantiate<'gc>(ctx: super::state::Ctx<'gc>, chunk: &Arc<Chunk>) -> Gc<'
     instantiate_at(ctx, chunk, &chunk.main, &mut Vec::new())
 }
 
+/// The object id of a long string constant: equal contents in one chunk are one string, as
+/// in Lua (whose compiler shares them), so `%p` agrees; derived from the chunk id and the
+/// bytes (bit 54 keeps it apart from counter ids and short-string ids), so it is the same
+/// after a snapshot restores the chunk.
+fn long_constant_id(chunk: &super::chunk::ChunkId, bytes: &[u8]) -> u64 {
+    let h = chunk
+        .iter()
+        .chain(bytes.iter())
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    (h & ((1u64 << 54) - 1)) | (1u64 << 54)
+}
+
 /// Instantiates `proto` (the function at `path` in `chunk`) and its nested functions.
 pub fn instantiate_at<'gc>(
     ctx: super::state::Ctx<'gc>,
@@ -235,7 +249,13 @@ pub fn instantiate_at<'gc>(
             Constant::Bool(b) => Value::boolean(*b),
             Constant::Int(i) => Value::Int(*i),
             Constant::Float(f) => Value::float(*f),
-            Constant::Str(s) => Value::Str(ctx.new_str(s)),
+            Constant::Str(s) => {
+                let st = ctx.new_str(s);
+                if s.len() > super::convert::SHORT_STRING_MAX {
+                    st.id().set(long_constant_id(&chunk.id, s));
+                }
+                Value::Str(st)
+            }
         })
         .collect();
     let mut children = Vec::with_capacity(proto.protos.len());
