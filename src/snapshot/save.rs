@@ -276,7 +276,15 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                 mpack::uint(&mut self.out, tb.id);
                 self.opt_table(tb.meta);
                 mpack::uint(&mut self.out, tb.hash_capacity() as u64);
-                self.vals(&tb.array);
+                // The whole array part, including the nil slots after its stored prefix.
+                let prefix = tb.array_prefix();
+                mpack::array_len(&mut self.out, tb.array_size());
+                for v in prefix {
+                    self.val(*v);
+                }
+                for _ in prefix.len()..tb.array_size() {
+                    self.val(Value::Nil);
+                }
                 let entries = tb.entries();
                 mpack::array_len(&mut self.out, entries.len() * 2);
                 for (k, v) in entries {
