@@ -286,7 +286,7 @@ impl Vm {
         let memory = Account::new();
         let entered = memory.enter();
         let arena = Arena::<Root>::try_new(|mc| {
-            crate::snapshot::build(mc, body, &tail, &chunks, &registry, host)
+            crate::snapshot::build(mc, body, None, &tail, &chunks, &registry, host)
         })?;
         drop(entered);
         Ok(Vm {
@@ -313,8 +313,10 @@ impl Vm {
             crate::snapshot::save_body(ctx, &self.registry, true, fuel, Vec::new())
         })?;
         let tail = crate::snapshot::parse(&body)?;
+        let offsets = crate::snapshot::object_offsets(&body, &tail)?;
         Ok(Image {
             body,
+            offsets,
             tail,
             chunks,
             registry: self.registry.clone(),
@@ -552,6 +554,8 @@ impl Vm {
 pub struct Image {
     /// The snapshot body (no header), as written by us.
     body: Vec<u8>,
+    /// Where each object of `body` starts.
+    offsets: Vec<usize>,
     tail: crate::snapshot::Tail,
     chunks: Vec<std::sync::Arc<Chunk>>,
     registry: Registry,
@@ -569,6 +573,7 @@ impl Image {
             crate::snapshot::build(
                 mc,
                 &self.body,
+                Some(&self.offsets),
                 &self.tail,
                 &self.chunks,
                 &self.registry,

@@ -25,7 +25,7 @@ use crate::vm::native::NativeDef;
 use crate::vm::state::Ctx;
 use format::{Header, FORMAT_VERSION, MAGIC};
 
-pub use restore::{build, parse, Tail};
+pub use restore::{build, object_offsets, parse, Tail};
 pub use save::save_body;
 
 /// Why a snapshot could not be saved or restored.

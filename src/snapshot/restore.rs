@@ -183,7 +183,7 @@ struct Builder<'a, 'gc> {
     mc: &'gc Mutation<'gc>,
     bytes: &'a [u8],
     built: Vec<Built<'gc>>,
-    offsets: Vec<usize>,
+    offsets: std::borrow::Cow<'a, [usize]>,
 }
 
 impl<'a, 'gc> Builder<'a, 'gc> {
@@ -357,11 +357,30 @@ fn fn_at<'gc>(root: Gc<'gc, FnProto<'gc>>, path: &[u32]) -> Option<Gc<'gc, FnPro
     Some(p)
 }
 
+/// The position of every object of a body (for [`build`] from an image, which then jumps over
+/// object contents instead of skipping them value by value).
+pub fn object_offsets(bytes: &[u8], tail: &Tail) -> Result<Vec<usize>, SnapshotError> {
+    let mut r = Reader::new(bytes, tail.objects);
+    let mut out = Vec::with_capacity(tail.count);
+    for _ in 0..tail.count {
+        out.push(r.pos());
+        r.skip_any()?;
+    }
+    if r.pos() != tail.tail_at {
+        return Err(bad("the object list does not end where the tail starts"));
+    }
+    Ok(out)
+}
+
 /// Builds the VM root from a body (`bytes`, parsed into `tail` by [`parse`]). `chunks[i]` is
-/// the recompiled (or image-shared) `tail.chunks[i]`.
-pub fn build<'gc>(
+/// the recompiled (or image-shared) `tail.chunks[i]`. `known_offsets`, from
+/// [`object_offsets`] of the same body, must only be given for bodies this process wrote
+/// (images): with them, parts of objects that pass 1 does not need are not checked until
+/// they are read.
+pub fn build<'a, 'gc>(
     mc: &'gc Mutation<'gc>,
-    bytes: &[u8],
+    bytes: &'a [u8],
+    known_offsets: Option<&'a [usize]>,
     tail: &Tail,
     chunks: &[Arc<Chunk>],
     registry: &Registry,
@@ -401,14 +420,22 @@ pub fn build<'gc>(
         mc,
         bytes,
         built: vec![Built::Pending; n],
-        offsets: Vec::with_capacity(n),
+        offsets: match known_offsets {
+            Some(o) => std::borrow::Cow::Borrowed(o),
+            None => std::borrow::Cow::Owned(Vec::with_capacity(n)),
+        },
     };
 
     // Pass 1: strings, shells, closures.
     let mut natives = Vec::new();
     let mut r = Reader::new(bytes, tail.objects);
     for i in 0..n {
-        b.offsets.push(r.pos());
+        match known_offsets {
+            // An image's objects: start each at its recorded position, so contents need
+            // not be skipped value by value.
+            Some(o) => r = Reader::new(bytes, *o.get(i).ok_or_else(|| bad("object index"))?),
+            None => b.offsets.to_mut().push(r.pos()),
+        }
         if let Some(0xc4..=0xc6) = r.peek() {
             let s = r.bin()?;
             if !matches!(b.built[i], Built::Pending) {
@@ -433,10 +460,12 @@ pub fn build<'gc>(
                 r.u64()?;
                 r.opt_index()?;
                 r.u64()?;
-                let a = r.array_len()?;
-                r.skip_vals(a)?;
-                let e = r.array_len()?;
-                r.skip_vals(e)?;
+                if known_offsets.is_none() {
+                    let a = r.array_len()?;
+                    r.skip_vals(a)?;
+                    let e = r.array_len()?;
+                    r.skip_vals(e)?;
+                }
                 Built::Table(Table::new(mc, hash_key))
             }
             (TAG_CLOSURE, 4) => {
@@ -491,8 +520,10 @@ pub fn build<'gc>(
                 }
             }
             (TAG_THREAD, 10 | 11) => {
-                for _ in 1..len {
-                    r.skip_any()?;
+                if known_offsets.is_none() {
+                    for _ in 1..len {
+                        r.skip_any()?;
+                    }
                 }
                 Built::Thread(Thread::new(mc, Value::Nil))
             }
@@ -523,7 +554,7 @@ pub fn build<'gc>(
             _ => return Err(bad(format!("object {i}: unknown kind {tag}"))),
         };
     }
-    if r.pos() != tail.tail_at {
+    if known_offsets.is_none() && r.pos() != tail.tail_at {
         return Err(bad("the object list does not end where the tail starts"));
     }
 
@@ -560,7 +591,7 @@ pub fn build<'gc>(
                 }
             }
             Built::Upvalue(cell) => {
-                let pos = b.offsets[i];
+                let pos = *b.offsets.get(i).ok_or_else(|| bad("object index"))?;
                 let mut r = Reader::new(bytes, pos);
                 let len = r.array_len()?;
                 let (state, fields) = if r.u64()? == TAG_UPVALUE_OPEN {
@@ -946,7 +977,13 @@ fn build_thread<'gc>(
     } else {
         Some(r.text()?.to_string())
     };
-    if Reader::new(b.bytes, b.offsets[i]).array_len()? == 11 {
+    if Reader::new(
+        b.bytes,
+        *b.offsets.get(i).ok_or_else(|| bad("object index"))?,
+    )
+    .array_len()?
+        == 11
+    {
         r.array_exact(7)?;
         let f = b.value(r.val()?)?;
         if !matches!(f, Value::Nil | Value::Function(_) | Value::Native(_)) {
