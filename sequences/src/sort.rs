@@ -462,7 +462,13 @@ impl Sort {
         }))
     }
 
-    /// Number of elements.
+    /// Bytes of the sort's buffers (a model from their lengths, for a VM's memory account).
+    pub fn heap_bytes(&self) -> usize {
+        self.0.perm.len() * std::mem::size_of::<u32>()
+            + self.0.stack.len() * std::mem::size_of::<Pending>()
+    }
+
+    /// Number of elements being sorted.
     pub fn len(&self) -> u32 {
         self.0.n
     }

@@ -81,6 +81,36 @@ pub struct Proto {
     pub locals: Box<[LocalVar]>,
 }
 
+impl Proto {
+    /// Bytes this function's compiled form takes, not counting nested functions or the
+    /// chunk's source (a deterministic model for the memory budget, see `vm::memory`).
+    pub fn code_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let names = |n: &[u8]| n.len() + size_of::<Box<[u8]>>();
+        size_of::<Proto>()
+            + self.code.len() * (size_of::<Op>() + size_of::<u32>())
+            + self
+                .constants
+                .iter()
+                .map(|c| match c {
+                    Constant::Str(s) => size_of::<Constant>() + s.len(),
+                    _ => size_of::<Constant>(),
+                })
+                .sum::<usize>()
+            + self
+                .upvalues
+                .iter()
+                .map(|u| size_of::<UpvalueDesc>() + names(&u.name))
+                .sum::<usize>()
+            + self
+                .locals
+                .iter()
+                .map(|l| size_of::<LocalVar>() + names(&l.name))
+                .sum::<usize>()
+            + self.protos.len() * size_of::<Arc<Proto>>()
+    }
+}
+
 /// Lua's `luaO_chunkid`: the short form of a chunk name used in messages (`file.lua`,
 /// `[string "print(1)..."]`, `stdin`).
 pub fn short_source(source: &[u8]) -> String {

@@ -37,7 +37,7 @@ use crate::vm::state::{Host, State, TypeMetas, TM_COUNT, TM_NAMES};
 use crate::vm::string::LuaStr;
 use crate::vm::table::Table;
 use crate::vm::thread::{Frame, LuaFrame, NativeFrame, Status, Thread};
-use crate::vm::userdata::{Userdata, UserdataData};
+use crate::vm::userdata::Userdata;
 use crate::vm::value::{Value, F64};
 
 fn bad(msg: impl Into<String>) -> SnapshotError {
@@ -535,15 +535,7 @@ pub fn build<'a, 'gc>(
                 };
                 let payload = r.bin()?.to_vec();
                 r.opt_index()?;
-                Built::Userdata(Userdata(Gc::new(
-                    mc,
-                    RefLock::new(UserdataData {
-                        type_name: name,
-                        payload,
-                        meta: None,
-                        id,
-                    }),
-                )))
+                Built::Userdata(Userdata::new(mc, name, payload, None, id))
             }
             (TAG_STR_WITH_ID, 3) => {
                 let id = r.u64()?;
@@ -903,12 +895,7 @@ fn build_thread<'gc>(
                 let used = rest.len() - de.get_ref().len();
                 r.advance(used)?;
                 let cont = cont.map_values(&mut |v| b.sval(v))?;
-                frames.push(Frame::Native(NativeFrame {
-                    native,
-                    func,
-                    want,
-                    cont: Box::new(cont),
-                }));
+                frames.push(Frame::Native(NativeFrame::new(native, func, want, cont)));
             }
             _ => return Err(err("unknown frame kind")),
         }

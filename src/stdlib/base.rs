@@ -228,7 +228,7 @@ fn rawset<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let k = nc.check_any(2)?;
     let v = nc.check_any(3)?;
     t.set(nc.ctx.mc, k, v)
-        .map_err(|e| LuaError::rt(format!("table {}", e.message())))?;
+        .map_err(|e| nc.ctx.table_store_error(e, true, LuaError::Runtime))?;
     nc.ret1(Value::Table(t))
 }
 

@@ -14,15 +14,13 @@
 
 use std::io::{BufRead, Read, Write};
 
-use gc_arena::{lock::RefLock, Gc};
-
 use crate::vm::convert;
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::native::{Action, NativeCtx, NativeDef};
 use crate::vm::number;
 use crate::vm::state::{Ctx, Tm};
 use crate::vm::table::Table;
-use crate::vm::userdata::{Userdata, UserdataData};
+use crate::vm::userdata::Userdata;
 use crate::vm::value::Value;
 
 type R<'gc> = LuaResult<'gc, Action<'gc>>;
@@ -147,15 +145,7 @@ pub fn open(ctx: Ctx<'_>) {
 }
 
 fn new_file<'gc>(ctx: Ctx<'gc>, mt: Table<'gc>, kind: u8) -> Value<'gc> {
-    Value::Userdata(Userdata(Gc::new(
-        ctx.mc,
-        RefLock::new(UserdataData {
-            type_name: FILE_TYPE,
-            payload: vec![kind],
-            meta: Some(mt),
-            id: 0,
-        }),
-    )))
+    Value::Userdata(Userdata::new(ctx.mc, FILE_TYPE, vec![kind], Some(mt), 0))
 }
 
 /// Registry key of a standard file handle.

@@ -139,14 +139,16 @@ pub fn open<'gc>(ctx: Ctx<'gc>) {
     set("path", Value::Str(ctx.new_str(&path)));
     let cpath = path_from_env("LUA_CPATH", CPATH_DEFAULT);
     set("cpath", Value::Str(ctx.new_str(&cpath)));
-    let searchers = ctx.new_table();
-    for (i, def) in SEARCHERS.iter().enumerate() {
-        let f = crate::vm::closure::NativeClosure::new(ctx.mc, def, Box::new([Value::Table(pkg)]));
-        searchers
-            .0
-            .borrow_mut(ctx.mc)
-            .set_int(i as i64 + 1, Value::Native(f));
-    }
+    let searchers: Vec<Value> = SEARCHERS
+        .iter()
+        .map(|def| {
+            let upvalues = Box::new([Value::Table(pkg)]);
+            Value::Native(crate::vm::closure::NativeClosure::new(
+                ctx.mc, def, upvalues,
+            ))
+        })
+        .collect();
+    let searchers = crate::vm::interp::table_from(ctx, &searchers);
     set("searchers", Value::Table(searchers));
     let g = ctx.state.globals;
     super::register(ctx, g, FUNCS);

@@ -193,6 +193,11 @@ fn codepoint<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     if pose - posi >= i32::MAX as i64 || nc.stack.len() + span > MAX_STACK {
         return Err(LuaError::rt("string slice too long"));
     }
+    // At most one code point per byte, kept in a buffer and then on the stack.
+    nc.reserve(
+        nc.stack_growth_bytes(span)
+            .saturating_add(span.saturating_mul(crate::vm::memory::VALUE_BYTES)),
+    )?;
     charge_bytes(nc, span);
     let mut out = Vec::new();
     let mut i = (posi - 1) as usize;

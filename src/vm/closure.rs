@@ -28,6 +28,11 @@ pub struct FnProto<'gc> {
     pub constants: Box<[Value<'gc>]>,
     /// Instances of `proto.protos`, in the same order.
     pub children: Box<[Gc<'gc, FnProto<'gc>>]>,
+    /// Bytes charged to the VM's memory account: this instance, the compiled code (charged
+    /// to every VM that loads it, even when forks share it) and, for a main function, the
+    /// chunk's source.
+    #[collect(require_static)]
+    pub charge: super::memory::Charge,
 }
 
 /// Where an upvalue's value lives: still in a thread's stack slot, or captured.
@@ -241,7 +246,7 @@ pub fn instantiate_at<'gc>(
     path: &mut Vec<u32>,
 ) -> Gc<'gc, FnProto<'gc>> {
     use crate::compiler::Constant;
-    let constants = proto
+    let constants: Box<[Value<'gc>]> = proto
         .constants
         .iter()
         .map(|c| match c {
@@ -264,9 +269,23 @@ pub fn instantiate_at<'gc>(
         children.push(instantiate_at(ctx, chunk, p, path));
         path.pop();
     }
+    use super::memory::{OBJECT_HEADER, VALUE_BYTES};
+    let source = if path.is_empty() {
+        chunk.source.len()
+    } else {
+        0
+    };
+    let bytes = OBJECT_HEADER
+        + std::mem::size_of::<FnProto<'static>>()
+        + constants.len() * VALUE_BYTES
+        + children.len() * std::mem::size_of::<Gc<'static, FnProto<'static>>>()
+        + path.len() * 4
+        + proto.code_bytes()
+        + source;
     Gc::new(
         ctx.mc,
         FnProto {
+            charge: super::memory::Charge::new(bytes),
             proto: proto.clone(),
             chunk: chunk.clone(),
             path: path.clone().into_boxed_slice(),

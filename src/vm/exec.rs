@@ -134,7 +134,29 @@ pub fn where_at_level(frames: &[Frame<'_>], level: usize) -> String {
     }
 }
 
+/// Whether pushing a frame that needs `needed` stack slots can reallocate the value stack and
+/// the frame list within the memory budget. The old buffers live until the new ones are
+/// filled, so the new ones must fit on top of the current count (Vec's growth: double, or
+/// what is needed).
+#[cold]
+fn frame_growth_fits(ts: &ThreadState<'_>, needed: usize) -> bool {
+    use super::memory::VALUE_BYTES;
+    let mut bytes = 0usize;
+    if needed > ts.stack.capacity() {
+        bytes += needed.max(ts.stack.capacity() * 2) * VALUE_BYTES;
+    }
+    if ts.frames.len() == ts.frames.capacity() {
+        bytes += (ts.frames.capacity() * 2).max(4) * std::mem::size_of::<Frame<'static>>();
+    }
+    super::memory::fits(bytes)
+}
+
 /// Pushes a Lua frame for the closure at `stack[func]` called with `nargs` arguments.
+///
+/// # Errors
+/// "stack overflow"; `RetryAfterGc` when the stacks cannot grow within the memory budget
+/// (nothing was changed: the caller decides whether the call can be retried after a
+/// collection, see `Ctx::out_of_memory`).
 #[inline]
 pub fn push_lua_frame<'gc>(
     ts: &mut ThreadState<'gc>,
@@ -151,6 +173,11 @@ pub fn push_lua_frame<'gc>(
         let needed = base + p.max_stack as usize + 1;
         if needed > MAX_STACK && !stack_room_for_handler(ts, needed) {
             return Err(LuaError::rt("stack overflow"));
+        }
+        if (needed > ts.stack.capacity() || ts.frames.len() == ts.frames.capacity())
+            && !frame_growth_fits(ts, needed)
+        {
+            return Err(LuaError::RetryAfterGc);
         }
         ts.grow_stack(needed);
         ts.frames.push(Frame::Lua(LuaFrame {
@@ -173,6 +200,11 @@ pub fn push_lua_frame<'gc>(
     let needed = base + p.max_stack as usize + 1;
     if needed > MAX_STACK && !stack_room_for_handler(ts, needed) {
         return Err(LuaError::rt("stack overflow"));
+    }
+    if (needed > ts.stack.capacity() || ts.frames.len() == ts.frames.capacity())
+        && !frame_growth_fits(ts, needed)
+    {
+        return Err(LuaError::RetryAfterGc);
     }
     // Missing parameters are nil.
     ts.grow_stack(func + 1 + nargs_adj);
@@ -268,6 +300,7 @@ fn run_native<'gc>(
     nargs: usize,
 ) -> LuaResult<'gc, Action<'gc>> {
     ts.stack.truncate(func + 1 + nargs);
+    let capacity = (ts.stack.capacity(), ts.frames.capacity());
     let ThreadState { stack, frames, .. } = ts;
     let mut nc = NativeCtx {
         ctx,
@@ -279,6 +312,10 @@ fn run_native<'gc>(
         fuel,
     };
     let r = (native.0.def.func)(&mut nc);
+    // Natives push results straight onto the stack: keep its charge current.
+    if capacity != (ts.stack.capacity(), ts.frames.capacity()) {
+        ts.update_charge();
+    }
     match r {
         // Nothing was done yet: run the native again, with the same arguments, after a full
         // collection (see `memory`).
@@ -310,7 +347,12 @@ pub fn drive<'gc>(
                 loop {
                     match ts.stack.get(func).copied() {
                         Some(Value::Function(cl)) => {
-                            push_lua_frame(ts, cl, func, nargs, want)?;
+                            // A native may have done work before asking for this call, so
+                            // it cannot be retried after a collection.
+                            push_lua_frame(ts, cl, func, nargs, want).map_err(|e| match e {
+                                LuaError::RetryAfterGc => ctx.out_of_memory(false),
+                                e => e,
+                            })?;
                             if thread.0.hookmask.get() != 0 {
                                 if let Some(t) = super::hook::enter_lua(ctx, thread, ts, fuel) {
                                     break t;
@@ -369,12 +411,12 @@ pub fn drive<'gc>(
                 }
                 Action::Call { func: callee, cont } => {
                     let nargs = ts.stack.len() - (func + 1);
-                    ts.frames.push(Frame::Native(NativeFrame {
+                    ts.frames.push(Frame::Native(NativeFrame::new(
                         native,
-                        func: func as u32,
+                        func as u32,
                         want,
-                        cont: Box::new(cont),
-                    }));
+                        cont,
+                    )));
                     ts.stack.insert(func + 1, callee);
                     Todo::Call {
                         func: func + 1,
@@ -388,44 +430,44 @@ pub fn drive<'gc>(
                     Todo::Call { func, nargs, want }
                 }
                 Action::Yield { cont } => {
-                    ts.frames.push(Frame::Native(NativeFrame {
+                    ts.frames.push(Frame::Native(NativeFrame::new(
                         native,
-                        func: func as u32,
+                        func as u32,
                         want,
-                        cont: Box::new(cont.unwrap_or(Cont::Yielded)),
-                    }));
+                        cont.unwrap_or(Cont::Yielded),
+                    )));
                     return Ok(Flow::Event(Event::Yield));
                 }
                 Action::RetryAfterGc => {
                     // Keep the arguments in the window for the second attempt.
-                    ts.frames.push(Frame::Native(NativeFrame {
+                    ts.frames.push(Frame::Native(NativeFrame::new(
                         native,
-                        func: func as u32,
+                        func as u32,
                         want,
-                        cont: Box::new(Cont::RetryNative),
-                    }));
+                        Cont::RetryNative,
+                    )));
                     return Ok(Flow::Event(Event::OutOfFuel));
                 }
                 Action::Preempt { cont } => {
                     ts.stack.truncate(func + 1);
-                    ts.frames.push(Frame::Native(NativeFrame {
+                    ts.frames.push(Frame::Native(NativeFrame::new(
                         native,
-                        func: func as u32,
+                        func as u32,
                         want,
-                        cont: Box::new(cont),
-                    }));
+                        cont,
+                    )));
                     return Ok(Flow::Event(Event::OutOfFuel));
                 }
                 Action::Resume {
                     thread: target,
                     cont,
                 } => {
-                    ts.frames.push(Frame::Native(NativeFrame {
+                    ts.frames.push(Frame::Native(NativeFrame::new(
                         native,
-                        func: func as u32,
+                        func as u32,
                         want,
-                        cont: Box::new(cont),
-                    }));
+                        cont,
+                    )));
                     return Ok(Flow::Event(Event::Resume(target)));
                 }
             },
@@ -517,6 +559,7 @@ fn resume_cont<'gc>(
     cont: Cont<'gc>,
     outcome: Result<(), Value<'gc>>,
 ) -> LuaResult<'gc, Action<'gc>> {
+    let capacity = (ts.stack.capacity(), ts.frames.capacity());
     let ThreadState { stack, frames, .. } = ts;
     let mut nc = NativeCtx {
         ctx,
@@ -527,7 +570,11 @@ fn resume_cont<'gc>(
         native,
         fuel,
     };
-    match cont.resume(&mut nc, outcome) {
+    let r = cont.resume(&mut nc, outcome);
+    if capacity != (ts.stack.capacity(), ts.frames.capacity()) {
+        ts.update_charge();
+    }
+    match r {
         Ok(a) => Ok(a),
         Err(e) => Err(native_failed(ctx, ts, native, func, e)),
     }
@@ -577,12 +624,12 @@ fn tostring_done<'gc>(
 fn push_raised<'gc>(ts: &mut ThreadState<'gc>, n: NativeClosure<'gc>) {
     let func = ts.stack.len();
     ts.stack.push(Value::Native(n));
-    ts.frames.push(Frame::Native(NativeFrame {
-        native: Some(n),
-        func: func as u32,
-        want: 0,
-        cont: Box::new(Cont::Raised),
-    }));
+    ts.frames.push(Frame::Native(NativeFrame::new(
+        Some(n),
+        func as u32,
+        0,
+        Cont::Raised,
+    )));
 }
 
 /// Removes the frames above the first `n`, turning hooks back on if a hook was unwound.
@@ -704,12 +751,12 @@ pub fn throw<'gc>(
                     }
                     let func = ts.stack.len();
                     ts.stack.extend_from_slice(&[Value::Nil, tm, value]);
-                    ts.frames.push(Frame::Native(NativeFrame {
-                        native: None,
-                        func: func as u32,
-                        want: 0,
-                        cont: Box::new(Cont::ErrorToString { error: value }),
-                    }));
+                    ts.frames.push(Frame::Native(NativeFrame::new(
+                        None,
+                        func as u32,
+                        0,
+                        Cont::ErrorToString { error: value },
+                    )));
                     match drive(
                         ctx,
                         thread,
@@ -737,15 +784,15 @@ pub fn throw<'gc>(
                 let tm = ctx.metamethod(v, Tm::Close);
                 let func = ts.stack.len();
                 ts.stack.extend_from_slice(&[Value::Nil, tm, v, value]);
-                ts.frames.push(Frame::Native(NativeFrame {
-                    native: None,
-                    func: func as u32,
-                    want: 0,
-                    cont: Box::new(Cont::CloseTbc {
+                ts.frames.push(Frame::Native(NativeFrame::new(
+                    None,
+                    func as u32,
+                    0,
+                    Cont::CloseTbc {
                         error: value,
                         level: 0,
-                    }),
-                }));
+                    },
+                )));
                 match drive(
                     ctx,
                     thread,
@@ -794,12 +841,12 @@ pub fn throw<'gc>(
             ts.stack.push(Value::Nil);
             ts.stack.push(handler);
             ts.stack.push(value);
-            ts.frames.push(Frame::Native(NativeFrame {
+            ts.frames.push(Frame::Native(NativeFrame::new(
                 native,
-                func: func as u32,
-                want: 1,
-                cont: Box::new(Cont::XpcallHandler { handler, depth: 0 }),
-            }));
+                func as u32,
+                1,
+                Cont::XpcallHandler { handler, depth: 0 },
+            )));
             drive(
                 ctx,
                 thread,
@@ -824,15 +871,15 @@ pub fn throw<'gc>(
                 Frame::Native(nf) => nf.native,
                 _ => None,
             };
-            ts.frames.push(Frame::Native(NativeFrame {
+            ts.frames.push(Frame::Native(NativeFrame::new(
                 native,
-                func: func as u32,
-                want: 0,
-                cont: Box::new(Cont::CloseTbc {
+                func as u32,
+                0,
+                Cont::CloseTbc {
                     error: value,
                     level: level as u32,
-                }),
-            }));
+                },
+            )));
             drive(
                 ctx,
                 thread,

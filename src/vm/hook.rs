@@ -197,17 +197,17 @@ fn start_on_lua<'gc>(
     if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
         f.pc = pc as u32 + 1;
     }
-    let frame = NativeFrame {
-        native: None,
-        func: slot as u32,
-        want: 0,
-        cont: Box::new(Cont::Hook {
+    let frame = NativeFrame::new(
+        None,
+        slot as u32,
+        0,
+        Cont::Hook {
             then,
             top: ts.top,
             ftransfer: transfer.0,
             ntransfer: transfer.1,
-        }),
-    };
+        },
+    );
     ts.grow_stack(slot + 1);
     ts.stack.truncate(slot + 1);
     ts.stack[slot] = Value::Nil;
@@ -425,19 +425,19 @@ pub fn native_call<'gc>(
         thread.0.hook.set(d);
         return None;
     }
-    let frame = NativeFrame {
-        native: Some(native),
-        func: func as u32,
+    let frame = NativeFrame::new(
+        Some(native),
+        func as u32,
         want,
-        cont: Box::new(Cont::Hook {
+        Cont::Hook {
             then: HookThen::NativeCall {
                 nargs: nargs as u32,
             },
             top: ts.top,
             ftransfer: 1,
             ntransfer: nargs as u32,
-        }),
-    };
+        },
+    );
     Some(start(
         ctx,
         thread,
@@ -468,17 +468,17 @@ pub fn native_return<'gc>(
         return None;
     }
     let n = ts.stack.len().saturating_sub(func + 1);
-    let frame = NativeFrame {
+    let frame = NativeFrame::new(
         native,
-        func: func as u32,
+        func as u32,
         want,
-        cont: Box::new(Cont::Hook {
+        Cont::Hook {
             then: HookThen::NativeReturn,
             top: ts.top,
             ftransfer: 1,
             ntransfer: n as u32,
-        }),
-    };
+        },
+    );
     let at = ts.stack.len();
     Some(start(ctx, thread, ts, fuel, frame, at, "return", None))
 }

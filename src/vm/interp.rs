@@ -24,7 +24,7 @@ use super::exec::{
 use super::meta::{self, ArithOp, Index, Meta, MetaCall, NewIndex};
 use super::number;
 use super::state::{Ctx, Tm};
-use super::table::Table;
+use super::table::{Table, TableData};
 use super::thread::{Frame, Thread, ThreadState};
 use super::value::Value;
 use crate::compiler::opcodes::Op;
@@ -278,7 +278,7 @@ pub fn execute<'gc>(
                     if tb.meta.is_none() {
                         save_pc!();
                         tb.set(key, val)
-                            .map_err(|e| LuaError::rt(format!("table {}", e.message())))?;
+                            .map_err(|e| ctx.table_store_error(e, true, LuaError::Runtime))?;
                         true
                     } else {
                         false
@@ -595,6 +595,12 @@ pub fn execute<'gc>(
                     };
                     pc += 1;
                     let hash = if b == 0 { 0 } else { 1usize << (b - 1).min(30) };
+                    if !super::memory::fits(TableData::new_bytes(array, hash)) {
+                        // Retried from this instruction, not its `ExtraArg`.
+                        pc -= 1;
+                        save_pc!();
+                        return Err(ctx.out_of_memory(true));
+                    }
                     r!(a) = Value::Table(ctx.new_table_sized(array, hash));
                 }
                 Op::SelfK { a, b, c } => {
@@ -1077,7 +1083,12 @@ pub fn execute<'gc>(
                     save_pc!();
                     if let Value::Function(callee) = ts.stack[func] {
                         // Lua-to-Lua call: push the frame and switch to it.
-                        push_lua_frame(ts, callee, func, nargs, c as i32 - 1)?;
+                        push_lua_frame(ts, callee, func, nargs, c as i32 - 1).map_err(
+                            |e| match e {
+                                LuaError::RetryAfterGc => ctx.out_of_memory(true),
+                                e => e,
+                            },
+                        )?;
                         if hooked {
                             if let Some(t) = super::hook::enter_lua(ctx, thread, ts, fuel) {
                                 hook_call!(t)
@@ -1304,7 +1315,12 @@ pub fn execute<'gc>(
                     };
                     if let Value::Table(t) = ts.stack[ra] {
                         let mut tb = t.0.borrow_mut(ctx.mc);
-                        tb.ensure_array(start + n);
+                        if tb.ensure_array(start + n).is_err() {
+                            // Retried from this instruction, not its `ExtraArg`.
+                            pc -= 1;
+                            save_pc!();
+                            return Err(ctx.out_of_memory(true));
+                        }
                         for i in 0..n {
                             tb.array[start + i] = ts.stack[ra + 1 + i];
                         }

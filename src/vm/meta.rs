@@ -124,7 +124,7 @@ pub fn new_index<'gc>(
             if tm.is_nil() {
                 t.0.borrow_mut(ctx.mc)
                     .set(key, value)
-                    .map_err(|e| LuaError::op(format!("table {}", e.message())))?;
+                    .map_err(|e| ctx.table_store_error(e, true, LuaError::Op))?;
                 return Ok(NewIndex::Done);
             }
             tm

@@ -164,10 +164,21 @@ impl<'gc, 'a> NativeCtx<'gc, 'a> {
     pub fn reserve(&self, bytes: usize) -> LuaResult<'gc, ()> {
         if super::memory::fits(bytes) {
             Ok(())
-        } else if self.ctx.state.just_collected.get() {
-            Err(self.ctx.not_enough_memory())
         } else {
-            Err(LuaError::RetryAfterGc)
+            Err(self.ctx.out_of_memory(true))
+        }
+    }
+
+    /// Bytes the value stack is reallocated to if `n` more values are pushed (0 if it has
+    /// room), for a [`NativeCtx::reserve`] before pushing many results: the old and new
+    /// buffers exist together for a moment.
+    pub fn stack_growth_bytes(&self, n: usize) -> usize {
+        let need = self.stack.len().saturating_add(n);
+        if need <= self.stack.capacity() {
+            0
+        } else {
+            need.max(self.stack.capacity().saturating_mul(2))
+                .saturating_mul(super::memory::VALUE_BYTES)
         }
     }
 

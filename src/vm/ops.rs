@@ -236,14 +236,11 @@ pub(super) fn concat_step<'gc>(
                 .fold(0usize, |a, b| a.saturating_add(b));
             if !super::memory::fits(super::string::StrData::charge_for(len)) {
                 // Retry the whole instruction after a collection if nothing was done yet.
-                return Err(if restartable && !ctx.state.just_collected.get() {
-                    LuaError::RetryAfterGc
-                } else {
-                    ctx.not_enough_memory()
-                });
+                return Err(ctx.out_of_memory(restartable));
             }
             restartable = false;
-            let mut buf = Vec::with_capacity(len.min(1 << 20));
+            // `len` was checked against the budget: reserve it all (no doubling, no copy).
+            let mut buf = Vec::with_capacity(len);
             for v in &stack[top - k..top] {
                 meta::push_concat_text(&mut buf, *v);
             }

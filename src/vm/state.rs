@@ -260,6 +260,32 @@ impl<'gc> Ctx<'gc> {
         LuaError::Value(self.str_value(super::error::NOT_ENOUGH_MEMORY))
     }
 
+    /// What to raise when an allocation does not fit in the memory budget: a request to
+    /// collect fully and run the operation again (`RetryAfterGc`) when it changed nothing yet
+    /// (`restartable`) and no collection just ran; "not enough memory" otherwise.
+    pub fn out_of_memory(self, restartable: bool) -> LuaError<'gc> {
+        if restartable && !self.state.just_collected.get() {
+            LuaError::RetryAfterGc
+        } else {
+            self.not_enough_memory()
+        }
+    }
+
+    /// The error for a failed raw table store: "table index is nil"/"table index is NaN"
+    /// (built by `wrap`, which decides how the message gets its position), or the memory
+    /// error (see [`Ctx::out_of_memory`]).
+    pub fn table_store_error(
+        self,
+        e: super::table::KeyError,
+        restartable: bool,
+        wrap: fn(String) -> LuaError<'gc>,
+    ) -> LuaError<'gc> {
+        match e {
+            super::table::KeyError::NoMemory => self.out_of_memory(restartable),
+            e => wrap(format!("table {}", e.message())),
+        }
+    }
+
     /// Allocates a string from an owned buffer.
     pub fn new_string(self, bytes: Vec<u8>) -> LuaStr<'gc> {
         LuaStr::from_vec(self.mc, self.state.hash_key, bytes)

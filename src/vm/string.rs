@@ -3,6 +3,10 @@
 //! Strings are not interned: equality is pointer equality or (same hash and same bytes). The
 //! hash is keyed by the VM's hash key (part of VM state) so an attacker cannot precompute
 //! colliding table keys; it never influences iteration order, which is insertion order.
+//!
+//! Like Lua's long strings, a string longer than [`EAGER_HASH_LEN`] is hashed only when it is
+//! first used as a table key: building a string of many megabytes (`string.rep`, `..`,
+//! `table.concat`) then costs no extra pass over it in the step that finishes it.
 
 use std::hash::BuildHasher;
 
@@ -12,7 +16,8 @@ use gc_arena::{Collect, Gc, Mutation};
 #[derive(Collect)]
 #[collect(require_static)]
 pub struct StrData {
-    hash: u64,
+    /// The keyed hash; 0 while a long string has not been hashed yet.
+    hash: std::cell::Cell<u64>,
     /// Deterministic object id of a long string for `%p` (0: not assigned yet).
     id: std::cell::Cell<u64>,
     bytes: Bytes,
@@ -62,6 +67,19 @@ impl Bytes {
 #[collect(no_drop)]
 pub struct LuaStr<'gc>(pub Gc<'gc, StrData>);
 
+/// Strings up to this length are hashed when created, longer ones on first use as a key.
+pub const EAGER_HASH_LEN: usize = 40;
+
+/// The hash a string is created with (0: computed later, see the module docs).
+#[inline]
+fn initial_hash(key: u64, bytes: &[u8]) -> std::cell::Cell<u64> {
+    std::cell::Cell::new(if bytes.len() <= EAGER_HASH_LEN {
+        hash_bytes(key, bytes)
+    } else {
+        0
+    })
+}
+
 /// Hashes bytes with the VM's key.
 #[inline]
 pub fn hash_bytes(key: u64, bytes: &[u8]) -> u64 {
@@ -88,7 +106,7 @@ impl<'gc> LuaStr<'gc> {
         LuaStr(Gc::new(
             mc,
             StrData {
-                hash: hash_bytes(key, bytes),
+                hash: initial_hash(key, bytes),
                 id: std::cell::Cell::new(0),
                 bytes: Bytes::new(bytes),
             },
@@ -101,7 +119,7 @@ impl<'gc> LuaStr<'gc> {
         LuaStr(Gc::new(
             mc,
             StrData {
-                hash: hash_bytes(key, &bytes),
+                hash: initial_hash(key, &bytes),
                 id: std::cell::Cell::new(0),
                 bytes: if bytes.len() <= INLINE {
                     Bytes::new(&bytes)
@@ -129,10 +147,23 @@ impl<'gc> LuaStr<'gc> {
         self.0.bytes.get().is_empty()
     }
 
-    /// The precomputed keyed hash.
+    /// The keyed hash (`key` is the VM's hash key, the one the string was created with),
+    /// computed now for a long string that was never hashed.
     #[inline(always)]
-    pub fn hash(self) -> u64 {
-        self.0.hash
+    pub fn hash(self, key: u64) -> u64 {
+        let h = self.0.hash.get();
+        if h != 0 {
+            return h;
+        }
+        self.hash_now(key)
+    }
+
+    #[cold]
+    fn hash_now(self, key: u64) -> u64 {
+        // 0 means "not computed": a real hash of 0 is stored as 1.
+        let h = hash_bytes(key, self.0.bytes.get()).max(1);
+        self.0.hash.set(h);
+        h
     }
 
     /// The object id cell of this string (see `convert::object_id`): long strings get a
@@ -150,8 +181,14 @@ impl<'gc> LuaStr<'gc> {
 impl<'gc> PartialEq for LuaStr<'gc> {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
-        Gc::ptr_eq(self.0, other.0)
-            || (self.0.hash == other.0.hash && self.0.bytes.get() == other.0.bytes.get())
+        if Gc::ptr_eq(self.0, other.0) {
+            return true;
+        }
+        let (a, b) = (self.0.hash.get(), other.0.hash.get());
+        if a != 0 && b != 0 && a != b {
+            return false;
+        }
+        self.0.bytes.get() == other.0.bytes.get()
     }
 }
 

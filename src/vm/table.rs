@@ -70,6 +70,9 @@ pub enum KeyError {
     Nil,
     /// `t[0/0] = v`
     NaN,
+    /// Storing the key needs the table to grow, and its new parts do not fit in the VM's
+    /// memory budget (checked before anything changes, so the table is as it was).
+    NoMemory,
 }
 
 impl KeyError {
@@ -78,6 +81,7 @@ impl KeyError {
         match self {
             KeyError::Nil => "index is nil",
             KeyError::NaN => "index is NaN",
+            KeyError::NoMemory => super::error::NOT_ENOUGH_MEMORY,
         }
     }
 }
@@ -191,7 +195,7 @@ impl<'gc> TableData<'gc> {
             return Ok(()); // Lua does not insert nil values.
         }
         if self.entries.len() >= self.hash_cap {
-            self.rehash(key);
+            self.rehash(key)?;
             // The key may now belong to the array part.
             if let Value::Int(i) = key {
                 let idx = (i as u64).wrapping_sub(1);
@@ -205,15 +209,15 @@ impl<'gc> TableData<'gc> {
         Ok(())
     }
 
-    /// Raw set of an integer key.
+    /// Raw set of an integer key (the only possible error is `NoMemory`).
     #[inline]
-    pub fn set_int(&mut self, i: i64, value: Value<'gc>) {
+    pub fn set_int(&mut self, i: i64, value: Value<'gc>) -> Result<(), KeyError> {
         let idx = (i as u64).wrapping_sub(1);
         if idx < self.array.len() as u64 {
             self.array[idx as usize] = value;
+            Ok(())
         } else {
-            // Integer keys are never nil or NaN.
-            let _ = self.set(Value::Int(i), value);
+            self.set(Value::Int(i), value)
         }
     }
 
@@ -241,6 +245,7 @@ impl<'gc> TableData<'gc> {
                     moved.push((Value::Int((array_size + i + 1) as i64), v));
                 }
             }
+            self.array.shrink_to_fit();
         } else {
             self.array.resize(array_size, Value::Nil);
         }
@@ -249,8 +254,10 @@ impl<'gc> TableData<'gc> {
         } else {
             hash_size.next_power_of_two()
         };
-        self.index.map.clear();
-        self.entries = Vec::with_capacity(self.hash_cap.min(1 << 20));
+        // The parts were checked against the memory budget (`resize_fits`), so the whole
+        // capacity can be reserved at once instead of doubling into it.
+        self.entries = Vec::with_capacity(self.hash_cap);
+        self.index.map = HashTable::with_capacity(self.hash_cap);
         for (k, v) in old_entries.into_iter().chain(moved) {
             if v.is_nil() {
                 continue;
@@ -279,6 +286,17 @@ impl<'gc> TableData<'gc> {
             + hash_cap.saturating_mul(NODE_BYTES)
     }
 
+    /// Bytes a new table with room for `array` slots and `hash` entries is charged (for
+    /// checks before creating one whose size a script controls).
+    pub fn new_bytes(array: usize, hash: usize) -> usize {
+        let hash_cap = if hash == 0 {
+            0
+        } else {
+            hash.checked_next_power_of_two().unwrap_or(usize::MAX)
+        };
+        Self::charge_for(array, hash_cap)
+    }
+
     fn update_charge(&self) {
         self.charge.set(Self::charge_for(
             self.array.len(),
@@ -292,8 +310,28 @@ impl<'gc> TableData<'gc> {
         Self::charge_for(array, hash).saturating_sub(self.charge.get())
     }
 
+    /// Whether resizing to `array` slots and room for `hash` entries fits in the VM's memory
+    /// budget. The new parts are allocated while the old ones still exist, so what must fit
+    /// on top of the current count is the size of every part that is reallocated: the array
+    /// when it grows, and the hash part (always rebuilt).
+    fn resize_fits(&self, array: usize, hash: usize) -> bool {
+        use super::memory::{NODE_BYTES, VALUE_BYTES};
+        let hash_cap = if hash == 0 {
+            0
+        } else {
+            hash.checked_next_power_of_two().unwrap_or(usize::MAX)
+        };
+        let array_bytes = if array > self.array.len() {
+            array.saturating_mul(VALUE_BYTES)
+        } else {
+            0
+        };
+        super::memory::fits(array_bytes.saturating_add(hash_cap.saturating_mul(NODE_BYTES)))
+    }
+
     /// Lua's `rehash`: recompute the array size from the integer keys in use (plus `extra`).
-    fn rehash(&mut self, extra: Value<'gc>) {
+    /// Fails, changing nothing, when the new parts would not fit in the memory budget.
+    fn rehash(&mut self, extra: Value<'gc>) -> Result<(), KeyError> {
         let mut nums = [0usize; MAX_ARRAY_BITS as usize + 1];
         let mut na = 0usize;
         let mut total = 0usize;
@@ -304,11 +342,20 @@ impl<'gc> TableData<'gc> {
                 *na += 1;
             }
         };
-        for (i, v) in self.array.iter().enumerate() {
-            if !v.is_nil() {
-                count(i as i64 + 1, &mut nums, &mut na);
-                total += 1;
-            }
+        // The array part, a power-of-two slice at a time (Lua's `numusearray`): slice `lg`
+        // holds the keys in (2^(lg-1), 2^lg], so no per-key logarithm is needed.
+        let (mut lg, mut first) = (0usize, 0usize);
+        while first < self.array.len() && lg <= MAX_ARRAY_BITS as usize {
+            let end = (1usize << lg).min(self.array.len());
+            let used = self.array[first..end]
+                .iter()
+                .filter(|v| !v.is_nil())
+                .count();
+            nums[lg] += used;
+            na += used;
+            total += used;
+            first = end;
+            lg += 1;
         }
         for (k, v) in &self.entries {
             if !v.is_nil() {
@@ -323,15 +370,25 @@ impl<'gc> TableData<'gc> {
         }
         total += 1;
         let (asize, in_array) = compute_sizes(&nums, na);
-        self.resize(asize, total - in_array);
+        let hash_size = total - in_array;
+        if !self.resize_fits(asize, hash_size) {
+            return Err(KeyError::NoMemory);
+        }
+        self.resize(asize, hash_size);
+        Ok(())
     }
 
-    /// Makes the array part at least `n` long (for `SetList`).
-    pub fn ensure_array(&mut self, n: usize) {
+    /// Makes the array part at least `n` long (for `SetList`). Fails, changing nothing, when
+    /// that does not fit in the memory budget.
+    pub fn ensure_array(&mut self, n: usize) -> Result<(), KeyError> {
         if n > self.array.len() {
             let hash_size = self.hash_cap;
+            if !self.resize_fits(n, hash_size) {
+                return Err(KeyError::NoMemory);
+            }
             self.resize(n, hash_size);
         }
+        Ok(())
     }
 
     /// The border `#t` (without `__len`), as PUC-Rio Lua 5.4's `luaH_getn` finds it.
@@ -497,7 +554,7 @@ impl<'gc> TableData<'gc> {
 
 fn key_hash_with(seed: u64, key: Value<'_>) -> u64 {
     match key {
-        Value::Str(s) => s.hash(),
+        Value::Str(s) => s.hash(seed),
         Value::Int(i) => mix(i as u64 ^ seed),
         Value::Float(F64(bits)) => mix(bits ^ seed ^ 0x9e37_79b9_7f4a_7c15),
         Value::False => mix(seed ^ 1),

@@ -115,6 +115,28 @@ pub struct NativeFrame<'gc> {
     /// What to do with the results (or error) of the requested call (boxed: keeps `Frame`
     /// small, which matters for Lua calls).
     pub cont: Box<Cont<'gc>>,
+    /// The continuation's buffers, charged to the VM's memory account while the frame
+    /// exists (a function of the continuation alone, so a restored frame is charged the same).
+    #[collect(require_static)]
+    pub charge: super::memory::Charge,
+}
+
+impl<'gc> NativeFrame<'gc> {
+    /// A native frame waiting with `cont`.
+    pub fn new(
+        native: Option<NativeClosure<'gc>>,
+        func: u32,
+        want: i32,
+        cont: Cont<'gc>,
+    ) -> NativeFrame<'gc> {
+        NativeFrame {
+            native,
+            func,
+            want,
+            charge: super::memory::Charge::new(cont.heap_bytes()),
+            cont: Box::new(cont),
+        }
+    }
 }
 
 /// One activation record.

@@ -24,6 +24,35 @@ pub struct UserdataData<'gc> {
     /// Deterministic object id (0 = not yet assigned).
     #[collect(require_static)]
     pub id: u64,
+    /// Bytes charged to the VM's memory account (the object and its payload at creation);
+    /// held only to be released when the userdata is freed.
+    #[collect(require_static)]
+    _charge: super::memory::Charge,
+}
+
+impl<'gc> Userdata<'gc> {
+    /// A new userdata of the registered type `type_name`.
+    pub fn new(
+        mc: &gc_arena::Mutation<'gc>,
+        type_name: &'static str,
+        payload: Vec<u8>,
+        meta: Option<Table<'gc>>,
+        id: u64,
+    ) -> Userdata<'gc> {
+        let bytes = super::memory::OBJECT_HEADER
+            + std::mem::size_of::<RefLock<UserdataData<'static>>>()
+            + payload.len();
+        Userdata(Gc::new(
+            mc,
+            RefLock::new(UserdataData {
+                type_name,
+                payload,
+                meta,
+                id,
+                _charge: super::memory::Charge::new(bytes),
+            }),
+        ))
+    }
 }
 
 impl<'gc> PartialEq for Userdata<'gc> {

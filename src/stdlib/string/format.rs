@@ -70,6 +70,13 @@ pub struct Copy {
 }
 
 /// `string.format(fmt, ...)`.
+impl Progress {
+    /// Bytes of output and pending text held (see `ContG::heap_bytes`).
+    pub fn heap_bytes(&self) -> usize {
+        self.out.len() + self.pending.as_ref().map_or(0, |p| p.len())
+    }
+}
+
 pub fn format<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let fmt = nc.check_str(1)?;
     let args = nc.args().get(1..).unwrap_or(&[]).to_vec();

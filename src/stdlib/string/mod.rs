@@ -217,6 +217,18 @@ pub enum StrCont<V> {
 }
 
 impl<V> StrCont<V> {
+    /// Bytes of this continuation's buffers (see `ContG::heap_bytes`).
+    pub fn heap_bytes(&self) -> usize {
+        use crate::vm::memory::VALUE_BYTES;
+        match self {
+            StrCont::Build { job, .. } => job.out.len(),
+            StrCont::Format { args, st, .. } => args.len() * VALUE_BYTES + st.heap_bytes(),
+            StrCont::Find { .. } | StrCont::GMatch { .. } => 0,
+            StrCont::Gsub { seq, .. } => seq.output_len(),
+            StrCont::Pack { args, st, .. } => args.len() * VALUE_BYTES + st.heap_bytes(),
+        }
+    }
+
     /// Converts every value with `f` (used by snapshots in both directions).
     ///
     /// # Errors
@@ -424,6 +436,7 @@ fn byte<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     if n as usize > MAX_RESULTS.saturating_sub(nc.stack.len()) {
         return Err(LuaError::rt("stack overflow (string slice too long)"));
     }
+    nc.reserve(nc.stack_growth_bytes(n as usize))?;
     let bytes = &s.as_bytes()[posi as usize - 1..pose as usize];
     nc.charge(cost::ITEM * bytes.len() as i64);
     nc.clear();
@@ -544,6 +557,17 @@ fn run_build<'gc>(
     mut job: Build,
 ) -> R<'gc> {
     let sep_bytes = sep.map_or(&[][..], |s| s.as_bytes());
+    // The whole result was checked against the memory budget: allocate it once (doubling
+    // would copy megabytes inside one step), also after a snapshot restored the buffer.
+    // (A restored `total` is untrusted: bounded, and a failed reservation is not an error.)
+    if job.out.capacity() < job.total
+        && job.total <= MAX_STRING_SIZE
+        && crate::vm::memory::fits(job.total)
+    {
+        let _ = job
+            .out
+            .try_reserve_exact(job.total.saturating_sub(job.out.len()));
+    }
     loop {
         if job.out.len() >= job.total {
             let out = std::mem::take(&mut job.out);

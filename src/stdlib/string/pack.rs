@@ -240,6 +240,13 @@ pub struct PackProgress {
     fill: Fill,
 }
 
+impl PackProgress {
+    /// Bytes of output held (see `ContG::heap_bytes`).
+    pub fn heap_bytes(&self) -> usize {
+        self.out.len()
+    }
+}
+
 /// Saved argument `n` (Lua numbering; the format is 1).
 fn saved<'gc>(args: &[Value<'gc>], n: usize) -> Option<Value<'gc>> {
     n.checked_sub(2).and_then(|i| args.get(i)).copied()

@@ -163,7 +163,7 @@ pub fn gmatch<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let s = nc.check_str(1)?;
     let p = nc.check_str(2)?;
     let init = init_arg(nc, 3, s.len())?;
-    let state = nc.ctx.new_table();
+    let state = nc.ctx.new_table_sized(2, 0);
     write_gmatch_state(nc, state, init, false);
     let upvalues = Box::new([Value::Str(s), Value::Str(p), Value::Table(state)]);
     let f = NativeClosure::new(nc.ctx.mc, &GMATCH_AUX, upvalues);
@@ -176,9 +176,11 @@ fn write_gmatch_state<'gc>(
     src: usize,
     after_match: bool,
 ) {
+    // The state table was made with two array slots and scripts never see it, so these
+    // stores never grow it (and cannot fail).
     let mut t = state.0.borrow_mut(nc.ctx.mc);
-    t.set_int(1, Value::Int(src as i64));
-    t.set_int(2, Value::boolean(after_match));
+    let _ = t.set_int(1, Value::Int(src as i64));
+    let _ = t.set_int(2, Value::boolean(after_match));
 }
 
 /// Progress of one `gmatch` iterator call.

@@ -16,7 +16,7 @@ use gc_arena::Collect;
 use serde::{Deserialize, Serialize};
 
 use super::{preempt, TableContG, R};
-use crate::vm::error::LuaResult;
+use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::native::NativeCtx;
 use crate::vm::table::Table;
 use crate::vm::value::Value;
@@ -192,7 +192,7 @@ fn unit<'gc>(
             let Value::Table(t) = task.t else {
                 return Ok(true);
             };
-            write_unit(nc, task, t);
+            write_unit(nc, task, t)?;
             return Ok(task.pos >= n);
         }
     }
@@ -244,12 +244,20 @@ fn merge_unit<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut MergeTask<Value<'gc>>
 }
 
 /// Writes up to `UNIT` sorted values back to the table (raw).
-fn write_unit<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut MergeTask<Value<'gc>>, t: Table<'gc>) {
+/// Rewriting the keys `1..n` that were read grows the table only where one was a hole in the
+/// hash part; if that does not fit in the memory budget, "not enough memory".
+fn write_unit<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    task: &mut MergeTask<Value<'gc>>,
+    t: Table<'gc>,
+) -> LuaResult<'gc, ()> {
     let end = task.pos.saturating_add(UNIT).min(task.vals.len());
     let mut d = t.0.borrow_mut(nc.ctx.mc);
     for (k, (_, v)) in task.vals.iter().enumerate().take(end).skip(task.pos) {
-        d.set_int(k as i64 + 1, *v);
+        d.set_int(k as i64 + 1, *v)
+            .map_err(|e| nc.ctx.table_store_error(e, false, LuaError::Runtime))?;
     }
     nc.charge(MERGE_FUEL_PER_ELEM * (end - task.pos) as i64);
     task.pos = end;
+    Ok(())
 }

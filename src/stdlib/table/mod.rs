@@ -51,7 +51,7 @@ use crate::vm::exec::MAX_STACK;
 use crate::vm::meta::{self, Index, Meta, MetaCall, NewIndex};
 use crate::vm::native::{Action, NativeCtx, NativeDef};
 use crate::vm::state::{Ctx, Tm};
-use crate::vm::table::Table;
+use crate::vm::table::{Table, TableData};
 use crate::vm::value::Value;
 
 type R<'gc> = LuaResult<'gc, Action<'gc>>;
@@ -166,6 +166,23 @@ pub enum TableContG<V> {
 pub type TableCont<'gc> = TableContG<Value<'gc>>;
 
 impl<V> TableContG<V> {
+    /// Bytes of this continuation's buffers (see `ContG::heap_bytes`).
+    pub fn heap_bytes(&self) -> usize {
+        use crate::vm::memory::VALUE_BYTES;
+        let pairs = std::mem::size_of::<(u64, V)>();
+        match self {
+            TableContG::Len { args, .. } => args.len() * VALUE_BYTES,
+            TableContG::Copy(_) => 0,
+            TableContG::Read(t) => match &t.sink {
+                Sink::Concat { sep, buf } => sep.len() + buf.len(),
+                Sink::Unpack { vals } | Sink::Sort { vals, .. } => vals.len() * VALUE_BYTES,
+            },
+            TableContG::Sort(t) => t.vals.len() * VALUE_BYTES + t.sort.heap_bytes(),
+            TableContG::Write(t) => t.vals.len() * VALUE_BYTES + t.perm.len() * 4,
+            TableContG::Merge(t) => (t.vals.len() + t.buf.len()) * pairs,
+        }
+    }
+
     /// Converts every value with `f` (used by snapshots in both directions).
     pub fn map_values<W, E>(
         self,
@@ -231,7 +248,13 @@ fn seti<'gc>(
     i: i64,
     v: Value<'gc>,
 ) -> LuaResult<'gc, Option<MetaCall<'gc>>> {
-    match meta::new_index(ctx, t, Value::Int(i), v).map_err(|e| in_c(ctx, e))? {
+    // Tasks store many elements, so one cannot start over after a collection: a store that
+    // does not fit (only through a `__newindex` table chain here) is "not enough memory".
+    let stored = meta::new_index(ctx, t, Value::Int(i), v).map_err(|e| match e {
+        LuaError::RetryAfterGc => ctx.not_enough_memory(),
+        e => in_c(ctx, e),
+    });
+    match stored? {
         NewIndex::Done => Ok(None),
         NewIndex::Call(mc) => Ok(Some(mc)),
         NewIndex::NotIndexable => Err(index_error(ctx, t)),
@@ -256,6 +279,17 @@ fn call_meta<'gc>(nc: &mut NativeCtx<'gc, '_>, mc: MetaCall<'gc>, cont: TableCon
         func: mc.func,
         cont: Cont::Table(Box::new(cont)),
     })
+}
+
+/// A task found that a store does not fit in the memory budget: stop here (its progress is
+/// in `cont`) and ask for a full collection, then continue; if a collection just ran,
+/// "not enough memory".
+fn pause_for_gc<'gc>(nc: &NativeCtx<'gc, '_>, cont: TableCont<'gc>) -> R<'gc> {
+    if nc.ctx.state.just_collected.get() {
+        return Err(nc.ctx.not_enough_memory());
+    }
+    nc.ctx.state.gc_requested.set(true);
+    preempt(cont)
 }
 
 fn preempt<'gc>(cont: TableCont<'gc>) -> R<'gc> {
@@ -346,7 +380,8 @@ fn insert<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
             let v = nc.arg(2);
             let mut d = t.0.borrow_mut(nc.ctx.mc);
             let e = d.length().wrapping_add(1);
-            d.set_int(e, v);
+            d.set_int(e, v)
+                .map_err(|e| nc.ctx.table_store_error(e, true, LuaError::Runtime))?;
             drop(d);
             nc.charge(ELEM_COST);
             return nc.ret0();
@@ -393,7 +428,7 @@ fn remove<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
             let mut d = t.0.borrow_mut(nc.ctx.mc);
             let pos = d.length();
             let v = d.get_int(pos);
-            d.set_int(pos, Value::Nil);
+            let _ = d.set_int(pos, Value::Nil); // Storing nil never grows a table.
             drop(d);
             nc.charge(2 * ELEM_COST);
             return nc.ret1(v);
@@ -500,13 +535,13 @@ fn concat_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, n: i64) -> R<'gc> {
 
 fn pack<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let n = nc.nargs();
+    nc.reserve(TableData::new_bytes(n, 1))?;
     nc.charge(n as i64 * ELEM_COST);
     let t = nc.ctx.new_table_sized(n, 1);
     {
+        // Presized: these stores never grow the table (and cannot fail).
         let mut d = t.0.borrow_mut(nc.ctx.mc);
-        for (i, v) in nc.args().iter().enumerate() {
-            d.set_int(i as i64 + 1, *v);
-        }
+        d.array.copy_from_slice(nc.args());
         let k = Value::Str(nc.ctx.new_str(b"n"));
         let _ = d.set(k, Value::Int(n as i64));
     }
@@ -532,6 +567,13 @@ fn unpack_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, e: i64) -> R<'gc> {
     if n >= INT_MAX as u64 || nc.stack.len() + EXTRA_STACK + n as usize + 1 > MAX_STACK {
         return Err(LuaError::rt("too many results to unpack"));
     }
+    // The values are gathered in a buffer, then pushed.
+    let n = n as usize + 1;
+    nc.reserve(
+        nc.stack_growth_bytes(n)
+            .saturating_add(n.saturating_mul(crate::vm::memory::VALUE_BYTES)),
+    )?;
+    let n = n as u64 - 1;
     let task = ReadTask {
         src: nc.arg(1),
         first: i,

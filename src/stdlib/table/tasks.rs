@@ -8,8 +8,8 @@ use sequences::sort::{Compare, Sort, SortError};
 use sequences::{Fuel, Step};
 
 use super::{
-    call_meta, geti, in_c, preempt, raw_table, seti, TableCont, TableContG, Wait, COMPARE_COST,
-    CONCAT_BYTES_PER_FUEL, ELEM_COST, MAX_CONCAT_LEN, R, SORT_SEED,
+    call_meta, geti, in_c, pause_for_gc, preempt, raw_table, seti, TableCont, TableContG, Wait,
+    COMPARE_COST, CONCAT_BYTES_PER_FUEL, ELEM_COST, MAX_CONCAT_LEN, R, SORT_SEED,
 };
 use crate::vm::cont::Cont;
 use crate::vm::error::{LuaError, LuaResult};
@@ -287,11 +287,15 @@ pub(super) fn run_copy<'gc>(
                     task.phase = CopyPhase::Final;
                     continue;
                 }
-                if incoming.is_none() && copy_raw(nc, &mut task) {
-                    if task.done < task.n {
-                        return preempt(TableContG::Copy(task));
+                if incoming.is_none() {
+                    match copy_raw(nc, &mut task) {
+                        RawCopy::NotRaw => {}
+                        RawCopy::Stopped if task.done < task.n => {
+                            return preempt(TableContG::Copy(task));
+                        }
+                        RawCopy::Stopped => continue,
+                        RawCopy::NoMemory => return pause_for_gc(nc, TableContG::Copy(task)),
                     }
-                    continue;
                 }
                 let k = if task.backward {
                     task.n - 1 - task.done
@@ -346,14 +350,24 @@ pub(super) fn run_copy<'gc>(
     }
 }
 
-/// The copy loop on raw tables, until done or out of fuel. Returns false (having done
-/// nothing) if a metamethod may be involved.
-fn copy_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut CopyTask<Value<'gc>>) -> bool {
+/// How [`copy_raw`] stopped.
+enum RawCopy {
+    /// A metamethod may be involved: nothing was done.
+    NotRaw,
+    /// Done, or out of fuel.
+    Stopped,
+    /// The destination cannot grow within the memory budget; `done` counts only the
+    /// elements stored.
+    NoMemory,
+}
+
+/// The copy loop on raw tables, until done, out of fuel or out of memory.
+fn copy_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut CopyTask<Value<'gc>>) -> RawCopy {
     let (Some(src), Some(dst)) = (
         raw_table(nc.ctx, task.src, false),
         raw_table(nc.ctx, task.dst, true),
     ) else {
-        return false;
+        return RawCopy::NotRaw;
     };
     let mc = nc.ctx.mc;
     let step = |task: &mut CopyTask<Value<'gc>>| {
@@ -373,7 +387,10 @@ fn copy_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut CopyTask<Value<'gc>>) -
         while task.done < task.n {
             let (from, to) = step(task);
             let v = d.get_int(from);
-            d.set_int(to, v);
+            if d.set_int(to, v).is_err() {
+                task.done -= 1;
+                return RawCopy::NoMemory;
+            }
             *nc.fuel -= ELEM_COST;
             if *nc.fuel <= 0 {
                 break;
@@ -384,14 +401,17 @@ fn copy_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut CopyTask<Value<'gc>>) -
         let mut d = dst.0.borrow_mut(mc);
         while task.done < task.n {
             let (from, to) = step(task);
-            d.set_int(to, s.get_int(from));
+            if d.set_int(to, s.get_int(from)).is_err() {
+                task.done -= 1;
+                return RawCopy::NoMemory;
+            }
             *nc.fuel -= ELEM_COST;
             if *nc.fuel <= 0 {
                 break;
             }
         }
     }
-    true
+    RawCopy::Stopped
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -647,10 +667,13 @@ pub(super) fn run_write<'gc>(
             task.k += 1;
             let e = task.perm[k] as usize;
             if e != k {
+                // Rewriting the keys `1..n` that were read grows the table only where one
+                // was a hole in the hash part.
                 d.set_int(
                     k as i64 + 1,
                     task.vals.get(e).copied().unwrap_or(Value::Nil),
-                );
+                )
+                .map_err(|e| nc.ctx.table_store_error(e, false, LuaError::Runtime))?;
                 *nc.fuel -= ELEM_COST;
                 if *nc.fuel <= 0 && task.k < task.perm.len() {
                     drop(d);
