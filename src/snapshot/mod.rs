@@ -88,8 +88,8 @@ impl std::error::Error for SnapshotError {}
 /// can carry its own registry.
 #[derive(Clone, Default)]
 pub struct Registry {
-    natives: Arc<HashMap<&'static str, &'static NativeDef>>,
-    userdata: Arc<HashMap<String, &'static str>>,
+    natives: Arc<hashbrown::HashMap<&'static [u8], &'static NativeDef>>,
+    userdata: Arc<hashbrown::HashMap<String, &'static str>>,
 }
 
 impl Registry {
@@ -112,7 +112,7 @@ impl Registry {
 
     /// Registers a native under its stable name.
     pub fn add_native(&mut self, def: &'static NativeDef) {
-        Arc::make_mut(&mut self.natives).insert(def.name, def);
+        Arc::make_mut(&mut self.natives).insert(def.name.as_bytes(), def);
     }
 
     /// Registers a userdata type name.
@@ -122,11 +122,16 @@ impl Registry {
 
     /// Whether a native name is known.
     pub fn has_native(&self, name: &str) -> bool {
-        self.natives.contains_key(name)
+        self.natives.contains_key(name.as_bytes())
     }
 
     /// The native registered under `name`.
     pub fn native(&self, name: &str) -> Option<&'static NativeDef> {
+        self.native_bytes(name.as_bytes())
+    }
+
+    /// The native registered under `name` (as bytes, as a snapshot spells it).
+    pub fn native_bytes(&self, name: &[u8]) -> Option<&'static NativeDef> {
         self.natives.get(name).copied()
     }
 

@@ -91,6 +91,10 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
     if tail_at < objects || tail_at > bytes.len() {
         return Err(bad("tail offset out of range"));
     }
+    // Every object takes at least two bytes: this bounds what restoring reserves per object.
+    if count > (tail_at - objects) / 2 {
+        return Err(bad("more objects than the object list has room for"));
+    }
     let mut r = Reader::new(bytes, tail_at);
     let n = r.array_len()?;
     let mut chunks = Vec::with_capacity(n);
@@ -691,7 +695,7 @@ fn build_natives<'gc>(
             let j = natives[k];
             let mut r = b.at(j)?;
             let id = r.u64()?;
-            let name = r.text()?;
+            let name = r.str()?;
             let nv = r.array_len()?;
             vals.clear();
             for _ in 0..nv {
@@ -717,9 +721,9 @@ fn build_natives<'gc>(
                 }
                 continue;
             }
-            let def = registry
-                .native(name)
-                .ok_or_else(|| SnapshotError::UnregisteredNative(name.to_string()))?;
+            let def = registry.native_bytes(name).ok_or_else(|| {
+                SnapshotError::UnregisteredNative(String::from_utf8_lossy(name).into_owned())
+            })?;
             let ups = vals
                 .iter()
                 .map(|v| b.value(*v))

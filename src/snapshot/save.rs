@@ -49,7 +49,8 @@ impl Hasher for AddrHasher {
 pub(crate) type AddrMap<V> = hashbrown::HashMap<usize, V, BuildHasherDefault<AddrHasher>>;
 
 /// Object numbers by address: a small map from 4 KB address pages to runs of 256 slots (one
-/// per 16 bytes; distinct objects are further apart than that). Objects allocated together
+/// per 16 bytes; distinct objects are further apart than that, since every gc-arena
+/// allocation carries a 16-byte header besides its non-empty value). Objects allocated together
 /// share a run, so lookups have the locality of the heap itself; a flat hash map of a large
 /// heap misses the cache on nearly every lookup.
 struct ObjIndex {

@@ -460,7 +460,9 @@ impl<'gc> Cont<'gc> {
                 Err(LuaError::rt("internal error: VM frame resumed"))
             }
             (_, Err(e)) => Err(LuaError::Value(e)),
-            (ContG::CloseTbc { error, .. }, Ok(())) => Err(LuaError::Value(error)),
+            // The error goes on unwinding; a message handler already saw it (as in Lua, only an
+            // error raised by the `__close` itself reaches the handler again).
+            (ContG::CloseTbc { error, .. }, Ok(())) => Err(LuaError::Handled(error)),
         }
     }
 }

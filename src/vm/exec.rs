@@ -495,6 +495,9 @@ pub fn drive<'gc>(
                     match *nf.cont {
                         Cont::Hook { .. } => match super::hook::finish(thread, ts, nf) {
                             super::hook::After::Lua => return Ok(Flow::Lua { resuming: false }),
+                            super::hook::After::LuaResume => {
+                                return Ok(Flow::Lua { resuming: true })
+                            }
                             super::hook::After::Todo(t) => {
                                 todo = t;
                                 continue;

@@ -75,6 +75,12 @@ pub enum HookThen {
         /// Events not to report again.
         skip: u8,
     },
+    /// Finish the instruction before the pc of the Lua frame below (a tail call to a native
+    /// returning), with these `skip` bits set.
+    LuaResume {
+        /// Events not to report again.
+        skip: u8,
+    },
     /// Call the native at the hook frame's slot with its `nargs` arguments.
     NativeCall {
         /// Number of arguments.
@@ -185,7 +191,7 @@ fn start_on_lua<'gc>(
     slot: usize,
     event: &str,
     line: Option<u32>,
-    skip: u8,
+    then: HookThen,
     transfer: (u32, u32),
 ) -> Todo<'gc> {
     if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
@@ -196,7 +202,7 @@ fn start_on_lua<'gc>(
         slot as u32,
         0,
         Cont::Hook {
-            then: HookThen::Lua { skip },
+            then,
             top: ts.top,
             ftransfer: transfer.0,
             ntransfer: transfer.1,
@@ -256,7 +262,7 @@ pub fn before_instruction<'gc>(
                 slot,
                 "count",
                 None,
-                SKIP_COUNT,
+                HookThen::Lua { skip: SKIP_COUNT },
                 (0, 0),
             ));
         }
@@ -287,7 +293,9 @@ pub fn before_instruction<'gc>(
                 slot,
                 "line",
                 Some(line),
-                SKIP_LINE | SKIP_COUNT,
+                HookThen::Lua {
+                    skip: SKIP_LINE | SKIP_COUNT,
+                },
                 (0, 0),
             ));
         }
@@ -327,14 +335,14 @@ pub fn enter_lua<'gc>(
         slot,
         event,
         None,
-        0,
+        HookThen::Lua { skip: 0 },
         (1, np),
     ))
 }
 
-/// The Lua frame on top returns `n` values at `first` (its `Return` at `pc`; registers end
-/// at `call_slot`; any hook active): reports the return event, or notes the caller's
-/// position for line events.
+/// The Lua frame on top returns `n` values at `first` (its `Return` at `pc`, or with `resume`
+/// its `TailCall` at `pc` to a native that returned; registers end at `call_slot`; any hook
+/// active): reports the return event, or notes the caller's position for line events.
 #[allow(clippy::too_many_arguments)]
 pub fn on_return<'gc>(
     ctx: Ctx<'gc>,
@@ -345,6 +353,7 @@ pub fn on_return<'gc>(
     first: usize,
     n: usize,
     call_slot: usize,
+    resume: bool,
 ) -> Option<Todo<'gc>> {
     let mut d = thread.0.hook.get();
     if d.skip & SKIP_RET == 0 && thread.0.hookmask.get() & RET != 0 {
@@ -363,7 +372,13 @@ pub fn on_return<'gc>(
             slot,
             "return",
             None,
-            SKIP_LINE | SKIP_COUNT | SKIP_RET,
+            if resume {
+                HookThen::LuaResume { skip: SKIP_RET }
+            } else {
+                HookThen::Lua {
+                    skip: SKIP_LINE | SKIP_COUNT | SKIP_RET,
+                }
+            },
             (ftransfer, n as u32),
         ));
     }
@@ -472,6 +487,8 @@ pub fn native_return<'gc>(
 pub enum After<'gc> {
     /// Run the Lua frame on top (not resuming an instruction).
     Lua,
+    /// Finish the instruction the Lua frame on top was completing.
+    LuaResume,
     /// Go on with this call/return work.
     Todo(Todo<'gc>),
 }
@@ -504,6 +521,16 @@ pub fn finish<'gc>(
                 ts.grow_stack(needed);
             }
             After::Lua
+        }
+        HookThen::LuaResume { skip } => {
+            d.skip = skip;
+            ts.stack.truncate(func);
+            ts.top = top;
+            if let Some(Frame::Lua(f)) = ts.frames.last() {
+                let needed = f.base as usize + f.closure.proto().max_stack as usize + 1;
+                ts.grow_stack(needed);
+            }
+            After::LuaResume
         }
         HookThen::NativeCall { nargs } => {
             d.skip = SKIP_CALL;

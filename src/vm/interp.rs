@@ -354,9 +354,10 @@ pub fn execute<'gc>(
                 flow!(f)
             }};
         }
-        // Returns `n` values starting at absolute slot `first` from this frame.
+        // Returns `n` values starting at absolute slot `first` from this frame (`$resume`:
+        // finishing a tail call to a native, resumed after it returned).
         macro_rules! do_return {
-            ($first:expr, $n:expr) => {{
+            ($first:expr, $n:expr, $resume:expr) => {{
                 let (first, n): (usize, usize) = ($first, $n);
                 if ts.tbc.last().is_some_and(|&s| s as usize >= base) {
                     // Run pending `__close` handlers first; the Return is re-executed after each.
@@ -373,7 +374,7 @@ pub fn execute<'gc>(
                 }
                 if hooked {
                     save_pc!();
-                    if let Some(t) = super::hook::on_return(ctx, thread, ts, fuel, pc - 1, first, n, call_slot) {
+                    if let Some(t) = super::hook::on_return(ctx, thread, ts, fuel, pc - 1, first, n, call_slot, $resume) {
                         hook_call!(t)
                     }
                 }
@@ -405,7 +406,7 @@ pub fn execute<'gc>(
                 Some(Op::TailCall { a, .. }) => {
                     let first = base + a as usize;
                     let n = (ts.top as usize).min(ts.stack.len()).saturating_sub(first);
-                    do_return!(first, n);
+                    do_return!(first, n, true);
                 }
                 Some(
                     Op::GetTabUp { a, .. }
@@ -1172,7 +1173,7 @@ pub fn execute<'gc>(
                     } else {
                         b as usize - 1
                     };
-                    do_return!(first, n);
+                    do_return!(first, n, false);
                 }
                 Op::Return0 {} => {
                     if hooked {
@@ -1186,6 +1187,7 @@ pub fn execute<'gc>(
                             base,
                             0,
                             call_slot,
+                            false,
                         ) {
                             hook_call!(t)
                         }
@@ -1211,6 +1213,7 @@ pub fn execute<'gc>(
                             first,
                             1,
                             call_slot,
+                            false,
                         ) {
                             hook_call!(t)
                         }

@@ -575,21 +575,20 @@ impl<'gc> TableData<'gc> {
             let h = self.key_hash(k);
             let entries = &self.entries;
             let seed = self.seed;
-            if self
-                .index
-                .map
-                .find(h, |&p| {
-                    entries.get(p as usize).is_some_and(|e| e.0.raw_eq(k))
-                })
-                .is_some()
-            {
-                return false;
+            match self.index.map.entry(
+                h,
+                |&p| entries.get(p as usize).is_some_and(|e| e.0.raw_eq(k)),
+                |&p| {
+                    entries
+                        .get(p as usize)
+                        .map_or(0, |e| key_hash_with(seed, e.0))
+                },
+            ) {
+                hashbrown::hash_table::Entry::Occupied(_) => return false,
+                hashbrown::hash_table::Entry::Vacant(v) => {
+                    v.insert(pos as u32);
+                }
             }
-            self.index.map.insert_unique(h, pos as u32, |&p| {
-                entries
-                    .get(p as usize)
-                    .map_or(0, |e| key_hash_with(seed, e.0))
-            });
         }
         let cap_ok = hash_cap == 0 || (hash_cap.is_power_of_two() && hash_cap <= 1 << 31);
         if !cap_ok || self.entries.len() > hash_cap {

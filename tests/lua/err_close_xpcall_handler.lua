@@ -1,0 +1,15 @@
+-- an xpcall message handler runs once, at the error point, before __close handlers; an error
+-- raised by a __close handler itself reaches the message handler again
+print(xpcall(function()
+  local x <close> = setmetatable({}, {__close = function() error("close err") end})
+  error("body err")
+end, function(m) print("handler", m) return "H:" .. tostring(m) end))
+print(xpcall(function()
+  local x <close> = setmetatable({}, {__close = function(_, e) print("closing with", e) end})
+  local y <close> = setmetatable({}, {__close = function(_, e) print("closing y with", e) end})
+  error("body err")
+end, function(m) print("handler", m) return "H:" .. tostring(m) end))
+print(pcall(function()
+  local x <close> = setmetatable({}, {__close = function(_, e) print("closing with", e) end})
+  error("pc err")
+end))
