@@ -183,25 +183,26 @@ pub enum ContG<V> {
 }
 
 impl<V> ContG<V> {
-    /// Bytes this continuation holds: its own box plus its buffers, a model computed from
-    /// their lengths only (so a restored continuation is charged exactly the same).
+    /// Bytes this continuation's buffers hold, a model computed from their lengths only (so
+    /// a restored continuation is charged exactly the same). The fixed-size box itself is not
+    /// charged: native frames are bounded by the stack limit, and most continuations (`pcall`,
+    /// `resume`, a metamethod call) hold nothing else, so they cost no accounting at all.
     pub fn heap_bytes(&self) -> usize {
         use super::memory::VALUE_BYTES;
-        std::mem::size_of::<Self>()
-            + match self {
-                ContG::CloseList { values, .. } | ContG::CloseCo { values, .. } => {
-                    values.len() * VALUE_BYTES
-                }
-                ContG::Print { args, out, .. } => args.len() * VALUE_BYTES + out.len(),
-                ContG::MinMax { args, .. } => args.len() * VALUE_BYTES,
-                ContG::LoadReader {
-                    parts, name, mode, ..
-                } => parts.len() + name.len() + mode.len(),
-                ContG::Require { msg, .. } => msg.len(),
-                ContG::Str(c) => c.heap_bytes(),
-                ContG::Table(c) => c.heap_bytes(),
-                _ => 0,
+        match self {
+            ContG::CloseList { values, .. } | ContG::CloseCo { values, .. } => {
+                values.len() * VALUE_BYTES
             }
+            ContG::Print { args, out, .. } => args.len() * VALUE_BYTES + out.len(),
+            ContG::MinMax { args, .. } => args.len() * VALUE_BYTES,
+            ContG::LoadReader {
+                parts, name, mode, ..
+            } => parts.len() + name.len() + mode.len(),
+            ContG::Require { msg, .. } => msg.len(),
+            ContG::Str(c) => c.heap_bytes(),
+            ContG::Table(c) => c.heap_bytes(),
+            _ => 0,
+        }
     }
 
     /// Converts every value with `f` (used by snapshots in both directions).

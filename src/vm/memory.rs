@@ -170,8 +170,11 @@ pub struct Charge(Cell<usize>);
 
 impl Charge {
     /// A new charge of `bytes` (charged now).
+    #[inline]
     pub fn new(bytes: usize) -> Charge {
-        charge(bytes);
+        if bytes != 0 {
+            charge(bytes);
+        }
         Charge(Cell::new(bytes))
     }
 
@@ -194,8 +197,12 @@ impl Charge {
 }
 
 impl Drop for Charge {
+    #[inline]
     fn drop(&mut self) {
-        release(self.0.get());
+        let bytes = self.0.get();
+        if bytes != 0 {
+            release(bytes);
+        }
     }
 }
 
