@@ -77,7 +77,16 @@ fn thread_cpu_time() -> Option<Duration> {
     None
 }
 
+/// Set in a child process: run the one script with this exact name.
+const CHILD_ENV: &str = "TELELUA_LATENCY_SCRIPT";
+
 fn main() {
+    if let Ok(name) = std::env::var(CHILD_ENV) {
+        if let Some((name, src)) = SCRIPTS.iter().find(|(n, _)| *n == name) {
+            measure(name, src);
+        }
+        return;
+    }
     // `cargo bench --bench latency -- NAME` runs only the scripts whose name contains NAME.
     let filter: Vec<String> = std::env::args()
         .skip(1)
@@ -85,37 +94,50 @@ fn main() {
         .collect();
     println!("| script | steps | max step (wall) | max step (CPU) | mean step |");
     println!("|---|---:|---:|---:|---:|");
-    for (name, src) in SCRIPTS {
+    // Each script runs in a fresh process: what the allocator keeps from an earlier script
+    // (glibc raises its mmap threshold after a big buffer is freed, so later big buffers grow
+    // by copying) would otherwise decide the next one's worst step.
+    let exe = std::env::current_exe().expect("the bench's own path");
+    for (name, _) in SCRIPTS {
         if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
             continue;
         }
-        let mut vm = Vm::new();
-        vm.set_memory_limit(Some(MEMORY_BUDGET));
-        vm.load(src.as_bytes(), "=bench").expect("compiles");
-        let mut max = Duration::ZERO;
-        let mut max_cpu = Duration::ZERO;
-        let mut total = Duration::ZERO;
-        let mut steps = 0;
-        for _ in 0..STEPS {
-            let cpu = thread_cpu_time();
-            let t = Instant::now();
-            let r = vm.step(FUEL_PER_STEP);
-            let dt = t.elapsed();
-            if let (Some(before), Some(after)) = (cpu, thread_cpu_time()) {
-                max_cpu = max_cpu.max(after.saturating_sub(before));
-            }
-            max = max.max(dt);
-            total += dt;
-            steps += 1;
-            if !matches!(r, StepResult::OutOfFuel) {
-                break;
-            }
-        }
-        println!(
-            "| {name} | {steps} | {:.3} ms | {:.3} ms | {:.3} ms |",
-            max.as_secs_f64() * 1e3,
-            max_cpu.as_secs_f64() * 1e3,
-            total.as_secs_f64() * 1e3 / steps as f64
-        );
+        let out = std::process::Command::new(&exe)
+            .env(CHILD_ENV, name)
+            .output()
+            .expect("runs the bench in a child process");
+        print!("{}", String::from_utf8_lossy(&out.stdout));
     }
+}
+
+/// Runs one script with `step(FUEL_PER_STEP)` and prints its table row.
+fn measure(name: &str, src: &str) {
+    let mut vm = Vm::new();
+    vm.set_memory_limit(Some(MEMORY_BUDGET));
+    vm.load(src.as_bytes(), "=bench").expect("compiles");
+    let mut max = Duration::ZERO;
+    let mut max_cpu = Duration::ZERO;
+    let mut total = Duration::ZERO;
+    let mut steps = 0;
+    for _ in 0..STEPS {
+        let cpu = thread_cpu_time();
+        let t = Instant::now();
+        let r = vm.step(FUEL_PER_STEP);
+        let dt = t.elapsed();
+        if let (Some(before), Some(after)) = (cpu, thread_cpu_time()) {
+            max_cpu = max_cpu.max(after.saturating_sub(before));
+        }
+        max = max.max(dt);
+        total += dt;
+        steps += 1;
+        if !matches!(r, StepResult::OutOfFuel) {
+            break;
+        }
+    }
+    println!(
+        "| {name} | {steps} | {:.3} ms | {:.3} ms | {:.3} ms |",
+        max.as_secs_f64() * 1e3,
+        max_cpu.as_secs_f64() * 1e3,
+        total.as_secs_f64() * 1e3 / steps as f64
+    );
 }

@@ -222,8 +222,8 @@ fn memory_budget() {
         local u = {}
         for i = 1, 1e5 do u[#u + 1] = i local junk = ("x"):rep(100) .. i end
         local function depth(n) local junk = {n} if n == 0 then return 0 end return 1 + depth(n - 1) end
-        return #m + #u, depth(2e4)
+        return #m + #u, depth(1e4)
         "#,
     );
-    assert_eq!(result, Ok("[Int(300000), Int(20000)]".to_string()));
+    assert_eq!(result, Ok("[Int(300000), Int(10000)]".to_string()));
 }

@@ -359,6 +359,22 @@ fn forks_can_use_functions_nested_in_ones_that_are_gone() {
     assert_eq!(fork.fuel_used(), base.fuel_used());
 }
 
+#[test]
+fn huge_counts_are_refused_before_anything_is_reserved() {
+    let bytes = mid_run_snapshot();
+    // The body follows the header: [tail offset (uint 32), objects (array 32), ...].
+    let mut de = rmp_serde::Deserializer::new(&bytes[..]);
+    let _: serde::de::IgnoredAny = serde::Deserialize::deserialize(&mut de).unwrap();
+    let body = bytes.len() - de.get_ref().len();
+    assert_eq!(bytes[body + 1], 0xce);
+    assert_eq!(bytes[body + 6], 0xdd);
+    for count in [u32::MAX, 1 << 28, (bytes.len() as u32) / 2] {
+        let mut b = bytes.clone();
+        b[body + 7..body + 11].copy_from_slice(&count.to_be_bytes());
+        assert!(Vm::restore(&b).is_err());
+    }
+}
+
 /// Debug hooks (a hook frame, the thread's hook settings), tail-call frames, upvalue ids and a
 /// message handler's levels are all VM state: every snapshot in the middle of them restores
 /// byte-identically and the run goes on exactly as without snapshots.

@@ -95,8 +95,9 @@ const SLICE: i64 = 10_000;
 /// allocates at most a few KB without a check of its own).
 const LIMITED_SLICE: i64 = 1_000;
 
-/// Accounted bytes that count as one unit of gc-arena's allocation debt (about one object).
-const BYTES_PER_DEBT_UNIT: f64 = 64.0;
+/// Fewest accounted bytes that count as one unit of gc-arena's allocation debt (about one
+/// small object).
+const MIN_BYTES_PER_DEBT_UNIT: f64 = 64.0;
 
 type Root = Rootable![State<'_>];
 
@@ -427,12 +428,16 @@ impl Vm {
                 self.collect_fully();
             } else {
                 // Pace the collector by bytes too: gc-arena counts objects, so big strings
-                // and tables add debt in proportion to their size.
+                // and tables add debt in proportion to their size. One unit is the average
+                // object's size: gc-arena starts a cycle when the debt reaches a fraction of
+                // the live object count, so a cycle (which traces a huge table whole) comes
+                // once the heap has grown by a fraction of its bytes, as in Lua.
                 let grown = memory::used().saturating_sub(self.paced_at);
                 if grown > 0 {
-                    self.arena
-                        .metrics()
-                        .adjust_debt(grown as f64 / BYTES_PER_DEBT_UNIT);
+                    let metrics = self.arena.metrics();
+                    let objects = metrics.total_gc_count().max(1) as f64;
+                    let unit = (memory::used() as f64 / objects).max(MIN_BYTES_PER_DEBT_UNIT);
+                    metrics.adjust_debt(grown as f64 / unit);
                 }
                 self.paced_at = memory::used();
                 self.arena.collect_debt();

@@ -49,7 +49,8 @@ impl Hasher for AddrHasher {
 pub(crate) type AddrMap<V> = hashbrown::HashMap<usize, V, BuildHasherDefault<AddrHasher>>;
 
 /// Object numbers by address: a small map from 4 KB address pages to runs of 256 slots (one
-/// per 16 bytes; distinct objects are further apart than that). Objects allocated together
+/// per 16 bytes; distinct objects are further apart than that, since every gc-arena
+/// allocation carries a 16-byte header besides its non-empty value). Objects allocated together
 /// share a run, so lookups have the locality of the heap itself; a flat hash map of a large
 /// heap misses the cache on nearly every lookup.
 struct ObjIndex {
@@ -276,7 +277,15 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                 mpack::uint(&mut self.out, tb.id);
                 self.opt_table(tb.meta);
                 mpack::uint(&mut self.out, tb.hash_capacity() as u64);
-                self.vals(&tb.array);
+                // The whole array part, including the nil slots after its stored prefix.
+                let prefix = tb.array_prefix();
+                mpack::array_len(&mut self.out, tb.array_size());
+                for v in prefix {
+                    self.val(*v);
+                }
+                for _ in prefix.len()..tb.array_size() {
+                    self.val(Value::Nil);
+                }
                 let entries = tb.entries();
                 mpack::array_len(&mut self.out, entries.len() * 2);
                 for (k, v) in entries {

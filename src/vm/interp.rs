@@ -1321,8 +1321,8 @@ pub fn execute<'gc>(
                             save_pc!();
                             return Err(ctx.out_of_memory(true));
                         }
-                        for i in 0..n {
-                            tb.array[start + i] = ts.stack[ra + 1 + i];
+                        if let Some(vals) = ts.stack.get(ra + 1..ra + 1 + n) {
+                            tb.set_list(start, vals);
                         }
                     }
                     *fuel -= n as i64 / fuelc::SETLIST_VALUES_PER_FUEL;
@@ -1382,11 +1382,6 @@ pub fn execute<'gc>(
 /// Builds a table for `{...}`-style host use.
 pub fn table_from<'gc>(ctx: Ctx<'gc>, vals: &[Value<'gc>]) -> Table<'gc> {
     let t = ctx.new_table_sized(vals.len(), 0);
-    {
-        let mut tb = t.0.borrow_mut(ctx.mc);
-        for (i, v) in vals.iter().enumerate() {
-            tb.array[i] = *v;
-        }
-    }
+    t.0.borrow_mut(ctx.mc).set_list(0, vals);
     t
 }

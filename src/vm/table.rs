@@ -1,7 +1,7 @@
 //! Tables: an array part plus an insertion-ordered hash part.
 //!
 //! # Design
-//! - The array part holds keys `1..=array.len()`; it may contain nils. Its size follows
+//! - The array part holds keys `1..=asize`; it may contain nils. Its size follows
 //!   PUC-Rio Lua 5.4's rule (`computesizes`: the largest power of two `n` such that more than
 //!   half of `1..=n` is in use), recomputed at the same moments Lua does it (when a new key
 //!   finds the hash part full, and from constructor size hints), so the border that `#` finds
@@ -14,6 +14,10 @@
 //! - Iteration order is therefore: array part in index order, then hash entries in insertion
 //!   order. It depends only on the sequence of operations, never on hash values or addresses,
 //!   which makes `next` deterministic across machines and snapshot round trips.
+//! - Only a prefix of the array part is stored (`array`); the slots after it are nil. Growing
+//!   the array part (a rehash of a table of a million elements) then only changes `asize`,
+//!   and the stored prefix grows as elements are written, so no single step copies and
+//!   nil-fills megabytes (memory is still charged for all of `asize`).
 //! - `hash_cap` emulates the size of Lua's node part (a power of two): the hash part "is full"
 //!   when it holds that many entries (live or tombstones), which is when Lua would rehash.
 
@@ -44,8 +48,12 @@ struct Index {
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct TableData<'gc> {
-    /// Keys `1..=array.len()`.
-    pub array: Vec<Value<'gc>>,
+    /// The stored prefix of the array part (keys `1..=array.len()`); keys up to `asize`
+    /// beyond it are nil. `array.len() <= asize` and `array.capacity() <= asize`.
+    array: Vec<Value<'gc>>,
+    /// The array part's size in Lua's sense (keys `1..=asize`).
+    #[collect(require_static)]
+    asize: usize,
     /// Hash part entries in insertion order; a nil value is a removed key (tombstone).
     entries: Vec<(Value<'gc>, Value<'gc>)>,
     index: Index,
@@ -162,6 +170,8 @@ impl<'gc> TableData<'gc> {
         let idx = (i as u64).wrapping_sub(1);
         if idx < self.array.len() as u64 {
             self.array[idx as usize]
+        } else if idx < self.asize as u64 {
+            Value::Nil
         } else {
             self.get_hash(Value::Int(i))
         }
@@ -182,8 +192,8 @@ impl<'gc> TableData<'gc> {
         };
         if let Value::Int(i) = key {
             let idx = (i as u64).wrapping_sub(1);
-            if idx < self.array.len() as u64 {
-                self.array[idx as usize] = value;
+            if idx < self.asize as u64 {
+                self.store_array(idx as usize, value);
                 return Ok(());
             }
         }
@@ -199,8 +209,8 @@ impl<'gc> TableData<'gc> {
             // The key may now belong to the array part.
             if let Value::Int(i) = key {
                 let idx = (i as u64).wrapping_sub(1);
-                if idx < self.array.len() as u64 {
-                    self.array[idx as usize] = value;
+                if idx < self.asize as u64 {
+                    self.store_array(idx as usize, value);
                     return Ok(());
                 }
             }
@@ -218,6 +228,46 @@ impl<'gc> TableData<'gc> {
             Ok(())
         } else {
             self.set(Value::Int(i), value)
+        }
+    }
+
+    /// Stores `value` at array slot `idx < asize`, extending the stored prefix if needed
+    /// (its capacity grows by doubling but never beyond `asize`, which is what is charged).
+    #[inline]
+    fn store_array(&mut self, idx: usize, value: Value<'gc>) {
+        if let Some(slot) = self.array.get_mut(idx) {
+            *slot = value;
+            return;
+        }
+        if value.is_nil() {
+            return; // Already nil.
+        }
+        if idx >= self.array.capacity() {
+            let cap = self.array.capacity().saturating_mul(2).max(idx + 1).max(4);
+            let cap = cap.min(self.asize);
+            self.array.reserve_exact(cap - self.array.len());
+        }
+        self.array.resize(idx, Value::Nil);
+        self.array.push(value);
+    }
+
+    /// The array part's size in Lua's sense.
+    pub fn array_size(&self) -> usize {
+        self.asize
+    }
+
+    /// The stored prefix of the array part (the slots after it, up to `array_size`, are nil).
+    pub fn array_prefix(&self) -> &[Value<'gc>] {
+        &self.array
+    }
+
+    /// Stores `values` at keys `start + 1..` (`SetList`, `table.pack`); the caller made the
+    /// array part big enough with `ensure_array`.
+    pub fn set_list(&mut self, start: usize, values: &[Value<'gc>]) {
+        for (i, v) in values.iter().enumerate() {
+            if start + i < self.asize {
+                self.store_array(start + i, *v);
+            }
         }
     }
 
@@ -245,10 +295,12 @@ impl<'gc> TableData<'gc> {
                     moved.push((Value::Int((array_size + i + 1) as i64), v));
                 }
             }
-            self.array.shrink_to_fit();
-        } else {
-            self.array.resize(array_size, Value::Nil);
         }
+        if self.array.capacity() > array_size {
+            self.array.shrink_to(array_size);
+        }
+        // Growing only changes the size: the stored prefix grows as keys are written.
+        self.asize = array_size;
         self.hash_cap = if hash_size == 0 {
             0
         } else {
@@ -264,8 +316,8 @@ impl<'gc> TableData<'gc> {
             }
             if let Value::Int(i) = k {
                 let idx = (i as u64).wrapping_sub(1);
-                if idx < self.array.len() as u64 {
-                    self.array[idx as usize] = v;
+                if idx < self.asize as u64 {
+                    self.store_array(idx as usize, v);
                     continue;
                 }
             }
@@ -299,7 +351,7 @@ impl<'gc> TableData<'gc> {
 
     fn update_charge(&self) {
         self.charge.set(Self::charge_for(
-            self.array.len(),
+            self.asize,
             self.hash_cap.max(self.entries.len()),
         ));
     }
@@ -321,7 +373,9 @@ impl<'gc> TableData<'gc> {
         } else {
             hash.checked_next_power_of_two().unwrap_or(usize::MAX)
         };
-        let array_bytes = if array > self.array.len() {
+        // The stored prefix is not reallocated by a resize, but it may grow up to the new
+        // size later: charge for it now.
+        let array_bytes = if array > self.asize {
             array.saturating_mul(VALUE_BYTES)
         } else {
             0
@@ -381,7 +435,7 @@ impl<'gc> TableData<'gc> {
     /// Makes the array part at least `n` long (for `SetList`). Fails, changing nothing, when
     /// that does not fit in the memory budget.
     pub fn ensure_array(&mut self, n: usize) -> Result<(), KeyError> {
-        if n > self.array.len() {
+        if n > self.asize {
             let hash_size = self.hash_cap;
             if !self.resize_fits(n, hash_size) {
                 return Err(KeyError::NoMemory);
@@ -393,16 +447,17 @@ impl<'gc> TableData<'gc> {
 
     /// The border `#t` (without `__len`), as PUC-Rio Lua 5.4's `luaH_getn` finds it.
     pub fn length(&self) -> i64 {
-        let limit = self.array.len();
-        if limit > 0 && self.array[limit - 1].is_nil() {
-            if limit >= 2 && !self.array[limit - 2].is_nil() {
+        let limit = self.asize;
+        let slot = |k: usize| self.array.get(k).copied().unwrap_or(Value::Nil);
+        if limit > 0 && slot(limit - 1).is_nil() {
+            if limit >= 2 && !slot(limit - 2).is_nil() {
                 return (limit - 1) as i64;
             }
             // Binary search for a border in [0, limit).
             let (mut i, mut j) = (0usize, limit);
             while j - i > 1 {
                 let m = (i + j) / 2;
-                if self.array[m - 1].is_nil() {
+                if slot(m - 1).is_nil() {
                     j = m;
                 } else {
                     i = m;
@@ -455,7 +510,7 @@ impl<'gc> TableData<'gc> {
         let mut start_entries = 0usize;
         match key {
             Value::Nil => {}
-            Value::Int(i) if i >= 1 && (i as u64) <= self.array.len() as u64 => {
+            Value::Int(i) if i >= 1 && (i as u64) <= self.asize as u64 => {
                 start_array = i as usize;
             }
             _ => {
@@ -478,7 +533,7 @@ impl<'gc> TableData<'gc> {
 
     /// Number of slots (array + hash entries), for memory accounting.
     pub fn slot_count(&self) -> usize {
-        self.array.len() + self.entries.len()
+        self.asize + self.entries.len()
     }
 
     /// The emulated node-part capacity (see the module docs).
@@ -496,6 +551,7 @@ impl<'gc> TableData<'gc> {
         meta: Option<Table<'gc>>,
         id: u64,
     ) -> bool {
+        self.asize = array.len();
         self.array = array;
         self.entries = entries;
         self.index.map.clear();
@@ -608,7 +664,8 @@ impl<'gc> Table<'gc> {
         Table(Gc::new(
             mc,
             RefLock::new(TableData {
-                array: vec![Value::Nil; array],
+                array: Vec::new(),
+                asize: array,
                 entries: Vec::with_capacity(hash_cap.min(1 << 16)),
                 index: Index::default(),
                 hash_cap,
@@ -662,7 +719,7 @@ mod tests {
                 t.set(mc, Value::Int(i), Value::True).unwrap();
             }
             assert_eq!(t.length(), 4);
-            assert_eq!(t.0.borrow().array.len(), 4);
+            assert_eq!(t.0.borrow().array_size(), 4);
             let t = Table::new(mc, 7);
             for i in 1..=100 {
                 t.set(mc, Value::Int(i), Value::Int(i)).unwrap();
@@ -670,6 +727,47 @@ mod tests {
             assert_eq!(t.length(), 100);
             t.set(mc, Value::Int(100), Value::Nil).unwrap();
             assert_eq!(t.length(), 99);
+        });
+    }
+
+    #[test]
+    fn only_a_prefix_of_the_array_part_is_stored() {
+        rootless_mutate(|mc| {
+            let t = Table::with_sizes(mc, 3, 1000, 0);
+            assert_eq!(t.0.borrow().array_size(), 1000);
+            assert!(t.0.borrow().array_prefix().is_empty());
+            assert_eq!(t.length(), 0);
+            for i in 1..=10 {
+                t.set(mc, Value::Int(i), Value::Int(i)).unwrap();
+            }
+            let d = t.0.borrow();
+            assert_eq!(d.array_prefix().len(), 10);
+            assert!(d.array_prefix().len() <= d.array_size());
+            assert!(d.get_int(11).is_nil());
+            assert!(d.get_int(1000).is_nil());
+            assert_eq!(d.length(), 10);
+            drop(d);
+            // A write far inside the array part fills the gap with nils; `#` still finds a
+            // border and `next` visits only the stored keys, in order.
+            t.set(mc, Value::Int(500), Value::True).unwrap();
+            let d = t.0.borrow();
+            assert_eq!(d.array_prefix().len(), 500);
+            assert!(d.array_size() >= 500);
+            let mut keys = Vec::new();
+            let mut k = Value::Nil;
+            while let Ok(Some((key, _))) = d.next(k) {
+                keys.push(if let Value::Int(i) = key { i } else { -1 });
+                k = key;
+            }
+            assert_eq!(keys, (1..=10).chain([500]).collect::<Vec<_>>());
+            drop(d);
+            // Shrinking moves stored keys past the new size into the hash part.
+            t.0.borrow_mut(mc).resize(8, 4);
+            let d = t.0.borrow();
+            assert_eq!(d.array_size(), 8);
+            assert!(matches!(d.get_int(9), Value::Int(9)));
+            assert!(matches!(d.get_int(500), Value::True));
+            assert_eq!(d.length(), 10);
         });
     }
 

@@ -541,7 +541,7 @@ fn pack<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     {
         // Presized: these stores never grow the table (and cannot fail).
         let mut d = t.0.borrow_mut(nc.ctx.mc);
-        d.array.copy_from_slice(nc.args());
+        d.set_list(0, nc.args());
         let k = Value::Str(nc.ctx.new_str(b"n"));
         let _ = d.set(k, Value::Int(n as i64));
     }
