@@ -374,3 +374,59 @@ fn huge_counts_are_refused_before_anything_is_reserved() {
         assert!(Vm::restore(&b).is_err());
     }
 }
+
+/// Debug hooks (a hook frame, the thread's hook settings), tail-call frames, upvalue ids and a
+/// message handler's levels are all VM state: every snapshot in the middle of them restores
+/// byte-identically and the run goes on exactly as without snapshots.
+#[test]
+fn hooks_survive_round_trips_byte_identically() {
+    const HOOKED: &str = r#"
+local log = {}
+local function tail(n) if n == 0 then return "t" end return tail(n - 1) end
+local a, b = 1, 2
+local function f() return a + b end
+local id = debug.upvalueid(f, 1)
+debug.sethook(function(e, l)
+  local info = debug.getinfo(2, "nlt")
+  log[#log + 1] = e .. ":" .. tostring(l) .. ":" .. tostring(info.name) .. ":" .. tostring(info.istailcall)
+end, "crl", 5)
+local x = tail(3) .. f()
+local ok, tb = xpcall(function() error("boom") end, debug.traceback)
+debug.sethook()
+print(#log, log[1], log[#log], x, ok, (tb:gsub("\n", "|")), debug.upvalueid(f, 1) == id)
+"#;
+    let run = |period: u64, roundtrip: bool| {
+        let out = Sink::default();
+        let mut vm = Vm::with_profile(Profile::Standalone, host(&out));
+        vm.load(HOOKED.as_bytes(), "=hooked").unwrap();
+        loop {
+            match vm.step(period) {
+                StepResult::OutOfFuel if roundtrip => {
+                    let bytes = vm.save().expect("save");
+                    let again = Vm::restore_with(&bytes, Registry::standard(), host(&out), None)
+                        .expect("restore");
+                    assert_eq!(again.save().expect("save again"), bytes);
+                    vm = again;
+                }
+                StepResult::OutOfFuel => {}
+                r => {
+                    let o = out.0.borrow().clone();
+                    return (o, vm.fuel_used(), r);
+                }
+            }
+        }
+    };
+    let (out, fuel, result) = run(1_000_000, false);
+    assert!(matches!(result, StepResult::Finished(_)), "{result:?}");
+    assert!(String::from_utf8_lossy(&out).contains("boom"));
+    for period in [1, 2, 5, 13] {
+        let (o, f, r) = run(period, true);
+        assert_eq!(
+            String::from_utf8_lossy(&o),
+            String::from_utf8_lossy(&out),
+            "output, period {period}"
+        );
+        assert_eq!(f, fuel, "fuel, period {period}");
+        assert_eq!(r, result, "result, period {period}");
+    }
+}

@@ -32,7 +32,7 @@ use crate::vm::closure::{
     Upvalue, UpvalueExt,
 };
 use crate::vm::cont::ContG;
-use crate::vm::exec::MAX_STACK;
+use crate::vm::exec::{ERROR_EXTRA_STACK, MAX_STACK};
 use crate::vm::state::{Host, State, TypeMetas, TM_COUNT, TM_NAMES};
 use crate::vm::string::LuaStr;
 use crate::vm::table::Table;
@@ -819,7 +819,8 @@ fn build_thread<'gc>(
     let status = status_from(r.u64()?)?;
     let top = r.u32()?;
     let stack = b.values(&mut r)?;
-    if stack.len() > MAX_STACK + 1024 {
+    // (An `xpcall` handler running after a stack overflow may use `ERROR_EXTRA_STACK` more.)
+    if stack.len() > MAX_STACK + ERROR_EXTRA_STACK + 1024 {
         return Err(err("stack too large"));
     }
     let len = stack.len();
@@ -852,7 +853,7 @@ fn build_thread<'gc>(
                 } else {
                     base == func + 1 && nv == 0
                 };
-                if !layout_ok || base + p.max_stack as usize + 1 > MAX_STACK {
+                if !layout_ok || base + p.max_stack as usize + 1 > MAX_STACK + ERROR_EXTRA_STACK {
                     return Err(err("frame layout does not match its function"));
                 }
                 if pc as usize > p.code.len() || (!is_top && pc == 0) {

@@ -149,6 +149,7 @@ pub fn unwound(thread: Thread<'_>, removed: &[Frame<'_>]) {
 
 /// Pushes `frame` (a hook frame) and prepares the call of the hook function at slot `at`
 /// (above the frame's slot) with `(event, line)`.
+#[allow(clippy::too_many_arguments)]
 fn start<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
@@ -409,6 +410,7 @@ pub fn returned_to(thread: Thread<'_>, pc: u32) {
 
 /// Before a native runs (call hooks active): `Some` hook call to make first, or `None`
 /// when the call event was already reported.
+#[allow(clippy::too_many_arguments)]
 pub fn native_call<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
@@ -484,6 +486,7 @@ pub fn native_return<'gc>(
 }
 
 /// What to do after a hook function returned.
+#[allow(clippy::large_enum_variant)]
 pub enum After<'gc> {
     /// Run the Lua frame on top (not resuming an instruction).
     Lua,
