@@ -213,6 +213,32 @@ fn memory_budget() {
     );
     assert_eq!(result, Ok("[Int(200020100), Int(12000000)]".to_string()));
 
+    // With the budget filled to a few KB by garbage, a store or call that cannot simply be
+    // run again (a tail call whose arguments were moved, a table.move through __index) still
+    // succeeds: it collects instead of failing, and runs exactly once.
+    let big_locals: Vec<String> = (1..=198).map(|i| format!("a{i}")).collect();
+    let margins = format!(
+        r#"
+        local LIMIT = 16 * 1024 * 1024
+        local function fill(margin)
+            local g = string.rep("x", LIMIT - math.floor(collectgarbage("count") * 1024) - margin)
+            g = nil
+        end
+        local function big(x, y) local {} = 1 return x, y end
+        local function body() fill(2000) return big("arg1", "arg2") end
+        local function caller() local r, s = body() return r, s end
+        local r, s = caller()
+        local src = setmetatable({{}}, {{__index = function(t, k) return k end}})
+        local dst = {{}}
+        fill(5000)
+        local ok = pcall(table.move, src, 1, 2000, 1, dst)
+        return r == "arg1" and s == "arg2", ok and #dst
+        "#,
+        big_locals.join(", ")
+    );
+    let (result, _) = run_limited(&margins);
+    assert_eq!(result, Ok("[Bool(true), Int(2000)]".to_string()));
+
     // Tables and stacks that grow while garbage piles up get a collection, not an error.
     let (result, _) = run_limited(
         r#"

@@ -263,7 +263,7 @@ fn level_in<'gc>(
 }
 
 fn set<'gc>(ctx: Ctx<'gc>, t: Table<'gc>, k: &str, v: Value<'gc>) {
-    let _ = t.set(ctx.mc, ctx.str_value(k), v);
+    ctx.store_always(t, ctx.str_value(k), v);
 }
 
 fn is_function(v: Value<'_>) -> bool {
@@ -383,7 +383,7 @@ fn getinfo<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
             let lines = ctx.new_table();
             nc.charge(p.lines.len() as i64 / 8);
             for &l in p.lines.iter() {
-                let _ = lines.set(ctx.mc, Value::Int(l as i64), Value::True);
+                ctx.store_always(lines, Value::Int(l as i64), Value::True);
             }
             set(ctx, t, "activelines", Value::Table(lines));
         }
@@ -709,7 +709,7 @@ fn hook_table_set<'gc>(ctx: Ctx<'gc>, thread: Thread<'gc>, f: Value<'gc>) {
             t
         }
     };
-    let _ = t.set(ctx.mc, Value::Thread(thread), f);
+    ctx.store_always(t, Value::Thread(thread), f);
 }
 
 /// `debug.gethook([thread])`: the hook function, its mask and count (fail without a hook).

@@ -514,12 +514,20 @@ pub fn require_loaded<'gc>(
     let loaded = loaded_table(nc.ctx);
     let r = nc.arg(1);
     if !r.is_nil() {
-        let _ = loaded.set(nc.ctx.mc, name, r);
+        store_loaded(nc, loaded, name, r);
     }
     let mut m = loaded.get(name);
     if m.is_nil() {
         m = Value::True;
-        let _ = loaded.set(nc.ctx.mc, name, m);
+        store_loaded(nc, loaded, name, m);
     }
     nc.ret(&[m, data])
+}
+
+/// `package.loaded[name] = v` (a module name can be any value but nil or NaN: `require`
+/// checks it is a string).
+fn store_loaded<'gc>(nc: &NativeCtx<'gc, '_>, loaded: Table<'gc>, name: Value<'gc>, v: Value<'gc>) {
+    if !name.is_nil() {
+        nc.ctx.store_always(loaded, name, v);
+    }
 }

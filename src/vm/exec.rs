@@ -134,6 +134,29 @@ pub fn where_at_level(frames: &[Frame<'_>], level: usize) -> String {
     }
 }
 
+/// Pushes a Lua frame for a call that cannot be retried after a collection (a native asked
+/// for it, or a tail call already moved its arguments): if the stacks cannot grow within the
+/// memory budget and no collection just ran, they grow anyway and a full collection is
+/// requested for the end of the slice, where the budget is enforced; right after a
+/// collection, "not enough memory".
+pub fn push_late<'gc>(
+    ctx: Ctx<'gc>,
+    ts: &mut ThreadState<'gc>,
+    closure: super::closure::Closure<'gc>,
+    func: usize,
+    nargs: usize,
+    want: i32,
+) -> LuaResult<'gc, ()> {
+    match push_lua_frame(ts, closure, func, nargs, want, true) {
+        Err(LuaError::RetryAfterGc) if !ctx.state.just_collected.get() => {
+            ctx.state.gc_requested.set(true);
+            push_lua_frame(ts, closure, func, nargs, want, false)
+        }
+        Err(LuaError::RetryAfterGc) => Err(ctx.not_enough_memory()),
+        r => r,
+    }
+}
+
 /// Whether pushing a frame that needs `needed` stack slots can reallocate the value stack and
 /// the frame list within the memory budget. The old buffers live until the new ones are
 /// filled, so the new ones must fit on top of the current count (Vec's growth: double, or
@@ -154,9 +177,9 @@ fn frame_growth_fits(ts: &ThreadState<'_>, needed: usize) -> bool {
 /// Pushes a Lua frame for the closure at `stack[func]` called with `nargs` arguments.
 ///
 /// # Errors
-/// "stack overflow"; `RetryAfterGc` when the stacks cannot grow within the memory budget
-/// (nothing was changed: the caller decides whether the call can be retried after a
-/// collection, see `Ctx::out_of_memory`).
+/// "stack overflow"; `RetryAfterGc` when `check_memory` and the stacks cannot grow within
+/// the memory budget (nothing was changed: the caller decides whether the call can be retried
+/// after a collection, see `Ctx::out_of_memory`, or pushes it anyway, see [`push_late`]).
 #[inline]
 pub fn push_lua_frame<'gc>(
     ts: &mut ThreadState<'gc>,
@@ -164,6 +187,7 @@ pub fn push_lua_frame<'gc>(
     func: usize,
     nargs: usize,
     want: i32,
+    check_memory: bool,
 ) -> LuaResult<'gc, ()> {
     let p = closure.proto();
     let np = p.num_params as usize;
@@ -174,7 +198,8 @@ pub fn push_lua_frame<'gc>(
         if needed > MAX_STACK && !stack_room_for_handler(ts, needed) {
             return Err(LuaError::rt("stack overflow"));
         }
-        if (needed > ts.stack.capacity() || ts.frames.len() == ts.frames.capacity())
+        if check_memory
+            && (needed > ts.stack.capacity() || ts.frames.len() == ts.frames.capacity())
             && !frame_growth_fits(ts, needed)
         {
             return Err(LuaError::RetryAfterGc);
@@ -201,7 +226,8 @@ pub fn push_lua_frame<'gc>(
     if needed > MAX_STACK && !stack_room_for_handler(ts, needed) {
         return Err(LuaError::rt("stack overflow"));
     }
-    if (needed > ts.stack.capacity() || ts.frames.len() == ts.frames.capacity())
+    if check_memory
+        && (needed > ts.stack.capacity() || ts.frames.len() == ts.frames.capacity())
         && !frame_growth_fits(ts, needed)
     {
         return Err(LuaError::RetryAfterGc);
@@ -349,10 +375,7 @@ pub fn drive<'gc>(
                         Some(Value::Function(cl)) => {
                             // A native may have done work before asking for this call, so
                             // it cannot be retried after a collection.
-                            push_lua_frame(ts, cl, func, nargs, want).map_err(|e| match e {
-                                LuaError::RetryAfterGc => ctx.out_of_memory(false),
-                                e => e,
-                            })?;
+                            push_late(ctx, ts, cl, func, nargs, want)?;
                             if thread.0.hookmask.get() != 0 {
                                 if let Some(t) = super::hook::enter_lua(ctx, thread, ts, fuel) {
                                     break t;
@@ -576,6 +599,15 @@ fn resume_cont<'gc>(
     }
     match r {
         Ok(a) => Ok(a),
+        // A continuation cannot be run again from its start after a collection (its frame
+        // is gone and it may have done work): a failed reservation there is final.
+        Err(LuaError::RetryAfterGc) => Err(native_failed(
+            ctx,
+            ts,
+            native,
+            func,
+            ctx.not_enough_memory(),
+        )),
         Err(e) => Err(native_failed(ctx, ts, native, func, e)),
     }
 }

@@ -19,7 +19,7 @@ use gc_arena::Gc;
 use super::closure::{Closure, ClosureData, FnProto, UpState, Upvalue};
 use super::error::{LuaError, LuaResult};
 use super::exec::{
-    close_upvalues, drive, find_upvalue, lua_results, push_lua_frame, Event, Flow, Todo,
+    close_upvalues, drive, find_upvalue, lua_results, push_late, push_lua_frame, Event, Flow, Todo,
 };
 use super::meta::{self, ArithOp, Index, Meta, MetaCall, NewIndex};
 use super::number;
@@ -288,7 +288,7 @@ pub fn execute<'gc>(
                 };
                 if !done {
                     save_pc!();
-                    match meta::new_index(ctx, obj, key, val)? {
+                    match meta::new_index(ctx, obj, key, val, true)? {
                         NewIndex::Done => {}
                         NewIndex::Call(mc) => meta_call!(mc, 0),
                         NewIndex::NotIndexable => return Err(type_error(ctx, "index", obj, $info)),
@@ -1083,7 +1083,7 @@ pub fn execute<'gc>(
                     save_pc!();
                     if let Value::Function(callee) = ts.stack[func] {
                         // Lua-to-Lua call: push the frame and switch to it.
-                        push_lua_frame(ts, callee, func, nargs, c as i32 - 1).map_err(
+                        push_lua_frame(ts, callee, func, nargs, c as i32 - 1, true).map_err(
                             |e| match e {
                                 LuaError::RetryAfterGc => ctx.out_of_memory(true),
                                 e => e,
@@ -1141,7 +1141,8 @@ pub fn execute<'gc>(
                         }
                         ts.frames.pop();
                         ts.stack.truncate(frame_func + 1 + nargs);
-                        push_lua_frame(ts, callee, frame_func, nargs, want)?;
+                        // The arguments were already moved down: no retry (see `push_late`).
+                        push_late(ctx, ts, callee, frame_func, nargs, want)?;
                         if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
                             f.aux |= super::thread::LuaFrame::TAIL;
                         }

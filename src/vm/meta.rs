@@ -102,12 +102,15 @@ pub enum NewIndex<'gc> {
     NotIndexable,
 }
 
-/// `obj[key] = value` with `__newindex`.
+/// `obj[key] = value` with `__newindex`. `restartable`: the caller can run again after a
+/// collection if the store does not fit in the memory budget (an instruction); otherwise the
+/// store is made anyway and the collection requested (see `Ctx::store_late`).
 pub fn new_index<'gc>(
     ctx: Ctx<'gc>,
     obj: Value<'gc>,
     key: Value<'gc>,
     value: Value<'gc>,
+    restartable: bool,
 ) -> LuaResult<'gc, NewIndex<'gc>> {
     let mut cur = obj;
     for depth in 0..MAX_TAG_LOOP {
@@ -122,9 +125,13 @@ pub fn new_index<'gc>(
                 _ => Value::Nil,
             };
             if tm.is_nil() {
-                t.0.borrow_mut(ctx.mc)
-                    .set(key, value)
-                    .map_err(|e| ctx.table_store_error(e, true, LuaError::Op))?;
+                let mut tb = t.0.borrow_mut(ctx.mc);
+                let stored = if restartable {
+                    tb.set(key, value)
+                } else {
+                    ctx.store_late(&mut tb, key, value)
+                };
+                stored.map_err(|e| ctx.table_store_error(e, restartable, LuaError::Op))?;
                 return Ok(NewIndex::Done);
             }
             tm

@@ -271,6 +271,38 @@ impl<'gc> Ctx<'gc> {
         }
     }
 
+    /// A raw store from a place that cannot start over after a collection (a native in the
+    /// middle of its work, a `debug` or `require` result table): when the table cannot grow
+    /// within the memory budget and no collection just ran, it grows anyway and a full
+    /// collection is requested for the end of the slice, where the budget is enforced, so
+    /// garbage never makes the store fail; right after a collection, `NoMemory`.
+    pub fn store_late(
+        self,
+        t: &mut super::table::TableData<'gc>,
+        key: Value<'gc>,
+        value: Value<'gc>,
+    ) -> Result<(), super::table::KeyError> {
+        match t.set(key, value) {
+            Err(super::table::KeyError::NoMemory) if !self.state.just_collected.get() => {
+                self.state.gc_requested.set(true);
+                t.set_growing(key, value)
+            }
+            r => r,
+        }
+    }
+
+    /// A raw store that always happens, for the small tables the VM's own natives fill (a
+    /// `debug.getinfo` result, `package.loaded`): growing beyond the memory budget requests a
+    /// full collection, after which the budget is enforced between slices. Keys must not be
+    /// nil or NaN.
+    pub fn store_always(self, t: Table<'gc>, key: Value<'gc>, value: Value<'gc>) {
+        let mut tb = t.0.borrow_mut(self.mc);
+        if let Err(super::table::KeyError::NoMemory) = tb.set(key, value) {
+            self.state.gc_requested.set(true);
+            let _ = tb.set_growing(key, value);
+        }
+    }
+
     /// The error for a failed raw table store: "table index is nil"/"table index is NaN"
     /// (built by `wrap`, which decides how the message gets its position), or the memory
     /// error (see [`Ctx::out_of_memory`]).

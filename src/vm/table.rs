@@ -185,6 +185,21 @@ impl<'gc> TableData<'gc> {
 
     /// Raw set (`rawset`). Storing nil removes the key (leaving a tombstone for `next`).
     pub fn set(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), KeyError> {
+        self.set_checked(key, value, true)
+    }
+
+    /// Raw set that grows the table even beyond the memory budget, for a store that cannot
+    /// be retried after a collection (see `Ctx::store_late`, which asks for the collection).
+    pub fn set_growing(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), KeyError> {
+        self.set_checked(key, value, false)
+    }
+
+    fn set_checked(
+        &mut self,
+        key: Value<'gc>,
+        value: Value<'gc>,
+        check_memory: bool,
+    ) -> Result<(), KeyError> {
         let key = match key {
             Value::Nil => return Err(KeyError::Nil),
             Value::Float(f) if f.get().is_nan() => return Err(KeyError::NaN),
@@ -205,7 +220,7 @@ impl<'gc> TableData<'gc> {
             return Ok(()); // Lua does not insert nil values.
         }
         if self.entries.len() >= self.hash_cap {
-            self.rehash(key)?;
+            self.rehash(key, check_memory)?;
             // The key may now belong to the array part.
             if let Value::Int(i) = key {
                 let idx = (i as u64).wrapping_sub(1);
@@ -385,7 +400,7 @@ impl<'gc> TableData<'gc> {
 
     /// Lua's `rehash`: recompute the array size from the integer keys in use (plus `extra`).
     /// Fails, changing nothing, when the new parts would not fit in the memory budget.
-    fn rehash(&mut self, extra: Value<'gc>) -> Result<(), KeyError> {
+    fn rehash(&mut self, extra: Value<'gc>, check_memory: bool) -> Result<(), KeyError> {
         let mut nums = [0usize; MAX_ARRAY_BITS as usize + 1];
         let mut na = 0usize;
         let mut total = 0usize;
@@ -425,7 +440,7 @@ impl<'gc> TableData<'gc> {
         total += 1;
         let (asize, in_array) = compute_sizes(&nums, na);
         let hash_size = total - in_array;
-        if !self.resize_fits(asize, hash_size) {
+        if check_memory && !self.resize_fits(asize, hash_size) {
             return Err(KeyError::NoMemory);
         }
         self.resize(asize, hash_size);

@@ -245,7 +245,7 @@ fn merge_unit<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut MergeTask<Value<'gc>>
 
 /// Writes up to `UNIT` sorted values back to the table (raw).
 /// Rewriting the keys `1..n` that were read grows the table only where one was a hole in the
-/// hash part; if that does not fit in the memory budget, "not enough memory".
+/// hash part (see `Ctx::store_late` for the memory budget).
 fn write_unit<'gc>(
     nc: &mut NativeCtx<'gc, '_>,
     task: &mut MergeTask<Value<'gc>>,
@@ -254,7 +254,8 @@ fn write_unit<'gc>(
     let end = task.pos.saturating_add(UNIT).min(task.vals.len());
     let mut d = t.0.borrow_mut(nc.ctx.mc);
     for (k, (_, v)) in task.vals.iter().enumerate().take(end).skip(task.pos) {
-        d.set_int(k as i64 + 1, *v)
+        nc.ctx
+            .store_late(&mut d, Value::Int(k as i64 + 1), *v)
             .map_err(|e| nc.ctx.table_store_error(e, false, LuaError::Runtime))?;
     }
     nc.charge(MERGE_FUEL_PER_ELEM * (end - task.pos) as i64);

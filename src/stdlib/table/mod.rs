@@ -249,11 +249,8 @@ fn seti<'gc>(
     v: Value<'gc>,
 ) -> LuaResult<'gc, Option<MetaCall<'gc>>> {
     // Tasks store many elements, so one cannot start over after a collection: a store that
-    // does not fit (only through a `__newindex` table chain here) is "not enough memory".
-    let stored = meta::new_index(ctx, t, Value::Int(i), v).map_err(|e| match e {
-        LuaError::RetryAfterGc => ctx.not_enough_memory(),
-        e => in_c(ctx, e),
-    });
+    // does not fit is made anyway and the collection requested (see `Ctx::store_late`).
+    let stored = meta::new_index(ctx, t, Value::Int(i), v, false).map_err(|e| in_c(ctx, e));
     match stored? {
         NewIndex::Done => Ok(None),
         NewIndex::Call(mc) => Ok(Some(mc)),

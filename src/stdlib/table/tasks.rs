@@ -668,12 +668,11 @@ pub(super) fn run_write<'gc>(
             let e = task.perm[k] as usize;
             if e != k {
                 // Rewriting the keys `1..n` that were read grows the table only where one
-                // was a hole in the hash part.
-                d.set_int(
-                    k as i64 + 1,
-                    task.vals.get(e).copied().unwrap_or(Value::Nil),
-                )
-                .map_err(|e| nc.ctx.table_store_error(e, false, LuaError::Runtime))?;
+                // was a hole in the hash part (see `Ctx::store_late`).
+                let v = task.vals.get(e).copied().unwrap_or(Value::Nil);
+                nc.ctx
+                    .store_late(&mut d, Value::Int(k as i64 + 1), v)
+                    .map_err(|e| nc.ctx.table_store_error(e, false, LuaError::Runtime))?;
                 *nc.fuel -= ELEM_COST;
                 if *nc.fuel <= 0 && task.k < task.perm.len() {
                     drop(d);
