@@ -157,6 +157,19 @@ pub fn push_late<'gc>(
     }
 }
 
+/// `RetryAfterGc` if pushing a frame that needs `needed` stack slots reallocates the stacks
+/// beyond the memory budget (checked only when a buffer is full, so the common call pays two
+/// comparisons).
+#[inline]
+fn frame_room<'gc>(ts: &ThreadState<'gc>, needed: usize) -> LuaResult<'gc, ()> {
+    if (needed > ts.stack.capacity() || ts.frames.len() == ts.frames.capacity())
+        && !frame_growth_fits(ts, needed)
+    {
+        return Err(LuaError::RetryAfterGc);
+    }
+    Ok(())
+}
+
 /// Whether pushing a frame that needs `needed` stack slots can reallocate the value stack and
 /// the frame list within the memory budget. The old buffers live until the new ones are
 /// filled, so the new ones must fit on top of the current count (Vec's growth: double, or
@@ -198,11 +211,8 @@ pub fn push_lua_frame<'gc>(
         if needed > MAX_STACK && !stack_room_for_handler(ts, needed) {
             return Err(LuaError::rt("stack overflow"));
         }
-        if check_memory
-            && (needed > ts.stack.capacity() || ts.frames.len() == ts.frames.capacity())
-            && !frame_growth_fits(ts, needed)
-        {
-            return Err(LuaError::RetryAfterGc);
+        if check_memory {
+            frame_room(ts, needed)?;
         }
         ts.grow_stack(needed);
         ts.frames.push(Frame::Lua(LuaFrame {
@@ -226,11 +236,8 @@ pub fn push_lua_frame<'gc>(
     if needed > MAX_STACK && !stack_room_for_handler(ts, needed) {
         return Err(LuaError::rt("stack overflow"));
     }
-    if check_memory
-        && (needed > ts.stack.capacity() || ts.frames.len() == ts.frames.capacity())
-        && !frame_growth_fits(ts, needed)
-    {
-        return Err(LuaError::RetryAfterGc);
+    if check_memory {
+        frame_room(ts, needed)?;
     }
     // Missing parameters are nil.
     ts.grow_stack(func + 1 + nargs_adj);

@@ -316,11 +316,7 @@ impl<'gc> TableData<'gc> {
         }
         // Growing only changes the size: the stored prefix grows as keys are written.
         self.asize = array_size;
-        self.hash_cap = if hash_size == 0 {
-            0
-        } else {
-            hash_size.next_power_of_two()
-        };
+        self.hash_cap = node_capacity(hash_size);
         // The parts were checked against the memory budget (`resize_fits`), so the whole
         // capacity can be reserved at once instead of doubling into it.
         self.entries = Vec::with_capacity(self.hash_cap);
@@ -356,12 +352,7 @@ impl<'gc> TableData<'gc> {
     /// Bytes a new table with room for `array` slots and `hash` entries is charged (for
     /// checks before creating one whose size a script controls).
     pub fn new_bytes(array: usize, hash: usize) -> usize {
-        let hash_cap = if hash == 0 {
-            0
-        } else {
-            hash.checked_next_power_of_two().unwrap_or(usize::MAX)
-        };
-        Self::charge_for(array, hash_cap)
+        Self::charge_for(array, node_capacity(hash))
     }
 
     fn update_charge(&self) {
@@ -383,11 +374,7 @@ impl<'gc> TableData<'gc> {
     /// when it grows, and the hash part (always rebuilt).
     fn resize_fits(&self, array: usize, hash: usize) -> bool {
         use super::memory::{NODE_BYTES, VALUE_BYTES};
-        let hash_cap = if hash == 0 {
-            0
-        } else {
-            hash.checked_next_power_of_two().unwrap_or(usize::MAX)
-        };
+        let hash_cap = node_capacity(hash);
         // The stored prefix is not reallocated by a resize, but it may grow up to the new
         // size later: charge for it now.
         let array_bytes = if array > self.asize {
@@ -635,6 +622,16 @@ fn key_hash_with(seed: u64, key: Value<'_>) -> u64 {
 }
 
 /// ceil(log2(x)) for x >= 1.
+/// The emulated node-part capacity for `hash` entries: 0, or the next power of two (Lua's
+/// node part sizes; saturating, so a size no table can reach never overflows).
+fn node_capacity(hash: usize) -> usize {
+    if hash == 0 {
+        0
+    } else {
+        hash.checked_next_power_of_two().unwrap_or(usize::MAX)
+    }
+}
+
 fn ceil_log2(x: u64) -> u32 {
     if x <= 1 {
         0
@@ -671,11 +668,7 @@ impl<'gc> Table<'gc> {
 
     /// Creates a table with room for `array` array slots and `hash` hash entries.
     pub fn with_sizes(mc: &Mutation<'gc>, seed: u64, array: usize, hash: usize) -> Table<'gc> {
-        let hash_cap = if hash == 0 {
-            0
-        } else {
-            hash.next_power_of_two()
-        };
+        let hash_cap = node_capacity(hash);
         Table(Gc::new(
             mc,
             RefLock::new(TableData {

@@ -565,12 +565,11 @@ fn unpack_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, e: i64) -> R<'gc> {
         return Err(LuaError::rt("too many results to unpack"));
     }
     // The values are gathered in a buffer, then pushed.
-    let n = n as usize + 1;
+    let count = n as usize + 1;
     nc.reserve(
-        nc.stack_growth_bytes(n)
-            .saturating_add(n.saturating_mul(crate::vm::memory::VALUE_BYTES)),
+        nc.stack_growth_bytes(count)
+            .saturating_add(count.saturating_mul(crate::vm::memory::VALUE_BYTES)),
     )?;
-    let n = n as u64 - 1;
     let task = ReadTask {
         src: nc.arg(1),
         first: i,
