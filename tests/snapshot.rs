@@ -430,3 +430,18 @@ print(#log, log[1], log[#log], x, ok, (tb:gsub("\n", "|")), debug.upvalueid(f, 1
         assert_eq!(r, result, "result, period {period}");
     }
 }
+
+#[test]
+fn light_natives_keep_their_identity_across_vms_and_snapshots() {
+    let src = b"return tostring(print), string.format('%p', string.rep), print == print, tostring(coroutine.wrap(print))";
+    let run = |vm: &mut Vm| {
+        vm.load(src, "=t").unwrap();
+        vm.step(10_000)
+    };
+    let first = run(&mut Vm::new());
+    assert!(matches!(&first, StepResult::Finished(v) if v.len() == 4));
+    let restored = run(&mut Vm::restore(&Vm::new().save().unwrap()).unwrap());
+    let forked = run(&mut Vm::new().image().unwrap().fork().unwrap());
+    assert_eq!(first, restored);
+    assert_eq!(first, forked);
+}

@@ -531,11 +531,7 @@ impl Vm {
         self.arena.mutate(|mc, state| {
             let ctx = Ctx { mc, state };
             let k = Value::Str(ctx.new_str(name.as_bytes()));
-            let f = Value::Native(crate::vm::closure::NativeClosure::new(
-                mc,
-                def,
-                Box::new([]),
-            ));
+            let f = Value::LightNative(crate::vm::closure::LightNative(def));
             let _ = state.globals.set(mc, k, f);
         });
     }

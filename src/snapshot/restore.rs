@@ -28,8 +28,8 @@ use super::{Registry, SnapshotError};
 use crate::compiler::opcodes::Op;
 use crate::vm::chunk::Chunk;
 use crate::vm::closure::{
-    instantiate_at, Closure, ClosureData, FnProto, NativeClosure, NativeData, UpCell, UpState,
-    Upvalue, UpvalueExt,
+    instantiate_at, Closure, ClosureData, FnProto, LightNative, NativeClosure, NativeData,
+    NativeRef, UpCell, UpState, Upvalue, UpvalueExt,
 };
 use crate::vm::cont::ContG;
 use crate::vm::exec::{ERROR_EXTRA_STACK, MAX_STACK};
@@ -175,6 +175,7 @@ enum Built<'gc> {
     Table(Table<'gc>),
     Closure(Closure<'gc>),
     Native(NativeClosure<'gc>),
+    Light(LightNative),
     Thread(Thread<'gc>),
     Upvalue(Upvalue<'gc>),
     Userdata(Userdata<'gc>),
@@ -210,6 +211,7 @@ impl<'a, 'gc> Builder<'a, 'gc> {
             Some(Built::Table(t)) => Value::Table(*t),
             Some(Built::Closure(c)) => Value::Function(*c),
             Some(Built::Native(n)) => Value::Native(*n),
+            Some(Built::Light(l)) => Value::LightNative(*l),
             Some(Built::Thread(t)) => Value::Thread(*t),
             Some(Built::Userdata(u)) => Value::Userdata(*u),
             Some(Built::Upvalue(_)) => {
@@ -265,9 +267,10 @@ impl<'a, 'gc> Builder<'a, 'gc> {
         }
     }
 
-    fn native(&self, i: u32) -> Result<NativeClosure<'gc>, SnapshotError> {
+    fn native(&self, i: u32) -> Result<NativeRef<'gc>, SnapshotError> {
         match self.built.get(i as usize) {
-            Some(Built::Native(n)) => Ok(*n),
+            Some(Built::Native(n)) => Ok(NativeRef::Closure(*n)),
+            Some(Built::Light(l)) => Ok(NativeRef::Light(*l)),
             _ => Err(bad(format!("object {i} is not a native function"))),
         }
     }
@@ -513,6 +516,13 @@ pub fn build<'a, 'gc>(
                 r.skip_vals(k)?;
                 natives.push(i);
                 Built::NativePending
+            }
+            (TAG_LIGHT_NATIVE, 2) => {
+                let name = r.str()?;
+                let def = registry.native_bytes(name).ok_or_else(|| {
+                    SnapshotError::UnregisteredNative(String::from_utf8_lossy(name).into_owned())
+                })?;
+                Built::Light(LightNative(def))
             }
             (TAG_UPVALUE_OPEN, 3 | 4) | (TAG_UPVALUE_CLOSED, 2 | 3) => {
                 for _ in 1..len {
@@ -978,7 +988,7 @@ fn build_thread<'gc>(
     {
         r.array_exact(7)?;
         let f = b.value(r.val()?)?;
-        if !matches!(f, Value::Nil | Value::Function(_) | Value::Native(_)) {
+        if !matches!(f, Value::Nil) && !f.is_function() {
             return Err(err("bad hook function"));
         }
         let mask = r.u64()?;
