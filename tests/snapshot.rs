@@ -445,3 +445,42 @@ fn light_natives_keep_their_identity_across_vms_and_snapshots() {
     assert_eq!(first, restored);
     assert_eq!(first, forked);
 }
+
+#[test]
+fn forks_do_not_share_tables_upvalues_or_coroutines() {
+    use telelua::api::HostValue::{Int, Nil, Str};
+    let mut base = Vm::new();
+    base.load(
+        b"local n = 0
+          function inc() n = n + 1 return n end
+          t = {list = {1, 2}, name = 'x'}
+          co = coroutine.create(function(x) local y = coroutine.yield(x + 1) return y * 2 end)
+          coroutine.resume(co, 1)",
+        "=base",
+    )
+    .unwrap();
+    assert!(matches!(base.step(10_000), StepResult::Finished(_)));
+    let image = base.image().unwrap();
+    let before = image.to_bytes().unwrap();
+    let probe = b"return inc(), t.list[1], t.name, t.new, select(2, coroutine.resume(co, 5))";
+    let mut a = image.fork().unwrap();
+    let mut b = image.fork().unwrap();
+    a.load(
+        b"inc() inc() t.list[1] = 99 t.name = 'changed' t.new = true
+          coroutine.resume(co, 7)
+          return inc(), t.list[1], coroutine.status(co)",
+        "=a",
+    )
+    .unwrap();
+    assert_eq!(
+        a.step(10_000),
+        StepResult::Finished(vec![Int(3), Int(99), Str(b"dead".to_vec())])
+    );
+    let expected = StepResult::Finished(vec![Int(1), Int(1), Str(b"x".to_vec()), Nil, Int(10)]);
+    b.load(probe, "=b").unwrap();
+    assert_eq!(b.step(10_000), expected);
+    let mut c = image.fork().unwrap();
+    c.load(probe, "=c").unwrap();
+    assert_eq!(c.step(10_000), expected);
+    assert_eq!(image.to_bytes().unwrap(), before);
+}

@@ -58,18 +58,18 @@ pub struct ChunkEntry {
 /// The body's tail, parsed: everything but the objects (owned, so an image can keep it).
 #[derive(Clone, Debug)]
 pub struct Tail {
-    objects: usize,
-    count: usize,
-    tail_at: usize,
+    pub(super) objects: usize,
+    pub(super) count: usize,
+    pub(super) tail_at: usize,
     /// Chunks referenced by functions.
     pub chunks: Vec<ChunkEntry>,
-    protos: Vec<(u32, Vec<u32>)>,
+    pub(super) protos: Vec<(u32, Vec<u32>)>,
     globals: u32,
     registry: u32,
     main: u32,
     running: Vec<u32>,
     metas: [Option<u32>; 6],
-    hash_key: u64,
+    pub(super) hash_key: u64,
     next_id: u64,
     rng: [u64; 4],
     main_yieldable: bool,
@@ -170,7 +170,7 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
 
 /// A rebuilt object.
 #[derive(Copy, Clone)]
-enum Built<'gc> {
+pub(super) enum Built<'gc> {
     Str(LuaStr<'gc>),
     Table(Table<'gc>),
     Closure(Closure<'gc>),
@@ -184,16 +184,16 @@ enum Built<'gc> {
     Pending,
 }
 
-struct Builder<'a, 'gc> {
-    mc: &'gc Mutation<'gc>,
-    bytes: &'a [u8],
-    built: Vec<Built<'gc>>,
-    offsets: std::borrow::Cow<'a, [usize]>,
+pub(super) struct Builder<'a, 'gc> {
+    pub(super) mc: &'gc Mutation<'gc>,
+    pub(super) bytes: &'a [u8],
+    pub(super) built: Vec<Built<'gc>>,
+    pub(super) offsets: std::borrow::Cow<'a, [usize]>,
 }
 
 impl<'a, 'gc> Builder<'a, 'gc> {
     #[inline]
-    fn value(&self, v: RVal) -> Result<Value<'gc>, SnapshotError> {
+    pub(super) fn value(&self, v: RVal) -> Result<Value<'gc>, SnapshotError> {
         Ok(match v {
             RVal::Nil => Value::Nil,
             RVal::False => Value::False,
@@ -235,39 +235,39 @@ impl<'a, 'gc> Builder<'a, 'gc> {
         })
     }
 
-    fn table(&self, i: u32) -> Result<Table<'gc>, SnapshotError> {
+    pub(super) fn table(&self, i: u32) -> Result<Table<'gc>, SnapshotError> {
         match self.built.get(i as usize) {
             Some(Built::Table(t)) => Ok(*t),
             _ => Err(bad(format!("object {i} is not a table"))),
         }
     }
 
-    fn opt_table(&self, i: Option<u32>) -> Result<Option<Table<'gc>>, SnapshotError> {
+    pub(super) fn opt_table(&self, i: Option<u32>) -> Result<Option<Table<'gc>>, SnapshotError> {
         i.map(|i| self.table(i)).transpose()
     }
 
-    fn thread(&self, i: u32) -> Result<Thread<'gc>, SnapshotError> {
+    pub(super) fn thread(&self, i: u32) -> Result<Thread<'gc>, SnapshotError> {
         match self.built.get(i as usize) {
             Some(Built::Thread(t)) => Ok(*t),
             _ => Err(bad(format!("object {i} is not a thread"))),
         }
     }
 
-    fn upvalue(&self, i: u32) -> Result<Upvalue<'gc>, SnapshotError> {
+    pub(super) fn upvalue(&self, i: u32) -> Result<Upvalue<'gc>, SnapshotError> {
         match self.built.get(i as usize) {
             Some(Built::Upvalue(u)) => Ok(*u),
             _ => Err(bad(format!("object {i} is not an upvalue"))),
         }
     }
 
-    fn closure(&self, i: u32) -> Result<Closure<'gc>, SnapshotError> {
+    pub(super) fn closure(&self, i: u32) -> Result<Closure<'gc>, SnapshotError> {
         match self.built.get(i as usize) {
             Some(Built::Closure(c)) => Ok(*c),
             _ => Err(bad(format!("object {i} is not a Lua function"))),
         }
     }
 
-    fn native(&self, i: u32) -> Result<NativeRef<'gc>, SnapshotError> {
+    pub(super) fn native(&self, i: u32) -> Result<NativeRef<'gc>, SnapshotError> {
         match self.built.get(i as usize) {
             Some(Built::Native(n)) => Ok(NativeRef::Closure(*n)),
             Some(Built::Light(l)) => Ok(NativeRef::Light(*l)),
@@ -356,7 +356,10 @@ fn instantiate_protos<'gc>(
 }
 
 /// Finds the per-VM function instance at `path` below a chunk's main function instance.
-fn fn_at<'gc>(root: Gc<'gc, FnProto<'gc>>, path: &[u32]) -> Option<Gc<'gc, FnProto<'gc>>> {
+pub(super) fn fn_at<'gc>(
+    root: Gc<'gc, FnProto<'gc>>,
+    path: &[u32],
+) -> Option<Gc<'gc, FnProto<'gc>>> {
     let mut p = root;
     for &i in path {
         p = *p.children.get(i as usize)?;
@@ -394,28 +397,7 @@ pub fn build<'a, 'gc>(
     host: Host,
 ) -> Result<State<'gc>, SnapshotError> {
     let hash_key = tail.hash_key;
-    let tm_names: [LuaStr<'gc>; TM_COUNT] =
-        std::array::from_fn(|i| LuaStr::new(mc, hash_key, TM_NAMES[i].as_bytes()));
-    // A throwaway state for instantiating functions (constants need a string allocator).
-    let scratch_main = Thread::new(mc, Value::Nil);
-    let scratch = State {
-        globals: Table::new(mc, hash_key),
-        registry: Table::new(mc, hash_key),
-        main: scratch_main,
-        running: Gc::new(mc, RefLock::new(vec![scratch_main])),
-        metas: Gc::new(mc, RefLock::new(TypeMetas::default())),
-        tm_names,
-        hash_key,
-        next_id: Cell::new(1),
-        rng: Cell::new([0; 4]),
-        gc_requested: Cell::new(false),
-        main_yieldable: Cell::new(false),
-        just_collected: Cell::new(false),
-        memory_error: Cell::new(false),
-        host: RefCell::new(Host::default()),
-    };
-    let scratch: &'gc State<'gc> = Gc::as_ref(Gc::new(mc, scratch));
-    let ctx = crate::vm::state::Ctx { mc, state: scratch };
+    let (tm_names, ctx) = scratch_ctx(mc, hash_key);
 
     if chunks.len() != tail.chunks.len() {
         return Err(bad("chunk count"));
@@ -632,6 +614,48 @@ pub fn build<'a, 'gc>(
     for &i in &threads {
         build_thread(&b, i, &fn_protos)?;
     }
+    finish(&b, tail, open_ups, tm_names, host)
+}
+
+/// The metamethod names, and a throwaway state for instantiating functions (constants need a
+/// string allocator), for building a VM whose hash key is `hash_key`.
+pub(super) fn scratch_ctx<'gc>(
+    mc: &'gc Mutation<'gc>,
+    hash_key: u64,
+) -> ([LuaStr<'gc>; TM_COUNT], crate::vm::state::Ctx<'gc>) {
+    let tm_names: [LuaStr<'gc>; TM_COUNT] =
+        std::array::from_fn(|i| LuaStr::new(mc, hash_key, TM_NAMES[i].as_bytes()));
+    let scratch_main = Thread::new(mc, Value::Nil);
+    let scratch = State {
+        globals: Table::new(mc, hash_key),
+        registry: Table::new(mc, hash_key),
+        main: scratch_main,
+        running: Gc::new(mc, RefLock::new(vec![scratch_main])),
+        metas: Gc::new(mc, RefLock::new(TypeMetas::default())),
+        tm_names,
+        hash_key,
+        next_id: Cell::new(1),
+        rng: Cell::new([0; 4]),
+        gc_requested: Cell::new(false),
+        main_yieldable: Cell::new(false),
+        just_collected: Cell::new(false),
+        memory_error: Cell::new(false),
+        host: RefCell::new(Host::default()),
+    };
+    let scratch: &'gc State<'gc> = Gc::as_ref(Gc::new(mc, scratch));
+    (tm_names, crate::vm::state::Ctx { mc, state: scratch })
+}
+
+/// Pass 4 and the roots: checks that open upvalues (`(object, thread, slot)`) point inside
+/// their thread's stack, then assembles the VM state.
+pub(super) fn finish<'gc>(
+    b: &Builder<'_, 'gc>,
+    tail: &Tail,
+    open_ups: Vec<(usize, u32, u32)>,
+    tm_names: [LuaStr<'gc>; TM_COUNT],
+    host: Host,
+) -> Result<State<'gc>, SnapshotError> {
+    let mc = b.mc;
     // Pass 4: open upvalues point inside their thread's stack.
     for (i, thread, slot) in open_ups {
         if slot as usize >= b.thread(thread)?.borrow().stack.len() {
@@ -670,7 +694,7 @@ pub fn build<'a, 'gc>(
         running: Gc::new(mc, RefLock::new(running)),
         metas: Gc::new(mc, RefLock::new(metas)),
         tm_names,
-        hash_key,
+        hash_key: tail.hash_key,
         next_id: Cell::new(tail.next_id),
         rng: Cell::new(tail.rng),
         gc_requested: Cell::new(false),
@@ -816,7 +840,7 @@ fn op_can_call(op: Option<&Op>) -> bool {
     )
 }
 
-fn build_thread<'gc>(
+pub(super) fn build_thread<'gc>(
     b: &Builder<'_, 'gc>,
     i: usize,
     fn_protos: &[Gc<'gc, FnProto<'gc>>],
