@@ -59,18 +59,35 @@ return sum(t)
 /// Runs to completion with `step(period)`, optionally round-tripping through bytes at every
 /// preemption; returns (output, fuel used, result).
 fn run(period: u64, roundtrip: bool) -> (Vec<u8>, u64, StepResult) {
-    run_script(SCRIPT, period, roundtrip)
+    let trip = if roundtrip { Trip::Bytes } else { Trip::None };
+    run_script(SCRIPT, period, trip)
+}
+
+/// What [`run_script`] does with the VM at each preemption.
+#[derive(Copy, Clone, PartialEq)]
+enum Trip {
+    None,
+    /// Save to bytes and restore (checking `save(restore(save(vm))) == save(vm)`).
+    Bytes,
+    /// Make an image and continue in a fork of it.
+    Fork,
 }
 
 /// [`run`] for any script.
-fn run_script(script: &str, period: u64, roundtrip: bool) -> (Vec<u8>, u64, StepResult) {
+fn run_script(script: &str, period: u64, trip: Trip) -> (Vec<u8>, u64, StepResult) {
     let out = Sink::default();
     let mut vm = Vm::with_profile(Profile::Sandbox, host(&out));
     vm.load(script.as_bytes(), "=test").unwrap();
     loop {
         match vm.step(period) {
             StepResult::OutOfFuel => {
-                if roundtrip {
+                if trip == Trip::Fork {
+                    vm = vm
+                        .image()
+                        .expect("image")
+                        .fork_with(host(&out))
+                        .expect("fork");
+                } else if trip == Trip::Bytes {
                     let bytes = vm.save().expect("save");
                     let again = Vm::restore_with(&bytes, Registry::standard(), host(&out), None)
                         .expect("restore");
@@ -129,10 +146,13 @@ report("coroutine suspended again")
 
 #[test]
 fn memory_count_survives_round_trips() {
-    let (out, fuel, result) = run_script(DEEP_STACKS, 1_000_000, false);
+    let (out, fuel, result) = run_script(DEEP_STACKS, 1_000_000, Trip::None);
     assert!(matches!(result, StepResult::Finished(_)), "{result:?}");
-    for period in [1, 7, 61, 1009] {
-        let (o, f, r) = run_script(DEEP_STACKS, period, true);
+    for (period, trip) in [1, 7, 61, 1009]
+        .into_iter()
+        .flat_map(|p| [(p, Trip::Bytes), (p, Trip::Fork)])
+    {
+        let (o, f, r) = run_script(DEEP_STACKS, period, trip);
         assert_eq!(
             String::from_utf8_lossy(&o),
             String::from_utf8_lossy(&out),
@@ -471,4 +491,58 @@ print(#log, log[1], log[#log], x, ok, (tb:gsub("\n", "|")), debug.upvalueid(f, 1
         assert_eq!(f, fuel, "fuel, period {period}");
         assert_eq!(r, result, "result, period {period}");
     }
+}
+
+#[test]
+fn light_natives_keep_their_identity_across_vms_and_snapshots() {
+    let src = b"return tostring(print), string.format('%p', string.rep), print == print, tostring(coroutine.wrap(print))";
+    let run = |vm: &mut Vm| {
+        vm.load(src, "=t").unwrap();
+        vm.step(10_000)
+    };
+    let first = run(&mut Vm::new());
+    assert!(matches!(&first, StepResult::Finished(v) if v.len() == 4));
+    let restored = run(&mut Vm::restore(&Vm::new().save().unwrap()).unwrap());
+    let forked = run(&mut Vm::new().image().unwrap().fork().unwrap());
+    assert_eq!(first, restored);
+    assert_eq!(first, forked);
+}
+
+#[test]
+fn forks_do_not_share_tables_upvalues_or_coroutines() {
+    use telelua::api::HostValue::{Int, Nil, Str};
+    let mut base = Vm::new();
+    base.load(
+        b"local n = 0
+          function inc() n = n + 1 return n end
+          t = {list = {1, 2}, name = 'x'}
+          co = coroutine.create(function(x) local y = coroutine.yield(x + 1) return y * 2 end)
+          coroutine.resume(co, 1)",
+        "=base",
+    )
+    .unwrap();
+    assert!(matches!(base.step(10_000), StepResult::Finished(_)));
+    let image = base.image().unwrap();
+    let before = image.to_bytes().unwrap();
+    let probe = b"return inc(), t.list[1], t.name, t.new, select(2, coroutine.resume(co, 5))";
+    let mut a = image.fork().unwrap();
+    let mut b = image.fork().unwrap();
+    a.load(
+        b"inc() inc() t.list[1] = 99 t.name = 'changed' t.new = true
+          coroutine.resume(co, 7)
+          return inc(), t.list[1], coroutine.status(co)",
+        "=a",
+    )
+    .unwrap();
+    assert_eq!(
+        a.step(10_000),
+        StepResult::Finished(vec![Int(3), Int(99), Str(b"dead".to_vec())])
+    );
+    let expected = StepResult::Finished(vec![Int(1), Int(1), Str(b"x".to_vec()), Nil, Int(10)]);
+    b.load(probe, "=b").unwrap();
+    assert_eq!(b.step(10_000), expected);
+    let mut c = image.fork().unwrap();
+    c.load(probe, "=c").unwrap();
+    assert_eq!(c.step(10_000), expected);
+    assert_eq!(image.to_bytes().unwrap(), before);
 }

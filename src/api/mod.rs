@@ -307,21 +307,30 @@ impl Vm {
     /// # Errors
     /// As [`Vm::save`].
     pub fn image(&self) -> Result<Image, SnapshotError> {
-        let _memory = self.memory.enter();
         let fuel = self.fuel_used;
-        let (body, chunks) = self.arena.mutate(|mc, state| {
-            let ctx = Ctx { mc, state };
-            crate::snapshot::save_body(ctx, &self.registry, true, fuel, Vec::new())
-        })?;
+        let (body, chunks) = {
+            let _memory = self.memory.enter();
+            self.arena.mutate(|mc, state| {
+                let ctx = Ctx { mc, state };
+                crate::snapshot::save_body(ctx, &self.registry, true, fuel, Vec::new())
+            })?
+        };
         let tail = crate::snapshot::parse(&body)?;
         let offsets = crate::snapshot::object_offsets(&body, &tail)?;
-        Ok(Image {
+        let decoded =
+            crate::snapshot::decode_image(&body, &tail, &offsets, &chunks, &self.registry)?;
+        let image = Image {
             body,
             offsets,
             tail,
             chunks,
+            decoded,
             registry: self.registry.clone(),
-        })
+        };
+        // One fork checks everything a fork links, so that forks cannot fail later (made and
+        // dropped outside this VM's memory account).
+        image.fork()?;
+        Ok(image)
     }
 
     /// The registry used when saving (add host natives and userdata types here).
@@ -531,11 +540,7 @@ impl Vm {
         self.arena.mutate(|mc, state| {
             let ctx = Ctx { mc, state };
             let k = Value::Str(ctx.new_str(name.as_bytes()));
-            let f = Value::Native(crate::vm::closure::NativeClosure::new(
-                mc,
-                def,
-                Box::new([]),
-            ));
+            let f = Value::LightNative(crate::vm::closure::LightNative(def));
             let _ = state.globals.set(mc, k, f);
         });
     }
@@ -563,6 +568,8 @@ pub struct Image {
     offsets: Vec<usize>,
     tail: crate::snapshot::Tail,
     chunks: Vec<std::sync::Arc<Chunk>>,
+    /// The objects, decoded once (see `snapshot::image`).
+    decoded: crate::snapshot::Decoded,
     registry: Registry,
 }
 
@@ -575,13 +582,13 @@ impl Image {
         let memory = Account::new();
         let entered = memory.enter();
         let arena = Arena::<Root>::try_new(|mc| {
-            crate::snapshot::build(
+            crate::snapshot::build_image(
                 mc,
+                &self.decoded,
                 &self.body,
-                Some(&self.offsets),
+                &self.offsets,
                 &self.tail,
                 &self.chunks,
-                &self.registry,
                 host,
             )
         })?;

@@ -13,7 +13,9 @@
 //!    - `[TAG_TABLE, id, meta (index or nil), hash_cap, [array values], [k1, v1, k2, v2, ...]]`
 //!      (hash entries in insertion order, tombstones included, so `next` resumes identically)
 //!    - `[TAG_CLOSURE, id, proto, [upvalue indices]]`
-//!    - `[TAG_NATIVE, id, registered name (str), [bound values]]`
+//!    - `[TAG_NATIVE, id, registered name (str), [bound values]]` (a native closure)
+//!    - `[TAG_LIGHT_NATIVE, registered name (str)]`: a native without bound values (a light
+//!      native: no heap object and no counter id; its identity is the registered definition)
 //!    - `[TAG_UPVALUE_OPEN, thread, slot]`, `[TAG_UPVALUE_CLOSED, value]`, each with an
 //!      object id appended if it has one (`debug.upvalueid`)
 //!    - `[TAG_THREAD, id, status, top, stack capacity, frame capacity (the memory
@@ -44,7 +46,7 @@ use serde::{Deserialize, Serialize};
 /// First bytes of every snapshot.
 pub const MAGIC: &str = "telelua-snapshot";
 /// Version of this format; bumped on any incompatible change (including `ContG` variants).
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Number of fields of the body array.
 pub const BODY_FIELDS: usize = 15;
@@ -65,6 +67,8 @@ pub const TAG_THREAD: u64 = 5;
 pub const TAG_USERDATA: u64 = 6;
 /// A string with an object id.
 pub const TAG_STR_WITH_ID: u64 = 7;
+/// A light native (format 3).
+pub const TAG_LIGHT_NATIVE: u64 = 8;
 /// A Lua frame.
 pub const FRAME_LUA: u64 = 0;
 /// A native frame.

@@ -13,6 +13,7 @@
 //! with the same output and fuel consumption as the original.
 
 pub mod format;
+mod image;
 mod mpack;
 mod restore;
 mod save;
@@ -25,6 +26,7 @@ use crate::vm::native::NativeDef;
 use crate::vm::state::Ctx;
 use format::{Header, FORMAT_VERSION, MAGIC};
 
+pub use image::{build as build_image, decode as decode_image, Decoded};
 pub use restore::{build, object_offsets, parse, Tail};
 pub use save::save_body;
 

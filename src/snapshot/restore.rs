@@ -28,8 +28,8 @@ use super::{Registry, SnapshotError};
 use crate::compiler::opcodes::Op;
 use crate::vm::chunk::Chunk;
 use crate::vm::closure::{
-    instantiate_at, Closure, ClosureData, FnProto, NativeClosure, NativeData, UpCell, UpState,
-    Upvalue, UpvalueExt,
+    instantiate_at, Closure, ClosureData, FnProto, LightNative, NativeClosure, NativeData,
+    NativeRef, UpCell, UpState, Upvalue, UpvalueExt,
 };
 use crate::vm::cont::ContG;
 use crate::vm::exec::{ERROR_EXTRA_STACK, MAX_STACK};
@@ -57,29 +57,29 @@ pub struct ChunkEntry {
 
 /// A function the snapshot's closures refer to.
 #[derive(Debug, Clone)]
-struct SavedProto {
-    chunk: u32,
+pub(super) struct SavedProto {
+    pub(super) chunk: u32,
     /// Child indices from the chunk's main function.
-    path: Vec<u32>,
+    pub(super) path: Vec<u32>,
     /// (constant index, object index): string constants that are saved objects.
-    links: Vec<(u32, u32)>,
+    pub(super) links: Vec<(u32, u32)>,
 }
 
 /// The body's tail, parsed: everything but the objects (owned, so an image can keep it).
 #[derive(Clone, Debug)]
 pub struct Tail {
-    objects: usize,
-    count: usize,
-    tail_at: usize,
+    pub(super) objects: usize,
+    pub(super) count: usize,
+    pub(super) tail_at: usize,
     /// Chunks referenced by functions.
     pub chunks: Vec<ChunkEntry>,
-    protos: Vec<SavedProto>,
+    pub(super) protos: Vec<SavedProto>,
     globals: u32,
     registry: u32,
     main: u32,
     running: Vec<u32>,
     metas: [Option<u32>; 6],
-    hash_key: u64,
+    pub(super) hash_key: u64,
     next_id: u64,
     rng: [u64; 4],
     main_yieldable: bool,
@@ -199,11 +199,12 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
 
 /// A rebuilt object.
 #[derive(Copy, Clone)]
-enum Built<'gc> {
+pub(super) enum Built<'gc> {
     Str(LuaStr<'gc>),
     Table(Table<'gc>),
     Closure(Closure<'gc>),
     Native(NativeClosure<'gc>),
+    Light(LightNative),
     Thread(Thread<'gc>),
     Upvalue(Upvalue<'gc>),
     Userdata(Userdata<'gc>),
@@ -214,16 +215,16 @@ enum Built<'gc> {
     Pending,
 }
 
-struct Builder<'a, 'gc> {
-    mc: &'gc Mutation<'gc>,
-    bytes: &'a [u8],
-    built: Vec<Built<'gc>>,
-    offsets: std::borrow::Cow<'a, [usize]>,
+pub(super) struct Builder<'a, 'gc> {
+    pub(super) mc: &'gc Mutation<'gc>,
+    pub(super) bytes: &'a [u8],
+    pub(super) built: Vec<Built<'gc>>,
+    pub(super) offsets: std::borrow::Cow<'a, [usize]>,
 }
 
 impl<'a, 'gc> Builder<'a, 'gc> {
     #[inline]
-    fn value(&self, v: RVal) -> Result<Value<'gc>, SnapshotError> {
+    pub(super) fn value(&self, v: RVal) -> Result<Value<'gc>, SnapshotError> {
         Ok(match v {
             RVal::Nil => Value::Nil,
             RVal::False => Value::False,
@@ -241,6 +242,7 @@ impl<'a, 'gc> Builder<'a, 'gc> {
             Some(Built::Table(t)) => Value::Table(*t),
             Some(Built::Closure(c)) => Value::Function(*c),
             Some(Built::Native(n)) => Value::Native(*n),
+            Some(Built::Light(l)) => Value::LightNative(*l),
             Some(Built::Thread(t)) => Value::Thread(*t),
             Some(Built::Userdata(u)) => Value::Userdata(*u),
             Some(Built::Upvalue(_)) => {
@@ -264,41 +266,42 @@ impl<'a, 'gc> Builder<'a, 'gc> {
         })
     }
 
-    fn table(&self, i: u32) -> Result<Table<'gc>, SnapshotError> {
+    pub(super) fn table(&self, i: u32) -> Result<Table<'gc>, SnapshotError> {
         match self.built.get(i as usize) {
             Some(Built::Table(t)) => Ok(*t),
             _ => Err(bad(format!("object {i} is not a table"))),
         }
     }
 
-    fn opt_table(&self, i: Option<u32>) -> Result<Option<Table<'gc>>, SnapshotError> {
+    pub(super) fn opt_table(&self, i: Option<u32>) -> Result<Option<Table<'gc>>, SnapshotError> {
         i.map(|i| self.table(i)).transpose()
     }
 
-    fn thread(&self, i: u32) -> Result<Thread<'gc>, SnapshotError> {
+    pub(super) fn thread(&self, i: u32) -> Result<Thread<'gc>, SnapshotError> {
         match self.built.get(i as usize) {
             Some(Built::Thread(t)) => Ok(*t),
             _ => Err(bad(format!("object {i} is not a thread"))),
         }
     }
 
-    fn upvalue(&self, i: u32) -> Result<Upvalue<'gc>, SnapshotError> {
+    pub(super) fn upvalue(&self, i: u32) -> Result<Upvalue<'gc>, SnapshotError> {
         match self.built.get(i as usize) {
             Some(Built::Upvalue(u)) => Ok(*u),
             _ => Err(bad(format!("object {i} is not an upvalue"))),
         }
     }
 
-    fn closure(&self, i: u32) -> Result<Closure<'gc>, SnapshotError> {
+    pub(super) fn closure(&self, i: u32) -> Result<Closure<'gc>, SnapshotError> {
         match self.built.get(i as usize) {
             Some(Built::Closure(c)) => Ok(*c),
             _ => Err(bad(format!("object {i} is not a Lua function"))),
         }
     }
 
-    fn native(&self, i: u32) -> Result<NativeClosure<'gc>, SnapshotError> {
+    pub(super) fn native(&self, i: u32) -> Result<NativeRef<'gc>, SnapshotError> {
         match self.built.get(i as usize) {
-            Some(Built::Native(n)) => Ok(*n),
+            Some(Built::Native(n)) => Ok(NativeRef::Closure(*n)),
+            Some(Built::Light(l)) => Ok(NativeRef::Light(*l)),
             _ => Err(bad(format!("object {i} is not a native function"))),
         }
     }
@@ -447,7 +450,10 @@ fn build_closures<'gc>(
 }
 
 /// Finds the per-VM function instance at `path` below a chunk's main function instance.
-fn fn_at<'gc>(root: Gc<'gc, FnProto<'gc>>, path: &[u32]) -> Option<Gc<'gc, FnProto<'gc>>> {
+pub(super) fn fn_at<'gc>(
+    root: Gc<'gc, FnProto<'gc>>,
+    path: &[u32],
+) -> Option<Gc<'gc, FnProto<'gc>>> {
     let mut p = root;
     for &i in path {
         p = *p.children.get(i as usize)?;
@@ -560,6 +566,13 @@ pub fn build<'a, 'gc>(
                 natives.push(i);
                 Built::NativePending
             }
+            (TAG_LIGHT_NATIVE, 2) => {
+                let name = r.str()?;
+                let def = registry.native_bytes(name).ok_or_else(|| {
+                    SnapshotError::UnregisteredNative(String::from_utf8_lossy(name).into_owned())
+                })?;
+                Built::Light(LightNative(def))
+            }
             (TAG_UPVALUE_OPEN, 3 | 4) | (TAG_UPVALUE_CLOSED, 2 | 3) => {
                 for _ in 1..len {
                     r.skip_any()?;
@@ -671,6 +684,18 @@ pub fn build<'a, 'gc>(
     for &i in &threads {
         build_thread(&b, i, &fn_protos)?;
     }
+    finish(&b, tail, open_ups, host)
+}
+
+/// Pass 4 and the roots: checks that open upvalues (`(object, thread, slot)`) point inside
+/// their thread's stack, then assembles the VM state.
+pub(super) fn finish<'gc>(
+    b: &Builder<'_, 'gc>,
+    tail: &Tail,
+    open_ups: Vec<(usize, u32, u32)>,
+    host: Host,
+) -> Result<State<'gc>, SnapshotError> {
+    let mc = b.mc;
     // Pass 4: open upvalues point inside their thread's stack.
     for (i, thread, slot) in open_ups {
         if slot as usize >= b.thread(thread)?.borrow().stack.len() {
@@ -715,7 +740,7 @@ pub fn build<'a, 'gc>(
         }
     }
     let tm_names: [LuaStr<'gc>; TM_COUNT] = std::array::from_fn(|i| {
-        tm_names[i].unwrap_or_else(|| LuaStr::new(mc, hash_key, TM_NAMES[i].as_bytes()))
+        tm_names[i].unwrap_or_else(|| LuaStr::new(mc, tail.hash_key, TM_NAMES[i].as_bytes()))
     });
     Ok(State {
         globals,
@@ -724,7 +749,7 @@ pub fn build<'a, 'gc>(
         running: Gc::new(mc, RefLock::new(running)),
         metas: Gc::new(mc, RefLock::new(metas)),
         tm_names,
-        hash_key,
+        hash_key: tail.hash_key,
         next_id: Cell::new(tail.next_id),
         rng: Cell::new(tail.rng),
         gc_requested: Cell::new(false),
@@ -870,7 +895,7 @@ fn op_can_call(op: Option<&Op>) -> bool {
     )
 }
 
-fn build_thread<'gc>(
+pub(super) fn build_thread<'gc>(
     b: &Builder<'_, 'gc>,
     i: usize,
     fn_protos: &[Gc<'gc, FnProto<'gc>>],
@@ -1044,7 +1069,7 @@ fn build_thread<'gc>(
     {
         r.array_exact(7)?;
         let f = b.value(r.val()?)?;
-        if !matches!(f, Value::Nil | Value::Function(_) | Value::Native(_)) {
+        if !matches!(f, Value::Nil) && !f.is_function() {
             return Err(err("bad hook function"));
         }
         let mask = r.u64()?;

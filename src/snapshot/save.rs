@@ -15,7 +15,8 @@ use super::format::*;
 use super::mpack;
 use super::{Registry, SnapshotError};
 use crate::vm::chunk::Chunk;
-use crate::vm::closure::{Closure, FnProto, NativeClosure, UpState, Upvalue};
+use crate::vm::closure::{Closure, FnProto, LightNative, NativeClosure, UpState, Upvalue};
+use crate::vm::native::NativeDef;
 use crate::vm::state::Ctx;
 use crate::vm::string::LuaStr;
 use crate::vm::table::Table;
@@ -110,6 +111,7 @@ enum Item<'gc> {
     Table(Table<'gc>),
     Closure(Closure<'gc>),
     Native(NativeClosure<'gc>),
+    Light(LightNative),
     Thread(Thread<'gc>),
     Upvalue(Upvalue<'gc>),
     Userdata(Userdata<'gc>),
@@ -193,6 +195,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
             Value::Table(t) => self.table(t),
             Value::Function(c) => self.closure(c),
             Value::Native(n) => self.native(n),
+            Value::LightNative(l) => self.obj(l.0 as *const NativeDef as usize, || Item::Light(l)),
             Value::Thread(t) => self.thread(t),
             Value::Userdata(u) => {
                 self.obj(Gc::as_ptr(u.0) as *const () as usize, || Item::Userdata(u))
@@ -327,6 +330,15 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                 mpack::str(&mut self.out, name);
                 self.vals(&n.0.upvalues);
             }
+            Item::Light(l) => {
+                let name = l.0.name;
+                if !self.registry.has_native(name) {
+                    return Err(SnapshotError::UnregisteredNative(name.to_string()));
+                }
+                mpack::array_len(&mut self.out, 2);
+                mpack::uint(&mut self.out, TAG_LIGHT_NATIVE);
+                mpack::str(&mut self.out, name);
+            }
             Item::Upvalue(u) => {
                 let id = u.id.get();
                 let extra = usize::from(id != 0);
@@ -399,7 +411,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                     mpack::uint(&mut self.out, FRAME_NATIVE);
                     match n.native {
                         Some(x) => {
-                            let i = self.native(x);
+                            let i = self.heap(x.value()).unwrap_or(0);
                             mpack::uint(&mut self.out, i as u64);
                         }
                         None => mpack::nil(&mut self.out),

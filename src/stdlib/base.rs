@@ -396,7 +396,10 @@ fn pcall<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 fn xpcall<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let f = nc.arg(1);
     let handler = nc.arg(2);
-    if !matches!(handler, Value::Function(_) | Value::Native(_)) {
+    if !matches!(
+        handler,
+        Value::Function(_) | Value::Native(_) | Value::LightNative(_)
+    ) {
         return Err(nc.arg_type_error(2, "function"));
     }
     nc.stack.drain(nc.base..nc.base + 2);
@@ -537,7 +540,7 @@ fn load<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
             };
             finish_load(nc, s.as_bytes(), &name, &mode, env)
         }
-        Value::Function(_) | Value::Native(_) => {
+        Value::Function(_) | Value::Native(_) | Value::LightNative(_) => {
             let name = match nc.opt_str(2)? {
                 Some(n) => n.as_bytes().to_vec(),
                 None => b"=(load)".to_vec(),

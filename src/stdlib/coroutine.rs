@@ -69,7 +69,10 @@ fn check_co<'gc>(nc: &NativeCtx<'gc, '_>, n: usize) -> LuaResult<'gc, Thread<'gc
 
 fn create<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let f = nc.arg(1);
-    if !matches!(f, Value::Function(_) | Value::Native(_)) {
+    if !matches!(
+        f,
+        Value::Function(_) | Value::Native(_) | Value::LightNative(_)
+    ) {
         return Err(nc.arg_type_error(1, "function"));
     }
     nc.charge(crate::limits::fuel::COROUTINE_CREATE);

@@ -15,7 +15,7 @@
 //!   returns nil, false; `setuservalue` returns fail).
 
 use crate::compiler::proto::short_source;
-use crate::vm::closure::{NativeClosure, UpState, UpvalueExt};
+use crate::vm::closure::{NativeRef, UpState, UpvalueExt};
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::exec::frame_line;
 use crate::vm::hook;
@@ -155,7 +155,7 @@ enum Act<'gc> {
     /// A Lua function.
     Lua(LuaFrame<'gc>),
     /// A native (`None`: a VM-internal frame).
-    Native(Option<NativeClosure<'gc>>),
+    Native(Option<NativeRef<'gc>>),
 }
 
 /// A stack level's activation with what the debug functions need around it.
@@ -267,7 +267,10 @@ fn set<'gc>(ctx: Ctx<'gc>, t: Table<'gc>, k: &str, v: Value<'gc>) {
 }
 
 fn is_function(v: Value<'_>) -> bool {
-    matches!(v, Value::Function(_) | Value::Native(_))
+    matches!(
+        v,
+        Value::Function(_) | Value::Native(_) | Value::LightNative(_)
+    )
 }
 
 fn getinfo<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
@@ -299,7 +302,7 @@ fn getinfo<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
             Some(l) => {
                 let f = match l.act {
                     Act::Lua(lf) => Value::Function(lf.closure),
-                    Act::Native(Some(n)) => Value::Native(n),
+                    Act::Native(Some(n)) => n.value(),
                     Act::Native(None) => Value::Nil,
                 };
                 (f, Some(l))
@@ -657,7 +660,7 @@ fn setmetatable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
                 Value::Int(_) | Value::Float(_) => m.number = mt,
                 Value::True | Value::False => m.boolean = mt,
                 Value::Nil => m.nil = mt,
-                Value::Function(_) | Value::Native(_) => m.function = mt,
+                Value::Function(_) | Value::Native(_) | Value::LightNative(_) => m.function = mt,
                 Value::Thread(_) => m.thread = mt,
                 Value::Table(_) | Value::Userdata(_) => {}
             }

@@ -568,7 +568,7 @@ fn f_lines<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 fn lines_iter<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let mut formats = Vec::new();
     if let Some(n) = nc.native {
-        for (i, &v) in n.0.upvalues.iter().enumerate() {
+        for (i, &v) in n.upvalues().iter().enumerate() {
             formats.push(parse_format(nc, v, i + 2)?);
         }
     }

@@ -13,7 +13,7 @@ pub mod table;
 pub mod utf8;
 
 use crate::api::Profile;
-use crate::vm::closure::NativeClosure;
+use crate::vm::closure::LightNative;
 use crate::vm::native::NativeDef;
 use crate::vm::state::Ctx;
 use crate::vm::table::Table;
@@ -74,17 +74,12 @@ pub fn all_userdata_types() -> &'static [&'static str] {
     &[io::FILE_TYPE]
 }
 
-/// The canonical function value for a native (one per VM and name, so that e.g. the `next`
-/// that `pairs` returns is the global `next`).
+/// The function value of a native without bound values: a light native (no heap object;
+/// every value of one def is the same function, so e.g. the `next` that `pairs` returns is the
+/// global `next`).
 pub fn native<'gc>(ctx: Ctx<'gc>, def: &'static NativeDef) -> Value<'gc> {
-    let key = Value::Str(ctx.new_str(format!("\u{1}native:{}", def.name).as_bytes()));
-    let v = ctx.state.registry.get(key);
-    if !v.is_nil() {
-        return v;
-    }
-    let f = Value::Native(NativeClosure::new(ctx.mc, def, Box::new([])));
-    let _ = ctx.state.registry.set(ctx.mc, key, f);
-    f
+    let _ = ctx;
+    Value::LightNative(LightNative(def))
 }
 
 /// Sets `t[name] = native` for each def, with `name` the part of the def's name after the

@@ -227,7 +227,7 @@ fn load_file<'gc>(
     super::base::finish_load(nc, &text, &name, mode, env)?;
     // finish_load left either the function or nil and a message in the window.
     Ok(match nc.arg(1) {
-        f @ (Value::Function(_) | Value::Native(_)) => Ok(f),
+        f @ (Value::Function(_) | Value::Native(_) | Value::LightNative(_)) => Ok(f),
         _ => Err(nc.arg(2)),
     })
 }
@@ -485,7 +485,7 @@ pub fn require_searched<'gc>(
 ) -> R<'gc> {
     let (loader, data) = (nc.arg(1), nc.arg(2));
     match loader {
-        Value::Function(_) | Value::Native(_) => {
+        Value::Function(_) | Value::Native(_) | Value::LightNative(_) => {
             nc.clear();
             nc.push(name);
             nc.push(data);

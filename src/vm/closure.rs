@@ -219,6 +219,82 @@ impl<'gc> NativeClosure<'gc> {
     }
 }
 
+/// A native function without bound values: a `Value` holding the registered definition
+/// itself, with no heap object (as PUC-Rio Lua's light C functions, `LUA_VLCF`). Two light
+/// natives are the same function when they refer to the same `NativeDef`, so a host's
+/// definitions must be `static`s (not `const`s, which may be copied).
+#[derive(Copy, Clone, Collect)]
+#[collect(require_static)]
+pub struct LightNative(pub &'static NativeDef);
+
+impl PartialEq for LightNative {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+impl LightNative {
+    /// The deterministic object id `tostring` and `%p` show: derived from the registered
+    /// name (bit 53 keeps it apart from counter ids, long constants and short strings), so it
+    /// is the same in every VM, run and snapshot round trip.
+    pub fn id(self) -> u64 {
+        let h = self.0.name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+        (h & ((1u64 << 53) - 1)) | (1u64 << 53)
+    }
+}
+
+/// The native function a native frame runs: light (no bound values) or a closure.
+#[derive(Copy, Clone, Collect)]
+#[collect(no_drop)]
+pub enum NativeRef<'gc> {
+    /// A light native.
+    Light(LightNative),
+    /// A native closure (with bound values).
+    Closure(NativeClosure<'gc>),
+}
+
+impl<'gc> NativeRef<'gc> {
+    /// The function value.
+    #[inline]
+    pub fn value(self) -> Value<'gc> {
+        match self {
+            NativeRef::Light(l) => Value::LightNative(l),
+            NativeRef::Closure(c) => Value::Native(c),
+        }
+    }
+
+    /// The native of a function value, if it is one.
+    #[inline]
+    pub fn of(v: Value<'gc>) -> Option<NativeRef<'gc>> {
+        match v {
+            Value::LightNative(l) => Some(NativeRef::Light(l)),
+            Value::Native(c) => Some(NativeRef::Closure(c)),
+            _ => None,
+        }
+    }
+
+    /// The registered definition.
+    #[inline]
+    pub fn def(self) -> &'static NativeDef {
+        match self {
+            NativeRef::Light(l) => l.0,
+            NativeRef::Closure(c) => Gc::as_ref(c.0).def,
+        }
+    }
+
+    /// The bound values (none for a light native).
+    #[inline]
+    pub fn upvalues(self) -> &'gc [Value<'gc>] {
+        match self {
+            NativeRef::Light(_) => &[],
+            NativeRef::Closure(c) => &Gc::as_ref(c.0).upvalues,
+        }
+    }
+}
+
 /// Instantiates a compiled chunk in a VM: constants become heap values.
 pub fn instantiate<'gc>(ctx: super::state::Ctx<'gc>, chunk: &Arc<Chunk>) -> Gc<'gc, FnProto<'gc>> {
     instantiate_at(

@@ -351,7 +351,7 @@ impl<'gc> Cont<'gc> {
             // Run the native again; a second `RetryAfterGc` (not possible right after a
             // collection) would be thrown as "not enough memory".
             (ContG::RetryNative, Ok(())) => match nc.native {
-                Some(native) => (native.0.def.func)(nc),
+                Some(native) => (native.def().func)(nc),
                 None => Err(LuaError::rt("internal error: retry without a native")),
             },
             (ContG::Wrap, Err(e)) => match e {

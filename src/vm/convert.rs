@@ -88,6 +88,7 @@ pub fn object_id<'gc>(ctx: Ctx<'gc>, v: Value<'gc>) -> u64 {
         }
         Value::Function(c) => assign(c.0.id.get(), &mut |id| c.0.id.set(id)),
         Value::Native(n) => assign(n.0.id.get(), &mut |id| n.0.id.set(id)),
+        Value::LightNative(l) => l.id(),
         Value::Thread(t) => assign(t.id().get(), &mut |id| t.id().set(id)),
         // Short strings behave as if interned (like Lua's, up to 40 bytes): equal contents give
         // the same id, derived from the bytes with a fixed (machine-independent) hash and kept

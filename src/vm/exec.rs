@@ -11,7 +11,7 @@
 
 use smallvec::SmallVec;
 
-use super::closure::{NativeClosure, UpState, Upvalue, UpvalueExt};
+use super::closure::{NativeRef, UpState, Upvalue, UpvalueExt};
 use super::cont::Cont;
 use super::convert;
 use super::error::{LuaError, LuaResult};
@@ -84,7 +84,7 @@ pub enum Todo<'gc> {
     /// The native called at `func` returned `action`.
     Action {
         /// The native (for frames and traceback).
-        native: Option<NativeClosure<'gc>>,
+        native: Option<NativeRef<'gc>>,
         /// Its slot.
         func: usize,
         /// Results its caller wants.
@@ -291,7 +291,7 @@ fn call_error<'gc>(ctx: Ctx<'gc>, ts: &ThreadState<'gc>, func: usize) -> LuaErro
 fn resolve_native_error<'gc>(
     ctx: Ctx<'gc>,
     ts: &ThreadState<'gc>,
-    native: Option<NativeClosure<'gc>>,
+    native: Option<NativeRef<'gc>>,
     e: LuaError<'gc>,
 ) -> LuaError<'gc> {
     let (mut arg, msg) = match e {
@@ -318,7 +318,7 @@ fn resolve_native_error<'gc>(
             }
         }
     }
-    let name = name.unwrap_or_else(|| match native.map(|n| n.0.def.name) {
+    let name = name.unwrap_or_else(|| match native.map(|n| n.def().name) {
         Some(n) if !n.is_empty() => n.to_string(),
         _ => "?".to_string(),
     });
@@ -331,7 +331,7 @@ fn run_native<'gc>(
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
     fuel: &mut i64,
-    native: NativeClosure<'gc>,
+    native: NativeRef<'gc>,
     func: usize,
     nargs: usize,
 ) -> LuaResult<'gc, Action<'gc>> {
@@ -352,7 +352,7 @@ fn run_native<'gc>(
         native: Some(native),
         fuel,
     };
-    let r = (native.0.def.func)(&mut nc);
+    let r = (native.def().func)(&mut nc);
     // Natives push results straight onto the stack: keep its charge current.
     ts.sync_model();
     match r {
@@ -396,7 +396,10 @@ pub fn drive<'gc>(
                             }
                             return Ok(Flow::Lua { resuming: false });
                         }
-                        Some(Value::Native(nf)) => {
+                        Some(f @ (Value::Native(_) | Value::LightNative(_))) => {
+                            let Some(nf) = NativeRef::of(f) else {
+                                return Err(LuaError::rt("internal error: native"));
+                            };
                             if thread.0.hookmask.get() & super::hook::CALL != 0 {
                                 if let Some(t) = super::hook::native_call(
                                     ctx, thread, ts, fuel, nf, func, nargs, want,
@@ -590,7 +593,7 @@ fn resume_cont<'gc>(
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
     fuel: &mut i64,
-    native: Option<NativeClosure<'gc>>,
+    native: Option<NativeRef<'gc>>,
     func: usize,
     cont: Cont<'gc>,
     outcome: Result<(), Value<'gc>>,
@@ -635,7 +638,7 @@ fn resume_cont<'gc>(
 fn native_failed<'gc>(
     ctx: Ctx<'gc>,
     ts: &mut ThreadState<'gc>,
-    native: Option<NativeClosure<'gc>>,
+    native: Option<NativeRef<'gc>>,
     func: usize,
     e: LuaError<'gc>,
 ) -> LuaError<'gc> {
@@ -669,9 +672,9 @@ fn tostring_done<'gc>(
 }
 
 /// Pushes the level of native `n` that raised the error being handled (see `Cont::Raised`).
-fn push_raised<'gc>(ts: &mut ThreadState<'gc>, n: NativeClosure<'gc>) {
+fn push_raised<'gc>(ts: &mut ThreadState<'gc>, n: NativeRef<'gc>) {
     let func = ts.stack.len();
-    ts.stack.push(Value::Native(n));
+    ts.stack.push(n.value());
     ts.push_frame(Frame::Native(NativeFrame::new(
         Some(n),
         func as u32,
@@ -985,9 +988,9 @@ fn uncaught_traceback<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &ThreadState<'gc>,
-    raising: Option<NativeClosure<'gc>>,
+    raising: Option<NativeRef<'gc>>,
 ) -> String {
-    let running: &[Option<NativeClosure<'gc>>] = match raising {
+    let running: &[Option<NativeRef<'gc>>] = match raising {
         Some(n) => &[Some(n)],
         None => &[],
     };

@@ -416,7 +416,7 @@ pub fn native_call<'gc>(
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
     fuel: &mut i64,
-    native: super::closure::NativeClosure<'gc>,
+    native: super::closure::NativeRef<'gc>,
     func: usize,
     nargs: usize,
     want: i32,
@@ -459,7 +459,7 @@ pub fn native_return<'gc>(
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
     fuel: &mut i64,
-    native: Option<super::closure::NativeClosure<'gc>>,
+    native: Option<super::closure::NativeRef<'gc>>,
     func: usize,
     want: i32,
 ) -> Option<Todo<'gc>> {

@@ -1124,7 +1124,10 @@ pub fn execute<'gc>(
                     // Resolve `__call` so a Lua callee can replace this frame.
                     let mut nargs = nargs;
                     let mut guard = 0;
-                    while !matches!(ts.stack[func], Value::Function(_) | Value::Native(_)) {
+                    while !matches!(
+                        ts.stack[func],
+                        Value::Function(_) | Value::Native(_) | Value::LightNative(_)
+                    ) {
                         let tm = ctx.metamethod(ts.stack[func], Tm::Call);
                         if tm.is_nil() || guard > meta::MAX_TAG_LOOP {
                             break;

@@ -83,7 +83,7 @@ pub fn index<'gc>(ctx: Ctx<'gc>, obj: Value<'gc>, key: Value<'gc>) -> LuaResult<
         };
         match tm {
             Value::Nil => return Ok(Index::Value(Value::Nil)),
-            Value::Function(_) | Value::Native(_) => {
+            Value::Function(_) | Value::Native(_) | Value::LightNative(_) => {
                 return Ok(Index::Call(MetaCall::two(tm, cur, key)));
             }
             next => cur = next,
@@ -149,7 +149,7 @@ pub fn new_index<'gc>(
             tm
         };
         match tm {
-            Value::Function(_) | Value::Native(_) => {
+            Value::Function(_) | Value::Native(_) | Value::LightNative(_) => {
                 return Ok(NewIndex::Call(MetaCall {
                     func: tm,
                     args: [cur, key, value],

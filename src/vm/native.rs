@@ -7,7 +7,7 @@
 //! serializable enum) that the VM resumes with the results. That keeps the Rust stack flat and
 //! every suspended native serializable.
 
-use super::closure::NativeClosure;
+use super::closure::NativeRef;
 use super::cont::Cont;
 use super::convert;
 use super::error::{LuaError, LuaResult};
@@ -92,8 +92,8 @@ pub struct NativeCtx<'gc, 'a> {
     pub base: usize,
     /// The frames below this native (innermost last), for error levels and tracebacks.
     pub frames: &'a [Frame<'gc>],
-    /// The native closure being run (`None` for VM-internal continuations).
-    pub native: Option<NativeClosure<'gc>>,
+    /// The native being run (`None` for VM-internal continuations).
+    pub native: Option<NativeRef<'gc>>,
     /// Fuel left in this step; natives charge it in proportion to their work.
     pub fuel: &'a mut i64,
 }
@@ -122,7 +122,7 @@ impl<'gc, 'a> NativeCtx<'gc, 'a> {
     /// Values bound to the native closure.
     pub fn upvalue(&self, i: usize) -> Value<'gc> {
         self.native
-            .and_then(|n| n.0.upvalues.get(i).copied())
+            .and_then(|n| n.upvalues().get(i).copied())
             .unwrap_or(Value::Nil)
     }
 

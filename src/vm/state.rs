@@ -354,7 +354,9 @@ impl<'gc> Ctx<'gc> {
             Value::Int(_) | Value::Float(_) => self.state.metas.borrow().number,
             Value::True | Value::False => self.state.metas.borrow().boolean,
             Value::Nil => self.state.metas.borrow().nil,
-            Value::Function(_) | Value::Native(_) => self.state.metas.borrow().function,
+            Value::Function(_) | Value::Native(_) | Value::LightNative(_) => {
+                self.state.metas.borrow().function
+            }
             Value::Thread(_) => self.state.metas.borrow().thread,
         }
     }

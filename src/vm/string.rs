@@ -80,6 +80,12 @@ fn initial_hash(key: u64, bytes: &[u8]) -> std::cell::Cell<u64> {
     })
 }
 
+/// The hash a string of `bytes` is created with under `key` (0: hashed on first use as a key).
+#[inline]
+pub fn creation_hash(key: u64, bytes: &[u8]) -> u64 {
+    initial_hash(key, bytes).get()
+}
+
 /// Hashes bytes with the VM's key.
 #[inline]
 pub fn hash_bytes(key: u64, bytes: &[u8]) -> u64 {
@@ -107,6 +113,20 @@ impl<'gc> LuaStr<'gc> {
             mc,
             StrData {
                 hash: initial_hash(key, bytes),
+                id: std::cell::Cell::new(0),
+                bytes: Bytes::new(bytes),
+            },
+        ))
+    }
+
+    /// Allocates a string whose creation hash is known ([`creation_hash`] under the VM's key):
+    /// forks of an image create its strings without hashing them again.
+    pub fn with_hash(mc: &Mutation<'gc>, hash: u64, bytes: &[u8]) -> LuaStr<'gc> {
+        super::memory::charge(StrData::charge_for(bytes.len()));
+        LuaStr(Gc::new(
+            mc,
+            StrData {
+                hash: std::cell::Cell::new(hash),
                 id: std::cell::Cell::new(0),
                 bytes: Bytes::new(bytes),
             },

@@ -9,7 +9,7 @@ use std::cell::{Cell, Ref, RefMut};
 
 use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
 
-use super::closure::{Closure, NativeClosure, Upvalue};
+use super::closure::{Closure, NativeRef, Upvalue};
 use super::cont::Cont;
 use super::value::Value;
 
@@ -107,7 +107,7 @@ impl LuaFrame<'_> {
 #[collect(no_drop)]
 pub struct NativeFrame<'gc> {
     /// The native (for tracebacks; `None` for VM-internal frames).
-    pub native: Option<NativeClosure<'gc>>,
+    pub native: Option<NativeRef<'gc>>,
     /// Stack slot of the native: its results are moved here. Its window starts at `func + 1`.
     pub func: u32,
     /// Results its caller wants (-1: all).
@@ -124,7 +124,7 @@ pub struct NativeFrame<'gc> {
 impl<'gc> NativeFrame<'gc> {
     /// A native frame waiting with `cont`.
     pub fn new(
-        native: Option<NativeClosure<'gc>>,
+        native: Option<NativeRef<'gc>>,
         func: u32,
         want: i32,
         cont: Cont<'gc>,
@@ -197,7 +197,7 @@ pub struct ThreadState<'gc> {
     /// The native that raised the error being thrown, and its stack slot: set when a native
     /// fails, taken by `throw` at once (never alive across a step), so tracebacks and message
     /// handlers see the native's level as Lua does ("[C]: in function 'error'").
-    pub raising: Option<(NativeClosure<'gc>, u32)>,
+    pub raising: Option<(NativeRef<'gc>, u32)>,
 }
 
 impl<'gc> ThreadState<'gc> {

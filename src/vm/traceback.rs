@@ -14,7 +14,7 @@
 //! hook), then "main chunk", `function <src:line>` or `?`. The traceback text follows
 //! `luaL_traceback` exactly, including its level skipping.
 
-use super::closure::NativeClosure;
+use super::closure::NativeRef;
 use super::cont::Cont;
 use super::exec::frame_line;
 use super::state::Ctx;
@@ -124,7 +124,7 @@ pub enum Level<'gc> {
     Frame(usize),
     /// A native running above every frame (the native calling `traceback`, or the native
     /// that raised the error).
-    Running(Option<NativeClosure<'gc>>),
+    Running(Option<NativeRef<'gc>>),
     /// The host's C entry point below the main thread's first frame (`lua.c`'s `pmain`).
     Host,
 }
@@ -133,7 +133,7 @@ pub enum Level<'gc> {
 /// frames, then the host entry point if `host`.
 pub fn levels<'gc>(
     frames: &[Frame<'gc>],
-    running: &[Option<NativeClosure<'gc>>],
+    running: &[Option<NativeRef<'gc>>],
     host: bool,
 ) -> Vec<Level<'gc>> {
     let mut lv: Vec<Level<'gc>> = running.iter().map(|n| Level::Running(*n)).collect();
@@ -166,9 +166,9 @@ fn describe<'gc>(ctx: Ctx<'gc>, frames: &[Frame<'gc>], level: Level<'gc>, out: &
         }
         false
     };
-    let native = |out: &mut Vec<u8>, n: Option<NativeClosure<'gc>>, i: usize| {
+    let native = |out: &mut Vec<u8>, n: Option<NativeRef<'gc>>, i: usize| {
         out.extend_from_slice(b"[C]: in ");
-        let f = n.map_or(Value::Nil, Value::Native);
+        let f = n.map_or(Value::Nil, NativeRef::value);
         if !named(out, f, i) {
             out.push(b'?');
         }

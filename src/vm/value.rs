@@ -7,7 +7,7 @@
 
 use gc_arena::{Collect, Gc};
 
-use super::closure::{Closure, NativeClosure};
+use super::closure::{Closure, LightNative, NativeClosure};
 use super::string::LuaStr;
 use super::table::Table;
 use super::thread::Thread;
@@ -51,8 +51,10 @@ pub enum Value<'gc> {
     Table(Table<'gc>),
     /// A Lua function (closure over a `Proto`).
     Function(Closure<'gc>),
-    /// A native function registered by name.
+    /// A native function with bound values (a heap object).
     Native(NativeClosure<'gc>),
+    /// A native function without bound values (no heap object, see [`LightNative`]).
+    LightNative(LightNative),
     /// A coroutine.
     Thread(Thread<'gc>),
     /// A full userdata.
@@ -116,7 +118,7 @@ impl<'gc> Value<'gc> {
             Value::Int(_) | Value::Float(_) => "number",
             Value::Str(_) => "string",
             Value::Table(_) => "table",
-            Value::Function(_) | Value::Native(_) => "function",
+            Value::Function(_) | Value::Native(_) | Value::LightNative(_) => "function",
             Value::Thread(_) => "thread",
             Value::Userdata(_) => "userdata",
         }
@@ -155,10 +157,20 @@ impl<'gc> Value<'gc> {
             (Value::Table(a), Value::Table(b)) => a == b,
             (Value::Function(a), Value::Function(b)) => a == b,
             (Value::Native(a), Value::Native(b)) => a == b,
+            (Value::LightNative(a), Value::LightNative(b)) => a == b,
             (Value::Thread(a), Value::Thread(b)) => a == b,
             (Value::Userdata(a), Value::Userdata(b)) => a == b,
             _ => false,
         }
+    }
+
+    /// Whether the value is a function (Lua or native).
+    #[inline(always)]
+    pub fn is_function(self) -> bool {
+        matches!(
+            self,
+            Value::Function(_) | Value::Native(_) | Value::LightNative(_)
+        )
     }
 
     /// The address-free identity of a heap object, used for hashing and ids.
@@ -168,6 +180,7 @@ impl<'gc> Value<'gc> {
             Value::Table(t) => Gc::as_ptr(t.0) as *const (),
             Value::Function(c) => Gc::as_ptr(c.0) as *const (),
             Value::Native(n) => Gc::as_ptr(n.0) as *const (),
+            Value::LightNative(l) => l.0 as *const super::native::NativeDef as *const (),
             Value::Thread(t) => Gc::as_ptr(t.0) as *const (),
             Value::Userdata(u) => Gc::as_ptr(u.0) as *const (),
             _ => return None,

@@ -239,6 +239,7 @@ fn run<'gc>(
                     | Value::Table(_)
                     | Value::Function(_)
                     | Value::Native(_)
+                    | Value::LightNative(_)
                     | Value::Thread(_)
                     | Value::Userdata(_) => {
                         format!("0x{:014x}", convert::object_id(nc.ctx, v))

@@ -287,7 +287,11 @@ pub fn gsub<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let repl = nc.arg(3);
     let max_n = nc.opt_int(4, s.len() as i64 + 1)?;
     let repl = match repl {
-        Value::Str(_) | Value::Table(_) | Value::Function(_) | Value::Native(_) => repl,
+        Value::Str(_)
+        | Value::Table(_)
+        | Value::Function(_)
+        | Value::Native(_)
+        | Value::LightNative(_) => repl,
         Value::Int(_) | Value::Float(_) => match convert::to_str(nc.ctx, repl) {
             Some(t) => Value::Str(t),
             None => repl,

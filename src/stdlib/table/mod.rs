@@ -596,7 +596,12 @@ fn sort_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, n: i64) -> R<'gc> {
         return Err(LuaError::bad_arg(1, "array too big"));
     }
     let comp = nc.arg(2);
-    if !comp.is_nil() && !matches!(comp, Value::Function(_) | Value::Native(_)) {
+    if !comp.is_nil()
+        && !matches!(
+            comp,
+            Value::Function(_) | Value::Native(_) | Value::LightNative(_)
+        )
+    {
         return Err(nc.arg_type_error(2, "function"));
     }
     let task = ReadTask {

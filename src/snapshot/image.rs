@@ -1,0 +1,565 @@
+//! Decoded images: what [`crate::api::Image::fork`] builds a VM from.
+//!
+//! # Design
+//! An image is a snapshot body this process wrote. Forking it many times should only allocate
+//! and link objects, so the image keeps its body decoded once ([`decode`]): every object as a
+//! plain record (values as [`RVal`]s, natives resolved to their definitions, strings with their
+//! hash already computed, table parts with their sizes), the native closures in dependency
+//! order, and a plan for instantiating the functions closures refer to (which instances are
+//! fresh and which are nested in another one, found once instead of with a map per fork).
+//! [`build`] then makes a VM from it in passes like `restore::build`, with the same checks on
+//! whatever it links (kinds of referenced objects, table keys, frames), so an inconsistent image
+//! is an `Err`, never a panic. Coroutines are rare in images and complex: they are built from
+//! the body's bytes by the restorer's own code.
+
+use std::cell::Cell;
+use std::ops::Range;
+use std::sync::Arc;
+
+use gc_arena::{lock::Lock, Gc, Mutation};
+
+use super::format::*;
+use super::mpack::{RVal, Reader};
+use super::restore::{build_thread, finish, fn_at, Builder, Built, SavedProto, Tail};
+use super::{Registry, SnapshotError};
+use crate::vm::chunk::Chunk;
+use crate::vm::closure::{
+    instantiate_at, Closure, ClosureData, FnProto, LightNative, NativeClosure, NativeData, UpCell,
+    UpState, UpvalueExt,
+};
+use crate::vm::native::NativeDef;
+use crate::vm::state::{Host, State};
+use crate::vm::string::{creation_hash, LuaStr};
+use crate::vm::table::Table;
+use crate::vm::thread::Thread;
+use crate::vm::userdata::Userdata;
+use crate::vm::value::Value;
+
+fn bad(msg: impl Into<String>) -> SnapshotError {
+    SnapshotError::Invalid(msg.into())
+}
+
+/// One decoded object.
+enum Obj {
+    Str {
+        hash: u64,
+        id: u64,
+        bytes: Range<usize>,
+    },
+    Table {
+        id: u64,
+        meta: Option<u32>,
+        hash_cap: usize,
+        array: Box<[RVal]>,
+        entries: Box<[(RVal, RVal)]>,
+    },
+    Closure {
+        id: u64,
+        proto: u32,
+        upvalues: Box<[u32]>,
+    },
+    Native {
+        id: u64,
+        def: &'static NativeDef,
+        upvalues: Box<[RVal]>,
+    },
+    Light(&'static NativeDef),
+    Upvalue {
+        /// `Some((thread, slot))` while open.
+        open: Option<(u32, u32)>,
+        closed: RVal,
+        id: u64,
+    },
+    Thread,
+    Userdata {
+        id: u64,
+        name: &'static str,
+        payload: Range<usize>,
+        meta: Option<u32>,
+    },
+}
+
+/// How to get the instance of function `i` of the body's function table.
+enum ProtoPlan {
+    /// Instantiate `path` of chunk `chunk` (with its nested functions).
+    Fresh { chunk: u32, path: Box<[u32]> },
+    /// The function at `rel` below the instance of function `of` (planned earlier).
+    Within { of: u32, rel: Box<[u32]> },
+}
+
+/// A snapshot body decoded for building many VMs from it.
+pub struct Decoded {
+    objs: Vec<Obj>,
+    /// Native closures, each after the native closures among its bound values.
+    natives: Vec<u32>,
+    /// Function instances, in an order where `Within` refers to earlier entries.
+    plan: Vec<(u32, ProtoPlan)>,
+    protos: usize,
+    /// String constants that are saved objects: (chunk, path, constant) → string object
+    /// (checked to hold the constant's bytes).
+    links: Vec<((u32, Box<[u32]>, u32), u32)>,
+}
+
+fn vals(r: &mut Reader<'_>) -> Result<Box<[RVal]>, SnapshotError> {
+    let n = r.array_len()?;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        out.push(r.val()?);
+    }
+    Ok(out.into_boxed_slice())
+}
+
+/// Decodes a body (`bytes`, with `tail` from `parse` and `offsets` from `object_offsets`;
+/// `chunks` its compiled chunks).
+pub fn decode(
+    bytes: &[u8],
+    tail: &Tail,
+    offsets: &[usize],
+    chunks: &[Arc<Chunk>],
+    registry: &Registry,
+) -> Result<Decoded, SnapshotError> {
+    let native_def = |name: &[u8]| {
+        registry.native_bytes(name).ok_or_else(|| {
+            SnapshotError::UnregisteredNative(String::from_utf8_lossy(name).into_owned())
+        })
+    };
+    let range = |r: &Reader<'_>, s: &[u8]| r.pos() - s.len()..r.pos();
+    let mut objs = Vec::with_capacity(offsets.len());
+    let mut natives = Vec::new();
+    for (i, &pos) in offsets.iter().enumerate() {
+        let mut r = Reader::new(bytes, pos);
+        if let Some(0xc4..=0xc6) = r.peek() {
+            let s = r.bin()?;
+            objs.push(Obj::Str {
+                hash: creation_hash(tail.hash_key, s),
+                id: 0,
+                bytes: range(&r, s),
+            });
+            continue;
+        }
+        let len = r.array_len()?;
+        let tag = r.u64()?;
+        objs.push(match (tag, len) {
+            (TAG_TABLE, 6) => {
+                let id = r.u64()?;
+                let meta = r.opt_index()?;
+                let hash_cap = usize::try_from(r.u64()?).map_err(|_| bad("table capacity"))?;
+                let array = vals(&mut r)?;
+                let e = r.array_len()?;
+                if e % 2 != 0 {
+                    return Err(bad(format!("table {i}: odd entry list")));
+                }
+                let mut entries = Vec::with_capacity(e / 2);
+                for _ in 0..e / 2 {
+                    entries.push((r.val()?, r.val()?));
+                }
+                Obj::Table {
+                    id,
+                    meta,
+                    hash_cap,
+                    array,
+                    entries: entries.into_boxed_slice(),
+                }
+            }
+            (TAG_CLOSURE, 4) => {
+                let id = r.u64()?;
+                let proto = r.u32()?;
+                let n = r.array_len()?;
+                let mut ups = Vec::with_capacity(n);
+                for _ in 0..n {
+                    ups.push(r.index()?);
+                }
+                Obj::Closure {
+                    id,
+                    proto,
+                    upvalues: ups.into_boxed_slice(),
+                }
+            }
+            (TAG_NATIVE, 4) => {
+                let id = r.u64()?;
+                let def = native_def(r.str()?)?;
+                natives.push(i as u32);
+                Obj::Native {
+                    id,
+                    def,
+                    upvalues: vals(&mut r)?,
+                }
+            }
+            (TAG_LIGHT_NATIVE, 2) => Obj::Light(native_def(r.str()?)?),
+            (TAG_UPVALUE_OPEN, 3 | 4) => {
+                let thread = r.index()?;
+                let slot = r.u32()?;
+                let id = if len == 4 { r.u64()? } else { 0 };
+                Obj::Upvalue {
+                    open: Some((thread, slot)),
+                    closed: RVal::Nil,
+                    id,
+                }
+            }
+            (TAG_UPVALUE_CLOSED, 2 | 3) => {
+                let closed = r.val()?;
+                let id = if len == 3 { r.u64()? } else { 0 };
+                Obj::Upvalue {
+                    open: None,
+                    closed,
+                    id,
+                }
+            }
+            (TAG_THREAD, 12 | 13) => Obj::Thread,
+            (TAG_USERDATA, 5) => {
+                let id = r.u64()?;
+                let type_name = r.text()?;
+                let Some(name) = registry.userdata_name(type_name) else {
+                    return Err(SnapshotError::UnregisteredUserdata(type_name.to_string()));
+                };
+                let payload = r.bin()?;
+                let payload = range(&r, payload);
+                Obj::Userdata {
+                    id,
+                    name,
+                    payload,
+                    meta: r.opt_index()?,
+                }
+            }
+            (TAG_STR_WITH_ID, 3) => {
+                let id = r.u64()?;
+                let s = r.bin()?;
+                Obj::Str {
+                    hash: creation_hash(tail.hash_key, s),
+                    id,
+                    bytes: range(&r, s),
+                }
+            }
+            _ => return Err(bad(format!("object {i}: unknown kind {tag}"))),
+        });
+    }
+    let natives = order_natives(&objs, natives)?;
+    let plan = plan_protos(chunks, &tail.protos)?;
+    let links = constant_links(bytes, &objs, chunks, &tail.protos)?;
+    Ok(Decoded {
+        objs,
+        natives,
+        plan,
+        protos: tail.protos.len(),
+        links,
+    })
+}
+
+/// Checks the functions' links to saved strings (see `restore::instantiate_protos`).
+#[allow(clippy::type_complexity)]
+fn constant_links(
+    bytes: &[u8],
+    objs: &[Obj],
+    chunks: &[Arc<Chunk>],
+    protos: &[SavedProto],
+) -> Result<Vec<((u32, Box<[u32]>, u32), u32)>, SnapshotError> {
+    use crate::compiler::Constant;
+    let mut out = Vec::new();
+    for (i, sp) in protos.iter().enumerate() {
+        if sp.links.is_empty() {
+            continue;
+        }
+        let c = chunks.get(sp.chunk as usize).ok_or_else(|| bad("chunk"))?;
+        let mut proto = &c.main;
+        for &k in &sp.path {
+            proto = proto.protos.get(k as usize).ok_or_else(|| bad("path"))?;
+        }
+        for &(k, obj) in &sp.links {
+            let s = match objs.get(obj as usize) {
+                Some(Obj::Str { bytes: r, .. }) => bytes.get(r.clone()),
+                _ => None,
+            };
+            match (proto.constants.get(k as usize), s) {
+                (Some(Constant::Str(want)), Some(s)) if want[..] == *s => {}
+                _ => return Err(bad(format!("function {i}: bad constant link {k}"))),
+            }
+            out.push(((sp.chunk, sp.path.as_slice().into(), k), obj));
+        }
+    }
+    Ok(out)
+}
+
+/// Orders native closures so each comes after the native closures among its bound values.
+fn order_natives(objs: &[Obj], natives: Vec<u32>) -> Result<Vec<u32>, SnapshotError> {
+    // 0 new, 1 in progress, 2 done (indexed like `objs`).
+    let mut state = vec![0u8; objs.len()];
+    let mut out = Vec::with_capacity(natives.len());
+    let mut stack = Vec::new();
+    for &start in &natives {
+        stack.push((start, false));
+        while let Some((j, expanded)) = stack.pop() {
+            let ju = j as usize;
+            if state.get(ju) == Some(&2) {
+                continue;
+            }
+            let Some(Obj::Native { upvalues, .. }) = objs.get(ju) else {
+                continue;
+            };
+            if expanded {
+                state[ju] = 2;
+                out.push(j);
+                continue;
+            }
+            if state[ju] == 1 {
+                return Err(bad(format!("native {j}: cyclic bound values")));
+            }
+            state[ju] = 1;
+            stack.push((j, true));
+            for v in upvalues.iter() {
+                if let RVal::Obj(o) = *v {
+                    if let Some(Obj::Native { .. }) = objs.get(o as usize) {
+                        match state[o as usize] {
+                            1 => return Err(bad(format!("native {j}: cyclic bound values"))),
+                            0 => stack.push((o, false)),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Plans the function instances as `restore::instantiate_protos` makes them: each function
+/// with its nested ones, sharing the instance tree of an ancestor that is itself needed.
+fn plan_protos(
+    chunks: &[Arc<Chunk>],
+    protos: &[SavedProto],
+) -> Result<Vec<(u32, ProtoPlan)>, SnapshotError> {
+    let mut order: Vec<usize> = (0..protos.len()).collect();
+    order.sort_by_key(|&i| protos[i].path.len());
+    let mut made: hashbrown::HashMap<(u32, &[u32]), u32> = hashbrown::HashMap::new();
+    let mut plan = Vec::with_capacity(protos.len());
+    for i in order {
+        let SavedProto { chunk, path, .. } = &protos[i];
+        let c = chunks
+            .get(*chunk as usize)
+            .ok_or_else(|| bad(format!("function {i}: chunk {chunk} out of range")))?;
+        let mut proto = &c.main;
+        for &k in path {
+            proto = proto
+                .protos
+                .get(k as usize)
+                .ok_or_else(|| bad(format!("function {i}: no function at path {path:?}")))?;
+        }
+        let ancestor = (0..=path.len())
+            .rev()
+            .find_map(|k| made.get(&(*chunk, &path[..k])).map(|&of| (k, of)));
+        let step = match ancestor {
+            Some((k, of)) => ProtoPlan::Within {
+                of,
+                rel: path[k..].into(),
+            },
+            None => ProtoPlan::Fresh {
+                chunk: *chunk,
+                path: path.as_slice().into(),
+            },
+        };
+        made.insert((*chunk, path.as_slice()), i as u32);
+        plan.push((i as u32, step));
+    }
+    Ok(plan)
+}
+
+/// Builds a VM root from a decoded image (`bytes`, `tail`, `offsets`, `chunks` as given to
+/// [`decode`]).
+pub fn build<'gc>(
+    mc: &'gc Mutation<'gc>,
+    d: &Decoded,
+    bytes: &[u8],
+    offsets: &[usize],
+    tail: &Tail,
+    chunks: &[Arc<Chunk>],
+    host: Host,
+) -> Result<State<'gc>, SnapshotError> {
+    let hash_key = tail.hash_key;
+
+    // Pass 1: strings, shells, upvalue cells, light natives.
+    let mut built = Vec::with_capacity(d.objs.len());
+    for o in &d.objs {
+        built.push(match o {
+            Obj::Str { hash, id, bytes: r } => {
+                let s = LuaStr::with_hash(mc, *hash, bytes.get(r.clone()).unwrap_or(&[]));
+                if *id != 0 {
+                    s.id().set(*id);
+                }
+                Built::Str(s)
+            }
+            Obj::Table { .. } => Built::Table(Table::new(mc, hash_key)),
+            Obj::Upvalue { .. } => Built::Upvalue(UpCell::new(mc, UpState::Closed(Value::Nil))),
+            Obj::Thread => Built::Thread(Thread::new(mc, Value::Nil)),
+            Obj::Light(def) => Built::Light(LightNative(def)),
+            Obj::Userdata {
+                id, name, payload, ..
+            } => Built::Userdata(Userdata::new(
+                mc,
+                name,
+                bytes.get(payload.clone()).unwrap_or(&[]).to_vec(),
+                None,
+                *id,
+            )),
+            Obj::Closure { .. } => Built::Pending,
+            Obj::Native { .. } => Built::NativePending,
+        });
+    }
+    let mut b = Builder {
+        mc,
+        bytes,
+        built,
+        offsets: std::borrow::Cow::Borrowed(offsets),
+    };
+
+    // Function instances (after the strings: constants may be saved strings).
+    let mut linked: hashbrown::HashMap<(u32, &[u32], u32), LuaStr<'gc>> =
+        hashbrown::HashMap::with_capacity(d.links.len());
+    for ((chunk, path, k), obj) in &d.links {
+        match b.built.get(*obj as usize) {
+            Some(Built::Str(st)) => linked.insert((*chunk, path, *k), *st),
+            _ => return Err(bad("constant link")),
+        };
+    }
+    let mut fps: Vec<Option<Gc<'gc, FnProto<'gc>>>> = vec![None; d.protos];
+    let mut scratch = Vec::new();
+    for (i, step) in &d.plan {
+        let fp = match step {
+            ProtoPlan::Fresh { chunk, path } => {
+                let c = chunks.get(*chunk as usize).ok_or_else(|| bad("chunk"))?;
+                let mut proto = &c.main;
+                for &k in path.iter() {
+                    proto = proto.protos.get(k as usize).ok_or_else(|| bad("path"))?;
+                }
+                scratch.clear();
+                scratch.extend_from_slice(path);
+                let chunk = *chunk;
+                let link = |path: &[u32], k: usize| {
+                    let k = u32::try_from(k).ok()?;
+                    linked.get(&(chunk, path, k)).copied()
+                };
+                instantiate_at(mc, hash_key, c, proto, &mut scratch, &link)
+            }
+            ProtoPlan::Within { of, rel } => {
+                let root = fps
+                    .get(*of as usize)
+                    .copied()
+                    .flatten()
+                    .ok_or_else(|| bad("function plan"))?;
+                fn_at(root, rel).ok_or_else(|| bad("function plan"))?
+            }
+        };
+        *fps.get_mut(*i as usize)
+            .ok_or_else(|| bad("function plan"))? = Some(fp);
+    }
+
+    // Pass 2: Lua closures, then native closures (dependencies first).
+    for (i, o) in d.objs.iter().enumerate() {
+        let Obj::Closure {
+            id,
+            proto,
+            upvalues,
+        } = o
+        else {
+            continue;
+        };
+        let fp = fps
+            .get(*proto as usize)
+            .copied()
+            .flatten()
+            .ok_or_else(|| bad(format!("closure {i}: function {proto} out of range")))?;
+        if upvalues.len() != fp.proto.upvalues.len() {
+            return Err(bad(format!("closure {i}: wrong number of upvalues")));
+        }
+        let ups = upvalues
+            .iter()
+            .map(|&j| b.upvalue(j).map(Lock::new))
+            .collect::<Result<Box<[_]>, _>>()?;
+        b.built[i] = Built::Closure(Closure(Gc::new(
+            mc,
+            ClosureData {
+                proto: fp,
+                charge: ClosureData::charge(ups.len()),
+                upvalues: ups,
+                id: Cell::new(*id),
+            },
+        )));
+    }
+    for &j in &d.natives {
+        let Some(Obj::Native { id, def, upvalues }) = d.objs.get(j as usize) else {
+            return Err(bad("native order"));
+        };
+        let ups = upvalues
+            .iter()
+            .map(|v| b.value(*v))
+            .collect::<Result<Box<[_]>, _>>()?;
+        b.built[j as usize] = Built::Native(NativeClosure(Gc::new(
+            mc,
+            NativeData {
+                def,
+                charge: NativeData::charge(ups.len()),
+                upvalues: ups,
+                id: Cell::new(*id),
+            },
+        )));
+    }
+
+    // Pass 3: contents of tables, upvalues and userdata; then threads.
+    let mut threads = Vec::new();
+    let mut open_ups = Vec::new();
+    for (i, o) in d.objs.iter().enumerate() {
+        match o {
+            Obj::Table {
+                id,
+                meta,
+                hash_cap,
+                array,
+                entries,
+            } => {
+                let t = b.table(i as u32)?;
+                let meta = b.opt_table(*meta)?;
+                let array = array
+                    .iter()
+                    .map(|v| b.value(*v))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let entries = entries
+                    .iter()
+                    .map(|(k, v)| Ok((b.value(*k)?, b.value(*v)?)))
+                    .collect::<Result<Vec<_>, SnapshotError>>()?;
+                if !t
+                    .0
+                    .borrow_mut(mc)
+                    .restore_parts(array, entries, *hash_cap, meta, *id)
+                {
+                    return Err(bad(format!("table {i}: inconsistent keys or capacity")));
+                }
+            }
+            Obj::Upvalue { open, closed, id } => {
+                let cell = b.upvalue(i as u32)?;
+                let state = match open {
+                    Some((thread, slot)) => {
+                        open_ups.push((i, *thread, *slot));
+                        UpState::Open {
+                            thread: b.thread(*thread)?,
+                            slot: *slot,
+                        }
+                    }
+                    None => UpState::Closed(b.value(*closed)?),
+                };
+                cell.set(mc, state);
+                if *id != 0 {
+                    cell.id.set(*id);
+                }
+            }
+            Obj::Userdata { meta, .. } => {
+                if let Built::Userdata(u) = b.built[i] {
+                    u.0.borrow_mut(mc).meta = b.opt_table(*meta)?;
+                }
+            }
+            Obj::Thread => threads.push(i),
+            _ => {}
+        }
+    }
+    for &i in &threads {
+        build_thread(&b, i, &[])?;
+    }
+    finish(&b, tail, open_ups, host)
+}
