@@ -120,7 +120,10 @@ struct Saver<'a, 'gc> {
     chunk_index: AddrMap<u32>,
     protos: Vec<(u32, Box<[u32]>)>,
     proto_by_addr: AddrMap<u32>,
-    proto_index: hashbrown::HashMap<(u32, Box<[u32]>), u32>,
+    /// Function numbers by the address of their compiled code.
+    proto_index: AddrMap<u32>,
+    /// Paths of the functions of the chunks seen so far, by the address of their code.
+    proto_paths: AddrMap<Box<[u32]>>,
 }
 
 /// Encodes a thread status.
@@ -238,28 +241,43 @@ impl<'a, 'gc> Saver<'a, 'gc> {
         self.chunk_index.insert(addr, i);
         self.chunks.push(c.clone());
         super::compiled::remember(c);
+        // Every function's path in the chunk, by the address of its compiled code (each
+        // position of a chunk's function tree has its own `Proto`).
+        let mut stack: Vec<(&Arc<crate::compiler::Proto>, Vec<u32>)> = vec![(&c.main, Vec::new())];
+        while let Some((p, path)) = stack.pop() {
+            for (k, child) in p.protos.iter().enumerate() {
+                let mut cp = path.clone();
+                cp.push(k as u32);
+                stack.push((child, cp));
+            }
+            self.proto_paths
+                .insert(Arc::as_ptr(p) as usize, path.into_boxed_slice());
+        }
         i
     }
 
-    fn proto(&mut self, fp: Gc<'gc, FnProto<'gc>>) -> u32 {
+    fn proto(&mut self, fp: Gc<'gc, FnProto<'gc>>) -> Result<u32, SnapshotError> {
         let addr = Gc::as_ptr(fp) as usize;
         if let Some(&i) = self.proto_by_addr.get(&addr) {
-            return i;
+            return Ok(i);
         }
         let fp = Gc::as_ref(fp);
         let chunk = self.chunk(&fp.chunk);
-        let key = (chunk, fp.path.clone());
-        let i = match self.proto_index.get(&key) {
+        let code = Arc::as_ptr(&fp.proto) as usize;
+        let i = match self.proto_index.get(&code) {
             Some(&i) => i,
             None => {
+                let path = self.proto_paths.get(&code).cloned().ok_or_else(|| {
+                    SnapshotError::Invalid("a function is not in its chunk".into())
+                })?;
                 let i = self.protos.len() as u32;
-                self.protos.push(key.clone());
-                self.proto_index.insert(key, i);
+                self.protos.push((chunk, path));
+                self.proto_index.insert(code, i);
                 i
             }
         };
         self.proto_by_addr.insert(addr, i);
-        i
+        Ok(i)
     }
 
     fn process(&mut self, item: Item<'gc>) -> Result<(), SnapshotError> {
@@ -297,7 +315,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                 }
             }
             Item::Closure(c) => {
-                let proto = self.proto(c.0.proto);
+                let proto = self.proto(c.0.proto)?;
                 mpack::array_len(&mut self.out, 4);
                 mpack::uint(&mut self.out, TAG_CLOSURE);
                 mpack::uint(&mut self.out, c.0.id.get());
@@ -474,7 +492,8 @@ pub fn save_body<'gc>(
         chunk_index: AddrMap::default(),
         protos: Vec::new(),
         proto_by_addr: AddrMap::default(),
-        proto_index: hashbrown::HashMap::default(),
+        proto_index: AddrMap::default(),
+        proto_paths: AddrMap::default(),
     };
     let body_start = s.out.len();
     mpack::array_len(&mut s.out, BODY_FIELDS);
