@@ -137,10 +137,12 @@ pub fn decode(
         let len = r.array_len()?;
         let tag = r.u64()?;
         objs.push(match (tag, len) {
-            (TAG_TABLE, 6) => {
+            (TAG_TABLE, 7) => {
                 let id = r.u64()?;
                 let meta = r.opt_index()?;
                 let hash_cap = usize::try_from(r.u64()?).map_err(|_| bad("table capacity"))?;
+                let contents = r.u64()?;
+                let start = r.pos();
                 let array = vals(&mut r)?;
                 let e = r.array_len()?;
                 if e % 2 != 0 {
@@ -149,6 +151,9 @@ pub fn decode(
                 let mut entries = Vec::with_capacity(e / 2);
                 for _ in 0..e / 2 {
                     entries.push((r.val()?, r.val()?));
+                }
+                if (r.pos() - start) as u64 != contents {
+                    return Err(bad(format!("table {i}: wrong content length")));
                 }
                 Obj::Table {
                     id,

@@ -293,11 +293,12 @@ impl<'a, 'gc> Saver<'a, 'gc> {
             },
             Item::Table(t) => {
                 let tb = t.0.borrow();
-                mpack::array_len(&mut self.out, 6);
+                mpack::array_len(&mut self.out, 7);
                 mpack::uint(&mut self.out, TAG_TABLE);
                 mpack::uint(&mut self.out, tb.id);
                 self.opt_table(tb.meta);
                 mpack::uint(&mut self.out, tb.hash_capacity() as u64);
+                let contents = mpack::uint32_placeholder(&mut self.out);
                 // The whole array part, including the nil slots after its stored prefix.
                 let prefix = tb.array_prefix();
                 mpack::array_len(&mut self.out, tb.array_size());
@@ -313,6 +314,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                     self.val(*k);
                     self.val(*v);
                 }
+                mpack::finish_length_prefix(&mut self.out, contents);
             }
             Item::Closure(c) => {
                 let proto = self.proto(c.0.proto)?;
