@@ -10,8 +10,10 @@
 //! 1. objects: an `array 32` of heap objects, each once, numbered by position. Object numbering
 //!    is a breadth-first walk from the roots in a fixed order, so equal VM states give equal
 //!    bytes. A string is a `bin`; every other object is an array whose first element is its tag:
-//!    - `[TAG_TABLE, id, meta (index or nil), hash_cap, [array values], [k1, v1, k2, v2, ...]]`
-//!      (hash entries in insertion order, tombstones included, so `next` resumes identically)
+//!    - `[TAG_TABLE, id, meta (index or nil), hash_cap, contents, [array values],
+//!      [k1, v1, k2, v2, ...]]` (hash entries in insertion order, tombstones included, so
+//!      `next` resumes identically; `contents` is the byte length of the two arrays, so a
+//!      restorer can step over a table without reading its values)
 //!    - `[TAG_CLOSURE, id, proto, [upvalue indices]]`
 //!    - `[TAG_NATIVE, id, registered name (str), [bound values]]` (a native closure)
 //!    - `[TAG_LIGHT_NATIVE, registered name (str)]`: a native without bound values (a light
@@ -46,7 +48,7 @@ use serde::{Deserialize, Serialize};
 /// First bytes of every snapshot.
 pub const MAGIC: &str = "telelua-snapshot";
 /// Version of this format; bumped on any incompatible change (including `ContG` variants).
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Number of fields of the body array.
 pub const BODY_FIELDS: usize = 15;

@@ -140,10 +140,12 @@ pub fn decode(
         let len = r.array_len()?;
         let tag = r.u64()?;
         objs.push(match (tag, len) {
-            (TAG_TABLE, 6) => {
+            (TAG_TABLE, 7) => {
                 let id = r.u64()?;
                 let meta = r.opt_index()?;
                 let hash_cap = usize::try_from(r.u64()?).map_err(|_| bad("table capacity"))?;
+                let contents = r.u64()?;
+                let start = r.pos();
                 let array = vals(&mut r)?;
                 let e = r.array_len()?;
                 if e % 2 != 0 {
@@ -152,6 +154,9 @@ pub fn decode(
                 let mut entries = Vec::with_capacity(e / 2);
                 for _ in 0..e / 2 {
                     entries.push((r.val()?, r.val()?));
+                }
+                if (r.pos() - start) as u64 != contents {
+                    return Err(bad(format!("table {i}: wrong content length")));
                 }
                 Obj::Table {
                     id,
@@ -469,10 +474,11 @@ pub fn build<'gc>(
         if upvalues.len() != fp.proto.upvalues.len() {
             return Err(bad(format!("closure {i}: wrong number of upvalues")));
         }
-        let ups = upvalues
-            .iter()
-            .map(|&j| b.upvalue(j).map(Lock::new))
-            .collect::<Result<Box<[_]>, _>>()?;
+        let mut ups = Vec::with_capacity(upvalues.len());
+        for &j in upvalues.iter() {
+            ups.push(Lock::new(b.upvalue(j)?));
+        }
+        let ups = ups.into_boxed_slice();
         b.built[i] = Built::Closure(Closure(Gc::new(
             mc,
             ClosureData {
@@ -487,10 +493,11 @@ pub fn build<'gc>(
         let Some(Obj::Native { id, def, upvalues }) = d.objs.get(j as usize) else {
             return Err(bad("native order"));
         };
-        let ups = upvalues
-            .iter()
-            .map(|v| b.value(*v))
-            .collect::<Result<Box<[_]>, _>>()?;
+        let mut ups = Vec::with_capacity(upvalues.len());
+        for v in upvalues.iter() {
+            ups.push(b.value(*v)?);
+        }
+        let ups = ups.into_boxed_slice();
         b.built[j as usize] = Built::Native(NativeClosure(Gc::new(
             mc,
             NativeData {
@@ -516,18 +523,19 @@ pub fn build<'gc>(
             } => {
                 let t = b.table(i as u32)?;
                 let meta = b.opt_table(*meta)?;
-                let array = array
-                    .iter()
-                    .map(|v| b.value(*v))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let entries = entries
-                    .iter()
-                    .map(|(k, v)| Ok((b.value(*k)?, b.value(*v)?)))
-                    .collect::<Result<Vec<_>, SnapshotError>>()?;
+                // (Sized exactly: collecting through `Result` would grow them by doubling.)
+                let mut arr = Vec::with_capacity(array.len());
+                for v in array.iter() {
+                    arr.push(b.value(*v)?);
+                }
+                let mut ents = Vec::with_capacity(entries.len());
+                for (k, v) in entries.iter() {
+                    ents.push((b.value(*k)?, b.value(*v)?));
+                }
                 if !t
                     .0
                     .borrow_mut(mc)
-                    .restore_parts(array, entries, *hash_cap, meta, *id)
+                    .restore_parts(arr, ents, *hash_cap, meta, *id)
                 {
                     return Err(bad(format!("table {i}: inconsistent keys or capacity")));
                 }

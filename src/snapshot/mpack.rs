@@ -137,6 +137,23 @@ pub fn patch_uint32(out: &mut [u8], at: usize, n: u32) {
     }
 }
 
+/// Ends a length-prefixed run: `at` holds a [`uint32_placeholder`] followed by the run (up to
+/// the end of `out`). Writes the run's byte length there in its smallest form, moving the run
+/// back over the unused bytes (so the encoding stays canonical).
+pub fn finish_length_prefix(out: &mut Vec<u8>, at: usize) {
+    let start = at + 5;
+    let len = out.len().saturating_sub(start);
+    let mut enc = Vec::with_capacity(5);
+    uint(&mut enc, len as u64);
+    if enc.len() < 5 {
+        out.copy_within(start.., at + enc.len());
+        out.truncate(out.len() - (5 - enc.len()));
+    }
+    if let Some(s) = out.get_mut(at..at + enc.len()) {
+        s.copy_from_slice(&enc);
+    }
+}
+
 /// Appends a byte string (`bin`).
 #[inline]
 pub fn bin(out: &mut Vec<u8>, b: &[u8]) {

@@ -537,15 +537,14 @@ pub fn build<'a, 'gc>(
             _ => return Err(bad(format!("object {i} is not an upvalue"))),
         }
         b.built[i] = match (tag, len) {
-            (TAG_TABLE, 6) => {
+            (TAG_TABLE, 7) => {
                 r.u64()?;
                 r.opt_index()?;
                 r.u64()?;
+                // Jump over the contents (checked against their length in pass 3).
+                let contents = usize::try_from(r.u64()?).map_err(|_| bad("table length"))?;
                 if known_offsets.is_none() {
-                    let a = r.array_len()?;
-                    r.skip_vals(a)?;
-                    let e = r.array_len()?;
-                    r.skip_vals(e)?;
+                    r.advance(contents)?;
                 }
                 Built::Table(Table::new(mc, hash_key))
             }
@@ -629,6 +628,8 @@ pub fn build<'a, 'gc>(
                 let id = r.u64()?;
                 let meta = b.opt_table(r.opt_index()?)?;
                 let hash_cap = usize::try_from(r.u64()?).map_err(|_| bad("table capacity"))?;
+                let contents = r.u64()?;
+                let start = r.pos();
                 let array = b.values(&mut r)?;
                 let e = r.array_len()?;
                 if e % 2 != 0 {
@@ -639,6 +640,9 @@ pub fn build<'a, 'gc>(
                     let k = b.value(r.val()?)?;
                     let v = b.value(r.val()?)?;
                     entries.push((k, v));
+                }
+                if (r.pos() - start) as u64 != contents {
+                    return Err(bad(format!("table {i}: wrong content length")));
                 }
                 if !t
                     .0

@@ -129,7 +129,10 @@ struct Saver<'a, 'gc> {
     /// The first instance seen of each function in `protos` (for its constants).
     proto_instances: Vec<Gc<'gc, FnProto<'gc>>>,
     proto_by_addr: AddrMap<u32>,
-    proto_index: hashbrown::HashMap<(u32, Box<[u32]>), u32>,
+    /// Function numbers by the address of their compiled code.
+    proto_index: AddrMap<u32>,
+    /// Paths of the functions of the chunks seen so far, by the address of their code.
+    proto_paths: AddrMap<Box<[u32]>>,
 }
 
 /// Encodes a thread status.
@@ -247,30 +250,45 @@ impl<'a, 'gc> Saver<'a, 'gc> {
         self.chunk_index.insert(addr, i);
         self.chunks.push(c.clone());
         super::compiled::remember(c);
+        // Every function's path in the chunk, by the address of its compiled code (each
+        // position of a chunk's function tree has its own `Proto`).
+        let mut stack: Vec<(&Arc<crate::compiler::Proto>, Vec<u32>)> = vec![(&c.main, Vec::new())];
+        while let Some((p, path)) = stack.pop() {
+            for (k, child) in p.protos.iter().enumerate() {
+                let mut cp = path.clone();
+                cp.push(k as u32);
+                stack.push((child, cp));
+            }
+            self.proto_paths
+                .insert(Arc::as_ptr(p) as usize, path.into_boxed_slice());
+        }
         i
     }
 
-    fn proto(&mut self, fp: Gc<'gc, FnProto<'gc>>) -> u32 {
+    fn proto(&mut self, fp: Gc<'gc, FnProto<'gc>>) -> Result<u32, SnapshotError> {
         let addr = Gc::as_ptr(fp) as usize;
         if let Some(&i) = self.proto_by_addr.get(&addr) {
-            return i;
+            return Ok(i);
         }
         let instance = fp;
         let fp = Gc::as_ref(fp);
         let chunk = self.chunk(&fp.chunk);
-        let key = (chunk, fp.path.clone());
-        let i = match self.proto_index.get(&key) {
+        let code = Arc::as_ptr(&fp.proto) as usize;
+        let i = match self.proto_index.get(&code) {
             Some(&i) => i,
             None => {
+                let path = self.proto_paths.get(&code).cloned().ok_or_else(|| {
+                    SnapshotError::Invalid("a function is not in its chunk".into())
+                })?;
                 let i = self.protos.len() as u32;
-                self.protos.push(key.clone());
+                self.protos.push((chunk, path));
                 self.proto_instances.push(instance);
-                self.proto_index.insert(key, i);
+                self.proto_index.insert(code, i);
                 i
             }
         };
         self.proto_by_addr.insert(addr, i);
-        i
+        Ok(i)
     }
 
     fn process(&mut self, item: Item<'gc>) -> Result<(), SnapshotError> {
@@ -286,11 +304,12 @@ impl<'a, 'gc> Saver<'a, 'gc> {
             },
             Item::Table(t) => {
                 let tb = t.0.borrow();
-                mpack::array_len(&mut self.out, 6);
+                mpack::array_len(&mut self.out, 7);
                 mpack::uint(&mut self.out, TAG_TABLE);
                 mpack::uint(&mut self.out, tb.id);
                 self.opt_table(tb.meta);
                 mpack::uint(&mut self.out, tb.hash_capacity() as u64);
+                let contents = mpack::uint32_placeholder(&mut self.out);
                 // The whole array part, including the nil slots after its stored prefix.
                 let prefix = tb.array_prefix();
                 mpack::array_len(&mut self.out, tb.array_size());
@@ -306,9 +325,10 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                     self.val(*k);
                     self.val(*v);
                 }
+                mpack::finish_length_prefix(&mut self.out, contents);
             }
             Item::Closure(c) => {
-                let proto = self.proto(c.0.proto);
+                let proto = self.proto(c.0.proto)?;
                 mpack::array_len(&mut self.out, 4);
                 mpack::uint(&mut self.out, TAG_CLOSURE);
                 mpack::uint(&mut self.out, c.0.id.get());
@@ -488,7 +508,8 @@ pub fn save_body<'gc>(
         protos: Vec::new(),
         proto_instances: Vec::new(),
         proto_by_addr: AddrMap::default(),
-        proto_index: hashbrown::HashMap::default(),
+        proto_index: AddrMap::default(),
+        proto_paths: AddrMap::default(),
     };
     let body_start = s.out.len();
     mpack::array_len(&mut s.out, BODY_FIELDS);

@@ -21,9 +21,6 @@ pub struct FnProto<'gc> {
     /// The chunk this function belongs to.
     #[collect(require_static)]
     pub chunk: Arc<Chunk>,
-    /// Child indices leading from the chunk's main function to this one.
-    #[collect(require_static)]
-    pub path: Box<[u32]>,
     /// `proto.constants` as values.
     pub constants: Box<[Value<'gc>]>,
     /// Instances of `proto.protos`, in the same order.
@@ -371,7 +368,6 @@ pub fn instantiate_at<'gc>(
         + std::mem::size_of::<FnProto<'static>>()
         + constants.len() * VALUE_BYTES
         + children.len() * std::mem::size_of::<Gc<'static, FnProto<'static>>>()
-        + path.len() * 4
         + proto.code_bytes()
         + source;
     Gc::new(
@@ -380,7 +376,6 @@ pub fn instantiate_at<'gc>(
             charge: super::memory::Charge::new(bytes),
             proto: proto.clone(),
             chunk: chunk.clone(),
-            path: path.clone().into_boxed_slice(),
             constants,
             children: children.into_boxed_slice(),
         },
