@@ -59,13 +59,35 @@ return sum(t)
 /// Runs to completion with `step(period)`, optionally round-tripping through bytes at every
 /// preemption; returns (output, fuel used, result).
 fn run(period: u64, roundtrip: bool) -> (Vec<u8>, u64, StepResult) {
+    let trip = if roundtrip { Trip::Bytes } else { Trip::None };
+    run_script(SCRIPT, period, trip)
+}
+
+/// What [`run_script`] does with the VM at each preemption.
+#[derive(Copy, Clone, PartialEq)]
+enum Trip {
+    None,
+    /// Save to bytes and restore (checking `save(restore(save(vm))) == save(vm)`).
+    Bytes,
+    /// Make an image and continue in a fork of it.
+    Fork,
+}
+
+/// [`run`] for any script.
+fn run_script(script: &str, period: u64, trip: Trip) -> (Vec<u8>, u64, StepResult) {
     let out = Sink::default();
     let mut vm = Vm::with_profile(Profile::Sandbox, host(&out));
-    vm.load(SCRIPT.as_bytes(), "=test").unwrap();
+    vm.load(script.as_bytes(), "=test").unwrap();
     loop {
         match vm.step(period) {
             StepResult::OutOfFuel => {
-                if roundtrip {
+                if trip == Trip::Fork {
+                    vm = vm
+                        .image()
+                        .expect("image")
+                        .fork_with(host(&out))
+                        .expect("fork");
+                } else if trip == Trip::Bytes {
                     let bytes = vm.save().expect("save");
                     let again = Vm::restore_with(&bytes, Registry::standard(), host(&out), None)
                         .expect("restore");
@@ -91,6 +113,46 @@ fn restored_vm_continues_identically() {
     assert!(matches!(result, StepResult::Finished(_)), "{result:?}");
     for period in [1, 2, 3, 7, 61, 1009] {
         let (o, f, r) = run(period, true);
+        assert_eq!(
+            String::from_utf8_lossy(&o),
+            String::from_utf8_lossy(&out),
+            "output, period {period}"
+        );
+        assert_eq!(f, fuel, "fuel, period {period}");
+        assert_eq!(r, result, "result, period {period}");
+    }
+}
+
+/// Stacks that grew deep and shrank again: the memory count (charged by the stacks' modeled
+/// capacities, which snapshots keep) must not change across round trips.
+const DEEP_STACKS: &str = r##"
+local function depth(n) if n == 0 then return 0 end return 1 + depth(n - 1) end
+local function report(label) collectgarbage() print(label, collectgarbage("count")) end
+report("start")
+print(depth(3000))
+report("after main recursion")
+local co = coroutine.create(function()
+  print(depth(2000))
+  coroutine.yield(select("#", table.unpack({}, 1, 500)))
+  report("inside the coroutine")
+  print(depth(4000))
+  coroutine.yield()
+end)
+print(coroutine.resume(co))
+report("coroutine suspended")
+print(coroutine.resume(co))
+report("coroutine suspended again")
+"##;
+
+#[test]
+fn memory_count_survives_round_trips() {
+    let (out, fuel, result) = run_script(DEEP_STACKS, 1_000_000, Trip::None);
+    assert!(matches!(result, StepResult::Finished(_)), "{result:?}");
+    for (period, trip) in [1, 7, 61, 1009]
+        .into_iter()
+        .flat_map(|p| [(p, Trip::Bytes), (p, Trip::Fork)])
+    {
+        let (o, f, r) = run_script(DEEP_STACKS, period, trip);
         assert_eq!(
             String::from_utf8_lossy(&o),
             String::from_utf8_lossy(&out),

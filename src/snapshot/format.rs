@@ -20,7 +20,8 @@
 //!      native: no heap object and no counter id; its identity is the registered definition)
 //!    - `[TAG_UPVALUE_OPEN, thread, slot]`, `[TAG_UPVALUE_CLOSED, value]`, each with an
 //!      object id appended if it has one (`debug.upvalueid`)
-//!    - `[TAG_THREAD, id, status, top, [stack values], [frames], [open upvalue indices],
+//!    - `[TAG_THREAD, id, status, top, stack capacity, frame capacity (the memory
+//!      account's model, see `ThreadState::sync_model`), [stack values], [frames], [open upvalue indices],
 //!      [to-be-closed slots], [] or [error value], traceback (str or nil)]`, plus, if the
 //!      thread has a debug hook, `[hook function, mask, count, counter, in hook (bool),
 //!      oldpc, skip]` (see `vm::hook::HookData`); a frame is
@@ -31,11 +32,13 @@
 //!    - `[TAG_USERDATA, id, type name (str), payload (bin), meta (index or nil)]`
 //!    - `[TAG_STR_WITH_ID, id, bytes (bin)]` (a string that was given an id by `%p`)
 //! 2. chunks: `[[id (bin), name (bin), source (bin or nil)], ...]`
-//! 3. protos: `[[chunk, [child path]], ...]`
+//! 3. protos: `[[chunk, [child path], [k, object, ...]], ...]`: the functions closures refer
+//!    to, each with its string constants that are saved objects (constant `k` is that object)
 //! 4. globals, 5. registry, 6. main thread (object indices), 7. running chain `[threads]`,
 //! 8. type metatables `[string, number, boolean, nil, function, thread]` (index or nil),
 //! 9. hash key, 10. next object id, 11. PRNG state `[4 × u64]`, 12. main yieldable (bool),
-//! 13. fuel used.
+//! 13. fuel used, 14. metamethod names that are saved strings `[tm, object, ...]` (so the
+//! restored VM's names are those objects, as they were).
 //!
 //! A value is `nil`, `false`, `true`, an integer, a `float 64` (bits preserved) or a reference
 //! to object `i`: extension type 0 with `i` big-endian in 1, 2 or 4 bytes.
@@ -45,10 +48,10 @@ use serde::{Deserialize, Serialize};
 /// First bytes of every snapshot.
 pub const MAGIC: &str = "telelua-snapshot";
 /// Version of this format; bumped on any incompatible change (including `ContG` variants).
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Number of fields of the body array.
-pub const BODY_FIELDS: usize = 14;
+pub const BODY_FIELDS: usize = 15;
 
 /// Object tags.
 pub const TAG_TABLE: u64 = 0;

@@ -20,7 +20,7 @@ use gc_arena::{lock::Lock, Gc, Mutation};
 
 use super::format::*;
 use super::mpack::{RVal, Reader};
-use super::restore::{build_thread, finish, fn_at, scratch_ctx, Builder, Built, Tail};
+use super::restore::{build_thread, finish, fn_at, Builder, Built, SavedProto, Tail};
 use super::{Registry, SnapshotError};
 use crate::vm::chunk::Chunk;
 use crate::vm::closure::{
@@ -95,6 +95,9 @@ pub struct Decoded {
     /// Function instances, in an order where `Within` refers to earlier entries.
     plan: Vec<(u32, ProtoPlan)>,
     protos: usize,
+    /// String constants that are saved objects: (chunk, path, constant) → string object
+    /// (checked to hold the constant's bytes).
+    links: Vec<((u32, Box<[u32]>, u32), u32)>,
 }
 
 fn vals(r: &mut Reader<'_>) -> Result<Box<[RVal]>, SnapshotError> {
@@ -207,7 +210,7 @@ pub fn decode(
                     id,
                 }
             }
-            (TAG_THREAD, 10 | 11) => Obj::Thread,
+            (TAG_THREAD, 12 | 13) => Obj::Thread,
             (TAG_USERDATA, 5) => {
                 let id = r.u64()?;
                 let type_name = r.text()?;
@@ -237,12 +240,48 @@ pub fn decode(
     }
     let natives = order_natives(&objs, natives)?;
     let plan = plan_protos(chunks, &tail.protos)?;
+    let links = constant_links(bytes, &objs, chunks, &tail.protos)?;
     Ok(Decoded {
         objs,
         natives,
         plan,
         protos: tail.protos.len(),
+        links,
     })
+}
+
+/// Checks the functions' links to saved strings (see `restore::instantiate_protos`).
+#[allow(clippy::type_complexity)]
+fn constant_links(
+    bytes: &[u8],
+    objs: &[Obj],
+    chunks: &[Arc<Chunk>],
+    protos: &[SavedProto],
+) -> Result<Vec<((u32, Box<[u32]>, u32), u32)>, SnapshotError> {
+    use crate::compiler::Constant;
+    let mut out = Vec::new();
+    for (i, sp) in protos.iter().enumerate() {
+        if sp.links.is_empty() {
+            continue;
+        }
+        let c = chunks.get(sp.chunk as usize).ok_or_else(|| bad("chunk"))?;
+        let mut proto = &c.main;
+        for &k in &sp.path {
+            proto = proto.protos.get(k as usize).ok_or_else(|| bad("path"))?;
+        }
+        for &(k, obj) in &sp.links {
+            let s = match objs.get(obj as usize) {
+                Some(Obj::Str { bytes: r, .. }) => bytes.get(r.clone()),
+                _ => None,
+            };
+            match (proto.constants.get(k as usize), s) {
+                (Some(Constant::Str(want)), Some(s)) if want[..] == *s => {}
+                _ => return Err(bad(format!("function {i}: bad constant link {k}"))),
+            }
+            out.push(((sp.chunk, sp.path.as_slice().into(), k), obj));
+        }
+    }
+    Ok(out)
 }
 
 /// Orders native closures so each comes after the native closures among its bound values.
@@ -291,14 +330,14 @@ fn order_natives(objs: &[Obj], natives: Vec<u32>) -> Result<Vec<u32>, SnapshotEr
 /// with its nested ones, sharing the instance tree of an ancestor that is itself needed.
 fn plan_protos(
     chunks: &[Arc<Chunk>],
-    protos: &[(u32, Vec<u32>)],
+    protos: &[SavedProto],
 ) -> Result<Vec<(u32, ProtoPlan)>, SnapshotError> {
     let mut order: Vec<usize> = (0..protos.len()).collect();
-    order.sort_by_key(|&i| protos[i].1.len());
+    order.sort_by_key(|&i| protos[i].path.len());
     let mut made: hashbrown::HashMap<(u32, &[u32]), u32> = hashbrown::HashMap::new();
     let mut plan = Vec::with_capacity(protos.len());
     for i in order {
-        let (chunk, path) = &protos[i];
+        let SavedProto { chunk, path, .. } = &protos[i];
         let c = chunks
             .get(*chunk as usize)
             .ok_or_else(|| bad(format!("function {i}: chunk {chunk} out of range")))?;
@@ -340,35 +379,6 @@ pub fn build<'gc>(
     host: Host,
 ) -> Result<State<'gc>, SnapshotError> {
     let hash_key = tail.hash_key;
-    let (tm_names, ctx) = scratch_ctx(mc, hash_key);
-
-    // Function instances.
-    let mut fps: Vec<Option<Gc<'gc, FnProto<'gc>>>> = vec![None; d.protos];
-    let mut scratch = Vec::new();
-    for (i, step) in &d.plan {
-        let fp = match step {
-            ProtoPlan::Fresh { chunk, path } => {
-                let c = chunks.get(*chunk as usize).ok_or_else(|| bad("chunk"))?;
-                let mut proto = &c.main;
-                for &k in path.iter() {
-                    proto = proto.protos.get(k as usize).ok_or_else(|| bad("path"))?;
-                }
-                scratch.clear();
-                scratch.extend_from_slice(path);
-                instantiate_at(ctx, c, proto, &mut scratch)
-            }
-            ProtoPlan::Within { of, rel } => {
-                let root = fps
-                    .get(*of as usize)
-                    .copied()
-                    .flatten()
-                    .ok_or_else(|| bad("function plan"))?;
-                fn_at(root, rel).ok_or_else(|| bad("function plan"))?
-            }
-        };
-        *fps.get_mut(*i as usize)
-            .ok_or_else(|| bad("function plan"))? = Some(fp);
-    }
 
     // Pass 1: strings, shells, upvalue cells, light natives.
     let mut built = Vec::with_capacity(d.objs.len());
@@ -404,6 +414,47 @@ pub fn build<'gc>(
         built,
         offsets: std::borrow::Cow::Borrowed(offsets),
     };
+
+    // Function instances (after the strings: constants may be saved strings).
+    let mut linked: hashbrown::HashMap<(u32, &[u32], u32), LuaStr<'gc>> =
+        hashbrown::HashMap::with_capacity(d.links.len());
+    for ((chunk, path, k), obj) in &d.links {
+        match b.built.get(*obj as usize) {
+            Some(Built::Str(st)) => linked.insert((*chunk, path, *k), *st),
+            _ => return Err(bad("constant link")),
+        };
+    }
+    let mut fps: Vec<Option<Gc<'gc, FnProto<'gc>>>> = vec![None; d.protos];
+    let mut scratch = Vec::new();
+    for (i, step) in &d.plan {
+        let fp = match step {
+            ProtoPlan::Fresh { chunk, path } => {
+                let c = chunks.get(*chunk as usize).ok_or_else(|| bad("chunk"))?;
+                let mut proto = &c.main;
+                for &k in path.iter() {
+                    proto = proto.protos.get(k as usize).ok_or_else(|| bad("path"))?;
+                }
+                scratch.clear();
+                scratch.extend_from_slice(path);
+                let chunk = *chunk;
+                let link = |path: &[u32], k: usize| {
+                    let k = u32::try_from(k).ok()?;
+                    linked.get(&(chunk, path, k)).copied()
+                };
+                instantiate_at(mc, hash_key, c, proto, &mut scratch, &link)
+            }
+            ProtoPlan::Within { of, rel } => {
+                let root = fps
+                    .get(*of as usize)
+                    .copied()
+                    .flatten()
+                    .ok_or_else(|| bad("function plan"))?;
+                fn_at(root, rel).ok_or_else(|| bad("function plan"))?
+            }
+        };
+        *fps.get_mut(*i as usize)
+            .ok_or_else(|| bad("function plan"))? = Some(fp);
+    }
 
     // Pass 2: Lua closures, then native closures (dependencies first).
     for (i, o) in d.objs.iter().enumerate() {
@@ -518,5 +569,5 @@ pub fn build<'gc>(
     for &i in &threads {
         build_thread(&b, i, &[])?;
     }
-    finish(&b, tail, open_ups, tm_names, host)
+    finish(&b, tail, open_ups, host)
 }

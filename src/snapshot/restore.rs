@@ -55,6 +55,16 @@ pub struct ChunkEntry {
     pub source: Option<Range<usize>>,
 }
 
+/// A function the snapshot's closures refer to.
+#[derive(Debug, Clone)]
+pub(super) struct SavedProto {
+    pub(super) chunk: u32,
+    /// Child indices from the chunk's main function.
+    pub(super) path: Vec<u32>,
+    /// (constant index, object index): string constants that are saved objects.
+    pub(super) links: Vec<(u32, u32)>,
+}
+
 /// The body's tail, parsed: everything but the objects (owned, so an image can keep it).
 #[derive(Clone, Debug)]
 pub struct Tail {
@@ -63,7 +73,7 @@ pub struct Tail {
     pub(super) tail_at: usize,
     /// Chunks referenced by functions.
     pub chunks: Vec<ChunkEntry>,
-    pub(super) protos: Vec<(u32, Vec<u32>)>,
+    pub(super) protos: Vec<SavedProto>,
     globals: u32,
     registry: u32,
     main: u32,
@@ -75,6 +85,8 @@ pub struct Tail {
     main_yieldable: bool,
     /// Fuel consumed so far.
     pub fuel_used: u64,
+    /// (metamethod name index, object index): metamethod names that are saved strings.
+    tm_links: Vec<(u32, u32)>,
 }
 
 fn range(r: &Reader<'_>, s: &[u8]) -> Range<usize> {
@@ -115,14 +127,22 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
     let n = r.array_len()?;
     let mut protos = Vec::with_capacity(n);
     for _ in 0..n {
-        r.array_exact(2)?;
+        r.array_exact(3)?;
         let chunk = r.u32()?;
         let m = r.array_len()?;
         let mut path = Vec::with_capacity(m);
         for _ in 0..m {
             path.push(r.u32()?);
         }
-        protos.push((chunk, path));
+        let m = r.array_len()?;
+        if m % 2 != 0 {
+            return Err(bad("odd constant link list"));
+        }
+        let mut links = Vec::with_capacity(m / 2);
+        for _ in 0..m / 2 {
+            links.push((r.u32()?, r.u32()?));
+        }
+        protos.push(SavedProto { chunk, path, links });
     }
     let globals = r.index()?;
     let registry = r.index()?;
@@ -146,6 +166,14 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
     }
     let main_yieldable = r.boolean()?;
     let fuel_used = r.u64()?;
+    let m = r.array_len()?;
+    if m % 2 != 0 {
+        return Err(bad("odd metamethod name link list"));
+    }
+    let mut tm_links = Vec::with_capacity(m / 2);
+    for _ in 0..m / 2 {
+        tm_links.push((r.u32()?, r.u32()?));
+    }
     if r.remaining() != 0 {
         return Err(bad("trailing bytes"));
     }
@@ -165,6 +193,7 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
         rng,
         main_yieldable,
         fuel_used,
+        tm_links,
     })
 }
 
@@ -181,6 +210,8 @@ pub(super) enum Built<'gc> {
     Userdata(Userdata<'gc>),
     /// A native closure not built yet (pass 2).
     NativePending,
+    /// A Lua closure not built yet (pass 2).
+    ClosurePending,
     Pending,
 }
 
@@ -217,7 +248,7 @@ impl<'a, 'gc> Builder<'a, 'gc> {
             Some(Built::Upvalue(_)) => {
                 return Err(bad(format!("object {i} is an upvalue, not a value")))
             }
-            Some(Built::Pending | Built::NativePending) => {
+            Some(Built::Pending | Built::NativePending | Built::ClosurePending) => {
                 return Err(bad(format!("object {i} used before it exists")))
             }
             None => return Err(bad(format!("object index {i} out of range"))),
@@ -310,49 +341,112 @@ fn status_from(code: u64) -> Result<Status, SnapshotError> {
 /// Instantiates the functions that closures refer to. Each is instantiated with its nested
 /// functions (closures made later need them); a function nested in another needed one shares
 /// that instance tree. Functions no closure refers to (typically a chunk's main function, once
-/// it has run) are not instantiated, nor are their constants.
+/// it has run) are not instantiated, nor are their constants. String constants linked to saved
+/// objects are those objects (checked to hold the constant's bytes).
 fn instantiate_protos<'gc>(
-    ctx: crate::vm::state::Ctx<'gc>,
+    b: &Builder<'_, 'gc>,
+    hash_key: u64,
     chunks: &[Arc<Chunk>],
-    protos: &[(u32, Vec<u32>)],
+    protos: &[SavedProto],
 ) -> Result<Vec<Gc<'gc, FnProto<'gc>>>, SnapshotError> {
+    use crate::compiler::Constant;
     let mut order: Vec<usize> = (0..protos.len()).collect();
-    order.sort_by_key(|&i| protos[i].1.len());
+    order.sort_by_key(|&i| protos[i].path.len());
     let mut made: hashbrown::HashMap<(u32, &[u32]), Gc<'gc, FnProto<'gc>>> =
         hashbrown::HashMap::with_capacity(protos.len());
-    let mut out: Vec<Option<Gc<'gc, FnProto<'gc>>>> = vec![None; protos.len()];
-    let mut scratch = Vec::new();
-    for i in order {
-        let (chunk, path) = &protos[i];
+    let mut linked: hashbrown::HashMap<(u32, &[u32], u32), LuaStr<'gc>> = hashbrown::HashMap::new();
+    let mut resolved = Vec::with_capacity(protos.len());
+    for (i, sp) in protos.iter().enumerate() {
         let c = chunks
-            .get(*chunk as usize)
-            .ok_or_else(|| bad(format!("function {i}: chunk {chunk} out of range")))?;
+            .get(sp.chunk as usize)
+            .ok_or_else(|| bad(format!("function {i}: chunk {} out of range", sp.chunk)))?;
         // Check the path first: it bounds the prefix search below by the real nesting depth.
         let mut proto = &c.main;
-        for &k in path {
+        for &k in &sp.path {
             proto = proto
                 .protos
                 .get(k as usize)
-                .ok_or_else(|| bad(format!("function {i}: no function at path {path:?}")))?;
+                .ok_or_else(|| bad(format!("function {i}: no function at path {:?}", sp.path)))?;
         }
-        let ancestor = (0..=path.len())
+        for &(k, obj) in &sp.links {
+            let st = match b.built.get(obj as usize) {
+                Some(Built::Str(st)) => *st,
+                _ => return Err(bad(format!("function {i}: constant link to a non-string"))),
+            };
+            match proto.constants.get(k as usize) {
+                Some(Constant::Str(bytes)) if bytes[..] == *st.as_bytes() => {}
+                _ => return Err(bad(format!("function {i}: bad constant link {k}"))),
+            }
+            linked.insert((sp.chunk, sp.path.as_slice(), k), st);
+        }
+        resolved.push((c, proto));
+    }
+    let mut out: Vec<Option<Gc<'gc, FnProto<'gc>>>> = vec![None; protos.len()];
+    let mut scratch = Vec::new();
+    for i in order {
+        let sp = &protos[i];
+        let (c, proto) = resolved[i];
+        let ancestor = (0..=sp.path.len())
             .rev()
-            .find_map(|k| made.get(&(*chunk, &path[..k])).map(|fp| (k, *fp)));
+            .find_map(|k| made.get(&(sp.chunk, &sp.path[..k])).map(|fp| (k, *fp)));
         let fp = match ancestor {
-            Some((k, fp)) => fn_at(fp, &path[k..])
-                .ok_or_else(|| bad(format!("function {i}: no function at path {path:?}")))?,
+            Some((k, fp)) => fn_at(fp, &sp.path[k..])
+                .ok_or_else(|| bad(format!("function {i}: no function at path {:?}", sp.path)))?,
             None => {
                 scratch.clear();
-                scratch.extend_from_slice(path);
-                instantiate_at(ctx, c, proto, &mut scratch)
+                scratch.extend_from_slice(&sp.path);
+                let chunk = sp.chunk;
+                let link = |path: &[u32], k: usize| {
+                    let k = u32::try_from(k).ok()?;
+                    linked.get(&(chunk, path, k)).copied()
+                };
+                instantiate_at(b.mc, hash_key, c, proto, &mut scratch, &link)
             }
         };
-        made.insert((*chunk, path.as_slice()), fp);
+        made.insert((sp.chunk, sp.path.as_slice()), fp);
         out[i] = Some(fp);
     }
     out.into_iter()
         .map(|f| f.ok_or_else(|| bad("function table")))
         .collect()
+}
+
+/// Builds the Lua closures of pass 1 (every upvalue cell exists by now).
+fn build_closures<'gc>(
+    b: &mut Builder<'_, 'gc>,
+    closures: &[usize],
+    fn_protos: &[Gc<'gc, FnProto<'gc>>],
+) -> Result<(), SnapshotError> {
+    for &i in closures {
+        let mut r = b.at(i)?;
+        let id = r.u64()?;
+        let proto = r.u32()?;
+        let fp = *fn_protos
+            .get(proto as usize)
+            .ok_or_else(|| bad(format!("closure {i}: function {proto} out of range")))?;
+        let nu = r.array_len()?;
+        if nu != fp.proto.upvalues.len() {
+            return Err(bad(format!("closure {i}: wrong number of upvalues")));
+        }
+        let mut ups = Vec::with_capacity(nu);
+        for _ in 0..nu {
+            let j = r.index()? as usize;
+            match b.built.get(j) {
+                Some(Built::Upvalue(u)) => ups.push(Lock::new(*u)),
+                _ => return Err(bad(format!("object {j} is not an upvalue"))),
+            }
+        }
+        b.built[i] = Built::Closure(Closure(Gc::new(
+            b.mc,
+            ClosureData {
+                proto: fp,
+                charge: ClosureData::charge(ups.len()),
+                upvalues: ups.into_boxed_slice(),
+                id: Cell::new(id),
+            },
+        )));
+    }
+    Ok(())
 }
 
 /// Finds the per-VM function instance at `path` below a chunk's main function instance.
@@ -397,13 +491,10 @@ pub fn build<'a, 'gc>(
     host: Host,
 ) -> Result<State<'gc>, SnapshotError> {
     let hash_key = tail.hash_key;
-    let (tm_names, ctx) = scratch_ctx(mc, hash_key);
 
     if chunks.len() != tail.chunks.len() {
         return Err(bad("chunk count"));
     }
-    let fn_protos = instantiate_protos(ctx, chunks, &tail.protos)?;
-
     let n = tail.count;
     let mut b = Builder {
         mc,
@@ -415,8 +506,9 @@ pub fn build<'a, 'gc>(
         },
     };
 
-    // Pass 1: strings, shells, closures.
+    // Pass 1: strings and shells.
     let mut natives = Vec::new();
+    let mut closures = Vec::new();
     let mut r = Reader::new(bytes, tail.objects);
     for i in 0..n {
         match known_offsets {
@@ -457,38 +549,13 @@ pub fn build<'a, 'gc>(
                 Built::Table(Table::new(mc, hash_key))
             }
             (TAG_CLOSURE, 4) => {
-                let id = r.u64()?;
-                let proto = r.u32()?;
-                let fp = *fn_protos
-                    .get(proto as usize)
-                    .ok_or_else(|| bad(format!("closure {i}: function {proto} out of range")))?;
-                let nu = r.array_len()?;
-                if nu != fp.proto.upvalues.len() {
-                    return Err(bad(format!("closure {i}: wrong number of upvalues")));
+                if known_offsets.is_none() {
+                    for _ in 1..len {
+                        r.skip_any()?;
+                    }
                 }
-                let mut ups = Vec::with_capacity(nu);
-                for _ in 0..nu {
-                    let j = r.index()? as usize;
-                    let cell = match b.built.get(j) {
-                        Some(Built::Upvalue(u)) => *u,
-                        Some(Built::Pending) if j > i => {
-                            let u = UpCell::new(mc, UpState::Closed(Value::Nil));
-                            b.built[j] = Built::Upvalue(u);
-                            u
-                        }
-                        _ => return Err(bad(format!("object {j} is not an upvalue"))),
-                    };
-                    ups.push(Lock::new(cell));
-                }
-                Built::Closure(Closure(Gc::new(
-                    mc,
-                    ClosureData {
-                        proto: fp,
-                        charge: ClosureData::charge(ups.len()),
-                        upvalues: ups.into_boxed_slice(),
-                        id: Cell::new(id),
-                    },
-                )))
+                closures.push(i);
+                Built::ClosurePending
             }
             (TAG_NATIVE, 4) => {
                 r.u64()?;
@@ -514,7 +581,7 @@ pub fn build<'a, 'gc>(
                     _ => Built::Upvalue(UpCell::new(mc, UpState::Closed(Value::Nil))),
                 }
             }
-            (TAG_THREAD, 10 | 11) => {
+            (TAG_THREAD, 12 | 13) => {
                 if known_offsets.is_none() {
                     for _ in 1..len {
                         r.skip_any()?;
@@ -545,7 +612,10 @@ pub fn build<'a, 'gc>(
         return Err(bad("the object list does not end where the tail starts"));
     }
 
-    // Pass 2: natives, dependencies first (their bound values may be other natives).
+    // Pass 2: functions (their string constants may be saved strings), closures, then
+    // natives, dependencies first (their bound values may be other natives or closures).
+    let fn_protos = instantiate_protos(&b, hash_key, chunks, &tail.protos)?;
+    build_closures(&mut b, &closures, &fn_protos)?;
     build_natives(&mut b, &natives, registry)?;
 
     // Pass 3: contents of mutable objects; threads last.
@@ -618,36 +688,7 @@ pub fn build<'a, 'gc>(
     for &i in &threads {
         build_thread(&b, i, &fn_protos)?;
     }
-    finish(&b, tail, open_ups, tm_names, host)
-}
-
-/// The metamethod names, and a throwaway state for instantiating functions (constants need a
-/// string allocator), for building a VM whose hash key is `hash_key`.
-pub(super) fn scratch_ctx<'gc>(
-    mc: &'gc Mutation<'gc>,
-    hash_key: u64,
-) -> ([LuaStr<'gc>; TM_COUNT], crate::vm::state::Ctx<'gc>) {
-    let tm_names: [LuaStr<'gc>; TM_COUNT] =
-        std::array::from_fn(|i| LuaStr::new(mc, hash_key, TM_NAMES[i].as_bytes()));
-    let scratch_main = Thread::new(mc, Value::Nil);
-    let scratch = State {
-        globals: Table::new(mc, hash_key),
-        registry: Table::new(mc, hash_key),
-        main: scratch_main,
-        running: Gc::new(mc, RefLock::new(vec![scratch_main])),
-        metas: Gc::new(mc, RefLock::new(TypeMetas::default())),
-        tm_names,
-        hash_key,
-        next_id: Cell::new(1),
-        rng: Cell::new([0; 4]),
-        gc_requested: Cell::new(false),
-        main_yieldable: Cell::new(false),
-        just_collected: Cell::new(false),
-        memory_error: Cell::new(false),
-        host: RefCell::new(Host::default()),
-    };
-    let scratch: &'gc State<'gc> = Gc::as_ref(Gc::new(mc, scratch));
-    (tm_names, crate::vm::state::Ctx { mc, state: scratch })
+    finish(&b, tail, open_ups, host)
 }
 
 /// Pass 4 and the roots: checks that open upvalues (`(object, thread, slot)`) point inside
@@ -656,7 +697,6 @@ pub(super) fn finish<'gc>(
     b: &Builder<'_, 'gc>,
     tail: &Tail,
     open_ups: Vec<(usize, u32, u32)>,
-    tm_names: [LuaStr<'gc>; TM_COUNT],
     host: Host,
 ) -> Result<State<'gc>, SnapshotError> {
     let mc = b.mc;
@@ -691,6 +731,21 @@ pub(super) fn finish<'gc>(
         function: meta(4)?,
         thread: meta(5)?,
     };
+    // Metamethod names other objects hold (keys of metatables) are those very strings.
+    let mut tm_names: [Option<LuaStr<'gc>>; TM_COUNT] = [None; TM_COUNT];
+    for &(tm, obj) in &tail.tm_links {
+        match (tm_names.get_mut(tm as usize), b.built.get(obj as usize)) {
+            (Some(slot @ None), Some(Built::Str(st)))
+                if *st.as_bytes() == *TM_NAMES[tm as usize].as_bytes() =>
+            {
+                *slot = Some(*st)
+            }
+            _ => return Err(bad(format!("bad metamethod name link {tm}"))),
+        }
+    }
+    let tm_names: [LuaStr<'gc>; TM_COUNT] = std::array::from_fn(|i| {
+        tm_names[i].unwrap_or_else(|| LuaStr::new(mc, tail.hash_key, TM_NAMES[i].as_bytes()))
+    });
     Ok(State {
         globals,
         registry: registry_t,
@@ -856,6 +911,8 @@ pub(super) fn build_thread<'gc>(
     let id = r.u64()?;
     let status = status_from(r.u64()?)?;
     let top = r.u32()?;
+    let stack_model = usize::try_from(r.u64()?).map_err(|_| err("bad stack capacity"))?;
+    let frames_model = usize::try_from(r.u64()?).map_err(|_| err("bad frame capacity"))?;
     let stack = b.values(&mut r)?;
     // (An `xpcall` handler running after a stack overflow may use `ERROR_EXTRA_STACK` more.)
     if stack.len() > MAX_STACK + ERROR_EXTRA_STACK + 1024 {
@@ -1012,7 +1069,7 @@ pub(super) fn build_thread<'gc>(
         *b.offsets.get(i).ok_or_else(|| bad("object index"))?,
     )
     .array_len()?
-        == 11
+        == 13
     {
         r.array_exact(7)?;
         let f = b.value(r.val()?)?;
@@ -1030,9 +1087,20 @@ pub(super) fn build_thread<'gc>(
         };
         crate::vm::hook::restore(b.mc, th, f, data);
     }
+    // The modeled capacities are only numbers (nothing is allocated for them): a forged
+    // snapshot can at worst charge its own VM more, within `MAX_MODEL`.
+    if stack_model < stack.len()
+        || frames_model < frames.len()
+        || stack_model > crate::vm::thread::MAX_MODEL
+        || frames_model > crate::vm::thread::MAX_MODEL
+    {
+        return Err(err("bad stack capacities"));
+    }
     let mut ts = th.borrow_mut(b.mc);
     ts.stack = stack;
     ts.frames = frames;
+    ts.stack_model = stack_model;
+    ts.frames_model = frames_model;
     ts.update_charge();
     ts.open_upvalues = open;
     ts.tbc = tbc;

@@ -72,6 +72,13 @@ impl ObjIndex {
         }
     }
 
+    /// The number of the object at `addr`, if it has one.
+    fn get(&self, addr: usize) -> Option<u32> {
+        let run = *self.pages.get(&(addr >> PAGE_SHIFT))? as usize;
+        let at = run * SLOTS_PER_PAGE + ((addr >> SLOT_SHIFT) & (SLOTS_PER_PAGE - 1));
+        self.slots.get(at).and_then(|&s| s.checked_sub(1))
+    }
+
     /// The number of the object at `addr`, giving it `next` if it has none.
     #[inline]
     fn number(&mut self, addr: usize, next: u32) -> u32 {
@@ -119,6 +126,8 @@ struct Saver<'a, 'gc> {
     chunks: Vec<Arc<Chunk>>,
     chunk_index: AddrMap<u32>,
     protos: Vec<(u32, Box<[u32]>)>,
+    /// The first instance seen of each function in `protos` (for its constants).
+    proto_instances: Vec<Gc<'gc, FnProto<'gc>>>,
     proto_by_addr: AddrMap<u32>,
     /// Function numbers by the address of their compiled code.
     proto_index: AddrMap<u32>,
@@ -261,6 +270,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
         if let Some(&i) = self.proto_by_addr.get(&addr) {
             return Ok(i);
         }
+        let instance = fp;
         let fp = Gc::as_ref(fp);
         let chunk = self.chunk(&fp.chunk);
         let code = Arc::as_ptr(&fp.proto) as usize;
@@ -272,6 +282,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                 })?;
                 let i = self.protos.len() as u32;
                 self.protos.push((chunk, path));
+                self.proto_instances.push(instance);
                 self.proto_index.insert(code, i);
                 i
             }
@@ -392,11 +403,13 @@ impl<'a, 'gc> Saver<'a, 'gc> {
         let ts = t.borrow();
         let (hook_func, hook) = (t.0.hook_func.get(), t.0.hook.get());
         let has_hook = !hook_func.is_nil() || hook != Default::default();
-        mpack::array_len(&mut self.out, if has_hook { 11 } else { 10 });
+        mpack::array_len(&mut self.out, if has_hook { 13 } else { 12 });
         mpack::uint(&mut self.out, TAG_THREAD);
         mpack::uint(&mut self.out, t.id().get());
         mpack::uint(&mut self.out, status_code(ts.status) as u64);
         mpack::uint(&mut self.out, ts.top as u64);
+        mpack::uint(&mut self.out, ts.stack_model as u64);
+        mpack::uint(&mut self.out, ts.frames_model as u64);
         self.vals(&ts.stack);
         mpack::array_len(&mut self.out, ts.frames.len());
         for f in &ts.frames {
@@ -493,6 +506,7 @@ pub fn save_body<'gc>(
         chunks: Vec::new(),
         chunk_index: AddrMap::default(),
         protos: Vec::new(),
+        proto_instances: Vec::new(),
         proto_by_addr: AddrMap::default(),
         proto_index: AddrMap::default(),
         proto_paths: AddrMap::default(),
@@ -534,12 +548,29 @@ pub fn save_body<'gc>(
         }
     }
     mpack::array_len(out, s.protos.len());
-    for (chunk, path) in &s.protos {
-        mpack::array_len(out, 2);
+    let mut links = Vec::new();
+    for ((chunk, path), fp) in s.protos.iter().zip(&s.proto_instances) {
+        mpack::array_len(out, 3);
         mpack::uint(out, *chunk as u64);
         mpack::array_len(out, path.len());
         for p in path.iter() {
             mpack::uint(out, *p as u64);
+        }
+        // String constants that are also saved objects (a register or a table holds the
+        // constant itself): the restored function must use that very object, or the string
+        // would exist twice and the memory count would differ after the restore.
+        links.clear();
+        for (k, c) in fp.constants.iter().enumerate() {
+            if let Value::Str(st) = c {
+                if let Some(obj) = s.index.get(Gc::as_ptr(st.0) as *const () as usize) {
+                    links.push((k as u64, obj as u64));
+                }
+            }
+        }
+        mpack::array_len(out, links.len() * 2);
+        for &(k, obj) in &links {
+            mpack::uint(out, k);
+            mpack::uint(out, obj);
         }
     }
     mpack::uint(out, globals as u64);
@@ -564,5 +595,21 @@ pub fn save_body<'gc>(
     }
     mpack::boolean(out, st.main_yieldable.get());
     mpack::uint(out, fuel_used);
+    // Metamethod names that are also saved objects (metatable keys made from them).
+    let tm_links: Vec<(u64, u64)> = st
+        .tm_names
+        .iter()
+        .enumerate()
+        .filter_map(|(tm, name)| {
+            let obj = s.index.get(Gc::as_ptr(name.0) as *const () as usize)?;
+            Some((tm as u64, obj as u64))
+        })
+        .collect();
+    let out = &mut s.out;
+    mpack::array_len(out, tm_links.len() * 2);
+    for (tm, obj) in tm_links {
+        mpack::uint(out, tm);
+        mpack::uint(out, obj);
+    }
     Ok((s.out, s.chunks))
 }

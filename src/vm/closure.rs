@@ -294,7 +294,14 @@ impl<'gc> NativeRef<'gc> {
 
 /// Instantiates a compiled chunk in a VM: constants become heap values.
 pub fn instantiate<'gc>(ctx: super::state::Ctx<'gc>, chunk: &Arc<Chunk>) -> Gc<'gc, FnProto<'gc>> {
-    instantiate_at(ctx, chunk, &chunk.main, &mut Vec::new())
+    instantiate_at(
+        ctx.mc,
+        ctx.state.hash_key,
+        chunk,
+        &chunk.main,
+        &mut Vec::new(),
+        &|_, _| None,
+    )
 }
 
 /// The object id of a long string constant: equal contents in one chunk are one string, as
@@ -311,24 +318,33 @@ fn long_constant_id(chunk: &super::chunk::ChunkId, bytes: &[u8]) -> u64 {
     (h & ((1u64 << 54) - 1)) | (1u64 << 54)
 }
 
-/// Instantiates `proto` (the function at `path` in `chunk`) and its nested functions.
+/// Instantiates `proto` (the function at `path` in `chunk`) and its nested functions
+/// (strings made with the VM's `hash_key`). `linked(path, k)` may supply an existing string
+/// for string constant `k` of the function at `path` (a snapshot restore keeps the identity
+/// of constants that other objects hold).
 pub fn instantiate_at<'gc>(
-    ctx: super::state::Ctx<'gc>,
+    mc: &Mutation<'gc>,
+    hash_key: u64,
     chunk: &Arc<Chunk>,
     proto: &Arc<Proto>,
     path: &mut Vec<u32>,
+    linked: &dyn Fn(&[u32], usize) -> Option<super::string::LuaStr<'gc>>,
 ) -> Gc<'gc, FnProto<'gc>> {
     use crate::compiler::Constant;
     let constants: Box<[Value<'gc>]> = proto
         .constants
         .iter()
-        .map(|c| match c {
+        .enumerate()
+        .map(|(k, c)| match c {
             Constant::Nil => Value::Nil,
             Constant::Bool(b) => Value::boolean(*b),
             Constant::Int(i) => Value::Int(*i),
             Constant::Float(f) => Value::float(*f),
             Constant::Str(s) => {
-                let st = ctx.new_str(s);
+                if let Some(st) = linked(path, k) {
+                    return Value::Str(st);
+                }
+                let st = super::string::LuaStr::new(mc, hash_key, s);
                 if s.len() > super::convert::SHORT_STRING_MAX {
                     st.id().set(long_constant_id(&chunk.id, s));
                 }
@@ -339,7 +355,7 @@ pub fn instantiate_at<'gc>(
     let mut children = Vec::with_capacity(proto.protos.len());
     for (i, p) in proto.protos.iter().enumerate() {
         path.push(i as u32);
-        children.push(instantiate_at(ctx, chunk, p, path));
+        children.push(instantiate_at(mc, hash_key, chunk, p, path, linked));
         path.pop();
     }
     use super::memory::{OBJECT_HEADER, VALUE_BYTES};
@@ -355,7 +371,7 @@ pub fn instantiate_at<'gc>(
         + proto.code_bytes()
         + source;
     Gc::new(
-        ctx.mc,
+        mc,
         FnProto {
             charge: super::memory::Charge::new(bytes),
             proto: proto.clone(),

@@ -162,7 +162,7 @@ pub fn push_late<'gc>(
 /// comparisons).
 #[inline]
 fn frame_room<'gc>(ts: &ThreadState<'gc>, needed: usize) -> LuaResult<'gc, ()> {
-    if (needed > ts.stack.capacity() || ts.frames.len() == ts.frames.capacity())
+    if (needed > ts.stack_model || ts.frames.len() >= ts.frames_model)
         && !frame_growth_fits(ts, needed)
     {
         return Err(LuaError::RetryAfterGc);
@@ -172,17 +172,20 @@ fn frame_room<'gc>(ts: &ThreadState<'gc>, needed: usize) -> LuaResult<'gc, ()> {
 
 /// Whether pushing a frame that needs `needed` stack slots can reallocate the value stack and
 /// the frame list within the memory budget. The old buffers live until the new ones are
-/// filled, so the new ones must fit on top of the current count (Vec's growth: double, or
-/// what is needed).
+/// filled, so the new ones must fit on top of the current count (sizes from the modeled
+/// capacities, see `ThreadState::sync_model`).
 #[cold]
 fn frame_growth_fits(ts: &ThreadState<'_>, needed: usize) -> bool {
     use super::memory::VALUE_BYTES;
     let mut bytes = 0usize;
-    if needed > ts.stack.capacity() {
-        bytes += needed.max(ts.stack.capacity() * 2) * VALUE_BYTES;
+    if needed > ts.stack_model {
+        bytes = bytes.saturating_add(ts.next_stack_model(needed).saturating_mul(VALUE_BYTES));
     }
-    if ts.frames.len() == ts.frames.capacity() {
-        bytes += (ts.frames.capacity() * 2).max(4) * std::mem::size_of::<Frame<'static>>();
+    if ts.frames.len() >= ts.frames_model {
+        bytes = bytes.saturating_add(
+            ts.next_frames_model(ts.frames.len() + 1)
+                .saturating_mul(std::mem::size_of::<Frame<'static>>()),
+        );
     }
     super::memory::fits(bytes)
 }
@@ -215,7 +218,7 @@ pub fn push_lua_frame<'gc>(
             frame_room(ts, needed)?;
         }
         ts.grow_stack(needed);
-        ts.frames.push(Frame::Lua(LuaFrame {
+        ts.push_frame(Frame::Lua(LuaFrame {
             closure,
             func: func as u32,
             base: base as u32,
@@ -253,7 +256,7 @@ pub fn push_lua_frame<'gc>(
             ts.stack[func + 1 + i] = Value::Nil;
         }
     }
-    ts.frames.push(Frame::Lua(LuaFrame {
+    ts.push_frame(Frame::Lua(LuaFrame {
         closure,
         func: func as u32,
         base: base as u32,
@@ -333,12 +336,17 @@ fn run_native<'gc>(
     nargs: usize,
 ) -> LuaResult<'gc, Action<'gc>> {
     ts.stack.truncate(func + 1 + nargs);
-    let capacity = (ts.stack.capacity(), ts.frames.capacity());
-    let ThreadState { stack, frames, .. } = ts;
+    let ThreadState {
+        stack,
+        frames,
+        stack_model,
+        ..
+    } = ts;
     let mut nc = NativeCtx {
         ctx,
         thread,
         stack,
+        stack_model: *stack_model,
         base: func + 1,
         frames,
         native: Some(native),
@@ -346,9 +354,7 @@ fn run_native<'gc>(
     };
     let r = (native.def().func)(&mut nc);
     // Natives push results straight onto the stack: keep its charge current.
-    if capacity != (ts.stack.capacity(), ts.frames.capacity()) {
-        ts.update_charge();
-    }
+    ts.sync_model();
     match r {
         // Nothing was done yet: run the native again, with the same arguments, after a full
         // collection (see `memory`).
@@ -444,7 +450,7 @@ pub fn drive<'gc>(
                 }
                 Action::Call { func: callee, cont } => {
                     let nargs = ts.stack.len() - (func + 1);
-                    ts.frames.push(Frame::Native(NativeFrame::new(
+                    ts.push_frame(Frame::Native(NativeFrame::new(
                         native,
                         func as u32,
                         want,
@@ -463,7 +469,7 @@ pub fn drive<'gc>(
                     Todo::Call { func, nargs, want }
                 }
                 Action::Yield { cont } => {
-                    ts.frames.push(Frame::Native(NativeFrame::new(
+                    ts.push_frame(Frame::Native(NativeFrame::new(
                         native,
                         func as u32,
                         want,
@@ -473,7 +479,7 @@ pub fn drive<'gc>(
                 }
                 Action::RetryAfterGc => {
                     // Keep the arguments in the window for the second attempt.
-                    ts.frames.push(Frame::Native(NativeFrame::new(
+                    ts.push_frame(Frame::Native(NativeFrame::new(
                         native,
                         func as u32,
                         want,
@@ -483,7 +489,7 @@ pub fn drive<'gc>(
                 }
                 Action::Preempt { cont } => {
                     ts.stack.truncate(func + 1);
-                    ts.frames.push(Frame::Native(NativeFrame::new(
+                    ts.push_frame(Frame::Native(NativeFrame::new(
                         native,
                         func as u32,
                         want,
@@ -495,7 +501,7 @@ pub fn drive<'gc>(
                     thread: target,
                     cont,
                 } => {
-                    ts.frames.push(Frame::Native(NativeFrame::new(
+                    ts.push_frame(Frame::Native(NativeFrame::new(
                         native,
                         func as u32,
                         want,
@@ -592,21 +598,24 @@ fn resume_cont<'gc>(
     cont: Cont<'gc>,
     outcome: Result<(), Value<'gc>>,
 ) -> LuaResult<'gc, Action<'gc>> {
-    let capacity = (ts.stack.capacity(), ts.frames.capacity());
-    let ThreadState { stack, frames, .. } = ts;
+    let ThreadState {
+        stack,
+        frames,
+        stack_model,
+        ..
+    } = ts;
     let mut nc = NativeCtx {
         ctx,
         thread,
         stack,
+        stack_model: *stack_model,
         base: func + 1,
         frames,
         native,
         fuel,
     };
     let r = cont.resume(&mut nc, outcome);
-    if capacity != (ts.stack.capacity(), ts.frames.capacity()) {
-        ts.update_charge();
-    }
+    ts.sync_model();
     match r {
         Ok(a) => Ok(a),
         // A continuation cannot be run again from its start after a collection (its frame
@@ -666,7 +675,7 @@ fn tostring_done<'gc>(
 fn push_raised<'gc>(ts: &mut ThreadState<'gc>, n: NativeRef<'gc>) {
     let func = ts.stack.len();
     ts.stack.push(n.value());
-    ts.frames.push(Frame::Native(NativeFrame::new(
+    ts.push_frame(Frame::Native(NativeFrame::new(
         Some(n),
         func as u32,
         0,
@@ -793,7 +802,7 @@ pub fn throw<'gc>(
                     }
                     let func = ts.stack.len();
                     ts.stack.extend_from_slice(&[Value::Nil, tm, value]);
-                    ts.frames.push(Frame::Native(NativeFrame::new(
+                    ts.push_frame(Frame::Native(NativeFrame::new(
                         None,
                         func as u32,
                         0,
@@ -826,7 +835,7 @@ pub fn throw<'gc>(
                 let tm = ctx.metamethod(v, Tm::Close);
                 let func = ts.stack.len();
                 ts.stack.extend_from_slice(&[Value::Nil, tm, v, value]);
-                ts.frames.push(Frame::Native(NativeFrame::new(
+                ts.push_frame(Frame::Native(NativeFrame::new(
                     None,
                     func as u32,
                     0,
@@ -883,7 +892,7 @@ pub fn throw<'gc>(
             ts.stack.push(Value::Nil);
             ts.stack.push(handler);
             ts.stack.push(value);
-            ts.frames.push(Frame::Native(NativeFrame::new(
+            ts.push_frame(Frame::Native(NativeFrame::new(
                 native,
                 func as u32,
                 1,
@@ -913,7 +922,7 @@ pub fn throw<'gc>(
                 Frame::Native(nf) => nf.native,
                 _ => None,
             };
-            ts.frames.push(Frame::Native(NativeFrame::new(
+            ts.push_frame(Frame::Native(NativeFrame::new(
                 native,
                 func as u32,
                 0,

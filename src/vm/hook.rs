@@ -167,7 +167,7 @@ fn start<'gc>(
     *fuel -= fuelc::INSTRUCTION;
     ts.grow_stack(at);
     ts.stack.truncate(at);
-    ts.frames.push(Frame::Native(frame));
+    ts.push_frame(Frame::Native(frame));
     ts.stack.push(thread.0.hook_func.get());
     ts.stack.push(ctx.str_value(event));
     ts.stack

@@ -86,6 +86,8 @@ pub struct NativeCtx<'gc, 'a> {
     pub thread: Thread<'gc>,
     /// The thread's stack; the window is `stack[base..]`.
     pub stack: &'a mut Vec<Value<'gc>>,
+    /// The stack's modeled capacity (see `ThreadState::sync_model`), for growth checks.
+    pub stack_model: usize,
     /// Start of the window.
     pub base: usize,
     /// The frames below this native (innermost last), for error levels and tracebacks.
@@ -174,10 +176,10 @@ impl<'gc, 'a> NativeCtx<'gc, 'a> {
     /// buffers exist together for a moment.
     pub fn stack_growth_bytes(&self, n: usize) -> usize {
         let need = self.stack.len().saturating_add(n);
-        if need <= self.stack.capacity() {
+        if need <= self.stack_model {
             0
         } else {
-            need.max(self.stack.capacity().saturating_mul(2))
+            need.max(self.stack_model.saturating_mul(2))
                 .saturating_mul(super::memory::VALUE_BYTES)
         }
     }

@@ -149,6 +149,15 @@ pub enum Frame<'gc> {
     Native(NativeFrame<'gc>),
 }
 
+/// Where the modeled capacities stop doubling (they still grow to what is needed). Twice
+/// the stack limit: stacks never legitimately get longer, so a snapshot's model can be
+/// checked against [`MAX_MODEL`].
+pub const MODEL_DOUBLING_LIMIT: usize =
+    2 * (super::exec::MAX_STACK + super::exec::ERROR_EXTRA_STACK);
+
+/// The largest modeled capacity a valid snapshot can hold.
+pub const MAX_MODEL: usize = 2 * MODEL_DOUBLING_LIMIT;
+
 /// A coroutine's state.
 #[derive(Collect)]
 #[collect(no_drop)]
@@ -179,6 +188,12 @@ pub struct ThreadState<'gc> {
     /// Bytes charged to the VM's memory account for this thread (see `memory`).
     #[collect(require_static)]
     pub charge: super::memory::Charge,
+    /// The value stack's capacity as the memory account sees it (see [`ThreadState::sync_model`]).
+    #[collect(require_static)]
+    pub stack_model: usize,
+    /// The frame list's capacity as the memory account sees it.
+    #[collect(require_static)]
+    pub frames_model: usize,
     /// The native that raised the error being thrown, and its stack slot: set when a native
     /// fails, taken by `throw` at once (never alive across a step), so tracebacks and message
     /// handlers see the native's level as Lua does ("[C]: in function 'error'").
@@ -190,24 +205,82 @@ impl<'gc> ThreadState<'gc> {
     #[inline]
     pub fn grow_stack(&mut self, n: usize) {
         if self.stack.len() < n {
-            let cap = self.stack.capacity();
-            self.stack.resize(n, Value::Nil);
-            if self.stack.capacity() != cap {
-                self.update_charge();
+            if n > self.stack_model {
+                self.grow_stack_model(n);
             }
+            self.stack.resize(n, Value::Nil);
         }
     }
 
-    /// Recomputes the charge from the stacks' capacities.
+    /// Pushes a frame, keeping the memory charge current.
+    #[inline]
+    pub fn push_frame(&mut self, frame: Frame<'gc>) {
+        self.frames.push(frame);
+        if self.frames.len() > self.frames_model {
+            self.grow_frames_model();
+        }
+    }
+
+    /// Brings the modeled capacities up to the stacks' lengths (after code that pushed values
+    /// directly, such as a native's results).
+    ///
+    /// Why a model: the charge, `collectgarbage("count")` and the growth checks must be the
+    /// same after a snapshot restore, and a restored `Vec` does not get its old capacity back.
+    /// So the account follows a capacity computed from the stacks' history alone: it grows
+    /// like `Vec`'s (double, or what is needed) at fixed points (here, [`Self::grow_stack`],
+    /// [`Self::push_frame`]), never shrinks, and is saved with the thread. The real buffers
+    /// are grown to it, so they stay within it except briefly between those points.
+    #[inline]
+    pub fn sync_model(&mut self) {
+        if self.stack.len() > self.stack_model {
+            self.grow_stack_model(self.stack.len());
+        }
+        if self.frames.len() > self.frames_model {
+            self.grow_frames_model();
+        }
+    }
+
+    /// The modeled value stack capacity after growing to `needed` slots.
+    pub fn next_stack_model(&self, needed: usize) -> usize {
+        needed.max(self.stack_model.saturating_mul(2).min(MODEL_DOUBLING_LIMIT))
+    }
+
+    /// The modeled frame list capacity after growing to `needed` frames.
+    pub fn next_frames_model(&self, needed: usize) -> usize {
+        needed
+            .max(
+                self.frames_model
+                    .saturating_mul(2)
+                    .min(MODEL_DOUBLING_LIMIT),
+            )
+            .max(4)
+    }
+
+    #[cold]
+    fn grow_stack_model(&mut self, needed: usize) {
+        self.stack_model = self.next_stack_model(needed);
+        self.stack
+            .reserve_exact(self.stack_model.saturating_sub(self.stack.len()));
+        self.update_charge();
+    }
+
+    #[cold]
+    fn grow_frames_model(&mut self) {
+        self.frames_model = self.next_frames_model(self.frames.len());
+        self.frames
+            .reserve_exact(self.frames_model.saturating_sub(self.frames.len()));
+        self.update_charge();
+    }
+
+    /// Recomputes the charge from the modeled capacities.
     pub fn update_charge(&self) {
         use super::memory::{OBJECT_HEADER, VALUE_BYTES};
         self.charge.set(
             OBJECT_HEADER
                 + std::mem::size_of::<ThreadBox<'static>>()
-                + self.stack.capacity().saturating_mul(VALUE_BYTES)
+                + self.stack_model.saturating_mul(VALUE_BYTES)
                 + self
-                    .frames
-                    .capacity()
+                    .frames_model
                     .saturating_mul(std::mem::size_of::<Frame<'static>>()),
         );
     }
@@ -257,6 +330,8 @@ impl<'gc> Thread<'gc> {
                     traceback: None,
                     meta_depth: 0,
                     charge: super::memory::Charge::new(0),
+                    stack_model: 1,
+                    frames_model: 0,
                     raising: None,
                 }),
             },
