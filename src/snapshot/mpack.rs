@@ -142,15 +142,39 @@ pub fn patch_uint32(out: &mut [u8], at: usize, n: u32) {
 /// back over the unused bytes (so the encoding stays canonical).
 pub fn finish_length_prefix(out: &mut Vec<u8>, at: usize) {
     let start = at + 5;
-    let len = out.len().saturating_sub(start);
-    let mut enc = Vec::with_capacity(5);
-    uint(&mut enc, len as u64);
-    if enc.len() < 5 {
-        out.copy_within(start.., at + enc.len());
-        out.truncate(out.len() - (5 - enc.len()));
+    let len = out.len().saturating_sub(start) as u64;
+    let mut buf = [0u8; 9];
+    let enc: &[u8] = if len < 0x80 {
+        buf[0] = len as u8;
+        &buf[..1]
+    } else if len <= u8::MAX as u64 {
+        buf[..2].copy_from_slice(&[0xcc, len as u8]);
+        &buf[..2]
+    } else if len <= u16::MAX as u64 {
+        buf[0] = 0xcd;
+        buf[1..3].copy_from_slice(&(len as u16).to_be_bytes());
+        &buf[..3]
+    } else if len <= u32::MAX as u64 {
+        buf[0] = 0xce;
+        buf[1..5].copy_from_slice(&(len as u32).to_be_bytes());
+        &buf[..5]
+    } else {
+        buf[0] = 0xcf;
+        buf[1..9].copy_from_slice(&len.to_be_bytes());
+        &buf[..9]
+    };
+    match enc.len() {
+        n if n < 5 => {
+            out.copy_within(start.., at + n);
+            out.truncate(out.len() - (5 - n));
+        }
+        5 => {}
+        _ => {
+            out.splice(start..start, [0u8; 4]);
+        }
     }
     if let Some(s) = out.get_mut(at..at + enc.len()) {
-        s.copy_from_slice(&enc);
+        s.copy_from_slice(enc);
     }
 }
 
@@ -581,6 +605,23 @@ mod tests {
             let mut r = Reader::new(&out, 0);
             r.skip_vals(1).unwrap();
             assert_eq!(r.remaining(), 0);
+        }
+    }
+
+    #[test]
+    fn length_prefixes_are_canonical() {
+        for len in [0usize, 1, 127, 128, 255, 256, 65_535, 65_536, 100_000] {
+            let mut out = vec![0x93];
+            let at = uint32_placeholder(&mut out);
+            out.extend((0..len).map(|i| i as u8));
+            finish_length_prefix(&mut out, at);
+            let mut canonical = vec![0x93];
+            uint(&mut canonical, len as u64);
+            assert_eq!(out[..canonical.len()], canonical[..]);
+            let mut r = Reader::new(&out, 1);
+            assert_eq!(r.u64().unwrap(), len as u64);
+            assert_eq!(r.remaining(), len);
+            assert!(r.rest().iter().enumerate().all(|(i, &b)| b == i as u8));
         }
     }
 }
