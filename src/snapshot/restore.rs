@@ -1098,6 +1098,7 @@ pub(super) fn build_thread<'gc>(
     }
     let mut ts = th.borrow_mut(b.mc);
     ts.stack = stack;
+    ts.catch_top = frames.len();
     ts.frames = frames;
     ts.stack_model = stack_model;
     ts.frames_model = frames_model;

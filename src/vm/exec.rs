@@ -30,9 +30,9 @@ pub const ERROR_EXTRA_STACK: usize = 2_000;
 /// `xpcall` handler runs (only checked on the rare overflow path).
 #[cold]
 fn stack_room_for_handler(ts: &ThreadState<'_>, needed: usize) -> bool {
+    // (A message handler frame catches errors: only frames below the catch bound can be one.)
     needed <= MAX_STACK + ERROR_EXTRA_STACK
-        && ts
-            .frames
+        && ts.frames[..ts.catch_bound()]
             .iter()
             .rev()
             .any(|f| matches!(f, Frame::Native(n) if matches!(*n.cont, Cont::XpcallHandler { .. })))
@@ -774,8 +774,7 @@ pub fn throw<'gc>(
     loop {
         let (value, handled) = error_value(ctx, ts, err);
         let raising = ts.raising.take();
-        let catcher = ts
-            .frames
+        let catcher = ts.frames[..ts.catch_bound()]
             .iter()
             .rposition(|f| matches!(f, Frame::Native(n) if n.cont.catches()));
         let Some(k) = catcher else {

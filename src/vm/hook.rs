@@ -138,7 +138,8 @@ pub fn restore<'gc>(
 
 /// Hook frames were removed by an error unwinding: hooks run again.
 pub fn unwound(thread: Thread<'_>, removed: &[Frame<'_>]) {
-    if removed.iter().any(is_hook_frame) {
+    // Hook frames exist only while a hook runs: no need to read deep stacks otherwise.
+    if thread.0.hook.get().in_hook && removed.iter().any(is_hook_frame) {
         let mut d = thread.0.hook.get();
         d.in_hook = false;
         d.skip = 0;

@@ -194,6 +194,9 @@ pub struct ThreadState<'gc> {
     /// The frame list's capacity as the memory account sees it.
     #[collect(require_static)]
     pub frames_model: usize,
+    /// No frame at this index or above catches errors (see [`ThreadState::catch_bound`]).
+    #[collect(require_static)]
+    pub catch_top: usize,
     /// The native that raised the error being thrown, and its stack slot: set when a native
     /// fails, taken by `throw` at once (never alive across a step), so tracebacks and message
     /// handlers see the native's level as Lua does ("[C]: in function 'error'").
@@ -215,10 +218,27 @@ impl<'gc> ThreadState<'gc> {
     /// Pushes a frame, keeping the memory charge current.
     #[inline]
     pub fn push_frame(&mut self, frame: Frame<'gc>) {
+        if let Frame::Native(n) = &frame {
+            if n.cont.catches() {
+                self.catch_top = self.frames.len() + 1;
+            }
+        }
         self.frames.push(frame);
         if self.frames.len() > self.frames_model {
             self.grow_frames_model();
         }
+    }
+
+    /// The frames that may catch an error are `frames[..catch_bound()]`: an error unwinding a
+    /// deep stack finds its catcher without reading every frame above it.
+    ///
+    /// Why it holds: `catch_top` is set when a catching frame is pushed, and frames are only
+    /// pushed (through [`Self::push_frame`]) and popped. The topmost catching frame present was
+    /// pushed after every frame below it, so any later push of a catching frame either set
+    /// `catch_top` above it or was popped with it.
+    #[inline]
+    pub fn catch_bound(&self) -> usize {
+        self.catch_top.min(self.frames.len())
     }
 
     /// Brings the modeled capacities up to the stacks' lengths (after code that pushed values
@@ -332,6 +352,7 @@ impl<'gc> Thread<'gc> {
                     charge: super::memory::Charge::new(0),
                     stack_model: 1,
                     frames_model: 0,
+                    catch_top: 0,
                     raising: None,
                 }),
             },
