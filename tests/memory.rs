@@ -239,6 +239,20 @@ fn memory_budget() {
     let (result, _) = run_limited(&margins);
     assert_eq!(result, Ok("[Bool(true), Int(2000)]".to_string()));
 
+    // The same inside a continuation: `table.unpack` reserving its results after `__len`
+    // (which ran once) collects the garbage and continues.
+    let (result, _) = run_limited(
+        r##"
+        local LIMIT = 16 * 1024 * 1024
+        local calls = 0
+        local obj = setmetatable({}, {__len = function() calls = calls + 1 return 20000 end})
+        local g = string.rep("x", LIMIT - math.floor(collectgarbage("count") * 1024) - 5000)
+        g = nil
+        return select("#", table.unpack(obj)), calls
+        "##,
+    );
+    assert_eq!(result, Ok("[Int(20000), Int(1)]".to_string()));
+
     // Tables and stacks that grow while garbage piles up get a collection, not an error.
     let (result, _) = run_limited(
         r#"

@@ -8,7 +8,8 @@
 //! Every function is therefore written as a small state machine over a few shared *tasks*:
 //!
 //! * [`TableContG::Len`]: waiting for `__len`; resumes the function with its original arguments
-//!   and the length;
+//!   and the length ([`TableContG::Sized`]: the same after a collection, when the memory the
+//!   function needs was over the budget);
 //! * [`CopyTask`]: copies elements one by one (`table.move`, and the shifts of `insert` and
 //!   `remove`, which are moves within one table), with an optional read before (`remove`'s
 //!   result) and one write after (`insert`'s new value, `remove`'s nil);
@@ -150,6 +151,16 @@ pub enum TableContG<V> {
         /// Its original arguments.
         args: Vec<V>,
     },
+    /// `user` found the memory it needs over the budget before doing anything, after
+    /// `__len` gave `n`: it runs again with `args` once a full collection has run.
+    Sized {
+        /// The function to continue.
+        user: LenUser,
+        /// The length `__len` gave.
+        n: i64,
+        /// Its original arguments.
+        args: Vec<V>,
+    },
     /// Copying elements.
     Copy(CopyTask<V>),
     /// Reading elements.
@@ -171,7 +182,9 @@ impl<V> TableContG<V> {
         use crate::vm::memory::VALUE_BYTES;
         let pairs = std::mem::size_of::<(u64, V)>();
         match self {
-            TableContG::Len { args, .. } => args.len() * VALUE_BYTES,
+            TableContG::Len { args, .. } | TableContG::Sized { args, .. } => {
+                args.len() * VALUE_BYTES
+            }
             TableContG::Copy(_) => 0,
             TableContG::Read(t) => match &t.sink {
                 Sink::Concat { sep, buf } => sep.len() + buf.len(),
@@ -191,6 +204,11 @@ impl<V> TableContG<V> {
         Ok(match self {
             TableContG::Len { user, args } => TableContG::Len {
                 user,
+                args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+            },
+            TableContG::Sized { user, n, args } => TableContG::Sized {
+                user,
+                n,
                 args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
             },
             TableContG::Copy(t) => TableContG::Copy(t.map_values(f)?),
@@ -347,6 +365,30 @@ fn with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, user: LenUser) -> R<'gc> {
         }
     };
     run_with_len(nc, user, n)
+}
+
+/// Runs `user` with its original `args` and the length `__len` gave. A continuation cannot
+/// be run again by the VM after a collection (see `exec::resume_cont`), so when the memory
+/// `user` needs is over the budget (it checks before doing anything), it waits for the
+/// collection itself, as [`TableContG::Sized`].
+fn run_sized<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    user: LenUser,
+    n: i64,
+    args: Vec<Value<'gc>>,
+) -> R<'gc> {
+    nc.clear();
+    nc.stack.extend_from_slice(&args);
+    match run_with_len(nc, user, n) {
+        Err(LuaError::RetryAfterGc) => {
+            nc.ctx.state.gc_requested.set(true);
+            nc.clear();
+            Ok(Action::Preempt {
+                cont: Cont::Table(Box::new(TableContG::Sized { user, n, args })),
+            })
+        }
+        r => r,
+    }
 }
 
 fn run_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, user: LenUser, n: i64) -> R<'gc> {
@@ -633,10 +675,9 @@ pub fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>, cont: Box<TableCont<'gc>>) -> R<
         TableContG::Len { user, args } => {
             let n = convert::to_integer(result)
                 .ok_or_else(|| LuaError::rt("object length is not an integer"))?;
-            nc.clear();
-            nc.stack.extend_from_slice(&args);
-            run_with_len(nc, user, n)
+            run_sized(nc, user, n, args)
         }
+        TableContG::Sized { user, n, args } => run_sized(nc, user, n, args),
         TableContG::Copy(t) => {
             let incoming = (t.wait == Wait::Get).then_some(result);
             run_copy(nc, t, incoming)
