@@ -35,8 +35,8 @@ pub fn run_bytes(data: &[u8]) {
     }
 }
 
-/// Restores arbitrary bytes as a snapshot and, if accepted, runs and re-saves it; must never
-/// panic, hang or allocate without bound.
+/// Restores arbitrary bytes as a snapshot and, if accepted, forks an image of it, runs and
+/// re-saves it; must never panic, hang or allocate without bound.
 pub fn restore_bytes(data: &[u8]) {
     let host = Host {
         stdout: Box::new(std::io::sink()),
@@ -44,6 +44,12 @@ pub fn restore_bytes(data: &[u8]) {
         ..Host::default()
     };
     if let Ok(mut vm) = Vm::restore_with(data, crate::snapshot::Registry::standard(), host, None) {
+        // An accepted state also goes through an image and a fork (the decoded-image path).
+        if let Ok(image) = vm.image() {
+            if let Ok(fork) = image.fork() {
+                let _ = fork.save();
+            }
+        }
         vm.set_memory_limit(Some(FUZZ_MEMORY));
         for _ in 0..10 {
             if vm.step(1_000) != StepResult::OutOfFuel {

@@ -319,18 +319,14 @@ impl Vm {
         let offsets = crate::snapshot::object_offsets(&body, &tail)?;
         let decoded =
             crate::snapshot::decode_image(&body, &tail, &offsets, &chunks, &self.registry)?;
-        let image = Image {
+        Ok(Image {
             body,
             offsets,
             tail,
             chunks,
             decoded,
             registry: self.registry.clone(),
-        };
-        // One fork checks everything a fork links, so that forks cannot fail later (made and
-        // dropped outside this VM's memory account).
-        image.fork()?;
-        Ok(image)
+        })
     }
 
     /// The registry used when saving (add host natives and userdata types here).
@@ -577,7 +573,8 @@ impl Image {
     /// A new, independent VM in the image's state, with the given host services.
     ///
     /// # Errors
-    /// Only if the image itself was inconsistent (it was validated when made).
+    /// Only if the image itself is inconsistent (its objects were decoded and checked when it
+    /// was made; what they refer to is checked as a fork links them): a bug, never a panic.
     pub fn fork_with(&self, host: Host) -> Result<Vm, SnapshotError> {
         let memory = Account::new();
         let entered = memory.enter();

@@ -50,3 +50,28 @@ print(gen(), gen(), gen())
 local s = 0
 for i = 1, 200 do s = s + i end
 print(s, tostring(print) == p1, string.format("%p", string.rep) == f1)
+
+-- operations on light natives
+print(pcall(function() return print < print end))
+print(pcall(function() return print + 1 end))
+print(pcall(function() return #print end))
+print(pcall(function() return print.x end))
+print(pcall(debug.setupvalue, print, 1, 2))
+print(pcall(debug.upvalueid, print, 1))
+print(debug.getinfo(print, "L").activelines)
+print(pcall(setmetatable, print, {}))
+debug.setmetatable(print, {__index = function(f, k) return k .. "!" end})
+print(print.x, string.rep.y, (function() end).z)
+debug.setmetatable(print, nil)
+print(rawequal(print, _G.print), rawlen and pcall(rawlen, print))
+local t = setmetatable({}, {__newindex = rawset, __len = rawlen})
+t[1] = 5 print(#t, t[1])
+print(select('#', table.unpack({1, 2, 3})))
+local co = coroutine.create(print) print(coroutine.resume(co, "in co"))
+print(coroutine.status(co))
+local co2 = coroutine.wrap(pcall) print(co2(error, "x"))
+print(pcall(coroutine.close, coroutine.create(type)))
+debug.sethook(print, "", 0) print(debug.gethook() == print) debug.sethook()
+print(string.format("%s", print) == tostring(print))
+print(next({}, nil), type(next))
+for k, v in next, {10} do print(k, v) end
