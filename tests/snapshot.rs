@@ -129,13 +129,13 @@ const DEEP_STACKS: &str = r##"
 local function depth(n) if n == 0 then return 0 end return 1 + depth(n - 1) end
 local function report(label) collectgarbage() print(label, collectgarbage("count")) end
 report("start")
-print(depth(3000))
+print(depth(600))
 report("after main recursion")
 local co = coroutine.create(function()
-  print(depth(2000))
-  coroutine.yield(select("#", table.unpack({}, 1, 500)))
+  print(depth(400))
+  coroutine.yield(select("#", table.unpack({}, 1, 300)))
   report("inside the coroutine")
-  print(depth(4000))
+  print(depth(900))
   coroutine.yield()
 end)
 print(coroutine.resume(co))
