@@ -174,7 +174,14 @@ fn check(src: &[u8]) -> bool {
             exercise_debug_info(&p);
             true
         }
-        Err(e) => !e.message.is_empty(),
+        Err(e) if e.message.is_empty() => {
+            eprintln!(
+                "empty error message; source: {:?}",
+                String::from_utf8_lossy(src)
+            );
+            false
+        }
+        Err(_) => true,
     }
 }
 
