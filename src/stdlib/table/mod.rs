@@ -401,9 +401,12 @@ fn run_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, user: LenUser, n: i64) -> R<'g
     }
 }
 
-/// Most elements reserved up front for results read one by one: beyond it the vector grows as
-/// elements actually arrive (each charged), so a huge `__len` cannot make us allocate at once.
-const MAX_RESERVE: u64 = 1 << 16;
+/// Most elements reserved up front for values read one by one (64 MB): beyond it the vector
+/// grows as elements actually arrive (each charged), so a huge `__len` cannot make us allocate
+/// at once even without a memory budget. Reserving is checked against the budget first
+/// ([`NativeCtx::reserve`]); it saves the copies of a growing vector (16 MB moved at once for
+/// a million elements, the longest step of a big `sort`).
+const MAX_RESERVE: u64 = 1 << 22;
 
 fn initial_capacity(n: u64) -> usize {
     n.min(MAX_RESERVE) as usize
@@ -646,6 +649,8 @@ fn sort_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, n: i64) -> R<'gc> {
     {
         return Err(nc.arg_type_error(2, "function"));
     }
+    let capacity = initial_capacity(n as u64);
+    nc.reserve(capacity.saturating_mul(crate::vm::memory::VALUE_BYTES))?;
     let task = ReadTask {
         src: nc.arg(1),
         first: 1,
@@ -654,7 +659,7 @@ fn sort_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, n: i64) -> R<'gc> {
         wait: Wait::Nothing,
         sink: Sink::Sort {
             comp,
-            vals: Vec::with_capacity(initial_capacity(n as u64)),
+            vals: Vec::with_capacity(capacity),
         },
     };
     run_read(nc, task, None)
