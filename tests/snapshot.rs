@@ -75,8 +75,19 @@ enum Trip {
 
 /// [`run`] for any script.
 fn run_script(script: &str, period: u64, trip: Trip) -> (Vec<u8>, u64, StepResult) {
+    run_limited(script, period, trip, None)
+}
+
+/// [`run_script`] with a memory budget (kept across round trips).
+fn run_limited(
+    script: &str,
+    period: u64,
+    trip: Trip,
+    limit: Option<u64>,
+) -> (Vec<u8>, u64, StepResult) {
     let out = Sink::default();
     let mut vm = Vm::with_profile(Profile::Sandbox, host(&out));
+    vm.set_memory_limit(limit);
     vm.load(script.as_bytes(), "=test").unwrap();
     loop {
         match vm.step(period) {
@@ -87,6 +98,7 @@ fn run_script(script: &str, period: u64, trip: Trip) -> (Vec<u8>, u64, StepResul
                         .expect("image")
                         .fork_with(host(&out))
                         .expect("fork");
+                    vm.set_memory_limit(limit);
                 } else if trip == Trip::Bytes {
                     let bytes = vm.save().expect("save");
                     let again = Vm::restore_with(&bytes, Registry::standard(), host(&out), None)
@@ -97,6 +109,7 @@ fn run_script(script: &str, period: u64, trip: Trip) -> (Vec<u8>, u64, StepResul
                         "save(restore(save(vm))) != save(vm)"
                     );
                     vm = again;
+                    vm.set_memory_limit(limit);
                 }
             }
             r => {
@@ -142,6 +155,14 @@ print(coroutine.resume(co))
 report("coroutine suspended")
 print(coroutine.resume(co))
 report("coroutine suspended again")
+-- A saved string that is a constant of a nested function no closure refers to.
+local kept = {}
+local function outer()
+  local function inner() return "a constant of a nested function" end
+  kept[1] = inner()
+end
+outer()
+report("nested constant")
 "##;
 
 #[test]
@@ -160,6 +181,43 @@ fn memory_count_survives_round_trips() {
         );
         assert_eq!(f, fuel, "fuel, period {period}");
         assert_eq!(r, result, "result, period {period}");
+    }
+}
+
+/// Near the memory budget, whether a reservation fails for good must not depend on when the
+/// collector last ran (a restore starts with no garbage and a fresh collector): a native and
+/// a continuation (`table.unpack` after `__len`) reserving right after garbage was dropped.
+const NEAR_BUDGET: [&str; 2] = [
+    r##"
+local LIMIT = 1024 * 1024
+local g = string.rep("x", LIMIT - math.floor(collectgarbage("count") * 1024) - 5000)
+g = nil
+print(select("#", table.unpack({}, 1, 20000)))
+"##,
+    r##"
+local LIMIT = 1024 * 1024
+local t = setmetatable({}, {__len = function() return 20000 end})
+local g = string.rep("x", LIMIT - math.floor(collectgarbage("count") * 1024) - 5000)
+g = nil
+print(select("#", table.unpack(t)))
+"##,
+];
+
+#[test]
+fn memory_errors_do_not_depend_on_collection_times() {
+    let limit = Some(1 << 20);
+    for script in NEAR_BUDGET {
+        let (out, _, result) = run_limited(script, 1_000_000, Trip::None, limit);
+        assert!(matches!(result, StepResult::Finished(_)), "{result:?}");
+        for period in [61, 101, 1009] {
+            let (o, _, r) = run_limited(script, period, Trip::Bytes, limit);
+            assert_eq!(
+                String::from_utf8_lossy(&o),
+                String::from_utf8_lossy(&out),
+                "output, period {period}"
+            );
+            assert_eq!(r, result, "result, period {period}");
+        }
     }
 }
 

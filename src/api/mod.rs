@@ -221,6 +221,7 @@ impl Vm {
                 gc_requested: std::cell::Cell::new(false),
                 main_yieldable: std::cell::Cell::new(false),
                 just_collected: std::cell::Cell::new(false),
+                retry_gc: std::cell::Cell::new(false),
                 memory_error: std::cell::Cell::new(false),
                 host: std::cell::RefCell::new(host),
             }
@@ -426,11 +427,17 @@ impl Vm {
             self.fuel_used += used.max(0) as u64;
             remaining -= used;
             self.memory.note_peak();
-            let full = self
-                .arena
-                .mutate(|_, state| state.gc_requested.replace(false));
+            let (full, retry) = self.arena.mutate(|_, state| {
+                (
+                    state.gc_requested.replace(false),
+                    state.retry_gc.replace(false),
+                )
+            });
             if full {
                 self.collect_fully();
+                // Only a collection made for a retry makes the next failure final.
+                self.arena
+                    .mutate(|_, state| state.just_collected.set(retry));
             } else {
                 // Pace the collector by bytes too: gc-arena counts objects, so big strings
                 // and tables add debt in proportion to their size. One unit is the average
@@ -471,13 +478,12 @@ impl Vm {
     }
 
     /// Finishes any collection cycle in progress (it may have marked objects that are garbage
-    /// now), then runs a complete one; the next slice knows a collection just ran.
+    /// now), then runs a complete one.
     fn collect_fully(&mut self) {
         self.arena.finish_cycle();
         self.arena.finish_cycle();
         self.paced_at = memory::used();
         self.collected_at = memory::used();
-        self.arena.mutate(|_, state| state.just_collected.set(true));
     }
 
     /// Sets the memory budget in bytes (`None`: unlimited). Over it, the VM collects

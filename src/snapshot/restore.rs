@@ -759,6 +759,7 @@ pub(super) fn finish<'gc>(
         gc_requested: Cell::new(false),
         main_yieldable: Cell::new(tail.main_yieldable),
         just_collected: Cell::new(false),
+        retry_gc: Cell::new(false),
         memory_error: Cell::new(false),
         host: RefCell::new(host),
     })
@@ -1088,12 +1089,10 @@ pub(super) fn build_thread<'gc>(
         crate::vm::hook::restore(b.mc, th, f, data);
     }
     // The modeled capacities are only numbers (nothing is allocated for them): a forged
-    // snapshot can at worst charge its own VM more, within `MAX_MODEL`.
-    if stack_model < stack.len()
-        || frames_model < frames.len()
-        || stack_model > crate::vm::thread::MAX_MODEL
-        || frames_model > crate::vm::thread::MAX_MODEL
-    {
+    // snapshot can at worst charge its own VM more, within `MAX_MODEL`. They may be below
+    // the lengths (values pushed since the last point where the model follows them, see
+    // `ThreadState::sync_model`): the original VM had the same.
+    if stack_model > crate::vm::thread::MAX_MODEL || frames_model > crate::vm::thread::MAX_MODEL {
         return Err(err("bad stack capacities"));
     }
     let mut ts = th.borrow_mut(b.mc);

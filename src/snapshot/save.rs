@@ -529,6 +529,15 @@ pub fn save_body<'gc>(
         s.process(item)?;
         i += 1;
     }
+    // A restore instantiates each function with all its nested functions: list those too, so
+    // their string constants can be linked to saved strings as well (see the tail below).
+    let mut i = 0usize;
+    while let Some(fp) = s.proto_instances.get(i).copied() {
+        for &child in fp.children.iter() {
+            s.proto(child)?;
+        }
+        i += 1;
+    }
     let n = u32::try_from(s.queue.len())
         .map_err(|_| SnapshotError::Invalid("too many objects".into()))?;
     mpack::patch_array32(&mut s.out, count_at, n);

@@ -24,7 +24,7 @@ use super::value::Value;
 pub const MAX_STACK: usize = 1_000_000;
 /// Extra stack slots granted to an `xpcall` message handler running after a stack overflow
 /// (Lua's `ERRORSTACKSIZE` idea), so the handler itself can run.
-pub const ERROR_EXTRA_STACK: usize = 2_000;
+pub const ERROR_EXTRA_STACK: usize = 200;
 
 /// Whether the stack may grow to `needed` slots: the normal limit, plus some room while an
 /// `xpcall` handler runs (only checked on the rare overflow path).
@@ -360,6 +360,7 @@ fn run_native<'gc>(
         // collection (see `memory`).
         Err(LuaError::RetryAfterGc) => {
             ctx.state.gc_requested.set(true);
+            ctx.state.retry_gc.set(true);
             Ok(Action::RetryAfterGc)
         }
         Ok(a) => Ok(a),
@@ -423,6 +424,7 @@ pub fn drive<'gc>(
                             tries += 1;
                             ts.stack.truncate(func + 1 + nargs);
                             ts.stack.insert(func, tm);
+                            ts.sync_model();
                             nargs += 1;
                         }
                         None => return Err(LuaError::rt("attempt to call a nil value")),
@@ -1031,6 +1033,7 @@ fn retry_instruction<'gc>(ctx: Ctx<'gc>, ts: &mut ThreadState<'gc>, fuel: &mut i
     }
     *fuel += crate::limits::fuel::INSTRUCTION;
     ctx.state.gc_requested.set(true);
+    ctx.state.retry_gc.set(true);
     Flow::Event(Event::OutOfFuel)
 }
 
@@ -1096,6 +1099,7 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                 if target_status == Status::Initial {
                     tts.stack.truncate(1);
                     tts.stack.extend_from_slice(&args);
+                    tts.sync_model();
                     tts.status = Status::Running;
                     entry = Entry::Continue;
                 } else {

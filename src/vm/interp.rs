@@ -1135,6 +1135,7 @@ pub fn execute<'gc>(
                         guard += 1;
                         ts.stack.truncate(func + 1 + nargs);
                         ts.stack.insert(func, tm);
+                        ts.sync_model();
                         nargs += 1;
                     }
                     if let Value::Function(callee) = ts.stack[func] {

@@ -224,11 +224,18 @@ pub struct State<'gc> {
     /// Whether the main coroutine may yield to the host.
     #[collect(require_static)]
     pub main_yieldable: Cell<bool>,
-    /// True during the fuel slice right after a full collection (a memory check that still
-    /// fails then raises "not enough memory" instead of asking for another collection).
-    /// Transient: never saved.
+    /// True during the fuel slice right after a full collection that a failed memory check
+    /// asked for so that it could run again (`retry_gc`): a memory check that still fails then
+    /// raises "not enough memory" instead of asking for another collection. Other collections
+    /// (pacing, the budget check between slices) do not set it, so whether a check fails for
+    /// good depends only on live data, not on when the collector last ran (which a snapshot
+    /// restore changes). Transient: never saved.
     #[collect(require_static)]
     pub just_collected: Cell<bool>,
+    /// The full collection requested for the end of this slice is for a retry (see
+    /// `just_collected`). Transient: set and consumed within one `step`.
+    #[collect(require_static)]
+    pub retry_gc: Cell<bool>,
     /// Set by the host loop when the VM is over its memory budget after a full collection:
     /// the next slice starts by raising "not enough memory" in the running coroutine.
     /// Transient: set and consumed within one `step`.

@@ -210,6 +210,11 @@ impl<'gc> ThreadState<'gc> {
         if self.stack.len() < n {
             if n > self.stack_model {
                 self.grow_stack_model(n);
+            } else if n > self.stack.capacity() {
+                // Within the model (after a restore, which allocates exact lengths): grow to
+                // it, not by doubling past it.
+                self.stack
+                    .reserve_exact(self.stack_model.saturating_sub(self.stack.len()));
             }
             self.stack.resize(n, Value::Nil);
         }
@@ -222,6 +227,11 @@ impl<'gc> ThreadState<'gc> {
             if n.cont.catches() {
                 self.catch_top = self.frames.len() + 1;
             }
+        }
+        if self.frames.len() == self.frames.capacity() && self.frames.len() < self.frames_model {
+            // As in `grow_stack`: grow to the model, not by doubling past it.
+            self.frames
+                .reserve_exact(self.frames_model - self.frames.len());
         }
         self.frames.push(frame);
         if self.frames.len() > self.frames_model {

@@ -304,6 +304,7 @@ fn pause_for_gc<'gc>(nc: &NativeCtx<'gc, '_>, cont: TableCont<'gc>) -> R<'gc> {
         return Err(nc.ctx.not_enough_memory());
     }
     nc.ctx.state.gc_requested.set(true);
+    nc.ctx.state.retry_gc.set(true);
     preempt(cont)
 }
 
@@ -382,6 +383,7 @@ fn run_sized<'gc>(
     match run_with_len(nc, user, n) {
         Err(LuaError::RetryAfterGc) => {
             nc.ctx.state.gc_requested.set(true);
+            nc.ctx.state.retry_gc.set(true);
             nc.clear();
             Ok(Action::Preempt {
                 cont: Cont::Table(Box::new(TableContG::Sized { user, n, args })),
