@@ -801,25 +801,8 @@ pub fn throw<'gc>(
                     if let Some((n, _)) = raising {
                         push_raised(ts, n);
                     }
-                    let func = ts.stack.len();
-                    ts.stack.extend_from_slice(&[Value::Nil, tm, value]);
-                    ts.push_frame(Frame::Native(NativeFrame::new(
-                        None,
-                        func as u32,
-                        0,
-                        Cont::ErrorToString { error: value },
-                    )));
-                    match drive(
-                        ctx,
-                        thread,
-                        ts,
-                        fuel,
-                        Todo::Call {
-                            func: func + 1,
-                            nargs: 1,
-                            want: 1,
-                        },
-                    ) {
+                    let cont = Cont::ErrorToString { error: value };
+                    match call_below(ctx, thread, ts, fuel, (None, 0, cont), tm, &[value], 1) {
                         Ok(flow) => return flow,
                         Err(e) => {
                             err = e;
@@ -834,28 +817,11 @@ pub fn throw<'gc>(
                 close_upvalues(ctx, ts, 0);
                 let v = ts.stack.get(slot as usize).copied().unwrap_or(Value::Nil);
                 let tm = ctx.metamethod(v, Tm::Close);
-                let func = ts.stack.len();
-                ts.stack.extend_from_slice(&[Value::Nil, tm, v, value]);
-                ts.push_frame(Frame::Native(NativeFrame::new(
-                    None,
-                    func as u32,
-                    0,
-                    Cont::CloseTbc {
-                        error: value,
-                        level: 0,
-                    },
-                )));
-                match drive(
-                    ctx,
-                    thread,
-                    ts,
-                    fuel,
-                    Todo::Call {
-                        func: func + 1,
-                        nargs: 2,
-                        want: -1,
-                    },
-                ) {
+                let cont = Cont::CloseTbc {
+                    error: value,
+                    level: 0,
+                };
+                match call_below(ctx, thread, ts, fuel, (None, 0, cont), tm, &[v, value], -1) {
                     Ok(flow) => return flow,
                     Err(e) => {
                         err = e;
@@ -889,26 +855,16 @@ pub fn throw<'gc>(
             if let Some((n, _)) = raising {
                 push_raised(ts, n);
             }
-            let func = ts.stack.len();
-            ts.stack.push(Value::Nil);
-            ts.stack.push(handler);
-            ts.stack.push(value);
-            ts.push_frame(Frame::Native(NativeFrame::new(
-                native,
-                func as u32,
-                1,
-                Cont::XpcallHandler { handler, depth: 0 },
-            )));
-            drive(
+            let cont = Cont::XpcallHandler { handler, depth: 0 };
+            call_below(
                 ctx,
                 thread,
                 ts,
                 fuel,
-                Todo::Call {
-                    func: func + 1,
-                    nargs: 1,
-                    want: -1,
-                },
+                (native, 1, cont),
+                handler,
+                &[value],
+                -1,
             )
         } else if ts.tbc.last().is_some_and(|&s| s as usize >= level) {
             // Close pending to-be-closed variables first, each call protected.
@@ -917,31 +873,23 @@ pub fn throw<'gc>(
             let slot = ts.tbc.pop().unwrap_or(0) as usize;
             let v = ts.stack.get(slot).copied().unwrap_or(Value::Nil);
             let tm = ctx.metamethod(v, Tm::Close);
-            let func = ts.stack.len();
-            ts.stack.extend_from_slice(&[Value::Nil, tm, v, value]);
             let native = match &ts.frames[k] {
                 Frame::Native(nf) => nf.native,
                 _ => None,
             };
-            ts.push_frame(Frame::Native(NativeFrame::new(
-                native,
-                func as u32,
-                0,
-                Cont::CloseTbc {
-                    error: value,
-                    level: level as u32,
-                },
-            )));
-            drive(
+            let cont = Cont::CloseTbc {
+                error: value,
+                level: level as u32,
+            };
+            call_below(
                 ctx,
                 thread,
                 ts,
                 fuel,
-                Todo::Call {
-                    func: func + 1,
-                    nargs: 2,
-                    want: -1,
-                },
+                (native, 0, cont),
+                tm,
+                &[v, value],
+                -1,
             )
         } else {
             cut_frames(thread, ts, k + 1);
@@ -981,6 +929,43 @@ pub fn throw<'gc>(
             Err(e) => err = e,
         }
     }
+}
+
+/// Calls `f(args)` (wanting `want` results) on top of the stack, below a new native frame
+/// `(native, its wanted results, continuation)` that receives the outcome: how `throw` runs
+/// message handlers, `__close` methods and `__tostring` while unwinding.
+#[allow(clippy::too_many_arguments)]
+fn call_below<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    (native, frame_want, cont): (Option<NativeRef<'gc>>, i32, Cont<'gc>),
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+    want: i32,
+) -> LuaResult<'gc, Flow<'gc>> {
+    let func = ts.stack.len();
+    ts.stack.push(Value::Nil);
+    ts.stack.push(f);
+    ts.stack.extend_from_slice(args);
+    ts.push_frame(Frame::Native(NativeFrame::new(
+        native,
+        func as u32,
+        frame_want,
+        cont,
+    )));
+    drive(
+        ctx,
+        thread,
+        ts,
+        fuel,
+        Todo::Call {
+            func: func + 1,
+            nargs: args.len(),
+            want,
+        },
+    )
 }
 
 /// The traceback of an uncaught error in `ts` (raised by `raising`, if a native), as
