@@ -224,6 +224,7 @@ impl Vm {
                 retry_gc: std::cell::Cell::new(false),
                 memory_error: std::cell::Cell::new(false),
                 host: std::cell::RefCell::new(host),
+                fork: None,
             }
         });
         arena.mutate(|mc, state| {

@@ -533,8 +533,7 @@ pub fn build<'gc>(
                     ents.push((b.value(*k)?, b.value(*v)?));
                 }
                 if !t
-                    .0
-                    .borrow_mut(mc)
+                    .data_mut(mc)
                     .restore_parts(arr, ents, *hash_cap, meta, *id)
                 {
                     return Err(bad(format!("table {i}: inconsistent keys or capacity")));

@@ -645,8 +645,7 @@ pub fn build<'a, 'gc>(
                     return Err(bad(format!("table {i}: wrong content length")));
                 }
                 if !t
-                    .0
-                    .borrow_mut(mc)
+                    .data_mut(mc)
                     .restore_parts(array, entries, hash_cap, meta, id)
                 {
                     return Err(bad(format!("table {i}: inconsistent keys or capacity")));
@@ -762,6 +761,7 @@ pub(super) fn finish<'gc>(
         retry_gc: Cell::new(false),
         memory_error: Cell::new(false),
         host: RefCell::new(host),
+        fork: None,
     })
 }
 
