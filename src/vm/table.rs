@@ -616,7 +616,8 @@ impl<'gc> TableData<'gc> {
     }
 }
 
-fn key_hash_with(seed: u64, key: Value<'_>) -> u64 {
+/// The hash of a (normalised) key under the VM's hash key.
+pub fn key_hash_with(seed: u64, key: Value<'_>) -> u64 {
     match key {
         Value::Str(s) => s.hash(seed),
         Value::Int(i) => mix(i as u64 ^ seed),
