@@ -106,7 +106,12 @@ fn main() {
             eager.push(t.elapsed());
             drop(f);
         }
-        let (s, r, f, e) = (median(saves), median(restores), median(forks), median(eager));
+        let (s, r, f, e) = (
+            median(saves),
+            median(restores),
+            median(forks),
+            median(eager),
+        );
         println!(
             "| {label} | {} | {} | {} | {} | {} | {} |",
             bytes.len(),

@@ -519,7 +519,8 @@ impl Vm {
     fn complete_fork(&mut self) {
         if self.lazy {
             self.lazy = false;
-            self.arena.mutate(|mc, state| complete_fork(Ctx { mc, state }));
+            self.arena
+                .mutate(|mc, state| complete_fork(Ctx { mc, state }));
         }
     }
 

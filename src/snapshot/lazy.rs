@@ -552,12 +552,7 @@ pub fn fork<'gc>(
         // Threads first: stacks, frames and open upvalues refer to them.
         for &i in &img.threads {
             let t = Thread::new(mc, Value::Nil);
-            Fork::record(
-                fork,
-                mc,
-                MadeKey::Object(i),
-                Made::Value(Value::Thread(t)),
-            );
+            Fork::record(fork, mc, MadeKey::Object(i), Made::Value(Value::Thread(t)));
         }
         let resolve = |i: u32| m.built(i);
         let b = Builder {

@@ -73,7 +73,9 @@ pub fn func_name(frames: &[Frame<'_>], i: usize) -> Option<(&'static str, Vec<u8
 /// Iterates the string-keyed fields of `t` (raw), stopping when `f` returns `Some`.
 fn find_in<'gc, R>(
     ctx: Ctx<'gc>,
-    t: Table<'gc>, mut f: impl FnMut(&[u8], Value<'gc>) -> Option<R>) -> Option<R> {
+    t: Table<'gc>,
+    mut f: impl FnMut(&[u8], Value<'gc>) -> Option<R>,
+) -> Option<R> {
     let data = t.data(ctx.mc);
     let mut key = Value::Nil;
     while let Ok(Some((k, v))) = data.next(key) {
