@@ -501,6 +501,7 @@ impl LazySource for LazyImage {
     }
 
     fn materialize_all<'gc>(&self, mc: &Mutation<'gc>, fork: Gc<'gc, Fork<'gc>>) {
+        fork.densify(self.decoded.objs.len());
         with_maker(self, mc, fork, |m| {
             for i in 0..self.decoded.protos {
                 m.proto(i as u32);
