@@ -67,8 +67,10 @@ fn per_iter(total: Duration, n: u32) -> String {
 
 fn main() {
     println!("## Snapshot round trips (MessagePack through bytes)\n");
-    println!("| heap | snapshot bytes | save | restore | save+restore | in-memory fork |");
-    println!("|---|---|---|---|---|---|");
+    println!(
+        "| heap | snapshot bytes | save | restore | save+restore | in-memory fork (lazy) | eager in-memory fork |"
+    );
+    println!("|---|---|---|---|---|---|---|");
     for (label, records, numbers) in [
         ("~1 KB", 8, 16),
         ("~100 KB", 600, 2_000),
@@ -93,20 +95,31 @@ fn main() {
         }
         let image = vm.image().unwrap();
         let mut forks = Vec::new();
+        let mut eager = Vec::new();
         for _ in 0..reps {
             let t = Instant::now();
             let f = image.fork().unwrap();
             forks.push(t.elapsed());
             drop(f);
+            let t = Instant::now();
+            let f = image.fork_eager_with(Default::default()).unwrap();
+            eager.push(t.elapsed());
+            drop(f);
         }
-        let (s, r, f) = (median(saves), median(restores), median(forks));
+        let (s, r, f, e) = (
+            median(saves),
+            median(restores),
+            median(forks),
+            median(eager),
+        );
         println!(
-            "| {label} | {} | {} | {} | {} | {} |",
+            "| {label} | {} | {} | {} | {} | {} | {} |",
             bytes.len(),
             per_iter(s, 1),
             per_iter(r, 1),
             per_iter(s + r, 1),
-            per_iter(f, 1)
+            per_iter(f, 1),
+            per_iter(e, 1)
         );
     }
 
@@ -126,10 +139,46 @@ fn main() {
     let forks: Vec<Vm> = (0..n).map(|_| image.fork().unwrap()).collect();
     let elapsed = t.elapsed();
     let retained = (LIVE.load(Ordering::Relaxed) - before) as f64 / n as f64;
-    println!("| forks | time per fork | bytes retained per fork |");
-    println!("|---|---|---|");
+    println!("| forks | what each fork did | time per fork | bytes retained per fork |");
+    println!("|---|---|---|---|");
     println!(
-        "| {n} | {} | {:.1} KB |",
+        "| {n} | nothing (lazy fork) | {} | {:.1} KB |",
+        per_iter(elapsed, n),
+        retained / 1024.0
+    );
+    drop(forks);
+
+    // A fork that handles one small request: calls two of the functions, reads a table and
+    // writes another (so `state` is copied into the fork), then is kept.
+    let handler = "state.hp = f7(config.speed) + f42(1) return state.hp";
+    let before = LIVE.load(Ordering::Relaxed);
+    let t = Instant::now();
+    let forks: Vec<Vm> = (0..n)
+        .map(|_| {
+            let mut f = image.fork().unwrap();
+            f.load(handler.as_bytes(), "=handler").unwrap();
+            run(&mut f);
+            f
+        })
+        .collect();
+    let elapsed = t.elapsed();
+    let retained = (LIVE.load(Ordering::Relaxed) - before) as f64 / n as f64;
+    println!(
+        "| {n} | fork, then compile and run a small handler | {} | {:.1} KB |",
+        per_iter(elapsed, n),
+        retained / 1024.0
+    );
+    drop(forks);
+
+    let before = LIVE.load(Ordering::Relaxed);
+    let t = Instant::now();
+    let forks: Vec<Vm> = (0..n)
+        .map(|_| image.fork_eager_with(Default::default()).unwrap())
+        .collect();
+    let elapsed = t.elapsed();
+    let retained = (LIVE.load(Ordering::Relaxed) - before) as f64 / n as f64;
+    println!(
+        "| {n} | nothing (eager fork: every object made) | {} | {:.1} KB |",
         per_iter(elapsed, n),
         retained / 1024.0
     );

@@ -114,6 +114,9 @@ pub struct Vm {
     collected_at: u64,
     /// Set by the host to preempt the running step (see [`Vm::interrupt_handle`]).
     interrupt: Arc<AtomicBool>,
+    /// A lazy fork some of whose objects may still be in its image (see `vm::lazy`): it is
+    /// completed before anything is collected or saved.
+    lazy: bool,
 }
 
 impl Default for Vm {
@@ -224,6 +227,7 @@ impl Vm {
                 retry_gc: std::cell::Cell::new(false),
                 memory_error: std::cell::Cell::new(false),
                 host: std::cell::RefCell::new(host),
+                fork: None,
             }
         });
         arena.mutate(|mc, state| {
@@ -239,6 +243,7 @@ impl Vm {
             paced_at: 0,
             collected_at: 0,
             interrupt: Arc::new(AtomicBool::new(false)),
+            lazy: false,
         }
     }
 
@@ -260,6 +265,7 @@ impl Vm {
         let fuel = self.fuel_used;
         self.arena.mutate(|mc, state| {
             let ctx = Ctx { mc, state };
+            complete_fork(ctx);
             crate::snapshot::save_to_bytes(ctx, &self.registry, opts, fuel)
         })
     }
@@ -299,6 +305,7 @@ impl Vm {
             paced_at: 0,
             collected_at: 0,
             interrupt: Arc::new(AtomicBool::new(false)),
+            lazy: false,
         })
     }
 
@@ -313,6 +320,7 @@ impl Vm {
             let _memory = self.memory.enter();
             self.arena.mutate(|mc, state| {
                 let ctx = Ctx { mc, state };
+                complete_fork(ctx);
                 crate::snapshot::save_body(ctx, &self.registry, true, fuel, Vec::new())
             })?
         };
@@ -320,12 +328,28 @@ impl Vm {
         let offsets = crate::snapshot::object_offsets(&body, &tail)?;
         let decoded =
             crate::snapshot::decode_image(&body, &tail, &offsets, &chunks, &self.registry)?;
+        // Build it once in full: this checks every link a lazy fork will follow, and gives
+        // the memory count a fork starts with.
+        let memory = Account::new();
+        let entered = memory.enter();
+        let built = Arena::<Root>::try_new(|mc| {
+            crate::snapshot::build_image(
+                mc,
+                &decoded,
+                &body,
+                &offsets,
+                &tail,
+                &chunks,
+                Host::default(),
+            )
+        });
+        drop(entered);
+        drop(built?);
+        let total = memory.used();
         Ok(Image {
-            body,
-            offsets,
-            tail,
-            chunks,
-            decoded,
+            lazy: Arc::new(crate::snapshot::LazyImage::new(
+                body, offsets, tail, chunks, decoded, total,
+            )),
             registry: self.registry.clone(),
         })
     }
@@ -452,6 +476,9 @@ impl Vm {
                     metrics.adjust_debt(grown as f64 / unit);
                 }
                 self.paced_at = memory::used();
+                if self.lazy && self.arena.metrics().allocation_debt() > 0.0 {
+                    self.complete_fork();
+                }
                 self.arena.collect_debt();
             }
             if let Some(r) = result {
@@ -480,10 +507,21 @@ impl Vm {
     /// Finishes any collection cycle in progress (it may have marked objects that are garbage
     /// now), then runs a complete one.
     fn collect_fully(&mut self) {
+        self.complete_fork();
         self.arena.finish_cycle();
         self.arena.finish_cycle();
         self.paced_at = memory::used();
         self.collected_at = memory::used();
+    }
+
+    /// Makes a lazy fork's remaining image objects (see `vm::lazy`): from then on its heap is
+    /// what an eager restore would have built. Called before the collector runs.
+    fn complete_fork(&mut self) {
+        if self.lazy {
+            self.lazy = false;
+            self.arena
+                .mutate(|mc, state| complete_fork(Ctx { mc, state }));
+        }
     }
 
     /// Sets the memory budget in bytes (`None`: unlimited). Over it, the VM collects
@@ -506,6 +544,7 @@ impl Vm {
     /// Runs a full garbage collection.
     pub fn collect(&mut self) {
         let _memory = self.memory.enter();
+        self.complete_fork();
         self.arena.finish_cycle();
         self.arena.finish_cycle();
     }
@@ -563,15 +602,14 @@ impl Vm {
 }
 
 /// A VM frozen in memory (see [`Vm::image`]); fork it into independent VMs.
+///
+/// Forks are lazy: a fork starts with only its roots and shares the image's objects, making
+/// each in its own heap when it first reaches it, and copying a table's contents when it first
+/// writes to it (or iterates it). It behaves exactly as a full copy would (same identities,
+/// iteration orders, ids, memory count); before its first garbage collection or save it makes
+/// whatever it has not made yet. See `vm::lazy`.
 pub struct Image {
-    /// The snapshot body (no header), as written by us.
-    body: Vec<u8>,
-    /// Where each object of `body` starts.
-    offsets: Vec<usize>,
-    tail: crate::snapshot::Tail,
-    chunks: Vec<std::sync::Arc<Chunk>>,
-    /// The objects, decoded once (see `snapshot::image`).
-    decoded: crate::snapshot::Decoded,
+    lazy: Arc<crate::snapshot::LazyImage>,
     registry: Registry,
 }
 
@@ -579,32 +617,42 @@ impl Image {
     /// A new, independent VM in the image's state, with the given host services.
     ///
     /// # Errors
-    /// Only if the image itself is inconsistent (its objects were decoded and checked when it
-    /// was made; what they refer to is checked as a fork links them): a bug, never a panic.
+    /// Only if the image itself is inconsistent (it was checked by building it in full when
+    /// it was made): a bug, never a panic.
     pub fn fork_with(&self, host: Host) -> Result<Vm, SnapshotError> {
         let memory = Account::new();
         let entered = memory.enter();
-        let arena = Arena::<Root>::try_new(|mc| {
-            crate::snapshot::build_image(
-                mc,
-                &self.decoded,
-                &self.body,
-                &self.offsets,
-                &self.tail,
-                &self.chunks,
-                host,
-            )
-        })?;
+        let arena = Arena::<Root>::try_new(|mc| crate::snapshot::fork_lazy(mc, &self.lazy, host))?;
+        let total = self.lazy.total;
+        memory::set_used(total);
         drop(entered);
+        // Pace the collector as if the image's objects were in this heap (a cycle starts
+        // once the heap has grown by half of them, as after a collection of a heap that size).
+        let objects = self.lazy.decoded_objects() as f64;
+        arena.metrics().adjust_debt(-(objects * 0.5 + 256.0));
         Ok(Vm {
             arena,
-            fuel_used: self.tail.fuel_used,
+            fuel_used: self.lazy.tail.fuel_used,
             registry: self.registry.clone(),
             memory,
-            paced_at: 0,
+            paced_at: total,
             collected_at: 0,
             interrupt: Arc::new(AtomicBool::new(false)),
+            lazy: true,
         })
+    }
+
+    /// A fork that makes every object of the image now (what a lazy fork does before its
+    /// first collection): for a host that will touch most of the image anyway.
+    ///
+    /// # Errors
+    /// As [`Image::fork_with`].
+    pub fn fork_eager_with(&self, host: Host) -> Result<Vm, SnapshotError> {
+        let mut vm = self.fork_with(host)?;
+        let _memory = vm.memory.enter();
+        vm.complete_fork();
+        drop(_memory);
+        Ok(vm)
     }
 
     /// [`Image::fork_with`] the default host.
@@ -621,8 +669,18 @@ impl Image {
     /// Encoding failures.
     pub fn to_bytes(&self) -> Result<Vec<u8>, SnapshotError> {
         let mut out = crate::snapshot::header_bytes()?;
-        out.extend_from_slice(&self.body);
+        out.extend_from_slice(&self.lazy.body);
         Ok(out)
+    }
+}
+
+/// Makes whatever a lazy fork has not made yet (nothing if the VM is not one).
+fn complete_fork(ctx: Ctx<'_>) {
+    if let Some(fork) = ctx.state.fork {
+        if !fork.complete.get() {
+            fork.source.materialize_all(ctx.mc, fork);
+            crate::vm::lazy::Fork::clear(fork, ctx.mc);
+        }
     }
 }
 

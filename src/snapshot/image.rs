@@ -40,7 +40,7 @@ fn bad(msg: impl Into<String>) -> SnapshotError {
 }
 
 /// One decoded object.
-enum Obj {
+pub(super) enum Obj {
     Str {
         hash: u64,
         id: u64,
@@ -80,7 +80,7 @@ enum Obj {
 }
 
 /// How to get the instance of function `i` of the body's function table.
-enum ProtoPlan {
+pub(super) enum ProtoPlan {
     /// Instantiate `path` of chunk `chunk` (with its nested functions).
     Fresh { chunk: u32, path: Box<[u32]> },
     /// The function at `rel` below the instance of function `of` (planned earlier).
@@ -89,15 +89,15 @@ enum ProtoPlan {
 
 /// A snapshot body decoded for building many VMs from it.
 pub struct Decoded {
-    objs: Vec<Obj>,
+    pub(super) objs: Vec<Obj>,
     /// Native closures, each after the native closures among its bound values.
     natives: Vec<u32>,
     /// Function instances, in an order where `Within` refers to earlier entries.
-    plan: Vec<(u32, ProtoPlan)>,
-    protos: usize,
+    pub(super) plan: Vec<(u32, ProtoPlan)>,
+    pub(super) protos: usize,
     /// String constants that are saved objects: (chunk, path, constant) → string object
     /// (checked to hold the constant's bytes).
-    links: Vec<((u32, Box<[u32]>, u32), u32)>,
+    pub(super) links: Vec<((u32, Box<[u32]>, u32), u32)>,
 }
 
 fn vals(r: &mut Reader<'_>) -> Result<Box<[RVal]>, SnapshotError> {
@@ -413,6 +413,7 @@ pub fn build<'gc>(
         bytes,
         built,
         offsets: std::borrow::Cow::Borrowed(offsets),
+        lazy: None,
     };
 
     // Function instances (after the strings: constants may be saved strings).
@@ -533,8 +534,7 @@ pub fn build<'gc>(
                     ents.push((b.value(*k)?, b.value(*v)?));
                 }
                 if !t
-                    .0
-                    .borrow_mut(mc)
+                    .data_mut(mc)
                     .restore_parts(arr, ents, *hash_cap, meta, *id)
                 {
                     return Err(bad(format!("table {i}: inconsistent keys or capacity")));

@@ -14,6 +14,7 @@
 
 pub mod format;
 mod image;
+mod lazy;
 mod mpack;
 mod restore;
 mod save;
@@ -27,6 +28,7 @@ use crate::vm::state::Ctx;
 use format::{Header, FORMAT_VERSION, MAGIC};
 
 pub use image::{build as build_image, decode as decode_image, Decoded};
+pub use lazy::{fork as fork_lazy, LazyImage};
 pub use restore::{build, object_offsets, parse, Tail};
 pub use save::save_body;
 

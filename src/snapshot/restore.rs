@@ -220,9 +220,20 @@ pub(super) struct Builder<'a, 'gc> {
     pub(super) bytes: &'a [u8],
     pub(super) built: Vec<Built<'gc>>,
     pub(super) offsets: std::borrow::Cow<'a, [usize]>,
+    /// For a lazy fork (`built` empty): makes objects on demand (see `snapshot::lazy`).
+    pub(super) lazy: Option<&'a dyn Fn(u32) -> Option<Built<'gc>>>,
 }
 
 impl<'a, 'gc> Builder<'a, 'gc> {
+    /// Object `i` as built (or made, for a lazy fork).
+    #[inline]
+    pub(super) fn lookup(&self, i: u32) -> Option<Built<'gc>> {
+        match self.lazy {
+            None => self.built.get(i as usize).copied(),
+            Some(make) => make(i),
+        }
+    }
+
     #[inline]
     pub(super) fn value(&self, v: RVal) -> Result<Value<'gc>, SnapshotError> {
         Ok(match v {
@@ -237,14 +248,14 @@ impl<'a, 'gc> Builder<'a, 'gc> {
 
     #[inline]
     fn obj_value(&self, i: u32) -> Result<Value<'gc>, SnapshotError> {
-        Ok(match self.built.get(i as usize) {
-            Some(Built::Str(s)) => Value::Str(*s),
-            Some(Built::Table(t)) => Value::Table(*t),
-            Some(Built::Closure(c)) => Value::Function(*c),
-            Some(Built::Native(n)) => Value::Native(*n),
-            Some(Built::Light(l)) => Value::LightNative(*l),
-            Some(Built::Thread(t)) => Value::Thread(*t),
-            Some(Built::Userdata(u)) => Value::Userdata(*u),
+        Ok(match self.lookup(i) {
+            Some(Built::Str(s)) => Value::Str(s),
+            Some(Built::Table(t)) => Value::Table(t),
+            Some(Built::Closure(c)) => Value::Function(c),
+            Some(Built::Native(n)) => Value::Native(n),
+            Some(Built::Light(l)) => Value::LightNative(l),
+            Some(Built::Thread(t)) => Value::Thread(t),
+            Some(Built::Userdata(u)) => Value::Userdata(u),
             Some(Built::Upvalue(_)) => {
                 return Err(bad(format!("object {i} is an upvalue, not a value")))
             }
@@ -267,8 +278,8 @@ impl<'a, 'gc> Builder<'a, 'gc> {
     }
 
     pub(super) fn table(&self, i: u32) -> Result<Table<'gc>, SnapshotError> {
-        match self.built.get(i as usize) {
-            Some(Built::Table(t)) => Ok(*t),
+        match self.lookup(i) {
+            Some(Built::Table(t)) => Ok(t),
             _ => Err(bad(format!("object {i} is not a table"))),
         }
     }
@@ -278,30 +289,30 @@ impl<'a, 'gc> Builder<'a, 'gc> {
     }
 
     pub(super) fn thread(&self, i: u32) -> Result<Thread<'gc>, SnapshotError> {
-        match self.built.get(i as usize) {
-            Some(Built::Thread(t)) => Ok(*t),
+        match self.lookup(i) {
+            Some(Built::Thread(t)) => Ok(t),
             _ => Err(bad(format!("object {i} is not a thread"))),
         }
     }
 
     pub(super) fn upvalue(&self, i: u32) -> Result<Upvalue<'gc>, SnapshotError> {
-        match self.built.get(i as usize) {
-            Some(Built::Upvalue(u)) => Ok(*u),
+        match self.lookup(i) {
+            Some(Built::Upvalue(u)) => Ok(u),
             _ => Err(bad(format!("object {i} is not an upvalue"))),
         }
     }
 
     pub(super) fn closure(&self, i: u32) -> Result<Closure<'gc>, SnapshotError> {
-        match self.built.get(i as usize) {
-            Some(Built::Closure(c)) => Ok(*c),
+        match self.lookup(i) {
+            Some(Built::Closure(c)) => Ok(c),
             _ => Err(bad(format!("object {i} is not a Lua function"))),
         }
     }
 
     pub(super) fn native(&self, i: u32) -> Result<NativeRef<'gc>, SnapshotError> {
-        match self.built.get(i as usize) {
-            Some(Built::Native(n)) => Ok(NativeRef::Closure(*n)),
-            Some(Built::Light(l)) => Ok(NativeRef::Light(*l)),
+        match self.lookup(i) {
+            Some(Built::Native(n)) => Ok(NativeRef::Closure(n)),
+            Some(Built::Light(l)) => Ok(NativeRef::Light(l)),
             _ => Err(bad(format!("object {i} is not a native function"))),
         }
     }
@@ -504,6 +515,7 @@ pub fn build<'a, 'gc>(
             Some(o) => std::borrow::Cow::Borrowed(o),
             None => std::borrow::Cow::Owned(Vec::with_capacity(n)),
         },
+        lazy: None,
     };
 
     // Pass 1: strings and shells.
@@ -645,8 +657,7 @@ pub fn build<'a, 'gc>(
                     return Err(bad(format!("table {i}: wrong content length")));
                 }
                 if !t
-                    .0
-                    .borrow_mut(mc)
+                    .data_mut(mc)
                     .restore_parts(array, entries, hash_cap, meta, id)
                 {
                     return Err(bad(format!("table {i}: inconsistent keys or capacity")));
@@ -734,11 +745,11 @@ pub(super) fn finish<'gc>(
     // Metamethod names other objects hold (keys of metatables) are those very strings.
     let mut tm_names: [Option<LuaStr<'gc>>; TM_COUNT] = [None; TM_COUNT];
     for &(tm, obj) in &tail.tm_links {
-        match (tm_names.get_mut(tm as usize), b.built.get(obj as usize)) {
+        match (tm_names.get_mut(tm as usize), b.lookup(obj)) {
             (Some(slot @ None), Some(Built::Str(st)))
                 if *st.as_bytes() == *TM_NAMES[tm as usize].as_bytes() =>
             {
-                *slot = Some(*st)
+                *slot = Some(st)
             }
             _ => return Err(bad(format!("bad metamethod name link {tm}"))),
         }
@@ -762,6 +773,7 @@ pub(super) fn finish<'gc>(
         retry_gc: Cell::new(false),
         memory_error: Cell::new(false),
         host: RefCell::new(host),
+        fork: None,
     })
 }
 

@@ -118,6 +118,8 @@ enum Item<'gc> {
 }
 
 struct Saver<'a, 'gc> {
+    /// (Tables are read through it; nothing is pending when a save starts, see `vm::lazy`.)
+    mc: &'gc gc_arena::Mutation<'gc>,
     registry: &'a Registry,
     include_sources: bool,
     index: ObjIndex,
@@ -158,7 +160,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
     }
 
     fn table(&mut self, t: Table<'gc>) -> u32 {
-        self.obj(Gc::as_ptr(t.0) as *const () as usize, || Item::Table(t))
+        self.obj(t.as_ptr() as usize, || Item::Table(t))
     }
 
     fn thread(&mut self, t: Thread<'gc>) -> u32 {
@@ -303,7 +305,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                 }
             },
             Item::Table(t) => {
-                let tb = t.0.borrow();
+                let tb = t.data(self.mc);
                 mpack::array_len(&mut self.out, 7);
                 mpack::uint(&mut self.out, TAG_TABLE);
                 mpack::uint(&mut self.out, tb.id);
@@ -498,6 +500,7 @@ pub fn save_body<'gc>(
     let mut out = out;
     out.reserve(heap / 4);
     let mut s = Saver {
+        mc: ctx.mc,
         registry,
         include_sources,
         index: ObjIndex::with_heap_hint(heap),

@@ -211,7 +211,7 @@ fn rawequal<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 
 fn rawlen<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     match nc.arg(1) {
-        Value::Table(t) => nc.ret1(Value::Int(t.length())),
+        Value::Table(t) => nc.ret1(Value::Int(t.length(nc.ctx.mc))),
         Value::Str(s) => nc.ret1(Value::Int(s.len() as i64)),
         _ => Err(nc.arg_type_error(1, "table or string")),
     }
@@ -220,7 +220,7 @@ fn rawlen<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 fn rawget<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let t = nc.check_table(1)?;
     let k = nc.check_any(2)?;
-    nc.ret1(t.get(k))
+    nc.ret1(t.get(nc.ctx.mc, k))
 }
 
 fn rawset<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
@@ -235,7 +235,7 @@ fn rawset<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 fn next<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let t = nc.check_table(1)?;
     let k = nc.arg(2);
-    let r = t.0.borrow().next(k);
+    let r = t.data(nc.ctx.mc).next(k);
     match r {
         Ok(Some((k, v))) => nc.ret(&[k, v]),
         Ok(None) => nc.ret1(Value::Nil),
@@ -323,7 +323,7 @@ fn getmetatable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     match nc.ctx.metatable(v) {
         None => nc.ret1(Value::Nil),
         Some(mt) => {
-            let protected = mt.0.borrow().get_str(nc.ctx.tm(Tm::Metatable));
+            let protected = mt.get_str(nc.ctx.mc, nc.ctx.tm(Tm::Metatable));
             if protected.is_nil() {
                 nc.ret1(Value::Table(mt))
             } else {
@@ -344,11 +344,11 @@ fn setmetatable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         return Err(nc.arg_type_error(2, "nil or table"));
     }
     if let Some(old) = t.metatable() {
-        if !old.0.borrow().get_str(nc.ctx.tm(Tm::Metatable)).is_nil() {
+        if !old.get_str(nc.ctx.mc, nc.ctx.tm(Tm::Metatable)).is_nil() {
             return Err(LuaError::rt("cannot change a protected metatable"));
         }
     }
-    t.0.borrow_mut(nc.ctx.mc).meta = mt;
+    t.set_metatable(nc.ctx.mc, mt);
     nc.ret1(Value::Table(t))
 }
 

@@ -651,7 +651,7 @@ fn setmetatable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     };
     let ctx = nc.ctx;
     match v {
-        Value::Table(t) => t.0.borrow_mut(ctx.mc).meta = mt,
+        Value::Table(t) => t.set_metatable(ctx.mc, mt),
         Value::Userdata(u) => u.0.borrow_mut(ctx.mc).meta = mt,
         _ => {
             let mut m = ctx.state.metas.borrow_mut(ctx.mc);
@@ -702,12 +702,12 @@ fn sethook<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 /// with `__mode = "k"`), for code that inspects it; the hooks themselves live in the threads.
 fn hook_table_set<'gc>(ctx: Ctx<'gc>, thread: Thread<'gc>, f: Value<'gc>) {
     let key = ctx.str_value("_HOOKKEY");
-    let t = match ctx.state.registry.get(key) {
+    let t = match ctx.state.registry.get(ctx.mc, key) {
         Value::Table(t) => t,
         _ => {
             let t = ctx.new_table();
             set(ctx, t, "__mode", ctx.str_value("k"));
-            t.0.borrow_mut(ctx.mc).meta = Some(t);
+            t.set_metatable(ctx.mc, Some(t));
             let _ = ctx.state.registry.set(ctx.mc, key, Value::Table(t));
             t
         }

@@ -162,7 +162,7 @@ fn handle_key(kind: u8) -> &'static [u8] {
 fn std_file<'gc>(ctx: Ctx<'gc>, kind: u8) -> Value<'gc> {
     ctx.state
         .registry
-        .get(Value::Str(ctx.new_str(handle_key(kind))))
+        .get(ctx.mc, Value::Str(ctx.new_str(handle_key(kind))))
 }
 
 /// The kind of a file handle argument, or `None` if it is not one.

@@ -437,7 +437,7 @@ fn get_field<'gc>(
     default: Option<i64>,
     delta: i64,
 ) -> LuaResult<'gc, i64> {
-    let v = t.get(ctx.str_value(key));
+    let v = t.get(ctx.mc, ctx.str_value(key));
     match convert::to_integer(v) {
         None => {
             if !v.is_nil() {
@@ -473,7 +473,7 @@ fn time<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let hour = get_field(ctx, t, "hour", Some(12), 0)?;
     let min = get_field(ctx, t, "min", Some(0), 0)?;
     let sec = get_field(ctx, t, "sec", Some(0), 0)?;
-    let isdst = t.get(ctx.str_value("isdst"));
+    let isdst = t.get(ctx.mc, ctx.str_value("isdst"));
     // mktime: normalise month into the year, then count days and seconds.
     let y = 1900 + year + mon.div_euclid(12);
     let days = days_from_civil(y, mon.rem_euclid(12) + 1, 1) + mday - 1;

@@ -91,7 +91,7 @@ pub fn loaded_table<'gc>(ctx: Ctx<'gc>) -> Table<'gc> {
 
 fn registry_table<'gc>(ctx: Ctx<'gc>, key: &str) -> Table<'gc> {
     let k = ctx.str_value(key);
-    if let Value::Table(t) = ctx.state.registry.get(k) {
+    if let Value::Table(t) = ctx.state.registry.get(ctx.mc, k) {
         return t;
     }
     let t = ctx.new_table();
@@ -340,7 +340,7 @@ fn find_file<'gc>(
     pname: &str,
 ) -> LuaResult<'gc, Result<Vec<u8>, Vec<u8>>> {
     let path = package_of(nc)
-        .map(|p| p.get(nc.ctx.str_value(pname)))
+        .map(|p| p.get(nc.ctx.mc, nc.ctx.str_value(pname)))
         .and_then(|v| convert::to_str(nc.ctx, v));
     let Some(path) = path else {
         return Err(LuaError::rt(format!("'package.{pname}' must be a string")));
@@ -352,7 +352,7 @@ fn find_file<'gc>(
 fn searcher_preload<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let name = nc.check_str(1)?;
     let preload = registry_table(nc.ctx, PRELOAD_KEY);
-    let v = preload.get(Value::Str(name));
+    let v = preload.get(nc.ctx.mc, Value::Str(name));
     if v.is_nil() {
         let msg = format!("no field package.preload['{}']", name.to_str_lossy());
         let m = nc.str_value(msg.as_bytes());
@@ -428,12 +428,12 @@ fn searcher_croot<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 fn require<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let name = Value::Str(nc.check_str(1)?);
     let loaded = loaded_table(nc.ctx);
-    let v = loaded.get(name);
+    let v = loaded.get(nc.ctx.mc, name);
     if v.truthy() {
         return nc.ret1(v);
     }
     let searchers = package_of(nc)
-        .map(|p| p.get(nc.ctx.str_value("searchers")))
+        .map(|p| p.get(nc.ctx.mc, nc.ctx.str_value("searchers")))
         .unwrap_or(Value::Nil);
     if !matches!(searchers, Value::Table(_)) {
         return Err(LuaError::rt("'package.searchers' must be a table"));
@@ -450,7 +450,7 @@ fn next_searcher<'gc>(
     msg: Vec<u8>,
 ) -> R<'gc> {
     let s = match searchers {
-        Value::Table(t) => t.0.borrow().get_int(i as i64),
+        Value::Table(t) => t.get_int(nc.ctx.mc, i as i64),
         _ => Value::Nil,
     };
     if s.is_nil() {
@@ -516,7 +516,7 @@ pub fn require_loaded<'gc>(
     if !r.is_nil() {
         store_loaded(nc, loaded, name, r);
     }
-    let mut m = loaded.get(name);
+    let mut m = loaded.get(nc.ctx.mc, name);
     if m.is_nil() {
         m = Value::True;
         store_loaded(nc, loaded, name, m);

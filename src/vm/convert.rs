@@ -83,8 +83,8 @@ pub fn object_id<'gc>(ctx: Ctx<'gc>, v: Value<'gc>) -> u64 {
     };
     match v {
         Value::Table(t) => {
-            let cur = t.0.borrow().id;
-            assign(cur, &mut |id| t.0.borrow_mut(ctx.mc).id = id)
+            let cur = t.id();
+            assign(cur, &mut |id| t.set_id(ctx.mc, id))
         }
         Value::Function(c) => assign(c.0.id.get(), &mut |id| c.0.id.set(id)),
         Value::Native(n) => assign(n.0.id.get(), &mut |id| n.0.id.set(id)),

@@ -245,9 +245,8 @@ pub fn execute<'gc>(
             ($a:expr, $obj:expr, $key:expr, $info:expr) => {{
                 let (obj, key) = ($obj, $key);
                 let fast = if let Value::Table(t) = obj {
-                    let tb = t.0.borrow();
-                    let v = tb.get(key);
-                    if !v.is_nil() || tb.meta.is_none() {
+                    let (v, has_meta) = t.get_and_meta(ctx.mc, key);
+                    if !v.is_nil() || !has_meta {
                         Some(v)
                     } else {
                         None
@@ -274,7 +273,7 @@ pub fn execute<'gc>(
             ($obj:expr, $key:expr, $val:expr, $info:expr) => {{
                 let (obj, key, val) = ($obj, $key, $val);
                 let done = if let Value::Table(t) = obj {
-                    let mut tb = t.0.borrow_mut(ctx.mc);
+                    let mut tb = t.data_mut(ctx.mc);
                     if tb.meta.is_none() {
                         save_pc!();
                         tb.set(key, val)
@@ -875,11 +874,11 @@ pub fn execute<'gc>(
                         Value::Str(s) => Value::Int(s.len() as i64),
                         Value::Table(t) => {
                             let tm = match t.metatable() {
-                                Some(mt) => mt.0.borrow().get_str(ctx.tm(Tm::Len)),
+                                Some(mt) => mt.get_str(ctx.mc, ctx.tm(Tm::Len)),
                                 None => Value::Nil,
                             };
                             if tm.is_nil() {
-                                Value::Int(t.length())
+                                Value::Int(t.length(ctx.mc))
                             } else {
                                 meta_call!(MetaCall::two(tm, v, v), 1)
                             }
@@ -1319,7 +1318,7 @@ pub fn execute<'gc>(
                         b as usize
                     };
                     if let Value::Table(t) = ts.stack[ra] {
-                        let mut tb = t.0.borrow_mut(ctx.mc);
+                        let mut tb = t.data_mut(ctx.mc);
                         if tb.ensure_array(start + n).is_err() {
                             // Retried from this instruction, not its `ExtraArg`.
                             pc -= 1;
@@ -1387,6 +1386,6 @@ pub fn execute<'gc>(
 /// Builds a table for `{...}`-style host use.
 pub fn table_from<'gc>(ctx: Ctx<'gc>, vals: &[Value<'gc>]) -> Table<'gc> {
     let t = ctx.new_table_sized(vals.len(), 0);
-    t.0.borrow_mut(ctx.mc).set_list(0, vals);
+    t.data_mut(ctx.mc).set_list(0, vals);
     t
 }

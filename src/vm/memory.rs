@@ -139,6 +139,23 @@ pub fn release(bytes: usize) {
     }
 }
 
+/// Runs `f` without charging the entered account for what it allocates (objects a lazy fork
+/// makes from its image were paid for when the fork was made, see `vm::lazy`). Releases are
+/// not expected inside (nothing is collected or shrunk while objects are being made).
+pub fn uncounted<R>(f: impl FnOnce() -> R) -> R {
+    let before = USED.get();
+    let r = f();
+    USED.set(before);
+    r
+}
+
+/// Sets the entered account's count (a lazy fork starts at its image's total).
+pub fn set_used(bytes: u64) {
+    if ACTIVE.get() {
+        USED.set(bytes);
+    }
+}
+
 /// Bytes accounted to the entered VM.
 #[inline]
 pub fn used() -> u64 {

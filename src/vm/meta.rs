@@ -59,14 +59,14 @@ pub fn index<'gc>(ctx: Ctx<'gc>, obj: Value<'gc>, key: Value<'gc>) -> LuaResult<
     let mut cur = obj;
     for depth in 0..MAX_TAG_LOOP {
         let tm = if let Value::Table(t) = cur {
-            let t = t.0.borrow();
+            let t = t.data(ctx.mc);
             let v = t.get(key);
             if !v.is_nil() {
                 return Ok(Index::Value(v));
             }
             match t.meta {
                 None => return Ok(Index::Value(Value::Nil)),
-                Some(mt) => mt.0.borrow().get_str(ctx.tm(Tm::Index)),
+                Some(mt) => mt.get_str(ctx.mc, ctx.tm(Tm::Index)),
             }
         } else {
             let tm = ctx.metamethod(cur, Tm::Index);
@@ -117,15 +117,15 @@ pub fn new_index<'gc>(
         let tm = if let Value::Table(t) = cur {
             // Read first, without holding a borrow: the metatable may be the table itself.
             let (absent, meta) = {
-                let tb = t.0.borrow();
+                let tb = t.data(ctx.mc);
                 (tb.get(key).is_nil(), tb.meta)
             };
             let tm = match meta {
-                Some(mt) if absent => mt.0.borrow().get_str(ctx.tm(Tm::NewIndex)),
+                Some(mt) if absent => mt.get_str(ctx.mc, ctx.tm(Tm::NewIndex)),
                 _ => Value::Nil,
             };
             if tm.is_nil() {
-                let mut tb = t.0.borrow_mut(ctx.mc);
+                let mut tb = t.data_mut(ctx.mc);
                 let stored = if restartable {
                     tb.set(key, value)
                 } else {

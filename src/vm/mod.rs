@@ -17,6 +17,7 @@ pub mod error;
 pub mod exec;
 pub mod hook;
 pub mod interp;
+pub mod lazy;
 pub mod memory;
 pub mod meta;
 pub mod native;

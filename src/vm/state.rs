@@ -244,6 +244,9 @@ pub struct State<'gc> {
     /// Host services.
     #[collect(require_static)]
     pub host: RefCell<Host>,
+    /// The image this VM is a lazy fork of, while some of its objects may still be there
+    /// (see `vm::lazy`). Transient: a save completes the fork first.
+    pub fork: Option<Gc<'gc, super::lazy::Fork<'gc>>>,
 }
 
 /// The handle every VM operation receives: the mutation context and the root.
@@ -303,7 +306,7 @@ impl<'gc> Ctx<'gc> {
     /// full collection, after which the budget is enforced between slices. Keys must not be
     /// nil or NaN.
     pub fn store_always(self, t: Table<'gc>, key: Value<'gc>, value: Value<'gc>) {
-        let mut tb = t.0.borrow_mut(self.mc);
+        let mut tb = t.data_mut(self.mc);
         if let Err(super::table::KeyError::NoMemory) = tb.set(key, value) {
             self.state.gc_requested.set(true);
             let _ = tb.set_growing(key, value);
@@ -372,7 +375,7 @@ impl<'gc> Ctx<'gc> {
     #[inline]
     pub fn metamethod(self, v: Value<'gc>, tm: Tm) -> Value<'gc> {
         match self.metatable(v) {
-            Some(mt) => mt.0.borrow().get_str(self.tm(tm)),
+            Some(mt) => mt.get_str(self.mc, self.tm(tm)),
             None => Value::Nil,
         }
     }

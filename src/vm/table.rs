@@ -27,9 +27,13 @@ use hashbrown::HashTable;
 use super::value::{Value, F64};
 
 /// A table handle.
+///
+/// The contents are reached through methods that take the mutation handle ([`Table::data`],
+/// [`Table::data_mut`], [`Table::get`]...): a table of a lazy fork may still have its
+/// contents in the image (see `vm::lazy`), and these methods copy or look them up first.
 #[derive(Copy, Clone, Collect)]
 #[collect(no_drop)]
-pub struct Table<'gc>(pub Gc<'gc, RefLock<TableData<'gc>>>);
+pub struct Table<'gc>(Gc<'gc, RefLock<TableData<'gc>>>);
 
 impl<'gc> PartialEq for Table<'gc> {
     fn eq(&self, other: &Self) -> bool {
@@ -69,6 +73,9 @@ pub struct TableData<'gc> {
     /// Bytes charged to the VM's memory account for this table (see `memory`).
     #[collect(require_static)]
     charge: super::memory::Charge,
+    /// Set while the contents are still in a lazy fork's image (see `vm::lazy`): the parts
+    /// above are then empty and must not be read.
+    pending: Option<super::lazy::Pending<'gc>>,
 }
 
 /// Why a key cannot be stored.
@@ -609,7 +616,8 @@ impl<'gc> TableData<'gc> {
     }
 }
 
-fn key_hash_with(seed: u64, key: Value<'_>) -> u64 {
+/// The hash of a (normalised) key under the VM's hash key.
+pub fn key_hash_with(seed: u64, key: Value<'_>) -> u64 {
     match key {
         Value::Str(s) => s.hash(seed),
         Value::Int(i) => mix(i as u64 ^ seed),
@@ -681,14 +689,154 @@ impl<'gc> Table<'gc> {
                 meta: None,
                 id: 0,
                 charge: super::memory::Charge::new(TableData::charge_for(array, hash_cap)),
+                pending: None,
             }),
         ))
     }
 
+    /// A shell for a table of a lazy fork whose contents are still in the image (`meta` and
+    /// `id` are the image table's).
+    pub fn pending(
+        mc: &Mutation<'gc>,
+        seed: u64,
+        pending: super::lazy::Pending<'gc>,
+        meta: Option<Table<'gc>>,
+        id: u64,
+    ) -> Table<'gc> {
+        let t = Self::new(mc, seed);
+        {
+            let mut d = t.0.borrow_mut(mc);
+            d.pending = Some(pending);
+            d.meta = meta;
+            d.id = id;
+        }
+        t
+    }
+
+    /// Whether the contents are still in a lazy fork's image.
+    #[inline]
+    pub fn is_pending(self) -> bool {
+        self.0.borrow().pending.is_some()
+    }
+
+    /// Copies the contents from the image if they are still there.
+    #[cold]
+    fn fill(self, mc: &Mutation<'gc>) {
+        let pending = self.0.borrow().pending;
+        if let Some(p) = pending {
+            p.fork.source.table_fill(mc, p.fork, p.obj, self);
+            // (The source clears `pending`; make sure, so a bad image cannot loop.)
+            self.0.borrow_mut(mc).pending = None;
+        }
+    }
+
+    /// Installs the contents of a pending table (for the lazy source): like
+    /// [`TableData::restore_parts`], and the table is no longer pending.
+    pub fn fill_parts(
+        self,
+        mc: &Mutation<'gc>,
+        array: Vec<Value<'gc>>,
+        entries: Vec<(Value<'gc>, Value<'gc>)>,
+        hash_cap: usize,
+    ) -> bool {
+        let mut d = self.0.borrow_mut(mc);
+        d.pending = None;
+        let (meta, id) = (d.meta, d.id);
+        d.restore_parts(array, entries, hash_cap, meta, id)
+    }
+
+    /// The contents, for reading.
+    #[inline]
+    pub fn data(self, mc: &Mutation<'gc>) -> std::cell::Ref<'gc, TableData<'gc>> {
+        let d = Gc::as_ref(self.0).borrow();
+        if d.pending.is_none() {
+            return d;
+        }
+        drop(d);
+        self.fill(mc);
+        Gc::as_ref(self.0).borrow()
+    }
+
+    /// The contents, for writing.
+    #[inline]
+    pub fn data_mut(self, mc: &Mutation<'gc>) -> std::cell::RefMut<'gc, TableData<'gc>> {
+        if self.0.borrow().pending.is_some() {
+            self.fill(mc);
+        }
+        self.0.borrow_mut(mc)
+    }
+
+    /// The contents if they are in this heap (`None` while pending), for readers without a
+    /// mutation handle that can do without them (debug output).
+    pub fn data_if_present(self) -> Option<std::cell::Ref<'gc, TableData<'gc>>> {
+        let d = Gc::as_ref(self.0).borrow();
+        d.pending.is_none().then_some(d)
+    }
+
     /// Raw get.
     #[inline]
-    pub fn get(self, key: Value<'gc>) -> Value<'gc> {
-        self.0.borrow().get(key)
+    pub fn get(self, mc: &Mutation<'gc>, key: Value<'gc>) -> Value<'gc> {
+        let d = self.0.borrow();
+        match d.pending {
+            None => d.get(key),
+            Some(p) => {
+                drop(d);
+                self.get_pending(mc, p, key)
+            }
+        }
+    }
+
+    #[cold]
+    fn get_pending(
+        self,
+        mc: &Mutation<'gc>,
+        p: super::lazy::Pending<'gc>,
+        key: Value<'gc>,
+    ) -> Value<'gc> {
+        match p.fork.source.table_get(mc, p.fork, p.obj, key) {
+            Some(v) => v,
+            None => self.data(mc).get(key),
+        }
+    }
+
+    /// Raw get, and whether the table has a metatable (one borrow, for the interpreter).
+    #[inline]
+    pub fn get_and_meta(self, mc: &Mutation<'gc>, key: Value<'gc>) -> (Value<'gc>, bool) {
+        let d = self.0.borrow();
+        match d.pending {
+            None => (d.get(key), d.meta.is_some()),
+            Some(p) => {
+                let has_meta = d.meta.is_some();
+                drop(d);
+                (self.get_pending(mc, p, key), has_meta)
+            }
+        }
+    }
+
+    /// Raw get of an integer key.
+    #[inline]
+    pub fn get_int(self, mc: &Mutation<'gc>, i: i64) -> Value<'gc> {
+        let d = self.0.borrow();
+        match d.pending {
+            None => d.get_int(i),
+            Some(p) => {
+                drop(d);
+                self.get_pending(mc, p, Value::Int(i))
+            }
+        }
+    }
+
+    /// Raw get of a string key.
+    #[inline]
+    pub fn get_str(self, mc: &Mutation<'gc>, key: super::string::LuaStr<'gc>) -> Value<'gc> {
+        let d = self.0.borrow();
+        match d.pending {
+            None => d.get_str(key),
+            Some(p) => {
+                drop(d);
+                self.get_pending(mc, p, Value::Str(key))
+            }
+        }
     }
 
     /// Raw set.
@@ -699,18 +847,54 @@ impl<'gc> Table<'gc> {
         key: Value<'gc>,
         value: Value<'gc>,
     ) -> Result<(), KeyError> {
-        self.0.borrow_mut(mc).set(key, value)
+        self.data_mut(mc).set(key, value)
     }
 
-    /// The metatable.
+    /// The metatable (kept in the shell: no copy needed).
     #[inline]
     pub fn metatable(self) -> Option<Table<'gc>> {
         self.0.borrow().meta
     }
 
+    /// Sets the metatable.
+    #[inline]
+    pub fn set_metatable(self, mc: &Mutation<'gc>, meta: Option<Table<'gc>>) {
+        self.0.borrow_mut(mc).meta = meta;
+    }
+
+    /// The deterministic object id (0 = not yet assigned; kept in the shell).
+    #[inline]
+    pub fn id(self) -> u64 {
+        self.0.borrow().id
+    }
+
+    /// Sets the deterministic object id.
+    #[inline]
+    pub fn set_id(self, mc: &Mutation<'gc>, id: u64) {
+        self.0.borrow_mut(mc).id = id;
+    }
+
     /// Raw length (border).
-    pub fn length(self) -> i64 {
-        self.0.borrow().length()
+    pub fn length(self, mc: &Mutation<'gc>) -> i64 {
+        self.data(mc).length()
+    }
+
+    /// The object's address (identity; for hashing and `%p`-like uses).
+    #[inline]
+    pub fn as_ptr(self) -> *const () {
+        Gc::as_ptr(self.0) as *const ()
+    }
+
+    /// The underlying pointer (for weak references).
+    #[inline]
+    pub fn gc(self) -> Gc<'gc, RefLock<TableData<'gc>>> {
+        self.0
+    }
+
+    /// A handle from the underlying pointer.
+    #[inline]
+    pub fn from_gc(gc: Gc<'gc, RefLock<TableData<'gc>>>) -> Self {
+        Table(gc)
     }
 }
 
@@ -726,15 +910,15 @@ mod tests {
             for i in [1, 2, 4] {
                 t.set(mc, Value::Int(i), Value::True).unwrap();
             }
-            assert_eq!(t.length(), 4);
+            assert_eq!(t.length(mc), 4);
             assert_eq!(t.0.borrow().array_size(), 4);
             let t = Table::new(mc, 7);
             for i in 1..=100 {
                 t.set(mc, Value::Int(i), Value::Int(i)).unwrap();
             }
-            assert_eq!(t.length(), 100);
+            assert_eq!(t.length(mc), 100);
             t.set(mc, Value::Int(100), Value::Nil).unwrap();
-            assert_eq!(t.length(), 99);
+            assert_eq!(t.length(mc), 99);
         });
     }
 
@@ -744,7 +928,7 @@ mod tests {
             let t = Table::with_sizes(mc, 3, 1000, 0);
             assert_eq!(t.0.borrow().array_size(), 1000);
             assert!(t.0.borrow().array_prefix().is_empty());
-            assert_eq!(t.length(), 0);
+            assert_eq!(t.length(mc), 0);
             for i in 1..=10 {
                 t.set(mc, Value::Int(i), Value::Int(i)).unwrap();
             }

@@ -71,8 +71,12 @@ pub fn func_name(frames: &[Frame<'_>], i: usize) -> Option<(&'static str, Vec<u8
 }
 
 /// Iterates the string-keyed fields of `t` (raw), stopping when `f` returns `Some`.
-fn find_in<'gc, R>(t: Table<'gc>, mut f: impl FnMut(&[u8], Value<'gc>) -> Option<R>) -> Option<R> {
-    let data = t.0.borrow();
+fn find_in<'gc, R>(
+    ctx: Ctx<'gc>,
+    t: Table<'gc>,
+    mut f: impl FnMut(&[u8], Value<'gc>) -> Option<R>,
+) -> Option<R> {
+    let data = t.data(ctx.mc);
     let mut key = Value::Nil;
     while let Ok(Some((k, v))) = data.next(key) {
         if let Value::Str(s) = k {
@@ -90,19 +94,19 @@ pub fn global_name<'gc>(ctx: Ctx<'gc>, func: Value<'gc>) -> Option<Vec<u8>> {
     let loaded = match ctx
         .state
         .registry
-        .get(ctx.str_value(crate::stdlib::package::LOADED_KEY))
+        .get(ctx.mc, ctx.str_value(crate::stdlib::package::LOADED_KEY))
     {
         Value::Table(t) => t,
         _ => return None,
     };
-    let name = find_in(loaded, |modname, m| {
+    let name = find_in(ctx, loaded, |modname, m| {
         if m.raw_eq(func) {
             return Some(modname.to_vec());
         }
         let Value::Table(mt) = m else {
             return None;
         };
-        find_in(mt, |field, v| {
+        find_in(ctx, mt, |field, v| {
             v.raw_eq(func).then(|| {
                 let mut n = modname.to_vec();
                 n.push(b'.');

@@ -177,7 +177,7 @@ impl<'gc> Value<'gc> {
     pub fn gc_ptr(self) -> Option<*const ()> {
         Some(match self {
             Value::Str(s) => Gc::as_ptr(s.0) as *const (),
-            Value::Table(t) => Gc::as_ptr(t.0) as *const (),
+            Value::Table(t) => t.as_ptr(),
             Value::Function(c) => Gc::as_ptr(c.0) as *const (),
             Value::Native(n) => Gc::as_ptr(n.0) as *const (),
             Value::LightNative(l) => l.0 as *const super::native::NativeDef as *const (),

@@ -178,7 +178,7 @@ fn write_gmatch_state<'gc>(
 ) {
     // The state table was made with two array slots and scripts never see it, so these
     // stores never grow it (and cannot fail).
-    let mut t = state.0.borrow_mut(nc.ctx.mc);
+    let mut t = state.data_mut(nc.ctx.mc);
     let _ = t.set_int(1, Value::Int(src as i64));
     let _ = t.set_int(2, Value::boolean(after_match));
 }
@@ -200,7 +200,7 @@ fn gmatch_aux<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         return Err(LuaError::rt("corrupt string library state"));
     };
     let (src, reject_empty) = {
-        let t = t.0.borrow();
+        let t = t.data(nc.ctx.mc);
         (t.get_int(1), t.get_int(2).truthy())
     };
     let src = match src {

@@ -252,7 +252,7 @@ fn write_unit<'gc>(
     t: Table<'gc>,
 ) -> LuaResult<'gc, ()> {
     let end = task.pos.saturating_add(UNIT).min(task.vals.len());
-    let mut d = t.0.borrow_mut(nc.ctx.mc);
+    let mut d = t.data_mut(nc.ctx.mc);
     for (k, (_, v)) in task.vals.iter().enumerate().take(end).skip(task.pos) {
         nc.ctx
             .store_late(&mut d, Value::Int(k as i64 + 1), *v)

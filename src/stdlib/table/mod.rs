@@ -239,7 +239,7 @@ fn raw_table<'gc>(ctx: Ctx<'gc>, v: Value<'gc>, write: bool) -> Option<Table<'gc
     match t.metatable() {
         None => Some(t),
         Some(mt) => {
-            let m = mt.0.borrow();
+            let m = mt.data(ctx.mc);
             let tm = if write { Tm::NewIndex } else { Tm::Index };
             if m.get_str(ctx.tm(tm)).is_nil() {
                 Some(t)
@@ -327,7 +327,7 @@ fn checktab<'gc>(
         return Ok(());
     }
     if let Some(mt) = nc.ctx.metatable(v) {
-        let m = mt.0.borrow();
+        let m = mt.data(nc.ctx.mc);
         let has = |tm: Tm| !m.get_str(nc.ctx.tm(tm)).is_nil();
         if (!read || has(Tm::Index)) && (!write || has(Tm::NewIndex)) && (!len || has(Tm::Len)) {
             return Ok(());
@@ -354,7 +354,7 @@ fn with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, user: LenUser) -> R<'gc> {
                 });
             }
             match v {
-                Value::Table(t) => t.length(),
+                Value::Table(t) => t.length(nc.ctx.mc),
                 _ => {
                     let msg = format!(
                         "attempt to get length of a {} value",
@@ -422,7 +422,7 @@ fn insert<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     if let (2, Value::Table(t)) = (nc.nargs(), nc.arg(1)) {
         if t.metatable().is_none() {
             let v = nc.arg(2);
-            let mut d = t.0.borrow_mut(nc.ctx.mc);
+            let mut d = t.data_mut(nc.ctx.mc);
             let e = d.length().wrapping_add(1);
             d.set_int(e, v)
                 .map_err(|e| nc.ctx.table_store_error(e, true, LuaError::Runtime))?;
@@ -469,7 +469,7 @@ fn remove<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     // Fast path: popping the last element of a table without a metatable.
     if let (1, Value::Table(t)) = (nc.nargs(), nc.arg(1)) {
         if t.metatable().is_none() {
-            let mut d = t.0.borrow_mut(nc.ctx.mc);
+            let mut d = t.data_mut(nc.ctx.mc);
             let pos = d.length();
             let v = d.get_int(pos);
             let _ = d.set_int(pos, Value::Nil); // Storing nil never grows a table.
@@ -584,7 +584,7 @@ fn pack<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let t = nc.ctx.new_table_sized(n, 1);
     {
         // Presized: these stores never grow the table (and cannot fail).
-        let mut d = t.0.borrow_mut(nc.ctx.mc);
+        let mut d = t.data_mut(nc.ctx.mc);
         d.set_list(0, nc.args());
         let k = Value::Str(nc.ctx.new_str(b"n"));
         let _ = d.set(k, Value::Int(n as i64));

@@ -383,7 +383,7 @@ fn copy_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut CopyTask<Value<'gc>>) -
         )
     };
     if src == dst {
-        let mut d = dst.0.borrow_mut(mc);
+        let mut d = dst.data_mut(mc);
         while task.done < task.n {
             let (from, to) = step(task);
             let v = d.get_int(from);
@@ -397,8 +397,8 @@ fn copy_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut CopyTask<Value<'gc>>) -
             }
         }
     } else {
-        let s = src.0.borrow();
-        let mut d = dst.0.borrow_mut(mc);
+        let s = src.data(mc);
+        let mut d = dst.data_mut(mc);
         while task.done < task.n {
             let (from, to) = step(task);
             if d.set_int(to, s.get_int(from)).is_err() {
@@ -460,7 +460,7 @@ fn read_raw<'gc>(
     task: &mut ReadTask<Value<'gc>>,
     t: Table<'gc>,
 ) -> LuaResult<'gc, ()> {
-    let d = t.0.borrow();
+    let d = t.data(nc.ctx.mc);
     while task.done < task.count {
         let key = task.first.wrapping_add(task.done as i64);
         let last = task.done + 1 == task.count;
@@ -661,7 +661,7 @@ pub(super) fn run_write<'gc>(
 ) -> R<'gc> {
     task.wait = Wait::Nothing;
     if let Some(t) = raw_table(nc.ctx, task.t, true) {
-        let mut d = t.0.borrow_mut(nc.ctx.mc);
+        let mut d = t.data_mut(nc.ctx.mc);
         while task.k < task.perm.len() {
             let k = task.k;
             task.k += 1;

@@ -1,0 +1,143 @@
+//! Lazy forks: a VM forked from an image shares the image's objects until it uses them.
+//!
+//! # Design
+//! A fork starts with only its roots in its own heap. Every other object of the image is
+//! *made* (allocated in the fork's gc-arena heap) the first time the fork reaches it, and
+//! recorded in the fork's [`Fork`] so that each image object becomes exactly one object of
+//! the fork (identity is kept). A table is made as a *pending* shell: its metatable is set,
+//! but its contents stay in the image. Reads of a pending table (`rawget`) look the key up
+//! in the image and make only the value found; anything else (a write, `next`, `#`) first
+//! copies the contents into the shell ("fills" it) and then works on the table as usual.
+//!
+//! Laziness must be invisible to Lua code, so a fork behaves exactly as an eager restore of
+//! the image:
+//! - Object ids, iteration order and memory charges are those of the image's objects. The
+//!   account starts at the image's total, and objects made later are made *uncounted*
+//!   ([`super::memory::uncounted`]): their charges were paid at the fork.
+//! - Nothing is collected while anything is pending: before the collector runs, and before
+//!   the VM is saved, the fork makes and fills everything ([`LazySource::materialize_all`]).
+//!   From then on the heap is the one an eager restore would have built, so weak tables,
+//!   finalizers and the memory count behave as there.
+//!
+//! The `vm` layer only knows this interface; the `snapshot` layer implements it over a
+//! decoded image.
+
+use std::sync::Arc;
+
+use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
+
+use super::closure::{FnProto, Upvalue};
+use super::table::Table;
+use super::value::Value;
+
+/// Where a lazy fork's objects come from (implemented by the snapshot layer). Its methods
+/// never fail: the image was checked when it was made (by building it once in full), so what
+/// they link is known to be consistent; were it not, they make nil rather than panic.
+pub trait LazySource: 'static {
+    /// `rawget(t, key)` for the pending table made from image object `obj`, or `None` when
+    /// the image cannot answer without copying the table (the caller then fills it).
+    fn table_get<'gc>(
+        &self,
+        mc: &Mutation<'gc>,
+        fork: Gc<'gc, Fork<'gc>>,
+        obj: u32,
+        key: Value<'gc>,
+    ) -> Option<Value<'gc>>;
+
+    /// Copies the contents of image table `obj` into its pending shell `table`.
+    fn table_fill<'gc>(
+        &self,
+        mc: &Mutation<'gc>,
+        fork: Gc<'gc, Fork<'gc>>,
+        obj: u32,
+        table: Table<'gc>,
+    );
+
+    /// Makes every object of the image and fills every table.
+    fn materialize_all<'gc>(&self, mc: &Mutation<'gc>, fork: Gc<'gc, Fork<'gc>>);
+}
+
+/// One object made from the image.
+#[derive(Copy, Clone, Collect)]
+#[collect(no_drop)]
+pub enum Made<'gc> {
+    /// A value object (string, table, function, thread, userdata).
+    Value(Value<'gc>),
+    /// An upvalue cell.
+    Upvalue(Upvalue<'gc>),
+    /// A function instance.
+    Proto(Gc<'gc, FnProto<'gc>>),
+}
+
+/// What kind of image entry a key of [`Fork::made`] names.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum MadeKey {
+    /// Image object `i`.
+    Object(u32),
+    /// Function instance `i` of the image's function table.
+    Proto(u32),
+}
+
+/// A lazy fork's link to its image and the objects made from it so far.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct Fork<'gc> {
+    /// The image.
+    #[collect(require_static)]
+    pub source: Arc<dyn LazySource + Send + Sync>,
+    /// Objects made so far (kept alive: a pending table may still lead to them).
+    made: RefLock<Vec<Made<'gc>>>,
+    /// Where each made object is in `made`.
+    #[collect(require_static)]
+    index: std::cell::RefCell<hashbrown::HashMap<MadeKey, u32>>,
+    /// Set once everything is made and filled: the fork is an ordinary VM.
+    #[collect(require_static)]
+    pub complete: std::cell::Cell<bool>,
+}
+
+impl<'gc> Fork<'gc> {
+    /// A fork of `source` with nothing made yet.
+    pub fn new(mc: &Mutation<'gc>, source: Arc<dyn LazySource + Send + Sync>) -> Gc<'gc, Self> {
+        Gc::new(
+            mc,
+            Fork {
+                source,
+                made: RefLock::new(Vec::new()),
+                index: Default::default(),
+                complete: std::cell::Cell::new(false),
+            },
+        )
+    }
+
+    /// The object made for `key`, if it was made.
+    #[inline]
+    pub fn get(&self, key: MadeKey) -> Option<Made<'gc>> {
+        let i = *self.index.borrow().get(&key)?;
+        self.made.borrow().get(i as usize).copied()
+    }
+
+    /// Records the object made for `key`.
+    pub fn record(this: Gc<'gc, Self>, mc: &Mutation<'gc>, key: MadeKey, made: Made<'gc>) {
+        let mut list = gc_arena::barrier::unlock!(Gc::write(mc, this), Fork, made).borrow_mut();
+        this.index.borrow_mut().insert(key, list.len() as u32);
+        list.push(made);
+    }
+
+    /// Forgets every made object (once nothing is pending, the heap holds what it needs).
+    pub fn clear(this: Gc<'gc, Self>, mc: &Mutation<'gc>) {
+        *gc_arena::barrier::unlock!(Gc::write(mc, this), Fork, made).borrow_mut() = Vec::new();
+        *this.index.borrow_mut() = Default::default();
+        this.complete.set(true);
+    }
+}
+
+/// A table shell's link to its contents in the image.
+#[derive(Copy, Clone, Collect)]
+#[collect(no_drop)]
+pub struct Pending<'gc> {
+    /// The fork.
+    pub fork: Gc<'gc, Fork<'gc>>,
+    /// The table's object index in the image.
+    #[collect(require_static)]
+    pub obj: u32,
+}
