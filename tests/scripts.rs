@@ -20,6 +20,9 @@
 //!   trips of a 100 KB heap (fuel used / period, scaled by the script's peak memory; default
 //!   40,000). The largest period always runs.
 //! * `TELELUA_SNAPSHOT_ALL=1`: run every script with every period (no trip cap, no `SNAPSHOT_SLOW`).
+//! * `TELELUA_FORK_TESTS=1|0`, `TELELUA_FORK_PERIODS=3,61,1009`: the same for the `--fork-every`
+//!   test (an in-memory `Image` and a fork of it instead of bytes), which otherwise follows the
+//!   snapshot test's rules (`TELELUA_SNAPSHOT_MAX_TRIPS`, `TELELUA_SNAPSHOT_ALL`, `SNAPSHOT_SLOW`).
 //!
 //! The snapshot test runs each script once with `--stats` to learn the fuel and memory it uses, and runs
 //! every snapshot variant with `--stats` too, so the fuel used must match exactly as well.
@@ -38,6 +41,9 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_telelua");
 const SNAPSHOT_PERIODS: &[u64] = &[1, 2, 3, 7, 61, 1009];
+/// The periods of the `--fork-every` test (fewer: it repeats the snapshot test's coverage
+/// through `Image::fork` instead of bytes).
+const FORK_PERIODS: &[u64] = &[3, 61, 1009];
 /// How much snapshot work one `--snapshot-every` run may do, in round trips of a 100 KB heap:
 /// a round trip costs about 0.1 ms plus 1.5 ms per MB of heap, so a run makes at most
 /// `MAX_ROUND_TRIPS * 100 KB / (peak memory + 64 KB)` round trips (fuel used / period) and
@@ -45,17 +51,18 @@ const SNAPSHOT_PERIODS: &[u64] = &[1, 2, 3, 7, 61, 1009];
 /// largest period always runs). `TELELUA_SNAPSHOT_MAX_TRIPS` overrides it.
 const MAX_ROUND_TRIPS: u64 = 40_000;
 
-fn snapshot_periods() -> Vec<u64> {
-    match std::env::var("TELELUA_SNAPSHOT_PERIODS") {
+/// The periods listed in the environment variable `var` (`1,7,61`), or `default`.
+fn periods_from_env(var: &str, default: &[u64]) -> Vec<u64> {
+    match std::env::var(var) {
         Ok(s) if !s.trim().is_empty() => s
             .split(',')
             .map(|p| {
                 p.trim()
                     .parse::<u64>()
-                    .unwrap_or_else(|_| panic!("bad TELELUA_SNAPSHOT_PERIODS entry {p:?}"))
+                    .unwrap_or_else(|_| panic!("bad {var} entry {p:?}"))
             })
             .collect(),
-        _ => SNAPSHOT_PERIODS.to_vec(),
+        _ => default.to_vec(),
     }
 }
 /// Scripts that the determinism test runs twice (names that do not exist are ignored).
@@ -424,15 +431,16 @@ fn lua_scripts_match_reference() {
     }
 }
 
-/// Does the CLI support `--snapshot-every`? Decided by `TELELUA_SNAPSHOT_TESTS` or a probe.
-fn snapshot_supported() -> bool {
-    match std::env::var("TELELUA_SNAPSHOT_TESTS").as_deref() {
+/// Does the CLI support `flag` (`--snapshot-every`, `--fork-every`)? Decided by `env_var`
+/// (`TELELUA_SNAPSHOT_TESTS`, `TELELUA_FORK_TESTS`) or a probe.
+fn round_trip_supported(flag: &str, env_var: &str) -> bool {
+    match std::env::var(env_var).as_deref() {
         Ok("1") | Ok("yes") | Ok("true") => return true,
         Ok("0") | Ok("no") | Ok("false") => return false,
         _ => {}
     }
     let probe = run(&[
-        "--snapshot-every".into(),
+        flag.into(),
         "1".into(),
         "-e".into(),
         "print('snapshot probe')".into(),
@@ -440,17 +448,18 @@ fn snapshot_supported() -> bool {
     probe.status == Some(0) && probe.stdout == b"snapshot probe\n"
 }
 
-#[test]
-fn lua_scripts_unchanged_by_snapshots() {
-    if !snapshot_supported() {
-        eprintln!(
-            "note: skipping the --snapshot-every test: `telelua --snapshot-every 1 -e ...` is not \
-             supported yet (set TELELUA_SNAPSHOT_TESTS=1 to force it)"
-        );
-        return;
-    }
+/// The plain `--stats` runs of every script, made once and shared by the snapshot and fork
+/// tests (which run in parallel threads of this process).
+fn baselines(names: &[String]) -> &'static [Outcome] {
+    static BASELINES: std::sync::OnceLock<Vec<Outcome>> = std::sync::OnceLock::new();
+    BASELINES.get_or_init(|| parallel_map(names, |name| run(&["--stats".into(), script_arg(name)])))
+}
+
+/// Runs every script with `flag N` (`--snapshot-every`, `--fork-every`) for each period `N`
+/// the budget allows and compares stdout, stderr (fuel used included) and status with a plain
+/// run. `what` names the kind of run in messages.
+fn unchanged_by_round_trips(flag: &str, what: &str, periods: &[u64]) {
     let names = script_names();
-    let periods = snapshot_periods();
     let largest = periods.iter().copied().max().unwrap_or(1009);
     let all = std::env::var("TELELUA_SNAPSHOT_ALL").as_deref() == Ok("1");
     let slow = if all {
@@ -467,14 +476,14 @@ fn lua_scripts_unchanged_by_snapshots() {
             .unwrap_or(MAX_ROUND_TRIPS)
     };
     // Baseline: a plain run of each script, reporting the fuel it used.
-    let baselines = parallel_map(&names, |name| run(&["--stats".into(), script_arg(name)]));
+    let baselines = baselines(&names);
     let mut skipped = 0;
     let mut jobs = Vec::new();
     let mut failures = Vec::new();
-    for (name, base) in names.iter().zip(&baselines) {
+    for (name, base) in names.iter().zip(baselines) {
         if base.timed_out {
             // Reported by lua_scripts_match_reference; nothing to compare against here.
-            eprintln!("note: {name}: plain run timed out; snapshot runs skipped");
+            eprintln!("note: {name}: plain run timed out; {what} runs skipped");
             continue;
         }
         if let Some(&n) = slow.get(name) {
@@ -485,7 +494,7 @@ fn lua_scripts_unchanged_by_snapshots() {
             .unwrap_or_else(|| panic!("{name}: no 'fuel used' line from --stats"));
         let peak = stat(&base.stderr, "peak memory").unwrap_or(0);
         let trips = max_trips.saturating_mul(100 << 10) / (peak + (64 << 10));
-        for &n in &periods {
+        for &n in periods {
             if n == largest || fuel / n <= trips {
                 jobs.push((name.clone(), n, base));
             } else {
@@ -494,20 +503,20 @@ fn lua_scripts_unchanged_by_snapshots() {
         }
     }
     eprintln!(
-        "note: {} snapshot runs; {skipped} left out (over the round-trip budget of {max_trips})",
+        "note: {} {what} runs; {skipped} left out (over the round-trip budget of {max_trips})",
         jobs.len()
     );
     let results = parallel_map(&jobs, |(name, n, base)| {
         let got = run(&[
             "--stats".into(),
-            "--snapshot-every".into(),
+            flag.into(),
             n.to_string(),
             script_arg(name),
         ]);
         let mut problems = Vec::new();
         if got.status != base.status || got.timed_out {
             problems.push(format!(
-                "status: plain run {}, snapshot run {}",
+                "status: plain run {}, {what} run {}",
                 base.status_text(),
                 got.status_text()
             ));
@@ -525,7 +534,7 @@ fn lua_scripts_unchanged_by_snapshots() {
             Ok(())
         } else {
             Err(format!(
-                "{name} with --snapshot-every {n} (expected = plain run):\n    {}",
+                "{name} with {flag} {n} (expected = plain run):\n    {}",
                 problems.join("\n    ")
             ))
         }
@@ -533,11 +542,45 @@ fn lua_scripts_unchanged_by_snapshots() {
     failures.extend(results.into_iter().filter_map(Result::err));
     if !failures.is_empty() {
         panic!(
-            "{} snapshot run(s) differ from plain runs:\n  {}\n",
+            "{} {what} run(s) differ from plain runs:\n  {}\n",
             failures.len(),
             failures.join("\n  ")
         );
     }
+}
+
+#[test]
+fn lua_scripts_unchanged_by_snapshots() {
+    if !round_trip_supported("--snapshot-every", "TELELUA_SNAPSHOT_TESTS") {
+        eprintln!(
+            "note: skipping the --snapshot-every test: `telelua --snapshot-every 1 -e ...` is not \
+             supported yet (set TELELUA_SNAPSHOT_TESTS=1 to force it)"
+        );
+        return;
+    }
+    unchanged_by_round_trips(
+        "--snapshot-every",
+        "snapshot",
+        &periods_from_env("TELELUA_SNAPSHOT_PERIODS", SNAPSHOT_PERIODS),
+    );
+}
+
+/// Forks (`--fork-every`: an in-memory image, the VM dropped, a fork of the image) must be
+/// indistinguishable from uninterrupted runs, exactly as byte round trips are.
+#[test]
+fn lua_scripts_unchanged_by_forks() {
+    if !round_trip_supported("--fork-every", "TELELUA_FORK_TESTS") {
+        eprintln!(
+            "note: skipping the --fork-every test: `telelua --fork-every 1 -e ...` is not \
+             supported yet (set TELELUA_FORK_TESTS=1 to force it)"
+        );
+        return;
+    }
+    unchanged_by_round_trips(
+        "--fork-every",
+        "fork",
+        &periods_from_env("TELELUA_FORK_PERIODS", FORK_PERIODS),
+    );
 }
 
 #[test]

@@ -20,6 +20,8 @@ Available options are:
   --fuel N             total fuel budget (error 'fuel exhausted' when spent)
   --dump FILE          print the bytecode of FILE
   --snapshot-every N   every N fuel units, save the VM to bytes, drop it, restore and continue
+  --fork-every N       every N fuel units, capture the VM as an in-memory image, drop it,
+                       fork the image and continue
   --save-at N --save FILE   stop after N fuel units and write a snapshot to FILE
   --resume FILE        continue a run saved with --save
   --max-memory BYTES   memory budget (error 'not enough memory' beyond it; k/m/g suffixes)
@@ -40,6 +42,7 @@ struct Options {
     max_memory: Option<u64>,
     dump: Option<String>,
     snapshot_every: Option<u64>,
+    fork_every: Option<u64>,
     save_at: Option<u64>,
     save: Option<String>,
     resume: Option<String>,
@@ -57,6 +60,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         fuel: None,
         dump: None,
         snapshot_every: None,
+        fork_every: None,
         stats: false,
         max_memory: None,
         save_at: None,
@@ -98,17 +102,17 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 i += 2;
                 continue;
             }
-            "--snapshot-every" | "--save-at" => {
+            "--snapshot-every" | "--fork-every" | "--save-at" => {
                 let n: u64 = value(i, a)?
                     .parse()
                     .map_err(|_| format!("bad number for '{a}'"))?;
                 if n == 0 {
                     return Err(format!("'{a}' needs a positive number"));
                 }
-                if a == "--snapshot-every" {
-                    o.snapshot_every = Some(n);
-                } else {
-                    o.save_at = Some(n);
+                match a {
+                    "--snapshot-every" => o.snapshot_every = Some(n),
+                    "--fork-every" => o.fork_every = Some(n),
+                    _ => o.save_at = Some(n),
                 }
                 i += 2;
                 continue;
@@ -157,7 +161,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
 
 /// Snapshot behaviour of a run.
 struct Snap {
+    /// `--snapshot-every`: round trip through bytes.
     every: Option<u64>,
+    /// `--fork-every`: round trip through an in-memory image and a fork of it.
+    fork_every: Option<u64>,
     save_at: Option<u64>,
     save: Option<String>,
     warnings: bool,
@@ -228,6 +235,9 @@ fn run(vm: &mut Vm, fuel_left: &mut Option<u64>, snap: &Snap) -> Outcome {
         if let Some(n) = snap.every {
             budget = budget.min(n);
         }
+        if let Some(n) = snap.fork_every {
+            budget = budget.min(n);
+        }
         if let Some(at) = snap.save_at {
             let used = vm.fuel_used();
             if used >= at {
@@ -251,15 +261,18 @@ fn run(vm: &mut Vm, fuel_left: &mut Option<u64>, snap: &Snap) -> Outcome {
                             None,
                         )
                     });
-                    match restored {
-                        Ok(mut v) => {
-                            v.set_memory_limit(snap.max_memory);
-                            *vm = v
-                        }
-                        Err(e) => {
-                            report(vm, &format!("snapshot round trip failed: {e}"), "");
-                            return Outcome::Failed;
-                        }
+                    if !replace(vm, restored, "snapshot round trip", snap) {
+                        return Outcome::Failed;
+                    }
+                }
+                if snap.fork_every.is_some() {
+                    // The image is dropped here and the old VM when the fork replaces it: the
+                    // fork must depend on neither.
+                    let forked = vm
+                        .image()
+                        .and_then(|image| image.fork_with(make_host(snap.warnings, snap.sandbox)));
+                    if !replace(vm, forked, "fork round trip", snap) {
+                        return Outcome::Failed;
                     }
                 }
             }
@@ -272,6 +285,26 @@ fn run(vm: &mut Vm, fuel_left: &mut Option<u64>, snap: &Snap) -> Outcome {
                 report(vm, &e.message, &e.traceback);
                 return Outcome::Failed;
             }
+        }
+    }
+}
+
+/// Puts a restored or forked VM in place of `vm`; false (after reporting) when it failed.
+fn replace(
+    vm: &mut Vm,
+    new: Result<Vm, telelua::snapshot::SnapshotError>,
+    what: &str,
+    snap: &Snap,
+) -> bool {
+    match new {
+        Ok(mut v) => {
+            v.set_memory_limit(snap.max_memory);
+            *vm = v;
+            true
+        }
+        Err(e) => {
+            report(vm, &format!("{what} failed: {e}"), "");
+            false
         }
     }
 }
@@ -407,6 +440,7 @@ fn main() -> ExitCode {
     }
     let snap = Snap {
         every: opts.snapshot_every,
+        fork_every: opts.fork_every,
         save_at: opts.save_at,
         save: opts.save.clone(),
         warnings: opts.warnings,
