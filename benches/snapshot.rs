@@ -122,11 +122,12 @@ fn main() {
             median(eager),
         );
         println!(
-            "| {label} | {} | {} | {} | {} | {} | {} |",
+            "| {label} | {} | {} | {} | {} | {} | {} | {} |",
             bytes.len(),
             per_iter(s, 1),
             per_iter(r, 1),
             per_iter(s + r, 1),
+            per_iter(median(images), 1),
             per_iter(f, 1),
             per_iter(e, 1)
         );
