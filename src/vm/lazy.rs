@@ -7,7 +7,9 @@
 //! the fork (identity is kept). A table is made as a *pending* shell: its metatable is set,
 //! but its contents stay in the image. Reads of a pending table (`rawget`) look the key up
 //! in the image and make only the value found; anything else (a write, `next`, `#`) first
-//! copies the contents into the shell ("fills" it) and then works on the table as usual.
+//! copies the contents into the shell ("fills" it) and then works on the table as usual. So
+//! does the 1025th read of the same table: reading through the image costs a few plain reads,
+//! so a table read in a loop is better copied.
 //!
 //! Laziness must be invisible to Lua code, so a fork behaves exactly as an eager restore of
 //! the image:

@@ -76,6 +76,9 @@ pub struct TableData<'gc> {
     /// Set while the contents are still in a lazy fork's image (see `vm::lazy`): the parts
     /// above are then empty and must not be read.
     pending: Option<super::lazy::Pending<'gc>>,
+    /// Reads answered from the image while pending (a table read this often is copied).
+    #[collect(require_static)]
+    pending_reads: std::cell::Cell<u32>,
 }
 
 /// Why a key cannot be stored.
@@ -100,6 +103,9 @@ impl KeyError {
         }
     }
 }
+
+/// Reads of a pending table answered from the image before it is copied (see `vm::lazy`).
+const COPY_AFTER_READS: u32 = 1024;
 
 /// Largest array part we will ever allocate by the sizing rule (2^26 slots = 1 GiB of values);
 /// beyond it keys stay in the hash part.
@@ -690,6 +696,7 @@ impl<'gc> Table<'gc> {
                 id: 0,
                 charge: super::memory::Charge::new(TableData::charge_for(array, hash_cap)),
                 pending: None,
+                pending_reads: std::cell::Cell::new(0),
             }),
         ))
     }
@@ -786,6 +793,17 @@ impl<'gc> Table<'gc> {
         p: super::lazy::Pending<'gc>,
         key: Value<'gc>,
     ) -> Value<'gc> {
+        // A table read many times is copied: a read through the image costs a few times a
+        // plain one, and a copy costs about as much as a few reads per entry.
+        let reads = {
+            let d = self.0.borrow();
+            let n = d.pending_reads.get().saturating_add(1);
+            d.pending_reads.set(n);
+            n
+        };
+        if reads > COPY_AFTER_READS {
+            return self.data(mc).get(key);
+        }
         match p.fork.source.table_get(mc, p.fork, p.obj, key) {
             Some(v) => v,
             None => self.data(mc).get(key),
