@@ -1,8 +1,10 @@
 //! Decoded images: what [`crate::api::Image::fork`] builds a VM from.
 //!
 //! # Design
-//! An image is a snapshot body this process wrote. Forking it many times should only allocate
-//! and link objects, so the image keeps its body decoded once ([`decode`]): every object as a
+//! An image is a snapshot body this process wrote. Forks make its objects lazily (see
+//! `snapshot::lazy`); [`build`] makes them all at once, which an image does once when it is
+//! made (to check it and to learn its memory count). Both only allocate and link objects, so
+//! the image keeps its body decoded once ([`decode`]): every object as a
 //! plain record (values as [`RVal`]s, natives resolved to their definitions, strings with their
 //! hash already computed, table parts with their sizes), the native closures in dependency
 //! order, and a plan for instantiating the functions closures refer to (which instances are

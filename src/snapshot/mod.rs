@@ -11,6 +11,9 @@
 //!
 //! Guarantees: `save(restore(save(vm))) == save(vm)` byte for byte, and a restored VM continues
 //! with the same output and fuel consumption as the original.
+//!
+//! In-memory images ([`image`]) are forked lazily ([`lazy`]): a fork shares the image's
+//! decoded objects and makes each in its own heap when it first reaches it.
 
 pub mod format;
 mod image;
