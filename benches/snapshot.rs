@@ -2,8 +2,10 @@
 //!
 //! Reports, for heaps of ~1 KB, ~100 KB and ~10 MB of Lua data (records of small tables with
 //! string and number fields, and plain number arrays): save time, restore time, snapshot
-//! size, and an in-memory restore (fork of an image). Also: forking an image whose setup
-//! defined ~100 functions and a few tables (time and bytes retained per fork).
+//! size, the time to capture an in-memory image, and in-memory restores (a lazy fork of the
+//! image, and an eager one that makes every object). Also: forking an image whose setup
+//! defined ~100 functions and a few tables (time and bytes retained per fork, idle and after
+//! running a small handler).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
@@ -68,9 +70,9 @@ fn per_iter(total: Duration, n: u32) -> String {
 fn main() {
     println!("## Snapshot round trips (MessagePack through bytes)\n");
     println!(
-        "| heap | snapshot bytes | save | restore | save+restore | in-memory fork (lazy) | eager in-memory fork |"
+        "| heap | snapshot bytes | save | restore | save+restore | image | in-memory fork (lazy) | eager in-memory fork |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for (label, records, numbers) in [
         ("~1 KB", 8, 16),
         ("~100 KB", 600, 2_000),
@@ -92,6 +94,13 @@ fn main() {
             let v2 = Vm::restore(&b).unwrap();
             restores.push(t.elapsed());
             drop(v2);
+        }
+        let mut images = Vec::new();
+        for _ in 0..reps.min(10) {
+            let t = Instant::now();
+            let image = vm.image().unwrap();
+            images.push(t.elapsed());
+            drop(image);
         }
         let image = vm.image().unwrap();
         let mut forks = Vec::new();

@@ -556,6 +556,13 @@ impl Vm {
         self.arena.mutate(|_, state| state.main_yieldable.set(yes));
     }
 
+    /// Runs `f` inside the VM (for the crate's own tests).
+    #[cfg(test)]
+    pub(crate) fn with_ctx<R>(&self, f: impl for<'gc> FnOnce(Ctx<'gc>) -> R) -> R {
+        let _memory = self.memory.enter();
+        self.arena.mutate(|mc, state| f(Ctx { mc, state }))
+    }
+
     /// Runs `f` with the VM's host services (e.g. to flush output).
     pub fn with_host<R>(&self, f: impl FnOnce(&mut Host) -> R) -> R {
         let _memory = self.memory.enter();

@@ -501,6 +501,7 @@ impl LazySource for LazyImage {
     }
 
     fn materialize_all<'gc>(&self, mc: &Mutation<'gc>, fork: Gc<'gc, Fork<'gc>>) {
+        fork.densify(self.decoded.objs.len());
         with_maker(self, mc, fork, |m| {
             for i in 0..self.decoded.protos {
                 m.proto(i as u32);
@@ -570,4 +571,68 @@ pub fn fork<'gc>(
         state.fork = Some(fork);
         Ok(state)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::api::{HostValue, StepResult, Vm};
+    use crate::vm::state::Ctx;
+    use crate::vm::table::Table;
+    use crate::vm::value::Value;
+
+    fn run(vm: &mut Vm, src: &str) -> Vec<HostValue> {
+        vm.load(src.as_bytes(), "=t").unwrap();
+        match vm.step(1_000_000) {
+            StepResult::Finished(v) => v,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn global<'gc>(ctx: Ctx<'gc>, name: &str) -> Table<'gc> {
+        match ctx.state.globals.get(ctx.mc, ctx.str_value(name)) {
+            Value::Table(t) => t,
+            _ => panic!("{name} is not a table"),
+        }
+    }
+
+    #[test]
+    fn forks_copy_a_table_only_when_it_is_written_or_iterated() {
+        let mut base = Vm::new();
+        run(
+            &mut base,
+            "t = {1, 2, 3, x = 'a'} u = {} w = {} function f() return t.x end",
+        );
+        let image = base.image().unwrap();
+        let mut fork = image.fork().unwrap();
+        assert!(fork.with_ctx(|ctx| ctx.state.globals.is_pending()));
+        // Reads go through the image: nothing is copied.
+        let r = run(&mut fork, "return f() .. t[2] .. #'x'");
+        assert_eq!(r, vec![HostValue::Str(b"a21".to_vec())]);
+        fork.with_ctx(|ctx| {
+            assert!(ctx.state.globals.is_pending());
+            assert!(global(ctx, "t").is_pending());
+            assert!(global(ctx, "u").is_pending());
+        });
+        // A write copies that table only; iterating copies too.
+        run(&mut fork, "u.k = 1 for _ in pairs(w) do end");
+        fork.with_ctx(|ctx| {
+            assert!(ctx.state.globals.is_pending());
+            assert!(!global(ctx, "u").is_pending());
+            assert!(!global(ctx, "w").is_pending());
+            assert!(global(ctx, "t").is_pending());
+        });
+        run(&mut fork, "x = 1");
+        assert!(!fork.with_ctx(|ctx| ctx.state.globals.is_pending()));
+        // Another fork still sees the image.
+        let mut other = image.fork().unwrap();
+        let r = run(&mut other, "return u.k, x");
+        assert_eq!(r, vec![HostValue::Nil, HostValue::Nil]);
+        // Saving completes a fork first, so it saves what an eager restore would.
+        let eager = Vm::restore(&image.to_bytes().unwrap()).unwrap();
+        assert_eq!(other.save().unwrap(), {
+            let mut e = eager;
+            run(&mut e, "return u.k, x");
+            e.save().unwrap()
+        });
+    }
 }

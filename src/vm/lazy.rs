@@ -90,6 +90,11 @@ pub struct Fork<'gc> {
     /// Where each made object is in `made`.
     #[collect(require_static)]
     index: std::cell::RefCell<hashbrown::HashMap<MadeKey, u32>>,
+    /// While the fork is being completed: image object `i` → its position in `made` plus one
+    /// (0: not made), replacing `index` for objects (one array access instead of a hash
+    /// lookup for each of the image's objects and references).
+    #[collect(require_static)]
+    dense: std::cell::RefCell<Vec<u32>>,
     /// Set once everything is made and filled: the fork is an ordinary VM.
     #[collect(require_static)]
     pub complete: std::cell::Cell<bool>,
@@ -104,6 +109,7 @@ impl<'gc> Fork<'gc> {
                 source,
                 made: RefLock::new(Vec::new()),
                 index: Default::default(),
+                dense: Default::default(),
                 complete: std::cell::Cell::new(false),
             },
         )
@@ -112,21 +118,48 @@ impl<'gc> Fork<'gc> {
     /// The object made for `key`, if it was made.
     #[inline]
     pub fn get(&self, key: MadeKey) -> Option<Made<'gc>> {
-        let i = *self.index.borrow().get(&key)?;
+        let i = match key {
+            MadeKey::Object(o) if !self.dense.borrow().is_empty() => {
+                self.dense.borrow().get(o as usize)?.checked_sub(1)?
+            }
+            _ => *self.index.borrow().get(&key)?,
+        };
         self.made.borrow().get(i as usize).copied()
+    }
+
+    /// Switches object lookups to an array of `objects` entries (before making them all).
+    pub fn densify(&self, objects: usize) {
+        let mut dense = vec![0u32; objects.max(1)];
+        for (key, &pos) in self.index.borrow().iter() {
+            if let MadeKey::Object(o) = *key {
+                if let Some(slot) = dense.get_mut(o as usize) {
+                    *slot = pos + 1;
+                }
+            }
+        }
+        *self.dense.borrow_mut() = dense;
     }
 
     /// Records the object made for `key`.
     pub fn record(this: Gc<'gc, Self>, mc: &Mutation<'gc>, key: MadeKey, made: Made<'gc>) {
         let mut list = gc_arena::barrier::unlock!(Gc::write(mc, this), Fork, made).borrow_mut();
-        this.index.borrow_mut().insert(key, list.len() as u32);
+        let pos = list.len() as u32;
         list.push(made);
+        if let MadeKey::Object(o) = key {
+            let mut dense = this.dense.borrow_mut();
+            if let Some(slot) = dense.get_mut(o as usize) {
+                *slot = pos + 1;
+                return;
+            }
+        }
+        this.index.borrow_mut().insert(key, pos);
     }
 
     /// Forgets every made object (once nothing is pending, the heap holds what it needs).
     pub fn clear(this: Gc<'gc, Self>, mc: &Mutation<'gc>) {
         *gc_arena::barrier::unlock!(Gc::write(mc, this), Fork, made).borrow_mut() = Vec::new();
         *this.index.borrow_mut() = Default::default();
+        *this.dense.borrow_mut() = Vec::new();
         this.complete.set(true);
     }
 }

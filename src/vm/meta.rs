@@ -59,12 +59,11 @@ pub fn index<'gc>(ctx: Ctx<'gc>, obj: Value<'gc>, key: Value<'gc>) -> LuaResult<
     let mut cur = obj;
     for depth in 0..MAX_TAG_LOOP {
         let tm = if let Value::Table(t) = cur {
-            let t = t.data(ctx.mc);
-            let v = t.get(key);
+            let (v, has_meta) = t.get_and_meta(ctx.mc, key);
             if !v.is_nil() {
                 return Ok(Index::Value(v));
             }
-            match t.meta {
+            match has_meta.then(|| t.metatable()).flatten() {
                 None => return Ok(Index::Value(Value::Nil)),
                 Some(mt) => mt.get_str(ctx.mc, ctx.tm(Tm::Index)),
             }
@@ -116,10 +115,7 @@ pub fn new_index<'gc>(
     for depth in 0..MAX_TAG_LOOP {
         let tm = if let Value::Table(t) = cur {
             // Read first, without holding a borrow: the metatable may be the table itself.
-            let (absent, meta) = {
-                let tb = t.data(ctx.mc);
-                (tb.get(key).is_nil(), tb.meta)
-            };
+            let (absent, meta) = { (t.get(ctx.mc, key).is_nil(), t.metatable()) };
             let tm = match meta {
                 Some(mt) if absent => mt.get_str(ctx.mc, ctx.tm(Tm::NewIndex)),
                 _ => Value::Nil,

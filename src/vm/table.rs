@@ -766,13 +766,6 @@ impl<'gc> Table<'gc> {
         self.0.borrow_mut(mc)
     }
 
-    /// The contents if they are in this heap (`None` while pending), for readers without a
-    /// mutation handle that can do without them (debug output).
-    pub fn data_if_present(self) -> Option<std::cell::Ref<'gc, TableData<'gc>>> {
-        let d = Gc::as_ref(self.0).borrow();
-        d.pending.is_none().then_some(d)
-    }
-
     /// Raw get.
     #[inline]
     pub fn get(self, mc: &Mutation<'gc>, key: Value<'gc>) -> Value<'gc> {
@@ -883,18 +876,6 @@ impl<'gc> Table<'gc> {
     #[inline]
     pub fn as_ptr(self) -> *const () {
         Gc::as_ptr(self.0) as *const ()
-    }
-
-    /// The underlying pointer (for weak references).
-    #[inline]
-    pub fn gc(self) -> Gc<'gc, RefLock<TableData<'gc>>> {
-        self.0
-    }
-
-    /// A handle from the underlying pointer.
-    #[inline]
-    pub fn from_gc(gc: Gc<'gc, RefLock<TableData<'gc>>>) -> Self {
-        Table(gc)
     }
 }
 

@@ -239,9 +239,8 @@ fn raw_table<'gc>(ctx: Ctx<'gc>, v: Value<'gc>, write: bool) -> Option<Table<'gc
     match t.metatable() {
         None => Some(t),
         Some(mt) => {
-            let m = mt.data(ctx.mc);
             let tm = if write { Tm::NewIndex } else { Tm::Index };
-            if m.get_str(ctx.tm(tm)).is_nil() {
+            if mt.get_str(ctx.mc, ctx.tm(tm)).is_nil() {
                 Some(t)
             } else {
                 None
@@ -327,8 +326,7 @@ fn checktab<'gc>(
         return Ok(());
     }
     if let Some(mt) = nc.ctx.metatable(v) {
-        let m = mt.data(nc.ctx.mc);
-        let has = |tm: Tm| !m.get_str(nc.ctx.tm(tm)).is_nil();
+        let has = |tm: Tm| !mt.get_str(nc.ctx.mc, nc.ctx.tm(tm)).is_nil();
         if (!read || has(Tm::Index)) && (!write || has(Tm::NewIndex)) && (!len || has(Tm::Len)) {
             return Ok(());
         }
