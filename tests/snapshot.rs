@@ -133,6 +133,14 @@ fn restored_vm_continues_identically() {
         );
         assert_eq!(f, fuel, "fuel, period {period}");
         assert_eq!(r, result, "result, period {period}");
+        let (o, f, r) = run_script(SCRIPT, period, Trip::Fork);
+        assert_eq!(
+            String::from_utf8_lossy(&o),
+            String::from_utf8_lossy(&out),
+            "output, period {period}"
+        );
+        assert_eq!(f, fuel, "fuel, period {period}");
+        assert_eq!(r, result, "result, period {period}");
     }
 }
 
@@ -497,7 +505,7 @@ fn huge_counts_are_refused_before_anything_is_reserved() {
 
 /// Debug hooks (a hook frame, the thread's hook settings), tail-call frames, upvalue ids and a
 /// message handler's levels are all VM state: every snapshot in the middle of them restores
-/// byte-identically and the run goes on exactly as without snapshots.
+/// byte-identically and the run goes on exactly as without snapshots (or through forks).
 #[test]
 fn hooks_survive_round_trips_byte_identically() {
     const HOOKED: &str = r#"
@@ -515,12 +523,19 @@ local ok, tb = xpcall(function() error("boom") end, debug.traceback)
 debug.sethook()
 print(#log, log[1], log[#log], x, ok, (tb:gsub("\n", "|")), debug.upvalueid(f, 1) == id)
 "#;
-    let run = |period: u64, roundtrip: bool| {
+    let run = |period: u64, roundtrip: bool, fork: bool| {
         let out = Sink::default();
         let mut vm = Vm::with_profile(Profile::Standalone, host(&out));
         vm.load(HOOKED.as_bytes(), "=hooked").unwrap();
         loop {
             match vm.step(period) {
+                StepResult::OutOfFuel if fork => {
+                    vm = vm
+                        .image()
+                        .expect("image")
+                        .fork_with(host(&out))
+                        .expect("fork");
+                }
                 StepResult::OutOfFuel if roundtrip => {
                     let bytes = vm.save().expect("save");
                     let again = Vm::restore_with(&bytes, Registry::standard(), host(&out), None)
@@ -536,11 +551,14 @@ print(#log, log[1], log[#log], x, ok, (tb:gsub("\n", "|")), debug.upvalueid(f, 1
             }
         }
     };
-    let (out, fuel, result) = run(1_000_000, false);
+    let (out, fuel, result) = run(1_000_000, false, false);
     assert!(matches!(result, StepResult::Finished(_)), "{result:?}");
     assert!(String::from_utf8_lossy(&out).contains("boom"));
-    for period in [1, 2, 5, 13] {
-        let (o, f, r) = run(period, true);
+    for (period, fork) in [1, 2, 5, 13]
+        .into_iter()
+        .flat_map(|p| [(p, false), (p, true)])
+    {
+        let (o, f, r) = run(period, !fork, fork);
         assert_eq!(
             String::from_utf8_lossy(&o),
             String::from_utf8_lossy(&out),
