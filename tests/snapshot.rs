@@ -133,6 +133,14 @@ fn restored_vm_continues_identically() {
         );
         assert_eq!(f, fuel, "fuel, period {period}");
         assert_eq!(r, result, "result, period {period}");
+        let (o, f, r) = run_script(SCRIPT, period, Trip::Fork);
+        assert_eq!(
+            String::from_utf8_lossy(&o),
+            String::from_utf8_lossy(&out),
+            "output, period {period}"
+        );
+        assert_eq!(f, fuel, "fuel, period {period}");
+        assert_eq!(r, result, "result, period {period}");
     }
 }
 
@@ -497,7 +505,7 @@ fn huge_counts_are_refused_before_anything_is_reserved() {
 
 /// Debug hooks (a hook frame, the thread's hook settings), tail-call frames, upvalue ids and a
 /// message handler's levels are all VM state: every snapshot in the middle of them restores
-/// byte-identically and the run goes on exactly as without snapshots.
+/// byte-identically and the run goes on exactly as without snapshots (or through forks).
 #[test]
 fn hooks_survive_round_trips_byte_identically() {
     const HOOKED: &str = r#"
@@ -515,12 +523,19 @@ local ok, tb = xpcall(function() error("boom") end, debug.traceback)
 debug.sethook()
 print(#log, log[1], log[#log], x, ok, (tb:gsub("\n", "|")), debug.upvalueid(f, 1) == id)
 "#;
-    let run = |period: u64, roundtrip: bool| {
+    let run = |period: u64, roundtrip: bool, fork: bool| {
         let out = Sink::default();
         let mut vm = Vm::with_profile(Profile::Standalone, host(&out));
         vm.load(HOOKED.as_bytes(), "=hooked").unwrap();
         loop {
             match vm.step(period) {
+                StepResult::OutOfFuel if fork => {
+                    vm = vm
+                        .image()
+                        .expect("image")
+                        .fork_with(host(&out))
+                        .expect("fork");
+                }
                 StepResult::OutOfFuel if roundtrip => {
                     let bytes = vm.save().expect("save");
                     let again = Vm::restore_with(&bytes, Registry::standard(), host(&out), None)
@@ -536,11 +551,14 @@ print(#log, log[1], log[#log], x, ok, (tb:gsub("\n", "|")), debug.upvalueid(f, 1
             }
         }
     };
-    let (out, fuel, result) = run(1_000_000, false);
+    let (out, fuel, result) = run(1_000_000, false, false);
     assert!(matches!(result, StepResult::Finished(_)), "{result:?}");
     assert!(String::from_utf8_lossy(&out).contains("boom"));
-    for period in [1, 2, 5, 13] {
-        let (o, f, r) = run(period, true);
+    for (period, fork) in [1, 2, 5, 13]
+        .into_iter()
+        .flat_map(|p| [(p, false), (p, true)])
+    {
+        let (o, f, r) = run(period, !fork, fork);
         assert_eq!(
             String::from_utf8_lossy(&o),
             String::from_utf8_lossy(&out),
@@ -603,4 +621,476 @@ fn forks_do_not_share_tables_upvalues_or_coroutines() {
     c.load(probe, "=c").unwrap();
     assert_eq!(c.step(10_000), expected);
     assert_eq!(image.to_bytes().unwrap(), before);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forks against bytes restores. A fork of an `Image` must be indistinguishable from
+// `Vm::restore(&image.to_bytes())`: same output and fuel at every step, same `save()` bytes,
+// and forks of one image must never see each other's writes — however the fork shares the
+// image's objects internally (eagerly copied, or copied on first write).
+// ---------------------------------------------------------------------------------------------
+
+/// A VM under test with the output it has written.
+struct Twin {
+    vm: Vm,
+    out: Sink,
+    /// Whether [`lockstep`] also compares the host's memory count after every step.
+    memory: bool,
+}
+
+impl Twin {
+    /// A fork of `image` and a restore of its bytes, each writing to a fresh sink.
+    fn pair(image: &telelua::api::Image, memory: bool) -> (Twin, Twin) {
+        let out = Sink::default();
+        let vm = image.fork_with(host(&out)).expect("fork");
+        let fork = Twin { vm, out, memory };
+        let out = Sink::default();
+        let bytes = image.to_bytes().expect("image bytes");
+        let vm = Vm::restore_with(&bytes, Registry::standard(), host(&out), None).expect("restore");
+        (fork, Twin { vm, out, memory })
+    }
+
+    /// Takes (and clears) the output written so far.
+    fn take_output(&self) -> String {
+        String::from_utf8_lossy(&std::mem::take(&mut *self.out.0.borrow_mut())).into_owned()
+    }
+}
+
+/// Runs the VMs' current code to the end in lockstep, `period` fuel at a time, checking at
+/// every preemption and at the end that they used the same fuel and wrote the same output.
+/// Returns the common result and output. (Saving would complete a lazy fork, so the callers
+/// compare [`same_save`] only when they are done with the fork.)
+fn lockstep(what: &str, a: &mut Twin, b: &mut Twin, period: u64) -> (StepResult, String) {
+    let mut output = String::new();
+    for step in 0.. {
+        let (ra, rb) = (a.vm.step(period), b.vm.step(period));
+        let (oa, ob) = (a.take_output(), b.take_output());
+        assert_eq!(oa, ob, "{what}: output at step {step}");
+        output.push_str(&oa);
+        assert_eq!(ra, rb, "{what}: result at step {step}");
+        assert_eq!(
+            a.vm.fuel_used(),
+            b.vm.fuel_used(),
+            "{what}: fuel at step {step}"
+        );
+        if a.memory {
+            assert_eq!(
+                a.vm.memory_used(),
+                b.vm.memory_used(),
+                "{what}: memory at step {step}"
+            );
+        }
+        if ra != StepResult::OutOfFuel {
+            return (ra, output);
+        }
+    }
+    unreachable!()
+}
+
+/// Checks that the VMs save to the same bytes.
+fn same_save(what: &str, a: &Twin, b: &Twin) {
+    assert!(
+        a.vm.save().expect("save") == b.vm.save().expect("save"),
+        "{what}: save() bytes differ"
+    );
+}
+
+/// Loads `chunk` into both VMs and runs it with [`lockstep`].
+fn run_both(what: &str, a: &mut Twin, b: &mut Twin, chunk: &str) -> (StepResult, String) {
+    a.vm.load(chunk.as_bytes(), "=cont").expect("load");
+    b.vm.load(chunk.as_bytes(), "=cont").expect("load");
+    lockstep(what, a, b, 1009)
+}
+
+/// Everything a lazy fork could get wrong, with the image taken at every point of it: tables
+/// with tombstones, a `pairs` loop in progress (and one inside a suspended coroutine), an
+/// `__index` chain and an `__newindex`, closures sharing upvalues, weak tables whose entries
+/// only the image still refers to, and the memory count.
+const FORK_SCRIPT: &str = r#"
+shared = {n = 0, list = {}}
+local data = {}
+for i = 1, 24 do data["k" .. i] = i; data[i] = i * 10 end
+for i = 1, 24, 5 do data["k" .. i] = nil end
+local base = {kind = "base"}
+function base.greet(self) return "hi " .. self.name .. " from " .. self.kind end
+local mid = setmetatable({kind = "mid"}, {__index = base})
+obj = setmetatable({name = "obj"}, {__index = mid,
+  __newindex = function(t, k, v) rawset(t, k, v * 2) end})
+local counter = 0
+function inc() counter = counter + 1 return counter end
+function get() return counter end
+local genco = coroutine.create(function()
+  for k, v in pairs(data) do coroutine.yield(k, v) end
+  return "done"
+end)
+local function gen() return select(2, coroutine.resume(genco)) end
+local weakk = setmetatable({}, {__mode = "k"})
+local weakv = setmetatable({}, {__mode = "v"})
+local keep = {}
+for i = 1, 8 do
+  local key = {i}
+  weakk[key] = i
+  weakv[i] = {i}
+  if i % 2 == 0 then keep[#keep + 1] = key; keep[#keep + 1] = weakv[i] end
+end
+local function count(t) local n = 0 for _ in pairs(t) do n = n + 1 end return n end
+local visited, sum = 0, 0
+for k, v in pairs(data) do
+  visited = visited + 1
+  sum = sum + v
+  if visited % 7 == 0 then data[k] = v + 1 end
+  if visited % 11 == 0 then data[k] = nil end
+  inc()
+  print("visit", visited, k, v, gen())
+  obj["x" .. visited % 3] = visited
+  shared.list[#shared.list + 1] = obj:greet() .. visited
+  mid.kind = "mid" .. visited
+end
+print("sum", sum, get(), obj.x0, obj.x1, obj.x2, #shared.list, shared.list[5])
+print("weak before", count(weakk), count(weakv))
+collectgarbage()
+print("weak after", count(weakk), count(weakv), #keep)
+print("count", collectgarbage("count"))
+keep = nil
+collectgarbage()
+print("weak dropped", count(weakk), count(weakv))
+print("count", collectgarbage("count"))
+for i = 1, 3 do print("gen", gen()) end
+"#;
+
+/// The code run on top of [`FORK_SCRIPT`]'s final state: reads and writes of what it left.
+const FORK_CONTINUATION: &str = r#"
+local n = 0
+for k, v in pairs(shared.list) do n = n + #v end
+print("cont", n, inc(), get(), obj:greet(), obj.x1, rawget(obj, "kind"))
+getmetatable(obj).__index.kind = "changed"
+obj.y = 21
+shared.list[3] = nil
+print("cont", obj:greet(), obj.y, #shared.list, next(shared.list, 3))
+collectgarbage()
+print("count", collectgarbage("count"))
+"#;
+
+#[test]
+fn forks_continue_like_bytes_restores_from_every_point() {
+    forks_continue_from_every_point(false);
+}
+
+/// [`forks_continue_like_bytes_restores_from_every_point`] (`memory`: comparing the memory
+/// count after every step too).
+fn forks_continue_from_every_point(memory: bool) {
+    let mut vm = Vm::with_profile(Profile::Standalone, host(&Sink::default()));
+    vm.load(FORK_SCRIPT.as_bytes(), "=forked").unwrap();
+    let mut points = 0;
+    loop {
+        let image = vm.image().expect("image");
+        let what = format!("image at fuel {}", vm.fuel_used());
+        let (mut fork, mut restored) = Twin::pair(&image, memory);
+        let (r, out) = lockstep(&what, &mut fork, &mut restored, 211);
+        assert!(matches!(r, StepResult::Finished(_)), "{what}: {r:?}");
+        if points == 0 {
+            assert!(out.contains("weak dropped"), "{out}");
+        }
+        let (r, _) = run_both(&what, &mut fork, &mut restored, FORK_CONTINUATION);
+        assert!(matches!(r, StepResult::Finished(_)), "{what}: {r:?}");
+        same_save(&what, &fork, &restored);
+        points += 1;
+        match vm.step(97) {
+            StepResult::OutOfFuel => {}
+            StepResult::Finished(_) => break,
+            r => panic!("{r:?}"),
+        }
+    }
+    assert!(points > 20, "only {points} images");
+}
+
+/// An image whose state every probe of the isolation test looks at.
+const ISOLATION_SETUP: &str = r#"
+g = "image"
+T = {a = "image", sub = {x = "image"}, list = {"image"}}
+alias = T.sub
+K = {}
+T[K] = "keyed"
+MT = {__index = function(_, k) return "default " .. k end}
+obj = setmetatable({}, MT)
+local up = "image"
+function set_up(v) up = v end
+function get_up() return up end
+function get_up_too() return up end
+co = coroutine.create(function(x)
+  local y = coroutine.yield(x)
+  up = "coroutine " .. tostring(y)
+  return y
+end)
+coroutine.resume(co, 1)
+getmetatable("").__index.custom = function() return "image" end
+function dump()
+  local keys = {}
+  for k in pairs(T) do keys[#keys + 1] = tostring(k == K and "K" or k) end
+  return table.concat({g, tostring(T.a), tostring(T.sub and T.sub.x), tostring(alias.x),
+    tostring(rawequal(T.sub, alias)), tostring(T.new), tostring(T[K]), tostring(K.field),
+    table.concat(T.list, "+"), table.concat(keys, "+"), tostring(obj.missing),
+    tostring(getmetatable(obj) == MT), tostring(rawget(MT, "extra")), get_up(), get_up_too(),
+    coroutine.status(co), ("s"):custom(), tostring(rawget(_G, "fresh"))}, " | ")
+end
+"#;
+
+#[test]
+fn forks_of_one_image_never_see_each_others_writes() {
+    forks_are_isolated(false);
+}
+
+/// [`forks_of_one_image_never_see_each_others_writes`] (`memory`: as in
+/// [`forks_continue_from_every_point`]).
+fn forks_are_isolated(memory: bool) {
+    use telelua::api::HostValue;
+    let mut base = Vm::with_profile(Profile::Standalone, host(&Sink::default()));
+    base.load(ISOLATION_SETUP.as_bytes(), "=setup").unwrap();
+    assert!(matches!(base.step(100_000), StepResult::Finished(_)));
+    let image = base.image().unwrap();
+    let image_bytes = image.to_bytes().unwrap();
+    // Each fork runs its writes beside a bytes restore doing the same: their dumps must agree.
+    let (mut a, mut a_twin) = Twin::pair(&image, memory);
+    let (mut b, mut b_twin) = Twin::pair(&image, memory);
+    let dump = |x: &mut Twin, y: &mut Twin| match run_both("dump()", x, y, "return dump()") {
+        (StepResult::Finished(v), _) => match v.as_slice() {
+            [HostValue::Str(s)] => String::from_utf8_lossy(s).into_owned(),
+            other => panic!("{other:?}"),
+        },
+        (r, _) => panic!("{r:?}"),
+    };
+    let pristine = dump(&mut a, &mut a_twin);
+    assert!(pristine.starts_with("image | image | image"), "{pristine}");
+    let writes_a = [
+        "g = 'A' T.a = 'A' T.new = 'A'",
+        "T.sub.x = 'A' K.field = 'A' table.insert(T.list, 'A') T.list[1] = 'A1'",
+        "set_up('A') MT.extra = 'A' MT.__index = function() return 'A' end",
+        "getmetatable('').__index.custom = function() return 'A' end fresh = 'A'",
+        "coroutine.resume(co, 'A')",
+    ];
+    let writes_b = [
+        "rawset(T, 'a', 'B') T.sub = nil table.remove(T.list) T[K] = nil",
+        "setmetatable(obj, nil) rawset(_G, 'g', 'B') debug.setupvalue(get_up, 1, 'B')",
+        "alias.x = 'B' table.sort(T.list) fresh = 'B' MT.__index = nil",
+        "local other = 'joined' debug.upvaluejoin(get_up_too, 1, function() return other end, 1)
+         getmetatable('').__index.custom = nil
+         getmetatable('').__index.custom = function() return 'B' end",
+        "coroutine.close(co)",
+    ];
+    for (i, (wa, wb)) in writes_a.iter().zip(writes_b).enumerate() {
+        let (r, _) = run_both("writes of a", &mut a, &mut a_twin, wa);
+        assert!(matches!(r, StepResult::Finished(_)), "{wa}: {r:?}");
+        let da = dump(&mut a, &mut a_twin);
+        if i == 0 {
+            // b has written nothing yet: a's writes must not show there.
+            assert_eq!(dump(&mut b, &mut b_twin), pristine, "b after a's {wa}");
+        }
+        let (r, _) = run_both("writes of b", &mut b, &mut b_twin, wb);
+        assert!(matches!(r, StepResult::Finished(_)), "{wb}: {r:?}");
+        let db = dump(&mut b, &mut b_twin);
+        // b's writes must not show in a, nor a's in b (their twins never shared anything).
+        assert_eq!(dump(&mut a, &mut a_twin), da, "a after b's {wb}");
+        assert_ne!(da, pristine);
+        assert_ne!(db, pristine);
+        // A fork made now still starts from the image.
+        let (mut c, mut c_twin) = Twin::pair(&image, memory);
+        assert_eq!(
+            dump(&mut c, &mut c_twin),
+            pristine,
+            "a new fork after step {i}"
+        );
+        same_save("a new fork", &c, &c_twin);
+    }
+    same_save("fork a", &a, &a_twin);
+    same_save("fork b", &b, &b_twin);
+    assert_eq!(image.to_bytes().unwrap(), image_bytes);
+    // The VM the image was taken from is untouched by its forks too (it has the garbage of
+    // its setup, so only what it computes is compared).
+    base.load(b"return dump()", "=base").unwrap();
+    assert_eq!(
+        base.step(100_000),
+        StepResult::Finished(vec![HostValue::Str(pristine.into_bytes())])
+    );
+}
+
+#[test]
+fn a_fork_that_only_reads_saves_like_a_restore() {
+    a_fork_only_reads(false);
+}
+
+/// [`a_fork_that_only_reads_saves_like_a_restore`] (`memory`: as in
+/// [`forks_continue_from_every_point`]).
+fn a_fork_only_reads(memory: bool) {
+    let mut base = Vm::with_profile(Profile::Standalone, host(&Sink::default()));
+    base.load(ISOLATION_SETUP.as_bytes(), "=setup").unwrap();
+    assert!(matches!(base.step(100_000), StepResult::Finished(_)));
+    // A `pairs` loop over the image's data stays suspended in a coroutine of the image.
+    base.load(
+        b"walker = coroutine.wrap(function()
+            for k, v in pairs(T) do coroutine.yield(k) end
+            for k, v in pairs(_G) do coroutine.yield(k) end
+          end)
+          walker()",
+        "=walker",
+    )
+    .unwrap();
+    assert!(matches!(base.step(100_000), StepResult::Finished(_)));
+    let image = base.image().unwrap();
+    // Untouched, a fork saves the image's bytes.
+    let restored = Vm::restore(&image.to_bytes().unwrap()).unwrap();
+    assert_eq!(
+        image.fork().unwrap().save().unwrap(),
+        restored.save().unwrap()
+    );
+    // Reads everywhere (every table reachable from the globals, metatables, upvalues through
+    // calls, the suspended walker): the fork saves exactly as a restore that read the same.
+    let reads = r#"
+        local seen, n = {}, 0
+        local function walk(t)
+          if seen[t] then return end
+          seen[t] = true
+          for k, v in pairs(t) do
+            n = n + 1
+            if type(v) == "table" then walk(v) end
+            if type(k) == "table" then walk(k) end
+          end
+          local mt = getmetatable(t)
+          if type(mt) == "table" then walk(mt) end
+        end
+        walk(_G)
+        walk(getmetatable(""))
+        local s = get_up() .. get_up_too() .. obj.missing .. ("s"):custom() .. #T.list
+        local w = 0
+        while walker() do w = w + 1 end
+        print(n > 50, s, w, coroutine.status(co), rawlen(T.list), type((next(T))))
+        return dump()
+    "#;
+    let (mut fork, mut twin) = Twin::pair(&image, memory);
+    let (r, out) = run_both("reads", &mut fork, &mut twin, reads);
+    assert!(matches!(r, StepResult::Finished(_)), "{r:?}");
+    assert!(
+        out.starts_with("true\timageimagedefault missingimage1\t"),
+        "{out}"
+    );
+    same_save("reads", &fork, &twin);
+    // A host-side collection of the (now complete) fork agrees too.
+    fork.vm.collect();
+    twin.vm.collect();
+    assert_eq!(fork.vm.memory_used(), twin.vm.memory_used());
+    assert_eq!(fork.vm.save().unwrap(), twin.vm.save().unwrap());
+}
+
+#[test]
+fn garbage_left_by_a_fork_is_counted_like_a_restores() {
+    garbage_of_a_fork(false);
+}
+
+/// [`garbage_left_by_a_fork_is_counted_like_a_restores`] (`memory`: as in
+/// [`forks_continue_from_every_point`]).
+fn garbage_of_a_fork(memory: bool) {
+    let mut base = Vm::with_profile(Profile::Standalone, host(&Sink::default()));
+    base.load(ISOLATION_SETUP.as_bytes(), "=setup").unwrap();
+    assert!(matches!(base.step(100_000), StepResult::Finished(_)));
+    base.load(
+        b"big = {} for i = 1, 2000 do big[i] = {i, tostring(i)} end
+          cache = setmetatable({}, {__mode = 'v'})
+          for i = 1, 100 do cache[i] = big[i] end
+          strings = {} for i = 1, 300 do strings[i] = string.rep('s', i) end",
+        "=more",
+    )
+    .unwrap();
+    assert!(matches!(base.step(1_000_000), StepResult::Finished(_)));
+    let image = base.image().unwrap();
+    let drops = [
+        "print('count', collectgarbage('count'))",
+        "big = nil collectgarbage() print('count', collectgarbage('count'))",
+        "local n = 0 for _ in pairs(cache) do n = n + 1 end print('cache', n)",
+        "T.sub = nil alias = nil K = nil strings = nil obj = nil MT = nil
+         collectgarbage() print('count', collectgarbage('count'))",
+        "co = nil set_up = nil get_up_too = nil collectgarbage('step')
+         print('count', collectgarbage('count'))",
+        "local G = _G
+         for k in pairs(G) do if k ~= 'print' and k ~= 'collectgarbage' then G[k] = nil end end
+         collectgarbage() collectgarbage() print('count', collectgarbage('count'))",
+        "local t = {} for i = 1, 500 do t[i] = {} end t = nil
+         print('count', collectgarbage('count')) collectgarbage()
+         print('count', collectgarbage('count'))",
+    ];
+    let (mut fork, mut twin) = Twin::pair(&image, memory);
+    for chunk in drops {
+        let (r, out) = run_both(chunk, &mut fork, &mut twin, chunk);
+        assert!(matches!(r, StepResult::Finished(_)), "{chunk}: {r:?}");
+        assert!(!out.is_empty());
+    }
+    // The host's own collection agrees as well.
+    fork.vm.collect();
+    twin.vm.collect();
+    assert_eq!(fork.vm.memory_used(), twin.vm.memory_used());
+    assert_eq!(fork.vm.save().unwrap(), twin.vm.save().unwrap());
+}
+
+/// Garbage made in small steps, with no explicit collection: what the collector did (and so
+/// `collectgarbage("count")`, finalizers and weak entries) must be the same in a fork as in a
+/// restore, which means the fork paces its collector as the restore does.
+const PACED: &str = r#"
+local finalized = 0
+local weak = setmetatable({}, {__mode = "k"})
+for i = 1, 6000 do
+  local t = {i, tostring(i)}
+  if i % 10 == 0 then setmetatable(t, {__gc = function() finalized = finalized + 1 end}) end
+  if i % 7 == 0 then weak[t] = i end
+  if i % 1000 == 0 then
+    local n = 0
+    for _ in pairs(weak) do n = n + 1 end
+    print(i, collectgarbage("count"), finalized, n)
+  end
+end
+"#;
+
+#[test]
+#[ignore = "lazy forks pace the collector differently from restores (a restore starts with \
+            paced_at 0, a fork with the image's count and negative debt): \
+            collectgarbage(\"count\") printed without a collection differs"]
+fn forks_collect_garbage_when_restores_do() {
+    let mut base = Vm::with_profile(Profile::Standalone, host(&Sink::default()));
+    base.load(ISOLATION_SETUP.as_bytes(), "=setup").unwrap();
+    assert!(matches!(base.step(100_000), StepResult::Finished(_)));
+    let image = base.image().unwrap();
+    for period in [100, 1000, 10_000] {
+        // The count printed after a continuation that made garbage (no collection since).
+        let (mut fork, mut twin) = Twin::pair(&image, false);
+        let chunk = "local t = {} for i = 1, 200 do t[i] = {i} end t = nil \
+                     print(collectgarbage('count'))";
+        fork.vm.load(chunk.as_bytes(), "=count").unwrap();
+        twin.vm.load(chunk.as_bytes(), "=count").unwrap();
+        lockstep(
+            &format!("count, period {period}"),
+            &mut fork,
+            &mut twin,
+            period,
+        );
+        let (mut fork, mut twin) = Twin::pair(&image, false);
+        fork.vm.load(PACED.as_bytes(), "=paced").unwrap();
+        twin.vm.load(PACED.as_bytes(), "=paced").unwrap();
+        let (r, out) = lockstep(
+            &format!("paced, period {period}"),
+            &mut fork,
+            &mut twin,
+            period,
+        );
+        assert!(matches!(r, StepResult::Finished(_)), "{r:?}");
+        assert_eq!(out.lines().count(), 6, "{out}");
+    }
+}
+
+/// The scenarios above, also comparing the host's memory count after every step (it decides
+/// "not enough memory" and the collector's pace).
+#[test]
+#[ignore = "lazy forks: memory_used() differs from a restore's after steps (see \
+            forks_collect_garbage_when_restores_do)"]
+fn forks_count_memory_like_restores_after_every_step() {
+    forks_continue_from_every_point(true);
+    forks_are_isolated(true);
+    a_fork_only_reads(true);
+    garbage_of_a_fork(true);
 }
