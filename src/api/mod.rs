@@ -247,6 +247,26 @@ impl Vm {
         }
     }
 
+    /// A VM around a built heap.
+    fn from_parts(
+        arena: Arena<Root>,
+        fuel_used: u64,
+        registry: Registry,
+        memory: Rc<Account>,
+        lazy: bool,
+    ) -> Vm {
+        Vm {
+            arena,
+            fuel_used,
+            registry,
+            memory,
+            paced_at: 0,
+            collected_at: 0,
+            interrupt: Arc::new(AtomicBool::new(false)),
+            lazy,
+        }
+    }
+
     /// Saves the whole VM (every coroutine, suspended native, table and closure) to bytes.
     /// Call between steps.
     ///
@@ -297,16 +317,13 @@ impl Vm {
             crate::snapshot::build(mc, body, None, &tail, &chunks, &registry, host)
         })?;
         drop(entered);
-        Ok(Vm {
+        Ok(Vm::from_parts(
             arena,
-            fuel_used: tail.fuel_used,
+            tail.fuel_used,
             registry,
             memory,
-            paced_at: 0,
-            collected_at: 0,
-            interrupt: Arc::new(AtomicBool::new(false)),
-            lazy: false,
-        })
+            false,
+        ))
     }
 
     /// Captures this VM as an in-memory [`Image`]: a base from which [`Image::fork`] makes
@@ -637,29 +654,45 @@ impl Image {
         // once the heap has grown by half of them, as after a collection of a heap that size).
         let objects = self.lazy.decoded_objects() as f64;
         arena.metrics().adjust_debt(-(objects * 0.5 + 256.0));
-        Ok(Vm {
+        let mut vm = Vm::from_parts(
             arena,
-            fuel_used: self.lazy.tail.fuel_used,
-            registry: self.registry.clone(),
+            self.lazy.tail.fuel_used,
+            self.registry.clone(),
             memory,
-            paced_at: total,
-            collected_at: 0,
-            interrupt: Arc::new(AtomicBool::new(false)),
-            lazy: true,
-        })
+            true,
+        );
+        vm.paced_at = total;
+        Ok(vm)
     }
 
-    /// A fork that makes every object of the image now (what a lazy fork does before its
+    /// A fork that makes every object of the image now (the heap a lazy fork has after its
     /// first collection): for a host that will touch most of the image anyway.
     ///
     /// # Errors
     /// As [`Image::fork_with`].
     pub fn fork_eager_with(&self, host: Host) -> Result<Vm, SnapshotError> {
-        let mut vm = self.fork_with(host)?;
-        let _memory = vm.memory.enter();
-        vm.complete_fork();
-        drop(_memory);
-        Ok(vm)
+        let img = &self.lazy;
+        let memory = Account::new();
+        let entered = memory.enter();
+        let arena = Arena::<Root>::try_new(|mc| {
+            crate::snapshot::build_image(
+                mc,
+                &img.decoded,
+                &img.body,
+                &img.offsets,
+                &img.tail,
+                &img.chunks,
+                host,
+            )
+        })?;
+        drop(entered);
+        Ok(Vm::from_parts(
+            arena,
+            img.tail.fuel_used,
+            self.registry.clone(),
+            memory,
+            false,
+        ))
     }
 
     /// [`Image::fork_with`] the default host.
