@@ -21,7 +21,7 @@ use std::sync::Arc;
 use crate::snapshot::{ChunkStore, Registry, SaveOptions, SnapshotError};
 use crate::stdlib;
 use crate::vm::chunk::Chunk;
-use crate::vm::closure::{instantiate, Closure, ClosureData, UpState};
+use crate::vm::closure::{instantiate, Closure};
 use crate::vm::exec::{self, RunResult};
 use crate::vm::memory::{self, Account};
 use crate::vm::state::{Ctx, Host, State, TypeMetas, TM_COUNT, TM_NAMES};
@@ -173,22 +173,7 @@ pub fn load_chunk<'gc>(
     env: Value<'gc>,
 ) -> Result<Closure<'gc>, String> {
     let chunk = Chunk::compile(source, chunk_name).map_err(|e| e.message)?;
-    let fp = instantiate(ctx, &chunk);
-    let upvalues: Box<[_]> = (0..chunk.main.upvalues.len())
-        .map(|i| {
-            let v = if i == 0 { env } else { Value::Nil };
-            gc_arena::lock::Lock::new(crate::vm::closure::UpCell::new(ctx.mc, UpState::Closed(v)))
-        })
-        .collect();
-    Ok(Closure(Gc::new(
-        ctx.mc,
-        ClosureData {
-            proto: fp,
-            charge: ClosureData::charge(upvalues.len()),
-            upvalues,
-            id: Default::default(),
-        },
-    )))
+    Ok(Closure::fresh(ctx, instantiate(ctx, &chunk), env))
 }
 
 impl Vm {

@@ -461,16 +461,7 @@ fn build_closures<'gc>(
 }
 
 /// Finds the per-VM function instance at `path` below a chunk's main function instance.
-pub(super) fn fn_at<'gc>(
-    root: Gc<'gc, FnProto<'gc>>,
-    path: &[u32],
-) -> Option<Gc<'gc, FnProto<'gc>>> {
-    let mut p = root;
-    for &i in path {
-        p = *p.children.get(i as usize)?;
-    }
-    Some(p)
-}
+pub(super) use crate::vm::closure::fn_proto_at as fn_at;
 
 /// The position of every object of a body (for [`build`] from an image, which then jumps over
 /// object contents instead of skipping them value by value).

@@ -582,10 +582,11 @@ pub fn finish_load<'gc>(
                 format!("attempt to load a binary chunk (mode is '{mode_s}')"),
             );
         }
-        return fail(
-            nc,
-            "attempt to load a binary chunk (binary chunks are not supported)".into(),
-        );
+        let env = env.unwrap_or(Value::Table(nc.ctx.state.globals));
+        return match super::string::dump::load_binary(nc, source, name, env) {
+            Ok(cl) => nc.ret1(Value::Function(cl)),
+            Err(msg) => fail(nc, msg),
+        };
     }
     if !mode.contains(&b't') {
         let mode_s = String::from_utf8_lossy(mode);

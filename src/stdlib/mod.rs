@@ -24,7 +24,7 @@ pub fn open(ctx: Ctx<'_>, profile: Profile) {
     base::open(ctx);
     coroutine::open(ctx);
     debug::open(ctx, profile == Profile::Standalone);
-    string::open(ctx);
+    string::open(ctx, profile == Profile::Standalone);
     table::open(ctx);
     math::open(ctx);
     utf8::open(ctx);
@@ -37,8 +37,9 @@ pub fn open(ctx: Ctx<'_>, profile: Profile) {
 
 /// Every native the standard library can create (the snapshot registry's default content).
 pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
-    let lists: [&'static [NativeDef]; 17] = [
+    let lists: [&'static [NativeDef]; 18] = [
         string::FUNCS,
+        string::STANDALONE_FUNCS,
         string::arith::FUNCS,
         base::FUNCS,
         coroutine::FUNCS,

@@ -135,6 +135,32 @@ impl<'gc> PartialEq for Closure<'gc> {
 }
 
 impl<'gc> Closure<'gc> {
+    /// A closure of `fp` with fresh upvalues: the first holds `env`, the others nil (what
+    /// `load` makes of a main chunk or a binary chunk).
+    pub fn fresh(ctx: super::state::Ctx<'gc>, fp: Gc<'gc, FnProto<'gc>>, env: Value<'gc>) -> Self {
+        let upvalues: Box<[_]> = (0..fp.proto.upvalues.len())
+            .map(|i| {
+                let v = if i == 0 { env } else { Value::Nil };
+                Lock::new(UpCell::new(ctx.mc, UpState::Closed(v)))
+            })
+            .collect();
+        Closure(Gc::new(
+            ctx.mc,
+            ClosureData {
+                proto: fp,
+                charge: ClosureData::charge(upvalues.len()),
+                upvalues,
+                id: Default::default(),
+            },
+        ))
+    }
+
+    /// The function instance (code and constants).
+    #[inline]
+    pub fn fn_proto(self) -> Gc<'gc, FnProto<'gc>> {
+        Gc::as_ref(self.0).proto
+    }
+
     /// The compiled code.
     #[inline(always)]
     pub fn proto(self) -> &'gc Proto {
@@ -290,6 +316,15 @@ impl<'gc> NativeRef<'gc> {
             NativeRef::Closure(c) => &Gc::as_ref(c.0).upvalues,
         }
     }
+}
+
+/// The instance of the function at `path` below `root` (its nested functions by index).
+pub fn fn_proto_at<'gc>(root: Gc<'gc, FnProto<'gc>>, path: &[u32]) -> Option<Gc<'gc, FnProto<'gc>>> {
+    let mut p = root;
+    for &i in path {
+        p = *p.children.get(i as usize)?;
+    }
+    Some(p)
 }
 
 /// Instantiates a compiled chunk in a VM: constants become heap values.

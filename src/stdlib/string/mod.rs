@@ -1,4 +1,4 @@
-//! The string library (Lua 5.4's `lstrlib.c`), minus `string.dump`.
+//! The string library (Lua 5.4's `lstrlib.c`); `string.dump` only in the standalone profile.
 //!
 //! Design note. Every function here is a plain native, but none of them may run unbounded
 //! between two fuel checks, and any of them may have to call Lua (`gsub` with a function or a
@@ -25,6 +25,7 @@
 //! the same rate the pattern matcher uses for scanning.
 
 pub mod arith;
+pub mod dump;
 pub mod format;
 pub mod pack;
 pub mod patterns;
@@ -133,10 +134,20 @@ pub static FUNCS: &[NativeDef] = &[
     },
 ];
 
+/// `string.dump`, only in the standalone profile: it would let a sandboxed script read the
+/// source of any Lua function it can reach.
+pub static STANDALONE_FUNCS: &[NativeDef] = &[NativeDef {
+    name: "string.dump",
+    func: dump::dump,
+}];
+
 /// Opens the library: the `string` table and the metatable shared by all strings
 /// (`__index = string` plus the arithmetic metamethods).
-pub fn open(ctx: Ctx<'_>) {
+pub fn open(ctx: Ctx<'_>, standalone: bool) {
     let lib = super::new_lib(ctx, "string", FUNCS);
+    if standalone {
+        super::register(ctx, lib, STANDALONE_FUNCS);
+    }
     let mt = ctx.new_table();
     super::register(ctx, mt, arith::FUNCS);
     let _ = mt.set(ctx.mc, ctx.str_value("__index"), Value::Table(lib));
