@@ -319,7 +319,10 @@ impl<'gc> NativeRef<'gc> {
 }
 
 /// The instance of the function at `path` below `root` (its nested functions by index).
-pub fn fn_proto_at<'gc>(root: Gc<'gc, FnProto<'gc>>, path: &[u32]) -> Option<Gc<'gc, FnProto<'gc>>> {
+pub fn fn_proto_at<'gc>(
+    root: Gc<'gc, FnProto<'gc>>,
+    path: &[u32],
+) -> Option<Gc<'gc, FnProto<'gc>>> {
     let mut p = root;
     for &i in path {
         p = *p.children.get(i as usize)?;

@@ -66,7 +66,9 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
 }
 
 /// `string.dump(f [, strip])`
-pub fn dump<'gc>(nc: &mut NativeCtx<'gc, '_>) -> Result<crate::vm::native::Action<'gc>, LuaError<'gc>> {
+pub fn dump<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+) -> Result<crate::vm::native::Action<'gc>, LuaError<'gc>> {
     let f = nc.arg(1);
     let Value::Function(cl) = f else {
         if matches!(f, Value::Native(_) | Value::LightNative(_)) {
@@ -76,7 +78,8 @@ pub fn dump<'gc>(nc: &mut NativeCtx<'gc, '_>) -> Result<crate::vm::native::Actio
     };
     let fp = cl.fn_proto();
     let (chunk, proto) = (&fp.chunk, &fp.proto);
-    let path = path_of(chunk, proto).ok_or_else(|| LuaError::rt("unable to dump given function"))?;
+    let path =
+        path_of(chunk, proto).ok_or_else(|| LuaError::rt("unable to dump given function"))?;
     let mut out = header();
     out.push(proto.upvalues.len().min(255) as u8);
     out.extend_from_slice(MAGIC);
