@@ -6,7 +6,7 @@ use std::io::Write;
 use std::rc::Rc;
 
 use quickcheck::{Arbitrary, Gen, QuickCheck};
-use telelua::api::{Profile, StepResult, Vm};
+use telelua::api::{HostValue, Profile, StepResult, Vm};
 use telelua::snapshot::{Registry, SnapshotError};
 use telelua::vm::state::Host;
 
@@ -1097,4 +1097,66 @@ fn forks_of_one_image_count_memory_alike_after_every_step() {
     forks_are_isolated(true);
     a_fork_only_reads(true);
     garbage_of_a_fork(true);
+}
+
+/// Once complete (here by a host collection), a fork's heap is a restore's, link to the image
+/// included: the collector then keeps the same pace in both.
+#[test]
+fn a_complete_fork_collects_like_a_restore() {
+    let mut base = Vm::with_profile(Profile::Standalone, host(&Sink::default()));
+    base.load(
+        b"objs = {} for i = 1, 5000 do objs[i] = {i, tostring(i)} end",
+        "=setup",
+    )
+    .unwrap();
+    assert!(matches!(base.step(100_000_000), StepResult::Finished(_)));
+    let image = base.image().unwrap();
+    let (mut fork, mut twin) = Twin::pair(&image, false);
+    fork.vm.collect();
+    twin.vm.collect();
+    let chunk = "for r = 1, 5 do local g = {} for i = 1, 3000 do g[i] = {i} end \
+                 print(collectgarbage('count')) end";
+    fork.vm.load(chunk.as_bytes(), "=paced").unwrap();
+    twin.vm.load(chunk.as_bytes(), "=paced").unwrap();
+    let (r, out) = lockstep("after a collection", &mut fork, &mut twin, 997);
+    assert!(matches!(r, StepResult::Finished(_)), "{r:?}");
+    assert_eq!(out.lines().count(), 5, "{out}");
+}
+
+/// A chunk loaded after the previous one yielded to the host keeps that chunk's closures
+/// working on their own variables (they are closed, not left pointing at stack slots the new
+/// chunk reuses), and the VM can still be saved, restored and forked.
+#[test]
+fn loading_a_chunk_closes_the_upvalues_of_the_previous_one() {
+    let mut vm = Vm::with_profile(Profile::Standalone, host(&Sink::default()));
+    vm.set_main_yieldable(true);
+    vm.load(
+        b"local a, b, c, d = 'A', 2, 3, 4 function geta() return a end function seta(v) a = v end
+          function getd() return d end coroutine.yield()",
+        "=first",
+    )
+    .unwrap();
+    assert!(matches!(vm.step(10_000), StepResult::Yielded(_)));
+    vm.load(
+        b"local mine = 'mine' local got = geta() seta('set') return got, mine, geta(), getd()",
+        "=second",
+    )
+    .unwrap();
+    assert_eq!(
+        vm.step(10_000),
+        StepResult::Finished(vec![
+            HostValue::Str(b"A".to_vec()),
+            HostValue::Str(b"mine".to_vec()),
+            HostValue::Str(b"set".to_vec()),
+            HostValue::Int(4),
+        ])
+    );
+    vm.load(b"return geta()", "=third").unwrap();
+    let bytes = vm.save().unwrap();
+    let mut restored = Vm::restore(&bytes).expect("restore");
+    assert_eq!(
+        restored.step(10_000),
+        StepResult::Finished(vec![HostValue::Str(b"set".to_vec())])
+    );
+    assert!(vm.image().is_ok());
 }

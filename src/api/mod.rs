@@ -385,6 +385,9 @@ impl Vm {
                 traceback: String::new(),
             })?;
             let mut ts = state.main.borrow_mut(mc);
+            // Closures over the previous chunk's locals (it may have yielded to the host or
+            // run out of fuel) keep their values, not slots of the new chunk's stack.
+            crate::vm::exec::close_upvalues(ctx, &mut ts, 0);
             ts.stack.clear();
             ts.frames.clear();
             ts.tbc.clear();
@@ -523,6 +526,9 @@ impl Vm {
             self.lazy = false;
             self.arena
                 .mutate(|mc, state| complete_fork(Ctx { mc, state }));
+            // The link to the image goes too: a complete fork's heap is a restore's (the
+            // collector paces itself by the number of objects).
+            self.arena.mutate_root(|_, state| state.fork = None);
         }
     }
 
@@ -546,9 +552,7 @@ impl Vm {
     /// Runs a full garbage collection.
     pub fn collect(&mut self) {
         let _memory = self.memory.enter();
-        self.complete_fork();
-        self.arena.finish_cycle();
-        self.arena.finish_cycle();
+        self.collect_fully();
     }
 
     /// Whether the main coroutine may yield to the host (otherwise yielding from it is an
