@@ -225,16 +225,22 @@ pub(super) struct Builder<'a, 'gc> {
 }
 
 impl<'a, 'gc> Builder<'a, 'gc> {
-    /// Object `i` as built (or made, for a lazy fork).
-    #[inline]
+    /// Object `i` as built (or made, for a lazy fork, whose `built` is empty).
+    #[inline(always)]
     pub(super) fn lookup(&self, i: u32) -> Option<Built<'gc>> {
-        match self.lazy {
-            None => self.built.get(i as usize).copied(),
-            Some(make) => make(i),
+        match self.built.get(i as usize) {
+            Some(b) => Some(*b),
+            None => self.make(i),
         }
     }
 
-    #[inline]
+    #[cold]
+    #[inline(never)]
+    fn make(&self, i: u32) -> Option<Built<'gc>> {
+        self.lazy.and_then(|make| make(i))
+    }
+
+    #[inline(always)]
     pub(super) fn value(&self, v: RVal) -> Result<Value<'gc>, SnapshotError> {
         Ok(match v {
             RVal::Nil => Value::Nil,
@@ -246,7 +252,7 @@ impl<'a, 'gc> Builder<'a, 'gc> {
         })
     }
 
-    #[inline]
+    #[inline(always)]
     fn obj_value(&self, i: u32) -> Result<Value<'gc>, SnapshotError> {
         Ok(match self.lookup(i) {
             Some(Built::Str(s)) => Value::Str(s),
