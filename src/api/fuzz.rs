@@ -17,17 +17,19 @@ const FUZZ_MEMORY: u64 = 32 << 20;
 /// Compiles and runs arbitrary bytes in the sandbox under small fuel and memory budgets; must
 /// never panic, hang or exhaust memory.
 pub fn run_bytes(data: &[u8]) {
-    let host = Host {
-        stdout: Box::new(std::io::sink()),
-        stderr: Box::new(std::io::sink()),
-        ..Host::default()
-    };
-    let mut vm = Vm::with_profile(Profile::Sandbox, host);
+    let mut vm = Vm::with_profile(Profile::Sandbox, sink_host());
     vm.set_memory_limit(Some(FUZZ_MEMORY));
     if vm.load(data, "=fuzz").is_err() {
         return;
     }
-    for _ in 0..20 {
+    for i in 0..20 {
+        // Half-way, continue in a (lazy) fork of an image of the VM.
+        if i == 10 {
+            if let Ok(fork) = vm.image().and_then(|image| image.fork_with(sink_host())) {
+                vm = fork;
+                vm.set_memory_limit(Some(FUZZ_MEMORY));
+            }
+        }
         match vm.step(5_000) {
             StepResult::OutOfFuel => continue,
             _ => break,
@@ -35,18 +37,26 @@ pub fn run_bytes(data: &[u8]) {
     }
 }
 
-/// Restores arbitrary bytes as a snapshot and, if accepted, forks an image of it, runs and
-/// re-saves it; must never panic, hang or allocate without bound.
-pub fn restore_bytes(data: &[u8]) {
-    let host = Host {
+/// Host services that discard output.
+fn sink_host() -> Host {
+    Host {
         stdout: Box::new(std::io::sink()),
         stderr: Box::new(std::io::sink()),
         ..Host::default()
-    };
-    if let Ok(mut vm) = Vm::restore_with(data, crate::snapshot::Registry::standard(), host, None) {
-        // An accepted state also goes through an image and a fork (the decoded-image path).
+    }
+}
+
+/// Restores arbitrary bytes as a snapshot and, if accepted, forks an image of it, runs and
+/// re-saves it; must never panic, hang or allocate without bound.
+pub fn restore_bytes(data: &[u8]) {
+    let registry = crate::snapshot::Registry::standard();
+    if let Ok(mut vm) = Vm::restore_with(data, registry, sink_host(), None) {
+        // An accepted state also goes through an image and a lazy fork, which runs a little
+        // (reading through the image) and is saved (completing it).
         if let Ok(image) = vm.image() {
-            if let Ok(fork) = image.fork() {
+            if let Ok(mut fork) = image.fork_with(sink_host()) {
+                fork.set_memory_limit(Some(FUZZ_MEMORY));
+                let _ = fork.step(1_000);
                 let _ = fork.save();
             }
         }
