@@ -273,6 +273,8 @@ impl Parser<'_> {
             // _ENV cannot be missing (the main function has it as an upvalue)
             return Err(self.lx.syntax_error("no _ENV"));
         }
+        // `_ENV` may be a compile-time constant (`local _ENV <const> = "x"`): load it.
+        self.exp2anyregup(&mut var)?;
         self.indexed(&mut var, &mut key)?;
         Ok(var)
     }
