@@ -144,53 +144,33 @@ fn main() {
     run(&mut base);
     let image = base.image().unwrap();
     let n = 2_000u32;
-    let before = LIVE.load(Ordering::Relaxed);
-    let t = Instant::now();
-    let forks: Vec<Vm> = (0..n).map(|_| image.fork().unwrap()).collect();
-    let elapsed = t.elapsed();
-    let retained = (LIVE.load(Ordering::Relaxed) - before) as f64 / n as f64;
     println!("| forks | what each fork did | time per fork | bytes retained per fork |");
     println!("|---|---|---|---|");
-    println!(
-        "| {n} | nothing (lazy fork) | {} | {:.1} KB |",
-        per_iter(elapsed, n),
-        retained / 1024.0
-    );
-    drop(forks);
-
+    // Makes `n` VMs with `make`, keeps them all alive, and reports time and bytes per VM.
+    let measure = |what: &str, make: &dyn Fn() -> Vm| {
+        let before = LIVE.load(Ordering::Relaxed);
+        let t = Instant::now();
+        let forks: Vec<Vm> = (0..n).map(|_| make()).collect();
+        let elapsed = t.elapsed();
+        let retained = (LIVE.load(Ordering::Relaxed) - before) as f64 / n as f64;
+        println!(
+            "| {n} | {what} | {} | {:.1} KB |",
+            per_iter(elapsed, n),
+            retained / 1024.0
+        );
+        drop(forks);
+    };
+    measure("nothing (lazy fork)", &|| image.fork().unwrap());
     // A fork that handles one small request: calls two of the functions, reads a table and
     // writes another (so `state` is copied into the fork), then is kept.
     let handler = "state.hp = f7(config.speed) + f42(1) return state.hp";
-    let before = LIVE.load(Ordering::Relaxed);
-    let t = Instant::now();
-    let forks: Vec<Vm> = (0..n)
-        .map(|_| {
-            let mut f = image.fork().unwrap();
-            f.load(handler.as_bytes(), "=handler").unwrap();
-            run(&mut f);
-            f
-        })
-        .collect();
-    let elapsed = t.elapsed();
-    let retained = (LIVE.load(Ordering::Relaxed) - before) as f64 / n as f64;
-    println!(
-        "| {n} | fork, then compile and run a small handler | {} | {:.1} KB |",
-        per_iter(elapsed, n),
-        retained / 1024.0
-    );
-    drop(forks);
-
-    let before = LIVE.load(Ordering::Relaxed);
-    let t = Instant::now();
-    let forks: Vec<Vm> = (0..n)
-        .map(|_| image.fork_eager_with(Default::default()).unwrap())
-        .collect();
-    let elapsed = t.elapsed();
-    let retained = (LIVE.load(Ordering::Relaxed) - before) as f64 / n as f64;
-    println!(
-        "| {n} | nothing (eager fork: every object made) | {} | {:.1} KB |",
-        per_iter(elapsed, n),
-        retained / 1024.0
-    );
-    drop(forks);
+    measure("fork, then compile and run a small handler", &|| {
+        let mut f = image.fork().unwrap();
+        f.load(handler.as_bytes(), "=handler").unwrap();
+        run(&mut f);
+        f
+    });
+    measure("nothing (eager fork: every object made)", &|| {
+        image.fork_eager_with(Default::default()).unwrap()
+    });
 }

@@ -844,6 +844,14 @@ function dump()
 end
 "#;
 
+/// A standalone VM that ran [`ISOLATION_SETUP`] (the base the fork tests take images of).
+fn isolation_base() -> Vm {
+    let mut base = Vm::with_profile(Profile::Standalone, host(&Sink::default()));
+    base.load(ISOLATION_SETUP.as_bytes(), "=setup").unwrap();
+    assert!(matches!(base.step(100_000), StepResult::Finished(_)));
+    base
+}
+
 #[test]
 fn forks_of_one_image_never_see_each_others_writes() {
     forks_are_isolated(false);
@@ -853,9 +861,7 @@ fn forks_of_one_image_never_see_each_others_writes() {
 /// [`forks_continue_from_every_point`]).
 fn forks_are_isolated(memory: bool) {
     use telelua::api::HostValue;
-    let mut base = Vm::with_profile(Profile::Standalone, host(&Sink::default()));
-    base.load(ISOLATION_SETUP.as_bytes(), "=setup").unwrap();
-    assert!(matches!(base.step(100_000), StepResult::Finished(_)));
+    let mut base = isolation_base();
     let image = base.image().unwrap();
     let image_bytes = image.to_bytes().unwrap();
     // Each fork runs its writes beside a bytes restore doing the same: their dumps must agree.
@@ -930,9 +936,7 @@ fn a_fork_that_only_reads_saves_like_a_restore() {
 /// [`a_fork_that_only_reads_saves_like_a_restore`] (`memory`: as in
 /// [`forks_continue_from_every_point`]).
 fn a_fork_only_reads(memory: bool) {
-    let mut base = Vm::with_profile(Profile::Standalone, host(&Sink::default()));
-    base.load(ISOLATION_SETUP.as_bytes(), "=setup").unwrap();
-    assert!(matches!(base.step(100_000), StepResult::Finished(_)));
+    let mut base = isolation_base();
     // A `pairs` loop over the image's data stays suspended in a coroutine of the image.
     base.load(
         b"walker = coroutine.wrap(function()
@@ -997,9 +1001,7 @@ fn garbage_left_by_a_fork_is_counted_like_a_restores() {
 /// [`garbage_left_by_a_fork_is_counted_like_a_restores`] (`memory`: as in
 /// [`forks_continue_from_every_point`]).
 fn garbage_of_a_fork(memory: bool) {
-    let mut base = Vm::with_profile(Profile::Standalone, host(&Sink::default()));
-    base.load(ISOLATION_SETUP.as_bytes(), "=setup").unwrap();
-    assert!(matches!(base.step(100_000), StepResult::Finished(_)));
+    let mut base = isolation_base();
     base.load(
         b"big = {} for i = 1, 2000 do big[i] = {i, tostring(i)} end
           cache = setmetatable({}, {__mode = 'v'})
@@ -1058,9 +1060,7 @@ end
 
 #[test]
 fn forks_of_one_image_collect_garbage_alike() {
-    let mut base = Vm::with_profile(Profile::Standalone, host(&Sink::default()));
-    base.load(ISOLATION_SETUP.as_bytes(), "=setup").unwrap();
-    assert!(matches!(base.step(100_000), StepResult::Finished(_)));
+    let base = isolation_base();
     let image = base.image().unwrap();
     for period in [100, 1000, 10_000] {
         // The count printed after a continuation that made garbage (no collection since).
