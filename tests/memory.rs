@@ -7,7 +7,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use telelua::api::{StepResult, Vm};
+use telelua::{StepResult, Vm};
 
 struct Counting;
 
