@@ -588,7 +588,7 @@ fn light_natives_keep_their_identity_across_vms_and_snapshots() {
 
 #[test]
 fn forks_do_not_share_tables_upvalues_or_coroutines() {
-    use telelua::HostValue::{Int, Nil, Str};
+    use telelua::Value::{Int, Nil, Str};
     let mut base = Vm::new();
     base.load(
         b"local n = 0
