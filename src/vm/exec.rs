@@ -196,8 +196,44 @@ fn frame_growth_fits(ts: &ThreadState<'_>, needed: usize) -> bool {
 /// "stack overflow"; `RetryAfterGc` when `check_memory` and the stacks cannot grow within
 /// the memory budget (nothing was changed: the caller decides whether the call can be retried
 /// after a collection, see `Ctx::out_of_memory`, or pushes it anyway, see [`push_late`]).
-#[inline]
+#[inline(always)]
 pub fn push_lua_frame<'gc>(
+    ts: &mut ThreadState<'gc>,
+    closure: super::closure::Closure<'gc>,
+    func: usize,
+    nargs: usize,
+    want: i32,
+    check_memory: bool,
+) -> LuaResult<'gc, ()> {
+    // The common case, inline: enough arguments for a fixed-parameter function, and a stack
+    // and frame list already long enough (within their modeled capacities, so no memory check
+    // and no growth). Every other case, or any doubt, takes the general path below.
+    let p = closure.proto();
+    let needed = func + 2 + p.max_stack as usize;
+    if !p.is_vararg
+        && nargs >= p.num_params as usize
+        && needed <= ts.stack.len()
+        && needed <= ts.stack_model
+        && needed <= MAX_STACK
+        && ts.frames.len() < ts.frames_model
+    {
+        ts.push_lua(LuaFrame {
+            closure,
+            func: func as u32,
+            base: (func + 1) as u32,
+            pc: 0,
+            nvarargs: 0,
+            want,
+            aux: 0,
+        });
+        return Ok(());
+    }
+    push_lua_frame_general(ts, closure, func, nargs, want, check_memory)
+}
+
+/// [`push_lua_frame`] in every case (varargs, missing parameters, growth, limits).
+#[inline(never)]
+fn push_lua_frame_general<'gc>(
     ts: &mut ThreadState<'gc>,
     closure: super::closure::Closure<'gc>,
     func: usize,

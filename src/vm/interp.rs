@@ -256,16 +256,18 @@ pub fn execute<'gc>(
                 };
                 match fast {
                     Some(v) => r!($a) = v,
-                    None => {
-                        save_pc!();
-                        match meta::index(ctx, obj, key)? {
-                            Index::Value(v) => r!($a) = v,
-                            Index::Call(mc) => meta_call!(mc, 1),
-                            Index::NotIndexable => {
-                                return Err(type_error(ctx, "index", obj, $info))
-                            }
-                        }
-                    }
+                    None => index_slow!($a, obj, key, $info),
+                }
+            }};
+        }
+        macro_rules! index_slow {
+            ($a:expr, $obj:expr, $key:expr, $info:expr) => {{
+                let (obj, key) = ($obj, $key);
+                save_pc!();
+                match meta::index(ctx, obj, key)? {
+                    Index::Value(v) => r!($a) = v,
+                    Index::Call(mc) => meta_call!(mc, 1),
+                    Index::NotIndexable => return Err(type_error(ctx, "index", obj, $info)),
                 }
             }};
         }
@@ -334,7 +336,12 @@ pub fn execute<'gc>(
                 let n: usize = $n;
                 if let Some(Frame::Lua(cf)) = ts.frames.last() {
                     let needed = cf.base as usize + cf.closure.proto().max_stack as usize + 1;
-                    lua_results(ts, frame_func, n, want);
+                    if want >= 0 && want as usize == n {
+                        // Exactly the results wanted, already in place: nothing to fill.
+                        ts.top = (frame_func + n) as u32;
+                    } else {
+                        lua_results(ts, frame_func, n, want);
+                    }
                     ts.grow_stack(needed);
                     resuming = true;
                     continue 'frame;
@@ -1082,12 +1089,13 @@ pub fn execute<'gc>(
                     save_pc!();
                     if let Value::Function(callee) = ts.stack[func] {
                         // Lua-to-Lua call: push the frame and switch to it.
-                        push_lua_frame(ts, callee, func, nargs, c as i32 - 1, true).map_err(
-                            |e| match e {
+                        if let Err(e) = push_lua_frame(ts, callee, func, nargs, c as i32 - 1, true)
+                        {
+                            return Err(match e {
                                 LuaError::RetryAfterGc => ctx.out_of_memory(true),
                                 e => e,
-                            },
-                        )?;
+                            });
+                        }
                         if hooked {
                             if let Some(t) = super::hook::enter_lua(ctx, thread, ts, fuel) {
                                 hook_call!(t)

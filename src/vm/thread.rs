@@ -207,17 +207,25 @@ impl<'gc> ThreadState<'gc> {
     /// Grows the stack to at least `n` slots (nil-filled), keeping the memory charge current.
     #[inline]
     pub fn grow_stack(&mut self, n: usize) {
+        // (The check inline, the growth out of line: every Lua call and return makes the
+        // check, and almost never grows.)
         if self.stack.len() < n {
-            if n > self.stack_model {
-                self.grow_stack_model(n);
-            } else if n > self.stack.capacity() {
-                // Within the model (after a restore, which allocates exact lengths): grow to
-                // it, not by doubling past it.
-                self.stack
-                    .reserve_exact(self.stack_model.saturating_sub(self.stack.len()));
-            }
-            self.stack.resize(n, Value::Nil);
+            self.grow_stack_slow(n);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow_stack_slow(&mut self, n: usize) {
+        if n > self.stack_model {
+            self.grow_stack_model(n);
+        } else if n > self.stack.capacity() {
+            // Within the model (after a restore, which allocates exact lengths): grow to
+            // it, not by doubling past it.
+            self.stack
+                .reserve_exact(self.stack_model.saturating_sub(self.stack.len()));
+        }
+        self.stack.resize(n, Value::Nil);
     }
 
     /// Pushes a frame, keeping the memory charge current.
@@ -236,6 +244,17 @@ impl<'gc> ThreadState<'gc> {
         self.frames.push(frame);
         if self.frames.len() > self.frames_model {
             self.grow_frames_model();
+        }
+    }
+
+    /// Pushes a Lua frame (never a catching one) with no growth check when the frame list
+    /// has room within its model: the cost of a Lua call.
+    #[inline]
+    pub fn push_lua(&mut self, frame: LuaFrame<'gc>) {
+        if self.frames.len() < self.frames_model && self.frames.len() < self.frames.capacity() {
+            self.frames.push(Frame::Lua(frame));
+        } else {
+            self.push_frame(Frame::Lua(frame));
         }
     }
 
