@@ -260,6 +260,36 @@ pub fn execute<'gc>(
                 }
             }};
         }
+        // `get_index!` when the key is constant `$c`: a string key is looked up through the
+        // constant's position hint (see `TableData::get_str_hinted`).
+        macro_rules! get_field {
+            ($a:expr, $obj:expr, $c:expr, $info:expr) => {{
+                let (obj, key) = ($obj, kst!($c));
+                let fast = match (obj, key, fp.key_hints.get($c as usize)) {
+                    (Value::Table(t), Value::Str(s), Some(hint)) => {
+                        let (v, has_meta) = t.get_str_hinted_and_meta(ctx.mc, s, hint);
+                        if !v.is_nil() || !has_meta {
+                            Some(v)
+                        } else {
+                            None
+                        }
+                    }
+                    (Value::Table(t), _, _) => {
+                        let (v, has_meta) = t.get_and_meta(ctx.mc, key);
+                        if !v.is_nil() || !has_meta {
+                            Some(v)
+                        } else {
+                            None
+                        }
+                    }
+                    _ => None,
+                };
+                match fast {
+                    Some(v) => r!($a) = v,
+                    None => index_slow!($a, obj, key, $info),
+                }
+            }};
+        }
         macro_rules! index_slow {
             ($a:expr, $obj:expr, $key:expr, $info:expr) => {{
                 let (obj, key) = ($obj, $key);
@@ -268,6 +298,23 @@ pub fn execute<'gc>(
                     Index::Value(v) => r!($a) = v,
                     Index::Call(mc) => meta_call!(mc, 1),
                     Index::NotIndexable => return Err(type_error(ctx, "index", obj, $info)),
+                }
+            }};
+        }
+        // `set_index!` when the key is constant `$b`: an existing string key is stored through
+        // the constant's position hint.
+        macro_rules! set_field {
+            ($obj:expr, $b:expr, $val:expr, $info:expr) => {{
+                let (obj, key, val) = ($obj, kst!($b), $val);
+                let done = match (obj, key, fp.key_hints.get($b as usize)) {
+                    (Value::Table(t), Value::Str(s), Some(hint)) => {
+                        let mut tb = t.data_mut(ctx.mc);
+                        tb.meta.is_none() && tb.set_str_hinted(s, hint, val)
+                    }
+                    _ => false,
+                };
+                if !done {
+                    set_index!(obj, key, val, $info);
                 }
             }};
         }
@@ -544,7 +591,7 @@ pub fn execute<'gc>(
                 }
                 Op::GetTabUp { a, b, c } => {
                     let obj = upval_get(thread, ts, upvals[b as usize].get());
-                    get_index!(a, obj, kst!(c), upval_info(proto, b));
+                    get_field!(a, obj, c, upval_info(proto, b));
                 }
                 Op::GetTable { a, b, c } => {
                     let (obj, key) = (r!(b), r!(c));
@@ -556,15 +603,15 @@ pub fn execute<'gc>(
                 }
                 Op::GetField { a, b, c } => {
                     let obj = r!(b);
-                    get_index!(a, obj, kst!(c), reg_info(proto, pc - 1, b));
+                    get_field!(a, obj, c, reg_info(proto, pc - 1, b));
                 }
                 Op::SetTabUp { a, b, c } => {
                     let obj = upval_get(thread, ts, upvals[a as usize].get());
-                    set_index!(obj, kst!(b), r!(c), upval_info(proto, a));
+                    set_field!(obj, b, r!(c), upval_info(proto, a));
                 }
                 Op::SetTabUpK { a, b, c } => {
                     let obj = upval_get(thread, ts, upvals[a as usize].get());
-                    set_index!(obj, kst!(b), kst!(c), upval_info(proto, a));
+                    set_field!(obj, b, kst!(c), upval_info(proto, a));
                 }
                 Op::SetTable { a, b, c } => {
                     set_index!(r!(a), r!(b), r!(c), reg_info(proto, pc - 1, a));
@@ -589,10 +636,10 @@ pub fn execute<'gc>(
                     );
                 }
                 Op::SetField { a, b, c } => {
-                    set_index!(r!(a), kst!(b), r!(c), reg_info(proto, pc - 1, a));
+                    set_field!(r!(a), b, r!(c), reg_info(proto, pc - 1, a));
                 }
                 Op::SetFieldK { a, b, c } => {
-                    set_index!(r!(a), kst!(b), kst!(c), reg_info(proto, pc - 1, a));
+                    set_field!(r!(a), b, kst!(c), reg_info(proto, pc - 1, a));
                 }
                 Op::NewTable { a, b } => {
                     let array = match code.get(pc) {
@@ -612,7 +659,7 @@ pub fn execute<'gc>(
                 Op::SelfK { a, b, c } => {
                     let obj = r!(b);
                     r!(a as usize + 1) = obj;
-                    get_index!(a, obj, kst!(c), reg_info(proto, pc - 1, b));
+                    get_field!(a, obj, c, reg_info(proto, pc - 1, b));
                 }
                 Op::AddI { a, b, sc } => {
                     let info = || reg_info(proto, pc - 1, b);
