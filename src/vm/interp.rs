@@ -290,6 +290,42 @@ pub fn execute<'gc>(
                 }
             }};
         }
+        // `get_index!` for an integer key.
+        macro_rules! get_int {
+            ($a:expr, $obj:expr, $i:expr, $info:expr) => {{
+                let (obj, i): (Value<'gc>, i64) = ($obj, $i);
+                let fast = if let Value::Table(t) = obj {
+                    let (v, has_meta) = t.get_int_and_meta(ctx.mc, i);
+                    if !v.is_nil() || !has_meta {
+                        Some(v)
+                    } else {
+                        None
+                    }
+                } else {
+                    None
+                };
+                match fast {
+                    Some(v) => r!($a) = v,
+                    None => index_slow!($a, obj, Value::Int(i), $info),
+                }
+            }};
+        }
+        // `set_index!` for an integer key: a slot of the array part is stored directly.
+        macro_rules! set_int {
+            ($obj:expr, $i:expr, $val:expr, $info:expr) => {{
+                let (obj, i, val): (Value<'gc>, i64, Value<'gc>) = ($obj, $i, $val);
+                let done = match obj {
+                    Value::Table(t) => {
+                        let mut tb = t.data_mut(ctx.mc);
+                        tb.meta.is_none() && tb.set_int_in_array(i, val)
+                    }
+                    _ => false,
+                };
+                if !done {
+                    set_index!(obj, Value::Int(i), val, $info);
+                }
+            }};
+        }
         macro_rules! index_slow {
             ($a:expr, $obj:expr, $key:expr, $info:expr) => {{
                 let (obj, key) = ($obj, $key);
@@ -595,11 +631,15 @@ pub fn execute<'gc>(
                 }
                 Op::GetTable { a, b, c } => {
                     let (obj, key) = (r!(b), r!(c));
-                    get_index!(a, obj, key, reg_info(proto, pc - 1, b));
+                    if let Value::Int(i) = key {
+                        get_int!(a, obj, i, reg_info(proto, pc - 1, b));
+                    } else {
+                        get_index!(a, obj, key, reg_info(proto, pc - 1, b));
+                    }
                 }
                 Op::GetI { a, b, c } => {
                     let obj = r!(b);
-                    get_index!(a, obj, Value::Int(c as i64), reg_info(proto, pc - 1, b));
+                    get_int!(a, obj, c as i64, reg_info(proto, pc - 1, b));
                 }
                 Op::GetField { a, b, c } => {
                     let obj = r!(b);
@@ -614,26 +654,20 @@ pub fn execute<'gc>(
                     set_field!(obj, b, kst!(c), upval_info(proto, a));
                 }
                 Op::SetTable { a, b, c } => {
-                    set_index!(r!(a), r!(b), r!(c), reg_info(proto, pc - 1, a));
+                    if let Value::Int(i) = r!(b) {
+                        set_int!(r!(a), i, r!(c), reg_info(proto, pc - 1, a));
+                    } else {
+                        set_index!(r!(a), r!(b), r!(c), reg_info(proto, pc - 1, a));
+                    }
                 }
                 Op::SetTableK { a, b, c } => {
                     set_index!(r!(a), r!(b), kst!(c), reg_info(proto, pc - 1, a));
                 }
                 Op::SetI { a, b, c } => {
-                    set_index!(
-                        r!(a),
-                        Value::Int(b as i64),
-                        r!(c),
-                        reg_info(proto, pc - 1, a)
-                    );
+                    set_int!(r!(a), b as i64, r!(c), reg_info(proto, pc - 1, a));
                 }
                 Op::SetIK { a, b, c } => {
-                    set_index!(
-                        r!(a),
-                        Value::Int(b as i64),
-                        kst!(c),
-                        reg_info(proto, pc - 1, a)
-                    );
+                    set_int!(r!(a), b as i64, kst!(c), reg_info(proto, pc - 1, a));
                 }
                 Op::SetField { a, b, c } => {
                     set_field!(r!(a), b, r!(c), reg_info(proto, pc - 1, a));

@@ -255,6 +255,29 @@ impl<'gc> TableData<'gc> {
         false
     }
 
+    /// Raw set of integer key `i` when it is a slot of the stored array prefix or the slot
+    /// just after it (an append within the prefix's capacity): `true` if done, `false`
+    /// (nothing changed) if the caller must take the general [`TableData::set`]. The same
+    /// outcome as `set` (see `store_array`), without its key normalisation and growth checks.
+    #[inline]
+    pub fn set_int_in_array(&mut self, i: i64, value: Value<'gc>) -> bool {
+        let idx = (i as u64).wrapping_sub(1);
+        let len = self.array.len();
+        if idx < len as u64 {
+            self.array[idx as usize] = value;
+            return true;
+        }
+        if idx == len as u64
+            && idx < self.asize as u64
+            && len < self.array.capacity()
+            && !value.is_nil()
+        {
+            self.array.push(value);
+            return true;
+        }
+        false
+    }
+
     /// Raw set (`rawset`). Storing nil removes the key (leaving a tombstone for `next`).
     pub fn set(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), KeyError> {
         self.set_checked(key, value, true)
@@ -899,6 +922,20 @@ impl<'gc> Table<'gc> {
                 let has_meta = d.meta.is_some();
                 drop(d);
                 (self.get_pending(mc, p, Value::Str(key)), has_meta)
+            }
+        }
+    }
+
+    /// [`Table::get_and_meta`] for an integer key.
+    #[inline]
+    pub fn get_int_and_meta(self, mc: &Mutation<'gc>, i: i64) -> (Value<'gc>, bool) {
+        let d = self.0.borrow();
+        match d.pending {
+            None => (d.get_int(i), d.meta.is_some()),
+            Some(p) => {
+                let has_meta = d.meta.is_some();
+                drop(d);
+                (self.get_pending(mc, p, Value::Int(i)), has_meta)
             }
         }
     }
