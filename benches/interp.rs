@@ -9,7 +9,7 @@
 //! - `BENCH_ENGINES`: comma-separated subset of `puc,lua5.4,telelua,piccolo`.
 //!
 //! Engines:
-//! - `telelua`: this crate, through `telelua::api::Vm` (sandbox profile, stdout discarded),
+//! - `telelua`: this crate, through `telelua::Vm` (sandbox profile, stdout discarded),
 //!   `step` with a huge budget until finished.
 //! - `PUC (mlua)`: PUC-Rio Lua 5.4 compiled from source by `mlua` (`vendored`), in process.
 //! - `lua5.4`: the system binary, if installed; its times include process start-up (~1 ms).
@@ -38,8 +38,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use telelua::api::{HostValue, Profile, StepResult, Vm};
-use telelua::vm::state::Host;
+use telelua::Host;
+use telelua::{HostValue, Profile, StepResult, Vm};
 
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 enum Engine {
@@ -105,7 +105,7 @@ fn run_telelua(p: &Program) -> Outcome {
                     Some(HostValue::Float(f)) => format!("{f:?}"),
                     Some(HostValue::Str(s)) => String::from_utf8_lossy(s).into_owned(),
                     Some(HostValue::Bool(b)) => b.to_string(),
-                    Some(HostValue::Other(o)) => o.clone(),
+                    Some(other) => other.type_name().to_string(),
                 })
             }
             StepResult::Yielded(_) => return Err("main chunk yielded".into()),

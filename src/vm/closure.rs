@@ -427,3 +427,15 @@ pub fn instantiate_at<'gc>(
         },
     )
 }
+
+/// Compiles `source` and makes a closure over `env` (its `_ENV` upvalue): what `load` makes
+/// of a text chunk.
+pub fn load_chunk<'gc>(
+    ctx: super::state::Ctx<'gc>,
+    source: &[u8],
+    chunk_name: &[u8],
+    env: Value<'gc>,
+) -> Result<Closure<'gc>, String> {
+    let chunk = Chunk::compile(source, chunk_name).map_err(|e| e.message)?;
+    Ok(Closure::fresh(ctx, instantiate(ctx, &chunk), env))
+}

@@ -176,6 +176,14 @@ pub enum ContG<V> {
         #[collect(require_static)]
         ntransfer: u32,
     },
+    /// A coroutine waiting in a host function (see `native::HostWaitKind`).
+    Host {
+        /// The wait.
+        wait: super::native::HostWait<V>,
+        /// Whether the host delivered values (in the window) for the next resume.
+        #[collect(require_static)]
+        delivered: bool,
+    },
     /// The `__tostring` of an uncaught error object running (as `lua.c`'s message handler
     /// does) before the error reaches the host.
     ErrorToString {
@@ -201,6 +209,9 @@ impl<V> ContG<V> {
                 parts, name, mode, ..
             } => parts.len() + name.len() + mode.len(),
             ContG::Require { msg, .. } => msg.len(),
+            ContG::Host { wait, .. } => {
+                wait.kind.len() + wait.state.len() + wait.values.len() * VALUE_BYTES
+            }
             ContG::Str(c) => c.heap_bytes(),
             ContG::Table(c) => c.heap_bytes(),
             _ => 0,
@@ -299,6 +310,19 @@ impl<V> ContG<V> {
                 ntransfer,
             },
             ContG::ErrorToString { error } => ContG::ErrorToString { error: f(error)? },
+            ContG::Host { wait, delivered } => ContG::Host {
+                wait: super::native::HostWait {
+                    kind: wait.kind,
+                    version: wait.version,
+                    state: wait.state,
+                    values: wait
+                        .values
+                        .into_iter()
+                        .map(&mut *f)
+                        .collect::<Result<_, E>>()?,
+                },
+                delivered,
+            },
         })
     }
 }
@@ -457,6 +481,23 @@ impl<'gc> Cont<'gc> {
             ) => crate::stdlib::package::require_searched(nc, name, searchers, index, msg),
             (ContG::RequireLoaded { name, data }, Ok(())) => {
                 crate::stdlib::package::require_loaded(nc, name, data)
+            }
+            (ContG::Host { wait, delivered }, Ok(())) => {
+                let kind = nc
+                    .ctx
+                    .state
+                    .host
+                    .borrow()
+                    .wait_kinds
+                    .get(&wait.kind)
+                    .cloned();
+                match kind {
+                    Some(k) => k.resume(nc, wait, delivered),
+                    None => Err(LuaError::rt(format!(
+                        "host wait kind '{}' is not registered",
+                        wait.kind
+                    ))),
+                }
             }
             // Handled by the VM itself (`exec`), never resumed as natives.
             (ContG::Raised | ContG::Hook { .. } | ContG::ErrorToString { .. }, Ok(())) => {

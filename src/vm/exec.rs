@@ -68,6 +68,8 @@ pub enum Event<'gc> {
     Resume(Thread<'gc>),
     /// The thread died with an uncaught error (value, traceback).
     Error(Value<'gc>, String),
+    /// The top native frame waits for the host (`Action::Wait`).
+    Wait,
 }
 
 /// A unit of call/return work for [`drive`].
@@ -534,6 +536,16 @@ pub fn drive<'gc>(
                         cont,
                     )));
                     return Ok(Flow::Event(Event::OutOfFuel));
+                }
+                Action::Wait { cont } => {
+                    ts.stack.truncate(func + 1);
+                    ts.push_frame(Frame::Native(NativeFrame::new(
+                        native,
+                        func as u32,
+                        want,
+                        cont,
+                    )));
+                    return Ok(Flow::Event(Event::Wait));
                 }
                 Action::Resume {
                     thread: target,
@@ -1033,6 +1045,9 @@ pub enum RunResult<'gc> {
     Yielded(Vec<Value<'gc>>),
     /// An uncaught error (value, traceback).
     Error(Value<'gc>, String),
+    /// The running coroutine waits in a host function (its top frame holds a `Cont::Host`):
+    /// the whole chain of coroutines stops until the host delivers or the wait ends.
+    Waiting,
 }
 
 /// How to enter the current thread.
@@ -1094,6 +1109,7 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
         };
         match event {
             Event::OutOfFuel => return RunResult::OutOfFuel,
+            Event::Wait => return RunResult::Waiting,
             Event::Resume(target) => {
                 let args: SmallVec<[Value<'gc>; 8]> = take_window(&mut thread.borrow_mut(ctx.mc));
                 let depth = ctx.state.running.borrow().len();
@@ -1200,6 +1216,8 @@ fn start_flow<'gc>(
             },
         );
     }
+    // A coroutine the host runs (the main one, or a host call's) may have yielded to it.
+    ts.status = Status::Running;
     match ts.frames.last() {
         Some(Frame::Lua(_)) => Ok(Flow::Lua { resuming: false }),
         _ => deliver_outcome(ctx, thread, ts, fuel, Ok(SmallVec::new())),
@@ -1218,8 +1236,12 @@ fn deliver_outcome<'gc>(
         return Err(LuaError::rt("internal error: no native frame to resume"));
     };
     let func = nf.func as usize;
-    // A native waiting to run again after a collection keeps its arguments in its window.
-    if !matches!(*nf.cont, Cont::RetryNative) {
+    // A native waiting to run again after a collection keeps its arguments in its window,
+    // and a host wait receives what the host delivered there.
+    if !matches!(
+        *nf.cont,
+        Cont::RetryNative | Cont::Host { .. } | Cont::Yielded
+    ) {
         ts.stack.truncate(func + 1);
     }
     let outcome = match outcome {
