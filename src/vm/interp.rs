@@ -479,10 +479,15 @@ pub fn execute<'gc>(
             }};
         }
 
-        if resuming {
-            // (`resuming` is re-set by every path that re-enters the frame loop.)
-            // A call made by the instruction before `pc` has returned: finish that instruction.
-            let op = code.get(pc.wrapping_sub(1)).copied();
+        // (`resuming` is re-set by every path that re-enters the frame loop.)
+        // A call made by the instruction before `pc` has returned: finish that instruction
+        // (nothing to do after a plain `Call`, the common case, tested first).
+        let op = if resuming {
+            code.get(pc.wrapping_sub(1)).copied()
+        } else {
+            None
+        };
+        if resuming && !matches!(op, Some(Op::Call { .. })) {
             let result = ts.stack.get(call_slot).copied().unwrap_or(Value::Nil);
             if !matches!(
                 op,
