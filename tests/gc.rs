@@ -5,9 +5,9 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
 
-use telelua::api::{Profile, StepResult, Vm};
-use telelua::snapshot::Registry;
-use telelua::vm::state::Host;
+use telelua::Host;
+use telelua::Registry;
+use telelua::{Profile, StepResult, Vm};
 
 /// A `Write` that appends to a shared buffer.
 #[derive(Clone, Default)]
