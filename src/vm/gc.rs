@@ -103,6 +103,9 @@ pub enum WeakSlot<'gc> {
     Thread(GcWeak<'gc, ThreadBox<'gc>>),
     /// A userdata held weakly.
     Userdata(GcWeak<'gc, RefLock<UserdataData<'gc>>>),
+    /// A string key of a weak-keys table, held weakly until the collector knows whether its
+    /// entry keeps a value (see [`WeakSlot::weak_key`]).
+    Str(GcWeak<'gc, super::string::StrData>),
 }
 
 impl<'gc> WeakSlot<'gc> {
@@ -121,6 +124,20 @@ impl<'gc> WeakSlot<'gc> {
         }
     }
 
+    /// A key of a weak-keys table: like [`WeakSlot::new`], and a string is held weakly too.
+    /// Strings are values, never removed from weak tables, so the collector marks the string
+    /// key of every entry that keeps a value ([`keep_string_keys`]); but an entry whose value
+    /// was removed must not keep its key (Lua makes it a dead key), or removing a value
+    /// would never free a long string key.
+    ///
+    /// [`keep_string_keys`]: crate::vm::table::Table::keep_string_keys
+    pub fn weak_key(v: Value<'gc>) -> WeakSlot<'gc> {
+        match v {
+            Value::Str(s) => WeakSlot::Str(Gc::downgrade(s.0)),
+            other => WeakSlot::new(other, true),
+        }
+    }
+
     /// Whether the slot refers to an object no mark has reached (in a live table, a strong
     /// part is always marked).
     pub fn is_dead(self, fc: &Finalization<'gc>) -> bool {
@@ -131,6 +148,7 @@ impl<'gc> WeakSlot<'gc> {
             WeakSlot::Native(w) => w.is_dead(fc),
             WeakSlot::Thread(w) => w.is_dead(fc),
             WeakSlot::Userdata(w) => w.is_dead(fc),
+            WeakSlot::Str(w) => w.is_dead(fc),
         }
     }
 
@@ -143,6 +161,7 @@ impl<'gc> WeakSlot<'gc> {
             WeakSlot::Native(w) => drop(w.resurrect(fc)),
             WeakSlot::Thread(w) => drop(w.resurrect(fc)),
             WeakSlot::Userdata(w) => drop(w.resurrect(fc)),
+            WeakSlot::Str(w) => drop(w.resurrect(fc)),
         }
     }
 
@@ -165,6 +184,7 @@ impl<'gc> WeakSlot<'gc> {
                 .upgrade(mc)
                 .map(|g| Value::Thread(super::thread::Thread(g))),
             WeakSlot::Userdata(w) => w.upgrade(mc).map(|g| Value::Userdata(Userdata(g))),
+            WeakSlot::Str(w) => w.upgrade(mc).map(|g| Value::Str(super::string::LuaStr(g))),
         };
         v.unwrap_or(Value::Nil)
     }
@@ -420,6 +440,16 @@ pub fn gc_param(v: i64) -> i64 {
     (((v as i32) / 4) as u8) as i64 * 4
 }
 
+/// Whether the VM uses nothing of what the finalization window is for (no weak table, no
+/// object marked for finalization): gc-arena's own cycle is then Lua's, and runs as before
+/// (its pacing included: a cycle run in one piece resets the debt).
+fn plain(arena: &Arena<Root>) -> bool {
+    arena.mutate(|_, st| {
+        let g = st.gc.borrow();
+        g.weak.is_empty() && g.finobj.is_empty()
+    })
+}
+
 /// Whether weak tables exist (then a cycle parks them and marks atomically).
 fn has_weak(arena: &Arena<Root>) -> bool {
     arena.mutate(|_, st| !st.gc.borrow().weak.is_empty())
@@ -509,7 +539,9 @@ fn unpark_all<'gc>(fc: &Finalization<'gc>, st: &State<'gc>) {
         }
         match w.upgrade(fc) {
             Some(g) => {
-                Table::from_gc(g).unpark(fc);
+                let t = Table::from_gc(g);
+                t.keep_string_keys(fc);
+                t.unpark(fc);
                 true
             }
             None => false,
@@ -589,6 +621,14 @@ pub fn pay_debt(arena: &mut Arena<Root>) -> bool {
 }
 
 fn pay_debt_always(arena: &mut Arena<Root>) -> bool {
+    if plain(arena) && arena.collection_phase() == CollectionPhase::Sleeping {
+        if !(arena.metrics().allocation_debt() > 0.0) {
+            return false;
+        }
+        clear_stale_slots(arena);
+        arena.collect_debt();
+        return arena.collection_phase() == CollectionPhase::Sleeping;
+    }
     let mut finished = false;
     for _ in 0..8 {
         match arena.collection_phase() {
@@ -623,13 +663,20 @@ fn pay_debt_always(arena: &mut Arena<Root>) -> bool {
     finished
 }
 
-/// `collectgarbage("step")` asking for `bytes` of work: adds the matching allocation debt
+/// `collectgarbage("step")` asking for `bytes` of work (incremental mode): adds the matching allocation debt
 /// (`units` of gc-arena's debt) and pays it, even when the collector is stopped; whether a
 /// cycle finished. Steps also add up (in the saved state): once they have asked for as many
 /// bytes as the heap holds since the last cycle they finished, the cycle in progress is
 /// finished at once, so a loop of steps ends even when snapshot restores keep restarting
 /// the collector's cycle (a cycle in progress is not saved).
 pub fn step(arena: &mut Arena<Root>, bytes: f64, units: f64) -> bool {
+    // In generational mode a step is a (minor) collection of everything young, and 5.4
+    // answers false (its collector never rests in that mode): a whole cycle here.
+    if arena.mutate(|_, st| st.gc.borrow().generational) {
+        finish_cycle(arena);
+        arena.mutate(|mc, st| st.gc.borrow_mut(mc).step_bytes = 0.0);
+        return false;
+    }
     let used = super::memory::used() as f64;
     let force = arena.mutate(|mc, st| {
         let mut g = st.gc.borrow_mut(mc);
@@ -651,6 +698,11 @@ pub fn step(arena: &mut Arena<Root>, bytes: f64, units: f64) -> bool {
 
 /// Finishes the cycle in progress, or runs a complete one from sleep.
 fn finish_cycle(arena: &mut Arena<Root>) {
+    if plain(arena) && arena.collection_phase() == CollectionPhase::Sleeping {
+        clear_stale_slots(arena);
+        arena.finish_cycle();
+        return;
+    }
     match arena.collection_phase() {
         CollectionPhase::Marking | CollectionPhase::Marked => {
             if arena.finish_marking().is_some() {
@@ -671,11 +723,14 @@ pub fn full(arena: &mut Arena<Root>) {
     if arena.collection_phase() != CollectionPhase::Sleeping {
         finish_cycle(arena);
     }
+    let plain = plain(arena);
     finish_cycle(arena);
     arena.mutate(|mc, st| st.gc.borrow_mut(mc).step_bytes = 0.0);
-    // As a cycle run in one piece does: no debt is carried over.
-    let debt = arena.metrics().allocation_debt();
-    arena.metrics().adjust_debt(-debt);
+    if !plain {
+        // Close to what a cycle run in one piece does: no debt carried over.
+        let debt = arena.metrics().allocation_debt();
+        arena.metrics().adjust_debt(-debt);
+    }
 }
 
 /// Objects marked for finalization, newest first, taken off the list (for closing the VM:

@@ -897,10 +897,15 @@ impl<'gc> Table<'gc> {
         let entries = entries
             .into_iter()
             .map(|(k, v)| {
-                let key = WeakSlot::new(k, wk);
+                let key = if wk {
+                    WeakSlot::weak_key(k)
+                } else {
+                    WeakSlot::new(k, false)
+                };
                 // Ephemeron: the value of a collectable weak key is held weakly and marked
                 // once its key is (`converge_ephemeron`).
-                let value_weak = wv || (wk && !matches!(key, WeakSlot::Strong(_)));
+                let value_weak =
+                    wv || (wk && !matches!(key, WeakSlot::Strong(_) | WeakSlot::Str(_)));
                 (key, WeakSlot::new(v, value_weak))
             })
             .collect();
@@ -942,6 +947,22 @@ impl<'gc> Table<'gc> {
         for (_, v) in p.entries.iter_mut() {
             if v.is_dead(fc) {
                 *v = nil;
+            }
+        }
+    }
+
+    /// Marks the string keys of a parked weak-keys table's entries that keep a value
+    /// (strings are values: only an entry without a value lets its string key go).
+    pub fn keep_string_keys(self, fc: &gc_arena::Finalization<'gc>) {
+        let d = self.0.borrow();
+        if d.weak & super::gc::WEAK_KEYS == 0 {
+            return;
+        }
+        let Some(p) = &d.parked else { return };
+        for (k, v) in p.entries.iter() {
+            let has_value = !matches!(v, super::gc::WeakSlot::Strong(Value::Nil)) && !v.is_dead(fc);
+            if has_value && matches!(k, super::gc::WeakSlot::Str(_)) {
+                k.resurrect(fc);
             }
         }
     }
