@@ -25,6 +25,8 @@
 //! assert_eq!(r, 42);
 //! ```
 
+#![warn(missing_docs)]
+
 mod context;
 mod convert;
 mod error;

@@ -117,8 +117,10 @@ pub enum ContG<V> {
         /// Environment, if given.
         env: Option<V>,
     },
-    /// A string-library native (`gsub`, `format`, `rep`, ...) preempted or waiting for a call.
-    Str(crate::stdlib::string::StrCont<V>),
+    /// A string-library native (`gsub`, `format`, `rep`, ...) preempted or waiting for a call
+    /// (boxed: a matcher's state is hundreds of bytes, and every continuation is moved
+    /// several times on each native call, coroutine switch and return).
+    Str(Box<crate::stdlib::string::StrCont<V>>),
     /// A table-library function waiting for a metamethod, an order function, or more fuel
     /// (boxed: the sort state is large and frames should stay small).
     Table(Box<table::TableContG<V>>),
@@ -267,7 +269,7 @@ impl<V> ContG<V> {
                 mode,
                 env: env.map(&mut *f).transpose()?,
             },
-            ContG::Str(c) => ContG::Str(c.map_values(f)?),
+            ContG::Str(c) => ContG::Str(Box::new(c.map_values(f)?)),
             ContG::Table(t) => ContG::Table(Box::new(t.map_values(f)?)),
             ContG::Require {
                 name,
@@ -457,7 +459,7 @@ impl<'gc> Cont<'gc> {
                     nc.ret(&[Value::Nil, m])
                 }
             },
-            (ContG::Str(c), Ok(())) => crate::stdlib::string::resume(nc, c),
+            (ContG::Str(c), Ok(())) => crate::stdlib::string::resume(nc, *c),
             (ContG::Table(t), Ok(())) => table::resume(nc, t),
             (
                 ContG::MinMax {

@@ -198,8 +198,44 @@ fn frame_growth_fits(ts: &ThreadState<'_>, needed: usize) -> bool {
 /// "stack overflow"; `RetryAfterGc` when `check_memory` and the stacks cannot grow within
 /// the memory budget (nothing was changed: the caller decides whether the call can be retried
 /// after a collection, see `Ctx::out_of_memory`, or pushes it anyway, see [`push_late`]).
-#[inline]
+#[inline(always)]
 pub fn push_lua_frame<'gc>(
+    ts: &mut ThreadState<'gc>,
+    closure: super::closure::Closure<'gc>,
+    func: usize,
+    nargs: usize,
+    want: i32,
+    check_memory: bool,
+) -> LuaResult<'gc, ()> {
+    // The common case, inline: enough arguments for a fixed-parameter function, and a stack
+    // and frame list already long enough (within their modeled capacities, so no memory check
+    // and no growth). Every other case, or any doubt, takes the general path below.
+    let p = closure.proto();
+    let needed = func + 2 + p.max_stack as usize;
+    if !p.is_vararg
+        && nargs >= p.num_params as usize
+        && needed <= ts.stack.len()
+        && needed <= ts.stack_model
+        && needed <= MAX_STACK
+        && ts.frames.len() < ts.frames_model
+    {
+        ts.push_lua(LuaFrame {
+            closure,
+            func: func as u32,
+            base: (func + 1) as u32,
+            pc: 0,
+            nvarargs: 0,
+            want,
+            aux: 0,
+        });
+        return Ok(());
+    }
+    push_lua_frame_general(ts, closure, func, nargs, want, check_memory)
+}
+
+/// [`push_lua_frame`] in every case (varargs, missing parameters, growth, limits).
+#[inline(never)]
+fn push_lua_frame_general<'gc>(
     ts: &mut ThreadState<'gc>,
     closure: super::closure::Closure<'gc>,
     func: usize,
@@ -454,12 +490,8 @@ pub fn drive<'gc>(
                 }
                 Action::Call { func: callee, cont } => {
                     let nargs = ts.stack.len() - (func + 1);
-                    ts.push_frame(Frame::Native(NativeFrame::new(
-                        native,
-                        func as u32,
-                        want,
-                        cont,
-                    )));
+                    let frame = ts.native_frame(native, func as u32, want, cont);
+                    ts.push_frame(Frame::Native(frame));
                     ts.stack.insert(func + 1, callee);
                     Todo::Call {
                         func: func + 1,
@@ -473,32 +505,21 @@ pub fn drive<'gc>(
                     Todo::Call { func, nargs, want }
                 }
                 Action::Yield { cont } => {
-                    ts.push_frame(Frame::Native(NativeFrame::new(
-                        native,
-                        func as u32,
-                        want,
-                        cont.unwrap_or(Cont::Yielded),
-                    )));
+                    let frame =
+                        ts.native_frame(native, func as u32, want, cont.unwrap_or(Cont::Yielded));
+                    ts.push_frame(Frame::Native(frame));
                     return Ok(Flow::Event(Event::Yield));
                 }
                 Action::RetryAfterGc => {
                     // Keep the arguments in the window for the second attempt.
-                    ts.push_frame(Frame::Native(NativeFrame::new(
-                        native,
-                        func as u32,
-                        want,
-                        Cont::RetryNative,
-                    )));
+                    let frame = ts.native_frame(native, func as u32, want, Cont::RetryNative);
+                    ts.push_frame(Frame::Native(frame));
                     return Ok(Flow::Event(Event::OutOfFuel));
                 }
                 Action::Preempt { cont } => {
                     ts.stack.truncate(func + 1);
-                    ts.push_frame(Frame::Native(NativeFrame::new(
-                        native,
-                        func as u32,
-                        want,
-                        cont,
-                    )));
+                    let frame = ts.native_frame(native, func as u32, want, cont);
+                    ts.push_frame(Frame::Native(frame));
                     return Ok(Flow::Event(Event::OutOfFuel));
                 }
                 Action::Wait { cont } => {
@@ -515,12 +536,8 @@ pub fn drive<'gc>(
                     thread: target,
                     cont,
                 } => {
-                    ts.push_frame(Frame::Native(NativeFrame::new(
-                        native,
-                        func as u32,
-                        want,
-                        cont,
-                    )));
+                    let frame = ts.native_frame(native, func as u32, want, cont);
+                    ts.push_frame(Frame::Native(frame));
                     return Ok(Flow::Event(Event::Resume(target)));
                 }
             },
@@ -561,6 +578,7 @@ pub fn drive<'gc>(
                         }
                         _ => {}
                     }
+                    let cont = ts.take_cont(nf.cont);
                     let action = resume_cont(
                         ctx,
                         thread,
@@ -568,7 +586,7 @@ pub fn drive<'gc>(
                         fuel,
                         nf.native,
                         nf.func as usize,
-                        *nf.cont,
+                        cont,
                         Ok(()),
                     )?;
                     Todo::Action {
@@ -689,12 +707,8 @@ fn tostring_done<'gc>(
 fn push_raised<'gc>(ts: &mut ThreadState<'gc>, n: NativeRef<'gc>) {
     let func = ts.stack.len();
     ts.stack.push(n.value());
-    ts.push_frame(Frame::Native(NativeFrame::new(
-        Some(n),
-        func as u32,
-        0,
-        Cont::Raised,
-    )));
+    let frame = ts.native_frame(Some(n), func as u32, 0, Cont::Raised);
+    ts.push_frame(Frame::Native(frame));
 }
 
 /// Removes the frames above the first `n`, turning hooks back on if a hook was unwound.
@@ -910,6 +924,7 @@ pub fn throw<'gc>(
             };
             close_upvalues(ctx, ts, level);
             ts.stack.truncate(level);
+            let cont = ts.take_cont(nf.cont);
             match resume_cont(
                 ctx,
                 thread,
@@ -917,7 +932,7 @@ pub fn throw<'gc>(
                 fuel,
                 nf.native,
                 nf.func as usize,
-                *nf.cont,
+                cont,
                 Err(value),
             ) {
                 Ok(action) => drive(
@@ -961,12 +976,8 @@ fn call_below<'gc>(
     ts.stack.push(Value::Nil);
     ts.stack.push(f);
     ts.stack.extend_from_slice(args);
-    ts.push_frame(Frame::Native(NativeFrame::new(
-        native,
-        func as u32,
-        frame_want,
-        cont,
-    )));
+    let frame = ts.native_frame(native, func as u32, frame_want, cont);
+    ts.push_frame(Frame::Native(frame));
     drive(
         ctx,
         thread,
@@ -1019,7 +1030,7 @@ enum Entry<'gc> {
     /// Continue where it is.
     Continue,
     /// Deliver the outcome of a resume/yield to its top native frame.
-    Deliver(Result<SmallVec<[Value<'gc>; 8]>, Value<'gc>>),
+    Deliver(Result<Transfer<'gc>, Value<'gc>>),
 }
 
 /// Runs the VM until the fuel is spent, the main coroutine finishes or yields, or an error
@@ -1075,7 +1086,7 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
             Event::OutOfFuel => return RunResult::OutOfFuel,
             Event::Wait => return RunResult::Waiting,
             Event::Resume(target) => {
-                let args: SmallVec<[Value<'gc>; 8]> = take_window(&mut thread.borrow_mut(ctx.mc));
+                let args: Transfer<'gc> = take_window(&mut thread.borrow_mut(ctx.mc));
                 let depth = ctx.state.running.borrow().len();
                 let target_status = if target == thread {
                     Status::Running
@@ -1109,7 +1120,7 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                 }
             }
             Event::Yield | Event::Finished => {
-                let values: SmallVec<[Value<'gc>; 8]> = {
+                let values: Transfer<'gc> = {
                     let mut ts = thread.borrow_mut(ctx.mc);
                     if matches!(event, Event::Yield) {
                         ts.status = Status::Suspended;
@@ -1147,8 +1158,13 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
     }
 }
 
+/// Values passed between coroutines (resume arguments, yielded and returned values), moved
+/// through several layers on every switch: three inline (a move stays a few registers' worth,
+/// where eight made each a `memcpy` call); more spill to the heap.
+type Transfer<'gc> = SmallVec<[Value<'gc>; 3]>;
+
 /// Takes the values in the window of the top native frame.
-fn take_window<'gc>(ts: &mut ThreadState<'gc>) -> SmallVec<[Value<'gc>; 8]> {
+fn take_window<'gc>(ts: &mut ThreadState<'gc>) -> Transfer<'gc> {
     let start = match ts.frames.last() {
         Some(Frame::Native(nf)) => nf.func as usize + 1,
         _ => ts.stack.len(),
@@ -1194,7 +1210,7 @@ fn deliver_outcome<'gc>(
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
     fuel: &mut i64,
-    outcome: Result<SmallVec<[Value<'gc>; 8]>, Value<'gc>>,
+    outcome: Result<Transfer<'gc>, Value<'gc>>,
 ) -> LuaResult<'gc, Flow<'gc>> {
     let Some(Frame::Native(nf)) = ts.frames.pop() else {
         return Err(LuaError::rt("internal error: no native frame to resume"));
@@ -1215,7 +1231,8 @@ fn deliver_outcome<'gc>(
         }
         Err(e) => Err(e),
     };
-    let action = resume_cont(ctx, thread, ts, fuel, nf.native, func, *nf.cont, outcome)?;
+    let cont = ts.take_cont(nf.cont);
+    let action = resume_cont(ctx, thread, ts, fuel, nf.native, func, cont, outcome)?;
     drive(
         ctx,
         thread,
