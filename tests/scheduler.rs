@@ -291,7 +291,8 @@ fn roam(hops: &[u64]) -> (Vec<(AgentId, Message)>, AgentState, u64) {
         }
         s.run_ticks(1);
         out.extend(s.take_host_messages());
-        if hops.contains(&t) {
+        // A finished agent stays (it cannot move).
+        if hops.contains(&t) && !s.state(id).unwrap().is_over() {
             let bytes = s.emigrate(id).unwrap();
             assert!(s.state(id).is_none());
             let mut next = Scheduler::new(opts(1_500));
