@@ -35,6 +35,7 @@ mod handle;
 mod host;
 mod message;
 mod options;
+pub mod record;
 mod registration;
 mod scheduler;
 mod serde_lua;
