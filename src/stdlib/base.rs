@@ -235,7 +235,9 @@ fn rawset<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 fn next<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let t = nc.check_table(1)?;
     let k = nc.arg(2);
-    let r = t.data(nc.ctx.mc).next(k);
+    let (r, skipped) = t.data(nc.ctx.mc).next_scanning(k);
+    // A sparse table (many removed keys, a long run of nil items) makes each step scan.
+    nc.charge(skipped as i64 / crate::limits::fuel::EMPTY_SLOTS_PER_FUEL);
     match r {
         Ok(Some((k, v))) => nc.ret(&[k, v]),
         Ok(None) => nc.ret1(Value::Nil),
@@ -474,7 +476,9 @@ fn collectgarbage<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     match opt.as_str() {
         "collect" => {
             // Collections run between mutations: ask the host loop for a full one and
-            // suspend; the continuation returns 0 once it is done.
+            // suspend; the continuation returns 0 once it is done. It traces the whole heap.
+            let heap = crate::vm::memory::used() as i64;
+            nc.charge(fuelc::FULL_GC.saturating_add(heap / fuelc::GC_BYTES_PER_FUEL));
             nc.ctx.state.gc_requested.set(true);
             nc.clear();
             Ok(Action::Preempt {
@@ -595,7 +599,7 @@ pub fn finish_load<'gc>(
             format!("attempt to load a text chunk (mode is '{mode_s}')"),
         );
     }
-    nc.charge(source.len() as i64 / fuelc::LOAD_BYTES_PER_FUEL);
+    nc.charge(fuelc::load_cost(source.len()));
     let env = env.unwrap_or(Value::Table(nc.ctx.state.globals));
     match crate::api::load_chunk(nc.ctx, source, name, env) {
         Ok(cl) => nc.ret1(Value::Function(cl)),

@@ -442,6 +442,9 @@ pub fn drive<'gc>(
                     }
                     let n = ts.stack.len() - (func + 1);
                     ts.stack.remove(func);
+                    // Results are moved (here and to where the caller wants them): many
+                    // results cost in proportion, whoever made them.
+                    *fuel -= n as i64 / crate::limits::fuel::VALUES_MOVED_PER_FUEL;
                     Todo::Deliver { func, n, want }
                 }
                 Action::Call { func: callee, cont } => {
@@ -1227,6 +1230,8 @@ fn deliver_outcome<'gc>(
     }
     let outcome = match outcome {
         Ok(vals) => {
+            // The values of a resume or yield went through a buffer: charged as moved.
+            *fuel -= vals.len() as i64 / crate::limits::fuel::VALUES_MOVED_PER_FUEL;
             ts.stack.extend_from_slice(&vals);
             Ok(())
         }

@@ -1370,6 +1370,7 @@ pub fn execute<'gc>(
                     }
                     if c == 0 {
                         ts.top = (ra + n) as u32;
+                        *fuel -= n as i64 / fuelc::VALUES_MOVED_PER_FUEL;
                     }
                 }
                 Op::ExtraArg { .. } => {}
