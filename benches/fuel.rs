@@ -14,7 +14,7 @@
 
 use std::time::{Duration, Instant};
 
-use telelua::api::{StepResult, Vm};
+use telelua::{StepResult, Vm};
 
 /// (name, setup, loop body). The body runs in `while true do ... end` after the setup.
 /// Names start with the class: `op` (instructions), then the library.

@@ -9,14 +9,23 @@
 //! - `BENCH_ENGINES`: comma-separated subset of `puc,lua5.4,telelua,piccolo`.
 //!
 //! Engines:
-//! - `telelua`: this crate, through `telelua::api::Vm` (sandbox profile, stdout discarded),
+//! - `telelua`: this crate, through `telelua::Vm` (sandbox profile, stdout discarded),
 //!   `step` with a huge budget until finished.
 //! - `PUC (mlua)`: PUC-Rio Lua 5.4 compiled from source by `mlua` (`vendored`), in process.
 //! - `lua5.4`: the system binary, if installed; its times include process start-up (~1 ms).
 //! - `piccolo`: the stackless Rust Lua VM from crates.io, run to completion with `Lua::finish`.
 //!
-//! The last column is the same ratio computed from each engine's fastest run, which is the
-//! steadier estimate when the machine is shared and loaded.
+//! Ratios: telelua's median time over PUC's (mlua), over the `lua5.4` binary's, piccolo's over
+//! PUC's, and telelua's over PUC's computed from each engine's fastest run (the steadier
+//! estimate when the machine is shared and loaded); the last row holds their geometric means.
+//!
+//! Peak memory (set `BENCH_MEMORY=0` to skip): one extra, untimed run per program of the
+//! `telelua` CLI (`--sandbox`) and of the `lua5.4` binary as child processes, compared by their
+//! peak resident set size (`wait4`'s `ru_maxrss`): whole processes, start-up included, so the
+//! two include their own binaries and libraries (a few MB; compare on programs that allocate).
+//! For steady figures on a noisy machine, count instructions instead:
+//! `valgrind --tool=callgrind target/release/telelua benches/lua/fib.lua` against
+//! `valgrind --tool=callgrind lua5.4 benches/lua/fib.lua`.
 //!
 //! Every run creates a fresh VM, compiles the source and runs it: compile time is included but
 //! is negligible at these program sizes. Engines are interleaved (the order rotates each round)
@@ -29,8 +38,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use telelua::api::{HostValue, Profile, StepResult, Vm};
-use telelua::vm::state::Host;
+use telelua::Host;
+use telelua::{HostValue, Profile, StepResult, Vm};
 
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 enum Engine {
@@ -96,7 +105,7 @@ fn run_telelua(p: &Program) -> Outcome {
                     Some(HostValue::Float(f)) => format!("{f:?}"),
                     Some(HostValue::Str(s)) => String::from_utf8_lossy(s).into_owned(),
                     Some(HostValue::Bool(b)) => b.to_string(),
-                    Some(HostValue::Other(o)) => o.clone(),
+                    Some(other) => other.type_name().to_string(),
                 })
             }
             StepResult::Yielded(_) => return Err("main chunk yielded".into()),
@@ -160,6 +169,51 @@ fn run_piccolo(p: &Program) -> Outcome {
         Ok(Err(e)) => Err(e.to_string()),
         Err(e) => Err(e.to_string()),
     })
+}
+
+/// Runs `cmd` to completion with its output discarded and returns its peak resident set size
+/// in bytes, or `None` if it could not run or failed.
+fn peak_rss(mut cmd: Command) -> Option<u64> {
+    use std::process::Stdio;
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is plain old data (all-zero is a valid value) and `wait4` writes only
+    // into the two out-parameters given; the child is ours and not waited for elsewhere.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    if rc != pid || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        return None;
+    }
+    // (Linux reports kilobytes.)
+    Some(usage.ru_maxrss as u64 * 1024)
+}
+
+/// Peak memory of `(telelua CLI, lua5.4 binary)` on one program.
+fn peak_memory(p: &Program, lua_bin: bool) -> (Option<u64>, Option<u64>) {
+    let mut t = Command::new(env!("CARGO_BIN_EXE_telelua"));
+    t.arg("--sandbox").arg(&p.path);
+    let tele = peak_rss(t);
+    let puc = if lua_bin {
+        let mut l = Command::new("lua5.4");
+        l.arg(&p.path);
+        peak_rss(l)
+    } else {
+        None
+    };
+    (tele, puc)
+}
+
+fn geomean(rs: &[f64]) -> Option<f64> {
+    if rs.is_empty() {
+        None
+    } else {
+        Some((rs.iter().map(|r| r.ln()).sum::<f64>() / rs.len() as f64).exp())
+    }
 }
 
 fn run(engine: Engine, p: &Program) -> (Duration, Outcome) {
@@ -256,7 +310,8 @@ fn main() {
         reps
     );
 
-    let mut rows: Vec<(String, Vec<Cell>)> = Vec::new();
+    let measure_memory = std::env::var("BENCH_MEMORY").map_or(true, |v| v != "0");
+    let mut rows: Vec<Row> = Vec::new();
     for p in &programs {
         // The reference answer: PUC's result (computed once, untimed, if PUC is not benchmarked).
         let reference = run_puc(p).ok();
@@ -314,35 +369,41 @@ fn main() {
                 Cell::Skipped => format!("{} skipped", e.key()),
             })
             .collect();
-        eprintln!("{:<12} {}", p.name, summary.join(", "));
-        rows.push((p.name.clone(), cells));
+        let memory = if measure_memory {
+            peak_memory(p, lua_bin)
+        } else {
+            (None, None)
+        };
+        let mb =
+            |m: Option<u64>| m.map_or("–".to_string(), |b| format!("{:.1} MB", b as f64 / 1e6));
+        eprintln!(
+            "{:<14} {}; peak memory telelua {}, lua5.4 {}",
+            p.name,
+            summary.join(", "),
+            mb(memory.0),
+            mb(memory.1)
+        );
+        rows.push(Row {
+            name: p.name.clone(),
+            cells,
+            memory,
+        });
     }
+    print_table(&engines, &rows, measure_memory && lua_bin);
+}
 
-    // The markdown table.
-    let puc = engines.iter().position(|e| *e == Engine::Puc);
-    let ratio_of: Vec<usize> = [Engine::Telelua, Engine::Piccolo]
-        .iter()
-        .filter_map(|x| engines.iter().position(|e| e == x))
-        .collect();
-    let mut header = String::from("| program |");
-    let mut rule = String::from("|---|");
-    for e in &engines {
-        header += &format!(" {} (s) |", e.label());
-        rule += "---:|";
-    }
-    if puc.is_some() {
-        for &i in &ratio_of {
-            header += &format!(" {} / PUC |", engines[i].key());
-            rule += "---:|";
-        }
-        if let Some(&i) = ratio_of.first() {
-            header += &format!(" {} / PUC (min) |", engines[i].key());
-            rule += "---:|";
-        }
-    }
-    println!();
-    println!("{header}");
-    println!("{rule}");
+/// One program's results.
+struct Row {
+    name: String,
+    /// One cell per engine.
+    cells: Vec<Cell>,
+    /// Peak resident set size of (telelua CLI, lua5.4 binary), bytes.
+    memory: (Option<u64>, Option<u64>),
+}
+
+/// Prints the markdown table: times, ratios, peak memory, and a geometric-mean row.
+fn print_table(engines: &[Engine], rows: &[Row], memory: bool) {
+    let pos = |x: Engine| engines.iter().position(|e| *e == x);
     let time_of = |c: &Cell| match c {
         Cell::Time(d, _, _) => Some(d.as_secs_f64()),
         _ => None,
@@ -351,9 +412,58 @@ fn main() {
         Cell::Time(_, m, _) => Some(m.as_secs_f64()),
         _ => None,
     };
-    for (name, cells) in &rows {
-        let mut line = format!("| {name} |");
-        for c in cells {
+    // (label, numerator engine, denominator engine, from the fastest runs)
+    let mut ratios: Vec<(String, usize, usize, bool)> = Vec::new();
+    let (puc, bin, tele, pic) = (
+        pos(Engine::Puc),
+        pos(Engine::LuaBin),
+        pos(Engine::Telelua),
+        pos(Engine::Piccolo),
+    );
+    if let (Some(t), Some(p)) = (tele, puc) {
+        ratios.push(("telelua / PUC".into(), t, p, false));
+    }
+    if let (Some(t), Some(b)) = (tele, bin) {
+        ratios.push(("telelua / lua5.4".into(), t, b, false));
+    }
+    if let (Some(x), Some(p)) = (pic, puc) {
+        ratios.push(("piccolo / PUC".into(), x, p, false));
+    }
+    if let (Some(t), Some(p)) = (tele, puc) {
+        ratios.push(("telelua / PUC (min)".into(), t, p, true));
+    }
+    let ratio = |cells: &[Cell], &(_, a, b, min): &(String, usize, usize, bool)| {
+        let f = if min { min_of } else { time_of };
+        match (f(&cells[a]), f(&cells[b])) {
+            (Some(x), Some(y)) if y > 0.0 => Some(x / y),
+            _ => None,
+        }
+    };
+    let mem_ratio = |r: &Row| match r.memory {
+        (Some(t), Some(l)) if l > 0 => Some(t as f64 / l as f64),
+        _ => None,
+    };
+
+    let mut header = String::from("| program |");
+    let mut rule = String::from("|---|");
+    for e in engines {
+        header += &format!(" {} (s) |", e.label());
+        rule += "---:|";
+    }
+    for r in &ratios {
+        header += &format!(" {} |", r.0);
+        rule += "---:|";
+    }
+    if memory {
+        header += " peak MB telelua / lua5.4 |";
+        rule += "---:|";
+    }
+    println!();
+    println!("{header}");
+    println!("{rule}");
+    for row in rows {
+        let mut line = format!("| {} |", row.name);
+        for c in &row.cells {
             line += &match c {
                 Cell::Time(d, _, _) => format!(" {} |", fmt_time(*d)),
                 Cell::Wrong(v) => format!(" wrong: {} |", one_line(v)),
@@ -361,52 +471,33 @@ fn main() {
                 Cell::Skipped => " – |".to_string(),
             };
         }
-        if let Some(pi) = puc {
-            for &i in &ratio_of {
-                line += &match (time_of(&cells[i]), time_of(&cells[pi])) {
-                    (Some(a), Some(b)) if b > 0.0 => format!(" {:.2}× |", a / b),
-                    _ => " – |".to_string(),
-                };
-            }
-            if let Some(&i) = ratio_of.first() {
-                line += &match (min_of(&cells[i]), min_of(&cells[pi])) {
-                    (Some(a), Some(b)) if b > 0.0 => format!(" {:.2}× |", a / b),
-                    _ => " – |".to_string(),
-                };
-            }
+        for r in &ratios {
+            line += &ratio(&row.cells, r).map_or(" – |".to_string(), |x| format!(" {x:.2}× |"));
         }
-        println!("{line}");
-    }
-    // Geometric mean of the ratios over the programs where both ran.
-    if let Some(pi) = puc {
-        let mut line = String::from("| geometric mean |");
-        for _ in &engines {
-            line += " |";
-        }
-        for &i in &ratio_of {
-            let rs: Vec<f64> = rows
-                .iter()
-                .filter_map(|(_, c)| Some(time_of(&c[i])? / time_of(&c[pi])?))
-                .collect();
-            line += &if rs.is_empty() {
-                " – |".to_string()
-            } else {
-                let g = (rs.iter().map(|r| r.ln()).sum::<f64>() / rs.len() as f64).exp();
-                format!(" {g:.2}× ({} programs) |", rs.len())
+        if memory {
+            line += &match (row.memory, mem_ratio(row)) {
+                ((Some(t), Some(l)), Some(x)) => {
+                    format!(" {:.1} / {:.1} = {x:.2}× |", t as f64 / 1e6, l as f64 / 1e6)
+                }
+                _ => " – |".to_string(),
             };
         }
-        if let Some(&i) = ratio_of.first() {
-            let rs: Vec<f64> = rows
-                .iter()
-                .filter_map(|(_, c)| Some(min_of(&c[i])? / min_of(&c[pi])?))
-                .collect();
-            if !rs.is_empty() {
-                let g = (rs.iter().map(|r| r.ln()).sum::<f64>() / rs.len() as f64).exp();
-                line += &format!(" {g:.2}× |");
-            } else {
-                line += " – |";
-            }
-        }
         println!("{line}");
     }
+    // Geometric means over the programs where both engines of a ratio ran.
+    let mut line = String::from("| geometric mean |");
+    for _ in engines {
+        line += " |";
+    }
+    for r in &ratios {
+        let rs: Vec<f64> = rows.iter().filter_map(|row| ratio(&row.cells, r)).collect();
+        line += &geomean(&rs).map_or(" – |".to_string(), |g| {
+            format!(" {g:.2}× ({} programs) |", rs.len())
+        });
+    }
+    if memory {
+        let rs: Vec<f64> = rows.iter().filter_map(mem_ratio).collect();
+        line += &geomean(&rs).map_or(" – |".to_string(), |g| format!(" {g:.2}× |"));
+    }
+    println!("{line}");
 }

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use telelua::api::{StepResult, Vm};
+use telelua::{StepResult, Vm};
 
 const FUEL_PER_STEP: u64 = 10_000;
 const STEPS: usize = 3_000;

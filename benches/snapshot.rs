@@ -11,7 +11,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
-use telelua::api::{StepResult, Vm};
+use telelua::{StepResult, Vm};
 
 /// Counts live heap bytes (for "retained per fork").
 struct Counting;

@@ -6,7 +6,7 @@ fn write_restore_seeds() {
     if std::env::var("TELELUA_WRITE_SEEDS").is_err() {
         return;
     }
-    use telelua::api::{StepResult, Vm};
+    use telelua::{StepResult, Vm};
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/restore");
     let scripts = [
         "local t = {} for i = 1, 10 do t[i] = i end return #t",

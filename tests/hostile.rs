@@ -12,7 +12,7 @@
 
 use std::time::Instant;
 
-use telelua::api::{HostValue, StepResult, Vm};
+use telelua::{HostValue, StepResult, Vm};
 
 /// Fuel for one case: enough for every case to hit its limit or finish, small enough that
 /// the suite stays quick (about 10 ms of plain instructions).
@@ -748,7 +748,7 @@ fn fuel_to_finish(src: &str) -> u64 {
 /// once nearly free: a few instructions bought milliseconds).
 #[test]
 fn work_a_script_controls_is_charged() {
-    use telelua::limits::fuel::{EMPTY_SLOTS_PER_FUEL, VALUES_MOVED_PER_FUEL};
+    use telelua::internal::limits::fuel::{EMPTY_SLOTS_PER_FUEL, VALUES_MOVED_PER_FUEL};
     // 10^4 values passed down 100 levels of calls: each level copies them.
     let varargs = fuel_to_finish(
         "local t = {} for i = 1, 10000 do t[i] = i end

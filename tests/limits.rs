@@ -1,7 +1,7 @@
 //! Deep recursion is bounded by the Lua stack limit, never by the Rust stack; tail calls run
 //! in constant space; object ids are deterministic.
 
-use telelua::api::{HostValue, StepResult, Vm};
+use telelua::{HostValue, StepResult, Vm};
 
 fn run(src: &str) -> StepResult {
     let mut vm = Vm::new();

@@ -7,7 +7,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use telelua::api::{StepResult, Vm};
+use telelua::{StepResult, Vm};
 
 struct Counting;
 
@@ -75,7 +75,7 @@ fn run_limited(src: &str) -> (Result<String, String>, usize) {
                     out = Err(e.message);
                     break;
                 }
-                StepResult::Yielded(_) => {
+                StepResult::Yielded(_) | StepResult::Waiting { .. } => {
                     out = Err("yielded".into());
                     break;
                 }

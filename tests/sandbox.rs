@@ -1,6 +1,6 @@
 //! The sandbox profile: only safe libraries; escapes are refused; VMs share nothing.
 
-use telelua::api::{HostValue, StepResult, Vm};
+use telelua::{HostValue, StepResult, Vm};
 
 fn eval(vm: &mut Vm, src: &str) -> StepResult {
     vm.load(src.as_bytes(), "=sandbox").unwrap();

@@ -6,9 +6,9 @@ use std::io::Write;
 use std::rc::Rc;
 
 use quickcheck::{Arbitrary, Gen, QuickCheck};
-use telelua::api::{HostValue, Profile, StepResult, Vm};
-use telelua::snapshot::{Registry, SnapshotError};
-use telelua::vm::state::Host;
+use telelua::Host;
+use telelua::{HostValue, Profile, StepResult, Vm};
+use telelua::{Registry, SnapshotError};
 
 /// A `Write` that appends to a shared buffer.
 #[derive(Clone, Default)]
@@ -273,7 +273,7 @@ fn version_mismatch_is_refused_with_both_versions() {
     vm.load(b"return 1", "=v").unwrap();
     let bytes = vm.save().unwrap();
     // Rewrite the compiler version inside the header.
-    let needle = telelua::vm::chunk::COMPILER_VERSION.as_bytes();
+    let needle = telelua::internal::vm::chunk::COMPILER_VERSION.as_bytes();
     let pos = bytes
         .windows(needle.len())
         .position(|w| w == needle)
@@ -393,17 +393,17 @@ fn forks_are_independent_and_share_the_image_state() {
     b.load(b"return bump()", "=b").unwrap();
     assert_eq!(
         a.step(1000),
-        StepResult::Finished(vec![telelua::api::HostValue::Int(13)])
+        StepResult::Finished(vec![telelua::HostValue::Int(13)])
     );
     assert_eq!(
         b.step(1000),
-        StepResult::Finished(vec![telelua::api::HostValue::Int(11)])
+        StepResult::Finished(vec![telelua::HostValue::Int(11)])
     );
     let mut c = image.fork().unwrap();
     c.load(b"return counter", "=c").unwrap();
     assert_eq!(
         c.step(1000),
-        StepResult::Finished(vec![telelua::api::HostValue::Int(10)])
+        StepResult::Finished(vec![telelua::HostValue::Int(10)])
     );
     // A fork saves to the same bytes as the image.
     assert_eq!(
@@ -414,8 +414,10 @@ fn forks_are_independent_and_share_the_image_state() {
 
 #[test]
 fn unregistered_natives_are_named_when_saving() {
-    use telelua::vm::native::{Action, NativeCtx, NativeDef};
-    fn hello<'gc>(nc: &mut NativeCtx<'gc, '_>) -> telelua::vm::LuaResult<'gc, Action<'gc>> {
+    use telelua::internal::vm::native::{Action, NativeCtx, NativeDef};
+    fn hello<'gc>(
+        nc: &mut NativeCtx<'gc, '_>,
+    ) -> telelua::internal::vm::LuaResult<'gc, Action<'gc>> {
         nc.ret0()
     }
     static HELLO: NativeDef = NativeDef {
@@ -479,7 +481,7 @@ fn forks_can_use_functions_nested_in_ones_that_are_gone() {
     fork.load(run, "=run").unwrap();
     assert_eq!(
         fork.step(1000),
-        StepResult::Finished(vec![telelua::api::HostValue::Int(42)])
+        StepResult::Finished(vec![telelua::HostValue::Int(42)])
     );
     base.load(run, "=run").unwrap();
     assert!(matches!(base.step(1000), StepResult::Finished(_)));
@@ -586,7 +588,7 @@ fn light_natives_keep_their_identity_across_vms_and_snapshots() {
 
 #[test]
 fn forks_do_not_share_tables_upvalues_or_coroutines() {
-    use telelua::api::HostValue::{Int, Nil, Str};
+    use telelua::Value::{Int, Nil, Str};
     let mut base = Vm::new();
     base.load(
         b"local n = 0
@@ -645,7 +647,7 @@ impl Twin {
     /// restore's, which is what lets a short-lived fork stay lazy), as a restore's differs
     /// from the original VM's, so between collections the count of a fork equals that of
     /// another fork of the same image, not that of a restore.
-    fn pair(image: &telelua::api::Image, memory: bool) -> (Twin, Twin) {
+    fn pair(image: &telelua::Image, memory: bool) -> (Twin, Twin) {
         let out = Sink::default();
         let vm = image.fork_with(host(&out)).expect("fork");
         let fork = Twin { vm, out, memory };
@@ -860,7 +862,7 @@ fn forks_of_one_image_never_see_each_others_writes() {
 /// [`forks_of_one_image_never_see_each_others_writes`] (`memory`: as in
 /// [`forks_continue_from_every_point`]).
 fn forks_are_isolated(memory: bool) {
-    use telelua::api::HostValue;
+    use telelua::HostValue;
     let mut base = isolation_base();
     let image = base.image().unwrap();
     let image_bytes = image.to_bytes().unwrap();

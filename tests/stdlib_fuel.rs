@@ -2,7 +2,7 @@
 //! strings, big shifts and moves) are charged by work and preempted: they never run far past
 //! the fuel a step was given, and the answer does not depend on how the run is sliced.
 
-use telelua::api::{HostValue, StepResult, Vm};
+use telelua::{HostValue, StepResult, Vm};
 
 /// Runs `src` with steps of `slice` fuel; returns the results, the number of steps, and the
 /// largest amount of fuel any single step used.

@@ -6,7 +6,7 @@
 //! step. Both must produce the same values, and the sliced run must have been preempted many
 //! times inside the one library call.
 
-use telelua::api::{HostValue, StepResult, Vm};
+use telelua::{HostValue, StepResult, Vm};
 
 /// Fuel per slice in the sliced runs.
 const SLICE: u64 = 1000;

@@ -3,9 +3,9 @@
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
-use telelua::api::{HostValue, Profile, StepResult, Vm};
-use telelua::snapshot::Registry;
-use telelua::vm::state::Host;
+use telelua::Host;
+use telelua::Registry;
+use telelua::{HostValue, Profile, StepResult, Vm};
 
 const USAGE: &str = "usage: telelua [options] [script [args]]
 Available options are:
@@ -181,7 +181,7 @@ fn make_host(warnings: bool, sandbox: bool) -> Host {
         )),
         warnings_on: warnings,
         // Like `lua`: real time (the library default is a frozen virtual clock) and stdin.
-        clock: Box::new(telelua::stdlib::os::SystemClock::new()),
+        clock: Box::new(telelua::SystemClock::new()),
         stdin: Box::new(std::io::BufReader::new(std::io::stdin())),
         // Only standalone VMs have `require`/`loadfile`/`dofile`; a sandbox snapshot resumed
         // here still cannot read files.
@@ -285,17 +285,17 @@ fn run(vm: &mut Vm, fuel_left: &mut Option<u64>, snap: &Snap) -> Outcome {
                 report(vm, &e.message, &e.traceback);
                 return Outcome::Failed;
             }
+            // The CLI registers no waiting host functions.
+            StepResult::Waiting { kind } => {
+                report(vm, &format!("the script waits for the host ({kind})"), "");
+                return Outcome::Failed;
+            }
         }
     }
 }
 
 /// Puts a restored or forked VM in place of `vm`; false (after reporting) when it failed.
-fn replace(
-    vm: &mut Vm,
-    new: Result<Vm, telelua::snapshot::SnapshotError>,
-    what: &str,
-    snap: &Snap,
-) -> bool {
+fn replace(vm: &mut Vm, new: Result<Vm, telelua::SnapshotError>, what: &str, snap: &Snap) -> bool {
     match new {
         Ok(mut v) => {
             v.set_memory_limit(snap.max_memory);
@@ -426,10 +426,10 @@ fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
         };
-        let src = telelua::compiler::file_source(&src);
-        return match telelua::compiler::compile(&src, format!("@{path}").as_bytes()) {
-            Ok(p) => {
-                print!("{}", telelua::compiler::dump(&p));
+        let src = telelua::file_source(&src);
+        return match telelua::disassemble(&src, &format!("@{path}")) {
+            Ok(listing) => {
+                print!("{listing}");
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -518,12 +518,12 @@ fn main() -> ExitCode {
             Some("-") => {
                 let mut src = Vec::new();
                 let _ = std::io::stdin().read_to_end(&mut src);
-                let src = telelua::compiler::file_source(&src);
+                let src = telelua::file_source(&src);
                 outcome = load_and_run(&mut vm, &src, "=stdin", &script_args, &mut fuel, &snap);
             }
             Some(path) => match std::fs::read(path) {
                 Ok(src) => {
-                    let src = telelua::compiler::file_source(&src);
+                    let src = telelua::file_source(&src);
                     outcome = load_and_run(
                         &mut vm,
                         &src,

@@ -107,7 +107,7 @@ impl Proto {
     ///
     /// # Example
     /// ```
-    /// let p = telelua::compiler::compile(b"x.y = 1", b"=t").unwrap();
+    /// let p = telelua::internal::compiler::compile(b"x.y = 1", b"=t").unwrap();
     /// // instruction 0 loads global 'x' into register 0; instruction 1 indexes it
     /// let (kind, name) = p.describe_register(1, 0).unwrap();
     /// assert_eq!((kind, &name[..]), ("global", &b"x"[..]));

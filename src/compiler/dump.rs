@@ -22,8 +22,8 @@ use super::proto::{short_source, Constant, Proto};
 ///
 /// # Example
 /// ```
-/// let p = telelua::compiler::compile(b"local x = 1", b"=t.lua").unwrap();
-/// let listing = telelua::compiler::dump(&p);
+/// let p = telelua::internal::compiler::compile(b"local x = 1", b"=t.lua").unwrap();
+/// let listing = telelua::internal::compiler::dump(&p);
 /// assert!(listing.contains("LOADI"));
 /// ```
 pub fn dump(proto: &Proto) -> String {

@@ -59,10 +59,10 @@ impl std::error::Error for CompileError {}
 ///
 /// # Example
 /// ```
-/// let proto = telelua::compiler::compile(b"return 1 + 2", b"=example").unwrap();
+/// let proto = telelua::internal::compiler::compile(b"return 1 + 2", b"=example").unwrap();
 /// assert!(proto.is_vararg);
 /// assert_eq!(proto.upvalues.len(), 1);
-/// let err = telelua::compiler::compile(b"x = = 1", b"=t.lua").unwrap_err();
+/// let err = telelua::internal::compiler::compile(b"x = = 1", b"=t.lua").unwrap_err();
 /// assert_eq!(err.message, "t.lua:1: unexpected symbol near '='");
 /// ```
 pub fn compile(source: &[u8], chunk_name: &[u8]) -> Result<Proto, CompileError> {

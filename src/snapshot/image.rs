@@ -34,7 +34,6 @@ use crate::vm::state::{Host, State};
 use crate::vm::string::{creation_hash, LuaStr};
 use crate::vm::table::Table;
 use crate::vm::thread::Thread;
-use crate::vm::userdata::Userdata;
 use crate::vm::value::Value;
 
 fn bad(msg: impl Into<String>) -> SnapshotError {
@@ -76,6 +75,8 @@ pub(super) enum Obj {
     Userdata {
         id: u64,
         name: &'static str,
+        /// The codec of a host userdata type (`None`: library bytes).
+        codec: Option<Arc<super::UserdataCodec>>,
         payload: Range<usize>,
         meta: Option<u32>,
     },
@@ -224,6 +225,7 @@ pub fn decode(
                 Obj::Userdata {
                     id,
                     name,
+                    codec: registry.userdata_codec(name).cloned(),
                     payload,
                     meta: r.opt_index()?,
                 }
@@ -398,14 +400,18 @@ pub fn build<'gc>(
             Obj::Thread => Built::Thread(Thread::new(mc, Value::Nil)),
             Obj::Light(def) => Built::Light(LightNative(def)),
             Obj::Userdata {
-                id, name, payload, ..
-            } => Built::Userdata(Userdata::new(
-                mc,
+                id,
                 name,
-                bytes.get(payload.clone()).unwrap_or(&[]).to_vec(),
-                None,
+                codec,
+                payload,
+                ..
+            } => Built::Userdata(super::restored_userdata(
+                mc,
+                codec.as_ref(),
+                name,
+                bytes.get(payload.clone()).unwrap_or(&[]),
                 *id,
-            )),
+            )?),
             Obj::Closure { .. } => Built::Pending,
             Obj::Native { .. } => Built::NativePending,
         });

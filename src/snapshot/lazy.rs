@@ -339,11 +339,15 @@ impl<'a, 'gc> Maker<'a, 'gc> {
             Obj::Userdata {
                 id,
                 name,
+                codec,
                 payload,
                 meta,
             } => {
-                let payload = img.body.get(payload.clone()).unwrap_or(&[]).to_vec();
-                let u = Userdata::new(mc, name, payload, None, *id);
+                let payload = img.body.get(payload.clone()).unwrap_or(&[]);
+                // The image was built once in full when it was made, so the codec accepted
+                // these bytes then; should it not now, the fork gets the bytes as they are.
+                let u = super::restored_userdata(mc, codec.as_ref(), name, payload, *id)
+                    .unwrap_or_else(|_| Userdata::new(mc, name, payload.to_vec(), None, *id));
                 if let Some(m) = meta {
                     self.links.borrow_mut().push(Link::UserdataMeta(u, *m));
                 }

@@ -42,6 +42,8 @@ pub enum SnapshotError {
     UnregisteredNative(String),
     /// A userdata type is not registered.
     UnregisteredUserdata(String),
+    /// A userdata type was registered without a way to save its values.
+    UnsavableUserdata(String),
     /// The bytes are not a telelua snapshot.
     NotASnapshot,
     /// Written by an incompatible version.
@@ -68,6 +70,7 @@ impl std::fmt::Display for SnapshotError {
         match self {
             SnapshotError::UnregisteredNative(n) => write!(f, "cannot snapshot unregistered native function '{n}'"),
             SnapshotError::UnregisteredUserdata(n) => write!(f, "cannot snapshot unregistered userdata type '{n}'"),
+            SnapshotError::UnsavableUserdata(n) => write!(f, "userdata type '{n}' was registered without serde: its values cannot be saved"),
             SnapshotError::NotASnapshot => write!(f, "not a telelua snapshot"),
             SnapshotError::Version {
                 found_format,
@@ -97,6 +100,67 @@ impl std::error::Error for SnapshotError {}
 pub struct Registry {
     natives: Arc<hashbrown::HashMap<&'static [u8], &'static NativeDef>>,
     userdata: Arc<hashbrown::HashMap<String, &'static str>>,
+    codecs: Arc<hashbrown::HashMap<&'static str, Arc<UserdataCodec>>>,
+}
+
+/// Saves a host userdata value (see [`UserdataCodec`]).
+pub type UserdataSave = fn(&std::cell::RefCell<dyn std::any::Any>) -> Result<Vec<u8>, String>;
+/// Restores a host userdata value (see [`UserdataCodec`]).
+pub type UserdataLoad =
+    fn(&[u8]) -> Result<std::rc::Rc<std::cell::RefCell<dyn std::any::Any>>, String>;
+
+/// How values of a host userdata type are saved and restored (registered by the embedding
+/// API for each `UserData` type).
+pub struct UserdataCodec {
+    /// The type name.
+    pub name: &'static str,
+    /// The bytes each value is charged (the Rust type's size).
+    pub size: usize,
+    /// Writes a value (`None`: the type cannot be saved).
+    pub save: Option<UserdataSave>,
+    /// Reads a value back.
+    pub load: Option<UserdataLoad>,
+}
+
+/// A `'static` copy of a type or native name, made once per distinct name in the process
+/// (registered names are few and live as long as the program).
+pub fn intern_name(name: &str) -> &'static str {
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<hashbrown::HashSet<&'static str>>> = OnceLock::new();
+    let mut names = match NAMES.get_or_init(Default::default).lock() {
+        Ok(n) => n,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if let Some(n) = names.get(name) {
+        return n;
+    }
+    let n: &'static str = Box::leak(name.to_string().into_boxed_str());
+    names.insert(n);
+    n
+}
+
+/// Makes a restored userdata: a host value through its type's codec, or library bytes.
+pub(crate) fn restored_userdata<'gc>(
+    mc: &gc_arena::Mutation<'gc>,
+    codec: Option<&Arc<UserdataCodec>>,
+    name: &'static str,
+    payload: &[u8],
+    id: u64,
+) -> Result<crate::vm::userdata::Userdata<'gc>, SnapshotError> {
+    use crate::vm::userdata::Userdata;
+    match codec {
+        Some(c) => {
+            let load = c
+                .load
+                .ok_or_else(|| SnapshotError::UnsavableUserdata(name.to_string()))?;
+            let value = load(payload)
+                .map_err(|e| SnapshotError::Invalid(format!("userdata '{name}': {e}")))?;
+            Ok(Userdata::new_host_with_id(
+                mc, name, value, c.size, None, id,
+            ))
+        }
+        None => Ok(Userdata::new(mc, name, payload.to_vec(), None, id)),
+    }
 }
 
 impl Registry {
@@ -140,6 +204,17 @@ impl Registry {
     /// The native registered under `name` (as bytes, as a snapshot spells it).
     pub fn native_bytes(&self, name: &[u8]) -> Option<&'static NativeDef> {
         self.natives.get(name).copied()
+    }
+
+    /// Registers a host userdata type with its codec.
+    pub fn add_userdata_codec(&mut self, codec: Arc<UserdataCodec>) {
+        self.add_userdata(codec.name);
+        Arc::make_mut(&mut self.codecs).insert(codec.name, codec);
+    }
+
+    /// The codec of a host userdata type.
+    pub fn userdata_codec(&self, name: &str) -> Option<&Arc<UserdataCodec>> {
+        self.codecs.get(name)
     }
 
     /// Whether a userdata type is known.

@@ -604,9 +604,15 @@ pub fn build<'a, 'gc>(
                 let Some(name) = registry.userdata_name(type_name) else {
                     return Err(SnapshotError::UnregisteredUserdata(type_name.to_string()));
                 };
-                let payload = r.bin()?.to_vec();
+                let payload = r.bin()?;
                 r.opt_index()?;
-                Built::Userdata(Userdata::new(mc, name, payload, None, id))
+                Built::Userdata(super::restored_userdata(
+                    mc,
+                    registry.userdata_codec(name),
+                    name,
+                    payload,
+                    id,
+                )?)
             }
             (TAG_STR_WITH_ID, 3) => {
                 let id = r.u64()?;

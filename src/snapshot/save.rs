@@ -393,7 +393,22 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                 mpack::uint(&mut self.out, TAG_USERDATA);
                 mpack::uint(&mut self.out, ud.id);
                 mpack::str(&mut self.out, ud.type_name);
-                mpack::bin(&mut self.out, &ud.payload);
+                match &ud.host {
+                    None => mpack::bin(&mut self.out, &ud.payload),
+                    Some(value) => {
+                        let save = self
+                            .registry
+                            .userdata_codec(ud.type_name)
+                            .and_then(|c| c.save)
+                            .ok_or_else(|| {
+                                SnapshotError::UnsavableUserdata(ud.type_name.to_string())
+                            })?;
+                        let bytes = save(value).map_err(|e| {
+                            SnapshotError::Invalid(format!("userdata '{}': {e}", ud.type_name))
+                        })?;
+                        mpack::bin(&mut self.out, &bytes);
+                    }
+                }
                 self.opt_table(ud.meta);
             }
             Item::Thread(t) => self.thread_body(t)?,

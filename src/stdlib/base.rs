@@ -506,7 +506,9 @@ fn warn<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         msg.extend_from_slice(s.as_bytes());
     }
     let mut host = nc.ctx.state.host.borrow_mut();
-    if n == 1 && msg.first() == Some(&b'@') {
+    if let Some(f) = host.warn.as_mut() {
+        f(&msg);
+    } else if n == 1 && msg.first() == Some(&b'@') {
         match &msg[..] {
             b"@on" => host.warnings_on = true,
             b"@off" => host.warnings_on = false,
@@ -601,7 +603,7 @@ pub fn finish_load<'gc>(
     }
     nc.charge(fuelc::load_cost(source.len()));
     let env = env.unwrap_or(Value::Table(nc.ctx.state.globals));
-    match crate::api::load_chunk(nc.ctx, source, name, env) {
+    match crate::vm::closure::load_chunk(nc.ctx, source, name, env) {
         Ok(cl) => nc.ret1(Value::Function(cl)),
         Err(msg) => fail(nc, msg),
     }

@@ -170,6 +170,11 @@ pub fn open(ctx: Ctx<'_>) {
     ctx.state.rng.set(Xoshiro::seeded(0, 0).0);
 }
 
+/// Seeds `math.random` as `math.randomseed(seed)` does.
+pub fn seed(ctx: Ctx<'_>, seed: i64) {
+    ctx.state.rng.set(Xoshiro::seeded(seed as u64, 0).0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Helpers
 

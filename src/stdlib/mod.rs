@@ -12,12 +12,21 @@ pub mod string;
 pub mod table;
 pub mod utf8;
 
-use crate::api::Profile;
 use crate::vm::closure::LightNative;
 use crate::vm::native::NativeDef;
 use crate::vm::state::Ctx;
 use crate::vm::table::Table;
 use crate::vm::value::Value;
+
+/// Which libraries a VM gets.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// Only the sandbox-safe libraries (the default).
+    Sandbox,
+    /// What the standalone `lua` command offers, as far as is honest (io.write/read on
+    /// stdin/stdout, os.exit, ...). Used by the CLI.
+    Standalone,
+}
 
 /// Opens the libraries of `profile` into the VM's globals.
 pub fn open(ctx: Ctx<'_>, profile: Profile) {
@@ -33,6 +42,13 @@ pub fn open(ctx: Ctx<'_>, profile: Profile) {
         io::open(ctx);
         package::open(ctx);
     }
+}
+
+/// Removes a library a host does not want (its global and its `package.loaded` entry).
+pub fn close_library(ctx: Ctx<'_>, name: &str) {
+    let k = Value::Str(ctx.new_str(name.as_bytes()));
+    ctx.store_always(ctx.state.globals, k, Value::Nil);
+    ctx.store_always(package::loaded_table(ctx), k, Value::Nil);
 }
 
 /// Every native the standard library can create (the snapshot registry's default content).

@@ -25,6 +25,11 @@ pub struct FnProto<'gc> {
     pub constants: Box<[Value<'gc>]>,
     /// Instances of `proto.protos`, in the same order.
     pub children: Box<[Gc<'gc, FnProto<'gc>>]>,
+    /// For each constant, where it was last found as a string key in a table's hash part: the
+    /// interpreter's field and global accesses try that entry first (see
+    /// `TableData::get_str_hinted`). A cache: never saved, any value is correct.
+    #[collect(require_static)]
+    pub key_hints: Box<[std::cell::Cell<u32>]>,
     /// Bytes charged to the VM's memory account: this instance, the compiled code (charged
     /// to every VM that loads it, even when forks share it) and, for a main function, the
     /// chunk's source.
@@ -404,7 +409,7 @@ pub fn instantiate_at<'gc>(
     };
     let bytes = OBJECT_HEADER
         + std::mem::size_of::<FnProto<'static>>()
-        + constants.len() * VALUE_BYTES
+        + constants.len() * (VALUE_BYTES + std::mem::size_of::<u32>())
         + children.len() * std::mem::size_of::<Gc<'static, FnProto<'static>>>()
         + proto.code_bytes()
         + source;
@@ -414,8 +419,23 @@ pub fn instantiate_at<'gc>(
             charge: super::memory::Charge::new(bytes),
             proto: proto.clone(),
             chunk: chunk.clone(),
+            key_hints: (0..constants.len())
+                .map(|_| std::cell::Cell::new(u32::MAX))
+                .collect(),
             constants,
             children: children.into_boxed_slice(),
         },
     )
+}
+
+/// Compiles `source` and makes a closure over `env` (its `_ENV` upvalue): what `load` makes
+/// of a text chunk.
+pub fn load_chunk<'gc>(
+    ctx: super::state::Ctx<'gc>,
+    source: &[u8],
+    chunk_name: &[u8],
+    env: Value<'gc>,
+) -> Result<Closure<'gc>, String> {
+    let chunk = Chunk::compile(source, chunk_name).map_err(|e| e.message)?;
+    Ok(Closure::fresh(ctx, instantiate(ctx, &chunk), env))
 }

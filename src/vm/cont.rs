@@ -118,8 +118,10 @@ pub enum ContG<V> {
         /// Environment, if given.
         env: Option<V>,
     },
-    /// A string-library native (`gsub`, `format`, `rep`, ...) preempted or waiting for a call.
-    Str(crate::stdlib::string::StrCont<V>),
+    /// A string-library native (`gsub`, `format`, `rep`, ...) preempted or waiting for a call
+    /// (boxed: a matcher's state is hundreds of bytes, and every continuation is moved
+    /// several times on each native call, coroutine switch and return).
+    Str(Box<crate::stdlib::string::StrCont<V>>),
     /// A table-library function waiting for a metamethod, an order function, or more fuel
     /// (boxed: the sort state is large and frames should stay small).
     Table(Box<table::TableContG<V>>),
@@ -175,6 +177,14 @@ pub enum ContG<V> {
         #[collect(require_static)]
         ntransfer: u32,
     },
+    /// A coroutine waiting in a host function (see `native::HostWaitKind`).
+    Host {
+        /// The wait.
+        wait: super::native::HostWait<V>,
+        /// Whether the host delivered values (in the window) for the next resume.
+        #[collect(require_static)]
+        delivered: bool,
+    },
     /// The `__tostring` of an uncaught error object running (as `lua.c`'s message handler
     /// does) before the error reaches the host.
     ErrorToString {
@@ -200,6 +210,9 @@ impl<V> ContG<V> {
                 parts, name, mode, ..
             } => parts.len() + name.len() + mode.len(),
             ContG::Require { msg, .. } => msg.len(),
+            ContG::Host { wait, .. } => {
+                wait.kind.len() + wait.state.len() + wait.values.len() * VALUE_BYTES
+            }
             ContG::Str(c) => c.heap_bytes(),
             ContG::Table(c) => c.heap_bytes(),
             _ => 0,
@@ -257,7 +270,7 @@ impl<V> ContG<V> {
                 mode,
                 env: env.map(&mut *f).transpose()?,
             },
-            ContG::Str(c) => ContG::Str(c.map_values(f)?),
+            ContG::Str(c) => ContG::Str(Box::new(c.map_values(f)?)),
             ContG::Table(t) => ContG::Table(Box::new(t.map_values(f)?)),
             ContG::Require {
                 name,
@@ -298,6 +311,19 @@ impl<V> ContG<V> {
                 ntransfer,
             },
             ContG::ErrorToString { error } => ContG::ErrorToString { error: f(error)? },
+            ContG::Host { wait, delivered } => ContG::Host {
+                wait: super::native::HostWait {
+                    kind: wait.kind,
+                    version: wait.version,
+                    state: wait.state,
+                    values: wait
+                        .values
+                        .into_iter()
+                        .map(&mut *f)
+                        .collect::<Result<_, E>>()?,
+                },
+                delivered,
+            },
         })
     }
 }
@@ -434,7 +460,7 @@ impl<'gc> Cont<'gc> {
                     nc.ret(&[Value::Nil, m])
                 }
             },
-            (ContG::Str(c), Ok(())) => crate::stdlib::string::resume(nc, c),
+            (ContG::Str(c), Ok(())) => crate::stdlib::string::resume(nc, *c),
             (ContG::Table(t), Ok(())) => table::resume(nc, t),
             (
                 ContG::MinMax {
@@ -456,6 +482,23 @@ impl<'gc> Cont<'gc> {
             ) => crate::stdlib::package::require_searched(nc, name, searchers, index, msg),
             (ContG::RequireLoaded { name, data }, Ok(())) => {
                 crate::stdlib::package::require_loaded(nc, name, data)
+            }
+            (ContG::Host { wait, delivered }, Ok(())) => {
+                let kind = nc
+                    .ctx
+                    .state
+                    .host
+                    .borrow()
+                    .wait_kinds
+                    .get(&wait.kind)
+                    .cloned();
+                match kind {
+                    Some(k) => k.resume(nc, wait, delivered),
+                    None => Err(LuaError::rt(format!(
+                        "host wait kind '{}' is not registered",
+                        wait.kind
+                    ))),
+                }
             }
             // Handled by the VM itself (`exec`), never resumed as natives.
             (ContG::Raised | ContG::Hook { .. } | ContG::ErrorToString { .. }, Ok(())) => {

@@ -62,6 +62,8 @@ pub enum Event<'gc> {
     Resume(Thread<'gc>),
     /// The thread died with an uncaught error (value, traceback).
     Error(Value<'gc>, String),
+    /// The top native frame waits for the host (`Action::Wait`).
+    Wait,
 }
 
 /// A unit of call/return work for [`drive`].
@@ -190,8 +192,44 @@ fn frame_growth_fits(ts: &ThreadState<'_>, needed: usize) -> bool {
 /// "stack overflow"; `RetryAfterGc` when `check_memory` and the stacks cannot grow within
 /// the memory budget (nothing was changed: the caller decides whether the call can be retried
 /// after a collection, see `Ctx::out_of_memory`, or pushes it anyway, see [`push_late`]).
-#[inline]
+#[inline(always)]
 pub fn push_lua_frame<'gc>(
+    ts: &mut ThreadState<'gc>,
+    closure: super::closure::Closure<'gc>,
+    func: usize,
+    nargs: usize,
+    want: i32,
+    check_memory: bool,
+) -> LuaResult<'gc, ()> {
+    // The common case, inline: enough arguments for a fixed-parameter function, and a stack
+    // and frame list already long enough (within their modeled capacities, so no memory check
+    // and no growth). Every other case, or any doubt, takes the general path below.
+    let p = closure.proto();
+    let needed = func + 2 + p.max_stack as usize;
+    if !p.is_vararg
+        && nargs >= p.num_params as usize
+        && needed <= ts.stack.len()
+        && needed <= ts.stack_model
+        && needed <= MAX_STACK
+        && ts.frames.len() < ts.frames_model
+    {
+        ts.push_lua(LuaFrame {
+            closure,
+            func: func as u32,
+            base: (func + 1) as u32,
+            pc: 0,
+            nvarargs: 0,
+            want,
+            aux: 0,
+        });
+        return Ok(());
+    }
+    push_lua_frame_general(ts, closure, func, nargs, want, check_memory)
+}
+
+/// [`push_lua_frame`] in every case (varargs, missing parameters, growth, limits).
+#[inline(never)]
+fn push_lua_frame_general<'gc>(
     ts: &mut ThreadState<'gc>,
     closure: super::closure::Closure<'gc>,
     func: usize,
@@ -454,12 +492,8 @@ pub fn drive<'gc>(
                         Cont::XpcallHandler { depth, .. } => (true, depth.saturating_add(1)),
                         _ => (false, 1),
                     };
-                    ts.push_frame(Frame::Native(NativeFrame::new(
-                        native,
-                        func as u32,
-                        want,
-                        cont,
-                    )));
+                    let frame = ts.native_frame(native, func as u32, want, cont);
+                    ts.push_frame(Frame::Native(frame));
                     // A native calling Lua is a C call: over the bound, the error is raised
                     // inside the native (a `pcall` catches it, as in Lua).
                     if let Err(e) = ts.enter_c_calls(ctx, levels) {
@@ -478,25 +512,24 @@ pub fn drive<'gc>(
                     Todo::Call { func, nargs, want }
                 }
                 Action::Yield { cont } => {
-                    ts.push_frame(Frame::Native(NativeFrame::new(
-                        native,
-                        func as u32,
-                        want,
-                        cont.unwrap_or(Cont::Yielded),
-                    )));
+                    let frame =
+                        ts.native_frame(native, func as u32, want, cont.unwrap_or(Cont::Yielded));
+                    ts.push_frame(Frame::Native(frame));
                     return Ok(Flow::Event(Event::Yield));
                 }
                 Action::RetryAfterGc => {
                     // Keep the arguments in the window for the second attempt.
-                    ts.push_frame(Frame::Native(NativeFrame::new(
-                        native,
-                        func as u32,
-                        want,
-                        Cont::RetryNative,
-                    )));
+                    let frame = ts.native_frame(native, func as u32, want, Cont::RetryNative);
+                    ts.push_frame(Frame::Native(frame));
                     return Ok(Flow::Event(Event::OutOfFuel));
                 }
                 Action::Preempt { cont } => {
+                    ts.stack.truncate(func + 1);
+                    let frame = ts.native_frame(native, func as u32, want, cont);
+                    ts.push_frame(Frame::Native(frame));
+                    return Ok(Flow::Event(Event::OutOfFuel));
+                }
+                Action::Wait { cont } => {
                     ts.stack.truncate(func + 1);
                     ts.push_frame(Frame::Native(NativeFrame::new(
                         native,
@@ -504,18 +537,14 @@ pub fn drive<'gc>(
                         want,
                         cont,
                     )));
-                    return Ok(Flow::Event(Event::OutOfFuel));
+                    return Ok(Flow::Event(Event::Wait));
                 }
                 Action::Resume {
                     thread: target,
                     cont,
                 } => {
-                    ts.push_frame(Frame::Native(NativeFrame::new(
-                        native,
-                        func as u32,
-                        want,
-                        cont,
-                    )));
+                    let frame = ts.native_frame(native, func as u32, want, cont);
+                    ts.push_frame(Frame::Native(frame));
                     return Ok(Flow::Event(Event::Resume(target)));
                 }
             },
@@ -558,6 +587,7 @@ pub fn drive<'gc>(
                         }
                         _ => {}
                     }
+                    let cont = ts.take_cont(nf.cont);
                     let action = resume_cont(
                         ctx,
                         thread,
@@ -565,7 +595,7 @@ pub fn drive<'gc>(
                         fuel,
                         nf.native,
                         nf.func as usize,
-                        *nf.cont,
+                        cont,
                         Ok(()),
                     )?;
                     Todo::Action {
@@ -686,12 +716,8 @@ fn tostring_done<'gc>(
 fn push_raised<'gc>(ts: &mut ThreadState<'gc>, n: NativeRef<'gc>) {
     let func = ts.stack.len();
     ts.stack.push(n.value());
-    ts.push_frame(Frame::Native(NativeFrame::new(
-        Some(n),
-        func as u32,
-        0,
-        Cont::Raised,
-    )));
+    let frame = ts.native_frame(Some(n), func as u32, 0, Cont::Raised);
+    ts.push_frame(Frame::Native(frame));
 }
 
 /// A call from the native frame on top failed the C-call bound with `e`. A message handler's
@@ -923,6 +949,7 @@ pub fn throw<'gc>(
             };
             close_upvalues(ctx, ts, level);
             ts.stack.truncate(level);
+            let cont = ts.take_cont(nf.cont);
             match resume_cont(
                 ctx,
                 thread,
@@ -930,7 +957,7 @@ pub fn throw<'gc>(
                 fuel,
                 nf.native,
                 nf.func as usize,
-                *nf.cont,
+                cont,
                 Err(value),
             ) {
                 Ok(action) => drive(
@@ -974,12 +1001,8 @@ fn call_below<'gc>(
     ts.stack.push(f);
     ts.stack.extend_from_slice(args);
     let handler = matches!(cont, Cont::XpcallHandler { .. });
-    ts.push_frame(Frame::Native(NativeFrame::new(
-        native,
-        func as u32,
-        frame_want,
-        cont,
-    )));
+    let frame = ts.native_frame(native, func as u32, frame_want, cont);
+    ts.push_frame(Frame::Native(frame));
     if let Err(e) = ts.enter_c_call(ctx) {
         return Err(c_overflow_in(ts, handler, e));
     }
@@ -1025,6 +1048,9 @@ pub enum RunResult<'gc> {
     Yielded(Vec<Value<'gc>>),
     /// An uncaught error (value, traceback).
     Error(Value<'gc>, String),
+    /// The running coroutine waits in a host function (its top frame holds a `Cont::Host`):
+    /// the whole chain of coroutines stops until the host delivers or the wait ends.
+    Waiting,
 }
 
 /// How to enter the current thread.
@@ -1032,7 +1058,7 @@ enum Entry<'gc> {
     /// Continue where it is.
     Continue,
     /// Deliver the outcome of a resume/yield to its top native frame.
-    Deliver(Result<SmallVec<[Value<'gc>; 8]>, Value<'gc>>),
+    Deliver(Result<Transfer<'gc>, Value<'gc>>),
 }
 
 /// Runs the VM until the fuel is spent, the main coroutine finishes or yields, or an error
@@ -1086,8 +1112,9 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
         };
         match event {
             Event::OutOfFuel => return RunResult::OutOfFuel,
+            Event::Wait => return RunResult::Waiting,
             Event::Resume(target) => {
-                let args: SmallVec<[Value<'gc>; 8]> = take_window(&mut thread.borrow_mut(ctx.mc));
+                let args: Transfer<'gc> = take_window(&mut thread.borrow_mut(ctx.mc));
                 // `lua_resume`: the coroutine runs at its resumer's C calls plus one.
                 let level = thread.borrow().c_level();
                 let target_status = if target == thread {
@@ -1135,7 +1162,7 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                 }
             }
             Event::Yield | Event::Finished => {
-                let values: SmallVec<[Value<'gc>; 8]> = {
+                let values: Transfer<'gc> = {
                     let mut ts = thread.borrow_mut(ctx.mc);
                     if matches!(event, Event::Yield) {
                         ts.status = Status::Suspended;
@@ -1173,8 +1200,13 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
     }
 }
 
+/// Values passed between coroutines (resume arguments, yielded and returned values), moved
+/// through several layers on every switch: three inline (a move stays a few registers' worth,
+/// where eight made each a `memcpy` call); more spill to the heap.
+type Transfer<'gc> = SmallVec<[Value<'gc>; 3]>;
+
 /// Takes the values in the window of the top native frame.
-fn take_window<'gc>(ts: &mut ThreadState<'gc>) -> SmallVec<[Value<'gc>; 8]> {
+fn take_window<'gc>(ts: &mut ThreadState<'gc>) -> Transfer<'gc> {
     let start = match ts.frames.last() {
         Some(Frame::Native(nf)) => nf.func as usize + 1,
         _ => ts.stack.len(),
@@ -1206,6 +1238,8 @@ fn start_flow<'gc>(
             },
         );
     }
+    // A coroutine the host runs (the main one, or a host call's) may have yielded to it.
+    ts.status = Status::Running;
     match ts.frames.last() {
         Some(Frame::Lua(_)) => Ok(Flow::Lua { resuming: false }),
         _ => deliver_outcome(ctx, thread, ts, fuel, Ok(SmallVec::new())),
@@ -1218,14 +1252,18 @@ fn deliver_outcome<'gc>(
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
     fuel: &mut i64,
-    outcome: Result<SmallVec<[Value<'gc>; 8]>, Value<'gc>>,
+    outcome: Result<Transfer<'gc>, Value<'gc>>,
 ) -> LuaResult<'gc, Flow<'gc>> {
     let Some(Frame::Native(nf)) = ts.frames.pop() else {
         return Err(LuaError::rt("internal error: no native frame to resume"));
     };
     let func = nf.func as usize;
-    // A native waiting to run again after a collection keeps its arguments in its window.
-    if !matches!(*nf.cont, Cont::RetryNative) {
+    // A native waiting to run again after a collection keeps its arguments in its window,
+    // and a host wait receives what the host delivered there.
+    if !matches!(
+        *nf.cont,
+        Cont::RetryNative | Cont::Host { .. } | Cont::Yielded
+    ) {
         ts.stack.truncate(func + 1);
     }
     let outcome = match outcome {
@@ -1237,7 +1275,8 @@ fn deliver_outcome<'gc>(
         }
         Err(e) => Err(e),
     };
-    let action = resume_cont(ctx, thread, ts, fuel, nf.native, func, *nf.cont, outcome)?;
+    let cont = ts.take_cont(nf.cont);
+    let action = resume_cont(ctx, thread, ts, fuel, nf.native, func, cont, outcome)?;
     drive(
         ctx,
         thread,

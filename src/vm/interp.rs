@@ -253,16 +253,101 @@ pub fn execute<'gc>(
                 };
                 match fast {
                     Some(v) => r!($a) = v,
-                    None => {
-                        save_pc!();
-                        match meta::index(ctx, obj, key)? {
-                            Index::Value(v) => r!($a) = v,
-                            Index::Call(mc) => meta_call!(mc, 1),
-                            Index::NotIndexable => {
-                                return Err(type_error(ctx, "index", obj, $info))
-                            }
+                    None => index_slow!($a, obj, key, $info),
+                }
+            }};
+        }
+        // `get_index!` when the key is constant `$c`: a string key is looked up through the
+        // constant's position hint (see `TableData::get_str_hinted`).
+        macro_rules! get_field {
+            ($a:expr, $obj:expr, $c:expr, $info:expr) => {{
+                let (obj, key) = ($obj, kst!($c));
+                let fast = match (obj, key, fp.key_hints.get($c as usize)) {
+                    (Value::Table(t), Value::Str(s), Some(hint)) => {
+                        let (v, has_meta) = t.get_str_hinted_and_meta(ctx.mc, s, hint);
+                        if !v.is_nil() || !has_meta {
+                            Some(v)
+                        } else {
+                            None
                         }
                     }
+                    (Value::Table(t), _, _) => {
+                        let (v, has_meta) = t.get_and_meta(ctx.mc, key);
+                        if !v.is_nil() || !has_meta {
+                            Some(v)
+                        } else {
+                            None
+                        }
+                    }
+                    _ => None,
+                };
+                match fast {
+                    Some(v) => r!($a) = v,
+                    None => index_slow!($a, obj, key, $info),
+                }
+            }};
+        }
+        // `get_index!` for an integer key.
+        macro_rules! get_int {
+            ($a:expr, $obj:expr, $i:expr, $info:expr) => {{
+                let (obj, i): (Value<'gc>, i64) = ($obj, $i);
+                let fast = if let Value::Table(t) = obj {
+                    let (v, has_meta) = t.get_int_and_meta(ctx.mc, i);
+                    if !v.is_nil() || !has_meta {
+                        Some(v)
+                    } else {
+                        None
+                    }
+                } else {
+                    None
+                };
+                match fast {
+                    Some(v) => r!($a) = v,
+                    None => index_slow!($a, obj, Value::Int(i), $info),
+                }
+            }};
+        }
+        // `set_index!` for an integer key: a slot of the array part is stored directly.
+        macro_rules! set_int {
+            ($obj:expr, $i:expr, $val:expr, $info:expr) => {{
+                let (obj, i, val): (Value<'gc>, i64, Value<'gc>) = ($obj, $i, $val);
+                let done = match obj {
+                    Value::Table(t) => {
+                        let mut tb = t.data_mut(ctx.mc);
+                        tb.meta.is_none() && tb.set_int_in_array(i, val)
+                    }
+                    _ => false,
+                };
+                if !done {
+                    set_index!(obj, Value::Int(i), val, $info);
+                }
+            }};
+        }
+        macro_rules! index_slow {
+            ($a:expr, $obj:expr, $key:expr, $info:expr) => {{
+                let (obj, key) = ($obj, $key);
+                save_pc!();
+                match meta::index(ctx, obj, key)? {
+                    Index::Value(v) => r!($a) = v,
+                    Index::Call(mc) => meta_call!(mc, 1),
+                    Index::NotIndexable => return Err(type_error(ctx, "index", obj, $info)),
+                }
+            }};
+        }
+        // `set_index!` when the key is constant `$b`: an existing string key is stored through
+        // the constant's position hint.
+        macro_rules! set_field {
+            ($obj:expr, $b:expr, $val:expr, $info:expr) => {{
+                let (obj, key, val) = ($obj, kst!($b), $val);
+                let done = match (obj, key, fp.key_hints.get($b as usize)) {
+                    (Value::Table(t), Value::Str(s), Some(hint)) => {
+                        let mut tb = t.data_mut(ctx.mc);
+                        tb.meta.is_none() && tb.set_str_hinted(s, hint, val)
+                    }
+                    _ => false,
+                };
+                if !done {
+                    set_index!(obj, key, val, $info);
                 }
             }};
         }
@@ -331,7 +416,12 @@ pub fn execute<'gc>(
                 let n: usize = $n;
                 if let Some(Frame::Lua(cf)) = ts.frames.last() {
                     let needed = cf.base as usize + cf.closure.proto().max_stack as usize + 1;
-                    lua_results(ts, frame_func, n, want);
+                    if want >= 0 && want as usize == n {
+                        // Exactly the results wanted, already in place: nothing to fill.
+                        ts.top = (frame_func + n) as u32;
+                    } else {
+                        lua_results(ts, frame_func, n, want);
+                    }
                     ts.grow_stack(needed);
                     resuming = true;
                     continue 'frame;
@@ -388,10 +478,15 @@ pub fn execute<'gc>(
             }};
         }
 
-        if resuming {
-            // (`resuming` is re-set by every path that re-enters the frame loop.)
-            // A call made by the instruction before `pc` has returned: finish that instruction.
-            let op = code.get(pc.wrapping_sub(1)).copied();
+        // (`resuming` is re-set by every path that re-enters the frame loop.)
+        // A call made by the instruction before `pc` has returned: finish that instruction
+        // (nothing to do after a plain `Call`, the common case, tested first).
+        let op = if resuming {
+            code.get(pc.wrapping_sub(1)).copied()
+        } else {
+            None
+        };
+        if resuming && !matches!(op, Some(Op::Call { .. })) {
             let result = ts.stack.get(call_slot).copied().unwrap_or(Value::Nil);
             ts.trim_c_calls(ts.frames.len());
             match op {
@@ -531,55 +626,53 @@ pub fn execute<'gc>(
                 }
                 Op::GetTabUp { a, b, c } => {
                     let obj = upval_get(thread, ts, upvals[b as usize].get());
-                    get_index!(a, obj, kst!(c), upval_info(proto, b));
+                    get_field!(a, obj, c, upval_info(proto, b));
                 }
                 Op::GetTable { a, b, c } => {
                     let (obj, key) = (r!(b), r!(c));
-                    get_index!(a, obj, key, reg_info(proto, pc - 1, b));
+                    if let Value::Int(i) = key {
+                        get_int!(a, obj, i, reg_info(proto, pc - 1, b));
+                    } else {
+                        get_index!(a, obj, key, reg_info(proto, pc - 1, b));
+                    }
                 }
                 Op::GetI { a, b, c } => {
                     let obj = r!(b);
-                    get_index!(a, obj, Value::Int(c as i64), reg_info(proto, pc - 1, b));
+                    get_int!(a, obj, c as i64, reg_info(proto, pc - 1, b));
                 }
                 Op::GetField { a, b, c } => {
                     let obj = r!(b);
-                    get_index!(a, obj, kst!(c), reg_info(proto, pc - 1, b));
+                    get_field!(a, obj, c, reg_info(proto, pc - 1, b));
                 }
                 Op::SetTabUp { a, b, c } => {
                     let obj = upval_get(thread, ts, upvals[a as usize].get());
-                    set_index!(obj, kst!(b), r!(c), upval_info(proto, a));
+                    set_field!(obj, b, r!(c), upval_info(proto, a));
                 }
                 Op::SetTabUpK { a, b, c } => {
                     let obj = upval_get(thread, ts, upvals[a as usize].get());
-                    set_index!(obj, kst!(b), kst!(c), upval_info(proto, a));
+                    set_field!(obj, b, kst!(c), upval_info(proto, a));
                 }
                 Op::SetTable { a, b, c } => {
-                    set_index!(r!(a), r!(b), r!(c), reg_info(proto, pc - 1, a));
+                    if let Value::Int(i) = r!(b) {
+                        set_int!(r!(a), i, r!(c), reg_info(proto, pc - 1, a));
+                    } else {
+                        set_index!(r!(a), r!(b), r!(c), reg_info(proto, pc - 1, a));
+                    }
                 }
                 Op::SetTableK { a, b, c } => {
                     set_index!(r!(a), r!(b), kst!(c), reg_info(proto, pc - 1, a));
                 }
                 Op::SetI { a, b, c } => {
-                    set_index!(
-                        r!(a),
-                        Value::Int(b as i64),
-                        r!(c),
-                        reg_info(proto, pc - 1, a)
-                    );
+                    set_int!(r!(a), b as i64, r!(c), reg_info(proto, pc - 1, a));
                 }
                 Op::SetIK { a, b, c } => {
-                    set_index!(
-                        r!(a),
-                        Value::Int(b as i64),
-                        kst!(c),
-                        reg_info(proto, pc - 1, a)
-                    );
+                    set_int!(r!(a), b as i64, kst!(c), reg_info(proto, pc - 1, a));
                 }
                 Op::SetField { a, b, c } => {
-                    set_index!(r!(a), kst!(b), r!(c), reg_info(proto, pc - 1, a));
+                    set_field!(r!(a), b, r!(c), reg_info(proto, pc - 1, a));
                 }
                 Op::SetFieldK { a, b, c } => {
-                    set_index!(r!(a), kst!(b), kst!(c), reg_info(proto, pc - 1, a));
+                    set_field!(r!(a), b, kst!(c), reg_info(proto, pc - 1, a));
                 }
                 Op::NewTable { a, b } => {
                     let array = match code.get(pc) {
@@ -599,7 +692,7 @@ pub fn execute<'gc>(
                 Op::SelfK { a, b, c } => {
                     let obj = r!(b);
                     r!(a as usize + 1) = obj;
-                    get_index!(a, obj, kst!(c), reg_info(proto, pc - 1, b));
+                    get_field!(a, obj, c, reg_info(proto, pc - 1, b));
                 }
                 Op::AddI { a, b, sc } => {
                     let info = || reg_info(proto, pc - 1, b);
@@ -1076,12 +1169,13 @@ pub fn execute<'gc>(
                     save_pc!();
                     if let Value::Function(callee) = ts.stack[func] {
                         // Lua-to-Lua call: push the frame and switch to it.
-                        push_lua_frame(ts, callee, func, nargs, c as i32 - 1, true).map_err(
-                            |e| match e {
+                        if let Err(e) = push_lua_frame(ts, callee, func, nargs, c as i32 - 1, true)
+                        {
+                            return Err(match e {
                                 LuaError::RetryAfterGc => ctx.out_of_memory(true),
                                 e => e,
-                            },
-                        )?;
+                            });
+                        }
                         if hooked {
                             if let Some(t) = super::hook::enter_lua(ctx, thread, ts, fuel) {
                                 hook_call!(t)

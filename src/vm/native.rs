@@ -69,6 +69,14 @@ pub enum Action<'gc> {
     /// VM from `Err(LuaError::RetryAfterGc)`; natives return that error, see
     /// [`NativeCtx::reserve`]).
     RetryAfterGc,
+    /// Stop the whole chain of running coroutines until the host acts: suspend as a frame
+    /// holding `cont` (a [`Cont::Host`] wait), and end the step with `RunResult::Waiting`.
+    /// Every later step resumes `cont` with the window holding what the host delivered
+    /// (see `ContG::Host::delivered`), or nothing when it only polls.
+    Wait {
+        /// The wait's state.
+        cont: Cont<'gc>,
+    },
     /// Resume `thread` with the window's values; the outcome goes to `cont`.
     Resume {
         /// The coroutine.
@@ -76,6 +84,49 @@ pub enum Action<'gc> {
         /// The continuation (receives the outcome, success or error).
         cont: Cont<'gc>,
     },
+}
+
+/// A native implemented by the host (a Rust closure, possibly holding host state), run
+/// through a registered [`NativeDef`] whose name finds it in [`super::state::Host::functions`].
+/// Snapshots store only the name; the host registers the same name on the VM it restores into.
+pub trait HostFunction {
+    /// Runs the function on its window, as a [`NativeFn`] does.
+    fn call<'gc>(&self, nc: &mut NativeCtx<'gc, '_>) -> LuaResult<'gc, Action<'gc>>;
+}
+
+/// How the host continues a coroutine waiting in a host function (a [`Cont::Host`] frame),
+/// registered by kind name in [`super::state::Host::wait_kinds`].
+pub trait HostWaitKind {
+    /// The version of the state format this kind writes (saved with each wait).
+    fn version(&self) -> u32;
+
+    /// Continues the wait: `state` is the wait's plain-data state, `values` the Lua values it
+    /// keeps, `delivered` whether the host delivered the values now in the window (otherwise
+    /// the window is empty and this is a poll).
+    fn resume<'gc>(
+        &self,
+        nc: &mut NativeCtx<'gc, '_>,
+        wait: HostWait<Value<'gc>>,
+        delivered: bool,
+    ) -> LuaResult<'gc, Action<'gc>>;
+}
+
+/// The state of a coroutine waiting for the host (the payload of [`Cont::Host`]).
+#[derive(gc_arena::Collect, serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq)]
+#[collect(no_drop)]
+pub struct HostWait<V> {
+    /// The registered wait kind (e.g. `"game.receive"`).
+    #[collect(require_static)]
+    pub kind: String,
+    /// The kind's state format version (a restore into a host whose kind has another
+    /// version is the kind's to handle).
+    #[collect(require_static)]
+    pub version: u32,
+    /// The kind's plain-data state (its own serialization).
+    #[collect(require_static)]
+    pub state: Vec<u8>,
+    /// Lua values the wait keeps alive (e.g. a callback to call when it ends).
+    pub values: Vec<V>,
 }
 
 /// A native's view of the VM while it runs.

@@ -123,6 +123,18 @@ pub struct Host {
     /// [`crate::api::Vm::with_profile`] turns it on for the standalone profile). Never part of
     /// a snapshot: a restored VM reads files only if its new host allows it.
     pub read_files: bool,
+    /// Host functions by registered name (see [`super::native::HostFunction`]).
+    pub functions:
+        std::collections::HashMap<&'static str, std::rc::Rc<dyn super::native::HostFunction>>,
+    /// How coroutines waiting in host functions continue, by kind name.
+    pub wait_kinds: std::collections::HashMap<String, std::rc::Rc<dyn super::native::HostWaitKind>>,
+    /// The host's warning function, if set: it receives every message `warn` builds,
+    /// control messages (`@on`, `@off`) included, as `lua_setwarnf` replaces Lua's own; when
+    /// unset, `@on`/`@off` switch warnings to `stderr` on and off.
+    pub warn: Option<Box<dyn FnMut(&[u8])>>,
+    /// Handle slots whose last host handle was dropped (slot, serial), released by the
+    /// embedding API on its next call (see `api::handle`).
+    pub handle_releases: std::rc::Rc<std::cell::RefCell<Vec<(u32, u64)>>>,
 }
 
 impl Default for Host {
@@ -134,6 +146,10 @@ impl Default for Host {
             warnings_on: false,
             clock: Box::new(VirtualClock::default()),
             read_files: false,
+            functions: Default::default(),
+            wait_kinds: Default::default(),
+            warn: None,
+            handle_releases: Default::default(),
         }
     }
 }

@@ -208,6 +208,13 @@ impl<'gc> PartialEq for LuaStr<'gc> {
         if a != 0 && b != 0 && a != b {
             return false;
         }
+        if let (Bytes::Inline { len: la, data: da }, Bytes::Inline { len: lb, data: db }) =
+            (&self.0.bytes, &other.0.bytes)
+        {
+            // Short strings (every table key a program names): fixed-size compares instead
+            // of a `memcmp` call. The bytes past `len` are zero (see `Bytes::new`).
+            return la == lb && da == db;
+        }
         self.0.bytes.get() == other.0.bytes.get()
     }
 }

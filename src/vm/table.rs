@@ -196,6 +196,88 @@ impl<'gc> TableData<'gc> {
         self.get_hash(Value::Str(key))
     }
 
+    /// Raw get of a string key, trying first the hash entry at `hint` (a position where the
+    /// key was found before, in this table or another: tables built alike hold their fields
+    /// at the same positions) and remembering where a search found it.
+    ///
+    /// Why this is exact: a key occupies at most one entry (a removed key stays in its entry
+    /// as a tombstone, see the module docs), so an entry holding an equal key is the key's
+    /// entry. The hint is a cache, never part of any state: any value is correct.
+    #[inline]
+    pub fn get_str_hinted(
+        &self,
+        key: super::string::LuaStr<'gc>,
+        hint: &std::cell::Cell<u32>,
+    ) -> Value<'gc> {
+        if let Some((Value::Str(k), v)) = self.entries.get(hint.get() as usize) {
+            if *k == key {
+                return *v;
+            }
+        }
+        self.get_str_search(key, hint)
+    }
+
+    #[inline(never)]
+    fn get_str_search(
+        &self,
+        key: super::string::LuaStr<'gc>,
+        hint: &std::cell::Cell<u32>,
+    ) -> Value<'gc> {
+        match self.find(Value::Str(key)) {
+            Some(p) => {
+                hint.set(p as u32);
+                self.entries[p].1
+            }
+            None => Value::Nil,
+        }
+    }
+
+    /// Raw set of an existing string key through a position hint (see
+    /// [`TableData::get_str_hinted`]): `true` if the key was at `hint` and is now set; `false`
+    /// (nothing changed) if the caller must take the general [`TableData::set`].
+    #[inline]
+    pub fn set_str_hinted(
+        &mut self,
+        key: super::string::LuaStr<'gc>,
+        hint: &std::cell::Cell<u32>,
+        value: Value<'gc>,
+    ) -> bool {
+        if let Some((Value::Str(k), v)) = self.entries.get_mut(hint.get() as usize) {
+            if *k == key {
+                // What `set` does with a key it finds in the hash part.
+                *v = value;
+                return true;
+            }
+        }
+        if let Some(p) = self.find(Value::Str(key)) {
+            hint.set(p as u32);
+        }
+        false
+    }
+
+    /// Raw set of integer key `i` when it is a slot of the stored array prefix or the slot
+    /// just after it (an append within the prefix's capacity): `true` if done, `false`
+    /// (nothing changed) if the caller must take the general [`TableData::set`]. The same
+    /// outcome as `set` (see `store_array`), without its key normalisation and growth checks.
+    #[inline]
+    pub fn set_int_in_array(&mut self, i: i64, value: Value<'gc>) -> bool {
+        let idx = (i as u64).wrapping_sub(1);
+        let len = self.array.len();
+        if idx < len as u64 {
+            self.array[idx as usize] = value;
+            return true;
+        }
+        if idx == len as u64
+            && idx < self.asize as u64
+            && len < self.array.capacity()
+            && !value.is_nil()
+        {
+            self.array.push(value);
+            return true;
+        }
+        false
+    }
+
     /// Raw set (`rawset`). Storing nil removes the key (leaving a tombstone for `next`).
     pub fn set(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), KeyError> {
         self.set_checked(key, value, true)
@@ -838,6 +920,40 @@ impl<'gc> Table<'gc> {
                 let has_meta = d.meta.is_some();
                 drop(d);
                 (self.get_pending(mc, p, key), has_meta)
+            }
+        }
+    }
+
+    /// [`Table::get_and_meta`] for a string key, through a position hint (see
+    /// [`TableData::get_str_hinted`]).
+    #[inline]
+    pub fn get_str_hinted_and_meta(
+        self,
+        mc: &Mutation<'gc>,
+        key: super::string::LuaStr<'gc>,
+        hint: &std::cell::Cell<u32>,
+    ) -> (Value<'gc>, bool) {
+        let d = self.0.borrow();
+        match d.pending {
+            None => (d.get_str_hinted(key, hint), d.meta.is_some()),
+            Some(p) => {
+                let has_meta = d.meta.is_some();
+                drop(d);
+                (self.get_pending(mc, p, Value::Str(key)), has_meta)
+            }
+        }
+    }
+
+    /// [`Table::get_and_meta`] for an integer key.
+    #[inline]
+    pub fn get_int_and_meta(self, mc: &Mutation<'gc>, i: i64) -> (Value<'gc>, bool) {
+        let d = self.0.borrow();
+        match d.pending {
+            None => (d.get_int(i), d.meta.is_some()),
+            Some(p) => {
+                let has_meta = d.meta.is_some();
+                drop(d);
+                (self.get_pending(mc, p, Value::Int(i)), has_meta)
             }
         }
     }

@@ -206,23 +206,70 @@ pub struct ThreadState<'gc> {
     /// fails, taken by `throw` at once (never alive across a step), so tracebacks and message
     /// handlers see the native's level as Lua does ("[C]: in function 'error'").
     pub raising: Option<(NativeRef<'gc>, u32)>,
+    /// The box of the last continuation taken from a native frame, reused by the next native
+    /// frame (see [`ThreadState::native_frame`]): a coroutine switch, a `pcall` or a sort
+    /// comparison then allocates nothing. A cache, not state: never saved, its content is
+    /// meaningless (`Cont::Discard`), and it is one small box per thread.
+    pub spare_cont: Option<Box<Cont<'gc>>>,
 }
 
 impl<'gc> ThreadState<'gc> {
     /// Grows the stack to at least `n` slots (nil-filled), keeping the memory charge current.
     #[inline]
     pub fn grow_stack(&mut self, n: usize) {
+        // (The check inline, the growth out of line: every Lua call and return makes the
+        // check, and almost never grows.)
         if self.stack.len() < n {
-            if n > self.stack_model {
-                self.grow_stack_model(n);
-            } else if n > self.stack.capacity() {
-                // Within the model (after a restore, which allocates exact lengths): grow to
-                // it, not by doubling past it.
-                self.stack
-                    .reserve_exact(self.stack_model.saturating_sub(self.stack.len()));
-            }
-            self.stack.resize(n, Value::Nil);
+            self.grow_stack_slow(n);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow_stack_slow(&mut self, n: usize) {
+        if n > self.stack_model {
+            self.grow_stack_model(n);
+        } else if n > self.stack.capacity() {
+            // Within the model (after a restore, which allocates exact lengths): grow to
+            // it, not by doubling past it.
+            self.stack
+                .reserve_exact(self.stack_model.saturating_sub(self.stack.len()));
+        }
+        self.stack.resize(n, Value::Nil);
+    }
+
+    /// A native frame waiting with `cont` (in the spare box, if there is one).
+    #[inline]
+    pub fn native_frame(
+        &mut self,
+        native: Option<NativeRef<'gc>>,
+        func: u32,
+        want: i32,
+        cont: Cont<'gc>,
+    ) -> NativeFrame<'gc> {
+        let charge = super::memory::Charge::new(cont.heap_bytes());
+        let cont = match self.spare_cont.take() {
+            Some(mut b) => {
+                *b = cont;
+                b
+            }
+            None => Box::new(cont),
+        };
+        NativeFrame {
+            native,
+            func,
+            want,
+            cont,
+            charge,
+        }
+    }
+
+    /// The continuation of a popped native frame; its box becomes the spare.
+    #[inline]
+    pub fn take_cont(&mut self, mut cont: Box<Cont<'gc>>) -> Cont<'gc> {
+        let c = std::mem::replace(&mut *cont, Cont::Discard);
+        self.spare_cont = Some(cont);
+        c
     }
 
     /// Pushes a frame, keeping the memory charge current.
@@ -241,6 +288,17 @@ impl<'gc> ThreadState<'gc> {
         self.frames.push(frame);
         if self.frames.len() > self.frames_model {
             self.grow_frames_model();
+        }
+    }
+
+    /// Pushes a Lua frame (never a catching one) with no growth check when the frame list
+    /// has room within its model: the cost of a Lua call.
+    #[inline]
+    pub fn push_lua(&mut self, frame: LuaFrame<'gc>) {
+        if self.frames.len() < self.frames_model && self.frames.len() < self.frames.capacity() {
+            self.frames.push(Frame::Lua(frame));
+        } else {
+            self.push_frame(Frame::Lua(frame));
         }
     }
 
@@ -347,6 +405,7 @@ impl<'gc> Thread<'gc> {
                     frames_model: 0,
                     catch_top: 0,
                     raising: None,
+                    spare_cont: None,
                 }),
             },
         ));

@@ -16,9 +16,13 @@ pub struct UserdataData<'gc> {
     /// The registered type name (snapshots save userdata through it).
     #[collect(require_static)]
     pub type_name: &'static str,
-    /// The host's payload.
+    /// The payload of a library userdata (an `io` file's kind): plain bytes, saved as is.
     #[collect(require_static)]
     pub payload: Vec<u8>,
+    /// The host value of a host userdata type (see `api::userdata`), saved through the type's
+    /// registered codec.
+    #[collect(require_static)]
+    pub host: Option<std::rc::Rc<std::cell::RefCell<dyn std::any::Any>>>,
     /// The metatable.
     pub meta: Option<Table<'gc>>,
     /// Deterministic object id (0 = not yet assigned).
@@ -47,6 +51,44 @@ impl<'gc> Userdata<'gc> {
             RefLock::new(UserdataData {
                 type_name,
                 payload,
+                host: None,
+                meta,
+                id,
+                _charge: super::memory::Charge::new(bytes),
+            }),
+        ))
+    }
+
+    /// A new userdata holding a host value of `size` bytes (charged as such, so the count is
+    /// the same after a snapshot round trip whatever the value's serialized size).
+    pub fn new_host(
+        mc: &gc_arena::Mutation<'gc>,
+        type_name: &'static str,
+        value: std::rc::Rc<std::cell::RefCell<dyn std::any::Any>>,
+        size: usize,
+        meta: Option<Table<'gc>>,
+    ) -> Userdata<'gc> {
+        Self::new_host_with_id(mc, type_name, value, size, meta, 0)
+    }
+
+    /// [`Userdata::new_host`] with a known object id (a restore).
+    pub fn new_host_with_id(
+        mc: &gc_arena::Mutation<'gc>,
+        type_name: &'static str,
+        value: std::rc::Rc<std::cell::RefCell<dyn std::any::Any>>,
+        size: usize,
+        meta: Option<Table<'gc>>,
+        id: u64,
+    ) -> Userdata<'gc> {
+        let bytes = super::memory::OBJECT_HEADER
+            + std::mem::size_of::<RefLock<UserdataData<'static>>>()
+            + size;
+        Userdata(Gc::new(
+            mc,
+            RefLock::new(UserdataData {
+                type_name,
+                payload: Vec::new(),
+                host: Some(value),
                 meta,
                 id,
                 _charge: super::memory::Charge::new(bytes),

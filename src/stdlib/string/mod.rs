@@ -315,7 +315,7 @@ pub fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>, c: StrCont<Value<'gc>>) -> R<'gc
 
 /// Wraps a string continuation as a VM continuation.
 pub(crate) fn cont<'gc>(c: StrCont<Value<'gc>>) -> Cont<'gc> {
-    Cont::Str(c)
+    Cont::Str(Box::new(c))
 }
 
 /// A string held by a continuation (a restored snapshot could hold anything).
