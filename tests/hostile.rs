@@ -51,6 +51,7 @@ fn run(name: &str, src: &[u8]) -> End {
                 StepResult::Finished(v) => break End::Finished(summary(&v)),
                 StepResult::Yielded(v) => break End::Finished(format!("yielded {}", summary(&v))),
                 StepResult::Error(e) => break End::Error(e.message),
+                other => break End::Error(format!("unexpected {other:?}")),
             }
         },
     };
