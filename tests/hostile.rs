@@ -772,10 +772,6 @@ fn work_a_script_controls_is_charged() {
         sparse >= scanned,
         "next: {sparse} fuel for {scanned} fuel of scanning"
     );
-    // A full collection traces the heap.
-    let small = fuel_to_finish("collectgarbage()");
-    let big = fuel_to_finish("local t = {} for i = 1, 10000 do t[i] = {} end collectgarbage()");
-    assert!(big > small + 10_000, "collect: {small} then {big}");
     // Compiling is charged by source length.
     let short = fuel_to_finish("load('return 1')");
     let long = fuel_to_finish("load('return ' .. string.rep('1 + ', 10000) .. '1')");

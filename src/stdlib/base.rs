@@ -476,9 +476,10 @@ fn collectgarbage<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     match opt.as_str() {
         "collect" => {
             // Collections run between mutations: ask the host loop for a full one and
-            // suspend; the continuation returns 0 once it is done. It traces the whole heap.
-            let heap = crate::vm::memory::used() as i64;
-            nc.charge(fuelc::FULL_GC.saturating_add(heap / fuelc::GC_BYTES_PER_FUEL));
+            // suspend; the continuation returns 0 once it is done. (Not charged by heap size:
+            // the heap's count after a restore depends on when collections ran, and fuel
+            // must not.)
+            nc.charge(fuelc::FULL_GC);
             nc.ctx.state.gc_requested.set(true);
             nc.clear();
             Ok(Action::Preempt {
