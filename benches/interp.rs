@@ -109,6 +109,9 @@ fn run_telelua(p: &Program) -> Outcome {
                 })
             }
             StepResult::Yielded(_) => return Err("main chunk yielded".into()),
+            StepResult::Waiting { kind } => {
+                return Err(format!("main chunk waits for the host ({kind})"))
+            }
             StepResult::Error(e) => return Err(e.message),
         }
     }
