@@ -1,3 +1,4 @@
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::private_intra_doc_links)]
 //! The VM's stages, for the crate's fuzz targets, benches and tests. Not a supported API:
 //! anything here may change without notice. The supported API is the crate root.
 

@@ -30,3 +30,8 @@ pub use vm::state::{Clock, Host, VirtualClock};
 /// anything here may change without notice.
 #[doc(hidden)]
 pub mod internal;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

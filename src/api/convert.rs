@@ -150,6 +150,28 @@ impl Value {
     }
 }
 
+macro_rules! value_from {
+    ($($t:ty => |$v:ident| $e:expr),* $(,)?) => {$(
+        impl From<$t> for Value {
+            fn from($v: $t) -> Value {
+                $e
+            }
+        }
+    )*};
+}
+value_from!(
+    bool => |b| Value::Bool(b),
+    i64 => |i| Value::Int(i),
+    i32 => |i| Value::Int(i64::from(i)),
+    f64 => |f| Value::Float(f),
+    &str => |s| Value::Str(s.as_bytes().to_vec()),
+    String => |s| Value::Str(s.into_bytes()),
+    Table => |t| Value::Table(t),
+    Function => |f| Value::Function(f),
+    Thread => |t| Value::Thread(t),
+    AnyUserData => |u| Value::Userdata(u),
+);
+
 impl<'gc> LuaValue<'gc> {
     /// The host's owned form (objects become handles).
     pub(crate) fn to_value(self, cx: &Context<'gc>) -> Value {

@@ -23,6 +23,8 @@
 //! assert_eq!(r, 42);
 //! ```
 
+#![warn(missing_docs)]
+
 mod context;
 mod convert;
 mod error;

@@ -463,14 +463,7 @@ impl Vm {
     pub fn start_call(&mut self, func: impl IntoLua, args: impl IntoLuaMulti) -> Result<Call> {
         self.enter(|cx| {
             let ctx = cx.ctx;
-            let f = func.into_lua(cx)?.0;
-            let args = args.into_lua_multi(cx)?;
-            let co = VmThread::new(ctx.mc, f);
-            {
-                let mut ts = co.borrow_mut(ctx.mc);
-                ts.stack.extend(args.iter().map(|v| v.0));
-                ts.sync_model();
-            }
+            let co = new_call_thread(cx, func, args)?;
             let chain = ctx.new_table();
             ctx.store_always(chain, VmValue::Int(1), VmValue::Thread(co));
             ctx.store_always(calls_table(ctx), VmValue::Thread(co), VmValue::Table(chain));
@@ -497,11 +490,20 @@ impl Vm {
         args: impl IntoLuaMulti,
         fuel: u64,
     ) -> Result<R> {
-        let call = self.start_call(func, args)?;
-        match self.step_call(&call, fuel) {
+        let call = match self.call_first_slice(func, args, fuel)? {
+            FirstSlice::Done(r) => return Ok(r),
+            FirstSlice::Pending(call, used) => (call, used),
+        };
+        let (call, used) = call;
+        let left = fuel.saturating_sub(used);
+        match self.step_call(&call, left) {
             StepResult::Finished(vals) => self.convert_results(vals),
             StepResult::Error(e) => Err(e.into()),
             StepResult::OutOfFuel => {
+                self.cancel_call(&call);
+                Err(Error::FuelExhausted { fuel })
+            }
+            _ if left == 0 => {
                 self.cancel_call(&call);
                 Err(Error::FuelExhausted { fuel })
             }
@@ -607,23 +609,8 @@ impl Vm {
     fn run_task(&mut self, task: Task<'_>, fuel: u64) -> StepResult {
         let _memory = self.memory.enter();
         let mut remaining = fuel.min(i64::MAX as u64) as i64;
-        let limited = self.memory.limit() != u64::MAX;
         loop {
-            // Over the memory budget (small allocations are checked here, between slices):
-            // collect fully, and if that is not enough, raise "not enough memory".
-            // Near the budget, collect fully before garbage can push a growing buffer over it
-            // (at most once per eighth of the budget allocated).
-            let mut memory_error = false;
-            let limit = self.memory.limit();
-            if memory::over()
-                || (limited
-                    && memory::used() > limit - limit / 4
-                    && memory::used() > self.collected_at.saturating_add(limit / 8))
-            {
-                self.collect_fully();
-                memory_error = memory::over();
-            }
-            let slice = remaining.min(if limited { LIMITED_SLICE } else { SLICE });
+            let (memory_error, slice) = self.before_slice(remaining);
             let releases = self.releases.clone();
             let (result, used) = self.arena.mutate(|mc, state| {
                 let ctx = Ctx { mc, state };
@@ -643,65 +630,17 @@ impl Vm {
                         }
                     },
                 };
-                state.memory_error.set(memory_error);
                 let mut f = slice;
-                let r = match exec::run(ctx, &mut f) {
-                    RunResult::OutOfFuel => None,
-                    RunResult::Finished(v) => Some(StepResult::Finished(
-                        v.into_iter().map(|v| LuaValue(v).to_value(&cx)).collect(),
-                    )),
-                    RunResult::Yielded(v) => Some(StepResult::Yielded(
-                        v.into_iter().map(|v| LuaValue(v).to_value(&cx)).collect(),
-                    )),
-                    RunResult::Error(v, tb) => Some(StepResult::Error(RuntimeError {
-                        message: error_message(ctx, v),
-                        traceback: tb,
-                    })),
-                    RunResult::Waiting => Some(StepResult::Waiting {
-                        kind: waiting_kind(ctx).unwrap_or_default(),
-                    }),
-                };
-                state.memory_error.set(false);
-                state.just_collected.set(false);
+                let r = run_slice(ctx, memory_error, &mut f);
+                let r = r.map(|r| step_result(&cx, r));
                 if let (Task::Call(_), Some(saved)) = (task, saved) {
                     let over = matches!(r, Some(StepResult::Finished(_) | StepResult::Error(_)));
-                    leave_call(ctx, saved, over);
+                    leave_call(ctx, saved.main_chain, saved.co, over);
                 }
                 (r, slice - f)
             });
-            self.fuel_used += used.max(0) as u64;
             remaining -= used;
-            self.memory.note_peak();
-            let (full, retry) = self.arena.mutate(|_, state| {
-                (
-                    state.gc_requested.replace(false),
-                    state.retry_gc.replace(false),
-                )
-            });
-            if full {
-                self.collect_fully();
-                // Only a collection made for a retry makes the next failure final.
-                self.arena
-                    .mutate(|_, state| state.just_collected.set(retry));
-            } else {
-                // Pace the collector by bytes too: gc-arena counts objects, so big strings
-                // and tables add debt in proportion to their size. One unit is the average
-                // object's size: gc-arena starts a cycle when the debt reaches a fraction of
-                // the live object count, so a cycle (which traces a huge table whole) comes
-                // once the heap has grown by a fraction of its bytes, as in Lua.
-                let grown = memory::used().saturating_sub(self.paced_at);
-                if grown > 0 {
-                    let metrics = self.arena.metrics();
-                    let objects = metrics.total_gc_count().max(1) as f64;
-                    let unit = (memory::used() as f64 / objects).max(MIN_BYTES_PER_DEBT_UNIT);
-                    metrics.adjust_debt(grown as f64 / unit);
-                }
-                self.paced_at = memory::used();
-                if self.lazy && self.arena.metrics().allocation_debt() > 0.0 {
-                    self.complete_fork();
-                }
-                self.arena.collect_debt();
-            }
+            self.after_slice(used);
             if let Some(r) = result {
                 return r;
             }
@@ -711,6 +650,118 @@ impl Vm {
                 return StepResult::OutOfFuel;
             }
         }
+    }
+
+    /// Before a slice: enforces the memory budget (small allocations are checked here,
+    /// between slices: over it, collect fully, and if that is not enough the slice starts by
+    /// raising "not enough memory"; near it, collect fully before garbage can push a growing
+    /// buffer over it, at most once per eighth of the budget allocated). Returns whether the
+    /// slice must raise the memory error, and the slice's fuel.
+    fn before_slice(&mut self, remaining: i64) -> (bool, i64) {
+        let limit = self.memory.limit();
+        let limited = limit != u64::MAX;
+        let mut memory_error = false;
+        if memory::over()
+            || (limited
+                && memory::used() > limit - limit / 4
+                && memory::used() > self.collected_at.saturating_add(limit / 8))
+        {
+            self.collect_fully();
+            memory_error = memory::over();
+        }
+        (
+            memory_error,
+            remaining.min(if limited { LIMITED_SLICE } else { SLICE }),
+        )
+    }
+
+    /// After a slice that used `used` fuel: counts it, and runs the collector (a full
+    /// collection a slice asked for, or the paced incremental work).
+    fn after_slice(&mut self, used: i64) {
+        self.fuel_used += used.max(0) as u64;
+        self.memory.note_peak();
+        let (full, retry) = self.arena.mutate(|_, state| {
+            (
+                state.gc_requested.replace(false),
+                state.retry_gc.replace(false),
+            )
+        });
+        if full {
+            self.collect_fully();
+            // Only a collection made for a retry makes the next failure final.
+            self.arena
+                .mutate(|_, state| state.just_collected.set(retry));
+        } else {
+            // Pace the collector by bytes too: gc-arena counts objects, so big strings
+            // and tables add debt in proportion to their size. One unit is the average
+            // object's size: gc-arena starts a cycle when the debt reaches a fraction of
+            // the live object count, so a cycle (which traces a huge table whole) comes
+            // once the heap has grown by a fraction of its bytes, as in Lua.
+            let grown = memory::used().saturating_sub(self.paced_at);
+            if grown > 0 {
+                let metrics = self.arena.metrics();
+                let objects = metrics.total_gc_count().max(1) as f64;
+                let unit = (memory::used() as f64 / objects).max(MIN_BYTES_PER_DEBT_UNIT);
+                metrics.adjust_debt(grown as f64 / unit);
+            }
+            self.paced_at = memory::used();
+            if self.lazy && self.arena.metrics().allocation_debt() > 0.0 {
+                self.complete_fork();
+            }
+            self.arena.collect_debt();
+        }
+    }
+
+    /// The first slice of [`Vm::call`], without registering the call: most calls finish in
+    /// it, and then cost no handle and no entry in the table of calls in flight. A call that
+    /// does not finish is registered and returned to be continued by `step_call`.
+    fn call_first_slice<R: FromLuaMulti>(
+        &mut self,
+        func: impl IntoLua,
+        args: impl IntoLuaMulti,
+        fuel: u64,
+    ) -> Result<FirstSlice<R>> {
+        let _memory = self.memory.enter();
+        let (memory_error, slice) = self.before_slice(fuel.min(i64::MAX as u64) as i64);
+        let releases = self.releases.clone();
+        let (result, used) = self.arena.mutate(|mc, state| {
+            let ctx = Ctx { mc, state };
+            handle::release(ctx, &releases);
+            let cx = Context::new(ctx, releases);
+            let co = match new_call_thread(&cx, func, args) {
+                Ok(co) => co,
+                Err(e) => return (Err(e), 0),
+            };
+            let main_chain = std::mem::replace(&mut *state.running.borrow_mut(mc), vec![co]);
+            let mut f = slice;
+            let r = run_slice(ctx, memory_error, &mut f);
+            let out = match r {
+                Some(RunResult::Finished(vals)) => {
+                    let vals: Vec<LuaValue<'_>> = vals.into_iter().map(LuaValue).collect();
+                    *state.running.borrow_mut(mc) = main_chain;
+                    R::from_lua_multi(&vals, 1, &cx).map(FirstSlice::Done)
+                }
+                None => {
+                    let co = VmValue::Thread(co);
+                    leave_call(ctx, main_chain, co, false);
+                    Ok(FirstSlice::Pending(
+                        Call(Thread(Handle::new(&cx, co))),
+                        (slice - f).max(0) as u64,
+                    ))
+                }
+                Some(other) => {
+                    *state.running.borrow_mut(mc) = main_chain;
+                    match step_result(&cx, other) {
+                        StepResult::Error(e) => Err(e.into()),
+                        StepResult::Waiting { kind } => Err(Error::Waiting { kind }),
+                        _ => Err(Error::msg("attempt to yield from outside a coroutine")),
+                    }
+                }
+            };
+            (out, slice - f)
+        });
+        self.after_slice(used);
+        result
     }
 
     /// A flag another thread (or the host loop) can set to stop the running `step` at its
@@ -926,18 +977,77 @@ fn enter_call<'gc>(cx: &Context<'gc>, h: &Handle) -> Result<Saved<'gc>> {
 }
 
 /// Puts the main chain back, keeping the call's chain (or forgetting the call if it is over).
-fn leave_call<'gc>(ctx: Ctx<'gc>, saved: Saved<'gc>, over: bool) {
-    let chain = std::mem::replace(&mut *ctx.state.running.borrow_mut(ctx.mc), saved.main_chain);
+fn leave_call<'gc>(ctx: Ctx<'gc>, main_chain: Vec<VmThread<'gc>>, co: VmValue<'gc>, over: bool) {
+    let chain = std::mem::replace(&mut *ctx.state.running.borrow_mut(ctx.mc), main_chain);
     let calls = calls_table(ctx);
     if over {
-        ctx.store_always(calls, saved.co, VmValue::Nil);
+        ctx.store_always(calls, co, VmValue::Nil);
         return;
     }
     let t = ctx.new_table_sized(chain.len(), 0);
     for (i, co) in chain.iter().enumerate() {
         ctx.store_always(t, VmValue::Int(i as i64 + 1), VmValue::Thread(*co));
     }
-    ctx.store_always(calls, saved.co, VmValue::Table(t));
+    ctx.store_always(calls, co, VmValue::Table(t));
+}
+
+/// A coroutine to run a host call: `func` with `args` on its stack.
+fn new_call_thread<'gc>(
+    cx: &Context<'gc>,
+    func: impl IntoLua,
+    args: impl IntoLuaMulti,
+) -> Result<VmThread<'gc>> {
+    let f = func.into_lua(cx)?.0;
+    let args = args.into_lua_multi(cx)?;
+    let co = VmThread::new(cx.ctx.mc, f);
+    {
+        let mut ts = co.borrow_mut(cx.ctx.mc);
+        ts.stack.extend(args.iter().map(|v| v.0));
+        ts.sync_model();
+    }
+    Ok(co)
+}
+
+/// Runs one slice of the running chain (raising the memory error first if the budget
+/// check before the slice asked for it). `None`: out of fuel.
+fn run_slice<'gc>(ctx: Ctx<'gc>, memory_error: bool, fuel: &mut i64) -> Option<RunResult<'gc>> {
+    let state = ctx.state;
+    state.memory_error.set(memory_error);
+    let r = exec::run(ctx, fuel);
+    state.memory_error.set(false);
+    state.just_collected.set(false);
+    match r {
+        RunResult::OutOfFuel => None,
+        other => Some(other),
+    }
+}
+
+/// What a finished slice means for the host.
+fn step_result<'gc>(cx: &Context<'gc>, r: RunResult<'gc>) -> StepResult {
+    let ctx = cx.ctx;
+    match r {
+        RunResult::OutOfFuel => StepResult::OutOfFuel,
+        RunResult::Finished(v) => {
+            StepResult::Finished(v.into_iter().map(|v| LuaValue(v).to_value(cx)).collect())
+        }
+        RunResult::Yielded(v) => {
+            StepResult::Yielded(v.into_iter().map(|v| LuaValue(v).to_value(cx)).collect())
+        }
+        RunResult::Error(v, tb) => StepResult::Error(RuntimeError {
+            message: error_message(ctx, v),
+            traceback: tb,
+        }),
+        RunResult::Waiting => StepResult::Waiting {
+            kind: waiting_kind(ctx).unwrap_or_default(),
+        },
+    }
+}
+
+/// The first slice of a [`Vm::call`]: its results, or the call to continue and the fuel
+/// the slice used.
+enum FirstSlice<R> {
+    Done(R),
+    Pending(Call, u64),
 }
 
 /// The kind of the wait the running coroutine is in, if any.
