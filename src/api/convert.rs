@@ -523,31 +523,32 @@ pub(crate) fn key_segment<'gc>(cx: &Context<'gc>, k: VmValue<'gc>) -> String {
     }
 }
 
-impl<K: FromLua + Eq + Hash, V: FromLua, S: BuildHasher + Default> FromLua for HashMap<K, V, S> {
-    fn from_lua<'gc>(v: LuaValue<'gc>, cx: &Context<'gc>) -> Result<Self> {
-        let t = table_of(cx, v.0)?;
-        let mut out = HashMap::with_hasher(S::default());
-        for (k, v) in pairs(cx, t) {
+/// Converts every pair of the table in `v`, naming the key of a pair that fails.
+pub(crate) fn map_pairs<'gc, K: FromLua, V: FromLua>(
+    v: LuaValue<'gc>,
+    cx: &Context<'gc>,
+) -> Result<Vec<(K, V)>> {
+    let t = table_of(cx, v.0)?;
+    pairs(cx, t)
+        .into_iter()
+        .map(|(k, v)| {
             let seg = key_segment(cx, k);
             let key = K::from_lua(LuaValue(k), cx).map_err(|e| e.at(&seg))?;
             let val = V::from_lua(LuaValue(v), cx).map_err(|e| e.at(&seg))?;
-            out.insert(key, val);
-        }
-        Ok(out)
+            Ok((key, val))
+        })
+        .collect()
+}
+
+impl<K: FromLua + Eq + Hash, V: FromLua, S: BuildHasher + Default> FromLua for HashMap<K, V, S> {
+    fn from_lua<'gc>(v: LuaValue<'gc>, cx: &Context<'gc>) -> Result<Self> {
+        Ok(map_pairs(v, cx)?.into_iter().collect())
     }
 }
 
 impl<K: FromLua + Ord, V: FromLua> FromLua for BTreeMap<K, V> {
     fn from_lua<'gc>(v: LuaValue<'gc>, cx: &Context<'gc>) -> Result<Self> {
-        let t = table_of(cx, v.0)?;
-        let mut out = BTreeMap::new();
-        for (k, v) in pairs(cx, t) {
-            let seg = key_segment(cx, k);
-            let key = K::from_lua(LuaValue(k), cx).map_err(|e| e.at(&seg))?;
-            let val = V::from_lua(LuaValue(v), cx).map_err(|e| e.at(&seg))?;
-            out.insert(key, val);
-        }
-        Ok(out)
+        Ok(map_pairs(v, cx)?.into_iter().collect())
     }
 }
 

@@ -149,7 +149,12 @@ pub(crate) fn live_count(ctx: Ctx<'_>) -> usize {
 
 /// The handle table, made on first use.
 fn table<'gc>(ctx: Ctx<'gc>) -> VmTable<'gc> {
-    let key = VmValue::Str(ctx.new_str(HANDLES_KEY));
+    registry_table(ctx, HANDLES_KEY)
+}
+
+/// The table the embedding API keeps in the registry under `key`, made on first use.
+pub(crate) fn registry_table<'gc>(ctx: Ctx<'gc>, key: &[u8]) -> VmTable<'gc> {
+    let key = VmValue::Str(ctx.new_str(key));
     match ctx.state.registry.get(ctx.mc, key) {
         VmValue::Table(t) => t,
         _ => {

@@ -203,6 +203,18 @@ pub enum Resume<S> {
     },
 }
 
+/// Makes `values` the native's results.
+pub(crate) fn return_values<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    values: impl IntoIterator<Item = LuaValue<'gc>>,
+) -> LuaResult<'gc, Action<'gc>> {
+    nc.clear();
+    for v in values {
+        nc.push(v.0);
+    }
+    Ok(Action::Return)
+}
+
 /// The host function behind a typed closure.
 struct Typed<F, A, R> {
     f: F,
@@ -259,11 +271,7 @@ where
         match reply? {
             Reply::Return(r) => {
                 let out = r.into_lua_multi(&cx).map_err(|e| lua_error(&cx, e))?;
-                nc.clear();
-                for v in out {
-                    nc.push(v.0);
-                }
-                Ok(Action::Return)
+                return_values(nc, out)
             }
             Reply::Wait(w) => {
                 let kind = nc.ctx.state.host.borrow().wait_kinds.get(&w.kind).cloned();
@@ -400,11 +408,7 @@ where
         match r? {
             Resume::Return(vals) => {
                 let out = vals.into_lua_multi(&cx).map_err(|e| lua_error(&cx, e))?;
-                nc.clear();
-                for v in out {
-                    nc.push(v.0);
-                }
-                Ok(Action::Return)
+                return_values(nc, out)
             }
             Resume::Wait(s) => {
                 nc.clear();

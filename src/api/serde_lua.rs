@@ -256,49 +256,27 @@ impl<'a, 'gc> ser::Serializer for Serializer<'a, 'gc> {
     }
 }
 
-impl<'gc> ser::SerializeSeq for TableBuilder<'_, 'gc> {
-    type Ok = VmValue<'gc>;
-    type Error = Error;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<()> {
-        self.push(v)
-    }
-    fn end(self) -> Result<VmValue<'gc>> {
-        self.finish()
-    }
+/// The positional serializers: each element is the next array item.
+macro_rules! positional {
+    ($($tr:ident :: $method:ident),*) => {$(
+        impl<'gc> ser::$tr for TableBuilder<'_, 'gc> {
+            type Ok = VmValue<'gc>;
+            type Error = Error;
+            fn $method<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<()> {
+                self.push(v)
+            }
+            fn end(self) -> Result<VmValue<'gc>> {
+                self.finish()
+            }
+        }
+    )*};
 }
-
-impl<'gc> ser::SerializeTuple for TableBuilder<'_, 'gc> {
-    type Ok = VmValue<'gc>;
-    type Error = Error;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<()> {
-        self.push(v)
-    }
-    fn end(self) -> Result<VmValue<'gc>> {
-        self.finish()
-    }
-}
-
-impl<'gc> ser::SerializeTupleStruct for TableBuilder<'_, 'gc> {
-    type Ok = VmValue<'gc>;
-    type Error = Error;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<()> {
-        self.push(v)
-    }
-    fn end(self) -> Result<VmValue<'gc>> {
-        self.finish()
-    }
-}
-
-impl<'gc> ser::SerializeTupleVariant for TableBuilder<'_, 'gc> {
-    type Ok = VmValue<'gc>;
-    type Error = Error;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<()> {
-        self.push(v)
-    }
-    fn end(self) -> Result<VmValue<'gc>> {
-        self.finish()
-    }
-}
+positional!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl<'gc> ser::SerializeMap for TableBuilder<'_, 'gc> {
     type Ok = VmValue<'gc>;
@@ -317,29 +295,27 @@ impl<'gc> ser::SerializeMap for TableBuilder<'_, 'gc> {
     }
 }
 
-impl<'gc> ser::SerializeStruct for TableBuilder<'_, 'gc> {
-    type Ok = VmValue<'gc>;
-    type Error = Error;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, v: &T) -> Result<()> {
-        let v = v.serialize(Serializer { cx: self.cx })?;
-        self.set(self.cx.string(key.as_bytes()), v)
-    }
-    fn end(self) -> Result<VmValue<'gc>> {
-        self.finish()
-    }
+/// The named serializers: each field is a key.
+macro_rules! named {
+    ($($tr:ident),*) => {$(
+        impl<'gc> ser::$tr for TableBuilder<'_, 'gc> {
+            type Ok = VmValue<'gc>;
+            type Error = Error;
+            fn serialize_field<T: ?Sized + Serialize>(
+                &mut self,
+                key: &'static str,
+                v: &T,
+            ) -> Result<()> {
+                let v = v.serialize(Serializer { cx: self.cx })?;
+                self.set(self.cx.string(key.as_bytes()), v)
+            }
+            fn end(self) -> Result<VmValue<'gc>> {
+                self.finish()
+            }
+        }
+    )*};
 }
-
-impl<'gc> ser::SerializeStructVariant for TableBuilder<'_, 'gc> {
-    type Ok = VmValue<'gc>;
-    type Error = Error;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, v: &T) -> Result<()> {
-        let v = v.serialize(Serializer { cx: self.cx })?;
-        self.set(self.cx.string(key.as_bytes()), v)
-    }
-    fn end(self) -> Result<VmValue<'gc>> {
-        self.finish()
-    }
-}
+named!(SerializeStruct, SerializeStructVariant);
 
 // ---------------------------------------------------------------- Lua → Rust
 

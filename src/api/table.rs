@@ -3,7 +3,7 @@
 //! the VM can run them as a call under fuel.
 
 use super::context::{Access, Context};
-use super::convert::{key_segment as segment, pairs, FromLua, IntoLua, LuaValue};
+use super::convert::{key_segment as segment, map_pairs, FromLua, IntoLua, LuaValue};
 use super::error::{Error, Result};
 use super::handle::Table;
 use super::vm::Vm;
@@ -89,16 +89,7 @@ impl Table {
     pub fn pairs<K: FromLua, V: FromLua>(&self, lua: &impl Access) -> Result<Vec<(K, V)>> {
         lua.enter(|cx| {
             let t = self.resolve(cx)?;
-            pairs(cx, t)
-                .into_iter()
-                .map(|(k, v)| {
-                    let seg = segment(cx, k);
-                    Ok((
-                        K::from_lua(LuaValue(k), cx).map_err(|e| e.at(&seg))?,
-                        V::from_lua(LuaValue(v), cx).map_err(|e| e.at(&seg))?,
-                    ))
-                })
-                .collect()
+            map_pairs(LuaValue(VmValue::Table(t)), cx)
         })
     }
 

@@ -351,11 +351,7 @@ where
     let r = body(&cx, &cell, a).map_err(|e| lua_error(&cx, e))?;
     let out = r.into_lua_multi(&cx).map_err(|e| lua_error(&cx, e))?;
     nc.charge(super::host::HOST_CALL_FUEL.saturating_add(cx.charged.get()));
-    nc.clear();
-    for v in out {
-        nc.push(v.0);
-    }
-    Ok(Action::Return)
+    super::host::return_values(nc, out)
 }
 
 /// A method's host function (shared borrow).

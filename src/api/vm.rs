@@ -923,15 +923,7 @@ pub struct Call(pub Thread);
 
 /// The table of calls in flight, made on first use.
 fn calls_table<'gc>(ctx: Ctx<'gc>) -> VmTable<'gc> {
-    let key = VmValue::Str(ctx.new_str(CALLS_KEY));
-    match ctx.state.registry.get(ctx.mc, key) {
-        VmValue::Table(t) => t,
-        _ => {
-            let t = ctx.new_table();
-            ctx.store_always(ctx.state.registry, key, VmValue::Table(t));
-            t
-        }
-    }
+    handle::registry_table(ctx, CALLS_KEY)
 }
 
 /// The chain of coroutines of the call whose coroutine `h` names.
