@@ -202,6 +202,7 @@ fn close<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
                 .collect();
             close_upvalues(nc.ctx, &mut ts, 0);
             ts.frames.clear();
+            ts.c_calls.clear();
             ts.stack.clear();
             ts.tbc.clear();
             ts.top = 0;
