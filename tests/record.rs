@@ -270,3 +270,93 @@ fn garbage_journals_are_errors() {
         assert!(Journal::from_bytes(&bytes[..cut]).is_err());
     }
 }
+
+/// Agents that pass a counter around a ring, sleep, and report to the host.
+const RING: &str = r#"
+local me = agent_id()
+local total = 0
+while true do
+  local n, from = receive()
+  if n == "quit" then break end
+  total = total + n
+  sleep(1 + me % 3)
+  send(me % 3 + 1, n + 1)
+  if total % 5 == 0 then send(0, {me = me, total = total}) end
+end
+return total
+"#;
+
+fn record_ring() -> (telelua::Scheduler, telelua::record::SchedulerJournal) {
+    use telelua::record::SchedulerRecorder;
+    use telelua::SchedulerOptions;
+    let mut rec = SchedulerRecorder::new(SchedulerOptions {
+        slice: 300,
+        ..Default::default()
+    });
+    let mut base = rec.with_natives(VmOptions::new()).build();
+    base.load(RING.as_bytes(), "=ring").unwrap();
+    let image = base.image().unwrap();
+    let ids: Vec<_> = (0..3)
+        .map(|_| rec.spawn_from_image(&image, VmOptions::new()).unwrap())
+        .collect();
+    rec.set_weight(ids[2], 2);
+    rec.post(ids[0], telelua::Message::Int(1)).unwrap();
+    for tick in 0..40 {
+        rec.run_ticks(1).unwrap();
+        if tick % 7 == 0 {
+            rec.post(ids[1], telelua::Message::Int(tick)).unwrap();
+        }
+        if tick % 10 == 9 {
+            rec.take_host_messages();
+        }
+    }
+    // One agent leaves half-way through its life; the others are told to quit.
+    rec.emigrate(ids[2]).unwrap();
+    for id in &ids[..2] {
+        rec.post(*id, telelua::Message::from("quit")).unwrap();
+    }
+    rec.run_ticks(5).unwrap();
+    rec.take_host_messages();
+    rec.finish()
+}
+
+#[test]
+fn a_scheduler_run_replays_tick_for_tick() {
+    let (recorded, journal) = record_ring();
+    let journal =
+        telelua::record::SchedulerJournal::from_bytes(&journal.to_bytes().unwrap()).unwrap();
+    let sched = telelua::record::replay_scheduler(&journal, VmOptions::new).expect("replays");
+    let states = |s: &telelua::Scheduler| -> Vec<String> {
+        s.states().map(|(id, st)| format!("{id}: {st:?}")).collect()
+    };
+    assert_eq!(states(&sched), states(&recorded));
+    assert_eq!(sched.len(), 2);
+    assert!(
+        states(&sched).iter().any(|s| s.contains("Finished")),
+        "{:?}",
+        states(&sched)
+    );
+    // A posted message changed: the first run of ticks after it shows the difference.
+    let mut changed = journal.clone();
+    let at = changed
+        .entries
+        .iter()
+        .position(|e| {
+            matches!(
+                e,
+                telelua::record::SchedulerEntry::Post(_, telelua::Message::Int(7))
+            )
+        })
+        .unwrap();
+    if let telelua::record::SchedulerEntry::Post(_, m) = &mut changed.entries[at] {
+        *m = telelua::Message::Int(8);
+    }
+    let d = telelua::record::replay_scheduler(&changed, VmOptions::new)
+        .err()
+        .expect("diverges");
+    assert!(d.entry > at, "{d}");
+    assert!(
+        d.what.contains("ticks") || d.what.contains("host got"),
+        "{d}"
+    );
+}

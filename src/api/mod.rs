@@ -36,6 +36,7 @@ mod host;
 mod message;
 mod options;
 pub mod record;
+mod record_scheduler;
 mod registration;
 mod scheduler;
 mod serde_lua;

@@ -25,6 +25,11 @@
 //! example tables it writes through a [`super::Context`], or handles it creates). A replay
 //! reports them as a divergence of state after the step, never silently.
 
+pub use super::record_scheduler::{
+    replay_scheduler, SchedulerEntry, SchedulerJournal, SchedulerRecorder,
+    SCHEDULER_JOURNAL_VERSION,
+};
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{BufRead, Read, Write};
@@ -361,6 +366,28 @@ fn apply<'gc>(
 // ---------------------------------------------------------------------------------------------
 // Recording wrappers
 
+/// Records the entry `make` builds from what a host function or resume answered; when the
+/// answer is not plain data, keeps the first such reason (prefixed with `who`) so `finish`
+/// can refuse the journal.
+fn note<'gc>(
+    log: &SharedLog,
+    nc: &NativeCtx<'gc, '_>,
+    r: &LuaResult<'gc, Action<'gc>>,
+    make: impl FnOnce(Outcome) -> Entry,
+    who: impl FnOnce() -> String,
+) {
+    let outcome = outcome_of(nc, r);
+    let mut log = log.borrow_mut();
+    match outcome {
+        Ok(outcome) => log.entries.push(make(outcome)),
+        Err(why) => {
+            if log.unrecordable.is_none() {
+                log.unrecordable = Some(format!("{}: {why}", who()));
+            }
+        }
+    }
+}
+
 struct RecordingFunction {
     name: &'static str,
     inner: Rc<dyn HostFunction>,
@@ -376,20 +403,18 @@ impl HostFunction for RecordingFunction {
         let before = *nc.fuel;
         let r = self.inner.call(nc);
         let fuel = before - *nc.fuel;
-        let mut log = self.log.borrow_mut();
-        match outcome_of(nc, &r) {
-            Ok(outcome) => log.entries.push(Entry::Host {
+        note(
+            &self.log,
+            nc,
+            &r,
+            |outcome| Entry::Host {
                 name: self.name.to_string(),
                 args,
                 fuel,
                 outcome,
-            }),
-            Err(why) => {
-                if log.unrecordable.is_none() {
-                    log.unrecordable = Some(format!("host function '{}': {why}", self.name));
-                }
-            }
-        }
+            },
+            || format!("host function '{}'", self.name),
+        );
         r
     }
 }
@@ -414,20 +439,18 @@ impl HostWaitKind for RecordingKind {
         let before = *nc.fuel;
         let r = self.inner.resume(nc, wait, delivered);
         let fuel = before - *nc.fuel;
-        let mut log = self.log.borrow_mut();
-        match outcome_of(nc, &r) {
-            Ok(outcome) => log.entries.push(Entry::Resume {
+        note(
+            &self.log,
+            nc,
+            &r,
+            |outcome| Entry::Resume {
                 kind: self.kind.clone(),
                 delivered,
                 fuel,
                 outcome,
-            }),
-            Err(why) => {
-                if log.unrecordable.is_none() {
-                    log.unrecordable = Some(format!("wait kind '{}': {why}", self.kind));
-                }
-            }
-        }
+            },
+            || format!("wait kind '{}'", self.kind),
+        );
         r
     }
 }
