@@ -325,7 +325,9 @@ impl Scheduler {
     pub fn spawn_from_image(&mut self, image: &Image, opts: VmOptions) -> Result<AgentId> {
         let opts = self.agent_options(opts);
         let mut vm = image.fork_with_options(opts)?;
-        if matches!(vm.global::<Value>("receive"), Ok(Value::Nil)) {
+        // (Checked without converting the global: a function converts to a handle, which
+        // would give every agent a handle table.)
+        if !vm.has_global("receive") {
             self.install_globals(&mut vm);
         }
         Ok(self.add(vm))

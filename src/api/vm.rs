@@ -904,6 +904,17 @@ impl Vm {
         })
     }
 
+    /// Whether the global `name` is set (not nil), without converting its value.
+    pub(crate) fn has_global(&self, name: &str) -> bool {
+        self.enter(|cx| {
+            let ctx = cx.ctx;
+            !ctx.state
+                .globals
+                .get(ctx.mc, cx.string(name.as_bytes()))
+                .is_nil()
+        })
+    }
+
     /// Sets the global `name` (a raw set: `_G`'s metatable, if any, is not consulted).
     ///
     /// # Errors

@@ -183,11 +183,27 @@ impl Registry {
 
     /// Registers a native under its stable name.
     pub fn add_native(&mut self, def: &'static NativeDef) {
+        // Registries are shared between VMs (forks of one image): registering what is already
+        // there must not copy the map (a scheduler registers its natives on every spawn).
+        if self
+            .natives
+            .get(def.name.as_bytes())
+            .is_some_and(|d| std::ptr::eq(*d, def))
+        {
+            return;
+        }
         Arc::make_mut(&mut self.natives).insert(def.name.as_bytes(), def);
     }
 
     /// Registers a userdata type name.
     pub fn add_userdata(&mut self, name: &'static str) {
+        if self
+            .userdata
+            .get(name)
+            .is_some_and(|n| std::ptr::eq(*n, name))
+        {
+            return;
+        }
         Arc::make_mut(&mut self.userdata).insert(name.to_string(), name);
     }
 
@@ -209,6 +225,13 @@ impl Registry {
     /// Registers a host userdata type with its codec.
     pub fn add_userdata_codec(&mut self, codec: Arc<UserdataCodec>) {
         self.add_userdata(codec.name);
+        if self
+            .codecs
+            .get(codec.name)
+            .is_some_and(|c| Arc::ptr_eq(c, &codec))
+        {
+            return;
+        }
         Arc::make_mut(&mut self.codecs).insert(codec.name, codec);
     }
 
