@@ -77,3 +77,24 @@ fn write_generator_seeds() {
         }
     }
 }
+
+/// A native preempted in the middle of its work left a frame that grew its thread's modeled
+/// frame capacity, so a run sliced into steps ended with different snapshot bytes (and memory
+/// count) than an uninterrupted one. Found by the `roundtrip` target (its input is in the
+/// corpus as `finding-preempted-native-frame-model`); this is the reduced program.
+#[test]
+fn preempted_native_does_not_change_the_frame_model() {
+    let src = "print(pcall(function() print(pcall(string.gsub, '  5  ', '(.)(.)', '%%', 2)) end))";
+    let whole = roundtrip::run(src, &[4_000_000], &[]).expect("finishes");
+    for first in 1..whole.fuel {
+        for second in 1..30 {
+            let slices = [first, second, 4_000_000];
+            let sliced =
+                roundtrip::run(src, &slices, &[roundtrip::Trip::Continue]).expect("finishes");
+            assert!(
+                sliced == whole,
+                "slices {slices:?}: {sliced:?}\nvs {whole:?}"
+            );
+        }
+    }
+}

@@ -368,6 +368,7 @@ fn run_native<'gc>(
     nargs: usize,
 ) -> LuaResult<'gc, Action<'gc>> {
     ts.stack.truncate(func + 1 + nargs);
+    ts.model_native_frame();
     let ThreadState {
         stack,
         frames,
