@@ -67,7 +67,7 @@ pub fn puc(src: &str) -> (String, End) {
                 if i > 0 {
                     line.push(b'\t');
                 }
-                let s: mlua::String = to_s.call(v)?;
+                let s: mlua::LuaString = to_s.call(v)?;
                 line.extend_from_slice(&s.as_bytes());
             }
             line.push(b'\n');
@@ -96,7 +96,7 @@ pub fn puc(src: &str) -> (String, End) {
         if ok {
             return Ok(None);
         }
-        let text: mlua::String = tostring.call(err)?;
+        let text: mlua::LuaString = tostring.call(err)?;
         Ok(Some(String::from_utf8_lossy(&text.as_bytes()).into_owned()))
     })();
     let end = match result {

@@ -11,7 +11,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use telelua::{StepResult, Vm, VmOptions};
+use telelua::{StepResult, VmOptions};
 
 /// Fuel after which a run is abandoned (the generator's programs need far less).
 const LIMIT: u64 = 4_000_000;
