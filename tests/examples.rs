@@ -8,3 +8,22 @@ mod embed;
 fn embed_example_runs() {
     embed::main().expect("examples/embed.rs");
 }
+
+#[allow(dead_code)]
+#[path = "../examples/host_loop.rs"]
+mod host_loop;
+
+#[test]
+fn host_loop_example_isolates_the_three() {
+    use telelua::{AgentState, StopReason};
+    let n = 200;
+    let s = host_loop::run(n).expect("examples/host_loop.rs");
+    assert_eq!(s.healthy, n - 3, "{s:?}");
+    assert_eq!(s.reports, (n - 3) * 3, "{s:?}");
+    let states: Vec<_> = s.misbehaving.iter().map(|(_, _, st)| st.clone()).collect();
+    assert_eq!(states[0], AgentState::Stopped(StopReason::Fuel));
+    assert_eq!(states[1], AgentState::Stopped(StopReason::Memory));
+    assert!(
+        matches!(&states[2], AgentState::Failed(e) if e.message.contains("attempt to index a nil value"))
+    );
+}

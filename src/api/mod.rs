@@ -13,6 +13,8 @@
 //!   the host has something for it — also saved with the VM.
 //! - Userdata ([`UserData`]): host types with methods, fields and metamethods, saved through
 //!   serde.
+//! - Many agents ([`Scheduler`]): VMs stepped fairly on fuel slices, talking through copied
+//!   [`Message`]s (`receive`, `send`, `sleep`), moved between processes as bytes.
 //! - One error type, [`Error`].
 //!
 //! ```
@@ -31,8 +33,10 @@ mod error;
 pub mod fuzz;
 mod handle;
 mod host;
+mod message;
 mod options;
 mod registration;
+mod scheduler;
 mod serde_lua;
 mod table;
 mod userdata;
@@ -45,7 +49,11 @@ pub use convert::{
 pub use error::{Error, Result};
 pub use handle::{AnyUserData, Function, LuaString, Table, Thread};
 pub use host::{Registrations, Reply, Resume, Wait, HOST_CALL_FUEL, WAIT_RESUME_FUEL};
+pub use message::{Message, MESSAGE_MAX_BYTES, MESSAGE_MAX_DEPTH};
 pub use options::{VmOptions, LIBRARIES};
+pub use scheduler::{
+    AgentId, AgentState, Scheduler, SchedulerOptions, StopReason, WaitingOn, HOST, SLEEP_KIND,
+};
 pub use serde_lua::Serde;
 pub use table::METAMETHOD_FUEL;
 pub use userdata::{UserData, UserDataMethods};

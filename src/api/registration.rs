@@ -117,6 +117,28 @@ impl Vm {
         self.install_wait_kind(kind, k);
     }
 
+    /// Registers everything in `regs` with this VM, setting the globals of its host
+    /// functions as [`Vm::register`] does (how [`super::Scheduler::spawn`] gives a VM the
+    /// host built its natives).
+    pub fn install_registrations(&mut self, regs: &super::Registrations) {
+        let user_fns: std::collections::HashSet<&str> = regs
+            .userdata
+            .iter()
+            .flat_map(|u| u.functions.iter().map(|(n, _)| n.as_str()))
+            .collect();
+        for (def, f) in &regs.functions {
+            if !user_fns.contains(def.name) {
+                self.install_function(def.name, f.clone(), true);
+            }
+        }
+        for (name, k) in &regs.wait_kinds {
+            self.install_wait_kind(name, k.clone());
+        }
+        for u in &regs.userdata {
+            self.install_userdata(u.clone());
+        }
+    }
+
     fn install_wait_kind(&mut self, kind: &str, k: Rc<dyn HostWaitKind>) {
         self.registrations_mut()
             .0

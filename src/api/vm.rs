@@ -179,6 +179,7 @@ impl Vm {
                 retry_gc: std::cell::Cell::new(false),
                 memory_error: std::cell::Cell::new(false),
                 host: std::cell::RefCell::new(host),
+                gc: Gc::new(mc, RefLock::new(crate::vm::gc::GcState::new())),
                 fork: None,
             }
         });
@@ -680,10 +681,11 @@ impl Vm {
     fn after_slice(&mut self, used: i64) {
         self.fuel_used += used.max(0) as u64;
         self.memory.note_peak();
-        let (full, retry) = self.arena.mutate(|_, state| {
+        let (full, retry, step) = self.arena.mutate(|mc, state| {
             (
                 state.gc_requested.replace(false),
                 state.retry_gc.replace(false),
+                state.gc.borrow_mut(mc).step_request.take(),
             )
         });
         if full {
@@ -705,10 +707,25 @@ impl Vm {
                 metrics.adjust_debt(grown as f64 / unit);
             }
             self.paced_at = memory::used();
-            if self.lazy && self.arena.metrics().allocation_debt() > 0.0 {
+            if self.lazy && (step.is_some() || self.arena.metrics().allocation_debt() > 0.0) {
                 self.complete_fork();
             }
-            self.arena.collect_debt();
+            match step {
+                // `collectgarbage("step", kb)`: `kb` more kilobytes of debt (0: a basic
+                // step of 8 KB), paid now, stopped collector or not.
+                Some(kb) => {
+                    let metrics = self.arena.metrics();
+                    let objects = metrics.total_gc_count().max(1) as f64;
+                    let unit = (memory::used() as f64 / objects).max(MIN_BYTES_PER_DEBT_UNIT);
+                    let bytes = if kb <= 0 { 8192.0 } else { kb as f64 * 1024.0 };
+                    let done = crate::vm::gc::step(&mut self.arena, bytes, bytes / unit);
+                    self.arena
+                        .mutate(|mc, state| state.gc.borrow_mut(mc).step_finished = done);
+                }
+                None => {
+                    crate::vm::gc::pay_debt(&mut self.arena);
+                }
+            }
         }
     }
 
@@ -780,10 +797,32 @@ impl Vm {
     /// now), then runs a complete one.
     fn collect_fully(&mut self) {
         self.complete_fork();
-        self.arena.finish_cycle();
-        self.arena.finish_cycle();
+        crate::vm::gc::full(&mut self.arena);
         self.paced_at = memory::used();
         self.collected_at = memory::used();
+    }
+
+    /// Starts closing the VM, as Lua's `lua_close` does: the finalizers of every object still
+    /// marked for finalization (reachable or not, newest mark first, after those already due)
+    /// will run, as ordinary Lua calls, in the following [`Vm::step`]s (they pay fuel and may
+    /// be preempted and saved like any code; an error in one becomes a warning). Step until
+    /// `Finished`. Whatever the main coroutine was doing is abandoned. False (and nothing
+    /// changes) if the VM is already closing.
+    pub fn begin_close(&mut self) -> bool {
+        let _memory = self.memory.enter();
+        self.complete_fork();
+        let Some(closer) = self.registry.native("collectgarbage") else {
+            return false;
+        };
+        self.arena
+            .mutate(|mc, state| crate::vm::gc::begin_close(Ctx { mc, state }, closer))
+    }
+
+    /// [`Vm::begin_close`], then runs the finalizers for about `fuel` units: `Finished` when
+    /// all have run, `OutOfFuel` if more remain (call [`Vm::step`] to go on).
+    pub fn close(&mut self, fuel: u64) -> StepResult {
+        self.begin_close();
+        self.step(fuel)
     }
 
     /// Makes a lazy fork's remaining image objects (see `vm::lazy`): from then on its heap is

@@ -222,6 +222,20 @@ fn parse_bytes(s: &str) -> Option<u64> {
     digits.parse::<u64>().ok()?.checked_mul(mult)
 }
 
+/// Closes the VM as `lua.c` closes its state at exit (pending finalizers and those of every
+/// object still marked run, under the same fuel and snapshot options); not after `--save`.
+fn close(vm: &mut Vm, outcome: &Outcome, fuel_left: &mut Option<u64>, snap: &Snap) {
+    if matches!(outcome, Outcome::Saved) || !vm.begin_close() {
+        return;
+    }
+    let snap = Snap {
+        save_at: None,
+        save: None,
+        ..*snap
+    };
+    run(vm, fuel_left, &snap);
+}
+
 fn run(vm: &mut Vm, fuel_left: &mut Option<u64>, snap: &Snap) -> Outcome {
     loop {
         let mut budget = match fuel_left {
@@ -471,6 +485,7 @@ fn main() -> ExitCode {
             }
         };
         let outcome = run(&mut vm, &mut fuel, &snap);
+        close(&mut vm, &outcome, &mut fuel, &snap);
         finish(&vm, opts.stats);
         return match outcome {
             Outcome::Failed => ExitCode::from(1),
@@ -559,6 +574,7 @@ fn main() -> ExitCode {
         repl(&mut vm, &mut fuel, &snap);
     }
     let ok = !matches!(outcome, Outcome::Failed);
+    close(&mut vm, &outcome, &mut fuel, &snap);
     finish(&vm, opts.stats);
     if ok {
         ExitCode::SUCCESS

@@ -38,7 +38,11 @@
 //! 8. type metatables `[string, number, boolean, nil, function, thread]` (index or nil),
 //! 9. hash key, 10. next object id, 11. PRNG state `[4 × u64]`, 12. main yieldable (bool),
 //! 13. fuel used, 14. metamethod names that are saved strings `[tm, object, ...]` (so the
-//! restored VM's names are those objects, as they were).
+//! restored VM's names are those objects, as they were), 15. the collector (format 6):
+//! `[[table, weak mode, ...], [objects marked for finalization, in marking order],
+//! [objects whose finalizer is due, in running order], stopped (bool), generational (bool),
+//! pause, stepmul, closing (bool), bytes of steps since a cycle finished (float), whether the last step finished one (bool)]` (see `vm::gc`; a weak mode is 1 keys, 2 values, 3 both;
+//! weak tables that are not otherwise saved are left out, marked and due objects are roots).
 //!
 //! A value is `nil`, `false`, `true`, an integer, a `float 64` (bits preserved) or a reference
 //! to object `i`: extension type 0 with `i` big-endian in 1, 2 or 4 bytes.
@@ -48,10 +52,10 @@ use serde::{Deserialize, Serialize};
 /// First bytes of every snapshot.
 pub const MAGIC: &str = "telelua-snapshot";
 /// Version of this format; bumped on any incompatible change (including `ContG` variants).
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 /// Number of fields of the body array.
-pub const BODY_FIELDS: usize = 15;
+pub const BODY_FIELDS: usize = 16;
 
 /// Object tags.
 pub const TAG_TABLE: u64 = 0;

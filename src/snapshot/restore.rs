@@ -87,6 +87,26 @@ pub struct Tail {
     pub fuel_used: u64,
     /// (metamethod name index, object index): metamethod names that are saved strings.
     tm_links: Vec<(u32, u32)>,
+    /// The collector's state.
+    gc: SavedGc,
+}
+
+/// The collector's state as saved (see `vm::gc` and `format`).
+#[derive(Clone, Debug, Default)]
+struct SavedGc {
+    /// (table, weak mode)
+    weak: Vec<(u32, u8)>,
+    /// Objects marked for finalization, in marking order.
+    finobj: Vec<u32>,
+    /// Objects whose finalizer is due, in running order.
+    tobefnz: Vec<u32>,
+    stopped: bool,
+    generational: bool,
+    pause: i64,
+    stepmul: i64,
+    closing: bool,
+    step_bytes: f64,
+    step_finished: bool,
 }
 
 fn range(r: &Reader<'_>, s: &[u8]) -> Range<usize> {
@@ -174,6 +194,36 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
     for _ in 0..m / 2 {
         tm_links.push((r.u32()?, r.u32()?));
     }
+    r.array_exact(10)?;
+    let m = r.array_len()?;
+    if m % 2 != 0 {
+        return Err(bad("odd weak table list"));
+    }
+    let mut gc = SavedGc::default();
+    for _ in 0..m / 2 {
+        let t = r.index()?;
+        let mode = r.u32()?;
+        if mode == 0 || mode > 3 {
+            return Err(bad("bad weak mode"));
+        }
+        gc.weak.push((t, mode as u8));
+    }
+    for list in [&mut gc.finobj, &mut gc.tobefnz] {
+        let m = r.array_len()?;
+        for _ in 0..m {
+            list.push(r.index()?);
+        }
+    }
+    gc.stopped = r.boolean()?;
+    gc.generational = r.boolean()?;
+    gc.pause = r.i64()?;
+    gc.stepmul = r.i64()?;
+    gc.closing = r.boolean()?;
+    gc.step_bytes = match r.val()? {
+        RVal::Float(bits) if f64::from_bits(bits) >= 0.0 => f64::from_bits(bits),
+        _ => return Err(bad("bad step count")),
+    };
+    gc.step_finished = r.boolean()?;
     if r.remaining() != 0 {
         return Err(bad("trailing bytes"));
     }
@@ -194,6 +244,7 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
         main_yieldable,
         fuel_used,
         tm_links,
+        gc,
     })
 }
 
@@ -767,6 +818,7 @@ pub(super) fn finish<'gc>(
     let tm_names: [LuaStr<'gc>; TM_COUNT] = std::array::from_fn(|i| {
         tm_names[i].unwrap_or_else(|| LuaStr::new(mc, tail.hash_key, TM_NAMES[i].as_bytes()))
     });
+    let gc = restore_gc(b, &tail.gc)?;
     Ok(State {
         globals,
         registry: registry_t,
@@ -783,8 +835,55 @@ pub(super) fn finish<'gc>(
         retry_gc: Cell::new(false),
         memory_error: Cell::new(false),
         host: RefCell::new(host),
+        gc: Gc::new(mc, RefLock::new(gc)),
         fork: None,
     })
+}
+
+/// The collector's state: weak modes and the weak-table list, finalization marks and
+/// lists (each object listed at most once, and only tables and userdata).
+fn restore_gc<'gc>(
+    b: &Builder<'_, 'gc>,
+    saved: &SavedGc,
+) -> Result<crate::vm::gc::GcState<'gc>, SnapshotError> {
+    use crate::vm::gc::{FinRef, GcState};
+    let mc = b.mc;
+    let mut gc = GcState::new();
+    for &(i, mode) in &saved.weak {
+        let t = b.table(i)?;
+        if !t.set_weak_mode(mc, mode) {
+            return Err(bad(format!("table {i} listed twice as weak")));
+        }
+        gc.weak.push(Gc::downgrade(t.gc()));
+    }
+    for &i in &saved.finobj {
+        match b.value(RVal::Obj(i))? {
+            Value::Table(t) if t.mark_for_finalization(mc) => {
+                gc.finobj.push(FinRef::Table(Gc::downgrade(t.gc())))
+            }
+            Value::Userdata(u) if !u.0.borrow().fin_marked => {
+                u.0.borrow_mut(mc).fin_marked = true;
+                gc.finobj.push(FinRef::Userdata(Gc::downgrade(u.0)));
+            }
+            _ => return Err(bad(format!("object {i} cannot be marked for finalization"))),
+        }
+    }
+    for &i in &saved.tobefnz {
+        match b.value(RVal::Obj(i))? {
+            v @ (Value::Table(_) | Value::Userdata(_)) => gc.tobefnz.push_back(v),
+            _ => return Err(bad(format!("object {i} cannot be finalized"))),
+        }
+    }
+    gc.stopped = saved.stopped;
+    gc.generational = saved.generational;
+    gc.pause = saved.pause;
+    gc.stepmul = saved.stepmul;
+    gc.closing = saved.closing;
+    gc.step_bytes = saved.step_bytes;
+    gc.step_finished = saved.step_finished;
+    gc.maybe_finalizing = true;
+    gc.update_charge();
+    Ok(gc)
 }
 
 /// Pass 2: native closures, each after the natives among its bound values.
@@ -1023,15 +1122,16 @@ pub(super) fn build_thread<'gc>(
             _ => return Err(err("unknown frame kind")),
         }
     }
-    // A waiting Lua frame stopped at an instruction that can call, unless a hook runs above
-    // it (hooks run before any instruction, see `vm::hook`).
+    // A waiting Lua frame stopped at an instruction that can call, unless a hook or
+    // finalizers run above it (they run between instructions, see `vm::hook`, `vm::gc`).
     for (k, f) in frames.iter().enumerate() {
         let Frame::Lua(l) = f else { continue };
         let Some(next) = frames.get(k + 1) else {
             continue;
         };
         if matches!(next, Frame::Native(n) if n.native.is_none()
-            && matches!(*n.cont, crate::vm::cont::Cont::Hook { .. }))
+            && matches!(*n.cont, crate::vm::cont::Cont::Hook { .. }
+                | crate::vm::cont::Cont::GcFinalizer { .. }))
         {
             continue;
         }

@@ -541,6 +541,31 @@ pub fn save_body<'gc>(
         let m = st.metas.borrow();
         [m.string, m.number, m.boolean, m.nil, m.function, m.thread].map(|t| t.map(|t| s.table(t)))
     };
+    // Objects marked for finalization and those whose finalizer is due are roots: garbage
+    // or not, their finalizers must run in the restored VM as they would have here.
+    let (finobj, tobefnz, gc_settings) = {
+        let g = st.gc.borrow();
+        let fin: Vec<u32> = g
+            .finobj
+            .iter()
+            .filter_map(|r| r.upgrade(ctx.mc))
+            .filter_map(|v| s.heap(v))
+            .collect();
+        let due: Vec<u32> = g.tobefnz.iter().filter_map(|v| s.heap(*v)).collect();
+        (
+            fin,
+            due,
+            (
+                g.stopped,
+                g.generational,
+                g.pause,
+                g.stepmul,
+                g.closing,
+                g.step_bytes,
+                g.step_finished,
+            ),
+        )
+    };
     let mut i = 0usize;
     while let Some(item) = s.queue.get(i).copied() {
         // Objects are numbered in queue order, so the i-th item is object i.
@@ -638,5 +663,40 @@ pub fn save_body<'gc>(
         mpack::uint(out, tm);
         mpack::uint(out, obj);
     }
+    // The collector's state (see `vm::gc`): weak tables that are saved objects, with their
+    // modes; marked objects in marking order; due finalizers; the settings.
+    let weak: Vec<(u64, u64)> = st
+        .gc
+        .borrow()
+        .weak
+        .iter()
+        .filter_map(|w| {
+            let t = crate::vm::table::Table::from_gc(w.upgrade(ctx.mc)?);
+            let mode = t.weak_mode();
+            let obj = s.index.get(t.as_ptr() as usize)?;
+            (mode != 0).then_some((obj as u64, mode as u64))
+        })
+        .collect();
+    let out = &mut s.out;
+    mpack::array_len(out, 10);
+    mpack::array_len(out, weak.len() * 2);
+    for (obj, mode) in weak {
+        mpack::uint(out, obj);
+        mpack::uint(out, mode);
+    }
+    for list in [&finobj, &tobefnz] {
+        mpack::array_len(out, list.len());
+        for &obj in list {
+            mpack::uint(out, obj as u64);
+        }
+    }
+    let (stopped, generational, pause, stepmul, closing, step_bytes, step_finished) = gc_settings;
+    mpack::boolean(out, stopped);
+    mpack::boolean(out, generational);
+    mpack::int(out, pause);
+    mpack::int(out, stepmul);
+    mpack::boolean(out, closing);
+    mpack::float_bits(out, step_bytes.to_bits());
+    mpack::boolean(out, step_finished);
     Ok((s.out, s.chunks))
 }

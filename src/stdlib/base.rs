@@ -351,6 +351,7 @@ fn setmetatable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         }
     }
     t.set_metatable(nc.ctx.mc, mt);
+    crate::vm::gc::metatable_set(nc.ctx, Value::Table(t), mt);
     nc.ret1(Value::Table(t))
 }
 
@@ -469,18 +470,39 @@ fn is_lua_space(c: u8) -> bool {
 }
 
 fn collectgarbage<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    const OPTIONS: [&str; 11] = [
+        "stop",
+        "restart",
+        "collect",
+        "count",
+        "step",
+        "setpause",
+        "setstepmul",
+        "isrunning",
+        "generational",
+        "incremental",
+        "",
+    ];
     let opt = match nc.opt_str(1)? {
         Some(s) => s.to_str_lossy().into_owned(),
         None => "collect".to_string(),
     };
+    if opt.is_empty() || !OPTIONS.contains(&opt.as_str()) {
+        return Err(LuaError::bad_arg(1, format!("invalid option '{opt}'")));
+    }
+    let ctx = nc.ctx;
+    // Inside a finalizer the collector is stopped and every option fails, as in Lua.
+    if crate::vm::gc::thread_in_finalizer(nc.ctx, nc.frames) || crate::vm::gc::in_finalizer(ctx) {
+        return nc.ret1(Value::Nil);
+    }
     match opt.as_str() {
         "collect" => {
             // Collections run between mutations: ask the host loop for a full one and
-            // suspend; the continuation returns 0 once it is done. (Not charged by heap size:
-            // the heap's count after a restore depends on when collections ran, and fuel
-            // must not.)
+            // suspend; the continuation returns 0 once it is done (due finalizers run first).
+            // Not charged by heap size: the heap's count after a restore depends on when
+            // collections ran, and fuel must not.
             nc.charge(fuelc::FULL_GC);
-            nc.ctx.state.gc_requested.set(true);
+            ctx.state.gc_requested.set(true);
             nc.clear();
             Ok(Action::Preempt {
                 cont: Cont::Collected,
@@ -491,11 +513,56 @@ fn collectgarbage<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
             let kb = crate::vm::memory::used() as f64 / 1024.0;
             nc.ret1(Value::float(kb))
         }
-        "step" => nc.ret1(Value::True),
-        "isrunning" => nc.ret1(Value::True),
-        "incremental" | "generational" => nc.ret1(nc.str_value(b"incremental")),
-        "stop" | "restart" | "setpause" | "setstepmul" => nc.ret1(Value::Int(0)),
-        other => Err(LuaError::bad_arg(1, format!("invalid option '{other}'"))),
+        "step" => {
+            let kb = nc.opt_int(2, 0)?;
+            // A step may finish a whole cycle: charged as a full collection.
+            nc.charge(fuelc::FULL_GC);
+            ctx.state.gc.borrow_mut(ctx.mc).step_request = Some(kb);
+            nc.clear();
+            Ok(Action::Preempt {
+                cont: Cont::GcStepped,
+            })
+        }
+        "isrunning" => {
+            let running = !ctx.state.gc.borrow().stopped;
+            nc.ret1(Value::boolean(running))
+        }
+        "stop" | "restart" => {
+            let stop = opt == "stop";
+            ctx.state.gc.borrow_mut(ctx.mc).stopped = stop;
+            if !stop {
+                // As Lua's `luaE_setdebt(g, 0)`: the debt gathered while stopped is forgiven.
+                let m = ctx.mc.metrics();
+                m.adjust_debt(-m.allocation_debt());
+            }
+            nc.ret1(Value::Int(0))
+        }
+        "incremental" | "generational" => {
+            let mut gcs = ctx.state.gc.borrow_mut(ctx.mc);
+            let old = if gcs.generational {
+                "generational"
+            } else {
+                "incremental"
+            };
+            gcs.generational = opt == "generational";
+            drop(gcs);
+            let v = nc.str_value(old.as_bytes());
+            nc.ret1(v)
+        }
+        _ => {
+            // "setpause" / "setstepmul": the previous value (the collector paces itself by
+            // its own counters; the values are kept and saved, see `vm::gc`).
+            let v = nc.opt_int(2, 0)?;
+            let mut gcs = ctx.state.gc.borrow_mut(ctx.mc);
+            let slot = if opt == "setpause" {
+                &mut gcs.pause
+            } else {
+                &mut gcs.stepmul
+            };
+            let old = std::mem::replace(slot, crate::vm::gc::gc_param(v));
+            drop(gcs);
+            nc.ret1(Value::Int(old))
+        }
     }
 }
 

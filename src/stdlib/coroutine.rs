@@ -110,6 +110,9 @@ fn yield_<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     if nc.thread == nc.ctx.state.main && !nc.ctx.state.main_yieldable.get() {
         return Err(LuaError::op("attempt to yield from outside a coroutine"));
     }
+    if crate::vm::gc::thread_in_finalizer(nc.ctx, nc.frames) {
+        return Err(LuaError::op("attempt to yield across a C-call boundary"));
+    }
     Ok(Action::Yield { cont: None })
 }
 
@@ -153,6 +156,8 @@ fn isyieldable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         _ => nc.thread,
     };
     let y = t != nc.ctx.state.main || nc.ctx.state.main_yieldable.get();
+    // A finalizer cannot yield (Lua calls it from C without a continuation).
+    let y = y && !(t == nc.thread && crate::vm::gc::thread_in_finalizer(nc.ctx, nc.frames));
     nc.ret1(Value::boolean(y))
 }
 

@@ -651,8 +651,14 @@ fn setmetatable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     };
     let ctx = nc.ctx;
     match v {
-        Value::Table(t) => t.set_metatable(ctx.mc, mt),
-        Value::Userdata(u) => u.0.borrow_mut(ctx.mc).meta = mt,
+        Value::Table(t) => {
+            t.set_metatable(ctx.mc, mt);
+            crate::vm::gc::metatable_set(ctx, v, mt);
+        }
+        Value::Userdata(u) => {
+            u.0.borrow_mut(ctx.mc).meta = mt;
+            crate::vm::gc::metatable_set(ctx, v, mt);
+        }
         _ => {
             let mut m = ctx.state.metas.borrow_mut(ctx.mc);
             match v {

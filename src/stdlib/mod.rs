@@ -41,6 +41,9 @@ pub fn open(ctx: Ctx<'_>, profile: Profile) {
     if profile == Profile::Standalone {
         io::open(ctx);
         package::open(ctx);
+        // `lua.c` switches its state to the generational collector (telelua's collector
+        // runs incrementally either way; `collectgarbage("incremental")` answers as there).
+        ctx.state.gc.borrow_mut(ctx.mc).generational = true;
     }
 }
 

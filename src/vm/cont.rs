@@ -81,6 +81,17 @@ pub enum ContG<V> {
     },
     /// `collectgarbage("collect")` after the host loop's full collection: returns 0.
     Collected,
+    /// `collectgarbage("step")` after the host loop's step: returns whether it finished a
+    /// cycle.
+    GcStepped,
+    /// Finalizers running (VM-internal, see `vm::gc`): the frame sits above whatever the
+    /// thread was doing, calls each due `__gc` in turn (an error becomes a warning), and when
+    /// none is left goes away and the thread continues where it was.
+    GcFinalizer {
+        /// The thread's multiple-results top before the finalizers.
+        #[collect(require_static)]
+        top: u32,
+    },
     /// `print` waiting for a `__tostring` result for argument `next`.
     Print {
         /// All of print's arguments.
@@ -240,6 +251,8 @@ impl<V> ContG<V> {
             },
             ContG::Discard => ContG::Discard,
             ContG::Collected => ContG::Collected,
+            ContG::GcStepped => ContG::GcStepped,
+            ContG::GcFinalizer { top } => ContG::GcFinalizer { top },
             ContG::CloseCo { co, values, error } => ContG::CloseCo {
                 co: f(co)?,
                 values: values.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
@@ -340,6 +353,7 @@ impl<'gc> Cont<'gc> {
                 | ContG::CloseList { .. }
                 | ContG::CloseCo { .. }
                 | ContG::LoadReader { .. }
+                | ContG::GcFinalizer { .. }
         )
     }
 
@@ -387,6 +401,10 @@ impl<'gc> Cont<'gc> {
             },
             (ContG::Discard, Ok(())) => nc.ret0(),
             (ContG::Collected, Ok(())) => nc.ret1(Value::Int(0)),
+            (ContG::GcStepped, Ok(())) => {
+                let done = nc.ctx.state.gc.borrow().step_finished;
+                nc.ret1(Value::boolean(done))
+            }
             (ContG::CloseList { values, error }, Ok(())) => {
                 crate::stdlib::coroutine::close_next(nc, Value::Nil, values, error)
             }
@@ -501,9 +519,13 @@ impl<'gc> Cont<'gc> {
                 }
             }
             // Handled by the VM itself (`exec`), never resumed as natives.
-            (ContG::Raised | ContG::Hook { .. } | ContG::ErrorToString { .. }, Ok(())) => {
-                Err(LuaError::rt("internal error: VM frame resumed"))
-            }
+            (
+                ContG::Raised
+                | ContG::Hook { .. }
+                | ContG::ErrorToString { .. }
+                | ContG::GcFinalizer { .. },
+                Ok(()),
+            ) => Err(LuaError::rt("internal error: VM frame resumed")),
             (_, Err(e)) => Err(LuaError::Value(e)),
             // The error goes on unwinding; a message handler already saw it (as in Lua, only an
             // error raised by the `__close` itself reaches the handler again).

@@ -586,6 +586,9 @@ pub fn drive<'gc>(
                         Cont::ErrorToString { error } => {
                             return Err(tostring_done(ctx, ts, nf.func as usize, error, Ok(())));
                         }
+                        Cont::GcFinalizer { top } => {
+                            return next_finalizer(ctx, thread, ts, fuel, nf.func as usize, top);
+                        }
                         _ => {}
                     }
                     let cont = ts.take_cont(nf.cont);
@@ -966,29 +969,34 @@ pub fn throw<'gc>(
             close_upvalues(ctx, ts, level);
             ts.stack.truncate(level);
             let cont = ts.take_cont(nf.cont);
-            match resume_cont(
-                ctx,
-                thread,
-                ts,
-                fuel,
-                nf.native,
-                nf.func as usize,
-                cont,
-                Err(value),
-            ) {
-                Ok(action) => drive(
+            if let Cont::GcFinalizer { top } = cont {
+                super::gc::warn_error(ctx, value);
+                next_finalizer(ctx, thread, ts, fuel, nf.func as usize, top)
+            } else {
+                match resume_cont(
                     ctx,
                     thread,
                     ts,
                     fuel,
-                    Todo::Action {
-                        native: nf.native,
-                        func: nf.func as usize,
-                        want: nf.want,
-                        action,
-                    },
-                ),
-                Err(e) => Err(e),
+                    nf.native,
+                    nf.func as usize,
+                    cont,
+                    Err(value),
+                ) {
+                    Ok(action) => drive(
+                        ctx,
+                        thread,
+                        ts,
+                        fuel,
+                        Todo::Action {
+                            native: nf.native,
+                            func: nf.func as usize,
+                            want: nf.want,
+                            action,
+                        },
+                    ),
+                    Err(e) => Err(e),
+                }
             }
         };
         match result {
@@ -1105,6 +1113,9 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                     if ctx.state.memory_error.replace(false) && !ts.frames.is_empty() =>
                 {
                     Err(ctx.not_enough_memory())
+                }
+                Entry::Continue if super::gc::pending(ctx) && !ts.frames.is_empty() => {
+                    start_finalizers(ctx, thread, ts, fuel)
                 }
                 Entry::Continue => start_flow(ctx, thread, ts, fuel),
                 Entry::Deliver(outcome) => deliver_outcome(ctx, thread, ts, fuel, outcome),
@@ -1229,6 +1240,79 @@ fn take_window<'gc>(ts: &mut ThreadState<'gc>) -> Transfer<'gc> {
     };
     let start = start.min(ts.stack.len());
     ts.stack.drain(start..).collect()
+}
+
+/// At the beginning of a step with finalizers due: unless one is already running, runs
+/// them in a finalizer frame above whatever the thread was doing (see `vm::gc`).
+fn start_finalizers<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+) -> LuaResult<'gc, Flow<'gc>> {
+    if super::gc::thread_in_finalizer(ctx, &ts.frames) || super::gc::in_finalizer(ctx) {
+        return start_flow(ctx, thread, ts, fuel);
+    }
+    let (slot, top) = (ts.stack.len(), ts.top);
+    next_finalizer(ctx, thread, ts, fuel, slot, top)
+}
+
+/// Calls the next due finalizer from a finalizer frame at `slot` (the thread's stack ends
+/// there), or, when none is left, lets the thread continue where it was.
+fn next_finalizer<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    slot: usize,
+    top: u32,
+) -> LuaResult<'gc, Flow<'gc>> {
+    loop {
+        ts.stack.truncate(slot);
+        let Some((obj, f)) = super::gc::next_finalizer(ctx) else {
+            ts.top = top;
+            if let Some(Frame::Lua(f)) = ts.frames.last() {
+                let needed = f.base as usize + f.closure.proto().max_stack as usize + 1;
+                ts.grow_stack(needed);
+            }
+            return start_flow(ctx, thread, ts, fuel);
+        };
+        let callable = f.is_function() || !ctx.metamethod(f, Tm::Call).is_nil();
+        if f.is_nil() {
+            continue;
+        }
+        if !callable {
+            // What Lua's call of the finalizer raises, as a warning.
+            let msg = format!(
+                "error in __gc (attempt to call a {} value (metamethod '__gc'))",
+                f.type_name()
+            );
+            super::gc::warn(ctx, msg.as_bytes());
+            continue;
+        }
+        *fuel -= crate::limits::fuel::INSTRUCTION;
+        ctx.state.gc.borrow_mut(ctx.mc).maybe_finalizing = true;
+        ts.stack.push(Value::Nil);
+        ts.push_frame(Frame::Native(NativeFrame::new(
+            None,
+            slot as u32,
+            0,
+            Cont::GcFinalizer { top },
+        )));
+        ts.stack.push(f);
+        ts.stack.push(obj);
+        return drive(
+            ctx,
+            thread,
+            ts,
+            fuel,
+            Todo::Call {
+                func: slot + 1,
+                nargs: 1,
+                want: 0,
+            },
+        );
+    }
 }
 
 /// How a thread starts running at the beginning of a step.

@@ -260,6 +260,9 @@ pub struct State<'gc> {
     /// Host services.
     #[collect(require_static)]
     pub host: RefCell<Host>,
+    /// Weak tables, objects marked for finalization, pending finalizers and the collector's
+    /// settings (see `vm::gc`).
+    pub gc: Gc<'gc, RefLock<super::gc::GcState<'gc>>>,
     /// The image this VM is a lazy fork of, while some of its objects may still be there
     /// (see `vm::lazy`). Transient: a save completes the fork first.
     pub fork: Option<Gc<'gc, super::lazy::Fork<'gc>>>,

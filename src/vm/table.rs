@@ -79,6 +79,28 @@ pub struct TableData<'gc> {
     /// Reads answered from the image while pending (a table read this often is copied).
     #[collect(require_static)]
     pending_reads: std::cell::Cell<u32>,
+    /// Weak mode (`gc::WEAK_KEYS | gc::WEAK_VALUES`), set by `setmetatable` (see `vm::gc`).
+    #[collect(require_static)]
+    weak: u8,
+    /// `GC_*` flags.
+    #[collect(require_static)]
+    gc_flags: u8,
+    /// The contents while a collection cycle has them parked (see `vm::gc`): `array` and
+    /// `entries` are then empty. Never set outside the collector's atomic section.
+    parked: Option<Box<Parked<'gc>>>,
+}
+
+/// Flag: the table is in the collector's list of weak tables.
+const GC_REGISTERED_WEAK: u8 = 1;
+/// Flag: the table is marked for finalization (in the collector's `finobj` list).
+const GC_FINALIZE: u8 = 2;
+
+/// A weak table's contents during a collection (see `vm::gc`).
+#[derive(Collect)]
+#[collect(no_drop)]
+struct Parked<'gc> {
+    array: Vec<super::gc::WeakSlot<'gc>>,
+    entries: Vec<(super::gc::WeakSlot<'gc>, super::gc::WeakSlot<'gc>)>,
 }
 
 /// Why a key cannot be stored.
@@ -716,6 +738,19 @@ impl<'gc> TableData<'gc> {
         true
     }
 
+    /// Drops the entries whose key was collected (marked by a nil key) and rebuilds the index
+    /// (insertion order and capacity stay).
+    fn drop_removed_keys(&mut self) {
+        let old = std::mem::take(&mut self.entries);
+        self.entries = Vec::with_capacity(old.len());
+        self.index.map.clear();
+        for (k, v) in old {
+            if !k.is_nil() {
+                self.push_entry(k, v);
+            }
+        }
+    }
+
     /// The hash part entries (key, value) in insertion order, including tombstones.
     pub fn entries(&self) -> &[(Value<'gc>, Value<'gc>)] {
         &self.entries
@@ -797,8 +832,180 @@ impl<'gc> Table<'gc> {
                 charge: super::memory::Charge::new(TableData::charge_for(array, hash_cap)),
                 pending: None,
                 pending_reads: std::cell::Cell::new(0),
+                weak: 0,
+                gc_flags: 0,
+                parked: None,
             }),
         ))
+    }
+
+    /// The table's heap pointer (for weak references).
+    #[inline]
+    pub fn gc(self) -> Gc<'gc, RefLock<TableData<'gc>>> {
+        self.0
+    }
+
+    /// The table behind a heap pointer.
+    #[inline]
+    pub fn from_gc(g: Gc<'gc, RefLock<TableData<'gc>>>) -> Table<'gc> {
+        Table(g)
+    }
+
+    /// The weak mode (`gc::WEAK_KEYS | gc::WEAK_VALUES`).
+    #[inline]
+    pub fn weak_mode(self) -> u8 {
+        self.0.borrow().weak
+    }
+
+    /// Sets the weak mode; true if the table must be added to the collector's list of weak
+    /// tables (it is weak and not listed yet; it is then counted as listed).
+    pub fn set_weak_mode(self, mc: &Mutation<'gc>, mode: u8) -> bool {
+        let d = self.0.borrow();
+        if d.weak == mode && (mode == 0 || d.gc_flags & GC_REGISTERED_WEAK != 0) {
+            return false;
+        }
+        drop(d);
+        let mut d = self.0.borrow_mut(mc);
+        d.weak = mode;
+        if mode != 0 && d.gc_flags & GC_REGISTERED_WEAK == 0 {
+            d.gc_flags |= GC_REGISTERED_WEAK;
+            return true;
+        }
+        false
+    }
+
+    /// Whether the table is marked for finalization.
+    #[inline]
+    pub fn is_marked_for_finalization(self) -> bool {
+        self.0.borrow().gc_flags & GC_FINALIZE != 0
+    }
+
+    /// Marks the table for finalization; true if it was not marked yet.
+    pub fn mark_for_finalization(self, mc: &Mutation<'gc>) -> bool {
+        if self.is_marked_for_finalization() {
+            return false;
+        }
+        self.0.borrow_mut(mc).gc_flags |= GC_FINALIZE;
+        true
+    }
+
+    /// Its finalizer is due: no longer marked (a later `setmetatable` may mark it again).
+    pub fn unmark_for_finalization(self, mc: &Mutation<'gc>) {
+        self.0.borrow_mut(mc).gc_flags &= !GC_FINALIZE;
+    }
+
+    /// Moves the contents of a weak table into their parked form; false if the table is not
+    /// weak any more (it then leaves the collector's list).
+    pub fn park(self, mc: &Mutation<'gc>) -> bool {
+        let mut d = self.0.borrow_mut(mc);
+        let mode = d.weak;
+        if mode == 0 {
+            d.gc_flags &= !GC_REGISTERED_WEAK;
+            return false;
+        }
+        if d.parked.is_some() {
+            return true;
+        }
+        use super::gc::{WeakSlot, WEAK_KEYS, WEAK_VALUES};
+        let (wk, wv) = (mode & WEAK_KEYS != 0, mode & WEAK_VALUES != 0);
+        let array = std::mem::take(&mut d.array);
+        let entries = std::mem::take(&mut d.entries);
+        // Integer keys are never collected: in a weak-keys table the array part is strong.
+        let array = array.into_iter().map(|v| WeakSlot::new(v, wv)).collect();
+        let entries = entries
+            .into_iter()
+            .map(|(k, v)| {
+                let key = if wk {
+                    WeakSlot::weak_key(k)
+                } else {
+                    WeakSlot::new(k, false)
+                };
+                // Ephemeron: the value of a collectable weak key is held weakly and marked
+                // once its key is (`converge_ephemeron`).
+                let value_weak =
+                    wv || (wk && !matches!(key, WeakSlot::Strong(_) | WeakSlot::Str(_)));
+                (key, WeakSlot::new(v, value_weak))
+            })
+            .collect();
+        d.parked = Some(Box::new(Parked { array, entries }));
+        true
+    }
+
+    /// One ephemeron pass over a parked weak-keys table: resurrects the values of live keys;
+    /// whether any was dead.
+    pub fn converge_ephemeron(self, fc: &gc_arena::Finalization<'gc>) -> bool {
+        let d = self.0.borrow();
+        if d.weak != super::gc::WEAK_KEYS {
+            return false;
+        }
+        let Some(p) = &d.parked else { return false };
+        let mut changed = false;
+        for (k, v) in p.entries.iter() {
+            if !k.is_dead(fc) && v.is_dead(fc) {
+                v.resurrect(fc);
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// Clears the dead weak values of a parked table (before finalization, as Lua does).
+    pub fn clear_dead_values(self, fc: &gc_arena::Finalization<'gc>) {
+        if self.0.borrow().weak & super::gc::WEAK_VALUES == 0 {
+            return;
+        }
+        let mut d = self.0.borrow_mut(fc);
+        let Some(p) = &mut d.parked else { return };
+        let nil = super::gc::WeakSlot::Strong(Value::Nil);
+        for s in p.array.iter_mut() {
+            if s.is_dead(fc) {
+                *s = nil;
+            }
+        }
+        for (_, v) in p.entries.iter_mut() {
+            if v.is_dead(fc) {
+                *v = nil;
+            }
+        }
+    }
+
+    /// Marks the string keys of a parked weak-keys table's entries that keep a value
+    /// (strings are values: only an entry without a value lets its string key go).
+    pub fn keep_string_keys(self, fc: &gc_arena::Finalization<'gc>) {
+        let d = self.0.borrow();
+        if d.weak & super::gc::WEAK_KEYS == 0 {
+            return;
+        }
+        let Some(p) = &d.parked else { return };
+        for (k, v) in p.entries.iter() {
+            let has_value = !matches!(v, super::gc::WeakSlot::Strong(Value::Nil)) && !v.is_dead(fc);
+            if has_value && matches!(k, super::gc::WeakSlot::Str(_)) {
+                k.resurrect(fc);
+            }
+        }
+    }
+
+    /// Puts a parked table's contents back: entries with a dead key go, dead values become
+    /// nil (a removed entry whose key stays, so a traversal holding the key can go on).
+    pub fn unpark(self, fc: &gc_arena::Finalization<'gc>) {
+        let mut d = self.0.borrow_mut(fc);
+        let Some(p) = d.parked.take() else { return };
+        let Parked { array, entries } = *p;
+        d.array = array.into_iter().map(|s| s.get(fc)).collect();
+        let mut kept = Vec::with_capacity(d.hash_cap.max(entries.len()).min(1 << 16));
+        let mut removed = false;
+        for (k, v) in entries {
+            if k.is_dead(fc) {
+                removed = true;
+                kept.push((Value::Nil, Value::Nil));
+            } else {
+                kept.push((k.get(fc), v.get(fc)));
+            }
+        }
+        d.entries = kept;
+        if removed {
+            d.drop_removed_keys();
+        }
     }
 
     /// A shell for a table of a lazy fork whose contents are still in the image (`meta` and

@@ -55,6 +55,7 @@ pub fn func_name(frames: &[Frame<'_>], i: usize) -> Option<(&'static str, Vec<u8
         match &frames[j] {
             Frame::Native(n) => match *n.cont {
                 Cont::Hook { .. } => return Some(("hook", b"?".to_vec())),
+                Cont::GcFinalizer { .. } => return Some(("metamethod", b"__gc".to_vec())),
                 Cont::XpcallHandler { .. } | Cont::CloseTbc { .. } => continue,
                 _ if n.native.is_none() => continue,
                 _ => return None,

@@ -32,6 +32,9 @@ pub struct UserdataData<'gc> {
     /// held only to be released when the userdata is freed.
     #[collect(require_static)]
     _charge: super::memory::Charge,
+    /// Marked for finalization (in the collector's `finobj` list, see `vm::gc`).
+    #[collect(require_static)]
+    pub fin_marked: bool,
 }
 
 impl<'gc> Userdata<'gc> {
@@ -55,6 +58,7 @@ impl<'gc> Userdata<'gc> {
                 meta,
                 id,
                 _charge: super::memory::Charge::new(bytes),
+                fin_marked: false,
             }),
         ))
     }
@@ -92,6 +96,7 @@ impl<'gc> Userdata<'gc> {
                 meta,
                 id,
                 _charge: super::memory::Charge::new(bytes),
+                fin_marked: false,
             }),
         ))
     }

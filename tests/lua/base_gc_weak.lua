@@ -40,9 +40,14 @@ print(table.concat(log, " "))
 
 -- finalizers run in reverse order of marking for objects collected together
 log = {}
-do
-  for i = 1, 3 do setmetatable({}, {__gc = function() log[#log + 1] = "gc" .. i end}) end
+-- (made in a function, whose registers go when it returns: an automatic collection may come
+-- at any point, and must find all three alive or all three dead)
+local function make3()
+  local keep = {}
+  for i = 1, 3 do keep[i] = setmetatable({}, {__gc = function() log[#log + 1] = "gc" .. i end}) end
+  return keep
 end
+make3()
 collectgarbage()
 print(table.concat(log, " "))
 

@@ -1,0 +1,775 @@
+//! Garbage collection as Lua sees it: weak tables, finalizers, and the collector's driver.
+//!
+//! # Design
+//! gc-arena 0.7 owns every object and does the marking and sweeping; what Lua adds on top
+//! (weak tables with ephemeron semantics, `__gc` finalizers with resurrection) happens in
+//! gc-arena's *finalization* window, between "fully marked" and "sweeping", through
+//! [`gc_arena::GcWeak`] (`is_dead`, `resurrect`). This module drives a cycle through that
+//! window exactly as PUC-Rio Lua 5.4's `atomic` does:
+//!
+//! 1. mark everything reachable, with weak tables holding their weak parts weakly;
+//! 2. *converge ephemerons*: in a weak-keys table, a value is marked only once its key is
+//!    (repeat "resurrect values of live keys, mark again" until nothing changes);
+//! 3. clear weak **values** that are dead (before finalization: a finalizer never sees a
+//!    value that only weak tables kept);
+//! 4. *separate*: objects marked for finalization that are dead move, newest mark first, to
+//!    the to-be-finalized queue and are resurrected (with everything they reach), then
+//!    ephemerons converge again;
+//! 5. clear weak **keys** that are dead (after resurrection: a key being finalized stays until
+//!    a later cycle finds it dead again) and values dead after step 4; then sweep.
+//!
+//! **Weak parts are parked.** A table can only be traced through its derived `Collect`, which
+//! traces every field strongly, and safe code cannot trace "only some of them". So at the
+//! start of a cycle, every registered weak table moves its contents into a *parked* form
+//! ([`WeakSlot`]: its weak parts as `GcWeak`, its strong parts as values), marks run with
+//! the tables in that form, and step 5 puts the contents back (without the dead entries).
+//! Parked contents cannot be read by Lua code (reading a weak pointer needs the mutation
+//! context, and table reads do not take it), so a cycle with parked tables marks
+//! *atomically*: from parking to sweeping nothing else runs. A VM without weak tables marks
+//! incrementally as before; sweeping is incremental in both cases. A table created weak
+//! while a cycle is already marking is parked from the next cycle on.
+//!
+//! **Weakness is decided by `setmetatable`.** Lua reads `__mode` whenever it traverses a
+//! table, so changing the `__mode` of a metatable in use takes effect "at the next cycle";
+//! here it takes effect when `setmetatable` (or `debug.setmetatable`) is next called on the
+//! table. The manual leaves such changes undefined (5.2) or delayed (5.4).
+//!
+//! **Finalizers** follow 5.4: an object is marked for finalization when `setmetatable` gives
+//! it a metatable whose `__gc` field is not nil (a field added later does not mark it);
+//! marked objects are listed (`finobj`) in marking order; a cycle that finds some dead moves
+//! them to `tobefnz` (newest first), from where the executor calls each `__gc` once as an
+//! ordinary Lua call in a frame of its own (`Cont::GcFinalizer`, see `exec`): it pays fuel,
+//! can be preempted and saved half-way, and an error in it becomes the warning
+//! `error in __gc (msg)`. Pending finalizers run at the next slice boundary of whatever
+//! coroutine is running (Lua runs them in the thread whose allocation triggered the step),
+//! before `collectgarbage()` returns, and when the VM is closed ([`Vm::close`]).
+//!
+//! **Determinism.** Collection is paced by the VM's own counters (objects and accounted
+//! bytes), never by time, so a run collects at the same points on every machine. A snapshot
+//! does not carry the collector's in-progress cycle: a restored VM starts a new one, so
+//! automatic collections (and the finalizers and weak-entry removals they cause) may come at
+//! other points than in the original. What a snapshot does carry is exact: each weak table's
+//! mode and entries, the marked-for-finalization objects in marking order, the pending
+//! finalizers, and finalizers running half-way (as frames). So after a full
+//! `collectgarbage()` the observable state — weak-table contents, which finalizers have run
+//! and in which order, `collectgarbage("count")` — is the same whatever the history.
+//!
+//! [`Vm::close`]: crate::api::Vm::close
+
+use std::collections::VecDeque;
+
+use gc_arena::arena::CollectionPhase;
+use gc_arena::lock::RefLock;
+use gc_arena::{Arena, Collect, Finalization, Gc, GcWeak, Mutation, Rootable};
+
+use super::closure::{ClosureData, NativeData};
+use super::state::{Ctx, State, Tm};
+use super::table::{Table, TableData};
+use super::thread::{Frame, ThreadBox};
+use super::userdata::{Userdata, UserdataData};
+use super::value::Value;
+
+/// The arena type of a VM.
+pub type Root = Rootable![State<'_>];
+
+/// Mode bit: weak keys (`__mode` contains `k`).
+pub const WEAK_KEYS: u8 = 1;
+/// Mode bit: weak values (`__mode` contains `v`).
+pub const WEAK_VALUES: u8 = 2;
+
+/// Lua 5.4's default `setpause` (`LUAI_GCPAUSE`).
+pub const DEFAULT_PAUSE: i64 = 200;
+/// Lua 5.4's default `setstepmul` (`LUAI_GCMUL`).
+pub const DEFAULT_STEPMUL: i64 = 100;
+
+/// Accounted bytes per entry of the collector's lists (a pointer and a tag).
+const LIST_ENTRY_BYTES: usize = 16;
+
+/// A table slot while its table is parked: a weak part as a weak pointer, anything else (a
+/// strong part, or a value that is never collected: nil, booleans, numbers, strings, light
+/// natives) as itself.
+#[derive(Copy, Clone, Collect)]
+#[collect(no_drop)]
+pub enum WeakSlot<'gc> {
+    /// Held strongly.
+    Strong(Value<'gc>),
+    /// A table held weakly.
+    Table(GcWeak<'gc, RefLock<TableData<'gc>>>),
+    /// A Lua function held weakly.
+    Function(GcWeak<'gc, ClosureData<'gc>>),
+    /// A native closure held weakly.
+    Native(GcWeak<'gc, NativeData<'gc>>),
+    /// A coroutine held weakly.
+    Thread(GcWeak<'gc, ThreadBox<'gc>>),
+    /// A userdata held weakly.
+    Userdata(GcWeak<'gc, RefLock<UserdataData<'gc>>>),
+    /// A string key of a weak-keys table, held weakly until the collector knows whether its
+    /// entry keeps a value (see [`WeakSlot::weak_key`]).
+    Str(GcWeak<'gc, super::string::StrData>),
+}
+
+impl<'gc> WeakSlot<'gc> {
+    /// `v` held weakly if `weak` and it is an object Lua can collect from a weak table.
+    pub fn new(v: Value<'gc>, weak: bool) -> WeakSlot<'gc> {
+        if !weak {
+            return WeakSlot::Strong(v);
+        }
+        match v {
+            Value::Table(t) => WeakSlot::Table(Gc::downgrade(t.gc())),
+            Value::Function(f) => WeakSlot::Function(Gc::downgrade(f.0)),
+            Value::Native(n) => WeakSlot::Native(Gc::downgrade(n.0)),
+            Value::Thread(t) => WeakSlot::Thread(Gc::downgrade(t.0)),
+            Value::Userdata(u) => WeakSlot::Userdata(Gc::downgrade(u.0)),
+            other => WeakSlot::Strong(other),
+        }
+    }
+
+    /// A key of a weak-keys table: like [`WeakSlot::new`], and a string is held weakly too.
+    /// Strings are values, never removed from weak tables, so the collector marks the string
+    /// key of every entry that keeps a value ([`keep_string_keys`]); but an entry whose value
+    /// was removed must not keep its key (Lua makes it a dead key), or removing a value
+    /// would never free a long string key.
+    ///
+    /// [`keep_string_keys`]: crate::vm::table::Table::keep_string_keys
+    pub fn weak_key(v: Value<'gc>) -> WeakSlot<'gc> {
+        match v {
+            Value::Str(s) => WeakSlot::Str(Gc::downgrade(s.0)),
+            other => WeakSlot::new(other, true),
+        }
+    }
+
+    /// Whether the slot refers to an object no mark has reached (in a live table, a strong
+    /// part is always marked).
+    pub fn is_dead(self, fc: &Finalization<'gc>) -> bool {
+        match self {
+            WeakSlot::Strong(_) => false,
+            WeakSlot::Table(w) => w.is_dead(fc),
+            WeakSlot::Function(w) => w.is_dead(fc),
+            WeakSlot::Native(w) => w.is_dead(fc),
+            WeakSlot::Thread(w) => w.is_dead(fc),
+            WeakSlot::Userdata(w) => w.is_dead(fc),
+            WeakSlot::Str(w) => w.is_dead(fc),
+        }
+    }
+
+    /// Marks the object (and what it reaches, once marking resumes).
+    pub fn resurrect(self, fc: &Finalization<'gc>) {
+        match self {
+            WeakSlot::Strong(_) => {}
+            WeakSlot::Table(w) => drop(w.resurrect(fc)),
+            WeakSlot::Function(w) => drop(w.resurrect(fc)),
+            WeakSlot::Native(w) => drop(w.resurrect(fc)),
+            WeakSlot::Thread(w) => drop(w.resurrect(fc)),
+            WeakSlot::Userdata(w) => drop(w.resurrect(fc)),
+            WeakSlot::Str(w) => drop(w.resurrect(fc)),
+        }
+    }
+
+    /// The value, or nil if the object is dead.
+    pub fn get(self, fc: &Finalization<'gc>) -> Value<'gc> {
+        if self.is_dead(fc) {
+            return Value::Nil;
+        }
+        let mc: &Mutation<'gc> = fc;
+        let v = match self {
+            WeakSlot::Strong(v) => Some(v),
+            WeakSlot::Table(w) => w.upgrade(mc).map(|g| Value::Table(Table::from_gc(g))),
+            WeakSlot::Function(w) => w
+                .upgrade(mc)
+                .map(|g| Value::Function(super::closure::Closure(g))),
+            WeakSlot::Native(w) => w
+                .upgrade(mc)
+                .map(|g| Value::Native(super::closure::NativeClosure(g))),
+            WeakSlot::Thread(w) => w
+                .upgrade(mc)
+                .map(|g| Value::Thread(super::thread::Thread(g))),
+            WeakSlot::Userdata(w) => w.upgrade(mc).map(|g| Value::Userdata(Userdata(g))),
+            WeakSlot::Str(w) => w.upgrade(mc).map(|g| Value::Str(super::string::LuaStr(g))),
+        };
+        v.unwrap_or(Value::Nil)
+    }
+}
+
+/// An object marked for finalization.
+#[derive(Copy, Clone, Collect)]
+#[collect(no_drop)]
+pub enum FinRef<'gc> {
+    /// A table.
+    Table(GcWeak<'gc, RefLock<TableData<'gc>>>),
+    /// A userdata.
+    Userdata(GcWeak<'gc, RefLock<UserdataData<'gc>>>),
+}
+
+impl<'gc> FinRef<'gc> {
+    fn is_dead(self, fc: &Finalization<'gc>) -> bool {
+        match self {
+            FinRef::Table(w) => w.is_dead(fc),
+            FinRef::Userdata(w) => w.is_dead(fc),
+        }
+    }
+
+    /// The object, alive (upgraded outside finalization, resurrected inside).
+    pub fn upgrade(self, mc: &Mutation<'gc>) -> Option<Value<'gc>> {
+        match self {
+            FinRef::Table(w) => w.upgrade(mc).map(|g| Value::Table(Table::from_gc(g))),
+            FinRef::Userdata(w) => w.upgrade(mc).map(|g| Value::Userdata(Userdata(g))),
+        }
+    }
+
+    fn resurrect(self, fc: &Finalization<'gc>) -> Option<Value<'gc>> {
+        match self {
+            FinRef::Table(w) => w.resurrect(fc).map(|g| Value::Table(Table::from_gc(g))),
+            FinRef::Userdata(w) => w.resurrect(fc).map(|g| Value::Userdata(Userdata(g))),
+        }
+    }
+}
+
+/// The collector's Lua-visible state (a field of the VM root; saved in snapshots except for
+/// the transient fields).
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct GcState<'gc> {
+    /// Tables whose metatable made them weak (each once; pruned when they die).
+    pub weak: Vec<GcWeak<'gc, RefLock<TableData<'gc>>>>,
+    /// Objects marked for finalization, in marking order (Lua's `finobj`).
+    pub finobj: Vec<FinRef<'gc>>,
+    /// Objects whose finalizer is due, in the order they run (Lua's `tobefnz`).
+    pub tobefnz: VecDeque<Value<'gc>>,
+    /// `collectgarbage("stop")`: no automatic collection (full ones still run).
+    #[collect(require_static)]
+    pub stopped: bool,
+    /// The mode `collectgarbage("generational")` chose (the collector runs incrementally
+    /// either way, which 5.4 allows).
+    #[collect(require_static)]
+    pub generational: bool,
+    /// `setpause` (recorded and returned; see the README for what it changes).
+    #[collect(require_static)]
+    pub pause: i64,
+    /// `setstepmul`.
+    #[collect(require_static)]
+    pub stepmul: i64,
+    /// The VM is closing: `setmetatable` marks nothing more (Lua's `GCSTPCLS`). Transient.
+    #[collect(require_static)]
+    pub closing: bool,
+    /// A `collectgarbage("step", kb)` for the host loop. Transient (set and consumed within a
+    /// step).
+    #[collect(require_static)]
+    pub step_request: Option<i64>,
+    /// Whether the last requested step finished a cycle (read by its continuation).
+    #[collect(require_static)]
+    pub step_finished: bool,
+    /// Bytes of work steps asked for since the last cycle a step or a full collection
+    /// finished (see [`step`]).
+    #[collect(require_static)]
+    pub step_bytes: f64,
+    /// A finalizer frame may be on a running coroutine's stack (see [`in_finalizer`]).
+    /// Transient (true after a restore).
+    #[collect(require_static)]
+    pub maybe_finalizing: bool,
+    /// Bytes accounted for the lists above.
+    #[collect(require_static)]
+    charge: super::memory::Charge,
+}
+
+impl<'gc> GcState<'gc> {
+    /// An empty state with Lua's defaults.
+    pub fn new() -> GcState<'gc> {
+        GcState {
+            weak: Vec::new(),
+            finobj: Vec::new(),
+            tobefnz: VecDeque::new(),
+            stopped: false,
+            generational: false,
+            pause: DEFAULT_PAUSE,
+            stepmul: DEFAULT_STEPMUL,
+            closing: false,
+            step_request: None,
+            step_finished: false,
+            step_bytes: 0.0,
+            maybe_finalizing: false,
+            charge: super::memory::Charge::new(0),
+        }
+    }
+
+    /// Brings the accounted bytes up to the lists' lengths.
+    pub fn update_charge(&self) {
+        let n = self.weak.len() + self.finobj.len() + self.tobefnz.len();
+        self.charge.set(n * LIST_ENTRY_BYTES);
+    }
+}
+
+impl<'gc> Default for GcState<'gc> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The weak mode a metatable gives (`WEAK_KEYS | WEAK_VALUES` bits): its raw `__mode` field,
+/// a string containing `k` and/or `v` (read up to a NUL byte, as Lua's `strchr` does).
+pub fn mode_of<'gc>(ctx: Ctx<'gc>, mt: Table<'gc>) -> u8 {
+    match mt.get_str(ctx.mc, ctx.tm(Tm::Mode)) {
+        Value::Str(s) => {
+            let b = s.as_bytes();
+            let b = &b[..b.iter().position(|&c| c == 0).unwrap_or(b.len())];
+            let mut m = 0;
+            if b.contains(&b'k') {
+                m |= WEAK_KEYS;
+            }
+            if b.contains(&b'v') {
+                m |= WEAK_VALUES;
+            }
+            m
+        }
+        _ => 0,
+    }
+}
+
+/// After `setmetatable(v, mt)`: the table's weak mode follows `mt`'s `__mode`, and if `mt`
+/// has a `__gc` field, `v` is marked for finalization (once; Lua's `luaC_checkfinalizer`).
+pub fn metatable_set<'gc>(ctx: Ctx<'gc>, v: Value<'gc>, mt: Option<Table<'gc>>) {
+    let mc = ctx.mc;
+    let (mode, has_gc) = match mt {
+        Some(m) => (mode_of(ctx, m), !m.get_str(mc, ctx.tm(Tm::Gc)).is_nil()),
+        None => (0, false),
+    };
+    let mut gcs = ctx.state.gc.borrow_mut(mc);
+    match v {
+        Value::Table(t) => {
+            if t.set_weak_mode(mc, mode) {
+                gcs.weak.push(Gc::downgrade(t.gc()));
+            }
+            if has_gc && !gcs.closing && t.mark_for_finalization(mc) {
+                gcs.finobj.push(FinRef::Table(Gc::downgrade(t.gc())));
+            }
+        }
+        Value::Userdata(u) => {
+            if has_gc && !gcs.closing && !u.0.borrow().fin_marked {
+                u.0.borrow_mut(mc).fin_marked = true;
+                gcs.finobj.push(FinRef::Userdata(Gc::downgrade(u.0)));
+            }
+        }
+        _ => {}
+    }
+    gcs.update_charge();
+}
+
+/// Whether a finalizer frame is on the stack of any running coroutine (inside a finalizer,
+/// `collectgarbage` fails and no other finalizer starts, as in Lua, whose collector is
+/// stopped while a finalizer runs). The running thread, if borrowed by the caller, is not
+/// looked at: the caller checks its frames ([`frames_in_finalizer`]).
+///
+/// Reading every frame of deep stacks at every slice would cost, so a flag says whether a
+/// finalizer frame may exist: set when one is pushed (and after a restore), cleared by the
+/// first look that finds none.
+pub fn in_finalizer(ctx: Ctx<'_>) -> bool {
+    if !ctx.state.gc.borrow().maybe_finalizing {
+        return false;
+    }
+    let running = ctx.state.running.borrow();
+    let mut unseen = false;
+    let found = running.iter().any(|t| match t.0.state.try_borrow() {
+        Ok(ts) => frames_in_finalizer(&ts.frames),
+        Err(_) => {
+            unseen = true;
+            false
+        }
+    });
+    if !found && !unseen {
+        ctx.state.gc.borrow_mut(ctx.mc).maybe_finalizing = false;
+    }
+    found
+}
+
+/// Whether `frames` (of a thread running now) hold a finalizer frame.
+pub fn thread_in_finalizer(ctx: Ctx<'_>, frames: &[Frame<'_>]) -> bool {
+    ctx.state.gc.borrow().maybe_finalizing && frames_in_finalizer(frames)
+}
+
+/// Whether `frames` hold a finalizer frame.
+fn frames_in_finalizer(frames: &[Frame<'_>]) -> bool {
+    frames.iter().any(|f| {
+        matches!(f, Frame::Native(n)
+            if matches!(*n.cont, super::cont::Cont::GcFinalizer { .. }))
+    })
+}
+
+/// Writes the warning for an error in a finalizer (`lua_warning` as `luaE_warnerror` does).
+pub fn warn_error<'gc>(ctx: Ctx<'gc>, err: Value<'gc>) {
+    let msg: Vec<u8> = match err {
+        Value::Str(s) => s.as_bytes().to_vec(),
+        _ => b"error object is not a string".to_vec(),
+    };
+    warn(ctx, &[b"error in __gc (", &msg[..], b")"].concat());
+}
+
+/// Emits a warning (`warn`'s output) if warnings are on.
+pub fn warn(ctx: Ctx<'_>, msg: &[u8]) {
+    use std::io::Write;
+    let mut host = ctx.state.host.borrow_mut();
+    if host.warnings_on {
+        let _ = host.stderr.write_all(b"Lua warning: ");
+        let _ = host.stderr.write_all(msg);
+        let _ = host.stderr.write_all(b"\n");
+    }
+}
+
+/// The next finalizer to run: the object and its `__gc` (looked up now, as Lua's `GCTM`
+/// does; `None` if the queue is empty).
+pub fn next_finalizer<'gc>(ctx: Ctx<'gc>) -> Option<(Value<'gc>, Value<'gc>)> {
+    let obj = {
+        let mut gcs = ctx.state.gc.borrow_mut(ctx.mc);
+        let obj = gcs.tobefnz.pop_front()?;
+        gcs.update_charge();
+        obj
+    };
+    Some((obj, ctx.metamethod(obj, Tm::Gc)))
+}
+
+/// Whether finalizers are due.
+#[inline]
+pub fn pending(ctx: Ctx<'_>) -> bool {
+    !ctx.state.gc.borrow().tobefnz.is_empty()
+}
+
+// ---------------------------------------------------------------------------------------
+// The driver (called between mutations by the embedding API).
+
+/// What `setpause`/`setstepmul` keep of a value: Lua 5.4 stores it divided by 4 in a byte
+/// (`setgcparam`), so what the next call returns is that byte times 4.
+pub fn gc_param(v: i64) -> i64 {
+    (((v as i32) / 4) as u8) as i64 * 4
+}
+
+/// Whether the VM uses nothing of what the finalization window is for (no weak table, no
+/// object marked for finalization): gc-arena's own cycle is then Lua's, and runs as before
+/// (its pacing included: a cycle run in one piece resets the debt).
+fn plain(arena: &Arena<Root>) -> bool {
+    arena.mutate(|_, st| {
+        let g = st.gc.borrow();
+        g.weak.is_empty() && g.finobj.is_empty()
+    })
+}
+
+/// Whether weak tables exist (then a cycle parks them and marks atomically).
+fn has_weak(arena: &Arena<Root>) -> bool {
+    arena.mutate(|_, st| !st.gc.borrow().weak.is_empty())
+}
+
+/// Parks every registered weak table (see the module docs); drops tables that are no longer
+/// weak from the list.
+fn park_all(arena: &Arena<Root>) {
+    arena.mutate(|mc, st| {
+        let mut gcs = st.gc.borrow_mut(mc);
+        gcs.weak.retain(|w| match w.upgrade(mc) {
+            Some(g) => Table::from_gc(g).park(mc),
+            None => false,
+        });
+        gcs.update_charge();
+    });
+}
+
+/// Resurrects the values of live keys in parked weak-keys tables (one pass); whether any was.
+fn ephemeron_pass<'gc>(fc: &Finalization<'gc>, st: &State<'gc>) -> bool {
+    let gcs = st.gc.borrow();
+    let mut changed = false;
+    for w in gcs.weak.iter() {
+        if w.is_dead(fc) {
+            continue;
+        }
+        let Some(g) = w.upgrade(fc) else { continue };
+        changed |= Table::from_gc(g).converge_ephemeron(fc);
+    }
+    changed
+}
+
+/// Marks until ephemerons converge.
+fn converge(arena: &mut Arena<Root>) {
+    loop {
+        let Some(marked) = arena.finish_marking() else {
+            return;
+        };
+        if !marked.finalize(|fc, st| ephemeron_pass(fc, st)) {
+            return;
+        }
+    }
+}
+
+/// Steps 3 and 4 (see the module docs): clears dead weak values of live tables, then moves
+/// dead objects marked for finalization to the queue and resurrects them. Whether any moved.
+fn clear_values_and_separate<'gc>(fc: &Finalization<'gc>, st: &State<'gc>) -> bool {
+    let mut gcs = st.gc.borrow_mut(fc);
+    for w in gcs.weak.iter() {
+        if w.is_dead(fc) {
+            continue;
+        }
+        if let Some(g) = w.upgrade(fc) {
+            Table::from_gc(g).clear_dead_values(fc);
+        }
+    }
+    let mut dead = Vec::new();
+    gcs.finobj.retain(|r| {
+        if r.is_dead(fc) {
+            dead.push(*r);
+            false
+        } else {
+            true
+        }
+    });
+    // Newest mark first (Lua's `finobj` list is newest-first and `separatetobefnz` appends).
+    for r in dead.iter().rev() {
+        if let Some(v) = r.resurrect(fc) {
+            match v {
+                Value::Table(t) => t.unmark_for_finalization(fc),
+                Value::Userdata(u) => u.0.borrow_mut(fc).fin_marked = false,
+                _ => {}
+            }
+            gcs.tobefnz.push_back(v);
+        }
+    }
+    gcs.update_charge();
+    !dead.is_empty()
+}
+
+/// Step 5: unparks every live weak table without its dead entries; forgets dead tables.
+fn unpark_all<'gc>(fc: &Finalization<'gc>, st: &State<'gc>) {
+    let mut gcs = st.gc.borrow_mut(fc);
+    gcs.weak.retain(|w| {
+        if w.is_dead(fc) {
+            return false;
+        }
+        match w.upgrade(fc) {
+            Some(g) => {
+                let t = Table::from_gc(g);
+                t.keep_string_keys(fc);
+                t.unpark(fc);
+                true
+            }
+            None => false,
+        }
+    });
+    gcs.update_charge();
+}
+
+/// From "fully marked" to "sweeping", with Lua's atomic steps in between.
+fn atomic(arena: &mut Arena<Root>) {
+    converge(arena);
+    let Some(marked) = arena.finish_marking() else {
+        return;
+    };
+    if marked.finalize(|fc, st| clear_values_and_separate(fc, st)) {
+        converge(arena);
+    }
+    let Some(marked) = arena.finish_marking() else {
+        return;
+    };
+    marked.finalize(|fc, st| unpark_all(fc, st));
+    if let Some(marked) = arena.finish_marking() {
+        marked.start_sweeping();
+    }
+}
+
+/// Clears the stack slots of the running coroutines above what their top frame uses: what
+/// calls that returned left there is garbage, which Lua does not mark either (its `atomic`
+/// marks a thread's stack up to its top and clears the rest). Without this, whether such an
+/// object is collected would depend on whether a later call happened to overwrite its slot.
+fn clear_stale_slots(arena: &Arena<Root>) {
+    arena.mutate(|mc, st| {
+        for t in st.running.borrow().iter() {
+            let mut ts = t.borrow_mut(mc);
+            let live = match ts.frames.last() {
+                Some(Frame::Lua(f)) => {
+                    let regs = f.base as usize + f.closure.proto().max_stack as usize;
+                    regs.max(ts.top as usize)
+                }
+                _ => continue,
+            };
+            let len = ts.stack.len();
+            for v in &mut ts.stack[live.min(len)..] {
+                *v = Value::Nil;
+            }
+        }
+    });
+}
+
+/// Starts a cycle from sleep: parks weak tables and marks atomically if there are any,
+/// otherwise marks incrementally until the debt is paid (`pay`) or to the end.
+fn start_cycle(arena: &mut Arena<Root>, pay: bool) {
+    clear_stale_slots(arena);
+    if has_weak(arena) {
+        park_all(arena);
+        if arena.finish_marking().is_some() {
+            atomic(arena);
+        }
+    } else if pay {
+        if arena.mark_debt().is_some() {
+            atomic(arena);
+        }
+    } else if arena.finish_marking().is_some() {
+        atomic(arena);
+    }
+}
+
+/// Does collection work until the allocation debt is paid, finishing at most one cycle;
+/// returns whether one finished. Nothing when the collector is stopped.
+pub fn pay_debt(arena: &mut Arena<Root>) -> bool {
+    // Nor while a finalizer runs (Lua's `GCSTPGC`): objects it made or dropped wait for the
+    // next cycle.
+    if arena.mutate(|mc, state| state.gc.borrow().stopped || in_finalizer(Ctx { mc, state })) {
+        return false;
+    }
+    pay_debt_always(arena)
+}
+
+fn pay_debt_always(arena: &mut Arena<Root>) -> bool {
+    if plain(arena) && arena.collection_phase() == CollectionPhase::Sleeping {
+        if !(arena.metrics().allocation_debt() > 0.0) {
+            return false;
+        }
+        clear_stale_slots(arena);
+        arena.collect_debt();
+        return arena.collection_phase() == CollectionPhase::Sleeping;
+    }
+    let mut finished = false;
+    for _ in 0..8 {
+        match arena.collection_phase() {
+            CollectionPhase::Sleeping => {
+                if finished || !(arena.metrics().allocation_debt() > 0.0) {
+                    return finished;
+                }
+                start_cycle(arena, true);
+                if matches!(
+                    arena.collection_phase(),
+                    CollectionPhase::Marking | CollectionPhase::Marked
+                ) {
+                    return finished;
+                }
+            }
+            CollectionPhase::Marking | CollectionPhase::Marked => {
+                if arena.mark_debt().is_some() {
+                    atomic(arena);
+                } else {
+                    return finished;
+                }
+            }
+            CollectionPhase::Sweeping => {
+                arena.cycle_debt();
+                if arena.collection_phase() != CollectionPhase::Sleeping {
+                    return finished;
+                }
+                finished = true;
+            }
+        }
+    }
+    finished
+}
+
+/// `collectgarbage("step")` asking for `bytes` of work (incremental mode): adds the matching allocation debt
+/// (`units` of gc-arena's debt) and pays it, even when the collector is stopped; whether a
+/// cycle finished. Steps also add up (in the saved state): once they have asked for as many
+/// bytes as the heap holds since the last cycle they finished, the cycle in progress is
+/// finished at once, so a loop of steps ends even when snapshot restores keep restarting
+/// the collector's cycle (a cycle in progress is not saved).
+pub fn step(arena: &mut Arena<Root>, bytes: f64, units: f64) -> bool {
+    // In generational mode a step is a (minor) collection of everything young, and 5.4
+    // answers false (its collector never rests in that mode): a whole cycle here.
+    if arena.mutate(|_, st| st.gc.borrow().generational) {
+        finish_cycle(arena);
+        arena.mutate(|mc, st| st.gc.borrow_mut(mc).step_bytes = 0.0);
+        return false;
+    }
+    let used = super::memory::used() as f64;
+    let force = arena.mutate(|mc, st| {
+        let mut g = st.gc.borrow_mut(mc);
+        g.step_bytes += bytes;
+        g.step_bytes >= used
+    });
+    let done = if force {
+        finish_cycle(arena);
+        true
+    } else {
+        arena.metrics().adjust_debt(units);
+        pay_debt_always(arena)
+    };
+    if done {
+        arena.mutate(|mc, st| st.gc.borrow_mut(mc).step_bytes = 0.0);
+    }
+    done
+}
+
+/// Finishes the cycle in progress, or runs a complete one from sleep.
+fn finish_cycle(arena: &mut Arena<Root>) {
+    if plain(arena) && arena.collection_phase() == CollectionPhase::Sleeping {
+        clear_stale_slots(arena);
+        arena.finish_cycle();
+        return;
+    }
+    match arena.collection_phase() {
+        CollectionPhase::Marking | CollectionPhase::Marked => {
+            if arena.finish_marking().is_some() {
+                atomic(arena);
+            }
+        }
+        CollectionPhase::Sweeping => {}
+        CollectionPhase::Sleeping => start_cycle(arena, false),
+    }
+    if arena.collection_phase() == CollectionPhase::Sweeping {
+        arena.finish_cycle();
+    }
+}
+
+/// A full collection: finishes the cycle in progress (its dead objects are finalized and
+/// weak tables cleared as in any cycle), then runs a complete one.
+pub fn full(arena: &mut Arena<Root>) {
+    if arena.collection_phase() != CollectionPhase::Sleeping {
+        finish_cycle(arena);
+    }
+    let plain = plain(arena);
+    finish_cycle(arena);
+    arena.mutate(|mc, st| st.gc.borrow_mut(mc).step_bytes = 0.0);
+    if !plain {
+        // Close to what a cycle run in one piece does: no debt carried over.
+        let debt = arena.metrics().allocation_debt();
+        arena.metrics().adjust_debt(-debt);
+    }
+}
+
+/// Objects marked for finalization, newest first, taken off the list (for closing the VM:
+/// Lua's `luaC_freeallobjects` finalizes every marked object). From now on nothing more is
+/// marked.
+pub fn separate_all<'gc>(ctx: Ctx<'gc>) {
+    let mut gcs = ctx.state.gc.borrow_mut(ctx.mc);
+    gcs.closing = true;
+    let all = std::mem::take(&mut gcs.finobj);
+    for r in all.iter().rev() {
+        if let Some(v) = r.upgrade(ctx.mc) {
+            gcs.tobefnz.push_back(v);
+        }
+    }
+    gcs.update_charge();
+}
+
+/// Prepares the main coroutine to close the VM (Lua's `lua_close`): every object still marked
+/// for finalization is queued (newest mark first, after those already due), nothing more will
+/// be marked, and the main coroutine is set to run `closer` (the base library's
+/// `collectgarbage`) with `"collect"`, before whose return the executor runs every due
+/// finalizer. False if the VM is already closing.
+pub fn begin_close<'gc>(ctx: Ctx<'gc>, closer: &'static super::native::NativeDef) -> bool {
+    if ctx.state.gc.borrow().closing {
+        return false;
+    }
+    separate_all(ctx);
+    let main = ctx.state.main;
+    let mut ts = main.borrow_mut(ctx.mc);
+    super::exec::close_upvalues(ctx, &mut ts, 0);
+    ts.stack.clear();
+    ts.frames.clear();
+    ts.tbc.clear();
+    ts.open_upvalues.clear();
+    ts.stack
+        .push(Value::LightNative(super::closure::LightNative(closer)));
+    ts.stack.push(ctx.str_value("collect"));
+    ts.status = super::thread::Status::Initial;
+    drop(ts);
+    *ctx.state.running.borrow_mut(ctx.mc) = vec![main];
+    true
+}

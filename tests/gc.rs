@@ -1,0 +1,252 @@
+//! Garbage collection through the embedding API: finalizers as preemptible Lua calls,
+//! closing a VM, weak tables and finalizers across snapshots and forks, determinism.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+
+use telelua::Host;
+use telelua::Registry;
+use telelua::{Profile, StepResult, Vm};
+
+/// A `Write` that appends to a shared buffer.
+#[derive(Clone, Default)]
+struct Sink(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Sink {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.borrow()).into_owned()
+    }
+}
+
+fn host(out: &Sink, err: &Sink) -> Host {
+    Host {
+        stdout: Box::new(out.clone()),
+        stderr: Box::new(err.clone()),
+        warnings_on: true,
+        ..Host::default()
+    }
+}
+
+fn vm(out: &Sink, err: &Sink, src: &str) -> Vm {
+    let mut vm = Vm::with_profile(Profile::Sandbox, host(out, err));
+    vm.load(src.as_bytes(), "=t").unwrap();
+    vm
+}
+
+#[track_caller]
+fn finish(vm: &mut Vm, fuel: u64) {
+    for _ in 0..100_000 {
+        match vm.step(fuel) {
+            StepResult::OutOfFuel => continue,
+            StepResult::Finished(_) => return,
+            other => panic!("{other:?}"),
+        }
+    }
+    panic!("did not finish");
+}
+
+#[test]
+fn a_finalizer_that_loops_forever_is_preempted() {
+    let (out, err) = (Sink::default(), Sink::default());
+    let mut vm = vm(
+        &out,
+        &err,
+        "setmetatable({}, {__gc = function() while true do end end}) collectgarbage() print('never')",
+    );
+    for _ in 0..50 {
+        assert_eq!(vm.step(10_000), StepResult::OutOfFuel);
+    }
+    assert!(vm.fuel_used() >= 500_000);
+    assert_eq!(out.text(), "");
+}
+
+#[test]
+fn close_runs_every_pending_finalizer_newest_mark_first() {
+    let (out, err) = (Sink::default(), Sink::default());
+    let mut vm = vm(
+        &out,
+        &err,
+        "collectgarbage('stop')   -- no automatic collection: 'garbage' is not due before
+         A = setmetatable({}, {__gc = function() print('A') end})
+         setmetatable({}, {__gc = function() print('garbage') end})
+         B = setmetatable({}, {__gc = function() print('B') error('in B') end})
+         print('end')",
+    );
+    finish(&mut vm, 1_000_000);
+    assert_eq!(out.text(), "end\n");
+    // Closing in small slices: finalizers are preemptible like any code.
+    let mut r = vm.close(3);
+    while r == StepResult::OutOfFuel {
+        r = vm.step(3);
+    }
+    assert!(matches!(r, StepResult::Finished(_)), "{r:?}");
+    assert_eq!(out.text(), "end\nB\ngarbage\nA\n");
+    assert_eq!(err.text(), "Lua warning: error in __gc (t:4: in B)\n");
+    // Closing again does nothing.
+    assert!(!vm.begin_close());
+}
+
+/// Runs `src` to the end in slices of `fuel`, round-tripping the VM through bytes after
+/// every slice; returns its output.
+fn run_with_snapshots(src: &str, fuel: u64) -> String {
+    let (out, err) = (Sink::default(), Sink::default());
+    let mut vm = vm(&out, &err, src);
+    loop {
+        match vm.step(fuel) {
+            StepResult::OutOfFuel => {
+                let bytes = vm.save().unwrap();
+                let copy =
+                    Vm::restore_with(&bytes, Registry::standard(), host(&out, &err), None).unwrap();
+                assert_eq!(copy.save().unwrap(), bytes, "round trip is exact");
+                vm = copy;
+            }
+            StepResult::Finished(_) => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    let mut r = vm.close(fuel);
+    while r == StepResult::OutOfFuel {
+        let bytes = vm.save().unwrap();
+        vm = Vm::restore_with(&bytes, Registry::standard(), host(&out, &err), None).unwrap();
+        r = vm.step(fuel);
+    }
+    out.text()
+}
+
+const FINALIZERS: &str = "
+    local log = {}
+    local function make()
+      HOLD = {}
+      for i = 1, 4 do
+        HOLD[i] = setmetatable({i}, {__gc = function(o)
+          local s = 0
+          for k = 1, 50 do s = s + k end   -- long enough to be cut by snapshots
+          log[#log + 1] = o[1] .. ':' .. s
+        end})
+      end
+      local _1, _2, _3, _4, _5, _6, _7, _8, _9, _10 = nil
+    end
+    make()
+    local weak = setmetatable({}, {__mode = 'v'})
+    weak.a = HOLD[1]
+    weak.b = {}
+    HOLD = nil
+    collectgarbage()
+    print(table.concat(log, ' '), weak.a, weak.b)
+    AT_EXIT = setmetatable({}, {__gc = function() print('closed', #log) end})
+";
+
+#[test]
+fn finalizers_run_once_and_in_order_whatever_the_snapshots() {
+    let plain = run_with_snapshots(FINALIZERS, u64::MAX / 2);
+    assert_eq!(plain, "4:1275 3:1275 2:1275 1:1275\tnil\tnil\nclosed\t4\n");
+    for fuel in [1, 2, 3, 5, 17, 100] {
+        assert_eq!(
+            run_with_snapshots(FINALIZERS, fuel),
+            plain,
+            "fuel slices of {fuel}"
+        );
+    }
+}
+
+#[test]
+fn forks_keep_weak_entries_marks_and_due_finalizers() {
+    let (out, err) = (Sink::default(), Sink::default());
+    let mut base = vm(
+        &out,
+        &err,
+        "W = setmetatable({}, {__mode = 'k'})
+         W[{}] = 'dead key'
+         K = {} W[K] = 'live key'
+         setmetatable({}, {__gc = function() print('finalized') end})
+         collectgarbage('stop')",
+    );
+    finish(&mut base, 1_000_000);
+    let image = base.image().unwrap();
+    for _ in 0..2 {
+        let (fout, ferr) = (Sink::default(), Sink::default());
+        let mut fork = image.fork_with(host(&fout, &ferr)).unwrap();
+        fork.load(
+            b"local n = 0 for k, v in pairs(W) do n = n + 1 end print('before', n)
+              collectgarbage()
+              n = 0 for k, v in pairs(W) do n = n + 1 end print('after', n, W[K])",
+            "=f",
+        )
+        .unwrap();
+        finish(&mut fork, 1_000_000);
+        assert_eq!(fout.text(), "before\t2\nfinalized\nafter\t1\tlive key\n");
+    }
+}
+
+#[test]
+fn memory_after_a_full_collection_does_not_depend_on_the_history() {
+    // Automatic collections are stopped (a saved setting): finalizers then run at the same
+    // points in both runs (where they run changes how deep coroutine stacks have been, whose
+    // modeled capacity is part of the count).
+    let src = "
+        collectgarbage('stop')
+        local cache = setmetatable({}, {__mode = 'k'})
+        for i = 1, 200 do cache[{}] = string.rep('x', i) end
+        KEEP = {}
+        for i = 1, 50 do KEEP[i] = setmetatable({}, {__gc = function() end}) end
+        for i = 1, 50 do setmetatable({}, {__gc = function() end}) end
+    ";
+    let (out, err) = (Sink::default(), Sink::default());
+    let mut a = vm(&out, &err, src);
+    finish(&mut a, 1_000_000);
+    a.collect();
+    let mut b = vm(&out, &err, src);
+    // Saved and restored at many points, with collections at other times.
+    loop {
+        match b.step(97) {
+            StepResult::OutOfFuel => {
+                let bytes = b.save().unwrap();
+                b = Vm::restore_with(&bytes, Registry::standard(), host(&out, &err), None).unwrap();
+            }
+            StepResult::Finished(_) => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    b.collect();
+    assert_eq!(a.memory_used(), b.memory_used());
+    // Run the due finalizers in both.
+    for vm in [&mut a, &mut b] {
+        vm.load(b"collectgarbage()", "=c").unwrap();
+        finish(vm, 1_000_000);
+    }
+    assert_eq!(a.memory_used(), b.memory_used());
+    assert_eq!(a.save().unwrap().len(), b.save().unwrap().len());
+}
+
+#[test]
+fn runs_are_deterministic() {
+    let src = "
+        local t = setmetatable({}, {__mode = 'v'})
+        local log = {}
+        for i = 1, 3000 do
+          t[i] = {}
+          if i % 7 == 0 then setmetatable({}, {__gc = function() log[#log + 1] = i end}) end
+        end
+        local n = 0 for _ in pairs(t) do n = n + 1 end
+        print(n, #log, log[1], log[#log])
+    ";
+    let mut results = Vec::new();
+    for _ in 0..2 {
+        let (out, err) = (Sink::default(), Sink::default());
+        let mut v = vm(&out, &err, src);
+        finish(&mut v, 1_000);
+        results.push((out.text(), v.fuel_used(), v.memory_used()));
+    }
+    assert_eq!(results[0], results[1]);
+}
