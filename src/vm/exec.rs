@@ -368,6 +368,7 @@ fn run_native<'gc>(
     nargs: usize,
 ) -> LuaResult<'gc, Action<'gc>> {
     ts.stack.truncate(func + 1 + nargs);
+    ts.model_native_frame();
     let ThreadState {
         stack,
         frames,
@@ -865,7 +866,22 @@ pub fn throw<'gc>(
                 }
             }
             super::hook::unwound(thread, &ts.frames);
-            if let Some(slot) = ts.tbc.pop() {
+            // A coroutine that `coroutine.resume` ran keeps its pending to-be-closed variables
+            // for `coroutine.close` (5.4's `lua_resume` does not close them); the main thread,
+            // a host's call and `coroutine.wrap` (which closes the coroutine before raising,
+            // as `auxwrap` does) close them now.
+            let close_now = {
+                let running = ctx.state.running.borrow();
+                match running.len().checked_sub(2).and_then(|i| running.get(i)) {
+                    None => true,
+                    Some(resumer) => matches!(
+                        resumer.borrow().frames.last(),
+                        Some(Frame::Native(nf)) if matches!(*nf.cont, Cont::Wrap)
+                    ),
+                }
+            };
+            let pending = if close_now { ts.tbc.pop() } else { None };
+            if let Some(slot) = pending {
                 ts.frames.clear();
                 ts.c_calls.clear();
                 close_upvalues(ctx, ts, 0);

@@ -1,0 +1,147 @@
+//! The `roundtrip` fuzz target's check, shared with the corpus replay in
+//! `tests/fuzz_corpus.rs` (both include this file, and `gen.rs`, with `#[path]`).
+//!
+//! Design note. A generated program (see `gen.rs`) runs once without interruption, and once
+//! in slices whose sizes come from the input; between slices the VM goes through bytes
+//! (`save`, then `restore`, checking that saving the restored VM gives the same bytes) or
+//! through an in-memory image (`image().fork()`), or simply continues. Both runs must print
+//! the same output, end with the same result, use the same fuel, and save to the same bytes
+//! at the end: a VM's future must not depend on when it was saved, restored or forked.
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use telelua::{StepResult, VmOptions};
+
+/// Fuel after which a run is abandoned (the generator's programs need far less).
+const LIMIT: u64 = 4_000_000;
+
+/// Output collected from `print`.
+type Out = Rc<RefCell<Vec<u8>>>;
+
+fn options(out: &Out) -> VmOptions {
+    let out = out.clone();
+    VmOptions::new()
+        .memory_limit(64 << 20)
+        .print(move |b| out.borrow_mut().extend_from_slice(b))
+}
+
+/// How a run ended: output, result, fuel used, the final snapshot.
+#[derive(Debug, PartialEq)]
+pub struct Run {
+    /// Everything printed.
+    pub output: String,
+    /// The last step's result.
+    pub result: StepResult,
+    /// Fuel used in total.
+    pub fuel: u64,
+    /// `save()` at the end.
+    pub snapshot: Vec<u8>,
+}
+
+/// What happens at the end of a slice.
+#[derive(Clone, Copy, Debug)]
+pub enum Trip {
+    /// Continue with the same VM.
+    Continue,
+    /// Save, restore, continue in the restored VM.
+    Bytes,
+    /// Make an image, continue in a fork of it.
+    Fork,
+}
+
+/// Runs `src` in slices of `slices` fuel (cycled; the last one repeats), doing `trips`
+/// (cycled) between slices. `None` if the program did not finish within [`LIMIT`].
+pub fn run(src: &str, slices: &[u64], trips: &[Trip]) -> Option<Run> {
+    let out: Out = Rc::default();
+    let mut vm = options(&out).build();
+    if let Err(e) = vm.load(src.as_bytes(), "=gen") {
+        return Some(Run {
+            output: String::new(),
+            result: StepResult::Error(e),
+            fuel: 0,
+            snapshot: Vec::new(),
+        });
+    }
+    let mut turn = 0;
+    loop {
+        let fuel = slices.get(turn).or(slices.last()).copied().unwrap_or(LIMIT);
+        let trip = if trips.is_empty() {
+            Trip::Continue
+        } else {
+            trips[turn % trips.len()]
+        };
+        turn += 1;
+        match vm.step(fuel.max(1)) {
+            StepResult::OutOfFuel => {}
+            result => {
+                let snapshot = vm.save().expect("save at the end");
+                let output = String::from_utf8_lossy(&out.borrow()).into_owned();
+                return Some(Run {
+                    output,
+                    result,
+                    fuel: vm.fuel_used(),
+                    snapshot,
+                });
+            }
+        }
+        if vm.fuel_used() > LIMIT {
+            return None;
+        }
+        vm = match trip {
+            Trip::Continue => vm,
+            Trip::Bytes => {
+                let bytes = vm.save().expect("save");
+                let restored = options(&out).restore(&bytes).expect("restore");
+                let again = restored.save().expect("save restored");
+                assert!(again == bytes, "save(restore(save(vm))) differs");
+                restored
+            }
+            Trip::Fork => {
+                let image = vm.image().expect("image");
+                image.fork_with_options(options(&out)).expect("fork")
+            }
+        };
+    }
+}
+
+/// Decodes the input (slice sizes and trips first, the program after) and checks that the
+/// sliced run equals the uninterrupted one. Panics (a fuzz finding) on any difference.
+pub fn check(data: &[u8]) {
+    if data.len() < 4 {
+        return;
+    }
+    let (head, body) = data.split_at(4);
+    // Slices of 1 to ~4,000 fuel: small ones stop inside natives and metamethods.
+    let slices: Vec<u64> = head[..2]
+        .iter()
+        .map(|&b| 1 + u64::from(b) * u64::from(b) / 16)
+        .collect();
+    let trips: Vec<Trip> = [head[2], head[3]]
+        .iter()
+        .map(|b| match b % 3 {
+            0 => Trip::Continue,
+            1 => Trip::Bytes,
+            _ => Trip::Fork,
+        })
+        .collect();
+    let src = crate::gen::program(body);
+    let Some(whole) = run(&src, &[LIMIT], &[]) else {
+        return;
+    };
+    let Some(sliced) = run(&src, &slices, &trips) else {
+        panic!("the sliced run did not finish but the whole one did:\n{src}");
+    };
+    if sliced != whole {
+        let what = if sliced.output != whole.output {
+            format!("output:\n{}\n---- vs ----\n{}", whole.output, sliced.output)
+        } else if sliced.result != whole.result {
+            format!("result: {:?} vs {:?}", whole.result, sliced.result)
+        } else if sliced.fuel != whole.fuel {
+            format!("fuel: {} vs {}", whole.fuel, sliced.fuel)
+        } else {
+            "final snapshot bytes".to_string()
+        };
+        panic!("round trip differs ({slices:?}, {trips:?}) in {what}\nprogram:\n{src}");
+    }
+}
