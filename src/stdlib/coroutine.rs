@@ -187,28 +187,71 @@ pub fn close_next<'gc>(
     }
 }
 
+/// Kills `co` (suspended or dead) and returns its pending to-be-closed values, innermost
+/// last (closed first), with the error it died by, if any (`lua_closethread`'s first half).
+pub fn take_pending<'gc>(ctx: Ctx<'gc>, co: Thread<'gc>) -> (Vec<Value<'gc>>, Option<Value<'gc>>) {
+    let mut ts = co.borrow_mut(ctx.mc);
+    let err = ts.error.take();
+    let values: Vec<Value<'gc>> = ts
+        .tbc
+        .iter()
+        .map(|&s| ts.stack.get(s as usize).copied().unwrap_or(Value::Nil))
+        .collect();
+    close_upvalues(ctx, &mut ts, 0);
+    ts.frames.clear();
+    ts.stack.clear();
+    ts.tbc.clear();
+    ts.top = 0;
+    ts.status = Status::Dead;
+    (values, err)
+}
+
 fn close<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let co = check_co(nc, 1)?;
     let st = status_name(nc, co);
     match st {
         "suspended" | "dead" => {
-            let mut ts = co.borrow_mut(nc.ctx.mc);
-            let err = ts.error.take();
-            // Pending to-be-closed values, innermost last (closed first).
-            let values: Vec<Value<'gc>> = ts
-                .tbc
-                .iter()
-                .map(|&s| ts.stack.get(s as usize).copied().unwrap_or(Value::Nil))
-                .collect();
-            close_upvalues(nc.ctx, &mut ts, 0);
-            ts.frames.clear();
-            ts.stack.clear();
-            ts.tbc.clear();
-            ts.top = 0;
-            ts.status = Status::Dead;
-            drop(ts);
+            let (values, err) = take_pending(nc.ctx, co);
             close_next(nc, Value::Thread(co), values, err)
         }
         other => Err(LuaError::rt(format!("cannot close a {other} coroutine"))),
     }
+}
+
+/// A `coroutine.wrap` function whose coroutine failed: closes the coroutine's pending
+/// to-be-closed variables (each error replacing the one in flight, as `lua_closethread`
+/// does), then raises the final error, a string with the caller's position prefixed.
+pub fn wrap_close_next<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    mut values: Vec<Value<'gc>>,
+    error: Value<'gc>,
+) -> R<'gc> {
+    match values.pop() {
+        None => match error {
+            Value::Str(s) => Err(LuaError::Where(s)),
+            other => Err(LuaError::Value(other)),
+        },
+        Some(v) => {
+            let tm = nc.ctx.metamethod(v, crate::vm::state::Tm::Close);
+            nc.clear();
+            nc.push(v);
+            nc.push(error);
+            Ok(Action::Call {
+                func: tm,
+                cont: Cont::WrapClose { values, error },
+            })
+        }
+    }
+}
+
+/// `coroutine.wrap`'s function after its coroutine raised `e`: a coroutine that died by it
+/// has its pending to-be-closed variables closed first.
+pub fn wrap_failed<'gc>(nc: &mut NativeCtx<'gc, '_>, e: Value<'gc>) -> R<'gc> {
+    let values = match nc.upvalue(0) {
+        Value::Thread(co) if co.status() == Status::Dead && co.borrow().error.is_some() => {
+            take_pending(nc.ctx, co).0
+        }
+        _ => Vec::new(),
+    };
+    wrap_close_next(nc, values, e)
 }

@@ -78,6 +78,14 @@ pub enum ContG<V> {
         /// The error so far, if any.
         error: Option<V>,
     },
+    /// A `coroutine.wrap` function closing its failed coroutine's pending `__close` handlers,
+    /// innermost first, before it raises the error (an error in one replaces it).
+    WrapClose {
+        /// Values still to close (the next one last).
+        values: Vec<V>,
+        /// The error in flight.
+        error: V,
+    },
     /// `collectgarbage("collect")` after the host loop's full collection: returns 0.
     Collected,
     /// `collectgarbage("step")` after the host loop's step: returns whether it finished a
@@ -211,9 +219,9 @@ impl<V> ContG<V> {
     pub fn heap_bytes(&self) -> usize {
         use super::memory::VALUE_BYTES;
         match self {
-            ContG::CloseList { values, .. } | ContG::CloseCo { values, .. } => {
-                values.len() * VALUE_BYTES
-            }
+            ContG::CloseList { values, .. }
+            | ContG::CloseCo { values, .. }
+            | ContG::WrapClose { values, .. } => values.len() * VALUE_BYTES,
             ContG::Print { args, out, .. } => args.len() * VALUE_BYTES + out.len(),
             ContG::MinMax { args, .. } => args.len() * VALUE_BYTES,
             ContG::LoadReader {
@@ -249,6 +257,10 @@ impl<V> ContG<V> {
                 level,
             },
             ContG::Discard => ContG::Discard,
+            ContG::WrapClose { values, error } => ContG::WrapClose {
+                values: values.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+                error: f(error)?,
+            },
             ContG::Collected => ContG::Collected,
             ContG::GcStepped => ContG::GcStepped,
             ContG::GcFinalizer { top } => ContG::GcFinalizer { top },
@@ -351,6 +363,7 @@ impl<'gc> Cont<'gc> {
                 | ContG::CloseTbc { .. }
                 | ContG::CloseList { .. }
                 | ContG::CloseCo { .. }
+                | ContG::WrapClose { .. }
                 | ContG::LoadReader { .. }
                 | ContG::GcFinalizer { .. }
         )
@@ -394,10 +407,13 @@ impl<'gc> Cont<'gc> {
                 Some(native) => (native.def().func)(nc),
                 None => Err(LuaError::rt("internal error: retry without a native")),
             },
-            (ContG::Wrap, Err(e)) => match e {
-                Value::Str(s) => Err(LuaError::Where(s)),
-                other => Err(LuaError::Value(other)),
-            },
+            (ContG::Wrap, Err(e)) => crate::stdlib::coroutine::wrap_failed(nc, e),
+            (ContG::WrapClose { values, error }, Ok(())) => {
+                crate::stdlib::coroutine::wrap_close_next(nc, values, error)
+            }
+            (ContG::WrapClose { values, .. }, Err(e)) => {
+                crate::stdlib::coroutine::wrap_close_next(nc, values, e)
+            }
             (ContG::Discard, Ok(())) => nc.ret0(),
             (ContG::Collected, Ok(())) => nc.ret1(Value::Int(0)),
             (ContG::GcStepped, Ok(())) => {

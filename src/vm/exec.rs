@@ -841,7 +841,11 @@ pub fn throw<'gc>(
                 }
             }
             super::hook::unwound(thread, &ts.frames);
-            if let Some(slot) = ts.tbc.pop() {
+            // A coroutine that dies by error keeps its pending to-be-closed variables until
+            // `coroutine.close` (or its `wrap` function) closes them (manual §3.3.8); only the
+            // outermost thread closes them now, as `lua.c`'s protected call does.
+            let coroutine = ctx.state.running.borrow().len() > 1;
+            if let Some(slot) = ts.tbc.pop_if(|_| !coroutine) {
                 ts.frames.clear();
                 close_upvalues(ctx, ts, 0);
                 let v = ts.stack.get(slot as usize).copied().unwrap_or(Value::Nil);
