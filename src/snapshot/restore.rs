@@ -53,6 +53,8 @@ pub struct ChunkEntry {
     pub name: Range<usize>,
     /// Source, if included.
     pub source: Option<Range<usize>>,
+    /// Compiled without debug information (a fourth element, present only when true).
+    pub stripped: bool,
 }
 
 /// A function the snapshot's closures refer to.
@@ -131,7 +133,10 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
     let n = r.array_len()?;
     let mut chunks = Vec::with_capacity(n);
     for _ in 0..n {
-        r.array_exact(3)?;
+        let len = r.array_len()?;
+        if len != 3 && len != 4 {
+            return Err(bad("chunk entry of the wrong size"));
+        }
         let id = r.bin()?;
         let id = range(&r, id);
         let name = r.bin()?;
@@ -142,7 +147,13 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
             let s = r.bin()?;
             Some(range(&r, s))
         };
-        chunks.push(ChunkEntry { id, name, source });
+        let stripped = len == 4 && r.boolean()?;
+        chunks.push(ChunkEntry {
+            id,
+            name,
+            source,
+            stripped,
+        });
     }
     let n = r.array_len()?;
     let mut protos = Vec::with_capacity(n);

@@ -590,13 +590,16 @@ pub fn save_body<'gc>(
     let out = &mut s.out;
     mpack::array_len(out, s.chunks.len());
     for c in &s.chunks {
-        mpack::array_len(out, 3);
+        mpack::array_len(out, if c.stripped { 4 } else { 3 });
         mpack::bin(out, &c.id);
         mpack::bin(out, &c.name);
         if s.include_sources {
             mpack::bin(out, &c.source);
         } else {
             mpack::nil(out);
+        }
+        if c.stripped {
+            mpack::boolean(out, true);
         }
     }
     mpack::array_len(out, s.protos.len());

@@ -345,7 +345,7 @@ fn getinfo<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     }
     if has(b'l') {
         let line = match lv.as_ref().map(|l| l.act) {
-            Some(Act::Lua(lf)) => frame_line(&lf) as i64,
+            Some(Act::Lua(lf)) => frame_line(&lf),
             _ => -1,
         };
         set(ctx, t, "currentline", Value::Int(line));

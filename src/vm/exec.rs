@@ -105,13 +105,13 @@ pub enum Todo<'gc> {
     },
 }
 
-/// The source line being executed by a Lua frame.
-pub fn frame_line(f: &LuaFrame<'_>) -> u32 {
+/// The source line being executed by a Lua frame (-1 in a function without line
+/// information, as Lua's `currentline`).
+pub fn frame_line(f: &LuaFrame<'_>) -> i64 {
     let p = f.closure.proto();
     p.lines
         .get((f.pc as usize).saturating_sub(1))
-        .copied()
-        .unwrap_or(0)
+        .map_or(-1, |&l| l as i64)
 }
 
 /// `chunk:line:` of a Lua frame.
@@ -131,8 +131,18 @@ pub fn where_at_level(frames: &[Frame<'_>], level: usize) -> String {
         return String::new();
     }
     match &frames[frames.len() - level] {
-        Frame::Lua(f) => format!("{} ", frame_where(f)),
+        Frame::Lua(f) => lua_where(f),
         Frame::Native(_) => String::new(),
+    }
+}
+
+/// `luaL_where` of a Lua frame: `chunk:line: `, or nothing in a function without line
+/// information.
+pub fn lua_where(f: &LuaFrame<'_>) -> String {
+    if frame_line(f) > 0 {
+        format!("{} ", frame_where(f))
+    } else {
+        String::new()
     }
 }
 
@@ -769,7 +779,11 @@ pub fn close_upvalues<'gc>(ctx: Ctx<'gc>, ts: &mut ThreadState<'gc>, level: usiz
 
 /// Converts an error to the value Lua code sees (adding `chunk:line:` where due).
 fn error_value<'gc>(ctx: Ctx<'gc>, ts: &ThreadState<'gc>, e: LuaError<'gc>) -> (Value<'gc>, bool) {
+    // An error a native raised gets `luaL_where(L, 1)` (nothing if its caller has no line
+    // information); one the VM raised, the running function's position (`luaG_runerror`).
+    let from_native = ts.raising.is_some();
     let where_ = || match ts.frames.last() {
+        Some(Frame::Lua(f)) if from_native => lua_where(f),
         Some(Frame::Lua(f)) => format!("{} ", frame_where(f)),
         _ => String::new(),
     };
