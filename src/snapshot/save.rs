@@ -648,7 +648,14 @@ pub fn save_body<'gc>(
     for r in st.rng.get() {
         mpack::uint(out, r);
     }
-    mpack::boolean(out, st.main_yieldable.get());
+    // Flags: a boolean (main yieldable) when natives are no C-call boundaries, else an
+    // integer (bit 0 main yieldable, bit 1 C-call boundaries), so plain snapshots keep
+    // their bytes.
+    if st.c_call_boundaries.get() {
+        mpack::uint(out, st.main_yieldable.get() as u64 | 2);
+    } else {
+        mpack::boolean(out, st.main_yieldable.get());
+    }
     mpack::uint(out, fuel_used);
     // Metamethod names that are also saved objects (metatable keys made from them).
     let tm_links: Vec<(u64, u64)> = st

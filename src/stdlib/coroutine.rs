@@ -8,7 +8,7 @@ use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::exec::close_upvalues;
 use crate::vm::native::{Action, NativeCtx, NativeDef};
 use crate::vm::state::Ctx;
-use crate::vm::thread::{Status, Thread};
+use crate::vm::thread::{Frame, Status, Thread};
 use crate::vm::value::Value;
 
 type R<'gc> = LuaResult<'gc, Action<'gc>>;
@@ -110,10 +110,19 @@ fn yield_<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     if nc.thread == nc.ctx.state.main && !nc.ctx.state.main_yieldable.get() {
         return Err(LuaError::op("attempt to yield from outside a coroutine"));
     }
-    if crate::vm::gc::thread_in_finalizer(nc.ctx, nc.frames) {
+    if crate::vm::gc::thread_in_finalizer(nc.ctx, nc.frames) || behind_boundary(nc, nc.frames) {
         return Err(LuaError::op("attempt to yield across a C-call boundary"));
     }
     Ok(Action::Yield { cont: None })
+}
+
+/// Whether `frames` (a running coroutine's) hold a native that is a C-call boundary, when
+/// the VM has them (`VmState::c_call_boundaries`).
+fn behind_boundary<'gc>(nc: &NativeCtx<'gc, '_>, frames: &[Frame<'gc>]) -> bool {
+    nc.ctx.state.c_call_boundaries.get()
+        && frames
+            .iter()
+            .any(|f| matches!(f, Frame::Native(n) if !n.cont.yieldable()))
 }
 
 fn status_name<'gc>(nc: &NativeCtx<'gc, '_>, co: Thread<'gc>) -> &'static str {
@@ -157,7 +166,10 @@ fn isyieldable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     };
     let y = t != nc.ctx.state.main || nc.ctx.state.main_yieldable.get();
     // A finalizer cannot yield (Lua calls it from C without a continuation).
-    let y = y && !(t == nc.thread && crate::vm::gc::thread_in_finalizer(nc.ctx, nc.frames));
+    let y = y
+        && !(t == nc.thread
+            && (crate::vm::gc::thread_in_finalizer(nc.ctx, nc.frames)
+                || behind_boundary(nc, nc.frames)));
     nc.ret1(Value::boolean(y))
 }
 
@@ -248,7 +260,10 @@ pub fn wrap_close_next<'gc>(
 /// has its pending to-be-closed variables closed first.
 pub fn wrap_failed<'gc>(nc: &mut NativeCtx<'gc, '_>, e: Value<'gc>) -> R<'gc> {
     let values = match nc.upvalue(0) {
-        Value::Thread(co) if co.status() == Status::Dead && co.borrow().error.is_some() => {
+        // (A wrap function called from inside its own coroutine finds it running.)
+        Value::Thread(co)
+            if co != nc.thread && co.status() == Status::Dead && co.borrow().error.is_some() =>
+        {
             take_pending(nc.ctx, co).0
         }
         _ => Vec::new(),

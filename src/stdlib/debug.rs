@@ -469,10 +469,10 @@ fn setlocal<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let (th, arg) = thread_arg(nc);
     let lv = nc.check_int(arg + 1)?;
     let n = nc.check_int(arg + 2)?;
-    let v = nc.check_any(arg + 3)?;
     let Some(l) = level(nc, th, lv) else {
         return Err(LuaError::bad_arg(arg + 1, "level out of range"));
     };
+    let v = nc.check_any(arg + 3)?;
     match find_local(&l, n) {
         None => nc.ret1(Value::Nil),
         Some((name, slot)) => {

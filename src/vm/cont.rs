@@ -47,6 +47,9 @@ pub enum ContG<V> {
     Wrap,
     /// A native that yielded: the resume values become its results.
     Yielded,
+    /// A native whose results are those of the call it made, which (unlike a tail call)
+    /// keeps the native's frame below the callee: `dofile`, as in Lua, is a level of its own.
+    Results,
     /// A native waiting for a full collection before it runs again with the same arguments
     /// (still in its window): see `Action::RetryAfterGc`.
     RetryNative,
@@ -251,6 +254,7 @@ impl<V> ContG<V> {
             ContG::Resume => ContG::Resume,
             ContG::Wrap => ContG::Wrap,
             ContG::Yielded => ContG::Yielded,
+            ContG::Results => ContG::Results,
             ContG::RetryNative => ContG::RetryNative,
             ContG::CloseTbc { error, level } => ContG::CloseTbc {
                 error: f(error)?,
@@ -369,6 +373,29 @@ impl<'gc> Cont<'gc> {
         )
     }
 
+    /// Whether a coroutine may yield while this continuation waits, when natives are C-call
+    /// boundaries (`VmState::c_call_boundaries`): the natives Lua gives continuations to
+    /// (`pcall`, `xpcall`, `dofile`, `pairs` calling `__pairs`, `__close` calls the VM makes)
+    /// and frames that only wait for the host or a collection.
+    pub fn yieldable(&self) -> bool {
+        matches!(
+            self,
+            ContG::Pcall
+                | ContG::Xpcall { .. }
+                | ContG::Resume
+                | ContG::Wrap
+                | ContG::Yielded
+                | ContG::Results
+                | ContG::RetryNative
+                | ContG::CloseTbc { .. }
+                | ContG::Discard
+                | ContG::Collected
+                | ContG::GcStepped
+                | ContG::Pairs
+                | ContG::Host { .. }
+        )
+    }
+
     /// Resumes with the outcome of the requested call: `Ok` with its results in the window,
     /// or `Err` with the error value (only for catching continuations).
     pub fn resume(
@@ -400,7 +427,7 @@ impl<'gc> Cont<'gc> {
                     },
                 })
             }
-            (ContG::Wrap, Ok(())) | (ContG::Yielded, Ok(())) => Ok(Action::Return),
+            (ContG::Wrap | ContG::Yielded | ContG::Results, Ok(())) => Ok(Action::Return),
             // Run the native again; a second `RetryAfterGc` (not possible right after a
             // collection) would be thrown as "not enough memory".
             (ContG::RetryNative, Ok(())) => match nc.native {
@@ -489,7 +516,10 @@ impl<'gc> Cont<'gc> {
                     })
                 }
                 _ => {
-                    let m = nc.str_value(b"reader function must return a string");
+                    // `luaL_error` inside `load`: the position of `load`'s caller.
+                    let mut m = super::exec::where_at_level(nc.frames, 1).into_bytes();
+                    m.extend_from_slice(b"reader function must return a string");
+                    let m = nc.str_value(&m);
                     nc.ret(&[Value::Nil, m])
                 }
             },

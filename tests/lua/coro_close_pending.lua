@@ -91,3 +91,8 @@ end)
 print(outer())
 print(outer())
 print(#log)
+
+-- a wrap function called from inside its own coroutine: not a dead coroutine to close
+local w
+w = coroutine.wrap(function() return w() end)
+print(pcall(w))
