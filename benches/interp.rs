@@ -21,8 +21,8 @@
 //!
 //! Peak memory (set `BENCH_MEMORY=0` to skip): one extra, untimed run per program of the
 //! `telelua` CLI (`--sandbox`) and of the `lua5.4` binary as child processes, compared by their
-//! peak resident set size (`wait4`'s `ru_maxrss`): whole processes, start-up included, so the
-//! two include their own binaries and libraries (a few MB; compare on programs that allocate).
+//! peak resident set size (`VmHWM`, polled): whole processes, start-up included, so the two
+//! include their own binaries and libraries (a few MB; compare on programs that allocate).
 //! For steady figures on a noisy machine, count instructions instead:
 //! `valgrind --tool=callgrind target/release/telelua benches/lua/fib.lua` against
 //! `valgrind --tool=callgrind lua5.4 benches/lua/fib.lua`.
@@ -175,25 +175,36 @@ fn run_piccolo(p: &Program) -> Outcome {
 }
 
 /// Runs `cmd` to completion with its output discarded and returns its peak resident set size
-/// in bytes, or `None` if it could not run or failed.
+/// in bytes (`VmHWM` of `/proc/PID/status`, polled every millisecond while it runs: growth in
+/// its last millisecond is missed), or `None` if it could not run or failed.
+///
+/// (Not `wait4`'s `ru_maxrss`: Linux starts a child's with its parent's, this benchmark's.)
 fn peak_rss(mut cmd: Command) -> Option<u64> {
     use std::process::Stdio;
-    let child = cmd
+    let mut child = cmd
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .ok()?;
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    // SAFETY: `rusage` is plain old data (all-zero is a valid value) and `wait4` writes only
-    // into the two out-parameters given; the child is ours and not waited for elsewhere.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    if rc != pid || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-        return None;
-    }
-    // (Linux reports kilobytes.)
-    Some(usage.ru_maxrss as u64 * 1024)
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_kb: u64 = 0;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_path) {
+            if let Some(kb) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak_kb = peak_kb.max(kb);
+            }
+        }
+        match child.try_wait() {
+            Ok(Some(st)) => break st,
+            Ok(None) => std::thread::sleep(Duration::from_millis(1)),
+            Err(_) => return None,
+        }
+    };
+    (status.success() && peak_kb > 0).then_some(peak_kb * 1024)
 }
 
 /// Peak memory of `(telelua CLI, lua5.4 binary)` on one program.

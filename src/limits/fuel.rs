@@ -1,4 +1,15 @@
-//! The VM's own fuel costs (the interpreter and the base/coroutine libraries).
+//! The fuel cost table: every cost the VM and its libraries charge, in one place.
+//!
+//! One fuel unit is about one simple VM instruction. Work whose size a script controls
+//! (bytes produced or scanned, values moved, elements handled, source compiled) is charged in
+//! proportion, as it happens, so that no fuel unit buys much more time than an instruction
+//! does. The values were chosen with `cargo bench --bench fuel`, which times every
+//! instruction class and library function per fuel unit against plain instructions (the
+//! goal: at most 5× the baseline); `docs/FUEL.md` documents the table and a test checks it
+//! against [`TABLE`], and another pins the values so that a change is deliberate.
+//!
+//! The pattern matcher and the sort live in the `sequences` crate, which knows nothing of the
+//! VM: their costs are [`sequences::fuel::cost`], listed here too.
 
 /// Every executed instruction.
 pub const INSTRUCTION: i64 = 1;
@@ -6,11 +17,181 @@ pub const INSTRUCTION: i64 = 1;
 pub const CONCAT_BYTES_PER_FUEL: i64 = 64;
 /// Values stored by a table constructor (`SetList`) per unit of fuel.
 pub const SETLIST_VALUES_PER_FUEL: i64 = 16;
-/// Source bytes compiled by `load` per unit of fuel.
-pub const LOAD_BYTES_PER_FUEL: i64 = 16;
-/// Bytes written by `print` per unit of fuel.
+/// Values moved in bulk per unit of fuel: a multiple-results sequence copied by `...`
+/// (`Vararg` with all values), returned by a native, or passed through a coroutine resume or
+/// yield. Without it, passing 10^5 varargs down a chain of calls cost one instruction a level.
+pub const VALUES_MOVED_PER_FUEL: i64 = 16;
+/// Empty table slots (removed keys, nil array items) `next` skips per unit of fuel.
+pub const EMPTY_SLOTS_PER_FUEL: i64 = 16;
+/// Compiling a chunk (`load`, `string.dump`'s binary chunks): the fixed part (hashing the
+/// chunk's id, building and checking its prototypes). Calibrated: ~650 instructions' time.
+pub const LOAD_CALL: i64 = 200;
+/// Compiling a chunk: fuel per source byte (lexing, parsing, code generation and checking
+/// cost about six instructions' time per byte of typical source).
+pub const LOAD_FUEL_PER_BYTE: i64 = 2;
+/// A full collection (`collectgarbage()`). Its time grows with the heap, but the heap's
+/// count after a snapshot restore depends on when collections ran, so it cannot be charged
+/// by size without making fuel depend on snapshots.
+pub const FULL_GC: i64 = 100;
+/// Bytes read by a `load` reader function per unit of fuel.
+pub const READER_BYTES_PER_FUEL: i64 = 64;
+/// Bytes written by `print` (and `debug.traceback`) per unit of fuel.
 pub const OUTPUT_BYTES_PER_FUEL: i64 = 64;
 /// Creating a coroutine.
 pub const COROUTINE_CREATE: i64 = 10;
-/// Bytes read by a `load` reader function per unit of fuel.
-pub const READER_BYTES_PER_FUEL: i64 = 64;
+/// Bytes of a string scanned per fuel unit when converting it to a number.
+pub const COERCION_BYTES_PER_FUEL: usize = 16;
+/// Bytes copied, scanned or produced per fuel unit by the string library.
+pub const STRING_BYTES_PER_FUEL: usize = sequences::fuel::cost::WORK_PER_FUEL;
+/// One `string.format` conversion, one `pack`/`unpack` option, one `char`/`byte` value.
+pub const STRING_ITEM: i64 = 1;
+/// Fuel per table element read, written or moved by the table library.
+pub const TABLE_ELEM: i64 = 1;
+/// Fuel for one comparison made by `table.sort` with the default `<` (the sort machinery
+/// charges its own steps, see [`sequences::fuel::cost`]).
+pub const TABLE_COMPARE: i64 = 1;
+/// Bytes of `table.concat` output per fuel unit.
+pub const TABLE_CONCAT_BYTES_PER_FUEL: usize = 16;
+/// Fuel per element in the initial runs of a sort by keys (about log2(16) comparisons).
+pub const KEYSORT_RUN_PER_ELEM: i64 = 4;
+/// Fuel per element merged or written back by a sort by keys.
+pub const KEYSORT_MERGE_PER_ELEM: i64 = 1;
+/// Fuel per argument compared by `math.min`/`math.max`.
+pub const MINMAX_ARG: i64 = 1;
+/// Bytes scanned or produced per fuel unit by the utf8 library.
+pub const UTF8_BYTES_PER_FUEL: usize = 16;
+/// Bytes of `os.date` output per fuel unit.
+pub const DATE_BYTES_PER_FUEL: usize = 16;
+/// Bytes written or read per fuel unit by the io library (standalone profile).
+pub const IO_BYTES_PER_FUEL: usize = 16;
+
+/// Fuel for compiling `len` bytes of source.
+pub fn load_cost(len: usize) -> i64 {
+    LOAD_CALL.saturating_add((len as i64).saturating_mul(LOAD_FUEL_PER_BYTE))
+}
+
+/// One row of the cost table.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Cost {
+    /// The constant's name (in this module, or `sequences::fuel::cost::NAME`).
+    pub name: &'static str,
+    /// Its value.
+    pub value: i64,
+}
+
+macro_rules! costs {
+    ($($name:literal => $value:expr,)*) => {
+        &[$(Cost { name: $name, value: $value as i64 },)*]
+    };
+}
+
+/// Every cost, as `docs/FUEL.md` lists it.
+pub const TABLE: &[Cost] = costs! {
+    "INSTRUCTION" => INSTRUCTION,
+    "CONCAT_BYTES_PER_FUEL" => CONCAT_BYTES_PER_FUEL,
+    "SETLIST_VALUES_PER_FUEL" => SETLIST_VALUES_PER_FUEL,
+    "VALUES_MOVED_PER_FUEL" => VALUES_MOVED_PER_FUEL,
+    "EMPTY_SLOTS_PER_FUEL" => EMPTY_SLOTS_PER_FUEL,
+    "LOAD_CALL" => LOAD_CALL,
+    "LOAD_FUEL_PER_BYTE" => LOAD_FUEL_PER_BYTE,
+    "FULL_GC" => FULL_GC,
+    "READER_BYTES_PER_FUEL" => READER_BYTES_PER_FUEL,
+    "OUTPUT_BYTES_PER_FUEL" => OUTPUT_BYTES_PER_FUEL,
+    "COROUTINE_CREATE" => COROUTINE_CREATE,
+    "COERCION_BYTES_PER_FUEL" => COERCION_BYTES_PER_FUEL,
+    "STRING_BYTES_PER_FUEL" => STRING_BYTES_PER_FUEL,
+    "STRING_ITEM" => STRING_ITEM,
+    "TABLE_ELEM" => TABLE_ELEM,
+    "TABLE_COMPARE" => TABLE_COMPARE,
+    "TABLE_CONCAT_BYTES_PER_FUEL" => TABLE_CONCAT_BYTES_PER_FUEL,
+    "KEYSORT_RUN_PER_ELEM" => KEYSORT_RUN_PER_ELEM,
+    "KEYSORT_MERGE_PER_ELEM" => KEYSORT_MERGE_PER_ELEM,
+    "MINMAX_ARG" => MINMAX_ARG,
+    "UTF8_BYTES_PER_FUEL" => UTF8_BYTES_PER_FUEL,
+    "DATE_BYTES_PER_FUEL" => DATE_BYTES_PER_FUEL,
+    "IO_BYTES_PER_FUEL" => IO_BYTES_PER_FUEL,
+    "sequences::WORK_PER_FUEL" => sequences::fuel::cost::WORK_PER_FUEL,
+    "sequences::SCAN_CHUNK" => sequences::fuel::cost::SCAN_CHUNK,
+    "sequences::MATCH_STEP" => sequences::fuel::cost::MATCH_STEP,
+    "sequences::MATCH_ATTEMPT" => sequences::fuel::cost::MATCH_ATTEMPT,
+    "sequences::SORT_COMPARE" => sequences::fuel::cost::SORT_COMPARE,
+    "sequences::SORT_SWAP" => sequences::fuel::cost::SORT_SWAP,
+    "sequences::SORT_STEP" => sequences::fuel::cost::SORT_STEP,
+    "sequences::SORT_INIT_PER_FUEL" => sequences::fuel::cost::SORT_INIT_PER_FUEL,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The calibrated values (see `cargo bench --bench fuel`). Changing a cost changes every
+    /// script's fuel consumption: update this list, `docs/FUEL.md` and the README together.
+    #[test]
+    fn the_cost_table_is_the_calibrated_one() {
+        let expected: &[(&str, i64)] = &[
+            ("INSTRUCTION", 1),
+            ("CONCAT_BYTES_PER_FUEL", 64),
+            ("SETLIST_VALUES_PER_FUEL", 16),
+            ("VALUES_MOVED_PER_FUEL", 16),
+            ("EMPTY_SLOTS_PER_FUEL", 16),
+            ("LOAD_CALL", 200),
+            ("LOAD_FUEL_PER_BYTE", 2),
+            ("FULL_GC", 100),
+            ("READER_BYTES_PER_FUEL", 64),
+            ("OUTPUT_BYTES_PER_FUEL", 64),
+            ("COROUTINE_CREATE", 10),
+            ("COERCION_BYTES_PER_FUEL", 16),
+            ("STRING_BYTES_PER_FUEL", 16),
+            ("STRING_ITEM", 1),
+            ("TABLE_ELEM", 1),
+            ("TABLE_COMPARE", 1),
+            ("TABLE_CONCAT_BYTES_PER_FUEL", 16),
+            ("KEYSORT_RUN_PER_ELEM", 4),
+            ("KEYSORT_MERGE_PER_ELEM", 1),
+            ("MINMAX_ARG", 1),
+            ("UTF8_BYTES_PER_FUEL", 16),
+            ("DATE_BYTES_PER_FUEL", 16),
+            ("IO_BYTES_PER_FUEL", 16),
+            ("sequences::WORK_PER_FUEL", 16),
+            ("sequences::SCAN_CHUNK", 256),
+            ("sequences::MATCH_STEP", 1),
+            ("sequences::MATCH_ATTEMPT", 1),
+            ("sequences::SORT_COMPARE", 1),
+            ("sequences::SORT_SWAP", 1),
+            ("sequences::SORT_STEP", 1),
+            ("sequences::SORT_INIT_PER_FUEL", 64),
+        ];
+        let actual: Vec<(&str, i64)> = TABLE.iter().map(|c| (c.name, c.value)).collect();
+        assert_eq!(actual, expected);
+    }
+
+    /// `docs/FUEL.md` lists every cost with its value (a row per constant, naming it in
+    /// backquotes with its value in the column before), and nothing else.
+    #[test]
+    fn docs_fuel_md_matches_the_table() {
+        let doc = include_str!("../../docs/FUEL.md");
+        let mut documented = Vec::new();
+        for line in doc.lines() {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            if cells.len() < 4 {
+                continue;
+            }
+            let (value, name) = (cells[cells.len() - 3], cells[cells.len() - 2]);
+            let Some(name) = name.strip_prefix('`').and_then(|n| n.strip_suffix('`')) else {
+                continue;
+            };
+            let value: i64 = value
+                .parse()
+                .unwrap_or_else(|_| panic!("FUEL.md: value of {name}: {value:?}"));
+            documented.push((name.to_string(), value));
+        }
+        let table: Vec<(String, i64)> = TABLE
+            .iter()
+            .map(|c| (c.name.to_string(), c.value))
+            .collect();
+        assert_eq!(
+            documented, table,
+            "docs/FUEL.md's cost table differs from limits::fuel::TABLE"
+        );
+    }
+}

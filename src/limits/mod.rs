@@ -2,7 +2,7 @@
 //!
 //! Fuel is charged by every instruction and by natives in proportion to their work, so the
 //! same program under the same fuel schedule consumes the same fuel on every machine and
-//! build. The cost table is the constants in [`fuel`] (documented in `docs/FUEL.md`); the
-//! stdlib and the `sequences` crate define the per-library costs next to their code.
+//! build. The cost table is [`fuel`] (documented in `docs/FUEL.md`, checked by a test):
+//! every library's costs are defined there, and the `sequences` crate's are listed there.
 
 pub mod fuel;

@@ -805,6 +805,13 @@ pub(super) fn finish<'gc>(
         }
         running.push(b.thread(t)?);
     }
+    // Each running coroutine runs at its resumer's C calls plus one (see `vm::ccalls`).
+    let mut level = crate::vm::ccalls::HOST_C_CALLS;
+    for th in &running {
+        let mut ts = th.borrow_mut(mc);
+        ts.c_base = level;
+        level = ts.c_level().saturating_add(1);
+    }
     let m = &tail.metas;
     let meta = |i: usize| b.opt_table(m[i]);
     let metas = TypeMetas {
@@ -1243,7 +1250,7 @@ pub(super) fn build_thread<'gc>(
     ts.top = top;
     ts.error = error;
     ts.traceback = traceback;
-    ts.meta_depth = ts.count_meta_depth();
+    crate::vm::ccalls::recount(&mut ts);
     th.id().set(id);
     Ok(())
 }

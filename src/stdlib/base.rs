@@ -235,7 +235,9 @@ fn rawset<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 fn next<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let t = nc.check_table(1)?;
     let k = nc.arg(2);
-    let r = t.data(nc.ctx.mc).next(k);
+    let (r, skipped) = t.data(nc.ctx.mc).next_scanning(k);
+    // A sparse table (many removed keys, a long run of nil items) makes each step scan.
+    nc.charge(skipped as i64 / crate::limits::fuel::EMPTY_SLOTS_PER_FUEL);
     match r {
         Ok(Some((k, v))) => nc.ret(&[k, v]),
         Ok(None) => nc.ret1(Value::Nil),
@@ -498,6 +500,9 @@ fn collectgarbage<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         "collect" => {
             // Collections run between mutations: ask the host loop for a full one and
             // suspend; the continuation returns 0 once it is done (due finalizers run first).
+            // Not charged by heap size: the heap's count after a restore depends on when
+            // collections ran, and fuel must not.
+            nc.charge(fuelc::FULL_GC);
             ctx.state.gc_requested.set(true);
             nc.clear();
             Ok(Action::Preempt {
@@ -511,6 +516,8 @@ fn collectgarbage<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         }
         "step" => {
             let kb = nc.opt_int(2, 0)?;
+            // A step may finish a whole cycle: charged as a full collection.
+            nc.charge(fuelc::FULL_GC);
             ctx.state.gc.borrow_mut(ctx.mc).step_request = Some(kb);
             nc.clear();
             Ok(Action::Preempt {
@@ -663,7 +670,7 @@ pub fn finish_load<'gc>(
             format!("attempt to load a text chunk (mode is '{mode_s}')"),
         );
     }
-    nc.charge(source.len() as i64 / fuelc::LOAD_BYTES_PER_FUEL);
+    nc.charge(fuelc::load_cost(source.len()));
     let env = env.unwrap_or(Value::Table(nc.ctx.state.globals));
     match crate::vm::closure::load_chunk(nc.ctx, source, name, env) {
         Ok(cl) => nc.ret1(Value::Function(cl)),

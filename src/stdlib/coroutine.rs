@@ -211,6 +211,7 @@ pub fn take_pending<'gc>(ctx: Ctx<'gc>, co: Thread<'gc>) -> (Vec<Value<'gc>>, Op
         .collect();
     close_upvalues(ctx, &mut ts, 0);
     ts.frames.clear();
+    ts.c_calls.clear();
     ts.stack.clear();
     ts.tbc.clear();
     ts.top = 0;

@@ -26,7 +26,7 @@ use crate::vm::value::Value;
 type R<'gc> = LuaResult<'gc, Action<'gc>>;
 
 /// Bytes written or read per fuel unit.
-pub const BYTES_PER_FUEL: usize = 16;
+pub use crate::limits::fuel::IO_BYTES_PER_FUEL as BYTES_PER_FUEL;
 /// The userdata type name of file handles (also their `__name`).
 pub const FILE_TYPE: &str = "FILE*";
 /// Longest numeral `read("n")` accepts (Lua's `L_MAXLENNUM`).

@@ -29,7 +29,7 @@ use crate::vm::value::Value;
 type R<'gc> = LuaResult<'gc, Action<'gc>>;
 
 /// Fuel per argument examined by `min`/`max` (one comparison).
-pub const MINMAX_COST: i64 = 1;
+pub use crate::limits::fuel::MINMAX_ARG as MINMAX_COST;
 
 /// The math library's natives.
 pub static FUNCS: &[NativeDef] = &[

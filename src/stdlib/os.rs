@@ -25,7 +25,7 @@ use crate::vm::value::Value;
 type R<'gc> = LuaResult<'gc, Action<'gc>>;
 
 /// Fuel per byte of `os.date` output (16 bytes per unit, rounded up).
-pub const DATE_BYTES_PER_FUEL: usize = 16;
+pub use crate::limits::fuel::DATE_BYTES_PER_FUEL;
 
 /// The natives every profile gets.
 pub static FUNCS: &[NativeDef] = &[

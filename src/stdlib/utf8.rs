@@ -12,7 +12,7 @@ use crate::vm::value::Value;
 type R<'gc> = LuaResult<'gc, Action<'gc>>;
 
 /// Bytes scanned per fuel unit.
-pub const BYTES_PER_FUEL: usize = 16;
+pub use crate::limits::fuel::UTF8_BYTES_PER_FUEL as BYTES_PER_FUEL;
 
 const MAXUNICODE: u32 = 0x10FFFF;
 const MAXUTF: u32 = 0x7FFF_FFFF;

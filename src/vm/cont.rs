@@ -17,8 +17,9 @@ use super::value::Value;
 use crate::stdlib::base;
 use crate::stdlib::{math, table};
 
-/// Limit on nested message-handler invocations (Lua's C-stack bound in `luaG_errormsg`).
-const MAX_HANDLER_DEPTH: u32 = 200;
+/// Limit on nested message-handler invocations: a backstop only, as each invocation counts a
+/// C call and "error in error handling" comes first (see `vm::ccalls`).
+const MAX_HANDLER_DEPTH: u32 = super::ccalls::MAX_C_CALLS_IN_ERROR;
 
 /// A suspended native's state at run time.
 pub type Cont<'gc> = ContG<Value<'gc>>;

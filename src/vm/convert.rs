@@ -24,7 +24,7 @@ pub fn to_number(v: Value<'_>) -> Option<Value<'_>> {
 }
 
 /// Bytes of a string scanned per fuel unit when converting it to a number.
-pub const COERCION_BYTES_PER_FUEL: usize = 16;
+pub use crate::limits::fuel::COERCION_BYTES_PER_FUEL;
 
 /// Fuel for converting a string of `len` bytes to a number (free for short strings: the call
 /// or instruction doing it already paid).

@@ -38,12 +38,6 @@ fn stack_room_for_handler(ts: &ThreadState<'_>, needed: usize) -> bool {
             .any(|f| matches!(f, Frame::Native(n) if matches!(*n.cont, Cont::XpcallHandler { .. })))
 }
 
-/// Most metamethod calls nested in one thread (Lua's C-stack bound `LUAI_MAXCCALLS`).
-pub const MAX_META_DEPTH: u32 = 200;
-
-/// Most coroutines nested in `resume` (Lua's C-stack bound `LUAI_MAXCCALLS`).
-pub const MAX_RESUME_DEPTH: usize = 200;
-
 /// What the thread loop should do next.
 pub enum Flow<'gc> {
     /// The top frame is a Lua frame: run it. `resuming`: a call it made just returned, so
@@ -496,12 +490,25 @@ pub fn drive<'gc>(
                     }
                     let n = ts.stack.len() - (func + 1);
                     ts.stack.remove(func);
+                    // Results are moved (here and to where the caller wants them): many
+                    // results cost in proportion, whoever made them.
+                    *fuel -= n as i64 / crate::limits::fuel::VALUES_MOVED_PER_FUEL;
                     Todo::Deliver { func, n, want }
                 }
                 Action::Call { func: callee, cont } => {
                     let nargs = ts.stack.len() - (func + 1);
+                    // A message handler called again counts each failed run (see `ccalls`).
+                    let (handler, levels) = match &cont {
+                        Cont::XpcallHandler { depth, .. } => (true, depth.saturating_add(1)),
+                        _ => (false, 1),
+                    };
                     let frame = ts.native_frame(native, func as u32, want, cont);
                     ts.push_frame(Frame::Native(frame));
+                    // A native calling Lua is a C call: over the bound, the error is raised
+                    // inside the native (a `pcall` catches it, as in Lua).
+                    if let Err(e) = ts.enter_c_calls(ctx, levels) {
+                        return Err(c_overflow_in(ts, handler, e));
+                    }
                     ts.stack.insert(func + 1, callee);
                     Todo::Call {
                         func: func + 1,
@@ -572,6 +579,8 @@ pub fn drive<'gc>(
                     let Some(Frame::Native(nf)) = ts.frames.pop() else {
                         return Err(LuaError::rt("internal error: frame"));
                     };
+                    // (The native's own mark stays: it still runs inside its caller's call.)
+                    ts.trim_c_calls(ts.frames.len() + 1);
                     match *nf.cont {
                         Cont::Hook { .. } => match super::hook::finish(thread, ts, nf) {
                             super::hook::After::Lua => return Ok(Flow::Lua { resuming: false }),
@@ -724,12 +733,24 @@ fn push_raised<'gc>(ts: &mut ThreadState<'gc>, n: NativeRef<'gc>) {
     ts.push_frame(Frame::Native(frame));
 }
 
+/// A call from the native frame on top failed the C-call bound with `e`. A message handler's
+/// frame catches "C stack overflow" (the handler is called again for it, one level up, as
+/// in Lua) but not "error in error handling", which no handler sees: that frame goes.
+#[cold]
+fn c_overflow_in<'gc>(ts: &mut ThreadState<'gc>, handler: bool, e: LuaError<'gc>) -> LuaError<'gc> {
+    if handler && matches!(e, LuaError::Handled(_)) {
+        ts.frames.pop();
+    }
+    e
+}
+
 /// Removes the frames above the first `n`, turning hooks back on if a hook was unwound.
 fn cut_frames(thread: Thread<'_>, ts: &mut ThreadState<'_>, n: usize) {
     if let Some(removed) = ts.frames.get(n..) {
         super::hook::unwound(thread, removed);
     }
     ts.frames.truncate(n);
+    ts.trim_c_calls(n);
 }
 
 /// Finds or creates the open upvalue for `slot` of the running thread.
@@ -819,6 +840,9 @@ pub fn throw<'gc>(
     loop {
         let (value, handled) = error_value(ctx, ts, err);
         let raising = ts.raising.take();
+        // A call that failed before its frame was pushed leaves its mark behind, except the
+        // native that raised the error: a `Raised` frame may take its place.
+        ts.trim_c_calls(ts.frames.len() + usize::from(raising.is_some()));
         let catcher = ts.frames[..ts.catch_bound()]
             .iter()
             .rposition(|f| matches!(f, Frame::Native(n) if n.cont.catches()));
@@ -861,6 +885,7 @@ pub fn throw<'gc>(
             let coroutine = ctx.state.running.borrow().len() > 1;
             if let Some(slot) = ts.tbc.pop_if(|_| !coroutine) {
                 ts.frames.clear();
+                ts.c_calls.clear();
                 close_upvalues(ctx, ts, 0);
                 let v = ts.stack.get(slot as usize).copied().unwrap_or(Value::Nil);
                 let tm = ctx.metamethod(v, Tm::Close);
@@ -976,7 +1001,6 @@ pub fn throw<'gc>(
                 }
             }
         };
-        ts.meta_depth = ts.count_meta_depth();
         match result {
             Ok(flow) => return flow,
             Err(e) => err = e,
@@ -1002,8 +1026,12 @@ fn call_below<'gc>(
     ts.stack.push(Value::Nil);
     ts.stack.push(f);
     ts.stack.extend_from_slice(args);
+    let handler = matches!(cont, Cont::XpcallHandler { .. });
     let frame = ts.native_frame(native, func as u32, frame_want, cont);
     ts.push_frame(Frame::Native(frame));
+    if let Err(e) = ts.enter_c_call(ctx) {
+        return Err(c_overflow_in(ts, handler, e));
+    }
     drive(
         ctx,
         thread,
@@ -1116,15 +1144,16 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
             Event::Wait => return RunResult::Waiting,
             Event::Resume(target) => {
                 let args: Transfer<'gc> = take_window(&mut thread.borrow_mut(ctx.mc));
-                let depth = ctx.state.running.borrow().len();
+                // `lua_resume`: the coroutine runs at its resumer's C calls plus one.
+                let level = thread.borrow().c_level();
                 let target_status = if target == thread {
                     Status::Running
                 } else {
                     target.status()
                 };
                 let error = match target_status {
-                    Status::Initial | Status::Suspended if depth >= MAX_RESUME_DEPTH => {
-                        Some("C stack overflow")
+                    Status::Initial | Status::Suspended if level >= super::ccalls::MAX_C_CALLS => {
+                        Some(super::ccalls::C_STACK_OVERFLOW)
                     }
                     Status::Initial | Status::Suspended => None,
                     Status::Dead => Some("cannot resume dead coroutine"),
@@ -1134,9 +1163,22 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                     entry = Entry::Deliver(Err(ctx.str_value(msg)));
                     continue;
                 }
+                if target_status == Status::Initial && level + 1 >= super::ccalls::MAX_C_CALLS {
+                    // Lua's `resume` calls the body with the bound checked: the coroutine
+                    // dies of it.
+                    let msg = ctx.str_value(super::ccalls::C_STACK_OVERFLOW);
+                    let mut tts = target.borrow_mut(ctx.mc);
+                    tts.status = Status::Dead;
+                    tts.error = Some(msg);
+                    tts.stack.clear();
+                    tts.top = 0;
+                    entry = Entry::Deliver(Err(msg));
+                    continue;
+                }
                 thread.borrow_mut(ctx.mc).status = Status::Normal;
                 ctx.state.running.borrow_mut(ctx.mc).push(target);
                 let mut tts = target.borrow_mut(ctx.mc);
+                tts.c_base = level + 1;
                 if target_status == Status::Initial {
                     tts.stack.truncate(1);
                     tts.stack.extend_from_slice(&args);
@@ -1328,6 +1370,8 @@ fn deliver_outcome<'gc>(
     }
     let outcome = match outcome {
         Ok(vals) => {
+            // The values of a resume or yield went through a buffer: charged as moved.
+            *fuel -= vals.len() as i64 / crate::limits::fuel::VALUES_MOVED_PER_FUEL;
             ts.stack.extend_from_slice(&vals);
             Ok(())
         }

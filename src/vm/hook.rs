@@ -169,6 +169,8 @@ fn start<'gc>(
     ts.grow_stack(at);
     ts.stack.truncate(at);
     ts.push_frame(Frame::Native(frame));
+    // The hook function is a C call (Lua's hook calls it with `lua_call`); hooks do not nest.
+    ts.mark_c_call();
     ts.stack.push(thread.0.hook_func.get());
     ts.stack.push(ctx.str_value(event));
     ts.stack

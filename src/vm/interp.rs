@@ -134,10 +134,7 @@ pub fn execute<'gc>(
             ($mc:expr, $want:expr) => {{
                 let mc: MetaCall<'gc> = $mc;
                 save_pc!();
-                if ts.meta_depth >= super::exec::MAX_META_DEPTH {
-                    return Err(LuaError::rt("C stack overflow"));
-                }
-                ts.meta_depth += 1;
+                ts.enter_c_call(ctx)?;
                 ts.stack.truncate(call_slot);
                 ts.stack.push(mc.func);
                 ts.stack.extend_from_slice(&mc.args[..mc.nargs as usize]);
@@ -453,6 +450,8 @@ pub fn execute<'gc>(
                     set_aux!(n);
                     save_pc!();
                     let slot = ts.tbc.pop().unwrap_or(0) as usize;
+                    // (Popped first: a close call that overflows is not retried, as in Lua.)
+                    ts.enter_c_call(ctx)?;
                     let v = ts.stack[slot];
                     let tm = ctx.metamethod(v, Tm::Close);
                     let at = call_slot.max(first + n);
@@ -489,12 +488,7 @@ pub fn execute<'gc>(
         };
         if resuming && !matches!(op, Some(Op::Call { .. })) {
             let result = ts.stack.get(call_slot).copied().unwrap_or(Value::Nil);
-            if !matches!(
-                op,
-                Some(Op::Call { .. } | Op::TailCall { .. } | Op::TForCall { .. }) | None
-            ) {
-                ts.meta_depth = ts.meta_depth.saturating_sub(1);
-            }
+            ts.trim_c_calls(ts.frames.len());
             match op {
                 Some(Op::Call { .. } | Op::TForCall { .. }) => {}
                 Some(Op::TailCall { a, .. }) => {
@@ -1378,6 +1372,7 @@ pub fn execute<'gc>(
                     let ra = base + a as usize;
                     ts.stack.copy_within(ra..ra + 3, ra + 4);
                     save_pc!();
+                    ts.enter_c_call(ctx)?;
                     let f = drive(
                         ctx,
                         thread,
@@ -1469,6 +1464,7 @@ pub fn execute<'gc>(
                     }
                     if c == 0 {
                         ts.top = (ra + n) as u32;
+                        *fuel -= n as i64 / fuelc::VALUES_MOVED_PER_FUEL;
                     }
                 }
                 Op::ExtraArg { .. } => {}

@@ -624,6 +624,16 @@ impl<'gc> TableData<'gc> {
     /// `next`: the entry after `key` (nil: the first). `Err(())` if `key` is not in the table.
     #[allow(clippy::result_unit_err)]
     pub fn next(&self, key: Value<'gc>) -> Result<Option<(Value<'gc>, Value<'gc>)>, ()> {
+        self.next_scanning(key).0
+    }
+
+    /// [`Self::next`], with the number of empty slots (nil array items, removed entries) it
+    /// skipped: the work a traversal of a sparse table does, which `next` charges for.
+    #[allow(clippy::type_complexity)]
+    pub fn next_scanning(
+        &self,
+        key: Value<'gc>,
+    ) -> (Result<Option<(Value<'gc>, Value<'gc>)>, ()>, usize) {
         let key = normalize_key(key);
         let mut start_array = 0usize;
         let mut start_entries = 0usize;
@@ -634,20 +644,28 @@ impl<'gc> TableData<'gc> {
             }
             _ => {
                 start_array = self.array.len();
-                start_entries = self.find(key).ok_or(())? + 1;
+                match self.find(key) {
+                    Some(i) => start_entries = i + 1,
+                    None => return (Err(()), 0),
+                }
             }
         }
         for i in start_array..self.array.len() {
             if !self.array[i].is_nil() {
-                return Ok(Some((Value::Int(i as i64 + 1), self.array[i])));
+                return (
+                    Ok(Some((Value::Int(i as i64 + 1), self.array[i]))),
+                    i - start_array,
+                );
             }
         }
-        for e in self.entries.iter().skip(start_entries) {
+        let skipped = self.array.len().saturating_sub(start_array);
+        for (n, e) in self.entries.iter().skip(start_entries).enumerate() {
             if !e.1.is_nil() {
-                return Ok(Some(*e));
+                return (Ok(Some(*e)), skipped + n);
             }
         }
-        Ok(None)
+        let scanned = skipped + self.entries.len().saturating_sub(start_entries);
+        (Ok(None), scanned)
     }
 
     /// Number of slots (array + hash entries), for memory accounting.

@@ -178,10 +178,15 @@ pub struct ThreadState<'gc> {
     pub top: u32,
     /// The error a dead coroutine died with (reported by `coroutine.close`).
     pub error: Option<Value<'gc>>,
-    /// Metamethod calls in progress (bounded like Lua's nested C calls); recomputed from the
-    /// frames after unwinding and on restore.
+    /// Indices of the frames entered through a "C call" (a metamethod, an iterator, a
+    /// native calling Lua...), innermost last: Lua's `nCcalls`, bounded as Lua bounds it (see
+    /// `ccalls`). Not saved: recomputed from the frames on restore.
     #[collect(require_static)]
-    pub meta_depth: u32,
+    pub c_calls: Vec<u32>,
+    /// The C calls of the coroutines that resumed this one (plus one per resume), set when
+    /// it is resumed (see `ccalls`).
+    #[collect(require_static)]
+    pub c_base: u32,
     /// Traceback of an uncaught error while its `__close` handlers run.
     #[collect(require_static)]
     pub traceback: Option<String>,
@@ -372,29 +377,6 @@ impl<'gc> ThreadState<'gc> {
                     .saturating_mul(std::mem::size_of::<Frame<'static>>()),
         );
     }
-
-    /// Counts the frames that are metamethod calls: a frame whose caller is a Lua frame
-    /// suspended on an instruction other than a call.
-    pub fn count_meta_depth(&self) -> u32 {
-        use crate::compiler::opcodes::Op;
-        let mut n = 0;
-        for w in self.frames.windows(2) {
-            if let (Frame::Lua(caller), false) = (&w[0], super::hook::is_hook_frame(&w[1])) {
-                let op = caller
-                    .closure
-                    .proto()
-                    .code
-                    .get((caller.pc as usize).wrapping_sub(1));
-                if !matches!(
-                    op,
-                    Some(Op::Call { .. } | Op::TailCall { .. } | Op::TForCall { .. }) | None
-                ) {
-                    n += 1;
-                }
-            }
-        }
-        n
-    }
 }
 
 impl<'gc> Thread<'gc> {
@@ -416,7 +398,8 @@ impl<'gc> Thread<'gc> {
                     top: 1,
                     error: None,
                     traceback: None,
-                    meta_depth: 0,
+                    c_calls: Vec::new(),
+                    c_base: super::ccalls::HOST_C_CALLS,
                     charge: super::memory::Charge::new(0),
                     stack_model: 1,
                     frames_model: 0,

@@ -212,7 +212,7 @@ pub fn load_binary<'gc>(
         format!("{shown}: bad binary format ({why})")
     };
     let u = undump(bytes).map_err(bad)?;
-    nc.charge(u.source.len() as i64 / crate::limits::fuel::LOAD_BYTES_PER_FUEL);
+    nc.charge(crate::limits::fuel::load_cost(u.source.len()));
     let chunk = Chunk::compile_as(&u.source, &u.name, u.stripped).map_err(|e| e.message)?;
     let mut proto = &chunk.main;
     for &k in &u.path {

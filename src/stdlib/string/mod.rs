@@ -45,13 +45,13 @@ type R<'gc> = LuaResult<'gc, Action<'gc>>;
 /// Fuel costs of the string library (one fuel unit ≈ one simple VM instruction).
 pub mod cost {
     /// Bytes copied, scanned or produced per fuel unit (as `sequences::fuel::cost`).
-    pub const BYTES_PER_FUEL: usize = sequences::fuel::cost::WORK_PER_FUEL;
+    pub use crate::limits::fuel::STRING_BYTES_PER_FUEL as BYTES_PER_FUEL;
     /// Long byte loops (`rep`, `lower`, `format`'s literal text...) produce at most this many
     /// bytes between two fuel checks: the bound on their overshoot is `CHUNK / BYTES_PER_FUEL`
     /// fuel units.
     pub const CHUNK: usize = 4096;
     /// One `format` conversion item, one `pack`/`unpack` option, one `char`/`byte` value.
-    pub const ITEM: i64 = 1;
+    pub use crate::limits::fuel::STRING_ITEM as ITEM;
 
     /// Fuel for `n` bytes of work, rounded up.
     pub fn bytes(n: usize) -> i64 {

@@ -23,10 +23,10 @@ use crate::vm::value::Value;
 
 /// Elements handled per unit of work (a run sorted, a chunk merged or written).
 pub const UNIT: usize = 16;
-/// Fuel per element in the initial runs (about log2 of [`UNIT`] comparisons each).
-pub const RUN_FUEL_PER_ELEM: i64 = 4;
 /// Fuel per element merged or written back.
-pub const MERGE_FUEL_PER_ELEM: i64 = 1;
+pub use crate::limits::fuel::KEYSORT_MERGE_PER_ELEM as MERGE_FUEL_PER_ELEM;
+/// Fuel per element in the initial runs (about log2 of [`UNIT`] comparisons each).
+pub use crate::limits::fuel::KEYSORT_RUN_PER_ELEM as RUN_FUEL_PER_ELEM;
 
 /// Where a [`MergeTask`] is.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Collect, Serialize, Deserialize)]
@@ -134,7 +134,7 @@ fn key_cmp(a: &(u64, Value<'_>), b: &(u64, Value<'_>)) -> std::cmp::Ordering {
 
 /// Starts sorting `vals` (read from the raw table `t`).
 pub fn start<'gc>(nc: &mut NativeCtx<'gc, '_>, t: Value<'gc>, vals: Vec<Value<'gc>>) -> R<'gc> {
-    nc.charge(vals.len() as i64 / 16);
+    nc.charge(vals.len() as i64 / (UNIT as i64));
     let vals = vals.into_iter().map(|v| (order_key(&v), v)).collect();
     let task = MergeTask {
         t,

@@ -57,13 +57,13 @@ use crate::vm::value::Value;
 
 type R<'gc> = LuaResult<'gc, Action<'gc>>;
 
-/// Fuel per element read, written or moved (about one table-access instruction).
-pub const ELEM_COST: i64 = 1;
 /// Fuel for one comparison made with the default `<` (the comparison itself; the sort
 /// machinery charges its own steps, see `sequences::fuel::cost`).
-pub const COMPARE_COST: i64 = 1;
+pub use crate::limits::fuel::TABLE_COMPARE as COMPARE_COST;
 /// Bytes of `concat` output per fuel unit.
-pub const CONCAT_BYTES_PER_FUEL: usize = 16;
+pub use crate::limits::fuel::TABLE_CONCAT_BYTES_PER_FUEL as CONCAT_BYTES_PER_FUEL;
+/// Fuel per element read, written or moved (about one table-access instruction).
+pub use crate::limits::fuel::TABLE_ELEM as ELEM_COST;
 /// Longest string `concat` builds; beyond it, "resulting string too large".
 pub const MAX_CONCAT_LEN: usize = i32::MAX as usize;
 /// Seed of the sort's pivot randomization (any fixed value keeps sorting deterministic).
