@@ -27,3 +27,22 @@ fn host_loop_example_isolates_the_three() {
         matches!(&states[2], AgentState::Failed(e) if e.message.contains("attempt to index a nil value"))
     );
 }
+
+#[allow(dead_code)]
+#[path = "../examples/rollback.rs"]
+mod rollback;
+
+#[test]
+fn rollback_example_matches_the_on_time_run() {
+    let r = rollback::run(200).expect("examples/rollback.rs");
+    assert!(r.rollbacks >= 5, "{r:?}");
+    assert!(
+        r.resimulated <= r.rollbacks * (rollback::DELAY + 1),
+        "{r:?}"
+    );
+    assert!(
+        r.resimulated >= (r.rollbacks - 1) * (rollback::DELAY + 1),
+        "{r:?}"
+    );
+    assert!(r.identical, "{r:?}");
+}

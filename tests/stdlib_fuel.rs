@@ -110,7 +110,10 @@ fn unpack_is_read_in_pieces_and_its_results_moved_at_once() {
     assert_eq!(v, vec![HostValue::Int(100_000)]);
     assert!(steps > 10, "only {steps} steps");
     let moved = 100_000 / telelua::internal::limits::fuel::VALUES_MOVED_PER_FUEL as u64;
-    assert!(max_used <= 5_000 + moved + OVERSHOOT, "a step used {max_used}");
+    assert!(
+        max_used <= 5_000 + moved + OVERSHOOT,
+        "a step used {max_used}"
+    );
 }
 
 #[test]

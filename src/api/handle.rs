@@ -48,6 +48,8 @@ struct HandleInner {
     serial: u64,
     /// The release queue of the VM this handle was last used with.
     queue: RefCell<Weak<ReleaseQueue>>,
+    /// Whether dropping it releases the slot (false for a name made by [`Handle::named`]).
+    owns: bool,
 }
 
 impl Drop for HandleInner {
@@ -93,7 +95,24 @@ impl Handle {
             slot: slot as u32,
             serial: serial as u64,
             queue: RefCell::new(Rc::downgrade(&cx.releases)),
+            owns: true,
         }))
+    }
+
+    /// A name for the slot `slot` holding serial `serial` that never releases it (a replay
+    /// names the calls its recording's host held this way).
+    pub(crate) fn named(slot: u32, serial: u64) -> Handle {
+        Handle(Rc::new(HandleInner {
+            slot,
+            serial,
+            queue: RefCell::new(Weak::new()),
+            owns: false,
+        }))
+    }
+
+    /// The slot and serial.
+    pub(crate) fn id(&self) -> (u32, u64) {
+        (self.0.slot, self.0.serial)
     }
 
     /// The object this handle names in the VM behind `cx`.
@@ -111,7 +130,7 @@ impl Handle {
         }
         // Released in the VM it was last used with: from now on it belongs here.
         let mine = Rc::downgrade(&cx.releases);
-        if !self.0.queue.borrow().ptr_eq(&mine) {
+        if self.0.owns && !self.0.queue.borrow().ptr_eq(&mine) {
             *self.0.queue.borrow_mut() = mine;
         }
         Ok(t.get(ctx.mc, VmValue::Int(slot)))

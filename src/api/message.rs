@@ -153,8 +153,13 @@ impl FromLua for Message {
     }
 }
 
-/// Builds `m` in a heap.
-fn build<'gc>(cx: &Context<'gc>, m: &Message) -> VmValue<'gc> {
+/// Copies `v` out as plain data without charging fuel (record/replay's own copies).
+pub(crate) fn copy_out_plain<'gc>(cx: &Context<'gc>, v: VmValue<'gc>) -> Result<Message> {
+    copy_out(cx, v, 0, &mut 0)
+}
+
+/// Builds `m` in a heap (without charging fuel).
+pub(crate) fn build<'gc>(cx: &Context<'gc>, m: &Message) -> VmValue<'gc> {
     match m {
         Message::Nil => VmValue::Nil,
         Message::Bool(b) => VmValue::boolean(*b),

@@ -35,6 +35,8 @@ mod handle;
 mod host;
 mod message;
 mod options;
+pub mod record;
+mod record_scheduler;
 mod registration;
 mod scheduler;
 mod serde_lua;

@@ -72,6 +72,12 @@ impl VmOptions {
         self
     }
 
+    /// Sets or removes the memory budget (`None`: unlimited).
+    pub fn memory_budget(mut self, bytes: Option<u64>) -> Self {
+        self.memory_limit = bytes;
+        self
+    }
+
     /// Which libraries: [`Profile::Sandbox`] (the default) or [`Profile::Standalone`] (what
     /// the `lua` command offers: io, os, require, debug, reading files).
     pub fn profile(mut self, profile: Profile) -> Self {

@@ -112,7 +112,7 @@ impl AgentState {
 }
 
 /// How a scheduler runs its agents.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SchedulerOptions {
     /// Fuel an agent of weight 1 gets per tick.
     pub slice: u64,
@@ -546,6 +546,13 @@ impl Scheduler {
     /// No such agent, an agent that is over, or a VM that cannot be saved (it holds an
     /// unsaved userdata or an unregistered native). The agent stays here on an error.
     pub fn emigrate(&mut self, id: AgentId) -> Result<Vec<u8>> {
+        let bytes = self.envelope(id)?;
+        self.remove(id);
+        Ok(bytes)
+    }
+
+    /// What [`Scheduler::emigrate`] would return, leaving the agent here.
+    pub(crate) fn envelope(&self, id: AgentId) -> Result<Vec<u8>> {
         let agent = self
             .agents
             .get(&id)
@@ -575,10 +582,27 @@ impl Scheduler {
             fuel_limit: agent.fuel_limit,
             fuel_used: agent.fuel_used,
         };
-        let bytes = rmp_serde::to_vec(&env)
-            .map_err(|e| Error::msg(format!("cannot encode agent {id}: {e}")))?;
-        self.remove(id);
-        Ok(bytes)
+        rmp_serde::to_vec(&env).map_err(|e| Error::msg(format!("cannot encode agent {id}: {e}")))
+    }
+
+    /// A digest of everything the scheduler holds: the tick, and each agent's state, budget,
+    /// clock, inbox and VM snapshot (record/replay compares it after every run of ticks).
+    pub(crate) fn state_digest(&self) -> Result<u64> {
+        let mut all = format!("{} {} {:?}", self.tick, self.next_id, self.cursor).into_bytes();
+        let shared = self.shared.borrow();
+        for (id, a) in &self.agents {
+            let inbox = shared.inboxes.get(id);
+            all.extend_from_slice(
+                format!(
+                    "|{id} {:?} {} {:?} {} {} {inbox:?}|",
+                    a.state, a.weight, a.fuel_limit, a.fuel_used, a.clock_offset
+                )
+                .as_bytes(),
+            );
+            all.extend_from_slice(&a.vm.save()?);
+        }
+        all.extend_from_slice(format!("{:?}", shared.to_host).as_bytes());
+        Ok(super::record::digest(&all))
     }
 
     /// Takes in an agent emigrated by [`Scheduler::emigrate`], with its id, messages, wait

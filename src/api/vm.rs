@@ -966,6 +966,17 @@ impl Vm {
         self.enter(|cx| handle::live_count(cx.ctx))
     }
 
+    /// The queue of dropped handles' slots, drained on the next API call.
+    pub(crate) fn releases(&self) -> &Rc<ReleaseQueue> {
+        &self.releases
+    }
+
+    /// The memory budget (`None`: unlimited).
+    pub fn memory_limit(&self) -> Option<u64> {
+        let l = self.memory.limit();
+        (l != u64::MAX).then_some(l)
+    }
+
     pub(crate) fn registrations_mut(&mut self) -> (&mut Registrations, &mut Registry) {
         (&mut self.registrations, &mut self.registry)
     }

@@ -26,7 +26,14 @@ Available options are:
   --resume FILE        continue a run saved with --save
   --max-memory BYTES   memory budget (error 'not enough memory' beyond it; k/m/g suffixes)
   --stats              print the fuel used and peak memory to stderr when the run ends
+  --record FILE        run the script and write its journal (inputs, outputs, fuel and a
+                       digest of the state after every step) to FILE
+  --replay FILE        replay a journal: the same output, fuel and states, or the first
+                       divergence; with a script, replay against it loaded again
 ";
+
+#[path = "telelua/record.rs"]
+mod record;
 
 /// How much fuel the CLI gives each `step`.
 const STEP_FUEL: u64 = 1_000_000;
@@ -46,6 +53,8 @@ struct Options {
     save_at: Option<u64>,
     save: Option<String>,
     resume: Option<String>,
+    record: Option<String>,
+    replay: Option<String>,
     script: Option<String>,
     script_index: usize,
 }
@@ -66,6 +75,8 @@ fn parse(args: &[String]) -> Result<Options, String> {
         save_at: None,
         save: None,
         resume: None,
+        record: None,
+        replay: None,
         script: None,
         script_index: args.len(),
     };
@@ -124,6 +135,16 @@ fn parse(args: &[String]) -> Result<Options, String> {
             }
             "--resume" => {
                 o.resume = Some(value(i, a)?);
+                i += 2;
+                continue;
+            }
+            "--record" => {
+                o.record = Some(value(i, a)?);
+                i += 2;
+                continue;
+            }
+            "--replay" => {
+                o.replay = Some(value(i, a)?);
                 i += 2;
                 continue;
             }
@@ -452,6 +473,29 @@ fn main() -> ExitCode {
             }
         };
     }
+    let profile = if opts.sandbox {
+        Profile::Sandbox
+    } else {
+        Profile::Standalone
+    };
+    let script_args: Vec<String> = args.iter().skip(opts.script_index + 1).cloned().collect();
+    let make = || {
+        let mut vm = Vm::with_profile(profile, make_host(opts.warnings, opts.sandbox));
+        vm.set_memory_limit(opts.max_memory);
+        vm
+    };
+    if let Some(path) = &opts.replay {
+        let script = opts.script.as_deref().map(|s| (s, &script_args[..]));
+        return record::replay_file(make, path, script);
+    }
+    if let Some(path) = &opts.record {
+        let Some(script) = opts.script.as_deref() else {
+            eprintln!("telelua: --record needs a script");
+            return ExitCode::from(1);
+        };
+        let step = opts.fuel.unwrap_or(STEP_FUEL).min(STEP_FUEL);
+        return record::record(make, script, &script_args, step, path);
+    }
     let snap = Snap {
         every: opts.snapshot_every,
         fork_every: opts.fork_every,
@@ -492,20 +536,13 @@ fn main() -> ExitCode {
             _ => ExitCode::SUCCESS,
         };
     }
-    let profile = if opts.sandbox {
-        Profile::Sandbox
-    } else {
-        Profile::Standalone
-    };
-    let mut vm = Vm::with_profile(profile, make_host(opts.warnings, opts.sandbox));
-    vm.set_memory_limit(opts.max_memory);
+    let mut vm = make();
     if opts.version {
         println!("telelua {} (Lua 5.4)", env!("CARGO_PKG_VERSION"));
     }
     // The `arg` table: interpreter and options at negative indices, script at 0.
-    let script_args: Vec<HostValue> = args
+    let script_args: Vec<HostValue> = script_args
         .iter()
-        .skip(opts.script_index + 1)
         .map(|a| HostValue::Str(a.as_bytes().to_vec()))
         .collect();
     let all: Vec<HostValue> = args

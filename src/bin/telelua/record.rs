@@ -1,0 +1,149 @@
+//! `--record FILE` and `--replay FILE`: a run's journal (see `telelua::record`), written while
+//! the script runs and replayed later, byte for byte, without its stdin or clock.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use telelua::record::{replay, replay_from, Journal, Recorder};
+use telelua::{HostValue, StepResult, Vm};
+
+/// Builds the VM a recorded or replayed script runs in: the script's source loaded, with
+/// `arg` holding only the script and its arguments (so the recording's and the replay's
+/// command lines, which differ, build the same state).
+fn script_vm(
+    make: impl FnOnce() -> Vm,
+    script: &str,
+    script_args: &[String],
+) -> Result<Vm, String> {
+    let mut vm = make();
+    let src = std::fs::read(script).map_err(|e| format!("cannot open {script}: {e}"))?;
+    let src = telelua::file_source(&src);
+    let mut all = vec![HostValue::Str(script.as_bytes().to_vec())];
+    all.extend(
+        script_args
+            .iter()
+            .map(|a| HostValue::Str(a.as_bytes().to_vec())),
+    );
+    vm.set_global_list("arg", 0, &all);
+    let args: Vec<HostValue> = all[1..].to_vec();
+    vm.load_with_args(&src, &format!("@{script}"), &args)
+        .map_err(|e| e.message)?;
+    Ok(vm)
+}
+
+/// Runs `script` under a recorder, steps of `step_fuel`, closing the VM at the end as the
+/// plain run does; writes the journal to `path` whatever the outcome.
+pub fn record(
+    make: impl FnOnce() -> Vm,
+    script: &str,
+    script_args: &[String],
+    step_fuel: u64,
+    path: &str,
+) -> ExitCode {
+    let vm = match script_vm(make, script, script_args) {
+        Ok(vm) => vm,
+        Err(e) => {
+            eprintln!("telelua: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut rec = match Recorder::start(vm) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("telelua: cannot record: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut ok = run(&mut rec, step_fuel);
+    if ok && rec.vm().begin_close() {
+        ok = run(&mut rec, step_fuel);
+    }
+    let journal = rec.finish().and_then(|(vm, j)| {
+        vm.with_host(|h| {
+            let _ = h.stdout.flush();
+        });
+        j.to_bytes()
+    });
+    match journal
+        .map_err(|e| e.to_string())
+        .and_then(|b| std::fs::write(path, b).map_err(|e| format!("cannot write {path}: {e}")))
+    {
+        Ok(()) if ok => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("telelua: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Steps the recorder until the script ends; false (after reporting) on an error.
+fn run(rec: &mut Recorder, step_fuel: u64) -> bool {
+    loop {
+        match rec.step(step_fuel) {
+            StepResult::OutOfFuel => {}
+            StepResult::Finished(_) => return true,
+            StepResult::Error(e) => {
+                rec.vm().with_host(|h| {
+                    let _ = h.stdout.flush();
+                });
+                eprintln!("telelua: {}", e.message);
+                if !e.traceback.is_empty() {
+                    eprintln!("{}", e.traceback);
+                }
+                return false;
+            }
+            StepResult::Yielded(_) => {
+                eprintln!("telelua: attempt to yield from outside a coroutine");
+                return false;
+            }
+            StepResult::Waiting { kind } => {
+                eprintln!("telelua: the script waits for the host ({kind})");
+                return false;
+            }
+        }
+    }
+}
+
+/// Replays the journal at `path`: from its own initial state, or — given the script — from
+/// the script loaded again (a changed script shows as a divergence). Prints the replayed
+/// output; a divergence is reported with where it happened.
+pub fn replay_file(
+    make: impl FnOnce() -> Vm,
+    path: &str,
+    script: Option<(&str, &[String])>,
+) -> ExitCode {
+    let journal = std::fs::read(path)
+        .map_err(|e| format!("cannot open {path}: {e}"))
+        .and_then(|b| Journal::from_bytes(&b).map_err(|e| format!("{path}: {e}")));
+    let journal = match journal {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("telelua: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let replayed = match script {
+        None => replay(&journal, telelua::VmOptions::new()),
+        Some((script, args)) => match script_vm(make, script, args) {
+            Ok(vm) => replay_from(&journal, vm),
+            Err(e) => {
+                eprintln!("telelua: {e}");
+                return ExitCode::from(1);
+            }
+        },
+    };
+    match replayed {
+        Ok(r) => {
+            let mut out = std::io::stdout();
+            let _ = out.write_all(&r.output);
+            let _ = out.flush();
+            eprintln!("telelua: replayed {} steps of {path}: identical", r.steps);
+            ExitCode::SUCCESS
+        }
+        Err(d) => {
+            eprintln!("telelua: {d}");
+            ExitCode::from(1)
+        }
+    }
+}
