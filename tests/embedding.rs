@@ -645,3 +645,38 @@ fn options_shape_the_vm() {
         .build();
     assert_eq!(clocked.eval::<i64>("return os.time()").unwrap(), 1_000);
 }
+
+/// Yields across natives: the sandbox profile (the library's default) lets a coroutine yield
+/// from a `sort` comparator; the standalone profile, like `lua`, stops it at the C-call
+/// boundary. Either choice is an option, and survives a save and restore.
+#[test]
+fn yields_across_natives_follow_the_option() {
+    let prog = r#"
+        local co = coroutine.wrap(function()
+            table.sort({2, 1}, function(a, b) coroutine.yield("cmp") return a < b end)
+            return "sorted"
+        end)
+        local ok, v = pcall(co)
+        return tostring(ok) .. " " .. tostring(v)
+    "#;
+    let mut sandbox = Vm::new();
+    assert_eq!(sandbox.eval::<String>(prog).unwrap(), "true cmp");
+    let standalone = || VmOptions::new().profile(telelua::Profile::Standalone);
+    let mut lua = standalone().build();
+    assert_eq!(
+        lua.eval::<String>(prog).unwrap(),
+        "false attempt to yield across a C-call boundary"
+    );
+    let mut through = standalone().yield_across_natives(true).build();
+    assert_eq!(through.eval::<String>(prog).unwrap(), "true cmp");
+    let mut strict = VmOptions::new().yield_across_natives(false).build();
+    let mut restored = Vm::restore(&strict.save().unwrap()).unwrap();
+    for vm in [&mut strict, &mut restored] {
+        assert_eq!(
+            vm.eval::<String>(prog).unwrap(),
+            "false attempt to yield across a C-call boundary"
+        );
+    }
+    let mut back = Vm::restore(&through.save().unwrap()).unwrap();
+    assert_eq!(back.eval::<String>(prog).unwrap(), "true cmp");
+}

@@ -37,6 +37,7 @@ pub struct VmOptions {
     pub(crate) hash_key: Option<u64>,
     pub(crate) seed: Option<i64>,
     pub(crate) main_yieldable: bool,
+    pub(crate) yield_across_natives: Option<bool>,
     pub(crate) host: Host,
     pub(crate) registrations: Registrations,
 }
@@ -58,6 +59,7 @@ impl VmOptions {
             hash_key: None,
             seed: None,
             main_yieldable: false,
+            yield_across_natives: None,
             host: Host::default(),
             registrations: Registrations::default(),
         }
@@ -164,6 +166,18 @@ impl VmOptions {
     /// the `lua` command).
     pub fn main_yieldable(mut self, yes: bool) -> Self {
         self.main_yieldable = yes;
+        self
+    }
+
+    /// Whether a coroutine may yield across a native that waits on a call: from a
+    /// `table.sort` comparator, a `gsub` callback, `__tostring` called by `tostring`, a
+    /// metamethod a native reached, a message handler... The default follows the profile:
+    /// yes for [`Profile::Sandbox`] (the library's default: an agent can wait anywhere, every
+    /// native being a saved continuation), no for [`Profile::Standalone`], which behaves as
+    /// the `lua` command ("attempt to yield across a C-call boundary", and
+    /// `coroutine.isyieldable()` false inside such a call). Kept by snapshots.
+    pub fn yield_across_natives(mut self, yes: bool) -> Self {
+        self.yield_across_natives = Some(yes);
         self
     }
 

@@ -148,9 +148,11 @@ impl Vm {
             hash_key,
             seed,
             main_yieldable,
+            yield_across_natives,
             mut host,
             registrations,
         } = opts;
+        let c_call_boundaries = !yield_across_natives.unwrap_or(profile != Profile::Standalone);
         let mut registry = Registry::standard();
         registrations.install(&mut registry, &mut host);
         let releases = host.handle_releases.clone();
@@ -175,6 +177,7 @@ impl Vm {
                 rng: std::cell::Cell::new([0; 4]),
                 gc_requested: std::cell::Cell::new(false),
                 main_yieldable: std::cell::Cell::new(main_yieldable),
+                c_call_boundaries: std::cell::Cell::new(c_call_boundaries),
                 just_collected: std::cell::Cell::new(false),
                 retry_gc: std::cell::Cell::new(false),
                 memory_error: std::cell::Cell::new(false),
@@ -263,6 +266,7 @@ impl Vm {
         let VmOptions {
             memory_limit,
             main_yieldable,
+            yield_across_natives,
             mut host,
             registrations,
             ..
@@ -274,6 +278,9 @@ impl Vm {
         vm.set_memory_limit(memory_limit);
         if main_yieldable {
             vm.set_main_yieldable(true);
+        }
+        if let Some(yes) = yield_across_natives {
+            vm.set_yield_across_natives(yes);
         }
         Ok(vm)
     }
@@ -866,6 +873,15 @@ impl Vm {
     pub fn set_main_yieldable(&mut self, yes: bool) {
         let _memory = self.memory.enter();
         self.arena.mutate(|_, state| state.main_yieldable.set(yes));
+    }
+
+    /// Whether coroutines may yield across natives waiting on a call (a `sort` comparator,
+    /// a `gsub` callback, a metamethod a native called): see
+    /// [`VmOptions::yield_across_natives`]. Kept by snapshots.
+    pub fn set_yield_across_natives(&mut self, yes: bool) {
+        let _memory = self.memory.enter();
+        self.arena
+            .mutate(|_, state| state.c_call_boundaries.set(!yes));
     }
 
     /// Runs `f` inside the VM (for the crate's own tests).

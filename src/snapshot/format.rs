@@ -31,7 +31,7 @@
 //!      continuation is a `ContG<SVal>` encoded with rmp-serde
 //!    - `[TAG_USERDATA, id, type name (str), payload (bin), meta (index or nil)]`
 //!    - `[TAG_STR_WITH_ID, id, bytes (bin)]` (a string that was given an id by `%p`)
-//! 2. chunks: `[[id (bin), name (bin), source (bin or nil)], ...]`
+//! 2. chunks: `[[id (bin), name (bin), source (bin or nil) (, true if stripped)], ...]`
 //! 3. protos: `[[chunk, [child path], [k, object, ...]], ...]`: the functions closures refer
 //!    to, each with its string constants that are saved objects (constant `k` is that object)
 //! 4. globals, 5. registry, 6. main thread (object indices), 7. running chain `[threads]`,

@@ -25,7 +25,7 @@ mod save;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::vm::chunk::{chunk_id, Chunk, ChunkId, COMPILER_VERSION};
+use crate::vm::chunk::{chunk_id_of, Chunk, ChunkId, COMPILER_VERSION};
 use crate::vm::native::NativeDef;
 use crate::vm::state::Ctx;
 use format::{Header, FORMAT_VERSION, MAGIC};
@@ -378,7 +378,7 @@ pub fn load_chunks(
         let chunk = match (from_store, source) {
             (Some(ch), _) => ch,
             (None, Some(src)) => {
-                if chunk_id(cname, src) != id {
+                if chunk_id_of(cname, src, c.stripped) != id {
                     return Err(SnapshotError::BadChunk(format!(
                         "'{name}': source does not match its id"
                     )));
@@ -386,7 +386,7 @@ pub fn load_chunks(
                 match compiled::get(&id) {
                     Some(ch) => ch,
                     None => {
-                        let ch = Chunk::compile(src, cname)
+                        let ch = Chunk::compile_as(src, cname, c.stripped)
                             .map_err(|e| SnapshotError::BadChunk(e.message))?;
                         compiled::remember(&ch);
                         ch

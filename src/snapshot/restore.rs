@@ -53,6 +53,8 @@ pub struct ChunkEntry {
     pub name: Range<usize>,
     /// Source, if included.
     pub source: Option<Range<usize>>,
+    /// Compiled without debug information (a fourth element, present only when true).
+    pub stripped: bool,
 }
 
 /// A function the snapshot's closures refer to.
@@ -83,6 +85,7 @@ pub struct Tail {
     next_id: u64,
     rng: [u64; 4],
     main_yieldable: bool,
+    c_call_boundaries: bool,
     /// Fuel consumed so far.
     pub fuel_used: u64,
     /// (metamethod name index, object index): metamethod names that are saved strings.
@@ -131,7 +134,10 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
     let n = r.array_len()?;
     let mut chunks = Vec::with_capacity(n);
     for _ in 0..n {
-        r.array_exact(3)?;
+        let len = r.array_len()?;
+        if len != 3 && len != 4 {
+            return Err(bad("chunk entry of the wrong size"));
+        }
         let id = r.bin()?;
         let id = range(&r, id);
         let name = r.bin()?;
@@ -142,7 +148,13 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
             let s = r.bin()?;
             Some(range(&r, s))
         };
-        chunks.push(ChunkEntry { id, name, source });
+        let stripped = len == 4 && r.boolean()?;
+        chunks.push(ChunkEntry {
+            id,
+            name,
+            source,
+            stripped,
+        });
     }
     let n = r.array_len()?;
     let mut protos = Vec::with_capacity(n);
@@ -184,7 +196,13 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
     for x in &mut rng {
         *x = r.u64()?;
     }
-    let main_yieldable = r.boolean()?;
+    let (main_yieldable, c_call_boundaries) = match r.peek() {
+        Some(0xc2 | 0xc3) => (r.boolean()?, false),
+        _ => match r.u64()? {
+            f @ 2..=3 => (f & 1 != 0, true),
+            _ => return Err(bad("bad VM flags")),
+        },
+    };
     let fuel_used = r.u64()?;
     let m = r.array_len()?;
     if m % 2 != 0 {
@@ -242,6 +260,7 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
         next_id,
         rng,
         main_yieldable,
+        c_call_boundaries,
         fuel_used,
         tm_links,
         gc,
@@ -831,6 +850,7 @@ pub(super) fn finish<'gc>(
         rng: Cell::new(tail.rng),
         gc_requested: Cell::new(false),
         main_yieldable: Cell::new(tail.main_yieldable),
+        c_call_boundaries: Cell::new(tail.c_call_boundaries),
         just_collected: Cell::new(false),
         retry_gc: Cell::new(false),
         memory_error: Cell::new(false),

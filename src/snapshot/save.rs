@@ -590,13 +590,16 @@ pub fn save_body<'gc>(
     let out = &mut s.out;
     mpack::array_len(out, s.chunks.len());
     for c in &s.chunks {
-        mpack::array_len(out, 3);
+        mpack::array_len(out, if c.stripped { 4 } else { 3 });
         mpack::bin(out, &c.id);
         mpack::bin(out, &c.name);
         if s.include_sources {
             mpack::bin(out, &c.source);
         } else {
             mpack::nil(out);
+        }
+        if c.stripped {
+            mpack::boolean(out, true);
         }
     }
     mpack::array_len(out, s.protos.len());
@@ -645,7 +648,14 @@ pub fn save_body<'gc>(
     for r in st.rng.get() {
         mpack::uint(out, r);
     }
-    mpack::boolean(out, st.main_yieldable.get());
+    // Flags: a boolean (main yieldable) when natives are no C-call boundaries, else an
+    // integer (bit 0 main yieldable, bit 1 C-call boundaries), so plain snapshots keep
+    // their bytes.
+    if st.c_call_boundaries.get() {
+        mpack::uint(out, st.main_yieldable.get() as u64 | 2);
+    } else {
+        mpack::boolean(out, st.main_yieldable.get());
+    }
     mpack::uint(out, fuel_used);
     // Metamethod names that are also saved objects (metatable keys made from them).
     let tm_links: Vec<(u64, u64)> = st

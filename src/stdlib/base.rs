@@ -228,7 +228,7 @@ fn rawset<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let k = nc.check_any(2)?;
     let v = nc.check_any(3)?;
     t.set(nc.ctx.mc, k, v)
-        .map_err(|e| nc.ctx.table_store_error(e, true, LuaError::Runtime))?;
+        .map_err(|e| nc.ctx.table_store_error(e, true, LuaError::Op))?;
     nc.ret1(Value::Table(t))
 }
 
@@ -241,7 +241,8 @@ fn next<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     match r {
         Ok(Some((k, v))) => nc.ret(&[k, v]),
         Ok(None) => nc.ret1(Value::Nil),
-        Err(()) => Err(LuaError::rt("invalid key to 'next'")),
+        // `luaH_next`'s `luaG_runerror` inside a C function: no position.
+        Err(()) => Err(LuaError::op("invalid key to 'next'")),
     }
 }
 

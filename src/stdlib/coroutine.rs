@@ -8,7 +8,7 @@ use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::exec::close_upvalues;
 use crate::vm::native::{Action, NativeCtx, NativeDef};
 use crate::vm::state::Ctx;
-use crate::vm::thread::{Status, Thread};
+use crate::vm::thread::{Frame, Status, Thread};
 use crate::vm::value::Value;
 
 type R<'gc> = LuaResult<'gc, Action<'gc>>;
@@ -110,10 +110,19 @@ fn yield_<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     if nc.thread == nc.ctx.state.main && !nc.ctx.state.main_yieldable.get() {
         return Err(LuaError::op("attempt to yield from outside a coroutine"));
     }
-    if crate::vm::gc::thread_in_finalizer(nc.ctx, nc.frames) {
+    if crate::vm::gc::thread_in_finalizer(nc.ctx, nc.frames) || behind_boundary(nc, nc.frames) {
         return Err(LuaError::op("attempt to yield across a C-call boundary"));
     }
     Ok(Action::Yield { cont: None })
+}
+
+/// Whether `frames` (a running coroutine's) hold a native that is a C-call boundary, when
+/// the VM has them (`VmState::c_call_boundaries`).
+fn behind_boundary<'gc>(nc: &NativeCtx<'gc, '_>, frames: &[Frame<'gc>]) -> bool {
+    nc.ctx.state.c_call_boundaries.get()
+        && frames
+            .iter()
+            .any(|f| matches!(f, Frame::Native(n) if !n.cont.yieldable()))
 }
 
 fn status_name<'gc>(nc: &NativeCtx<'gc, '_>, co: Thread<'gc>) -> &'static str {
@@ -157,7 +166,10 @@ fn isyieldable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     };
     let y = t != nc.ctx.state.main || nc.ctx.state.main_yieldable.get();
     // A finalizer cannot yield (Lua calls it from C without a continuation).
-    let y = y && !(t == nc.thread && crate::vm::gc::thread_in_finalizer(nc.ctx, nc.frames));
+    let y = y
+        && !(t == nc.thread
+            && (crate::vm::gc::thread_in_finalizer(nc.ctx, nc.frames)
+                || behind_boundary(nc, nc.frames)));
     nc.ret1(Value::boolean(y))
 }
 
@@ -187,29 +199,75 @@ pub fn close_next<'gc>(
     }
 }
 
+/// Kills `co` (suspended or dead) and returns its pending to-be-closed values, innermost
+/// last (closed first), with the error it died by, if any (`lua_closethread`'s first half).
+pub fn take_pending<'gc>(ctx: Ctx<'gc>, co: Thread<'gc>) -> (Vec<Value<'gc>>, Option<Value<'gc>>) {
+    let mut ts = co.borrow_mut(ctx.mc);
+    let err = ts.error.take();
+    let values: Vec<Value<'gc>> = ts
+        .tbc
+        .iter()
+        .map(|&s| ts.stack.get(s as usize).copied().unwrap_or(Value::Nil))
+        .collect();
+    close_upvalues(ctx, &mut ts, 0);
+    ts.frames.clear();
+    ts.c_calls.clear();
+    ts.stack.clear();
+    ts.tbc.clear();
+    ts.top = 0;
+    ts.status = Status::Dead;
+    (values, err)
+}
+
 fn close<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let co = check_co(nc, 1)?;
     let st = status_name(nc, co);
     match st {
         "suspended" | "dead" => {
-            let mut ts = co.borrow_mut(nc.ctx.mc);
-            let err = ts.error.take();
-            // Pending to-be-closed values, innermost last (closed first).
-            let values: Vec<Value<'gc>> = ts
-                .tbc
-                .iter()
-                .map(|&s| ts.stack.get(s as usize).copied().unwrap_or(Value::Nil))
-                .collect();
-            close_upvalues(nc.ctx, &mut ts, 0);
-            ts.frames.clear();
-            ts.c_calls.clear();
-            ts.stack.clear();
-            ts.tbc.clear();
-            ts.top = 0;
-            ts.status = Status::Dead;
-            drop(ts);
+            let (values, err) = take_pending(nc.ctx, co);
             close_next(nc, Value::Thread(co), values, err)
         }
         other => Err(LuaError::rt(format!("cannot close a {other} coroutine"))),
     }
+}
+
+/// A `coroutine.wrap` function whose coroutine failed: closes the coroutine's pending
+/// to-be-closed variables (each error replacing the one in flight, as `lua_closethread`
+/// does), then raises the final error, a string with the caller's position prefixed.
+pub fn wrap_close_next<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    mut values: Vec<Value<'gc>>,
+    error: Value<'gc>,
+) -> R<'gc> {
+    match values.pop() {
+        None => match error {
+            Value::Str(s) => Err(LuaError::Where(s)),
+            other => Err(LuaError::Value(other)),
+        },
+        Some(v) => {
+            let tm = nc.ctx.metamethod(v, crate::vm::state::Tm::Close);
+            nc.clear();
+            nc.push(v);
+            nc.push(error);
+            Ok(Action::Call {
+                func: tm,
+                cont: Cont::WrapClose { values, error },
+            })
+        }
+    }
+}
+
+/// `coroutine.wrap`'s function after its coroutine raised `e`: a coroutine that died by it
+/// has its pending to-be-closed variables closed first.
+pub fn wrap_failed<'gc>(nc: &mut NativeCtx<'gc, '_>, e: Value<'gc>) -> R<'gc> {
+    let values = match nc.upvalue(0) {
+        // (A wrap function called from inside its own coroutine finds it running.)
+        Value::Thread(co)
+            if co != nc.thread && co.status() == Status::Dead && co.borrow().error.is_some() =>
+        {
+            take_pending(nc.ctx, co).0
+        }
+        _ => Vec::new(),
+    };
+    wrap_close_next(nc, values, e)
 }

@@ -345,7 +345,7 @@ fn getinfo<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     }
     if has(b'l') {
         let line = match lv.as_ref().map(|l| l.act) {
-            Some(Act::Lua(lf)) => frame_line(&lf) as i64,
+            Some(Act::Lua(lf)) => frame_line(&lf),
             _ => -1,
         };
         set(ctx, t, "currentline", Value::Int(line));
@@ -469,10 +469,10 @@ fn setlocal<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let (th, arg) = thread_arg(nc);
     let lv = nc.check_int(arg + 1)?;
     let n = nc.check_int(arg + 2)?;
-    let v = nc.check_any(arg + 3)?;
     let Some(l) = level(nc, th, lv) else {
         return Err(LuaError::bad_arg(arg + 1, "level out of range"));
     };
+    let v = nc.check_any(arg + 3)?;
     match find_local(&l, n) {
         None => nc.ret1(Value::Nil),
         Some((name, slot)) => {

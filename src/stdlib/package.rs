@@ -254,7 +254,10 @@ fn dofile<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     match load_file(nc, name.as_deref(), b"bt", None)? {
         Ok(f) => {
             nc.clear();
-            Ok(Action::TailCall { func: f })
+            Ok(Action::Call {
+                func: f,
+                cont: Cont::Results,
+            })
         }
         Err(m) => Err(LuaError::Value(m)),
     }

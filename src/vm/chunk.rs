@@ -27,16 +27,42 @@ pub struct Chunk {
     pub source: Arc<[u8]>,
     /// The main function.
     pub main: Arc<Proto>,
+    /// Compiled without debug information (a `string.dump(f, true)` loaded again): every
+    /// function's source is `=?`, and line, local and upvalue names are gone, as in Lua.
+    pub stripped: bool,
 }
 
 /// Computes a chunk's id.
 pub fn chunk_id(name: &[u8], source: &[u8]) -> ChunkId {
+    chunk_id_of(name, source, false)
+}
+
+/// Computes the id of a chunk, stripped of debug information or not (a stripped chunk hashes
+/// one more part, so plain chunks keep their ids).
+pub fn chunk_id_of(name: &[u8], source: &[u8], stripped: bool) -> ChunkId {
     let mut h = Sha256::new();
-    for part in [COMPILER_VERSION.as_bytes(), name, source] {
+    let strip: &[&[u8]] = if stripped { &[b"stripped"] } else { &[] };
+    for part in [COMPILER_VERSION.as_bytes(), name, source]
+        .iter()
+        .chain(strip)
+    {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part);
     }
     h.finalize().into()
+}
+
+/// `p` and its nested functions without debug information (`luaU_dump` with `strip`).
+fn strip(p: &Proto) -> Proto {
+    let mut s = p.clone();
+    s.source = Arc::from(&b"=?"[..]);
+    s.lines = Box::new([]);
+    s.locals = Box::new([]);
+    for u in s.upvalues.iter_mut() {
+        u.name = Box::new([]);
+    }
+    s.protos = p.protos.iter().map(|c| Arc::new(strip(c))).collect();
+    s
 }
 
 impl Chunk {
@@ -45,12 +71,29 @@ impl Chunk {
     /// # Errors
     /// The compile error, worded as `lua5.4` words it.
     pub fn compile(source: &[u8], name: &[u8]) -> Result<Arc<Chunk>, CompileError> {
-        let main = compiler::compile(source, name)?;
+        Self::compile_as(source, name, false)
+    }
+
+    /// Compiles `source` as a chunk named `name`, stripped of debug information if
+    /// `stripped`.
+    ///
+    /// # Errors
+    /// The compile error, worded as `lua5.4` words it.
+    pub fn compile_as(
+        source: &[u8],
+        name: &[u8],
+        stripped: bool,
+    ) -> Result<Arc<Chunk>, CompileError> {
+        let mut main = compiler::compile(source, name)?;
+        if stripped {
+            main = strip(&main);
+        }
         Ok(Arc::new(Chunk {
-            id: chunk_id(name, source),
+            id: chunk_id_of(name, source, stripped),
             name: name.into(),
             source: source.into(),
             main: Arc::new(main),
+            stripped,
         }))
     }
 

@@ -48,6 +48,9 @@ pub enum ContG<V> {
     Wrap,
     /// A native that yielded: the resume values become its results.
     Yielded,
+    /// A native whose results are those of the call it made, which (unlike a tail call)
+    /// keeps the native's frame below the callee: `dofile`, as in Lua, is a level of its own.
+    Results,
     /// A native waiting for a full collection before it runs again with the same arguments
     /// (still in its window): see `Action::RetryAfterGc`.
     RetryNative,
@@ -78,6 +81,14 @@ pub enum ContG<V> {
         values: Vec<V>,
         /// The error so far, if any.
         error: Option<V>,
+    },
+    /// A `coroutine.wrap` function closing its failed coroutine's pending `__close` handlers,
+    /// innermost first, before it raises the error (an error in one replaces it).
+    WrapClose {
+        /// Values still to close (the next one last).
+        values: Vec<V>,
+        /// The error in flight.
+        error: V,
     },
     /// `collectgarbage("collect")` after the host loop's full collection: returns 0.
     Collected,
@@ -212,9 +223,9 @@ impl<V> ContG<V> {
     pub fn heap_bytes(&self) -> usize {
         use super::memory::VALUE_BYTES;
         match self {
-            ContG::CloseList { values, .. } | ContG::CloseCo { values, .. } => {
-                values.len() * VALUE_BYTES
-            }
+            ContG::CloseList { values, .. }
+            | ContG::CloseCo { values, .. }
+            | ContG::WrapClose { values, .. } => values.len() * VALUE_BYTES,
             ContG::Print { args, out, .. } => args.len() * VALUE_BYTES + out.len(),
             ContG::MinMax { args, .. } => args.len() * VALUE_BYTES,
             ContG::LoadReader {
@@ -244,12 +255,17 @@ impl<V> ContG<V> {
             ContG::Resume => ContG::Resume,
             ContG::Wrap => ContG::Wrap,
             ContG::Yielded => ContG::Yielded,
+            ContG::Results => ContG::Results,
             ContG::RetryNative => ContG::RetryNative,
             ContG::CloseTbc { error, level } => ContG::CloseTbc {
                 error: f(error)?,
                 level,
             },
             ContG::Discard => ContG::Discard,
+            ContG::WrapClose { values, error } => ContG::WrapClose {
+                values: values.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+                error: f(error)?,
+            },
             ContG::Collected => ContG::Collected,
             ContG::GcStepped => ContG::GcStepped,
             ContG::GcFinalizer { top } => ContG::GcFinalizer { top },
@@ -352,8 +368,32 @@ impl<'gc> Cont<'gc> {
                 | ContG::CloseTbc { .. }
                 | ContG::CloseList { .. }
                 | ContG::CloseCo { .. }
+                | ContG::WrapClose { .. }
                 | ContG::LoadReader { .. }
                 | ContG::GcFinalizer { .. }
+        )
+    }
+
+    /// Whether a coroutine may yield while this continuation waits, when natives are C-call
+    /// boundaries (`VmState::c_call_boundaries`): the natives Lua gives continuations to
+    /// (`pcall`, `xpcall`, `dofile`, `pairs` calling `__pairs`, `__close` calls the VM makes)
+    /// and frames that only wait for the host or a collection.
+    pub fn yieldable(&self) -> bool {
+        matches!(
+            self,
+            ContG::Pcall
+                | ContG::Xpcall { .. }
+                | ContG::Resume
+                | ContG::Wrap
+                | ContG::Yielded
+                | ContG::Results
+                | ContG::RetryNative
+                | ContG::CloseTbc { .. }
+                | ContG::Discard
+                | ContG::Collected
+                | ContG::GcStepped
+                | ContG::Pairs
+                | ContG::Host { .. }
         )
     }
 
@@ -388,17 +428,20 @@ impl<'gc> Cont<'gc> {
                     },
                 })
             }
-            (ContG::Wrap, Ok(())) | (ContG::Yielded, Ok(())) => Ok(Action::Return),
+            (ContG::Wrap | ContG::Yielded | ContG::Results, Ok(())) => Ok(Action::Return),
             // Run the native again; a second `RetryAfterGc` (not possible right after a
             // collection) would be thrown as "not enough memory".
             (ContG::RetryNative, Ok(())) => match nc.native {
                 Some(native) => (native.def().func)(nc),
                 None => Err(LuaError::rt("internal error: retry without a native")),
             },
-            (ContG::Wrap, Err(e)) => match e {
-                Value::Str(s) => Err(LuaError::Where(s)),
-                other => Err(LuaError::Value(other)),
-            },
+            (ContG::Wrap, Err(e)) => crate::stdlib::coroutine::wrap_failed(nc, e),
+            (ContG::WrapClose { values, error }, Ok(())) => {
+                crate::stdlib::coroutine::wrap_close_next(nc, values, error)
+            }
+            (ContG::WrapClose { values, .. }, Err(e)) => {
+                crate::stdlib::coroutine::wrap_close_next(nc, values, e)
+            }
             (ContG::Discard, Ok(())) => nc.ret0(),
             (ContG::Collected, Ok(())) => nc.ret1(Value::Int(0)),
             (ContG::GcStepped, Ok(())) => {
@@ -474,7 +517,10 @@ impl<'gc> Cont<'gc> {
                     })
                 }
                 _ => {
-                    let m = nc.str_value(b"reader function must return a string");
+                    // `luaL_error` inside `load`: the position of `load`'s caller.
+                    let mut m = super::exec::where_at_level(nc.frames, 1).into_bytes();
+                    m.extend_from_slice(b"reader function must return a string");
+                    let m = nc.str_value(&m);
                     nc.ret(&[Value::Nil, m])
                 }
             },

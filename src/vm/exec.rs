@@ -99,13 +99,13 @@ pub enum Todo<'gc> {
     },
 }
 
-/// The source line being executed by a Lua frame.
-pub fn frame_line(f: &LuaFrame<'_>) -> u32 {
+/// The source line being executed by a Lua frame (-1 in a function without line
+/// information, as Lua's `currentline`).
+pub fn frame_line(f: &LuaFrame<'_>) -> i64 {
     let p = f.closure.proto();
     p.lines
         .get((f.pc as usize).saturating_sub(1))
-        .copied()
-        .unwrap_or(0)
+        .map_or(-1, |&l| l as i64)
 }
 
 /// `chunk:line:` of a Lua frame.
@@ -125,8 +125,18 @@ pub fn where_at_level(frames: &[Frame<'_>], level: usize) -> String {
         return String::new();
     }
     match &frames[frames.len() - level] {
-        Frame::Lua(f) => format!("{} ", frame_where(f)),
+        Frame::Lua(f) => lua_where(f),
         Frame::Native(_) => String::new(),
+    }
+}
+
+/// `luaL_where` of a Lua frame: `chunk:line: `, or nothing in a function without line
+/// information.
+pub fn lua_where(f: &LuaFrame<'_>) -> String {
+    if frame_line(f) > 0 {
+        format!("{} ", frame_where(f))
+    } else {
+        String::new()
     }
 }
 
@@ -791,7 +801,11 @@ pub fn close_upvalues<'gc>(ctx: Ctx<'gc>, ts: &mut ThreadState<'gc>, level: usiz
 
 /// Converts an error to the value Lua code sees (adding `chunk:line:` where due).
 fn error_value<'gc>(ctx: Ctx<'gc>, ts: &ThreadState<'gc>, e: LuaError<'gc>) -> (Value<'gc>, bool) {
+    // An error a native raised gets `luaL_where(L, 1)` (nothing if its caller has no line
+    // information); one the VM raised, the running function's position (`luaG_runerror`).
+    let from_native = ts.raising.is_some();
     let where_ = || match ts.frames.last() {
+        Some(Frame::Lua(f)) if from_native => lua_where(f),
         Some(Frame::Lua(f)) => format!("{} ", frame_where(f)),
         _ => String::new(),
     };
@@ -866,22 +880,11 @@ pub fn throw<'gc>(
                 }
             }
             super::hook::unwound(thread, &ts.frames);
-            // A coroutine that `coroutine.resume` ran keeps its pending to-be-closed variables
-            // for `coroutine.close` (5.4's `lua_resume` does not close them); the main thread,
-            // a host's call and `coroutine.wrap` (which closes the coroutine before raising,
-            // as `auxwrap` does) close them now.
-            let close_now = {
-                let running = ctx.state.running.borrow();
-                match running.len().checked_sub(2).and_then(|i| running.get(i)) {
-                    None => true,
-                    Some(resumer) => matches!(
-                        resumer.borrow().frames.last(),
-                        Some(Frame::Native(nf)) if matches!(*nf.cont, Cont::Wrap)
-                    ),
-                }
-            };
-            let pending = if close_now { ts.tbc.pop() } else { None };
-            if let Some(slot) = pending {
+            // A coroutine that dies by error keeps its pending to-be-closed variables until
+            // `coroutine.close` (or its `wrap` function) closes them (manual §3.3.8); only the
+            // outermost thread closes them now, as `lua.c`'s protected call does.
+            let coroutine = ctx.state.running.borrow().len() > 1;
+            if let Some(slot) = ts.tbc.pop_if(|_| !coroutine) {
                 ts.frames.clear();
                 ts.c_calls.clear();
                 close_upvalues(ctx, ts, 0);

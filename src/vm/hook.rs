@@ -282,8 +282,10 @@ pub fn before_instruction<'gc>(
         } else {
             0
         };
-        let line = p.lines.get(pc).copied().unwrap_or(0);
-        let fire = pc <= oldpc || p.lines.get(oldpc).copied().unwrap_or(0) != line;
+        // Without line information only the first instruction and backward jumps fire, with
+        // no line (`luaG_traceexec`'s `changedline` is false).
+        let line = p.lines.get(pc).copied();
+        let fire = pc <= oldpc || (line.is_some() && p.lines.get(oldpc).copied() != line);
         d.oldpc = pc as u32;
         thread.0.hook.set(d);
         if fire {
@@ -296,7 +298,7 @@ pub fn before_instruction<'gc>(
                 pc,
                 slot,
                 "line",
-                Some(line),
+                line,
                 HookThen::Lua {
                     skip: SKIP_LINE | SKIP_COUNT,
                 },

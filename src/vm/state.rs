@@ -240,6 +240,14 @@ pub struct State<'gc> {
     /// Whether the main coroutine may yield to the host.
     #[collect(require_static)]
     pub main_yieldable: Cell<bool>,
+    /// Whether natives are C-call boundaries for yields, as in PUC-Rio Lua: a coroutine
+    /// cannot yield from a `sort` comparator, a `gsub` callback, a metamethod a native
+    /// called, ... ("attempt to yield across a C-call boundary"). When false (telelua's
+    /// own behaviour) every native waiting on a call is a saved continuation, so yields pass
+    /// through them. Only the frames of natives that Lua gives continuations to (`pcall`,
+    /// `xpcall`, `dofile`, `pairs`' `__pass`, `__close` calls) never block a yield.
+    #[collect(require_static)]
+    pub c_call_boundaries: Cell<bool>,
     /// True during the fuel slice right after a full collection that a failed memory check
     /// asked for so that it could run again (`retry_gc`): a memory check that still fails then
     /// raises "not enough memory" instead of asking for another collection. Other collections

@@ -184,7 +184,7 @@ fn describe<'gc>(ctx: Ctx<'gc>, frames: &[Frame<'gc>], level: Level<'gc>, out: &
                 let p = f.closure.proto();
                 let src = short_source(&p.source);
                 let line = frame_line(f);
-                if line == 0 {
+                if line <= 0 {
                     out.extend_from_slice(format!("{src}: in ").as_bytes());
                 } else {
                     out.extend_from_slice(format!("{src}:{line}: in ").as_bytes());

@@ -9,12 +9,13 @@
 //! number of upvalues (as in Lua's format) and telelua's own part:
 //!
 //! ```text
-//! "telelua\0" version:u8 name:str source:str path-length:u32 path:u32* (str = u32 length, bytes)
+//! "telelua\0" version:u8 strip:u8 name:str source:str path-length:u32 path:u32*
 //! ```
 //!
-//! all integers little-endian. A loaded function gets fresh upvalues, the first set to the
-//! environment, the others nil (as Lua's `load` does with binary chunks). `strip` is accepted
-//! and ignored (Lua allows keeping the debug information).
+//! (str = u32 length, bytes), all integers little-endian. A loaded function gets fresh
+//! upvalues, the first set to the environment, the others nil (as Lua's `load` does with binary
+//! chunks). With `strip` (or when the function itself was loaded stripped) the loaded chunk has
+//! no debug information, as Lua's: source `=?`, current line -1, no local or upvalue names.
 
 use std::sync::Arc;
 
@@ -42,7 +43,7 @@ fn header() -> Vec<u8> {
 
 /// The telelua part's magic and version.
 const MAGIC: &[u8] = b"telelua\0";
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 
 /// The path of `proto` in `chunk`'s function tree, if it is there.
 fn path_of(chunk: &Chunk, proto: &Arc<Proto>) -> Option<Vec<u32>> {
@@ -80,11 +81,14 @@ pub fn dump<'gc>(
     let (chunk, proto) = (&fp.chunk, &fp.proto);
     let path =
         path_of(chunk, proto).ok_or_else(|| LuaError::rt("unable to dump given function"))?;
+    let strip = nc.arg(2).truthy() || chunk.stripped;
     let mut out = header();
     out.push(proto.upvalues.len().min(255) as u8);
     out.extend_from_slice(MAGIC);
     out.push(VERSION);
-    put_bytes(&mut out, &chunk.name);
+    out.push(strip as u8);
+    // A stripped function keeps no trace of its chunk's name (it only ever named the source).
+    put_bytes(&mut out, if strip { b"=?" } else { &chunk.name });
     put_bytes(&mut out, &chunk.source);
     out.extend_from_slice(&(path.len() as u32).to_le_bytes());
     for k in &path {
@@ -105,6 +109,8 @@ pub struct Undumped {
     pub path: Vec<u32>,
     /// Its number of upvalues.
     pub upvalues: usize,
+    /// Whether it loads without debug information.
+    pub stripped: bool,
 }
 
 /// Reads a binary chunk; the error is Lua's "bad binary format" reason.
@@ -137,6 +143,11 @@ pub fn undump(bytes: &[u8]) -> Result<Undumped, &'static str> {
     if r.take(MAGIC.len())? != MAGIC || r.take(1)? != [VERSION] {
         return Err("not a telelua chunk");
     }
+    let stripped = match r.take(1)? {
+        [0] => false,
+        [1] => true,
+        _ => return Err("corrupted chunk"),
+    };
     let name = r.bytes()?.to_vec();
     let source = r.bytes()?.to_vec();
     let n = r.u32()? as usize;
@@ -155,6 +166,7 @@ pub fn undump(bytes: &[u8]) -> Result<Undumped, &'static str> {
         source,
         path,
         upvalues,
+        stripped,
     })
 }
 
@@ -201,7 +213,7 @@ pub fn load_binary<'gc>(
     };
     let u = undump(bytes).map_err(bad)?;
     nc.charge(crate::limits::fuel::load_cost(u.source.len()));
-    let chunk = Chunk::compile(&u.source, &u.name).map_err(|e| e.message)?;
+    let chunk = Chunk::compile_as(&u.source, &u.name, u.stripped).map_err(|e| e.message)?;
     let mut proto = &chunk.main;
     for &k in &u.path {
         proto = proto

@@ -256,7 +256,7 @@ fn write_unit<'gc>(
     for (k, (_, v)) in task.vals.iter().enumerate().take(end).skip(task.pos) {
         nc.ctx
             .store_late(&mut d, Value::Int(k as i64 + 1), *v)
-            .map_err(|e| nc.ctx.table_store_error(e, false, LuaError::Runtime))?;
+            .map_err(|e| nc.ctx.table_store_error(e, false, LuaError::Op))?;
     }
     nc.charge(MERGE_FUEL_PER_ELEM * (end - task.pos) as i64);
     task.pos = end;

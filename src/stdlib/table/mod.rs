@@ -423,7 +423,7 @@ fn insert<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
             let mut d = t.data_mut(nc.ctx.mc);
             let e = d.length().wrapping_add(1);
             d.set_int(e, v)
-                .map_err(|e| nc.ctx.table_store_error(e, true, LuaError::Runtime))?;
+                .map_err(|e| nc.ctx.table_store_error(e, true, LuaError::Op))?;
             drop(d);
             nc.charge(ELEM_COST);
             return nc.ret0();

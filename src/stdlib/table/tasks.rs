@@ -672,7 +672,7 @@ pub(super) fn run_write<'gc>(
                 let v = task.vals.get(e).copied().unwrap_or(Value::Nil);
                 nc.ctx
                     .store_late(&mut d, Value::Int(k as i64 + 1), v)
-                    .map_err(|e| nc.ctx.table_store_error(e, false, LuaError::Runtime))?;
+                    .map_err(|e| nc.ctx.table_store_error(e, false, LuaError::Op))?;
                 *nc.fuel -= ELEM_COST;
                 if *nc.fuel <= 0 && task.k < task.perm.len() {
                     drop(d);
