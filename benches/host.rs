@@ -6,7 +6,8 @@
 //!   figure is the time per iteration, loop included (the same loop in both).
 //!
 //! Run with `cargo bench --bench host`. Prints nanoseconds per call (median of 7 runs) and the
-//! ratio to mlua. Not a timed test: the numbers go in the README.
+//! ratio to mlua. Not a timed test: the numbers go in the README. For profiling, `-- host-to-lua`
+//! or `-- lua-to-host` runs one row, and `--ours` skips mlua.
 
 use std::time::Instant;
 
@@ -88,13 +89,18 @@ fn main() {
         // `cargo test --benches` runs benches once as tests: check they work, quickly.
         return;
     }
-    let rows: [(&str, fn() -> f64, fn() -> f64); 2] = [
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let only_ours = args.iter().any(|a| a == "--ours");
+    let filter = args.iter().find(|a| !a.starts_with("--"));
+    let rows: [(&str, &str, fn() -> f64, fn() -> f64); 2] = [
         (
+            "host-to-lua",
             "host → Lua call (2 args, 1 result)",
             telelua_host_to_lua,
             mlua_host_to_lua,
         ),
         (
+            "lua-to-host",
             "Lua → host call (2 args, 1 result), per loop iteration",
             telelua_lua_to_host,
             mlua_lua_to_host,
@@ -102,8 +108,15 @@ fn main() {
     ];
     println!("| call | telelua ns | mlua (PUC 5.4) ns | ratio |");
     println!("|---|---|---|---|");
-    for (name, ours, theirs) in rows {
+    for (key, name, ours, theirs) in rows {
+        if filter.is_some_and(|f| f != key) {
+            continue;
+        }
         let a = median((0..RUNS).map(|_| ours()).collect());
+        if only_ours {
+            println!("| {name} | {a:.0} | - | - |");
+            continue;
+        }
         let b = median((0..RUNS).map(|_| theirs()).collect());
         println!("| {name} | {a:.0} | {b:.0} | {:.2}× |", a / b);
     }

@@ -31,7 +31,6 @@ pub use super::record_scheduler::{
 };
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::io::{BufRead, Read, Write};
 use std::rc::Rc;
 
@@ -245,8 +244,8 @@ type SharedLog = Rc<RefCell<Log>>;
 
 /// The host services a recorder or replay replaced, put back when it ends.
 struct Saved {
-    functions: HashMap<&'static str, Rc<dyn HostFunction>>,
-    wait_kinds: HashMap<String, Rc<dyn HostWaitKind>>,
+    functions: crate::vm::state::HostFunctions,
+    wait_kinds: crate::vm::state::WaitKinds,
     clock: Box<dyn Clock>,
     stdin: Box<dyn BufRead>,
     stdout: Box<dyn Write>,

@@ -35,8 +35,8 @@ pub const CPATH_DEFAULT: &str =
     "/usr/local/lib/lua/5.4/?.so;/usr/local/lib/lua/5.4/loadall.so;./?.so";
 /// `package.config`.
 pub const CONFIG: &str = "/\n;\n?\n!\n-\n";
-/// Registry key of `package.loaded`.
-pub const LOADED_KEY: &str = "_LOADED";
+/// Registry key of `package.loaded` (defined by the core, which names functions by it).
+pub use crate::vm::state::LOADED_KEY;
 /// Registry key of `package.preload`.
 pub const PRELOAD_KEY: &str = "_PRELOAD";
 

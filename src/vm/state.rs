@@ -106,6 +106,24 @@ pub struct TypeMetas<'gc> {
     pub thread: Option<Table<'gc>>,
 }
 
+/// The registry key of the table of loaded modules (`package.loaded`), as `LUA_LOADED_TABLE`:
+/// the library fills it, and tracebacks name functions by where they are found in it.
+pub const LOADED_KEY: &str = "_LOADED";
+
+/// The host's functions by registered name (foldhash: looked up on every call of one).
+pub type HostFunctions = std::collections::HashMap<
+    &'static str,
+    std::rc::Rc<dyn super::native::HostFunction>,
+    foldhash::fast::FixedState,
+>;
+
+/// The host's wait kinds by name.
+pub type WaitKinds = std::collections::HashMap<
+    String,
+    std::rc::Rc<dyn super::native::HostWaitKind>,
+    foldhash::fast::FixedState,
+>;
+
 /// Host-side services a VM uses: output sinks, input, clock, options. Not part of a snapshot.
 pub struct Host {
     /// Where `print` and `io.write` go.
@@ -123,11 +141,12 @@ pub struct Host {
     /// [`crate::api::Vm::with_profile`] turns it on for the standalone profile). Never part of
     /// a snapshot: a restored VM reads files only if its new host allows it.
     pub read_files: bool,
-    /// Host functions by registered name (see [`super::native::HostFunction`]).
-    pub functions:
-        std::collections::HashMap<&'static str, std::rc::Rc<dyn super::native::HostFunction>>,
+    /// Host functions by registered name (see [`super::native::HostFunction`]). Looked up on
+    /// every call of one, so hashed with foldhash rather than SipHash (names are the host's,
+    /// never a script's; no script sees the map's order).
+    pub functions: HostFunctions,
     /// How coroutines waiting in host functions continue, by kind name.
-    pub wait_kinds: std::collections::HashMap<String, std::rc::Rc<dyn super::native::HostWaitKind>>,
+    pub wait_kinds: WaitKinds,
     /// The host's warning function, if set: it receives every message `warn` builds,
     /// control messages (`@on`, `@off`) included, as `lua_setwarnf` replaces Lua's own; when
     /// unset, `@on`/`@off` switch warnings to `stderr` on and off.

@@ -95,7 +95,7 @@ pub fn global_name<'gc>(ctx: Ctx<'gc>, func: Value<'gc>) -> Option<Vec<u8>> {
     let loaded = match ctx
         .state
         .registry
-        .get(ctx.mc, ctx.str_value(crate::stdlib::package::LOADED_KEY))
+        .get(ctx.mc, ctx.str_value(super::state::LOADED_KEY))
     {
         Value::Table(t) => t,
         _ => return None,
