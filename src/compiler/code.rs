@@ -48,20 +48,7 @@ fn fits_bx(i: i64) -> bool {
 
 /// Whether `op` is a test that is always followed by a jump (`testTMode`).
 pub(crate) fn is_test(op: &Op) -> bool {
-    matches!(
-        op,
-        Op::Eq { .. }
-            | Op::Lt { .. }
-            | Op::Le { .. }
-            | Op::EqK { .. }
-            | Op::EqI { .. }
-            | Op::LtI { .. }
-            | Op::LeI { .. }
-            | Op::GtI { .. }
-            | Op::GeI { .. }
-            | Op::Test { .. }
-            | Op::TestSet { .. }
-    )
+    op.mode().test
 }
 
 /// Sets the destination register of a relocatable instruction (`SETARG_A`).

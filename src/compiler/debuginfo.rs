@@ -19,62 +19,13 @@ use super::proto::{Constant, Proto};
 /// Bound on the symbolic-execution recursion (chains of moves and register keys).
 const MAX_DEPTH: u32 = 32;
 
-/// Whether `op` writes register `A` (`testAMode`; calls and `LoadNil` are handled apart).
+/// The register `op` writes alone, if any (`testAMode`; calls and `LoadNil` are handled apart).
 fn sets_a(op: &Op) -> Option<u8> {
-    Some(match *op {
-        Op::Move { a, .. }
-        | Op::LoadI { a, .. }
-        | Op::LoadF { a, .. }
-        | Op::LoadK { a, .. }
-        | Op::LoadKX { a }
-        | Op::LoadFalse { a }
-        | Op::LFalseSkip { a }
-        | Op::LoadTrue { a }
-        | Op::GetUpval { a, .. }
-        | Op::GetTabUp { a, .. }
-        | Op::GetTable { a, .. }
-        | Op::GetI { a, .. }
-        | Op::GetField { a, .. }
-        | Op::NewTable { a, .. }
-        | Op::SelfK { a, .. }
-        | Op::AddI { a, .. }
-        | Op::AddK { a, .. }
-        | Op::SubK { a, .. }
-        | Op::MulK { a, .. }
-        | Op::ModK { a, .. }
-        | Op::PowK { a, .. }
-        | Op::DivK { a, .. }
-        | Op::IDivK { a, .. }
-        | Op::BAndK { a, .. }
-        | Op::BOrK { a, .. }
-        | Op::BXorK { a, .. }
-        | Op::ShrI { a, .. }
-        | Op::ShlI { a, .. }
-        | Op::Add { a, .. }
-        | Op::Sub { a, .. }
-        | Op::Mul { a, .. }
-        | Op::Mod { a, .. }
-        | Op::Pow { a, .. }
-        | Op::Div { a, .. }
-        | Op::IDiv { a, .. }
-        | Op::BAnd { a, .. }
-        | Op::BOr { a, .. }
-        | Op::BXor { a, .. }
-        | Op::Shl { a, .. }
-        | Op::Shr { a, .. }
-        | Op::Unm { a, .. }
-        | Op::BNot { a, .. }
-        | Op::Not { a, .. }
-        | Op::Len { a, .. }
-        | Op::Concat { a, .. }
-        | Op::TestSet { a, .. }
-        | Op::ForLoop { a, .. }
-        | Op::ForPrep { a, .. }
-        | Op::TForLoop { a, .. }
-        | Op::Closure { a, .. }
-        | Op::Vararg { a, .. } => a,
-        _ => return None,
-    })
+    if op.mode().sets_a {
+        op.a()
+    } else {
+        None
+    }
 }
 
 impl Proto {

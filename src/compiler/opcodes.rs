@@ -102,8 +102,45 @@ impl Operand for I24 {
     }
 }
 
+/// What an instruction does besides its operation, written once in the instruction table
+/// below (as `lopcodes.h`'s `luaP_opmodes`) for every pass that needs it: the code generator,
+/// the debug-information pass, the interpreter and the snapshot restorer. In the table, `[A]`,
+/// `[T]` and `[C]` after an instruction set the flags below.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct OpMode {
+    /// `[A]`: it writes register `A` alone (`testAMode`; calls, which write a range from `A`,
+    /// and `LoadNil` are not marked).
+    pub sets_a: bool,
+    /// `[T]`: a test, always followed by a jump (`testTMode`).
+    pub test: bool,
+    /// `[C]`: it may call a function or a metamethod and leave its frame waiting for the
+    /// result; a Lua frame is suspended (and saved) only just after one of these.
+    pub calls: bool,
+}
+
+impl OpMode {
+    /// The mode of the flags written after an instruction in the table.
+    const fn of(flags: &[u8]) -> OpMode {
+        let mut mode = OpMode {
+            sets_a: false,
+            test: false,
+            calls: false,
+        };
+        let mut i = 0;
+        while i < flags.len() {
+            match flags[i] {
+                b'A' => mode.sets_a = true,
+                b'T' => mode.test = true,
+                _ => mode.calls = true,
+            }
+            i += 1;
+        }
+        mode
+    }
+}
+
 macro_rules! define_ops {
-    ($( $(#[doc = $doc:literal])* $name:ident { $($field:ident : $ty:ty),* } ),* $(,)?) => {
+    ($( $(#[doc = $doc:literal])* $name:ident { $($field:ident : $ty:ty),* } $([$($mode:ident)*])? ),* $(,)?) => {
         /// One virtual-machine instruction. See the module docs for conventions.
         #[derive(Copy, Clone, Debug, PartialEq, Eq)]
         pub enum Op {
@@ -126,6 +163,30 @@ macro_rules! define_ops {
                 }
             }
 
+            /// The instruction's mode (see [`OpMode`]).
+            #[inline]
+            pub fn mode(&self) -> OpMode {
+                match self {
+                    $( Op::$name { .. } => {
+                        const MODE: OpMode = OpMode::of(&[$($(stringify!($mode).as_bytes()[0]),*)?]);
+                        MODE
+                    } ),*
+                }
+            }
+
+            /// Operand `a`, for the instructions that have one.
+            #[allow(unreachable_code)]
+            pub fn a(&self) -> Option<u8> {
+                match self {
+                    $( Op::$name { $($field),* } => {
+                        $( if stringify!($field) == "a" {
+                            return u8::try_from(Operand::value($field)).ok();
+                        } )*
+                        None
+                    } ),*
+                }
+            }
+
             /// One-line semantics of the opcode (its doc comment), for `--dump` and docs.
             pub fn semantics(&self) -> &'static str {
                 match self { $( Op::$name { .. } => concat!($($doc),*) ),* }
@@ -136,169 +197,169 @@ macro_rules! define_ops {
 
 define_ops! {
     /// R[A] := R[B]
-    Move { a: u8, b: u8 },
+    Move { a: u8, b: u8 } [A],
     /// R[A] := sBx (integer)
-    LoadI { a: u8, sbx: i16 },
+    LoadI { a: u8, sbx: i16 } [A],
     /// R[A] := sBx (as a float)
-    LoadF { a: u8, sbx: i16 },
+    LoadF { a: u8, sbx: i16 } [A],
     /// R[A] := K[Bx]
-    LoadK { a: u8, bx: u16 },
+    LoadK { a: u8, bx: u16 } [A],
     /// R[A] := K[Ax of the following ExtraArg]
-    LoadKX { a: u8 },
+    LoadKX { a: u8 } [A],
     /// R[A] := false
-    LoadFalse { a: u8 },
+    LoadFalse { a: u8 } [A],
     /// R[A] := false; pc++
-    LFalseSkip { a: u8 },
+    LFalseSkip { a: u8 } [A],
     /// R[A] := true
-    LoadTrue { a: u8 },
+    LoadTrue { a: u8 } [A],
     /// R[A], R[A+1], ..., R[A+B] := nil
     LoadNil { a: u8, b: u8 },
     /// R[A] := Up[B]
-    GetUpval { a: u8, b: u8 },
+    GetUpval { a: u8, b: u8 } [A],
     /// Up[B] := R[A]
     SetUpval { a: u8, b: u8 },
     /// R[A] := Up[B][K[C]] (K[C] is a string)
-    GetTabUp { a: u8, b: u8, c: u8 },
+    GetTabUp { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B][R[C]]
-    GetTable { a: u8, b: u8, c: u8 },
+    GetTable { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B][C] (C an integer key)
-    GetI { a: u8, b: u8, c: u8 },
+    GetI { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B][K[C]] (K[C] is a string)
-    GetField { a: u8, b: u8, c: u8 },
+    GetField { a: u8, b: u8, c: u8 } [A C],
     /// Up[A][K[B]] := R[C] (K[B] is a string)
-    SetTabUp { a: u8, b: u8, c: u8 },
+    SetTabUp { a: u8, b: u8, c: u8 } [C],
     /// Up[A][K[B]] := K[C] (K[B] is a string)
-    SetTabUpK { a: u8, b: u8, c: u8 },
+    SetTabUpK { a: u8, b: u8, c: u8 } [C],
     /// R[A][R[B]] := R[C]
-    SetTable { a: u8, b: u8, c: u8 },
+    SetTable { a: u8, b: u8, c: u8 } [C],
     /// R[A][R[B]] := K[C]
-    SetTableK { a: u8, b: u8, c: u8 },
+    SetTableK { a: u8, b: u8, c: u8 } [C],
     /// R[A][B] := R[C] (B an integer key)
-    SetI { a: u8, b: u8, c: u8 },
+    SetI { a: u8, b: u8, c: u8 } [C],
     /// R[A][B] := K[C] (B an integer key)
-    SetIK { a: u8, b: u8, c: u8 },
+    SetIK { a: u8, b: u8, c: u8 } [C],
     /// R[A][K[B]] := R[C] (K[B] is a string)
-    SetField { a: u8, b: u8, c: u8 },
+    SetField { a: u8, b: u8, c: u8 } [C],
     /// R[A][K[B]] := K[C] (K[B] is a string)
-    SetFieldK { a: u8, b: u8, c: u8 },
+    SetFieldK { a: u8, b: u8, c: u8 } [C],
     /// R[A] := {} with hash size hint B (0: none, else 2^(B-1)) and array size hint from the following ExtraArg
-    NewTable { a: u8, b: u8 },
+    NewTable { a: u8, b: u8 } [A],
     /// R[A+1] := R[B]; R[A] := R[B][K[C]] (K[C] is a string: the method name)
-    SelfK { a: u8, b: u8, c: u8 },
+    SelfK { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] + sC
-    AddI { a: u8, b: u8, sc: i8 },
+    AddI { a: u8, b: u8, sc: i8 } [A C],
     /// R[A] := R[B] + K[C] (K[C] is a number)
-    AddK { a: u8, b: u8, c: u8 },
+    AddK { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] - K[C] (K[C] is a number)
-    SubK { a: u8, b: u8, c: u8 },
+    SubK { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] * K[C] (K[C] is a number)
-    MulK { a: u8, b: u8, c: u8 },
+    MulK { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] % K[C] (K[C] is a number)
-    ModK { a: u8, b: u8, c: u8 },
+    ModK { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] ^ K[C] (K[C] is a number)
-    PowK { a: u8, b: u8, c: u8 },
+    PowK { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] / K[C] (K[C] is a number)
-    DivK { a: u8, b: u8, c: u8 },
+    DivK { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] // K[C] (K[C] is a number)
-    IDivK { a: u8, b: u8, c: u8 },
+    IDivK { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] & K[C] (K[C] is an integer)
-    BAndK { a: u8, b: u8, c: u8 },
+    BAndK { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] | K[C] (K[C] is an integer)
-    BOrK { a: u8, b: u8, c: u8 },
+    BOrK { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] ~ K[C] (K[C] is an integer)
-    BXorK { a: u8, b: u8, c: u8 },
+    BXorK { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] >> sC
-    ShrI { a: u8, b: u8, sc: i8 },
+    ShrI { a: u8, b: u8, sc: i8 } [A C],
     /// R[A] := sC << R[B]
-    ShlI { a: u8, b: u8, sc: i8 },
+    ShlI { a: u8, b: u8, sc: i8 } [A C],
     /// R[A] := R[B] + R[C]
-    Add { a: u8, b: u8, c: u8 },
+    Add { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] - R[C]
-    Sub { a: u8, b: u8, c: u8 },
+    Sub { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] * R[C]
-    Mul { a: u8, b: u8, c: u8 },
+    Mul { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] % R[C]
-    Mod { a: u8, b: u8, c: u8 },
+    Mod { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] ^ R[C]
-    Pow { a: u8, b: u8, c: u8 },
+    Pow { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] / R[C]
-    Div { a: u8, b: u8, c: u8 },
+    Div { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] // R[C]
-    IDiv { a: u8, b: u8, c: u8 },
+    IDiv { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] & R[C]
-    BAnd { a: u8, b: u8, c: u8 },
+    BAnd { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] | R[C]
-    BOr { a: u8, b: u8, c: u8 },
+    BOr { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] ~ R[C]
-    BXor { a: u8, b: u8, c: u8 },
+    BXor { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] << R[C]
-    Shl { a: u8, b: u8, c: u8 },
+    Shl { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := R[B] >> R[C]
-    Shr { a: u8, b: u8, c: u8 },
+    Shr { a: u8, b: u8, c: u8 } [A C],
     /// R[A] := -R[B]
-    Unm { a: u8, b: u8 },
+    Unm { a: u8, b: u8 } [A C],
     /// R[A] := ~R[B]
-    BNot { a: u8, b: u8 },
+    BNot { a: u8, b: u8 } [A C],
     /// R[A] := not R[B]
-    Not { a: u8, b: u8 },
+    Not { a: u8, b: u8 } [A],
     /// R[A] := #R[B] (length operator)
-    Len { a: u8, b: u8 },
+    Len { a: u8, b: u8 } [A C],
     /// R[A] := R[A] .. ... .. R[A+B-1]
-    Concat { a: u8, b: u8 },
+    Concat { a: u8, b: u8 } [A C],
     /// close upvalues and to-be-closed variables >= R[A]
-    Close { a: u8 },
+    Close { a: u8 } [C],
     /// mark R[A] as to-be-closed
     Tbc { a: u8 },
     /// pc += sJ
     Jmp { sj: I24 },
     /// if ((R[A] == R[B]) ~= k) then pc++
-    Eq { a: u8, b: u8, k: bool },
+    Eq { a: u8, b: u8, k: bool } [T C],
     /// if ((R[A] < R[B]) ~= k) then pc++
-    Lt { a: u8, b: u8, k: bool },
+    Lt { a: u8, b: u8, k: bool } [T C],
     /// if ((R[A] <= R[B]) ~= k) then pc++
-    Le { a: u8, b: u8, k: bool },
+    Le { a: u8, b: u8, k: bool } [T C],
     /// if ((R[A] == K[B]) ~= k) then pc++
-    EqK { a: u8, b: u8, k: bool },
+    EqK { a: u8, b: u8, k: bool } [T],
     /// if ((R[A] == sB) ~= k) then pc++ (flags: bit 0 = k, bit 1 = sB was written as a float)
-    EqI { a: u8, sb: i8, flags: u8 },
+    EqI { a: u8, sb: i8, flags: u8 } [T],
     /// if ((R[A] < sB) ~= k) then pc++ (flags: bit 0 = k, bit 1 = sB is a float)
-    LtI { a: u8, sb: i8, flags: u8 },
+    LtI { a: u8, sb: i8, flags: u8 } [T C],
     /// if ((R[A] <= sB) ~= k) then pc++ (flags: bit 0 = k, bit 1 = sB is a float)
-    LeI { a: u8, sb: i8, flags: u8 },
+    LeI { a: u8, sb: i8, flags: u8 } [T C],
     /// if ((R[A] > sB) ~= k) then pc++ (flags: bit 0 = k, bit 1 = sB is a float)
-    GtI { a: u8, sb: i8, flags: u8 },
+    GtI { a: u8, sb: i8, flags: u8 } [T C],
     /// if ((R[A] >= sB) ~= k) then pc++ (flags: bit 0 = k, bit 1 = sB is a float)
-    GeI { a: u8, sb: i8, flags: u8 },
+    GeI { a: u8, sb: i8, flags: u8 } [T C],
     /// if (not R[A] == k) then pc++
-    Test { a: u8, k: bool },
+    Test { a: u8, k: bool } [T],
     /// if (not R[B] == k) then pc++ else R[A] := R[B]
-    TestSet { a: u8, b: u8, k: bool },
+    TestSet { a: u8, b: u8, k: bool } [A T],
     /// R[A], ..., R[A+C-2] := R[A](R[A+1], ..., R[A+B-1]) (B=0: args up to top; C=0: all results, sets top)
-    Call { a: u8, b: u8, c: u8 },
+    Call { a: u8, b: u8, c: u8 } [C],
     /// return R[A](R[A+1], ..., R[A+B-1]) (B=0: args up to top)
-    TailCall { a: u8, b: u8 },
+    TailCall { a: u8, b: u8 } [C],
     /// return R[A], ..., R[A+B-2] (B=0: up to top); closes upvalues and to-be-closed variables
-    Return { a: u8, b: u8 },
+    Return { a: u8, b: u8 } [C],
     /// return (no values; the function has no to-be-closed variables)
     Return0 {},
     /// return R[A] (the function has no to-be-closed variables)
     Return1 { a: u8 },
     /// update counters; if loop continues then pc -= Bx
-    ForLoop { a: u8, bx: u16 },
+    ForLoop { a: u8, bx: u16 } [A],
     /// check values and prepare counters; if not to run then pc += Bx + 1
-    ForPrep { a: u8, bx: u16 },
+    ForPrep { a: u8, bx: u16 } [A],
     /// mark R[A+3] to-be-closed (if not nil); pc += Bx
     TForPrep { a: u8, bx: u16 },
     /// R[A+4], ..., R[A+3+C] := R[A](R[A+1], R[A+2])
-    TForCall { a: u8, c: u8 },
+    TForCall { a: u8, c: u8 } [C],
     /// if R[A+4] ~= nil then { R[A+2] := R[A+4]; pc -= Bx }
-    TForLoop { a: u8, bx: u16 },
+    TForLoop { a: u8, bx: u16 } [A],
     /// R[A][X+i] := R[A+i], 1 <= i <= B (B=0: up to top); X is the following ExtraArg
     SetList { a: u8, b: u8 },
     /// R[A] := closure(KPROTO[Bx])
-    Closure { a: u8, bx: u16 },
+    Closure { a: u8, bx: u16 } [A],
     /// R[A], R[A+1], ..., R[A+C-2] := vararg (C=0: all of them, sets top)
-    Vararg { a: u8, c: u8 },
+    Vararg { a: u8, c: u8 } [A],
     /// extra (larger) operand for the previous instruction
     ExtraArg { ax: U24 },
 }
@@ -337,5 +398,31 @@ mod tests {
         assert_eq!(op.name(), "GetField");
         assert_eq!(op.operands(), vec![("a", 1), ("b", 2), ("c", 3)]);
         assert!(op.semantics().contains("R[B][K[C]]"));
+    }
+
+    #[test]
+    fn modes_come_from_the_list() {
+        let mode = |sets_a, test, calls| OpMode {
+            sets_a,
+            test,
+            calls,
+        };
+        let sj = I24::new(0).unwrap_or(I24([0; 3]));
+        assert_eq!(Op::Move { a: 4, b: 1 }.mode(), mode(true, false, false));
+        assert_eq!(Op::Move { a: 4, b: 1 }.a(), Some(4));
+        assert_eq!(Op::Jmp { sj }.mode(), OpMode::default());
+        assert_eq!(Op::Jmp { sj }.a(), None);
+        // A comparison may call `__eq`; one with a constant may not.
+        let eq = Op::Eq { a: 0, b: 1, k: false };
+        assert_eq!(eq.mode(), mode(false, true, true));
+        let eqk = Op::EqK { a: 0, b: 1, k: false };
+        assert_eq!(eqk.mode(), mode(false, true, false));
+        let testset = Op::TestSet { a: 2, b: 1, k: true };
+        assert_eq!(testset.mode(), mode(true, true, false));
+        let concat = Op::Concat { a: 3, b: 2 };
+        assert_eq!(concat.mode(), mode(true, false, true));
+        let setfield = Op::SetField { a: 0, b: 1, c: 2 };
+        assert_eq!(setfield.mode(), mode(false, false, true));
+        assert_eq!(Op::Call { a: 0, b: 1, c: 1 }.mode(), mode(false, false, true));
     }
 }

@@ -978,67 +978,10 @@ fn build_natives<'gc>(
     Ok(())
 }
 
-/// Whether an instruction can leave its frame waiting on a call (a call, or a metamethod).
+/// Whether an instruction can leave its frame waiting on a call (a call, or a metamethod):
+/// the instruction table's `[C]` mode, which the interpreter's resumption follows.
 fn op_can_call(op: Option<&Op>) -> bool {
-    matches!(
-        op,
-        Some(
-            Op::Call { .. }
-                | Op::TailCall { .. }
-                | Op::TForCall { .. }
-                | Op::Concat { .. }
-                | Op::Close { .. }
-                | Op::Return { .. }
-                | Op::Eq { .. }
-                | Op::Lt { .. }
-                | Op::Le { .. }
-                | Op::LtI { .. }
-                | Op::LeI { .. }
-                | Op::GtI { .. }
-                | Op::GeI { .. }
-                | Op::Len { .. }
-                | Op::Unm { .. }
-                | Op::BNot { .. }
-                | Op::GetTabUp { .. }
-                | Op::GetTable { .. }
-                | Op::GetI { .. }
-                | Op::GetField { .. }
-                | Op::SelfK { .. }
-                | Op::SetTabUp { .. }
-                | Op::SetTabUpK { .. }
-                | Op::SetTable { .. }
-                | Op::SetTableK { .. }
-                | Op::SetI { .. }
-                | Op::SetIK { .. }
-                | Op::SetField { .. }
-                | Op::SetFieldK { .. }
-                | Op::AddI { .. }
-                | Op::AddK { .. }
-                | Op::SubK { .. }
-                | Op::MulK { .. }
-                | Op::ModK { .. }
-                | Op::PowK { .. }
-                | Op::DivK { .. }
-                | Op::IDivK { .. }
-                | Op::BAndK { .. }
-                | Op::BOrK { .. }
-                | Op::BXorK { .. }
-                | Op::ShrI { .. }
-                | Op::ShlI { .. }
-                | Op::Add { .. }
-                | Op::Sub { .. }
-                | Op::Mul { .. }
-                | Op::Mod { .. }
-                | Op::Pow { .. }
-                | Op::Div { .. }
-                | Op::IDiv { .. }
-                | Op::BAnd { .. }
-                | Op::BOr { .. }
-                | Op::BXor { .. }
-                | Op::Shl { .. }
-                | Op::Shr { .. }
-        )
-    )
+    op.is_some_and(|op| op.mode().calls)
 }
 
 pub(super) fn build_thread<'gc>(

@@ -486,6 +486,8 @@ pub fn execute<'gc>(
         } else {
             None
         };
+        // (Only instructions of the `[C]` mode suspend a frame; the restorer checks the same.)
+        debug_assert!(op.is_none_or(|op| op.mode().calls));
         if resuming && !matches!(op, Some(Op::Call { .. })) {
             let result = ts.stack.get(call_slot).copied().unwrap_or(Value::Nil);
             ts.trim_c_calls(ts.frames.len());
