@@ -413,16 +413,31 @@ mod tests {
         assert_eq!(Op::Jmp { sj }.mode(), OpMode::default());
         assert_eq!(Op::Jmp { sj }.a(), None);
         // A comparison may call `__eq`; one with a constant may not.
-        let eq = Op::Eq { a: 0, b: 1, k: false };
+        let eq = Op::Eq {
+            a: 0,
+            b: 1,
+            k: false,
+        };
         assert_eq!(eq.mode(), mode(false, true, true));
-        let eqk = Op::EqK { a: 0, b: 1, k: false };
+        let eqk = Op::EqK {
+            a: 0,
+            b: 1,
+            k: false,
+        };
         assert_eq!(eqk.mode(), mode(false, true, false));
-        let testset = Op::TestSet { a: 2, b: 1, k: true };
+        let testset = Op::TestSet {
+            a: 2,
+            b: 1,
+            k: true,
+        };
         assert_eq!(testset.mode(), mode(true, true, false));
         let concat = Op::Concat { a: 3, b: 2 };
         assert_eq!(concat.mode(), mode(true, false, true));
         let setfield = Op::SetField { a: 0, b: 1, c: 2 };
         assert_eq!(setfield.mode(), mode(false, false, true));
-        assert_eq!(Op::Call { a: 0, b: 1, c: 1 }.mode(), mode(false, false, true));
+        assert_eq!(
+            Op::Call { a: 0, b: 1, c: 1 }.mode(),
+            mode(false, false, true)
+        );
     }
 }
