@@ -307,3 +307,42 @@ fn string_to_number_coercions_are_charged_by_length() {
         );
     }
 }
+
+/// Fuel a script uses to the end.
+#[track_caller]
+fn fuel_of(src: &str) -> u64 {
+    let mut vm = Vm::new();
+    vm.load(src.as_bytes(), "=test").expect("compiles");
+    let r = vm.step(u64::MAX / 4);
+    assert!(matches!(r, StepResult::Finished(_)), "{src}: {r:?}");
+    vm.fuel_used()
+}
+
+#[test]
+fn float_to_text_is_charged_by_its_digits() {
+    // Each float made into text pays `FLOAT_FORMAT` (4) more than an integer does, wherever
+    // it is converted; past 17 significant digits, by digits times the exponent's width.
+    let loop_of = |op: &str, v: &str| {
+        fuel_of(&format!(
+            "local v, x = {v} for i = 1, 100 do x = {op} end return x"
+        ))
+    };
+    for op in [
+        "tostring(v)",
+        "'x' .. v",
+        "table.concat({v})",
+        "string.format('%g', v)",
+    ] {
+        let (int, float) = (loop_of(op, "12345"), loop_of(op, "1.5"));
+        if op.starts_with("string.format") {
+            // '%g' of an integer is a float conversion too.
+            assert_eq!(float, int, "{op}");
+        } else {
+            assert_eq!(float, int + 100 * 4, "{op}");
+        }
+    }
+    // %99.99f of 1e308: about 400 digits × 16 words / 2 per fuel, 100 times.
+    let huge = loop_of("string.format('%99.99f', v)", "1e308");
+    let small = loop_of("string.format('%99.99f', v)", "1.5");
+    assert!(huge >= small + 100 * 400 * 16 / 2, "{huge} vs {small}");
+}

@@ -33,6 +33,15 @@ pub const LOAD_FUEL_PER_BYTE: i64 = 2;
 /// count after a snapshot restore depends on when collections ran, so it cannot be charged
 /// by size without making fuel depend on snapshots.
 pub const FULL_GC: i64 = 100;
+/// Converting a float to text with at most 17 significant digits (`tostring`, `..`,
+/// `table.concat`, `string.format`'s `%g` and friends): shortest-digit generation costs
+/// about five instructions' time where an integer's costs one.
+pub const FLOAT_FORMAT: i64 = 4;
+/// A float converted with more than 17 significant digits (`%99.99f`, `%.99e`): exact
+/// digits need big-integer arithmetic whose width grows with the binary exponent. Work units
+/// (one digit times one 64-bit word of the exponent's width) per fuel unit; see
+/// [`float_format_cost`]. Before, `%99.99f` of 1e308 cost 150 times an instruction's time.
+pub const FLOAT_DIGIT_WORDS_PER_FUEL: i64 = 2;
 /// Bytes read by a `load` reader function per unit of fuel.
 pub const READER_BYTES_PER_FUEL: i64 = 64;
 /// Bytes written by `print` (and `debug.traceback`) per unit of fuel.
@@ -70,6 +79,26 @@ pub fn load_cost(len: usize) -> i64 {
     LOAD_CALL.saturating_add((len as i64).saturating_mul(LOAD_FUEL_PER_BYTE))
 }
 
+/// Fuel for converting `f` to text with `digits` significant digits: [`FLOAT_FORMAT`], plus,
+/// past 17 digits, one unit per [`FLOAT_DIGIT_WORDS_PER_FUEL`] digits times the words of
+/// the exponent's width (exact digit generation multiplies a big integer of about
+/// `|binary exponent| / 64` words by ten per digit).
+pub fn float_format_cost(f: f64, digits: i64) -> i64 {
+    if digits <= 17 || f == 0.0 || !f.is_finite() {
+        return FLOAT_FORMAT;
+    }
+    let e2 = ((f.to_bits() >> 52) & 0x7ff) as i64 - 1023;
+    let words = 1 + e2.abs() / 64;
+    FLOAT_FORMAT.saturating_add(digits.saturating_mul(words) / FLOAT_DIGIT_WORDS_PER_FUEL)
+}
+
+/// The decimal exponent of a finite, non-zero `f` (C's `%e` exponent, give or take one),
+/// for [`float_format_cost`]'s digit count of `%f`.
+pub fn decimal_exponent(f: f64) -> i64 {
+    let e2 = ((f.to_bits() >> 52) & 0x7ff) as i64 - 1023;
+    (e2 * 30103).div_euclid(100_000)
+}
+
 /// One row of the cost table.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Cost {
@@ -95,6 +124,8 @@ pub const TABLE: &[Cost] = costs! {
     "LOAD_CALL" => LOAD_CALL,
     "LOAD_FUEL_PER_BYTE" => LOAD_FUEL_PER_BYTE,
     "FULL_GC" => FULL_GC,
+    "FLOAT_FORMAT" => FLOAT_FORMAT,
+    "FLOAT_DIGIT_WORDS_PER_FUEL" => FLOAT_DIGIT_WORDS_PER_FUEL,
     "READER_BYTES_PER_FUEL" => READER_BYTES_PER_FUEL,
     "OUTPUT_BYTES_PER_FUEL" => OUTPUT_BYTES_PER_FUEL,
     "COROUTINE_CREATE" => COROUTINE_CREATE,
@@ -137,6 +168,8 @@ mod tests {
             ("LOAD_CALL", 200),
             ("LOAD_FUEL_PER_BYTE", 2),
             ("FULL_GC", 100),
+            ("FLOAT_FORMAT", 4),
+            ("FLOAT_DIGIT_WORDS_PER_FUEL", 2),
             ("READER_BYTES_PER_FUEL", 64),
             ("OUTPUT_BYTES_PER_FUEL", 64),
             ("COROUTINE_CREATE", 10),

@@ -436,11 +436,17 @@ pub fn concatenable(v: Value<'_>) -> bool {
     matches!(v, Value::Str(_) | Value::Int(_) | Value::Float(_))
 }
 
-/// Appends the concatenation text of a string or number.
-pub fn push_concat_text(buf: &mut Vec<u8>, v: Value<'_>) {
+/// Appends the concatenation text of a string or number. Returns the fuel converting it
+/// cost beyond its bytes (a float's digit generation, see `limits::fuel::FLOAT_FORMAT`).
+pub fn push_concat_text(buf: &mut Vec<u8>, v: Value<'_>) -> i64 {
     match v {
         Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
         _ => buf.extend_from_slice(convert::number_to_string(v).unwrap_or_default().as_bytes()),
+    }
+    if matches!(v, Value::Float(_)) {
+        crate::limits::fuel::FLOAT_FORMAT
+    } else {
+        0
     }
 }
 

@@ -230,6 +230,14 @@ fn run<'gc>(
             b'e' | b'E' | b'f' | b'g' | b'G' => {
                 let x = arg_float(nc, v, argn)?;
                 let f = check_format(&form, FLAGS_F, true)?;
+                // Digit generation, by the significant digits the conversion makes.
+                let prec = f.precision.unwrap_or(6) as i64;
+                let digits = match conv {
+                    b'e' | b'E' => prec + 1,
+                    b'f' => (crate::limits::fuel::decimal_exponent(x) + 1 + prec).max(0),
+                    _ => prec.max(1),
+                };
+                nc.charge(crate::limits::fuel::float_format_cost(x, digits));
                 format_float(&mut st.out, &f, x);
             }
             b'p' => {
