@@ -15,6 +15,10 @@
 pub const INSTRUCTION: i64 = 1;
 /// Bytes of concatenation result produced per unit of fuel (`..`).
 pub const CONCAT_BYTES_PER_FUEL: i64 = 64;
+/// Each link of an `__index`/`__newindex` chain followed past the first table (a lookup and
+/// a metatable lookup; before, a chain of 10 tables cost 26 times an instruction's time per
+/// fuel unit).
+pub const INDEX_CHAIN_LINK: i64 = 2;
 /// Values stored by a table constructor (`SetList`) per unit of fuel.
 pub const SETLIST_VALUES_PER_FUEL: i64 = 16;
 /// Values moved in bulk per unit of fuel: a multiple-results sequence copied by `...`
@@ -71,6 +75,13 @@ pub const MINMAX_ARG: i64 = 1;
 pub const UTF8_BYTES_PER_FUEL: usize = 16;
 /// Bytes of `os.date` output per fuel unit.
 pub const DATE_BYTES_PER_FUEL: usize = 16;
+/// One `os.date` conversion (`%c`, `%Y`...): formatting a field through `strftime`'s rules
+/// costs about ten instructions' time even when its text is two bytes.
+pub const DATE_CONVERSION: i64 = 12;
+/// One field of a date table read or written (`os.date('*t')`, `os.time(t)`): each makes
+/// or looks up a key string and a table slot (before, `os.date('*t')` cost 130 times an
+/// instruction's time per fuel unit).
+pub const DATE_FIELD: i64 = 6;
 /// Bytes written or read per fuel unit by the io library (standalone profile).
 pub const IO_BYTES_PER_FUEL: usize = 16;
 
@@ -118,6 +129,7 @@ macro_rules! costs {
 pub const TABLE: &[Cost] = costs! {
     "INSTRUCTION" => INSTRUCTION,
     "CONCAT_BYTES_PER_FUEL" => CONCAT_BYTES_PER_FUEL,
+    "INDEX_CHAIN_LINK" => INDEX_CHAIN_LINK,
     "SETLIST_VALUES_PER_FUEL" => SETLIST_VALUES_PER_FUEL,
     "VALUES_MOVED_PER_FUEL" => VALUES_MOVED_PER_FUEL,
     "EMPTY_SLOTS_PER_FUEL" => EMPTY_SLOTS_PER_FUEL,
@@ -140,6 +152,8 @@ pub const TABLE: &[Cost] = costs! {
     "MINMAX_ARG" => MINMAX_ARG,
     "UTF8_BYTES_PER_FUEL" => UTF8_BYTES_PER_FUEL,
     "DATE_BYTES_PER_FUEL" => DATE_BYTES_PER_FUEL,
+    "DATE_CONVERSION" => DATE_CONVERSION,
+    "DATE_FIELD" => DATE_FIELD,
     "IO_BYTES_PER_FUEL" => IO_BYTES_PER_FUEL,
     "sequences::WORK_PER_FUEL" => sequences::fuel::cost::WORK_PER_FUEL,
     "sequences::SCAN_CHUNK" => sequences::fuel::cost::SCAN_CHUNK,
@@ -162,6 +176,7 @@ mod tests {
         let expected: &[(&str, i64)] = &[
             ("INSTRUCTION", 1),
             ("CONCAT_BYTES_PER_FUEL", 64),
+            ("INDEX_CHAIN_LINK", 2),
             ("SETLIST_VALUES_PER_FUEL", 16),
             ("VALUES_MOVED_PER_FUEL", 16),
             ("EMPTY_SLOTS_PER_FUEL", 16),
@@ -184,6 +199,8 @@ mod tests {
             ("MINMAX_ARG", 1),
             ("UTF8_BYTES_PER_FUEL", 16),
             ("DATE_BYTES_PER_FUEL", 16),
+            ("DATE_CONVERSION", 12),
+            ("DATE_FIELD", 6),
             ("IO_BYTES_PER_FUEL", 16),
             ("sequences::WORK_PER_FUEL", 16),
             ("sequences::SCAN_CHUNK", 256),
