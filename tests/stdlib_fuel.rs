@@ -307,3 +307,66 @@ fn string_to_number_coercions_are_charged_by_length() {
         );
     }
 }
+
+/// Fuel a script uses to the end.
+#[track_caller]
+fn fuel_of(src: &str) -> u64 {
+    let mut vm = Vm::new();
+    vm.load(src.as_bytes(), "=test").expect("compiles");
+    let r = vm.step(u64::MAX / 4);
+    assert!(matches!(r, StepResult::Finished(_)), "{src}: {r:?}");
+    vm.fuel_used()
+}
+
+#[test]
+fn float_to_text_is_charged_by_its_digits() {
+    // Each float made into text pays `FLOAT_FORMAT` (4) more than an integer does, wherever
+    // it is converted; past 17 significant digits, by digits times the exponent's width.
+    let loop_of = |op: &str, v: &str| {
+        fuel_of(&format!(
+            "local v, x = {v} for i = 1, 100 do x = {op} end return x"
+        ))
+    };
+    for op in [
+        "tostring(v)",
+        "'x' .. v",
+        "table.concat({v})",
+        "string.format('%g', v)",
+    ] {
+        let (int, float) = (loop_of(op, "12345"), loop_of(op, "1.5"));
+        if op.starts_with("string.format") {
+            // '%g' of an integer is a float conversion too.
+            assert_eq!(float, int, "{op}");
+        } else {
+            assert_eq!(float, int + 100 * 4, "{op}");
+        }
+    }
+    // %99.99f of 1e308: about 400 digits × 16 words / 2 per fuel, 100 times.
+    let huge = loop_of("string.format('%99.99f', v)", "1e308");
+    let small = loop_of("string.format('%99.99f', v)", "1.5");
+    assert!(huge >= small + 100 * 400 * 16 / 2, "{huge} vs {small}");
+}
+
+#[test]
+fn index_chains_and_date_tables_are_charged_by_links_and_fields() {
+    // An `__index` (or `__newindex`) chain pays INDEX_CHAIN_LINK (2) per table followed.
+    let chain = |n: usize, op: &str| {
+        fuel_of(&format!(
+            "local t = {{}} for i = 1, {n} do t = setmetatable({{}}, {{__index = t, __newindex = t}}) end
+             local v = 0 for i = 1, 100 do {op} end return v"
+        ))
+    };
+    for op in ["v = t.x", "t[i] = i"] {
+        // 10 more links, 100 times, at 2 each (plus 10 more setup iterations).
+        let (a, b) = (chain(10, op), chain(20, op));
+        assert!(b >= a + 100 * 10 * 2, "{op}: {a} vs {b}");
+    }
+    // os.date('*t') writes 9 fields at DATE_FIELD (6); os.time(t) reads 7 and writes 9.
+    let date = fuel_of("for i = 1, 100 do os.date('*t', 0) end");
+    let plain = fuel_of("for i = 1, 100 do os.date('', 0) end");
+    // (The string form pays 1 for its output, the table form not.)
+    assert!(date >= plain + 100 * 9 * 6 - 100, "{date} vs {plain}");
+    // Each conversion costs DATE_CONVERSION (12).
+    let conv = fuel_of("for i = 1, 100 do os.date('%Y%Y%Y%Y', 0) end");
+    assert!(conv >= plain + 100 * 4 * 12, "{conv} vs {plain}");
+}

@@ -15,6 +15,10 @@
 pub const INSTRUCTION: i64 = 1;
 /// Bytes of concatenation result produced per unit of fuel (`..`).
 pub const CONCAT_BYTES_PER_FUEL: i64 = 64;
+/// Each link of an `__index`/`__newindex` chain followed past the first table (a lookup and
+/// a metatable lookup; before, a chain of 10 tables cost 26 times an instruction's time per
+/// fuel unit).
+pub const INDEX_CHAIN_LINK: i64 = 2;
 /// Values stored by a table constructor (`SetList`) per unit of fuel.
 pub const SETLIST_VALUES_PER_FUEL: i64 = 16;
 /// Values moved in bulk per unit of fuel: a multiple-results sequence copied by `...`
@@ -33,6 +37,15 @@ pub const LOAD_FUEL_PER_BYTE: i64 = 2;
 /// count after a snapshot restore depends on when collections ran, so it cannot be charged
 /// by size without making fuel depend on snapshots.
 pub const FULL_GC: i64 = 100;
+/// Converting a float to text with at most 17 significant digits (`tostring`, `..`,
+/// `table.concat`, `string.format`'s `%g` and friends): shortest-digit generation costs
+/// about five instructions' time where an integer's costs one.
+pub const FLOAT_FORMAT: i64 = 4;
+/// A float converted with more than 17 significant digits (`%99.99f`, `%.99e`): exact
+/// digits need big-integer arithmetic whose width grows with the binary exponent. Work units
+/// (one digit times one 64-bit word of the exponent's width) per fuel unit; see
+/// [`float_format_cost`]. Before, `%99.99f` of 1e308 cost 150 times an instruction's time.
+pub const FLOAT_DIGIT_WORDS_PER_FUEL: i64 = 2;
 /// Bytes read by a `load` reader function per unit of fuel.
 pub const READER_BYTES_PER_FUEL: i64 = 64;
 /// Bytes written by `print` (and `debug.traceback`) per unit of fuel.
@@ -62,12 +75,39 @@ pub const MINMAX_ARG: i64 = 1;
 pub const UTF8_BYTES_PER_FUEL: usize = 16;
 /// Bytes of `os.date` output per fuel unit.
 pub const DATE_BYTES_PER_FUEL: usize = 16;
+/// One `os.date` conversion (`%c`, `%Y`...): formatting a field through `strftime`'s rules
+/// costs about ten instructions' time even when its text is two bytes.
+pub const DATE_CONVERSION: i64 = 12;
+/// One field of a date table read or written (`os.date('*t')`, `os.time(t)`): each makes
+/// or looks up a key string and a table slot (before, `os.date('*t')` cost 130 times an
+/// instruction's time per fuel unit).
+pub const DATE_FIELD: i64 = 6;
 /// Bytes written or read per fuel unit by the io library (standalone profile).
 pub const IO_BYTES_PER_FUEL: usize = 16;
 
 /// Fuel for compiling `len` bytes of source.
 pub fn load_cost(len: usize) -> i64 {
     LOAD_CALL.saturating_add((len as i64).saturating_mul(LOAD_FUEL_PER_BYTE))
+}
+
+/// Fuel for converting `f` to text with `digits` significant digits: [`FLOAT_FORMAT`], plus,
+/// past 17 digits, one unit per [`FLOAT_DIGIT_WORDS_PER_FUEL`] digits times the words of
+/// the exponent's width (exact digit generation multiplies a big integer of about
+/// `|binary exponent| / 64` words by ten per digit).
+pub fn float_format_cost(f: f64, digits: i64) -> i64 {
+    if digits <= 17 || f == 0.0 || !f.is_finite() {
+        return FLOAT_FORMAT;
+    }
+    let e2 = ((f.to_bits() >> 52) & 0x7ff) as i64 - 1023;
+    let words = 1 + e2.abs() / 64;
+    FLOAT_FORMAT.saturating_add(digits.saturating_mul(words) / FLOAT_DIGIT_WORDS_PER_FUEL)
+}
+
+/// The decimal exponent of a finite, non-zero `f` (C's `%e` exponent, give or take one),
+/// for [`float_format_cost`]'s digit count of `%f`.
+pub fn decimal_exponent(f: f64) -> i64 {
+    let e2 = ((f.to_bits() >> 52) & 0x7ff) as i64 - 1023;
+    (e2 * 30103).div_euclid(100_000)
 }
 
 /// One row of the cost table.
@@ -89,12 +129,15 @@ macro_rules! costs {
 pub const TABLE: &[Cost] = costs! {
     "INSTRUCTION" => INSTRUCTION,
     "CONCAT_BYTES_PER_FUEL" => CONCAT_BYTES_PER_FUEL,
+    "INDEX_CHAIN_LINK" => INDEX_CHAIN_LINK,
     "SETLIST_VALUES_PER_FUEL" => SETLIST_VALUES_PER_FUEL,
     "VALUES_MOVED_PER_FUEL" => VALUES_MOVED_PER_FUEL,
     "EMPTY_SLOTS_PER_FUEL" => EMPTY_SLOTS_PER_FUEL,
     "LOAD_CALL" => LOAD_CALL,
     "LOAD_FUEL_PER_BYTE" => LOAD_FUEL_PER_BYTE,
     "FULL_GC" => FULL_GC,
+    "FLOAT_FORMAT" => FLOAT_FORMAT,
+    "FLOAT_DIGIT_WORDS_PER_FUEL" => FLOAT_DIGIT_WORDS_PER_FUEL,
     "READER_BYTES_PER_FUEL" => READER_BYTES_PER_FUEL,
     "OUTPUT_BYTES_PER_FUEL" => OUTPUT_BYTES_PER_FUEL,
     "COROUTINE_CREATE" => COROUTINE_CREATE,
@@ -109,6 +152,8 @@ pub const TABLE: &[Cost] = costs! {
     "MINMAX_ARG" => MINMAX_ARG,
     "UTF8_BYTES_PER_FUEL" => UTF8_BYTES_PER_FUEL,
     "DATE_BYTES_PER_FUEL" => DATE_BYTES_PER_FUEL,
+    "DATE_CONVERSION" => DATE_CONVERSION,
+    "DATE_FIELD" => DATE_FIELD,
     "IO_BYTES_PER_FUEL" => IO_BYTES_PER_FUEL,
     "sequences::WORK_PER_FUEL" => sequences::fuel::cost::WORK_PER_FUEL,
     "sequences::SCAN_CHUNK" => sequences::fuel::cost::SCAN_CHUNK,
@@ -131,12 +176,15 @@ mod tests {
         let expected: &[(&str, i64)] = &[
             ("INSTRUCTION", 1),
             ("CONCAT_BYTES_PER_FUEL", 64),
+            ("INDEX_CHAIN_LINK", 2),
             ("SETLIST_VALUES_PER_FUEL", 16),
             ("VALUES_MOVED_PER_FUEL", 16),
             ("EMPTY_SLOTS_PER_FUEL", 16),
             ("LOAD_CALL", 200),
             ("LOAD_FUEL_PER_BYTE", 2),
             ("FULL_GC", 100),
+            ("FLOAT_FORMAT", 4),
+            ("FLOAT_DIGIT_WORDS_PER_FUEL", 2),
             ("READER_BYTES_PER_FUEL", 64),
             ("OUTPUT_BYTES_PER_FUEL", 64),
             ("COROUTINE_CREATE", 10),
@@ -151,6 +199,8 @@ mod tests {
             ("MINMAX_ARG", 1),
             ("UTF8_BYTES_PER_FUEL", 16),
             ("DATE_BYTES_PER_FUEL", 16),
+            ("DATE_CONVERSION", 12),
+            ("DATE_FIELD", 6),
             ("IO_BYTES_PER_FUEL", 16),
             ("sequences::WORK_PER_FUEL", 16),
             ("sequences::SCAN_CHUNK", 256),

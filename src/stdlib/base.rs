@@ -192,6 +192,9 @@ fn tostring<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
             cont: Cont::ToString,
         });
     }
+    if matches!(v, Value::Float(_)) {
+        nc.charge(fuelc::FLOAT_FORMAT);
+    }
     let s = tostring_raw(nc.ctx, v);
     let s = nc.str_value(&s);
     nc.ret1(s)

@@ -388,10 +388,13 @@ fn date<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         .and_then(Tm::from_time)
         .ok_or_else(|| LuaError::rt("date result cannot be represented in this installation"))?;
     if fmt == b"*t" {
+        nc.charge(9 * crate::limits::fuel::DATE_FIELD);
         let tab = nc.ctx.new_table_sized(0, 9);
         set_all_fields(nc.ctx, tab, &tm);
         return nc.ret1(Value::Table(tab));
     }
+    let conversions = fmt.iter().filter(|&&c| c == b'%').count() as i64;
+    nc.charge(conversions.saturating_mul(crate::limits::fuel::DATE_CONVERSION));
     match strftime(fmt, &tm, &zone) {
         Ok(out) => {
             nc.charge((out.len() / DATE_BYTES_PER_FUEL) as i64 + 1);
@@ -466,6 +469,8 @@ fn time<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         return nc.ret1(Value::Int(t));
     }
     let t = nc.check_table(1)?;
+    // Seven fields read, nine written back.
+    nc.charge(16 * crate::limits::fuel::DATE_FIELD);
     let ctx = nc.ctx;
     let year = get_field(ctx, t, "year", None, 1900)?;
     let mon = get_field(ctx, t, "month", None, 1)?;

@@ -327,7 +327,7 @@ pub fn execute<'gc>(
             ($a:expr, $obj:expr, $key:expr, $info:expr) => {{
                 let (obj, key) = ($obj, $key);
                 save_pc!();
-                match meta::index(ctx, obj, key)? {
+                match meta::index_charged(ctx, obj, key, fuel)? {
                     Index::Value(v) => r!($a) = v,
                     Index::Call(mc) => meta_call!(mc, 1),
                     Index::NotIndexable => return Err(type_error(ctx, "index", obj, $info)),
@@ -369,7 +369,7 @@ pub fn execute<'gc>(
                 };
                 if !done {
                     save_pc!();
-                    match meta::new_index(ctx, obj, key, val, true)? {
+                    match meta::new_index_charged(ctx, obj, key, val, true, fuel)? {
                         NewIndex::Done => {}
                         NewIndex::Call(mc) => meta_call!(mc, 0),
                         NewIndex::NotIndexable => return Err(type_error(ctx, "index", obj, $info)),

@@ -54,10 +54,25 @@ pub enum Index<'gc> {
     NotIndexable,
 }
 
-/// `obj[key]` with `__index`.
+/// `obj[key]` with `__index`, for natives (which charge by element; the chain is bounded by
+/// [`MAX_TAG_LOOP`]).
 pub fn index<'gc>(ctx: Ctx<'gc>, obj: Value<'gc>, key: Value<'gc>) -> LuaResult<'gc, Index<'gc>> {
+    index_charged(ctx, obj, key, &mut 0)
+}
+
+/// `obj[key]` with `__index`, charging `fuel` for every link of an `__index` chain followed
+/// (`limits::fuel::INDEX_CHAIN_LINK`): the instruction pays for the first lookup only.
+pub fn index_charged<'gc>(
+    ctx: Ctx<'gc>,
+    obj: Value<'gc>,
+    key: Value<'gc>,
+    fuel: &mut i64,
+) -> LuaResult<'gc, Index<'gc>> {
     let mut cur = obj;
     for depth in 0..MAX_TAG_LOOP {
+        if depth > 0 {
+            *fuel -= crate::limits::fuel::INDEX_CHAIN_LINK;
+        }
         let tm = if let Value::Table(t) = cur {
             let (v, has_meta) = t.get_and_meta(ctx.mc, key);
             if !v.is_nil() {
@@ -111,8 +126,24 @@ pub fn new_index<'gc>(
     value: Value<'gc>,
     restartable: bool,
 ) -> LuaResult<'gc, NewIndex<'gc>> {
+    new_index_charged(ctx, obj, key, value, restartable, &mut 0)
+}
+
+/// [`new_index`], charging `fuel` for every link of a `__newindex` chain followed, as
+/// [`index_charged`] does.
+pub fn new_index_charged<'gc>(
+    ctx: Ctx<'gc>,
+    obj: Value<'gc>,
+    key: Value<'gc>,
+    value: Value<'gc>,
+    restartable: bool,
+    fuel: &mut i64,
+) -> LuaResult<'gc, NewIndex<'gc>> {
     let mut cur = obj;
     for depth in 0..MAX_TAG_LOOP {
+        if depth > 0 {
+            *fuel -= crate::limits::fuel::INDEX_CHAIN_LINK;
+        }
         let tm = if let Value::Table(t) = cur {
             // Read first, without holding a borrow: the metatable may be the table itself.
             let (absent, meta) = { (t.get(ctx.mc, key).is_nil(), t.metatable()) };
@@ -436,11 +467,17 @@ pub fn concatenable(v: Value<'_>) -> bool {
     matches!(v, Value::Str(_) | Value::Int(_) | Value::Float(_))
 }
 
-/// Appends the concatenation text of a string or number.
-pub fn push_concat_text(buf: &mut Vec<u8>, v: Value<'_>) {
+/// Appends the concatenation text of a string or number. Returns the fuel converting it
+/// cost beyond its bytes (a float's digit generation, see `limits::fuel::FLOAT_FORMAT`).
+pub fn push_concat_text(buf: &mut Vec<u8>, v: Value<'_>) -> i64 {
     match v {
         Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
         _ => buf.extend_from_slice(convert::number_to_string(v).unwrap_or_default().as_bytes()),
+    }
+    if matches!(v, Value::Float(_)) {
+        crate::limits::fuel::FLOAT_FORMAT
+    } else {
+        0
     }
 }
 

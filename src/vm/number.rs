@@ -396,42 +396,80 @@ pub fn fmt_f(f: f64, prec: usize, upper: bool) -> String {
 }
 
 /// C's `%.<prec>g` (`alt`: the `#` flag, keeping trailing zeros).
+///
+/// Formats once, as `%e` with `p - 1` digits (which gives C's exponent X and the `p`
+/// significant digits both forms print: `%f` with `p - 1 - X` decimals rounds at the same
+/// place), then lays the digits out by hand: formatting twice, and trimming through
+/// temporary strings, made `tostring` of a float cost 60 instructions' time.
 pub fn fmt_g(f: f64, prec: usize, upper: bool, alt: bool) -> String {
+    use std::fmt::Write;
     if !f.is_finite() {
         return nonfinite(f, upper);
     }
     let p = if prec == 0 { 1 } else { prec };
-    // The exponent X that %e would print with precision p-1.
-    let x = if f == 0.0 {
-        0
-    } else {
-        let s = format!("{:.*e}", p - 1, f);
-        s.split_once('e')
-            .and_then(|(_, e)| e.parse::<i32>().ok())
-            .unwrap_or(0)
-    };
-    let mut out = if (p as i64) > x as i64 && x >= -4 {
-        fmt_f(f, (p as i64 - 1 - x as i64) as usize, upper)
-    } else {
-        fmt_e(f, p - 1, upper)
-    };
-    if !alt {
-        // Strip trailing zeros of the fraction (and the dot).
-        let (mant, exp) = match out.find(['e', 'E']) {
-            Some(i) => (out[..i].to_string(), out[i..].to_string()),
-            None => (out.clone(), String::new()),
-        };
-        if mant.contains('.') {
-            let m = mant.trim_end_matches('0').trim_end_matches('.');
-            out = format!("{m}{exp}");
+    let mut sci = String::with_capacity(p + 8);
+    // The shortest digits that read back as `f` first: when there are at most `p` of them
+    // and `p` <= 15, they are the correctly rounded `p` digits too (a 15-digit step is
+    // wider than a normal float's ulp; not a subnormal's). Exact-precision formatting falls back to slow big-integer
+    // arithmetic for exactly representable short numbers (1.5, 3.0), the common case.
+    let _ = write!(sci, "{:e}", f.abs());
+    let short = sci
+        .bytes()
+        .take_while(|&c| c != b'e')
+        .filter(u8::is_ascii_digit)
+        .count();
+    if p > 15 || short > p || f.abs() < f64::MIN_POSITIVE {
+        sci.clear();
+        let _ = write!(sci, "{:.*e}", p - 1, f.abs());
+    }
+    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let x: i64 = exp.parse().unwrap_or(0);
+    let mut digits: Vec<u8> = mant.bytes().filter(u8::is_ascii_digit).collect();
+    digits.resize(p, b'0');
+    let mut out = String::with_capacity(p + 8);
+    if f.is_sign_negative() {
+        out.push('-');
+    }
+    let push = |out: &mut String, d: &[u8]| out.extend(d.iter().map(|&c| c as char));
+    if (p as i64) > x && x >= -4 {
+        // Fixed: X + 1 integer digits (or "0." and -X - 1 zeros), the rest after the dot.
+        let frac_start = out.len();
+        if x >= 0 {
+            let int = (x as usize + 1).min(digits.len());
+            push(&mut out, &digits[..int]);
+            out.push('.');
+            push(&mut out, &digits[int..]);
+        } else {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-x - 1) as usize));
+            push(&mut out, &digits);
         }
-    } else if !out.contains('.') {
-        match out.find(['e', 'E']) {
-            Some(i) => out.insert(i, '.'),
-            None => out.push('.'),
-        }
+        finish_fraction(&mut out, frac_start, alt);
+    } else {
+        let frac_start = out.len();
+        push(&mut out, &digits[..1]);
+        out.push('.');
+        push(&mut out, &digits[1..]);
+        finish_fraction(&mut out, frac_start, alt);
+        out.push(if upper { 'E' } else { 'e' });
+        out.push(if x < 0 { '-' } else { '+' });
+        let _ = write!(out, "{:02}", x.abs());
     }
     out
+}
+
+/// `%g`'s end of a number's digits (from `start`, holding a dot): without `#`, trailing
+/// zeros of the fraction go, and the dot if nothing follows it; with `#`, all stay.
+fn finish_fraction(out: &mut String, start: usize, alt: bool) {
+    if alt || !out[start..].contains('.') {
+        return;
+    }
+    while out.ends_with('0') {
+        out.pop();
+    }
+    if out.ends_with('.') {
+        out.pop();
+    }
 }
 
 #[cfg(test)]
@@ -453,6 +491,15 @@ mod tests {
         assert_eq!(fmt_g(0.0001, 6, false, false), "0.0001");
         assert_eq!(fmt_g(0.00001, 6, false, false), "1e-05");
         assert_eq!(fmt_e(12345.678, 2, false), "1.23e+04");
+        assert_eq!(fmt_g(100.0, 6, false, true), "100.000");
+        assert_eq!(fmt_g(1e5, 1, false, true), "1.e+05");
+        assert_eq!(fmt_g(1e5, 1, false, false), "1e+05");
+        assert_eq!(fmt_g(0.0, 6, false, true), "0.00000");
+        assert_eq!(fmt_g(-0.0, 6, false, false), "-0");
+        assert_eq!(fmt_g(9.99999999, 3, false, false), "10");
+        assert_eq!(fmt_g(123456.0, 6, true, false), "123456");
+        assert_eq!(fmt_g(1234567.0, 6, true, false), "1.23457E+06");
+        assert_eq!(fmt_g(0.000123, 2, false, false), "0.00012");
     }
 
     #[test]

@@ -242,7 +242,7 @@ pub(super) fn concat_step<'gc>(
             // `len` was checked against the budget: reserve it all (no doubling, no copy).
             let mut buf = Vec::with_capacity(len);
             for v in &stack[top - k..top] {
-                meta::push_concat_text(&mut buf, *v);
+                *fuel -= meta::push_concat_text(&mut buf, *v);
             }
             *fuel -= buf.len() as i64 / fuelc::CONCAT_BYTES_PER_FUEL;
             stack[top - k] = Value::Str(ctx.new_string(buf));

@@ -144,6 +144,9 @@ fn run<'gc>(
             let src = cont_str(text)?.as_bytes();
             let end = copy.from.saturating_add(cost::CHUNK).min(src.len());
             let before = st.out.len();
+            // `%q` examines every byte as well as producing its escape: charged for both.
+            let scanned = if copy.quoted { end - copy.from } else { 0 };
+            nc.charge(cost::bytes(scanned));
             if copy.quoted {
                 add_quoted_range(&mut st.out, src, copy.from, end);
             } else {
@@ -230,6 +233,14 @@ fn run<'gc>(
             b'e' | b'E' | b'f' | b'g' | b'G' => {
                 let x = arg_float(nc, v, argn)?;
                 let f = check_format(&form, FLAGS_F, true)?;
+                // Digit generation, by the significant digits the conversion makes.
+                let prec = f.precision.unwrap_or(6) as i64;
+                let digits = match conv {
+                    b'e' | b'E' => prec + 1,
+                    b'f' => (crate::limits::fuel::decimal_exponent(x) + 1 + prec).max(0),
+                    _ => prec.max(1),
+                };
+                nc.charge(crate::limits::fuel::float_format_cost(x, digits));
                 format_float(&mut st.out, &f, x);
             }
             b'p' => {
@@ -661,12 +672,18 @@ fn add_quoted_range(out: &mut Vec<u8>, s: &[u8], from: usize, to: usize) {
             out.push(b'\\');
             out.push(c);
         } else if c < 32 || c == 127 {
+            // `\ddd` in full before a digit, else as short as it goes; pushed digit by
+            // digit (a `format!` per byte made `%q` of control bytes 100 times an
+            // instruction's time per fuel unit).
             let next_digit = s.get(i + 1).is_some_and(u8::is_ascii_digit);
-            if next_digit {
-                out.extend_from_slice(format!("\\{c:03}").as_bytes());
-            } else {
-                out.extend_from_slice(format!("\\{c}").as_bytes());
+            out.push(b'\\');
+            if next_digit || c >= 100 {
+                out.push(b'0' + c / 100);
             }
+            if next_digit || c >= 10 {
+                out.push(b'0' + c / 10 % 10);
+            }
+            out.push(b'0' + c % 10);
         } else {
             out.push(c);
         }

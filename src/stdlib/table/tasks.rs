@@ -493,7 +493,7 @@ fn accept<'gc>(
             }
             let before = buf.len();
             nc.check_buffer(buf.len())?;
-            meta::push_concat_text(buf, v);
+            *nc.fuel -= meta::push_concat_text(buf, v);
             if !last {
                 buf.extend_from_slice(sep);
             }
