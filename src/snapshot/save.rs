@@ -394,6 +394,9 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                         ud.type_name.to_string(),
                     ));
                 }
+                if let Some(name) = crate::stdlib::io::open_file_name(&ud) {
+                    return Err(SnapshotError::OpenFile(name));
+                }
                 mpack::array_len(&mut self.out, 5);
                 mpack::uint(&mut self.out, TAG_USERDATA);
                 mpack::uint(&mut self.out, ud.id);
