@@ -618,6 +618,50 @@ fn handles_survive_restores_and_forks_and_misuse_is_an_error() {
 }
 
 #[test]
+fn a_restored_vm_releases_the_handles_its_host_does_not_keep() {
+    let mut vm = Vm::new();
+    let kept: Table = vm.eval("return {name = 'kept'}").unwrap();
+    let f: Function = vm.eval("return function() return 1 end").unwrap();
+    let as_value: Value = vm.eval("return {}").unwrap();
+    let dropped: Vec<Table> = (0..5).map(|_| vm.create_table()).collect();
+    let bytes = vm.save().unwrap();
+    drop(dropped);
+    assert_eq!(vm.handle_count(), 3);
+    for mut back in [
+        Vm::restore(&bytes).unwrap(),
+        vm.image().unwrap().fork().unwrap(),
+    ] {
+        // The restore predates the drop: its slots are still held.
+        let held = back.handle_count();
+        assert!(held >= 3);
+        let plain = Value::Int(7);
+        assert_eq!(
+            back.release_handles_except(&[&kept, &f, &as_value, &plain]),
+            held - 3
+        );
+        assert_eq!(back.handle_count(), 3);
+        assert_eq!(kept.raw_get::<String>(&back, "name").unwrap(), "kept");
+        assert_eq!(back.call::<i64>(&f, (), 100).unwrap(), 1);
+        // Freed slots are reused by new handles, and old names of them stay invalid.
+        let t = back.create_table();
+        assert_eq!(back.handle_count(), 4);
+        drop(t);
+        assert_eq!(back.release_handles_except(&[]), 3);
+        assert_eq!(back.handle_count(), 0);
+        assert!(matches!(
+            kept.raw_get::<String>(&back, "name"),
+            Err(Error::BadHandle(_))
+        ));
+    }
+    // The same releases in the same order give the same bytes.
+    let a = Vm::restore(&bytes).unwrap();
+    let b = Vm::restore(&bytes).unwrap();
+    a.release_handles_except(&[&f, &kept]);
+    b.release_handles_except(&[&kept, &f]);
+    assert_eq!(a.save().unwrap(), b.save().unwrap());
+}
+
+#[test]
 fn options_shape_the_vm() {
     let warnings = Rc::new(RefCell::new(Vec::<String>::new()));
     let w = warnings.clone();

@@ -46,3 +46,37 @@ fn rollback_example_matches_the_on_time_run() {
     );
     assert!(r.identical, "{r:?}");
 }
+
+#[allow(dead_code)]
+#[path = "../examples/roaming_agent.rs"]
+mod roaming_agent;
+
+/// A server process of the roaming demo: this test binary started again by the test below
+/// (with its role in `ROAM_*` variables); does nothing when run as an ordinary test.
+#[test]
+fn roaming_server_process() {
+    if std::env::var_os("ROAM_NAME").is_some() {
+        roaming_agent::serve_from_env().expect("roaming server");
+    }
+}
+
+/// Needs `redis-server` (`.ci/run` installs it): a missing server fails, never skips.
+#[test]
+fn roaming_agent_moves_between_processes_through_redis() {
+    let exe = std::env::current_exe().expect("test binary");
+    let r = roaming_agent::run(&|| {
+        let mut c = std::process::Command::new(&exe);
+        c.args(["roaming_server_process", "--exact", "--test-threads=1"]);
+        c
+    })
+    .expect("examples/roaming_agent.rs");
+    assert_eq!(r.output, r.reference, "{:#?}", r.log);
+    assert!(r.output.len() >= 10, "{r:?}");
+    assert!(r.finished.starts_with("on A: Finished"), "{r:?}");
+    // A -> B -> A; the corrupted and the truncated entry of the first hop rejected; the
+    // resent copy ignored; what the killed B held reclaimed by the next one.
+    assert_eq!(r.hops, 2, "{r:?}");
+    assert_eq!(r.rejected, 2, "{r:?}");
+    assert!(r.duplicates >= 1, "{r:?}");
+    assert!(r.reclaimed >= 1, "{r:?}");
+}

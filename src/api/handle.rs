@@ -157,6 +157,29 @@ pub(crate) fn release(ctx: Ctx<'_>, queue: &ReleaseQueue) {
     }
 }
 
+/// Releases every live slot of the VM behind `ctx` whose (slot, serial) is not in `keep`;
+/// returns how many it released. Slots are freed in ascending order, so the free list (and the
+/// snapshot bytes after it) depend only on the table, never on the order of `keep`.
+pub(crate) fn release_except(ctx: Ctx<'_>, keep: &[(u32, u64)]) -> usize {
+    let t = table(ctx);
+    let top = int_field(ctx, t, b"top");
+    let mut released = 0;
+    for slot in 1..=top {
+        let VmValue::Int(serial) = t.get(ctx.mc, VmValue::Int(-slot)) else {
+            continue;
+        };
+        if keep.contains(&(slot as u32, serial as u64)) {
+            continue;
+        }
+        let free = int_at(ctx, t, 0);
+        ctx.store_always(t, VmValue::Int(-slot), VmValue::Nil);
+        ctx.store_always(t, VmValue::Int(slot), VmValue::Int(free));
+        ctx.store_always(t, VmValue::Int(0), VmValue::Int(slot));
+        released += 1;
+    }
+    released
+}
+
 /// Number of live handles in the VM behind `ctx` (for tests and diagnostics).
 pub(crate) fn live_count(ctx: Ctx<'_>) -> usize {
     let t = table(ctx);
@@ -198,11 +221,45 @@ fn int_field<'gc>(ctx: Ctx<'gc>, t: VmTable<'gc>, name: &[u8]) -> i64 {
     }
 }
 
+/// Anything that may hold a handle: the handle types and [`crate::Value`] (plain values hold
+/// none). Used to say which handles a host keeps (see [`crate::Vm::release_handles_except`]).
+pub trait AsHandle: sealed::Sealed {
+    /// The slot and serial this names, if it holds a handle.
+    #[doc(hidden)]
+    fn handle_id(&self) -> Option<(u32, u64)>;
+}
+
+mod sealed {
+    /// Only this crate's types hold handles.
+    pub trait Sealed {}
+}
+
+impl sealed::Sealed for crate::api::convert::Value {}
+impl AsHandle for crate::api::convert::Value {
+    fn handle_id(&self) -> Option<(u32, u64)> {
+        use crate::api::convert::Value as V;
+        match self {
+            V::Table(Table(h))
+            | V::Function(Function(h))
+            | V::Thread(Thread(h))
+            | V::Userdata(AnyUserData(h)) => Some(h.id()),
+            _ => None,
+        }
+    }
+}
+
 macro_rules! handle_type {
     ($(#[$doc:meta])* $name:ident, $lua:literal) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq)]
         pub struct $name(pub(crate) Handle);
+
+        impl sealed::Sealed for $name {}
+        impl AsHandle for $name {
+            fn handle_id(&self) -> Option<(u32, u64)> {
+                Some(self.0.id())
+            }
+        }
 
         impl std::fmt::Debug for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -50,7 +50,7 @@ pub use convert::{
     Value, Variadic,
 };
 pub use error::{Error, Result};
-pub use handle::{AnyUserData, Function, LuaString, Table, Thread};
+pub use handle::{AnyUserData, AsHandle, Function, LuaString, Table, Thread};
 pub use host::{Registrations, Reply, Resume, Wait, HOST_CALL_FUEL, WAIT_RESUME_FUEL};
 pub use message::{Message, MESSAGE_MAX_BYTES, MESSAGE_MAX_DEPTH};
 pub use options::{VmOptions, LIBRARIES};

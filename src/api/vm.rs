@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::context::{Access, Context};
 use super::convert::{FromLuaMulti, IntoLua, IntoLuaMulti, LuaValue, Value};
 use super::error::{Error, Result};
-use super::handle::{self, Function, Handle, ReleaseQueue, Table, Thread};
+use super::handle::{self, AsHandle, Function, Handle, ReleaseQueue, Table, Thread};
 use super::host::Registrations;
 use super::options::VmOptions;
 use super::{HostValue, Profile, RuntimeError, StepResult};
@@ -975,6 +975,32 @@ impl Vm {
     /// Number of live handles this VM holds for the host (for tests and leak checks).
     pub fn handle_count(&self) -> usize {
         self.enter(|cx| handle::live_count(cx.ctx))
+    }
+
+    /// Releases every handle this VM holds for the host except those in `keep`; returns how
+    /// many it released.
+    ///
+    /// Dropping a handle releases its slot in the VM it was last used with. A VM restored or
+    /// forked from a snapshot taken earlier still holds the slots of handles the host has
+    /// dropped since (and a VM restored in another process holds all of its original host's),
+    /// because a host there may still hold them. After a restore or fork, the host names the
+    /// handles it keeps, and the others' objects become collectable:
+    ///
+    /// ```
+    /// use telelua::{Table, Vm};
+    /// let mut vm = Vm::new();
+    /// let keep: Table = vm.eval("return {}").unwrap();
+    /// let gone: Table = vm.eval("return {}").unwrap();
+    /// let bytes = vm.save().unwrap();
+    /// drop(gone); // released in `vm` ...
+    /// let back = Vm::restore(&bytes).unwrap();
+    /// assert_eq!(back.handle_count(), 2); // ... but not in the restored VM
+    /// assert_eq!(back.release_handles_except(&[&keep]), 1);
+    /// assert_eq!(back.handle_count(), 1);
+    /// ```
+    pub fn release_handles_except(&self, keep: &[&dyn AsHandle]) -> usize {
+        let keep: Vec<(u32, u64)> = keep.iter().filter_map(|h| h.handle_id()).collect();
+        self.enter(|cx| handle::release_except(cx.ctx, &keep))
     }
 
     /// The queue of dropped handles' slots, drained on the next API call.
