@@ -724,3 +724,40 @@ fn yields_across_natives_follow_the_option() {
     let mut back = Vm::restore(&through.save().unwrap()).unwrap();
     assert_eq!(back.eval::<String>(prog).unwrap(), "true cmp");
 }
+
+#[test]
+fn light_userdata_is_a_plain_value_across_saves_and_forks() {
+    use telelua::LightUserData;
+    let out = Out::default();
+    let mut vm = out.options().main_yieldable(true).build();
+    vm.set_global("h", LightUserData(0xdead_beef)).unwrap();
+    vm.set_global("other", Value::LightUserData(LightUserData(1)))
+        .unwrap();
+    vm.load(
+        b"local t = {[h] = 'entity'} coroutine.yield() \
+          print(type(h), tostring(h), t[h], h == other, rawequal(h, h)) \
+          print(pcall(function() return h + 1 end)) return h",
+        "=lu",
+    )
+    .unwrap();
+    assert!(matches!(run(&mut vm), StepResult::Yielded(_)));
+    let bytes = vm.save().unwrap();
+    let mut restored = out.options().main_yieldable(true).restore(&bytes).unwrap();
+    assert_eq!(restored.save().unwrap(), bytes);
+    let mut fork = vm.image().unwrap().fork().unwrap();
+    for vm in [&mut restored, &mut fork] {
+        assert_eq!(
+            run(vm),
+            StepResult::Finished(vec![Value::LightUserData(LightUserData(0xdead_beef))])
+        );
+    }
+    assert!(out.take().starts_with(
+        "userdata\tuserdata: 0x000000deadbeef\tentity\tfalse\ttrue\n\
+         false\tlu:1: attempt to perform arithmetic on a userdata value (global 'h')\n"
+    ));
+    let got: Result<LightUserData, _> = vm.eval("return 1");
+    assert!(got
+        .unwrap_err()
+        .to_string()
+        .contains("expected light userdata"));
+}

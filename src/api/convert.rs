@@ -103,6 +103,22 @@ pub struct Bytes(pub Vec<u8>);
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Nil;
 
+/// A light userdata: an opaque 64-bit payload, for a host's handles into its own state (an
+/// entity number, a slot index) that scripts can compare, use as table keys and pass back,
+/// but neither read nor forge from a number (`type` is `"userdata"`, arithmetic fails). It
+/// is plain data, so it survives snapshots and forks unchanged, and `tostring` shows the
+/// payload (`userdata: 0x00000000000007`), never an address.
+///
+/// ```
+/// use telelua::{LightUserData, Vm};
+/// let mut vm = Vm::new();
+/// vm.set_global("h", LightUserData(7)).unwrap();
+/// let (t, back): (String, LightUserData) = vm.eval("return type(h), ({[h] = h})[h]").unwrap();
+/// assert_eq!((t.as_str(), back), ("userdata", LightUserData(7)));
+/// ```
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LightUserData(pub u64);
+
 /// A Lua value held by the host: plain data, or a handle for objects.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -124,6 +140,8 @@ pub enum Value {
     Thread(Thread),
     /// a full userdata
     Userdata(AnyUserData),
+    /// a light userdata
+    LightUserData(LightUserData),
 }
 
 impl Value {
@@ -137,7 +155,7 @@ impl Value {
             Value::Table(_) => "table",
             Value::Function(_) => "function",
             Value::Thread(_) => "thread",
-            Value::Userdata(_) => "userdata",
+            Value::Userdata(_) | Value::LightUserData(_) => "userdata",
         }
     }
 
@@ -170,6 +188,7 @@ value_from!(
     Function => |f| Value::Function(f),
     Thread => |t| Value::Thread(t),
     AnyUserData => |u| Value::Userdata(u),
+    LightUserData => |u| Value::LightUserData(u),
 );
 
 impl<'gc> LuaValue<'gc> {
@@ -188,6 +207,7 @@ impl<'gc> LuaValue<'gc> {
             }
             VmValue::Thread(_) => Value::Thread(Thread(Handle::new(cx, self.0))),
             VmValue::Userdata(_) => Value::Userdata(AnyUserData(Handle::new(cx, self.0))),
+            VmValue::LightUserdata(p) => Value::LightUserData(LightUserData(p)),
         }
     }
 }
@@ -206,6 +226,7 @@ impl IntoLua for Value {
             Value::Function(f) => f.0.get(cx)?,
             Value::Thread(t) => t.0.get(cx)?,
             Value::Userdata(u) => u.0.get(cx)?,
+            Value::LightUserData(u) => VmValue::LightUserdata(u.0),
         }))
     }
 }
@@ -231,6 +252,21 @@ macro_rules! handle_into_lua {
     )*};
 }
 handle_into_lua!(Table, Function, Thread, AnyUserData, LuaString);
+
+impl IntoLua for LightUserData {
+    fn into_lua<'gc>(self, _cx: &Context<'gc>) -> Result<LuaValue<'gc>> {
+        Ok(LuaValue(VmValue::LightUserdata(self.0)))
+    }
+}
+
+impl FromLua for LightUserData {
+    fn from_lua<'gc>(v: LuaValue<'gc>, cx: &Context<'gc>) -> Result<Self> {
+        match v.0 {
+            VmValue::LightUserdata(p) => Ok(LightUserData(p)),
+            other => Err(mismatch(cx.ctx, "light userdata", other)),
+        }
+    }
+}
 
 impl IntoLua for Nil {
     fn into_lua<'gc>(self, _cx: &Context<'gc>) -> Result<LuaValue<'gc>> {

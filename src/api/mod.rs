@@ -46,7 +46,8 @@ mod vm;
 
 pub use context::{Access, Context};
 pub use convert::{
-    Bytes, FromLua, FromLuaMulti, IntoLua, IntoLuaMulti, LuaValue, MultiValue, Nil, Value, Variadic,
+    Bytes, FromLua, FromLuaMulti, IntoLua, IntoLuaMulti, LightUserData, LuaValue, MultiValue, Nil,
+    Value, Variadic,
 };
 pub use error::{Error, Result};
 pub use handle::{AnyUserData, AsHandle, Function, LuaString, Table, Thread};

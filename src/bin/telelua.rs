@@ -337,6 +337,9 @@ fn replace(vm: &mut Vm, new: Result<Vm, telelua::SnapshotError>, what: &str, sna
             *vm = v;
             true
         }
+        // A VM holding an open file cannot be saved (files are host resources): this round
+        // trip is skipped and the VM continues as it is, until a later one can be made.
+        Err(telelua::SnapshotError::OpenFile(_)) => true,
         Err(e) => {
             report(vm, &format!("{what} failed: {e}"), "");
             false

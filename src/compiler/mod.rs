@@ -85,6 +85,11 @@ pub fn file_source(source: &[u8]) -> std::borrow::Cow<'_, [u8]> {
             .iter()
             .position(|&c| c == b'\n')
             .unwrap_or(source.len());
+        // A binary chunk after the comment starts the chunk (luaL_loadfilex reads it again
+        // from there); text keeps the newline so line numbers stay right.
+        if source.get(nl + 1) == Some(&0x1b) {
+            return source[nl + 1..].into();
+        }
         source[nl..].to_vec().into()
     } else {
         source.into()

@@ -35,7 +35,8 @@
 //! 3. protos: `[[chunk, [child path], [k, object, ...]], ...]`: the functions closures refer
 //!    to, each with its string constants that are saved objects (constant `k` is that object)
 //! 4. globals, 5. registry, 6. main thread (object indices), 7. running chain `[threads]`,
-//! 8. type metatables `[string, number, boolean, nil, function, thread]` (index or nil),
+//! 8. type metatables `[string, number, boolean, nil, function, thread, light userdata]`
+//! (index or nil; the light userdata one since format 7),
 //! 9. hash key, 10. next object id, 11. PRNG state `[4 × u64]`, 12. main yieldable (bool),
 //! 13. fuel used, 14. metamethod names that are saved strings `[tm, object, ...]` (so the
 //! restored VM's names are those objects, as they were), 15. the collector (format 6):
@@ -44,15 +45,16 @@
 //! pause, stepmul, closing (bool), bytes of steps since a cycle finished (float), whether the last step finished one (bool)]` (see `vm::gc`; a weak mode is 1 keys, 2 values, 3 both;
 //! weak tables that are not otherwise saved are left out, marked and due objects are roots).
 //!
-//! A value is `nil`, `false`, `true`, an integer, a `float 64` (bits preserved) or a reference
-//! to object `i`: extension type 0 with `i` big-endian in 1, 2 or 4 bytes.
+//! A value is `nil`, `false`, `true`, an integer, a `float 64` (bits preserved), a reference
+//! to object `i`: extension type 0 with `i` big-endian in 1, 2 or 4 bytes, or (format 7) a
+//! light userdata: extension type 1 with its payload big-endian in 8 bytes (`fixext 8`).
 
 use serde::{Deserialize, Serialize};
 
 /// First bytes of every snapshot.
 pub const MAGIC: &str = "telelua-snapshot";
 /// Version of this format; bumped on any incompatible change (including `ContG` variants).
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 
 /// Number of fields of the body array.
 pub const BODY_FIELDS: usize = 16;
@@ -106,4 +108,6 @@ pub enum SVal {
     Float(u64),
     /// heap object
     Obj(u32),
+    /// light userdata payload (format 7)
+    Light(u64),
 }

@@ -150,6 +150,7 @@ impl LazyImage {
             (RVal::Int(a), Value::Int(b)) => a == b,
             (RVal::Float(a), Value::Float(b)) => a == b.0,
             (RVal::True, Value::True) | (RVal::False, Value::False) => true,
+            (RVal::Light(a), Value::LightUserdata(b)) => a == b,
             (RVal::Obj(o), Value::Str(s)) => self
                 .str_bytes(o)
                 .is_some_and(|(bytes, _)| bytes == s.as_bytes()),
@@ -176,6 +177,7 @@ fn rval_hash(d: &Decoded, body: &[u8], seed: u64, k: RVal) -> u64 {
         RVal::Float(b) => key_hash_with(seed, Value::Float(F64(b))),
         RVal::True => key_hash_with(seed, Value::True),
         RVal::False => key_hash_with(seed, Value::False),
+        RVal::Light(p) => key_hash_with(seed, Value::LightUserdata(p)),
         RVal::Nil => 0,
     }
 }
@@ -216,6 +218,7 @@ impl<'a, 'gc> Maker<'a, 'gc> {
             RVal::True => Value::True,
             RVal::Int(i) => Value::Int(i),
             RVal::Float(b) => Value::Float(F64(b)),
+            RVal::Light(p) => Value::LightUserdata(p),
             RVal::Obj(i) => match self.obj(i, 0) {
                 Some(Made::Value(v)) => v,
                 _ => Value::Nil,

@@ -44,6 +44,10 @@ pub enum SnapshotError {
     UnregisteredUserdata(String),
     /// A userdata type was registered without a way to save its values.
     UnsavableUserdata(String),
+    /// The VM holds an open file (standalone `io`): a host resource, which no snapshot can
+    /// carry to another process. Closing it (or letting it be collected) makes the VM
+    /// saveable again. The string is the name the file was opened with.
+    OpenFile(String),
     /// The bytes are not a telelua snapshot.
     NotASnapshot,
     /// Written by an incompatible version.
@@ -71,6 +75,7 @@ impl std::fmt::Display for SnapshotError {
             SnapshotError::UnregisteredNative(n) => write!(f, "cannot snapshot unregistered native function '{n}'"),
             SnapshotError::UnregisteredUserdata(n) => write!(f, "cannot snapshot unregistered userdata type '{n}'"),
             SnapshotError::UnsavableUserdata(n) => write!(f, "userdata type '{n}' was registered without serde: its values cannot be saved"),
+            SnapshotError::OpenFile(n) => write!(f, "cannot save a VM holding an open file ('{n}'): open files are host resources; close it first"),
             SnapshotError::NotASnapshot => write!(f, "not a telelua snapshot"),
             SnapshotError::Version {
                 found_format,

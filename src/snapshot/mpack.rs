@@ -9,12 +9,15 @@
 //!
 //! Snapshot values use: `nil`, `false`, `true`, integers, `float 64` (IEEE bits preserved) and,
 //! for a reference to heap object `i`, an extension value of type 0 whose payload is `i` as a
-//! big-endian integer of 1, 2 or 4 bytes (`fixext 1/2/4`).
+//! big-endian integer of 1, 2 or 4 bytes (`fixext 1/2/4`); a light userdata is an extension
+//! value of type 1 with its payload as a big-endian `u64` (`fixext 8`).
 
 use super::SnapshotError;
 
 /// Extension type of an object reference.
 pub const EXT_OBJ: i8 = 0;
+/// Extension type of a light userdata (its payload, big-endian, in a `fixext 8`).
+pub const EXT_LIGHT: i8 = 1;
 
 fn bad(msg: &str) -> SnapshotError {
     SnapshotError::Invalid(msg.to_string())
@@ -91,6 +94,13 @@ pub fn obj(out: &mut Vec<u8>, i: u32) {
         out.extend_from_slice(&[0xd6, EXT_OBJ as u8]);
         out.extend_from_slice(&i.to_be_bytes());
     }
+}
+
+/// Appends a light userdata.
+#[inline]
+pub fn light(out: &mut Vec<u8>, payload: u64) {
+    out.extend_from_slice(&[0xd7, EXT_LIGHT as u8]);
+    out.extend_from_slice(&payload.to_be_bytes());
 }
 
 /// Appends an array header.
@@ -226,6 +236,8 @@ pub enum RVal {
     Float(u64),
     /// object reference
     Obj(u32),
+    /// light userdata payload
+    Light(u64),
 }
 
 /// A cursor over untrusted bytes.
@@ -432,6 +444,12 @@ impl<'a> Reader<'a> {
                 self.ext_type()?;
                 RVal::Obj(u32::from_be_bytes(self.be()?))
             }
+            0xd7 => {
+                if self.byte()? as i8 != EXT_LIGHT {
+                    return Err(bad("unknown extension type"));
+                }
+                RVal::Light(u64::from_be_bytes(self.be()?))
+            }
             _ => {
                 RVal::Int(i64::try_from(self.integer(b)?).map_err(|_| bad("integer out of range"))?)
             }
@@ -556,6 +574,7 @@ static VAL_SIZE: [u8; 256] = {
             0xd4 => 3,
             0xd5 => 4,
             0xd6 => 6,
+            0xd7 => 10,
             _ => 0,
         };
         b += 1;
@@ -606,6 +625,24 @@ mod tests {
             r.skip_vals(1).unwrap();
             assert_eq!(r.remaining(), 0);
         }
+    }
+
+    #[test]
+    fn light_userdata_values_round_trip_and_skip() {
+        for p in [0u64, 1, 0xdead_beef, u64::MAX] {
+            let mut out = Vec::new();
+            light(&mut out, p);
+            let mut r = Reader::new(&out, 0);
+            assert_eq!(r.val().unwrap(), RVal::Light(p));
+            let mut r = Reader::new(&out, 0);
+            r.skip_vals(1).unwrap();
+            assert_eq!(r.remaining(), 0);
+            let mut r = Reader::new(&out[..9], 0);
+            assert!(r.val().is_err() && Reader::new(&out[..9], 0).skip_vals(1).is_err());
+        }
+        // An unknown extension type in a fixext 8 is an error, not a light userdata.
+        let mut r = Reader::new(&[0xd7, 5, 0, 0, 0, 0, 0, 0, 0, 0], 0);
+        assert!(r.val().is_err());
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub struct Tail {
     registry: u32,
     main: u32,
     running: Vec<u32>,
-    metas: [Option<u32>; 6],
+    metas: [Option<u32>; 7],
     pub(super) hash_key: u64,
     next_id: u64,
     rng: [u64; 4],
@@ -184,8 +184,8 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
     for _ in 0..n {
         running.push(r.index()?);
     }
-    r.array_exact(6)?;
-    let mut metas = [None; 6];
+    r.array_exact(7)?;
+    let mut metas = [None; 7];
     for m in &mut metas {
         *m = r.opt_index()?;
     }
@@ -319,6 +319,7 @@ impl<'a, 'gc> Builder<'a, 'gc> {
             RVal::Int(i) => Value::Int(i),
             RVal::Float(b) => Value::Float(F64(b)),
             RVal::Obj(i) => self.obj_value(i)?,
+            RVal::Light(p) => Value::LightUserdata(p),
         })
     }
 
@@ -350,6 +351,7 @@ impl<'a, 'gc> Builder<'a, 'gc> {
             SVal::Int(i) => RVal::Int(i),
             SVal::Float(f) => RVal::Float(f),
             SVal::Obj(i) => RVal::Obj(i),
+            SVal::Light(p) => RVal::Light(p),
         })
     }
 
@@ -821,6 +823,7 @@ pub(super) fn finish<'gc>(
         nil: meta(3)?,
         function: meta(4)?,
         thread: meta(5)?,
+        light_userdata: meta(6)?,
     };
     // Metamethod names other objects hold (keys of metatables) are those very strings.
     let mut tm_names: [Option<LuaStr<'gc>>; TM_COUNT] = [None; TM_COUNT];

@@ -193,9 +193,12 @@ impl<'a, 'gc> Saver<'a, 'gc> {
     #[inline]
     fn heap(&mut self, v: Value<'gc>) -> Option<u32> {
         Some(match v {
-            Value::Nil | Value::False | Value::True | Value::Int(_) | Value::Float(_) => {
-                return None
-            }
+            Value::Nil
+            | Value::False
+            | Value::True
+            | Value::Int(_)
+            | Value::Float(_)
+            | Value::LightUserdata(_) => return None,
             Value::Str(s) => self.obj(Gc::as_ptr(s.0) as *const () as usize, || Item::Str(s)),
             Value::Table(t) => self.table(t),
             Value::Function(c) => self.closure(c),
@@ -216,6 +219,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
             Value::True => SVal::True,
             Value::Int(i) => SVal::Int(i),
             Value::Float(f) => SVal::Float(f.0),
+            Value::LightUserdata(p) => SVal::Light(p),
             other => SVal::Obj(self.heap(other).unwrap_or(0)),
         }
     }
@@ -229,6 +233,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
             Value::True => mpack::boolean(&mut self.out, true),
             Value::Int(i) => mpack::int(&mut self.out, i),
             Value::Float(f) => mpack::float_bits(&mut self.out, f.0),
+            Value::LightUserdata(p) => mpack::light(&mut self.out, p),
             other => {
                 let i = self.heap(other).unwrap_or(0);
                 mpack::obj(&mut self.out, i);
@@ -389,6 +394,9 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                         ud.type_name.to_string(),
                     ));
                 }
+                if let Some(name) = crate::stdlib::io::open_file_name(&ud) {
+                    return Err(SnapshotError::OpenFile(name));
+                }
                 mpack::array_len(&mut self.out, 5);
                 mpack::uint(&mut self.out, TAG_USERDATA);
                 mpack::uint(&mut self.out, ud.id);
@@ -539,7 +547,16 @@ pub fn save_body<'gc>(
     let running: Vec<u32> = st.running.borrow().iter().map(|t| s.thread(*t)).collect();
     let metas = {
         let m = st.metas.borrow();
-        [m.string, m.number, m.boolean, m.nil, m.function, m.thread].map(|t| t.map(|t| s.table(t)))
+        [
+            m.string,
+            m.number,
+            m.boolean,
+            m.nil,
+            m.function,
+            m.thread,
+            m.light_userdata,
+        ]
+        .map(|t| t.map(|t| s.table(t)))
     };
     // Objects marked for finalization and those whose finalizer is due are roots: garbage
     // or not, their finalizers must run in the restored VM as they would have here.
@@ -635,7 +652,7 @@ pub fn save_body<'gc>(
     for t in running {
         mpack::uint(out, t as u64);
     }
-    mpack::array_len(out, 6);
+    mpack::array_len(out, 7);
     for m in metas {
         match m {
             Some(i) => mpack::uint(out, i as u64),

@@ -7,7 +7,7 @@
 //!   entry point (a C level, like `lua.c`'s). A native that returned at once leaves no level.
 //! * `getlocal`/`setlocal` (names from the compiler's local-variable info, `(temporary)`
 //!   registers and `(vararg)`s like Lua), `getupvalue`/`setupvalue`, `upvalueid` (a light
-//!   value derived from the upvalue cell's deterministic object id: equal for shared
+//!   userdata whose payload is the upvalue cell's deterministic object id: equal for shared
 //!   upvalues, stable across snapshots), `upvaluejoin`.
 //! * `getmetatable`/`setmetatable` (raw, any type), `getregistry`.
 //! * `sethook`/`gethook`: call, return, line and count hooks (see `vm::hook`), per thread.
@@ -612,7 +612,7 @@ fn upval_id<'gc>(
 
 fn upvalueid<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let id = upval_id(nc, 1, 2)?;
-    nc.ret1(id.map_or(Value::Nil, Value::Int))
+    nc.ret1(id.map_or(Value::Nil, |id| Value::LightUserdata(id as u64)))
 }
 
 fn upvaluejoin<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
@@ -668,6 +668,7 @@ fn setmetatable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
                 Value::Nil => m.nil = mt,
                 Value::Function(_) | Value::Native(_) | Value::LightNative(_) => m.function = mt,
                 Value::Thread(_) => m.thread = mt,
+                Value::LightUserdata(_) => m.light_userdata = mt,
                 Value::Table(_) | Value::Userdata(_) => {}
             }
         }
@@ -739,5 +740,10 @@ fn getuservalue<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 }
 
 fn setuservalue<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    if !matches!(nc.arg(1), Value::Userdata(_)) {
+        return Err(nc.arg_type_error(1, "userdata"));
+    }
+    nc.opt_int(3, 1)?;
+    nc.check_any(2)?;
     nc.ret1(Value::Nil)
 }

@@ -1,6 +1,6 @@
-//! The os library: `time`, `clock`, `date`, `difftime`, `setlocale` everywhere; `exit` and
-//! `getenv` in the standalone profile only (the sandbox never reaches the host's process or
-//! environment; `execute`, `remove`, `rename` and `tmpname` are absent in both).
+//! The os library: `time`, `clock`, `date`, `difftime`, `setlocale` everywhere; `exit`,
+//! `getenv`, `execute`, `remove`, `rename` and `tmpname` in the standalone profile only, as
+//! `loslib.c` has them (the sandbox never reaches the host's process, files or environment).
 //!
 //! # Time
 //! All time comes from the host's [`Clock`] (`ctx.state.host.clock`): the default is a frozen
@@ -61,7 +61,84 @@ pub static STANDALONE_FUNCS: &[NativeDef] = &[
         name: "os.getenv",
         func: getenv,
     },
+    NativeDef {
+        name: "os.execute",
+        func: execute,
+    },
+    NativeDef {
+        name: "os.remove",
+        func: remove,
+    },
+    NativeDef {
+        name: "os.rename",
+        func: rename,
+    },
+    NativeDef {
+        name: "os.tmpname",
+        func: tmpname,
+    },
 ];
+
+/// `os.execute([cmd])`: runs `cmd` with `/bin/sh -c` (as `system`); without one, whether a
+/// shell is available.
+fn execute<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let Some(cmd) = nc.opt_str(1)? else {
+        return nc.ret1(Value::boolean(std::path::Path::new("/bin/sh").exists()));
+    };
+    let cmd = cmd.as_bytes().to_vec();
+    super::io::flush_host(nc.ctx);
+    match super::io::shell(&cmd).status() {
+        Ok(status) => super::io::exec_result(nc, status),
+        Err(e) => file_fail(nc, &e, None),
+    }
+}
+
+/// `luaL_fileresult` for a failure.
+fn file_fail<'gc>(nc: &mut NativeCtx<'gc, '_>, e: &std::io::Error, name: Option<&[u8]>) -> R<'gc> {
+    let (msg, code) = super::io::stream::error_parts(e);
+    let mut text = Vec::new();
+    if let Some(n) = name {
+        text.extend_from_slice(n);
+        text.extend_from_slice(b": ");
+    }
+    text.extend_from_slice(msg.as_bytes());
+    let m = nc.str_value(&text);
+    nc.ret(&[Value::Nil, m, Value::Int(code)])
+}
+
+/// `os.remove(name)`: a file or an empty directory, as C's `remove`.
+fn remove<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let name = nc.check_str(1)?.as_bytes().to_vec();
+    let path = super::io::path_of(&name);
+    let r = match std::fs::remove_file(&path) {
+        Err(e) if path.is_dir() => std::fs::remove_dir(&path).map_err(|_| e),
+        r => r,
+    };
+    match r {
+        Ok(()) => nc.ret1(Value::True),
+        Err(e) => file_fail(nc, &e, Some(&name)),
+    }
+}
+
+fn rename<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let from = nc.check_str(1)?.as_bytes().to_vec();
+    let to = nc.check_str(2)?.as_bytes().to_vec();
+    match std::fs::rename(super::io::path_of(&from), super::io::path_of(&to)) {
+        Ok(()) => nc.ret1(Value::True),
+        Err(e) => file_fail(nc, &e, None),
+    }
+}
+
+/// `os.tmpname()`: a new, empty file in the temporary directory (as `mkstemp` makes one).
+fn tmpname<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    match super::io::temp_name() {
+        Ok(p) => {
+            let s = p.to_string_lossy().into_owned();
+            nc.ret1(nc.str_value(s.as_bytes()))
+        }
+        Err(_) => Err(LuaError::rt("unable to generate a unique filename")),
+    }
+}
 
 /// Opens the os library (`standalone`: with `exit` and `getenv`).
 pub fn open(ctx: Ctx<'_>, standalone: bool) {

@@ -104,6 +104,8 @@ pub fn object_id<'gc>(ctx: Ctx<'gc>, v: Value<'gc>) -> u64 {
             let cur = u.0.borrow().id;
             assign(cur, &mut |id| u.0.borrow_mut(ctx.mc).id = id)
         }
+        // A light userdata is its payload (as Lua's is its pointer).
+        Value::LightUserdata(p) => p,
         _ => 0,
     }
 }

@@ -264,6 +264,9 @@ impl<'gc, 'a> NativeCtx<'gc, 'a> {
     fn type_error(&self, n: usize, expected: &str) -> LuaError<'gc> {
         let got = if n > self.nargs() {
             "no value".to_string()
+        } else if let Value::LightUserdata(_) = self.arg(n) {
+            // luaL_typeerror's special name, so a light userdata passed for a full one says so.
+            "light userdata".to_string()
         } else {
             convert::type_name_for_msg(self.ctx, self.arg(n))
         };

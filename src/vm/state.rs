@@ -104,6 +104,8 @@ pub struct TypeMetas<'gc> {
     pub function: Option<Table<'gc>>,
     /// thread
     pub thread: Option<Table<'gc>>,
+    /// light userdata (all of them share one, as in Lua)
+    pub light_userdata: Option<Table<'gc>>,
 }
 
 /// The registry key of the table of loaded modules (`package.loaded`), as `LUA_LOADED_TABLE`:
@@ -414,6 +416,7 @@ impl<'gc> Ctx<'gc> {
                 self.state.metas.borrow().function
             }
             Value::Thread(_) => self.state.metas.borrow().thread,
+            Value::LightUserdata(_) => self.state.metas.borrow().light_userdata,
         }
     }
 

@@ -765,6 +765,7 @@ pub fn key_hash_with(seed: u64, key: Value<'_>) -> u64 {
         Value::Float(F64(bits)) => mix(bits ^ seed ^ 0x9e37_79b9_7f4a_7c15),
         Value::False => mix(seed ^ 1),
         Value::True => mix(seed ^ 2),
+        Value::LightUserdata(p) => mix(p ^ seed ^ 0x6a09_e667_f3bc_c908),
         Value::Nil => 0,
         other => mix(other.gc_ptr().map_or(0, |p| p as usize as u64) ^ seed),
     }

@@ -59,6 +59,10 @@ pub enum Value<'gc> {
     Thread(Thread<'gc>),
     /// A full userdata.
     Userdata(Userdata<'gc>),
+    /// A light userdata: an opaque 64-bit payload a host (or `debug.upvalueid`) hands out.
+    /// It is a value, not an object: equal payloads are the same light userdata, it is never
+    /// collected, and `tostring` shows the payload (never an address), so it is deterministic.
+    LightUserdata(u64),
 }
 
 impl<'gc> Default for Value<'gc> {
@@ -120,7 +124,7 @@ impl<'gc> Value<'gc> {
             Value::Table(_) => "table",
             Value::Function(_) | Value::Native(_) | Value::LightNative(_) => "function",
             Value::Thread(_) => "thread",
-            Value::Userdata(_) => "userdata",
+            Value::Userdata(_) | Value::LightUserdata(_) => "userdata",
         }
     }
 
@@ -160,6 +164,7 @@ impl<'gc> Value<'gc> {
             (Value::LightNative(a), Value::LightNative(b)) => a == b,
             (Value::Thread(a), Value::Thread(b)) => a == b,
             (Value::Userdata(a), Value::Userdata(b)) => a == b,
+            (Value::LightUserdata(a), Value::LightUserdata(b)) => a == b,
             _ => false,
         }
     }

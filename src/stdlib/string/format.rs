@@ -252,7 +252,8 @@ fn run<'gc>(
                     | Value::Native(_)
                     | Value::LightNative(_)
                     | Value::Thread(_)
-                    | Value::Userdata(_) => {
+                    | Value::Userdata(_)
+                    | Value::LightUserdata(_) => {
                         format!("0x{:014x}", convert::object_id(nc.ctx, v))
                     }
                     _ => "(null)".to_string(),
