@@ -190,7 +190,7 @@ pub fn open(ctx: Ctx<'_>) {
     }
 }
 
-/// A new file handle (marked for finalization, as its metatable has `__gc`).
+/// A new file handle (an open one marked for finalization, as its metatable has `__gc`).
 fn new_handle<'gc>(ctx: Ctx<'gc>, mt: Table<'gc>, kind: u8, file: Option<OpenFile>) -> Value<'gc> {
     let u = match file {
         None => Userdata::new(ctx.mc, FILE_TYPE, vec![kind], Some(mt), 0),
@@ -208,7 +208,13 @@ fn new_handle<'gc>(ctx: Ctx<'gc>, mt: Table<'gc>, kind: u8, file: Option<OpenFil
         }
     };
     let v = Value::Userdata(u);
-    crate::vm::gc::metatable_set(ctx, v, Some(mt));
+    // Only a file that holds a host resource needs its finalizer (a standard file's `__gc`
+    // does nothing, as `io_noclose`); marking the standard ones too made a complete lazy fork
+    // of a standalone image pace its collector unlike a restore
+    // (tests/snapshot.rs `a_complete_fork_collects_like_a_restore`).
+    if kind == OPEN {
+        crate::vm::gc::metatable_set(ctx, v, Some(mt));
+    }
     v
 }
 
