@@ -360,30 +360,18 @@ impl Server {
     fn serve(&mut self) -> Res<()> {
         let inbox = format!("{}to:{}", self.p, self.name);
         let start = Instant::now();
+        // A server starting up takes over whatever a dead predecessor read and never
+        // acknowledged, before anything new; later, entries idle for a while.
+        let mut min_idle = 0;
         loop {
             if start.elapsed() > DEADLINE * 2 {
                 return Err("no shutdown came".into());
             }
-            self.run_agents()?;
-            // Entries a dead consumer read and never acknowledged.
-            let claimed: StreamAutoClaimReply = self.con.xautoclaim_options(
-                &inbox,
-                "servers",
-                &self.consumer,
-                200,
-                "0-0",
-                StreamAutoClaimOptions::default().count(10),
-            )?;
-            for entry in claimed.claimed {
-                self.incr("reclaimed")?;
-                self.log(&format!(
-                    "claimed entry {} left by a dead consumer",
-                    entry.id
-                ))?;
-                if !self.handle(&inbox, &entry)? {
-                    return Ok(());
-                }
+            if !self.claim_pending(&inbox, min_idle)? {
+                return Ok(());
             }
+            min_idle = 200;
+            self.run_agents()?;
             let busy = self.sched.states().any(|(_, s)| !s.is_over());
             let mut opts = StreamReadOptions::default()
                 .group("servers", &self.consumer)
@@ -398,6 +386,30 @@ impl Server {
                 }
             }
         }
+    }
+
+    /// Handles the entries of `inbox` that another consumer read and has not acknowledged
+    /// for `min_idle` ms (it died, or hangs); false on `shutdown`.
+    fn claim_pending(&mut self, inbox: &str, min_idle: usize) -> Res<bool> {
+        let claimed: StreamAutoClaimReply = self.con.xautoclaim_options(
+            inbox,
+            "servers",
+            &self.consumer,
+            min_idle,
+            "0-0",
+            StreamAutoClaimOptions::default().count(10),
+        )?;
+        for entry in claimed.claimed {
+            self.incr("reclaimed")?;
+            self.log(&format!(
+                "claimed entry {} left by a dead consumer",
+                entry.id
+            ))?;
+            if !self.handle(inbox, &entry)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// One tick for the agents here; their output goes out before anything else can move
