@@ -89,21 +89,8 @@ fn execute<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     super::io::flush_host(nc.ctx);
     match super::io::shell(&cmd).status() {
         Ok(status) => super::io::exec_result(nc, status),
-        Err(e) => file_fail(nc, &e, None),
+        Err(e) => super::io::fail(nc, &e, None),
     }
-}
-
-/// `luaL_fileresult` for a failure.
-fn file_fail<'gc>(nc: &mut NativeCtx<'gc, '_>, e: &std::io::Error, name: Option<&[u8]>) -> R<'gc> {
-    let (msg, code) = super::io::stream::error_parts(e);
-    let mut text = Vec::new();
-    if let Some(n) = name {
-        text.extend_from_slice(n);
-        text.extend_from_slice(b": ");
-    }
-    text.extend_from_slice(msg.as_bytes());
-    let m = nc.str_value(&text);
-    nc.ret(&[Value::Nil, m, Value::Int(code)])
 }
 
 /// `os.remove(name)`: a file or an empty directory, as C's `remove`.
@@ -116,7 +103,7 @@ fn remove<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     };
     match r {
         Ok(()) => nc.ret1(Value::True),
-        Err(e) => file_fail(nc, &e, Some(&name)),
+        Err(e) => super::io::fail(nc, &e, Some(&name)),
     }
 }
 
@@ -125,7 +112,7 @@ fn rename<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let to = nc.check_str(2)?.as_bytes().to_vec();
     match std::fs::rename(super::io::path_of(&from), super::io::path_of(&to)) {
         Ok(()) => nc.ret1(Value::True),
-        Err(e) => file_fail(nc, &e, None),
+        Err(e) => super::io::fail(nc, &e, None),
     }
 }
 

@@ -333,8 +333,13 @@ fn with_writer<T>(
     }
 }
 
-/// `luaL_fileresult` for a failure: `nil, "[name: ]message", errno`.
-fn fail<'gc>(nc: &mut NativeCtx<'gc, '_>, e: &std::io::Error, name: Option<&[u8]>) -> R<'gc> {
+/// `luaL_fileresult` for a failure: `nil, "[name: ]message", errno` (also `os.remove`'s,
+/// `os.rename`'s).
+pub(super) fn fail<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    e: &std::io::Error,
+    name: Option<&[u8]>,
+) -> R<'gc> {
     let (msg, code) = error_parts(e);
     let mut text = Vec::new();
     if let Some(n) = name {
