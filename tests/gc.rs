@@ -250,3 +250,100 @@ fn runs_are_deterministic() {
     }
     assert_eq!(results[0], results[1]);
 }
+
+/// Runs `src` to the end in slices of `fuel`, replacing the VM after every slice by a fork
+/// of its image; returns its output.
+fn run_with_forks(src: &str, fuel: u64) -> String {
+    let (out, err) = (Sink::default(), Sink::default());
+    let mut vm = vm(&out, &err, src);
+    loop {
+        match vm.step(fuel) {
+            StepResult::OutOfFuel => {
+                vm = vm.image().unwrap().fork_with(host(&out, &err)).unwrap();
+            }
+            StepResult::Finished(_) => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    out.text()
+}
+
+/// Weak caches filled with garbage while automatic collections run (at points that depend
+/// on where snapshots restarted the collector), then fully collected: the count printed
+/// after each full collection must not depend on that history.
+const WEAK_CACHES: &str = "
+    collectgarbage()
+    local base = collectgarbage('count')
+    local by_key = setmetatable({}, {__mode = 'k'})
+    local by_value = setmetatable({}, {__mode = 'v'})
+    local both = setmetatable({}, {__mode = 'kv'})
+    local keep = {}
+    for round = 1, 4 do
+      for i = 1, 300 do
+        local k = {i, tostring(i)}
+        by_key[k] = i
+        by_value[#keep + i] = k
+        both[k] = {}
+        if i % 10 == 0 then keep[#keep + 1] = k end
+      end
+      collectgarbage()
+      local n = 0
+      for _ in pairs(by_key) do n = n + 1 end
+      print(round, n, collectgarbage('count') - base)
+    end
+";
+
+#[test]
+fn weak_tables_count_the_same_after_a_full_collection_whatever_the_history() {
+    let plain = run_with_snapshots(WEAK_CACHES, u64::MAX / 2);
+    assert!(plain.starts_with("1\t30\t"), "{plain}");
+    for fuel in [53, 1000, 20_000] {
+        assert_eq!(
+            run_with_snapshots(WEAK_CACHES, fuel),
+            plain,
+            "snapshots every {fuel}"
+        );
+        assert_eq!(
+            run_with_forks(WEAK_CACHES, fuel),
+            plain,
+            "forks every {fuel}"
+        );
+    }
+}
+
+/// A program that never asks for a collection: weak-table entries go and finalizers run
+/// when automatic full collections come, which must be at the same points of the program
+/// whatever the step sizes, snapshots and forks.
+const AUTOMATIC: &str = "
+    local cache = setmetatable({}, {__mode = 'k'})
+    local log = {}
+    for i = 1, 12000 do
+      cache[{}] = string.rep('x', 100 + i % 7)
+      if i % 100 == 0 then
+        setmetatable({}, {__gc = function() log[#log + 1] = i end})
+      end
+      if i % 1500 == 0 then
+        local n = 0
+        for _ in pairs(cache) do n = n + 1 end
+        print(i, n, #log, log[#log])
+      end
+    end
+";
+
+#[test]
+fn automatic_collections_come_at_the_same_points_whatever_the_history() {
+    let plain = run_with_snapshots(AUTOMATIC, u64::MAX / 2);
+    // Entries did go and finalizers did run before the end.
+    let last = plain.lines().last().unwrap().to_string();
+    let n: u64 = last.split('\t').nth(1).unwrap().parse().unwrap();
+    assert!(n < 12000, "{plain}");
+    assert!(!last.ends_with("\t0\tnil"), "{plain}");
+    for fuel in [997, 9999, 50_000] {
+        assert_eq!(
+            run_with_snapshots(AUTOMATIC, fuel),
+            plain,
+            "snapshots every {fuel}"
+        );
+        assert_eq!(run_with_forks(AUTOMATIC, fuel), plain, "forks every {fuel}");
+    }
+}

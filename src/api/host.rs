@@ -80,7 +80,9 @@ fn dispatch<'gc>(nc: &mut NativeCtx<'gc, '_>) -> LuaResult<'gc, Action<'gc>> {
     let name = native.def().name;
     let f = nc.ctx.state.host.borrow().functions.get(name).cloned();
     match f {
-        Some(f) => f.call(nc),
+        // The host's code is not counted in the pacing of full collections (see
+        // `memory::with_pacing`).
+        Some(f) => crate::vm::memory::with_pacing(false, || f.call(nc)),
         None => Err(LuaError::rt(format!(
             "host function '{name}' is not registered in this VM"
         ))),

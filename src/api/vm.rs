@@ -214,6 +214,7 @@ impl Vm {
         lazy: bool,
     ) -> Vm {
         let releases = arena.mutate(|_, state| state.host.borrow().handle_releases.clone());
+        memory.set_allocated(crate::vm::gc::resume_counters(&arena));
         Vm {
             arena,
             fuel_used,
@@ -677,16 +678,28 @@ impl Vm {
             self.collect_fully();
             memory_error = memory::over();
         }
+        // A slice never runs past a multiple of `SLICE` in total fuel (see `after_slice`).
+        let to_boundary = SLICE - (self.fuel_used % SLICE as u64) as i64;
         (
             memory_error,
-            remaining.min(if limited { LIMITED_SLICE } else { SLICE }),
+            remaining
+                .min(if limited { LIMITED_SLICE } else { SLICE })
+                .min(to_boundary),
         )
     }
 
     /// After a slice that used `used` fuel: counts it, and runs the collector (a full
     /// collection a slice asked for, or the paced incremental work).
+    ///
+    /// Automatic full collections (the ones whose effects Lua observes: weak entries
+    /// removed, finalizers due) are considered only when the total fuel crosses a multiple
+    /// of `SLICE`. Slices never run past such a point (`before_slice`), and fuel is charged
+    /// at the same program points whatever the step sizes, so the crossing comes at the same
+    /// point of the program however the host slices its steps, saves or forks the VM.
     fn after_slice(&mut self, used: i64) {
+        let before = self.fuel_used;
         self.fuel_used += used.max(0) as u64;
+        let crossed = before / SLICE as u64 != self.fuel_used / SLICE as u64;
         self.memory.note_peak();
         let (full, retry, step) = self.arena.mutate(|mc, state| {
             (
@@ -729,9 +742,10 @@ impl Vm {
                     self.arena
                         .mutate(|mc, state| state.gc.borrow_mut(mc).step_finished = done);
                 }
-                None => {
-                    crate::vm::gc::pay_debt(&mut self.arena);
+                None if crossed && crate::vm::gc::full_due(&self.arena) => {
+                    self.collect_fully();
                 }
+                None => crate::vm::gc::pay_debt(&mut self.arena),
             }
         }
     }
@@ -1108,7 +1122,7 @@ fn new_call_thread<'gc>(
 fn run_slice<'gc>(ctx: Ctx<'gc>, memory_error: bool, fuel: &mut i64) -> Option<RunResult<'gc>> {
     let state = ctx.state;
     state.memory_error.set(memory_error);
-    let r = exec::run(ctx, fuel);
+    let r = memory::with_pacing(true, || exec::run(ctx, fuel));
     state.memory_error.set(false);
     state.just_collected.set(false);
     match r {

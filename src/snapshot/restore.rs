@@ -110,6 +110,8 @@ struct SavedGc {
     closing: bool,
     step_bytes: f64,
     step_finished: bool,
+    full_base: u64,
+    since_full: u64,
 }
 
 fn range(r: &Reader<'_>, s: &[u8]) -> Range<usize> {
@@ -212,7 +214,7 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
     for _ in 0..m / 2 {
         tm_links.push((r.u32()?, r.u32()?));
     }
-    r.array_exact(10)?;
+    r.array_exact(12)?;
     let m = r.array_len()?;
     if m % 2 != 0 {
         return Err(bad("odd weak table list"));
@@ -242,6 +244,8 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
         _ => return Err(bad("bad step count")),
     };
     gc.step_finished = r.boolean()?;
+    gc.full_base = r.u64()?;
+    gc.since_full = r.u64()?;
     if r.remaining() != 0 {
         return Err(bad("trailing bytes"));
     }
@@ -869,7 +873,7 @@ fn restore_gc<'gc>(
     b: &Builder<'_, 'gc>,
     saved: &SavedGc,
 ) -> Result<crate::vm::gc::GcState<'gc>, SnapshotError> {
-    use crate::vm::gc::{FinRef, GcState};
+    use crate::vm::gc::GcState;
     let mc = b.mc;
     let mut gc = GcState::new();
     for &(i, mode) in &saved.weak {
@@ -881,12 +885,10 @@ fn restore_gc<'gc>(
     }
     for &i in &saved.finobj {
         match b.value(RVal::Obj(i))? {
-            Value::Table(t) if t.mark_for_finalization(mc) => {
-                gc.finobj.push(FinRef::Table(Gc::downgrade(t.gc())))
-            }
-            Value::Userdata(u) if !u.0.borrow().fin_marked => {
+            v @ Value::Table(t) if t.mark_for_finalization(mc) => gc.finobj.push(v),
+            v @ Value::Userdata(u) if !u.0.borrow().fin_marked => {
                 u.0.borrow_mut(mc).fin_marked = true;
-                gc.finobj.push(FinRef::Userdata(Gc::downgrade(u.0)));
+                gc.finobj.push(v);
             }
             _ => return Err(bad(format!("object {i} cannot be marked for finalization"))),
         }
@@ -904,6 +906,8 @@ fn restore_gc<'gc>(
     gc.closing = saved.closing;
     gc.step_bytes = saved.step_bytes;
     gc.step_finished = saved.step_finished;
+    gc.full_base = saved.full_base;
+    gc.since_full = saved.since_full;
     gc.maybe_finalizing = true;
     gc.update_charge();
     Ok(gc)

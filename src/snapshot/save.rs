@@ -562,12 +562,7 @@ pub fn save_body<'gc>(
     // or not, their finalizers must run in the restored VM as they would have here.
     let (finobj, tobefnz, gc_settings) = {
         let g = st.gc.borrow();
-        let fin: Vec<u32> = g
-            .finobj
-            .iter()
-            .filter_map(|r| r.upgrade(ctx.mc))
-            .filter_map(|v| s.heap(v))
-            .collect();
+        let fin: Vec<u32> = g.finobj.iter().filter_map(|v| s.heap(*v)).collect();
         let due: Vec<u32> = g.tobefnz.iter().filter_map(|v| s.heap(*v)).collect();
         (
             fin,
@@ -580,6 +575,8 @@ pub fn save_body<'gc>(
                 g.closing,
                 g.step_bytes,
                 g.step_finished,
+                g.full_base,
+                crate::vm::gc::since_full(&g),
             ),
         )
     };
@@ -705,7 +702,7 @@ pub fn save_body<'gc>(
         })
         .collect();
     let out = &mut s.out;
-    mpack::array_len(out, 10);
+    mpack::array_len(out, 12);
     mpack::array_len(out, weak.len() * 2);
     for (obj, mode) in weak {
         mpack::uint(out, obj);
@@ -717,7 +714,17 @@ pub fn save_body<'gc>(
             mpack::uint(out, obj as u64);
         }
     }
-    let (stopped, generational, pause, stepmul, closing, step_bytes, step_finished) = gc_settings;
+    let (
+        stopped,
+        generational,
+        pause,
+        stepmul,
+        closing,
+        step_bytes,
+        step_finished,
+        full_base,
+        since_full,
+    ) = gc_settings;
     mpack::boolean(out, stopped);
     mpack::boolean(out, generational);
     mpack::int(out, pause);
@@ -725,5 +732,7 @@ pub fn save_body<'gc>(
     mpack::boolean(out, closing);
     mpack::float_bits(out, step_bytes.to_bits());
     mpack::boolean(out, step_finished);
+    mpack::uint(out, full_base);
+    mpack::uint(out, since_full);
     Ok((s.out, s.chunks))
 }

@@ -557,7 +557,9 @@ impl<'gc> Cont<'gc> {
                     .get(&wait.kind)
                     .cloned();
                 match kind {
-                    Some(k) => k.resume(nc, wait, delivered),
+                    // The host's code, not counted in the pacing of full collections (see
+                    // `memory::with_pacing`).
+                    Some(k) => super::memory::with_pacing(false, || k.resume(nc, wait, delivered)),
                     None => Err(LuaError::rt(format!(
                         "host wait kind '{}' is not registered",
                         wait.kind

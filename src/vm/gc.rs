@@ -25,9 +25,18 @@
 //! the tables in that form, and step 5 puts the contents back (without the dead entries).
 //! Parked contents cannot be read by Lua code (reading a weak pointer needs the mutation
 //! context, and table reads do not take it), so a cycle with parked tables marks
-//! *atomically*: from parking to sweeping nothing else runs. A VM without weak tables marks
-//! incrementally as before; sweeping is incremental in both cases. A table created weak
-//! while a cycle is already marking is parked from the next cycle on.
+//! *atomically*: from parking to sweeping nothing else runs. The finalization marks
+//! (`finobj`) are parked the same way: held strongly, except in that window.
+//!
+//! **Two kinds of cycle.** Only *full* collections ([`full`]) park anything: they are the
+//! only ones whose effects Lua can observe (weak entries removed, finalizers due). The
+//! automatic incremental cycles paced by gc-arena's allocation debt ([`pay_debt`]) hold
+//! weak tables and marked objects strongly, so they only free garbage nothing can reach.
+//! Full collections run when the program asks (`collectgarbage()`, a `step` that finishes a
+//! cycle, the host's `Vm::collect`), when the memory budget is reached, and automatically
+//! when a VM with weak tables or marks has allocated `pause` percent of what the last one
+//! left ([`full_due`]) — checked only at fixed points of the total fuel (see
+//! `api::Vm::after_slice`).
 //!
 //! **Weakness is decided by `setmetatable`.** Lua reads `__mode` whenever it traverses a
 //! table, so changing the `__mode` of a metatable in use takes effect "at the next cycle";
@@ -44,15 +53,21 @@
 //! coroutine is running (Lua runs them in the thread whose allocation triggered the step),
 //! before `collectgarbage()` returns, and when the VM is closed ([`Vm::close`]).
 //!
-//! **Determinism.** Collection is paced by the VM's own counters (objects and accounted
-//! bytes), never by time, so a run collects at the same points on every machine. A snapshot
-//! does not carry the collector's in-progress cycle: a restored VM starts a new one, so
-//! automatic collections (and the finalizers and weak-entry removals they cause) may come at
-//! other points than in the original. What a snapshot does carry is exact: each weak table's
-//! mode and entries, the marked-for-finalization objects in marking order, the pending
-//! finalizers, and finalizers running half-way (as frames). So after a full
-//! `collectgarbage()` the observable state — weak-table contents, which finalizers have run
-//! and in which order, `collectgarbage("count")` — is the same whatever the history.
+//! **Determinism.** Collection is paced by the VM's own counters, never by time. A snapshot
+//! does not carry an incremental cycle in progress (a restored VM starts a new one), so
+//! incremental cycles free garbage at points that depend on the history of saves, forks and
+//! step sizes: `collectgarbage("count")` between full collections depends on it. Everything
+//! else Lua observes of the collector comes from full collections, which happen at points
+//! that depend only on the program: what the program asks, and the automatic ones, paced by
+//! the bytes *allocated* since the last full collection (a count no free changes, saved with
+//! the VM) and checked when the total fuel crosses a multiple of a fixed slice. A snapshot
+//! carries the rest exactly: each weak table's mode and entries, the marked objects in
+//! marking order, the pending finalizers, finalizers running half-way (as frames), and the
+//! pacing counters. So weak-table contents, which finalizers run, when and in which order
+//! are the same whatever the saves, restores, forks and step sizes, at every step; and
+//! after a full collection so is `collectgarbage("count")`. The exception is the memory
+//! budget: a VM near it collects fully when its count (which incremental cycles change)
+//! says so.
 //!
 //! [`Vm::close`]: crate::api::Vm::close
 
@@ -201,6 +216,15 @@ pub enum FinRef<'gc> {
 }
 
 impl<'gc> FinRef<'gc> {
+    /// A marked object held weakly (`None` for anything but a table or a userdata).
+    fn of(v: Value<'gc>) -> Option<FinRef<'gc>> {
+        match v {
+            Value::Table(t) => Some(FinRef::Table(Gc::downgrade(t.gc()))),
+            Value::Userdata(u) => Some(FinRef::Userdata(Gc::downgrade(u.0))),
+            _ => None,
+        }
+    }
+
     fn is_dead(self, fc: &Finalization<'gc>) -> bool {
         match self {
             FinRef::Table(w) => w.is_dead(fc),
@@ -231,8 +255,12 @@ impl<'gc> FinRef<'gc> {
 pub struct GcState<'gc> {
     /// Tables whose metatable made them weak (each once; pruned when they die).
     pub weak: Vec<GcWeak<'gc, RefLock<TableData<'gc>>>>,
-    /// Objects marked for finalization, in marking order (Lua's `finobj`).
-    pub finobj: Vec<FinRef<'gc>>,
+    /// Objects marked for finalization, in marking order (Lua's `finobj`): tables and
+    /// userdata, held strongly except during a full collection (see [`full`]).
+    pub finobj: Vec<Value<'gc>>,
+    /// `finobj` while a full collection has it parked (held weakly). Transient: empty
+    /// outside the collector's atomic section.
+    parked_finobj: Vec<FinRef<'gc>>,
     /// Objects whose finalizer is due, in the order they run (Lua's `tobefnz`).
     pub tobefnz: VecDeque<Value<'gc>>,
     /// `collectgarbage("stop")`: no automatic collection (full ones still run).
@@ -262,6 +290,21 @@ pub struct GcState<'gc> {
     /// finished (see [`step`]).
     #[collect(require_static)]
     pub step_bytes: f64,
+    /// The accounted bytes right after the last full collection (0 before the first):
+    /// what the automatic full collections and `collectgarbage("step")` are paced by.
+    #[collect(require_static)]
+    pub full_base: u64,
+    /// [`memory::allocated`] right after the last full collection: the bytes allocated
+    /// since then are the difference. Saved as that difference (`since_full`); a restored
+    /// VM's account starts its counter there (see [`resume_counters`]).
+    ///
+    /// [`memory::allocated`]: super::memory::allocated
+    #[collect(require_static)]
+    allocated_at_full: u64,
+    /// Bytes allocated since the last full collection, as restored from a snapshot (read
+    /// once by [`resume_counters`]).
+    #[collect(require_static)]
+    pub since_full: u64,
     /// A finalizer frame may be on a running coroutine's stack (see [`in_finalizer`]).
     /// Transient (true after a restore).
     #[collect(require_static)]
@@ -277,6 +320,7 @@ impl<'gc> GcState<'gc> {
         GcState {
             weak: Vec::new(),
             finobj: Vec::new(),
+            parked_finobj: Vec::new(),
             tobefnz: VecDeque::new(),
             stopped: false,
             generational: false,
@@ -286,6 +330,9 @@ impl<'gc> GcState<'gc> {
             step_request: None,
             step_finished: false,
             step_bytes: 0.0,
+            full_base: 0,
+            allocated_at_full: 0,
+            since_full: 0,
             maybe_finalizing: false,
             charge: super::memory::Charge::new(0),
         }
@@ -293,7 +340,7 @@ impl<'gc> GcState<'gc> {
 
     /// Brings the accounted bytes up to the lists' lengths.
     pub fn update_charge(&self) {
-        let n = self.weak.len() + self.finobj.len() + self.tobefnz.len();
+        let n = self.weak.len() + self.finobj.len() + self.parked_finobj.len() + self.tobefnz.len();
         self.charge.set(n * LIST_ENTRY_BYTES);
     }
 }
@@ -339,13 +386,13 @@ pub fn metatable_set<'gc>(ctx: Ctx<'gc>, v: Value<'gc>, mt: Option<Table<'gc>>) 
                 gcs.weak.push(Gc::downgrade(t.gc()));
             }
             if has_gc && !gcs.closing && t.mark_for_finalization(mc) {
-                gcs.finobj.push(FinRef::Table(Gc::downgrade(t.gc())));
+                gcs.finobj.push(v);
             }
         }
         Value::Userdata(u) => {
             if has_gc && !gcs.closing && !u.0.borrow().fin_marked {
                 u.0.borrow_mut(mc).fin_marked = true;
-                gcs.finobj.push(FinRef::Userdata(Gc::downgrade(u.0)));
+                gcs.finobj.push(v);
             }
         }
         _ => {}
@@ -440,9 +487,12 @@ pub fn gc_param(v: i64) -> i64 {
     (((v as i32) / 4) as u8) as i64 * 4
 }
 
+/// Fewest bytes allocated between two automatic full collections (and the smallest heap
+/// a run of `collectgarbage("step")` calls must step through to finish one).
+const MIN_FULL_BYTES: u64 = 256 * 1024;
+
 /// Whether the VM uses nothing of what the finalization window is for (no weak table, no
-/// object marked for finalization): gc-arena's own cycle is then Lua's, and runs as before
-/// (its pacing included: a cycle run in one piece resets the debt).
+/// object marked for finalization): a full collection is then gc-arena's own cycle.
 fn plain(arena: &Arena<Root>) -> bool {
     arena.mutate(|_, st| {
         let g = st.gc.borrow();
@@ -450,13 +500,8 @@ fn plain(arena: &Arena<Root>) -> bool {
     })
 }
 
-/// Whether weak tables exist (then a cycle parks them and marks atomically).
-fn has_weak(arena: &Arena<Root>) -> bool {
-    arena.mutate(|_, st| !st.gc.borrow().weak.is_empty())
-}
-
-/// Parks every registered weak table (see the module docs); drops tables that are no longer
-/// weak from the list.
+/// Parks every registered weak table and the finalization marks (see the module docs);
+/// drops tables that are no longer weak from the list.
 fn park_all(arena: &Arena<Root>) {
     arena.mutate(|mc, st| {
         let mut gcs = st.gc.borrow_mut(mc);
@@ -464,6 +509,8 @@ fn park_all(arena: &Arena<Root>) {
             Some(g) => Table::from_gc(g).park(mc),
             None => false,
         });
+        let marked = std::mem::take(&mut gcs.finobj);
+        gcs.parked_finobj = marked.into_iter().filter_map(FinRef::of).collect();
         gcs.update_charge();
     });
 }
@@ -507,7 +554,7 @@ fn clear_values_and_separate<'gc>(fc: &Finalization<'gc>, st: &State<'gc>) -> bo
         }
     }
     let mut dead = Vec::new();
-    gcs.finobj.retain(|r| {
+    gcs.parked_finobj.retain(|r| {
         if r.is_dead(fc) {
             dead.push(*r);
             false
@@ -530,7 +577,8 @@ fn clear_values_and_separate<'gc>(fc: &Finalization<'gc>, st: &State<'gc>) -> bo
     !dead.is_empty()
 }
 
-/// Step 5: unparks every live weak table without its dead entries; forgets dead tables.
+/// Step 5: unparks every live weak table without its dead entries; forgets dead tables;
+/// holds the remaining finalization marks strongly again.
 fn unpark_all<'gc>(fc: &Finalization<'gc>, st: &State<'gc>) {
     let mut gcs = st.gc.borrow_mut(fc);
     gcs.weak.retain(|w| {
@@ -547,6 +595,9 @@ fn unpark_all<'gc>(fc: &Finalization<'gc>, st: &State<'gc>) {
             None => false,
         }
     });
+    let marked = std::mem::take(&mut gcs.parked_finobj);
+    let mc: &Mutation<'gc> = fc;
+    gcs.finobj = marked.into_iter().filter_map(|r| r.upgrade(mc)).collect();
     gcs.update_charge();
 }
 
@@ -591,146 +642,112 @@ fn clear_stale_slots(arena: &Arena<Root>) {
     });
 }
 
-/// Starts a cycle from sleep: parks weak tables and marks atomically if there are any,
-/// otherwise marks incrementally until the debt is paid (`pay`) or to the end.
-fn start_cycle(arena: &mut Arena<Root>, pay: bool) {
-    clear_stale_slots(arena);
-    if has_weak(arena) {
-        park_all(arena);
-        if arena.finish_marking().is_some() {
-            atomic(arena);
-        }
-    } else if pay {
-        if arena.mark_debt().is_some() {
-            atomic(arena);
-        }
-    } else if arena.finish_marking().is_some() {
-        atomic(arena);
+/// Automatic collection work, paced by gc-arena's allocation debt: incremental cycles that
+/// free garbage and change nothing else Lua can observe (weak tables and finalization marks
+/// are held strongly by them; see the module docs). Nothing when the collector is stopped.
+pub fn pay_debt(arena: &mut Arena<Root>) {
+    if arena.mutate(|_, st| st.gc.borrow().stopped) {
+        return;
     }
+    arena.collect_debt();
 }
 
-/// Does collection work until the allocation debt is paid, finishing at most one cycle;
-/// returns whether one finished. Nothing when the collector is stopped.
-pub fn pay_debt(arena: &mut Arena<Root>) -> bool {
-    // Nor while a finalizer runs (Lua's `GCSTPGC`): objects it made or dropped wait for the
-    // next cycle.
-    if arena.mutate(|mc, state| state.gc.borrow().stopped || in_finalizer(Ctx { mc, state })) {
-        return false;
-    }
-    pay_debt_always(arena)
-}
-
-fn pay_debt_always(arena: &mut Arena<Root>) -> bool {
-    if plain(arena) && arena.collection_phase() == CollectionPhase::Sleeping {
-        if !(arena.metrics().allocation_debt() > 0.0) {
+/// Whether an automatic full collection is due: the VM has weak tables or finalization
+/// marks, the collector runs, no finalizer is running, and the bytes allocated since the
+/// last full collection reached `pause` percent of what that collection left. Every input
+/// is a function of the program's own history (never of when incremental cycles ran), so a
+/// run checked at the same points collects at the same points whatever its snapshots.
+pub fn full_due(arena: &Arena<Root>) -> bool {
+    arena.mutate(|mc, state| {
+        let g = state.gc.borrow();
+        if g.stopped || (g.weak.is_empty() && g.finobj.is_empty()) {
             return false;
         }
-        clear_stale_slots(arena);
-        arena.collect_debt();
-        return arena.collection_phase() == CollectionPhase::Sleeping;
-    }
-    let mut finished = false;
-    for _ in 0..8 {
-        match arena.collection_phase() {
-            CollectionPhase::Sleeping => {
-                if finished || !(arena.metrics().allocation_debt() > 0.0) {
-                    return finished;
-                }
-                start_cycle(arena, true);
-                if matches!(
-                    arena.collection_phase(),
-                    CollectionPhase::Marking | CollectionPhase::Marked
-                ) {
-                    return finished;
-                }
-            }
-            CollectionPhase::Marking | CollectionPhase::Marked => {
-                if arena.mark_debt().is_some() {
-                    atomic(arena);
-                } else {
-                    return finished;
-                }
-            }
-            CollectionPhase::Sweeping => {
-                arena.cycle_debt();
-                if arena.collection_phase() != CollectionPhase::Sleeping {
-                    return finished;
-                }
-                finished = true;
-            }
-        }
-    }
-    finished
+        let since = super::memory::allocated().wrapping_sub(g.allocated_at_full);
+        let pause = g.pause.clamp(0, 1000) as u64;
+        let threshold = (g.full_base.saturating_mul(pause) / 100).max(MIN_FULL_BYTES);
+        drop(g);
+        since >= threshold && !in_finalizer(Ctx { mc, state })
+    })
 }
 
-/// `collectgarbage("step")` asking for `bytes` of work (incremental mode): adds the matching allocation debt
-/// (`units` of gc-arena's debt) and pays it, even when the collector is stopped; whether a
-/// cycle finished. Steps also add up (in the saved state): once they have asked for as many
-/// bytes as the heap holds since the last cycle they finished, the cycle in progress is
-/// finished at once, so a loop of steps ends even when snapshot restores keep restarting
-/// the collector's cycle (a cycle in progress is not saved).
+/// `collectgarbage("step")` asking for `bytes` of work (incremental mode); whether a cycle
+/// finished. Steps add up (in the saved state): once they have asked for as many bytes as
+/// the last full collection left, the step is a full collection (which Lua observes: weak
+/// entries go, finalizers become due) and answers true; before that it does quiet
+/// incremental work (`units` of gc-arena's debt, stopped collector or not) and answers
+/// false. So when a step finishes a cycle depends only on the program.
 pub fn step(arena: &mut Arena<Root>, bytes: f64, units: f64) -> bool {
     // In generational mode a step is a (minor) collection of everything young, and 5.4
     // answers false (its collector never rests in that mode): a whole cycle here.
     if arena.mutate(|_, st| st.gc.borrow().generational) {
-        finish_cycle(arena);
-        arena.mutate(|mc, st| st.gc.borrow_mut(mc).step_bytes = 0.0);
+        full(arena);
         return false;
     }
-    let used = super::memory::used() as f64;
     let force = arena.mutate(|mc, st| {
         let mut g = st.gc.borrow_mut(mc);
         g.step_bytes += bytes;
-        g.step_bytes >= used
+        g.step_bytes >= g.full_base.max(MIN_FULL_BYTES) as f64
     });
-    let done = if force {
-        finish_cycle(arena);
-        true
-    } else {
-        arena.metrics().adjust_debt(units);
-        pay_debt_always(arena)
-    };
-    if done {
-        arena.mutate(|mc, st| st.gc.borrow_mut(mc).step_bytes = 0.0);
+    if force {
+        full(arena);
+        return true;
     }
-    done
+    arena.metrics().adjust_debt(units);
+    arena.collect_debt();
+    false
 }
 
-/// Finishes the cycle in progress, or runs a complete one from sleep.
-fn finish_cycle(arena: &mut Arena<Root>) {
-    if plain(arena) && arena.collection_phase() == CollectionPhase::Sleeping {
-        clear_stale_slots(arena);
-        arena.finish_cycle();
-        return;
-    }
-    match arena.collection_phase() {
-        CollectionPhase::Marking | CollectionPhase::Marked => {
-            if arena.finish_marking().is_some() {
-                atomic(arena);
-            }
-        }
-        CollectionPhase::Sweeping => {}
-        CollectionPhase::Sleeping => start_cycle(arena, false),
-    }
-    if arena.collection_phase() == CollectionPhase::Sweeping {
-        arena.finish_cycle();
-    }
-}
-
-/// A full collection: finishes the cycle in progress (its dead objects are finalized and
-/// weak tables cleared as in any cycle), then runs a complete one.
+/// A full collection: finishes the incremental cycle in progress, then runs a complete
+/// cycle through Lua's atomic steps (weak entries cleared, dead marked objects queued for
+/// finalization). The only collections whose effects Lua can observe.
 pub fn full(arena: &mut Arena<Root>) {
     if arena.collection_phase() != CollectionPhase::Sleeping {
-        finish_cycle(arena);
+        arena.finish_cycle();
     }
-    let plain = plain(arena);
-    finish_cycle(arena);
-    arena.mutate(|mc, st| st.gc.borrow_mut(mc).step_bytes = 0.0);
-    if !plain {
+    clear_stale_slots(arena);
+    if plain(arena) {
+        arena.finish_cycle();
+    } else {
+        park_all(arena);
+        if arena.finish_marking().is_some() {
+            atomic(arena);
+        }
+        if arena.collection_phase() == CollectionPhase::Sweeping {
+            arena.finish_cycle();
+        }
         // Close to what a cycle run in one piece does: no debt carried over.
         let debt = arena.metrics().allocation_debt();
         arena.metrics().adjust_debt(-debt);
     }
+    arena.mutate(|mc, st| {
+        let mut gcs = st.gc.borrow_mut(mc);
+        gcs.step_bytes = 0.0;
+        // Weak tables' node parts sized by what the collection left (see
+        // `TableData::fit_node_part`).
+        for w in gcs.weak.iter() {
+            if let Some(g) = w.upgrade(mc) {
+                Table::from_gc(g).data_mut(mc).fit_node_part();
+            }
+        }
+        gcs.full_base = super::memory::used();
+        gcs.allocated_at_full = super::memory::allocated();
+    });
+}
+
+/// Bytes allocated since the last full collection (saved in snapshots).
+pub fn since_full(g: &GcState<'_>) -> u64 {
+    super::memory::allocated().wrapping_sub(g.allocated_at_full)
+}
+
+/// For a VM just restored or forked (or made): the allocation counter of its account starts
+/// at the saved bytes-since-full-collection; returns that value for the account.
+pub fn resume_counters(arena: &Arena<Root>) -> u64 {
+    arena.mutate(|mc, st| {
+        let mut g = st.gc.borrow_mut(mc);
+        g.allocated_at_full = 0;
+        std::mem::take(&mut g.since_full)
+    })
 }
 
 /// Objects marked for finalization, newest first, taken off the list (for closing the VM:
@@ -740,11 +757,7 @@ pub fn separate_all<'gc>(ctx: Ctx<'gc>) {
     let mut gcs = ctx.state.gc.borrow_mut(ctx.mc);
     gcs.closing = true;
     let all = std::mem::take(&mut gcs.finobj);
-    for r in all.iter().rev() {
-        if let Some(v) = r.upgrade(ctx.mc) {
-            gcs.tobefnz.push_back(v);
-        }
-    }
+    gcs.tobefnz.extend(all.into_iter().rev());
     gcs.update_charge();
 }
 

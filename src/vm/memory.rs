@@ -33,12 +33,17 @@ thread_local! {
     static USED: Cell<u64> = const { Cell::new(0) };
     static LIMIT: Cell<u64> = const { Cell::new(u64::MAX) };
     static ACTIVE: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATED: Cell<u64> = const { Cell::new(0) };
+    static PACING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// A VM's memory account (kept outside the arena; loaded into the thread while entered).
 #[derive(Debug)]
 pub struct Account {
     used: Cell<u64>,
+    /// Every byte charged except transient charges (a counter that wraps; see
+    /// [`allocated`]).
+    allocated: Cell<u64>,
     limit: Cell<u64>,
     peak: Cell<u64>,
 }
@@ -47,6 +52,7 @@ impl Default for Account {
     fn default() -> Self {
         Account {
             used: Cell::new(0),
+            allocated: Cell::new(0),
             limit: Cell::new(u64::MAX),
             peak: Cell::new(0),
         }
@@ -74,6 +80,11 @@ impl Account {
         self.limit.set(limit.unwrap_or(u64::MAX));
     }
 
+    /// Sets the allocation counter (see [`allocated`]) of an account not entered.
+    pub fn set_allocated(&self, bytes: u64) {
+        self.allocated.set(bytes);
+    }
+
     /// The highest count seen at the end of an entered section.
     pub fn peak(&self) -> u64 {
         self.peak.get()
@@ -93,8 +104,9 @@ impl Account {
 
     /// Makes this account the thread's current one until the guard is dropped.
     pub fn enter(self: &Rc<Self>) -> Entered {
-        let prev = (USED.get(), LIMIT.get(), ACTIVE.get());
+        let prev = (USED.get(), LIMIT.get(), ACTIVE.get(), ALLOCATED.get());
         USED.set(self.used.get());
+        ALLOCATED.set(self.allocated.get());
         LIMIT.set(self.limit.get());
         ACTIVE.set(true);
         Entered {
@@ -107,19 +119,21 @@ impl Account {
 /// Guard of an entered account: stores the count back and restores the previous one.
 pub struct Entered {
     account: Rc<Account>,
-    prev: (u64, u64, bool),
+    prev: (u64, u64, bool, u64),
 }
 
 impl Drop for Entered {
     fn drop(&mut self) {
         let used = USED.get();
         self.account.used.set(used);
+        self.account.allocated.set(ALLOCATED.get());
         if used > self.account.peak.get() {
             self.account.peak.set(used);
         }
         USED.set(self.prev.0);
         LIMIT.set(self.prev.1);
         ACTIVE.set(self.prev.2);
+        ALLOCATED.set(self.prev.3);
     }
 }
 
@@ -128,7 +142,21 @@ impl Drop for Entered {
 pub fn charge(bytes: usize) {
     if ACTIVE.get() {
         USED.set(USED.get().saturating_add(bytes as u64));
+        if PACING.get() {
+            ALLOCATED.set(ALLOCATED.get().wrapping_add(bytes as u64));
+        }
     }
+}
+
+/// Runs `f` with [`allocated`] counting charges (`on`) or not. The VM counts only what
+/// Lua code and the libraries allocate: the host's own code (host functions, conversions of
+/// what it delivers) may allocate differently when a journal replays it, and the pacing of
+/// full collections must not depend on that.
+pub fn with_pacing<R>(on: bool, f: impl FnOnce() -> R) -> R {
+    let before = PACING.replace(on);
+    let r = f();
+    PACING.set(before);
+    r
 }
 
 /// Releases `bytes` from the entered account.
@@ -143,10 +171,21 @@ pub fn release(bytes: usize) {
 /// makes from its image were paid for when the fork was made, see `vm::lazy`). Releases are
 /// not expected inside (nothing is collected or shrunk while objects are being made).
 pub fn uncounted<R>(f: impl FnOnce() -> R) -> R {
-    let before = USED.get();
+    let before = (USED.get(), ALLOCATED.get());
     let r = f();
-    USED.set(before);
+    USED.set(before.0);
+    ALLOCATED.set(before.1);
     r
+}
+
+/// Every byte charged to the entered VM so far by Lua code and the libraries (see
+/// [`with_pacing`]), except transient charges (a counter that only grows, and wraps). Frees do not lower it, so unlike the count it does not depend on
+/// when the collector's cycles ran: its differences measure what the program allocated.
+/// Transient charges ([`Charge::transient`]: a suspended native's frame) are left out
+/// because whether they are made depends on where steps end.
+#[inline]
+pub fn allocated() -> u64 {
+    ALLOCATED.get()
 }
 
 /// Sets the entered account's count (a lazy fork starts at its image's total).
@@ -191,6 +230,15 @@ impl Charge {
     pub fn new(bytes: usize) -> Charge {
         if bytes != 0 {
             charge(bytes);
+        }
+        Charge(Cell::new(bytes))
+    }
+
+    /// A new transient charge of `bytes`: counted, but not in [`allocated`] (see there).
+    #[inline]
+    pub fn transient(bytes: usize) -> Charge {
+        if bytes != 0 && ACTIVE.get() {
+            USED.set(USED.get().saturating_add(bytes as u64));
         }
         Charge(Cell::new(bytes))
     }

@@ -738,6 +738,28 @@ impl<'gc> TableData<'gc> {
         true
     }
 
+    /// Shrinks the node part to the capacity its entries need (after a full collection; see
+    /// `gc::full`). How big a weak table's node part grew depends on when earlier cycles
+    /// removed entries (a rehash counts only the entries left), and cycles come at other
+    /// points after a snapshot restore; sizing it by what is left after a full collection
+    /// makes `collectgarbage("count")` there independent of that history. Entries stay in
+    /// place and in order, tombstones included (a traversal may hold their keys), so
+    /// nothing Lua can observe moves.
+    pub fn fit_node_part(&mut self) {
+        let cap = node_capacity(self.entries.len());
+        if cap < self.hash_cap {
+            self.hash_cap = cap;
+            self.entries.shrink_to(cap);
+            let (entries, seed) = (&self.entries, self.seed);
+            self.index.map.shrink_to(cap, |&p| {
+                entries
+                    .get(p as usize)
+                    .map_or(0, |e| key_hash_with(seed, e.0))
+            });
+            self.update_charge();
+        }
+    }
+
     /// Drops the entries whose key was collected (marked by a nil key) and rebuilds the index
     /// (insertion order and capacity stay).
     fn drop_removed_keys(&mut self) {

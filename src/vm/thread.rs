@@ -133,7 +133,7 @@ impl<'gc> NativeFrame<'gc> {
             native,
             func,
             want,
-            charge: super::memory::Charge::new(cont.heap_bytes()),
+            charge: super::memory::Charge::transient(cont.heap_bytes()),
             cont: Box::new(cont),
         }
     }
@@ -247,7 +247,7 @@ impl<'gc> ThreadState<'gc> {
         want: i32,
         cont: Cont<'gc>,
     ) -> NativeFrame<'gc> {
-        let charge = super::memory::Charge::new(cont.heap_bytes());
+        let charge = super::memory::Charge::transient(cont.heap_bytes());
         let cont = match self.spare_cont.take() {
             Some(mut b) => {
                 *b = cont;
