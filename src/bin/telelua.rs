@@ -548,11 +548,31 @@ fn main() -> ExitCode {
         .iter()
         .map(|a| HostValue::Str(a.as_bytes().to_vec()))
         .collect();
-    let all: Vec<HostValue> = args
-        .iter()
-        .map(|a| HostValue::Str(a.as_bytes().to_vec()))
-        .collect();
-    let first = -(opts.script_index.min(args.len()) as i64);
+    // telelua's own options (`lua` has none of them) are left out: a run with them must be
+    // the same program as one without — a run saved and resumed, or round-tripped, is
+    // compared with a plain one — so the same heap, count and fuel.
+    let script_index = opts.script_index.min(args.len());
+    let mut kept = Vec::with_capacity(args.len());
+    let mut dropped = 0;
+    let mut i = 0;
+    while i < args.len() {
+        let own = match args[i].as_str() {
+            "--sandbox" | "--stats" => Some(1),
+            "--fuel" | "--dump" | "--snapshot-every" | "--fork-every" | "--save-at" | "--save"
+            | "--resume" | "--max-memory" | "--record" | "--replay" => Some(2),
+            _ => None,
+        };
+        if let (true, Some(n)) = (i < script_index, own) {
+            let n = n.min(script_index - i);
+            dropped += n;
+            i += n;
+            continue;
+        }
+        kept.push(HostValue::Str(args[i].as_bytes().to_vec()));
+        i += 1;
+    }
+    let all = kept;
+    let first = -((script_index - dropped) as i64);
     vm.set_global_list("arg", first, &all);
     let mut outcome = Outcome::Ok;
     for chunk in &opts.execute {
