@@ -40,6 +40,23 @@ pub fn execute<'gc>(
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
     fuel: &mut i64,
+    resuming: bool,
+) -> LuaResult<'gc, Flow<'gc>> {
+    // The fuel counter in a local of this frame, written back on every exit: the loop then
+    // addresses it directly instead of loading the caller's pointer on every instruction.
+    let mut local = *fuel;
+    let r = run(ctx, thread, ts, &mut local, resuming);
+    *fuel = local;
+    r
+}
+
+/// [`execute`], on its local fuel counter.
+#[inline(always)]
+fn run<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
     mut resuming: bool,
 ) -> LuaResult<'gc, Flow<'gc>> {
     // Hooks (see `hook`): with line or count hooks, every instruction takes the slow path of
@@ -65,15 +82,15 @@ pub fn execute<'gc>(
     }
     read_hooks!();
     'frame: loop {
-        let (closure, base, mut pc, frame_func, nvarargs, want, aux) = match ts.frames.last() {
+        // (`nvarargs` and the interrupted instruction's progress are read from the frame
+        // where needed: fewer values live across the loop.)
+        let (closure, base, mut pc, frame_func, want) = match ts.frames.last() {
             Some(Frame::Lua(f)) => (
                 f.closure,
                 f.base as usize,
                 f.pc as usize,
                 f.func as usize,
-                f.nvarargs as usize,
                 f.want,
-                f.progress(),
             ),
             _ => return Err(LuaError::rt("internal error: no Lua frame")),
         };
@@ -473,7 +490,7 @@ pub fn execute<'gc>(
                     return Err(LuaError::rt("internal error: return values out of the stack"));
                 }
                 ts.stack.copy_within(first..first + n, frame_func);
-                ts.frames.pop();
+                ts.pop_frame();
                 return_to!(n)
             }};
         }
@@ -489,6 +506,10 @@ pub fn execute<'gc>(
         // (Only instructions of the `[C]` mode suspend a frame; the restorer checks the same.)
         debug_assert!(op.is_none_or(|op| op.mode().calls));
         if resuming && !matches!(op, Some(Op::Call { .. })) {
+            let aux = match ts.frames.last() {
+                Some(Frame::Lua(f)) => f.progress(),
+                _ => 0,
+            };
             let result = ts.stack.get(call_slot).copied().unwrap_or(Value::Nil);
             ts.trim_c_calls(ts.frames.len());
             match op {
@@ -1232,7 +1253,7 @@ pub fn execute<'gc>(
                         for i in 0..=nargs {
                             ts.stack[frame_func + i] = ts.stack[func + i];
                         }
-                        ts.frames.pop();
+                        ts.pop_frame();
                         ts.stack.truncate(frame_func + 1 + nargs);
                         // The arguments were already moved down: no retry (see `push_late`).
                         push_late(ctx, ts, callee, frame_func, nargs, want)?;
@@ -1291,7 +1312,7 @@ pub fn execute<'gc>(
                     ) {
                         close_upvalues(ctx, ts, base);
                     }
-                    ts.frames.pop();
+                    ts.pop_frame();
                     return_to!(0)
                 }
                 Op::Return1 { a } => {
@@ -1318,18 +1339,22 @@ pub fn execute<'gc>(
                         close_upvalues(ctx, ts, base);
                     }
                     ts.stack[frame_func] = r!(a);
-                    ts.frames.pop();
+                    ts.pop_frame();
                     return_to!(1)
                 }
                 Op::ForLoop { a, bx } => {
                     let ra = base + a as usize;
-                    match (ts.stack[ra], ts.stack[ra + 1], ts.stack[ra + 2]) {
+                    // (One bounds check for the four slots.)
+                    let Some(fs) = ts.stack.get_mut(ra..ra + 4) else {
+                        return Err(LuaError::rt("internal error: bad for loop state"));
+                    };
+                    match (fs[0], fs[1], fs[2]) {
                         (Value::Int(idx), Value::Int(count), Value::Int(step)) => {
                             if count as u64 > 0 {
                                 let idx = idx.wrapping_add(step);
-                                ts.stack[ra + 1] = Value::Int((count as u64 - 1) as i64);
-                                ts.stack[ra] = Value::Int(idx);
-                                ts.stack[ra + 3] = Value::Int(idx);
+                                fs[1] = Value::Int((count as u64 - 1) as i64);
+                                fs[0] = Value::Int(idx);
+                                fs[3] = Value::Int(idx);
                                 pc -= bx as usize;
                             }
                         }
@@ -1341,8 +1366,8 @@ pub fn execute<'gc>(
                             } else {
                                 limit <= idx
                             } {
-                                ts.stack[ra] = Value::float(idx);
-                                ts.stack[ra + 3] = Value::float(idx);
+                                fs[0] = Value::float(idx);
+                                fs[3] = Value::float(idx);
                                 pc -= bx as usize;
                             }
                         }
@@ -1447,6 +1472,10 @@ pub fn execute<'gc>(
                     r!(a) = Value::Function(cl);
                 }
                 Op::Vararg { a, c } => {
+                    let nvarargs = match ts.frames.last() {
+                        Some(Frame::Lua(f)) => f.nvarargs as usize,
+                        _ => 0,
+                    };
                     let vstart = frame_func + 1 + proto.num_params as usize;
                     let ra = base + a as usize;
                     let n = if c == 0 { nvarargs } else { c as usize - 1 };
