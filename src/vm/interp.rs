@@ -16,12 +16,14 @@
 use gc_arena::lock::Lock;
 use gc_arena::Gc;
 
-use super::closure::{Closure, ClosureData, FnProto, UpState, Upvalue};
+use super::closure::{Closure, ClosureData, FnProto, NativeRef, UpState, Upvalue};
 use super::error::{LuaError, LuaResult};
 use super::exec::{
-    close_upvalues, drive, find_upvalue, lua_results, push_late, push_lua_frame, Event, Flow, Todo,
+    close_upvalues, drive, find_upvalue, lua_results, push_late, push_lua_frame, run_native, Event,
+    Flow, Todo,
 };
 use super::meta::{self, ArithOp, Index, Meta, MetaCall, NewIndex};
+use super::native::Action;
 use super::number;
 use super::state::{Ctx, Tm};
 use super::table::{Table, TableData};
@@ -492,6 +494,39 @@ fn run<'gc>(
                 ts.stack.copy_within(first..first + n, frame_func);
                 ts.pop_frame();
                 return_to!(n)
+            }};
+        }
+
+        // Calls `stack[func]` if it is a native and no hook is set: runs it here and takes
+        // its results as `drive` would (`Action::Return`, then `Todo::Deliver` to this frame,
+        // then the finishing of a `Call` or `TForCall`: dropping the C-call mark) without
+        // leaving the loop. Anything else the native asks for goes to `drive`.
+        macro_rules! call_native {
+            ($func:expr, $nargs:expr, $want:expr) => {{
+                let (func, nargs, want): (usize, usize, i32) = ($func, $nargs, $want);
+                if !hooked {
+                    if let Some(nf) = NativeRef::of(ts.stack[func]) {
+                        let action = run_native(ctx, thread, ts, fuel, nf, func, nargs)?;
+                        read_hooks!();
+                        if !hooked && matches!(action, Action::Return) {
+                            let n = ts.stack.len() - (func + 1);
+                            ts.stack.remove(func);
+                            *fuel -= n as i64 / fuelc::VALUES_MOVED_PER_FUEL;
+                            lua_results(ts, func, n, want);
+                            ts.grow_stack(call_slot + 1);
+                            ts.trim_c_calls(ts.frames.len());
+                            continue;
+                        }
+                        let todo = Todo::Action {
+                            native: Some(nf),
+                            func,
+                            want,
+                            action,
+                        };
+                        let f = drive(ctx, thread, ts, fuel, todo)?;
+                        flow!(f)
+                    }
+                }
             }};
         }
 
@@ -1207,6 +1242,7 @@ fn run<'gc>(
                         resuming = false;
                         continue 'frame;
                     }
+                    call_native!(func, nargs, c as i32 - 1);
                     let f = drive(
                         ctx,
                         thread,
@@ -1400,6 +1436,7 @@ fn run<'gc>(
                     ts.stack.copy_within(ra..ra + 3, ra + 4);
                     save_pc!();
                     ts.enter_c_call(ctx)?;
+                    call_native!(ra + 4, 2, c as i32);
                     let f = drive(
                         ctx,
                         thread,
