@@ -212,17 +212,19 @@ pub fn push_lua_frame<'gc>(
     check_memory: bool,
 ) -> LuaResult<'gc, ()> {
     // The common case, inline: enough arguments for a fixed-parameter function, and a stack
-    // and frame list already long enough (within their modeled capacities, so no memory check
-    // and no growth). Every other case, or any doubt, takes the general path below.
+    // and frame list within their modeled capacities (so no memory check and no growth of
+    // the model; a stack shorter than the frame, after a tail call or a native's return, is
+    // lengthened with nils exactly as the general path does). Every other case, or any
+    // doubt, takes the general path below.
     let p = closure.proto();
     let needed = func + 2 + p.max_stack as usize;
     if !p.is_vararg
         && nargs >= p.num_params as usize
-        && needed <= ts.stack.len()
         && needed <= ts.stack_model
         && needed <= MAX_STACK
         && ts.frames.len() < ts.frames_model
     {
+        ts.grow_stack(needed);
         ts.push_lua(LuaFrame {
             closure,
             func: func as u32,
@@ -367,8 +369,9 @@ fn resolve_native_error<'gc>(
     LuaError::rt(format!("bad argument #{arg} to '{name}' ({msg})"))
 }
 
-/// Runs a native called at `stack[func]` with `nargs` arguments.
-fn run_native<'gc>(
+/// Runs a native called at `stack[func]` with `nargs` arguments (the interpreter calls it
+/// directly for a native called without hooks).
+pub(super) fn run_native<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
