@@ -1073,9 +1073,9 @@ pub enum RunResult<'gc> {
     /// Fuel ran out; call again to continue.
     OutOfFuel,
     /// The main function returned these values.
-    Finished(Vec<Value<'gc>>),
+    Finished(Transfer<'gc>),
     /// The main coroutine yielded these values to the host.
-    Yielded(Vec<Value<'gc>>),
+    Yielded(Transfer<'gc>),
     /// An uncaught error (value, traceback).
     Error(Value<'gc>, String),
     /// The running coroutine waits in a host function (its top frame holds a `Cont::Host`):
@@ -1210,11 +1210,10 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                     }
                 };
                 if ctx.state.running.borrow().len() <= 1 {
-                    let v = values.into_vec();
                     return if matches!(event, Event::Yield) {
-                        RunResult::Yielded(v)
+                        RunResult::Yielded(values)
                     } else {
-                        RunResult::Finished(v)
+                        RunResult::Finished(values)
                     };
                 }
                 ctx.state.running.borrow_mut(ctx.mc).pop();
@@ -1235,8 +1234,9 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
 
 /// Values passed between coroutines (resume arguments, yielded and returned values), moved
 /// through several layers on every switch: three inline (a move stays a few registers' worth,
-/// where eight made each a `memcpy` call); more spill to the heap.
-type Transfer<'gc> = SmallVec<[Value<'gc>; 3]>;
+/// where eight made each a `memcpy` call); more spill to the heap. Also what a run hands the
+/// host (a host call's results: most fit inline, so returning them allocates nothing).
+pub type Transfer<'gc> = SmallVec<[Value<'gc>; 3]>;
 
 /// Takes the values in the window of the top native frame.
 fn take_window<'gc>(ts: &mut ThreadState<'gc>) -> Transfer<'gc> {
