@@ -281,6 +281,69 @@ fn calls_in_flight_survive_saves_restores_and_forks() {
     assert!(matches!(vm.step_call(&c3, 100), StepResult::Error(_)));
 }
 
+/// A finished call's coroutine is kept for the next call (a cache the VM does not save or
+/// charge): a VM that has one and its restore, which has none, show the same memory count and
+/// save the same bytes, before and after making the same calls.
+#[test]
+fn reusing_a_call_coroutine_changes_no_count_and_no_snapshot() {
+    let mut a = Vm::new();
+    a.load(
+        b"function f(a, b) local t = {a, b} return a + b, #t end \
+          function count() return collectgarbage('count') end",
+        "=calls",
+    )
+    .unwrap();
+    run(&mut a);
+    let f: Function = a.global("f").unwrap();
+    for i in 0..3 {
+        assert_eq!(a.call::<(i64, i64)>(&f, (i, 1), 1_000).unwrap(), (i + 1, 2));
+    }
+    a.collect();
+    let mut b = Vm::restore(&a.save().unwrap()).unwrap();
+    b.collect();
+    assert_eq!(a.memory_used(), b.memory_used());
+    let count = |vm: &mut Vm| vm.call_global::<f64>("count", (), 1_000).unwrap();
+    assert_eq!(count(&mut a), count(&mut b));
+    for vm in [&mut a, &mut b] {
+        for i in 0..3 {
+            assert_eq!(
+                vm.call::<(i64, i64)>(&f, (i, 1), 1_000).unwrap(),
+                (i + 1, 2)
+            );
+        }
+    }
+    assert_eq!(a.save().unwrap(), b.save().unwrap());
+    assert_eq!(count(&mut a), count(&mut b));
+}
+
+/// A call's coroutine that Lua got hold of (`coroutine.running`, a hook set on it) is never
+/// reused for a later call.
+#[test]
+fn a_call_coroutine_lua_holds_is_not_reused() {
+    let mut vm = VmOptions::new()
+        .profile(telelua::Profile::Standalone)
+        .build();
+    vm.load(
+        b"function keep() kept = coroutine.running() end \
+          function same() return kept == coroutine.running(), coroutine.status(kept) end \
+          function hook() debug.sethook(function() end, 'c') end \
+          function hooked() \
+            for k in pairs(debug.getregistry()._HOOKKEY) do \
+              if k == coroutine.running() then return true end \
+            end \
+            return false \
+          end",
+        "=t",
+    )
+    .unwrap();
+    run(&mut vm);
+    vm.call_global::<()>("keep", (), 1_000).unwrap();
+    let (same, status): (bool, String) = vm.call_global("same", (), 1_000).unwrap();
+    assert_eq!((same, status.as_str()), (false, "dead"));
+    vm.call_global::<()>("hook", (), 1_000).unwrap();
+    assert!(!vm.call_global::<bool>("hooked", (), 1_000).unwrap());
+}
+
 #[test]
 fn host_functions_with_state_and_fuel() {
     let world = Rc::new(RefCell::new(Vec::<String>::new()));

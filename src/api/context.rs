@@ -21,6 +21,8 @@ pub struct Context<'gc> {
     pub(crate) releases: Rc<ReleaseQueue>,
     /// Fuel a host function charges on top of its base cost (see [`Context::charge`]).
     pub(crate) charged: Cell<i64>,
+    /// The handle table, once looked up (see [`Context::handle_table`]).
+    handles: Cell<Option<crate::vm::table::Table<'gc>>>,
 }
 
 impl<'gc> Context<'gc> {
@@ -29,7 +31,25 @@ impl<'gc> Context<'gc> {
             ctx,
             releases,
             charged: Cell::new(0),
+            handles: Cell::new(None),
         }
+    }
+
+    /// The VM's handle table (see `handle`), looked up in the registry once per context:
+    /// every handle resolved or made goes through it, and the lookup interns its key.
+    pub(crate) fn handle_table(&self) -> crate::vm::table::Table<'gc> {
+        if let Some(t) = self.handles.get() {
+            return t;
+        }
+        let t = super::handle::table(self.ctx);
+        self.handles.set(Some(t));
+        t
+    }
+
+    /// Forgets the cached handle table after running Lua code (which can replace the
+    /// registry's entry: `debug.getregistry()`), so the next use looks it up again.
+    pub(crate) fn forget_handle_table(&self) {
+        self.handles.set(None);
     }
 
     /// Charges `fuel` to the running script, for work a host function does in proportion to

@@ -66,6 +66,20 @@ pub trait IntoLuaMulti {
     /// # Errors
     /// As the elements' conversions.
     fn into_lua_multi<'gc>(self, cx: &Context<'gc>) -> Result<SmallVec<[LuaValue<'gc>; 4]>>;
+
+    /// Converts `self` onto the end of `out` (what a tuple does with each element: a single
+    /// value then costs no list of its own).
+    ///
+    /// # Errors
+    /// As [`IntoLuaMulti::into_lua_multi`].
+    #[doc(hidden)]
+    fn push_into<'gc>(self, cx: &Context<'gc>, out: &mut SmallVec<[LuaValue<'gc>; 4]>) -> Result<()>
+    where
+        Self: Sized,
+    {
+        out.extend(self.into_lua_multi(cx)?);
+        Ok(())
+    }
 }
 
 /// Values that convert from a list of Lua values (arguments, results): a single value takes
@@ -408,7 +422,16 @@ impl FromLua for bool {
 }
 
 /// A value as an integer as `luaL_checkinteger` reads it.
+#[inline]
 fn to_i64<'gc>(cx: &Context<'gc>, v: VmValue<'gc>) -> Result<i64> {
+    // Integers are what host functions get most: no call for them.
+    if let VmValue::Int(i) = v {
+        return Ok(i);
+    }
+    to_i64_slow(cx, v)
+}
+
+fn to_i64_slow<'gc>(cx: &Context<'gc>, v: VmValue<'gc>) -> Result<i64> {
     match vmconv::to_integer(v) {
         Some(i) => Ok(i),
         None if vmconv::to_number(v).is_some() => Err(Error::conversion(
@@ -596,6 +619,15 @@ impl<T: IntoLua> IntoLuaMulti for T {
         v.push(self.into_lua(cx)?);
         Ok(v)
     }
+    #[inline]
+    fn push_into<'gc>(
+        self,
+        cx: &Context<'gc>,
+        out: &mut SmallVec<[LuaValue<'gc>; 4]>,
+    ) -> Result<()> {
+        out.push(self.into_lua(cx)?);
+        Ok(())
+    }
 }
 
 impl IntoLuaMulti for () {
@@ -655,7 +687,7 @@ macro_rules! tuple_impls {
             fn into_lua_multi<'gc>(self, cx: &Context<'gc>) -> Result<SmallVec<[LuaValue<'gc>; 4]>> {
                 let ($($name,)+) = self;
                 let mut out = SmallVec::new();
-                $(out.extend($name.into_lua_multi(cx)?);)+
+                $($name.push_into(cx, &mut out)?;)+
                 Ok(out)
             }
         }

@@ -76,7 +76,7 @@ impl Handle {
     /// Puts `v` in a new slot of the handle table.
     pub(crate) fn new<'gc>(cx: &Context<'gc>, v: VmValue<'gc>) -> Handle {
         let ctx = cx.ctx;
-        let t = table(ctx);
+        let t = cx.handle_table();
         let free = int_at(ctx, t, 0);
         let slot = if free > 0 {
             let next = int_at(ctx, t, free);
@@ -118,7 +118,7 @@ impl Handle {
     /// The object this handle names in the VM behind `cx`.
     pub(crate) fn get<'gc>(&self, cx: &Context<'gc>) -> Result<VmValue<'gc>> {
         let ctx = cx.ctx;
-        let t = table(ctx);
+        let t = cx.handle_table();
         let slot = i64::from(self.0.slot);
         match t.get(ctx.mc, VmValue::Int(-slot)) {
             VmValue::Int(s) if s as u64 == self.0.serial => {}
@@ -189,13 +189,17 @@ pub(crate) fn live_count(ctx: Ctx<'_>) -> usize {
         .count()
 }
 
-/// The handle table, made on first use.
-fn table<'gc>(ctx: Ctx<'gc>) -> VmTable<'gc> {
+/// The handle table, made on first use (a [`Context`] caches it: `Context::handle_table`).
+pub(crate) fn table<'gc>(ctx: Ctx<'gc>) -> VmTable<'gc> {
     registry_table(ctx, HANDLES_KEY)
 }
 
 /// The table the embedding API keeps in the registry under `key`, made on first use.
 pub(crate) fn registry_table<'gc>(ctx: Ctx<'gc>, key: &[u8]) -> VmTable<'gc> {
+    // Looked up by bytes: making the key string would allocate on every lookup.
+    if let Some(VmValue::Table(t)) = ctx.state.registry.get_str_bytes(key) {
+        return t;
+    }
     let key = VmValue::Str(ctx.new_str(key));
     match ctx.state.registry.get(ctx.mc, key) {
         VmValue::Table(t) => t,
@@ -215,7 +219,11 @@ fn int_at<'gc>(ctx: Ctx<'gc>, t: VmTable<'gc>, i: i64) -> i64 {
 }
 
 fn int_field<'gc>(ctx: Ctx<'gc>, t: VmTable<'gc>, name: &[u8]) -> i64 {
-    match t.get(ctx.mc, VmValue::Str(ctx.new_str(name))) {
+    let v = match t.get_str_bytes(name) {
+        Some(v) => v,
+        None => t.get(ctx.mc, VmValue::Str(ctx.new_str(name))),
+    };
+    match v {
         VmValue::Int(n) => n,
         _ => 0,
     }

@@ -228,6 +228,22 @@ fn args_of<'gc>(nc: &NativeCtx<'gc, '_>) -> SmallVec<[LuaValue<'gc>; 8]> {
     nc.args().iter().map(|v| LuaValue(*v)).collect()
 }
 
+/// Runs `f` on the argument values of a native as `LuaValue`s. Up to 8 are copied into an
+/// array on the stack: a general collection into a list cost as much as the conversions.
+#[inline]
+fn with_args<'gc, T>(nc: &NativeCtx<'gc, '_>, f: impl FnOnce(&[LuaValue<'gc>]) -> T) -> T {
+    let args = nc.args();
+    if args.len() <= 8 {
+        let mut buf = [LuaValue(VmValue::Nil); 8];
+        for (d, s) in buf.iter_mut().zip(args) {
+            *d = LuaValue(*s);
+        }
+        f(&buf[..args.len()])
+    } else {
+        f(&args_of(nc))
+    }
+}
+
 /// A host function's error as the Lua error the script sees.
 pub(crate) fn lua_error<'gc>(cx: &Context<'gc>, e: Error) -> LuaError<'gc> {
     match e {
@@ -266,8 +282,8 @@ where
 {
     fn call<'gc>(&self, nc: &mut NativeCtx<'gc, '_>) -> LuaResult<'gc, Action<'gc>> {
         let cx = Context::new(nc.ctx, nc.ctx.state.host.borrow().handle_releases.clone());
-        let args = args_of(nc);
-        let a = A::from_lua_multi(&args, 1, &cx).map_err(|e| lua_error(&cx, e))?;
+        let a =
+            with_args(nc, |args| A::from_lua_multi(args, 1, &cx)).map_err(|e| lua_error(&cx, e))?;
         let reply = (self.f)(&cx, a).map_err(|e| lua_error(&cx, e));
         nc.charge(HOST_CALL_FUEL.saturating_add(cx.charged.get()));
         match reply? {

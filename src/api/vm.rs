@@ -2,6 +2,7 @@
 
 use gc_arena::{lock::RefLock, Arena, Gc, Rootable};
 
+use smallvec::SmallVec;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -170,6 +171,7 @@ impl Vm {
                 registry,
                 main,
                 running: Gc::new(mc, RefLock::new(vec![main])),
+                spare_thread: Gc::new(mc, RefLock::new(None)),
                 metas: Gc::new(mc, RefLock::new(TypeMetas::default())),
                 tm_names,
                 hash_key,
@@ -621,7 +623,7 @@ impl Vm {
         loop {
             let (memory_error, slice) = self.before_slice(remaining);
             let releases = self.releases.clone();
-            let (result, used) = self.arena.mutate(|mc, state| {
+            let (result, used, ask) = self.arena.mutate(|mc, state| {
                 let ctx = Ctx { mc, state };
                 handle::release(ctx, &releases);
                 let cx = Context::new(ctx, releases);
@@ -635,21 +637,23 @@ impl Vm {
                                 message: e.to_string(),
                                 traceback: String::new(),
                             };
-                            return (Some(StepResult::Error(e)), 0);
+                            return (Some(StepResult::Error(e)), 0, gc_ask(ctx));
                         }
                     },
                 };
                 let mut f = slice;
                 let r = run_slice(ctx, memory_error, &mut f);
+                // The script ran: the handle table the context cached may have been replaced.
+                cx.forget_handle_table();
                 let r = r.map(|r| step_result(&cx, r));
                 if let (Task::Call(_), Some(saved)) = (task, saved) {
                     let over = matches!(r, Some(StepResult::Finished(_) | StepResult::Error(_)));
-                    leave_call(ctx, saved.main_chain, saved.co, over);
+                    leave_call(ctx, &saved.main_chain, saved.co, over);
                 }
-                (r, slice - f)
+                (r, slice - f, gc_ask(ctx))
             });
             remaining -= used;
-            self.after_slice(used);
+            self.after_slice(used, ask);
             if let Some(r) = result {
                 return r;
             }
@@ -696,18 +700,12 @@ impl Vm {
     /// of `SLICE`. Slices never run past such a point (`before_slice`), and fuel is charged
     /// at the same program points whatever the step sizes, so the crossing comes at the same
     /// point of the program however the host slices its steps, saves or forks the VM.
-    fn after_slice(&mut self, used: i64) {
+    fn after_slice(&mut self, used: i64, ask: GcAsk) {
         let before = self.fuel_used;
         self.fuel_used += used.max(0) as u64;
         let crossed = before / SLICE as u64 != self.fuel_used / SLICE as u64;
         self.memory.note_peak();
-        let (full, retry, step) = self.arena.mutate(|mc, state| {
-            (
-                state.gc_requested.replace(false),
-                state.retry_gc.replace(false),
-                state.gc.borrow_mut(mc).step_request.take(),
-            )
-        });
+        let GcAsk { full, retry, step } = ask;
         if full {
             self.collect_fully();
             // Only a collection made for a retry makes the next failure final.
@@ -762,33 +760,42 @@ impl Vm {
         let _memory = self.memory.enter();
         let (memory_error, slice) = self.before_slice(fuel.min(i64::MAX as u64) as i64);
         let releases = self.releases.clone();
-        let (result, used) = self.arena.mutate(|mc, state| {
+        let (result, used, ask) = self.arena.mutate(|mc, state| {
             let ctx = Ctx { mc, state };
             handle::release(ctx, &releases);
             let cx = Context::new(ctx, releases);
             let co = match new_call_thread(&cx, func, args) {
                 Ok(co) => co,
-                Err(e) => return (Err(e), 0),
+                Err(e) => return (Err(e), 0, gc_ask(ctx)),
             };
-            let main_chain = std::mem::replace(&mut *state.running.borrow_mut(mc), vec![co]);
+            let main_chain = swap_chain(ctx, &[co]);
             let mut f = slice;
             let r = run_slice(ctx, memory_error, &mut f);
+            // The script ran: the handle table the context cached may have been replaced.
+            cx.forget_handle_table();
             let out = match r {
                 Some(RunResult::Finished(vals)) => {
-                    let vals: Vec<LuaValue<'_>> = vals.into_iter().map(LuaValue).collect();
-                    *state.running.borrow_mut(mc) = main_chain;
+                    swap_chain(ctx, &main_chain);
+                    // Nothing can refer to the finished coroutine unless Lua obtained it:
+                    // keep it for the next call instead of making (and collecting) another.
+                    if co.reusable() {
+                        co.park(mc);
+                        *state.spare_thread.borrow_mut(mc) = Some(co);
+                    }
+                    let vals: SmallVec<[LuaValue<'_>; 4]> =
+                        vals.into_iter().map(LuaValue).collect();
                     R::from_lua_multi(&vals, 1, &cx).map(FirstSlice::Done)
                 }
                 None => {
                     let co = VmValue::Thread(co);
-                    leave_call(ctx, main_chain, co, false);
+                    leave_call(ctx, &main_chain, co, false);
                     Ok(FirstSlice::Pending(
                         Call(Thread(Handle::new(&cx, co))),
                         (slice - f).max(0) as u64,
                     ))
                 }
                 Some(other) => {
-                    *state.running.borrow_mut(mc) = main_chain;
+                    swap_chain(ctx, &main_chain);
                     match step_result(&cx, other) {
                         StepResult::Error(e) => Err(e.into()),
                         StepResult::Waiting { kind } => Err(Error::Waiting { kind }),
@@ -796,9 +803,9 @@ impl Vm {
                     }
                 }
             };
-            (out, slice - f)
+            (out, slice - f, gc_ask(ctx))
         });
-        self.after_slice(used);
+        self.after_slice(used, ask);
         result
     }
 
@@ -1067,9 +1074,22 @@ fn chain_of<'gc>(cx: &Context<'gc>, h: &Handle) -> Result<Vec<VmThread<'gc>>> {
     Ok(out)
 }
 
+/// A chain of running coroutines set aside while another runs (rarely more than a few).
+type Chain<'gc> = SmallVec<[VmThread<'gc>; 4]>;
+
+/// Makes `chain` the running chain; returns the one it replaces. The running list keeps its
+/// buffer, so a call allocates nothing here.
+fn swap_chain<'gc>(ctx: Ctx<'gc>, chain: &[VmThread<'gc>]) -> Chain<'gc> {
+    let mut running = ctx.state.running.borrow_mut(ctx.mc);
+    let old = Chain::from_slice(&running);
+    running.clear();
+    running.extend_from_slice(chain);
+    old
+}
+
 /// What [`enter_call`] replaced: the main chunk's chain, and the call's coroutine.
 struct Saved<'gc> {
-    main_chain: Vec<VmThread<'gc>>,
+    main_chain: Chain<'gc>,
     co: VmValue<'gc>,
 }
 
@@ -1081,13 +1101,13 @@ fn enter_call<'gc>(cx: &Context<'gc>, h: &Handle) -> Result<Saved<'gc>> {
         return Err(Error::msg("internal error: empty call chain"));
     }
     let co = h.get(cx)?;
-    let main_chain = std::mem::replace(&mut *ctx.state.running.borrow_mut(ctx.mc), chain);
+    let main_chain = swap_chain(ctx, &chain);
     Ok(Saved { main_chain, co })
 }
 
 /// Puts the main chain back, keeping the call's chain (or forgetting the call if it is over).
-fn leave_call<'gc>(ctx: Ctx<'gc>, main_chain: Vec<VmThread<'gc>>, co: VmValue<'gc>, over: bool) {
-    let chain = std::mem::replace(&mut *ctx.state.running.borrow_mut(ctx.mc), main_chain);
+fn leave_call<'gc>(ctx: Ctx<'gc>, main_chain: &[VmThread<'gc>], co: VmValue<'gc>, over: bool) {
+    let chain = swap_chain(ctx, main_chain);
     let calls = calls_table(ctx);
     if over {
         ctx.store_always(calls, co, VmValue::Nil);
@@ -1108,13 +1128,46 @@ fn new_call_thread<'gc>(
 ) -> Result<VmThread<'gc>> {
     let f = func.into_lua(cx)?.0;
     let args = args.into_lua_multi(cx)?;
-    let co = VmThread::new(cx.ctx.mc, f);
+    let mc = cx.ctx.mc;
+    let spare = cx.ctx.state.spare_thread.borrow_mut(mc).take();
+    let co = match spare {
+        Some(co) => {
+            co.reset(mc, f);
+            co
+        }
+        None => VmThread::new(mc, f),
+    };
     {
-        let mut ts = co.borrow_mut(cx.ctx.mc);
+        let mut ts = co.borrow_mut(mc);
         ts.stack.extend(args.iter().map(|v| v.0));
         ts.sync_model();
     }
     Ok(co)
+}
+
+/// What a slice asked of the collector (read at its end, in its own `mutate`).
+struct GcAsk {
+    /// A full collection (`collectgarbage()`, a failed memory check).
+    full: bool,
+    /// The full collection is for running an operation again (see `State::retry_gc`).
+    retry: bool,
+    /// `collectgarbage("step", kb)`.
+    step: Option<i64>,
+}
+
+/// Takes what the slice asked of the collector.
+fn gc_ask(ctx: Ctx<'_>) -> GcAsk {
+    let state = ctx.state;
+    let step = if state.gc.borrow().step_request.is_some() {
+        state.gc.borrow_mut(ctx.mc).step_request.take()
+    } else {
+        None
+    };
+    GcAsk {
+        full: state.gc_requested.replace(false),
+        retry: state.retry_gc.replace(false),
+        step,
+    }
 }
 
 /// Runs one slice of the running chain (raising the memory error first if the budget

@@ -850,6 +850,7 @@ pub(super) fn finish<'gc>(
         registry: registry_t,
         main,
         running: Gc::new(mc, RefLock::new(running)),
+        spare_thread: Gc::new(mc, RefLock::new(None)),
         metas: Gc::new(mc, RefLock::new(metas)),
         tm_names,
         hash_key: tail.hash_key,

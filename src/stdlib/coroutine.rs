@@ -156,6 +156,8 @@ fn status<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 fn running<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let t = nc.thread;
     let is_main = t == nc.ctx.state.main;
+    // Lua now holds the running coroutine: a host call's may not be reused.
+    t.expose();
     nc.ret(&[Value::Thread(t), Value::boolean(is_main)])
 }
 

@@ -719,6 +719,10 @@ fn hook_table_set<'gc>(ctx: Ctx<'gc>, thread: Thread<'gc>, f: Value<'gc>) {
             t
         }
     };
+    if !f.is_nil() {
+        // The registry now refers to it (a host call's coroutine may not be reused).
+        thread.expose();
+    }
     ctx.store_always(t, Value::Thread(thread), f);
 }
 

@@ -212,17 +212,19 @@ pub fn push_lua_frame<'gc>(
     check_memory: bool,
 ) -> LuaResult<'gc, ()> {
     // The common case, inline: enough arguments for a fixed-parameter function, and a stack
-    // and frame list already long enough (within their modeled capacities, so no memory check
-    // and no growth). Every other case, or any doubt, takes the general path below.
+    // and frame list within their modeled capacities (so no memory check and no growth of
+    // the model; a stack shorter than the frame, after a tail call or a native's return, is
+    // lengthened with nils exactly as the general path does). Every other case, or any
+    // doubt, takes the general path below.
     let p = closure.proto();
     let needed = func + 2 + p.max_stack as usize;
     if !p.is_vararg
         && nargs >= p.num_params as usize
-        && needed <= ts.stack.len()
         && needed <= ts.stack_model
         && needed <= MAX_STACK
         && ts.frames.len() < ts.frames_model
     {
+        ts.grow_stack(needed);
         ts.push_lua(LuaFrame {
             closure,
             func: func as u32,
@@ -367,8 +369,9 @@ fn resolve_native_error<'gc>(
     LuaError::rt(format!("bad argument #{arg} to '{name}' ({msg})"))
 }
 
-/// Runs a native called at `stack[func]` with `nargs` arguments.
-fn run_native<'gc>(
+/// Runs a native called at `stack[func]` with `nargs` arguments (the interpreter calls it
+/// directly for a native called without hooks).
+pub(super) fn run_native<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
@@ -1070,9 +1073,9 @@ pub enum RunResult<'gc> {
     /// Fuel ran out; call again to continue.
     OutOfFuel,
     /// The main function returned these values.
-    Finished(Vec<Value<'gc>>),
+    Finished(Transfer<'gc>),
     /// The main coroutine yielded these values to the host.
-    Yielded(Vec<Value<'gc>>),
+    Yielded(Transfer<'gc>),
     /// An uncaught error (value, traceback).
     Error(Value<'gc>, String),
     /// The running coroutine waits in a host function (its top frame holds a `Cont::Host`):
@@ -1207,11 +1210,10 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                     }
                 };
                 if ctx.state.running.borrow().len() <= 1 {
-                    let v = values.into_vec();
                     return if matches!(event, Event::Yield) {
-                        RunResult::Yielded(v)
+                        RunResult::Yielded(values)
                     } else {
-                        RunResult::Finished(v)
+                        RunResult::Finished(values)
                     };
                 }
                 ctx.state.running.borrow_mut(ctx.mc).pop();
@@ -1232,8 +1234,9 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
 
 /// Values passed between coroutines (resume arguments, yielded and returned values), moved
 /// through several layers on every switch: three inline (a move stays a few registers' worth,
-/// where eight made each a `memcpy` call); more spill to the heap.
-type Transfer<'gc> = SmallVec<[Value<'gc>; 3]>;
+/// where eight made each a `memcpy` call); more spill to the heap. Also what a run hands the
+/// host (a host call's results: most fit inline, so returning them allocates nothing).
+pub type Transfer<'gc> = SmallVec<[Value<'gc>; 3]>;
 
 /// Takes the values in the window of the top native frame.
 fn take_window<'gc>(ts: &mut ThreadState<'gc>) -> Transfer<'gc> {

@@ -16,12 +16,14 @@
 use gc_arena::lock::Lock;
 use gc_arena::Gc;
 
-use super::closure::{Closure, ClosureData, FnProto, UpState, Upvalue};
+use super::closure::{Closure, ClosureData, FnProto, NativeRef, UpState, Upvalue};
 use super::error::{LuaError, LuaResult};
 use super::exec::{
-    close_upvalues, drive, find_upvalue, lua_results, push_late, push_lua_frame, Event, Flow, Todo,
+    close_upvalues, drive, find_upvalue, lua_results, push_late, push_lua_frame, run_native, Event,
+    Flow, Todo,
 };
 use super::meta::{self, ArithOp, Index, Meta, MetaCall, NewIndex};
+use super::native::Action;
 use super::number;
 use super::state::{Ctx, Tm};
 use super::table::{Table, TableData};
@@ -36,6 +38,23 @@ use super::ops::{
 
 /// Runs Lua frames until something only the scheduler can handle happens.
 pub fn execute<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    resuming: bool,
+) -> LuaResult<'gc, Flow<'gc>> {
+    // The fuel counter in a local of this frame, written back on every exit: the loop then
+    // addresses it directly instead of loading the caller's pointer on every instruction.
+    let mut local = *fuel;
+    let r = run(ctx, thread, ts, &mut local, resuming);
+    *fuel = local;
+    r
+}
+
+/// [`execute`], on its local fuel counter.
+#[inline(always)]
+fn run<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
@@ -65,15 +84,15 @@ pub fn execute<'gc>(
     }
     read_hooks!();
     'frame: loop {
-        let (closure, base, mut pc, frame_func, nvarargs, want, aux) = match ts.frames.last() {
+        // (`nvarargs` and the interrupted instruction's progress are read from the frame
+        // where needed: fewer values live across the loop.)
+        let (closure, base, mut pc, frame_func, want) = match ts.frames.last() {
             Some(Frame::Lua(f)) => (
                 f.closure,
                 f.base as usize,
                 f.pc as usize,
                 f.func as usize,
-                f.nvarargs as usize,
                 f.want,
-                f.progress(),
             ),
             _ => return Err(LuaError::rt("internal error: no Lua frame")),
         };
@@ -473,8 +492,41 @@ pub fn execute<'gc>(
                     return Err(LuaError::rt("internal error: return values out of the stack"));
                 }
                 ts.stack.copy_within(first..first + n, frame_func);
-                ts.frames.pop();
+                ts.pop_frame();
                 return_to!(n)
+            }};
+        }
+
+        // Calls `stack[func]` if it is a native and no hook is set: runs it here and takes
+        // its results as `drive` would (`Action::Return`, then `Todo::Deliver` to this frame,
+        // then the finishing of a `Call` or `TForCall`: dropping the C-call mark) without
+        // leaving the loop. Anything else the native asks for goes to `drive`.
+        macro_rules! call_native {
+            ($func:expr, $nargs:expr, $want:expr) => {{
+                let (func, nargs, want): (usize, usize, i32) = ($func, $nargs, $want);
+                if !hooked {
+                    if let Some(nf) = NativeRef::of(ts.stack[func]) {
+                        let action = run_native(ctx, thread, ts, fuel, nf, func, nargs)?;
+                        read_hooks!();
+                        if !hooked && matches!(action, Action::Return) {
+                            let n = ts.stack.len() - (func + 1);
+                            ts.stack.remove(func);
+                            *fuel -= n as i64 / fuelc::VALUES_MOVED_PER_FUEL;
+                            lua_results(ts, func, n, want);
+                            ts.grow_stack(call_slot + 1);
+                            ts.trim_c_calls(ts.frames.len());
+                            continue;
+                        }
+                        let todo = Todo::Action {
+                            native: Some(nf),
+                            func,
+                            want,
+                            action,
+                        };
+                        let f = drive(ctx, thread, ts, fuel, todo)?;
+                        flow!(f)
+                    }
+                }
             }};
         }
 
@@ -489,6 +541,10 @@ pub fn execute<'gc>(
         // (Only instructions of the `[C]` mode suspend a frame; the restorer checks the same.)
         debug_assert!(op.is_none_or(|op| op.mode().calls));
         if resuming && !matches!(op, Some(Op::Call { .. })) {
+            let aux = match ts.frames.last() {
+                Some(Frame::Lua(f)) => f.progress(),
+                _ => 0,
+            };
             let result = ts.stack.get(call_slot).copied().unwrap_or(Value::Nil);
             ts.trim_c_calls(ts.frames.len());
             match op {
@@ -1186,6 +1242,7 @@ pub fn execute<'gc>(
                         resuming = false;
                         continue 'frame;
                     }
+                    call_native!(func, nargs, c as i32 - 1);
                     let f = drive(
                         ctx,
                         thread,
@@ -1232,7 +1289,7 @@ pub fn execute<'gc>(
                         for i in 0..=nargs {
                             ts.stack[frame_func + i] = ts.stack[func + i];
                         }
-                        ts.frames.pop();
+                        ts.pop_frame();
                         ts.stack.truncate(frame_func + 1 + nargs);
                         // The arguments were already moved down: no retry (see `push_late`).
                         push_late(ctx, ts, callee, frame_func, nargs, want)?;
@@ -1291,7 +1348,7 @@ pub fn execute<'gc>(
                     ) {
                         close_upvalues(ctx, ts, base);
                     }
-                    ts.frames.pop();
+                    ts.pop_frame();
                     return_to!(0)
                 }
                 Op::Return1 { a } => {
@@ -1318,18 +1375,22 @@ pub fn execute<'gc>(
                         close_upvalues(ctx, ts, base);
                     }
                     ts.stack[frame_func] = r!(a);
-                    ts.frames.pop();
+                    ts.pop_frame();
                     return_to!(1)
                 }
                 Op::ForLoop { a, bx } => {
                     let ra = base + a as usize;
-                    match (ts.stack[ra], ts.stack[ra + 1], ts.stack[ra + 2]) {
+                    // (One bounds check for the four slots.)
+                    let Some(fs) = ts.stack.get_mut(ra..ra + 4) else {
+                        return Err(LuaError::rt("internal error: bad for loop state"));
+                    };
+                    match (fs[0], fs[1], fs[2]) {
                         (Value::Int(idx), Value::Int(count), Value::Int(step)) => {
                             if count as u64 > 0 {
                                 let idx = idx.wrapping_add(step);
-                                ts.stack[ra + 1] = Value::Int((count as u64 - 1) as i64);
-                                ts.stack[ra] = Value::Int(idx);
-                                ts.stack[ra + 3] = Value::Int(idx);
+                                fs[1] = Value::Int((count as u64 - 1) as i64);
+                                fs[0] = Value::Int(idx);
+                                fs[3] = Value::Int(idx);
                                 pc -= bx as usize;
                             }
                         }
@@ -1341,8 +1402,8 @@ pub fn execute<'gc>(
                             } else {
                                 limit <= idx
                             } {
-                                ts.stack[ra] = Value::float(idx);
-                                ts.stack[ra + 3] = Value::float(idx);
+                                fs[0] = Value::float(idx);
+                                fs[3] = Value::float(idx);
                                 pc -= bx as usize;
                             }
                         }
@@ -1375,6 +1436,7 @@ pub fn execute<'gc>(
                     ts.stack.copy_within(ra..ra + 3, ra + 4);
                     save_pc!();
                     ts.enter_c_call(ctx)?;
+                    call_native!(ra + 4, 2, c as i32);
                     let f = drive(
                         ctx,
                         thread,
@@ -1447,6 +1509,10 @@ pub fn execute<'gc>(
                     r!(a) = Value::Function(cl);
                 }
                 Op::Vararg { a, c } => {
+                    let nvarargs = match ts.frames.last() {
+                        Some(Frame::Lua(f)) => f.nvarargs as usize,
+                        _ => 0,
+                    };
                     let vstart = frame_func + 1 + proto.num_params as usize;
                     let ra = base + a as usize;
                     let n = if c == 0 { nvarargs } else { c as usize - 1 };

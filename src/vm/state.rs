@@ -241,6 +241,10 @@ pub struct State<'gc> {
     pub main: Thread<'gc>,
     /// The chain of running coroutines: `[main, resumed, resumed-by-that, ...]`.
     pub running: Gc<'gc, RefLock<Vec<Thread<'gc>>>>,
+    /// A finished host call's coroutine kept for the next call (see `api::vm`). A cache,
+    /// not state: never saved, charged nothing (see `Thread::park`), and Lua holds no
+    /// reference to it, so whether it exists changes nothing a script or a snapshot sees.
+    pub spare_thread: Gc<'gc, RefLock<Option<Thread<'gc>>>>,
     /// Per-type metatables.
     pub metas: Gc<'gc, RefLock<TypeMetas<'gc>>>,
     /// Metamethod names as strings, indexed by `Tm`.

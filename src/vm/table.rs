@@ -218,6 +218,24 @@ impl<'gc> TableData<'gc> {
         self.get_hash(Value::Str(key))
     }
 
+    /// Raw get of the string key spelled `bytes`, without making a string (the VM's and the
+    /// host API's lookups of fixed names, which would otherwise allocate one per lookup).
+    /// The hash is the one an equal string key has ([`super::string::LuaStr::hash`]).
+    pub fn get_str_bytes(&self, bytes: &[u8]) -> Value<'gc> {
+        if self.entries.is_empty() {
+            return Value::Nil;
+        }
+        let h = super::string::hash_bytes(self.seed, bytes).max(1);
+        let entries = &self.entries;
+        let found = self.index.map.find(h, |&pos| {
+            matches!(entries.get(pos as usize), Some((Value::Str(k), _)) if k.as_bytes() == bytes)
+        });
+        match found {
+            Some(&p) => self.entries[p as usize].1,
+            None => Value::Nil,
+        }
+    }
+
     /// Raw get of a string key, trying first the hash entry at `hint` (a position where the
     /// key was found before, in this table or another: tables built alike hold their fields
     /// at the same positions) and remembering where a search found it.
@@ -1198,6 +1216,18 @@ impl<'gc> Table<'gc> {
                 drop(d);
                 self.get_pending(mc, p, Value::Int(i))
             }
+        }
+    }
+
+    /// Raw get of the string key spelled `bytes` without making a string (see
+    /// [`TableData::get_str_bytes`]); `None` for a table still in a lazy fork's image, which
+    /// the caller reads with a string key.
+    #[inline]
+    pub fn get_str_bytes(self, bytes: &[u8]) -> Option<Value<'gc>> {
+        let d = self.0.borrow();
+        match d.pending {
+            None => Some(d.get_str_bytes(bytes)),
+            Some(_) => None,
         }
     }
 

@@ -37,6 +37,13 @@ pub struct ThreadBox<'gc> {
     /// is running. The interpreter reads only this on its fast paths.
     #[collect(require_static)]
     pub hookmask: Cell<u8>,
+    /// Whether Lua may hold a reference to this coroutine that it obtained while the
+    /// coroutine was running (`coroutine.running()`, `debug.sethook` on the running
+    /// coroutine): set by those natives ([`Thread::expose`]). A coroutine the host made for a
+    /// call (see `api::vm`) is reused for the next call once finished, but only if it was
+    /// never exposed, since nothing else can then refer to it.
+    #[collect(require_static)]
+    pub exposed: Cell<bool>,
     /// Everything else.
     pub state: RefLock<ThreadState<'gc>>,
 }
@@ -157,6 +164,15 @@ pub const MODEL_DOUBLING_LIMIT: usize =
 
 /// The largest modeled capacity a valid snapshot can hold.
 pub const MAX_MODEL: usize = 2 * MODEL_DOUBLING_LIMIT;
+
+/// The largest value stack (in slots) a finished host call's coroutine may keep to be reused
+/// ([`Thread::reusable`]): 16 KB, room for any ordinary call (a Lua function has at most 255
+/// registers) but not for deep recursion, whose stack is better given back.
+const SPARE_MAX_SLOTS: usize = 1024;
+
+/// The most frames (and open upvalues, to-be-closed variables, C-call marks) a reused
+/// coroutine's buffers may hold (a few KB).
+const SPARE_MAX_FRAMES: usize = 64;
 
 /// A coroutine's state.
 #[derive(Collect)]
@@ -293,12 +309,22 @@ impl<'gc> ThreadState<'gc> {
 
     /// Pushes a Lua frame (never a catching one) with no growth check when the frame list
     /// has room within its model: the cost of a Lua call.
-    #[inline]
+    #[inline(always)]
     pub fn push_lua(&mut self, frame: LuaFrame<'gc>) {
         if self.frames.len() < self.frames_model && self.frames.len() < self.frames.capacity() {
             self.frames.push(Frame::Lua(frame));
         } else {
             self.push_frame(Frame::Lua(frame));
+        }
+    }
+
+    /// Pops the top frame, known to be a Lua frame in the common case: only a native frame
+    /// needs dropping (a plain `frames.pop()` calls the drop glue of `Option<Frame>` out of
+    /// line on every Lua return).
+    #[inline(always)]
+    pub fn pop_frame(&mut self) {
+        if let Some(Frame::Native(n)) = self.frames.pop() {
+            drop(n);
         }
     }
 
@@ -404,6 +430,7 @@ impl<'gc> Thread<'gc> {
                 hook_func: gc_arena::lock::Lock::new(Value::Nil),
                 hook: Cell::new(Default::default()),
                 hookmask: Cell::new(0),
+                exposed: Cell::new(false),
                 state: RefLock::new(ThreadState {
                     stack: vec![func],
                     frames: Vec::new(),
@@ -426,6 +453,72 @@ impl<'gc> Thread<'gc> {
         ));
         t.borrow().update_charge();
         t
+    }
+
+    /// Records that Lua got a reference to this coroutine while it runs (see
+    /// [`ThreadBox::exposed`]).
+    #[inline]
+    pub fn expose(self) {
+        self.0.exposed.set(true);
+    }
+
+    /// Whether this finished coroutine can be [`Thread::reset`] for another call: no Lua
+    /// reference to it can exist (it was never exposed, and nothing a reference could reach
+    /// is left: no frame, no open upvalue, no pending to-be-closed variable).
+    pub fn reusable(self) -> bool {
+        if self.0.exposed.get() || self.0.id.get() != 0 {
+            return false;
+        }
+        let ts = self.borrow();
+        ts.status == Status::Dead
+            && ts.frames.is_empty()
+            && ts.open_upvalues.is_empty()
+            && ts.tbc.is_empty()
+            // A parked coroutine's buffers are not charged: keep only small ones, so a
+            // script cannot leave megabytes of stack outside the memory budget.
+            && ts.stack.capacity() <= SPARE_MAX_SLOTS
+            && ts.frames.capacity() <= SPARE_MAX_FRAMES
+            && ts.open_upvalues.capacity() <= SPARE_MAX_FRAMES
+            && ts.tbc.capacity() <= SPARE_MAX_FRAMES
+            && ts.c_calls.capacity() <= SPARE_MAX_FRAMES
+    }
+
+    /// Parks a [`Thread::reusable`] coroutine: empties its stack and charges nothing for it
+    /// (it is a cache, not VM state: the memory count must be what it would be had the
+    /// coroutine been collected).
+    pub fn park(self, mc: &Mutation<'gc>) {
+        let mut ts = self.borrow_mut(mc);
+        ts.stack.clear();
+        ts.error = None;
+        ts.raising = None;
+        ts.traceback = None;
+        ts.charge.set(0);
+    }
+
+    /// Makes a parked coroutine exactly what [`Thread::new`] makes for `func` (same status,
+    /// modeled capacities and charge, no hook), keeping only its buffers' real capacity.
+    pub fn reset(self, mc: &Mutation<'gc>, func: Value<'gc>) {
+        self.set_hook_func(mc, Value::Nil);
+        self.0.hook.set(Default::default());
+        self.0.hookmask.set(0);
+        let mut ts = self.borrow_mut(mc);
+        let ts = &mut *ts;
+        ts.stack.clear();
+        ts.stack.push(func);
+        ts.frames.clear();
+        ts.open_upvalues.clear();
+        ts.tbc.clear();
+        ts.status = Status::Initial;
+        ts.top = 1;
+        ts.error = None;
+        ts.traceback = None;
+        ts.c_calls.clear();
+        ts.c_base = super::ccalls::HOST_C_CALLS;
+        ts.stack_model = 1;
+        ts.frames_model = 0;
+        ts.catch_top = 0;
+        ts.raising = None;
+        ts.update_charge();
     }
 
     /// Reads the state (panics if the thread's state is mutably borrowed, like `RefCell`).
