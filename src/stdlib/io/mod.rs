@@ -196,13 +196,10 @@ fn new_handle<'gc>(ctx: Ctx<'gc>, mt: Table<'gc>, kind: u8, file: Option<OpenFil
         None => Userdata::new(ctx.mc, FILE_TYPE, vec![kind], Some(mt), 0),
         Some(f) => {
             let slot: Rc<RefCell<dyn std::any::Any>> = Rc::new(RefCell::new(FileSlot(Some(f))));
-            let u = Userdata::new_host(
-                ctx.mc,
-                FILE_TYPE,
-                slot,
-                std::mem::size_of::<OpenFile>(),
-                Some(mt),
-            );
+            // Charged as the one-byte handle it becomes once closed (what a saved and
+            // restored closed file is): the open file itself is a host resource, and the
+            // count must not change with a snapshot round trip after `close`.
+            let u = Userdata::new_host(ctx.mc, FILE_TYPE, slot, 1, Some(mt));
             u.0.borrow_mut(ctx.mc).payload = vec![OPEN];
             u
         }
