@@ -437,6 +437,25 @@ impl<'gc> TableData<'gc> {
     /// Resizes the array part to `n` slots (moving keys between parts as needed) and makes
     /// room for `hash_size` hash entries. Used by constructors and rehash.
     pub fn resize(&mut self, array_size: usize, hash_size: usize) {
+        let cap = node_capacity(hash_size);
+        self.resize_into(
+            array_size,
+            hash_size,
+            Vec::with_capacity(cap),
+            HashTable::with_capacity(cap),
+        );
+    }
+
+    /// [`TableData::resize`] with the new hash part's buffers allocated beforehand (with
+    /// room for `node_capacity(hash_size)` entries), so a caller can fail cleanly when the
+    /// system refuses them.
+    fn resize_into(
+        &mut self,
+        array_size: usize,
+        hash_size: usize,
+        entries: Vec<(Value<'gc>, Value<'gc>)>,
+        index: HashTable<u32>,
+    ) {
         let old_entries = std::mem::take(&mut self.entries);
         let mut moved: Vec<(Value<'gc>, Value<'gc>)> = Vec::new();
         if array_size < self.array.len() {
@@ -453,9 +472,9 @@ impl<'gc> TableData<'gc> {
         self.asize = array_size;
         self.hash_cap = node_capacity(hash_size);
         // The parts were checked against the memory budget (`resize_fits`), so the whole
-        // capacity can be reserved at once instead of doubling into it.
-        self.entries = Vec::with_capacity(self.hash_cap);
-        self.index.map = HashTable::with_capacity(self.hash_cap);
+        // capacity is reserved at once instead of doubling into it.
+        self.entries = entries;
+        self.index.map = index;
         for (k, v) in old_entries.into_iter().chain(moved) {
             if v.is_nil() {
                 continue;
@@ -565,7 +584,18 @@ impl<'gc> TableData<'gc> {
         if check_memory && !self.resize_fits(asize, hash_size) {
             return Err(KeyError::NoMemory);
         }
-        self.resize(asize, hash_size);
+        // Without a budget the system may still refuse the new hash part: "not enough
+        // memory", as Lua raises when its allocator fails, rather than an abort.
+        let cap = node_capacity(hash_size);
+        let mut entries = Vec::new();
+        entries
+            .try_reserve_exact(cap)
+            .map_err(|_| KeyError::NoMemory)?;
+        let mut index = HashTable::new();
+        index
+            .try_reserve(cap, |_| 0)
+            .map_err(|_| KeyError::NoMemory)?;
+        self.resize_into(asize, hash_size, entries, index);
         Ok(())
     }
 
