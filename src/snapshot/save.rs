@@ -589,6 +589,7 @@ pub fn save_body<'gc>(
                 g.step_finished,
                 g.full_base,
                 crate::vm::gc::since_full(&g),
+                crate::vm::gc::unfueled(&g),
             ),
         )
     };
@@ -729,7 +730,7 @@ pub fn save_body<'gc>(
         })
         .collect();
     let out = &mut s.out;
-    mpack::array_len(out, 12);
+    mpack::array_len(out, 13);
     mpack::array_len(out, weak.len() * 2);
     for (obj, mode) in weak {
         mpack::uint(out, obj);
@@ -751,6 +752,7 @@ pub fn save_body<'gc>(
         step_finished,
         full_base,
         since_full,
+        unfueled,
     ) = gc_settings;
     mpack::boolean(out, stopped);
     mpack::boolean(out, generational);
@@ -761,5 +763,6 @@ pub fn save_body<'gc>(
     mpack::boolean(out, step_finished);
     mpack::uint(out, full_base);
     mpack::uint(out, since_full);
+    mpack::uint(out, unfueled);
     Ok((s.out, s.chunks))
 }

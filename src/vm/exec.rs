@@ -398,9 +398,11 @@ pub(super) fn run_native<'gc>(
         native: Some(native),
         fuel,
     };
+    *nc.fuel -= crate::limits::fuel::NATIVE_CALL;
     let r = (native.def().func)(&mut nc);
     // Natives push results straight onto the stack: keep its charge current.
     ts.sync_model();
+    super::gc::charge_allocations(ctx.state, fuel);
     match r {
         // Nothing was done yet: run the native again, with the same arguments, after a full
         // collection (see `memory`).
@@ -500,6 +502,7 @@ pub fn drive<'gc>(
                     Todo::Deliver { func, n, want }
                 }
                 Action::Call { func: callee, cont } => {
+                    *fuel -= crate::limits::fuel::CALL_FROM_NATIVE;
                     let nargs = ts.stack.len() - (func + 1);
                     // A message handler called again counts each failed run (see `ccalls`).
                     let (handler, levels) = match &cont {
@@ -674,6 +677,7 @@ fn resume_cont<'gc>(
     };
     let r = cont.resume(&mut nc, outcome);
     ts.sync_model();
+    super::gc::charge_allocations(ctx.state, fuel);
     match r {
         Ok(a) => Ok(a),
         // A continuation cannot be run again from its start after a collection (its frame

@@ -153,6 +153,7 @@ fn run<'gc>(
             ($mc:expr, $want:expr) => {{
                 let mc: MetaCall<'gc> = $mc;
                 save_pc!();
+                *fuel -= fuelc::METAMETHOD_CALL;
                 ts.enter_c_call(ctx)?;
                 ts.stack.truncate(call_slot);
                 ts.stack.push(mc.func);
@@ -408,6 +409,9 @@ fn run<'gc>(
                     Some(b) => b,
                     None => {
                         save_pc!();
+                        if let (Value::Str(p), Value::Str(q)) = (x, y) {
+                            *fuel -= long_compare_cost(p.len().min(q.len()));
+                        }
                         match meta::less(ctx, x, y, $le) {
                             Ok(Meta::Done(b)) => b,
                             Ok(Meta::Call(mc)) => {
@@ -746,6 +750,7 @@ fn run<'gc>(
                         return Err(ctx.out_of_memory(true));
                     }
                     r!(a) = Value::Table(ctx.new_table_sized(array, hash));
+                    super::gc::charge_allocations(ctx.state, fuel);
                 }
                 Op::SelfK { a, b, c } => {
                     let obj = r!(b);
@@ -1101,6 +1106,12 @@ fn run<'gc>(
                     let (x, y) = (r!(a), r!(b));
                     let res = match (x, y) {
                         (Value::Int(p), Value::Int(q)) => p == q,
+                        (Value::Str(p), Value::Str(q)) => {
+                            if p.len() == q.len() && !Gc::ptr_eq(p.0, q.0) {
+                                *fuel -= long_compare_cost(p.len());
+                            }
+                            p == q
+                        }
                         (Value::Table(_), Value::Table(_))
                         | (Value::Userdata(_), Value::Userdata(_)) => {
                             save_pc!();
@@ -1507,6 +1518,7 @@ fn run<'gc>(
                         },
                     ));
                     r!(a) = Value::Function(cl);
+                    super::gc::charge_allocations(ctx.state, fuel);
                 }
                 Op::Vararg { a, c } => {
                     let nvarargs = match ts.frames.last() {
@@ -1546,4 +1558,10 @@ pub fn table_from<'gc>(ctx: Ctx<'gc>, vals: &[Value<'gc>]) -> Table<'gc> {
     let t = ctx.new_table_sized(vals.len(), 0);
     t.data_mut(ctx.mc).set_list(0, vals);
     t
+}
+
+/// Fuel for comparing two strings' first `len` bytes (nothing for short ones).
+#[inline]
+fn long_compare_cost(len: usize) -> i64 {
+    (len / fuelc::STRING_COMPARE_BYTES_PER_FUEL) as i64
 }
