@@ -48,14 +48,14 @@ pub const FLOAT_FORMAT: i64 = 16;
 /// (one digit times one 64-bit word of the exponent's width) per fuel unit; see
 /// [`float_format_cost`]. Before, `%99.99f` of 1e308 cost 150 times an instruction's time.
 pub const FLOAT_DIGIT_WORDS_PER_FUEL: i64 = 2;
-/// Bytes Lua code and the libraries allocate per fuel unit (tables, closures, strings,
-/// table and stack growth), on top of the instruction or native that allocated: creating
-/// `{}` or a closure took 11 times an instruction's time, and a collector pays again for
-/// every byte (see `vm::gc::charge_allocations`).
-pub const ALLOC_BYTES_PER_FUEL: i64 = 32;
-/// The most fuel one allocation charge takes (2 KB at `ALLOC_BYTES_PER_FUEL`): more since
-/// the previous charging point is not charged (see `vm::gc::charge_allocations`).
-pub const ALLOC_FUEL_AT_ONCE: i64 = 64;
+/// Creating a table (a constructor) or a closure, on top of its instruction: allocating,
+/// clearing and, later, collecting it took about 11 times an instruction's time. A closure
+/// also pays one unit per upvalue.
+pub const NEW_OBJECT: i64 = 4;
+/// A constructor's presized array slots per fuel unit (each presized hash field costs one).
+pub const PRESIZED_SLOTS_PER_FUEL: usize = 4;
+/// A string made by a concatenation (`..`), on top of its bytes.
+pub const NEW_STRING: i64 = 2;
 /// Calling a native (on top of the call instruction): the call itself (arguments window,
 /// frame model, results) costs about three instructions' time before the native does any
 /// work.
@@ -173,8 +173,9 @@ pub const TABLE: &[Cost] = costs! {
     "GC_LIVE_BYTES_PER_FUEL" => GC_LIVE_BYTES_PER_FUEL,
     "FLOAT_FORMAT" => FLOAT_FORMAT,
     "FLOAT_DIGIT_WORDS_PER_FUEL" => FLOAT_DIGIT_WORDS_PER_FUEL,
-    "ALLOC_BYTES_PER_FUEL" => ALLOC_BYTES_PER_FUEL,
-    "ALLOC_FUEL_AT_ONCE" => ALLOC_FUEL_AT_ONCE,
+    "NEW_OBJECT" => NEW_OBJECT,
+    "PRESIZED_SLOTS_PER_FUEL" => PRESIZED_SLOTS_PER_FUEL,
+    "NEW_STRING" => NEW_STRING,
     "NATIVE_CALL" => NATIVE_CALL,
     "METAMETHOD_CALL" => METAMETHOD_CALL,
     "COROUTINE_SWITCH" => COROUTINE_SWITCH,
@@ -231,8 +232,9 @@ mod tests {
             ("GC_LIVE_BYTES_PER_FUEL", 16),
             ("FLOAT_FORMAT", 16),
             ("FLOAT_DIGIT_WORDS_PER_FUEL", 2),
-            ("ALLOC_BYTES_PER_FUEL", 32),
-            ("ALLOC_FUEL_AT_ONCE", 64),
+            ("NEW_OBJECT", 4),
+            ("PRESIZED_SLOTS_PER_FUEL", 4),
+            ("NEW_STRING", 2),
             ("NATIVE_CALL", 2),
             ("METAMETHOD_CALL", 2),
             ("COROUTINE_SWITCH", 8),

@@ -47,8 +47,7 @@
 //! [objects whose finalizer is due, in running order], stopped (bool), generational (bool),
 //! pause, stepmul, closing (bool), bytes of steps since a cycle finished (float), whether
 //! the last step finished one (bool), (format 8) bytes accounted after the last full
-//! collection, bytes allocated since it, (format 10) bytes allocated but not charged fuel
-//! yet]` (see `vm::gc`; a weak mode is 1 keys, 2 values, 3 both;
+//! collection, bytes allocated since it]` (see `vm::gc`; a weak mode is 1 keys, 2 values, 3 both;
 //! weak tables that are not otherwise saved are left out, marked and due objects are roots).
 //!
 //! A value is `nil`, `false`, `true`, an integer, a `float 64` (bits preserved), a reference
@@ -60,7 +59,7 @@ use serde::{Deserialize, Serialize};
 /// First bytes of every snapshot.
 pub const MAGIC: &str = "telelua-snapshot";
 /// Version of this format; bumped on any incompatible change (including `ContG` variants).
-pub const FORMAT_VERSION: u32 = 10;
+pub const FORMAT_VERSION: u32 = 9;
 
 /// Number of fields of the body array.
 pub const BODY_FIELDS: usize = 16;

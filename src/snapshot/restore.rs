@@ -116,7 +116,6 @@ struct SavedGc {
     step_finished: bool,
     full_base: u64,
     since_full: u64,
-    unfueled: u64,
 }
 
 fn range(r: &Reader<'_>, s: &[u8]) -> Range<usize> {
@@ -225,7 +224,7 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
     for _ in 0..m / 2 {
         tm_links.push((r.u32()?, r.u32()?));
     }
-    r.array_exact(13)?;
+    r.array_exact(12)?;
     let m = r.array_len()?;
     if m % 2 != 0 {
         return Err(bad("odd weak table list"));
@@ -257,7 +256,6 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
     gc.step_finished = r.boolean()?;
     gc.full_base = r.u64()?;
     gc.since_full = r.u64()?;
-    gc.unfueled = r.u64()?;
     if r.remaining() != 0 {
         return Err(bad("trailing bytes"));
     }
@@ -1005,7 +1003,6 @@ fn restore_gc<'gc>(
     gc.step_finished = saved.step_finished;
     gc.full_base = saved.full_base;
     gc.since_full = saved.since_full;
-    gc.unfueled = saved.unfueled;
     gc.maybe_finalizing = true;
     gc.update_charge();
     Ok(gc)

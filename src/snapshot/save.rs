@@ -589,7 +589,6 @@ pub fn save_body<'gc>(
                 g.step_finished,
                 g.full_base,
                 crate::vm::gc::since_full(&g),
-                crate::vm::gc::unfueled(&g),
             ),
         )
     };
@@ -730,7 +729,7 @@ pub fn save_body<'gc>(
         })
         .collect();
     let out = &mut s.out;
-    mpack::array_len(out, 13);
+    mpack::array_len(out, 12);
     mpack::array_len(out, weak.len() * 2);
     for (obj, mode) in weak {
         mpack::uint(out, obj);
@@ -752,7 +751,6 @@ pub fn save_body<'gc>(
         step_finished,
         full_base,
         since_full,
-        unfueled,
     ) = gc_settings;
     mpack::boolean(out, stopped);
     mpack::boolean(out, generational);
@@ -763,6 +761,5 @@ pub fn save_body<'gc>(
     mpack::boolean(out, step_finished);
     mpack::uint(out, full_base);
     mpack::uint(out, since_full);
-    mpack::uint(out, unfueled);
     Ok((s.out, s.chunks))
 }

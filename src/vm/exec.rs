@@ -402,7 +402,6 @@ pub(super) fn run_native<'gc>(
     let r = (native.def().func)(&mut nc);
     // Natives push results straight onto the stack: keep its charge current.
     ts.sync_model();
-    super::gc::charge_allocations(ctx.state, fuel);
     match r {
         // Nothing was done yet: run the native again, with the same arguments, after a full
         // collection (see `memory`).
@@ -677,7 +676,6 @@ fn resume_cont<'gc>(
     };
     let r = cont.resume(&mut nc, outcome);
     ts.sync_model();
-    super::gc::charge_allocations(ctx.state, fuel);
     match r {
         Ok(a) => Ok(a),
         // A continuation cannot be run again from its start after a collection (its frame

@@ -301,16 +301,6 @@ pub struct GcState<'gc> {
     /// [`memory::allocated`]: super::memory::allocated
     #[collect(require_static)]
     allocated_at_full: u64,
-    /// [`memory::allocated`] up to which allocations have been charged fuel (see
-    /// [`charge_allocations`]). Saved as the bytes not charged yet (`unfueled`).
-    ///
-    /// [`memory::allocated`]: super::memory::allocated
-    #[collect(require_static)]
-    alloc_fueled: std::cell::Cell<u64>,
-    /// Bytes allocated but not charged fuel yet, as restored from a snapshot (read once by
-    /// [`resume_counters`]).
-    #[collect(require_static)]
-    pub unfueled: u64,
     /// Bytes allocated since the last full collection, as restored from a snapshot (read
     /// once by [`resume_counters`]).
     #[collect(require_static)]
@@ -342,8 +332,6 @@ impl<'gc> GcState<'gc> {
             step_bytes: 0.0,
             full_base: 0,
             allocated_at_full: 0,
-            alloc_fueled: std::cell::Cell::new(0),
-            unfueled: 0,
             since_full: 0,
             maybe_finalizing: false,
             charge: super::memory::Charge::new(0),
@@ -752,52 +740,13 @@ pub fn since_full(g: &GcState<'_>) -> u64 {
     super::memory::allocated().wrapping_sub(g.allocated_at_full)
 }
 
-/// Bytes allocated but not charged fuel yet (saved in snapshots).
-pub fn unfueled(g: &GcState<'_>) -> u64 {
-    super::memory::allocated().wrapping_sub(g.alloc_fueled.get())
-}
-
-/// Charges fuel for what Lua code and the libraries allocated since the last charge:
-/// `ALLOC_BYTES_PER_FUEL` bytes per unit, the remainder left for the next charge. Allocating
-/// costs time in proportion to size (the allocator, filling, and the collector's marking
-/// and sweeping), which the instruction that allocated does not pay. Called at fixed
-/// points of a program (after every native call and continuation, at each table
-/// constructor, closure and concatenation), with a counter that snapshots keep, so the
-/// fuel does not depend on steps, snapshots or forks.
-///
-/// One charge is at most `ALLOC_FUEL_AT_ONCE`, and allocation past that is not charged: it is
-/// table growth in a loop that reached no charging point (amortized by doubling, cheap per
-/// item) or a native's bulk allocation, which the native charges by size itself. So the
-/// charge never makes a step overshoot its budget by more than that.
-#[inline]
-pub fn charge_allocations(state: &State<'_>, fuel: &mut i64) {
-    use crate::limits::fuel::{ALLOC_BYTES_PER_FUEL, ALLOC_FUEL_AT_ONCE};
-    const BYTES: u64 = ALLOC_BYTES_PER_FUEL as u64;
-    let g = state.gc.borrow();
-    let now = super::memory::allocated();
-    let bytes = now.wrapping_sub(g.alloc_fueled.get());
-    if bytes >= BYTES {
-        let units = bytes / BYTES;
-        if units >= ALLOC_FUEL_AT_ONCE as u64 {
-            g.alloc_fueled.set(now);
-            *fuel -= ALLOC_FUEL_AT_ONCE;
-        } else {
-            g.alloc_fueled.set(now.wrapping_sub(bytes % BYTES));
-            *fuel -= units as i64;
-        }
-    }
-}
-
 /// For a VM just restored or forked (or made): the allocation counter of its account starts
 /// at the saved bytes-since-full-collection; returns that value for the account.
 pub fn resume_counters(arena: &Arena<Root>) -> u64 {
     arena.mutate(|mc, st| {
         let mut g = st.gc.borrow_mut(mc);
         g.allocated_at_full = 0;
-        let since = std::mem::take(&mut g.since_full);
-        let unfueled = std::mem::take(&mut g.unfueled);
-        g.alloc_fueled.set(since.wrapping_sub(unfueled));
-        since
+        std::mem::take(&mut g.since_full)
     })
 }
 

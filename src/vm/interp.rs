@@ -750,7 +750,7 @@ fn run<'gc>(
                         return Err(ctx.out_of_memory(true));
                     }
                     r!(a) = Value::Table(ctx.new_table_sized(array, hash));
-                    super::gc::charge_allocations(ctx.state, fuel);
+                    *fuel -= new_table_cost(array, hash);
                 }
                 Op::SelfK { a, b, c } => {
                     let obj = r!(b);
@@ -1518,7 +1518,7 @@ fn run<'gc>(
                         },
                     ));
                     r!(a) = Value::Function(cl);
-                    super::gc::charge_allocations(ctx.state, fuel);
+                    *fuel -= fuelc::NEW_OBJECT + descs.len() as i64;
                 }
                 Op::Vararg { a, c } => {
                     let nvarargs = match ts.frames.last() {
@@ -1558,6 +1558,13 @@ pub fn table_from<'gc>(ctx: Ctx<'gc>, vals: &[Value<'gc>]) -> Table<'gc> {
     let t = ctx.new_table_sized(vals.len(), 0);
     t.data_mut(ctx.mc).set_list(0, vals);
     t
+}
+
+/// Fuel for a table constructor's table, presized for `array` items and `hash` fields
+/// (allocating and clearing its parts; the items themselves are charged as they are set).
+#[inline]
+fn new_table_cost(array: usize, hash: usize) -> i64 {
+    fuelc::NEW_OBJECT + (array / fuelc::PRESIZED_SLOTS_PER_FUEL + hash) as i64
 }
 
 /// Fuel for comparing two strings' first `len` bytes (nothing for short ones).
