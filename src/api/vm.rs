@@ -163,8 +163,8 @@ impl Vm {
         let arena = Arena::<Root>::new(|mc| {
             let globals = VmTable::new(mc, hash_key);
             let registry = VmTable::new(mc, hash_key);
-            let tm_names: [LuaStr<'_>; TM_COUNT] =
-                std::array::from_fn(|i| LuaStr::new(mc, hash_key, TM_NAMES[i].as_bytes()));
+            let tm_names: [Option<LuaStr<'_>>; TM_COUNT] =
+                std::array::from_fn(|i| Some(LuaStr::new(mc, hash_key, TM_NAMES[i].as_bytes())));
             let main = VmThread::new(mc, VmValue::Nil);
             State {
                 globals,
@@ -877,8 +877,22 @@ impl Vm {
             self.arena
                 .mutate(|mc, state| complete_fork(Ctx { mc, state }));
             // The link to the image goes too: a complete fork's heap is a restore's (the
-            // collector paces itself by the number of objects).
-            self.arena.mutate_root(|_, state| state.fork = None);
+            // collector paces itself by the number of objects). The metamethod names it made
+            // move into the state, and it makes the others (uncounted: the image's count,
+            // the fork's, has them), as a restore has them all.
+            self.arena.mutate_root(|mc, state| {
+                for i in 0..TM_COUNT {
+                    if state.tm_names[i].is_none() {
+                        let made = state.fork.and_then(|f| f.tm_made(i));
+                        state.tm_names[i] = Some(made.unwrap_or_else(|| {
+                            memory::uncounted(|| {
+                                LuaStr::new(mc, state.hash_key, TM_NAMES[i].as_bytes())
+                            })
+                        }));
+                    }
+                }
+                state.fork = None;
+            });
         }
     }
 
