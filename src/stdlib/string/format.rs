@@ -228,6 +228,8 @@ fn run<'gc>(
             b'a' | b'A' => {
                 let f = check_format(&form, FLAGS_F, true)?;
                 let x = arg_float(nc, v, argn)?;
+                // At most 13 hexadecimal digits: a float conversion's fixed cost.
+                nc.charge(crate::limits::fuel::FLOAT_FORMAT);
                 format_float(&mut st.out, &f, x);
             }
             b'e' | b'E' | b'f' | b'g' | b'G' => {
