@@ -173,15 +173,17 @@ outer()
 report("nested constant")
 "##;
 
-#[test]
-fn memory_count_survives_round_trips() {
-    let (out, fuel, result) = run_script(DEEP_STACKS, 1_000_000, Trip::None);
+/// Runs `script` to the end plainly, then with byte round trips and forks every 1, 7, 61
+/// and 1009 fuel units: the output (which prints memory counts), fuel and result must agree.
+#[track_caller]
+fn same_whatever_the_trips(script: &str) {
+    let (out, fuel, result) = run_script(script, 1_000_000, Trip::None);
     assert!(matches!(result, StepResult::Finished(_)), "{result:?}");
     for (period, trip) in [1, 7, 61, 1009]
         .into_iter()
         .flat_map(|p| [(p, Trip::Bytes), (p, Trip::Fork)])
     {
-        let (o, f, r) = run_script(DEEP_STACKS, period, trip);
+        let (o, f, r) = run_script(script, period, trip);
         assert_eq!(
             String::from_utf8_lossy(&o),
             String::from_utf8_lossy(&out),
@@ -190,6 +192,11 @@ fn memory_count_survives_round_trips() {
         assert_eq!(f, fuel, "fuel, period {period}");
         assert_eq!(r, result, "result, period {period}");
     }
+}
+
+#[test]
+fn memory_count_survives_round_trips() {
+    same_whatever_the_trips(DEEP_STACKS);
 }
 
 /// The same chunk loaded twice: two instances of its functions (constants and all), which a
@@ -220,21 +227,7 @@ print(main ~= nil, f1(0), f2(0), f3(0))
 
 #[test]
 fn a_chunk_loaded_twice_counts_the_same_across_round_trips() {
-    let (out, fuel, result) = run_script(LOADED_TWICE, 1_000_000, Trip::None);
-    assert!(matches!(result, StepResult::Finished(_)), "{result:?}");
-    for (period, trip) in [1, 7, 61, 1009]
-        .into_iter()
-        .flat_map(|p| [(p, Trip::Bytes), (p, Trip::Fork)])
-    {
-        let (o, f, r) = run_script(LOADED_TWICE, period, trip);
-        assert_eq!(
-            String::from_utf8_lossy(&o),
-            String::from_utf8_lossy(&out),
-            "output, period {period}"
-        );
-        assert_eq!(f, fuel, "fuel, period {period}");
-        assert_eq!(r, result, "result, period {period}");
-    }
+    same_whatever_the_trips(LOADED_TWICE);
 }
 
 /// Near the memory budget, whether a reservation fails for good must not depend on when the
