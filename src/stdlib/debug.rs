@@ -739,8 +739,11 @@ fn gethook<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     nc.ret(&[f, m, Value::Int(d.count as i64)])
 }
 
+/// No userdata here has user values (as one made with none in 5.4): always fail, one
+/// result, as `db_getuservalue` for a non-userdata or an index out of range.
 fn getuservalue<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
-    nc.ret(&[Value::Nil, Value::False])
+    nc.opt_int(2, 1)?;
+    nc.ret1(Value::Nil)
 }
 
 fn setuservalue<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {

@@ -16,7 +16,7 @@ use super::cont::Cont;
 use super::convert;
 use super::error::{LuaError, LuaResult};
 use super::native::{Action, NativeCtx};
-use super::state::{Ctx, Tm};
+use super::state::{Ctx, Tm, LOADED_KEY};
 use super::thread::{Frame, LuaFrame, NativeFrame, Status, Thread, ThreadState};
 use super::value::Value;
 
@@ -331,6 +331,32 @@ fn call_error<'gc>(ctx: Ctx<'gc>, ts: &ThreadState<'gc>, func: usize) -> LuaErro
     ))
 }
 
+/// The name of a native that its call site does not name, as `luaL_argerror` finds it
+/// (`pushglobalfuncname`) for a library function: `module.name` while the loaded module
+/// (`package.loaded`) holds it under that name, none (Lua's `'?'`) once the script removed
+/// or replaced it there. Other natives (base functions, host functions, methods) keep their
+/// registered name, which says more than `'?'`.
+fn loaded_name<'gc>(ctx: Ctx<'gc>, native: NativeRef<'gc>) -> Option<String> {
+    let name = native.def().name;
+    if name.is_empty() {
+        return None;
+    }
+    let Some((module, field)) = name.split_once('.') else {
+        return Some(name.to_string());
+    };
+    let field_of =
+        |t: super::table::Table<'gc>, key: &str| t.data(ctx.mc).get_str_bytes(key.as_bytes());
+    let Value::Table(loaded) = field_of(ctx.state.registry, LOADED_KEY) else {
+        return Some(name.to_string());
+    };
+    let Value::Table(m) = field_of(loaded, module) else {
+        return Some(name.to_string());
+    };
+    field_of(m, field)
+        .raw_eq(native.value())
+        .then(|| name.to_string())
+}
+
 /// Turns a native's `BadArg` into Lua's "bad argument #n to 'name' (msg)".
 fn resolve_native_error<'gc>(
     ctx: Ctx<'gc>,
@@ -362,10 +388,9 @@ fn resolve_native_error<'gc>(
             }
         }
     }
-    let name = name.unwrap_or_else(|| match native.map(|n| n.def().name) {
-        Some(n) if !n.is_empty() => n.to_string(),
-        _ => "?".to_string(),
-    });
+    let name = name
+        .or_else(|| native.and_then(|n| loaded_name(ctx, n)))
+        .unwrap_or_else(|| "?".to_string());
     LuaError::rt(format!("bad argument #{arg} to '{name}' ({msg})"))
 }
 
