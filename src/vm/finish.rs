@@ -30,6 +30,9 @@ use crate::limits::fuel as fuelc;
 pub(super) enum Finish<'gc> {
     /// Nothing: go on with the instruction at `pc`.
     Done,
+    /// Run the instruction again (`Close` and `Return` after a `__close` handler): go on
+    /// at `pc - 1`.
+    Again,
     /// A comparison's outcome: skip the next instruction (its jump) unless `res == k`.
     CondJump {
         /// The comparison's result.
@@ -49,20 +52,23 @@ pub(super) enum Finish<'gc> {
     Call(MetaCall<'gc>),
 }
 
-/// Finishes `op`, the instruction before `*pc` of the Lua frame on top (registers at `base`),
+/// Finishes `op`, the instruction before `pc` of the Lua frame on top (registers at `base`),
 /// after the call it made returned its result at `call_slot` (`hooked`: a hook is set, see
-/// `hook::reexecute`).
+/// `hook::reexecute`). Out of line: it runs once per metamethod or tail call, not per
+/// instruction, and the loop's registers are scarce (`pc` is passed by value: a reference to
+/// the loop's `pc` would keep it in memory for the whole loop).
 ///
 /// # Errors
 /// Those of the rest of a concatenation.
 #[allow(clippy::too_many_arguments)]
+#[inline(never)]
 pub(super) fn finish_op<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
     fuel: &mut i64,
     op: Option<Op>,
-    pc: &mut usize,
+    pc: usize,
     base: usize,
     call_slot: usize,
     hooked: bool,
@@ -137,7 +143,7 @@ pub(super) fn finish_op<'gc>(
             let first = base + a as usize;
             ts.stack[first + n - 2] = result;
             if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
-                f.pc = *pc as u32;
+                f.pc = pc as u32;
             }
             if let Err((left, mc)) = concat_step(ctx, &mut ts.stack, first, n - 1, fuel, false)? {
                 if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
@@ -147,17 +153,17 @@ pub(super) fn finish_op<'gc>(
             }
         }
         Some(Op::Close { .. }) => {
-            *pc -= 1;
             if hooked {
                 super::hook::reexecute(thread);
             }
+            return Ok(Finish::Again);
         }
         Some(Op::Return { a, .. }) => {
-            *pc -= 1;
             if hooked {
                 super::hook::reexecute(thread);
             }
             ts.top = (base + a as usize + aux as usize) as u32;
+            return Ok(Finish::Again);
         }
         _ => {}
     }

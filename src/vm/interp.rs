@@ -530,8 +530,9 @@ fn run<'gc>(
         // (Only instructions of the `[C]` mode suspend a frame; the restorer checks the same.)
         debug_assert!(op.is_none_or(|op| op.mode().calls));
         if resuming && !matches!(op, Some(Op::Call { .. })) {
-            match finish_op(ctx, thread, ts, fuel, op, &mut pc, base, call_slot, hooked)? {
+            match finish_op(ctx, thread, ts, fuel, op, pc, base, call_slot, hooked)? {
                 Finish::Done => {}
+                Finish::Again => pc -= 1,
                 Finish::CondJump { res, k } => cond_jump!(res, k),
                 Finish::Return { first, n } => do_return!(first, n, true),
                 Finish::Call(mc) => meta_call!(mc, 1),
