@@ -207,3 +207,24 @@ pub(super) fn call_native<'gc>(
         action,
     }))
 }
+
+/// [`call_native`] out of line, for the less frequent callers (a native in tail position):
+/// every inline copy makes the interpreter loop bigger and its registers scarcer.
+///
+/// # Errors
+/// The native's error.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+pub(super) fn call_native_outlined<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    nf: NativeRef<'gc>,
+    func: usize,
+    nargs: usize,
+    want: i32,
+    call_slot: usize,
+) -> LuaResult<'gc, Option<Todo<'gc>>> {
+    call_native(ctx, thread, ts, fuel, nf, func, nargs, want, call_slot)
+}

@@ -21,7 +21,7 @@ use super::error::{LuaError, LuaResult};
 use super::exec::{
     close_upvalues, drive, find_upvalue, lua_results, push_late, push_lua_frame, Event, Flow, Todo,
 };
-use super::finish::{call_native, finish_op, Finish};
+use super::finish::{call_native, call_native_outlined, finish_op, Finish};
 use super::meta::{self, ArithOp, Index, Meta, MetaCall, NewIndex};
 use super::number;
 use super::state::{Ctx, Tm};
@@ -1210,6 +1210,21 @@ fn run<'gc>(
                         }
                         resuming = false;
                         continue 'frame;
+                    }
+                    if !hooked {
+                        if let Some(nf) = NativeRef::of(ts.stack[func]) {
+                            // A native in tail position: when it returns, the frame is
+                            // re-entered to finish the tail call (`finish_op` returns its
+                            // results), as after `drive`, which it skips.
+                            let todo = call_native_outlined(
+                                ctx, thread, ts, fuel, nf, func, nargs, -1, call_slot,
+                            )?;
+                            let f = match todo {
+                                None => Flow::Lua { resuming: true },
+                                Some(todo) => drive(ctx, thread, ts, fuel, todo)?,
+                            };
+                            flow!(f)
+                        }
                     }
                     let f = drive(
                         ctx,
