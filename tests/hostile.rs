@@ -722,12 +722,11 @@ fn weak_and_garbage_heavy_scripts() {
         "weak table churn",
         b"local w = setmetatable({}, {__mode = 'k'}) while true do for i = 1, 1000 do w[{}] = i end collectgarbage('step') end",
     );
-    // (A full collection costs a flat `FULL_GC` however big the heap — charging by size
-    // would make fuel depend on snapshots, see docs/FUEL.md — so this loop's time per fuel
-    // unit grows with the heap: 2e4 tables keep it to seconds; 1e5 took minutes.)
+    // (A full collection is charged by the heap it leaves, `GC_LIVE_BYTES_PER_FUEL`: with a
+    // flat charge, 1e5 tables made this take minutes.)
     expect_end(
         "full collections in a loop over a big heap",
-        b"local keep = {} for i = 1, 2e4 do keep[i] = {i} end while true do collectgarbage() end",
+        b"local keep = {} for i = 1, 1e5 do keep[i] = {i} end while true do collectgarbage() end",
     );
     expect_end(
         "string interning churn",

@@ -192,6 +192,51 @@ fn memory_count_survives_round_trips() {
     }
 }
 
+/// The same chunk loaded twice: two instances of its functions (constants and all), which a
+/// round trip must keep apart or the restored count would be an instance smaller. Also a
+/// nested function whose parent instance is gone, and one of a chunk whose main function
+/// is still alive.
+const LOADED_TWICE: &str = r##"
+local function report(label) collectgarbage() print(label, collectgarbage("count")) end
+local src = [[
+  local n = 0
+  local function bump(k) n = n + k return "a constant of the chunk", n end
+  return bump, function() return "another constant", n end
+]]
+local f1, g1 = load(src, "=same")()
+local f2, g2 = load(src, "=same")()
+report("both loaded")
+print(f1(1), f2(10), g1(), g2())
+local main = load(src, "=same")
+report("a main function kept")
+local f3 = main()
+g1, g2 = nil, nil
+report("outer functions dropped")
+print(f1(1), f2(1), f3(5))
+for i = 1, 20 do local f = load(src, "=same")() f(i) end
+report("garbage instances")
+print(main ~= nil, f1(0), f2(0), f3(0))
+"##;
+
+#[test]
+fn a_chunk_loaded_twice_counts_the_same_across_round_trips() {
+    let (out, fuel, result) = run_script(LOADED_TWICE, 1_000_000, Trip::None);
+    assert!(matches!(result, StepResult::Finished(_)), "{result:?}");
+    for (period, trip) in [1, 7, 61, 1009]
+        .into_iter()
+        .flat_map(|p| [(p, Trip::Bytes), (p, Trip::Fork)])
+    {
+        let (o, f, r) = run_script(LOADED_TWICE, period, trip);
+        assert_eq!(
+            String::from_utf8_lossy(&o),
+            String::from_utf8_lossy(&out),
+            "output, period {period}"
+        );
+        assert_eq!(f, fuel, "fuel, period {period}");
+        assert_eq!(r, result, "result, period {period}");
+    }
+}
+
 /// Near the memory budget, whether a reservation fails for good must not depend on when the
 /// collector last ran (a restore starts with no garbage and a fresh collector): a native and
 /// a continuation (`table.unpack` after `__len`) reserving right after garbage was dropped.

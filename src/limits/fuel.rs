@@ -33,10 +33,12 @@ pub const LOAD_CALL: i64 = 200;
 /// Compiling a chunk: fuel per source byte (lexing, parsing, code generation and checking
 /// cost about six instructions' time per byte of typical source).
 pub const LOAD_FUEL_PER_BYTE: i64 = 2;
-/// A full collection (`collectgarbage()`). Its time grows with the heap, but the heap's
-/// count after a snapshot restore depends on when collections ran, so it cannot be charged
-/// by size without making fuel depend on snapshots.
+/// A full collection (`collectgarbage()`, or a `collectgarbage("step")`): the fixed part.
 pub const FULL_GC: i64 = 100;
+/// A full collection the program asked for: bytes of the heap it left per fuel unit (marking
+/// and sweeping time grows with the heap; the count after a full collection is the same
+/// whatever the snapshots, see `vm::gc`).
+pub const GC_LIVE_BYTES_PER_FUEL: i64 = 16;
 /// Converting a float to text with at most 17 significant digits (`tostring`, `..`,
 /// `table.concat`, `string.format`'s `%g` and friends): shortest-digit generation costs
 /// about five instructions' time where an integer's costs one.
@@ -136,6 +138,7 @@ pub const TABLE: &[Cost] = costs! {
     "LOAD_CALL" => LOAD_CALL,
     "LOAD_FUEL_PER_BYTE" => LOAD_FUEL_PER_BYTE,
     "FULL_GC" => FULL_GC,
+    "GC_LIVE_BYTES_PER_FUEL" => GC_LIVE_BYTES_PER_FUEL,
     "FLOAT_FORMAT" => FLOAT_FORMAT,
     "FLOAT_DIGIT_WORDS_PER_FUEL" => FLOAT_DIGIT_WORDS_PER_FUEL,
     "READER_BYTES_PER_FUEL" => READER_BYTES_PER_FUEL,
@@ -183,6 +186,7 @@ mod tests {
             ("LOAD_CALL", 200),
             ("LOAD_FUEL_PER_BYTE", 2),
             ("FULL_GC", 100),
+            ("GC_LIVE_BYTES_PER_FUEL", 16),
             ("FLOAT_FORMAT", 4),
             ("FLOAT_DIGIT_WORDS_PER_FUEL", 2),
             ("READER_BYTES_PER_FUEL", 64),

@@ -32,8 +32,11 @@
 //!    - `[TAG_USERDATA, id, type name (str), payload (bin), meta (index or nil)]`
 //!    - `[TAG_STR_WITH_ID, id, bytes (bin)]` (a string that was given an id by `%p`)
 //! 2. chunks: `[[id (bin), name (bin), source (bin or nil) (, true if stripped)], ...]`
-//! 3. protos: `[[chunk, [child path], [k, object, ...]], ...]`: the functions closures refer
-//!    to, each with its string constants that are saved objects (constant `k` is that object)
+//! 3. protos: `[[chunk, [child path], [k, object, ...], parent], ...]`: the function
+//!    instances closures refer to, with every instance nested in them, each with its string
+//!    constants that are saved objects (constant `k` is that object) and (format 9) the proto
+//!    whose instance holds it as a nested function, or nil for the root of an instance tree
+//!    (two instances of the same code, a chunk loaded twice, are two entries)
 //! 4. globals, 5. registry, 6. main thread (object indices), 7. running chain `[threads]`,
 //! 8. type metatables `[string, number, boolean, nil, function, thread, light userdata]`
 //! (index or nil; the light userdata one since format 7),
@@ -56,7 +59,7 @@ use serde::{Deserialize, Serialize};
 /// First bytes of every snapshot.
 pub const MAGIC: &str = "telelua-snapshot";
 /// Version of this format; bumped on any incompatible change (including `ContG` variants).
-pub const FORMAT_VERSION: u32 = 8;
+pub const FORMAT_VERSION: u32 = 9;
 
 /// Number of fields of the body array.
 pub const BODY_FIELDS: usize = 16;

@@ -22,12 +22,14 @@ use gc_arena::{lock::Lock, Gc, Mutation};
 
 use super::format::*;
 use super::mpack::{RVal, Reader};
-use super::restore::{build_thread, finish, fn_at, Builder, Built, SavedProto, Tail};
+use super::restore::{
+    build_thread, finish, instantiate_planned, plan_protos, proto_at, Builder, Built, ProtoPlans,
+    SavedProto, Tail,
+};
 use super::{Registry, SnapshotError};
 use crate::vm::chunk::Chunk;
 use crate::vm::closure::{
-    instantiate_at, Closure, ClosureData, FnProto, LightNative, NativeClosure, NativeData, UpCell,
-    UpState, UpvalueExt,
+    Closure, ClosureData, LightNative, NativeClosure, NativeData, UpCell, UpState, UpvalueExt,
 };
 use crate::vm::native::NativeDef;
 use crate::vm::state::{Host, State};
@@ -82,24 +84,15 @@ pub(super) enum Obj {
     },
 }
 
-/// How to get the instance of function `i` of the body's function table.
-pub(super) enum ProtoPlan {
-    /// Instantiate `path` of chunk `chunk` (with its nested functions).
-    Fresh { chunk: u32, path: Box<[u32]> },
-    /// The function at `rel` below the instance of function `of` (planned earlier).
-    Within { of: u32, rel: Box<[u32]> },
-}
-
 /// A snapshot body decoded for building many VMs from it.
 pub struct Decoded {
     pub(super) objs: Vec<Obj>,
     /// Native closures, each after the native closures among its bound values.
     natives: Vec<u32>,
-    /// Function instances, in an order where `Within` refers to earlier entries.
-    pub(super) plan: Vec<(u32, ProtoPlan)>,
-    pub(super) protos: usize,
-    /// String constants that are saved objects: (chunk, path, constant) → string object
-    /// (checked to hold the constant's bytes).
+    /// Function instances to make.
+    pub(super) plan: ProtoPlans,
+    /// String constants that are saved objects: (root function, path, constant) → string
+    /// object (checked to hold the constant's bytes; see [`ProtoPlans::roots`]).
     pub(super) links: Vec<((u32, Box<[u32]>, u32), u32)>,
 }
 
@@ -244,12 +237,11 @@ pub fn decode(
     }
     let natives = order_natives(&objs, natives)?;
     let plan = plan_protos(chunks, &tail.protos)?;
-    let links = constant_links(bytes, &objs, chunks, &tail.protos)?;
+    let links = constant_links(bytes, &objs, chunks, &tail.protos, &plan.roots)?;
     Ok(Decoded {
         objs,
         natives,
         plan,
-        protos: tail.protos.len(),
         links,
     })
 }
@@ -261,6 +253,7 @@ fn constant_links(
     objs: &[Obj],
     chunks: &[Arc<Chunk>],
     protos: &[SavedProto],
+    roots: &[u32],
 ) -> Result<Vec<((u32, Box<[u32]>, u32), u32)>, SnapshotError> {
     use crate::compiler::Constant;
     let mut out = Vec::new();
@@ -268,11 +261,11 @@ fn constant_links(
         if sp.links.is_empty() {
             continue;
         }
-        let c = chunks.get(sp.chunk as usize).ok_or_else(|| bad("chunk"))?;
-        let mut proto = &c.main;
-        for &k in &sp.path {
-            proto = proto.protos.get(k as usize).ok_or_else(|| bad("path"))?;
-        }
+        let proto = chunks
+            .get(sp.chunk as usize)
+            .and_then(|c| proto_at(c, &sp.path))
+            .ok_or_else(|| bad("path"))?;
+        let root = *roots.get(i).ok_or_else(|| bad("function plan"))?;
         for &(k, obj) in &sp.links {
             let s = match objs.get(obj as usize) {
                 Some(Obj::Str { bytes: r, .. }) => bytes.get(r.clone()),
@@ -282,7 +275,7 @@ fn constant_links(
                 (Some(Constant::Str(want)), Some(s)) if want[..] == *s => {}
                 _ => return Err(bad(format!("function {i}: bad constant link {k}"))),
             }
-            out.push(((sp.chunk, sp.path.as_slice().into(), k), obj));
+            out.push(((root, sp.path.as_slice().into(), k), obj));
         }
     }
     Ok(out)
@@ -328,47 +321,6 @@ fn order_natives(objs: &[Obj], natives: Vec<u32>) -> Result<Vec<u32>, SnapshotEr
         }
     }
     Ok(out)
-}
-
-/// Plans the function instances as `restore::instantiate_protos` makes them: each function
-/// with its nested ones, sharing the instance tree of an ancestor that is itself needed.
-fn plan_protos(
-    chunks: &[Arc<Chunk>],
-    protos: &[SavedProto],
-) -> Result<Vec<(u32, ProtoPlan)>, SnapshotError> {
-    let mut order: Vec<usize> = (0..protos.len()).collect();
-    order.sort_by_key(|&i| protos[i].path.len());
-    let mut made: hashbrown::HashMap<(u32, &[u32]), u32> = hashbrown::HashMap::new();
-    let mut plan = Vec::with_capacity(protos.len());
-    for i in order {
-        let SavedProto { chunk, path, .. } = &protos[i];
-        let c = chunks
-            .get(*chunk as usize)
-            .ok_or_else(|| bad(format!("function {i}: chunk {chunk} out of range")))?;
-        let mut proto = &c.main;
-        for &k in path {
-            proto = proto
-                .protos
-                .get(k as usize)
-                .ok_or_else(|| bad(format!("function {i}: no function at path {path:?}")))?;
-        }
-        let ancestor = (0..=path.len())
-            .rev()
-            .find_map(|k| made.get(&(*chunk, &path[..k])).map(|&of| (k, of)));
-        let step = match ancestor {
-            Some((k, of)) => ProtoPlan::Within {
-                of,
-                rel: path[k..].into(),
-            },
-            None => ProtoPlan::Fresh {
-                chunk: *chunk,
-                path: path.as_slice().into(),
-            },
-        };
-        made.insert((*chunk, path.as_slice()), i as u32);
-        plan.push((i as u32, step));
-    }
-    Ok(plan)
 }
 
 /// Builds a VM root from a decoded image (`bytes`, `tail`, `offsets`, `chunks` as given to
@@ -427,43 +379,15 @@ pub fn build<'gc>(
     // Function instances (after the strings: constants may be saved strings).
     let mut linked: hashbrown::HashMap<(u32, &[u32], u32), LuaStr<'gc>> =
         hashbrown::HashMap::with_capacity(d.links.len());
-    for ((chunk, path, k), obj) in &d.links {
+    for ((root, path, k), obj) in &d.links {
         match b.built.get(*obj as usize) {
-            Some(Built::Str(st)) => linked.insert((*chunk, path, *k), *st),
+            Some(Built::Str(st)) => linked.insert((*root, path, *k), *st),
             _ => return Err(bad("constant link")),
         };
     }
-    let mut fps: Vec<Option<Gc<'gc, FnProto<'gc>>>> = vec![None; d.protos];
-    let mut scratch = Vec::new();
-    for (i, step) in &d.plan {
-        let fp = match step {
-            ProtoPlan::Fresh { chunk, path } => {
-                let c = chunks.get(*chunk as usize).ok_or_else(|| bad("chunk"))?;
-                let mut proto = &c.main;
-                for &k in path.iter() {
-                    proto = proto.protos.get(k as usize).ok_or_else(|| bad("path"))?;
-                }
-                scratch.clear();
-                scratch.extend_from_slice(path);
-                let chunk = *chunk;
-                let link = |path: &[u32], k: usize| {
-                    let k = u32::try_from(k).ok()?;
-                    linked.get(&(chunk, path, k)).copied()
-                };
-                instantiate_at(mc, hash_key, c, proto, &mut scratch, &link)
-            }
-            ProtoPlan::Within { of, rel } => {
-                let root = fps
-                    .get(*of as usize)
-                    .copied()
-                    .flatten()
-                    .ok_or_else(|| bad("function plan"))?;
-                fn_at(root, rel).ok_or_else(|| bad("function plan"))?
-            }
-        };
-        *fps.get_mut(*i as usize)
-            .ok_or_else(|| bad("function plan"))? = Some(fp);
-    }
+    let fps = instantiate_planned(mc, hash_key, chunks, &d.plan, &|root, path, k| {
+        linked.get(&(root, path, k)).copied()
+    })?;
 
     // Pass 2: Lua closures, then native closures (dependencies first).
     for (i, o) in d.objs.iter().enumerate() {
@@ -478,7 +402,6 @@ pub fn build<'gc>(
         let fp = fps
             .get(*proto as usize)
             .copied()
-            .flatten()
             .ok_or_else(|| bad(format!("closure {i}: function {proto} out of range")))?;
         if upvalues.len() != fp.proto.upvalues.len() {
             return Err(bad(format!("closure {i}: wrong number of upvalues")));

@@ -22,14 +22,14 @@ use std::sync::Arc;
 use gc_arena::{Gc, Mutation};
 use hashbrown::{HashMap, HashTable};
 
-use super::image::{Decoded, Obj, ProtoPlan};
+use super::image::{Decoded, Obj};
 use super::mpack::RVal;
-use super::restore::{build_thread, finish, fn_at, Builder, Built, Tail};
+use super::restore::{build_thread, finish, instantiate_root, Builder, Built, ProtoPlan, Tail};
 use super::SnapshotError;
 use crate::vm::chunk::Chunk;
 use crate::vm::closure::{
-    instantiate_at, Closure, ClosureData, FnProto, LightNative, NativeClosure, NativeData, UpCell,
-    UpState, Upvalue, UpvalueExt,
+    Closure, ClosureData, FnProto, LightNative, NativeClosure, NativeData, UpCell, UpState,
+    Upvalue, UpvalueExt,
 };
 use crate::vm::lazy::{Fork, LazySource, Made, MadeKey, Pending};
 use crate::vm::state::{Host, State};
@@ -63,7 +63,7 @@ pub struct LazyImage {
     keys: HashMap<u32, Keys>,
     /// Function `i` of the function table → its position in `decoded.plan`.
     plan_at: Vec<u32>,
-    /// (chunk, path, constant) → the saved string that constant is.
+    /// (root function, path, constant) → the saved string that constant is.
     links: HashMap<(u32, Box<[u32]>, u32), u32>,
     /// The image's threads (made with the fork).
     threads: Vec<u32>,
@@ -104,8 +104,8 @@ impl LazyImage {
                 keys.insert(i as u32, Keys::Hashed(index));
             }
         }
-        let mut plan_at = vec![u32::MAX; decoded.protos];
-        for (pos, (i, _)) in decoded.plan.iter().enumerate() {
+        let mut plan_at = vec![u32::MAX; decoded.plan.roots.len()];
+        for (pos, (i, _)) in decoded.plan.order.iter().enumerate() {
             if let Some(slot) = plan_at.get_mut(*i as usize) {
                 *slot = pos as u32;
             }
@@ -370,27 +370,21 @@ impl<'a, 'gc> Maker<'a, 'gc> {
         }
         let img = self.img;
         let pos = *img.plan_at.get(i as usize)?;
-        let (_, step) = img.decoded.plan.get(pos as usize)?;
+        let (_, step) = img.decoded.plan.order.get(pos as usize)?;
         let fp = match step {
             ProtoPlan::Fresh { chunk, path } => {
-                let c = img.chunks.get(*chunk as usize)?;
-                let mut proto = &c.main;
-                for &k in path.iter() {
-                    proto = proto.protos.get(k as usize)?;
-                }
-                let chunk = *chunk;
-                let link = |path: &[u32], k: usize| {
-                    let k = u32::try_from(k).ok()?;
-                    let o = *img.links.get(&(chunk, Box::<[u32]>::from(path), k))?;
+                let link = |path: &[u32], k: u32| {
+                    let o = *img.links.get(&(i, Box::<[u32]>::from(path), k))?;
                     match self.obj(o, 0)? {
                         Made::Value(Value::Str(s)) => Some(s),
                         _ => None,
                     }
                 };
                 let mut scratch = path.to_vec();
-                instantiate_at(self.mc, img.tail.hash_key, c, proto, &mut scratch, &link)
+                let (mc, key) = (self.mc, img.tail.hash_key);
+                instantiate_root(mc, key, &img.chunks, *chunk, &mut scratch, &link)?
             }
-            ProtoPlan::Within { of, rel } => fn_at(self.proto(*of)?, rel)?,
+            ProtoPlan::Within { of, child } => *self.proto(*of)?.children.get(*child as usize)?,
         };
         self.record(key, Made::Proto(fp));
         Some(fp)
@@ -510,7 +504,7 @@ impl LazySource for LazyImage {
     fn materialize_all<'gc>(&self, mc: &Mutation<'gc>, fork: Gc<'gc, Fork<'gc>>) {
         fork.densify(self.decoded.objs.len());
         with_maker(self, mc, fork, |m| {
-            for i in 0..self.decoded.protos {
+            for i in 0..self.decoded.plan.roots.len() {
                 m.proto(i as u32);
             }
             for i in 0..self.decoded.objs.len() {

@@ -26,6 +26,7 @@ use super::format::*;
 use super::mpack::{RVal, Reader};
 use super::{Registry, SnapshotError};
 use crate::compiler::opcodes::Op;
+use crate::compiler::Proto;
 use crate::vm::chunk::Chunk;
 use crate::vm::closure::{
     instantiate_at, Closure, ClosureData, FnProto, LightNative, NativeClosure, NativeData,
@@ -65,6 +66,9 @@ pub(super) struct SavedProto {
     pub(super) path: Vec<u32>,
     /// (constant index, object index): string constants that are saved objects.
     pub(super) links: Vec<(u32, u32)>,
+    /// The function whose instance holds this one as a nested function (none for the root of
+    /// an instance tree).
+    pub(super) parent: Option<u32>,
 }
 
 /// The body's tail, parsed: everything but the objects (owned, so an image can keep it).
@@ -161,7 +165,7 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
     let n = r.array_len()?;
     let mut protos = Vec::with_capacity(n);
     for _ in 0..n {
-        r.array_exact(3)?;
+        r.array_exact(4)?;
         let chunk = r.u32()?;
         let m = r.array_len()?;
         let mut path = Vec::with_capacity(m);
@@ -176,7 +180,13 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
         for _ in 0..m / 2 {
             links.push((r.u32()?, r.u32()?));
         }
-        protos.push(SavedProto { chunk, path, links });
+        let parent = r.opt_index()?;
+        protos.push(SavedProto {
+            chunk,
+            path,
+            links,
+            parent,
+        });
     }
     let globals = r.index()?;
     let registry = r.index()?;
@@ -431,11 +441,132 @@ fn status_from(code: u64) -> Result<Status, SnapshotError> {
     })
 }
 
-/// Instantiates the functions that closures refer to. Each is instantiated with its nested
-/// functions (closures made later need them); a function nested in another needed one shares
-/// that instance tree. Functions no closure refers to (typically a chunk's main function, once
-/// it has run) are not instantiated, nor are their constants. String constants linked to saved
-/// objects are those objects (checked to hold the constant's bytes).
+/// How to get the instance of function `i` of the body's function table.
+pub(super) enum ProtoPlan {
+    /// Instantiate `path` of chunk `chunk` with its nested functions: the root of an
+    /// instance tree.
+    Fresh { chunk: u32, path: Box<[u32]> },
+    /// Nested function `child` of the instance of function `of` (planned earlier).
+    Within { of: u32, child: u32 },
+}
+
+/// The function table as instances to make.
+pub(super) struct ProtoPlans {
+    /// Every function once, each after the function whose instance holds it.
+    pub(super) order: Vec<(u32, ProtoPlan)>,
+    /// For each function, the root of its instance tree (constant links are keyed by it).
+    pub(super) roots: Vec<u32>,
+}
+
+/// The compiled function at `path` below chunk `c`'s main function.
+pub(super) fn proto_at<'a>(c: &'a Chunk, path: &[u32]) -> Option<&'a Arc<Proto>> {
+    let mut proto = &c.main;
+    for &k in path {
+        proto = proto.protos.get(k as usize)?;
+    }
+    Some(proto)
+}
+
+/// Plans the function instances: a function without a parent is instantiated with its nested
+/// functions; one with a parent is that parent instance's nested function. Each instance of
+/// the saved VM is one entry, so a chunk loaded twice is restored as two instance trees.
+pub(super) fn plan_protos(
+    chunks: &[Arc<Chunk>],
+    protos: &[SavedProto],
+) -> Result<ProtoPlans, SnapshotError> {
+    // A parent's path is one shorter than its child's, so this order makes parents first.
+    let mut order: Vec<usize> = (0..protos.len()).collect();
+    order.sort_by_key(|&i| protos[i].path.len());
+    let mut roots = vec![u32::MAX; protos.len()];
+    let mut plan = Vec::with_capacity(protos.len());
+    for i in order {
+        let sp = &protos[i];
+        let c = chunks
+            .get(sp.chunk as usize)
+            .ok_or_else(|| bad(format!("function {i}: chunk {} out of range", sp.chunk)))?;
+        proto_at(c, &sp.path)
+            .ok_or_else(|| bad(format!("function {i}: no function at path {:?}", sp.path)))?;
+        let step = match sp.parent {
+            None => {
+                roots[i] = i as u32;
+                ProtoPlan::Fresh {
+                    chunk: sp.chunk,
+                    path: sp.path.as_slice().into(),
+                }
+            }
+            Some(of) => {
+                let (&child, head) = sp
+                    .path
+                    .split_last()
+                    .ok_or_else(|| bad(format!("function {i}: a main function with a parent")))?;
+                match protos.get(of as usize) {
+                    Some(p) if p.chunk == sp.chunk && p.path == head => {}
+                    _ => return Err(bad(format!("function {i}: bad parent {of}"))),
+                }
+                roots[i] = roots[of as usize];
+                ProtoPlan::Within { of, child }
+            }
+        };
+        plan.push((i as u32, step));
+    }
+    Ok(ProtoPlans { order: plan, roots })
+}
+
+/// Makes the planned instances. `link(root, path, k)` is the saved string that constant `k`
+/// of the function at `path` in the instance tree of function `root` must be.
+pub(super) fn instantiate_planned<'gc>(
+    mc: &Mutation<'gc>,
+    hash_key: u64,
+    chunks: &[Arc<Chunk>],
+    plans: &ProtoPlans,
+    link: &dyn Fn(u32, &[u32], u32) -> Option<LuaStr<'gc>>,
+) -> Result<Vec<Gc<'gc, FnProto<'gc>>>, SnapshotError> {
+    let mut out: Vec<Option<Gc<'gc, FnProto<'gc>>>> = vec![None; plans.roots.len()];
+    let mut scratch = Vec::new();
+    for (i, step) in &plans.order {
+        let fp = match step {
+            ProtoPlan::Fresh { chunk, path } => {
+                scratch.clear();
+                scratch.extend_from_slice(path);
+                instantiate_root(mc, hash_key, chunks, *chunk, &mut scratch, &|p, k| {
+                    link(*i, p, k)
+                })
+            }
+            ProtoPlan::Within { of, child } => out
+                .get(*of as usize)
+                .copied()
+                .flatten()
+                .and_then(|fp| fp.children.get(*child as usize).copied()),
+        };
+        *out.get_mut(*i as usize)
+            .ok_or_else(|| bad("function plan"))? =
+            Some(fp.ok_or_else(|| bad(format!("function {i}: bad plan")))?);
+    }
+    out.into_iter()
+        .map(|f| f.ok_or_else(|| bad("function table")))
+        .collect()
+}
+
+/// Instantiates the function at `path` of chunk `chunk` with its nested functions (`link` as
+/// for [`instantiate_planned`], for this tree).
+pub(super) fn instantiate_root<'gc>(
+    mc: &Mutation<'gc>,
+    hash_key: u64,
+    chunks: &[Arc<Chunk>],
+    chunk: u32,
+    path: &mut Vec<u32>,
+    link: &dyn Fn(&[u32], u32) -> Option<LuaStr<'gc>>,
+) -> Option<Gc<'gc, FnProto<'gc>>> {
+    let c = chunks.get(chunk as usize)?;
+    let proto = proto_at(c, path)?;
+    let link = |p: &[u32], k: usize| link(p, u32::try_from(k).ok()?);
+    Some(instantiate_at(mc, hash_key, c, proto, path, &link))
+}
+
+/// Instantiates the functions that closures refer to (see [`plan_protos`]). Functions no
+/// closure refers to (typically a chunk's main function, once it has run) are not
+/// instantiated, nor are their constants. String constants linked to saved objects are those
+/// objects (checked to hold the constant's bytes).
 fn instantiate_protos<'gc>(
     b: &Builder<'_, 'gc>,
     hash_key: u64,
@@ -443,24 +574,16 @@ fn instantiate_protos<'gc>(
     protos: &[SavedProto],
 ) -> Result<Vec<Gc<'gc, FnProto<'gc>>>, SnapshotError> {
     use crate::compiler::Constant;
-    let mut order: Vec<usize> = (0..protos.len()).collect();
-    order.sort_by_key(|&i| protos[i].path.len());
-    let mut made: hashbrown::HashMap<(u32, &[u32]), Gc<'gc, FnProto<'gc>>> =
-        hashbrown::HashMap::with_capacity(protos.len());
+    let plans = plan_protos(chunks, protos)?;
     let mut linked: hashbrown::HashMap<(u32, &[u32], u32), LuaStr<'gc>> = hashbrown::HashMap::new();
-    let mut resolved = Vec::with_capacity(protos.len());
     for (i, sp) in protos.iter().enumerate() {
-        let c = chunks
-            .get(sp.chunk as usize)
-            .ok_or_else(|| bad(format!("function {i}: chunk {} out of range", sp.chunk)))?;
-        // Check the path first: it bounds the prefix search below by the real nesting depth.
-        let mut proto = &c.main;
-        for &k in &sp.path {
-            proto = proto
-                .protos
-                .get(k as usize)
-                .ok_or_else(|| bad(format!("function {i}: no function at path {:?}", sp.path)))?;
+        if sp.links.is_empty() {
+            continue;
         }
+        let proto = chunks
+            .get(sp.chunk as usize)
+            .and_then(|c| proto_at(c, &sp.path))
+            .ok_or_else(|| bad(format!("function {i}: no function at path {:?}", sp.path)))?;
         for &(k, obj) in &sp.links {
             let st = match b.built.get(obj as usize) {
                 Some(Built::Str(st)) => *st,
@@ -470,38 +593,12 @@ fn instantiate_protos<'gc>(
                 Some(Constant::Str(bytes)) if bytes[..] == *st.as_bytes() => {}
                 _ => return Err(bad(format!("function {i}: bad constant link {k}"))),
             }
-            linked.insert((sp.chunk, sp.path.as_slice(), k), st);
+            linked.insert((plans.roots[i], sp.path.as_slice(), k), st);
         }
-        resolved.push((c, proto));
     }
-    let mut out: Vec<Option<Gc<'gc, FnProto<'gc>>>> = vec![None; protos.len()];
-    let mut scratch = Vec::new();
-    for i in order {
-        let sp = &protos[i];
-        let (c, proto) = resolved[i];
-        let ancestor = (0..=sp.path.len())
-            .rev()
-            .find_map(|k| made.get(&(sp.chunk, &sp.path[..k])).map(|fp| (k, *fp)));
-        let fp = match ancestor {
-            Some((k, fp)) => fn_at(fp, &sp.path[k..])
-                .ok_or_else(|| bad(format!("function {i}: no function at path {:?}", sp.path)))?,
-            None => {
-                scratch.clear();
-                scratch.extend_from_slice(&sp.path);
-                let chunk = sp.chunk;
-                let link = |path: &[u32], k: usize| {
-                    let k = u32::try_from(k).ok()?;
-                    linked.get(&(chunk, path, k)).copied()
-                };
-                instantiate_at(b.mc, hash_key, c, proto, &mut scratch, &link)
-            }
-        };
-        made.insert((sp.chunk, sp.path.as_slice()), fp);
-        out[i] = Some(fp);
-    }
-    out.into_iter()
-        .map(|f| f.ok_or_else(|| bad("function table")))
-        .collect()
+    instantiate_planned(b.mc, hash_key, chunks, &plans, &|root, path, k| {
+        linked.get(&(root, path, k)).copied()
+    })
 }
 
 /// Builds the Lua closures of pass 1 (every upvalue cell exists by now).
@@ -541,9 +638,6 @@ fn build_closures<'gc>(
     }
     Ok(())
 }
-
-/// Finds the per-VM function instance at `path` below a chunk's main function instance.
-pub(super) use crate::vm::closure::fn_proto_at as fn_at;
 
 /// The position of every object of a body (for [`build`] from an image, which then jumps over
 /// object contents instead of skipping them value by value).

@@ -127,12 +127,19 @@ struct Saver<'a, 'gc> {
     out: Vec<u8>,
     chunks: Vec<Arc<Chunk>>,
     chunk_index: AddrMap<u32>,
+    /// Chunk numbers by id: the same code compiled twice (a file loaded twice) is one chunk,
+    /// as a restore makes it.
+    chunk_by_id: hashbrown::HashMap<crate::vm::chunk::ChunkId, u32>,
+    /// Function instances as (chunk, path from the chunk's main function). Two instances of
+    /// the same code (a chunk loaded twice) are two entries: a restore makes as many
+    /// instances as the VM had, so its memory count is the same.
     protos: Vec<(u32, Box<[u32]>)>,
-    /// The first instance seen of each function in `protos` (for its constants).
+    /// The instance of each entry of `protos` (for its constants and nested functions).
     proto_instances: Vec<Gc<'gc, FnProto<'gc>>>,
+    /// For each entry of `protos`, the entry whose instance holds it as a nested function.
+    proto_parents: Vec<Option<u32>>,
+    /// Entry numbers by instance address.
     proto_by_addr: AddrMap<u32>,
-    /// Function numbers by the address of their compiled code.
-    proto_index: AddrMap<u32>,
     /// Paths of the functions of the chunks seen so far, by the address of their code.
     proto_paths: AddrMap<Box<[u32]>>,
 }
@@ -253,10 +260,17 @@ impl<'a, 'gc> Saver<'a, 'gc> {
         if let Some(&i) = self.chunk_index.get(&addr) {
             return i;
         }
-        let i = self.chunks.len() as u32;
+        let i = match self.chunk_by_id.get(&c.id) {
+            Some(&i) => i,
+            None => {
+                let i = self.chunks.len() as u32;
+                self.chunk_by_id.insert(c.id, i);
+                self.chunks.push(c.clone());
+                super::compiled::remember(c);
+                i
+            }
+        };
         self.chunk_index.insert(addr, i);
-        self.chunks.push(c.clone());
-        super::compiled::remember(c);
         // Every function's path in the chunk, by the address of its compiled code (each
         // position of a chunk's function tree has its own `Proto`).
         let mut stack: Vec<(&Arc<crate::compiler::Proto>, Vec<u32>)> = vec![(&c.main, Vec::new())];
@@ -281,19 +295,16 @@ impl<'a, 'gc> Saver<'a, 'gc> {
         let fp = Gc::as_ref(fp);
         let chunk = self.chunk(&fp.chunk);
         let code = Arc::as_ptr(&fp.proto) as usize;
-        let i = match self.proto_index.get(&code) {
-            Some(&i) => i,
-            None => {
-                let path = self.proto_paths.get(&code).cloned().ok_or_else(|| {
-                    SnapshotError::Invalid("a function is not in its chunk".into())
-                })?;
-                let i = self.protos.len() as u32;
-                self.protos.push((chunk, path));
-                self.proto_instances.push(instance);
-                self.proto_index.insert(code, i);
-                i
-            }
-        };
+        let path = self
+            .proto_paths
+            .get(&code)
+            .cloned()
+            .ok_or_else(|| SnapshotError::Invalid("a function is not in its chunk".into()))?;
+        let i = u32::try_from(self.protos.len())
+            .map_err(|_| SnapshotError::Invalid("too many functions".into()))?;
+        self.protos.push((chunk, path));
+        self.proto_instances.push(instance);
+        self.proto_parents.push(None);
         self.proto_by_addr.insert(addr, i);
         Ok(i)
     }
@@ -531,10 +542,11 @@ pub fn save_body<'gc>(
         out,
         chunks: Vec::new(),
         chunk_index: AddrMap::default(),
+        chunk_by_id: hashbrown::HashMap::new(),
         protos: Vec::new(),
         proto_instances: Vec::new(),
+        proto_parents: Vec::new(),
         proto_by_addr: AddrMap::default(),
-        proto_index: AddrMap::default(),
         proto_paths: AddrMap::default(),
     };
     let body_start = s.out.len();
@@ -587,11 +599,17 @@ pub fn save_body<'gc>(
         i += 1;
     }
     // A restore instantiates each function with all its nested functions: list those too, so
-    // their string constants can be linked to saved strings as well (see the tail below).
+    // their string constants can be linked to saved strings as well (see the tail below), and
+    // say which instance holds each, so a restore rebuilds the same instance trees.
     let mut i = 0usize;
     while let Some(fp) = s.proto_instances.get(i).copied() {
         for &child in fp.children.iter() {
-            s.proto(child)?;
+            let j = s.proto(child)? as usize;
+            let parent = s.proto_parents.get_mut(j);
+            match parent {
+                Some(p) if p.is_none() => *p = Some(i as u32),
+                _ => return Err(SnapshotError::Invalid("a function nested twice".into())),
+            }
         }
         i += 1;
     }
@@ -618,8 +636,13 @@ pub fn save_body<'gc>(
     }
     mpack::array_len(out, s.protos.len());
     let mut links = Vec::new();
-    for ((chunk, path), fp) in s.protos.iter().zip(&s.proto_instances) {
-        mpack::array_len(out, 3);
+    for (((chunk, path), fp), parent) in s
+        .protos
+        .iter()
+        .zip(&s.proto_instances)
+        .zip(&s.proto_parents)
+    {
+        mpack::array_len(out, 4);
         mpack::uint(out, *chunk as u64);
         mpack::array_len(out, path.len());
         for p in path.iter() {
@@ -640,6 +663,10 @@ pub fn save_body<'gc>(
         for &(k, obj) in &links {
             mpack::uint(out, k);
             mpack::uint(out, obj);
+        }
+        match parent {
+            Some(p) => mpack::uint(out, *p as u64),
+            None => mpack::nil(out),
         }
     }
     mpack::uint(out, globals as u64);

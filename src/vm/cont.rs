@@ -443,9 +443,18 @@ impl<'gc> Cont<'gc> {
                 crate::stdlib::coroutine::wrap_close_next(nc, values, e)
             }
             (ContG::Discard, Ok(())) => nc.ret0(),
-            (ContG::Collected, Ok(())) => nc.ret1(Value::Int(0)),
+            (ContG::Collected, Ok(())) => {
+                charge_full_collection(nc);
+                nc.ret1(Value::Int(0))
+            }
             (ContG::GcStepped, Ok(())) => {
-                let done = nc.ctx.state.gc.borrow().step_finished;
+                let (done, generational) = {
+                    let g = nc.ctx.state.gc.borrow();
+                    (g.step_finished, g.generational)
+                };
+                if done || generational {
+                    charge_full_collection(nc);
+                }
                 nc.ret1(Value::boolean(done))
             }
             (ContG::CloseList { values, error }, Ok(())) => {
@@ -580,4 +589,13 @@ impl<'gc> Cont<'gc> {
             (ContG::CloseTbc { error, .. }, Ok(())) => Err(LuaError::Handled(error)),
         }
     }
+}
+
+/// Charges the full collection the program asked for by the heap it left (its marking
+/// time grows with it). The count after a full collection does not depend on snapshots or
+/// step sizes (see `vm::gc`), so neither does this charge.
+fn charge_full_collection(nc: &mut NativeCtx<'_, '_>) {
+    let live = nc.ctx.state.gc.borrow().full_base;
+    let fuel = live / crate::limits::fuel::GC_LIVE_BYTES_PER_FUEL as u64;
+    nc.charge(i64::try_from(fuel).unwrap_or(i64::MAX));
 }
