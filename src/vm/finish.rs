@@ -10,9 +10,10 @@
 //! control flow of the loop (`continue 'frame`, its return paths) stays in one place.
 //!
 //! [`call_native`] is the loop's fast path for a native called from `Call` or `TForCall`
-//! with no hook set: it runs the native and, when it simply returns, moves its results where
-//! the caller wants them, as `drive` would (`Action::Return`, then `Todo::Deliver` to the
-//! Lua frame, then dropping the call's C-call mark), without a round trip through `drive`.
+//! (and, out of line, `TailCall`) with no hook set: it runs the native and, when it simply
+//! returns, moves its results where the caller wants them, as `drive` would
+//! (`Action::Return`, then `Todo::Deliver` to the Lua frame, then dropping the call's C-call
+//! mark), without a round trip through `drive`.
 
 use super::closure::NativeRef;
 use super::error::LuaResult;
