@@ -1,7 +1,8 @@
 //! Many agents on one scheduler: 10,000 agents forked from one image, each a behaviour loop
 //! (wait for an event, update its table, send a message to a neighbour). Reports spawn time,
 //! memory per agent (idle in `receive()` and after running), ticks/s, fuel/s, and the
-//! scheduler's share of the time against the same Lua work run as one plain VM.
+//! scheduler's share of the time against the same agents run as coroutines of one plain VM
+//! (and against the bare table work inline, a floor).
 //!
 //! Run with `cargo bench --bench agents` (`AGENTS=n TICKS=n` to change the size).
 
@@ -45,6 +46,74 @@ for t = 1, ticks do
 end
 return states[1].events
 "#;
+
+/// The same agents in one plain VM, as the host would write them without a scheduler: each
+/// agent is a coroutine running the very same `AGENT` chunk, and `receive`, `send` and
+/// `agent_id` are Lua functions over per-agent ring buffers (a message is a value and its
+/// sender, inboxes hold at most 16, an agent with an empty inbox yields). Each tick posts one event
+/// to every agent, then resumes, in id order, every agent with something in its inbox: the
+/// scheduler's semantics, so the difference is what the scheduler itself costs.
+const COROUTINES: &str = r#"
+local n, src = ...
+local agent = assert(load(src, "=agent"))
+local vals, froms, first, last = {}, {}, {}, {}
+local current = 0
+for i = 1, n do vals[i], froms[i], first[i], last[i] = {}, {}, 1, 0 end
+local function push(to, v, from)
+  local l = last[to]
+  if l - first[to] + 1 >= 16 then return false end
+  l = l + 1
+  last[to] = l
+  local slot = l % 16 + 1
+  vals[to][slot], froms[to][slot] = v, from
+  return true
+end
+agent_id = function() return current end
+send = function(to, v) return push(to, v, current) end
+local yield = coroutine.yield
+receive = function()
+  local me = current
+  local f = first[me]
+  if f > last[me] then yield() f = first[me] end
+  local vs, fs, slot = vals[me], froms[me], f % 16 + 1
+  local v, from = vs[slot], fs[slot]
+  vs[slot], fs[slot] = nil, nil
+  first[me] = f + 1
+  return v, from
+end
+local cos = {}
+local resume = coroutine.resume
+for i = 1, n do
+  cos[i] = coroutine.create(agent)
+  current = i
+  assert(resume(cos[i], n))
+end
+function run_ticks(ticks)
+  for t = 0, ticks - 1 do
+    for i = 1, n do push(i, t, 0) end
+    for i = 1, n do
+      if first[i] <= last[i] then
+        current = i
+        assert(resume(cos[i]))
+      end
+    end
+  end
+end
+"#;
+
+/// Runs `vm`'s main chunk to its end; returns the wall time and fuel it took.
+fn run_plain(vm: &mut telelua::Vm) -> (std::time::Duration, u64) {
+    let t = Instant::now();
+    let fuel0 = vm.fuel_used();
+    loop {
+        match vm.step(u64::MAX / 4) {
+            StepResult::Finished(_) => break,
+            StepResult::OutOfFuel => continue,
+            other => panic!("{other:?}"),
+        }
+    }
+    (t.elapsed(), vm.fuel_used() - fuel0)
+}
 
 /// Resident memory of this process in bytes (Linux), to measure what forks really take.
 fn rss() -> u64 {
@@ -111,7 +180,7 @@ fn main() {
         .map(|id| sched.vm(*id).unwrap().memory_used())
         .sum();
 
-    // The same Lua work in one plain VM.
+    // The same table work inline in one plain VM (no calls, no messages): a floor.
     let mut vm = VmOptions::new().build();
     vm.load_with_args(
         PLAIN.as_bytes(),
@@ -119,21 +188,34 @@ fn main() {
         &[(n as i64).into(), (ticks as i64).into()],
     )
     .unwrap();
-    let t = Instant::now();
-    let plain_fuel0 = vm.fuel_used();
-    loop {
-        match vm.step(u64::MAX / 4) {
-            StepResult::Finished(_) => break,
-            StepResult::OutOfFuel => continue,
-            other => panic!("{other:?}"),
-        }
-    }
-    let plain = t.elapsed();
-    let plain_fuel = vm.fuel_used() - plain_fuel0;
+    let (plain, plain_fuel) = run_plain(&mut vm);
+    drop(vm);
+
+    // The same agents as coroutines of one plain VM (the fair baseline: same Lua work,
+    // receives, sends and switches, without the scheduler).
+    // Setting up (creating the coroutines, their first run to `receive()`) is not timed, as
+    // spawning and the first tick are not in the scheduler's figure.
+    let mut vm = VmOptions::new().build();
+    vm.load_with_args(
+        COROUTINES.as_bytes(),
+        "=coroutines",
+        &[
+            (n as i64).into(),
+            telelua::HostValue::Str(AGENT.as_bytes().to_vec()),
+        ],
+    )
+    .unwrap();
+    run_plain(&mut vm);
+    vm.load_with_args(b"run_ticks(...)", "=run", &[(ticks as i64).into()])
+        .unwrap();
+    let (co, co_fuel) = run_plain(&mut vm);
+    drop(vm);
 
     let secs = run.as_secs_f64();
-    let per_event_sched = secs / (n * ticks) as f64;
-    let per_event_plain = plain.as_secs_f64() / (n * ticks) as f64;
+    let events = (n * ticks) as f64;
+    let per_event_sched = secs / events;
+    let per_event_plain = plain.as_secs_f64() / events;
+    let per_event_co = co.as_secs_f64() / events;
     println!("agents                         {n}");
     println!("ticks                          {ticks}");
     println!(
@@ -155,15 +237,25 @@ fn main() {
         "fuel/s                         {:.1} M",
         fuel as f64 / secs / 1e6
     );
+    let per = |f: u64| f / (n * ticks);
     println!(
-        "per host event (2 messages)    {:.2} µs scheduler, {:.2} µs plain VM ({} vs {} fuel)",
+        "per host event (2 messages)    {:.2} µs scheduler ({} fuel)",
         per_event_sched * 1e6,
-        per_event_plain * 1e6,
-        fuel / (n * ticks),
-        plain_fuel / (n * ticks)
+        per(fuel)
     );
     println!(
-        "scheduler's share of the time  {:.0}%",
+        "  same agents as coroutines    {:.2} µs in one plain VM ({} fuel)",
+        per_event_co * 1e6,
+        per(co_fuel)
+    );
+    println!(
+        "  same table work inline       {:.2} µs in one plain VM ({} fuel)",
+        per_event_plain * 1e6,
+        per(plain_fuel)
+    );
+    println!(
+        "scheduler's share of the time  {:.0}% against the coroutines, {:.0}% against the inline work",
+        (1.0 - per_event_co / per_event_sched) * 100.0,
         (1.0 - per_event_plain / per_event_sched) * 100.0
     );
 }

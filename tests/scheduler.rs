@@ -108,6 +108,49 @@ fn agents_send_and_receive() {
     assert!(s.post(AgentId(999), Message::Nil).is_err());
 }
 
+/// A spawn skips registering the natives when the image already has this scheduler's; an
+/// image made with another scheduler's natives, a plain VM's image, or host registrations
+/// naming a native still get this scheduler's natives (they win, as before the shortcut).
+#[test]
+fn spawned_agents_get_this_schedulers_natives() {
+    const ECHO: &str = "local v, from = receive() send(0, v * 2) return agent_id()";
+    let mut other = Scheduler::new(opts(10_000));
+    let foreign = image(&other, ECHO);
+    let mut plain = telelua::Vm::new();
+    plain.load(ECHO.as_bytes(), "=agent").unwrap();
+    let plain = plain.image().unwrap();
+    let mut s = Scheduler::new(opts(10_000));
+    let own = image(&s, ECHO);
+    let overridden = VmOptions::new().register("send", |_cx, (_to, _v): (i64, i64)| Ok(false));
+    let ids = [
+        s.spawn_from_image(&own, VmOptions::new()).unwrap(),
+        s.spawn_from_image(&own, VmOptions::new()).unwrap(),
+        s.spawn_from_image(&foreign, VmOptions::new()).unwrap(),
+        s.spawn_from_image(&plain, VmOptions::new()).unwrap(),
+        s.spawn_from_image(&own, overridden).unwrap(),
+    ];
+    s.run_ticks(1);
+    for (i, id) in ids.iter().enumerate() {
+        s.post(*id, Message::Int(i as i64)).unwrap();
+    }
+    s.run_ticks(1);
+    let expected: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (*id, Message::Int(2 * i as i64)))
+        .collect();
+    assert_eq!(s.take_host_messages(), expected);
+    for id in ids {
+        assert_eq!(
+            s.state(id),
+            Some(&AgentState::Finished(vec![Value::Int(id.0 as i64)]))
+        );
+    }
+    // The other scheduler saw nothing.
+    other.run_ticks(1);
+    assert!(other.take_host_messages().is_empty());
+}
+
 #[test]
 fn messages_are_copies() {
     let mut s = Scheduler::new(opts(10_000));

@@ -124,7 +124,15 @@ impl Registrations {
     }
 
     /// Makes these registrations known to a VM's snapshot registry and host.
+    /// Whether nothing is registered.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.functions.is_empty() && self.wait_kinds.is_empty() && self.userdata.is_empty()
+    }
+
     pub(crate) fn install(&self, registry: &mut Registry, host: &mut Host) {
+        // Sized once (a fork's maps start empty: growing them costs every spawn).
+        host.functions.reserve(self.functions.len());
+        host.wait_kinds.reserve(self.wait_kinds.len() + 1);
         for (def, f) in &self.functions {
             registry.add_native(def);
             host.functions.insert(def.name, f.clone());

@@ -23,14 +23,14 @@
 //!   sender's iteration order, so the same inputs give the same outputs and snapshots.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
 use super::convert::{Value, Variadic};
 use super::error::{Error, Result};
-use super::host::{Reply, Resume, Wait, DELIVERY_KIND};
+use super::host::{Registrations, Reply, Resume, Wait, DELIVERY_KIND};
 use super::message::Message;
 use super::options::VmOptions;
 use super::vm::{Image, Vm};
@@ -155,8 +155,9 @@ struct Shared {
     receiving: bool,
     /// Set by `sleep(n)` when it waits: the wake time.
     sleeping: Option<i64>,
-    /// Live agents' inboxes: (sender, message).
-    inboxes: BTreeMap<AgentId, VecDeque<(AgentId, Message)>>,
+    /// Live agents' inboxes: (sender, message). Hashed (every `send` and `receive` looks
+    /// one up; nothing iterates them, so their order is never seen).
+    inboxes: HashMap<AgentId, VecDeque<(AgentId, Message)>, foldhash::fast::FixedState>,
     /// Messages agents sent to [`HOST`].
     to_host: Vec<(AgentId, Message)>,
     inbox_limit: usize,
@@ -232,6 +233,12 @@ struct Envelope {
 pub struct Scheduler {
     opts: SchedulerOptions,
     shared: Rc<RefCell<Shared>>,
+    /// The natives, made once: every agent gets these very closures (they reach the agent
+    /// through `shared`), so an image made with them needs nothing registered per spawn.
+    natives: Registrations,
+    /// The last image spawned from, and whether its globals have the natives' names (checked
+    /// on its first fork: every fork of an image starts in its state).
+    checked_image: Option<(Image, bool)>,
     agents: BTreeMap<AgentId, Agent>,
     tick: i64,
     next_id: u64,
@@ -246,10 +253,13 @@ impl Scheduler {
             inbox_limit: opts.inbox_limit,
             ..Shared::default()
         };
+        let shared = Rc::new(RefCell::new(shared));
         Scheduler {
             next_id: opts.first_id.max(1),
             opts,
-            shared: Rc::new(RefCell::new(shared)),
+            natives: natives(&shared),
+            checked_image: None,
+            shared,
             agents: BTreeMap::new(),
             tick: 0,
             cursor: AgentId(0),
@@ -261,51 +271,7 @@ impl Scheduler {
     /// is the host), `sleep(ticks)` and `agent_id()`. Build the VM an image is taken from
     /// with these; forks then need nothing more.
     pub fn with_natives(&self, opts: VmOptions) -> VmOptions {
-        let (s1, s2, s3, s4, s5) = (
-            self.shared.clone(),
-            self.shared.clone(),
-            self.shared.clone(),
-            self.shared.clone(),
-            self.shared.clone(),
-        );
-        opts.register_waiting("receive", move |_cx, ()| {
-            let mut sh = s1.borrow_mut();
-            let me = sh.current()?;
-            match sh.inboxes.get_mut(&me).and_then(|q| q.pop_front()) {
-                Some((from, m)) => Ok(Reply::Return((m, from.0 as i64))),
-                None => {
-                    sh.receiving = true;
-                    Ok(Reply::Wait(Wait::delivery()))
-                }
-            }
-        })
-        .register("send", move |_cx, (to, m): (i64, Message)| {
-            let mut sh = s2.borrow_mut();
-            let me = sh.current()?;
-            let to = u64::try_from(to).map(AgentId).unwrap_or(AgentId(u64::MAX));
-            Ok(sh.send(me, to, m))
-        })
-        .register_waiting("sleep", move |_cx, ticks: i64| {
-            let mut sh = s3.borrow_mut();
-            sh.current()?;
-            if ticks <= 0 {
-                return Ok(Reply::Return(()));
-            }
-            let until = sh.now.saturating_add(ticks);
-            sh.sleeping = Some(until);
-            Ok(Reply::Wait(Wait::new(SLEEP_KIND, &until)?))
-        })
-        .register_wait_kind(SLEEP_KIND, 1, move |_cx, until: i64, _| {
-            let sh = s4.borrow();
-            Ok(if sh.now >= until {
-                Resume::Return(Variadic(Vec::new()))
-            } else {
-                Resume::Wait(until)
-            })
-        })
-        .register("agent_id", move |_cx, ()| {
-            Ok(s5.borrow().current()?.0 as i64)
-        })
+        opts.registrations(&self.natives)
     }
 
     /// Applies the scheduler's defaults to an agent's options.
@@ -322,12 +288,30 @@ impl Scheduler {
     ///
     /// # Errors
     /// As [`Image::fork_with_options`].
-    pub fn spawn_from_image(&mut self, image: &Image, opts: VmOptions) -> Result<AgentId> {
-        let opts = self.agent_options(opts);
+    pub fn spawn_from_image(&mut self, image: &Image, mut opts: VmOptions) -> Result<AgentId> {
+        // An image made with `with_natives` has them (the same closures): registering them
+        // again would give the same VM, so a spawn skips it unless the host's own
+        // registrations could replace one of them.
+        let opts = if opts.registrations.is_empty() && image.registers_all(&self.natives) {
+            if opts.memory_limit.is_none() {
+                opts.memory_limit = self.opts.memory_limit;
+            }
+            opts
+        } else {
+            self.agent_options(opts)
+        };
         let mut vm = image.fork_with_options(opts)?;
-        // (Checked without converting the global: a function converts to a handle, which
-        // would give every agent a handle table.)
-        if !vm.has_global("receive") {
+        let has_globals = match &self.checked_image {
+            Some((checked, has)) if checked.same_as(image) => *has,
+            _ => {
+                // (Checked without converting the global: a function converts to a handle,
+                // which would give every agent a handle table.)
+                let has = vm.has_global("receive");
+                self.checked_image = Some((image.clone(), has));
+                has
+            }
+        };
+        if !has_globals {
             self.install_globals(&mut vm);
         }
         Ok(self.add(vm))
@@ -342,8 +326,7 @@ impl Scheduler {
 
     /// Registers the natives in an existing VM (and sets their globals).
     fn install_globals(&self, vm: &mut Vm) {
-        let regs = self.with_natives(VmOptions::new()).registrations;
-        vm.install_registrations(&regs);
+        vm.install_registrations(&self.natives);
     }
 
     fn add(&mut self, vm: Vm) -> AgentId {
@@ -388,123 +371,44 @@ impl Scheduler {
     /// One tick: every agent that can run gets its slice (see the module docs).
     fn run_tick(&mut self) -> u64 {
         self.tick += 1;
-        let ids: Vec<AgentId> = self
-            .agents
-            .range(self.cursor..)
-            .chain(self.agents.range(..self.cursor))
-            .filter(|(_, a)| !a.state.is_over())
-            .map(|(id, _)| *id)
-            .collect();
+        let Scheduler {
+            opts,
+            shared,
+            agents,
+            tick,
+            cursor,
+            ..
+        } = self;
+        let start = *cursor;
         let mut spent = 0u64;
-        for id in ids {
-            if self.opts.tick_budget.is_some_and(|budget| spent >= budget) {
-                self.cursor = id;
-                return spent;
+        // From the cursor to the end, then from the start to the cursor (a turn changes only
+        // its own agent's state, so which agents take part is known as they come).
+        for wrapped in [false, true] {
+            let part = if wrapped {
+                agents.range_mut(..start)
+            } else {
+                agents.range_mut(start..)
+            };
+            for (id, agent) in part {
+                if agent.state.is_over() {
+                    continue;
+                }
+                if opts.tick_budget.is_some_and(|budget| spent >= budget) {
+                    *cursor = *id;
+                    return spent;
+                }
+                spent += turn(shared, *tick, *id, agent, opts.slice);
             }
-            spent += self.turn(id, self.opts.slice);
         }
         spent
     }
 
-    /// One agent's turn with `fuel` per unit of weight (fewer if its budget is nearly used).
-    fn turn(&mut self, id: AgentId, fuel: u64) -> u64 {
-        let tick = self.tick;
-        let Some(agent) = self.agents.get_mut(&id) else {
-            return 0;
-        };
-        let now = tick + agent.clock_offset;
-        match &agent.state {
-            AgentState::Runnable | AgentState::Waiting(WaitingOn::Other(_)) => {}
-            AgentState::Waiting(WaitingOn::Sleep { until }) => {
-                if now < *until {
-                    return 0;
-                }
-            }
-            AgentState::Waiting(WaitingOn::Message) => {
-                let next = self
-                    .shared
-                    .borrow_mut()
-                    .inboxes
-                    .get_mut(&id)
-                    .and_then(|q| q.pop_front());
-                let Some((from, m)) = next else { return 0 };
-                if let Err(e) = agent.vm.deliver((m, from.0 as i64)) {
-                    self.finish(id, fail(e));
-                    return 0;
-                }
-            }
-            _ => return 0,
-        }
-        let mut fuel = fuel.saturating_mul(u64::from(agent.weight));
-        if let Some(limit) = agent.fuel_limit {
-            let left = limit.saturating_sub(agent.fuel_used);
-            if left == 0 {
-                self.finish(id, AgentState::Stopped(StopReason::Fuel));
-                return 0;
-            }
-            fuel = fuel.min(left);
-        }
-        {
-            let mut sh = self.shared.borrow_mut();
-            sh.current = Some(id);
-            sh.now = now;
-            sh.receiving = false;
-            sh.sleeping = None;
-        }
-        let before = agent.vm.fuel_used();
-        let r = agent.vm.step(fuel);
-        let used = agent.vm.fuel_used() - before;
-        agent.fuel_used += used;
-        let (receiving, sleeping) = {
-            let mut sh = self.shared.borrow_mut();
-            sh.current = None;
-            (sh.receiving, sh.sleeping)
-        };
-        let state = match r {
-            StepResult::OutOfFuel | StepResult::Yielded(_) => {
-                if agent.fuel_limit.is_some_and(|l| agent.fuel_used >= l) {
-                    AgentState::Stopped(StopReason::Fuel)
-                } else {
-                    AgentState::Runnable
-                }
-            }
-            StepResult::Waiting { kind } => AgentState::Waiting(if receiving {
-                WaitingOn::Message
-            } else if let Some(until) = sleeping {
-                WaitingOn::Sleep { until }
-            } else if kind == SLEEP_KIND {
-                // Still asleep (a poll that did not end it): keep the wake time.
-                match &agent.state {
-                    AgentState::Waiting(w @ WaitingOn::Sleep { .. }) => w.clone(),
-                    _ => WaitingOn::Other(kind),
-                }
-            } else if kind == DELIVERY_KIND
-                && agent.state == AgentState::Waiting(WaitingOn::Message)
-            {
-                WaitingOn::Message
-            } else {
-                WaitingOn::Other(kind)
-            }),
-            StepResult::Finished(v) => AgentState::Finished(v),
-            StepResult::Error(e) => {
-                if e.message == crate::vm::error::NOT_ENOUGH_MEMORY {
-                    AgentState::Stopped(StopReason::Memory)
-                } else {
-                    AgentState::Failed(e)
-                }
-            }
-        };
-        self.finish(id, state);
-        used
-    }
-
     /// Sets an agent's state; an agent that is over loses its inbox (sends to it fail).
     fn finish(&mut self, id: AgentId, state: AgentState) {
-        if state.is_over() {
-            self.shared.borrow_mut().inboxes.remove(&id);
-        }
         if let Some(a) = self.agents.get_mut(&id) {
-            a.state = state;
+            set_state(&self.shared, id, a, state);
+        } else if state.is_over() {
+            self.shared.borrow_mut().inboxes.remove(&id);
         }
     }
 
@@ -707,10 +611,222 @@ impl Scheduler {
     }
 }
 
+/// One agent's turn with `fuel` per unit of weight (fewer if its budget is nearly used).
+fn turn(shared: &RefCell<Shared>, tick: i64, id: AgentId, agent: &mut Agent, fuel: u64) -> u64 {
+    let now = tick + agent.clock_offset;
+    let delivery = match &agent.state {
+        AgentState::Runnable | AgentState::Waiting(WaitingOn::Other(_)) => None,
+        AgentState::Waiting(WaitingOn::Sleep { until }) => {
+            if now < *until {
+                return 0;
+            }
+            None
+        }
+        AgentState::Waiting(WaitingOn::Message) => {
+            let next = shared
+                .borrow_mut()
+                .inboxes
+                .get_mut(&id)
+                .and_then(|q| q.pop_front());
+            let Some((from, m)) = next else { return 0 };
+            Some((m, from.0 as i64))
+        }
+        _ => return 0,
+    };
+    let mut fuel = fuel.saturating_mul(u64::from(agent.weight));
+    if let Some(limit) = agent.fuel_limit {
+        let left = limit.saturating_sub(agent.fuel_used);
+        if left == 0 {
+            // The message is delivered all the same (the VM the host inspects has it).
+            let state = match delivery.map(|d| agent.vm.deliver(d)) {
+                Some(Err(e)) => fail(e),
+                _ => AgentState::Stopped(StopReason::Fuel),
+            };
+            set_state(shared, id, agent, state);
+            return 0;
+        }
+        fuel = fuel.min(left);
+    }
+    {
+        let mut sh = shared.borrow_mut();
+        sh.current = Some(id);
+        sh.now = now;
+        sh.receiving = false;
+        sh.sleeping = None;
+    }
+    let before = agent.vm.fuel_used();
+    let r = match delivery {
+        None => agent.vm.step(fuel),
+        Some(d) => match agent.vm.deliver_and_step(d, fuel) {
+            Ok(r) => r,
+            Err(e) => {
+                shared.borrow_mut().current = None;
+                set_state(shared, id, agent, fail(e));
+                return 0;
+            }
+        },
+    };
+    let used = agent.vm.fuel_used() - before;
+    agent.fuel_used += used;
+    let (receiving, sleeping) = {
+        let mut sh = shared.borrow_mut();
+        sh.current = None;
+        (sh.receiving, sh.sleeping)
+    };
+    let state = match r {
+        StepResult::OutOfFuel | StepResult::Yielded(_) => {
+            if agent.fuel_limit.is_some_and(|l| agent.fuel_used >= l) {
+                AgentState::Stopped(StopReason::Fuel)
+            } else {
+                AgentState::Runnable
+            }
+        }
+        StepResult::Waiting { kind } => AgentState::Waiting(if receiving {
+            WaitingOn::Message
+        } else if let Some(until) = sleeping {
+            WaitingOn::Sleep { until }
+        } else if kind == SLEEP_KIND {
+            // Still asleep (a poll that did not end it): keep the wake time.
+            match &agent.state {
+                AgentState::Waiting(w @ WaitingOn::Sleep { .. }) => w.clone(),
+                _ => WaitingOn::Other(kind),
+            }
+        } else if kind == DELIVERY_KIND && agent.state == AgentState::Waiting(WaitingOn::Message) {
+            WaitingOn::Message
+        } else {
+            WaitingOn::Other(kind)
+        }),
+        StepResult::Finished(v) => AgentState::Finished(v),
+        StepResult::Error(e) => {
+            if e.message == crate::vm::error::NOT_ENOUGH_MEMORY {
+                AgentState::Stopped(StopReason::Memory)
+            } else {
+                AgentState::Failed(e)
+            }
+        }
+    };
+    set_state(shared, id, agent, state);
+    used
+}
+
+/// Sets an agent's state; an agent that is over loses its inbox (sends to it fail).
+fn set_state(shared: &RefCell<Shared>, id: AgentId, agent: &mut Agent, state: AgentState) {
+    if state.is_over() {
+        shared.borrow_mut().inboxes.remove(&id);
+    }
+    agent.state = state;
+}
+
+/// The agent natives (see [`Scheduler::with_natives`]), reaching the scheduler through
+/// `shared`.
+fn natives(shared: &Rc<RefCell<Shared>>) -> Registrations {
+    let (s1, s2, s3, s4, s5) = (
+        shared.clone(),
+        shared.clone(),
+        shared.clone(),
+        shared.clone(),
+        shared.clone(),
+    );
+    VmOptions::new()
+        .register_waiting("receive", move |_cx, ()| {
+            let mut sh = s1.borrow_mut();
+            let me = sh.current()?;
+            match sh.inboxes.get_mut(&me).and_then(|q| q.pop_front()) {
+                Some((from, m)) => Ok(Reply::Return((m, from.0 as i64))),
+                None => {
+                    sh.receiving = true;
+                    Ok(Reply::Wait(Wait::delivery()))
+                }
+            }
+        })
+        .register("send", move |_cx, (to, m): (i64, Message)| {
+            let mut sh = s2.borrow_mut();
+            let me = sh.current()?;
+            let to = u64::try_from(to).map(AgentId).unwrap_or(AgentId(u64::MAX));
+            Ok(sh.send(me, to, m))
+        })
+        .register_waiting("sleep", move |_cx, ticks: i64| {
+            let mut sh = s3.borrow_mut();
+            sh.current()?;
+            if ticks <= 0 {
+                return Ok(Reply::Return(()));
+            }
+            let until = sh.now.saturating_add(ticks);
+            sh.sleeping = Some(until);
+            Ok(Reply::Wait(Wait::new(SLEEP_KIND, &until)?))
+        })
+        .register_wait_kind(SLEEP_KIND, 1, move |_cx, until: i64, _| {
+            let sh = s4.borrow();
+            Ok(if sh.now >= until {
+                Resume::Return(Variadic(Vec::new()))
+            } else {
+                Resume::Wait(until)
+            })
+        })
+        .register("agent_id", move |_cx, ()| {
+            Ok(s5.borrow().current()?.0 as i64)
+        })
+        .registrations
+}
+
 /// An error from the host side of a turn, as the agent's failure.
 fn fail(e: Error) -> AgentState {
     AgentState::Failed(RuntimeError {
         message: e.to_string(),
         traceback: String::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A turn delivers and steps in one entry into the VM (`Vm::deliver_and_step`): that
+    /// must be exactly `deliver` then `step` (results, fuel, memory count, snapshot bytes),
+    /// also under memory budgets tight enough that a step starts by collecting or by
+    /// raising "not enough memory" (where it falls back to a plain step).
+    #[test]
+    fn deliver_and_step_is_deliver_then_step() {
+        let mut base = VmOptions::new()
+            .register_waiting("receive", |_cx, ()| Ok(Reply::<()>::Wait(Wait::delivery())))
+            .build();
+        base.load(
+            b"local t, i = {}, 0
+              while true do
+                local s = receive()
+                i = i + 1
+                t[i % 40 + 1] = string.rep(s, i % 9 + 1) .. i
+              end",
+            "=t",
+        )
+        .unwrap();
+        let image = base.image().unwrap();
+        for limit in [None, Some(30_000), Some(34_000), Some(40_000), Some(60_000)] {
+            let fork = || {
+                let mut o = VmOptions::new();
+                o.memory_limit = limit;
+                image.fork_with_options(o).unwrap()
+            };
+            let (mut a, mut b) = (fork(), fork());
+            assert_eq!(a.step(1_000), b.step(1_000));
+            for i in 0..400 {
+                let msg = "x".repeat(i % 37);
+                let ra = a.deliver(msg.clone()).map(|()| a.step(300));
+                let rb = b.deliver_and_step(msg, 300);
+                match (ra, rb) {
+                    (Ok(ra), Ok(rb)) => assert_eq!(ra, rb, "{limit:?} {i}"),
+                    (Err(ea), Err(eb)) => {
+                        assert_eq!(ea.to_string(), eb.to_string());
+                        break;
+                    }
+                    (ra, rb) => panic!("{limit:?} {i}: {ra:?} vs {rb:?}"),
+                }
+                assert_eq!(a.fuel_used(), b.fuel_used(), "{limit:?} {i}");
+                assert_eq!(a.memory_used(), b.memory_used(), "{limit:?} {i}");
+                if i % 61 == 0 {
+                    assert_eq!(a.save().unwrap(), b.save().unwrap(), "{limit:?} {i}");
+                }
+            }
+        }
+    }
 }

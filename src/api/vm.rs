@@ -163,8 +163,8 @@ impl Vm {
         let arena = Arena::<Root>::new(|mc| {
             let globals = VmTable::new(mc, hash_key);
             let registry = VmTable::new(mc, hash_key);
-            let tm_names: [LuaStr<'_>; TM_COUNT] =
-                std::array::from_fn(|i| LuaStr::new(mc, hash_key, TM_NAMES[i].as_bytes()));
+            let tm_names: [Option<LuaStr<'_>>; TM_COUNT] =
+                std::array::from_fn(|i| Some(LuaStr::new(mc, hash_key, TM_NAMES[i].as_bytes())));
             let main = VmThread::new(mc, VmValue::Nil);
             State {
                 globals,
@@ -583,43 +583,62 @@ impl Vm {
     }
 
     fn deliver_to(&mut self, task: Task<'_>, values: impl IntoLuaMulti) -> Result<()> {
-        self.enter(|cx| {
-            let ctx = cx.ctx;
-            let top = match task {
-                Task::Main => ctx.current_thread(),
-                Task::Call(h) => match chain_of(cx, h)?.last() {
-                    Some(t) => *t,
-                    None => return Err(Error::msg("the call is over")),
-                },
-            };
-            let vals = values.into_lua_multi(cx)?;
-            let mut ts = top.borrow_mut(ctx.mc);
-            let ok = match ts.frames.last_mut() {
-                Some(Frame::Native(nf)) => match &mut *nf.cont {
-                    Cont::Host { delivered, .. } if !*delivered => {
-                        *delivered = true;
-                        true
-                    }
-                    Cont::Yielded => true,
-                    _ => false,
-                },
-                _ => false,
-            };
-            if !ok {
-                return Err(Error::msg(
-                    "nothing to deliver to: the script is not waiting for the host",
-                ));
+        self.enter(|cx| deliver_in(cx, task, values))
+    }
+
+    /// [`Vm::deliver`] then [`Vm::step`], in one entry into the VM: what a scheduler does for
+    /// an agent waiting in `receive()` when its message comes. Exactly the same as the two
+    /// calls: the delivery and the first slice share one `mutate` only when the slice would
+    /// start with no memory work to do (else the step runs as [`Vm::step`] does).
+    ///
+    /// # Errors
+    /// As [`Vm::deliver`] (nothing ran).
+    pub(crate) fn deliver_and_step(
+        &mut self,
+        values: impl IntoLuaMulti,
+        fuel: u64,
+    ) -> Result<StepResult> {
+        let _memory = self.memory.enter();
+        let mut remaining = fuel.min(i64::MAX as u64) as i64;
+        let slice = self.slice_fuel(remaining);
+        let (limit, collected_at) = (self.memory.limit(), self.collected_at);
+        let releases = self.releases.clone();
+        let first = self.arena.mutate(|mc, state| -> Result<Option<_>> {
+            let ctx = Ctx { mc, state };
+            handle::release(ctx, &releases);
+            let cx = Context::new(ctx, releases);
+            deliver_in(&cx, Task::Main, values)?;
+            if memory_work_due(limit, collected_at) {
+                return Ok(None);
             }
-            ts.stack.extend(vals.iter().map(|v| v.0));
-            ts.sync_model();
-            Ok(())
-        })
+            let mut f = slice;
+            let r = run_slice(ctx, false, &mut f);
+            cx.forget_handle_table();
+            let r = r.map(|r| step_result(&cx, r));
+            Ok(Some((r, slice - f, gc_ask(ctx))))
+        })?;
+        let Some((result, used, ask)) = first else {
+            return Ok(self.run_entered(Task::Main, remaining));
+        };
+        remaining -= used;
+        self.after_slice(used, ask);
+        if let Some(r) = result {
+            return Ok(r);
+        }
+        if remaining <= 0 || self.interrupt.swap(false, Ordering::Relaxed) {
+            return Ok(StepResult::OutOfFuel);
+        }
+        Ok(self.run_entered(Task::Main, remaining))
     }
 
     /// Runs a task (the main chunk or a call) for about `fuel` units.
     fn run_task(&mut self, task: Task<'_>, fuel: u64) -> StepResult {
         let _memory = self.memory.enter();
-        let mut remaining = fuel.min(i64::MAX as u64) as i64;
+        self.run_entered(task, fuel.min(i64::MAX as u64) as i64)
+    }
+
+    /// [`Vm::run_task`] with the VM's memory account entered.
+    fn run_entered(&mut self, task: Task<'_>, mut remaining: i64) -> StepResult {
         loop {
             let (memory_error, slice) = self.before_slice(remaining);
             let releases = self.releases.clone();
@@ -671,25 +690,22 @@ impl Vm {
     /// buffer over it, at most once per eighth of the budget allocated). Returns whether the
     /// slice must raise the memory error, and the slice's fuel.
     fn before_slice(&mut self, remaining: i64) -> (bool, i64) {
-        let limit = self.memory.limit();
-        let limited = limit != u64::MAX;
         let mut memory_error = false;
-        if memory::over()
-            || (limited
-                && memory::used() > limit - limit / 4
-                && memory::used() > self.collected_at.saturating_add(limit / 8))
-        {
+        if memory_work_due(self.memory.limit(), self.collected_at) {
             self.collect_fully();
             memory_error = memory::over();
         }
-        // A slice never runs past a multiple of `SLICE` in total fuel (see `after_slice`).
+        (memory_error, self.slice_fuel(remaining))
+    }
+
+    /// The fuel of the next slice: `remaining`, at most a slice, and never past a multiple of
+    /// `SLICE` in total fuel (see `after_slice`).
+    fn slice_fuel(&self, remaining: i64) -> i64 {
+        let limited = self.memory.limit() != u64::MAX;
         let to_boundary = SLICE - (self.fuel_used % SLICE as u64) as i64;
-        (
-            memory_error,
-            remaining
-                .min(if limited { LIMITED_SLICE } else { SLICE })
-                .min(to_boundary),
-        )
+        remaining
+            .min(if limited { LIMITED_SLICE } else { SLICE })
+            .min(to_boundary)
     }
 
     /// After a slice that used `used` fuel: counts it, and runs the collector (a full
@@ -861,8 +877,22 @@ impl Vm {
             self.arena
                 .mutate(|mc, state| complete_fork(Ctx { mc, state }));
             // The link to the image goes too: a complete fork's heap is a restore's (the
-            // collector paces itself by the number of objects).
-            self.arena.mutate_root(|_, state| state.fork = None);
+            // collector paces itself by the number of objects). The metamethod names it made
+            // move into the state, and it makes the others (uncounted: the image's count,
+            // the fork's, has them), as a restore has them all.
+            self.arena.mutate_root(|mc, state| {
+                for i in 0..TM_COUNT {
+                    if state.tm_names[i].is_none() {
+                        let made = state.fork.and_then(|f| f.tm_made(i));
+                        state.tm_names[i] = Some(made.unwrap_or_else(|| {
+                            memory::uncounted(|| {
+                                LuaStr::new(mc, state.hash_key, TM_NAMES[i].as_bytes())
+                            })
+                        }));
+                    }
+                }
+                state.fork = None;
+            });
         }
     }
 
@@ -1145,6 +1175,49 @@ fn new_call_thread<'gc>(
     Ok(co)
 }
 
+/// Whether a slice must first enforce the memory budget (see `Vm::before_slice`): over it,
+/// or near it (`limit`; `u64::MAX` is none) with an eighth of it allocated since the last
+/// full collection (at `collected_at`).
+fn memory_work_due(limit: u64, collected_at: u64) -> bool {
+    memory::over()
+        || (limit != u64::MAX
+            && memory::used() > limit - limit / 4
+            && memory::used() > collected_at.saturating_add(limit / 8))
+}
+
+/// Hands `values` to the coroutine `task` runs on top (see [`Vm::deliver`]).
+fn deliver_in<'gc>(cx: &Context<'gc>, task: Task<'_>, values: impl IntoLuaMulti) -> Result<()> {
+    let ctx = cx.ctx;
+    let top = match task {
+        Task::Main => ctx.current_thread(),
+        Task::Call(h) => match chain_of(cx, h)?.last() {
+            Some(t) => *t,
+            None => return Err(Error::msg("the call is over")),
+        },
+    };
+    let vals = values.into_lua_multi(cx)?;
+    let mut ts = top.borrow_mut(ctx.mc);
+    let ok = match ts.frames.last_mut() {
+        Some(Frame::Native(nf)) => match &mut *nf.cont {
+            Cont::Host { delivered, .. } if !*delivered => {
+                *delivered = true;
+                true
+            }
+            Cont::Yielded => true,
+            _ => false,
+        },
+        _ => false,
+    };
+    if !ok {
+        return Err(Error::msg(
+            "nothing to deliver to: the script is not waiting for the host",
+        ));
+    }
+    ts.stack.extend(vals.iter().map(|v| v.0));
+    ts.sync_model();
+    Ok(())
+}
+
 /// What a slice asked of the collector (read at its end, in its own `mutate`).
 struct GcAsk {
     /// A full collection (`collectgarbage()`, a failed memory check).
@@ -1231,7 +1304,9 @@ fn waiting_kind(ctx: Ctx<'_>) -> Option<String> {
 /// each in its own heap when it first reaches it, and copying a table's contents when it first
 /// writes to it (or iterates it). It behaves exactly as a full copy would (same identities,
 /// iteration orders, ids, memory count); before its first garbage collection or save it makes
-/// whatever it has not made yet. See `vm::lazy`.
+/// whatever it has not made yet. See `vm::lazy`. Cloning an image is cheap (the clones
+/// share it).
+#[derive(Clone)]
 pub struct Image {
     lazy: Arc<crate::snapshot::LazyImage>,
     registry: Registry,
@@ -1245,9 +1320,14 @@ impl Image {
     /// # Errors
     /// Only if the image itself is inconsistent (it was checked by building it in full when
     /// it was made): a bug, never a panic.
-    pub fn fork_with(&self, mut host: Host) -> Result<Vm, SnapshotError> {
+    pub fn fork_with(&self, host: Host) -> Result<Vm, SnapshotError> {
+        self.fork_registered(host, self.registrations.clone())
+    }
+
+    /// A fork with `regs` installed (once: a scheduler spawns thousands of these).
+    fn fork_registered(&self, mut host: Host, regs: Registrations) -> Result<Vm, SnapshotError> {
         let mut registry = self.registry.clone();
-        self.registrations.install(&mut registry, &mut host);
+        regs.install(&mut registry, &mut host);
         let memory = Account::new();
         let entered = memory.enter();
         let arena = Arena::<Root>::try_new(|mc| crate::snapshot::fork_lazy(mc, &self.lazy, host))?;
@@ -1259,7 +1339,7 @@ impl Image {
         let objects = self.lazy.decoded_objects() as f64;
         arena.metrics().adjust_debt(-(objects * 0.5 + 256.0));
         let mut vm = Vm::from_parts(arena, self.lazy.tail.fuel_used, registry, memory, true);
-        vm.registrations = self.registrations.clone();
+        vm.registrations = regs;
         vm.paced_at = total;
         Ok(vm)
     }
@@ -1272,23 +1352,40 @@ impl Image {
     pub fn fork_with_options(&self, opts: VmOptions) -> Result<Vm> {
         let VmOptions {
             memory_limit,
-            mut host,
+            host,
             registrations,
             ..
         } = opts;
         let mut all = self.registrations.clone();
         all.extend(&registrations);
-        let mut registry = self.registry.clone();
-        all.install(&mut registry, &mut host);
-        let mut vm = Image {
-            lazy: self.lazy.clone(),
-            registry,
-            registrations: Registrations::default(),
-        }
-        .fork_with(host)?;
-        vm.registrations = all;
+        let mut vm = self.fork_registered(host, all)?;
         vm.set_memory_limit(memory_limit);
         Ok(vm)
+    }
+
+    /// Whether a fork of this image has every host function and wait kind of `regs`
+    /// already, as the very same closures (the last registration of a name is the one a
+    /// fork uses): a scheduler then spawns without registering its natives again.
+    pub(crate) fn registers_all(&self, regs: &Registrations) -> bool {
+        let mine = &self.registrations;
+        regs.functions.iter().all(|(def, f)| {
+            mine.functions
+                .iter()
+                .rev()
+                .find(|(d, _)| d.name == def.name)
+                .is_some_and(|(_, g)| Rc::ptr_eq(f, g))
+        }) && regs.wait_kinds.iter().all(|(name, k)| {
+            mine.wait_kinds
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .is_some_and(|(_, g)| Rc::ptr_eq(k, g))
+        }) && regs.userdata.is_empty()
+    }
+
+    /// Whether `other` is this very image (or a clone of it).
+    pub(crate) fn same_as(&self, other: &Image) -> bool {
+        Arc::ptr_eq(&self.lazy, &other.lazy)
     }
 
     /// A fork that makes every object of the image now (the heap a lazy fork has after its

@@ -24,7 +24,9 @@ use hashbrown::{HashMap, HashTable};
 
 use super::image::{Decoded, Obj};
 use super::mpack::RVal;
-use super::restore::{build_thread, finish, instantiate_root, Builder, Built, ProtoPlan, Tail};
+use super::restore::{
+    build_thread, finish_with, instantiate_root, Builder, Built, ProtoPlan, Tail,
+};
 use super::SnapshotError;
 use crate::vm::chunk::Chunk;
 use crate::vm::closure::{
@@ -567,7 +569,7 @@ pub fn fork<'gc>(
         for &i in &img.threads {
             build_thread(&b, i as usize, &[])?;
         }
-        let mut state = finish(&b, &img.tail, Vec::new(), host)?;
+        let mut state = finish_with(&b, &img.tail, Vec::new(), host, false)?;
         m.drain();
         state.fork = Some(fork);
         Ok(state)
@@ -594,6 +596,77 @@ mod tests {
             Value::Table(t) => t,
             _ => panic!("{name} is not a table"),
         }
+    }
+
+    /// A fork makes a metamethod name when it first needs it (25 strings per fork
+    /// otherwise), and behaves, counts and saves exactly as an eager restore, before and
+    /// after its completion moves the names into its state.
+    #[test]
+    fn forks_make_metamethod_names_when_first_needed() {
+        use crate::vm::state::Tm;
+        let mut base = Vm::new();
+        run(
+            &mut base,
+            "mt = {} function mk(x) return setmetatable({x = x}, mt) end",
+        );
+        let image = base.image().unwrap();
+        let mut fork = image.fork().unwrap();
+        let mut eager = Vm::restore(&image.to_bytes().unwrap()).unwrap();
+        let missing =
+            |vm: &Vm, tm: Tm| vm.with_ctx(|ctx| ctx.state.tm_names[tm as usize].is_none());
+        assert!(missing(&fork, Tm::Add) && missing(&fork, Tm::Index));
+        assert!(!missing(&eager, Tm::Add));
+        let src = "mt.__add = function(a, b) return a.x + b.x end
+                   mt.__index = function(t, k) return k end
+                   local a, b = mk(1), mk(2)
+                   return a + b, a.zzz, #tostring(a), collectgarbage('count')";
+        let r = run(&mut eager, src);
+        assert_eq!(run(&mut fork, src), r);
+        // Made once, kept by the fork: the same string on every use.
+        assert!(missing(&fork, Tm::Add));
+        fork.with_ctx(|ctx| {
+            let f = ctx.state.fork.unwrap();
+            assert!(f.tm_made(Tm::Add as usize).is_some());
+            assert!(f.tm_made(Tm::Call as usize).is_none());
+            let (x, y) = (ctx.tm(Tm::Add), ctx.tm(Tm::Add));
+            assert!(gc_arena::Gc::ptr_eq(x.0, y.0));
+        });
+        assert!(fork.save().unwrap() == eager.save().unwrap());
+        // Completing the fork (a collection) moves the names into its state. (Counts are
+        // compared after full collections: automatic ones may come at other points.)
+        fork.collect();
+        eager.collect();
+        assert_eq!(fork.memory_used(), eager.memory_used());
+        assert!(!missing(&fork, Tm::Add) && !missing(&fork, Tm::Call));
+        assert_eq!(run(&mut fork, src), run(&mut eager, src));
+        fork.collect();
+        eager.collect();
+        assert_eq!(fork.memory_used(), eager.memory_used());
+        assert!(fork.save().unwrap() == eager.save().unwrap());
+        // A table keyed by the very name string a fork made is saved with the link, as an
+        // eager restore's is.
+        let keyed = |vm: &Vm| {
+            vm.with_ctx(|ctx| {
+                let t = ctx.new_table();
+                ctx.store_always(t, Value::Str(ctx.tm(Tm::Call)), Value::Int(1));
+                ctx.store_always(ctx.state.globals, ctx.str_value("keyed"), Value::Table(t));
+            })
+        };
+        let (mut fork, mut eager) = (
+            image.fork().unwrap(),
+            Vm::restore(&image.to_bytes().unwrap()).unwrap(),
+        );
+        assert_eq!(fork.memory_used(), eager.memory_used());
+        keyed(&fork);
+        keyed(&eager);
+        let bytes = fork.save().unwrap();
+        assert!(bytes == eager.save().unwrap());
+        fork.collect();
+        eager.collect();
+        assert_eq!(fork.memory_used(), eager.memory_used());
+        assert!(fork.save().unwrap() == eager.save().unwrap());
+        let back = Vm::restore(&bytes).unwrap();
+        assert_eq!(back.save().unwrap(), bytes);
     }
 
     #[test]

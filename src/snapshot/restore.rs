@@ -883,6 +883,18 @@ pub(super) fn finish<'gc>(
     open_ups: Vec<(usize, u32, u32)>,
     host: Host,
 ) -> Result<State<'gc>, SnapshotError> {
+    finish_with(b, tail, open_ups, host, true)
+}
+
+/// [`finish`]; `make_tm_names`: whether to make the metamethod names no object holds (a lazy
+/// fork makes them when first needed).
+pub(super) fn finish_with<'gc>(
+    b: &Builder<'_, 'gc>,
+    tail: &Tail,
+    open_ups: Vec<(usize, u32, u32)>,
+    host: Host,
+    make_tm_names: bool,
+) -> Result<State<'gc>, SnapshotError> {
     let mc = b.mc;
     // Pass 4: open upvalues point inside their thread's stack.
     for (i, thread, slot) in open_ups {
@@ -935,9 +947,13 @@ pub(super) fn finish<'gc>(
             _ => return Err(bad(format!("bad metamethod name link {tm}"))),
         }
     }
-    let tm_names: [LuaStr<'gc>; TM_COUNT] = std::array::from_fn(|i| {
-        tm_names[i].unwrap_or_else(|| LuaStr::new(mc, tail.hash_key, TM_NAMES[i].as_bytes()))
-    });
+    if make_tm_names {
+        for (i, slot) in tm_names.iter_mut().enumerate() {
+            if slot.is_none() {
+                *slot = Some(LuaStr::new(mc, tail.hash_key, TM_NAMES[i].as_bytes()));
+            }
+        }
+    }
     let gc = restore_gc(b, &tail.gc)?;
     Ok(State {
         globals,

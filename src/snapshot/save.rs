@@ -17,7 +17,7 @@ use super::{Registry, SnapshotError};
 use crate::vm::chunk::Chunk;
 use crate::vm::closure::{Closure, FnProto, LightNative, NativeClosure, UpState, Upvalue};
 use crate::vm::native::NativeDef;
-use crate::vm::state::Ctx;
+use crate::vm::state::{Ctx, TM_COUNT};
 use crate::vm::string::LuaStr;
 use crate::vm::table::Table;
 use crate::vm::thread::{Frame, Status, Thread};
@@ -699,11 +699,9 @@ pub fn save_body<'gc>(
     }
     mpack::uint(out, fuel_used);
     // Metamethod names that are also saved objects (metatable keys made from them).
-    let tm_links: Vec<(u64, u64)> = st
-        .tm_names
-        .iter()
-        .enumerate()
-        .filter_map(|(tm, name)| {
+    let tm_links: Vec<(u64, u64)> = (0..TM_COUNT)
+        .filter_map(|tm| {
+            let name = ctx.tm_made(tm)?;
             let obj = s.index.get(Gc::as_ptr(name.0) as *const () as usize)?;
             Some((tm as u64, obj as u64))
         })

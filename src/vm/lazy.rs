@@ -29,6 +29,8 @@ use std::sync::Arc;
 use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
 
 use super::closure::{FnProto, Upvalue};
+use super::state::TM_COUNT;
+use super::string::LuaStr;
 use super::table::Table;
 use super::value::Value;
 
@@ -100,6 +102,9 @@ pub struct Fork<'gc> {
     /// Set once everything is made and filled: the fork is an ordinary VM.
     #[collect(require_static)]
     pub complete: std::cell::Cell<bool>,
+    /// Metamethod names made since the fork (see `Ctx::tm`); kept when `made` is cleared,
+    /// until the VM moves them into its state.
+    tm: RefLock<[Option<LuaStr<'gc>>; TM_COUNT]>,
 }
 
 impl<'gc> Fork<'gc> {
@@ -113,6 +118,7 @@ impl<'gc> Fork<'gc> {
                 index: Default::default(),
                 dense: Default::default(),
                 complete: std::cell::Cell::new(false),
+                tm: RefLock::new([None; TM_COUNT]),
             },
         )
     }
@@ -155,6 +161,31 @@ impl<'gc> Fork<'gc> {
             }
         }
         this.index.borrow_mut().insert(key, pos);
+    }
+
+    /// Metamethod name `i`, made by `make` the first time.
+    pub fn tm_name(
+        this: Gc<'gc, Self>,
+        mc: &Mutation<'gc>,
+        i: usize,
+        make: impl FnOnce() -> LuaStr<'gc>,
+    ) -> LuaStr<'gc> {
+        if let Some(s) = this.tm_made(i) {
+            return s;
+        }
+        let s = make();
+        if let Some(slot) = gc_arena::barrier::unlock!(Gc::write(mc, this), Fork, tm)
+            .borrow_mut()
+            .get_mut(i)
+        {
+            *slot = Some(s);
+        }
+        s
+    }
+
+    /// Metamethod name `i`, if the fork made it.
+    pub fn tm_made(&self, i: usize) -> Option<LuaStr<'gc>> {
+        self.tm.borrow().get(i).copied().flatten()
     }
 
     /// Forgets every made object (once nothing is pending, the heap holds what it needs).

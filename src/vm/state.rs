@@ -247,8 +247,10 @@ pub struct State<'gc> {
     pub spare_thread: Gc<'gc, RefLock<Option<Thread<'gc>>>>,
     /// Per-type metatables.
     pub metas: Gc<'gc, RefLock<TypeMetas<'gc>>>,
-    /// Metamethod names as strings, indexed by `Tm`.
-    pub tm_names: [LuaStr<'gc>; TM_COUNT],
+    /// Metamethod names as strings, indexed by `Tm`. `None` only in a lazy fork that has
+    /// not been completed: its names are made when first needed (see [`Ctx::tm`]), which
+    /// spares each of thousands of forks 25 allocations it mostly never uses.
+    pub tm_names: [Option<LuaStr<'gc>>; TM_COUNT],
     /// Key of the string/table hash (part of VM state; never affects iteration order).
     #[collect(require_static)]
     pub hash_key: u64,
@@ -404,7 +406,38 @@ impl<'gc> Ctx<'gc> {
     /// The name string of a metamethod.
     #[inline]
     pub fn tm(self, tm: Tm) -> LuaStr<'gc> {
-        self.state.tm_names[tm as usize]
+        match self.state.tm_names[tm as usize] {
+            Some(s) => s,
+            None => self.fork_tm(tm),
+        }
+    }
+
+    /// The name string of a metamethod in a lazy fork that has not made it yet: made once,
+    /// kept by the fork (until its completion moves it into the state), and uncounted (the
+    /// fork's memory count, the image's, has it, as an eager restore would).
+    #[cold]
+    #[inline(never)]
+    fn fork_tm(self, tm: Tm) -> LuaStr<'gc> {
+        let i = tm as usize;
+        let make = || {
+            super::memory::uncounted(|| {
+                LuaStr::new(self.mc, self.state.hash_key, TM_NAMES[i].as_bytes())
+            })
+        };
+        match self.state.fork {
+            Some(fork) => super::lazy::Fork::tm_name(fork, self.mc, i, make),
+            // (Only forks have missing names.)
+            None => make(),
+        }
+    }
+
+    /// The name string of metamethod `i` if this VM has made it (a lazy fork makes them
+    /// when first needed): what other objects may hold.
+    pub fn tm_made(self, i: usize) -> Option<LuaStr<'gc>> {
+        match self.state.tm_names.get(i).copied()? {
+            Some(s) => Some(s),
+            None => self.state.fork?.tm_made(i),
+        }
     }
 
     /// The metatable of any value.
