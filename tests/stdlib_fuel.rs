@@ -319,9 +319,48 @@ fn fuel_of(src: &str) -> u64 {
 }
 
 #[test]
+fn new_objects_are_charged_at_the_same_points_however_the_run_is_sliced() {
+    // A constructor presized for 8 fields pays `NEW_OBJECT` (4) + 8 on top of its
+    // instructions; the same loop storing numbers pays neither.
+    let big = "local t for i = 1, 1000 do t = {a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8} end return t.h";
+    let small = "local t for i = 1, 1000 do t = 1 t = 2 t = 3 t = 4 t = 5 t = 6 t = 7 t = 8 t = 9 end return t";
+    let (b, s) = (fuel_of(big), fuel_of(small));
+    assert!(b >= s + 1000 * 12, "{b} vs {s}");
+    for (what, src, least) in [
+        (
+            "closures",
+            "local f for i = 1, 1000 do local u = i f = function() return u end end",
+            1000 * 5,
+        ),
+        (
+            "strings",
+            "local s = 'x' for i = 1, 1000 do s = s:sub(1, 1) .. i end",
+            1000 * 2,
+        ),
+        (
+            "tables",
+            "local t for i = 1, 1000 do t = {i, i, i, i, i, i, i, i} end",
+            1000 * 6,
+        ),
+    ] {
+        let fuel = fuel_of(src);
+        assert!(fuel >= 1000 * 3 + least, "{what}: {fuel}");
+        // The same fuel however the run is sliced and saved.
+        let mut vm = Vm::new();
+        vm.load(src.as_bytes(), "=test").expect("compiles");
+        while let StepResult::OutOfFuel = vm.step(7) {
+            let bytes = vm.save().expect("save");
+            vm = Vm::restore(&bytes).expect("restore");
+        }
+        assert_eq!(vm.fuel_used(), fuel, "{what}");
+    }
+}
+
+#[test]
 fn float_to_text_is_charged_by_its_digits() {
-    // Each float made into text pays `FLOAT_FORMAT` (4) more than an integer does, wherever
+    // Each float made into text pays `FLOAT_FORMAT` (16) more than an integer does, wherever
     // it is converted; past 17 significant digits, by digits times the exponent's width.
+    // (Texts of the same length, so the allocations cost the same.)
     let loop_of = |op: &str, v: &str| {
         fuel_of(&format!(
             "local v, x = {v} for i = 1, 100 do x = {op} end return x"
@@ -333,12 +372,12 @@ fn float_to_text_is_charged_by_its_digits() {
         "table.concat({v})",
         "string.format('%g', v)",
     ] {
-        let (int, float) = (loop_of(op, "12345"), loop_of(op, "1.5"));
+        let (int, float) = (loop_of(op, "12345"), loop_of(op, "12.25"));
         if op.starts_with("string.format") {
             // '%g' of an integer is a float conversion too.
             assert_eq!(float, int, "{op}");
         } else {
-            assert_eq!(float, int + 100 * 4, "{op}");
+            assert_eq!(float, int + 100 * 16, "{op}");
         }
     }
     // %99.99f of 1e308: about 400 digits × 16 words / 2 per fuel, 100 times.

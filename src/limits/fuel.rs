@@ -42,12 +42,41 @@ pub const GC_LIVE_BYTES_PER_FUEL: i64 = 16;
 /// Converting a float to text with at most 17 significant digits (`tostring`, `..`,
 /// `table.concat`, `string.format`'s `%g` and friends): shortest-digit generation costs
 /// about five instructions' time where an integer's costs one.
-pub const FLOAT_FORMAT: i64 = 4;
+pub const FLOAT_FORMAT: i64 = 16;
 /// A float converted with more than 17 significant digits (`%99.99f`, `%.99e`): exact
 /// digits need big-integer arithmetic whose width grows with the binary exponent. Work units
 /// (one digit times one 64-bit word of the exponent's width) per fuel unit; see
 /// [`float_format_cost`]. Before, `%99.99f` of 1e308 cost 150 times an instruction's time.
 pub const FLOAT_DIGIT_WORDS_PER_FUEL: i64 = 2;
+/// Creating a table (a constructor) or a closure, on top of its instruction: allocating,
+/// clearing and, later, collecting it took about 11 times an instruction's time. A closure
+/// also pays one unit per upvalue.
+pub const NEW_OBJECT: i64 = 4;
+/// A constructor's presized array slots per fuel unit (each presized hash field costs one).
+pub const PRESIZED_SLOTS_PER_FUEL: usize = 4;
+/// A string made by a concatenation (`..`), on top of its bytes.
+pub const NEW_STRING: i64 = 2;
+/// Calling a native (on top of the call instruction): the call itself (arguments window,
+/// frame model, results) costs about three instructions' time before the native does any
+/// work.
+pub const NATIVE_CALL: i64 = 2;
+/// Calling a metamethod (`__index`, `__add`, `__eq`... functions; on top of the call's own
+/// instructions): the metamethod lookup, the C-call boundary and the frame.
+pub const METAMETHOD_CALL: i64 = 2;
+/// Resuming a coroutine (`resume`, a `wrap` function): the switch of running thread both
+/// ways.
+pub const COROUTINE_SWITCH: i64 = 8;
+/// An error caught by `pcall`, `xpcall` or a resume: unwinding, the position prefix and
+/// closing the frames.
+pub const ERROR_CAUGHT: i64 = 12;
+/// A native calling Lua (`pcall`, `xpcall`, `sort`'s comparator, `gsub`'s function, a
+/// `__tostring` from `print`...): the C-call boundary and the native frame it keeps.
+pub const CALL_FROM_NATIVE: i64 = 2;
+/// Bytes of two long strings compared per fuel unit (`==` of equal lengths, `<`, `<=`).
+pub const STRING_COMPARE_BYTES_PER_FUEL: usize = 256;
+/// Converting a table, function, coroutine or userdata to text (`tostring`, `%s`, `print`):
+/// the `__name` lookup and the formatting of its address.
+pub const ADDRESS_FORMAT: i64 = 8;
 /// Bytes read by a `load` reader function per unit of fuel.
 pub const READER_BYTES_PER_FUEL: i64 = 64;
 /// Bytes written by `print` (and `debug.traceback`) per unit of fuel.
@@ -58,8 +87,11 @@ pub const COROUTINE_CREATE: i64 = 10;
 pub const COERCION_BYTES_PER_FUEL: usize = 16;
 /// Bytes copied, scanned or produced per fuel unit by the string library.
 pub const STRING_BYTES_PER_FUEL: usize = sequences::fuel::cost::WORK_PER_FUEL;
-/// One `string.format` conversion, one `pack`/`unpack` option, one `char`/`byte` value.
-pub const STRING_ITEM: i64 = 1;
+/// One `string.format` conversion, one `pack`/`unpack` option, one `gsub` replacement
+/// looked up in a table or called (its captures made into values).
+pub const STRING_ITEM: i64 = 3;
+/// One `string.char` or `string.byte` value.
+pub const STRING_VALUE: i64 = 1;
 /// Fuel per table element read, written or moved by the table library.
 pub const TABLE_ELEM: i64 = 1;
 /// Fuel for one comparison made by `table.sort` with the default `<` (the sort machinery
@@ -141,12 +173,23 @@ pub const TABLE: &[Cost] = costs! {
     "GC_LIVE_BYTES_PER_FUEL" => GC_LIVE_BYTES_PER_FUEL,
     "FLOAT_FORMAT" => FLOAT_FORMAT,
     "FLOAT_DIGIT_WORDS_PER_FUEL" => FLOAT_DIGIT_WORDS_PER_FUEL,
+    "NEW_OBJECT" => NEW_OBJECT,
+    "PRESIZED_SLOTS_PER_FUEL" => PRESIZED_SLOTS_PER_FUEL,
+    "NEW_STRING" => NEW_STRING,
+    "NATIVE_CALL" => NATIVE_CALL,
+    "METAMETHOD_CALL" => METAMETHOD_CALL,
+    "COROUTINE_SWITCH" => COROUTINE_SWITCH,
+    "ERROR_CAUGHT" => ERROR_CAUGHT,
+    "CALL_FROM_NATIVE" => CALL_FROM_NATIVE,
+    "STRING_COMPARE_BYTES_PER_FUEL" => STRING_COMPARE_BYTES_PER_FUEL,
+    "ADDRESS_FORMAT" => ADDRESS_FORMAT,
     "READER_BYTES_PER_FUEL" => READER_BYTES_PER_FUEL,
     "OUTPUT_BYTES_PER_FUEL" => OUTPUT_BYTES_PER_FUEL,
     "COROUTINE_CREATE" => COROUTINE_CREATE,
     "COERCION_BYTES_PER_FUEL" => COERCION_BYTES_PER_FUEL,
     "STRING_BYTES_PER_FUEL" => STRING_BYTES_PER_FUEL,
     "STRING_ITEM" => STRING_ITEM,
+    "STRING_VALUE" => STRING_VALUE,
     "TABLE_ELEM" => TABLE_ELEM,
     "TABLE_COMPARE" => TABLE_COMPARE,
     "TABLE_CONCAT_BYTES_PER_FUEL" => TABLE_CONCAT_BYTES_PER_FUEL,
@@ -187,14 +230,25 @@ mod tests {
             ("LOAD_FUEL_PER_BYTE", 2),
             ("FULL_GC", 100),
             ("GC_LIVE_BYTES_PER_FUEL", 16),
-            ("FLOAT_FORMAT", 4),
+            ("FLOAT_FORMAT", 16),
             ("FLOAT_DIGIT_WORDS_PER_FUEL", 2),
+            ("NEW_OBJECT", 4),
+            ("PRESIZED_SLOTS_PER_FUEL", 4),
+            ("NEW_STRING", 2),
+            ("NATIVE_CALL", 2),
+            ("METAMETHOD_CALL", 2),
+            ("COROUTINE_SWITCH", 8),
+            ("ERROR_CAUGHT", 12),
+            ("CALL_FROM_NATIVE", 2),
+            ("STRING_COMPARE_BYTES_PER_FUEL", 256),
+            ("ADDRESS_FORMAT", 8),
             ("READER_BYTES_PER_FUEL", 64),
             ("OUTPUT_BYTES_PER_FUEL", 64),
             ("COROUTINE_CREATE", 10),
             ("COERCION_BYTES_PER_FUEL", 16),
             ("STRING_BYTES_PER_FUEL", 16),
-            ("STRING_ITEM", 1),
+            ("STRING_ITEM", 3),
+            ("STRING_VALUE", 1),
             ("TABLE_ELEM", 1),
             ("TABLE_COMPARE", 1),
             ("TABLE_CONCAT_BYTES_PER_FUEL", 16),

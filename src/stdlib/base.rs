@@ -192,8 +192,16 @@ fn tostring<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
             cont: Cont::ToString,
         });
     }
-    if matches!(v, Value::Float(_)) {
-        nc.charge(fuelc::FLOAT_FORMAT);
+    match v {
+        Value::Float(_) => nc.charge(fuelc::FLOAT_FORMAT),
+        Value::Table(_)
+        | Value::Function(_)
+        | Value::Native(_)
+        | Value::LightNative(_)
+        | Value::Thread(_)
+        | Value::Userdata(_)
+        | Value::LightUserdata(_) => nc.charge(fuelc::ADDRESS_FORMAT),
+        _ => {}
     }
     let s = tostring_raw(nc.ctx, v);
     let s = nc.str_value(&s);

@@ -83,6 +83,7 @@ fn create<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let co = check_co(nc, 1)?;
     nc.stack.remove(nc.base);
+    nc.charge(crate::limits::fuel::COROUTINE_SWITCH);
     Ok(Action::Resume {
         thread: co,
         cont: Cont::Resume,
@@ -97,6 +98,7 @@ fn wrap<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 }
 
 fn wrap_aux<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    nc.charge(crate::limits::fuel::COROUTINE_SWITCH);
     match nc.upvalue(0) {
         Value::Thread(co) => Ok(Action::Resume {
             thread: co,

@@ -410,9 +410,13 @@ impl<'gc> Cont<'gc> {
                 Ok(Action::Return)
             }
             (ContG::Pcall | ContG::Xpcall { .. } | ContG::Resume, Err(e)) => {
+                nc.charge(crate::limits::fuel::ERROR_CAUGHT);
                 nc.ret(&[Value::False, e])
             }
-            (ContG::XpcallHandler { .. }, Ok(())) => Err(LuaError::Handled(nc.arg(1))),
+            (ContG::XpcallHandler { .. }, Ok(())) => {
+                nc.charge(crate::limits::fuel::ERROR_CAUGHT);
+                Err(LuaError::Handled(nc.arg(1)))
+            }
             (ContG::XpcallHandler { handler, depth }, Err(e)) => {
                 if depth >= MAX_HANDLER_DEPTH {
                     let msg = nc.str_value(b"error in error handling");

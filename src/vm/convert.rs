@@ -30,7 +30,7 @@ pub use crate::limits::fuel::COERCION_BYTES_PER_FUEL;
 /// or instruction doing it already paid).
 #[inline]
 pub fn coercion_cost(len: usize) -> i64 {
-    (len / COERCION_BYTES_PER_FUEL) as i64
+    1 + (len / COERCION_BYTES_PER_FUEL) as i64
 }
 
 /// A value as a float (numbers and numeric strings).

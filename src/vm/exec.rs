@@ -398,6 +398,7 @@ pub(super) fn run_native<'gc>(
         native: Some(native),
         fuel,
     };
+    *nc.fuel -= crate::limits::fuel::NATIVE_CALL;
     let r = (native.def().func)(&mut nc);
     // Natives push results straight onto the stack: keep its charge current.
     ts.sync_model();
@@ -500,6 +501,7 @@ pub fn drive<'gc>(
                     Todo::Deliver { func, n, want }
                 }
                 Action::Call { func: callee, cont } => {
+                    *fuel -= crate::limits::fuel::CALL_FROM_NATIVE;
                     let nargs = ts.stack.len() - (func + 1);
                     // A message handler called again counts each failed run (see `ccalls`).
                     let (handler, levels) = match &cont {

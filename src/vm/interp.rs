@@ -152,6 +152,7 @@ fn run<'gc>(
             ($mc:expr, $want:expr) => {{
                 let mc: MetaCall<'gc> = $mc;
                 save_pc!();
+                *fuel -= fuelc::METAMETHOD_CALL;
                 ts.enter_c_call(ctx)?;
                 ts.stack.truncate(call_slot);
                 ts.stack.push(mc.func);
@@ -407,6 +408,9 @@ fn run<'gc>(
                     Some(b) => b,
                     None => {
                         save_pc!();
+                        if let (Value::Str(p), Value::Str(q)) = (x, y) {
+                            *fuel -= long_compare_cost(p.len().min(q.len()));
+                        }
                         match meta::less(ctx, x, y, $le) {
                             Ok(Meta::Done(b)) => b,
                             Ok(Meta::Call(mc)) => {
@@ -653,6 +657,7 @@ fn run<'gc>(
                         return Err(ctx.out_of_memory(true));
                     }
                     r!(a) = Value::Table(ctx.new_table_sized(array, hash));
+                    *fuel -= new_table_cost(array, hash);
                 }
                 Op::SelfK { a, b, c } => {
                     let obj = r!(b);
@@ -1008,6 +1013,12 @@ fn run<'gc>(
                     let (x, y) = (r!(a), r!(b));
                     let res = match (x, y) {
                         (Value::Int(p), Value::Int(q)) => p == q,
+                        (Value::Str(p), Value::Str(q)) => {
+                            if p.len() == q.len() && !Gc::ptr_eq(p.0, q.0) {
+                                *fuel -= long_compare_cost(p.len());
+                            }
+                            p == q
+                        }
                         (Value::Table(_), Value::Table(_))
                         | (Value::Userdata(_), Value::Userdata(_)) => {
                             save_pc!();
@@ -1429,6 +1440,7 @@ fn run<'gc>(
                         },
                     ));
                     r!(a) = Value::Function(cl);
+                    *fuel -= fuelc::NEW_OBJECT + descs.len() as i64;
                 }
                 Op::Vararg { a, c } => {
                     let nvarargs = match ts.frames.last() {
@@ -1468,4 +1480,17 @@ pub fn table_from<'gc>(ctx: Ctx<'gc>, vals: &[Value<'gc>]) -> Table<'gc> {
     let t = ctx.new_table_sized(vals.len(), 0);
     t.data_mut(ctx.mc).set_list(0, vals);
     t
+}
+
+/// Fuel for a table constructor's table, presized for `array` items and `hash` fields
+/// (allocating and clearing its parts; the items themselves are charged as they are set).
+#[inline]
+fn new_table_cost(array: usize, hash: usize) -> i64 {
+    fuelc::NEW_OBJECT + (array / fuelc::PRESIZED_SLOTS_PER_FUEL + hash) as i64
+}
+
+/// Fuel for comparing two strings' first `len` bytes (nothing for short ones).
+#[inline]
+fn long_compare_cost(len: usize) -> i64 {
+    (len / fuelc::STRING_COMPARE_BYTES_PER_FUEL) as i64
 }

@@ -246,6 +246,7 @@ pub(super) fn concat_step<'gc>(
             }
             *fuel -= buf.len() as i64 / fuelc::CONCAT_BYTES_PER_FUEL;
             stack[top - k] = Value::Str(ctx.new_string(buf));
+            *fuel -= fuelc::NEW_STRING;
             n -= k - 1;
         } else {
             let mut tm = ctx.metamethod(x, Tm::Concat);

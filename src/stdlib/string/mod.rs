@@ -52,6 +52,7 @@ pub mod cost {
     pub const CHUNK: usize = 4096;
     /// One `format` conversion item, one `pack`/`unpack` option, one `char`/`byte` value.
     pub use crate::limits::fuel::STRING_ITEM as ITEM;
+    pub use crate::limits::fuel::STRING_VALUE as VALUE;
 
     /// Fuel for `n` bytes of work, rounded up.
     pub fn bytes(n: usize) -> i64 {
@@ -449,7 +450,7 @@ fn byte<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     }
     nc.reserve(nc.stack_growth_bytes(n as usize))?;
     let bytes = &s.as_bytes()[posi as usize - 1..pose as usize];
-    nc.charge(cost::ITEM * bytes.len() as i64);
+    nc.charge(cost::VALUE * bytes.len() as i64);
     nc.clear();
     nc.stack.extend(bytes.iter().map(|&b| Value::Int(b as i64)));
     Ok(Action::Return)
@@ -465,7 +466,7 @@ fn char<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         }
         out.push(c as u8);
     }
-    nc.charge(cost::ITEM * n as i64);
+    nc.charge(cost::VALUE * n as i64);
     let v = Value::Str(nc.ctx.new_string(out));
     nc.ret1(v)
 }

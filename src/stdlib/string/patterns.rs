@@ -402,6 +402,7 @@ fn run_gsub<'gc>(
                 answer_gsub(&mut seq, Replacement::Bytes(out))?;
             }
             Value::Table(_) => {
+                nc.charge(crate::limits::fuel::STRING_ITEM);
                 let key = m.get_capture(0).map_err(pattern_error)?;
                 let key = capture_value(nc, subject, key)?;
                 match meta::index(nc.ctx, repl, key)? {
@@ -431,6 +432,7 @@ fn run_gsub<'gc>(
                 }
             }
             _ => {
+                nc.charge(crate::limits::fuel::STRING_ITEM);
                 let caps = m.match_captures().map_err(pattern_error)?;
                 nc.clear();
                 push_captures(nc, subject, &caps)?;
