@@ -10,7 +10,7 @@
 //! Integer and float fast paths of arithmetic and comparisons are inline; everything else
 //! (coercions, metamethods, errors) goes to cold helpers. A metamethod call is placed just
 //! above the frame's registers (`base + max_stack`); when it returns, the frame is re-entered
-//! with `resuming = true` and `finish_op` completes the interrupted instruction from the
+//! with `resuming = true` and `finish::finish_op` completes the interrupted instruction from the
 //! call's result, exactly like PUC-Rio's `luaV_finishOp`.
 
 use gc_arena::lock::Lock;
@@ -19,11 +19,10 @@ use gc_arena::Gc;
 use super::closure::{Closure, ClosureData, FnProto, NativeRef, UpState, Upvalue};
 use super::error::{LuaError, LuaResult};
 use super::exec::{
-    close_upvalues, drive, find_upvalue, lua_results, push_late, push_lua_frame, run_native, Event,
-    Flow, Todo,
+    close_upvalues, drive, find_upvalue, lua_results, push_late, push_lua_frame, Event, Flow, Todo,
 };
+use super::finish::{call_native, call_native_outlined, finish_op, Finish};
 use super::meta::{self, ArithOp, Index, Meta, MetaCall, NewIndex};
-use super::native::Action;
 use super::number;
 use super::state::{Ctx, Tm};
 use super::table::{Table, TableData};
@@ -501,34 +500,23 @@ fn run<'gc>(
             }};
         }
 
-        // Calls `stack[func]` if it is a native and no hook is set: runs it here and takes
-        // its results as `drive` would (`Action::Return`, then `Todo::Deliver` to this frame,
-        // then the finishing of a `Call` or `TForCall`: dropping the C-call mark) without
-        // leaving the loop. Anything else the native asks for goes to `drive`.
+        // Calls `stack[func]` if it is a native and no hook is set, taking its results here
+        // (see `finish::call_native`); anything else the native asks for goes to `drive`.
         macro_rules! call_native {
             ($func:expr, $nargs:expr, $want:expr) => {{
                 let (func, nargs, want): (usize, usize, i32) = ($func, $nargs, $want);
                 if !hooked {
                     if let Some(nf) = NativeRef::of(ts.stack[func]) {
-                        let action = run_native(ctx, thread, ts, fuel, nf, func, nargs)?;
+                        let todo =
+                            call_native(ctx, thread, ts, fuel, nf, func, nargs, want, call_slot)?;
                         read_hooks!();
-                        if !hooked && matches!(action, Action::Return) {
-                            let n = ts.stack.len() - (func + 1);
-                            ts.stack.remove(func);
-                            *fuel -= n as i64 / fuelc::VALUES_MOVED_PER_FUEL;
-                            lua_results(ts, func, n, want);
-                            ts.grow_stack(call_slot + 1);
-                            ts.trim_c_calls(ts.frames.len());
-                            continue;
+                        match todo {
+                            None => continue,
+                            Some(todo) => {
+                                let f = drive(ctx, thread, ts, fuel, todo)?;
+                                flow!(f)
+                            }
                         }
-                        let todo = Todo::Action {
-                            native: Some(nf),
-                            func,
-                            want,
-                            action,
-                        };
-                        let f = drive(ctx, thread, ts, fuel, todo)?;
-                        flow!(f)
                     }
                 }
             }};
@@ -536,7 +524,8 @@ fn run<'gc>(
 
         // (`resuming` is re-set by every path that re-enters the frame loop.)
         // A call made by the instruction before `pc` has returned: finish that instruction
-        // (nothing to do after a plain `Call`, the common case, tested first).
+        // (`finish::finish_op`; nothing to do after a plain `Call`, the common case, tested
+        // first).
         let op = if resuming {
             code.get(pc.wrapping_sub(1)).copied()
         } else {
@@ -545,94 +534,12 @@ fn run<'gc>(
         // (Only instructions of the `[C]` mode suspend a frame; the restorer checks the same.)
         debug_assert!(op.is_none_or(|op| op.mode().calls));
         if resuming && !matches!(op, Some(Op::Call { .. })) {
-            let aux = match ts.frames.last() {
-                Some(Frame::Lua(f)) => f.progress(),
-                _ => 0,
-            };
-            let result = ts.stack.get(call_slot).copied().unwrap_or(Value::Nil);
-            ts.trim_c_calls(ts.frames.len());
-            match op {
-                Some(Op::Call { .. } | Op::TForCall { .. }) => {}
-                Some(Op::TailCall { a, .. }) => {
-                    let first = base + a as usize;
-                    let n = (ts.top as usize).min(ts.stack.len()).saturating_sub(first);
-                    do_return!(first, n, true);
-                }
-                Some(
-                    Op::GetTabUp { a, .. }
-                    | Op::GetTable { a, .. }
-                    | Op::GetI { a, .. }
-                    | Op::GetField { a, .. }
-                    | Op::SelfK { a, .. }
-                    | Op::AddI { a, .. }
-                    | Op::AddK { a, .. }
-                    | Op::SubK { a, .. }
-                    | Op::MulK { a, .. }
-                    | Op::ModK { a, .. }
-                    | Op::PowK { a, .. }
-                    | Op::DivK { a, .. }
-                    | Op::IDivK { a, .. }
-                    | Op::BAndK { a, .. }
-                    | Op::BOrK { a, .. }
-                    | Op::BXorK { a, .. }
-                    | Op::ShrI { a, .. }
-                    | Op::ShlI { a, .. }
-                    | Op::Add { a, .. }
-                    | Op::Sub { a, .. }
-                    | Op::Mul { a, .. }
-                    | Op::Mod { a, .. }
-                    | Op::Pow { a, .. }
-                    | Op::Div { a, .. }
-                    | Op::IDiv { a, .. }
-                    | Op::BAnd { a, .. }
-                    | Op::BOr { a, .. }
-                    | Op::BXor { a, .. }
-                    | Op::Shl { a, .. }
-                    | Op::Shr { a, .. }
-                    | Op::Unm { a, .. }
-                    | Op::BNot { a, .. }
-                    | Op::Len { a, .. },
-                ) => r!(a) = result,
-                Some(Op::Eq { k: kk, .. } | Op::Lt { k: kk, .. } | Op::Le { k: kk, .. }) => {
-                    let res = result.truthy() != (aux == 1);
-                    cond_jump!(res, kk);
-                }
-                Some(
-                    Op::LtI { flags, .. }
-                    | Op::LeI { flags, .. }
-                    | Op::GtI { flags, .. }
-                    | Op::GeI { flags, .. },
-                ) => {
-                    let res = result.truthy() != (aux == 1);
-                    cond_jump!(res, flags & 1 != 0);
-                }
-                Some(Op::Concat { a, .. }) => {
-                    let n = aux as usize;
-                    let first = base + a as usize;
-                    ts.stack[first + n - 2] = result;
-                    save_pc!();
-                    match concat_step(ctx, &mut ts.stack, first, n - 1, fuel, false)? {
-                        Ok(_) => {}
-                        Err((left, mc)) => {
-                            set_aux!(left);
-                            meta_call!(mc, 1)
-                        }
-                    }
-                }
-                Some(Op::Close { .. }) => {
-                    pc -= 1;
-                    if hooked {
-                        super::hook::reexecute(thread);
-                    }
-                }
-                Some(Op::Return { a, .. }) => {
-                    pc -= 1;
-                    if hooked {
-                        super::hook::reexecute(thread);
-                    }
-                    ts.top = (base + a as usize + aux as usize) as u32;
-                }
-                _ => {}
+            match finish_op(ctx, thread, ts, fuel, op, pc, base, call_slot, hooked)? {
+                Finish::Done => {}
+                Finish::Again => pc -= 1,
+                Finish::CondJump { res, k } => cond_jump!(res, k),
+                Finish::Return { first, n } => do_return!(first, n, true),
+                Finish::Call(mc) => meta_call!(mc, 1),
             }
         }
 
@@ -1314,6 +1221,21 @@ fn run<'gc>(
                         }
                         resuming = false;
                         continue 'frame;
+                    }
+                    if !hooked {
+                        if let Some(nf) = NativeRef::of(ts.stack[func]) {
+                            // A native in tail position: when it returns, the frame is
+                            // re-entered to finish the tail call (`finish_op` returns its
+                            // results), as after `drive`, which it skips.
+                            let todo = call_native_outlined(
+                                ctx, thread, ts, fuel, nf, func, nargs, -1, call_slot,
+                            )?;
+                            let f = match todo {
+                                None => Flow::Lua { resuming: true },
+                                Some(todo) => drive(ctx, thread, ts, fuel, todo)?,
+                            };
+                            flow!(f)
+                        }
                     }
                     let f = drive(
                         ctx,

@@ -1,0 +1,231 @@
+//! The work the interpreter loop hands off around calls: finishing an instruction that a call
+//! interrupted, and taking a native's results without leaving the loop.
+//!
+//! # Design
+//! An instruction that calls (a metamethod, a `__close` handler, a tail-called native) leaves
+//! its frame with its `pc` past it; when the call returns, the frame is re-entered with
+//! `resuming = true` and [`finish_op`] completes the instruction from the call's result, as
+//! PUC-Rio's `luaV_finishOp` does beside `luaV_execute`. What is left for the loop itself (a
+//! conditional jump, a return, another metamethod call) comes back as a [`Finish`], so the
+//! control flow of the loop (`continue 'frame`, its return paths) stays in one place.
+//!
+//! [`call_native`] is the loop's fast path for a native called from `Call` or `TForCall`
+//! (and, out of line, `TailCall`) with no hook set: it runs the native and, when it simply
+//! returns, moves its results where the caller wants them, as `drive` would
+//! (`Action::Return`, then `Todo::Deliver` to the Lua frame, then dropping the call's C-call
+//! mark), without a round trip through `drive`.
+
+use super::closure::NativeRef;
+use super::error::LuaResult;
+use super::exec::{lua_results, run_native, Todo};
+use super::meta::MetaCall;
+use super::native::Action;
+use super::ops::concat_step;
+use super::state::Ctx;
+use super::thread::{Frame, Thread, ThreadState};
+use super::value::Value;
+use crate::compiler::opcodes::Op;
+use crate::limits::fuel as fuelc;
+
+/// What the interpreter loop still has to do after [`finish_op`].
+pub(super) enum Finish<'gc> {
+    /// Nothing: go on with the instruction at `pc`.
+    Done,
+    /// Run the instruction again (`Close` and `Return` after a `__close` handler): go on
+    /// at `pc - 1`.
+    Again,
+    /// A comparison's outcome: skip the next instruction (its jump) unless `res == k`.
+    CondJump {
+        /// The comparison's result.
+        res: bool,
+        /// The instruction's `k` flag.
+        k: bool,
+    },
+    /// A tail call to a native finished: return the `n` values at slot `first`.
+    Return {
+        /// First result slot (absolute).
+        first: usize,
+        /// Number of results.
+        n: usize,
+    },
+    /// A concatenation met another operand with `__concat`: call it (the frame's progress
+    /// counter already says how many operands remain).
+    Call(MetaCall<'gc>),
+}
+
+/// Finishes `op`, the instruction before `pc` of the Lua frame on top (registers at `base`),
+/// after the call it made returned its result at `call_slot` (`hooked`: a hook is set, see
+/// `hook::reexecute`). Out of line: it runs once per metamethod or tail call, not per
+/// instruction, and the loop's registers are scarce (`pc` is passed by value: a reference to
+/// the loop's `pc` would keep it in memory for the whole loop).
+///
+/// # Errors
+/// Those of the rest of a concatenation.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+pub(super) fn finish_op<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    op: Option<Op>,
+    pc: usize,
+    base: usize,
+    call_slot: usize,
+    hooked: bool,
+) -> LuaResult<'gc, Finish<'gc>> {
+    let aux = match ts.frames.last() {
+        Some(Frame::Lua(f)) => f.progress(),
+        _ => 0,
+    };
+    let result = ts.stack.get(call_slot).copied().unwrap_or(Value::Nil);
+    ts.trim_c_calls(ts.frames.len());
+    match op {
+        Some(Op::Call { .. } | Op::TForCall { .. }) => {}
+        Some(Op::TailCall { a, .. }) => {
+            let first = base + a as usize;
+            let n = (ts.top as usize).min(ts.stack.len()).saturating_sub(first);
+            return Ok(Finish::Return { first, n });
+        }
+        Some(
+            Op::GetTabUp { a, .. }
+            | Op::GetTable { a, .. }
+            | Op::GetI { a, .. }
+            | Op::GetField { a, .. }
+            | Op::SelfK { a, .. }
+            | Op::AddI { a, .. }
+            | Op::AddK { a, .. }
+            | Op::SubK { a, .. }
+            | Op::MulK { a, .. }
+            | Op::ModK { a, .. }
+            | Op::PowK { a, .. }
+            | Op::DivK { a, .. }
+            | Op::IDivK { a, .. }
+            | Op::BAndK { a, .. }
+            | Op::BOrK { a, .. }
+            | Op::BXorK { a, .. }
+            | Op::ShrI { a, .. }
+            | Op::ShlI { a, .. }
+            | Op::Add { a, .. }
+            | Op::Sub { a, .. }
+            | Op::Mul { a, .. }
+            | Op::Mod { a, .. }
+            | Op::Pow { a, .. }
+            | Op::Div { a, .. }
+            | Op::IDiv { a, .. }
+            | Op::BAnd { a, .. }
+            | Op::BOr { a, .. }
+            | Op::BXor { a, .. }
+            | Op::Shl { a, .. }
+            | Op::Shr { a, .. }
+            | Op::Unm { a, .. }
+            | Op::BNot { a, .. }
+            | Op::Len { a, .. },
+        ) => ts.stack[base + a as usize] = result,
+        Some(Op::Eq { k, .. } | Op::Lt { k, .. } | Op::Le { k, .. }) => {
+            // (`aux == 1`: a `__le` emulated by `not __lt(b, a)`.)
+            let res = result.truthy() != (aux == 1);
+            return Ok(Finish::CondJump { res, k });
+        }
+        Some(
+            Op::LtI { flags, .. }
+            | Op::LeI { flags, .. }
+            | Op::GtI { flags, .. }
+            | Op::GeI { flags, .. },
+        ) => {
+            let res = result.truthy() != (aux == 1);
+            return Ok(Finish::CondJump {
+                res,
+                k: flags & 1 != 0,
+            });
+        }
+        Some(Op::Concat { a, .. }) => {
+            let n = aux as usize;
+            let first = base + a as usize;
+            ts.stack[first + n - 2] = result;
+            if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
+                f.pc = pc as u32;
+            }
+            if let Err((left, mc)) = concat_step(ctx, &mut ts.stack, first, n - 1, fuel, false)? {
+                if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
+                    f.aux = (f.aux & super::thread::LuaFrame::TAIL) | left as u32;
+                }
+                return Ok(Finish::Call(mc));
+            }
+        }
+        Some(Op::Close { .. }) => {
+            if hooked {
+                super::hook::reexecute(thread);
+            }
+            return Ok(Finish::Again);
+        }
+        Some(Op::Return { a, .. }) => {
+            if hooked {
+                super::hook::reexecute(thread);
+            }
+            ts.top = (base + a as usize + aux as usize) as u32;
+            return Ok(Finish::Again);
+        }
+        _ => {}
+    }
+    Ok(Finish::Done)
+}
+
+/// Calls the native `nf` at `stack[func]` with `nargs` arguments for a Lua frame whose call
+/// slot is `call_slot`, wanting `want` results. `None`: it returned, its results are in
+/// place and the frame goes on; otherwise what `drive` must do with what it asked for.
+///
+/// # Errors
+/// The native's error.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(super) fn call_native<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    nf: NativeRef<'gc>,
+    func: usize,
+    nargs: usize,
+    want: i32,
+    call_slot: usize,
+) -> LuaResult<'gc, Option<Todo<'gc>>> {
+    let action = run_native(ctx, thread, ts, fuel, nf, func, nargs)?;
+    // (A native may set a hook: then `drive` reports its return.)
+    if thread.0.hookmask.get() == 0 && matches!(action, Action::Return) {
+        let n = ts.stack.len() - (func + 1);
+        ts.stack.remove(func);
+        *fuel -= n as i64 / fuelc::VALUES_MOVED_PER_FUEL;
+        lua_results(ts, func, n, want);
+        ts.grow_stack(call_slot + 1);
+        ts.trim_c_calls(ts.frames.len());
+        return Ok(None);
+    }
+    Ok(Some(Todo::Action {
+        native: Some(nf),
+        func,
+        want,
+        action,
+    }))
+}
+
+/// [`call_native`] out of line, for the less frequent callers (a native in tail position):
+/// every inline copy makes the interpreter loop bigger and its registers scarcer.
+///
+/// # Errors
+/// The native's error.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+pub(super) fn call_native_outlined<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    nf: NativeRef<'gc>,
+    func: usize,
+    nargs: usize,
+    want: i32,
+    call_slot: usize,
+) -> LuaResult<'gc, Option<Todo<'gc>>> {
+    call_native(ctx, thread, ts, fuel, nf, func, nargs, want, call_slot)
+}
