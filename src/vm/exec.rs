@@ -394,6 +394,17 @@ fn resolve_native_error<'gc>(
     LuaError::rt(format!("bad argument #{arg} to '{name}' ({msg})"))
 }
 
+/// Removes the function slot below a returned native's results (they start at `func`
+/// then) and charges for them; returns how many there are. Results are moved (here and to
+/// where the caller wants them): many results cost in proportion, whoever made them.
+#[inline(always)]
+pub(super) fn take_native_results(ts: &mut ThreadState<'_>, func: usize, fuel: &mut i64) -> usize {
+    let n = ts.stack.len() - (func + 1);
+    ts.stack.remove(func);
+    *fuel -= n as i64 / crate::limits::fuel::VALUES_MOVED_PER_FUEL;
+    n
+}
+
 /// Runs a native called at `stack[func]` with `nargs` arguments (the interpreter calls it
 /// directly for a native called without hooks).
 pub(super) fn run_native<'gc>(
@@ -518,11 +529,7 @@ pub fn drive<'gc>(
                             continue;
                         }
                     }
-                    let n = ts.stack.len() - (func + 1);
-                    ts.stack.remove(func);
-                    // Results are moved (here and to where the caller wants them): many
-                    // results cost in proportion, whoever made them.
-                    *fuel -= n as i64 / crate::limits::fuel::VALUES_MOVED_PER_FUEL;
+                    let n = take_native_results(ts, func, fuel);
                     Todo::Deliver { func, n, want }
                 }
                 Action::Call { func: callee, cont } => {

@@ -17,7 +17,7 @@
 
 use super::closure::NativeRef;
 use super::error::LuaResult;
-use super::exec::{lua_results, run_native, Todo};
+use super::exec::{lua_results, run_native, take_native_results, Todo};
 use super::meta::MetaCall;
 use super::native::Action;
 use super::ops::concat_step;
@@ -25,7 +25,6 @@ use super::state::Ctx;
 use super::thread::{Frame, Thread, ThreadState};
 use super::value::Value;
 use crate::compiler::opcodes::Op;
-use crate::limits::fuel as fuelc;
 
 /// What the interpreter loop still has to do after [`finish_op`].
 pub(super) enum Finish<'gc> {
@@ -193,9 +192,7 @@ pub(super) fn call_native<'gc>(
     let action = run_native(ctx, thread, ts, fuel, nf, func, nargs)?;
     // (A native may set a hook: then `drive` reports its return.)
     if thread.0.hookmask.get() == 0 && matches!(action, Action::Return) {
-        let n = ts.stack.len() - (func + 1);
-        ts.stack.remove(func);
-        *fuel -= n as i64 / fuelc::VALUES_MOVED_PER_FUEL;
+        let n = take_native_results(ts, func, fuel);
         lua_results(ts, func, n, want);
         ts.grow_stack(call_slot + 1);
         ts.trim_c_calls(ts.frames.len());
