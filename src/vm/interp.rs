@@ -335,12 +335,7 @@ fn run<'gc>(
             ($a:expr, $obj:expr, $i:expr, $info:expr) => {{
                 let (obj, i): (Value<'gc>, i64) = ($obj, $i);
                 let fast = if let Value::Table(t) = obj {
-                    let (v, has_meta) = t.get_int_and_meta(ctx.mc, i);
-                    if !v.is_nil() || !has_meta {
-                        Some(v)
-                    } else {
-                        None
-                    }
+                    t.get_index_int(ctx.mc, i)
                 } else {
                     None
                 };
@@ -355,10 +350,7 @@ fn run<'gc>(
             ($obj:expr, $i:expr, $val:expr, $info:expr) => {{
                 let (obj, i, val): (Value<'gc>, i64, Value<'gc>) = ($obj, $i, $val);
                 let done = match obj {
-                    Value::Table(t) => {
-                        let mut tb = t.data_mut(ctx.mc);
-                        tb.meta.is_none() && tb.set_int_in_array(i, val)
-                    }
+                    Value::Table(t) => t.set_index_int(ctx.mc, i, val),
                     _ => false,
                 };
                 if !done {
