@@ -654,6 +654,26 @@ impl<T: IntoLua> IntoLuaMulti for Variadic<T> {
     }
 }
 
+/// Runs `f` on `values` as `LuaValue`s. Up to 8 are copied into an array on the stack: a
+/// general collection into a list cost as much as the conversions (host-function arguments,
+/// a call's results).
+#[inline]
+pub(crate) fn with_lua_values<'gc, T>(
+    values: &[VmValue<'gc>],
+    f: impl FnOnce(&[LuaValue<'gc>]) -> T,
+) -> T {
+    if values.len() <= 8 {
+        let mut buf = [LuaValue(VmValue::Nil); 8];
+        for (d, s) in buf.iter_mut().zip(values) {
+            *d = LuaValue(*s);
+        }
+        f(&buf[..values.len()])
+    } else {
+        let all: Vec<LuaValue<'gc>> = values.iter().map(|v| LuaValue(*v)).collect();
+        f(&all)
+    }
+}
+
 impl<T: FromLua> FromLuaMulti for T {
     #[inline]
     fn from_lua_multi<'gc>(

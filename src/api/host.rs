@@ -244,20 +244,10 @@ fn args_of<'gc>(nc: &NativeCtx<'gc, '_>) -> SmallVec<[LuaValue<'gc>; 8]> {
     nc.args().iter().map(|v| LuaValue(*v)).collect()
 }
 
-/// Runs `f` on the argument values of a native as `LuaValue`s. Up to 8 are copied into an
-/// array on the stack: a general collection into a list cost as much as the conversions.
+/// Runs `f` on the argument values of a native as `LuaValue`s.
 #[inline]
 fn with_args<'gc, T>(nc: &NativeCtx<'gc, '_>, f: impl FnOnce(&[LuaValue<'gc>]) -> T) -> T {
-    let args = nc.args();
-    if args.len() <= 8 {
-        let mut buf = [LuaValue(VmValue::Nil); 8];
-        for (d, s) in buf.iter_mut().zip(args) {
-            *d = LuaValue(*s);
-        }
-        f(&buf[..args.len()])
-    } else {
-        f(&args_of(nc))
-    }
+    super::convert::with_lua_values(nc.args(), f)
 }
 
 /// A host function's error as the Lua error the script sees.
