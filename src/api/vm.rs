@@ -592,7 +592,9 @@ impl Vm {
     /// [`Vm::deliver`] then [`Vm::step`], in one entry into the VM: what a scheduler does for
     /// an agent waiting in `receive()` when its message comes. Exactly the same as the two
     /// calls: the delivery and the first slice share one `mutate` only when the slice would
-    /// start with no memory work to do (else the step runs as [`Vm::step`] does).
+    /// start with no memory work to do (else the step runs as [`Vm::step`] does). A wait's
+    /// kind is named only if `want_kind()` says so when the slice ends in one (else it is
+    /// empty: an agent back in `receive()` needs no copy of it).
     ///
     /// # Errors
     /// As [`Vm::deliver`] (nothing ran).
@@ -600,6 +602,7 @@ impl Vm {
         &mut self,
         values: impl IntoLuaMulti,
         fuel: u64,
+        want_kind: impl FnOnce() -> bool,
     ) -> Result<StepResult> {
         let _memory = self.memory.enter();
         let mut remaining = fuel.min(i64::MAX as u64) as i64;
@@ -617,7 +620,12 @@ impl Vm {
             let mut f = slice;
             let r = run_slice(ctx, false, &mut f);
             cx.forget_handle_table();
-            let r = r.map(|r| step_result(&cx, r));
+            let r = r.map(|r| match r {
+                RunResult::Waiting if !want_kind() => StepResult::Waiting {
+                    kind: String::new(),
+                },
+                r => step_result(&cx, r),
+            });
             Ok(Some((r, slice - f, gc_ask(ctx))))
         })?;
         let Some((result, used, ask)) = first else {
