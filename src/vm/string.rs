@@ -219,6 +219,28 @@ impl<'gc> PartialEq for LuaStr<'gc> {
     }
 }
 
+impl<'gc> LuaStr<'gc> {
+    /// Whether `self == other` is known without a call: the same object, or two short strings
+    /// with equal hashes and bytes. `false` means "unequal, or long strings to compare": the
+    /// callers (table lookups at a position hint) then take their general path, so their
+    /// common case calls nothing and saves no registers.
+    #[inline(always)]
+    pub fn surely_eq(self, other: Self) -> bool {
+        if Gc::ptr_eq(self.0, other.0) {
+            return true;
+        }
+        if self.0.hash.get() != other.0.hash.get() {
+            return false;
+        }
+        match (&self.0.bytes, &other.0.bytes) {
+            (Bytes::Inline { len: la, data: da }, Bytes::Inline { len: lb, data: db }) => {
+                la == lb && da == db
+            }
+            _ => false,
+        }
+    }
+}
+
 impl<'gc> Eq for LuaStr<'gc> {}
 
 impl<'gc> std::fmt::Debug for LuaStr<'gc> {

@@ -1226,9 +1226,10 @@ impl<'gc> Table<'gc> {
     /// constant's position hint, see [`TableData::get_str_hinted`]): the raw value, or `None`
     /// when it is nil and the table has a metatable (the caller then looks for `__index`).
     ///
-    /// Out of line, with everything but a hit at the hint in [`Table::get_field_slow`]: the
-    /// common case then saves no registers and returns in registers (a `(Value, bool)` pair
-    /// goes through memory), which is most of the cost of a field read that hits.
+    /// Out of line, with everything but a hit at the hint in [`Table::get_field_slow`] (a
+    /// pending table, a search, long strings to compare): the common case calls nothing, so
+    /// it needs few registers, and it returns in registers (a `(Value, bool)` pair goes
+    /// through memory).
     #[inline(never)]
     pub fn get_field(
         self,
@@ -1240,7 +1241,7 @@ impl<'gc> Table<'gc> {
             let d = self.0.borrow();
             if d.pending.is_none() {
                 if let Some((Value::Str(k), v)) = d.entries.get(hint.get() as usize) {
-                    if *k == key {
+                    if k.surely_eq(key) {
                         let v = *v;
                         return if v.is_nil() && d.meta.is_some() {
                             None
