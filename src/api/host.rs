@@ -316,12 +316,12 @@ where
                 nc.clear();
                 Ok(Action::Wait {
                     cont: Cont::Host {
-                        wait: HostWait {
+                        wait: Box::new(HostWait {
                             kind: w.kind,
                             version: kind.version(),
                             state: w.state,
                             values,
-                        },
+                        }),
                         delivered: false,
                     },
                 })
@@ -376,7 +376,7 @@ impl HostWaitKind for DeliveryKind {
         } else {
             Ok(Action::Wait {
                 cont: Cont::Host {
-                    wait,
+                    wait: Box::new(wait),
                     delivered: false,
                 },
             })
@@ -440,10 +440,10 @@ where
                 nc.clear();
                 Ok(Action::Wait {
                     cont: Cont::Host {
-                        wait: HostWait {
+                        wait: Box::new(HostWait {
                             state: encode(&s)?,
                             ..wait
-                        },
+                        }),
                         delivered: false,
                     },
                 })
@@ -458,10 +458,10 @@ where
                 Ok(Action::Call {
                     func: f.0,
                     cont: Cont::Host {
-                        wait: HostWait {
+                        wait: Box::new(HostWait {
                             state: encode(&then)?,
                             ..wait
-                        },
+                        }),
                         delivered: true,
                     },
                 })
