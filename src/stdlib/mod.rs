@@ -92,12 +92,13 @@ pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
 /// Every kind of continuation the standard library suspends natives with (the snapshot
 /// registry's: a saved continuation names its kind).
 pub fn all_continuations() -> &'static [&'static LibContKind] {
-    static KINDS: [&LibContKind; 9] = [
+    static KINDS: [&LibContKind; 10] = [
         &base::BASE_CONT,
         &base::PAIRS_CONT,
         &base::TOSTRING_CONT,
         &coroutine::CLOSE_CONT,
         &coroutine::WRAP_CONT,
+        &io::READ_CONT,
         &math::MINMAX_CONT,
         &package::REQUIRE_CONT,
         &string::STRING_CONT,
