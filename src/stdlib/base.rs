@@ -716,11 +716,7 @@ impl<'gc> LibCont<'gc> for ToStringCont {
     }
 
     fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
-        LibSaved::save(&TOSTRING_CONT, (), |(), _| Ok(()))
-    }
-
-    fn clone_box(&self) -> Box<dyn LibCont<'gc> + 'gc> {
-        Box::new(*self)
+        Ok(LibSaved::unit(&TOSTRING_CONT))
     }
 }
 
@@ -752,11 +748,7 @@ impl<'gc> LibCont<'gc> for PairsCont {
     }
 
     fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
-        LibSaved::save(&PAIRS_CONT, (), |(), _| Ok(()))
-    }
-
-    fn clone_box(&self) -> Box<dyn LibCont<'gc> + 'gc> {
-        Box::new(*self)
+        Ok(LibSaved::unit(&PAIRS_CONT))
     }
 }
 
@@ -895,10 +887,6 @@ impl<'gc> LibCont<'gc> for BaseCont<Value<'gc>> {
 
     fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
         LibSaved::save(&BASE_CONT, self.clone(), |c, f| c.map_values(&mut |v| f(v)))
-    }
-
-    fn clone_box(&self) -> Box<dyn LibCont<'gc> + 'gc> {
-        Box::new(self.clone())
     }
 }
 

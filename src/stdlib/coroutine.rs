@@ -308,11 +308,7 @@ impl<'gc> LibCont<'gc> for WrapCont {
     }
 
     fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
-        LibSaved::save(&WRAP_CONT, (), |(), _| Ok(()))
-    }
-
-    fn clone_box(&self) -> Box<dyn LibCont<'gc> + 'gc> {
-        Box::new(*self)
+        Ok(LibSaved::unit(&WRAP_CONT))
     }
 }
 
@@ -403,9 +399,5 @@ impl<'gc> LibCont<'gc> for CloseCont<Value<'gc>> {
         LibSaved::save(&CLOSE_CONT, self.clone(), |c, f| {
             c.map_values(&mut |v| f(v))
         })
-    }
-
-    fn clone_box(&self) -> Box<dyn LibCont<'gc> + 'gc> {
-        Box::new(self.clone())
     }
 }

@@ -516,10 +516,6 @@ impl<'gc> LibCont<'gc> for MinMaxCont<Value<'gc>> {
             c.map_values(&mut |v| f(v))
         })
     }
-
-    fn clone_box(&self) -> Box<dyn LibCont<'gc> + 'gc> {
-        Box::new(self.clone())
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -622,8 +622,4 @@ impl<'gc> LibCont<'gc> for RequireCont<Value<'gc>> {
             c.map_values(&mut |v| f(v))
         })
     }
-
-    fn clone_box(&self) -> Box<dyn LibCont<'gc> + 'gc> {
-        Box::new(self.clone())
-    }
 }

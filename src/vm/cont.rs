@@ -200,7 +200,7 @@ pub fn map_all<V, W, E>(
 /// the call it requested finishes. The core stores, traces, charges and resumes it without
 /// knowing its type; a snapshot saves it as a [`LibSaved`] and rebuilds it with the
 /// [`LibContKind`] the library registers (`stdlib::all_continuations`).
-pub trait LibCont<'gc>: DynCollect<'gc> + std::fmt::Debug {
+pub trait LibCont<'gc>: DynCollect<'gc> + CloneLibCont<'gc> + std::fmt::Debug {
     /// Continues with the outcome of the requested call: `Ok` with its results in the window
     /// (or an empty window after a preemption), or `Err` with the error value (delivered to
     /// continuations that [catch](Self::catches), and to a coroutine's resumer).
@@ -240,9 +240,19 @@ pub trait LibCont<'gc>: DynCollect<'gc> + std::fmt::Debug {
     /// # Errors
     /// Its plain state could not be serialized.
     fn save(&self) -> Result<LibSaved<Value<'gc>>, String>;
+}
 
-    /// A copy (snapshots save copies of the frames they walk).
+/// A boxed copy of a library continuation (snapshots save copies of the frames they walk);
+/// every `Clone` continuation has it.
+pub trait CloneLibCont<'gc> {
+    /// A copy.
     fn clone_box(&self) -> Box<dyn LibCont<'gc> + 'gc>;
+}
+
+impl<'gc, T: LibCont<'gc> + Clone + 'gc> CloneLibCont<'gc> for T {
+    fn clone_box(&self) -> Box<dyn LibCont<'gc> + 'gc> {
+        Box::new(self.clone())
+    }
 }
 
 gc_arena::collect::dyn_collect!(dyn LibCont<'gc> + 'gc);
@@ -284,6 +294,15 @@ pub struct LibSaved<V> {
 }
 
 impl<V> LibSaved<V> {
+    /// A continuation of kind `kind` with no values and no state (a unit type).
+    pub fn unit(kind: &LibContKind) -> Self {
+        LibSaved {
+            kind: kind.name.to_string(),
+            values: Vec::new(),
+            state: Vec::new(),
+        }
+    }
+
     /// Saves continuation `c` of kind `kind`: `map` converts `c` to the same type over `u32`
     /// with the function it is given (`|c, f| c.map_values(f)`), which collects the values.
     ///

@@ -1012,10 +1012,6 @@ impl<'gc> LibCont<'gc> for ReadCont<Value<'gc>> {
     fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
         LibSaved::save(&READ_CONT, self.clone(), |c, f| c.map_values(&mut |v| f(v)))
     }
-
-    fn clone_box(&self) -> Box<dyn LibCont<'gc> + 'gc> {
-        Box::new(self.clone())
-    }
 }
 
 /// Moves at most `READ_CHUNK` bytes of the item being read with `fmt` into `p.partial`;

@@ -347,10 +347,6 @@ impl<'gc> LibCont<'gc> for StrCont<Value<'gc>> {
             c.map_values(&mut |v| f(v))
         })
     }
-
-    fn clone_box(&self) -> Box<dyn LibCont<'gc> + 'gc> {
-        Box::new(self.clone())
-    }
 }
 
 /// A string held by a continuation (a restored snapshot could hold anything).

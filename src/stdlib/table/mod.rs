@@ -248,10 +248,6 @@ impl<'gc> LibCont<'gc> for TableCont<'gc> {
             c.map_values(&mut |v| f(v))
         })
     }
-
-    fn clone_box(&self) -> Box<dyn LibCont<'gc> + 'gc> {
-        Box::new(self.clone())
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
