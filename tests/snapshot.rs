@@ -243,6 +243,7 @@ table.sort(arr, function(x, y) work(5) return x > y end)
 print("sort", table.concat(arr, ","))
 package.preload.m = function(name) return {name = name, n = work(10)} end
 print("require", require("m").n)
+print("read", io.read("a"), io.read("l"))
 "##;
 
 #[test]
