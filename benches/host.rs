@@ -7,7 +7,8 @@
 //!
 //! Run with `cargo bench --bench host`. Prints nanoseconds per call (median of 7 runs) and the
 //! ratio to mlua. Not a timed test: the numbers go in the README. For profiling, `-- host-to-lua`
-//! or `-- lua-to-host` runs one row, and `--ours` skips mlua.
+//! or `-- lua-to-host` runs one row, `--ours` skips mlua, and `SCALE=n` divides the calls per
+//! run by n (`SCALE=100 RUNS=1` under callgrind).
 
 use std::time::Instant;
 
@@ -16,6 +17,24 @@ use telelua::{Function, Vm};
 const CALLS: u32 = 200_000;
 const LOOP_CALLS: i64 = 2_000_000;
 const RUNS: usize = 7;
+
+/// `name` from the environment (`SCALE=100 RUNS=1` for a run under callgrind), else `default`.
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Calls per run: the constants divided by `SCALE`.
+fn calls() -> u32 {
+    (u64::from(CALLS) / env("SCALE", 1).max(1)) as u32
+}
+
+/// Loop iterations per run: `LOOP_CALLS` divided by `SCALE`.
+fn loop_calls() -> i64 {
+    LOOP_CALLS / env("SCALE", 1).max(1) as i64
+}
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
@@ -29,12 +48,13 @@ fn telelua_host_to_lua() -> f64 {
         .eval("return function(a, b) return a + b end")
         .expect("compiles");
     let mut acc = 0i64;
+    let calls = calls();
     let t = Instant::now();
-    for i in 0..CALLS {
+    for i in 0..calls {
         acc += vm.call::<i64>(&f, (i64::from(i), 1), 1_000).expect("call");
     }
-    let ns = t.elapsed().as_nanos() as f64 / f64::from(CALLS);
-    assert_eq!(acc, (0..i64::from(CALLS)).map(|i| i + 1).sum::<i64>());
+    let ns = t.elapsed().as_nanos() as f64 / f64::from(calls);
+    assert_eq!(acc, (0..i64::from(calls)).map(|i| i + 1).sum::<i64>());
     ns
 }
 
@@ -46,12 +66,13 @@ fn mlua_host_to_lua() -> f64 {
         .eval()
         .expect("compiles");
     let mut acc = 0i64;
+    let calls = calls();
     let t = Instant::now();
-    for i in 0..CALLS {
+    for i in 0..calls {
         acc += f.call::<i64>((i64::from(i), 1)).expect("call");
     }
-    let ns = t.elapsed().as_nanos() as f64 / f64::from(CALLS);
-    assert_eq!(acc, (0..i64::from(CALLS)).map(|i| i + 1).sum::<i64>());
+    let ns = t.elapsed().as_nanos() as f64 / f64::from(calls);
+    assert_eq!(acc, (0..i64::from(calls)).map(|i| i + 1).sum::<i64>());
     ns
 }
 
@@ -65,10 +86,11 @@ fn telelua_lua_to_host() -> f64 {
         .load_function(LOOP.as_bytes(), "=loop")
         .expect("compiles");
     let host: Function = vm.global("add").expect("registered");
+    let n = loop_calls();
     let t = Instant::now();
-    let s: i64 = vm.call(&body, (host, LOOP_CALLS), u64::MAX).expect("runs");
-    assert_eq!(s, (1..=LOOP_CALLS).map(|i| i + 1).sum::<i64>());
-    t.elapsed().as_nanos() as f64 / LOOP_CALLS as f64
+    let s: i64 = vm.call(&body, (host, n), u64::MAX).expect("runs");
+    assert_eq!(s, (1..=n).map(|i| i + 1).sum::<i64>());
+    t.elapsed().as_nanos() as f64 / n as f64
 }
 
 /// ns per loop iteration calling a host function, in mlua.
@@ -78,10 +100,11 @@ fn mlua_lua_to_host() -> f64 {
         .create_function(|_, (a, b): (i64, i64)| Ok(a + b))
         .expect("function");
     let body: mlua::Function = lua.load(LOOP).into_function().expect("compiles");
+    let n = loop_calls();
     let t = Instant::now();
-    let s: i64 = body.call((host, LOOP_CALLS)).expect("runs");
-    assert_eq!(s, (1..=LOOP_CALLS).map(|i| i + 1).sum::<i64>());
-    t.elapsed().as_nanos() as f64 / LOOP_CALLS as f64
+    let s: i64 = body.call((host, n)).expect("runs");
+    assert_eq!(s, (1..=n).map(|i| i + 1).sum::<i64>());
+    t.elapsed().as_nanos() as f64 / n as f64
 }
 
 fn main() {
@@ -112,12 +135,13 @@ fn main() {
         if filter.is_some_and(|f| f != key) {
             continue;
         }
-        let a = median((0..RUNS).map(|_| ours()).collect());
+        let runs = env("RUNS", RUNS as u64).max(1) as usize;
+        let a = median((0..runs).map(|_| ours()).collect());
         if only_ours {
             println!("| {name} | {a:.0} | - | - |");
             continue;
         }
-        let b = median((0..RUNS).map(|_| theirs()).collect());
+        let b = median((0..runs).map(|_| theirs()).collect());
         println!("| {name} | {a:.0} | {b:.0} | {:.2}× |", a / b);
     }
 }

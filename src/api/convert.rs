@@ -422,7 +422,7 @@ impl FromLua for bool {
 }
 
 /// A value as an integer as `luaL_checkinteger` reads it.
-#[inline]
+#[inline(always)]
 fn to_i64<'gc>(cx: &Context<'gc>, v: VmValue<'gc>) -> Result<i64> {
     // Integers are what host functions get most: no call for them.
     if let VmValue::Int(i) = v {
@@ -431,6 +431,8 @@ fn to_i64<'gc>(cx: &Context<'gc>, v: VmValue<'gc>) -> Result<i64> {
     to_i64_slow(cx, v)
 }
 
+#[cold]
+#[inline(never)]
 fn to_i64_slow<'gc>(cx: &Context<'gc>, v: VmValue<'gc>) -> Result<i64> {
     match vmconv::to_integer(v) {
         Some(i) => Ok(i),
@@ -445,14 +447,24 @@ fn to_i64_slow<'gc>(cx: &Context<'gc>, v: VmValue<'gc>) -> Result<i64> {
 macro_rules! int_from_lua {
     ($($t:ty),*) => {$(
         impl FromLua for $t {
+            #[inline]
             fn from_lua<'gc>(v: LuaValue<'gc>, cx: &Context<'gc>) -> Result<Self> {
                 let i = to_i64(cx, v.0)?;
-                <$t>::try_from(i).map_err(|_| {
-                    Error::conversion(stringify!($t), format!("{i} (out of range)"))
-                })
+                match <$t>::try_from(i) {
+                    Ok(n) => Ok(n),
+                    Err(_) => Err(out_of_range(stringify!($t), i)),
+                }
             }
         }
     )*};
+}
+
+/// The error for an integer a narrower type cannot hold (out of line: conversions of
+/// arguments run on every host-function call).
+#[cold]
+#[inline(never)]
+fn out_of_range(ty: &str, i: i64) -> Error {
+    Error::conversion(ty, format!("{i} (out of range)"))
 }
 int_from_lua!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, i128, u128);
 
@@ -642,15 +654,49 @@ impl<T: IntoLua> IntoLuaMulti for Variadic<T> {
     }
 }
 
+/// Runs `f` on `values` as `LuaValue`s. Up to 8 are copied into an array on the stack: a
+/// general collection into a list cost as much as the conversions (host-function arguments,
+/// a call's results).
+#[inline]
+pub(crate) fn with_lua_values<'gc, T>(
+    values: &[VmValue<'gc>],
+    f: impl FnOnce(&[LuaValue<'gc>]) -> T,
+) -> T {
+    if values.len() <= 8 {
+        let mut buf = [LuaValue(VmValue::Nil); 8];
+        for (d, s) in buf.iter_mut().zip(values) {
+            *d = LuaValue(*s);
+        }
+        f(&buf[..values.len()])
+    } else {
+        let all: Vec<LuaValue<'gc>> = values.iter().map(|v| LuaValue(*v)).collect();
+        f(&all)
+    }
+}
+
 impl<T: FromLua> FromLuaMulti for T {
+    #[inline]
     fn from_lua_multi<'gc>(
         values: &[LuaValue<'gc>],
         first: usize,
         cx: &Context<'gc>,
     ) -> Result<Self> {
-        let v = values.first().copied().unwrap_or(LuaValue(VmValue::Nil));
-        T::from_lua(v, cx).map_err(|e| e.at(&format!("#{first}")))
+        let v = match values.first() {
+            Some(v) => *v,
+            None => LuaValue(VmValue::Nil),
+        };
+        match T::from_lua(v, cx) {
+            Ok(t) => Ok(t),
+            Err(e) => Err(at_position(e, first)),
+        }
     }
+}
+
+/// A conversion error located at value number `n` (out of line, as above).
+#[cold]
+#[inline(never)]
+fn at_position(e: Error, n: usize) -> Error {
+    e.at(&format!("#{n}"))
 }
 
 impl FromLuaMulti for () {
@@ -694,6 +740,7 @@ macro_rules! tuple_impls {
 
         impl<$($name: FromLuaMulti),+> FromLuaMulti for ($($name,)+) {
             #[allow(non_snake_case, unused_assignments)]
+            #[inline]
             fn from_lua_multi<'gc>(
                 values: &[LuaValue<'gc>],
                 first: usize,

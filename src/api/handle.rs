@@ -34,7 +34,19 @@ use crate::vm::table::Table as VmTable;
 use crate::vm::value::Value as VmValue;
 
 /// The registry key of the handle table.
-const HANDLES_KEY: &[u8] = b"telelua.handles";
+const HANDLES_KEY: RegistryKey = RegistryKey {
+    name: b"telelua.handles",
+    hint: 0,
+};
+
+/// A registry key of a table the embedding API keeps there, with the number of its hint (see
+/// [`registry_get`]).
+pub(crate) struct RegistryKey {
+    /// The key's bytes.
+    pub(crate) name: &'static [u8],
+    /// Which of `REGISTRY_HINTS` remembers where it was found.
+    pub(crate) hint: usize,
+}
 
 /// The queue of slots whose last handle was dropped, drained by the VM.
 pub(crate) type ReleaseQueue = RefCell<Vec<(u32, u64)>>;
@@ -120,30 +132,48 @@ impl Handle {
         let ctx = cx.ctx;
         let t = cx.handle_table();
         let slot = i64::from(self.0.slot);
-        match t.get(ctx.mc, VmValue::Int(-slot)) {
+        // Both entries in one borrow (a table still in a lazy fork's image is read through
+        // the general path, which does not copy it).
+        let (serial, v) = if t.is_pending() {
+            (t.get_int(ctx.mc, -slot), t.get_int(ctx.mc, slot))
+        } else {
+            let d = t.data(ctx.mc);
+            (d.get_int(-slot), d.get_int(slot))
+        };
+        match serial {
             VmValue::Int(s) if s as u64 == self.0.serial => {}
-            _ => {
-                return Err(Error::BadHandle(
-                    "this handle does not belong to this VM (or a restore or fork of it)".into(),
-                ))
-            }
+            _ => return Err(foreign_handle()),
         }
         // Released in the VM it was last used with: from now on it belongs here.
-        let mine = Rc::downgrade(&cx.releases);
-        if self.0.owns && !self.0.queue.borrow().ptr_eq(&mine) {
-            *self.0.queue.borrow_mut() = mine;
+        if self.0.owns && !std::ptr::eq(self.0.queue.borrow().as_ptr(), Rc::as_ptr(&cx.releases)) {
+            *self.0.queue.borrow_mut() = Rc::downgrade(&cx.releases);
         }
-        Ok(t.get(ctx.mc, VmValue::Int(slot)))
+        Ok(v)
     }
 }
 
+/// The error for a handle of another VM (or one released here).
+#[cold]
+fn foreign_handle() -> Error {
+    Error::BadHandle("this handle does not belong to this VM (or a restore or fork of it)".into())
+}
+
+impl Handle {}
+
 /// Releases the slots of dropped handles (those still holding the serial they were taken
 /// with: a slot of a VM restored from an older snapshot may hold another handle by now).
+#[inline]
 pub(crate) fn release(ctx: Ctx<'_>, queue: &ReleaseQueue) {
-    let dropped = std::mem::take(&mut *queue.borrow_mut());
-    if dropped.is_empty() {
+    // (Checked inline: every entry into the VM drains the queue, which is nearly always empty.)
+    if queue.borrow().is_empty() {
         return;
     }
+    release_queued(ctx, queue);
+}
+
+#[inline(never)]
+fn release_queued(ctx: Ctx<'_>, queue: &ReleaseQueue) {
+    let dropped = std::mem::take(&mut *queue.borrow_mut());
     let t = table(ctx);
     for (slot, serial) in dropped {
         let slot = i64::from(slot);
@@ -191,15 +221,16 @@ pub(crate) fn live_count(ctx: Ctx<'_>) -> usize {
 
 /// The handle table, made on first use (a [`Context`] caches it: `Context::handle_table`).
 pub(crate) fn table<'gc>(ctx: Ctx<'gc>) -> VmTable<'gc> {
-    registry_table(ctx, HANDLES_KEY)
+    registry_table(ctx, &HANDLES_KEY)
 }
 
 /// The table the embedding API keeps in the registry under `key`, made on first use.
-pub(crate) fn registry_table<'gc>(ctx: Ctx<'gc>, key: &[u8]) -> VmTable<'gc> {
+pub(crate) fn registry_table<'gc>(ctx: Ctx<'gc>, key: &RegistryKey) -> VmTable<'gc> {
     // Looked up by bytes: making the key string would allocate on every lookup.
-    if let Some(VmValue::Table(t)) = ctx.state.registry.get_str_bytes(key) {
+    if let Some(VmValue::Table(t)) = registry_get(ctx, key) {
         return t;
     }
+    let key = key.name;
     let key = VmValue::Str(ctx.new_str(key));
     match ctx.state.registry.get(ctx.mc, key) {
         VmValue::Table(t) => t,
@@ -209,6 +240,52 @@ pub(crate) fn registry_table<'gc>(ctx: Ctx<'gc>, key: &[u8]) -> VmTable<'gc> {
             t
         }
     }
+}
+
+thread_local! {
+    /// Where the last lookup of each [`RegistryKey`] found it among the registry's entries
+    /// (see [`registry_get`]). A cache, never state: any value is correct, and registries built
+    /// alike (every VM's, forks and restores included) hold the API's keys at the same
+    /// positions, so one hint serves every VM of the thread.
+    static REGISTRY_HINTS: [std::cell::Cell<u32>; 2] =
+        const { [std::cell::Cell::new(u32::MAX), std::cell::Cell::new(u32::MAX)] };
+}
+
+/// Raw get of the registry's string key spelled `key`, trying first the entry where the last
+/// lookup found a key: every host call looks up the handle table, and comparing one entry's
+/// bytes is much cheaper than hashing the name. Exact whatever the hint: a key occupies at
+/// most one entry of a table (a removed key stays as a tombstone), so an entry holding an
+/// equal key is the key's entry. `None` if the registry is still in a lazy fork's image.
+fn registry_get<'gc>(ctx: Ctx<'gc>, key: &RegistryKey) -> Option<VmValue<'gc>> {
+    let (hint_no, key) = (key.hint, key.name);
+    let registry = ctx.state.registry;
+    if registry.is_pending() {
+        return registry.get_str_bytes(key);
+    }
+    let d = registry.data(ctx.mc);
+    let entries = d.entries();
+    let hint = REGISTRY_HINTS.with(|h| h.get(hint_no).map_or(u32::MAX, |c| c.get())) as usize;
+    if let Some((VmValue::Str(k), v)) = entries.get(hint) {
+        if k.as_bytes() == key {
+            return Some(*v);
+        }
+    }
+    let v = d.get_str_bytes(key);
+    if !v.is_nil() {
+        // Remember where it is (registries are small; a large one is not searched).
+        let found = entries
+            .iter()
+            .take(64)
+            .position(|(k, _)| matches!(k, VmValue::Str(s) if s.as_bytes() == key));
+        if let Some(p) = found {
+            REGISTRY_HINTS.with(|h| {
+                if let Some(c) = h.get(hint_no) {
+                    c.set(p as u32);
+                }
+            });
+        }
+    }
+    Some(v)
 }
 
 fn int_at<'gc>(ctx: Ctx<'gc>, t: VmTable<'gc>, i: i64) -> i64 {

@@ -34,7 +34,7 @@ use crate::snapshot::Registry;
 use crate::vm::cont::Cont;
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::native::{Action, HostFunction, HostWait, HostWaitKind, NativeCtx, NativeDef};
-use crate::vm::state::Host;
+use crate::vm::state::{Host, HostKey};
 use crate::vm::value::Value as VmValue;
 
 /// Fuel a host function call costs on top of the call instruction, before what the function
@@ -77,14 +77,22 @@ fn dispatch<'gc>(nc: &mut NativeCtx<'gc, '_>) -> LuaResult<'gc, Action<'gc>> {
             "internal error: host function without a native",
         ));
     };
-    let name = native.def().name;
-    let f = nc.ctx.state.host.borrow().functions.get(name).cloned();
+    let def = native.def();
+    let f = nc
+        .ctx
+        .state
+        .host
+        .borrow()
+        .functions
+        .get(&HostKey(def))
+        .cloned();
     match f {
         // The host's code is not counted in the pacing of full collections (see
         // `memory::with_pacing`).
         Some(f) => crate::vm::memory::with_pacing(false, || f.call(nc)),
         None => Err(LuaError::rt(format!(
-            "host function '{name}' is not registered in this VM"
+            "host function '{}' is not registered in this VM",
+            def.name
         ))),
     }
 }
@@ -135,7 +143,7 @@ impl Registrations {
         host.wait_kinds.reserve(self.wait_kinds.len() + 1);
         for (def, f) in &self.functions {
             registry.add_native(def);
-            host.functions.insert(def.name, f.clone());
+            host.functions.insert(HostKey(def), f.clone());
         }
         host.wait_kinds
             .insert(DELIVERY_KIND.to_string(), Rc::new(DeliveryKind));
@@ -236,20 +244,10 @@ fn args_of<'gc>(nc: &NativeCtx<'gc, '_>) -> SmallVec<[LuaValue<'gc>; 8]> {
     nc.args().iter().map(|v| LuaValue(*v)).collect()
 }
 
-/// Runs `f` on the argument values of a native as `LuaValue`s. Up to 8 are copied into an
-/// array on the stack: a general collection into a list cost as much as the conversions.
+/// Runs `f` on the argument values of a native as `LuaValue`s.
 #[inline]
 fn with_args<'gc, T>(nc: &NativeCtx<'gc, '_>, f: impl FnOnce(&[LuaValue<'gc>]) -> T) -> T {
-    let args = nc.args();
-    if args.len() <= 8 {
-        let mut buf = [LuaValue(VmValue::Nil); 8];
-        for (d, s) in buf.iter_mut().zip(args) {
-            *d = LuaValue(*s);
-        }
-        f(&buf[..args.len()])
-    } else {
-        f(&args_of(nc))
-    }
+    super::convert::with_lua_values(nc.args(), f)
 }
 
 /// A host function's error as the Lua error the script sees.

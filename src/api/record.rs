@@ -638,17 +638,23 @@ impl Recorder {
         let output: Output = Rc::default();
         let (functions, wait_kinds, saved) = vm.with_host(|host| {
             let mut saved = take_services(host);
-            let functions: Vec<String> = saved.functions.keys().map(|k| k.to_string()).collect();
+            // (Sorted: the map's order follows addresses, which differ between runs.)
+            let mut functions: Vec<String> = saved
+                .functions
+                .keys()
+                .map(|k| k.name().to_string())
+                .collect();
+            functions.sort();
             let kinds: Vec<(String, u32)> = saved
                 .wait_kinds
                 .iter()
                 .map(|(k, v)| (k.clone(), v.version()))
                 .collect();
-            for (name, f) in &saved.functions {
+            for (key, f) in &saved.functions {
                 host.functions.insert(
-                    name,
+                    *key,
                     Rc::new(RecordingFunction {
-                        name,
+                        name: key.name(),
                         inner: f.clone(),
                         log: log.clone(),
                     }),

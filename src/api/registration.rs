@@ -46,7 +46,7 @@ impl Vm {
             def
         };
         self.with_host(|h| {
-            h.functions.insert(def.name, f);
+            h.functions.insert(crate::vm::state::HostKey(def), f);
         });
         if global {
             self.enter(|cx| set_path(cx.ctx, name, VmValue::LightNative(LightNative(def))));

@@ -657,7 +657,12 @@ fn turn(shared: &RefCell<Shared>, tick: i64, id: AgentId, agent: &mut Agent, fue
     let before = agent.vm.fuel_used();
     let r = match delivery {
         None => agent.vm.step(fuel),
-        Some(d) => match agent.vm.deliver_and_step(d, fuel) {
+        // (An agent back in `receive()` or `sleep()` is known by the flags the natives set:
+        // its wait's kind is not needed.)
+        Some(d) => match agent.vm.deliver_and_step(d, fuel, || {
+            let sh = shared.borrow();
+            !sh.receiving && sh.sleeping.is_none()
+        }) {
             Ok(r) => r,
             Err(e) => {
                 shared.borrow_mut().current = None;
@@ -812,7 +817,7 @@ mod tests {
             for i in 0..400 {
                 let msg = "x".repeat(i % 37);
                 let ra = a.deliver(msg.clone()).map(|()| a.step(300));
-                let rb = b.deliver_and_step(msg, 300);
+                let rb = b.deliver_and_step(msg, 300, || true);
                 match (ra, rb) {
                     (Ok(ra), Ok(rb)) => assert_eq!(ra, rb, "{limit:?} {i}"),
                     (Err(ea), Err(eb)) => {

@@ -43,7 +43,10 @@ pub const EVAL_FUEL: u64 = 100_000_000;
 
 /// The registry key of the table of host calls in flight: coroutine → the chain of
 /// coroutines running in it (itself first), kept while the call is suspended.
-const CALLS_KEY: &[u8] = b"telelua.calls";
+const CALLS_KEY: handle::RegistryKey = handle::RegistryKey {
+    name: b"telelua.calls",
+    hint: 1,
+};
 
 pub(crate) type Root = Rootable![State<'_>];
 
@@ -589,7 +592,9 @@ impl Vm {
     /// [`Vm::deliver`] then [`Vm::step`], in one entry into the VM: what a scheduler does for
     /// an agent waiting in `receive()` when its message comes. Exactly the same as the two
     /// calls: the delivery and the first slice share one `mutate` only when the slice would
-    /// start with no memory work to do (else the step runs as [`Vm::step`] does).
+    /// start with no memory work to do (else the step runs as [`Vm::step`] does). A wait's
+    /// kind is named only if `want_kind()` says so when the slice ends in one (else it is
+    /// empty: an agent back in `receive()` needs no copy of it).
     ///
     /// # Errors
     /// As [`Vm::deliver`] (nothing ran).
@@ -597,6 +602,7 @@ impl Vm {
         &mut self,
         values: impl IntoLuaMulti,
         fuel: u64,
+        want_kind: impl FnOnce() -> bool,
     ) -> Result<StepResult> {
         let _memory = self.memory.enter();
         let mut remaining = fuel.min(i64::MAX as u64) as i64;
@@ -614,7 +620,12 @@ impl Vm {
             let mut f = slice;
             let r = run_slice(ctx, false, &mut f);
             cx.forget_handle_table();
-            let r = r.map(|r| step_result(&cx, r));
+            let r = r.map(|r| match r {
+                RunResult::Waiting if !want_kind() => StepResult::Waiting {
+                    kind: String::new(),
+                },
+                r => step_result(&cx, r),
+            });
             Ok(Some((r, slice - f, gc_ask(ctx))))
         })?;
         let Some((result, used, ask)) = first else {
@@ -759,6 +770,9 @@ impl Vm {
                 None if crossed && crate::vm::gc::full_due(&self.arena) => {
                     self.collect_fully();
                 }
+                // (Without debt the collector has nothing to do: most host calls and agent
+                // turns allocate nothing that lasts, and entering it costs more than they do.)
+                None if self.arena.metrics().allocation_debt() <= 0.0 => {}
                 None => crate::vm::gc::pay_debt(&mut self.arena),
             }
         }
@@ -798,9 +812,9 @@ impl Vm {
                         co.park(mc);
                         *state.spare_thread.borrow_mut(mc) = Some(co);
                     }
-                    let vals: SmallVec<[LuaValue<'_>; 4]> =
-                        vals.into_iter().map(LuaValue).collect();
-                    R::from_lua_multi(&vals, 1, &cx).map(FirstSlice::Done)
+                    super::convert::with_lua_values(&vals, |vals| {
+                        R::from_lua_multi(vals, 1, &cx).map(FirstSlice::Done)
+                    })
                 }
                 None => {
                     let co = VmValue::Thread(co);
@@ -1077,7 +1091,7 @@ pub struct Call(pub Thread);
 
 /// The table of calls in flight, made on first use.
 fn calls_table<'gc>(ctx: Ctx<'gc>) -> VmTable<'gc> {
-    handle::registry_table(ctx, CALLS_KEY)
+    handle::registry_table(ctx, &CALLS_KEY)
 }
 
 /// The chain of coroutines of the call whose coroutine `h` names.
@@ -1109,8 +1123,15 @@ type Chain<'gc> = SmallVec<[VmThread<'gc>; 4]>;
 
 /// Makes `chain` the running chain; returns the one it replaces. The running list keeps its
 /// buffer, so a call allocates nothing here.
+#[inline]
 fn swap_chain<'gc>(ctx: Ctx<'gc>, chain: &[VmThread<'gc>]) -> Chain<'gc> {
     let mut running = ctx.state.running.borrow_mut(ctx.mc);
+    // One coroutine for another: what nearly every call does.
+    if let ([old], [new]) = (running.as_mut_slice(), chain) {
+        let mut c = Chain::new();
+        c.push(std::mem::replace(old, *new));
+        return c;
+    }
     let old = Chain::from_slice(&running);
     running.clear();
     running.extend_from_slice(chain);

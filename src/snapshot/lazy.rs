@@ -376,7 +376,7 @@ impl<'a, 'gc> Maker<'a, 'gc> {
         let fp = match step {
             ProtoPlan::Fresh { chunk, path } => {
                 let link = |path: &[u32], k: u32| {
-                    let o = *img.links.get(&(i, Box::<[u32]>::from(path), k))?;
+                    let o = *img.links.get(&LinkKey(i, path, k))?;
                     match self.obj(o, 0)? {
                         Made::Value(Value::Str(s)) => Some(s),
                         _ => None,
@@ -472,6 +472,21 @@ impl LazySource for LazyImage {
         let Some(v) = found else {
             return Some(Value::Nil);
         };
+        // A scalar, or an object the fork has made already (a global function read on every
+        // call): no maker needed, which costs more than the lookup itself.
+        match v {
+            RVal::Obj(i) => {
+                if let Some(Made::Value(made)) = fork.get(MadeKey::Object(i)) {
+                    return Some(made);
+                }
+            }
+            RVal::Nil => return Some(Value::Nil),
+            RVal::False => return Some(Value::False),
+            RVal::True => return Some(Value::True),
+            RVal::Int(i) => return Some(Value::Int(i)),
+            RVal::Float(b) => return Some(Value::Float(F64(b))),
+            RVal::Light(p) => return Some(Value::LightUserdata(p)),
+        }
         Some(with_maker(self, mc, fork, |m| m.value(v)))
     }
 
@@ -520,6 +535,18 @@ impl LazySource for LazyImage {
                 let _ = t.data(mc);
             }
         }
+    }
+}
+
+/// A key of `LazyImage::links` borrowed (a lookup with the owned key allocated its path on
+/// every constant of every function a fork makes). Hashes as the owned tuple does: each field
+/// in order, the path as a slice.
+#[derive(Hash)]
+struct LinkKey<'a>(u32, &'a [u32], u32);
+
+impl hashbrown::Equivalent<(u32, Box<[u32]>, u32)> for LinkKey<'_> {
+    fn equivalent(&self, key: &(u32, Box<[u32]>, u32)) -> bool {
+        self.0 == key.0 && *self.1 == *key.1 && self.2 == key.2
     }
 }
 

@@ -2,10 +2,11 @@
 //!
 //! # Design
 //! `execute` runs the Lua frame on top of the thread's frame stack, instruction by instruction,
-//! charging one unit of fuel each. Hot state (`pc`, `base`, code and constants) lives in
-//! locals; `pc` is written back to the frame before anything that can call, raise or return
-//! (`save_pc!`). Lua-to-Lua calls and returns never recurse: they push or pop a frame and
-//! `continue 'frame`, which reloads the locals from the new top frame.
+//! charging one unit of fuel each. Hot state (`pc`, `base`, the code) lives in locals, the
+//! rest of the frame is read where it is used; `pc` is written back to the frame before
+//! anything that can call, raise or return (`save_pc!`). Lua-to-Lua calls and returns never
+//! recurse: they push or pop a frame and `continue 'frame`, which reloads the locals from the
+//! new top frame.
 //!
 //! Integer and float fast paths of arithmetic and comparisons are inline; everything else
 //! (coercions, metamethods, errors) goes to cold helpers. A metamethod call is placed just
@@ -85,24 +86,50 @@ fn run<'gc>(
     'frame: loop {
         // (`nvarargs` and the interrupted instruction's progress are read from the frame
         // where needed: fewer values live across the loop.)
-        let (closure, base, mut pc, frame_func, want) = match ts.frames.last() {
-            Some(Frame::Lua(f)) => (
-                f.closure,
-                f.base as usize,
-                f.pc as usize,
-                f.func as usize,
-                f.want,
-            ),
+        // Only `cdata`, `code`, `base` and `pc` live across the dispatch loop; everything
+        // else about the frame (constants, upvalues, the call slot, where results go) is
+        // read again where it is used: every value live across the loop is loaded and
+        // spilled on each frame entry (each Lua call and return), and the fewer there are,
+        // the more of the hot ones the loop keeps in registers.
+        let (closure, base, mut pc) = match ts.frames.last() {
+            Some(Frame::Lua(f)) => (f.closure, f.base as usize, f.pc as usize),
             _ => return Err(LuaError::rt("internal error: no Lua frame")),
         };
         let cdata: &'gc ClosureData<'gc> = Gc::as_ref(closure.0);
-        let fp: &'gc FnProto<'gc> = Gc::as_ref(cdata.proto);
-        let proto: &'gc crate::compiler::Proto = &fp.proto;
-        let code: &'gc [Op] = &proto.code;
-        let k: &'gc [Value<'gc>] = &fp.constants;
-        let upvals: &'gc [Lock<Upvalue<'gc>>] = &cdata.upvalues;
-        let max_stack = proto.max_stack as usize;
-        let call_slot = base + max_stack;
+        let code: &'gc [Op] = &Gc::as_ref(cdata.proto).proto.code;
+        macro_rules! fp {
+            () => {{
+                let fp: &'gc FnProto<'gc> = Gc::as_ref(cdata.proto);
+                fp
+            }};
+        }
+        macro_rules! proto {
+            () => {{
+                let proto: &'gc crate::compiler::Proto = &fp!().proto;
+                proto
+            }};
+        }
+        macro_rules! upvals {
+            () => {{
+                let upvals: &'gc [Lock<Upvalue<'gc>>] = &cdata.upvalues;
+                upvals
+            }};
+        }
+        // The first slot above the frame's registers: metamethod and native calls go there.
+        macro_rules! call_slot {
+            () => {
+                base + proto!().max_stack as usize
+            };
+        }
+        // The running frame's function slot and wanted results (read before popping it).
+        macro_rules! func_want {
+            () => {
+                match ts.frames.last() {
+                    Some(Frame::Lua(f)) => (f.func as usize, f.want),
+                    _ => return Err(LuaError::rt("internal error: no Lua frame")),
+                }
+            };
+        }
 
         macro_rules! save_pc {
             () => {
@@ -125,7 +152,11 @@ fn run<'gc>(
         }
         macro_rules! kst {
             ($i:expr) => {
-                k.get($i as usize).copied().unwrap_or(Value::Nil)
+                fp!()
+                    .constants
+                    .get($i as usize)
+                    .copied()
+                    .unwrap_or(Value::Nil)
             };
         }
         macro_rules! flow {
@@ -147,14 +178,14 @@ fn run<'gc>(
                 flow!(f)
             }};
         }
-        // Calls a metamethod with its result(s) delivered at `call_slot`.
+        // Calls a metamethod with its result(s) delivered at `call_slot!()`.
         macro_rules! meta_call {
             ($mc:expr, $want:expr) => {{
                 let mc: MetaCall<'gc> = $mc;
                 save_pc!();
                 *fuel -= fuelc::METAMETHOD_CALL;
                 ts.enter_c_call(ctx)?;
-                ts.stack.truncate(call_slot);
+                ts.stack.truncate(call_slot!());
                 ts.stack.push(mc.func);
                 ts.stack.extend_from_slice(&mc.args[..mc.nargs as usize]);
                 let f = drive(
@@ -163,7 +194,7 @@ fn run<'gc>(
                     ts,
                     fuel,
                     Todo::Call {
-                        func: call_slot,
+                        func: call_slot!(),
                         nargs: mc.nargs as usize,
                         want: $want,
                     },
@@ -281,15 +312,8 @@ fn run<'gc>(
         macro_rules! get_field {
             ($a:expr, $obj:expr, $c:expr, $info:expr) => {{
                 let (obj, key) = ($obj, kst!($c));
-                let fast = match (obj, key, fp.key_hints.get($c as usize)) {
-                    (Value::Table(t), Value::Str(s), Some(hint)) => {
-                        let (v, has_meta) = t.get_str_hinted_and_meta(ctx.mc, s, hint);
-                        if !v.is_nil() || !has_meta {
-                            Some(v)
-                        } else {
-                            None
-                        }
-                    }
+                let fast = match (obj, key, fp!().key_hints.get($c as usize)) {
+                    (Value::Table(t), Value::Str(s), Some(hint)) => t.get_field(ctx.mc, s, hint),
                     (Value::Table(t), _, _) => {
                         let (v, has_meta) = t.get_and_meta(ctx.mc, key);
                         if !v.is_nil() || !has_meta {
@@ -311,12 +335,7 @@ fn run<'gc>(
             ($a:expr, $obj:expr, $i:expr, $info:expr) => {{
                 let (obj, i): (Value<'gc>, i64) = ($obj, $i);
                 let fast = if let Value::Table(t) = obj {
-                    let (v, has_meta) = t.get_int_and_meta(ctx.mc, i);
-                    if !v.is_nil() || !has_meta {
-                        Some(v)
-                    } else {
-                        None
-                    }
+                    t.get_index_int(ctx.mc, i)
                 } else {
                     None
                 };
@@ -331,10 +350,7 @@ fn run<'gc>(
             ($obj:expr, $i:expr, $val:expr, $info:expr) => {{
                 let (obj, i, val): (Value<'gc>, i64, Value<'gc>) = ($obj, $i, $val);
                 let done = match obj {
-                    Value::Table(t) => {
-                        let mut tb = t.data_mut(ctx.mc);
-                        tb.meta.is_none() && tb.set_int_in_array(i, val)
-                    }
+                    Value::Table(t) => t.set_index_int(ctx.mc, i, val),
                     _ => false,
                 };
                 if !done {
@@ -358,10 +374,9 @@ fn run<'gc>(
         macro_rules! set_field {
             ($obj:expr, $b:expr, $val:expr, $info:expr) => {{
                 let (obj, key, val) = ($obj, kst!($b), $val);
-                let done = match (obj, key, fp.key_hints.get($b as usize)) {
+                let done = match (obj, key, fp!().key_hints.get($b as usize)) {
                     (Value::Table(t), Value::Str(s), Some(hint)) => {
-                        let mut tb = t.data_mut(ctx.mc);
-                        tb.meta.is_none() && tb.set_str_hinted(s, hint, val)
+                        t.set_field(ctx.mc, s, hint, val)
                     }
                     _ => false,
                 };
@@ -434,8 +449,8 @@ fn run<'gc>(
         }
         // Delivers `n` results (already at `frame_func`) to the caller; Lua callers inline.
         macro_rules! return_to {
-            ($n:expr) => {{
-                let n: usize = $n;
+            ($n:expr, $frame_func:expr, $want:expr) => {{
+                let (n, frame_func, want): (usize, usize, i32) = ($n, $frame_func, $want);
                 if let Some(Frame::Lua(cf)) = ts.frames.last() {
                     let needed = cf.base as usize + cf.closure.proto().max_stack as usize + 1;
                     if want >= 0 && want as usize == n {
@@ -476,7 +491,7 @@ fn run<'gc>(
                     ts.enter_c_call(ctx)?;
                     let v = ts.stack[slot];
                     let tm = ctx.metamethod(v, Tm::Close);
-                    let at = call_slot.max(first + n);
+                    let at = call_slot!().max(first + n);
                     ts.stack.truncate(at);
                     ts.stack.extend_from_slice(&[tm, v, Value::Nil]);
                     let f = drive(ctx, thread, ts, fuel, Todo::Call { func: at, nargs: 2, want: 0 })?;
@@ -484,7 +499,7 @@ fn run<'gc>(
                 }
                 if hooked {
                     save_pc!();
-                    if let Some(t) = super::hook::on_return(ctx, thread, ts, fuel, pc - 1, first, n, call_slot, $resume) {
+                    if let Some(t) = super::hook::on_return(ctx, thread, ts, fuel, pc - 1, first, n, call_slot!(), $resume) {
                         hook_call!(t)
                     }
                 }
@@ -494,9 +509,10 @@ fn run<'gc>(
                 if first + n > ts.stack.len() {
                     return Err(LuaError::rt("internal error: return values out of the stack"));
                 }
+                let (frame_func, want) = func_want!();
                 ts.stack.copy_within(first..first + n, frame_func);
                 ts.pop_frame();
-                return_to!(n)
+                return_to!(n, frame_func, want)
             }};
         }
 
@@ -507,8 +523,17 @@ fn run<'gc>(
                 let (func, nargs, want): (usize, usize, i32) = ($func, $nargs, $want);
                 if !hooked {
                     if let Some(nf) = NativeRef::of(ts.stack[func]) {
-                        let todo =
-                            call_native(ctx, thread, ts, fuel, nf, func, nargs, want, call_slot)?;
+                        let todo = call_native(
+                            ctx,
+                            thread,
+                            ts,
+                            fuel,
+                            nf,
+                            func,
+                            nargs,
+                            want,
+                            call_slot!(),
+                        )?;
                         read_hooks!();
                         match todo {
                             None => continue,
@@ -534,7 +559,7 @@ fn run<'gc>(
         // (Only instructions of the `[C]` mode suspend a frame; the restorer checks the same.)
         debug_assert!(op.is_none_or(|op| op.mode().calls));
         if resuming && !matches!(op, Some(Op::Call { .. })) {
-            match finish_op(ctx, thread, ts, fuel, op, pc, base, call_slot, hooked)? {
+            match finish_op(ctx, thread, ts, fuel, op, pc, base, call_slot!(), hooked)? {
                 Finish::Done => {}
                 Finish::Again => pc -= 1,
                 Finish::CondJump { res, k } => cond_jump!(res, k),
@@ -550,7 +575,7 @@ fn run<'gc>(
                     return Ok(Flow::Event(Event::OutOfFuel));
                 }
                 if let Some(t) =
-                    super::hook::before_instruction(ctx, thread, ts, fuel, pc, call_slot)
+                    super::hook::before_instruction(ctx, thread, ts, fuel, pc, call_slot!())
                 {
                     hook_call!(t)
                 }
@@ -585,63 +610,63 @@ fn run<'gc>(
                     }
                 }
                 Op::GetUpval { a, b } => {
-                    let uv = upvals[b as usize].get();
+                    let uv = upvals!()[b as usize].get();
                     r!(a) = upval_get(thread, ts, uv);
                 }
                 Op::SetUpval { a, b } => {
-                    let uv = upvals[b as usize].get();
+                    let uv = upvals!()[b as usize].get();
                     let v = r!(a);
                     upval_set(ctx, thread, ts, uv, v);
                 }
                 Op::GetTabUp { a, b, c } => {
-                    let obj = upval_get(thread, ts, upvals[b as usize].get());
-                    get_field!(a, obj, c, upval_info(proto, b));
+                    let obj = upval_get(thread, ts, upvals!()[b as usize].get());
+                    get_field!(a, obj, c, upval_info(proto!(), b));
                 }
                 Op::GetTable { a, b, c } => {
                     let (obj, key) = (r!(b), r!(c));
                     if let Value::Int(i) = key {
-                        get_int!(a, obj, i, reg_info(proto, pc - 1, b));
+                        get_int!(a, obj, i, reg_info(proto!(), pc - 1, b));
                     } else {
-                        get_index!(a, obj, key, reg_info(proto, pc - 1, b));
+                        get_index!(a, obj, key, reg_info(proto!(), pc - 1, b));
                     }
                 }
                 Op::GetI { a, b, c } => {
                     let obj = r!(b);
-                    get_int!(a, obj, c as i64, reg_info(proto, pc - 1, b));
+                    get_int!(a, obj, c as i64, reg_info(proto!(), pc - 1, b));
                 }
                 Op::GetField { a, b, c } => {
                     let obj = r!(b);
-                    get_field!(a, obj, c, reg_info(proto, pc - 1, b));
+                    get_field!(a, obj, c, reg_info(proto!(), pc - 1, b));
                 }
                 Op::SetTabUp { a, b, c } => {
-                    let obj = upval_get(thread, ts, upvals[a as usize].get());
-                    set_field!(obj, b, r!(c), upval_info(proto, a));
+                    let obj = upval_get(thread, ts, upvals!()[a as usize].get());
+                    set_field!(obj, b, r!(c), upval_info(proto!(), a));
                 }
                 Op::SetTabUpK { a, b, c } => {
-                    let obj = upval_get(thread, ts, upvals[a as usize].get());
-                    set_field!(obj, b, kst!(c), upval_info(proto, a));
+                    let obj = upval_get(thread, ts, upvals!()[a as usize].get());
+                    set_field!(obj, b, kst!(c), upval_info(proto!(), a));
                 }
                 Op::SetTable { a, b, c } => {
                     if let Value::Int(i) = r!(b) {
-                        set_int!(r!(a), i, r!(c), reg_info(proto, pc - 1, a));
+                        set_int!(r!(a), i, r!(c), reg_info(proto!(), pc - 1, a));
                     } else {
-                        set_index!(r!(a), r!(b), r!(c), reg_info(proto, pc - 1, a));
+                        set_index!(r!(a), r!(b), r!(c), reg_info(proto!(), pc - 1, a));
                     }
                 }
                 Op::SetTableK { a, b, c } => {
-                    set_index!(r!(a), r!(b), kst!(c), reg_info(proto, pc - 1, a));
+                    set_index!(r!(a), r!(b), kst!(c), reg_info(proto!(), pc - 1, a));
                 }
                 Op::SetI { a, b, c } => {
-                    set_int!(r!(a), b as i64, r!(c), reg_info(proto, pc - 1, a));
+                    set_int!(r!(a), b as i64, r!(c), reg_info(proto!(), pc - 1, a));
                 }
                 Op::SetIK { a, b, c } => {
-                    set_int!(r!(a), b as i64, kst!(c), reg_info(proto, pc - 1, a));
+                    set_int!(r!(a), b as i64, kst!(c), reg_info(proto!(), pc - 1, a));
                 }
                 Op::SetField { a, b, c } => {
-                    set_field!(r!(a), b, r!(c), reg_info(proto, pc - 1, a));
+                    set_field!(r!(a), b, r!(c), reg_info(proto!(), pc - 1, a));
                 }
                 Op::SetFieldK { a, b, c } => {
-                    set_field!(r!(a), b, kst!(c), reg_info(proto, pc - 1, a));
+                    set_field!(r!(a), b, kst!(c), reg_info(proto!(), pc - 1, a));
                 }
                 Op::NewTable { a, b } => {
                     let array = match code.get(pc) {
@@ -662,10 +687,10 @@ fn run<'gc>(
                 Op::SelfK { a, b, c } => {
                     let obj = r!(b);
                     r!(a as usize + 1) = obj;
-                    get_field!(a, obj, c, reg_info(proto, pc - 1, b));
+                    get_field!(a, obj, c, reg_info(proto!(), pc - 1, b));
                 }
                 Op::AddI { a, b, sc } => {
-                    let info = || reg_info(proto, pc - 1, b);
+                    let info = || reg_info(proto!(), pc - 1, b);
                     arith!(
                         a,
                         r!(b),
@@ -684,7 +709,7 @@ fn run<'gc>(
                     ArithOp::Add,
                     |x: i64, y: i64| x.wrapping_add(y),
                     |x: f64, y: f64| x + y,
-                    reg_info(proto, pc - 1, b),
+                    reg_info(proto!(), pc - 1, b),
                     String::new()
                 ),
                 Op::SubK { a, b, c } => arith!(
@@ -694,7 +719,7 @@ fn run<'gc>(
                     ArithOp::Sub,
                     |x: i64, y: i64| x.wrapping_sub(y),
                     |x: f64, y: f64| x - y,
-                    reg_info(proto, pc - 1, b),
+                    reg_info(proto!(), pc - 1, b),
                     String::new()
                 ),
                 Op::MulK { a, b, c } => arith!(
@@ -704,7 +729,7 @@ fn run<'gc>(
                     ArithOp::Mul,
                     |x: i64, y: i64| x.wrapping_mul(y),
                     |x: f64, y: f64| x * y,
-                    reg_info(proto, pc - 1, b),
+                    reg_info(proto!(), pc - 1, b),
                     String::new()
                 ),
                 Op::ModK { a, b, c } => arith_f!(
@@ -712,7 +737,7 @@ fn run<'gc>(
                     r!(b),
                     kst!(c),
                     ArithOp::Mod,
-                    reg_info(proto, pc - 1, b),
+                    reg_info(proto!(), pc - 1, b),
                     String::new()
                 ),
                 Op::PowK { a, b, c } => arith_f!(
@@ -720,7 +745,7 @@ fn run<'gc>(
                     r!(b),
                     kst!(c),
                     ArithOp::Pow,
-                    reg_info(proto, pc - 1, b),
+                    reg_info(proto!(), pc - 1, b),
                     String::new()
                 ),
                 Op::DivK { a, b, c } => arith_f!(
@@ -728,7 +753,7 @@ fn run<'gc>(
                     r!(b),
                     kst!(c),
                     ArithOp::Div,
-                    reg_info(proto, pc - 1, b),
+                    reg_info(proto!(), pc - 1, b),
                     String::new()
                 ),
                 Op::IDivK { a, b, c } => arith_f!(
@@ -736,7 +761,7 @@ fn run<'gc>(
                     r!(b),
                     kst!(c),
                     ArithOp::IDiv,
-                    reg_info(proto, pc - 1, b),
+                    reg_info(proto!(), pc - 1, b),
                     String::new()
                 ),
                 Op::BAndK { a, b, c } => bitwise!(
@@ -745,7 +770,7 @@ fn run<'gc>(
                     kst!(c),
                     ArithOp::BAnd,
                     |x: i64, y: i64| x & y,
-                    reg_info(proto, pc - 1, b),
+                    reg_info(proto!(), pc - 1, b),
                     String::new()
                 ),
                 Op::BOrK { a, b, c } => bitwise!(
@@ -754,7 +779,7 @@ fn run<'gc>(
                     kst!(c),
                     ArithOp::BOr,
                     |x: i64, y: i64| x | y,
-                    reg_info(proto, pc - 1, b),
+                    reg_info(proto!(), pc - 1, b),
                     String::new()
                 ),
                 Op::BXorK { a, b, c } => bitwise!(
@@ -763,7 +788,7 @@ fn run<'gc>(
                     kst!(c),
                     ArithOp::BXor,
                     |x: i64, y: i64| x ^ y,
-                    reg_info(proto, pc - 1, b),
+                    reg_info(proto!(), pc - 1, b),
                     String::new()
                 ),
                 Op::ShrI { a, b, sc } => bitwise!(
@@ -772,7 +797,7 @@ fn run<'gc>(
                     Value::Int(sc as i64),
                     ArithOp::Shr,
                     |x: i64, y: i64| number::shift_left(x, y.wrapping_neg()),
-                    reg_info(proto, pc - 1, b),
+                    reg_info(proto!(), pc - 1, b),
                     String::new()
                 ),
                 Op::ShlI { a, b, sc } => bitwise!(
@@ -782,7 +807,7 @@ fn run<'gc>(
                     ArithOp::Shl,
                     |x: i64, y: i64| number::shift_left(x, y),
                     String::new(),
-                    reg_info(proto, pc - 1, b)
+                    reg_info(proto!(), pc - 1, b)
                 ),
                 Op::Add { a, b, c } => arith!(
                     a,
@@ -791,8 +816,8 @@ fn run<'gc>(
                     ArithOp::Add,
                     |x: i64, y: i64| x.wrapping_add(y),
                     |x: f64, y: f64| x + y,
-                    reg_info(proto, pc - 1, b),
-                    reg_info(proto, pc - 1, c)
+                    reg_info(proto!(), pc - 1, b),
+                    reg_info(proto!(), pc - 1, c)
                 ),
                 Op::Sub { a, b, c } => arith!(
                     a,
@@ -801,8 +826,8 @@ fn run<'gc>(
                     ArithOp::Sub,
                     |x: i64, y: i64| x.wrapping_sub(y),
                     |x: f64, y: f64| x - y,
-                    reg_info(proto, pc - 1, b),
-                    reg_info(proto, pc - 1, c)
+                    reg_info(proto!(), pc - 1, b),
+                    reg_info(proto!(), pc - 1, c)
                 ),
                 Op::Mul { a, b, c } => arith!(
                     a,
@@ -811,40 +836,40 @@ fn run<'gc>(
                     ArithOp::Mul,
                     |x: i64, y: i64| x.wrapping_mul(y),
                     |x: f64, y: f64| x * y,
-                    reg_info(proto, pc - 1, b),
-                    reg_info(proto, pc - 1, c)
+                    reg_info(proto!(), pc - 1, b),
+                    reg_info(proto!(), pc - 1, c)
                 ),
                 Op::Mod { a, b, c } => arith_f!(
                     a,
                     r!(b),
                     r!(c),
                     ArithOp::Mod,
-                    reg_info(proto, pc - 1, b),
-                    reg_info(proto, pc - 1, c)
+                    reg_info(proto!(), pc - 1, b),
+                    reg_info(proto!(), pc - 1, c)
                 ),
                 Op::Pow { a, b, c } => arith_f!(
                     a,
                     r!(b),
                     r!(c),
                     ArithOp::Pow,
-                    reg_info(proto, pc - 1, b),
-                    reg_info(proto, pc - 1, c)
+                    reg_info(proto!(), pc - 1, b),
+                    reg_info(proto!(), pc - 1, c)
                 ),
                 Op::Div { a, b, c } => arith_f!(
                     a,
                     r!(b),
                     r!(c),
                     ArithOp::Div,
-                    reg_info(proto, pc - 1, b),
-                    reg_info(proto, pc - 1, c)
+                    reg_info(proto!(), pc - 1, b),
+                    reg_info(proto!(), pc - 1, c)
                 ),
                 Op::IDiv { a, b, c } => arith_f!(
                     a,
                     r!(b),
                     r!(c),
                     ArithOp::IDiv,
-                    reg_info(proto, pc - 1, b),
-                    reg_info(proto, pc - 1, c)
+                    reg_info(proto!(), pc - 1, b),
+                    reg_info(proto!(), pc - 1, c)
                 ),
                 Op::BAnd { a, b, c } => bitwise!(
                     a,
@@ -852,8 +877,8 @@ fn run<'gc>(
                     r!(c),
                     ArithOp::BAnd,
                     |x: i64, y: i64| x & y,
-                    reg_info(proto, pc - 1, b),
-                    reg_info(proto, pc - 1, c)
+                    reg_info(proto!(), pc - 1, b),
+                    reg_info(proto!(), pc - 1, c)
                 ),
                 Op::BOr { a, b, c } => bitwise!(
                     a,
@@ -861,8 +886,8 @@ fn run<'gc>(
                     r!(c),
                     ArithOp::BOr,
                     |x: i64, y: i64| x | y,
-                    reg_info(proto, pc - 1, b),
-                    reg_info(proto, pc - 1, c)
+                    reg_info(proto!(), pc - 1, b),
+                    reg_info(proto!(), pc - 1, c)
                 ),
                 Op::BXor { a, b, c } => bitwise!(
                     a,
@@ -870,8 +895,8 @@ fn run<'gc>(
                     r!(c),
                     ArithOp::BXor,
                     |x: i64, y: i64| x ^ y,
-                    reg_info(proto, pc - 1, b),
-                    reg_info(proto, pc - 1, c)
+                    reg_info(proto!(), pc - 1, b),
+                    reg_info(proto!(), pc - 1, c)
                 ),
                 Op::Shl { a, b, c } => bitwise!(
                     a,
@@ -879,8 +904,8 @@ fn run<'gc>(
                     r!(c),
                     ArithOp::Shl,
                     |x: i64, y: i64| number::shift_left(x, y),
-                    reg_info(proto, pc - 1, b),
-                    reg_info(proto, pc - 1, c)
+                    reg_info(proto!(), pc - 1, b),
+                    reg_info(proto!(), pc - 1, c)
                 ),
                 Op::Shr { a, b, c } => bitwise!(
                     a,
@@ -888,8 +913,8 @@ fn run<'gc>(
                     r!(c),
                     ArithOp::Shr,
                     |x: i64, y: i64| number::shift_left(x, y.wrapping_neg()),
-                    reg_info(proto, pc - 1, b),
-                    reg_info(proto, pc - 1, c)
+                    reg_info(proto!(), pc - 1, b),
+                    reg_info(proto!(), pc - 1, c)
                 ),
                 Op::Unm { a, b } => {
                     let v = match r!(b) {
@@ -899,8 +924,8 @@ fn run<'gc>(
                             ArithOp::Unm,
                             x,
                             x,
-                            reg_info(proto, pc - 1, b),
-                            reg_info(proto, pc - 1, b)
+                            reg_info(proto!(), pc - 1, b),
+                            reg_info(proto!(), pc - 1, b)
                         ),
                     };
                     r!(a) = v;
@@ -916,8 +941,8 @@ fn run<'gc>(
                                     ArithOp::BNot,
                                     x,
                                     x,
-                                    reg_info(proto, pc - 1, b),
-                                    reg_info(proto, pc - 1, b)
+                                    reg_info(proto!(), pc - 1, b),
+                                    reg_info(proto!(), pc - 1, b)
                                 ),
                             }
                         }
@@ -948,7 +973,7 @@ fn run<'gc>(
                                     ctx,
                                     "get length of",
                                     v,
-                                    reg_info(proto, pc - 1, b),
+                                    reg_info(proto!(), pc - 1, b),
                                 ));
                             }
                             meta_call!(MetaCall::two(tm, v, v), 1)
@@ -972,7 +997,7 @@ fn run<'gc>(
                             let mut info = String::new();
                             for i in (0..n).rev() {
                                 if !meta::concatenable(ts.stack[first + i]) {
-                                    info = reg_info(proto, pc - 1, a + i as u8);
+                                    info = reg_info(proto!(), pc - 1, a + i as u8);
                                     break;
                                 }
                             }
@@ -997,7 +1022,7 @@ fn run<'gc>(
                     if v.truthy() {
                         if ctx.metamethod(v, Tm::Close).is_nil() {
                             save_pc!();
-                            let name = proto
+                            let name = proto!()
                                 .local_name(a, pc - 1)
                                 .map(|n| String::from_utf8_lossy(n).into_owned())
                                 .unwrap_or_else(|| "?".into());
@@ -1204,6 +1229,7 @@ fn run<'gc>(
                     }
                     if let Value::Function(callee) = ts.stack[func] {
                         // A proper tail call: the callee takes this frame's place.
+                        let (frame_func, want) = func_want!();
                         for i in 0..=nargs {
                             ts.stack[frame_func + i] = ts.stack[func + i];
                         }
@@ -1228,7 +1254,15 @@ fn run<'gc>(
                             // re-entered to finish the tail call (`finish_op` returns its
                             // results), as after `drive`, which it skips.
                             let todo = call_native_outlined(
-                                ctx, thread, ts, fuel, nf, func, nargs, -1, call_slot,
+                                ctx,
+                                thread,
+                                ts,
+                                fuel,
+                                nf,
+                                func,
+                                nargs,
+                                -1,
+                                call_slot!(),
                             )?;
                             let f = match todo {
                                 None => Flow::Lua { resuming: true },
@@ -1270,7 +1304,7 @@ fn run<'gc>(
                             pc - 1,
                             base,
                             0,
-                            call_slot,
+                            call_slot!(),
                             false,
                         ) {
                             hook_call!(t)
@@ -1281,8 +1315,9 @@ fn run<'gc>(
                     ) {
                         close_upvalues(ctx, ts, base);
                     }
+                    let (frame_func, want) = func_want!();
                     ts.pop_frame();
-                    return_to!(0)
+                    return_to!(0, frame_func, want)
                 }
                 Op::Return1 { a } => {
                     if hooked {
@@ -1296,7 +1331,7 @@ fn run<'gc>(
                             pc - 1,
                             first,
                             1,
-                            call_slot,
+                            call_slot!(),
                             false,
                         ) {
                             hook_call!(t)
@@ -1307,9 +1342,10 @@ fn run<'gc>(
                     ) {
                         close_upvalues(ctx, ts, base);
                     }
+                    let (frame_func, want) = func_want!();
                     ts.stack[frame_func] = r!(a);
                     ts.pop_frame();
-                    return_to!(1)
+                    return_to!(1, frame_func, want)
                 }
                 Op::ForLoop { a, bx } => {
                     let ra = base + a as usize;
@@ -1418,7 +1454,7 @@ fn run<'gc>(
                     *fuel -= n as i64 / fuelc::SETLIST_VALUES_PER_FUEL;
                 }
                 Op::Closure { a, bx } => {
-                    let Some(&child) = fp.children.get(bx as usize) else {
+                    let Some(&child) = fp!().children.get(bx as usize) else {
                         return Err(LuaError::rt("internal error: bad closure index"));
                     };
                     let descs = &child.proto.upvalues;
@@ -1427,7 +1463,7 @@ fn run<'gc>(
                         if d.in_stack {
                             ups.push(find_upvalue(ctx, thread, ts, base + d.index as usize));
                         } else {
-                            ups.push(upvals[d.index as usize].get());
+                            ups.push(upvals!()[d.index as usize].get());
                         }
                     }
                     let cl = Closure(Gc::new(
@@ -1447,7 +1483,8 @@ fn run<'gc>(
                         Some(Frame::Lua(f)) => f.nvarargs as usize,
                         _ => 0,
                     };
-                    let vstart = frame_func + 1 + proto.num_params as usize;
+                    let (frame_func, _) = func_want!();
+                    let vstart = frame_func + 1 + proto!().num_params as usize;
                     let ra = base + a as usize;
                     let n = if c == 0 { nvarargs } else { c as usize - 1 };
                     if ts.stack.len() < ra + n + 1 {

@@ -114,8 +114,12 @@ impl<'gc> Fork<'gc> {
             mc,
             Fork {
                 source,
-                made: RefLock::new(Vec::new()),
-                index: Default::default(),
+                // Sized for what a fork makes before its script runs and in its first calls
+                // (its threads, stack values, the main function and a few globals: about
+                // ten), so it starts without growing them step by step (most of a spawn's
+                // bookkeeping); the final buffers are the sizes growth would reach.
+                made: RefLock::new(Vec::with_capacity(16)),
+                index: std::cell::RefCell::new(hashbrown::HashMap::with_capacity(14)),
                 dense: Default::default(),
                 complete: std::cell::Cell::new(false),
                 tm: RefLock::new([None; TM_COUNT]),

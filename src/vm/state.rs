@@ -114,10 +114,38 @@ pub const LOADED_KEY: &str = "_LOADED";
 
 /// The host's functions by registered name (foldhash: looked up on every call of one).
 pub type HostFunctions = std::collections::HashMap<
-    &'static str,
+    HostKey,
     std::rc::Rc<dyn super::native::HostFunction>,
     foldhash::fast::FixedState,
 >;
+
+/// A host function's key in [`HostFunctions`]: its definition, of which there is one per name
+/// in the process (the embedding API interns them), compared and hashed by address, so a
+/// call finds its closure without hashing and comparing the name's bytes. Nothing iterates
+/// the map in an order anyone sees (the order of addresses is not deterministic).
+#[derive(Clone, Copy, Debug)]
+pub struct HostKey(pub &'static super::native::NativeDef);
+
+impl HostKey {
+    /// The registered name.
+    pub fn name(self) -> &'static str {
+        self.0.name
+    }
+}
+
+impl PartialEq for HostKey {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+impl Eq for HostKey {}
+
+impl std::hash::Hash for HostKey {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write_usize(std::ptr::from_ref(self.0) as usize);
+    }
+}
 
 /// The host's wait kinds by name.
 pub type WaitKinds = std::collections::HashMap<

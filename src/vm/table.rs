@@ -1222,6 +1222,114 @@ impl<'gc> Table<'gc> {
         }
     }
 
+    /// A constant string key's value as the interpreter's `GetField` wants it (through the
+    /// constant's position hint, see [`TableData::get_str_hinted`]): the raw value, or `None`
+    /// when it is nil and the table has a metatable (the caller then looks for `__index`).
+    ///
+    /// Out of line, with everything but a hit at the hint in [`Table::get_field_slow`]: the
+    /// common case then saves no registers and returns in registers (a `(Value, bool)` pair
+    /// goes through memory), which is most of the cost of a field read that hits.
+    #[inline(never)]
+    pub fn get_field(
+        self,
+        mc: &Mutation<'gc>,
+        key: super::string::LuaStr<'gc>,
+        hint: &std::cell::Cell<u32>,
+    ) -> Option<Value<'gc>> {
+        {
+            let d = self.0.borrow();
+            if d.pending.is_none() {
+                if let Some((Value::Str(k), v)) = d.entries.get(hint.get() as usize) {
+                    if *k == key {
+                        let v = *v;
+                        return if v.is_nil() && d.meta.is_some() {
+                            None
+                        } else {
+                            Some(v)
+                        };
+                    }
+                }
+            }
+        }
+        self.get_field_slow(mc, key, hint)
+    }
+
+    /// A raw store of `value` at a constant string key through the constant's position hint
+    /// (see [`TableData::set_str_hinted`]), as the interpreter's `SetField` wants it: `true`
+    /// if the table has no metatable and the key was at the hint (now set); `false` (nothing
+    /// changed) if the caller must take the general path. Out of line: one call instead of
+    /// the borrow, the lazy-fork check and the store inline in the loop.
+    #[inline(never)]
+    pub fn set_field(
+        self,
+        mc: &Mutation<'gc>,
+        key: super::string::LuaStr<'gc>,
+        hint: &std::cell::Cell<u32>,
+        value: Value<'gc>,
+    ) -> bool {
+        let mut tb = self.data_mut(mc);
+        tb.meta.is_none() && tb.set_str_hinted(key, hint, value)
+    }
+
+    /// An integer key's value as the interpreter's `GetTable`/`GetI` want it: the raw value,
+    /// or `None` when it is nil and the table has a metatable. Out of line with everything but
+    /// a slot of the array part in [`Table::get_index_int_slow`] (see [`Table::get_field`]).
+    #[inline(never)]
+    pub fn get_index_int(self, mc: &Mutation<'gc>, i: i64) -> Option<Value<'gc>> {
+        {
+            let d = self.0.borrow();
+            if d.pending.is_none() {
+                let idx = (i as u64).wrapping_sub(1);
+                if idx < d.array.len() as u64 {
+                    let v = d.array[idx as usize];
+                    return if v.is_nil() && d.meta.is_some() {
+                        None
+                    } else {
+                        Some(v)
+                    };
+                }
+            }
+        }
+        self.get_index_int_slow(mc, i)
+    }
+
+    /// [`Table::get_index_int`] outside the array part (or for a pending table).
+    #[inline(never)]
+    fn get_index_int_slow(self, mc: &Mutation<'gc>, i: i64) -> Option<Value<'gc>> {
+        let (v, has_meta) = self.get_int_and_meta(mc, i);
+        if v.is_nil() && has_meta {
+            None
+        } else {
+            Some(v)
+        }
+    }
+
+    /// A raw store at integer key `i` as the interpreter's `SetTable`/`SetI` want it: `true`
+    /// if the table has no metatable and `i` is a slot of the array part or the one after it
+    /// (see [`TableData::set_int_in_array`]); `false` (nothing changed) if the caller must take
+    /// the general path. Out of line, like [`Table::set_field`].
+    #[inline(never)]
+    pub fn set_index_int(self, mc: &Mutation<'gc>, i: i64, value: Value<'gc>) -> bool {
+        let mut tb = self.data_mut(mc);
+        tb.meta.is_none() && tb.set_int_in_array(i, value)
+    }
+
+    /// [`Table::get_field`] when the key is not at the hint (or the table is pending).
+    #[inline(never)]
+    fn get_field_slow(
+        self,
+        mc: &Mutation<'gc>,
+        key: super::string::LuaStr<'gc>,
+        hint: &std::cell::Cell<u32>,
+    ) -> Option<Value<'gc>> {
+        let (v, has_meta) = self.get_str_hinted_and_meta(mc, key, hint);
+        if v.is_nil() && has_meta {
+            None
+        } else {
+            Some(v)
+        }
+    }
+
     /// [`Table::get_and_meta`] for an integer key.
     #[inline]
     pub fn get_int_and_meta(self, mc: &Mutation<'gc>, i: i64) -> (Value<'gc>, bool) {
