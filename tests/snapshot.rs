@@ -85,8 +85,19 @@ fn run_limited(
     trip: Trip,
     limit: Option<u64>,
 ) -> (Vec<u8>, u64, StepResult) {
+    run_profile(Profile::Sandbox, script, period, trip, limit)
+}
+
+/// [`run_limited`] with the libraries of `profile`.
+fn run_profile(
+    profile: Profile,
+    script: &str,
+    period: u64,
+    trip: Trip,
+    limit: Option<u64>,
+) -> (Vec<u8>, u64, StepResult) {
     let out = Sink::default();
-    let mut vm = Vm::with_profile(Profile::Sandbox, host(&out));
+    let mut vm = Vm::with_profile(profile, host(&out));
     vm.set_memory_limit(limit);
     vm.load(script.as_bytes(), "=test").unwrap();
     loop {
@@ -192,6 +203,108 @@ fn same_whatever_the_trips(script: &str) {
         assert_eq!(f, fuel, "fuel, period {period}");
         assert_eq!(r, result, "result, period {period}");
     }
+}
+
+/// A frame waits in every kind of library continuation while the script runs a little Lua
+/// (so a step of 1 fuel preempts it there); each is expected in some snapshot.
+const EVERY_LIBRARY_CONTINUATION: &str = r##"
+local function work(n) local s = 0 for i = 1, n do s = s + i end return s end
+local T = setmetatable({}, {__tostring = function() return "T" .. work(20) end})
+print("print", T, 1)
+print(tostring(T))
+local P = setmetatable({}, {__pairs = function(t) return next, {work(10)}, nil end})
+for k, v in pairs(P) do print("pairs", k, v) end
+local I = setmetatable({}, {__index = function(_, i) if i <= 3 then return i * work(10) end end})
+for i, v in ipairs(I) do print("ipairs", i, v) end
+local parts = {"return ", "1 ", "+ 41"}
+local f = load(function() work(10) return table.remove(parts, 1) end)
+print("load", f())
+local gen = coroutine.wrap(function() for i = 1, 3 do coroutine.yield(i + work(10)) end end)
+print("wrap", gen(), gen(), gen())
+local co = coroutine.create(function()
+  local x <close> = setmetatable({}, {__close = function() print("closed", work(20)) end})
+  coroutine.yield(1)
+end)
+coroutine.resume(co)
+print("close", coroutine.close(co))
+local w = coroutine.wrap(function()
+  local y <close> = setmetatable({}, {__close = function() print("wrap closed", work(20)) end})
+  coroutine.yield()
+  error("boom")
+end)
+w()
+print("wrap close", pcall(w))
+local L = {__lt = function(a, b) work(10) return a.v < b.v end}
+local a, b, c = setmetatable({v = 3}, L), setmetatable({v = 1}, L), setmetatable({v = 2}, L)
+print("minmax", math.min(a, b, c).v, math.max(a, b, c).v)
+print("gsub", (string.gsub("hello world", "%w+", function(s) return s:upper() .. work(10) end)))
+local arr = {5, 3, 8, 1, 9, 2}
+table.sort(arr, function(x, y) work(5) return x > y end)
+print("sort", table.concat(arr, ","))
+package.preload.m = function(name) return {name = name, n = work(10)} end
+print("require", require("m").n)
+print("read", io.read("a"), io.read("l"))
+"##;
+
+#[test]
+fn every_library_continuation_survives_round_trips() {
+    use telelua::internal::stdlib::all_continuations;
+    use telelua::internal::vm::cont::{ContG, LibSaved, SavedCont};
+    let plain = run_profile(
+        Profile::Standalone,
+        EVERY_LIBRARY_CONTINUATION,
+        1_000_000,
+        Trip::None,
+        None,
+    );
+    assert!(matches!(plain.2, StepResult::Finished(_)), "{:?}", plain.2);
+    assert!(String::from_utf8_lossy(&plain.0).contains("require\t55"));
+    for trip in [Trip::Bytes, Trip::Fork] {
+        let r = run_profile(
+            Profile::Standalone,
+            EVERY_LIBRARY_CONTINUATION,
+            1,
+            trip,
+            None,
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&r.0),
+            String::from_utf8_lossy(&plain.0)
+        );
+        assert_eq!((r.1, &r.2), (plain.1, &plain.2));
+    }
+    // Which kinds the snapshots held: each saves a `Lib` continuation that starts with its
+    // kind's name (found by the encoding's bytes up to the name's end).
+    let prefix = |name: &str| {
+        let c: SavedCont<u8> = ContG::Lib(LibSaved {
+            kind: name.to_string(),
+            values: Vec::new(),
+            state: Vec::new(),
+        });
+        let mut bytes = rmp_serde::to_vec(&c).expect("encode");
+        let end = bytes
+            .windows(name.len())
+            .position(|w| w == name.as_bytes())
+            .expect("name in the encoding")
+            + name.len();
+        bytes.truncate(end);
+        bytes
+    };
+    let mut vm = Vm::with_profile(Profile::Standalone, host(&Sink::default()));
+    vm.load(EVERY_LIBRARY_CONTINUATION.as_bytes(), "=test")
+        .unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    while vm.step(1) == StepResult::OutOfFuel {
+        let bytes = vm.save().expect("save");
+        for k in all_continuations() {
+            let p = prefix(k.name);
+            if bytes.windows(p.len()).any(|w| w == p) {
+                seen.insert(k.name);
+            }
+        }
+    }
+    let all: std::collections::BTreeSet<_> = all_continuations().iter().map(|k| k.name).collect();
+    assert_eq!(seen, all, "kinds never saved");
 }
 
 #[test]

@@ -67,3 +67,106 @@ fn saving_a_vm_holding_an_open_file_fails_naming_it() {
     }
     std::fs::remove_file(&dir).unwrap();
 }
+
+/// A script's reads of about 3 MB of stdin each (one long line, a count, "a"), stepped in
+/// slices of 10,000 fuel and saved and restored at every preemption (the restored VM reads
+/// on from the same stream): each read is preempted many times, and gives what one plain
+/// run gives, for the same fuel.
+#[test]
+fn long_reads_are_preemptible_and_survive_snapshots() {
+    let size = 3_000_000;
+    let data: Vec<u8> = (0..size).map(|i| b'a' + (i % 26) as u8).collect();
+    let mut input = data.clone();
+    input.push(b'\n');
+    input.extend_from_slice(&data);
+    input.push(b'\n');
+    input.extend_from_slice(&data);
+    let script = br#"
+        local line = io.read("l")
+        local part = io.read(2000000)
+        local rest = io.read("a")
+        return table.concat({#line, line:sub(-3), #part, #rest, rest:sub(1, 3)}, " ")
+    "#;
+    let run = |trips: bool| {
+        let stream = std::rc::Rc::new(std::cell::RefCell::new(std::io::Cursor::new(input.clone())));
+        let stdin = || SharedReader {
+            src: stream.clone(),
+            buf: Vec::new(),
+        };
+        let mut vm = standalone().stdin(stdin()).build();
+        vm.load(script, "=reads").unwrap();
+        let mut slices = 0;
+        loop {
+            match vm.step(10_000) {
+                StepResult::OutOfFuel => {
+                    slices += 1;
+                    if trips {
+                        let bytes = vm.save().unwrap();
+                        vm = standalone().stdin(stdin()).restore(&bytes).unwrap();
+                    }
+                }
+                StepResult::Finished(vals) => {
+                    let text = vals[0].as_str().map(|s| s.into_owned()).unwrap_or_default();
+                    return (text, slices, vm.fuel_used());
+                }
+                r => panic!("{r:?}"),
+            }
+        }
+    };
+    let (plain, slices, fuel) = run(false);
+    assert_eq!(plain, "3000000 nop 2000000 4000001 cde");
+    // 10,000 fuel reads at most 640,000 bytes: 9 MB takes at least 14 slices.
+    assert!(slices >= 14, "{slices} slices");
+    let (tripped, _, tripped_fuel) = run(true);
+    assert_eq!(tripped, plain);
+    assert_eq!(tripped_fuel, fuel);
+}
+
+/// An endless stream read whole stops at the memory budget with Lua's error (it used to
+/// read for ever).
+#[test]
+fn reading_an_endless_stream_stops_at_the_memory_budget() {
+    let mut vm = standalone()
+        .stdin(std::io::BufReader::new(std::io::repeat(b'x')))
+        .memory_limit(8 << 20)
+        .build();
+    vm.load(
+        br#"local ok, e = pcall(io.read, "a") return tostring(ok) .. " " .. tostring(e)"#,
+        "=endless",
+    )
+    .unwrap();
+    let r = vm.step(100_000_000);
+    let StepResult::Finished(vals) = r else {
+        panic!("{r:?}")
+    };
+    let text = vals[0].as_str().map(|s| s.into_owned()).unwrap_or_default();
+    assert_eq!(text, "false not enough memory");
+}
+
+/// A `BufRead` over a stream that the VMs a test restores one after another share: it never
+/// reads ahead of what was consumed (a restored VM's reader goes on where the last stopped).
+struct SharedReader {
+    src: std::rc::Rc<std::cell::RefCell<std::io::Cursor<Vec<u8>>>>,
+    buf: Vec<u8>,
+}
+
+impl std::io::Read for SharedReader {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        std::io::Read::read(&mut *self.src.borrow_mut(), out)
+    }
+}
+
+impl std::io::BufRead for SharedReader {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        let c = self.src.borrow();
+        let all = c.get_ref();
+        let pos = (c.position() as usize).min(all.len());
+        self.buf = all[pos..(pos + 8192).min(all.len())].to_vec();
+        Ok(&self.buf)
+    }
+    fn consume(&mut self, n: usize) {
+        let mut c = self.src.borrow_mut();
+        let p = c.position();
+        c.set_position(p + n as u64);
+    }
+}

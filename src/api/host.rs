@@ -314,12 +314,12 @@ where
                 nc.clear();
                 Ok(Action::Wait {
                     cont: Cont::Host {
-                        wait: HostWait {
+                        wait: Box::new(HostWait {
                             kind: w.kind,
                             version: kind.version(),
                             state: w.state,
                             values,
-                        },
+                        }),
                         delivered: false,
                     },
                 })
@@ -374,7 +374,7 @@ impl HostWaitKind for DeliveryKind {
         } else {
             Ok(Action::Wait {
                 cont: Cont::Host {
-                    wait,
+                    wait: Box::new(wait),
                     delivered: false,
                 },
             })
@@ -438,10 +438,10 @@ where
                 nc.clear();
                 Ok(Action::Wait {
                     cont: Cont::Host {
-                        wait: HostWait {
+                        wait: Box::new(HostWait {
                             state: encode(&s)?,
                             ..wait
-                        },
+                        }),
                         delivered: false,
                     },
                 })
@@ -456,10 +456,10 @@ where
                 Ok(Action::Call {
                     func: f.0,
                     cont: Cont::Host {
-                        wait: HostWait {
+                        wait: Box::new(HostWait {
                             state: encode(&then)?,
                             ..wait
-                        },
+                        }),
                         delivered: true,
                     },
                 })

@@ -341,12 +341,12 @@ fn apply<'gc>(
             nc.clear();
             Ok(Action::Wait {
                 cont: Cont::Host {
-                    wait: HostWait {
+                    wait: Box::new(HostWait {
                         kind: w.kind.clone(),
                         version: w.version,
                         state: w.state.clone(),
                         values: w.values.iter().map(|v| message::build(&cx, v)).collect(),
-                    },
+                    }),
                     delivered: false,
                 },
             })

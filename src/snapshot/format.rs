@@ -28,7 +28,9 @@
 //!      `[FRAME_LUA, closure, func, base, pc, nvarargs, want, aux]` (bit 31 of `aux`: tail
 //!      call) or
 //!      `[FRAME_NATIVE, native (index or nil), func, want, continuation]` where the
-//!      continuation is a `ContG<SVal>` encoded with rmp-serde
+//!      continuation is a `SavedCont<SVal>` encoded with rmp-serde (format 10: a library's
+//!      continuation is `Lib` with `[kind name, [values], state (bin)]`, the state the
+//!      library's own MessagePack with each value replaced by its index in the list)
 //!    - `[TAG_USERDATA, id, type name (str), payload (bin), meta (index or nil)]`
 //!    - `[TAG_STR_WITH_ID, id, bytes (bin)]` (a string that was given an id by `%p`)
 //! 2. chunks: `[[id (bin), name (bin), source (bin or nil) (, true if stripped)], ...]`
@@ -59,7 +61,7 @@ use serde::{Deserialize, Serialize};
 /// First bytes of every snapshot.
 pub const MAGIC: &str = "telelua-snapshot";
 /// Version of this format; bumped on any incompatible change (including `ContG` variants).
-pub const FORMAT_VERSION: u32 = 9;
+pub const FORMAT_VERSION: u32 = 10;
 
 /// Number of fields of the body array.
 pub const BODY_FIELDS: usize = 16;

@@ -32,7 +32,7 @@ use crate::vm::closure::{
     instantiate_at, Closure, ClosureData, FnProto, LightNative, NativeClosure, NativeData,
     NativeRef, UpCell, UpState, Upvalue, UpvalueExt,
 };
-use crate::vm::cont::ContG;
+use crate::vm::cont::{Cont, LibCont, LibSaved, SavedCont};
 use crate::vm::exec::{ERROR_EXTRA_STACK, MAX_STACK};
 use crate::vm::state::{Host, State, TypeMetas, TM_COUNT, TM_NAMES};
 use crate::vm::string::LuaStr;
@@ -1193,11 +1193,13 @@ pub(super) fn build_thread<'gc>(
                 let native = native.map(|n| b.native(n)).transpose()?;
                 let rest = r.rest();
                 let mut de = rmp_serde::Deserializer::new(rest);
-                let cont: ContG<SVal> = serde::Deserialize::deserialize(&mut de)
+                let cont: SavedCont<SVal> = serde::Deserialize::deserialize(&mut de)
                     .map_err(|e| err(&format!("bad continuation: {e}")))?;
                 let used = rest.len() - de.get_ref().len();
                 r.advance(used)?;
-                let cont = cont.map_values(&mut |v| b.sval(v))?;
+                let cont = cont.map_values(&mut |v| b.sval(v), |l, f| {
+                    load_lib_cont(l.map_values(f)?).map_err(|e| err(&e))
+                })?;
                 frames.push(Frame::Native(NativeFrame::new(native, func, want, cont)));
             }
             _ => return Err(err("unknown frame kind")),
@@ -1211,8 +1213,8 @@ pub(super) fn build_thread<'gc>(
             continue;
         };
         if matches!(next, Frame::Native(n) if n.native.is_none()
-            && matches!(*n.cont, crate::vm::cont::Cont::Hook { .. }
-                | crate::vm::cont::Cont::GcFinalizer { .. }))
+            && matches!(*n.cont, Cont::Hook { .. }
+                | Cont::GcFinalizer { .. }))
         {
             continue;
         }
@@ -1314,4 +1316,15 @@ pub(super) fn build_thread<'gc>(
     crate::vm::ccalls::recount(&mut ts);
     th.id().set(id);
     Ok(())
+}
+
+/// Rebuilds a library continuation by its kind's name (see `stdlib::all_continuations`).
+fn load_lib_cont<'gc>(saved: LibSaved<Value<'gc>>) -> Result<Box<dyn LibCont<'gc> + 'gc>, String> {
+    match crate::stdlib::all_continuations()
+        .iter()
+        .find(|k| k.name == saved.kind)
+    {
+        Some(k) => (k.load)(saved),
+        None => Err(format!("unknown continuation kind '{}'", saved.kind)),
+    }
 }

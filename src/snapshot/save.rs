@@ -477,7 +477,9 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                     let cont = n
                         .cont
                         .clone()
-                        .map_values(&mut |v| Ok::<_, SnapshotError>(self.sval(v)))?;
+                        .map_values(&mut |v| Ok::<_, SnapshotError>(self.sval(v)), |l, f| {
+                            l.save().map_err(SnapshotError::Invalid)?.map_values(f)
+                        })?;
                     rmp_serde::encode::write(&mut self.out, &cont)
                         .map_err(|e| SnapshotError::Invalid(e.to_string()))?;
                 }

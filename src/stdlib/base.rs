@@ -2,8 +2,11 @@
 
 use std::io::Write;
 
+use gc_arena::Collect;
+use serde::{Deserialize, Serialize};
+
 use crate::limits::fuel as fuelc;
-use crate::vm::cont::Cont;
+use crate::vm::cont::{map_all, uncaught, Cont, LibCont, LibContKind, LibSaved};
 use crate::vm::convert::{self, tostring_raw};
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::exec::where_at_level;
@@ -153,11 +156,11 @@ pub fn print_from<'gc>(
                 nc.push(v);
                 return Ok(Action::Call {
                     func: tm,
-                    cont: Cont::Print {
+                    cont: Cont::Lib(Box::new(BaseCont::Print {
                         args,
                         next: i as u32,
                         out,
-                    },
+                    })),
                 });
             }
         }
@@ -189,7 +192,7 @@ fn tostring<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         nc.push(v);
         return Ok(Action::Call {
             func: tm,
-            cont: Cont::ToString,
+            cont: Cont::Lib(Box::new(ToStringCont)),
         });
     }
     match v {
@@ -265,7 +268,7 @@ fn pairs<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         nc.push(v);
         return Ok(Action::Call {
             func: tm,
-            cont: Cont::Pairs,
+            cont: Cont::Lib(Box::new(PairsCont)),
         });
     }
     let next = match FUNCS.iter().find(|d| d.name == "next") {
@@ -290,7 +293,7 @@ fn ipairs_aux<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
             nc.ret(&mc.args[..mc.nargs as usize])?;
             Ok(Action::Call {
                 func: mc.func,
-                cont: Cont::IpairsNext { i },
+                cont: Cont::Lib(Box::new(BaseCont::IpairsNext { i })),
             })
         }
         Index::NotIndexable => Err(LuaError::op(format!(
@@ -634,13 +637,13 @@ fn load<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
             nc.clear();
             Ok(Action::Call {
                 func: chunk,
-                cont: Cont::LoadReader {
+                cont: Cont::Lib(Box::new(BaseCont::LoadReader {
                     reader: chunk,
                     parts: Vec::new(),
                     name,
                     mode,
                     env,
-                },
+                })),
             })
         }
         _ => Err(nc.arg_type_error(1, "function")),
@@ -686,5 +689,241 @@ pub fn finish_load<'gc>(
     match crate::vm::closure::load_chunk(nc.ctx, source, name, env) {
         Ok(cl) => nc.ret1(Value::Function(cl)),
         Err(msg) => fail(nc, msg),
+    }
+}
+
+/// `tostring` waiting for `__tostring` (a unit: boxing it allocates nothing).
+#[derive(Collect, Serialize, Deserialize, Debug, Clone, Copy)]
+#[collect(require_static)]
+pub struct ToStringCont;
+
+/// The kind of [`ToStringCont`].
+pub static TOSTRING_CONT: LibContKind = LibContKind {
+    name: "base.tostring",
+    load: |_| Ok(Box::new(ToStringCont)),
+};
+
+impl<'gc> LibCont<'gc> for ToStringCont {
+    fn resume(
+        self: Box<Self>,
+        nc: &mut NativeCtx<'gc, '_>,
+        outcome: Result<(), Value<'gc>>,
+    ) -> R<'gc> {
+        uncaught(outcome)?;
+        let text = tostring_result(nc)?;
+        let v = nc.str_value(&text);
+        nc.ret1(v)
+    }
+
+    fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
+        Ok(LibSaved::unit(&TOSTRING_CONT))
+    }
+}
+
+/// `pairs` waiting for `__pairs` (keeps 3 results; a unit).
+#[derive(Collect, Serialize, Deserialize, Debug, Clone, Copy)]
+#[collect(require_static)]
+pub struct PairsCont;
+
+/// The kind of [`PairsCont`].
+pub static PAIRS_CONT: LibContKind = LibContKind {
+    name: "base.pairs",
+    load: |_| Ok(Box::new(PairsCont)),
+};
+
+impl<'gc> LibCont<'gc> for PairsCont {
+    fn resume(
+        self: Box<Self>,
+        nc: &mut NativeCtx<'gc, '_>,
+        outcome: Result<(), Value<'gc>>,
+    ) -> R<'gc> {
+        uncaught(outcome)?;
+        let vals = [nc.arg(1), nc.arg(2), nc.arg(3)];
+        nc.ret(&vals)
+    }
+
+    /// Lua's `pairs` calls `__pairs` with a continuation.
+    fn yieldable(&self) -> bool {
+        true
+    }
+
+    fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
+        Ok(LibSaved::unit(&PAIRS_CONT))
+    }
+}
+
+/// The base library's other suspended natives.
+#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
+#[collect(no_drop)]
+pub enum BaseCont<V> {
+    /// `print` waiting for a `__tostring` result for argument `next`.
+    Print {
+        /// All of print's arguments.
+        args: Vec<V>,
+        /// Index of the argument being converted.
+        #[collect(require_static)]
+        next: u32,
+        /// Output so far.
+        #[collect(require_static)]
+        out: Vec<u8>,
+    },
+    /// `ipairs`' iterator waiting for an `__index` result for key `i`.
+    IpairsNext {
+        /// The key being read.
+        #[collect(require_static)]
+        i: i64,
+    },
+    /// `load` reading its chunk from a function.
+    LoadReader {
+        /// The reader function.
+        reader: V,
+        /// Pieces read so far.
+        #[collect(require_static)]
+        parts: Vec<u8>,
+        /// Chunk name.
+        #[collect(require_static)]
+        name: Vec<u8>,
+        /// Load mode.
+        #[collect(require_static)]
+        mode: Vec<u8>,
+        /// Environment, if given.
+        env: Option<V>,
+    },
+}
+
+/// The kind of [`BaseCont`].
+pub static BASE_CONT: LibContKind = LibContKind {
+    name: "base",
+    load: |saved| {
+        let c = saved.load(|c: BaseCont<u32>, f| c.map_values(&mut |i| f(i)))?;
+        Ok(Box::new(c))
+    },
+};
+
+impl<V> BaseCont<V> {
+    /// Converts every value with `f`.
+    fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<BaseCont<W>, E> {
+        Ok(match self {
+            BaseCont::Print { args, next, out } => BaseCont::Print {
+                args: map_all(args, f)?,
+                next,
+                out,
+            },
+            BaseCont::IpairsNext { i } => BaseCont::IpairsNext { i },
+            BaseCont::LoadReader {
+                reader,
+                parts,
+                name,
+                mode,
+                env,
+            } => BaseCont::LoadReader {
+                reader: f(reader)?,
+                parts,
+                name,
+                mode,
+                env: env.map(&mut *f).transpose()?,
+            },
+        })
+    }
+}
+
+impl<'gc> LibCont<'gc> for BaseCont<Value<'gc>> {
+    fn resume(
+        self: Box<Self>,
+        nc: &mut NativeCtx<'gc, '_>,
+        outcome: Result<(), Value<'gc>>,
+    ) -> R<'gc> {
+        match (*self, outcome) {
+            (BaseCont::LoadReader { .. }, Err(e)) => nc.ret(&[Value::Nil, e]),
+            (_, Err(e)) => Err(LuaError::Value(e)),
+            (
+                BaseCont::Print {
+                    args,
+                    next,
+                    mut out,
+                },
+                Ok(()),
+            ) => {
+                let text = tostring_result(nc)?;
+                if next > 0 {
+                    out.push(b'\t');
+                }
+                out.extend_from_slice(&text);
+                print_from(nc, args, next as usize + 1, out)
+            }
+            (BaseCont::IpairsNext { i }, Ok(())) => {
+                let v = nc.arg(1);
+                ipairs_result(nc, i, v)
+            }
+            (
+                BaseCont::LoadReader {
+                    reader,
+                    parts,
+                    name,
+                    mode,
+                    env,
+                },
+                Ok(()),
+            ) => load_read(nc, reader, parts, name, mode, env),
+        }
+    }
+
+    /// `load` returns a reader's error as `nil, message`.
+    fn catches(&self) -> bool {
+        matches!(self, BaseCont::LoadReader { .. })
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            BaseCont::Print { args, out, .. } => {
+                args.len() * crate::vm::memory::VALUE_BYTES + out.len()
+            }
+            BaseCont::IpairsNext { .. } => 0,
+            BaseCont::LoadReader {
+                parts, name, mode, ..
+            } => parts.len() + name.len() + mode.len(),
+        }
+    }
+
+    fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
+        LibSaved::save(&BASE_CONT, self.clone(), |c, f| c.map_values(&mut |v| f(v)))
+    }
+}
+
+/// `load` after its reader returned a piece (in the window): finishes at nil or an empty
+/// string, calls the reader again after a string, fails on anything else.
+fn load_read<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    reader: Value<'gc>,
+    mut parts: Vec<u8>,
+    name: Vec<u8>,
+    mode: Vec<u8>,
+    env: Option<Value<'gc>>,
+) -> R<'gc> {
+    match nc.arg(1) {
+        Value::Nil => finish_load(nc, &parts, &name, &mode, env),
+        Value::Str(s) if s.is_empty() => finish_load(nc, &parts, &name, &mode, env),
+        Value::Str(s) => {
+            parts.extend_from_slice(s.as_bytes());
+            nc.charge(s.len() as i64 / fuelc::READER_BYTES_PER_FUEL);
+            nc.clear();
+            Ok(Action::Call {
+                func: reader,
+                cont: Cont::Lib(Box::new(BaseCont::LoadReader {
+                    reader,
+                    parts,
+                    name,
+                    mode,
+                    env,
+                })),
+            })
+        }
+        _ => {
+            // `luaL_error` inside `load`: the position of `load`'s caller.
+            let mut m = where_at_level(nc.frames, 1).into_bytes();
+            m.extend_from_slice(b"reader function must return a string");
+            let m = nc.str_value(&m);
+            nc.ret(&[Value::Nil, m])
+        }
     }
 }

@@ -2,8 +2,11 @@
 //! coroutine can yield from anywhere: inside `pcall`, metamethods, iterators and natives that
 //! wait on Lua calls.
 
+use gc_arena::Collect;
+use serde::{Deserialize, Serialize};
+
 use crate::vm::closure::NativeClosure;
-use crate::vm::cont::Cont;
+use crate::vm::cont::{map_all, Cont, LibCont, LibContKind, LibSaved};
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::exec::close_upvalues;
 use crate::vm::native::{Action, NativeCtx, NativeDef};
@@ -102,7 +105,7 @@ fn wrap_aux<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     match nc.upvalue(0) {
         Value::Thread(co) => Ok(Action::Resume {
             thread: co,
-            cont: Cont::Wrap,
+            cont: Cont::Lib(Box::new(WrapCont)),
         }),
         _ => Err(LuaError::rt("cannot resume dead coroutine")),
     }
@@ -144,7 +147,7 @@ fn status_name<'gc>(nc: &NativeCtx<'gc, '_>, co: Thread<'gc>) -> &'static str {
 fn being_closed<'gc>(nc: &NativeCtx<'gc, '_>, co: Thread<'gc>) -> bool {
     nc.frames.iter().any(|f| {
         matches!(f, crate::vm::thread::Frame::Native(n)
-            if matches!(&*n.cont, Cont::CloseCo { co: Value::Thread(c), .. } if *c == co))
+            if matches!(&*n.cont, Cont::Lib(l) if l.acts_for() == Some(co)))
     })
 }
 
@@ -197,7 +200,7 @@ pub fn close_next<'gc>(
             nc.push(error.unwrap_or(Value::Nil));
             Ok(Action::Call {
                 func: tm,
-                cont: Cont::CloseCo { co, values, error },
+                cont: Cont::Lib(Box::new(CloseCont::Close { co, values, error })),
             })
         }
     }
@@ -255,7 +258,7 @@ pub fn wrap_close_next<'gc>(
             nc.push(error);
             Ok(Action::Call {
                 func: tm,
-                cont: Cont::WrapClose { values, error },
+                cont: Cont::Lib(Box::new(CloseCont::WrapClose { values, error })),
             })
         }
     }
@@ -274,4 +277,127 @@ pub fn wrap_failed<'gc>(nc: &mut NativeCtx<'gc, '_>, e: Value<'gc>) -> R<'gc> {
         _ => Vec::new(),
     };
     wrap_close_next(nc, values, e)
+}
+
+/// A `coroutine.wrap` function waiting for its coroutine (a unit: boxing it allocates
+/// nothing, and one runs on every resume through a wrap function).
+#[derive(Collect, Serialize, Deserialize, Debug, Clone, Copy)]
+#[collect(require_static)]
+pub struct WrapCont;
+
+/// The kind of [`WrapCont`].
+pub static WRAP_CONT: LibContKind = LibContKind {
+    name: "coroutine.wrap",
+    load: |_| Ok(Box::new(WrapCont)),
+};
+
+impl<'gc> LibCont<'gc> for WrapCont {
+    fn resume(
+        self: Box<Self>,
+        nc: &mut NativeCtx<'gc, '_>,
+        outcome: Result<(), Value<'gc>>,
+    ) -> R<'gc> {
+        match outcome {
+            Ok(()) => Ok(Action::Return),
+            Err(e) => wrap_failed(nc, e),
+        }
+    }
+
+    fn yieldable(&self) -> bool {
+        true
+    }
+
+    fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
+        Ok(LibSaved::unit(&WRAP_CONT))
+    }
+}
+
+/// Closing a dead coroutine's pending to-be-closed variables, innermost first (an error in
+/// one replaces the error so far and closing continues).
+#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
+#[collect(no_drop)]
+pub enum CloseCont<V> {
+    /// `coroutine.close(co)` (while it is on the stack, `co` counts as running: it cannot be
+    /// closed again).
+    Close {
+        /// The coroutine being closed.
+        co: V,
+        /// Values still to close (the next one last).
+        values: Vec<V>,
+        /// The error so far, if any.
+        error: Option<V>,
+    },
+    /// A `coroutine.wrap` function whose coroutine failed, before it raises the error.
+    WrapClose {
+        /// Values still to close (the next one last).
+        values: Vec<V>,
+        /// The error in flight.
+        error: V,
+    },
+}
+
+/// The kind of [`CloseCont`].
+pub static CLOSE_CONT: LibContKind = LibContKind {
+    name: "coroutine.close",
+    load: |saved| {
+        let c = saved.load(|c: CloseCont<u32>, f| c.map_values(&mut |i| f(i)))?;
+        Ok(Box::new(c))
+    },
+};
+
+impl<V> CloseCont<V> {
+    /// Converts every value with `f`.
+    fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<CloseCont<W>, E> {
+        Ok(match self {
+            CloseCont::Close { co, values, error } => CloseCont::Close {
+                co: f(co)?,
+                values: map_all(values, f)?,
+                error: error.map(&mut *f).transpose()?,
+            },
+            CloseCont::WrapClose { values, error } => CloseCont::WrapClose {
+                values: map_all(values, f)?,
+                error: f(error)?,
+            },
+        })
+    }
+}
+
+impl<'gc> LibCont<'gc> for CloseCont<Value<'gc>> {
+    fn resume(
+        self: Box<Self>,
+        nc: &mut NativeCtx<'gc, '_>,
+        outcome: Result<(), Value<'gc>>,
+    ) -> R<'gc> {
+        match (*self, outcome) {
+            (CloseCont::Close { co, values, error }, Ok(())) => close_next(nc, co, values, error),
+            (CloseCont::Close { co, values, .. }, Err(e)) => close_next(nc, co, values, Some(e)),
+            (CloseCont::WrapClose { values, error }, Ok(())) => wrap_close_next(nc, values, error),
+            (CloseCont::WrapClose { values, .. }, Err(e)) => wrap_close_next(nc, values, e),
+        }
+    }
+
+    fn catches(&self) -> bool {
+        true
+    }
+
+    fn heap_bytes(&self) -> usize {
+        let (CloseCont::Close { values, .. } | CloseCont::WrapClose { values, .. }) = self;
+        values.len() * crate::vm::memory::VALUE_BYTES
+    }
+
+    fn acts_for(&self) -> Option<Thread<'gc>> {
+        match self {
+            CloseCont::Close {
+                co: Value::Thread(t),
+                ..
+            } => Some(*t),
+            _ => None,
+        }
+    }
+
+    fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
+        LibSaved::save(&CLOSE_CONT, self.clone(), |c, f| {
+            c.map_values(&mut |v| f(v))
+        })
+    }
 }

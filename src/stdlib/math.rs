@@ -14,10 +14,13 @@
 //! # Subtypes
 //! Functions that test `lua_isinteger` look at the argument itself: a numeric string is never
 //! an integer there (`math.abs("-5")` is `5.0`, as in Lua). `min`/`max` compare with Lua's `<`
-//! (so strings compare as strings and `__lt` metamethods are called, via [`Cont::MinMax`]) and
+//! (so strings compare as strings and `__lt` metamethods are called, via [`MinMaxCont`]) and
 //! return the winning argument unchanged.
 
-use crate::vm::cont::Cont;
+use gc_arena::Collect;
+use serde::{Deserialize, Serialize};
+
+use crate::vm::cont::{map_all, uncaught, Cont, LibCont, LibContKind, LibSaved};
 use crate::vm::convert;
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::meta::{self, Meta};
@@ -429,12 +432,12 @@ pub fn minmax_from<'gc>(
                 nc.push(mc.args[1]);
                 return Ok(Action::Call {
                     func: mc.func,
-                    cont: Cont::MinMax {
+                    cont: Cont::Lib(Box::new(MinMaxCont {
                         args,
                         best: best as u32,
                         next: next as u32,
                         is_max,
-                    },
+                    })),
                 });
             }
             Err(LuaError::Runtime(m) | LuaError::Op(m)) => {
@@ -448,17 +451,71 @@ pub fn minmax_from<'gc>(
     nc.ret1(r)
 }
 
-/// Resumes `min`/`max` after a `__lt` call answered for argument `next`.
-pub fn minmax_resume<'gc>(
-    nc: &mut NativeCtx<'gc, '_>,
-    args: Vec<Value<'gc>>,
+/// `math.min`/`math.max` waiting for a `__lt` result comparing argument `next`.
+#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
+#[collect(no_drop)]
+pub struct MinMaxCont<V> {
+    /// All the arguments.
+    args: Vec<V>,
+    /// Index of the best so far (0-based).
+    #[collect(require_static)]
     best: u32,
+    /// Index of the argument being compared (0-based).
+    #[collect(require_static)]
     next: u32,
+    /// `max` (else `min`).
+    #[collect(require_static)]
     is_max: bool,
-) -> R<'gc> {
-    let less = nc.arg(1).truthy();
-    let best = if less { next as usize } else { best as usize };
-    minmax_from(nc, args, best, next as usize + 1, is_max)
+}
+
+/// The kind of [`MinMaxCont`].
+pub static MINMAX_CONT: LibContKind = LibContKind {
+    name: "math.minmax",
+    load: |saved| {
+        let c = saved.load(|c: MinMaxCont<u32>, f| c.map_values(&mut |i| f(i)))?;
+        Ok(Box::new(c))
+    },
+};
+
+impl<V> MinMaxCont<V> {
+    /// Converts every value with `f`.
+    fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<MinMaxCont<W>, E> {
+        Ok(MinMaxCont {
+            args: map_all(self.args, f)?,
+            best: self.best,
+            next: self.next,
+            is_max: self.is_max,
+        })
+    }
+}
+
+impl<'gc> LibCont<'gc> for MinMaxCont<Value<'gc>> {
+    /// Continues `min`/`max` after a `__lt` call answered for argument `next`.
+    fn resume(
+        self: Box<Self>,
+        nc: &mut NativeCtx<'gc, '_>,
+        outcome: Result<(), Value<'gc>>,
+    ) -> R<'gc> {
+        uncaught(outcome)?;
+        let c = *self;
+        let less = nc.arg(1).truthy();
+        let best = if less {
+            c.next as usize
+        } else {
+            c.best as usize
+        };
+        minmax_from(nc, c.args, best, c.next as usize + 1, c.is_max)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.args.len() * crate::vm::memory::VALUE_BYTES
+    }
+
+    fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
+        LibSaved::save(&MINMAX_CONT, self.clone(), |c, f| {
+            c.map_values(&mut |v| f(v))
+        })
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

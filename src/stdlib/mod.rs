@@ -13,6 +13,7 @@ pub mod table;
 pub mod utf8;
 
 use crate::vm::closure::LightNative;
+use crate::vm::cont::LibContKind;
 use crate::vm::native::NativeDef;
 use crate::vm::state::Ctx;
 use crate::vm::table::Table;
@@ -88,6 +89,24 @@ pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
     lists.into_iter().flatten().chain(extra)
 }
 
+/// Every kind of continuation the standard library suspends natives with (the snapshot
+/// registry's: a saved continuation names its kind).
+pub fn all_continuations() -> &'static [&'static LibContKind] {
+    static KINDS: [&LibContKind; 10] = [
+        &base::BASE_CONT,
+        &base::PAIRS_CONT,
+        &base::TOSTRING_CONT,
+        &coroutine::CLOSE_CONT,
+        &coroutine::WRAP_CONT,
+        &io::READ_CONT,
+        &math::MINMAX_CONT,
+        &package::REQUIRE_CONT,
+        &string::STRING_CONT,
+        &table::TABLE_CONT,
+    ];
+    &KINDS
+}
+
 /// Every userdata type the standard library creates (the snapshot registry's default
 /// content): their payload is plain bytes, saved as is.
 pub fn all_userdata_types() -> &'static [&'static str] {
@@ -121,4 +140,15 @@ pub fn new_lib<'gc>(ctx: Ctx<'gc>, name: &str, defs: &'static [NativeDef]) -> Ta
     let _ = ctx.state.globals.set(ctx.mc, k, Value::Table(t));
     let _ = package::loaded_table(ctx).set(ctx.mc, k, Value::Table(t));
     t
+}
+
+#[cfg(test)]
+mod tests {
+    /// Snapshots find a library continuation's kind by its name.
+    #[test]
+    fn library_continuation_kinds_have_distinct_names() {
+        let kinds = super::all_continuations();
+        let names: std::collections::BTreeSet<_> = kinds.iter().map(|k| k.name).collect();
+        assert_eq!(names.len(), kinds.len());
+    }
 }

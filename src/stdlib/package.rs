@@ -9,14 +9,17 @@
 //! with Lua's "dynamic libraries not enabled" message (what `lua` built without `dlopen`
 //! says). `package.loadlib` is absent.
 //!
-//! `require` calls searchers and the loader through continuations (`Cont::Require`,
-//! `Cont::RequireLoaded`), never by recursion into the interpreter. Files are read only when
+//! `require` calls searchers and the loader through continuations (`RequireCont::Search`,
+//! `RequireCont::Loaded`), never by recursion into the interpreter. Files are read only when
 //! the host allows it ([`crate::vm::state::Host::read_files`], set by the standalone profile).
 
 use std::io::Read;
 
+use gc_arena::Collect;
+use serde::{Deserialize, Serialize};
+
 use crate::limits::fuel as fuelc;
-use crate::vm::cont::Cont;
+use crate::vm::cont::{uncaught, Cont, LibCont, LibContKind, LibSaved};
 use crate::vm::convert;
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::native::{Action, NativeCtx, NativeDef};
@@ -469,17 +472,17 @@ fn next_searcher<'gc>(
     nc.push(name);
     Ok(Action::Call {
         func: s,
-        cont: Cont::Require {
+        cont: Cont::Lib(Box::new(RequireCont::Search {
             name,
             searchers,
             index: i,
             msg,
-        },
+        })),
     })
 }
 
 /// `require` after searcher `i` returned (its results in the window).
-pub fn require_searched<'gc>(
+fn require_searched<'gc>(
     nc: &mut NativeCtx<'gc, '_>,
     name: Value<'gc>,
     searchers: Value<'gc>,
@@ -494,7 +497,7 @@ pub fn require_searched<'gc>(
             nc.push(data);
             Ok(Action::Call {
                 func: loader,
-                cont: Cont::RequireLoaded { name, data },
+                cont: Cont::Lib(Box::new(RequireCont::Loaded { name, data })),
             })
         }
         Value::Str(_) | Value::Int(_) | Value::Float(_) => {
@@ -509,11 +512,7 @@ pub fn require_searched<'gc>(
 }
 
 /// `require` after the loader returned: records and returns the module and the loader data.
-pub fn require_loaded<'gc>(
-    nc: &mut NativeCtx<'gc, '_>,
-    name: Value<'gc>,
-    data: Value<'gc>,
-) -> R<'gc> {
+fn require_loaded<'gc>(nc: &mut NativeCtx<'gc, '_>, name: Value<'gc>, data: Value<'gc>) -> R<'gc> {
     let loaded = loaded_table(nc.ctx);
     let r = nc.arg(1);
     if !r.is_nil() {
@@ -532,5 +531,95 @@ pub fn require_loaded<'gc>(
 fn store_loaded<'gc>(nc: &NativeCtx<'gc, '_>, loaded: Table<'gc>, name: Value<'gc>, v: Value<'gc>) {
     if !name.is_nil() {
         nc.ctx.store_always(loaded, name, v);
+    }
+}
+
+/// `require` waiting for a searcher or the loader.
+#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
+#[collect(no_drop)]
+pub enum RequireCont<V> {
+    /// Waiting for searcher `index` of `searchers`.
+    Search {
+        /// The module name.
+        name: V,
+        /// The `package.searchers` table being walked.
+        searchers: V,
+        /// Which searcher was called (1-based).
+        #[collect(require_static)]
+        index: u32,
+        /// The "not found" messages so far.
+        #[collect(require_static)]
+        msg: Vec<u8>,
+    },
+    /// Waiting for the module's loader.
+    Loaded {
+        /// The module name.
+        name: V,
+        /// The loader data (second result of `require`).
+        data: V,
+    },
+}
+
+/// The kind of [`RequireCont`].
+pub static REQUIRE_CONT: LibContKind = LibContKind {
+    name: "package.require",
+    load: |saved| {
+        let c = saved.load(|c: RequireCont<u32>, f| c.map_values(&mut |i| f(i)))?;
+        Ok(Box::new(c))
+    },
+};
+
+impl<V> RequireCont<V> {
+    /// Converts every value with `f`.
+    fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<RequireCont<W>, E> {
+        Ok(match self {
+            RequireCont::Search {
+                name,
+                searchers,
+                index,
+                msg,
+            } => RequireCont::Search {
+                name: f(name)?,
+                searchers: f(searchers)?,
+                index,
+                msg,
+            },
+            RequireCont::Loaded { name, data } => RequireCont::Loaded {
+                name: f(name)?,
+                data: f(data)?,
+            },
+        })
+    }
+}
+
+impl<'gc> LibCont<'gc> for RequireCont<Value<'gc>> {
+    fn resume(
+        self: Box<Self>,
+        nc: &mut NativeCtx<'gc, '_>,
+        outcome: Result<(), Value<'gc>>,
+    ) -> R<'gc> {
+        uncaught(outcome)?;
+        match *self {
+            RequireCont::Search {
+                name,
+                searchers,
+                index,
+                msg,
+            } => require_searched(nc, name, searchers, index, msg),
+            RequireCont::Loaded { name, data } => require_loaded(nc, name, data),
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            RequireCont::Search { msg, .. } => msg.len(),
+            RequireCont::Loaded { .. } => 0,
+        }
+    }
+
+    fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
+        LibSaved::save(&REQUIRE_CONT, self.clone(), |c, f| {
+            c.map_values(&mut |v| f(v))
+        })
     }
 }

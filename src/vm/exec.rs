@@ -332,10 +332,12 @@ fn call_error<'gc>(ctx: Ctx<'gc>, ts: &ThreadState<'gc>, func: usize) -> LuaErro
 }
 
 /// The name of a native that its call site does not name, as `luaL_argerror` finds it
-/// (`pushglobalfuncname`) for a library function: `module.name` while the loaded module
-/// (`package.loaded`) holds it under that name, none (Lua's `'?'`) once the script removed
-/// or replaced it there. Other natives (base functions, host functions, methods) keep their
-/// registered name, which says more than `'?'`.
+/// (`pushglobalfuncname`) for a function named `module.name`: that name while the loaded
+/// module (`package.loaded`, or else a global table: how hosts usually publish theirs) holds
+/// it under that name, none (Lua's `'?'`) once the script removed or replaced it there, or
+/// when there is no such module (methods such as `FILE*.write`, which Lua finds nowhere
+/// either). Natives named without a module (base functions, host functions registered so)
+/// keep their registered name.
 fn loaded_name<'gc>(ctx: Ctx<'gc>, native: NativeRef<'gc>) -> Option<String> {
     let name = native.def().name;
     if name.is_empty() {
@@ -349,8 +351,13 @@ fn loaded_name<'gc>(ctx: Ctx<'gc>, native: NativeRef<'gc>) -> Option<String> {
     let Value::Table(loaded) = field_of(ctx.state.registry, LOADED_KEY) else {
         return Some(name.to_string());
     };
-    let Value::Table(m) = field_of(loaded, module) else {
-        return Some(name.to_string());
+    // A host's module is often a global table only (Lua's would be in `package.loaded`).
+    let m = match field_of(loaded, module) {
+        Value::Table(m) => m,
+        _ => match field_of(ctx.state.globals, module) {
+            Value::Table(m) => m,
+            _ => return None,
+        },
     };
     field_of(m, field)
         .raw_eq(native.value())

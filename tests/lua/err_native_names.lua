@@ -30,3 +30,7 @@ print(pcall(function() return t.f({}) end))
 print(select("#", debug.getuservalue(1)), debug.getuservalue({}))
 print(select("#", debug.getuservalue(io and io.stdout or 1, 1)))
 print(pcall(debug.getuservalue, 1, "x"))
+-- a method found in no loaded module (FILE* methods) has no name
+print(pcall(io.stdout.write, io.stdout, {}))
+print(pcall(io.stdout.seek, io.stdout, "bogus"))
+print(pcall(io.stdout.setvbuf, io.stdout, "x"))

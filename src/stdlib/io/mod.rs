@@ -16,11 +16,14 @@
 pub mod stream;
 
 use std::cell::RefCell;
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, Write};
 use std::rc::Rc;
 
+use gc_arena::Collect;
+use serde::{Deserialize, Serialize};
 use stream::{error_parts, Buffering, OpenFile};
 
+use crate::vm::cont::{map_all, uncaught, Cont, LibCont, LibContKind, LibSaved};
 use crate::vm::convert;
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::native::{Action, NativeCtx, NativeDef};
@@ -812,6 +815,7 @@ fn io_output<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 // Reading
 
 /// A `read` format.
+#[derive(Clone, Copy)]
 enum Format {
     Number,
     Line { keep_newline: bool },
@@ -840,35 +844,6 @@ fn parse_format<'gc>(nc: &NativeCtx<'gc, '_>, v: Value<'gc>, arg: usize) -> LuaR
         Some(b'a') => Ok(Format::All),
         _ => Err(LuaError::bad_arg(arg, "invalid format")),
     }
-}
-
-/// Reads one item; `None` is failure (nil).
-fn read_one(input: &mut dyn BufRead, fmt: &Format) -> std::io::Result<Option<Vec<u8>>> {
-    Ok(match fmt {
-        Format::Line { keep_newline } => {
-            let mut line = Vec::new();
-            if input.read_until(b'\n', &mut line)? == 0 {
-                return Ok(None);
-            }
-            if !keep_newline && line.last() == Some(&b'\n') {
-                line.pop();
-            }
-            Some(line)
-        }
-        Format::All => {
-            let mut all = Vec::new();
-            input.read_to_end(&mut all)?;
-            Some(all)
-        }
-        // Test for end of file.
-        Format::Count(0) => (!input.fill_buf()?.is_empty()).then(Vec::new),
-        Format::Count(n) => {
-            let mut out = Vec::new();
-            std::io::Read::take(&mut *input, *n).read_to_end(&mut out)?;
-            (!out.is_empty()).then_some(out)
-        }
-        Format::Number => None, // handled by read_number
-    })
 }
 
 fn peek(input: &mut dyn BufRead) -> Option<u8> {
@@ -944,77 +919,272 @@ fn read_number<'gc>(input: &mut dyn BufRead) -> Option<Value<'gc>> {
     number::str_to_number(&buf).map(convert::number_value)
 }
 
-/// Reads with the formats `fmts` (argument numbers from `first`; a line if there are none):
-/// the values, up to and including the first that failed (nil), or the I/O error.
-fn read_values<'gc>(
-    nc: &mut NativeCtx<'gc, '_>,
-    h: &Handle,
-    fmts: &[Value<'gc>],
-    first: usize,
-) -> LuaResult<'gc, std::io::Result<Vec<Value<'gc>>>> {
-    let line = [Value::Nil];
-    let default = fmts.is_empty();
-    let fmts = if default { &line[..] } else { fmts };
-    let mut results = Vec::with_capacity(fmts.len());
-    let mut bytes = 0usize;
+/// Most bytes one read moves before it checks its fuel again (reads are preemptible: a
+/// `read("a")` of an endless stream runs in slices, bounded by the memory budget).
+const READ_CHUNK: usize = 64 * 1024;
+
+/// What a read is for.
+#[derive(Clone, Copy, Serialize, Deserialize, Debug)]
+enum ReadFor {
+    /// `io.read`/`file:read`: returns the values; a failure is `nil, message, errno`.
+    Read,
+    /// A `lines` iterator: a failure is raised; at the end of the file the file is closed if
+    /// `to_close` (`io.lines(name)`).
+    Lines {
+        /// Close the file at its end.
+        to_close: bool,
+    },
+}
+
+/// The plain part of a read in progress.
+#[derive(Clone, Serialize, Deserialize, Debug, Default)]
+struct ReadProgress {
+    /// Index of the format being read.
+    idx: u32,
+    /// The current item's bytes so far.
+    partial: Vec<u8>,
+    /// Whether the current item consumed anything (a line "\n" is an empty success).
+    got_any: bool,
+    /// Bytes read by the whole call (fuel is charged per `BYTES_PER_FUEL` of this total, so
+    /// the charge does not depend on where the read was preempted).
+    bytes: u64,
+}
+
+/// A read (`io.read`, `file:read`, a `lines` iterator) preempted half-way.
+#[derive(Collect, Serialize, Deserialize, Debug, Clone)]
+#[collect(no_drop)]
+pub struct ReadCont<V> {
+    /// The file.
+    file: V,
+    /// The formats (a line if none).
+    fmts: Vec<V>,
+    /// The values read so far.
+    results: Vec<V>,
+    /// The argument number of the first format (for error messages).
+    #[collect(require_static)]
+    first: u32,
+    /// What the read is for.
+    #[collect(require_static)]
+    purpose: ReadFor,
+    /// Progress.
+    #[collect(require_static)]
+    progress: ReadProgress,
+}
+
+/// The kind of [`ReadCont`].
+pub static READ_CONT: LibContKind = LibContKind {
+    name: "io.read",
+    load: |saved| {
+        let c = saved.load(|c: ReadCont<u32>, f| c.map_values(&mut |i| f(i)))?;
+        Ok(Box::new(c))
+    },
+};
+
+impl<V> ReadCont<V> {
+    /// Converts every value with `f`.
+    fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<ReadCont<W>, E> {
+        Ok(ReadCont {
+            file: f(self.file)?,
+            fmts: map_all(self.fmts, f)?,
+            results: map_all(self.results, f)?,
+            first: self.first,
+            purpose: self.purpose,
+            progress: self.progress,
+        })
+    }
+}
+
+impl<'gc> LibCont<'gc> for ReadCont<Value<'gc>> {
+    fn resume(
+        self: Box<Self>,
+        nc: &mut NativeCtx<'gc, '_>,
+        outcome: Result<(), Value<'gc>>,
+    ) -> R<'gc> {
+        uncaught(outcome)?;
+        run_read(nc, *self)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        (self.fmts.len() + self.results.len()) * crate::vm::memory::VALUE_BYTES
+            + self.progress.partial.len()
+    }
+
+    fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
+        LibSaved::save(&READ_CONT, self.clone(), |c, f| c.map_values(&mut |v| f(v)))
+    }
+}
+
+/// Moves at most `READ_CHUNK` bytes of the item being read with `fmt` into `p.partial`;
+/// `Some` once the item is complete (`Some(false)`: it failed, nil). `limit` is the most the
+/// item may hold (the memory budget); past it, `Err(None)`.
+fn read_chunk(
+    input: &mut dyn BufRead,
+    fmt: Format,
+    p: &mut ReadProgress,
+    limit: usize,
+) -> Result<Option<bool>, Option<std::io::Error>> {
+    let buf = input.fill_buf().map_err(Some)?;
+    let (take, keep, done) = match fmt {
+        Format::Count(0) => return Ok(Some(!buf.is_empty())),
+        _ if buf.is_empty() => {
+            return Ok(Some(match fmt {
+                Format::All => true,
+                Format::Count(_) => !p.partial.is_empty(),
+                _ => p.got_any,
+            }))
+        }
+        Format::Line { keep_newline } => {
+            let window = &buf[..buf.len().min(READ_CHUNK)];
+            match window.iter().position(|&c| c == b'\n') {
+                Some(i) => (i + 1, if keep_newline { i + 1 } else { i }, true),
+                None => (window.len(), window.len(), false),
+            }
+        }
+        Format::Count(n) => {
+            let left = usize::try_from(n).unwrap_or(usize::MAX) - p.partial.len();
+            let t = buf.len().min(READ_CHUNK).min(left);
+            (t, t, t == left)
+        }
+        Format::All | Format::Number => {
+            let t = buf.len().min(READ_CHUNK);
+            (t, t, false)
+        }
+    };
+    if p.partial.len() + keep > limit {
+        return Err(None);
+    }
+    p.partial.extend_from_slice(&buf[..keep]);
+    input.consume(take);
+    p.got_any = true;
+    p.bytes += take as u64;
+    Ok(done.then_some(true))
+}
+
+/// Runs a read (fresh or resumed) until it ends or its fuel runs out.
+fn run_read<'gc>(nc: &mut NativeCtx<'gc, '_>, mut c: ReadCont<Value<'gc>>) -> R<'gc> {
     let ctx = nc.ctx;
-    for (i, &v) in fmts.iter().enumerate() {
-        // Formats are checked as they come, as in C (what came before is read).
-        let f = if default {
+    // A file that is not open (closed, or gone with a snapshot) reads as a bad descriptor.
+    let h = handle_of(c.file).unwrap_or(Handle::Closed);
+    let default = c.fmts.is_empty();
+    let count = if default { 1 } else { c.fmts.len() };
+    let mut failure = None;
+    while (c.progress.idx as usize) < count {
+        let idx = c.progress.idx as usize;
+        let fmt = if default {
             Format::Line {
                 keep_newline: false,
             }
         } else {
-            match parse_format(nc, v, first + i) {
+            // Formats are checked as they come, as in C (what came before is read).
+            let v = c.fmts.get(idx).copied().unwrap_or(Value::Nil);
+            match parse_format(nc, v, c.first as usize + idx) {
                 Ok(f) => f,
-                Err(e) => {
-                    nc.charge((bytes / BYTES_PER_FUEL) as i64 + 1);
-                    return Err(e);
+                Err(e) => return Err(e),
+            }
+        };
+        let item = if let Format::Number = fmt {
+            with_reader(ctx, &h, |input| Ok(read_number(input))).map_err(Some)
+        } else {
+            loop {
+                if nc.fuel_left() <= 0 {
+                    nc.clear();
+                    return Ok(Action::Preempt {
+                        cont: Cont::Lib(Box::new(c)),
+                    });
+                }
+                let limit = item_limit();
+                let before = c.progress.bytes;
+                let r = with_reader(ctx, &h, |input| {
+                    match read_chunk(input, fmt, &mut c.progress, limit) {
+                        Ok(done) => Ok(Ok(done)),
+                        Err(Some(e)) => Err(e),
+                        Err(None) => Ok(Err(())),
+                    }
+                });
+                nc.charge(
+                    (c.progress.bytes / BYTES_PER_FUEL as u64 - before / BYTES_PER_FUEL as u64)
+                        as i64,
+                );
+                match r {
+                    Ok(Ok(None)) => continue,
+                    Ok(Ok(Some(true))) => {
+                        let bytes = std::mem::take(&mut c.progress.partial);
+                        break Ok(Some(Value::Str(ctx.new_string(bytes))));
+                    }
+                    Ok(Ok(Some(false))) => break Ok(None),
+                    Ok(Err(())) => return Err(ctx.not_enough_memory()),
+                    Err(e) => break Err(Some(e)),
                 }
             }
         };
-        let r = with_reader(ctx, h, |input| {
-            Ok(match f {
-                Format::Number => read_number(input),
-                ref other => read_one(input, other)?.map(|b| {
-                    bytes += b.len();
-                    Value::Str(ctx.new_string(b))
-                }),
-            })
-        });
-        match r {
-            Ok(Some(v)) => results.push(v),
+        c.progress.partial.clear();
+        c.progress.got_any = false;
+        c.progress.idx += 1;
+        match item {
+            Ok(Some(v)) => c.results.push(v),
             Ok(None) => {
-                results.push(Value::Nil);
+                c.results.push(Value::Nil);
                 break;
             }
             Err(e) => {
-                nc.charge((bytes / BYTES_PER_FUEL) as i64 + 1);
-                return Ok(Err(e));
+                failure = e;
+                break;
             }
         }
     }
-    nc.charge((bytes / BYTES_PER_FUEL) as i64 + 1);
-    Ok(Ok(results))
-}
-
-/// `g_read`: reads with the formats at arguments `first..`.
-fn g_read<'gc>(nc: &mut NativeCtx<'gc, '_>, h: &Handle, first: usize) -> R<'gc> {
-    let fmts: Vec<Value<'gc>> = nc.args().get(first - 1..).unwrap_or(&[]).to_vec();
-    match read_values(nc, h, &fmts, first)? {
-        Ok(vals) => nc.ret(&vals),
-        Err(e) => fail(nc, &e, None),
+    nc.charge(1);
+    let vals = c.results;
+    match (c.purpose, failure) {
+        (ReadFor::Read, None) => nc.ret(&vals),
+        (ReadFor::Read, Some(e)) => fail(nc, &e, None),
+        (ReadFor::Lines { .. }, Some(e)) => Err(LuaError::rt(error_parts(&e).0)),
+        (ReadFor::Lines { to_close }, None) => {
+            if vals.first().is_some_and(|v| v.truthy()) {
+                return nc.ret(&vals);
+            }
+            if to_close {
+                close_open(nc, c.file)?;
+            }
+            nc.clear();
+            nc.ret0()
+        }
     }
 }
 
+/// The most bytes an item may hold: the string size limit, and what the memory budget
+/// leaves (the item becomes a string of that size).
+fn item_limit() -> usize {
+    let left = crate::vm::memory::limit().saturating_sub(crate::vm::memory::used());
+    usize::try_from(left)
+        .unwrap_or(usize::MAX)
+        .min(crate::stdlib::string::MAX_STRING_SIZE)
+}
+
+/// `g_read`: reads with the formats at arguments `first..` of `file`.
+fn g_read<'gc>(nc: &mut NativeCtx<'gc, '_>, file: Value<'gc>, first: usize) -> R<'gc> {
+    let fmts: Vec<Value<'gc>> = nc.args().get(first - 1..).unwrap_or(&[]).to_vec();
+    run_read(
+        nc,
+        ReadCont {
+            file,
+            fmts,
+            results: Vec::new(),
+            first: first as u32,
+            purpose: ReadFor::Read,
+            progress: ReadProgress::default(),
+        },
+    )
+}
+
 fn io_read<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
-    let (h, _) = default_file(nc, INPUT_KEY)?;
-    g_read(nc, &h, 1)
+    let (_, f) = default_file(nc, INPUT_KEY)?;
+    g_read(nc, f, 1)
 }
 
 fn f_read<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
-    let h = check_file(nc)?;
-    g_read(nc, &h, 2)
+    check_file(nc)?;
+    let f = nc.arg(1);
+    g_read(nc, f, 2)
 }
 
 /// `aux_lines`: the iterator over `file` with the formats at arguments `first..`.
@@ -1063,20 +1233,19 @@ fn lines_iter<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let file = ups.first().copied().unwrap_or(Value::Nil);
     let to_close = ups.get(1).is_some_and(|v| v.truthy());
     let fmts = ups.get(2..).unwrap_or(&[]);
-    let h = match handle_of(file) {
-        Some(Handle::Closed) | None => return Err(LuaError::rt("file is already closed")),
-        Some(h) => h,
-    };
-    let vals = match read_values(nc, &h, fmts, 2)? {
-        Ok(vals) => vals,
-        Err(e) => return Err(LuaError::rt(error_parts(&e).0)),
-    };
-    if vals.first().is_some_and(|v| v.truthy()) {
-        return nc.ret(&vals);
+    if matches!(handle_of(file), Some(Handle::Closed) | None) {
+        return Err(LuaError::rt("file is already closed"));
     }
-    if to_close {
-        close_open(nc, file)?;
-    }
-    nc.clear();
-    nc.ret0()
+    let fmts = fmts.to_vec();
+    run_read(
+        nc,
+        ReadCont {
+            file,
+            fmts,
+            results: Vec::new(),
+            first: 2,
+            purpose: ReadFor::Lines { to_close },
+            progress: ReadProgress::default(),
+        },
+    )
 }

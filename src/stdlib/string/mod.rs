@@ -33,7 +33,7 @@ pub mod patterns;
 use gc_arena::Collect;
 use serde::{Deserialize, Serialize};
 
-use crate::vm::cont::Cont;
+use crate::vm::cont::{uncaught, Cont, LibCont, LibContKind, LibSaved};
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::native::{Action, NativeCtx, NativeDef};
 use crate::vm::state::Ctx;
@@ -291,7 +291,7 @@ impl<V> StrCont<V> {
 
 /// Continues a suspended string native (after a preemption, with an empty window, or after
 /// the Lua call it requested, with that call's results in the window).
-pub fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>, c: StrCont<Value<'gc>>) -> R<'gc> {
+fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>, c: StrCont<Value<'gc>>) -> R<'gc> {
     match c {
         StrCont::Build { src, sep, job } => {
             let src = cont_str(src)?;
@@ -316,7 +316,37 @@ pub fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>, c: StrCont<Value<'gc>>) -> R<'gc
 
 /// Wraps a string continuation as a VM continuation.
 pub(crate) fn cont<'gc>(c: StrCont<Value<'gc>>) -> Cont<'gc> {
-    Cont::Str(Box::new(c))
+    Cont::Lib(Box::new(c))
+}
+
+/// The kind of [`StrCont`].
+pub static STRING_CONT: LibContKind = LibContKind {
+    name: "string",
+    load: |saved| {
+        let c = saved.load(|c: StrCont<u32>, f| c.map_values(&mut |i| f(i)))?;
+        Ok(Box::new(c))
+    },
+};
+
+impl<'gc> LibCont<'gc> for StrCont<Value<'gc>> {
+    fn resume(
+        self: Box<Self>,
+        nc: &mut NativeCtx<'gc, '_>,
+        outcome: Result<(), Value<'gc>>,
+    ) -> R<'gc> {
+        uncaught(outcome)?;
+        resume(nc, *self)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        StrCont::heap_bytes(self)
+    }
+
+    fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
+        LibSaved::save(&STRING_CONT, self.clone(), |c, f| {
+            c.map_values(&mut |v| f(v))
+        })
+    }
 }
 
 /// A string held by a continuation (a restored snapshot could hold anything).

@@ -45,7 +45,7 @@ pub use keysort::{MergePhase, MergeTask};
 use tasks::{corrupt, run_copy, run_read, run_sort, run_write};
 pub use tasks::{CopyKind, CopyPhase, CopyTask, ReadTask, Sink, SortEnd, SortTask, WriteTask};
 
-use crate::vm::cont::Cont;
+use crate::vm::cont::{uncaught, Cont, LibCont, LibContKind, LibSaved};
 use crate::vm::convert;
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::exec::MAX_STACK;
@@ -220,6 +220,36 @@ impl<V> TableContG<V> {
     }
 }
 
+/// The kind of [`TableContG`].
+pub static TABLE_CONT: LibContKind = LibContKind {
+    name: "table",
+    load: |saved| {
+        let c = saved.load(|c: TableContG<u32>, f| c.map_values(&mut |i| f(i)))?;
+        Ok(Box::new(c))
+    },
+};
+
+impl<'gc> LibCont<'gc> for TableCont<'gc> {
+    fn resume(
+        self: Box<Self>,
+        nc: &mut NativeCtx<'gc, '_>,
+        outcome: Result<(), Value<'gc>>,
+    ) -> R<'gc> {
+        uncaught(outcome)?;
+        resume(nc, self)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        TableContG::heap_bytes(self)
+    }
+
+    fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
+        LibSaved::save(&TABLE_CONT, self.clone(), |c, f| {
+            c.map_values(&mut |v| f(v))
+        })
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Element access
 
@@ -291,7 +321,7 @@ fn call_meta<'gc>(nc: &mut NativeCtx<'gc, '_>, mc: MetaCall<'gc>, cont: TableCon
     }
     Ok(Action::Call {
         func: mc.func,
-        cont: Cont::Table(Box::new(cont)),
+        cont: Cont::Lib(Box::new(cont)),
     })
 }
 
@@ -309,7 +339,7 @@ fn pause_for_gc<'gc>(nc: &NativeCtx<'gc, '_>, cont: TableCont<'gc>) -> R<'gc> {
 
 fn preempt<'gc>(cont: TableCont<'gc>) -> R<'gc> {
     Ok(Action::Preempt {
-        cont: Cont::Table(Box::new(cont)),
+        cont: Cont::Lib(Box::new(cont)),
     })
 }
 
@@ -348,7 +378,7 @@ fn with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, user: LenUser) -> R<'gc> {
                 nc.push(v);
                 return Ok(Action::Call {
                     func: tm,
-                    cont: Cont::Table(Box::new(TableContG::Len { user, args })),
+                    cont: Cont::Lib(Box::new(TableContG::Len { user, args })),
                 });
             }
             match v {
@@ -384,7 +414,7 @@ fn run_sized<'gc>(
             nc.ctx.state.retry_gc.set(true);
             nc.clear();
             Ok(Action::Preempt {
-                cont: Cont::Table(Box::new(TableContG::Sized { user, n, args })),
+                cont: Cont::Lib(Box::new(TableContG::Sized { user, n, args })),
             })
         }
         r => r,
@@ -670,7 +700,7 @@ fn sort_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, n: i64) -> R<'gc> {
 
 /// Continues a suspended table task; the window holds the result of the call it waited for
 /// (or nothing after a preemption).
-pub fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>, cont: Box<TableCont<'gc>>) -> R<'gc> {
+fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>, cont: Box<TableCont<'gc>>) -> R<'gc> {
     let result = nc.arg(1);
     if let TableContG::Sort(t) = &*cont {
         let incoming = (t.wait == Wait::Compare).then_some(result);

@@ -563,10 +563,10 @@ pub(super) fn run_sort<'gc>(
     match next {
         SortNext::Call(func) => Ok(Action::Call {
             func,
-            cont: Cont::Table(bx),
+            cont: Cont::Lib(bx),
         }),
         SortNext::Preempt => Ok(Action::Preempt {
-            cont: Cont::Table(bx),
+            cont: Cont::Lib(bx),
         }),
         SortNext::Write(perm, end) => {
             let TableContG::Sort(task) = *bx else {
