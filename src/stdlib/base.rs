@@ -6,7 +6,7 @@ use gc_arena::Collect;
 use serde::{Deserialize, Serialize};
 
 use crate::limits::fuel as fuelc;
-use crate::vm::cont::{map_all, uncaught, Cont, LibCont, LibContKind, LibSaved};
+use crate::vm::cont::{map_all, uncaught, Cont, LibCont, LibContKind, LibSaved, MapValues};
 use crate::vm::convert::{self, tostring_raw};
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::exec::where_at_level;
@@ -794,14 +794,12 @@ pub enum BaseCont<V> {
 /// The kind of [`BaseCont`].
 pub static BASE_CONT: LibContKind = LibContKind {
     name: "base",
-    load: |saved| {
-        let c = saved.load(|c: BaseCont<u32>, f| c.map_values(&mut |i| f(i)))?;
-        Ok(Box::new(c))
-    },
+    load: |saved| Ok(Box::new(saved.rebuild::<BaseCont<u32>>()?)),
 };
 
-impl<V> BaseCont<V> {
-    /// Converts every value with `f`.
+impl<V> MapValues<V> for BaseCont<V> {
+    type Mapped<W> = BaseCont<W>;
+
     fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<BaseCont<W>, E> {
         Ok(match self {
             BaseCont::Print { args, next, out } => BaseCont::Print {
@@ -886,7 +884,7 @@ impl<'gc> LibCont<'gc> for BaseCont<Value<'gc>> {
     }
 
     fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
-        LibSaved::save(&BASE_CONT, self.clone(), |c, f| c.map_values(&mut |v| f(v)))
+        LibSaved::of(&BASE_CONT, self.clone())
     }
 }
 

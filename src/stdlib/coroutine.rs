@@ -6,7 +6,7 @@ use gc_arena::Collect;
 use serde::{Deserialize, Serialize};
 
 use crate::vm::closure::NativeClosure;
-use crate::vm::cont::{map_all, Cont, LibCont, LibContKind, LibSaved};
+use crate::vm::cont::{map_all, Cont, LibCont, LibContKind, LibSaved, MapValues};
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::exec::close_upvalues;
 use crate::vm::native::{Action, NativeCtx, NativeDef};
@@ -339,14 +339,12 @@ pub enum CloseCont<V> {
 /// The kind of [`CloseCont`].
 pub static CLOSE_CONT: LibContKind = LibContKind {
     name: "coroutine.close",
-    load: |saved| {
-        let c = saved.load(|c: CloseCont<u32>, f| c.map_values(&mut |i| f(i)))?;
-        Ok(Box::new(c))
-    },
+    load: |saved| Ok(Box::new(saved.rebuild::<CloseCont<u32>>()?)),
 };
 
-impl<V> CloseCont<V> {
-    /// Converts every value with `f`.
+impl<V> MapValues<V> for CloseCont<V> {
+    type Mapped<W> = CloseCont<W>;
+
     fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<CloseCont<W>, E> {
         Ok(match self {
             CloseCont::Close { co, values, error } => CloseCont::Close {
@@ -396,8 +394,6 @@ impl<'gc> LibCont<'gc> for CloseCont<Value<'gc>> {
     }
 
     fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
-        LibSaved::save(&CLOSE_CONT, self.clone(), |c, f| {
-            c.map_values(&mut |v| f(v))
-        })
+        LibSaved::of(&CLOSE_CONT, self.clone())
     }
 }

@@ -20,7 +20,7 @@
 use gc_arena::Collect;
 use serde::{Deserialize, Serialize};
 
-use crate::vm::cont::{map_all, uncaught, Cont, LibCont, LibContKind, LibSaved};
+use crate::vm::cont::{map_all, uncaught, Cont, LibCont, LibContKind, LibSaved, MapValues};
 use crate::vm::convert;
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::meta::{self, Meta};
@@ -471,14 +471,12 @@ pub struct MinMaxCont<V> {
 /// The kind of [`MinMaxCont`].
 pub static MINMAX_CONT: LibContKind = LibContKind {
     name: "math.minmax",
-    load: |saved| {
-        let c = saved.load(|c: MinMaxCont<u32>, f| c.map_values(&mut |i| f(i)))?;
-        Ok(Box::new(c))
-    },
+    load: |saved| Ok(Box::new(saved.rebuild::<MinMaxCont<u32>>()?)),
 };
 
-impl<V> MinMaxCont<V> {
-    /// Converts every value with `f`.
+impl<V> MapValues<V> for MinMaxCont<V> {
+    type Mapped<W> = MinMaxCont<W>;
+
     fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<MinMaxCont<W>, E> {
         Ok(MinMaxCont {
             args: map_all(self.args, f)?,
@@ -512,9 +510,7 @@ impl<'gc> LibCont<'gc> for MinMaxCont<Value<'gc>> {
     }
 
     fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
-        LibSaved::save(&MINMAX_CONT, self.clone(), |c, f| {
-            c.map_values(&mut |v| f(v))
-        })
+        LibSaved::of(&MINMAX_CONT, self.clone())
     }
 }
 

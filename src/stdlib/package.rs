@@ -19,7 +19,7 @@ use gc_arena::Collect;
 use serde::{Deserialize, Serialize};
 
 use crate::limits::fuel as fuelc;
-use crate::vm::cont::{uncaught, Cont, LibCont, LibContKind, LibSaved};
+use crate::vm::cont::{uncaught, Cont, LibCont, LibContKind, LibSaved, MapValues};
 use crate::vm::convert;
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::native::{Action, NativeCtx, NativeDef};
@@ -563,14 +563,12 @@ pub enum RequireCont<V> {
 /// The kind of [`RequireCont`].
 pub static REQUIRE_CONT: LibContKind = LibContKind {
     name: "package.require",
-    load: |saved| {
-        let c = saved.load(|c: RequireCont<u32>, f| c.map_values(&mut |i| f(i)))?;
-        Ok(Box::new(c))
-    },
+    load: |saved| Ok(Box::new(saved.rebuild::<RequireCont<u32>>()?)),
 };
 
-impl<V> RequireCont<V> {
-    /// Converts every value with `f`.
+impl<V> MapValues<V> for RequireCont<V> {
+    type Mapped<W> = RequireCont<W>;
+
     fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<RequireCont<W>, E> {
         Ok(match self {
             RequireCont::Search {
@@ -618,8 +616,6 @@ impl<'gc> LibCont<'gc> for RequireCont<Value<'gc>> {
     }
 
     fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
-        LibSaved::save(&REQUIRE_CONT, self.clone(), |c, f| {
-            c.map_values(&mut |v| f(v))
-        })
+        LibSaved::of(&REQUIRE_CONT, self.clone())
     }
 }

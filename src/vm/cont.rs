@@ -303,18 +303,17 @@ impl<V> LibSaved<V> {
         }
     }
 
-    /// Saves continuation `c` of kind `kind`: `map` converts `c` to the same type over `u32`
-    /// with the function it is given (`|c, f| c.map_values(f)`), which collects the values.
+    /// Saves continuation `c` (a `T<V>`) as kind `kind`: its plain state serialized as `T<u32>`,
+    /// each value replaced by its index in `values`.
     ///
     /// # Errors
     /// The state could not be serialized.
-    pub fn save<C, I: Serialize>(
-        kind: &LibContKind,
-        c: C,
-        map: impl FnOnce(C, &mut dyn FnMut(V) -> Result<u32, String>) -> Result<I, String>,
-    ) -> Result<Self, String> {
+    pub fn of<C: MapValues<V>>(kind: &LibContKind, c: C) -> Result<Self, String>
+    where
+        C::Mapped<u32>: Serialize,
+    {
         let mut values = Vec::new();
-        let indexed = map(c, &mut |v| {
+        let indexed = c.map_values(&mut |v| {
             values.push(v);
             u32::try_from(values.len() - 1).map_err(|e| e.to_string())
         })?;
@@ -340,26 +339,38 @@ impl<V> LibSaved<V> {
 }
 
 impl<V: Copy> LibSaved<V> {
-    /// Rebuilds a continuation saved by [`LibSaved::save`]: deserializes the state over
-    /// `u32` and `map` converts it back with the function it is given (each index to its
-    /// value). Untrusted input: a bad state or index is an error.
+    /// Rebuilds a continuation saved by [`LibSaved::of`], `I` being its type over `u32`.
+    /// Untrusted input: a bad state or index is an error.
     ///
     /// # Errors
     /// The state does not deserialize, or names a value that is not there.
-    pub fn load<I: DeserializeOwned, C>(
-        self,
-        map: impl FnOnce(I, &mut dyn FnMut(u32) -> Result<V, String>) -> Result<C, String>,
-    ) -> Result<C, String> {
+    pub fn rebuild<I>(self) -> Result<I::Mapped<V>, String>
+    where
+        I: MapValues<u32> + DeserializeOwned,
+    {
         let indexed: I = rmp_serde::from_slice(&self.state)
             .map_err(|e| format!("bad {} continuation: {e}", self.kind))?;
         let values = self.values;
-        map(indexed, &mut |i| {
+        indexed.map_values(&mut |i| {
             values
                 .get(i as usize)
                 .copied()
                 .ok_or_else(|| "continuation value index out of range".to_string())
         })
     }
+}
+
+/// A library continuation's type over any value representation (`Self` is `T<V>`): what a
+/// snapshot converts value by value ([`LibSaved::of`], [`LibSaved::rebuild`]).
+pub trait MapValues<V>: Sized {
+    /// The same type over `W`.
+    type Mapped<W>;
+
+    /// Converts every value with `f`.
+    ///
+    /// # Errors
+    /// The first error `f` returns.
+    fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<Self::Mapped<W>, E>;
 }
 
 impl<'gc> Cont<'gc> {
@@ -527,6 +538,17 @@ mod tests {
         assert!(std::mem::size_of::<Action<'static>>() <= 40);
     }
 
+    /// A pair of values, as a library continuation would hold them.
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Pair<V>(V, V);
+
+    impl<V> MapValues<V> for Pair<V> {
+        type Mapped<W> = Pair<W>;
+        fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<Pair<W>, E> {
+            Ok(Pair(f(self.0)?, f(self.1)?))
+        }
+    }
+
     /// A saved state is untrusted: an index with no value, or bytes that are not the state,
     /// are errors.
     #[test]
@@ -535,20 +557,14 @@ mod tests {
             name: "test",
             load: |_| Err("unused".to_string()),
         };
-        let saved =
-            LibSaved::save(&kind, (7u8, 9u8), |(a, b), f| Ok((f(a)?, f(b)?))).expect("save");
+        let saved = LibSaved::of(&kind, Pair(7u8, 9u8)).expect("save");
         assert_eq!(saved.values, vec![7, 9]);
-        let back: Result<(u8, u8), String> = saved
-            .clone()
-            .load(|(a, b): (u32, u32), f| Ok((f(a)?, f(b)?)));
-        assert_eq!(back, Ok((7, 9)));
+        assert_eq!(saved.clone().rebuild::<Pair<u32>>(), Ok(Pair(7, 9)));
         let mut short = saved.clone();
         short.values.pop();
-        let r: Result<(u8, u8), String> = short.load(|(a, b): (u32, u32), f| Ok((f(a)?, f(b)?)));
-        assert!(r.is_err());
+        assert!(short.rebuild::<Pair<u32>>().is_err());
         let mut garbage = saved;
         garbage.state = vec![0xc1];
-        let r: Result<(u8, u8), String> = garbage.load(|(a, b): (u32, u32), f| Ok((f(a)?, f(b)?)));
-        assert!(r.is_err());
+        assert!(garbage.rebuild::<Pair<u32>>().is_err());
     }
 }

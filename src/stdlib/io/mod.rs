@@ -23,7 +23,7 @@ use gc_arena::Collect;
 use serde::{Deserialize, Serialize};
 use stream::{error_parts, Buffering, OpenFile};
 
-use crate::vm::cont::{map_all, uncaught, Cont, LibCont, LibContKind, LibSaved};
+use crate::vm::cont::{map_all, uncaught, Cont, LibCont, LibContKind, LibSaved, MapValues};
 use crate::vm::convert;
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::native::{Action, NativeCtx, NativeDef};
@@ -974,14 +974,12 @@ pub struct ReadCont<V> {
 /// The kind of [`ReadCont`].
 pub static READ_CONT: LibContKind = LibContKind {
     name: "io.read",
-    load: |saved| {
-        let c = saved.load(|c: ReadCont<u32>, f| c.map_values(&mut |i| f(i)))?;
-        Ok(Box::new(c))
-    },
+    load: |saved| Ok(Box::new(saved.rebuild::<ReadCont<u32>>()?)),
 };
 
-impl<V> ReadCont<V> {
-    /// Converts every value with `f`.
+impl<V> MapValues<V> for ReadCont<V> {
+    type Mapped<W> = ReadCont<W>;
+
     fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<ReadCont<W>, E> {
         Ok(ReadCont {
             file: f(self.file)?,
@@ -1010,7 +1008,7 @@ impl<'gc> LibCont<'gc> for ReadCont<Value<'gc>> {
     }
 
     fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
-        LibSaved::save(&READ_CONT, self.clone(), |c, f| c.map_values(&mut |v| f(v)))
+        LibSaved::of(&READ_CONT, self.clone())
     }
 }
 

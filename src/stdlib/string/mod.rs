@@ -33,7 +33,7 @@ pub mod patterns;
 use gc_arena::Collect;
 use serde::{Deserialize, Serialize};
 
-use crate::vm::cont::{uncaught, Cont, LibCont, LibContKind, LibSaved};
+use crate::vm::cont::{uncaught, Cont, LibCont, LibContKind, LibSaved, MapValues};
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::native::{Action, NativeCtx, NativeDef};
 use crate::vm::state::Ctx;
@@ -240,12 +240,12 @@ impl<V> StrCont<V> {
             StrCont::Pack { args, st, .. } => args.len() * VALUE_BYTES + st.heap_bytes(),
         }
     }
+}
 
-    /// Converts every value with `f` (used by snapshots in both directions).
-    ///
-    /// # Errors
-    /// The first error `f` returns.
-    pub fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<StrCont<W>, E> {
+impl<V> MapValues<V> for StrCont<V> {
+    type Mapped<W> = StrCont<W>;
+
+    fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<StrCont<W>, E> {
         Ok(match self {
             StrCont::Build { src, sep, job } => StrCont::Build {
                 src: f(src)?,
@@ -322,10 +322,7 @@ pub(crate) fn cont<'gc>(c: StrCont<Value<'gc>>) -> Cont<'gc> {
 /// The kind of [`StrCont`].
 pub static STRING_CONT: LibContKind = LibContKind {
     name: "string",
-    load: |saved| {
-        let c = saved.load(|c: StrCont<u32>, f| c.map_values(&mut |i| f(i)))?;
-        Ok(Box::new(c))
-    },
+    load: |saved| Ok(Box::new(saved.rebuild::<StrCont<u32>>()?)),
 };
 
 impl<'gc> LibCont<'gc> for StrCont<Value<'gc>> {
@@ -343,9 +340,7 @@ impl<'gc> LibCont<'gc> for StrCont<Value<'gc>> {
     }
 
     fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
-        LibSaved::save(&STRING_CONT, self.clone(), |c, f| {
-            c.map_values(&mut |v| f(v))
-        })
+        LibSaved::of(&STRING_CONT, self.clone())
     }
 }
 

@@ -45,7 +45,7 @@ pub use keysort::{MergePhase, MergeTask};
 use tasks::{corrupt, run_copy, run_read, run_sort, run_write};
 pub use tasks::{CopyKind, CopyPhase, CopyTask, ReadTask, Sink, SortEnd, SortTask, WriteTask};
 
-use crate::vm::cont::{uncaught, Cont, LibCont, LibContKind, LibSaved};
+use crate::vm::cont::{uncaught, Cont, LibCont, LibContKind, LibSaved, MapValues};
 use crate::vm::convert;
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::exec::MAX_STACK;
@@ -195,12 +195,12 @@ impl<V> TableContG<V> {
             TableContG::Merge(t) => (t.vals.len() + t.buf.len()) * pairs,
         }
     }
+}
 
-    /// Converts every value with `f` (used by snapshots in both directions).
-    pub fn map_values<W, E>(
-        self,
-        f: &mut impl FnMut(V) -> Result<W, E>,
-    ) -> Result<TableContG<W>, E> {
+impl<V> MapValues<V> for TableContG<V> {
+    type Mapped<W> = TableContG<W>;
+
+    fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<TableContG<W>, E> {
         Ok(match self {
             TableContG::Len { user, args } => TableContG::Len {
                 user,
@@ -223,10 +223,7 @@ impl<V> TableContG<V> {
 /// The kind of [`TableContG`].
 pub static TABLE_CONT: LibContKind = LibContKind {
     name: "table",
-    load: |saved| {
-        let c = saved.load(|c: TableContG<u32>, f| c.map_values(&mut |i| f(i)))?;
-        Ok(Box::new(c))
-    },
+    load: |saved| Ok(Box::new(saved.rebuild::<TableContG<u32>>()?)),
 };
 
 impl<'gc> LibCont<'gc> for TableCont<'gc> {
@@ -244,9 +241,7 @@ impl<'gc> LibCont<'gc> for TableCont<'gc> {
     }
 
     fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
-        LibSaved::save(&TABLE_CONT, self.clone(), |c, f| {
-            c.map_values(&mut |v| f(v))
-        })
+        LibSaved::of(&TABLE_CONT, self.clone())
     }
 }
 
