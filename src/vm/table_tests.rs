@@ -1,0 +1,87 @@
+//! Unit tests of `vm::table` (kept apart: the table module is long enough).
+
+use super::*;
+use gc_arena::arena::rootless_mutate;
+
+#[test]
+fn border_and_sizes_follow_lua() {
+    rootless_mutate(|mc| {
+        let t = Table::new(mc, 7);
+        for i in [1, 2, 4] {
+            t.set(mc, Value::Int(i), Value::True).unwrap();
+        }
+        assert_eq!(t.length(mc), 4);
+        assert_eq!(t.0.borrow().array_size(), 4);
+        let t = Table::new(mc, 7);
+        for i in 1..=100 {
+            t.set(mc, Value::Int(i), Value::Int(i)).unwrap();
+        }
+        assert_eq!(t.length(mc), 100);
+        t.set(mc, Value::Int(100), Value::Nil).unwrap();
+        assert_eq!(t.length(mc), 99);
+    });
+}
+
+#[test]
+fn only_a_prefix_of_the_array_part_is_stored() {
+    rootless_mutate(|mc| {
+        let t = Table::with_sizes(mc, 3, 1000, 0);
+        assert_eq!(t.0.borrow().array_size(), 1000);
+        assert!(t.0.borrow().array_prefix().is_empty());
+        assert_eq!(t.length(mc), 0);
+        for i in 1..=10 {
+            t.set(mc, Value::Int(i), Value::Int(i)).unwrap();
+        }
+        let d = t.0.borrow();
+        assert_eq!(d.array_prefix().len(), 10);
+        assert!(d.array_prefix().len() <= d.array_size());
+        assert!(d.get_int(11).is_nil());
+        assert!(d.get_int(1000).is_nil());
+        assert_eq!(d.length(), 10);
+        drop(d);
+        // A write far inside the array part fills the gap with nils; `#` still finds a
+        // border and `next` visits only the stored keys, in order.
+        t.set(mc, Value::Int(500), Value::True).unwrap();
+        let d = t.0.borrow();
+        assert_eq!(d.array_prefix().len(), 500);
+        assert!(d.array_size() >= 500);
+        let mut keys = Vec::new();
+        let mut k = Value::Nil;
+        while let Ok(Some((key, _))) = d.next(k) {
+            keys.push(if let Value::Int(i) = key { i } else { -1 });
+            k = key;
+        }
+        assert_eq!(keys, (1..=10).chain([500]).collect::<Vec<_>>());
+        drop(d);
+        // Shrinking moves stored keys past the new size into the hash part.
+        t.0.borrow_mut(mc).resize(8, 4);
+        let d = t.0.borrow();
+        assert_eq!(d.array_size(), 8);
+        assert!(matches!(d.get_int(9), Value::Int(9)));
+        assert!(matches!(d.get_int(500), Value::True));
+        assert_eq!(d.length(), 10);
+    });
+}
+
+#[test]
+fn next_follows_insertion_order_and_survives_removal() {
+    rootless_mutate(|mc| {
+        let t = Table::new(mc, 1);
+        for i in 0..50 {
+            t.set(mc, Value::float(i as f64 + 0.5), Value::Int(i))
+                .unwrap();
+        }
+        let mut k = Value::Nil;
+        let mut seen = 0;
+        loop {
+            let next = t.0.borrow().next(k);
+            let Ok(Some((key, v))) = next else { break };
+            assert_eq!(v.as_float(), Some(seen as f64));
+            k = key;
+            seen += 1;
+            // Clearing the current key during traversal is allowed.
+            t.0.borrow_mut(mc).set(key, Value::Nil).unwrap_or(());
+        }
+        assert_eq!(seen, 50);
+    });
+}
