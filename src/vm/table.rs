@@ -691,7 +691,7 @@ impl<'gc> TableData<'gc> {
                 start_array = i as usize;
             }
             _ => {
-                start_array = self.array.len();
+                start_array = self.asize;
                 match self.find(key) {
                     Some(i) => start_entries = i + 1,
                     None => return (Err(()), 0),
@@ -706,7 +706,10 @@ impl<'gc> TableData<'gc> {
                 );
             }
         }
-        let skipped = self.array.len().saturating_sub(start_array);
+        // Every slot of the array part counts, stored or not: how long the stored prefix is
+        // depends on the table's history (a restored table stores its whole array part), and
+        // what `next` charges must not.
+        let skipped = self.asize.saturating_sub(start_array);
         for (n, e) in self.entries.iter().skip(start_entries).enumerate() {
             if !e.1.is_nil() {
                 return (Ok(Some(*e)), skipped + n);
