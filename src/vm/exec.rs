@@ -155,7 +155,7 @@ pub fn push_late<'gc>(
 ) -> LuaResult<'gc, ()> {
     match push_lua_frame(ts, closure, func, nargs, want, true) {
         Err(LuaError::RetryAfterGc) if !ctx.state.just_collected.get() => {
-            ctx.state.gc_requested.set(true);
+            ctx.ask_collection_for_memory(false);
             push_lua_frame(ts, closure, func, nargs, want, false)
         }
         Err(LuaError::RetryAfterGc) => Err(ctx.not_enough_memory()),
@@ -449,8 +449,7 @@ pub(super) fn run_native<'gc>(
         // Nothing was done yet: run the native again, with the same arguments, after a full
         // collection (see `memory`).
         Err(LuaError::RetryAfterGc) => {
-            ctx.state.gc_requested.set(true);
-            ctx.state.retry_gc.set(true);
+            ctx.ask_collection_for_memory(true);
             Ok(Action::RetryAfterGc)
         }
         Ok(a) => Ok(a),
@@ -1142,8 +1141,7 @@ fn retry_instruction<'gc>(ctx: Ctx<'gc>, ts: &mut ThreadState<'gc>, fuel: &mut i
         f.pc = f.pc.saturating_sub(1);
     }
     *fuel += crate::limits::fuel::INSTRUCTION;
-    ctx.state.gc_requested.set(true);
-    ctx.state.retry_gc.set(true);
+    ctx.ask_collection_for_memory(true);
     Flow::Event(Event::OutOfFuel)
 }
 
