@@ -6,13 +6,13 @@ use gc_arena::Collect;
 use serde::{Deserialize, Serialize};
 
 use crate::limits::fuel as fuelc;
+use crate::number;
 use crate::vm::cont::{map_all, uncaught, Cont, LibCont, LibContKind, LibSaved, MapValues};
 use crate::vm::convert::{self, tostring_raw};
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::exec::where_at_level;
 use crate::vm::meta::{self, Index};
 use crate::vm::native::{Action, NativeCtx, NativeDef};
-use crate::vm::number;
 use crate::vm::state::{Ctx, Tm};
 use crate::vm::value::Value;
 

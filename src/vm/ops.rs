@@ -6,11 +6,11 @@ use super::closure::{UpState, Upvalue, UpvalueExt};
 use super::convert;
 use super::error::{LuaError, LuaResult};
 use super::meta::{self, ArithError, MetaCall};
-use super::number;
 use super::state::{Ctx, Tm};
 use super::thread::{Thread, ThreadState};
 use super::value::Value;
 use crate::limits::fuel as fuelc;
+use crate::number;
 
 /// Reads an upvalue.
 #[inline]

@@ -147,7 +147,7 @@ fn mix(mut x: u64) -> u64 {
 #[inline]
 pub fn normalize_key(key: Value<'_>) -> Value<'_> {
     if let Value::Float(f) = key {
-        if let Some(i) = super::number::float_to_int_exact(f.get()) {
+        if let Some(i) = crate::number::float_to_int_exact(f.get()) {
             return Value::Int(i);
         }
     }
@@ -183,7 +183,7 @@ impl<'gc> TableData<'gc> {
             Value::Int(i) => self.get_int(i),
             Value::Str(_) => self.get_hash(key),
             Value::Nil => Value::Nil,
-            Value::Float(f) => match super::number::float_to_int_exact(f.get()) {
+            Value::Float(f) => match crate::number::float_to_int_exact(f.get()) {
                 Some(i) => self.get_int(i),
                 None => self.get_hash(key),
             },
@@ -750,7 +750,7 @@ impl<'gc> TableData<'gc> {
                 return false;
             };
             let bad_float = matches!(k, Value::Float(f)
-                if f.get().is_nan() || super::number::float_to_int_exact(f.get()).is_some());
+                if f.get().is_nan() || crate::number::float_to_int_exact(f.get()).is_some());
             if k.is_nil() || bad_float {
                 return false;
             }
