@@ -871,6 +871,11 @@ impl<'gc> LibCont<'gc> for BaseCont<Value<'gc>> {
         matches!(self, BaseCont::LoadReader { .. })
     }
 
+    /// As `lua_load`'s protected parser does.
+    fn keeps_message_handler(&self) -> bool {
+        matches!(self, BaseCont::LoadReader { .. })
+    }
+
     fn heap_bytes(&self) -> usize {
         match self {
             BaseCont::Print { args, out, .. } => {

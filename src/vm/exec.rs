@@ -958,8 +958,11 @@ pub fn throw<'gc>(
         let (level, handler) = match &ts.frames[k] {
             Frame::Native(nf) => (
                 nf.func as usize + 1,
-                match *nf.cont {
-                    Cont::Xpcall { handler } if !handled => Some((handler, nf.native)),
+                match &*nf.cont {
+                    Cont::Xpcall { handler } if !handled => Some((*handler, nf.native)),
+                    Cont::Lib(l) if !handled && l.keeps_message_handler() => {
+                        enclosing_handler(&ts.frames[..k])
+                    }
                     _ => None,
                 },
             ),
@@ -1050,6 +1053,23 @@ pub fn throw<'gc>(
             Err(e) => err = e,
         }
     }
+}
+
+/// The message handler in effect above `frames`, as Lua's `L->errfunc` would be: the nearest
+/// `xpcall`'s, unless another protected call is nearer (`pcall`, a handler running, a
+/// `__close` or `__gc` call: they set none). Continuations that keep the handler (`load`
+/// reading) are passed over; the bottom of a coroutine has none.
+fn enclosing_handler<'gc>(frames: &[Frame<'gc>]) -> Option<(Value<'gc>, Option<NativeRef<'gc>>)> {
+    for f in frames.iter().rev() {
+        let Frame::Native(nf) = f else { continue };
+        match &*nf.cont {
+            Cont::Xpcall { handler } => return Some((*handler, nf.native)),
+            Cont::Lib(l) if l.keeps_message_handler() => {}
+            c if c.catches() => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Calls `f(args)` (wanting `want` results) on top of the stack, below a new native frame
