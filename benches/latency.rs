@@ -58,6 +58,11 @@ const SCRIPTS: &[(&str, &str)] = &[
            while true do collectgarbage() end"#,
     ),
     (
+        "churn over 1e6 objects",
+        r#"local t = {} for i = 1, 1e6 do t[i] = {} end
+           while true do local g = {} for i = 1, 100 do g[i] = {i} end end"#,
+    ),
+    (
         "churn over 1e6 objects with a finalizer",
         r#"local t = {} for i = 1, 1e6 do t[i] = {} end
            setmetatable({}, {__gc = function() end})
