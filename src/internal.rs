@@ -6,6 +6,8 @@
 pub mod compiler;
 #[path = "limits/mod.rs"]
 pub mod limits;
+#[path = "number/mod.rs"]
+pub mod number;
 #[path = "snapshot/mod.rs"]
 pub mod snapshot;
 #[path = "stdlib/mod.rs"]

@@ -19,7 +19,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
-pub(crate) use internal::{compiler, limits, snapshot, stdlib, vm};
+pub(crate) use internal::{compiler, limits, number, snapshot, stdlib, vm};
 
 pub use api::*;
 pub use snapshot::{ChunkStore, MapChunkStore, Registry, SaveOptions, SnapshotError};

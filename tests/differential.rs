@@ -49,3 +49,38 @@ fn generated_programs_mostly_run() {
         "generated programs print too little: {lines} lines"
     );
 }
+
+#[test]
+fn generated_programs_reach_every_feature() {
+    // What the grammar must keep producing, and the line that shows it was produced: a
+    // generator change that drops a feature (or makes it vanishingly rare) fails here.
+    let features: &[(&str, &str)] = &[
+        ("load", "load("),
+        ("utf8", "utf8."),
+        ("string.pack", "string.pack("),
+        ("string.unpack", "string.unpack("),
+        ("varargs", "local function v(...)"),
+        ("yields in metamethods", "table.pack(coroutine.resume(co"),
+    ];
+    let programs: Vec<String> = (0..PROGRAMS)
+        .map(|seed| gen::program(&gen::seed_bytes(seed, 600)))
+        .collect();
+    for (name, marker) in features {
+        // (Only what follows the prelude counts.)
+        let n = programs
+            .iter()
+            .filter(|p| {
+                p.split("local y1, y2")
+                    .nth(1)
+                    .is_some_and(|b| b.contains(marker))
+            })
+            .count();
+        if std::env::var("TELELUA_DIFF_VERBOSE").is_ok() {
+            eprintln!("{name}: {n} of {PROGRAMS} programs");
+        }
+        assert!(
+            n * 10 >= PROGRAMS as usize,
+            "only {n} of {PROGRAMS} generated programs use {name}"
+        );
+    }
+}

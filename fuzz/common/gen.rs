@@ -7,7 +7,13 @@
 //! program that runs. Programs touch arithmetic (integer/float edge cases), strings and
 //! patterns, tables, closures with upvalues, coroutines (yields across `pcall`), metatables
 //! (arithmetic, comparison, `__index`, `__call`, `__concat`, `__len`, `__tostring`,
-//! `__close`), `pcall`/`error`/`xpcall`, loops and `goto`. Every loop has a small constant
+//! `__close`), metamethods that yield (every one an instruction calls, driven by a
+//! coroutine), `load` (strings, reader functions, `env`, syntax and run-time errors),
+//! varargs, `utf8`, `string.pack`/`unpack`, `pcall`/`error`/`xpcall`, loops and `goto`.
+//! Yields only leave metamethods the VM calls from an instruction: PUC-Rio Lua refuses a yield
+//! from `__tostring`, a `sort` comparator or a `gsub` callback (a C call without a
+//! continuation) where telelua allows it, a deliberate difference the differential target
+//! must not report. Every loop has a small constant
 //! bound, functions never recurse and strings are cut after each assignment, so programs end
 //! quickly. Nothing printed depends on addresses, `pairs` order over hash parts, time or
 //! random numbers: the output is the same in every Lua 5.4. When the bytes run out every
@@ -89,6 +95,19 @@ MT.__tostring = function(x) return "obj" .. tostring(x.v) end
 MT.__close = function(x, e) print("close", x.v, e) end
 local m = setmetatable({v = 1}, MT)
 local m2 = setmetatable({v = 2}, MT)
+local YMT = {}
+YMT.__index = function(o, k) return coroutine.yield("index", k) end
+YMT.__newindex = function(o, k, v) coroutine.yield("newindex", k, v) end
+YMT.__add = function(x, y) return coroutine.yield("add") end
+YMT.__unm = function(x) return coroutine.yield("unm") end
+YMT.__concat = function(x, y) return coroutine.yield("concat") end
+YMT.__eq = function(x, y) return coroutine.yield("eq") end
+YMT.__lt = function(x, y) return coroutine.yield("lt") end
+YMT.__le = function(x, y) return coroutine.yield("le") end
+YMT.__len = function(x) return coroutine.yield("len") end
+YMT.__call = function(self, ...) return coroutine.yield("call", ...) end
+YMT.__close = function(x, e) coroutine.yield("close") end
+local y1, y2 = setmetatable({}, YMT), setmetatable({}, YMT)
 "#;
 
 /// Longest generated program, in statements.
@@ -207,6 +226,117 @@ const REPLS: &[&str] = &[
     "function(x) return nil end",
     "function() return {} end",
 ];
+/// Sources `load` refuses (each error message is compared).
+const BAD_CHUNKS: &[&str] = &[
+    "return 1 +",
+    "x = = 1",
+    "return 'abc",
+    "goto nowhere",
+    "local x <foo> = 1",
+    "for i = 1 do end",
+    "return 0x",
+    "break",
+    "::a:: ::a::",
+    "return ... + 1 end",
+    "local function f() return end end",
+    "x = }",
+    "return [==[",
+    "return \"\\q\"",
+    "local t = {1, 2,, 3}",
+];
+/// Code points for `utf8.char` (out-of-range ones raise).
+const CODEPOINTS: &[&str] = &[
+    "72",
+    "0",
+    "0xE9",
+    "0x20AC",
+    "0x10FFFF",
+    "0x7FFFFFFF",
+    "0x80000000",
+    "-1",
+    "0xD800",
+    "127",
+    "128",
+    "2047",
+    "2048",
+    "65535",
+    "65536",
+];
+/// Strings for `utf8` functions: valid, and invalid in ways every 5.4 release reports alike
+/// (nothing starting with a stray continuation byte, which later releases treat differently).
+const UTF8S: &[&str] = &[
+    "\"h\\u{E9}llo\"",
+    "\"\\u{65E5}\\u{672C}\"",
+    "\"\\u{10FFFF}x\"",
+    "\"\"",
+    "\"abc\"",
+    "\"a\\xffb\"",
+    "\"a\\xC0\\x80\"",
+    "\"\\xF4\\x90\\x80\\x80\"",
+    "\"\\u{7FFFFFFF}\"",
+    "\"x\\xE2\\x82\"",
+];
+/// `string.pack` formats, with the kind of value each takes (`i`: integer, `n`: number,
+/// `s`: string, `-`: none).
+const PACK_FORMATS: &[(&str, char)] = &[
+    ("\"i4\"", 'i'),
+    ("\"<i2\"", 'i'),
+    ("\">I8\"", 'i'),
+    ("\"b\"", 'i'),
+    ("\"B\"", 'i'),
+    ("\"h\"", 'i'),
+    ("\"j\"", 'i'),
+    ("\"J\"", 'i'),
+    ("\"<I3\"", 'i'),
+    ("\"i16\"", 'i'),
+    ("\">i9\"", 'i'),
+    ("\"i17\"", 'i'),
+    ("\"!4 b i4\"", 'i'),
+    ("\"d\"", 'n'),
+    ("\"<f\"", 'n'),
+    ("\"n\"", 'n'),
+    ("\"s1\"", 's'),
+    ("\">s2\"", 's'),
+    ("\"z\"", 's'),
+    ("\"c5\"", 's'),
+    ("\"c0\"", 's'),
+    ("\"x\"", '-'),
+    ("\"Xi4\"", '-'),
+    ("\"!3 i4\"", 'i'),
+    ("\"=!8 d\"", 'n'),
+    ("\"q\"", 'i'),
+];
+/// Expressions whose evaluation calls a metamethod of `y1`/`y2` that yields.
+const YIELDING: &[&str] = &[
+    "y1.foo",
+    "y1[1]",
+    "y1 + 1",
+    "2 + y1",
+    "-y1",
+    "y1 .. 'x'",
+    "'a' .. y1 .. 'b' .. 1",
+    "y1 == y2",
+    "y1 ~= y2",
+    "y1 < 1",
+    "y1 <= y2",
+    "1 > y1",
+    "#y1",
+    "y1(1, 2)",
+    "(y1 < 1) and 'yes' or 'no'",
+    "not (y1 == y2)",
+    "select('#', y1(nil, nil))",
+    "y1.a + y2.b",
+    "pcall(function() return y1 + y2 end)",
+];
+/// Statements whose execution calls a metamethod of `y1`/`y2` that yields.
+const YIELDING_STATEMENTS: &[&str] = &[
+    "y1.k = 5",
+    "y1[2] = nil",
+    "do local c <close> = y1 print('in scope') end",
+    "for i = 1, #y1 % 5 do print('loop', i) end",
+    "if y1 < y2 then print('lt') else print('ge') end",
+    "local ok, e = pcall(function() local c <close> = y1 error('inside') end) print(ok, e)",
+];
 const ARITH: &[&str] = &["+", "-", "*", "/", "//", "%", "^"];
 const BITS: &[&str] = &["&", "|", "~", "<<", ">>"];
 const CMP: &[&str] = &["<", "<=", ">", ">=", "==", "~="];
@@ -261,7 +391,7 @@ impl Gen<'_> {
     }
 
     fn statement(&mut self, depth: usize) {
-        let kinds = if depth >= 3 { 8 } else { 17 };
+        let kinds = if depth >= 3 { 8 } else { 22 };
         match self.c.below(kinds) {
             0 => {
                 let e = self.any(0);
@@ -333,6 +463,11 @@ impl Gen<'_> {
                     "local r = {{g({e}, nil, {e})}} print(#r, r[1], r[3])"
                 ));
             }
+            16 => self.load_statement(),
+            17 => self.utf8_statement(),
+            18 => self.pack_statement(),
+            19 => self.vararg_statement(),
+            20 => self.meta_yield_statement(),
             _ => {
                 let e = self.any(0);
                 self.line(&format!("print(pcall(function() return {e} end))"));
@@ -548,6 +683,164 @@ impl Gen<'_> {
                 "do local w = coroutine.wrap(function(x) while true do x = coroutine.yield(x * 2) end end) print(w({e}), w(2), pcall(w, 'q')) end"
             ));
         }
+    }
+
+    fn load_statement(&mut self) {
+        match self.c.below(7) {
+            0 => {
+                let e = self.num(1);
+                self.line(&format!(
+                    "do local fn, err = load([==[return {e}]==], \"=expr\") if fn then print(pcall(fn)) else print(err) end end"
+                ));
+            }
+            1 => {
+                let src = self.c.pick(BAD_CHUNKS);
+                self.line(&format!("print(load([==[{src}]==]))"));
+            }
+            2 => {
+                let e = self.num(1);
+                self.line(&format!(
+                    "do local env = {{x = {e}}} local fn = load(\"x = x + 1 return x, y\", \"=env\", \"t\", env) print(pcall(fn)) print(env.x, x) end"
+                ));
+            }
+            3 => {
+                let e = self.str(1);
+                let k = 1 + self.c.below(5);
+                self.line(&format!(
+                    "do local src, i = [==[return {e}]==], 0 local fn, err = load(function() i = i + 1 return src:sub(i * {k} - {k} + 1, i * {k}) end, \"=reader\") if fn then print(pcall(fn)) else print(err) end end"
+                ));
+            }
+            4 => self.line("print(load(\"return 1\", \"=bin\", \"b\")) print(pcall(load, \"return 1\", \"x\", \"q\"))"),
+            5 => {
+                let e = self.num(1);
+                self.line(&format!(
+                    "print(load(\"return select('#', ...), ...\")({e}, nil, 3))"
+                ));
+            }
+            _ => {
+                let e = self.str(1);
+                self.line(&format!(
+                    "print(pcall(load(\"error(..., 2)\", \"=raiser\"), {e})) print(pcall(load(\"local a = ... return function(b) return a .. b end\")(1), {e}))"
+                ));
+            }
+        }
+    }
+
+    fn utf8_statement(&mut self) {
+        let u = self.c.pick(UTF8S);
+        match self.c.below(6) {
+            0 => {
+                let n = 1 + self.c.below(3);
+                let cps: Vec<&str> = (0..n).map(|_| self.c.pick(CODEPOINTS)).collect();
+                self.line(&format!(
+                    "print(pcall(function() local r = utf8.char({}) return #r, r:byte(1, -1) end))",
+                    cps.join(", ")
+                ));
+            }
+            1 => {
+                let i = self.c.pick(&["1", "2", "-1", "0", "10"]);
+                let lax = self.c.pick(&["", ", true"]);
+                self.line(&format!(
+                    "print(pcall(utf8.len, {u}, {i}, -1{lax}))"
+                ));
+            }
+            2 => {
+                let i = self.c.pick(&["1", "2", "-1", "0"]);
+                let j = self.c.pick(&["1", "-1", "3", "100"]);
+                self.line(&format!("print(pcall(utf8.codepoint, {u}, {i}, {j}))"));
+            }
+            3 => {
+                let n = self.c.pick(&["1", "2", "-1", "0", "3", "-3"]);
+                let i = self.c.pick(&["", ", 1", ", 2", ", -1"]);
+                self.line(&format!("print(pcall(utf8.offset, {u}, {n}{i}))"));
+            }
+            4 => {
+                let u = self.c.pick(&UTF8S[..5]);
+                self.line(&format!(
+                    "print(pcall(function() local r = {{}} for p, c in utf8.codes({u}) do r[#r + 1] = p .. ':' .. c end return table.concat(r, ' ') end))"
+                ));
+            }
+            _ => self.line(&format!(
+                "do local r = {{}} for ch in string.gmatch({u}, utf8.charpattern) do r[#r + 1] = #ch end print(table.concat(r, ','), #utf8.charpattern) end"
+            )),
+        }
+    }
+
+    fn pack_statement(&mut self) {
+        let (fmt, kind) = PACK_FORMATS[self.c.below(PACK_FORMATS.len())];
+        let arg = match kind {
+            'i' => format!(", {}", self.c.pick(INTS)),
+            'n' => format!(", {}", self.num(1)),
+            's' => format!(", {}", self.str(1)),
+            _ => String::new(),
+        };
+        match self.c.below(4) {
+            0 => self.line(&format!(
+                "print(pcall(function() local p = string.pack({fmt}{arg}) return #p, string.unpack({fmt}, p) end))"
+            )),
+            1 => self.line(&format!("print(pcall(string.packsize, {fmt}))")),
+            2 => {
+                let data = self.str(1);
+                let pos = self.c.pick(&["", ", 1", ", 2", ", -2", ", 100"]);
+                self.line(&format!(
+                    "print(pcall(string.unpack, {fmt}, {data}{pos}))"
+                ));
+            }
+            _ => self.line(&format!(
+                "print(pcall(function() return string.pack({fmt}{arg}):byte(1, -1) end))"
+            )),
+        }
+    }
+
+    fn vararg_statement(&mut self) {
+        let e = self.num(1);
+        let e2 = self.any(1);
+        match self.c.below(6) {
+            0 => self.line(&format!(
+                "do local function v(...) local x, y = ... return select('#', ...), x, y, ... end print(v({e}, nil, {e2})) print(v()) print((v(1, 2))) end"
+            )),
+            1 => {
+                let n = self.c.pick(&["1", "2", "-1", "-3", "0", "4", "-4", "'#'"]);
+                self.line(&format!("print(pcall(select, {n}, {e}, nil, {e2}))"));
+            }
+            2 => self.line(&format!(
+                "do local function v(...) return table.pack(...) end local p = v({e}, nil, nil) print(p.n, p[1], p[3]) end"
+            )),
+            3 => {
+                let n = self.c.pick(&["0", "1", "3", "5", "-1"]);
+                self.line(&format!(
+                    "print(select('#', table.unpack({{1, nil, {e}}}, 1, {n})))"
+                ));
+            }
+            4 => self.line(&format!(
+                "do local function v(...) return ... end local function w(...) return v(...) end print(w({e}, {e2}, nil)) print(select('#', w(nil, nil))) end"
+            )),
+            _ => self.line(&format!(
+                "print(coroutine.wrap(function(...) local n = select('#', ...) return n, coroutine.yield(...) end)({e}, nil, 3))"
+            )),
+        }
+    }
+
+    /// A coroutine whose body evaluates expressions whose metamethods yield, resumed until
+    /// it ends; every resume's results are printed.
+    fn meta_yield_statement(&mut self) {
+        self.line("do local co = coroutine.create(function(...)");
+        for _ in 0..1 + self.c.below(3) {
+            if self.c.below(3) == 0 {
+                let st = self.c.pick(YIELDING_STATEMENTS);
+                self.line(st);
+            } else {
+                let e = self.c.pick(YIELDING);
+                self.line(&format!("print('got', {e})"));
+            }
+        }
+        self.line("return 'end' end)");
+        let v = self
+            .c
+            .pick(&["i * 10", "i % 2 == 0", "'v' .. i", "nil", "i, i + 1"]);
+        self.line(&format!(
+            "for i = 1, 12 do local r = table.pack(coroutine.resume(co, {v})) print(table.unpack(r, 1, r.n)) if coroutine.status(co) == 'dead' then break end end end"
+        ));
     }
 
     /// A number-valued expression (may raise: integer division by zero, bitwise on a float

@@ -452,7 +452,7 @@ macro_rules! deserialize_ints {
         fn $f<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
             match self.v {
                 VmValue::Int(i) => visitor.visit_i64(i),
-                VmValue::Float(f) => match crate::vm::number::float_to_int_exact(f.get()) {
+                VmValue::Float(f) => match crate::number::float_to_int_exact(f.get()) {
                     Some(i) => visitor.visit_i64(i),
                     None => Err(Error::conversion(
                         "integer",

@@ -449,7 +449,7 @@ impl Parser<'_> {
 
     /// `luaK_float`: loads a float into `reg`.
     fn code_float(&mut self, reg: u8, f: f64) -> R<()> {
-        match super::numeral::float_to_int_exact(f) {
+        match crate::number::float_to_int_exact(f) {
             Some(fi) if fits_bx(fi) => {
                 self.code(Op::LoadF {
                     a: reg,

@@ -14,9 +14,9 @@
 
 use std::fmt::Write;
 
-use super::numeral::fmt_float;
 use super::opcodes::Op;
 use super::proto::{short_source, Constant, Proto};
+use crate::number::float_to_string as fmt_float;
 
 /// Disassembles `proto` and all its nested functions.
 ///

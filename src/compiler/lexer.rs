@@ -17,8 +17,8 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use super::numeral::{self, Number};
 use super::CompileError;
+use crate::number::{self, Number};
 
 /// An interned string: an index into the [`Interner`].
 pub(crate) type StrId = u32;
@@ -395,7 +395,7 @@ impl<'s> Lexer<'s> {
         if is_alpha(self.current) {
             self.save_and_next(); // numeral touching a letter: force an error
         }
-        match numeral::str2number(&self.buf) {
+        match number::str_to_number(&self.buf) {
             Some(Number::Int(i)) => Ok(Token {
                 tk: Tk::Int,
                 sem: Sem::Int(i),
@@ -557,13 +557,13 @@ impl<'s> Lexer<'s> {
                             b'u' => {
                                 // read_utf8_esc removes the '\\' and the digits itself
                                 let r = self.read_utf8_esc()?;
-                                numeral::utf8_encode(r, &mut self.buf);
+                                utf8_encode(r, &mut self.buf);
                                 continue;
                             }
                             b'z' => {
                                 self.buf.pop(); // remove '\\'
                                 self.advance(); // skip the 'z'
-                                while self.current >= 0 && numeral::is_space(self.current as u8) {
+                                while self.current >= 0 && number::is_space(self.current as u8) {
                                     if is_newline(self.current) {
                                         self.inc_line();
                                     } else {
@@ -743,5 +743,30 @@ impl<'s> Lexer<'s> {
                 }
             }
         }
+    }
+}
+
+/// `luaO_utf8esc`: encodes `x` (at most 0x7FFFFFFF) in Lua's extended UTF-8 (up to 6 bytes).
+pub fn utf8_encode(x: u32, out: &mut Vec<u8>) {
+    let mut x = x & 0x7FFF_FFFF;
+    if x < 0x80 {
+        out.push(x as u8);
+        return;
+    }
+    let mut tail = [0u8; 6];
+    let mut n = 0;
+    let mut mfb: u32 = 0x3f; // largest value that fits in the first byte
+    loop {
+        tail[n] = 0x80 | (x & 0x3f) as u8;
+        n += 1;
+        x >>= 6;
+        mfb >>= 1;
+        if x <= mfb {
+            break;
+        }
+    }
+    out.push(((!mfb << 1) | x) as u8);
+    for i in (0..n).rev() {
+        out.push(tail[i]);
     }
 }

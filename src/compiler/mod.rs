@@ -4,7 +4,7 @@
 //! and nesting depth is bounded so pathological input cannot overflow the Rust stack.
 //!
 //! # Layout
-//! - [`lexer`](lexer.rs): bytes → tokens (`llex.c`), with [`numeral`] for numbers;
+//! - [`lexer`](lexer.rs): bytes → tokens (`llex.c`), with [`crate::number`] for numerals;
 //! - `parser` (statements), `expr` (expressions), `scope` (variables, blocks, gotos): a
 //!   single-pass recursive-descent compiler in the shape of `lparser.c`;
 //! - `code` and `ops`: the code generator (`lcode.c`);
@@ -20,7 +20,6 @@ pub mod dump;
 mod expr;
 mod funcstate;
 mod lexer;
-pub mod numeral;
 mod ops;
 mod parser;
 mod scope;

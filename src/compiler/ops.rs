@@ -27,9 +27,9 @@
 
 use super::code::{fits_c, NO_REG};
 use super::funcstate::{ExpDesc, ExpKind, NO_JUMP};
-use super::numeral::{self, ArithOp, Number};
 use super::opcodes::Op;
 use super::parser::{Parser, R};
+use crate::number::{self, ArithOp, Number};
 
 /// Binary operators, in `lparser.c`'s `BinOpr` order.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -137,7 +137,7 @@ fn is_sc_number(e: &ExpDesc) -> Option<(i8, bool)> {
     }
     let (i, isfloat) = match e.k {
         ExpKind::KInt(i) => (i, false),
-        ExpKind::KFlt(f) => (numeral::float_to_int_exact(f)?, true),
+        ExpKind::KFlt(f) => (number::float_to_int_exact(f)?, true),
         _ => return None,
     };
     if fits_c(i) {
@@ -207,12 +207,12 @@ impl Parser<'_> {
         if matches!(op, ArithOp::Div | ArithOp::IDiv | ArithOp::Mod) && v2.as_float() == 0.0 {
             return false; // division by 0
         }
-        match numeral::arith(op, v1, v2) {
-            Some(Number::Int(i)) => {
+        match number::arith(op, v1, v2) {
+            Ok(Number::Int(i)) => {
                 e1.k = ExpKind::KInt(i);
                 true
             }
-            Some(Number::Float(n)) if !n.is_nan() && n != 0.0 => {
+            Ok(Number::Float(n)) if !n.is_nan() && n != 0.0 => {
                 e1.k = ExpKind::KFlt(n);
                 true
             }

@@ -20,12 +20,12 @@
 use gc_arena::Collect;
 use serde::{Deserialize, Serialize};
 
+use crate::number::float_to_int_exact;
 use crate::vm::cont::{map_all, uncaught, Cont, LibCont, LibContKind, LibSaved, MapValues};
 use crate::vm::convert;
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::meta::{self, Meta};
 use crate::vm::native::{Action, NativeCtx, NativeDef};
-use crate::vm::number::float_to_int_exact;
 use crate::vm::state::Ctx;
 use crate::vm::value::Value;
 

@@ -1,9 +1,9 @@
 //! Conversions between values: number↔string coercions and the raw `tostring` form.
 
-use super::number::{self, Number};
 use super::state::Ctx;
 use super::string::LuaStr;
 use super::value::Value;
+use crate::number::{self, Number};
 
 /// A number value from a parsed numeral.
 pub fn number_value<'gc>(n: Number) -> Value<'gc> {
@@ -52,7 +52,7 @@ pub fn to_integer(v: Value<'_>) -> Option<i64> {
 /// The text of a number (`%d` / `%.14g`).
 pub fn number_to_string(v: Value<'_>) -> Option<String> {
     match v {
-        Value::Int(i) => Some(number::int_to_string(i)),
+        Value::Int(i) => Some(i.to_string()),
         Value::Float(f) => Some(number::float_to_string(f.get())),
         _ => None,
     }

@@ -20,7 +20,7 @@ use super::error::LuaResult;
 use super::exec::{lua_results, run_native, take_native_results, Todo};
 use super::meta::MetaCall;
 use super::native::Action;
-use super::ops::concat_step;
+use super::ops::{concat_step_named, reg_info};
 use super::state::Ctx;
 use super::thread::{Frame, Thread, ThreadState};
 use super::value::Value;
@@ -145,7 +145,19 @@ pub(super) fn finish_op<'gc>(
             if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
                 f.pc = pc as u32;
             }
-            if let Err((left, mc)) = concat_step(ctx, &mut ts.stack, first, n - 1, fuel, false)? {
+            // The operand an error names is the register it sits in, as the interpreter
+            // words its own concatenation errors (a metamethod's result is in the register of
+            // the operand it replaced: lua5.4 names that one's variable too).
+            let proto = match ts.frames.last() {
+                Some(Frame::Lua(f)) => Some(f.closure.proto()),
+                _ => None,
+            };
+            let name = |slot: usize| match (proto, slot.checked_sub(base).map(u8::try_from)) {
+                (Some(p), Some(Ok(reg))) => reg_info(p, pc - 1, reg),
+                _ => String::new(),
+            };
+            let step = concat_step_named(ctx, &mut ts.stack, first, n - 1, fuel, false, name);
+            if let Err((left, mc)) = step? {
                 if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
                     f.aux = (f.aux & super::thread::LuaFrame::TAIL) | left as u32;
                 }

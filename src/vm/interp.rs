@@ -27,13 +27,13 @@ use super::exec::{
 };
 use super::finish::{call_native, call_native_outlined, finish_op, Finish};
 use super::meta::{self, ArithOp, Index, Meta, MetaCall, NewIndex};
-use super::number;
 use super::state::{Ctx, Tm};
 use super::table::{Table, TableData};
 use super::thread::{Frame, Thread, ThreadState};
 use super::value::Value;
 use crate::compiler::opcodes::Op;
 use crate::limits::fuel as fuelc;
+use crate::number;
 
 use super::ops::{
     arith_error, concat_step, for_prep, reg_info, type_error, upval_get, upval_info, upval_set,

@@ -7,9 +7,13 @@
 
 use super::convert::{self, to_number};
 use super::error::{LuaError, LuaResult};
-use super::number::{self, float_to_int_exact};
 use super::state::{Ctx, Tm};
 use super::value::Value;
+use crate::number::{self, float_to_int_exact, ArithFault, Number};
+
+/// The operators and their float arithmetic are [`crate::number`]'s (one definition for the
+/// constant folder and the interpreter); the interpreter names them through this module.
+pub use crate::number::{float_arith, ArithOp};
 
 /// Longest `__index`/`__newindex` chain followed before giving up (Lua's MAXTAGLOOP).
 pub const MAX_TAG_LOOP: usize = 2000;
@@ -189,25 +193,6 @@ pub fn new_index_charged<'gc>(
     Err(LuaError::op("'__newindex' chain too long; possible loop"))
 }
 
-/// Arithmetic and bitwise operators (in metamethod order).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum ArithOp {
-    Add,
-    Sub,
-    Mul,
-    Mod,
-    Pow,
-    Div,
-    IDiv,
-    BAnd,
-    BOr,
-    BXor,
-    Shl,
-    Shr,
-    Unm,
-    BNot,
-}
-
 impl ArithOp {
     /// The metamethod for this operator.
     pub fn tm(self) -> Tm {
@@ -228,18 +213,6 @@ impl ArithOp {
             ArithOp::BNot => Tm::BNot,
         }
     }
-
-    fn is_bitwise(self) -> bool {
-        matches!(
-            self,
-            ArithOp::BAnd
-                | ArithOp::BOr
-                | ArithOp::BXor
-                | ArithOp::Shl
-                | ArithOp::Shr
-                | ArithOp::BNot
-        )
-    }
 }
 
 /// An arithmetic failure the interpreter words with variable information.
@@ -252,79 +225,27 @@ pub enum ArithError {
     NoInteger(usize),
 }
 
-/// Raw arithmetic on two numbers (no strings, no metamethods). `Ok(None)`: not both numbers.
+/// Raw arithmetic on two numbers (no strings, no metamethods): [`number::arith`], the
+/// function the constant folder uses too. `Ok(None)`: not both numbers, or a bitwise operand
+/// without an integer value (the caller tries metamethods, then words the error).
 pub fn arith_raw<'gc>(
     op: ArithOp,
     a: Value<'gc>,
     b: Value<'gc>,
 ) -> LuaResult<'gc, Option<Value<'gc>>> {
-    use Value::{Float, Int};
-    if op.is_bitwise() {
-        let to_i = |v: Value<'gc>| match v {
-            Int(i) => Some(i),
-            Float(f) => float_to_int_exact(f.get()),
-            _ => None,
-        };
-        let (Some(x), Some(y)) = (to_i(a), to_i(b)) else {
-            return Ok(None);
-        };
-        return Ok(Some(Int(match op {
-            ArithOp::BAnd => x & y,
-            ArithOp::BOr => x | y,
-            ArithOp::BXor => x ^ y,
-            ArithOp::Shl => number::shift_left(x, y),
-            ArithOp::Shr => number::shift_left(x, y.wrapping_neg()),
-            _ => !x,
-        })));
-    }
-    Ok(Some(match (a, b) {
-        (Int(x), Int(y)) => {
-            match op {
-                ArithOp::Add => Int(x.wrapping_add(y)),
-                ArithOp::Sub => Int(x.wrapping_sub(y)),
-                ArithOp::Mul => Int(x.wrapping_mul(y)),
-                ArithOp::Mod => Int(number::int_mod(x, y)
-                    .ok_or_else(|| LuaError::op("attempt to perform 'n%0'"))?),
-                ArithOp::IDiv => Int(number::int_idiv(x, y)
-                    .ok_or_else(|| LuaError::op("attempt to divide by zero"))?),
-                ArithOp::Pow => Value::float((x as f64).powf(y as f64)),
-                ArithOp::Div => Value::float(x as f64 / y as f64),
-                ArithOp::Unm => Int(x.wrapping_neg()),
-                _ => return Ok(None),
-            }
-        }
-        _ => {
-            let (Some(x), Some(y)) = (a.as_float(), b.as_float()) else {
-                return Ok(None);
-            };
-            Value::float(float_arith(op, x, y))
-        }
-    }))
-}
-
-/// Float arithmetic for the arithmetic operators.
-#[inline]
-pub fn float_arith(op: ArithOp, x: f64, y: f64) -> f64 {
-    match op {
-        ArithOp::Add => x + y,
-        ArithOp::Sub => x - y,
-        ArithOp::Mul => x * y,
-        ArithOp::Div => x / y,
-        ArithOp::Mod => number::float_mod(x, y),
-        ArithOp::Pow => pow(x, y),
-        ArithOp::IDiv => number::float_idiv(x, y),
-        ArithOp::Unm => -x,
-        _ => f64::NAN,
-    }
-}
-
-/// `x ^ y` as C's `pow` (with the `x^2` fast case Lua uses).
-#[inline]
-pub fn pow(x: f64, y: f64) -> f64 {
-    if y == 2.0 {
-        x * x
-    } else {
-        x.powf(y)
+    let as_number = |v: Value<'gc>| match v {
+        Value::Int(i) => Some(Number::Int(i)),
+        Value::Float(f) => Some(Number::Float(f.get())),
+        _ => None,
+    };
+    let (Some(x), Some(y)) = (as_number(a), as_number(b)) else {
+        return Ok(None);
+    };
+    match number::arith(op, x, y) {
+        Ok(n) => Ok(Some(convert::number_value(n))),
+        Err(ArithFault::NoInteger) => Ok(None),
+        Err(ArithFault::ModByZero) => Err(LuaError::op("attempt to perform 'n%0'")),
+        Err(ArithFault::DivByZero) => Err(LuaError::op("attempt to divide by zero")),
     }
 }
 

@@ -25,7 +25,6 @@ pub mod lazy;
 pub mod memory;
 pub mod meta;
 pub mod native;
-pub mod number;
 pub mod ops;
 pub mod state;
 pub mod string;

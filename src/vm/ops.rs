@@ -6,11 +6,11 @@ use super::closure::{UpState, Upvalue, UpvalueExt};
 use super::convert;
 use super::error::{LuaError, LuaResult};
 use super::meta::{self, ArithError, MetaCall};
-use super::number;
 use super::state::{Ctx, Tm};
 use super::thread::{Thread, ThreadState};
 use super::value::Value;
 use crate::limits::fuel as fuelc;
+use crate::number;
 
 /// Reads an upvalue.
 #[inline]
@@ -212,9 +212,25 @@ pub(super) fn concat_step<'gc>(
     ctx: Ctx<'gc>,
     stack: &mut [Value<'gc>],
     first: usize,
+    n: usize,
+    fuel: &mut i64,
+    restartable: bool,
+) -> LuaResult<'gc, Result<usize, (usize, MetaCall<'gc>)>> {
+    concat_step_named(ctx, stack, first, n, fuel, restartable, |_| String::new())
+}
+
+/// [`concat_step`] whose type error names the operand at fault: `name(slot)` is the
+/// " (local 'x')" suffix for the stack slot of the operand `luaG_concaterror` blames (the
+/// left one of the failing pair unless it is a string or a number). Only this function knows
+/// which pair failed: earlier runs of strings have been folded into one slot by then.
+pub(super) fn concat_step_named<'gc>(
+    ctx: Ctx<'gc>,
+    stack: &mut [Value<'gc>],
+    first: usize,
     mut n: usize,
     fuel: &mut i64,
     mut restartable: bool,
+    name: impl Fn(usize) -> String,
 ) -> LuaResult<'gc, Result<usize, (usize, MetaCall<'gc>)>> {
     while n > 1 {
         let top = first + n;
@@ -254,10 +270,15 @@ pub(super) fn concat_step<'gc>(
                 tm = ctx.metamethod(y, Tm::Concat);
             }
             if tm.is_nil() {
-                let bad = if meta::concatenable(x) { y } else { x };
+                let (bad, slot) = if meta::concatenable(x) {
+                    (y, top - 1)
+                } else {
+                    (x, top - 2)
+                };
                 return Err(LuaError::rt(format!(
-                    "attempt to concatenate a {} value",
-                    convert::type_name_for_msg(ctx, bad)
+                    "attempt to concatenate a {} value{}",
+                    convert::type_name_for_msg(ctx, bad),
+                    name(slot)
                 )));
             }
             return Ok(Err((n, MetaCall::two(tm, x, y))));

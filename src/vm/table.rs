@@ -147,7 +147,7 @@ fn mix(mut x: u64) -> u64 {
 #[inline]
 pub fn normalize_key(key: Value<'_>) -> Value<'_> {
     if let Value::Float(f) = key {
-        if let Some(i) = super::number::float_to_int_exact(f.get()) {
+        if let Some(i) = crate::number::float_to_int_exact(f.get()) {
             return Value::Int(i);
         }
     }
@@ -183,7 +183,7 @@ impl<'gc> TableData<'gc> {
             Value::Int(i) => self.get_int(i),
             Value::Str(_) => self.get_hash(key),
             Value::Nil => Value::Nil,
-            Value::Float(f) => match super::number::float_to_int_exact(f.get()) {
+            Value::Float(f) => match crate::number::float_to_int_exact(f.get()) {
                 Some(i) => self.get_int(i),
                 None => self.get_hash(key),
             },
@@ -691,7 +691,7 @@ impl<'gc> TableData<'gc> {
                 start_array = i as usize;
             }
             _ => {
-                start_array = self.array.len();
+                start_array = self.asize;
                 match self.find(key) {
                     Some(i) => start_entries = i + 1,
                     None => return (Err(()), 0),
@@ -706,7 +706,10 @@ impl<'gc> TableData<'gc> {
                 );
             }
         }
-        let skipped = self.array.len().saturating_sub(start_array);
+        // Every slot of the array part counts, stored or not: how long the stored prefix is
+        // depends on the table's history (a restored table stores its whole array part), and
+        // what `next` charges must not.
+        let skipped = self.asize.saturating_sub(start_array);
         for (n, e) in self.entries.iter().skip(start_entries).enumerate() {
             if !e.1.is_nil() {
                 return (Ok(Some(*e)), skipped + n);
@@ -747,7 +750,7 @@ impl<'gc> TableData<'gc> {
                 return false;
             };
             let bad_float = matches!(k, Value::Float(f)
-                if f.get().is_nan() || super::number::float_to_int_exact(f.get()).is_some());
+                if f.get().is_nan() || crate::number::float_to_int_exact(f.get()).is_some());
             if k.is_nil() || bad_float {
                 return false;
             }

@@ -155,7 +155,7 @@ impl<'gc> Value<'gc> {
             (Value::Int(a), Value::Int(b)) => a == b,
             (Value::Float(a), Value::Float(b)) => a.get() == b.get(),
             (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => {
-                super::number::int_eq_float(a, b.get())
+                crate::number::int_eq_float(a, b.get())
             }
             (Value::Str(a), Value::Str(b)) => a == b,
             (Value::Table(a), Value::Table(b)) => a == b,

@@ -2,7 +2,29 @@
 //! recursion, used as oracles for the resumable versions. Deliberately written in the C
 //! style (a capture array with `len` codes -1/-2, `goto init` as a loop) and sharing no code
 //! with the crate.
+//!
+//! This is the one reference matcher: the `patterns` fuzz target (`fuzz/common/patterns.rs`)
+//! includes this directory with `#[path]` rather than keeping a second transcription that
+//! could drift from this one. The fuzzer needs one thing the property tests do not: a bound
+//! on work, since backtracking is exponential (in Lua too) and an input that takes minutes
+//! proves nothing. [`set_step_limit`] gives one; unset, the matcher is unbounded.
 #![allow(dead_code)]
+
+use std::cell::Cell;
+
+/// The error a matcher call returns when it passes the step limit (not a Lua message).
+pub const OVER_STEP_LIMIT: &str = "reference over its step limit";
+
+thread_local! {
+    /// `match` activations a matcher call may make (see [`set_step_limit`]).
+    static STEP_LIMIT: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// Bounds every later matcher call on this thread to `limit` activations of `match`; past it
+/// the call fails with [`OVER_STEP_LIMIT`], which a caller treats as "skip this case".
+pub fn set_step_limit(limit: usize) {
+    STEP_LIMIT.with(|l| l.set(limit));
+}
 
 /// A Lua value a pattern function returns: a string or an integer (position capture).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -21,6 +43,8 @@ pub struct Ms<'a> {
     matchdepth: i32,
     level: usize,
     capture: [(usize, isize); 32],
+    /// `match` activations left before [`OVER_STEP_LIMIT`].
+    steps_left: usize,
 }
 
 fn pc(p: &[u8], i: usize) -> u8 {
@@ -61,6 +85,7 @@ impl<'a> Ms<'a> {
             matchdepth: MAXCCALLS,
             level: 0,
             capture: [(0, 0); 32],
+            steps_left: STEP_LIMIT.with(Cell::get),
         }
     }
 
@@ -141,6 +166,10 @@ impl<'a> Ms<'a> {
     }
 
     fn do_match(&mut self, s: usize, p: usize) -> Result<Option<usize>, String> {
+        if self.steps_left == 0 {
+            return Err(OVER_STEP_LIMIT.into());
+        }
+        self.steps_left -= 1;
         if self.matchdepth == 0 {
             return Err("pattern too complex".into());
         }

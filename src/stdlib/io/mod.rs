@@ -23,11 +23,11 @@ use gc_arena::Collect;
 use serde::{Deserialize, Serialize};
 use stream::{error_parts, Buffering, OpenFile};
 
+use crate::number;
 use crate::vm::cont::{map_all, uncaught, Cont, LibCont, LibContKind, LibSaved, MapValues};
 use crate::vm::convert;
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::native::{Action, NativeCtx, NativeDef};
-use crate::vm::number;
 use crate::vm::state::{Ctx, Tm};
 use crate::vm::table::Table;
 use crate::vm::userdata::{Userdata, UserdataData};

@@ -14,11 +14,11 @@
 //! Errors raised by the arithmetic itself (division by zero) come from inside the
 //! metamethod in Lua, which is a C function, so they carry no position; ours neither.
 
+use crate::number;
 use crate::vm::convert;
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::meta::{self, ArithOp};
 use crate::vm::native::{Action, NativeCtx, NativeDef};
-use crate::vm::number;
 use crate::vm::value::Value;
 
 type R<'gc> = LuaResult<'gc, Action<'gc>>;

@@ -21,11 +21,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::{cont, cont_str, cost, StrCont, MAX_STRING_SIZE};
+use crate::number::{fmt_e, fmt_f, fmt_g};
 use crate::stdlib::base;
 use crate::vm::convert::{self, tostring_raw};
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::native::{Action, NativeCtx};
-use crate::vm::number::{fmt_e, fmt_f, fmt_g};
 use crate::vm::state::Tm;
 use crate::vm::string::LuaStr;
 use crate::vm::value::Value;
