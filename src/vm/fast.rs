@@ -32,11 +32,11 @@ use gc_arena::{Gc, Mutation};
 
 use super::closure::{ClosureData, UpState, Upvalue};
 use super::meta::{self, ArithOp};
-use super::number;
 use super::thread::Thread;
 use super::value::Value;
 use crate::compiler::opcodes::Op;
 use crate::limits::fuel as fuelc;
+use crate::number;
 
 /// How many instructions [`hot`] must be able to run from a loop's head for `execute` to
 /// enter it there (entering and leaving cost about as much as that many instructions save).
