@@ -53,6 +53,22 @@ const SCRIPTS: &[(&str, &str)] = &[
         r#"while true do local t = {} for i = 1, 100 do t[i] = {i, tostring(i)} end end"#,
     ),
     (
+        "full collections of 1e6 objects",
+        r#"local t = {} for i = 1, 1e6 do t[i] = {} end
+           while true do collectgarbage() end"#,
+    ),
+    (
+        "churn over 1e6 objects",
+        r#"local t = {} for i = 1, 1e6 do t[i] = {} end
+           while true do local g = {} for i = 1, 100 do g[i] = {i} end end"#,
+    ),
+    (
+        "churn over 1e6 objects with a finalizer",
+        r#"local t = {} for i = 1, 1e6 do t[i] = {} end
+           setmetatable({}, {__gc = function() end})
+           while true do local g = {} for i = 1, 100 do g[i] = {i} end end"#,
+    ),
+    (
         "string concat churn (GC)",
         r#"local s = "" while true do s = s .. "x" if #s > 100000 then s = "" end end"#,
     ),

@@ -100,15 +100,22 @@ fn close_runs_every_pending_finalizer_newest_mark_first() {
 /// Runs `src` to the end in slices of `fuel`, round-tripping the VM through bytes after
 /// every slice; returns its output.
 fn run_with_snapshots(src: &str, fuel: u64) -> String {
+    run_with_snapshots_within(src, fuel, None)
+}
+
+/// [`run_with_snapshots`] under a memory budget (`None`: none).
+fn run_with_snapshots_within(src: &str, fuel: u64, limit: Option<u64>) -> String {
     let (out, err) = (Sink::default(), Sink::default());
     let mut vm = vm(&out, &err, src);
+    vm.set_memory_limit(limit);
     loop {
         match vm.step(fuel) {
             StepResult::OutOfFuel => {
                 let bytes = vm.save().unwrap();
-                let copy =
+                let mut copy =
                     Vm::restore_with(&bytes, Registry::standard(), host(&out, &err), None).unwrap();
                 assert_eq!(copy.save().unwrap(), bytes, "round trip is exact");
+                copy.set_memory_limit(limit);
                 vm = copy;
             }
             StepResult::Finished(_) => break,
@@ -254,12 +261,19 @@ fn runs_are_deterministic() {
 /// Runs `src` to the end in slices of `fuel`, replacing the VM after every slice by a fork
 /// of its image; returns its output.
 fn run_with_forks(src: &str, fuel: u64) -> String {
+    run_with_forks_within(src, fuel, None)
+}
+
+/// [`run_with_forks`] under a memory budget (`None`: none).
+fn run_with_forks_within(src: &str, fuel: u64, limit: Option<u64>) -> String {
     let (out, err) = (Sink::default(), Sink::default());
     let mut vm = vm(&out, &err, src);
+    vm.set_memory_limit(limit);
     loop {
         match vm.step(fuel) {
             StepResult::OutOfFuel => {
                 vm = vm.image().unwrap().fork_with(host(&out, &err)).unwrap();
+                vm.set_memory_limit(limit);
             }
             StepResult::Finished(_) => break,
             other => panic!("{other:?}"),
@@ -345,5 +359,65 @@ fn automatic_collections_come_at_the_same_points_whatever_the_history() {
             "snapshots every {fuel}"
         );
         assert_eq!(run_with_forks(AUTOMATIC, fuel), plain, "forks every {fuel}");
+    }
+}
+
+/// A weak cache and finalizers in a program that churns garbage close to its memory budget,
+/// never calling `collectgarbage`: the collections the budget forces come where the count
+/// says so (which depends on when incremental cycles freed garbage, so on the snapshots),
+/// but they are quiet, so which entries go and which finalizers run, and when, do not
+/// depend on them. The last part needs more than the budget unless weak entries go: the
+/// full collection that then runs comes at the same point however the run was sliced.
+const AT_THE_BUDGET: &str = "
+    local cache = setmetatable({}, {__mode = 'v'})
+    local log = {}
+    local function count()
+      local n = 0
+      for _ in pairs(cache) do n = n + 1 end
+      return n
+    end
+    local keep = {}
+    for round = 1, 40 do
+      for i = 1, 200 do
+        local t = {round, i, string.rep('x', 100)}
+        cache[#cache + 1] = t
+        if i % 50 == 0 then
+          keep[#keep + 1] = setmetatable({round * 1000 + i}, {__gc = function(o)
+            log[#log + 1] = o[1]
+          end})
+        end
+      end
+      if round % 4 == 0 then keep = {} end
+      print(round, count(), #log, log[#log])
+    end
+    -- Only a weak table holds these: the budget is reached, and only clearing it makes room.
+    local big = setmetatable({}, {__mode = 'v'})
+    for i = 1, 100 do big[i] = {string.rep('y', 20000)} end
+    local n = 0
+    for _ in pairs(big) do n = n + 1 end
+    print('end', count(), n, #log)
+";
+
+#[test]
+fn collections_at_the_memory_budget_change_nothing_lua_observes() {
+    // Quiet collections run near this budget from the second round on, and the last part
+    // needs a full one.
+    let limit = Some(450_000);
+    let plain = run_with_snapshots_within(AT_THE_BUDGET, u64::MAX / 2, limit);
+    assert!(plain.contains("\n40\t"), "{plain}");
+    let end = plain.lines().last().unwrap();
+    let n: u32 = end.split('\t').nth(2).unwrap().parse().unwrap();
+    assert!(end.starts_with("end\t") && n < 100, "{plain}");
+    for fuel in [311, 4999, 30_011] {
+        assert_eq!(
+            run_with_snapshots_within(AT_THE_BUDGET, fuel, limit),
+            plain,
+            "snapshots every {fuel}"
+        );
+        assert_eq!(
+            run_with_forks_within(AT_THE_BUDGET, fuel, limit),
+            plain,
+            "forks every {fuel}"
+        );
     }
 }

@@ -73,8 +73,11 @@ pub struct Vm {
     memory: Rc<Account>,
     /// `memory_used` when the collector was last paced (see `step`).
     paced_at: u64,
-    /// `memory_used` right after the last full collection.
+    /// `memory_used` right after the last complete collection (quiet or full).
     collected_at: u64,
+    /// The last slice ended with a quiet collection for an operation that runs again (see
+    /// `after_slice`): if it asks again, the next collection is a full one.
+    quiet_retry: bool,
     /// Set by the host to preempt the running step (see [`Vm::interrupt_handle`]).
     interrupt: Arc<AtomicBool>,
     /// A lazy fork some of whose objects may still be in its image (see `vm::lazy`): it is
@@ -180,7 +183,8 @@ impl Vm {
                 hash_key,
                 next_id: std::cell::Cell::new(1),
                 rng: std::cell::Cell::new([0; 4]),
-                gc_requested: std::cell::Cell::new(false),
+                collect_requested: std::cell::Cell::new(false),
+                memory_pressure: std::cell::Cell::new(false),
                 main_yieldable: std::cell::Cell::new(main_yieldable),
                 c_call_boundaries: std::cell::Cell::new(c_call_boundaries),
                 just_collected: std::cell::Cell::new(false),
@@ -227,6 +231,7 @@ impl Vm {
             memory,
             paced_at: 0,
             collected_at: 0,
+            quiet_retry: false,
             interrupt: Arc::new(AtomicBool::new(false)),
             lazy,
             registrations: Registrations::default(),
@@ -703,7 +708,7 @@ impl Vm {
     fn before_slice(&mut self, remaining: i64) -> (bool, i64) {
         let mut memory_error = false;
         if memory_work_due(self.memory.limit(), self.collected_at) {
-            self.collect_fully();
+            self.collect_for_budget();
             memory_error = memory::over();
         }
         (memory_error, self.slice_fuel(remaining))
@@ -732,12 +737,26 @@ impl Vm {
         self.fuel_used += used.max(0) as u64;
         let crossed = before / SLICE as u64 != self.fuel_used / SLICE as u64;
         self.memory.note_peak();
-        let GcAsk { full, retry, step } = ask;
-        if full {
+        let GcAsk {
+            collect,
+            pressure,
+            retry,
+            step,
+        } = ask;
+        let quiet_retry = std::mem::take(&mut self.quiet_retry);
+        if collect {
             self.collect_fully();
-            // Only a collection made for a retry makes the next failure final.
-            self.arena
-                .mutate(|_, state| state.just_collected.set(retry));
+        } else if pressure && retry && quiet_retry {
+            // The operation failed again after a quiet collection: the last resort, at a
+            // point fixed by the program (the quiet one's count does not depend on history).
+            self.collect_fully();
+            // Only the last collection made for a retry makes the next failure final.
+            self.arena.mutate(|_, state| state.just_collected.set(true));
+        } else if pressure && retry {
+            self.collect_quietly();
+            self.quiet_retry = true;
+        } else if pressure {
+            self.collect_for_budget();
         } else {
             // Pace the collector by bytes too: gc-arena counts objects, so big strings
             // and tables add debt in proportion to their size. One unit is the average
@@ -849,6 +868,23 @@ impl Vm {
     /// Total fuel consumed so far.
     pub fn fuel_used(&self) -> u64 {
         self.fuel_used
+    }
+
+    /// Enforces the memory budget between slices: a quiet collection (which Lua cannot
+    /// observe, see `vm::gc::quiet`), and a full one only if the VM is still over the budget.
+    fn collect_for_budget(&mut self) {
+        self.collect_quietly();
+        if memory::over() {
+            self.collect_fully();
+        }
+    }
+
+    /// A complete collection that holds weak tables and finalization marks strongly.
+    fn collect_quietly(&mut self) {
+        self.complete_fork();
+        crate::vm::gc::quiet(&mut self.arena);
+        self.paced_at = memory::used();
+        self.collected_at = memory::used();
     }
 
     /// Finishes any collection cycle in progress (it may have marked objects that are garbage
@@ -1198,7 +1234,7 @@ fn new_call_thread<'gc>(
 
 /// Whether a slice must first enforce the memory budget (see `Vm::before_slice`): over it,
 /// or near it (`limit`; `u64::MAX` is none) with an eighth of it allocated since the last
-/// full collection (at `collected_at`).
+/// complete collection (at `collected_at`).
 fn memory_work_due(limit: u64, collected_at: u64) -> bool {
     memory::over()
         || (limit != u64::MAX
@@ -1241,9 +1277,11 @@ fn deliver_in<'gc>(cx: &Context<'gc>, task: Task<'_>, values: impl IntoLuaMulti)
 
 /// What a slice asked of the collector (read at its end, in its own `mutate`).
 struct GcAsk {
-    /// A full collection (`collectgarbage()`, a failed memory check).
-    full: bool,
-    /// The full collection is for running an operation again (see `State::retry_gc`).
+    /// A full collection (`collectgarbage()`).
+    collect: bool,
+    /// A collection for the memory budget (a failed memory check).
+    pressure: bool,
+    /// That collection is for running an operation again (see `State::retry_gc`).
     retry: bool,
     /// `collectgarbage("step", kb)`.
     step: Option<i64>,
@@ -1258,7 +1296,8 @@ fn gc_ask(ctx: Ctx<'_>) -> GcAsk {
         None
     };
     GcAsk {
-        full: state.gc_requested.replace(false),
+        collect: state.collect_requested.replace(false),
+        pressure: state.memory_pressure.replace(false),
         retry: state.retry_gc.replace(false),
         step,
     }

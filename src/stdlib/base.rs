@@ -517,7 +517,7 @@ fn collectgarbage<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
             // Not charged by heap size: the heap's count after a restore depends on when
             // collections ran, and fuel must not.
             nc.charge(fuelc::FULL_GC);
-            ctx.state.gc_requested.set(true);
+            ctx.state.collect_requested.set(true);
             nc.clear();
             Ok(Action::Preempt {
                 cont: Cont::Collected,
@@ -868,6 +868,11 @@ impl<'gc> LibCont<'gc> for BaseCont<Value<'gc>> {
 
     /// `load` returns a reader's error as `nil, message`.
     fn catches(&self) -> bool {
+        matches!(self, BaseCont::LoadReader { .. })
+    }
+
+    /// As `lua_load`'s protected parser does.
+    fn keeps_message_handler(&self) -> bool {
         matches!(self, BaseCont::LoadReader { .. })
     }
 

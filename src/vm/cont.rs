@@ -217,6 +217,15 @@ pub trait LibCont<'gc>: DynCollect<'gc> + CloneLibCont<'gc> + std::fmt::Debug {
         false
     }
 
+    /// Whether an error this continuation [catches](Self::catches) first goes through the
+    /// message handler in effect where it was called (the nearest enclosing `xpcall`'s,
+    /// unless a `pcall` is nearer): Lua's `lua_load` runs its reader in a protected call
+    /// that keeps the caller's handler, so `load` returns a reader's error as that handler
+    /// made it (with a traceback, under `xpcall(..., debug.traceback)`).
+    fn keeps_message_handler(&self) -> bool {
+        false
+    }
+
     /// Whether a coroutine may yield while this continuation waits, when natives are C-call
     /// boundaries (see [`ContG::yieldable`]).
     fn yieldable(&self) -> bool {

@@ -155,7 +155,7 @@ pub fn push_late<'gc>(
 ) -> LuaResult<'gc, ()> {
     match push_lua_frame(ts, closure, func, nargs, want, true) {
         Err(LuaError::RetryAfterGc) if !ctx.state.just_collected.get() => {
-            ctx.state.gc_requested.set(true);
+            ctx.ask_collection_for_memory(false);
             push_lua_frame(ts, closure, func, nargs, want, false)
         }
         Err(LuaError::RetryAfterGc) => Err(ctx.not_enough_memory()),
@@ -449,8 +449,7 @@ pub(super) fn run_native<'gc>(
         // Nothing was done yet: run the native again, with the same arguments, after a full
         // collection (see `memory`).
         Err(LuaError::RetryAfterGc) => {
-            ctx.state.gc_requested.set(true);
-            ctx.state.retry_gc.set(true);
+            ctx.ask_collection_for_memory(true);
             Ok(Action::RetryAfterGc)
         }
         Ok(a) => Ok(a),
@@ -959,8 +958,11 @@ pub fn throw<'gc>(
         let (level, handler) = match &ts.frames[k] {
             Frame::Native(nf) => (
                 nf.func as usize + 1,
-                match *nf.cont {
-                    Cont::Xpcall { handler } if !handled => Some((handler, nf.native)),
+                match &*nf.cont {
+                    Cont::Xpcall { handler } if !handled => Some((*handler, nf.native)),
+                    Cont::Lib(l) if !handled && l.keeps_message_handler() => {
+                        enclosing_handler(&ts.frames[..k])
+                    }
                     _ => None,
                 },
             ),
@@ -1053,6 +1055,23 @@ pub fn throw<'gc>(
     }
 }
 
+/// The message handler in effect above `frames`, as Lua's `L->errfunc` would be: the nearest
+/// `xpcall`'s, unless another protected call is nearer (`pcall`, a handler running, a
+/// `__close` or `__gc` call: they set none). Continuations that keep the handler (`load`
+/// reading) are passed over; the bottom of a coroutine has none.
+fn enclosing_handler<'gc>(frames: &[Frame<'gc>]) -> Option<(Value<'gc>, Option<NativeRef<'gc>>)> {
+    for f in frames.iter().rev() {
+        let Frame::Native(nf) = f else { continue };
+        match &*nf.cont {
+            Cont::Xpcall { handler } => return Some((*handler, nf.native)),
+            Cont::Lib(l) if l.keeps_message_handler() => {}
+            c if c.catches() => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Calls `f(args)` (wanting `want` results) on top of the stack, below a new native frame
 /// `(native, its wanted results, continuation)` that receives the outcome: how `throw` runs
 /// message handlers, `__close` methods and `__tostring` while unwinding.
@@ -1142,8 +1161,7 @@ fn retry_instruction<'gc>(ctx: Ctx<'gc>, ts: &mut ThreadState<'gc>, fuel: &mut i
         f.pc = f.pc.saturating_sub(1);
     }
     *fuel += crate::limits::fuel::INSTRUCTION;
-    ctx.state.gc_requested.set(true);
-    ctx.state.retry_gc.set(true);
+    ctx.ask_collection_for_memory(true);
     Flow::Event(Event::OutOfFuel)
 }
 

@@ -33,10 +33,12 @@
 //! automatic incremental cycles paced by gc-arena's allocation debt ([`pay_debt`]) hold
 //! weak tables and marked objects strongly, so they only free garbage nothing can reach.
 //! Full collections run when the program asks (`collectgarbage()`, a `step` that finishes a
-//! cycle, the host's `Vm::collect`), when the memory budget is reached, and automatically
-//! when a VM with weak tables or marks has allocated `pause` percent of what the last one
-//! left ([`full_due`]) — checked only at fixed points of the total fuel (see
-//! `api::Vm::after_slice`).
+//! cycle, the host's `Vm::collect`), automatically when a VM with weak tables or marks has
+//! allocated `pause` percent of what the last one left ([`full_due`]) — checked only at
+//! fixed points of the total fuel (see `api::Vm::after_slice`) — and at the memory budget
+//! as a last resort. The memory budget first runs a *quiet* complete collection
+//! ([`quiet`]), which frees all garbage but holds weak tables and marks strongly like an
+//! incremental cycle; only when the budget is still exceeded after it does a full one run.
 //!
 //! **Weakness is decided by `setmetatable`.** Lua reads `__mode` whenever it traverses a
 //! table, so changing the `__mode` of a metatable in use takes effect "at the next cycle";
@@ -65,9 +67,13 @@
 //! marking order, the pending finalizers, finalizers running half-way (as frames), and the
 //! pacing counters. So weak-table contents, which finalizers run, when and in which order
 //! are the same whatever the saves, restores, forks and step sizes, at every step; and
-//! after a full collection so is `collectgarbage("count")`. The exception is the memory
-//! budget: a VM near it collects fully when its count (which incremental cycles change)
-//! says so.
+//! after a full collection so is `collectgarbage("count")`. Collections at the memory budget
+//! are quiet, so they change none of this; the exception is a VM that is still over its
+//! budget after a quiet collection. An allocation checked before it is made (and then
+//! retried) finds that at a point fixed by the program, and the full collection it then
+//! runs is exact too; memory allocated unchecked and found over the budget between slices
+//! is found at a point that depends on the slicing, and so is the full collection that
+//! follows.
 //!
 //! [`Vm::close`]: crate::api::Vm::close
 
@@ -698,14 +704,34 @@ pub fn step(arena: &mut Arena<Root>, bytes: f64, units: f64) -> bool {
     false
 }
 
-/// A full collection: finishes the incremental cycle in progress, then runs a complete
-/// cycle through Lua's atomic steps (weak entries cleared, dead marked objects queued for
-/// finalization). The only collections whose effects Lua can observe.
-pub fn full(arena: &mut Arena<Root>) {
+/// Finishes the incremental cycle in progress (it may have marked objects that are garbage
+/// now) and clears stale stack slots: how both kinds of complete collection start.
+fn begin_complete(arena: &mut Arena<Root>) {
     if arena.collection_phase() != CollectionPhase::Sleeping {
         arena.finish_cycle();
     }
     clear_stale_slots(arena);
+}
+
+/// A *quiet* complete collection, for the memory budget: frees every object nothing can
+/// reach, holding weak tables and finalization marks strongly as incremental cycles do, and
+/// leaves the pacing counters alone. Nothing Lua can observe changes except the count, so
+/// it may run at points that depend on the history (when incremental cycles freed garbage,
+/// how the host sliced its steps) without making the program's behaviour depend on them.
+/// The count it leaves does not depend on that history either, so whether an allocation
+/// still fails after it is a fact about the program (see `api::Vm::after_slice`).
+pub fn quiet(arena: &mut Arena<Root>) {
+    begin_complete(arena);
+    arena.finish_cycle();
+    let debt = arena.metrics().allocation_debt();
+    arena.metrics().adjust_debt(-debt);
+}
+
+/// A full collection: finishes the incremental cycle in progress, then runs a complete
+/// cycle through Lua's atomic steps (weak entries cleared, dead marked objects queued for
+/// finalization). The only collections whose effects Lua can observe.
+pub fn full(arena: &mut Arena<Root>) {
+    begin_complete(arena);
     if plain(arena) {
         arena.finish_cycle();
     } else {

@@ -13,6 +13,9 @@
 //! above the frame's registers (`base + max_stack`); when it returns, the frame is re-entered
 //! with `resuming = true` and `finish::finish_op` completes the interrupted instruction from the
 //! call's result, exactly like PUC-Rio's `luaV_finishOp`.
+//!
+//! Loops go faster through `fast::hot`, a small loop entered at a backward jump that runs the
+//! common cases of the common instructions with its state in registers (see `fast`).
 
 use gc_arena::lock::Lock;
 use gc_arena::Gc;
@@ -83,6 +86,9 @@ fn run<'gc>(
         }};
     }
     read_hooks!();
+    // The last loop head (code address, `pc`) where `fast::hot` was not worth entering, and
+    // how many more times to pass it by (see `loop_back!`).
+    let mut cold: (usize, usize, u32) = (0, 0, 0);
     'frame: loop {
         // (`nvarargs` and the interrupted instruction's progress are read from the frame
         // where needed: fewer values live across the loop.)
@@ -513,6 +519,30 @@ fn run<'gc>(
                 ts.stack.copy_within(first..first + n, frame_func);
                 ts.pop_frame();
                 return_to!(n, frame_func, want)
+            }};
+        }
+
+        // After a backward jump: runs the loop in `fast::hot` when its next instructions are
+        // ones `hot` runs (see `fast`).
+        macro_rules! loop_back {
+            () => {{
+                // (A loop found not worth it is skipped for a while: see `fast::COOLDOWN`.)
+                let head = (code.as_ptr() as usize, pc);
+                if cold.2 > 0 && (cold.0, cold.1) == head {
+                    cold.2 -= 1;
+                } else if !hooked {
+                    let mut ran = -1;
+                    if super::fast::worth(code, pc) {
+                        let (stack, before) = (&mut ts.stack[..], *fuel);
+                        (pc, *fuel) = super::fast::enter(
+                            ctx.mc, thread, cdata, stack, base, code, pc, before,
+                        );
+                        ran = before - *fuel;
+                    }
+                    if super::fast::cool(code, pc, ran) {
+                        cold = (head.0, head.1, super::fast::COOLDOWN);
+                    }
+                }
             }};
         }
 
@@ -1033,7 +1063,12 @@ fn run<'gc>(
                         ts.tbc.push((base + a as usize) as u32);
                     }
                 }
-                Op::Jmp { sj } => pc = (pc as i64 + sj.get() as i64) as usize,
+                Op::Jmp { sj } => {
+                    pc = (pc as i64 + sj.get() as i64) as usize;
+                    if sj.get() < 0 {
+                        loop_back!();
+                    }
+                }
                 Op::Eq { a, b, k: kk } => {
                     let (x, y) = (r!(a), r!(b));
                     let res = match (x, y) {
@@ -1361,6 +1396,7 @@ fn run<'gc>(
                                 fs[0] = Value::Int(idx);
                                 fs[3] = Value::Int(idx);
                                 pc -= bx as usize;
+                                loop_back!();
                             }
                         }
                         (Value::Float(idx), Value::Float(limit), Value::Float(step)) => {
@@ -1374,6 +1410,7 @@ fn run<'gc>(
                                 fs[0] = Value::float(idx);
                                 fs[3] = Value::float(idx);
                                 pc -= bx as usize;
+                                loop_back!();
                             }
                         }
                         _ => return Err(LuaError::rt("internal error: bad for loop state")),
@@ -1425,6 +1462,7 @@ fn run<'gc>(
                     if !v.is_nil() {
                         ts.stack[ra + 2] = v;
                         pc -= bx as usize;
+                        loop_back!();
                     }
                 }
                 Op::SetList { a, b } => {
@@ -1522,12 +1560,12 @@ pub fn table_from<'gc>(ctx: Ctx<'gc>, vals: &[Value<'gc>]) -> Table<'gc> {
 /// Fuel for a table constructor's table, presized for `array` items and `hash` fields
 /// (allocating and clearing its parts; the items themselves are charged as they are set).
 #[inline]
-fn new_table_cost(array: usize, hash: usize) -> i64 {
+pub(super) fn new_table_cost(array: usize, hash: usize) -> i64 {
     fuelc::NEW_OBJECT + (array / fuelc::PRESIZED_SLOTS_PER_FUEL + hash) as i64
 }
 
 /// Fuel for comparing two strings' first `len` bytes (nothing for short ones).
 #[inline]
-fn long_compare_cost(len: usize) -> i64 {
+pub(super) fn long_compare_cost(len: usize) -> i64 {
     (len / fuelc::STRING_COMPARE_BYTES_PER_FUEL) as i64
 }

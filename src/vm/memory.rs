@@ -16,8 +16,9 @@
 //!
 //! Enforcement (see `api::Vm::step` and `NativeCtx::reserve`): allocations whose size a script
 //! controls are checked *before* they are made; everything else is checked between fuel
-//! slices. Over the budget, the VM first runs a full collection, and only if it is still over
-//! raises the Lua error "not enough memory".
+//! slices. Over the budget, the VM first runs a quiet complete collection (one Lua cannot
+//! observe: weak tables and finalization marks are held strongly), then, if that is not
+//! enough, a full one, and only if it is still over raises the Lua error "not enough memory".
 
 use std::cell::Cell;
 use std::rc::Rc;

@@ -16,6 +16,7 @@ pub mod cont;
 pub mod convert;
 pub mod error;
 pub mod exec;
+mod fast;
 pub mod finish;
 pub mod gc;
 pub mod hook;

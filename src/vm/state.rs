@@ -291,7 +291,13 @@ pub struct State<'gc> {
     /// Set by `collectgarbage("collect")`: the host loop runs a full collection before
     /// continuing (collections can only happen between arena mutations).
     #[collect(require_static)]
-    pub gc_requested: Cell<bool>,
+    pub collect_requested: Cell<bool>,
+    /// Set when an allocation did not fit in the memory budget (see
+    /// [`Ctx::ask_collection_for_memory`]): the host loop runs a quiet collection at the end
+    /// of the slice, and a full one only if that is not enough (see `api::Vm::after_slice`).
+    /// Transient: set and consumed within one `step`.
+    #[collect(require_static)]
+    pub memory_pressure: Cell<bool>,
     /// Whether the main coroutine may yield to the host.
     #[collect(require_static)]
     pub main_yieldable: Cell<bool>,
@@ -303,15 +309,16 @@ pub struct State<'gc> {
     /// `xpcall`, `dofile`, `pairs`' `__pass`, `__close` calls) never block a yield.
     #[collect(require_static)]
     pub c_call_boundaries: Cell<bool>,
-    /// True during the fuel slice right after a full collection that a failed memory check
-    /// asked for so that it could run again (`retry_gc`): a memory check that still fails then
-    /// raises "not enough memory" instead of asking for another collection. Other collections
-    /// (pacing, the budget check between slices) do not set it, so whether a check fails for
-    /// good depends only on live data, not on when the collector last ran (which a snapshot
-    /// restore changes). Transient: never saved.
+    /// True during the fuel slice right after the last collection a failed memory check
+    /// asked for so that it could run again (`retry_gc`; the full one that follows a quiet
+    /// one that was not enough): a memory check that still fails then raises "not enough
+    /// memory" instead of asking for another collection. Other collections (pacing, the
+    /// budget check between slices) do not set it, so whether a check fails for good depends
+    /// only on live data, not on when the collector last ran (which a snapshot restore
+    /// changes). Transient: never saved.
     #[collect(require_static)]
     pub just_collected: Cell<bool>,
-    /// The full collection requested for the end of this slice is for a retry (see
+    /// The collection requested for the end of this slice is for a retry (see
     /// `just_collected`). Transient: set and consumed within one `step`.
     #[collect(require_static)]
     pub retry_gc: Cell<bool>,
@@ -352,6 +359,16 @@ impl<'gc> Ctx<'gc> {
         LuaError::Value(self.str_value(super::error::NOT_ENOUGH_MEMORY))
     }
 
+    /// Asks the host loop for a collection at the end of this slice because an allocation
+    /// did not fit in the memory budget; `retry`: the operation stopped before changing
+    /// anything and runs again after it (see `retry_gc`).
+    pub fn ask_collection_for_memory(self, retry: bool) {
+        self.state.memory_pressure.set(true);
+        if retry {
+            self.state.retry_gc.set(true);
+        }
+    }
+
     /// What to raise when an allocation does not fit in the memory budget: a request to
     /// collect fully and run the operation again (`RetryAfterGc`) when it changed nothing yet
     /// (`restartable`) and no collection just ran; "not enough memory" otherwise.
@@ -376,7 +393,7 @@ impl<'gc> Ctx<'gc> {
     ) -> Result<(), super::table::KeyError> {
         match t.set(key, value) {
             Err(super::table::KeyError::NoMemory) if !self.state.just_collected.get() => {
-                self.state.gc_requested.set(true);
+                self.ask_collection_for_memory(false);
                 t.set_growing(key, value)
             }
             r => r,
@@ -390,7 +407,7 @@ impl<'gc> Ctx<'gc> {
     pub fn store_always(self, t: Table<'gc>, key: Value<'gc>, value: Value<'gc>) {
         let mut tb = t.data_mut(self.mc);
         if let Err(super::table::KeyError::NoMemory) = tb.set(key, value) {
-            self.state.gc_requested.set(true);
+            self.ask_collection_for_memory(false);
             let _ = tb.set_growing(key, value);
         }
     }

@@ -327,8 +327,7 @@ fn pause_for_gc<'gc>(nc: &NativeCtx<'gc, '_>, cont: TableCont<'gc>) -> R<'gc> {
     if nc.ctx.state.just_collected.get() {
         return Err(nc.ctx.not_enough_memory());
     }
-    nc.ctx.state.gc_requested.set(true);
-    nc.ctx.state.retry_gc.set(true);
+    nc.ctx.ask_collection_for_memory(true);
     preempt(cont)
 }
 
@@ -405,8 +404,7 @@ fn run_sized<'gc>(
     nc.stack.extend_from_slice(&args);
     match run_with_len(nc, user, n) {
         Err(LuaError::RetryAfterGc) => {
-            nc.ctx.state.gc_requested.set(true);
-            nc.ctx.state.retry_gc.set(true);
+            nc.ctx.ask_collection_for_memory(true);
             nc.clear();
             Ok(Action::Preempt {
                 cont: Cont::Lib(Box::new(TableContG::Sized { user, n, args })),

@@ -1,0 +1,85 @@
+//! The interpreter's small loop (`vm::fast::hot`, entered at a loop's backward jump) is only
+//! a shortcut: a program run in one big step (loops in the small loop) and in slices of a
+//! few fuel units (the small loop entered with almost no fuel, stopping on every
+//! instruction) gives the same results and consumes exactly the same fuel.
+
+use telelua::{StepResult, Vm};
+
+/// Runs `src` in steps of `slice` fuel: the result and the total fuel used.
+fn run(src: &str, slice: u64) -> (StepResult, u64) {
+    let mut vm = Vm::new();
+    vm.load(src.as_bytes(), "=t").unwrap();
+    loop {
+        match vm.step(slice) {
+            StepResult::OutOfFuel => continue,
+            r => return (r, vm.fuel_used()),
+        }
+    }
+}
+
+fn same_in_any_slices(src: &str) {
+    let (whole, fuel) = run(src, u64::MAX / 2);
+    assert!(matches!(whole, StepResult::Finished(_)), "{src}: {whole:?}");
+    for slice in [1, 2, 3, 5, 7, 64] {
+        assert_eq!(
+            run(src, slice),
+            (whole.clone(), fuel),
+            "{src}: slices of {slice}"
+        );
+    }
+}
+
+#[test]
+fn integer_and_float_loops() {
+    same_in_any_slices(
+        "local s, f = 0, 0.5
+         for i = 1, 300 do
+           local x = i * 3 + (i ~ 5) - (i & 7) | 1
+           if x % 3 == 0 then s = s + x // 2 else s = s - (x << 1 >> 2) end
+           f = f * 1.5 / 1.25 + i ^ 2 - -f
+           if f > 1e6 then f = f % 1000 end
+         end
+         local j = 0
+         while j < 50 do j = j + 1 end
+         repeat j = j - 2 until j <= 0
+         return s, f, j",
+    );
+}
+
+#[test]
+fn tables_fields_and_upvalues() {
+    same_in_any_slices(
+        "local t, r, n = {}, {x = 1, y = 2}, 0
+         local up = 10
+         local function bump() up = up + 1 return up end
+         for i = 1, 200 do
+           t[i] = i * 2              -- appends
+           t[i] = t[i] + r.x         -- array slots and a field
+           r.y = r.y + t[i] - up     -- a field store and an upvalue
+           if i % 50 == 0 then bump() end
+           t['k' .. (i % 7)] = i     -- new keys: left to the full loop
+           n = n + #t + #'abc'
+         end
+         local mt = setmetatable({}, {__index = r})
+         for i = 1, 100 do n = n + mt.x + (mt.z or 1) end
+         for k, v in pairs(r) do n = n + v end
+         return n, r.y, t.k3, up",
+    );
+}
+
+#[test]
+fn comparisons_and_mixed_values() {
+    same_in_any_slices(
+        "local a, b, c = 'abc', 'ab' .. 'c', nil
+         local hits = 0
+         for i = 1, 200 do
+           if a == b then hits = hits + 1 end
+           if c == nil and i ~= 3.5 and not c then hits = hits + 2 end
+           if i < 100.5 and i >= 2 and 2 <= i and i > 1 then hits = hits + 3 end
+           if (i == 7) == true then hits = hits + 4 end
+           local x = i % 2 == 0 and 1.0 or 2
+           hits = hits + x
+         end
+         return hits",
+    );
+}
