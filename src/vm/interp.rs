@@ -36,7 +36,8 @@ use crate::limits::fuel as fuelc;
 use crate::number;
 
 use super::ops::{
-    arith_error, concat_step, for_prep, reg_info, type_error, upval_get, upval_info, upval_set,
+    arith_error, concat_step_named, for_prep, reg_info, type_error, upval_get, upval_info,
+    upval_set,
 };
 
 /// Runs Lua frames until something only the scheduler can handle happens.
@@ -1014,26 +1015,16 @@ fn run<'gc>(
                 Op::Concat { a, b } => {
                     save_pc!();
                     let first = base + a as usize;
-                    match concat_step(ctx, &mut ts.stack, first, b as usize, fuel, true) {
-                        Ok(Ok(_)) => {}
-                        Ok(Err((left, mc))) => {
-                            // Remember how many operands remain for `finish_op`.
-                            set_aux!(left);
-                            meta_call!(mc, 1)
-                        }
-                        Err(LuaError::Runtime(msg)) => {
-                            // Word the error with the offending register's name.
-                            let n = b as usize;
-                            let mut info = String::new();
-                            for i in (0..n).rev() {
-                                if !meta::concatenable(ts.stack[first + i]) {
-                                    info = reg_info(proto!(), pc - 1, a + i as u8);
-                                    break;
-                                }
-                            }
-                            return Err(LuaError::rt(format!("{msg}{info}")));
-                        }
-                        Err(e) => return Err(e),
+                    // An error names the operand Lua blames: the left one of the failing
+                    // pair unless it is a string or a number.
+                    let proto = proto!();
+                    let name = |slot: usize| reg_info(proto, pc - 1, (slot - base) as u8);
+                    let step =
+                        concat_step_named(ctx, &mut ts.stack, first, b as usize, fuel, true, name);
+                    if let Err((left, mc)) = step? {
+                        // Remember how many operands remain for `finish_op`.
+                        set_aux!(left);
+                        meta_call!(mc, 1)
                     }
                 }
                 Op::Close { a } => {

@@ -207,22 +207,11 @@ pub(super) fn for_prep<'gc>(ctx: Ctx<'gc>, r: &mut [Value<'gc>]) -> LuaResult<'g
 }
 
 /// Concatenates `stack[first..first+n]` right to left as far as possible without
-/// metamethods; returns the new count, or the metamethod call for the top two values.
-pub(super) fn concat_step<'gc>(
-    ctx: Ctx<'gc>,
-    stack: &mut [Value<'gc>],
-    first: usize,
-    n: usize,
-    fuel: &mut i64,
-    restartable: bool,
-) -> LuaResult<'gc, Result<usize, (usize, MetaCall<'gc>)>> {
-    concat_step_named(ctx, stack, first, n, fuel, restartable, |_| String::new())
-}
-
-/// [`concat_step`] whose type error names the operand at fault: `name(slot)` is the
-/// " (local 'x')" suffix for the stack slot of the operand `luaG_concaterror` blames (the
-/// left one of the failing pair unless it is a string or a number). Only this function knows
-/// which pair failed: earlier runs of strings have been folded into one slot by then.
+/// metamethods; returns the new count, or the metamethod call for the top two values. A type
+/// error names the operand at fault: `name(slot)` is the " (local 'x')" suffix for the stack
+/// slot of the operand `luaG_concaterror` blames (the left one of the failing pair unless it
+/// is a string or a number). Only this function knows which pair failed: earlier runs of
+/// strings have been folded into one slot by then.
 pub(super) fn concat_step_named<'gc>(
     ctx: Ctx<'gc>,
     stack: &mut [Value<'gc>],
