@@ -25,6 +25,10 @@ use crate::vm::table::Table as VmTable;
 use crate::vm::thread::{Frame, Status, Thread as VmThread};
 use crate::vm::value::Value as VmValue;
 
+#[path = "vm_pacing.rs"]
+mod pacing;
+use pacing::{gc_ask, memory_work_due};
+
 /// Fuel is run in slices of at most this much, with a garbage-collection check in between.
 const SLICE: i64 = 10_000;
 
@@ -700,103 +704,6 @@ impl Vm {
         }
     }
 
-    /// Before a slice: enforces the memory budget (small allocations are checked here,
-    /// between slices: over it, collect fully, and if that is not enough the slice starts by
-    /// raising "not enough memory"; near it, collect fully before garbage can push a growing
-    /// buffer over it, at most once per eighth of the budget allocated). Returns whether the
-    /// slice must raise the memory error, and the slice's fuel.
-    fn before_slice(&mut self, remaining: i64) -> (bool, i64) {
-        let mut memory_error = false;
-        if memory_work_due(self.memory.limit(), self.collected_at) {
-            self.collect_for_budget();
-            memory_error = memory::over();
-        }
-        (memory_error, self.slice_fuel(remaining))
-    }
-
-    /// The fuel of the next slice: `remaining`, at most a slice, and never past a multiple of
-    /// `SLICE` in total fuel (see `after_slice`).
-    fn slice_fuel(&self, remaining: i64) -> i64 {
-        let limited = self.memory.limit() != u64::MAX;
-        let to_boundary = SLICE - (self.fuel_used % SLICE as u64) as i64;
-        remaining
-            .min(if limited { LIMITED_SLICE } else { SLICE })
-            .min(to_boundary)
-    }
-
-    /// After a slice that used `used` fuel: counts it, and runs the collector (a full
-    /// collection a slice asked for, or the paced incremental work).
-    ///
-    /// Automatic full collections (the ones whose effects Lua observes: weak entries
-    /// removed, finalizers due) are considered only when the total fuel crosses a multiple
-    /// of `SLICE`. Slices never run past such a point (`before_slice`), and fuel is charged
-    /// at the same program points whatever the step sizes, so the crossing comes at the same
-    /// point of the program however the host slices its steps, saves or forks the VM.
-    fn after_slice(&mut self, used: i64, ask: GcAsk) {
-        let before = self.fuel_used;
-        self.fuel_used += used.max(0) as u64;
-        let crossed = before / SLICE as u64 != self.fuel_used / SLICE as u64;
-        self.memory.note_peak();
-        let GcAsk {
-            collect,
-            pressure,
-            retry,
-            step,
-        } = ask;
-        let quiet_retry = std::mem::take(&mut self.quiet_retry);
-        if collect {
-            self.collect_fully();
-        } else if pressure && retry && quiet_retry {
-            // The operation failed again after a quiet collection: the last resort, at a
-            // point fixed by the program (the quiet one's count does not depend on history).
-            self.collect_fully();
-            // Only the last collection made for a retry makes the next failure final.
-            self.arena.mutate(|_, state| state.just_collected.set(true));
-        } else if pressure && retry {
-            self.collect_quietly();
-            self.quiet_retry = true;
-        } else if pressure {
-            self.collect_for_budget();
-        } else {
-            // Pace the collector by bytes too: gc-arena counts objects, so big strings
-            // and tables add debt in proportion to their size. One unit is the average
-            // object's size: gc-arena starts a cycle when the debt reaches a fraction of
-            // the live object count, so a cycle (which traces a huge table whole) comes
-            // once the heap has grown by a fraction of its bytes, as in Lua.
-            let grown = memory::used().saturating_sub(self.paced_at);
-            if grown > 0 {
-                let metrics = self.arena.metrics();
-                let objects = metrics.total_gc_count().max(1) as f64;
-                let unit = (memory::used() as f64 / objects).max(MIN_BYTES_PER_DEBT_UNIT);
-                metrics.adjust_debt(grown as f64 / unit);
-            }
-            self.paced_at = memory::used();
-            if self.lazy && (step.is_some() || self.arena.metrics().allocation_debt() > 0.0) {
-                self.complete_fork();
-            }
-            match step {
-                // `collectgarbage("step", kb)`: `kb` more kilobytes of debt (0: a basic
-                // step of 8 KB), paid now, stopped collector or not.
-                Some(kb) => {
-                    let metrics = self.arena.metrics();
-                    let objects = metrics.total_gc_count().max(1) as f64;
-                    let unit = (memory::used() as f64 / objects).max(MIN_BYTES_PER_DEBT_UNIT);
-                    let bytes = if kb <= 0 { 8192.0 } else { kb as f64 * 1024.0 };
-                    let done = crate::vm::gc::step(&mut self.arena, bytes, bytes / unit);
-                    self.arena
-                        .mutate(|mc, state| state.gc.borrow_mut(mc).step_finished = done);
-                }
-                None if crossed && crate::vm::gc::full_due(&self.arena) => {
-                    self.collect_fully();
-                }
-                // (Without debt the collector has nothing to do: most host calls and agent
-                // turns allocate nothing that lasts, and entering it costs more than they do.)
-                None if self.arena.metrics().allocation_debt() <= 0.0 => {}
-                None => crate::vm::gc::pay_debt(&mut self.arena),
-            }
-        }
-    }
-
     /// The first slice of [`Vm::call`], without registering the call: most calls finish in
     /// it, and then cost no handle and no entry in the table of calls in flight. A call that
     /// does not finish is registered and returned to be continued by `step_call`.
@@ -868,32 +775,6 @@ impl Vm {
     /// Total fuel consumed so far.
     pub fn fuel_used(&self) -> u64 {
         self.fuel_used
-    }
-
-    /// Enforces the memory budget between slices: a quiet collection (which Lua cannot
-    /// observe, see `vm::gc::quiet`), and a full one only if the VM is still over the budget.
-    fn collect_for_budget(&mut self) {
-        self.collect_quietly();
-        if memory::over() {
-            self.collect_fully();
-        }
-    }
-
-    /// A complete collection that holds weak tables and finalization marks strongly.
-    fn collect_quietly(&mut self) {
-        self.complete_fork();
-        crate::vm::gc::quiet(&mut self.arena);
-        self.paced_at = memory::used();
-        self.collected_at = memory::used();
-    }
-
-    /// Finishes any collection cycle in progress (it may have marked objects that are garbage
-    /// now), then runs a complete one.
-    fn collect_fully(&mut self) {
-        self.complete_fork();
-        crate::vm::gc::full(&mut self.arena);
-        self.paced_at = memory::used();
-        self.collected_at = memory::used();
     }
 
     /// Starts closing the VM, as Lua's `lua_close` does: the finalizers of every object still
@@ -1232,16 +1113,6 @@ fn new_call_thread<'gc>(
     Ok(co)
 }
 
-/// Whether a slice must first enforce the memory budget (see `Vm::before_slice`): over it,
-/// or near it (`limit`; `u64::MAX` is none) with an eighth of it allocated since the last
-/// complete collection (at `collected_at`).
-fn memory_work_due(limit: u64, collected_at: u64) -> bool {
-    memory::over()
-        || (limit != u64::MAX
-            && memory::used() > limit - limit / 4
-            && memory::used() > collected_at.saturating_add(limit / 8))
-}
-
 /// Hands `values` to the coroutine `task` runs on top (see [`Vm::deliver`]).
 fn deliver_in<'gc>(cx: &Context<'gc>, task: Task<'_>, values: impl IntoLuaMulti) -> Result<()> {
     let ctx = cx.ctx;
@@ -1273,34 +1144,6 @@ fn deliver_in<'gc>(cx: &Context<'gc>, task: Task<'_>, values: impl IntoLuaMulti)
     ts.stack.extend(vals.iter().map(|v| v.0));
     ts.sync_model();
     Ok(())
-}
-
-/// What a slice asked of the collector (read at its end, in its own `mutate`).
-struct GcAsk {
-    /// A full collection (`collectgarbage()`).
-    collect: bool,
-    /// A collection for the memory budget (a failed memory check).
-    pressure: bool,
-    /// That collection is for running an operation again (see `State::retry_gc`).
-    retry: bool,
-    /// `collectgarbage("step", kb)`.
-    step: Option<i64>,
-}
-
-/// Takes what the slice asked of the collector.
-fn gc_ask(ctx: Ctx<'_>) -> GcAsk {
-    let state = ctx.state;
-    let step = if state.gc.borrow().step_request.is_some() {
-        state.gc.borrow_mut(ctx.mc).step_request.take()
-    } else {
-        None
-    };
-    GcAsk {
-        collect: state.collect_requested.replace(false),
-        pressure: state.memory_pressure.replace(false),
-        retry: state.retry_gc.replace(false),
-        step,
-    }
 }
 
 /// Runs one slice of the running chain (raising the memory error first if the budget
