@@ -14,7 +14,9 @@
 //! opcode does not say exactly what the source said:
 //! - `1 + x` is not flipped to `x + 1` (that would call `__add(x, 1)`); a constant on the left
 //!   of a commutative or bitwise operator goes to a register instead;
-//! - `x - 1` is `SubK`, not `AddI x -1` (which would call `__add` with `-1`);
+//! - `x - 1` is `SubK`, not `AddI x -1` (which would call `__add` with `-1`); the one value
+//!   where the two differ, `-0.0 - 0`, is computed as lua5.4 computes it
+//!   (`number::float_minus_int_constant`);
 //! - `x << 1` is not `ShrI x -1`.
 //!
 //! Everything else (`AddI`, `*K` forms, `ShrI`, `ShlI` for `k << x`, the immediate comparison

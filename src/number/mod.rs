@@ -166,6 +166,19 @@ pub fn float_arith(op: ArithOp, x: f64, y: f64) -> f64 {
     }
 }
 
+/// `x - k` for a float `x` and an integer constant `k` written in the source. lua5.4 codes a
+/// small `k` as `ADDI x, -k`, adding the integer `-k` converted to float; that differs from
+/// `x - k` only when `k` is 0 and `x` is `-0.0` (`-0.0 + 0.0` is `0.0`, `-0.0 - 0.0` is
+/// `-0.0`), so only that case is written as an addition.
+#[inline]
+pub fn float_minus_int_constant(x: f64, k: i64) -> f64 {
+    if k == 0 {
+        x + 0.0
+    } else {
+        x - k as f64
+    }
+}
+
 /// `luai_numpow`: C's `pow`, with the `x^2` case Lua writes as a product.
 #[inline]
 pub fn float_pow(x: f64, y: f64) -> f64 {

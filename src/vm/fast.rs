@@ -180,13 +180,17 @@ fn hot<'gc>(
             }
         }};
     }
+    // `$fiop` (float, integer), when given, replaces `$fop` for that pair of operands.
     macro_rules! arith {
-        ($a:expr, $x:expr, $y:expr, $iop:expr, $fop:expr) => {{
+        ($a:expr, $x:expr, $y:expr, $iop:expr, $fop:expr) => {
+            arith!($a, $x, $y, $iop, $fop, |x: f64, y: i64| $fop(x, y as f64))
+        };
+        ($a:expr, $x:expr, $y:expr, $iop:expr, $fop:expr, $fiop:expr) => {{
             let v = match ($x, $y) {
                 (Value::Int(a), Value::Int(b)) => Value::Int($iop(a, b)),
                 (Value::Float(a), Value::Float(b)) => Value::float($fop(a.get(), b.get())),
                 (Value::Int(a), Value::Float(b)) => Value::float($fop(a as f64, b.get())),
-                (Value::Float(a), Value::Int(b)) => Value::float($fop(a.get(), b as f64)),
+                (Value::Float(a), Value::Int(b)) => Value::float($fiop(a.get(), b)),
                 _ => bail!(),
             };
             r!($a) = v;
@@ -396,7 +400,8 @@ fn hot<'gc>(
                 r!(b),
                 kst!(c),
                 |x: i64, y: i64| x.wrapping_sub(y),
-                |x: f64, y: f64| x - y
+                |x: f64, y: f64| x - y,
+                number::float_minus_int_constant
             ),
             Op::MulK { a, b, c } => arith!(
                 a,

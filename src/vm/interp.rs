@@ -237,14 +237,28 @@ fn run<'gc>(
                 }
             }};
         }
+        // `$fiop` (float, integer), when given, replaces `$fop` for that pair of operands.
         macro_rules! arith {
-            ($a:expr, $x:expr, $y:expr, $op:expr, $iop:expr, $fop:expr, $i0:expr, $i1:expr) => {{
+            ($a:expr, $x:expr, $y:expr, $op:expr, $iop:expr, $fop:expr, $i0:expr, $i1:expr) => {
+                arith!(
+                    $a,
+                    $x,
+                    $y,
+                    $op,
+                    $iop,
+                    $fop,
+                    |x: f64, y: i64| $fop(x, y as f64),
+                    $i0,
+                    $i1
+                )
+            };
+            ($a:expr, $x:expr, $y:expr, $op:expr, $iop:expr, $fop:expr, $fiop:expr, $i0:expr, $i1:expr) => {{
                 let (x, y) = ($x, $y);
                 let v = match (x, y) {
                     (Value::Int(a), Value::Int(b)) => Value::Int($iop(a, b)),
                     (Value::Float(a), Value::Float(b)) => Value::float($fop(a.get(), b.get())),
                     (Value::Int(a), Value::Float(b)) => Value::float($fop(a as f64, b.get())),
-                    (Value::Float(a), Value::Int(b)) => Value::float($fop(a.get(), b as f64)),
+                    (Value::Float(a), Value::Int(b)) => Value::float($fiop(a.get(), b)),
                     _ => arith_slow!($op, x, y, $i0, $i1),
                 };
                 r!($a) = v;
@@ -750,6 +764,7 @@ fn run<'gc>(
                     ArithOp::Sub,
                     |x: i64, y: i64| x.wrapping_sub(y),
                     |x: f64, y: f64| x - y,
+                    number::float_minus_int_constant,
                     reg_info(proto!(), pc - 1, b),
                     String::new()
                 ),
