@@ -421,3 +421,51 @@ fn collections_at_the_memory_budget_change_nothing_lua_observes() {
         );
     }
 }
+
+/// Memory that grows in small allocations (no check of their own) past the budget: the
+/// budget is enforced between slices, where the full collection that clears the weak cache
+/// and the memory error come only at fixed points of the total fuel, so where the program
+/// fails and what the cache still holds then do not depend on the step sizes, saves or forks.
+const OVER_BETWEEN_SLICES: &str = "
+    local cache = setmetatable({}, {__mode = 'v'})
+    local keep = {}
+    local i = 0
+    local ok, err = pcall(function()
+      while true do
+        i = i + 1
+        keep[i] = {i, i, i, i}
+        cache[i % 500] = {i}
+      end
+    end)
+    local n = 0
+    for _ in pairs(cache) do n = n + 1 end
+    print(ok, err, i, n, #keep)
+";
+
+/// Runs `src` to its end in steps of `fuel` without saving.
+fn run_sliced_within(src: &str, fuel: u64, limit: Option<u64>) -> String {
+    let (out, err) = (Sink::default(), Sink::default());
+    let mut vm = vm(&out, &err, src);
+    vm.set_memory_limit(limit);
+    finish(&mut vm, fuel);
+    out.text()
+}
+
+#[test]
+fn the_budget_between_slices_acts_at_fixed_points() {
+    for limit in [700_000, 1_000_000] {
+        let limit = Some(limit);
+        let plain = run_sliced_within(OVER_BETWEEN_SLICES, u64::MAX / 2, limit);
+        assert!(plain.starts_with("false\tnot enough memory\t"), "{plain}");
+        for fuel in [7, 13, 997, 3001] {
+            let sliced = run_sliced_within(OVER_BETWEEN_SLICES, fuel, limit);
+            assert_eq!(sliced, plain, "steps of {fuel}");
+        }
+        for fuel in [331, 2003] {
+            let saved = run_with_snapshots_within(OVER_BETWEEN_SLICES, fuel, limit);
+            assert_eq!(saved, plain, "snapshots every {fuel}");
+            let forked = run_with_forks_within(OVER_BETWEEN_SLICES, fuel, limit);
+            assert_eq!(forked, plain, "forks every {fuel}");
+        }
+    }
+}

@@ -32,9 +32,9 @@ use pacing::{gc_ask, memory_work_due};
 /// Fuel is run in slices of at most this much, with a garbage-collection check in between.
 const SLICE: i64 = 10_000;
 
-/// Slice length when a memory budget is set: small allocations are checked between slices,
-/// so this bounds how far past the budget a VM can get before a check (each instruction
-/// allocates at most a few KB without a check of its own).
+/// Slice length when a memory budget is set: small allocations are checked where the total
+/// fuel crosses a multiple of it, so this bounds how far past the budget a VM can get before
+/// a check (each instruction allocates at most a few KB without a check of its own).
 const LIMITED_SLICE: i64 = 1_000;
 
 /// Fewest accounted bytes that count as one unit of gc-arena's allocation debt (about one
@@ -79,9 +79,6 @@ pub struct Vm {
     paced_at: u64,
     /// `memory_used` right after the last complete collection (quiet or full).
     collected_at: u64,
-    /// The last slice ended with a quiet collection for an operation that runs again (see
-    /// `after_slice`): if it asks again, the next collection is a full one.
-    quiet_retry: bool,
     /// Set by the host to preempt the running step (see [`Vm::interrupt_handle`]).
     interrupt: Arc<AtomicBool>,
     /// A lazy fork some of whose objects may still be in its image (see `vm::lazy`): it is
@@ -192,6 +189,7 @@ impl Vm {
                 main_yieldable: std::cell::Cell::new(main_yieldable),
                 c_call_boundaries: std::cell::Cell::new(c_call_boundaries),
                 just_collected: std::cell::Cell::new(false),
+                quiet_retry: std::cell::Cell::new(false),
                 retry_gc: std::cell::Cell::new(false),
                 memory_error: std::cell::Cell::new(false),
                 host: std::cell::RefCell::new(host),
@@ -235,7 +233,6 @@ impl Vm {
             memory,
             paced_at: 0,
             collected_at: 0,
-            quiet_retry: false,
             interrupt: Arc::new(AtomicBool::new(false)),
             lazy,
             registrations: Registrations::default(),
@@ -627,7 +624,7 @@ impl Vm {
                 return Ok(None);
             }
             let mut f = slice;
-            let r = run_slice(ctx, false, &mut f);
+            let r = run_slice(ctx, &mut f);
             cx.forget_handle_table();
             let r = r.map(|r| match r {
                 RunResult::Waiting if !want_kind() => StepResult::Waiting {
@@ -660,7 +657,7 @@ impl Vm {
     /// [`Vm::run_task`] with the VM's memory account entered.
     fn run_entered(&mut self, task: Task<'_>, mut remaining: i64) -> StepResult {
         loop {
-            let (memory_error, slice) = self.before_slice(remaining);
+            let slice = self.before_slice(remaining);
             let releases = self.releases.clone();
             let (result, used, ask) = self.arena.mutate(|mc, state| {
                 let ctx = Ctx { mc, state };
@@ -681,7 +678,7 @@ impl Vm {
                     },
                 };
                 let mut f = slice;
-                let r = run_slice(ctx, memory_error, &mut f);
+                let r = run_slice(ctx, &mut f);
                 // The script ran: the handle table the context cached may have been replaced.
                 cx.forget_handle_table();
                 let r = r.map(|r| step_result(&cx, r));
@@ -714,7 +711,7 @@ impl Vm {
         fuel: u64,
     ) -> Result<FirstSlice<R>> {
         let _memory = self.memory.enter();
-        let (memory_error, slice) = self.before_slice(fuel.min(i64::MAX as u64) as i64);
+        let slice = self.before_slice(fuel.min(i64::MAX as u64) as i64);
         let releases = self.releases.clone();
         let (result, used, ask) = self.arena.mutate(|mc, state| {
             let ctx = Ctx { mc, state };
@@ -726,7 +723,7 @@ impl Vm {
             };
             let main_chain = swap_chain(ctx, &[co]);
             let mut f = slice;
-            let r = run_slice(ctx, memory_error, &mut f);
+            let r = run_slice(ctx, &mut f);
             // The script ran: the handle table the context cached may have been replaced.
             cx.forget_handle_table();
             let out = match r {
@@ -1147,13 +1144,12 @@ fn deliver_in<'gc>(cx: &Context<'gc>, task: Task<'_>, values: impl IntoLuaMulti)
 }
 
 /// Runs one slice of the running chain (raising the memory error first if the budget
-/// check before the slice asked for it). `None`: out of fuel.
-fn run_slice<'gc>(ctx: Ctx<'gc>, memory_error: bool, fuel: &mut i64) -> Option<RunResult<'gc>> {
+/// check at the end of the last one asked for it, see `Vm::after_slice`). `None`: out of
+/// fuel.
+fn run_slice<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> Option<RunResult<'gc>> {
     let state = ctx.state;
-    state.memory_error.set(memory_error);
     let r = memory::with_pacing(true, || exec::run(ctx, fuel));
     state.memory_error.set(false);
-    state.just_collected.set(false);
     match r {
         RunResult::OutOfFuel => None,
         other => Some(other),

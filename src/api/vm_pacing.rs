@@ -4,28 +4,34 @@
 use super::*;
 
 impl Vm {
-    /// Before a slice: enforces the memory budget (small allocations are checked here,
-    /// between slices: over it, collect fully, and if that is not enough the slice starts by
-    /// raising "not enough memory"; near it, collect fully before garbage can push a growing
-    /// buffer over it, at most once per eighth of the budget allocated). Returns whether the
-    /// slice must raise the memory error, and the slice's fuel.
-    pub(super) fn before_slice(&mut self, remaining: i64) -> (bool, i64) {
-        let mut memory_error = false;
+    /// Before a slice: keeps the VM within its memory budget without anything Lua can
+    /// observe. Over it, or near it (at most once per eighth of the budget allocated, before
+    /// garbage can push a growing buffer over it), a quiet collection frees all garbage.
+    /// What Lua observes of the budget (a full collection, the memory error) comes only at
+    /// the fixed points `after_slice` checks. Returns the slice's fuel.
+    pub(super) fn before_slice(&mut self, remaining: i64) -> i64 {
         if memory_work_due(self.memory.limit(), self.collected_at) {
-            self.collect_for_budget();
-            memory_error = memory::over();
+            self.collect_quietly();
         }
-        (memory_error, self.slice_fuel(remaining))
+        self.slice_fuel(remaining)
     }
 
-    /// The fuel of the next slice: `remaining`, at most a slice, and never past a multiple of
-    /// `SLICE` in total fuel (see `after_slice`).
+    /// Fuel between the points where the budget and the collector are checked: `SLICE`, or
+    /// `LIMITED_SLICE` (a divisor of it) with a memory budget.
+    fn period(&self) -> i64 {
+        if self.memory.limit() != u64::MAX {
+            LIMITED_SLICE
+        } else {
+            SLICE
+        }
+    }
+
+    /// The fuel of the next slice: `remaining`, and never past a multiple of the period in
+    /// total fuel (see `after_slice`).
     pub(super) fn slice_fuel(&self, remaining: i64) -> i64 {
-        let limited = self.memory.limit() != u64::MAX;
-        let to_boundary = SLICE - (self.fuel_used % SLICE as u64) as i64;
-        remaining
-            .min(if limited { LIMITED_SLICE } else { SLICE })
-            .min(to_boundary)
+        let period = self.period();
+        let to_boundary = period - (self.fuel_used % period as u64) as i64;
+        remaining.min(to_boundary)
     }
 
     /// After a slice that used `used` fuel: counts it, and runs the collector (a full
@@ -33,21 +39,30 @@ impl Vm {
     ///
     /// Automatic full collections (the ones whose effects Lua observes: weak entries
     /// removed, finalizers due) are considered only when the total fuel crosses a multiple
-    /// of `SLICE`. Slices never run past such a point (`before_slice`), and fuel is charged
-    /// at the same program points whatever the step sizes, so the crossing comes at the same
-    /// point of the program however the host slices its steps, saves or forks the VM.
+    /// of `SLICE`, and the memory budget's full collection and error (for memory allocated
+    /// without a check of its own) only when it crosses a multiple of the period. Slices
+    /// never run past such a point (`slice_fuel`), and fuel is charged at the same program
+    /// points whatever the step sizes, so the crossing comes at the same point of the
+    /// program however the host slices its steps, saves or forks the VM.
     pub(super) fn after_slice(&mut self, used: i64, ask: GcAsk) {
         let before = self.fuel_used;
         self.fuel_used += used.max(0) as u64;
         let crossed = before / SLICE as u64 != self.fuel_used / SLICE as u64;
+        let period = self.period() as u64;
+        let crossed_period = before / period != self.fuel_used / period;
         self.memory.note_peak();
+        if crossed_period {
+            // The window in which a failed memory check is final closes at a fixed point.
+            self.arena
+                .mutate(|_, state| state.just_collected.set(false));
+        }
         let GcAsk {
             collect,
             pressure,
             retry,
+            quiet_retry,
             step,
         } = ask;
-        let quiet_retry = std::mem::take(&mut self.quiet_retry);
         if collect {
             self.collect_fully();
         } else if pressure && retry && quiet_retry {
@@ -58,9 +73,10 @@ impl Vm {
             self.arena.mutate(|_, state| state.just_collected.set(true));
         } else if pressure && retry {
             self.collect_quietly();
-            self.quiet_retry = true;
+            self.arena.mutate(|_, state| state.quiet_retry.set(true));
         } else if pressure {
-            self.collect_for_budget();
+            // Room for something that grew anyway: quiet now, the rest at the next fixed point.
+            self.collect_quietly();
         } else {
             // Pace the collector by bytes too: gc-arena counts objects, so big strings
             // and tables add debt in proportion to their size. One unit is the average
@@ -99,14 +115,23 @@ impl Vm {
                 None => crate::vm::gc::pay_debt(&mut self.arena),
             }
         }
+        if crossed_period && memory::over() {
+            self.enforce_budget();
+        }
     }
 
-    /// Enforces the memory budget between slices: a quiet collection (which Lua cannot
-    /// observe, see `vm::gc::quiet`), and a full one only if the VM is still over the budget.
-    pub(super) fn collect_for_budget(&mut self) {
+    /// Enforces the memory budget at a fixed point of the program: a quiet collection
+    /// (which Lua cannot observe, see `vm::gc::quiet`), a full one if the VM is still over
+    /// the budget, and the memory error at the start of the next slice if even that is not
+    /// enough. Whether the VM is over after a complete collection depends only on what is
+    /// live, so both come at the same point in every run.
+    fn enforce_budget(&mut self) {
         self.collect_quietly();
         if memory::over() {
             self.collect_fully();
+        }
+        if memory::over() {
+            self.arena.mutate(|_, state| state.memory_error.set(true));
         }
     }
 
@@ -146,6 +171,8 @@ pub(super) struct GcAsk {
     pressure: bool,
     /// That collection is for running an operation again (see `State::retry_gc`).
     retry: bool,
+    /// The last collection was a quiet one for running an operation again.
+    quiet_retry: bool,
     /// `collectgarbage("step", kb)`.
     step: Option<i64>,
 }
@@ -162,6 +189,7 @@ pub(super) fn gc_ask(ctx: Ctx<'_>) -> GcAsk {
         collect: state.collect_requested.replace(false),
         pressure: state.memory_pressure.replace(false),
         retry: state.retry_gc.replace(false),
+        quiet_retry: state.quiet_retry.replace(false),
         step,
     }
 }

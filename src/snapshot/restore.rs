@@ -90,6 +90,11 @@ pub struct Tail {
     rng: [u64; 4],
     main_yieldable: bool,
     c_call_boundaries: bool,
+    /// The memory budget's retry state (see `State::memory_error`, `just_collected` and
+    /// `quiet_retry`).
+    memory_error: bool,
+    just_collected: bool,
+    quiet_retry: bool,
     /// Fuel consumed so far.
     pub fuel_used: u64,
     /// (metamethod name index, object index): metamethod names that are saved strings.
@@ -208,13 +213,16 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
     for x in &mut rng {
         *x = r.u64()?;
     }
-    let (main_yieldable, c_call_boundaries) = match r.peek() {
-        Some(0xc2 | 0xc3) => (r.boolean()?, false),
+    let flags = match r.peek() {
+        Some(0xc2 | 0xc3) => r.boolean()? as u64,
         _ => match r.u64()? {
-            f @ 2..=3 => (f & 1 != 0, true),
+            f @ 2..=31 => f,
             _ => return Err(bad("bad VM flags")),
         },
     };
+    let flag = |bit: u32| flags & (1 << bit) != 0;
+    let (main_yieldable, c_call_boundaries) = (flag(0), flag(1));
+    let (memory_error, just_collected, quiet_retry) = (flag(2), flag(3), flag(4));
     let fuel_used = r.u64()?;
     let m = r.array_len()?;
     if m % 2 != 0 {
@@ -275,6 +283,9 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
         rng,
         main_yieldable,
         c_call_boundaries,
+        memory_error,
+        just_collected,
+        quiet_retry,
         fuel_used,
         tm_links,
         gc,
@@ -970,9 +981,10 @@ pub(super) fn finish_with<'gc>(
         memory_pressure: Cell::new(false),
         main_yieldable: Cell::new(tail.main_yieldable),
         c_call_boundaries: Cell::new(tail.c_call_boundaries),
-        just_collected: Cell::new(false),
+        just_collected: Cell::new(tail.just_collected),
+        quiet_retry: Cell::new(tail.quiet_retry),
         retry_gc: Cell::new(false),
-        memory_error: Cell::new(false),
+        memory_error: Cell::new(tail.memory_error),
         host: RefCell::new(host),
         gc: Gc::new(mc, RefLock::new(gc)),
         fork: None,

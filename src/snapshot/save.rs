@@ -691,11 +691,16 @@ pub fn save_body<'gc>(
     for r in st.rng.get() {
         mpack::uint(out, r);
     }
-    // Flags: a boolean (main yieldable) when natives are no C-call boundaries, else an
-    // integer (bit 0 main yieldable, bit 1 C-call boundaries), so plain snapshots keep
-    // their bytes.
-    if st.c_call_boundaries.get() {
-        mpack::uint(out, st.main_yieldable.get() as u64 | 2);
+    // Flags: a boolean (main yieldable) when no other flag is set, else an integer (bit 0
+    // main yieldable, bit 1 C-call boundaries; the memory budget's retry state: bit 2 a
+    // memory error due at the next slice, bit 3 `just_collected`, bit 4 `quiet_retry`),
+    // so plain snapshots keep their bytes.
+    let flags = st.c_call_boundaries.get() as u64 * 2
+        + st.memory_error.get() as u64 * 4
+        + st.just_collected.get() as u64 * 8
+        + st.quiet_retry.get() as u64 * 16;
+    if flags != 0 {
+        mpack::uint(out, st.main_yieldable.get() as u64 | flags);
     } else {
         mpack::boolean(out, st.main_yieldable.get());
     }

@@ -68,12 +68,11 @@
 //! pacing counters. So weak-table contents, which finalizers run, when and in which order
 //! are the same whatever the saves, restores, forks and step sizes, at every step; and
 //! after a full collection so is `collectgarbage("count")`. Collections at the memory budget
-//! are quiet, so they change none of this; the exception is a VM that is still over its
-//! budget after a quiet collection. An allocation checked before it is made (and then
-//! retried) finds that at a point fixed by the program, and the full collection it then
-//! runs is exact too; memory allocated unchecked and found over the budget between slices
-//! is found at a point that depends on the slicing, and so is the full collection that
-//! follows.
+//! are quiet, so they change none of this; when a VM is still over its budget after a quiet
+//! collection, a full one follows at a point fixed by the program: an allocation checked
+//! before it is made (and then retried) finds that where it is made, and memory allocated
+//! unchecked is checked only where the total fuel crosses a multiple of the host loop's
+//! period (see `api::Vm::after_slice`).
 //!
 //! [`Vm::close`]: crate::api::Vm::close
 

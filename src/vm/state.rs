@@ -309,22 +309,31 @@ pub struct State<'gc> {
     /// `xpcall`, `dofile`, `pairs`' `__pass`, `__close` calls) never block a yield.
     #[collect(require_static)]
     pub c_call_boundaries: Cell<bool>,
-    /// True during the fuel slice right after the last collection a failed memory check
-    /// asked for so that it could run again (`retry_gc`; the full one that follows a quiet
-    /// one that was not enough): a memory check that still fails then raises "not enough
-    /// memory" instead of asking for another collection. Other collections (pacing, the
+    /// True from the last collection a failed memory check asked for so that it could run
+    /// again (`retry_gc`; the full one that follows a quiet one that was not enough) until
+    /// the total fuel next crosses a multiple of the host loop's period (a point of the
+    /// program that does not depend on step sizes, see `api::Vm::after_slice`): a memory
+    /// check that still fails then raises "not enough memory" instead of asking for another
+    /// collection. Other collections (pacing, the
     /// budget check between slices) do not set it, so whether a check fails for good depends
     /// only on live data, not on when the collector last ran (which a snapshot restore
-    /// changes). Transient: never saved.
+    /// changes). Saved, since a snapshot can come between that collection and the slice.
     #[collect(require_static)]
     pub just_collected: Cell<bool>,
+    /// The last slice ended with a quiet collection for an operation that runs again (see
+    /// `api::Vm::after_slice`): if it asks again, the next collection is a full one. Saved
+    /// with `just_collected`: a restore between the two must not add a collection, since a
+    /// full one resets the pacing of the automatic ones.
+    #[collect(require_static)]
+    pub quiet_retry: Cell<bool>,
     /// The collection requested for the end of this slice is for a retry (see
     /// `just_collected`). Transient: set and consumed within one `step`.
     #[collect(require_static)]
     pub retry_gc: Cell<bool>,
-    /// Set by the host loop when the VM is over its memory budget after a full collection:
-    /// the next slice starts by raising "not enough memory" in the running coroutine.
-    /// Transient: set and consumed within one `step`.
+    /// Set by the host loop when the VM is over its memory budget after a full collection
+    /// (checked at fixed points of the total fuel, see `api::Vm::after_slice`): the next
+    /// slice starts by raising "not enough memory" in the running coroutine. Saved, since a
+    /// snapshot can come between the check and that slice.
     #[collect(require_static)]
     pub memory_error: Cell<bool>,
     /// Host services.
