@@ -22,11 +22,13 @@ const MEMORY: u64 = 32 << 20;
 /// Fuel past the budget a case may use: work charged at once before it runs (compiling a
 /// 4 MB chunk, a full collection of a 20 MB heap) is not split between steps.
 const OVERSHOOT: u64 = 16 << 20;
-/// The memory model's peak may pass the budget by one doubling of a stack that grows for a
-/// call which cannot be retried after a collection (`exec::push_late`): the budget is
-/// enforced at the end of that slice. (Found by this suite: `recursive __call` peaks at
-/// about 56 MB under 32 MB.)
-const MEMORY_PEAK: u64 = 2 * MEMORY;
+/// The memory model's peak may pass the budget by one growth of a stack for a call a native
+/// asks for, which cannot be retried after a collection (`exec::push_late`): the budget is
+/// enforced at the next check point. (Found by this suite: `recursive __call` peaked at
+/// about 56 MB under 32 MB before calls through `__call` were checked while their
+/// instruction can run again; now 18 MB. `pcall at the stack's edge`, run to its memory
+/// error with more fuel than here, peaks at about 39 MB.)
+const MEMORY_PEAK: u64 = MEMORY + MEMORY / 2;
 
 /// How a case ended.
 #[derive(Debug)]
@@ -318,6 +320,11 @@ fn natives_that_call_lua_nest_and_unwind() {
         "pcall tail nesting",
         b"local function f(n) return pcall(f, n + 1) end return select('#', f(1))",
         "Int(",
+    );
+    // Deep recursion whose stack grows for the calls `pcall` makes as often as for Lua's.
+    expect_end(
+        "pcall at the stack's edge",
+        b"local function g(a, b, c, d, e, f, g, h) local x, y, z, w = 1, 2, 3, 4 return x end local function f(n) pcall(g) return f(n + 1) + 1 end return f(1)",
     );
     // Deep Lua recursion with a protected call at every level, then errors thrown at that
     // depth (each throw used to recount every frame).

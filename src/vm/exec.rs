@@ -163,6 +163,57 @@ pub fn push_late<'gc>(
     }
 }
 
+/// Before a call through `__call` from a Lua instruction (which can run again after a
+/// collection, unlike the call `drive` makes once it has put the metamethods in place, see
+/// [`push_late`]): `RetryAfterGc` if the Lua function that the chain of `__call`s at
+/// `stack[func]` ends at needs the stacks to grow beyond the memory budget for its frame at
+/// `frame_func` (`func`, or lower for a tail call). Changes nothing.
+pub fn call_chain_room<'gc>(
+    ctx: Ctx<'gc>,
+    ts: &ThreadState<'gc>,
+    func: usize,
+    frame_func: usize,
+    nargs: usize,
+) -> LuaResult<'gc, ()> {
+    let Some(mut v) = ts.stack.get(func).copied() else {
+        return Ok(());
+    };
+    let mut inserted = 0;
+    while !matches!(
+        v,
+        Value::Function(_) | Value::Native(_) | Value::LightNative(_)
+    ) {
+        let tm = ctx.metamethod(v, Tm::Call);
+        if tm.is_nil() || inserted > super::meta::MAX_TAG_LOOP {
+            return Ok(());
+        }
+        v = tm;
+        inserted += 1;
+    }
+    match v {
+        Value::Function(cl) => {
+            let needed = frame_needed(cl.proto(), frame_func, nargs + inserted)
+                .max(func + 1 + nargs + inserted);
+            if needed > MAX_STACK {
+                return Ok(()); // the push raises "stack overflow"
+            }
+            frame_room(ts, needed)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The stack length a Lua frame for `p` at `func` with `nargs` arguments needs.
+fn frame_needed(p: &crate::compiler::Proto, func: usize, nargs: usize) -> usize {
+    let np = p.num_params as usize;
+    let base = if p.is_vararg {
+        func + 1 + nargs.max(np) + 1
+    } else {
+        func + 1
+    };
+    base + p.max_stack as usize + 1
+}
+
 /// `RetryAfterGc` if pushing a frame that needs `needed` stack slots reallocates the stacks
 /// beyond the memory budget (checked only when a buffer is full, so the common call pays two
 /// comparisons).
@@ -279,7 +330,7 @@ fn push_lua_frame_general<'gc>(
     } else {
         (func + 1, 0)
     };
-    let needed = base + p.max_stack as usize + 1;
+    let needed = frame_needed(p, func, nargs);
     if needed > MAX_STACK && !stack_room_for_handler(ts, needed) {
         return Err(LuaError::rt("stack overflow"));
     }

@@ -23,7 +23,8 @@ use gc_arena::Gc;
 use super::closure::{Closure, ClosureData, FnProto, NativeRef, UpState, Upvalue};
 use super::error::{LuaError, LuaResult};
 use super::exec::{
-    close_upvalues, drive, find_upvalue, lua_results, push_late, push_lua_frame, Event, Flow, Todo,
+    call_chain_room, close_upvalues, drive, find_upvalue, lua_results, push_late, push_lua_frame,
+    Event, Flow, Todo,
 };
 use super::finish::{call_native, call_native_outlined, finish_op, Finish};
 use super::meta::{self, ArithOp, Index, Meta, MetaCall, NewIndex};
@@ -1227,6 +1228,11 @@ fn run<'gc>(
                         continue 'frame;
                     }
                     call_native!(func, nargs, c as i32 - 1);
+                    // (Through `__call`: room is checked while the instruction can run again.)
+                    if let Err(LuaError::RetryAfterGc) = call_chain_room(ctx, ts, func, func, nargs)
+                    {
+                        return Err(ctx.out_of_memory(true));
+                    }
                     let f = drive(
                         ctx,
                         thread,
@@ -1250,6 +1256,12 @@ fn run<'gc>(
                         b as usize - 1
                     };
                     save_pc!();
+                    let (frame_func, _) = func_want!();
+                    if let Err(LuaError::RetryAfterGc) =
+                        call_chain_room(ctx, ts, func, frame_func, nargs)
+                    {
+                        return Err(ctx.out_of_memory(true));
+                    }
                     close_upvalues(ctx, ts, base);
                     // Resolve `__call` so a Lua callee can replace this frame.
                     let mut nargs = nargs;
