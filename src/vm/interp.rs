@@ -98,12 +98,25 @@ fn run<'gc>(
         // read again where it is used: every value live across the loop is loaded and
         // spilled on each frame entry (each Lua call and return), and the fewer there are,
         // the more of the hot ones the loop keeps in registers.
-        let (closure, base, mut pc) = match ts.frames.last() {
+        let (closure, mut base, mut pc) = match ts.frames.last() {
             Some(Frame::Lua(f)) => (f.closure, f.base as usize, f.pc as usize),
             _ => return Err(LuaError::rt("internal error: no Lua frame")),
         };
-        let cdata: &'gc ClosureData<'gc> = Gc::as_ref(closure.0);
-        let code: &'gc [Op] = &Gc::as_ref(cdata.proto).proto.code;
+        let mut cdata: &'gc ClosureData<'gc> = Gc::as_ref(closure.0);
+        let mut code: &'gc [Op] = &Gc::as_ref(cdata.proto).proto.code;
+        // Switches to another Lua frame (just pushed, or returned to after a plain `Call`)
+        // without going through the top of `'frame`: nothing else about a frame lives in
+        // locals, and there is nothing to finish.
+        macro_rules! switch_to {
+            ($closure:expr, $base:expr, $pc:expr) => {{
+                let c: Closure<'gc> = $closure;
+                cdata = Gc::as_ref(c.0);
+                code = &Gc::as_ref(cdata.proto).proto.code;
+                base = $base;
+                pc = $pc;
+                continue;
+            }};
+        }
         macro_rules! fp {
             () => {{
                 let fp: &'gc FnProto<'gc> = Gc::as_ref(cdata.proto);
@@ -458,8 +471,9 @@ fn run<'gc>(
         macro_rules! return_to {
             ($n:expr, $frame_func:expr, $want:expr) => {{
                 let (n, frame_func, want): (usize, usize, i32) = ($n, $frame_func, $want);
-                if let Some(Frame::Lua(cf)) = ts.frames.last() {
-                    let needed = cf.base as usize + cf.closure.proto().max_stack as usize + 1;
+                if let Some(&Frame::Lua(cf)) = ts.frames.last() {
+                    let proto = cf.closure.proto();
+                    let needed = cf.base as usize + proto.max_stack as usize + 1;
                     if want >= 0 && want as usize == n {
                         // Exactly the results wanted, already in place: nothing to fill.
                         ts.top = (frame_func + n) as u32;
@@ -467,6 +481,11 @@ fn run<'gc>(
                         lua_results(ts, frame_func, n, want);
                     }
                     ts.grow_stack(needed);
+                    if let Some(Op::Call { .. }) = proto.code.get((cf.pc as usize).wrapping_sub(1))
+                    {
+                        // Back from a plain call: nothing to finish.
+                        switch_to!(cf.closure, cf.base as usize, cf.pc as usize);
+                    }
                     resuming = true;
                     continue 'frame;
                 }
@@ -550,7 +569,7 @@ fn run<'gc>(
         // Calls `stack[func]` if it is a native and no hook is set, taking its results here
         // (see `finish::call_native`); anything else the native asks for goes to `drive`.
         macro_rules! call_native {
-            ($func:expr, $nargs:expr, $want:expr) => {{
+            ($func:expr, $nargs:expr, $want:expr, $reenter:expr) => {{
                 let (func, nargs, want): (usize, usize, i32) = ($func, $nargs, $want);
                 if !hooked {
                     if let Some(nf) = NativeRef::of(ts.stack[func]) {
@@ -567,7 +586,18 @@ fn run<'gc>(
                         )?;
                         read_hooks!();
                         match todo {
-                            None => continue,
+                            None => {
+                                // Back in a loop's body (a `sqrt` in the middle of float
+                                // code): the rest of it runs in `fast::hot` too, not only
+                                // from the next loop head on.
+                                if $reenter && !hooked && super::fast::worth_after_call(code, pc) {
+                                    let (stack, before) = (&mut ts.stack[..], *fuel);
+                                    (pc, *fuel) = super::fast::enter(
+                                        ctx.mc, thread, cdata, stack, base, code, pc, before,
+                                    );
+                                }
+                                continue;
+                            }
                             Some(todo) => {
                                 let f = drive(ctx, thread, ts, fuel, todo)?;
                                 flow!(f)
@@ -594,6 +624,9 @@ fn run<'gc>(
                 Finish::Done => {}
                 Finish::Again => pc -= 1,
                 Finish::CondJump { res, k } => cond_jump!(res, k),
+                // (Here `switch_to!`'s `continue` re-enters `'frame`, which reads the same
+                // frame again: its assignments are dead, not wrong.)
+                #[allow(unused_assignments)]
                 Finish::Return { first, n } => do_return!(first, n, true),
                 Finish::Call(mc) => meta_call!(mc, 1),
             }
@@ -1196,22 +1229,24 @@ fn run<'gc>(
                     save_pc!();
                     if let Value::Function(callee) = ts.stack[func] {
                         // Lua-to-Lua call: push the frame and switch to it.
-                        if let Err(e) = push_lua_frame(ts, callee, func, nargs, c as i32 - 1, true)
-                        {
-                            return Err(match e {
-                                LuaError::RetryAfterGc => ctx.out_of_memory(true),
-                                e => e,
-                            });
-                        }
+                        let new_base =
+                            match push_lua_frame(ts, callee, func, nargs, c as i32 - 1, true) {
+                                Ok(b) => b,
+                                Err(e) => {
+                                    return Err(match e {
+                                        LuaError::RetryAfterGc => ctx.out_of_memory(true),
+                                        e => e,
+                                    })
+                                }
+                            };
                         if hooked {
                             if let Some(t) = super::hook::enter_lua(ctx, thread, ts, fuel) {
                                 hook_call!(t)
                             }
                         }
-                        resuming = false;
-                        continue 'frame;
+                        switch_to!(callee, new_base, 0);
                     }
-                    call_native!(func, nargs, c as i32 - 1);
+                    call_native!(func, nargs, c as i32 - 1, true);
                     let f = drive(
                         ctx,
                         thread,
@@ -1433,7 +1468,7 @@ fn run<'gc>(
                     ts.stack.copy_within(ra..ra + 3, ra + 4);
                     save_pc!();
                     ts.enter_c_call(ctx)?;
-                    call_native!(ra + 4, 2, c as i32);
+                    call_native!(ra + 4, 2, c as i32, false);
                     let f = drive(
                         ctx,
                         thread,
