@@ -151,7 +151,7 @@ pub fn open<'gc>(ctx: Ctx<'gc>) {
             ))
         })
         .collect();
-    let searchers = crate::vm::interp::table_from(ctx, &searchers);
+    let searchers = crate::vm::table::table_from(ctx, &searchers);
     set("searchers", Value::Table(searchers));
     let g = ctx.state.globals;
     super::register(ctx, g, FUNCS);

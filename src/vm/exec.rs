@@ -156,18 +156,19 @@ pub fn push_late<'gc>(
     match push_lua_frame(ts, closure, func, nargs, want, true) {
         Err(LuaError::RetryAfterGc) if !ctx.state.just_collected.get() => {
             ctx.ask_collection_for_memory(false);
-            push_lua_frame(ts, closure, func, nargs, want, false)
+            push_lua_frame(ts, closure, func, nargs, want, false).map(|_| ())
         }
         Err(LuaError::RetryAfterGc) => Err(ctx.not_enough_memory()),
-        r => r,
+        r => r.map(|_| ()),
     }
 }
 
 /// Before a call through `__call` from a Lua instruction (which can run again after a
 /// collection, unlike the call `drive` makes once it has put the metamethods in place, see
-/// [`push_late`]): `RetryAfterGc` if the Lua function that the chain of `__call`s at
-/// `stack[func]` ends at needs the stacks to grow beyond the memory budget for its frame at
-/// `frame_func` (`func`, or lower for a tail call). Changes nothing.
+/// [`push_late`]): the memory error (`RetryAfterGc` first, see `Ctx::out_of_memory`) if the
+/// Lua function that the chain of `__call`s at `stack[func]` ends at needs the stacks to
+/// grow beyond the memory budget for its frame at `frame_func` (`func`, or lower for a tail
+/// call). Changes nothing.
 pub fn call_chain_room<'gc>(
     ctx: Ctx<'gc>,
     ts: &ThreadState<'gc>,
@@ -197,7 +198,7 @@ pub fn call_chain_room<'gc>(
             if needed > MAX_STACK {
                 return Ok(()); // the push raises "stack overflow"
             }
-            frame_room(ts, needed)
+            frame_room(ts, needed).map_err(|_| ctx.out_of_memory(true))
         }
         _ => Ok(()),
     }
@@ -247,7 +248,8 @@ fn frame_growth_fits(ts: &ThreadState<'_>, needed: usize) -> bool {
     super::memory::fits(bytes)
 }
 
-/// Pushes a Lua frame for the closure at `stack[func]` called with `nargs` arguments.
+/// Pushes a Lua frame for the closure at `stack[func]` called with `nargs` arguments, and
+/// returns its base (the interpreter switches to the new frame without reading it back).
 ///
 /// # Errors
 /// "stack overflow"; `RetryAfterGc` when `check_memory` and the stacks cannot grow within
@@ -261,7 +263,7 @@ pub fn push_lua_frame<'gc>(
     nargs: usize,
     want: i32,
     check_memory: bool,
-) -> LuaResult<'gc, ()> {
+) -> LuaResult<'gc, usize> {
     // The common case, inline: enough arguments for a fixed-parameter function, and a stack
     // and frame list within their modeled capacities (so no memory check and no growth of
     // the model; a stack shorter than the frame, after a tail call or a native's return, is
@@ -285,7 +287,7 @@ pub fn push_lua_frame<'gc>(
             want,
             aux: 0,
         });
-        return Ok(());
+        return Ok(func + 1);
     }
     push_lua_frame_general(ts, closure, func, nargs, want, check_memory)
 }
@@ -299,7 +301,7 @@ fn push_lua_frame_general<'gc>(
     nargs: usize,
     want: i32,
     check_memory: bool,
-) -> LuaResult<'gc, ()> {
+) -> LuaResult<'gc, usize> {
     let p = closure.proto();
     let np = p.num_params as usize;
     if !p.is_vararg && nargs >= np {
@@ -322,7 +324,7 @@ fn push_lua_frame_general<'gc>(
             want,
             aux: 0,
         }));
-        return Ok(());
+        return Ok(base);
     }
     let nargs_adj = nargs.max(np);
     let (base, nvarargs) = if p.is_vararg {
@@ -360,7 +362,7 @@ fn push_lua_frame_general<'gc>(
         want,
         aux: 0,
     }));
-    Ok(())
+    Ok(base)
 }
 
 /// Wording for "attempt to call a X value (kind 'name')" when `stack[func]` isn't callable.
