@@ -87,8 +87,9 @@ pub struct Vm {
     /// A lazy fork some of whose objects may still be in its image (see `vm::lazy`): it is
     /// completed before anything is collected or saved.
     lazy: bool,
-    /// Host functions, wait kinds and userdata types registered with this VM.
-    registrations: Registrations,
+    /// Host functions, wait kinds and userdata types registered with this VM (shared with
+    /// the image it was forked from until one of them registers more).
+    registrations: Rc<Registrations>,
     /// Handles dropped since the last API call (shared with the `Host`, see `handle`).
     releases: Rc<ReleaseQueue>,
 }
@@ -211,7 +212,7 @@ impl Vm {
         });
         drop(entered);
         let mut vm = Vm::from_parts(arena, 0, registry, memory, false);
-        vm.registrations = registrations;
+        vm.registrations = Rc::new(registrations);
         vm.releases = releases;
         vm.set_memory_limit(memory_limit);
         super::registration::expose_all(&vm);
@@ -238,7 +239,7 @@ impl Vm {
             quiet_retry: false,
             interrupt: Arc::new(AtomicBool::new(false)),
             lazy,
-            registrations: Registrations::default(),
+            registrations: Rc::default(),
             releases,
         }
     }
@@ -289,7 +290,7 @@ impl Vm {
         let mut registry = Registry::standard();
         registrations.install(&mut registry, &mut host);
         let mut vm = Vm::restore_with(bytes, registry, host, None)?;
-        vm.registrations = registrations;
+        vm.registrations = Rc::new(registrations);
         vm.set_memory_limit(memory_limit);
         if main_yieldable {
             vm.set_main_yieldable(true);
@@ -367,12 +368,20 @@ impl Vm {
         drop(entered);
         drop(built?);
         let total = memory.used();
+        let mut registry = self.registry.clone();
+        let mut host = Host::default();
+        self.registrations.install(&mut registry, &mut host);
         Ok(Image {
             lazy: Arc::new(crate::snapshot::LazyImage::new(
                 body, offsets, tail, chunks, decoded, total,
             )),
             registry: self.registry.clone(),
             registrations: self.registrations.clone(),
+            installed: Rc::new(Installed {
+                registry,
+                functions: host.functions,
+                wait_kinds: host.wait_kinds,
+            }),
         })
     }
 
@@ -997,7 +1006,7 @@ impl Vm {
     }
 
     pub(crate) fn registrations_mut(&mut self) -> (&mut Registrations, &mut Registry) {
-        (&mut self.registrations, &mut self.registry)
+        (Rc::make_mut(&mut self.registrations), &mut self.registry)
     }
 }
 
@@ -1194,7 +1203,7 @@ fn waiting_kind(ctx: Ctx<'_>) -> Option<String> {
     let ts = t.borrow();
     match ts.frames.last() {
         Some(Frame::Native(nf)) => match &*nf.cont {
-            Cont::Host { wait, .. } => Some(wait.kind.clone()),
+            Cont::Host { wait, .. } => Some(wait.kind.to_string()),
             _ => None,
         },
         _ => None,
@@ -1213,7 +1222,19 @@ fn waiting_kind(ctx: Ctx<'_>) -> Option<String> {
 pub struct Image {
     lazy: Arc<crate::snapshot::LazyImage>,
     registry: Registry,
-    registrations: Registrations,
+    registrations: Rc<Registrations>,
+    installed: Rc<Installed>,
+}
+
+/// An image's registrations installed once, when it is made: a fork with no others shares
+/// them (a scheduler spawns thousands of forks; building the host's maps and copying the
+/// kind names was a tenth of a spawn).
+struct Installed {
+    /// The image's registry with the registered names added.
+    registry: Registry,
+    /// The host's maps, as `Registrations::install` makes them in an empty host.
+    functions: Rc<crate::vm::state::HostFunctions>,
+    wait_kinds: Rc<crate::vm::state::WaitKinds>,
 }
 
 impl Image {
@@ -1224,13 +1245,34 @@ impl Image {
     /// Only if the image itself is inconsistent (it was checked by building it in full when
     /// it was made): a bug, never a panic.
     pub fn fork_with(&self, host: Host) -> Result<Vm, SnapshotError> {
-        self.fork_registered(host, self.registrations.clone())
+        self.fork_registered(host, None)
     }
 
-    /// A fork with `regs` installed (once: a scheduler spawns thousands of these).
-    fn fork_registered(&self, mut host: Host, regs: Registrations) -> Result<Vm, SnapshotError> {
-        let mut registry = self.registry.clone();
-        regs.install(&mut registry, &mut host);
+    /// A fork with the image's registrations and `more` installed (once: a scheduler spawns
+    /// thousands of these). With none more and a host without any of its own, the fork
+    /// shares the image's installed maps.
+    fn fork_registered(
+        &self,
+        mut host: Host,
+        more: Option<Registrations>,
+    ) -> Result<Vm, SnapshotError> {
+        let (registry, regs) = match more {
+            None if host.functions.is_empty() && host.wait_kinds.is_empty() => {
+                let installed = &self.installed;
+                host.functions = installed.functions.clone();
+                host.wait_kinds = installed.wait_kinds.clone();
+                (installed.registry.clone(), self.registrations.clone())
+            }
+            more => {
+                let mut all = Registrations::clone(&self.registrations);
+                if let Some(more) = more {
+                    all.extend(&more);
+                }
+                let mut registry = self.registry.clone();
+                all.install(&mut registry, &mut host);
+                (registry, Rc::new(all))
+            }
+        };
         let memory = Account::new();
         let entered = memory.enter();
         let arena = Arena::<Root>::try_new(|mc| crate::snapshot::fork_lazy(mc, &self.lazy, host))?;
@@ -1259,9 +1301,8 @@ impl Image {
             registrations,
             ..
         } = opts;
-        let mut all = self.registrations.clone();
-        all.extend(&registrations);
-        let mut vm = self.fork_registered(host, all)?;
+        let more = (!registrations.is_empty()).then_some(registrations);
+        let mut vm = self.fork_registered(host, more)?;
         vm.set_memory_limit(memory_limit);
         Ok(vm)
     }
