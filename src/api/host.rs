@@ -316,12 +316,16 @@ where
                         w.kind
                     )));
                 };
-                let values = w
-                    .values
-                    .into_iter()
-                    .map(|v| super::IntoLua::into_lua(v, &cx).map(|v| v.0))
-                    .collect::<Result<Vec<_>>>()
-                    .map_err(|e| lua_error(&cx, e))?;
+                // (Most waits keep no values: `receive()` in every agent's turn.)
+                let values = if w.values.is_empty() {
+                    Vec::new()
+                } else {
+                    w.values
+                        .into_iter()
+                        .map(|v| super::IntoLua::into_lua(v, &cx).map(|v| v.0))
+                        .collect::<Result<Vec<_>>>()
+                        .map_err(|e| lua_error(&cx, e))?
+                };
                 nc.clear();
                 Ok(Action::Wait {
                     cont: Cont::Host {

@@ -82,8 +82,10 @@ pub struct Vm {
     /// The last slice ended with a quiet collection for an operation that runs again (see
     /// `after_slice`): if it asks again, the next collection is a full one.
     quiet_retry: bool,
-    /// Set by the host to preempt the running step (see [`Vm::interrupt_handle`]).
-    interrupt: Arc<AtomicBool>,
+    /// Set by the host to preempt the running step (see [`Vm::interrupt_handle`]); made
+    /// when a handle is first asked for (until then nothing can set it, and a spawn
+    /// allocates one thing less).
+    interrupt: std::cell::OnceCell<Arc<AtomicBool>>,
     /// A lazy fork some of whose objects may still be in its image (see `vm::lazy`): it is
     /// completed before anything is collected or saved.
     lazy: bool,
@@ -237,7 +239,7 @@ impl Vm {
             paced_at: 0,
             collected_at: 0,
             quiet_retry: false,
-            interrupt: Arc::new(AtomicBool::new(false)),
+            interrupt: std::cell::OnceCell::new(),
             lazy,
             registrations: Rc::default(),
             releases,
@@ -654,7 +656,7 @@ impl Vm {
         if let Some(r) = result {
             return Ok(r);
         }
-        if remaining <= 0 || self.interrupt.swap(false, Ordering::Relaxed) {
+        if remaining <= 0 || self.interrupted() {
             return Ok(StepResult::OutOfFuel);
         }
         Ok(self.run_entered(Task::Main, remaining))
@@ -707,7 +709,7 @@ impl Vm {
             }
             // A host interrupt preempts like running out of fuel (checked between slices, so
             // within about 10,000 fuel units of being set).
-            if remaining <= 0 || self.interrupt.swap(false, Ordering::Relaxed) {
+            if remaining <= 0 || self.interrupted() {
                 return StepResult::OutOfFuel;
             }
         }
@@ -778,7 +780,17 @@ impl Vm {
     /// next check, with the same result as running out of fuel; the VM resumes where it
     /// stopped on the next `step`. The flag is cleared when it takes effect.
     pub fn interrupt_handle(&self) -> Arc<AtomicBool> {
-        self.interrupt.clone()
+        self.interrupt
+            .get_or_init(|| Arc::new(AtomicBool::new(false)))
+            .clone()
+    }
+
+    /// Whether the host set the interrupt flag (clearing it).
+    #[inline]
+    fn interrupted(&self) -> bool {
+        self.interrupt
+            .get()
+            .is_some_and(|i| i.swap(false, Ordering::Relaxed))
     }
 
     /// Total fuel consumed so far.
