@@ -102,6 +102,12 @@ impl Default for Vm {
     }
 }
 
+thread_local! {
+    /// The registrations of a VM until it is given its own, shared: a fork gets its image's
+    /// at once, and allocating a placeholder only to drop it was a spawn's cost.
+    static NO_REGISTRATIONS: Rc<Registrations> = Rc::default();
+}
+
 /// Which coroutine chain a step runs.
 #[derive(Clone, Copy)]
 enum Task<'a> {
@@ -241,7 +247,7 @@ impl Vm {
             quiet_retry: false,
             interrupt: std::cell::OnceCell::new(),
             lazy,
-            registrations: Rc::default(),
+            registrations: NO_REGISTRATIONS.with(Rc::clone),
             releases,
         }
     }
