@@ -156,10 +156,10 @@ pub fn push_late<'gc>(
     match push_lua_frame(ts, closure, func, nargs, want, true) {
         Err(LuaError::RetryAfterGc) if !ctx.state.just_collected.get() => {
             ctx.ask_collection_for_memory(false);
-            push_lua_frame(ts, closure, func, nargs, want, false)
+            push_lua_frame(ts, closure, func, nargs, want, false).map(|_| ())
         }
         Err(LuaError::RetryAfterGc) => Err(ctx.not_enough_memory()),
-        r => r,
+        r => r.map(|_| ()),
     }
 }
 
@@ -196,7 +196,8 @@ fn frame_growth_fits(ts: &ThreadState<'_>, needed: usize) -> bool {
     super::memory::fits(bytes)
 }
 
-/// Pushes a Lua frame for the closure at `stack[func]` called with `nargs` arguments.
+/// Pushes a Lua frame for the closure at `stack[func]` called with `nargs` arguments, and
+/// returns its base (the interpreter switches to the new frame without reading it back).
 ///
 /// # Errors
 /// "stack overflow"; `RetryAfterGc` when `check_memory` and the stacks cannot grow within
@@ -210,7 +211,7 @@ pub fn push_lua_frame<'gc>(
     nargs: usize,
     want: i32,
     check_memory: bool,
-) -> LuaResult<'gc, ()> {
+) -> LuaResult<'gc, usize> {
     // The common case, inline: enough arguments for a fixed-parameter function, and a stack
     // and frame list within their modeled capacities (so no memory check and no growth of
     // the model; a stack shorter than the frame, after a tail call or a native's return, is
@@ -234,7 +235,7 @@ pub fn push_lua_frame<'gc>(
             want,
             aux: 0,
         });
-        return Ok(());
+        return Ok(func + 1);
     }
     push_lua_frame_general(ts, closure, func, nargs, want, check_memory)
 }
@@ -248,7 +249,7 @@ fn push_lua_frame_general<'gc>(
     nargs: usize,
     want: i32,
     check_memory: bool,
-) -> LuaResult<'gc, ()> {
+) -> LuaResult<'gc, usize> {
     let p = closure.proto();
     let np = p.num_params as usize;
     if !p.is_vararg && nargs >= np {
@@ -271,7 +272,7 @@ fn push_lua_frame_general<'gc>(
             want,
             aux: 0,
         }));
-        return Ok(());
+        return Ok(base);
     }
     let nargs_adj = nargs.max(np);
     let (base, nvarargs) = if p.is_vararg {
@@ -309,7 +310,7 @@ fn push_lua_frame_general<'gc>(
         want,
         aux: 0,
     }));
-    Ok(())
+    Ok(base)
 }
 
 /// Wording for "attempt to call a X value (kind 'name')" when `stack[func]` isn't callable.

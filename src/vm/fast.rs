@@ -56,6 +56,19 @@ pub(super) fn worth(code: &[Op], pc: usize) -> bool {
         .is_some_and(|ops| ops.iter().all(|&op| runs(op)))
 }
 
+/// Whether `execute` should enter [`hot`] at `pc`, just after a native call returned (in
+/// the middle of a loop's body, say after a `sqrt`): the next [`WORTH_AFTER_CALL`]
+/// instructions are ones it runs. (A longer run than at a loop's head: this test is paid
+/// on every native call, and the loop's head enters `hot` anyway.)
+#[inline]
+pub(super) fn worth_after_call(code: &[Op], pc: usize) -> bool {
+    code.get(pc..pc + WORTH_AFTER_CALL)
+        .is_some_and(|ops| ops.iter().all(|&op| runs(op)))
+}
+
+/// See [`worth_after_call`].
+const WORTH_AFTER_CALL: usize = 8;
+
 /// Whether `execute` should not try [`hot`] at a loop's head for a while ([`COOLDOWN`]),
 /// after `hot` ran `ran` instructions from it (-1: not entered, [`worth`] said no) and
 /// stopped at `pc`: it was not entered, or it stopped soon on an instruction it runs in

@@ -36,8 +36,8 @@ use crate::limits::fuel as fuelc;
 use crate::number;
 
 use super::ops::{
-    arith_error, concat_step_named, for_prep, reg_info, type_error, upval_get, upval_info,
-    upval_set,
+    arith_error, concat_step_named, for_prep, long_compare_cost, new_table_cost, reg_info,
+    type_error, upval_get, upval_info, upval_set, vararg,
 };
 
 /// Runs Lua frames until something only the scheduler can handle happens.
@@ -98,12 +98,25 @@ fn run<'gc>(
         // read again where it is used: every value live across the loop is loaded and
         // spilled on each frame entry (each Lua call and return), and the fewer there are,
         // the more of the hot ones the loop keeps in registers.
-        let (closure, base, mut pc) = match ts.frames.last() {
+        let (closure, mut base, mut pc) = match ts.frames.last() {
             Some(Frame::Lua(f)) => (f.closure, f.base as usize, f.pc as usize),
             _ => return Err(LuaError::rt("internal error: no Lua frame")),
         };
-        let cdata: &'gc ClosureData<'gc> = Gc::as_ref(closure.0);
-        let code: &'gc [Op] = &Gc::as_ref(cdata.proto).proto.code;
+        let mut cdata: &'gc ClosureData<'gc> = Gc::as_ref(closure.0);
+        let mut code: &'gc [Op] = &Gc::as_ref(cdata.proto).proto.code;
+        // Switches to another Lua frame (just pushed, or returned to after a plain `Call`)
+        // without going through the top of `'frame`: nothing else about a frame lives in
+        // locals, and there is nothing to finish.
+        macro_rules! switch_to {
+            ($closure:expr, $base:expr, $pc:expr) => {{
+                let c: Closure<'gc> = $closure;
+                cdata = Gc::as_ref(c.0);
+                code = &Gc::as_ref(cdata.proto).proto.code;
+                base = $base;
+                pc = $pc;
+                continue;
+            }};
+        }
         macro_rules! fp {
             () => {{
                 let fp: &'gc FnProto<'gc> = Gc::as_ref(cdata.proto);
@@ -295,6 +308,86 @@ fn run<'gc>(
                 r!($a) = v;
             }};
         }
+        // The arithmetic instructions' operand shapes: registers `b` and `c` (`_rr`), or
+        // register `b` and constant `c` (`_rk`), named as the error messages name them.
+        macro_rules! arith_rr {
+            ($a:expr, $b:expr, $c:expr, $op:ident, |$x:ident, $y:ident| $i:expr, |$u:ident, $v:ident| $f:expr) => {
+                arith!(
+                    $a,
+                    r!($b),
+                    r!($c),
+                    ArithOp::$op,
+                    |$x: i64, $y: i64| $i,
+                    |$u: f64, $v: f64| $f,
+                    reg_info(proto!(), pc - 1, $b),
+                    reg_info(proto!(), pc - 1, $c)
+                )
+            };
+        }
+        macro_rules! arith_rk {
+            ($a:expr, $b:expr, $c:expr, $op:ident, |$x:ident, $y:ident| $i:expr, |$u:ident, $v:ident| $f:expr) => {
+                arith!(
+                    $a,
+                    r!($b),
+                    kst!($c),
+                    ArithOp::$op,
+                    |$x: i64, $y: i64| $i,
+                    |$u: f64, $v: f64| $f,
+                    reg_info(proto!(), pc - 1, $b),
+                    String::new()
+                )
+            };
+        }
+        macro_rules! arith_f_rr {
+            ($a:expr, $b:expr, $c:expr, $op:ident) => {
+                arith_f!(
+                    $a,
+                    r!($b),
+                    r!($c),
+                    ArithOp::$op,
+                    reg_info(proto!(), pc - 1, $b),
+                    reg_info(proto!(), pc - 1, $c)
+                )
+            };
+        }
+        macro_rules! arith_f_rk {
+            ($a:expr, $b:expr, $c:expr, $op:ident) => {
+                arith_f!(
+                    $a,
+                    r!($b),
+                    kst!($c),
+                    ArithOp::$op,
+                    reg_info(proto!(), pc - 1, $b),
+                    String::new()
+                )
+            };
+        }
+        macro_rules! bitwise_rr {
+            ($a:expr, $b:expr, $c:expr, $op:ident, |$x:ident, $y:ident| $i:expr) => {
+                bitwise!(
+                    $a,
+                    r!($b),
+                    r!($c),
+                    ArithOp::$op,
+                    |$x: i64, $y: i64| $i,
+                    reg_info(proto!(), pc - 1, $b),
+                    reg_info(proto!(), pc - 1, $c)
+                )
+            };
+        }
+        macro_rules! bitwise_rk {
+            ($a:expr, $b:expr, $c:expr, $op:ident, |$x:ident, $y:ident| $i:expr) => {
+                bitwise!(
+                    $a,
+                    r!($b),
+                    kst!($c),
+                    ArithOp::$op,
+                    |$x: i64, $y: i64| $i,
+                    reg_info(proto!(), pc - 1, $b),
+                    String::new()
+                )
+            };
+        }
         macro_rules! get_index {
             ($a:expr, $obj:expr, $key:expr, $info:expr) => {{
                 let (obj, key) = ($obj, $key);
@@ -458,8 +551,9 @@ fn run<'gc>(
         macro_rules! return_to {
             ($n:expr, $frame_func:expr, $want:expr) => {{
                 let (n, frame_func, want): (usize, usize, i32) = ($n, $frame_func, $want);
-                if let Some(Frame::Lua(cf)) = ts.frames.last() {
-                    let needed = cf.base as usize + cf.closure.proto().max_stack as usize + 1;
+                if let Some(&Frame::Lua(cf)) = ts.frames.last() {
+                    let proto = cf.closure.proto();
+                    let needed = cf.base as usize + proto.max_stack as usize + 1;
                     if want >= 0 && want as usize == n {
                         // Exactly the results wanted, already in place: nothing to fill.
                         ts.top = (frame_func + n) as u32;
@@ -467,6 +561,11 @@ fn run<'gc>(
                         lua_results(ts, frame_func, n, want);
                     }
                     ts.grow_stack(needed);
+                    if let Some(Op::Call { .. }) = proto.code.get((cf.pc as usize).wrapping_sub(1))
+                    {
+                        // Back from a plain call: nothing to finish.
+                        switch_to!(cf.closure, cf.base as usize, cf.pc as usize);
+                    }
                     resuming = true;
                     continue 'frame;
                 }
@@ -550,7 +649,7 @@ fn run<'gc>(
         // Calls `stack[func]` if it is a native and no hook is set, taking its results here
         // (see `finish::call_native`); anything else the native asks for goes to `drive`.
         macro_rules! call_native {
-            ($func:expr, $nargs:expr, $want:expr) => {{
+            ($func:expr, $nargs:expr, $want:expr, $reenter:expr) => {{
                 let (func, nargs, want): (usize, usize, i32) = ($func, $nargs, $want);
                 if !hooked {
                     if let Some(nf) = NativeRef::of(ts.stack[func]) {
@@ -567,7 +666,18 @@ fn run<'gc>(
                         )?;
                         read_hooks!();
                         match todo {
-                            None => continue,
+                            None => {
+                                // Back in a loop's body (a `sqrt` in the middle of float
+                                // code): the rest of it runs in `fast::hot` too, not only
+                                // from the next loop head on.
+                                if $reenter && !hooked && super::fast::worth_after_call(code, pc) {
+                                    let (stack, before) = (&mut ts.stack[..], *fuel);
+                                    (pc, *fuel) = super::fast::enter(
+                                        ctx.mc, thread, cdata, stack, base, code, pc, before,
+                                    );
+                                }
+                                continue;
+                            }
                             Some(todo) => {
                                 let f = drive(ctx, thread, ts, fuel, todo)?;
                                 flow!(f)
@@ -594,6 +704,9 @@ fn run<'gc>(
                 Finish::Done => {}
                 Finish::Again => pc -= 1,
                 Finish::CondJump { res, k } => cond_jump!(res, k),
+                // (Here `switch_to!`'s `continue` re-enters `'frame`, which reads the same
+                // frame again: its assignments are dead, not wrong.)
+                #[allow(unused_assignments)]
                 Finish::Return { first, n } => do_return!(first, n, true),
                 Finish::Call(mc) => meta_call!(mc, 1),
             }
@@ -733,95 +846,22 @@ fn run<'gc>(
                         String::new()
                     )
                 }
-                Op::AddK { a, b, c } => arith!(
-                    a,
-                    r!(b),
-                    kst!(c),
-                    ArithOp::Add,
-                    |x: i64, y: i64| x.wrapping_add(y),
-                    |x: f64, y: f64| x + y,
-                    reg_info(proto!(), pc - 1, b),
-                    String::new()
-                ),
-                Op::SubK { a, b, c } => arith!(
-                    a,
-                    r!(b),
-                    kst!(c),
-                    ArithOp::Sub,
-                    |x: i64, y: i64| x.wrapping_sub(y),
-                    |x: f64, y: f64| x - y,
-                    reg_info(proto!(), pc - 1, b),
-                    String::new()
-                ),
-                Op::MulK { a, b, c } => arith!(
-                    a,
-                    r!(b),
-                    kst!(c),
-                    ArithOp::Mul,
-                    |x: i64, y: i64| x.wrapping_mul(y),
-                    |x: f64, y: f64| x * y,
-                    reg_info(proto!(), pc - 1, b),
-                    String::new()
-                ),
-                Op::ModK { a, b, c } => arith_f!(
-                    a,
-                    r!(b),
-                    kst!(c),
-                    ArithOp::Mod,
-                    reg_info(proto!(), pc - 1, b),
-                    String::new()
-                ),
-                Op::PowK { a, b, c } => arith_f!(
-                    a,
-                    r!(b),
-                    kst!(c),
-                    ArithOp::Pow,
-                    reg_info(proto!(), pc - 1, b),
-                    String::new()
-                ),
-                Op::DivK { a, b, c } => arith_f!(
-                    a,
-                    r!(b),
-                    kst!(c),
-                    ArithOp::Div,
-                    reg_info(proto!(), pc - 1, b),
-                    String::new()
-                ),
-                Op::IDivK { a, b, c } => arith_f!(
-                    a,
-                    r!(b),
-                    kst!(c),
-                    ArithOp::IDiv,
-                    reg_info(proto!(), pc - 1, b),
-                    String::new()
-                ),
-                Op::BAndK { a, b, c } => bitwise!(
-                    a,
-                    r!(b),
-                    kst!(c),
-                    ArithOp::BAnd,
-                    |x: i64, y: i64| x & y,
-                    reg_info(proto!(), pc - 1, b),
-                    String::new()
-                ),
-                Op::BOrK { a, b, c } => bitwise!(
-                    a,
-                    r!(b),
-                    kst!(c),
-                    ArithOp::BOr,
-                    |x: i64, y: i64| x | y,
-                    reg_info(proto!(), pc - 1, b),
-                    String::new()
-                ),
-                Op::BXorK { a, b, c } => bitwise!(
-                    a,
-                    r!(b),
-                    kst!(c),
-                    ArithOp::BXor,
-                    |x: i64, y: i64| x ^ y,
-                    reg_info(proto!(), pc - 1, b),
-                    String::new()
-                ),
+                Op::AddK { a, b, c } => {
+                    arith_rk!(a, b, c, Add, |x, y| x.wrapping_add(y), |x, y| x + y)
+                }
+                Op::SubK { a, b, c } => {
+                    arith_rk!(a, b, c, Sub, |x, y| x.wrapping_sub(y), |x, y| x - y)
+                }
+                Op::MulK { a, b, c } => {
+                    arith_rk!(a, b, c, Mul, |x, y| x.wrapping_mul(y), |x, y| x * y)
+                }
+                Op::ModK { a, b, c } => arith_f_rk!(a, b, c, Mod),
+                Op::PowK { a, b, c } => arith_f_rk!(a, b, c, Pow),
+                Op::DivK { a, b, c } => arith_f_rk!(a, b, c, Div),
+                Op::IDivK { a, b, c } => arith_f_rk!(a, b, c, IDiv),
+                Op::BAndK { a, b, c } => bitwise_rk!(a, b, c, BAnd, |x, y| x & y),
+                Op::BOrK { a, b, c } => bitwise_rk!(a, b, c, BOr, |x, y| x | y),
+                Op::BXorK { a, b, c } => bitwise_rk!(a, b, c, BXor, |x, y| x ^ y),
                 Op::ShrI { a, b, sc } => bitwise!(
                     a,
                     r!(b),
@@ -840,113 +880,26 @@ fn run<'gc>(
                     String::new(),
                     reg_info(proto!(), pc - 1, b)
                 ),
-                Op::Add { a, b, c } => arith!(
-                    a,
-                    r!(b),
-                    r!(c),
-                    ArithOp::Add,
-                    |x: i64, y: i64| x.wrapping_add(y),
-                    |x: f64, y: f64| x + y,
-                    reg_info(proto!(), pc - 1, b),
-                    reg_info(proto!(), pc - 1, c)
-                ),
-                Op::Sub { a, b, c } => arith!(
-                    a,
-                    r!(b),
-                    r!(c),
-                    ArithOp::Sub,
-                    |x: i64, y: i64| x.wrapping_sub(y),
-                    |x: f64, y: f64| x - y,
-                    reg_info(proto!(), pc - 1, b),
-                    reg_info(proto!(), pc - 1, c)
-                ),
-                Op::Mul { a, b, c } => arith!(
-                    a,
-                    r!(b),
-                    r!(c),
-                    ArithOp::Mul,
-                    |x: i64, y: i64| x.wrapping_mul(y),
-                    |x: f64, y: f64| x * y,
-                    reg_info(proto!(), pc - 1, b),
-                    reg_info(proto!(), pc - 1, c)
-                ),
-                Op::Mod { a, b, c } => arith_f!(
-                    a,
-                    r!(b),
-                    r!(c),
-                    ArithOp::Mod,
-                    reg_info(proto!(), pc - 1, b),
-                    reg_info(proto!(), pc - 1, c)
-                ),
-                Op::Pow { a, b, c } => arith_f!(
-                    a,
-                    r!(b),
-                    r!(c),
-                    ArithOp::Pow,
-                    reg_info(proto!(), pc - 1, b),
-                    reg_info(proto!(), pc - 1, c)
-                ),
-                Op::Div { a, b, c } => arith_f!(
-                    a,
-                    r!(b),
-                    r!(c),
-                    ArithOp::Div,
-                    reg_info(proto!(), pc - 1, b),
-                    reg_info(proto!(), pc - 1, c)
-                ),
-                Op::IDiv { a, b, c } => arith_f!(
-                    a,
-                    r!(b),
-                    r!(c),
-                    ArithOp::IDiv,
-                    reg_info(proto!(), pc - 1, b),
-                    reg_info(proto!(), pc - 1, c)
-                ),
-                Op::BAnd { a, b, c } => bitwise!(
-                    a,
-                    r!(b),
-                    r!(c),
-                    ArithOp::BAnd,
-                    |x: i64, y: i64| x & y,
-                    reg_info(proto!(), pc - 1, b),
-                    reg_info(proto!(), pc - 1, c)
-                ),
-                Op::BOr { a, b, c } => bitwise!(
-                    a,
-                    r!(b),
-                    r!(c),
-                    ArithOp::BOr,
-                    |x: i64, y: i64| x | y,
-                    reg_info(proto!(), pc - 1, b),
-                    reg_info(proto!(), pc - 1, c)
-                ),
-                Op::BXor { a, b, c } => bitwise!(
-                    a,
-                    r!(b),
-                    r!(c),
-                    ArithOp::BXor,
-                    |x: i64, y: i64| x ^ y,
-                    reg_info(proto!(), pc - 1, b),
-                    reg_info(proto!(), pc - 1, c)
-                ),
-                Op::Shl { a, b, c } => bitwise!(
-                    a,
-                    r!(b),
-                    r!(c),
-                    ArithOp::Shl,
-                    |x: i64, y: i64| number::shift_left(x, y),
-                    reg_info(proto!(), pc - 1, b),
-                    reg_info(proto!(), pc - 1, c)
-                ),
-                Op::Shr { a, b, c } => bitwise!(
-                    a,
-                    r!(b),
-                    r!(c),
-                    ArithOp::Shr,
-                    |x: i64, y: i64| number::shift_left(x, y.wrapping_neg()),
-                    reg_info(proto!(), pc - 1, b),
-                    reg_info(proto!(), pc - 1, c)
-                ),
+                Op::Add { a, b, c } => {
+                    arith_rr!(a, b, c, Add, |x, y| x.wrapping_add(y), |x, y| x + y)
+                }
+                Op::Sub { a, b, c } => {
+                    arith_rr!(a, b, c, Sub, |x, y| x.wrapping_sub(y), |x, y| x - y)
+                }
+                Op::Mul { a, b, c } => {
+                    arith_rr!(a, b, c, Mul, |x, y| x.wrapping_mul(y), |x, y| x * y)
+                }
+                Op::Mod { a, b, c } => arith_f_rr!(a, b, c, Mod),
+                Op::Pow { a, b, c } => arith_f_rr!(a, b, c, Pow),
+                Op::Div { a, b, c } => arith_f_rr!(a, b, c, Div),
+                Op::IDiv { a, b, c } => arith_f_rr!(a, b, c, IDiv),
+                Op::BAnd { a, b, c } => bitwise_rr!(a, b, c, BAnd, |x, y| x & y),
+                Op::BOr { a, b, c } => bitwise_rr!(a, b, c, BOr, |x, y| x | y),
+                Op::BXor { a, b, c } => bitwise_rr!(a, b, c, BXor, |x, y| x ^ y),
+                Op::Shl { a, b, c } => bitwise_rr!(a, b, c, Shl, |x, y| number::shift_left(x, y)),
+                Op::Shr { a, b, c } => {
+                    bitwise_rr!(a, b, c, Shr, |x, y| number::shift_left(x, y.wrapping_neg()))
+                }
                 Op::Unm { a, b } => {
                     let v = match r!(b) {
                         Value::Int(i) => Value::Int(i.wrapping_neg()),
@@ -1196,22 +1149,24 @@ fn run<'gc>(
                     save_pc!();
                     if let Value::Function(callee) = ts.stack[func] {
                         // Lua-to-Lua call: push the frame and switch to it.
-                        if let Err(e) = push_lua_frame(ts, callee, func, nargs, c as i32 - 1, true)
-                        {
-                            return Err(match e {
-                                LuaError::RetryAfterGc => ctx.out_of_memory(true),
-                                e => e,
-                            });
-                        }
+                        let new_base =
+                            match push_lua_frame(ts, callee, func, nargs, c as i32 - 1, true) {
+                                Ok(b) => b,
+                                Err(e) => {
+                                    return Err(match e {
+                                        LuaError::RetryAfterGc => ctx.out_of_memory(true),
+                                        e => e,
+                                    })
+                                }
+                            };
                         if hooked {
                             if let Some(t) = super::hook::enter_lua(ctx, thread, ts, fuel) {
                                 hook_call!(t)
                             }
                         }
-                        resuming = false;
-                        continue 'frame;
+                        switch_to!(callee, new_base, 0);
                     }
-                    call_native!(func, nargs, c as i32 - 1);
+                    call_native!(func, nargs, c as i32 - 1, true);
                     let f = drive(
                         ctx,
                         thread,
@@ -1368,9 +1323,25 @@ fn run<'gc>(
                     ) {
                         close_upvalues(ctx, ts, base);
                     }
+                    // (Everything read from the frames before the result is stored: a store
+                    // to the stack makes the compiler read the frame list again.)
+                    let v = r!(a);
                     let (frame_func, want) = func_want!();
-                    ts.stack[frame_func] = r!(a);
                     ts.pop_frame();
+                    if let (1, Some(&Frame::Lua(cf))) = (want, ts.frames.last()) {
+                        // One result for a Lua caller: `return_to!` without its general cases.
+                        let proto = cf.closure.proto();
+                        ts.grow_stack(cf.base as usize + proto.max_stack as usize + 1);
+                        ts.stack[frame_func] = v;
+                        ts.top = (frame_func + 1) as u32;
+                        let back = (cf.pc as usize).wrapping_sub(1);
+                        if let Some(Op::Call { .. }) = proto.code.get(back) {
+                            switch_to!(cf.closure, cf.base as usize, cf.pc as usize);
+                        }
+                        resuming = true;
+                        continue 'frame;
+                    }
+                    ts.stack[frame_func] = v;
                     return_to!(1, frame_func, want)
                 }
                 Op::ForLoop { a, bx } => {
@@ -1433,7 +1404,7 @@ fn run<'gc>(
                     ts.stack.copy_within(ra..ra + 3, ra + 4);
                     save_pc!();
                     ts.enter_c_call(ctx)?;
-                    call_native!(ra + 4, 2, c as i32);
+                    call_native!(ra + 4, 2, c as i32, false);
                     let f = drive(
                         ctx,
                         thread,
@@ -1508,31 +1479,10 @@ fn run<'gc>(
                     *fuel -= fuelc::NEW_OBJECT + descs.len() as i64;
                 }
                 Op::Vararg { a, c } => {
-                    let nvarargs = match ts.frames.last() {
-                        Some(Frame::Lua(f)) => f.nvarargs as usize,
-                        _ => 0,
-                    };
-                    let (frame_func, _) = func_want!();
-                    let vstart = frame_func + 1 + proto!().num_params as usize;
-                    let ra = base + a as usize;
-                    let n = if c == 0 { nvarargs } else { c as usize - 1 };
-                    if ts.stack.len() < ra + n + 1 {
-                        if ra + n + 1 > super::exec::MAX_STACK {
-                            save_pc!();
-                            return Err(LuaError::rt("stack overflow"));
-                        }
-                        ts.grow_stack(ra + n + 1);
-                    }
-                    for i in 0..n {
-                        ts.stack[ra + i] = if i < nvarargs {
-                            ts.stack[vstart + i]
-                        } else {
-                            Value::Nil
-                        };
-                    }
-                    if c == 0 {
-                        ts.top = (ra + n) as u32;
-                        *fuel -= n as i64 / fuelc::VALUES_MOVED_PER_FUEL;
+                    let np = proto!().num_params as usize;
+                    if let Err(e) = vararg(ts, fuel, np, base + a as usize, c) {
+                        save_pc!();
+                        return Err(e);
                     }
                 }
                 Op::ExtraArg { .. } => {}
@@ -1546,17 +1496,4 @@ pub fn table_from<'gc>(ctx: Ctx<'gc>, vals: &[Value<'gc>]) -> Table<'gc> {
     let t = ctx.new_table_sized(vals.len(), 0);
     t.data_mut(ctx.mc).set_list(0, vals);
     t
-}
-
-/// Fuel for a table constructor's table, presized for `array` items and `hash` fields
-/// (allocating and clearing its parts; the items themselves are charged as they are set).
-#[inline]
-pub(super) fn new_table_cost(array: usize, hash: usize) -> i64 {
-    fuelc::NEW_OBJECT + (array / fuelc::PRESIZED_SLOTS_PER_FUEL + hash) as i64
-}
-
-/// Fuel for comparing two strings' first `len` bytes (nothing for short ones).
-#[inline]
-pub(super) fn long_compare_cost(len: usize) -> i64 {
-    (len / fuelc::STRING_COMPARE_BYTES_PER_FUEL) as i64
 }

@@ -7,7 +7,7 @@ use super::convert;
 use super::error::{LuaError, LuaResult};
 use super::meta::{self, ArithError, MetaCall};
 use super::state::{Ctx, Tm};
-use super::thread::{Thread, ThreadState};
+use super::thread::{Frame, Thread, ThreadState};
 use super::value::Value;
 use crate::limits::fuel as fuelc;
 use crate::number;
@@ -274,4 +274,56 @@ pub(super) fn concat_step_named<'gc>(
         }
     }
     Ok(Ok(n))
+}
+
+/// Fuel for a table constructor's table, presized for `array` items and `hash` fields
+/// (allocating and clearing its parts; the items themselves are charged as they are set).
+#[inline]
+pub(super) fn new_table_cost(array: usize, hash: usize) -> i64 {
+    fuelc::NEW_OBJECT + (array / fuelc::PRESIZED_SLOTS_PER_FUEL + hash) as i64
+}
+
+/// Fuel for comparing two strings' first `len` bytes (nothing for short ones).
+#[inline]
+pub(super) fn long_compare_cost(len: usize) -> i64 {
+    (len / fuelc::STRING_COMPARE_BYTES_PER_FUEL) as i64
+}
+
+/// `Vararg`: copies the frame's extra arguments (`c - 1` of them, nil-padded; all of them
+/// when `c` is 0, setting `top`) to `stack[ra..]`. The frame's extra arguments are between
+/// its function slot (plus `num_params`) and its base (Lua's layout, see `push_lua_frame`).
+///
+/// # Errors
+/// "stack overflow" (nothing changed).
+pub(super) fn vararg<'gc>(
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    num_params: usize,
+    ra: usize,
+    c: u8,
+) -> LuaResult<'gc, ()> {
+    let (frame_func, nvarargs) = match ts.frames.last() {
+        Some(Frame::Lua(f)) => (f.func as usize, f.nvarargs as usize),
+        _ => return Err(LuaError::rt("internal error: no Lua frame")),
+    };
+    let vstart = frame_func + 1 + num_params;
+    let n = if c == 0 { nvarargs } else { c as usize - 1 };
+    if ts.stack.len() < ra + n + 1 {
+        if ra + n + 1 > super::exec::MAX_STACK {
+            return Err(LuaError::rt("stack overflow"));
+        }
+        ts.grow_stack(ra + n + 1);
+    }
+    for i in 0..n {
+        ts.stack[ra + i] = if i < nvarargs {
+            ts.stack[vstart + i]
+        } else {
+            Value::Nil
+        };
+    }
+    if c == 0 {
+        ts.top = (ra + n) as u32;
+        *fuel -= n as i64 / fuelc::VALUES_MOVED_PER_FUEL;
+    }
+    Ok(())
 }

@@ -1258,78 +1258,6 @@ impl<'gc> Table<'gc> {
         self.get_field_slow(mc, key, hint)
     }
 
-    /// The interpreter's inline probe for a constant string key: the value when the key is
-    /// at the constant's position hint (see [`Table::get_field`]) and no metatable lookup is
-    /// needed, `None` for anything else (the caller then takes [`Table::get_field`]). Calls
-    /// nothing, so the dispatch loop that inlines it keeps its state in registers.
-    #[inline(always)]
-    pub fn probe_field(
-        self,
-        key: super::string::LuaStr<'gc>,
-        hint: &std::cell::Cell<u32>,
-    ) -> Option<Value<'gc>> {
-        let d = self.0.borrow();
-        if d.pending.is_none() {
-            if let Some((Value::Str(k), v)) = d.entries.get(hint.get() as usize) {
-                if k.surely_eq(key) && !(v.is_nil() && d.meta.is_some()) {
-                    return Some(*v);
-                }
-            }
-        }
-        None
-    }
-
-    /// [`Table::probe_field`] for an integer key in the array part (else
-    /// [`Table::get_index_int`]).
-    #[inline(always)]
-    pub fn probe_int(self, i: i64) -> Option<Value<'gc>> {
-        let d = self.0.borrow();
-        if d.pending.is_none() {
-            if let Some(&v) = d.array.get((i as u64).wrapping_sub(1) as usize) {
-                if !(v.is_nil() && d.meta.is_some()) {
-                    return Some(v);
-                }
-            }
-        }
-        None
-    }
-
-    /// The interpreter's inline store at a constant string key found at its position hint in
-    /// a table without a metatable: `true` if done, `false` (nothing changed) otherwise (the
-    /// caller then takes [`Table::set_field`]).
-    #[inline(always)]
-    pub fn probe_set_field(
-        self,
-        mc: &Mutation<'gc>,
-        key: super::string::LuaStr<'gc>,
-        hint: &std::cell::Cell<u32>,
-        value: Value<'gc>,
-    ) -> bool {
-        let mut d = self.0.borrow_mut(mc);
-        if d.pending.is_none() && d.meta.is_none() {
-            if let Some((Value::Str(k), v)) = d.entries.get_mut(hint.get() as usize) {
-                if k.surely_eq(key) {
-                    // What `set` does with a key it finds in the hash part.
-                    *v = value;
-                    return true;
-                }
-            }
-        }
-        false
-    }
-
-    /// [`Table::probe_set_field`] for an integer key: a slot of the array part's stored
-    /// prefix or an append within its capacity (see [`TableData::set_int_in_array`]; else
-    /// [`Table::set_index_int`]).
-    #[inline(always)]
-    pub fn probe_set_int(self, mc: &Mutation<'gc>, i: i64, value: Value<'gc>) -> bool {
-        let mut d = self.0.borrow_mut(mc);
-        if d.pending.is_none() && d.meta.is_none() {
-            return d.set_int_in_array(i, value);
-        }
-        false
-    }
-
     /// A raw store of `value` at a constant string key through the constant's position hint
     /// (see [`TableData::set_str_hinted`]), as the interpreter's `SetField` wants it: `true`
     /// if the table has no metatable and the key was at the hint (now set); `false` (nothing
@@ -1504,6 +1432,9 @@ impl<'gc> Table<'gc> {
         Gc::as_ptr(self.0) as *const ()
     }
 }
+
+#[path = "table_probe.rs"]
+mod probe;
 
 #[cfg(test)]
 #[path = "table_tests.rs"]
