@@ -250,6 +250,25 @@ pub fn shift_left(x: i64, y: i64) -> i64 {
     }
 }
 
+/// C's `ldexp`: `x * 2^e` rounded once. Large scalings go in steps that stay exact: down,
+/// the first steps keep the value normal or leave a remaining exponent that underflows
+/// whatever the value (below -53), so the final multiplication is the only rounding; a
+/// result that rounds twice through the subnormal range would differ from C's.
+pub fn ldexp(x: f64, e: i64) -> f64 {
+    let pow2 = |k: i64| f64::from_bits(((1023 + k) as u64) << 52);
+    let (mut y, mut n) = (x, e.clamp(-3000, 3000));
+    for _ in 0..2 {
+        if n > 1023 {
+            y *= pow2(1023);
+            n -= 1023;
+        } else if n < -1022 {
+            y *= pow2(-1022 + 53);
+            n += 1022 - 53;
+        }
+    }
+    y * pow2(n.clamp(-1022, 1023))
+}
+
 /// `F2Ieq`: a float with an exact integer value in `i64`'s range as that integer; `None` if it
 /// has a fractional part, is out of range, or is NaN.
 #[inline]

@@ -74,28 +74,6 @@ fn str2int(s: &[u8]) -> Option<i64> {
     Some(if neg { 0u64.wrapping_sub(a) } else { a } as i64)
 }
 
-/// `ldexp` for the values hexadecimal numerals produce: exact unless the result is subnormal
-/// or overflows, as C's.
-fn ldexp(mut x: f64, mut e: i64) -> f64 {
-    // Scale in steps that stay within the normal exponent range.
-    let step = |x: f64, k: i32| x * f64::from_bits(((1023 + k as i64) as u64) << 52);
-    while e > 1000 {
-        x = step(x, 1000);
-        e -= 1000;
-        if x.is_infinite() {
-            return x;
-        }
-    }
-    while e < -1000 {
-        x = step(x, -1000);
-        e += 1000;
-        if x == 0.0 {
-            return x;
-        }
-    }
-    step(x, e as i32)
-}
-
 /// `lua_strx2number`: a hexadecimal float numeral (the whole string, spaces allowed around).
 fn strx2number(s: &[u8]) -> Option<f64> {
     let i = skip_spaces(s, 0);
@@ -160,7 +138,7 @@ fn strx2number(s: &[u8]) -> Option<f64> {
     // Fold the sticky bit into the lowest bit: with 60 bits of mantissa the u64 -> f64
     // conversion then rounds exactly as an infinitely precise one would.
     let m = (mant << 1 | sticky as u64) as f64;
-    let r = ldexp(m, exp.saturating_sub(1));
+    let r = super::ldexp(m, exp.saturating_sub(1));
     Some(if neg { -r } else { r })
 }
 

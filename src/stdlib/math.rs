@@ -286,20 +286,8 @@ fn frexp_f64(x: f64) -> (f64, i32) {
 fn ldexp<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let x = nc.check_float(1)?;
     let e = nc.check_int(2)?;
-    // C truncates the exponent to int; anything beyond ±2200 saturates the result anyway.
-    let e = e.clamp(-2200, 2200) as i32;
-    // Scale in steps so that intermediate powers of two stay representable.
-    let mut r = x;
-    let mut e = e;
-    while e > 1000 {
-        r *= 2f64.powi(1000);
-        e -= 1000;
-    }
-    while e < -1000 {
-        r *= 2f64.powi(-1000);
-        e += 1000;
-    }
-    nc.ret1(Value::float(r * 2f64.powi(e)))
+    // `lmathlib.c` converts the exponent with C's `(int)`, which keeps the low 32 bits.
+    nc.ret1(Value::float(crate::number::ldexp(x, e as i32 as i64)))
 }
 
 fn tointeger<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
