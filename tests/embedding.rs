@@ -824,3 +824,51 @@ fn light_userdata_is_a_plain_value_across_saves_and_forks() {
         .to_string()
         .contains("expected light userdata"));
 }
+
+/// Forks of one image share its installed host functions and wait kinds (a spawn builds no
+/// maps): a registration in one fork, new or replacing, stays in that fork, and a fork made
+/// with more registrations of its own has them alone.
+#[test]
+fn registrations_in_one_fork_stay_in_that_fork() {
+    let mut base = VmOptions::new()
+        .register("f", |_cx, ()| Ok(1))
+        .register_wait_kind("nap", 1, |_cx, (): (), _| {
+            Ok(Resume::Return(Variadic(vec![Value::Int(7)])))
+        })
+        .build();
+    base.load(b"", "=base").unwrap();
+    let image = base.image().unwrap();
+    let (mut a, mut b) = (image.fork().unwrap(), image.fork().unwrap());
+    a.register("f", |_cx, ()| Ok(10));
+    a.register("g", |_cx, ()| Ok(2));
+    a.register_wait_kind("nap", 1, |_cx, (): (), _| {
+        Ok(Resume::Return(Variadic(vec![Value::Int(70)])))
+    });
+    assert_eq!(a.eval::<(i64, i64)>("return f(), g()").unwrap(), (10, 2));
+    assert_eq!(
+        b.eval::<(i64, bool)>("return f(), g == nil").unwrap(),
+        (1, true)
+    );
+    let mut c = image
+        .fork_with_options(VmOptions::new().register("h", |_cx, ()| Ok(3)))
+        .unwrap();
+    assert_eq!(c.eval::<i64>("return f()").unwrap(), 1);
+    // A wait of kind "nap" ends by each fork's own resume function.
+    let waits = |vm: &mut Vm| {
+        vm.register_waiting("doze", |_cx, ()| {
+            Ok(Reply::<()>::Wait(Wait::new("nap", &()).unwrap()))
+        });
+        vm.load(b"return doze()", "=w").unwrap();
+        let waiting = StepResult::Waiting { kind: "nap".into() };
+        assert_eq!(run(vm), waiting);
+        run(vm)
+    };
+    assert_eq!(waits(&mut a), StepResult::Finished(vec![Value::Int(70)]));
+    assert_eq!(waits(&mut b), StepResult::Finished(vec![Value::Int(7)]));
+    let mut d = image.fork().unwrap();
+    assert_eq!(
+        d.eval::<(i64, bool)>("return f(), g == nil").unwrap(),
+        (1, true)
+    );
+    assert_eq!(waits(&mut d), StepResult::Finished(vec![Value::Int(7)]));
+}

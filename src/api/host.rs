@@ -17,6 +17,7 @@
 //! answer to an RPC). The wait is ordinary VM state: a snapshot taken during it restores into
 //! a VM where it goes on waiting, and a delivery there continues the script.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::rc::Rc;
@@ -102,7 +103,8 @@ fn dispatch<'gc>(nc: &mut NativeCtx<'gc, '_>) -> LuaResult<'gc, Action<'gc>> {
 #[derive(Clone, Default)]
 pub struct Registrations {
     pub(crate) functions: Vec<(&'static NativeDef, Rc<dyn HostFunction>)>,
-    pub(crate) wait_kinds: Vec<(String, Rc<dyn HostWaitKind>)>,
+    /// (Names interned: a fork's maps and its waits borrow them.)
+    pub(crate) wait_kinds: Vec<(&'static str, Rc<dyn HostWaitKind>)>,
     pub(crate) userdata: Vec<super::userdata::UserdataType>,
 }
 
@@ -139,16 +141,17 @@ impl Registrations {
 
     pub(crate) fn install(&self, registry: &mut Registry, host: &mut Host) {
         // Sized once (a fork's maps start empty: growing them costs every spawn).
-        host.functions.reserve(self.functions.len());
-        host.wait_kinds.reserve(self.wait_kinds.len() + 1);
+        let functions = Rc::make_mut(&mut host.functions);
+        functions.reserve(self.functions.len());
         for (def, f) in &self.functions {
             registry.add_native(def);
-            host.functions.insert(HostKey(def), f.clone());
+            functions.insert(HostKey(def), f.clone());
         }
-        host.wait_kinds
-            .insert(DELIVERY_KIND.to_string(), Rc::new(DeliveryKind));
+        let wait_kinds = Rc::make_mut(&mut host.wait_kinds);
+        wait_kinds.reserve(self.wait_kinds.len() + 1);
+        wait_kinds.insert(Cow::Borrowed(DELIVERY_KIND), Rc::new(DeliveryKind));
         for (name, k) in &self.wait_kinds {
-            host.wait_kinds.insert(name.clone(), k.clone());
+            wait_kinds.insert(Cow::Borrowed(*name), k.clone());
         }
         for u in &self.userdata {
             registry.add_userdata_codec(u.codec.clone());
@@ -166,7 +169,7 @@ pub enum Reply<R> {
 
 /// A wait: the kind that continues it and its plain-data state.
 pub struct Wait {
-    kind: String,
+    kind: Cow<'static, str>,
     state: Vec<u8>,
     values: Vec<super::Value>,
 }
@@ -180,7 +183,7 @@ impl Wait {
         let state = rmp_serde::to_vec(state)
             .map_err(|e| Error::msg(format!("cannot serialize the state of wait '{kind}': {e}")))?;
         Ok(Wait {
-            kind: kind.to_string(),
+            kind: Cow::Owned(kind.to_string()),
             state,
             values: Vec::new(),
         })
@@ -190,7 +193,7 @@ impl Wait {
     /// the host function's results (`receive()`, an RPC answered on a later tick).
     pub fn delivery() -> Wait {
         Wait {
-            kind: DELIVERY_KIND.to_string(),
+            kind: Cow::Borrowed(DELIVERY_KIND),
             state: Vec::new(),
             values: Vec::new(),
         }
@@ -298,24 +301,36 @@ where
                 return_values(nc, out)
             }
             Reply::Wait(w) => {
-                let kind = nc.ctx.state.host.borrow().wait_kinds.get(&w.kind).cloned();
-                let Some(kind) = kind else {
+                // (The map's key is the registered name: the wait borrows it.)
+                let found = nc
+                    .ctx
+                    .state
+                    .host
+                    .borrow()
+                    .wait_kinds
+                    .get_key_value(w.kind.as_ref())
+                    .map(|(name, k)| (name.clone(), k.clone()));
+                let Some((name, kind)) = found else {
                     return Err(LuaError::rt(format!(
                         "wait kind '{}' is not registered",
                         w.kind
                     )));
                 };
-                let values = w
-                    .values
-                    .into_iter()
-                    .map(|v| super::IntoLua::into_lua(v, &cx).map(|v| v.0))
-                    .collect::<Result<Vec<_>>>()
-                    .map_err(|e| lua_error(&cx, e))?;
+                // (Most waits keep no values: `receive()` in every agent's turn.)
+                let values = if w.values.is_empty() {
+                    Vec::new()
+                } else {
+                    w.values
+                        .into_iter()
+                        .map(|v| super::IntoLua::into_lua(v, &cx).map(|v| v.0))
+                        .collect::<Result<Vec<_>>>()
+                        .map_err(|e| lua_error(&cx, e))?
+                };
                 nc.clear();
                 Ok(Action::Wait {
                     cont: Cont::Host {
                         wait: Box::new(HostWait {
-                            kind: w.kind,
+                            kind: name,
                             version: kind.version(),
                             state: w.state,
                             values,

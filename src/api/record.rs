@@ -244,8 +244,8 @@ type SharedLog = Rc<RefCell<Log>>;
 
 /// The host services a recorder or replay replaced, put back when it ends.
 struct Saved {
-    functions: crate::vm::state::HostFunctions,
-    wait_kinds: crate::vm::state::WaitKinds,
+    functions: Rc<crate::vm::state::HostFunctions>,
+    wait_kinds: Rc<crate::vm::state::WaitKinds>,
     clock: Box<dyn Clock>,
     stdin: Box<dyn BufRead>,
     stdout: Box<dyn Write>,
@@ -648,10 +648,10 @@ impl Recorder {
             let kinds: Vec<(String, u32)> = saved
                 .wait_kinds
                 .iter()
-                .map(|(k, v)| (k.clone(), v.version()))
+                .map(|(k, v)| (k.to_string(), v.version()))
                 .collect();
-            for (key, f) in &saved.functions {
-                host.functions.insert(
+            for (key, f) in saved.functions.iter() {
+                Rc::make_mut(&mut host.functions).insert(
                     *key,
                     Rc::new(RecordingFunction {
                         name: key.name(),
@@ -660,11 +660,11 @@ impl Recorder {
                     }),
                 );
             }
-            for (kind, k) in &saved.wait_kinds {
-                host.wait_kinds.insert(
+            for (kind, k) in saved.wait_kinds.iter() {
+                Rc::make_mut(&mut host.wait_kinds).insert(
                     kind.clone(),
                     Rc::new(RecordingKind {
-                        kind: kind.clone(),
+                        kind: kind.to_string(),
                         inner: k.clone(),
                         log: log.clone(),
                     }),
@@ -1153,8 +1153,10 @@ fn stubs(journal: &Journal, cursor: &SharedCursor) -> Registrations {
         );
     }
     for (kind, version) in &journal.wait_kinds {
+        // (Interned as a host's registered names are: the journal names only what the
+        // recording host registered.)
         r.wait_kinds.push((
-            kind.clone(),
+            crate::snapshot::intern_name(kind),
             Rc::new(ReplayKind {
                 kind: kind.clone(),
                 version: *version,
@@ -1175,8 +1177,8 @@ fn install_replay(vm: &mut Vm, stubs: &Registrations, cursor: &SharedCursor, out
         let mut saved = take_services(host);
         host.functions = saved.functions.clone();
         host.wait_kinds = saved.wait_kinds.clone();
-        host.functions.extend(dummy.functions.drain());
-        host.wait_kinds.extend(dummy.wait_kinds.drain());
+        Rc::make_mut(&mut host.functions).extend(Rc::make_mut(&mut dummy.functions).drain());
+        Rc::make_mut(&mut host.wait_kinds).extend(Rc::make_mut(&mut dummy.wait_kinds).drain());
         host.clock = Box::new(ReplayClock {
             cursor: cursor.clone(),
         });

@@ -46,7 +46,7 @@ impl Vm {
             def
         };
         self.with_host(|h| {
-            h.functions.insert(crate::vm::state::HostKey(def), f);
+            Rc::make_mut(&mut h.functions).insert(crate::vm::state::HostKey(def), f);
         });
         if global {
             self.enter(|cx| set_path(cx.ctx, name, VmValue::LightNative(LightNative(def))));
@@ -140,12 +140,14 @@ impl Vm {
     }
 
     fn install_wait_kind(&mut self, kind: &str, k: Rc<dyn HostWaitKind>) {
+        // (Interned: waits of this kind borrow the name instead of copying it.)
+        let kind = crate::snapshot::intern_name(kind);
         self.registrations_mut()
             .0
             .wait_kinds
-            .push((kind.to_string(), k.clone()));
+            .push((kind, k.clone()));
         self.with_host(|h| {
-            h.wait_kinds.insert(kind.to_string(), k);
+            Rc::make_mut(&mut h.wait_kinds).insert(std::borrow::Cow::Borrowed(kind), k);
         });
     }
 
@@ -207,9 +209,10 @@ impl VmOptions {
         S: Serialize + DeserializeOwned + 'static,
         F: for<'gc> Fn(&Context<'gc>, S, Option<MultiValue>) -> Result<Resume<S>> + 'static,
     {
-        self.registrations
-            .wait_kinds
-            .push((kind.to_string(), host::wait_kind(version, resume)));
+        self.registrations.wait_kinds.push((
+            crate::snapshot::intern_name(kind),
+            host::wait_kind(version, resume),
+        ));
         self
     }
 

@@ -236,10 +236,13 @@ pub struct Scheduler {
     /// The natives, made once: every agent gets these very closures (they reach the agent
     /// through `shared`), so an image made with them needs nothing registered per spawn.
     natives: Registrations,
-    /// The last image spawned from, and whether its globals have the natives' names (checked
-    /// on its first fork: every fork of an image starts in its state).
-    checked_image: Option<(Image, bool)>,
-    agents: BTreeMap<AgentId, Agent>,
+    /// The last image spawned from, whether it registers all the natives already, and
+    /// whether its globals have their names (checked on its first fork: every fork of an
+    /// image starts in its state, and an image's registrations never change).
+    checked_image: Option<(Image, bool, bool)>,
+    /// (Boxed: an agent is ~600 bytes, and the map's inserts and node splits moved whole
+    /// agents, a twentieth of a spawn.)
+    agents: BTreeMap<AgentId, Box<Agent>>,
     tick: i64,
     next_id: u64,
     /// Where the next tick starts (the first agent a tick budget left out).
@@ -292,7 +295,12 @@ impl Scheduler {
         // An image made with `with_natives` has them (the same closures): registering them
         // again would give the same VM, so a spawn skips it unless the host's own
         // registrations could replace one of them.
-        let opts = if opts.registrations.is_empty() && image.registers_all(&self.natives) {
+        // (Both answers are kept for the last image: they cost a tenth of a spawn.)
+        let (registers_all, has_globals) = match &self.checked_image {
+            Some((checked, all, has)) if checked.same_as(image) => (*all, Some(*has)),
+            _ => (image.registers_all(&self.natives), None),
+        };
+        let opts = if opts.registrations.is_empty() && registers_all {
             if opts.memory_limit.is_none() {
                 opts.memory_limit = self.opts.memory_limit;
             }
@@ -301,13 +309,13 @@ impl Scheduler {
             self.agent_options(opts)
         };
         let mut vm = image.fork_with_options(opts)?;
-        let has_globals = match &self.checked_image {
-            Some((checked, has)) if checked.same_as(image) => *has,
-            _ => {
+        let has_globals = match has_globals {
+            Some(has) => has,
+            None => {
                 // (Checked without converting the global: a function converts to a handle,
                 // which would give every agent a handle table.)
                 let has = vm.has_global("receive");
-                self.checked_image = Some((image.clone(), has));
+                self.checked_image = Some((image.clone(), registers_all, has));
                 has
             }
         };
@@ -348,14 +356,14 @@ impl Scheduler {
         self.shared.borrow_mut().inboxes.insert(id, inbox);
         self.agents.insert(
             id,
-            Agent {
+            Box::new(Agent {
                 vm,
                 state,
                 weight: 1,
                 fuel_limit: self.opts.fuel_limit,
                 fuel_used,
                 clock_offset: clock - self.tick,
-            },
+            }),
         );
     }
 

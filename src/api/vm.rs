@@ -82,13 +82,16 @@ pub struct Vm {
     /// The last slice ended with a quiet collection for an operation that runs again (see
     /// `after_slice`): if it asks again, the next collection is a full one.
     quiet_retry: bool,
-    /// Set by the host to preempt the running step (see [`Vm::interrupt_handle`]).
-    interrupt: Arc<AtomicBool>,
+    /// Set by the host to preempt the running step (see [`Vm::interrupt_handle`]); made
+    /// when a handle is first asked for (until then nothing can set it, and a spawn
+    /// allocates one thing less).
+    interrupt: std::cell::OnceCell<Arc<AtomicBool>>,
     /// A lazy fork some of whose objects may still be in its image (see `vm::lazy`): it is
     /// completed before anything is collected or saved.
     lazy: bool,
-    /// Host functions, wait kinds and userdata types registered with this VM.
-    registrations: Registrations,
+    /// Host functions, wait kinds and userdata types registered with this VM (shared with
+    /// the image it was forked from until one of them registers more).
+    registrations: Rc<Registrations>,
     /// Handles dropped since the last API call (shared with the `Host`, see `handle`).
     releases: Rc<ReleaseQueue>,
 }
@@ -97,6 +100,12 @@ impl Default for Vm {
     fn default() -> Self {
         Self::new()
     }
+}
+
+thread_local! {
+    /// The registrations of a VM until it is given its own, shared: a fork gets its image's
+    /// at once, and allocating a placeholder only to drop it was a spawn's cost.
+    static NO_REGISTRATIONS: Rc<Registrations> = Rc::default();
 }
 
 /// Which coroutine chain a step runs.
@@ -211,7 +220,7 @@ impl Vm {
         });
         drop(entered);
         let mut vm = Vm::from_parts(arena, 0, registry, memory, false);
-        vm.registrations = registrations;
+        vm.registrations = Rc::new(registrations);
         vm.releases = releases;
         vm.set_memory_limit(memory_limit);
         super::registration::expose_all(&vm);
@@ -236,9 +245,9 @@ impl Vm {
             paced_at: 0,
             collected_at: 0,
             quiet_retry: false,
-            interrupt: Arc::new(AtomicBool::new(false)),
+            interrupt: std::cell::OnceCell::new(),
             lazy,
-            registrations: Registrations::default(),
+            registrations: NO_REGISTRATIONS.with(Rc::clone),
             releases,
         }
     }
@@ -289,7 +298,7 @@ impl Vm {
         let mut registry = Registry::standard();
         registrations.install(&mut registry, &mut host);
         let mut vm = Vm::restore_with(bytes, registry, host, None)?;
-        vm.registrations = registrations;
+        vm.registrations = Rc::new(registrations);
         vm.set_memory_limit(memory_limit);
         if main_yieldable {
             vm.set_main_yieldable(true);
@@ -367,12 +376,20 @@ impl Vm {
         drop(entered);
         drop(built?);
         let total = memory.used();
+        let mut registry = self.registry.clone();
+        let mut host = Host::default();
+        self.registrations.install(&mut registry, &mut host);
         Ok(Image {
             lazy: Arc::new(crate::snapshot::LazyImage::new(
                 body, offsets, tail, chunks, decoded, total,
             )),
             registry: self.registry.clone(),
             registrations: self.registrations.clone(),
+            installed: Rc::new(Installed {
+                registry,
+                functions: host.functions,
+                wait_kinds: host.wait_kinds,
+            }),
         })
     }
 
@@ -645,7 +662,7 @@ impl Vm {
         if let Some(r) = result {
             return Ok(r);
         }
-        if remaining <= 0 || self.interrupt.swap(false, Ordering::Relaxed) {
+        if remaining <= 0 || self.interrupted() {
             return Ok(StepResult::OutOfFuel);
         }
         Ok(self.run_entered(Task::Main, remaining))
@@ -698,7 +715,7 @@ impl Vm {
             }
             // A host interrupt preempts like running out of fuel (checked between slices, so
             // within about 10,000 fuel units of being set).
-            if remaining <= 0 || self.interrupt.swap(false, Ordering::Relaxed) {
+            if remaining <= 0 || self.interrupted() {
                 return StepResult::OutOfFuel;
             }
         }
@@ -769,7 +786,17 @@ impl Vm {
     /// next check, with the same result as running out of fuel; the VM resumes where it
     /// stopped on the next `step`. The flag is cleared when it takes effect.
     pub fn interrupt_handle(&self) -> Arc<AtomicBool> {
-        self.interrupt.clone()
+        self.interrupt
+            .get_or_init(|| Arc::new(AtomicBool::new(false)))
+            .clone()
+    }
+
+    /// Whether the host set the interrupt flag (clearing it).
+    #[inline]
+    fn interrupted(&self) -> bool {
+        self.interrupt
+            .get()
+            .is_some_and(|i| i.swap(false, Ordering::Relaxed))
     }
 
     /// Total fuel consumed so far.
@@ -997,7 +1024,7 @@ impl Vm {
     }
 
     pub(crate) fn registrations_mut(&mut self) -> (&mut Registrations, &mut Registry) {
-        (&mut self.registrations, &mut self.registry)
+        (Rc::make_mut(&mut self.registrations), &mut self.registry)
     }
 }
 
@@ -1194,7 +1221,7 @@ fn waiting_kind(ctx: Ctx<'_>) -> Option<String> {
     let ts = t.borrow();
     match ts.frames.last() {
         Some(Frame::Native(nf)) => match &*nf.cont {
-            Cont::Host { wait, .. } => Some(wait.kind.clone()),
+            Cont::Host { wait, .. } => Some(wait.kind.to_string()),
             _ => None,
         },
         _ => None,
@@ -1213,7 +1240,19 @@ fn waiting_kind(ctx: Ctx<'_>) -> Option<String> {
 pub struct Image {
     lazy: Arc<crate::snapshot::LazyImage>,
     registry: Registry,
-    registrations: Registrations,
+    registrations: Rc<Registrations>,
+    installed: Rc<Installed>,
+}
+
+/// An image's registrations installed once, when it is made: a fork with no others shares
+/// them (a scheduler spawns thousands of forks; building the host's maps and copying the
+/// kind names was a tenth of a spawn).
+struct Installed {
+    /// The image's registry with the registered names added.
+    registry: Registry,
+    /// The host's maps, as `Registrations::install` makes them in an empty host.
+    functions: Rc<crate::vm::state::HostFunctions>,
+    wait_kinds: Rc<crate::vm::state::WaitKinds>,
 }
 
 impl Image {
@@ -1224,13 +1263,34 @@ impl Image {
     /// Only if the image itself is inconsistent (it was checked by building it in full when
     /// it was made): a bug, never a panic.
     pub fn fork_with(&self, host: Host) -> Result<Vm, SnapshotError> {
-        self.fork_registered(host, self.registrations.clone())
+        self.fork_registered(host, None)
     }
 
-    /// A fork with `regs` installed (once: a scheduler spawns thousands of these).
-    fn fork_registered(&self, mut host: Host, regs: Registrations) -> Result<Vm, SnapshotError> {
-        let mut registry = self.registry.clone();
-        regs.install(&mut registry, &mut host);
+    /// A fork with the image's registrations and `more` installed (once: a scheduler spawns
+    /// thousands of these). With none more and a host without any of its own, the fork
+    /// shares the image's installed maps.
+    fn fork_registered(
+        &self,
+        mut host: Host,
+        more: Option<Registrations>,
+    ) -> Result<Vm, SnapshotError> {
+        let (registry, regs) = match more {
+            None if host.functions.is_empty() && host.wait_kinds.is_empty() => {
+                let installed = &self.installed;
+                host.functions = installed.functions.clone();
+                host.wait_kinds = installed.wait_kinds.clone();
+                (installed.registry.clone(), self.registrations.clone())
+            }
+            more => {
+                let mut all = Registrations::clone(&self.registrations);
+                if let Some(more) = more {
+                    all.extend(&more);
+                }
+                let mut registry = self.registry.clone();
+                all.install(&mut registry, &mut host);
+                (registry, Rc::new(all))
+            }
+        };
         let memory = Account::new();
         let entered = memory.enter();
         let arena = Arena::<Root>::try_new(|mc| crate::snapshot::fork_lazy(mc, &self.lazy, host))?;
@@ -1259,9 +1319,8 @@ impl Image {
             registrations,
             ..
         } = opts;
-        let mut all = self.registrations.clone();
-        all.extend(&registrations);
-        let mut vm = self.fork_registered(host, all)?;
+        let more = (!registrations.is_empty()).then_some(registrations);
+        let mut vm = self.fork_registered(host, more)?;
         vm.set_memory_limit(memory_limit);
         Ok(vm)
     }

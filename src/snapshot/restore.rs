@@ -909,10 +909,17 @@ pub(super) fn finish_with<'gc>(
     if tail.running.first() != Some(&tail.main) {
         return Err(bad("the running chain must start with the main thread"));
     }
+    // (A chain is almost always the main thread alone, or a few coroutines: those are
+    // checked without a set, which cost a fork more than the rest of this function.)
     let mut seen = HashSet::new();
     let mut running = Vec::with_capacity(tail.running.len());
-    for &t in &tail.running {
-        if !seen.insert(t) {
+    for (k, &t) in tail.running.iter().enumerate() {
+        let again = if tail.running.len() <= 8 {
+            tail.running[..k].contains(&t)
+        } else {
+            !seen.insert(t)
+        };
+        if again {
             return Err(bad("a thread appears twice in the running chain"));
         }
         running.push(b.thread(t)?);

@@ -586,12 +586,10 @@ pub fn drive<'gc>(
                 }
                 Action::Wait { cont } => {
                     ts.stack.truncate(func + 1);
-                    ts.push_frame(Frame::Native(NativeFrame::new(
-                        native,
-                        func as u32,
-                        want,
-                        cont,
-                    )));
+                    // (In the spare box, as every other native frame: an agent waits in
+                    // `receive()` on every turn.)
+                    let frame = ts.native_frame(native, func as u32, want, cont);
+                    ts.push_frame(Frame::Native(frame));
                     return Ok(Flow::Event(Event::Wait));
                 }
                 Action::Resume {

@@ -115,9 +115,11 @@ pub trait HostWaitKind {
 #[derive(gc_arena::Collect, serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq)]
 #[collect(no_drop)]
 pub struct HostWait<V> {
-    /// The registered wait kind (e.g. `"game.receive"`).
+    /// The registered wait kind (e.g. `"game.receive"`): borrowed from the host's
+    /// registration (names are interned when registered), so a wait allocates no copy of
+    /// it; a restored wait owns its name. Saved as a string either way.
     #[collect(require_static)]
-    pub kind: String,
+    pub kind: std::borrow::Cow<'static, str>,
     /// The kind's state format version (a restore into a host whose kind has another
     /// version is the kind's to handle).
     #[collect(require_static)]

@@ -147,9 +147,10 @@ impl std::hash::Hash for HostKey {
     }
 }
 
-/// The host's wait kinds by name.
+/// The host's wait kinds by name (a registered name is interned, so the waits made from
+/// it borrow it: see [`super::native::HostWait::kind`]).
 pub type WaitKinds = std::collections::HashMap<
-    String,
+    std::borrow::Cow<'static, str>,
     std::rc::Rc<dyn super::native::HostWaitKind>,
     foldhash::fast::FixedState,
 >;
@@ -173,10 +174,12 @@ pub struct Host {
     pub read_files: bool,
     /// Host functions by registered name (see [`super::native::HostFunction`]). Looked up on
     /// every call of one, so hashed with foldhash rather than SipHash (names are the host's,
-    /// never a script's; no script sees the map's order).
-    pub functions: HostFunctions,
-    /// How coroutines waiting in host functions continue, by kind name.
-    pub wait_kinds: WaitKinds,
+    /// never a script's; no script sees the map's order). Shared between the forks of one
+    /// image (a spawn builds no map); changed through `Rc::make_mut`.
+    pub functions: std::rc::Rc<HostFunctions>,
+    /// How coroutines waiting in host functions continue, by kind name (shared as
+    /// `functions` is).
+    pub wait_kinds: std::rc::Rc<WaitKinds>,
     /// The host's warning function, if set: it receives every message `warn` builds,
     /// control messages (`@on`, `@off`) included, as `lua_setwarnf` replaces Lua's own; when
     /// unset, `@on`/`@off` switch warnings to `stderr` on and off.
@@ -184,6 +187,14 @@ pub struct Host {
     /// Handle slots whose last host handle was dropped (slot, serial), released by the
     /// embedding API on its next call (see `api::handle`).
     pub handle_releases: std::rc::Rc<std::cell::RefCell<Vec<(u32, u64)>>>,
+}
+
+thread_local! {
+    /// The maps of a host with nothing registered, shared: a default host (one per VM
+    /// option set, so one per spawn) allocates no maps only to have them replaced by an
+    /// image's (see `api::Image`). Registering copies them first (`Rc::make_mut`).
+    static EMPTY_FUNCTIONS: std::rc::Rc<HostFunctions> = std::rc::Rc::default();
+    static EMPTY_WAIT_KINDS: std::rc::Rc<WaitKinds> = std::rc::Rc::default();
 }
 
 impl Default for Host {
@@ -195,8 +206,8 @@ impl Default for Host {
             warnings_on: false,
             clock: Box::new(VirtualClock::default()),
             read_files: false,
-            functions: Default::default(),
-            wait_kinds: Default::default(),
+            functions: EMPTY_FUNCTIONS.with(Clone::clone),
+            wait_kinds: EMPTY_WAIT_KINDS.with(Clone::clone),
             warn: None,
             handle_releases: Default::default(),
         }
