@@ -476,6 +476,12 @@ impl LazySource for LazyImage {
         // call): no maker needed, which costs more than the lookup itself.
         match v {
             RVal::Obj(i) => {
+                // A light native (a global function: `print`, a host function) is a plain
+                // value, equal to any other made from the same definition: it needs neither
+                // a maker nor the fork's index of made objects.
+                if let Some(Obj::Light(def)) = self.decoded.objs.get(i as usize) {
+                    return Some(Value::LightNative(LightNative(def)));
+                }
                 if let Some(Made::Value(made)) = fork.get(MadeKey::Object(i)) {
                     return Some(made);
                 }
@@ -694,6 +700,32 @@ mod tests {
         assert!(fork.save().unwrap() == eager.save().unwrap());
         let back = Vm::restore(&bytes).unwrap();
         assert_eq!(back.save().unwrap(), bytes);
+    }
+
+    /// A global light native read through the image is the very function an eager restore
+    /// has (equal, usable as a key, the same after a save), though the fork never records it.
+    #[test]
+    fn forks_read_global_light_natives_from_the_image() {
+        let mut base = Vm::new();
+        run(&mut base, "keys = {[print] = 'p'} f = print");
+        let image = base.image().unwrap();
+        let mut fork = image.fork().unwrap();
+        let mut eager = Vm::restore(&image.to_bytes().unwrap()).unwrap();
+        let src = "return print == f, rawequal(print, f), keys[print], type(print), tostring(print) == tostring(f)";
+        let r = run(&mut eager, src);
+        assert_eq!(run(&mut fork, src), r);
+        assert_eq!(
+            r,
+            vec![
+                HostValue::Bool(true),
+                HostValue::Bool(true),
+                HostValue::Str(b"p".to_vec()),
+                HostValue::Str(b"function".to_vec()),
+                HostValue::Bool(true)
+            ]
+        );
+        assert!(fork.with_ctx(|ctx| ctx.state.globals.is_pending()));
+        assert!(fork.save().unwrap() == eager.save().unwrap());
     }
 
     #[test]
