@@ -465,7 +465,12 @@ fn run<'gc>(
             ($a:expr, $obj:expr, $key:expr, $info:expr) => {{
                 let (obj, key) = ($obj, $key);
                 save_pc!();
-                match meta::index_charged(ctx, obj, key, fuel)? {
+                // (A table here missed at `key` and has a metatable: see the callers.)
+                let found = match obj {
+                    Value::Table(t) => meta::index_charged_missed(ctx, t, key, fuel)?,
+                    _ => meta::index_charged(ctx, obj, key, fuel)?,
+                };
+                match found {
                     Index::Value(v) => r!($a) = v,
                     Index::Call(mc) => meta_call!(mc, 1),
                     Index::NotIndexable => return Err(type_error(ctx, "index", obj, $info)),

@@ -8,6 +8,7 @@
 use super::convert::{self, to_number};
 use super::error::{LuaError, LuaResult};
 use super::state::{Ctx, Tm};
+use super::table::Table;
 use super::value::Value;
 use crate::number::{self, float_to_int_exact, ArithFault, Number};
 
@@ -72,8 +73,41 @@ pub fn index_charged<'gc>(
     key: Value<'gc>,
     fuel: &mut i64,
 ) -> LuaResult<'gc, Index<'gc>> {
+    index_chain(ctx, obj, key, fuel, 0)
+}
+
+/// [`index_charged`] for a table whose raw value at `key` was just found nil while it has a
+/// metatable (the interpreter's fast paths tell so): the same result, without looking `key`
+/// up in `t` again.
+pub fn index_charged_missed<'gc>(
+    ctx: Ctx<'gc>,
+    t: Table<'gc>,
+    key: Value<'gc>,
+    fuel: &mut i64,
+) -> LuaResult<'gc, Index<'gc>> {
+    let tm = match t.metatable() {
+        None => return Ok(Index::Value(Value::Nil)),
+        Some(mt) => mt.get_str(ctx.mc, ctx.tm(Tm::Index)),
+    };
+    match tm {
+        Value::Nil => Ok(Index::Value(Value::Nil)),
+        Value::Function(_) | Value::Native(_) | Value::LightNative(_) => {
+            Ok(Index::Call(MetaCall::two(tm, Value::Table(t), key)))
+        }
+        next => index_chain(ctx, next, key, fuel, 1),
+    }
+}
+
+/// [`index_charged`]'s loop from link `start` of the chain (`obj` is the object there).
+fn index_chain<'gc>(
+    ctx: Ctx<'gc>,
+    obj: Value<'gc>,
+    key: Value<'gc>,
+    fuel: &mut i64,
+    start: usize,
+) -> LuaResult<'gc, Index<'gc>> {
     let mut cur = obj;
-    for depth in 0..MAX_TAG_LOOP {
+    for depth in start..MAX_TAG_LOOP {
         if depth > 0 {
             *fuel -= crate::limits::fuel::INDEX_CHAIN_LINK;
         }
