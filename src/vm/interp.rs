@@ -23,11 +23,14 @@ use gc_arena::Gc;
 use super::closure::{Closure, ClosureData, FnProto, NativeRef, UpState, Upvalue};
 use super::error::{LuaError, LuaResult};
 use super::exec::{
-    call_chain_room, close_upvalues, drive, find_upvalue, lua_results, push_late, push_lua_frame,
-    Event, Flow, Todo,
+    close_upvalues, drive, find_upvalue, lua_results, push_late, push_lua_frame, Event, Flow, Todo,
 };
 use super::finish::{call_native, call_native_outlined, finish_op, Finish};
 use super::meta::{self, ArithOp, Index, Meta, MetaCall, NewIndex};
+use super::ops::{
+    arith_error, concat_step_named, for_prep, long_compare_cost, new_table_cost, reg_info,
+    type_error, upval_get, upval_info, upval_set, vararg,
+};
 use super::state::{Ctx, Tm};
 use super::table::TableData;
 use super::thread::{Frame, Thread, ThreadState};
@@ -35,11 +38,6 @@ use super::value::Value;
 use crate::compiler::opcodes::Op;
 use crate::limits::fuel as fuelc;
 use crate::number;
-
-use super::ops::{
-    arith_error, concat_step_named, for_prep, long_compare_cost, new_table_cost, reg_info,
-    type_error, upval_get, upval_info, upval_set, vararg,
-};
 
 /// Runs Lua frames until something only the scheduler can handle happens.
 pub fn execute<'gc>(
@@ -151,7 +149,6 @@ fn run<'gc>(
                 }
             };
         }
-
         macro_rules! save_pc {
             () => {
                 if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
@@ -259,7 +256,6 @@ fn run<'gc>(
                     (Value::Int(a), Value::Int(b)) => Value::Int($iop(a, b)),
                     (Value::Float(a), Value::Float(b)) => Value::float($fop(a.get(), b.get())),
                     (Value::Int(a), Value::Float(b)) => Value::float($fop(a as f64, b.get())),
-                    // (`$fi` first if given: the tuple picks it, else the default.)
                     (Value::Float(a), Value::Int(b)) => Value::float(($($fi,)? |x: f64, y: i64| $fop(x, y as f64),).0(a.get(), b)),
                     _ => arith_slow!($op, x, y, $i0, $i1),
                 };
@@ -1176,7 +1172,7 @@ fn run<'gc>(
                         switch_to!(callee, new_base, 0);
                     }
                     call_native!(func, nargs, c as i32 - 1, true);
-                    call_chain_room(ctx, ts, func, func, nargs)?; // (`__call`: while retryable)
+                    super::exec::call_chain_room(ctx, ts, func, func, nargs)?;
                     let f = drive(
                         ctx,
                         thread,
@@ -1200,7 +1196,7 @@ fn run<'gc>(
                         b as usize - 1
                     };
                     save_pc!();
-                    call_chain_room(ctx, ts, func, func_want!().0, nargs)?;
+                    super::exec::call_chain_room(ctx, ts, func, func_want!().0, nargs)?;
                     close_upvalues(ctx, ts, base);
                     // Resolve `__call` so a Lua callee can replace this frame.
                     let mut nargs = nargs;
