@@ -135,11 +135,30 @@ fn strx2number(s: &[u8]) -> Option<f64> {
     if skip_spaces(s, i) != s.len() {
         return None;
     }
-    // Fold the sticky bit into the lowest bit: with 60 bits of mantissa the u64 -> f64
-    // conversion then rounds exactly as an infinitely precise one would.
-    let m = (mant << 1 | sticky as u64) as f64;
-    let r = super::ldexp(m, exp.saturating_sub(1));
+    // Fold the sticky bit into the lowest bit: with 60 bits of mantissa, one rounding of
+    // `m` to the result's precision is the rounding of the infinitely precise value.
+    let m = mant << 1 | sticky as u64;
+    let r = scale_rounded(m, exp.saturating_sub(1));
     Some(if neg { -r } else { r })
+}
+
+/// `m * 2^e` rounded once, as `strtod` does. A normal result: `m` rounds to 53 bits in its
+/// conversion and the scaling is exact. A subnormal one has fewer bits: `m` rounds (to
+/// nearest, ties to even) at 2^-1074 here, since converting it first and letting the
+/// scaling round again would round twice.
+fn scale_rounded(m: u64, e: i64) -> f64 {
+    let drop = (-1074i64).saturating_sub(e); // bits of `m` below 2^-1074
+    let top = 63 - m.leading_zeros() as i64 + e; // exponent of `m`'s highest bit
+    if m == 0 || drop <= 0 || top >= -1022 {
+        return super::ldexp(m as f64, e);
+    }
+    if drop > 64 {
+        return 0.0; // below half of 2^-1074 (`m` has at most 61 bits)
+    }
+    let (m, drop) = (m as u128, drop as u32);
+    let (q, rem, half) = (m >> drop, m & ((1 << drop) - 1), 1u128 << (drop - 1));
+    let q = q + u128::from(rem > half || (rem == half && q & 1 == 1));
+    super::ldexp(q as f64, -1074)
 }
 
 /// `l_str2d`: the whole string as a float numeral (decimal or hexadecimal).

@@ -22,3 +22,22 @@ end
 print(math.ldexp(1, 2^32), math.ldexp(1, 2^32 + 1), math.ldexp(1, -2^32 + 3))
 print(math.ldexp(3, 2^31), math.ldexp(1, 1 << 63), math.ldexp(-0.0, 5), math.ldexp(1/0, -5))
 print(string.format("%a", 0x1.ffffffffffffep-1060), string.format("%a", 0x1.0000000000001p-1070))
+-- Hexadecimal numerals with subnormal values round once, as strtod: 15 to 17 hex digits,
+-- some past the 60 bits kept (a sticky bit), and ties.
+local digits = "0123456789abcdef"
+local hs = 0
+for i = 1, 2000 do
+  local t = {"0x1."}
+  local n = 13 + rnd(5)
+  for k = 1, n do
+    local d = rnd(16)
+    if rnd(3) == 0 then d = (rnd(2) == 0) and 0 or 8 end
+    t[#t + 1] = digits:sub(d + 1, d + 1)
+  end
+  local s = table.concat(t) .. "p-" .. (1022 + rnd(56))
+  local v = string.format("%a", tonumber(s))
+  assert(v == string.format("%a", load("return " .. s)()))
+  for k = 1, #v do hs = (hs * 31 + v:byte(k)) % 4294967296 end
+end
+print("hex", hs)
+print(string.format("%a %a", 0x1.08000000000001p-1070, 0x1.08p-1070))
