@@ -746,7 +746,8 @@ impl<'s> Lexer<'s> {
     }
 }
 
-/// `luaO_utf8esc`: encodes `x` (at most 0x7FFFFFFF) in Lua's extended UTF-8 (up to 6 bytes).
+/// `luaO_utf8esc`: encodes `x` (at most 0x7FFFFFFF) in Lua's extended UTF-8 (up to 6 bytes),
+/// for `\u{...}` escapes and `utf8.char`.
 pub fn utf8_encode(x: u32, out: &mut Vec<u8>) {
     let mut x = x & 0x7FFF_FFFF;
     if x < 0x80 {

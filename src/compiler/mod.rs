@@ -29,6 +29,7 @@ pub mod verify;
 mod tests;
 
 pub use dump::dump;
+pub use lexer::utf8_encode;
 pub use proto::{Constant, LocalVar, Proto, UpvalueDesc};
 pub use verify::verify;
 

@@ -3,6 +3,7 @@
 //! with `lax` they accept the original UTF-8 up to 2^31 - 1 (6-byte sequences), as Lua does.
 //! Overlong encodings are always rejected. Work is charged per byte scanned.
 
+use crate::compiler::utf8_encode as encode;
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::exec::MAX_STACK;
 use crate::vm::native::{Action, NativeCtx, NativeDef};
@@ -119,29 +120,6 @@ pub fn decode(s: &[u8], i: usize, strict: bool) -> Option<(u32, usize)> {
         return None;
     }
     Some((res, end + 1))
-}
-
-/// Encodes a code point up to 2^31 - 1 (Lua's `luaO_utf8esc`).
-pub fn encode(x: u32, out: &mut Vec<u8>) {
-    if x < 0x80 {
-        out.push(x as u8);
-        return;
-    }
-    let mut buf = [0u8; 8];
-    let mut n = 1usize;
-    let mut x = x;
-    let mut mfb: u32 = 0x3f; // maximum that fits in the first byte
-    loop {
-        buf[8 - n] = 0x80 | (x & 0x3f) as u8;
-        n += 1;
-        x >>= 6;
-        mfb >>= 1;
-        if x <= mfb {
-            break;
-        }
-    }
-    buf[8 - n] = ((!mfb << 1) | x) as u8;
-    out.extend_from_slice(&buf[8 - n..]);
 }
 
 fn len<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
