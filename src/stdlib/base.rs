@@ -922,11 +922,22 @@ fn load_read<'gc>(
             })
         }
         _ => {
-            // `luaL_error` inside `load`: the position of `load`'s caller.
+            // `luaL_error` inside `load`'s protected parser: the position of `load`'s caller,
+            // and the message goes through the handler in effect, as a reader's own error.
             let mut m = where_at_level(nc.frames, 1).into_bytes();
             m.extend_from_slice(b"reader function must return a string");
-            let m = nc.str_value(&m);
-            nc.ret(&[Value::Nil, m])
+            let error = nc.str_value(&m);
+            nc.clear();
+            Ok(Action::Raise {
+                cont: Cont::Lib(Box::new(BaseCont::LoadReader {
+                    reader,
+                    parts,
+                    name,
+                    mode,
+                    env,
+                })),
+                error,
+            })
         }
     }
 }

@@ -575,6 +575,14 @@ pub fn drive<'gc>(
                     ts.push_frame(Frame::Native(frame));
                     return Ok(Flow::Event(Event::Resume(target)));
                 }
+                Action::Raise { cont, error } => {
+                    // The native is the raising level as the catching frame itself (not as a
+                    // level above it, which `native_failed` would add).
+                    ts.stack.truncate(func + 1);
+                    let frame = ts.native_frame(native, func as u32, want, cont);
+                    ts.push_frame(Frame::Native(frame));
+                    return Err(LuaError::Value(error));
+                }
             },
             Todo::Deliver { func, n, want } => match ts.frames.last() {
                 Some(Frame::Lua(f)) => {

@@ -84,6 +84,17 @@ pub enum Action<'gc> {
         /// The continuation (receives the outcome, success or error).
         cont: Cont<'gc>,
     },
+    /// Raise `error` inside this native, which stays as a frame holding `cont`, a
+    /// continuation that catches errors: `cont` receives the error, after the message
+    /// handler in effect if it keeps one. How `load` fails when its reader returns a
+    /// non-string: `luaL_error` inside `lua_load`'s protected parser, whose handler is the
+    /// caller's.
+    Raise {
+        /// The continuation (catches the error).
+        cont: Cont<'gc>,
+        /// The error value.
+        error: Value<'gc>,
+    },
 }
 
 /// A native implemented by the host (a Rust closure, possibly holding host state), run
