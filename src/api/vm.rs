@@ -27,7 +27,7 @@ use crate::vm::value::Value as VmValue;
 
 #[path = "vm_pacing.rs"]
 mod pacing;
-use pacing::{gc_ask, memory_work_due};
+use pacing::{gc_ask, inherit_garbage, memory_work_due};
 
 /// Fuel is run in slices of at most this much, with a garbage-collection check in between.
 const SLICE: i64 = 10_000;
@@ -202,6 +202,7 @@ impl Vm {
                 retry_gc: std::cell::Cell::new(false),
                 memory_error: std::cell::Cell::new(false),
                 budget_exhausted: std::cell::Cell::new(false),
+                inherited_garbage: std::cell::Cell::new(0),
                 host: std::cell::RefCell::new(host),
                 gc: Gc::new(mc, RefLock::new(crate::vm::gc::GcState::new())),
                 fork: None,
@@ -325,6 +326,7 @@ impl Vm {
         let arena = Arena::<Root>::try_new(|mc| {
             crate::snapshot::build(mc, body, None, &tail, &chunks, &registry, host)
         })?;
+        inherit_garbage(&arena, tail.used_at_save);
         drop(entered);
         Ok(Vm::from_parts(
             arena,
@@ -1293,6 +1295,7 @@ impl Image {
         let arena = Arena::<Root>::try_new(|mc| crate::snapshot::fork_lazy(mc, &self.lazy, host))?;
         let total = self.lazy.total;
         memory::set_used(total);
+        inherit_garbage(&arena, self.lazy.tail.used_at_save);
         drop(entered);
         // Pace the collector as if the image's objects were in this heap (a cycle starts
         // once the heap has grown by half of them, as after a collection of a heap that size).
@@ -1369,6 +1372,7 @@ impl Image {
                 host,
             )
         })?;
+        inherit_garbage(&arena, img.tail.used_at_save);
         drop(entered);
         let mut vm = Vm::from_parts(arena, img.tail.fuel_used, registry, memory, false);
         vm.registrations = self.registrations.clone();

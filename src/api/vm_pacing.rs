@@ -198,3 +198,14 @@ pub(super) fn gc_ask(ctx: Ctx<'_>) -> GcAsk {
         step,
     }
 }
+
+/// In a VM just built from a snapshot or an image, with its account entered: charges the
+/// garbage the saved VM held beyond the restored objects (`used_at_save`, saved when its
+/// collector was stopped; see `State::inherited_garbage`).
+pub(super) fn inherit_garbage(arena: &Arena<Root>, used_at_save: Option<u64>) {
+    let garbage = used_at_save.map_or(0, |u| u.saturating_sub(memory::used()));
+    if garbage > 0 {
+        memory::set_used(memory::used().saturating_add(garbage));
+        arena.mutate(|_, state| state.inherited_garbage.set(garbage));
+    }
+}

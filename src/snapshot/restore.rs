@@ -98,6 +98,9 @@ pub struct Tail {
     budget_exhausted: bool,
     /// Fuel consumed so far.
     pub fuel_used: u64,
+    /// The saved VM's memory count, when its collector was stopped (see
+    /// `api::Vm::inherited_garbage`).
+    pub used_at_save: Option<u64>,
     /// (metamethod name index, object index): metamethod names that are saved strings.
     tm_links: Vec<(u32, u32)>,
     /// The collector's state.
@@ -217,7 +220,7 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
     let flags = match r.peek() {
         Some(0xc2 | 0xc3) => r.boolean()? as u64,
         _ => match r.u64()? {
-            f @ 2..=63 => f,
+            f @ 2..=127 => f,
             _ => return Err(bad("bad VM flags")),
         },
     };
@@ -226,6 +229,7 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
     let (memory_error, just_collected, quiet_retry) = (flag(2), flag(3), flag(4));
     let budget_exhausted = flag(5);
     let fuel_used = r.u64()?;
+    let used_at_save = if flag(6) { Some(r.u64()?) } else { None };
     let m = r.array_len()?;
     if m % 2 != 0 {
         return Err(bad("odd metamethod name link list"));
@@ -290,6 +294,7 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
         quiet_retry,
         budget_exhausted,
         fuel_used,
+        used_at_save,
         tm_links,
         gc,
     })
@@ -996,6 +1001,7 @@ pub(super) fn finish_with<'gc>(
         retry_gc: Cell::new(false),
         memory_error: Cell::new(tail.memory_error),
         budget_exhausted: Cell::new(tail.budget_exhausted),
+        inherited_garbage: Cell::new(0),
         host: RefCell::new(host),
         gc: Gc::new(mc, RefLock::new(gc)),
         fork: None,

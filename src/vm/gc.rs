@@ -654,7 +654,15 @@ pub fn pay_debt(arena: &mut Arena<Root>) {
     if arena.mutate(|_, st| st.gc.borrow().stopped) {
         return;
     }
+    release_inherited_garbage(arena);
     arena.collect_debt();
+}
+
+/// Releases the charge for the garbage a restored VM inherited from the saved one (see
+/// `State::inherited_garbage`): collection work frees what it stands for.
+fn release_inherited_garbage(arena: &Arena<Root>) {
+    let bytes = arena.mutate(|_, st| st.inherited_garbage.replace(0));
+    super::memory::release(usize::try_from(bytes).unwrap_or(usize::MAX));
 }
 
 /// Whether an automatic full collection is due: the VM has weak tables or finalization
@@ -699,6 +707,7 @@ pub fn step(arena: &mut Arena<Root>, bytes: f64, units: f64) -> bool {
         return true;
     }
     arena.metrics().adjust_debt(units);
+    release_inherited_garbage(arena);
     arena.collect_debt();
     false
 }
@@ -706,6 +715,7 @@ pub fn step(arena: &mut Arena<Root>, bytes: f64, units: f64) -> bool {
 /// Finishes the incremental cycle in progress (it may have marked objects that are garbage
 /// now) and clears stale stack slots: how both kinds of complete collection start.
 fn begin_complete(arena: &mut Arena<Root>) {
+    release_inherited_garbage(arena);
     if arena.collection_phase() != CollectionPhase::Sleeping {
         arena.finish_cycle();
     }
