@@ -1120,6 +1120,8 @@ enum Entry<'gc> {
     Continue,
     /// Deliver the outcome of a resume/yield to its top native frame.
     Deliver(Result<Transfer<'gc>, Value<'gc>>),
+    /// Run the top Lua frame, which a switch delivered to (see `switch`).
+    Switched,
 }
 
 /// Runs the VM until the fuel is spent, the main coroutine finishes or yields, or an error
@@ -1155,6 +1157,7 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                 }
                 Entry::Continue => start_flow(ctx, thread, ts, fuel),
                 Entry::Deliver(outcome) => deliver_outcome(ctx, thread, ts, fuel, outcome),
+                Entry::Switched => Ok(Flow::Lua { resuming: true }),
             };
             let mut flow = match first {
                 Ok(f) => f,
@@ -1177,6 +1180,10 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
             Event::OutOfFuel => return RunResult::OutOfFuel,
             Event::Wait => return RunResult::Waiting,
             Event::Resume(target) => {
+                if super::switch::resume(ctx, thread, target, fuel) {
+                    entry = Entry::Switched;
+                    continue;
+                }
                 let args: Transfer<'gc> = take_window(&mut thread.borrow_mut(ctx.mc));
                 // `lua_resume`: the coroutine runs at its resumer's C calls plus one.
                 let level = thread.borrow().c_level();
@@ -1223,6 +1230,9 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                     tts.status = Status::Running;
                     entry = Entry::Deliver(Ok(args));
                 }
+            }
+            Event::Yield if super::switch::yield_to(ctx, thread, fuel) => {
+                entry = Entry::Switched;
             }
             Event::Yield | Event::Finished => {
                 let values: Transfer<'gc> = {
@@ -1393,6 +1403,13 @@ fn deliver_outcome<'gc>(
     fuel: &mut i64,
     outcome: Result<Transfer<'gc>, Value<'gc>>,
 ) -> LuaResult<'gc, Flow<'gc>> {
+    let outcome = match outcome {
+        Ok(vals) => match super::switch::deliver_to_lua(thread, ts, fuel, &vals) {
+            Some(flow) => return Ok(flow),
+            None => Ok(vals),
+        },
+        Err(e) => Err(e),
+    };
     let Some(Frame::Native(nf)) = ts.frames.pop() else {
         return Err(LuaError::rt("internal error: no native frame to resume"));
     };

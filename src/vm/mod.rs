@@ -28,6 +28,7 @@ pub mod native;
 pub mod ops;
 pub mod state;
 pub mod string;
+mod switch;
 pub mod table;
 pub mod thread;
 pub mod traceback;

@@ -359,6 +359,15 @@ impl<'gc> ThreadState<'gc> {
         }
     }
 
+    /// Brings the modeled stack capacity up to a stack of `len` slots, as [`Self::sync_model`]
+    /// would with the stack that long.
+    #[inline]
+    pub fn model_stack_len(&mut self, len: usize) {
+        if len > self.stack_model {
+            self.grow_stack_model(len);
+        }
+    }
+
     /// The modeled value stack capacity after growing to `needed` slots.
     pub fn next_stack_model(&self, needed: usize) -> usize {
         needed.max(self.stack_model.saturating_mul(2).min(MODEL_DOUBLING_LIMIT))
