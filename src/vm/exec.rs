@@ -512,23 +512,11 @@ pub fn drive<'gc>(
                     Todo::Deliver { func, n, want }
                 }
                 Action::Call { func: callee, cont } => {
-                    *fuel -= crate::limits::fuel::CALL_FROM_NATIVE;
-                    let nargs = ts.stack.len() - (func + 1);
-                    // A message handler called again counts each failed run (see `ccalls`).
-                    let (handler, levels) = match &cont {
-                        Cont::XpcallHandler { depth, .. } => (true, depth.saturating_add(1)),
-                        _ => (false, 1),
-                    };
-                    let frame = ts.native_frame(native, func as u32, want, cont);
-                    ts.push_frame(Frame::Native(frame));
-                    // A native calling Lua is a C call: over the bound, the error is raised
-                    // inside the native (a `pcall` catches it, as in Lua).
-                    if let Err(e) = ts.enter_c_calls(ctx, levels) {
-                        return Err(c_overflow_in(ts, handler, e));
-                    }
-                    ts.stack.insert(func + 1, callee);
+                    let (func, nargs) = super::callback::call_from_native(
+                        ctx, ts, fuel, native, func, want, callee, cont,
+                    )?;
                     Todo::Call {
-                        func: func + 1,
+                        func,
                         nargs,
                         want: -1,
                     }
@@ -657,7 +645,7 @@ pub fn lua_results<'gc>(ts: &mut ThreadState<'gc>, func: usize, n: usize, want: 
 /// Runs a native frame's continuation. Its frame has been popped; its window is
 /// `stack[func + 1..]`.
 #[allow(clippy::too_many_arguments)]
-fn resume_cont<'gc>(
+pub(super) fn resume_cont<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
@@ -746,17 +734,6 @@ fn push_raised<'gc>(ts: &mut ThreadState<'gc>, n: NativeRef<'gc>) {
     ts.stack.push(n.value());
     let frame = ts.native_frame(Some(n), func as u32, 0, Cont::Raised);
     ts.push_frame(Frame::Native(frame));
-}
-
-/// A call from the native frame on top failed the C-call bound with `e`. A message handler's
-/// frame catches "C stack overflow" (the handler is called again for it, one level up, as
-/// in Lua) but not "error in error handling", which no handler sees: that frame goes.
-#[cold]
-fn c_overflow_in<'gc>(ts: &mut ThreadState<'gc>, handler: bool, e: LuaError<'gc>) -> LuaError<'gc> {
-    if handler && matches!(e, LuaError::Handled(_)) {
-        ts.frames.pop();
-    }
-    e
 }
 
 /// Removes the frames above the first `n`, turning hooks back on if a hook was unwound.
@@ -1065,7 +1042,7 @@ fn call_below<'gc>(
     let frame = ts.native_frame(native, func as u32, frame_want, cont);
     ts.push_frame(Frame::Native(frame));
     if let Err(e) = ts.enter_c_call(ctx) {
-        return Err(c_overflow_in(ts, handler, e));
+        return Err(super::callback::c_overflow_in(ts, handler, e));
     }
     drive(
         ctx,

@@ -9,6 +9,7 @@
 //! never grows with Lua call depth, and [`exec::run`] can stop after any instruction when its
 //! fuel runs out and continue later exactly where it stopped.
 
+mod callback;
 pub mod ccalls;
 pub mod chunk;
 pub mod closure;

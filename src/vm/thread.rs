@@ -280,6 +280,34 @@ impl<'gc> ThreadState<'gc> {
         }
     }
 
+    /// Pushes a native frame waiting with `cont`, a continuation that neither catches errors
+    /// nor holds buffers (`Resume`, `Yielded`): [`Self::native_frame`] and
+    /// [`Self::push_frame`] without asking the continuation.
+    #[inline]
+    pub fn push_waiting(
+        &mut self,
+        native: Option<NativeRef<'gc>>,
+        func: u32,
+        want: i32,
+        cont: Cont<'gc>,
+    ) {
+        debug_assert!(!cont.catches() && cont.heap_bytes() == 0);
+        let cont = match self.spare_cont.take() {
+            Some(mut b) => {
+                *b = cont;
+                b
+            }
+            None => Box::new(cont),
+        };
+        self.push_uncaught(Frame::Native(NativeFrame {
+            native,
+            func,
+            want,
+            cont,
+            charge: super::memory::Charge::transient(0),
+        }));
+    }
+
     /// The continuation of a popped native frame; its box becomes the spare.
     #[inline]
     pub fn take_cont(&mut self, mut cont: Box<Cont<'gc>>) -> Cont<'gc> {
@@ -296,6 +324,12 @@ impl<'gc> ThreadState<'gc> {
                 self.catch_top = self.frames.len() + 1;
             }
         }
+        self.push_uncaught(frame);
+    }
+
+    /// [`Self::push_frame`] for a frame that does not catch errors.
+    #[inline]
+    fn push_uncaught(&mut self, frame: Frame<'gc>) {
         if self.frames.len() == self.frames.capacity() && self.frames.len() < self.frames_model {
             // As in `grow_stack`: grow to the model, not by doubling past it.
             self.frames
