@@ -15,7 +15,8 @@
 use super::closure::NativeRef;
 use super::cont::Cont;
 use super::error::{LuaError, LuaResult};
-use super::exec::{drive, lua_results, push_late, resume_cont, Event, Flow, Todo};
+use super::exec::{cont_outcome, drive, lua_results, push_late, run_cont, Event, Flow, Todo};
+use super::memory::Charge;
 use super::native::Action;
 use super::state::Ctx;
 use super::thread::{Frame, Thread, ThreadState};
@@ -24,6 +25,13 @@ use super::value::Value;
 /// A Lua function returned `n` results at `stack[func..]` to a caller wanting `want`, and
 /// the caller is not a Lua frame: `drive`'s `Todo::Deliver`, with its common case for a
 /// library continuation here.
+///
+/// That case keeps the native's frame in place while its continuation runs (seeing only
+/// the frames below it, as always) and, when the continuation calls a Lua function again,
+/// makes it the frame of the new wait: the general path pops the frame and pushes an equal
+/// one (same native, slot, wanted results, C-call marks, frame count) holding the new
+/// continuation, charged for the new continuation's buffers. Any other outcome pops the
+/// frame first and goes on as the general path does.
 ///
 /// # Errors
 /// Those of the continuation and of the call it makes.
@@ -43,49 +51,62 @@ pub(super) fn deliver<'gc>(
     }
     lua_results(ts, func, n, want);
     ts.stack.truncate(ts.top as usize);
-    let Some(Frame::Native(nf)) = ts.frames.pop() else {
+    let below = ts.frames.len() - 1;
+    // (The native's own mark stays: it still runs inside its caller's call.)
+    ts.trim_c_calls(below + 1);
+    let Some(Frame::Native(nf)) = ts.frames.last_mut() else {
         return Err(LuaError::rt("internal error: frame"));
     };
-    // (The native's own mark stays: it still runs inside its caller's call.)
-    ts.trim_c_calls(ts.frames.len() + 1);
     let (native, func, want) = (nf.native, nf.func as usize, nf.want);
-    let cont = ts.take_cont(nf.cont);
-    let action = resume_cont(ctx, thread, ts, fuel, native, func, cont, Ok(()))?;
-    match action {
-        Action::Call {
-            func: callee @ Value::Function(cl),
-            cont,
-        } => {
-            let (func, nargs) = call_from_native(ctx, ts, fuel, native, func, want, callee, cont)?;
-            if thread.0.hookmask.get() != 0 {
-                return drive(
-                    ctx,
-                    thread,
-                    ts,
-                    fuel,
-                    Todo::Call {
-                        func,
-                        nargs,
-                        want: -1,
-                    },
-                );
-            }
-            push_late(ctx, ts, cl, func, nargs, -1)?;
-            Ok(Flow::Lua { resuming: false })
+    let cont = std::mem::replace(&mut *nf.cont, Cont::Discard);
+    let r = run_cont(ctx, thread, ts, fuel, native, func, cont, Ok(()), below);
+    if let Ok(Action::Call {
+        func: callee @ Value::Function(cl),
+        cont,
+    }) = r
+    {
+        let at = Wait::Kept(below);
+        let (func, nargs) = call_from_native(ctx, ts, fuel, native, func, want, callee, cont, at)?;
+        if thread.0.hookmask.get() != 0 {
+            return drive(
+                ctx,
+                thread,
+                ts,
+                fuel,
+                Todo::Call {
+                    func,
+                    nargs,
+                    want: -1,
+                },
+            );
         }
-        action => drive(
-            ctx,
-            thread,
-            ts,
-            fuel,
-            Todo::Action {
-                native,
-                func,
-                want,
-                action,
-            },
-        ),
+        push_late(ctx, ts, cl, func, nargs, -1)?;
+        return Ok(Flow::Lua { resuming: false });
     }
+    ts.pop_frame();
+    let action = cont_outcome(ctx, ts, native, func, r)?;
+    drive(
+        ctx,
+        thread,
+        ts,
+        fuel,
+        Todo::Action {
+            native,
+            func,
+            want,
+            action,
+        },
+    )
+}
+
+/// Where a native that calls Lua waits: in a new frame, or in its frame kept at this index
+/// (see [`deliver`]).
+#[derive(Copy, Clone)]
+pub(super) enum Wait {
+    /// Push a frame.
+    New,
+    /// Reuse the native frame at this index (the top one).
+    Kept(usize),
 }
 
 /// What a native called by the interpreter asked for, when it did not simply return: a
@@ -147,6 +168,7 @@ pub(super) fn call_from_native<'gc>(
     want: i32,
     callee: Value<'gc>,
     cont: Cont<'gc>,
+    at: Wait,
 ) -> LuaResult<'gc, (usize, usize)> {
     *fuel -= crate::limits::fuel::CALL_FROM_NATIVE;
     let nargs = ts.stack.len() - (func + 1);
@@ -155,8 +177,24 @@ pub(super) fn call_from_native<'gc>(
         Cont::XpcallHandler { depth, .. } => (true, depth.saturating_add(1)),
         _ => (false, 1),
     };
-    let frame = ts.native_frame(native, func as u32, want, cont);
-    ts.push_frame(Frame::Native(frame));
+    match (at, ts.frames.last_mut()) {
+        (Wait::Kept(index), Some(Frame::Native(nf))) => {
+            // What popping it and pushing `native_frame(native, func, want, cont)` leaves.
+            let bytes = cont.heap_bytes();
+            if cont.catches() {
+                ts.catch_top = index + 1;
+            }
+            *nf.cont = cont;
+            if nf.charge.get() != bytes {
+                drop(std::mem::take(&mut nf.charge));
+                nf.charge = Charge::transient(bytes);
+            }
+        }
+        _ => {
+            let frame = ts.native_frame(native, func as u32, want, cont);
+            ts.push_frame(Frame::Native(frame));
+        }
+    }
     // A native calling Lua is a C call: over the bound, the error is raised inside the
     // native (a `pcall` catches it, as in Lua).
     if let Err(e) = ts.enter_c_calls(ctx, levels) {

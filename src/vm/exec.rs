@@ -513,7 +513,15 @@ pub fn drive<'gc>(
                 }
                 Action::Call { func: callee, cont } => {
                     let (func, nargs) = super::callback::call_from_native(
-                        ctx, ts, fuel, native, func, want, callee, cont,
+                        ctx,
+                        ts,
+                        fuel,
+                        native,
+                        func,
+                        want,
+                        callee,
+                        cont,
+                        super::callback::Wait::New,
                     )?;
                     Todo::Call {
                         func,
@@ -655,6 +663,26 @@ pub(super) fn resume_cont<'gc>(
     cont: Cont<'gc>,
     outcome: Result<(), Value<'gc>>,
 ) -> LuaResult<'gc, Action<'gc>> {
+    let below = ts.frames.len();
+    let r = run_cont(ctx, thread, ts, fuel, native, func, cont, outcome, below);
+    cont_outcome(ctx, ts, native, func, r)
+}
+
+/// [`resume_cont`]'s run of the continuation, which sees the first `below` frames (the
+/// frames below its own), without the wording of its error (see [`cont_outcome`]).
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub(super) fn run_cont<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    native: Option<NativeRef<'gc>>,
+    func: usize,
+    cont: Cont<'gc>,
+    outcome: Result<(), Value<'gc>>,
+    below: usize,
+) -> LuaResult<'gc, Action<'gc>> {
     let ThreadState {
         stack,
         frames,
@@ -667,12 +695,24 @@ pub(super) fn resume_cont<'gc>(
         stack,
         stack_model: *stack_model,
         base: func + 1,
-        frames,
+        frames: frames.get(..below).unwrap_or(frames),
         native,
         fuel,
     };
     let r = cont.resume(&mut nc, outcome);
     ts.sync_model();
+    r
+}
+
+/// What a continuation run by [`run_cont`] returned, its error worded (its frame popped).
+#[inline]
+pub(super) fn cont_outcome<'gc>(
+    ctx: Ctx<'gc>,
+    ts: &mut ThreadState<'gc>,
+    native: Option<NativeRef<'gc>>,
+    func: usize,
+    r: LuaResult<'gc, Action<'gc>>,
+) -> LuaResult<'gc, Action<'gc>> {
     match r {
         Ok(a) => Ok(a),
         // A continuation cannot be run again from its start after a collection (its frame
