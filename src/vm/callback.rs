@@ -59,7 +59,7 @@ pub(super) fn deliver<'gc>(
     };
     let (native, func, want) = (nf.native, nf.func as usize, nf.want);
     let cont = std::mem::replace(&mut *nf.cont, Cont::Discard);
-    let r = run_cont(ctx, thread, ts, fuel, native, func, cont, Ok(()), below);
+    let r = run_cont(ctx, thread, ts, fuel, below, native, func, cont, Ok(()));
     if let Ok(Action::Call {
         func: callee @ Value::Function(cl),
         cont,
@@ -68,17 +68,13 @@ pub(super) fn deliver<'gc>(
         let at = Wait::Kept(below);
         let (func, nargs) = call_from_native(ctx, ts, fuel, native, func, want, callee, cont, at)?;
         if thread.0.hookmask.get() != 0 {
-            return drive(
-                ctx,
-                thread,
-                ts,
-                fuel,
-                Todo::Call {
-                    func,
-                    nargs,
-                    want: -1,
-                },
-            );
+            // (The continuation set a hook: `drive` reports the call.)
+            let call = Todo::Call {
+                func,
+                nargs,
+                want: -1,
+            };
+            return drive(ctx, thread, ts, fuel, call);
         }
         push_late(ctx, ts, cl, func, nargs, -1)?;
         return Ok(Flow::Lua { resuming: false });

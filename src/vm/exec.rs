@@ -664,7 +664,7 @@ pub(super) fn resume_cont<'gc>(
     outcome: Result<(), Value<'gc>>,
 ) -> LuaResult<'gc, Action<'gc>> {
     let below = ts.frames.len();
-    let r = run_cont(ctx, thread, ts, fuel, native, func, cont, outcome, below);
+    let r = run_cont(ctx, thread, ts, fuel, below, native, func, cont, outcome);
     cont_outcome(ctx, ts, native, func, r)
 }
 
@@ -677,11 +677,11 @@ pub(super) fn run_cont<'gc>(
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
     fuel: &mut i64,
+    below: usize,
     native: Option<NativeRef<'gc>>,
     func: usize,
     cont: Cont<'gc>,
     outcome: Result<(), Value<'gc>>,
-    below: usize,
 ) -> LuaResult<'gc, Action<'gc>> {
     let ThreadState {
         stack,

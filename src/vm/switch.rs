@@ -111,22 +111,9 @@ pub(super) fn resume<'gc>(
     {
         return false;
     }
-    let mut ts = thread.borrow_mut(ctx.mc);
-    let level = ts.c_level();
-    let Some(start) = window(&ts) else {
-        return false;
-    };
-    if level >= MAX_C_CALLS {
+    if !hand_over(ctx, thread, target, fuel, Status::Normal) {
         return false;
     }
-    let mut tts = target.borrow_mut(ctx.mc);
-    if deliver_to_lua(target, &mut tts, fuel, &ts.stack[start..]).is_none() {
-        return false;
-    }
-    ts.stack.truncate(start);
-    ts.status = Status::Normal;
-    tts.c_base = level + 1;
-    tts.status = Status::Running;
     ctx.state.running.borrow_mut(ctx.mc).push(target);
     true
 }
@@ -142,17 +129,43 @@ pub(super) fn yield_to<'gc>(ctx: Ctx<'gc>, thread: Thread<'gc>, fuel: &mut i64) 
             _ => return false,
         }
     };
-    let mut ts = thread.borrow_mut(ctx.mc);
+    if !hand_over(ctx, thread, to, fuel, Status::Suspended) {
+        return false;
+    }
+    ctx.state.running.borrow_mut(ctx.mc).pop();
+    true
+}
+
+/// Moves the values in the window of `from`'s top native frame to the Lua frame waiting in
+/// `to` ([`deliver_to_lua`]); `from` becomes `status` (`Normal` when it resumes `to`, which
+/// then runs at its C-call level plus one, as `lua_resume` counts; `Suspended` when it
+/// yields to it) and `to` runs. `false`, changing nothing, when the general path must do it.
+#[inline(always)]
+fn hand_over<'gc>(
+    ctx: Ctx<'gc>,
+    from: Thread<'gc>,
+    to: Thread<'gc>,
+    fuel: &mut i64,
+    status: Status,
+) -> bool {
+    let mut ts = from.borrow_mut(ctx.mc);
+    let resuming = status == Status::Normal;
+    let level = ts.c_level();
     let Some(start) = window(&ts) else {
         return false;
     };
+    if resuming && level >= MAX_C_CALLS {
+        return false;
+    }
     let mut tts = to.borrow_mut(ctx.mc);
     if deliver_to_lua(to, &mut tts, fuel, &ts.stack[start..]).is_none() {
         return false;
     }
     ts.stack.truncate(start);
-    ts.status = Status::Suspended;
+    ts.status = status;
+    if resuming {
+        tts.c_base = level + 1;
+    }
     tts.status = Status::Running;
-    ctx.state.running.borrow_mut(ctx.mc).pop();
     true
 }

@@ -264,13 +264,7 @@ impl<'gc> ThreadState<'gc> {
         cont: Cont<'gc>,
     ) -> NativeFrame<'gc> {
         let charge = super::memory::Charge::transient(cont.heap_bytes());
-        let cont = match self.spare_cont.take() {
-            Some(mut b) => {
-                *b = cont;
-                b
-            }
-            None => Box::new(cont),
-        };
+        let cont = self.boxed(cont);
         NativeFrame {
             native,
             func,
@@ -292,13 +286,7 @@ impl<'gc> ThreadState<'gc> {
         cont: Cont<'gc>,
     ) {
         debug_assert!(!cont.catches() && cont.heap_bytes() == 0);
-        let cont = match self.spare_cont.take() {
-            Some(mut b) => {
-                *b = cont;
-                b
-            }
-            None => Box::new(cont),
-        };
+        let cont = self.boxed(cont);
         self.push_uncaught(Frame::Native(NativeFrame {
             native,
             func,
@@ -306,6 +294,18 @@ impl<'gc> ThreadState<'gc> {
             cont,
             charge: super::memory::Charge::transient(0),
         }));
+    }
+
+    /// `cont` in a box: the spare one, if there is one.
+    #[inline]
+    fn boxed(&mut self, cont: Cont<'gc>) -> Box<Cont<'gc>> {
+        match self.spare_cont.take() {
+            Some(mut b) => {
+                *b = cont;
+                b
+            }
+            None => Box::new(cont),
+        }
     }
 
     /// The continuation of a popped native frame; its box becomes the spare.
