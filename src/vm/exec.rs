@@ -1140,8 +1140,6 @@ enum Entry<'gc> {
     Continue,
     /// Deliver the outcome of a resume/yield to its top native frame.
     Deliver(Result<Transfer<'gc>, Value<'gc>>),
-    /// Run the top Lua frame, which a switch delivered to (see `switch`).
-    Switched,
 }
 
 /// Runs the VM until the fuel is spent, the main coroutine finishes or yields, or an error
@@ -1161,10 +1159,10 @@ fn retry_instruction<'gc>(ctx: Ctx<'gc>, ts: &mut ThreadState<'gc>, fuel: &mut i
 pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
     let mut entry = Entry::Continue;
     loop {
-        let thread = ctx.current_thread();
+        let mut thread = ctx.current_thread();
         let event = {
-            let mut ts = thread.borrow_mut(ctx.mc);
-            let ts = &mut *ts;
+            let mut guard = thread.borrow_mut(ctx.mc);
+            let ts = &mut *guard;
             let first = match std::mem::replace(&mut entry, Entry::Continue) {
                 // The host loop found the VM over its memory budget after a full collection.
                 Entry::Continue
@@ -1177,15 +1175,23 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                 }
                 Entry::Continue => start_flow(ctx, thread, ts, fuel),
                 Entry::Deliver(outcome) => deliver_outcome(ctx, thread, ts, fuel, outcome),
-                Entry::Switched => Ok(Flow::Lua { resuming: true }),
             };
             let mut flow = match first {
                 Ok(f) => f,
                 Err(e) => throw(ctx, thread, ts, fuel, e),
             };
             loop {
+                let ts = &mut *guard;
                 match flow {
-                    Flow::Event(e) => break e,
+                    // A coroutine switch's common case, here (see `switch`): the other
+                    // coroutine's Lua frame goes on at once.
+                    Flow::Event(e) => match super::switch::at_once(ctx, thread, ts, fuel, &e) {
+                        Some((to, to_guard)) => {
+                            (thread, guard) = (to, to_guard);
+                            flow = Flow::Lua { resuming: true };
+                        }
+                        None => break e,
+                    },
                     Flow::Lua { resuming } => {
                         flow = match super::interp::execute(ctx, thread, ts, fuel, resuming) {
                             Ok(f) => f,
@@ -1200,10 +1206,6 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
             Event::OutOfFuel => return RunResult::OutOfFuel,
             Event::Wait => return RunResult::Waiting,
             Event::Resume(target) => {
-                if super::switch::resume(ctx, thread, target, fuel) {
-                    entry = Entry::Switched;
-                    continue;
-                }
                 let args: Transfer<'gc> = take_window(&mut thread.borrow_mut(ctx.mc));
                 // `lua_resume`: the coroutine runs at its resumer's C calls plus one.
                 let level = thread.borrow().c_level();
@@ -1250,9 +1252,6 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                     tts.status = Status::Running;
                     entry = Entry::Deliver(Ok(args));
                 }
-            }
-            Event::Yield if super::switch::yield_to(ctx, thread, fuel) => {
-                entry = Entry::Switched;
             }
             Event::Yield | Event::Finished => {
                 let values: Transfer<'gc> = {

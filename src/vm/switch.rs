@@ -18,7 +18,9 @@
 
 use super::ccalls::MAX_C_CALLS;
 use super::cont::Cont;
-use super::exec::Flow;
+use std::cell::RefMut;
+
+use super::exec::{Event, Flow};
 use super::state::Ctx;
 use super::thread::{Frame, NativeFrame, Status, Thread, ThreadState};
 use super::value::Value;
@@ -94,14 +96,31 @@ fn window(ts: &ThreadState<'_>) -> Option<usize> {
     }
 }
 
-/// `thread` resumes `target` (`Event::Resume`), which is suspended in a yield called from
-/// Lua: switches and returns `true`, or changes nothing and returns `false`.
-pub(super) fn resume<'gc>(
+/// The switch `event` asks for, when it is a common case: `Some` coroutine to run now and
+/// its state, borrowed, with its Lua frame ready to go on; `None`, changing nothing, for
+/// the general path. `ts` is the state of `thread`, which raised the event.
+pub(super) fn at_once<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    event: &Event<'gc>,
+) -> Option<(Thread<'gc>, RefMut<'gc, ThreadState<'gc>>)> {
+    match *event {
+        Event::Resume(target) => resume(ctx, thread, ts, target, fuel),
+        Event::Yield => yield_to(ctx, thread, ts, fuel),
+        _ => None,
+    }
+}
+
+/// `thread` resumes `target`, which is suspended in a yield called from Lua.
+fn resume<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
     target: Thread<'gc>,
     fuel: &mut i64,
-) -> bool {
+) -> Option<(Thread<'gc>, RefMut<'gc, ThreadState<'gc>>)> {
     if target == thread
         || target
             .0
@@ -109,63 +128,59 @@ pub(super) fn resume<'gc>(
             .try_borrow()
             .map_or(true, |t| t.status != Status::Suspended)
     {
-        return false;
+        return None;
     }
-    if !hand_over(ctx, thread, target, fuel, Status::Normal) {
-        return false;
-    }
+    let tts = hand_over(ctx, ts, target, fuel, Status::Normal)?;
     ctx.state.running.borrow_mut(ctx.mc).push(target);
-    true
+    Some((target, tts))
 }
 
-/// `thread` yields (`Event::Yield`) to the coroutine that resumed it, which waits in a
-/// resume called from Lua: switches and returns `true`, or changes nothing and returns
-/// `false`.
-pub(super) fn yield_to<'gc>(ctx: Ctx<'gc>, thread: Thread<'gc>, fuel: &mut i64) -> bool {
+/// `thread` yields to the coroutine that resumed it, which waits in a resume called from
+/// Lua.
+fn yield_to<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+) -> Option<(Thread<'gc>, RefMut<'gc, ThreadState<'gc>>)> {
     let to = {
         let running = ctx.state.running.borrow();
         match running[..] {
             [.., to, last] if last == thread && to != thread => to,
-            _ => return false,
+            _ => return None,
         }
     };
-    if !hand_over(ctx, thread, to, fuel, Status::Suspended) {
-        return false;
-    }
+    let tts = hand_over(ctx, ts, to, fuel, Status::Suspended)?;
     ctx.state.running.borrow_mut(ctx.mc).pop();
-    true
+    Some((to, tts))
 }
 
-/// Moves the values in the window of `from`'s top native frame to the Lua frame waiting in
-/// `to` ([`deliver_to_lua`]); `from` becomes `status` (`Normal` when it resumes `to`, which
-/// then runs at its C-call level plus one, as `lua_resume` counts; `Suspended` when it
-/// yields to it) and `to` runs. `false`, changing nothing, when the general path must do it.
+/// Moves the values in the window of the top native frame of `ts` (the switching
+/// coroutine's state) to the Lua frame waiting in `to` ([`deliver_to_lua`]); the switching
+/// coroutine becomes `status` (`Normal` when it resumes `to`, which then runs at its C-call
+/// level plus one, as `lua_resume` counts; `Suspended` when it yields to it) and `to` runs.
+/// `None`, changing nothing, when the general path must do it.
 #[inline(always)]
 fn hand_over<'gc>(
     ctx: Ctx<'gc>,
-    from: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
     to: Thread<'gc>,
     fuel: &mut i64,
     status: Status,
-) -> bool {
-    let mut ts = from.borrow_mut(ctx.mc);
+) -> Option<RefMut<'gc, ThreadState<'gc>>> {
     let resuming = status == Status::Normal;
     let level = ts.c_level();
-    let Some(start) = window(&ts) else {
-        return false;
-    };
+    let start = window(ts)?;
     if resuming && level >= MAX_C_CALLS {
-        return false;
+        return None;
     }
     let mut tts = to.borrow_mut(ctx.mc);
-    if deliver_to_lua(to, &mut tts, fuel, &ts.stack[start..]).is_none() {
-        return false;
-    }
+    deliver_to_lua(to, &mut tts, fuel, &ts.stack[start..])?;
     ts.stack.truncate(start);
     ts.status = status;
     if resuming {
         tts.c_base = level + 1;
     }
     tts.status = Status::Running;
-    true
+    Some(tts)
 }
