@@ -498,7 +498,17 @@ impl Sort {
     /// # Errors
     /// `Corrupt` if no comparison is outstanding.
     pub fn answer(&mut self, less: bool) -> Result<(), SortError> {
-        if self.pending().is_none() {
+        // (`pending()` without building the comparison: a state restored from a snapshot was
+        // validated, so a waiting one has its elements.)
+        let waiting = matches!(
+            self.0.pc,
+            Pc::WaitUpLo
+                | Pc::WaitPLo { .. }
+                | Pc::WaitUpP { .. }
+                | Pc::WaitI { .. }
+                | Pc::WaitJ { .. }
+        );
+        if self.0.answer.is_some() || !waiting {
             return Err(SortError::Corrupt(
                 "sort answered without a pending comparison",
             ));
@@ -515,8 +525,9 @@ impl Sort {
     pub fn step(&mut self, fuel: &mut Fuel) -> Result<Step<Vec<u32>, Compare>, SortError> {
         let st = &mut self.0;
         loop {
-            if let Some(req) = st.request()? {
-                if st.answer.is_none() {
+            // (An answered comparison is not built again.)
+            if st.answer.is_none() {
+                if let Some(req) = st.request()? {
                     return Ok(Step::Need(req));
                 }
             }

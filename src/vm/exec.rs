@@ -515,23 +515,19 @@ pub fn drive<'gc>(
                     Todo::Deliver { func, n, want }
                 }
                 Action::Call { func: callee, cont } => {
-                    *fuel -= crate::limits::fuel::CALL_FROM_NATIVE;
-                    let nargs = ts.stack.len() - (func + 1);
-                    // A message handler called again counts each failed run (see `ccalls`).
-                    let (handler, levels) = match &cont {
-                        Cont::XpcallHandler { depth, .. } => (true, depth.saturating_add(1)),
-                        _ => (false, 1),
-                    };
-                    let frame = ts.native_frame(native, func as u32, want, cont);
-                    ts.push_frame(Frame::Native(frame));
-                    // A native calling Lua is a C call: over the bound, the error is raised
-                    // inside the native (a `pcall` catches it, as in Lua).
-                    if let Err(e) = ts.enter_c_calls(ctx, levels) {
-                        return Err(c_overflow_in(ts, handler, e));
-                    }
-                    ts.stack.insert(func + 1, callee);
+                    let (func, nargs) = super::callback::call_from_native(
+                        ctx,
+                        ts,
+                        fuel,
+                        native,
+                        func,
+                        want,
+                        callee,
+                        cont,
+                        super::callback::Wait::New,
+                    )?;
                     Todo::Call {
-                        func: func + 1,
+                        func,
                         nargs,
                         want: -1,
                     }
@@ -668,11 +664,31 @@ pub fn lua_results<'gc>(ts: &mut ThreadState<'gc>, func: usize, n: usize, want: 
 /// Runs a native frame's continuation. Its frame has been popped; its window is
 /// `stack[func + 1..]`.
 #[allow(clippy::too_many_arguments)]
-fn resume_cont<'gc>(
+pub(super) fn resume_cont<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
     fuel: &mut i64,
+    native: Option<NativeRef<'gc>>,
+    func: usize,
+    cont: Cont<'gc>,
+    outcome: Result<(), Value<'gc>>,
+) -> LuaResult<'gc, Action<'gc>> {
+    let below = ts.frames.len();
+    let r = run_cont(ctx, thread, ts, fuel, below, native, func, cont, outcome);
+    cont_outcome(ctx, ts, native, func, r)
+}
+
+/// [`resume_cont`]'s run of the continuation, which sees the first `below` frames (the
+/// frames below its own), without the wording of its error (see [`cont_outcome`]).
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub(super) fn run_cont<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    below: usize,
     native: Option<NativeRef<'gc>>,
     func: usize,
     cont: Cont<'gc>,
@@ -690,12 +706,24 @@ fn resume_cont<'gc>(
         stack,
         stack_model: *stack_model,
         base: func + 1,
-        frames,
+        frames: frames.get(..below).unwrap_or(frames),
         native,
         fuel,
     };
     let r = cont.resume(&mut nc, outcome);
     ts.sync_model();
+    r
+}
+
+/// What a continuation run by [`run_cont`] returned, its error worded (its frame popped).
+#[inline]
+pub(super) fn cont_outcome<'gc>(
+    ctx: Ctx<'gc>,
+    ts: &mut ThreadState<'gc>,
+    native: Option<NativeRef<'gc>>,
+    func: usize,
+    r: LuaResult<'gc, Action<'gc>>,
+) -> LuaResult<'gc, Action<'gc>> {
     match r {
         Ok(a) => Ok(a),
         // A continuation cannot be run again from its start after a collection (its frame
@@ -757,17 +785,6 @@ fn push_raised<'gc>(ts: &mut ThreadState<'gc>, n: NativeRef<'gc>) {
     ts.stack.push(n.value());
     let frame = ts.native_frame(Some(n), func as u32, 0, Cont::Raised);
     ts.push_frame(Frame::Native(frame));
-}
-
-/// A call from the native frame on top failed the C-call bound with `e`. A message handler's
-/// frame catches "C stack overflow" (the handler is called again for it, one level up, as
-/// in Lua) but not "error in error handling", which no handler sees: that frame goes.
-#[cold]
-fn c_overflow_in<'gc>(ts: &mut ThreadState<'gc>, handler: bool, e: LuaError<'gc>) -> LuaError<'gc> {
-    if handler && matches!(e, LuaError::Handled(_)) {
-        ts.frames.pop();
-    }
-    e
 }
 
 /// Removes the frames above the first `n`, turning hooks back on if a hook was unwound.
@@ -1076,7 +1093,7 @@ fn call_below<'gc>(
     let frame = ts.native_frame(native, func as u32, frame_want, cont);
     ts.push_frame(Frame::Native(frame));
     if let Err(e) = ts.enter_c_call(ctx) {
-        return Err(c_overflow_in(ts, handler, e));
+        return Err(super::callback::c_overflow_in(ts, handler, e));
     }
     drive(
         ctx,
@@ -1150,10 +1167,10 @@ fn retry_instruction<'gc>(ctx: Ctx<'gc>, ts: &mut ThreadState<'gc>, fuel: &mut i
 pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
     let mut entry = Entry::Continue;
     loop {
-        let thread = ctx.current_thread();
+        let mut thread = ctx.current_thread();
         let event = {
-            let mut ts = thread.borrow_mut(ctx.mc);
-            let ts = &mut *ts;
+            let mut guard = thread.borrow_mut(ctx.mc);
+            let ts = &mut *guard;
             let first = match std::mem::replace(&mut entry, Entry::Continue) {
                 // The host loop found the VM over its memory budget after a full collection.
                 Entry::Continue
@@ -1172,8 +1189,17 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                 Err(e) => throw(ctx, thread, ts, fuel, e),
             };
             loop {
+                let ts = &mut *guard;
                 match flow {
-                    Flow::Event(e) => break e,
+                    // A coroutine switch's common case, here (see `switch`): the other
+                    // coroutine's Lua frame goes on at once.
+                    Flow::Event(e) => match super::switch::at_once(ctx, thread, ts, fuel, &e) {
+                        Some((to, to_guard)) => {
+                            (thread, guard) = (to, to_guard);
+                            flow = Flow::Lua { resuming: true };
+                        }
+                        None => break e,
+                    },
                     Flow::Lua { resuming } => {
                         flow = match super::interp::execute(ctx, thread, ts, fuel, resuming) {
                             Ok(f) => f,
@@ -1404,6 +1430,13 @@ fn deliver_outcome<'gc>(
     fuel: &mut i64,
     outcome: Result<Transfer<'gc>, Value<'gc>>,
 ) -> LuaResult<'gc, Flow<'gc>> {
+    let outcome = match outcome {
+        Ok(vals) => match super::switch::deliver_to_lua(thread, ts, fuel, &vals) {
+            Some(flow) => return Ok(flow),
+            None => Ok(vals),
+        },
+        Err(e) => Err(e),
+    };
     let Some(Frame::Native(nf)) = ts.frames.pop() else {
         return Err(LuaError::rt("internal error: no native frame to resume"));
     };

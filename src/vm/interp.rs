@@ -573,17 +573,7 @@ fn run<'gc>(
                     resuming = true;
                     continue 'frame;
                 }
-                let f = drive(
-                    ctx,
-                    thread,
-                    ts,
-                    fuel,
-                    Todo::Deliver {
-                        func: frame_func,
-                        n,
-                        want,
-                    },
-                )?;
+                let f = super::callback::deliver(ctx, thread, ts, fuel, frame_func, n, want)?;
                 flow!(f)
             }};
         }
@@ -683,7 +673,7 @@ fn run<'gc>(
                                 continue;
                             }
                             Some(todo) => {
-                                let f = drive(ctx, thread, ts, fuel, todo)?;
+                                let f = super::callback::after_native(ctx, thread, ts, fuel, todo)?;
                                 flow!(f)
                             }
                         }

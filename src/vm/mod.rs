@@ -9,6 +9,7 @@
 //! never grows with Lua call depth, and [`exec::run`] can stop after any instruction when its
 //! fuel runs out and continue later exactly where it stopped.
 
+mod callback;
 pub mod ccalls;
 pub mod chunk;
 pub mod closure;
@@ -28,6 +29,7 @@ pub mod native;
 pub mod ops;
 pub mod state;
 pub mod string;
+mod switch;
 pub mod table;
 pub mod thread;
 pub mod traceback;

@@ -286,19 +286,47 @@ impl<'gc> ThreadState<'gc> {
         cont: Cont<'gc>,
     ) -> NativeFrame<'gc> {
         let charge = super::memory::Charge::transient(cont.heap_bytes());
-        let cont = match self.spare_cont.take() {
-            Some(mut b) => {
-                *b = cont;
-                b
-            }
-            None => Box::new(cont),
-        };
+        let cont = self.boxed(cont);
         NativeFrame {
             native,
             func,
             want,
             cont,
             charge,
+        }
+    }
+
+    /// Pushes a native frame waiting with `cont`, a continuation that neither catches errors
+    /// nor holds buffers (`Resume`, `Yielded`): [`Self::native_frame`] and
+    /// [`Self::push_frame`] without asking the continuation.
+    #[inline]
+    pub fn push_waiting(
+        &mut self,
+        native: Option<NativeRef<'gc>>,
+        func: u32,
+        want: i32,
+        cont: Cont<'gc>,
+    ) {
+        debug_assert!(!cont.catches() && cont.heap_bytes() == 0);
+        let cont = self.boxed(cont);
+        self.push_uncaught(Frame::Native(NativeFrame {
+            native,
+            func,
+            want,
+            cont,
+            charge: super::memory::Charge::transient(0),
+        }));
+    }
+
+    /// `cont` in a box: the spare one, if there is one.
+    #[inline]
+    fn boxed(&mut self, cont: Cont<'gc>) -> Box<Cont<'gc>> {
+        match self.spare_cont.take() {
+            Some(mut b) => {
+                *b = cont;
+                b
+            }
+            None => Box::new(cont),
         }
     }
 
@@ -318,6 +346,12 @@ impl<'gc> ThreadState<'gc> {
                 self.catch_top = self.frames.len() + 1;
             }
         }
+        self.push_uncaught(frame);
+    }
+
+    /// [`Self::push_frame`] for a frame that does not catch errors.
+    #[inline]
+    fn push_uncaught(&mut self, frame: Frame<'gc>) {
         if self.frames.len() == self.frames.capacity() && self.frames.len() < self.frames_model {
             // As in `grow_stack`: grow to the model, not by doubling past it.
             self.frames
@@ -378,6 +412,15 @@ impl<'gc> ThreadState<'gc> {
         }
         if self.frames.len() > self.frames_model {
             self.grow_frames_model();
+        }
+    }
+
+    /// Brings the modeled stack capacity up to a stack of `len` slots, as [`Self::sync_model`]
+    /// would with the stack that long.
+    #[inline]
+    pub fn model_stack_len(&mut self, len: usize) {
+        if len > self.stack_model {
+            self.grow_stack_model(len);
         }
     }
 
