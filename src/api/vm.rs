@@ -27,6 +27,8 @@ use crate::vm::value::Value as VmValue;
 
 #[path = "vm_pacing.rs"]
 mod pacing;
+#[path = "vm_call.rs"]
+mod lean;
 use pacing::{gc_ask, memory_work_due};
 
 /// Fuel is run in slices of at most this much, with a garbage-collection check in between.
@@ -740,7 +742,7 @@ impl Vm {
             };
             let main_chain = swap_chain(ctx, &[co]);
             let mut f = slice;
-            let r = run_slice(ctx, &mut f);
+            let r = lean::run_first(ctx, co, &mut f);
             // The script ran: the handle table the context cached may have been replaced.
             cx.forget_handle_table();
             let out = match r {

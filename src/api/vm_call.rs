@@ -1,0 +1,101 @@
+//! The lean entry of a host call into Lua ([`Vm::call`](super::Vm::call)): the first slice
+//! of a call starts its Lua function directly instead of through the interpreter's general
+//! call machinery, when it can do exactly what that machinery would. A child of `api::vm`.
+//!
+//! What it replaces (for a Lua function with fixed parameters, called with at least that
+//! many arguments, on a fresh coroutine): `exec::run` starting the coroutine (`start_flow`,
+//! `drive`'s call of the function at `stack[0]`, `push_late`), which grows the coroutine's
+//! modeled capacities from those of a new coroutine in three steps (its arguments, its
+//! stack, its frame list), each with its own memory check and charge. Here the same models
+//! are computed in one step with the same memory check, charged as one difference (the same
+//! bytes counted and allocated), and the frame is pushed; then `exec::run` finds a Lua frame
+//! on top and runs it as it would have. Any other case — a native or callable value, a
+//! vararg function, missing arguments, a growth that does not fit the memory budget (the
+//! general path asks for a collection), a pending memory error or finalizers (the general
+//! path's first slice treats a coroutine with no frames specially) — is left to the general
+//! path, untouched.
+
+use super::*;
+use crate::vm::thread::LuaFrame;
+
+/// Runs the first slice of a host call whose fresh coroutine `co` is the running chain
+/// (see [`super::run_slice`]). `None`: out of fuel.
+pub(super) fn run_first<'gc>(
+    ctx: Ctx<'gc>,
+    co: VmThread<'gc>,
+    fuel: &mut i64,
+) -> Option<RunResult<'gc>> {
+    let state = ctx.state;
+    let r = memory::with_pacing(true, || {
+        start_lua(ctx, co);
+        exec::run(ctx, fuel)
+    });
+    state.memory_error.set(false);
+    match r {
+        RunResult::OutOfFuel => None,
+        other => Some(other),
+    }
+}
+
+/// Pushes the frame of the Lua function at `stack[0]` of the fresh coroutine `co` when that
+/// is exactly what starting it would do (see the module docs); else leaves it as it is.
+#[inline]
+fn start_lua<'gc>(ctx: Ctx<'gc>, co: VmThread<'gc>) {
+    let state = ctx.state;
+    if state.memory_error.get() || crate::vm::gc::pending(ctx) || co.0.hookmask.get() != 0 {
+        return;
+    }
+    let mut ts = co.borrow_mut(ctx.mc);
+    let ts = &mut *ts;
+    let Some(&VmValue::Function(closure)) = ts.stack.first() else {
+        return;
+    };
+    let p = closure.proto();
+    let nargs = ts.stack.len() - 1;
+    // `frame_needed` for a fixed-parameter function at slot 0.
+    let needed = 2 + p.max_stack as usize;
+    if p.is_vararg
+        || nargs < p.num_params as usize
+        || !ts.frames.is_empty()
+        || ts.frames_model != 0
+        || ts.status != Status::Initial
+        || needed > exec::MAX_STACK
+    {
+        return;
+    }
+    // `push_lua_frame_general`'s growth: the value stack to `needed` (if shorter), the frame
+    // list from none to its first modeled capacity; `frame_room`'s check of the two.
+    let grow_stack = ts.stack.len() < needed && needed > ts.stack_model;
+    let stack_model = if grow_stack {
+        ts.next_stack_model(needed)
+    } else {
+        ts.stack_model
+    };
+    let frames_model = ts.next_frames_model(1);
+    let mut bytes = frames_model.saturating_mul(std::mem::size_of::<Frame<'static>>());
+    if needed > ts.stack_model {
+        bytes = bytes.saturating_add(stack_model.saturating_mul(memory::VALUE_BYTES));
+    }
+    if !memory::fits(bytes) {
+        return;
+    }
+    ts.status = Status::Running;
+    ts.stack_model = stack_model;
+    ts.frames_model = frames_model;
+    ts.stack
+        .reserve_exact(stack_model.saturating_sub(ts.stack.len()));
+    ts.frames.reserve_exact(frames_model);
+    ts.update_charge();
+    if ts.stack.len() < needed {
+        ts.stack.resize(needed, VmValue::Nil);
+    }
+    ts.frames.push(Frame::Lua(LuaFrame {
+        closure,
+        func: 0,
+        base: 1,
+        pc: 0,
+        nvarargs: 0,
+        want: -1,
+        aux: 0,
+    }));
+}
