@@ -18,9 +18,113 @@
 use super::*;
 use crate::vm::thread::LuaFrame;
 
+impl Vm {
+    /// The first slice of [`Vm::call`], without registering the call: most calls finish in
+    /// it, and then cost no handle and no entry in the table of calls in flight. A call that
+    /// does not finish is registered and returned to be continued by `step_call`.
+    pub(super) fn call_first_slice<R: FromLuaMulti>(
+        &mut self,
+        func: impl IntoLua,
+        args: impl IntoLuaMulti,
+        fuel: u64,
+    ) -> Result<FirstSlice<R>> {
+        let _memory = self.memory.enter();
+        let slice = self.before_slice(fuel.min(i64::MAX as u64) as i64);
+        let releases = self.releases.clone();
+        let (result, used, ask) = self.arena.mutate(|mc, state| {
+            let ctx = Ctx { mc, state };
+            handle::release(ctx, &releases);
+            let cx = Context::new(ctx, releases);
+            let co = match new_call_thread(&cx, func, args) {
+                Ok(co) => co,
+                Err(e) => return (Err(e), 0, gc_ask(ctx)),
+            };
+            let main_chain = enter_chain(ctx, co);
+            let mut f = slice;
+            let r = run_first(ctx, co, &mut f);
+            // The script ran: the handle table the context cached may have been replaced.
+            cx.forget_handle_table();
+            let out = match r {
+                Some(RunResult::Finished(vals)) => {
+                    main_chain.restore(ctx);
+                    // Nothing can refer to the finished coroutine unless Lua obtained it:
+                    // keep it for the next call instead of making (and collecting) another.
+                    if co.reusable() {
+                        co.park(mc);
+                        *state.spare_thread.borrow_mut(mc) = Some(co);
+                    }
+                    crate::api::convert::with_lua_values(&vals, |vals| {
+                        R::from_lua_multi(vals, 1, &cx).map(FirstSlice::Done)
+                    })
+                }
+                None => {
+                    let co = VmValue::Thread(co);
+                    leave_call(ctx, main_chain.as_slice(), co, false);
+                    Ok(FirstSlice::Pending(
+                        Call(Thread(Handle::new(&cx, co))),
+                        (slice - f).max(0) as u64,
+                    ))
+                }
+                Some(other) => {
+                    main_chain.restore(ctx);
+                    match step_result(&cx, other) {
+                        StepResult::Error(e) => Err(e.into()),
+                        StepResult::Waiting { kind } => Err(Error::Waiting { kind }),
+                        _ => Err(Error::msg("attempt to yield from outside a coroutine")),
+                    }
+                }
+            };
+            (out, slice - f, gc_ask(ctx))
+        });
+        self.after_slice(used, ask);
+        result
+    }
+}
+
+/// The running chain a host call replaced: nearly always the main coroutine alone.
+enum Prev<'gc> {
+    One([VmThread<'gc>; 1]),
+    Chain(Chain<'gc>),
+}
+
+impl<'gc> Prev<'gc> {
+    fn as_slice(&self) -> &[VmThread<'gc>] {
+        match self {
+            Prev::One(t) => t,
+            Prev::Chain(c) => c,
+        }
+    }
+
+    /// Makes this chain the running one again.
+    #[inline]
+    fn restore(self, ctx: Ctx<'gc>) {
+        if let Prev::One([t]) = self {
+            let mut running = ctx.state.running.borrow_mut(ctx.mc);
+            if let [old] = running.as_mut_slice() {
+                *old = t;
+                return;
+            }
+        }
+        swap_chain(ctx, self.as_slice());
+    }
+}
+
+/// Makes the host call's coroutine `co` the running chain (as `swap_chain` does, without
+/// building a list for the common case).
+#[inline]
+fn enter_chain<'gc>(ctx: Ctx<'gc>, co: VmThread<'gc>) -> Prev<'gc> {
+    {
+        let mut running = ctx.state.running.borrow_mut(ctx.mc);
+        if let [old] = running.as_mut_slice() {
+            return Prev::One([std::mem::replace(old, co)]);
+        }
+    }
+    Prev::Chain(swap_chain(ctx, &[co]))
+}
+
 /// Runs the first slice of a host call whose fresh coroutine `co` is the running chain
 /// (see [`super::run_slice`]). `None`: out of fuel.
-pub(super) fn run_first<'gc>(
+fn run_first<'gc>(
     ctx: Ctx<'gc>,
     co: VmThread<'gc>,
     fuel: &mut i64,
