@@ -26,6 +26,7 @@ pub struct Context<'gc> {
 }
 
 impl<'gc> Context<'gc> {
+    #[inline]
     pub(crate) fn new(ctx: Ctx<'gc>, releases: Rc<ReleaseQueue>) -> Context<'gc> {
         Context {
             ctx,

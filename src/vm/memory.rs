@@ -153,6 +153,7 @@ pub fn charge(bytes: usize) {
 /// Lua code and the libraries allocate: the host's own code (host functions, conversions of
 /// what it delivers) may allocate differently when a journal replays it, and the pacing of
 /// full collections must not depend on that.
+#[inline]
 pub fn with_pacing<R>(on: bool, f: impl FnOnce() -> R) -> R {
     let before = PACING.replace(on);
     let r = f();
