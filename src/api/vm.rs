@@ -25,10 +25,10 @@ use crate::vm::table::Table as VmTable;
 use crate::vm::thread::{Frame, Status, Thread as VmThread};
 use crate::vm::value::Value as VmValue;
 
-#[path = "vm_pacing.rs"]
-mod pacing;
 #[path = "vm_call.rs"]
 mod lean;
+#[path = "vm_pacing.rs"]
+mod pacing;
 use pacing::{gc_ask, memory_work_due};
 
 /// Fuel is run in slices of at most this much, with a garbage-collection check in between.

@@ -124,11 +124,7 @@ fn enter_chain<'gc>(ctx: Ctx<'gc>, co: VmThread<'gc>) -> Prev<'gc> {
 
 /// Runs the first slice of a host call whose fresh coroutine `co` is the running chain
 /// (see [`super::run_slice`]). `None`: out of fuel.
-fn run_first<'gc>(
-    ctx: Ctx<'gc>,
-    co: VmThread<'gc>,
-    fuel: &mut i64,
-) -> Option<RunResult<'gc>> {
+fn run_first<'gc>(ctx: Ctx<'gc>, co: VmThread<'gc>, fuel: &mut i64) -> Option<RunResult<'gc>> {
     let state = ctx.state;
     let r = memory::with_pacing(true, || {
         start_lua(ctx, co);

@@ -47,9 +47,11 @@ impl Vm {
     pub(super) fn after_slice(&mut self, used: i64, ask: GcAsk) {
         let before = self.fuel_used;
         self.fuel_used += used.max(0) as u64;
-        let crossed = before / SLICE as u64 != self.fuel_used / SLICE as u64;
         let period = self.period() as u64;
         let crossed_period = before / period != self.fuel_used / period;
+        // (The period divides `SLICE`: crossing a multiple of `SLICE` crosses one of the
+        // period, and most slices cross neither.)
+        let crossed = crossed_period && before / SLICE as u64 != self.fuel_used / SLICE as u64;
         self.memory.note_peak();
         if crossed_period {
             // The window in which a failed memory check is final closes at a fixed point.

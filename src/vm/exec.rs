@@ -638,6 +638,25 @@ pub fn drive<'gc>(
     }
 }
 
+/// [`drive`] of a `Todo::Deliver` (a Lua frame returning to a native frame, or to the host
+/// when it is the coroutine's last frame: then without `drive`'s round trip, as `drive`
+/// does it).
+#[inline]
+pub fn deliver_results<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    todo: Todo<'gc>,
+) -> LuaResult<'gc, Flow<'gc>> {
+    if let (Todo::Deliver { func, n, want }, true) = (&todo, ts.frames.is_empty()) {
+        lua_results(ts, *func, *n, *want);
+        ts.stack.truncate(ts.top as usize);
+        return Ok(Flow::Event(Event::Finished));
+    }
+    drive(ctx, thread, ts, fuel, todo)
+}
+
 /// Adjusts `n` results at `stack[func..]` to the `want`ed count (nil-padding) and sets `top`
 /// to their end. Values above are left alone (a Lua caller's registers).
 #[inline]
@@ -1233,7 +1252,7 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                     } else {
                         ts.status = Status::Dead;
                         let top = (ts.top as usize).min(ts.stack.len());
-                        let v = ts.stack[..top].iter().copied().collect();
+                        let v = Transfer::from_slice(&ts.stack[..top]);
                         ts.stack.clear();
                         ts.top = 0;
                         v

@@ -224,7 +224,13 @@ pub(super) fn call_native<'gc>(
 /// `Vec::remove`, and the slot they leave is cleared in place instead of truncated and
 /// grown back. The stack, its modeled capacity and the fuel charged end exactly as there.
 #[inline(always)]
-fn results_to_lua(ts: &mut ThreadState<'_>, func: usize, want: i32, call_slot: usize, fuel: &mut i64) {
+fn results_to_lua(
+    ts: &mut ThreadState<'_>,
+    func: usize,
+    want: i32,
+    call_slot: usize,
+    fuel: &mut i64,
+) {
     let len = ts.stack.len();
     let n = len - (func + 1);
     *fuel -= n as i64 / crate::limits::fuel::VALUES_MOVED_PER_FUEL;

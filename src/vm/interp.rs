@@ -573,7 +573,7 @@ fn run<'gc>(
                     resuming = true;
                     continue 'frame;
                 }
-                let f = drive(
+                let f = super::exec::deliver_results(
                     ctx,
                     thread,
                     ts,
