@@ -182,12 +182,17 @@ fn start_lua<'gc>(ctx: Ctx<'gc>, co: VmThread<'gc>) {
     ts.status = Status::Running;
     ts.stack_model = stack_model;
     ts.frames_model = frames_model;
-    ts.stack
-        .reserve_exact(stack_model.saturating_sub(ts.stack.len()));
-    ts.frames.reserve_exact(frames_model);
+    // (A reused coroutine has the room: no call of the growth code.)
+    if ts.stack.capacity() < stack_model {
+        ts.stack
+            .reserve_exact(stack_model.saturating_sub(ts.stack.len()));
+    }
+    if ts.frames.capacity() < frames_model {
+        ts.frames.reserve_exact(frames_model);
+    }
     ts.update_charge();
-    if ts.stack.len() < needed {
-        ts.stack.resize(needed, VmValue::Nil);
+    while ts.stack.len() < needed {
+        ts.stack.push(VmValue::Nil);
     }
     ts.frames.push(Frame::Lua(LuaFrame {
         closure,

@@ -92,6 +92,7 @@ impl Account {
     }
 
     /// Records the entered count in the peak (called by the host loop between slices).
+    #[inline]
     pub fn note_peak(&self) {
         let used = if ACTIVE.get() {
             USED.get()
@@ -104,6 +105,7 @@ impl Account {
     }
 
     /// Makes this account the thread's current one until the guard is dropped.
+    #[inline]
     pub fn enter(self: &Rc<Self>) -> Entered {
         let prev = (USED.get(), LIMIT.get(), ACTIVE.get(), ALLOCATED.get());
         USED.set(self.used.get());
@@ -124,6 +126,7 @@ pub struct Entered {
 }
 
 impl Drop for Entered {
+    #[inline]
     fn drop(&mut self) {
         let used = USED.get();
         self.account.used.set(used);

@@ -407,6 +407,7 @@ impl<'gc> ThreadState<'gc> {
     }
 
     /// Recomputes the charge from the modeled capacities.
+    #[inline]
     pub fn update_charge(&self) {
         use super::memory::{OBJECT_HEADER, VALUE_BYTES};
         self.charge.set(
@@ -465,6 +466,7 @@ impl<'gc> Thread<'gc> {
     /// Whether this finished coroutine can be [`Thread::reset`] for another call: no Lua
     /// reference to it can exist (it was never exposed, and nothing a reference could reach
     /// is left: no frame, no open upvalue, no pending to-be-closed variable).
+    #[inline]
     pub fn reusable(self) -> bool {
         if self.0.exposed.get() || self.0.id.get() != 0 {
             return false;
@@ -486,6 +488,7 @@ impl<'gc> Thread<'gc> {
     /// Parks a [`Thread::reusable`] coroutine: empties its stack and charges nothing for it
     /// (it is a cache, not VM state: the memory count must be what it would be had the
     /// coroutine been collected).
+    #[inline]
     pub fn park(self, mc: &Mutation<'gc>) {
         let mut ts = self.borrow_mut(mc);
         ts.stack.clear();
@@ -497,6 +500,7 @@ impl<'gc> Thread<'gc> {
 
     /// Makes a parked coroutine exactly what [`Thread::new`] makes for `func` (same status,
     /// modeled capacities and charge, no hook), keeping only its buffers' real capacity.
+    #[inline]
     pub fn reset(self, mc: &Mutation<'gc>, func: Value<'gc>) {
         self.set_hook_func(mc, Value::Nil);
         self.0.hook.set(Default::default());
