@@ -38,6 +38,7 @@ impl<'gc> Context<'gc> {
 
     /// The VM's handle table (see `handle`), looked up in the registry once per context:
     /// every handle resolved or made goes through it, and the lookup interns its key.
+    #[inline]
     pub(crate) fn handle_table(&self) -> crate::vm::table::Table<'gc> {
         if let Some(t) = self.handles.get() {
             return t;

@@ -225,6 +225,7 @@ pub(crate) fn live_count(ctx: Ctx<'_>) -> usize {
 }
 
 /// The handle table, made on first use (a [`Context`] caches it: `Context::handle_table`).
+#[inline]
 pub(crate) fn table<'gc>(ctx: Ctx<'gc>) -> VmTable<'gc> {
     registry_table(ctx, &HANDLES_KEY)
 }

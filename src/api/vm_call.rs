@@ -35,13 +35,13 @@ impl Vm {
             let ctx = Ctx { mc, state };
             handle::release(ctx, &releases);
             let cx = Context::new(ctx, releases);
-            let co = match new_call_thread(&cx, func, args) {
+            let co = match new_started_thread(&cx, func, args) {
                 Ok(co) => co,
                 Err(e) => return (Err(e), 0, gc_ask(ctx)),
             };
             let main_chain = enter_chain(ctx, co);
             let mut f = slice;
-            let r = run_first(ctx, co, &mut f);
+            let r = run_first(ctx, &mut f);
             // The script ran: the handle table the context cached may have been replaced.
             cx.forget_handle_table();
             let out = match r {
@@ -124,12 +124,9 @@ fn enter_chain<'gc>(ctx: Ctx<'gc>, co: VmThread<'gc>) -> Prev<'gc> {
 
 /// Runs the first slice of a host call whose fresh coroutine `co` is the running chain
 /// (see [`super::run_slice`]). `None`: out of fuel.
-fn run_first<'gc>(ctx: Ctx<'gc>, co: VmThread<'gc>, fuel: &mut i64) -> Option<RunResult<'gc>> {
+fn run_first<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> Option<RunResult<'gc>> {
     let state = ctx.state;
-    let r = memory::with_pacing(true, || {
-        start_lua(ctx, co);
-        exec::run(ctx, fuel)
-    });
+    let r = memory::with_pacing(true, || exec::run(ctx, fuel));
     state.memory_error.set(false);
     match r {
         RunResult::OutOfFuel => None,
@@ -137,16 +134,50 @@ fn run_first<'gc>(ctx: Ctx<'gc>, co: VmThread<'gc>, fuel: &mut i64) -> Option<Ru
     }
 }
 
-/// Pushes the frame of the Lua function at `stack[0]` of the fresh coroutine `co` when that
-/// is exactly what starting it would do (see the module docs); else leaves it as it is.
+/// A coroutine to run a host call: `func` with `args` on its stack (as `new_call_thread`
+/// makes it), and its Lua function's frame pushed when that is exactly what starting it
+/// would do (see the module docs).
 #[inline]
-fn start_lua<'gc>(ctx: Ctx<'gc>, co: VmThread<'gc>) {
-    let state = ctx.state;
-    if state.memory_error.get() || crate::vm::gc::pending(ctx) || co.0.hookmask.get() != 0 {
-        return;
-    }
-    let mut ts = co.borrow_mut(ctx.mc);
+fn new_started_thread<'gc>(
+    cx: &Context<'gc>,
+    func: impl IntoLua,
+    args: impl IntoLuaMulti,
+) -> Result<VmThread<'gc>> {
+    let f = func.into_lua(cx)?.0;
+    let args = args.into_lua_multi(cx)?;
+    let ctx = cx.ctx;
+    let mc = ctx.mc;
+    let spare = ctx.state.spare_thread.borrow_mut(mc).take();
+    let co = match spare {
+        Some(co) => {
+            co.reset(mc, f);
+            co
+        }
+        None => VmThread::new(mc, f),
+    };
+    let mut ts = co.borrow_mut(mc);
     let ts = &mut *ts;
+    ts.stack.extend(args.iter().map(|v| v.0));
+    // `sync_model` (no frames yet), growing the buffer only if it lacks the room.
+    let len = ts.stack.len();
+    if len > ts.stack_model {
+        ts.stack_model = ts.next_stack_model(len);
+        if ts.stack.capacity() < ts.stack_model {
+            ts.stack.reserve_exact(ts.stack_model - len);
+        }
+        ts.update_charge();
+    }
+    // What the first slice would do first, so counted as it is (see `memory::with_pacing`).
+    if !ctx.state.memory_error.get() && !crate::vm::gc::pending(ctx) && co.0.hookmask.get() == 0 {
+        memory::with_pacing(true, || start_lua(ts));
+    }
+    Ok(co)
+}
+
+/// Pushes the frame of the Lua function at `stack[0]` of a fresh coroutine when that is
+/// exactly what starting it would do (see the module docs); else leaves it as it is.
+#[inline]
+fn start_lua(ts: &mut crate::vm::thread::ThreadState<'_>) {
     let Some(&VmValue::Function(closure)) = ts.stack.first() else {
         return;
     };

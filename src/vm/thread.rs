@@ -360,11 +360,13 @@ impl<'gc> ThreadState<'gc> {
     }
 
     /// The modeled value stack capacity after growing to `needed` slots.
+    #[inline]
     pub fn next_stack_model(&self, needed: usize) -> usize {
         needed.max(self.stack_model.saturating_mul(2).min(MODEL_DOUBLING_LIMIT))
     }
 
     /// The modeled frame list capacity after growing to `needed` frames.
+    #[inline]
     pub fn next_frames_model(&self, needed: usize) -> usize {
         needed
             .max(
