@@ -231,7 +231,7 @@ pub(crate) fn table<'gc>(ctx: Ctx<'gc>) -> VmTable<'gc> {
 }
 
 /// The table the embedding API keeps in the registry under `key`, made on first use.
-#[inline]
+#[inline(always)]
 pub(crate) fn registry_table<'gc>(ctx: Ctx<'gc>, key: &RegistryKey) -> VmTable<'gc> {
     // Looked up by bytes: making the key string would allocate on every lookup.
     if let Some(VmValue::Table(t)) = registry_get(ctx, key) {
@@ -270,7 +270,7 @@ thread_local! {
 /// bytes is much cheaper than hashing the name. Exact whatever the hint: a key occupies at
 /// most one entry of a table (a removed key stays as a tombstone), so an entry holding an
 /// equal key is the key's entry. `None` if the registry is still in a lazy fork's image.
-#[inline]
+#[inline(always)]
 fn registry_get<'gc>(ctx: Ctx<'gc>, key: &RegistryKey) -> Option<VmValue<'gc>> {
     let registry = ctx.state.registry;
     if !registry.is_pending() {

@@ -50,7 +50,8 @@ impl Vm {
         let before = self.fuel_used;
         self.fuel_used += used.max(0) as u64;
         let period = self.period() as u64;
-        let crossed_period = before / period != self.fuel_used / period;
+        // (`before / period != self.fuel_used / period`, with one division.)
+        let crossed_period = before % period + (self.fuel_used - before) >= period;
         // Most slices (a host call's, an agent's turn) cross no fixed point, ask nothing and
         // leave no debt: what the general path below does for them, inline.
         if !crossed_period

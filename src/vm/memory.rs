@@ -72,6 +72,7 @@ impl Account {
     }
 
     /// The budget in bytes (`u64::MAX`: none).
+    #[inline]
     pub fn limit(&self) -> u64 {
         self.limit.get()
     }
