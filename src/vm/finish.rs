@@ -249,7 +249,12 @@ fn results_to_lua(
         // truncating and growing back leaves there is nil, or nothing.
         if end.max(call_slot + 1) > func + n {
             ts.stack[func + n] = Value::Nil;
-            lua_results(ts, func, n, want);
+            // `lua_results`, inline (the slot at `func + n` is nil already).
+            ts.grow_stack(end);
+            for slot in func + n + 1..end {
+                ts.stack[slot] = Value::Nil;
+            }
+            ts.top = end as u32;
             // The caller's registers back (the native's window was cut to its arguments):
             // within the model and the buffer, as `grow_stack` would, without its call.
             let target = call_slot + 1;
