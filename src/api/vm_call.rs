@@ -16,6 +16,7 @@
 //! path, untouched.
 
 use super::*;
+use crate::vm::exec::{Event, Flow};
 use crate::vm::thread::LuaFrame;
 
 impl Vm {
@@ -35,13 +36,13 @@ impl Vm {
             let ctx = Ctx { mc, state };
             handle::release(ctx, &releases);
             let cx = Context::new(ctx, releases);
-            let co = match new_started_thread(&cx, func, args) {
-                Ok(co) => co,
+            let (co, started) = match new_started_thread(&cx, func, args) {
+                Ok(r) => r,
                 Err(e) => return (Err(e), 0, gc_ask(ctx)),
             };
             let main_chain = enter_chain(ctx, co);
             let mut f = slice;
-            let r = run_first(ctx, &mut f);
+            let r = run_first(ctx, co, started, &mut f);
             // The script ran: the handle table the context cached may have been replaced.
             cx.forget_handle_table();
             let out = match r {
@@ -124,9 +125,31 @@ fn enter_chain<'gc>(ctx: Ctx<'gc>, co: VmThread<'gc>) -> Prev<'gc> {
 
 /// Runs the first slice of a host call whose fresh coroutine `co` is the running chain
 /// (see [`super::run_slice`]). `None`: out of fuel.
-fn run_first<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> Option<RunResult<'gc>> {
+///
+/// When its function's frame was pushed (`started`), the first slice runs it with the
+/// interpreter directly, as `exec::run` would first, and finishes the call as `exec::run`
+/// does when it simply returns; anything else it returned goes on through `exec::run_after`.
+fn run_first<'gc>(
+    ctx: Ctx<'gc>,
+    co: VmThread<'gc>,
+    started: bool,
+    fuel: &mut i64,
+) -> Option<RunResult<'gc>> {
     let state = ctx.state;
-    let r = memory::with_pacing(true, || exec::run(ctx, fuel));
+    let r = memory::with_pacing(true, || {
+        if !started {
+            return exec::run(ctx, fuel);
+        }
+        let executed = {
+            let mut ts = co.borrow_mut(ctx.mc);
+            let r = crate::vm::interp::execute(ctx, co, &mut ts, fuel, false);
+            if let Ok(Flow::Event(Event::Finished)) = r {
+                return RunResult::Finished(exec::finished_values(&mut ts));
+            }
+            r
+        };
+        exec::run_after(ctx, fuel, executed)
+    });
     state.memory_error.set(false);
     match r {
         RunResult::OutOfFuel => None,
@@ -142,7 +165,7 @@ fn new_started_thread<'gc>(
     cx: &Context<'gc>,
     func: impl IntoLua,
     args: impl IntoLuaMulti,
-) -> Result<VmThread<'gc>> {
+) -> Result<(VmThread<'gc>, bool)> {
     let f = func.into_lua(cx)?.0;
     let args = args.into_lua_multi(cx)?;
     let ctx = cx.ctx;
@@ -168,18 +191,20 @@ fn new_started_thread<'gc>(
         ts.update_charge();
     }
     // What the first slice would do first, so counted as it is (see `memory::with_pacing`).
-    if !ctx.state.memory_error.get() && !crate::vm::gc::pending(ctx) && co.0.hookmask.get() == 0 {
-        memory::with_pacing(true, || start_lua(ts));
-    }
-    Ok(co)
+    let started = !ctx.state.memory_error.get()
+        && !crate::vm::gc::pending(ctx)
+        && co.0.hookmask.get() == 0
+        && memory::with_pacing(true, || start_lua(ts));
+    Ok((co, started))
 }
 
 /// Pushes the frame of the Lua function at `stack[0]` of a fresh coroutine when that is
 /// exactly what starting it would do (see the module docs); else leaves it as it is.
+/// Whether it did.
 #[inline]
-fn start_lua(ts: &mut crate::vm::thread::ThreadState<'_>) {
+fn start_lua(ts: &mut crate::vm::thread::ThreadState<'_>) -> bool {
     let Some(&VmValue::Function(closure)) = ts.stack.first() else {
-        return;
+        return false;
     };
     let p = closure.proto();
     let nargs = ts.stack.len() - 1;
@@ -192,7 +217,7 @@ fn start_lua(ts: &mut crate::vm::thread::ThreadState<'_>) {
         || ts.status != Status::Initial
         || needed > exec::MAX_STACK
     {
-        return;
+        return false;
     }
     // `push_lua_frame_general`'s growth: the value stack to `needed` (if shorter), the frame
     // list from none to its first modeled capacity; `frame_room`'s check of the two.
@@ -208,7 +233,7 @@ fn start_lua(ts: &mut crate::vm::thread::ThreadState<'_>) {
         bytes = bytes.saturating_add(stack_model.saturating_mul(memory::VALUE_BYTES));
     }
     if !memory::fits(bytes) {
-        return;
+        return false;
     }
     ts.status = Status::Running;
     ts.stack_model = stack_model;
@@ -234,4 +259,5 @@ fn start_lua(ts: &mut crate::vm::thread::ThreadState<'_>) {
         want: -1,
         aux: 0,
     }));
+    true
 }

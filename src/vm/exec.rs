@@ -1139,6 +1139,8 @@ enum Entry<'gc> {
     Continue,
     /// Deliver the outcome of a resume/yield to its top native frame.
     Deliver(Result<Transfer<'gc>, Value<'gc>>),
+    /// Go on from what `interp::execute` returned for its top Lua frame (see [`run_after`]).
+    Executed(LuaResult<'gc, Flow<'gc>>),
 }
 
 /// Runs the VM until the fuel is spent, the main coroutine finishes or yields, or an error
@@ -1156,7 +1158,22 @@ fn retry_instruction<'gc>(ctx: Ctx<'gc>, ts: &mut ThreadState<'gc>, fuel: &mut i
 }
 
 pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
-    let mut entry = Entry::Continue;
+    run_from(ctx, fuel, Entry::Continue)
+}
+
+/// [`run`] after its caller ran the current coroutine's top Lua frame with
+/// `interp::execute` itself (`executed`: what that returned; the coroutine's state no longer
+/// borrowed), doing with it what `run` does with what `execute` returns: a host call's lean
+/// entry (see `api::vm_call`) runs its function so when it needs none of this.
+pub fn run_after<'gc>(
+    ctx: Ctx<'gc>,
+    fuel: &mut i64,
+    executed: LuaResult<'gc, Flow<'gc>>,
+) -> RunResult<'gc> {
+    run_from(ctx, fuel, Entry::Executed(executed))
+}
+
+fn run_from<'gc>(ctx: Ctx<'gc>, fuel: &mut i64, mut entry: Entry<'gc>) -> RunResult<'gc> {
     loop {
         let thread = ctx.current_thread();
         let event = {
@@ -1174,6 +1191,10 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                 }
                 Entry::Continue => start_flow(ctx, thread, ts, fuel),
                 Entry::Deliver(outcome) => deliver_outcome(ctx, thread, ts, fuel, outcome),
+                Entry::Executed(Err(LuaError::RetryAfterGc)) => {
+                    Ok(retry_instruction(ctx, ts, fuel))
+                }
+                Entry::Executed(r) => r,
             };
             let mut flow = match first {
                 Ok(f) => f,
@@ -1250,12 +1271,7 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                         ts.status = Status::Suspended;
                         take_window(&mut ts)
                     } else {
-                        ts.status = Status::Dead;
-                        let top = (ts.top as usize).min(ts.stack.len());
-                        let v = Transfer::from_slice(&ts.stack[..top]);
-                        ts.stack.clear();
-                        ts.top = 0;
-                        v
+                        finished_values(&mut ts)
                     }
                 };
                 if ctx.state.running.borrow().len() <= 1 {
@@ -1286,6 +1302,17 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
 /// where eight made each a `memcpy` call); more spill to the heap. Also what a run hands the
 /// host (a host call's results: most fit inline, so returning them allocates nothing).
 pub type Transfer<'gc> = SmallVec<[Value<'gc>; 3]>;
+
+/// A coroutine whose outermost function returned: dead, its results (`stack[..top]`) taken.
+#[inline]
+pub fn finished_values<'gc>(ts: &mut ThreadState<'gc>) -> Transfer<'gc> {
+    ts.status = Status::Dead;
+    let top = (ts.top as usize).min(ts.stack.len());
+    let v = Transfer::from_slice(&ts.stack[..top]);
+    ts.stack.clear();
+    ts.top = 0;
+    v
+}
 
 /// Takes the values in the window of the top native frame.
 fn take_window<'gc>(ts: &mut ThreadState<'gc>) -> Transfer<'gc> {
