@@ -24,11 +24,13 @@ const MEMORY: u64 = 32 << 20;
 const OVERSHOOT: u64 = 16 << 20;
 /// The memory model's peak may pass the budget by one growth of a stack for a call a native
 /// asks for, which cannot be retried after a collection (`exec::push_late`): the budget is
-/// enforced at the next check point. (Found by this suite: `recursive __call` peaked at
-/// about 56 MB under 32 MB before calls through `__call` were checked while their
-/// instruction can run again; now 18 MB. `pcall at the stack's edge`, run to its memory
-/// error with more fuel than here, peaks at about 39 MB.)
-const MEMORY_PEAK: u64 = MEMORY + MEMORY / 2;
+/// enforced at the next check point, and near the budget stacks grow by an eighth. (Found by
+/// this suite: `recursive __call` peaked at about 56 MB under 32 MB before calls through
+/// `__call` were checked while their instruction can run again; now 18 MB. `pcall at the
+/// stack's edge`, run to its memory error with more fuel than here, peaked at about 39 MB
+/// when stacks grew by doubling and the memory error it caught let it go on growing; now
+/// 34.5 MB.)
+const MEMORY_PEAK: u64 = MEMORY + MEMORY / 8;
 
 /// How a case ended.
 #[derive(Debug)]

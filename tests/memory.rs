@@ -170,6 +170,13 @@ fn memory_budget() {
             "deep recursion of big frames",
             r#"local function f(n) return f(n + 1) + 1 end return f(1)"#,
         ),
+        (
+            // The stack grows for the calls `pcall` makes (which cannot be retried after a
+            // collection), and the memory error raised inside them is caught.
+            "deep recursion with pcall at every level",
+            r#"local function g(a, b, c, d, e, f, g, h) local x, y, z, w = 1, 2, 3, 4 return x end
+               local function f(n) pcall(g) return f(n + 1) + 1 end return f(1)"#,
+        ),
     ];
     for (name, src) in exhausting {
         let (result, peak) = run_limited(src);

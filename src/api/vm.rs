@@ -203,6 +203,7 @@ impl Vm {
                 quiet_retry: std::cell::Cell::new(false),
                 retry_gc: std::cell::Cell::new(false),
                 memory_error: std::cell::Cell::new(false),
+                budget_exhausted: std::cell::Cell::new(false),
                 host: std::cell::RefCell::new(host),
                 gc: Gc::new(mc, RefLock::new(crate::vm::gc::GcState::new())),
                 fork: None,

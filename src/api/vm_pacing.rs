@@ -139,8 +139,10 @@ impl Vm {
                 None => crate::vm::gc::pay_debt(&mut self.arena),
             }
         }
-        if crossed_period && memory::over() {
-            self.enforce_budget();
+        if crossed_period {
+            let exhausted = memory::over() && self.enforce_budget();
+            self.arena
+                .mutate(|_, state| state.budget_exhausted.set(exhausted));
         }
     }
 
@@ -148,15 +150,18 @@ impl Vm {
     /// (which Lua cannot observe, see `vm::gc::quiet`), a full one if the VM is still over
     /// the budget, and the memory error at the start of the next slice if even that is not
     /// enough. Whether the VM is over after a complete collection depends only on what is
-    /// live, so both come at the same point in every run.
-    fn enforce_budget(&mut self) {
+    /// live, so both come at the same point in every run. Returns whether the VM is still
+    /// over its budget.
+    fn enforce_budget(&mut self) -> bool {
         self.collect_quietly();
         if memory::over() {
             self.collect_fully();
         }
         if memory::over() {
             self.arena.mutate(|_, state| state.memory_error.set(true));
+            return true;
         }
+        false
     }
 
     /// A complete collection that holds weak tables and finalization marks strongly.

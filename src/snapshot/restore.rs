@@ -95,6 +95,7 @@ pub struct Tail {
     memory_error: bool,
     just_collected: bool,
     quiet_retry: bool,
+    budget_exhausted: bool,
     /// Fuel consumed so far.
     pub fuel_used: u64,
     /// (metamethod name index, object index): metamethod names that are saved strings.
@@ -216,13 +217,14 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
     let flags = match r.peek() {
         Some(0xc2 | 0xc3) => r.boolean()? as u64,
         _ => match r.u64()? {
-            f @ 2..=31 => f,
+            f @ 2..=63 => f,
             _ => return Err(bad("bad VM flags")),
         },
     };
     let flag = |bit: u32| flags & (1 << bit) != 0;
     let (main_yieldable, c_call_boundaries) = (flag(0), flag(1));
     let (memory_error, just_collected, quiet_retry) = (flag(2), flag(3), flag(4));
+    let budget_exhausted = flag(5);
     let fuel_used = r.u64()?;
     let m = r.array_len()?;
     if m % 2 != 0 {
@@ -286,6 +288,7 @@ pub fn parse(bytes: &[u8]) -> Result<Tail, SnapshotError> {
         memory_error,
         just_collected,
         quiet_retry,
+        budget_exhausted,
         fuel_used,
         tm_links,
         gc,
@@ -992,6 +995,7 @@ pub(super) fn finish_with<'gc>(
         quiet_retry: Cell::new(tail.quiet_retry),
         retry_gc: Cell::new(false),
         memory_error: Cell::new(tail.memory_error),
+        budget_exhausted: Cell::new(tail.budget_exhausted),
         host: RefCell::new(host),
         gc: Gc::new(mc, RefLock::new(gc)),
         fork: None,

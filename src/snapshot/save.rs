@@ -693,12 +693,13 @@ pub fn save_body<'gc>(
     }
     // Flags: a boolean (main yieldable) when no other flag is set, else an integer (bit 0
     // main yieldable, bit 1 C-call boundaries; the memory budget's retry state: bit 2 a
-    // memory error due at the next slice, bit 3 `just_collected`, bit 4 `quiet_retry`),
-    // so plain snapshots keep their bytes.
+    // memory error due at the next slice, bit 3 `just_collected`, bit 4 `quiet_retry`, bit 5
+    // `budget_exhausted`), so plain snapshots keep their bytes.
     let flags = st.c_call_boundaries.get() as u64 * 2
         + st.memory_error.get() as u64 * 4
         + st.just_collected.get() as u64 * 8
-        + st.quiet_retry.get() as u64 * 16;
+        + st.quiet_retry.get() as u64 * 16
+        + st.budget_exhausted.get() as u64 * 32;
     if flags != 0 {
         mpack::uint(out, st.main_yieldable.get() as u64 | flags);
     } else {

@@ -149,7 +149,8 @@ pub fn lua_where(f: &LuaFrame<'_>) -> String {
 /// for it, or a tail call already moved its arguments): if the stacks cannot grow within the
 /// memory budget and no collection just ran, they grow anyway and a full collection is
 /// requested for the end of the slice, where the budget is enforced; right after a
-/// collection, "not enough memory".
+/// collection, or while the last check point found the budget exhausted (see
+/// `State::budget_exhausted`), "not enough memory".
 pub fn push_late<'gc>(
     ctx: Ctx<'gc>,
     ts: &mut ThreadState<'gc>,
@@ -159,7 +160,9 @@ pub fn push_late<'gc>(
     want: i32,
 ) -> LuaResult<'gc, ()> {
     match push_lua_frame(ts, closure, func, nargs, want, true) {
-        Err(LuaError::RetryAfterGc) if !ctx.state.just_collected.get() => {
+        Err(LuaError::RetryAfterGc)
+            if !ctx.state.just_collected.get() && !ctx.state.budget_exhausted.get() =>
+        {
             ctx.ask_collection_for_memory(false);
             push_lua_frame(ts, closure, func, nargs, want, false).map(|_| ())
         }

@@ -347,6 +347,15 @@ pub struct State<'gc> {
     /// snapshot can come between the check and that slice.
     #[collect(require_static)]
     pub memory_error: Cell<bool>,
+    /// Set with `memory_error` (the VM was over its budget after a full collection at a
+    /// fixed point) and cleared at the first fixed point that finds it within the budget:
+    /// meanwhile a growth that cannot be refused otherwise (the call a native asks for, see
+    /// `exec::push_late`) fails with "not enough memory" instead of growing past the budget,
+    /// as an allocation fails in 5.4 once its emergency collection did not help. Without
+    /// it, a program that catches the memory error (a `pcall` at every level of a deep
+    /// recursion) went on growing its stacks through such calls. Saved, like `memory_error`.
+    #[collect(require_static)]
+    pub budget_exhausted: Cell<bool>,
     /// Host services.
     #[collect(require_static)]
     pub host: RefCell<Host>,

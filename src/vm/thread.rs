@@ -162,6 +162,28 @@ pub enum Frame<'gc> {
 pub const MODEL_DOUBLING_LIMIT: usize =
     2 * (super::exec::MAX_STACK + super::exec::ERROR_EXTRA_STACK);
 
+/// A stack's modeled capacity after growing from `model` to hold `needed` elements of
+/// `elem_bytes`: double (up to [`MODEL_DOUBLING_LIMIT`]), except that a buffer that would
+/// pass an eighth of the entered VM's memory budget by doubling grows by an eighth of itself.
+///
+/// Why: some growth cannot be refused when the budget is short (the call a native asks for,
+/// see `exec::push_late`, grows the stacks anyway and the budget is enforced at the next
+/// check point), and a doubling there overshot a 32 MB budget by 11% (a deep recursion
+/// calling `pcall` at every level). Growing by an eighth bounds that overshoot by an eighth
+/// of the stack. The rule reads only the model and the budget, never how much memory is in
+/// use (which depends on when collections ran), so the model, the charge and the saved
+/// bytes stay the same whatever the saves, forks and step sizes.
+fn grown_model(model: usize, needed: usize, elem_bytes: usize) -> usize {
+    let doubled = model.saturating_mul(2).min(MODEL_DOUBLING_LIMIT);
+    let budget_share = super::memory::limit() / 8;
+    let grown = if (doubled as u64).saturating_mul(elem_bytes as u64) > budget_share {
+        model.saturating_add((model / 8).max(1)).min(doubled)
+    } else {
+        doubled
+    };
+    needed.max(grown)
+}
+
 /// The largest modeled capacity a valid snapshot can hold.
 pub const MAX_MODEL: usize = 2 * MODEL_DOUBLING_LIMIT;
 
@@ -362,19 +384,18 @@ impl<'gc> ThreadState<'gc> {
     /// The modeled value stack capacity after growing to `needed` slots.
     #[inline]
     pub fn next_stack_model(&self, needed: usize) -> usize {
-        needed.max(self.stack_model.saturating_mul(2).min(MODEL_DOUBLING_LIMIT))
+        grown_model(self.stack_model, needed, super::memory::VALUE_BYTES)
     }
 
     /// The modeled frame list capacity after growing to `needed` frames.
     #[inline]
     pub fn next_frames_model(&self, needed: usize) -> usize {
-        needed
-            .max(
-                self.frames_model
-                    .saturating_mul(2)
-                    .min(MODEL_DOUBLING_LIMIT),
-            )
-            .max(4)
+        grown_model(
+            self.frames_model,
+            needed,
+            std::mem::size_of::<Frame<'static>>(),
+        )
+        .max(4)
     }
 
     #[cold]
