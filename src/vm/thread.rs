@@ -173,6 +173,7 @@ pub const MODEL_DOUBLING_LIMIT: usize =
 /// of the stack. The rule reads only the model and the budget, never how much memory is in
 /// use (which depends on when collections ran), so the model, the charge and the saved
 /// bytes stay the same whatever the saves, forks and step sizes.
+#[inline]
 fn grown_model(model: usize, needed: usize, elem_bytes: usize) -> usize {
     let doubled = model.saturating_mul(2).min(MODEL_DOUBLING_LIMIT);
     let budget_share = super::memory::limit() / 8;
