@@ -114,6 +114,7 @@ fn main() {
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let only_ours = args.iter().any(|a| a == "--ours");
+    let only_theirs = args.iter().any(|a| a == "--theirs");
     let filter = args.iter().find(|a| !a.starts_with("--"));
     let rows: [(&str, &str, fn() -> f64, fn() -> f64); 2] = [
         (
@@ -136,6 +137,11 @@ fn main() {
             continue;
         }
         let runs = env("RUNS", RUNS as u64).max(1) as usize;
+        if only_theirs {
+            let b = median((0..runs).map(|_| theirs()).collect());
+            println!("| {name} | - | {b:.0} | - |");
+            continue;
+        }
         let a = median((0..runs).map(|_| ours()).collect());
         if only_ours {
             println!("| {name} | {a:.0} | - | - |");

@@ -316,6 +316,40 @@ fn reusing_a_call_coroutine_changes_no_count_and_no_snapshot() {
     assert_eq!(count(&mut a), count(&mut b));
 }
 
+/// A host call charges the same memory and fuel whether its first slice starts the function
+/// through the lean entry (`api/vm_call.rs`) or through the interpreter's general call
+/// path, which it takes while finalizers are pending (VM `a` here): the same bytes for the
+/// call's coroutine, seen from inside the call, and the same fuel.
+#[test]
+fn a_call_costs_the_same_on_the_lean_and_the_general_path() {
+    let script = b"finalized = false \
+        function arm() setmetatable({}, {__gc = function() finalized = true end}) end \
+        function f(a, b) local t = {a, b} return collectgarbage('count') * 1024, a + b, finalized end";
+    let mut a = Vm::new();
+    let mut b = Vm::new();
+    for vm in [&mut a, &mut b] {
+        vm.load(script, "=calls").unwrap();
+        run(vm);
+    }
+    a.call_global::<()>("arm", (), 1_000).unwrap();
+    a.collect();
+    let mut seen = Vec::new();
+    for vm in [&mut a, &mut b] {
+        let f: Function = vm.global("f").unwrap();
+        let mut costs = Vec::new();
+        for i in 0..3 {
+            let (before, fuel) = (vm.memory_used(), vm.fuel_used());
+            let (inside, sum, finalized): (f64, i64, bool) = vm.call(&f, (i, 1), 1_000).unwrap();
+            assert_eq!(sum, i + 1);
+            // (In `a` the finalizer stays pending: every call there takes the general path.)
+            assert!(!finalized);
+            costs.push((inside as i64 - before as i64, vm.fuel_used() - fuel));
+        }
+        seen.push(costs);
+    }
+    assert_eq!(seen[0], seen[1]);
+}
+
 /// A call's coroutine that Lua got hold of (`coroutine.running`, a hook set on it) is never
 /// reused for a later call.
 #[test]

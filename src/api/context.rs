@@ -26,6 +26,7 @@ pub struct Context<'gc> {
 }
 
 impl<'gc> Context<'gc> {
+    #[inline]
     pub(crate) fn new(ctx: Ctx<'gc>, releases: Rc<ReleaseQueue>) -> Context<'gc> {
         Context {
             ctx,
@@ -37,6 +38,7 @@ impl<'gc> Context<'gc> {
 
     /// The VM's handle table (see `handle`), looked up in the registry once per context:
     /// every handle resolved or made goes through it, and the lookup interns its key.
+    #[inline]
     pub(crate) fn handle_table(&self) -> crate::vm::table::Table<'gc> {
         if let Some(t) = self.handles.get() {
             return t;

@@ -662,6 +662,10 @@ pub(crate) fn with_lua_values<'gc, T>(
     values: &[VmValue<'gc>],
     f: impl FnOnce(&[LuaValue<'gc>]) -> T,
 ) -> T {
+    if let [a, b] = values {
+        // (Most calls: no eight-value buffer to fill first.)
+        return f(&[LuaValue(*a), LuaValue(*b)]);
+    }
     if values.len() <= 8 {
         let mut buf = [LuaValue(VmValue::Nil); 8];
         for (d, s) in buf.iter_mut().zip(values) {

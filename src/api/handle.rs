@@ -62,6 +62,9 @@ struct HandleInner {
     queue: RefCell<Weak<ReleaseQueue>>,
     /// Whether dropping it releases the slot (false for a name made by [`Handle::named`]).
     owns: bool,
+    /// Where the handle table's hash part held this slot's serial when last looked up (a
+    /// cache: see `TableData::get_int_hinted`).
+    hint: std::cell::Cell<u32>,
 }
 
 impl Drop for HandleInner {
@@ -108,6 +111,7 @@ impl Handle {
             serial: serial as u64,
             queue: RefCell::new(Rc::downgrade(&cx.releases)),
             owns: true,
+            hint: std::cell::Cell::new(u32::MAX),
         }))
     }
 
@@ -119,6 +123,7 @@ impl Handle {
             serial,
             queue: RefCell::new(Weak::new()),
             owns: false,
+            hint: std::cell::Cell::new(u32::MAX),
         }))
     }
 
@@ -138,7 +143,7 @@ impl Handle {
             (t.get_int(ctx.mc, -slot), t.get_int(ctx.mc, slot))
         } else {
             let d = t.data(ctx.mc);
-            (d.get_int(-slot), d.get_int(slot))
+            (d.get_int_hinted(-slot, &self.0.hint), d.get_int(slot))
         };
         match serial {
             VmValue::Int(s) if s as u64 == self.0.serial => {}
@@ -220,16 +225,25 @@ pub(crate) fn live_count(ctx: Ctx<'_>) -> usize {
 }
 
 /// The handle table, made on first use (a [`Context`] caches it: `Context::handle_table`).
+#[inline]
 pub(crate) fn table<'gc>(ctx: Ctx<'gc>) -> VmTable<'gc> {
     registry_table(ctx, &HANDLES_KEY)
 }
 
 /// The table the embedding API keeps in the registry under `key`, made on first use.
+#[inline(always)]
 pub(crate) fn registry_table<'gc>(ctx: Ctx<'gc>, key: &RegistryKey) -> VmTable<'gc> {
     // Looked up by bytes: making the key string would allocate on every lookup.
     if let Some(VmValue::Table(t)) = registry_get(ctx, key) {
         return t;
     }
+    registry_table_made(ctx, key)
+}
+
+/// [`registry_table`] when the registry has no table under `key` (yet).
+#[cold]
+#[inline(never)]
+fn registry_table_made<'gc>(ctx: Ctx<'gc>, key: &RegistryKey) -> VmTable<'gc> {
     let key = key.name;
     let key = VmValue::Str(ctx.new_str(key));
     match ctx.state.registry.get(ctx.mc, key) {
@@ -256,7 +270,45 @@ thread_local! {
 /// bytes is much cheaper than hashing the name. Exact whatever the hint: a key occupies at
 /// most one entry of a table (a removed key stays as a tombstone), so an entry holding an
 /// equal key is the key's entry. `None` if the registry is still in a lazy fork's image.
+#[inline(always)]
 fn registry_get<'gc>(ctx: Ctx<'gc>, key: &RegistryKey) -> Option<VmValue<'gc>> {
+    let registry = ctx.state.registry;
+    if !registry.is_pending() {
+        let d = registry.data(ctx.mc);
+        {
+            let hint = REGISTRY_HINTS.with(|h| h.get(key.hint).map_or(u32::MAX, |c| c.get()));
+            if let Some((VmValue::Str(k), v)) = d.entries().get(hint as usize) {
+                if same_bytes(k.as_bytes(), key.name) {
+                    return Some(*v);
+                }
+            }
+        }
+    }
+    registry_search(ctx, key)
+}
+
+/// Whether `a` and `b` are the same bytes, for the API's short registry keys: two
+/// overlapping 8-byte words compared instead of a call of `memcmp`.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    if (8..=16).contains(&n) {
+        let word = |s: &[u8], at: usize| {
+            s.get(at..at + 8)
+                .and_then(|w| <[u8; 8]>::try_from(w).ok())
+                .map(u64::from_ne_bytes)
+        };
+        return word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8);
+    }
+    a == b
+}
+
+/// [`registry_get`] when the hint missed.
+#[inline(never)]
+fn registry_search<'gc>(ctx: Ctx<'gc>, key: &RegistryKey) -> Option<VmValue<'gc>> {
     let (hint_no, key) = (key.hint, key.name);
     let registry = ctx.state.registry;
     if registry.is_pending() {
@@ -264,12 +316,6 @@ fn registry_get<'gc>(ctx: Ctx<'gc>, key: &RegistryKey) -> Option<VmValue<'gc>> {
     }
     let d = registry.data(ctx.mc);
     let entries = d.entries();
-    let hint = REGISTRY_HINTS.with(|h| h.get(hint_no).map_or(u32::MAX, |c| c.get())) as usize;
-    if let Some((VmValue::Str(k), v)) = entries.get(hint) {
-        if k.as_bytes() == key {
-            return Some(*v);
-        }
-    }
     let v = d.get_str_bytes(key);
     if !v.is_nil() {
         // Remember where it is (registries are small; a large one is not searched).

@@ -25,6 +25,8 @@ use crate::vm::table::Table as VmTable;
 use crate::vm::thread::{Frame, Status, Thread as VmThread};
 use crate::vm::value::Value as VmValue;
 
+#[path = "vm_call.rs"]
+mod lean;
 #[path = "vm_pacing.rs"]
 mod pacing;
 use pacing::{gc_ask, inherit_garbage, memory_work_due};
@@ -719,67 +721,6 @@ impl Vm {
                 return StepResult::OutOfFuel;
             }
         }
-    }
-
-    /// The first slice of [`Vm::call`], without registering the call: most calls finish in
-    /// it, and then cost no handle and no entry in the table of calls in flight. A call that
-    /// does not finish is registered and returned to be continued by `step_call`.
-    fn call_first_slice<R: FromLuaMulti>(
-        &mut self,
-        func: impl IntoLua,
-        args: impl IntoLuaMulti,
-        fuel: u64,
-    ) -> Result<FirstSlice<R>> {
-        let _memory = self.memory.enter();
-        let slice = self.before_slice(fuel.min(i64::MAX as u64) as i64);
-        let releases = self.releases.clone();
-        let (result, used, ask) = self.arena.mutate(|mc, state| {
-            let ctx = Ctx { mc, state };
-            handle::release(ctx, &releases);
-            let cx = Context::new(ctx, releases);
-            let co = match new_call_thread(&cx, func, args) {
-                Ok(co) => co,
-                Err(e) => return (Err(e), 0, gc_ask(ctx)),
-            };
-            let main_chain = swap_chain(ctx, &[co]);
-            let mut f = slice;
-            let r = run_slice(ctx, &mut f);
-            // The script ran: the handle table the context cached may have been replaced.
-            cx.forget_handle_table();
-            let out = match r {
-                Some(RunResult::Finished(vals)) => {
-                    swap_chain(ctx, &main_chain);
-                    // Nothing can refer to the finished coroutine unless Lua obtained it:
-                    // keep it for the next call instead of making (and collecting) another.
-                    if co.reusable() {
-                        co.park(mc);
-                        *state.spare_thread.borrow_mut(mc) = Some(co);
-                    }
-                    super::convert::with_lua_values(&vals, |vals| {
-                        R::from_lua_multi(vals, 1, &cx).map(FirstSlice::Done)
-                    })
-                }
-                None => {
-                    let co = VmValue::Thread(co);
-                    leave_call(ctx, &main_chain, co, false);
-                    Ok(FirstSlice::Pending(
-                        Call(Thread(Handle::new(&cx, co))),
-                        (slice - f).max(0) as u64,
-                    ))
-                }
-                Some(other) => {
-                    swap_chain(ctx, &main_chain);
-                    match step_result(&cx, other) {
-                        StepResult::Error(e) => Err(e.into()),
-                        StepResult::Waiting { kind } => Err(Error::Waiting { kind }),
-                        _ => Err(Error::msg("attempt to yield from outside a coroutine")),
-                    }
-                }
-            };
-            (out, slice - f, gc_ask(ctx))
-        });
-        self.after_slice(used, ask);
-        result
     }
 
     /// A flag another thread (or the host loop) can set to stop the running `step` at its

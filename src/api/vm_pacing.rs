@@ -9,6 +9,7 @@ impl Vm {
     /// garbage can push a growing buffer over it), a quiet collection frees all garbage.
     /// What Lua observes of the budget (a full collection, the memory error) comes only at
     /// the fixed points `after_slice` checks. Returns the slice's fuel.
+    #[inline]
     pub(super) fn before_slice(&mut self, remaining: i64) -> i64 {
         if memory_work_due(self.memory.limit(), self.collected_at) {
             self.collect_quietly();
@@ -18,6 +19,7 @@ impl Vm {
 
     /// Fuel between the points where the budget and the collector are checked: `SLICE`, or
     /// `LIMITED_SLICE` (a divisor of it) with a memory budget.
+    #[inline]
     fn period(&self) -> i64 {
         if self.memory.limit() != u64::MAX {
             LIMITED_SLICE
@@ -29,9 +31,19 @@ impl Vm {
     /// The fuel of the next slice: `remaining`, and never past a multiple of the period in
     /// total fuel (see `after_slice`).
     pub(super) fn slice_fuel(&self, remaining: i64) -> i64 {
-        let period = self.period();
-        let to_boundary = period - (self.fuel_used % period as u64) as i64;
+        let to_boundary = self.period() - self.into_period(self.fuel_used) as i64;
         remaining.min(to_boundary)
+    }
+
+    /// `fuel % self.period()`, by a constant divisor in each case (a multiplication, where
+    /// a division by the variable costs tens of cycles on every host call).
+    #[inline]
+    fn into_period(&self, fuel: u64) -> u64 {
+        if self.memory.limit() != u64::MAX {
+            fuel % LIMITED_SLICE as u64
+        } else {
+            fuel % SLICE as u64
+        }
     }
 
     /// After a slice that used `used` fuel: counts it, and runs the collector (a full
@@ -44,12 +56,35 @@ impl Vm {
     /// never run past such a point (`slice_fuel`), and fuel is charged at the same program
     /// points whatever the step sizes, so the crossing comes at the same point of the
     /// program however the host slices its steps, saves or forks the VM.
+    #[inline]
     pub(super) fn after_slice(&mut self, used: i64, ask: GcAsk) {
         let before = self.fuel_used;
         self.fuel_used += used.max(0) as u64;
-        let crossed = before / SLICE as u64 != self.fuel_used / SLICE as u64;
         let period = self.period() as u64;
-        let crossed_period = before / period != self.fuel_used / period;
+        // (`before / period != self.fuel_used / period`, with no division.)
+        let crossed_period = self.into_period(before) + (self.fuel_used - before) >= period;
+        // Most slices (a host call's, an agent's turn) cross no fixed point, ask nothing and
+        // leave no debt: what the general path below does for them, inline.
+        if !crossed_period
+            && !ask.collect
+            && !ask.pressure
+            && ask.step.is_none()
+            && memory::used() <= self.paced_at
+            && self.arena.metrics().allocation_debt() <= 0.0
+        {
+            self.memory.note_peak();
+            self.paced_at = memory::used();
+            return;
+        }
+        self.after_slice_general(before, crossed_period, ask);
+    }
+
+    /// [`Vm::after_slice`] in every case.
+    #[inline(never)]
+    fn after_slice_general(&mut self, before: u64, crossed_period: bool, ask: GcAsk) {
+        // (The period divides `SLICE`: crossing a multiple of `SLICE` crosses one of the
+        // period, and most slices cross neither.)
+        let crossed = crossed_period && before / SLICE as u64 != self.fuel_used / SLICE as u64;
         self.memory.note_peak();
         if crossed_period {
             // The window in which a failed memory check is final closes at a fixed point.
@@ -161,6 +196,7 @@ impl Vm {
 /// Whether a slice must first enforce the memory budget (see `Vm::before_slice`): over it,
 /// or near it (`limit`; `u64::MAX` is none) with an eighth of it allocated since the last
 /// complete collection (at `collected_at`).
+#[inline]
 pub(super) fn memory_work_due(limit: u64, collected_at: u64) -> bool {
     memory::over()
         || (limit != u64::MAX
@@ -183,6 +219,7 @@ pub(super) struct GcAsk {
 }
 
 /// Takes what the slice asked of the collector.
+#[inline]
 pub(super) fn gc_ask(ctx: Ctx<'_>) -> GcAsk {
     let state = ctx.state;
     let step = if state.gc.borrow().step_request.is_some() {

@@ -47,7 +47,9 @@ pub(super) fn deliver<'gc>(
     let lib = thread.0.hookmask.get() == 0
         && matches!(ts.frames.last(), Some(Frame::Native(nf)) if matches!(*nf.cont, Cont::Lib(_)));
     if !lib {
-        return drive(ctx, thread, ts, fuel, Todo::Deliver { func, n, want });
+        // (The coroutine's last frame returns without `drive`'s round trip.)
+        let todo = Todo::Deliver { func, n, want };
+        return super::exec::deliver_results(ctx, thread, ts, fuel, todo);
     }
     lua_results(ts, func, n, want);
     ts.stack.truncate(ts.top as usize);

@@ -645,6 +645,25 @@ pub fn drive<'gc>(
     }
 }
 
+/// [`drive`] of a `Todo::Deliver` (a Lua frame returning to a native frame, or to the host
+/// when it is the coroutine's last frame: then without `drive`'s round trip, as `drive`
+/// does it).
+#[inline]
+pub fn deliver_results<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    todo: Todo<'gc>,
+) -> LuaResult<'gc, Flow<'gc>> {
+    if let (Todo::Deliver { func, n, want }, true) = (&todo, ts.frames.is_empty()) {
+        lua_results(ts, *func, *n, *want);
+        ts.stack.truncate(ts.top as usize);
+        return Ok(Flow::Event(Event::Finished));
+    }
+    drive(ctx, thread, ts, fuel, todo)
+}
+
 /// Adjusts `n` results at `stack[func..]` to the `want`ed count (nil-padding) and sets `top`
 /// to their end. Values above are left alone (a Lua caller's registers).
 #[inline]
@@ -1148,6 +1167,8 @@ enum Entry<'gc> {
     Continue,
     /// Deliver the outcome of a resume/yield to its top native frame.
     Deliver(Result<Transfer<'gc>, Value<'gc>>),
+    /// Go on from what `interp::execute` returned for its top Lua frame (see [`run_after`]).
+    Executed(LuaResult<'gc, Flow<'gc>>),
 }
 
 /// Runs the VM until the fuel is spent, the main coroutine finishes or yields, or an error
@@ -1165,7 +1186,22 @@ fn retry_instruction<'gc>(ctx: Ctx<'gc>, ts: &mut ThreadState<'gc>, fuel: &mut i
 }
 
 pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
-    let mut entry = Entry::Continue;
+    run_from(ctx, fuel, Entry::Continue)
+}
+
+/// [`run`] after its caller ran the current coroutine's top Lua frame with
+/// `interp::execute` itself (`executed`: what that returned; the coroutine's state no longer
+/// borrowed), doing with it what `run` does with what `execute` returns: a host call's lean
+/// entry (see `api::vm_call`) runs its function so when it needs none of this.
+pub fn run_after<'gc>(
+    ctx: Ctx<'gc>,
+    fuel: &mut i64,
+    executed: LuaResult<'gc, Flow<'gc>>,
+) -> RunResult<'gc> {
+    run_from(ctx, fuel, Entry::Executed(executed))
+}
+
+fn run_from<'gc>(ctx: Ctx<'gc>, fuel: &mut i64, mut entry: Entry<'gc>) -> RunResult<'gc> {
     loop {
         let mut thread = ctx.current_thread();
         let event = {
@@ -1183,6 +1219,10 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                 }
                 Entry::Continue => start_flow(ctx, thread, ts, fuel),
                 Entry::Deliver(outcome) => deliver_outcome(ctx, thread, ts, fuel, outcome),
+                Entry::Executed(Err(LuaError::RetryAfterGc)) => {
+                    Ok(retry_instruction(ctx, ts, fuel))
+                }
+                Entry::Executed(r) => r,
             };
             let mut flow = match first {
                 Ok(f) => f,
@@ -1268,12 +1308,7 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
                         ts.status = Status::Suspended;
                         take_window(&mut ts)
                     } else {
-                        ts.status = Status::Dead;
-                        let top = (ts.top as usize).min(ts.stack.len());
-                        let v = ts.stack[..top].iter().copied().collect();
-                        ts.stack.clear();
-                        ts.top = 0;
-                        v
+                        finished_values(&mut ts)
                     }
                 };
                 if ctx.state.running.borrow().len() <= 1 {
@@ -1304,6 +1339,17 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
 /// where eight made each a `memcpy` call); more spill to the heap. Also what a run hands the
 /// host (a host call's results: most fit inline, so returning them allocates nothing).
 pub type Transfer<'gc> = SmallVec<[Value<'gc>; 3]>;
+
+/// A coroutine whose outermost function returned: dead, its results (`stack[..top]`) taken.
+#[inline]
+pub fn finished_values<'gc>(ts: &mut ThreadState<'gc>) -> Transfer<'gc> {
+    ts.status = Status::Dead;
+    let top = (ts.top as usize).min(ts.stack.len());
+    let v = Transfer::from_slice(&ts.stack[..top]);
+    ts.stack.clear();
+    ts.top = 0;
+    v
+}
 
 /// Takes the values in the window of the top native frame.
 fn take_window<'gc>(ts: &mut ThreadState<'gc>) -> Transfer<'gc> {

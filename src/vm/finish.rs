@@ -17,7 +17,7 @@
 
 use super::closure::NativeRef;
 use super::error::LuaResult;
-use super::exec::{lua_results, run_native, take_native_results, Todo};
+use super::exec::{lua_results, run_native, Todo};
 use super::meta::MetaCall;
 use super::native::Action;
 use super::ops::{concat_step_named, reg_info};
@@ -204,9 +204,9 @@ pub(super) fn call_native<'gc>(
     let action = run_native(ctx, thread, ts, fuel, nf, func, nargs)?;
     // (A native may set a hook: then `drive` reports its return.)
     if thread.0.hookmask.get() == 0 && matches!(action, Action::Return) {
-        let n = take_native_results(ts, func, fuel);
-        lua_results(ts, func, n, want);
-        ts.grow_stack(call_slot + 1);
+        // (Owns nothing: forgetting it spares a call of its drop glue per native call.)
+        std::mem::forget(action);
+        results_to_lua(ts, func, want, call_slot, fuel);
         ts.trim_c_calls(ts.frames.len());
         return Ok(None);
     }
@@ -216,6 +216,70 @@ pub(super) fn call_native<'gc>(
         want,
         action,
     }))
+}
+
+/// What `take_native_results`, `lua_results` and growing the stack back to the caller's
+/// frame (`call_slot + 1`) do after a native returned, in one pass: the results (the
+/// native's whole window) move down over the function slot one by one instead of by
+/// `Vec::remove`, and the slot they leave is cleared in place instead of truncated and
+/// grown back. The stack, its modeled capacity and the fuel charged end exactly as there.
+#[inline(always)]
+fn results_to_lua(
+    ts: &mut ThreadState<'_>,
+    func: usize,
+    want: i32,
+    call_slot: usize,
+    fuel: &mut i64,
+) {
+    let len = ts.stack.len();
+    let n = len - (func + 1);
+    *fuel -= n as i64 / crate::limits::fuel::VALUES_MOVED_PER_FUEL;
+    if n > 8 {
+        take_native_results_slow(ts, func);
+    } else {
+        for i in func..func + n {
+            ts.stack[i] = ts.stack[i + 1];
+        }
+        let end = if want >= 0 {
+            func + want as usize
+        } else {
+            func + n
+        };
+        // `stack[func + n]` (the last result's old slot) is past the results: what
+        // truncating and growing back leaves there is nil, or nothing.
+        if end.max(call_slot + 1) > func + n {
+            ts.stack[func + n] = Value::Nil;
+            // `lua_results`, inline (the slot at `func + n` is nil already).
+            ts.grow_stack(end);
+            for slot in func + n + 1..end {
+                ts.stack[slot] = Value::Nil;
+            }
+            ts.top = end as u32;
+            // The caller's registers back (the native's window was cut to its arguments):
+            // within the model and the buffer, as `grow_stack` would, without its call.
+            let target = call_slot + 1;
+            if target <= ts.stack_model && target <= ts.stack.capacity() {
+                while ts.stack.len() < target {
+                    ts.stack.push(Value::Nil);
+                }
+            } else {
+                ts.grow_stack(target);
+            }
+        } else {
+            ts.stack.truncate(func + n);
+            ts.top = end as u32;
+        }
+        return;
+    }
+    lua_results(ts, func, n, want);
+    ts.grow_stack(call_slot + 1);
+}
+
+/// Many results: moved by `Vec::remove` (see [`results_to_lua`]).
+#[cold]
+#[inline(never)]
+fn take_native_results_slow(ts: &mut ThreadState<'_>, func: usize) {
+    ts.stack.remove(func);
 }
 
 /// [`call_native`] out of line, for the less frequent callers (a native in tail position):

@@ -72,6 +72,7 @@ impl Account {
     }
 
     /// The budget in bytes (`u64::MAX`: none).
+    #[inline]
     pub fn limit(&self) -> u64 {
         self.limit.get()
     }
@@ -92,6 +93,7 @@ impl Account {
     }
 
     /// Records the entered count in the peak (called by the host loop between slices).
+    #[inline]
     pub fn note_peak(&self) {
         let used = if ACTIVE.get() {
             USED.get()
@@ -104,6 +106,7 @@ impl Account {
     }
 
     /// Makes this account the thread's current one until the guard is dropped.
+    #[inline]
     pub fn enter(self: &Rc<Self>) -> Entered {
         let prev = (USED.get(), LIMIT.get(), ACTIVE.get(), ALLOCATED.get());
         USED.set(self.used.get());
@@ -124,6 +127,7 @@ pub struct Entered {
 }
 
 impl Drop for Entered {
+    #[inline]
     fn drop(&mut self) {
         let used = USED.get();
         self.account.used.set(used);
@@ -153,6 +157,7 @@ pub fn charge(bytes: usize) {
 /// Lua code and the libraries allocate: the host's own code (host functions, conversions of
 /// what it delivers) may allocate differently when a journal replays it, and the pacing of
 /// full collections must not depend on that.
+#[inline]
 pub fn with_pacing<R>(on: bool, f: impl FnOnce() -> R) -> R {
     let before = PACING.replace(on);
     let r = f();

@@ -179,6 +179,7 @@ impl<'gc, 'a> NativeCtx<'gc, 'a> {
     }
 
     /// The window as a slice.
+    #[inline]
     pub fn args(&self) -> &[Value<'gc>] {
         &self.stack[self.base..]
     }
@@ -212,11 +213,13 @@ impl<'gc, 'a> NativeCtx<'gc, 'a> {
     }
 
     /// Drops the window's values (to build results with `push`).
+    #[inline]
     pub fn clear(&mut self) {
         self.stack.truncate(self.base);
     }
 
     /// Appends a value to the window.
+    #[inline]
     pub fn push(&mut self, v: Value<'gc>) {
         self.stack.push(v);
     }

@@ -257,6 +257,29 @@ impl<'gc> TableData<'gc> {
         self.get_str_search(key, hint)
     }
 
+    /// Raw get of integer key `i` (one outside the array part) through a position hint, as
+    /// [`TableData::get_str_hinted`] (exact for the same reason): the host API's handle
+    /// serials, looked up on every host call.
+    #[inline]
+    pub fn get_int_hinted(&self, i: i64, hint: &std::cell::Cell<u32>) -> Value<'gc> {
+        let idx = (i as u64).wrapping_sub(1);
+        if idx < self.array.len() as u64 || idx < self.asize as u64 {
+            return self.get_int(i);
+        }
+        if let Some((Value::Int(k), v)) = self.entries.get(hint.get() as usize) {
+            if *k == i {
+                return *v;
+            }
+        }
+        match self.find(Value::Int(i)) {
+            Some(p) => {
+                hint.set(p as u32);
+                self.entries[p].1
+            }
+            None => Value::Nil,
+        }
+    }
+
     #[inline(never)]
     fn get_str_search(
         &self,

@@ -173,6 +173,7 @@ pub const MODEL_DOUBLING_LIMIT: usize =
 /// of the stack. The rule reads only the model and the budget, never how much memory is in
 /// use (which depends on when collections ran), so the model, the charge and the saved
 /// bytes stay the same whatever the saves, forks and step sizes.
+#[inline]
 fn grown_model(model: usize, needed: usize, elem_bytes: usize) -> usize {
     let doubled = model.saturating_mul(2).min(MODEL_DOUBLING_LIMIT);
     let budget_share = super::memory::limit() / 8;
@@ -425,11 +426,13 @@ impl<'gc> ThreadState<'gc> {
     }
 
     /// The modeled value stack capacity after growing to `needed` slots.
+    #[inline]
     pub fn next_stack_model(&self, needed: usize) -> usize {
         grown_model(self.stack_model, needed, super::memory::VALUE_BYTES)
     }
 
     /// The modeled frame list capacity after growing to `needed` frames.
+    #[inline]
     pub fn next_frames_model(&self, needed: usize) -> usize {
         grown_model(
             self.frames_model,
@@ -471,6 +474,7 @@ impl<'gc> ThreadState<'gc> {
     }
 
     /// Recomputes the charge from the modeled capacities.
+    #[inline]
     pub fn update_charge(&self) {
         use super::memory::{OBJECT_HEADER, VALUE_BYTES};
         self.charge.set(
@@ -529,6 +533,7 @@ impl<'gc> Thread<'gc> {
     /// Whether this finished coroutine can be [`Thread::reset`] for another call: no Lua
     /// reference to it can exist (it was never exposed, and nothing a reference could reach
     /// is left: no frame, no open upvalue, no pending to-be-closed variable).
+    #[inline]
     pub fn reusable(self) -> bool {
         if self.0.exposed.get() || self.0.id.get() != 0 {
             return false;
@@ -550,6 +555,7 @@ impl<'gc> Thread<'gc> {
     /// Parks a [`Thread::reusable`] coroutine: empties its stack and charges nothing for it
     /// (it is a cache, not VM state: the memory count must be what it would be had the
     /// coroutine been collected).
+    #[inline]
     pub fn park(self, mc: &Mutation<'gc>) {
         let mut ts = self.borrow_mut(mc);
         ts.stack.clear();
@@ -561,6 +567,7 @@ impl<'gc> Thread<'gc> {
 
     /// Makes a parked coroutine exactly what [`Thread::new`] makes for `func` (same status,
     /// modeled capacities and charge, no hook), keeping only its buffers' real capacity.
+    #[inline]
     pub fn reset(self, mc: &Mutation<'gc>, func: Value<'gc>) {
         self.set_hook_func(mc, Value::Nil);
         self.0.hook.set(Default::default());

@@ -1,0 +1,263 @@
+//! The lean entry of a host call into Lua ([`Vm::call`](super::Vm::call)): the first slice
+//! of a call starts its Lua function directly instead of through the interpreter's general
+//! call machinery, when it can do exactly what that machinery would. A child of `api::vm`.
+//!
+//! What it replaces (for a Lua function with fixed parameters, called with at least that
+//! many arguments, on a fresh coroutine): `exec::run` starting the coroutine (`start_flow`,
+//! `drive`'s call of the function at `stack[0]`, `push_late`), which grows the coroutine's
+//! modeled capacities from those of a new coroutine in three steps (its arguments, its
+//! stack, its frame list), each with its own memory check and charge. Here the same models
+//! are computed in one step with the same memory check, charged as one difference (the same
+//! bytes counted and allocated), and the frame is pushed; then `exec::run` finds a Lua frame
+//! on top and runs it as it would have. Any other case — a native or callable value, a
+//! vararg function, missing arguments, a growth that does not fit the memory budget (the
+//! general path asks for a collection), a pending memory error or finalizers (the general
+//! path's first slice treats a coroutine with no frames specially) — is left to the general
+//! path, untouched.
+
+use super::*;
+use crate::vm::exec::{Event, Flow};
+use crate::vm::thread::LuaFrame;
+
+impl Vm {
+    /// The first slice of [`Vm::call`], without registering the call: most calls finish in
+    /// it, and then cost no handle and no entry in the table of calls in flight. A call that
+    /// does not finish is registered and returned to be continued by `step_call`.
+    pub(super) fn call_first_slice<R: FromLuaMulti>(
+        &mut self,
+        func: impl IntoLua,
+        args: impl IntoLuaMulti,
+        fuel: u64,
+    ) -> Result<FirstSlice<R>> {
+        let _memory = self.memory.enter();
+        let slice = self.before_slice(fuel.min(i64::MAX as u64) as i64);
+        let releases = self.releases.clone();
+        let (result, used, ask) = self.arena.mutate(|mc, state| {
+            let ctx = Ctx { mc, state };
+            handle::release(ctx, &releases);
+            let cx = Context::new(ctx, releases);
+            let (co, started) = match new_started_thread(&cx, func, args) {
+                Ok(r) => r,
+                Err(e) => return (Err(e), 0, gc_ask(ctx)),
+            };
+            let main_chain = enter_chain(ctx, co);
+            let mut f = slice;
+            let r = run_first(ctx, co, started, &mut f);
+            // The script ran: the handle table the context cached may have been replaced.
+            cx.forget_handle_table();
+            let out = match r {
+                Some(RunResult::Finished(vals)) => {
+                    main_chain.restore(ctx);
+                    // Nothing can refer to the finished coroutine unless Lua obtained it:
+                    // keep it for the next call instead of making (and collecting) another.
+                    if co.reusable() {
+                        co.park(mc);
+                        *state.spare_thread.borrow_mut(mc) = Some(co);
+                    }
+                    crate::api::convert::with_lua_values(&vals, |vals| {
+                        R::from_lua_multi(vals, 1, &cx).map(FirstSlice::Done)
+                    })
+                }
+                None => {
+                    let co = VmValue::Thread(co);
+                    leave_call(ctx, main_chain.as_slice(), co, false);
+                    Ok(FirstSlice::Pending(
+                        Call(Thread(Handle::new(&cx, co))),
+                        (slice - f).max(0) as u64,
+                    ))
+                }
+                Some(other) => {
+                    main_chain.restore(ctx);
+                    match step_result(&cx, other) {
+                        StepResult::Error(e) => Err(e.into()),
+                        StepResult::Waiting { kind } => Err(Error::Waiting { kind }),
+                        _ => Err(Error::msg("attempt to yield from outside a coroutine")),
+                    }
+                }
+            };
+            (out, slice - f, gc_ask(ctx))
+        });
+        self.after_slice(used, ask);
+        result
+    }
+}
+
+/// The running chain a host call replaced: nearly always the main coroutine alone.
+enum Prev<'gc> {
+    One([VmThread<'gc>; 1]),
+    Chain(Chain<'gc>),
+}
+
+impl<'gc> Prev<'gc> {
+    fn as_slice(&self) -> &[VmThread<'gc>] {
+        match self {
+            Prev::One(t) => t,
+            Prev::Chain(c) => c,
+        }
+    }
+
+    /// Makes this chain the running one again.
+    #[inline]
+    fn restore(self, ctx: Ctx<'gc>) {
+        if let Prev::One([t]) = self {
+            let mut running = ctx.state.running.borrow_mut(ctx.mc);
+            if let [old] = running.as_mut_slice() {
+                *old = t;
+                return;
+            }
+        }
+        swap_chain(ctx, self.as_slice());
+    }
+}
+
+/// Makes the host call's coroutine `co` the running chain (as `swap_chain` does, without
+/// building a list for the common case).
+#[inline]
+fn enter_chain<'gc>(ctx: Ctx<'gc>, co: VmThread<'gc>) -> Prev<'gc> {
+    {
+        let mut running = ctx.state.running.borrow_mut(ctx.mc);
+        if let [old] = running.as_mut_slice() {
+            return Prev::One([std::mem::replace(old, co)]);
+        }
+    }
+    Prev::Chain(swap_chain(ctx, &[co]))
+}
+
+/// Runs the first slice of a host call whose fresh coroutine `co` is the running chain
+/// (see [`super::run_slice`]). `None`: out of fuel.
+///
+/// When its function's frame was pushed (`started`), the first slice runs it with the
+/// interpreter directly, as `exec::run` would first, and finishes the call as `exec::run`
+/// does when it simply returns; anything else it returned goes on through `exec::run_after`.
+fn run_first<'gc>(
+    ctx: Ctx<'gc>,
+    co: VmThread<'gc>,
+    started: bool,
+    fuel: &mut i64,
+) -> Option<RunResult<'gc>> {
+    let state = ctx.state;
+    let r = memory::with_pacing(true, || {
+        if !started {
+            return exec::run(ctx, fuel);
+        }
+        let executed = {
+            let mut ts = co.borrow_mut(ctx.mc);
+            let r = crate::vm::interp::execute(ctx, co, &mut ts, fuel, false);
+            if let Ok(Flow::Event(Event::Finished)) = r {
+                return RunResult::Finished(exec::finished_values(&mut ts));
+            }
+            r
+        };
+        exec::run_after(ctx, fuel, executed)
+    });
+    state.memory_error.set(false);
+    match r {
+        RunResult::OutOfFuel => None,
+        other => Some(other),
+    }
+}
+
+/// A coroutine to run a host call: `func` with `args` on its stack (as `new_call_thread`
+/// makes it), and its Lua function's frame pushed when that is exactly what starting it
+/// would do (see the module docs).
+#[inline]
+fn new_started_thread<'gc>(
+    cx: &Context<'gc>,
+    func: impl IntoLua,
+    args: impl IntoLuaMulti,
+) -> Result<(VmThread<'gc>, bool)> {
+    let f = func.into_lua(cx)?.0;
+    let args = args.into_lua_multi(cx)?;
+    let ctx = cx.ctx;
+    let mc = ctx.mc;
+    let spare = ctx.state.spare_thread.borrow_mut(mc).take();
+    let co = match spare {
+        Some(co) => {
+            co.reset(mc, f);
+            co
+        }
+        None => VmThread::new(mc, f),
+    };
+    let mut ts = co.borrow_mut(mc);
+    let ts = &mut *ts;
+    ts.stack.extend(args.iter().map(|v| v.0));
+    // `sync_model` (no frames yet), growing the buffer only if it lacks the room.
+    let len = ts.stack.len();
+    if len > ts.stack_model {
+        ts.stack_model = ts.next_stack_model(len);
+        if ts.stack.capacity() < ts.stack_model {
+            ts.stack.reserve_exact(ts.stack_model - len);
+        }
+        ts.update_charge();
+    }
+    // What the first slice would do first, so counted as it is (see `memory::with_pacing`).
+    let started = !ctx.state.memory_error.get()
+        && !crate::vm::gc::pending(ctx)
+        && co.0.hookmask.get() == 0
+        && memory::with_pacing(true, || start_lua(ts));
+    Ok((co, started))
+}
+
+/// Pushes the frame of the Lua function at `stack[0]` of a fresh coroutine when that is
+/// exactly what starting it would do (see the module docs); else leaves it as it is.
+/// Whether it did.
+#[inline]
+fn start_lua(ts: &mut crate::vm::thread::ThreadState<'_>) -> bool {
+    let Some(&VmValue::Function(closure)) = ts.stack.first() else {
+        return false;
+    };
+    let p = closure.proto();
+    let nargs = ts.stack.len() - 1;
+    // `frame_needed` for a fixed-parameter function at slot 0.
+    let needed = 2 + p.max_stack as usize;
+    if p.is_vararg
+        || nargs < p.num_params as usize
+        || !ts.frames.is_empty()
+        || ts.frames_model != 0
+        || ts.status != Status::Initial
+        || needed > exec::MAX_STACK
+    {
+        return false;
+    }
+    // `push_lua_frame_general`'s growth: the value stack to `needed` (if shorter), the frame
+    // list from none to its first modeled capacity; `frame_room`'s check of the two.
+    let grow_stack = ts.stack.len() < needed && needed > ts.stack_model;
+    let stack_model = if grow_stack {
+        ts.next_stack_model(needed)
+    } else {
+        ts.stack_model
+    };
+    let frames_model = ts.next_frames_model(1);
+    let mut bytes = frames_model.saturating_mul(std::mem::size_of::<Frame<'static>>());
+    if needed > ts.stack_model {
+        bytes = bytes.saturating_add(stack_model.saturating_mul(memory::VALUE_BYTES));
+    }
+    if !memory::fits(bytes) {
+        return false;
+    }
+    ts.status = Status::Running;
+    ts.stack_model = stack_model;
+    ts.frames_model = frames_model;
+    // (A reused coroutine has the room: no call of the growth code.)
+    if ts.stack.capacity() < stack_model {
+        ts.stack
+            .reserve_exact(stack_model.saturating_sub(ts.stack.len()));
+    }
+    if ts.frames.capacity() < frames_model {
+        ts.frames.reserve_exact(frames_model);
+    }
+    ts.update_charge();
+    while ts.stack.len() < needed {
+        ts.stack.push(VmValue::Nil);
+    }
+    ts.frames.push(Frame::Lua(LuaFrame {
+        closure,
+        func: 0,
+        base: 1,
+        pc: 0,
+        nvarargs: 0,
+        want: -1,
+        aux: 0,
+    }));
+    true
+}
