@@ -928,6 +928,7 @@ fn load_read<'gc>(
             m.extend_from_slice(b"reader function must return a string");
             let error = nc.str_value(&m);
             nc.clear();
+            nc.push(error);
             Ok(Action::Raise {
                 cont: Cont::Lib(Box::new(BaseCont::LoadReader {
                     reader,
@@ -936,7 +937,6 @@ fn load_read<'gc>(
                     mode,
                     env,
                 })),
-                error,
             })
         }
     }

@@ -84,16 +84,15 @@ pub enum Action<'gc> {
         /// The continuation (receives the outcome, success or error).
         cont: Cont<'gc>,
     },
-    /// Raise `error` inside this native, which stays as a frame holding `cont`, a
-    /// continuation that catches errors: `cont` receives the error, after the message
-    /// handler in effect if it keeps one. How `load` fails when its reader returns a
-    /// non-string: `luaL_error` inside `lua_load`'s protected parser, whose handler is the
-    /// caller's.
+    /// Raise the window's first value as an error inside this native, which stays as a
+    /// frame holding `cont`, a continuation that catches errors: `cont` receives the error,
+    /// after the message handler in effect if it keeps one. How `load` fails when its reader
+    /// returns a non-string: `luaL_error` inside `lua_load`'s protected parser, whose
+    /// handler is the caller's. (The value is in the window, not here, so that `Action`
+    /// stays small: it is moved on every native call.)
     Raise {
         /// The continuation (catches the error).
         cont: Cont<'gc>,
-        /// The error value.
-        error: Value<'gc>,
     },
 }
 
