@@ -637,13 +637,7 @@ fn load<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
             nc.clear();
             Ok(Action::Call {
                 func: chunk,
-                cont: Cont::Lib(Box::new(BaseCont::LoadReader {
-                    reader: chunk,
-                    parts: Vec::new(),
-                    name,
-                    mode,
-                    env,
-                })),
+                cont: reading(chunk, Vec::new(), name, mode, env),
             })
         }
         _ => Err(nc.arg_type_error(1, "function")),
@@ -912,13 +906,7 @@ fn load_read<'gc>(
             nc.clear();
             Ok(Action::Call {
                 func: reader,
-                cont: Cont::Lib(Box::new(BaseCont::LoadReader {
-                    reader,
-                    parts,
-                    name,
-                    mode,
-                    env,
-                })),
+                cont: reading(reader, parts, name, mode, env),
             })
         }
         _ => {
@@ -930,14 +918,25 @@ fn load_read<'gc>(
             nc.clear();
             nc.push(error);
             Ok(Action::Raise {
-                cont: Cont::Lib(Box::new(BaseCont::LoadReader {
-                    reader,
-                    parts,
-                    name,
-                    mode,
-                    env,
-                })),
+                cont: reading(reader, parts, name, mode, env),
             })
         }
     }
+}
+
+/// The continuation of `load` while its reader runs (it catches the reader's errors).
+fn reading<'gc>(
+    reader: Value<'gc>,
+    parts: Vec<u8>,
+    name: Vec<u8>,
+    mode: Vec<u8>,
+    env: Option<Value<'gc>>,
+) -> Cont<'gc> {
+    Cont::Lib(Box::new(BaseCont::LoadReader {
+        reader,
+        parts,
+        name,
+        mode,
+        env,
+    }))
 }
