@@ -592,6 +592,50 @@ impl<'gc> Thread<'gc> {
         ts.update_charge();
     }
 
+    /// [`Thread::reset`] for a host call of `func` with `args`, followed by what `sync_model`
+    /// does with no frames (the stack's model grown to hold them): the same state and the
+    /// same charge, set once, in one borrow that is handed back to the caller.
+    #[inline]
+    pub fn reset_call(
+        self,
+        mc: &Mutation<'gc>,
+        func: Value<'gc>,
+        args: impl Iterator<Item = Value<'gc>>,
+    ) -> RefMut<'gc, ThreadState<'gc>> {
+        if !self.0.hook_func.get().is_nil() {
+            self.set_hook_func(mc, Value::Nil);
+        }
+        self.0.hook.set(Default::default());
+        self.0.hookmask.set(0);
+        let mut guard = self.borrow_mut(mc);
+        let ts = &mut *guard;
+        ts.stack.clear();
+        ts.stack.push(func);
+        ts.stack.extend(args);
+        ts.frames.clear();
+        ts.open_upvalues.clear();
+        ts.tbc.clear();
+        ts.status = Status::Initial;
+        ts.top = 1;
+        ts.error = None;
+        ts.traceback = None;
+        ts.c_calls.clear();
+        ts.c_base = super::ccalls::HOST_C_CALLS;
+        ts.stack_model = 1;
+        ts.frames_model = 0;
+        ts.catch_top = 0;
+        ts.raising = None;
+        let len = ts.stack.len();
+        if len > ts.stack_model {
+            ts.stack_model = ts.next_stack_model(len);
+            if ts.stack.capacity() < ts.stack_model {
+                ts.stack.reserve_exact(ts.stack_model - len);
+            }
+        }
+        ts.update_charge();
+        guard
+    }
+
     /// Reads the state (panics if the thread's state is mutably borrowed, like `RefCell`).
     pub fn borrow(self) -> Ref<'gc, ThreadState<'gc>> {
         self.0.as_ref().state.borrow()
