@@ -50,8 +50,7 @@ impl Vm {
                     main_chain.restore(ctx);
                     // Nothing can refer to the finished coroutine unless Lua obtained it:
                     // keep it for the next call instead of making (and collecting) another.
-                    if co.reusable() {
-                        co.park(mc);
+                    if co.park_if_reusable(mc) {
                         *state.spare_thread.borrow_mut(mc) = Some(co);
                     }
                     crate::api::convert::with_lua_values(&vals, |vals| {

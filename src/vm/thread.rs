@@ -189,8 +189,8 @@ fn grown_model(model: usize, needed: usize, elem_bytes: usize) -> usize {
 pub const MAX_MODEL: usize = 2 * MODEL_DOUBLING_LIMIT;
 
 /// The largest value stack (in slots) a finished host call's coroutine may keep to be reused
-/// ([`Thread::reusable`]): 16 KB, room for any ordinary call (a Lua function has at most 255
-/// registers) but not for deep recursion, whose stack is better given back.
+/// ([`Thread::park_if_reusable`]): 16 KB, room for any ordinary call (a Lua function has at
+/// most 255 registers) but not for deep recursion, whose stack is better given back.
 const SPARE_MAX_SLOTS: usize = 1024;
 
 /// The most frames (and open upvalues, to-be-closed variables, C-call marks) a reused
@@ -530,16 +530,20 @@ impl<'gc> Thread<'gc> {
         self.0.exposed.set(true);
     }
 
-    /// Whether this finished coroutine can be [`Thread::reset`] for another call: no Lua
-    /// reference to it can exist (it was never exposed, and nothing a reference could reach
-    /// is left: no frame, no open upvalue, no pending to-be-closed variable).
+    /// Parks this finished coroutine for another call ([`Thread::reset`]) if it can be
+    /// reused: no Lua reference to it can exist (it was never exposed, and nothing a
+    /// reference could reach is left: no frame, no open upvalue, no pending to-be-closed
+    /// variable). Parking empties its stack and charges nothing for it (it is a cache, not
+    /// VM state: the memory count must be what it would be had the coroutine been
+    /// collected). Whether it did (one borrow for the check and the parking).
     #[inline]
-    pub fn reusable(self) -> bool {
+    pub fn park_if_reusable(self, mc: &Mutation<'gc>) -> bool {
         if self.0.exposed.get() || self.0.id.get() != 0 {
             return false;
         }
-        let ts = self.borrow();
-        ts.status == Status::Dead
+        let mut guard = self.borrow_mut(mc);
+        let ts = &mut *guard;
+        let reusable = ts.status == Status::Dead
             && ts.frames.is_empty()
             && ts.open_upvalues.is_empty()
             && ts.tbc.is_empty()
@@ -549,20 +553,15 @@ impl<'gc> Thread<'gc> {
             && ts.frames.capacity() <= SPARE_MAX_FRAMES
             && ts.open_upvalues.capacity() <= SPARE_MAX_FRAMES
             && ts.tbc.capacity() <= SPARE_MAX_FRAMES
-            && ts.c_calls.capacity() <= SPARE_MAX_FRAMES
-    }
-
-    /// Parks a [`Thread::reusable`] coroutine: empties its stack and charges nothing for it
-    /// (it is a cache, not VM state: the memory count must be what it would be had the
-    /// coroutine been collected).
-    #[inline]
-    pub fn park(self, mc: &Mutation<'gc>) {
-        let mut ts = self.borrow_mut(mc);
-        ts.stack.clear();
-        ts.error = None;
-        ts.raising = None;
-        ts.traceback = None;
-        ts.charge.set(0);
+            && ts.c_calls.capacity() <= SPARE_MAX_FRAMES;
+        if reusable {
+            ts.stack.clear();
+            ts.error = None;
+            ts.raising = None;
+            ts.traceback = None;
+            ts.charge.set(0);
+        }
+        reusable
     }
 
     /// Makes a parked coroutine exactly what [`Thread::new`] makes for `func` (same status,
