@@ -178,15 +178,8 @@ fn new_started_thread<'gc>(
             let mut guard = co.borrow_mut(mc);
             let ts = &mut *guard;
             ts.stack.extend(args.iter().map(|v| v.0));
-            // `sync_model` (no frames yet), growing the buffer only if it lacks the room.
-            let len = ts.stack.len();
-            if len > ts.stack_model {
-                ts.stack_model = ts.next_stack_model(len);
-                if ts.stack.capacity() < ts.stack_model {
-                    ts.stack.reserve_exact(ts.stack_model - len);
-                }
-                ts.update_charge();
-            }
+            // `sync_model` (no frames yet).
+            ts.model_stack_len(ts.stack.len());
             (co, guard)
         }
     };

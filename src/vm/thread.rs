@@ -444,10 +444,19 @@ impl<'gc> ThreadState<'gc> {
 
     #[cold]
     fn grow_stack_model(&mut self, needed: usize) {
-        self.stack_model = self.next_stack_model(needed);
-        self.stack
-            .reserve_exact(self.stack_model.saturating_sub(self.stack.len()));
+        self.model_stack_to(needed);
         self.update_charge();
+    }
+
+    /// Grows the modeled stack capacity to hold `needed` slots, and the buffer to the model
+    /// if it lacks the room, without updating the charge.
+    #[inline]
+    fn model_stack_to(&mut self, needed: usize) {
+        self.stack_model = self.next_stack_model(needed);
+        if self.stack.capacity() < self.stack_model {
+            self.stack
+                .reserve_exact(self.stack_model.saturating_sub(self.stack.len()));
+        }
     }
 
     /// Models the frame list as holding one more frame than it does, for a native about to
@@ -568,27 +577,7 @@ impl<'gc> Thread<'gc> {
     /// modeled capacities and charge, no hook), keeping only its buffers' real capacity.
     #[inline]
     pub fn reset(self, mc: &Mutation<'gc>, func: Value<'gc>) {
-        self.set_hook_func(mc, Value::Nil);
-        self.0.hook.set(Default::default());
-        self.0.hookmask.set(0);
-        let mut ts = self.borrow_mut(mc);
-        let ts = &mut *ts;
-        ts.stack.clear();
-        ts.stack.push(func);
-        ts.frames.clear();
-        ts.open_upvalues.clear();
-        ts.tbc.clear();
-        ts.status = Status::Initial;
-        ts.top = 1;
-        ts.error = None;
-        ts.traceback = None;
-        ts.c_calls.clear();
-        ts.c_base = super::ccalls::HOST_C_CALLS;
-        ts.stack_model = 1;
-        ts.frames_model = 0;
-        ts.catch_top = 0;
-        ts.raising = None;
-        ts.update_charge();
+        drop(self.reset_call(mc, func, std::iter::empty()));
     }
 
     /// [`Thread::reset`] for a host call of `func` with `args`, followed by what `sync_model`
@@ -626,10 +615,7 @@ impl<'gc> Thread<'gc> {
         ts.raising = None;
         let len = ts.stack.len();
         if len > ts.stack_model {
-            ts.stack_model = ts.next_stack_model(len);
-            if ts.stack.capacity() < ts.stack_model {
-                ts.stack.reserve_exact(ts.stack_model - len);
-            }
+            ts.model_stack_to(len);
         }
         ts.update_charge();
         guard
