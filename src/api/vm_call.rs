@@ -50,8 +50,7 @@ impl Vm {
                     main_chain.restore(ctx);
                     // Nothing can refer to the finished coroutine unless Lua obtained it:
                     // keep it for the next call instead of making (and collecting) another.
-                    if co.reusable() {
-                        co.park(mc);
+                    if co.park_if_reusable(mc) {
                         *state.spare_thread.borrow_mut(mc) = Some(co);
                     }
                     crate::api::convert::with_lua_values(&vals, |vals| {
@@ -171,25 +170,20 @@ fn new_started_thread<'gc>(
     let ctx = cx.ctx;
     let mc = ctx.mc;
     let spare = ctx.state.spare_thread.borrow_mut(mc).take();
-    let co = match spare {
-        Some(co) => {
-            co.reset(mc, f);
-            co
+    let (co, mut ts) = match spare {
+        // (Reset, filled and its model synced in one borrow, with one charge.)
+        Some(co) => (co, co.reset_call(mc, f, args.iter().map(|v| v.0))),
+        None => {
+            let co = VmThread::new(mc, f);
+            let mut guard = co.borrow_mut(mc);
+            let ts = &mut *guard;
+            ts.stack.extend(args.iter().map(|v| v.0));
+            // `sync_model` (no frames yet).
+            ts.model_stack_len(ts.stack.len());
+            (co, guard)
         }
-        None => VmThread::new(mc, f),
     };
-    let mut ts = co.borrow_mut(mc);
     let ts = &mut *ts;
-    ts.stack.extend(args.iter().map(|v| v.0));
-    // `sync_model` (no frames yet), growing the buffer only if it lacks the room.
-    let len = ts.stack.len();
-    if len > ts.stack_model {
-        ts.stack_model = ts.next_stack_model(len);
-        if ts.stack.capacity() < ts.stack_model {
-            ts.stack.reserve_exact(ts.stack_model - len);
-        }
-        ts.update_charge();
-    }
     // What the first slice would do first, so counted as it is (see `memory::with_pacing`).
     let started = !ctx.state.memory_error.get()
         && !crate::vm::gc::pending(ctx)

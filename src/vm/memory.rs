@@ -159,9 +159,10 @@ pub fn charge(bytes: usize) {
 /// full collections must not depend on that.
 #[inline]
 pub fn with_pacing<R>(on: bool, f: impl FnOnce() -> R) -> R {
-    let before = PACING.replace(on);
+    // (`with`: `LocalKey::set` is not inlined, and this runs on every call.)
+    let before = PACING.with(|p| p.replace(on));
     let r = f();
-    PACING.set(before);
+    PACING.with(|p| p.set(before));
     r
 }
 

@@ -189,8 +189,8 @@ fn grown_model(model: usize, needed: usize, elem_bytes: usize) -> usize {
 pub const MAX_MODEL: usize = 2 * MODEL_DOUBLING_LIMIT;
 
 /// The largest value stack (in slots) a finished host call's coroutine may keep to be reused
-/// ([`Thread::reusable`]): 16 KB, room for any ordinary call (a Lua function has at most 255
-/// registers) but not for deep recursion, whose stack is better given back.
+/// ([`Thread::park_if_reusable`]): 16 KB, room for any ordinary call (a Lua function has at
+/// most 255 registers) but not for deep recursion, whose stack is better given back.
 const SPARE_MAX_SLOTS: usize = 1024;
 
 /// The most frames (and open upvalues, to-be-closed variables, C-call marks) a reused
@@ -444,10 +444,19 @@ impl<'gc> ThreadState<'gc> {
 
     #[cold]
     fn grow_stack_model(&mut self, needed: usize) {
-        self.stack_model = self.next_stack_model(needed);
-        self.stack
-            .reserve_exact(self.stack_model.saturating_sub(self.stack.len()));
+        self.model_stack_to(needed);
         self.update_charge();
+    }
+
+    /// Grows the modeled stack capacity to hold `needed` slots, and the buffer to the model
+    /// if it lacks the room, without updating the charge.
+    #[inline]
+    fn model_stack_to(&mut self, needed: usize) {
+        self.stack_model = self.next_stack_model(needed);
+        if self.stack.capacity() < self.stack_model {
+            self.stack
+                .reserve_exact(self.stack_model.saturating_sub(self.stack.len()));
+        }
     }
 
     /// Models the frame list as holding one more frame than it does, for a native about to
@@ -530,16 +539,20 @@ impl<'gc> Thread<'gc> {
         self.0.exposed.set(true);
     }
 
-    /// Whether this finished coroutine can be [`Thread::reset`] for another call: no Lua
-    /// reference to it can exist (it was never exposed, and nothing a reference could reach
-    /// is left: no frame, no open upvalue, no pending to-be-closed variable).
+    /// Parks this finished coroutine for another call ([`Thread::reset`]) if it can be
+    /// reused: no Lua reference to it can exist (it was never exposed, and nothing a
+    /// reference could reach is left: no frame, no open upvalue, no pending to-be-closed
+    /// variable). Parking empties its stack and charges nothing for it (it is a cache, not
+    /// VM state: the memory count must be what it would be had the coroutine been
+    /// collected). Whether it did (one borrow for the check and the parking).
     #[inline]
-    pub fn reusable(self) -> bool {
+    pub fn park_if_reusable(self, mc: &Mutation<'gc>) -> bool {
         if self.0.exposed.get() || self.0.id.get() != 0 {
             return false;
         }
-        let ts = self.borrow();
-        ts.status == Status::Dead
+        let mut guard = self.borrow_mut(mc);
+        let ts = &mut *guard;
+        let reusable = ts.status == Status::Dead
             && ts.frames.is_empty()
             && ts.open_upvalues.is_empty()
             && ts.tbc.is_empty()
@@ -549,33 +562,44 @@ impl<'gc> Thread<'gc> {
             && ts.frames.capacity() <= SPARE_MAX_FRAMES
             && ts.open_upvalues.capacity() <= SPARE_MAX_FRAMES
             && ts.tbc.capacity() <= SPARE_MAX_FRAMES
-            && ts.c_calls.capacity() <= SPARE_MAX_FRAMES
-    }
-
-    /// Parks a [`Thread::reusable`] coroutine: empties its stack and charges nothing for it
-    /// (it is a cache, not VM state: the memory count must be what it would be had the
-    /// coroutine been collected).
-    #[inline]
-    pub fn park(self, mc: &Mutation<'gc>) {
-        let mut ts = self.borrow_mut(mc);
-        ts.stack.clear();
-        ts.error = None;
-        ts.raising = None;
-        ts.traceback = None;
-        ts.charge.set(0);
+            && ts.c_calls.capacity() <= SPARE_MAX_FRAMES;
+        if reusable {
+            ts.stack.clear();
+            ts.error = None;
+            ts.raising = None;
+            ts.traceback = None;
+            ts.charge.set(0);
+        }
+        reusable
     }
 
     /// Makes a parked coroutine exactly what [`Thread::new`] makes for `func` (same status,
     /// modeled capacities and charge, no hook), keeping only its buffers' real capacity.
     #[inline]
     pub fn reset(self, mc: &Mutation<'gc>, func: Value<'gc>) {
-        self.set_hook_func(mc, Value::Nil);
+        drop(self.reset_call(mc, func, std::iter::empty()));
+    }
+
+    /// [`Thread::reset`] for a host call of `func` with `args`, followed by what `sync_model`
+    /// does with no frames (the stack's model grown to hold them): the same state and the
+    /// same charge, set once, in one borrow that is handed back to the caller.
+    #[inline]
+    pub fn reset_call(
+        self,
+        mc: &Mutation<'gc>,
+        func: Value<'gc>,
+        args: impl Iterator<Item = Value<'gc>>,
+    ) -> RefMut<'gc, ThreadState<'gc>> {
+        if !self.0.hook_func.get().is_nil() {
+            self.set_hook_func(mc, Value::Nil);
+        }
         self.0.hook.set(Default::default());
         self.0.hookmask.set(0);
-        let mut ts = self.borrow_mut(mc);
-        let ts = &mut *ts;
+        let mut guard = self.borrow_mut(mc);
+        let ts = &mut *guard;
         ts.stack.clear();
         ts.stack.push(func);
+        ts.stack.extend(args);
         ts.frames.clear();
         ts.open_upvalues.clear();
         ts.tbc.clear();
@@ -589,7 +613,12 @@ impl<'gc> Thread<'gc> {
         ts.frames_model = 0;
         ts.catch_top = 0;
         ts.raising = None;
+        let len = ts.stack.len();
+        if len > ts.stack_model {
+            ts.model_stack_to(len);
+        }
         ts.update_charge();
+        guard
     }
 
     /// Reads the state (panics if the thread's state is mutably borrowed, like `RefCell`).
