@@ -401,14 +401,17 @@ fn sub<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         return nc.ret1(Value::Str(s));
     }
     // 1 <= start <= end <= l
-    let job = Build::new(
-        BuildKind::Sub {
-            from: start as usize - 1,
-        },
-        (end - start + 1) as usize,
-    );
-    nc.reserve(crate::vm::string::StrData::charge_for(job.total))?;
-    run_build(nc, s, None, job)
+    let (from, len) = (start as usize - 1, (end - start + 1) as usize);
+    nc.reserve(crate::vm::string::StrData::charge_for(len))?;
+    if len <= cost::CHUNK {
+        // One piece of `run_build`'s work, charged as it charges it, made straight from the
+        // slice: no buffer to grow and copy (a character taken out of a string is one
+        // allocation, not three).
+        nc.charge(cost::bytes(len));
+        let v = nc.str_value(&s.as_bytes()[from..from + len]);
+        return nc.ret1(v);
+    }
+    run_build(nc, s, None, Build::new(BuildKind::Sub { from }, len))
 }
 
 fn reverse<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
