@@ -7,7 +7,8 @@
 //!   finds the hash part full, and from constructor size hints), so the border that `#` finds
 //!   in a table with holes matches `lua5.4` in the common cases.
 //! - The hash part is a vector of `(key, value)` entries in insertion order plus a hashbrown
-//!   index from key hash to entry position. Removing a key only sets its value to nil (a
+//!   index from key hash to entry position (only for more than 8 nodes: smaller parts are
+//!   searched in order; see `table_parts`). Removing a key only sets its value to nil (a
 //!   tombstone): the key keeps its position, so `next` can continue from it, and assigning or
 //!   clearing existing fields during a traversal never disturbs the order. Tombstones are
 //!   dropped only when the hash part is rebuilt (a rehash, triggered by inserting a new key).
@@ -16,8 +17,9 @@
 //!   which makes `next` deterministic across machines and snapshot round trips.
 //! - Only a prefix of the array part is stored (`array`); the slots after it are nil. Growing
 //!   the array part (a rehash of a table of a million elements) then only changes `asize`,
-//!   and the stored prefix grows as elements are written, so no single step copies and
-//!   nil-fills megabytes (memory is still charged for all of `asize`).
+//!   and the stored prefix grows as elements are written (geometrically, nil-filled), so a
+//!   rehash never copies and nil-fills the whole part (memory is still charged for all of
+//!   `asize`).
 //! - `hash_cap` emulates the size of Lua's node part (a power of two): the hash part "is full"
 //!   when it holds that many entries (live or tombstones), which is when Lua would rehash.
 
@@ -132,12 +134,36 @@ impl<'gc> TableData<'gc> {
     }
 
     /// Finds the entry position of a (normalised, non-nil) key in the hash part.
-    #[inline]
+    #[inline(always)]
     fn find(&self, key: Value<'gc>) -> Option<usize> {
         if self.entries.is_empty() {
             return None;
         }
-        self.find_pos(|| self.key_hash(key), |e| e.0.raw_eq(key))
+        if self.indexed() {
+            return self.find_pos(|| self.key_hash(key), |e| e.0.raw_eq(key));
+        }
+        self.find_small(key)
+    }
+
+    /// [`TableData::find`] in a hash part without an index.
+    #[inline(never)]
+    fn find_small(&self, key: Value<'gc>) -> Option<usize> {
+        // A small part, searched in order. Keys are normalised, so an integer key is never
+        // equal to a float one; string keys compare by their hashes first (computed when
+        // stored, see `push_entry`, and here for the key searched).
+        let entries = &self.entries;
+        match key {
+            Value::Str(s) => {
+                s.hash(self.seed);
+                entries
+                    .iter()
+                    .position(|e| matches!(e.0, Value::Str(k) if k == s))
+            }
+            Value::Int(i) => entries
+                .iter()
+                .position(|e| matches!(e.0, Value::Int(k) if k == i)),
+            _ => entries.iter().position(|e| e.0.raw_eq(key)),
+        }
     }
 
     /// Raw get (`rawget`).
@@ -172,8 +198,15 @@ impl<'gc> TableData<'gc> {
         } else if idx < self.sizes.asize() as u64 {
             Value::Nil
         } else {
-            self.get_hash(Value::Int(i))
+            self.get_int_hash(i)
         }
+    }
+
+    /// [`TableData::get_int`] outside the array part (out of line: `get_int` is inlined in
+    /// loops over the array part).
+    #[inline(never)]
+    fn get_int_hash(&self, i: i64) -> Value<'gc> {
+        self.get_hash(Value::Int(i))
     }
 
     /// Raw get of a string key.
@@ -360,7 +393,7 @@ impl<'gc> TableData<'gc> {
     }
 
     /// Stores `value` at array slot `idx < asize`, extending the stored prefix if needed
-    /// (it grows by doubling but never beyond `asize`, which is what is charged).
+    /// (it grows geometrically but never beyond `asize`, which is what is charged).
     #[inline]
     fn store_array(&mut self, idx: usize, value: Value<'gc>) {
         if let Some(slot) = self.array.get_mut(idx) {
@@ -373,10 +406,15 @@ impl<'gc> TableData<'gc> {
         self.grow_array(idx, value);
     }
 
+    /// Extends the stored prefix to hold slot `idx` and stores `value` there. The new slots
+    /// are written (nil), so every stored slot is resident memory: past 1,024 slots the
+    /// prefix grows by half instead of doubling (a large block grows in place, or is moved
+    /// by the allocator without copying).
     #[inline(never)]
     fn grow_array(&mut self, idx: usize, value: Value<'gc>) {
         let len = self.array.len();
-        let cap = len.saturating_mul(2).max(idx + 1).max(4);
+        let grown = if len < 1024 { len * 2 } else { len + len / 4 };
+        let cap = grown.max(idx + 1).max(4);
         let cap = cap.min(self.sizes.asize()).max(idx + 1);
         let mut array = std::mem::take(&mut self.array).into_vec();
         array.reserve_exact(cap - len);
@@ -406,6 +444,9 @@ impl<'gc> TableData<'gc> {
     }
 
     fn push_entry(&mut self, key: Value<'gc>, value: Value<'gc>) {
+        if let Value::Str(s) = key {
+            s.hash(self.seed); // (Cached in the string, for the searches in order.)
+        }
         self.entries.push((key, value));
         self.index_entry(self.entries.len() - 1);
     }
@@ -804,6 +845,7 @@ impl<'gc> TableData<'gc> {
 }
 
 /// The hash of a (normalised) key under the VM's hash key.
+#[inline]
 pub fn key_hash_with(seed: u64, key: Value<'_>) -> u64 {
     match key {
         Value::Str(s) => s.hash(seed),

@@ -13,6 +13,8 @@ use super::{key_hash_with, Parked, TableData, Value};
 /// each entry in order (one allocation less for every small object; keys compare by their
 /// cached hashes first).
 pub(super) const SMALL_NODES: usize = 8;
+/// `Sizes::hash_log` of `SMALL_NODES`.
+const SMALL_LOG: u8 = SMALL_NODES.trailing_zeros() as u8 + 1;
 
 /// Largest array part size a table can have (more is "not enough memory").
 pub(super) const MAX_ASIZE: usize = u32::MAX as usize;
@@ -35,7 +37,7 @@ pub(super) struct Sizes {
     /// The array part's size in Lua's sense (keys `1..=asize`).
     asize: u32,
     /// The emulated node-part capacity: 0 for none, else `1 << (hash_log - 1)`.
-    hash_log: u8,
+    pub hash_log: u8,
     /// Weak mode (`gc::WEAK_KEYS | gc::WEAK_VALUES`), set by `setmetatable` (see `vm::gc`).
     pub weak: u8,
     /// `GC_*` flags.
@@ -143,7 +145,7 @@ impl<'gc> TableData<'gc> {
     /// Whether the hash part has an index (else it is searched in order).
     #[inline(always)]
     pub(super) fn indexed(&self) -> bool {
-        self.sizes.hash_cap() > SMALL_NODES
+        self.sizes.hash_log > SMALL_LOG
     }
 
     /// The extra box, made if needed.
@@ -192,9 +194,9 @@ impl<'gc> TableData<'gc> {
         }
     }
 
-    /// Finds the entry position of a (normalised, non-nil) key with hash `h` (computed only
-    /// for an indexed part) among the entries.
-    #[inline]
+    /// Finds the position of the entry for which `eq` holds, whose key has hash `h`
+    /// (computed only for an indexed part).
+    #[inline(always)]
     pub(super) fn find_pos(
         &self,
         h: impl FnOnce() -> u64,
