@@ -408,8 +408,7 @@ impl<'gc> TableData<'gc> {
 
     /// Extends the stored prefix to hold slot `idx` and stores `value` there. The new slots
     /// are written (nil), so every stored slot is resident memory: past 1,024 slots the
-    /// prefix grows by half instead of doubling (a large block grows in place, or is moved
-    /// by the allocator without copying).
+    /// prefix grows by a quarter instead of doubling.
     #[inline(never)]
     fn grow_array(&mut self, idx: usize, value: Value<'gc>) {
         let len = self.array.len();
@@ -419,7 +418,9 @@ impl<'gc> TableData<'gc> {
         let mut array = std::mem::take(&mut self.array).into_vec();
         array.reserve_exact(cap - len);
         array.resize(cap, Value::Nil);
-        array[idx] = value;
+        if let Some(slot) = array.get_mut(idx) {
+            *slot = value;
+        }
         self.array = array.into_boxed_slice();
     }
 

@@ -246,8 +246,8 @@ impl<'gc> TableData<'gc> {
 
     /// Size of the record as charged: `RefLock<TableData>` (88 bytes) plus the 8 bytes of
     /// the allocator's chunk header, so that with `memory::OBJECT_HEADER` an empty table counts
-    /// the 112 bytes its allocation really takes. (See the README's "Memory": the budget's
-    /// retry path has a history dependence that some model sizes expose in
+    /// the 112 bytes its allocation really takes. (See the README's "Memory", known gap: the
+    /// budget's retry path has a history dependence that some model sizes expose in
     /// `tests/gc.rs::the_budget_between_slices_acts_at_fixed_points`, main's too.)
     pub(super) const RECORD_BYTES: usize = std::mem::size_of::<RefLock<TableData<'static>>>() + 8;
 }
