@@ -7,7 +7,8 @@
 //!   finds the hash part full, and from constructor size hints), so the border that `#` finds
 //!   in a table with holes matches `lua5.4` in the common cases.
 //! - The hash part is a vector of `(key, value)` entries in insertion order plus a hashbrown
-//!   index from key hash to entry position. Removing a key only sets its value to nil (a
+//!   index from key hash to entry position (only for more than 8 nodes: smaller parts are
+//!   searched in order; see `table_parts`). Removing a key only sets its value to nil (a
 //!   tombstone): the key keeps its position, so `next` can continue from it, and assigning or
 //!   clearing existing fields during a traversal never disturbs the order. Tombstones are
 //!   dropped only when the hash part is rebuilt (a rehash, triggered by inserting a new key).
@@ -16,8 +17,9 @@
 //!   which makes `next` deterministic across machines and snapshot round trips.
 //! - Only a prefix of the array part is stored (`array`); the slots after it are nil. Growing
 //!   the array part (a rehash of a table of a million elements) then only changes `asize`,
-//!   and the stored prefix grows as elements are written, so no single step copies and
-//!   nil-fills megabytes (memory is still charged for all of `asize`).
+//!   and the stored prefix grows as elements are written (geometrically, nil-filled), so a
+//!   rehash never copies and nil-fills the whole part (memory is still charged for all of
+//!   `asize`).
 //! - `hash_cap` emulates the size of Lua's node part (a power of two): the hash part "is full"
 //!   when it holds that many entries (live or tombstones), which is when Lua would rehash.
 
@@ -41,59 +43,30 @@ impl<'gc> PartialEq for Table<'gc> {
     }
 }
 
-/// The positions index of the hash part (plain data, no GC pointers).
-#[derive(Default, Collect)]
-#[collect(require_static)]
-struct Index {
-    map: HashTable<u32>,
-}
-
-/// A table's contents.
+/// A table's contents: 80 bytes (see `table_parts` for the packed sizes and the extra box).
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct TableData<'gc> {
-    /// The stored prefix of the array part (keys `1..=array.len()`); keys up to `asize`
-    /// beyond it are nil. `array.len() <= asize` and `array.capacity() <= asize`.
-    array: Vec<Value<'gc>>,
-    /// The array part's size in Lua's sense (keys `1..=asize`).
-    #[collect(require_static)]
-    asize: usize,
+    /// The stored prefix of the array part (keys `1..=array.len()`, nil where unset); keys up
+    /// to `asize` beyond it are nil. `array.len() <= asize`.
+    array: Box<[Value<'gc>]>,
     /// Hash part entries in insertion order; a nil value is a removed key (tombstone).
     entries: Vec<(Value<'gc>, Value<'gc>)>,
-    index: Index,
-    #[collect(require_static)]
-    hash_cap: usize,
-    #[collect(require_static)]
-    seed: u64,
     /// The metatable.
     pub meta: Option<Table<'gc>>,
+    #[collect(require_static)]
+    seed: u64,
     /// Deterministic object id for `tostring` (0 = not yet assigned).
     #[collect(require_static)]
     pub id: u64,
-    /// Bytes charged to the VM's memory account for this table (see `memory`).
+    /// The array size, node capacity and flags; owns the table's memory charge.
     #[collect(require_static)]
-    charge: super::memory::Charge,
-    /// Set while the contents are still in a lazy fork's image (see `vm::lazy`): the parts
-    /// above are then empty and must not be read.
-    pending: Option<super::lazy::Pending<'gc>>,
-    /// Reads answered from the image while pending (a table read this often is copied).
-    #[collect(require_static)]
-    pending_reads: std::cell::Cell<u32>,
-    /// Weak mode (`gc::WEAK_KEYS | gc::WEAK_VALUES`), set by `setmetatable` (see `vm::gc`).
-    #[collect(require_static)]
-    weak: u8,
-    /// `GC_*` flags.
-    #[collect(require_static)]
-    gc_flags: u8,
-    /// The contents while a collection cycle has them parked (see `vm::gc`): `array` and
-    /// `entries` are then empty. Never set outside the collector's atomic section.
-    parked: Option<Box<Parked<'gc>>>,
+    sizes: parts::Sizes,
+    /// The index of a big hash part, a lazy fork's pending contents, parked contents.
+    extra: Option<Box<parts::Extra<'gc>>>,
 }
 
-/// Flag: the table is in the collector's list of weak tables.
-const GC_REGISTERED_WEAK: u8 = 1;
-/// Flag: the table is marked for finalization (in the collector's `finobj` list).
-const GC_FINALIZE: u8 = 2;
+use parts::{node_capacity, GC_FINALIZE, GC_REGISTERED_WEAK};
 
 /// A weak table's contents during a collection (see `vm::gc`).
 #[derive(Collect)]
@@ -161,19 +134,36 @@ impl<'gc> TableData<'gc> {
     }
 
     /// Finds the entry position of a (normalised, non-nil) key in the hash part.
-    #[inline]
+    #[inline(always)]
     fn find(&self, key: Value<'gc>) -> Option<usize> {
         if self.entries.is_empty() {
             return None;
         }
-        let h = self.key_hash(key);
+        if self.indexed() {
+            return self.find_pos(|| self.key_hash(key), |e| e.0.raw_eq(key));
+        }
+        self.find_small(key)
+    }
+
+    /// [`TableData::find`] in a hash part without an index.
+    #[inline(never)]
+    fn find_small(&self, key: Value<'gc>) -> Option<usize> {
+        // A small part, searched in order. Keys are normalised, so an integer key is never
+        // equal to a float one; string keys compare by their hashes first (computed when
+        // stored, see `push_entry`, and here for the key searched).
         let entries = &self.entries;
-        self.index
-            .map
-            .find(h, |&pos| {
-                entries.get(pos as usize).is_some_and(|e| e.0.raw_eq(key))
-            })
-            .map(|&p| p as usize)
+        match key {
+            Value::Str(s) => {
+                s.hash(self.seed);
+                entries
+                    .iter()
+                    .position(|e| matches!(e.0, Value::Str(k) if k == s))
+            }
+            Value::Int(i) => entries
+                .iter()
+                .position(|e| matches!(e.0, Value::Int(k) if k == i)),
+            _ => entries.iter().position(|e| e.0.raw_eq(key)),
+        }
     }
 
     /// Raw get (`rawget`).
@@ -205,11 +195,18 @@ impl<'gc> TableData<'gc> {
         let idx = (i as u64).wrapping_sub(1);
         if idx < self.array.len() as u64 {
             self.array[idx as usize]
-        } else if idx < self.asize as u64 {
+        } else if idx < self.sizes.asize() as u64 {
             Value::Nil
         } else {
-            self.get_hash(Value::Int(i))
+            self.get_int_hash(i)
         }
+    }
+
+    /// [`TableData::get_int`] outside the array part (out of line: `get_int` is inlined in
+    /// loops over the array part).
+    #[inline(never)]
+    fn get_int_hash(&self, i: i64) -> Value<'gc> {
+        self.get_hash(Value::Int(i))
     }
 
     /// Raw get of a string key.
@@ -225,13 +222,12 @@ impl<'gc> TableData<'gc> {
         if self.entries.is_empty() {
             return Value::Nil;
         }
-        let h = super::string::hash_bytes(self.seed, bytes).max(1);
-        let entries = &self.entries;
-        let found = self.index.map.find(h, |&pos| {
-            matches!(entries.get(pos as usize), Some((Value::Str(k), _)) if k.as_bytes() == bytes)
-        });
+        let found = self.find_pos(
+            || super::string::hash_bytes(self.seed, bytes).max(1),
+            |e| matches!(e, (Value::Str(k), _) if k.as_bytes() == bytes),
+        );
         match found {
-            Some(&p) => self.entries[p as usize].1,
+            Some(p) => self.entries[p].1,
             None => Value::Nil,
         }
     }
@@ -263,7 +259,7 @@ impl<'gc> TableData<'gc> {
     #[inline]
     pub fn get_int_hinted(&self, i: i64, hint: &std::cell::Cell<u32>) -> Value<'gc> {
         let idx = (i as u64).wrapping_sub(1);
-        if idx < self.array.len() as u64 || idx < self.asize as u64 {
+        if idx < self.array.len() as u64 || idx < self.sizes.asize() as u64 {
             return self.get_int(i);
         }
         if let Some((Value::Int(k), v)) = self.entries.get(hint.get() as usize) {
@@ -318,27 +314,19 @@ impl<'gc> TableData<'gc> {
         false
     }
 
-    /// Raw set of integer key `i` when it is a slot of the stored array prefix or the slot
-    /// just after it (an append within the prefix's capacity): `true` if done, `false`
-    /// (nothing changed) if the caller must take the general [`TableData::set`]. The same
-    /// outcome as `set` (see `store_array`), without its key normalisation and growth checks.
+    /// Raw set of integer key `i` when it is a slot of the stored array prefix: `true` if
+    /// done, `false` (nothing changed) if the caller must take the general
+    /// [`TableData::set`]. The same outcome as `set` (see `store_array`), without its key
+    /// normalisation and growth checks.
     #[inline]
     pub fn set_int_in_array(&mut self, i: i64, value: Value<'gc>) -> bool {
-        let idx = (i as u64).wrapping_sub(1);
-        let len = self.array.len();
-        if idx < len as u64 {
-            self.array[idx as usize] = value;
-            return true;
+        match self.array.get_mut((i as u64).wrapping_sub(1) as usize) {
+            Some(slot) => {
+                *slot = value;
+                true
+            }
+            None => false,
         }
-        if idx == len as u64
-            && idx < self.asize as u64
-            && len < self.array.capacity()
-            && !value.is_nil()
-        {
-            self.array.push(value);
-            return true;
-        }
-        false
     }
 
     /// Raw set (`rawset`). Storing nil removes the key (leaving a tombstone for `next`).
@@ -365,7 +353,7 @@ impl<'gc> TableData<'gc> {
         };
         if let Value::Int(i) = key {
             let idx = (i as u64).wrapping_sub(1);
-            if idx < self.asize as u64 {
+            if idx < self.sizes.asize() as u64 {
                 self.store_array(idx as usize, value);
                 return Ok(());
             }
@@ -377,12 +365,12 @@ impl<'gc> TableData<'gc> {
         if value.is_nil() {
             return Ok(()); // Lua does not insert nil values.
         }
-        if self.entries.len() >= self.hash_cap {
+        if self.entries.len() >= self.sizes.hash_cap() {
             self.rehash(key, check_memory)?;
             // The key may now belong to the array part.
             if let Value::Int(i) = key {
                 let idx = (i as u64).wrapping_sub(1);
-                if idx < self.asize as u64 {
+                if idx < self.sizes.asize() as u64 {
                     self.store_array(idx as usize, value);
                     return Ok(());
                 }
@@ -405,7 +393,7 @@ impl<'gc> TableData<'gc> {
     }
 
     /// Stores `value` at array slot `idx < asize`, extending the stored prefix if needed
-    /// (its capacity grows by doubling but never beyond `asize`, which is what is charged).
+    /// (it grows geometrically but never beyond `asize`, which is what is charged).
     #[inline]
     fn store_array(&mut self, idx: usize, value: Value<'gc>) {
         if let Some(slot) = self.array.get_mut(idx) {
@@ -415,18 +403,30 @@ impl<'gc> TableData<'gc> {
         if value.is_nil() {
             return; // Already nil.
         }
-        if idx >= self.array.capacity() {
-            let cap = self.array.capacity().saturating_mul(2).max(idx + 1).max(4);
-            let cap = cap.min(self.asize);
-            self.array.reserve_exact(cap - self.array.len());
+        self.grow_array(idx, value);
+    }
+
+    /// Extends the stored prefix to hold slot `idx` and stores `value` there. The new slots
+    /// are written (nil), so every stored slot is resident memory: past 1,024 slots the
+    /// prefix grows by a quarter instead of doubling.
+    #[inline(never)]
+    fn grow_array(&mut self, idx: usize, value: Value<'gc>) {
+        let len = self.array.len();
+        let grown = if len < 1024 { len * 2 } else { len + len / 4 };
+        let cap = grown.max(idx + 1).max(4);
+        let cap = cap.min(self.sizes.asize()).max(idx + 1);
+        let mut array = std::mem::take(&mut self.array).into_vec();
+        array.reserve_exact(cap - len);
+        array.resize(cap, Value::Nil);
+        if let Some(slot) = array.get_mut(idx) {
+            *slot = value;
         }
-        self.array.resize(idx, Value::Nil);
-        self.array.push(value);
+        self.array = array.into_boxed_slice();
     }
 
     /// The array part's size in Lua's sense.
     pub fn array_size(&self) -> usize {
-        self.asize
+        self.sizes.asize()
     }
 
     /// The stored prefix of the array part (the slots after it, up to `array_size`, are nil).
@@ -438,35 +438,30 @@ impl<'gc> TableData<'gc> {
     /// array part big enough with `ensure_array`.
     pub fn set_list(&mut self, start: usize, values: &[Value<'gc>]) {
         for (i, v) in values.iter().enumerate() {
-            if start + i < self.asize {
+            if start + i < self.sizes.asize() {
                 self.store_array(start + i, *v);
             }
         }
     }
 
     fn push_entry(&mut self, key: Value<'gc>, value: Value<'gc>) {
-        let pos = self.entries.len() as u32;
-        let h = self.key_hash(key);
+        if let Value::Str(s) = key {
+            s.hash(self.seed); // (Cached in the string, for the searches in order.)
+        }
         self.entries.push((key, value));
-        let entries = &self.entries;
-        let seed = self.seed;
-        self.index.map.insert_unique(h, pos, |&p| {
-            entries
-                .get(p as usize)
-                .map_or(0, |e| key_hash_with(seed, e.0))
-        });
+        self.index_entry(self.entries.len() - 1);
     }
 
     /// Resizes the array part to `n` slots (moving keys between parts as needed) and makes
     /// room for `hash_size` hash entries. Used by constructors and rehash.
     pub fn resize(&mut self, array_size: usize, hash_size: usize) {
         let cap = node_capacity(hash_size);
-        self.resize_into(
-            array_size,
-            hash_size,
-            Vec::with_capacity(cap),
-            HashTable::with_capacity(cap),
-        );
+        let index = if cap > parts::SMALL_NODES {
+            HashTable::with_capacity(cap)
+        } else {
+            HashTable::new()
+        };
+        self.resize_into(array_size, hash_size, Vec::with_capacity(cap), index);
     }
 
     /// [`TableData::resize`] with the new hash part's buffers allocated beforehand (with
@@ -482,46 +477,48 @@ impl<'gc> TableData<'gc> {
         let old_entries = std::mem::take(&mut self.entries);
         let mut moved: Vec<(Value<'gc>, Value<'gc>)> = Vec::new();
         if array_size < self.array.len() {
-            for (i, v) in self.array.drain(array_size..).enumerate() {
+            let mut array = std::mem::take(&mut self.array).into_vec();
+            for (i, v) in array.drain(array_size..).enumerate() {
                 if !v.is_nil() {
                     moved.push((Value::Int((array_size + i + 1) as i64), v));
                 }
             }
+            self.array = array.into_boxed_slice();
         }
-        if self.array.capacity() > array_size {
-            self.array.shrink_to(array_size);
-        }
-        // Growing only changes the size: the stored prefix grows as keys are written.
-        self.asize = array_size;
-        self.hash_cap = node_capacity(hash_size);
+        // Growing only changes the size: the stored prefix grows as keys are written. The
+        // count of entries is the rehash's (every live one is kept), so the capacity holds
+        // them.
+        let live = old_entries.iter().chain(&moved).filter(|e| !e.1.is_nil());
+        let hash_cap = node_capacity(hash_size).max(node_capacity(
+            live.filter(|e| !matches!(e.0, Value::Int(i)
+                if ((i as u64).wrapping_sub(1)) < array_size.min(parts::MAX_ASIZE) as u64))
+                .count(),
+        ));
+        self.sizes.set(array_size, hash_cap);
         // The parts were checked against the memory budget (`resize_fits`), so the whole
         // capacity is reserved at once instead of doubling into it.
         self.entries = entries;
-        self.index.map = index;
+        self.set_index(index);
         for (k, v) in old_entries.into_iter().chain(moved) {
             if v.is_nil() {
                 continue;
             }
             if let Value::Int(i) = k {
                 let idx = (i as u64).wrapping_sub(1);
-                if idx < self.asize as u64 {
+                if idx < self.sizes.asize() as u64 {
                     self.store_array(idx as usize, v);
                     continue;
                 }
             }
             self.push_entry(k, v);
         }
-        if self.entries.len() > self.hash_cap {
-            self.hash_cap = self.entries.len().next_power_of_two();
-        }
-        self.update_charge();
     }
 
     /// Accounted size: header plus Lua's array and node parts (the model in `memory`).
     fn charge_for(array: usize, hash_cap: usize) -> usize {
         use super::memory::{NODE_BYTES, OBJECT_HEADER, VALUE_BYTES};
         OBJECT_HEADER
-            + std::mem::size_of::<RefLock<TableData<'static>>>()
+            + Self::RECORD_BYTES
             + array.saturating_mul(VALUE_BYTES)
             + hash_cap.saturating_mul(NODE_BYTES)
     }
@@ -532,17 +529,10 @@ impl<'gc> TableData<'gc> {
         Self::charge_for(array, node_capacity(hash))
     }
 
-    fn update_charge(&self) {
-        self.charge.set(Self::charge_for(
-            self.asize,
-            self.hash_cap.max(self.entries.len()),
-        ));
-    }
-
     /// Bytes the table's parts would take after growing to `array` slots and `hash` nodes
     /// (for checks before a resize whose size a script controls).
     pub fn growth_bytes(&self, array: usize, hash: usize) -> usize {
-        Self::charge_for(array, hash).saturating_sub(self.charge.get())
+        Self::charge_for(array, hash).saturating_sub(self.sizes.bytes())
     }
 
     /// Whether resizing to `array` slots and room for `hash` entries fits in the VM's memory
@@ -554,7 +544,7 @@ impl<'gc> TableData<'gc> {
         let hash_cap = node_capacity(hash);
         // The stored prefix is not reallocated by a resize, but it may grow up to the new
         // size later: charge for it now.
-        let array_bytes = if array > self.asize {
+        let array_bytes = if array > self.sizes.asize() {
             array.saturating_mul(VALUE_BYTES)
         } else {
             0
@@ -615,9 +605,11 @@ impl<'gc> TableData<'gc> {
             .try_reserve_exact(cap)
             .map_err(|_| KeyError::NoMemory)?;
         let mut index = HashTable::new();
-        index
-            .try_reserve(cap, |_| 0)
-            .map_err(|_| KeyError::NoMemory)?;
+        if cap > parts::SMALL_NODES {
+            index
+                .try_reserve(cap, |_| 0)
+                .map_err(|_| KeyError::NoMemory)?;
+        }
         self.resize_into(asize, hash_size, entries, index);
         Ok(())
     }
@@ -625,9 +617,9 @@ impl<'gc> TableData<'gc> {
     /// Makes the array part at least `n` long (for `SetList`). Fails, changing nothing, when
     /// that does not fit in the memory budget.
     pub fn ensure_array(&mut self, n: usize) -> Result<(), KeyError> {
-        if n > self.asize {
-            let hash_size = self.hash_cap;
-            if !self.resize_fits(n, hash_size) {
+        if n > self.sizes.asize() {
+            let hash_size = self.sizes.hash_cap();
+            if n > parts::MAX_ASIZE || !self.resize_fits(n, hash_size) {
                 return Err(KeyError::NoMemory);
             }
             self.resize(n, hash_size);
@@ -637,7 +629,7 @@ impl<'gc> TableData<'gc> {
 
     /// The border `#t` (without `__len`), as PUC-Rio Lua 5.4's `luaH_getn` finds it.
     pub fn length(&self) -> i64 {
-        let limit = self.asize;
+        let limit = self.sizes.asize();
         let slot = |k: usize| self.array.get(k).copied().unwrap_or(Value::Nil);
         if limit > 0 && slot(limit - 1).is_nil() {
             if limit >= 2 && !slot(limit - 2).is_nil() {
@@ -710,11 +702,11 @@ impl<'gc> TableData<'gc> {
         let mut start_entries = 0usize;
         match key {
             Value::Nil => {}
-            Value::Int(i) if i >= 1 && (i as u64) <= self.asize as u64 => {
+            Value::Int(i) if i >= 1 && (i as u64) <= self.sizes.asize() as u64 => {
                 start_array = i as usize;
             }
             _ => {
-                start_array = self.asize;
+                start_array = self.sizes.asize();
                 match self.find(key) {
                     Some(i) => start_entries = i + 1,
                     None => return (Err(()), 0),
@@ -732,7 +724,7 @@ impl<'gc> TableData<'gc> {
         // Every slot of the array part counts, stored or not: how long the stored prefix is
         // depends on the table's history (a restored table stores its whole array part), and
         // what `next` charges must not.
-        let skipped = self.asize.saturating_sub(start_array);
+        let skipped = self.sizes.asize().saturating_sub(start_array);
         for (n, e) in self.entries.iter().skip(start_entries).enumerate() {
             if !e.1.is_nil() {
                 return (Ok(Some(*e)), skipped + n);
@@ -744,12 +736,12 @@ impl<'gc> TableData<'gc> {
 
     /// Number of slots (array + hash entries), for memory accounting.
     pub fn slot_count(&self) -> usize {
-        self.asize + self.entries.len()
+        self.sizes.asize() + self.entries.len()
     }
 
     /// The emulated node-part capacity (see the module docs).
     pub fn hash_capacity(&self) -> usize {
-        self.hash_cap
+        self.sizes.hash_cap()
     }
 
     /// Rebuilds a table's contents from saved parts (keys must already be normalised and
@@ -762,31 +754,29 @@ impl<'gc> TableData<'gc> {
         meta: Option<Table<'gc>>,
         id: u64,
     ) -> bool {
-        self.asize = array.len();
-        self.array = array;
-        self.entries = entries;
-        self.index.map.clear();
+        let cap_ok = hash_cap == 0 || (hash_cap.is_power_of_two() && hash_cap <= 1 << 31);
+        if !cap_ok || entries.len() > hash_cap || array.len() > parts::MAX_ASIZE {
+            return false;
+        }
+        // Every key is checked against the ones before it (a hit is a duplicate) through an
+        // index, kept if the part is big enough to have one.
+        let mut index = HashTable::new();
         // The index is empty, so reserving never rehashes (the hasher is never called).
-        self.index.map.reserve(self.entries.len(), |_| 0);
-        for pos in 0..self.entries.len() {
-            let Some(&(k, _)) = self.entries.get(pos) else {
-                return false;
-            };
+        index.reserve(entries.len(), |_| 0);
+        let seed = self.seed;
+        for (pos, &(k, _)) in entries.iter().enumerate() {
             let bad_float = matches!(k, Value::Float(f)
                 if f.get().is_nan() || crate::number::float_to_int_exact(f.get()).is_some());
             if k.is_nil() || bad_float {
                 return false;
             }
             if let Value::Int(i) = k {
-                if i >= 1 && (i as u64) <= self.array.len() as u64 {
+                if i >= 1 && (i as u64) <= array.len() as u64 {
                     return false;
                 }
             }
-            // The index holds the entries before `pos`: a hit is a duplicate key.
-            let h = self.key_hash(k);
-            let entries = &self.entries;
-            let seed = self.seed;
-            match self.index.map.entry(
+            let h = key_hash_with(seed, k);
+            match index.entry(
                 h,
                 |&p| entries.get(p as usize).is_some_and(|e| e.0.raw_eq(k)),
                 |&p| {
@@ -801,14 +791,12 @@ impl<'gc> TableData<'gc> {
                 }
             }
         }
-        let cap_ok = hash_cap == 0 || (hash_cap.is_power_of_two() && hash_cap <= 1 << 31);
-        if !cap_ok || self.entries.len() > hash_cap {
-            return false;
-        }
-        self.hash_cap = hash_cap;
+        self.sizes.set(array.len(), hash_cap);
+        self.array = array.into_boxed_slice();
+        self.entries = entries;
+        self.set_index(index);
         self.meta = meta;
         self.id = id;
-        self.update_charge();
         true
     }
 
@@ -821,16 +809,18 @@ impl<'gc> TableData<'gc> {
     /// nothing Lua can observe moves.
     pub fn fit_node_part(&mut self) {
         let cap = node_capacity(self.entries.len());
-        if cap < self.hash_cap {
-            self.hash_cap = cap;
+        if cap < self.sizes.hash_cap() {
+            self.sizes.set(self.sizes.asize(), cap);
             self.entries.shrink_to(cap);
             let (entries, seed) = (&self.entries, self.seed);
-            self.index.map.shrink_to(cap, |&p| {
-                entries
-                    .get(p as usize)
-                    .map_or(0, |e| key_hash_with(seed, e.0))
-            });
-            self.update_charge();
+            match &mut self.extra {
+                Some(e) if cap > parts::SMALL_NODES => e.index.shrink_to(cap, |&p| {
+                    entries
+                        .get(p as usize)
+                        .map_or(0, |e| key_hash_with(seed, e.0))
+                }),
+                _ => self.set_index(HashTable::new()),
+            }
         }
     }
 
@@ -839,7 +829,9 @@ impl<'gc> TableData<'gc> {
     fn drop_removed_keys(&mut self) {
         let old = std::mem::take(&mut self.entries);
         self.entries = Vec::with_capacity(old.len());
-        self.index.map.clear();
+        if let Some(e) = &mut self.extra {
+            e.index.clear();
+        }
         for (k, v) in old {
             if !k.is_nil() {
                 self.push_entry(k, v);
@@ -854,6 +846,7 @@ impl<'gc> TableData<'gc> {
 }
 
 /// The hash of a (normalised) key under the VM's hash key.
+#[inline]
 pub fn key_hash_with(seed: u64, key: Value<'_>) -> u64 {
     match key {
         Value::Str(s) => s.hash(seed),
@@ -868,16 +861,6 @@ pub fn key_hash_with(seed: u64, key: Value<'_>) -> u64 {
 }
 
 /// ceil(log2(x)) for x >= 1.
-/// The emulated node-part capacity for `hash` entries: 0, or the next power of two (Lua's
-/// node part sizes; saturating, so a size no table can reach never overflows).
-fn node_capacity(hash: usize) -> usize {
-    if hash == 0 {
-        0
-    } else {
-        hash.checked_next_power_of_two().unwrap_or(usize::MAX)
-    }
-}
-
 fn ceil_log2(x: u64) -> u32 {
     if x <= 1 {
         0
@@ -918,20 +901,13 @@ impl<'gc> Table<'gc> {
         Table(Gc::new(
             mc,
             RefLock::new(TableData {
-                array: Vec::new(),
-                asize: array,
+                array: Box::default(),
                 entries: Vec::with_capacity(hash_cap.min(1 << 16)),
-                index: Index::default(),
-                hash_cap,
-                seed,
                 meta: None,
+                seed,
                 id: 0,
-                charge: super::memory::Charge::new(TableData::charge_for(array, hash_cap)),
-                pending: None,
-                pending_reads: std::cell::Cell::new(0),
-                weak: 0,
-                gc_flags: 0,
-                parked: None,
+                sizes: parts::Sizes::new(array, hash_cap),
+                extra: None,
             }),
         ))
     }
@@ -951,21 +927,21 @@ impl<'gc> Table<'gc> {
     /// The weak mode (`gc::WEAK_KEYS | gc::WEAK_VALUES`).
     #[inline]
     pub fn weak_mode(self) -> u8 {
-        self.0.borrow().weak
+        self.0.borrow().sizes.weak
     }
 
     /// Sets the weak mode; true if the table must be added to the collector's list of weak
     /// tables (it is weak and not listed yet; it is then counted as listed).
     pub fn set_weak_mode(self, mc: &Mutation<'gc>, mode: u8) -> bool {
         let d = self.0.borrow();
-        if d.weak == mode && (mode == 0 || d.gc_flags & GC_REGISTERED_WEAK != 0) {
+        if d.sizes.weak == mode && (mode == 0 || d.sizes.gc_flags & GC_REGISTERED_WEAK != 0) {
             return false;
         }
         drop(d);
         let mut d = self.0.borrow_mut(mc);
-        d.weak = mode;
-        if mode != 0 && d.gc_flags & GC_REGISTERED_WEAK == 0 {
-            d.gc_flags |= GC_REGISTERED_WEAK;
+        d.sizes.weak = mode;
+        if mode != 0 && d.sizes.gc_flags & GC_REGISTERED_WEAK == 0 {
+            d.sizes.gc_flags |= GC_REGISTERED_WEAK;
             return true;
         }
         false
@@ -974,7 +950,7 @@ impl<'gc> Table<'gc> {
     /// Whether the table is marked for finalization.
     #[inline]
     pub fn is_marked_for_finalization(self) -> bool {
-        self.0.borrow().gc_flags & GC_FINALIZE != 0
+        self.0.borrow().sizes.gc_flags & GC_FINALIZE != 0
     }
 
     /// Marks the table for finalization; true if it was not marked yet.
@@ -982,25 +958,25 @@ impl<'gc> Table<'gc> {
         if self.is_marked_for_finalization() {
             return false;
         }
-        self.0.borrow_mut(mc).gc_flags |= GC_FINALIZE;
+        self.0.borrow_mut(mc).sizes.gc_flags |= GC_FINALIZE;
         true
     }
 
     /// Its finalizer is due: no longer marked (a later `setmetatable` may mark it again).
     pub fn unmark_for_finalization(self, mc: &Mutation<'gc>) {
-        self.0.borrow_mut(mc).gc_flags &= !GC_FINALIZE;
+        self.0.borrow_mut(mc).sizes.gc_flags &= !GC_FINALIZE;
     }
 
     /// Moves the contents of a weak table into their parked form; false if the table is not
     /// weak any more (it then leaves the collector's list).
     pub fn park(self, mc: &Mutation<'gc>) -> bool {
         let mut d = self.0.borrow_mut(mc);
-        let mode = d.weak;
+        let mode = d.sizes.weak;
         if mode == 0 {
-            d.gc_flags &= !GC_REGISTERED_WEAK;
+            d.sizes.gc_flags &= !GC_REGISTERED_WEAK;
             return false;
         }
-        if d.parked.is_some() {
+        if d.parked().is_some() {
             return true;
         }
         use super::gc::{WeakSlot, WEAK_KEYS, WEAK_VALUES};
@@ -1008,7 +984,11 @@ impl<'gc> Table<'gc> {
         let array = std::mem::take(&mut d.array);
         let entries = std::mem::take(&mut d.entries);
         // Integer keys are never collected: in a weak-keys table the array part is strong.
-        let array = array.into_iter().map(|v| WeakSlot::new(v, wv)).collect();
+        let array = array
+            .into_vec()
+            .into_iter()
+            .map(|v| WeakSlot::new(v, wv))
+            .collect();
         let entries = entries
             .into_iter()
             .map(|(k, v)| {
@@ -1024,7 +1004,7 @@ impl<'gc> Table<'gc> {
                 (key, WeakSlot::new(v, value_weak))
             })
             .collect();
-        d.parked = Some(Box::new(Parked { array, entries }));
+        d.extra_mut().parked = Some(Parked { array, entries });
         true
     }
 
@@ -1032,10 +1012,10 @@ impl<'gc> Table<'gc> {
     /// whether any was dead.
     pub fn converge_ephemeron(self, fc: &gc_arena::Finalization<'gc>) -> bool {
         let d = self.0.borrow();
-        if d.weak != super::gc::WEAK_KEYS {
+        if d.sizes.weak != super::gc::WEAK_KEYS {
             return false;
         }
-        let Some(p) = &d.parked else { return false };
+        let Some(p) = d.parked() else { return false };
         let mut changed = false;
         for (k, v) in p.entries.iter() {
             if !k.is_dead(fc) && v.is_dead(fc) {
@@ -1048,11 +1028,13 @@ impl<'gc> Table<'gc> {
 
     /// Clears the dead weak values of a parked table (before finalization, as Lua does).
     pub fn clear_dead_values(self, fc: &gc_arena::Finalization<'gc>) {
-        if self.0.borrow().weak & super::gc::WEAK_VALUES == 0 {
+        if self.0.borrow().sizes.weak & super::gc::WEAK_VALUES == 0 {
             return;
         }
         let mut d = self.0.borrow_mut(fc);
-        let Some(p) = &mut d.parked else { return };
+        let Some(p) = d.extra.as_mut().and_then(|e| e.parked.as_mut()) else {
+            return;
+        };
         let nil = super::gc::WeakSlot::Strong(Value::Nil);
         for s in p.array.iter_mut() {
             if s.is_dead(fc) {
@@ -1070,10 +1052,10 @@ impl<'gc> Table<'gc> {
     /// (strings are values: only an entry without a value lets its string key go).
     pub fn keep_string_keys(self, fc: &gc_arena::Finalization<'gc>) {
         let d = self.0.borrow();
-        if d.weak & super::gc::WEAK_KEYS == 0 {
+        if d.sizes.weak & super::gc::WEAK_KEYS == 0 {
             return;
         }
-        let Some(p) = &d.parked else { return };
+        let Some(p) = d.parked() else { return };
         for (k, v) in p.entries.iter() {
             let has_value = !matches!(v, super::gc::WeakSlot::Strong(Value::Nil)) && !v.is_dead(fc);
             if has_value && matches!(k, super::gc::WeakSlot::Str(_)) {
@@ -1086,10 +1068,13 @@ impl<'gc> Table<'gc> {
     /// nil (a removed entry whose key stays, so a traversal holding the key can go on).
     pub fn unpark(self, fc: &gc_arena::Finalization<'gc>) {
         let mut d = self.0.borrow_mut(fc);
-        let Some(p) = d.parked.take() else { return };
-        let Parked { array, entries } = *p;
+        let Some(Parked { array, entries }) = d.extra.as_mut().and_then(|e| e.parked.take())
+        else {
+            return;
+        };
+        d.trim_extra();
         d.array = array.into_iter().map(|s| s.get(fc)).collect();
-        let mut kept = Vec::with_capacity(d.hash_cap.max(entries.len()).min(1 << 16));
+        let mut kept = Vec::with_capacity(d.sizes.hash_cap().max(entries.len()).min(1 << 16));
         let mut removed = false;
         for (k, v) in entries {
             if k.is_dead(fc) {
@@ -1117,7 +1102,7 @@ impl<'gc> Table<'gc> {
         let t = Self::new(mc, seed);
         {
             let mut d = t.0.borrow_mut(mc);
-            d.pending = Some(pending);
+            d.set_pending(Some(pending));
             d.meta = meta;
             d.id = id;
         }
@@ -1127,17 +1112,17 @@ impl<'gc> Table<'gc> {
     /// Whether the contents are still in a lazy fork's image.
     #[inline]
     pub fn is_pending(self) -> bool {
-        self.0.borrow().pending.is_some()
+        self.0.borrow().is_pending()
     }
 
     /// Copies the contents from the image if they are still there.
     #[cold]
     fn fill(self, mc: &Mutation<'gc>) {
-        let pending = self.0.borrow().pending;
+        let pending = self.0.borrow().pending();
         if let Some(p) = pending {
             p.fork.source.table_fill(mc, p.fork, p.obj, self);
             // (The source clears `pending`; make sure, so a bad image cannot loop.)
-            self.0.borrow_mut(mc).pending = None;
+            self.0.borrow_mut(mc).set_pending(None);
         }
     }
 
@@ -1151,7 +1136,7 @@ impl<'gc> Table<'gc> {
         hash_cap: usize,
     ) -> bool {
         let mut d = self.0.borrow_mut(mc);
-        d.pending = None;
+        d.set_pending(None);
         let (meta, id) = (d.meta, d.id);
         d.restore_parts(array, entries, hash_cap, meta, id)
     }
@@ -1160,7 +1145,7 @@ impl<'gc> Table<'gc> {
     #[inline]
     pub fn data(self, mc: &Mutation<'gc>) -> std::cell::Ref<'gc, TableData<'gc>> {
         let d = Gc::as_ref(self.0).borrow();
-        if d.pending.is_none() {
+        if !d.is_pending() {
             return d;
         }
         drop(d);
@@ -1171,7 +1156,7 @@ impl<'gc> Table<'gc> {
     /// The contents, for writing.
     #[inline]
     pub fn data_mut(self, mc: &Mutation<'gc>) -> std::cell::RefMut<'gc, TableData<'gc>> {
-        if self.0.borrow().pending.is_some() {
+        if self.0.borrow().is_pending() {
             self.fill(mc);
         }
         self.0.borrow_mut(mc)
@@ -1181,7 +1166,7 @@ impl<'gc> Table<'gc> {
     #[inline]
     pub fn get(self, mc: &Mutation<'gc>, key: Value<'gc>) -> Value<'gc> {
         let d = self.0.borrow();
-        match d.pending {
+        match d.pending() {
             None => d.get(key),
             Some(p) => {
                 drop(d);
@@ -1201,9 +1186,11 @@ impl<'gc> Table<'gc> {
         // plain one, and a copy costs about as much as a few reads per entry.
         let reads = {
             let d = self.0.borrow();
-            let n = d.pending_reads.get().saturating_add(1);
-            d.pending_reads.set(n);
-            n
+            d.extra.as_ref().map_or(0, |e| {
+                let n = e.pending_reads.get().saturating_add(1);
+                e.pending_reads.set(n);
+                n
+            })
         };
         if reads > COPY_AFTER_READS {
             return self.data(mc).get(key);
@@ -1218,7 +1205,7 @@ impl<'gc> Table<'gc> {
     #[inline]
     pub fn get_and_meta(self, mc: &Mutation<'gc>, key: Value<'gc>) -> (Value<'gc>, bool) {
         let d = self.0.borrow();
-        match d.pending {
+        match d.pending() {
             None => (d.get(key), d.meta.is_some()),
             Some(p) => {
                 let has_meta = d.meta.is_some();
@@ -1238,7 +1225,7 @@ impl<'gc> Table<'gc> {
         hint: &std::cell::Cell<u32>,
     ) -> (Value<'gc>, bool) {
         let d = self.0.borrow();
-        match d.pending {
+        match d.pending() {
             None => (d.get_str_hinted(key, hint), d.meta.is_some()),
             Some(p) => {
                 let has_meta = d.meta.is_some();
@@ -1265,7 +1252,7 @@ impl<'gc> Table<'gc> {
     ) -> Option<Value<'gc>> {
         {
             let d = self.0.borrow();
-            if d.pending.is_none() {
+            if !d.is_pending() {
                 if let Some((Value::Str(k), v)) = d.entries.get(hint.get() as usize) {
                     if k.surely_eq(key) {
                         let v = *v;
@@ -1308,7 +1295,7 @@ impl<'gc> Table<'gc> {
     pub fn get_index_int(self, mc: &Mutation<'gc>, i: i64) -> Option<Value<'gc>> {
         {
             let d = self.0.borrow();
-            if d.pending.is_none() {
+            if !d.is_pending() {
                 let idx = (i as u64).wrapping_sub(1);
                 if idx < d.array.len() as u64 {
                     let v = d.array[idx as usize];
@@ -1364,7 +1351,7 @@ impl<'gc> Table<'gc> {
     #[inline]
     pub fn get_int_and_meta(self, mc: &Mutation<'gc>, i: i64) -> (Value<'gc>, bool) {
         let d = self.0.borrow();
-        match d.pending {
+        match d.pending() {
             None => (d.get_int(i), d.meta.is_some()),
             Some(p) => {
                 let has_meta = d.meta.is_some();
@@ -1378,7 +1365,7 @@ impl<'gc> Table<'gc> {
     #[inline]
     pub fn get_int(self, mc: &Mutation<'gc>, i: i64) -> Value<'gc> {
         let d = self.0.borrow();
-        match d.pending {
+        match d.pending() {
             None => d.get_int(i),
             Some(p) => {
                 drop(d);
@@ -1393,7 +1380,7 @@ impl<'gc> Table<'gc> {
     #[inline]
     pub fn get_str_bytes(self, bytes: &[u8]) -> Option<Value<'gc>> {
         let d = self.0.borrow();
-        match d.pending {
+        match d.pending() {
             None => Some(d.get_str_bytes(bytes)),
             Some(_) => None,
         }
@@ -1403,7 +1390,7 @@ impl<'gc> Table<'gc> {
     #[inline]
     pub fn get_str(self, mc: &Mutation<'gc>, key: super::string::LuaStr<'gc>) -> Value<'gc> {
         let d = self.0.borrow();
-        match d.pending {
+        match d.pending() {
             None => d.get_str(key),
             Some(p) => {
                 drop(d);
@@ -1461,6 +1448,9 @@ impl<'gc> Table<'gc> {
 
 #[path = "table_probe.rs"]
 mod probe;
+
+#[path = "table_parts.rs"]
+mod parts;
 
 #[cfg(test)]
 #[path = "table_tests.rs"]

@@ -19,7 +19,7 @@ impl<'gc> Table<'gc> {
     #[inline(always)]
     pub fn probe_field(self, key: LuaStr<'gc>, hint: &std::cell::Cell<u32>) -> Option<Value<'gc>> {
         let d = self.0.borrow();
-        if d.pending.is_none() {
+        if !d.is_pending() {
             if let Some((Value::Str(k), v)) = d.entries.get(hint.get() as usize) {
                 if k.surely_eq(key) && !(v.is_nil() && d.meta.is_some()) {
                     return Some(*v);
@@ -34,7 +34,7 @@ impl<'gc> Table<'gc> {
     #[inline(always)]
     pub fn probe_int(self, i: i64) -> Option<Value<'gc>> {
         let d = self.0.borrow();
-        if d.pending.is_none() {
+        if !d.is_pending() {
             if let Some(&v) = d.array.get((i as u64).wrapping_sub(1) as usize) {
                 if !(v.is_nil() && d.meta.is_some()) {
                     return Some(v);
@@ -56,7 +56,7 @@ impl<'gc> Table<'gc> {
         value: Value<'gc>,
     ) -> bool {
         let mut d = self.0.borrow_mut(mc);
-        if d.pending.is_none() && d.meta.is_none() {
+        if !d.is_pending() && d.meta.is_none() {
             if let Some((Value::Str(k), v)) = d.entries.get_mut(hint.get() as usize) {
                 if k.surely_eq(key) {
                     // What `set` does with a key it finds in the hash part.
@@ -74,7 +74,7 @@ impl<'gc> Table<'gc> {
     #[inline(always)]
     pub fn probe_set_int(self, mc: &Mutation<'gc>, i: i64, value: Value<'gc>) -> bool {
         let mut d = self.0.borrow_mut(mc);
-        if d.pending.is_none() && d.meta.is_none() {
+        if !d.is_pending() && d.meta.is_none() {
             return d.set_int_in_array(i, value);
         }
         false

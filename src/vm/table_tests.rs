@@ -33,7 +33,8 @@ fn only_a_prefix_of_the_array_part_is_stored() {
             t.set(mc, Value::Int(i), Value::Int(i)).unwrap();
         }
         let d = t.0.borrow();
-        assert_eq!(d.array_prefix().len(), 10);
+        // (Stored by doubling: 4, 8, 16 slots.)
+        assert_eq!(d.array_prefix().len(), 16);
         assert!(d.array_prefix().len() <= d.array_size());
         assert!(d.get_int(11).is_nil());
         assert!(d.get_int(1000).is_nil());
@@ -60,6 +61,32 @@ fn only_a_prefix_of_the_array_part_is_stored() {
         assert!(matches!(d.get_int(9), Value::Int(9)));
         assert!(matches!(d.get_int(500), Value::True));
         assert_eq!(d.length(), 10);
+    });
+}
+
+#[test]
+fn small_hash_parts_have_no_index_and_big_ones_do() {
+    rootless_mutate(|mc| {
+        let t = Table::new(mc, 5);
+        for i in 0..8 {
+            t.set(mc, Value::float(i as f64 + 0.5), Value::Int(i)).unwrap();
+        }
+        assert!(t.0.borrow().extra.is_none());
+        for i in 8..40 {
+            t.set(mc, Value::float(i as f64 + 0.5), Value::Int(i)).unwrap();
+        }
+        let d = t.0.borrow();
+        assert!(d.indexed() && d.extra.as_ref().is_some_and(|e| e.index.len() == 40));
+        for i in 0..40 {
+            assert!(matches!(d.get(Value::float(i as f64 + 0.5)), Value::Int(j) if j == i));
+        }
+        assert!(d.get(Value::float(40.5)).is_nil());
+        drop(d);
+        // A resize asked for too small a node part still holds (and indexes) every entry.
+        t.0.borrow_mut(mc).resize(0, 2);
+        let d = t.0.borrow();
+        assert_eq!(d.hash_capacity(), 64);
+        assert!(matches!(d.get(Value::float(39.5)), Value::Int(39)));
     });
 }
 
