@@ -309,6 +309,58 @@ impl<'a, 'gc> Saver<'a, 'gc> {
         Ok(i)
     }
 
+    /// Numbers the string constants that two instance trees share, or one shares with a
+    /// metamethod name (`names`), and no saved object holds: a restore instantiates each
+    /// tree apart and makes the names apart, so without a link it would make such a string
+    /// twice and the memory count would differ. Trees share constants when they were nested
+    /// in one instance whose function is no longer saved (a chunk's main function, once it
+    /// has run, with two of its functions alive), or through a global's key (see
+    /// `closure::instantiate`) that the globals table no longer holds.
+    fn share_across_trees(&mut self, names: &[LuaStr<'gc>]) {
+        let n = self.proto_instances.len();
+        // A name's "tree" is one no instance has.
+        const NAME: u32 = u32::MAX - 1;
+        let mut seen: AddrMap<u32> = AddrMap::default();
+        for st in names {
+            seen.insert(Gc::as_ptr(st.0) as *const () as usize, NAME);
+        }
+        let mut shared = Vec::new();
+        for (i, fp) in self.proto_instances.iter().enumerate() {
+            // The root of this instance's tree (a parent may come after its child).
+            let mut root = i;
+            let mut steps = 0;
+            while let Some(Some(p)) = self.proto_parents.get(root) {
+                root = *p as usize;
+                steps += 1;
+                if steps > n {
+                    break;
+                }
+            }
+            let root = root as u32;
+            for c in fp.constants.iter() {
+                if let Value::Str(st) = c {
+                    let addr = Gc::as_ptr(st.0) as *const () as usize;
+                    if self.index.get(addr).is_some() {
+                        continue;
+                    }
+                    match seen.get(&addr) {
+                        None => {
+                            seen.insert(addr, root);
+                        }
+                        Some(&r) if r != root && r != u32::MAX => {
+                            seen.insert(addr, u32::MAX);
+                            shared.push(*st);
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+        for st in shared {
+            self.heap(Value::Str(st));
+        }
+    }
+
     fn process(&mut self, item: Item<'gc>) -> Result<(), SnapshotError> {
         match item {
             Item::Str(s) => match s.id().get() {
@@ -613,6 +665,16 @@ pub fn save_body<'gc>(
                 _ => return Err(SnapshotError::Invalid("a function nested twice".into())),
             }
         }
+        i += 1;
+    }
+    // Constants one instance tree shares with another (made as one when the trees were one,
+    // see `closure::instantiate_at`) and no saved object holds: saved as objects themselves,
+    // so the constant links below make the restored trees share them too.
+    let mut i = s.queue.len();
+    let names: Vec<LuaStr<'gc>> = (0..TM_COUNT).filter_map(|tm| ctx.tm_made(tm)).collect();
+    s.share_across_trees(&names);
+    while let Some(item) = s.queue.get(i).copied() {
+        s.process(item)?;
         i += 1;
     }
     let n = u32::try_from(s.queue.len())

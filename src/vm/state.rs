@@ -496,16 +496,33 @@ impl<'gc> Ctx<'gc> {
         }
     }
 
+    /// The name string of the metamethod spelled `name`, if it is one (made now in a lazy
+    /// fork that has not made it, as [`Ctx::tm`] does).
+    pub fn tm_named(self, name: &[u8]) -> Option<LuaStr<'gc>> {
+        let i = TM_NAMES.iter().position(|n| n.as_bytes() == name)?;
+        match *self.state.tm_names.get(i)? {
+            Some(s) => Some(s),
+            None => Some(self.fork_tm_at(i)),
+        }
+    }
+
     /// The name string of a metamethod in a lazy fork that has not made it yet: made once,
     /// kept by the fork (until its completion moves it into the state), and uncounted (the
     /// fork's memory count, the image's, has it, as an eager restore would).
     #[cold]
     #[inline(never)]
     fn fork_tm(self, tm: Tm) -> LuaStr<'gc> {
-        let i = tm as usize;
+        self.fork_tm_at(tm as usize)
+    }
+
+    /// [`Ctx::fork_tm`] for metamethod number `i`.
+    #[cold]
+    #[inline(never)]
+    fn fork_tm_at(self, i: usize) -> LuaStr<'gc> {
         let make = || {
             super::memory::uncounted(|| {
-                LuaStr::new(self.mc, self.state.hash_key, TM_NAMES[i].as_bytes())
+                let name = TM_NAMES.get(i).map_or(&b""[..], |n| n.as_bytes());
+                LuaStr::new(self.mc, self.state.hash_key, name)
             })
         };
         match self.state.fork {

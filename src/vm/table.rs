@@ -236,6 +236,23 @@ impl<'gc> TableData<'gc> {
         }
     }
 
+    /// The string key spelled `bytes`, if this table has one (the key object itself, for
+    /// loads that make their constants that very object, see `closure::instantiate`).
+    pub fn key_str_bytes(&self, bytes: &[u8]) -> Option<super::string::LuaStr<'gc>> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let h = super::string::hash_bytes(self.seed, bytes).max(1);
+        let entries = &self.entries;
+        let p = *self.index.map.find(h, |&pos| {
+            matches!(entries.get(pos as usize), Some((Value::Str(k), _)) if k.as_bytes() == bytes)
+        })?;
+        match entries.get(p as usize) {
+            Some((Value::Str(k), _)) => Some(*k),
+            _ => None,
+        }
+    }
+
     /// Raw get of a string key, trying first the hash entry at `hint` (a position where the
     /// key was found before, in this table or another: tables built alike hold their fields
     /// at the same positions) and remembering where a search found it.
