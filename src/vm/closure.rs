@@ -340,11 +340,11 @@ pub fn fn_proto_at<'gc>(
 /// A short string constant that names a metamethod is the VM's name string for it, and one
 /// that is a key of the globals table is that key: the interpreter's lookups of globals
 /// (`GETTABUP`) and of metamethods then find their keys by pointer. What the VM holds is a
-/// function of its state alone (a lazy fork's pending globals are filled first, so a fork
-/// shares as a full restore of the same image does), and a save keeps that sharing (see
+/// function of its state alone (a lazy fork's pending globals answer from the image, so a
+/// fork shares as a full restore of the same image does), and a save keeps that sharing (see
 /// `snapshot::save`).
 pub fn instantiate<'gc>(ctx: super::state::Ctx<'gc>, chunk: &Arc<Chunk>) -> Gc<'gc, FnProto<'gc>> {
-    let globals = ctx.state.globals.data(ctx.mc);
+    let globals = ctx.state.globals;
     instantiate_at(
         ctx.mc,
         ctx.state.hash_key,
@@ -363,7 +363,7 @@ pub fn instantiate<'gc>(ctx: super::state::Ctx<'gc>, chunk: &Arc<Chunk>) -> Gc<'
                     return Some(name);
                 }
             }
-            globals.key_str_bytes(s)
+            globals.key_str(ctx.mc, s)
         },
     )
 }
@@ -404,8 +404,10 @@ pub fn instantiate_at<'gc>(
     path: &mut Vec<u32>,
     linked: &dyn Fn(&[u32], usize) -> Option<super::string::LuaStr<'gc>>,
 ) -> Gc<'gc, FnProto<'gc>> {
-    let mut shared = hashbrown::HashMap::new();
-    instantiate_shared(mc, hash_key, chunk, proto, path, linked, &mut shared)
+    // (A function's own constants are distinct already: a tree of one function needs no map.)
+    let mut map = hashbrown::HashMap::new();
+    let shared = (!proto.protos.is_empty()).then_some(&mut map);
+    instantiate_shared(mc, hash_key, chunk, proto, path, linked, shared)
 }
 
 /// [`instantiate_at`] with the tree's strings made so far, by their bytes.
@@ -416,7 +418,7 @@ fn instantiate_shared<'gc, 'p>(
     proto: &'p Arc<Proto>,
     path: &mut Vec<u32>,
     linked: &dyn Fn(&[u32], usize) -> Option<super::string::LuaStr<'gc>>,
-    shared: &mut hashbrown::HashMap<&'p [u8], super::string::LuaStr<'gc>>,
+    mut shared: Option<&mut hashbrown::HashMap<&'p [u8], super::string::LuaStr<'gc>>>,
 ) -> Gc<'gc, FnProto<'gc>> {
     use crate::compiler::Constant;
     let constants: Box<[Value<'gc>]> = proto
@@ -430,17 +432,22 @@ fn instantiate_shared<'gc, 'p>(
             Constant::Float(f) => Value::float(*f),
             Constant::Str(s) => {
                 if let Some(st) = linked(path, k) {
-                    shared.entry(&s[..]).or_insert(st);
+                    if let Some(m) = shared.as_deref_mut() {
+                        m.entry(&s[..]).or_insert(st);
+                    }
                     return Value::Str(st);
                 }
-                let st = *shared.entry(&s[..]).or_insert_with(|| {
+                let make = || {
                     let st = super::string::LuaStr::new(mc, hash_key, s);
                     if s.len() > super::convert::SHORT_STRING_MAX {
                         st.id().set(long_constant_id(&chunk.id, s));
                     }
                     st
-                });
-                Value::Str(st)
+                };
+                Value::Str(match shared.as_deref_mut() {
+                    Some(m) => *m.entry(&s[..]).or_insert_with(make),
+                    None => make(),
+                })
             }
         })
         .collect();
@@ -448,7 +455,13 @@ fn instantiate_shared<'gc, 'p>(
     for (i, p) in proto.protos.iter().enumerate() {
         path.push(i as u32);
         children.push(instantiate_shared(
-            mc, hash_key, chunk, p, path, linked, shared,
+            mc,
+            hash_key,
+            chunk,
+            p,
+            path,
+            linked,
+            shared.as_deref_mut(),
         ));
         path.pop();
     }
