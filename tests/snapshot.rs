@@ -343,11 +343,11 @@ fn a_chunk_loaded_twice_counts_the_same_across_round_trips() {
     same_whatever_the_trips(LOADED_TWICE);
 }
 
-/// String constants shared as one object (equal constants of one chunk, a global's key, a
-/// metamethod name; see `closure::instantiate`) where no saved object holds them: by the
-/// functions of a chunk whose main function is gone, by two chunks through a global's key
-/// that the globals table no longer holds, and with a metamethod name. A round trip must
-/// keep them one object or the restored count would be a string larger.
+/// String constants shared as one object (equal constants of one chunk, a metamethod name;
+/// see `closure::instantiate`) where no saved object holds them: by the functions of a chunk
+/// whose main function is gone, and with a metamethod name; and equal constants of two
+/// chunks, which are two objects. A round trip must keep each as it was or the restored
+/// count would differ.
 const SHARED_CONSTANTS: &str = r##"
 local function report(label) collectgarbage() print(label, collectgarbage("count")) end
 local f, g = load([[
@@ -360,7 +360,7 @@ shared_global_key_x = 1
 local h = load([[ return function() return shared_global_key_x, "shared_global_key_x" end ]])()
 local k = load([[ return function() return "shared_global_key_x", "__index" end ]])()
 shared_global_key_x = nil
-report("a global's key no table holds")
+report("two chunks")
 print(f(), g())
 print(h(), k())
 for i = 1, 10 do local t = {} t[i] = f() end

@@ -147,25 +147,6 @@ impl LazyImage {
     }
 
     /// Whether image key `k` is the fork's key `key` (a normalised, non-object key).
-    /// The position of the key `is` accepts (whose table hash `hash` gives) among the
-    /// entries of image table `obj`; `None` when the image cannot answer (keys that are
-    /// objects: the caller copies the table).
-    fn entry_of(
-        &self,
-        obj: u32,
-        entries: &[(RVal, RVal)],
-        hash: impl FnOnce() -> u64,
-        is: impl Fn(RVal) -> bool,
-    ) -> Option<Option<usize>> {
-        Some(match self.keys.get(&obj) {
-            Some(Keys::Objects) => return None,
-            Some(Keys::Hashed(index)) => index
-                .find(hash(), |&p| entries.get(p as usize).is_some_and(|e| is(e.0)))
-                .map(|&p| p as usize),
-            None => entries.iter().position(|e| is(e.0)),
-        })
-    }
-
     fn key_is(&self, k: RVal, key: Value<'_>) -> bool {
         match (k, key) {
             (RVal::Int(a), Value::Int(b)) => a == b,
@@ -471,8 +452,20 @@ impl LazySource for LazyImage {
                 array.get(i as usize - 1).copied()
             }
             _ => {
-                let h = || key_hash_with(self.tail.hash_key, key);
-                let pos = self.entry_of(obj, entries, h, |k| self.key_is(k, key))?;
+                let pos = match self.keys.get(&obj) {
+                    Some(Keys::Objects) => return None,
+                    Some(Keys::Hashed(index)) => {
+                        let h = key_hash_with(self.tail.hash_key, key);
+                        index
+                            .find(h, |&p| {
+                                entries
+                                    .get(p as usize)
+                                    .is_some_and(|e| self.key_is(e.0, key))
+                            })
+                            .map(|&p| p as usize)
+                    }
+                    None => entries.iter().position(|e| self.key_is(e.0, key)),
+                };
                 pos.and_then(|p| entries.get(p)).map(|e| e.1)
             }
         };
@@ -501,33 +494,6 @@ impl LazySource for LazyImage {
             RVal::Light(p) => return Some(Value::LightUserdata(p)),
         }
         Some(with_maker(self, mc, fork, |m| m.value(v)))
-    }
-
-    fn table_str_key<'gc>(
-        &self,
-        mc: &Mutation<'gc>,
-        fork: Gc<'gc, Fork<'gc>>,
-        obj: u32,
-        bytes: &[u8],
-    ) -> Option<Option<LuaStr<'gc>>> {
-        let Some(Obj::Table { entries, .. }) = self.decoded.objs.get(obj as usize) else {
-            return Some(None);
-        };
-        let h = || hash_bytes(self.tail.hash_key, bytes).max(1);
-        let is = |k: RVal| match k {
-            RVal::Obj(o) => self.str_bytes(o).is_some_and(|(b, _)| b == bytes),
-            _ => false,
-        };
-        let Some((k, v)) = self.entry_of(obj, entries, h, is)?.and_then(|p| entries.get(p)) else {
-            return Some(None);
-        };
-        if matches!(v, RVal::Nil) {
-            return Some(None);
-        }
-        Some(match with_maker(self, mc, fork, |m| m.value(*k)) {
-            Value::Str(s) => Some(s),
-            _ => None,
-        })
     }
 
     fn table_fill<'gc>(

@@ -314,8 +314,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
     /// tree apart and makes the names apart, so without a link it would make such a string
     /// twice and the memory count would differ. Trees share constants when they were nested
     /// in one instance whose function is no longer saved (a chunk's main function, once it
-    /// has run, with two of its functions alive), or through a global's key (see
-    /// `closure::instantiate`) that the globals table no longer holds.
+    /// has run, with two of its functions alive; see `closure::instantiate_at`).
     fn share_across_trees(&mut self, names: &[LuaStr<'gc>]) {
         let n = self.proto_instances.len();
         // A name's "tree" is one no instance has.

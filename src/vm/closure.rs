@@ -337,33 +337,19 @@ pub fn fn_proto_at<'gc>(
 
 /// Instantiates a compiled chunk in a VM: constants become heap values.
 ///
-/// A short string constant that names a metamethod is the VM's name string for it, and one
-/// that is a key of the globals table is that key: the interpreter's lookups of globals
-/// (`GETTABUP`) and of metamethods then find their keys by pointer. What the VM holds is a
-/// function of its state alone (a lazy fork's pending globals answer from the image, so a
-/// fork shares as a full restore of the same image does), and a save keeps that sharing (see
-/// `snapshot::save`).
+/// A string constant that names a metamethod is the VM's name string for it (`__index` set
+/// in a class table, then looked up by the interpreter with that name, is found by
+/// pointer). The names are VM state, and a save keeps that sharing (see `snapshot::save`).
 pub fn instantiate<'gc>(ctx: super::state::Ctx<'gc>, chunk: &Arc<Chunk>) -> Gc<'gc, FnProto<'gc>> {
-    let globals = ctx.state.globals;
     instantiate_at(
         ctx.mc,
         ctx.state.hash_key,
         chunk,
         &chunk.main,
         &mut Vec::new(),
-        &|path, k| {
-            let crate::compiler::Constant::Str(s) = chunk.proto_at(path)?.constants.get(k)? else {
-                return None;
-            };
-            if s.len() > super::convert::SHORT_STRING_MAX {
-                return None;
-            }
-            if s.starts_with(b"__") {
-                if let Some(name) = ctx.tm_named(s) {
-                    return Some(name);
-                }
-            }
-            globals.key_str(ctx.mc, s)
+        &|path, k| match chunk.proto_at(path)?.constants.get(k)? {
+            crate::compiler::Constant::Str(s) if s.starts_with(b"__") => ctx.tm_named(s),
+            _ => None,
         },
     )
 }

@@ -48,17 +48,6 @@ pub trait LazySource: 'static {
         key: Value<'gc>,
     ) -> Option<Value<'gc>>;
 
-    /// The string key spelled `bytes` of the pending table made from image object `obj`, if
-    /// its value is not nil (made now if the fork has not made it); `None` when the image
-    /// cannot answer without copying the table (the caller then fills it).
-    fn table_str_key<'gc>(
-        &self,
-        mc: &Mutation<'gc>,
-        fork: Gc<'gc, Fork<'gc>>,
-        obj: u32,
-        bytes: &[u8],
-    ) -> Option<Option<LuaStr<'gc>>>;
-
     /// Copies the contents of image table `obj` into its pending shell `table`.
     fn table_fill<'gc>(
         &self,

@@ -236,24 +236,6 @@ impl<'gc> TableData<'gc> {
         }
     }
 
-    /// The string key spelled `bytes`, if this table has one with a value that is not nil
-    /// (the key object itself, for loads that make their constants that very object, see
-    /// `closure::instantiate`; a removed key's entry is not state a snapshot keeps).
-    pub fn key_str_bytes(&self, bytes: &[u8]) -> Option<super::string::LuaStr<'gc>> {
-        if self.entries.is_empty() {
-            return None;
-        }
-        let h = super::string::hash_bytes(self.seed, bytes).max(1);
-        let entries = &self.entries;
-        let p = *self.index.map.find(h, |&pos| {
-            matches!(entries.get(pos as usize), Some((Value::Str(k), _)) if k.as_bytes() == bytes)
-        })?;
-        match entries.get(p as usize) {
-            Some((Value::Str(k), v)) if !v.is_nil() => Some(*k),
-            _ => None,
-        }
-    }
-
     /// Raw get of a string key, trying first the hash entry at `hint` (a position where the
     /// key was found before, in this table or another: tables built alike hold their fields
     /// at the same positions) and remembering where a search found it.
@@ -1400,19 +1382,6 @@ impl<'gc> Table<'gc> {
                 self.get_pending(mc, p, Value::Int(i))
             }
         }
-    }
-
-    /// The string key spelled `bytes`, if the table has one with a value that is not nil
-    /// (see [`TableData::key_str_bytes`]); a lazy fork's pending table answers from its
-    /// image, as a filled one would.
-    pub fn key_str(self, mc: &Mutation<'gc>, bytes: &[u8]) -> Option<super::string::LuaStr<'gc>> {
-        let pending = self.0.borrow().pending;
-        if let Some(p) = pending {
-            if let Some(k) = p.fork.source.table_str_key(mc, p.fork, p.obj, bytes) {
-                return k;
-            }
-        }
-        self.data(mc).key_str_bytes(bytes)
     }
 
     /// Raw get of the string key spelled `bytes` without making a string (see
