@@ -40,10 +40,10 @@ use crate::vm::value::Value as VmValue;
 
 /// Fuel a host function call costs on top of the call instruction, before what the function
 /// charges itself with [`Context::charge`] (about the time of converting a few arguments).
-pub const HOST_CALL_FUEL: i64 = 5;
+pub const HOST_CALL_FUEL: i64 = crate::limits::fuel::HOST_CALL;
 
 /// Fuel each resume of a wait costs (a poll, a delivery, the end of a call it asked for).
-pub const WAIT_RESUME_FUEL: i64 = 1;
+pub const WAIT_RESUME_FUEL: i64 = crate::limits::fuel::WAIT_RESUME;
 
 /// The built-in wait kind of [`Wait::delivery`]: waits until the host delivers, then returns
 /// what it delivered.

@@ -399,9 +399,9 @@ impl HostFunction for RecordingFunction {
             let cx = Context::new(nc.ctx, nc.ctx.state.host.borrow().handle_releases.clone());
             messages(&cx, nc.args()).ok()
         };
-        let before = *nc.fuel;
+        let before = nc.fuel.remaining();
         let r = self.inner.call(nc);
-        let fuel = before - *nc.fuel;
+        let fuel = before - nc.fuel.remaining();
         note(
             &self.log,
             nc,
@@ -435,9 +435,9 @@ impl HostWaitKind for RecordingKind {
         wait: HostWait<VmValue<'gc>>,
         delivered: bool,
     ) -> LuaResult<'gc, Action<'gc>> {
-        let before = *nc.fuel;
+        let before = nc.fuel.remaining();
         let r = self.inner.resume(nc, wait, delivered);
-        let fuel = before - *nc.fuel;
+        let fuel = before - nc.fuel.remaining();
         note(
             &self.log,
             nc,

@@ -1,5 +1,6 @@
 //! The `Vm`: making one, driving it with `step(fuel)`, calls into Lua, saving and forking.
 
+use crate::limits::fuel::Fuel;
 use gc_arena::{lock::RefLock, Arena, Gc, Rootable};
 
 use smallvec::SmallVec;
@@ -645,7 +646,7 @@ impl Vm {
             if memory_work_due(limit, collected_at) {
                 return Ok(None);
             }
-            let mut f = slice;
+            let mut f = Fuel::new(slice);
             let r = run_slice(ctx, &mut f);
             cx.forget_handle_table();
             let r = r.map(|r| match r {
@@ -654,7 +655,7 @@ impl Vm {
                 },
                 r => step_result(&cx, r),
             });
-            Ok(Some((r, slice - f, gc_ask(ctx))))
+            Ok(Some((r, slice - f.remaining(), gc_ask(ctx))))
         })?;
         let Some((result, used, ask)) = first else {
             return Ok(self.run_entered(Task::Main, remaining));
@@ -699,7 +700,7 @@ impl Vm {
                         }
                     },
                 };
-                let mut f = slice;
+                let mut f = Fuel::new(slice);
                 let r = run_slice(ctx, &mut f);
                 // The script ran: the handle table the context cached may have been replaced.
                 cx.forget_handle_table();
@@ -708,7 +709,7 @@ impl Vm {
                     let over = matches!(r, Some(StepResult::Finished(_) | StepResult::Error(_)));
                     leave_call(ctx, &saved.main_chain, saved.co, over);
                 }
-                (r, slice - f, gc_ask(ctx))
+                (r, slice - f.remaining(), gc_ask(ctx))
             });
             remaining -= used;
             self.after_slice(used, ask);
@@ -1117,7 +1118,7 @@ fn deliver_in<'gc>(cx: &Context<'gc>, task: Task<'_>, values: impl IntoLuaMulti)
 /// Runs one slice of the running chain (raising the memory error first if the budget
 /// check at the end of the last one asked for it, see `Vm::after_slice`). `None`: out of
 /// fuel.
-fn run_slice<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> Option<RunResult<'gc>> {
+fn run_slice<'gc>(ctx: Ctx<'gc>, fuel: &mut Fuel) -> Option<RunResult<'gc>> {
     let state = ctx.state;
     let r = memory::with_pacing(true, || exec::run(ctx, fuel));
     state.memory_error.set(false);

@@ -16,6 +16,7 @@
 //! path, untouched.
 
 use super::*;
+use crate::limits::fuel::Fuel;
 use crate::vm::exec::{Event, Flow};
 use crate::vm::thread::LuaFrame;
 
@@ -41,7 +42,7 @@ impl Vm {
                 Err(e) => return (Err(e), 0, gc_ask(ctx)),
             };
             let main_chain = enter_chain(ctx, co);
-            let mut f = slice;
+            let mut f = Fuel::new(slice);
             let r = run_first(ctx, co, started, &mut f);
             // The script ran: the handle table the context cached may have been replaced.
             cx.forget_handle_table();
@@ -62,7 +63,7 @@ impl Vm {
                     leave_call(ctx, main_chain.as_slice(), co, false);
                     Ok(FirstSlice::Pending(
                         Call(Thread(Handle::new(&cx, co))),
-                        (slice - f).max(0) as u64,
+                        (slice - f.remaining()).max(0) as u64,
                     ))
                 }
                 Some(other) => {
@@ -74,7 +75,7 @@ impl Vm {
                     }
                 }
             };
-            (out, slice - f, gc_ask(ctx))
+            (out, slice - f.remaining(), gc_ask(ctx))
         });
         self.after_slice(used, ask);
         result
@@ -132,7 +133,7 @@ fn run_first<'gc>(
     ctx: Ctx<'gc>,
     co: VmThread<'gc>,
     started: bool,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
 ) -> Option<RunResult<'gc>> {
     let state = ctx.state;
     let r = memory::with_pacing(true, || {

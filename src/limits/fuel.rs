@@ -10,6 +10,13 @@
 //!
 //! The pattern matcher and the sort live in the `sequences` crate, which knows nothing of the
 //! VM: their costs are [`sequences::fuel::cost`], listed here too.
+//!
+//! There is one fuel counter type, [`Fuel`] (the `sequences` crate's: signed, charged with
+//! saturation so no cost can overflow it), used by the interpreter, every native and the
+//! pattern matcher and sort alike.
+
+/// The fuel counter every part of the VM charges.
+pub use sequences::fuel::Fuel;
 
 /// Every executed instruction.
 pub const INSTRUCTION: i64 = 1;
@@ -144,6 +151,13 @@ pub fn decimal_exponent(f: f64) -> i64 {
     (e2 * 30103).div_euclid(100_000)
 }
 
+/// A host function call (a [`crate::api`] registration), on top of the call instruction and
+/// before what the function charges itself (about the time of converting a few arguments).
+pub const HOST_CALL: i64 = 5;
+/// Each resume of a coroutine waiting for the host (a poll, a delivery, the end of a call it
+/// asked for).
+pub const WAIT_RESUME: i64 = 1;
+
 /// One row of the cost table.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Cost {
@@ -201,6 +215,8 @@ pub const TABLE: &[Cost] = costs! {
     "DATE_CONVERSION" => DATE_CONVERSION,
     "DATE_FIELD" => DATE_FIELD,
     "IO_BYTES_PER_FUEL" => IO_BYTES_PER_FUEL,
+    "HOST_CALL" => HOST_CALL,
+    "WAIT_RESUME" => WAIT_RESUME,
     "sequences::WORK_PER_FUEL" => sequences::fuel::cost::WORK_PER_FUEL,
     "sequences::SCAN_CHUNK" => sequences::fuel::cost::SCAN_CHUNK,
     "sequences::MATCH_STEP" => sequences::fuel::cost::MATCH_STEP,
@@ -260,6 +276,8 @@ mod tests {
             ("DATE_CONVERSION", 12),
             ("DATE_FIELD", 6),
             ("IO_BYTES_PER_FUEL", 16),
+            ("HOST_CALL", 5),
+            ("WAIT_RESUME", 1),
             ("sequences::WORK_PER_FUEL", 16),
             ("sequences::SCAN_CHUNK", 256),
             ("sequences::MATCH_STEP", 1),

@@ -21,6 +21,7 @@ use super::native::Action;
 use super::state::Ctx;
 use super::thread::{Frame, Thread, ThreadState};
 use super::value::Value;
+use crate::limits::fuel::Fuel;
 
 /// A Lua function returned `n` results at `stack[func..]` to a caller wanting `want`, and
 /// the caller is not a Lua frame: `drive`'s `Todo::Deliver`, with its common case for a
@@ -39,7 +40,7 @@ pub(super) fn deliver<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     func: usize,
     n: usize,
     want: i32,
@@ -117,7 +118,7 @@ pub(super) fn after_native<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     todo: Todo<'gc>,
 ) -> LuaResult<'gc, Flow<'gc>> {
     // (`drive`'s `Action::Yield` and `Action::Resume`, for the continuations `yield` and
@@ -160,7 +161,7 @@ pub(super) fn after_native<'gc>(
 pub(super) fn call_from_native<'gc>(
     ctx: Ctx<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     native: Option<NativeRef<'gc>>,
     func: usize,
     want: i32,
@@ -168,7 +169,7 @@ pub(super) fn call_from_native<'gc>(
     cont: Cont<'gc>,
     at: Wait,
 ) -> LuaResult<'gc, (usize, usize)> {
-    *fuel -= crate::limits::fuel::CALL_FROM_NATIVE;
+    fuel.charge(crate::limits::fuel::CALL_FROM_NATIVE);
     let nargs = ts.stack.len() - (func + 1);
     // A message handler called again counts each failed run (see `ccalls`).
     let (handler, levels) = match &cont {

@@ -9,6 +9,7 @@
 //! continuation ([`throw`]), running `__close` handlers on the way as ordinary calls.
 //! Coroutine resume/yield are [`Event`]s handled by [`run`], which switches the running thread.
 
+use crate::limits::fuel::Fuel;
 use smallvec::SmallVec;
 
 use super::closure::{NativeRef, UpState, Upvalue, UpvalueExt};
@@ -384,10 +385,10 @@ fn resolve_native_error<'gc>(
 /// then) and charges for them; returns how many there are. Results are moved (here and to
 /// where the caller wants them): many results cost in proportion, whoever made them.
 #[inline(always)]
-pub(super) fn take_native_results(ts: &mut ThreadState<'_>, func: usize, fuel: &mut i64) -> usize {
+pub(super) fn take_native_results(ts: &mut ThreadState<'_>, func: usize, fuel: &mut Fuel) -> usize {
     let n = ts.stack.len() - (func + 1);
     ts.stack.remove(func);
-    *fuel -= n as i64 / crate::limits::fuel::VALUES_MOVED_PER_FUEL;
+    fuel.charge(n as i64 / crate::limits::fuel::VALUES_MOVED_PER_FUEL);
     n
 }
 
@@ -397,7 +398,7 @@ pub(super) fn run_native<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     native: NativeRef<'gc>,
     func: usize,
     nargs: usize,
@@ -420,7 +421,7 @@ pub(super) fn run_native<'gc>(
         native: Some(native),
         fuel,
     };
-    *nc.fuel -= crate::limits::fuel::NATIVE_CALL;
+    nc.fuel.charge(crate::limits::fuel::NATIVE_CALL);
     let r = (native.def().func)(&mut nc);
     // Natives push results straight onto the stack: keep its charge current.
     ts.sync_model();
@@ -441,7 +442,7 @@ pub fn drive<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     mut todo: Todo<'gc>,
 ) -> LuaResult<'gc, Flow<'gc>> {
     loop {
@@ -657,7 +658,7 @@ pub fn deliver_results<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     todo: Todo<'gc>,
 ) -> LuaResult<'gc, Flow<'gc>> {
     if let (Todo::Deliver { func, n, want }, true) = (&todo, ts.frames.is_empty()) {
@@ -691,7 +692,7 @@ pub(super) fn resume_cont<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     native: Option<NativeRef<'gc>>,
     func: usize,
     cont: Cont<'gc>,
@@ -710,7 +711,7 @@ pub(super) fn run_cont<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     below: usize,
     native: Option<NativeRef<'gc>>,
     func: usize,
@@ -894,18 +895,18 @@ enum Entry<'gc> {
 /// An instruction found, before changing anything, that its allocation exceeds the memory
 /// budget: rewind to it, refund its fuel (so fuel use does not depend on how much garbage
 /// there was), and stop for a full collection; it runs again afterwards.
-fn retry_instruction<'gc>(ctx: Ctx<'gc>, ts: &mut ThreadState<'gc>, fuel: &mut i64) -> Flow<'gc> {
+fn retry_instruction<'gc>(ctx: Ctx<'gc>, ts: &mut ThreadState<'gc>, fuel: &mut Fuel) -> Flow<'gc> {
     if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
         f.pc = f.pc.saturating_sub(1);
     }
-    *fuel += crate::limits::fuel::INSTRUCTION;
+    fuel.refuel(crate::limits::fuel::INSTRUCTION);
     ctx.ask_collection_for_memory(true);
     Flow::Event(Event::OutOfFuel)
 }
 
 /// Runs the VM until the fuel is spent, the main coroutine finishes or yields, or an error
 /// escapes it.
-pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
+pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut Fuel) -> RunResult<'gc> {
     run_from(ctx, fuel, Entry::Continue)
 }
 
@@ -915,13 +916,13 @@ pub fn run<'gc>(ctx: Ctx<'gc>, fuel: &mut i64) -> RunResult<'gc> {
 /// entry (see `api::vm_call`) runs its function so when it needs none of this.
 pub fn run_after<'gc>(
     ctx: Ctx<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     executed: LuaResult<'gc, Flow<'gc>>,
 ) -> RunResult<'gc> {
     run_from(ctx, fuel, Entry::Executed(executed))
 }
 
-fn run_from<'gc>(ctx: Ctx<'gc>, fuel: &mut i64, mut entry: Entry<'gc>) -> RunResult<'gc> {
+fn run_from<'gc>(ctx: Ctx<'gc>, fuel: &mut Fuel, mut entry: Entry<'gc>) -> RunResult<'gc> {
     loop {
         let mut thread = ctx.current_thread();
         let event = {
@@ -1090,7 +1091,7 @@ fn start_finalizers<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
 ) -> LuaResult<'gc, Flow<'gc>> {
     if super::gc::thread_in_finalizer(ctx, &ts.frames) || super::gc::in_finalizer(ctx) {
         return start_flow(ctx, thread, ts, fuel);
@@ -1105,7 +1106,7 @@ fn next_finalizer<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     slot: usize,
     top: u32,
 ) -> LuaResult<'gc, Flow<'gc>> {
@@ -1132,7 +1133,7 @@ fn next_finalizer<'gc>(
             super::gc::warn(ctx, msg.as_bytes());
             continue;
         }
-        *fuel -= crate::limits::fuel::INSTRUCTION;
+        fuel.charge(crate::limits::fuel::INSTRUCTION);
         ctx.state.gc.borrow_mut(ctx.mc).maybe_finalizing = true;
         ts.stack.push(Value::Nil);
         ts.push_frame(Frame::Native(NativeFrame::new(
@@ -1162,7 +1163,7 @@ fn start_flow<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
 ) -> LuaResult<'gc, Flow<'gc>> {
     if ts.frames.is_empty() {
         // Not started: the function is stack[0], its arguments follow.
@@ -1193,7 +1194,7 @@ fn deliver_outcome<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     outcome: Result<Transfer<'gc>, Value<'gc>>,
 ) -> LuaResult<'gc, Flow<'gc>> {
     let outcome = match outcome {
@@ -1218,7 +1219,7 @@ fn deliver_outcome<'gc>(
     let outcome = match outcome {
         Ok(vals) => {
             // The values of a resume or yield went through a buffer: charged as moved.
-            *fuel -= vals.len() as i64 / crate::limits::fuel::VALUES_MOVED_PER_FUEL;
+            fuel.charge(vals.len() as i64 / crate::limits::fuel::VALUES_MOVED_PER_FUEL);
             ts.stack.extend_from_slice(&vals);
             Ok(())
         }

@@ -3,6 +3,7 @@
 //! of `vm::exec`, moved out of it unchanged when it passed 1,500 lines.
 
 use super::*;
+use crate::limits::fuel::Fuel;
 
 /// Converts an error to the value Lua code sees (adding `chunk:line:` where due).
 fn error_value<'gc>(ctx: Ctx<'gc>, ts: &ThreadState<'gc>, e: LuaError<'gc>) -> (Value<'gc>, bool) {
@@ -39,7 +40,7 @@ pub fn throw<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     err: LuaError<'gc>,
 ) -> Flow<'gc> {
     let mut err = err;
@@ -242,7 +243,7 @@ fn call_below<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     (native, frame_want, cont): (Option<NativeRef<'gc>>, i32, Cont<'gc>),
     f: Value<'gc>,
     args: &[Value<'gc>],

@@ -25,6 +25,7 @@ use super::state::Ctx;
 use super::thread::{Frame, Thread, ThreadState};
 use super::value::Value;
 use crate::compiler::opcodes::Op;
+use crate::limits::fuel::Fuel;
 
 /// What the interpreter loop still has to do after [`finish_op`].
 pub(super) enum Finish<'gc> {
@@ -66,7 +67,7 @@ pub(super) fn finish_op<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     op: Option<Op>,
     pc: usize,
     base: usize,
@@ -194,7 +195,7 @@ pub(super) fn call_native<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     nf: NativeRef<'gc>,
     func: usize,
     nargs: usize,
@@ -229,11 +230,11 @@ fn results_to_lua(
     func: usize,
     want: i32,
     call_slot: usize,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
 ) {
     let len = ts.stack.len();
     let n = len - (func + 1);
-    *fuel -= n as i64 / crate::limits::fuel::VALUES_MOVED_PER_FUEL;
+    fuel.charge(n as i64 / crate::limits::fuel::VALUES_MOVED_PER_FUEL);
     if n > 8 {
         take_native_results_slow(ts, func);
     } else {
@@ -293,7 +294,7 @@ pub(super) fn call_native_outlined<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     nf: NativeRef<'gc>,
     func: usize,
     nargs: usize,

@@ -21,6 +21,7 @@
 //! are set so that the instruction then runs without reporting the same event again.
 //! The hook frame's `top` keeps the thread's multiple-results top across the hook call.
 
+use crate::limits::fuel::Fuel;
 use serde::{Deserialize, Serialize};
 
 use super::cont::Cont;
@@ -155,7 +156,7 @@ fn start<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     frame: NativeFrame<'gc>,
     at: usize,
     event: &str,
@@ -165,7 +166,7 @@ fn start<'gc>(
     d.in_hook = true;
     thread.0.hook.set(d);
     update_active(thread);
-    *fuel -= fuelc::INSTRUCTION;
+    fuel.charge(fuelc::INSTRUCTION);
     ts.grow_stack(at);
     ts.stack.truncate(at);
     ts.push_frame(Frame::Native(frame));
@@ -190,7 +191,7 @@ fn start_on_lua<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     pc: usize,
     slot: usize,
     event: &str,
@@ -230,7 +231,7 @@ pub fn before_instruction<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     pc: usize,
     call_slot: usize,
 ) -> Option<Todo<'gc>> {
@@ -317,7 +318,7 @@ pub fn enter_lua<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
 ) -> Option<Todo<'gc>> {
     let mut d = thread.0.hook.get();
     d.oldpc = 0;
@@ -354,7 +355,7 @@ pub fn on_return<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     pc: usize,
     first: usize,
     n: usize,
@@ -420,7 +421,7 @@ pub fn native_call<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     native: super::closure::NativeRef<'gc>,
     func: usize,
     nargs: usize,
@@ -463,7 +464,7 @@ pub fn native_return<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     native: Option<super::closure::NativeRef<'gc>>,
     func: usize,
     want: i32,

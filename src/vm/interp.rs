@@ -17,6 +17,7 @@
 //! Loops go faster through `fast::hot`, a small loop entered at a backward jump that runs the
 //! common cases of the common instructions with its state in registers (see `fast`).
 
+use crate::limits::fuel::Fuel;
 use gc_arena::lock::Lock;
 use gc_arena::Gc;
 
@@ -44,7 +45,7 @@ pub fn execute<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     resuming: bool,
 ) -> LuaResult<'gc, Flow<'gc>> {
     // The fuel counter in a local of this frame, written back on every exit: the loop then
@@ -61,7 +62,7 @@ fn run<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     mut resuming: bool,
 ) -> LuaResult<'gc, Flow<'gc>> {
     // Hooks (see `hook`): with line or count hooks, every instruction takes the slow path of
@@ -201,7 +202,7 @@ fn run<'gc>(
             ($mc:expr, $want:expr) => {{
                 let mc: MetaCall<'gc> = $mc;
                 save_pc!();
-                *fuel -= fuelc::METAMETHOD_CALL;
+                fuel.charge(fuelc::METAMETHOD_CALL);
                 ts.enter_c_call(ctx)?;
                 ts.stack.truncate(call_slot!());
                 ts.stack.push(mc.func);
@@ -528,7 +529,7 @@ fn run<'gc>(
                     None => {
                         save_pc!();
                         if let (Value::Str(p), Value::Str(q)) = (x, y) {
-                            *fuel -= long_compare_cost(p.len().min(q.len()));
+                            fuel.charge(long_compare_cost(p.len().min(q.len())));
                         }
                         match meta::less(ctx, x, y, $le) {
                             Ok(Meta::Done(b)) => b,
@@ -627,11 +628,11 @@ fn run<'gc>(
                 } else if !hooked {
                     let mut ran = -1;
                     if super::fast::worth(code, pc) {
-                        let (stack, before) = (&mut ts.stack[..], *fuel);
-                        (pc, *fuel) = super::fast::enter(
+                        let (stack, before) = (&mut ts.stack[..], fuel.remaining());
+                        (pc, fuel.remaining) = super::fast::enter(
                             ctx.mc, thread, cdata, stack, base, code, pc, before,
                         );
-                        ran = before - *fuel;
+                        ran = before - fuel.remaining();
                     }
                     if super::fast::cool(code, pc, ran) {
                         cold = (head.0, head.1, super::fast::COOLDOWN);
@@ -665,8 +666,8 @@ fn run<'gc>(
                                 // code): the rest of it runs in `fast::hot` too, not only
                                 // from the next loop head on.
                                 if $reenter && !hooked && super::fast::worth_after_call(code, pc) {
-                                    let (stack, before) = (&mut ts.stack[..], *fuel);
-                                    (pc, *fuel) = super::fast::enter(
+                                    let (stack, before) = (&mut ts.stack[..], fuel.remaining());
+                                    (pc, fuel.remaining) = super::fast::enter(
                                         ctx.mc, thread, cdata, stack, base, code, pc, before,
                                     );
                                 }
@@ -707,8 +708,8 @@ fn run<'gc>(
         }
 
         loop {
-            if *fuel <= hook_limit {
-                if *fuel <= 0 {
+            if fuel.remaining() <= hook_limit {
+                if fuel.is_exhausted() {
                     save_pc!();
                     return Ok(Flow::Event(Event::OutOfFuel));
                 }
@@ -718,7 +719,8 @@ fn run<'gc>(
                     hook_call!(t)
                 }
             }
-            *fuel -= fuelc::INSTRUCTION;
+            // Not exhausted: checked above (`hook_limit` is at least 0).
+            fuel.charge_unexhausted(fuelc::INSTRUCTION);
             let Some(&op) = code.get(pc) else {
                 return Err(LuaError::rt("internal error: pc out of range"));
             };
@@ -820,7 +822,7 @@ fn run<'gc>(
                         return Err(ctx.out_of_memory(true));
                     }
                     r!(a) = Value::Table(ctx.new_table_sized(array, hash));
-                    *fuel -= new_table_cost(array, hash);
+                    fuel.charge(new_table_cost(array, hash));
                 }
                 Op::SelfK { a, b, c } => {
                     let obj = r!(b);
@@ -1014,7 +1016,7 @@ fn run<'gc>(
                         (Value::Int(p), Value::Int(q)) => p == q,
                         (Value::Str(p), Value::Str(q)) => {
                             if p.len() == q.len() && !Gc::ptr_eq(p.0, q.0) {
-                                *fuel -= long_compare_cost(p.len());
+                                fuel.charge(long_compare_cost(p.len()));
                             }
                             p == q
                         }
@@ -1448,7 +1450,7 @@ fn run<'gc>(
                             tb.set_list(start, vals);
                         }
                     }
-                    *fuel -= n as i64 / fuelc::SETLIST_VALUES_PER_FUEL;
+                    fuel.charge(n as i64 / fuelc::SETLIST_VALUES_PER_FUEL);
                 }
                 Op::Closure { a, bx } => {
                     let Some(&child) = fp!().children.get(bx as usize) else {
@@ -1473,7 +1475,7 @@ fn run<'gc>(
                         },
                     ));
                     r!(a) = Value::Function(cl);
-                    *fuel -= fuelc::NEW_OBJECT + descs.len() as i64;
+                    fuel.charge(fuelc::NEW_OBJECT + descs.len() as i64);
                 }
                 Op::Vararg { a, c } => {
                     let np = proto!().num_params as usize;

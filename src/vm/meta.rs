@@ -10,6 +10,7 @@ use super::error::{LuaError, LuaResult};
 use super::state::{Ctx, Tm};
 use super::table::Table;
 use super::value::Value;
+use crate::limits::fuel::Fuel;
 use crate::number::{self, float_to_int_exact, ArithFault, Number};
 
 /// The operators and their float arithmetic are [`crate::number`]'s (one definition for the
@@ -62,7 +63,7 @@ pub enum Index<'gc> {
 /// `obj[key]` with `__index`, for natives (which charge by element; the chain is bounded by
 /// [`MAX_TAG_LOOP`]).
 pub fn index<'gc>(ctx: Ctx<'gc>, obj: Value<'gc>, key: Value<'gc>) -> LuaResult<'gc, Index<'gc>> {
-    index_charged(ctx, obj, key, &mut 0)
+    index_charged(ctx, obj, key, &mut Fuel::default())
 }
 
 /// `obj[key]` with `__index`, charging `fuel` for every link of an `__index` chain followed
@@ -71,7 +72,7 @@ pub fn index_charged<'gc>(
     ctx: Ctx<'gc>,
     obj: Value<'gc>,
     key: Value<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
 ) -> LuaResult<'gc, Index<'gc>> {
     index_chain(ctx, obj, key, fuel, 0)
 }
@@ -83,7 +84,7 @@ pub fn index_charged_missed<'gc>(
     ctx: Ctx<'gc>,
     t: Table<'gc>,
     key: Value<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
 ) -> LuaResult<'gc, Index<'gc>> {
     let tm = match t.metatable() {
         None => return Ok(Index::Value(Value::Nil)),
@@ -103,13 +104,13 @@ fn index_chain<'gc>(
     ctx: Ctx<'gc>,
     obj: Value<'gc>,
     key: Value<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     start: usize,
 ) -> LuaResult<'gc, Index<'gc>> {
     let mut cur = obj;
     for depth in start..MAX_TAG_LOOP {
         if depth > 0 {
-            *fuel -= crate::limits::fuel::INDEX_CHAIN_LINK;
+            fuel.charge(crate::limits::fuel::INDEX_CHAIN_LINK);
         }
         let tm = if let Value::Table(t) = cur {
             let (v, has_meta) = t.get_and_meta(ctx.mc, key);
@@ -164,7 +165,7 @@ pub fn new_index<'gc>(
     value: Value<'gc>,
     restartable: bool,
 ) -> LuaResult<'gc, NewIndex<'gc>> {
-    new_index_charged(ctx, obj, key, value, restartable, &mut 0)
+    new_index_charged(ctx, obj, key, value, restartable, &mut Fuel::default())
 }
 
 /// [`new_index`], charging `fuel` for every link of a `__newindex` chain followed, as
@@ -175,12 +176,12 @@ pub fn new_index_charged<'gc>(
     key: Value<'gc>,
     value: Value<'gc>,
     restartable: bool,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
 ) -> LuaResult<'gc, NewIndex<'gc>> {
     let mut cur = obj;
     for depth in 0..MAX_TAG_LOOP {
         if depth > 0 {
-            *fuel -= crate::limits::fuel::INDEX_CHAIN_LINK;
+            fuel.charge(crate::limits::fuel::INDEX_CHAIN_LINK);
         }
         let tm = if let Value::Table(t) = cur {
             // Read first, without holding a borrow: the metatable may be the table itself.

@@ -16,6 +16,7 @@ use super::string::LuaStr;
 use super::table::Table;
 use super::thread::{Frame, Thread};
 use super::value::Value;
+use crate::limits::fuel::Fuel;
 
 /// A native function.
 pub type NativeFn = for<'gc, 'a> fn(&mut NativeCtx<'gc, 'a>) -> LuaResult<'gc, Action<'gc>>;
@@ -158,7 +159,7 @@ pub struct NativeCtx<'gc, 'a> {
     /// The native being run (`None` for VM-internal continuations).
     pub native: Option<NativeRef<'gc>>,
     /// Fuel left in this step; natives charge it in proportion to their work.
-    pub fuel: &'a mut i64,
+    pub fuel: &'a mut Fuel,
 }
 
 impl<'gc, 'a> NativeCtx<'gc, 'a> {
@@ -267,13 +268,13 @@ impl<'gc, 'a> NativeCtx<'gc, 'a> {
     /// Charges fuel for work done.
     #[inline]
     pub fn charge(&mut self, amount: i64) {
-        *self.fuel -= amount;
+        self.fuel.charge(amount);
     }
 
     /// Fuel left in this step (may be negative after an overshoot).
     #[inline]
     pub fn fuel_left(&self) -> i64 {
-        *self.fuel
+        self.fuel.remaining()
     }
 
     fn type_error(&self, n: usize, expected: &str) -> LuaError<'gc> {

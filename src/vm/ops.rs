@@ -10,6 +10,7 @@ use super::state::{Ctx, Tm};
 use super::thread::{Frame, Thread, ThreadState};
 use super::value::Value;
 use crate::limits::fuel as fuelc;
+use crate::limits::fuel::Fuel;
 use crate::number;
 
 /// Reads an upvalue.
@@ -217,7 +218,7 @@ pub(super) fn concat_step_named<'gc>(
     stack: &mut [Value<'gc>],
     first: usize,
     mut n: usize,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     mut restartable: bool,
     name: impl Fn(usize) -> String,
 ) -> LuaResult<'gc, Result<usize, (usize, MetaCall<'gc>)>> {
@@ -247,11 +248,11 @@ pub(super) fn concat_step_named<'gc>(
             // `len` was checked against the budget: reserve it all (no doubling, no copy).
             let mut buf = Vec::with_capacity(len);
             for v in &stack[top - k..top] {
-                *fuel -= meta::push_concat_text(&mut buf, *v);
+                fuel.charge(meta::push_concat_text(&mut buf, *v));
             }
-            *fuel -= buf.len() as i64 / fuelc::CONCAT_BYTES_PER_FUEL;
+            fuel.charge(buf.len() as i64 / fuelc::CONCAT_BYTES_PER_FUEL);
             stack[top - k] = Value::Str(ctx.new_string(buf));
-            *fuel -= fuelc::NEW_STRING;
+            fuel.charge(fuelc::NEW_STRING);
             n -= k - 1;
         } else {
             let mut tm = ctx.metamethod(x, Tm::Concat);
@@ -297,7 +298,7 @@ pub(super) fn long_compare_cost(len: usize) -> i64 {
 /// "stack overflow" (nothing changed).
 pub(super) fn vararg<'gc>(
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     num_params: usize,
     ra: usize,
     c: u8,
@@ -323,7 +324,7 @@ pub(super) fn vararg<'gc>(
     }
     if c == 0 {
         ts.top = (ra + n) as u32;
-        *fuel -= n as i64 / fuelc::VALUES_MOVED_PER_FUEL;
+        fuel.charge(n as i64 / fuelc::VALUES_MOVED_PER_FUEL);
     }
     Ok(())
 }

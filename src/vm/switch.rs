@@ -18,6 +18,7 @@
 
 use super::ccalls::MAX_C_CALLS;
 use super::cont::Cont;
+use crate::limits::fuel::Fuel;
 use std::cell::RefMut;
 
 use super::exec::{Event, Flow};
@@ -33,7 +34,7 @@ use crate::limits::fuel::VALUES_MOVED_PER_FUEL;
 pub(super) fn deliver_to_lua<'gc>(
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     vals: &[Value<'gc>],
 ) -> Option<Flow<'gc>> {
     if thread.0.hookmask.get() != 0 {
@@ -80,8 +81,8 @@ pub(super) fn deliver_to_lua<'gc>(
     }
     ts.top = end as u32;
     // Moved into a buffer, and from it as the native's results.
-    *fuel -= vals.len() as i64 / VALUES_MOVED_PER_FUEL;
-    *fuel -= n as i64 / VALUES_MOVED_PER_FUEL;
+    fuel.charge(vals.len() as i64 / VALUES_MOVED_PER_FUEL);
+    fuel.charge(n as i64 / VALUES_MOVED_PER_FUEL);
     Some(Flow::Lua { resuming: true })
 }
 
@@ -103,7 +104,7 @@ pub(super) fn at_once<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     event: &Event<'gc>,
 ) -> Option<(Thread<'gc>, RefMut<'gc, ThreadState<'gc>>)> {
     match *event {
@@ -119,7 +120,7 @@ fn resume<'gc>(
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
     target: Thread<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
 ) -> Option<(Thread<'gc>, RefMut<'gc, ThreadState<'gc>>)> {
     if target == thread
         || target
@@ -141,7 +142,7 @@ fn yield_to<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
 ) -> Option<(Thread<'gc>, RefMut<'gc, ThreadState<'gc>>)> {
     let to = {
         let running = ctx.state.running.borrow();
@@ -165,7 +166,7 @@ fn hand_over<'gc>(
     ctx: Ctx<'gc>,
     ts: &mut ThreadState<'gc>,
     to: Thread<'gc>,
-    fuel: &mut i64,
+    fuel: &mut Fuel,
     status: Status,
 ) -> Option<RefMut<'gc, ThreadState<'gc>>> {
     let resuming = status == Status::Normal;

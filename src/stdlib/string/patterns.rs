@@ -43,12 +43,9 @@ fn pattern_error<'gc>(e: PatternError) -> LuaError<'gc> {
     LuaError::rt(e.to_string())
 }
 
-/// Runs `f` with the VM's fuel as a `sequences::Fuel`.
+/// Runs `f` with the VM's fuel.
 fn with_fuel<T>(nc: &mut NativeCtx<'_, '_>, f: impl FnOnce(&mut Fuel) -> T) -> T {
-    let mut fuel = Fuel::new(*nc.fuel);
-    let r = f(&mut fuel);
-    *nc.fuel = fuel.remaining();
-    r
+    f(nc.fuel)
 }
 
 /// A capture as a Lua value.

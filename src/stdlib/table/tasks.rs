@@ -5,7 +5,7 @@
 //! (`Action::Preempt`). Tasks on raw tables take a tight loop over the table's storage.
 
 use sequences::sort::{Compare, Sort, SortError};
-use sequences::{Fuel, Step};
+use sequences::Step;
 
 use super::{
     call_meta, geti, in_c, pause_for_gc, preempt, raw_table, seti, TableCont, TableContG, Wait,
@@ -391,8 +391,8 @@ fn copy_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut CopyTask<Value<'gc>>) -
                 task.done -= 1;
                 return RawCopy::NoMemory;
             }
-            *nc.fuel -= ELEM_COST;
-            if *nc.fuel <= 0 {
+            nc.fuel.charge(ELEM_COST);
+            if nc.fuel.is_exhausted() {
                 break;
             }
         }
@@ -405,8 +405,8 @@ fn copy_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut CopyTask<Value<'gc>>) -
                 task.done -= 1;
                 return RawCopy::NoMemory;
             }
-            *nc.fuel -= ELEM_COST;
-            if *nc.fuel <= 0 {
+            nc.fuel.charge(ELEM_COST);
+            if nc.fuel.is_exhausted() {
                 break;
             }
         }
@@ -466,7 +466,7 @@ fn read_raw<'gc>(
         let last = task.done + 1 == task.count;
         accept(nc, &mut task.sink, key, d.get_int(key), last)?;
         task.done += 1;
-        if *nc.fuel <= 0 {
+        if nc.fuel.is_exhausted() {
             break;
         }
     }
@@ -481,7 +481,7 @@ fn accept<'gc>(
     v: Value<'gc>,
     last: bool,
 ) -> LuaResult<'gc, ()> {
-    *nc.fuel -= ELEM_COST;
+    nc.fuel.charge(ELEM_COST);
     match sink {
         Sink::Concat { sep, buf } => {
             if !meta::concatenable(v) {
@@ -493,14 +493,15 @@ fn accept<'gc>(
             }
             let before = buf.len();
             nc.check_buffer(buf.len())?;
-            *nc.fuel -= meta::push_concat_text(buf, v);
+            nc.fuel.charge(meta::push_concat_text(buf, v));
             if !last {
                 buf.extend_from_slice(sep);
             }
             if buf.len() > MAX_CONCAT_LEN {
                 return Err(LuaError::rt("resulting string too large"));
             }
-            *nc.fuel -= ((buf.len() - before) / CONCAT_BYTES_PER_FUEL) as i64;
+            nc.fuel
+                .charge(((buf.len() - before) / CONCAT_BYTES_PER_FUEL) as i64);
         }
         Sink::Unpack { vals } | Sink::Sort { vals, .. } => vals.push(v),
     }
@@ -587,9 +588,7 @@ fn sort_loop<'gc>(
         task.sort.answer(v.truthy()).map_err(corrupt)?;
     }
     loop {
-        let mut fuel = Fuel::new(*nc.fuel);
-        let step = task.sort.step(&mut fuel);
-        *nc.fuel = fuel.remaining();
+        let step = task.sort.step(nc.fuel);
         match step {
             Ok(Step::NeedFuel) => return Ok(SortNext::Preempt),
             Ok(Step::Done(perm)) => return Ok(SortNext::Write(perm, SortEnd::Ok)),
@@ -673,8 +672,8 @@ pub(super) fn run_write<'gc>(
                 nc.ctx
                     .store_late(&mut d, Value::Int(k as i64 + 1), v)
                     .map_err(|e| nc.ctx.table_store_error(e, false, LuaError::Op))?;
-                *nc.fuel -= ELEM_COST;
-                if *nc.fuel <= 0 && task.k < task.perm.len() {
+                nc.fuel.charge(ELEM_COST);
+                if nc.fuel.is_exhausted() && task.k < task.perm.len() {
                     drop(d);
                     return preempt(TableContG::Write(task));
                 }
