@@ -500,10 +500,17 @@ impl<'gc> Ctx<'gc> {
     /// fork that has not made it, as [`Ctx::tm`] does).
     pub fn tm_named(self, name: &[u8]) -> Option<LuaStr<'gc>> {
         let i = TM_NAMES.iter().position(|n| n.as_bytes() == name)?;
-        match *self.state.tm_names.get(i)? {
-            Some(s) => Some(s),
-            None => Some(self.fork_tm_at(i)),
+        if let Some(s) = *self.state.tm_names.get(i)? {
+            return Some(s);
         }
+        let make = || {
+            super::memory::uncounted(|| LuaStr::new(self.mc, self.state.hash_key, name))
+        };
+        // (Only forks have missing names.)
+        Some(match self.state.fork {
+            Some(fork) => super::lazy::Fork::tm_name(fork, self.mc, i, make),
+            None => make(),
+        })
     }
 
     /// The name string of a metamethod in a lazy fork that has not made it yet: made once,
@@ -512,17 +519,10 @@ impl<'gc> Ctx<'gc> {
     #[cold]
     #[inline(never)]
     fn fork_tm(self, tm: Tm) -> LuaStr<'gc> {
-        self.fork_tm_at(tm as usize)
-    }
-
-    /// [`Ctx::fork_tm`] for metamethod number `i`.
-    #[cold]
-    #[inline(never)]
-    fn fork_tm_at(self, i: usize) -> LuaStr<'gc> {
+        let i = tm as usize;
         let make = || {
             super::memory::uncounted(|| {
-                let name = TM_NAMES.get(i).map_or(&b""[..], |n| n.as_bytes());
-                LuaStr::new(self.mc, self.state.hash_key, name)
+                LuaStr::new(self.mc, self.state.hash_key, TM_NAMES[i].as_bytes())
             })
         };
         match self.state.fork {
