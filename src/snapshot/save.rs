@@ -317,18 +317,18 @@ impl<'a, 'gc> Saver<'a, 'gc> {
     /// has run, with two of its functions alive; see `closure::instantiate_at`).
     fn share_across_trees(&mut self, names: &[LuaStr<'gc>]) {
         let n = self.proto_instances.len();
-        // A name's "tree" is one no instance has.
-        const NAME: u32 = u32::MAX - 1;
+        let trees = self.proto_parents.iter().filter(|p| p.is_none()).count() >= 2;
+        let is_name = |st: LuaStr<'gc>| {
+            st.as_bytes().starts_with(b"__") && names.iter().any(|m| Gc::ptr_eq(m.0, st.0))
+        };
+        // (Each tree is numbered by its root; u32::MAX: already numbered as shared.)
         let mut seen: AddrMap<u32> = AddrMap::default();
-        for st in names {
-            seen.insert(Gc::as_ptr(st.0) as *const () as usize, NAME);
-        }
         let mut shared = Vec::new();
         for (i, fp) in self.proto_instances.iter().enumerate() {
             // The root of this instance's tree (a parent may come after its child).
             let mut root = i;
             let mut steps = 0;
-            while let Some(Some(p)) = self.proto_parents.get(root) {
+            while let (true, Some(Some(p))) = (trees, self.proto_parents.get(root)) {
                 root = *p as usize;
                 steps += 1;
                 if steps > n {
@@ -337,21 +337,28 @@ impl<'a, 'gc> Saver<'a, 'gc> {
             }
             let root = root as u32;
             for c in fp.constants.iter() {
-                if let Value::Str(st) = c {
-                    let addr = Gc::as_ptr(st.0) as *const () as usize;
-                    if self.index.get(addr).is_some() {
-                        continue;
+                let Value::Str(st) = *c else { continue };
+                let addr = Gc::as_ptr(st.0) as *const () as usize;
+                if self.index.get(addr).is_some() {
+                    continue;
+                }
+                if is_name(st) {
+                    // (`heap` numbers a string once, however often it is listed.)
+                    shared.push(st);
+                    continue;
+                }
+                if !trees {
+                    continue;
+                }
+                match seen.get(&addr) {
+                    None => {
+                        seen.insert(addr, root);
                     }
-                    match seen.get(&addr) {
-                        None => {
-                            seen.insert(addr, root);
-                        }
-                        Some(&r) if r != root && r != u32::MAX => {
-                            seen.insert(addr, u32::MAX);
-                            shared.push(*st);
-                        }
-                        Some(_) => {}
+                    Some(&r) if r != root && r != u32::MAX => {
+                        seen.insert(addr, u32::MAX);
+                        shared.push(st);
                     }
+                    Some(_) => {}
                 }
             }
         }
