@@ -136,15 +136,18 @@ pub fn open(ctx: Ctx<'_>, standalone: bool) {
 }
 
 /// The system clock, for hosts that want real time (the CLI): `now` is the system time,
-/// `cpu_time` the time elapsed since the clock was created (std has no portable process CPU
-/// time), local time is UTC.
+/// `cpu_time` the process's CPU time in whole microseconds, as C's `clock()` gives `lua.c`'s
+/// `os.clock` (on Linux, Android, macOS and FreeBSD; elsewhere, where std offers no process
+/// CPU time, the time elapsed since the clock was created). Local time is UTC.
 #[derive(Debug)]
 pub struct SystemClock {
+    // Read only where there is no process CPU time to read.
+    #[allow(dead_code)]
     start: std::time::Instant,
 }
 
 impl SystemClock {
-    /// A clock whose `os.clock()` counts from now.
+    /// A clock whose fallback `os.clock()` counts from now.
     pub fn new() -> SystemClock {
         SystemClock {
             start: std::time::Instant::now(),
@@ -166,7 +169,29 @@ impl Clock for SystemClock {
         }
     }
     fn cpu_time(&self) -> f64 {
-        self.start.elapsed().as_secs_f64()
+        #[cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "macos",
+            target_os = "freebsd"
+        ))]
+        {
+            let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+            // `clock()`'s unit: CLOCKS_PER_SEC is 10^6 (POSIX), and Lua divides by it.
+            let micros = (t.tv_sec as i64)
+                .saturating_mul(1_000_000)
+                .saturating_add(t.tv_nsec as i64 / 1000);
+            micros as f64 / 1e6
+        }
+        #[cfg(not(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "macos",
+            target_os = "freebsd"
+        )))]
+        {
+            self.start.elapsed().as_secs_f64()
+        }
     }
 }
 
@@ -667,5 +692,23 @@ mod tests {
         );
         assert_eq!(strftime(b"%Ez", &tm, &z), Err(b"Ez".to_vec()));
         assert_eq!(strftime(b"abc%", &tm, &z), Err(Vec::new()));
+    }
+
+    /// `os.clock` under the system clock counts whole microseconds, as `clock()` does, and
+    /// grows with work done.
+    #[test]
+    fn system_clock_cpu_time_is_in_microseconds() {
+        let c = SystemClock::new();
+        let t0 = c.cpu_time();
+        let mut x = 0u64;
+        for i in 0..20_000_000u64 {
+            x = std::hint::black_box(x.wrapping_add(i));
+        }
+        let t1 = c.cpu_time();
+        assert!(t1 > t0, "{t0} {t1} {x}");
+        for t in [t0, t1] {
+            let micros = t * 1e6;
+            assert!((micros - micros.round()).abs() < 1e-3, "{t}");
+        }
     }
 }

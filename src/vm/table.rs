@@ -1283,7 +1283,9 @@ impl<'gc> Table<'gc> {
 
     /// A raw store of `value` at a constant string key through the constant's position hint
     /// (see [`TableData::set_str_hinted`]), as the interpreter's `SetField` wants it: `true`
-    /// if the table has no metatable and the key was at the hint (now set); `false` (nothing
+    /// if the key was at the hint (now set) and either the table has no metatable or the
+    /// key's value was not nil (`__newindex` is consulted only for absent keys, so an object's
+    /// existing field is stored the same with or without a metatable); `false` (nothing
     /// changed) if the caller must take the general path. Out of line: one call instead of
     /// the borrow, the lazy-fork check and the store inline in the loop.
     #[inline(never)]
@@ -1295,7 +1297,8 @@ impl<'gc> Table<'gc> {
         value: Value<'gc>,
     ) -> bool {
         let mut tb = self.data_mut(mc);
-        tb.meta.is_none() && tb.set_str_hinted(key, hint, value)
+        (tb.meta.is_none() || !tb.get_str_hinted(key, hint).is_nil())
+            && tb.set_str_hinted(key, hint, value)
     }
 
     /// An integer key's value as the interpreter's `GetTable`/`GetI` want it: the raw value,
