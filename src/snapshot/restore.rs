@@ -994,6 +994,7 @@ pub(super) fn finish_with<'gc>(
         rng: Cell::new(tail.rng),
         collect_requested: Cell::new(false),
         memory_pressure: Cell::new(false),
+        index_hint: Cell::new(0),
         main_yieldable: Cell::new(tail.main_yieldable),
         c_call_boundaries: Cell::new(tail.c_call_boundaries),
         just_collected: Cell::new(tail.just_collected),

@@ -426,7 +426,9 @@ fn run<'gc>(
                 };
                 match fast {
                     Some(v) => r!($a) = v,
-                    None => index_slow!($a, obj, key, $info),
+                    // The constant's hint serves the `__index` chain too: a key the object
+                    // lacks (a method) is usually found in its class, at the class's position.
+                    None => index_slow!($a, obj, key, $info, fp!().key_hints.get($c as usize)),
                 }
             }};
         }
@@ -460,11 +462,14 @@ fn run<'gc>(
         }
         macro_rules! index_slow {
             ($a:expr, $obj:expr, $key:expr, $info:expr) => {{
+                index_slow!($a, $obj, $key, $info, None)
+            }};
+            ($a:expr, $obj:expr, $key:expr, $info:expr, $hint:expr) => {{
                 let (obj, key) = ($obj, $key);
                 save_pc!();
                 // (A table here missed at `key` and has a metatable: see the callers.)
                 let found = match obj {
-                    Value::Table(t) => meta::index_charged_missed(ctx, t, key, fuel)?,
+                    Value::Table(t) => meta::index_charged_missed(ctx, t, key, $hint, fuel)?,
                     _ => meta::index_charged(ctx, obj, key, fuel)?,
                 };
                 match found {

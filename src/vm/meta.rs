@@ -74,29 +74,38 @@ pub fn index_charged<'gc>(
     key: Value<'gc>,
     fuel: &mut Fuel,
 ) -> LuaResult<'gc, Index<'gc>> {
-    index_chain(ctx, obj, key, fuel, 0)
+    index_chain(ctx, obj, key, None, fuel, 0)
 }
 
 /// [`index_charged`] for a table whose raw value at `key` was just found nil while it has a
 /// metatable (the interpreter's fast paths tell so): the same result, without looking `key`
-/// up in `t` again.
+/// up in `t` again. `hint`: a position hint for a string `key` in the tables of the
+/// `__index` chain (see `TableData::get_str_hinted`; any value is correct).
 pub fn index_charged_missed<'gc>(
     ctx: Ctx<'gc>,
     t: Table<'gc>,
     key: Value<'gc>,
+    hint: Option<&std::cell::Cell<u32>>,
     fuel: &mut Fuel,
 ) -> LuaResult<'gc, Index<'gc>> {
     let tm = match t.metatable() {
         None => return Ok(Index::Value(Value::Nil)),
-        Some(mt) => mt.get_str(ctx.mc, ctx.tm(Tm::Index)),
+        Some(mt) => index_field(ctx, mt),
     };
     match tm {
         Value::Nil => Ok(Index::Value(Value::Nil)),
         Value::Function(_) | Value::Native(_) | Value::LightNative(_) => {
             Ok(Index::Call(MetaCall::two(tm, Value::Table(t), key)))
         }
-        next => index_chain(ctx, next, key, fuel, 1),
+        next => index_chain(ctx, next, key, hint, fuel, 1),
     }
+}
+
+/// The `__index` field of metatable `mt`, found through the VM's `__index` position hint.
+#[inline]
+fn index_field<'gc>(ctx: Ctx<'gc>, mt: Table<'gc>) -> Value<'gc> {
+    mt.get_str_hinted_and_meta(ctx.mc, ctx.tm(Tm::Index), &ctx.state.index_hint)
+        .0
 }
 
 /// [`index_charged`]'s loop from link `start` of the chain (`obj` is the object there).
@@ -104,6 +113,7 @@ fn index_chain<'gc>(
     ctx: Ctx<'gc>,
     obj: Value<'gc>,
     key: Value<'gc>,
+    hint: Option<&std::cell::Cell<u32>>,
     fuel: &mut Fuel,
     start: usize,
 ) -> LuaResult<'gc, Index<'gc>> {
@@ -113,13 +123,16 @@ fn index_chain<'gc>(
             fuel.charge(crate::limits::fuel::INDEX_CHAIN_LINK);
         }
         let tm = if let Value::Table(t) = cur {
-            let (v, has_meta) = t.get_and_meta(ctx.mc, key);
+            let (v, has_meta) = match (key, hint) {
+                (Value::Str(s), Some(h)) => t.get_str_hinted_and_meta(ctx.mc, s, h),
+                _ => t.get_and_meta(ctx.mc, key),
+            };
             if !v.is_nil() {
                 return Ok(Index::Value(v));
             }
             match has_meta.then(|| t.metatable()).flatten() {
                 None => return Ok(Index::Value(Value::Nil)),
-                Some(mt) => mt.get_str(ctx.mc, ctx.tm(Tm::Index)),
+                Some(mt) => index_field(ctx, mt),
             }
         } else {
             let tm = ctx.metamethod(cur, Tm::Index);

@@ -309,6 +309,11 @@ pub struct State<'gc> {
     /// Transient: set and consumed within one `step`.
     #[collect(require_static)]
     pub memory_pressure: Cell<bool>,
+    /// Where the last metatable looked up for `__index` held it (a position hint, see
+    /// `TableData::get_str_hinted`): classes built alike keep it at the same position. A
+    /// cache, not state: never saved, any value is correct.
+    #[collect(require_static)]
+    pub index_hint: Cell<u32>,
     /// Whether the main coroutine may yield to the host.
     #[collect(require_static)]
     pub main_yieldable: Cell<bool>,
