@@ -343,6 +343,35 @@ fn a_chunk_loaded_twice_counts_the_same_across_round_trips() {
     same_whatever_the_trips(LOADED_TWICE);
 }
 
+/// String constants shared as one object (equal constants of one chunk, a metamethod name;
+/// see `closure::instantiate`) where no saved object holds them: by the functions of a chunk
+/// whose main function is gone, and with a metamethod name; and equal constants of two
+/// chunks, which are two objects. A round trip must keep each as it was or the restored
+/// count would differ.
+const SHARED_CONSTANTS: &str = r##"
+local function report(label) collectgarbage() print(label, collectgarbage("count")) end
+local f, g = load([[
+  local function f() return "a shared constant" end
+  local function g() return "a shared constant", "__index", "__close" end
+  return f, g
+]], "=one")()
+report("two trees of one chunk")
+shared_global_key_x = 1
+local h = load([[ return function() return shared_global_key_x, "shared_global_key_x" end ]])()
+local k = load([[ return function() return "shared_global_key_x", "__index" end ]])()
+shared_global_key_x = nil
+report("two chunks")
+print(f(), g())
+print(h(), k())
+for i = 1, 10 do local t = {} t[i] = f() end
+report("end")
+"##;
+
+#[test]
+fn shared_constants_count_the_same_across_round_trips() {
+    same_whatever_the_trips(SHARED_CONSTANTS);
+}
+
 /// Near the memory budget, whether a reservation fails for good must not depend on when the
 /// collector last ran (a restore starts with no garbage and a fresh collector): a native and
 /// a continuation (`table.unpack` after `__len`) reserving right after garbage was dropped.

@@ -309,6 +309,64 @@ impl<'a, 'gc> Saver<'a, 'gc> {
         Ok(i)
     }
 
+    /// Numbers the string constants that two instance trees share, or one shares with a
+    /// metamethod name (`names`), and no saved object holds: a restore instantiates each
+    /// tree apart and makes the names apart, so without a link it would make such a string
+    /// twice and the memory count would differ. Trees share constants when they were nested
+    /// in one instance whose function is no longer saved (a chunk's main function, once it
+    /// has run, with two of its functions alive; see `closure::instantiate_at`).
+    fn share_across_trees(&mut self, names: &[LuaStr<'gc>]) {
+        let n = self.proto_instances.len();
+        let trees = self.proto_parents.iter().filter(|p| p.is_none()).count() >= 2;
+        let is_name = |st: LuaStr<'gc>| {
+            st.as_bytes().starts_with(b"__") && names.iter().any(|m| Gc::ptr_eq(m.0, st.0))
+        };
+        // (Each tree is numbered by its root; u32::MAX: already numbered as shared.)
+        let mut seen: AddrMap<u32> = AddrMap::default();
+        let mut shared = Vec::new();
+        for (i, fp) in self.proto_instances.iter().enumerate() {
+            // The root of this instance's tree (a parent may come after its child).
+            let mut root = i;
+            let mut steps = 0;
+            while let (true, Some(Some(p))) = (trees, self.proto_parents.get(root)) {
+                root = *p as usize;
+                steps += 1;
+                if steps > n {
+                    break;
+                }
+            }
+            let root = root as u32;
+            for c in fp.constants.iter() {
+                let Value::Str(st) = *c else { continue };
+                let addr = Gc::as_ptr(st.0) as *const () as usize;
+                if self.index.get(addr).is_some() {
+                    continue;
+                }
+                if is_name(st) {
+                    // (`heap` numbers a string once, however often it is listed.)
+                    shared.push(st);
+                    continue;
+                }
+                if !trees {
+                    continue;
+                }
+                match seen.get(&addr) {
+                    None => {
+                        seen.insert(addr, root);
+                    }
+                    Some(&r) if r != root && r != u32::MAX => {
+                        seen.insert(addr, u32::MAX);
+                        shared.push(st);
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        for st in shared {
+            self.heap(Value::Str(st));
+        }
+    }
+
     fn process(&mut self, item: Item<'gc>) -> Result<(), SnapshotError> {
         match item {
             Item::Str(s) => match s.id().get() {
@@ -613,6 +671,16 @@ pub fn save_body<'gc>(
                 _ => return Err(SnapshotError::Invalid("a function nested twice".into())),
             }
         }
+        i += 1;
+    }
+    // Constants one instance tree shares with another (made as one when the trees were one,
+    // see `closure::instantiate_at`) and no saved object holds: saved as objects themselves,
+    // so the constant links below make the restored trees share them too.
+    let mut i = s.queue.len();
+    let names: Vec<LuaStr<'gc>> = (0..TM_COUNT).filter_map(|tm| ctx.tm_made(tm)).collect();
+    s.share_across_trees(&names);
+    while let Some(item) = s.queue.get(i).copied() {
+        s.process(item)?;
         i += 1;
     }
     let n = u32::try_from(s.queue.len())

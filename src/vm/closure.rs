@@ -336,6 +336,10 @@ pub fn fn_proto_at<'gc>(
 }
 
 /// Instantiates a compiled chunk in a VM: constants become heap values.
+///
+/// A string constant that names a metamethod is the VM's name string for it (`__index` set
+/// in a class table, then looked up by the interpreter with that name, is found by
+/// pointer). The names are VM state, and a save keeps that sharing (see `snapshot::save`).
 pub fn instantiate<'gc>(ctx: super::state::Ctx<'gc>, chunk: &Arc<Chunk>) -> Gc<'gc, FnProto<'gc>> {
     instantiate_at(
         ctx.mc,
@@ -343,7 +347,10 @@ pub fn instantiate<'gc>(ctx: super::state::Ctx<'gc>, chunk: &Arc<Chunk>) -> Gc<'
         chunk,
         &chunk.main,
         &mut Vec::new(),
-        &|_, _| None,
+        &|path, k| match chunk.proto_at(path)?.constants.get(k)? {
+            crate::compiler::Constant::Str(s) if s.starts_with(b"__") => ctx.tm_named(s),
+            _ => None,
+        },
     )
 }
 
@@ -365,6 +372,16 @@ fn long_constant_id(chunk: &super::chunk::ChunkId, bytes: &[u8]) -> u64 {
 /// (strings made with the VM's `hash_key`). `linked(path, k)` may supply an existing string
 /// for string constant `k` of the function at `path` (a snapshot restore keeps the identity
 /// of constants that other objects hold).
+///
+/// Equal string constants of the whole instance tree are one string object (the first one
+/// made or linked, in the tree's order: a function's constants, then its nested functions):
+/// a field named in one function and read in another (`{x = 1}` built by a constructor,
+/// `self.x` read by a method) then has, as the table's key and as the reading function's
+/// constant, the very same object, so the interpreter's lookups at a position hint decide
+/// by pointer (see `Table::get_field`). The sharing is a function of the tree alone, so a
+/// restore, which instantiates trees again, makes the same objects; what a save must keep
+/// beyond that (a string shared with a saved object, or between two trees) it keeps as
+/// constant links (see `snapshot::save`).
 pub fn instantiate_at<'gc>(
     mc: &Mutation<'gc>,
     hash_key: u64,
@@ -372,6 +389,22 @@ pub fn instantiate_at<'gc>(
     proto: &Arc<Proto>,
     path: &mut Vec<u32>,
     linked: &dyn Fn(&[u32], usize) -> Option<super::string::LuaStr<'gc>>,
+) -> Gc<'gc, FnProto<'gc>> {
+    // (A function's own constants are distinct already: a tree of one function needs no map.)
+    let mut map = hashbrown::HashMap::new();
+    let shared = (!proto.protos.is_empty()).then_some(&mut map);
+    instantiate_shared(mc, hash_key, chunk, proto, path, linked, shared)
+}
+
+/// [`instantiate_at`] with the tree's strings made so far, by their bytes.
+fn instantiate_shared<'gc, 'p>(
+    mc: &Mutation<'gc>,
+    hash_key: u64,
+    chunk: &Arc<Chunk>,
+    proto: &'p Arc<Proto>,
+    path: &mut Vec<u32>,
+    linked: &dyn Fn(&[u32], usize) -> Option<super::string::LuaStr<'gc>>,
+    mut shared: Option<&mut hashbrown::HashMap<&'p [u8], super::string::LuaStr<'gc>>>,
 ) -> Gc<'gc, FnProto<'gc>> {
     use crate::compiler::Constant;
     let constants: Box<[Value<'gc>]> = proto
@@ -385,20 +418,37 @@ pub fn instantiate_at<'gc>(
             Constant::Float(f) => Value::float(*f),
             Constant::Str(s) => {
                 if let Some(st) = linked(path, k) {
+                    if let Some(m) = shared.as_deref_mut() {
+                        m.entry(&s[..]).or_insert(st);
+                    }
                     return Value::Str(st);
                 }
-                let st = super::string::LuaStr::new(mc, hash_key, s);
-                if s.len() > super::convert::SHORT_STRING_MAX {
-                    st.id().set(long_constant_id(&chunk.id, s));
-                }
-                Value::Str(st)
+                let make = || {
+                    let st = super::string::LuaStr::new(mc, hash_key, s);
+                    if s.len() > super::convert::SHORT_STRING_MAX {
+                        st.id().set(long_constant_id(&chunk.id, s));
+                    }
+                    st
+                };
+                Value::Str(match shared.as_deref_mut() {
+                    Some(m) => *m.entry(&s[..]).or_insert_with(make),
+                    None => make(),
+                })
             }
         })
         .collect();
     let mut children = Vec::with_capacity(proto.protos.len());
     for (i, p) in proto.protos.iter().enumerate() {
         path.push(i as u32);
-        children.push(instantiate_at(mc, hash_key, chunk, p, path, linked));
+        children.push(instantiate_shared(
+            mc,
+            hash_key,
+            chunk,
+            p,
+            path,
+            linked,
+            shared.as_deref_mut(),
+        ));
         path.pop();
     }
     use super::memory::{OBJECT_HEADER, VALUE_BYTES};

@@ -501,6 +501,23 @@ impl<'gc> Ctx<'gc> {
         }
     }
 
+    /// The name string of the metamethod spelled `name`, if it is one (made now in a lazy
+    /// fork that has not made it, as [`Ctx::tm`] does).
+    pub fn tm_named(self, name: &[u8]) -> Option<LuaStr<'gc>> {
+        let i = TM_NAMES.iter().position(|n| n.as_bytes() == name)?;
+        if let Some(s) = *self.state.tm_names.get(i)? {
+            return Some(s);
+        }
+        let make = || {
+            super::memory::uncounted(|| LuaStr::new(self.mc, self.state.hash_key, name))
+        };
+        // (Only forks have missing names.)
+        Some(match self.state.fork {
+            Some(fork) => super::lazy::Fork::tm_name(fork, self.mc, i, make),
+            None => make(),
+        })
+    }
+
     /// The name string of a metamethod in a lazy fork that has not made it yet: made once,
     /// kept by the fork (until its completion moves it into the state), and uncounted (the
     /// fork's memory count, the image's, has it, as an eager restore would).
