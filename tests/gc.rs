@@ -451,6 +451,25 @@ fn run_sliced_within(src: &str, fuel: u64, limit: Option<u64>) -> String {
     out.text()
 }
 
+/// Budgets near the two above where which collection a failed memory check gets (quiet, or
+/// full after a quiet one did not help; a full one clears the weak cache) depended on step
+/// sizes: the "a quiet one did not help" mark lasted to the end of the next slice, so with
+/// long slices an unrelated later failure got a full collection where short slices gave it a
+/// quiet one (found 2026-12-06 sweeping budgets from 600,000 to 1,300,000 by 37,000: these
+/// three diverged in steps of 7). A fourth, 1,266,000, still diverges (which check fails for
+/// good differs by one iteration); see the README's "Known gap" in "Memory".
+#[test]
+fn the_collection_a_failure_gets_does_not_depend_on_step_sizes() {
+    for limit in [1_044_000, 1_081_000, 1_118_000] {
+        let limit = Some(limit);
+        let plain = run_sliced_within(OVER_BETWEEN_SLICES, u64::MAX / 2, limit);
+        for fuel in [7, 997] {
+            let sliced = run_sliced_within(OVER_BETWEEN_SLICES, fuel, limit);
+            assert_eq!(sliced, plain, "budget {limit:?}, steps of {fuel}");
+        }
+    }
+}
+
 #[test]
 fn the_budget_between_slices_acts_at_fixed_points() {
     for limit in [700_000, 1_000_000] {

@@ -86,26 +86,36 @@ impl Vm {
         // period, and most slices cross neither.)
         let crossed = crossed_period && before / SLICE as u64 != self.fuel_used / SLICE as u64;
         self.memory.note_peak();
-        if crossed_period {
-            // The window in which a failed memory check is final closes at a fixed point.
-            self.arena
-                .mutate(|_, state| state.just_collected.set(false));
-        }
         let GcAsk {
             collect,
             pressure,
             retry,
-            quiet_retry,
+            mut quiet_retry,
             step,
         } = ask;
+        if crossed_period {
+            // The windows in which a failed memory check is final, and in which one that
+            // fails again after a quiet collection gets a full one, close at a fixed point:
+            // a failure ends its slice, so a fixed point crossed in this slice lies between
+            // the last collection and this failure whatever the slicing.
+            quiet_retry = false;
+            self.arena.mutate(|_, state| {
+                state.just_collected.set(false);
+                state.quiet_retry.set(false);
+            });
+        }
         if collect {
             self.collect_fully();
+            self.arena.mutate(|_, state| state.quiet_retry.set(false));
         } else if pressure && retry && quiet_retry {
             // The operation failed again after a quiet collection: the last resort, at a
             // point fixed by the program (the quiet one's count does not depend on history).
             self.collect_fully();
             // Only the last collection made for a retry makes the next failure final.
-            self.arena.mutate(|_, state| state.just_collected.set(true));
+            self.arena.mutate(|_, state| {
+                state.just_collected.set(true);
+                state.quiet_retry.set(false);
+            });
         } else if pressure && retry {
             self.collect_quietly();
             self.arena.mutate(|_, state| state.quiet_retry.set(true));
@@ -212,7 +222,8 @@ pub(super) struct GcAsk {
     pressure: bool,
     /// That collection is for running an operation again (see `State::retry_gc`).
     retry: bool,
-    /// The last collection was a quiet one for running an operation again.
+    /// A quiet collection was made for running an operation again, and no fixed point or
+    /// full collection came since.
     quiet_retry: bool,
     /// `collectgarbage("step", kb)`.
     step: Option<i64>,
@@ -231,7 +242,9 @@ pub(super) fn gc_ask(ctx: Ctx<'_>) -> GcAsk {
         collect: state.collect_requested.replace(false),
         pressure: state.memory_pressure.replace(false),
         retry: state.retry_gc.replace(false),
-        quiet_retry: state.quiet_retry.replace(false),
+        // (Not consumed here: it lasts until the next fixed point or full collection, not
+        // until the end of whichever slice comes next, which would depend on step sizes.)
+        quiet_retry: state.quiet_retry.get(),
         step,
     }
 }

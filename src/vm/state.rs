@@ -336,8 +336,12 @@ pub struct State<'gc> {
     /// changes). Saved, since a snapshot can come between that collection and the slice.
     #[collect(require_static)]
     pub just_collected: Cell<bool>,
-    /// The last slice ended with a quiet collection for an operation that runs again (see
-    /// `api::Vm::after_slice`): if it asks again, the next collection is a full one. Saved
+    /// A slice ended with a quiet collection for an operation that runs again (see
+    /// `api::Vm::after_slice`), and no fixed point of the total fuel or full collection came
+    /// since: if an operation asks again, the next collection is a full one. (Cleared at
+    /// fixed points, not at the end of the next slice: that would make whether a later
+    /// failure gets a quiet or a full collection, which Lua can see through weak tables,
+    /// depend on step sizes.) Saved
     /// with `just_collected`: a restore between the two must not add a collection, since a
     /// full one resets the pacing of the automatic ones.
     #[collect(require_static)]
