@@ -512,9 +512,7 @@ impl<'gc> Ctx<'gc> {
         if let Some(s) = *self.state.tm_names.get(i)? {
             return Some(s);
         }
-        let make = || {
-            super::memory::uncounted(|| LuaStr::new(self.mc, self.state.hash_key, name))
-        };
+        let make = || super::memory::uncounted(|| LuaStr::new(self.mc, self.state.hash_key, name));
         // (Only forks have missing names.)
         Some(match self.state.fork {
             Some(fork) => super::lazy::Fork::tm_name(fork, self.mc, i, make),

@@ -490,9 +490,11 @@ impl<'gc> TableData<'gc> {
         // them.
         let live = old_entries.iter().chain(&moved).filter(|e| !e.1.is_nil());
         let hash_cap = node_capacity(hash_size).max(node_capacity(
-            live.filter(|e| !matches!(e.0, Value::Int(i)
-                if ((i as u64).wrapping_sub(1)) < array_size.min(parts::MAX_ASIZE) as u64))
-                .count(),
+            live.filter(|e| {
+                !matches!(e.0, Value::Int(i)
+                if ((i as u64).wrapping_sub(1)) < array_size.min(parts::MAX_ASIZE) as u64)
+            })
+            .count(),
         ));
         self.sizes.set(array_size, hash_cap);
         // The parts were checked against the memory budget (`resize_fits`), so the whole
@@ -1068,8 +1070,7 @@ impl<'gc> Table<'gc> {
     /// nil (a removed entry whose key stays, so a traversal holding the key can go on).
     pub fn unpark(self, fc: &gc_arena::Finalization<'gc>) {
         let mut d = self.0.borrow_mut(fc);
-        let Some(Parked { array, entries }) = d.extra.as_mut().and_then(|e| e.parked.take())
-        else {
+        let Some(Parked { array, entries }) = d.extra.as_mut().and_then(|e| e.parked.take()) else {
             return;
         };
         d.trim_extra();

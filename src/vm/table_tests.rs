@@ -69,11 +69,13 @@ fn small_hash_parts_have_no_index_and_big_ones_do() {
     rootless_mutate(|mc| {
         let t = Table::new(mc, 5);
         for i in 0..8 {
-            t.set(mc, Value::float(i as f64 + 0.5), Value::Int(i)).unwrap();
+            t.set(mc, Value::float(i as f64 + 0.5), Value::Int(i))
+                .unwrap();
         }
         assert!(t.0.borrow().extra.is_none());
         for i in 8..40 {
-            t.set(mc, Value::float(i as f64 + 0.5), Value::Int(i)).unwrap();
+            t.set(mc, Value::float(i as f64 + 0.5), Value::Int(i))
+                .unwrap();
         }
         let d = t.0.borrow();
         assert!(d.indexed() && d.extra.as_ref().is_some_and(|e| e.index.len() == 40));
