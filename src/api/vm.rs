@@ -82,6 +82,10 @@ pub struct Vm {
     paced_at: u64,
     /// `memory_used` right after the last complete collection (quiet or full).
     collected_at: u64,
+    /// The last slice ended with a collection for an operation that runs again
+    /// (`State::quiet_retry` or `State::just_collected` is set): the next slice runs only
+    /// that operation (see `Vm::slice_fuel`).
+    retry_pending: bool,
     /// Set by the host to preempt the running step (see [`Vm::interrupt_handle`]); made
     /// when a handle is first asked for (until then nothing can set it, and a spawn
     /// allocates one thing less).
@@ -239,7 +243,10 @@ impl Vm {
         memory: Rc<Account>,
         lazy: bool,
     ) -> Vm {
-        let releases = arena.mutate(|_, state| state.host.borrow().handle_releases.clone());
+        let (releases, retry_pending) = arena.mutate(|_, state| {
+            let retry_pending = state.quiet_retry.get() || state.just_collected.get();
+            (state.host.borrow().handle_releases.clone(), retry_pending)
+        });
         memory.set_allocated(crate::vm::gc::resume_counters(&arena));
         Vm {
             arena,
@@ -248,6 +255,7 @@ impl Vm {
             memory,
             paced_at: 0,
             collected_at: 0,
+            retry_pending,
             interrupt: std::cell::OnceCell::new(),
             lazy,
             registrations: NO_REGISTRATIONS.with(Rc::clone),

@@ -30,8 +30,19 @@ impl Vm {
 
     /// The fuel of the next slice: `remaining`, and never past a multiple of the period in
     /// total fuel (see `after_slice`).
+    ///
+    /// After a collection made so that an operation could run again, the slice is one unit
+    /// of fuel: the operation alone runs (instructions are charged at least one unit, and
+    /// an operation that fails again refunds its charge), so `after_slice` knows from the
+    /// fuel used whether the program went past it. A failure after that is another
+    /// operation's, which gets its own quiet collection first: whether a failure gets a
+    /// full collection (which Lua observes through weak tables) or is final then depends on
+    /// what is live at that operation, not on how long the slice it falls in is.
     pub(super) fn slice_fuel(&self, remaining: i64) -> i64 {
         let to_boundary = self.period() - self.into_period(self.fuel_used) as i64;
+        if self.retry_pending {
+            return remaining.min(1);
+        }
         remaining.min(to_boundary)
     }
 
@@ -57,7 +68,17 @@ impl Vm {
     /// points whatever the step sizes, so the crossing comes at the same point of the
     /// program however the host slices its steps, saves or forks the VM.
     #[inline]
-    pub(super) fn after_slice(&mut self, used: i64, ask: GcAsk) {
+    pub(super) fn after_slice(&mut self, used: i64, mut ask: GcAsk) {
+        if self.retry_pending && used > 0 {
+            // The operation a collection was made for went through (or raised): the marks
+            // concern it alone (see `slice_fuel`).
+            self.retry_pending = false;
+            ask.quiet_retry = false;
+            self.arena.mutate(|_, state| {
+                state.just_collected.set(false);
+                state.quiet_retry.set(false);
+            });
+        }
         let before = self.fuel_used;
         self.fuel_used += used.max(0) as u64;
         let period = self.period() as u64;
@@ -94,10 +115,8 @@ impl Vm {
             step,
         } = ask;
         if crossed_period {
-            // The windows in which a failed memory check is final, and in which one that
-            // fails again after a quiet collection gets a full one, close at a fixed point:
-            // a failure ends its slice, so a fixed point crossed in this slice lies between
-            // the last collection and this failure whatever the slicing.
+            // (The program went past the operation a collection was made for, if any:
+            // fuel was used. A failure that ends this slice is another operation's.)
             quiet_retry = false;
             self.arena.mutate(|_, state| {
                 state.just_collected.set(false);
@@ -165,6 +184,9 @@ impl Vm {
             self.arena
                 .mutate(|_, state| state.budget_exhausted.set(exhausted));
         }
+        self.retry_pending = self
+            .arena
+            .mutate(|_, state| state.quiet_retry.get() || state.just_collected.get());
     }
 
     /// Enforces the memory budget at a fixed point of the program: a quiet collection

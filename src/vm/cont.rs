@@ -468,10 +468,17 @@ impl<'gc> Cont<'gc> {
                 })
             }
             (ContG::Yielded | ContG::Results, Ok(())) => Ok(Action::Return),
-            // Run the native again; a second `RetryAfterGc` (not possible right after a
-            // collection) would be thrown as "not enough memory".
+            // Run the native again. If it fails again after a quiet collection, it waits for
+            // a full one (as an instruction does); right after that, its reservation
+            // raises "not enough memory" (see `Ctx::out_of_memory`).
             (ContG::RetryNative, Ok(())) => match nc.native {
-                Some(native) => (native.def().func)(nc),
+                Some(native) => match (native.def().func)(nc) {
+                    Err(LuaError::RetryAfterGc) => {
+                        nc.ctx.ask_collection_for_memory(true);
+                        Ok(Action::RetryAfterGc)
+                    }
+                    r => r,
+                },
                 None => Err(LuaError::rt("internal error: retry without a native")),
             },
             (ContG::Discard, Ok(())) => nc.ret0(),

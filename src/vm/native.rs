@@ -251,18 +251,27 @@ impl<'gc, 'a> NativeCtx<'gc, 'a> {
         }
     }
 
-    /// Checks that a result being built incrementally (`bytes` so far) still fits in the
-    /// memory budget, for natives that cannot start over (see `memory`).
+    /// Whether a result being built incrementally (`bytes` so far) may still grow within the
+    /// memory budget. (Garbage counts: a native that can stop and continue after a
+    /// collection should do so when this is false, see `Ctx::ask_collection_for_memory`.)
+    #[inline]
+    pub fn buffer_fits(&self, bytes: usize) -> bool {
+        super::memory::fits(super::string::StrData::charge_for(bytes))
+    }
+
+    /// For a native that found its result would not fit in the memory budget before doing
+    /// the next part of its work, and stops there with its progress in a continuation
+    /// (returning `Action::Preempt`): asks for a collection, after which the continuation
+    /// runs again; right after one (see `Ctx::out_of_memory`), "not enough memory".
     ///
     /// # Errors
-    /// "not enough memory".
-    #[inline]
-    pub fn check_buffer(&self, bytes: usize) -> LuaResult<'gc, ()> {
-        if super::memory::fits(super::string::StrData::charge_for(bytes)) {
-            Ok(())
-        } else {
-            Err(self.ctx.not_enough_memory())
+    /// "not enough memory" when a collection for this just ran.
+    pub fn wait_for_room(&self) -> LuaResult<'gc, ()> {
+        if self.ctx.state.just_collected.get() {
+            return Err(self.ctx.not_enough_memory());
         }
+        self.ctx.ask_collection_for_memory(true);
+        Ok(())
     }
 
     /// Charges fuel for work done.

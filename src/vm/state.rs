@@ -327,23 +327,22 @@ pub struct State<'gc> {
     pub c_call_boundaries: Cell<bool>,
     /// True from the last collection a failed memory check asked for so that it could run
     /// again (`retry_gc`; the full one that follows a quiet one that was not enough) until
-    /// the total fuel next crosses a multiple of the host loop's period (a point of the
-    /// program that does not depend on step sizes, see `api::Vm::after_slice`): a memory
-    /// check that still fails then raises "not enough memory" instead of asking for another
-    /// collection. Other collections (pacing, the
-    /// budget check between slices) do not set it, so whether a check fails for good depends
-    /// only on live data, not on when the collector last ran (which a snapshot restore
-    /// changes). Saved, since a snapshot can come between that collection and the slice.
+    /// the program goes past that operation (the host loop runs it alone in a slice of one
+    /// unit of fuel, see `api::Vm::slice_fuel`): a memory check that still fails then raises
+    /// "not enough memory" instead of asking for another collection. Other collections
+    /// (pacing, the budget check between slices) do not set it, so whether a check fails for
+    /// good depends only on live data, not on when the collector last ran (which step sizes
+    /// and snapshot restores change). Saved, since a snapshot can come between that
+    /// collection and the slice.
     #[collect(require_static)]
     pub just_collected: Cell<bool>,
     /// A slice ended with a quiet collection for an operation that runs again (see
-    /// `api::Vm::after_slice`), and no fixed point of the total fuel or full collection came
-    /// since: if an operation asks again, the next collection is a full one. (Cleared at
-    /// fixed points, not at the end of the next slice: that would make whether a later
-    /// failure gets a quiet or a full collection, which Lua can see through weak tables,
-    /// depend on step sizes.) Saved
-    /// with `just_collected`: a restore between the two must not add a collection, since a
-    /// full one resets the pacing of the automatic ones.
+    /// `api::Vm::after_slice`), and the program has not gone past that operation: if it asks
+    /// again, the next collection is a full one. (Cleared once the operation goes through,
+    /// never later: a later failure is another operation's and gets a quiet collection
+    /// first, whatever the step sizes.) Saved with `just_collected`: a restore between the
+    /// two must not add a collection, since a full one resets the pacing of the automatic
+    /// ones.
     #[collect(require_static)]
     pub quiet_retry: Cell<bool>,
     /// The collection requested for the end of this slice is for a retry (see

@@ -361,8 +361,18 @@ fn run_gsub<'gc>(
 ) -> R<'gc> {
     let (subject, pattern) = (s.as_bytes(), p.as_bytes());
     loop {
-        let step = with_fuel(nc, |fuel| seq.step(subject, pattern, fuel)).map_err(pattern_error)?;
-        nc.check_buffer(seq.output_len())?;
+        // (Before the step: a result that has grown past the budget waits for a collection
+        // without doing anything, see `NativeCtx::wait_for_room`. A step adds at most what
+        // its fuel pays for.)
+        let room = nc.buffer_fits(seq.output_len());
+        if !room {
+            nc.wait_for_room()?;
+        }
+        let step = if room {
+            with_fuel(nc, |fuel| seq.step(subject, pattern, fuel)).map_err(pattern_error)?
+        } else {
+            Step::NeedFuel
+        };
         let m: Match = match step {
             Step::NeedFuel => {
                 nc.clear();

@@ -324,10 +324,7 @@ fn call_meta<'gc>(nc: &mut NativeCtx<'gc, '_>, mc: MetaCall<'gc>, cont: TableCon
 /// in `cont`) and ask for a full collection, then continue; if a collection just ran,
 /// "not enough memory".
 fn pause_for_gc<'gc>(nc: &NativeCtx<'gc, '_>, cont: TableCont<'gc>) -> R<'gc> {
-    if nc.ctx.state.just_collected.get() {
-        return Err(nc.ctx.not_enough_memory());
-    }
-    nc.ctx.ask_collection_for_memory(true);
+    nc.wait_for_room()?;
     preempt(cont)
 }
 

@@ -425,8 +425,13 @@ pub(super) fn run_read<'gc>(
     task.wait = Wait::Nothing;
     while task.done < task.count {
         if incoming.is_none() {
+            if !concat_fits(nc, &task.sink) {
+                return pause_for_gc(nc, TableContG::Read(task));
+            }
             if let Some(t) = raw_table(nc.ctx, task.src, false) {
-                read_raw(nc, &mut task, t)?;
+                if read_raw(nc, &mut task, t)? == Raw::NoRoom {
+                    return pause_for_gc(nc, TableContG::Read(task));
+                }
                 if task.done < task.count {
                     return preempt(TableContG::Read(task));
                 }
@@ -454,14 +459,36 @@ pub(super) fn run_read<'gc>(
     finish_read(nc, task)
 }
 
-/// The read loop on a raw table, until done or out of fuel.
+/// Whether a `concat` result built so far may grow within the memory budget. Checked
+/// before each element is read (so that a task stops before doing anything and waits for a
+/// collection, see `pause_for_gc`, instead of failing because of garbage).
+fn concat_fits<'gc>(nc: &NativeCtx<'gc, '_>, sink: &Sink<Value<'gc>>) -> bool {
+    match sink {
+        Sink::Concat { buf, .. } => nc.buffer_fits(buf.len()),
+        _ => true,
+    }
+}
+
+/// How [`read_raw`] stopped.
+#[derive(PartialEq)]
+enum Raw {
+    /// Done or out of fuel.
+    Stopped,
+    /// The result would not fit in the memory budget (see [`concat_fits`]).
+    NoRoom,
+}
+
+/// The read loop on a raw table, until done, out of fuel or out of room.
 fn read_raw<'gc>(
     nc: &mut NativeCtx<'gc, '_>,
     task: &mut ReadTask<Value<'gc>>,
     t: Table<'gc>,
-) -> LuaResult<'gc, ()> {
+) -> LuaResult<'gc, Raw> {
     let d = t.data(nc.ctx.mc);
     while task.done < task.count {
+        if !concat_fits(nc, &task.sink) {
+            return Ok(Raw::NoRoom);
+        }
         let key = task.first.wrapping_add(task.done as i64);
         let last = task.done + 1 == task.count;
         accept(nc, &mut task.sink, key, d.get_int(key), last)?;
@@ -470,7 +497,7 @@ fn read_raw<'gc>(
             break;
         }
     }
-    Ok(())
+    Ok(Raw::Stopped)
 }
 
 /// Takes element `key` into the sink (charging for it).
@@ -492,7 +519,6 @@ fn accept<'gc>(
                 )));
             }
             let before = buf.len();
-            nc.check_buffer(buf.len())?;
             nc.fuel.charge(meta::push_concat_text(buf, v));
             if !last {
                 buf.extend_from_slice(sep);
