@@ -9,7 +9,7 @@
 //! naive scan charged per byte compared, like C's memchr+memcmp.
 
 use super::captures::Match;
-use super::matcher::{Attempt, Outcome};
+use super::matcher::{first_item_end, Attempt, Outcome};
 use super::{check_input, validated_serde, PatternError, PatternInput};
 use crate::fuel::{cost, Fuel};
 use crate::sequence::{Never, Sequence, Step};
@@ -203,32 +203,47 @@ impl Find {
                     mut attempt,
                 } => {
                     let pat = pattern.get(usize::from(anchor)..).unwrap_or(&[]);
-                    match attempt.run(subject, pat, fuel)? {
-                        Outcome::NeedFuel => Phase::Pattern {
-                            s1,
-                            anchor,
-                            attempt,
-                        },
-                        Outcome::Finished(Some(end)) => {
-                            let captures = attempt.captures().to_vec();
-                            return Ok(Step::Done(Some(Match {
-                                start: s1,
-                                end,
-                                captures,
-                            })));
-                        }
-                        Outcome::Finished(None) => {
-                            if s1 < slen && !anchor {
-                                s1 += 1;
-                                attempt.reset(s1);
-                                fuel.charge(cost::MATCH_ATTEMPT);
-                                Phase::Pattern {
+                    let quick = first_item_end(pat);
+                    // (Attempts at successive positions without a pass of the phase machine
+                    // for each: it would only check the fuel, as here.)
+                    loop {
+                        let outcome = match quick {
+                            Some(ep) if attempt.fails_at_once(subject, pat, ep, fuel) => {
+                                Outcome::Finished(None)
+                            }
+                            _ => attempt.run(subject, pat, fuel)?,
+                        };
+                        match outcome {
+                            Outcome::NeedFuel => {
+                                break Phase::Pattern {
                                     s1,
                                     anchor,
                                     attempt,
                                 }
-                            } else {
-                                return Ok(Step::Done(None));
+                            }
+                            Outcome::Finished(Some(end)) => {
+                                let captures = attempt.captures().to_vec();
+                                return Ok(Step::Done(Some(Match {
+                                    start: s1,
+                                    end,
+                                    captures,
+                                })));
+                            }
+                            Outcome::Finished(None) => {
+                                if s1 < slen && !anchor {
+                                    s1 += 1;
+                                    attempt.reset(s1);
+                                    fuel.charge(cost::MATCH_ATTEMPT);
+                                    if fuel.is_exhausted() {
+                                        break Phase::Pattern {
+                                            s1,
+                                            anchor,
+                                            attempt,
+                                        };
+                                    }
+                                } else {
+                                    return Ok(Step::Done(None));
+                                }
                             }
                         }
                     }

@@ -12,7 +12,7 @@
 //! the iterator's upvalue and calls [`GMatch::step`] until `Done` on every iterator call.
 
 use super::captures::Match;
-use super::matcher::{Attempt, Outcome};
+use super::matcher::{first_item_end, Attempt, Outcome};
 use super::{check_input, validated_serde, PatternError, PatternInput};
 use crate::fuel::{cost, Fuel};
 use crate::sequence::{Never, Sequence, Step};
@@ -108,9 +108,16 @@ impl GMatch {
                 }
             }
         };
+        let quick = first_item_end(pattern);
         loop {
             // on an error the search is dropped: the next call starts afresh from `src`
-            match search.attempt.run(subject, pattern, fuel)? {
+            let outcome = match quick {
+                Some(ep) if search.attempt.fails_at_once(subject, pattern, ep, fuel) => {
+                    Outcome::Finished(None)
+                }
+                _ => search.attempt.run(subject, pattern, fuel)?,
+            };
+            match outcome {
                 Outcome::NeedFuel => {
                     st.search = Some(search);
                     return Ok(Step::NeedFuel);

@@ -15,7 +15,7 @@
 //! same string object.
 
 use super::captures::Match;
-use super::matcher::{Attempt, Outcome};
+use super::matcher::{first_item_end, Attempt, Outcome};
 use super::{check_input, validated_serde, PatternError, PatternInput};
 use crate::fuel::{cost, Fuel};
 use crate::sequence::{Sequence, Step};
@@ -78,7 +78,22 @@ struct State {
     lastmatch: Option<usize>,
     buf: Vec<u8>,
     phase: Phase,
+    #[serde(skip)]
+    spare: Spare,
 }
+
+/// The buffers of the last attempt that ended in a match, kept for the next search (a
+/// cache: never saved, equal to any other).
+#[derive(Clone, Debug, Default)]
+struct Spare(Option<Attempt>);
+
+impl PartialEq for Spare {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Spare {}
 
 /// A `string.gsub` in progress. See the module documentation for the protocol.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,6 +145,7 @@ impl Gsub {
             lastmatch: None,
             buf: Vec::new(),
             phase: Phase::Loop,
+            spare: Spare::default(),
         })
     }
 
@@ -211,41 +227,8 @@ impl Gsub {
                 Phase::Finished => {
                     return Err(PatternError::Corrupt("gsub stepped after it finished"))
                 }
-                Phase::Loop => {
-                    if st.n < st.max_n {
-                        fuel.charge(cost::MATCH_ATTEMPT);
-                        Phase::Attempt(Attempt::new(st.src))
-                    } else {
-                        st.finish()
-                    }
-                }
-                Phase::Attempt(mut attempt) => match attempt.run(subject, pat, fuel)? {
-                    Outcome::NeedFuel => Phase::Attempt(attempt),
-                    Outcome::Finished(Some(end)) if Some(end) != st.lastmatch => {
-                        st.n = st.n.checked_add(1).ok_or(CORRUPT)?;
-                        let captures = attempt.captures().to_vec();
-                        let m = Match {
-                            start: st.src,
-                            end,
-                            captures,
-                        };
-                        Phase::Await { m, reply: None }
-                    }
-                    Outcome::Finished(_) => {
-                        if let Some(&c) = subject.get(st.src) {
-                            // otherwise, skip one character
-                            st.buf.push(c);
-                            st.src += 1;
-                            if anchor {
-                                st.finish()
-                            } else {
-                                Phase::Loop
-                            }
-                        } else {
-                            st.finish() // end of subject
-                        }
-                    }
-                },
+                Phase::Loop => st.scan(subject, pat, anchor, fuel, None)?,
+                Phase::Attempt(attempt) => st.scan(subject, pat, anchor, fuel, Some(attempt))?,
                 Phase::Await { m, reply } => {
                     match reply {
                         Some(Replacement::Bytes(bytes)) => {
@@ -297,6 +280,88 @@ impl Gsub {
 const CORRUPT: PatternError = PatternError::Corrupt("gsub position out of range");
 
 impl State {
+    /// The search for the next match, from the top of `while (n < max_s)` or inside a
+    /// `pending` attempt: attempts at successive positions (one subject byte copied after
+    /// each that fails) until one matches, fuel runs out or the loop ends, without going
+    /// through the phase machine for every position (one attempt's buffers serve them all).
+    /// Charges and stops exactly where one pass of the machine per phase would.
+    fn scan(
+        &mut self,
+        subject: &[u8],
+        pat: &[u8],
+        anchor: bool,
+        fuel: &mut Fuel,
+        pending: Option<Attempt>,
+    ) -> Result<Phase, PatternError> {
+        let mut attempt = match pending {
+            Some(a) => a,
+            None => {
+                if self.n >= self.max_n {
+                    return Ok(self.finish());
+                }
+                fuel.charge(cost::MATCH_ATTEMPT);
+                let a = match self.spare.0.take() {
+                    Some(mut a) => {
+                        a.reset(self.src);
+                        a
+                    }
+                    None => Attempt::new(self.src),
+                };
+                if fuel.is_exhausted() {
+                    return Ok(Phase::Attempt(a));
+                }
+                a
+            }
+        };
+        let quick = first_item_end(pat);
+        loop {
+            let outcome = match quick {
+                // (An attempt that fails at once, charged as one but without running it.)
+                Some(ep) if attempt.fails_at_once(subject, pat, ep, fuel) => {
+                    Outcome::Finished(None)
+                }
+                _ => attempt.run(subject, pat, fuel)?,
+            };
+            match outcome {
+                Outcome::NeedFuel => return Ok(Phase::Attempt(attempt)),
+                Outcome::Finished(Some(end)) if Some(end) != self.lastmatch => {
+                    self.n = self.n.checked_add(1).ok_or(CORRUPT)?;
+                    let captures = attempt.captures().to_vec();
+                    let m = Match {
+                        start: self.src,
+                        end,
+                        captures,
+                    };
+                    self.spare.0 = Some(attempt);
+                    return Ok(Phase::Await { m, reply: None });
+                }
+                Outcome::Finished(_) => {
+                    let Some(&c) = subject.get(self.src) else {
+                        return Ok(self.finish()); // end of subject
+                    };
+                    // otherwise, skip one character
+                    self.buf.push(c);
+                    self.src += 1;
+                    if anchor {
+                        return Ok(self.finish());
+                    }
+                }
+            }
+            // Back at the top of the loop.
+            if fuel.is_exhausted() {
+                return Ok(Phase::Loop);
+            }
+            if self.n >= self.max_n {
+                return Ok(self.finish());
+            }
+            fuel.charge(cost::MATCH_ATTEMPT);
+            attempt.reset(self.src);
+            if fuel.is_exhausted() {
+                return Ok(Phase::Attempt(attempt));
+            }
+        }
+    }
+
     /// Leave the loop: copy the tail if something changed, else finish with the original.
     fn finish(&mut self) -> Phase {
         if self.changed {

@@ -136,6 +136,22 @@ fn class_work(p: usize, ep: usize) -> usize {
     ep.saturating_sub(p).max(1)
 }
 
+/// The end of the pattern's first item when it is a single-character class that must
+/// match at least once (no `*`, `?` or `-` after it; not a capture, `$`, `%b`, `%f` or a
+/// back reference): an attempt whose first character fails that class fails at once, so
+/// searches can test it without running an attempt ([`Attempt::fails_at_once`]). `None` otherwise,
+/// and for a malformed class (the attempt reports that).
+pub(crate) fn first_item_end(pat: &[u8]) -> Option<usize> {
+    match *pat.first()? {
+        b'(' | b')' => return None,
+        b'$' if pat.len() == 1 => return None,
+        L_ESC if matches!(pat.get(1), Some(b'b' | b'f' | b'0'..=b'9')) => return None,
+        _ => {}
+    }
+    let ep = class_end(pat, 0).ok()?;
+    (!matches!(at(pat, ep), b'*' | b'?' | b'-')).then_some(ep)
+}
+
 impl Attempt {
     /// A fresh attempt at subject position `s` (lstrlib's `reprepstate` + `match(ms, s, p)`).
     pub(crate) fn new(s: usize) -> Self {
@@ -144,6 +160,33 @@ impl Attempt {
             stack: Vec::new(),
             exec: Exec::Match { s, p: 0 },
         }
+    }
+
+    /// Whether this attempt, not started yet, fails on the pattern's first item (which ends
+    /// at `ep`, from [`first_item_end`]): what its first step would find, charged as that
+    /// step is, without running it. False when the step must run (the attempt has started,
+    /// fuel is exhausted, or the item matches).
+    #[inline]
+    pub(crate) fn fails_at_once(
+        &self,
+        subj: &[u8],
+        pat: &[u8],
+        ep: usize,
+        fuel: &mut Fuel,
+    ) -> bool {
+        let Exec::Match { s, p: 0 } = self.exec else {
+            return false;
+        };
+        if !self.stack.is_empty()
+            || !self.captures.is_empty()
+            || fuel.is_exhausted()
+            || single_match(subj, s, pat, 0, ep)
+        {
+            return false;
+        }
+        fuel.charge(cost::MATCH_STEP);
+        fuel.charge(cost::work_floor(class_work(0, ep)));
+        true
     }
 
     /// Reuse this attempt's allocations for a fresh attempt at `s`.
