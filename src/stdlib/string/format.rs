@@ -19,6 +19,7 @@
 //! here.
 
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use super::{cont, cont_str, cost, StrCont, MAX_STRING_SIZE};
 use crate::number::{fmt_e, fmt_f, fmt_g};
@@ -79,14 +80,18 @@ impl Progress {
 
 pub fn format<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let fmt = nc.check_str(1)?;
-    let args = nc.args().get(1..).unwrap_or(&[]).to_vec();
+    // (On the stack for the common call: a continuation takes them only if it needs them.)
+    let args: SmallVec<[Value<'gc>; 8]> =
+        nc.args().get(1..).unwrap_or(&[]).iter().copied().collect();
     run(
         nc,
         fmt,
-        args,
+        &args,
         Value::Nil,
         Progress {
             arg: 1,
+            // Room for the literal text and a few short items.
+            out: Vec::with_capacity(fmt.len().saturating_add(32).min(1024)),
             ..Progress::default()
         },
     )
@@ -110,13 +115,13 @@ pub fn resume<'gc>(
         let argn = st.arg;
         text = add_string(&mut st, &form, s, argn)?;
     }
-    run(nc, fmt, args, text, st)
+    run(nc, fmt, &args, text, st)
 }
 
 fn run<'gc>(
     nc: &mut NativeCtx<'gc, '_>,
     fmt: LuaStr<'gc>,
-    args: Vec<Value<'gc>>,
+    args: &[Value<'gc>],
     mut text: Value<'gc>,
     mut st: Progress,
 ) -> R<'gc> {
@@ -134,7 +139,7 @@ fn run<'gc>(
             nc.clear();
             let c = StrCont::Format {
                 fmt: Value::Str(fmt),
-                args,
+                args: args.to_vec(),
                 text,
                 st,
             };
@@ -196,7 +201,7 @@ fn run<'gc>(
             return Err(LuaError::rt("invalid format (too long)"));
         }
         let conv = spec.get(span).copied().unwrap_or(0);
-        let mut form = Vec::with_capacity(span + 2);
+        let mut form: SmallVec<[u8; MAX_SPEC + 2]> = SmallVec::new();
         form.push(b'%');
         form.extend_from_slice(&spec[..span]);
         form.push(conv);
@@ -280,12 +285,12 @@ fn run<'gc>(
             b's' => {
                 let tm = nc.ctx.metamethod(v, Tm::ToString);
                 if !tm.is_nil() {
-                    st.pending = Some(form);
+                    st.pending = Some(form.to_vec());
                     nc.clear();
                     nc.push(v);
                     let c = StrCont::Format {
                         fmt: Value::Str(fmt),
-                        args,
+                        args: args.to_vec(),
                         text: Value::Nil,
                         st,
                     };
@@ -429,13 +434,39 @@ fn emit(out: &mut Vec<u8>, spec: &Spec, prefix: &[u8], body: &[u8], zero_ok: boo
     }
 }
 
-/// Applies an integer precision: at least `p` digits; precision 0 prints nothing for 0.
-fn with_precision(digits: String, is_zero: bool, precision: Option<usize>) -> String {
-    match precision {
-        Some(0) if is_zero => String::new(),
-        Some(p) if digits.len() < p => format!("{}{}", "0".repeat(p - digits.len()), digits),
-        _ => digits,
+/// Digits of an integer with an integer precision applied (at least `p` digits; precision
+/// 0 prints nothing for 0), built on the stack: precisions have at most two digits.
+type Digits = SmallVec<[u8; 128]>;
+
+/// The digits of `n` in `radix` (8, 10 or 16), with the precision applied (see [`Digits`]).
+fn digits(n: u64, radix: u64, upper: bool, precision: Option<usize>) -> Digits {
+    let mut raw = [0u8; 24];
+    let mut at = raw.len();
+    let mut m = n;
+    let table: &[u8; 16] = if upper {
+        b"0123456789ABCDEF"
+    } else {
+        b"0123456789abcdef"
+    };
+    loop {
+        at -= 1;
+        raw[at] = table[(m % radix) as usize];
+        m /= radix;
+        if m == 0 {
+            break;
+        }
     }
+    let raw = &raw[at..];
+    let mut out = Digits::new();
+    match precision {
+        Some(0) if n == 0 => {}
+        Some(p) if raw.len() < p => {
+            out.resize(p - raw.len(), b'0');
+            out.extend_from_slice(raw);
+        }
+        _ => out.extend_from_slice(raw),
+    }
+    out
 }
 
 fn sign_prefix(spec: &Spec, negative: bool) -> &'static [u8] {
@@ -452,41 +483,34 @@ fn sign_prefix(spec: &Spec, negative: bool) -> &'static [u8] {
 
 /// `%d` / `%i`.
 fn format_int(out: &mut Vec<u8>, spec: &Spec, n: i64) {
-    let digits = with_precision(n.unsigned_abs().to_string(), n == 0, spec.precision);
+    let digits = digits(n.unsigned_abs(), 10, false, spec.precision);
     emit(
         out,
         spec,
         sign_prefix(spec, n < 0),
-        digits.as_bytes(),
+        &digits,
         spec.precision.is_none(),
     );
 }
 
 /// `%u`, `%o`, `%x`, `%X` (the integer's two's-complement bits as unsigned).
 fn format_unsigned(out: &mut Vec<u8>, spec: &Spec, n: u64) {
-    let raw = match spec.conv {
-        b'o' => format!("{n:o}"),
-        b'x' => format!("{n:x}"),
-        b'X' => format!("{n:X}"),
-        _ => n.to_string(),
+    let radix = match spec.conv {
+        b'o' => 8,
+        b'x' | b'X' => 16,
+        _ => 10,
     };
-    let mut digits = with_precision(raw, n == 0, spec.precision);
+    let mut digits = digits(n, radix, spec.conv == b'X', spec.precision);
     let mut prefix: &[u8] = b"";
     if spec.alt {
         match spec.conv {
-            b'o' if !digits.starts_with('0') => digits.insert(0, '0'),
+            b'o' if digits.first() != Some(&b'0') => digits.insert(0, b'0'),
             b'x' if n != 0 => prefix = b"0x",
             b'X' if n != 0 => prefix = b"0X",
             _ => {}
         }
     }
-    emit(
-        out,
-        spec,
-        prefix,
-        digits.as_bytes(),
-        spec.precision.is_none(),
-    );
+    emit(out, spec, prefix, &digits, spec.precision.is_none());
 }
 
 /// `%a %A %e %E %f %g %G`.
