@@ -195,7 +195,7 @@ fn run<'gc>(
         let spec = &rest[1..];
         let span = spec
             .iter()
-            .take_while(|c| b"-+#0 123456789.".contains(c))
+            .take_while(|&&c| matches!(c, b'-' | b'+' | b'#' | b' ' | b'.' | b'0'..=b'9'))
             .count();
         if span + 1 >= MAX_SPEC {
             return Err(LuaError::rt("invalid format (too long)"));
@@ -372,7 +372,8 @@ struct Spec {
 fn check_format<'gc>(form: &[u8], flags: &[u8], precision: bool) -> LuaResult<'gc, Spec> {
     let mut spec = Spec::default();
     let mut i = 1;
-    while let Some(&c) = form.get(i).filter(|c| flags.contains(c)) {
+    // (A loop, not `contains`: that is a `memchr` call for a handful of bytes.)
+    while let Some(&c) = form.get(i).filter(|&&c| flags.iter().any(|&f| f == c)) {
         match c {
             b'-' => spec.minus = true,
             b'+' => spec.plus = true,
