@@ -502,6 +502,51 @@ fn the_collection_a_failure_gets_does_not_depend_on_step_sizes() {
     }
 }
 
+/// Natives that build a result piece by piece in a buffer of their own (`gsub`,
+/// `table.concat`) and stop along the way (at preemptions, at calls into Lua): while one
+/// runs again, the frame it waited in stays charged for the buffer as it was then, so the
+/// check of its growth counted a length that depended on where the last step ended; the
+/// failure moved with the step sizes (by up to a slice's worth of replacements).
+const BUFFERS_AT_THE_BUDGET: &str = "
+    local calls = 0
+    local ok, err = pcall(string.gsub, string.rep('a', 20000), 'a', function(c)
+      calls = calls + 1
+      return '0123456789ab'
+    end)
+    print(ok, err, calls)
+    local ok2, r = pcall(string.gsub, string.rep('b', 20000), 'b', '%0%0%0%0%0%0%0%0%0%0%0%0')
+    print(ok2, ok2 and #r or r)
+    local t, reads = {}, 0
+    for i = 1, 40 do t[i] = string.rep('y', 5000) end
+    local proxy = setmetatable({}, {__index = function(_, i) reads = reads + 1 return t[i] end})
+    print(pcall(table.concat, proxy, '', 1, 40))
+    print(pcall(table.concat, t))
+    print(reads)
+";
+
+#[test]
+fn a_native_buffer_s_failure_does_not_depend_on_step_sizes() {
+    // (Found at 266,240 bytes with snapshots every 307 fuel units: a sweep, since which
+    // budgets show it depends on where steps end.)
+    let mut limit = 240_000 / 4_096 * 4_096;
+    while limit < 400_000 {
+        let l = Some(limit);
+        let plain = run_sliced_within(BUFFERS_AT_THE_BUDGET, u64::MAX / 2, l);
+        assert!(plain.contains("not enough memory"), "{plain}");
+        let sliced = run_sliced_within(BUFFERS_AT_THE_BUDGET, 101, l);
+        assert_eq!(sliced, plain, "budget {limit}, steps of 101");
+        if limit % (4 * 4_096) == 0 {
+            let saved = run_with_snapshots_within(BUFFERS_AT_THE_BUDGET, 307, l);
+            assert_eq!(saved, plain, "budget {limit}, snapshots every 307");
+        }
+        if limit % (5 * 4_096) == 0 {
+            let forked = run_with_forks_within(BUFFERS_AT_THE_BUDGET, 997, l);
+            assert_eq!(forked, plain, "budget {limit}, forks every 997");
+        }
+        limit += 4_096;
+    }
+}
+
 #[test]
 fn the_budget_between_slices_acts_at_fixed_points() {
     for limit in [700_000, 1_000_000] {

@@ -251,12 +251,18 @@ impl<'gc, 'a> NativeCtx<'gc, 'a> {
         }
     }
 
-    /// Whether a result being built incrementally (`bytes` so far) may still grow within the
-    /// memory budget. (Garbage counts: a native that can stop and continue after a
-    /// collection should do so when this is false, see `Ctx::ask_collection_for_memory`.)
+    /// Whether a result being built incrementally (`bytes` so far, in the native's own
+    /// buffer) may still grow within the memory budget: room for the buffer and the string
+    /// it becomes. `held`: the part of the buffer already counted, which is what the
+    /// native's waiting frame was charged for it (the buffer's length when the native last
+    /// stopped; 0 on its first run) and stays counted while the native runs again. (So the
+    /// answer does not depend on where the native last stopped, which step sizes decide.
+    /// Garbage counts: a native that can stop and continue after a collection should do so
+    /// when this is false, see [`NativeCtx::wait_for_room`].)
     #[inline]
-    pub fn buffer_fits(&self, bytes: usize) -> bool {
-        super::memory::fits(super::string::StrData::charge_for(bytes))
+    pub fn buffer_fits(&self, bytes: usize, held: usize) -> bool {
+        let unheld = bytes.saturating_sub(held);
+        super::memory::fits(super::string::StrData::charge_for(bytes).saturating_add(unheld))
     }
 
     /// For a native that found its result would not fit in the memory budget before doing

@@ -360,11 +360,13 @@ fn run_gsub<'gc>(
     mut seq: Gsub,
 ) -> R<'gc> {
     let (subject, pattern) = (s.as_bytes(), p.as_bytes());
+    // (What the frame this call resumes from was charged for the output, see `buffer_fits`.)
+    let held = seq.output_len();
     loop {
         // (Before the step: a result that has grown past the budget waits for a collection
         // without doing anything, see `NativeCtx::wait_for_room`. A step adds at most what
         // its fuel pays for.)
-        let room = nc.buffer_fits(seq.output_len());
+        let room = nc.buffer_fits(seq.output_len(), held);
         if !room {
             nc.wait_for_room()?;
         }

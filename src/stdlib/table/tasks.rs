@@ -423,13 +423,15 @@ pub(super) fn run_read<'gc>(
     mut incoming: Option<Value<'gc>>,
 ) -> R<'gc> {
     task.wait = Wait::Nothing;
+    // (What the frame this call resumes from was charged for the result, see `buffer_fits`.)
+    let held = concat_len(&task.sink);
     while task.done < task.count {
         if incoming.is_none() {
-            if !concat_fits(nc, &task.sink) {
+            if !concat_fits(nc, &task.sink, held) {
                 return pause_for_gc(nc, TableContG::Read(task));
             }
             if let Some(t) = raw_table(nc.ctx, task.src, false) {
-                if read_raw(nc, &mut task, t)? == Raw::NoRoom {
+                if read_raw(nc, &mut task, t, held)? == Raw::NoRoom {
                     return pause_for_gc(nc, TableContG::Read(task));
                 }
                 if task.done < task.count {
@@ -462,10 +464,18 @@ pub(super) fn run_read<'gc>(
 /// Whether a `concat` result built so far may grow within the memory budget. Checked
 /// before each element is read (so that a task stops before doing anything and waits for a
 /// collection, see `pause_for_gc`, instead of failing because of garbage).
-fn concat_fits<'gc>(nc: &NativeCtx<'gc, '_>, sink: &Sink<Value<'gc>>) -> bool {
+fn concat_fits<'gc>(nc: &NativeCtx<'gc, '_>, sink: &Sink<Value<'gc>>, held: usize) -> bool {
     match sink {
-        Sink::Concat { buf, .. } => nc.buffer_fits(buf.len()),
+        Sink::Concat { buf, .. } => nc.buffer_fits(buf.len(), held),
         _ => true,
+    }
+}
+
+/// The length of a `concat` result built so far (0 for other sinks).
+fn concat_len<V>(sink: &Sink<V>) -> usize {
+    match sink {
+        Sink::Concat { buf, .. } => buf.len(),
+        _ => 0,
     }
 }
 
@@ -483,10 +493,11 @@ fn read_raw<'gc>(
     nc: &mut NativeCtx<'gc, '_>,
     task: &mut ReadTask<Value<'gc>>,
     t: Table<'gc>,
+    held: usize,
 ) -> LuaResult<'gc, Raw> {
     let d = t.data(nc.ctx.mc);
     while task.done < task.count {
-        if !concat_fits(nc, &task.sink) {
+        if !concat_fits(nc, &task.sink, held) {
             return Ok(Raw::NoRoom);
         }
         let key = task.first.wrapping_add(task.done as i64);
