@@ -588,7 +588,7 @@ pub fn fork<'gc>(
         let m = Maker::new(img, mc, fork);
         // Threads first: stacks, frames and open upvalues refer to them.
         for &i in &img.threads {
-            let t = Thread::new(mc, Value::Nil);
+            let t = Thread::for_restore(mc);
             Fork::record(fork, mc, MadeKey::Object(i), Made::Value(Value::Thread(t)));
         }
         let resolve = |i: u32| m.built(i);
