@@ -768,4 +768,29 @@ mod tests {
             e.save().unwrap()
         });
     }
+
+    /// Reads of a pending table's string keys are remembered (an agent reads the same
+    /// globals every turn); a write copies the table and forgets them, and keys that are
+    /// other strings with the same bytes, or not strings, read the same values.
+    #[test]
+    fn forks_remember_the_keys_read_through_the_image_until_a_write() {
+        let mut base = Vm::new();
+        run(&mut base, "g = {} n = 7 t = {x = 1, [2] = 'two'}");
+        let image = base.image().unwrap();
+        let mut fork = image.fork().unwrap();
+        let mut eager = Vm::restore(&image.to_bytes().unwrap()).unwrap();
+        let reads = "local k = ('n'):rep(1) local s = 0
+                     for i = 1, 5 do s = s + n + _G[k] + t.x + #t[2] end
+                     return s, g == _G['g'], rawget(_G, 'nope'), nope";
+        let r = run(&mut eager, reads);
+        assert_eq!(run(&mut fork, reads), r);
+        assert!(fork.with_ctx(|ctx| ctx.state.globals.is_pending()));
+        let writes = "n = 8 t.x = 2 nope = 1 return n + t.x + nope, g == _G['g']";
+        let r = run(&mut eager, writes);
+        assert_eq!(run(&mut fork, writes), r);
+        assert!(!fork.with_ctx(|ctx| ctx.state.globals.is_pending()));
+        let r = run(&mut eager, reads);
+        assert_eq!(run(&mut fork, reads), r);
+        assert!(fork.save().unwrap() == eager.save().unwrap());
+    }
 }

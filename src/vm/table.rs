@@ -1196,8 +1196,18 @@ impl<'gc> Table<'gc> {
         if reads > COPY_AFTER_READS {
             return self.data(mc).get(key);
         }
+        if let Value::Str(k) = key {
+            if let Some(v) = self.0.borrow().pending_cached(k) {
+                return v;
+            }
+        }
         match p.fork.source.table_get(mc, p.fork, p.obj, key) {
-            Some(v) => v,
+            Some(v) => {
+                if let Value::Str(k) = key {
+                    self.0.borrow_mut(mc).cache_pending(k, v);
+                }
+                v
+            }
             None => self.data(mc).get(key),
         }
     }
