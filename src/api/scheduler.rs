@@ -345,7 +345,7 @@ impl Scheduler {
         id
     }
 
-#[inline]
+    #[inline]
     fn insert(
         &mut self,
         id: AgentId,

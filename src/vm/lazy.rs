@@ -224,8 +224,7 @@ impl<'gc> Fork<'gc> {
 
     /// Forgets every made object (once nothing is pending, the heap holds what it needs).
     pub fn clear(this: Gc<'gc, Self>, mc: &Mutation<'gc>) {
-        *gc_arena::barrier::unlock!(Gc::write(mc, this), Fork, made).borrow_mut() =
-            SmallVec::new();
+        *gc_arena::barrier::unlock!(Gc::write(mc, this), Fork, made).borrow_mut() = SmallVec::new();
         *this.keys.borrow_mut() = SmallVec::new();
         *this.index.borrow_mut() = Default::default();
         *this.dense.borrow_mut() = Vec::new();
