@@ -24,21 +24,25 @@ pub struct Fuel {
 
 impl Fuel {
     /// A budget of `remaining` fuel.
+    #[inline]
     pub const fn new(remaining: i64) -> Self {
         Fuel { remaining }
     }
 
     /// Fuel left (may be negative after an overshoot).
+    #[inline]
     pub const fn remaining(&self) -> i64 {
         self.remaining
     }
 
     /// True when no more units may start.
+    #[inline]
     pub const fn is_exhausted(&self) -> bool {
         self.remaining <= 0
     }
 
     /// Charge `n` fuel (saturating; never panics).
+    #[inline]
     pub fn charge(&mut self, n: i64) {
         self.remaining = self.remaining.saturating_sub(n);
     }
@@ -52,11 +56,13 @@ impl Fuel {
     }
 
     /// Charge for `work` work units: `ceil(work / WORK_PER_FUEL)` fuel.
+    #[inline]
     pub fn charge_work(&mut self, work: usize) {
         self.charge(cost::work(work));
     }
 
     /// Add `n` fuel (saturating).
+    #[inline]
     pub fn refuel(&mut self, n: i64) {
         self.remaining = self.remaining.saturating_add(n);
     }
@@ -103,6 +109,7 @@ pub mod cost {
     pub const SORT_INIT_PER_FUEL: usize = 64;
 
     /// Fuel for `work` work units, rounded up (0 for 0).
+    #[inline]
     pub const fn work(work: usize) -> i64 {
         let f = work / WORK_PER_FUEL + !work.is_multiple_of(WORK_PER_FUEL) as usize;
         if f > i64::MAX as usize {

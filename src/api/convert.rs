@@ -734,6 +734,7 @@ macro_rules! tuple_impls {
     ($($name:ident)+) => {
         impl<$($name: IntoLuaMulti),+> IntoLuaMulti for ($($name,)+) {
             #[allow(non_snake_case)]
+            #[inline]
             fn into_lua_multi<'gc>(self, cx: &Context<'gc>) -> Result<SmallVec<[LuaValue<'gc>; 4]>> {
                 let ($($name,)+) = self;
                 let mut out = SmallVec::new();

@@ -185,6 +185,7 @@ pub(crate) fn build<'gc>(cx: &Context<'gc>, m: &Message) -> VmValue<'gc> {
 }
 
 impl IntoLua for Message {
+    #[inline]
     fn into_lua<'gc>(self, cx: &Context<'gc>) -> Result<LuaValue<'gc>> {
         (&self).into_lua(cx)
     }
@@ -192,6 +193,7 @@ impl IntoLua for Message {
 
 impl IntoLua for &Message {
     /// Builds a fresh copy (charging one fuel unit per 64 bytes of it).
+    #[inline]
     fn into_lua<'gc>(self, cx: &Context<'gc>) -> Result<LuaValue<'gc>> {
         cx.charge(self.size() as u64 / 64);
         Ok(LuaValue(build(cx, self)))

@@ -337,6 +337,7 @@ impl Scheduler {
         vm.install_registrations(&self.natives);
     }
 
+    #[inline]
     fn add(&mut self, vm: Vm) -> AgentId {
         let id = AgentId(self.next_id);
         self.next_id += 1;
@@ -344,6 +345,7 @@ impl Scheduler {
         id
     }
 
+    #[inline]
     fn insert(
         &mut self,
         id: AgentId,

@@ -236,6 +236,7 @@ impl Vm {
     }
 
     /// A VM around a built heap.
+    #[inline]
     fn from_parts(
         arena: Arena<Root>,
         fuel_used: u64,
@@ -1219,6 +1220,7 @@ impl Image {
     /// A fork with the image's registrations and `more` installed (once: a scheduler spawns
     /// thousands of these). With none more and a host without any of its own, the fork
     /// shares the image's installed maps.
+    #[inline]
     fn fork_registered(
         &self,
         mut host: Host,
@@ -1263,6 +1265,7 @@ impl Image {
     ///
     /// # Errors
     /// As [`Image::fork_with`].
+    #[inline]
     pub fn fork_with_options(&self, opts: VmOptions) -> Result<Vm> {
         let VmOptions {
             memory_limit,

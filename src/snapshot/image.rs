@@ -349,7 +349,7 @@ pub fn build<'gc>(
             }
             Obj::Table { .. } => Built::Table(Table::new(mc, hash_key)),
             Obj::Upvalue { .. } => Built::Upvalue(UpCell::new(mc, UpState::Closed(Value::Nil))),
-            Obj::Thread => Built::Thread(Thread::new(mc, Value::Nil)),
+            Obj::Thread => Built::Thread(Thread::for_restore(mc)),
             Obj::Light(def) => Built::Light(LightNative(def)),
             Obj::Userdata {
                 id,

@@ -588,7 +588,7 @@ pub fn fork<'gc>(
         let m = Maker::new(img, mc, fork);
         // Threads first: stacks, frames and open upvalues refer to them.
         for &i in &img.threads {
-            let t = Thread::new(mc, Value::Nil);
+            let t = Thread::for_restore(mc);
             Fork::record(fork, mc, MadeKey::Object(i), Made::Value(Value::Thread(t)));
         }
         let resolve = |i: u32| m.built(i);
@@ -767,5 +767,36 @@ mod tests {
             run(&mut e, "return u.k, x");
             e.save().unwrap()
         });
+    }
+
+    /// Reads of a pending table's string keys are remembered (an agent reads the same
+    /// globals every turn) and do not count towards copying the table; a write copies it
+    /// and forgets them, and keys that are other strings with the same bytes, or not
+    /// strings, read the same values.
+    #[test]
+    fn forks_remember_the_keys_read_through_the_image_until_a_write() {
+        let mut base = Vm::new();
+        run(&mut base, "g = {} n = 7 t = {x = 1, [2] = 'two'}");
+        let image = base.image().unwrap();
+        let mut fork = image.fork().unwrap();
+        let mut eager = Vm::restore(&image.to_bytes().unwrap()).unwrap();
+        let reads = "local k = ('n'):rep(1) local s = 0
+                     for i = 1, 5 do s = s + n + _G[k] + t.x + #t[2] end
+                     return s, g == _G['g'], rawget(_G, 'nope'), nope";
+        let r = run(&mut eager, reads);
+        assert_eq!(run(&mut fork, reads), r);
+        assert!(fork.with_ctx(|ctx| ctx.state.globals.is_pending()));
+        // Remembered keys are not reads through the image: no copy however often.
+        let many = "local s = 0 for i = 1, 3000 do s = s + n end return s";
+        let r = run(&mut eager, many);
+        assert_eq!(run(&mut fork, many), r);
+        assert!(fork.with_ctx(|ctx| ctx.state.globals.is_pending()));
+        let writes = "n = 8 t.x = 2 nope = 1 return n + t.x + nope, g == _G['g']";
+        let r = run(&mut eager, writes);
+        assert_eq!(run(&mut fork, writes), r);
+        assert!(!fork.with_ctx(|ctx| ctx.state.globals.is_pending()));
+        let r = run(&mut eager, reads);
+        assert_eq!(run(&mut fork, reads), r);
+        assert!(fork.save().unwrap() == eager.save().unwrap());
     }
 }

@@ -785,7 +785,7 @@ pub fn build<'a, 'gc>(
                         r.skip_any()?;
                     }
                 }
-                Built::Thread(Thread::new(mc, Value::Nil))
+                Built::Thread(Thread::for_restore(mc))
             }
             (TAG_USERDATA, 5) => {
                 let id = r.u64()?;

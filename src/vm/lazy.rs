@@ -27,6 +27,7 @@
 use std::sync::Arc;
 
 use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
+use smallvec::SmallVec;
 
 use super::closure::{FnProto, Upvalue};
 use super::state::TM_COUNT;
@@ -82,6 +83,9 @@ pub enum MadeKey {
     Proto(u32),
 }
 
+/// How many made objects a fork keeps inline (see [`Fork`]).
+const SMALL_MADE: usize = 16;
+
 /// A lazy fork's link to its image and the objects made from it so far.
 #[derive(Collect)]
 #[collect(no_drop)]
@@ -89,9 +93,17 @@ pub struct Fork<'gc> {
     /// The image.
     #[collect(require_static)]
     pub source: Arc<dyn LazySource + Send + Sync>,
-    /// Objects made so far (kept alive: a pending table may still lead to them).
-    made: RefLock<Vec<Made<'gc>>>,
-    /// Where each made object is in `made`.
+    /// Objects made so far (kept alive: a pending table may still lead to them). Inline up
+    /// to `SMALL_MADE`: what a fork makes before its script runs and in its first calls
+    /// (its threads, stack values, the main function and a few globals: about ten), so a
+    /// spawn allocates no list and no index.
+    made: RefLock<SmallVec<[Made<'gc>; SMALL_MADE]>>,
+    /// The key of each entry of `made`, at the same position (searched in order while there
+    /// are at most `SMALL_MADE`).
+    #[collect(require_static)]
+    keys: std::cell::RefCell<SmallVec<[MadeKey; SMALL_MADE]>>,
+    /// Where each made object is in `made`, once there are more than `SMALL_MADE` (empty
+    /// before).
     #[collect(require_static)]
     index: std::cell::RefCell<hashbrown::HashMap<MadeKey, u32>>,
     /// While the fork is being completed: image object `i` → its position in `made` plus one
@@ -114,12 +126,9 @@ impl<'gc> Fork<'gc> {
             mc,
             Fork {
                 source,
-                // Sized for what a fork makes before its script runs and in its first calls
-                // (its threads, stack values, the main function and a few globals: about
-                // ten), so it starts without growing them step by step (most of a spawn's
-                // bookkeeping); the final buffers are the sizes growth would reach.
-                made: RefLock::new(Vec::with_capacity(16)),
-                index: std::cell::RefCell::new(hashbrown::HashMap::with_capacity(14)),
+                made: RefLock::new(SmallVec::new()),
+                keys: Default::default(),
+                index: Default::default(),
                 dense: Default::default(),
                 complete: std::cell::Cell::new(false),
                 tm: RefLock::new([None; TM_COUNT]),
@@ -134,7 +143,14 @@ impl<'gc> Fork<'gc> {
             MadeKey::Object(o) if !self.dense.borrow().is_empty() => {
                 self.dense.borrow().get(o as usize)?.checked_sub(1)?
             }
-            _ => *self.index.borrow().get(&key)?,
+            _ => {
+                let keys = self.keys.borrow();
+                if keys.len() <= SMALL_MADE {
+                    keys.iter().position(|&k| k == key)? as u32
+                } else {
+                    *self.index.borrow().get(&key)?
+                }
+            }
         };
         self.made.borrow().get(i as usize).copied()
     }
@@ -142,7 +158,8 @@ impl<'gc> Fork<'gc> {
     /// Switches object lookups to an array of `objects` entries (before making them all).
     pub fn densify(&self, objects: usize) {
         let mut dense = vec![0u32; objects.max(1)];
-        for (key, &pos) in self.index.borrow().iter() {
+        for (pos, key) in self.keys.borrow().iter().enumerate() {
+            let pos = pos as u32;
             if let MadeKey::Object(o) = *key {
                 if let Some(slot) = dense.get_mut(o as usize) {
                     *slot = pos + 1;
@@ -157,6 +174,17 @@ impl<'gc> Fork<'gc> {
         let mut list = gc_arena::barrier::unlock!(Gc::write(mc, this), Fork, made).borrow_mut();
         let pos = list.len() as u32;
         list.push(made);
+        let mut keys = this.keys.borrow_mut();
+        keys.push(key);
+        let n = keys.len();
+        if n == SMALL_MADE + 1 {
+            // Past the inline size: every key is indexed from now on.
+            let mut index = this.index.borrow_mut();
+            index.reserve(2 * SMALL_MADE);
+            for (p, &k) in keys.iter().enumerate() {
+                index.insert(k, p as u32);
+            }
+        }
         if let MadeKey::Object(o) = key {
             let mut dense = this.dense.borrow_mut();
             if let Some(slot) = dense.get_mut(o as usize) {
@@ -164,7 +192,9 @@ impl<'gc> Fork<'gc> {
                 return;
             }
         }
-        this.index.borrow_mut().insert(key, pos);
+        if n > SMALL_MADE + 1 {
+            this.index.borrow_mut().insert(key, pos);
+        }
     }
 
     /// Metamethod name `i`, made by `make` the first time.
@@ -194,7 +224,8 @@ impl<'gc> Fork<'gc> {
 
     /// Forgets every made object (once nothing is pending, the heap holds what it needs).
     pub fn clear(this: Gc<'gc, Self>, mc: &Mutation<'gc>) {
-        *gc_arena::barrier::unlock!(Gc::write(mc, this), Fork, made).borrow_mut() = Vec::new();
+        *gc_arena::barrier::unlock!(Gc::write(mc, this), Fork, made).borrow_mut() = SmallVec::new();
+        *this.keys.borrow_mut() = SmallVec::new();
         *this.index.borrow_mut() = Default::default();
         *this.dense.borrow_mut() = Vec::new();
         this.complete.set(true);

@@ -1183,6 +1183,13 @@ impl<'gc> Table<'gc> {
         p: super::lazy::Pending<'gc>,
         key: Value<'gc>,
     ) -> Value<'gc> {
+        // (A remembered key is not a read through the image: an agent that reads the same
+        // few globals on every turn keeps its globals table in the image.)
+        if let Value::Str(k) = key {
+            if let Some(v) = self.0.borrow().pending_cached(k) {
+                return v;
+            }
+        }
         // A table read many times is copied: a read through the image costs a few times a
         // plain one, and a copy costs about as much as a few reads per entry.
         let reads = {
@@ -1197,7 +1204,12 @@ impl<'gc> Table<'gc> {
             return self.data(mc).get(key);
         }
         match p.fork.source.table_get(mc, p.fork, p.obj, key) {
-            Some(v) => v,
+            Some(v) => {
+                if let Value::Str(k) = key {
+                    self.0.borrow_mut(mc).cache_pending(k, v);
+                }
+                v
+            }
             None => self.data(mc).get(key),
         }
     }

@@ -8,6 +8,7 @@ use gc_arena::{lock::RefLock, Collect};
 use hashbrown::HashTable;
 
 use super::{key_hash_with, Parked, TableData, Value};
+use crate::vm::string::LuaStr;
 
 /// Hash parts of at most this many nodes have no index: a key is found by comparing it with
 /// each entry in order (one allocation less for every small object; keys compare by their
@@ -130,14 +131,37 @@ pub(super) struct Extra<'gc> {
     /// Reads answered from the image while pending (a table read this often is copied).
     #[collect(require_static)]
     pub pending_reads: std::cell::Cell<u32>,
+    /// The last string keys read through the image while pending, with their values.
+    pub pending_cache: Option<Box<PendingCache<'gc>>>,
     /// The contents while a collection cycle has them parked (see `vm::gc`): `array` and
     /// `entries` are then empty. Never set outside the collector's atomic section.
     pub parked: Option<Parked<'gc>>,
 }
 
+/// How many keys [`PendingCache`] keeps.
+const PENDING_CACHE: usize = 4;
+
+/// String keys read through a lazy fork's image while a table is pending, with the values
+/// the image gave (see `Table::get_pending`): an agent reads the same few globals (`receive`,
+/// `send`) on every turn, and a read through the image compares the key's bytes with the
+/// image's. Keys match by identity (a function's constant is the same string every time);
+/// any other key is read through the image. Sound because a pending table cannot change
+/// (a write fills it first, which drops this) and the image makes each object once.
+#[derive(Default, Collect)]
+#[collect(no_drop)]
+pub(super) struct PendingCache<'gc> {
+    entries: [Option<(LuaStr<'gc>, Value<'gc>)>; PENDING_CACHE],
+    /// The entry replaced next.
+    #[collect(require_static)]
+    next: u8,
+}
+
 impl<'gc> Extra<'gc> {
     fn is_empty(&self) -> bool {
-        self.index.capacity() == 0 && self.pending.is_none() && self.parked.is_none()
+        self.index.capacity() == 0
+            && self.pending.is_none()
+            && self.pending_cache.is_none()
+            && self.parked.is_none()
     }
 }
 
@@ -169,6 +193,32 @@ impl<'gc> TableData<'gc> {
         self.extra.as_ref().and_then(|e| e.pending)
     }
 
+    /// The value cached for `key` by [`TableData::cache_pending`], if any.
+    #[inline]
+    pub(super) fn pending_cached(&self, key: LuaStr<'gc>) -> Option<Value<'gc>> {
+        let c = self.extra.as_ref()?.pending_cache.as_ref()?;
+        c.entries
+            .iter()
+            .flatten()
+            .find(|(k, _)| gc_arena::Gc::ptr_eq(k.0, key.0))
+            .map(|&(_, v)| v)
+    }
+
+    /// Remembers `v` as the value of `key` read through the image (while pending only).
+    pub(super) fn cache_pending(&mut self, key: LuaStr<'gc>, v: Value<'gc>) {
+        if !self.is_pending() {
+            return;
+        }
+        let c = self
+            .extra_mut()
+            .pending_cache
+            .get_or_insert_with(Default::default);
+        if let Some(slot) = c.entries.get_mut(c.next as usize % PENDING_CACHE) {
+            *slot = Some((key, v));
+        }
+        c.next = c.next.wrapping_add(1);
+    }
+
     /// The parked contents, if any.
     pub(super) fn parked(&self) -> Option<&Parked<'gc>> {
         self.extra.as_ref().and_then(|e| e.parked.as_ref())
@@ -189,6 +239,7 @@ impl<'gc> TableData<'gc> {
             self.sizes.gc_flags &= !GC_PENDING;
             if let Some(e) = &mut self.extra {
                 e.pending = None;
+                e.pending_cache = None;
             }
             self.trim_extra();
         }

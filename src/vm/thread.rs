@@ -500,6 +500,17 @@ impl<'gc> ThreadState<'gc> {
 impl<'gc> Thread<'gc> {
     /// A new coroutine that will call `func`.
     pub fn new(mc: &Mutation<'gc>, func: Value<'gc>) -> Thread<'gc> {
+        Self::with_stack(mc, vec![func])
+    }
+
+    /// A coroutine shell for a restore, which replaces its stack: [`Thread::new`] with
+    /// `Nil` (the same state and charge) but without allocating that one-value stack.
+    pub fn for_restore(mc: &Mutation<'gc>) -> Thread<'gc> {
+        Self::with_stack(mc, Vec::new())
+    }
+
+    #[inline]
+    fn with_stack(mc: &Mutation<'gc>, stack: Vec<Value<'gc>>) -> Thread<'gc> {
         let t = Thread(Gc::new(
             mc,
             ThreadBox {
@@ -509,7 +520,7 @@ impl<'gc> Thread<'gc> {
                 hookmask: Cell::new(0),
                 exposed: Cell::new(false),
                 state: RefLock::new(ThreadState {
-                    stack: vec![func],
+                    stack,
                     frames: Vec::new(),
                     open_upvalues: Vec::new(),
                     tbc: Vec::new(),
