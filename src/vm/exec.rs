@@ -178,11 +178,11 @@ pub fn push_late<'gc>(
 /// A tail call from the Lua frame on top (registers at `base`) to the Lua function at
 /// `stack[func]` with `nargs` arguments, in the common case: a fixed-parameter callee given
 /// enough arguments, whose frame fits the stack's modeled capacity, with a frame list below
-/// its model. The callee takes the frame's place, as `interp`'s general path leaves it
+/// its model. The callee takes the frame's place as in `interp`'s general path
 /// (`call_chain_room`, which has nothing to check then, `close_upvalues`, the arguments moved
-/// down, the frame popped, the stack cut after them and lengthened with nils by
-/// [`push_late`], the new frame marked as a tail call): the same stack, frames and
-/// upvalues, without the general path's steps. `false`, changing nothing, in other cases.
+/// down, the frame replaced by one marked as a tail call, the stack grown to the new frame):
+/// the same frames and upvalues, without the general path's steps, and the stack above the
+/// arguments left as it was (see below). `false`, changing nothing, in other cases.
 #[inline(never)]
 pub fn tail_call_lua<'gc>(
     ctx: Ctx<'gc>,
@@ -220,16 +220,12 @@ pub fn tail_call_lua<'gc>(
     for i in 0..=nargs {
         ts.stack[frame_func + i] = ts.stack[func + i];
     }
-    let moved_end = frame_func + 1 + nargs;
-    let len = moved_end.max(needed);
-    if ts.stack.len() < len {
-        ts.stack.resize(len, Value::Nil);
-    } else {
-        ts.stack.truncate(len);
-    }
-    for v in &mut ts.stack[moved_end..len] {
-        *v = Value::Nil;
-    }
+    // (The general path also cuts the stack after the arguments and lengthens it with nils:
+    // not needed for the callee, whose registers above its parameters are written before
+    // they are read, as after a plain call, which leaves what the stack held there. What
+    // calls left above a frame is garbage that full collections clear, see
+    // `gc::clear_stale_slots`; which path a tail call takes is a function of saved state.)
+    ts.grow_stack(needed);
     if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
         f.closure = callee;
         f.base = (frame_func + 1) as u32;
