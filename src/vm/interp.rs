@@ -624,11 +624,11 @@ fn run<'gc>(
         macro_rules! loop_back {
             () => {{
                 // (A loop found not worth it is skipped for a while: see `State::cold_loops`.)
-                let head = (code.as_ptr() as usize, pc);
-                let slot = &ctx.state.cold_loops[super::state::cold_slot(head)];
+                let head = code.as_ptr().wrapping_add(pc) as usize;
+                let slot = &ctx.state.cold_loops[(head >> 2) & 3];
                 let cold = slot.get();
-                if cold.2 > 0 && (cold.0, cold.1) == head {
-                    slot.set((cold.0, cold.1, cold.2 - 1));
+                if cold.1 > 0 && cold.0 == head {
+                    slot.set((head, cold.1 - 1));
                 } else if !hooked {
                     let mut ran = -1;
                     if super::fast::worth(code, pc) {
@@ -639,7 +639,7 @@ fn run<'gc>(
                         ran = before - fuel.remaining();
                     }
                     if super::fast::cool(code, pc, ran) {
-                        slot.set((head.0, head.1, super::fast::COOLDOWN));
+                        slot.set((head, super::fast::COOLDOWN));
                     }
                 }
             }};
