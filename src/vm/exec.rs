@@ -211,9 +211,11 @@ pub fn tail_call_lua<'gc>(
     {
         return false;
     }
-    if ts.open_upvalues.last().is_some_and(
-        |u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base),
-    ) {
+    if ts
+        .open_upvalues
+        .last()
+        .is_some_and(|u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base))
+    {
         close_upvalues(ctx, ts, base);
     }
     // (Element by element: a handful of values, where `copy_within` calls `memmove`.)
