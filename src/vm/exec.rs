@@ -175,6 +175,69 @@ pub fn push_late<'gc>(
     }
 }
 
+/// A tail call from the Lua frame on top (registers at `base`) to the Lua function at
+/// `stack[func]` with `nargs` arguments, in the common case: a fixed-parameter callee given
+/// enough arguments, whose frame fits the stack's modeled capacity, with a frame list below
+/// its model. The callee takes the frame's place as in `interp`'s general path
+/// (`call_chain_room`, which has nothing to check then, `close_upvalues`, the arguments moved
+/// down, the frame replaced by one marked as a tail call, the stack grown to the new frame):
+/// the same frames and upvalues, without the general path's steps, and the stack above the
+/// arguments left as it was (see below). `false`, changing nothing, in other cases.
+#[inline(never)]
+pub fn tail_call_lua<'gc>(
+    ctx: Ctx<'gc>,
+    ts: &mut ThreadState<'gc>,
+    base: usize,
+    func: usize,
+    nargs: usize,
+) -> bool {
+    let Some(&Value::Function(callee)) = ts.stack.get(func) else {
+        return false;
+    };
+    let frame_func = match ts.frames.last() {
+        Some(Frame::Lua(f)) => f.func as usize,
+        _ => return false,
+    };
+    let p = callee.proto();
+    let needed = frame_func + 2 + p.max_stack as usize;
+    let args_end = func + 1 + nargs;
+    if p.is_vararg
+        || nargs < p.num_params as usize
+        || needed > ts.stack_model
+        || needed > MAX_STACK
+        || ts.frames.len() >= ts.frames_model
+        || args_end > ts.stack.len()
+        || frame_func >= func
+    {
+        return false;
+    }
+    if ts
+        .open_upvalues
+        .last()
+        .is_some_and(|u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base))
+    {
+        close_upvalues(ctx, ts, base);
+    }
+    // (Element by element: a handful of values, where `copy_within` calls `memmove`.)
+    for i in 0..=nargs {
+        ts.stack[frame_func + i] = ts.stack[func + i];
+    }
+    // (The general path also cuts the stack after the arguments and lengthens it with nils:
+    // not needed for the callee, whose registers above its parameters are written before
+    // they are read, as after a plain call, which leaves what the stack held there. What
+    // calls left above a frame is garbage that full collections clear, see
+    // `gc::clear_stale_slots`; which path a tail call takes is a function of saved state.)
+    ts.grow_stack(needed);
+    if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
+        f.closure = callee;
+        f.base = (frame_func + 1) as u32;
+        f.pc = 0;
+        f.nvarargs = 0;
+        f.aux = LuaFrame::TAIL;
+    }
+    true
+}
+
 /// Pushes a Lua frame for the closure at `stack[func]` called with `nargs` arguments, and
 /// returns its base (the interpreter switches to the new frame without reading it back).
 ///

@@ -87,9 +87,6 @@ fn run<'gc>(
         }};
     }
     read_hooks!();
-    // The last loop head (code address, `pc`) where `fast::hot` was not worth entering, and
-    // how many more times to pass it by (see `loop_back!`).
-    let mut cold: (usize, usize, u32) = (0, 0, 0);
     'frame: loop {
         // (`nvarargs` and the interrupted instruction's progress are read from the frame
         // where needed: fewer values live across the loop.)
@@ -626,10 +623,12 @@ fn run<'gc>(
         // ones `hot` runs (see `fast`).
         macro_rules! loop_back {
             () => {{
-                // (A loop found not worth it is skipped for a while: see `fast::COOLDOWN`.)
-                let head = (code.as_ptr() as usize, pc);
-                if cold.2 > 0 && (cold.0, cold.1) == head {
-                    cold.2 -= 1;
+                // (A loop found not worth it is skipped for a while: see `State::cold_loops`.)
+                let head = code.as_ptr().wrapping_add(pc) as usize;
+                let slot = &ctx.state.cold_loops[(head >> 2) & 3];
+                let cold = slot.get();
+                if cold.1 > 0 && cold.0 == head {
+                    slot.set((head, cold.1 - 1));
                 } else if !hooked {
                     let mut ran = -1;
                     if super::fast::worth(code, pc) {
@@ -640,7 +639,7 @@ fn run<'gc>(
                         ran = before - fuel.remaining();
                     }
                     if super::fast::cool(code, pc, ran) {
-                        cold = (head.0, head.1, super::fast::COOLDOWN);
+                        slot.set((head, super::fast::COOLDOWN));
                     }
                 }
             }};
@@ -664,9 +663,9 @@ fn run<'gc>(
                             want,
                             call_slot!(),
                         )?;
-                        read_hooks!();
                         match todo {
                             None => {
+                                read_hooks!();
                                 // Back in a loop's body (a `sqrt` in the middle of float
                                 // code): the rest of it runs in `fast::hot` too, not only
                                 // from the next loop head on.
@@ -1193,6 +1192,10 @@ fn run<'gc>(
                         b as usize - 1
                     };
                     save_pc!();
+                    if !hooked && super::exec::tail_call_lua(ctx, ts, base, func, nargs) {
+                        resuming = false;
+                        continue 'frame;
+                    }
                     super::exec::call_chain_room(ctx, ts, func, func_want!().0, nargs)?;
                     close_upvalues(ctx, ts, base);
                     // Resolve `__call` so a Lua callee can replace this frame.

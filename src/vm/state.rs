@@ -314,6 +314,13 @@ pub struct State<'gc> {
     /// cache, not state: never saved, any value is correct.
     #[collect(require_static)]
     pub index_hint: Cell<u32>,
+    /// Loop heads (the address of the instruction) where `interp::execute` found `fast::hot`
+    /// not worth entering, each with how many more times to pass it by (see
+    /// `fast::COOLDOWN`), in a small cache indexed by the address's bits 2–3: kept across
+    /// `execute`'s entries, which a coroutine switch leaves and re-enters at every turn of a
+    /// loop. A cache, not state: never saved; `hot` changes nothing observable, only speed.
+    #[collect(require_static)]
+    pub cold_loops: [Cell<(usize, u32)>; 4],
     /// Whether the main coroutine may yield to the host.
     #[collect(require_static)]
     pub main_yieldable: Cell<bool>,

@@ -75,7 +75,10 @@ pub(super) fn deliver_to_lua<'gc>(
     ts.stack.truncate(func + 1);
     ts.stack.resize(end.max(needed).max(func + n), Value::Nil);
     ts.stack[func] = if resume { Value::True } else { Value::Nil };
-    ts.stack[func + lead..func + n].copy_from_slice(vals);
+    // (Element by element: a handful of values, where `copy_from_slice` calls `memcpy`.)
+    for (slot, &v) in ts.stack[func + lead..func + n].iter_mut().zip(vals) {
+        *slot = v;
+    }
     for slot in func + n..end {
         ts.stack[slot] = Value::Nil;
     }

@@ -310,13 +310,20 @@ impl<'gc> ThreadState<'gc> {
     ) {
         debug_assert!(!cont.catches() && cont.heap_bytes() == 0);
         let cont = self.boxed(cont);
-        self.push_uncaught(Frame::Native(NativeFrame {
+        let frame = Frame::Native(NativeFrame {
             native,
             func,
             want,
             cont,
             charge: super::memory::Charge::transient(0),
-        }));
+        });
+        // (`push_uncaught` when the list has room within its model, inline: a coroutine
+        // switch pushes one of these on every turn.)
+        if self.frames.len() < self.frames_model && self.frames.len() < self.frames.capacity() {
+            self.frames.push(frame);
+        } else {
+            self.push_uncaught(frame);
+        }
     }
 
     /// `cont` in a box: the spare one, if there is one.
