@@ -426,21 +426,31 @@ fn collections_at_the_memory_budget_change_nothing_lua_observes() {
 /// budget is enforced between slices, where the full collection that clears the weak cache
 /// and the memory error come only at fixed points of the total fuel, so where the program
 /// fails and what the cache still holds then do not depend on the step sizes, saves or forks.
-const OVER_BETWEEN_SLICES: &str = "
-    local cache = setmetatable({}, {__mode = 'v'})
-    local keep = {}
+fn over_between_slices() -> String {
+    filling_a_weak_cache("keep[i] = {i, i, i, i}\n        cache[i % 500] = {i}")
+}
+
+/// A program that runs `body` (with `i` counting, `keep` a strong and `cache` a weak-valued
+/// table) until the memory budget stops it, then prints how far it got and what the cache
+/// still holds.
+fn filling_a_weak_cache(body: &str) -> String {
+    format!(
+        "
+    local cache = setmetatable({{}}, {{__mode = 'v'}})
+    local keep = {{}}
     local i = 0
     local ok, err = pcall(function()
       while true do
         i = i + 1
-        keep[i] = {i, i, i, i}
-        cache[i % 500] = {i}
+        {body}
       end
     end)
     local n = 0
     for _ in pairs(cache) do n = n + 1 end
     print(ok, err, i, n, #keep)
-";
+"
+    )
+}
 
 /// Runs `src` to its end in steps of `fuel` without saving.
 fn run_sliced_within(src: &str, fuel: u64, limit: Option<u64>) -> String {
@@ -453,22 +463,13 @@ fn run_sliced_within(src: &str, fuel: u64, limit: Option<u64>) -> String {
 
 /// The same kind of program through natives whose allocations are checked before they are
 /// made (`string.rep`, `table.concat`): a native that fails runs again after a collection.
-const NATIVES_OVER_BETWEEN_SLICES: &str = "
-    local cache = setmetatable({}, {__mode = 'v'})
-    local keep = {}
-    local i = 0
-    local ok, err = pcall(function()
-      while true do
-        i = i + 1
-        keep[i] = string.rep('k', 1000 + i % 7)
+fn natives_over_between_slices() -> String {
+    filling_a_weak_cache(
+        "keep[i] = string.rep('k', 1000 + i % 7)
         cache[i % 300] = {i}
-        if i % 3 == 0 then cache[i % 300] = table.concat({'a', i, 'b'}, '-') end
-      end
-    end)
-    local n = 0
-    for _ in pairs(cache) do n = n + 1 end
-    print(ok, err, i, n, #keep)
-";
+        if i % 3 == 0 then cache[i % 300] = table.concat({'a', i, 'b'}, '-') end",
+    )
+}
 
 /// Which collection a failed memory check gets (quiet; full when the same operation fails
 /// again after a quiet one, which Lua observes through weak tables; the memory error when it
@@ -481,7 +482,8 @@ const NATIVES_OVER_BETWEEN_SLICES: &str = "
 /// with it.
 #[test]
 fn the_collection_a_failure_gets_does_not_depend_on_step_sizes() {
-    for src in [OVER_BETWEEN_SLICES, NATIVES_OVER_BETWEEN_SLICES] {
+    for src in [over_between_slices(), natives_over_between_slices()] {
+        let src = src.as_str();
         let mut limit = 500_000;
         while limit < 1_400_000 {
             let l = Some(limit);
@@ -549,18 +551,19 @@ fn a_native_buffer_s_failure_does_not_depend_on_step_sizes() {
 
 #[test]
 fn the_budget_between_slices_acts_at_fixed_points() {
+    let over = over_between_slices();
     for limit in [700_000, 1_000_000] {
         let limit = Some(limit);
-        let plain = run_sliced_within(OVER_BETWEEN_SLICES, u64::MAX / 2, limit);
+        let plain = run_sliced_within(&over, u64::MAX / 2, limit);
         assert!(plain.starts_with("false\tnot enough memory\t"), "{plain}");
         for fuel in [7, 13, 997, 3001] {
-            let sliced = run_sliced_within(OVER_BETWEEN_SLICES, fuel, limit);
+            let sliced = run_sliced_within(&over, fuel, limit);
             assert_eq!(sliced, plain, "steps of {fuel}");
         }
         for fuel in [331, 2003] {
-            let saved = run_with_snapshots_within(OVER_BETWEEN_SLICES, fuel, limit);
+            let saved = run_with_snapshots_within(&over, fuel, limit);
             assert_eq!(saved, plain, "snapshots every {fuel}");
-            let forked = run_with_forks_within(OVER_BETWEEN_SLICES, fuel, limit);
+            let forked = run_with_forks_within(&over, fuel, limit);
             assert_eq!(forked, plain, "forks every {fuel}");
         }
     }

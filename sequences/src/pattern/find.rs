@@ -207,13 +207,7 @@ impl Find {
                     // (Attempts at successive positions without a pass of the phase machine
                     // for each: it would only check the fuel, as here.)
                     loop {
-                        let outcome = match quick {
-                            Some(ep) if attempt.fails_at_once(subject, pat, ep, fuel) => {
-                                Outcome::Finished(None)
-                            }
-                            _ => attempt.run(subject, pat, fuel)?,
-                        };
-                        match outcome {
+                        match attempt.run_or_reject(subject, pat, quick, fuel)? {
                             Outcome::NeedFuel => {
                                 break Phase::Pattern {
                                     s1,

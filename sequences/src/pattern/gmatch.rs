@@ -111,13 +111,10 @@ impl GMatch {
         let quick = first_item_end(pattern);
         loop {
             // on an error the search is dropped: the next call starts afresh from `src`
-            let outcome = match quick {
-                Some(ep) if search.attempt.fails_at_once(subject, pattern, ep, fuel) => {
-                    Outcome::Finished(None)
-                }
-                _ => search.attempt.run(subject, pattern, fuel)?,
-            };
-            match outcome {
+            match search
+                .attempt
+                .run_or_reject(subject, pattern, quick, fuel)?
+            {
                 Outcome::NeedFuel => {
                     st.search = Some(search);
                     return Ok(Step::NeedFuel);

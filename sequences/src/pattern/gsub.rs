@@ -315,14 +315,7 @@ impl State {
         };
         let quick = first_item_end(pat);
         loop {
-            let outcome = match quick {
-                // (An attempt that fails at once, charged as one but without running it.)
-                Some(ep) if attempt.fails_at_once(subject, pat, ep, fuel) => {
-                    Outcome::Finished(None)
-                }
-                _ => attempt.run(subject, pat, fuel)?,
-            };
-            match outcome {
+            match attempt.run_or_reject(subject, pat, quick, fuel)? {
                 Outcome::NeedFuel => return Ok(Phase::Attempt(attempt)),
                 Outcome::Finished(Some(end)) if Some(end) != self.lastmatch => {
                     self.n = self.n.checked_add(1).ok_or(CORRUPT)?;

@@ -167,13 +167,7 @@ impl Attempt {
     /// step is, without running it. False when the step must run (the attempt has started,
     /// fuel is exhausted, or the item matches).
     #[inline]
-    pub(crate) fn fails_at_once(
-        &self,
-        subj: &[u8],
-        pat: &[u8],
-        ep: usize,
-        fuel: &mut Fuel,
-    ) -> bool {
+    fn fails_at_once(&self, subj: &[u8], pat: &[u8], ep: usize, fuel: &mut Fuel) -> bool {
         let Exec::Match { s, p: 0 } = self.exec else {
             return false;
         };
@@ -187,6 +181,23 @@ impl Attempt {
         fuel.charge(cost::MATCH_STEP);
         fuel.charge(cost::work_floor(class_work(0, ep)));
         true
+    }
+
+    /// Runs the attempt under `fuel` ([`Attempt::run`]), or, when `quick` (the end of the
+    /// pattern's first item, from [`first_item_end`]) shows at once that it fails, finishes
+    /// it without a match ([`Attempt::fails_at_once`]).
+    #[inline]
+    pub(crate) fn run_or_reject(
+        &mut self,
+        subj: &[u8],
+        pat: &[u8],
+        quick: Option<usize>,
+        fuel: &mut Fuel,
+    ) -> Result<Outcome, PatternError> {
+        match quick {
+            Some(ep) if self.fails_at_once(subj, pat, ep, fuel) => Ok(Outcome::Finished(None)),
+            _ => self.run(subj, pat, fuel),
+        }
     }
 
     /// Reuse this attempt's allocations for a fresh attempt at `s`.
