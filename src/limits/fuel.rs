@@ -101,6 +101,10 @@ pub const STRING_ITEM: i64 = 3;
 /// copy or a tight byte loop; at 16 bytes per fuel, as the other byte work, `rep` of 10 KB cost
 /// 0.13× an instruction's time per fuel unit).
 pub const STRING_BUILD_BYTES_PER_FUEL: usize = 32;
+/// `string.format('%q')`: bytes of the argument examined per fuel unit, on top of the bytes
+/// its escapes produce (at 16, as other byte work, `%q` of 10 KB of control bytes measured
+/// 5.4× an instruction's time per fuel unit).
+pub const QUOTE_SCAN_BYTES_PER_FUEL: usize = 8;
 /// One `string.char` value.
 pub const STRING_VALUE: i64 = 1;
 /// `string.byte`: values returned per fuel unit, rounded up (at one fuel each, 1,000 values
@@ -211,6 +215,7 @@ pub const TABLE: &[Cost] = costs! {
     "STRING_BYTES_PER_FUEL" => STRING_BYTES_PER_FUEL,
     "STRING_ITEM" => STRING_ITEM,
     "STRING_BUILD_BYTES_PER_FUEL" => STRING_BUILD_BYTES_PER_FUEL,
+    "QUOTE_SCAN_BYTES_PER_FUEL" => QUOTE_SCAN_BYTES_PER_FUEL,
     "STRING_VALUE" => STRING_VALUE,
     "STRING_BYTE_VALUES_PER_FUEL" => STRING_BYTE_VALUES_PER_FUEL,
     "TABLE_ELEM" => TABLE_ELEM,
@@ -274,6 +279,7 @@ mod tests {
             ("STRING_BYTES_PER_FUEL", 16),
             ("STRING_ITEM", 3),
             ("STRING_BUILD_BYTES_PER_FUEL", 32),
+            ("QUOTE_SCAN_BYTES_PER_FUEL", 8),
             ("STRING_VALUE", 1),
             ("STRING_BYTE_VALUES_PER_FUEL", 8),
             ("TABLE_ELEM", 1),

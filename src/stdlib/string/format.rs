@@ -151,7 +151,7 @@ fn run<'gc>(
             let before = st.out.len();
             // `%q` examines every byte as well as producing its escape: charged for both.
             let scanned = if copy.quoted { end - copy.from } else { 0 };
-            nc.charge(cost::bytes(scanned));
+            nc.charge(cost::quote_scan(scanned));
             if copy.quoted {
                 add_quoted_range(&mut st.out, src, copy.from, end);
             } else {

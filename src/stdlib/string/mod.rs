@@ -67,6 +67,11 @@ pub mod cost {
         per(n, crate::limits::fuel::STRING_BUILD_BYTES_PER_FUEL)
     }
 
+    /// Fuel for `n` bytes examined by `format('%q')`, rounded up.
+    pub fn quote_scan(n: usize) -> i64 {
+        per(n, crate::limits::fuel::QUOTE_SCAN_BYTES_PER_FUEL)
+    }
+
     /// Fuel for `n` values returned by `byte`, rounded up.
     pub fn byte_values(n: usize) -> i64 {
         per(n, crate::limits::fuel::STRING_BYTE_VALUES_PER_FUEL)
