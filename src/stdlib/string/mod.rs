@@ -51,6 +51,10 @@ pub mod cost {
     /// bytes between two fuel checks: the bound on their overshoot is `CHUNK / BYTES_PER_FUEL`
     /// fuel units (`CHUNK / STRING_BUILD_BYTES_PER_FUEL` for `sub`, `rep` and the like).
     pub const CHUNK: usize = 4096;
+    /// `format('%q')` examines at most this many bytes between two fuel checks: each costs
+    /// up to 3/8 of a fuel unit (examined, and escaped into up to 4 bytes), so a chunk is at
+    /// most 192 fuel units.
+    pub const QUOTE_CHUNK: usize = CHUNK / 8;
     /// One `format` conversion item, one `pack`/`unpack` option, one `char` value (`byte`
     /// values: [`byte_values`]).
     pub use crate::limits::fuel::STRING_ITEM as ITEM;
