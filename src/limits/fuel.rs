@@ -97,8 +97,19 @@ pub const STRING_BYTES_PER_FUEL: usize = sequences::fuel::cost::WORK_PER_FUEL;
 /// One `string.format` conversion, one `pack`/`unpack` option, one `gsub` replacement
 /// looked up in a table or called (its captures made into values).
 pub const STRING_ITEM: i64 = 3;
-/// One `string.char` or `string.byte` value.
+/// `string.sub`, `rep`, `upper`, `lower`, `reverse`: bytes copied or mapped per fuel unit (a
+/// copy or a tight byte loop; at 16 bytes per fuel, as the other byte work, `rep` of 10 KB cost
+/// 0.13× an instruction's time per fuel unit).
+pub const STRING_BUILD_BYTES_PER_FUEL: usize = 32;
+/// `string.format('%q')`: bytes of the argument examined per fuel unit, on top of the bytes
+/// its escapes produce (at 16, as other byte work, `%q` of 10 KB of control bytes measured
+/// 5.4× an instruction's time per fuel unit).
+pub const QUOTE_SCAN_BYTES_PER_FUEL: usize = 8;
+/// One `string.char` value.
 pub const STRING_VALUE: i64 = 1;
+/// `string.byte`: values returned per fuel unit, rounded up (at one fuel each, 1,000 values
+/// cost 0.06× an instruction's time per fuel unit).
+pub const STRING_BYTE_VALUES_PER_FUEL: usize = 8;
 /// Fuel per table element read, written or moved by the table library.
 pub const TABLE_ELEM: i64 = 1;
 /// Fuel for one comparison made by `table.sort` with the default `<` (the sort machinery
@@ -203,7 +214,10 @@ pub const TABLE: &[Cost] = costs! {
     "COERCION_BYTES_PER_FUEL" => COERCION_BYTES_PER_FUEL,
     "STRING_BYTES_PER_FUEL" => STRING_BYTES_PER_FUEL,
     "STRING_ITEM" => STRING_ITEM,
+    "STRING_BUILD_BYTES_PER_FUEL" => STRING_BUILD_BYTES_PER_FUEL,
+    "QUOTE_SCAN_BYTES_PER_FUEL" => QUOTE_SCAN_BYTES_PER_FUEL,
     "STRING_VALUE" => STRING_VALUE,
+    "STRING_BYTE_VALUES_PER_FUEL" => STRING_BYTE_VALUES_PER_FUEL,
     "TABLE_ELEM" => TABLE_ELEM,
     "TABLE_COMPARE" => TABLE_COMPARE,
     "TABLE_CONCAT_BYTES_PER_FUEL" => TABLE_CONCAT_BYTES_PER_FUEL,
@@ -264,7 +278,10 @@ mod tests {
             ("COERCION_BYTES_PER_FUEL", 16),
             ("STRING_BYTES_PER_FUEL", 16),
             ("STRING_ITEM", 3),
+            ("STRING_BUILD_BYTES_PER_FUEL", 32),
+            ("QUOTE_SCAN_BYTES_PER_FUEL", 8),
             ("STRING_VALUE", 1),
+            ("STRING_BYTE_VALUES_PER_FUEL", 8),
             ("TABLE_ELEM", 1),
             ("TABLE_COMPARE", 1),
             ("TABLE_CONCAT_BYTES_PER_FUEL", 16),

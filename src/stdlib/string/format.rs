@@ -147,11 +147,16 @@ fn run<'gc>(
         }
         if let Some(copy) = &mut st.copy {
             let src = cont_str(text)?.as_bytes();
-            let end = copy.from.saturating_add(cost::CHUNK).min(src.len());
+            let chunk = if copy.quoted {
+                cost::QUOTE_CHUNK
+            } else {
+                cost::CHUNK
+            };
+            let end = copy.from.saturating_add(chunk).min(src.len());
             let before = st.out.len();
             // `%q` examines every byte as well as producing its escape: charged for both.
             let scanned = if copy.quoted { end - copy.from } else { 0 };
-            nc.charge(cost::bytes(scanned));
+            nc.charge(cost::quote_scan(scanned));
             if copy.quoted {
                 add_quoted_range(&mut st.out, src, copy.from, end);
             } else {

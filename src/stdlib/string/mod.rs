@@ -22,7 +22,8 @@
 //! * [`arith`] — the string metatable's arithmetic metamethods (`"10" + 1`).
 //!
 //! Fuel: see [`cost`]. Byte work is charged at [`cost::BYTES_PER_FUEL`] bytes per fuel unit,
-//! the same rate the pattern matcher uses for scanning.
+//! the same rate the pattern matcher uses for scanning, except plain copies and byte maps
+//! (`sub`, `rep`, `upper`, `lower`, `reverse`), charged at half that.
 
 pub mod arith;
 pub mod dump;
@@ -48,15 +49,41 @@ pub mod cost {
     pub use crate::limits::fuel::STRING_BYTES_PER_FUEL as BYTES_PER_FUEL;
     /// Long byte loops (`rep`, `lower`, `format`'s literal text...) produce at most this many
     /// bytes between two fuel checks: the bound on their overshoot is `CHUNK / BYTES_PER_FUEL`
-    /// fuel units.
+    /// fuel units (`CHUNK / STRING_BUILD_BYTES_PER_FUEL` for `sub`, `rep` and the like).
     pub const CHUNK: usize = 4096;
-    /// One `format` conversion item, one `pack`/`unpack` option, one `char`/`byte` value.
+    /// `format('%q')` examines at most this many bytes between two fuel checks: each costs
+    /// up to 3/8 of a fuel unit (examined, and escaped into up to 4 bytes), so a chunk is at
+    /// most 192 fuel units.
+    pub const QUOTE_CHUNK: usize = CHUNK / 8;
+    /// One `format` conversion item, one `pack`/`unpack` option, one `char` value (`byte`
+    /// values: [`byte_values`]).
     pub use crate::limits::fuel::STRING_ITEM as ITEM;
     pub use crate::limits::fuel::STRING_VALUE as VALUE;
 
     /// Fuel for `n` bytes of work, rounded up.
     pub fn bytes(n: usize) -> i64 {
         sequences::fuel::cost::work(n)
+    }
+
+    /// Fuel for `n` bytes copied or mapped by `sub`, `rep`, `upper`, `lower`, `reverse`,
+    /// rounded up.
+    pub fn build_bytes(n: usize) -> i64 {
+        per(n, crate::limits::fuel::STRING_BUILD_BYTES_PER_FUEL)
+    }
+
+    /// Fuel for `n` bytes examined by `format('%q')`, rounded up.
+    pub fn quote_scan(n: usize) -> i64 {
+        per(n, crate::limits::fuel::QUOTE_SCAN_BYTES_PER_FUEL)
+    }
+
+    /// Fuel for `n` values returned by `byte`, rounded up.
+    pub fn byte_values(n: usize) -> i64 {
+        per(n, crate::limits::fuel::STRING_BYTE_VALUES_PER_FUEL)
+    }
+
+    /// `ceil(n / rate)` (`rate` is a nonzero constant), saturating.
+    fn per(n: usize, rate: usize) -> i64 {
+        i64::try_from(n.div_ceil(rate.max(1))).unwrap_or(i64::MAX)
     }
 }
 
@@ -407,7 +434,7 @@ fn sub<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         // One piece of `run_build`'s work, charged as it charges it, made straight from the
         // slice: no buffer to grow and copy (a character taken out of a string is one
         // allocation, not three).
-        nc.charge(cost::bytes(len));
+        nc.charge(cost::build_bytes(len));
         let v = nc.str_value(&s.as_bytes()[from..from + len]);
         return nc.ret1(v);
     }
@@ -478,7 +505,7 @@ fn byte<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     }
     nc.reserve(nc.stack_growth_bytes(n as usize))?;
     let bytes = &s.as_bytes()[posi as usize - 1..pose as usize];
-    nc.charge(cost::VALUE * bytes.len() as i64);
+    nc.charge(cost::byte_values(bytes.len()));
     nc.clear();
     nc.stack.extend(bytes.iter().map(|&b| Value::Int(b as i64)));
     Ok(Action::Return)
@@ -628,7 +655,7 @@ fn run_build<'gc>(
         let before = job.out.len();
         job.produce(src.as_bytes(), sep_bytes, cost::CHUNK)
             .map_err(|()| LuaError::rt("corrupt string library state"))?;
-        nc.charge(cost::bytes(job.out.len() - before));
+        nc.charge(cost::build_bytes(job.out.len() - before));
     }
 }
 
