@@ -94,9 +94,12 @@ pub const COROUTINE_CREATE: i64 = 10;
 pub const COERCION_BYTES_PER_FUEL: usize = 16;
 /// Bytes copied, scanned or produced per fuel unit by the string library.
 pub const STRING_BYTES_PER_FUEL: usize = sequences::fuel::cost::WORK_PER_FUEL;
-/// One `string.format` conversion, one `pack`/`unpack` option, one `gsub` replacement
-/// looked up in a table or called (its captures made into values).
+/// One `string.format` conversion, one `pack`/`unpack` option.
 pub const STRING_ITEM: i64 = 3;
+/// One `gsub` replacement looked up in a table or called: its captures made into values,
+/// the lookup or call set up and its answer taken back (3 before 2026-12-06: a quiet run of
+/// the calibration measured `gsub` with a function at 7-8x plain instructions' time per fuel).
+pub const GSUB_LOOKUP: i64 = 15;
 /// `string.sub`, `rep`, `upper`, `lower`, `reverse`: bytes copied or mapped per fuel unit (a
 /// copy or a tight byte loop; at 16 bytes per fuel, as the other byte work, `rep` of 10 KB cost
 /// 0.13× an instruction's time per fuel unit).
@@ -123,8 +126,9 @@ pub const KEYSORT_RUN_PER_ELEM: i64 = 4;
 pub const KEYSORT_MERGE_PER_ELEM: i64 = 1;
 /// Fuel per argument compared by `math.min`/`math.max`.
 pub const MINMAX_ARG: i64 = 1;
-/// Bytes scanned or produced per fuel unit by the utf8 library.
-pub const UTF8_BYTES_PER_FUEL: usize = 16;
+/// Bytes scanned or produced per fuel unit by the utf8 library (16 before 2026-12-06:
+/// `utf8.len` of 10 KB measured 5.8-6.7x plain instructions' time per fuel).
+pub const UTF8_BYTES_PER_FUEL: usize = 8;
 /// Bytes of `os.date` output per fuel unit.
 pub const DATE_BYTES_PER_FUEL: usize = 16;
 /// One `os.date` conversion (`%c`, `%Y`...): formatting a field through `strftime`'s rules
@@ -214,6 +218,7 @@ pub const TABLE: &[Cost] = costs! {
     "COERCION_BYTES_PER_FUEL" => COERCION_BYTES_PER_FUEL,
     "STRING_BYTES_PER_FUEL" => STRING_BYTES_PER_FUEL,
     "STRING_ITEM" => STRING_ITEM,
+    "GSUB_LOOKUP" => GSUB_LOOKUP,
     "STRING_BUILD_BYTES_PER_FUEL" => STRING_BUILD_BYTES_PER_FUEL,
     "QUOTE_SCAN_BYTES_PER_FUEL" => QUOTE_SCAN_BYTES_PER_FUEL,
     "STRING_VALUE" => STRING_VALUE,
@@ -278,6 +283,7 @@ mod tests {
             ("COERCION_BYTES_PER_FUEL", 16),
             ("STRING_BYTES_PER_FUEL", 16),
             ("STRING_ITEM", 3),
+            ("GSUB_LOOKUP", 15),
             ("STRING_BUILD_BYTES_PER_FUEL", 32),
             ("QUOTE_SCAN_BYTES_PER_FUEL", 8),
             ("STRING_VALUE", 1),
@@ -288,7 +294,7 @@ mod tests {
             ("KEYSORT_RUN_PER_ELEM", 4),
             ("KEYSORT_MERGE_PER_ELEM", 1),
             ("MINMAX_ARG", 1),
-            ("UTF8_BYTES_PER_FUEL", 16),
+            ("UTF8_BYTES_PER_FUEL", 8),
             ("DATE_BYTES_PER_FUEL", 16),
             ("DATE_CONVERSION", 12),
             ("DATE_FIELD", 6),

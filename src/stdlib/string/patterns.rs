@@ -411,7 +411,7 @@ fn run_gsub<'gc>(
                 answer_gsub(&mut seq, Replacement::Bytes(out))?;
             }
             Value::Table(_) => {
-                nc.charge(crate::limits::fuel::STRING_ITEM);
+                nc.charge(crate::limits::fuel::GSUB_LOOKUP);
                 let key = m.get_capture(0).map_err(pattern_error)?;
                 let key = capture_value(nc, subject, key)?;
                 match meta::index(nc.ctx, repl, key)? {
@@ -441,7 +441,7 @@ fn run_gsub<'gc>(
                 }
             }
             _ => {
-                nc.charge(crate::limits::fuel::STRING_ITEM);
+                nc.charge(crate::limits::fuel::GSUB_LOOKUP);
                 let caps = m.match_captures().map_err(pattern_error)?;
                 nc.clear();
                 push_captures(nc, subject, &caps)?;
