@@ -611,7 +611,7 @@ pub fn fork<'gc>(
 
 #[cfg(test)]
 mod tests {
-    use crate::api::{HostValue, StepResult, Vm};
+    use crate::api::{HostValue, Image, StepResult, Vm};
     use crate::vm::state::Ctx;
     use crate::vm::table::Table;
     use crate::vm::value::Value;
@@ -622,6 +622,17 @@ mod tests {
             StepResult::Finished(v) => v,
             other => panic!("{other:?}"),
         }
+    }
+
+    /// A VM that ran `src`, as a lazy fork of its image and as an eager restore of it (and
+    /// the image).
+    fn fork_and_eager(src: &str) -> (Vm, Vm, Image) {
+        let mut base = Vm::new();
+        run(&mut base, src);
+        let image = base.image().unwrap();
+        let fork = image.fork().unwrap();
+        let eager = Vm::restore(&image.to_bytes().unwrap()).unwrap();
+        (fork, eager, image)
     }
 
     fn global<'gc>(ctx: Ctx<'gc>, name: &str) -> Table<'gc> {
@@ -637,14 +648,8 @@ mod tests {
     #[test]
     fn forks_make_metamethod_names_when_first_needed() {
         use crate::vm::state::Tm;
-        let mut base = Vm::new();
-        run(
-            &mut base,
-            "mt = {} function mk(x) return setmetatable({x = x}, mt) end",
-        );
-        let image = base.image().unwrap();
-        let mut fork = image.fork().unwrap();
-        let mut eager = Vm::restore(&image.to_bytes().unwrap()).unwrap();
+        let (mut fork, mut eager, image) =
+            fork_and_eager("mt = {} function mk(x) return setmetatable({x = x}, mt) end");
         let missing =
             |vm: &Vm, tm: Tm| vm.with_ctx(|ctx| ctx.state.tm_names[tm as usize].is_none());
         assert!(missing(&fork, Tm::Add) && missing(&fork, Tm::Index));
@@ -706,11 +711,7 @@ mod tests {
     /// has (equal, usable as a key, the same after a save), though the fork never records it.
     #[test]
     fn forks_read_global_light_natives_from_the_image() {
-        let mut base = Vm::new();
-        run(&mut base, "keys = {[print] = 'p'} f = print");
-        let image = base.image().unwrap();
-        let mut fork = image.fork().unwrap();
-        let mut eager = Vm::restore(&image.to_bytes().unwrap()).unwrap();
+        let (mut fork, mut eager, _) = fork_and_eager("keys = {[print] = 'p'} f = print");
         let src = "return print == f, rawequal(print, f), keys[print], type(print), tostring(print) == tostring(f)";
         let r = run(&mut eager, src);
         assert_eq!(run(&mut fork, src), r);
@@ -775,11 +776,7 @@ mod tests {
     /// strings, read the same values.
     #[test]
     fn forks_remember_the_keys_read_through_the_image_until_a_write() {
-        let mut base = Vm::new();
-        run(&mut base, "g = {} n = 7 t = {x = 1, [2] = 'two'}");
-        let image = base.image().unwrap();
-        let mut fork = image.fork().unwrap();
-        let mut eager = Vm::restore(&image.to_bytes().unwrap()).unwrap();
+        let (mut fork, mut eager, _) = fork_and_eager("g = {} n = 7 t = {x = 1, [2] = 'two'}");
         let reads = "local k = ('n'):rep(1) local s = 0
                      for i = 1, 5 do s = s + n + _G[k] + t.x + #t[2] end
                      return s, g == _G['g'], rawget(_G, 'nope'), nope";
