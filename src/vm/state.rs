@@ -112,6 +112,12 @@ pub struct TypeMetas<'gc> {
 /// the library fills it, and tracebacks name functions by where they are found in it.
 pub const LOADED_KEY: &str = "_LOADED";
 
+/// The registry key of the main thread's message handler, when the host runs its chunks under
+/// one as `lua.c` does (its `msghandler`, which appends a traceback): in effect where no
+/// `xpcall` sets another, which only a `load` reader's error shows (an uncaught error's
+/// traceback is made by the VM either way). Absent: none, as `lua_pcall` without one.
+pub const MAIN_HANDLER_KEY: &str = "_MAINMSGH";
+
 /// The host's functions by registered name (foldhash: looked up on every call of one).
 pub type HostFunctions = std::collections::HashMap<
     HostKey,
