@@ -31,7 +31,8 @@ fn error_value<'gc>(ctx: Ctx<'gc>, ts: &ThreadState<'gc>, e: LuaError<'gc>) -> (
             ctx.str_value(&format!("{}bad argument #{arg} to '?' ({msg})", where_())),
             false,
         ),
-        LuaError::RetryAfterGc => (ctx.str_value(crate::vm::error::NOT_ENOUGH_MEMORY), false),
+        // (`LUA_ERRMEM`: no message handler sees it.)
+        LuaError::RetryAfterGc => (ctx.str_value(crate::vm::error::NOT_ENOUGH_MEMORY), true),
     }
 }
 
@@ -128,9 +129,16 @@ pub fn throw<'gc>(
                     // handler again at the error point, the failed run staying below it.
                     // (A handler whose call never started, over the C-call bound, is
                     // called again by its frame's continuation, counting the failed runs.)
+                    // In the stack's error room (a handler after a stack overflow), calling
+                    // it again would grow the stack past it: "error in error handling".
                     Cont::XpcallHandler { handler, .. }
                         if !handled && (k + 1 < ts.frames.len() || raising.is_some()) =>
                     {
+                        if ts.stack.len() > MAX_STACK {
+                            let msg = ctx.str_value(crate::vm::ccalls::ERROR_IN_ERROR_HANDLING);
+                            err = LuaError::Handled(msg);
+                            continue;
+                        }
                         Some((*handler, nf.native))
                     }
                     Cont::Lib(l) if !handled && l.keeps_message_handler() => {

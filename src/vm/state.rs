@@ -414,9 +414,10 @@ impl<'gc> Ctx<'gc> {
         LuaStr::new(self.mc, self.state.hash_key, bytes)
     }
 
-    /// The memory error ("not enough memory", without position, as Lua raises it).
+    /// The memory error ("not enough memory", without position, as Lua raises it). No
+    /// message handler sees it: Lua throws `LUA_ERRMEM` without calling `errfunc`.
     pub fn not_enough_memory(self) -> LuaError<'gc> {
-        LuaError::Value(self.str_value(super::error::NOT_ENOUGH_MEMORY))
+        LuaError::Handled(self.str_value(super::error::NOT_ENOUGH_MEMORY))
     }
 
     /// Asks the host loop for a collection at the end of this slice because an allocation
