@@ -672,7 +672,7 @@ impl Vm {
             return Ok(self.run_entered(Task::Main, remaining));
         };
         remaining -= used;
-        self.after_slice(used, ask);
+        remaining -= self.after_slice(used, ask);
         if let Some(r) = result {
             return Ok(r);
         }
@@ -723,7 +723,7 @@ impl Vm {
                 (r, slice - f.remaining(), gc_ask(ctx))
             });
             remaining -= used;
-            self.after_slice(used, ask);
+            remaining -= self.after_slice(used, ask);
             if let Some(r) = result {
                 return r;
             }

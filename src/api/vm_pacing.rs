@@ -67,8 +67,12 @@ impl Vm {
     /// never run past such a point (`slice_fuel`), and fuel is charged at the same program
     /// points whatever the step sizes, so the crossing comes at the same point of the
     /// program however the host slices its steps, saves or forks the VM.
+    ///
+    /// Returns the fuel charged on top of `used` (already counted): a collection the memory
+    /// budget made for an operation that failed its memory check (see
+    /// `after_slice_general`).
     #[inline]
-    pub(super) fn after_slice(&mut self, used: i64, mut ask: GcAsk) {
+    pub(super) fn after_slice(&mut self, used: i64, mut ask: GcAsk) -> i64 {
         if self.retry_pending && used > 0 {
             // The operation a collection was made for went through (or raised): the marks
             // concern it alone (see `slice_fuel`).
@@ -95,18 +99,28 @@ impl Vm {
         {
             self.memory.note_peak();
             self.paced_at = memory::used();
-            return;
+            return 0;
         }
-        self.after_slice_general(before, crossed_period, ask);
+        self.after_slice_general(before, crossed_period, ask)
     }
 
     /// [`Vm::after_slice`] in every case.
+    ///
+    /// A collection made for an operation that failed its memory check is charged like a
+    /// full collection the program asked for (`FULL_GC` and the heap it left): an operation
+    /// that fails again and again near the budget (a `pcall` of a huge `string.rep` in a
+    /// loop over a big live heap) made two collections of the whole heap each time for a
+    /// few fuel units, milliseconds per unit. When these collections come, and what they
+    /// leave, depend only on the program (see `slice_fuel`), so the charge does too. (The
+    /// quiet collections before a slice are not charged: when they come depends on the
+    /// step sizes; they are paced by allocation, at most one per eighth of the budget.)
     #[inline(never)]
-    fn after_slice_general(&mut self, before: u64, crossed_period: bool, ask: GcAsk) {
+    fn after_slice_general(&mut self, before: u64, crossed_period: bool, ask: GcAsk) -> i64 {
         // (The period divides `SLICE`: crossing a multiple of `SLICE` crosses one of the
         // period, and most slices cross neither.)
         let crossed = crossed_period && before / SLICE as u64 != self.fuel_used / SLICE as u64;
         self.memory.note_peak();
+        let mut charged = 0;
         let GcAsk {
             collect,
             pressure,
@@ -130,6 +144,7 @@ impl Vm {
             // The operation failed again after a quiet collection: the last resort, at a
             // point fixed by the program (the quiet one's count does not depend on history).
             self.collect_fully();
+            charged = retry_collection_fuel();
             // Only the last collection made for a retry makes the next failure final.
             self.arena.mutate(|_, state| {
                 state.just_collected.set(true);
@@ -137,6 +152,7 @@ impl Vm {
             });
         } else if pressure && retry {
             self.collect_quietly();
+            charged = retry_collection_fuel();
             self.arena.mutate(|_, state| state.quiet_retry.set(true));
         } else if pressure {
             // Room for something that grew anyway: quiet now, the rest at the next fixed point.
@@ -187,6 +203,8 @@ impl Vm {
         self.retry_pending = self
             .arena
             .mutate(|_, state| state.quiet_retry.get() || state.just_collected.get());
+        self.fuel_used = self.fuel_used.saturating_add(charged as u64);
+        charged
     }
 
     /// Enforces the memory budget at a fixed point of the program: a quiet collection
@@ -223,6 +241,11 @@ impl Vm {
         self.paced_at = memory::used();
         self.collected_at = memory::used();
     }
+}
+
+/// The fuel of a complete collection made for an operation to run again, by what it left.
+fn retry_collection_fuel() -> i64 {
+    crate::limits::fuel::FULL_GC.saturating_add(crate::limits::fuel::live_heap_fuel(memory::used()))
 }
 
 /// Whether a slice must first enforce the memory budget (see `Vm::before_slice`): over it,

@@ -46,6 +46,13 @@ pub const FULL_GC: i64 = 100;
 /// and sweeping time grows with the heap; the count after a full collection is the same
 /// whatever the snapshots, see `vm::gc`).
 pub const GC_LIVE_BYTES_PER_FUEL: i64 = 16;
+
+/// What a complete collection that left `live` bytes costs beyond its fixed part (see
+/// [`GC_LIVE_BYTES_PER_FUEL`]): the program's own full collections, and those the memory
+/// budget makes for an operation that failed its memory check.
+pub fn live_heap_fuel(live: u64) -> i64 {
+    i64::try_from(live / GC_LIVE_BYTES_PER_FUEL as u64).unwrap_or(i64::MAX)
+}
 /// Converting a float to text with at most 17 significant digits (`tostring`, `..`,
 /// `table.concat`, `string.format`'s `%g` and friends): shortest-digit generation costs
 /// about five instructions' time where an integer's costs one.

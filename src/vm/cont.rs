@@ -537,8 +537,7 @@ impl<'gc> Cont<'gc> {
 /// step sizes (see `vm::gc`), so neither does this charge.
 fn charge_full_collection(nc: &mut NativeCtx<'_, '_>) {
     let live = nc.ctx.state.gc.borrow().full_base;
-    let fuel = live / crate::limits::fuel::GC_LIVE_BYTES_PER_FUEL as u64;
-    nc.charge(i64::try_from(fuel).unwrap_or(i64::MAX));
+    nc.charge(crate::limits::fuel::live_heap_fuel(live));
 }
 
 #[cfg(test)]
