@@ -58,8 +58,12 @@ pub(super) fn deliver_to_lua<'gc>(
     let Some(Frame::Native(NativeFrame { cont, .. })) = ts.frames.pop() else {
         return None;
     };
-    // (Its box is the spare for the next native frame; what is in it does not matter.)
-    ts.spare_cont = Some(cont);
+    // (Its box is the spare for the next native frame; what is in it does not matter. The
+    // spare was taken for this frame, so there is none to drop: tested, not assigned over,
+    // which would call the drop glue of the old `Option` out of line on every switch.)
+    if ts.spare_cont.is_none() {
+        ts.spare_cont = Some(cont);
+    }
     let lead = usize::from(resume);
     let n = lead + vals.len();
     let end = if want >= 0 {

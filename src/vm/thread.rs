@@ -331,7 +331,7 @@ impl<'gc> ThreadState<'gc> {
     fn boxed(&mut self, cont: Cont<'gc>) -> Box<Cont<'gc>> {
         match self.spare_cont.take() {
             Some(mut b) => {
-                *b = cont;
+                Cont::put(&mut b, cont);
                 b
             }
             None => Box::new(cont),
