@@ -77,7 +77,7 @@ pub(super) fn deliver_to_lua<'gc>(
     ts.model_stack_len(end);
     ts.model_stack_len(needed);
     ts.stack.truncate(func + 1);
-    ts.stack.resize(end.max(needed).max(func + n), Value::Nil);
+    ts.fill_nil_to(end.max(needed).max(func + n));
     ts.stack[func] = if resume { Value::True } else { Value::Nil };
     // (Element by element: a handful of values, where `copy_from_slice` calls `memcpy`.)
     for (slot, &v) in ts.stack[func + lead..func + n].iter_mut().zip(vals) {
