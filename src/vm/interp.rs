@@ -27,8 +27,8 @@ use super::exec::{close_upvalues, drive, lua_results, push_lua_frame, Event, Flo
 use super::finish::{call_native, call_native_outlined, finish_op, Finish};
 use super::meta::{self, ArithOp, Index, Meta, MetaCall, NewIndex};
 use super::ops::{
-    arith_error, concat_step_named, for_prep, long_compare_cost, new_closure, new_table_cost,
-    reg_info, set_list, type_error, upval_get, upval_info, upval_set, vararg,
+    arith_error, call_meta, concat_step_named, for_prep, long_compare_cost, new_closure,
+    new_table_cost, reg_info, set_list, type_error, upval_get, upval_info, upval_set, vararg,
 };
 use super::state::{Ctx, Tm};
 use super::table::TableData;
@@ -197,22 +197,7 @@ fn run<'gc>(
             ($mc:expr, $want:expr) => {{
                 let mc: MetaCall<'gc> = $mc;
                 save_pc!();
-                fuel.charge(fuelc::METAMETHOD_CALL);
-                ts.enter_c_call(ctx)?;
-                ts.stack.truncate(call_slot!());
-                ts.stack.push(mc.func);
-                ts.stack.extend_from_slice(&mc.args[..mc.nargs as usize]);
-                let f = drive(
-                    ctx,
-                    thread,
-                    ts,
-                    fuel,
-                    Todo::Call {
-                        func: call_slot!(),
-                        nargs: mc.nargs as usize,
-                        want: $want,
-                    },
-                )?;
+                let f = call_meta(ctx, thread, ts, fuel, &mc, call_slot!(), $want)?;
                 flow!(f)
             }};
         }

@@ -8,7 +8,7 @@ use gc_arena::Gc;
 use super::closure::{Closure, ClosureData, UpState, Upvalue, UpvalueExt};
 use super::convert;
 use super::error::{LuaError, LuaResult};
-use super::exec::find_upvalue;
+use super::exec::{drive, find_upvalue, Flow, Todo};
 use super::meta::{self, ArithError, MetaCall};
 use super::state::{Ctx, Tm};
 use super::thread::{Frame, Thread, ThreadState};
@@ -404,4 +404,36 @@ pub(super) fn set_list<'gc>(
     *pc += 1;
     fuel.charge(n as i64 / fuelc::SETLIST_VALUES_PER_FUEL);
     Ok(())
+}
+
+/// Calls the metamethod `mc` for the running frame's instruction (its pc saved), its
+/// result(s) (`want`) delivered at `slot`, the first slot above the frame's registers.
+/// Out of line: the interpreter makes these calls from many places, all slow paths.
+#[inline(never)]
+pub(super) fn call_meta<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    mc: &MetaCall<'gc>,
+    slot: usize,
+    want: i32,
+) -> LuaResult<'gc, Flow<'gc>> {
+    fuel.charge(fuelc::METAMETHOD_CALL);
+    ts.enter_c_call(ctx)?;
+    ts.stack.truncate(slot);
+    ts.stack.push(mc.func);
+    ts.stack.extend_from_slice(&mc.args[..mc.nargs as usize]);
+    let nargs = mc.nargs as usize;
+    drive(
+        ctx,
+        thread,
+        ts,
+        fuel,
+        Todo::Call {
+            func: slot,
+            nargs,
+            want,
+        },
+    )
 }
