@@ -82,6 +82,9 @@ pub struct Vm {
     paced_at: u64,
     /// `memory_used` right after the last complete collection (quiet or full).
     collected_at: u64,
+    /// Accounted bytes per live object when the collector last finished a cycle (0 before
+    /// the first): the byte size of one unit of gc-arena's debt (see `Vm::debt_unit`).
+    settled_unit: f64,
     /// The last slice ended with a collection for an operation that runs again
     /// (`State::quiet_retry` or `State::just_collected` is set): the next slice runs only
     /// that operation (see `Vm::slice_fuel`).
@@ -257,6 +260,7 @@ impl Vm {
             memory,
             paced_at: 0,
             collected_at: 0,
+            settled_unit: 0.0,
             retry_pending,
             interrupt: std::cell::OnceCell::new(),
             lazy,

@@ -650,12 +650,15 @@ fn clear_stale_slots(arena: &Arena<Root>) {
 /// Automatic collection work, paced by gc-arena's allocation debt: incremental cycles that
 /// free garbage and change nothing else Lua can observe (weak tables and finalization marks
 /// are held strongly by them; see the module docs). Nothing when the collector is stopped.
-pub fn pay_debt(arena: &mut Arena<Root>) {
+/// Whether a cycle ended (the collector sleeps after paying a debt: a cycle was running, or
+/// the debt woke it and it ran a whole one).
+pub fn pay_debt(arena: &mut Arena<Root>) -> bool {
     if arena.mutate(|_, st| st.gc.borrow().stopped) {
-        return;
+        return false;
     }
     release_inherited_garbage(arena);
     arena.collect_debt();
+    arena.collection_phase() == CollectionPhase::Sleeping
 }
 
 /// Releases the charge for the garbage a restored VM inherited from the saved one (see
