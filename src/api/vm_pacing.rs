@@ -94,7 +94,7 @@ impl Vm {
             && self.arena.metrics().allocation_debt() <= 0.0
         {
             self.memory.note_peak();
-            self.paced_at = memory::used();
+            self.mark_paced();
             return;
         }
         self.after_slice_general(before, crossed_period, ask);
@@ -149,10 +149,16 @@ impl Vm {
             // once the heap has grown by a fraction of its bytes, as in Lua.
             let grown = memory::used().saturating_sub(self.paced_at);
             if grown > 0 {
-                let unit = self.debt_unit();
-                self.arena.metrics().adjust_debt(grown as f64 / unit);
+                // gc-arena already counted one unit per object made: only the bytes beyond
+                // that (big strings and tables, arrays that grew) are added.
+                let made = self.arena.metrics().total_gc_count();
+                let made = made.saturating_sub(self.paced_objects) as f64;
+                let extra = grown as f64 / self.debt_unit() - made;
+                if extra > 0.0 {
+                    self.arena.metrics().adjust_debt(extra);
+                }
             }
-            self.paced_at = memory::used();
+            self.mark_paced();
             if self.lazy && (step.is_some() || self.arena.metrics().allocation_debt() > 0.0) {
                 self.complete_fork();
             }
@@ -181,7 +187,7 @@ impl Vm {
             // What the work freed is not negative allocation: the next slice's growth is
             // measured from here, or a sweep that freed a big table would hide as much new
             // allocation from the pacing (and the heap would grow many times its live size).
-            self.paced_at = memory::used();
+            self.mark_paced();
         }
         if crossed_period {
             let exhausted = memory::over() && self.enforce_budget();
@@ -231,6 +237,13 @@ impl Vm {
         unit.max(MIN_BYTES_PER_DEBT_UNIT)
     }
 
+    /// Records the count and the objects the next slice's growth is measured from.
+    #[inline]
+    fn mark_paced(&mut self) {
+        self.paced_at = memory::used();
+        self.paced_objects = self.arena.metrics().total_gc_count();
+    }
+
     /// Records the average live object's size after a cycle (see `debt_unit`).
     fn settle_unit(&mut self) {
         let objects = self.arena.metrics().total_gc_count().max(1) as f64;
@@ -241,7 +254,7 @@ impl Vm {
     pub(super) fn collect_quietly(&mut self) {
         self.complete_fork();
         crate::vm::gc::quiet(&mut self.arena);
-        self.paced_at = memory::used();
+        self.mark_paced();
         self.collected_at = memory::used();
         self.settle_unit();
     }
@@ -251,7 +264,7 @@ impl Vm {
     pub(super) fn collect_fully(&mut self) {
         self.complete_fork();
         crate::vm::gc::full(&mut self.arena);
-        self.paced_at = memory::used();
+        self.mark_paced();
         self.collected_at = memory::used();
         self.settle_unit();
     }
