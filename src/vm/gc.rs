@@ -109,9 +109,8 @@ pub const DEFAULT_STEPMUL: i64 = 100;
 /// and then runs ten times faster than gc-arena's default pacing, so it ends soon after
 /// (as Lua's, whose step multiplier makes it trace about 1.5 slots per byte allocated).
 /// gc-arena's defaults (sleep 0.5, a cycle's work paid by about half as many allocations as
-/// it visits objects) let garbage pile up during long cycles: binary_trees peaked at 9 MB
-/// of accounted memory where this peaks at 4.5 MB, for fewer instructions (fewer, shorter
-/// cycles). The factors stay in gc-arena's required ratios (each path below one unit).
+/// it visits objects) let garbage pile up during long cycles: binary_trees' count peaked at
+/// 9 MB where this keeps it at 4–4.5 MB, for fewer instructions (fewer, shorter cycles). The factors stay in gc-arena's required ratios (each path below one unit).
 pub const PACING: gc_arena::metrics::Pacing = gc_arena::metrics::Pacing {
     sleep_factor: 1.0,
     min_sleep: 256,
