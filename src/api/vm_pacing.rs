@@ -98,7 +98,7 @@ impl Vm {
             && self.arena.metrics().allocation_debt() <= 0.0
         {
             self.memory.note_peak();
-            self.paced_at = memory::used();
+            self.mark_paced();
             return 0;
         }
         self.after_slice_general(before, crossed_period, ask)
@@ -165,12 +165,16 @@ impl Vm {
             // once the heap has grown by a fraction of its bytes, as in Lua.
             let grown = memory::used().saturating_sub(self.paced_at);
             if grown > 0 {
-                let metrics = self.arena.metrics();
-                let objects = metrics.total_gc_count().max(1) as f64;
-                let unit = (memory::used() as f64 / objects).max(MIN_BYTES_PER_DEBT_UNIT);
-                metrics.adjust_debt(grown as f64 / unit);
+                // gc-arena already counted one unit per object made: only the bytes beyond
+                // that (big strings and tables, arrays that grew) are added.
+                let made = self.arena.metrics().total_gc_count();
+                let made = made.saturating_sub(self.paced_objects) as f64;
+                let extra = grown as f64 / self.debt_unit() - made;
+                if extra > 0.0 {
+                    self.arena.metrics().adjust_debt(extra);
+                }
             }
-            self.paced_at = memory::used();
+            self.mark_paced();
             if self.lazy && (step.is_some() || self.arena.metrics().allocation_debt() > 0.0) {
                 self.complete_fork();
             }
@@ -178,9 +182,7 @@ impl Vm {
                 // `collectgarbage("step", kb)`: `kb` more kilobytes of debt (0: a basic
                 // step of 8 KB), paid now, stopped collector or not.
                 Some(kb) => {
-                    let metrics = self.arena.metrics();
-                    let objects = metrics.total_gc_count().max(1) as f64;
-                    let unit = (memory::used() as f64 / objects).max(MIN_BYTES_PER_DEBT_UNIT);
+                    let unit = self.debt_unit();
                     let bytes = if kb <= 0 { 8192.0 } else { kb as f64 * 1024.0 };
                     let done = crate::vm::gc::step(&mut self.arena, bytes, bytes / unit);
                     self.arena
@@ -192,8 +194,16 @@ impl Vm {
                 // (Without debt the collector has nothing to do: most host calls and agent
                 // turns allocate nothing that lasts, and entering it costs more than they do.)
                 None if self.arena.metrics().allocation_debt() <= 0.0 => {}
-                None => crate::vm::gc::pay_debt(&mut self.arena),
+                None => {
+                    if crate::vm::gc::pay_debt(&mut self.arena) {
+                        self.settle_unit();
+                    }
+                }
             }
+            // What the work freed is not negative allocation: the next slice's growth is
+            // measured from here, or a sweep that freed a big table would hide as much new
+            // allocation from the pacing (and the heap would grow many times its live size).
+            self.mark_paced();
         }
         if crossed_period {
             let exhausted = memory::over() && self.enforce_budget();
@@ -225,12 +235,46 @@ impl Vm {
         false
     }
 
+    /// Bytes per unit of gc-arena's allocation debt: the average live object's size when
+    /// the collector last finished a cycle. gc-arena counts objects, so big strings and
+    /// tables add debt in proportion to their size through this unit; gc-arena wakes when
+    /// the debt reaches a fraction of the live object count, so a cycle (which traces a huge
+    /// table whole) comes once the heap has grown by a fraction of its live bytes, as in Lua.
+    ///
+    /// The average is taken when a cycle ends, not now: garbage waiting for the collector
+    /// would raise today's average, and with it the bytes a unit stands for, so a program
+    /// dropping big tables would slow its own collector down (the heap of one that made a
+    /// 4 MB array per round grew to ten of them).
+    fn debt_unit(&self) -> f64 {
+        let unit = if self.settled_unit > 0.0 {
+            self.settled_unit
+        } else {
+            let objects = self.arena.metrics().total_gc_count().max(1) as f64;
+            memory::used() as f64 / objects
+        };
+        unit.max(MIN_BYTES_PER_DEBT_UNIT)
+    }
+
+    /// Records the count and the objects the next slice's growth is measured from.
+    #[inline]
+    fn mark_paced(&mut self) {
+        self.paced_at = memory::used();
+        self.paced_objects = self.arena.metrics().total_gc_count();
+    }
+
+    /// Records the average live object's size after a cycle (see `debt_unit`).
+    fn settle_unit(&mut self) {
+        let objects = self.arena.metrics().total_gc_count().max(1) as f64;
+        self.settled_unit = memory::used() as f64 / objects;
+    }
+
     /// A complete collection that holds weak tables and finalization marks strongly.
     pub(super) fn collect_quietly(&mut self) {
         self.complete_fork();
         crate::vm::gc::quiet(&mut self.arena);
-        self.paced_at = memory::used();
+        self.mark_paced();
         self.collected_at = memory::used();
+        self.settle_unit();
     }
 
     /// Finishes any collection cycle in progress (it may have marked objects that are garbage
@@ -238,8 +282,9 @@ impl Vm {
     pub(super) fn collect_fully(&mut self) {
         self.complete_fork();
         crate::vm::gc::full(&mut self.arena);
-        self.paced_at = memory::used();
+        self.mark_paced();
         self.collected_at = memory::used();
+        self.settle_unit();
     }
 }
 
