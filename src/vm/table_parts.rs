@@ -7,7 +7,8 @@
 use gc_arena::{lock::RefLock, Collect};
 use hashbrown::HashTable;
 
-use super::{key_hash_with, Parked, TableData, Value};
+use super::weak::Parked;
+use super::{key_hash_with, TableData, Value};
 use crate::vm::string::LuaStr;
 
 /// Hash parts of at most this many nodes have no index: a key is found by comparing it with

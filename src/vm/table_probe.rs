@@ -2,7 +2,7 @@
 //! `fast::hot` (and `interp::execute`) inline it, calling nothing so that the loop that
 //! inlines them keeps its state in registers. Each answers "done" or "not here" and leaves
 //! every other case (a lazy fork's pending table, a miss at the hint, a metatable, a new key)
-//! to the out-of-line paths of `table` (`Table::get_field`, `Table::get_index_int`,
+//! to the out-of-line paths, here too (`Table::get_field`, `Table::get_index_int`,
 //! `Table::set_field`, `Table::set_index_int`). Kept apart from `table` for its size; a child
 //! module, so they read `TableData`'s private fields as the rest of `table` does.
 
@@ -78,5 +78,117 @@ impl<'gc> Table<'gc> {
             return d.set_int_in_array(i, value);
         }
         false
+    }
+
+    /// A constant string key's value as the interpreter's `GetField` wants it (through the
+    /// constant's position hint, see [`TableData::get_str_hinted`]): the raw value, or `None`
+    /// when it is nil and the table has a metatable (the caller then looks for `__index`).
+    ///
+    /// Out of line, with everything but a hit at the hint in [`Table::get_field_slow`] (a
+    /// pending table, a search, long strings to compare): the common case calls nothing, so
+    /// it needs few registers, and it returns in registers (a `(Value, bool)` pair goes
+    /// through memory).
+    #[inline(never)]
+    pub fn get_field(
+        self,
+        mc: &Mutation<'gc>,
+        key: LuaStr<'gc>,
+        hint: &std::cell::Cell<u32>,
+    ) -> Option<Value<'gc>> {
+        {
+            let d = self.0.borrow();
+            if !d.is_pending() {
+                if let Some((Value::Str(k), v)) = d.entries.get(hint.get() as usize) {
+                    if k.surely_eq(key) {
+                        let v = *v;
+                        return if v.is_nil() && d.meta.is_some() {
+                            None
+                        } else {
+                            Some(v)
+                        };
+                    }
+                }
+            }
+        }
+        self.get_field_slow(mc, key, hint)
+    }
+
+    /// A raw store of `value` at a constant string key through the constant's position hint
+    /// (see [`TableData::set_str_hinted`]), as the interpreter's `SetField` wants it: `true`
+    /// if the key was at the hint (now set) and either the table has no metatable or the
+    /// key's value was not nil (`__newindex` is consulted only for absent keys, so an object's
+    /// existing field is stored the same with or without a metatable); `false` (nothing
+    /// changed) if the caller must take the general path. Out of line: one call instead of
+    /// the borrow, the lazy-fork check and the store inline in the loop.
+    #[inline(never)]
+    pub fn set_field(
+        self,
+        mc: &Mutation<'gc>,
+        key: LuaStr<'gc>,
+        hint: &std::cell::Cell<u32>,
+        value: Value<'gc>,
+    ) -> bool {
+        let mut tb = self.data_mut(mc);
+        (tb.meta.is_none() || !tb.get_str_hinted(key, hint).is_nil())
+            && tb.set_str_hinted(key, hint, value)
+    }
+
+    /// An integer key's value as the interpreter's `GetTable`/`GetI` want it: the raw value,
+    /// or `None` when it is nil and the table has a metatable. Out of line with everything but
+    /// a slot of the array part in [`Table::get_index_int_slow`] (see [`Table::get_field`]).
+    #[inline(never)]
+    pub fn get_index_int(self, mc: &Mutation<'gc>, i: i64) -> Option<Value<'gc>> {
+        {
+            let d = self.0.borrow();
+            if !d.is_pending() {
+                let idx = (i as u64).wrapping_sub(1);
+                if idx < d.array.len() as u64 {
+                    let v = d.array[idx as usize];
+                    return if v.is_nil() && d.meta.is_some() {
+                        None
+                    } else {
+                        Some(v)
+                    };
+                }
+            }
+        }
+        self.get_index_int_slow(mc, i)
+    }
+
+    /// [`Table::get_index_int`] outside the array part (or for a pending table).
+    #[inline(never)]
+    fn get_index_int_slow(self, mc: &Mutation<'gc>, i: i64) -> Option<Value<'gc>> {
+        let (v, has_meta) = self.get_int_and_meta(mc, i);
+        if v.is_nil() && has_meta {
+            None
+        } else {
+            Some(v)
+        }
+    }
+
+    /// A raw store at integer key `i` as the interpreter's `SetTable`/`SetI` want it: `true`
+    /// if the table has no metatable and `i` is a slot of the array part or the one after it
+    /// (see [`TableData::set_int_in_array`]); `false` (nothing changed) if the caller must take
+    /// the general path. Out of line, like [`Table::set_field`].
+    #[inline(never)]
+    pub fn set_index_int(self, mc: &Mutation<'gc>, i: i64, value: Value<'gc>) -> bool {
+        let mut tb = self.data_mut(mc);
+        tb.meta.is_none() && tb.set_int_in_array(i, value)
+    }
+
+    /// [`Table::get_field`] when the key is not at the hint (or the table is pending).
+    #[inline(never)]
+    fn get_field_slow(
+        self,
+        mc: &Mutation<'gc>,
+        key: LuaStr<'gc>,
+        hint: &std::cell::Cell<u32>,
+    ) -> Option<Value<'gc>> {
+        let (v, has_meta) = self.get_str_hinted_and_meta(mc, key, hint);
+        if v.is_nil() && has_meta {
+            None
+        } else {
+            Some(v)
+        }
     }
 }
