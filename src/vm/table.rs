@@ -134,7 +134,54 @@ impl<'gc> TableData<'gc> {
         if self.indexed() {
             return self.find_pos(|| self.key_hash(key), |e| e.0.raw_eq(key));
         }
+        if let Value::Str(s) = key {
+            return self.find_small_str(s);
+        }
         self.find_small(key)
+    }
+
+    /// [`TableData::find_small`] for a string key, in a loop that calls nothing: an entry
+    /// whose key is the same string, or a short one with the same hash and bytes (a
+    /// function's constant, the same name as the key stored from another function's), is
+    /// found at once; anything it cannot tell so cheaply (long strings with equal hashes, a
+    /// key whose hash is not computed) goes to the general search. (Not counting on every
+    /// stored key's hash being computed, which `push_entry` sees to: an entry found here is
+    /// one `find_small` finds, and so is a miss.)
+    #[inline(never)]
+    fn find_small_str(&self, key: super::string::LuaStr<'gc>) -> Option<usize> {
+        self.scan_str(key)
+    }
+
+    /// [`TableData::find`] for a string key, inline (for the out-of-line searches of the
+    /// lookups through a hint).
+    #[inline(always)]
+    fn find_str(&self, key: super::string::LuaStr<'gc>) -> Option<usize> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        if self.indexed() {
+            let k = Value::Str(key);
+            return self.find_pos(|| self.key_hash(k), |e| e.0.raw_eq(k));
+        }
+        self.scan_str(key)
+    }
+
+    /// The loop of [`TableData::find_small_str`].
+    #[inline(always)]
+    fn scan_str(&self, key: super::string::LuaStr<'gc>) -> Option<usize> {
+        let h = key.hash(self.seed);
+        for (i, e) in self.entries.iter().enumerate() {
+            if let Value::Str(k) = e.0 {
+                let kh = k.cached_hash();
+                if kh == h || kh == 0 {
+                    if k.surely_eq(key) {
+                        return Some(i);
+                    }
+                    return self.find_small(Value::Str(key));
+                }
+            }
+        }
+        None
     }
 
     /// [`TableData::find`] in a hash part without an index.
@@ -274,7 +321,7 @@ impl<'gc> TableData<'gc> {
         key: super::string::LuaStr<'gc>,
         hint: &std::cell::Cell<u32>,
     ) -> Value<'gc> {
-        match self.find(Value::Str(key)) {
+        match self.find_str(key) {
             Some(p) => {
                 hint.set(p as u32);
                 self.entries[p].1
@@ -283,9 +330,10 @@ impl<'gc> TableData<'gc> {
         }
     }
 
-    /// Raw set of an existing string key through a position hint (see
-    /// [`TableData::get_str_hinted`]): `true` if the key was at `hint` and is now set; `false`
-    /// (nothing changed) if the caller must take the general [`TableData::set`].
+    /// Raw set of a string key through a position hint (see [`TableData::get_str_hinted`]),
+    /// when it needs no growth: `true` if done (the hint then holds the key's position),
+    /// `false` (nothing changed) if the caller must take the general [`TableData::set`],
+    /// which grows the table within the memory budget.
     #[inline]
     pub fn set_str_hinted(
         &mut self,
@@ -300,10 +348,40 @@ impl<'gc> TableData<'gc> {
                 return true;
             }
         }
-        if let Some(p) = self.find(Value::Str(key)) {
+        self.set_str_search(key, hint, value)
+    }
+
+    /// [`TableData::set_str_hinted`] when the key is not at the hint: what `set_checked`
+    /// does with a string key, short of a rehash.
+    #[inline(never)]
+    fn set_str_search(
+        &mut self,
+        key: super::string::LuaStr<'gc>,
+        hint: &std::cell::Cell<u32>,
+        value: Value<'gc>,
+    ) -> bool {
+        if let Some(p) = self.find_str(key) {
             hint.set(p as u32);
+            self.entries[p].1 = value;
+            return true;
         }
-        false
+        if value.is_nil() {
+            return true; // Lua does not insert nil values.
+        }
+        if self.entries.len() >= self.sizes.hash_cap() {
+            return false; // A rehash.
+        }
+        self.tm_cache_reset();
+        hint.set(self.entries.len() as u32);
+        if self.indexed() {
+            self.push_entry(Value::Str(key), value);
+        } else {
+            // `push_entry` for a small part, inline (an object's fields, set by its
+            // constructor).
+            key.hash(self.seed);
+            self.entries.push((Value::Str(key), value));
+        }
+        true
     }
 
     /// Raw set of integer key `i` when it is a slot of the stored array prefix: `true` if
@@ -357,6 +435,7 @@ impl<'gc> TableData<'gc> {
         if value.is_nil() {
             return Ok(()); // Lua does not insert nil values.
         }
+        self.tm_cache_reset();
         if self.entries.len() >= self.sizes.hash_cap() {
             self.rehash(key, check_memory)?;
             // The key may now belong to the array part.
@@ -436,6 +515,7 @@ impl<'gc> TableData<'gc> {
         }
     }
 
+    #[inline]
     fn push_entry(&mut self, key: Value<'gc>, value: Value<'gc>) {
         if let Value::Str(s) = key {
             s.hash(self.seed); // (Cached in the string, for the searches in order.)
@@ -786,6 +866,7 @@ impl<'gc> TableData<'gc> {
             }
         }
         self.sizes.set(array.len(), hash_cap);
+        self.tm_cache_reset();
         self.array = array.into_boxed_slice();
         self.entries = entries;
         self.set_index(index);
@@ -1167,6 +1248,9 @@ mod parts;
 
 #[path = "table_weak.rs"]
 mod weak;
+
+#[path = "table_tm.rs"]
+mod tm;
 
 #[cfg(test)]
 #[path = "table_tests.rs"]

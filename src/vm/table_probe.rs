@@ -9,6 +9,7 @@
 use gc_arena::Mutation;
 
 use super::{Table, Value};
+use crate::vm::state::Tm;
 use crate::vm::string::LuaStr;
 
 impl<'gc> Table<'gc> {
@@ -115,9 +116,10 @@ impl<'gc> Table<'gc> {
 
     /// A raw store of `value` at a constant string key through the constant's position hint
     /// (see [`TableData::set_str_hinted`]), as the interpreter's `SetField` wants it: `true`
-    /// if the key was at the hint (now set) and either the table has no metatable or the
-    /// key's value was not nil (`__newindex` is consulted only for absent keys, so an object's
-    /// existing field is stored the same with or without a metatable); `false` (nothing
+    /// if done, which it is when the table has no metatable, or the key has a value
+    /// (`__newindex` is consulted only for absent keys, so an object's existing field is
+    /// stored the same with or without a metatable), or the metatable is known to have no
+    /// `__newindex` (see `table_tm`), and the store needs no growth; `false` (nothing
     /// changed) if the caller must take the general path. Out of line: one call instead of
     /// the borrow, the lazy-fork check and the store inline in the loop.
     #[inline(never)]
@@ -129,8 +131,18 @@ impl<'gc> Table<'gc> {
         value: Value<'gc>,
     ) -> bool {
         let mut tb = self.data_mut(mc);
-        (tb.meta.is_none() || !tb.get_str_hinted(key, hint).is_nil())
-            && tb.set_str_hinted(key, hint, value)
+        let raw = match tb.meta {
+            None => true,
+            Some(mt) => {
+                !tb.get_str_hinted(key, hint).is_nil()
+                    || if mt == self {
+                        tb.tm_known_absent(Tm::NewIndex)
+                    } else {
+                        mt.0.borrow().tm_known_absent(Tm::NewIndex)
+                    }
+            }
+        };
+        raw && tb.set_str_hinted(key, hint, value)
     }
 
     /// An integer key's value as the interpreter's `GetTable`/`GetI` want it: the raw value,
@@ -184,11 +196,53 @@ impl<'gc> Table<'gc> {
         key: LuaStr<'gc>,
         hint: &std::cell::Cell<u32>,
     ) -> Option<Value<'gc>> {
-        let (v, has_meta) = self.get_str_hinted_and_meta(mc, key, hint);
+        let (v, has_meta) = {
+            let d = self.0.borrow();
+            if d.is_pending() {
+                (None, d.meta.is_some())
+            } else {
+                // (The hint missed: search at once, inline: an object's method name is
+                // looked up here first, and is not found.)
+                let v = match d.find_str(key) {
+                    Some(p) => {
+                        hint.set(p as u32);
+                        d.entries.get(p).map_or(Value::Nil, |e| e.1)
+                    }
+                    None => Value::Nil,
+                };
+                (Some(v), d.meta.is_some())
+            }
+        };
+        let v = match v {
+            Some(v) => v,
+            None => self.get_str_hinted_and_meta(mc, key, hint).0,
+        };
         if v.is_nil() && has_meta {
             None
         } else {
             Some(v)
         }
+    }
+
+    /// A raw get in a table of an `__index` chain (through the position hint of a string
+    /// key, if given), with the table's metatable: one borrow for both.
+    #[inline]
+    pub fn get_in_chain(
+        self,
+        mc: &Mutation<'gc>,
+        key: Value<'gc>,
+        hint: Option<&std::cell::Cell<u32>>,
+    ) -> (Value<'gc>, Option<Table<'gc>>) {
+        {
+            let d = self.0.borrow();
+            if !d.is_pending() {
+                let v = match (key, hint) {
+                    (Value::Str(s), Some(h)) => d.get_str_hinted(s, h),
+                    _ => d.get(key),
+                };
+                return (v, d.meta);
+            }
+        }
+        (self.get(mc, key), self.metatable())
     }
 }

@@ -182,6 +182,8 @@ impl<'gc> Table<'gc> {
             return;
         };
         d.trim_extra();
+        // (Keys only go, but lookups while the contents were parked saw none.)
+        d.tm_cache_reset();
         d.array = array.into_iter().map(|s| s.get(fc)).collect();
         let mut kept = Vec::with_capacity(d.sizes.hash_cap().max(entries.len()).min(1 << 16));
         let mut removed = false;
