@@ -209,6 +209,26 @@ fn memory_budget() {
     );
     assert_eq!(result, Ok("[Int(100000), Bool(true)]".to_string()));
 
+    // No message handler sees a memory error (Lua's LUA_ERRMEM), whether an instruction, a
+    // native or a stack growth raised it; a runtime error still goes through the handler.
+    let (result, _) = run_limited(
+        r#"
+        local seen = 0
+        local function h(m) seen = seen + 1 return "handled: " .. tostring(m) end
+        local big = {}
+        local r1 = {xpcall(function() for i = 1, 1e8 do big[i] = i end end, h)}
+        big = nil
+        collectgarbage()
+        local r2 = {xpcall(string.rep, h, "x", 1e9)}
+        local function deep(n) return 1 + deep(n + 1) end
+        local r3 = {xpcall(deep, h, 1)}
+        local r4 = {xpcall(error, h, "plain")}
+        return table.concat({r1[2], r2[2], r3[2], r4[2], seen}, "|")
+        "#,
+    );
+    let want = "not enough memory|not enough memory|not enough memory|handled: plain|1";
+    assert_eq!(result, Ok(format!("[Str({:?})]", want.as_bytes())));
+
     // Garbage is collected rather than reported: churn far beyond the budget succeeds.
     let (result, _) = run_limited(
         r#"

@@ -99,6 +99,8 @@ fn run_profile(
     let out = Sink::default();
     let mut vm = Vm::with_profile(profile, host(&out));
     vm.set_memory_limit(limit);
+    // (As the `telelua` command runs its chunks.)
+    vm.set_main_message_handler(profile == Profile::Standalone);
     vm.load(script.as_bytes(), "=test").unwrap();
     loop {
         match vm.step(period) {
@@ -244,6 +246,8 @@ print("sort", table.concat(arr, ","))
 package.preload.m = function(name) return {name = name, n = work(10)} end
 print("require", require("m").n)
 print("read", io.read("a"), io.read("l"))
+local E = setmetatable({}, {__tostring = function() return "E" .. work(20) end})
+print("msghandler", load(function() error(E) end))
 "##;
 
 #[test]
@@ -291,6 +295,7 @@ fn every_library_continuation_survives_round_trips() {
         bytes
     };
     let mut vm = Vm::with_profile(Profile::Standalone, host(&Sink::default()));
+    vm.set_main_message_handler(true);
     vm.load(EVERY_LIBRARY_CONTINUATION.as_bytes(), "=test")
         .unwrap();
     let mut seen = std::collections::BTreeSet::new();

@@ -846,6 +846,18 @@ impl Vm {
             .mutate(|_, state| state.c_call_boundaries.set(!yes));
     }
 
+    /// Whether the main thread's code runs under `lua.c`'s message handler, as the `lua`
+    /// command runs its chunks (the `telelua` command turns it on): where no `xpcall` sets
+    /// another handler, an error a `load` reader raises comes back from `load` with a
+    /// traceback appended. (Uncaught errors get their traceback either way, in
+    /// [`RuntimeError::traceback`].) Kept by snapshots.
+    pub fn set_main_message_handler(&mut self, on: bool) {
+        let _memory = self.memory.enter();
+        self.arena.mutate(|mc, state| {
+            crate::stdlib::msghandler::set_main_handler(Ctx { mc, state }, on);
+        });
+    }
+
     /// Runs `f` inside the VM (for the crate's own tests).
     #[cfg(test)]
     pub(crate) fn with_ctx<R>(&self, f: impl for<'gc> FnOnce(Ctx<'gc>) -> R) -> R {

@@ -485,6 +485,7 @@ fn main() -> ExitCode {
     let make = || {
         let mut vm = Vm::with_profile(profile, make_host(opts.warnings, opts.sandbox));
         vm.set_memory_limit(opts.max_memory);
+        vm.set_main_message_handler(true);
         vm
     };
     if let Some(path) = &opts.replay {

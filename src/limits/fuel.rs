@@ -61,7 +61,8 @@ pub const FLOAT_DIGIT_WORDS_PER_FUEL: i64 = 2;
 pub const NEW_OBJECT: i64 = 4;
 /// A constructor's presized array slots per fuel unit (each presized hash field costs one).
 pub const PRESIZED_SLOTS_PER_FUEL: usize = 4;
-/// A string made by a concatenation (`..`), on top of its bytes.
+/// A string made by a concatenation (`..`) or a pattern capture (`match`, `gmatch`, `find`, a
+/// `gsub` function's arguments), on top of its bytes: the allocation and its later collection.
 pub const NEW_STRING: i64 = 2;
 /// Calling a native (on top of the call instruction): the call itself (arguments window,
 /// frame model, results) costs about three instructions' time before the native does any

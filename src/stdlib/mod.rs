@@ -6,6 +6,7 @@ pub mod coroutine;
 pub mod debug;
 pub mod io;
 pub mod math;
+pub mod msghandler;
 pub mod os;
 pub mod package;
 pub mod string;
@@ -77,7 +78,7 @@ pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
         package::PACKAGE_FUNCS,
         package::SEARCHERS,
     ];
-    let extra: [&'static NativeDef; 7] = [
+    let extra: [&'static NativeDef; 8] = [
         &string::patterns::GMATCH_AUX,
         &base::IPAIRS_AUX,
         &coroutine::WRAP_AUX,
@@ -85,6 +86,7 @@ pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
         &utf8::CODES_LAX,
         &io::LINES_ITER,
         &package::REQUIRE,
+        &msghandler::MSGHANDLER,
     ];
     lists.into_iter().flatten().chain(extra)
 }
@@ -92,7 +94,7 @@ pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
 /// Every kind of continuation the standard library suspends natives with (the snapshot
 /// registry's: a saved continuation names its kind).
 pub fn all_continuations() -> &'static [&'static LibContKind] {
-    static KINDS: [&LibContKind; 10] = [
+    static KINDS: [&LibContKind; 11] = [
         &base::BASE_CONT,
         &base::PAIRS_CONT,
         &base::TOSTRING_CONT,
@@ -100,6 +102,7 @@ pub fn all_continuations() -> &'static [&'static LibContKind] {
         &coroutine::WRAP_CONT,
         &io::READ_CONT,
         &math::MINMAX_CONT,
+        &msghandler::MSGHANDLER_CONT,
         &package::REQUIRE_CONT,
         &string::STRING_CONT,
         &table::TABLE_CONT,

@@ -26,7 +26,8 @@ pub enum LuaError<'gc> {
     },
     /// A string that gets the position of the current Lua frame prepended (`coroutine.wrap`).
     Where(super::string::LuaStr<'gc>),
-    /// A value produced by an `xpcall` message handler: delivered without calling it again.
+    /// An error no message handler sees: a handler's result (delivered without calling it
+    /// again), "error in error handling", a memory error (Lua's `LUA_ERRMEM`).
     Handled(Value<'gc>),
     /// An allocation would exceed the VM's memory budget, but a full collection has not been
     /// tried yet: the operation is retried after one (natives from their start, instructions

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::limits::fuel::Fuel;
+use crate::vm::state::MAIN_HANDLER_KEY;
 
 /// Converts an error to the value Lua code sees (adding `chunk:line:` where due).
 fn error_value<'gc>(ctx: Ctx<'gc>, ts: &ThreadState<'gc>, e: LuaError<'gc>) -> (Value<'gc>, bool) {
@@ -30,7 +31,8 @@ fn error_value<'gc>(ctx: Ctx<'gc>, ts: &ThreadState<'gc>, e: LuaError<'gc>) -> (
             ctx.str_value(&format!("{}bad argument #{arg} to '?' ({msg})", where_())),
             false,
         ),
-        LuaError::RetryAfterGc => (ctx.str_value(crate::vm::error::NOT_ENOUGH_MEMORY), false),
+        // (`LUA_ERRMEM`: no message handler sees it.)
+        LuaError::RetryAfterGc => (ctx.str_value(crate::vm::error::NOT_ENOUGH_MEMORY), true),
     }
 }
 
@@ -123,8 +125,24 @@ pub fn throw<'gc>(
                 nf.func as usize + 1,
                 match &*nf.cont {
                     Cont::Xpcall { handler } if !handled => Some((*handler, nf.native)),
+                    // An error raised inside a running message handler: Lua calls the
+                    // handler again at the error point, the failed run staying below it.
+                    // (A handler whose call never started, over the C-call bound, is
+                    // called again by its frame's continuation, counting the failed runs.)
+                    // In the stack's error room (a handler after a stack overflow), calling
+                    // it again would grow the stack past it: "error in error handling".
+                    Cont::XpcallHandler { handler, .. }
+                        if !handled && (k + 1 < ts.frames.len() || raising.is_some()) =>
+                    {
+                        if ts.stack.len() > MAX_STACK {
+                            let msg = ctx.str_value(crate::vm::ccalls::ERROR_IN_ERROR_HANDLING);
+                            err = LuaError::Handled(msg);
+                            continue;
+                        }
+                        Some((*handler, nf.native))
+                    }
                     Cont::Lib(l) if !handled && l.keeps_message_handler() => {
-                        enclosing_handler(&ts.frames[..k])
+                        enclosing_handler(&ts.frames[..k], bottom_handler(ctx, thread))
                     }
                     _ => None,
                 },
@@ -173,6 +191,14 @@ pub fn throw<'gc>(
                 &[v, value],
                 -1,
             )
+        } else if handled && is_handler_frame(&ts.frames[k]) {
+            // A handler's result passes the frames of handler runs that failed below it, on
+            // its way to the `xpcall` (or `load`) that made the first run.
+            cut_frames(thread, ts, k);
+            close_upvalues(ctx, ts, level);
+            ts.stack.truncate(level);
+            err = LuaError::Handled(value);
+            continue;
         } else {
             cut_frames(thread, ts, k + 1);
             let Some(Frame::Native(nf)) = ts.frames.pop() else {
@@ -218,11 +244,19 @@ pub fn throw<'gc>(
     }
 }
 
+/// Whether `f` waits for a message handler's run.
+fn is_handler_frame(f: &Frame<'_>) -> bool {
+    matches!(f, Frame::Native(nf) if matches!(*nf.cont, Cont::XpcallHandler { .. }))
+}
+
 /// The message handler in effect above `frames`, as Lua's `L->errfunc` would be: the nearest
 /// `xpcall`'s, unless another protected call is nearer (`pcall`, a handler running, a
 /// `__close` or `__gc` call: they set none). Continuations that keep the handler (`load`
-/// reading) are passed over; the bottom of a coroutine has none.
-fn enclosing_handler<'gc>(frames: &[Frame<'gc>]) -> Option<(Value<'gc>, Option<NativeRef<'gc>>)> {
+/// reading) are passed over; at the bottom, `bottom` (see [`bottom_handler`]).
+fn enclosing_handler<'gc>(
+    frames: &[Frame<'gc>],
+    bottom: Option<Value<'gc>>,
+) -> Option<(Value<'gc>, Option<NativeRef<'gc>>)> {
     for f in frames.iter().rev() {
         let Frame::Native(nf) = f else { continue };
         match &*nf.cont {
@@ -232,7 +266,23 @@ fn enclosing_handler<'gc>(frames: &[Frame<'gc>]) -> Option<(Value<'gc>, Option<N
             _ => {}
         }
     }
-    None
+    bottom.map(|h| (h, None))
+}
+
+/// The message handler in effect at the bottom of `thread`: the host's main-thread handler
+/// ([`MAIN_HANDLER_KEY`]) when `thread` is the main thread and runs at the bottom of the
+/// world (not resumed as a coroutine); none for a coroutine or a host call's thread, as
+/// `lua_resume` and `lua_pcall` without a handler.
+fn bottom_handler<'gc>(ctx: Ctx<'gc>, thread: Thread<'gc>) -> Option<Value<'gc>> {
+    if thread != ctx.state.main || ctx.state.running.borrow().len() > 1 {
+        return None;
+    }
+    let h = ctx
+        .state
+        .registry
+        .data(ctx.mc)
+        .get_str_bytes(MAIN_HANDLER_KEY.as_bytes());
+    (!h.is_nil()).then_some(h)
 }
 
 /// Calls `f(args)` (wanting `want` results) on top of the stack, below a new native frame

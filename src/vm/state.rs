@@ -112,6 +112,12 @@ pub struct TypeMetas<'gc> {
 /// the library fills it, and tracebacks name functions by where they are found in it.
 pub const LOADED_KEY: &str = "_LOADED";
 
+/// The registry key of the main thread's message handler, when the host runs its chunks under
+/// one as `lua.c` does (its `msghandler`, which appends a traceback): in effect where no
+/// `xpcall` sets another, which only a `load` reader's error shows (an uncaught error's
+/// traceback is made by the VM either way). Absent: none, as `lua_pcall` without one.
+pub const MAIN_HANDLER_KEY: &str = "_MAINMSGH";
+
 /// The host's functions by registered name (foldhash: looked up on every call of one).
 pub type HostFunctions = std::collections::HashMap<
     HostKey,
@@ -408,9 +414,10 @@ impl<'gc> Ctx<'gc> {
         LuaStr::new(self.mc, self.state.hash_key, bytes)
     }
 
-    /// The memory error ("not enough memory", without position, as Lua raises it).
+    /// The memory error ("not enough memory", without position, as Lua raises it). No
+    /// message handler sees it: Lua throws `LUA_ERRMEM` without calling `errfunc`.
     pub fn not_enough_memory(self) -> LuaError<'gc> {
-        LuaError::Value(self.str_value(super::error::NOT_ENOUGH_MEMORY))
+        LuaError::Handled(self.str_value(super::error::NOT_ENOUGH_MEMORY))
     }
 
     /// Asks the host loop for a collection at the end of this slice because an allocation

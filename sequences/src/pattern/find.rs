@@ -5,8 +5,8 @@
 //! up to and including the end of the subject (only at `init` when the pattern starts with
 //! `^`). Each of those loops is a phase here: the specials check and the plain search scan
 //! at most [`cost::SCAN_CHUNK`] bytes per unit; each match attempt is an [`Attempt`] driven
-//! until it finishes. The plain search is `lmemfind`'s result (the first occurrence) by a
-//! naive scan charged per byte compared, like C's memchr+memcmp.
+//! until it finishes. The plain search is `lmemfind`'s result (the first occurrence), charged
+//! per byte a naive scan would compare (see [`plain_chunk`]).
 
 use super::captures::Match;
 use super::matcher::{first_item_end, Attempt, Outcome};
@@ -167,36 +167,10 @@ impl Find {
                         }
                     }
                 }
-                Phase::Plain { mut cand, mut k } => {
-                    let lp = pattern.len();
-                    let mut work = 0usize;
-                    loop {
-                        if cand.checked_add(lp).is_none_or(|e| e > slen) {
-                            fuel.charge_work(work);
-                            return Ok(Step::Done(None));
-                        }
-                        if k >= lp {
-                            fuel.charge_work(work);
-                            let m = Match {
-                                start: cand,
-                                end: cand + lp,
-                                captures: Vec::new(),
-                            };
-                            return Ok(Step::Done(Some(m)));
-                        }
-                        if work >= cost::SCAN_CHUNK {
-                            fuel.charge_work(work);
-                            break Phase::Plain { cand, k };
-                        }
-                        work += 1;
-                        if subject.get(cand + k) == pattern.get(k) {
-                            k += 1;
-                        } else {
-                            cand += 1;
-                            k = 0;
-                        }
-                    }
-                }
+                Phase::Plain { cand, k } => match plain_chunk(subject, pattern, cand, k, fuel) {
+                    Ok(found) => return Ok(Step::Done(found)),
+                    Err((cand, k)) => Phase::Plain { cand, k },
+                },
                 Phase::Pattern {
                     mut s1,
                     anchor,
@@ -247,6 +221,81 @@ impl Find {
     }
 }
 
+/// One chunk (at most [`cost::SCAN_CHUNK`] work units) of `lmemfind` from candidate start
+/// `cand` with `k` bytes of it known equal: `Ok` when the search is over (the first
+/// occurrence, or none), `Err((cand, k))` where the next chunk goes on.
+///
+/// The work charged is exactly a naive scan's — one unit per byte comparison: each rejected
+/// candidate costs its equal bytes plus the unequal one, a match its length — but the
+/// comparisons run as slice scans (a search for the first byte, then a run of equal bytes)
+/// instead of one pass of a state machine per byte, so a unit costs about as much time as
+/// an instruction. Chunk ends, and so preemption points and saved states, are the naive
+/// scan's too.
+fn plain_chunk(
+    subject: &[u8],
+    pattern: &[u8],
+    mut cand: usize,
+    mut k: usize,
+    fuel: &mut Fuel,
+) -> Result<Option<Match>, (usize, usize)> {
+    let (slen, lp) = (subject.len(), pattern.len());
+    let mut work = 0usize;
+    let result = loop {
+        let Some(last_start) = slen.checked_sub(lp).filter(|&l| cand <= l) else {
+            break Ok(None);
+        };
+        if k >= lp {
+            let end = cand + lp;
+            let captures = Vec::new();
+            break Ok(Some(Match {
+                start: cand,
+                end,
+                captures,
+            }));
+        }
+        let budget = cost::SCAN_CHUNK.saturating_sub(work);
+        if budget == 0 {
+            break Err((cand, k));
+        }
+        if k == 0 {
+            // Candidates whose first byte differs: one unit each.
+            let end = last_start
+                .saturating_add(1)
+                .min(cand.saturating_add(budget));
+            let window = subject.get(cand..end).unwrap_or(&[]);
+            match window.iter().position(|b| Some(b) == pattern.first()) {
+                Some(i) => {
+                    work += i + 1;
+                    cand += i;
+                    k = 1;
+                }
+                None => {
+                    work += window.len();
+                    cand = end;
+                }
+            }
+        } else {
+            // The rest of a candidate, at most `budget` bytes of it.
+            let n = (lp - k).min(budget);
+            let have = subject.get(cand + k..cand + k + n).unwrap_or(&[]);
+            let want = pattern.get(k..k + n).unwrap_or(&[]);
+            match have.iter().zip(want).position(|(a, b)| a != b) {
+                Some(j) => {
+                    work += j + 1;
+                    cand += 1;
+                    k = 0;
+                }
+                None => {
+                    work += n;
+                    k += n;
+                }
+            }
+        }
+    };
+    fuel.charge_work(work);
+    result
+}
+
 /// Enter the match loop at `init`, removing a `^` anchor.
 fn start_pattern(init: usize, pattern: &[u8], fuel: &mut Fuel) -> Phase {
     fuel.charge(cost::MATCH_ATTEMPT);
@@ -276,5 +325,88 @@ impl Sequence for Find {
 
     fn answer(&mut self, answer: Never) -> Result<(), PatternError> {
         match answer {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quickcheck::{QuickCheck, TestResult};
+
+    /// The byte-at-a-time `lmemfind` `plain_chunk` replaced: its result, work and chunk ends
+    /// are the specification.
+    fn naive_chunk(
+        subject: &[u8],
+        pattern: &[u8],
+        mut cand: usize,
+        mut k: usize,
+        fuel: &mut Fuel,
+    ) -> Result<Option<(usize, usize)>, (usize, usize)> {
+        let (slen, lp) = (subject.len(), pattern.len());
+        let mut work = 0usize;
+        let result = loop {
+            if cand.checked_add(lp).is_none_or(|e| e > slen) {
+                break Ok(None);
+            }
+            if k >= lp {
+                break Ok(Some((cand, cand + lp)));
+            }
+            if work >= cost::SCAN_CHUNK {
+                break Err((cand, k));
+            }
+            work += 1;
+            if subject.get(cand + k) == pattern.get(k) {
+                k += 1;
+            } else {
+                cand += 1;
+                k = 0;
+            }
+        };
+        fuel.charge_work(work);
+        result
+    }
+
+    /// Every chunk of a whole search: the same outcome, the same state at every chunk end and
+    /// the same fuel as the naive scan, over subjects and needles from a two-letter alphabet
+    /// (so partial matches are frequent) and long runs (so chunks end mid-candidate).
+    #[test]
+    fn plain_chunks_are_the_naive_scan_s() {
+        fn prop(subject: Vec<bool>, pattern: Vec<bool>, run: u16, init: u8) -> TestResult {
+            let mut subject: Vec<u8> = subject.iter().map(|&b| b'a' + u8::from(b)).collect();
+            let mut pattern: Vec<u8> = pattern.iter().map(|&b| b'a' + u8::from(b)).collect();
+            let run = usize::from(run % 700);
+            subject.splice(0..0, std::iter::repeat_n(b'a', run));
+            pattern.splice(0..0, std::iter::repeat_n(b'a', run / 2));
+            let (mut cand, mut k) = (usize::from(init) % (subject.len() + 1), 0);
+            let (mut fast, mut slow) = (Fuel::new(0), Fuel::new(0));
+            loop {
+                let a = plain_chunk(&subject, &pattern, cand, k, &mut fast);
+                let b = naive_chunk(&subject, &pattern, cand, k, &mut slow);
+                let a = a.map(|m| m.map(|m| (m.start, m.end)));
+                if a != b || fast != slow {
+                    return TestResult::error(format!("{a:?} != {b:?} at {cand}/{k}"));
+                }
+                match a {
+                    Err(next) => (cand, k) = next,
+                    Ok(_) => return TestResult::passed(),
+                }
+            }
+        }
+        QuickCheck::new()
+            .tests(2000)
+            .quickcheck(prop as fn(Vec<bool>, Vec<bool>, u16, u8) -> TestResult);
+    }
+
+    /// A state saved mid-candidate (`k > 0`) goes on from where it was.
+    #[test]
+    fn a_chunk_resumes_mid_candidate() {
+        let subject = b"xxabcabd";
+        let mut fuel = Fuel::new(0);
+        let m = plain_chunk(subject, b"abd", 5, 2, &mut fuel).map(|m| m.map(|m| m.start));
+        assert_eq!(m, Ok(Some(5)));
+        assert_eq!(
+            plain_chunk(subject, b"abd", 2, 2, &mut fuel).map(|m| m.map(|m| m.start)),
+            Ok(Some(5))
+        );
     }
 }

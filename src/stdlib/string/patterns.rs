@@ -63,14 +63,34 @@ fn capture_value<'gc>(
     }
 }
 
-/// Appends the captures to the window.
+/// Which captures a library function returns.
+#[derive(Clone, Copy)]
+enum Captures {
+    /// `string.find`'s after the positions: every capture, none when the pattern has none.
+    Find,
+    /// `string.match`, a `gmatch` iteration, a `gsub` function's arguments: every capture, or
+    /// the whole match when the pattern has none.
+    Match,
+}
+
+/// Appends the captures of `m` to the window (without collecting them first: this runs once
+/// per `gmatch` iteration and `gsub` function call).
 fn push_captures<'gc>(
     nc: &mut NativeCtx<'gc, '_>,
     subject: &[u8],
-    caps: &[Capture],
+    m: &Match,
+    which: Captures,
 ) -> LuaResult<'gc, ()> {
-    nc.charge(caps.len() as i64);
-    for &c in caps {
+    let n = match which {
+        Captures::Find => m.level(),
+        Captures::Match => m.level().max(1),
+    };
+    nc.charge(n as i64);
+    for i in 0..n {
+        let c = m.get_capture(i).map_err(pattern_error)?;
+        if let Capture::Substring { .. } = c {
+            nc.charge(crate::limits::fuel::NEW_STRING);
+        }
         let v = capture_value(nc, subject, c)?;
         nc.push(v);
     }
@@ -144,13 +164,11 @@ fn run_find<'gc>(
     };
     nc.clear();
     if seq.kind() == FindKind::Match {
-        let caps = m.match_captures().map_err(pattern_error)?;
-        push_captures(nc, subject, &caps)?;
+        push_captures(nc, subject, &m, Captures::Match)?;
     } else {
-        let caps = m.find_captures().map_err(pattern_error)?;
         nc.push(Value::Int(m.start as i64 + 1));
         nc.push(Value::Int(m.end as i64));
-        push_captures(nc, subject, &caps)?;
+        push_captures(nc, subject, &m, Captures::Find)?;
     }
     Ok(Action::Return)
 }
@@ -268,9 +286,8 @@ fn run_gmatch<'gc>(
                     continue;
                 }
                 write_gmatch_state(nc, state, m.end, true);
-                let caps = m.match_captures().map_err(pattern_error)?;
                 nc.clear();
-                push_captures(nc, subject, &caps)?;
+                push_captures(nc, subject, &m, Captures::Match)?;
                 return Ok(Action::Return);
             }
         }
@@ -442,9 +459,8 @@ fn run_gsub<'gc>(
             }
             _ => {
                 nc.charge(crate::limits::fuel::GSUB_LOOKUP);
-                let caps = m.match_captures().map_err(pattern_error)?;
                 nc.clear();
-                push_captures(nc, subject, &caps)?;
+                push_captures(nc, subject, &m, Captures::Match)?;
                 let c = StrCont::Gsub {
                     s: Value::Str(s),
                     p: Value::Str(p),
