@@ -14,9 +14,10 @@ use std::time::Instant;
 
 use telelua::{HostValue, StepResult, Vm};
 
-/// Fuel for one case: enough for every case to hit its limit or finish, small enough that
-/// the suite stays quick (about 10 ms of plain instructions).
-const FUEL: u64 = 3_000_000;
+/// Fuel for one case: enough for every case to hit its limit or finish (a case that reaches
+/// the memory budget pays for the collections made for it, ~1.2 M fuel each at 19 MB),
+/// small enough that the suite stays quick (about 20 ms of plain instructions).
+const FUEL: u64 = 6_000_000;
 /// Memory budget for one case.
 const MEMORY: u64 = 32 << 20;
 /// Fuel past the budget a case may use: work charged at once before it runs (compiling a

@@ -80,8 +80,14 @@ pub struct Vm {
     memory: Rc<Account>,
     /// `memory_used` when the collector was last paced (see `step`).
     paced_at: u64,
+    /// gc-arena's live object count when the collector was last paced: the objects made
+    /// since then are debt gc-arena counts itself (see `Vm::after_slice`).
+    paced_objects: usize,
     /// `memory_used` right after the last complete collection (quiet or full).
     collected_at: u64,
+    /// Accounted bytes per live object when the collector last finished a cycle (0 before
+    /// the first): the byte size of one unit of gc-arena's debt (see `Vm::debt_unit`).
+    settled_unit: f64,
     /// The last slice ended with a collection for an operation that runs again
     /// (`State::quiet_retry` or `State::just_collected` is set): the next slice runs only
     /// that operation (see `Vm::slice_fuel`).
@@ -245,6 +251,7 @@ impl Vm {
         memory: Rc<Account>,
         lazy: bool,
     ) -> Vm {
+        arena.metrics().set_pacing(crate::vm::gc::PACING);
         let (releases, retry_pending) = arena.mutate(|_, state| {
             let retry_pending = state.quiet_retry.get() || state.just_collected.get();
             (state.host.borrow().handle_releases.clone(), retry_pending)
@@ -256,7 +263,9 @@ impl Vm {
             registry,
             memory,
             paced_at: 0,
+            paced_objects: 0,
             collected_at: 0,
+            settled_unit: 0.0,
             retry_pending,
             interrupt: std::cell::OnceCell::new(),
             lazy,
@@ -672,7 +681,7 @@ impl Vm {
             return Ok(self.run_entered(Task::Main, remaining));
         };
         remaining -= used;
-        self.after_slice(used, ask);
+        remaining -= self.after_slice(used, ask);
         if let Some(r) = result {
             return Ok(r);
         }
@@ -723,7 +732,7 @@ impl Vm {
                 (r, slice - f.remaining(), gc_ask(ctx))
             });
             remaining -= used;
-            self.after_slice(used, ask);
+            remaining -= self.after_slice(used, ask);
             if let Some(r) = result {
                 return r;
             }
@@ -1264,12 +1273,16 @@ impl Image {
         inherit_garbage(&arena, self.lazy.tail.used_at_save);
         drop(entered);
         // Pace the collector as if the image's objects were in this heap (a cycle starts
-        // once the heap has grown by half of them, as after a collection of a heap that size).
+        // once the heap has grown by as many, as after a collection of a heap that size).
         let objects = self.lazy.decoded_objects() as f64;
-        arena.metrics().adjust_debt(-(objects * 0.5 + 256.0));
+        let pacing = crate::vm::gc::PACING;
+        arena
+            .metrics()
+            .adjust_debt(-(objects * pacing.sleep_factor + pacing.min_sleep as f64));
         let mut vm = Vm::from_parts(arena, self.lazy.tail.fuel_used, registry, memory, true);
         vm.registrations = regs;
         vm.paced_at = total;
+        vm.paced_objects = vm.arena.metrics().total_gc_count();
         Ok(vm)
     }
 

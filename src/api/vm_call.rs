@@ -77,8 +77,14 @@ impl Vm {
             };
             (out, slice - f.remaining(), gc_ask(ctx))
         });
-        self.after_slice(used, ask);
-        result
+        let charged = self.after_slice(used, ask);
+        match result {
+            Ok(FirstSlice::Pending(call, spent)) => Ok(FirstSlice::Pending(
+                call,
+                spent.saturating_add(charged.max(0) as u64),
+            )),
+            other => other,
+        }
     }
 }
 

@@ -67,8 +67,12 @@ impl Vm {
     /// never run past such a point (`slice_fuel`), and fuel is charged at the same program
     /// points whatever the step sizes, so the crossing comes at the same point of the
     /// program however the host slices its steps, saves or forks the VM.
+    ///
+    /// Returns the fuel charged on top of `used` (already counted): a collection the memory
+    /// budget made for an operation that failed its memory check (see
+    /// `after_slice_general`).
     #[inline]
-    pub(super) fn after_slice(&mut self, used: i64, mut ask: GcAsk) {
+    pub(super) fn after_slice(&mut self, used: i64, mut ask: GcAsk) -> i64 {
         if self.retry_pending && used > 0 {
             // The operation a collection was made for went through (or raised): the marks
             // concern it alone (see `slice_fuel`).
@@ -94,19 +98,29 @@ impl Vm {
             && self.arena.metrics().allocation_debt() <= 0.0
         {
             self.memory.note_peak();
-            self.paced_at = memory::used();
-            return;
+            self.mark_paced();
+            return 0;
         }
-        self.after_slice_general(before, crossed_period, ask);
+        self.after_slice_general(before, crossed_period, ask)
     }
 
     /// [`Vm::after_slice`] in every case.
+    ///
+    /// A collection made for an operation that failed its memory check is charged like a
+    /// full collection the program asked for (`FULL_GC` and the heap it left): an operation
+    /// that fails again and again near the budget (a `pcall` of a huge `string.rep` in a
+    /// loop over a big live heap) made two collections of the whole heap each time for a
+    /// few fuel units, milliseconds per unit. When these collections come, and what they
+    /// leave, depend only on the program (see `slice_fuel`), so the charge does too. (The
+    /// quiet collections before a slice are not charged: when they come depends on the
+    /// step sizes; they are paced by allocation, at most one per eighth of the budget.)
     #[inline(never)]
-    fn after_slice_general(&mut self, before: u64, crossed_period: bool, ask: GcAsk) {
+    fn after_slice_general(&mut self, before: u64, crossed_period: bool, ask: GcAsk) -> i64 {
         // (The period divides `SLICE`: crossing a multiple of `SLICE` crosses one of the
         // period, and most slices cross neither.)
         let crossed = crossed_period && before / SLICE as u64 != self.fuel_used / SLICE as u64;
         self.memory.note_peak();
+        let mut charged = 0;
         let GcAsk {
             collect,
             pressure,
@@ -130,6 +144,7 @@ impl Vm {
             // The operation failed again after a quiet collection: the last resort, at a
             // point fixed by the program (the quiet one's count does not depend on history).
             self.collect_fully();
+            charged = retry_collection_fuel();
             // Only the last collection made for a retry makes the next failure final.
             self.arena.mutate(|_, state| {
                 state.just_collected.set(true);
@@ -137,6 +152,7 @@ impl Vm {
             });
         } else if pressure && retry {
             self.collect_quietly();
+            charged = retry_collection_fuel();
             self.arena.mutate(|_, state| state.quiet_retry.set(true));
         } else if pressure {
             // Room for something that grew anyway: quiet now, the rest at the next fixed point.
@@ -149,12 +165,16 @@ impl Vm {
             // once the heap has grown by a fraction of its bytes, as in Lua.
             let grown = memory::used().saturating_sub(self.paced_at);
             if grown > 0 {
-                let metrics = self.arena.metrics();
-                let objects = metrics.total_gc_count().max(1) as f64;
-                let unit = (memory::used() as f64 / objects).max(MIN_BYTES_PER_DEBT_UNIT);
-                metrics.adjust_debt(grown as f64 / unit);
+                // gc-arena already counted one unit per object made: only the bytes beyond
+                // that (big strings and tables, arrays that grew) are added.
+                let made = self.arena.metrics().total_gc_count();
+                let made = made.saturating_sub(self.paced_objects) as f64;
+                let extra = grown as f64 / self.debt_unit() - made;
+                if extra > 0.0 {
+                    self.arena.metrics().adjust_debt(extra);
+                }
             }
-            self.paced_at = memory::used();
+            self.mark_paced();
             if self.lazy && (step.is_some() || self.arena.metrics().allocation_debt() > 0.0) {
                 self.complete_fork();
             }
@@ -162,9 +182,7 @@ impl Vm {
                 // `collectgarbage("step", kb)`: `kb` more kilobytes of debt (0: a basic
                 // step of 8 KB), paid now, stopped collector or not.
                 Some(kb) => {
-                    let metrics = self.arena.metrics();
-                    let objects = metrics.total_gc_count().max(1) as f64;
-                    let unit = (memory::used() as f64 / objects).max(MIN_BYTES_PER_DEBT_UNIT);
+                    let unit = self.debt_unit();
                     let bytes = if kb <= 0 { 8192.0 } else { kb as f64 * 1024.0 };
                     let done = crate::vm::gc::step(&mut self.arena, bytes, bytes / unit);
                     self.arena
@@ -176,8 +194,16 @@ impl Vm {
                 // (Without debt the collector has nothing to do: most host calls and agent
                 // turns allocate nothing that lasts, and entering it costs more than they do.)
                 None if self.arena.metrics().allocation_debt() <= 0.0 => {}
-                None => crate::vm::gc::pay_debt(&mut self.arena),
+                None => {
+                    if crate::vm::gc::pay_debt(&mut self.arena) {
+                        self.settle_unit();
+                    }
+                }
             }
+            // What the work freed is not negative allocation: the next slice's growth is
+            // measured from here, or a sweep that freed a big table would hide as much new
+            // allocation from the pacing (and the heap would grow many times its live size).
+            self.mark_paced();
         }
         if crossed_period {
             let exhausted = memory::over() && self.enforce_budget();
@@ -187,6 +213,8 @@ impl Vm {
         self.retry_pending = self
             .arena
             .mutate(|_, state| state.quiet_retry.get() || state.just_collected.get());
+        self.fuel_used = self.fuel_used.saturating_add(charged as u64);
+        charged
     }
 
     /// Enforces the memory budget at a fixed point of the program: a quiet collection
@@ -207,12 +235,46 @@ impl Vm {
         false
     }
 
+    /// Bytes per unit of gc-arena's allocation debt: the average live object's size when
+    /// the collector last finished a cycle. gc-arena counts objects, so big strings and
+    /// tables add debt in proportion to their size through this unit; gc-arena wakes when
+    /// the debt reaches a fraction of the live object count, so a cycle (which traces a huge
+    /// table whole) comes once the heap has grown by a fraction of its live bytes, as in Lua.
+    ///
+    /// The average is taken when a cycle ends, not now: garbage waiting for the collector
+    /// would raise today's average, and with it the bytes a unit stands for, so a program
+    /// dropping big tables would slow its own collector down (the heap of one that made a
+    /// 4 MB array per round grew to ten of them).
+    fn debt_unit(&self) -> f64 {
+        let unit = if self.settled_unit > 0.0 {
+            self.settled_unit
+        } else {
+            let objects = self.arena.metrics().total_gc_count().max(1) as f64;
+            memory::used() as f64 / objects
+        };
+        unit.max(MIN_BYTES_PER_DEBT_UNIT)
+    }
+
+    /// Records the count and the objects the next slice's growth is measured from.
+    #[inline]
+    fn mark_paced(&mut self) {
+        self.paced_at = memory::used();
+        self.paced_objects = self.arena.metrics().total_gc_count();
+    }
+
+    /// Records the average live object's size after a cycle (see `debt_unit`).
+    fn settle_unit(&mut self) {
+        let objects = self.arena.metrics().total_gc_count().max(1) as f64;
+        self.settled_unit = memory::used() as f64 / objects;
+    }
+
     /// A complete collection that holds weak tables and finalization marks strongly.
     pub(super) fn collect_quietly(&mut self) {
         self.complete_fork();
         crate::vm::gc::quiet(&mut self.arena);
-        self.paced_at = memory::used();
+        self.mark_paced();
         self.collected_at = memory::used();
+        self.settle_unit();
     }
 
     /// Finishes any collection cycle in progress (it may have marked objects that are garbage
@@ -220,9 +282,15 @@ impl Vm {
     pub(super) fn collect_fully(&mut self) {
         self.complete_fork();
         crate::vm::gc::full(&mut self.arena);
-        self.paced_at = memory::used();
+        self.mark_paced();
         self.collected_at = memory::used();
+        self.settle_unit();
     }
+}
+
+/// The fuel of a complete collection made for an operation to run again, by what it left.
+fn retry_collection_fuel() -> i64 {
+    crate::limits::fuel::FULL_GC.saturating_add(crate::limits::fuel::live_heap_fuel(memory::used()))
 }
 
 /// Whether a slice must first enforce the memory budget (see `Vm::before_slice`): over it,

@@ -183,7 +183,7 @@ pub(super) fn call_from_native<'gc>(
             if cont.catches() {
                 ts.catch_top = index + 1;
             }
-            *nf.cont = cont;
+            Cont::put(&mut nf.cont, cont);
             if nf.charge.get() != bytes {
                 drop(std::mem::take(&mut nf.charge));
                 nf.charge = Charge::transient(bytes);

@@ -383,6 +383,21 @@ pub trait MapValues<V>: Sized {
 }
 
 impl<'gc> Cont<'gc> {
+    /// Puts `new` in `slot`. The old continuation is usually one that owns nothing (a spare
+    /// box's, or a frame's whose continuation was taken): then it is forgotten rather than
+    /// dropped, which saves an out-of-line call to the drop glue on every native's call into
+    /// Lua and every coroutine switch.
+    #[inline]
+    pub fn put(slot: &mut Cont<'gc>, new: Cont<'gc>) {
+        let old = std::mem::replace(slot, new);
+        if matches!(old, ContG::Discard | ContG::Resume | ContG::Yielded) {
+            // (Unit variants: nothing to free.)
+            std::mem::forget(old);
+        } else {
+            drop(old);
+        }
+    }
+
     /// Bytes this continuation's buffers hold, a model computed from their lengths only (so
     /// a restored continuation is charged exactly the same). The fixed-size box itself is not
     /// charged: native frames are bounded by the stack limit, and most continuations (`pcall`,
@@ -537,8 +552,7 @@ impl<'gc> Cont<'gc> {
 /// step sizes (see `vm::gc`), so neither does this charge.
 fn charge_full_collection(nc: &mut NativeCtx<'_, '_>) {
     let live = nc.ctx.state.gc.borrow().full_base;
-    let fuel = live / crate::limits::fuel::GC_LIVE_BYTES_PER_FUEL as u64;
-    nc.charge(i64::try_from(fuel).unwrap_or(i64::MAX));
+    nc.charge(crate::limits::fuel::live_heap_fuel(live));
 }
 
 #[cfg(test)]

@@ -238,6 +238,58 @@ pub fn tail_call_lua<'gc>(
     true
 }
 
+/// A tail call from the Lua frame on top (registers at `base`) to `stack[func]` with `nargs`
+/// arguments, in every case [`tail_call_lua`] declines: checks the call chain's room, closes
+/// the frame's upvalues and resolves `__call`. A Lua callee then takes the frame's place
+/// (marked as a tail call) and `None` is returned; otherwise the stack holds the callee
+/// (a native, or a value that is not callable) at `func` and its argument count is returned.
+pub fn tail_call_general<'gc>(
+    ctx: Ctx<'gc>,
+    ts: &mut ThreadState<'gc>,
+    base: usize,
+    func: usize,
+    nargs: usize,
+) -> LuaResult<'gc, Option<usize>> {
+    let (frame_func, want) = match ts.frames.last() {
+        Some(Frame::Lua(f)) => (f.func as usize, f.want),
+        _ => return Err(LuaError::rt("internal error: no Lua frame")),
+    };
+    call_chain_room(ctx, ts, func, frame_func, nargs)?;
+    close_upvalues(ctx, ts, base);
+    // Resolve `__call` so a Lua callee can replace this frame.
+    let mut nargs = nargs;
+    let mut guard = 0;
+    while !matches!(
+        ts.stack[func],
+        Value::Function(_) | Value::Native(_) | Value::LightNative(_)
+    ) {
+        let tm = ctx.metamethod(ts.stack[func], Tm::Call);
+        if tm.is_nil() || guard > super::meta::MAX_TAG_LOOP {
+            break;
+        }
+        guard += 1;
+        ts.stack.truncate(func + 1 + nargs);
+        ts.stack.insert(func, tm);
+        ts.sync_model();
+        nargs += 1;
+    }
+    let Value::Function(callee) = ts.stack[func] else {
+        return Ok(Some(nargs));
+    };
+    // A proper tail call: the callee takes this frame's place.
+    for i in 0..=nargs {
+        ts.stack[frame_func + i] = ts.stack[func + i];
+    }
+    ts.pop_frame();
+    ts.stack.truncate(frame_func + 1 + nargs);
+    // The arguments were already moved down: no retry (see `push_late`).
+    push_late(ctx, ts, callee, frame_func, nargs, want)?;
+    if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
+        f.aux |= LuaFrame::TAIL;
+    }
+    Ok(None)
+}
+
 /// Pushes a Lua frame for the closure at `stack[func]` called with `nargs` arguments, and
 /// returns its base (the interpreter switches to the new frame without reading it back).
 ///

@@ -23,14 +23,12 @@ use gc_arena::Gc;
 
 use super::closure::{Closure, ClosureData, FnProto, NativeRef, UpState, Upvalue};
 use super::error::{LuaError, LuaResult};
-use super::exec::{
-    close_upvalues, drive, find_upvalue, lua_results, push_late, push_lua_frame, Event, Flow, Todo,
-};
+use super::exec::{close_upvalues, drive, lua_results, push_lua_frame, Event, Flow, Todo};
 use super::finish::{call_native, call_native_outlined, finish_op, Finish};
 use super::meta::{self, ArithOp, Index, Meta, MetaCall, NewIndex};
 use super::ops::{
-    arith_error, concat_step_named, for_prep, long_compare_cost, new_table_cost, reg_info,
-    type_error, upval_get, upval_info, upval_set, vararg,
+    arith_error, call_meta, concat_step_named, for_prep, long_compare_cost, new_closure,
+    new_table_cost, reg_info, set_list, type_error, upval_get, upval_info, upval_set, vararg,
 };
 use super::state::{Ctx, Tm};
 use super::table::TableData;
@@ -199,22 +197,7 @@ fn run<'gc>(
             ($mc:expr, $want:expr) => {{
                 let mc: MetaCall<'gc> = $mc;
                 save_pc!();
-                fuel.charge(fuelc::METAMETHOD_CALL);
-                ts.enter_c_call(ctx)?;
-                ts.stack.truncate(call_slot!());
-                ts.stack.push(mc.func);
-                ts.stack.extend_from_slice(&mc.args[..mc.nargs as usize]);
-                let f = drive(
-                    ctx,
-                    thread,
-                    ts,
-                    fuel,
-                    Todo::Call {
-                        func: call_slot!(),
-                        nargs: mc.nargs as usize,
-                        want: $want,
-                    },
-                )?;
+                let f = call_meta(ctx, thread, ts, fuel, &mc, call_slot!(), $want)?;
                 flow!(f)
             }};
         }
@@ -1196,38 +1179,8 @@ fn run<'gc>(
                         resuming = false;
                         continue 'frame;
                     }
-                    super::exec::call_chain_room(ctx, ts, func, func_want!().0, nargs)?;
-                    close_upvalues(ctx, ts, base);
-                    // Resolve `__call` so a Lua callee can replace this frame.
-                    let mut nargs = nargs;
-                    let mut guard = 0;
-                    while !matches!(
-                        ts.stack[func],
-                        Value::Function(_) | Value::Native(_) | Value::LightNative(_)
-                    ) {
-                        let tm = ctx.metamethod(ts.stack[func], Tm::Call);
-                        if tm.is_nil() || guard > meta::MAX_TAG_LOOP {
-                            break;
-                        }
-                        guard += 1;
-                        ts.stack.truncate(func + 1 + nargs);
-                        ts.stack.insert(func, tm);
-                        ts.sync_model();
-                        nargs += 1;
-                    }
-                    if let Value::Function(callee) = ts.stack[func] {
-                        // A proper tail call: the callee takes this frame's place.
-                        let (frame_func, want) = func_want!();
-                        for i in 0..=nargs {
-                            ts.stack[frame_func + i] = ts.stack[func + i];
-                        }
-                        ts.pop_frame();
-                        ts.stack.truncate(frame_func + 1 + nargs);
-                        // The arguments were already moved down: no retry (see `push_late`).
-                        push_late(ctx, ts, callee, frame_func, nargs, want)?;
-                        if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
-                            f.aux |= super::thread::LuaFrame::TAIL;
-                        }
+                    let Some(nargs) = super::exec::tail_call_general(ctx, ts, base, func, nargs)?
+                    else {
                         if hooked {
                             if let Some(t) = super::hook::enter_lua(ctx, thread, ts, fuel) {
                                 hook_call!(t)
@@ -1235,7 +1188,7 @@ fn run<'gc>(
                         }
                         resuming = false;
                         continue 'frame;
-                    }
+                    };
                     if !hooked {
                         if let Some(nf) = NativeRef::of(ts.stack[func]) {
                             // A native in tail position: when it returns, the frame is
@@ -1435,55 +1388,13 @@ fn run<'gc>(
                     }
                 }
                 Op::SetList { a, b } => {
-                    let start = match code.get(pc) {
-                        Some(Op::ExtraArg { ax }) => ax.get() as usize,
-                        _ => 0,
-                    };
-                    pc += 1;
-                    let ra = base + a as usize;
-                    let n = if b == 0 {
-                        (ts.top as usize).min(ts.stack.len()).saturating_sub(ra + 1)
-                    } else {
-                        b as usize
-                    };
-                    if let Value::Table(t) = ts.stack[ra] {
-                        let mut tb = t.data_mut(ctx.mc);
-                        if tb.ensure_array(start + n).is_err() {
-                            // Retried from this instruction, not its `ExtraArg`.
-                            pc -= 1;
-                            save_pc!();
-                            return Err(ctx.out_of_memory(true));
-                        }
-                        if let Some(vals) = ts.stack.get(ra + 1..ra + 1 + n) {
-                            tb.set_list(start, vals);
-                        }
+                    if let Err(e) = set_list(ctx, ts, fuel, code, &mut pc, base + a as usize, b) {
+                        save_pc!();
+                        return Err(e);
                     }
-                    fuel.charge(n as i64 / fuelc::SETLIST_VALUES_PER_FUEL);
                 }
                 Op::Closure { a, bx } => {
-                    let Some(&child) = fp!().children.get(bx as usize) else {
-                        return Err(LuaError::rt("internal error: bad closure index"));
-                    };
-                    let descs = &child.proto.upvalues;
-                    let mut ups = Vec::with_capacity(descs.len());
-                    for d in descs.iter() {
-                        if d.in_stack {
-                            ups.push(find_upvalue(ctx, thread, ts, base + d.index as usize));
-                        } else {
-                            ups.push(upvals!()[d.index as usize].get());
-                        }
-                    }
-                    let cl = Closure(Gc::new(
-                        ctx.mc,
-                        ClosureData {
-                            proto: child,
-                            charge: ClosureData::charge(ups.len()),
-                            upvalues: Closure::upvalue_array(ups),
-                            id: Default::default(),
-                        },
-                    ));
-                    r!(a) = Value::Function(cl);
-                    fuel.charge(fuelc::NEW_OBJECT + descs.len() as i64);
+                    r!(a) = new_closure(ctx, thread, ts, fuel, cdata, base, bx)?;
                 }
                 Op::Vararg { a, c } => {
                     let np = proto!().num_params as usize;

@@ -1,14 +1,19 @@
 //! The parts of single instructions that are not dispatch: upvalue access, numeric `for`
-//! preparation, string concatenation, and the wording of operand errors. `interp` calls
-//! these from its loop; keeping them apart keeps the loop itself readable.
+//! preparation, string concatenation, closure creation, `SetList`, and the wording of
+//! operand errors. `interp` calls these from its loop; keeping them apart keeps the loop
+//! itself readable.
 
-use super::closure::{UpState, Upvalue, UpvalueExt};
+use gc_arena::Gc;
+
+use super::closure::{Closure, ClosureData, UpState, Upvalue, UpvalueExt};
 use super::convert;
 use super::error::{LuaError, LuaResult};
+use super::exec::{drive, find_upvalue, Flow, Todo};
 use super::meta::{self, ArithError, MetaCall};
 use super::state::{Ctx, Tm};
 use super::thread::{Frame, Thread, ThreadState};
 use super::value::Value;
+use crate::compiler::opcodes::Op;
 use crate::limits::fuel as fuelc;
 use crate::limits::fuel::Fuel;
 use crate::number;
@@ -327,4 +332,108 @@ pub(super) fn vararg<'gc>(
         fuel.charge(n as i64 / fuelc::VALUES_MOVED_PER_FUEL);
     }
     Ok(())
+}
+
+/// `Closure`: a new closure of the running function's child `bx`, its upvalues found on the
+/// stack (registers from `base`) or taken from the running closure `cdata`.
+pub(super) fn new_closure<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    cdata: &ClosureData<'gc>,
+    base: usize,
+    bx: u16,
+) -> LuaResult<'gc, Value<'gc>> {
+    let Some(&child) = cdata.proto.children.get(bx as usize) else {
+        return Err(LuaError::rt("internal error: bad closure index"));
+    };
+    let descs = &child.proto.upvalues;
+    let mut ups = Vec::with_capacity(descs.len());
+    for d in descs.iter() {
+        if d.in_stack {
+            ups.push(find_upvalue(ctx, thread, ts, base + d.index as usize));
+        } else {
+            let up = cdata.upvalues.get(d.index as usize).map(|u| u.get());
+            ups.push(up.ok_or_else(|| LuaError::rt("internal error: bad upvalue index"))?);
+        }
+    }
+    let cl = Closure(Gc::new(
+        ctx.mc,
+        ClosureData {
+            proto: child,
+            charge: ClosureData::charge(ups.len()),
+            upvalues: Closure::upvalue_array(ups),
+            id: Default::default(),
+        },
+    ));
+    fuel.charge(fuelc::NEW_OBJECT + descs.len() as i64);
+    Ok(Value::Function(cl))
+}
+
+/// `SetList` at register `ra` with count `b`; `pc` is past the instruction and moves past its
+/// `ExtraArg`. On failing to grow the table's array within the memory budget, `pc` is left
+/// so that the instruction is retried (after a collection), not its `ExtraArg`.
+pub(super) fn set_list<'gc>(
+    ctx: Ctx<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    code: &[Op],
+    pc: &mut usize,
+    ra: usize,
+    b: u8,
+) -> LuaResult<'gc, ()> {
+    let start = match code.get(*pc) {
+        Some(Op::ExtraArg { ax }) => ax.get() as usize,
+        _ => 0,
+    };
+    let n = if b == 0 {
+        (ts.top as usize).min(ts.stack.len()).saturating_sub(ra + 1)
+    } else {
+        b as usize
+    };
+    if let Value::Table(t) = ts.stack[ra] {
+        let mut tb = t.data_mut(ctx.mc);
+        if tb.ensure_array(start + n).is_err() {
+            return Err(ctx.out_of_memory(true));
+        }
+        if let Some(vals) = ts.stack.get(ra + 1..ra + 1 + n) {
+            tb.set_list(start, vals);
+        }
+    }
+    *pc += 1;
+    fuel.charge(n as i64 / fuelc::SETLIST_VALUES_PER_FUEL);
+    Ok(())
+}
+
+/// Calls the metamethod `mc` for the running frame's instruction (its pc saved), its
+/// result(s) (`want`) delivered at `slot`, the first slot above the frame's registers.
+/// Out of line: the interpreter makes these calls from many places, all slow paths.
+#[inline(never)]
+pub(super) fn call_meta<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    mc: &MetaCall<'gc>,
+    slot: usize,
+    want: i32,
+) -> LuaResult<'gc, Flow<'gc>> {
+    fuel.charge(fuelc::METAMETHOD_CALL);
+    ts.enter_c_call(ctx)?;
+    ts.stack.truncate(slot);
+    ts.stack.push(mc.func);
+    ts.stack.extend_from_slice(&mc.args[..mc.nargs as usize]);
+    let nargs = mc.nargs as usize;
+    drive(
+        ctx,
+        thread,
+        ts,
+        fuel,
+        Todo::Call {
+            func: slot,
+            nargs,
+            want,
+        },
+    )
 }

@@ -58,8 +58,12 @@ pub(super) fn deliver_to_lua<'gc>(
     let Some(Frame::Native(NativeFrame { cont, .. })) = ts.frames.pop() else {
         return None;
     };
-    // (Its box is the spare for the next native frame; what is in it does not matter.)
-    ts.spare_cont = Some(cont);
+    // (Its box is the spare for the next native frame; what is in it does not matter. The
+    // spare was taken for this frame, so there is none to drop: tested, not assigned over,
+    // which would call the drop glue of the old `Option` out of line on every switch.)
+    if ts.spare_cont.is_none() {
+        ts.spare_cont = Some(cont);
+    }
     let lead = usize::from(resume);
     let n = lead + vals.len();
     let end = if want >= 0 {
@@ -73,7 +77,7 @@ pub(super) fn deliver_to_lua<'gc>(
     ts.model_stack_len(end);
     ts.model_stack_len(needed);
     ts.stack.truncate(func + 1);
-    ts.stack.resize(end.max(needed).max(func + n), Value::Nil);
+    ts.fill_nil_to(end.max(needed).max(func + n));
     ts.stack[func] = if resume { Value::True } else { Value::Nil };
     // (Element by element: a handful of values, where `copy_from_slice` calls `memcpy`.)
     for (slot, &v) in ts.stack[func + lead..func + n].iter_mut().zip(vals) {

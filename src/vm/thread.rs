@@ -277,6 +277,20 @@ impl<'gc> ThreadState<'gc> {
         self.stack.resize(n, Value::Nil);
     }
 
+    /// Lengthens the stack with nils to `n` slots (it is shorter), as `Vec::resize` does,
+    /// with the few slots of a frame pushed one by one when the buffer has the room: no call,
+    /// where `resize` is one out of line. The modeled capacity is the caller's concern.
+    #[inline(always)]
+    pub fn fill_nil_to(&mut self, n: usize) {
+        if n <= self.stack.capacity() {
+            while self.stack.len() < n {
+                self.stack.push(Value::Nil);
+            }
+        } else {
+            self.stack.resize(n, Value::Nil);
+        }
+    }
+
     /// A native frame waiting with `cont` (in the spare box, if there is one).
     #[inline]
     pub fn native_frame(
@@ -331,7 +345,7 @@ impl<'gc> ThreadState<'gc> {
     fn boxed(&mut self, cont: Cont<'gc>) -> Box<Cont<'gc>> {
         match self.spare_cont.take() {
             Some(mut b) => {
-                *b = cont;
+                Cont::put(&mut b, cont);
                 b
             }
             None => Box::new(cont),
