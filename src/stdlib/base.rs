@@ -340,7 +340,7 @@ fn getmetatable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     match nc.ctx.metatable(v) {
         None => nc.ret1(Value::Nil),
         Some(mt) => {
-            let protected = mt.get_str(nc.ctx.mc, nc.ctx.tm(Tm::Metatable));
+            let protected = nc.ctx.tm_of(mt, Tm::Metatable);
             if protected.is_nil() {
                 nc.ret1(Value::Table(mt))
             } else {
@@ -361,7 +361,7 @@ fn setmetatable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         return Err(nc.arg_type_error(2, "nil or table"));
     }
     if let Some(old) = t.metatable() {
-        if !old.get_str(nc.ctx.mc, nc.ctx.tm(Tm::Metatable)).is_nil() {
+        if !nc.ctx.tm_of(old, Tm::Metatable).is_nil() {
             return Err(LuaError::rt("cannot change a protected metatable"));
         }
     }

@@ -378,7 +378,7 @@ impl<'gc> Default for GcState<'gc> {
 /// The weak mode a metatable gives (`WEAK_KEYS | WEAK_VALUES` bits): its raw `__mode` field,
 /// a string containing `k` and/or `v` (read up to a NUL byte, as Lua's `strchr` does).
 pub fn mode_of<'gc>(ctx: Ctx<'gc>, mt: Table<'gc>) -> u8 {
-    match mt.get_str(ctx.mc, ctx.tm(Tm::Mode)) {
+    match ctx.tm_of(mt, Tm::Mode) {
         Value::Str(s) => {
             let b = s.as_bytes();
             let b = &b[..b.iter().position(|&c| c == 0).unwrap_or(b.len())];
@@ -400,9 +400,19 @@ pub fn mode_of<'gc>(ctx: Ctx<'gc>, mt: Table<'gc>) -> u8 {
 pub fn metatable_set<'gc>(ctx: Ctx<'gc>, v: Value<'gc>, mt: Option<Table<'gc>>) {
     let mc = ctx.mc;
     let (mode, has_gc) = match mt {
-        Some(m) => (mode_of(ctx, m), !m.get_str(mc, ctx.tm(Tm::Gc)).is_nil()),
+        // (A class's metatable, known to have neither: two bit tests.)
+        Some(m) if m.tm_known_absent(Tm::Mode) && m.tm_known_absent(Tm::Gc) => (0, false),
+        Some(m) => (mode_of(ctx, m), !ctx.tm_of(m, Tm::Gc).is_nil()),
         None => (0, false),
     };
+    if mode == 0 && !has_gc {
+        // Nothing to list (the common case): no lists change, nor their charge. A table
+        // that was weak is strong now (it leaves the weak list at the next cycle).
+        if let Value::Table(t) = v {
+            t.set_weak_mode(mc, 0);
+        }
+        return;
+    }
     let mut gcs = ctx.state.gc.borrow_mut(mc);
     match v {
         Value::Table(t) => {

@@ -81,6 +81,11 @@ pub fn index_charged<'gc>(
 /// metatable (the interpreter's fast paths tell so): the same result, without looking `key`
 /// up in `t` again. `hint`: a position hint for a string `key` in the tables of the
 /// `__index` chain (see `TableData::get_str_hinted`; any value is correct).
+///
+/// The links that are tables (an object's class, its superclass) are followed here, one
+/// borrow of each for its value and metatable; the first other link goes to
+/// [`index_chain`], from the same depth: the same links, fuel and errors as `index_chain`
+/// from `t`.
 pub fn index_charged_missed<'gc>(
     ctx: Ctx<'gc>,
     t: Table<'gc>,
@@ -88,24 +93,46 @@ pub fn index_charged_missed<'gc>(
     hint: Option<&std::cell::Cell<u32>>,
     fuel: &mut Fuel,
 ) -> LuaResult<'gc, Index<'gc>> {
-    let tm = match t.metatable() {
+    let mut tm = match t.metatable() {
         None => return Ok(Index::Value(Value::Nil)),
         Some(mt) => index_field(ctx, mt),
     };
+    // `tm` is the `__index` of `cur`, where `key` was found nil.
+    let mut cur = t;
+    for depth in 1..MAX_TAG_LOOP {
+        let next = match tm {
+            Value::Table(next) => next,
+            Value::Nil => return Ok(Index::Value(Value::Nil)),
+            Value::Function(_) | Value::Native(_) | Value::LightNative(_) => {
+                return Ok(Index::Call(MetaCall::two(tm, Value::Table(cur), key)));
+            }
+            other => return index_chain(ctx, other, key, hint, fuel, depth),
+        };
+        fuel.charge(crate::limits::fuel::INDEX_CHAIN_LINK);
+        let (v, meta) = next.get_in_chain(ctx.mc, key, hint);
+        if !v.is_nil() {
+            return Ok(Index::Value(v));
+        }
+        tm = match meta {
+            None => return Ok(Index::Value(Value::Nil)),
+            Some(mt) => index_field(ctx, mt),
+        };
+        cur = next;
+    }
+    // The last link's `__index`, as `index_chain` ends.
     match tm {
         Value::Nil => Ok(Index::Value(Value::Nil)),
         Value::Function(_) | Value::Native(_) | Value::LightNative(_) => {
-            Ok(Index::Call(MetaCall::two(tm, Value::Table(t), key)))
+            Ok(Index::Call(MetaCall::two(tm, Value::Table(cur), key)))
         }
-        next => index_chain(ctx, next, key, hint, fuel, 1),
+        _ => Err(LuaError::op("'__index' chain too long; possible loop")),
     }
 }
 
 /// The `__index` field of metatable `mt`, found through the VM's `__index` position hint.
 #[inline]
 fn index_field<'gc>(ctx: Ctx<'gc>, mt: Table<'gc>) -> Value<'gc> {
-    mt.get_str_hinted_and_meta(ctx.mc, ctx.tm(Tm::Index), &ctx.state.index_hint)
-        .0
+    mt.tm_field_hinted(ctx.mc, Tm::Index, ctx.tm(Tm::Index), &ctx.state.index_hint)
 }
 
 /// [`index_charged`]'s loop from link `start` of the chain (`obj` is the object there).
@@ -200,7 +227,7 @@ pub fn new_index_charged<'gc>(
             // Read first, without holding a borrow: the metatable may be the table itself.
             let (absent, meta) = { (t.get(ctx.mc, key).is_nil(), t.metatable()) };
             let tm = match meta {
-                Some(mt) if absent => mt.get_str(ctx.mc, ctx.tm(Tm::NewIndex)),
+                Some(mt) if absent => ctx.tm_of(mt, Tm::NewIndex),
                 _ => Value::Nil,
             };
             if tm.is_nil() {

@@ -582,9 +582,16 @@ impl<'gc> Ctx<'gc> {
     #[inline]
     pub fn metamethod(self, v: Value<'gc>, tm: Tm) -> Value<'gc> {
         match self.metatable(v) {
-            Some(mt) => mt.get_str(self.mc, self.tm(tm)),
+            Some(mt) => self.tm_of(mt, tm),
             None => Value::Nil,
         }
+    }
+
+    /// Metamethod `tm` of metatable `mt` (its raw field; nil at once when `mt` is known to
+    /// lack it, see `table_tm`).
+    #[inline]
+    pub fn tm_of(self, mt: Table<'gc>, tm: Tm) -> Value<'gc> {
+        mt.tm_field(self.mc, tm, || self.tm(tm))
     }
 
     /// Hands out the next deterministic object id.

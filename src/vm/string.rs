@@ -178,6 +178,13 @@ impl<'gc> LuaStr<'gc> {
         self.hash_now(key)
     }
 
+    /// The hash if computed, else 0 (a long string never used as a key; see
+    /// [`LuaStr::hash`]).
+    #[inline(always)]
+    pub fn cached_hash(self) -> u64 {
+        self.0.hash.get()
+    }
+
     #[cold]
     fn hash_now(self, key: u64) -> u64 {
         // 0 means "not computed": a real hash of 0 is stored as 1.

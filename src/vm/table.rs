@@ -66,15 +66,7 @@ pub struct TableData<'gc> {
     extra: Option<Box<parts::Extra<'gc>>>,
 }
 
-use parts::{node_capacity, GC_FINALIZE, GC_REGISTERED_WEAK};
-
-/// A weak table's contents during a collection (see `vm::gc`).
-#[derive(Collect)]
-#[collect(no_drop)]
-struct Parked<'gc> {
-    array: Vec<super::gc::WeakSlot<'gc>>,
-    entries: Vec<(super::gc::WeakSlot<'gc>, super::gc::WeakSlot<'gc>)>,
-}
+use parts::node_capacity;
 
 /// Why a key cannot be stored.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -142,7 +134,54 @@ impl<'gc> TableData<'gc> {
         if self.indexed() {
             return self.find_pos(|| self.key_hash(key), |e| e.0.raw_eq(key));
         }
+        if let Value::Str(s) = key {
+            return self.find_small_str(s);
+        }
         self.find_small(key)
+    }
+
+    /// [`TableData::find_small`] for a string key, in a loop that calls nothing: an entry
+    /// whose key is the same string, or a short one with the same hash and bytes (a
+    /// function's constant, the same name as the key stored from another function's), is
+    /// found at once; anything it cannot tell so cheaply (long strings with equal hashes, a
+    /// key whose hash is not computed) goes to the general search. (Not counting on every
+    /// stored key's hash being computed, which `push_entry` sees to: an entry found here is
+    /// one `find_small` finds, and so is a miss.)
+    #[inline(never)]
+    fn find_small_str(&self, key: super::string::LuaStr<'gc>) -> Option<usize> {
+        self.scan_str(key)
+    }
+
+    /// [`TableData::find`] for a string key, inline (for the out-of-line searches of the
+    /// lookups through a hint).
+    #[inline(always)]
+    fn find_str(&self, key: super::string::LuaStr<'gc>) -> Option<usize> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        if self.indexed() {
+            let k = Value::Str(key);
+            return self.find_pos(|| self.key_hash(k), |e| e.0.raw_eq(k));
+        }
+        self.scan_str(key)
+    }
+
+    /// The loop of [`TableData::find_small_str`].
+    #[inline(always)]
+    fn scan_str(&self, key: super::string::LuaStr<'gc>) -> Option<usize> {
+        let h = key.hash(self.seed);
+        for (i, e) in self.entries.iter().enumerate() {
+            if let Value::Str(k) = e.0 {
+                let kh = k.cached_hash();
+                if kh == h || kh == 0 {
+                    if k.surely_eq(key) {
+                        return Some(i);
+                    }
+                    return self.find_small(Value::Str(key));
+                }
+            }
+        }
+        None
     }
 
     /// [`TableData::find`] in a hash part without an index.
@@ -282,7 +321,7 @@ impl<'gc> TableData<'gc> {
         key: super::string::LuaStr<'gc>,
         hint: &std::cell::Cell<u32>,
     ) -> Value<'gc> {
-        match self.find(Value::Str(key)) {
+        match self.find_str(key) {
             Some(p) => {
                 hint.set(p as u32);
                 self.entries[p].1
@@ -291,9 +330,10 @@ impl<'gc> TableData<'gc> {
         }
     }
 
-    /// Raw set of an existing string key through a position hint (see
-    /// [`TableData::get_str_hinted`]): `true` if the key was at `hint` and is now set; `false`
-    /// (nothing changed) if the caller must take the general [`TableData::set`].
+    /// Raw set of a string key through a position hint (see [`TableData::get_str_hinted`]),
+    /// when it needs no growth: `true` if done (the hint then holds the key's position),
+    /// `false` (nothing changed) if the caller must take the general [`TableData::set`],
+    /// which grows the table within the memory budget.
     #[inline]
     pub fn set_str_hinted(
         &mut self,
@@ -308,10 +348,40 @@ impl<'gc> TableData<'gc> {
                 return true;
             }
         }
-        if let Some(p) = self.find(Value::Str(key)) {
+        self.set_str_search(key, hint, value)
+    }
+
+    /// [`TableData::set_str_hinted`] when the key is not at the hint: what `set_checked`
+    /// does with a string key, short of a rehash.
+    #[inline(never)]
+    fn set_str_search(
+        &mut self,
+        key: super::string::LuaStr<'gc>,
+        hint: &std::cell::Cell<u32>,
+        value: Value<'gc>,
+    ) -> bool {
+        if let Some(p) = self.find_str(key) {
             hint.set(p as u32);
+            self.entries[p].1 = value;
+            return true;
         }
-        false
+        if value.is_nil() {
+            return true; // Lua does not insert nil values.
+        }
+        if self.entries.len() >= self.sizes.hash_cap() {
+            return false; // A rehash.
+        }
+        self.tm_cache_reset();
+        hint.set(self.entries.len() as u32);
+        if self.indexed() {
+            self.push_entry(Value::Str(key), value);
+        } else {
+            // `push_entry` for a small part, inline (an object's fields, set by its
+            // constructor).
+            key.hash(self.seed);
+            self.entries.push((Value::Str(key), value));
+        }
+        true
     }
 
     /// Raw set of integer key `i` when it is a slot of the stored array prefix: `true` if
@@ -365,6 +435,7 @@ impl<'gc> TableData<'gc> {
         if value.is_nil() {
             return Ok(()); // Lua does not insert nil values.
         }
+        self.tm_cache_reset();
         if self.entries.len() >= self.sizes.hash_cap() {
             self.rehash(key, check_memory)?;
             // The key may now belong to the array part.
@@ -444,6 +515,7 @@ impl<'gc> TableData<'gc> {
         }
     }
 
+    #[inline]
     fn push_entry(&mut self, key: Value<'gc>, value: Value<'gc>) {
         if let Value::Str(s) = key {
             s.hash(self.seed); // (Cached in the string, for the searches in order.)
@@ -794,6 +866,7 @@ impl<'gc> TableData<'gc> {
             }
         }
         self.sizes.set(array.len(), hash_cap);
+        self.tm_cache_reset();
         self.array = array.into_boxed_slice();
         self.entries = entries;
         self.set_index(index);
@@ -822,21 +895,6 @@ impl<'gc> TableData<'gc> {
                         .map_or(0, |e| key_hash_with(seed, e.0))
                 }),
                 _ => self.set_index(HashTable::new()),
-            }
-        }
-    }
-
-    /// Drops the entries whose key was collected (marked by a nil key) and rebuilds the index
-    /// (insertion order and capacity stay).
-    fn drop_removed_keys(&mut self) {
-        let old = std::mem::take(&mut self.entries);
-        self.entries = Vec::with_capacity(old.len());
-        if let Some(e) = &mut self.extra {
-            e.index.clear();
-        }
-        for (k, v) in old {
-            if !k.is_nil() {
-                self.push_entry(k, v);
             }
         }
     }
@@ -924,171 +982,6 @@ impl<'gc> Table<'gc> {
     #[inline]
     pub fn from_gc(g: Gc<'gc, RefLock<TableData<'gc>>>) -> Table<'gc> {
         Table(g)
-    }
-
-    /// The weak mode (`gc::WEAK_KEYS | gc::WEAK_VALUES`).
-    #[inline]
-    pub fn weak_mode(self) -> u8 {
-        self.0.borrow().sizes.weak
-    }
-
-    /// Sets the weak mode; true if the table must be added to the collector's list of weak
-    /// tables (it is weak and not listed yet; it is then counted as listed).
-    pub fn set_weak_mode(self, mc: &Mutation<'gc>, mode: u8) -> bool {
-        let d = self.0.borrow();
-        if d.sizes.weak == mode && (mode == 0 || d.sizes.gc_flags & GC_REGISTERED_WEAK != 0) {
-            return false;
-        }
-        drop(d);
-        let mut d = self.0.borrow_mut(mc);
-        d.sizes.weak = mode;
-        if mode != 0 && d.sizes.gc_flags & GC_REGISTERED_WEAK == 0 {
-            d.sizes.gc_flags |= GC_REGISTERED_WEAK;
-            return true;
-        }
-        false
-    }
-
-    /// Whether the table is marked for finalization.
-    #[inline]
-    pub fn is_marked_for_finalization(self) -> bool {
-        self.0.borrow().sizes.gc_flags & GC_FINALIZE != 0
-    }
-
-    /// Marks the table for finalization; true if it was not marked yet.
-    pub fn mark_for_finalization(self, mc: &Mutation<'gc>) -> bool {
-        if self.is_marked_for_finalization() {
-            return false;
-        }
-        self.0.borrow_mut(mc).sizes.gc_flags |= GC_FINALIZE;
-        true
-    }
-
-    /// Its finalizer is due: no longer marked (a later `setmetatable` may mark it again).
-    pub fn unmark_for_finalization(self, mc: &Mutation<'gc>) {
-        self.0.borrow_mut(mc).sizes.gc_flags &= !GC_FINALIZE;
-    }
-
-    /// Moves the contents of a weak table into their parked form; false if the table is not
-    /// weak any more (it then leaves the collector's list).
-    pub fn park(self, mc: &Mutation<'gc>) -> bool {
-        let mut d = self.0.borrow_mut(mc);
-        let mode = d.sizes.weak;
-        if mode == 0 {
-            d.sizes.gc_flags &= !GC_REGISTERED_WEAK;
-            return false;
-        }
-        if d.parked().is_some() {
-            return true;
-        }
-        use super::gc::{WeakSlot, WEAK_KEYS, WEAK_VALUES};
-        let (wk, wv) = (mode & WEAK_KEYS != 0, mode & WEAK_VALUES != 0);
-        let array = std::mem::take(&mut d.array);
-        let entries = std::mem::take(&mut d.entries);
-        // Integer keys are never collected: in a weak-keys table the array part is strong.
-        let array = array
-            .into_vec()
-            .into_iter()
-            .map(|v| WeakSlot::new(v, wv))
-            .collect();
-        let entries = entries
-            .into_iter()
-            .map(|(k, v)| {
-                let key = if wk {
-                    WeakSlot::weak_key(k)
-                } else {
-                    WeakSlot::new(k, false)
-                };
-                // Ephemeron: the value of a collectable weak key is held weakly and marked
-                // once its key is (`converge_ephemeron`).
-                let value_weak =
-                    wv || (wk && !matches!(key, WeakSlot::Strong(_) | WeakSlot::Str(_)));
-                (key, WeakSlot::new(v, value_weak))
-            })
-            .collect();
-        d.extra_mut().parked = Some(Parked { array, entries });
-        true
-    }
-
-    /// One ephemeron pass over a parked weak-keys table: resurrects the values of live keys;
-    /// whether any was dead.
-    pub fn converge_ephemeron(self, fc: &gc_arena::Finalization<'gc>) -> bool {
-        let d = self.0.borrow();
-        if d.sizes.weak != super::gc::WEAK_KEYS {
-            return false;
-        }
-        let Some(p) = d.parked() else { return false };
-        let mut changed = false;
-        for (k, v) in p.entries.iter() {
-            if !k.is_dead(fc) && v.is_dead(fc) {
-                v.resurrect(fc);
-                changed = true;
-            }
-        }
-        changed
-    }
-
-    /// Clears the dead weak values of a parked table (before finalization, as Lua does).
-    pub fn clear_dead_values(self, fc: &gc_arena::Finalization<'gc>) {
-        if self.0.borrow().sizes.weak & super::gc::WEAK_VALUES == 0 {
-            return;
-        }
-        let mut d = self.0.borrow_mut(fc);
-        let Some(p) = d.extra.as_mut().and_then(|e| e.parked.as_mut()) else {
-            return;
-        };
-        let nil = super::gc::WeakSlot::Strong(Value::Nil);
-        for s in p.array.iter_mut() {
-            if s.is_dead(fc) {
-                *s = nil;
-            }
-        }
-        for (_, v) in p.entries.iter_mut() {
-            if v.is_dead(fc) {
-                *v = nil;
-            }
-        }
-    }
-
-    /// Marks the string keys of a parked weak-keys table's entries that keep a value
-    /// (strings are values: only an entry without a value lets its string key go).
-    pub fn keep_string_keys(self, fc: &gc_arena::Finalization<'gc>) {
-        let d = self.0.borrow();
-        if d.sizes.weak & super::gc::WEAK_KEYS == 0 {
-            return;
-        }
-        let Some(p) = d.parked() else { return };
-        for (k, v) in p.entries.iter() {
-            let has_value = !matches!(v, super::gc::WeakSlot::Strong(Value::Nil)) && !v.is_dead(fc);
-            if has_value && matches!(k, super::gc::WeakSlot::Str(_)) {
-                k.resurrect(fc);
-            }
-        }
-    }
-
-    /// Puts a parked table's contents back: entries with a dead key go, dead values become
-    /// nil (a removed entry whose key stays, so a traversal holding the key can go on).
-    pub fn unpark(self, fc: &gc_arena::Finalization<'gc>) {
-        let mut d = self.0.borrow_mut(fc);
-        let Some(Parked { array, entries }) = d.extra.as_mut().and_then(|e| e.parked.take()) else {
-            return;
-        };
-        d.trim_extra();
-        d.array = array.into_iter().map(|s| s.get(fc)).collect();
-        let mut kept = Vec::with_capacity(d.sizes.hash_cap().max(entries.len()).min(1 << 16));
-        let mut removed = false;
-        for (k, v) in entries {
-            if k.is_dead(fc) {
-                removed = true;
-                kept.push((Value::Nil, Value::Nil));
-            } else {
-                kept.push((k.get(fc), v.get(fc)));
-            }
-        }
-        d.entries = kept;
-        if removed {
-            d.drop_removed_keys();
-        }
     }
 
     /// A shell for a table of a lazy fork whose contents are still in the image (`meta` and
@@ -1248,118 +1141,6 @@ impl<'gc> Table<'gc> {
         }
     }
 
-    /// A constant string key's value as the interpreter's `GetField` wants it (through the
-    /// constant's position hint, see [`TableData::get_str_hinted`]): the raw value, or `None`
-    /// when it is nil and the table has a metatable (the caller then looks for `__index`).
-    ///
-    /// Out of line, with everything but a hit at the hint in [`Table::get_field_slow`] (a
-    /// pending table, a search, long strings to compare): the common case calls nothing, so
-    /// it needs few registers, and it returns in registers (a `(Value, bool)` pair goes
-    /// through memory).
-    #[inline(never)]
-    pub fn get_field(
-        self,
-        mc: &Mutation<'gc>,
-        key: super::string::LuaStr<'gc>,
-        hint: &std::cell::Cell<u32>,
-    ) -> Option<Value<'gc>> {
-        {
-            let d = self.0.borrow();
-            if !d.is_pending() {
-                if let Some((Value::Str(k), v)) = d.entries.get(hint.get() as usize) {
-                    if k.surely_eq(key) {
-                        let v = *v;
-                        return if v.is_nil() && d.meta.is_some() {
-                            None
-                        } else {
-                            Some(v)
-                        };
-                    }
-                }
-            }
-        }
-        self.get_field_slow(mc, key, hint)
-    }
-
-    /// A raw store of `value` at a constant string key through the constant's position hint
-    /// (see [`TableData::set_str_hinted`]), as the interpreter's `SetField` wants it: `true`
-    /// if the key was at the hint (now set) and either the table has no metatable or the
-    /// key's value was not nil (`__newindex` is consulted only for absent keys, so an object's
-    /// existing field is stored the same with or without a metatable); `false` (nothing
-    /// changed) if the caller must take the general path. Out of line: one call instead of
-    /// the borrow, the lazy-fork check and the store inline in the loop.
-    #[inline(never)]
-    pub fn set_field(
-        self,
-        mc: &Mutation<'gc>,
-        key: super::string::LuaStr<'gc>,
-        hint: &std::cell::Cell<u32>,
-        value: Value<'gc>,
-    ) -> bool {
-        let mut tb = self.data_mut(mc);
-        (tb.meta.is_none() || !tb.get_str_hinted(key, hint).is_nil())
-            && tb.set_str_hinted(key, hint, value)
-    }
-
-    /// An integer key's value as the interpreter's `GetTable`/`GetI` want it: the raw value,
-    /// or `None` when it is nil and the table has a metatable. Out of line with everything but
-    /// a slot of the array part in [`Table::get_index_int_slow`] (see [`Table::get_field`]).
-    #[inline(never)]
-    pub fn get_index_int(self, mc: &Mutation<'gc>, i: i64) -> Option<Value<'gc>> {
-        {
-            let d = self.0.borrow();
-            if !d.is_pending() {
-                let idx = (i as u64).wrapping_sub(1);
-                if idx < d.array.len() as u64 {
-                    let v = d.array[idx as usize];
-                    return if v.is_nil() && d.meta.is_some() {
-                        None
-                    } else {
-                        Some(v)
-                    };
-                }
-            }
-        }
-        self.get_index_int_slow(mc, i)
-    }
-
-    /// [`Table::get_index_int`] outside the array part (or for a pending table).
-    #[inline(never)]
-    fn get_index_int_slow(self, mc: &Mutation<'gc>, i: i64) -> Option<Value<'gc>> {
-        let (v, has_meta) = self.get_int_and_meta(mc, i);
-        if v.is_nil() && has_meta {
-            None
-        } else {
-            Some(v)
-        }
-    }
-
-    /// A raw store at integer key `i` as the interpreter's `SetTable`/`SetI` want it: `true`
-    /// if the table has no metatable and `i` is a slot of the array part or the one after it
-    /// (see [`TableData::set_int_in_array`]); `false` (nothing changed) if the caller must take
-    /// the general path. Out of line, like [`Table::set_field`].
-    #[inline(never)]
-    pub fn set_index_int(self, mc: &Mutation<'gc>, i: i64, value: Value<'gc>) -> bool {
-        let mut tb = self.data_mut(mc);
-        tb.meta.is_none() && tb.set_int_in_array(i, value)
-    }
-
-    /// [`Table::get_field`] when the key is not at the hint (or the table is pending).
-    #[inline(never)]
-    fn get_field_slow(
-        self,
-        mc: &Mutation<'gc>,
-        key: super::string::LuaStr<'gc>,
-        hint: &std::cell::Cell<u32>,
-    ) -> Option<Value<'gc>> {
-        let (v, has_meta) = self.get_str_hinted_and_meta(mc, key, hint);
-        if v.is_nil() && has_meta {
-            None
-        } else {
-            Some(v)
-        }
-    }
-
     /// [`Table::get_and_meta`] for an integer key.
     #[inline]
     pub fn get_int_and_meta(self, mc: &Mutation<'gc>, i: i64) -> (Value<'gc>, bool) {
@@ -1464,6 +1245,12 @@ mod probe;
 
 #[path = "table_parts.rs"]
 mod parts;
+
+#[path = "table_weak.rs"]
+mod weak;
+
+#[path = "table_tm.rs"]
+mod tm;
 
 #[cfg(test)]
 #[path = "table_tests.rs"]

@@ -7,7 +7,8 @@
 use gc_arena::{lock::RefLock, Collect};
 use hashbrown::HashTable;
 
-use super::{key_hash_with, Parked, TableData, Value};
+use super::weak::Parked;
+use super::{key_hash_with, TableData, Value};
 use crate::vm::string::LuaStr;
 
 /// Hash parts of at most this many nodes have no index: a key is found by comparing it with
@@ -43,6 +44,10 @@ pub(super) struct Sizes {
     pub weak: u8,
     /// `GC_*` flags.
     pub gc_flags: u8,
+    /// Metamethod names known absent from the table (a bit per cached name, see `table_tm`).
+    /// A cache: set by lookups that miss, reset by any store that may add a key; never
+    /// saved (a restored table starts with it empty).
+    pub tm_absent: std::cell::Cell<u8>,
 }
 
 impl Sizes {
@@ -54,6 +59,7 @@ impl Sizes {
             hash_log: log_of(hash_cap),
             weak: 0,
             gc_flags: 0,
+            tm_absent: std::cell::Cell::new(0),
         };
         super::super::memory::charge(s.bytes());
         s

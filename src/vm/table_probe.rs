@@ -2,13 +2,14 @@
 //! `fast::hot` (and `interp::execute`) inline it, calling nothing so that the loop that
 //! inlines them keeps its state in registers. Each answers "done" or "not here" and leaves
 //! every other case (a lazy fork's pending table, a miss at the hint, a metatable, a new key)
-//! to the out-of-line paths of `table` (`Table::get_field`, `Table::get_index_int`,
+//! to the out-of-line paths, here too (`Table::get_field`, `Table::get_index_int`,
 //! `Table::set_field`, `Table::set_index_int`). Kept apart from `table` for its size; a child
 //! module, so they read `TableData`'s private fields as the rest of `table` does.
 
 use gc_arena::Mutation;
 
 use super::{Table, Value};
+use crate::vm::state::Tm;
 use crate::vm::string::LuaStr;
 
 impl<'gc> Table<'gc> {
@@ -78,5 +79,170 @@ impl<'gc> Table<'gc> {
             return d.set_int_in_array(i, value);
         }
         false
+    }
+
+    /// A constant string key's value as the interpreter's `GetField` wants it (through the
+    /// constant's position hint, see [`TableData::get_str_hinted`]): the raw value, or `None`
+    /// when it is nil and the table has a metatable (the caller then looks for `__index`).
+    ///
+    /// Out of line, with everything but a hit at the hint in [`Table::get_field_slow`] (a
+    /// pending table, a search, long strings to compare): the common case calls nothing, so
+    /// it needs few registers, and it returns in registers (a `(Value, bool)` pair goes
+    /// through memory).
+    #[inline(never)]
+    pub fn get_field(
+        self,
+        mc: &Mutation<'gc>,
+        key: LuaStr<'gc>,
+        hint: &std::cell::Cell<u32>,
+    ) -> Option<Value<'gc>> {
+        {
+            let d = self.0.borrow();
+            if !d.is_pending() {
+                if let Some((Value::Str(k), v)) = d.entries.get(hint.get() as usize) {
+                    if k.surely_eq(key) {
+                        let v = *v;
+                        return if v.is_nil() && d.meta.is_some() {
+                            None
+                        } else {
+                            Some(v)
+                        };
+                    }
+                }
+            }
+        }
+        self.get_field_slow(mc, key, hint)
+    }
+
+    /// A raw store of `value` at a constant string key through the constant's position hint
+    /// (see [`TableData::set_str_hinted`]), as the interpreter's `SetField` wants it: `true`
+    /// if done, which it is when the table has no metatable, or the key has a value
+    /// (`__newindex` is consulted only for absent keys, so an object's existing field is
+    /// stored the same with or without a metatable), or the metatable is known to have no
+    /// `__newindex` (see `table_tm`), and the store needs no growth; `false` (nothing
+    /// changed) if the caller must take the general path. Out of line: one call instead of
+    /// the borrow, the lazy-fork check and the store inline in the loop.
+    #[inline(never)]
+    pub fn set_field(
+        self,
+        mc: &Mutation<'gc>,
+        key: LuaStr<'gc>,
+        hint: &std::cell::Cell<u32>,
+        value: Value<'gc>,
+    ) -> bool {
+        let mut tb = self.data_mut(mc);
+        let raw = match tb.meta {
+            None => true,
+            Some(mt) => {
+                !tb.get_str_hinted(key, hint).is_nil()
+                    || if mt == self {
+                        tb.tm_known_absent(Tm::NewIndex)
+                    } else {
+                        mt.0.borrow().tm_known_absent(Tm::NewIndex)
+                    }
+            }
+        };
+        raw && tb.set_str_hinted(key, hint, value)
+    }
+
+    /// An integer key's value as the interpreter's `GetTable`/`GetI` want it: the raw value,
+    /// or `None` when it is nil and the table has a metatable. Out of line with everything but
+    /// a slot of the array part in [`Table::get_index_int_slow`] (see [`Table::get_field`]).
+    #[inline(never)]
+    pub fn get_index_int(self, mc: &Mutation<'gc>, i: i64) -> Option<Value<'gc>> {
+        {
+            let d = self.0.borrow();
+            if !d.is_pending() {
+                let idx = (i as u64).wrapping_sub(1);
+                if idx < d.array.len() as u64 {
+                    let v = d.array[idx as usize];
+                    return if v.is_nil() && d.meta.is_some() {
+                        None
+                    } else {
+                        Some(v)
+                    };
+                }
+            }
+        }
+        self.get_index_int_slow(mc, i)
+    }
+
+    /// [`Table::get_index_int`] outside the array part (or for a pending table).
+    #[inline(never)]
+    fn get_index_int_slow(self, mc: &Mutation<'gc>, i: i64) -> Option<Value<'gc>> {
+        let (v, has_meta) = self.get_int_and_meta(mc, i);
+        if v.is_nil() && has_meta {
+            None
+        } else {
+            Some(v)
+        }
+    }
+
+    /// A raw store at integer key `i` as the interpreter's `SetTable`/`SetI` want it: `true`
+    /// if the table has no metatable and `i` is a slot of the array part or the one after it
+    /// (see [`TableData::set_int_in_array`]); `false` (nothing changed) if the caller must take
+    /// the general path. Out of line, like [`Table::set_field`].
+    #[inline(never)]
+    pub fn set_index_int(self, mc: &Mutation<'gc>, i: i64, value: Value<'gc>) -> bool {
+        let mut tb = self.data_mut(mc);
+        tb.meta.is_none() && tb.set_int_in_array(i, value)
+    }
+
+    /// [`Table::get_field`] when the key is not at the hint (or the table is pending).
+    #[inline(never)]
+    fn get_field_slow(
+        self,
+        mc: &Mutation<'gc>,
+        key: LuaStr<'gc>,
+        hint: &std::cell::Cell<u32>,
+    ) -> Option<Value<'gc>> {
+        let (v, has_meta) = {
+            let d = self.0.borrow();
+            if d.is_pending() {
+                (None, d.meta.is_some())
+            } else {
+                // (The hint missed: search at once, inline: an object's method name is
+                // looked up here first, and is not found.)
+                let v = match d.find_str(key) {
+                    Some(p) => {
+                        hint.set(p as u32);
+                        d.entries.get(p).map_or(Value::Nil, |e| e.1)
+                    }
+                    None => Value::Nil,
+                };
+                (Some(v), d.meta.is_some())
+            }
+        };
+        let v = match v {
+            Some(v) => v,
+            None => self.get_str_hinted_and_meta(mc, key, hint).0,
+        };
+        if v.is_nil() && has_meta {
+            None
+        } else {
+            Some(v)
+        }
+    }
+
+    /// A raw get in a table of an `__index` chain (through the position hint of a string
+    /// key, if given), with the table's metatable: one borrow for both.
+    #[inline]
+    pub fn get_in_chain(
+        self,
+        mc: &Mutation<'gc>,
+        key: Value<'gc>,
+        hint: Option<&std::cell::Cell<u32>>,
+    ) -> (Value<'gc>, Option<Table<'gc>>) {
+        {
+            let d = self.0.borrow();
+            if !d.is_pending() {
+                let v = match (key, hint) {
+                    (Value::Str(s), Some(h)) => d.get_str_hinted(s, h),
+                    _ => d.get(key),
+                };
+                return (v, d.meta);
+            }
+        }
+        (self.get(mc, key), self.metatable())
     }
 }

@@ -265,7 +265,7 @@ fn raw_table<'gc>(ctx: Ctx<'gc>, v: Value<'gc>, write: bool) -> Option<Table<'gc
         None => Some(t),
         Some(mt) => {
             let tm = if write { Tm::NewIndex } else { Tm::Index };
-            if mt.get_str(ctx.mc, ctx.tm(tm)).is_nil() {
+            if ctx.tm_of(mt, tm).is_nil() {
                 Some(t)
             } else {
                 None
@@ -347,7 +347,7 @@ fn checktab<'gc>(
         return Ok(());
     }
     if let Some(mt) = nc.ctx.metatable(v) {
-        let has = |tm: Tm| !mt.get_str(nc.ctx.mc, nc.ctx.tm(tm)).is_nil();
+        let has = |tm: Tm| !nc.ctx.tm_of(mt, tm).is_nil();
         if (!read || has(Tm::Index)) && (!write || has(Tm::NewIndex)) && (!len || has(Tm::Len)) {
             return Ok(());
         }

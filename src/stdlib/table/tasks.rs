@@ -370,25 +370,21 @@ fn copy_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut CopyTask<Value<'gc>>) -
         return RawCopy::NotRaw;
     };
     let mc = nc.ctx.mc;
-    let step = |task: &mut CopyTask<Value<'gc>>| {
-        let k = if task.backward {
-            task.n - 1 - task.done
-        } else {
-            task.done
-        };
-        task.done += 1;
-        (
-            task.from.wrapping_add(k as i64),
-            task.to.wrapping_add(k as i64),
-        )
+    // (The task's fields in locals: the loops keep them in registers.)
+    let (n, from, to, backward) = (task.n, task.from, task.to, task.backward);
+    let mut done = task.done;
+    let step = |done: &mut _| {
+        let k = if backward { n - 1 - *done } else { *done };
+        *done += 1;
+        (from.wrapping_add(k as i64), to.wrapping_add(k as i64))
     };
     if src == dst {
         let mut d = dst.data_mut(mc);
-        while task.done < task.n {
-            let (from, to) = step(task);
+        while done < n {
+            let (from, to) = step(&mut done);
             let v = d.get_int(from);
             if d.set_int(to, v).is_err() {
-                task.done -= 1;
+                task.done = done - 1;
                 return RawCopy::NoMemory;
             }
             nc.fuel.charge(ELEM_COST);
@@ -399,10 +395,10 @@ fn copy_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut CopyTask<Value<'gc>>) -
     } else {
         let s = src.data(mc);
         let mut d = dst.data_mut(mc);
-        while task.done < task.n {
-            let (from, to) = step(task);
+        while done < n {
+            let (from, to) = step(&mut done);
             if d.set_int(to, s.get_int(from)).is_err() {
-                task.done -= 1;
+                task.done = done - 1;
                 return RawCopy::NoMemory;
             }
             nc.fuel.charge(ELEM_COST);
@@ -411,6 +407,7 @@ fn copy_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut CopyTask<Value<'gc>>) -
             }
         }
     }
+    task.done = done;
     RawCopy::Stopped
 }
 
