@@ -12,7 +12,7 @@
 use gc_arena::Collect;
 use serde::{Deserialize, Serialize};
 
-use crate::vm::cont::{map_all, uncaught, Cont, LibCont, LibContKind, LibSaved, MapValues};
+use crate::vm::cont::{uncaught, Cont, LibCont, LibContKind, LibSaved, MapValues};
 use crate::vm::native::{Action, NativeCtx, NativeDef};
 use crate::vm::state::{Ctx, Tm, MAIN_HANDLER_KEY};
 use crate::vm::traceback;
@@ -52,7 +52,7 @@ fn msghandler<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     nc.push(msg);
     Ok(Action::Call {
         func: tm,
-        cont: Cont::Lib(Box::new(ToStringCont { msg: vec![msg] })),
+        cont: Cont::Lib(Box::new(ToStringCont { msg })),
     })
 }
 
@@ -76,8 +76,8 @@ fn with_traceback<'gc>(nc: &mut NativeCtx<'gc, '_>, msg: &[u8]) -> R<'gc> {
 #[derive(Collect, Serialize, Deserialize, Debug, Clone)]
 #[collect(no_drop)]
 pub struct ToStringCont<V> {
-    /// The error object (one value).
-    msg: Vec<V>,
+    /// The error object.
+    msg: V,
 }
 
 /// The kind of [`ToStringCont`].
@@ -90,9 +90,7 @@ impl<V> MapValues<V> for ToStringCont<V> {
     type Mapped<W> = ToStringCont<W>;
 
     fn map_values<W, E>(self, f: &mut impl FnMut(V) -> Result<W, E>) -> Result<ToStringCont<W>, E> {
-        Ok(ToStringCont {
-            msg: map_all(self.msg, f)?,
-        })
+        Ok(ToStringCont { msg: f(self.msg)? })
     }
 }
 
@@ -106,15 +104,12 @@ impl<'gc> LibCont<'gc> for ToStringCont<Value<'gc>> {
         uncaught(outcome)?;
         match nc.arg(1) {
             Value::Str(s) => nc.ret1(Value::Str(s)),
-            _ => {
-                let msg = self.msg.first().copied().unwrap_or(Value::Nil);
-                not_a_string(nc, msg)
-            }
+            _ => not_a_string(nc, self.msg),
         }
     }
 
     fn heap_bytes(&self) -> usize {
-        self.msg.len() * crate::vm::memory::VALUE_BYTES
+        crate::vm::memory::VALUE_BYTES
     }
 
     fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
