@@ -138,9 +138,14 @@ pub fn open<'gc>(ctx: Ctx<'gc>) {
     set("loaded", Value::Table(loaded_table(ctx)));
     set("preload", Value::Table(registry_table(ctx, PRELOAD_KEY)));
     set("config", ctx.str_value(CONFIG));
-    let path = path_from_env("LUA_PATH", PATH_DEFAULT);
+    let ignore_env = ctx.state.host.borrow().ignore_env;
+    let path_of = |env: &str, default: &str| match ignore_env {
+        true => default.as_bytes().to_vec(),
+        false => path_from_env(env, default),
+    };
+    let path = path_of("LUA_PATH", PATH_DEFAULT);
     set("path", Value::Str(ctx.new_str(&path)));
-    let cpath = path_from_env("LUA_CPATH", CPATH_DEFAULT);
+    let cpath = path_of("LUA_CPATH", CPATH_DEFAULT);
     set("cpath", Value::Str(ctx.new_str(&cpath)));
     let searchers: Vec<Value> = SEARCHERS
         .iter()
