@@ -3,7 +3,8 @@
 //!
 //! As in `lua`: `package.loaded` is the registry's `_LOADED` table (every opened library is
 //! in it), `package.preload` the registry's `_PRELOAD`, `package.path`/`cpath` come from
-//! `LUA_PATH_5_4`/`LUA_PATH` (`LUA_CPATH_5_4`/`LUA_CPATH`) with `;;` standing for the default.
+//! `LUA_PATH_5_4`/`LUA_PATH` (`LUA_CPATH_5_4`/`LUA_CPATH`) with `;;` standing for the default
+//! (the defaults alone when the host ignores the environment, `Host::ignore_env`: `lua -E`).
 //! `package.searchers` holds the preload searcher, the Lua-file searcher and the two C
 //! searchers; C libraries are never loaded: when the C searchers find a file, loading it fails
 //! with Lua's "dynamic libraries not enabled" message (what `lua` built without `dlopen`
