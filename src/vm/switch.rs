@@ -55,6 +55,18 @@ pub(super) fn deliver_to_lua<'gc>(
     if needed <= func {
         return None;
     }
+    let lead = usize::from(resume);
+    let n = lead + vals.len();
+    let end = if want >= 0 {
+        func + want as usize
+    } else {
+        func + n
+    };
+    // The stack's final length: the caller's registers, the results adjusted to `want`.
+    let top = end.max(needed).max(func + n);
+    if top > ts.stack.capacity() {
+        return None;
+    }
     let Some(Frame::Native(NativeFrame { cont, .. })) = ts.frames.pop() else {
         return None;
     };
@@ -64,27 +76,24 @@ pub(super) fn deliver_to_lua<'gc>(
     if ts.spare_cont.is_none() {
         ts.spare_cont = Some(cont);
     }
-    let lead = usize::from(resume);
-    let n = lead + vals.len();
-    let end = if want >= 0 {
-        func + want as usize
-    } else {
-        func + n
-    };
     // The general path's lengths, in its order: the native below its results, the results
     // adjusted to `want`, the caller's registers.
     ts.model_stack_len(func + 1 + n);
     ts.model_stack_len(end);
     ts.model_stack_len(needed);
-    ts.stack.truncate(func + 1);
-    ts.fill_nil_to(end.max(needed).max(func + n));
-    ts.stack[func] = if resume { Value::True } else { Value::Nil };
-    // (Element by element: a handful of values, where `copy_from_slice` calls `memcpy`.)
-    for (slot, &v) in ts.stack[func + lead..func + n].iter_mut().zip(vals) {
-        *slot = v;
+    // What truncating to the native, lengthening with nils and writing the results over
+    // them leaves, written once (within the buffer: checked above): the results at `func`,
+    // nils above them up to `top`.
+    ts.stack.truncate(func);
+    if resume {
+        ts.stack.push(Value::True);
     }
-    for slot in func + n..end {
-        ts.stack[slot] = Value::Nil;
+    // (Element by element: a handful of values, where `extend_from_slice` calls `memcpy`.)
+    for &v in vals {
+        ts.stack.push(v);
+    }
+    while ts.stack.len() < top {
+        ts.stack.push(Value::Nil);
     }
     ts.top = end as u32;
     // Moved into a buffer, and from it as the native's results.
