@@ -602,6 +602,21 @@ fn run<'gc>(
             }};
         }
 
+        // Runs `fast::hot` from `pc` in the top frame (of `$cdata`, at `$base`): where it
+        // stopped, in this frame, or in another one it called or returned to.
+        macro_rules! run_hot {
+            ($cdata:expr, $base:expr, $pc:expr) => {{
+                let (p, rem, switched) =
+                    super::fast::enter(ctx.mc, thread, $cdata, ts, $base, $pc, fuel.remaining());
+                fuel.remaining = rem;
+                if switched {
+                    resuming = false;
+                    continue 'frame;
+                }
+                pc = p;
+            }};
+        }
+
         // After a backward jump: runs the loop in `fast::hot` when its next instructions are
         // ones `hot` runs (see `fast`).
         macro_rules! loop_back {
@@ -615,10 +630,8 @@ fn run<'gc>(
                 } else if !hooked {
                     let mut ran = -1;
                     if super::fast::worth(code, pc) {
-                        let (stack, before) = (&mut ts.stack[..], fuel.remaining());
-                        (pc, fuel.remaining) = super::fast::enter(
-                            ctx.mc, thread, cdata, stack, base, code, pc, before,
-                        );
+                        let before = fuel.remaining();
+                        run_hot!(cdata, base, pc);
                         ran = before - fuel.remaining();
                     }
                     if super::fast::cool(code, pc, ran) {
@@ -653,10 +666,7 @@ fn run<'gc>(
                                 // code): the rest of it runs in `fast::hot` too, not only
                                 // from the next loop head on.
                                 if $reenter && !hooked && super::fast::worth_after_call(code, pc) {
-                                    let (stack, before) = (&mut ts.stack[..], fuel.remaining());
-                                    (pc, fuel.remaining) = super::fast::enter(
-                                        ctx.mc, thread, cdata, stack, base, code, pc, before,
-                                    );
+                                    run_hot!(cdata, base, pc);
                                 }
                                 continue;
                             }
@@ -1146,6 +1156,12 @@ fn run<'gc>(
                         if hooked {
                             if let Some(t) = super::hook::enter_lua(ctx, thread, ts, fuel) {
                                 hook_call!(t)
+                            }
+                        } else {
+                            let ccd: &'gc ClosureData<'gc> = Gc::as_ref(callee.0);
+                            if super::fast::worth_call(&Gc::as_ref(ccd.proto).proto.code) {
+                                run_hot!(ccd, new_base, 0);
+                                switch_to!(callee, new_base, pc);
                             }
                         }
                         switch_to!(callee, new_base, 0);
