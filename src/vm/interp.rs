@@ -605,9 +605,16 @@ fn run<'gc>(
         // Runs `fast::hot` from `pc` in the top frame (of `$cdata`, at `$base`): where it
         // stopped, in this frame, or in another one it called or returned to.
         macro_rules! run_hot {
-            ($cdata:expr, $base:expr, $pc:expr) => {{
-                let (p, rem, switched) =
-                    super::fast::enter(ctx.mc, thread, $cdata, ts, $base, $pc, fuel.remaining());
+            ($calls:literal, $cdata:expr, $base:expr, $pc:expr) => {{
+                let (p, rem, switched) = super::fast::enter::<$calls>(
+                    ctx.mc,
+                    thread,
+                    $cdata,
+                    ts,
+                    $base,
+                    $pc,
+                    fuel.remaining(),
+                );
                 fuel.remaining = rem;
                 if switched {
                     resuming = false;
@@ -631,7 +638,7 @@ fn run<'gc>(
                     let mut ran = -1;
                     if super::fast::worth(code, pc) {
                         let before = fuel.remaining();
-                        run_hot!(cdata, base, pc);
+                        run_hot!(false, cdata, base, pc);
                         ran = before - fuel.remaining();
                     }
                     if super::fast::cool(code, pc, ran) {
@@ -666,7 +673,7 @@ fn run<'gc>(
                                 // code): the rest of it runs in `fast::hot` too, not only
                                 // from the next loop head on.
                                 if $reenter && !hooked && super::fast::worth_after_call(code, pc) {
-                                    run_hot!(cdata, base, pc);
+                                    run_hot!(false, cdata, base, pc);
                                 }
                                 continue;
                             }
@@ -1159,8 +1166,10 @@ fn run<'gc>(
                             }
                         } else {
                             let ccd: &'gc ClosureData<'gc> = Gc::as_ref(callee.0);
-                            if super::fast::worth_call(&Gc::as_ref(ccd.proto).proto.code) {
-                                run_hot!(ccd, new_base, 0);
+                            // (`hot` gains little on a function that starts with table
+                            // accesses, less than entering it costs: see `Proto::light_start`.)
+                            if Gc::as_ref(ccd.proto).proto.light_start {
+                                run_hot!(true, ccd, new_base, 0);
                                 switch_to!(callee, new_base, pc);
                             }
                         }
