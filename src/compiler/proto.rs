@@ -89,73 +89,79 @@ pub struct Proto {
 }
 
 impl Proto {
-    /// Whether `code` starts with [`LIGHT_START`] light instructions: arithmetic,
-    /// comparisons, jumps, moves, constants, upvalue accesses, calls and returns, the
-    /// instructions the interpreter's small loop (`vm::fast`) gains most on. Not table
-    /// accesses, where it saves little per instruction, nor what it leaves to the
-    /// interpreter (see `vm::fast::worth_call`).
+    /// Whether `code` starts with [`LIGHT_START`] light instructions (arithmetic,
+    /// comparisons, jumps, moves, constants, upvalue accesses, calls and returns: the
+    /// instructions the interpreter's small loop, `vm::fast`, gains most on; not table
+    /// accesses, where it saves little per instruction) and has no loop (a loop runs faster
+    /// in the variant of that loop that makes no calls, entered at the loop's head).
     pub fn light_start(code: &[Op]) -> bool {
-        code.get(..LIGHT_START).is_some_and(|ops| {
-            ops.iter().all(|op| {
-                matches!(
-                    op,
-                    Op::Move { .. }
-                        | Op::LoadI { .. }
-                        | Op::LoadF { .. }
-                        | Op::LoadK { .. }
-                        | Op::LoadFalse { .. }
-                        | Op::LFalseSkip { .. }
-                        | Op::LoadTrue { .. }
-                        | Op::LoadNil { .. }
-                        | Op::GetUpval { .. }
-                        | Op::SetUpval { .. }
-                        | Op::AddI { .. }
-                        | Op::AddK { .. }
-                        | Op::SubK { .. }
-                        | Op::MulK { .. }
-                        | Op::ModK { .. }
-                        | Op::PowK { .. }
-                        | Op::DivK { .. }
-                        | Op::IDivK { .. }
-                        | Op::BAndK { .. }
-                        | Op::BOrK { .. }
-                        | Op::BXorK { .. }
-                        | Op::ShrI { .. }
-                        | Op::ShlI { .. }
-                        | Op::Add { .. }
-                        | Op::Sub { .. }
-                        | Op::Mul { .. }
-                        | Op::Mod { .. }
-                        | Op::Pow { .. }
-                        | Op::Div { .. }
-                        | Op::IDiv { .. }
-                        | Op::BAnd { .. }
-                        | Op::BOr { .. }
-                        | Op::BXor { .. }
-                        | Op::Shl { .. }
-                        | Op::Shr { .. }
-                        | Op::Unm { .. }
-                        | Op::BNot { .. }
-                        | Op::Not { .. }
-                        | Op::Jmp { .. }
-                        | Op::Eq { .. }
-                        | Op::Lt { .. }
-                        | Op::Le { .. }
-                        | Op::EqK { .. }
-                        | Op::EqI { .. }
-                        | Op::LtI { .. }
-                        | Op::LeI { .. }
-                        | Op::GtI { .. }
-                        | Op::GeI { .. }
-                        | Op::Test { .. }
-                        | Op::TestSet { .. }
-                        | Op::Call { .. }
-                        | Op::TailCall { .. }
-                        | Op::Return0 { .. }
-                        | Op::Return1 { .. }
-                )
+        let looping = code.iter().any(|op| match op {
+            Op::ForLoop { .. } | Op::TForLoop { .. } => true,
+            Op::Jmp { sj } => sj.get() < 0,
+            _ => false,
+        });
+        !looping
+            && code.get(..LIGHT_START).is_some_and(|ops| {
+                ops.iter().all(|op| {
+                    matches!(
+                        op,
+                        Op::Move { .. }
+                            | Op::LoadI { .. }
+                            | Op::LoadF { .. }
+                            | Op::LoadK { .. }
+                            | Op::LoadFalse { .. }
+                            | Op::LFalseSkip { .. }
+                            | Op::LoadTrue { .. }
+                            | Op::LoadNil { .. }
+                            | Op::GetUpval { .. }
+                            | Op::SetUpval { .. }
+                            | Op::AddI { .. }
+                            | Op::AddK { .. }
+                            | Op::SubK { .. }
+                            | Op::MulK { .. }
+                            | Op::ModK { .. }
+                            | Op::PowK { .. }
+                            | Op::DivK { .. }
+                            | Op::IDivK { .. }
+                            | Op::BAndK { .. }
+                            | Op::BOrK { .. }
+                            | Op::BXorK { .. }
+                            | Op::ShrI { .. }
+                            | Op::ShlI { .. }
+                            | Op::Add { .. }
+                            | Op::Sub { .. }
+                            | Op::Mul { .. }
+                            | Op::Mod { .. }
+                            | Op::Pow { .. }
+                            | Op::Div { .. }
+                            | Op::IDiv { .. }
+                            | Op::BAnd { .. }
+                            | Op::BOr { .. }
+                            | Op::BXor { .. }
+                            | Op::Shl { .. }
+                            | Op::Shr { .. }
+                            | Op::Unm { .. }
+                            | Op::BNot { .. }
+                            | Op::Not { .. }
+                            | Op::Jmp { .. }
+                            | Op::Eq { .. }
+                            | Op::Lt { .. }
+                            | Op::Le { .. }
+                            | Op::EqK { .. }
+                            | Op::EqI { .. }
+                            | Op::LtI { .. }
+                            | Op::LeI { .. }
+                            | Op::GtI { .. }
+                            | Op::GeI { .. }
+                            | Op::Test { .. }
+                            | Op::TestSet { .. }
+                            | Op::Call { .. }
+                            | Op::TailCall { .. }
+                            | Op::Return0 { .. }
+                            | Op::Return1 { .. }
+                    )
+                })
             })
-        })
     }
 
     /// Bytes this function's compiled form takes, not counting nested functions or the
