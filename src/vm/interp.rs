@@ -1200,6 +1200,39 @@ fn run<'gc>(
                         b as usize - 1
                     };
                     save_pc!();
+                    if !hooked {
+                        if let Some(nf) = NativeRef::of(ts.stack[func]) {
+                            // A native in tail position (`return setmetatable(o, C)`) in one
+                            // go: what `tail_call_general` does for a native (close the
+                            // frame's upvalues; no frame to make room for), the call, and when
+                            // it returns, what re-entering the frame for `finish_op` does
+                            // (return its results), without leaving this loop.
+                            if ts.open_upvalues.last().is_some_and(|u| {
+                                matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base)
+                            }) {
+                                close_upvalues(ctx, ts, base);
+                            }
+                            let todo = call_native_outlined(
+                                ctx,
+                                thread,
+                                ts,
+                                fuel,
+                                nf,
+                                func,
+                                nargs,
+                                -1,
+                                call_slot!(),
+                            )?;
+                            if let Some(todo) = todo {
+                                let f = drive(ctx, thread, ts, fuel, todo)?;
+                                flow!(f)
+                            }
+                            read_hooks!();
+                            ts.trim_c_calls(ts.frames.len());
+                            let n = (ts.top as usize).min(ts.stack.len()).saturating_sub(func);
+                            do_return!(func, n, true);
+                        }
+                    }
                     if !hooked && super::exec::tail_call_lua(ctx, ts, base, func, nargs) {
                         resuming = false;
                         continue 'frame;
