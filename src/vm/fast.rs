@@ -42,7 +42,7 @@
 
 use gc_arena::{Gc, Mutation};
 
-use super::closure::{ClosureData, FnProto, UpState, UpvalueExt};
+use super::closure::{Closure, ClosureData, FnProto, UpState, UpvalueExt};
 use super::exec::MAX_STACK;
 use super::meta::{self, ArithOp};
 use super::thread::{Frame, LuaFrame, Thread, ThreadState};
@@ -357,6 +357,25 @@ fn hot<'gc, const CALLS: bool>(
             }
         }};
     }
+    // The Lua function a `Call` or `TailCall` at `$a` with `$b` calls, and its argument
+    // count: `(func, callee, nargs)`; anything else (or no calls in this variant) bails.
+    macro_rules! lua_callee {
+        ($a:expr, $b:expr) => {{
+            if !CALLS {
+                bail!()
+            }
+            let func = base + $a as usize;
+            let Some(&Value::Function(callee)) = stack.get(func) else {
+                bail!()
+            };
+            let nargs = if $b == 0 {
+                (*top as usize).min(stack.len()).saturating_sub(func + 1)
+            } else {
+                $b as usize - 1
+            };
+            (func, callee, nargs)
+        }};
+    }
     loop {
         if f <= 0 {
             return stop(frames, pc, f, switched);
@@ -657,20 +676,8 @@ fn hot<'gc, const CALLS: bool>(
             // `execute`'s fast path of a Lua-to-Lua call (`exec::push_lua_frame`), when the
             // stack needs no growth.
             Op::Call { a, b, c } => {
-                if !CALLS {
-                    bail!()
-                }
-                let func = base + a as usize;
-                let Some(&Value::Function(callee)) = stack.get(func) else {
-                    bail!()
-                };
-                let nargs = if b == 0 {
-                    (*top as usize).min(stack.len()).saturating_sub(func + 1)
-                } else {
-                    b as usize - 1
-                };
-                let ccd: &'gc ClosureData<'gc> = Gc::as_ref(callee.0);
-                let cfp: &'gc FnProto<'gc> = Gc::as_ref(ccd.proto);
+                let (func, callee, nargs) = lua_callee!(a, b);
+                let (ccd, cfp) = parts(callee);
                 let p = &cfp.proto;
                 let needed = func + 2 + p.max_stack as usize;
                 if p.is_vararg
@@ -703,25 +710,13 @@ fn hot<'gc, const CALLS: bool>(
             // `execute`'s fast path of a Lua-to-Lua tail call (`exec::tail_call_lua`), when
             // there is no upvalue to close and the stack needs no growth.
             Op::TailCall { a, b } => {
-                if !CALLS {
-                    bail!()
-                }
-                let func = base + a as usize;
-                let Some(&Value::Function(callee)) = stack.get(func) else {
-                    bail!()
-                };
-                let nargs = if b == 0 {
-                    (*top as usize).min(stack.len()).saturating_sub(func + 1)
-                } else {
-                    b as usize - 1
-                };
+                let (func, callee, nargs) = lua_callee!(a, b);
                 let nframes = frames.len();
                 let Some(Frame::Lua(fr)) = frames.last_mut() else {
                     bail!()
                 };
                 let frame_func = fr.func as usize;
-                let ccd: &'gc ClosureData<'gc> = Gc::as_ref(callee.0);
-                let cfp: &'gc FnProto<'gc> = Gc::as_ref(ccd.proto);
+                let (ccd, cfp) = parts(callee);
                 let p = &cfp.proto;
                 let needed = frame_func + 2 + p.max_stack as usize;
                 if p.is_vararg
@@ -765,8 +760,7 @@ fn hot<'gc, const CALLS: bool>(
                     bail!()
                 };
                 let (ffunc, want, cf) = (fr.func as usize, fr.want, *cf);
-                let ccd: &'gc ClosureData<'gc> = Gc::as_ref(cf.closure.0);
-                let cfp: &'gc FnProto<'gc> = Gc::as_ref(ccd.proto);
+                let (ccd, cfp) = parts(cf.closure);
                 let (cbase, cpc) = (cf.base as usize, cf.pc as usize);
                 if want > 1
                     || cbase + cfp.proto.max_stack as usize + 1 > stack.len()
@@ -795,6 +789,13 @@ fn hot<'gc, const CALLS: bool>(
             _ => bail!(),
         }
     }
+}
+
+/// A closure's data and function.
+#[inline(always)]
+fn parts<'gc>(c: Closure<'gc>) -> (&'gc ClosureData<'gc>, &'gc FnProto<'gc>) {
+    let cd: &'gc ClosureData<'gc> = Gc::as_ref(c.0);
+    (cd, Gc::as_ref(cd.proto))
 }
 
 /// Where [`hot`] stopped: its `pc` saved in the top frame if it is another frame than the one

@@ -687,6 +687,36 @@ fn run<'gc>(
             }};
         }
 
+        // A `TailCall` to `stack[func]` if it is a native and no hook is set, in one go: what
+        // `tail_call_general` does for a native (close the frame's upvalues; no frame to make
+        // room for), the call, and when it returns, what re-entering the frame for
+        // `finish_op` would do (return its results), without leaving this loop.
+        macro_rules! tail_native {
+            ($func:expr, $nargs:expr) => {{
+                let (func, nargs): (usize, usize) = ($func, $nargs);
+                if !hooked {
+                    if let Some(nf) = NativeRef::of(ts.stack[func]) {
+                        if ts.open_upvalues.last().is_some_and(|u| {
+                            matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base)
+                        }) {
+                            close_upvalues(ctx, ts, base);
+                        }
+                        let at = call_slot!();
+                        let todo =
+                            call_native_outlined(ctx, thread, ts, fuel, nf, func, nargs, -1, at)?;
+                        if let Some(todo) = todo {
+                            let f = drive(ctx, thread, ts, fuel, todo)?;
+                            flow!(f)
+                        }
+                        read_hooks!();
+                        ts.trim_c_calls(ts.frames.len());
+                        let n = (ts.top as usize).min(ts.stack.len()).saturating_sub(func);
+                        do_return!(func, n, true);
+                    }
+                }
+            }};
+        }
+
         // (`resuming` is re-set by every path that re-enters the frame loop.)
         // A call made by the instruction before `pc` has returned: finish that instruction
         // (`finish::finish_op`; nothing to do after a plain `Call`, the common case, tested
@@ -1200,39 +1230,7 @@ fn run<'gc>(
                         b as usize - 1
                     };
                     save_pc!();
-                    if !hooked {
-                        if let Some(nf) = NativeRef::of(ts.stack[func]) {
-                            // A native in tail position (`return setmetatable(o, C)`) in one
-                            // go: what `tail_call_general` does for a native (close the
-                            // frame's upvalues; no frame to make room for), the call, and when
-                            // it returns, what re-entering the frame for `finish_op` does
-                            // (return its results), without leaving this loop.
-                            if ts.open_upvalues.last().is_some_and(|u| {
-                                matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base)
-                            }) {
-                                close_upvalues(ctx, ts, base);
-                            }
-                            let todo = call_native_outlined(
-                                ctx,
-                                thread,
-                                ts,
-                                fuel,
-                                nf,
-                                func,
-                                nargs,
-                                -1,
-                                call_slot!(),
-                            )?;
-                            if let Some(todo) = todo {
-                                let f = drive(ctx, thread, ts, fuel, todo)?;
-                                flow!(f)
-                            }
-                            read_hooks!();
-                            ts.trim_c_calls(ts.frames.len());
-                            let n = (ts.top as usize).min(ts.stack.len()).saturating_sub(func);
-                            do_return!(func, n, true);
-                        }
-                    }
+                    tail_native!(func, nargs);
                     if !hooked && super::exec::tail_call_lua(ctx, ts, base, func, nargs) {
                         resuming = false;
                         continue 'frame;
@@ -1247,29 +1245,8 @@ fn run<'gc>(
                         resuming = false;
                         continue 'frame;
                     };
-                    if !hooked {
-                        if let Some(nf) = NativeRef::of(ts.stack[func]) {
-                            // A native in tail position: when it returns, the frame is
-                            // re-entered to finish the tail call (`finish_op` returns its
-                            // results), as after `drive`, which it skips.
-                            let todo = call_native_outlined(
-                                ctx,
-                                thread,
-                                ts,
-                                fuel,
-                                nf,
-                                func,
-                                nargs,
-                                -1,
-                                call_slot!(),
-                            )?;
-                            let f = match todo {
-                                None => Flow::Lua { resuming: true },
-                                Some(todo) => drive(ctx, thread, ts, fuel, todo)?,
-                            };
-                            flow!(f)
-                        }
-                    }
+                    // (A native reached through `__call`.)
+                    tail_native!(func, nargs);
                     let f = drive(
                         ctx,
                         thread,
