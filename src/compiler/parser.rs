@@ -210,6 +210,7 @@ impl<'s> Parser<'s> {
             num_params: fs.num_params,
             is_vararg: fs.is_vararg,
             max_stack: fs.max_stack.min(255) as u8,
+            light_start: Proto::light_start(&fs.code),
             code: fs.code.into(),
             lines: fs.lines.into(),
             constants: fs.constants.into(),

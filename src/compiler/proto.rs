@@ -46,6 +46,9 @@ pub struct LocalVar {
     pub end_pc: u32,
 }
 
+/// How many first instructions [`Proto::light_start`] looks at.
+pub const LIGHT_START: usize = 3;
+
 /// A compiled Lua function.
 ///
 /// Invariants (established by the compiler, relied on by the interpreter and checked again when
@@ -67,6 +70,10 @@ pub struct Proto {
     pub is_vararg: bool,
     /// Number of registers the function needs (at most 255).
     pub max_stack: u8,
+    /// Whether the function starts with light instructions ([`Proto::light_start`]): the
+    /// interpreter then runs a call of it in its small loop. (A byte in padding:
+    /// `size_of::<Proto>()`, which the memory model counts, is unchanged; checked by a test.)
+    pub light_start: bool,
     /// The instructions.
     pub code: Box<[Op]>,
     /// Source line of each instruction (same length as `code`).
@@ -82,6 +89,81 @@ pub struct Proto {
 }
 
 impl Proto {
+    /// Whether `code` starts with [`LIGHT_START`] light instructions (arithmetic,
+    /// comparisons, jumps, moves, constants, upvalue accesses, calls and returns: the
+    /// instructions the interpreter's small loop, `vm::fast`, gains most on; not table
+    /// accesses, where it saves little per instruction) and has no loop (a loop runs faster
+    /// in the variant of that loop that makes no calls, entered at the loop's head).
+    pub fn light_start(code: &[Op]) -> bool {
+        let looping = code.iter().any(|op| match op {
+            Op::ForLoop { .. } | Op::TForLoop { .. } => true,
+            Op::Jmp { sj } => sj.get() < 0,
+            _ => false,
+        });
+        !looping
+            && code.get(..LIGHT_START).is_some_and(|ops| {
+                ops.iter().all(|op| {
+                    matches!(
+                        op,
+                        Op::Move { .. }
+                            | Op::LoadI { .. }
+                            | Op::LoadF { .. }
+                            | Op::LoadK { .. }
+                            | Op::LoadFalse { .. }
+                            | Op::LFalseSkip { .. }
+                            | Op::LoadTrue { .. }
+                            | Op::LoadNil { .. }
+                            | Op::GetUpval { .. }
+                            | Op::SetUpval { .. }
+                            | Op::AddI { .. }
+                            | Op::AddK { .. }
+                            | Op::SubK { .. }
+                            | Op::MulK { .. }
+                            | Op::ModK { .. }
+                            | Op::PowK { .. }
+                            | Op::DivK { .. }
+                            | Op::IDivK { .. }
+                            | Op::BAndK { .. }
+                            | Op::BOrK { .. }
+                            | Op::BXorK { .. }
+                            | Op::ShrI { .. }
+                            | Op::ShlI { .. }
+                            | Op::Add { .. }
+                            | Op::Sub { .. }
+                            | Op::Mul { .. }
+                            | Op::Mod { .. }
+                            | Op::Pow { .. }
+                            | Op::Div { .. }
+                            | Op::IDiv { .. }
+                            | Op::BAnd { .. }
+                            | Op::BOr { .. }
+                            | Op::BXor { .. }
+                            | Op::Shl { .. }
+                            | Op::Shr { .. }
+                            | Op::Unm { .. }
+                            | Op::BNot { .. }
+                            | Op::Not { .. }
+                            | Op::Jmp { .. }
+                            | Op::Eq { .. }
+                            | Op::Lt { .. }
+                            | Op::Le { .. }
+                            | Op::EqK { .. }
+                            | Op::EqI { .. }
+                            | Op::LtI { .. }
+                            | Op::LeI { .. }
+                            | Op::GtI { .. }
+                            | Op::GeI { .. }
+                            | Op::Test { .. }
+                            | Op::TestSet { .. }
+                            | Op::Call { .. }
+                            | Op::TailCall { .. }
+                            | Op::Return0 { .. }
+                            | Op::Return1 { .. }
+                    )
+                })
+            })
+    }
+
     /// Bytes this function's compiled form takes, not counting nested functions or the
     /// chunk's source (a deterministic model for the memory budget, see `vm::memory`).
     pub fn code_bytes(&self) -> usize {
@@ -164,5 +246,12 @@ mod tests {
         assert_eq!(short_source(b"=stdin"), "stdin");
         assert_eq!(short_source(b"print(1)"), "[string \"print(1)\"]");
         assert_eq!(short_source(b"x=1\ny=2"), "[string \"x=1...\"]");
+    }
+
+    /// `light_start` sits in padding: the memory model's `size_of::<Proto>()` (and with it
+    /// every memory figure and snapshot charge) is what it was without it.
+    #[test]
+    fn light_start_costs_no_memory() {
+        assert_eq!(std::mem::size_of::<super::Proto>(), 128);
     }
 }

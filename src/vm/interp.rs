@@ -602,6 +602,28 @@ fn run<'gc>(
             }};
         }
 
+        // Runs `fast::hot` from `pc` in the top frame (of `$cdata`, at `$base`): where it
+        // stopped, in this frame, or in another one it called or returned to.
+        macro_rules! run_hot {
+            ($calls:literal, $cdata:expr, $base:expr, $pc:expr) => {{
+                let (p, rem, switched) = super::fast::enter::<$calls>(
+                    ctx.mc,
+                    thread,
+                    $cdata,
+                    ts,
+                    $base,
+                    $pc,
+                    fuel.remaining(),
+                );
+                fuel.remaining = rem;
+                if switched {
+                    resuming = false;
+                    continue 'frame;
+                }
+                pc = p;
+            }};
+        }
+
         // After a backward jump: runs the loop in `fast::hot` when its next instructions are
         // ones `hot` runs (see `fast`).
         macro_rules! loop_back {
@@ -615,10 +637,8 @@ fn run<'gc>(
                 } else if !hooked {
                     let mut ran = -1;
                     if super::fast::worth(code, pc) {
-                        let (stack, before) = (&mut ts.stack[..], fuel.remaining());
-                        (pc, fuel.remaining) = super::fast::enter(
-                            ctx.mc, thread, cdata, stack, base, code, pc, before,
-                        );
+                        let before = fuel.remaining();
+                        run_hot!(false, cdata, base, pc);
                         ran = before - fuel.remaining();
                     }
                     if super::fast::cool(code, pc, ran) {
@@ -653,10 +673,7 @@ fn run<'gc>(
                                 // code): the rest of it runs in `fast::hot` too, not only
                                 // from the next loop head on.
                                 if $reenter && !hooked && super::fast::worth_after_call(code, pc) {
-                                    let (stack, before) = (&mut ts.stack[..], fuel.remaining());
-                                    (pc, fuel.remaining) = super::fast::enter(
-                                        ctx.mc, thread, cdata, stack, base, code, pc, before,
-                                    );
+                                    run_hot!(false, cdata, base, pc);
                                 }
                                 continue;
                             }
@@ -665,6 +682,36 @@ fn run<'gc>(
                                 flow!(f)
                             }
                         }
+                    }
+                }
+            }};
+        }
+
+        // A `TailCall` to `stack[func]` if it is a native and no hook is set, in one go: what
+        // `tail_call_general` does for a native (close the frame's upvalues; no frame to make
+        // room for), the call, and when it returns, what re-entering the frame for
+        // `finish_op` would do (return its results), without leaving this loop.
+        macro_rules! tail_native {
+            ($func:expr, $nargs:expr) => {{
+                let (func, nargs): (usize, usize) = ($func, $nargs);
+                if !hooked {
+                    if let Some(nf) = NativeRef::of(ts.stack[func]) {
+                        if ts.open_upvalues.last().is_some_and(|u| {
+                            matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base)
+                        }) {
+                            close_upvalues(ctx, ts, base);
+                        }
+                        let at = call_slot!();
+                        let todo =
+                            call_native_outlined(ctx, thread, ts, fuel, nf, func, nargs, -1, at)?;
+                        if let Some(todo) = todo {
+                            let f = drive(ctx, thread, ts, fuel, todo)?;
+                            flow!(f)
+                        }
+                        read_hooks!();
+                        ts.trim_c_calls(ts.frames.len());
+                        let n = (ts.top as usize).min(ts.stack.len()).saturating_sub(func);
+                        do_return!(func, n, true);
                     }
                 }
             }};
@@ -1147,6 +1194,14 @@ fn run<'gc>(
                             if let Some(t) = super::hook::enter_lua(ctx, thread, ts, fuel) {
                                 hook_call!(t)
                             }
+                        } else {
+                            let ccd: &'gc ClosureData<'gc> = Gc::as_ref(callee.0);
+                            // (`hot` gains little on a function that starts with table
+                            // accesses, less than entering it costs: see `Proto::light_start`.)
+                            if Gc::as_ref(ccd.proto).proto.light_start {
+                                run_hot!(true, ccd, new_base, 0);
+                                switch_to!(callee, new_base, pc);
+                            }
                         }
                         switch_to!(callee, new_base, 0);
                     }
@@ -1175,6 +1230,7 @@ fn run<'gc>(
                         b as usize - 1
                     };
                     save_pc!();
+                    tail_native!(func, nargs);
                     if !hooked && super::exec::tail_call_lua(ctx, ts, base, func, nargs) {
                         resuming = false;
                         continue 'frame;
@@ -1189,29 +1245,8 @@ fn run<'gc>(
                         resuming = false;
                         continue 'frame;
                     };
-                    if !hooked {
-                        if let Some(nf) = NativeRef::of(ts.stack[func]) {
-                            // A native in tail position: when it returns, the frame is
-                            // re-entered to finish the tail call (`finish_op` returns its
-                            // results), as after `drive`, which it skips.
-                            let todo = call_native_outlined(
-                                ctx,
-                                thread,
-                                ts,
-                                fuel,
-                                nf,
-                                func,
-                                nargs,
-                                -1,
-                                call_slot!(),
-                            )?;
-                            let f = match todo {
-                                None => Flow::Lua { resuming: true },
-                                Some(todo) => drive(ctx, thread, ts, fuel, todo)?,
-                            };
-                            flow!(f)
-                        }
-                    }
+                    // (A native reached through `__call`.)
+                    tail_native!(func, nargs);
                     let f = drive(
                         ctx,
                         thread,
