@@ -203,14 +203,64 @@ thread_local! {
     static EMPTY_WAIT_KINDS: std::rc::Rc<WaitKinds> = std::rc::Rc::default();
 }
 
+/// The process's standard output as a zero-sized sink: a default host's boxed sinks and
+/// clock then allocate nothing (`Stdout` holds a pointer, so its box allocated, three
+/// allocations per default host, that is per spawn of an agent).
+struct ProcessStdout;
+
+impl std::io::Write for ProcessStdout {
+    #[inline]
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        std::io::stdout().write(buf)
+    }
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        std::io::stdout().write_all(buf)
+    }
+    #[inline]
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stdout().flush()
+    }
+}
+
+/// The process's standard error, zero-sized (see [`ProcessStdout`]).
+struct ProcessStderr;
+
+impl std::io::Write for ProcessStderr {
+    #[inline]
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        std::io::stderr().write(buf)
+    }
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        std::io::stderr().write_all(buf)
+    }
+    #[inline]
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+/// `VirtualClock::default()` as a zero-sized clock (see [`ProcessStdout`]).
+struct DefaultClock;
+
+impl Clock for DefaultClock {
+    fn now(&self) -> f64 {
+        VirtualClock::default().now()
+    }
+    fn cpu_time(&self) -> f64 {
+        VirtualClock::default().cpu_time()
+    }
+}
+
 impl Default for Host {
     fn default() -> Self {
         Host {
-            stdout: Box::new(std::io::stdout()),
-            stderr: Box::new(std::io::stderr()),
+            stdout: Box::new(ProcessStdout),
+            stderr: Box::new(ProcessStderr),
             stdin: Box::new(std::io::empty()),
             warnings_on: false,
-            clock: Box::new(VirtualClock::default()),
+            clock: Box::new(DefaultClock),
             read_files: false,
             functions: EMPTY_FUNCTIONS.with(Clone::clone),
             wait_kinds: EMPTY_WAIT_KINDS.with(Clone::clone),
