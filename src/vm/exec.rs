@@ -879,7 +879,10 @@ pub(super) fn cont_outcome<'gc>(
 }
 
 /// A native (or its continuation) at slot `func` failed with `e`: notes it as the raising
-/// level and words the error.
+/// level and words the error. Its window is emptied, as when it is preempted or raises
+/// through `Action::Raise`: what a raising native leaves on the stack must not depend on
+/// whether it ran in one go or was resumed after a preemption (a dead thread keeps its
+/// stack, and a snapshot of it must be the same whatever the step sizes).
 #[cold]
 #[inline(never)]
 fn native_failed<'gc>(
@@ -889,6 +892,7 @@ fn native_failed<'gc>(
     func: usize,
     e: LuaError<'gc>,
 ) -> LuaError<'gc> {
+    ts.stack.truncate(func + 1);
     if let Some(n) = native {
         ts.raising = Some((n, func as u32));
     }
