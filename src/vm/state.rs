@@ -203,45 +203,39 @@ thread_local! {
     static EMPTY_WAIT_KINDS: std::rc::Rc<WaitKinds> = std::rc::Rc::default();
 }
 
-/// The process's standard output as a zero-sized sink: a default host's boxed sinks and
-/// clock then allocate nothing (`Stdout` holds a pointer, so its box allocated, three
-/// allocations per default host, that is per spawn of an agent).
-struct ProcessStdout;
+/// The process's standard output (`ERR` false) or error (`ERR` true) as a zero-sized sink:
+/// a default host's boxed sinks and clock then allocate nothing (`Stdout` holds a pointer,
+/// so its box allocated: three allocations per default host, that is per spawned agent).
+struct ProcessStream<const ERR: bool>;
 
-impl std::io::Write for ProcessStdout {
+impl<const ERR: bool> std::io::Write for ProcessStream<ERR> {
     #[inline]
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        std::io::stdout().write(buf)
+        if ERR {
+            std::io::stderr().write(buf)
+        } else {
+            std::io::stdout().write(buf)
+        }
     }
     #[inline]
     fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        std::io::stdout().write_all(buf)
+        if ERR {
+            std::io::stderr().write_all(buf)
+        } else {
+            std::io::stdout().write_all(buf)
+        }
     }
     #[inline]
     fn flush(&mut self) -> std::io::Result<()> {
-        std::io::stdout().flush()
+        if ERR {
+            std::io::stderr().flush()
+        } else {
+            std::io::stdout().flush()
+        }
     }
 }
 
-/// The process's standard error, zero-sized (see [`ProcessStdout`]).
-struct ProcessStderr;
-
-impl std::io::Write for ProcessStderr {
-    #[inline]
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        std::io::stderr().write(buf)
-    }
-    #[inline]
-    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        std::io::stderr().write_all(buf)
-    }
-    #[inline]
-    fn flush(&mut self) -> std::io::Result<()> {
-        std::io::stderr().flush()
-    }
-}
-
-/// `VirtualClock::default()` as a zero-sized clock (see [`ProcessStdout`]).
+/// `VirtualClock::default()` as a zero-sized clock (see [`ProcessStream`]).
 struct DefaultClock;
 
 impl Clock for DefaultClock {
@@ -256,8 +250,8 @@ impl Clock for DefaultClock {
 impl Default for Host {
     fn default() -> Self {
         Host {
-            stdout: Box::new(ProcessStdout),
-            stderr: Box::new(ProcessStderr),
+            stdout: Box::new(ProcessStream::<false>),
+            stderr: Box::new(ProcessStream::<true>),
             stdin: Box::new(std::io::empty()),
             warnings_on: false,
             clock: Box::new(DefaultClock),
