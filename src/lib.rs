@@ -14,7 +14,7 @@
 //!
 //! Pipeline inside (one folder per stage, data flowing one way): source → `compiler` →
 //! immutable `Proto` → `vm` (values, tables, interpreter) → `stdlib` → `snapshot`; `limits`
-//! (fuel, memory) and `api` (what embedders use) sit beside them. The stages are reachable
+//! (the fuel cost table; the memory budget is `vm::memory`) and `api` (what embedders use) sit beside them. The stages are reachable
 //! through [`internal`] for the fuzz targets, benches and tests: not a supported API.
 #![forbid(unsafe_code)]
 

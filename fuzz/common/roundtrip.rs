@@ -16,6 +16,9 @@ use telelua::{StepResult, VmOptions};
 /// Fuel after which a run is abandoned (the generator's programs need far less).
 const LIMIT: u64 = 4_000_000;
 
+/// About how many slices a sliced run is cut into at most (see `check`).
+const MAX_TRIPS: u64 = 256;
+
 /// Output collected from `print`.
 type Out = Rc<RefCell<Vec<u8>>>;
 
@@ -129,6 +132,13 @@ pub fn check(data: &[u8]) {
     let Some(whole) = run(&src, &[LIMIT], &[]) else {
         return;
     };
+    // At most about `MAX_TRIPS` slices over the whole run: a slice of one fuel unit over a
+    // program of a million made a million saves and restores (~20 executions a second).
+    // The first slice (where the first stop falls) is the input's; the repeating one is at
+    // least a `MAX_TRIPS`th of the run, so stops still fall all over it, and short programs
+    // still stop at every unit.
+    let floor = whole.fuel / MAX_TRIPS;
+    let slices = [slices[0], slices[1].max(floor)];
     let Some(sliced) = run(&src, &slices, &trips) else {
         panic!("the sliced run did not finish but the whole one did:\n{src}");
     };

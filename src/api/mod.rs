@@ -30,6 +30,7 @@
 mod context;
 mod convert;
 mod error;
+#[doc(hidden)]
 pub mod fuzz;
 mod handle;
 mod host;

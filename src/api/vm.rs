@@ -437,6 +437,60 @@ impl Vm {
         chunk_name: &str,
         args: &[HostValue],
     ) -> Result<(), RuntimeError> {
+        self.load_then(source, chunk_name, |cx| {
+            args.iter()
+                .map(|a| {
+                    a.clone()
+                        .into_lua(cx)
+                        .map(|v| v.0)
+                        .map_err(|e| RuntimeError {
+                            message: e.to_string(),
+                            traceback: String::new(),
+                        })
+                })
+                .collect()
+        })
+    }
+
+    /// Compiles a script and prepares the main coroutine to run it with the elements of the
+    /// global table `arg` as its arguments (`...`), read once it compiled, as the `lua`
+    /// command's `pushargs` does: `arg[1]` to `arg[#arg]` (the raw length), whatever earlier
+    /// chunks made of the table.
+    ///
+    /// # Errors
+    /// The compile error, or "'arg' is not a table".
+    pub fn load_with_arg_table(
+        &mut self,
+        source: &[u8],
+        chunk_name: &str,
+    ) -> Result<(), RuntimeError> {
+        self.load_then(source, chunk_name, |cx| {
+            let ctx = cx.ctx;
+            let VmValue::Table(t) = ctx.state.globals.get(ctx.mc, ctx.str_value("arg")) else {
+                return Err(RuntimeError {
+                    message: "'arg' is not a table".into(),
+                    traceback: String::new(),
+                });
+            };
+            let n = t.length(ctx.mc).max(0);
+            if n as u64 > crate::vm::exec::MAX_STACK as u64 {
+                return Err(RuntimeError {
+                    message: "too many arguments to script".into(),
+                    traceback: String::new(),
+                });
+            }
+            Ok((1..=n).map(|i| t.get_int(ctx.mc, i)).collect())
+        })
+    }
+
+    /// Compiles `source`, then prepares the main coroutine to run it with the arguments
+    /// `args` makes.
+    fn load_then(
+        &mut self,
+        source: &[u8],
+        chunk_name: &str,
+        args: impl for<'gc> FnOnce(&Context<'gc>) -> Result<Vec<VmValue<'gc>>, RuntimeError>,
+    ) -> Result<(), RuntimeError> {
         let releases = self.releases.clone();
         let _memory = self.memory.enter();
         self.arena.mutate(|mc, state| {
@@ -452,13 +506,7 @@ impl Vm {
                 message: m,
                 traceback: String::new(),
             })?;
-            let mut vals = Vec::with_capacity(args.len());
-            for a in args {
-                vals.push(a.clone().into_lua(&cx).map_err(|e| RuntimeError {
-                    message: e.to_string(),
-                    traceback: String::new(),
-                })?);
-            }
+            let vals = args(&cx)?;
             let mut ts = state.main.borrow_mut(mc);
             // Closures over the previous chunk's locals (it may have yielded to the host or
             // run out of fuel) keep their values, not slots of the new chunk's stack.
@@ -468,7 +516,7 @@ impl Vm {
             ts.tbc.clear();
             ts.open_upvalues.clear();
             ts.stack.push(VmValue::Function(cl));
-            ts.stack.extend(vals.iter().map(|v| v.0));
+            ts.stack.extend(vals);
             ts.status = Status::Initial;
             *state.running.borrow_mut(mc) = vec![state.main];
             Ok(())

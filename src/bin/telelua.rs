@@ -11,6 +11,8 @@ const USAGE: &str = "usage: telelua [options] [script [args]]
 Available options are:
   -e stat   execute string 'stat'
   -i        enter interactive mode after executing 'script'
+  -l mod    require library 'mod' into global 'mod'
+  -l g=mod  require library 'mod' into global 'g'
   -v        show version information
   -E        ignore environment variables
   -W        turn warnings on
@@ -38,8 +40,18 @@ mod record;
 /// How much fuel the CLI gives each `step`.
 const STEP_FUEL: u64 = 1_000_000;
 
+/// A `-e` or `-l` option, run in command-line order before the script.
+enum Pre {
+    /// `-e stat`: a chunk to run.
+    Code(String),
+    /// `-l [g=]mod`: `g = require(mod)` (`g` is `mod` without `g=`).
+    Library(String),
+}
+
 struct Options {
-    execute: Vec<String>,
+    execute: Vec<Pre>,
+    /// `-E`: no `LUA_INIT`, and `package.path`/`cpath` ignore `LUA_PATH`/`LUA_CPATH`.
+    ignore_env: bool,
     interactive: bool,
     version: bool,
     warnings: bool,
@@ -62,6 +74,7 @@ struct Options {
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
         execute: Vec::new(),
+        ignore_env: false,
         interactive: false,
         version: false,
         warnings: false,
@@ -90,13 +103,18 @@ fn parse(args: &[String]) -> Result<Options, String> {
         let a = args[i].as_str();
         match a {
             "-e" => {
-                o.execute.push(value(i, "-e")?);
+                o.execute.push(Pre::Code(value(i, "-e")?));
+                i += 2;
+                continue;
+            }
+            "-l" => {
+                o.execute.push(Pre::Library(value(i, "-l")?));
                 i += 2;
                 continue;
             }
             "-i" => o.interactive = true,
             "-v" => o.version = true,
-            "-E" => {}
+            "-E" => o.ignore_env = true,
             "-W" => o.warnings = true,
             "--sandbox" => o.sandbox = true,
             "--fuel" => {
@@ -167,7 +185,12 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 o.script_index = i;
                 return Ok(o);
             }
-            _ if a.starts_with("-e") && a.len() > 2 => o.execute.push(a[2..].to_string()),
+            _ if a.starts_with("-e") && a.len() > 2 => {
+                o.execute.push(Pre::Code(a[2..].to_string()))
+            }
+            _ if a.starts_with("-l") && a.len() > 2 => {
+                o.execute.push(Pre::Library(a[2..].to_string()))
+            }
             _ if a.starts_with('-') => return Err(format!("unrecognized option '{a}'")),
             _ => {
                 o.script = Some(a.to_string());
@@ -195,6 +218,11 @@ struct Snap {
 
 /// Host services for a VM of this process (output to our stdout).
 fn make_host(warnings: bool, sandbox: bool) -> Host {
+    host_with_env(warnings, sandbox, false)
+}
+
+/// [`make_host`] for a new VM, whose libraries ignore the environment with `-E`.
+fn host_with_env(warnings: bool, sandbox: bool, ignore_env: bool) -> Host {
     Host {
         stdout: Box::new(std::io::BufWriter::with_capacity(
             1 << 16,
@@ -207,6 +235,7 @@ fn make_host(warnings: bool, sandbox: bool) -> Host {
         // Only standalone VMs have `require`/`loadfile`/`dofile`; a sandbox snapshot resumed
         // here still cannot read files.
         read_files: !sandbox,
+        ignore_env,
         ..Host::default()
     }
 }
@@ -394,17 +423,73 @@ fn load_and_run(
     run(vm, fuel, snap)
 }
 
+/// Runs the script: its arguments are the `arg` table's elements when it starts (earlier
+/// `-e` chunks may have changed them), as `lua.c`'s `pushargs` reads them.
+fn load_script(
+    vm: &mut Vm,
+    source: &[u8],
+    name: &str,
+    fuel: &mut Option<u64>,
+    snap: &Snap,
+) -> Outcome {
+    if let Err(e) = vm.load_with_arg_table(source, name) {
+        report(vm, &e.message, "");
+        return Outcome::Failed;
+    }
+    run(vm, fuel, snap)
+}
+
+/// `lua.c`'s `handle_luainit`: runs `LUA_INIT_5_4` (else `LUA_INIT`) before anything else
+/// on the command line: the named file when it starts with `@`, else the variable's text as
+/// a chunk named `LUA_INIT`.
+fn lua_init(vm: &mut Vm, fuel: &mut Option<u64>, snap: &Snap) -> Outcome {
+    use std::os::unix::ffi::OsStringExt;
+    let Some((init, var)) = ["LUA_INIT_5_4", "LUA_INIT"]
+        .into_iter()
+        .find_map(|v| std::env::var_os(v).map(|s| (s.into_vec(), v)))
+    else {
+        return Outcome::Ok;
+    };
+    match init.strip_prefix(b"@") {
+        Some(path) => {
+            let path = String::from_utf8_lossy(path).into_owned();
+            match std::fs::read(&path) {
+                Ok(src) => {
+                    let src = telelua::file_source(&src);
+                    load_and_run(vm, &src, &format!("@{path}"), &[], fuel, snap)
+                }
+                Err(e) => {
+                    eprintln!("telelua: cannot open {path}: {e}");
+                    Outcome::Failed
+                }
+            }
+        }
+        None => load_and_run(vm, &init, &format!("={var}"), &[], fuel, snap),
+    }
+}
+
 /// The interactive loop, like `lua`'s: an input line is first tried as an expression whose
 /// values are printed, then as a statement; incomplete input continues on the next line.
 fn repl(vm: &mut Vm, fuel: &mut Option<u64>, snap: &Snap) {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
-    let prompt = |p: &str| {
+    // `_PROMPT` and `_PROMPT2` through `tostring` unless nil, as `lua.c`'s `get_prompt`.
+    let prompt = |vm: &mut Vm, first: bool| {
+        let (name, default) = if first {
+            ("_PROMPT", "> ")
+        } else {
+            ("_PROMPT2", ">> ")
+        };
+        let code = format!("local p = {name} if p ~= nil then return tostring(p) end");
+        let p = match vm.eval::<Option<telelua::Bytes>>(&code) {
+            Ok(Some(p)) => String::from_utf8_lossy(&p.0).into_owned(),
+            _ => default.to_string(),
+        };
         print!("{p}");
         let _ = std::io::stdout().flush();
     };
     loop {
-        prompt("> ");
+        prompt(vm, true);
         let Some(Ok(first)) = lines.next() else {
             println!();
             return;
@@ -413,9 +498,13 @@ fn repl(vm: &mut Vm, fuel: &mut Option<u64>, snap: &Snap) {
             Some(rest) => format!("return {rest}"),
             None => first,
         };
-        // An expression: print its values (if any).
+        // An expression: print its values (if any) with the global `print`, whose failure
+        // is reported as `lua.c`'s `l_print` words it.
         let expr = format!(
-            "return (function(...) if select('#', ...) > 0 then print(...) end end)({})",
+            "return (function(...) if select('#', ...) > 0 then \
+             local ok, e = pcall(print, ...) \
+             if not ok then error(\"error calling 'print' (\" .. tostring(e) .. \")\", 0) end \
+             end end)({}\n)",
             line.strip_prefix("return ").unwrap_or(&line)
         );
         let mut chunk = if vm.load(expr.as_bytes(), "=stdin").is_ok() {
@@ -427,7 +516,7 @@ fn repl(vm: &mut Vm, fuel: &mut Option<u64>, snap: &Snap) {
         loop {
             match vm.load(chunk.as_bytes(), "=stdin") {
                 Err(e) if e.message.ends_with("<eof>") => {
-                    prompt(">> ");
+                    prompt(vm, false);
                     match lines.next() {
                         Some(Ok(more)) => {
                             chunk.push('\n');
@@ -483,7 +572,8 @@ fn main() -> ExitCode {
     };
     let script_args: Vec<String> = args.iter().skip(opts.script_index + 1).cloned().collect();
     let make = || {
-        let mut vm = Vm::with_profile(profile, make_host(opts.warnings, opts.sandbox));
+        let host = host_with_env(opts.warnings, opts.sandbox, opts.ignore_env);
+        let mut vm = Vm::with_profile(profile, host);
         vm.set_memory_limit(opts.max_memory);
         vm.set_main_message_handler(true);
         vm
@@ -545,10 +635,6 @@ fn main() -> ExitCode {
         println!("telelua {} (Lua 5.4)", env!("CARGO_PKG_VERSION"));
     }
     // The `arg` table: interpreter and options at negative indices, script at 0.
-    let script_args: Vec<HostValue> = script_args
-        .iter()
-        .map(|a| HostValue::Str(a.as_bytes().to_vec()))
-        .collect();
     // telelua's own options (`lua` has none of them) are left out: a run with them must be
     // the same program as one without — a run saved and resumed, or round-tripped, is
     // compared with a plain one — so the same heap, count and fuel.
@@ -576,18 +662,30 @@ fn main() -> ExitCode {
     let first = -((script_index - dropped) as i64);
     vm.set_global_list("arg", first, &all);
     let mut outcome = Outcome::Ok;
-    for chunk in &opts.execute {
-        outcome = load_and_run(
-            &mut vm,
-            chunk.as_bytes(),
-            "=(command line)",
-            &[],
-            &mut fuel,
-            &snap,
-        );
+    if !opts.ignore_env {
+        outcome = lua_init(&mut vm, &mut fuel, &snap);
+    }
+    for pre in &opts.execute {
         if !matches!(outcome, Outcome::Ok) {
             break;
         }
+        outcome = match pre {
+            Pre::Code(chunk) => load_and_run(
+                &mut vm,
+                chunk.as_bytes(),
+                "=(command line)",
+                &[],
+                &mut fuel,
+                &snap,
+            ),
+            Pre::Library(spec) => {
+                // `lua.c`'s `dolibrary`: `g=mod` or `mod` alone.
+                let (global, module) = spec.split_once('=').unwrap_or((spec, spec));
+                let args = [global, module].map(|s| HostValue::Str(s.as_bytes().to_vec()));
+                let code = b"local global, module = ...\n_ENV[global] = require(module)";
+                load_and_run(&mut vm, code, "=(command line)", &args, &mut fuel, &snap)
+            }
+        };
     }
     if matches!(outcome, Outcome::Ok) {
         match opts.script.as_deref() {
@@ -595,19 +693,12 @@ fn main() -> ExitCode {
                 let mut src = Vec::new();
                 let _ = std::io::stdin().read_to_end(&mut src);
                 let src = telelua::file_source(&src);
-                outcome = load_and_run(&mut vm, &src, "=stdin", &script_args, &mut fuel, &snap);
+                outcome = load_script(&mut vm, &src, "=stdin", &mut fuel, &snap);
             }
             Some(path) => match std::fs::read(path) {
                 Ok(src) => {
                     let src = telelua::file_source(&src);
-                    outcome = load_and_run(
-                        &mut vm,
-                        &src,
-                        &format!("@{path}"),
-                        &script_args,
-                        &mut fuel,
-                        &snap,
-                    )
+                    outcome = load_script(&mut vm, &src, &format!("@{path}"), &mut fuel, &snap)
                 }
                 Err(e) => {
                     eprintln!("telelua: cannot open {path}: {e}");

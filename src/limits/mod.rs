@@ -1,4 +1,5 @@
-//! Limits: fuel (the deterministic clock) and, later, the memory budget.
+//! Limits: fuel (the deterministic clock) and the structural limits. (The memory budget is
+//! accounted in `vm::memory`.)
 //!
 //! Fuel is charged by every instruction and by natives in proportion to their work, so the
 //! same program under the same fuel schedule consumes the same fuel on every machine and

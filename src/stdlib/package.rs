@@ -3,7 +3,8 @@
 //!
 //! As in `lua`: `package.loaded` is the registry's `_LOADED` table (every opened library is
 //! in it), `package.preload` the registry's `_PRELOAD`, `package.path`/`cpath` come from
-//! `LUA_PATH_5_4`/`LUA_PATH` (`LUA_CPATH_5_4`/`LUA_CPATH`) with `;;` standing for the default.
+//! `LUA_PATH_5_4`/`LUA_PATH` (`LUA_CPATH_5_4`/`LUA_CPATH`) with `;;` standing for the default
+//! (the defaults alone when the host ignores the environment, `Host::ignore_env`: `lua -E`).
 //! `package.searchers` holds the preload searcher, the Lua-file searcher and the two C
 //! searchers; C libraries are never loaded: when the C searchers find a file, loading it fails
 //! with Lua's "dynamic libraries not enabled" message (what `lua` built without `dlopen`
@@ -138,9 +139,14 @@ pub fn open<'gc>(ctx: Ctx<'gc>) {
     set("loaded", Value::Table(loaded_table(ctx)));
     set("preload", Value::Table(registry_table(ctx, PRELOAD_KEY)));
     set("config", ctx.str_value(CONFIG));
-    let path = path_from_env("LUA_PATH", PATH_DEFAULT);
+    let ignore_env = ctx.state.host.borrow().ignore_env;
+    let path_of = |env: &str, default: &str| match ignore_env {
+        true => default.as_bytes().to_vec(),
+        false => path_from_env(env, default),
+    };
+    let path = path_of("LUA_PATH", PATH_DEFAULT);
     set("path", Value::Str(ctx.new_str(&path)));
-    let cpath = path_from_env("LUA_CPATH", CPATH_DEFAULT);
+    let cpath = path_of("LUA_CPATH", CPATH_DEFAULT);
     set("cpath", Value::Str(ctx.new_str(&cpath)));
     let searchers: Vec<Value> = SEARCHERS
         .iter()

@@ -178,6 +178,10 @@ pub struct Host {
     /// [`crate::api::Vm::with_profile`] turns it on for the standalone profile). Never part of
     /// a snapshot: a restored VM reads files only if its new host allows it.
     pub read_files: bool,
+    /// Whether the libraries ignore the process's environment variables (`lua -E`): then
+    /// `package.path` and `package.cpath` are the defaults whatever `LUA_PATH` and
+    /// `LUA_CPATH` say. Read when the libraries are opened.
+    pub ignore_env: bool,
     /// Host functions by registered name (see [`super::native::HostFunction`]). Looked up on
     /// every call of one, so hashed with foldhash rather than SipHash (names are the host's,
     /// never a script's; no script sees the map's order). Shared between the forks of one
@@ -256,6 +260,7 @@ impl Default for Host {
             warnings_on: false,
             clock: Box::new(DefaultClock),
             read_files: false,
+            ignore_env: false,
             functions: EMPTY_FUNCTIONS.with(Clone::clone),
             wait_kinds: EMPTY_WAIT_KINDS.with(Clone::clone),
             warn: None,
