@@ -84,9 +84,24 @@ pub enum MadeKey {
 }
 
 /// How many made objects a fork keeps inline (see [`Fork`]).
-const SMALL_MADE: usize = 16;
+const SMALL_MADE: usize = 8;
+
+/// A fork's lookups past its first `SMALL_MADE` made objects (boxed: most agents never need
+/// them, and a spawn then touches fewer fresh bytes).
+#[derive(Default)]
+struct BigIndex {
+    /// Where each made object is in `made`, once there are more than `SMALL_MADE`.
+    index: hashbrown::HashMap<MadeKey, u32>,
+    /// While the fork is being completed: image object `i` → its position in `made` plus one
+    /// (0: not made), replacing `index` for objects (one array access instead of a hash
+    /// lookup for each of the image's objects and references).
+    dense: Vec<u32>,
+}
 
 /// A lazy fork's link to its image and the objects made from it so far.
+///
+/// Kept small (about 300 bytes, from 760): a spawn allocates it in fresh memory, and first
+/// touches of fresh pages are most of a spawn's wall time.
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct Fork<'gc> {
@@ -94,33 +109,30 @@ pub struct Fork<'gc> {
     #[collect(require_static)]
     pub source: Arc<dyn LazySource + Send + Sync>,
     /// Objects made so far (kept alive: a pending table may still lead to them). Inline up
-    /// to `SMALL_MADE`: what a fork makes before its script runs and in its first calls
-    /// (its threads, stack values, the main function and a few globals: about ten), so a
-    /// spawn allocates no list and no index.
+    /// to `SMALL_MADE`: what a fork makes before its script runs (its threads, stack
+    /// values, the main function, the root tables: seven for an agent), so a spawn
+    /// allocates no list and no index.
     made: RefLock<SmallVec<[Made<'gc>; SMALL_MADE]>>,
     /// The key of each entry of `made`, at the same position (searched in order while there
     /// are at most `SMALL_MADE`).
     #[collect(require_static)]
     keys: std::cell::RefCell<SmallVec<[MadeKey; SMALL_MADE]>>,
-    /// Where each made object is in `made`, once there are more than `SMALL_MADE` (empty
-    /// before).
+    /// The index past `SMALL_MADE` objects and the dense one of a completion (`None`
+    /// before either is needed).
     #[collect(require_static)]
-    index: std::cell::RefCell<hashbrown::HashMap<MadeKey, u32>>,
-    /// While the fork is being completed: image object `i` → its position in `made` plus one
-    /// (0: not made), replacing `index` for objects (one array access instead of a hash
-    /// lookup for each of the image's objects and references).
-    #[collect(require_static)]
-    dense: std::cell::RefCell<Vec<u32>>,
+    big: std::cell::RefCell<Option<Box<BigIndex>>>,
     /// Set once everything is made and filled: the fork is an ordinary VM.
     #[collect(require_static)]
     pub complete: std::cell::Cell<bool>,
     /// Metamethod names made since the fork (see `Ctx::tm`); kept when `made` is cleared,
-    /// until the VM moves them into its state.
-    tm: RefLock<[Option<LuaStr<'gc>>; TM_COUNT]>,
+    /// until the VM moves them into its state. Boxed when the first is made (most agents
+    /// never use a metamethod).
+    tm: RefLock<Option<Box<[Option<LuaStr<'gc>>; TM_COUNT]>>>,
 }
 
 impl<'gc> Fork<'gc> {
     /// A fork of `source` with nothing made yet.
+    #[inline]
     pub fn new(mc: &Mutation<'gc>, source: Arc<dyn LazySource + Send + Sync>) -> Gc<'gc, Self> {
         Gc::new(
             mc,
@@ -128,10 +140,9 @@ impl<'gc> Fork<'gc> {
                 source,
                 made: RefLock::new(SmallVec::new()),
                 keys: Default::default(),
-                index: Default::default(),
-                dense: Default::default(),
+                big: Default::default(),
                 complete: std::cell::Cell::new(false),
-                tm: RefLock::new([None; TM_COUNT]),
+                tm: RefLock::new(None),
             },
         )
     }
@@ -139,16 +150,20 @@ impl<'gc> Fork<'gc> {
     /// The object made for `key`, if it was made.
     #[inline]
     pub fn get(&self, key: MadeKey) -> Option<Made<'gc>> {
-        let i = match key {
-            MadeKey::Object(o) if !self.dense.borrow().is_empty() => {
-                self.dense.borrow().get(o as usize)?.checked_sub(1)?
-            }
-            _ => {
-                let keys = self.keys.borrow();
-                if keys.len() <= SMALL_MADE {
-                    keys.iter().position(|&k| k == key)? as u32
-                } else {
-                    *self.index.borrow().get(&key)?
+        let i = {
+            let keys = self.keys.borrow();
+            if keys.len() <= SMALL_MADE {
+                // (Every made key is here, also while completing: the dense array is only
+                // faster.)
+                keys.iter().position(|&k| k == key)? as u32
+            } else {
+                let big = self.big.borrow();
+                let big = big.as_deref()?;
+                match key {
+                    MadeKey::Object(o) if !big.dense.is_empty() => {
+                        big.dense.get(o as usize)?.checked_sub(1)?
+                    }
+                    _ => *big.index.get(&key)?,
                 }
             }
         };
@@ -166,7 +181,10 @@ impl<'gc> Fork<'gc> {
                 }
             }
         }
-        *self.dense.borrow_mut() = dense;
+        self.big
+            .borrow_mut()
+            .get_or_insert_with(Default::default)
+            .dense = dense;
     }
 
     /// Records the object made for `key`.
@@ -177,23 +195,27 @@ impl<'gc> Fork<'gc> {
         let mut keys = this.keys.borrow_mut();
         keys.push(key);
         let n = keys.len();
-        if n == SMALL_MADE + 1 {
-            // Past the inline size: every key is indexed from now on.
-            let mut index = this.index.borrow_mut();
-            index.reserve(2 * SMALL_MADE);
-            for (p, &k) in keys.iter().enumerate() {
-                index.insert(k, p as u32);
-            }
+        let mut big = this.big.borrow_mut();
+        if n <= SMALL_MADE && big.is_none() {
+            return;
         }
+        let big = big.get_or_insert_with(Default::default);
+        let mut indexed = false;
         if let MadeKey::Object(o) = key {
-            let mut dense = this.dense.borrow_mut();
-            if let Some(slot) = dense.get_mut(o as usize) {
+            if let Some(slot) = big.dense.get_mut(o as usize) {
                 *slot = pos + 1;
-                return;
+                indexed = true;
             }
         }
-        if n > SMALL_MADE + 1 {
-            this.index.borrow_mut().insert(key, pos);
+        if n == SMALL_MADE + 1 {
+            // Past the inline size: every key is indexed from now on (objects in the
+            // dense array instead while it is in use).
+            big.index.reserve(4 * SMALL_MADE);
+            for (p, &k) in keys.iter().enumerate() {
+                big.index.insert(k, p as u32);
+            }
+        } else if n > SMALL_MADE + 1 && !indexed {
+            big.index.insert(key, pos);
         }
     }
 
@@ -208,8 +230,9 @@ impl<'gc> Fork<'gc> {
             return s;
         }
         let s = make();
-        if let Some(slot) = gc_arena::barrier::unlock!(Gc::write(mc, this), Fork, tm)
-            .borrow_mut()
+        let mut tm = gc_arena::barrier::unlock!(Gc::write(mc, this), Fork, tm).borrow_mut();
+        if let Some(slot) = tm
+            .get_or_insert_with(|| Box::new([None; TM_COUNT]))
             .get_mut(i)
         {
             *slot = Some(s);
@@ -219,15 +242,14 @@ impl<'gc> Fork<'gc> {
 
     /// Metamethod name `i`, if the fork made it.
     pub fn tm_made(&self, i: usize) -> Option<LuaStr<'gc>> {
-        self.tm.borrow().get(i).copied().flatten()
+        self.tm.borrow().as_deref()?.get(i).copied().flatten()
     }
 
     /// Forgets every made object (once nothing is pending, the heap holds what it needs).
     pub fn clear(this: Gc<'gc, Self>, mc: &Mutation<'gc>) {
         *gc_arena::barrier::unlock!(Gc::write(mc, this), Fork, made).borrow_mut() = SmallVec::new();
         *this.keys.borrow_mut() = SmallVec::new();
-        *this.index.borrow_mut() = Default::default();
-        *this.dense.borrow_mut() = Vec::new();
+        *this.big.borrow_mut() = None;
         this.complete.set(true);
     }
 }

@@ -207,14 +207,58 @@ thread_local! {
     static EMPTY_WAIT_KINDS: std::rc::Rc<WaitKinds> = std::rc::Rc::default();
 }
 
+/// The process's standard output (`ERR` false) or error (`ERR` true) as a zero-sized sink:
+/// a default host's boxed sinks and clock then allocate nothing (`Stdout` holds a pointer,
+/// so its box allocated: three allocations per default host, that is per spawned agent).
+struct ProcessStream<const ERR: bool>;
+
+impl<const ERR: bool> std::io::Write for ProcessStream<ERR> {
+    #[inline]
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if ERR {
+            std::io::stderr().write(buf)
+        } else {
+            std::io::stdout().write(buf)
+        }
+    }
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        if ERR {
+            std::io::stderr().write_all(buf)
+        } else {
+            std::io::stdout().write_all(buf)
+        }
+    }
+    #[inline]
+    fn flush(&mut self) -> std::io::Result<()> {
+        if ERR {
+            std::io::stderr().flush()
+        } else {
+            std::io::stdout().flush()
+        }
+    }
+}
+
+/// `VirtualClock::default()` as a zero-sized clock (see [`ProcessStream`]).
+struct DefaultClock;
+
+impl Clock for DefaultClock {
+    fn now(&self) -> f64 {
+        VirtualClock::default().now()
+    }
+    fn cpu_time(&self) -> f64 {
+        VirtualClock::default().cpu_time()
+    }
+}
+
 impl Default for Host {
     fn default() -> Self {
         Host {
-            stdout: Box::new(std::io::stdout()),
-            stderr: Box::new(std::io::stderr()),
+            stdout: Box::new(ProcessStream::<false>),
+            stderr: Box::new(ProcessStream::<true>),
             stdin: Box::new(std::io::empty()),
             warnings_on: false,
-            clock: Box::new(VirtualClock::default()),
+            clock: Box::new(DefaultClock),
             read_files: false,
             ignore_env: false,
             functions: EMPTY_FUNCTIONS.with(Clone::clone),

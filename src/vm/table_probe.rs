@@ -199,7 +199,9 @@ impl<'gc> Table<'gc> {
         let (v, has_meta) = {
             let d = self.0.borrow();
             if d.is_pending() {
-                (None, d.meta.is_some())
+                // (A key read through the image before, such as an agent's `receive` on
+                // every turn, is answered here in the same borrow.)
+                (d.pending_cached(key), d.meta.is_some())
             } else {
                 // (The hint missed: search at once, inline: an object's method name is
                 // looked up here first, and is not found.)

@@ -113,7 +113,7 @@ impl<'gc> Table<'gc> {
                 (key, WeakSlot::new(v, value_weak))
             })
             .collect();
-        d.extra_mut().parked = Some(Parked { array, entries });
+        d.extra_mut().parked = Some(Box::new(Parked { array, entries }));
         true
     }
 
@@ -141,7 +141,7 @@ impl<'gc> Table<'gc> {
             return;
         }
         let mut d = self.0.borrow_mut(fc);
-        let Some(p) = d.extra.as_mut().and_then(|e| e.parked.as_mut()) else {
+        let Some(p) = d.extra.as_mut().and_then(|e| e.parked.as_deref_mut()) else {
             return;
         };
         let nil = crate::vm::gc::WeakSlot::Strong(Value::Nil);
@@ -178,7 +178,9 @@ impl<'gc> Table<'gc> {
     /// nil (a removed entry whose key stays, so a traversal holding the key can go on).
     pub fn unpark(self, fc: &gc_arena::Finalization<'gc>) {
         let mut d = self.0.borrow_mut(fc);
-        let Some(Parked { array, entries }) = d.extra.as_mut().and_then(|e| e.parked.take()) else {
+        let Some(Parked { array, entries }) =
+            d.extra.as_mut().and_then(|e| e.parked.take()).map(|p| *p)
+        else {
             return;
         };
         d.trim_extra();
