@@ -92,6 +92,10 @@ pub static STANDALONE_FUNCS: &[NativeDef] = &[
         name: "debug.setuservalue",
         func: setuservalue,
     },
+    NativeDef {
+        name: "debug.setcstacklimit",
+        func: setcstacklimit,
+    },
 ];
 
 /// Opens the library (`standalone`: everything, else only `traceback`).
@@ -724,6 +728,13 @@ fn hook_table_set<'gc>(ctx: Ctx<'gc>, thread: Thread<'gc>, f: Value<'gc>) {
         thread.expose();
     }
     ctx.store_always(t, Value::Thread(thread), f);
+}
+
+/// `debug.setcstacklimit(limit)`: deprecated in 5.4, where it changes nothing and answers
+/// the C-call limit (`LUAI_MAXCCALLS`).
+fn setcstacklimit<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    nc.check_int(1)?;
+    nc.ret1(Value::Int(i64::from(crate::vm::ccalls::MAX_C_CALLS)))
 }
 
 /// `debug.gethook([thread])`: the hook function, its mask and count (fail without a hook).

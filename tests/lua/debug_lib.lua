@@ -88,3 +88,8 @@ local function closing_ok()
   return 1
 end
 print(closing_ok())
+
+-- debug.setcstacklimit: deprecated, changes nothing, answers the C-call limit
+print(debug.setcstacklimit(100), debug.setcstacklimit(1000))
+print(pcall(debug.setcstacklimit, "x"))
+print(select("#", pcall(debug.setcstacklimit)))
