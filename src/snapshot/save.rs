@@ -387,12 +387,11 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                 mpack::uint(&mut self.out, tb.hash_capacity() as u64);
                 let contents = mpack::uint32_placeholder(&mut self.out);
                 // The whole array part, including the nil slots after its stored prefix.
-                let prefix = tb.array_prefix();
                 mpack::array_len(&mut self.out, tb.array_size());
-                for v in prefix {
-                    self.val(*v);
+                for v in tb.array_values() {
+                    self.val(v);
                 }
-                for _ in prefix.len()..tb.array_size() {
+                for _ in tb.array_stored()..tb.array_size() {
                     self.val(Value::Nil);
                 }
                 let entries = tb.entries();

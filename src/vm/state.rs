@@ -497,7 +497,7 @@ impl<'gc> Ctx<'gc> {
     /// garbage never makes the store fail; right after a collection, `NoMemory`.
     pub fn store_late(
         self,
-        t: &mut super::table::TableData<'gc>,
+        t: &mut super::table::TableMut<'_, 'gc>,
         key: Value<'gc>,
         value: Value<'gc>,
     ) -> Result<(), super::table::KeyError> {

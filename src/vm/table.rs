@@ -235,7 +235,7 @@ impl<'gc> TableData<'gc> {
         if idx < self.array.len() as u64 {
             self.array[idx as usize]
         } else if idx < self.sizes.asize() as u64 {
-            Value::Nil
+            self.chunk_get(idx as usize)
         } else {
             self.get_int_hash(i)
         }
@@ -400,18 +400,29 @@ impl<'gc> TableData<'gc> {
     }
 
     /// Raw set (`rawset`). Storing nil removes the key (leaving a tombstone for `next`).
-    pub fn set(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), KeyError> {
-        self.set_checked(key, value, true)
+    pub fn set(
+        &mut self,
+        mc: &Mutation<'gc>,
+        key: Value<'gc>,
+        value: Value<'gc>,
+    ) -> Result<(), KeyError> {
+        self.set_checked(mc, key, value, true)
     }
 
     /// Raw set that grows the table even beyond the memory budget, for a store that cannot
     /// be retried after a collection (see `Ctx::store_late`, which asks for the collection).
-    pub fn set_growing(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), KeyError> {
-        self.set_checked(key, value, false)
+    pub fn set_growing(
+        &mut self,
+        mc: &Mutation<'gc>,
+        key: Value<'gc>,
+        value: Value<'gc>,
+    ) -> Result<(), KeyError> {
+        self.set_checked(mc, key, value, false)
     }
 
     fn set_checked(
         &mut self,
+        mc: &Mutation<'gc>,
         key: Value<'gc>,
         value: Value<'gc>,
         check_memory: bool,
@@ -424,7 +435,7 @@ impl<'gc> TableData<'gc> {
         if let Value::Int(i) = key {
             let idx = (i as u64).wrapping_sub(1);
             if idx < self.sizes.asize() as u64 {
-                self.store_array(idx as usize, value);
+                self.store_array(mc, idx as usize, value);
                 return Ok(());
             }
         }
@@ -437,12 +448,12 @@ impl<'gc> TableData<'gc> {
         }
         self.tm_cache_reset();
         if self.entries.len() >= self.sizes.hash_cap() {
-            self.rehash(key, check_memory)?;
+            self.rehash(mc, key, check_memory)?;
             // The key may now belong to the array part.
             if let Value::Int(i) = key {
                 let idx = (i as u64).wrapping_sub(1);
                 if idx < self.sizes.asize() as u64 {
-                    self.store_array(idx as usize, value);
+                    self.store_array(mc, idx as usize, value);
                     return Ok(());
                 }
             }
@@ -453,46 +464,33 @@ impl<'gc> TableData<'gc> {
 
     /// Raw set of an integer key (the only possible error is `NoMemory`).
     #[inline]
-    pub fn set_int(&mut self, i: i64, value: Value<'gc>) -> Result<(), KeyError> {
+    pub fn set_int(
+        &mut self,
+        mc: &Mutation<'gc>,
+        i: i64,
+        value: Value<'gc>,
+    ) -> Result<(), KeyError> {
         let idx = (i as u64).wrapping_sub(1);
         if idx < self.array.len() as u64 {
             self.array[idx as usize] = value;
             Ok(())
         } else {
-            self.set(Value::Int(i), value)
+            self.set(mc, Value::Int(i), value)
         }
     }
 
-    /// Stores `value` at array slot `idx < asize`, extending the stored prefix if needed
-    /// (it grows geometrically but never beyond `asize`, which is what is charged).
+    /// Stores `value` at array slot `idx < asize`, extending the stored slots if needed
+    /// (see `table_chunks`; never beyond `asize`, which is what is charged).
     #[inline]
-    fn store_array(&mut self, idx: usize, value: Value<'gc>) {
+    fn store_array(&mut self, mc: &Mutation<'gc>, idx: usize, value: Value<'gc>) {
         if let Some(slot) = self.array.get_mut(idx) {
             *slot = value;
             return;
         }
-        if value.is_nil() {
-            return; // Already nil.
+        if self.chunk_set(mc, idx, value) || value.is_nil() {
+            return; // Stored, or already nil.
         }
-        self.grow_array(idx, value);
-    }
-
-    /// Extends the stored prefix to hold slot `idx` and stores `value` there. The new slots
-    /// are written (nil), so every stored slot is resident memory: past 1,024 slots the
-    /// prefix grows by a quarter instead of doubling.
-    #[inline(never)]
-    fn grow_array(&mut self, idx: usize, value: Value<'gc>) {
-        let len = self.array.len();
-        let grown = if len < 1024 { len * 2 } else { len + len / 4 };
-        let cap = grown.max(idx + 1).max(4);
-        let cap = cap.min(self.sizes.asize()).max(idx + 1);
-        let mut array = std::mem::take(&mut self.array).into_vec();
-        array.reserve_exact(cap - len);
-        array.resize(cap, Value::Nil);
-        if let Some(slot) = array.get_mut(idx) {
-            *slot = value;
-        }
-        self.array = array.into_boxed_slice();
+        self.grow_array(mc, idx, value);
     }
 
     /// The array part's size in Lua's sense.
@@ -500,17 +498,12 @@ impl<'gc> TableData<'gc> {
         self.sizes.asize()
     }
 
-    /// The stored prefix of the array part (the slots after it, up to `array_size`, are nil).
-    pub fn array_prefix(&self) -> &[Value<'gc>] {
-        &self.array
-    }
-
     /// Stores `values` at keys `start + 1..` (`SetList`, `table.pack`); the caller made the
     /// array part big enough with `ensure_array`.
-    pub fn set_list(&mut self, start: usize, values: &[Value<'gc>]) {
+    pub fn set_list(&mut self, mc: &Mutation<'gc>, start: usize, values: &[Value<'gc>]) {
         for (i, v) in values.iter().enumerate() {
             if start + i < self.sizes.asize() {
-                self.store_array(start + i, *v);
+                self.store_array(mc, start + i, *v);
             }
         }
     }
@@ -526,14 +519,14 @@ impl<'gc> TableData<'gc> {
 
     /// Resizes the array part to `n` slots (moving keys between parts as needed) and makes
     /// room for `hash_size` hash entries. Used by constructors and rehash.
-    pub fn resize(&mut self, array_size: usize, hash_size: usize) {
+    pub fn resize(&mut self, mc: &Mutation<'gc>, array_size: usize, hash_size: usize) {
         let cap = node_capacity(hash_size);
         let index = if cap > parts::SMALL_NODES {
             HashTable::with_capacity(cap)
         } else {
             HashTable::new()
         };
-        self.resize_into(array_size, hash_size, Vec::with_capacity(cap), index);
+        self.resize_into(mc, array_size, hash_size, Vec::with_capacity(cap), index);
     }
 
     /// [`TableData::resize`] with the new hash part's buffers allocated beforehand (with
@@ -541,22 +534,14 @@ impl<'gc> TableData<'gc> {
     /// system refuses them.
     fn resize_into(
         &mut self,
+        mc: &Mutation<'gc>,
         array_size: usize,
         hash_size: usize,
         entries: Vec<(Value<'gc>, Value<'gc>)>,
         index: HashTable<u32>,
     ) {
         let old_entries = std::mem::take(&mut self.entries);
-        let mut moved: Vec<(Value<'gc>, Value<'gc>)> = Vec::new();
-        if array_size < self.array.len() {
-            let mut array = std::mem::take(&mut self.array).into_vec();
-            for (i, v) in array.drain(array_size..).enumerate() {
-                if !v.is_nil() {
-                    moved.push((Value::Int((array_size + i + 1) as i64), v));
-                }
-            }
-            self.array = array.into_boxed_slice();
-        }
+        let moved = self.truncate_array(mc, array_size);
         // Growing only changes the size: the stored prefix grows as keys are written. The
         // count of entries is the rehash's (every live one is kept), so the capacity holds
         // them.
@@ -580,7 +565,7 @@ impl<'gc> TableData<'gc> {
             if let Value::Int(i) = k {
                 let idx = (i as u64).wrapping_sub(1);
                 if idx < self.sizes.asize() as u64 {
-                    self.store_array(idx as usize, v);
+                    self.store_array(mc, idx as usize, v);
                     continue;
                 }
             }
@@ -628,7 +613,12 @@ impl<'gc> TableData<'gc> {
 
     /// Lua's `rehash`: recompute the array size from the integer keys in use (plus `extra`).
     /// Fails, changing nothing, when the new parts would not fit in the memory budget.
-    fn rehash(&mut self, extra: Value<'gc>, check_memory: bool) -> Result<(), KeyError> {
+    fn rehash(
+        &mut self,
+        mc: &Mutation<'gc>,
+        extra: Value<'gc>,
+        check_memory: bool,
+    ) -> Result<(), KeyError> {
         let mut nums = [0usize; MAX_ARRAY_BITS as usize + 1];
         let mut na = 0usize;
         let mut total = 0usize;
@@ -642,12 +632,10 @@ impl<'gc> TableData<'gc> {
         // The array part, a power-of-two slice at a time (Lua's `numusearray`): slice `lg`
         // holds the keys in (2^(lg-1), 2^lg], so no per-key logarithm is needed.
         let (mut lg, mut first) = (0usize, 0usize);
-        while first < self.array.len() && lg <= MAX_ARRAY_BITS as usize {
-            let end = (1usize << lg).min(self.array.len());
-            let used = self.array[first..end]
-                .iter()
-                .filter(|v| !v.is_nil())
-                .count();
+        let stored = self.array_stored();
+        while first < stored && lg <= MAX_ARRAY_BITS as usize {
+            let end = (1usize << lg).min(stored);
+            let used = self.count_used(first, end);
             nums[lg] += used;
             na += used;
             total += used;
@@ -684,19 +672,19 @@ impl<'gc> TableData<'gc> {
                 .try_reserve(cap, |_| 0)
                 .map_err(|_| KeyError::NoMemory)?;
         }
-        self.resize_into(asize, hash_size, entries, index);
+        self.resize_into(mc, asize, hash_size, entries, index);
         Ok(())
     }
 
     /// Makes the array part at least `n` long (for `SetList`). Fails, changing nothing, when
     /// that does not fit in the memory budget.
-    pub fn ensure_array(&mut self, n: usize) -> Result<(), KeyError> {
+    pub fn ensure_array(&mut self, mc: &Mutation<'gc>, n: usize) -> Result<(), KeyError> {
         if n > self.sizes.asize() {
             let hash_size = self.sizes.hash_cap();
             if n > parts::MAX_ASIZE || !self.resize_fits(n, hash_size) {
                 return Err(KeyError::NoMemory);
             }
-            self.resize(n, hash_size);
+            self.resize(mc, n, hash_size);
         }
         Ok(())
     }
@@ -704,7 +692,7 @@ impl<'gc> TableData<'gc> {
     /// The border `#t` (without `__len`), as PUC-Rio Lua 5.4's `luaH_getn` finds it.
     pub fn length(&self) -> i64 {
         let limit = self.sizes.asize();
-        let slot = |k: usize| self.array.get(k).copied().unwrap_or(Value::Nil);
+        let slot = |k: usize| self.array_slot(k);
         if limit > 0 && slot(limit - 1).is_nil() {
             if limit >= 2 && !slot(limit - 2).is_nil() {
                 return (limit - 1) as i64;
@@ -795,6 +783,12 @@ impl<'gc> TableData<'gc> {
                 );
             }
         }
+        for i in start_array.max(self.array.len())..self.array_stored() {
+            let v = self.chunk_get(i);
+            if !v.is_nil() {
+                return (Ok(Some((Value::Int(i as i64 + 1), v))), i - start_array);
+            }
+        }
         // Every slot of the array part counts, stored or not: how long the stored prefix is
         // depends on the table's history (a restored table stores its whole array part), and
         // what `next` charges must not.
@@ -822,6 +816,7 @@ impl<'gc> TableData<'gc> {
     /// distinct; the caller validates). Returns `false` if the parts are inconsistent.
     pub fn restore_parts(
         &mut self,
+        mc: &Mutation<'gc>,
         array: Vec<Value<'gc>>,
         entries: Vec<(Value<'gc>, Value<'gc>)>,
         hash_cap: usize,
@@ -867,7 +862,7 @@ impl<'gc> TableData<'gc> {
         }
         self.sizes.set(array.len(), hash_cap);
         self.tm_cache_reset();
-        self.array = array.into_boxed_slice();
+        self.put_array(mc, array);
         self.entries = entries;
         self.set_index(index);
         self.meta = meta;
@@ -1032,7 +1027,7 @@ impl<'gc> Table<'gc> {
         let mut d = self.0.borrow_mut(mc);
         d.set_pending(None);
         let (meta, id) = (d.meta, d.id);
-        d.restore_parts(array, entries, hash_cap, meta, id)
+        d.restore_parts(mc, array, entries, hash_cap, meta, id)
     }
 
     /// The contents, for reading.
@@ -1049,11 +1044,14 @@ impl<'gc> Table<'gc> {
 
     /// The contents, for writing.
     #[inline]
-    pub fn data_mut(self, mc: &Mutation<'gc>) -> std::cell::RefMut<'gc, TableData<'gc>> {
+    pub fn data_mut<'a>(self, mc: &'a Mutation<'gc>) -> TableMut<'a, 'gc> {
         if self.0.borrow().is_pending() {
             self.fill(mc);
         }
-        self.0.borrow_mut(mc)
+        TableMut {
+            d: self.0.borrow_mut(mc),
+            mc,
+        }
     }
 
     /// Raw get.
@@ -1251,6 +1249,13 @@ mod weak;
 
 #[path = "table_tm.rs"]
 mod tm;
+
+#[path = "table_chunks.rs"]
+mod chunks;
+
+#[path = "table_mut.rs"]
+mod table_mut;
+pub use table_mut::TableMut;
 
 #[cfg(test)]
 #[path = "table_tests.rs"]

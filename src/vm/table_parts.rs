@@ -144,6 +144,8 @@ pub(super) struct Extra<'gc> {
     /// only weak tables park, and only during a cycle; inline it made every extra box, a
     /// lazy fork's three pending root tables' included, 40 bytes larger.)
     pub parked: Option<Box<Parked<'gc>>>,
+    /// The array part's slots beyond the flat prefix (see `table_chunks`).
+    pub chunks: Vec<super::chunks::Chunk<'gc>>,
 }
 
 /// How many keys [`PendingCache`] keeps.
@@ -170,6 +172,7 @@ impl<'gc> Extra<'gc> {
             && self.pending.is_none()
             && self.pending_cache.is_none()
             && self.parked.is_none()
+            && self.chunks.is_empty()
     }
 }
 

@@ -27,15 +27,15 @@ fn only_a_prefix_of_the_array_part_is_stored() {
     rootless_mutate(|mc| {
         let t = Table::with_sizes(mc, 3, 1000, 0);
         assert_eq!(t.0.borrow().array_size(), 1000);
-        assert!(t.0.borrow().array_prefix().is_empty());
+        assert_eq!(t.0.borrow().array_stored(), 0);
         assert_eq!(t.length(mc), 0);
         for i in 1..=10 {
             t.set(mc, Value::Int(i), Value::Int(i)).unwrap();
         }
         let d = t.0.borrow();
         // (Stored by doubling: 4, 8, 16 slots.)
-        assert_eq!(d.array_prefix().len(), 16);
-        assert!(d.array_prefix().len() <= d.array_size());
+        assert_eq!(d.array_stored(), 16);
+        assert!(d.array_stored() <= d.array_size());
         assert!(d.get_int(11).is_nil());
         assert!(d.get_int(1000).is_nil());
         assert_eq!(d.length(), 10);
@@ -44,7 +44,7 @@ fn only_a_prefix_of_the_array_part_is_stored() {
         // border and `next` visits only the stored keys, in order.
         t.set(mc, Value::Int(500), Value::True).unwrap();
         let d = t.0.borrow();
-        assert_eq!(d.array_prefix().len(), 500);
+        assert_eq!(d.array_stored(), 500);
         assert!(d.array_size() >= 500);
         let mut keys = Vec::new();
         let mut k = Value::Nil;
@@ -55,7 +55,7 @@ fn only_a_prefix_of_the_array_part_is_stored() {
         assert_eq!(keys, (1..=10).chain([500]).collect::<Vec<_>>());
         drop(d);
         // Shrinking moves stored keys past the new size into the hash part.
-        t.0.borrow_mut(mc).resize(8, 4);
+        t.data_mut(mc).resize(8, 4);
         let d = t.0.borrow();
         assert_eq!(d.array_size(), 8);
         assert!(matches!(d.get_int(9), Value::Int(9)));
@@ -85,7 +85,7 @@ fn small_hash_parts_have_no_index_and_big_ones_do() {
         assert!(d.get(Value::float(40.5)).is_nil());
         drop(d);
         // A resize asked for too small a node part still holds (and indexes) every entry.
-        t.0.borrow_mut(mc).resize(0, 2);
+        t.data_mut(mc).resize(0, 2);
         let d = t.0.borrow();
         assert_eq!(d.hash_capacity(), 64);
         assert!(matches!(d.get(Value::float(39.5)), Value::Int(39)));
@@ -109,7 +109,7 @@ fn next_follows_insertion_order_and_survives_removal() {
             k = key;
             seen += 1;
             // Clearing the current key during traversal is allowed.
-            t.0.borrow_mut(mc).set(key, Value::Nil).unwrap_or(());
+            t.data_mut(mc).set(key, Value::Nil).unwrap_or(());
         }
         assert_eq!(seen, 50);
     });
@@ -141,5 +141,150 @@ fn the_absent_metamethod_cache_forgets_names_that_get_an_entry() {
         assert!(mt.tm_field(mc, Tm::Index, || name).raw_eq(Value::Int(2)));
         // Names without a cache bit are looked up every time.
         assert!(mt.tm_field(mc, Tm::Add, || other).raw_eq(Value::False));
+    });
+}
+
+/// Whether two value lists are raw-equal item by item.
+fn same<'gc>(a: &[Value<'gc>], b: &[Value<'gc>]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.raw_eq(*y))
+}
+
+/// Every key of `t` in `next` order.
+fn keys_in_order<'gc>(t: Table<'gc>) -> Vec<Value<'gc>> {
+    let d = t.0.borrow();
+    let mut keys = Vec::new();
+    let mut k = Value::Nil;
+    while let Ok(Some((key, _))) = d.next(k) {
+        keys.push(key);
+        k = key;
+    }
+    keys
+}
+
+#[test]
+fn a_big_array_part_is_kept_in_chunks() {
+    use chunks::{CHUNK, FLAT_MAX};
+    rootless_mutate(|mc| {
+        let n = (FLAT_MAX + 3 * CHUNK + 5) as i64;
+        let t = Table::new(mc, 5);
+        for i in 1..=n {
+            t.set(mc, Value::Int(i), Value::Int(i * 2)).unwrap();
+        }
+        {
+            let d = t.0.borrow();
+            assert_eq!(d.array.len(), FLAT_MAX);
+            assert_eq!(d.chunks().len(), 4);
+            assert!(d.array_stored() <= d.array_size());
+            assert_eq!(d.length(), n);
+            for i in 1..=n {
+                assert!(d.get_int(i).raw_eq(Value::Int(i * 2)));
+            }
+            assert!(d.get_int(n + 1).is_nil());
+            let vals: Vec<_> = d.array_values().take(n as usize).collect();
+            assert_eq!(vals.len(), n as usize);
+            assert!(vals.last().is_some_and(|v| v.raw_eq(Value::Int(n * 2))));
+        }
+        assert_eq!(keys_in_order(t).len(), n as usize);
+        // The slots on either side of each boundary.
+        for i in [
+            FLAT_MAX,
+            FLAT_MAX + 1,
+            FLAT_MAX + CHUNK,
+            FLAT_MAX + CHUNK + 1,
+        ] {
+            let i = i as i64;
+            assert!(t.get_int(mc, i).raw_eq(Value::Int(i * 2)));
+            t.set(mc, Value::Int(i), Value::True).unwrap();
+            assert!(t.get_int(mc, i).raw_eq(Value::True));
+            assert!(t
+                .get_index_int(mc, i)
+                .is_some_and(|v| v.raw_eq(Value::True)));
+            assert!(t.data_mut(mc).set_int_in_array(i, Value::False));
+            assert!(t.get_int(mc, i).raw_eq(Value::False));
+        }
+        // A hole at a chunk's end is a border `#` can find, as in a flat part.
+        let last = (FLAT_MAX + 4 * CHUNK) as i64;
+        t.set(mc, Value::Int(n), Value::Nil).unwrap();
+        assert_eq!(t.length(mc), n - 1);
+        assert!(last >= n);
+        // `next` goes on from a key in a chunk.
+        let d = t.0.borrow();
+        let k = Value::Int(FLAT_MAX as i64 + 7);
+        let after = Value::Int(FLAT_MAX as i64 + 8);
+        assert!(matches!(d.next(k), Ok(Some((a, _))) if a.raw_eq(after)));
+    });
+}
+
+#[test]
+fn a_chunked_array_part_shrinks_and_moves_its_keys() {
+    use chunks::{CHUNK, FLAT_MAX};
+    rootless_mutate(|mc| {
+        let n = (FLAT_MAX + 2 * CHUNK) as i64;
+        let t = Table::new(mc, 9);
+        for i in 1..=n {
+            t.set(mc, Value::Int(i), Value::Int(i)).unwrap();
+        }
+        // Shrinking to inside a chunk, then to inside the flat prefix.
+        for size in [FLAT_MAX + CHUNK + 3, FLAT_MAX - 10] {
+            t.data_mut(mc).resize(size, 4 * CHUNK);
+            let d = t.0.borrow();
+            assert_eq!(d.array_size(), size);
+            assert!(d.array_stored() <= size);
+            for i in 1..=n {
+                assert!(d.get_int(i).raw_eq(Value::Int(i)), "key {i} at size {size}");
+            }
+            assert_eq!(d.length(), n);
+        }
+        assert!(t.0.borrow().chunks().is_empty());
+        let keys = keys_in_order(t);
+        assert_eq!(keys.len(), n as usize);
+        // Emptied and rehashed (a new key finds the hash part full), the array part goes.
+        for i in 1..=n {
+            t.set(mc, Value::Int(i), Value::Nil).unwrap();
+        }
+        let mut k = 0;
+        while t.0.borrow().array_size() > 0 && k < 100_000 {
+            k += 1;
+            t.set(mc, Value::Float(F64::new(k as f64 + 0.5)), Value::True)
+                .unwrap();
+        }
+        assert_eq!(t.0.borrow().array_size(), 0);
+        assert_eq!(t.length(mc), 0);
+    });
+}
+
+#[test]
+fn chunked_parts_restore_and_park_exactly() {
+    use chunks::{CHUNK, FLAT_MAX};
+    rootless_mutate(|mc| {
+        let n = FLAT_MAX + CHUNK + 100;
+        let vals: Vec<Value> = (0..n)
+            .map(|i| {
+                if i % 3 == 0 {
+                    Value::Nil
+                } else {
+                    Value::Int(i as i64)
+                }
+            })
+            .collect();
+        let t = Table::new(mc, 1);
+        assert!(t
+            .data_mut(mc)
+            .restore_parts(vals.clone(), Vec::new(), 0, None, 0));
+        let d = t.0.borrow();
+        assert_eq!(d.array_size(), n);
+        assert_eq!(d.array_stored(), n);
+        assert!(same(&d.array_values().collect::<Vec<_>>(), &vals));
+        drop(d);
+        let taken = t.0.borrow_mut(mc).take_array();
+        assert!(same(&taken, &vals));
+        assert_eq!(t.0.borrow().array_stored(), 0);
+        assert!(t.0.borrow().extra.is_none());
+        t.0.borrow_mut(mc).put_array(mc, taken);
+        assert!(same(
+            &t.0.borrow().array_values().collect::<Vec<_>>(),
+            &vals
+        ));
+        assert_eq!(t.length(mc), n as i64 - 1);
     });
 }

@@ -90,14 +90,10 @@ impl<'gc> Table<'gc> {
         }
         use crate::vm::gc::{WeakSlot, WEAK_KEYS, WEAK_VALUES};
         let (wk, wv) = (mode & WEAK_KEYS != 0, mode & WEAK_VALUES != 0);
-        let array = std::mem::take(&mut d.array);
+        let array = d.take_array();
         let entries = std::mem::take(&mut d.entries);
         // Integer keys are never collected: in a weak-keys table the array part is strong.
-        let array = array
-            .into_vec()
-            .into_iter()
-            .map(|v| WeakSlot::new(v, wv))
-            .collect();
+        let array = array.into_iter().map(|v| WeakSlot::new(v, wv)).collect();
         let entries = entries
             .into_iter()
             .map(|(k, v)| {
@@ -186,7 +182,8 @@ impl<'gc> Table<'gc> {
         d.trim_extra();
         // (Keys only go, but lookups while the contents were parked saw none.)
         d.tm_cache_reset();
-        d.array = array.into_iter().map(|s| s.get(fc)).collect();
+        let values = array.into_iter().map(|s| s.get(fc)).collect();
+        d.put_array(fc, values);
         let mut kept = Vec::with_capacity(d.sizes.hash_cap().max(entries.len()).min(1 << 16));
         let mut removed = false;
         for (k, v) in entries {

@@ -1,0 +1,224 @@
+//! A big array part in pieces (see `table`'s module docs): keys up to `FLAT_MAX` are stored in
+//! the record's flat prefix (`TableData::array`), keys beyond it in separately collected
+//! chunks of `CHUNK` slots (`Extra::chunks`).
+//!
+//! Why: gc-arena traces an object whole, and its write barrier makes a whole object gray
+//! again. A flat array of a million values was traced in one piece (about 25 ms) and, while a
+//! program filled it during a cycle, traced again at every collector step (quadratic: 16-21
+//! ms a step at a million elements). In chunks, tracing the table is the record (at most
+//! `FLAT_MAX` values and one pointer a chunk) plus one small trace per chunk, which the
+//! incremental collector spreads over its steps, and a store into a chunk makes only that
+//! chunk gray again. Small tables (the flat prefix only) are untouched.
+//!
+//! Invariants: chunks exist only when the flat prefix is full (`array.len() == FLAT_MAX`);
+//! chunk `c` holds keys `FLAT_MAX + c * CHUNK + 1 ..`; slots at or beyond `asize` are nil.
+//! The stored length is a function of the representation only: the slots after it are nil.
+//! Memory is charged by `asize` as before (`TableData::charge_for`): chunking changes where
+//! the values are, not what is counted.
+
+use gc_arena::{lock::Lock, Gc, Mutation};
+
+use super::{TableData, Value};
+
+/// Slots in the flat prefix at most (a multiple of `CHUNK`).
+pub(super) const FLAT_MAX: usize = 1 << 14;
+/// Slots in a chunk (a power of two).
+pub(super) const CHUNK: usize = 512;
+const CHUNK_SHIFT: u32 = CHUNK.trailing_zeros();
+const CHUNK_MASK: usize = CHUNK - 1;
+
+/// A separately collected piece of a big array part.
+pub(super) type Chunk<'gc> = Gc<'gc, [Lock<Value<'gc>>; CHUNK]>;
+
+const _: () = assert!(FLAT_MAX % CHUNK == 0 && CHUNK.is_power_of_two());
+
+fn new_chunk<'gc>(mc: &Mutation<'gc>) -> Chunk<'gc> {
+    Gc::new(mc, std::array::from_fn(|_| Lock::new(Value::Nil)))
+}
+
+impl<'gc> TableData<'gc> {
+    /// The chunks (empty for a table whose array part is only the flat prefix).
+    #[inline(always)]
+    pub(super) fn chunks(&self) -> &[Chunk<'gc>] {
+        match &self.extra {
+            Some(e) => &e.chunks,
+            None => &[],
+        }
+    }
+
+    /// The value at array slot `idx` beyond the flat prefix (nil if not stored).
+    #[inline(always)]
+    pub(super) fn chunk_get(&self, idx: usize) -> Value<'gc> {
+        // (Below `FLAT_MAX` the subtraction wraps to a chunk number no table has.)
+        match self.chunks().get(idx.wrapping_sub(FLAT_MAX) >> CHUNK_SHIFT) {
+            Some(c) => c.get(idx & CHUNK_MASK).map_or(Value::Nil, |l| l.get()),
+            None => Value::Nil,
+        }
+    }
+
+    /// Stores `value` at array slot `idx` if it is stored in a chunk: `true` if done.
+    #[inline(always)]
+    pub(super) fn chunk_set(&self, mc: &Mutation<'gc>, idx: usize, value: Value<'gc>) -> bool {
+        match self.chunks().get(idx.wrapping_sub(FLAT_MAX) >> CHUNK_SHIFT) {
+            Some(&c) => {
+                Gc::write(mc, c)[idx & CHUNK_MASK].unlock().set(value);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The value at array slot `idx` (nil if not stored; the caller checks `idx < asize`).
+    #[inline]
+    pub(super) fn array_slot(&self, idx: usize) -> Value<'gc> {
+        match self.array.get(idx) {
+            Some(&v) => v,
+            None => self.chunk_get(idx),
+        }
+    }
+
+    /// How many array slots are stored (the ones after are nil).
+    pub fn array_stored(&self) -> usize {
+        let n = self.chunks().len();
+        if n == 0 {
+            self.array.len()
+        } else {
+            (FLAT_MAX + n * CHUNK).min(self.sizes.asize())
+        }
+    }
+
+    /// The stored array slots in order (`array_stored` of them).
+    pub fn array_values(&self) -> impl Iterator<Item = Value<'gc>> + '_ {
+        self.array
+            .iter()
+            .copied()
+            .chain(self.chunks().iter().flat_map(|c| c.iter().map(|l| l.get())))
+            .take(self.array_stored())
+    }
+
+    /// How many of the stored slots `first..end` are not nil (for `rehash`).
+    pub(super) fn count_used(&self, first: usize, end: usize) -> usize {
+        let flat_end = end.min(self.array.len());
+        let mut used = match self.array.get(first.min(flat_end)..flat_end) {
+            Some(s) => s.iter().filter(|v| !v.is_nil()).count(),
+            None => 0,
+        };
+        let mut i = first.max(FLAT_MAX);
+        while i < end {
+            let Some(c) = self.chunks().get((i - FLAT_MAX) >> CHUNK_SHIFT) else {
+                break;
+            };
+            let stop = end.min((i | CHUNK_MASK) + 1);
+            if let Some(s) = c.get(i & CHUNK_MASK..((stop - 1) & CHUNK_MASK) + 1) {
+                used += s.iter().filter(|l| !l.get().is_nil()).count();
+            }
+            i = stop;
+        }
+        used
+    }
+
+    /// Stores `value` at array slot `idx < asize` beyond the stored slots, storing the slots
+    /// before it (nil): the flat prefix grows geometrically (past 1,024 slots by a quarter),
+    /// never beyond `FLAT_MAX` nor `asize`; then chunks are added, whole.
+    #[inline(never)]
+    pub(super) fn grow_array(&mut self, mc: &Mutation<'gc>, idx: usize, value: Value<'gc>) {
+        let len = self.array.len();
+        let flat_cap = self.sizes.asize().min(FLAT_MAX);
+        if len < flat_cap {
+            let grown = if len < 1024 { len * 2 } else { len + len / 4 };
+            let cap = grown.max(idx + 1).max(4).min(flat_cap);
+            let mut array = std::mem::take(&mut self.array).into_vec();
+            array.reserve_exact(cap - len);
+            array.resize(cap, Value::Nil);
+            if let Some(slot) = array.get_mut(idx) {
+                *slot = value;
+            }
+            self.array = array.into_boxed_slice();
+            if idx < cap {
+                return;
+            }
+        }
+        if idx < FLAT_MAX {
+            return; // (Unreachable: `idx < asize` and the prefix now holds `flat_cap` slots.)
+        }
+        let need = ((idx - FLAT_MAX) >> CHUNK_SHIFT) + 1;
+        let extra = self.extra_mut();
+        while extra.chunks.len() < need {
+            extra.chunks.push(new_chunk(mc));
+        }
+        self.chunk_set(mc, idx, value);
+    }
+
+    /// Removes and returns every stored array slot (the array part is then empty; `asize`
+    /// stays).
+    pub(super) fn take_array(&mut self) -> Vec<Value<'gc>> {
+        let mut values: Vec<Value<'gc>> = self.array_values().collect();
+        if self.chunks().is_empty() {
+            values = std::mem::take(&mut self.array).into_vec();
+        } else {
+            self.array = Box::default();
+            if let Some(e) = &mut self.extra {
+                e.chunks = Vec::new();
+            }
+            self.trim_extra();
+        }
+        values.truncate(self.sizes.asize());
+        values
+    }
+
+    /// Installs `values` as the stored slots of the array part (`values.len() <= asize`).
+    pub(super) fn put_array(&mut self, mc: &Mutation<'gc>, mut values: Vec<Value<'gc>>) {
+        if values.len() <= FLAT_MAX {
+            self.array = values.into_boxed_slice();
+            if let Some(e) = &mut self.extra {
+                e.chunks = Vec::new();
+            }
+            self.trim_extra();
+            return;
+        }
+        let rest = values.split_off(FLAT_MAX);
+        self.array = values.into_boxed_slice();
+        let chunks = rest
+            .chunks(CHUNK)
+            .map(|part| {
+                let c: Chunk<'gc> = Gc::new(
+                    mc,
+                    std::array::from_fn(|j| Lock::new(part.get(j).copied().unwrap_or(Value::Nil))),
+                );
+                c
+            })
+            .collect();
+        self.extra_mut().chunks = chunks;
+    }
+
+    /// Shrinks the stored slots to `size` (the array part's new size), returning the
+    /// non-nil values of the slots removed with their keys.
+    pub(super) fn truncate_array(
+        &mut self,
+        mc: &Mutation<'gc>,
+        size: usize,
+    ) -> Vec<(Value<'gc>, Value<'gc>)> {
+        let mut moved = Vec::new();
+        if size >= self.array_stored() {
+            return moved;
+        }
+        if self.chunks().is_empty() {
+            let mut array = std::mem::take(&mut self.array).into_vec();
+            for (i, v) in array.drain(size..).enumerate() {
+                if !v.is_nil() {
+                    moved.push((Value::Int((size + i + 1) as i64), v));
+                }
+            }
+            self.array = array.into_boxed_slice();
+            return moved;
+        }
+        let mut values = self.take_array();
+        for (i, v) in values.drain(size.min(values.len())..).enumerate() {
+            if !v.is_nil() {
+                moved.push((Value::Int((size + i + 1) as i64), v));
+            }
+        }
+        self.put_array(mc, values);
+        moved
+    }
+}
