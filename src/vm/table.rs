@@ -20,6 +20,10 @@
 //!   and the stored prefix grows as elements are written (geometrically, nil-filled), so a
 //!   rehash never copies and nil-fills the whole part (memory is still charged for all of
 //!   `asize`).
+//! - A big array part is kept in pieces: the first `table_chunks::FLAT_MAX` slots in the
+//!   record (`array`), the rest in separately collected chunks, so that the collector traces
+//!   it in small steps and a store makes only its chunk gray again (see `table_chunks`).
+//!   Small tables never have chunks.
 //! - `hash_cap` emulates the size of Lua's node part (a power of two): the hash part "is full"
 //!   when it holds that many entries (live or tombstones), which is when Lua would rehash.
 
@@ -47,8 +51,9 @@ impl<'gc> PartialEq for Table<'gc> {
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct TableData<'gc> {
-    /// The stored prefix of the array part (keys `1..=array.len()`, nil where unset); keys up
-    /// to `asize` beyond it are nil. `array.len() <= asize`.
+    /// The stored flat prefix of the array part (keys `1..=array.len()`, nil where unset);
+    /// keys up to `asize` beyond it are in chunks (`Extra::chunks`) or nil.
+    /// `array.len() <= asize.min(FLAT_MAX)`.
     array: Box<[Value<'gc>]>,
     /// Hash part entries in insertion order; a nil value is a removed key (tombstone).
     entries: Vec<(Value<'gc>, Value<'gc>)>,
@@ -235,7 +240,11 @@ impl<'gc> TableData<'gc> {
         if idx < self.array.len() as u64 {
             self.array[idx as usize]
         } else if idx < self.sizes.asize() as u64 {
-            self.chunk_get(idx as usize)
+            if idx >= chunks::FLAT_MAX as u64 {
+                self.chunk_get(idx as usize)
+            } else {
+                Value::Nil
+            }
         } else {
             self.get_int_hash(i)
         }
@@ -487,7 +496,7 @@ impl<'gc> TableData<'gc> {
             *slot = value;
             return;
         }
-        if self.chunk_set(mc, idx, value) || value.is_nil() {
+        if (idx >= chunks::FLAT_MAX && self.chunk_set(mc, idx, value)) || value.is_nil() {
             return; // Stored, or already nil.
         }
         self.grow_array(mc, idx, value);
@@ -541,7 +550,11 @@ impl<'gc> TableData<'gc> {
         index: HashTable<u32>,
     ) {
         let old_entries = std::mem::take(&mut self.entries);
-        let moved = self.truncate_array(mc, array_size);
+        let moved = if array_size < self.array.len() || !self.chunks().is_empty() {
+            self.truncate_array(mc, array_size)
+        } else {
+            Vec::new()
+        };
         // Growing only changes the size: the stored prefix grows as keys are written. The
         // count of entries is the rehash's (every live one is kept), so the capacity holds
         // them.
@@ -783,10 +796,12 @@ impl<'gc> TableData<'gc> {
                 );
             }
         }
-        for i in start_array.max(self.array.len())..self.array_stored() {
-            let v = self.chunk_get(i);
-            if !v.is_nil() {
-                return (Ok(Some((Value::Int(i as i64 + 1), v))), i - start_array);
+        if self.array.len() == chunks::FLAT_MAX {
+            for i in start_array.max(chunks::FLAT_MAX)..self.array_stored() {
+                let v = self.chunk_get(i);
+                if !v.is_nil() {
+                    return (Ok(Some((Value::Int(i as i64 + 1), v))), i - start_array);
+                }
             }
         }
         // Every slot of the array part counts, stored or not: how long the stored prefix is

@@ -21,7 +21,7 @@ use gc_arena::{lock::Lock, Gc, Mutation};
 use super::{TableData, Value};
 
 /// Slots in the flat prefix at most (a multiple of `CHUNK`).
-pub(super) const FLAT_MAX: usize = 1 << 14;
+pub(super) const FLAT_MAX: usize = 1 << 17;
 /// Slots in a chunk (a power of two).
 pub(super) const CHUNK: usize = 512;
 const CHUNK_SHIFT: u32 = CHUNK.trailing_zeros();
@@ -73,7 +73,8 @@ impl<'gc> TableData<'gc> {
     pub(super) fn array_slot(&self, idx: usize) -> Value<'gc> {
         match self.array.get(idx) {
             Some(&v) => v,
-            None => self.chunk_get(idx),
+            None if idx >= FLAT_MAX => self.chunk_get(idx),
+            None => Value::Nil,
         }
     }
 
@@ -118,28 +119,35 @@ impl<'gc> TableData<'gc> {
     }
 
     /// Stores `value` at array slot `idx < asize` beyond the stored slots, storing the slots
-    /// before it (nil): the flat prefix grows geometrically (past 1,024 slots by a quarter),
-    /// never beyond `FLAT_MAX` nor `asize`; then chunks are added, whole.
+    /// before it (nil). The new slots are written, so every stored slot is resident memory:
+    /// the flat prefix grows geometrically (past 1,024 slots by a quarter), never beyond
+    /// `FLAT_MAX` nor `asize`; beyond it, chunks are added whole.
     #[inline(never)]
     pub(super) fn grow_array(&mut self, mc: &Mutation<'gc>, idx: usize, value: Value<'gc>) {
-        let len = self.array.len();
-        let flat_cap = self.sizes.asize().min(FLAT_MAX);
-        if len < flat_cap {
-            let grown = if len < 1024 { len * 2 } else { len + len / 4 };
-            let cap = grown.max(idx + 1).max(4).min(flat_cap);
-            let mut array = std::mem::take(&mut self.array).into_vec();
-            array.reserve_exact(cap - len);
-            array.resize(cap, Value::Nil);
-            if let Some(slot) = array.get_mut(idx) {
-                *slot = value;
-            }
-            self.array = array.into_boxed_slice();
-            if idx < cap {
-                return;
-            }
+        if idx >= FLAT_MAX {
+            return self.grow_chunks(mc, idx, value);
         }
-        if idx < FLAT_MAX {
-            return; // (Unreachable: `idx < asize` and the prefix now holds `flat_cap` slots.)
+        let len = self.array.len();
+        let grown = if len < 1024 { len * 2 } else { len + len / 4 };
+        let cap = grown.max(idx + 1).max(4);
+        let cap = cap.min(self.sizes.asize().min(FLAT_MAX)).max(idx + 1);
+        let mut array = std::mem::take(&mut self.array).into_vec();
+        array.reserve_exact(cap - len);
+        array.resize(cap, Value::Nil);
+        if let Some(slot) = array.get_mut(idx) {
+            *slot = value;
+        }
+        self.array = array.into_boxed_slice();
+    }
+
+    /// [`TableData::grow_array`] beyond the flat prefix: fills the prefix, then adds chunks.
+    #[cold]
+    fn grow_chunks(&mut self, mc: &Mutation<'gc>, idx: usize, value: Value<'gc>) {
+        let len = self.array.len();
+        if len < FLAT_MAX {
+            let mut array = std::mem::take(&mut self.array).into_vec();
+            array.resize(FLAT_MAX, Value::Nil);
+            self.array = array.into_boxed_slice();
         }
         let need = ((idx - FLAT_MAX) >> CHUNK_SHIFT) + 1;
         let extra = self.extra_mut();
@@ -152,10 +160,11 @@ impl<'gc> TableData<'gc> {
     /// Removes and returns every stored array slot (the array part is then empty; `asize`
     /// stays).
     pub(super) fn take_array(&mut self) -> Vec<Value<'gc>> {
-        let mut values: Vec<Value<'gc>> = self.array_values().collect();
+        let mut values: Vec<Value<'gc>>;
         if self.chunks().is_empty() {
             values = std::mem::take(&mut self.array).into_vec();
         } else {
+            values = self.array_values().collect();
             self.array = Box::default();
             if let Some(e) = &mut self.extra {
                 e.chunks = Vec::new();
@@ -193,6 +202,7 @@ impl<'gc> TableData<'gc> {
 
     /// Shrinks the stored slots to `size` (the array part's new size), returning the
     /// non-nil values of the slots removed with their keys.
+    #[inline(never)]
     pub(super) fn truncate_array(
         &mut self,
         mc: &Mutation<'gc>,
