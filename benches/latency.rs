@@ -53,6 +53,11 @@ const SCRIPTS: &[(&str, &str)] = &[
         r#"while true do local t = {} for i = 1, 100 do t[i] = {i, tostring(i)} end end"#,
     ),
     (
+        "filling a table with 1e6 objects",
+        r#"local t = {} for i = 1, 1e6 do t[i] = {} end
+           local x = 0 while true do x = x + 1 end"#,
+    ),
+    (
         "full collections of 1e6 objects",
         r#"local t = {} for i = 1, 1e6 do t[i] = {} end
            while true do collectgarbage() end"#,

@@ -3,6 +3,10 @@
 
 use super::*;
 
+/// The most collector work (in gc-arena's debt units, about one object traced each) one
+/// slice pays; the rest of the debt carries over to the next slices (see `after_slice`).
+const MAX_DEBT_PER_SLICE: f64 = 4096.0;
+
 impl Vm {
     /// Before a slice: keeps the VM within its memory budget without anything Lua can
     /// observe. Over it, or near it (at most once per eighth of the budget allocated, before
@@ -195,7 +199,20 @@ impl Vm {
                 // turns allocate nothing that lasts, and entering it costs more than they do.)
                 None if self.arena.metrics().allocation_debt() <= 0.0 => {}
                 None => {
-                    if crate::vm::gc::pay_debt(&mut self.arena) {
+                    // At most `MAX_DEBT_PER_SLICE` units now: the debt of a big allocation
+                    // (an array part that doubled to a million slots adds tens of
+                    // thousands of units at once) is paid over the next slices, so that no
+                    // slice does more than a bounded piece of an incremental cycle.
+                    let metrics = self.arena.metrics().clone();
+                    let carried = metrics.allocation_debt() - MAX_DEBT_PER_SLICE;
+                    if carried > 0.0 {
+                        metrics.adjust_debt(-carried);
+                    }
+                    let finished = crate::vm::gc::pay_debt(&mut self.arena);
+                    if carried > 0.0 {
+                        metrics.adjust_debt(carried);
+                    }
+                    if finished {
                         self.settle_unit();
                     }
                 }

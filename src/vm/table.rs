@@ -241,7 +241,7 @@ impl<'gc> TableData<'gc> {
             self.array[idx as usize]
         } else if idx < self.sizes.asize() as u64 {
             if idx >= chunks::FLAT_MAX as u64 {
-                self.chunk_get(idx as usize)
+                self.chunk_get_cold(idx as usize)
             } else {
                 Value::Nil
             }
@@ -496,7 +496,7 @@ impl<'gc> TableData<'gc> {
             *slot = value;
             return;
         }
-        if (idx >= chunks::FLAT_MAX && self.chunk_set(mc, idx, value)) || value.is_nil() {
+        if (idx >= chunks::FLAT_MAX && self.chunk_set_cold(mc, idx, value)) || value.is_nil() {
             return; // Stored, or already nil.
         }
         self.grow_array(mc, idx, value);
@@ -550,7 +550,8 @@ impl<'gc> TableData<'gc> {
         index: HashTable<u32>,
     ) {
         let old_entries = std::mem::take(&mut self.entries);
-        let moved = if array_size < self.array.len() || !self.chunks().is_empty() {
+        // (Chunks exist only behind a full flat prefix.)
+        let moved = if array_size < self.array.len() || self.array.len() == chunks::FLAT_MAX {
             self.truncate_array(mc, array_size)
         } else {
             Vec::new()
@@ -704,8 +705,18 @@ impl<'gc> TableData<'gc> {
 
     /// The border `#t` (without `__len`), as PUC-Rio Lua 5.4's `luaH_getn` finds it.
     pub fn length(&self) -> i64 {
+        // (Two copies of the search: a small table's reads only its flat prefix.)
+        if self.array.len() < chunks::FLAT_MAX {
+            self.length_with(|k| self.array.get(k).copied().unwrap_or(Value::Nil))
+        } else {
+            self.length_with(|k| self.array_slot(k))
+        }
+    }
+
+    /// [`TableData::length`] reading array slot `k` with `slot`.
+    #[inline(always)]
+    fn length_with(&self, slot: impl Fn(usize) -> Value<'gc>) -> i64 {
         let limit = self.sizes.asize();
-        let slot = |k: usize| self.array_slot(k);
         if limit > 0 && slot(limit - 1).is_nil() {
             if limit >= 2 && !slot(limit - 2).is_nil() {
                 return (limit - 1) as i64;

@@ -37,6 +37,7 @@ impl<'gc> TableMut<'_, 'gc> {
     }
 
     /// See [`TableData::set_growing`].
+    #[inline]
     pub fn set_growing(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), KeyError> {
         self.d.set_growing(self.mc, key, value)
     }
@@ -51,29 +52,29 @@ impl<'gc> TableMut<'_, 'gc> {
     /// `false` (nothing changed) if the caller must take the general [`TableMut::set`].
     #[inline]
     pub fn set_int_in_array(&mut self, i: i64, value: Value<'gc>) -> bool {
-        self.d.set_int_in_array(i, value)
-            || ((i as u64).wrapping_sub(1) < self.d.array_size() as u64
-                && self
-                    .d
-                    .chunk_set(self.mc, (i as u64).wrapping_sub(1) as usize, value))
+        self.d.set_int_in_array(i, value) || self.d.chunk_store(self.mc, i, value)
     }
 
     /// See [`TableData::set_list`].
+    #[inline]
     pub fn set_list(&mut self, start: usize, values: &[Value<'gc>]) {
         self.d.set_list(self.mc, start, values)
     }
 
     /// See [`TableData::ensure_array`].
+    #[inline]
     pub fn ensure_array(&mut self, n: usize) -> Result<(), KeyError> {
         self.d.ensure_array(self.mc, n)
     }
 
     /// See [`TableData::resize`].
+    #[inline]
     pub fn resize(&mut self, array_size: usize, hash_size: usize) {
         self.d.resize(self.mc, array_size, hash_size)
     }
 
     /// See [`TableData::restore_parts`].
+    #[inline]
     pub fn restore_parts(
         &mut self,
         array: Vec<Value<'gc>>,

@@ -124,7 +124,8 @@ pub(super) fn node_capacity(hash: usize) -> usize {
 }
 
 /// What few tables need, boxed apart (`TableData::extra`; not charged: the model counts the
-/// index in `NODE_BYTES`, and the other parts are transient or a lazy fork's).
+/// index in `NODE_BYTES` and a big array part's chunks in `VALUE_BYTES` a slot, as a flat
+/// one, and the other parts are transient or a lazy fork's).
 #[derive(Default, Collect)]
 #[collect(no_drop)]
 pub(super) struct Extra<'gc> {

@@ -154,14 +154,8 @@ impl<'gc> Table<'gc> {
             let d = self.0.borrow();
             if !d.is_pending() {
                 let idx = (i as u64).wrapping_sub(1);
-                let v = if idx < d.array.len() as u64 {
-                    Some(d.array[idx as usize])
-                } else if idx < d.sizes.asize() as u64 {
-                    Some(d.chunk_get(idx as usize))
-                } else {
-                    None
-                };
-                if let Some(v) = v {
+                if idx < d.array.len() as u64 {
+                    let v = d.array[idx as usize];
                     return if v.is_nil() && d.meta.is_some() {
                         None
                     } else {
