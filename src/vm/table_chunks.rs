@@ -16,7 +16,10 @@
 //! Memory is charged by `asize` as before (`TableData::charge_for`): chunking changes where
 //! the values are, not what is counted.
 
-use gc_arena::{lock::Lock, Gc, Mutation};
+use gc_arena::{
+    lock::{Lock, RefLock},
+    Gc, Mutation,
+};
 
 use super::{TableData, Value};
 
@@ -38,27 +41,76 @@ const CHUNK_MASK: usize = CHUNK - 1;
 /// A separately collected piece of a big array part.
 pub(super) type Chunk<'gc> = Gc<'gc, [Lock<Value<'gc>>; CHUNK]>;
 
+/// The list of a big array part's chunks, an object of its own: adding a chunk makes only
+/// the list gray again, not the record with its flat prefix.
+pub(super) type ChunkList<'gc> = Gc<'gc, RefLock<Vec<Chunk<'gc>>>>;
+
 const _: () = assert!(FLAT_MAX % CHUNK == 0 && CHUNK.is_power_of_two());
 
 fn new_chunk<'gc>(mc: &Mutation<'gc>) -> Chunk<'gc> {
     Gc::new(mc, std::array::from_fn(|_| Lock::new(Value::Nil)))
 }
 
-impl<'gc> TableData<'gc> {
-    /// The chunks (empty for a table whose array part is only the flat prefix).
-    #[inline(always)]
-    pub(super) fn chunks(&self) -> &[Chunk<'gc>] {
-        match &self.extra {
-            Some(e) => &e.chunks,
-            None => &[],
+/// Adds (nil) chunks to `list` up to the one holding array slot `idx >= FLAT_MAX`.
+fn add_chunks<'gc>(mc: &Mutation<'gc>, list: ChunkList<'gc>, idx: usize) {
+    let need = ((idx - FLAT_MAX) >> CHUNK_SHIFT) + 1;
+    let mut l = list.borrow_mut(mc);
+    while l.len() < need {
+        l.push(new_chunk(mc));
+    }
+}
+
+impl<'gc> super::Table<'gc> {
+    /// A raw store at integer key `i` beyond the flat prefix of a table without a metatable,
+    /// reading the record only: `true` if done, `false` (nothing changed) if the caller
+    /// must take the general path (a pending table, a metatable, a key outside the array
+    /// part, a table without chunks yet). Writing the record would make it gray again, and
+    /// the collector would trace its flat prefix again at every step of a program filling
+    /// the chunks; this writes only the chunk (and the chunk list when one is added).
+    #[inline(never)]
+    pub(super) fn set_in_chunks(self, mc: &Mutation<'gc>, i: i64, value: Value<'gc>) -> bool {
+        let idx = (i as u64).wrapping_sub(1);
+        let d = self.0.borrow();
+        if d.is_pending() || d.meta.is_some() || idx >= d.sizes.asize() as u64 {
+            return false;
         }
+        let idx = idx as usize;
+        let Some(list) = d.chunk_list() else {
+            return false;
+        };
+        if idx < FLAT_MAX || d.chunk_set(mc, idx, value) || value.is_nil() {
+            // (Below `FLAT_MAX` the flat prefix is full when there are chunks: not here.
+            // Beyond the stored slots a nil is already there.)
+            return idx >= FLAT_MAX;
+        }
+        add_chunks(mc, list, idx);
+        d.chunk_set(mc, idx, value)
+    }
+}
+
+impl<'gc> TableData<'gc> {
+    /// The list of chunks (none for a table whose array part is only the flat prefix).
+    #[inline(always)]
+    fn chunk_list(&self) -> Option<ChunkList<'gc>> {
+        self.extra.as_ref().and_then(|e| e.chunks)
+    }
+
+    /// Chunk `c`, if there is one.
+    #[inline(always)]
+    fn chunk_at(&self, c: usize) -> Option<Chunk<'gc>> {
+        self.chunk_list().and_then(|l| l.borrow().get(c).copied())
+    }
+
+    /// How many chunks there are.
+    pub(super) fn chunk_count(&self) -> usize {
+        self.chunk_list().map_or(0, |l| l.borrow().len())
     }
 
     /// The value at array slot `idx` beyond the flat prefix (nil if not stored).
     #[inline(always)]
     pub(super) fn chunk_get(&self, idx: usize) -> Value<'gc> {
         // (Below `FLAT_MAX` the subtraction wraps to a chunk number no table has.)
-        match self.chunks().get(idx.wrapping_sub(FLAT_MAX) >> CHUNK_SHIFT) {
+        match self.chunk_at(idx.wrapping_sub(FLAT_MAX) >> CHUNK_SHIFT) {
             Some(c) => c.get(idx & CHUNK_MASK).map_or(Value::Nil, |l| l.get()),
             None => Value::Nil,
         }
@@ -67,8 +119,8 @@ impl<'gc> TableData<'gc> {
     /// Stores `value` at array slot `idx` if it is stored in a chunk: `true` if done.
     #[inline(always)]
     pub(super) fn chunk_set(&self, mc: &Mutation<'gc>, idx: usize, value: Value<'gc>) -> bool {
-        match self.chunks().get(idx.wrapping_sub(FLAT_MAX) >> CHUNK_SHIFT) {
-            Some(&c) => {
+        match self.chunk_at(idx.wrapping_sub(FLAT_MAX) >> CHUNK_SHIFT) {
+            Some(c) => {
                 Gc::write(mc, c)[idx & CHUNK_MASK].unlock().set(value);
                 true
             }
@@ -110,7 +162,7 @@ impl<'gc> TableData<'gc> {
 
     /// How many array slots are stored (the ones after are nil).
     pub fn array_stored(&self) -> usize {
-        let n = self.chunks().len();
+        let n = self.chunk_count();
         if n == 0 {
             self.array.len()
         } else {
@@ -123,7 +175,13 @@ impl<'gc> TableData<'gc> {
         self.array
             .iter()
             .copied()
-            .chain(self.chunks().iter().flat_map(|c| c.iter().map(|l| l.get())))
+            .chain(
+                self.chunk_list()
+                    .map(|l| l.borrow().clone())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .flat_map(|c| Gc::as_ref(c).iter().map(|l| l.get())),
+            )
             .take(self.array_stored())
     }
 
@@ -136,7 +194,7 @@ impl<'gc> TableData<'gc> {
         };
         let mut i = first.max(FLAT_MAX);
         while i < end {
-            let Some(c) = self.chunks().get((i - FLAT_MAX) >> CHUNK_SHIFT) else {
+            let Some(c) = self.chunk_at((i - FLAT_MAX) >> CHUNK_SHIFT) else {
                 break;
             };
             let stop = end.min((i | CHUNK_MASK) + 1);
@@ -179,11 +237,15 @@ impl<'gc> TableData<'gc> {
             array.resize(FLAT_MAX, Value::Nil);
             self.array = array.into_boxed_slice();
         }
-        let need = ((idx - FLAT_MAX) >> CHUNK_SHIFT) + 1;
-        let extra = self.extra_mut();
-        while extra.chunks.len() < need {
-            extra.chunks.push(new_chunk(mc));
-        }
+        let list = match self.chunk_list() {
+            Some(l) => l,
+            None => {
+                let l = Gc::new(mc, RefLock::new(Vec::new()));
+                self.extra_mut().chunks = Some(l);
+                l
+            }
+        };
+        add_chunks(mc, list, idx);
         self.chunk_set(mc, idx, value);
     }
 
@@ -191,13 +253,13 @@ impl<'gc> TableData<'gc> {
     /// stays).
     pub(super) fn take_array(&mut self) -> Vec<Value<'gc>> {
         let mut values: Vec<Value<'gc>>;
-        if self.chunks().is_empty() {
+        if self.chunk_count() == 0 {
             values = std::mem::take(&mut self.array).into_vec();
         } else {
             values = self.array_values().collect();
             self.array = Box::default();
             if let Some(e) = &mut self.extra {
-                e.chunks = Vec::new();
+                e.chunks = None;
             }
             self.trim_extra();
         }
@@ -210,7 +272,7 @@ impl<'gc> TableData<'gc> {
         if values.len() <= FLAT_MAX {
             self.array = values.into_boxed_slice();
             if let Some(e) = &mut self.extra {
-                e.chunks = Vec::new();
+                e.chunks = None;
             }
             self.trim_extra();
             return;
@@ -227,7 +289,7 @@ impl<'gc> TableData<'gc> {
                 c
             })
             .collect();
-        self.extra_mut().chunks = chunks;
+        self.extra_mut().chunks = Some(Gc::new(mc, RefLock::new(chunks)));
     }
 
     /// Shrinks the stored slots to `size` (the array part's new size), returning the
@@ -242,7 +304,7 @@ impl<'gc> TableData<'gc> {
         if size >= self.array_stored() {
             return moved;
         }
-        if self.chunks().is_empty() {
+        if self.chunk_count() == 0 {
             let mut array = std::mem::take(&mut self.array).into_vec();
             for (i, v) in array.drain(size..).enumerate() {
                 if !v.is_nil() {

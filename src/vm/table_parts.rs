@@ -146,7 +146,7 @@ pub(super) struct Extra<'gc> {
     /// lazy fork's three pending root tables' included, 40 bytes larger.)
     pub parked: Option<Box<Parked<'gc>>>,
     /// The array part's slots beyond the flat prefix (see `table_chunks`).
-    pub chunks: Vec<super::chunks::Chunk<'gc>>,
+    pub chunks: Option<super::chunks::ChunkList<'gc>>,
 }
 
 /// How many keys [`PendingCache`] keeps.
@@ -173,7 +173,7 @@ impl<'gc> Extra<'gc> {
             && self.pending.is_none()
             && self.pending_cache.is_none()
             && self.parked.is_none()
-            && self.chunks.is_empty()
+            && self.chunks.is_none()
     }
 }
 

@@ -74,6 +74,10 @@ impl<'gc> Table<'gc> {
     /// [`Table::set_index_int`]).
     #[inline(always)]
     pub fn probe_set_int(self, mc: &Mutation<'gc>, i: i64, value: Value<'gc>) -> bool {
+        if (i as u64).wrapping_sub(1) >= super::chunks::FLAT_MAX as u64 {
+            // Not in a flat prefix: `set_index_int`, without writing the record.
+            return false;
+        }
         let mut d = self.0.borrow_mut(mc);
         if !d.is_pending() && d.meta.is_none() {
             return d.set_int_in_array(i, value);
@@ -184,6 +188,9 @@ impl<'gc> Table<'gc> {
     /// the general path. Out of line, like [`Table::set_field`].
     #[inline(never)]
     pub fn set_index_int(self, mc: &Mutation<'gc>, i: i64, value: Value<'gc>) -> bool {
+        if (i as u64).wrapping_sub(1) >= super::chunks::FLAT_MAX as u64 {
+            return self.set_in_chunks(mc, i, value);
+        }
         let mut tb = self.data_mut(mc);
         tb.meta.is_none() && tb.set_int_in_array(i, value)
     }

@@ -173,7 +173,7 @@ fn a_big_array_part_is_kept_in_chunks() {
         {
             let d = t.0.borrow();
             assert_eq!(d.array.len(), FLAT_MAX);
-            assert_eq!(d.chunks().len(), 4);
+            assert_eq!(d.chunk_count(), 4);
             assert!(d.array_stored() <= d.array_size());
             assert_eq!(d.length(), n);
             for i in 1..=n {
@@ -235,7 +235,7 @@ fn a_chunked_array_part_shrinks_and_moves_its_keys() {
             }
             assert_eq!(d.length(), n);
         }
-        assert!(t.0.borrow().chunks().is_empty());
+        assert!(t.0.borrow().chunk_count() == 0);
         let keys = keys_in_order(t);
         assert_eq!(keys.len(), n as usize);
         // Emptied and rehashed (a new key finds the hash part full), the array part goes.
