@@ -1,14 +1,15 @@
 //! A big array part in pieces (see `table`'s module docs): keys up to `FLAT_MAX` are stored in
 //! the record's flat prefix (`TableData::array`), keys beyond it in separately collected
-//! chunks of `CHUNK` slots (`Extra::chunks`).
+//! chunks of `CHUNK` slots, listed in an object of their own (`Extra::chunks`).
 //!
 //! Why: gc-arena traces an object whole, and its write barrier makes a whole object gray
 //! again. A flat array of a million values was traced in one piece (about 25 ms) and, while a
 //! program filled it during a cycle, traced again at every collector step (quadratic: 16-21
 //! ms a step at a million elements). In chunks, tracing the table is the record (at most
-//! `FLAT_MAX` values and one pointer a chunk) plus one small trace per chunk, which the
-//! incremental collector spreads over its steps, and a store into a chunk makes only that
-//! chunk gray again. Small tables (the flat prefix only) are untouched.
+//! `FLAT_MAX` values), the list (a pointer a chunk) and one small trace per chunk, which the
+//! incremental collector spreads over its steps; a store into a chunk through
+//! `Table::set_in_chunks` makes only that chunk (and the list, when it adds one) gray again,
+//! never the record. Small tables (the flat prefix only) are untouched.
 //!
 //! Invariants: chunks exist only when the flat prefix is full (`array.len() == FLAT_MAX`);
 //! chunk `c` holds keys `FLAT_MAX + c * CHUNK + 1 ..`; slots at or beyond `asize` are nil.
@@ -30,7 +31,7 @@ use super::{TableData, Value};
 /// the hot loop must call nothing, so an access beyond the prefix leaves the hot loop.
 /// Measured with callgrind (release, the scaled bench programs, 2026-12-06): with 2^14 slots
 /// table_array (arrays of 150,000 values) ran +42% instructions, with 2^17 +7.6%, with 2^18
-/// as before. The price: a prefix of up to 2^18 values is traced in one piece, and again
+/// +1.9% (the checks for chunks elsewhere). The price: a prefix of up to 2^18 values is traced in one piece, and again
 /// when the record is written during a cycle.
 pub(super) const FLAT_MAX: usize = 1 << 18;
 /// Slots in a chunk (a power of two).
@@ -129,8 +130,8 @@ impl<'gc> TableData<'gc> {
     }
 
     /// Stores `value` at integer key `i` if it is a slot of the array part stored in a chunk:
-    /// `true` if done. Out of line: the hot loop's store probe calls it when the flat prefix
-    /// misses (the chunk's write barrier is a call anyway).
+    /// `true` if done (for [`super::TableMut::set_int_in_array`], out of line: most stores
+    /// hit the flat prefix).
     #[inline(never)]
     pub(super) fn chunk_store(&self, mc: &Mutation<'gc>, i: i64, value: Value<'gc>) -> bool {
         let idx = (i as u64).wrapping_sub(1);
