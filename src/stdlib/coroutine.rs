@@ -84,14 +84,8 @@ fn close_state_next<'gc>(
             super::base::full_collection(nc)
         }
         Some(v) => {
-            let tm = nc.ctx.metamethod(v, crate::vm::state::Tm::Close);
-            nc.clear();
-            nc.push(v);
-            nc.push(error.unwrap_or(Value::Nil));
-            Ok(Action::Call {
-                func: tm,
-                cont: Cont::Lib(Box::new(CloseCont::State { values, error })),
-            })
+            let e = error.unwrap_or(Value::Nil);
+            call_close_method(nc, v, e, CloseCont::State { values, error })
         }
     }
 }
@@ -238,16 +232,27 @@ pub fn close_next<'gc>(
             None => nc.ret1(Value::True),
         },
         Some(v) => {
-            let tm = nc.ctx.metamethod(v, crate::vm::state::Tm::Close);
-            nc.clear();
-            nc.push(v);
-            nc.push(error.unwrap_or(Value::Nil));
-            Ok(Action::Call {
-                func: tm,
-                cont: Cont::Lib(Box::new(CloseCont::Close { co, values, error })),
-            })
+            let e = error.unwrap_or(Value::Nil);
+            call_close_method(nc, v, e, CloseCont::Close { co, values, error })
         }
     }
+}
+
+/// Calls `v`'s `__close` with `error` (nil for none), then goes on with `then`.
+fn call_close_method<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    v: Value<'gc>,
+    error: Value<'gc>,
+    then: CloseCont<Value<'gc>>,
+) -> R<'gc> {
+    let tm = nc.ctx.metamethod(v, crate::vm::state::Tm::Close);
+    nc.clear();
+    nc.push(v);
+    nc.push(error);
+    Ok(Action::Call {
+        func: tm,
+        cont: Cont::Lib(Box::new(then)),
+    })
 }
 
 /// Kills `co` (suspended or dead) and returns its pending to-be-closed values, innermost
@@ -295,16 +300,7 @@ pub fn wrap_close_next<'gc>(
             Value::Str(s) => Err(LuaError::Where(s)),
             other => Err(LuaError::Value(other)),
         },
-        Some(v) => {
-            let tm = nc.ctx.metamethod(v, crate::vm::state::Tm::Close);
-            nc.clear();
-            nc.push(v);
-            nc.push(error);
-            Ok(Action::Call {
-                func: tm,
-                cont: Cont::Lib(Box::new(CloseCont::WrapClose { values, error })),
-            })
-        }
+        Some(v) => call_close_method(nc, v, error, CloseCont::WrapClose { values, error }),
     }
 }
 
