@@ -6,7 +6,7 @@
 
 use std::process::{Command, Stdio};
 
-use telelua::{ExitRequest, Host, Profile, StepResult, Vm};
+use telelua::{ExitRequest, Host, Profile, Registry, StepResult, Vm};
 
 const BIN: &str = env!("CARGO_BIN_EXE_telelua");
 
@@ -133,6 +133,15 @@ fn a_library_host_gets_the_exit_request() {
             close: false
         })
     );
+    // The request is part of the VM's state: saved, restored and forked with it.
+    let want = Some(ExitRequest {
+        code: 5,
+        close: false,
+    });
+    let bytes = vm.save().unwrap();
+    let restored = Vm::restore_with(&bytes, Registry::standard(), Host::default(), None).unwrap();
+    assert_eq!(restored.exit_request(), want);
+    assert_eq!(vm.image().unwrap().fork().unwrap().exit_request(), want);
     let (mut vm, _) = run("closed = {}
          local x <close> = setmetatable({}, {__close = function () closed[#closed + 1] = 'x' end})
          os.exit(false, true)");
