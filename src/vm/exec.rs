@@ -73,6 +73,9 @@ pub enum Event<'gc> {
     Error(Value<'gc>, String),
     /// The top native frame waits for the host (`Action::Wait`).
     Wait,
+    /// A `Call` of `resume` or `yield` made its switch (see `switch_call`): this coroutine,
+    /// now the running chain's last, goes on in its top Lua frame.
+    Switched(Thread<'gc>),
 }
 
 /// A unit of call/return work for [`drive`].
@@ -1071,6 +1074,14 @@ fn run_from<'gc>(ctx: Ctx<'gc>, fuel: &mut Fuel, mut entry: Entry<'gc>) -> RunRe
             loop {
                 let ts = &mut *guard;
                 match flow {
+                    // A switch made at the call (see `switch_call`): run the other
+                    // coroutine's state. (It is this one when the switch came in `entry`.)
+                    Flow::Event(Event::Switched(to)) => {
+                        if to != thread {
+                            (thread, guard) = (to, to.borrow_mut(ctx.mc));
+                        }
+                        flow = Flow::Lua { resuming: true };
+                    }
                     // A coroutine switch's common case, here (see `switch`): the other
                     // coroutine's Lua frame goes on at once.
                     Flow::Event(e) => match super::switch::at_once(ctx, thread, ts, fuel, &e) {
@@ -1093,6 +1104,8 @@ fn run_from<'gc>(ctx: Ctx<'gc>, fuel: &mut Fuel, mut entry: Entry<'gc>) -> RunRe
         match event {
             Event::OutOfFuel => return RunResult::OutOfFuel,
             Event::Wait => return RunResult::Waiting,
+            // (Handled above; the switched-to coroutine is the current one.)
+            Event::Switched(_) => entry = Entry::Continue,
             Event::Resume(target) => {
                 let args: Transfer<'gc> = take_window(&mut thread.borrow_mut(ctx.mc));
                 // `lua_resume`: the coroutine runs at its resumer's C calls plus one.

@@ -655,6 +655,15 @@ fn run<'gc>(
                 let (func, nargs, want): (usize, usize, i32) = ($func, $nargs, $want);
                 if !hooked {
                     if let Some(nf) = NativeRef::of(ts.stack[func]) {
+                        // `coroutine.resume` or `yield` from a `Call`: the switch at once,
+                        // when it can be made so (see `switch_call`).
+                        if $reenter && super::switch_call::is_switch(nf) {
+                            if let Some(to) = super::switch_call::at_call(
+                                ctx, thread, ts, fuel, nf, func, nargs, want,
+                            ) {
+                                return Ok(Flow::Event(Event::Switched(to)));
+                            }
+                        }
                         let todo = call_native(
                             ctx,
                             thread,

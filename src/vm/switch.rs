@@ -37,6 +37,26 @@ pub(super) fn deliver_to_lua<'gc>(
     fuel: &mut Fuel,
     vals: &[Value<'gc>],
 ) -> Option<Flow<'gc>> {
+    let cont = deliver(thread, ts, fuel, vals)?;
+    // (Its box is the spare for the next native frame; what is in it does not matter. The
+    // spare was taken for this frame, so there is none to drop: tested, not assigned over,
+    // which would call the drop glue of the old `Option` out of line on every switch.)
+    if ts.spare_cont.is_none() {
+        ts.spare_cont = Some(cont);
+    }
+    Some(Flow::Lua { resuming: true })
+}
+
+/// [`deliver_to_lua`], inline (`switch_call` makes a switch with it at every turn), giving
+/// back the box of the frame it popped instead of keeping it as the spare: `None`, having
+/// changed nothing, when it does not apply.
+#[inline(always)]
+pub(super) fn deliver<'gc>(
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    vals: &[Value<'gc>],
+) -> Option<Box<Cont<'gc>>> {
     if thread.0.hookmask.get() != 0 {
         return None;
     }
@@ -70,12 +90,6 @@ pub(super) fn deliver_to_lua<'gc>(
     let Some(Frame::Native(NativeFrame { cont, .. })) = ts.frames.pop() else {
         return None;
     };
-    // (Its box is the spare for the next native frame; what is in it does not matter. The
-    // spare was taken for this frame, so there is none to drop: tested, not assigned over,
-    // which would call the drop glue of the old `Option` out of line on every switch.)
-    if ts.spare_cont.is_none() {
-        ts.spare_cont = Some(cont);
-    }
     // The general path's lengths, in its order: the native below its results, the results
     // adjusted to `want`, the caller's registers.
     ts.model_stack_len(func + 1 + n);
@@ -99,7 +113,7 @@ pub(super) fn deliver_to_lua<'gc>(
     // Moved into a buffer, and from it as the native's results.
     fuel.charge(vals.len() as i64 / VALUES_MOVED_PER_FUEL);
     fuel.charge(n as i64 / VALUES_MOVED_PER_FUEL);
-    Some(Flow::Lua { resuming: true })
+    Some(cont)
 }
 
 /// The first slot of the window of `ts`'s top native frame (where a resume's arguments or a

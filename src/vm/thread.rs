@@ -324,6 +324,19 @@ impl<'gc> ThreadState<'gc> {
     ) {
         debug_assert!(!cont.catches() && cont.heap_bytes() == 0);
         let cont = self.boxed(cont);
+        self.push_waiting_boxed(native, func, want, cont);
+    }
+
+    /// [`Self::push_waiting`] of a continuation already in a box (a coroutine switch moves
+    /// the box of the frame it pops in the other coroutine: boxes are not state).
+    #[inline(always)]
+    pub fn push_waiting_boxed(
+        &mut self,
+        native: Option<NativeRef<'gc>>,
+        func: u32,
+        want: i32,
+        cont: Box<Cont<'gc>>,
+    ) {
         let frame = Frame::Native(NativeFrame {
             native,
             func,
