@@ -1074,14 +1074,6 @@ fn run_from<'gc>(ctx: Ctx<'gc>, fuel: &mut Fuel, mut entry: Entry<'gc>) -> RunRe
             loop {
                 let ts = &mut *guard;
                 match flow {
-                    // A switch made at the call (see `switch_call`): run the other
-                    // coroutine's state. (It is this one when the switch came in `entry`.)
-                    Flow::Event(Event::Switched(to)) => {
-                        if to != thread {
-                            (thread, guard) = (to, to.borrow_mut(ctx.mc));
-                        }
-                        flow = Flow::Lua { resuming: true };
-                    }
                     // A coroutine switch's common case, here (see `switch`): the other
                     // coroutine's Lua frame goes on at once.
                     Flow::Event(e) => match super::switch::at_once(ctx, thread, ts, fuel, &e) {
@@ -1092,7 +1084,11 @@ fn run_from<'gc>(ctx: Ctx<'gc>, fuel: &mut Fuel, mut entry: Entry<'gc>) -> RunRe
                         None => break e,
                     },
                     Flow::Lua { resuming } => {
-                        flow = match super::interp::execute(ctx, thread, ts, fuel, resuming) {
+                        // (It may switch coroutines: `thread` and `guard` follow.)
+                        let r =
+                            super::interp::execute(ctx, &mut thread, &mut guard, fuel, resuming);
+                        let ts = &mut *guard;
+                        flow = match r {
                             Ok(f) => f,
                             Err(LuaError::RetryAfterGc) => retry_instruction(ctx, ts, fuel),
                             Err(e) => throw(ctx, thread, ts, fuel, e),
@@ -1104,7 +1100,7 @@ fn run_from<'gc>(ctx: Ctx<'gc>, fuel: &mut Fuel, mut entry: Entry<'gc>) -> RunRe
         match event {
             Event::OutOfFuel => return RunResult::OutOfFuel,
             Event::Wait => return RunResult::Waiting,
-            // (Handled above; the switched-to coroutine is the current one.)
+            // (`interp::execute` goes on in the coroutine it switched to: never here.)
             Event::Switched(_) => entry = Entry::Continue,
             Event::Resume(target) => {
                 let args: Transfer<'gc> = take_window(&mut thread.borrow_mut(ctx.mc));

@@ -75,20 +75,14 @@ pub fn behind_boundary(ctx: Ctx<'_>, frames: &[Frame<'_>]) -> bool {
             .any(|f| matches!(f, Frame::Native(n) if !n.cont.yieldable()))
 }
 
-/// Whether `nf` is [`resume`] or [`yield_`] (then the interpreter tries [`at_call`]).
-#[inline(always)]
-pub(super) fn is_switch(nf: NativeRef<'_>) -> bool {
-    let f = nf.def().func;
-    std::ptr::fn_addr_eq(f, resume as NativeFn) || std::ptr::fn_addr_eq(f, yield_ as NativeFn)
-}
-
-/// A Lua frame of `thread` (state `ts`, no hook set) calls `nf`, [`resume`] or [`yield_`],
-/// at `stack[func]` with `nargs` arguments, wanting `want` results: the call and the switch
-/// it asks for, when they are the common case (see the module docs). `Some` coroutine, now
-/// running (the running chain's last), whose Lua frame goes on; `None`, having changed
-/// nothing, for the general path.
+/// A Lua frame of `thread` (state `ts`, no hook set) calls `nf` at `stack[func]` with
+/// `nargs` arguments, wanting `want` results: when `nf` is [`resume`] or [`yield_`], the
+/// call and the switch it asks for, if they are the common case (see the module docs).
+/// `Some` coroutine, now running (the running chain's last), whose Lua frame goes on;
+/// `None`, having changed nothing, for the general path. (Inline, the test only: the
+/// switches are out of line.)
 #[allow(clippy::too_many_arguments)]
-#[inline(never)]
+#[inline(always)]
 pub(super) fn at_call<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
@@ -99,13 +93,13 @@ pub(super) fn at_call<'gc>(
     nargs: usize,
     want: i32,
 ) -> Option<Thread<'gc>> {
-    if func + 1 + nargs > ts.stack.len() {
-        return None;
-    }
-    if std::ptr::fn_addr_eq(nf.def().func, resume as NativeFn) {
+    let f = nf.def().func;
+    if std::ptr::fn_addr_eq(f, resume as NativeFn) {
         resume_at_call(ctx, thread, ts, fuel, nf, func, nargs, want)
-    } else {
+    } else if std::ptr::fn_addr_eq(f, yield_ as NativeFn) {
         yield_at_call(ctx, thread, ts, fuel, nf, func, nargs, want)
+    } else {
+        None
     }
 }
 
@@ -124,6 +118,9 @@ fn resume_at_call<'gc>(
     want: i32,
 ) -> Option<Thread<'gc>> {
     let end = func + 1 + nargs;
+    if end > ts.stack.len() {
+        return None;
+    }
     let Some(&Value::Thread(co)) = ts.stack.get(func + 1) else {
         return None;
     };
@@ -143,20 +140,19 @@ fn resume_at_call<'gc>(
         return None;
     }
     let mut tts = co.borrow_mut(ctx.mc);
-    // The arguments after the coroutine: the native's window once it removed it.
-    // (The box of the frame it pops holds this side's waiting frame.)
-    let mut cont = deliver(co, &mut tts, fuel, &ts.stack[func + 2..end])?;
+    // The arguments after the coroutine: the native's window once it removed it. (The
+    // charges of `run_native` and the native, with the values moved: a sum of charges is
+    // one charge. The box of the frame it pops holds this side's waiting frame.)
+    let charge = NATIVE_CALL + COROUTINE_SWITCH;
+    let mut cont = deliver(co, &mut tts, fuel, charge, &ts.stack[func + 2..end])?;
     Cont::put(&mut cont, Cont::Resume);
     // `run_native` (the stack cut to the window, the frame modeled, the call charged), the
     // native (the coroutine removed from the window: one slot shorter, synced), the waiting
     // frame, and the window taken.
-    ts.stack.truncate(end);
     // (`model_native_frame`'s test inline: it grows the model once in a while.)
     if ts.frames.len() >= ts.frames_model {
         ts.model_native_frame();
     }
-    fuel.charge(NATIVE_CALL);
-    fuel.charge(COROUTINE_SWITCH);
     ts.model_stack_len(end - 1);
     ts.push_waiting_boxed(Some(nf), func as u32, want, cont);
     ts.stack.truncate(func + 1);
@@ -185,7 +181,8 @@ fn yield_at_call<'gc>(
     want: i32,
 ) -> Option<Thread<'gc>> {
     let end = func + 1 + nargs;
-    if thread == ctx.state.main
+    if end > ts.stack.len()
+        || thread == ctx.state.main
         || super::gc::thread_in_finalizer(ctx, &ts.frames)
         || behind_boundary(ctx, &ts.frames)
     {
@@ -199,15 +196,13 @@ fn yield_at_call<'gc>(
         }
     };
     let mut tts = to.borrow_mut(ctx.mc);
-    // (The box of the frame it pops holds this side's waiting frame.)
-    let mut cont = deliver(to, &mut tts, fuel, &ts.stack[func + 1..end])?;
+    // (With `run_native`'s charge; the box of the frame it pops holds the waiting frame.)
+    let mut cont = deliver(to, &mut tts, fuel, NATIVE_CALL, &ts.stack[func + 1..end])?;
     Cont::put(&mut cont, Cont::Yielded);
-    ts.stack.truncate(end);
     // (`model_native_frame`'s test inline: it grows the model once in a while.)
     if ts.frames.len() >= ts.frames_model {
         ts.model_native_frame();
     }
-    fuel.charge(NATIVE_CALL);
     ts.model_stack_len(end);
     ts.push_waiting_boxed(Some(nf), func as u32, want, cont);
     ts.stack.truncate(func + 1);
