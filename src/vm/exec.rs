@@ -1085,8 +1085,13 @@ fn run_from<'gc>(ctx: Ctx<'gc>, fuel: &mut Fuel, mut entry: Entry<'gc>) -> RunRe
                     },
                     Flow::Lua { resuming } => {
                         // (It may switch coroutines: `thread` and `guard` follow.)
-                        let r =
-                            super::interp::execute(ctx, &mut thread, &mut guard, fuel, resuming);
+                        let r = super::switch_call::execute(
+                            ctx,
+                            &mut thread,
+                            &mut guard,
+                            fuel,
+                            resuming,
+                        );
                         let ts = &mut *guard;
                         flow = match r {
                             Ok(f) => f,

@@ -20,7 +20,6 @@
 use crate::limits::fuel::Fuel;
 use gc_arena::lock::Lock;
 use gc_arena::Gc;
-use std::cell::RefMut;
 
 use super::closure::{Closure, ClosureData, FnProto, NativeRef, UpState, Upvalue};
 use super::error::{LuaError, LuaResult};
@@ -39,34 +38,11 @@ use crate::compiler::opcodes::Op;
 use crate::limits::fuel as fuelc;
 use crate::number;
 
-/// Runs Lua frames until something only the scheduler can handle happens, in `thread`
-/// (its state borrowed in `guard`), or in the coroutines a `resume` or `yield` switches to
-/// at its call (`switch_call`): then `thread` and `guard` are the running coroutine's.
-#[inline]
-pub fn execute<'gc>(
-    ctx: Ctx<'gc>,
-    thread: &mut Thread<'gc>,
-    guard: &mut RefMut<'gc, ThreadState<'gc>>,
-    fuel: &mut Fuel,
-    mut resuming: bool,
-) -> LuaResult<'gc, Flow<'gc>> {
-    loop {
-        match execute_in(ctx, *thread, guard, fuel, resuming) {
-            // (A switch is always to another coroutine, whose state is not borrowed.)
-            Ok(Flow::Event(Event::Switched(to))) => {
-                *guard = to.borrow_mut(ctx.mc);
-                *thread = to;
-                resuming = true;
-            }
-            r => return r,
-        }
-    }
-}
-
-/// [`execute`] in one coroutine. (Out of line, with the state as a `&mut` parameter: the
-/// loop's code is best so.)
+/// Runs Lua frames until something only the scheduler can handle happens (see
+/// `switch_call::execute`, which goes on after a switch at a call). (Out of line, with the
+/// state as a `&mut` parameter: the loop's code is best so.)
 #[inline(never)]
-fn execute_in<'gc>(
+pub fn execute<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,

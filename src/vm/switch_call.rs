@@ -19,12 +19,39 @@ use super::ccalls::MAX_C_CALLS;
 use super::closure::NativeRef;
 use super::cont::Cont;
 use super::error::LuaResult;
+use super::exec::{Event, Flow};
 use super::native::{Action, NativeCtx, NativeFn};
 use super::state::Ctx;
 use super::switch::deliver;
 use super::thread::{Frame, Status, Thread, ThreadState};
 use super::value::Value;
 use crate::limits::fuel::{Fuel, COROUTINE_SWITCH, NATIVE_CALL};
+use std::cell::RefMut;
+
+/// Runs Lua frames with `interp::execute` until something only the scheduler can handle
+/// happens, in `thread` (its state borrowed in `guard`), going on in the coroutine a
+/// `resume` or `yield` switched to at its call ([`at_call`]): then `thread` and `guard` are
+/// that coroutine's, the running one.
+#[inline]
+pub fn execute<'gc>(
+    ctx: Ctx<'gc>,
+    thread: &mut Thread<'gc>,
+    guard: &mut RefMut<'gc, ThreadState<'gc>>,
+    fuel: &mut Fuel,
+    mut resuming: bool,
+) -> LuaResult<'gc, Flow<'gc>> {
+    loop {
+        match super::interp::execute(ctx, *thread, guard, fuel, resuming) {
+            // (A switch is always to another coroutine, whose state is not borrowed.)
+            Ok(Flow::Event(Event::Switched(to))) => {
+                *guard = to.borrow_mut(ctx.mc);
+                *thread = to;
+                resuming = true;
+            }
+            r => return r,
+        }
+    }
+}
 
 /// `coroutine.resume(co, ...)`: asks the scheduler to resume `co` with the other
 /// arguments (its window holds them then).
