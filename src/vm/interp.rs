@@ -660,9 +660,9 @@ fn run<'gc>(
                     if let Some(nf) = NativeRef::of(ts.stack[func]) {
                         // `coroutine.resume` or `yield` from a `Call`: the switch at once,
                         // when it can be made so (see `switch_call`).
-                        if $reenter {
+                        if $reenter && super::switch_call::is_switch(nf) {
                             if let Some(to) = super::switch_call::at_call(
-                                ctx, thread, ts, fuel, nf, func, nargs, want,
+                                ctx, thread, ts, fuel, func, nargs, want,
                             ) {
                                 return Ok(Flow::Event(Event::Switched(to)));
                             }

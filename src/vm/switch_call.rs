@@ -102,32 +102,56 @@ pub fn behind_boundary(ctx: Ctx<'_>, frames: &[Frame<'_>]) -> bool {
             .any(|f| matches!(f, Frame::Native(n) if !n.cont.yieldable()))
 }
 
-/// A Lua frame of `thread` (state `ts`, no hook set) calls `nf` at `stack[func]` with
-/// `nargs` arguments, wanting `want` results: when `nf` is [`resume`] or [`yield_`], the
-/// call and the switch it asks for, if they are the common case (see the module docs).
-/// `Some` coroutine, now running (the running chain's last), whose Lua frame goes on;
-/// `None`, having changed nothing, for the general path. (Inline, the test only: the
-/// switches are out of line.)
-#[allow(clippy::too_many_arguments)]
+/// Whether `nf` is [`resume`] or [`yield_`] (then the interpreter tries [`at_call`]). (The
+/// test inline, on every native call from a `Call`; the switch out of line.)
 #[inline(always)]
+pub(super) fn is_switch(nf: NativeRef<'_>) -> bool {
+    let f = nf.def().func;
+    std::ptr::fn_addr_eq(f, resume as NativeFn) || std::ptr::fn_addr_eq(f, yield_ as NativeFn)
+}
+
+/// A Lua frame of `thread` (state `ts`, no hook set) calls [`resume`] or [`yield_`] at
+/// `stack[func]` with `nargs` arguments, wanting `want` results: the call and the switch it
+/// asks for, if they are the common case (see the module docs). `Some` coroutine, now
+/// running (the running chain's last), whose Lua frame goes on; `None`, having changed
+/// nothing, for the general path.
+#[inline(never)]
 pub(super) fn at_call<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
     fuel: &mut Fuel,
-    nf: NativeRef<'gc>,
     func: usize,
     nargs: usize,
     want: i32,
 ) -> Option<Thread<'gc>> {
-    let f = nf.def().func;
-    if std::ptr::fn_addr_eq(f, resume as NativeFn) {
-        resume_at_call(ctx, thread, ts, fuel, nf, func, nargs, want)
-    } else if std::ptr::fn_addr_eq(f, yield_ as NativeFn) {
-        yield_at_call(ctx, thread, ts, fuel, nf, func, nargs, want)
+    let nf = NativeRef::of(*ts.stack.get(func)?)?;
+    let switch: SwitchAt = if std::ptr::fn_addr_eq(nf.def().func, resume as NativeFn) {
+        resume_at_call
     } else {
-        None
-    }
+        yield_at_call
+    };
+    switch(ctx, thread, ts, fuel, nf, func, nargs, want)
+}
+
+/// [`resume_at_call`] or [`yield_at_call`].
+type SwitchAt = for<'gc> fn(
+    Ctx<'gc>,
+    Thread<'gc>,
+    &mut ThreadState<'gc>,
+    &mut Fuel,
+    NativeRef<'gc>,
+    usize,
+    usize,
+    i32,
+) -> Option<Thread<'gc>>;
+
+/// `run_native`'s growth of the frame list's model, out of line (its test is inline): the
+/// method stays inline in `run_native`, on every native call.
+#[cold]
+#[inline(never)]
+fn model_native_frame(ts: &mut ThreadState<'_>) {
+    ts.model_native_frame();
 }
 
 /// [`at_call`] of [`resume`]: `run_native` and the native, `after_native`'s waiting frame,
@@ -178,7 +202,7 @@ fn resume_at_call<'gc>(
     // frame, and the window taken.
     // (`model_native_frame`'s test inline: it grows the model once in a while.)
     if ts.frames.len() >= ts.frames_model {
-        ts.model_native_frame();
+        model_native_frame(ts);
     }
     ts.model_stack_len(end - 1);
     ts.push_waiting_boxed(Some(nf), func as u32, want, cont);
@@ -228,7 +252,7 @@ fn yield_at_call<'gc>(
     Cont::put(&mut cont, Cont::Yielded);
     // (`model_native_frame`'s test inline: it grows the model once in a while.)
     if ts.frames.len() >= ts.frames_model {
-        ts.model_native_frame();
+        model_native_frame(ts);
     }
     ts.model_stack_len(end);
     ts.push_waiting_boxed(Some(nf), func as u32, want, cont);

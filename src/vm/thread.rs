@@ -497,8 +497,9 @@ impl<'gc> ThreadState<'gc> {
     /// run: it may leave a frame behind when fuel runs out in the middle of its work
     /// (`Action::Preempt`), and whether it does depends on where a step ends. Growing the
     /// model at every native call instead keeps it (and the memory charge, and the saved
-    /// bytes) the same however a run is sliced into steps.
-    #[inline]
+    /// bytes) the same however a run is sliced into steps. (Inline always: `run_native`
+    /// makes it on every native call.)
+    #[inline(always)]
     pub fn model_native_frame(&mut self) {
         if self.frames.len() >= self.frames_model {
             self.frames_model = self.next_frames_model(self.frames.len() + 1);
