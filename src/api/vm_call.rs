@@ -147,9 +147,10 @@ fn run_first<'gc>(
             return exec::run(ctx, fuel);
         }
         let executed = {
-            let mut ts = co.borrow_mut(ctx.mc);
-            let r = crate::vm::interp::execute(ctx, co, &mut ts, fuel, false);
-            if let Ok(Flow::Event(Event::Finished)) = r {
+            let (mut running, mut ts) = (co, co.borrow_mut(ctx.mc));
+            let r = crate::vm::switch_call::execute(ctx, &mut running, &mut ts, fuel, false);
+            // (Unless it switched to a coroutine that finished.)
+            if let (Ok(Flow::Event(Event::Finished)), true) = (&r, running == co) {
                 return RunResult::Finished(exec::finished_values(&mut ts));
             }
             r

@@ -11,7 +11,7 @@ use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::exec::close_upvalues;
 use crate::vm::native::{Action, NativeCtx, NativeDef};
 use crate::vm::state::Ctx;
-use crate::vm::thread::{Frame, Status, Thread};
+use crate::vm::thread::{Status, Thread};
 use crate::vm::value::Value;
 
 type R<'gc> = LuaResult<'gc, Action<'gc>>;
@@ -32,7 +32,7 @@ pub static FUNCS: &[NativeDef] = &[
     },
     NativeDef {
         name: "coroutine.resume",
-        func: resume,
+        func: crate::vm::switch_call::resume,
     },
     NativeDef {
         name: "coroutine.running",
@@ -48,7 +48,7 @@ pub static FUNCS: &[NativeDef] = &[
     },
     NativeDef {
         name: "coroutine.yield",
-        func: yield_,
+        func: crate::vm::switch_call::yield_,
     },
 ];
 
@@ -115,22 +115,6 @@ fn create<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     nc.ret1(Value::Thread(t))
 }
 
-fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
-    let co = check_co(nc, 1)?;
-    // (`Vec::remove` of the coroutine, element by element: a handful of values, where
-    // `remove` calls `memmove`. `check_co` found the window not empty.)
-    let (b, n) = (nc.base, nc.stack.len());
-    for i in b..n.saturating_sub(1) {
-        nc.stack[i] = nc.stack[i + 1];
-    }
-    nc.stack.truncate(n.saturating_sub(1).max(b));
-    nc.charge(crate::limits::fuel::COROUTINE_SWITCH);
-    Ok(Action::Resume {
-        thread: co,
-        cont: Cont::Resume,
-    })
-}
-
 fn wrap<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     create(nc)?;
     let co = nc.arg(1);
@@ -147,25 +131,6 @@ fn wrap_aux<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         }),
         _ => Err(LuaError::rt("cannot resume dead coroutine")),
     }
-}
-
-fn yield_<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
-    if nc.thread == nc.ctx.state.main && !nc.ctx.state.main_yieldable.get() {
-        return Err(LuaError::op("attempt to yield from outside a coroutine"));
-    }
-    if crate::vm::gc::thread_in_finalizer(nc.ctx, nc.frames) || behind_boundary(nc, nc.frames) {
-        return Err(LuaError::op("attempt to yield across a C-call boundary"));
-    }
-    Ok(Action::Yield { cont: None })
-}
-
-/// Whether `frames` (a running coroutine's) hold a native that is a C-call boundary, when
-/// the VM has them (`VmState::c_call_boundaries`).
-fn behind_boundary<'gc>(nc: &NativeCtx<'gc, '_>, frames: &[Frame<'gc>]) -> bool {
-    nc.ctx.state.c_call_boundaries.get()
-        && frames
-            .iter()
-            .any(|f| matches!(f, Frame::Native(n) if !n.cont.yieldable()))
 }
 
 fn status_name<'gc>(nc: &NativeCtx<'gc, '_>, co: Thread<'gc>) -> &'static str {
@@ -214,7 +179,7 @@ fn isyieldable<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let y = y
         && !(t == nc.thread
             && (crate::vm::gc::thread_in_finalizer(nc.ctx, nc.frames)
-                || behind_boundary(nc, nc.frames)));
+                || crate::vm::switch_call::behind_boundary(nc.ctx, nc.frames)));
     nc.ret1(Value::boolean(y))
 }
 

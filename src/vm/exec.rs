@@ -73,6 +73,9 @@ pub enum Event<'gc> {
     Error(Value<'gc>, String),
     /// The top native frame waits for the host (`Action::Wait`).
     Wait,
+    /// A `Call` of `resume` or `yield` made its switch (see `switch_call`): this coroutine,
+    /// now the running chain's last, goes on in its top Lua frame.
+    Switched(Thread<'gc>),
 }
 
 /// A unit of call/return work for [`drive`].
@@ -1081,7 +1084,16 @@ fn run_from<'gc>(ctx: Ctx<'gc>, fuel: &mut Fuel, mut entry: Entry<'gc>) -> RunRe
                         None => break e,
                     },
                     Flow::Lua { resuming } => {
-                        flow = match super::interp::execute(ctx, thread, ts, fuel, resuming) {
+                        // (It may switch coroutines: `thread` and `guard` follow.)
+                        let r = super::switch_call::execute(
+                            ctx,
+                            &mut thread,
+                            &mut guard,
+                            fuel,
+                            resuming,
+                        );
+                        let ts = &mut *guard;
+                        flow = match r {
                             Ok(f) => f,
                             Err(LuaError::RetryAfterGc) => retry_instruction(ctx, ts, fuel),
                             Err(e) => throw(ctx, thread, ts, fuel, e),
@@ -1093,6 +1105,8 @@ fn run_from<'gc>(ctx: Ctx<'gc>, fuel: &mut Fuel, mut entry: Entry<'gc>) -> RunRe
         match event {
             Event::OutOfFuel => return RunResult::OutOfFuel,
             Event::Wait => return RunResult::Waiting,
+            // (`interp::execute` goes on in the coroutine it switched to: never here.)
+            Event::Switched(_) => entry = Entry::Continue,
             Event::Resume(target) => {
                 let args: Transfer<'gc> = take_window(&mut thread.borrow_mut(ctx.mc));
                 // `lua_resume`: the coroutine runs at its resumer's C calls plus one.

@@ -38,7 +38,10 @@ use crate::compiler::opcodes::Op;
 use crate::limits::fuel as fuelc;
 use crate::number;
 
-/// Runs Lua frames until something only the scheduler can handle happens.
+/// Runs Lua frames until something only the scheduler can handle happens (see
+/// `switch_call::execute`, which goes on after a switch at a call). (Out of line, with the
+/// state as a `&mut` parameter: the loop's code is best so.)
+#[inline(never)]
 pub fn execute<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
@@ -655,6 +658,15 @@ fn run<'gc>(
                 let (func, nargs, want): (usize, usize, i32) = ($func, $nargs, $want);
                 if !hooked {
                     if let Some(nf) = NativeRef::of(ts.stack[func]) {
+                        // `coroutine.resume` or `yield` from a `Call`: the switch at once,
+                        // when it can be made so (see `switch_call`).
+                        if $reenter && super::switch_call::is_switch(nf) {
+                            if let Some(to) = super::switch_call::at_call(
+                                ctx, thread, ts, fuel, func, nargs, want,
+                            ) {
+                                return Ok(Flow::Event(Event::Switched(to)));
+                            }
+                        }
                         let todo = call_native(
                             ctx,
                             thread,

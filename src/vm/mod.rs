@@ -30,6 +30,7 @@ pub mod ops;
 pub mod state;
 pub mod string;
 mod switch;
+pub mod switch_call;
 pub mod table;
 pub mod thread;
 pub mod traceback;

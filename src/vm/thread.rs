@@ -324,6 +324,19 @@ impl<'gc> ThreadState<'gc> {
     ) {
         debug_assert!(!cont.catches() && cont.heap_bytes() == 0);
         let cont = self.boxed(cont);
+        self.push_waiting_boxed(native, func, want, cont);
+    }
+
+    /// [`Self::push_waiting`] of a continuation already in a box (a coroutine switch moves
+    /// the box of the frame it pops in the other coroutine: boxes are not state).
+    #[inline(always)]
+    pub fn push_waiting_boxed(
+        &mut self,
+        native: Option<NativeRef<'gc>>,
+        func: u32,
+        want: i32,
+        cont: Box<Cont<'gc>>,
+    ) {
         let frame = Frame::Native(NativeFrame {
             native,
             func,
@@ -484,8 +497,9 @@ impl<'gc> ThreadState<'gc> {
     /// run: it may leave a frame behind when fuel runs out in the middle of its work
     /// (`Action::Preempt`), and whether it does depends on where a step ends. Growing the
     /// model at every native call instead keeps it (and the memory charge, and the saved
-    /// bytes) the same however a run is sliced into steps.
-    #[inline]
+    /// bytes) the same however a run is sliced into steps. (Inline always: `run_native`
+    /// makes it on every native call.)
+    #[inline(always)]
     pub fn model_native_frame(&mut self) {
         if self.frames.len() >= self.frames_model {
             self.frames_model = self.next_frames_model(self.frames.len() + 1);

@@ -1,0 +1,265 @@
+//! `coroutine.resume` and `coroutine.yield`, and the interpreter's switch at a `Call` of
+//! either: the whole native call and the switch it asks for, in one go.
+//!
+//! # Design
+//! In general a Lua `Call` of `resume` runs the native (`exec::run_native`), which asks for
+//! the switch (`Action::Resume`); the interpreter pushes the native's waiting frame and
+//! leaves with `Event::Resume`, and the scheduler makes the switch (its common case in
+//! `switch::at_once`, the general one in `exec::run`). [`at_call`] does all of that at the
+//! `Call` itself when the common case applies (a Lua frame waiting in the other coroutine,
+//! no hook, see `switch::deliver_to_lua`): it checks everything first, changing nothing
+//! when the general path must run, and then makes every change the general path makes, in
+//! its effects (stacks, frames, modeled capacities, statuses, C-call levels, the running
+//! chain, the fuel charged), so a run is the same whichever path a switch takes. The
+//! interpreter then leaves with `Event::Switched`: the scheduler only swaps which
+//! coroutine's state it runs. The natives are recognised by their code (these functions),
+//! which the library registers: a native with another function takes the general path.
+
+use super::ccalls::MAX_C_CALLS;
+use super::closure::NativeRef;
+use super::cont::Cont;
+use super::error::LuaResult;
+use super::exec::{Event, Flow};
+use super::native::{Action, NativeCtx, NativeFn};
+use super::state::Ctx;
+use super::switch::deliver;
+use super::thread::{Frame, Status, Thread, ThreadState};
+use super::value::Value;
+use crate::limits::fuel::{Fuel, COROUTINE_SWITCH, NATIVE_CALL};
+use std::cell::RefMut;
+
+/// Runs Lua frames with `interp::execute` until something only the scheduler can handle
+/// happens, in `thread` (its state borrowed in `guard`), going on in the coroutine a
+/// `resume` or `yield` switched to at its call ([`at_call`]): then `thread` and `guard` are
+/// that coroutine's, the running one.
+#[inline]
+pub fn execute<'gc>(
+    ctx: Ctx<'gc>,
+    thread: &mut Thread<'gc>,
+    guard: &mut RefMut<'gc, ThreadState<'gc>>,
+    fuel: &mut Fuel,
+    mut resuming: bool,
+) -> LuaResult<'gc, Flow<'gc>> {
+    loop {
+        match super::interp::execute(ctx, *thread, guard, fuel, resuming) {
+            // (A switch is always to another coroutine, whose state is not borrowed.)
+            Ok(Flow::Event(Event::Switched(to))) => {
+                *guard = to.borrow_mut(ctx.mc);
+                *thread = to;
+                resuming = true;
+            }
+            r => return r,
+        }
+    }
+}
+
+/// `coroutine.resume(co, ...)`: asks the scheduler to resume `co` with the other
+/// arguments (its window holds them then).
+///
+/// # Errors
+/// "bad argument #1 to 'resume' (thread expected)".
+pub fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>) -> LuaResult<'gc, Action<'gc>> {
+    let co = match nc.arg(1) {
+        Value::Thread(t) => t,
+        _ => return Err(nc.arg_type_error(1, "thread")),
+    };
+    // (`Vec::remove` of the coroutine, element by element: a handful of values, where
+    // `remove` calls `memmove`. The window is not empty: it holds the coroutine.)
+    let (b, n) = (nc.base, nc.stack.len());
+    for i in b..n.saturating_sub(1) {
+        nc.stack[i] = nc.stack[i + 1];
+    }
+    nc.stack.truncate(n.saturating_sub(1).max(b));
+    nc.charge(COROUTINE_SWITCH);
+    Ok(Action::Resume {
+        thread: co,
+        cont: Cont::Resume,
+    })
+}
+
+/// `coroutine.yield(...)`: asks the scheduler to yield the window's values.
+///
+/// # Errors
+/// Outside a coroutine (the main one, unless its host lets it yield), in a finalizer, or
+/// across a C-call boundary.
+pub fn yield_<'gc>(nc: &mut NativeCtx<'gc, '_>) -> LuaResult<'gc, Action<'gc>> {
+    use super::error::LuaError;
+    if nc.thread == nc.ctx.state.main && !nc.ctx.state.main_yieldable.get() {
+        return Err(LuaError::op("attempt to yield from outside a coroutine"));
+    }
+    if super::gc::thread_in_finalizer(nc.ctx, nc.frames) || behind_boundary(nc.ctx, nc.frames) {
+        return Err(LuaError::op("attempt to yield across a C-call boundary"));
+    }
+    Ok(Action::Yield { cont: None })
+}
+
+/// Whether `frames` (a running coroutine's) hold a native that is a C-call boundary, when
+/// the VM has them (`State::c_call_boundaries`).
+pub fn behind_boundary(ctx: Ctx<'_>, frames: &[Frame<'_>]) -> bool {
+    ctx.state.c_call_boundaries.get()
+        && frames
+            .iter()
+            .any(|f| matches!(f, Frame::Native(n) if !n.cont.yieldable()))
+}
+
+/// Whether `nf` is [`resume`] or [`yield_`] (then the interpreter tries [`at_call`]). (The
+/// test inline, on every native call from a `Call`; the switch out of line.)
+#[inline(always)]
+pub(super) fn is_switch(nf: NativeRef<'_>) -> bool {
+    let f = nf.def().func;
+    std::ptr::fn_addr_eq(f, resume as NativeFn) || std::ptr::fn_addr_eq(f, yield_ as NativeFn)
+}
+
+/// A Lua frame of `thread` (state `ts`, no hook set) calls [`resume`] or [`yield_`] at
+/// `stack[func]` with `nargs` arguments, wanting `want` results: the call and the switch it
+/// asks for, if they are the common case (see the module docs). `Some` coroutine, now
+/// running (the running chain's last), whose Lua frame goes on; `None`, having changed
+/// nothing, for the general path.
+#[inline(never)]
+pub(super) fn at_call<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    func: usize,
+    nargs: usize,
+    want: i32,
+) -> Option<Thread<'gc>> {
+    let nf = NativeRef::of(*ts.stack.get(func)?)?;
+    let switch: SwitchAt = if std::ptr::fn_addr_eq(nf.def().func, resume as NativeFn) {
+        resume_at_call
+    } else {
+        yield_at_call
+    };
+    switch(ctx, thread, ts, fuel, nf, func, nargs, want)
+}
+
+/// [`resume_at_call`] or [`yield_at_call`].
+type SwitchAt = for<'gc> fn(
+    Ctx<'gc>,
+    Thread<'gc>,
+    &mut ThreadState<'gc>,
+    &mut Fuel,
+    NativeRef<'gc>,
+    usize,
+    usize,
+    i32,
+) -> Option<Thread<'gc>>;
+
+/// `run_native`'s growth of the frame list's model, out of line (its test is inline): the
+/// method stays inline in `run_native`, on every native call.
+#[cold]
+#[inline(never)]
+fn model_native_frame(ts: &mut ThreadState<'_>) {
+    ts.model_native_frame();
+}
+
+/// [`at_call`] of [`resume`]: `run_native` and the native, `after_native`'s waiting frame,
+/// then `switch::at_once`'s resume of a coroutine suspended in a yield called from Lua.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn resume_at_call<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    nf: NativeRef<'gc>,
+    func: usize,
+    nargs: usize,
+    want: i32,
+) -> Option<Thread<'gc>> {
+    let end = func + 1 + nargs;
+    if end > ts.stack.len() {
+        return None;
+    }
+    let Some(&Value::Thread(co)) = ts.stack.get(func + 1) else {
+        return None;
+    };
+    if nargs == 0
+        || co == thread
+        || co
+            .0
+            .state
+            .try_borrow()
+            .map_or(true, |t| t.status != Status::Suspended)
+    {
+        return None;
+    }
+    // (The level `hand_over` reads: the waiting frame pushed below adds no C call.)
+    let level = ts.c_level();
+    if level >= MAX_C_CALLS {
+        return None;
+    }
+    let mut tts = co.borrow_mut(ctx.mc);
+    // The arguments after the coroutine: the native's window once it removed it. (The
+    // charges of `run_native` and the native, with the values moved: a sum of charges is
+    // one charge. The box of the frame it pops holds this side's waiting frame.)
+    let charge = NATIVE_CALL + COROUTINE_SWITCH;
+    let mut cont = deliver(co, &mut tts, fuel, charge, &ts.stack[func + 2..end])?;
+    Cont::put(&mut cont, Cont::Resume);
+    // `run_native` (the stack cut to the window, the frame modeled, the call charged), the
+    // native (the coroutine removed from the window: one slot shorter, synced), the waiting
+    // frame, and the window taken.
+    // (`model_native_frame`'s test inline: it grows the model once in a while.)
+    if ts.frames.len() >= ts.frames_model {
+        model_native_frame(ts);
+    }
+    ts.model_stack_len(end - 1);
+    ts.push_waiting_boxed(Some(nf), func as u32, want, cont);
+    ts.stack.truncate(func + 1);
+    ts.status = Status::Normal;
+    // `lua_resume`: the coroutine runs at its resumer's C calls plus one.
+    tts.c_base = level + 1;
+    tts.status = Status::Running;
+    drop(tts);
+    ctx.state.running.borrow_mut(ctx.mc).push(co);
+    Some(co)
+}
+
+/// [`at_call`] of [`yield_`]: `run_native` and the native (whose errors the checks here
+/// leave to the general path), `after_native`'s waiting frame, then `switch::at_once`'s
+/// yield to a resumer waiting in a resume called from Lua.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn yield_at_call<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    nf: NativeRef<'gc>,
+    func: usize,
+    nargs: usize,
+    want: i32,
+) -> Option<Thread<'gc>> {
+    let end = func + 1 + nargs;
+    if end > ts.stack.len()
+        || thread == ctx.state.main
+        || super::gc::thread_in_finalizer(ctx, &ts.frames)
+        || behind_boundary(ctx, &ts.frames)
+    {
+        return None;
+    }
+    let to = {
+        let running = ctx.state.running.borrow();
+        match running[..] {
+            [.., to, last] if last == thread && to != thread => to,
+            _ => return None,
+        }
+    };
+    let mut tts = to.borrow_mut(ctx.mc);
+    // (With `run_native`'s charge; the box of the frame it pops holds the waiting frame.)
+    let mut cont = deliver(to, &mut tts, fuel, NATIVE_CALL, &ts.stack[func + 1..end])?;
+    Cont::put(&mut cont, Cont::Yielded);
+    // (`model_native_frame`'s test inline: it grows the model once in a while.)
+    if ts.frames.len() >= ts.frames_model {
+        model_native_frame(ts);
+    }
+    ts.model_stack_len(end);
+    ts.push_waiting_boxed(Some(nf), func as u32, want, cont);
+    ts.stack.truncate(func + 1);
+    ts.status = Status::Suspended;
+    tts.status = Status::Running;
+    drop(tts);
+    ctx.state.running.borrow_mut(ctx.mc).pop();
+    Some(to)
+}
