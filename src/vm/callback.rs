@@ -13,13 +13,13 @@
 //! construction.
 
 use super::closure::NativeRef;
-use super::cont::Cont;
+use super::cont::{Cont, Kept};
 use super::error::{LuaError, LuaResult};
 use super::exec::{cont_outcome, drive, lua_results, push_late, run_cont, Event, Flow, Todo};
 use super::memory::Charge;
-use super::native::Action;
+use super::native::{Action, NativeCtx};
 use super::state::Ctx;
-use super::thread::{Frame, Thread, ThreadState};
+use super::thread::{Frame, NativeFrame, Thread, ThreadState};
 use super::value::Value;
 use crate::limits::fuel::Fuel;
 
@@ -53,16 +53,65 @@ pub(super) fn deliver<'gc>(
         return super::exec::deliver_results(ctx, thread, ts, fuel, todo);
     }
     lua_results(ts, func, n, want);
-    ts.stack.truncate(ts.top as usize);
     let below = ts.frames.len() - 1;
     // (The native's own mark stays: it still runs inside its caller's call.)
     ts.trim_c_calls(below + 1);
-    let Some(Frame::Native(nf)) = ts.frames.last_mut() else {
+    let Some(Frame::Native(nf)) = ts.frames.last() else {
         return Err(LuaError::rt("internal error: frame"));
     };
     let (native, func, want) = (nf.native, nf.func as usize, nf.want);
-    let cont = std::mem::replace(&mut *nf.cont, Cont::Discard);
-    let r = run_cont(ctx, thread, ts, fuel, below, native, func, cont, Ok(()));
+    // (The window's first value once cut at `top`, as the continuation would read it.)
+    let first = if (ts.top as usize) > func + 1 {
+        ts.stack[func + 1]
+    } else {
+        Value::Nil
+    };
+    let kept = run_kept(ctx, thread, ts, fuel, below, native, func, first);
+    if let Some(Ok(Kept::Call {
+        func: callee @ Value::Function(cl),
+        args,
+    })) = kept
+    {
+        if thread.0.hookmask.get() == 0 {
+            // The continuation calls Lua again from where it waits, as it is.
+            fuel.charge(crate::limits::fuel::CALL_FROM_NATIVE);
+            if let Some(Frame::Native(nf)) = ts.frames.last_mut() {
+                kept_wait(nf, &mut ts.catch_top, below);
+            }
+            if let Err(e) = ts.enter_c_calls(ctx, 1) {
+                return Err(c_overflow_in(ts, false, e));
+            }
+            if !call_in_place(ts, func + 1, cl, args) {
+                ts.stack.truncate(func + 1);
+                ts.stack.extend_from_slice(&args);
+                let nargs = insert_callee(ts, func + 1, callee);
+                push_late(ctx, ts, cl, func + 1, nargs, -1)?;
+            }
+            return Ok(Flow::Lua { resuming: false });
+        }
+    }
+    if kept.is_none() {
+        ts.stack.truncate(ts.top as usize);
+    }
+    let r = match kept {
+        Some(Ok(Kept::Call { func: callee, args })) => {
+            ts.stack.truncate(func + 1);
+            ts.stack.extend_from_slice(&args);
+            Ok(Action::Call {
+                func: callee,
+                cont: take_cont(ts),
+            })
+        }
+        Some(Ok(Kept::Preempt)) => Ok(Action::Preempt {
+            cont: take_cont(ts),
+        }),
+        Some(Ok(Kept::Then(action))) => Ok(action),
+        Some(Err(e)) => Err(e),
+        None => {
+            let cont = take_cont(ts);
+            run_cont(ctx, thread, ts, fuel, below, native, func, cont, Ok(()))
+        }
+    };
     if let Ok(Action::Call {
         func: callee @ Value::Function(cl),
         cont,
@@ -70,17 +119,7 @@ pub(super) fn deliver<'gc>(
     {
         let at = Wait::Kept(below);
         let (func, nargs) = call_from_native(ctx, ts, fuel, native, func, want, callee, cont, at)?;
-        if thread.0.hookmask.get() != 0 {
-            // (The continuation set a hook: `drive` reports the call.)
-            let call = Todo::Call {
-                func,
-                nargs,
-                want: -1,
-            };
-            return drive(ctx, thread, ts, fuel, call);
-        }
-        push_late(ctx, ts, cl, func, nargs, -1)?;
-        return Ok(Flow::Lua { resuming: false });
+        return call_lua(ctx, thread, ts, fuel, cl, func, nargs);
     }
     ts.pop_frame();
     let action = cont_outcome(ctx, ts, native, func, r)?;
@@ -96,6 +135,105 @@ pub(super) fn deliver<'gc>(
             action,
         },
     )
+}
+
+/// The top frame's continuation (a native frame's), leaving `Discard` in its place.
+fn take_cont<'gc>(ts: &mut ThreadState<'gc>) -> Cont<'gc> {
+    match ts.frames.last_mut() {
+        Some(Frame::Native(nf)) => std::mem::replace(&mut *nf.cont, Cont::Discard),
+        _ => Cont::Discard,
+    }
+}
+
+/// Runs the top native frame's library continuation in place ([`LibCont::resume_kept`],
+/// with the call's first result), as `run_cont` runs one taken out of its frame: `None` when
+/// it declined (nothing done).
+///
+/// [`LibCont::resume_kept`]: super::cont::LibCont::resume_kept
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn run_kept<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    below: usize,
+    native: Option<NativeRef<'gc>>,
+    func: usize,
+    first: Value<'gc>,
+) -> Option<LuaResult<'gc, Kept<'gc>>> {
+    let r = {
+        let ThreadState {
+            stack,
+            frames,
+            stack_model,
+            ..
+        } = &mut *ts;
+        let (lower, top) = frames.split_at_mut(below);
+        let Some(Frame::Native(nf)) = top.first_mut() else {
+            return None;
+        };
+        let Cont::Lib(lib) = &mut *nf.cont else {
+            return None;
+        };
+        let mut nc = NativeCtx {
+            ctx,
+            thread,
+            stack,
+            stack_model: *stack_model,
+            base: func + 1,
+            frames: lower,
+            native,
+            fuel,
+        };
+        lib.resume_kept(&mut nc, first)?
+    };
+    ts.sync_model();
+    Some(r)
+}
+
+/// The Lua function `cl` called at slot `at` with `args` by the native frame on top, which
+/// left the stack as the previous such call had it (at least as long as the new frame, with
+/// stale values above the window): the stack and frame `push_late` would make (the callee
+/// and its arguments in place, nils above them to the frame's end, the stack cut there), in
+/// the common case that `push_lua_frame` takes inline. `false`, changing nothing, otherwise.
+#[inline]
+fn call_in_place<'gc>(
+    ts: &mut ThreadState<'gc>,
+    at: usize,
+    cl: super::closure::Closure<'gc>,
+    args: [Value<'gc>; 2],
+) -> bool {
+    let p = cl.proto();
+    let needed = at + 2 + p.max_stack as usize;
+    if p.is_vararg
+        || (p.num_params as usize) > args.len()
+        || needed < at + 1 + args.len()
+        || needed > ts.stack.len()
+        || needed > ts.stack_model
+        || needed > super::exec::MAX_STACK
+        || ts.frames.len() >= ts.frames_model
+    {
+        return false;
+    }
+    let Some(window) = ts.stack.get_mut(at..needed) else {
+        return false;
+    };
+    let (head, rest) = window.split_at_mut(1 + args.len());
+    head[0] = Value::Function(cl);
+    head[1..].copy_from_slice(&args);
+    rest.fill(Value::Nil);
+    ts.stack.truncate(needed);
+    ts.push_lua(super::thread::LuaFrame {
+        closure: cl,
+        func: at as u32,
+        base: (at + 1) as u32,
+        pc: 0,
+        nvarargs: 0,
+        want: -1,
+        aux: 0,
+    });
+    true
 }
 
 /// Where a native that calls Lua waits: in a new frame, or in its frame kept at this index
@@ -170,7 +308,6 @@ pub(super) fn call_from_native<'gc>(
     at: Wait,
 ) -> LuaResult<'gc, (usize, usize)> {
     fuel.charge(crate::limits::fuel::CALL_FROM_NATIVE);
-    let nargs = ts.stack.len() - (func + 1);
     // A message handler called again counts each failed run (see `ccalls`).
     let (handler, levels) = match &cont {
         Cont::XpcallHandler { depth, .. } => (true, depth.saturating_add(1)),
@@ -179,28 +316,100 @@ pub(super) fn call_from_native<'gc>(
     match (at, ts.frames.last_mut()) {
         (Wait::Kept(index), Some(Frame::Native(nf))) => {
             // What popping it and pushing `native_frame(native, func, want, cont)` leaves.
-            let bytes = cont.heap_bytes();
-            if cont.catches() {
-                ts.catch_top = index + 1;
-            }
             Cont::put(&mut nf.cont, cont);
-            if nf.charge.get() != bytes {
-                drop(std::mem::take(&mut nf.charge));
-                nf.charge = Charge::transient(bytes);
-            }
+            kept_wait(nf, &mut ts.catch_top, index);
         }
         _ => {
             let frame = ts.native_frame(native, func as u32, want, cont);
             ts.push_frame(Frame::Native(frame));
         }
     }
+    enter_call(ctx, ts, handler, levels, func, callee)
+}
+
+/// The native frame `nf` at `index` (the top one) waits again with the continuation it
+/// holds: whether it catches errors, and the charge for its buffers, as for a frame pushed
+/// with it.
+#[inline]
+fn kept_wait(nf: &mut NativeFrame<'_>, catch_top: &mut usize, index: usize) {
+    if nf.cont.catches() {
+        *catch_top = index + 1;
+    }
+    let bytes = nf.cont.heap_bytes();
+    if nf.charge.get() != bytes {
+        drop(std::mem::take(&mut nf.charge));
+        nf.charge = Charge::transient(bytes);
+    }
+}
+
+/// The native at `func`, waiting in the top frame, calls `callee` with the values in its
+/// window: counted as `levels` C calls, `callee` goes below the arguments. Returns the
+/// callee's slot and its number of arguments.
+///
+/// # Errors
+/// "C stack overflow" over the C-call bound (see [`c_overflow_in`] for `handler`).
+#[inline]
+fn enter_call<'gc>(
+    ctx: Ctx<'gc>,
+    ts: &mut ThreadState<'gc>,
+    handler: bool,
+    levels: u32,
+    func: usize,
+    callee: Value<'gc>,
+) -> LuaResult<'gc, (usize, usize)> {
     // A native calling Lua is a C call: over the bound, the error is raised inside the
     // native (a `pcall` catches it, as in Lua).
     if let Err(e) = ts.enter_c_calls(ctx, levels) {
         return Err(c_overflow_in(ts, handler, e));
     }
-    ts.stack.insert(func + 1, callee);
+    let nargs = insert_callee(ts, func + 1, callee);
     Ok((func + 1, nargs))
+}
+
+/// Puts `callee` at `at`, below the arguments above it (`Vec::insert` without its call to
+/// `memmove` for the usual few arguments); returns the number of arguments.
+#[inline]
+fn insert_callee<'gc>(ts: &mut ThreadState<'gc>, at: usize, callee: Value<'gc>) -> usize {
+    let len = ts.stack.len();
+    let nargs = len.saturating_sub(at);
+    ts.stack.push(callee);
+    if nargs <= 8 {
+        for i in (at..len).rev() {
+            ts.stack[i + 1] = ts.stack[i];
+        }
+    } else {
+        ts.stack.copy_within(at..len, at + 1);
+    }
+    ts.stack[at] = callee;
+    nargs
+}
+
+/// Pushes the frame of the Lua function `cl` called from a native (at `func`, with `nargs`
+/// arguments, wanting all results) and runs it; with a hook set, `drive` reports the call.
+///
+/// # Errors
+/// Those of pushing the frame.
+#[inline]
+fn call_lua<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    cl: super::closure::Closure<'gc>,
+    func: usize,
+    nargs: usize,
+) -> LuaResult<'gc, Flow<'gc>> {
+    if thread.0.hookmask.get() != 0 {
+        // (The continuation set a hook: `drive` reports the call.)
+        let call = Todo::Call {
+            func,
+            nargs,
+            want: -1,
+        };
+        return drive(ctx, thread, ts, fuel, call);
+    }
+    push_late(ctx, ts, cl, func, nargs, -1)?;
+    Ok(Flow::Lua { resuming: false })
 }
 
 /// A call from the native frame on top failed the C-call bound with `e`. A message handler's
