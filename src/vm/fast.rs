@@ -177,8 +177,9 @@ fn hot<'gc, const CALLS: bool>(
     // Without calls, only the frame's registers and above: `stack[0]` is its register 0
     // (`origin` is its absolute slot), which spares an addition on every register access
     // in loops (measured: ~8% of the instructions of integer loops).
+    // (`lower`, the slots below `origin`, holds the open upvalues of enclosing functions.)
     let origin = if CALLS { 0 } else { base };
-    let stack: &mut [Value<'gc>] = &mut stack[origin..];
+    let (lower, stack): (&mut [Value<'gc>], &mut [Value<'gc>]) = stack.split_at_mut(origin);
     base -= origin;
     let (stack_model, frames_model) = (*stack_model, *frames_model);
     let mut switched = false;
@@ -300,7 +301,13 @@ fn hot<'gc, const CALLS: bool>(
             match $uv.get() {
                 UpState::Closed(v) => v,
                 UpState::Open { thread: t, slot } if t == thread => {
-                    match stack.get((slot as usize).wrapping_sub(origin)) {
+                    let slot = slot as usize;
+                    let v = if slot >= origin {
+                        stack.get(slot - origin)
+                    } else {
+                        lower.get(slot)
+                    };
+                    match v {
                         Some(&v) => v,
                         None => bail!(),
                     }
@@ -665,7 +672,13 @@ fn hot<'gc, const CALLS: bool>(
                 match uv.get() {
                     UpState::Closed(_) => uv.set(mc, UpState::Closed(v)),
                     UpState::Open { thread: t, slot } if t == thread => {
-                        match stack.get_mut((slot as usize).wrapping_sub(origin)) {
+                        let slot = slot as usize;
+                        let s = if slot >= origin {
+                            stack.get_mut(slot - origin)
+                        } else {
+                            lower.get_mut(slot)
+                        };
+                        match s {
                             Some(s) => *s = v,
                             None => bail!(),
                         }
