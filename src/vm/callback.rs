@@ -11,6 +11,15 @@
 //! same functions (`call_from_native` is the one `drive` uses for `Action::Call`), and hands
 //! anything else to `drive` at the point it reached, so the outcome is `drive`'s by
 //! construction.
+//!
+//! A continuation that calls Lua again and again (`sort`'s comparator) goes further
+//! ([`LibCont::resume_kept`](super::cont::LibCont::resume_kept)): it runs in place in its
+//! frame's box, gets the call's first result as a value, and hands back the next callee and
+//! its two arguments, which go straight into the callee's frame over the stack the previous
+//! call left (the same stack and frames the general path makes, without cutting the stack,
+//! pushing the arguments, inserting the callee under them and lengthening it with nils
+//! again). Measured with callgrind on the scaled `sort` bench: 178.4M -> 157.8M
+//! instructions (~1,350 -> ~1,190 per comparator call, all included), fuel unchanged.
 
 use super::closure::NativeRef;
 use super::cont::{Cont, Kept};
@@ -32,7 +41,9 @@ use crate::limits::fuel::Fuel;
 /// makes it the frame of the new wait: the general path pops the frame and pushes an equal
 /// one (same native, slot, wanted results, C-call marks, frame count) holding the new
 /// continuation, charged for the new continuation's buffers. Any other outcome pops the
-/// frame first and goes on as the general path does.
+/// frame first and goes on as the general path does. A continuation that runs in place
+/// (`resume_kept`) sees the stack not yet cut at `top` (stale values above the first
+/// result, which it does not read): cut only when it declines.
 ///
 /// # Errors
 /// Those of the continuation and of the call it makes.
