@@ -42,8 +42,7 @@ use crate::limits::fuel::Fuel;
 /// one (same native, slot, wanted results, C-call marks, frame count) holding the new
 /// continuation, charged for the new continuation's buffers. Any other outcome pops the
 /// frame first and goes on as the general path does. A continuation that runs in place
-/// (`resume_kept`) sees the stack not yet cut at `top` (stale values above the first
-/// result, which it does not read): cut only when it declines.
+/// ([`deliver_kept`]) sees the stack not yet cut at `top`.
 ///
 /// # Errors
 /// Those of the continuation and of the call it makes.
@@ -64,65 +63,44 @@ pub(super) fn deliver<'gc>(
         return super::exec::deliver_results(ctx, thread, ts, fuel, todo);
     }
     lua_results(ts, func, n, want);
+    if let Some(Frame::Native(nf)) = ts.frames.last() {
+        if let Cont::Lib(l) = &*nf.cont {
+            if l.runs_kept() {
+                return deliver_kept(ctx, thread, ts, fuel);
+            }
+        }
+    }
+    ts.stack.truncate(ts.top as usize);
     let below = ts.frames.len() - 1;
     // (The native's own mark stays: it still runs inside its caller's call.)
     ts.trim_c_calls(below + 1);
-    let Some(Frame::Native(nf)) = ts.frames.last() else {
+    let Some(Frame::Native(nf)) = ts.frames.last_mut() else {
         return Err(LuaError::rt("internal error: frame"));
     };
     let (native, func, want) = (nf.native, nf.func as usize, nf.want);
-    // (The window's first value once cut at `top`, as the continuation would read it.)
-    let first = if (ts.top as usize) > func + 1 {
-        ts.stack[func + 1]
-    } else {
-        Value::Nil
-    };
-    let kept = run_kept(ctx, thread, ts, fuel, below, native, func, first);
-    if let Some(Ok(Kept::Call {
-        func: callee @ Value::Function(cl),
-        args,
-    })) = kept
-    {
-        if thread.0.hookmask.get() == 0 {
-            // The continuation calls Lua again from where it waits, as it is.
-            fuel.charge(crate::limits::fuel::CALL_FROM_NATIVE);
-            if let Some(Frame::Native(nf)) = ts.frames.last_mut() {
-                kept_wait(nf, &mut ts.catch_top, below);
-            }
-            if let Err(e) = ts.enter_c_calls(ctx, 1) {
-                return Err(c_overflow_in(ts, false, e));
-            }
-            if !call_in_place(ts, func + 1, cl, args) {
-                ts.stack.truncate(func + 1);
-                ts.stack.extend_from_slice(&args);
-                let nargs = insert_callee(ts, func + 1, callee);
-                push_late(ctx, ts, cl, func + 1, nargs, -1)?;
-            }
-            return Ok(Flow::Lua { resuming: false });
-        }
-    }
-    if kept.is_none() {
-        ts.stack.truncate(ts.top as usize);
-    }
-    let r = match kept {
-        Some(Ok(Kept::Call { func: callee, args })) => {
-            ts.stack.truncate(func + 1);
-            ts.stack.extend_from_slice(&args);
-            Ok(Action::Call {
-                func: callee,
-                cont: take_cont(ts),
-            })
-        }
-        Some(Ok(Kept::Preempt)) => Ok(Action::Preempt {
-            cont: take_cont(ts),
-        }),
-        Some(Ok(Kept::Then(action))) => Ok(action),
-        Some(Err(e)) => Err(e),
-        None => {
-            let cont = take_cont(ts);
-            run_cont(ctx, thread, ts, fuel, below, native, func, cont, Ok(()))
-        }
-    };
+    let cont = std::mem::replace(&mut *nf.cont, Cont::Discard);
+    let r = run_cont(ctx, thread, ts, fuel, below, native, func, cont, Ok(()));
+    after_cont(ctx, thread, ts, fuel, below, native, func, want, r)
+}
+
+/// What [`deliver`] does with what the continuation of the native at `func` (its frame at
+/// `below`, on top) returned, `r`.
+///
+/// # Errors
+/// Those of the continuation and of the call it makes.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn after_cont<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    below: usize,
+    native: Option<NativeRef<'gc>>,
+    func: usize,
+    want: i32,
+    r: LuaResult<'gc, Action<'gc>>,
+) -> LuaResult<'gc, Flow<'gc>> {
     if let Ok(Action::Call {
         func: callee @ Value::Function(cl),
         cont,
@@ -130,7 +108,17 @@ pub(super) fn deliver<'gc>(
     {
         let at = Wait::Kept(below);
         let (func, nargs) = call_from_native(ctx, ts, fuel, native, func, want, callee, cont, at)?;
-        return call_lua(ctx, thread, ts, fuel, cl, func, nargs);
+        if thread.0.hookmask.get() != 0 {
+            // (The continuation set a hook: `drive` reports the call.)
+            let call = Todo::Call {
+                func,
+                nargs,
+                want: -1,
+            };
+            return drive(ctx, thread, ts, fuel, call);
+        }
+        push_late(ctx, ts, cl, func, nargs, -1)?;
+        return Ok(Flow::Lua { resuming: false });
     }
     ts.pop_frame();
     let action = cont_outcome(ctx, ts, native, func, r)?;
@@ -148,12 +136,49 @@ pub(super) fn deliver<'gc>(
     )
 }
 
-/// The top frame's continuation (a native frame's), leaving `Discard` in its place.
-fn take_cont<'gc>(ts: &mut ThreadState<'gc>) -> Cont<'gc> {
-    match ts.frames.last_mut() {
-        Some(Frame::Native(nf)) => std::mem::replace(&mut *nf.cont, Cont::Discard),
-        _ => Cont::Discard,
-    }
+/// [`deliver`] for a continuation that runs in place ([`LibCont::resume_kept`]): results
+/// delivered at `top`, the stack not cut there yet (stale values above, which it does not
+/// read).
+///
+/// # Errors
+/// Those of the continuation and of the call it makes.
+///
+/// [`LibCont::resume_kept`]: super::cont::LibCont::resume_kept
+#[inline(never)]
+fn deliver_kept<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+) -> LuaResult<'gc, Flow<'gc>> {
+    let below = ts.frames.len() - 1;
+    // (The native's own mark stays: it still runs inside its caller's call.)
+    ts.trim_c_calls(below + 1);
+    let Some(Frame::Native(nf)) = ts.frames.last() else {
+        return Err(LuaError::rt("internal error: frame"));
+    };
+    let (native, func, want) = (nf.native, nf.func as usize, nf.want);
+    // (The window's first value once cut at `top`, as the continuation would read it.)
+    let first = if (ts.top as usize) > func + 1 {
+        ts.stack[func + 1]
+    } else {
+        Value::Nil
+    };
+    let r = match run_kept(ctx, thread, ts, fuel, below, native, func, first) {
+        None => {
+            ts.stack.truncate(ts.top as usize);
+            let cont = take_cont(ts);
+            run_cont(ctx, thread, ts, fuel, below, native, func, cont, Ok(()))
+        }
+        Some(Ok(Kept::Call {
+            func: Value::Function(cl),
+            args,
+        })) if thread.0.hookmask.get() == 0 => {
+            return call_kept(ctx, ts, fuel, below, func, cl, args);
+        }
+        Some(kept) => kept_action(ts, func, kept),
+    };
+    after_cont(ctx, thread, ts, fuel, below, native, func, want, r)
 }
 
 /// Runs the top native frame's library continuation in place ([`LibCont::resume_kept`],
@@ -319,6 +344,7 @@ pub(super) fn call_from_native<'gc>(
     at: Wait,
 ) -> LuaResult<'gc, (usize, usize)> {
     fuel.charge(crate::limits::fuel::CALL_FROM_NATIVE);
+    let nargs = ts.stack.len() - (func + 1);
     // A message handler called again counts each failed run (see `ccalls`).
     let (handler, levels) = match &cont {
         Cont::XpcallHandler { depth, .. } => (true, depth.saturating_add(1)),
@@ -335,7 +361,28 @@ pub(super) fn call_from_native<'gc>(
             ts.push_frame(Frame::Native(frame));
         }
     }
-    enter_call(ctx, ts, handler, levels, func, callee)
+    // A native calling Lua is a C call: over the bound, the error is raised inside the
+    // native (a `pcall` catches it, as in Lua).
+    if let Err(e) = ts.enter_c_calls(ctx, levels) {
+        return Err(c_overflow_in(ts, handler, e));
+    }
+    ts.stack.insert(func + 1, callee);
+    Ok((func + 1, nargs))
+}
+
+/// A call from the native frame on top failed the C-call bound with `e`. A message handler's
+/// frame catches "C stack overflow" (the handler is called again for it, one level up, as
+/// in Lua) but not "error in error handling", which no handler sees: that frame goes.
+#[cold]
+pub(super) fn c_overflow_in<'gc>(
+    ts: &mut ThreadState<'gc>,
+    handler: bool,
+    e: LuaError<'gc>,
+) -> LuaError<'gc> {
+    if handler && matches!(e, LuaError::Handled(_)) {
+        ts.frames.pop();
+    }
+    e
 }
 
 /// The native frame `nf` at `index` (the top one) waits again with the continuation it
@@ -353,87 +400,70 @@ fn kept_wait(nf: &mut NativeFrame<'_>, catch_top: &mut usize, index: usize) {
     }
 }
 
-/// The native at `func`, waiting in the top frame, calls `callee` with the values in its
-/// window: counted as `levels` C calls, `callee` goes below the arguments. Returns the
-/// callee's slot and its number of arguments.
+/// The native at `func`, waiting in the top frame (at `below`), calls the Lua function `cl`
+/// again with `args`, its continuation kept as it is: what `call_from_native` and the push
+/// of the callee's frame do for it.
 ///
 /// # Errors
-/// "C stack overflow" over the C-call bound (see [`c_overflow_in`] for `handler`).
-#[inline]
-fn enter_call<'gc>(
+/// Those of the C-call bound and of pushing the frame.
+#[inline(never)]
+fn call_kept<'gc>(
     ctx: Ctx<'gc>,
-    ts: &mut ThreadState<'gc>,
-    handler: bool,
-    levels: u32,
-    func: usize,
-    callee: Value<'gc>,
-) -> LuaResult<'gc, (usize, usize)> {
-    // A native calling Lua is a C call: over the bound, the error is raised inside the
-    // native (a `pcall` catches it, as in Lua).
-    if let Err(e) = ts.enter_c_calls(ctx, levels) {
-        return Err(c_overflow_in(ts, handler, e));
-    }
-    let nargs = insert_callee(ts, func + 1, callee);
-    Ok((func + 1, nargs))
-}
-
-/// Puts `callee` at `at`, below the arguments above it (`Vec::insert` without its call to
-/// `memmove` for the usual few arguments); returns the number of arguments.
-#[inline]
-fn insert_callee<'gc>(ts: &mut ThreadState<'gc>, at: usize, callee: Value<'gc>) -> usize {
-    let len = ts.stack.len();
-    let nargs = len.saturating_sub(at);
-    ts.stack.push(callee);
-    if nargs <= 8 {
-        for i in (at..len).rev() {
-            ts.stack[i + 1] = ts.stack[i];
-        }
-    } else {
-        ts.stack.copy_within(at..len, at + 1);
-    }
-    ts.stack[at] = callee;
-    nargs
-}
-
-/// Pushes the frame of the Lua function `cl` called from a native (at `func`, with `nargs`
-/// arguments, wanting all results) and runs it; with a hook set, `drive` reports the call.
-///
-/// # Errors
-/// Those of pushing the frame.
-#[inline]
-fn call_lua<'gc>(
-    ctx: Ctx<'gc>,
-    thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
     fuel: &mut Fuel,
-    cl: super::closure::Closure<'gc>,
+    below: usize,
     func: usize,
-    nargs: usize,
+    cl: super::closure::Closure<'gc>,
+    args: [Value<'gc>; 2],
 ) -> LuaResult<'gc, Flow<'gc>> {
-    if thread.0.hookmask.get() != 0 {
-        // (The continuation set a hook: `drive` reports the call.)
-        let call = Todo::Call {
-            func,
-            nargs,
-            want: -1,
-        };
-        return drive(ctx, thread, ts, fuel, call);
+    fuel.charge(crate::limits::fuel::CALL_FROM_NATIVE);
+    if let Some(Frame::Native(nf)) = ts.frames.last_mut() {
+        kept_wait(nf, &mut ts.catch_top, below);
     }
-    push_late(ctx, ts, cl, func, nargs, -1)?;
+    if let Err(e) = ts.enter_c_calls(ctx, 1) {
+        return Err(c_overflow_in(ts, false, e));
+    }
+    if !call_in_place(ts, func + 1, cl, args) {
+        ts.stack.truncate(func + 1);
+        ts.stack.extend_from_slice(&args);
+        ts.stack.insert(func + 1, Value::Function(cl));
+        push_late(ctx, ts, cl, func + 1, args.len(), -1)?;
+    }
     Ok(Flow::Lua { resuming: false })
 }
 
-/// A call from the native frame on top failed the C-call bound with `e`. A message handler's
-/// frame catches "C stack overflow" (the handler is called again for it, one level up, as
-/// in Lua) but not "error in error handling", which no handler sees: that frame goes.
+/// Any other outcome of a continuation run in place (see [`LibCont::resume_kept`]) as the
+/// action `resume` would have returned (a continuation it holds taken from the frame), with
+/// the window as that action wants it.
+///
+/// [`LibCont::resume_kept`]: super::cont::LibCont::resume_kept
 #[cold]
-pub(super) fn c_overflow_in<'gc>(
+#[inline(never)]
+fn kept_action<'gc>(
     ts: &mut ThreadState<'gc>,
-    handler: bool,
-    e: LuaError<'gc>,
-) -> LuaError<'gc> {
-    if handler && matches!(e, LuaError::Handled(_)) {
-        ts.frames.pop();
+    func: usize,
+    kept: LuaResult<'gc, Kept<'gc>>,
+) -> LuaResult<'gc, Action<'gc>> {
+    match kept? {
+        Kept::Call { func: callee, args } => {
+            ts.stack.truncate(func + 1);
+            ts.stack.extend_from_slice(&args);
+            Ok(Action::Call {
+                func: callee,
+                cont: take_cont(ts),
+            })
+        }
+        Kept::Preempt => Ok(Action::Preempt {
+            cont: take_cont(ts),
+        }),
+        Kept::Then(action) => Ok(action),
     }
-    e
+}
+
+/// The top frame's continuation (a native frame's), leaving `Discard` in its place.
+fn take_cont<'gc>(ts: &mut ThreadState<'gc>) -> Cont<'gc> {
+    match ts.frames.last_mut() {
+        Some(Frame::Native(nf)) => std::mem::replace(&mut *nf.cont, Cont::Discard),
+        _ => Cont::Discard,
+    }
 }

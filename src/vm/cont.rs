@@ -250,6 +250,12 @@ pub trait LibCont<'gc>: DynCollect<'gc> + CloneLibCont<'gc> + std::fmt::Debug {
     /// Its plain state could not be serialized.
     fn save(&self) -> Result<LibSaved<Value<'gc>>, String>;
 
+    /// Whether the VM should try [`resume_kept`](Self::resume_kept) (a cheap test made
+    /// first: the general path pays nothing else for it).
+    fn runs_kept(&self) -> bool {
+        false
+    }
+
     /// [`resume`](Self::resume) after a call that returned normally, done in place: for a
     /// continuation that calls Lua again and again (`sort`'s comparator), the box stays in
     /// its frame instead of travelling out and back in an `Action::Call` on every call, and

@@ -319,11 +319,7 @@ pub fn push_lua_frame<'gc>(
         && needed <= MAX_STACK
         && ts.frames.len() < ts.frames_model
     {
-        if needed <= ts.stack.capacity() {
-            ts.fill_nil_to(needed);
-        } else {
-            ts.grow_stack(needed);
-        }
+        ts.grow_stack(needed);
         ts.push_lua(LuaFrame {
             closure,
             func: func as u32,

@@ -244,6 +244,10 @@ impl<'gc> LibCont<'gc> for TableCont<'gc> {
         LibSaved::of(&TABLE_CONT, self.clone())
     }
 
+    fn runs_kept(&self) -> bool {
+        matches!(self, TableContG::Sort(_))
+    }
+
     fn resume_kept(
         &mut self,
         nc: &mut NativeCtx<'gc, '_>,
