@@ -140,13 +140,64 @@ fn the_script_takes_its_arguments_from_arg_when_it_starts() {
 fn the_interactive_loop_uses_the_prompts_and_the_global_print() {
     let input = "(6*2-6) -- ===\na =\n10\nprint(a)\na\n";
     let (out, err, _) = run(&["-e", "_PROMPT='' _PROMPT2=''", "-i"], &[], &[], input);
-    assert!(out.ends_with("6\n10\n10\n\n"), "{out:?} {err}");
+    let want = "(6*2-6) -- ===\n6\na =\n10\nprint(a)\n10\na\n10\n\n";
+    assert!(out.ends_with(want), "{out:?} {err}");
     let prompt = "_PROMPT = setmetatable({}, {__tostring = function() return 'P>' end})";
     let (out, _, _) = run(&["-e", prompt, "-i"], &[], &[], "x = 1\n");
-    assert!(out.ends_with("P>P>\n"), "{out:?}");
+    assert!(out.ends_with("P>x = 1\nP>\n"), "{out:?}");
     let (_, err, _) = run(&["-e", "print = nil", "-i"], &[], &[], "10\n");
     assert!(
         err.contains("error calling 'print' (attempt to call a nil value)"),
         "{err}"
     );
+}
+
+#[test]
+fn debug_debug_runs_commands_from_stdin_until_cont() {
+    // The official suite's case.
+    let (_, err, _) = run(
+        &["-e", "require'debug'.debug()"],
+        &[],
+        &[],
+        "io.stderr:write(1000)\ncont\n",
+    );
+    assert_eq!(err, "lua_debug> 1000lua_debug> ");
+    // Errors (compile, runtime, `__tostring`) are reported and the prompt goes on; the input's
+    // end ends it too; a line longer than 249 bytes is read as two commands (as `fgets`).
+    let input = format!(
+        "x = 1 +\nerror('boom')\nerror(setmetatable({{}}, {{__tostring = function() return 'TS' end}}))\n\
+         print(x, 5)\ny = 7\nprint('{}')\n",
+        "a".repeat(300)
+    );
+    let (out, err, code) = run(&["-e", "debug.debug() print('after', y)"], &[], &[], &input);
+    assert_eq!(out, "nil\t5\nafter\t7\n");
+    assert_eq!(
+        err,
+        "lua_debug> (debug command):2: unexpected symbol near <eof>\n\
+         lua_debug> (debug command):1: boom\n\
+         lua_debug> TS\n\
+         lua_debug> lua_debug> lua_debug> (debug command):1: unfinished string near <eof>\n\
+         lua_debug> (debug command):1: unfinished string near '')'\n\
+         lua_debug> "
+    );
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn the_interactive_loop_reads_like_lua_with_readline() {
+    // Input that is not a terminal is echoed after each prompt (nothing for an empty line
+    // after an empty prompt), a statement's returned values are printed even over several
+    // lines, and errors have no program name.
+    let input = "error('x')\nreturn 1,\n\n2\n";
+    let (out, err, _) = run(&["-i"], &[], &[], input);
+    let want = "> error('x')\n> return 1,\n>> \n>> 2\n1\t2\n> \n";
+    assert!(out.ends_with(want), "{out:?}");
+    assert!(err.starts_with("stdin:1: x\nstack traceback:\n"), "{err}");
+    let (out, _, _) = run(
+        &["-e", "_PROMPT='' _PROMPT2=''", "-i"],
+        &[],
+        &[],
+        "\n\nx = 1\n",
+    );
+    assert!(out.ends_with(")\nx = 1\n\n"), "{out:?}");
 }

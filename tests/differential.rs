@@ -61,6 +61,7 @@ fn generated_programs_reach_every_feature() {
         ("string.unpack", "string.unpack("),
         ("varargs", "local function v(...)"),
         ("yields in metamethods", "table.pack(coroutine.resume(co"),
+        ("finalizers", "\ngarbage("),
     ];
     let programs: Vec<String> = (0..PROGRAMS)
         .map(|seed| gen::program(&gen::seed_bytes(seed, 600)))

@@ -8,7 +8,8 @@
 //! patterns, tables, closures with upvalues, coroutines (yields across `pcall`), metatables
 //! (arithmetic, comparison, `__index`, `__call`, `__concat`, `__len`, `__tostring`,
 //! `__close`), metamethods that yield (every one an instruction calls, driven by a
-//! coroutine), `load` (strings, reader functions, `env`, syntax and run-time errors),
+//! coroutine), finalizers (counting, resurrecting, raising) and weak tables (observed only
+//! after two full collections: when other collections run depends on step sizes), `load` (strings, reader functions, `env`, syntax and run-time errors),
 //! varargs, `utf8`, `string.pack`/`unpack`, `pcall`/`error`/`xpcall`, loops and `goto`.
 //! Yields only leave metamethods the VM calls from an instruction: PUC-Rio Lua refuses a yield
 //! from `__tostring`, a `sort` comparator or a `gsub` callback (a C call without a
@@ -108,7 +109,19 @@ YMT.__len = function(x) return coroutine.yield("len") end
 YMT.__call = function(self, ...) return coroutine.yield("call", ...) end
 YMT.__close = function(x, e) coroutine.yield("close") end
 local y1, y2 = setmetatable({}, YMT), setmetatable({}, YMT)
+local fin, kept = 0, 0
+local FMT = {__gc = function(o) fin = fin + 1 end}
+local RMT = {__gc = function(o) kept = kept + 1 o.back = o end}
+local weakk, weakv, nweak = setmetatable({}, {__mode = "k"}), setmetatable({}, {__mode = "v"}), 0
+local function garbage(n, mt) for i = 1, n do local o = setmetatable({v = i}, mt) weakk[o] = i nweak = nweak + 1 weakv[nweak] = o end end
+local function wcount(w) local n = 0 for _ in pairs(w) do n = n + 1 end return n end
 "#;
+
+/// What every generated program ends with before its summary line: two full collections, so
+/// finalizers and weak entries are settled whatever collections ran before (their timing
+/// depends on step sizes, and only full collections make the state exact).
+const EPILOGUE: &str =
+    "collectgarbage() collectgarbage() print(\"gc\", fin, kept, wcount(weakk), wcount(weakv))\n";
 
 /// Longest generated program, in statements.
 const MAX_STATEMENTS: usize = 40;
@@ -126,6 +139,7 @@ pub fn program(data: &[u8]) -> String {
         g.top_statement();
         n += 1;
     }
+    g.out.push_str(EPILOGUE);
     g.out.push_str("print(a, b, c, s, u, #t, m.v, m2.v, cnt)\n");
     g.out
 }
@@ -391,7 +405,7 @@ impl Gen<'_> {
     }
 
     fn statement(&mut self, depth: usize) {
-        let kinds = if depth >= 3 { 8 } else { 22 };
+        let kinds = if depth >= 3 { 8 } else { 23 };
         match self.c.below(kinds) {
             0 => {
                 let e = self.any(0);
@@ -468,10 +482,31 @@ impl Gen<'_> {
             18 => self.pack_statement(),
             19 => self.vararg_statement(),
             20 => self.meta_yield_statement(),
+            21 => self.gc_statement(),
             _ => {
                 let e = self.any(0);
                 self.line(&format!("print(pcall(function() return {e} end))"));
             }
+        }
+    }
+
+    /// Finalizers (counting, resurrecting, raising) and weak tables, observed only after two
+    /// full collections (see [`EPILOGUE`]); strings in weak tables are never removed.
+    fn gc_statement(&mut self) {
+        let k = 1 + self.small();
+        match self.c.below(5) {
+            0 => self.line(&format!("garbage({k}, FMT)")),
+            1 => self.line(&format!("garbage({k}, RMT)")),
+            2 => self.line(&format!(
+                "garbage({k}, {{__gc = function(o) fin = fin + 1 error('in gc ' .. o.v) end}})"
+            )),
+            3 => self.line(&format!(
+                "weakk['s{k}'] = {k} nweak = nweak + 1 weakv[nweak] = 's{k}'"
+            )),
+            _ => self.line(&format!(
+                "{}print(\"gc\", fin, kept, wcount(weakk), wcount(weakv))",
+                "collectgarbage() collectgarbage() "
+            )),
         }
     }
 

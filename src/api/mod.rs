@@ -61,7 +61,7 @@ pub use scheduler::{
 pub use serde_lua::Serde;
 pub use table::METAMETHOD_FUEL;
 pub use userdata::{UserData, UserDataMethods};
-pub use vm::{error_message, Call, Image, Vm, EVAL_FUEL};
+pub use vm::{error_message, Call, ExitRequest, Image, Vm, EVAL_FUEL};
 
 pub use crate::stdlib::Profile;
 

@@ -26,10 +26,14 @@ use crate::vm::table::Table as VmTable;
 use crate::vm::thread::{Frame, Status, Thread as VmThread};
 use crate::vm::value::Value as VmValue;
 
+#[path = "vm_close.rs"]
+mod close;
 #[path = "vm_call.rs"]
 mod lean;
 #[path = "vm_pacing.rs"]
 mod pacing;
+
+pub use close::ExitRequest;
 use pacing::{gc_ask, inherit_garbage, memory_work_due};
 
 /// Fuel is run in slices of at most this much, with a garbage-collection check in between.
@@ -814,29 +818,6 @@ impl Vm {
         self.fuel_used
     }
 
-    /// Starts closing the VM, as Lua's `lua_close` does: the finalizers of every object still
-    /// marked for finalization (reachable or not, newest mark first, after those already due)
-    /// will run, as ordinary Lua calls, in the following [`Vm::step`]s (they pay fuel and may
-    /// be preempted and saved like any code; an error in one becomes a warning). Step until
-    /// `Finished`. Whatever the main coroutine was doing is abandoned. False (and nothing
-    /// changes) if the VM is already closing.
-    pub fn begin_close(&mut self) -> bool {
-        let _memory = self.memory.enter();
-        self.complete_fork();
-        let Some(closer) = self.registry.native("collectgarbage") else {
-            return false;
-        };
-        self.arena
-            .mutate(|mc, state| crate::vm::gc::begin_close(Ctx { mc, state }, closer))
-    }
-
-    /// [`Vm::begin_close`], then runs the finalizers for about `fuel` units: `Finished` when
-    /// all have run, `OutOfFuel` if more remain (call [`Vm::step`] to go on).
-    pub fn close(&mut self, fuel: u64) -> StepResult {
-        self.begin_close();
-        self.step(fuel)
-    }
-
     /// Makes a lazy fork's remaining image objects (see `vm::lazy`): from then on its heap is
     /// what an eager restore would have built. Called before the collector runs.
     fn complete_fork(&mut self) {
@@ -1238,11 +1219,19 @@ enum FirstSlice<R> {
 
 /// The kind of the wait the running coroutine is in, if any.
 fn waiting_kind(ctx: Ctx<'_>) -> Option<String> {
+    waiting_in(ctx, |wait| wait.kind.to_string())
+}
+
+/// `f` of the wait the running coroutine is in, if any.
+fn waiting_in<'gc, R>(
+    ctx: Ctx<'gc>,
+    f: impl FnOnce(&crate::vm::native::HostWait<crate::vm::value::Value<'gc>>) -> R,
+) -> Option<R> {
     let t = ctx.current_thread();
     let ts = t.borrow();
     match ts.frames.last() {
         Some(Frame::Native(nf)) => match &*nf.cont {
-            Cont::Host { wait, .. } => Some(wait.kind.to_string()),
+            Cont::Host { wait, .. } => Some(f(wait)),
             _ => None,
         },
         _ => None,

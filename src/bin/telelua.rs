@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use telelua::Host;
 use telelua::Registry;
-use telelua::{HostValue, Profile, StepResult, Vm};
+use telelua::{ExitRequest, HostValue, Profile, StepResult, Vm};
 
 const USAGE: &str = "usage: telelua [options] [script [args]]
 Available options are:
@@ -214,6 +214,8 @@ struct Snap {
     warnings: bool,
     sandbox: bool,
     max_memory: Option<u64>,
+    /// `--stats`: printed when the process ends (also by `os.exit`).
+    stats: bool,
 }
 
 /// Host services for a VM of this process (output to our stdout).
@@ -242,7 +244,8 @@ fn host_with_env(warnings: bool, sandbox: bool, ignore_env: bool) -> Host {
 
 /// What a run ended with.
 enum Outcome {
-    Ok,
+    /// With the values the chunk returned.
+    Ok(Vec<telelua::Value>),
     Failed,
     Saved,
 }
@@ -284,6 +287,21 @@ fn close(vm: &mut Vm, outcome: &Outcome, fuel_left: &mut Option<u64>, snap: &Sna
         ..*snap
     };
     run(vm, fuel_left, &snap);
+}
+
+/// `os.exit`, as `lua.c`'s: closes the VM first if asked (`lua_close`, under the same fuel
+/// and snapshot options), then ends the process with the status.
+fn exit(vm: &mut Vm, request: ExitRequest, fuel_left: &mut Option<u64>, snap: &Snap) -> ! {
+    if request.close && vm.begin_close() {
+        let snap = Snap {
+            save_at: None,
+            save: None,
+            ..*snap
+        };
+        run(vm, fuel_left, &snap);
+    }
+    finish(vm, snap.stats);
+    std::process::exit(request.code)
 }
 
 fn run(vm: &mut Vm, fuel_left: &mut Option<u64>, snap: &Snap) -> Outcome {
@@ -340,7 +358,7 @@ fn run(vm: &mut Vm, fuel_left: &mut Option<u64>, snap: &Snap) -> Outcome {
                     }
                 }
             }
-            StepResult::Finished(_) => return Outcome::Ok,
+            StepResult::Finished(values) => return Outcome::Ok(values),
             StepResult::Yielded(_) => {
                 report(vm, "attempt to yield from outside a coroutine", "");
                 return Outcome::Failed;
@@ -349,8 +367,11 @@ fn run(vm: &mut Vm, fuel_left: &mut Option<u64>, snap: &Snap) -> Outcome {
                 report(vm, &e.message, &e.traceback);
                 return Outcome::Failed;
             }
-            // The CLI registers no waiting host functions.
+            // The CLI registers no waiting host functions: `os.exit` is the only wait.
             StepResult::Waiting { kind } => {
+                if let Some(request) = vm.exit_request() {
+                    exit(vm, request, fuel_left, snap);
+                }
                 report(vm, &format!("the script waits for the host ({kind})"), "");
                 return Outcome::Failed;
             }
@@ -397,12 +418,22 @@ fn save_to_file(vm: &Vm, snap: &Snap) -> Outcome {
     }
 }
 
+thread_local! {
+    /// The interactive loop is running (`lua.c` clears `progname` meanwhile).
+    static IN_REPL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 fn report(vm: &Vm, msg: &str, traceback: &str) {
     vm.with_host(|h| {
         let _ = h.stdout.flush();
     });
     let mut err = std::io::stderr();
-    let _ = writeln!(err, "telelua: {msg}");
+    // (The interactive loop's messages have no program name, as `lua.c`'s.)
+    if IN_REPL.get() {
+        let _ = writeln!(err, "{msg}");
+    } else {
+        let _ = writeln!(err, "telelua: {msg}");
+    }
     if !traceback.is_empty() {
         let _ = writeln!(err, "{traceback}");
     }
@@ -448,7 +479,7 @@ fn lua_init(vm: &mut Vm, fuel: &mut Option<u64>, snap: &Snap) -> Outcome {
         .into_iter()
         .find_map(|v| std::env::var_os(v).map(|s| (s.into_vec(), v)))
     else {
-        return Outcome::Ok;
+        return Outcome::Ok(Vec::new());
     };
     match init.strip_prefix(b"@") {
         Some(path) => {
@@ -472,7 +503,18 @@ fn lua_init(vm: &mut Vm, fuel: &mut Option<u64>, snap: &Snap) -> Outcome {
 /// values are printed, then as a statement; incomplete input continues on the next line.
 fn repl(vm: &mut Vm, fuel: &mut Option<u64>, snap: &Snap) {
     let stdin = std::io::stdin();
-    let mut lines = stdin.lock().lines();
+    // Input that is not a terminal is echoed after the prompt, as `lua5.4` built with
+    // readline (Debian's, the reference) does, so the output reads like the session
+    // (readline ends the echo with a line break unless nothing at all was shown).
+    let echo = !stdin.is_terminal();
+    let mut input = stdin.lock().lines();
+    let mut next_line = move |prompt: &str| {
+        let line = input.next()?.ok()?;
+        if echo && !(prompt.is_empty() && line.is_empty()) {
+            println!("{line}");
+        }
+        Some(line)
+    };
     // `_PROMPT` and `_PROMPT2` through `tostring` unless nil, as `lua.c`'s `get_prompt`.
     let prompt = |vm: &mut Vm, first: bool| {
         let (name, default) = if first {
@@ -487,10 +529,11 @@ fn repl(vm: &mut Vm, fuel: &mut Option<u64>, snap: &Snap) {
         };
         print!("{p}");
         let _ = std::io::stdout().flush();
+        p
     };
     loop {
-        prompt(vm, true);
-        let Some(Ok(first)) = lines.next() else {
+        let shown = prompt(vm, true);
+        let Some(first) = next_line(&shown) else {
             println!();
             return;
         };
@@ -516,9 +559,9 @@ fn repl(vm: &mut Vm, fuel: &mut Option<u64>, snap: &Snap) {
         loop {
             match vm.load(chunk.as_bytes(), "=stdin") {
                 Err(e) if e.message.ends_with("<eof>") => {
-                    prompt(vm, false);
-                    match lines.next() {
-                        Some(Ok(more)) => {
+                    let shown = prompt(vm, false);
+                    match next_line(&shown) {
+                        Some(more) => {
                             chunk.push('\n');
                             chunk.push_str(&more);
                         }
@@ -528,10 +571,45 @@ fn repl(vm: &mut Vm, fuel: &mut Option<u64>, snap: &Snap) {
                 _ => break,
             }
         }
-        load_and_run(vm, chunk.as_bytes(), "=stdin", &[], fuel, snap);
+        IN_REPL.set(true);
+        if let Outcome::Ok(values) = load_and_run(vm, chunk.as_bytes(), "=stdin", &[], fuel, snap) {
+            // A statement that returns values (`return` over several lines).
+            if !values.is_empty() {
+                print_results(vm, values, fuel);
+            }
+        }
+        IN_REPL.set(false);
         vm.with_host(|h| {
             let _ = h.stdout.flush();
         });
+    }
+}
+
+/// Prints what an interactive chunk returned with the global `print`, whose failure is
+/// reported as `lua.c`'s `l_print` words it.
+fn print_results(vm: &mut Vm, values: Vec<telelua::Value>, fuel: &mut Option<u64>) {
+    const PRINT: &[u8] = b"local ok, e = pcall(print, ...) \
+        if not ok then error(\"error calling 'print' (\" .. tostring(e) .. \")\", 0) end";
+    let call = vm
+        .load_function(PRINT, "=stdin")
+        .and_then(|f| vm.start_call(f, telelua::Variadic(values)));
+    let call = match call {
+        Ok(call) => call,
+        Err(e) => return report(vm, &e.to_string(), ""),
+    };
+    loop {
+        let budget = fuel.map_or(STEP_FUEL, |n| n.min(STEP_FUEL));
+        let before = vm.fuel_used();
+        let r = vm.step_call(&call, budget);
+        if let Some(n) = fuel {
+            *n = n.saturating_sub(vm.fuel_used() - before);
+        }
+        match r {
+            StepResult::OutOfFuel if *fuel != Some(0) => {}
+            StepResult::OutOfFuel => return report(vm, "fuel exhausted", ""),
+            StepResult::Error(e) => return report(vm, &e.message, &e.traceback),
+            _ => return,
+        }
     }
 }
 
@@ -598,6 +676,7 @@ fn main() -> ExitCode {
         warnings: opts.warnings,
         sandbox: opts.sandbox,
         max_memory: opts.max_memory,
+        stats: opts.stats,
     };
     let mut fuel = opts.fuel;
     if let Some(path) = &opts.resume {
@@ -661,12 +740,12 @@ fn main() -> ExitCode {
     let all = kept;
     let first = -((script_index - dropped) as i64);
     vm.set_global_list("arg", first, &all);
-    let mut outcome = Outcome::Ok;
+    let mut outcome = Outcome::Ok(Vec::new());
     if !opts.ignore_env {
         outcome = lua_init(&mut vm, &mut fuel, &snap);
     }
     for pre in &opts.execute {
-        if !matches!(outcome, Outcome::Ok) {
+        if !matches!(outcome, Outcome::Ok(_)) {
             break;
         }
         outcome = match pre {
@@ -687,7 +766,7 @@ fn main() -> ExitCode {
             }
         };
     }
-    if matches!(outcome, Outcome::Ok) {
+    if matches!(outcome, Outcome::Ok(_)) {
         match opts.script.as_deref() {
             Some("-") => {
                 let mut src = Vec::new();
@@ -719,7 +798,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    if matches!(outcome, Outcome::Ok) && opts.interactive {
+    if matches!(outcome, Outcome::Ok(_)) && opts.interactive {
         if opts.script.is_none() && !opts.version {
             println!("telelua {} (Lua 5.4)", env!("CARGO_PKG_VERSION"));
         }

@@ -1186,7 +1186,9 @@ pub(super) fn build_thread<'gc>(
                 if !layout_ok || base + p.max_stack as usize + 1 > MAX_STACK + ERROR_EXTRA_STACK {
                     return Err(err("frame layout does not match its function"));
                 }
-                if pc as usize > p.code.len() || (!is_top && pc == 0) {
+                // (A frame below the top at pc 0 is checked below: only a hook or a
+                // finalizer can run above a function that has not started.)
+                if pc as usize > p.code.len() {
                     return Err(err("pc out of range"));
                 }
                 if is_top && status != Status::Dead && len < base + p.max_stack as usize + 1 {
@@ -1251,7 +1253,7 @@ pub(super) fn build_thread<'gc>(
             continue;
         }
         let p = l.closure.proto();
-        let op = p.code.get(l.pc as usize - 1);
+        let op = (l.pc as usize).checked_sub(1).and_then(|at| p.code.get(at));
         if !op_can_call(op) {
             return Err(err("a waiting frame is not at a call"));
         }

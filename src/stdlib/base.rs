@@ -484,6 +484,20 @@ fn is_lua_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
+/// `collectgarbage("collect")`: collections run between mutations, so this asks the host
+/// loop for a full one and suspends; the continuation returns 0 once it is done (due
+/// finalizers run first). Not charged by heap size here: the heap's count after a restore
+/// depends on when collections ran, and fuel must not (the continuation charges by the heap
+/// the collection left).
+pub fn full_collection<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    nc.charge(fuelc::FULL_GC);
+    nc.ctx.state.collect_requested.set(true);
+    nc.clear();
+    Ok(Action::Preempt {
+        cont: Cont::Collected,
+    })
+}
+
 fn collectgarbage<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     const OPTIONS: [&str; 11] = [
         "stop",
@@ -511,18 +525,7 @@ fn collectgarbage<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         return nc.ret1(Value::Nil);
     }
     match opt.as_str() {
-        "collect" => {
-            // Collections run between mutations: ask the host loop for a full one and
-            // suspend; the continuation returns 0 once it is done (due finalizers run first).
-            // Not charged by heap size: the heap's count after a restore depends on when
-            // collections ran, and fuel must not.
-            nc.charge(fuelc::FULL_GC);
-            ctx.state.collect_requested.set(true);
-            nc.clear();
-            Ok(Action::Preempt {
-                cont: Cont::Collected,
-            })
-        }
+        "collect" => full_collection(nc),
         "count" => {
             // The VM's accounted bytes (see `vm::memory`), in KB as Lua reports them.
             let kb = crate::vm::memory::used() as f64 / 1024.0;

@@ -58,6 +58,38 @@ pub static WRAP_AUX: NativeDef = NativeDef {
     func: wrap_aux,
 };
 
+/// Lua's `lua_close` on the main coroutine (see `vm::gc::begin_close`): called with the main
+/// coroutine's pending to-be-closed values (innermost last), it closes them with a nil error
+/// (an error in one is passed to the next, then dropped, as `luaD_closeprotected` does), then
+/// queues every object marked for finalization and runs a full collection, before whose end
+/// every finalizer due runs (`luaC_freeallobjects`).
+pub static CLOSE_STATE: NativeDef = NativeDef {
+    name: "lua_close",
+    func: close_state,
+};
+
+fn close_state<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    let values = nc.args().to_vec();
+    close_state_next(nc, values, None)
+}
+
+fn close_state_next<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    mut values: Vec<Value<'gc>>,
+    error: Option<Value<'gc>>,
+) -> R<'gc> {
+    match values.pop() {
+        None => {
+            crate::vm::gc::separate_all(nc.ctx);
+            super::base::full_collection(nc)
+        }
+        Some(v) => {
+            let e = error.unwrap_or(Value::Nil);
+            call_close_method(nc, v, e, CloseCont::State { values, error })
+        }
+    }
+}
+
 /// Opens the library.
 pub fn open(ctx: Ctx<'_>) {
     super::new_lib(ctx, "coroutine", FUNCS);
@@ -200,16 +232,27 @@ pub fn close_next<'gc>(
             None => nc.ret1(Value::True),
         },
         Some(v) => {
-            let tm = nc.ctx.metamethod(v, crate::vm::state::Tm::Close);
-            nc.clear();
-            nc.push(v);
-            nc.push(error.unwrap_or(Value::Nil));
-            Ok(Action::Call {
-                func: tm,
-                cont: Cont::Lib(Box::new(CloseCont::Close { co, values, error })),
-            })
+            let e = error.unwrap_or(Value::Nil);
+            call_close_method(nc, v, e, CloseCont::Close { co, values, error })
         }
     }
+}
+
+/// Calls `v`'s `__close` with `error` (nil for none), then goes on with `then`.
+fn call_close_method<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    v: Value<'gc>,
+    error: Value<'gc>,
+    then: CloseCont<Value<'gc>>,
+) -> R<'gc> {
+    let tm = nc.ctx.metamethod(v, crate::vm::state::Tm::Close);
+    nc.clear();
+    nc.push(v);
+    nc.push(error);
+    Ok(Action::Call {
+        func: tm,
+        cont: Cont::Lib(Box::new(then)),
+    })
 }
 
 /// Kills `co` (suspended or dead) and returns its pending to-be-closed values, innermost
@@ -257,16 +300,7 @@ pub fn wrap_close_next<'gc>(
             Value::Str(s) => Err(LuaError::Where(s)),
             other => Err(LuaError::Value(other)),
         },
-        Some(v) => {
-            let tm = nc.ctx.metamethod(v, crate::vm::state::Tm::Close);
-            nc.clear();
-            nc.push(v);
-            nc.push(error);
-            Ok(Action::Call {
-                func: tm,
-                cont: Cont::Lib(Box::new(CloseCont::WrapClose { values, error })),
-            })
-        }
+        Some(v) => call_close_method(nc, v, error, CloseCont::WrapClose { values, error }),
     }
 }
 
@@ -340,6 +374,13 @@ pub enum CloseCont<V> {
         /// The error in flight.
         error: V,
     },
+    /// Closing the VM ([`CLOSE_STATE`]): the main coroutine's values, then a collection.
+    State {
+        /// Values still to close (the next one last).
+        values: Vec<V>,
+        /// The error so far, if any (each closing method gets it).
+        error: Option<V>,
+    },
 }
 
 /// The kind of [`CloseCont`].
@@ -362,6 +403,10 @@ impl<V> MapValues<V> for CloseCont<V> {
                 values: map_all(values, f)?,
                 error: f(error)?,
             },
+            CloseCont::State { values, error } => CloseCont::State {
+                values: map_all(values, f)?,
+                error: error.map(&mut *f).transpose()?,
+            },
         })
     }
 }
@@ -377,6 +422,8 @@ impl<'gc> LibCont<'gc> for CloseCont<Value<'gc>> {
             (CloseCont::Close { co, values, .. }, Err(e)) => close_next(nc, co, values, Some(e)),
             (CloseCont::WrapClose { values, error }, Ok(())) => wrap_close_next(nc, values, error),
             (CloseCont::WrapClose { values, .. }, Err(e)) => wrap_close_next(nc, values, e),
+            (CloseCont::State { values, error }, Ok(())) => close_state_next(nc, values, error),
+            (CloseCont::State { values, .. }, Err(e)) => close_state_next(nc, values, Some(e)),
         }
     }
 
@@ -385,7 +432,9 @@ impl<'gc> LibCont<'gc> for CloseCont<Value<'gc>> {
     }
 
     fn heap_bytes(&self) -> usize {
-        let (CloseCont::Close { values, .. } | CloseCont::WrapClose { values, .. }) = self;
+        let (CloseCont::Close { values, .. }
+        | CloseCont::WrapClose { values, .. }
+        | CloseCont::State { values, .. }) = self;
         values.len() * crate::vm::memory::VALUE_BYTES
     }
 

@@ -96,6 +96,10 @@ pub static STANDALONE_FUNCS: &[NativeDef] = &[
         name: "debug.setcstacklimit",
         func: setcstacklimit,
     },
+    NativeDef {
+        name: "debug.debug",
+        func: super::debug_prompt::debug,
+    },
 ];
 
 /// Opens the library (`standalone`: everything, else only `traceback`).

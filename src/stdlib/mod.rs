@@ -4,6 +4,7 @@
 pub mod base;
 pub mod coroutine;
 pub mod debug;
+pub mod debug_prompt;
 pub mod io;
 pub mod math;
 pub mod msghandler;
@@ -78,7 +79,7 @@ pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
         package::PACKAGE_FUNCS,
         package::SEARCHERS,
     ];
-    let extra: [&'static NativeDef; 8] = [
+    let extra: [&'static NativeDef; 9] = [
         &string::patterns::GMATCH_AUX,
         &base::IPAIRS_AUX,
         &coroutine::WRAP_AUX,
@@ -87,6 +88,7 @@ pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
         &io::LINES_ITER,
         &package::REQUIRE,
         &msghandler::MSGHANDLER,
+        &coroutine::CLOSE_STATE,
     ];
     lists.into_iter().flatten().chain(extra)
 }
@@ -94,12 +96,14 @@ pub fn all_natives() -> impl Iterator<Item = &'static NativeDef> {
 /// Every kind of continuation the standard library suspends natives with (the snapshot
 /// registry's: a saved continuation names its kind).
 pub fn all_continuations() -> &'static [&'static LibContKind] {
-    static KINDS: [&LibContKind; 11] = [
+    static KINDS: [&LibContKind; 13] = [
         &base::BASE_CONT,
         &base::PAIRS_CONT,
         &base::TOSTRING_CONT,
         &coroutine::CLOSE_CONT,
         &coroutine::WRAP_CONT,
+        &debug_prompt::COMMAND_CONT,
+        &debug_prompt::REPORT_CONT,
         &io::READ_CONT,
         &math::MINMAX_CONT,
         &msghandler::MSGHANDLER_CONT,

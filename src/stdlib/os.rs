@@ -15,9 +15,10 @@
 
 use std::io::Write;
 
+use crate::vm::cont::Cont;
 use crate::vm::convert;
 use crate::vm::error::{LuaError, LuaResult};
-use crate::vm::native::{Action, NativeCtx, NativeDef};
+use crate::vm::native::{Action, HostWait, NativeCtx, NativeDef};
 use crate::vm::state::{Clock, Ctx};
 use crate::vm::table::Table;
 use crate::vm::value::Value;
@@ -640,18 +641,50 @@ fn env_var(name: &[u8]) -> Option<Vec<u8>> {
     std::env::var(name).ok().map(String::into_bytes)
 }
 
+/// The wait kind of `os.exit`: the script stops and the host decides (the `telelua` command
+/// exits as `lua` does; a library's host reads the request with `Vm::exit_request`).
+pub const EXIT_WAIT: &str = "os.exit";
+
+/// `os.exit`'s request as its wait state: the status (4 bytes, little-endian), then whether to
+/// close the state first.
+fn exit_state(code: i32, close: bool) -> Vec<u8> {
+    let mut state = code.to_le_bytes().to_vec();
+    state.push(u8::from(close));
+    state
+}
+
+/// The status and the close flag of an `os.exit` wait's state (`None` if it is not one).
+pub fn exit_request(state: &[u8]) -> Option<(i32, bool)> {
+    match *state {
+        [a, b, c, d, close @ (0 | 1)] => Some((i32::from_le_bytes([a, b, c, d]), close == 1)),
+        _ => None,
+    }
+}
+
 fn exit<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let status = match nc.arg(1) {
         Value::True => 0,
         Value::False => 1,
         _ => nc.opt_int(1, 0)? as i32,
     };
+    let close = nc.arg(2).truthy();
     {
         let mut host = nc.ctx.state.host.borrow_mut();
         let _ = host.stdout.flush();
         let _ = host.stderr.flush();
     }
-    std::process::exit(status)
+    nc.clear();
+    Ok(Action::Wait {
+        cont: Cont::Host {
+            wait: Box::new(HostWait {
+                kind: std::borrow::Cow::Borrowed(EXIT_WAIT),
+                version: 1,
+                state: exit_state(status, close),
+                values: Vec::new(),
+            }),
+            delivered: false,
+        },
+    })
 }
 
 #[cfg(test)]

@@ -828,26 +828,40 @@ pub fn separate_all<'gc>(ctx: Ctx<'gc>) {
     gcs.update_charge();
 }
 
-/// Prepares the main coroutine to close the VM (Lua's `lua_close`): every object still marked
-/// for finalization is queued (newest mark first, after those already due), nothing more will
-/// be marked, and the main coroutine is set to run `closer` (the base library's
-/// `collectgarbage`) with `"collect"`, before whose return the executor runs every due
-/// finalizer. False if the VM is already closing.
-pub fn begin_close<'gc>(ctx: Ctx<'gc>, closer: &'static super::native::NativeDef) -> bool {
-    if ctx.state.gc.borrow().closing {
+/// Prepares the main coroutine to close the VM (Lua's `lua_close`): it is set to run `closer`
+/// (the coroutine library's `lua_close`) with its pending to-be-closed values; `closer`
+/// closes them, then queues every object still marked for finalization ([`separate_all`]:
+/// from then on nothing more is marked) and runs a full collection, before whose end the
+/// executor runs every due finalizer. Whatever the main coroutine was doing is abandoned.
+/// False if the VM is already closing, unless `again`: a close asked for while closing
+/// (`os.exit(code, true)` in a finalizer, as a nested `lua_close`) abandons what runs and
+/// goes on with the finalizers still due.
+pub fn begin_close<'gc>(
+    ctx: Ctx<'gc>,
+    closer: &'static super::native::NativeDef,
+    again: bool,
+) -> bool {
+    let main = ctx.state.main;
+    let runs_closer = matches!(main.borrow().stack.first(),
+        Some(Value::LightNative(n)) if std::ptr::eq(n.0, closer));
+    if (ctx.state.gc.borrow().closing || runs_closer) && !again {
         return false;
     }
-    separate_all(ctx);
-    let main = ctx.state.main;
     let mut ts = main.borrow_mut(ctx.mc);
+    let pending: Vec<Value<'gc>> = ts
+        .tbc
+        .iter()
+        .map(|&s| ts.stack.get(s as usize).copied().unwrap_or(Value::Nil))
+        .collect();
     super::exec::close_upvalues(ctx, &mut ts, 0);
     ts.stack.clear();
     ts.frames.clear();
+    ts.c_calls.clear();
     ts.tbc.clear();
     ts.open_upvalues.clear();
     ts.stack
         .push(Value::LightNative(super::closure::LightNative(closer)));
-    ts.stack.push(ctx.str_value("collect"));
+    ts.stack.extend(pending);
     ts.status = super::thread::Status::Initial;
     drop(ts);
     *ctx.state.running.borrow_mut(ctx.mc) = vec![main];

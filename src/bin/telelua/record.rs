@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use telelua::record::{replay, replay_from, Journal, Recorder};
-use telelua::{HostValue, StepResult, Vm};
+use telelua::{ExitRequest, HostValue, StepResult, Vm};
 
 /// Builds the VM a recorded or replayed script runs in: the script's source loaded, with
 /// `arg` holding only the script and its arguments (so the recording's and the replay's
@@ -54,10 +54,27 @@ pub fn record(
             return ExitCode::from(1);
         }
     };
-    let mut ok = run(&mut rec, step_fuel);
-    if ok && rec.vm().begin_close() {
-        ok = run(&mut rec, step_fuel);
+    // Closed as `lua.c` closes its state: at the end, or when `os.exit(code, true)` asks
+    // (also from a finalizer while closing: a nested close).
+    let mut end = run(&mut rec, step_fuel);
+    let mut status = None;
+    let mut closed = false;
+    loop {
+        let close = match end {
+            End::Exit(request) => {
+                status = Some(request.code);
+                request.close
+            }
+            End::Finished => !closed,
+            End::Failed => false,
+        };
+        if !close || !rec.vm().begin_close() {
+            break;
+        }
+        closed = true;
+        end = run(&mut rec, step_fuel);
     }
+    let ok = !matches!(end, End::Failed);
     let journal = rec.finish().and_then(|(vm, j)| {
         vm.with_host(|h| {
             let _ = h.stdout.flush();
@@ -68,6 +85,8 @@ pub fn record(
         .map_err(|e| e.to_string())
         .and_then(|b| std::fs::write(path, b).map_err(|e| format!("cannot write {path}: {e}")))
     {
+        // The low byte, as the system keeps of `exit`'s status.
+        Ok(()) if status.is_some() => ExitCode::from(status.unwrap_or(0) as u8),
         Ok(()) if ok => ExitCode::SUCCESS,
         Ok(()) => ExitCode::from(1),
         Err(e) => {
@@ -77,12 +96,21 @@ pub fn record(
     }
 }
 
-/// Steps the recorder until the script ends; false (after reporting) on an error.
-fn run(rec: &mut Recorder, step_fuel: u64) -> bool {
+/// How a recorded run ended.
+enum End {
+    Finished,
+    /// Reported.
+    Failed,
+    /// `os.exit`.
+    Exit(ExitRequest),
+}
+
+/// Steps the recorder until the script ends.
+fn run(rec: &mut Recorder, step_fuel: u64) -> End {
     loop {
         match rec.step(step_fuel) {
             StepResult::OutOfFuel => {}
-            StepResult::Finished(_) => return true,
+            StepResult::Finished(_) => return End::Finished,
             StepResult::Error(e) => {
                 rec.vm().with_host(|h| {
                     let _ = h.stdout.flush();
@@ -91,15 +119,18 @@ fn run(rec: &mut Recorder, step_fuel: u64) -> bool {
                 if !e.traceback.is_empty() {
                     eprintln!("{}", e.traceback);
                 }
-                return false;
+                return End::Failed;
             }
             StepResult::Yielded(_) => {
                 eprintln!("telelua: attempt to yield from outside a coroutine");
-                return false;
+                return End::Failed;
             }
             StepResult::Waiting { kind } => {
+                if let Some(request) = rec.vm().exit_request() {
+                    return End::Exit(request);
+                }
                 eprintln!("telelua: the script waits for the host ({kind})");
-                return false;
+                return End::Failed;
             }
         }
     }
