@@ -11,15 +11,26 @@
 //! same functions (`call_from_native` is the one `drive` uses for `Action::Call`), and hands
 //! anything else to `drive` at the point it reached, so the outcome is `drive`'s by
 //! construction.
+//!
+//! A continuation that calls Lua again and again (`sort`'s comparator) goes further
+//! ([`LibCont::resume_kept`](super::cont::LibCont::resume_kept)): it runs in place in its
+//! frame's box, gets the call's first result as a value, and hands back the next callee and
+//! its two arguments, which go straight into the callee's frame over the stack the previous
+//! call left (the same stack and frames the general path makes, without cutting the stack,
+//! pushing the arguments, inserting the callee under them and lengthening it with nils
+//! again). Only a continuation that asks for it (`LibCont::runs_kept`) takes that path, in
+//! [`deliver_kept`]: trying it on every continuation cost `gsub`'s callbacks ~60
+//! instructions each. Measured with callgrind on the scaled `sort` bench (132,204 comparator
+//! calls): 178.4M -> 163.4M instructions, fuel unchanged.
 
 use super::closure::NativeRef;
-use super::cont::Cont;
+use super::cont::{Cont, Kept};
 use super::error::{LuaError, LuaResult};
 use super::exec::{cont_outcome, drive, lua_results, push_late, run_cont, Event, Flow, Todo};
 use super::memory::Charge;
-use super::native::Action;
+use super::native::{Action, NativeCtx};
 use super::state::Ctx;
-use super::thread::{Frame, Thread, ThreadState};
+use super::thread::{Frame, NativeFrame, Thread, ThreadState};
 use super::value::Value;
 use crate::limits::fuel::Fuel;
 
@@ -32,7 +43,8 @@ use crate::limits::fuel::Fuel;
 /// makes it the frame of the new wait: the general path pops the frame and pushes an equal
 /// one (same native, slot, wanted results, C-call marks, frame count) holding the new
 /// continuation, charged for the new continuation's buffers. Any other outcome pops the
-/// frame first and goes on as the general path does.
+/// frame first and goes on as the general path does. A continuation that runs in place
+/// ([`deliver_kept`]) sees the stack not yet cut at `top`.
 ///
 /// # Errors
 /// Those of the continuation and of the call it makes.
@@ -53,6 +65,13 @@ pub(super) fn deliver<'gc>(
         return super::exec::deliver_results(ctx, thread, ts, fuel, todo);
     }
     lua_results(ts, func, n, want);
+    if let Some(Frame::Native(nf)) = ts.frames.last() {
+        if let Cont::Lib(l) = &*nf.cont {
+            if l.runs_kept() {
+                return deliver_kept(ctx, thread, ts, fuel);
+            }
+        }
+    }
     ts.stack.truncate(ts.top as usize);
     let below = ts.frames.len() - 1;
     // (The native's own mark stays: it still runs inside its caller's call.)
@@ -63,6 +82,27 @@ pub(super) fn deliver<'gc>(
     let (native, func, want) = (nf.native, nf.func as usize, nf.want);
     let cont = std::mem::replace(&mut *nf.cont, Cont::Discard);
     let r = run_cont(ctx, thread, ts, fuel, below, native, func, cont, Ok(()));
+    after_cont(ctx, thread, ts, fuel, below, native, func, want, r)
+}
+
+/// What [`deliver`] does with what the continuation of the native at `func` (its frame at
+/// `below`, on top) returned, `r`.
+///
+/// # Errors
+/// Those of the continuation and of the call it makes.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn after_cont<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    below: usize,
+    native: Option<NativeRef<'gc>>,
+    func: usize,
+    want: i32,
+    r: LuaResult<'gc, Action<'gc>>,
+) -> LuaResult<'gc, Flow<'gc>> {
     if let Ok(Action::Call {
         func: callee @ Value::Function(cl),
         cont,
@@ -96,6 +136,142 @@ pub(super) fn deliver<'gc>(
             action,
         },
     )
+}
+
+/// [`deliver`] for a continuation that runs in place ([`LibCont::resume_kept`]): results
+/// delivered at `top`, the stack not cut there yet (stale values above, which it does not
+/// read).
+///
+/// # Errors
+/// Those of the continuation and of the call it makes.
+///
+/// [`LibCont::resume_kept`]: super::cont::LibCont::resume_kept
+#[inline(never)]
+fn deliver_kept<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+) -> LuaResult<'gc, Flow<'gc>> {
+    let below = ts.frames.len() - 1;
+    // (The native's own mark stays: it still runs inside its caller's call.)
+    ts.trim_c_calls(below + 1);
+    let Some(Frame::Native(nf)) = ts.frames.last() else {
+        return Err(LuaError::rt("internal error: frame"));
+    };
+    let (native, func, want) = (nf.native, nf.func as usize, nf.want);
+    // (The window's first value once cut at `top`, as the continuation would read it.)
+    let first = if (ts.top as usize) > func + 1 {
+        ts.stack[func + 1]
+    } else {
+        Value::Nil
+    };
+    let r = match run_kept(ctx, thread, ts, fuel, below, native, func, first) {
+        None => {
+            ts.stack.truncate(ts.top as usize);
+            let cont = take_cont(ts);
+            run_cont(ctx, thread, ts, fuel, below, native, func, cont, Ok(()))
+        }
+        Some(Ok(Kept::Call {
+            func: Value::Function(cl),
+            args,
+        })) if thread.0.hookmask.get() == 0 => {
+            return call_kept(ctx, ts, fuel, below, func, cl, args);
+        }
+        Some(kept) => kept_action(ts, func, kept),
+    };
+    after_cont(ctx, thread, ts, fuel, below, native, func, want, r)
+}
+
+/// Runs the top native frame's library continuation in place ([`LibCont::resume_kept`],
+/// with the call's first result), as `run_cont` runs one taken out of its frame: `None` when
+/// it declined (nothing done).
+///
+/// [`LibCont::resume_kept`]: super::cont::LibCont::resume_kept
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn run_kept<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    below: usize,
+    native: Option<NativeRef<'gc>>,
+    func: usize,
+    first: Value<'gc>,
+) -> Option<LuaResult<'gc, Kept<'gc>>> {
+    let r = {
+        let ThreadState {
+            stack,
+            frames,
+            stack_model,
+            ..
+        } = &mut *ts;
+        let (lower, top) = frames.split_at_mut(below);
+        let Some(Frame::Native(nf)) = top.first_mut() else {
+            return None;
+        };
+        let Cont::Lib(lib) = &mut *nf.cont else {
+            return None;
+        };
+        let mut nc = NativeCtx {
+            ctx,
+            thread,
+            stack,
+            stack_model: *stack_model,
+            base: func + 1,
+            frames: lower,
+            native,
+            fuel,
+        };
+        lib.resume_kept(&mut nc, first)?
+    };
+    ts.sync_model();
+    Some(r)
+}
+
+/// The Lua function `cl` called at slot `at` with `args` by the native frame on top, which
+/// left the stack as the previous such call had it (at least as long as the new frame, with
+/// stale values above the window): the stack and frame `push_late` would make (the callee
+/// and its arguments in place, nils above them to the frame's end, the stack cut there), in
+/// the common case that `push_lua_frame` takes inline. `false`, changing nothing, otherwise.
+#[inline]
+fn call_in_place<'gc>(
+    ts: &mut ThreadState<'gc>,
+    at: usize,
+    cl: super::closure::Closure<'gc>,
+    args: [Value<'gc>; 2],
+) -> bool {
+    let p = cl.proto();
+    let needed = at + 2 + p.max_stack as usize;
+    if p.is_vararg
+        || (p.num_params as usize) > args.len()
+        || needed < at + 1 + args.len()
+        || needed > ts.stack.len()
+        || needed > ts.stack_model
+        || needed > super::exec::MAX_STACK
+        || ts.frames.len() >= ts.frames_model
+    {
+        return false;
+    }
+    let Some(window) = ts.stack.get_mut(at..needed) else {
+        return false;
+    };
+    let (head, rest) = window.split_at_mut(1 + args.len());
+    head[0] = Value::Function(cl);
+    head[1..].copy_from_slice(&args);
+    rest.fill(Value::Nil);
+    ts.stack.truncate(needed);
+    ts.push_lua(super::thread::LuaFrame {
+        closure: cl,
+        func: at as u32,
+        base: (at + 1) as u32,
+        pc: 0,
+        nvarargs: 0,
+        want: -1,
+        aux: 0,
+    });
+    true
 }
 
 /// Where a native that calls Lua waits: in a new frame, or in its frame kept at this index
@@ -179,15 +355,8 @@ pub(super) fn call_from_native<'gc>(
     match (at, ts.frames.last_mut()) {
         (Wait::Kept(index), Some(Frame::Native(nf))) => {
             // What popping it and pushing `native_frame(native, func, want, cont)` leaves.
-            let bytes = cont.heap_bytes();
-            if cont.catches() {
-                ts.catch_top = index + 1;
-            }
             Cont::put(&mut nf.cont, cont);
-            if nf.charge.get() != bytes {
-                drop(std::mem::take(&mut nf.charge));
-                nf.charge = Charge::transient(bytes);
-            }
+            kept_wait(nf, &mut ts.catch_top, index);
         }
         _ => {
             let frame = ts.native_frame(native, func as u32, want, cont);
@@ -216,4 +385,87 @@ pub(super) fn c_overflow_in<'gc>(
         ts.frames.pop();
     }
     e
+}
+
+/// The native frame `nf` at `index` (the top one) waits again with the continuation it
+/// holds: whether it catches errors, and the charge for its buffers, as for a frame pushed
+/// with it.
+#[inline]
+fn kept_wait(nf: &mut NativeFrame<'_>, catch_top: &mut usize, index: usize) {
+    if nf.cont.catches() {
+        *catch_top = index + 1;
+    }
+    let bytes = nf.cont.heap_bytes();
+    if nf.charge.get() != bytes {
+        drop(std::mem::take(&mut nf.charge));
+        nf.charge = Charge::transient(bytes);
+    }
+}
+
+/// The native at `func`, waiting in the top frame (at `below`), calls the Lua function `cl`
+/// again with `args`, its continuation kept as it is: what `call_from_native` and the push
+/// of the callee's frame do for it.
+///
+/// # Errors
+/// Those of the C-call bound and of pushing the frame.
+#[inline(never)]
+fn call_kept<'gc>(
+    ctx: Ctx<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    below: usize,
+    func: usize,
+    cl: super::closure::Closure<'gc>,
+    args: [Value<'gc>; 2],
+) -> LuaResult<'gc, Flow<'gc>> {
+    fuel.charge(crate::limits::fuel::CALL_FROM_NATIVE);
+    if let Some(Frame::Native(nf)) = ts.frames.last_mut() {
+        kept_wait(nf, &mut ts.catch_top, below);
+    }
+    if let Err(e) = ts.enter_c_calls(ctx, 1) {
+        return Err(c_overflow_in(ts, false, e));
+    }
+    if !call_in_place(ts, func + 1, cl, args) {
+        ts.stack.truncate(func + 1);
+        ts.stack.extend_from_slice(&args);
+        ts.stack.insert(func + 1, Value::Function(cl));
+        push_late(ctx, ts, cl, func + 1, args.len(), -1)?;
+    }
+    Ok(Flow::Lua { resuming: false })
+}
+
+/// Any other outcome of a continuation run in place (see [`LibCont::resume_kept`]) as the
+/// action `resume` would have returned (a continuation it holds taken from the frame), with
+/// the window as that action wants it.
+///
+/// [`LibCont::resume_kept`]: super::cont::LibCont::resume_kept
+#[cold]
+#[inline(never)]
+fn kept_action<'gc>(
+    ts: &mut ThreadState<'gc>,
+    func: usize,
+    kept: LuaResult<'gc, Kept<'gc>>,
+) -> LuaResult<'gc, Action<'gc>> {
+    match kept? {
+        Kept::Call { func: callee, args } => {
+            ts.stack.truncate(func + 1);
+            ts.stack.extend_from_slice(&args);
+            Ok(Action::Call {
+                func: callee,
+                cont: take_cont(ts),
+            })
+        }
+        Kept::Preempt => Ok(Action::Preempt {
+            cont: take_cont(ts),
+        }),
+        Kept::Then(action) => Ok(action),
+    }
+}
+
+/// The top frame's continuation (a native frame's), leaving `Discard` in its place.
+fn take_cont<'gc>(ts: &mut ThreadState<'gc>) -> Cont<'gc> {
+    match ts.frames.last_mut() {
+        Some(Frame::Native(nf)) => std::mem::replace(&mut *nf.cont, Cont::Discard),
+        _ => Cont::Discard,
+    }
 }

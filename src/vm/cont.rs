@@ -249,6 +249,44 @@ pub trait LibCont<'gc>: DynCollect<'gc> + CloneLibCont<'gc> + std::fmt::Debug {
     /// # Errors
     /// Its plain state could not be serialized.
     fn save(&self) -> Result<LibSaved<Value<'gc>>, String>;
+
+    /// Whether the VM should try [`resume_kept`](Self::resume_kept) (a cheap test made
+    /// first: the general path pays nothing else for it).
+    fn runs_kept(&self) -> bool {
+        false
+    }
+
+    /// [`resume`](Self::resume) after a call that returned normally, done in place: for a
+    /// continuation that calls Lua again and again (`sort`'s comparator), the box stays in
+    /// its frame instead of travelling out and back in an `Action::Call` on every call, and
+    /// the arguments of the next call go straight to the callee's frame. `first` is the
+    /// call's first result (nil if none), what `resume` would find as the window's first
+    /// value; the window itself holds stale values here, so it must not be read, and is
+    /// cleared before anything is put in it. `None` (the default): nothing is done, and the
+    /// VM resumes the continuation as usual. `Some` must be exactly what `resume` would have
+    /// done (same charges, same state), told as a [`Kept`].
+    fn resume_kept(
+        &mut self,
+        _nc: &mut NativeCtx<'gc, '_>,
+        _first: Value<'gc>,
+    ) -> Option<LuaResult<'gc, Kept<'gc>>> {
+        None
+    }
+}
+
+/// What [`LibCont::resume_kept`] did, as the `Action` `resume` would have returned.
+pub enum Kept<'gc> {
+    /// `Action::Call` of `func` with this continuation, its window holding `args`.
+    Call {
+        /// The function to call.
+        func: Value<'gc>,
+        /// Its arguments.
+        args: [Value<'gc>; 2],
+    },
+    /// `Action::Preempt` with this continuation.
+    Preempt,
+    /// Anything else, which does not hold this continuation (it is done).
+    Then(Action<'gc>),
 }
 
 /// A boxed copy of a library continuation (snapshots save copies of the frames they walk);

@@ -45,7 +45,7 @@ pub use keysort::{MergePhase, MergeTask};
 use tasks::{corrupt, run_copy, run_read, run_sort, run_write};
 pub use tasks::{CopyKind, CopyPhase, CopyTask, ReadTask, Sink, SortEnd, SortTask, WriteTask};
 
-use crate::vm::cont::{uncaught, Cont, LibCont, LibContKind, LibSaved, MapValues};
+use crate::vm::cont::{uncaught, Cont, Kept, LibCont, LibContKind, LibSaved, MapValues};
 use crate::vm::convert;
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::exec::MAX_STACK;
@@ -242,6 +242,23 @@ impl<'gc> LibCont<'gc> for TableCont<'gc> {
 
     fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
         LibSaved::of(&TABLE_CONT, self.clone())
+    }
+
+    fn runs_kept(&self) -> bool {
+        matches!(self, TableContG::Sort(_))
+    }
+
+    fn resume_kept(
+        &mut self,
+        nc: &mut NativeCtx<'gc, '_>,
+        first: Value<'gc>,
+    ) -> Option<LuaResult<'gc, Kept<'gc>>> {
+        // (As `resume` does for a sort: see `run_sort`.)
+        let TableContG::Sort(task) = self else {
+            return None;
+        };
+        let incoming = (task.wait == Wait::Compare).then_some(first);
+        Some(tasks::run_sort_kept(nc, task, incoming))
     }
 }
 

@@ -11,7 +11,7 @@ use super::{
     call_meta, geti, in_c, pause_for_gc, preempt, raw_table, seti, TableCont, TableContG, Wait,
     COMPARE_COST, CONCAT_BYTES_PER_FUEL, ELEM_COST, MAX_CONCAT_LEN, R, SORT_SEED,
 };
-use crate::vm::cont::Cont;
+use crate::vm::cont::{Cont, Kept};
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::meta::{self, Meta};
 use crate::vm::native::{Action, NativeCtx};
@@ -574,8 +574,8 @@ fn finish_read<'gc>(nc: &mut NativeCtx<'gc, '_>, task: ReadTask<Value<'gc>>) -> 
 
 /// What the sort loop decided, once it no longer borrows its box.
 enum SortNext<'gc> {
-    /// Call `func` with the window's arguments and continue with the same box.
-    Call(Value<'gc>),
+    /// Call `func` with these two arguments and continue with the same box.
+    Call(Value<'gc>, [Value<'gc>; 2]),
     /// Out of fuel.
     Preempt,
     /// Write back `perm`, then end as `end`.
@@ -596,10 +596,15 @@ pub(super) fn run_sort<'gc>(
         sort_loop(nc, task, incoming)?
     };
     match next {
-        SortNext::Call(func) => Ok(Action::Call {
-            func,
-            cont: Cont::Lib(bx),
-        }),
+        SortNext::Call(func, args) => {
+            nc.clear();
+            nc.push(args[0]);
+            nc.push(args[1]);
+            Ok(Action::Call {
+                func,
+                cont: Cont::Lib(bx),
+            })
+        }
         SortNext::Preempt => Ok(Action::Preempt {
             cont: Cont::Lib(bx),
         }),
@@ -607,9 +612,28 @@ pub(super) fn run_sort<'gc>(
             let TableContG::Sort(task) = *bx else {
                 return Err(corrupt(SortError::Corrupt("not a sort")));
             };
-            start_write(nc, task, perm, end)
+            start_write(nc, task.t, task.vals, perm, end)
         }
     }
+}
+
+/// [`run_sort`] with the task left in its box (see `LibCont::resume_kept`; the window holds
+/// stale values until cleared): a finished sort moves its values out of it into the
+/// write-back.
+pub(super) fn run_sort_kept<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    task: &mut SortTask<Value<'gc>>,
+    incoming: Option<Value<'gc>>,
+) -> LuaResult<'gc, Kept<'gc>> {
+    Ok(match sort_loop(nc, task, incoming)? {
+        SortNext::Call(func, args) => Kept::Call { func, args },
+        SortNext::Preempt => Kept::Preempt,
+        SortNext::Write(perm, end) => {
+            nc.clear();
+            let vals = std::mem::take(&mut task.vals);
+            Kept::Then(start_write(nc, task.t, vals, perm, end)?)
+        }
+    })
 }
 
 fn sort_loop<'gc>(
@@ -632,21 +656,15 @@ fn sort_loop<'gc>(
                     return Err(corrupt(SortError::Corrupt("element index")));
                 };
                 if !task.comp.is_nil() {
-                    nc.clear();
-                    nc.push(va);
-                    nc.push(vb);
                     task.wait = Wait::Compare;
-                    return Ok(SortNext::Call(task.comp));
+                    return Ok(SortNext::Call(task.comp, [va, vb]));
                 }
                 nc.charge(COMPARE_COST);
                 match meta::less(nc.ctx, va, vb, false) {
                     Ok(Meta::Done(r)) => task.sort.answer(r).map_err(corrupt)?,
                     Ok(Meta::Call(mc)) => {
-                        nc.clear();
-                        nc.push(mc.args[0]);
-                        nc.push(mc.args[1]);
                         task.wait = Wait::Compare;
-                        return Ok(SortNext::Call(mc.func));
+                        return Ok(SortNext::Call(mc.func, [mc.args[0], mc.args[1]]));
                     }
                     Err(e) => {
                         let e = match in_c(nc.ctx, e) {
@@ -673,13 +691,14 @@ pub(super) fn corrupt<'gc>(e: SortError) -> LuaError<'gc> {
 
 fn start_write<'gc>(
     nc: &mut NativeCtx<'gc, '_>,
-    task: SortTask<Value<'gc>>,
+    t: Value<'gc>,
+    vals: Vec<Value<'gc>>,
     perm: Vec<u32>,
     end: SortEnd<Value<'gc>>,
 ) -> R<'gc> {
     let task = WriteTask {
-        t: task.t,
-        vals: task.vals,
+        t,
+        vals,
         perm,
         k: 0,
         wait: Wait::Nothing,
