@@ -544,10 +544,7 @@ fn repl(vm: &mut Vm, fuel: &mut Option<u64>, snap: &Snap) {
         // An expression: print its values (if any) with the global `print`, whose failure
         // is reported as `lua.c`'s `l_print` words it.
         let expr = format!(
-            "return (function(...) if select('#', ...) > 0 then \
-             local ok, e = pcall(print, ...) \
-             if not ok then error(\"error calling 'print' (\" .. tostring(e) .. \")\", 0) end \
-             end end)({}\n)",
+            "return (function(...) if select('#', ...) > 0 then {L_PRINT} end end)({}\n)",
             line.strip_prefix("return ").unwrap_or(&line)
         );
         let mut chunk = if vm.load(expr.as_bytes(), "=stdin").is_ok() {
@@ -585,13 +582,16 @@ fn repl(vm: &mut Vm, fuel: &mut Option<u64>, snap: &Snap) {
     }
 }
 
+/// `lua.c`'s `l_print` in Lua: the values `...` printed with the global `print`, whose failure
+/// is worded as there.
+const L_PRINT: &str = "local ok, e = pcall(print, ...) \
+    if not ok then error(\"error calling 'print' (\" .. tostring(e) .. \")\", 0) end";
+
 /// Prints what an interactive chunk returned with the global `print`, whose failure is
 /// reported as `lua.c`'s `l_print` words it.
 fn print_results(vm: &mut Vm, values: Vec<telelua::Value>, fuel: &mut Option<u64>) {
-    const PRINT: &[u8] = b"local ok, e = pcall(print, ...) \
-        if not ok then error(\"error calling 'print' (\" .. tostring(e) .. \")\", 0) end";
     let call = vm
-        .load_function(PRINT, "=stdin")
+        .load_function(L_PRINT.as_bytes(), "=stdin")
         .and_then(|f| vm.start_call(f, telelua::Variadic(values)));
     let call = match call {
         Ok(call) => call,
