@@ -4,6 +4,7 @@
 //! what `lua5.4` prints for the same scripts; each also runs with snapshot round trips and
 //! forks at every few fuel units.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
 use telelua::{ExitRequest, Host, Profile, Registry, StepResult, Vm};
@@ -21,6 +22,7 @@ fn run(name: &str, script: &str, options: &[&str]) -> (String, Option<i32>) {
     let path = dir.join("prog.lua");
     std::fs::write(&path, script).unwrap();
     let out = Command::new(BIN)
+        .arg0("telelua")
         .args(options)
         .arg(&path)
         .stdin(Stdio::null())

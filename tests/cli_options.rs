@@ -4,6 +4,7 @@
 //! `arg` when it starts, the interactive loop's prompts and its `print`.
 
 use std::io::Write;
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_telelua");
@@ -26,7 +27,7 @@ fn run(
         std::fs::write(dir.join(name), text).unwrap();
     }
     let mut cmd = Command::new(BIN);
-    cmd.args(args).current_dir(&dir);
+    cmd.arg0("telelua").args(args).current_dir(&dir);
     for v in [
         "LUA_INIT",
         "LUA_INIT_5_4",
@@ -199,5 +200,44 @@ fn the_interactive_loop_reads_like_lua_with_readline() {
         &[],
         "\n\nx = 1\n",
     );
-    assert!(out.ends_with(")\nx = 1\n\n"), "{out:?}");
+    assert!(out.ends_with("PUC-Rio\nx = 1\n\n"), "{out:?}");
+}
+
+#[test]
+fn messages_start_with_the_name_the_command_was_run_by() {
+    // `lua.c`'s `progname` is `argv[0]`: a link named `lua`, `./telelua`, a full path.
+    for name in ["lua", "./telelua", "/opt/bin/telelua"] {
+        let out = Command::new(BIN)
+            .arg0(name)
+            .args(["-e", "error('x')", "--bad"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with(&format!(
+                "{name}: unrecognized option '--bad'\nusage: {name} [options]"
+            )),
+            "{err}"
+        );
+        let out = Command::new(BIN)
+            .arg0(name)
+            .args(["-e", "error('x')"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with(&format!("{name}: (command line):1: x\n")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn dash_v_ends_its_line_as_lua_does() {
+    // (The official `main.lua` looks for "PUC-Rio" at the end of the line before `-e`'s
+    // output.)
+    let (out, err, status) = run(&["-v", "-e", "print'hello'"], &[], &[], "");
+    assert!(out.ends_with("Lua.org, PUC-Rio\nhello\n"), "{out}");
+    assert!(out.starts_with("telelua "), "{out}");
+    assert_eq!((err.as_str(), status), ("", Some(0)));
 }

@@ -3,12 +3,14 @@
 //! at the step where it diverges.
 
 use std::io::Write;
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_telelua");
 
 fn run(args: &[&str], stdin: &[u8]) -> (String, String, Option<i32>) {
     let mut child = Command::new(BIN)
+        .arg0("telelua")
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

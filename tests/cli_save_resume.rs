@@ -1,12 +1,14 @@
 //! `telelua --save-at N --save FILE` then `telelua --resume FILE`: the two runs' outputs,
 //! concatenated, equal one uninterrupted run, for every stopping point tried.
 
+use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_telelua");
 
 fn run(args: &[&str]) -> (Vec<u8>, Vec<u8>, Option<i32>) {
     let out = Command::new(BIN)
+        .arg0("telelua")
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()

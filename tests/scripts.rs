@@ -32,6 +32,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -222,6 +223,7 @@ impl Outcome {
 /// regen.sh gives lua5.4: no LUA_INIT, C locale, UTC time zone).
 fn run(args: &[String]) -> Outcome {
     let mut child = Command::new(BIN)
+        .arg0("telelua")
         .args(args)
         .current_dir(lua_dir())
         .env_remove("LUA_INIT")

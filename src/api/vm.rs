@@ -219,6 +219,7 @@ impl Vm {
                 just_collected: std::cell::Cell::new(false),
                 quiet_retry: std::cell::Cell::new(false),
                 retry_gc: std::cell::Cell::new(false),
+                host_error: std::cell::RefCell::new(None),
                 memory_error: std::cell::Cell::new(false),
                 budget_exhausted: std::cell::Cell::new(false),
                 inherited_garbage: std::cell::Cell::new(0),

@@ -1,5 +1,6 @@
-//! Closing a VM (Lua's `lua_close`) and `os.exit`'s request to the host. A child of
-//! `api::vm`, so it works on the `Vm`'s own fields.
+//! Ending what a VM runs from the host: closing it (Lua's `lua_close`), `os.exit`'s request
+//! to the host, an error raised where a script stopped. A child of `api::vm`, so it works on
+//! the `Vm`'s own fields.
 
 use super::*;
 
@@ -45,6 +46,30 @@ impl Vm {
     pub fn close(&mut self, fuel: u64) -> StepResult {
         self.begin_close();
         self.step(fuel)
+    }
+
+    /// Makes the running coroutine raise an error with `message` as its value (a string, no
+    /// position added) where the last step stopped it, as a debug hook raising an error
+    /// there would: a `pcall` around that code catches it, `<close>` variables close, and an
+    /// uncaught one ends the step with [`StepResult::Error`]. It is raised when the VM next
+    /// runs ([`Vm::step`], [`Vm::step_call`]); a snapshot taken before that does not keep it,
+    /// and a finished VM ignores it. The `telelua` command raises "interrupted!" this way on
+    /// Ctrl-C, as `lua.c` does.
+    ///
+    /// ```
+    /// use telelua::{StepResult, Vm};
+    /// let mut vm = Vm::new();
+    /// vm.load(b"local ok, e = pcall(function() while true do end end) return e", "=loop")
+    ///     .unwrap();
+    /// assert!(matches!(vm.step(10_000), StepResult::OutOfFuel));
+    /// vm.raise_error("stop now");
+    /// let StepResult::Finished(v) = vm.step(10_000) else { panic!() };
+    /// assert_eq!(v[0].as_str().as_deref(), Some("stop now"));
+    /// ```
+    pub fn raise_error(&mut self, message: &str) {
+        self.arena.mutate(|_, state| {
+            *state.host_error.borrow_mut() = Some(message.as_bytes().into());
+        });
     }
 
     /// What the script asked for if the last step ended in `os.exit` (its result was

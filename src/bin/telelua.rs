@@ -7,7 +7,8 @@ use telelua::Host;
 use telelua::Registry;
 use telelua::{ExitRequest, HostValue, Profile, StepResult, Vm};
 
-const USAGE: &str = "usage: telelua [options] [script [args]]
+/// The usage text after `usage: PROGNAME`.
+const USAGE: &str = " [options] [script [args]]
 Available options are:
   -e stat   execute string 'stat'
   -i        enter interactive mode after executing 'script'
@@ -34,6 +35,8 @@ Available options are:
                        divergence; with a script, replay against it loaded again
 ";
 
+#[path = "telelua/interrupt.rs"]
+mod interrupt;
 #[path = "telelua/record.rs"]
 mod record;
 
@@ -258,8 +261,8 @@ fn finish(vm: &Vm, stats: bool) {
         let _ = h.stdout.flush();
     });
     if stats {
-        eprintln!("telelua: peak memory: {}", vm.memory_peak());
-        eprintln!("telelua: fuel used: {}", vm.fuel_used());
+        eprintln!("{}: peak memory: {}", progname(), vm.memory_peak());
+        eprintln!("{}: fuel used: {}", progname(), vm.fuel_used());
     }
 }
 
@@ -278,7 +281,8 @@ fn parse_bytes(s: &str) -> Option<u64> {
 /// Closes the VM as `lua.c` closes its state at exit (pending finalizers and those of every
 /// object still marked run, under the same fuel and snapshot options); not after `--save`.
 fn close(vm: &mut Vm, outcome: &Outcome, fuel_left: &mut Option<u64>, snap: &Snap) {
-    if matches!(outcome, Outcome::Saved) || !vm.begin_close() {
+    // (With the fuel budget spent there is none to close with: "fuel exhausted" once.)
+    if matches!(outcome, Outcome::Saved) || *fuel_left == Some(0) || !vm.begin_close() {
         return;
     }
     let snap = Snap {
@@ -305,6 +309,7 @@ fn exit(vm: &mut Vm, request: ExitRequest, fuel_left: &mut Option<u64>, snap: &S
 }
 
 fn run(vm: &mut Vm, fuel_left: &mut Option<u64>, snap: &Snap) -> Outcome {
+    let ctrl_c = interrupt::Armed::new();
     loop {
         let mut budget = match fuel_left {
             Some(0) => {
@@ -357,6 +362,10 @@ fn run(vm: &mut Vm, fuel_left: &mut Option<u64>, snap: &Snap) -> Outcome {
                         return Outcome::Failed;
                     }
                 }
+                // (After the round trips: a snapshot does not keep the raise.)
+                if ctrl_c.take() {
+                    vm.raise_error("interrupted!");
+                }
             }
             StepResult::Finished(values) => return Outcome::Ok(values),
             StepResult::Yielded(_) => {
@@ -402,7 +411,7 @@ fn save_to_file(vm: &Vm, snap: &Snap) -> Outcome {
         let _ = h.stdout.flush();
     });
     let Some(path) = &snap.save else {
-        eprintln!("telelua: --save-at needs --save FILE");
+        eprintln!("{}: --save-at needs --save FILE", progname());
         return Outcome::Failed;
     };
     match vm
@@ -412,10 +421,28 @@ fn save_to_file(vm: &Vm, snap: &Snap) -> Outcome {
     {
         Ok(()) => Outcome::Saved,
         Err(e) => {
-            eprintln!("telelua: cannot save snapshot to {path}: {e}");
+            eprintln!("{}: cannot save snapshot to {path}: {e}", progname());
             Outcome::Failed
         }
     }
+}
+
+/// The name messages start with: `argv[0]` as the command was invoked, as `lua.c`'s
+/// `progname` (so `./telelua`, `telelua` on the `PATH` and a link named `lua` each report
+/// under their own name); `telelua` when the system gives none.
+static PROGNAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn progname() -> &'static str {
+    PROGNAME.get().map_or("telelua", String::as_str)
+}
+
+/// The `-v` line. It ends as `lua.c`'s copyright line does (the official `main.lua` checks
+/// for "PUC-Rio" before the next line): the language is Lua 5.4.4, by Lua.org, PUC-Rio.
+fn banner() -> String {
+    format!(
+        "telelua {}  Lua 5.4.4 (the language) Copyright (C) 1994-2022 Lua.org, PUC-Rio",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 thread_local! {
@@ -432,7 +459,7 @@ fn report(vm: &Vm, msg: &str, traceback: &str) {
     if IN_REPL.get() {
         let _ = writeln!(err, "{msg}");
     } else {
-        let _ = writeln!(err, "telelua: {msg}");
+        let _ = writeln!(err, "{}: {msg}", progname());
     }
     if !traceback.is_empty() {
         let _ = writeln!(err, "{traceback}");
@@ -490,7 +517,7 @@ fn lua_init(vm: &mut Vm, fuel: &mut Option<u64>, snap: &Snap) -> Outcome {
                     load_and_run(vm, &src, &format!("@{path}"), &[], fuel, snap)
                 }
                 Err(e) => {
-                    eprintln!("telelua: cannot open {path}: {e}");
+                    eprintln!("{}: cannot open {path}: {e}", progname());
                     Outcome::Failed
                 }
             }
@@ -614,12 +641,19 @@ fn print_results(vm: &mut Vm, values: Vec<telelua::Value>, fuel: &mut Option<u64
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().collect();
+    // (Arguments that are not UTF-8 arrive with U+FFFD in place of the bad bytes: `args()`
+    // would panic.)
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if let Some(name) = args.first().filter(|a| !a.is_empty()) {
+        let _ = PROGNAME.set(name.clone());
+    }
     let opts = match parse(&args) {
         Ok(o) => o,
         Err(msg) => {
-            eprintln!("telelua: {msg}");
-            eprint!("{USAGE}");
+            eprintln!("{}: {msg}", progname());
+            eprint!("usage: {}{USAGE}", progname());
             return ExitCode::from(1);
         }
     };
@@ -627,7 +661,7 @@ fn main() -> ExitCode {
         let src = match std::fs::read(path) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("telelua: cannot open {path}: {e}");
+                eprintln!("{}: cannot open {path}: {e}", progname());
                 return ExitCode::from(1);
             }
         };
@@ -638,7 +672,7 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("telelua: {e}");
+                eprintln!("{}: {e}", progname());
                 ExitCode::from(1)
             }
         };
@@ -662,7 +696,7 @@ fn main() -> ExitCode {
     }
     if let Some(path) = &opts.record {
         let Some(script) = opts.script.as_deref() else {
-            eprintln!("telelua: --record needs a script");
+            eprintln!("{}: --record needs a script", progname());
             return ExitCode::from(1);
         };
         let step = opts.fuel.unwrap_or(STEP_FUEL).min(STEP_FUEL);
@@ -697,7 +731,7 @@ fn main() -> ExitCode {
                 vm
             }
             Err(e) => {
-                eprintln!("telelua: cannot resume from {path}: {e}");
+                eprintln!("{}: cannot resume from {path}: {e}", progname());
                 return ExitCode::from(1);
             }
         };
@@ -711,7 +745,7 @@ fn main() -> ExitCode {
     }
     let mut vm = make();
     if opts.version {
-        println!("telelua {} (Lua 5.4)", env!("CARGO_PKG_VERSION"));
+        println!("{}", banner());
     }
     // The `arg` table: interpreter and options at negative indices, script at 0.
     // telelua's own options (`lua` has none of them) are left out: a run with them must be
@@ -780,14 +814,14 @@ fn main() -> ExitCode {
                     outcome = load_script(&mut vm, &src, &format!("@{path}"), &mut fuel, &snap)
                 }
                 Err(e) => {
-                    eprintln!("telelua: cannot open {path}: {e}");
+                    eprintln!("{}: cannot open {path}: {e}", progname());
                     outcome = Outcome::Failed;
                 }
             },
             None => {
                 if opts.execute.is_empty() && !opts.version && !opts.interactive {
                     if std::io::stdin().is_terminal() {
-                        println!("telelua {} (Lua 5.4)", env!("CARGO_PKG_VERSION"));
+                        println!("{}", banner());
                         repl(&mut vm, &mut fuel, &snap);
                     } else {
                         let mut src = Vec::new();
@@ -800,7 +834,7 @@ fn main() -> ExitCode {
     }
     if matches!(outcome, Outcome::Ok(_)) && opts.interactive {
         if opts.script.is_none() && !opts.version {
-            println!("telelua {} (Lua 5.4)", env!("CARGO_PKG_VERSION"));
+            println!("{}", banner());
         }
         repl(&mut vm, &mut fuel, &snap);
     }

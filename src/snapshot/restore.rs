@@ -1001,6 +1001,7 @@ pub(super) fn finish_with<'gc>(
         just_collected: Cell::new(tail.just_collected),
         quiet_retry: Cell::new(tail.quiet_retry),
         retry_gc: Cell::new(false),
+        host_error: std::cell::RefCell::new(None),
         memory_error: Cell::new(tail.memory_error),
         budget_exhausted: Cell::new(tail.budget_exhausted),
         inherited_garbage: Cell::new(0),

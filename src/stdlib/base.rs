@@ -122,9 +122,12 @@ pub fn open(ctx: Ctx<'_>) {
     let _ = g.set(ctx.mc, ctx.str_value("_VERSION"), ctx.str_value("Lua 5.4"));
 }
 
-fn write_stdout(ctx: Ctx<'_>, bytes: &[u8]) {
+/// Writes one `print` line and flushes, as `lua_writeline` does: a reader at the other end
+/// of a pipe sees each line when it is printed, not when a buffer fills or the run ends.
+fn write_line(ctx: Ctx<'_>, bytes: &[u8]) {
     let mut host = ctx.state.host.borrow_mut();
     let _ = host.stdout.write_all(bytes);
+    let _ = host.stdout.flush();
 }
 
 fn print<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
@@ -172,7 +175,7 @@ pub fn print_from<'gc>(
     }
     out.push(b'\n');
     nc.charge(out.len() as i64 / fuelc::OUTPUT_BYTES_PER_FUEL);
-    write_stdout(nc.ctx, &out);
+    write_line(nc.ctx, &out);
     nc.ret0()
 }
 

@@ -1057,6 +1057,17 @@ fn run_from<'gc>(ctx: Ctx<'gc>, fuel: &mut Fuel, mut entry: Entry<'gc>) -> RunRe
                 {
                     Err(ctx.not_enough_memory())
                 }
+                // The host asked for an error where the coroutine stopped (`lua.c`'s Ctrl-C).
+                Entry::Continue
+                    if !ts.frames.is_empty() && ctx.state.host_error.borrow().is_some() =>
+                {
+                    match ctx.state.host_error.take() {
+                        Some(msg) => {
+                            Err(LuaError::Value(Value::Str(ctx.new_string(msg.into_vec()))))
+                        }
+                        None => start_flow(ctx, thread, ts, fuel),
+                    }
+                }
                 Entry::Continue if super::gc::pending(ctx) && !ts.frames.is_empty() => {
                     start_finalizers(ctx, thread, ts, fuel)
                 }

@@ -411,6 +411,11 @@ pub struct State<'gc> {
     /// `just_collected`). Transient: set and consumed within one `step`.
     #[collect(require_static)]
     pub retry_gc: Cell<bool>,
+    /// An error the host asked to raise in the running coroutine (`api::Vm::raise_error`,
+    /// e.g. `lua.c`'s "interrupted!" on Ctrl-C): taken at the start of the next slice, which
+    /// raises it where the coroutine stopped. Transient: not part of a snapshot.
+    #[collect(require_static)]
+    pub host_error: std::cell::RefCell<Option<Box<[u8]>>>,
     /// Set by the host loop when the VM is over its memory budget after a full collection
     /// (checked at fixed points of the total fuel, see `api::Vm::after_slice`): the next
     /// slice starts by raising "not enough memory" in the running coroutine. Saved, since a

@@ -43,14 +43,14 @@ pub fn record(
     let vm = match script_vm(make, script, script_args) {
         Ok(vm) => vm,
         Err(e) => {
-            eprintln!("telelua: {e}");
+            eprintln!("{}: {e}", super::progname());
             return ExitCode::from(1);
         }
     };
     let mut rec = match Recorder::start(vm) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("telelua: cannot record: {e}");
+            eprintln!("{}: cannot record: {e}", super::progname());
             return ExitCode::from(1);
         }
     };
@@ -90,7 +90,7 @@ pub fn record(
         Ok(()) if ok => ExitCode::SUCCESS,
         Ok(()) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("telelua: {e}");
+            eprintln!("{}: {e}", super::progname());
             ExitCode::from(1)
         }
     }
@@ -115,21 +115,27 @@ fn run(rec: &mut Recorder, step_fuel: u64) -> End {
                 rec.vm().with_host(|h| {
                     let _ = h.stdout.flush();
                 });
-                eprintln!("telelua: {}", e.message);
+                eprintln!("{}: {}", super::progname(), e.message);
                 if !e.traceback.is_empty() {
                     eprintln!("{}", e.traceback);
                 }
                 return End::Failed;
             }
             StepResult::Yielded(_) => {
-                eprintln!("telelua: attempt to yield from outside a coroutine");
+                eprintln!(
+                    "{}: attempt to yield from outside a coroutine",
+                    super::progname()
+                );
                 return End::Failed;
             }
             StepResult::Waiting { kind } => {
                 if let Some(request) = rec.vm().exit_request() {
                     return End::Exit(request);
                 }
-                eprintln!("telelua: the script waits for the host ({kind})");
+                eprintln!(
+                    "{}: the script waits for the host ({kind})",
+                    super::progname()
+                );
                 return End::Failed;
             }
         }
@@ -150,7 +156,7 @@ pub fn replay_file(
     let journal = match journal {
         Ok(j) => j,
         Err(e) => {
-            eprintln!("telelua: {e}");
+            eprintln!("{}: {e}", super::progname());
             return ExitCode::from(1);
         }
     };
@@ -159,7 +165,7 @@ pub fn replay_file(
         Some((script, args)) => match script_vm(make, script, args) {
             Ok(vm) => replay_from(&journal, vm),
             Err(e) => {
-                eprintln!("telelua: {e}");
+                eprintln!("{}: {e}", super::progname());
                 return ExitCode::from(1);
             }
         },
@@ -169,11 +175,15 @@ pub fn replay_file(
             let mut out = std::io::stdout();
             let _ = out.write_all(&r.output);
             let _ = out.flush();
-            eprintln!("telelua: replayed {} steps of {path}: identical", r.steps);
+            eprintln!(
+                "{}: replayed {} steps of {path}: identical",
+                super::progname(),
+                r.steps
+            );
             ExitCode::SUCCESS
         }
         Err(d) => {
-            eprintln!("telelua: {d}");
+            eprintln!("{}: {d}", super::progname());
             ExitCode::from(1)
         }
     }
