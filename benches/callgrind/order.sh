@@ -26,7 +26,7 @@ obj=$(basename "$bin")
 for f in "$dir"/*.cg; do
   awk -v obj="$obj" -v run="$(basename "$f" .cg)" '
     /^ob=/ { ob = substr($0, 4); next }
-    /^fn=/ { fn = substr($0, 4); mine = (ob ~ ("/" obj "$")) && fn !~ /^0x/; next }
+    /^fn=/ { fn = substr($0, 4); mine = (ob ~ ("/" obj "$")) && fn !~ /^(0x|\()/; next }
     /^calls=/ { skip = 1; next }
     /^[0-9+*-]/ { if (skip) { skip = 0; next } if (mine) cost[fn] += $2; next }
     END { for (k in cost) { sub(/'"'"'[0-9]+$/, "", k); print run, cost[k], k } }
