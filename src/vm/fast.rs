@@ -441,6 +441,55 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
             (func, callee, nargs)
         }};
     }
+    // A return of `$n` (0 or 1) values, `$v` (see the `Return0` and `Return1` arms).
+    macro_rules! lua_return {
+        ($v:expr, $n:expr) => {{
+            if !CALLS {
+                bail!()
+            }
+            if open_upvalues.last().is_some_and(
+                |u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base),
+            ) {
+                bail!()
+            }
+            // Popped first (as `ThreadState::pop_frame` pops, but with no test for drop glue:
+            // it is a Lua frame), and pushed back if the return is left to `execute`.
+            let fr = match frames.pop() {
+                Some(Frame::Lua(fr)) => fr,
+                Some(other) => {
+                    frames.push(other);
+                    bail!()
+                }
+                None => bail!(),
+            };
+            let (ffunc, want) = (fr.func as usize, fr.want);
+            let cf = match frames.last() {
+                Some(&Frame::Lua(cf)) if want <= 1 => cf,
+                _ => {
+                    frames.push(Frame::Lua(fr));
+                    bail!()
+                }
+            };
+            let (ccd, cfp) = parts(cf.closure);
+            let (cbase, cpc) = (cf.base as usize, cf.pc as usize);
+            if cbase + cfp.proto.max_stack as usize + 1 > stack.len()
+                || !matches!(
+                    cfp.proto.code.get(cpc.wrapping_sub(1)),
+                    Some(Op::Call { .. })
+                )
+            {
+                frames.push(Frame::Lua(fr));
+                bail!()
+            }
+            // (As `exec::lua_results` places `n` results for `want`.)
+            stack[ffunc] = $v;
+            *top = (ffunc + if want < 0 { $n } else { want as usize }) as u32;
+            (cdata, fp, base) = (ccd, cfp, cbase);
+            code = &fp.proto.code;
+            goto!(cpc);
+            switched = true;
+        }};
+    }
     loop {
         let Some(&op) = win.get(pc) else {
             return stop(frames, pc, fuel_at!(pc), switched);
@@ -815,46 +864,8 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
             }
             // `execute`'s `Return0` and `Return1` to a Lua caller's plain `Call` that wants
             // at most one result, when the caller's frame needs no growth of the stack.
-            Op::Return0 {} | Op::Return1 { .. } => {
-                if !CALLS {
-                    bail!()
-                }
-                if open_upvalues.last().is_some_and(
-                    |u| matches!(u.get(), UpState::Open { slot, .. } if slot as usize >= base),
-                ) {
-                    bail!()
-                }
-                let [.., Frame::Lua(cf), Frame::Lua(fr)] = &frames[..] else {
-                    bail!()
-                };
-                let (ffunc, want, cf) = (fr.func as usize, fr.want, *cf);
-                let (ccd, cfp) = parts(cf.closure);
-                let (cbase, cpc) = (cf.base as usize, cf.pc as usize);
-                if want > 1
-                    || cbase + cfp.proto.max_stack as usize + 1 > stack.len()
-                    || !matches!(
-                        cfp.proto.code.get(cpc.wrapping_sub(1)),
-                        Some(Op::Call { .. })
-                    )
-                {
-                    bail!()
-                }
-                let (v, n) = match op {
-                    Op::Return1 { a } => (r!(a), 1),
-                    _ => (Value::Nil, 0),
-                };
-                // (As `exec::lua_results` places `n` results for `want`.)
-                stack[ffunc] = v;
-                *top = (ffunc + if want < 0 { n } else { want as usize }) as u32;
-                // (Popped as `ThreadState::pop_frame` pops: no drop glue for a Lua frame.)
-                if let Some(Frame::Native(nf)) = frames.pop() {
-                    drop(nf);
-                }
-                (cdata, fp, base) = (ccd, cfp, cbase);
-                code = &fp.proto.code;
-                goto!(cpc);
-                switched = true;
-            }
+            Op::Return0 {} => lua_return!(Value::Nil, 0),
+            Op::Return1 { a } => lua_return!(r!(a), 1),
             // (Every opcode named: no range check before the jump table.)
             Op::Close { .. }
             | Op::Closure { .. }
