@@ -46,6 +46,18 @@
 //! upvalues; `hot::<false, false>` could not read them and left the rest of each turn to
 //! `execute` (callgrind, scaled `nbody`: 402.6M -> 387.9M instructions). Other loops keep
 //! `hot::<false, false>`, as the slice below costs them 2-4% (registers).
+//!
+//! # Dispatch
+//! Per instruction, one bounds check tests both the fuel and the end of the code: the fuel
+//! is kept as the `pc` at which it runs out (`lim`), and the code is cut there (`win`), so
+//! running an instruction charges its unit by `pc += 1`; every other change of `pc` moves
+//! `lim` with it. Every opcode is named in the `match`, so the jump table needs no range
+//! check. With a return that pops its frame before its other checks (no test of the
+//! popped frame for drop glue), the dispatch went from ~19 to 9 machine instructions, fewer
+//! values are spilled, and a fib call and return from ~370 to ~325. Measured with callgrind
+//! (release, scaled bench programs, against the code before): fib -13.8%, closures -15.4%,
+//! nbody -6.0%, loop -3.1%, table_array -2.9%, mandelbrot -1.6%, fannkuch -0.8%, sort,
+//! table_hash -0.6%, the others within 0.1%.
 
 use gc_arena::{Gc, Mutation};
 
@@ -222,7 +234,7 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
     // `win` is the code up to there: one bounds check per instruction tests both the fuel
     // and the end of the code, and running an instruction charges its unit by `pc += 1`.
     // Every other change of `pc` (a jump, a call, a return) moves `lim` with it (`goto!`).
-    // Measured with callgrind (release, scaled fib): see the module docs.
+    // (See the module docs, "Dispatch".)
     const _: () = assert!(fuelc::INSTRUCTION == 1);
     let capped = f.min(1 << 40);
     let extra = f - capped;
