@@ -677,6 +677,13 @@ impl<'gc> Thread<'gc> {
         gc_arena::barrier::unlock!(Gc::write(mc, self.0), ThreadBox, state).borrow_mut()
     }
 
+    /// [`Self::borrow_mut`], inline: a coroutine switch borrows the other coroutine's state
+    /// on every turn (see `switch_call`).
+    #[inline(always)]
+    pub fn borrow_mut_inline(self, mc: &Mutation<'gc>) -> RefMut<'gc, ThreadState<'gc>> {
+        gc_arena::barrier::unlock!(Gc::write(mc, self.0), ThreadBox, state).borrow_mut()
+    }
+
     /// The deterministic object id cell (0 = not yet assigned).
     pub fn id(self) -> &'gc Cell<u64> {
         &self.0.as_ref().id
