@@ -200,7 +200,8 @@ fn resume_at_call<'gc>(
     tts.c_base = level + 1;
     tts.status = Status::Running;
     drop(tts);
-    ctx.state.running.borrow_mut(ctx.mc).push(co);
+    // (The barrier and the borrow inline: `borrow_mut` is an out-of-line call.)
+    ctx.state.running.unlock(ctx.mc).borrow_mut().push(co);
     Some(co)
 }
 
@@ -248,6 +249,6 @@ fn yield_at_call<'gc>(
     ts.status = Status::Suspended;
     tts.status = Status::Running;
     drop(tts);
-    ctx.state.running.borrow_mut(ctx.mc).pop();
+    ctx.state.running.unlock(ctx.mc).borrow_mut().pop();
     Some(to)
 }
