@@ -44,7 +44,7 @@ pub fn execute<'gc>(
         match super::interp::execute(ctx, *thread, guard, fuel, resuming) {
             // (A switch is always to another coroutine, whose state is not borrowed.)
             Ok(Flow::Event(Event::Switched(to))) => {
-                *guard = to.borrow_mut(ctx.mc);
+                *guard = to.borrow_mut_inline(ctx.mc);
                 *thread = to;
                 resuming = true;
             }
@@ -126,25 +126,13 @@ pub(super) fn at_call<'gc>(
     want: i32,
 ) -> Option<Thread<'gc>> {
     let nf = NativeRef::of(*ts.stack.get(func)?)?;
-    let switch: SwitchAt = if std::ptr::fn_addr_eq(nf.def().func, resume as NativeFn) {
-        resume_at_call
+    // (Both inline here: one call from the interpreter per switch, not two.)
+    if std::ptr::fn_addr_eq(nf.def().func, resume as NativeFn) {
+        resume_at_call(ctx, thread, ts, fuel, nf, func, nargs, want)
     } else {
-        yield_at_call
-    };
-    switch(ctx, thread, ts, fuel, nf, func, nargs, want)
+        yield_at_call(ctx, thread, ts, fuel, nf, func, nargs, want)
+    }
 }
-
-/// [`resume_at_call`] or [`yield_at_call`].
-type SwitchAt = for<'gc> fn(
-    Ctx<'gc>,
-    Thread<'gc>,
-    &mut ThreadState<'gc>,
-    &mut Fuel,
-    NativeRef<'gc>,
-    usize,
-    usize,
-    i32,
-) -> Option<Thread<'gc>>;
 
 /// `run_native`'s growth of the frame list's model, out of line (its test is inline): the
 /// method stays inline in `run_native`, on every native call.
@@ -157,7 +145,7 @@ fn model_native_frame(ts: &mut ThreadState<'_>) {
 /// [`at_call`] of [`resume`]: `run_native` and the native, `after_native`'s waiting frame,
 /// then `switch::at_once`'s resume of a coroutine suspended in a yield called from Lua.
 #[allow(clippy::too_many_arguments)]
-#[inline(never)]
+#[inline(always)]
 fn resume_at_call<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
@@ -190,7 +178,7 @@ fn resume_at_call<'gc>(
     if level >= MAX_C_CALLS {
         return None;
     }
-    let mut tts = co.borrow_mut(ctx.mc);
+    let mut tts = co.borrow_mut_inline(ctx.mc);
     // The arguments after the coroutine: the native's window once it removed it. (The
     // charges of `run_native` and the native, with the values moved: a sum of charges is
     // one charge. The box of the frame it pops holds this side's waiting frame.)
@@ -212,7 +200,8 @@ fn resume_at_call<'gc>(
     tts.c_base = level + 1;
     tts.status = Status::Running;
     drop(tts);
-    ctx.state.running.borrow_mut(ctx.mc).push(co);
+    // (The barrier and the borrow inline: `borrow_mut` is an out-of-line call.)
+    ctx.state.running.unlock(ctx.mc).borrow_mut().push(co);
     Some(co)
 }
 
@@ -220,7 +209,7 @@ fn resume_at_call<'gc>(
 /// leave to the general path), `after_native`'s waiting frame, then `switch::at_once`'s
 /// yield to a resumer waiting in a resume called from Lua.
 #[allow(clippy::too_many_arguments)]
-#[inline(never)]
+#[inline(always)]
 fn yield_at_call<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
@@ -246,7 +235,7 @@ fn yield_at_call<'gc>(
             _ => return None,
         }
     };
-    let mut tts = to.borrow_mut(ctx.mc);
+    let mut tts = to.borrow_mut_inline(ctx.mc);
     // (With `run_native`'s charge; the box of the frame it pops holds the waiting frame.)
     let mut cont = deliver(to, &mut tts, fuel, NATIVE_CALL, &ts.stack[func + 1..end])?;
     Cont::put(&mut cont, Cont::Yielded);
@@ -260,6 +249,6 @@ fn yield_at_call<'gc>(
     ts.status = Status::Suspended;
     tts.status = Status::Running;
     drop(tts);
-    ctx.state.running.borrow_mut(ctx.mc).pop();
+    ctx.state.running.unlock(ctx.mc).borrow_mut().pop();
     Some(to)
 }

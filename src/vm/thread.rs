@@ -674,6 +674,13 @@ impl<'gc> Thread<'gc> {
 
     /// Writes the state (with the write barrier).
     pub fn borrow_mut(self, mc: &Mutation<'gc>) -> RefMut<'gc, ThreadState<'gc>> {
+        self.borrow_mut_inline(mc)
+    }
+
+    /// [`Self::borrow_mut`], inline: a coroutine switch borrows the other coroutine's state
+    /// on every turn (see `switch_call`).
+    #[inline(always)]
+    pub fn borrow_mut_inline(self, mc: &Mutation<'gc>) -> RefMut<'gc, ThreadState<'gc>> {
         gc_arena::barrier::unlock!(Gc::write(mc, self.0), ThreadBox, state).borrow_mut()
     }
 
