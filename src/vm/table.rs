@@ -369,8 +369,10 @@ impl<'gc> TableData<'gc> {
     }
 
     /// [`TableData::set_str_hinted`] when the key is not at the hint: what `set_checked`
-    /// does with a string key, short of a rehash.
-    #[inline(never)]
+    /// does with a string key, short of a rehash. Inline in `Table::set_field`, its only
+    /// caller through [`TableData::set_str_hinted`]: a constructor's stores of new fields
+    /// (`{x = x, y = y}`) come here every time.
+    #[inline]
     fn set_str_search(
         &mut self,
         key: super::string::LuaStr<'gc>,
