@@ -161,14 +161,22 @@ impl<'gc> TableData<'gc> {
     /// lookups through a hint).
     #[inline(always)]
     fn find_str(&self, key: super::string::LuaStr<'gc>) -> Option<usize> {
+        if self.indexed() {
+            return self.find_str_indexed(key);
+        }
+        self.scan_str(key)
+    }
+
+    /// [`TableData::find_str`] in an indexed part, out of line: the hash index's probe
+    /// loop needs many registers, which the callers' scans of small parts (an object's
+    /// fields, a class's methods) would otherwise save and restore on every call.
+    #[inline(never)]
+    fn find_str_indexed(&self, key: super::string::LuaStr<'gc>) -> Option<usize> {
         if self.entries.is_empty() {
             return None;
         }
-        if self.indexed() {
-            let k = Value::Str(key);
-            return self.find_pos(|| self.key_hash(k), |e| e.0.raw_eq(k));
-        }
-        self.scan_str(key)
+        let k = Value::Str(key);
+        self.find_pos(|| self.key_hash(k), |e| e.0.raw_eq(k))
     }
 
     /// The loop of [`TableData::find_small_str`].
@@ -361,8 +369,10 @@ impl<'gc> TableData<'gc> {
     }
 
     /// [`TableData::set_str_hinted`] when the key is not at the hint: what `set_checked`
-    /// does with a string key, short of a rehash.
-    #[inline(never)]
+    /// does with a string key, short of a rehash. Inline in `Table::set_field`, its only
+    /// caller through [`TableData::set_str_hinted`]: a constructor's stores of new fields
+    /// (`{x = x, y = y}`) come here every time.
+    #[inline]
     fn set_str_search(
         &mut self,
         key: super::string::LuaStr<'gc>,

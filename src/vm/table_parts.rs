@@ -276,6 +276,7 @@ impl<'gc> TableData<'gc> {
     }
 
     /// Records the entry at `pos` (just pushed) in the index, if the part has one.
+    #[inline]
     pub(super) fn index_entry(&mut self, pos: usize) {
         if !self.indexed() {
             return;

@@ -8,7 +8,7 @@
 
 use gc_arena::Mutation;
 
-use super::{Table, Value};
+use super::{Table, TableData, Value};
 use crate::vm::state::Tm;
 use crate::vm::string::LuaStr;
 
@@ -246,12 +246,61 @@ impl<'gc> Table<'gc> {
             let d = self.0.borrow();
             if !d.is_pending() {
                 let v = match (key, hint) {
-                    (Value::Str(s), Some(h)) => d.get_str_hinted(s, h),
+                    (Value::Str(s), Some(h)) => d.get_str_chain_hinted(s, h),
                     _ => d.get(key),
                 };
                 return (v, d.meta);
             }
         }
         (self.get(mc, key), self.metatable())
+    }
+}
+
+/// Largest hash-part position a two-way chain hint holds (see
+/// [`TableData::get_str_chain_hinted`]); `0xFFFF` marks an empty way.
+const WAY_MAX: u32 = 0xFFFE;
+
+impl<'gc> TableData<'gc> {
+    /// Raw get of a string key in a table of an `__index` chain through the constant's
+    /// position hint read as two ways: the positions (16 bits each) where the key was last
+    /// found in the two most recent classes that held it. One key is often a method of two
+    /// classes at different positions (an overridden `dot` of `Point` and `Point3`, called
+    /// alternately), where a one-position hint would miss every time.
+    ///
+    /// Exact for the reason [`TableData::get_str_hinted`] is (an entry holding an equal key
+    /// is the key's entry). The same cell is read as one position by the other lookups
+    /// through a hint: a value written here is a position they may miss, which costs them
+    /// a search and never a wrong answer. Positions past [`WAY_MAX`] (huge hash parts,
+    /// which have an index) are stored as one position, which these two ways miss.
+    #[inline]
+    pub(super) fn get_str_chain_hinted(
+        &self,
+        key: LuaStr<'gc>,
+        hint: &std::cell::Cell<u32>,
+    ) -> Value<'gc> {
+        let h = hint.get();
+        for pos in [h & 0xFFFF, h >> 16] {
+            if let Some((Value::Str(k), v)) = self.entries.get(pos as usize) {
+                if k.surely_eq(key) {
+                    return *v;
+                }
+            }
+        }
+        self.get_str_chain_search(key, hint)
+    }
+
+    /// [`TableData::get_str_chain_hinted`] when neither way holds the key: a search, whose
+    /// position becomes the first way (the first way moving to the second).
+    #[inline(never)]
+    fn get_str_chain_search(&self, key: LuaStr<'gc>, hint: &std::cell::Cell<u32>) -> Value<'gc> {
+        match self.find_str(key) {
+            Some(p) => {
+                let p = p as u32;
+                let first = hint.get() & 0xFFFF;
+                hint.set(if p <= WAY_MAX { (first << 16) | p } else { p });
+                self.entries.get(p as usize).map_or(Value::Nil, |e| e.1)
+            }
+            None => Value::Nil,
+        }
     }
 }
