@@ -260,7 +260,7 @@ macro_rules! handle_into_lua {
             }
         }
         impl IntoLua for &$t {
-            #[inline]
+            #[inline(always)]
             fn into_lua<'gc>(self, cx: &Context<'gc>) -> Result<LuaValue<'gc>> {
                 self.0.get(cx).map(LuaValue)
             }

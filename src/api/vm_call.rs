@@ -143,7 +143,7 @@ fn enter_chain<'gc>(ctx: Ctx<'gc>, co: VmThread<'gc>) -> Prev<'gc> {
 /// When its function's frame was pushed (`started`), the first slice runs it with the
 /// interpreter directly, as `exec::run` would first, and finishes the call as `exec::run`
 /// does when it simply returns; anything else it returned goes on through `exec::run_after`.
-#[inline]
+#[inline(always)]
 fn run_first<'gc>(
     ctx: Ctx<'gc>,
     co: VmThread<'gc>,
