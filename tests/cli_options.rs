@@ -17,11 +17,10 @@ fn run(
     files: &[(&str, &str)],
     stdin: &str,
 ) -> (String, String, Option<i32>) {
-    let dir = std::env::temp_dir().join(format!(
-        "telelua-cli-options-{}-{}",
-        std::process::id(),
-        args.join("_").replace(['/', ' ', '"', '\''], "")
-    ));
+    // (A directory per run: tests run in parallel, and two may pass the same arguments.)
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("telelua-cli-options-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for (name, text) in files {
         std::fs::write(dir.join(name), text).unwrap();
