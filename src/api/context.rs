@@ -38,11 +38,18 @@ impl<'gc> Context<'gc> {
 
     /// The VM's handle table (see `handle`), looked up in the registry once per context:
     /// every handle resolved or made goes through it, and the lookup interns its key.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn handle_table(&self) -> crate::vm::table::Table<'gc> {
         if let Some(t) = self.handles.get() {
             return t;
         }
+        self.handle_table_lookup()
+    }
+
+    /// [`Self::handle_table`] when not looked up yet (out of line: a host call resolves its
+    /// function's handle inline).
+    #[inline(never)]
+    fn handle_table_lookup(&self) -> crate::vm::table::Table<'gc> {
         let t = super::handle::table(self.ctx);
         self.handles.set(Some(t));
         t

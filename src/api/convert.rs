@@ -254,11 +254,13 @@ impl IntoLua for &Value {
 macro_rules! handle_into_lua {
     ($($t:ty),*) => {$(
         impl IntoLua for $t {
+            #[inline]
             fn into_lua<'gc>(self, cx: &Context<'gc>) -> Result<LuaValue<'gc>> {
                 self.0.get(cx).map(LuaValue)
             }
         }
         impl IntoLua for &$t {
+            #[inline(always)]
             fn into_lua<'gc>(self, cx: &Context<'gc>) -> Result<LuaValue<'gc>> {
                 self.0.get(cx).map(LuaValue)
             }
@@ -297,6 +299,7 @@ impl IntoLua for bool {
 macro_rules! int_into_lua {
     ($($t:ty),*) => {$(
         impl IntoLua for $t {
+            #[inline]
             fn into_lua<'gc>(self, _cx: &Context<'gc>) -> Result<LuaValue<'gc>> {
                 i64::try_from(self).map(|i| LuaValue(VmValue::Int(i))).map_err(|_| {
                     Error::conversion("integer within Lua's range", format!("{self}"))
@@ -662,9 +665,11 @@ pub(crate) fn with_lua_values<'gc, T>(
     values: &[VmValue<'gc>],
     f: impl FnOnce(&[LuaValue<'gc>]) -> T,
 ) -> T {
-    if let [a, b] = values {
-        // (Most calls: no eight-value buffer to fill first.)
-        return f(&[LuaValue(*a), LuaValue(*b)]);
+    // (Most calls: no eight-value buffer to fill first.)
+    match values {
+        [a] => return f(&[LuaValue(*a)]),
+        [a, b] => return f(&[LuaValue(*a), LuaValue(*b)]),
+        _ => {}
     }
     if values.len() <= 8 {
         let mut buf = [LuaValue(VmValue::Nil); 8];

@@ -132,7 +132,9 @@ impl Handle {
         (self.0.slot, self.0.serial)
     }
 
-    /// The object this handle names in the VM behind `cx`.
+    /// The object this handle names in the VM behind `cx`. (Inline: every host call resolves
+    /// its function's handle.)
+    #[inline(always)]
     pub(crate) fn get<'gc>(&self, cx: &Context<'gc>) -> Result<VmValue<'gc>> {
         let ctx = cx.ctx;
         let t = cx.handle_table();

@@ -102,8 +102,9 @@ impl<'gc> Prev<'gc> {
         }
     }
 
-    /// Makes this chain the running one again.
-    #[inline]
+    /// Makes this chain the running one again. (Inline, with the rare case out of line: it
+    /// ends every host call.)
+    #[inline(always)]
     fn restore(self, ctx: Ctx<'gc>) {
         if let Prev::One([t]) = self {
             let mut running = ctx.state.running.borrow_mut(ctx.mc);
@@ -112,13 +113,20 @@ impl<'gc> Prev<'gc> {
                 return;
             }
         }
+        self.restore_chain(ctx);
+    }
+
+    /// [`Self::restore`] of a longer chain (or into one).
+    #[cold]
+    #[inline(never)]
+    fn restore_chain(self, ctx: Ctx<'gc>) {
         swap_chain(ctx, self.as_slice());
     }
 }
 
 /// Makes the host call's coroutine `co` the running chain (as `swap_chain` does, without
 /// building a list for the common case).
-#[inline]
+#[inline(always)]
 fn enter_chain<'gc>(ctx: Ctx<'gc>, co: VmThread<'gc>) -> Prev<'gc> {
     {
         let mut running = ctx.state.running.borrow_mut(ctx.mc);
@@ -135,6 +143,7 @@ fn enter_chain<'gc>(ctx: Ctx<'gc>, co: VmThread<'gc>) -> Prev<'gc> {
 /// When its function's frame was pushed (`started`), the first slice runs it with the
 /// interpreter directly, as `exec::run` would first, and finishes the call as `exec::run`
 /// does when it simply returns; anything else it returned goes on through `exec::run_after`.
+#[inline(always)]
 fn run_first<'gc>(
     ctx: Ctx<'gc>,
     co: VmThread<'gc>,
@@ -148,6 +157,11 @@ fn run_first<'gc>(
         }
         let executed = {
             let (mut running, mut ts) = (co, co.borrow_mut(ctx.mc));
+            // (A small function runs in the interpreter's small loop, and returns here
+            // without `execute`'s entry: `started` says there is no hook.)
+            if exec::run_leaf(ctx, co, &mut ts, fuel) {
+                return RunResult::Finished(exec::finished_values(&mut ts));
+            }
             let r = crate::vm::switch_call::execute(ctx, &mut running, &mut ts, fuel, false);
             // (Unless it switched to a coroutine that finished.)
             if let (Ok(Flow::Event(Event::Finished)), true) = (&r, running == co) {

@@ -9,7 +9,9 @@
 //! continuation ([`throw`]), running `__close` handlers on the way as ordinary calls.
 //! Coroutine resume/yield are [`Event`]s handled by [`run`], which switches the running thread.
 
+use crate::compiler::opcodes::Op;
 use crate::limits::fuel::Fuel;
+use gc_arena::Gc;
 use smallvec::SmallVec;
 
 use super::closure::{NativeRef, UpState, Upvalue, UpvalueExt};
@@ -1204,6 +1206,80 @@ fn run_from<'gc>(ctx: Ctx<'gc>, fuel: &mut Fuel, mut entry: Entry<'gc>) -> RunRe
 /// where eight made each a `memcpy` call); more spill to the heap. Also what a run hands the
 /// host (a host call's results: most fit inline, so returning them allocates nothing).
 pub type Transfer<'gc> = SmallVec<[Value<'gc>; 3]>;
+
+/// Runs the only frame of a host call's fresh coroutine `thread` when its function is a leaf
+/// that `fast::hot` runs to its `Return0` or `Return1`, and returns from it to the host as
+/// `execute` would (`deliver_results` with no frame left): whether it finished (then its
+/// results are `stack[..top]`, for [`finished_values`]). Otherwise it leaves the frame at
+/// the `pc` where `hot` stopped, with the fuel `hot` charged, for `execute` to go on from:
+/// `hot` only runs what `execute` would, charging the same fuel at the same points (see
+/// `fast`), so either way the call runs and costs exactly as through `execute` alone.
+///
+/// The caller makes sure there is one Lua frame and no hook (`hot` never runs with one).
+pub fn run_leaf<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+) -> bool {
+    let Some(&Frame::Lua(f)) = ts.frames.last() else {
+        return false;
+    };
+    let cdata = Gc::as_ref(f.closure.0);
+    let code = &Gc::as_ref(cdata.proto).proto.code;
+    // (A function that calls or loops at once gains nothing here.)
+    if ts.frames.len() != 1 || !code.first().is_some_and(|&op| super::fast::runs(op)) {
+        return false;
+    }
+    let base = f.base as usize;
+    let (pc, rem, switched) = super::fast::enter::<false>(
+        ctx.mc,
+        thread,
+        cdata,
+        ts,
+        base,
+        f.pc as usize,
+        fuel.remaining(),
+    );
+    fuel.remaining = rem;
+    // `execute`'s `Return0`/`Return1` with no hook, no upvalue to close and no Lua caller.
+    let result = match code.get(pc) {
+        Some(Op::Return0 {}) => None,
+        // (`a` is a register of the frame, which `hot` found on the stack.)
+        Some(Op::Return1 { a }) => Some(ts.stack.get(base + *a as usize).copied()),
+        _ => Some(None),
+    };
+    if switched
+        || matches!(result, Some(None))
+        || fuel.is_exhausted()
+        || !ts.open_upvalues.is_empty()
+    {
+        if let Some(Frame::Lua(fr)) = ts.frames.last_mut() {
+            fr.pc = pc as u32;
+        }
+        return false;
+    }
+    fuel.charge_unexhausted(crate::limits::fuel::INSTRUCTION);
+    ts.pop_frame();
+    let n = match result {
+        Some(Some(v)) => {
+            if let Some(slot) = ts.stack.get_mut(f.func as usize) {
+                *slot = v;
+            }
+            1
+        }
+        _ => 0,
+    };
+    let end = f.func as usize + n;
+    if f.want < 0 && end <= ts.stack.len() {
+        // (All the results, in place: `lua_results` with nothing to fill.)
+        ts.top = end as u32;
+    } else {
+        lua_results(ts, f.func as usize, n, f.want);
+    }
+    ts.stack.truncate(ts.top as usize);
+    true
+}
 
 /// A coroutine whose outermost function returned: dead, its results (`stack[..top]`) taken.
 #[inline]
