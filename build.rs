@@ -39,27 +39,23 @@ fn main() {
 
 /// The minor version of `rustc` (`rustc 1.95.0 (...)` gives 95).
 fn rustc_minor(rustc: &str) -> Option<u32> {
-    let out = Command::new(if rustc.is_empty() { "rustc" } else { rustc })
-        .arg("--version")
-        .output()
-        .ok()?;
-    let text = String::from_utf8(out.stdout).ok()?;
-    let version = text.split_whitespace().nth(1)?;
-    let mut parts = version.split('.');
-    (parts.next()? == "1").then_some(())?;
-    parts.next()?.parse().ok()
+    let rustc = if rustc.is_empty() { "rustc" } else { rustc };
+    minor_version(rustc, "--version", "1")
 }
 
 /// The minor version of the build machine's glibc (`glibc 2.36` gives 36), the one the
 /// binary runs with when built where it runs.
 fn glibc_minor() -> Option<u32> {
-    let out = Command::new("getconf")
-        .arg("GNU_LIBC_VERSION")
-        .output()
-        .ok()?;
+    minor_version("getconf", "GNU_LIBC_VERSION", "2")
+}
+
+/// The minor version in what `program arg` prints as `NAME MAJOR.MINOR...`, if the major
+/// version is `major`.
+fn minor_version(program: &str, arg: &str, major: &str) -> Option<u32> {
+    let out = Command::new(program).arg(arg).output().ok()?;
     let text = String::from_utf8(out.stdout).ok()?;
     let version = text.split_whitespace().nth(1)?;
     let mut parts = version.split('.');
-    (parts.next()? == "2").then_some(())?;
+    (parts.next()? == major).then_some(())?;
     parts.next()?.parse().ok()
 }
