@@ -568,3 +568,52 @@ fn the_budget_between_slices_acts_at_fixed_points() {
         }
     }
 }
+
+/// A long run of finalizers that are natives (they return at once) is a loop, not nested
+/// calls: tens of thousands of them run on a small stack, and a step stops between two of
+/// them when its budget is spent, as it does in Lua code.
+#[test]
+fn native_finalizers_neither_nest_nor_overshoot_a_step() {
+    let run = || {
+        let (out, err) = (Sink::default(), Sink::default());
+        let mut vm = vm(
+            &out,
+            &err,
+            "for i = 1, 40000 do setmetatable({}, {__gc = type}) end
+             collectgarbage() print('done')",
+        );
+        let (mut steps, mut over) = (0, Vec::new());
+        loop {
+            let before = vm.fuel_used();
+            let r = vm.step(50);
+            // One instruction, or one finalizer's call (its frame and the native's charge),
+            // past the budget at most; except the step of `collectgarbage()`, whose charge
+            // (for the heap it leaves) is made at once.
+            let spent = vm.fuel_used() - before;
+            if spent > 50 + 8 {
+                over.push(spent);
+            }
+            steps += 1;
+            match r {
+                StepResult::OutOfFuel => continue,
+                StepResult::Finished(_) => break,
+                other => panic!("{other:?}"),
+            }
+        }
+        // The collections' own charges (made at once) are the only steps over; the 40,000
+        // finalizers' ~160,000 fuel units are not among them.
+        assert!(
+            over.len() <= 2 && over.iter().sum::<u64>() < 100_000,
+            "{over:?}"
+        );
+        assert_eq!(out.text(), "done\n");
+        // 40,000 finalizers at a few fuel units each take many slices.
+        assert!(steps > 2_000, "{steps} steps");
+    };
+    std::thread::Builder::new()
+        .stack_size(512 * 1024)
+        .spawn(run)
+        .unwrap()
+        .join()
+        .unwrap();
+}

@@ -743,7 +743,19 @@ pub fn drive<'gc>(
                             return Err(tostring_done(ctx, ts, nf.func as usize, error, Ok(())));
                         }
                         Cont::GcFinalizer { top } => {
-                            return next_finalizer(ctx, thread, ts, fuel, nf.func as usize, top);
+                            // (A loop, not a call: a run of native finalizers that return at
+                            // once must not nest `drive` in `next_finalizer` without bound.)
+                            let slot = nf.func as usize;
+                            match push_next_finalizer(ctx, ts, fuel, slot, top) {
+                                Some(FinalizerStep::Call(t)) => {
+                                    todo = t;
+                                    continue;
+                                }
+                                Some(FinalizerStep::Preempt) => {
+                                    return Ok(Flow::Event(Event::OutOfFuel))
+                                }
+                                None => return start_flow(ctx, thread, ts, fuel),
+                            }
                         }
                         _ => {}
                     }
@@ -1322,7 +1334,7 @@ fn start_finalizers<'gc>(
 
 /// Calls the next due finalizer from a finalizer frame at `slot` (the thread's stack ends
 /// there), or, when none is left, lets the thread continue where it was.
-fn next_finalizer<'gc>(
+pub(super) fn next_finalizer<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
@@ -1330,15 +1342,53 @@ fn next_finalizer<'gc>(
     slot: usize,
     top: u32,
 ) -> LuaResult<'gc, Flow<'gc>> {
+    match push_next_finalizer(ctx, ts, fuel, slot, top) {
+        Some(FinalizerStep::Call(todo)) => drive(ctx, thread, ts, fuel, todo),
+        Some(FinalizerStep::Preempt) => Ok(Flow::Event(Event::OutOfFuel)),
+        None => start_flow(ctx, thread, ts, fuel),
+    }
+}
+
+/// What [`push_next_finalizer`] did.
+enum FinalizerStep<'gc> {
+    /// The next finalizer's call is pushed above its finalizer frame: run it.
+    Call(Todo<'gc>),
+    /// The budget is spent: the finalizer frame stays on top, with nothing above it, and the
+    /// next step goes on from it (see [`deliver_outcome`]).
+    Preempt,
+}
+
+/// Pushes the call of the next due finalizer in a finalizer frame at `slot`; `None` when
+/// none is left (the thread's stack is back as it was, `top` restored). Between two
+/// finalizers it stops when the budget is spent, so a long run of finalizers that return at
+/// once (natives) is preempted as Lua code is.
+fn push_next_finalizer<'gc>(
+    ctx: Ctx<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    slot: usize,
+    top: u32,
+) -> Option<FinalizerStep<'gc>> {
     loop {
         ts.stack.truncate(slot);
+        if fuel.is_exhausted() && super::gc::pending(ctx) {
+            // (The frame's own slot, as while a finalizer runs above it.)
+            ts.stack.push(Value::Nil);
+            ts.push_frame(Frame::Native(NativeFrame::new(
+                None,
+                slot as u32,
+                0,
+                Cont::GcFinalizer { top },
+            )));
+            return Some(FinalizerStep::Preempt);
+        }
         let Some((obj, f)) = super::gc::next_finalizer(ctx) else {
             ts.top = top;
             if let Some(Frame::Lua(f)) = ts.frames.last() {
                 let needed = f.base as usize + f.closure.proto().max_stack as usize + 1;
                 ts.grow_stack(needed);
             }
-            return start_flow(ctx, thread, ts, fuel);
+            return None;
         };
         let callable = f.is_function() || !ctx.metamethod(f, Tm::Call).is_nil();
         if f.is_nil() {
@@ -1364,17 +1414,11 @@ fn next_finalizer<'gc>(
         )));
         ts.stack.push(f);
         ts.stack.push(obj);
-        return drive(
-            ctx,
-            thread,
-            ts,
-            fuel,
-            Todo::Call {
-                func: slot + 1,
-                nargs: 1,
-                want: 0,
-            },
-        );
+        return Some(FinalizerStep::Call(Todo::Call {
+            func: slot + 1,
+            nargs: 1,
+            want: 0,
+        }));
     }
 }
 
@@ -1428,6 +1472,10 @@ fn deliver_outcome<'gc>(
         return Err(LuaError::rt("internal error: no native frame to resume"));
     };
     let func = nf.func as usize;
+    if let (Cont::GcFinalizer { top }, Ok(_)) = (&*nf.cont, &outcome) {
+        // Preempted between two finalizers (see `push_next_finalizer`): on to the next.
+        return next_finalizer(ctx, thread, ts, fuel, func, *top);
+    }
     // A native waiting to run again after a collection keeps its arguments in its window,
     // and a host wait receives what the host delivered there.
     if !matches!(
