@@ -724,6 +724,18 @@ fn closing_methods_that_raise_or_loop() {
         "__gc resurrects and allocates",
         b"keep = {} for i = 1, 1000 do setmetatable({}, {__gc = function(o) keep[#keep + 1] = o setmetatable({}, getmetatable(o)) end}) end for i = 1, 10 do collectgarbage() end return #keep",
     );
+    // Long runs of finalizers that are natives, returning or raising at once (they once
+    // nested the interpreter per finalizer: a stack overflow at ~50,000).
+    expect_result(
+        "200,000 native finalizers",
+        b"for i = 1, 200000 do setmetatable({}, {__gc = type}) end collectgarbage() return 1",
+        "1",
+    );
+    expect_result(
+        "200,000 raising native finalizers",
+        b"for i = 1, 200000 do setmetatable({}, {__gc = error}) end collectgarbage() return 1",
+        "1",
+    );
 }
 
 #[test]
