@@ -14,7 +14,7 @@
 
 use std::time::{Duration, Instant};
 
-use telelua::{StepResult, Vm};
+use telelua::{Profile, StepResult, VmOptions};
 
 /// (name, setup, loop body). The body runs in `while true do ... end` after the setup.
 /// Names start with the class: `op` (instructions), then the library.
@@ -165,11 +165,60 @@ const CASES: &[(&str, &str, &str)] = &[
     ("os: date table", "", "os.date('*t', 0)"),
     ("os: date long format", "local f = string.rep('%c', 100)", "os.date(f, 0)"),
     ("os: difftime", "", "os.difftime(10, 5)"),
+    // Output: every case's stdout and stderr are files (as the CLI's redirected to one).
+    ("base: print", "", "print()"),
+    ("base: print a line", "local s = string.rep('x', 60)", "print(s, 12345)"),
+    ("base: warn", "warn('@on')", "warn('x')"),
+    // The standalone profile's io and os (cases named `io:` or `os (standalone):`).
+    ("io: io.write to stdout", "", "io.write('x')"),
+    ("io: stderr write", "", "io.stderr:write('x')"),
+    ("io: write buffered", "local f = io.tmpfile()", "f:write('x')"),
+    ("io: write unbuffered", "local f = io.tmpfile() f:setvbuf('no')", "f:write('x')"),
+    ("io: write line-buffered", "local f = io.tmpfile() f:setvbuf('line')", "f:write('x\\n')"),
+    ("io: write and flush", "local f = io.tmpfile()", "f:write('x') f:flush()"),
+    ("io: seek", "local f = io.tmpfile() f:write(string.rep('x', 1000))", "f:seek('set', 10)"),
+    ("io: read line", "local f = io.tmpfile() for i = 1, 100000 do f:write(i, '\\n') end f:seek('set')", "if not f:read('l') then f:seek('set') end"),
+    ("io: lines step", "local f = io.tmpfile() for i = 1, 100000 do f:write(i, '\\n') end f:seek('set') local it = f:lines()", "if not it() then f:seek('set') end"),
+    ("io: open and close", "local name = os.tmpname()", "io.open(name, 'w'):close()"),
+    ("io: open missing", "", "io.open('/nonexistent/x')"),
+    ("io: tmpfile", "", "io.tmpfile():close()"),
+    ("io: popen", "", "io.popen('true'):close()"),
+    ("os (standalone): remove missing", "", "os.remove('/nonexistent/x')"),
+    ("os (standalone): rename", "local a = os.tmpname() local b = a .. '.b'", "os.rename(a, b) os.rename(b, a)"),
+    ("os (standalone): tmpname and remove", "", "os.remove(os.tmpname())"),
+    ("os (standalone): getenv", "", "os.getenv('HOME')"),
+    ("os (standalone): execute", "", "os.execute('true')"),
 ];
 
-fn run_case(setup: &str, body: &str, fuel: u64, cap: Duration) -> Result<(f64, u64), String> {
+/// Where every case's `print`, `io.write` and warnings go: files (a real system call each,
+/// as the CLI's output redirected to a file).
+fn output_file(kind: &str) -> std::fs::File {
+    let path =
+        std::env::temp_dir().join(format!("telelua_fuel_bench_{kind}_{}", std::process::id()));
+    let f = std::fs::File::create(&path).expect("a temporary file");
+    let _ = std::fs::remove_file(&path);
+    f
+}
+
+fn run_case(
+    name: &str,
+    setup: &str,
+    body: &str,
+    fuel: u64,
+    cap: Duration,
+) -> Result<(f64, u64), String> {
     let src = format!("{setup}\ncoroutine.yield()\nwhile true do {body} end");
-    let mut vm = Vm::new();
+    let standalone = name.starts_with("io:") || name.starts_with("os (standalone):");
+    let profile = if standalone {
+        Profile::Standalone
+    } else {
+        Profile::Sandbox
+    };
+    let mut vm = VmOptions::new()
+        .profile(profile)
+        .stdout(output_file("stdout"))
+        .stderr(output_file("stderr"))
+        .build();
     vm.set_main_yieldable(true);
     vm.load(src.as_bytes(), "=case")
         .map_err(|e| e.message.clone())?;
@@ -209,16 +258,16 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(3);
     let cap = Duration::from_secs(2);
-    let measure = |setup: &str, body: &str| -> Result<f64, String> {
+    let measure = |name: &str, setup: &str, body: &str| -> Result<f64, String> {
         let mut v = Vec::new();
         for _ in 0..reps {
-            v.push(run_case(setup, body, fuel, cap)?.0);
+            v.push(run_case(name, setup, body, fuel, cap)?.0);
         }
         v.sort_by(f64::total_cmp);
         Ok(v[v.len() / 2])
     };
-    let (_, bsetup, bbody) = CASES[0];
-    let base = measure(bsetup, bbody).expect("baseline");
+    let (bname, bsetup, bbody) = CASES[0];
+    let base = measure(bname, bsetup, bbody).expect("baseline");
     println!("| case | ns per fuel | ratio to baseline |");
     println!("|---|---:|---:|");
     let mut worst = (0.0f64, "");
@@ -226,7 +275,7 @@ fn main() {
         if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
             continue;
         }
-        match measure(setup, body) {
+        match measure(name, setup, body) {
             Ok(ns) => {
                 let ratio = ns / base;
                 if ratio > worst.0 {

@@ -170,3 +170,37 @@ impl std::io::BufRead for SharedReader {
         c.set_position(p + n as u64);
     }
 }
+
+/// Fuel used by `body` run `n` times in a loop, less the same loop with an empty body.
+fn loop_fuel(body: &str, n: u32) -> u64 {
+    let run = |b: &str| {
+        let mut vm = standalone().stdout(std::io::sink()).build();
+        vm.load(format!("for i = 1, {n} do {b} end").as_bytes(), "=t")
+            .unwrap();
+        assert!(matches!(vm.step(u64::MAX / 2), StepResult::Finished(_)));
+        vm.fuel_used()
+    };
+    run(body) - run("")
+}
+
+/// What reaches the operating system is charged for the time it takes (`docs/FUEL.md`):
+/// a line `print` writes and flushes, a call on a stream, a file name resolved, a process
+/// started. Before, `print()` and an unbuffered `write` cost ~5–9 fuel units for ~0.5 µs (up
+/// to 33× plain instructions' time per unit), and `io.open` with `close` ~18 for ~4 µs.
+#[test]
+fn system_calls_are_charged() {
+    use telelua::internal::limits::fuel::{FILE_NAME_OP, IO_CALL, OUTPUT_LINE, PROCESS_START};
+    let n = 50;
+    let per = |body: &str| loop_fuel(body, n) / u64::from(n);
+    assert!(per("print()") >= OUTPUT_LINE as u64);
+    assert!(per("io.write('x')") >= IO_CALL as u64);
+    assert!(per("io.stderr:write('')") >= IO_CALL as u64);
+    assert!(per("io.flush()") >= IO_CALL as u64);
+    let dir = std::env::temp_dir().join(format!("telelua_io_fuel_{}", std::process::id()));
+    let name = dir.to_string_lossy().into_owned();
+    let open = format!("local f = io.open('{name}', 'w') f:seek('set', 0) f:close()");
+    assert!(per(&open) >= (FILE_NAME_OP + 2 * IO_CALL) as u64);
+    assert!(per(&format!("os.remove('{name}.missing')")) >= FILE_NAME_OP as u64);
+    let _ = std::fs::remove_file(&dir);
+    assert!(loop_fuel("io.popen('true'):close()", 1) >= PROCESS_START as u64);
+}

@@ -150,6 +150,27 @@ pub const DATE_CONVERSION: i64 = 12;
 pub const DATE_FIELD: i64 = 6;
 /// Bytes written or read per fuel unit by the io library (standalone profile).
 pub const IO_BYTES_PER_FUEL: usize = 16;
+/// `print` (and `warn`): one line handed to the host's output and flushed, as
+/// `lua_writeline` does: a system call for a file or a pipe. Measured 2026-12-07 (release,
+/// CPU time): `print()` to a file ~550 ns, to a pipe ~580 ns, against ~3.3 ns per fuel unit
+/// of plain instructions; the 5 fuel units it cost before bought ~33× their time.
+pub const OUTPUT_LINE: i64 = 40;
+/// One call of the io library on a stream (`read`, `write`, a `lines` iteration, `seek`,
+/// `flush`, `setvbuf`, `close`, and `os.getenv`), on top of its bytes: the stream's checks and,
+/// unbuffered or line-buffered, a system call. Measured 2026-12-07: an unbuffered `write` of
+/// one byte ~630 ns, `seek` ~285 ns, a buffered `read('l')` ~305 ns, a buffered `write`
+/// ~195 ns (9 fuel units each before: 7–21× plain instructions).
+pub const IO_CALL: i64 = 40;
+/// A file name the operating system resolves (`io.open`, `io.lines(name)`,
+/// `io.input/output(name)`, `os.remove`, `os.rename`; `os.tmpname` pays it twice,
+/// `io.tmpfile` three times): ~1.5–4 µs each (2026-12-07: `open` and `close` 3.9 µs, a failed `open` 1.4 µs,
+/// `remove` 1.8 µs, a `rename` 4.6 µs).
+pub const FILE_NAME_OP: i64 = 500;
+/// Starting a process (`io.popen`, `os.execute`): `/bin/sh -c true` started and waited for
+/// takes ~0.8–1.4 ms of wall time (2026-12-07; ~50 µs of it this process's CPU). What a
+/// command does beyond that is not bounded by fuel: the standalone profile runs trusted
+/// scripts (the sandbox has no processes).
+pub const PROCESS_START: i64 = 100_000;
 
 /// Fuel for compiling `len` bytes of source.
 pub fn load_cost(len: usize) -> i64 {
@@ -244,6 +265,10 @@ pub const TABLE: &[Cost] = costs! {
     "DATE_CONVERSION" => DATE_CONVERSION,
     "DATE_FIELD" => DATE_FIELD,
     "IO_BYTES_PER_FUEL" => IO_BYTES_PER_FUEL,
+    "OUTPUT_LINE" => OUTPUT_LINE,
+    "IO_CALL" => IO_CALL,
+    "FILE_NAME_OP" => FILE_NAME_OP,
+    "PROCESS_START" => PROCESS_START,
     "HOST_CALL" => HOST_CALL,
     "WAIT_RESUME" => WAIT_RESUME,
     "sequences::WORK_PER_FUEL" => sequences::fuel::cost::WORK_PER_FUEL,
@@ -309,6 +334,10 @@ mod tests {
             ("DATE_CONVERSION", 12),
             ("DATE_FIELD", 6),
             ("IO_BYTES_PER_FUEL", 16),
+            ("OUTPUT_LINE", 40),
+            ("IO_CALL", 40),
+            ("FILE_NAME_OP", 500),
+            ("PROCESS_START", 100_000),
             ("HOST_CALL", 5),
             ("WAIT_RESUME", 1),
             ("sequences::WORK_PER_FUEL", 16),

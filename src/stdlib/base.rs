@@ -174,7 +174,7 @@ pub fn print_from<'gc>(
         i += 1;
     }
     out.push(b'\n');
-    nc.charge(out.len() as i64 / fuelc::OUTPUT_BYTES_PER_FUEL);
+    nc.charge(out.len() as i64 / fuelc::OUTPUT_BYTES_PER_FUEL + fuelc::OUTPUT_LINE);
     write_line(nc.ctx, &out);
     nc.ret0()
 }
@@ -594,19 +594,25 @@ fn warn<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         let s = nc.check_str(i)?;
         msg.extend_from_slice(s.as_bytes());
     }
+    let control = n == 1 && msg.first() == Some(&b'@');
+    if !control {
+        // A line to the host, as `print`'s (whether or not warnings are on: the same fuel).
+        nc.charge(msg.len() as i64 / fuelc::OUTPUT_BYTES_PER_FUEL + fuelc::OUTPUT_LINE);
+    }
     let mut host = nc.ctx.state.host.borrow_mut();
     if let Some(f) = host.warn.as_mut() {
         f(&msg);
-    } else if n == 1 && msg.first() == Some(&b'@') {
+    } else if control {
         match &msg[..] {
             b"@on" => host.warnings_on = true,
             b"@off" => host.warnings_on = false,
             _ => {}
         }
     } else if host.warnings_on {
-        let _ = host.stderr.write_all(b"Lua warning: ");
-        let _ = host.stderr.write_all(&msg);
-        let _ = host.stderr.write_all(b"\n");
+        // (One write: the host's stderr is commonly unbuffered.)
+        let _ = host
+            .stderr
+            .write_all(&[&b"Lua warning: "[..], &msg, b"\n"].concat());
     }
     drop(host);
     nc.ret0()

@@ -87,6 +87,7 @@ fn execute<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         return nc.ret1(Value::boolean(std::path::Path::new("/bin/sh").exists()));
     };
     let cmd = cmd.as_bytes().to_vec();
+    nc.charge(crate::limits::fuel::PROCESS_START);
     super::io::flush_host(nc.ctx);
     match super::io::shell(&cmd).status() {
         Ok(status) => super::io::exec_result(nc, status),
@@ -97,6 +98,7 @@ fn execute<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 /// `os.remove(name)`: a file or an empty directory, as C's `remove`.
 fn remove<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let name = nc.check_str(1)?.as_bytes().to_vec();
+    nc.charge(crate::limits::fuel::FILE_NAME_OP);
     let path = super::io::path_of(&name);
     let r = match std::fs::remove_file(&path) {
         Err(e) if path.is_dir() => std::fs::remove_dir(&path).map_err(|_| e),
@@ -111,6 +113,7 @@ fn remove<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 fn rename<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let from = nc.check_str(1)?.as_bytes().to_vec();
     let to = nc.check_str(2)?.as_bytes().to_vec();
+    nc.charge(crate::limits::fuel::FILE_NAME_OP);
     match std::fs::rename(super::io::path_of(&from), super::io::path_of(&to)) {
         Ok(()) => nc.ret1(Value::True),
         Err(e) => super::io::fail(nc, &e, None),
@@ -119,6 +122,8 @@ fn rename<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 
 /// `os.tmpname()`: a new, empty file in the temporary directory (as `mkstemp` makes one).
 fn tmpname<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    // A name made and its file created (and, in practice, removed by the caller).
+    nc.charge(2 * crate::limits::fuel::FILE_NAME_OP);
     match super::io::temp_name() {
         Ok(p) => {
             let s = p.to_string_lossy().into_owned();
@@ -615,6 +620,7 @@ fn setlocale<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 
 fn getenv<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let name = nc.check_str(1)?;
+    nc.charge(crate::limits::fuel::IO_CALL);
     let value = env_var(name.as_bytes());
     let r = match value {
         Some(v) => Value::Str(nc.ctx.new_string(v)),

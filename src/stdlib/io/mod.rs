@@ -37,6 +37,7 @@ type R<'gc> = LuaResult<'gc, Action<'gc>>;
 
 /// Bytes written or read per fuel unit.
 pub use crate::limits::fuel::IO_BYTES_PER_FUEL as BYTES_PER_FUEL;
+use crate::limits::fuel::{FILE_NAME_OP, IO_CALL, PROCESS_START};
 /// The userdata type name of file handles (also their `__name`).
 pub const FILE_TYPE: &str = "FILE*";
 /// Longest numeral `read("n")` accepts (Lua's `L_MAXLENNUM`).
@@ -377,6 +378,7 @@ fn default_file<'gc>(nc: &NativeCtx<'gc, '_>, key: &[u8]) -> LuaResult<'gc, (Han
 
 /// `g_write`: writes arguments `first..` to `h`, then returns the file.
 fn g_write<'gc>(nc: &mut NativeCtx<'gc, '_>, h: &Handle, first: usize, file: Value<'gc>) -> R<'gc> {
+    nc.charge(IO_CALL);
     let mut out = Vec::new();
     let mut status: std::io::Result<()> = Ok(());
     for i in first..=nc.nargs() {
@@ -426,12 +428,14 @@ fn f_write<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 
 fn io_flush<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let (h, _) = default_file(nc, OUTPUT_KEY)?;
+    nc.charge(IO_CALL);
     let r = with_writer(nc.ctx, &h, |w| w.flush());
     file_result(nc, r)
 }
 
 fn f_flush<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let h = check_file(nc)?;
+    nc.charge(IO_CALL);
     let r = match h {
         Handle::Std(STDIN) => Ok(()),
         _ => with_writer(nc.ctx, &h, |w| w.flush()),
@@ -466,6 +470,7 @@ fn f_setvbuf<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let mode = [Buffering::No, Buffering::Full, Buffering::Line]
         [check_option(nc, 2, None, &["no", "full", "line"])?];
     nc.opt_int(3, 1024)?;
+    nc.charge(IO_CALL);
     let r = match &h {
         Handle::Open(slot) => with_open(slot, |f| f.set_buffering(mode)),
         _ => Ok(()),
@@ -477,6 +482,7 @@ fn f_seek<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let h = check_file(nc)?;
     let op = check_option(nc, 2, Some("cur"), &["set", "cur", "end"])?;
     let off = nc.opt_int(3, 0)?;
+    nc.charge(IO_CALL);
     let to = match op {
         0 => match u64::try_from(off) {
             Ok(o) => std::io::SeekFrom::Start(o),
@@ -547,6 +553,7 @@ pub(crate) fn exec_result<'gc>(
 
 /// Closes the handle `v` (already known to be an open file, `h`).
 fn aux_close<'gc>(nc: &mut NativeCtx<'gc, '_>, h: Handle, v: Value<'gc>) -> R<'gc> {
+    nc.charge(IO_CALL);
     match h {
         Handle::Std(_) => nc.ret(&[Value::Nil, nc.str_value(b"cannot close standard file")]),
         _ => close_open(nc, v),
@@ -654,6 +661,7 @@ fn io_open<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     if !check_mode(&mode) {
         return Err(LuaError::bad_arg(2, "invalid mode"));
     }
+    nc.charge(FILE_NAME_OP);
     match fopen(&name, &mode) {
         Ok(f) => {
             let v = new_file(nc.ctx, f);
@@ -665,10 +673,11 @@ fn io_open<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 
 /// `opencheck`: opens or raises "cannot open file".
 fn open_check<'gc>(
-    nc: &NativeCtx<'gc, '_>,
+    nc: &mut NativeCtx<'gc, '_>,
     name: &[u8],
     mode: &[u8],
 ) -> LuaResult<'gc, Value<'gc>> {
+    nc.charge(FILE_NAME_OP);
     match fopen(name, mode) {
         Ok(f) => Ok(new_file(nc.ctx, f)),
         Err(e) => Err(LuaError::rt(format!(
@@ -709,6 +718,7 @@ fn io_popen<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     if mode != b"r" && mode != b"w" {
         return Err(LuaError::bad_arg(2, "invalid mode"));
     }
+    nc.charge(PROCESS_START);
     flush_host(nc.ctx);
     let mut c = shell(&cmd);
     let name = String::from_utf8_lossy(&cmd).into_owned();
@@ -756,6 +766,8 @@ pub(crate) fn temp_name() -> std::io::Result<std::path::PathBuf> {
 }
 
 fn io_tmpfile<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+    // A name made and created, opened again and removed.
+    nc.charge(3 * FILE_NAME_OP);
     let file = temp_name().and_then(|p| {
         let f = std::fs::OpenOptions::new().read(true).write(true).open(&p);
         // Removed at once, as `tmpfile` does: the file lives as long as it is open.
@@ -1160,6 +1172,7 @@ fn item_limit() -> usize {
 
 /// `g_read`: reads with the formats at arguments `first..` of `file`.
 fn g_read<'gc>(nc: &mut NativeCtx<'gc, '_>, file: Value<'gc>, first: usize) -> R<'gc> {
+    nc.charge(IO_CALL);
     let fmts: Vec<Value<'gc>> = nc.args().get(first - 1..).unwrap_or(&[]).to_vec();
     run_read(
         nc,
@@ -1234,6 +1247,7 @@ fn lines_iter<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     if matches!(handle_of(file), Some(Handle::Closed) | None) {
         return Err(LuaError::rt("file is already closed"));
     }
+    nc.charge(IO_CALL);
     let fmts = fmts.to_vec();
     run_read(
         nc,
