@@ -112,6 +112,7 @@ local y1, y2 = setmetatable({}, YMT), setmetatable({}, YMT)
 local fin, kept = 0, 0
 local FMT = {__gc = function(o) fin = fin + 1 end}
 local RMT = {__gc = function(o) kept = kept + 1 o.back = o end}
+local NMT, EMT = {__gc = type}, {__gc = error}
 local weakk, weakv, nweak = setmetatable({}, {__mode = "k"}), setmetatable({}, {__mode = "v"}), 0
 local function garbage(n, mt) for i = 1, n do local o = setmetatable({v = i}, mt) weakk[o] = i nweak = nweak + 1 weakv[nweak] = o end end
 local function wcount(w) local n = 0 for _ in pairs(w) do n = n + 1 end return n end
@@ -490,11 +491,14 @@ impl Gen<'_> {
         }
     }
 
-    /// Finalizers (counting, resurrecting, raising) and weak tables, observed only after two
-    /// full collections (see [`EPILOGUE`]); strings in weak tables are never removed.
+    /// Finalizers (counting, resurrecting, raising; natives that return or raise at once, by
+    /// the hundred) and weak tables, observed only after two full collections (see
+    /// [`EPILOGUE`]); strings in weak tables are never removed.
     fn gc_statement(&mut self) {
         let k = 1 + self.small();
-        match self.c.below(5) {
+        match self.c.below(7) {
+            5 => self.line(&format!("garbage({}, NMT)", 100 * k)),
+            6 => self.line(&format!("garbage({}, EMT)", 100 * k)),
             0 => self.line(&format!("garbage({k}, FMT)")),
             1 => self.line(&format!("garbage({k}, RMT)")),
             2 => self.line(&format!(
