@@ -145,7 +145,13 @@ impl Handle {
             (t.get_int(ctx.mc, -slot), t.get_int(ctx.mc, slot))
         } else {
             let d = t.data(ctx.mc);
-            (d.get_int_hinted(-slot, &self.0.hint), d.get_int(slot))
+            // (The hint's entry tried inline: a negative key is never in the array part, and
+            // an entry holding the key is the key's entry, as `get_int_hinted` relies on.)
+            let serial = match d.entries().get(self.0.hint.get() as usize) {
+                Some(&(VmValue::Int(k), v)) if k == -slot => v,
+                _ => d.get_int_hinted(-slot, &self.0.hint),
+            };
+            (serial, d.get_int(slot))
         };
         match serial {
             VmValue::Int(s) if s as u64 == self.0.serial => {}

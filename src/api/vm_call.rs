@@ -18,7 +18,8 @@
 use super::*;
 use crate::limits::fuel::Fuel;
 use crate::vm::exec::{Event, Flow};
-use crate::vm::thread::LuaFrame;
+use crate::vm::thread::{LuaFrame, ThreadState};
+use std::cell::RefMut;
 
 impl Vm {
     /// The first slice of [`Vm::call`], without registering the call: most calls finish in
@@ -37,43 +38,56 @@ impl Vm {
             let ctx = Ctx { mc, state };
             handle::release(ctx, &releases);
             let cx = Context::new(ctx, releases);
-            let (co, started) = match new_started_thread(&cx, func, args) {
+            let (co, ts, started) = match new_started_thread(&cx, func, args) {
                 Ok(r) => r,
                 Err(e) => return (Err(e), 0, gc_ask(ctx)),
             };
             let main_chain = enter_chain(ctx, co);
             let mut f = Fuel::new(slice);
-            let r = run_first(ctx, co, started, &mut f);
+            let r = run_first(ctx, co, ts, started, &mut f);
             // The script ran: the handle table the context cached may have been replaced.
             cx.forget_handle_table();
             let out = match r {
-                Some(RunResult::Finished(vals)) => {
+                First::Leaf(result, parked) => {
                     main_chain.restore(ctx);
-                    // Nothing can refer to the finished coroutine unless Lua obtained it:
-                    // keep it for the next call instead of making (and collecting) another.
-                    if co.park_if_reusable(mc) {
+                    if parked {
                         *state.spare_thread.borrow_mut(mc) = Some(co);
                     }
-                    crate::api::convert::with_lua_values(&vals, |vals| {
-                        R::from_lua_multi(vals, 1, &cx).map(FirstSlice::Done)
-                    })
-                }
-                None => {
-                    let co = VmValue::Thread(co);
-                    leave_call(ctx, main_chain.as_slice(), co, false);
-                    Ok(FirstSlice::Pending(
-                        Call(Thread(Handle::new(&cx, co))),
-                        (slice - f.remaining()).max(0) as u64,
-                    ))
-                }
-                Some(other) => {
-                    main_chain.restore(ctx);
-                    match step_result(&cx, other) {
-                        StepResult::Error(e) => Err(e.into()),
-                        StepResult::Waiting { kind } => Err(Error::Waiting { kind }),
-                        _ => Err(Error::msg("attempt to yield from outside a coroutine")),
+                    match result {
+                        Some(v) => R::from_lua_multi(&[LuaValue(v)], 1, &cx),
+                        None => R::from_lua_multi(&[], 1, &cx),
                     }
+                    .map(FirstSlice::Done)
                 }
+                First::Other(r) => match r {
+                    Some(RunResult::Finished(vals)) => {
+                        main_chain.restore(ctx);
+                        // Nothing can refer to the finished coroutine unless Lua obtained it:
+                        // keep it for the next call instead of making (and collecting) another.
+                        if co.park_if_reusable(mc) {
+                            *state.spare_thread.borrow_mut(mc) = Some(co);
+                        }
+                        crate::api::convert::with_lua_values(&vals, |vals| {
+                            R::from_lua_multi(vals, 1, &cx).map(FirstSlice::Done)
+                        })
+                    }
+                    None => {
+                        let co = VmValue::Thread(co);
+                        leave_call(ctx, main_chain.as_slice(), co, false);
+                        Ok(FirstSlice::Pending(
+                            Call(Thread(Handle::new(&cx, co))),
+                            (slice - f.remaining()).max(0) as u64,
+                        ))
+                    }
+                    Some(other) => {
+                        main_chain.restore(ctx);
+                        match step_result(&cx, other) {
+                            StepResult::Error(e) => Err(e.into()),
+                            StepResult::Waiting { kind } => Err(Error::Waiting { kind }),
+                            _ => Err(Error::msg("attempt to yield from outside a coroutine")),
+                        }
+                    }
+                },
             };
             (out, slice - f.remaining(), gc_ask(ctx))
         });
@@ -137,44 +151,73 @@ fn enter_chain<'gc>(ctx: Ctx<'gc>, co: VmThread<'gc>) -> Prev<'gc> {
     Prev::Chain(swap_chain(ctx, &[co]))
 }
 
-/// Runs the first slice of a host call whose fresh coroutine `co` is the running chain
-/// (see [`super::run_slice`]). `None`: out of fuel.
+/// What the first slice of a host call did: a small function ran and returned in the
+/// coroutine's borrow (its result, if any, and whether the coroutine was parked for the next
+/// call), or anything else (`None`: out of fuel).
+enum First<'gc> {
+    Leaf(Option<VmValue<'gc>>, bool),
+    Other(Option<RunResult<'gc>>),
+}
+
+/// Runs the first slice of a host call whose fresh coroutine `co` (borrowed: `ts`) is the
+/// running chain (see [`super::run_slice`]).
 ///
 /// When its function's frame was pushed (`started`), the first slice runs it with the
 /// interpreter directly, as `exec::run` would first, and finishes the call as `exec::run`
 /// does when it simply returns; anything else it returned goes on through `exec::run_after`.
+/// A small function run whole by `exec::run_leaf` is finished in the same borrow: its result
+/// taken from the stack as `exec::finished_values` takes it, and the coroutine parked as
+/// `Thread::park_if_reusable` parks it.
 #[inline(always)]
 fn run_first<'gc>(
     ctx: Ctx<'gc>,
     co: VmThread<'gc>,
+    mut ts: RefMut<'gc, ThreadState<'gc>>,
     started: bool,
     fuel: &mut Fuel,
-) -> Option<RunResult<'gc>> {
+) -> First<'gc> {
     let state = ctx.state;
     let r = memory::with_pacing(true, || {
         if !started {
-            return exec::run(ctx, fuel);
+            drop(ts);
+            return First::Other(Some(exec::run(ctx, fuel)));
         }
         let executed = {
-            let (mut running, mut ts) = (co, co.borrow_mut(ctx.mc));
+            let mut running = co;
             // (A small function runs in the interpreter's small loop, and returns here
             // without `execute`'s entry: `started` says there is no hook.)
             if exec::run_leaf(ctx, co, &mut ts, fuel) {
-                return RunResult::Finished(exec::finished_values(&mut ts));
+                let top = (ts.top as usize).min(ts.stack.len());
+                if top > 1 {
+                    let vals = exec::finished_values(&mut ts);
+                    return First::Other(Some(RunResult::Finished(vals)));
+                }
+                // `finished_values`, without a copy of the one result.
+                let result = if top == 1 {
+                    ts.stack.first().copied()
+                } else {
+                    None
+                };
+                ts.status = Status::Dead;
+                ts.stack.clear();
+                ts.top = 0;
+                return First::Leaf(result, co.park_borrowed(&mut ts));
             }
             let r = crate::vm::switch_call::execute(ctx, &mut running, &mut ts, fuel, false);
             // (Unless it switched to a coroutine that finished.)
             if let (Ok(Flow::Event(Event::Finished)), true) = (&r, running == co) {
-                return RunResult::Finished(exec::finished_values(&mut ts));
+                let vals = exec::finished_values(&mut ts);
+                return First::Other(Some(RunResult::Finished(vals)));
             }
             r
         };
-        exec::run_after(ctx, fuel, executed)
+        drop(ts);
+        First::Other(Some(exec::run_after(ctx, fuel, executed)))
     });
     state.memory_error.set(false);
     match r {
-        RunResult::OutOfFuel => None,
-        other => Some(other),
+        First::Other(Some(RunResult::OutOfFuel)) => First::Other(None),
+        other => other,
     }
 }
 
@@ -186,7 +229,7 @@ fn new_started_thread<'gc>(
     cx: &Context<'gc>,
     func: impl IntoLua,
     args: impl IntoLuaMulti,
-) -> Result<(VmThread<'gc>, bool)> {
+) -> Result<(VmThread<'gc>, RefMut<'gc, ThreadState<'gc>>, bool)> {
     let f = func.into_lua(cx)?.0;
     let args = args.into_lua_multi(cx)?;
     let ctx = cx.ctx;
@@ -205,13 +248,12 @@ fn new_started_thread<'gc>(
             (co, guard)
         }
     };
-    let ts = &mut *ts;
     // What the first slice would do first, so counted as it is (see `memory::with_pacing`).
     let started = !ctx.state.memory_error.get()
         && !crate::vm::gc::pending(ctx)
         && co.0.hookmask.get() == 0
-        && memory::with_pacing(true, || start_lua(ts));
-    Ok((co, started))
+        && memory::with_pacing(true, || start_lua(&mut ts));
+    Ok((co, ts, started))
 }
 
 /// Pushes the frame of the Lua function at `stack[0]` of a fresh coroutine when that is

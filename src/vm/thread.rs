@@ -596,8 +596,16 @@ impl<'gc> Thread<'gc> {
         if self.0.exposed.get() || self.0.id.get() != 0 {
             return false;
         }
-        let mut guard = self.borrow_mut(mc);
-        let ts = &mut *guard;
+        self.park_borrowed(&mut self.borrow_mut(mc))
+    }
+
+    /// [`Self::park_if_reusable`] with the coroutine's state `ts` already borrowed (a host
+    /// call that ran in one borrow parks it in the same one).
+    #[inline]
+    pub fn park_borrowed(self, ts: &mut ThreadState<'gc>) -> bool {
+        if self.0.exposed.get() || self.0.id.get() != 0 {
+            return false;
+        }
         let reusable = ts.status == Status::Dead
             && ts.frames.is_empty()
             && ts.open_upvalues.is_empty()
