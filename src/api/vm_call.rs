@@ -166,8 +166,8 @@ enum First<'gc> {
 /// interpreter directly, as `exec::run` would first, and finishes the call as `exec::run`
 /// does when it simply returns; anything else it returned goes on through `exec::run_after`.
 /// A small function run whole by `exec::run_leaf` is finished in the same borrow: its result
-/// taken from the stack as `exec::finished_values` takes it, and the coroutine parked as
-/// `Thread::park_if_reusable` parks it.
+/// taken from the stack as `exec::finished_values` takes it (by `run_leaf`), and the
+/// coroutine parked as `Thread::park_if_reusable` parks it.
 #[inline(always)]
 fn run_first<'gc>(
     ctx: Ctx<'gc>,
@@ -186,21 +186,7 @@ fn run_first<'gc>(
             let mut running = co;
             // (A small function runs in the interpreter's small loop, and returns here
             // without `execute`'s entry: `started` says there is no hook.)
-            if exec::run_leaf(ctx, co, &mut ts, fuel) {
-                let top = (ts.top as usize).min(ts.stack.len());
-                if top > 1 {
-                    let vals = exec::finished_values(&mut ts);
-                    return First::Other(Some(RunResult::Finished(vals)));
-                }
-                // `finished_values`, without a copy of the one result.
-                let result = if top == 1 {
-                    ts.stack.first().copied()
-                } else {
-                    None
-                };
-                ts.status = Status::Dead;
-                ts.stack.clear();
-                ts.top = 0;
+            if let Some(result) = exec::run_leaf(ctx, co, &mut ts, fuel) {
                 return First::Leaf(result, co.park_borrowed(&mut ts));
             }
             let r = crate::vm::switch_call::execute(ctx, &mut running, &mut ts, fuel, false);

@@ -1209,30 +1209,39 @@ pub type Transfer<'gc> = SmallVec<[Value<'gc>; 3]>;
 
 /// Runs the only frame of a host call's fresh coroutine `thread` when its function is a leaf
 /// that `fast::hot` runs to its `Return0` or `Return1`, and returns from it to the host as
-/// `execute` would (`deliver_results` with no frame left): whether it finished (then its
-/// results are `stack[..top]`, for [`finished_values`]). Otherwise it leaves the frame at
-/// the `pc` where `hot` stopped, with the fuel `hot` charged, for `execute` to go on from:
-/// `hot` only runs what `execute` would, charging the same fuel at the same points (see
-/// `fast`), so either way the call runs and costs exactly as through `execute` alone.
+/// `execute` would (`deliver_results` with no frame left), then takes its result as
+/// [`finished_values`] does: `Some(result)` if it finished (the coroutine is then dead, its
+/// stack emptied). Otherwise it leaves the frame at the `pc` where `hot` stopped, with the
+/// fuel `hot` charged, for `execute` to go on from: `hot` only runs what `execute` would,
+/// charging the same fuel at the same points (see `fast`), so either way the call runs and
+/// costs exactly as through `execute` alone.
 ///
-/// The caller makes sure there is one Lua frame and no hook (`hot` never runs with one).
+/// The caller makes sure there is no hook (`hot` never runs with one); the frame must be the
+/// only one, at `stack[0]`, wanting all results (as a host call's first frame is), else
+/// nothing runs.
 pub fn run_leaf<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
     fuel: &mut Fuel,
-) -> bool {
+) -> Option<Option<Value<'gc>>> {
     let Some(&Frame::Lua(f)) = ts.frames.last() else {
-        return false;
+        return None;
     };
     let cdata = Gc::as_ref(f.closure.0);
     let code = &Gc::as_ref(cdata.proto).proto.code;
     // (A function that calls or loops at once gains nothing here.)
-    if ts.frames.len() != 1 || !code.first().is_some_and(|&op| super::fast::runs(op)) {
-        return false;
+    if ts.frames.len() != 1
+        || f.func != 0
+        || f.want >= 0
+        || !ts.open_upvalues.is_empty()
+        || !code.first().is_some_and(|&op| super::fast::runs(op))
+    {
+        return None;
     }
     let base = f.base as usize;
-    let (pc, rem, switched) = super::fast::enter::<false>(
+    // (No upvalue is open on the coroutine: its list of open upvalues is empty.)
+    let (pc, rem, switched) = super::fast::enter_fresh(
         ctx.mc,
         thread,
         cdata,
@@ -1249,36 +1258,20 @@ pub fn run_leaf<'gc>(
         Some(Op::Return1 { a }) => Some(ts.stack.get(base + *a as usize).copied()),
         _ => Some(None),
     };
-    if switched
-        || matches!(result, Some(None))
-        || fuel.is_exhausted()
-        || !ts.open_upvalues.is_empty()
-    {
+    if switched || matches!(result, Some(None)) || fuel.is_exhausted() {
         if let Some(Frame::Lua(fr)) = ts.frames.last_mut() {
             fr.pc = pc as u32;
         }
-        return false;
+        return None;
     }
     fuel.charge_unexhausted(crate::limits::fuel::INSTRUCTION);
-    ts.pop_frame();
-    let n = match result {
-        Some(Some(v)) => {
-            if let Some(slot) = ts.stack.get_mut(f.func as usize) {
-                *slot = v;
-            }
-            1
-        }
-        _ => 0,
-    };
-    let end = f.func as usize + n;
-    if f.want < 0 && end <= ts.stack.len() {
-        // (All the results, in place: `lua_results` with nothing to fill.)
-        ts.top = end as u32;
-    } else {
-        lua_results(ts, f.func as usize, n, f.want);
-    }
-    ts.stack.truncate(ts.top as usize);
-    true
+    // The frame popped, its result (if any) moved to `stack[0]` and taken from there by
+    // `finished_values`: the coroutine dead with an empty stack.
+    ts.frames.clear();
+    ts.status = Status::Dead;
+    ts.stack.clear();
+    ts.top = 0;
+    Some(result.flatten())
 }
 
 /// A coroutine whose outermost function returned: dead, its results (`stack[..top]`) taken.
