@@ -38,13 +38,13 @@ impl Vm {
             let ctx = Ctx { mc, state };
             handle::release(ctx, &releases);
             let cx = Context::new(ctx, releases);
-            let (co, ts, started) = match new_started_thread(&cx, func, args) {
+            let (co, ts, may_start) = match new_started_thread(&cx, func, args) {
                 Ok(r) => r,
                 Err(e) => return (Err(e), 0, gc_ask(ctx)),
             };
             let main_chain = enter_chain(ctx, co);
             let mut f = Fuel::new(slice);
-            let r = run_first(ctx, co, ts, started, &mut f);
+            let r = run_first(ctx, co, ts, may_start, &mut f);
             // The script ran: the handle table the context cached may have been replaced.
             cx.forget_handle_table();
             let out = match r {
@@ -162,8 +162,9 @@ enum First<'gc> {
 /// Runs the first slice of a host call whose fresh coroutine `co` (borrowed: `ts`) is the
 /// running chain (see [`super::run_slice`]).
 ///
-/// When its function's frame was pushed (`started`), the first slice runs it with the
-/// interpreter directly, as `exec::run` would first, and finishes the call as `exec::run`
+/// It first pushes its function's frame when that is exactly what starting it would do
+/// (`may_start`: no hook, no pending memory error or finalizers; see [`start_lua`]), and
+/// then runs it with the interpreter directly, as `exec::run` would first, and finishes the call as `exec::run`
 /// does when it simply returns; anything else it returned goes on through `exec::run_after`.
 /// A small function run whole by `exec::run_leaf` is finished in the same borrow: its result
 /// taken from the stack as `exec::finished_values` takes it (by `run_leaf`), and the
@@ -173,11 +174,13 @@ fn run_first<'gc>(
     ctx: Ctx<'gc>,
     co: VmThread<'gc>,
     mut ts: RefMut<'gc, ThreadState<'gc>>,
-    started: bool,
+    may_start: bool,
     fuel: &mut Fuel,
 ) -> First<'gc> {
     let state = ctx.state;
     let r = memory::with_pacing(true, || {
+        // What the first slice would do first, so counted as it is (see `memory::with_pacing`).
+        let started = may_start && start_lua(&mut ts);
         if !started {
             drop(ts);
             return First::Other(Some(exec::run(ctx, fuel)));
@@ -208,8 +211,9 @@ fn run_first<'gc>(
 }
 
 /// A coroutine to run a host call: `func` with `args` on its stack (as `new_call_thread`
-/// makes it), and its Lua function's frame pushed when that is exactly what starting it
-/// would do (see the module docs).
+/// makes it), borrowed, and whether its Lua function's frame may be pushed at once (see the
+/// module docs; `run_first` does it, where what it allocates is counted as the first
+/// slice's).
 #[inline]
 fn new_started_thread<'gc>(
     cx: &Context<'gc>,
@@ -221,7 +225,7 @@ fn new_started_thread<'gc>(
     let ctx = cx.ctx;
     let mc = ctx.mc;
     let spare = ctx.state.spare_thread.borrow_mut(mc).take();
-    let (co, mut ts) = match spare {
+    let (co, ts) = match spare {
         // (Reset, filled and its model synced in one borrow, with one charge.)
         Some(co) => (co, co.reset_call(mc, f, args.iter().map(|v| v.0))),
         None => {
@@ -234,12 +238,10 @@ fn new_started_thread<'gc>(
             (co, guard)
         }
     };
-    // What the first slice would do first, so counted as it is (see `memory::with_pacing`).
-    let started = !ctx.state.memory_error.get()
-        && !crate::vm::gc::pending(ctx)
-        && co.0.hookmask.get() == 0
-        && memory::with_pacing(true, || start_lua(&mut ts));
-    Ok((co, ts, started))
+    // (Whether its frame may be pushed at once: `run_first` tries it.)
+    let may_start =
+        !ctx.state.memory_error.get() && !crate::vm::gc::pending(ctx) && co.0.hookmask.get() == 0;
+    Ok((co, ts, may_start))
 }
 
 /// Pushes the frame of the Lua function at `stack[0]` of a fresh coroutine when that is

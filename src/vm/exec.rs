@@ -1267,7 +1267,7 @@ pub fn run_leaf<'gc>(
     fuel.charge_unexhausted(crate::limits::fuel::INSTRUCTION);
     // The frame popped, its result (if any) moved to `stack[0]` and taken from there by
     // `finished_values`: the coroutine dead with an empty stack.
-    ts.frames.clear();
+    ts.pop_frame();
     ts.status = Status::Dead;
     ts.stack.clear();
     ts.top = 0;
