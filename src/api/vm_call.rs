@@ -24,13 +24,15 @@ use std::cell::RefMut;
 impl Vm {
     /// The first slice of [`Vm::call`], without registering the call: most calls finish in
     /// it, and then cost no handle and no entry in the table of calls in flight. A call that
-    /// does not finish is registered and returned to be continued by `step_call`.
+    /// does not finish is registered and returned to be continued by `step_call`. (Its error
+    /// boxed: an [`Error`] is many words, and the result is moved through several layers on
+    /// every call.)
     pub(super) fn call_first_slice<R: FromLuaMulti>(
         &mut self,
         func: impl IntoLua,
         args: impl IntoLuaMulti,
         fuel: u64,
-    ) -> Result<FirstSlice<R>> {
+    ) -> std::result::Result<FirstSlice<R>, Box<Error>> {
         let _memory = self.memory.enter();
         let slice = self.before_slice(fuel.min(i64::MAX as u64) as i64);
         let releases = self.releases.clone();
@@ -40,7 +42,7 @@ impl Vm {
             let cx = Context::new(ctx, releases);
             let (co, ts, may_start) = match new_started_thread(&cx, func, args) {
                 Ok(r) => r,
-                Err(e) => return (Err(e), 0, gc_ask(ctx)),
+                Err(e) => return (Err(Box::new(e)), 0, gc_ask(ctx)),
             };
             let main_chain = enter_chain(ctx, co);
             let mut f = Fuel::new(slice);
@@ -58,6 +60,7 @@ impl Vm {
                         None => R::from_lua_multi(&[], 1, &cx),
                     }
                     .map(FirstSlice::Done)
+                    .map_err(Box::new)
                 }
                 First::Other(r) => match r {
                     Some(RunResult::Finished(vals)) => {
@@ -70,6 +73,7 @@ impl Vm {
                         crate::api::convert::with_lua_values(&vals, |vals| {
                             R::from_lua_multi(vals, 1, &cx).map(FirstSlice::Done)
                         })
+                        .map_err(Box::new)
                     }
                     None => {
                         let co = VmValue::Thread(co);
@@ -81,11 +85,11 @@ impl Vm {
                     }
                     Some(other) => {
                         main_chain.restore(ctx);
-                        match step_result(&cx, other) {
-                            StepResult::Error(e) => Err(e.into()),
-                            StepResult::Waiting { kind } => Err(Error::Waiting { kind }),
-                            _ => Err(Error::msg("attempt to yield from outside a coroutine")),
-                        }
+                        Err(Box::new(match step_result(&cx, other) {
+                            StepResult::Error(e) => e.into(),
+                            StepResult::Waiting { kind } => Error::Waiting { kind },
+                            _ => Error::msg("attempt to yield from outside a coroutine"),
+                        }))
                     }
                 },
             };
@@ -164,11 +168,11 @@ enum First<'gc> {
 ///
 /// It first pushes its function's frame when that is exactly what starting it would do
 /// (`may_start`: no hook, no pending memory error or finalizers; see [`start_lua`]), and
-/// then runs it with the interpreter directly, as `exec::run` would first, and finishes the call as `exec::run`
-/// does when it simply returns; anything else it returned goes on through `exec::run_after`.
-/// A small function run whole by `exec::run_leaf` is finished in the same borrow: its result
-/// taken from the stack as `exec::finished_values` takes it (by `run_leaf`), and the
-/// coroutine parked as `Thread::park_if_reusable` parks it.
+/// then runs it with the interpreter directly, as `exec::run` would first, and finishes the
+/// call as `exec::run` does when it simply returns; anything else it returned goes on
+/// through `exec::run_after`. A small function run whole by `exec::run_leaf` is finished in
+/// the same borrow: its result taken from the stack as `exec::finished_values` takes it (by
+/// `run_leaf`), and the coroutine parked as `Thread::park_if_reusable` parks it.
 #[inline(always)]
 fn run_first<'gc>(
     ctx: Ctx<'gc>,
@@ -178,35 +182,44 @@ fn run_first<'gc>(
     fuel: &mut Fuel,
 ) -> First<'gc> {
     let state = ctx.state;
-    let r = memory::with_pacing(true, || {
+    // (The general path's result is written here, and the pacing region returns only the
+    // small leaf result: a `RunResult` is many words, moved out of every layer.)
+    let mut other = None;
+    let leaf = memory::with_pacing(true, || {
         // What the first slice would do first, so counted as it is (see `memory::with_pacing`).
         let started = may_start && start_lua(&mut ts);
         if !started {
             drop(ts);
-            return First::Other(Some(exec::run(ctx, fuel)));
+            other = Some(exec::run(ctx, fuel));
+            return None;
         }
         let executed = {
             let mut running = co;
             // (A small function runs in the interpreter's small loop, and returns here
             // without `execute`'s entry: `started` says there is no hook.)
             if let Some(result) = exec::run_leaf(ctx, co, &mut ts, fuel) {
-                return First::Leaf(result, co.park_borrowed(&mut ts));
+                return Some((result, co.park_borrowed(&mut ts)));
             }
             let r = crate::vm::switch_call::execute(ctx, &mut running, &mut ts, fuel, false);
             // (Unless it switched to a coroutine that finished.)
             if let (Ok(Flow::Event(Event::Finished)), true) = (&r, running == co) {
                 let vals = exec::finished_values(&mut ts);
-                return First::Other(Some(RunResult::Finished(vals)));
+                other = Some(RunResult::Finished(vals));
+                return None;
             }
             r
         };
         drop(ts);
-        First::Other(Some(exec::run_after(ctx, fuel, executed)))
+        other = Some(exec::run_after(ctx, fuel, executed));
+        None
     });
     state.memory_error.set(false);
-    match r {
-        First::Other(Some(RunResult::OutOfFuel)) => First::Other(None),
-        other => other,
+    if let Some((result, parked)) = leaf {
+        return First::Leaf(result, parked);
+    }
+    match other {
+        Some(RunResult::OutOfFuel) => First::Other(None),
+        other => First::Other(other),
     }
 }
 
@@ -292,7 +305,7 @@ fn start_lua(ts: &mut crate::vm::thread::ThreadState<'_>) -> bool {
     if ts.frames.capacity() < frames_model {
         ts.frames.reserve_exact(frames_model);
     }
-    ts.update_charge();
+    ts.update_charge_inline();
     while ts.stack.len() < needed {
         ts.stack.push(VmValue::Nil);
     }

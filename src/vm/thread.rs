@@ -520,15 +520,25 @@ impl<'gc> ThreadState<'gc> {
     /// Recomputes the charge from the modeled capacities.
     #[inline]
     pub fn update_charge(&self) {
+        self.charge.set(self.modeled_charge());
+    }
+
+    /// [`Self::update_charge`], always inline (a host call's start makes it on every call).
+    #[inline(always)]
+    pub fn update_charge_inline(&self) {
+        self.charge.set(self.modeled_charge());
+    }
+
+    /// The charge of the modeled capacities.
+    #[inline(always)]
+    fn modeled_charge(&self) -> usize {
         use super::memory::{OBJECT_HEADER, VALUE_BYTES};
-        self.charge.set(
-            OBJECT_HEADER
-                + std::mem::size_of::<ThreadBox<'static>>()
-                + self.stack_model.saturating_mul(VALUE_BYTES)
-                + self
-                    .frames_model
-                    .saturating_mul(std::mem::size_of::<Frame<'static>>()),
-        );
+        OBJECT_HEADER
+            + std::mem::size_of::<ThreadBox<'static>>()
+            + self.stack_model.saturating_mul(VALUE_BYTES)
+            + self
+                .frames_model
+                .saturating_mul(std::mem::size_of::<Frame<'static>>())
     }
 }
 
@@ -649,7 +659,7 @@ impl<'gc> Thread<'gc> {
         }
         self.0.hook.set(Default::default());
         self.0.hookmask.set(0);
-        let mut guard = self.borrow_mut(mc);
+        let mut guard = self.borrow_mut_inline(mc);
         let ts = &mut *guard;
         ts.stack.clear();
         ts.stack.push(func);
