@@ -166,7 +166,7 @@ enum First<'gc> {
 /// Runs the first slice of a host call whose fresh coroutine `co` (borrowed: `ts`) is the
 /// running chain (see [`super::run_slice`]).
 ///
-/// It first pushes its function's frame when that is exactly what starting it would do
+/// It first starts its function's frame when that is exactly what starting it would do
 /// (`may_start`: no hook, no pending memory error or finalizers; see [`start_lua`]), and
 /// then runs it with the interpreter directly, as `exec::run` would first, and finishes the
 /// call as `exec::run` does when it simply returns; anything else it returned goes on
@@ -187,17 +187,17 @@ fn run_first<'gc>(
     let mut other = None;
     let leaf = memory::with_pacing(true, || {
         // What the first slice would do first, so counted as it is (see `memory::with_pacing`).
-        let started = may_start && start_lua(&mut ts);
-        if !started {
+        let Some(frame) = (if may_start { start_lua(&mut ts) } else { None }) else {
             drop(ts);
             other = Some(exec::run(ctx, fuel));
             return None;
-        }
+        };
         let executed = {
             let mut running = co;
             // (A small function runs in the interpreter's small loop, and returns here
-            // without `execute`'s entry: `started` says there is no hook.)
-            if let Some(result) = exec::run_leaf(ctx, co, &mut ts, fuel) {
+            // without `execute`'s entry: `may_start` says there is no hook. Else its frame
+            // is pushed, where the loop stopped.)
+            if let Some(result) = exec::run_leaf(ctx, co, &mut ts, frame, fuel) {
                 return Some((result, co.park_borrowed(&mut ts)));
             }
             let r = crate::vm::switch_call::execute(ctx, &mut running, &mut ts, fuel, false);
@@ -257,13 +257,14 @@ fn new_started_thread<'gc>(
     Ok((co, ts, may_start))
 }
 
-/// Pushes the frame of the Lua function at `stack[0]` of a fresh coroutine when that is
-/// exactly what starting it would do (see the module docs); else leaves it as it is.
-/// Whether it did.
+/// Starts the Lua function at `stack[0]` of a fresh coroutine when that is exactly what
+/// starting it would do (see the module docs): the stack and the frame list grown and
+/// charged for its frame, and the frame returned, for the caller to push (`exec::run_leaf`
+/// pushes it only if the function does not return at once). Else leaves it as it is.
 #[inline]
-fn start_lua(ts: &mut crate::vm::thread::ThreadState<'_>) -> bool {
+fn start_lua<'gc>(ts: &mut ThreadState<'gc>) -> Option<LuaFrame<'gc>> {
     let Some(&VmValue::Function(closure)) = ts.stack.first() else {
-        return false;
+        return None;
     };
     let p = closure.proto();
     let nargs = ts.stack.len() - 1;
@@ -276,7 +277,7 @@ fn start_lua(ts: &mut crate::vm::thread::ThreadState<'_>) -> bool {
         || ts.status != Status::Initial
         || needed > exec::MAX_STACK
     {
-        return false;
+        return None;
     }
     // `push_lua_frame_general`'s growth: the value stack to `needed` (if shorter), the frame
     // list from none to its first modeled capacity; `frame_room`'s check of the two.
@@ -292,7 +293,7 @@ fn start_lua(ts: &mut crate::vm::thread::ThreadState<'_>) -> bool {
         bytes = bytes.saturating_add(stack_model.saturating_mul(memory::VALUE_BYTES));
     }
     if !memory::fits(bytes) {
-        return false;
+        return None;
     }
     ts.status = Status::Running;
     ts.stack_model = stack_model;
@@ -309,7 +310,7 @@ fn start_lua(ts: &mut crate::vm::thread::ThreadState<'_>) -> bool {
     while ts.stack.len() < needed {
         ts.stack.push(VmValue::Nil);
     }
-    ts.frames.push(Frame::Lua(LuaFrame {
+    Some(LuaFrame {
         closure,
         func: 0,
         base: 1,
@@ -317,6 +318,5 @@ fn start_lua(ts: &mut crate::vm::thread::ThreadState<'_>) -> bool {
         nvarargs: 0,
         want: -1,
         aux: 0,
-    }));
-    true
+    })
 }
