@@ -526,7 +526,7 @@ impl<'gc> ThreadState<'gc> {
     /// [`Self::update_charge`], always inline (a host call's start makes it on every call).
     #[inline(always)]
     pub fn update_charge_inline(&self) {
-        self.charge.set(self.modeled_charge());
+        self.charge.set_inline(self.modeled_charge());
     }
 
     /// The charge of the modeled capacities.
@@ -632,7 +632,7 @@ impl<'gc> Thread<'gc> {
             ts.error = None;
             ts.raising = None;
             ts.traceback = None;
-            ts.charge.set(0);
+            ts.charge.set_inline(0);
         }
         reusable
     }
@@ -681,7 +681,7 @@ impl<'gc> Thread<'gc> {
         if len > ts.stack_model {
             ts.model_stack_to(len);
         }
-        ts.update_charge();
+        ts.update_charge_inline();
         guard
     }
 
