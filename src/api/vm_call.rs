@@ -8,12 +8,19 @@
 //! modeled capacities from those of a new coroutine in three steps (its arguments, its
 //! stack, its frame list), each with its own memory check and charge. Here the same models
 //! are computed in one step with the same memory check, charged as one difference (the same
-//! bytes counted and allocated), and the frame is pushed; then `exec::run` finds a Lua frame
-//! on top and runs it as it would have. Any other case — a native or callable value, a
-//! vararg function, missing arguments, a growth that does not fit the memory budget (the
-//! general path asks for a collection), a pending memory error or finalizers (the general
-//! path's first slice treats a coroutine with no frames specially) — is left to the general
-//! path, untouched.
+//! bytes counted and allocated), and the frame is run as `exec::run` would run it. Any other
+//! case — a native or callable value, a vararg function, missing arguments, a growth that
+//! does not fit the memory budget (the general path asks for a collection), a pending memory
+//! error or finalizers (the general path's first slice treats a coroutine with no frames
+//! specially) — is left to the general path, untouched.
+//!
+//! A small function (straight-line code the interpreter's small loop runs, ending in a
+//! `return` of at most one value) runs in one borrow of the coroutine from its reset to its
+//! parking: its frame is never pushed (the small loop without calls does not read the frame
+//! list; the frame is pushed where the loop stopped if the function does not return at
+//! once), its result is read from the stack, and the coroutine is parked for the next call
+//! in the same borrow. The state left behind, the charges, and the fuel are those of the
+//! general path (see `tests/embedding.rs`, `small_functions_cost_the_same_...`).
 
 use super::*;
 use crate::limits::fuel::Fuel;
