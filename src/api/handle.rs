@@ -60,6 +60,10 @@ struct HandleInner {
     serial: u64,
     /// The release queue of the VM this handle was last used with.
     queue: RefCell<Weak<ReleaseQueue>>,
+    /// That queue's address (compared, never dereferenced: resolving a handle checks it on
+    /// every host call without borrowing `queue`). No other queue can be at this address
+    /// while `queue` is there: a `Weak` keeps its allocation.
+    queue_at: std::cell::Cell<*const ReleaseQueue>,
     /// Whether dropping it releases the slot (false for a name made by [`Handle::named`]).
     owns: bool,
     /// Where the handle table's hash part held this slot's serial when last looked up (a
@@ -110,6 +114,7 @@ impl Handle {
             slot: slot as u32,
             serial: serial as u64,
             queue: RefCell::new(Rc::downgrade(&cx.releases)),
+            queue_at: std::cell::Cell::new(Rc::as_ptr(&cx.releases)),
             owns: true,
             hint: std::cell::Cell::new(u32::MAX),
         }))
@@ -122,6 +127,7 @@ impl Handle {
             slot,
             serial,
             queue: RefCell::new(Weak::new()),
+            queue_at: std::cell::Cell::new(std::ptr::null()),
             owns: false,
             hint: std::cell::Cell::new(u32::MAX),
         }))
@@ -145,15 +151,22 @@ impl Handle {
             (t.get_int(ctx.mc, -slot), t.get_int(ctx.mc, slot))
         } else {
             let d = t.data(ctx.mc);
-            (d.get_int_hinted(-slot, &self.0.hint), d.get_int(slot))
+            // (The hint's entry tried inline: a negative key is never in the array part, and
+            // an entry holding the key is the key's entry, as `get_int_hinted` relies on.)
+            let serial = match d.entries().get(self.0.hint.get() as usize) {
+                Some(&(VmValue::Int(k), v)) if k == -slot => v,
+                _ => d.get_int_hinted(-slot, &self.0.hint),
+            };
+            (serial, d.get_int(slot))
         };
         match serial {
             VmValue::Int(s) if s as u64 == self.0.serial => {}
             _ => return Err(foreign_handle()),
         }
         // Released in the VM it was last used with: from now on it belongs here.
-        if self.0.owns && !std::ptr::eq(self.0.queue.borrow().as_ptr(), Rc::as_ptr(&cx.releases)) {
+        if self.0.owns && !std::ptr::eq(self.0.queue_at.get(), Rc::as_ptr(&cx.releases)) {
             *self.0.queue.borrow_mut() = Rc::downgrade(&cx.releases);
+            self.0.queue_at.set(Rc::as_ptr(&cx.releases));
         }
         Ok(v)
     }

@@ -606,9 +606,10 @@ impl Vm {
         args: impl IntoLuaMulti,
         fuel: u64,
     ) -> Result<R> {
-        let call = match self.call_first_slice(func, args, fuel)? {
-            FirstSlice::Done(r) => return Ok(r),
-            FirstSlice::Pending(call, used) => (call, used),
+        let call = match self.call_first_slice(func, args, fuel) {
+            Ok(FirstSlice::Done(r)) => return Ok(r),
+            Ok(FirstSlice::Pending(call, used)) => (call, used),
+            Err(e) => return Err(*e),
         };
         let (call, used) = call;
         let left = fuel.saturating_sub(used);

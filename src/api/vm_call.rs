@@ -8,28 +8,38 @@
 //! modeled capacities from those of a new coroutine in three steps (its arguments, its
 //! stack, its frame list), each with its own memory check and charge. Here the same models
 //! are computed in one step with the same memory check, charged as one difference (the same
-//! bytes counted and allocated), and the frame is pushed; then `exec::run` finds a Lua frame
-//! on top and runs it as it would have. Any other case — a native or callable value, a
-//! vararg function, missing arguments, a growth that does not fit the memory budget (the
-//! general path asks for a collection), a pending memory error or finalizers (the general
-//! path's first slice treats a coroutine with no frames specially) — is left to the general
-//! path, untouched.
+//! bytes counted and allocated), and the frame is run as `exec::run` would run it. Any other
+//! case — a native or callable value, a vararg function, missing arguments, a growth that
+//! does not fit the memory budget (the general path asks for a collection), a pending memory
+//! error or finalizers (the general path's first slice treats a coroutine with no frames
+//! specially) — is left to the general path, untouched.
+//!
+//! A small function (straight-line code the interpreter's small loop runs, ending in a
+//! `return` of at most one value) runs in one borrow of the coroutine from its reset to its
+//! parking: its frame is never pushed (the small loop without calls does not read the frame
+//! list; the frame is pushed where the loop stopped if the function does not return at
+//! once), its result is read from the stack, and the coroutine is parked for the next call
+//! in the same borrow. The state left behind, the charges, and the fuel are those of the
+//! general path (see `tests/embedding.rs`, `small_functions_cost_the_same_...`).
 
 use super::*;
 use crate::limits::fuel::Fuel;
 use crate::vm::exec::{Event, Flow};
-use crate::vm::thread::LuaFrame;
+use crate::vm::thread::{LuaFrame, ThreadState};
+use std::cell::RefMut;
 
 impl Vm {
     /// The first slice of [`Vm::call`], without registering the call: most calls finish in
     /// it, and then cost no handle and no entry in the table of calls in flight. A call that
-    /// does not finish is registered and returned to be continued by `step_call`.
+    /// does not finish is registered and returned to be continued by `step_call`. (Its error
+    /// boxed: an [`Error`] is many words, and the result is moved through several layers on
+    /// every call.)
     pub(super) fn call_first_slice<R: FromLuaMulti>(
         &mut self,
         func: impl IntoLua,
         args: impl IntoLuaMulti,
         fuel: u64,
-    ) -> Result<FirstSlice<R>> {
+    ) -> std::result::Result<FirstSlice<R>, Box<Error>> {
         let _memory = self.memory.enter();
         let slice = self.before_slice(fuel.min(i64::MAX as u64) as i64);
         let releases = self.releases.clone();
@@ -37,43 +47,58 @@ impl Vm {
             let ctx = Ctx { mc, state };
             handle::release(ctx, &releases);
             let cx = Context::new(ctx, releases);
-            let (co, started) = match new_started_thread(&cx, func, args) {
+            let (co, ts, may_start) = match new_started_thread(&cx, func, args) {
                 Ok(r) => r,
-                Err(e) => return (Err(e), 0, gc_ask(ctx)),
+                Err(e) => return (Err(Box::new(e)), 0, gc_ask(ctx)),
             };
             let main_chain = enter_chain(ctx, co);
             let mut f = Fuel::new(slice);
-            let r = run_first(ctx, co, started, &mut f);
+            let r = run_first(ctx, co, ts, may_start, &mut f);
             // The script ran: the handle table the context cached may have been replaced.
             cx.forget_handle_table();
             let out = match r {
-                Some(RunResult::Finished(vals)) => {
+                First::Leaf(result, parked) => {
                     main_chain.restore(ctx);
-                    // Nothing can refer to the finished coroutine unless Lua obtained it:
-                    // keep it for the next call instead of making (and collecting) another.
-                    if co.park_if_reusable(mc) {
+                    if parked {
                         *state.spare_thread.borrow_mut(mc) = Some(co);
                     }
-                    crate::api::convert::with_lua_values(&vals, |vals| {
-                        R::from_lua_multi(vals, 1, &cx).map(FirstSlice::Done)
-                    })
-                }
-                None => {
-                    let co = VmValue::Thread(co);
-                    leave_call(ctx, main_chain.as_slice(), co, false);
-                    Ok(FirstSlice::Pending(
-                        Call(Thread(Handle::new(&cx, co))),
-                        (slice - f.remaining()).max(0) as u64,
-                    ))
-                }
-                Some(other) => {
-                    main_chain.restore(ctx);
-                    match step_result(&cx, other) {
-                        StepResult::Error(e) => Err(e.into()),
-                        StepResult::Waiting { kind } => Err(Error::Waiting { kind }),
-                        _ => Err(Error::msg("attempt to yield from outside a coroutine")),
+                    match result {
+                        Some(v) => R::from_lua_multi(&[LuaValue(v)], 1, &cx),
+                        None => R::from_lua_multi(&[], 1, &cx),
                     }
+                    .map(FirstSlice::Done)
+                    .map_err(Box::new)
                 }
+                First::Other(r) => match r {
+                    Some(RunResult::Finished(vals)) => {
+                        main_chain.restore(ctx);
+                        // Nothing can refer to the finished coroutine unless Lua obtained it:
+                        // keep it for the next call instead of making (and collecting) another.
+                        if co.park_if_reusable(mc) {
+                            *state.spare_thread.borrow_mut(mc) = Some(co);
+                        }
+                        crate::api::convert::with_lua_values(&vals, |vals| {
+                            R::from_lua_multi(vals, 1, &cx).map(FirstSlice::Done)
+                        })
+                        .map_err(Box::new)
+                    }
+                    None => {
+                        let co = VmValue::Thread(co);
+                        leave_call(ctx, main_chain.as_slice(), co, false);
+                        Ok(FirstSlice::Pending(
+                            Call(Thread(Handle::new(&cx, co))),
+                            (slice - f.remaining()).max(0) as u64,
+                        ))
+                    }
+                    Some(other) => {
+                        main_chain.restore(ctx);
+                        Err(Box::new(match step_result(&cx, other) {
+                            StepResult::Error(e) => e.into(),
+                            StepResult::Waiting { kind } => Error::Waiting { kind },
+                            _ => Error::msg("attempt to yield from outside a coroutine"),
+                        }))
+                    }
+                },
             };
             (out, slice - f.remaining(), gc_ask(ctx))
         });
@@ -137,62 +162,90 @@ fn enter_chain<'gc>(ctx: Ctx<'gc>, co: VmThread<'gc>) -> Prev<'gc> {
     Prev::Chain(swap_chain(ctx, &[co]))
 }
 
-/// Runs the first slice of a host call whose fresh coroutine `co` is the running chain
-/// (see [`super::run_slice`]). `None`: out of fuel.
+/// What the first slice of a host call did: a small function ran and returned in the
+/// coroutine's borrow (its result, if any, and whether the coroutine was parked for the next
+/// call), or anything else (`None`: out of fuel).
+enum First<'gc> {
+    Leaf(Option<VmValue<'gc>>, bool),
+    Other(Option<RunResult<'gc>>),
+}
+
+/// Runs the first slice of a host call whose fresh coroutine `co` (borrowed: `ts`) is the
+/// running chain (see [`super::run_slice`]).
 ///
-/// When its function's frame was pushed (`started`), the first slice runs it with the
-/// interpreter directly, as `exec::run` would first, and finishes the call as `exec::run`
-/// does when it simply returns; anything else it returned goes on through `exec::run_after`.
+/// It first starts its function's frame when that is exactly what starting it would do
+/// (`may_start`: no hook, no pending memory error or finalizers; see [`start_lua`]), and
+/// then runs it with the interpreter directly, as `exec::run` would first, and finishes the
+/// call as `exec::run` does when it simply returns; anything else it returned goes on
+/// through `exec::run_after`. A small function run whole by `exec::run_leaf` is finished in
+/// the same borrow: its result taken from the stack as `exec::finished_values` takes it (by
+/// `run_leaf`), and the coroutine parked as `Thread::park_if_reusable` parks it.
 #[inline(always)]
 fn run_first<'gc>(
     ctx: Ctx<'gc>,
     co: VmThread<'gc>,
-    started: bool,
+    mut ts: RefMut<'gc, ThreadState<'gc>>,
+    may_start: bool,
     fuel: &mut Fuel,
-) -> Option<RunResult<'gc>> {
+) -> First<'gc> {
     let state = ctx.state;
-    let r = memory::with_pacing(true, || {
-        if !started {
-            return exec::run(ctx, fuel);
-        }
+    // (The general path's result is written here, and the pacing region returns only the
+    // small leaf result: a `RunResult` is many words, moved out of every layer.)
+    let mut other = None;
+    let leaf = memory::with_pacing(true, || {
+        // What the first slice would do first, so counted as it is (see `memory::with_pacing`).
+        let Some(frame) = (if may_start { start_lua(&mut ts) } else { None }) else {
+            drop(ts);
+            other = Some(exec::run(ctx, fuel));
+            return None;
+        };
         let executed = {
-            let (mut running, mut ts) = (co, co.borrow_mut(ctx.mc));
+            let mut running = co;
             // (A small function runs in the interpreter's small loop, and returns here
-            // without `execute`'s entry: `started` says there is no hook.)
-            if exec::run_leaf(ctx, co, &mut ts, fuel) {
-                return RunResult::Finished(exec::finished_values(&mut ts));
+            // without `execute`'s entry: `may_start` says there is no hook. Else its frame
+            // is pushed, where the loop stopped.)
+            if let Some(result) = exec::run_leaf(ctx, co, &mut ts, frame, fuel) {
+                return Some((result, co.park_borrowed(&mut ts)));
             }
             let r = crate::vm::switch_call::execute(ctx, &mut running, &mut ts, fuel, false);
             // (Unless it switched to a coroutine that finished.)
             if let (Ok(Flow::Event(Event::Finished)), true) = (&r, running == co) {
-                return RunResult::Finished(exec::finished_values(&mut ts));
+                let vals = exec::finished_values(&mut ts);
+                other = Some(RunResult::Finished(vals));
+                return None;
             }
             r
         };
-        exec::run_after(ctx, fuel, executed)
+        drop(ts);
+        other = Some(exec::run_after(ctx, fuel, executed));
+        None
     });
     state.memory_error.set(false);
-    match r {
-        RunResult::OutOfFuel => None,
-        other => Some(other),
+    if let Some((result, parked)) = leaf {
+        return First::Leaf(result, parked);
+    }
+    match other {
+        Some(RunResult::OutOfFuel) => First::Other(None),
+        other => First::Other(other),
     }
 }
 
 /// A coroutine to run a host call: `func` with `args` on its stack (as `new_call_thread`
-/// makes it), and its Lua function's frame pushed when that is exactly what starting it
-/// would do (see the module docs).
+/// makes it), borrowed, and whether its Lua function's frame may be pushed at once (see the
+/// module docs; `run_first` does it, where what it allocates is counted as the first
+/// slice's).
 #[inline]
 fn new_started_thread<'gc>(
     cx: &Context<'gc>,
     func: impl IntoLua,
     args: impl IntoLuaMulti,
-) -> Result<(VmThread<'gc>, bool)> {
+) -> Result<(VmThread<'gc>, RefMut<'gc, ThreadState<'gc>>, bool)> {
     let f = func.into_lua(cx)?.0;
     let args = args.into_lua_multi(cx)?;
     let ctx = cx.ctx;
     let mc = ctx.mc;
     let spare = ctx.state.spare_thread.borrow_mut(mc).take();
-    let (co, mut ts) = match spare {
+    let (co, ts) = match spare {
         // (Reset, filled and its model synced in one borrow, with one charge.)
         Some(co) => (co, co.reset_call(mc, f, args.iter().map(|v| v.0))),
         None => {
@@ -205,22 +258,20 @@ fn new_started_thread<'gc>(
             (co, guard)
         }
     };
-    let ts = &mut *ts;
-    // What the first slice would do first, so counted as it is (see `memory::with_pacing`).
-    let started = !ctx.state.memory_error.get()
-        && !crate::vm::gc::pending(ctx)
-        && co.0.hookmask.get() == 0
-        && memory::with_pacing(true, || start_lua(ts));
-    Ok((co, started))
+    // (Whether its frame may be pushed at once: `run_first` tries it.)
+    let may_start =
+        !ctx.state.memory_error.get() && !crate::vm::gc::pending(ctx) && co.0.hookmask.get() == 0;
+    Ok((co, ts, may_start))
 }
 
-/// Pushes the frame of the Lua function at `stack[0]` of a fresh coroutine when that is
-/// exactly what starting it would do (see the module docs); else leaves it as it is.
-/// Whether it did.
+/// Starts the Lua function at `stack[0]` of a fresh coroutine when that is exactly what
+/// starting it would do (see the module docs): the stack and the frame list grown and
+/// charged for its frame, and the frame returned, for the caller to push (`exec::run_leaf`
+/// pushes it only if the function does not return at once). Else leaves it as it is.
 #[inline]
-fn start_lua(ts: &mut crate::vm::thread::ThreadState<'_>) -> bool {
+fn start_lua<'gc>(ts: &mut ThreadState<'gc>) -> Option<LuaFrame<'gc>> {
     let Some(&VmValue::Function(closure)) = ts.stack.first() else {
-        return false;
+        return None;
     };
     let p = closure.proto();
     let nargs = ts.stack.len() - 1;
@@ -233,7 +284,7 @@ fn start_lua(ts: &mut crate::vm::thread::ThreadState<'_>) -> bool {
         || ts.status != Status::Initial
         || needed > exec::MAX_STACK
     {
-        return false;
+        return None;
     }
     // `push_lua_frame_general`'s growth: the value stack to `needed` (if shorter), the frame
     // list from none to its first modeled capacity; `frame_room`'s check of the two.
@@ -249,7 +300,7 @@ fn start_lua(ts: &mut crate::vm::thread::ThreadState<'_>) -> bool {
         bytes = bytes.saturating_add(stack_model.saturating_mul(memory::VALUE_BYTES));
     }
     if !memory::fits(bytes) {
-        return false;
+        return None;
     }
     ts.status = Status::Running;
     ts.stack_model = stack_model;
@@ -262,11 +313,11 @@ fn start_lua(ts: &mut crate::vm::thread::ThreadState<'_>) -> bool {
     if ts.frames.capacity() < frames_model {
         ts.frames.reserve_exact(frames_model);
     }
-    ts.update_charge();
+    ts.update_charge_inline();
     while ts.stack.len() < needed {
         ts.stack.push(VmValue::Nil);
     }
-    ts.frames.push(Frame::Lua(LuaFrame {
+    Some(LuaFrame {
         closure,
         func: 0,
         base: 1,
@@ -274,6 +325,5 @@ fn start_lua(ts: &mut crate::vm::thread::ThreadState<'_>) -> bool {
         nvarargs: 0,
         want: -1,
         aux: 0,
-    }));
-    true
+    })
 }

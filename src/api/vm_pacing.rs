@@ -42,6 +42,7 @@ impl Vm {
     /// operation's, which gets its own quiet collection first: whether a failure gets a
     /// full collection (which Lua observes through weak tables) or is final then depends on
     /// what is live at that operation, not on how long the slice it falls in is.
+    #[inline]
     pub(super) fn slice_fuel(&self, remaining: i64) -> i64 {
         let to_boundary = self.period() - self.into_period(self.fuel_used) as i64;
         if self.retry_pending {

@@ -1219,38 +1219,49 @@ fn run_from<'gc>(ctx: Ctx<'gc>, fuel: &mut Fuel, mut entry: Entry<'gc>) -> RunRe
 /// host (a host call's results: most fit inline, so returning them allocates nothing).
 pub type Transfer<'gc> = SmallVec<[Value<'gc>; 3]>;
 
-/// Runs the only frame of a host call's fresh coroutine `thread` when its function is a leaf
-/// that `fast::hot` runs to its `Return0` or `Return1`, and returns from it to the host as
-/// `execute` would (`deliver_results` with no frame left): whether it finished (then its
-/// results are `stack[..top]`, for [`finished_values`]). Otherwise it leaves the frame at
-/// the `pc` where `hot` stopped, with the fuel `hot` charged, for `execute` to go on from:
-/// `hot` only runs what `execute` would, charging the same fuel at the same points (see
-/// `fast`), so either way the call runs and costs exactly as through `execute` alone.
+/// Runs `frame`, the first frame of a host call's fresh coroutine `thread`, not pushed yet,
+/// when its function is a leaf that `fast::hot` runs to its `Return0` or `Return1`, and
+/// returns from it to the host as `execute` would (`deliver_results` with no frame left),
+/// then takes its result as [`finished_values`] does: `Some(result)` if it finished (the
+/// coroutine is then dead, its stack emptied). Otherwise it pushes the frame at the `pc`
+/// where `hot` stopped, with the fuel `hot` charged, for `execute` to go on from: `hot` only
+/// runs what `execute` would, charging the same fuel at the same points (see `fast`), so
+/// either way the call runs and costs exactly as through `execute` alone. (`hot` without
+/// calls never reads or writes the frame list, so the frame need not be in it while `hot`
+/// runs; a function that returns at once never pushes it, nor pops it.)
 ///
-/// The caller makes sure there is one Lua frame and no hook (`hot` never runs with one).
+/// The caller makes sure there is no hook (`hot` never runs with one) and has grown and
+/// charged the stack and the frame list for `frame`; `frame` must be at `stack[0]`, wanting
+/// all results, and the frame list empty (as for a host call's first frame), else nothing
+/// runs.
 pub fn run_leaf<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
+    mut frame: LuaFrame<'gc>,
     fuel: &mut Fuel,
-) -> bool {
-    let Some(&Frame::Lua(f)) = ts.frames.last() else {
-        return false;
-    };
-    let cdata = Gc::as_ref(f.closure.0);
+) -> Option<Option<Value<'gc>>> {
+    let cdata = Gc::as_ref(frame.closure.0);
     let code = &Gc::as_ref(cdata.proto).proto.code;
     // (A function that calls or loops at once gains nothing here.)
-    if ts.frames.len() != 1 || !code.first().is_some_and(|&op| super::fast::runs(op)) {
-        return false;
+    if !ts.frames.is_empty()
+        || frame.func != 0
+        || frame.want >= 0
+        || !ts.open_upvalues.is_empty()
+        || !code.first().is_some_and(|&op| super::fast::runs(op))
+    {
+        ts.frames.push(Frame::Lua(frame));
+        return None;
     }
-    let base = f.base as usize;
-    let (pc, rem, switched) = super::fast::enter::<false>(
+    let base = frame.base as usize;
+    // (No upvalue is open on the coroutine: its list of open upvalues is empty.)
+    let (pc, rem, switched) = super::fast::enter_fresh(
         ctx.mc,
         thread,
         cdata,
         ts,
         base,
-        f.pc as usize,
+        frame.pc as usize,
         fuel.remaining(),
     );
     fuel.remaining = rem;
@@ -1261,36 +1272,19 @@ pub fn run_leaf<'gc>(
         Some(Op::Return1 { a }) => Some(ts.stack.get(base + *a as usize).copied()),
         _ => Some(None),
     };
-    if switched
-        || matches!(result, Some(None))
-        || fuel.is_exhausted()
-        || !ts.open_upvalues.is_empty()
-    {
-        if let Some(Frame::Lua(fr)) = ts.frames.last_mut() {
-            fr.pc = pc as u32;
-        }
-        return false;
+    if switched || matches!(result, Some(None)) || fuel.is_exhausted() {
+        frame.pc = pc as u32;
+        ts.frames.push(Frame::Lua(frame));
+        return None;
     }
     fuel.charge_unexhausted(crate::limits::fuel::INSTRUCTION);
-    ts.pop_frame();
-    let n = match result {
-        Some(Some(v)) => {
-            if let Some(slot) = ts.stack.get_mut(f.func as usize) {
-                *slot = v;
-            }
-            1
-        }
-        _ => 0,
-    };
-    let end = f.func as usize + n;
-    if f.want < 0 && end <= ts.stack.len() {
-        // (All the results, in place: `lua_results` with nothing to fill.)
-        ts.top = end as u32;
-    } else {
-        lua_results(ts, f.func as usize, n, f.want);
-    }
-    ts.stack.truncate(ts.top as usize);
-    true
+    // The frame returns (never pushed, so not popped), its result (if any) moved to
+    // `stack[0]` and taken from there by `finished_values`: the coroutine dead with an empty
+    // stack.
+    ts.status = Status::Dead;
+    ts.stack.clear();
+    ts.top = 0;
+    Some(result.flatten())
 }
 
 /// A coroutine whose outermost function returned: dead, its results (`stack[..top]`) taken.

@@ -137,6 +137,25 @@ pub(super) fn enter<'gc, const CALLS: bool>(
     hot::<CALLS, false>(mc, thread, ts, cdata, base, pc, fuel)
 }
 
+/// [`enter`] (without calls) for a frame of a coroutine on which no upvalue is open (its list
+/// of open upvalues is empty): none can be open below the frame.
+#[inline(always)]
+pub(super) fn enter_fresh<'gc>(
+    mc: &'gc Mutation<'gc>,
+    thread: Thread<'gc>,
+    cdata: &'gc ClosureData<'gc>,
+    ts: &mut ThreadState<'gc>,
+    base: usize,
+    pc: usize,
+    fuel: i64,
+) -> (usize, i64, bool) {
+    let fp = Gc::as_ref(cdata.proto);
+    if base + fp.proto.max_stack as usize > ts.stack.len() {
+        return (pc, fuel, false);
+    }
+    hot::<false, false>(mc, thread, ts, cdata, base, pc, fuel)
+}
+
 /// Whether the closure of `cdata`, running at `base` in `thread`, has an upvalue open below
 /// its frame (a local of an enclosing function still running: `nbody`'s `bodies` and
 /// `sqrt`), which [`hot`]`::<false, false>` cannot read.

@@ -262,6 +262,19 @@ impl Charge {
         self.0.set(bytes);
     }
 
+    /// [`Self::set`], always inline (a host call's coroutine is charged and parked on every
+    /// call).
+    #[inline(always)]
+    pub fn set_inline(&self, bytes: usize) {
+        let old = self.0.get();
+        if bytes > old {
+            charge(bytes - old);
+        } else {
+            release(old - bytes);
+        }
+        self.0.set(bytes);
+    }
+
     /// The bytes currently charged.
     pub fn get(&self) -> usize {
         self.0.get()

@@ -520,15 +520,25 @@ impl<'gc> ThreadState<'gc> {
     /// Recomputes the charge from the modeled capacities.
     #[inline]
     pub fn update_charge(&self) {
+        self.charge.set(self.modeled_charge());
+    }
+
+    /// [`Self::update_charge`], always inline (a host call's start makes it on every call).
+    #[inline(always)]
+    pub fn update_charge_inline(&self) {
+        self.charge.set_inline(self.modeled_charge());
+    }
+
+    /// The charge of the modeled capacities.
+    #[inline(always)]
+    fn modeled_charge(&self) -> usize {
         use super::memory::{OBJECT_HEADER, VALUE_BYTES};
-        self.charge.set(
-            OBJECT_HEADER
-                + std::mem::size_of::<ThreadBox<'static>>()
-                + self.stack_model.saturating_mul(VALUE_BYTES)
-                + self
-                    .frames_model
-                    .saturating_mul(std::mem::size_of::<Frame<'static>>()),
-        );
+        OBJECT_HEADER
+            + std::mem::size_of::<ThreadBox<'static>>()
+            + self.stack_model.saturating_mul(VALUE_BYTES)
+            + self
+                .frames_model
+                .saturating_mul(std::mem::size_of::<Frame<'static>>())
     }
 }
 
@@ -596,8 +606,16 @@ impl<'gc> Thread<'gc> {
         if self.0.exposed.get() || self.0.id.get() != 0 {
             return false;
         }
-        let mut guard = self.borrow_mut(mc);
-        let ts = &mut *guard;
+        self.park_borrowed(&mut self.borrow_mut(mc))
+    }
+
+    /// [`Self::park_if_reusable`] with the coroutine's state `ts` already borrowed (a host
+    /// call that ran in one borrow parks it in the same one).
+    #[inline]
+    pub fn park_borrowed(self, ts: &mut ThreadState<'gc>) -> bool {
+        if self.0.exposed.get() || self.0.id.get() != 0 {
+            return false;
+        }
         let reusable = ts.status == Status::Dead
             && ts.frames.is_empty()
             && ts.open_upvalues.is_empty()
@@ -614,7 +632,7 @@ impl<'gc> Thread<'gc> {
             ts.error = None;
             ts.raising = None;
             ts.traceback = None;
-            ts.charge.set(0);
+            ts.charge.set_inline(0);
         }
         reusable
     }
@@ -641,7 +659,7 @@ impl<'gc> Thread<'gc> {
         }
         self.0.hook.set(Default::default());
         self.0.hookmask.set(0);
-        let mut guard = self.borrow_mut(mc);
+        let mut guard = self.borrow_mut_inline(mc);
         let ts = &mut *guard;
         ts.stack.clear();
         ts.stack.push(func);
@@ -663,7 +681,7 @@ impl<'gc> Thread<'gc> {
         if len > ts.stack_model {
             ts.model_stack_to(len);
         }
-        ts.update_charge();
+        ts.update_charge_inline();
         guard
     }
 
