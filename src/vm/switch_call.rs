@@ -16,6 +16,7 @@
 //! which the library registers: a native with another function takes the general path.
 
 use super::ccalls::MAX_C_CALLS;
+use super::closure::ClosureData;
 use super::closure::NativeRef;
 use super::cont::Cont;
 use super::error::LuaResult;
@@ -25,7 +26,9 @@ use super::state::Ctx;
 use super::switch::deliver;
 use super::thread::{Frame, Status, Thread, ThreadState};
 use super::value::Value;
-use crate::limits::fuel::{Fuel, COROUTINE_SWITCH, NATIVE_CALL};
+use crate::compiler::opcodes::Op;
+use crate::limits::fuel::{Fuel, COROUTINE_SWITCH, INSTRUCTION, NATIVE_CALL};
+use gc_arena::Gc;
 use std::cell::RefMut;
 
 /// Runs Lua frames with `interp::execute` until something only the scheduler can handle
@@ -43,12 +46,109 @@ pub fn execute<'gc>(
     loop {
         match super::interp::execute(ctx, *thread, guard, fuel, resuming) {
             // (A switch is always to another coroutine, whose state is not borrowed.)
-            Ok(Flow::Event(Event::Switched(to))) => {
+            Ok(Flow::Event(Event::Switched(mut to))) => loop {
                 *guard = to.borrow_mut_inline(ctx.mc);
                 *thread = to;
-                resuming = true;
-            }
+                match go_on(ctx, to, guard, fuel) {
+                    GoOn::Switched(next) => to = next,
+                    GoOn::Execute { resuming: r } => {
+                        resuming = r;
+                        break;
+                    }
+                }
+            },
             r => return r,
+        }
+    }
+}
+
+/// What [`go_on`] did.
+enum GoOn<'gc> {
+    /// It switched again, to this coroutine, now running.
+    Switched(Thread<'gc>),
+    /// `interp::execute` goes on in the top frame (`resuming`: finishing the instruction
+    /// before its `pc`, as after any switch).
+    Execute { resuming: bool },
+}
+
+/// Goes on in the Lua frame a switch at a call ([`at_call`]) just resumed in `thread`
+/// (state `ts`), without re-entering `interp::execute` (whose entry reloads the frame and
+/// its spilled state, ~100 instructions a switch): when that frame waits in a plain
+/// `Call` (nothing to finish) and no hook is set, its next instructions run in `fast::hot`,
+/// and when it stops at a `Call` of `coroutine.resume` or `yield`, that call and its switch
+/// are made here as `execute` makes them (the instruction's fuel unit, the frame's `pc`
+/// after it, [`at_call`]). Anything else is left to `execute` at the `pc` where `hot`
+/// stopped (saved in the frame), which runs the same instructions the same way: `hot` is
+/// only a shortcut for some of `execute`'s cases, with the same fuel at the same points,
+/// so a run (and a snapshot taken when the fuel runs out, at any instruction) is the same
+/// whichever runs them.
+#[inline(always)]
+fn go_on<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+) -> GoOn<'gc> {
+    let Some(&Frame::Lua(f)) = ts.frames.last() else {
+        return GoOn::Execute { resuming: true };
+    };
+    let cdata: &'gc ClosureData<'gc> = Gc::as_ref(f.closure.0);
+    let code: &'gc [Op] = &Gc::as_ref(cdata.proto).proto.code;
+    let (base, start) = (f.base as usize, f.pc as usize);
+    if thread.0.hookmask.get() != 0
+        || !matches!(code.get(start.wrapping_sub(1)), Some(Op::Call { .. }))
+    {
+        return GoOn::Execute { resuming: true };
+    }
+    let (pc, rem, _) =
+        super::fast::enter::<false>(ctx.mc, thread, cdata, ts, base, start, fuel.remaining());
+    fuel.remaining = rem;
+    // (`hot::<false>` neither pushes nor pops frames: the frame is still the top one.)
+    let set_pc = |ts: &mut ThreadState<'gc>, pc: usize| {
+        if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
+            f.pc = pc as u32;
+        }
+    };
+    let stopped = GoOn::Execute { resuming: false };
+    // `execute`'s fuel check before the instruction (no hook: the limit is 0).
+    if rem <= 0 {
+        set_pc(ts, pc);
+        return stopped;
+    }
+    // `execute`'s `Call` as far as `call_native!`'s test for a switch.
+    let Some(&Op::Call { a, b, c }) = code.get(pc) else {
+        set_pc(ts, pc);
+        return stopped;
+    };
+    let func = base + a as usize;
+    let is_switch_call = ts
+        .stack
+        .get(func)
+        .and_then(|&v| NativeRef::of(v))
+        .is_some_and(is_switch);
+    if !is_switch_call {
+        set_pc(ts, pc);
+        return stopped;
+    }
+    let nargs = if b == 0 {
+        (ts.top as usize)
+            .min(ts.stack.len())
+            .saturating_sub(func + 1)
+    } else {
+        b as usize - 1
+    };
+    set_pc(ts, pc + 1);
+    match at_call(ctx, thread, ts, fuel, func, nargs, c as i32 - 1) {
+        Some(to) => {
+            // (The instruction's unit, after the switch's charges: a sum of charges is one
+            // charge, and the fuel was not exhausted.)
+            fuel.charge_unexhausted(INSTRUCTION);
+            GoOn::Switched(to)
+        }
+        None => {
+            // (`at_call` changed nothing: `execute` makes the call.)
+            set_pc(ts, pc);
+            stopped
         }
     }
 }
