@@ -12,8 +12,15 @@
 //! its effects (stacks, frames, modeled capacities, statuses, C-call levels, the running
 //! chain, the fuel charged), so a run is the same whichever path a switch takes. The
 //! interpreter then leaves with `Event::Switched`: the scheduler only swaps which
-//! coroutine's state it runs. The natives are recognised by their code (these functions),
+//! coroutine's state it runs. The natives are recognised by their code (these functions,
+//! and the library's `coroutine.wrap` function, `wrap_aux`, which resumes the coroutine in
+//! its upvalue with all its arguments and returns what it yields without a leading `true`),
 //! which the library registers: a native with another function takes the general path.
+//!
+//! After such a switch the coroutine switched to goes on in [`go_on`]: its frame's next
+//! instructions run in `fast::hot` and the next switch at a call is made from there, without
+//! re-entering `interp::execute` (whose entry reloads the frame's state, ~100 instructions a
+//! switch) until something `hot` leaves to it.
 
 use super::ccalls::MAX_C_CALLS;
 use super::closure::ClosureData;
@@ -100,8 +107,8 @@ fn go_on<'gc>(
     {
         return GoOn::Execute { resuming: true };
     }
-    let (pc, rem, _) =
-        super::fast::enter::<false>(ctx.mc, thread, cdata, ts, base, start, fuel.remaining());
+    let (pc, rem) =
+        super::fast::enter_resumed(ctx.mc, thread, cdata, ts, base, start, fuel.remaining());
     fuel.remaining = rem;
     // (`hot::<false>` neither pushes nor pops frames: the frame is still the top one.)
     let set_pc = |ts: &mut ThreadState<'gc>, pc: usize| {
@@ -202,12 +209,15 @@ pub fn behind_boundary(ctx: Ctx<'_>, frames: &[Frame<'_>]) -> bool {
             .any(|f| matches!(f, Frame::Native(n) if !n.cont.yieldable()))
 }
 
-/// Whether `nf` is [`resume`] or [`yield_`] (then the interpreter tries [`at_call`]). (The
-/// test inline, on every native call from a `Call`; the switch out of line.)
+/// Whether `nf` is [`resume`], [`yield_`] or a `coroutine.wrap` function (the library's
+/// `wrap_aux`; then the interpreter tries [`at_call`]). (The test inline, on every native
+/// call from a `Call`; the switch out of line.)
 #[inline(always)]
 pub(super) fn is_switch(nf: NativeRef<'_>) -> bool {
     let f = nf.def().func;
-    std::ptr::fn_addr_eq(f, resume as NativeFn) || std::ptr::fn_addr_eq(f, yield_ as NativeFn)
+    std::ptr::fn_addr_eq(f, resume as NativeFn)
+        || std::ptr::fn_addr_eq(f, yield_ as NativeFn)
+        || std::ptr::fn_addr_eq(f, crate::stdlib::coroutine::wrap_aux as NativeFn)
 }
 
 /// A Lua frame of `thread` (state `ts`, no hook set) calls [`resume`] or [`yield_`] at
@@ -227,11 +237,31 @@ pub(super) fn at_call<'gc>(
 ) -> Option<Thread<'gc>> {
     let nf = NativeRef::of(*ts.stack.get(func)?)?;
     // (Both inline here: one call from the interpreter per switch, not two.)
-    if std::ptr::fn_addr_eq(nf.def().func, resume as NativeFn) {
-        resume_at_call(ctx, thread, ts, fuel, nf, func, nargs, want)
-    } else {
+    let f = nf.def().func;
+    if std::ptr::fn_addr_eq(f, resume as NativeFn) {
+        resume_at_call::<false>(ctx, thread, ts, fuel, nf, func, nargs, want)
+    } else if std::ptr::fn_addr_eq(f, yield_ as NativeFn) {
         yield_at_call(ctx, thread, ts, fuel, nf, func, nargs, want)
+    } else {
+        wrap_at_call(ctx, thread, ts, fuel, nf, func, nargs, want)
     }
+}
+
+/// [`resume_at_call`] of a `coroutine.wrap` function, out of line (inline, it made
+/// [`at_call`] larger and `resume` and `yield` slower: callgrind, `coroutine` +1.8%).
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn wrap_at_call<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    nf: NativeRef<'gc>,
+    func: usize,
+    nargs: usize,
+    want: i32,
+) -> Option<Thread<'gc>> {
+    resume_at_call::<true>(ctx, thread, ts, fuel, nf, func, nargs, want)
 }
 
 /// `run_native`'s growth of the frame list's model, out of line (its test is inline): the
@@ -242,11 +272,14 @@ fn model_native_frame(ts: &mut ThreadState<'_>) {
     ts.model_native_frame();
 }
 
-/// [`at_call`] of [`resume`]: `run_native` and the native, `after_native`'s waiting frame,
-/// then `switch::at_once`'s resume of a coroutine suspended in a yield called from Lua.
+/// [`at_call`] of [`resume`] (`WRAP`: of a `coroutine.wrap` function, `wrap_aux`, whose
+/// coroutine is its upvalue and whose window is all its arguments; its frame waits in its
+/// own continuation, which returns the values delivered as they are): `run_native` and the
+/// native, `after_native`'s (for a wrap function `drive`'s) waiting frame, then
+/// `switch::at_once`'s resume of a coroutine suspended in a yield called from Lua.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn resume_at_call<'gc>(
+fn resume_at_call<'gc, const WRAP: bool>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
@@ -260,10 +293,19 @@ fn resume_at_call<'gc>(
     if end > ts.stack.len() {
         return None;
     }
-    let Some(&Value::Thread(co)) = ts.stack.get(func + 1) else {
-        return None;
+    // The coroutine, and the first slot of the values it is resumed with.
+    let (co, from) = if WRAP {
+        let Some(&Value::Thread(co)) = nf.upvalues().first() else {
+            return None;
+        };
+        (co, func + 1)
+    } else {
+        let Some(&Value::Thread(co)) = ts.stack.get(func + 1) else {
+            return None;
+        };
+        (co, func + 2)
     };
-    if nargs == 0
+    if (!WRAP && nargs == 0)
         || co == thread
         || co
             .0
@@ -283,16 +325,24 @@ fn resume_at_call<'gc>(
     // charges of `run_native` and the native, with the values moved: a sum of charges is
     // one charge. The box of the frame it pops holds this side's waiting frame.)
     let charge = NATIVE_CALL + COROUTINE_SWITCH;
-    let mut cont = deliver(co, &mut tts, fuel, charge, &ts.stack[func + 2..end])?;
-    Cont::put(&mut cont, Cont::Resume);
+    let mut cont = deliver(co, &mut tts, fuel, charge, &ts.stack[from..end])?;
+    Cont::put(
+        &mut cont,
+        if WRAP {
+            // (A unit: its box allocates nothing.)
+            Cont::Lib(Box::new(crate::stdlib::coroutine::WrapCont))
+        } else {
+            Cont::Resume
+        },
+    );
     // `run_native` (the stack cut to the window, the frame modeled, the call charged), the
-    // native (the coroutine removed from the window: one slot shorter, synced), the waiting
-    // frame, and the window taken.
+    // native (`resume`: the coroutine removed from the window, one slot shorter, synced), the
+    // waiting frame, and the window taken.
     // (`model_native_frame`'s test inline: it grows the model once in a while.)
     if ts.frames.len() >= ts.frames_model {
         model_native_frame(ts);
     }
-    ts.model_stack_len(end - 1);
+    ts.model_stack_len(if WRAP { end } else { end - 1 });
     ts.push_waiting_boxed(Some(nf), func as u32, want, cont);
     ts.stack.truncate(func + 1);
     ts.status = Status::Normal;
