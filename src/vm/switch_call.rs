@@ -14,8 +14,9 @@
 //! interpreter then leaves with `Event::Switched`: the scheduler only swaps which
 //! coroutine's state it runs. The natives are recognised by their code (these functions,
 //! and the library's `coroutine.wrap` function, `wrap_aux`, which resumes the coroutine in
-//! its upvalue with all its arguments and returns what it yields without a leading `true`),
-//! which the library registers: a native with another function takes the general path.
+//! its upvalue with all its arguments and returns what it yields without a leading `true`;
+//! the interpreter tests only for the first two, [`go_on`] for all three), which the
+//! library registers: a native with another function takes the general path.
 //!
 //! After such a switch the coroutine switched to goes on in [`go_on`]: its frame's next
 //! instructions run in `fast::hot` and the next switch at a call is made from there, without
@@ -132,7 +133,7 @@ fn go_on<'gc>(
         .stack
         .get(func)
         .and_then(|&v| NativeRef::of(v))
-        .is_some_and(is_switch);
+        .is_some_and(is_switch_or_wrap);
     if !is_switch_call {
         set_pc(ts, pc);
         return stopped;
@@ -209,20 +210,33 @@ pub fn behind_boundary(ctx: Ctx<'_>, frames: &[Frame<'_>]) -> bool {
             .any(|f| matches!(f, Frame::Native(n) if !n.cont.yieldable()))
 }
 
-/// Whether `nf` is [`resume`], [`yield_`] or a `coroutine.wrap` function (the library's
-/// `wrap_aux`; then the interpreter tries [`at_call`]). (The test inline, on every native
-/// call from a `Call`; the switch out of line.)
+/// Whether `nf` is [`resume`] or [`yield_`] (then the interpreter tries [`at_call`]). (The
+/// test inline, on every native call from a `Call`; the switch out of line.) A
+/// `coroutine.wrap` function is left to the general path there (testing for it too cost
+/// every native call, callgrind `nbody` and `table_lib` +0.1%): once a switch at a call
+/// was made, [`go_on`] tests for it ([`is_switch_or_wrap`]), and a ping-pong through a
+/// wrap function then stays in `go_on`.
 #[inline(always)]
 pub(super) fn is_switch(nf: NativeRef<'_>) -> bool {
     let f = nf.def().func;
-    std::ptr::fn_addr_eq(f, resume as NativeFn)
-        || std::ptr::fn_addr_eq(f, yield_ as NativeFn)
-        || std::ptr::fn_addr_eq(f, crate::stdlib::coroutine::wrap_aux as NativeFn)
+    std::ptr::fn_addr_eq(f, resume as NativeFn) || std::ptr::fn_addr_eq(f, yield_ as NativeFn)
 }
 
-/// A Lua frame of `thread` (state `ts`, no hook set) calls [`resume`] or [`yield_`] at
-/// `stack[func]` with `nargs` arguments, wanting `want` results: the call and the switch it
-/// asks for, if they are the common case (see the module docs). `Some` coroutine, now
+/// [`is_switch`], or a `coroutine.wrap` function (the library's `wrap_aux`): the natives
+/// [`at_call`] switches at.
+#[inline(always)]
+fn is_switch_or_wrap(nf: NativeRef<'_>) -> bool {
+    is_switch(nf)
+        || std::ptr::fn_addr_eq(
+            nf.def().func,
+            crate::stdlib::coroutine::wrap_aux as NativeFn,
+        )
+}
+
+/// A Lua frame of `thread` (state `ts`, no hook set) calls [`resume`], [`yield_`] or a
+/// `coroutine.wrap` function ([`is_switch_or_wrap`]) at `stack[func]` with `nargs`
+/// arguments, wanting `want` results: the call and the switch it asks for, if they are the
+/// common case (see the module docs). `Some` coroutine, now
 /// running (the running chain's last), whose Lua frame goes on; `None`, having changed
 /// nothing, for the general path.
 #[inline(never)]
