@@ -83,8 +83,8 @@ enum GoOn<'gc> {
 /// (state `ts`), without re-entering `interp::execute` (whose entry reloads the frame and
 /// its spilled state, ~100 instructions a switch): when that frame waits in a plain
 /// `Call` (nothing to finish) and no hook is set, its next instructions run in `fast::hot`,
-/// and when it stops at a `Call` of `coroutine.resume` or `yield`, that call and its switch
-/// are made here as `execute` makes them (the instruction's fuel unit, the frame's `pc`
+/// and when it stops at a `Call` of `coroutine.resume`, `yield` or a `coroutine.wrap`
+/// function, that call and its switch are made here as `execute` makes them (the instruction's fuel unit, the frame's `pc`
 /// after it, [`at_call`]). Anything else is left to `execute` at the `pc` where `hot`
 /// stopped (saved in the frame), which runs the same instructions the same way: `hot` is
 /// only a shortcut for some of `execute`'s cases, with the same fuel at the same points,
@@ -145,16 +145,15 @@ fn go_on<'gc>(
     } else {
         b as usize - 1
     };
+    // The instruction's unit (the fuel is not exhausted) and its `pc` saved, as `execute`
+    // does before `call_native!`.
+    fuel.charge_unexhausted(INSTRUCTION);
     set_pc(ts, pc + 1);
     match at_call(ctx, thread, ts, fuel, func, nargs, c as i32 - 1) {
-        Some(to) => {
-            // (The instruction's unit, after the switch's charges: a sum of charges is one
-            // charge, and the fuel was not exhausted.)
-            fuel.charge_unexhausted(INSTRUCTION);
-            GoOn::Switched(to)
-        }
+        Some(to) => GoOn::Switched(to),
         None => {
-            // (`at_call` changed nothing: `execute` makes the call.)
+            // (`at_call` changed nothing: undone, `execute` makes the call.)
+            fuel.remaining = rem;
             set_pc(ts, pc);
             stopped
         }
