@@ -122,7 +122,10 @@ fn wrap<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     nc.ret1(Value::Native(f))
 }
 
-fn wrap_aux<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+/// The code of the function `coroutine.wrap` returns: resumes the coroutine in its upvalue
+/// with its arguments. (Public so the interpreter recognises it: a call of it from Lua makes
+/// its switch at the call, see `vm::switch_call`.)
+pub fn wrap_aux<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     nc.charge(crate::limits::fuel::COROUTINE_SWITCH);
     match nc.upvalue(0) {
         Value::Thread(co) => Ok(Action::Resume {
@@ -309,6 +312,10 @@ impl<'gc> LibCont<'gc> for WrapCont {
     }
 
     fn yieldable(&self) -> bool {
+        true
+    }
+
+    fn returns_delivered(&self) -> bool {
         true
     }
 

@@ -232,6 +232,14 @@ pub trait LibCont<'gc>: DynCollect<'gc> + CloneLibCont<'gc> + std::fmt::Debug {
         false
     }
 
+    /// Whether this continuation waits for a coroutine it resumed and, resumed with `Ok`,
+    /// returns the values delivered to its window as they are, charging nothing
+    /// (`Action::Return`), as a `coroutine.wrap` function does: then a coroutine switch
+    /// back to it may write those values as its results in place (`switch::deliver`).
+    fn returns_delivered(&self) -> bool {
+        false
+    }
+
     /// Bytes of this continuation's buffers, computed from their lengths only (so a
     /// restored continuation is charged the same; see [`ContG::heap_bytes`]).
     fn heap_bytes(&self) -> usize {

@@ -6,8 +6,10 @@
 //! In general a switch is an event for the scheduler (`exec::run`): it takes the values out
 //! of the top native frame's window into a buffer, updates the coroutines' statuses and the
 //! running chain, and delivers the buffer to the native frame on top of the thread that goes
-//! on, `resume`'s (`Cont::Resume`, results `true, ...`) or `yield`'s (`Cont::Yielded`,
-//! results `...`), by running its continuation and returning its results through `drive`.
+//! on, `resume`'s (`Cont::Resume`, results `true, ...`), `yield`'s (`Cont::Yielded`,
+//! results `...`) or a `coroutine.wrap` function's (a library continuation that
+//! `returns_delivered`, results `...`), by running its continuation and returning its
+//! results through `drive`.
 //! Here, when that native was called by a Lua frame and no hook is set, the values go
 //! straight from one stack to the other and the results are written in place. Every
 //! observable effect is the general path's: the same stacks, results and `top`, statuses,
@@ -69,6 +71,8 @@ pub(super) fn deliver<'gc>(
         Cont::Resume if ts.stack.len() > func => true,
         // (A yield's window would be kept before the values: empty but in odd cases.)
         Cont::Yielded if ts.stack.len() == func + 1 => false,
+        // (A `coroutine.wrap` function: as `resume`'s, without the leading `true`.)
+        Cont::Lib(ref l) if ts.stack.len() > func && l.returns_delivered() => false,
         _ => return None,
     };
     let needed = caller.base as usize + caller.closure.proto().max_stack as usize + 1;

@@ -12,10 +12,19 @@
 //! its effects (stacks, frames, modeled capacities, statuses, C-call levels, the running
 //! chain, the fuel charged), so a run is the same whichever path a switch takes. The
 //! interpreter then leaves with `Event::Switched`: the scheduler only swaps which
-//! coroutine's state it runs. The natives are recognised by their code (these functions),
-//! which the library registers: a native with another function takes the general path.
+//! coroutine's state it runs. The natives are recognised by their code (these functions,
+//! and the library's `coroutine.wrap` function, `wrap_aux`, which resumes the coroutine in
+//! its upvalue with all its arguments and returns what it yields without a leading `true`;
+//! the interpreter tests only for the first two, [`go_on`] for all three), which the
+//! library registers: a native with another function takes the general path.
+//!
+//! After such a switch the coroutine switched to goes on in [`go_on`]: its frame's next
+//! instructions run in `fast::hot` and the next switch at a call is made from there, without
+//! re-entering `interp::execute` (whose entry reloads the frame's state, ~100 instructions a
+//! switch) until something `hot` leaves to it.
 
 use super::ccalls::MAX_C_CALLS;
+use super::closure::ClosureData;
 use super::closure::NativeRef;
 use super::cont::Cont;
 use super::error::LuaResult;
@@ -25,7 +34,9 @@ use super::state::Ctx;
 use super::switch::deliver;
 use super::thread::{Frame, Status, Thread, ThreadState};
 use super::value::Value;
-use crate::limits::fuel::{Fuel, COROUTINE_SWITCH, NATIVE_CALL};
+use crate::compiler::opcodes::Op;
+use crate::limits::fuel::{Fuel, COROUTINE_SWITCH, INSTRUCTION, NATIVE_CALL};
+use gc_arena::Gc;
 use std::cell::RefMut;
 
 /// Runs Lua frames with `interp::execute` until something only the scheduler can handle
@@ -43,12 +54,108 @@ pub fn execute<'gc>(
     loop {
         match super::interp::execute(ctx, *thread, guard, fuel, resuming) {
             // (A switch is always to another coroutine, whose state is not borrowed.)
-            Ok(Flow::Event(Event::Switched(to))) => {
+            Ok(Flow::Event(Event::Switched(mut to))) => loop {
                 *guard = to.borrow_mut_inline(ctx.mc);
                 *thread = to;
-                resuming = true;
-            }
+                match go_on(ctx, to, guard, fuel) {
+                    GoOn::Switched(next) => to = next,
+                    GoOn::Execute { resuming: r } => {
+                        resuming = r;
+                        break;
+                    }
+                }
+            },
             r => return r,
+        }
+    }
+}
+
+/// What [`go_on`] did.
+enum GoOn<'gc> {
+    /// It switched again, to this coroutine, now running.
+    Switched(Thread<'gc>),
+    /// `interp::execute` goes on in the top frame (`resuming`: finishing the instruction
+    /// before its `pc`, as after any switch).
+    Execute { resuming: bool },
+}
+
+/// Goes on in the Lua frame a switch at a call ([`at_call`]) just resumed in `thread`
+/// (state `ts`), without re-entering `interp::execute` (whose entry reloads the frame and
+/// its spilled state, ~100 instructions a switch): when that frame waits in a plain
+/// `Call` (nothing to finish) and no hook is set, its next instructions run in `fast::hot`,
+/// and when it stops at a `Call` of `coroutine.resume`, `yield` or a `coroutine.wrap`
+/// function, that call and its switch are made here as `execute` makes them (the instruction's fuel unit, the frame's `pc`
+/// after it, [`at_call`]). Anything else is left to `execute` at the `pc` where `hot`
+/// stopped (saved in the frame), which runs the same instructions the same way: `hot` is
+/// only a shortcut for some of `execute`'s cases, with the same fuel at the same points,
+/// so a run (and a snapshot taken when the fuel runs out, at any instruction) is the same
+/// whichever runs them.
+#[inline(always)]
+fn go_on<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+) -> GoOn<'gc> {
+    let Some(&Frame::Lua(f)) = ts.frames.last() else {
+        return GoOn::Execute { resuming: true };
+    };
+    let cdata: &'gc ClosureData<'gc> = Gc::as_ref(f.closure.0);
+    let code: &'gc [Op] = &Gc::as_ref(cdata.proto).proto.code;
+    let (base, start) = (f.base as usize, f.pc as usize);
+    if thread.0.hookmask.get() != 0
+        || !matches!(code.get(start.wrapping_sub(1)), Some(Op::Call { .. }))
+    {
+        return GoOn::Execute { resuming: true };
+    }
+    let (pc, rem) =
+        super::fast::enter_resumed(ctx.mc, thread, cdata, ts, base, start, fuel.remaining());
+    fuel.remaining = rem;
+    // (`hot::<false>` neither pushes nor pops frames: the frame is still the top one.)
+    let set_pc = |ts: &mut ThreadState<'gc>, pc: usize| {
+        if let Some(Frame::Lua(f)) = ts.frames.last_mut() {
+            f.pc = pc as u32;
+        }
+    };
+    let stopped = GoOn::Execute { resuming: false };
+    // `execute`'s fuel check before the instruction (no hook: the limit is 0).
+    if rem <= 0 {
+        set_pc(ts, pc);
+        return stopped;
+    }
+    // `execute`'s `Call` as far as `call_native!`'s test for a switch.
+    let Some(&Op::Call { a, b, c }) = code.get(pc) else {
+        set_pc(ts, pc);
+        return stopped;
+    };
+    let func = base + a as usize;
+    let is_switch_call = ts
+        .stack
+        .get(func)
+        .and_then(|&v| NativeRef::of(v))
+        .is_some_and(is_switch_or_wrap);
+    if !is_switch_call {
+        set_pc(ts, pc);
+        return stopped;
+    }
+    let nargs = if b == 0 {
+        (ts.top as usize)
+            .min(ts.stack.len())
+            .saturating_sub(func + 1)
+    } else {
+        b as usize - 1
+    };
+    // The instruction's unit (the fuel is not exhausted) and its `pc` saved, as `execute`
+    // does before `call_native!`.
+    fuel.charge_unexhausted(INSTRUCTION);
+    set_pc(ts, pc + 1);
+    match at_call(ctx, thread, ts, fuel, func, nargs, c as i32 - 1) {
+        Some(to) => GoOn::Switched(to),
+        None => {
+            // (`at_call` changed nothing: undone, `execute` makes the call.)
+            fuel.remaining = rem;
+            set_pc(ts, pc);
+            stopped
         }
     }
 }
@@ -103,16 +210,32 @@ pub fn behind_boundary(ctx: Ctx<'_>, frames: &[Frame<'_>]) -> bool {
 }
 
 /// Whether `nf` is [`resume`] or [`yield_`] (then the interpreter tries [`at_call`]). (The
-/// test inline, on every native call from a `Call`; the switch out of line.)
+/// test inline, on every native call from a `Call`; the switch out of line.) A
+/// `coroutine.wrap` function is left to the general path there (testing for it too cost
+/// every native call, callgrind `nbody` and `table_lib` +0.1%): once a switch at a call
+/// was made, [`go_on`] tests for it ([`is_switch_or_wrap`]), and a ping-pong through a
+/// wrap function then stays in `go_on`.
 #[inline(always)]
 pub(super) fn is_switch(nf: NativeRef<'_>) -> bool {
     let f = nf.def().func;
     std::ptr::fn_addr_eq(f, resume as NativeFn) || std::ptr::fn_addr_eq(f, yield_ as NativeFn)
 }
 
-/// A Lua frame of `thread` (state `ts`, no hook set) calls [`resume`] or [`yield_`] at
-/// `stack[func]` with `nargs` arguments, wanting `want` results: the call and the switch it
-/// asks for, if they are the common case (see the module docs). `Some` coroutine, now
+/// [`is_switch`], or a `coroutine.wrap` function (the library's `wrap_aux`): the natives
+/// [`at_call`] switches at.
+#[inline(always)]
+fn is_switch_or_wrap(nf: NativeRef<'_>) -> bool {
+    is_switch(nf)
+        || std::ptr::fn_addr_eq(
+            nf.def().func,
+            crate::stdlib::coroutine::wrap_aux as NativeFn,
+        )
+}
+
+/// A Lua frame of `thread` (state `ts`, no hook set) calls [`resume`], [`yield_`] or a
+/// `coroutine.wrap` function ([`is_switch_or_wrap`]) at `stack[func]` with `nargs`
+/// arguments, wanting `want` results: the call and the switch it asks for, if they are the
+/// common case (see the module docs). `Some` coroutine, now
 /// running (the running chain's last), whose Lua frame goes on; `None`, having changed
 /// nothing, for the general path.
 #[inline(never)]
@@ -127,11 +250,31 @@ pub(super) fn at_call<'gc>(
 ) -> Option<Thread<'gc>> {
     let nf = NativeRef::of(*ts.stack.get(func)?)?;
     // (Both inline here: one call from the interpreter per switch, not two.)
-    if std::ptr::fn_addr_eq(nf.def().func, resume as NativeFn) {
-        resume_at_call(ctx, thread, ts, fuel, nf, func, nargs, want)
-    } else {
+    let f = nf.def().func;
+    if std::ptr::fn_addr_eq(f, resume as NativeFn) {
+        resume_at_call::<false>(ctx, thread, ts, fuel, nf, func, nargs, want)
+    } else if std::ptr::fn_addr_eq(f, yield_ as NativeFn) {
         yield_at_call(ctx, thread, ts, fuel, nf, func, nargs, want)
+    } else {
+        wrap_at_call(ctx, thread, ts, fuel, nf, func, nargs, want)
     }
+}
+
+/// [`resume_at_call`] of a `coroutine.wrap` function, out of line (inline, it made
+/// [`at_call`] larger and `resume` and `yield` slower: callgrind, `coroutine` +1.8%).
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn wrap_at_call<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    nf: NativeRef<'gc>,
+    func: usize,
+    nargs: usize,
+    want: i32,
+) -> Option<Thread<'gc>> {
+    resume_at_call::<true>(ctx, thread, ts, fuel, nf, func, nargs, want)
 }
 
 /// `run_native`'s growth of the frame list's model, out of line (its test is inline): the
@@ -142,11 +285,14 @@ fn model_native_frame(ts: &mut ThreadState<'_>) {
     ts.model_native_frame();
 }
 
-/// [`at_call`] of [`resume`]: `run_native` and the native, `after_native`'s waiting frame,
-/// then `switch::at_once`'s resume of a coroutine suspended in a yield called from Lua.
+/// [`at_call`] of [`resume`] (`WRAP`: of a `coroutine.wrap` function, `wrap_aux`, whose
+/// coroutine is its upvalue and whose window is all its arguments; its frame waits in its
+/// own continuation, which returns the values delivered as they are): `run_native` and the
+/// native, `after_native`'s (for a wrap function `drive`'s) waiting frame, then
+/// `switch::at_once`'s resume of a coroutine suspended in a yield called from Lua.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn resume_at_call<'gc>(
+fn resume_at_call<'gc, const WRAP: bool>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
@@ -160,10 +306,19 @@ fn resume_at_call<'gc>(
     if end > ts.stack.len() {
         return None;
     }
-    let Some(&Value::Thread(co)) = ts.stack.get(func + 1) else {
-        return None;
+    // The coroutine, and the first slot of the values it is resumed with.
+    let (co, from) = if WRAP {
+        let Some(&Value::Thread(co)) = nf.upvalues().first() else {
+            return None;
+        };
+        (co, func + 1)
+    } else {
+        let Some(&Value::Thread(co)) = ts.stack.get(func + 1) else {
+            return None;
+        };
+        (co, func + 2)
     };
-    if nargs == 0
+    if (!WRAP && nargs == 0)
         || co == thread
         || co
             .0
@@ -183,16 +338,24 @@ fn resume_at_call<'gc>(
     // charges of `run_native` and the native, with the values moved: a sum of charges is
     // one charge. The box of the frame it pops holds this side's waiting frame.)
     let charge = NATIVE_CALL + COROUTINE_SWITCH;
-    let mut cont = deliver(co, &mut tts, fuel, charge, &ts.stack[func + 2..end])?;
-    Cont::put(&mut cont, Cont::Resume);
+    let mut cont = deliver(co, &mut tts, fuel, charge, &ts.stack[from..end])?;
+    Cont::put(
+        &mut cont,
+        if WRAP {
+            // (A unit: its box allocates nothing.)
+            Cont::Lib(Box::new(crate::stdlib::coroutine::WrapCont))
+        } else {
+            Cont::Resume
+        },
+    );
     // `run_native` (the stack cut to the window, the frame modeled, the call charged), the
-    // native (the coroutine removed from the window: one slot shorter, synced), the waiting
-    // frame, and the window taken.
+    // native (`resume`: the coroutine removed from the window, one slot shorter, synced), the
+    // waiting frame, and the window taken.
     // (`model_native_frame`'s test inline: it grows the model once in a while.)
     if ts.frames.len() >= ts.frames_model {
         model_native_frame(ts);
     }
-    ts.model_stack_len(end - 1);
+    ts.model_stack_len(if WRAP { end } else { end - 1 });
     ts.push_waiting_boxed(Some(nf), func as u32, want, cont);
     ts.stack.truncate(func + 1);
     ts.status = Status::Normal;
