@@ -190,9 +190,10 @@ impl Vm {
         let mut registry = Registry::standard();
         registrations.install(&mut registry, &mut host);
         let releases = host.handle_releases.clone();
-        let memory = Account::new();
-        let entered = memory.enter();
         let hash_key = hash_key.unwrap_or(DEFAULT_HASH_KEY);
+        let memory = Account::new();
+        memory.set_hash_key(hash_key);
+        let entered = memory.enter();
         let arena = Arena::<Root>::new(|mc| {
             let globals = VmTable::new(mc, hash_key);
             let registry = VmTable::new(mc, hash_key);
@@ -350,6 +351,7 @@ impl Vm {
         let (body, tail) = crate::snapshot::decode(bytes)?;
         let chunks = crate::snapshot::load_chunks(body, &tail, store)?;
         let memory = Account::new();
+        memory.set_hash_key(tail.hash_key);
         let entered = memory.enter();
         let arena = Arena::<Root>::try_new(|mc| {
             crate::snapshot::build(mc, body, None, &tail, &chunks, &registry, host)
@@ -389,6 +391,7 @@ impl Vm {
         // Build it once in full: this checks every link a lazy fork will follow, and gives
         // the memory count a fork starts with.
         let memory = Account::new();
+        memory.set_hash_key(tail.hash_key);
         let entered = memory.enter();
         let built = Arena::<Root>::try_new(|mc| {
             crate::snapshot::build_image(
@@ -1305,6 +1308,7 @@ impl Image {
             }
         };
         let memory = Account::new();
+        memory.set_hash_key(self.lazy.tail.hash_key);
         let entered = memory.enter();
         let arena = Arena::<Root>::try_new(|mc| crate::snapshot::fork_lazy(mc, &self.lazy, host))?;
         let total = self.lazy.total;
@@ -1379,6 +1383,7 @@ impl Image {
         let mut registry = self.registry.clone();
         self.registrations.install(&mut registry, &mut host);
         let memory = Account::new();
+        memory.set_hash_key(img.tail.hash_key);
         let entered = memory.enter();
         let arena = Arena::<Root>::try_new(|mc| {
             crate::snapshot::build_image(

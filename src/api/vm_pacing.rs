@@ -168,18 +168,34 @@ impl Vm {
             // object's size: gc-arena starts a cycle when the debt reaches a fraction of
             // the live object count, so a cycle (which traces a huge table whole) comes
             // once the heap has grown by a fraction of its bytes, as in Lua.
+            //
+            // Growth alone (a table's parts, a stack) does not wake a sleeping collector: its
+            // bytes wait until the program next makes an object, as Lua checks for a cycle
+            // when it makes an object, not when a table grows. No object made, no new garbage
+            // a cycle could find; and a cycle woken by a table filling up finds the table
+            // live, so the next one waits for as much again (table_array's arrays: one dead
+            // 4 MB array waited beside each live one).
             let grown = memory::used().saturating_sub(self.paced_at);
-            if grown > 0 {
+            let made = self
+                .arena
+                .metrics()
+                .total_gc_count()
+                .saturating_sub(self.paced_objects);
+            let defer = made == 0
+                && step.is_none()
+                && self.arena.collection_phase() == gc_arena::arena::CollectionPhase::Sleeping
+                && self.arena.metrics().allocation_debt() <= 0.0;
+            if grown > 0 && !defer {
                 // gc-arena already counted one unit per object made: only the bytes beyond
                 // that (big strings and tables, arrays that grew) are added.
-                let made = self.arena.metrics().total_gc_count();
-                let made = made.saturating_sub(self.paced_objects) as f64;
-                let extra = grown as f64 / self.debt_unit() - made;
+                let extra = grown as f64 / self.debt_unit() - made as f64;
                 if extra > 0.0 {
                     self.arena.metrics().adjust_debt(extra);
                 }
             }
-            self.mark_paced();
+            if !defer {
+                self.mark_paced();
+            }
             if self.lazy && (step.is_some() || self.arena.metrics().allocation_debt() > 0.0) {
                 self.complete_fork();
             }
@@ -221,8 +237,18 @@ impl Vm {
             // What the work freed is not negative allocation: the next slice's growth is
             // measured from here, or a sweep that freed a big table would hide as much new
             // allocation from the pacing (and the heap would grow many times its live size).
-            self.mark_paced();
+            // (Deferred growth stays counted from where it was: nothing ran, nothing freed,
+            // unless a full collection did, which marks its own point.)
+            if !defer {
+                self.mark_paced();
+            }
         }
+        self.after_slice_end(crossed_period, charged)
+    }
+
+    /// The end of [`Vm::after_slice_general`]: the memory budget at a fixed point, the retry
+    /// state, the fuel charged.
+    fn after_slice_end(&mut self, crossed_period: bool, charged: i64) -> i64 {
         if crossed_period {
             let exhausted = memory::over() && self.enforce_budget();
             self.arena

@@ -85,7 +85,8 @@ pub struct Tail {
     main: u32,
     running: Vec<u32>,
     metas: [Option<u32>; 7],
-    pub(super) hash_key: u64,
+    /// The VM's hash key (`State::hash_key`).
+    pub(crate) hash_key: u64,
     next_id: u64,
     rng: [u64; 4],
     main_yieldable: bool,

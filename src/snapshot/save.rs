@@ -382,7 +382,7 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                 let tb = t.data(self.mc);
                 mpack::array_len(&mut self.out, 7);
                 mpack::uint(&mut self.out, TAG_TABLE);
-                mpack::uint(&mut self.out, tb.id);
+                mpack::uint(&mut self.out, tb.id());
                 self.opt_table(tb.meta);
                 mpack::uint(&mut self.out, tb.hash_capacity() as u64);
                 let contents = mpack::uint32_placeholder(&mut self.out);

@@ -36,6 +36,7 @@ thread_local! {
     static ACTIVE: Cell<bool> = const { Cell::new(false) };
     static ALLOCATED: Cell<u64> = const { Cell::new(0) };
     static PACING: Cell<bool> = const { Cell::new(false) };
+    static HASH_KEY: Cell<u64> = const { Cell::new(0) };
 }
 
 /// A VM's memory account (kept outside the arena; loaded into the thread while entered).
@@ -47,6 +48,8 @@ pub struct Account {
     allocated: Cell<u64>,
     limit: Cell<u64>,
     peak: Cell<u64>,
+    /// The VM's hash key (`State::hash_key`), the thread's [`hash_key`] while entered.
+    hash_key: Cell<u64>,
 }
 
 impl Default for Account {
@@ -56,6 +59,7 @@ impl Default for Account {
             allocated: Cell::new(0),
             limit: Cell::new(u64::MAX),
             peak: Cell::new(0),
+            hash_key: Cell::new(0),
         }
     }
 }
@@ -80,6 +84,12 @@ impl Account {
     /// Sets the budget in bytes (`None`: unlimited).
     pub fn set_limit(&self, limit: Option<u64>) {
         self.limit.set(limit.unwrap_or(u64::MAX));
+    }
+
+    /// Sets the VM's hash key (before the account is first entered: every table and
+    /// string hash made while it is entered uses it, see [`hash_key`]).
+    pub fn set_hash_key(&self, key: u64) {
+        self.hash_key.set(key);
     }
 
     /// Sets the allocation counter (see [`allocated`]) of an account not entered.
@@ -109,6 +119,7 @@ impl Account {
     #[inline]
     pub fn enter(self: &Rc<Self>) -> Entered {
         let prev = (USED.get(), LIMIT.get(), ACTIVE.get(), ALLOCATED.get());
+        let prev_key = HASH_KEY.replace(self.hash_key.get());
         USED.set(self.used.get());
         ALLOCATED.set(self.allocated.get());
         LIMIT.set(self.limit.get());
@@ -116,6 +127,7 @@ impl Account {
         Entered {
             account: self.clone(),
             prev,
+            prev_key,
         }
     }
 }
@@ -124,6 +136,7 @@ impl Account {
 pub struct Entered {
     account: Rc<Account>,
     prev: (u64, u64, bool, u64),
+    prev_key: u64,
 }
 
 impl Drop for Entered {
@@ -139,6 +152,7 @@ impl Drop for Entered {
         LIMIT.set(self.prev.1);
         ACTIVE.set(self.prev.2);
         ALLOCATED.set(self.prev.3);
+        HASH_KEY.set(self.prev_key);
     }
 }
 
@@ -193,6 +207,16 @@ pub fn uncounted<R>(f: impl FnOnce() -> R) -> R {
 #[inline]
 pub fn allocated() -> u64 {
     ALLOCATED.get()
+}
+
+/// The entered VM's hash key (0 when none is entered): the key of every table's hashes.
+/// A table does not keep the key (that made its record 16 bytes larger, a size class
+/// more): every VM operation that reads or writes a table runs entered (see `api`), and
+/// the key of a VM never changes, so the hashes a table's index holds, and the hash a
+/// long string caches on first use as a key, are the same whenever they are computed.
+#[inline(always)]
+pub fn hash_key() -> u64 {
+    HASH_KEY.get()
 }
 
 /// Sets the entered account's count (a lazy fork starts at its image's total).
@@ -316,6 +340,25 @@ mod tests {
         let _ea = a.enter();
         drop(c);
         assert_eq!(used(), 0);
+    }
+
+    #[test]
+    fn the_hash_key_is_the_entered_account_s() {
+        let a = Account::new();
+        a.set_hash_key(11);
+        let b = Account::new();
+        b.set_hash_key(22);
+        assert_eq!(hash_key(), 0);
+        {
+            let _ea = a.enter();
+            assert_eq!(hash_key(), 11);
+            {
+                let _eb = b.enter();
+                assert_eq!(hash_key(), 22);
+            }
+            assert_eq!(hash_key(), 11);
+        }
+        assert_eq!(hash_key(), 0);
     }
 
     #[test]

@@ -47,7 +47,10 @@ impl<'gc> PartialEq for Table<'gc> {
     }
 }
 
-/// A table's contents: 80 bytes (see `table_parts` for the packed sizes and the extra box).
+/// A table's contents: 64 bytes (see `table_parts` for the packed sizes and the extra box).
+/// The hash key is the entered VM's ([`super::memory::hash_key`]) and the object id, which
+/// few tables are given, is in the extra box: with gc-arena's header and the lock's flag the
+/// allocation is 88 bytes, a 96-byte chunk of the allocator (it was 112).
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct TableData<'gc> {
@@ -59,11 +62,6 @@ pub struct TableData<'gc> {
     entries: Vec<(Value<'gc>, Value<'gc>)>,
     /// The metatable.
     pub meta: Option<Table<'gc>>,
-    #[collect(require_static)]
-    seed: u64,
-    /// Deterministic object id for `tostring` (0 = not yet assigned).
-    #[collect(require_static)]
-    pub id: u64,
     /// The array size, node capacity and flags; owns the table's memory charge.
     #[collect(require_static)]
     sizes: parts::Sizes,
@@ -113,6 +111,12 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 33)
 }
 
+/// The hash key of the entered VM (see [`TableData`]).
+#[inline(always)]
+fn seed() -> u64 {
+    super::memory::hash_key()
+}
+
 /// Converts a float key with an exact integer value to an integer key (Lua's key normalisation).
 #[inline]
 pub fn normalize_key(key: Value<'_>) -> Value<'_> {
@@ -127,7 +131,7 @@ pub fn normalize_key(key: Value<'_>) -> Value<'_> {
 impl<'gc> TableData<'gc> {
     #[inline]
     fn key_hash(&self, key: Value<'gc>) -> u64 {
-        key_hash_with(self.seed, key)
+        key_hash_with(seed(), key)
     }
 
     /// Finds the entry position of a (normalised, non-nil) key in the hash part.
@@ -182,7 +186,7 @@ impl<'gc> TableData<'gc> {
     /// The loop of [`TableData::find_small_str`].
     #[inline(always)]
     fn scan_str(&self, key: super::string::LuaStr<'gc>) -> Option<usize> {
-        let h = key.hash(self.seed);
+        let h = key.hash(seed());
         for (i, e) in self.entries.iter().enumerate() {
             if let Value::Str(k) = e.0 {
                 let kh = k.cached_hash();
@@ -206,7 +210,7 @@ impl<'gc> TableData<'gc> {
         let entries = &self.entries;
         match key {
             Value::Str(s) => {
-                s.hash(self.seed);
+                s.hash(seed());
                 entries
                     .iter()
                     .position(|e| matches!(e.0, Value::Str(k) if k == s))
@@ -279,7 +283,7 @@ impl<'gc> TableData<'gc> {
             return Value::Nil;
         }
         let found = self.find_pos(
-            || super::string::hash_bytes(self.seed, bytes).max(1),
+            || super::string::hash_bytes(seed(), bytes).max(1),
             |e| matches!(e, (Value::Str(k), _) if k.as_bytes() == bytes),
         );
         match found {
@@ -397,7 +401,7 @@ impl<'gc> TableData<'gc> {
         } else {
             // `push_entry` for a small part, inline (an object's fields, set by its
             // constructor).
-            key.hash(self.seed);
+            key.hash(seed());
             self.entries.push((Value::Str(key), value));
         }
         true
@@ -530,7 +534,7 @@ impl<'gc> TableData<'gc> {
     #[inline]
     fn push_entry(&mut self, key: Value<'gc>, value: Value<'gc>) {
         if let Value::Str(s) = key {
-            s.hash(self.seed); // (Cached in the string, for the searches in order.)
+            s.hash(seed()); // (Cached in the string, for the searches in order.)
         }
         self.entries.push((key, value));
         self.index_entry(self.entries.len() - 1);
@@ -868,7 +872,7 @@ impl<'gc> TableData<'gc> {
         let mut index = HashTable::new();
         // The index is empty, so reserving never rehashes (the hasher is never called).
         index.reserve(entries.len(), |_| 0);
-        let seed = self.seed;
+        let seed = seed();
         for (pos, &(k, _)) in entries.iter().enumerate() {
             let bad_float = matches!(k, Value::Float(f)
                 if f.get().is_nan() || crate::number::float_to_int_exact(f.get()).is_some());
@@ -902,7 +906,7 @@ impl<'gc> TableData<'gc> {
         self.entries = entries;
         self.set_index(index);
         self.meta = meta;
-        self.id = id;
+        self.set_id(id);
         true
     }
 
@@ -918,7 +922,7 @@ impl<'gc> TableData<'gc> {
         if cap < self.sizes.hash_cap() {
             self.sizes.set(self.sizes.asize(), cap);
             self.entries.shrink_to(cap);
-            let (entries, seed) = (&self.entries, self.seed);
+            let (entries, seed) = (&self.entries, seed());
             match &mut self.extra {
                 Some(e) if cap > parts::SMALL_NODES => e.index.shrink_to(cap, |&p| {
                     entries
@@ -981,13 +985,15 @@ fn compute_sizes(nums: &[usize], total_int_keys: usize) -> (usize, usize) {
 }
 
 impl<'gc> Table<'gc> {
-    /// Creates a table with size hints. `seed` is the VM's hash key.
+    /// Creates a table with size hints. `seed` is the VM's hash key: the entered VM's, the one
+    /// its hashes use ([`super::memory::hash_key`]).
     pub fn new(mc: &Mutation<'gc>, seed: u64) -> Table<'gc> {
         Self::with_sizes(mc, seed, 0, 0)
     }
 
     /// Creates a table with room for `array` array slots and `hash` hash entries.
     pub fn with_sizes(mc: &Mutation<'gc>, seed: u64, array: usize, hash: usize) -> Table<'gc> {
+        let _ = seed; // (The entered VM's: see `TableData`.)
         let hash_cap = node_capacity(hash);
         Table(Gc::new(
             mc,
@@ -995,8 +1001,6 @@ impl<'gc> Table<'gc> {
                 array: Box::default(),
                 entries: Vec::with_capacity(hash_cap.min(1 << 16)),
                 meta: None,
-                seed,
-                id: 0,
                 sizes: parts::Sizes::new(array, hash_cap),
                 extra: None,
             }),
@@ -1029,7 +1033,7 @@ impl<'gc> Table<'gc> {
             let mut d = t.0.borrow_mut(mc);
             d.set_pending(Some(pending));
             d.meta = meta;
-            d.id = id;
+            d.set_id(id);
         }
         t
     }
@@ -1062,7 +1066,7 @@ impl<'gc> Table<'gc> {
     ) -> bool {
         let mut d = self.0.borrow_mut(mc);
         d.set_pending(None);
-        let (meta, id) = (d.meta, d.id);
+        let (meta, id) = (d.meta, d.id());
         d.restore_parts(mc, array, entries, hash_cap, meta, id)
     }
 
@@ -1253,13 +1257,13 @@ impl<'gc> Table<'gc> {
     /// The deterministic object id (0 = not yet assigned; kept in the shell).
     #[inline]
     pub fn id(self) -> u64 {
-        self.0.borrow().id
+        self.0.borrow().id()
     }
 
     /// Sets the deterministic object id.
     #[inline]
     pub fn set_id(self, mc: &Mutation<'gc>, id: u64) {
-        self.0.borrow_mut(mc).id = id;
+        self.0.borrow_mut(mc).set_id(id);
     }
 
     /// Raw length (border).
