@@ -249,6 +249,12 @@ fn rawset<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     nc.ret1(Value::Table(t))
 }
 
+/// Whether `f` is `next` (the interpreter's `TForCall` steps a `pairs` loop over a table
+/// without a native call: `vm::finish::tfor_next`).
+pub(crate) fn is_next(f: crate::internal::vm::native::NativeFn) -> bool {
+    std::ptr::fn_addr_eq(f, next as crate::internal::vm::native::NativeFn)
+}
+
 fn next<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let t = nc.check_table(1)?;
     let k = nc.arg(2);

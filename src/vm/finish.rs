@@ -303,3 +303,65 @@ pub(super) fn call_native_outlined<'gc>(
 ) -> LuaResult<'gc, Option<Todo<'gc>>> {
     call_native(ctx, thread, ts, fuel, nf, func, nargs, want, call_slot)
 }
+
+/// `TForCall` of `next` over a table (the `pairs` loop's step) with no hook set: the step
+/// the general call makes (`run_native` of `next`, then [`results_to_lua`]), without the
+/// native call. `func` is the call slot (`ra + 4`, the iterator, state and control already
+/// copied there), `want` the loop's variables, `call_slot` the frame's (`base + max_stack`).
+/// `true`: done, the stack, its model, the C-call count and the fuel exactly as the call
+/// leaves them; `false`, having changed nothing: the general path (not `next`, not a table,
+/// a C stack at its bound, a key `next` rejects, a frame shorter than the call's window).
+#[inline(never)]
+pub(super) fn tfor_next<'gc>(
+    ctx: Ctx<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    func: usize,
+    want: usize,
+    call_slot: usize,
+) -> bool {
+    let (Some(nf), Some(&Value::Table(t)), Some(&key)) = (
+        NativeRef::of(ts.stack[func]),
+        ts.stack.get(func + 1),
+        ts.stack.get(func + 2),
+    ) else {
+        return false;
+    };
+    // The call's window (`func + 3` slots, two results) within the frame's, so the stack's
+    // length and its model are as the call leaves them; and a C level the call can take.
+    if !crate::stdlib::base::is_next(nf.def().func)
+        || func + 3 > call_slot + 1
+        || ts.stack.len() != call_slot + 1
+        || ts.stack.len() > ts.stack_model
+        || want == 0
+        || ts.c_level().saturating_add(1) >= super::ccalls::MAX_C_CALLS
+    {
+        return false;
+    }
+    let (r, skipped) = t.data(ctx.mc).next_scanning(key);
+    let n = match r {
+        Ok(Some((k, v))) => {
+            ts.stack[func] = k;
+            ts.stack[func + 1] = v;
+            2
+        }
+        Ok(None) => {
+            ts.stack[func] = Value::Nil;
+            1
+        }
+        Err(()) => return false,
+    };
+    // `run_native`'s frame model, its charge and `next`'s; the results moved (`n <= 2`,
+    // under one fuel unit) charge nothing.
+    ts.model_native_frame();
+    fuel.charge(crate::limits::fuel::NATIVE_CALL);
+    fuel.charge(skipped as i64 / crate::limits::fuel::EMPTY_SLOTS_PER_FUEL);
+    // The call cut the stack to its window and grew it back with nils.
+    for slot in &mut ts.stack[func + n..] {
+        *slot = Value::Nil;
+    }
+    ts.top = (func + want) as u32;
+    // (The call's C-call mark, made and dropped: with it go any marks it would drop.)
+    ts.trim_c_calls(ts.frames.len());
+    true
+}

@@ -1409,6 +1409,11 @@ fn run<'gc>(
                 Op::TForCall { a, c } => {
                     let ra = base + a as usize;
                     ts.stack.copy_within(ra..ra + 3, ra + 4);
+                    if !hooked
+                        && super::finish::tfor_next(ctx, ts, fuel, ra + 4, c as usize, call_slot!())
+                    {
+                        continue;
+                    }
                     save_pc!();
                     ts.enter_c_call(ctx)?;
                     call_native!(ra + 4, 2, c as i32, false);

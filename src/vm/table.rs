@@ -807,7 +807,7 @@ impl<'gc> TableData<'gc> {
             }
             _ => {
                 start_array = self.sizes.asize();
-                match self.find(key) {
+                match self.find_after_next(key) {
                     Some(i) => start_entries = i + 1,
                     None => return (Err(()), 0),
                 }
@@ -835,11 +835,27 @@ impl<'gc> TableData<'gc> {
         let skipped = self.sizes.asize().saturating_sub(start_array);
         for (n, e) in self.entries.iter().skip(start_entries).enumerate() {
             if !e.1.is_nil() {
+                if let Some(x) = &self.extra {
+                    x.next_hint.set((start_entries + n) as u32);
+                }
                 return (Ok(Some(*e)), skipped + n);
             }
         }
         let scanned = skipped + self.entries.len().saturating_sub(start_entries);
         (Ok(None), scanned)
+    }
+
+    /// [`TableData::find`] for `next`'s key, most often the key of the entry the last `next`
+    /// returned (see `Extra::next_hint`): checked first by one comparison.
+    #[inline(always)]
+    fn find_after_next(&self, key: Value<'gc>) -> Option<usize> {
+        if let Some(x) = &self.extra {
+            let h = x.next_hint.get() as usize;
+            if self.entries.get(h).is_some_and(|e| e.0.raw_eq(key)) {
+                return Some(h);
+            }
+        }
+        self.find(key)
     }
 
     /// Number of slots (array + hash entries), for memory accounting.

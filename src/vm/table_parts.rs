@@ -138,6 +138,12 @@ pub(super) struct Extra<'gc> {
     /// Reads answered from the image while pending (a table read this often is copied).
     #[collect(require_static)]
     pub pending_reads: std::cell::Cell<u32>,
+    /// Where `next` last found an entry: a traversal's next step is asked for that entry's
+    /// key, found here by one comparison instead of a search of the index. A cache (keys are
+    /// unique in `entries`, so a hit is the key's position; anything else searches): never
+    /// saved, never charged, and it changes nothing `next` returns or charges.
+    #[collect(require_static)]
+    pub next_hint: std::cell::Cell<u32>,
     /// The last string keys read through the image while pending, with their values.
     pub pending_cache: Option<Box<PendingCache<'gc>>>,
     /// The contents while a collection cycle has them parked (see `vm::gc`): `array` and
