@@ -277,13 +277,7 @@ impl Charge {
     /// Changes the charge to `bytes`, charging or releasing the difference.
     #[inline]
     pub fn set(&self, bytes: usize) {
-        let old = self.0.get();
-        if bytes > old {
-            charge(bytes - old);
-        } else {
-            release(old - bytes);
-        }
-        self.0.set(bytes);
+        self.set_inline(bytes);
     }
 
     /// [`Self::set`], always inline (a host call's coroutine is charged and parked on every
