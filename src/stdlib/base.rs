@@ -114,6 +114,9 @@ pub static IPAIRS_AUX: NativeDef = NativeDef {
 
 /// Opens the base library.
 pub fn open(ctx: Ctx<'_>) {
+    // The interpreter's `TForCall` steps a `pairs` loop over a table without a native call
+    // to `next` (`vm::finish::tfor_next`).
+    crate::vm::finish::register_next(next);
     let g = ctx.state.globals;
     super::register(ctx, g, FUNCS);
     let _ = g.set(ctx.mc, ctx.str_value("_G"), Value::Table(g));
@@ -247,12 +250,6 @@ fn rawset<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     t.set(nc.ctx.mc, k, v)
         .map_err(|e| nc.ctx.table_store_error(e, true, LuaError::Op))?;
     nc.ret1(Value::Table(t))
-}
-
-/// Whether `f` is `next` (the interpreter's `TForCall` steps a `pairs` loop over a table
-/// without a native call: `vm::finish::tfor_next`).
-pub(crate) fn is_next(f: crate::internal::vm::native::NativeFn) -> bool {
-    std::ptr::fn_addr_eq(f, next as crate::internal::vm::native::NativeFn)
 }
 
 fn next<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {

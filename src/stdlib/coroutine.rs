@@ -92,6 +92,11 @@ fn close_state_next<'gc>(
 
 /// Opens the library.
 pub fn open(ctx: Ctx<'_>) {
+    // A call of a wrap function from Lua switches at the call (`vm::switch_call`).
+    crate::vm::switch_call::register_wrap(crate::vm::switch_call::WrapNative {
+        func: wrap_aux,
+        cont: |_| Cont::Lib(Box::new(WrapCont)),
+    });
     super::new_lib(ctx, "coroutine", FUNCS);
 }
 
@@ -123,9 +128,9 @@ fn wrap<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 }
 
 /// The code of the function `coroutine.wrap` returns: resumes the coroutine in its upvalue
-/// with its arguments. (Public so the interpreter recognises it: a call of it from Lua makes
-/// its switch at the call, see `vm::switch_call`.)
-pub fn wrap_aux<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
+/// with its arguments. (Registered with the core by `open`: a call of it from Lua makes its
+/// switch at the call, see `vm::switch_call`.)
+fn wrap_aux<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     nc.charge(crate::limits::fuel::COROUTINE_SWITCH);
     match nc.upvalue(0) {
         Value::Thread(co) => Ok(Action::Resume {

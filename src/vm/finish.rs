@@ -304,6 +304,15 @@ pub(super) fn call_native_outlined<'gc>(
     call_native(ctx, thread, ts, fuel, nf, func, nargs, want, call_slot)
 }
 
+/// The base library's `next`, registered by the library ([`register_next`]) so that the core
+/// steps a `pairs` loop without knowing the library. Unregistered, the loop calls it.
+static NEXT_NATIVE: std::sync::OnceLock<crate::vm::native::NativeFn> = std::sync::OnceLock::new();
+
+/// Registers the native `next` (the same for every VM: the first registration stays).
+pub fn register_next(f: crate::vm::native::NativeFn) {
+    let _ = NEXT_NATIVE.set(f);
+}
+
 /// `TForCall` of `next` over a table (the `pairs` loop's step) with no hook set: the step
 /// the general call makes (`run_native` of `next`, then [`results_to_lua`]), without the
 /// native call. `func` is the call slot (`ra + 4`, the iterator, state and control already
@@ -329,7 +338,9 @@ pub(super) fn tfor_next<'gc>(
     };
     // The call's window (`func + 3` slots, two results) within the frame's, so the stack's
     // length and its model are as the call leaves them; and a C level the call can take.
-    if !crate::stdlib::base::is_next(nf.def().func)
+    if !NEXT_NATIVE
+        .get()
+        .is_some_and(|&f| std::ptr::fn_addr_eq(nf.def().func, f))
         || func + 3 > call_slot + 1
         || ts.stack.len() != call_slot + 1
         || ts.stack.len() > ts.stack_model

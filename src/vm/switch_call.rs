@@ -221,15 +221,33 @@ pub(super) fn is_switch(nf: NativeRef<'_>) -> bool {
     std::ptr::fn_addr_eq(f, resume as NativeFn) || std::ptr::fn_addr_eq(f, yield_ as NativeFn)
 }
 
-/// [`is_switch`], or a `coroutine.wrap` function (the library's `wrap_aux`): the natives
-/// [`at_call`] switches at.
+/// The coroutine library's `coroutine.wrap` function (its native) and the continuation its
+/// frame waits in, registered by the library ([`register_wrap`]) so that the core switches at
+/// a call of it without knowing the library. Unregistered, such calls take the general path.
+#[derive(Clone, Copy)]
+pub struct WrapNative {
+    /// The native a `coroutine.wrap` function runs (its coroutine is its upvalue).
+    pub func: NativeFn,
+    /// The continuation its frame waits in while the coroutine runs.
+    pub cont: for<'gc> fn(Ctx<'gc>) -> Cont<'gc>,
+}
+
+static WRAP_NATIVE: std::sync::OnceLock<WrapNative> = std::sync::OnceLock::new();
+
+/// Registers the `coroutine.wrap` native (the same for every VM: the first registration
+/// stays).
+pub fn register_wrap(w: WrapNative) {
+    let _ = WRAP_NATIVE.set(w);
+}
+
+/// [`is_switch`], or a registered `coroutine.wrap` function: the natives [`at_call`]
+/// switches at.
 #[inline(always)]
 fn is_switch_or_wrap(nf: NativeRef<'_>) -> bool {
     is_switch(nf)
-        || std::ptr::fn_addr_eq(
-            nf.def().func,
-            crate::stdlib::coroutine::wrap_aux as NativeFn,
-        )
+        || WRAP_NATIVE
+            .get()
+            .is_some_and(|w| std::ptr::fn_addr_eq(nf.def().func, w.func))
 }
 
 /// A Lua frame of `thread` (state `ts`, no hook set) calls [`resume`], [`yield_`] or a
@@ -255,8 +273,10 @@ pub(super) fn at_call<'gc>(
         resume_at_call::<false>(ctx, thread, ts, fuel, nf, func, nargs, want)
     } else if std::ptr::fn_addr_eq(f, yield_ as NativeFn) {
         yield_at_call(ctx, thread, ts, fuel, nf, func, nargs, want)
-    } else {
+    } else if is_switch_or_wrap(nf) {
         wrap_at_call(ctx, thread, ts, fuel, nf, func, nargs, want)
+    } else {
+        None
     }
 }
 
@@ -342,8 +362,8 @@ fn resume_at_call<'gc, const WRAP: bool>(
     Cont::put(
         &mut cont,
         if WRAP {
-            // (A unit: its box allocates nothing.)
-            Cont::Lib(Box::new(crate::stdlib::coroutine::WrapCont))
+            // (The library's unit continuation: its box allocates nothing.)
+            (WRAP_NATIVE.get()?.cont)(ctx)
         } else {
             Cont::Resume
         },
