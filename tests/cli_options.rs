@@ -240,3 +240,35 @@ fn dash_v_ends_its_line_as_lua_does() {
     assert!(out.starts_with("telelua "), "{out}");
     assert_eq!((err.as_str(), status), ("", Some(0)));
 }
+
+#[test]
+fn a_closing_method_that_raises_while_an_error_unwinds_reports_its_own_error() {
+    // `lua.c`'s message handler runs again for the closing method's error: its message and
+    // traceback (or an error object's `__tostring`, without one) replace the first error's.
+    let raises =
+        "local x <close> = setmetatable({}, {__close = function() error('in close') end})\n\
+                  error('first')\n";
+    let (out, err, code) = run(&["tbc.lua"], &[], &[("tbc.lua", raises)], "");
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        "telelua: tbc.lua:1: in close\nstack traceback:\n\t[C]: in function 'error'\n\
+         \ttbc.lua:1: in function <tbc.lua:1>\n\t[C]: in ?\n"
+    );
+    assert_eq!(code, Some(1));
+    let object = "local x <close> = setmetatable({}, {__close = function()\n\
+                  error(setmetatable({}, {__tostring = function() return 'obj!' end}))\n\
+                  end})\nerror('first')\n";
+    let (_, err, code) = run(&["tbc.lua"], &[], &[("tbc.lua", object)], "");
+    assert_eq!(err, "telelua: obj!\n");
+    assert_eq!(code, Some(1));
+    // A closing method sees the error as the handler made it: with its traceback.
+    let sees = "local x <close> = setmetatable({}, {__close = function(_, e) print(e) end})\n\
+                local y <close> = setmetatable({}, {__close = function(_, e) print(e) end})\n\
+                error({})\n";
+    let (out, err, _) = run(&["tbc.lua"], &[], &[("tbc.lua", sees)], "");
+    let handled = "(error object is a table value)\nstack traceback:\n\
+                   \t[C]: in function 'error'\n\ttbc.lua:3: in main chunk\n\t[C]: in ?\n";
+    assert_eq!(out, format!("{handled}{handled}"));
+    assert_eq!(err, format!("telelua: {handled}"));
+}

@@ -62,28 +62,30 @@ pub fn throw<'gc>(
             let in_tostring = ts.frames.iter().any(
                 |f| matches!(f, Frame::Native(n) if matches!(*n.cont, Cont::ErrorToString { .. })),
             );
+            let to_host = ctx.state.running.borrow().len() <= 1;
             if ts.traceback.is_none() || in_tostring {
-                let to_host = ctx.state.running.borrow().len() <= 1;
                 ts.traceback = Some(if to_host {
                     uncaught_traceback(ctx, thread, ts, raising.map(|r| r.0))
                 } else {
                     String::new()
                 });
-                let tm = match value {
-                    Value::Str(_) | Value::Int(_) | Value::Float(_) => Value::Nil,
-                    v => ctx.metamethod(v, Tm::ToString),
-                };
-                if to_host && !in_tostring && !tm.is_nil() {
-                    if let Some((n, _)) = raising {
-                        push_raised(ts, n);
-                    }
-                    let cont = Cont::ErrorToString { error: value };
-                    match call_below(ctx, thread, ts, fuel, (None, 0, cont), tm, &[value], 1) {
-                        Ok(flow) => return flow,
-                        Err(e) => {
-                            err = e;
-                            continue;
-                        }
+            }
+            // (Also for an error object a closing method raised while unwinding: the value
+            // that reaches the host is always the message `lua.c`'s handler would print.)
+            let tm = match value {
+                Value::Str(_) | Value::Int(_) | Value::Float(_) => Value::Nil,
+                v => ctx.metamethod(v, Tm::ToString),
+            };
+            if to_host && !in_tostring && !tm.is_nil() {
+                if let Some((n, _)) = raising {
+                    push_raised(ts, n);
+                }
+                let cont = Cont::ErrorToString { error: value };
+                match call_below(ctx, thread, ts, fuel, (None, 0, cont), tm, &[value], 1) {
+                    Ok(flow) => return flow,
+                    Err(e) => {
+                        err = e;
+                        continue;
                     }
                 }
             }
@@ -102,7 +104,13 @@ pub fn throw<'gc>(
                     error: value,
                     level: 0,
                 };
-                match call_below(ctx, thread, ts, fuel, (None, 0, cont), tm, &[v, value], -1) {
+                // Under `lua.c`'s message handler (the CLI's) a closing method sees the error
+                // as the handler made it: the message with its traceback appended.
+                let seen = match bottom_handler(ctx, thread) {
+                    Some(_) => handled_message(ctx, value, ts.traceback.as_deref()),
+                    None => value,
+                };
+                match call_below(ctx, thread, ts, fuel, (None, 0, cont), tm, &[v, seen], -1) {
                     Ok(flow) => return flow,
                     Err(e) => {
                         err = e;
@@ -120,6 +128,16 @@ pub fn throw<'gc>(
             close_upvalues(ctx, ts, 0);
             return Flow::Event(Event::Error(value, tb));
         };
+        // A closing method that raised while an uncaught error unwound the bottom of the
+        // stack: `lua.c`'s message handler runs again for the new error, so the closing
+        // method's traceback replaces the first one.
+        if k == 0
+            && ts.traceback.is_some()
+            && matches!(&ts.frames[0], Frame::Native(n) if matches!(*n.cont, Cont::CloseTbc { .. }))
+            && ctx.state.running.borrow().len() <= 1
+        {
+            ts.traceback = Some(uncaught_traceback(ctx, thread, ts, raising.map(|r| r.0)));
+        }
         let (level, handler) = match &ts.frames[k] {
             Frame::Native(nf) => (
                 nf.func as usize + 1,
@@ -283,6 +301,21 @@ fn bottom_handler<'gc>(ctx: Ctx<'gc>, thread: Thread<'gc>) -> Option<Value<'gc>>
         .data(ctx.mc)
         .get_str_bytes(MAIN_HANDLER_KEY.as_bytes());
     (!h.is_nil()).then_some(h)
+}
+
+/// What `lua.c`'s message handler returns for an error: a string or number's text, or
+/// "(error object is a T value)", with the traceback appended (none after an error object's
+/// `__tostring`, whose result has no traceback).
+fn handled_message<'gc>(ctx: Ctx<'gc>, error: Value<'gc>, traceback: Option<&str>) -> Value<'gc> {
+    let mut msg = match crate::vm::convert::to_str(ctx, error) {
+        Some(s) => s.as_bytes().to_vec(),
+        None => format!("(error object is a {} value)", error.type_name()).into_bytes(),
+    };
+    if let Some(tb) = traceback.filter(|tb| !tb.is_empty()) {
+        msg.push(b'\n');
+        msg.extend_from_slice(tb.as_bytes());
+    }
+    Value::Str(ctx.new_str(&msg))
 }
 
 /// Calls `f(args)` (wanting `want` results) on top of the stack, below a new native frame
