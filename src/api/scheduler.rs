@@ -170,6 +170,7 @@ impl Shared {
     }
 
     /// Queues `m` for `to`; false if there is no such live agent or its inbox is full.
+    #[inline]
     fn send(&mut self, from: AgentId, to: AgentId, m: Message) -> bool {
         if to == HOST {
             self.to_host.push((from, m));
@@ -763,6 +764,13 @@ fn turn(shared: &RefCell<Shared>, tick: i64, id: AgentId, agent: &mut Agent, fue
         sh.current = None;
         (sh.receiving, sh.sleeping)
     };
+    // The common turn: the agent is back in `receive()` (most often it was there before).
+    if receiving && matches!(r, StepResult::Waiting { .. }) {
+        if !matches!(agent.state, AgentState::Waiting(WaitingOn::Message)) {
+            agent.state = AgentState::Waiting(WaitingOn::Message);
+        }
+        return used;
+    }
     let state = match r {
         StepResult::OutOfFuel | StepResult::Yielded(_) => {
             if agent.fuel_limit.is_some_and(|l| agent.fuel_used >= l) {
