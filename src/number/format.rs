@@ -14,6 +14,29 @@ pub fn float_to_string(f: f64) -> String {
     s
 }
 
+/// An integer's decimal text (what `i.to_string()` gives), written into `buf` without
+/// allocating: numbers concatenated or coerced to strings are common on hot paths.
+pub fn int_text(i: i64, buf: &mut [u8; 20]) -> &[u8] {
+    // (At most 19 digits and a sign: every `i64` fits in 20 bytes.)
+    let mut m = i.unsigned_abs();
+    let mut at = buf.len();
+    for slot in buf.iter_mut().rev() {
+        *slot = b'0' + (m % 10) as u8;
+        at -= 1;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if i < 0 && at > 0 {
+        at -= 1;
+        if let Some(slot) = buf.get_mut(at) {
+            *slot = b'-';
+        }
+    }
+    buf.get(at..).unwrap_or(&[])
+}
+
 fn nonfinite(f: f64, upper: bool) -> String {
     let s = if f.is_nan() {
         if f.is_sign_negative() {
@@ -129,5 +152,29 @@ fn finish_fraction(out: &mut String, start: usize, alt: bool) {
     }
     if out.ends_with('.') {
         out.pop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::int_text;
+
+    #[test]
+    fn int_text_is_to_string() {
+        for i in [
+            0,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            42,
+            1 << 40,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ] {
+            assert_eq!(int_text(i, &mut [0; 20]), i.to_string().as_bytes());
+        }
     }
 }

@@ -28,7 +28,7 @@ pub mod parse;
 #[cfg(test)]
 mod tests;
 
-pub use format::{float_to_string, fmt_e, fmt_f, fmt_g};
+pub use format::{float_to_string, fmt_e, fmt_f, fmt_g, int_text};
 pub use parse::{is_space, str_to_number};
 
 /// A Lua number: the two subtypes are kept apart (`1` and `1.0` are different constants and

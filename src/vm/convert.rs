@@ -62,7 +62,8 @@ pub fn number_to_string(v: Value<'_>) -> Option<String> {
 pub fn to_str<'gc>(ctx: Ctx<'gc>, v: Value<'gc>) -> Option<LuaStr<'gc>> {
     match v {
         Value::Str(s) => Some(s),
-        Value::Int(_) | Value::Float(_) => number_to_string(v).map(|s| ctx.new_str(s.as_bytes())),
+        Value::Int(i) => Some(ctx.new_str(number::int_text(i, &mut [0; 20]))),
+        Value::Float(_) => number_to_string(v).map(|s| ctx.new_str(s.as_bytes())),
         _ => None,
     }
 }

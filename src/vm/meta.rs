@@ -468,6 +468,7 @@ pub fn concatenable(v: Value<'_>) -> bool {
 pub fn push_concat_text(buf: &mut Vec<u8>, v: Value<'_>) -> i64 {
     match v {
         Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
+        Value::Int(i) => buf.extend_from_slice(crate::number::int_text(i, &mut [0; 20])),
         _ => buf.extend_from_slice(convert::number_to_string(v).unwrap_or_default().as_bytes()),
     }
     if matches!(v, Value::Float(_)) {

@@ -82,10 +82,15 @@ struct State {
     spare: Spare,
 }
 
-/// The buffers of the last attempt that ended in a match, kept for the next search (a
-/// cache: never saved, equal to any other).
+/// The buffers of the last attempt that ended in a match, kept for the next search, and the
+/// last replacement's buffer, kept for the next answer (a cache: never saved, equal to any
+/// other).
 #[derive(Clone, Debug, Default)]
-struct Spare(Option<Attempt>);
+struct Spare(Option<Attempt>, Vec<u8>);
+
+/// The largest replacement buffer kept for the next answer: a gsub of many small
+/// replacements allocates one buffer, not one per match, and a large one is not held.
+const SPARE_REPLACEMENT: usize = 256;
 
 impl PartialEq for Spare {
     fn eq(&self, _: &Self) -> bool {
@@ -152,6 +157,14 @@ impl Gsub {
     /// Bytes accumulated in the result buffer so far (for the VM's memory accounting).
     pub fn buffer_len(&self) -> usize {
         self.0.buf.len()
+    }
+
+    /// An empty buffer for the next [`Replacement::Bytes`]: the last answer's, when small
+    /// (see `SPARE_REPLACEMENT`).
+    pub fn replacement_buffer(&mut self) -> Vec<u8> {
+        let mut b = std::mem::take(&mut self.0.spare.1);
+        b.clear();
+        b
     }
 
     /// The request awaiting an answer, if any.
@@ -235,6 +248,9 @@ impl Gsub {
                             fuel.charge_work(bytes.len());
                             st.buf.extend_from_slice(&bytes);
                             st.changed = true;
+                            if bytes.capacity() <= SPARE_REPLACEMENT {
+                                st.spare.1 = bytes;
+                            }
                         }
                         Some(Replacement::Keep) | None => {
                             let orig = subject.get(m.start..m.end).ok_or(CORRUPT)?;

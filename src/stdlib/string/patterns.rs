@@ -329,7 +329,7 @@ pub fn resume_gsub<'gc>(
     let p = cont_str(p)?;
     if seq.pending().is_some() {
         let v = nc.arg(1);
-        let answer = replacement_value(nc, v)?;
+        let answer = replacement_value(nc, v, &mut seq)?;
         answer_gsub(&mut seq, answer)?;
     }
     run_gsub(nc, s, p, repl, seq)
@@ -339,18 +339,24 @@ pub fn resume_gsub<'gc>(
 fn replacement_value<'gc>(
     nc: &mut NativeCtx<'gc, '_>,
     v: Value<'gc>,
+    seq: &mut Gsub,
 ) -> LuaResult<'gc, Replacement> {
+    let mut bytes = seq.replacement_buffer();
     match v {
         Value::Nil | Value::False => Ok(Replacement::Keep),
         Value::Str(s) => {
             nc.charge(super::cost::bytes(s.len()));
-            Ok(Replacement::Bytes(s.as_bytes().to_vec()))
+            bytes.extend_from_slice(s.as_bytes());
+            Ok(Replacement::Bytes(bytes))
         }
-        Value::Int(_) | Value::Float(_) => Ok(Replacement::Bytes(
-            convert::number_to_string(v)
-                .unwrap_or_default()
-                .into_bytes(),
-        )),
+        Value::Int(i) => {
+            bytes.extend_from_slice(crate::number::int_text(i, &mut [0; 20]));
+            Ok(Replacement::Bytes(bytes))
+        }
+        Value::Float(_) => {
+            bytes.extend_from_slice(convert::number_to_string(v).unwrap_or_default().as_bytes());
+            Ok(Replacement::Bytes(bytes))
+        }
         other => Err(LuaError::rt(format!(
             "invalid replacement value (a {})",
             other.type_name()
@@ -414,7 +420,7 @@ fn run_gsub<'gc>(
         };
         match repl {
             Value::Str(template) => {
-                let mut out = Vec::new();
+                let mut out = seq.replacement_buffer();
                 with_fuel(nc, |fuel| {
                     sequences::pattern::expand_replacement(
                         template.as_bytes(),
@@ -433,7 +439,7 @@ fn run_gsub<'gc>(
                 let key = capture_value(nc, subject, key)?;
                 match meta::index(nc.ctx, repl, key)? {
                     Index::Value(v) => {
-                        let answer = replacement_value(nc, v)?;
+                        let answer = replacement_value(nc, v, &mut seq)?;
                         answer_gsub(&mut seq, answer)?;
                     }
                     Index::Call(mc) => {
