@@ -91,7 +91,7 @@ pub fn format<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         Progress {
             arg: 1,
             // Room for the literal text and a few short items.
-            out: Vec::with_capacity(fmt.len().saturating_add(32).min(1024)),
+            out: output_buffer(fmt.len().saturating_add(32).min(SPARE_OUT_MAX)),
             ..Progress::default()
         },
     )
@@ -324,8 +324,33 @@ fn run<'gc>(
     if st.out.len() > MAX_STRING_SIZE {
         return Err(super::too_large());
     }
-    let v = Value::Str(nc.ctx.new_string(st.out));
+    let v = Value::Str(nc.ctx.new_str(&st.out));
+    give_back(st.out);
     nc.ret1(v)
+}
+
+thread_local! {
+    /// The output buffer of the last `format` that finished (see [`give_back`]).
+    static SPARE_OUT: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// The largest output buffer kept for the next `format`.
+const SPARE_OUT_MAX: usize = 1024;
+
+/// An empty output buffer with room for `n` bytes: the last finished `format`'s when there
+/// is one (a `format` in a loop then allocates only its result, as `luaL_Buffer` does).
+fn output_buffer(n: usize) -> Vec<u8> {
+    let mut out = SPARE_OUT.with(|s| s.take());
+    out.clear();
+    out.reserve(n);
+    out
+}
+
+/// Keeps a finished `format`'s output buffer for the next one, if small.
+fn give_back(out: Vec<u8>) {
+    if out.capacity() <= SPARE_OUT_MAX {
+        SPARE_OUT.with(|s| s.set(out));
+    }
 }
 
 /// `luaL_checkinteger` on a saved argument.
