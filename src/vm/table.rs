@@ -721,29 +721,30 @@ impl<'gc> TableData<'gc> {
     pub fn length(&self) -> i64 {
         // (Two copies of the search: a small table's reads only its flat prefix.)
         if self.array.len() < chunks::FLAT_MAX {
-            self.length_with(|k| self.array.get(k).copied().unwrap_or(Value::Nil))
+            let flat: &[Value<'gc>] = &self.array;
+            self.length_with(|k| flat.get(k).is_none_or(|v| v.is_nil()))
         } else {
-            self.length_with(|k| self.array_slot(k))
+            self.length_with(|k| self.array_slot(k).is_nil())
         }
     }
 
-    /// [`TableData::length`] reading array slot `k` with `slot`.
+    /// [`TableData::length`] asking whether array slot `k` is nil with `nil_at`.
     #[inline(always)]
-    fn length_with(&self, slot: impl Fn(usize) -> Value<'gc>) -> i64 {
+    fn length_with(&self, nil_at: impl Fn(usize) -> bool) -> i64 {
         let limit = self.sizes.asize();
-        if limit > 0 && slot(limit - 1).is_nil() {
-            if limit >= 2 && !slot(limit - 2).is_nil() {
+        if limit > 0 && nil_at(limit - 1) {
+            if limit >= 2 && !nil_at(limit - 2) {
                 return (limit - 1) as i64;
             }
-            // Binary search for a border in [0, limit).
+            // Binary search for a border in [0, limit) (probing exactly the slots Lua's
+            // `binsearch` does: with holes, which border it finds depends on them).
             let (mut i, mut j) = (0usize, limit);
             while j - i > 1 {
                 let m = (i + j) / 2;
-                if slot(m - 1).is_nil() {
-                    j = m;
-                } else {
-                    i = m;
-                }
+                let nil = nil_at(m - 1);
+                // (Both updated without a branch: the probe's outcome is unpredictable.)
+                j = if nil { m } else { j };
+                i = if nil { i } else { m };
             }
             return i as i64;
         }
