@@ -92,6 +92,10 @@ pub struct Vm {
     /// Accounted bytes per live object when the collector last finished a cycle (0 before
     /// the first): the byte size of one unit of gc-arena's debt (see `Vm::debt_unit`).
     settled_unit: f64,
+    /// `memory_used` when the incremental cycle in progress woke (0: none, or one the pacing
+    /// did not wake: a `collectgarbage("step")`'s, a restored VM's): what the cycle frees of
+    /// it sets the next sleep (see `Vm::shorten_sleep`).
+    woke_at: u64,
     /// The last slice ended with a collection for an operation that runs again
     /// (`State::quiet_retry` or `State::just_collected` is set): the next slice runs only
     /// that operation (see `Vm::slice_fuel`).
@@ -272,6 +276,7 @@ impl Vm {
             paced_objects: 0,
             collected_at: 0,
             settled_unit: 0.0,
+            woke_at: 0,
             retry_pending,
             interrupt: std::cell::OnceCell::new(),
             lazy,

@@ -111,6 +111,8 @@ pub const DEFAULT_STEPMUL: i64 = 100;
 /// gc-arena's defaults (sleep 0.5, a cycle's work paid by about half as many allocations as
 /// it visits objects) let garbage pile up during long cycles: binary_trees' count peaked at
 /// 9 MB where this keeps it at 4–4.5 MB, for fewer instructions (fewer, shorter cycles). The factors stay in gc-arena's required ratios (each path below one unit).
+/// After a cycle that found the heap mostly live (a growing heap), the VM shortens the next
+/// sleep, down to 0.75 of this one (see `api::Vm::shorten_sleep`).
 pub const PACING: gc_arena::metrics::Pacing = gc_arena::metrics::Pacing {
     sleep_factor: 1.0,
     min_sleep: 256,
