@@ -47,6 +47,12 @@
 //! `execute` (callgrind, scaled `nbody`: 402.6M -> 387.9M instructions). Other loops keep
 //! `hot::<false, false>`, as the slice below costs them 2-4% (registers).
 //!
+//! That variant is entered through [`run_below`], which also runs the light natives it
+//! stops at (`math.sqrt`, `math.abs` of a number, one result: see `vm::light`) in place and
+//! enters it again (callgrind, scaled `nbody`: 371.8M -> 346.2M instructions). The other
+//! variants stop at such calls as at any call: the test, in their loop or on their way
+//! out, cost their programs more than it saved (see [`run_below`]).
+//!
 //! # Dispatch
 //! Per instruction, one bounds check tests both the fuel and the end of the code: the fuel
 //! is kept as the `pc` at which it runs out (`lim`), and the code is cut there (`win`), so
