@@ -161,6 +161,14 @@ pub static FUNCS: &[NativeDef] = &[
 /// Opens the math library and seeds the generator deterministically (as `randomseed(0)`).
 pub fn open(ctx: Ctx<'_>) {
     let t = super::new_lib(ctx, "math", FUNCS);
+    // The interpreter's small loop runs these in place (see `vm::light`).
+    for def in FUNCS {
+        match def.name {
+            "math.abs" => crate::vm::light::register(def, crate::vm::light::Unary::Abs),
+            "math.sqrt" => crate::vm::light::register(def, crate::vm::light::Unary::Sqrt),
+            _ => {}
+        }
+    }
     let consts = [
         ("pi", Value::float(std::f64::consts::PI)),
         ("huge", Value::float(f64::INFINITY)),

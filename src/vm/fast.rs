@@ -47,6 +47,12 @@
 //! `execute` (callgrind, scaled `nbody`: 402.6M -> 387.9M instructions). Other loops keep
 //! `hot::<false, false>`, as the slice below costs them 2-4% (registers).
 //!
+//! That variant is entered through [`run_below`], which also runs the light natives it
+//! stops at (`math.sqrt`, `math.abs` of a number, one result: see `vm::light`) in place and
+//! enters it again (callgrind, scaled `nbody`: 371.8M -> 346.2M instructions). The other
+//! variants stop at such calls as at any call: the test, in their loop or on their way
+//! out, cost their programs more than it saved (see [`run_below`]).
+//!
 //! # Dispatch
 //! Per instruction, one bounds check tests both the fuel and the end of the code: the fuel
 //! is kept as the `pc` at which it runs out (`lim`), and the code is cut there (`win`), so
@@ -132,7 +138,7 @@ pub(super) fn enter<'gc, const CALLS: bool>(
         return (pc, fuel, false);
     }
     if !CALLS && open_below(thread, cdata, base) {
-        return hot::<false, true>(mc, thread, ts, cdata, base, pc, fuel);
+        return run_below(mc, thread, ts, cdata, base, pc, fuel);
     }
     hot::<CALLS, false>(mc, thread, ts, cdata, base, pc, fuel)
 }
@@ -175,6 +181,102 @@ pub(super) fn enter_resumed<'gc>(
         enter::<false>(mc, thread, cdata, ts, base, pc, fuel)
     };
     (pc, fuel)
+}
+
+/// [`hot`]`::<false, true>`, and the light natives it stops at run in place
+/// ([`light_resume`]): a loop whose function reads `sqrt` as an upvalue (`nbody`'s
+/// `local sqrt = math.sqrt` in the main chunk, open below the loop's frame) and calls it in
+/// its body. Out of line, so that `execute`, whose registers are scarce, keeps one call
+/// where it enters `hot` (its test inline there cost other programs up to 2.5%, through
+/// `execute`'s spills). Not for the other variants: this wrapper costs ~70 instructions per
+/// entry (measured with it on every entry: fannkuch +1.6%), and a test in `hot`'s loop,
+/// where it stops, cost their programs up to 0.4% (registers).
+#[inline(never)]
+fn run_below<'gc>(
+    mc: &'gc Mutation<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    cdata: &'gc ClosureData<'gc>,
+    base: usize,
+    pc: usize,
+    fuel: i64,
+) -> (usize, i64, bool) {
+    let r = hot::<false, true>(mc, thread, ts, cdata, base, pc, fuel);
+    light_resume(mc, thread, ts, cdata, base, r)
+}
+
+/// Where [`hot`]`::<false, true>` stopped (`r`, in the frame it was entered in): if at a
+/// `Call` of `math.abs` or `math.sqrt` of a number ([`light_call`]), runs it in place and
+/// enters `hot` again after it, as often as that happens; else returns where `hot` stopped
+/// (and `execute` makes the call). The way out of `hot` and back costs ~100 instructions,
+/// where `execute`'s call of the native and its way back into `hot` cost ~300. (Inside
+/// `hot`'s loop, the call cost other programs 2-7%: registers.)
+#[inline(always)]
+fn light_resume<'gc>(
+    mc: &'gc Mutation<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    cdata: &'gc ClosureData<'gc>,
+    base: usize,
+    r: (usize, i64, bool),
+) -> (usize, i64, bool) {
+    let (mut pc, mut fuel, _) = r;
+    while light_call(ts, cdata, base, pc, &mut fuel) {
+        (pc, fuel, _) = hot::<false, true>(mc, thread, ts, cdata, base, pc + 1, fuel);
+    }
+    (pc, fuel, false)
+}
+
+/// Runs the `Call` at `pc` of the Lua frame of `cdata` at `base` in place, if it calls a
+/// light native that [`super::light::unary`] computes, with one argument for one result,
+/// and the general call (`execute`'s `call_native`: `run_native`, then
+/// `finish::results_to_lua`) would leave no other trace: then it leaves what that call
+/// leaves (the result in the call slot, the stack cut to the frame's end with nils above the
+/// result, `top` after it), charges the same fuel (the instruction's unit and
+/// `NATIVE_CALL`) and answers `true`. Else `false`, having changed nothing: another
+/// instruction, native or argument, the stack shorter than the frame, the stack or frame
+/// list model to grow (`run_native` grows the frame list's for a native's frame), a C-call
+/// mark to trim, too little fuel (an overshoot, left to `execute`).
+#[inline(always)]
+fn light_call<'gc>(
+    ts: &mut ThreadState<'gc>,
+    cdata: &'gc ClosureData<'gc>,
+    base: usize,
+    pc: usize,
+    fuel: &mut i64,
+) -> bool {
+    let fp = Gc::as_ref(cdata.proto);
+    let Some(&Op::Call { a, b: 2, c: 2 }) = fp.proto.code.get(pc) else {
+        return false;
+    };
+    let func = base + a as usize;
+    let end = base + fp.proto.max_stack as usize + 1;
+    let (Some(&Value::LightNative(l)), Some(&x)) = (ts.stack.get(func), ts.stack.get(func + 1))
+    else {
+        return false;
+    };
+    if *fuel < fuelc::INSTRUCTION + fuelc::NATIVE_CALL
+        || ts.stack.len() < end
+        || end > ts.stack_model
+        || ts.frames.len() >= ts.frames_model
+        || ts
+            .c_calls
+            .last()
+            .is_some_and(|&m| m as usize >= ts.frames.len())
+    {
+        return false;
+    }
+    let Some(v) = super::light::unary(l.0, x) else {
+        return false;
+    };
+    ts.stack.truncate(end);
+    ts.stack[func] = v;
+    for slot in &mut ts.stack[func + 1..] {
+        *slot = Value::Nil;
+    }
+    ts.top = (func + 1) as u32;
+    *fuel -= fuelc::INSTRUCTION + fuelc::NATIVE_CALL;
+    true
 }
 
 /// Whether the closure of `cdata`, running at `base` in `thread`, has an upvalue open below

@@ -23,6 +23,7 @@ pub mod gc;
 pub mod hook;
 pub mod interp;
 pub mod lazy;
+pub mod light;
 pub mod memory;
 pub mod meta;
 pub mod native;
