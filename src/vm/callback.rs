@@ -154,9 +154,15 @@ fn deliver_kept<'gc>(
     fuel: &mut Fuel,
 ) -> LuaResult<'gc, Flow<'gc>> {
     let below = ts.frames.len() - 1;
-    // (The native's own mark stays: it still runs inside its caller's call.)
-    ts.trim_c_calls(below + 1);
+    // The mark of the call that returned (the frame at `below + 1`) is dropped, as the
+    // general path drops it, before anything but the next call: that call's mark is the
+    // same one, checked against the same count, so it stays for it (the continuation does
+    // not see the marks). Marks above it, if any, go now. (The native's own mark stays: it
+    // still runs inside its caller's call.)
+    ts.trim_c_calls(below + 2);
+    let marked = ts.c_calls.last() == Some(&((below + 1) as u32));
     let Some(Frame::Native(nf)) = ts.frames.last() else {
+        ts.trim_c_calls(below + 1);
         return Err(LuaError::rt("internal error: frame"));
     };
     let (native, func, want) = (nf.native, nf.func as usize, nf.want);
@@ -168,6 +174,7 @@ fn deliver_kept<'gc>(
     };
     let r = match run_kept(ctx, thread, ts, fuel, below, native, func, first) {
         None => {
+            ts.trim_c_calls(below + 1);
             ts.stack.truncate(ts.top as usize);
             let cont = take_cont(ts);
             run_cont(ctx, thread, ts, fuel, below, native, func, cont, Ok(()))
@@ -176,9 +183,12 @@ fn deliver_kept<'gc>(
             func: Value::Function(cl),
             args,
         })) if thread.0.hookmask.get() == 0 => {
-            return call_kept(ctx, ts, fuel, below, func, cl, args);
+            return call_kept(ctx, ts, fuel, below, func, cl, args, marked);
         }
-        Some(kept) => kept_action(ts, func, kept),
+        Some(kept) => {
+            ts.trim_c_calls(below + 1);
+            kept_action(ts, func, kept)
+        }
     };
     after_cont(ctx, thread, ts, fuel, below, native, func, want, r)
 }
@@ -395,6 +405,13 @@ fn kept_wait(nf: &mut NativeFrame<'_>, catch_top: &mut usize, index: usize) {
     if nf.cont.catches() {
         *catch_top = index + 1;
     }
+    kept_charge(nf);
+}
+
+/// The charge of the native frame `nf`'s buffers, for the continuation it holds now (see
+/// [`kept_wait`]).
+#[inline]
+fn kept_charge(nf: &mut NativeFrame<'_>) {
     let bytes = nf.cont.heap_bytes();
     if nf.charge.get() != bytes {
         drop(std::mem::take(&mut nf.charge));
@@ -404,10 +421,13 @@ fn kept_wait(nf: &mut NativeFrame<'_>, catch_top: &mut usize, index: usize) {
 
 /// The native at `func`, waiting in the top frame (at `below`), calls the Lua function `cl`
 /// again with `args`, its continuation kept as it is: what `call_from_native` and the push
-/// of the callee's frame do for it.
+/// of the callee's frame do for it. `marked`: the previous call's mark (for the frame at
+/// `below + 1`) is still the top one, and stands for this call's; otherwise the marks are
+/// as the general path leaves them after the return.
 ///
 /// # Errors
 /// Those of the C-call bound and of pushing the frame.
+#[allow(clippy::too_many_arguments)]
 #[inline(never)]
 fn call_kept<'gc>(
     ctx: Ctx<'gc>,
@@ -417,13 +437,22 @@ fn call_kept<'gc>(
     func: usize,
     cl: super::closure::Closure<'gc>,
     args: [Value<'gc>; 2],
+    marked: bool,
 ) -> LuaResult<'gc, Flow<'gc>> {
     fuel.charge(crate::limits::fuel::CALL_FROM_NATIVE);
     if let Some(Frame::Native(nf)) = ts.frames.last_mut() {
-        kept_wait(nf, &mut ts.catch_top, below);
+        // (A continuation that runs kept never catches: see `LibCont::runs_kept`.)
+        debug_assert!(!nf.cont.catches());
+        kept_charge(nf);
     }
-    if let Err(e) = ts.enter_c_calls(ctx, 1) {
-        return Err(c_overflow_in(ts, false, e));
+    // (The count with the mark kept is the one its push was checked at.)
+    if !marked || ts.c_level() >= super::ccalls::MAX_C_CALLS {
+        if marked {
+            ts.trim_c_calls(below + 1);
+        }
+        if let Err(e) = ts.enter_c_calls(ctx, 1) {
+            return Err(c_overflow_in(ts, false, e));
+        }
     }
     if !call_in_place(ts, func + 1, cl, args) {
         ts.stack.truncate(func + 1);

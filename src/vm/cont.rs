@@ -259,7 +259,8 @@ pub trait LibCont<'gc>: DynCollect<'gc> + CloneLibCont<'gc> + std::fmt::Debug {
     fn save(&self) -> Result<LibSaved<Value<'gc>>, String>;
 
     /// Whether the VM should try [`resume_kept`](Self::resume_kept) (a cheap test made
-    /// first: the general path pays nothing else for it).
+    /// first: the general path pays nothing else for it). A continuation that says so never
+    /// [catches](Self::catches) errors: its frame waits again without asking.
     fn runs_kept(&self) -> bool {
         false
     }
