@@ -57,20 +57,22 @@ pub(super) fn deliver<'gc>(
     n: usize,
     want: i32,
 ) -> LuaResult<'gc, Flow<'gc>> {
-    let lib = thread.0.hookmask.get() == 0
-        && matches!(ts.frames.last(), Some(Frame::Native(nf)) if matches!(*nf.cont, Cont::Lib(_)));
-    if !lib {
+    // (Whether the top frame is a library continuation's, and whether it runs kept.)
+    let lib = match ts.frames.last() {
+        Some(Frame::Native(nf)) if thread.0.hookmask.get() == 0 => match &*nf.cont {
+            Cont::Lib(l) => Some(l.runs_kept()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(kept) = lib else {
         // (The coroutine's last frame returns without `drive`'s round trip.)
         let todo = Todo::Deliver { func, n, want };
         return super::exec::deliver_results(ctx, thread, ts, fuel, todo);
-    }
+    };
     lua_results(ts, func, n, want);
-    if let Some(Frame::Native(nf)) = ts.frames.last() {
-        if let Cont::Lib(l) = &*nf.cont {
-            if l.runs_kept() {
-                return deliver_kept(ctx, thread, ts, fuel);
-            }
-        }
+    if kept {
+        return deliver_kept(ctx, thread, ts, fuel);
     }
     ts.stack.truncate(ts.top as usize);
     let below = ts.frames.len() - 1;
