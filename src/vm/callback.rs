@@ -184,8 +184,9 @@ fn deliver_kept<'gc>(
         Some(Ok(Kept::Call {
             func: Value::Function(cl),
             args,
+            bytes,
         })) if thread.0.hookmask.get() == 0 => {
-            return call_kept(ctx, ts, fuel, below, func, cl, args, marked);
+            return call_kept(ctx, ts, fuel, below, func, cl, args, bytes, marked);
         }
         Some(kept) => {
             ts.trim_c_calls(below + 1);
@@ -407,13 +408,6 @@ fn kept_wait(nf: &mut NativeFrame<'_>, catch_top: &mut usize, index: usize) {
     if nf.cont.catches() {
         *catch_top = index + 1;
     }
-    kept_charge(nf);
-}
-
-/// The charge of the native frame `nf`'s buffers, for the continuation it holds now (see
-/// [`kept_wait`]).
-#[inline]
-fn kept_charge(nf: &mut NativeFrame<'_>) {
     let bytes = nf.cont.heap_bytes();
     if nf.charge.get() != bytes {
         drop(std::mem::take(&mut nf.charge));
@@ -425,7 +419,8 @@ fn kept_charge(nf: &mut NativeFrame<'_>) {
 /// again with `args`, its continuation kept as it is: what `call_from_native` and the push
 /// of the callee's frame do for it. `marked`: the previous call's mark (for the frame at
 /// `below + 1`) is still the top one, and stands for this call's; otherwise the marks are
-/// as the general path leaves them after the return.
+/// as the general path leaves them after the return. `bytes`: the continuation's heap
+/// bytes (see [`Kept::Call`]).
 ///
 /// Inlined in [`deliver_kept`], its one caller (out of line, the call and the arguments
 /// passed on the stack cost a comparison ~28 instructions).
@@ -442,13 +437,18 @@ fn call_kept<'gc>(
     func: usize,
     cl: super::closure::Closure<'gc>,
     args: [Value<'gc>; 2],
+    bytes: usize,
     marked: bool,
 ) -> LuaResult<'gc, Flow<'gc>> {
     fuel.charge(crate::limits::fuel::CALL_FROM_NATIVE);
     if let Some(Frame::Native(nf)) = ts.frames.last_mut() {
         // (A continuation that runs kept never catches: see `LibCont::runs_kept`.)
         debug_assert!(!nf.cont.catches());
-        kept_charge(nf);
+        debug_assert_eq!(nf.cont.heap_bytes(), bytes);
+        if nf.charge.get() != bytes {
+            drop(std::mem::take(&mut nf.charge));
+            nf.charge = Charge::transient(bytes);
+        }
     }
     // (The count with the mark kept is the one its push was checked at.)
     if !marked || ts.c_level() >= super::ccalls::MAX_C_CALLS {
@@ -481,7 +481,9 @@ fn kept_action<'gc>(
     kept: LuaResult<'gc, Kept<'gc>>,
 ) -> LuaResult<'gc, Action<'gc>> {
     match kept? {
-        Kept::Call { func: callee, args } => {
+        Kept::Call {
+            func: callee, args, ..
+        } => {
             ts.stack.truncate(func + 1);
             ts.stack.extend_from_slice(&args);
             Ok(Action::Call {

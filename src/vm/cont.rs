@@ -291,6 +291,9 @@ pub enum Kept<'gc> {
         func: Value<'gc>,
         /// Its arguments.
         args: [Value<'gc>; 2],
+        /// The continuation's [`heap_bytes`](LibCont::heap_bytes) now (what its frame is
+        /// charged while it waits), told here so the VM does not ask again.
+        bytes: usize,
     },
     /// `Action::Preempt` with this continuation.
     Preempt,
