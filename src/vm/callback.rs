@@ -57,20 +57,22 @@ pub(super) fn deliver<'gc>(
     n: usize,
     want: i32,
 ) -> LuaResult<'gc, Flow<'gc>> {
-    let lib = thread.0.hookmask.get() == 0
-        && matches!(ts.frames.last(), Some(Frame::Native(nf)) if matches!(*nf.cont, Cont::Lib(_)));
-    if !lib {
+    // (Whether the top frame is a library continuation's, and whether it runs kept.)
+    let lib = match ts.frames.last() {
+        Some(Frame::Native(nf)) if thread.0.hookmask.get() == 0 => match &*nf.cont {
+            Cont::Lib(l) => Some(l.runs_kept()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(kept) = lib else {
         // (The coroutine's last frame returns without `drive`'s round trip.)
         let todo = Todo::Deliver { func, n, want };
         return super::exec::deliver_results(ctx, thread, ts, fuel, todo);
-    }
+    };
     lua_results(ts, func, n, want);
-    if let Some(Frame::Native(nf)) = ts.frames.last() {
-        if let Cont::Lib(l) = &*nf.cont {
-            if l.runs_kept() {
-                return deliver_kept(ctx, thread, ts, fuel);
-            }
-        }
+    if kept {
+        return deliver_kept(ctx, thread, ts, fuel);
     }
     ts.stack.truncate(ts.top as usize);
     let below = ts.frames.len() - 1;
@@ -154,9 +156,15 @@ fn deliver_kept<'gc>(
     fuel: &mut Fuel,
 ) -> LuaResult<'gc, Flow<'gc>> {
     let below = ts.frames.len() - 1;
-    // (The native's own mark stays: it still runs inside its caller's call.)
-    ts.trim_c_calls(below + 1);
+    // The mark of the call that returned (the frame at `below + 1`) is dropped, as the
+    // general path drops it, before anything but the next call: that call's mark is the
+    // same one, checked against the same count, so it stays for it (the continuation does
+    // not see the marks). Marks above it, if any, go now. (The native's own mark stays: it
+    // still runs inside its caller's call.)
+    ts.trim_c_calls(below + 2);
+    let marked = ts.c_calls.last() == Some(&((below + 1) as u32));
     let Some(Frame::Native(nf)) = ts.frames.last() else {
+        ts.trim_c_calls(below + 1);
         return Err(LuaError::rt("internal error: frame"));
     };
     let (native, func, want) = (nf.native, nf.func as usize, nf.want);
@@ -168,6 +176,7 @@ fn deliver_kept<'gc>(
     };
     let r = match run_kept(ctx, thread, ts, fuel, below, native, func, first) {
         None => {
+            ts.trim_c_calls(below + 1);
             ts.stack.truncate(ts.top as usize);
             let cont = take_cont(ts);
             run_cont(ctx, thread, ts, fuel, below, native, func, cont, Ok(()))
@@ -175,10 +184,14 @@ fn deliver_kept<'gc>(
         Some(Ok(Kept::Call {
             func: Value::Function(cl),
             args,
+            bytes,
         })) if thread.0.hookmask.get() == 0 => {
-            return call_kept(ctx, ts, fuel, below, func, cl, args);
+            return call_kept(ctx, ts, fuel, below, func, cl, args, bytes, marked);
         }
-        Some(kept) => kept_action(ts, func, kept),
+        Some(kept) => {
+            ts.trim_c_calls(below + 1);
+            kept_action(ts, func, kept)
+        }
     };
     after_cont(ctx, thread, ts, fuel, below, native, func, want, r)
 }
@@ -404,11 +417,18 @@ fn kept_wait(nf: &mut NativeFrame<'_>, catch_top: &mut usize, index: usize) {
 
 /// The native at `func`, waiting in the top frame (at `below`), calls the Lua function `cl`
 /// again with `args`, its continuation kept as it is: what `call_from_native` and the push
-/// of the callee's frame do for it.
+/// of the callee's frame do for it. `marked`: the previous call's mark (for the frame at
+/// `below + 1`) is still the top one, and stands for this call's; otherwise the marks are
+/// as the general path leaves them after the return. `bytes`: the continuation's heap
+/// bytes (see [`Kept::Call`]).
+///
+/// Inlined in [`deliver_kept`], its one caller (out of line, the call and the arguments
+/// passed on the stack cost a comparison ~28 instructions).
 ///
 /// # Errors
 /// Those of the C-call bound and of pushing the frame.
-#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn call_kept<'gc>(
     ctx: Ctx<'gc>,
     ts: &mut ThreadState<'gc>,
@@ -417,13 +437,27 @@ fn call_kept<'gc>(
     func: usize,
     cl: super::closure::Closure<'gc>,
     args: [Value<'gc>; 2],
+    bytes: usize,
+    marked: bool,
 ) -> LuaResult<'gc, Flow<'gc>> {
     fuel.charge(crate::limits::fuel::CALL_FROM_NATIVE);
     if let Some(Frame::Native(nf)) = ts.frames.last_mut() {
-        kept_wait(nf, &mut ts.catch_top, below);
+        // (A continuation that runs kept never catches: see `LibCont::runs_kept`.)
+        debug_assert!(!nf.cont.catches());
+        debug_assert_eq!(nf.cont.heap_bytes(), bytes);
+        if nf.charge.get() != bytes {
+            drop(std::mem::take(&mut nf.charge));
+            nf.charge = Charge::transient(bytes);
+        }
     }
-    if let Err(e) = ts.enter_c_calls(ctx, 1) {
-        return Err(c_overflow_in(ts, false, e));
+    // (The count with the mark kept is the one its push was checked at.)
+    if !marked || ts.c_level() >= super::ccalls::MAX_C_CALLS {
+        if marked {
+            ts.trim_c_calls(below + 1);
+        }
+        if let Err(e) = ts.enter_c_calls(ctx, 1) {
+            return Err(c_overflow_in(ts, false, e));
+        }
     }
     if !call_in_place(ts, func + 1, cl, args) {
         ts.stack.truncate(func + 1);
@@ -447,7 +481,9 @@ fn kept_action<'gc>(
     kept: LuaResult<'gc, Kept<'gc>>,
 ) -> LuaResult<'gc, Action<'gc>> {
     match kept? {
-        Kept::Call { func: callee, args } => {
+        Kept::Call {
+            func: callee, args, ..
+        } => {
             ts.stack.truncate(func + 1);
             ts.stack.extend_from_slice(&args);
             Ok(Action::Call {

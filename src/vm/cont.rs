@@ -259,7 +259,8 @@ pub trait LibCont<'gc>: DynCollect<'gc> + CloneLibCont<'gc> + std::fmt::Debug {
     fn save(&self) -> Result<LibSaved<Value<'gc>>, String>;
 
     /// Whether the VM should try [`resume_kept`](Self::resume_kept) (a cheap test made
-    /// first: the general path pays nothing else for it).
+    /// first: the general path pays nothing else for it). A continuation that says so never
+    /// [catches](Self::catches) errors: its frame waits again without asking.
     fn runs_kept(&self) -> bool {
         false
     }
@@ -290,6 +291,9 @@ pub enum Kept<'gc> {
         func: Value<'gc>,
         /// Its arguments.
         args: [Value<'gc>; 2],
+        /// The continuation's [`heap_bytes`](LibCont::heap_bytes) now (what its frame is
+        /// charged while it waits), told here so the VM does not ask again.
+        bytes: usize,
     },
     /// `Action::Preempt` with this continuation.
     Preempt,

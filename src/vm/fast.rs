@@ -289,7 +289,8 @@ fn open_below<'gc>(thread: Thread<'gc>, cdata: &'gc ClosureData<'gc>, base: usiz
     })
 }
 
-/// Whether [`hot`] may run `op` (in its common case).
+/// Whether [`hot`] may run `op` (in its common case). (`ForPrep` counts as not: `hot` runs
+/// its integer case when it gets there, but `execute` does not enter `hot` for it.)
 #[inline(always)]
 pub(super) fn runs(op: Op) -> bool {
     !matches!(
@@ -884,6 +885,37 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
                     jump_next!();
                 }
             }
+            Op::ForPrep { a, bx } => {
+                // The all-integer case of `ops::for_prep` (zero steps, floats and strings
+                // are `execute`'s): an inner loop's start, inside an outer loop run here,
+                // no longer stops this loop (and its first turn runs here too).
+                let ra = base + a as usize;
+                let Some(fs) = stack.get_mut(ra..ra + 4) else {
+                    bail!()
+                };
+                match (fs[0], fs[1], fs[2]) {
+                    (Value::Int(init), Value::Int(limit), Value::Int(step)) if step != 0 => {
+                        fs[3] = Value::Int(init);
+                        if if step > 0 { init > limit } else { init < limit } {
+                            goto!(pc + bx as usize + 1);
+                        } else {
+                            let count = if step > 0 {
+                                let c = (limit as u64).wrapping_sub(init as u64);
+                                if step != 1 {
+                                    c / step as u64
+                                } else {
+                                    c
+                                }
+                            } else {
+                                let c = (init as u64).wrapping_sub(limit as u64);
+                                c / ((-(step + 1)) as u64 + 1)
+                            };
+                            fs[1] = Value::Int(count as i64);
+                        }
+                    }
+                    _ => bail!(),
+                }
+            }
             Op::ForLoop { a, bx } => {
                 let ra = base + a as usize;
                 let Some(fs) = stack.get_mut(ra..ra + 4) else {
@@ -1025,7 +1057,6 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
             | Op::Closure { .. }
             | Op::Concat { .. }
             | Op::ExtraArg { .. }
-            | Op::ForPrep { .. }
             | Op::LoadKX { .. }
             | Op::NewTable { .. }
             | Op::Return { .. }

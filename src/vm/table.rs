@@ -712,9 +712,28 @@ impl<'gc> TableData<'gc> {
             if n > parts::MAX_ASIZE || !self.resize_fits(n, hash_size) {
                 return Err(KeyError::NoMemory);
             }
-            self.resize(mc, n, hash_size);
+            self.grow_array_size(mc, n, hash_size);
         }
         Ok(())
+    }
+
+    /// [`TableData::resize`] to `n` array slots (more than now) and `hash_size`, the hash
+    /// part's capacity: with no hash part, index, chunks or pending contents, growing only
+    /// changes the size, as `resize` would (the stored prefix grows as the keys are
+    /// written), without rebuilding the empty hash part (a constructor `{f(), g()}`: one
+    /// slot presized, the call's results more). Out of line, so `SetList`'s inlined code
+    /// stays as it was.
+    #[inline(never)]
+    fn grow_array_size(&mut self, mc: &Mutation<'gc>, n: usize, hash_size: usize) {
+        if hash_size == 0
+            && self.entries.is_empty()
+            && self.extra.is_none()
+            && self.array.len() < chunks::FLAT_MAX
+        {
+            self.sizes.set(n, 0);
+        } else {
+            self.resize(mc, n, hash_size);
+        }
     }
 
     /// The border `#t` (without `__len`), as PUC-Rio Lua 5.4's `luaH_getn` finds it.

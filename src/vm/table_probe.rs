@@ -166,6 +166,15 @@ impl<'gc> Table<'gc> {
                         Some(v)
                     };
                 }
+                if d.entries.is_empty() && d.extra.is_none() {
+                    // Nothing beyond the stored prefix (no hash part, no chunks): nil, as
+                    // the search would find (`tree[1]` of a leaf `{}`).
+                    return if d.meta.is_some() {
+                        None
+                    } else {
+                        Some(Value::Nil)
+                    };
+                }
             }
         }
         self.get_index_int_slow(mc, i)

@@ -626,7 +626,12 @@ pub(super) fn run_sort_kept<'gc>(
     incoming: Option<Value<'gc>>,
 ) -> LuaResult<'gc, Kept<'gc>> {
     Ok(match sort_loop(nc, task, incoming)? {
-        SortNext::Call(func, args) => Kept::Call { func, args },
+        SortNext::Call(func, args) => Kept::Call {
+            func,
+            args,
+            // (`TableContG::heap_bytes` of a sort.)
+            bytes: task.vals.len() * crate::vm::memory::VALUE_BYTES + task.sort.heap_bytes(),
+        },
         SortNext::Preempt => Kept::Preempt,
         SortNext::Write(perm, end) => {
             nc.clear();
