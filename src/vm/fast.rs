@@ -896,21 +896,9 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
                 match (fs[0], fs[1], fs[2]) {
                     (Value::Int(init), Value::Int(limit), Value::Int(step)) if step != 0 => {
                         fs[3] = Value::Int(init);
-                        if if step > 0 { init > limit } else { init < limit } {
-                            goto!(pc + bx as usize + 1);
-                        } else {
-                            let count = if step > 0 {
-                                let c = (limit as u64).wrapping_sub(init as u64);
-                                if step != 1 {
-                                    c / step as u64
-                                } else {
-                                    c
-                                }
-                            } else {
-                                let c = (init as u64).wrapping_sub(limit as u64);
-                                c / ((-(step + 1)) as u64 + 1)
-                            };
-                            fs[1] = Value::Int(count as i64);
+                        match super::ops::int_for_count(init, limit, step) {
+                            None => goto!(pc + bx as usize + 1),
+                            Some(count) => fs[1] = Value::Int(count),
                         }
                     }
                     _ => bail!(),

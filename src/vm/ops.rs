@@ -128,6 +128,28 @@ pub(super) fn arith_error<'gc>(
     }
 }
 
+/// An integer loop's iteration count after the first (`forprep`'s `count`), or `None` when
+/// the loop runs no iteration (`step` is not 0). The small loop's `ForPrep` and
+/// [`for_prep`] both use it.
+#[inline(always)]
+pub(super) fn int_for_count(init: i64, limit: i64, step: i64) -> Option<i64> {
+    if if step > 0 { init > limit } else { init < limit } {
+        return None;
+    }
+    let count = if step > 0 {
+        let c = (limit as u64).wrapping_sub(init as u64);
+        if step != 1 {
+            c / step as u64
+        } else {
+            c
+        }
+    } else {
+        let c = (init as u64).wrapping_sub(limit as u64);
+        c / ((-(step + 1)) as u64 + 1)
+    };
+    Some(count as i64)
+}
+
 /// Prepares a numeric `for` loop (Lua's `forprep`); returns `true` if the loop must be skipped.
 pub(super) fn for_prep<'gc>(ctx: Ctx<'gc>, r: &mut [Value<'gc>]) -> LuaResult<'gc, bool> {
     let for_error = |what: &str, v: Value<'gc>| {
@@ -174,22 +196,13 @@ pub(super) fn for_prep<'gc>(ctx: Ctx<'gc>, r: &mut [Value<'gc>]) -> LuaResult<'g
                 }
             }
         };
-        if if step > 0 { init > limit } else { init < limit } {
-            return Ok(true);
-        }
-        let count = if step > 0 {
-            let c = (limit as u64).wrapping_sub(init as u64);
-            if step != 1 {
-                c / step as u64
-            } else {
-                c
+        match int_for_count(init, limit, step) {
+            None => Ok(true),
+            Some(count) => {
+                r[1] = Value::Int(count);
+                Ok(false)
             }
-        } else {
-            let c = (init as u64).wrapping_sub(limit as u64);
-            c / ((-(step + 1)) as u64 + 1)
-        };
-        r[1] = Value::Int(count as i64);
-        Ok(false)
+        }
     } else {
         let limit = convert::to_float(r[1]).ok_or_else(|| for_error("limit", r[1]))?;
         let step = convert::to_float(r[2]).ok_or_else(|| for_error("step", r[2]))?;
