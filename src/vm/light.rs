@@ -18,7 +18,7 @@
 //! general one would leave no other trace (see `fast::light_call`): the same result in the
 //! call slot, the stack cut to the frame's end with nils above the result, `top`, the same
 //! fuel (the instruction and `NATIVE_CALL`), no growth of the stacks or their models.
-//! Tested by `tests/light_natives.rs` (fuel in any slices) and
+//! Tested by `tests/fast_loop.rs` (fuel in any slices) and
 //! `tests/lua/math_light_in_loops.lua` (results against `lua5.4`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
