@@ -17,6 +17,7 @@
 //! (so strings compare as strings and `__lt` metamethods are called, via [`MinMaxCont`]) and
 //! return the winning argument unchanged.
 
+use crate::vm::light::Unary;
 use gc_arena::Collect;
 use serde::{Deserialize, Serialize};
 
@@ -164,8 +165,8 @@ pub fn open(ctx: Ctx<'_>) {
     // The interpreter's small loop runs these in place (see `vm::light`).
     for def in FUNCS {
         match def.name {
-            "math.abs" => crate::vm::light::register(def, crate::vm::light::Unary::Abs),
-            "math.sqrt" => crate::vm::light::register(def, crate::vm::light::Unary::Sqrt),
+            "math.abs" => crate::vm::light::register(def, Unary::Abs),
+            "math.sqrt" => crate::vm::light::register(def, Unary::Sqrt),
             _ => {}
         }
     }
@@ -206,11 +207,11 @@ fn push_num_int<'gc>(d: f64) -> Value<'gc> {
 // Functions
 
 fn abs<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
-    if let Value::Int(n) = nc.arg(1) {
-        return nc.ret1(Value::Int(n.wrapping_abs()));
+    if let Some(v) = Unary::Abs.of_number(nc.arg(1)) {
+        return nc.ret1(v);
     }
     let x = nc.check_float(1)?;
-    nc.ret1(Value::float(x.abs()))
+    nc.ret1(Value::float(Unary::Abs.of_float(x)))
 }
 
 fn sin<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
@@ -238,7 +239,7 @@ fn tanh<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     float_fn(nc, f64::tanh)
 }
 fn sqrt<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
-    float_fn(nc, f64::sqrt)
+    float_fn(nc, |x| Unary::Sqrt.of_float(x))
 }
 fn exp<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     float_fn(nc, f64::exp)

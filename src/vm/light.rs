@@ -35,6 +35,31 @@ pub enum Unary {
     Sqrt,
 }
 
+impl Unary {
+    /// The function on a float (an integer argument of `math.sqrt` is converted first).
+    #[inline(always)]
+    pub fn of_float(self, x: f64) -> f64 {
+        match self {
+            Unary::Abs => x.abs(),
+            Unary::Sqrt => x.sqrt(),
+        }
+    }
+
+    /// The native's result for a number argument (`math.abs` keeps an integer an integer,
+    /// wrapping at the minimum, as 5.4's `l_mathop(abs)` on `lua_Unsigned`); `None` for
+    /// anything else. The math library's natives compute with this too, so the small
+    /// loop's shortcut and the native cannot disagree.
+    #[inline(always)]
+    pub fn of_number<'gc>(self, x: Value<'gc>) -> Option<Value<'gc>> {
+        match (self, x) {
+            (Unary::Abs, Value::Int(i)) => Some(Value::Int(i.wrapping_abs())),
+            (_, Value::Int(i)) => Some(Value::float(self.of_float(i as f64))),
+            (_, Value::Float(f)) => Some(Value::float(self.of_float(f.get()))),
+            _ => None,
+        }
+    }
+}
+
 /// The address of the `NativeDef` registered for [`Unary::Abs`] (0: none).
 static ABS: AtomicUsize = AtomicUsize::new(0);
 /// The address of the `NativeDef` registered for [`Unary::Sqrt`] (0: none).
@@ -42,7 +67,7 @@ static SQRT: AtomicUsize = AtomicUsize::new(0);
 
 /// Registers `def` as the native computing `op` (the same for every VM: the first
 /// registration stays). The caller vouches that `def`'s function returns exactly
-/// [`unary`]'s value for a number argument.
+/// [`Unary::of_number`]'s value for a number argument (the math library computes with it).
 pub fn register(def: &'static NativeDef, op: Unary) {
     let slot = match op {
         Unary::Abs => &ABS,
@@ -62,17 +87,9 @@ pub fn register(def: &'static NativeDef, op: Unary) {
 pub(super) fn unary<'gc>(def: &'static NativeDef, x: Value<'gc>) -> Option<Value<'gc>> {
     let p = def as *const NativeDef as usize;
     if p == SQRT.load(Ordering::Relaxed) {
-        match x {
-            Value::Float(f) => Some(Value::float(f.get().sqrt())),
-            Value::Int(i) => Some(Value::float((i as f64).sqrt())),
-            _ => None,
-        }
+        Unary::Sqrt.of_number(x)
     } else if p == ABS.load(Ordering::Relaxed) {
-        match x {
-            Value::Int(i) => Some(Value::Int(i.wrapping_abs())),
-            Value::Float(f) => Some(Value::float(f.get().abs())),
-            _ => None,
-        }
+        Unary::Abs.of_number(x)
     } else {
         None
     }
