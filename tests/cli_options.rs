@@ -272,3 +272,31 @@ fn a_closing_method_that_raises_while_an_error_unwinds_reports_its_own_error() {
     assert_eq!(out, format!("{handled}{handled}"));
     assert_eq!(err, format!("telelua: {handled}"));
 }
+
+#[test]
+fn closing_the_state_at_exit_runs_closing_methods_and_finalizers_as_lua_close_does() {
+    // `os.exit(c, true)` closes the state: each closing method sees the error of the one
+    // before as `lua.c`'s message handler (still set) made it, and tracebacks and
+    // `debug.getinfo` levels end at the closing method or finalizer (`L->ci = &L->base_ci`).
+    let script = "local a <close> = setmetatable({}, {__close = function(_, e)\n\
+                  print('a', e); print(debug.getinfo(2, 'S')) end})\n\
+                  local b <close> = setmetatable({}, {__close = function(_, e)\n\
+                  print('b', e); error({}) end})\n\
+                  local c <close> = setmetatable({}, {__close = function(_, e)\n\
+                  print('c', e); error('boom') end})\n\
+                  setmetatable({}, {__gc = function() print(debug.traceback('gc')) end})\n\
+                  os.exit(3, true)\n";
+    let (out, err, code) = run(&["exit.lua"], &[], &[("exit.lua", script)], "");
+    assert_eq!(
+        out,
+        "c\tnil\n\
+         b\texit.lua:6: boom\nstack traceback:\n\t[C]: in function 'error'\n\
+         \texit.lua:6: in function <exit.lua:5>\n\
+         a\t(error object is a table value)\nstack traceback:\n\t[C]: in function 'error'\n\
+         \texit.lua:4: in function <exit.lua:3>\n\
+         nil\n\
+         gc\nstack traceback:\n\texit.lua:7: in metamethod '__gc'\n"
+    );
+    assert_eq!(err, "");
+    assert_eq!(code, Some(3));
+}

@@ -64,7 +64,7 @@ pub static WRAP_AUX: NativeDef = NativeDef {
 /// queues every object marked for finalization and runs a full collection, before whose end
 /// every finalizer due runs (`luaC_freeallobjects`).
 pub static CLOSE_STATE: NativeDef = NativeDef {
-    name: "lua_close",
+    name: crate::vm::gc::STATE_CLOSER,
     func: close_state,
 };
 
@@ -406,6 +406,13 @@ impl<'gc> LibCont<'gc> for CloseCont<Value<'gc>> {
 
     fn catches(&self) -> bool {
         true
+    }
+
+    /// `lua_close` (`os.exit(c, true)`, the CLI's end) runs closing methods under the handler
+    /// of the call that was running, as `luaD_closeprotected` leaves `L->errfunc`: under
+    /// `lua.c`'s, the next closing method sees an error with its traceback appended.
+    fn keeps_message_handler(&self) -> bool {
+        matches!(self, CloseCont::State { .. })
     }
 
     fn heap_bytes(&self) -> usize {

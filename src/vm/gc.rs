@@ -830,6 +830,11 @@ pub fn separate_all<'gc>(ctx: Ctx<'gc>) {
     gcs.update_charge();
 }
 
+/// The name of the native that closes the state (the library's `lua_close`, which
+/// [`begin_close`] puts at the bottom of the main thread): tracebacks and `debug.getinfo`
+/// levels end above it, as Lua's end at `base_ci`.
+pub const STATE_CLOSER: &str = "lua_close";
+
 /// Prepares the main coroutine to close the VM (Lua's `lua_close`): it is set to run `closer`
 /// (the coroutine library's `lua_close`) with its pending to-be-closed values; `closer`
 /// closes them, then queues every object still marked for finalization ([`separate_all`]:

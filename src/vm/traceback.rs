@@ -141,13 +141,19 @@ pub fn levels<'gc>(
     running: &[Option<NativeRef<'gc>>],
     host: bool,
 ) -> Vec<Level<'gc>> {
+    // `lua_close` (`os.exit(c, true)`, the end of a CLI run) runs closing methods and
+    // finalizers from the bottom of the main thread, where Lua has reset the call chain
+    // (`L->ci = &L->base_ci`): neither the closer nor the host is a level there.
+    let closing = host
+        && matches!(frames.first(), Some(Frame::Native(n))
+            if n.native.is_some_and(|f| f.def().name == super::gc::STATE_CLOSER));
     let mut lv: Vec<Level<'gc>> = running.iter().map(|n| Level::Running(*n)).collect();
     for (i, f) in frames.iter().enumerate().rev() {
-        if frame_visible(f) {
+        if frame_visible(f) && !(closing && i == 0) {
             lv.push(Level::Frame(i));
         }
     }
-    if host {
+    if host && !closing {
         lv.push(Level::Host);
     }
     lv
