@@ -396,7 +396,7 @@ fn run<'gc>(
             ($a:expr, $obj:expr, $c:expr, $info:expr) => {{
                 let (obj, key) = ($obj, kst!($c));
                 let fast = match (obj, key, fp!().key_hints.get($c as usize)) {
-                    (Value::Table(t), Value::Str(s), Some(hint)) => t.get_field(ctx.mc, s, hint),
+                    (Value::Table(t), Value::Str(s), Some(hint)) => t.get_field(ctx, s, hint, fuel),
                     (Value::Table(t), _, _) => {
                         let (v, has_meta) = t.get_and_meta(ctx.mc, key);
                         if !v.is_nil() || !has_meta {

@@ -9,7 +9,8 @@
 use gc_arena::Mutation;
 
 use super::{Table, TableData, Value};
-use crate::vm::state::Tm;
+use crate::limits::fuel::{Fuel, INDEX_CHAIN_LINK};
+use crate::vm::state::{Ctx, Tm};
 use crate::vm::string::LuaStr;
 
 impl<'gc> Table<'gc> {
@@ -90,15 +91,19 @@ impl<'gc> Table<'gc> {
     /// when it is nil and the table has a metatable (the caller then looks for `__index`).
     ///
     /// Out of line, with everything but a hit at the hint in [`Table::get_field_slow`] (a
-    /// pending table, a search, long strings to compare): the common case calls nothing, so
-    /// it needs few registers, and it returns in registers (a `(Value, bool)` pair goes
-    /// through memory).
+    /// pending table, a search, long strings to compare, an object's method found in its
+    /// class: `fuel` is charged for the links of the `__index` chain it follows, see
+    /// [`Table::get_field_chain`]): the common case calls nothing, so it needs few registers,
+    /// and it returns in registers (a `(Value, bool)` pair goes through memory). (`ctx` and
+    /// `fuel`, for the slow path, cost the common case two argument registers, and one
+    /// register saved: +4 machine instructions a call.)
     #[inline(never)]
     pub fn get_field(
         self,
-        mc: &Mutation<'gc>,
+        ctx: Ctx<'gc>,
         key: LuaStr<'gc>,
         hint: &std::cell::Cell<u32>,
+        fuel: &mut Fuel,
     ) -> Option<Value<'gc>> {
         {
             let d = self.0.borrow();
@@ -115,7 +120,7 @@ impl<'gc> Table<'gc> {
                 }
             }
         }
-        self.get_field_slow(mc, key, hint)
+        self.get_field_slow(ctx, key, hint, fuel)
     }
 
     /// A raw store of `value` at a constant string key through the constant's position hint
@@ -204,42 +209,111 @@ impl<'gc> Table<'gc> {
         tb.meta.is_none() && tb.set_int_in_array(i, value)
     }
 
-    /// [`Table::get_field`] when the key is not at the hint (or the table is pending).
+    /// [`Table::get_field`] when the key is not at the hint (or the table is pending): for a
+    /// table with its contents, [`Table::get_field_chain`].
     #[inline(never)]
     fn get_field_slow(
         self,
-        mc: &Mutation<'gc>,
+        ctx: Ctx<'gc>,
         key: LuaStr<'gc>,
         hint: &std::cell::Cell<u32>,
+        fuel: &mut Fuel,
     ) -> Option<Value<'gc>> {
         let (v, has_meta) = {
             let d = self.0.borrow();
-            if d.is_pending() {
-                // (A key read through the image before, such as an agent's `receive` on
-                // every turn, is answered here in the same borrow.)
-                (d.pending_cached(key), d.meta.is_some())
-            } else {
-                // (The hint missed: search at once, inline: an object's method name is
-                // looked up here first, and is not found.)
-                let v = match d.find_str(key) {
-                    Some(p) => {
-                        hint.set(p as u32);
-                        d.entries.get(p).map_or(Value::Nil, |e| e.1)
-                    }
-                    None => Value::Nil,
-                };
-                (Some(v), d.meta.is_some())
+            if !d.is_pending() {
+                drop(d);
+                return self.get_field_chain(ctx, key, hint, fuel);
             }
+            // (A key read through the image before, such as an agent's `receive` on every
+            // turn, is answered here in the same borrow.)
+            (d.pending_cached(key), d.meta.is_some())
         };
         let v = match v {
             Some(v) => v,
-            None => self.get_str_hinted_and_meta(mc, key, hint).0,
+            None => self.get_str_hinted_and_meta(ctx.mc, key, hint).0,
         };
         if v.is_nil() && has_meta {
             None
         } else {
             Some(v)
         }
+    }
+
+    /// `GetField`'s lookup of string key `key` in this table (not pending) and, where the
+    /// table lacks it and has a metatable, along its `__index` chain while that is made of
+    /// tables (an object, its class, the class's superclass...), in one call: each table is
+    /// borrowed once, for its value and metatable, and each metatable once for its `__index`
+    /// (through the VM's position hint of the `__index` string; see `table_tm` for the
+    /// absence cache consulted). `hint`: the constant's position hint, read as one position
+    /// in this table and as two ways in the chain's tables (see
+    /// [`TableData::get_str_chain_hinted`]).
+    ///
+    /// `Some(value)` when the answer is found so, having charged `fuel` for the links of the
+    /// chain followed (`limits::fuel::INDEX_CHAIN_LINK` each, as `meta::index_charged_missed`
+    /// does): the same answer and fuel. `None` when this table lacks `key` (nil) and has a
+    /// metatable but the chain goes on otherwise (an `__index` function to call, a string, a
+    /// lazy fork's pending table, a chain longer than [`CHAIN_FAST_MAX`] links), having
+    /// charged nothing and changed nothing but position hints and absence bits (caches whose
+    /// content never changes an answer): [`Table::get_field`]'s `None`, after which the
+    /// caller follows the chain from this table's metatable (`meta::index_charged_missed`).
+    #[inline(always)]
+    fn get_field_chain(
+        self,
+        ctx: Ctx<'gc>,
+        key: LuaStr<'gc>,
+        hint: &std::cell::Cell<u32>,
+        fuel: &mut Fuel,
+    ) -> Option<Value<'gc>> {
+        let mut mt = {
+            let d = self.0.borrow();
+            let v = match d.find_str(key) {
+                Some(p) => {
+                    hint.set(p as u32);
+                    d.entries.get(p).map_or(Value::Nil, |e| e.1)
+                }
+                None => Value::Nil,
+            };
+            match d.meta {
+                Some(mt) if v.is_nil() => mt,
+                _ => return Some(v),
+            }
+        };
+        let (index_name, index_hint) = (ctx.tm(Tm::Index), &ctx.state.index_hint);
+        for links in 1..=CHAIN_FAST_MAX {
+            // `mt` is the metatable of the table where `key` was found nil.
+            let next = {
+                let m = mt.0.borrow();
+                let tm = if m.tm_known_absent(Tm::Index) {
+                    Value::Nil
+                } else if m.is_pending() {
+                    return None;
+                } else {
+                    m.tm_lookup(Tm::Index, index_name, Some(index_hint))
+                };
+                match tm {
+                    Value::Table(next) => next,
+                    Value::Nil => {
+                        fuel.charge((links - 1) * INDEX_CHAIN_LINK);
+                        return Some(Value::Nil);
+                    }
+                    _ => return None,
+                }
+            };
+            let d = next.0.borrow();
+            if d.is_pending() {
+                return None;
+            }
+            let v = d.get_str_chain_hinted(key, hint);
+            match d.meta {
+                Some(m) if v.is_nil() => mt = m,
+                _ => {
+                    fuel.charge(links * INDEX_CHAIN_LINK);
+                    return Some(v);
+                }
+            }
+        }
+        None
     }
 
     /// A raw get in a table of an `__index` chain (through the position hint of a string
@@ -265,6 +339,10 @@ impl<'gc> Table<'gc> {
     }
 }
 
+/// Longest `__index` chain [`Table::get_field_chain`] follows (longer ones, rare, take the
+/// general path, which stops at `meta::MAX_TAG_LOOP`).
+const CHAIN_FAST_MAX: i64 = 16;
+
 /// Largest hash-part position a two-way chain hint holds (see
 /// [`TableData::get_str_chain_hinted`]); `0xFFFF` marks an empty way.
 const WAY_MAX: u32 = 0xFFFE;
@@ -281,7 +359,7 @@ impl<'gc> TableData<'gc> {
     /// through a hint: a value written here is a position they may miss, which costs them
     /// a search and never a wrong answer. Positions past [`WAY_MAX`] (huge hash parts,
     /// which have an index) are stored as one position, which these two ways miss.
-    #[inline]
+    #[inline(always)]
     pub(super) fn get_str_chain_hinted(
         &self,
         key: LuaStr<'gc>,

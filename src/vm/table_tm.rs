@@ -118,7 +118,7 @@ impl<'gc> TableData<'gc> {
     /// A raw get of metamethod name `name` (through `hint` if given), noting the name absent
     /// when it has no entry (see the module docs).
     #[inline(always)]
-    fn tm_lookup(
+    pub(super) fn tm_lookup(
         &self,
         tm: Tm,
         name: LuaStr<'gc>,
