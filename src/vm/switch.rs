@@ -109,7 +109,9 @@ pub(super) fn deliver<'gc>(
     if resume {
         ts.stack.push(Value::True);
     }
-    // (Element by element: a handful of values, where `extend_from_slice` calls `memcpy`.)
+    // (Element by element: a handful of values, where `extend_from_slice` calls `memcpy`.
+    // `resize` to `top` with nils and the values written over them is an out-of-line call:
+    // callgrind, `coroutine` +1.8%.)
     for &v in vals {
         ts.stack.push(v);
     }
