@@ -10,10 +10,12 @@
 //! 1. objects: an `array 32` of heap objects, each once, numbered by position. Object numbering
 //!    is a breadth-first walk from the roots in a fixed order, so equal VM states give equal
 //!    bytes. A string is a `bin`; every other object is an array whose first element is its tag:
-//!    - `[TAG_TABLE, id, meta (index or nil), hash_cap, contents, [array values],
+//!    - `[TAG_TABLE, id, meta (index or nil), hash_cap, limit, contents, [array values],
 //!      [k1, v1, k2, v2, ...]]` (hash entries in insertion order, tombstones included, so
 //!      `next` resumes identically; `contents` is the byte length of the two arrays, so a
-//!      restorer can step over a table without reading its values)
+//!      restorer can step over a table without reading its values; `limit` (format 11) is
+//!      Lua 5.4's `alimit`, the length hint `#t` starts from: the array size, or a hint in
+//!      `(size / 2, size)` of a power-of-two size, anything else is rejected)
 //!    - `[TAG_CLOSURE, id, proto, [upvalue indices]]`
 //!    - `[TAG_NATIVE, id, registered name (str), [bound values]]` (a native closure)
 //!    - `[TAG_LIGHT_NATIVE, registered name (str)]`: a native without bound values (a light
@@ -61,7 +63,7 @@ use serde::{Deserialize, Serialize};
 /// First bytes of every snapshot.
 pub const MAGIC: &str = "telelua-snapshot";
 /// Version of this format; bumped on any incompatible change (including `ContG` variants).
-pub const FORMAT_VERSION: u32 = 10;
+pub const FORMAT_VERSION: u32 = 11;
 
 /// Number of fields of the body array.
 pub const BODY_FIELDS: usize = 16;

@@ -53,6 +53,8 @@ pub(super) enum Obj {
         id: u64,
         meta: Option<u32>,
         hash_cap: usize,
+        /// The length hint (`TableData::length_limit`).
+        limit: u64,
         array: Box<[RVal]>,
         entries: Box<[(RVal, RVal)]>,
     },
@@ -136,10 +138,11 @@ pub fn decode(
         let len = r.array_len()?;
         let tag = r.u64()?;
         objs.push(match (tag, len) {
-            (TAG_TABLE, 7) => {
+            (TAG_TABLE, 8) => {
                 let id = r.u64()?;
                 let meta = r.opt_index()?;
                 let hash_cap = usize::try_from(r.u64()?).map_err(|_| bad("table capacity"))?;
+                let limit = r.u64()?;
                 let contents = r.u64()?;
                 let start = r.pos();
                 let array = vals(&mut r)?;
@@ -158,6 +161,7 @@ pub fn decode(
                     id,
                     meta,
                     hash_cap,
+                    limit,
                     array,
                     entries: entries.into_boxed_slice(),
                 }
@@ -450,6 +454,7 @@ pub fn build<'gc>(
                 id,
                 meta,
                 hash_cap,
+                limit,
                 array,
                 entries,
             } => {
@@ -466,7 +471,7 @@ pub fn build<'gc>(
                 }
                 if !t
                     .data_mut(mc)
-                    .restore_parts(arr, ents, *hash_cap, meta, *id)
+                    .restore_parts(arr, ents, *hash_cap, *limit, meta, *id)
                 {
                     return Err(bad(format!("table {i}: inconsistent keys or capacity")));
                 }

@@ -442,12 +442,23 @@ impl LazySource for LazyImage {
         obj: u32,
         key: Value<'gc>,
     ) -> Option<Value<'gc>> {
-        let Some(Obj::Table { array, entries, .. }) = self.decoded.objs.get(obj as usize) else {
+        let Some(Obj::Table {
+            array,
+            entries,
+            limit,
+            ..
+        }) = self.decoded.objs.get(obj as usize)
+        else {
             return Some(Value::Nil);
         };
         let key = normalize_key(key);
         let found = match key {
             Value::Nil => return Some(Value::Nil),
+            // A key above the length hint moves it (see `table_parts::Sizes`): read from
+            // the table's copy, which keeps the hint.
+            Value::Int(i) if i >= 1 && (i as u64) <= array.len() as u64 && (i as u64) > *limit => {
+                return None
+            }
             Value::Int(i) if i >= 1 && (i as u64) <= array.len() as u64 => {
                 array.get(i as usize - 1).copied()
             }
@@ -507,10 +518,11 @@ impl LazySource for LazyImage {
             array,
             entries,
             hash_cap,
+            limit,
             ..
         }) = self.decoded.objs.get(obj as usize)
         else {
-            table.fill_parts(mc, Vec::new(), Vec::new(), 0);
+            table.fill_parts(mc, Vec::new(), Vec::new(), 0, 0);
             return;
         };
         with_maker(self, mc, fork, |m| {
@@ -520,7 +532,7 @@ impl LazySource for LazyImage {
                 ents.push((m.value(*k), m.value(*v)));
             }
             // (Checked when the image was made: a full build accepted the same parts.)
-            table.fill_parts(mc, arr, ents, *hash_cap);
+            table.fill_parts(mc, arr, ents, *hash_cap, *limit);
         });
     }
 

@@ -736,9 +736,10 @@ pub fn build<'a, 'gc>(
             _ => return Err(bad(format!("object {i} is not an upvalue"))),
         }
         b.built[i] = match (tag, len) {
-            (TAG_TABLE, 7) => {
+            (TAG_TABLE, 8) => {
                 r.u64()?;
                 r.opt_index()?;
+                r.u64()?;
                 r.u64()?;
                 // Jump over the contents (checked against their length in pass 3).
                 let contents = usize::try_from(r.u64()?).map_err(|_| bad("table length"))?;
@@ -833,6 +834,7 @@ pub fn build<'a, 'gc>(
                 let id = r.u64()?;
                 let meta = b.opt_table(r.opt_index()?)?;
                 let hash_cap = usize::try_from(r.u64()?).map_err(|_| bad("table capacity"))?;
+                let limit = r.u64()?;
                 let contents = r.u64()?;
                 let start = r.pos();
                 let array = b.values(&mut r)?;
@@ -851,7 +853,7 @@ pub fn build<'a, 'gc>(
                 }
                 if !t
                     .data_mut(mc)
-                    .restore_parts(array, entries, hash_cap, meta, id)
+                    .restore_parts(array, entries, hash_cap, limit, meta, id)
                 {
                     return Err(bad(format!("table {i}: inconsistent keys or capacity")));
                 }

@@ -380,11 +380,12 @@ impl<'a, 'gc> Saver<'a, 'gc> {
             },
             Item::Table(t) => {
                 let tb = t.data(self.mc);
-                mpack::array_len(&mut self.out, 7);
+                mpack::array_len(&mut self.out, 8);
                 mpack::uint(&mut self.out, TAG_TABLE);
                 mpack::uint(&mut self.out, tb.id());
                 self.opt_table(tb.meta);
                 mpack::uint(&mut self.out, tb.hash_capacity() as u64);
+                mpack::uint(&mut self.out, tb.length_limit() as u64);
                 let contents = mpack::uint32_placeholder(&mut self.out);
                 // The whole array part, including the nil slots after its stored prefix.
                 mpack::array_len(&mut self.out, tb.array_size());

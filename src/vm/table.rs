@@ -4,8 +4,10 @@
 //! - The array part holds keys `1..=asize`; it may contain nils. Its size follows
 //!   PUC-Rio Lua 5.4's rule (`computesizes`: the largest power of two `n` such that more than
 //!   half of `1..=n` is in use), recomputed at the same moments Lua does it (when a new key
-//!   finds the hash part full, and from constructor size hints), so the border that `#` finds
-//!   in a table with holes matches `lua5.4` in the common cases.
+//!   finds the hash part full, and from constructor size hints), and the array size is kept
+//!   as Lua keeps it, with the length hint `#` starts from (Lua's `alimit`, see
+//!   `table_parts::Sizes`), so the border that `#` finds in a table with holes is
+//!   `lua5.4`'s (see COMPATIBILITY.md for when the array size itself can differ).
 //! - The hash part is a vector of `(key, value)` entries in insertion order plus a hashbrown
 //!   index from key hash to entry position (only for more than 8 nodes: smaller parts are
 //!   searched in order; see `table_parts`). Removing a key only sets its value to nil (a
@@ -250,8 +252,10 @@ impl<'gc> TableData<'gc> {
     pub fn get_int(&self, i: i64) -> Value<'gc> {
         let idx = (i as u64).wrapping_sub(1);
         if idx < self.array.len() as u64 {
+            self.sizes.note_slot(idx);
             self.array[idx as usize]
         } else if idx < self.sizes.asize() as u64 {
+            self.sizes.note_slot(idx);
             if idx >= chunks::FLAT_MAX as u64 {
                 self.chunk_get_cold(idx as usize)
             } else {
@@ -413,8 +417,10 @@ impl<'gc> TableData<'gc> {
     /// normalisation and growth checks.
     #[inline]
     pub fn set_int_in_array(&mut self, i: i64, value: Value<'gc>) -> bool {
-        match self.array.get_mut((i as u64).wrapping_sub(1) as usize) {
+        let idx = (i as u64).wrapping_sub(1);
+        match self.array.get_mut(idx as usize) {
             Some(slot) => {
+                self.sizes.note_slot(idx);
                 *slot = value;
                 true
             }
@@ -458,6 +464,7 @@ impl<'gc> TableData<'gc> {
         if let Value::Int(i) = key {
             let idx = (i as u64).wrapping_sub(1);
             if idx < self.sizes.asize() as u64 {
+                self.sizes.note_slot(idx);
                 self.store_array(mc, idx as usize, value);
                 return Ok(());
             }
@@ -495,11 +502,39 @@ impl<'gc> TableData<'gc> {
     ) -> Result<(), KeyError> {
         let idx = (i as u64).wrapping_sub(1);
         if idx < self.array.len() as u64 {
+            self.sizes.note_slot(idx);
             self.array[idx as usize] = value;
             Ok(())
         } else {
             self.set(mc, Value::Int(i), value)
         }
+    }
+
+    /// Moves the length hint as reading or writing every integer key in `lo..=hi` does (see
+    /// `table_parts::Sizes`; each access moves it up to its key, so only the highest key of
+    /// the array part counts), for a loop that then accesses them with
+    /// [`TableData::copy_int`].
+    pub fn note_int_range(&self, lo: i64, hi: i64) {
+        let top = hi.min(self.sizes.asize() as i64);
+        if top >= lo.max(1) {
+            self.sizes.note_key((top - 1) as u64);
+        }
+    }
+
+    /// `t[to] = t[from]`, raw: what [`TableData::get_int`] then [`TableData::set_int`] do,
+    /// for keys the caller passed to [`TableData::note_int_range`] before (the table
+    /// library's moves of elements within a table: the hint is then moved once, not at
+    /// every element; nothing reads it in between). Exact even if a store grows the table:
+    /// a resize drops the hint.
+    #[inline]
+    pub fn copy_int(&mut self, mc: &Mutation<'gc>, from: i64, to: i64) -> Result<(), KeyError> {
+        let (f, t) = ((from as u64).wrapping_sub(1), (to as u64).wrapping_sub(1));
+        if let (Some(&v), true) = (self.array.get(f as usize), t < self.array.len() as u64) {
+            self.array[t as usize] = v;
+            return Ok(());
+        }
+        let v = self.get_int(from);
+        self.set_int(mc, to, v)
     }
 
     /// Stores `value` at array slot `idx < asize`, extending the stored slots if needed
@@ -524,8 +559,9 @@ impl<'gc> TableData<'gc> {
     /// Stores `values` at keys `start + 1..` (`SetList`, `table.pack`); the caller made the
     /// array part big enough with `ensure_array`.
     pub fn set_list(&mut self, mc: &Mutation<'gc>, start: usize, values: &[Value<'gc>]) {
+        let asize = self.sizes.asize();
         for (i, v) in values.iter().enumerate() {
-            if start + i < self.sizes.asize() {
+            if start + i < asize {
                 self.store_array(mc, start + i, *v);
             }
         }
@@ -736,7 +772,9 @@ impl<'gc> TableData<'gc> {
         }
     }
 
-    /// The border `#t` (without `__len`), as PUC-Rio Lua 5.4's `luaH_getn` finds it.
+    /// The border `#t` (without `__len`), as PUC-Rio Lua 5.4's `luaH_getn` finds it: from
+    /// the length hint (see `table_parts::Sizes`), probing the slots Lua probes and moving
+    /// the hint as Lua moves it, so the border found in a table with holes is Lua's.
     pub fn length(&self) -> i64 {
         // (Two copies of the search: a small table's reads only its flat prefix.)
         if self.array.len() < chunks::FLAT_MAX {
@@ -747,26 +785,42 @@ impl<'gc> TableData<'gc> {
         }
     }
 
-    /// [`TableData::length`] asking whether array slot `k` is nil with `nil_at`.
+    /// [`TableData::length`] asking whether array slot `k` (0-based, `k < asize`) is nil
+    /// with `nil_at`. The cases are `luaH_getn`'s (1), (2) and (3).
     #[inline(always)]
     fn length_with(&self, nil_at: impl Fn(usize) -> bool) -> i64 {
-        let limit = self.sizes.asize();
+        let sizes = &self.sizes;
+        let mut limit = sizes.limit();
         if limit > 0 && nil_at(limit - 1) {
+            // (1) A border below `limit`.
             if limit >= 2 && !nil_at(limit - 2) {
+                // `limit - 1` is one (after `t[#t] = nil`); the new hint if it can be one.
+                if sizes.pow2_size() && !(limit - 1).is_power_of_two() {
+                    sizes.set_hint(limit - 1);
+                }
                 return (limit - 1) as i64;
             }
-            // Binary search for a border in [0, limit) (probing exactly the slots Lua's
-            // `binsearch` does: with holes, which border it finds depends on them).
-            let (mut i, mut j) = (0usize, limit);
-            while j - i > 1 {
-                let m = (i + j) / 2;
-                let nil = nil_at(m - 1);
-                // (Both updated without a branch: the probe's outcome is unpredictable.)
-                j = if nil { m } else { j };
-                i = if nil { i } else { m };
+            let border = binsearch(&nil_at, 0, limit);
+            if sizes.pow2_size() && border > sizes.asize() / 2 {
+                sizes.set_hint(border);
             }
-            return i as i64;
+            return border as i64;
         }
+        if !sizes.limit_is_size() {
+            // (2) `limit` is a hint, present (or 0: not with a hint), with slots after it.
+            if nil_at(limit) {
+                return limit as i64;
+            }
+            let asize = sizes.asize();
+            if nil_at(asize - 1) {
+                // A border between the hint and the last slot: the new hint.
+                let border = binsearch(&nil_at, limit, asize);
+                sizes.set_hint(border);
+                return border as i64;
+            }
+            limit = asize;
+        }
+        // (3) The last slot (if any) is present: the border is `asize` or in the hash part.
         if self.entries.is_empty() || self.get_hash(Value::Int(limit as i64 + 1)).is_nil() {
             return limit as i64;
         }
@@ -888,19 +942,33 @@ impl<'gc> TableData<'gc> {
         self.sizes.hash_cap()
     }
 
+    /// The length hint as saved: Lua's `alimit` (the array size, or a hint for `#t` below
+    /// it; see `table_parts::Sizes`).
+    pub fn length_limit(&self) -> usize {
+        self.sizes.limit()
+    }
+
     /// Rebuilds a table's contents from saved parts (keys must already be normalised and
-    /// distinct; the caller validates). Returns `false` if the parts are inconsistent.
+    /// distinct; the caller validates). `limit` is [`TableData::length_limit`]'s. Returns
+    /// `false` if the parts are inconsistent (a `limit` no table with this array part could
+    /// have included).
+    #[allow(clippy::too_many_arguments)]
     pub fn restore_parts(
         &mut self,
         mc: &Mutation<'gc>,
         array: Vec<Value<'gc>>,
         entries: Vec<(Value<'gc>, Value<'gc>)>,
         hash_cap: usize,
+        limit: u64,
         meta: Option<Table<'gc>>,
         id: u64,
     ) -> bool {
         let cap_ok = hash_cap == 0 || (hash_cap.is_power_of_two() && hash_cap <= 1 << 31);
         if !cap_ok || entries.len() > hash_cap || array.len() > parts::MAX_ASIZE {
+            return false;
+        }
+        let asize = array.len();
+        if !parts::valid_limit(asize, limit) {
             return false;
         }
         // Every key is checked against the ones before it (a hit is a duplicate) through an
@@ -936,7 +1004,8 @@ impl<'gc> TableData<'gc> {
                 }
             }
         }
-        self.sizes.set(array.len(), hash_cap);
+        self.sizes.set(asize, hash_cap);
+        self.sizes.restore_limit(limit);
         self.tm_cache_reset();
         self.put_array(mc, array);
         self.entries = entries;
@@ -956,7 +1025,7 @@ impl<'gc> TableData<'gc> {
     pub fn fit_node_part(&mut self) {
         let cap = node_capacity(self.entries.len());
         if cap < self.sizes.hash_cap() {
-            self.sizes.set(self.sizes.asize(), cap);
+            self.sizes.set_hash_cap(cap);
             self.entries.shrink_to(cap);
             let (entries, seed) = (&self.entries, seed());
             match &mut self.extra {
@@ -1018,6 +1087,21 @@ fn compute_sizes(nums: &[usize], total_int_keys: usize) -> (usize, usize) {
         twotoi *= 2;
     }
     (optimal, na)
+}
+
+/// Lua's `binsearch`: a border in `[i, j)` of the array part, given that slot `i` (1-based;
+/// 0 stands for "before the array") is present and slot `j` absent, probing exactly the
+/// slots Lua probes (with holes, which border it finds depends on them).
+#[inline(always)]
+fn binsearch(nil_at: &impl Fn(usize) -> bool, mut i: usize, mut j: usize) -> usize {
+    while j - i > 1 {
+        let m = (i + j) / 2;
+        let nil = nil_at(m - 1);
+        // (Both updated without a branch: the probe's outcome is unpredictable.)
+        j = if nil { m } else { j };
+        i = if nil { i } else { m };
+    }
+    i
 }
 
 impl<'gc> Table<'gc> {
@@ -1099,11 +1183,12 @@ impl<'gc> Table<'gc> {
         array: Vec<Value<'gc>>,
         entries: Vec<(Value<'gc>, Value<'gc>)>,
         hash_cap: usize,
+        limit: u64,
     ) -> bool {
         let mut d = self.0.borrow_mut(mc);
         d.set_pending(None);
         let (meta, id) = (d.meta, d.id());
-        d.restore_parts(mc, array, entries, hash_cap, meta, id)
+        d.restore_parts(mc, array, entries, hash_cap, limit, meta, id)
     }
 
     /// The contents, for reading.

@@ -75,6 +75,7 @@ impl<'gc> super::Table<'gc> {
         if d.is_pending() || d.meta.is_some() || idx >= d.sizes.asize() as u64 {
             return false;
         }
+        d.sizes.note_slot(idx);
         let idx = idx as usize;
         let Some(list) = d.chunk_list() else {
             return false;
@@ -135,7 +136,11 @@ impl<'gc> TableData<'gc> {
     #[inline(never)]
     pub(super) fn chunk_store(&self, mc: &Mutation<'gc>, i: i64, value: Value<'gc>) -> bool {
         let idx = (i as u64).wrapping_sub(1);
-        idx < self.sizes.asize() as u64 && self.chunk_set(mc, idx as usize, value)
+        if idx >= self.sizes.asize() as u64 {
+            return false;
+        }
+        self.sizes.note_slot(idx);
+        self.chunk_set(mc, idx as usize, value)
     }
 
     /// [`TableData::chunk_get`] out of line (for `get_int`, inlined in loops over small

@@ -48,6 +48,12 @@ impl<'gc> TableMut<'_, 'gc> {
         self.d.set_int(self.mc, i, value)
     }
 
+    /// `t[to] = t[from]`, raw (see [`TableData::copy_int`]).
+    #[inline]
+    pub fn copy_int(&mut self, from: i64, to: i64) -> Result<(), KeyError> {
+        self.d.copy_int(self.mc, from, to)
+    }
+
     /// Raw set of integer key `i` when it is a stored slot of the array part: `true` if done,
     /// `false` (nothing changed) if the caller must take the general [`TableMut::set`].
     #[inline]
@@ -75,15 +81,17 @@ impl<'gc> TableMut<'_, 'gc> {
 
     /// See [`TableData::restore_parts`].
     #[inline]
+    #[allow(clippy::too_many_arguments)]
     pub fn restore_parts(
         &mut self,
         array: Vec<Value<'gc>>,
         entries: Vec<(Value<'gc>, Value<'gc>)>,
         hash_cap: usize,
+        limit: u64,
         meta: Option<super::Table<'gc>>,
         id: u64,
     ) -> bool {
         self.d
-            .restore_parts(self.mc, array, entries, hash_cap, meta, id)
+            .restore_parts(self.mc, array, entries, hash_cap, limit, meta, id)
     }
 }

@@ -30,20 +30,39 @@ pub(super) const GC_REGISTERED_WEAK: u8 = 1;
 pub(super) const GC_FINALIZE: u8 = 2;
 /// Flag: the contents are still in a lazy fork's image (`Extra::pending` is set).
 pub(super) const GC_PENDING: u8 = 4;
+/// Flag (not the collector's): `Sizes::limit` is a length hint, not the array size (Lua's
+/// `BITRAS`, see [`Sizes`]).
+const LIMIT_HINT: u8 = 8;
 
 /// A table's sizes and flags. The table's memory charge is a function of the sizes
 /// (`TableData::charge_for`), charged as they change and released when this is dropped (by
 /// the collector's sweep, inside an entered section; see `memory`).
+///
+/// # The length hint (Lua 5.4's `alimit`)
+/// The array part's size is kept as PUC-Rio Lua 5.4 keeps it, in `limit` and a flag
+/// ([`LIMIT_HINT`]), because `limit` is also the hint from which `#t` starts its search
+/// (`luaH_getn`), and which border `#t` finds in a table with holes depends on it:
+/// - flag clear: `limit` is the array size (`isrealasize`);
+/// - flag set: the array size is the smallest power of two not below `limit` (Lua's
+///   `luaH_realasize`; then `asize / 2 < limit <= asize`), and `limit` is only a hint: a
+///   border found by `#t` (see `TableData::length`), or the highest key read or written
+///   above it since (`luaH_getint` moves it up: [`Sizes::note_key`]).
+///
+/// Invariant: the flag is set only when the array size is a power of two and `limit` is in
+/// `(asize / 2, asize]`; `limit < asize` only with the flag set. Nothing but a resize (which
+/// sets `limit` to the new size and clears the flag, as `luaH_resize` does) changes the size,
+/// so the hint's moves never change what is charged.
 #[derive(Debug)]
 pub(super) struct Sizes {
-    /// The array part's size in Lua's sense (keys `1..=asize`).
-    asize: u32,
+    /// Lua's `alimit`: the array size, or with [`LIMIT_HINT`] the length hint (see above).
+    limit: std::cell::Cell<u32>,
     /// The emulated node-part capacity: 0 for none, else `1 << (hash_log - 1)`.
     pub hash_log: u8,
     /// Weak mode (`gc::WEAK_KEYS | gc::WEAK_VALUES`), set by `setmetatable` (see `vm::gc`).
     pub weak: u8,
-    /// `GC_*` flags.
-    pub gc_flags: u8,
+    /// `GC_*` flags and [`LIMIT_HINT`] (a cell: `#t` sets the hint flag through a shared
+    /// borrow, as a read).
+    flags: std::cell::Cell<u8>,
     /// Metamethod names known absent from the table (a bit per cached name, see `table_tm`).
     /// A cache: set by lookups that miss, reset by any store that may add a key; never
     /// saved (a restored table starts with it empty).
@@ -55,19 +74,125 @@ impl Sizes {
     /// or 0, both clamped).
     pub fn new(asize: usize, hash_cap: usize) -> Sizes {
         let s = Sizes {
-            asize: asize.min(MAX_ASIZE) as u32,
+            limit: std::cell::Cell::new(asize.min(MAX_ASIZE) as u32),
             hash_log: log_of(hash_cap),
             weak: 0,
-            gc_flags: 0,
+            flags: std::cell::Cell::new(0),
             tm_absent: std::cell::Cell::new(0),
         };
         super::super::memory::charge(s.bytes());
         s
     }
 
+    /// The array part's size in Lua's sense (`luaH_realasize`).
     #[inline(always)]
     pub fn asize(&self) -> usize {
-        self.asize as usize
+        let l = self.limit.get();
+        if self.flags.get() & LIMIT_HINT == 0 {
+            l as usize
+        } else {
+            // (`l > 0` with the flag: see the invariant.)
+            (l as usize).next_power_of_two()
+        }
+    }
+
+    /// Lua's `alimit`: the array size or, with the hint flag, the length hint (`<= asize`).
+    #[inline(always)]
+    pub fn limit(&self) -> usize {
+        self.limit.get() as usize
+    }
+
+    /// Whether `limit` is the array size (Lua's `limitequalsasize`).
+    #[inline(always)]
+    pub fn limit_is_size(&self) -> bool {
+        self.flags.get() & LIMIT_HINT == 0 || self.limit.get().is_power_of_two()
+    }
+
+    /// Whether the array size is a power of two (Lua's `ispow2realasize`, with Lua's
+    /// `ispow2(0)`): only then may `#t` make `limit` a hint.
+    #[inline(always)]
+    pub fn pow2_size(&self) -> bool {
+        let l = self.limit.get();
+        self.flags.get() & LIMIT_HINT != 0 || l & l.wrapping_sub(1) == 0
+    }
+
+    /// Makes `limit` the hint `h` (`#t` found the border `h`, in `(asize / 2, asize)` of a
+    /// power-of-two array size: the callers check).
+    #[inline]
+    pub fn set_hint(&self, h: usize) {
+        self.limit.set(h as u32);
+        self.flags.set(self.flags.get() | LIMIT_HINT);
+    }
+
+    /// Moves the hint up to the (0-based) array slot `idx` of an integer key read or written,
+    /// for a slot the caller knows is in the array part (`idx < asize`): what `luaH_getint`
+    /// does when the key is above `alimit` (every integer-key access of Lua 5.4, raw or not,
+    /// goes through it). With `idx < asize`, `idx >= limit` happens only while `limit` is a
+    /// hint, so no flag test is needed.
+    #[inline(always)]
+    pub fn note_slot(&self, idx: u64) {
+        if idx >= self.limit.get() as u64 {
+            self.raise_hint(idx as u32 + 1);
+        }
+    }
+
+    /// Makes the hint `l` (above it, at most the size). A hint that reaches the size is the
+    /// size (a power of two: Lua's `limitequalsasize`, which every use of `alimit` treats as
+    /// `isrealasize`), so the flag is cleared: the probes' fast paths test only the flags.
+    #[inline]
+    fn raise_hint(&self, l: u32) {
+        self.limit.set(l);
+        if l.is_power_of_two() {
+            self.flags.set(self.flags.get() & !LIMIT_HINT);
+        }
+    }
+
+    /// Whether the interpreter's inline probes may read or write array slot `idx` as it is:
+    /// the table is not a lazy fork's pending one, and `idx` is below the length hint if
+    /// there is one (an access above it moves it: the general paths do that).
+    #[inline(always)]
+    pub fn probe_ok(&self, idx: u64) -> bool {
+        let f = self.flags.get();
+        // (One test in the common case, as for a pending table alone before the hint.)
+        f & (GC_PENDING | LIMIT_HINT) == 0 || (f & GC_PENDING == 0 && idx < self.limit.get() as u64)
+    }
+
+    /// Whether `limit` is a hint below the size or the table is a lazy fork's pending one:
+    /// the probes' fast paths (one flag test, as for a pending table alone) leave both to
+    /// the general paths.
+    #[inline(always)]
+    pub fn hinted_or_pending(&self) -> bool {
+        self.flags.get() & (LIMIT_HINT | GC_PENDING) != 0
+    }
+
+    /// [`Sizes::note_slot`] for any (0-based) key index: a key outside the array part
+    /// changes nothing.
+    #[inline]
+    pub fn note_key(&self, idx: u64) {
+        if idx >= self.limit.get() as u64 && idx < self.asize() as u64 {
+            self.raise_hint(idx as u32 + 1);
+        }
+    }
+
+    /// Restores a saved `limit` (one [`valid_limit`] accepted for the array size
+    /// [`Sizes::set`] just set).
+    pub fn restore_limit(&mut self, limit: u64) {
+        if limit != self.asize() as u64 {
+            self.set_hint(limit as usize);
+        }
+    }
+
+    /// Whether any of the `GC_*` flags in `mask` is set.
+    #[inline(always)]
+    pub fn gc_flag(&self, mask: u8) -> bool {
+        self.flags.get() & mask != 0
+    }
+
+    /// Sets or clears the `GC_*` flags in `mask`.
+    #[inline]
+    pub fn set_gc_flag(&mut self, mask: u8, on: bool) {
+        let f = self.flags.get();
+        self.flags.set(if on { f | mask } else { f & !mask });
     }
 
     #[inline(always)]
@@ -84,10 +209,25 @@ impl Sizes {
     }
 
     /// Sets the sizes (clamped as in [`Sizes::new`]), charging or releasing the difference.
+    /// `limit` becomes the array size (Lua's `luaH_resize`: every resize drops the hint,
+    /// even to the same size).
     pub fn set(&mut self, asize: usize, hash_cap: usize) {
         let old = self.bytes();
-        self.asize = asize.min(MAX_ASIZE) as u32;
+        self.limit.set(asize.min(MAX_ASIZE) as u32);
+        self.flags.set(self.flags.get() & !LIMIT_HINT);
         self.hash_log = log_of(hash_cap);
+        self.charge_since(old);
+    }
+
+    /// Sets the node capacity only (the array size and the length hint stay).
+    pub fn set_hash_cap(&mut self, hash_cap: usize) {
+        let old = self.bytes();
+        self.hash_log = log_of(hash_cap);
+        self.charge_since(old);
+    }
+
+    /// Charges or releases the difference from `old` bytes to the current sizes'.
+    fn charge_since(&self, old: usize) {
         let new = self.bytes();
         if new > old {
             super::super::memory::charge(new - old);
@@ -101,6 +241,15 @@ impl Drop for Sizes {
     fn drop(&mut self) {
         super::super::memory::release(self.bytes());
     }
+}
+
+/// Whether a saved `limit` (Lua's `alimit`) fits an array part of `asize` slots: the size
+/// itself, or a hint for a power-of-two size (see [`Sizes`]' invariant). A snapshot cannot
+/// install any other (one that would make `#t` read outside the array part or change the
+/// size charged).
+pub(super) fn valid_limit(asize: usize, limit: u64) -> bool {
+    limit == asize as u64
+        || (asize.is_power_of_two() && limit > (asize / 2) as u64 && limit < asize as u64)
 }
 
 /// `hash_log` of a capacity (0, or a power of two up to `MAX_HASH_CAP`; others round up).
@@ -210,7 +359,7 @@ impl<'gc> TableData<'gc> {
     /// The lazy fork's pending contents, if any.
     #[inline]
     pub(super) fn pending(&self) -> Option<super::super::lazy::Pending<'gc>> {
-        if self.sizes.gc_flags & GC_PENDING == 0 {
+        if !self.sizes.gc_flag(GC_PENDING) {
             return None;
         }
         self.extra.as_ref().and_then(|e| e.pending)
@@ -266,16 +415,16 @@ impl<'gc> TableData<'gc> {
     /// Whether the contents are still in a lazy fork's image.
     #[inline(always)]
     pub(super) fn is_pending(&self) -> bool {
-        self.sizes.gc_flags & GC_PENDING != 0
+        self.sizes.gc_flag(GC_PENDING)
     }
 
     /// Sets or clears the pending contents.
     pub(super) fn set_pending(&mut self, pending: Option<super::super::lazy::Pending<'gc>>) {
         if pending.is_some() {
-            self.sizes.gc_flags |= GC_PENDING;
+            self.sizes.set_gc_flag(GC_PENDING, true);
             self.extra_mut().pending = pending;
         } else {
-            self.sizes.gc_flags &= !GC_PENDING;
+            self.sizes.set_gc_flag(GC_PENDING, false);
             if let Some(e) = &mut self.extra {
                 e.pending = None;
                 e.pending_cache = None;

@@ -31,13 +31,17 @@ impl<'gc> Table<'gc> {
         None
     }
 
-    /// [`Table::probe_field`] for an integer key in the array part (else
-    /// [`Table::get_index_int`]).
+    /// [`Table::probe_field`] for an integer key in the array part below the length hint
+    /// (else [`Table::get_index_int`]).
     #[inline(always)]
     pub fn probe_int(self, i: i64) -> Option<Value<'gc>> {
         let d = self.0.borrow();
-        if !d.is_pending() {
-            if let Some(&v) = d.array.get((i as u64).wrapping_sub(1) as usize) {
+        let idx = (i as u64).wrapping_sub(1);
+        // (Below the length hint if there is one: a key above it moves it, see
+        // `table_parts::Sizes`, which is left to `get_index_int`, so that the loop inlining
+        // this stores nothing and calls nothing.)
+        if d.sizes.probe_ok(idx) {
+            if let Some(&v) = d.array.get(idx as usize) {
                 if !(v.is_nil() && d.meta.is_some()) {
                     return Some(v);
                 }
@@ -71,8 +75,8 @@ impl<'gc> Table<'gc> {
     }
 
     /// [`Table::probe_set_field`] for an integer key: a slot of the array part's stored
-    /// prefix or an append within its capacity (see [`TableData::set_int_in_array`]; else
-    /// [`Table::set_index_int`]).
+    /// prefix below the length hint, if there is one (else [`Table::set_index_int`], which
+    /// moves the hint: see [`TableData::set_int_in_array`]).
     #[inline(always)]
     pub fn probe_set_int(self, mc: &Mutation<'gc>, i: i64, value: Value<'gc>) -> bool {
         if (i as u64).wrapping_sub(1) >= super::chunks::FLAT_MAX as u64 {
@@ -80,8 +84,12 @@ impl<'gc> Table<'gc> {
             return false;
         }
         let mut d = self.0.borrow_mut(mc);
-        if !d.is_pending() && d.meta.is_none() {
-            return d.set_int_in_array(i, value);
+        let idx = (i as u64).wrapping_sub(1);
+        if d.sizes.probe_ok(idx) && d.meta.is_none() {
+            if let Some(slot) = d.array.get_mut(idx as usize) {
+                *slot = value;
+                return true;
+            }
         }
         false
     }
@@ -161,7 +169,8 @@ impl<'gc> Table<'gc> {
     pub fn get_index_int(self, mc: &Mutation<'gc>, i: i64) -> Option<Value<'gc>> {
         {
             let d = self.0.borrow();
-            if !d.is_pending() {
+            // (A hint below the size, or a pending table: the general path.)
+            if !d.sizes.hinted_or_pending() {
                 let idx = (i as u64).wrapping_sub(1);
                 if idx < d.array.len() as u64 {
                     let v = d.array[idx as usize];
@@ -178,6 +187,18 @@ impl<'gc> Table<'gc> {
                         None
                     } else {
                         Some(Value::Nil)
+                    };
+                }
+            } else if !d.is_pending() {
+                // The same with a length hint below the size, which the read moves.
+                let idx = (i as u64).wrapping_sub(1);
+                if idx < d.array.len() as u64 {
+                    d.sizes.note_slot(idx);
+                    let v = d.array[idx as usize];
+                    return if v.is_nil() && d.meta.is_some() {
+                        None
+                    } else {
+                        Some(v)
                     };
                 }
             }

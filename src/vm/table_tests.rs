@@ -268,9 +268,14 @@ fn chunked_parts_restore_and_park_exactly() {
             })
             .collect();
         let t = Table::new(mc, 1);
-        assert!(t
-            .data_mut(mc)
-            .restore_parts(vals.clone(), Vec::new(), 0, None, 0));
+        assert!(t.data_mut(mc).restore_parts(
+            vals.clone(),
+            Vec::new(),
+            0,
+            vals.len() as u64,
+            None,
+            0
+        ));
         let d = t.0.borrow();
         assert_eq!(d.array_size(), n);
         assert_eq!(d.array_stored(), n);
@@ -286,5 +291,100 @@ fn chunked_parts_restore_and_park_exactly() {
             &vals
         ));
         assert_eq!(t.length(mc), n as i64 - 1);
+    });
+}
+
+/// A table of `n` array slots (a power of two) holding keys `1..=fill`.
+fn filled<'gc>(mc: &Mutation<'gc>, n: usize, fill: i64) -> Table<'gc> {
+    let t = Table::with_sizes(mc, 3, n, 0);
+    for i in 1..=fill {
+        t.set(mc, Value::Int(i), Value::Int(i)).unwrap();
+    }
+    t
+}
+
+#[test]
+fn the_length_hint_moves_as_lua_moves_alimit() {
+    rootless_mutate(|mc| {
+        // `#t` makes the border it finds the hint (case 1: binary search from the size).
+        let t = filled(mc, 16, 12);
+        assert_eq!(t.length(mc), 12);
+        assert_eq!(t.0.borrow().length_limit(), 12);
+        // The size is still 16 (and so is what is charged).
+        assert_eq!(t.0.borrow().array_size(), 16);
+        // `t[#t+1] = v` moves it one up; `#t` then finds it at once (case 2).
+        t.set(mc, Value::Int(13), Value::True).unwrap();
+        assert_eq!(t.0.borrow().length_limit(), 13);
+        assert_eq!(t.length(mc), 13);
+        // A read above the hint moves it too (`luaH_getint`), a read below does not.
+        assert!(t.0.borrow().get_int(15).is_nil());
+        assert_eq!(t.0.borrow().length_limit(), 15);
+        assert!(!t.0.borrow().get_int(3).is_nil());
+        assert_eq!(t.0.borrow().length_limit(), 15);
+        // Case 1 again: t[15] and t[14] nil, binary search in [0, 15).
+        assert_eq!(t.length(mc), 13);
+        // Reaching the size makes the limit the size again (a power of two).
+        assert!(t.0.borrow().get_int(16).is_nil());
+        assert_eq!(t.0.borrow().length_limit(), 16);
+        // `t[#t] = nil`: the slot before the limit is the border, and the new hint.
+        assert_eq!(t.length(mc), 13);
+        assert_eq!(t.0.borrow().length_limit(), 13);
+        t.set(mc, Value::Int(13), Value::Nil).unwrap();
+        assert_eq!(t.length(mc), 12);
+        assert_eq!(t.0.borrow().length_limit(), 12);
+        // A resize (even to the same size) drops the hint.
+        t.data_mut(mc).resize(16, 0);
+        assert_eq!(t.0.borrow().length_limit(), 16);
+        assert_eq!(t.0.borrow().array_size(), 16);
+    });
+}
+
+#[test]
+fn which_border_is_found_depends_on_the_hint() {
+    rootless_mutate(|mc| {
+        // Keys 1..3 and 9..12 of 16 slots: from the hint 12 the border is 12; once a read
+        // moved the hint to 15, the search from 15 finds 3 (Lua 5.4 prints the same).
+        let t = filled(mc, 16, 12);
+        for i in 4..=8 {
+            t.set(mc, Value::Int(i), Value::Nil).unwrap();
+        }
+        t.0.borrow().sizes.set_hint(12);
+        assert_eq!(t.length(mc), 12);
+        let _ = t.0.borrow().get_int(15);
+        assert_eq!(t.length(mc), 3);
+        // A size that is not a power of two (a constructor's) never takes a hint.
+        let t = filled(mc, 12, 10);
+        assert_eq!(t.length(mc), 10);
+        assert_eq!(t.0.borrow().length_limit(), 12);
+    });
+}
+
+#[test]
+fn the_length_hint_survives_a_restore_and_a_bad_one_is_refused() {
+    rootless_mutate(|mc| {
+        let vals: Vec<Value> = (1..=16)
+            .map(|i| if i <= 10 { Value::Int(i) } else { Value::Nil })
+            .collect();
+        let t = Table::new(mc, 1);
+        assert!(t
+            .data_mut(mc)
+            .restore_parts(vals.clone(), Vec::new(), 0, 10, None, 0));
+        assert_eq!(t.0.borrow().length_limit(), 10);
+        assert_eq!(t.0.borrow().array_size(), 16);
+        assert_eq!(t.length(mc), 10);
+        // Anything but the size or a hint in (size / 2, size) of a power-of-two size.
+        for bad in [0u64, 8, 17, u64::MAX, 1 << 32] {
+            assert!(!t
+                .data_mut(mc)
+                .restore_parts(vals.clone(), Vec::new(), 0, bad, None, 0));
+        }
+        let odd: Vec<Value> = vals[..12].to_vec();
+        assert!(!t
+            .data_mut(mc)
+            .restore_parts(odd.clone(), Vec::new(), 0, 10, None, 0));
+        assert!(t
+            .data_mut(mc)
+            .restore_parts(odd, Vec::new(), 0, 12, None, 0));
+        assert_eq!(t.length(mc), 10);
     });
 }

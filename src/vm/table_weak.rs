@@ -43,14 +43,14 @@ impl<'gc> Table<'gc> {
     /// tables (it is weak and not listed yet; it is then counted as listed).
     pub fn set_weak_mode(self, mc: &Mutation<'gc>, mode: u8) -> bool {
         let d = self.0.borrow();
-        if d.sizes.weak == mode && (mode == 0 || d.sizes.gc_flags & GC_REGISTERED_WEAK != 0) {
+        if d.sizes.weak == mode && (mode == 0 || d.sizes.gc_flag(GC_REGISTERED_WEAK)) {
             return false;
         }
         drop(d);
         let mut d = self.0.borrow_mut(mc);
         d.sizes.weak = mode;
-        if mode != 0 && d.sizes.gc_flags & GC_REGISTERED_WEAK == 0 {
-            d.sizes.gc_flags |= GC_REGISTERED_WEAK;
+        if mode != 0 && !d.sizes.gc_flag(GC_REGISTERED_WEAK) {
+            d.sizes.set_gc_flag(GC_REGISTERED_WEAK, true);
             return true;
         }
         false
@@ -59,7 +59,7 @@ impl<'gc> Table<'gc> {
     /// Whether the table is marked for finalization.
     #[inline]
     pub fn is_marked_for_finalization(self) -> bool {
-        self.0.borrow().sizes.gc_flags & GC_FINALIZE != 0
+        self.0.borrow().sizes.gc_flag(GC_FINALIZE)
     }
 
     /// Marks the table for finalization; true if it was not marked yet.
@@ -67,13 +67,13 @@ impl<'gc> Table<'gc> {
         if self.is_marked_for_finalization() {
             return false;
         }
-        self.0.borrow_mut(mc).sizes.gc_flags |= GC_FINALIZE;
+        self.0.borrow_mut(mc).sizes.set_gc_flag(GC_FINALIZE, true);
         true
     }
 
     /// Its finalizer is due: no longer marked (a later `setmetatable` may mark it again).
     pub fn unmark_for_finalization(self, mc: &Mutation<'gc>) {
-        self.0.borrow_mut(mc).sizes.gc_flags &= !GC_FINALIZE;
+        self.0.borrow_mut(mc).sizes.set_gc_flag(GC_FINALIZE, false);
     }
 
     /// Moves the contents of a weak table into their parked form; false if the table is not
@@ -82,7 +82,7 @@ impl<'gc> Table<'gc> {
         let mut d = self.0.borrow_mut(mc);
         let mode = d.sizes.weak;
         if mode == 0 {
-            d.sizes.gc_flags &= !GC_REGISTERED_WEAK;
+            d.sizes.set_gc_flag(GC_REGISTERED_WEAK, false);
             return false;
         }
         if d.parked().is_some() {

@@ -380,10 +380,15 @@ fn copy_raw<'gc>(nc: &mut NativeCtx<'gc, '_>, task: &mut CopyTask<Value<'gc>>) -
     };
     if src == dst {
         let mut d = dst.data_mut(mc);
+        // (The keys the loop reads and writes, noted at once for the length hint.)
+        if n > 0 {
+            let last = (n - 1).min(i64::MAX as u64) as i64;
+            d.note_int_range(from, from.saturating_add(last));
+            d.note_int_range(to, to.saturating_add(last));
+        }
         while done < n {
             let (from, to) = step(&mut done);
-            let v = d.get_int(from);
-            if d.set_int(to, v).is_err() {
+            if d.copy_int(from, to).is_err() {
                 task.done = done - 1;
                 return RawCopy::NoMemory;
             }
