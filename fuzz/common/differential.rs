@@ -135,7 +135,9 @@ pub fn compare(data: &[u8]) -> Result<(), String> {
     if end_t == End::Budget {
         return Ok(());
     }
-    if out_t == out_p && end_t == end_p {
+    if same_but_nan_signs(&out_t, &out_p)
+        && same_but_nan_signs(&format!("{end_t:?}"), &format!("{end_p:?}"))
+    {
         return Ok(());
     }
     let first = out_t
@@ -153,6 +155,15 @@ pub fn compare(data: &[u8]) -> Result<(), String> {
     Err(format!(
         "{first}end: telelua {end_t:?}, lua5.4 {end_p:?}\n---- program ----\n{src}\n---- telelua ----\n{out_t}\n---- lua5.4 ----\n{out_p}"
     ))
+}
+
+/// Whether `a` and `b` are the same text once NaN signs are erased. The sign of a NaN computed
+/// from two NaNs of different signs (`x * y`) is the C compiler's choice of which operand an
+/// x86 instruction keeps, so builds of PUC-Rio Lua disagree: Debian's `lua5.4` prints `-nan`
+/// for `(0/0) * -(0/0)` where the vendored build mlua compiles (and telelua) print `nan`.
+/// (So the sign of `0/0`, `-nan` in all three, is not compared either.)
+fn same_but_nan_signs(a: &str, b: &str) -> bool {
+    a == b || a.replace("-nan", "nan") == b.replace("-nan", "nan")
 }
 
 /// The fuzz check: panics on a difference.
