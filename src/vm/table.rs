@@ -560,6 +560,16 @@ impl<'gc> TableData<'gc> {
     /// array part big enough with `ensure_array`.
     pub fn set_list(&mut self, mc: &Mutation<'gc>, start: usize, values: &[Value<'gc>]) {
         let asize = self.sizes.asize();
+        let end = asize.min(start.saturating_add(values.len()));
+        if start == 0 && self.array.is_empty() && end <= chunks::FLAT_MAX {
+            // A constructor's list into a fresh array part (`{a, b}`): the stored prefix is
+            // the values themselves, one allocation and one copy, where slot-by-slot stores
+            // would allocate, fill with nil and overwrite.
+            if let Some(list) = values.get(..end) {
+                self.array = list.into();
+            }
+            return;
+        }
         for (i, v) in values.iter().enumerate() {
             if start + i < asize {
                 self.store_array(mc, start + i, *v);
