@@ -87,7 +87,8 @@ pub struct Vm {
     /// gc-arena's live object count when the collector was last paced: the objects made
     /// since then are debt gc-arena counts itself (see `Vm::after_slice`).
     paced_objects: usize,
-    /// `memory_used` right after the last complete collection (quiet or full).
+    /// `memory_used` right after the last complete collection (quiet or full) or incremental
+    /// cycle: the near-budget check counts what was allocated since (see `Vm::before_slice`).
     collected_at: u64,
     /// Accounted bytes per live object when the collector last finished a cycle (0 before
     /// the first): the byte size of one unit of gc-arena's debt (see `Vm::debt_unit`).
@@ -718,14 +719,15 @@ impl Vm {
         let _memory = self.memory.enter();
         let mut remaining = fuel.min(i64::MAX as u64) as i64;
         let slice = self.slice_fuel(remaining);
-        let (limit, collected_at) = (self.memory.limit(), self.collected_at);
+        let (limit, collected_at, sleeping) =
+            (self.memory.limit(), self.collected_at, self.sleeping());
         let releases = self.releases.clone();
         let first = self.arena.mutate(|mc, state| -> Result<Option<_>> {
             let ctx = Ctx { mc, state };
             handle::release(ctx, &releases);
             let cx = Context::new(ctx, releases);
             deliver_in(&cx, Task::Main, values)?;
-            if memory_work_due(limit, collected_at) {
+            if memory_work_due(limit, collected_at, sleeping) {
                 return Ok(None);
             }
             let mut f = Fuel::new(slice);

@@ -3,22 +3,79 @@
 
 use super::*;
 
-/// The most collector work (in gc-arena's debt units, about one object traced each) one
-/// slice pays; the rest of the debt carries over to the next slices (see `after_slice`).
+/// The most collector work (in gc-arena's debt units: about twenty objects traced, or two
+/// hundred live objects swept, each) one slice pays, however much fuel it used; the rest of
+/// the debt carries over to the next slices (see `Vm::pay_debt_bounded`).
 const MAX_DEBT_PER_SLICE: f64 = 4096.0;
+
+/// The most debt units a slice pays per unit of fuel it used (below `MAX_DEBT_PER_SLICE`):
+/// the collector's work in a slice is bounded in proportion to the slice, so a host's short
+/// step is not charged a long one's share. Above what allocation-heavy loops make
+/// (`t[i] = {}` about 0.15 units per fuel), so in a steady state the collector keeps its
+/// pace and only bursts (an array part that doubled: tens of thousands of units at once)
+/// are spread over the following slices.
+const DEBT_PER_FUEL: f64 = 0.2;
+
+/// The fewest debt units any slice may pay (a slice of one unit of fuel still makes
+/// progress on a backlog).
+const MIN_DEBT_PER_SLICE: f64 = 16.0;
+
+/// The backlog of unpaid debt a slice may leave, as a fraction of the live objects: past
+/// it, the slice pays the excess whatever its fuel. The backlog is collector work not done
+/// yet, so garbage the heap holds longer; bounding it by a fraction of the heap bounds the
+/// heap's growth beyond the collector's pace by that fraction (a program allocating faster
+/// than `DEBT_PER_FUEL` for a whole cycle gets its collector work with the slices that
+/// exceed it, as before the bound).
+const MAX_BACKLOG_FRACTION: f64 = 0.125;
 
 impl Vm {
     /// Before a slice: keeps the VM within its memory budget without anything Lua can
-    /// observe. Over it, or near it (at most once per eighth of the budget allocated, before
-    /// garbage can push a growing buffer over it), a quiet collection frees all garbage.
+    /// observe. Over it, a quiet collection frees all garbage (atomically: the last resort).
+    /// Near it (over three quarters of it, with an eighth of it allocated since the last
+    /// cycle ended), the sleeping collector is woken: the incremental cycle frees the
+    /// garbage at its pace, a bounded piece per slice, before garbage can push a growing
+    /// buffer over the budget (a quiet collection here paused the program for the whole
+    /// heap: 100-180 ms over a million live tables). An allocation checked against the
+    /// budget that fails anyway gets a quiet collection then (see `after_slice_general`).
     /// What Lua observes of the budget (a full collection, the memory error) comes only at
     /// the fixed points `after_slice` checks. Returns the slice's fuel.
     #[inline]
     pub(super) fn before_slice(&mut self, remaining: i64) -> i64 {
-        if memory_work_due(self.memory.limit(), self.collected_at) {
+        if memory::over() {
             self.collect_quietly();
+        } else if near_budget(self.memory.limit(), self.collected_at)
+            && self.sleeping()
+            && !self.arena.mutate(|_, st| st.gc.borrow().stopped)
+        {
+            self.wake_collector();
         }
         self.slice_fuel(remaining)
+    }
+
+    /// Whether the collector sleeps (no incremental cycle in progress).
+    #[inline]
+    pub(super) fn sleeping(&self) -> bool {
+        self.arena.collection_phase() == gc_arena::arena::CollectionPhase::Sleeping
+    }
+
+    /// Starts an incremental cycle now, without adding work to it: gc-arena wakes once its
+    /// debt is positive, so the debt is set to one unit (its deficit, the allocations still
+    /// to come before the wake-up, is not readable: a sleeping collector's debt reads as
+    /// zero, so enough debt is added to make it positive, then the excess is taken back).
+    fn wake_collector(&mut self) {
+        let metrics = self.arena.metrics().clone();
+        let pacing = crate::vm::gc::PACING;
+        // The deficit is at most the sleep after the last cycle: its live objects (at most
+        // all objects now, as no sweep ran since) times the sleep factor, or the least sleep.
+        let most = metrics.total_gc_count() as f64 * pacing.sleep_factor.max(1.0)
+            + pacing.min_sleep as f64
+            + 1.0;
+        metrics.adjust_debt(most);
+        let debt = metrics.allocation_debt();
+        if debt > 1.0 {
+            metrics.adjust_debt(1.0 - debt);
+        }
+        self.woke_at = memory::used();
     }
 
     /// Fuel between the points where the budget and the collector are checked: `SLICE`, or
@@ -219,25 +276,12 @@ impl Vm {
                 // turns allocate nothing that lasts, and entering it costs more than they do.)
                 None if self.arena.metrics().allocation_debt() <= 0.0 => {}
                 None => {
-                    // At most `MAX_DEBT_PER_SLICE` units now: the debt of a big allocation
-                    // (an array part that doubled to a million slots adds tens of
-                    // thousands of units at once) is paid over the next slices, so that no
-                    // slice does more than a bounded piece of an incremental cycle.
-                    let metrics = self.arena.metrics().clone();
-                    let carried = metrics.allocation_debt() - MAX_DEBT_PER_SLICE;
-                    if carried > 0.0 {
-                        metrics.adjust_debt(-carried);
-                    }
-                    if self.arena.collection_phase() == gc_arena::arena::CollectionPhase::Sleeping {
-                        self.woke_at = memory::used();
-                    }
-                    let finished = crate::vm::gc::pay_debt(&mut self.arena);
-                    if carried > 0.0 {
-                        metrics.adjust_debt(carried);
-                    }
-                    if finished {
+                    let used = self.fuel_used - before;
+                    if self.pay_debt_bounded(used) {
                         self.settle_unit();
                         self.shorten_sleep();
+                        // (The near-budget check counts what was allocated since this.)
+                        self.collected_at = memory::used();
                     }
                 }
             }
@@ -251,6 +295,35 @@ impl Vm {
             }
         }
         self.after_slice_end(crossed_period, charged)
+    }
+
+    /// Pays the collector's debt for a slice that used `used` fuel, at most a part bounded
+    /// in proportion to the slice (`DEBT_PER_FUEL`, at most `MAX_DEBT_PER_SLICE`), unless
+    /// the backlog left would pass `MAX_BACKLOG_FRACTION` of the live objects; the rest is
+    /// carried over to the next slices. A big allocation's debt (an array part that doubled
+    /// to a million slots adds tens of thousands of units at once) is so paid over the next
+    /// slices, and no slice does more than a piece of an incremental cycle in proportion to
+    /// its fuel while the program keeps within the collector's pace. Whether a cycle ended.
+    ///
+    /// (Incremental cycles are quiet, so when their work is done changes nothing Lua
+    /// observes but `collectgarbage("count")` between full collections.)
+    fn pay_debt_bounded(&mut self, used: u64) -> bool {
+        let metrics = self.arena.metrics().clone();
+        let cap = (used as f64 * DEBT_PER_FUEL).clamp(MIN_DEBT_PER_SLICE, MAX_DEBT_PER_SLICE);
+        let backlog = metrics.total_gc_count() as f64 * MAX_BACKLOG_FRACTION;
+        let debt = metrics.allocation_debt();
+        let carried = (debt - cap).min(backlog);
+        if carried > 0.0 {
+            metrics.adjust_debt(-carried);
+        }
+        if self.sleeping() {
+            self.woke_at = memory::used();
+        }
+        let finished = crate::vm::gc::pay_debt(&mut self.arena);
+        if carried > 0.0 {
+            metrics.adjust_debt(carried);
+        }
+        finished
     }
 
     /// The end of [`Vm::after_slice_general`]: the memory budget at a fixed point, the retry
@@ -385,15 +458,23 @@ fn retry_collection_fuel() -> i64 {
     crate::limits::fuel::FULL_GC.saturating_add(crate::limits::fuel::live_heap_fuel(memory::used()))
 }
 
-/// Whether a slice must first enforce the memory budget (see `Vm::before_slice`): over it,
-/// or near it (`limit`; `u64::MAX` is none) with an eighth of it allocated since the last
-/// complete collection (at `collected_at`).
+/// Whether a slice must first do memory work (see `Vm::before_slice`): over the budget, or
+/// near it (`limit`; `u64::MAX` is none) with an eighth of it allocated since the last
+/// complete collection or incremental cycle ended (at `collected_at`) and the collector
+/// `sleeping`.
 #[inline]
-pub(super) fn memory_work_due(limit: u64, collected_at: u64) -> bool {
-    memory::over()
-        || (limit != u64::MAX
-            && memory::used() > limit - limit / 4
-            && memory::used() > collected_at.saturating_add(limit / 8))
+pub(super) fn memory_work_due(limit: u64, collected_at: u64, sleeping: bool) -> bool {
+    memory::over() || (sleeping && near_budget(limit, collected_at))
+}
+
+/// Whether the VM is near its budget (`limit`; `u64::MAX` is none): over three quarters of
+/// it, with an eighth of it allocated since the last complete collection or incremental
+/// cycle ended (at `collected_at`).
+#[inline]
+fn near_budget(limit: u64, collected_at: u64) -> bool {
+    limit != u64::MAX
+        && memory::used() > limit - limit / 4
+        && memory::used() > collected_at.saturating_add(limit / 8)
 }
 
 /// What a slice asked of the collector (read at its end, in its own `mutate`).

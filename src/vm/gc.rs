@@ -36,9 +36,18 @@
 //! cycle, the host's `Vm::collect`), automatically when a VM with weak tables or marks has
 //! allocated `pause` percent of what the last one left ([`full_due`]) — checked only at
 //! fixed points of the total fuel (see `api::Vm::after_slice`) — and at the memory budget
-//! as a last resort. The memory budget first runs a *quiet* complete collection
-//! ([`quiet`]), which frees all garbage but holds weak tables and marks strongly like an
-//! incremental cycle; only when the budget is still exceeded after it does a full one run.
+//! as a last resort. Near the budget, the embedding API wakes the incremental collector
+//! early (see `api::Vm::before_slice`); over it, or when an allocation checked against it
+//! fails, it runs a *quiet* complete collection ([`quiet`]), which frees all garbage but
+//! holds weak tables and marks strongly like an incremental cycle; only when the budget is
+//! still exceeded after it does a full one run.
+//!
+//! **Pauses.** Incremental cycles are paid in pieces: each slice pays the debt its
+//! allocation made, at most a part in proportion to the slice's fuel (see
+//! `api::Vm::pay_debt_bounded`). Quiet and full collections are atomic (a whole mark and
+//! sweep in one call, proportional to the live heap: about 25-55 ms for a million live
+//! tables); they come when the program asks, at the automatic full collections of a VM with
+//! weak tables or finalizers, and when the heap is over its budget.
 //!
 //! **Weakness is decided by `setmetatable`.** Lua reads `__mode` whenever it traverses a
 //! table, so changing the `__mode` of a metatable in use takes effect "at the next cycle";
@@ -110,9 +119,8 @@ pub const DEFAULT_STEPMUL: i64 = 100;
 /// (as Lua's, whose step multiplier makes it trace about 1.5 slots per byte allocated).
 /// gc-arena's defaults (sleep 0.5, a cycle's work paid by about half as many allocations as
 /// it visits objects) let garbage pile up during long cycles: binary_trees' count peaked at
-/// 9 MB where this keeps it at 4–4.5 MB, for fewer instructions (fewer, shorter cycles). The factors stay in gc-arena's required ratios (each path below one unit).
-/// After a cycle that found the heap mostly live (a growing heap), the VM shortens the next
-/// sleep, down to 0.75 of this one (see `api::Vm::shorten_sleep`).
+/// 9 MB where this keeps it at 4–4.5 MB, for fewer instructions (fewer, shorter cycles). The
+/// factors stay in gc-arena's required ratios (each path below one unit).
 pub const PACING: gc_arena::metrics::Pacing = gc_arena::metrics::Pacing {
     sleep_factor: 1.0,
     min_sleep: 256,
