@@ -296,6 +296,22 @@ impl<'gc> TableData<'gc> {
         }
     }
 
+    /// The key object of the string key spelled `bytes`, when its value is not nil: what
+    /// `closure::instantiate` makes a constant naming a global or a library field.
+    pub fn str_key_bytes(&self, bytes: &[u8]) -> Option<super::string::LuaStr<'gc>> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let p = self.find_pos(
+            || super::string::hash_bytes(seed(), bytes).max(1),
+            |e| matches!(e, (Value::Str(k), v) if !v.is_nil() && k.as_bytes() == bytes),
+        )?;
+        match self.entries.get(p) {
+            Some(&(Value::Str(k), _)) => Some(k),
+            _ => None,
+        }
+    }
+
     /// Raw get of a string key, trying first the hash entry at `hint` (a position where the
     /// key was found before, in this table or another: tables built alike hold their fields
     /// at the same positions) and remembering where a search found it.
