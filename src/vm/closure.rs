@@ -369,11 +369,15 @@ pub fn instantiate<'gc>(ctx: super::state::Ctx<'gc>, chunk: &Arc<Chunk>) -> Gc<'
     let globals = ctx.state.globals;
     let mut tables = vec![globals];
     for name in LIBRARY_NAMES {
-        if let Value::Table(t) = globals.data(ctx.mc).get_str_bytes(name) {
-            tables.push(t);
+        // (Through the key, a string a lazy fork makes from its image as any read would,
+        // so that the fork copies no table here.)
+        if let Some(k) = globals.str_key_bytes(ctx.mc, name) {
+            if let Value::Table(t) = globals.get(ctx.mc, Value::Str(k)) {
+                tables.push(t);
+            }
         }
     }
-    let named = |s: &[u8]| tables.iter().find_map(|t| t.data(ctx.mc).str_key_bytes(s));
+    let named = |s: &[u8]| tables.iter().find_map(|t| t.str_key_bytes(ctx.mc, s));
     instantiate_at(
         ctx.mc,
         ctx.state.hash_key,

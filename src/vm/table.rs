@@ -1355,6 +1355,26 @@ impl<'gc> Table<'gc> {
         }
     }
 
+    /// [`TableData::str_key_bytes`], read through a lazy fork's image for a table still
+    /// there (the key made as a read makes it, the table not copied).
+    pub fn str_key_bytes(
+        self,
+        mc: &Mutation<'gc>,
+        bytes: &[u8],
+    ) -> Option<super::string::LuaStr<'gc>> {
+        let p = {
+            let d = self.0.borrow();
+            match d.pending() {
+                None => return d.str_key_bytes(bytes),
+                Some(p) => p,
+            }
+        };
+        match p.fork.source.table_str_key(mc, p.fork, p.obj, bytes) {
+            Ok(k) => k,
+            Err(()) => self.data(mc).str_key_bytes(bytes),
+        }
+    }
+
     /// Raw get of a string key.
     #[inline]
     pub fn get_str(self, mc: &Mutation<'gc>, key: super::string::LuaStr<'gc>) -> Value<'gc> {
