@@ -513,16 +513,16 @@ impl LazySource for LazyImage {
         fork: Gc<'gc, Fork<'gc>>,
         obj: u32,
         bytes: &[u8],
-    ) -> Result<Option<LuaStr<'gc>>, ()> {
+    ) -> Option<Option<LuaStr<'gc>>> {
         let Some(Obj::Table { entries, .. }) = self.decoded.objs.get(obj as usize) else {
-            return Ok(None);
+            return Some(None);
         };
         let is_key = |e: &(RVal, RVal)| {
             e.1 != RVal::Nil
                 && matches!(e.0, RVal::Obj(o) if self.str_bytes(o).is_some_and(|(b, _)| b == bytes))
         };
         let pos = match self.keys.get(&obj) {
-            Some(Keys::Objects) => return Err(()),
+            Some(Keys::Objects) => return None,
             Some(Keys::Hashed(index)) => {
                 let h = hash_bytes(self.tail.hash_key, bytes).max(1);
                 index
@@ -532,16 +532,16 @@ impl LazySource for LazyImage {
             None => entries.iter().position(is_key),
         };
         let Some(&(k, _)) = pos.and_then(|p| entries.get(p)) else {
-            return Ok(None);
+            return Some(None);
         };
         if let RVal::Obj(i) = k {
             if let Some(Made::Value(Value::Str(made))) = fork.get(MadeKey::Object(i)) {
-                return Ok(Some(made));
+                return Some(Some(made));
             }
         }
         match with_maker(self, mc, fork, |m| m.value(k)) {
-            Value::Str(s) => Ok(Some(s)),
-            _ => Ok(None),
+            Value::Str(s) => Some(Some(s)),
+            _ => Some(None),
         }
     }
 

@@ -1370,8 +1370,8 @@ impl<'gc> Table<'gc> {
             }
         };
         match p.fork.source.table_str_key(mc, p.fork, p.obj, bytes) {
-            Ok(k) => k,
-            Err(()) => self.data(mc).str_key_bytes(bytes),
+            Some(k) => k,
+            None => self.data(mc).str_key_bytes(bytes),
         }
     }
 
