@@ -617,3 +617,47 @@ fn native_finalizers_neither_nest_nor_overshoot_a_step() {
         .join()
         .unwrap();
 }
+
+/// Chunks whose string constants name globals and library fields (made the keys' own string
+/// objects when a chunk is loaded, see `vm::closure::instantiate`), loaded before and after
+/// those globals go, with the keys then held by the constants alone: the count must be the
+/// same whatever the snapshots and forks in between.
+const CONSTANTS_NAMING_GLOBALS: &str = "
+    collectgarbage('stop')
+    G1 = 1
+    local f = load('return G1, coroutine.resume, math.floor, string.rep, print')
+    local g = load('local t = {} t.G1 = 1 t.yield = 2 return t')
+    KEEP = {f, g(), g}
+    G1 = nil
+    coroutine = nil
+    collectgarbage() collectgarbage()
+    print(collectgarbage('count'))
+    KEEP[4] = load('return G1, coroutine, resume, yield, math.floor')
+    KEEP[1] = nil
+    collectgarbage() collectgarbage()
+    print(collectgarbage('count'))
+    local t = KEEP[2]
+    print(t.G1, t.yield, KEEP[4]())
+";
+
+#[test]
+fn constants_naming_globals_count_the_same_whatever_the_snapshots_and_forks() {
+    let plain = run_with_snapshots(CONSTANTS_NAMING_GLOBALS, u64::MAX / 2);
+    let last = plain.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("1\t2\tnil\tnil\tnil\tnil\tfunction: "),
+        "{plain}"
+    );
+    for fuel in [1, 3, 17, 100] {
+        assert_eq!(
+            run_with_snapshots(CONSTANTS_NAMING_GLOBALS, fuel),
+            plain,
+            "snapshots, fuel slices of {fuel}"
+        );
+        assert_eq!(
+            run_with_forks(CONSTANTS_NAMING_GLOBALS, fuel),
+            plain,
+            "forks, fuel slices of {fuel}"
+        );
+    }
+}

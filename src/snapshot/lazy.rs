@@ -507,6 +507,44 @@ impl LazySource for LazyImage {
         Some(with_maker(self, mc, fork, |m| m.value(v)))
     }
 
+    fn table_str_key<'gc>(
+        &self,
+        mc: &Mutation<'gc>,
+        fork: Gc<'gc, Fork<'gc>>,
+        obj: u32,
+        bytes: &[u8],
+    ) -> Option<Option<LuaStr<'gc>>> {
+        let Some(Obj::Table { entries, .. }) = self.decoded.objs.get(obj as usize) else {
+            return Some(None);
+        };
+        let is_key = |e: &(RVal, RVal)| {
+            e.1 != RVal::Nil
+                && matches!(e.0, RVal::Obj(o) if self.str_bytes(o).is_some_and(|(b, _)| b == bytes))
+        };
+        let pos = match self.keys.get(&obj) {
+            Some(Keys::Objects) => return None,
+            Some(Keys::Hashed(index)) => {
+                let h = hash_bytes(self.tail.hash_key, bytes).max(1);
+                index
+                    .find(h, |&p| entries.get(p as usize).is_some_and(is_key))
+                    .map(|&p| p as usize)
+            }
+            None => entries.iter().position(is_key),
+        };
+        let Some(&(k, _)) = pos.and_then(|p| entries.get(p)) else {
+            return Some(None);
+        };
+        if let RVal::Obj(i) = k {
+            if let Some(Made::Value(Value::Str(made))) = fork.get(MadeKey::Object(i)) {
+                return Some(Some(made));
+            }
+        }
+        match with_maker(self, mc, fork, |m| m.value(k)) {
+            Value::Str(s) => Some(Some(s)),
+            _ => Some(None),
+        }
+    }
+
     fn table_fill<'gc>(
         &self,
         mc: &Mutation<'gc>,

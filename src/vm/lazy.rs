@@ -49,6 +49,18 @@ pub trait LazySource: 'static {
         key: Value<'gc>,
     ) -> Option<Value<'gc>>;
 
+    /// The key object of the string key spelled `bytes` in the pending table made from image
+    /// object `obj`, when its value is not nil (made as a read of it would make it, without
+    /// copying the table): `Some(None)` for none, `None` when the image cannot answer
+    /// without copying the table (the caller then fills it, as for [`Self::table_get`]).
+    fn table_str_key<'gc>(
+        &self,
+        mc: &Mutation<'gc>,
+        fork: Gc<'gc, Fork<'gc>>,
+        obj: u32,
+        bytes: &[u8],
+    ) -> Option<Option<super::string::LuaStr<'gc>>>;
+
     /// Copies the contents of image table `obj` into its pending shell `table`.
     fn table_fill<'gc>(
         &self,

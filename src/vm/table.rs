@@ -296,6 +296,22 @@ impl<'gc> TableData<'gc> {
         }
     }
 
+    /// The key object of the string key spelled `bytes`, when its value is not nil: what
+    /// `closure::instantiate` makes a constant naming a global or a library field.
+    pub fn str_key_bytes(&self, bytes: &[u8]) -> Option<super::string::LuaStr<'gc>> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let p = self.find_pos(
+            || super::string::hash_bytes(seed(), bytes).max(1),
+            |e| matches!(e, (Value::Str(k), v) if !v.is_nil() && k.as_bytes() == bytes),
+        )?;
+        match self.entries.get(p) {
+            Some(&(Value::Str(k), _)) => Some(k),
+            _ => None,
+        }
+    }
+
     /// Raw get of a string key, trying first the hash entry at `hint` (a position where the
     /// key was found before, in this table or another: tables built alike hold their fields
     /// at the same positions) and remembering where a search found it.
@@ -1346,6 +1362,26 @@ impl<'gc> Table<'gc> {
         match d.pending() {
             None => Some(d.get_str_bytes(bytes)),
             Some(_) => None,
+        }
+    }
+
+    /// [`TableData::str_key_bytes`], read through a lazy fork's image for a table still
+    /// there (the key made as a read makes it, the table not copied).
+    pub fn str_key_bytes(
+        self,
+        mc: &Mutation<'gc>,
+        bytes: &[u8],
+    ) -> Option<super::string::LuaStr<'gc>> {
+        let p = {
+            let d = self.0.borrow();
+            match d.pending() {
+                None => return d.str_key_bytes(bytes),
+                Some(p) => p,
+            }
+        };
+        match p.fork.source.table_str_key(mc, p.fork, p.obj, bytes) {
+            Some(k) => k,
+            None => self.data(mc).str_key_bytes(bytes),
         }
     }
 
