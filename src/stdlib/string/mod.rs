@@ -336,7 +336,9 @@ fn resume<'gc>(nc: &mut NativeCtx<'gc, '_>, c: StrCont<Value<'gc>>) -> R<'gc> {
         } => format::resume(nc, fmt, args, text, st),
         StrCont::Find { s, p, seq } => patterns::resume_find(nc, s, p, seq),
         StrCont::GMatch { s, p, state, st } => patterns::resume_gmatch(nc, s, p, state, st),
-        StrCont::Gsub { s, p, repl, seq } => patterns::resume_gsub(nc, s, p, repl, seq),
+        StrCont::Gsub { s, p, repl, seq } => {
+            patterns::resume_gsub(nc, Box::new(patterns::GsubCont { s, p, repl, seq }))
+        }
         StrCont::Pack { fmt, args, st } => pack::resume_pack(nc, fmt, args, st),
     }
 }
@@ -349,7 +351,13 @@ pub(crate) fn cont<'gc>(c: StrCont<Value<'gc>>) -> Cont<'gc> {
 /// The kind of [`StrCont`].
 pub static STRING_CONT: LibContKind = LibContKind {
     name: "string",
-    load: |saved| Ok(Box::new(saved.rebuild::<StrCont<u32>>()?)),
+    load: |saved| {
+        Ok(match saved.rebuild::<StrCont<u32>>()? {
+            // (In memory a suspended `gsub` is its own type, see `patterns::GsubCont`.)
+            StrCont::Gsub { s, p, repl, seq } => Box::new(patterns::GsubCont { s, p, repl, seq }),
+            other => Box::new(other),
+        })
+    },
 };
 
 impl<'gc> LibCont<'gc> for StrCont<Value<'gc>> {

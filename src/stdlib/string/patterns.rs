@@ -17,12 +17,14 @@
 //! empty match, runs another one from the next position — the same matches, captures and
 //! errors as `gmatch_aux`.
 
+use gc_arena::Collect;
 use sequences::pattern::{Capture, Find, FindKind, GMatch, Gsub, Match, PatternError, Replacement};
 use sequences::{Fuel, Step};
 use serde::{Deserialize, Serialize};
 
-use super::{cont, cont_str, posrelat_i, StrCont, MAX_STRING_SIZE};
+use super::{cont, cont_str, posrelat_i, StrCont, MAX_STRING_SIZE, STRING_CONT};
 use crate::vm::closure::NativeClosure;
+use crate::vm::cont::{uncaught, Cont, LibCont, LibSaved};
 use crate::vm::convert;
 use crate::vm::error::{LuaError, LuaResult};
 use crate::vm::meta::{self, Index};
@@ -170,6 +172,7 @@ fn run_find<'gc>(
         nc.push(Value::Int(m.end as i64));
         push_captures(nc, subject, &m, Captures::Find)?;
     }
+    m.recycle();
     Ok(Action::Return)
 }
 
@@ -288,6 +291,7 @@ fn run_gmatch<'gc>(
                 write_gmatch_state(nc, state, m.end, true);
                 nc.clear();
                 push_captures(nc, subject, &m, Captures::Match)?;
+                m.recycle();
                 return Ok(Action::Return);
             }
         }
@@ -313,26 +317,95 @@ pub fn gsub<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         _ => return Err(nc.arg_type_error(3, "string/function/table")),
     };
     let seq = Gsub::new(s.len(), p.len(), max_n);
-    run_gsub(nc, s, p, repl, seq)
+    let c = GsubCont {
+        s: Value::Str(s),
+        p: Value::Str(p),
+        repl,
+        seq,
+    };
+    run_gsub(nc, GsubState::Here(c))
+}
+
+/// A suspended `gsub` (preempted, or waiting for a replacement function's or `__index`
+/// call's result): what [`StrCont::Gsub`] holds, as its own continuation type so that the
+/// round trip through a replacement per match reuses one box and never moves the loop with
+/// its matcher's buffers (those moves and a box per match were ~10% of a callback's
+/// instructions). Saved as a `StrCont::Gsub`, so the bytes are the same.
+#[derive(Collect, Debug, Clone)]
+#[collect(no_drop)]
+pub struct GsubCont<'gc> {
+    /// The subject (a string; a restored snapshot could hold anything).
+    pub s: Value<'gc>,
+    /// The pattern (likewise).
+    pub p: Value<'gc>,
+    /// The replacement (string, table or function).
+    pub repl: Value<'gc>,
+    /// The substitution loop.
+    #[collect(require_static)]
+    pub seq: Gsub,
+}
+
+impl<'gc> LibCont<'gc> for GsubCont<'gc> {
+    fn resume(
+        self: Box<Self>,
+        nc: &mut NativeCtx<'gc, '_>,
+        outcome: Result<(), Value<'gc>>,
+    ) -> LuaResult<'gc, Action<'gc>> {
+        uncaught(outcome)?;
+        resume_gsub(nc, self)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.seq.output_len()
+    }
+
+    fn save(&self) -> Result<LibSaved<Value<'gc>>, String> {
+        let c = StrCont::Gsub {
+            s: self.s,
+            p: self.p,
+            repl: self.repl,
+            seq: self.seq.clone(),
+        };
+        LibSaved::of(&STRING_CONT, c)
+    }
 }
 
 /// Continues `gsub` after a preemption (empty window) or after the replacement call it
 /// requested (its result first in the window).
-pub fn resume_gsub<'gc>(
-    nc: &mut NativeCtx<'gc, '_>,
-    s: Value<'gc>,
-    p: Value<'gc>,
-    repl: Value<'gc>,
-    mut seq: Gsub,
-) -> R<'gc> {
-    let s = cont_str(s)?;
-    let p = cont_str(p)?;
-    if seq.pending().is_some() {
+pub fn resume_gsub<'gc>(nc: &mut NativeCtx<'gc, '_>, mut c: Box<GsubCont<'gc>>) -> R<'gc> {
+    if c.seq.pending().is_some() {
         let v = nc.arg(1);
-        let answer = replacement_value(nc, v, &mut seq)?;
-        answer_gsub(&mut seq, answer)?;
+        let answer = replacement_value(nc, v, &mut c.seq)?;
+        answer_gsub(&mut c.seq, answer)?;
     }
-    run_gsub(nc, s, p, repl, seq)
+    run_gsub(nc, GsubState::Boxed(c))
+}
+
+/// A `gsub`'s state: in the native's frame until it first suspends (a `gsub` that never
+/// calls nor runs out of fuel allocates nothing for it), then in the box its continuation
+/// keeps from then on.
+enum GsubState<'gc> {
+    /// Not suspended yet.
+    Here(GsubCont<'gc>),
+    /// Suspended at least once.
+    Boxed(Box<GsubCont<'gc>>),
+}
+
+impl<'gc> GsubState<'gc> {
+    fn get(&mut self) -> &mut GsubCont<'gc> {
+        match self {
+            GsubState::Here(c) => c,
+            GsubState::Boxed(c) => c,
+        }
+    }
+
+    /// The continuation to suspend with.
+    fn suspend(self) -> Cont<'gc> {
+        Cont::Lib(match self {
+            GsubState::Here(c) => Box::new(c),
+            GsubState::Boxed(c) => c,
+        })
+    }
 }
 
 /// Checks a function's or table's replacement value (lstrlib's `add_value`).
@@ -375,13 +448,10 @@ fn answer_gsub<'gc>(seq: &mut Gsub, answer: Replacement) -> LuaResult<'gc, ()> {
     seq.answer(answer).map_err(pattern_error)
 }
 
-fn run_gsub<'gc>(
-    nc: &mut NativeCtx<'gc, '_>,
-    s: LuaStr<'gc>,
-    p: LuaStr<'gc>,
-    repl: Value<'gc>,
-    mut seq: Gsub,
-) -> R<'gc> {
+fn run_gsub<'gc>(nc: &mut NativeCtx<'gc, '_>, mut state: GsubState<'gc>) -> R<'gc> {
+    let c = state.get();
+    let (s, p, repl) = (cont_str(c.s)?, cont_str(c.p)?, c.repl);
+    let seq = &mut c.seq;
     let (subject, pattern) = (s.as_bytes(), p.as_bytes());
     // (What the frame this call resumes from was charged for the output, see `buffer_fits`.)
     let held = seq.output_len();
@@ -401,13 +471,9 @@ fn run_gsub<'gc>(
         let m: Match = match step {
             Step::NeedFuel => {
                 nc.clear();
-                let c = StrCont::Gsub {
-                    s: Value::Str(s),
-                    p: Value::Str(p),
-                    repl,
-                    seq,
-                };
-                return Ok(Action::Preempt { cont: cont(c) });
+                return Ok(Action::Preempt {
+                    cont: state.suspend(),
+                });
             }
             Step::Done(r) => {
                 let out = match r.output {
@@ -431,7 +497,7 @@ fn run_gsub<'gc>(
                     )
                 })
                 .map_err(pattern_error)?;
-                answer_gsub(&mut seq, Replacement::Bytes(out))?;
+                answer_gsub(seq, Replacement::Bytes(out))?;
             }
             Value::Table(_) => {
                 nc.charge(crate::limits::fuel::GSUB_LOOKUP);
@@ -439,23 +505,17 @@ fn run_gsub<'gc>(
                 let key = capture_value(nc, subject, key)?;
                 match meta::index(nc.ctx, repl, key)? {
                     Index::Value(v) => {
-                        let answer = replacement_value(nc, v, &mut seq)?;
-                        answer_gsub(&mut seq, answer)?;
+                        let answer = replacement_value(nc, v, seq)?;
+                        answer_gsub(seq, answer)?;
                     }
                     Index::Call(mc) => {
                         nc.clear();
                         for &a in &mc.args[..mc.nargs as usize] {
                             nc.push(a);
                         }
-                        let c = StrCont::Gsub {
-                            s: Value::Str(s),
-                            p: Value::Str(p),
-                            repl,
-                            seq,
-                        };
                         return Ok(Action::Call {
                             func: mc.func,
-                            cont: cont(c),
+                            cont: state.suspend(),
                         });
                     }
                     Index::NotIndexable => {
@@ -467,15 +527,9 @@ fn run_gsub<'gc>(
                 nc.charge(crate::limits::fuel::GSUB_LOOKUP);
                 nc.clear();
                 push_captures(nc, subject, &m, Captures::Match)?;
-                let c = StrCont::Gsub {
-                    s: Value::Str(s),
-                    p: Value::Str(p),
-                    repl,
-                    seq,
-                };
                 return Ok(Action::Call {
                     func: repl,
-                    cont: cont(c),
+                    cont: state.suspend(),
                 });
             }
         }
