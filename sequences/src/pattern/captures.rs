@@ -10,7 +10,7 @@
 //! `match`/`gmatch`/gsub-with-a-function call it, and [`expand_replacement`] is `add_s`.
 
 use super::error::PatternError;
-use super::matcher::{CapLen, RawCapture};
+use super::matcher::{recycle_captures, CapLen, RawCapture};
 use crate::fuel::Fuel;
 use serde::{Deserialize, Serialize};
 
@@ -58,6 +58,13 @@ impl Capture {
 }
 
 impl Match {
+    /// Leaves the capture array for the next match attempt on this thread, once the match
+    /// has been used (a dropped match frees it): lstrlib's capture array is on the C stack,
+    /// and allocating one per `find` or `match` cost as much as a short match.
+    pub fn recycle(mut self) {
+        recycle_captures(&mut self.captures);
+    }
+
     /// Are all positions within a subject of `slen` bytes (used when restoring a snapshot)?
     pub(crate) fn validate(&self, slen: usize) -> bool {
         let within = |start: usize, len: usize| start.checked_add(len).is_some_and(|e| e <= slen);

@@ -190,7 +190,8 @@ impl Find {
                                 }
                             }
                             Outcome::Finished(Some(end)) => {
-                                let captures = attempt.captures().to_vec();
+                                let captures = attempt.take_captures();
+                                attempt.recycle();
                                 return Ok(Step::Done(Some(Match {
                                     start: s1,
                                     end,
@@ -210,6 +211,7 @@ impl Find {
                                         };
                                     }
                                 } else {
+                                    attempt.recycle();
                                     return Ok(Step::Done(None));
                                 }
                             }

@@ -122,7 +122,8 @@ impl GMatch {
                 Outcome::Finished(Some(end)) if Some(end) != st.lastmatch => {
                     st.src = end;
                     st.lastmatch = Some(end);
-                    let captures = search.attempt.captures().to_vec();
+                    let captures = search.attempt.take_captures();
+                    search.attempt.recycle();
                     return Ok(Step::Done(Some(Match {
                         start: search.at,
                         end,
@@ -131,6 +132,7 @@ impl GMatch {
                 }
                 Outcome::Finished(_) => {
                     if search.at >= slen {
+                        search.attempt.recycle();
                         return Ok(Step::Done(None)); // not found
                     }
                     search.at += 1;

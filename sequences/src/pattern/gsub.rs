@@ -260,6 +260,7 @@ impl Gsub {
                     }
                     st.src = m.end;
                     st.lastmatch = Some(m.end);
+                    m.recycle();
                     if anchor {
                         st.finish()
                     } else {
@@ -335,7 +336,7 @@ impl State {
                 Outcome::NeedFuel => return Ok(Phase::Attempt(attempt)),
                 Outcome::Finished(Some(end)) if Some(end) != self.lastmatch => {
                     self.n = self.n.checked_add(1).ok_or(CORRUPT)?;
-                    let captures = attempt.captures().to_vec();
+                    let captures = attempt.take_captures();
                     let m = Match {
                         start: self.src,
                         end,

@@ -20,10 +20,12 @@
 //! bounds-checked accessors and all position arithmetic is checked, so an inconsistent state
 //! (from a corrupt snapshot) yields [`PatternError::Corrupt`], never a panic.
 
-use super::class::{at, class_end, match_bracket_class, single_match, L_ESC};
+use super::class::{at, class_end, match_bracket_class, single_match, Item, L_ESC};
 use super::error::PatternError;
 use crate::fuel::{cost, Fuel};
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
+use std::thread::LocalKey;
 
 /// Lua's `LUA_MAXCAPTURES`.
 pub const MAX_CAPTURES: usize = 32;
@@ -152,8 +154,51 @@ pub(crate) fn first_item_end(pat: &[u8]) -> Option<usize> {
     (!matches!(at(pat, ep), b'*' | b'?' | b'-')).then_some(ep)
 }
 
+/// The largest buffers a finished attempt leaves for the next (a pattern that needed more
+/// is rare; its buffers are freed).
+const SPARE_CAPACITY: usize = 64;
+
+thread_local! {
+    /// The emptied capture array of the last attempt or match recycled on this thread
+    /// ([`Attempt::recycle`], `Match::recycle`), for the next attempt that needs one:
+    /// lstrlib keeps its capture array in a `MatchState` on the C stack, and a `find` or
+    /// `match` with captures on a short subject here spent about as many instructions
+    /// allocating and freeing its buffers as matching. A cache of capacity only: never
+    /// saved, invisible to every result.
+    static SPARE_CAPTURES: Cell<Vec<RawCapture>> = const { Cell::new(Vec::new()) };
+    /// The same for the activation stack.
+    static SPARE_STACK: Cell<Vec<Cont>> = const { Cell::new(Vec::new()) };
+}
+
+/// Leaves `buf`'s allocation in `spare` (emptied), unless it has none or a large one.
+fn give_back<T>(spare: &'static LocalKey<Cell<Vec<T>>>, buf: &mut Vec<T>) {
+    if buf.capacity() != 0 && buf.capacity() <= SPARE_CAPACITY {
+        let mut buf = std::mem::take(buf);
+        buf.clear();
+        // (Fails only while the thread exits: the buffer is then freed.)
+        let _ = spare.try_with(|spare| spare.set(buf));
+    }
+}
+
+/// Leaves a used [`Match`](super::Match)'s capture array for the next attempt.
+pub(crate) fn recycle_captures(captures: &mut Vec<RawCapture>) {
+    give_back(&SPARE_CAPTURES, captures);
+}
+
+/// Pushes `v` on `buf`, taking the allocation left in `spare` if `buf` has none yet.
+#[inline]
+fn push_reusing<T>(spare: &'static LocalKey<Cell<Vec<T>>>, buf: &mut Vec<T>, v: T) {
+    if buf.capacity() == 0 {
+        if let Ok(spare) = spare.try_with(Cell::take) {
+            *buf = spare;
+        }
+    }
+    buf.push(v);
+}
+
 impl Attempt {
     /// A fresh attempt at subject position `s` (lstrlib's `reprepstate` + `match(ms, s, p)`).
+    /// Its buffers are allocated when first needed (see [`SPARE_CAPTURES`]).
     pub(crate) fn new(s: usize) -> Self {
         Attempt {
             captures: Vec::new(),
@@ -207,9 +252,19 @@ impl Attempt {
         self.exec = Exec::Match { s, p: 0 };
     }
 
-    /// The captures recorded so far (all of them, finished or not: `ms->level` entries).
-    pub(crate) fn captures(&self) -> &[RawCapture] {
-        &self.captures
+    /// The captures of a finished attempt (all of them, finished or not: `ms->level`
+    /// entries), for its [`Match`](super::Match), which can leave the array for the next
+    /// attempt ([`Match::recycle`](super::Match::recycle)).
+    pub(crate) fn take_captures(&mut self) -> Vec<RawCapture> {
+        std::mem::take(&mut self.captures)
+    }
+
+    /// Leaves a finished attempt's buffers for the next one on this thread (see
+    /// [`SPARE_CAPTURES`]). (Not a `Drop`: its glue cost the drivers' state machines more
+    /// than the cache saved them.)
+    pub(crate) fn recycle(mut self) {
+        give_back(&SPARE_CAPTURES, &mut self.captures);
+        give_back(&SPARE_STACK, &mut self.stack);
     }
 
     /// Is every position in this state consistent with a subject of `slen` bytes and a
@@ -281,7 +336,7 @@ impl Attempt {
         if self.stack.len().saturating_add(2) > MAX_MATCH_DEPTH {
             return Err(PatternError::TooComplex);
         }
-        self.stack.push(cont);
+        push_reusing(&SPARE_STACK, &mut self.stack, cont);
         Ok(Exec::Match { s, p })
     }
 
@@ -402,10 +457,11 @@ impl Attempt {
         if self.captures.len() >= MAX_CAPTURES {
             return Err(PatternError::TooManyCaptures);
         }
-        self.captures.push(RawCapture {
+        let capture = RawCapture {
             start: s,
             len: what,
-        });
+        };
+        push_reusing(&SPARE_CAPTURES, &mut self.captures, capture);
         self.call(Cont::StartCapture, s, p)
     }
 
@@ -468,6 +524,7 @@ impl Attempt {
         fuel: &mut Fuel,
     ) -> Result<Exec, PatternError> {
         let per = class_work(p, ep);
+        let item = Item::decode(pat, p, ep);
         let mut work = 0usize;
         loop {
             if work >= cost::SCAN_CHUNK {
@@ -475,10 +532,10 @@ impl Attempt {
                 return Ok(Exec::MaxCount { s, p, ep, i });
             }
             work = work.saturating_add(per);
-            if !single_match(subj, add(s, i)?, pat, p, ep) {
-                break;
+            match subj.get(add(s, i)?) {
+                Some(&c) if item.matches(c, pat) => i = add(i, 1)?,
+                _ => break,
             }
-            i = add(i, 1)?;
         }
         fuel.charge_work(work);
         // keeps trying to match with the maximum repetitions
