@@ -20,6 +20,7 @@ scaled() {
     nbody) echo 's/^for _ = 1, 100000 do/for _ = 1, 10000 do/' ;;
     oop) echo 's/^for i = 1, 300000 do/for i = 1, 30000 do/' ;;
     pairs_churn) echo 's/^for round = 1, 300 do/for round = 1, 30 do/' ;;
+    patterns) echo 's/^for round = 1, 100 do/for round = 1, 10 do/' ;;
     sort) echo 's/^for round = 1, 2 do/for round = 1, 1 do/; s/^  for i = 1, 50000 do/  for i = 1, 5000 do/' ;;
     strings|table_array|table_lib) echo 's/^for round = 1, 30 do/for round = 1, 3 do/' ;;
     table_hash) echo 's/^for round = 1, 20 do/for round = 1, 2 do/; s/^for i = 1, 300000 do/for i = 1, 30000 do/' ;;
@@ -27,7 +28,7 @@ scaled() {
   esac
 }
 names="$*"
-[ -z "$names" ] && names="binary_trees closures coroutine fannkuch fib loop mandelbrot nbody oop pairs_churn sort strings table_array table_hash table_lib"
+[ -z "$names" ] && names="binary_trees closures coroutine fannkuch fib loop mandelbrot nbody oop pairs_churn patterns sort strings table_array table_hash table_lib"
 dir=${SCALED_ONLY:-${TMPDIR:-/tmp}/callgrind.$$}
 mkdir -p "$dir"
 for n in $names; do
