@@ -158,7 +158,11 @@ pub(super) fn enter<'gc, const CALLS: bool>(
     if !CALLS && open_below(thread, cdata, base) {
         return run_below(mc, thread, ts, cdata, base, pc, fuel);
     }
-    hot::<CALLS, false>(mc, thread, ts, cdata, base, pc, fuel)
+    if CALLS {
+        hot::<true, false, 0>(mc, thread, ts, cdata, base, pc, fuel, &mut [])
+    } else {
+        run_loop(mc, thread, ts, cdata, base, pc, fuel)
+    }
 }
 
 /// [`enter`] (without calls) for a frame of a coroutine on which no upvalue is open (its list
@@ -177,7 +181,61 @@ pub(super) fn enter_fresh<'gc>(
     if base + fp.proto.max_stack as usize > ts.stack.len() {
         return (pc, fuel, false);
     }
-    hot::<false, false>(mc, thread, ts, cdata, base, pc, fuel)
+    run_loop(mc, thread, ts, cdata, base, pc, fuel)
+}
+
+/// The number of registers in [`hot`]'s window (`&mut [Value; WINDOW]`): a register operand
+/// is a `u8`, so indexing the window by one needs no bounds check.
+const WINDOW: usize = 256;
+
+/// The backward jumps [`hot`]`::<false, false>` makes on the stack before it hands the loop
+/// over to [`windowed`], whose copies cost ~330 instructions: a loop that turns once per
+/// entry (a coroutine's loop around its `yield`) stays on the stack.
+const HAND_OVER_TURNS: u32 = 8;
+
+/// [`hot`]`::<false, false>` on the frame's registers in the stack, and, when it reaches a
+/// loop's backward jump ([`window`]'s signal), the rest in [`windowed`].
+#[inline(always)]
+fn run_loop<'gc>(
+    mc: &'gc Mutation<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    cdata: &'gc ClosureData<'gc>,
+    base: usize,
+    pc: usize,
+    fuel: i64,
+) -> (usize, i64, bool) {
+    let r = hot::<false, false, 0>(mc, thread, ts, cdata, base, pc, fuel, &mut []);
+    if !r.2 {
+        return r;
+    }
+    windowed(mc, thread, ts, cdata, base, r.0, r.1)
+}
+
+/// [`hot`]`::<false, false>` on a copy of the frame's registers in a local array, copied
+/// back when it stops: its register accesses need no bounds check.
+#[inline(never)]
+fn windowed<'gc>(
+    mc: &'gc Mutation<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    cdata: &'gc ClosureData<'gc>,
+    base: usize,
+    pc: usize,
+    fuel: i64,
+) -> (usize, i64, bool) {
+    let n = Gc::as_ref(cdata.proto).proto.max_stack as usize;
+    let mut regs = [Value::Nil; WINDOW];
+    match (ts.stack.get(base..base + n), regs.get_mut(..n)) {
+        (Some(from), Some(to)) => to.copy_from_slice(from),
+        _ => return (pc, fuel, false),
+    }
+    let (pc, fuel, _) =
+        hot::<false, false, WINDOW>(mc, thread, ts, cdata, base, pc, fuel, &mut regs);
+    if let (Some(to), Some(from)) = (ts.stack.get_mut(base..base + n), regs.get(..n)) {
+        to.copy_from_slice(from);
+    }
+    (pc, fuel, false)
 }
 
 /// [`enter`]`::<false>` for a frame a coroutine switch just resumed (`switch_call::go_on`):
@@ -219,7 +277,7 @@ fn run_below<'gc>(
     pc: usize,
     fuel: i64,
 ) -> (usize, i64, bool) {
-    let r = hot::<false, true>(mc, thread, ts, cdata, base, pc, fuel);
+    let r = hot::<false, true, 0>(mc, thread, ts, cdata, base, pc, fuel, &mut []);
     light_resume(mc, thread, ts, cdata, base, r)
 }
 
@@ -240,7 +298,7 @@ fn light_resume<'gc>(
 ) -> (usize, i64, bool) {
     let (mut pc, mut fuel, _) = r;
     while light_call(ts, cdata, base, pc, &mut fuel) {
-        (pc, fuel, _) = hot::<false, true>(mc, thread, ts, cdata, base, pc + 1, fuel);
+        (pc, fuel, _) = hot::<false, true, 0>(mc, thread, ts, cdata, base, pc + 1, fuel, &mut []);
     }
     (pc, fuel, false)
 }
@@ -348,7 +406,7 @@ pub(super) fn runs(op: Op) -> bool {
 /// `pc` where it stopped is saved in the top frame.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-fn hot<'gc, const CALLS: bool, const BELOW: bool>(
+fn hot<'gc, const CALLS: bool, const BELOW: bool, const W: usize>(
     mc: &'gc Mutation<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
@@ -356,6 +414,7 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
     mut base: usize,
     mut pc: usize,
     f: i64,
+    regs: &mut [Value<'gc>; W],
 ) -> (usize, i64, bool) {
     if f <= 0 {
         return (pc, f, false);
@@ -421,10 +480,31 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
             win = window(code, lim);
         }};
     }
+    // A register: in the window if there is one (`W > 0`, without calls: `base` is 0).
     macro_rules! r {
         ($i:expr) => {
-            stack[base + $i as usize]
+            *if W > 0 {
+                &mut regs[$i as usize]
+            } else {
+                &mut stack[base + $i as usize]
+            }
         };
+    }
+    // The variant that hands a loop over to [`windowed`] at its backward jump: it stops
+    // before the jump (not charged yet) with its third value `true`.
+    const fn hands_over(calls: bool, below: bool, w: usize) -> bool {
+        !calls && !below && w == 0
+    }
+    let mut turns = 0u32;
+    macro_rules! hand_over {
+        () => {{
+            if hands_over(CALLS, BELOW, W) {
+                turns += 1;
+                if turns >= HAND_OVER_TURNS {
+                    return (pc - 1, fuel_at!(pc - 1), true);
+                }
+            }
+        }};
     }
     macro_rules! kst {
         ($i:expr) => {
@@ -533,8 +613,16 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
                 UpState::Closed(v) => v,
                 UpState::Open { thread: t, slot } if t == thread => {
                     let slot = slot as usize;
-                    let v = if !BELOW || slot >= origin {
-                        stack.get(slot.wrapping_sub(origin))
+                    let i = slot.wrapping_sub(origin);
+                    let v = if W > 0 {
+                        // (A register of this frame, or nothing.)
+                        if i < fp.proto.max_stack as usize {
+                            regs.get(i)
+                        } else {
+                            None
+                        }
+                    } else if !BELOW || slot >= origin {
+                        stack.get(i)
                     } else {
                         lower.get(slot)
                     };
@@ -820,7 +908,12 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
                 };
                 r!(a) = v;
             }
-            Op::Jmp { sj } => goto!((pc as i64 + sj.get() as i64) as usize),
+            Op::Jmp { sj } => {
+                if sj.get() < 0 {
+                    hand_over!();
+                }
+                goto!((pc as i64 + sj.get() as i64) as usize)
+            }
             Op::Eq { a, b, k } => {
                 let res = match (r!(a), r!(b)) {
                     (Value::Int(p), Value::Int(q)) => p == q,
@@ -908,9 +1001,12 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
                 // are `execute`'s): an inner loop's start, inside an outer loop run here,
                 // no longer stops this loop (and its first turn runs here too).
                 let ra = base + a as usize;
-                let Some(fs) = stack.get_mut(ra..ra + 4) else {
-                    bail!()
+                let fs = if W > 0 {
+                    regs.get_mut(ra..ra + 4)
+                } else {
+                    stack.get_mut(ra..ra + 4)
                 };
+                let Some(fs) = fs else { bail!() };
                 match (fs[0], fs[1], fs[2]) {
                     (Value::Int(init), Value::Int(limit), Value::Int(step)) if step != 0 => {
                         fs[3] = Value::Int(init);
@@ -924,12 +1020,16 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
             }
             Op::ForLoop { a, bx } => {
                 let ra = base + a as usize;
-                let Some(fs) = stack.get_mut(ra..ra + 4) else {
-                    bail!()
+                let fs = if W > 0 {
+                    regs.get_mut(ra..ra + 4)
+                } else {
+                    stack.get_mut(ra..ra + 4)
                 };
+                let Some(fs) = fs else { bail!() };
                 match (fs[0], fs[1], fs[2]) {
                     (Value::Int(idx), Value::Int(count), Value::Int(step)) => {
                         if count as u64 > 0 {
+                            hand_over!();
                             let idx = idx.wrapping_add(step);
                             fs[1] = Value::Int((count as u64 - 1) as i64);
                             fs[0] = Value::Int(idx);
@@ -945,6 +1045,7 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
                         } else {
                             limit <= idx
                         } {
+                            hand_over!();
                             fs[0] = Value::float(idx);
                             fs[3] = Value::float(idx);
                             goto!(pc - bx as usize);
@@ -968,8 +1069,15 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
                     UpState::Closed(_) => uv.set(mc, UpState::Closed(v)),
                     UpState::Open { thread: t, slot } if t == thread => {
                         let slot = slot as usize;
-                        let s = if !BELOW || slot >= origin {
-                            stack.get_mut(slot.wrapping_sub(origin))
+                        let i = slot.wrapping_sub(origin);
+                        let s = if W > 0 {
+                            if i < fp.proto.max_stack as usize {
+                                regs.get_mut(i)
+                            } else {
+                                None
+                            }
+                        } else if !BELOW || slot >= origin {
+                            stack.get_mut(i)
                         } else {
                             lower.get_mut(slot)
                         };
