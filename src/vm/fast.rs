@@ -188,10 +188,12 @@ pub(super) fn enter_fresh<'gc>(
 /// is a `u8`, so indexing the window by one needs no bounds check.
 const WINDOW: usize = 256;
 
-/// The backward jumps [`hot`]`::<false, false>` makes on the stack before it hands the loop
-/// over to [`windowed`], whose copies cost ~330 instructions: a loop that turns once per
-/// entry (a coroutine's loop around its `yield`) stays on the stack.
-const HAND_OVER_TURNS: u32 = 8;
+/// The instructions [`hot`]`::<false, false>` runs on the stack before it hands the rest over
+/// to [`windowed`], whose copies cost ~330 machine instructions: a loop that turns once per
+/// entry (a coroutine's loop around its `yield`) stays on the stack. It runs out of a fuel
+/// of this many instructions (the rest kept aside): no count, no test but the one at the end
+/// of its fuel.
+const HAND_OVER: i64 = 64;
 
 /// [`hot`]`::<false, false>` on the frame's registers in the stack, and, when it reaches a
 /// loop's backward jump ([`window`]'s signal), the rest in [`windowed`].
@@ -456,7 +458,10 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool, const W: usize>(
     // Every other change of `pc` (a jump, a call, a return) moves `lim` with it (`goto!`).
     // (See the module docs, "Dispatch".)
     const _: () = assert!(fuelc::INSTRUCTION == 1);
-    let capped = f.min(1 << 40);
+    // The variant that hands over to [`windowed`] (see [`HAND_OVER`]) runs out of this fuel
+    // first, and stops with its third value `true` if it has fuel left then.
+    let hands_over = !CALLS && !BELOW && W == 0;
+    let capped = f.min(if hands_over { HAND_OVER } else { 1 << 40 });
     let extra = f - capped;
     let mut lim = pc + capped as usize;
     let mut win: &'gc [Op] = window(code, lim);
@@ -490,22 +495,7 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool, const W: usize>(
             }
         };
     }
-    // The variant that hands a loop over to [`windowed`] at its backward jump: it stops
-    // before the jump (not charged yet) with its third value `true`.
-    const fn hands_over(calls: bool, below: bool, w: usize) -> bool {
-        !calls && !below && w == 0
-    }
-    let mut turns = 0u32;
-    macro_rules! hand_over {
-        () => {{
-            if hands_over(CALLS, BELOW, W) {
-                turns += 1;
-                if turns >= HAND_OVER_TURNS {
-                    return (pc - 1, fuel_at!(pc - 1), true);
-                }
-            }
-        }};
-    }
+
     macro_rules! kst {
         ($i:expr) => {
             fp.constants.get($i as usize).copied().unwrap_or(Value::Nil)
@@ -753,7 +743,11 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool, const W: usize>(
     }
     loop {
         let Some(&op) = win.get(pc) else {
-            return stop(frames, pc, fuel_at!(pc), switched);
+            let fuel = fuel_at!(pc);
+            if hands_over {
+                return (pc, fuel, fuel > 0);
+            }
+            return stop(frames, pc, fuel, switched);
         };
         pc += 1;
         match op {
@@ -908,12 +902,7 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool, const W: usize>(
                 };
                 r!(a) = v;
             }
-            Op::Jmp { sj } => {
-                if sj.get() < 0 {
-                    hand_over!();
-                }
-                goto!((pc as i64 + sj.get() as i64) as usize)
-            }
+            Op::Jmp { sj } => goto!((pc as i64 + sj.get() as i64) as usize),
             Op::Eq { a, b, k } => {
                 let res = match (r!(a), r!(b)) {
                     (Value::Int(p), Value::Int(q)) => p == q,
@@ -1029,7 +1018,6 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool, const W: usize>(
                 match (fs[0], fs[1], fs[2]) {
                     (Value::Int(idx), Value::Int(count), Value::Int(step)) => {
                         if count as u64 > 0 {
-                            hand_over!();
                             let idx = idx.wrapping_add(step);
                             fs[1] = Value::Int((count as u64 - 1) as i64);
                             fs[0] = Value::Int(idx);
@@ -1045,7 +1033,6 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool, const W: usize>(
                         } else {
                             limit <= idx
                         } {
-                            hand_over!();
                             fs[0] = Value::float(idx);
                             fs[3] = Value::float(idx);
                             goto!(pc - bx as usize);
