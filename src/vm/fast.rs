@@ -280,7 +280,7 @@ fn run_below<'gc>(
     fuel: i64,
 ) -> (usize, i64, bool) {
     let r = hot::<false, true, 0>(mc, thread, ts, cdata, base, pc, fuel, &mut []);
-    light_resume(mc, thread, ts, cdata, base, r)
+    light_resume(mc, thread, ts, cdata, base, fuel, r)
 }
 
 /// Where [`hot`]`::<false, true>` stopped (`r`, in the frame it was entered in): if at a
@@ -296,13 +296,103 @@ fn light_resume<'gc>(
     ts: &mut ThreadState<'gc>,
     cdata: &'gc ClosureData<'gc>,
     base: usize,
+    f: i64,
     r: (usize, i64, bool),
 ) -> (usize, i64, bool) {
-    let (mut pc, mut fuel, _) = r;
-    while light_call(ts, cdata, base, pc, &mut fuel) {
-        (pc, fuel, _) = hot::<false, true, 0>(mc, thread, ts, cdata, base, pc + 1, fuel, &mut []);
+    let (mut pc, mut fuel, mut more) = r;
+    loop {
+        if more {
+            return windowed_below(mc, thread, ts, cdata, base, pc, fuel);
+        }
+        if !light_call(ts, cdata, base, pc, &mut fuel) {
+            return (pc, fuel, false);
+        }
+        // (`hot` ran out of its [`HAND_OVER`] between the calls together.)
+        if f - fuel >= HAND_OVER {
+            return windowed_below(mc, thread, ts, cdata, base, pc + 1, fuel);
+        }
+        (pc, fuel, more) =
+            hot::<false, true, 0>(mc, thread, ts, cdata, base, pc + 1, fuel, &mut []);
+    }
+}
+
+/// [`windowed`] for [`hot`]`::<false, true>` and the light natives it stops at (as
+/// [`light_resume`], with [`light_call_window`]).
+#[inline(never)]
+fn windowed_below<'gc>(
+    mc: &'gc Mutation<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    cdata: &'gc ClosureData<'gc>,
+    base: usize,
+    pc: usize,
+    fuel: i64,
+) -> (usize, i64, bool) {
+    let n = Gc::as_ref(cdata.proto).proto.max_stack as usize;
+    let mut regs = [Value::Nil; WINDOW];
+    match (ts.stack.get(base..base + n), regs.get_mut(..n)) {
+        (Some(from), Some(to)) => to.copy_from_slice(from),
+        _ => return (pc, fuel, false),
+    }
+    let (mut pc, mut fuel, _) =
+        hot::<false, true, WINDOW>(mc, thread, ts, cdata, base, pc, fuel, &mut regs);
+    while light_call_window(ts, &mut regs, cdata, base, pc, &mut fuel) {
+        (pc, fuel, _) =
+            hot::<false, true, WINDOW>(mc, thread, ts, cdata, base, pc + 1, fuel, &mut regs);
+    }
+    if let (Some(to), Some(from)) = (ts.stack.get_mut(base..base + n), regs.get(..n)) {
+        to.copy_from_slice(from);
     }
     (pc, fuel, false)
+}
+
+/// [`light_call`] on the copy of the frame's registers `regs` ([`windowed_below`]): the same
+/// tests and the same effects, the registers' part of them made in `regs` (the call's
+/// function and argument must be registers of the frame).
+#[inline(always)]
+fn light_call_window<'gc>(
+    ts: &mut ThreadState<'gc>,
+    regs: &mut [Value<'gc>; WINDOW],
+    cdata: &'gc ClosureData<'gc>,
+    base: usize,
+    pc: usize,
+    fuel: &mut i64,
+) -> bool {
+    let fp = Gc::as_ref(cdata.proto);
+    let Some(&Op::Call { a, b: 2, c: 2 }) = fp.proto.code.get(pc) else {
+        return false;
+    };
+    let (a, n) = (a as usize, fp.proto.max_stack as usize);
+    let end = base + n + 1;
+    let (Some(&Value::LightNative(l)), Some(&x)) = (regs.get(a), regs.get(a + 1)) else {
+        return false;
+    };
+    if a + 1 >= n
+        || *fuel < fuelc::INSTRUCTION + fuelc::NATIVE_CALL
+        || ts.stack.len() < end
+        || end > ts.stack_model
+        || ts.frames.len() >= ts.frames_model
+        || ts
+            .c_calls
+            .last()
+            .is_some_and(|&m| m as usize >= ts.frames.len())
+    {
+        return false;
+    }
+    let Some(v) = super::light::unary(l.0, x) else {
+        return false;
+    };
+    ts.stack.truncate(end);
+    regs[a] = v;
+    for slot in regs.get_mut(a + 1..n).unwrap_or_default() {
+        *slot = Value::Nil;
+    }
+    for slot in ts.stack.get_mut(base + n..).unwrap_or_default() {
+        *slot = Value::Nil;
+    }
+    ts.top = (base + a + 1) as u32;
+    *fuel -= fuelc::INSTRUCTION + fuelc::NATIVE_CALL;
+    true
 }
 
 /// Runs the `Call` at `pc` of the Lua frame of `cdata` at `base` in place, if it calls a
@@ -460,7 +550,7 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool, const W: usize>(
     const _: () = assert!(fuelc::INSTRUCTION == 1);
     // The variant that hands over to [`windowed`] (see [`HAND_OVER`]) runs out of this fuel
     // first, and stops with its third value `true` if it has fuel left then.
-    let hands_over = !CALLS && !BELOW && W == 0;
+    let hands_over = !CALLS && W == 0;
     let capped = f.min(if hands_over { HAND_OVER } else { 1 << 40 });
     let extra = f - capped;
     let mut lim = pc + capped as usize;
@@ -604,17 +694,17 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool, const W: usize>(
                 UpState::Open { thread: t, slot } if t == thread => {
                     let slot = slot as usize;
                     let i = slot.wrapping_sub(origin);
-                    let v = if W > 0 {
+                    let v = if BELOW && slot < origin {
+                        lower.get(slot)
+                    } else if W > 0 {
                         // (A register of this frame, or nothing.)
                         if i < fp.proto.max_stack as usize {
                             regs.get(i)
                         } else {
                             None
                         }
-                    } else if !BELOW || slot >= origin {
-                        stack.get(i)
                     } else {
-                        lower.get(slot)
+                        stack.get(i)
                     };
                     match v {
                         Some(&v) => v,
@@ -1057,16 +1147,16 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool, const W: usize>(
                     UpState::Open { thread: t, slot } if t == thread => {
                         let slot = slot as usize;
                         let i = slot.wrapping_sub(origin);
-                        let s = if W > 0 {
+                        let s = if BELOW && slot < origin {
+                            lower.get_mut(slot)
+                        } else if W > 0 {
                             if i < fp.proto.max_stack as usize {
                                 regs.get_mut(i)
                             } else {
                                 None
                             }
-                        } else if !BELOW || slot >= origin {
-                            stack.get_mut(i)
                         } else {
-                            lower.get_mut(slot)
+                            stack.get_mut(i)
                         };
                         match s {
                             Some(s) => *s = v,
