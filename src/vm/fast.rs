@@ -53,6 +53,35 @@
 //! variants stop at such calls as at any call: the test, in their loop or on their way
 //! out, cost their programs more than it saved (see [`run_below`]).
 //!
+//! # Register window
+//! A register operand is a `u8`, so indexing a `[Value; 256]` by one needs no bounds check
+//! (slices need one per access: `cmp` and a branch, a quarter of `mandelbrot`'s instructions
+//! went to the `stack[base + i]` line). The stack cannot be that window: its length is the
+//! frames' exact end, saved in snapshots and charged to the memory account, and a coroutine's
+//! stack is a few dozen slots. So the variants without calls run a loop on a copy of the
+//! frame's registers in a local `[Value; 256]` ([`windowed`], [`windowed_below`]), copied back
+//! to the stack whenever `hot` stops (before `execute` or anything else sees the stack; `hot`
+//! without calls reads and writes nothing else of the frame, and nothing runs or collects
+//! while it runs). An upvalue open on a register of the frame is read and written in the copy.
+//!
+//! The copies (a 4 KB array filled with nils, the frame's registers in and out) cost ~330
+//! machine instructions, more than a short run saves: `hot` first runs on the stack with a
+//! fuel of [`HAND_OVER`] instructions, and only a run that uses it all (a loop) is handed over
+//! to the window, with the fuel it has left. A run stopped sooner (a loop around a call, a
+//! coroutine's loop around its `yield`: one turn per entry) pays only a different cap on its
+//! fuel. For [`run_below`], the instructions run between the light natives count together.
+//!
+//! Measured with callgrind (release, scaled bench programs, the same link order file):
+//! mandelbrot -12.0%, fannkuch -10.6%, loop -9.5%, table_array -7.4%, nbody -3.1%,
+//! table_hash -1.2%, coroutine +0.45%, the others within 0.1%. Tried and not kept: handing a
+//! loop over at its 8th backward jump (a count in the loop): coroutine +1.5% (~13
+//! instructions per entry of its 300k); at the first backward jump: coroutine +37% (the
+//! copies on every entry). Not done: `hot::<true>` and `execute` change frames at every call
+//! and return, so a copy of the registers would be made at each (`fib`: ~7% of its
+//! instructions are the bounds checks of `hot::<true>`'s register accesses, `binary_trees`
+//! ~9% in `execute`'s); a window on the stack itself needs the stack at least `base + 256`
+//! long, which changes the saved stack, the memory account and coroutines' memory (4 KB each).
+//!
 //! # Dispatch
 //! Per instruction, one bounds check tests both the fuel and the end of the code: the fuel
 //! is kept as the `pc` at which it runs out (`lim`), and the code is cut there (`win`), so
@@ -195,8 +224,9 @@ const WINDOW: usize = 256;
 /// of its fuel.
 const HAND_OVER: i64 = 64;
 
-/// [`hot`]`::<false, false>` on the frame's registers in the stack, and, when it reaches a
-/// loop's backward jump ([`window`]'s signal), the rest in [`windowed`].
+/// [`hot`]`::<false, false>` on the frame's registers in the stack, and, if it runs out of
+/// its [`HAND_OVER`] with fuel left, the rest in [`windowed`] (see the module docs, "Register
+/// window").
 #[inline(always)]
 fn run_loop<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -215,7 +245,8 @@ fn run_loop<'gc>(
 }
 
 /// [`hot`]`::<false, false>` on a copy of the frame's registers in a local array, copied
-/// back when it stops: its register accesses need no bounds check.
+/// back when it stops: its register accesses need no bounds check. (The frame is on the
+/// stack: [`enter`] checked it.)
 #[inline(never)]
 fn windowed<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -288,7 +319,9 @@ fn run_below<'gc>(
 /// enters `hot` again after it, as often as that happens; else returns where `hot` stopped
 /// (and `execute` makes the call). The way out of `hot` and back costs ~100 instructions,
 /// where `execute`'s call of the native and its way back into `hot` cost ~300. (Inside
-/// `hot`'s loop, the call cost other programs 2-7%: registers.)
+/// `hot`'s loop, the call cost other programs 2-7%: registers.) Once `hot` has run a
+/// [`HAND_OVER`] since `f` (the fuel at the entry), in one run or between calls, the rest
+/// runs in [`windowed_below`].
 #[inline(always)]
 fn light_resume<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -307,7 +340,7 @@ fn light_resume<'gc>(
         if !light_call(ts, cdata, base, pc, &mut fuel) {
             return (pc, fuel, false);
         }
-        // (`hot` ran out of its [`HAND_OVER`] between the calls together.)
+        // (The runs of `hot` between the calls used up a [`HAND_OVER`] together.)
         if f - fuel >= HAND_OVER {
             return windowed_below(mc, thread, ts, cdata, base, pc + 1, fuel);
         }
@@ -496,6 +529,11 @@ pub(super) fn runs(op: Op) -> bool {
 /// frame list as they are, no hooks, a return to a Lua caller's plain `Call` with at most
 /// one result wanted, no open upvalue to close): the third value says it did, and then the
 /// `pc` where it stopped is saved in the top frame.
+///
+/// With `W > 0` (without calls), the frame's registers are `regs`, a copy that the caller
+/// makes and copies back (see the module docs, "Register window"); else they are on the
+/// stack, and `regs` is empty. Without calls and without a window, it runs out of a fuel of
+/// [`HAND_OVER`] first, and then answers `true` as third value if it has fuel left.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
 fn hot<'gc, const CALLS: bool, const BELOW: bool, const W: usize>(
