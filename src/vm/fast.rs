@@ -64,7 +64,7 @@
 //! without calls reads and writes nothing else of the frame, and nothing runs or collects
 //! while it runs). An upvalue open on a register of the frame is read and written in the copy.
 //!
-//! The copies (a 4 KB array filled with nils, the frame's registers in and out) cost ~330
+//! The copies (a 4 KB array filled with nils, the frame's registers in and out) cost ~400
 //! machine instructions, more than a short run saves: `hot` first runs on the stack with a
 //! fuel of [`HAND_OVER`] instructions, and only a run that uses it all (a loop) is handed over
 //! to the window, with the fuel it has left. A run stopped sooner (a loop around a call, a
@@ -72,8 +72,11 @@
 //! fuel. For [`run_below`], the instructions run between the light natives count together.
 //!
 //! Measured with callgrind (release, scaled bench programs, the same link order file):
-//! mandelbrot -12.0%, fannkuch -10.6%, loop -9.5%, table_array -7.4%, nbody -3.1%,
-//! table_hash -1.2%, coroutine +0.45%, the others within 0.1%. Tried and not kept: handing a
+//! mandelbrot -12.0%, fannkuch -10.6%, loop -9.6%, table_array -7.4%, nbody -3.5%,
+//! table_hash -1.2%, coroutine +0.45% (~4 instructions per entry, in `execute`'s way into
+//! `hot`), the others within 0.05%; the geometric mean of the ratios to lua5.4 from 1.122x
+//! to 1.088x. Regenerating the link order changed these by less than 0.05%. Tried and not
+//! kept: a [`HAND_OVER`] of 64 (see there); handing a
 //! loop over at its 8th backward jump (a count in the loop): coroutine +1.5% (~13
 //! instructions per entry of its 300k); at the first backward jump: coroutine +37% (the
 //! copies on every entry). Not done: `hot::<true>` and `execute` change frames at every call
@@ -217,12 +220,13 @@ pub(super) fn enter_fresh<'gc>(
 /// is a `u8`, so indexing the window by one needs no bounds check.
 const WINDOW: usize = 256;
 
-/// The instructions [`hot`]`::<false, false>` runs on the stack before it hands the rest over
-/// to [`windowed`], whose copies cost ~330 machine instructions: a loop that turns once per
-/// entry (a coroutine's loop around its `yield`) stays on the stack. It runs out of a fuel
-/// of this many instructions (the rest kept aside): no count, no test but the one at the end
-/// of its fuel.
-const HAND_OVER: i64 = 64;
+/// The instructions [`hot`]`::<false, _>` runs on the stack before it hands the rest over to
+/// [`windowed`] or [`windowed_below`], whose copies cost ~400 machine instructions: a
+/// loop that turns once per entry (a coroutine's loop around its `yield`) stays on the stack.
+/// It runs out of a fuel of this many instructions (the rest kept aside): no count, no test
+/// but the one at the end of its fuel. (A run just longer than this pays the copies for
+/// little: measured with 64, the bench programs gained 0.0-0.5% less, nbody the 0.5%.)
+const HAND_OVER: i64 = 32;
 
 /// [`hot`]`::<false, false>` on the frame's registers in the stack, and, if it runs out of
 /// its [`HAND_OVER`] with fuel left, the rest in [`windowed`] (see the module docs, "Register
