@@ -74,16 +74,19 @@
 //! Measured with callgrind (release, scaled bench programs, the same link order file):
 //! mandelbrot -12.0%, fannkuch -10.6%, loop -9.6%, table_array -7.4%, nbody -3.5%,
 //! table_hash -1.2%, coroutine +0.45% (~4 instructions per entry, in `execute`'s way into
-//! `hot`), the others within 0.05%; the geometric mean of the ratios to lua5.4 from 1.122x
-//! to 1.088x. Regenerating the link order changed these by less than 0.05%. Tried and not
-//! kept: a [`HAND_OVER`] of 64 (see there); handing a
-//! loop over at its 8th backward jump (a count in the loop): coroutine +1.5% (~13
-//! instructions per entry of its 300k); at the first backward jump: coroutine +37% (the
-//! copies on every entry). Not done: `hot::<true>` and `execute` change frames at every call
-//! and return, so a copy of the registers would be made at each (`fib`: ~7% of its
-//! instructions are the bounds checks of `hot::<true>`'s register accesses, `binary_trees`
-//! ~9% in `execute`'s); a window on the stack itself needs the stack at least `base + 256`
-//! long, which changes the saved stack, the memory account and coroutines' memory (4 KB each).
+//! `hot`), the others within 0.1%; the geometric mean of the ratios to lua5.4 from 1.122x
+//! to 1.088x. Regenerating the link order changed these by less than 0.1%. The stack, the
+//! memory account and the snapshots are as before (the same bytes saved mid-loop, the same
+//! `collectgarbage("count")` and peak RSS with 100k coroutines that each ran a loop).
+//!
+//! Tried and not kept: a [`HAND_OVER`] of 64 (see there); handing a loop over at its 8th
+//! backward jump (a count in the loop): coroutine +1.5% (~13 instructions per entry of its
+//! 300k); at the first backward jump: coroutine +37% (the copies on every entry). Not done:
+//! `hot::<true>` and `execute` change frames at every call and return, so a copy of the
+//! registers would be made at each (`fib`: ~7% of its instructions are the bounds checks of
+//! `hot::<true>`'s register accesses, `binary_trees` ~9% in `execute`'s); a window on the
+//! stack itself needs the stack at least `base + 256` long, which changes the saved stack,
+//! the memory account and coroutines' memory (4 KB each).
 //!
 //! # Dispatch
 //! Per instruction, one bounds check tests both the fuel and the end of the code: the fuel
