@@ -53,6 +53,41 @@
 //! variants stop at such calls as at any call: the test, in their loop or on their way
 //! out, cost their programs more than it saved (see [`run_below`]).
 //!
+//! # Register window
+//! A register operand is a `u8`, so indexing a `[Value; 256]` by one needs no bounds check
+//! (slices need one per access: `cmp` and a branch, a quarter of `mandelbrot`'s instructions
+//! went to the `stack[base + i]` line). The stack cannot be that window: its length is the
+//! frames' exact end, saved in snapshots and charged to the memory account, and a coroutine's
+//! stack is a few dozen slots. So the variants without calls run a loop on a copy of the
+//! frame's registers in a local `[Value; 256]` ([`windowed`], [`windowed_below`]), copied back
+//! to the stack whenever `hot` stops (before `execute` or anything else sees the stack; `hot`
+//! without calls reads and writes nothing else of the frame, and nothing runs or collects
+//! while it runs). An upvalue open on a register of the frame is read and written in the copy.
+//!
+//! The copies (a 4 KB array filled with nils, the frame's registers in and out) cost ~400
+//! machine instructions, more than a short run saves: `hot` first runs on the stack with a
+//! fuel of [`HAND_OVER`] instructions, and only a run that uses it all (a loop) is handed over
+//! to the window, with the fuel it has left. A run stopped sooner (a loop around a call, a
+//! coroutine's loop around its `yield`: one turn per entry) pays only a different cap on its
+//! fuel. For [`run_below`], the instructions run between the light natives count together.
+//!
+//! Measured with callgrind (release, scaled bench programs, the same link order file):
+//! mandelbrot -12.0%, fannkuch -10.6%, loop -9.6%, table_array -7.4%, nbody -3.5%,
+//! table_hash -1.2%, coroutine +0.45% (~4 instructions per entry, in `execute`'s way into
+//! `hot`), the others within 0.1%; the geometric mean of the ratios to lua5.4 from 1.122x
+//! to 1.088x. Regenerating the link order changed these by less than 0.1%. The stack, the
+//! memory account and the snapshots are as before (the same bytes saved mid-loop, the same
+//! `collectgarbage("count")` and peak RSS with 100k coroutines that each ran a loop).
+//!
+//! Tried and not kept: a [`HAND_OVER`] of 64 (see there); handing a loop over at its 8th
+//! backward jump (a count in the loop): coroutine +1.5% (~13 instructions per entry of its
+//! 300k); at the first backward jump: coroutine +37% (the copies on every entry). Not done:
+//! `hot::<true>` and `execute` change frames at every call and return, so a copy of the
+//! registers would be made at each (`fib`: ~7% of its instructions are the bounds checks of
+//! `hot::<true>`'s register accesses, `binary_trees` ~9% in `execute`'s); a window on the
+//! stack itself needs the stack at least `base + 256` long, which changes the saved stack,
+//! the memory account and coroutines' memory (4 KB each).
+//!
 //! # Dispatch
 //! Per instruction, one bounds check tests both the fuel and the end of the code: the fuel
 //! is kept as the `pc` at which it runs out (`lim`), and the code is cut there (`win`), so
@@ -158,7 +193,11 @@ pub(super) fn enter<'gc, const CALLS: bool>(
     if !CALLS && open_below(thread, cdata, base) {
         return run_below(mc, thread, ts, cdata, base, pc, fuel);
     }
-    hot::<CALLS, false>(mc, thread, ts, cdata, base, pc, fuel)
+    if CALLS {
+        hot::<true, false, 0>(mc, thread, ts, cdata, base, pc, fuel, &mut [])
+    } else {
+        run_loop(mc, thread, ts, cdata, base, pc, fuel)
+    }
 }
 
 /// [`enter`] (without calls) for a frame of a coroutine on which no upvalue is open (its list
@@ -177,7 +216,66 @@ pub(super) fn enter_fresh<'gc>(
     if base + fp.proto.max_stack as usize > ts.stack.len() {
         return (pc, fuel, false);
     }
-    hot::<false, false>(mc, thread, ts, cdata, base, pc, fuel)
+    run_loop(mc, thread, ts, cdata, base, pc, fuel)
+}
+
+/// The number of registers in [`hot`]'s window (`&mut [Value; WINDOW]`): a register operand
+/// is a `u8`, so indexing the window by one needs no bounds check.
+const WINDOW: usize = 256;
+
+/// The instructions [`hot`]`::<false, _>` runs on the stack before it hands the rest over to
+/// [`windowed`] or [`windowed_below`], whose copies cost ~400 machine instructions: a
+/// loop that turns once per entry (a coroutine's loop around its `yield`) stays on the stack.
+/// It runs out of a fuel of this many instructions (the rest kept aside): no count, no test
+/// but the one at the end of its fuel. (A run just longer than this pays the copies for
+/// little: measured with 64, the bench programs gained 0.0-0.5% less, nbody the 0.5%.)
+const HAND_OVER: i64 = 32;
+
+/// [`hot`]`::<false, false>` on the frame's registers in the stack, and, if it runs out of
+/// its [`HAND_OVER`] with fuel left, the rest in [`windowed`] (see the module docs, "Register
+/// window").
+#[inline(always)]
+fn run_loop<'gc>(
+    mc: &'gc Mutation<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    cdata: &'gc ClosureData<'gc>,
+    base: usize,
+    pc: usize,
+    fuel: i64,
+) -> (usize, i64, bool) {
+    let r = hot::<false, false, 0>(mc, thread, ts, cdata, base, pc, fuel, &mut []);
+    if !r.2 {
+        return r;
+    }
+    windowed(mc, thread, ts, cdata, base, r.0, r.1)
+}
+
+/// [`hot`]`::<false, false>` on a copy of the frame's registers in a local array, copied
+/// back when it stops: its register accesses need no bounds check. (The frame is on the
+/// stack: [`enter`] checked it.)
+#[inline(never)]
+fn windowed<'gc>(
+    mc: &'gc Mutation<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    cdata: &'gc ClosureData<'gc>,
+    base: usize,
+    pc: usize,
+    fuel: i64,
+) -> (usize, i64, bool) {
+    let n = Gc::as_ref(cdata.proto).proto.max_stack as usize;
+    let mut regs = [Value::Nil; WINDOW];
+    match (ts.stack.get(base..base + n), regs.get_mut(..n)) {
+        (Some(from), Some(to)) => to.copy_from_slice(from),
+        _ => return (pc, fuel, false),
+    }
+    let (pc, fuel, _) =
+        hot::<false, false, WINDOW>(mc, thread, ts, cdata, base, pc, fuel, &mut regs);
+    if let (Some(to), Some(from)) = (ts.stack.get_mut(base..base + n), regs.get(..n)) {
+        to.copy_from_slice(from);
+    }
+    (pc, fuel, false)
 }
 
 /// [`enter`]`::<false>` for a frame a coroutine switch just resumed (`switch_call::go_on`):
@@ -219,8 +317,8 @@ fn run_below<'gc>(
     pc: usize,
     fuel: i64,
 ) -> (usize, i64, bool) {
-    let r = hot::<false, true>(mc, thread, ts, cdata, base, pc, fuel);
-    light_resume(mc, thread, ts, cdata, base, r)
+    let r = hot::<false, true, 0>(mc, thread, ts, cdata, base, pc, fuel, &mut []);
+    light_resume(mc, thread, ts, cdata, base, fuel, r)
 }
 
 /// Where [`hot`]`::<false, true>` stopped (`r`, in the frame it was entered in): if at a
@@ -228,7 +326,9 @@ fn run_below<'gc>(
 /// enters `hot` again after it, as often as that happens; else returns where `hot` stopped
 /// (and `execute` makes the call). The way out of `hot` and back costs ~100 instructions,
 /// where `execute`'s call of the native and its way back into `hot` cost ~300. (Inside
-/// `hot`'s loop, the call cost other programs 2-7%: registers.)
+/// `hot`'s loop, the call cost other programs 2-7%: registers.) Once `hot` has run a
+/// [`HAND_OVER`] since `f` (the fuel at the entry), in one run or between calls, the rest
+/// runs in [`windowed_below`].
 #[inline(always)]
 fn light_resume<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -236,13 +336,103 @@ fn light_resume<'gc>(
     ts: &mut ThreadState<'gc>,
     cdata: &'gc ClosureData<'gc>,
     base: usize,
+    f: i64,
     r: (usize, i64, bool),
 ) -> (usize, i64, bool) {
-    let (mut pc, mut fuel, _) = r;
-    while light_call(ts, cdata, base, pc, &mut fuel) {
-        (pc, fuel, _) = hot::<false, true>(mc, thread, ts, cdata, base, pc + 1, fuel);
+    let (mut pc, mut fuel, mut more) = r;
+    loop {
+        if more {
+            return windowed_below(mc, thread, ts, cdata, base, pc, fuel);
+        }
+        if !light_call(ts, cdata, base, pc, &mut fuel) {
+            return (pc, fuel, false);
+        }
+        // (The runs of `hot` between the calls used up a [`HAND_OVER`] together.)
+        if f - fuel >= HAND_OVER {
+            return windowed_below(mc, thread, ts, cdata, base, pc + 1, fuel);
+        }
+        (pc, fuel, more) =
+            hot::<false, true, 0>(mc, thread, ts, cdata, base, pc + 1, fuel, &mut []);
+    }
+}
+
+/// [`windowed`] for [`hot`]`::<false, true>` and the light natives it stops at (as
+/// [`light_resume`], with [`light_call_window`]).
+#[inline(never)]
+fn windowed_below<'gc>(
+    mc: &'gc Mutation<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    cdata: &'gc ClosureData<'gc>,
+    base: usize,
+    pc: usize,
+    fuel: i64,
+) -> (usize, i64, bool) {
+    let n = Gc::as_ref(cdata.proto).proto.max_stack as usize;
+    let mut regs = [Value::Nil; WINDOW];
+    match (ts.stack.get(base..base + n), regs.get_mut(..n)) {
+        (Some(from), Some(to)) => to.copy_from_slice(from),
+        _ => return (pc, fuel, false),
+    }
+    let (mut pc, mut fuel, _) =
+        hot::<false, true, WINDOW>(mc, thread, ts, cdata, base, pc, fuel, &mut regs);
+    while light_call_window(ts, &mut regs, cdata, base, pc, &mut fuel) {
+        (pc, fuel, _) =
+            hot::<false, true, WINDOW>(mc, thread, ts, cdata, base, pc + 1, fuel, &mut regs);
+    }
+    if let (Some(to), Some(from)) = (ts.stack.get_mut(base..base + n), regs.get(..n)) {
+        to.copy_from_slice(from);
     }
     (pc, fuel, false)
+}
+
+/// [`light_call`] on the copy of the frame's registers `regs` ([`windowed_below`]): the same
+/// tests and the same effects, the registers' part of them made in `regs` (the call's
+/// function and argument must be registers of the frame).
+#[inline(always)]
+fn light_call_window<'gc>(
+    ts: &mut ThreadState<'gc>,
+    regs: &mut [Value<'gc>; WINDOW],
+    cdata: &'gc ClosureData<'gc>,
+    base: usize,
+    pc: usize,
+    fuel: &mut i64,
+) -> bool {
+    let fp = Gc::as_ref(cdata.proto);
+    let Some(&Op::Call { a, b: 2, c: 2 }) = fp.proto.code.get(pc) else {
+        return false;
+    };
+    let (a, n) = (a as usize, fp.proto.max_stack as usize);
+    let end = base + n + 1;
+    let (Some(&Value::LightNative(l)), Some(&x)) = (regs.get(a), regs.get(a + 1)) else {
+        return false;
+    };
+    if a + 1 >= n
+        || *fuel < fuelc::INSTRUCTION + fuelc::NATIVE_CALL
+        || ts.stack.len() < end
+        || end > ts.stack_model
+        || ts.frames.len() >= ts.frames_model
+        || ts
+            .c_calls
+            .last()
+            .is_some_and(|&m| m as usize >= ts.frames.len())
+    {
+        return false;
+    }
+    let Some(v) = super::light::unary(l.0, x) else {
+        return false;
+    };
+    ts.stack.truncate(end);
+    regs[a] = v;
+    for slot in regs.get_mut(a + 1..n).unwrap_or_default() {
+        *slot = Value::Nil;
+    }
+    for slot in ts.stack.get_mut(base + n..).unwrap_or_default() {
+        *slot = Value::Nil;
+    }
+    ts.top = (base + a + 1) as u32;
+    *fuel -= fuelc::INSTRUCTION + fuelc::NATIVE_CALL;
+    true
 }
 
 /// Runs the `Call` at `pc` of the Lua frame of `cdata` at `base` in place, if it calls a
@@ -346,9 +536,14 @@ pub(super) fn runs(op: Op) -> bool {
 /// frame list as they are, no hooks, a return to a Lua caller's plain `Call` with at most
 /// one result wanted, no open upvalue to close): the third value says it did, and then the
 /// `pc` where it stopped is saved in the top frame.
+///
+/// With `W > 0` (without calls), the frame's registers are `regs`, a copy that the caller
+/// makes and copies back (see the module docs, "Register window"); else they are on the
+/// stack, and `regs` is empty. Without calls and without a window, it runs out of a fuel of
+/// [`HAND_OVER`] first, and then answers `true` as third value if it has fuel left.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-fn hot<'gc, const CALLS: bool, const BELOW: bool>(
+fn hot<'gc, const CALLS: bool, const BELOW: bool, const W: usize>(
     mc: &'gc Mutation<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
@@ -356,6 +551,7 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
     mut base: usize,
     mut pc: usize,
     f: i64,
+    regs: &mut [Value<'gc>; W],
 ) -> (usize, i64, bool) {
     if f <= 0 {
         return (pc, f, false);
@@ -397,7 +593,10 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
     // Every other change of `pc` (a jump, a call, a return) moves `lim` with it (`goto!`).
     // (See the module docs, "Dispatch".)
     const _: () = assert!(fuelc::INSTRUCTION == 1);
-    let capped = f.min(1 << 40);
+    // The variant that hands over to [`windowed`] (see [`HAND_OVER`]) runs out of this fuel
+    // first, and stops with its third value `true` if it has fuel left then.
+    let hands_over = !CALLS && W == 0;
+    let capped = f.min(if hands_over { HAND_OVER } else { 1 << 40 });
     let extra = f - capped;
     let mut lim = pc + capped as usize;
     let mut win: &'gc [Op] = window(code, lim);
@@ -421,11 +620,17 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
             win = window(code, lim);
         }};
     }
+    // A register: in the window if there is one (`W > 0`, without calls: `base` is 0).
     macro_rules! r {
         ($i:expr) => {
-            stack[base + $i as usize]
+            *if W > 0 {
+                &mut regs[$i as usize]
+            } else {
+                &mut stack[base + $i as usize]
+            }
         };
     }
+
     macro_rules! kst {
         ($i:expr) => {
             fp.constants.get($i as usize).copied().unwrap_or(Value::Nil)
@@ -533,10 +738,18 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
                 UpState::Closed(v) => v,
                 UpState::Open { thread: t, slot } if t == thread => {
                     let slot = slot as usize;
-                    let v = if !BELOW || slot >= origin {
-                        stack.get(slot.wrapping_sub(origin))
-                    } else {
+                    let i = slot.wrapping_sub(origin);
+                    let v = if BELOW && slot < origin {
                         lower.get(slot)
+                    } else if W > 0 {
+                        // (A register of this frame, or nothing.)
+                        if i < fp.proto.max_stack as usize {
+                            regs.get(i)
+                        } else {
+                            None
+                        }
+                    } else {
+                        stack.get(i)
                     };
                     match v {
                         Some(&v) => v,
@@ -665,7 +878,11 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
     }
     loop {
         let Some(&op) = win.get(pc) else {
-            return stop(frames, pc, fuel_at!(pc), switched);
+            let fuel = fuel_at!(pc);
+            if hands_over {
+                return (pc, fuel, fuel > 0);
+            }
+            return stop(frames, pc, fuel, switched);
         };
         pc += 1;
         match op {
@@ -908,9 +1125,12 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
                 // are `execute`'s): an inner loop's start, inside an outer loop run here,
                 // no longer stops this loop (and its first turn runs here too).
                 let ra = base + a as usize;
-                let Some(fs) = stack.get_mut(ra..ra + 4) else {
-                    bail!()
+                let fs = if W > 0 {
+                    regs.get_mut(ra..ra + 4)
+                } else {
+                    stack.get_mut(ra..ra + 4)
                 };
+                let Some(fs) = fs else { bail!() };
                 match (fs[0], fs[1], fs[2]) {
                     (Value::Int(init), Value::Int(limit), Value::Int(step)) if step != 0 => {
                         fs[3] = Value::Int(init);
@@ -924,9 +1144,12 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
             }
             Op::ForLoop { a, bx } => {
                 let ra = base + a as usize;
-                let Some(fs) = stack.get_mut(ra..ra + 4) else {
-                    bail!()
+                let fs = if W > 0 {
+                    regs.get_mut(ra..ra + 4)
+                } else {
+                    stack.get_mut(ra..ra + 4)
                 };
+                let Some(fs) = fs else { bail!() };
                 match (fs[0], fs[1], fs[2]) {
                     (Value::Int(idx), Value::Int(count), Value::Int(step)) => {
                         if count as u64 > 0 {
@@ -968,10 +1191,17 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
                     UpState::Closed(_) => uv.set(mc, UpState::Closed(v)),
                     UpState::Open { thread: t, slot } if t == thread => {
                         let slot = slot as usize;
-                        let s = if !BELOW || slot >= origin {
-                            stack.get_mut(slot.wrapping_sub(origin))
-                        } else {
+                        let i = slot.wrapping_sub(origin);
+                        let s = if BELOW && slot < origin {
                             lower.get_mut(slot)
+                        } else if W > 0 {
+                            if i < fp.proto.max_stack as usize {
+                                regs.get_mut(i)
+                            } else {
+                                None
+                            }
+                        } else {
+                            stack.get_mut(i)
                         };
                         match s {
                             Some(s) => *s = v,
