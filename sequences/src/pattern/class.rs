@@ -165,7 +165,7 @@ impl Item {
     }
 
     /// Does `c` belong to this class (`pat` is the pattern a set is in)?
-    #[inline]
+    #[inline(always)]
     pub(crate) fn matches(self, c: u8, pat: &[u8]) -> bool {
         match self {
             Item::Any => true,

@@ -9,7 +9,7 @@
 //! per byte a naive scan would compare (see [`plain_chunk`]).
 
 use super::captures::Match;
-use super::matcher::{first_item_end, Attempt, Outcome};
+use super::matcher::{first_item_end, skip_rejected, Attempt, Outcome};
 use super::{check_input, validated_serde, PatternError, PatternInput};
 use crate::fuel::{cost, Fuel};
 use crate::sequence::{Never, Sequence, Step};
@@ -181,6 +181,22 @@ impl Find {
                     // (Attempts at successive positions without a pass of the phase machine
                     // for each: it would only check the fuel, as here.)
                     loop {
+                        if let (Some(ep), false) = (quick, anchor) {
+                            if attempt.is_fresh_at(s1) {
+                                let (at, stopped) = skip_rejected(subject, pat, ep, s1, fuel);
+                                if at != s1 {
+                                    s1 = at;
+                                    attempt.reset(s1);
+                                }
+                                if stopped {
+                                    break Phase::Pattern {
+                                        s1,
+                                        anchor,
+                                        attempt,
+                                    };
+                                }
+                            }
+                        }
                         match attempt.run_or_reject(subject, pat, quick, fuel)? {
                             Outcome::NeedFuel => {
                                 break Phase::Pattern {

@@ -12,7 +12,7 @@
 //! the iterator's upvalue and calls [`GMatch::step`] until `Done` on every iterator call.
 
 use super::captures::Match;
-use super::matcher::{first_item_end, Attempt, Outcome};
+use super::matcher::{first_item_end, skip_rejected, Attempt, Outcome};
 use super::{check_input, validated_serde, PatternError, PatternInput};
 use crate::fuel::{cost, Fuel};
 use crate::sequence::{Never, Sequence, Step};
@@ -110,6 +110,19 @@ impl GMatch {
         };
         let quick = first_item_end(pattern);
         loop {
+            if let Some(ep) = quick {
+                if search.attempt.is_fresh_at(search.at) {
+                    let (at, stopped) = skip_rejected(subject, pattern, ep, search.at, fuel);
+                    if at != search.at {
+                        search.at = at;
+                        search.attempt.reset(at);
+                    }
+                    if stopped {
+                        st.search = Some(search);
+                        return Ok(Step::NeedFuel);
+                    }
+                }
+            }
             // on an error the search is dropped: the next call starts afresh from `src`
             match search
                 .attempt

@@ -15,7 +15,8 @@
 //! same string object.
 
 use super::captures::Match;
-use super::matcher::{first_item_end, Attempt, Outcome};
+use super::class::Item;
+use super::matcher::{class_work, first_item_end, skip_batch, Attempt, Outcome};
 use super::{check_input, validated_serde, PatternError, PatternInput};
 use crate::fuel::{cost, Fuel};
 use crate::sequence::{Sequence, Step};
@@ -296,6 +297,18 @@ impl Gsub {
 
 const CORRUPT: PatternError = PatternError::Corrupt("gsub position out of range");
 
+/// Where [`State::skip_rejected`] stopped.
+enum Skip {
+    /// At a position that needs its attempt run (or the end of the subject).
+    Run,
+    /// Fuel ran out after a skipped byte: at the top of `while (n < max_s)`.
+    Loop,
+    /// Fuel ran out after the next attempt was charged: that attempt, not started.
+    Attempt,
+    /// `n >= max_n` at the top of the loop (only from an inconsistent restored state).
+    Finish,
+}
+
 impl State {
     /// The search for the next match, from the top of `while (n < max_s)` or inside a
     /// `pending` attempt: attempts at successive positions (one subject byte copied after
@@ -332,6 +345,19 @@ impl State {
         };
         let quick = first_item_end(pat);
         loop {
+            if let (Some(ep), false) = (quick, anchor) {
+                let at = self.src;
+                let skip = self.skip_rejected(subject, pat, ep, fuel, &attempt);
+                if self.src != at {
+                    attempt.reset(self.src);
+                }
+                match skip {
+                    Skip::Run => {}
+                    Skip::Loop => return Ok(Phase::Loop),
+                    Skip::Attempt => return Ok(Phase::Attempt(attempt)),
+                    Skip::Finish => return Ok(self.finish()),
+                }
+            }
             match attempt.run_or_reject(subject, pat, quick, fuel)? {
                 Outcome::NeedFuel => return Ok(Phase::Attempt(attempt)),
                 Outcome::Finished(Some(end)) if Some(end) != self.lastmatch => {
@@ -370,6 +396,58 @@ impl State {
                 return Ok(Phase::Attempt(attempt));
             }
         }
+    }
+
+    /// The positions from `src` at which the pattern's first item (a single-character class
+    /// that must match, ending at `ep`: see [`first_item_end`]) rejects the subject byte,
+    /// passed in one tight loop when `attempt` is fresh there: each charged, and fuel tested,
+    /// exactly as [`Attempt::fails_at_once`] and the bottom of [`State::scan`]'s loop would
+    /// for it, the skipped bytes copied at once. (lstrlib tries `match` at every position;
+    /// going through the attempt machine for each was most of a short `gsub`'s cost.) Leaves
+    /// `src` at the first position that needs an attempt run (or the end of the subject).
+    fn skip_rejected(
+        &mut self,
+        subject: &[u8],
+        pat: &[u8],
+        ep: usize,
+        fuel: &mut Fuel,
+        attempt: &Attempt,
+    ) -> Skip {
+        if !attempt.is_fresh_at(self.src) {
+            return Skip::Run;
+        }
+        let item = Item::decode(pat, 0, ep);
+        let reject = cost::MATCH_STEP.saturating_add(cost::work_floor(class_work(0, ep)));
+        let start = self.src;
+        let mut src = start;
+        if self.n < self.max_n && !fuel.is_exhausted() {
+            src += skip_batch(subject, pat, item, reject, src, fuel);
+        }
+        let skip = loop {
+            if fuel.is_exhausted() {
+                break Skip::Run;
+            }
+            match subject.get(src) {
+                Some(&c) if !item.matches(c, pat) => {}
+                _ => break Skip::Run,
+            }
+            fuel.charge(reject);
+            src += 1;
+            if fuel.is_exhausted() {
+                break Skip::Loop;
+            }
+            if self.n >= self.max_n {
+                break Skip::Finish;
+            }
+            fuel.charge(cost::MATCH_ATTEMPT);
+            if fuel.is_exhausted() {
+                break Skip::Attempt;
+            }
+        };
+        self.buf
+            .extend_from_slice(subject.get(start..src).unwrap_or_default());
+        self.src = src;
+        skip
     }
 
     /// Leave the loop: copy the tail if something changed, else finish with the original.

@@ -134,7 +134,7 @@ fn sub(a: usize, b: usize) -> Result<usize, PatternError> {
 
 /// Work (≈ bytes scanned) of one single-character test against the class `pat[p..ep]`.
 #[inline]
-fn class_work(p: usize, ep: usize) -> usize {
+pub(crate) fn class_work(p: usize, ep: usize) -> usize {
     ep.saturating_sub(p).max(1)
 }
 
@@ -152,6 +152,66 @@ pub(crate) fn first_item_end(pat: &[u8]) -> Option<usize> {
     }
     let ep = class_end(pat, 0).ok()?;
     (!matches!(at(pat, ep), b'*' | b'?' | b'-')).then_some(ep)
+}
+
+/// For `find` and `gmatch`: the positions from `s` at which the pattern's first item (a
+/// single-character class that must match, ending at `ep`: see [`first_item_end`]) rejects
+/// the subject byte, passed in one tight loop, each charged and fuel tested exactly as
+/// [`Attempt::fails_at_once`] and the driver's next attempt would (lstrlib tries `match` at
+/// every position; the attempt machine per position was most of a short search's cost).
+/// The caller's attempt must be fresh at `s`. Returns the first position that needs an
+/// attempt run (or the end of the subject), and whether fuel ran out once the attempt at
+/// that position was charged (the driver then suspends with it, not started).
+pub(crate) fn skip_rejected(
+    subj: &[u8],
+    pat: &[u8],
+    ep: usize,
+    mut s: usize,
+    fuel: &mut Fuel,
+) -> (usize, bool) {
+    let item = Item::decode(pat, 0, ep);
+    let reject = cost::MATCH_STEP.saturating_add(cost::work_floor(class_work(0, ep)));
+    s += skip_batch(subj, pat, item, reject, s, fuel);
+    loop {
+        if fuel.is_exhausted() {
+            return (s, false);
+        }
+        match subj.get(s) {
+            Some(&c) if !item.matches(c, pat) => {}
+            _ => return (s, false),
+        }
+        fuel.charge(reject);
+        s += 1;
+        fuel.charge(cost::MATCH_ATTEMPT);
+        if fuel.is_exhausted() {
+            return (s, true);
+        }
+    }
+}
+
+/// The fast part of the skip loops ([`skip_rejected`], gsub's): how many positions from
+/// `s` reject `item` and can be passed whole with fuel left after each (each costs `reject`
+/// and the next attempt's `MATCH_ATTEMPT`), charged at once. The loops then go on position
+/// by position for the last ones, where fuel runs out.
+pub(crate) fn skip_batch(
+    subj: &[u8],
+    pat: &[u8],
+    item: Item,
+    reject: i64,
+    s: usize,
+    fuel: &mut Fuel,
+) -> usize {
+    let per = reject.saturating_add(cost::MATCH_ATTEMPT).max(1);
+    // Passing `k` positions whole needs `remaining - k * per > 0`.
+    let affordable = usize::try_from(fuel.remaining().saturating_sub(1) / per).unwrap_or(0);
+    let end = subj.len().min(s.saturating_add(affordable));
+    let rest = subj.get(s..end).unwrap_or_default();
+    let k = rest
+        .iter()
+        .position(|&c| item.matches(c, pat))
+        .unwrap_or(rest.len());
+    fuel.charge(per.saturating_mul(i64::try_from(k).unwrap_or(i64::MAX)));
+    k
 }
 
 /// The largest buffers a finished attempt leaves for the next (a pattern that needed more
@@ -243,6 +303,15 @@ impl Attempt {
             Some(ep) if self.fails_at_once(subj, pat, ep, fuel) => Ok(Outcome::Finished(None)),
             _ => self.run(subj, pat, fuel),
         }
+    }
+
+    /// Whether this attempt is fresh at `s` (not started: what [`Attempt::fails_at_once`]
+    /// can decide).
+    #[inline]
+    pub(crate) fn is_fresh_at(&self, s: usize) -> bool {
+        matches!(self.exec, Exec::Match { s: at, p: 0 } if at == s)
+            && self.stack.is_empty()
+            && self.captures.is_empty()
     }
 
     /// Reuse this attempt's allocations for a fresh attempt at `s`.
