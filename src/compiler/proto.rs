@@ -74,6 +74,10 @@ pub struct Proto {
     /// interpreter then runs a call of it in its small loop. (A byte in padding:
     /// `size_of::<Proto>()`, which the memory model counts, is unchanged; checked by a test.)
     pub light_start: bool,
+    /// Whether the function's light start makes a table ([`Proto::light_tables`]): the
+    /// interpreter then runs a call of it in the variant of its small loop that also makes
+    /// and fills tables. (In padding too.)
+    pub light_tables: bool,
     /// The instructions.
     pub code: Box<[Op]>,
     /// Source line of each instruction (same length as `code`).
@@ -164,9 +168,22 @@ impl Proto {
                             | Op::GetTabUp { .. }
                             | Op::GetField { .. }
                             | Op::SelfK { .. }
+                            | Op::NewTable { .. }
+                            | Op::ExtraArg { .. }
                     )
                 })
             })
+    }
+
+    /// Whether `code` has a light start ([`Proto::light_start`]) with a `NewTable` in it, as
+    /// a constructor or a tree's node starts (`return { x = x }`, `if d == 0 then return {}
+    /// end`): the variant of `vm::fast`'s loop that makes tables runs it. (A variant of its
+    /// own: its allocation calls cost the other calls' loop 1.5-5%, through its registers.)
+    pub fn light_tables(code: &[Op]) -> bool {
+        Self::light_start(code)
+            && code
+                .get(..LIGHT_START)
+                .is_some_and(|ops| ops.iter().any(|op| matches!(op, Op::NewTable { .. })))
     }
 
     /// Bytes this function's compiled form takes, not counting nested functions or the

@@ -88,6 +88,7 @@ use gc_arena::{Gc, Mutation};
 use super::closure::{Closure, ClosureData, FnProto, UpState, UpvalueExt};
 use super::exec::MAX_STACK;
 use super::meta::{self, ArithOp};
+use super::table::{Table, TableData};
 use super::thread::{Frame, LuaFrame, Thread, ThreadState};
 use super::value::Value;
 use crate::compiler::opcodes::Op;
@@ -158,7 +159,10 @@ pub(super) fn enter<'gc, const CALLS: bool>(
     if !CALLS && open_below(thread, cdata, base) {
         return run_below(mc, thread, ts, cdata, base, pc, fuel);
     }
-    hot::<CALLS, false>(mc, thread, ts, cdata, base, pc, fuel)
+    if CALLS && fp.proto.light_tables {
+        return hot::<true, false, true>(mc, thread, ts, cdata, base, pc, fuel);
+    }
+    hot::<CALLS, false, false>(mc, thread, ts, cdata, base, pc, fuel)
 }
 
 /// [`enter`] (without calls) for a frame of a coroutine on which no upvalue is open (its list
@@ -177,7 +181,7 @@ pub(super) fn enter_fresh<'gc>(
     if base + fp.proto.max_stack as usize > ts.stack.len() {
         return (pc, fuel, false);
     }
-    hot::<false, false>(mc, thread, ts, cdata, base, pc, fuel)
+    hot::<false, false, false>(mc, thread, ts, cdata, base, pc, fuel)
 }
 
 /// [`enter`]`::<false>` for a frame a coroutine switch just resumed (`switch_call::go_on`):
@@ -219,7 +223,7 @@ fn run_below<'gc>(
     pc: usize,
     fuel: i64,
 ) -> (usize, i64, bool) {
-    let r = hot::<false, true>(mc, thread, ts, cdata, base, pc, fuel);
+    let r = hot::<false, true, false>(mc, thread, ts, cdata, base, pc, fuel);
     light_resume(mc, thread, ts, cdata, base, r)
 }
 
@@ -240,7 +244,7 @@ fn light_resume<'gc>(
 ) -> (usize, i64, bool) {
     let (mut pc, mut fuel, _) = r;
     while light_call(ts, cdata, base, pc, &mut fuel) {
-        (pc, fuel, _) = hot::<false, true>(mc, thread, ts, cdata, base, pc + 1, fuel);
+        (pc, fuel, _) = hot::<false, true, false>(mc, thread, ts, cdata, base, pc + 1, fuel);
     }
     (pc, fuel, false)
 }
@@ -348,7 +352,7 @@ pub(super) fn runs(op: Op) -> bool {
 /// `pc` where it stopped is saved in the top frame.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-fn hot<'gc, const CALLS: bool, const BELOW: bool>(
+fn hot<'gc, const CALLS: bool, const BELOW: bool, const TABLES: bool>(
     mc: &'gc Mutation<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
@@ -574,8 +578,12 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
     macro_rules! set_field {
         ($obj:expr, $b:expr, $val:expr) => {{
             let done = match ($obj, kst!($b), fp.key_hints.get($b as usize)) {
+                // (With calls, also `execute`'s out-of-line store, which adds a new key
+                // when that needs no growth: a constructor's fields, `p.z = z`.)
                 (Value::Table(t), Value::Str(s), Some(hint)) => {
-                    t.probe_set_field(mc, s, hint, $val)
+                    let v = $val;
+                    t.probe_set_field(mc, s, hint, v)
+                        || (TABLES && set_new_field(mc, t, s, hint, v))
                 }
                 _ => false,
             };
@@ -1054,6 +1062,61 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
                 goto!(0);
                 switched = true;
             }
+            // `execute`'s `NewTable` (in the variant with calls: a function that starts by
+            // making a table, as a constructor does), when the memory budget has the room and
+            // the fuel left pays for it (else `execute` raises or stops as it does).
+            Op::NewTable { a, b } => {
+                if !TABLES {
+                    bail!()
+                }
+                let array = match code.get(pc) {
+                    Some(Op::ExtraArg { ax }) => ax.get() as usize,
+                    _ => 0,
+                };
+                let hash = if b == 0 { 0 } else { 1usize << (b - 1).min(30) };
+                let cost = super::ops::new_table_cost(array, hash) as usize;
+                if lim - pc < cost {
+                    bail!()
+                }
+                let Some(t) = new_table(mc, array, hash) else {
+                    bail!()
+                };
+                r!(a) = t;
+                // (Past the `ExtraArg`, uncharged, and the table's cost charged.)
+                lim -= cost;
+                goto!(pc + 1);
+            }
+            // `execute`'s `SetList` (`ops::set_list`) into a table (a constructor's list, as
+            // `{f(x), g(x)}`), in the variant with calls, when the fuel left pays for it and
+            // the memory budget has the room.
+            Op::SetList { a, b } => {
+                if !TABLES {
+                    bail!()
+                }
+                let start = match code.get(pc) {
+                    Some(Op::ExtraArg { ax }) => ax.get() as usize,
+                    _ => 0,
+                };
+                let ra = base + a as usize;
+                let n = if b == 0 {
+                    (*top as usize).min(stack.len()).saturating_sub(ra + 1)
+                } else {
+                    b as usize
+                };
+                let cost = (n as i64 / fuelc::SETLIST_VALUES_PER_FUEL) as usize;
+                if lim - pc < cost {
+                    bail!()
+                }
+                let (Some(&t), Some(vals)) = (stack.get(ra), stack.get(ra + 1..ra + 1 + n)) else {
+                    bail!()
+                };
+                if !set_list(mc, t, start, vals) {
+                    bail!()
+                }
+                // (Past the `ExtraArg`, uncharged, and the values' cost charged.)
+                lim -= cost;
+                goto!(pc + 1);
+            }
             // `execute`'s `Return0` and `Return1` to a Lua caller's plain `Call` that wants
             // at most one result, when the caller's frame needs no growth of the stack.
             Op::Return0 {} => lua_return!(Value::Nil, 0),
@@ -1064,9 +1127,7 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
             | Op::Concat { .. }
             | Op::ExtraArg { .. }
             | Op::LoadKX { .. }
-            | Op::NewTable { .. }
             | Op::Return { .. }
-            | Op::SetList { .. }
             | Op::SetTabUpK { .. }
             | Op::SetTableK { .. }
             | Op::TForCall { .. }
@@ -1075,6 +1136,49 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool>(
             | Op::Vararg { .. } => bail!(),
         }
     }
+}
+
+/// A table made as `execute`'s `NewTable` makes it, if the memory budget has the room for
+/// it (else `None`, having made nothing). Out of line: the allocation's registers stay out
+/// of [`hot`]'s loop.
+#[cold]
+#[inline(never)]
+fn new_table<'gc>(mc: &Mutation<'gc>, array: usize, hash: usize) -> Option<Value<'gc>> {
+    if !super::memory::fits(TableData::new_bytes(array, hash)) {
+        return None;
+    }
+    Some(Value::Table(Table::with_sizes(mc, 0, array, hash)))
+}
+
+/// `ops::set_list`'s work, `vals` stored into table `t` from index `start + 1` on, if `t` is
+/// a table whose array part can grow to them within the memory budget (else `false`, having
+/// changed nothing). Out of line, as [`new_table`].
+#[cold]
+#[inline(never)]
+fn set_list<'gc>(mc: &Mutation<'gc>, t: Value<'gc>, start: usize, vals: &[Value<'gc>]) -> bool {
+    let Value::Table(t) = t else {
+        return false;
+    };
+    let mut tb = t.data_mut(mc);
+    if tb.ensure_array(start + vals.len()).is_err() {
+        return false;
+    }
+    tb.set_list(start, vals);
+    true
+}
+
+/// `execute`'s store at a constant string key (`Table::set_field`), for a key that
+/// [`Table::probe_set_field`] did not find at its hint (a new key). Cold, as [`new_table`].
+#[cold]
+#[inline(never)]
+fn set_new_field<'gc>(
+    mc: &Mutation<'gc>,
+    t: Table<'gc>,
+    key: super::string::LuaStr<'gc>,
+    hint: &std::cell::Cell<u32>,
+    value: Value<'gc>,
+) -> bool {
+    t.set_field(mc, key, hint, value)
 }
 
 /// The code up to `lim` (see [`hot`]'s fuel).
