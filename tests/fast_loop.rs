@@ -165,3 +165,26 @@ fn constructors_same_fuel_in_any_slices() {
          return s",
     );
 }
+
+/// `math.abs` and `math.sqrt` called from straight-line code (made in place by `execute`,
+/// `fast::light_native`), with numbers, strings, a wrong argument and other counts of
+/// arguments and results: the same results and fuel in any slices.
+#[test]
+fn light_natives_outside_loops_same_fuel_in_any_slices() {
+    same_in_any_slices(
+        "local abs, sqrt = math.abs, math.sqrt
+         local P = { x = -3, y = 4.5 }
+         function P:norm1() return math.abs(self.x) + math.abs(self.y) end
+         local function f(i)
+           local a = abs(i - 20) + sqrt(i) * 2
+           local b = abs('-7') + sqrt('16')
+           local c, d = abs(-i), sqrt(i, 1)
+           local ok = pcall(abs, i % 7 == 0 and {} or -i)
+           local t = { abs(-1.5), sqrt(9) }
+           return a + b + c + (d or 0) + #t + t[1] + (ok and 1 or 0) + P:norm1()
+         end
+         local s = 0
+         for i = 1, 40 do s = s + f(i) end
+         return s",
+    );
+}

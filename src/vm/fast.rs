@@ -51,7 +51,29 @@
 //! stops at (`math.sqrt`, `math.abs` of a number, one result: see `vm::light`) in place and
 //! enters it again (callgrind, scaled `nbody`: 371.8M -> 346.2M instructions). The other
 //! variants stop at such calls as at any call: the test, in their loop or on their way
-//! out, cost their programs more than it saved (see [`run_below`]).
+//! out, cost their programs more than it saved (see [`run_below`]). `execute` then makes
+//! such a call in place too ([`light_native`], out of line: ~40 machine instructions where
+//! the general call, `run_native` and its way back, costs ~200), as `math.abs(self.x)` in
+//! a method (callgrind, release, scaled bench programs: oop -3.5%, nbody -0.8%, table_lib
+//! +0.6%: its `remove(t)` calls pay the test, the others within 0.2%).
+//!
+//! # Tables
+//! A call of a function whose light start makes a table (`Proto::light_tables`: a tree's
+//! node, `if d == 0 then return {} end ... return { f(d), f(d) }`; a constructor,
+//! `return setmetatable({ x = x, y = y }, P)`) runs in `hot::<true, false, true>`, the
+//! variant with calls that also makes tables (`NewTable`), stores a constructor's list
+//! (`SetList`) and adds a new field that needs no growth (`SetField`: `Table::set_field`),
+//! each through a cold out-of-line call, when the fuel left pays for the table or the list
+//! (else `execute` makes it, charging the same). A variant of its own: the same arms in
+//! `hot::<true, false, false>` cost the other calls 1.5-5% (callgrind, scaled fib +2.1%,
+//! closures +1.5% with the calls cold; fib +5.4%, closures +4.8% with them not marked
+//! cold), through the loop's registers, where this variant leaves the others' code as it
+//! was. Measured with callgrind (release, scaled bench programs, against the code before):
+//! binary_trees -5.4%, sort -0.8%, table_hash -0.5%, oop +0.7% (`Point.new` now enters
+//! `hot` and leaves it at its tail call of `setmetatable`), the others within 0.2%. Tried
+//! and not kept: `GetI` and `GetTable` as light starts (`check(tree)` of binary_trees),
+//! binary_trees +0.7%: half the calls are of leaves, whose `tree[1]` (no array part) `hot`
+//! leaves to `execute` at once.
 //!
 //! # Dispatch
 //! Per instruction, one bounds check tests both the fuel and the end of the code: the fuel
@@ -273,32 +295,89 @@ fn light_call<'gc>(
     };
     let func = base + a as usize;
     let end = base + fp.proto.max_stack as usize + 1;
+    if !light_in_place(
+        ts,
+        func,
+        end,
+        *fuel >= fuelc::INSTRUCTION + fuelc::NATIVE_CALL,
+    ) {
+        return false;
+    }
+    *fuel -= fuelc::INSTRUCTION + fuelc::NATIVE_CALL;
+    true
+}
+
+/// `execute`'s call (its `Call` instruction charged already) of a light native with one
+/// argument for one result at `stack[func]`, made in place as [`light_call`] makes it
+/// (`end`: the frame's end, `base + max_stack + 1`), charging `NATIVE_CALL`: `true` if
+/// made, else `false` having changed nothing (and `execute` makes the general call). Where
+/// the general call costs ~200 machine instructions (`run_native` and its way back), this
+/// costs ~40. Out of line, so that `execute`'s registers stay as they were.
+#[inline(never)]
+pub(super) fn light_native(
+    ts: &mut ThreadState<'_>,
+    func: usize,
+    end: usize,
+    fuel: &mut crate::limits::fuel::Fuel,
+) -> bool {
+    // (The native first: most natives called so are not light ones.)
     let (Some(&Value::LightNative(l)), Some(&x)) = (ts.stack.get(func), ts.stack.get(func + 1))
     else {
         return false;
     };
-    if *fuel < fuelc::INSTRUCTION + fuelc::NATIVE_CALL
-        || ts.stack.len() < end
-        || end > ts.stack_model
-        || ts.frames.len() >= ts.frames_model
-        || ts
-            .c_calls
-            .last()
-            .is_some_and(|&m| m as usize >= ts.frames.len())
-    {
+    let Some(v) = super::light::unary(l.0, x) else {
+        return false;
+    };
+    if fuel.remaining() < fuelc::NATIVE_CALL || !in_place_ok(ts, end) {
+        return false;
+    }
+    place(ts, func, end, v);
+    fuel.charge(fuelc::NATIVE_CALL);
+    true
+}
+
+/// What [`light_call`] and [`light_native`] leave of a call of the light native at
+/// `stack[func]` with the argument at `func + 1` (see [`light_call`]), if `fuel_ok` and the
+/// call can be made so: `true`, having placed the result; else `false`, having changed
+/// nothing.
+#[inline(always)]
+fn light_in_place(ts: &mut ThreadState<'_>, func: usize, end: usize, fuel_ok: bool) -> bool {
+    let (Some(&Value::LightNative(l)), Some(&x)) = (ts.stack.get(func), ts.stack.get(func + 1))
+    else {
+        return false;
+    };
+    if !fuel_ok || !in_place_ok(ts, end) {
         return false;
     }
     let Some(v) = super::light::unary(l.0, x) else {
         return false;
     };
+    place(ts, func, end, v);
+    true
+}
+
+/// Whether a light native's result can be placed as its general call leaves it, the frame
+/// ending at `end` (see [`light_call`]).
+#[inline(always)]
+fn in_place_ok(ts: &ThreadState<'_>, end: usize) -> bool {
+    ts.stack.len() >= end
+        && end <= ts.stack_model
+        && ts.frames.len() < ts.frames_model
+        && !ts
+            .c_calls
+            .last()
+            .is_some_and(|&m| m as usize >= ts.frames.len())
+}
+
+/// Places a light native's result `v` as its general call leaves it (see [`light_call`]).
+#[inline(always)]
+fn place<'gc>(ts: &mut ThreadState<'gc>, func: usize, end: usize, v: Value<'gc>) {
     ts.stack.truncate(end);
     ts.stack[func] = v;
     for slot in &mut ts.stack[func + 1..] {
         *slot = Value::Nil;
     }
     ts.top = (func + 1) as u32;
-    *fuel -= fuelc::INSTRUCTION + fuelc::NATIVE_CALL;
-    true
 }
 
 /// Whether the closure of `cdata`, running at `base` in `thread`, has an upvalue open below
@@ -350,6 +429,9 @@ pub(super) fn runs(op: Op) -> bool {
 /// frame list as they are, no hooks, a return to a Lua caller's plain `Call` with at most
 /// one result wanted, no open upvalue to close): the third value says it did, and then the
 /// `pc` where it stopped is saved in the top frame.
+///
+/// `TABLES` (with `CALLS`): it also makes tables, stores lists and adds new fields, through
+/// cold calls (see the module docs, "Tables").
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
 fn hot<'gc, const CALLS: bool, const BELOW: bool, const TABLES: bool>(
