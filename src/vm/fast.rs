@@ -52,9 +52,9 @@
 //! enters it again (callgrind, scaled `nbody`: 371.8M -> 346.2M instructions). The other
 //! variants stop at such calls as at any call: the test, in their loop or on their way
 //! out, cost their programs more than it saved (see [`run_below`]). `execute` then makes
-//! such a call in place too ([`light_native`], out of line: ~40 machine instructions where
-//! the general call, `run_native` and its way back, costs ~200), as `math.abs(self.x)` in
-//! a method (callgrind, release, scaled bench programs: oop -3.5%, nbody -0.8%, table_lib
+//! such a call in place too ([`light_native`], out of line: ~80 machine instructions a
+//! call, the native's work included, ~180 fewer than the general call, `run_native` and
+//! its way back), as `math.abs(self.x)` in a method (callgrind, release, scaled bench programs: oop -3.5%, nbody -0.8%, table_lib
 //! +0.6%: its `remove(t)` calls pay the test, the others within 0.2%).
 //!
 //! # Tables
@@ -310,9 +310,9 @@ fn light_call<'gc>(
 /// `execute`'s call (its `Call` instruction charged already) of a light native with one
 /// argument for one result at `stack[func]`, made in place as [`light_call`] makes it
 /// (`end`: the frame's end, `base + max_stack + 1`), charging `NATIVE_CALL`: `true` if
-/// made, else `false` having changed nothing (and `execute` makes the general call). Where
-/// the general call costs ~200 machine instructions (`run_native` and its way back), this
-/// costs ~40. Out of line, so that `execute`'s registers stay as they were.
+/// made, else `false` having changed nothing (and `execute` makes the general call): ~80
+/// machine instructions a call, ~180 fewer than the general call (`run_native` and its way
+/// back; callgrind, scaled oop). Out of line, so that `execute`'s registers stay as they were.
 #[inline(never)]
 pub(super) fn light_native(
     ts: &mut ThreadState<'_>,
