@@ -152,7 +152,9 @@ fn constructors_same_fuel_in_any_slices() {
          local function new(x, y) return setmetatable({ x = x, y = y }, P) end
          local function three(...) return ... end
          local function many(n) return { n, n + 1, three(n, n * 2, n * 3) } end
-         local function big(n) return { n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, a = n } end
+         local function big(n)
+           return { n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, a = n }
+         end
          local function mixed(n) local t = { n, k = n } t.z = n + 1 t.k = nil return t end
          local s = 0
          for i = 1, 40 do

@@ -54,8 +54,9 @@
 //! out, cost their programs more than it saved (see [`run_below`]). `execute` then makes
 //! such a call in place too ([`light_native`], out of line: ~80 machine instructions a
 //! call, the native's work included, ~180 fewer than the general call, `run_native` and
-//! its way back), as `math.abs(self.x)` in a method (callgrind, release, scaled bench programs: oop -3.5%, nbody -0.8%, table_lib
-//! +0.6%: its `remove(t)` calls pay the test, the others within 0.2%).
+//! its way back), as `math.abs(self.x)` in a method (callgrind, release, scaled bench
+//! programs: oop -3.5%, nbody -0.8%, table_lib +0.6%: its `remove(t)` calls pay the test,
+//! the others within 0.2%).
 //!
 //! # Tables
 //! A call of a function whose light start makes a table (`Proto::light_tables`: a tree's
