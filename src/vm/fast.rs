@@ -364,10 +364,10 @@ fn in_place_ok(ts: &ThreadState<'_>, end: usize) -> bool {
     ts.stack.len() >= end
         && end <= ts.stack_model
         && ts.frames.len() < ts.frames_model
-        && !ts
+        && ts
             .c_calls
             .last()
-            .is_some_and(|&m| m as usize >= ts.frames.len())
+            .is_none_or(|&m| (m as usize) < ts.frames.len())
 }
 
 /// Places a light native's result `v` as its general call leaves it (see [`light_call`]).
