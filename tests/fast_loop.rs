@@ -130,3 +130,63 @@ fn light_calls_with_strings_and_errors_same_fuel_in_any_slices() {
          return f(60)",
     );
 }
+
+/// Functions that start by making a table (`Proto::light_tables`), run in the small loop's
+/// variant that makes tables, fills their lists and adds their fields: the same results and
+/// fuel in any slices (the loop then stops before a `NewTable` or `SetList` it cannot pay
+/// for, and the full loop makes it).
+#[test]
+fn constructors_same_fuel_in_any_slices() {
+    same_in_any_slices(
+        "local function tree(d)
+           if d == 0 then return {} end
+           d = d - 1
+           return { tree(d), tree(d) }
+         end
+         local function count(t)
+           if t[1] then return 1 + count(t[1]) + count(t[2]) end
+           return 1
+         end
+         local P = {}
+         P.__index = P
+         local function new(x, y) return setmetatable({ x = x, y = y }, P) end
+         local function three(...) return ... end
+         local function many(n) return { n, n + 1, three(n, n * 2, n * 3) } end
+         local function big(n)
+           return { n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, a = n }
+         end
+         local function mixed(n) local t = { n, k = n } t.z = n + 1 t.k = nil return t end
+         local s = 0
+         for i = 1, 40 do
+           s = s + count(tree(i % 5))
+           local p = new(i, -i)
+           s = s + p.x - p.y + #many(i) + many(i)[5] + #big(i) + big(i).a
+           local m = mixed(i)
+           s = s + m.z + (m.k or 0) + m[1]
+         end
+         return s",
+    );
+}
+
+/// `math.abs` and `math.sqrt` called from straight-line code (made in place by `execute`,
+/// `fast::light_native`), with numbers, strings, a wrong argument and other counts of
+/// arguments and results: the same results and fuel in any slices.
+#[test]
+fn light_natives_outside_loops_same_fuel_in_any_slices() {
+    same_in_any_slices(
+        "local abs, sqrt = math.abs, math.sqrt
+         local P = { x = -3, y = 4.5 }
+         function P:norm1() return math.abs(self.x) + math.abs(self.y) end
+         local function f(i)
+           local a = abs(i - 20) + sqrt(i) * 2
+           local b = abs('-7') + sqrt('16')
+           local c, d = abs(-i), sqrt(i, 1)
+           local ok = pcall(abs, i % 7 == 0 and {} or -i)
+           local t = { abs(-1.5), sqrt(9) }
+           return a + b + c + (d or 0) + #t + t[1] + (ok and 1 or 0) + P:norm1()
+         end
+         local s = 0
+         for i = 1, 40 do s = s + f(i) end
+         return s",
+    );
+}

@@ -211,6 +211,7 @@ impl<'s> Parser<'s> {
             is_vararg: fs.is_vararg,
             max_stack: fs.max_stack.min(255) as u8,
             light_start: Proto::light_start(&fs.code),
+            light_tables: Proto::light_tables(&fs.code),
             code: fs.code.into(),
             lines: fs.lines.into(),
             constants: fs.constants.into(),

@@ -74,6 +74,10 @@ pub struct Proto {
     /// interpreter then runs a call of it in its small loop. (A byte in padding:
     /// `size_of::<Proto>()`, which the memory model counts, is unchanged; checked by a test.)
     pub light_start: bool,
+    /// Whether the function's light start makes a table ([`Proto::light_tables`]): the
+    /// interpreter then runs a call of it in the variant of its small loop that also makes
+    /// and fills tables. (In padding too.)
+    pub light_tables: bool,
     /// The instructions.
     pub code: Box<[Op]>,
     /// Source line of each instruction (same length as `code`).
@@ -93,9 +97,10 @@ impl Proto {
     /// comparisons, jumps, moves, constants, upvalue accesses, calls and returns: the
     /// instructions the interpreter's small loop, `vm::fast`, gains most on; of the table
     /// accesses only reads at constant string keys, as a method starts: `self.x`, a global,
-    /// a method lookup) and has no loop (a loop runs faster in the variant of that loop that
-    /// makes no calls, entered at the loop's head). (The field reads, measured with
-    /// callgrind on the scaled bench programs: oop -0.6%, the others within 0.1%.)
+    /// a method lookup; and the making of a table, see [`Proto::light_tables`]) and has no
+    /// loop (a loop runs faster in the variant of that loop that makes no calls, entered at
+    /// the loop's head). (The field reads, measured with callgrind on the scaled bench
+    /// programs: oop -0.6%, the others within 0.1%.)
     pub fn light_start(code: &[Op]) -> bool {
         let looping = code.iter().any(|op| match op {
             Op::ForLoop { .. } | Op::TForLoop { .. } => true,
@@ -164,9 +169,22 @@ impl Proto {
                             | Op::GetTabUp { .. }
                             | Op::GetField { .. }
                             | Op::SelfK { .. }
+                            | Op::NewTable { .. }
+                            | Op::ExtraArg { .. }
                     )
                 })
             })
+    }
+
+    /// Whether `code` has a light start ([`Proto::light_start`]) with a `NewTable` in it, as
+    /// a constructor or a tree's node starts (`return { x = x }`, `if d == 0 then return {}
+    /// end`): the variant of `vm::fast`'s loop that makes tables runs it. (A variant of its
+    /// own: its allocation calls cost the other calls' loop 1.5-5%, through its registers.)
+    pub fn light_tables(code: &[Op]) -> bool {
+        Self::light_start(code)
+            && code
+                .get(..LIGHT_START)
+                .is_some_and(|ops| ops.iter().any(|op| matches!(op, Op::NewTable { .. })))
     }
 
     /// Bytes this function's compiled form takes, not counting nested functions or the

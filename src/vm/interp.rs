@@ -658,6 +658,18 @@ fn run<'gc>(
                 let (func, nargs, want): (usize, usize, i32) = ($func, $nargs, $want);
                 if !hooked {
                     if let Some(nf) = NativeRef::of(ts.stack[func]) {
+                        // `math.abs(x)`, `math.sqrt(x)`: in place (see `fast::light_native`).
+                        if $reenter
+                            && nargs == 1
+                            && want == 1
+                            && matches!(nf, NativeRef::Light(_))
+                            && super::fast::light_native(ts, func, call_slot!() + 1, fuel)
+                        {
+                            if super::fast::worth_after_call(code, pc) {
+                                run_hot!(false, cdata, base, pc);
+                            }
+                            continue;
+                        }
                         // `coroutine.resume` or `yield` from a `Call`: the switch at once,
                         // when it can be made so (see `switch_call`).
                         if $reenter && super::switch_call::is_switch(nf) {
