@@ -145,8 +145,9 @@ use gc_arena::{Gc, Mutation};
 
 use super::closure::{Closure, ClosureData, FnProto, UpState, UpvalueExt};
 use super::exec::MAX_STACK;
+pub(super) use super::fast_light::light_native;
+use super::fast_light::{light_call, light_call_window, new_table, set_list, set_new_field};
 use super::meta::{self, ArithOp};
-use super::table::{Table, TableData};
 use super::thread::{Frame, LuaFrame, Thread, ThreadState};
 use super::value::Value;
 use crate::compiler::opcodes::Op;
@@ -248,7 +249,7 @@ pub(super) fn enter_fresh<'gc>(
 
 /// The number of registers in [`hot`]'s window (`&mut [Value; WINDOW]`): a register operand
 /// is a `u8`, so indexing the window by one needs no bounds check.
-const WINDOW: usize = 256;
+pub(super) const WINDOW: usize = 256;
 
 /// The instructions [`hot`]`::<false, _>` runs on the stack before it hands the rest over to
 /// [`windowed`] or [`windowed_below`], whose copies cost ~400 machine instructions: a
@@ -411,164 +412,6 @@ fn windowed_below<'gc>(
         to.copy_from_slice(from);
     }
     (pc, fuel, false)
-}
-
-/// [`light_call`] on the copy of the frame's registers `regs` ([`windowed_below`]): the same
-/// tests and the same effects, the registers' part of them made in `regs` (the call's
-/// function and argument must be registers of the frame).
-#[inline(always)]
-fn light_call_window<'gc>(
-    ts: &mut ThreadState<'gc>,
-    regs: &mut [Value<'gc>; WINDOW],
-    cdata: &'gc ClosureData<'gc>,
-    base: usize,
-    pc: usize,
-    fuel: &mut i64,
-) -> bool {
-    let fp = Gc::as_ref(cdata.proto);
-    let Some(&Op::Call { a, b: 2, c: 2 }) = fp.proto.code.get(pc) else {
-        return false;
-    };
-    let (a, n) = (a as usize, fp.proto.max_stack as usize);
-    let end = base + n + 1;
-    let (Some(&Value::LightNative(l)), Some(&x)) = (regs.get(a), regs.get(a + 1)) else {
-        return false;
-    };
-    if a + 1 >= n
-        || *fuel < fuelc::INSTRUCTION + fuelc::NATIVE_CALL
-        || ts.stack.len() < end
-        || end > ts.stack_model
-        || ts.frames.len() >= ts.frames_model
-        || ts
-            .c_calls
-            .last()
-            .is_some_and(|&m| m as usize >= ts.frames.len())
-    {
-        return false;
-    }
-    let Some(v) = super::light::unary(l.0, x) else {
-        return false;
-    };
-    ts.stack.truncate(end);
-    regs[a] = v;
-    for slot in regs.get_mut(a + 1..n).unwrap_or_default() {
-        *slot = Value::Nil;
-    }
-    for slot in ts.stack.get_mut(base + n..).unwrap_or_default() {
-        *slot = Value::Nil;
-    }
-    ts.top = (base + a + 1) as u32;
-    *fuel -= fuelc::INSTRUCTION + fuelc::NATIVE_CALL;
-    true
-}
-
-/// Runs the `Call` at `pc` of the Lua frame of `cdata` at `base` in place, if it calls a
-/// light native that [`super::light::unary`] computes, with one argument for one result,
-/// and the general call (`execute`'s `call_native`: `run_native`, then
-/// `finish::results_to_lua`) would leave no other trace: then it leaves what that call
-/// leaves (the result in the call slot, the stack cut to the frame's end with nils above the
-/// result, `top` after it), charges the same fuel (the instruction's unit and
-/// `NATIVE_CALL`) and answers `true`. Else `false`, having changed nothing: another
-/// instruction, native or argument, the stack shorter than the frame, the stack or frame
-/// list model to grow (`run_native` grows the frame list's for a native's frame), a C-call
-/// mark to trim, too little fuel (an overshoot, left to `execute`).
-#[inline(always)]
-fn light_call<'gc>(
-    ts: &mut ThreadState<'gc>,
-    cdata: &'gc ClosureData<'gc>,
-    base: usize,
-    pc: usize,
-    fuel: &mut i64,
-) -> bool {
-    let fp = Gc::as_ref(cdata.proto);
-    let Some(&Op::Call { a, b: 2, c: 2 }) = fp.proto.code.get(pc) else {
-        return false;
-    };
-    let func = base + a as usize;
-    let end = base + fp.proto.max_stack as usize + 1;
-    if !light_in_place(
-        ts,
-        func,
-        end,
-        *fuel >= fuelc::INSTRUCTION + fuelc::NATIVE_CALL,
-    ) {
-        return false;
-    }
-    *fuel -= fuelc::INSTRUCTION + fuelc::NATIVE_CALL;
-    true
-}
-
-/// `execute`'s call (its `Call` instruction charged already) of a light native with one
-/// argument for one result at `stack[func]`, made in place as [`light_call`] makes it
-/// (`end`: the frame's end, `base + max_stack + 1`), charging `NATIVE_CALL`: `true` if
-/// made, else `false` having changed nothing (and `execute` makes the general call): ~80
-/// machine instructions a call, ~180 fewer than the general call (`run_native` and its way
-/// back; callgrind, scaled oop). Out of line, so that `execute`'s registers stay as they were.
-#[inline(never)]
-pub(super) fn light_native(
-    ts: &mut ThreadState<'_>,
-    func: usize,
-    end: usize,
-    fuel: &mut crate::limits::fuel::Fuel,
-) -> bool {
-    // (The native first: most natives called so are not light ones.)
-    let (Some(&Value::LightNative(l)), Some(&x)) = (ts.stack.get(func), ts.stack.get(func + 1))
-    else {
-        return false;
-    };
-    let Some(v) = super::light::unary(l.0, x) else {
-        return false;
-    };
-    if fuel.remaining() < fuelc::NATIVE_CALL || !in_place_ok(ts, end) {
-        return false;
-    }
-    place(ts, func, end, v);
-    fuel.charge(fuelc::NATIVE_CALL);
-    true
-}
-
-/// What [`light_call`] and [`light_native`] leave of a call of the light native at
-/// `stack[func]` with the argument at `func + 1` (see [`light_call`]), if `fuel_ok` and the
-/// call can be made so: `true`, having placed the result; else `false`, having changed
-/// nothing.
-#[inline(always)]
-fn light_in_place(ts: &mut ThreadState<'_>, func: usize, end: usize, fuel_ok: bool) -> bool {
-    let (Some(&Value::LightNative(l)), Some(&x)) = (ts.stack.get(func), ts.stack.get(func + 1))
-    else {
-        return false;
-    };
-    if !fuel_ok || !in_place_ok(ts, end) {
-        return false;
-    }
-    let Some(v) = super::light::unary(l.0, x) else {
-        return false;
-    };
-    place(ts, func, end, v);
-    true
-}
-
-/// Whether a light native's result can be placed as its general call leaves it, the frame
-/// ending at `end` (see [`light_call`]).
-#[inline(always)]
-fn in_place_ok(ts: &ThreadState<'_>, end: usize) -> bool {
-    ts.stack.len() >= end
-        && end <= ts.stack_model
-        && ts.frames.len() < ts.frames_model
-        && ts
-            .c_calls
-            .last()
-            .is_none_or(|&m| (m as usize) < ts.frames.len())
-}
-
-/// Places a light native's result `v` as its general call leaves it (see [`light_call`]).
-#[inline(always)]
-fn place<'gc>(ts: &mut ThreadState<'gc>, func: usize, end: usize, v: Value<'gc>) {
-    ts.stack.truncate(end);
-    ts.stack[func] = v;
-    for slot in &mut ts.stack[func + 1..] {
-        *slot = Value::Nil;
-    }
-    ts.top = (func + 1) as u32;
 }
 
 /// Whether the closure of `cdata`, running at `base` in `thread`, has an upvalue open below
@@ -1449,49 +1292,6 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool, const TABLES: bool, const W: u
             | Op::Vararg { .. } => bail!(),
         }
     }
-}
-
-/// A table made as `execute`'s `NewTable` makes it, if the memory budget has the room for
-/// it (else `None`, having made nothing). Out of line: the allocation's registers stay out
-/// of [`hot`]'s loop.
-#[cold]
-#[inline(never)]
-fn new_table<'gc>(mc: &Mutation<'gc>, array: usize, hash: usize) -> Option<Value<'gc>> {
-    if !super::memory::fits(TableData::new_bytes(array, hash)) {
-        return None;
-    }
-    Some(Value::Table(Table::with_sizes(mc, 0, array, hash)))
-}
-
-/// `ops::set_list`'s work, `vals` stored into table `t` from index `start + 1` on, if `t` is
-/// a table whose array part can grow to them within the memory budget (else `false`, having
-/// changed nothing). Out of line, as [`new_table`].
-#[cold]
-#[inline(never)]
-fn set_list<'gc>(mc: &Mutation<'gc>, t: Value<'gc>, start: usize, vals: &[Value<'gc>]) -> bool {
-    let Value::Table(t) = t else {
-        return false;
-    };
-    let mut tb = t.data_mut(mc);
-    if tb.ensure_array(start + vals.len()).is_err() {
-        return false;
-    }
-    tb.set_list(start, vals);
-    true
-}
-
-/// `execute`'s store at a constant string key (`Table::set_field`), for a key that
-/// [`Table::probe_set_field`] did not find at its hint (a new key). Cold, as [`new_table`].
-#[cold]
-#[inline(never)]
-fn set_new_field<'gc>(
-    mc: &Mutation<'gc>,
-    t: Table<'gc>,
-    key: super::string::LuaStr<'gc>,
-    hint: &std::cell::Cell<u32>,
-    value: Value<'gc>,
-) -> bool {
-    t.set_field(mc, key, hint, value)
 }
 
 /// The code up to `lim` (see [`hot`]'s fuel).

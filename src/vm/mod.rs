@@ -18,6 +18,7 @@ pub mod convert;
 pub mod error;
 pub mod exec;
 mod fast;
+mod fast_light;
 pub mod finish;
 pub mod gc;
 pub mod hook;
