@@ -292,14 +292,33 @@ fn windowed<'gc>(
     pc: usize,
     fuel: i64,
 ) -> (usize, i64, bool) {
+    on_window(ts, cdata, base, pc, fuel, |ts, regs| {
+        let (pc, fuel, _) =
+            hot::<false, false, false, WINDOW>(mc, thread, ts, cdata, base, pc, fuel, regs);
+        (pc, fuel)
+    })
+}
+
+/// Runs `run` on a copy of the frame's `max_stack` registers from `base` in a local
+/// `[Value; WINDOW]`, copied back to the stack after it (see the module docs, "Register
+/// window"); `run` answers where it stopped. Without the registers on the stack, runs
+/// nothing.
+#[inline(always)]
+fn on_window<'gc>(
+    ts: &mut ThreadState<'gc>,
+    cdata: &'gc ClosureData<'gc>,
+    base: usize,
+    pc: usize,
+    fuel: i64,
+    run: impl FnOnce(&mut ThreadState<'gc>, &mut [Value<'gc>; WINDOW]) -> (usize, i64),
+) -> (usize, i64, bool) {
     let n = Gc::as_ref(cdata.proto).proto.max_stack as usize;
     let mut regs = [Value::Nil; WINDOW];
     match (ts.stack.get(base..base + n), regs.get_mut(..n)) {
         (Some(from), Some(to)) => to.copy_from_slice(from),
         _ => return (pc, fuel, false),
     }
-    let (pc, fuel, _) =
-        hot::<false, false, false, WINDOW>(mc, thread, ts, cdata, base, pc, fuel, &mut regs);
+    let (pc, fuel) = run(ts, &mut regs);
     if let (Some(to), Some(from)) = (ts.stack.get_mut(base..base + n), regs.get(..n)) {
         to.copy_from_slice(from);
     }
@@ -396,22 +415,15 @@ fn windowed_below<'gc>(
     pc: usize,
     fuel: i64,
 ) -> (usize, i64, bool) {
-    let n = Gc::as_ref(cdata.proto).proto.max_stack as usize;
-    let mut regs = [Value::Nil; WINDOW];
-    match (ts.stack.get(base..base + n), regs.get_mut(..n)) {
-        (Some(from), Some(to)) => to.copy_from_slice(from),
-        _ => return (pc, fuel, false),
-    }
-    let (mut pc, mut fuel, _) =
-        hot::<false, true, false, WINDOW>(mc, thread, ts, cdata, base, pc, fuel, &mut regs);
-    while light_call_window(ts, &mut regs, cdata, base, pc, &mut fuel) {
-        (pc, fuel, _) =
-            hot::<false, true, false, WINDOW>(mc, thread, ts, cdata, base, pc + 1, fuel, &mut regs);
-    }
-    if let (Some(to), Some(from)) = (ts.stack.get_mut(base..base + n), regs.get(..n)) {
-        to.copy_from_slice(from);
-    }
-    (pc, fuel, false)
+    on_window(ts, cdata, base, pc, fuel, |ts, regs| {
+        let (mut pc, mut fuel, _) =
+            hot::<false, true, false, WINDOW>(mc, thread, ts, cdata, base, pc, fuel, regs);
+        while light_call_window(ts, regs, cdata, base, pc, &mut fuel) {
+            (pc, fuel, _) =
+                hot::<false, true, false, WINDOW>(mc, thread, ts, cdata, base, pc + 1, fuel, regs);
+        }
+        (pc, fuel)
+    })
 }
 
 /// Whether the closure of `cdata`, running at `base` in `thread`, has an upvalue open below
