@@ -35,16 +35,7 @@ pub(super) fn light_call_window<'gc>(
     let (Some(&Value::LightNative(l)), Some(&x)) = (regs.get(a), regs.get(a + 1)) else {
         return false;
     };
-    if a + 1 >= n
-        || *fuel < fuelc::INSTRUCTION + fuelc::NATIVE_CALL
-        || ts.stack.len() < end
-        || end > ts.stack_model
-        || ts.frames.len() >= ts.frames_model
-        || ts
-            .c_calls
-            .last()
-            .is_some_and(|&m| m as usize >= ts.frames.len())
-    {
+    if a + 1 >= n || *fuel < fuelc::INSTRUCTION + fuelc::NATIVE_CALL || !in_place_ok(ts, end) {
         return false;
     }
     let Some(v) = super::light::unary(l.0, x) else {
@@ -112,18 +103,9 @@ pub(super) fn light_native(
     end: usize,
     fuel: &mut crate::limits::fuel::Fuel,
 ) -> bool {
-    // (The native first: most natives called so are not light ones.)
-    let (Some(&Value::LightNative(l)), Some(&x)) = (ts.stack.get(func), ts.stack.get(func + 1))
-    else {
-        return false;
-    };
-    let Some(v) = super::light::unary(l.0, x) else {
-        return false;
-    };
-    if fuel.remaining() < fuelc::NATIVE_CALL || !in_place_ok(ts, end) {
+    if !light_in_place(ts, func, end, fuel.remaining() >= fuelc::NATIVE_CALL) {
         return false;
     }
-    place(ts, func, end, v);
     fuel.charge(fuelc::NATIVE_CALL);
     true
 }
@@ -131,19 +113,20 @@ pub(super) fn light_native(
 /// What [`light_call`] and [`light_native`] leave of a call of the light native at
 /// `stack[func]` with the argument at `func + 1` (see [`light_call`]), if `fuel_ok` and the
 /// call can be made so: `true`, having placed the result; else `false`, having changed
-/// nothing.
+/// nothing. (The native and its argument are tested first: most natives called from
+/// `execute` are not light ones, or not of a number.)
 #[inline(always)]
 fn light_in_place(ts: &mut ThreadState<'_>, func: usize, end: usize, fuel_ok: bool) -> bool {
     let (Some(&Value::LightNative(l)), Some(&x)) = (ts.stack.get(func), ts.stack.get(func + 1))
     else {
         return false;
     };
-    if !fuel_ok || !in_place_ok(ts, end) {
-        return false;
-    }
     let Some(v) = super::light::unary(l.0, x) else {
         return false;
     };
+    if !fuel_ok || !in_place_ok(ts, end) {
+        return false;
+    }
     place(ts, func, end, v);
     true
 }
