@@ -313,6 +313,14 @@ pub fn register_next(f: crate::vm::native::NativeFn) {
     let _ = NEXT_NATIVE.set(f);
 }
 
+/// Whether `nf` is the registered `next`.
+#[inline]
+pub(super) fn is_next(nf: NativeRef<'_>) -> bool {
+    NEXT_NATIVE
+        .get()
+        .is_some_and(|&f| std::ptr::fn_addr_eq(nf.def().func, f))
+}
+
 /// `TForCall` of `next` over a table (the `pairs` loop's step) with no hook set: the step
 /// the general call makes (`run_native` of `next`, then [`results_to_lua`]), without the
 /// native call. `func` is the call slot (`ra + 4`, the iterator, state and control already
@@ -338,9 +346,7 @@ pub(super) fn tfor_next<'gc>(
     };
     // The call's window (`func + 3` slots, two results) within the frame's, so the stack's
     // length and its model are as the call leaves them; and a C level the call can take.
-    if !NEXT_NATIVE
-        .get()
-        .is_some_and(|&f| std::ptr::fn_addr_eq(nf.def().func, f))
+    if !is_next(nf)
         || func + 3 > call_slot + 1
         || ts.stack.len() != call_slot + 1
         || ts.stack.len() > ts.stack_model
