@@ -114,9 +114,10 @@ pub static IPAIRS_AUX: NativeDef = NativeDef {
 
 /// Opens the base library.
 pub fn open(ctx: Ctx<'_>) {
-    // The interpreter's `TForCall` steps a `pairs` loop over a table without a native call
-    // to `next` (`vm::finish::tfor_next`).
+    // The interpreter's `TForCall` steps a `pairs` or `ipairs` loop over a table without a
+    // native call to `next` or `ipairs`' iterator (`vm::finish::tfor_next`).
     crate::vm::finish::register_next(next);
+    crate::vm::finish::register_ipairs_aux(ipairs_aux);
     let g = ctx.state.globals;
     super::register(ctx, g, FUNCS);
     let _ = g.set(ctx.mc, ctx.str_value("_G"), Value::Table(g));

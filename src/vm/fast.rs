@@ -80,12 +80,12 @@
 //! A loop over a hash part with computed keys (`t[k] = v`, `t[name]`, a `pairs` loop's
 //! `next`) runs in `hot`'s keyed variant (`KEYS`, [`keyed`]): a read at a key that is not an
 //! integer (`Table::loop_get`), a store there when the key is in the table already
-//! (`Table::loop_set`), and the step of a `pairs` loop (`TForCall` of `next`,
-//! `Table::loop_next`: `finish::tfor_next`'s conditions, results, stack and charge), each an
-//! out-of-line call. A variant of its own, entered where the others stop at such an access
-//! ([`keyed_at`]; the variant that runs a loop's first instructions on the stack hands over
-//! to the window there), because those calls cost the loops that never make them up to 5%
-//! through the registers (fannkuch +5.2%, table_array +3.4% when they were in every
+//! (`Table::loop_set`), and the step of a `pairs` or `ipairs` loop (`TForCall` of `next` or
+//! `ipairs`' iterator, `finish::loop_step`: `finish::tfor_next`'s conditions, results, stack
+//! and charge), each an out-of-line call. A variant of its own, entered where the others
+//! stop at such an access ([`keyed_at`]; the variant that runs a loop's first instructions
+//! on the stack hands over to the window there), because those calls cost the loops that
+//! never make them up to 5% through the registers (fannkuch +5.2%, table_array +3.4% when they were in every
 //! variant; an integer-keyed `SetTableK` arm alone in the plain variant cost fannkuch +3.4%,
 //! so that instruction is the keyed variant's too). Measured with callgrind (release,
 //! scaled bench programs, against the code before): pairs_churn -17.9%, table_hash -5.3%,
@@ -163,7 +163,7 @@ use super::closure::{Closure, ClosureData, FnProto, NativeRef, UpState, UpvalueE
 use super::exec::MAX_STACK;
 pub(super) use super::fast_light::light_native;
 use super::fast_light::{light_call, light_call_window, new_table, set_list, set_new_field};
-use super::finish::is_next;
+use super::finish::loop_step;
 use super::meta::{self, ArithOp};
 use super::thread::{Frame, LuaFrame, Thread, ThreadState};
 use super::value::Value;
@@ -298,7 +298,7 @@ fn run_loop<'gc>(
 
 /// Whether [`hot`], stopped at `pc` (with fuel left), stopped on an access only its keyed
 /// variant makes (`KEYS`: a table read or store at a key that is not an integer, the step
-/// of a `pairs` loop, see `table_loop`). That variant is apart because its out-of-line calls
+/// of a `pairs` or `ipairs` loop, see `table_loop`). That variant is apart because its out-of-line calls
 /// cost the loops that never need them 1-5% (registers: fannkuch +5%, table_array +3%
 /// when the others had them): a loop enters it where it stops on such an access (the
 /// variant that runs a loop's first instructions on the stack hands over to [`windowed`]
@@ -1235,8 +1235,9 @@ fn hot<
                     _ => bail!(),
                 }
             }
-            // `execute`'s `TForCall` of `next` over a table (`finish::tfor_next`, the same
-            // conditions, results, stack and charge), in the keyed variant (without calls).
+            // `execute`'s `TForCall` of `next` or `ipairs`' iterator over a table
+            // (`finish::tfor_next`, the same conditions, results, stack and charge), in the
+            // keyed variant (without calls).
             Op::TForCall { a, c } => keyed!({
                 let ra = a as usize;
                 let size = fp.proto.max_stack as usize;
@@ -1256,14 +1257,10 @@ fn hot<
                 let (Some(nf), Value::Table(t)) = (NativeRef::of(r!(ra)), r!(ra + 1)) else {
                     bail!()
                 };
-                if !is_next(nf) {
-                    bail!()
-                }
-                let Some((entry, skipped)) = t.loop_next(r!(ra + 2)) else {
+                let Some((entry, cost)) = loop_step(nf, t, r!(ra + 2)) else {
                     bail!()
                 };
-                let cost =
-                    (fuelc::NATIVE_CALL + skipped as i64 / fuelc::EMPTY_SLOTS_PER_FUEL) as usize;
+                let cost = cost as usize;
                 if lim - pc < cost {
                     bail!()
                 }

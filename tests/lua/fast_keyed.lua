@@ -157,3 +157,31 @@ for i = 1, 4990 do big["b" .. i] = nil end
 local left = 0
 for k, v in pairs(big) do left = left + v end
 print(left, count(big))
+
+-- ipairs loops: over arrays with a hole, a proxy with __index, a table growing and
+-- shrinking during the loop, and a loop body that stops the loop with an error.
+local function isum(t)
+  local s, n = 0, 0
+  for i, v in ipairs(t) do s = s + i * v; n = n + 1 end
+  return s, n
+end
+local holes = {}
+for i = 1, 200 do holes[i] = i end
+holes[150] = nil
+print(isum(holes))
+local backing = {}
+for i = 1, 120 do backing[i] = i % 7 end
+local ip = setmetatable({ 1, 2, 3 }, { __index = function(_, i) return backing[i] end })
+print(isum(ip))
+local grow = { 1, 2, 3 }
+local seen = 0
+for i, v in ipairs(grow) do
+  seen = seen + v
+  if i < 100 then grow[#grow + 1] = i end
+  if i == 60 then grow[90] = nil end
+end
+print(seen, #grow)
+print(pcall(function()
+  local n = 0
+  for i, v in ipairs({ 5, 6, 7, "x", 8 }) do n = n + v end
+end))
