@@ -124,7 +124,14 @@
 //! registers would be made at each (`fib`: ~7% of its instructions are the bounds checks of
 //! `hot::<true>`'s register accesses, `binary_trees` ~9% in `execute`'s); a window on the
 //! stack itself needs the stack at least `base + 256` long, which changes the saved stack,
-//! the memory account and coroutines' memory (4 KB each).
+//! the memory account and coroutines' memory (4 KB each). And it would not pay for calls:
+//! measured in session 26 (callgrind, release, scaled bench programs, the same link order
+//! file, against the code here), `hot::<true>`'s register accesses without their bounds
+//! checks (`get_unchecked`, a measurement only): fib +2.6%, closures +0.4%, oop -0.3%,
+//! binary_trees +0.1%; through a pointer to the frame's register 0 set at each frame change
+//! (no addition of `base` and no check, what such a window gives): fib +3.2%, closures
+//! +1.4%, oop +0.9%, binary_trees -0.5%. The loop's state already spills (see "Dispatch"):
+//! such a change moves its register allocation more than it saves.
 //!
 //! # Dispatch
 //! Per instruction, one bounds check tests both the fuel and the end of the code: the fuel
@@ -154,7 +161,10 @@
 //! - the callers of the last 8 calls made here kept in a local array, so that a return to
 //!   one skips the tests of the caller's frame (its kind, its `Call`, its stack): the
 //!   return no shorter once the array's index and bounds spilled, the call ~25 longer:
-//!   fib +14%, closures +14%, oop +4.2%, sort +0.6%.
+//!   fib +14%, closures +14%, oop +4.2%, sort +0.6%;
+//! - (session 26) the code read through `fp` where it is used (a jump, a frame change)
+//!   rather than kept in a local, one value fewer live in the loop: fib +2.3%, closures
+//!   +1.2%, binary_trees +1.1%, coroutine 0.0%.
 
 use gc_arena::{Gc, Mutation};
 
