@@ -400,8 +400,26 @@ fn minmax_start<'gc>(nc: &mut NativeCtx<'gc, '_>, is_max: bool) -> R<'gc> {
     if nc.nargs() < 1 {
         return Err(LuaError::bad_arg(1, "value expected"));
     }
-    let args = nc.args().to_vec();
-    minmax_from(nc, args, 0, 1, is_max)
+    // Numbers (the common case) compare without a metamethod: no copy of the arguments,
+    // which only a comparison that may call `__lt` needs (to wait for it). The same
+    // comparisons and charges as `minmax_from`, which takes over at the first other pair.
+    let arg = |nc: &NativeCtx<'gc, '_>, i: usize| nc.args().get(i).copied().unwrap_or(Value::Nil);
+    let number = |v: Value<'gc>| matches!(v, Value::Int(_) | Value::Float(_));
+    let mut best = 0;
+    for next in 1..nc.nargs() {
+        let (b, v) = (arg(nc, best), arg(nc, next));
+        if !(number(b) && number(v)) {
+            let args = nc.args().to_vec();
+            return minmax_from(nc, args, best, next, is_max);
+        }
+        nc.charge(MINMAX_COST);
+        let (x, y) = if is_max { (b, v) } else { (v, b) };
+        if let Ok(Meta::Done(true)) = meta::less(nc.ctx, x, y, false) {
+            best = next;
+        }
+    }
+    let r = arg(nc, best);
+    nc.ret1(r)
 }
 
 /// Continues `min`/`max` over `args` from index `next` with the best so far at `best`
