@@ -117,6 +117,9 @@ pub fn open(ctx: Ctx<'_>) {
     // The interpreter's `TForCall` steps a `pairs` loop over a table without a native call
     // to `next` (`vm::finish::tfor_next`).
     crate::vm::finish::register_next(next);
+    // And a constructor's `return setmetatable(o, C)` without a native call
+    // (`vm::finish::set_metatable_light`).
+    crate::vm::finish::register_setmetatable(setmetatable);
     let g = ctx.state.globals;
     super::register(ctx, g, FUNCS);
     let _ = g.set(ctx.mc, ctx.str_value("_G"), Value::Table(g));
