@@ -4,7 +4,8 @@
 //! machine. The scripts over a million live tables (issue 13) show what the collector's
 //! pauses cost on a big heap.
 //! Run: `cargo bench --bench latency`. Each script runs for at most `STEPS` steps (or to its
-//! end); scripts that would run forever are simply cut off there.
+//! end); scripts that would run forever are simply cut off there. With `LATENCY_TRACE` set,
+//! every step over 3 ms (CPU) is printed with its number and the VM's memory count.
 
 use std::time::{Duration, Instant};
 
@@ -59,6 +60,16 @@ const SCRIPTS: &[(&str, &str)] = &[
         "filling a table with 1e6 objects",
         r#"local t = {} for i = 1, 1e6 do t[i] = {} end
            local x = 0 while true do x = x + 1 end"#,
+    ),
+    (
+        "filling a hash part with 1e6 objects",
+        r#"local t = {} for i = 1, 1e6 do t["k" .. i] = {} end
+           local x = 0 while true do x = x + 1 end"#,
+    ),
+    (
+        "churn over a hash part of 1e6 objects",
+        r#"local t = {} for i = 1, 1e6 do t["k" .. i] = {} end
+           while true do local g = {} for i = 1, 100 do g[i] = {i} end end"#,
     ),
     (
         "full collections of 1e6 objects",
@@ -153,6 +164,13 @@ fn measure(name: &str, src: &str) {
         if let (Some(before), Some(after)) = (cpu, thread_cpu_time()) {
             let dt_cpu = after.saturating_sub(before);
             max_cpu = max_cpu.max(dt_cpu);
+            if std::env::var("LATENCY_TRACE").is_ok() && dt_cpu > Duration::from_millis(3) {
+                println!(
+                    "step {steps}: {:.3} ms, memory {}",
+                    dt_cpu.as_secs_f64() * 1e3,
+                    vm.memory_used()
+                );
+            }
             total_cpu += dt_cpu;
         }
         max = max.max(dt);

@@ -114,9 +114,10 @@ pub static IPAIRS_AUX: NativeDef = NativeDef {
 
 /// Opens the base library.
 pub fn open(ctx: Ctx<'_>) {
-    // The interpreter's `TForCall` steps a `pairs` loop over a table without a native call
-    // to `next` (`vm::finish::tfor_next`).
+    // The interpreter's `TForCall` steps a `pairs` or `ipairs` loop over a table without a
+    // native call to `next` or `ipairs`' iterator (`vm::finish::tfor_next`).
     crate::vm::finish::register_next(next);
+    crate::vm::finish::register_ipairs_aux(ipairs_aux);
     // And a constructor's `return setmetatable(o, C)` without a native call
     // (`vm::finish::set_metatable_light`).
     crate::vm::finish::register_setmetatable(setmetatable);

@@ -76,6 +76,21 @@
 //! binary_trees +0.7%: half the calls are of leaves, whose `tree[1]` (no array part) `hot`
 //! leaves to `execute` at once.
 //!
+//! # Keys
+//! A loop over a hash part with computed keys (`t[k] = v`, `t[name]`, a `pairs` loop's
+//! `next`) runs in `hot`'s keyed variant (`KEYS`, [`keyed`]): a read at a key that is not an
+//! integer (`Table::loop_get`), a store there when the key is in the table already
+//! (`Table::loop_set`), and the step of a `pairs` or `ipairs` loop (`TForCall` of `next` or
+//! `ipairs`' iterator, `finish::loop_step`: `finish::tfor_next`'s conditions, results, stack
+//! and charge), each an out-of-line call. A variant of its own, entered where the others
+//! stop at such an access ([`keyed_at`]; the variant that runs a loop's first instructions
+//! on the stack hands over to the window there), because those calls cost the loops that
+//! never make them up to 5% through the registers (fannkuch +5.2%, table_array +3.4% when they were in every
+//! variant; an integer-keyed `SetTableK` arm alone in the plain variant cost fannkuch +3.4%,
+//! so that instruction is the keyed variant's too). Measured with callgrind (release,
+//! scaled bench programs, against the code before): pairs_churn -17.9%, table_hash -5.3%,
+//! the others within 0.15%; fuel and peak memory identical on all sixteen.
+//!
 //! # Register window
 //! A register operand is a `u8`, so indexing a `[Value; 256]` by one needs no bounds check
 //! (slices need one per access: `cmp` and a branch, a quarter of `mandelbrot`'s instructions
@@ -109,7 +124,14 @@
 //! registers would be made at each (`fib`: ~7% of its instructions are the bounds checks of
 //! `hot::<true>`'s register accesses, `binary_trees` ~9% in `execute`'s); a window on the
 //! stack itself needs the stack at least `base + 256` long, which changes the saved stack,
-//! the memory account and coroutines' memory (4 KB each).
+//! the memory account and coroutines' memory (4 KB each). And it would not pay for calls:
+//! measured in session 26 (callgrind, release, scaled bench programs, the same link order
+//! file, against the code here), `hot::<true>`'s register accesses without their bounds
+//! checks (`get_unchecked`, a measurement only): fib +2.6%, closures +0.4%, oop -0.3%,
+//! binary_trees +0.1%; through a pointer to the frame's register 0 set at each frame change
+//! (no addition of `base` and no check, what such a window gives): fib +3.2%, closures
+//! +1.4%, oop +0.9%, binary_trees -0.5%. The loop's state already spills (see "Dispatch"):
+//! such a change moves its register allocation more than it saves.
 //!
 //! # Dispatch
 //! Per instruction, one bounds check tests both the fuel and the end of the code: the fuel
@@ -139,14 +161,19 @@
 //! - the callers of the last 8 calls made here kept in a local array, so that a return to
 //!   one skips the tests of the caller's frame (its kind, its `Call`, its stack): the
 //!   return no shorter once the array's index and bounds spilled, the call ~25 longer:
-//!   fib +14%, closures +14%, oop +4.2%, sort +0.6%.
+//!   fib +14%, closures +14%, oop +4.2%, sort +0.6%;
+//! - (session 26) the code read through `fp` where it is used (a jump, a frame change)
+//!   rather than kept in a local, one value fewer live in the loop: fib +2.3%, closures
+//!   +1.2%, binary_trees +1.1%, coroutine 0.0%.
 
 use gc_arena::{Gc, Mutation};
 
-use super::closure::{Closure, ClosureData, FnProto, UpState, UpvalueExt};
+use super::ccalls::MAX_C_CALLS;
+use super::closure::{Closure, ClosureData, FnProto, NativeRef, UpState, UpvalueExt};
 use super::exec::MAX_STACK;
 pub(super) use super::fast_light::light_native;
 use super::fast_light::{light_call, light_call_window, new_table, set_list, set_new_field};
+use super::finish::loop_step;
 use super::meta::{self, ArithOp};
 use super::thread::{Frame, LuaFrame, Thread, ThreadState};
 use super::value::Value;
@@ -219,10 +246,10 @@ pub(super) fn enter<'gc, const CALLS: bool>(
         return run_below(mc, thread, ts, cdata, base, pc, fuel);
     }
     if CALLS && fp.proto.light_tables {
-        return hot::<true, false, true, 0>(mc, thread, ts, cdata, base, pc, fuel, &mut []);
+        return hot::<true, false, true, false, 0>(mc, thread, ts, cdata, base, pc, fuel, &mut []);
     }
     if CALLS {
-        hot::<true, false, false, 0>(mc, thread, ts, cdata, base, pc, fuel, &mut [])
+        hot::<true, false, false, false, 0>(mc, thread, ts, cdata, base, pc, fuel, &mut [])
     } else {
         run_loop(mc, thread, ts, cdata, base, pc, fuel)
     }
@@ -272,11 +299,33 @@ fn run_loop<'gc>(
     pc: usize,
     fuel: i64,
 ) -> (usize, i64, bool) {
-    let r = hot::<false, false, false, 0>(mc, thread, ts, cdata, base, pc, fuel, &mut []);
+    let r = hot::<false, false, false, false, 0>(mc, thread, ts, cdata, base, pc, fuel, &mut []);
     if !r.2 {
         return r;
     }
     windowed(mc, thread, ts, cdata, base, r.0, r.1)
+}
+
+/// Whether [`hot`], stopped at `pc` (with fuel left), stopped on an access only its keyed
+/// variant makes (`KEYS`: a table read or store at a key that is not an integer, the step
+/// of a `pairs` or `ipairs` loop, see `table_loop`). That variant is apart because its out-of-line calls
+/// cost the loops that never need them 1-5% (registers: fannkuch +5%, table_array +3%
+/// when the others had them): a loop enters it where it stops on such an access (the
+/// variant that runs a loop's first instructions on the stack hands over to [`windowed`]
+/// there). (`reg` reads a register of the frame.)
+#[inline]
+fn keyed_at<'gc>(
+    cdata: &ClosureData<'gc>,
+    pc: usize,
+    reg: impl Fn(u8) -> Option<Value<'gc>>,
+) -> bool {
+    match Gc::as_ref(cdata.proto).proto.code.get(pc) {
+        Some(Op::GetTable { c: r, .. } | Op::SetTable { b: r, .. }) => {
+            !matches!(reg(*r), Some(Value::Int(_)) | None)
+        }
+        Some(Op::SetTableK { .. } | Op::TForCall { .. }) => true,
+        _ => false,
+    }
 }
 
 /// [`hot`]`::<false, false>` on a copy of the frame's registers in a local array, copied
@@ -294,9 +343,31 @@ fn windowed<'gc>(
 ) -> (usize, i64, bool) {
     on_window(ts, cdata, base, pc, fuel, |ts, regs| {
         let (pc, fuel, _) =
-            hot::<false, false, false, WINDOW>(mc, thread, ts, cdata, base, pc, fuel, regs);
+            hot::<false, false, false, false, WINDOW>(mc, thread, ts, cdata, base, pc, fuel, regs);
+        if fuel > 0 && keyed_at(cdata, pc, |i| Some(regs[i as usize])) {
+            return keyed(mc, thread, ts, cdata, base, pc, fuel, regs);
+        }
         (pc, fuel)
     })
+}
+
+/// [`hot`]'s keyed variant on the window (see [`keyed_at`]). Out of line: inlined beside
+/// the other variant in [`windowed`], it cost that one's loops up to 3%.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn keyed<'gc>(
+    mc: &'gc Mutation<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    cdata: &'gc ClosureData<'gc>,
+    base: usize,
+    pc: usize,
+    fuel: i64,
+    regs: &mut [Value<'gc>; WINDOW],
+) -> (usize, i64) {
+    let (pc, fuel, _) =
+        hot::<false, false, false, true, WINDOW>(mc, thread, ts, cdata, base, pc, fuel, regs);
+    (pc, fuel)
 }
 
 /// Runs `run` on a copy of the frame's `max_stack` registers from `base` in a local
@@ -364,7 +435,7 @@ fn run_below<'gc>(
     pc: usize,
     fuel: i64,
 ) -> (usize, i64, bool) {
-    let r = hot::<false, true, false, 0>(mc, thread, ts, cdata, base, pc, fuel, &mut []);
+    let r = hot::<false, true, false, false, 0>(mc, thread, ts, cdata, base, pc, fuel, &mut []);
     light_resume(mc, thread, ts, cdata, base, fuel, r)
 }
 
@@ -399,7 +470,7 @@ fn light_resume<'gc>(
             return windowed_below(mc, thread, ts, cdata, base, pc + 1, fuel);
         }
         (pc, fuel, more) =
-            hot::<false, true, false, 0>(mc, thread, ts, cdata, base, pc + 1, fuel, &mut []);
+            hot::<false, true, false, false, 0>(mc, thread, ts, cdata, base, pc + 1, fuel, &mut []);
     }
 }
 
@@ -417,10 +488,18 @@ fn windowed_below<'gc>(
 ) -> (usize, i64, bool) {
     on_window(ts, cdata, base, pc, fuel, |ts, regs| {
         let (mut pc, mut fuel, _) =
-            hot::<false, true, false, WINDOW>(mc, thread, ts, cdata, base, pc, fuel, regs);
+            hot::<false, true, false, false, WINDOW>(mc, thread, ts, cdata, base, pc, fuel, regs);
         while light_call_window(ts, regs, cdata, base, pc, &mut fuel) {
-            (pc, fuel, _) =
-                hot::<false, true, false, WINDOW>(mc, thread, ts, cdata, base, pc + 1, fuel, regs);
+            (pc, fuel, _) = hot::<false, true, false, false, WINDOW>(
+                mc,
+                thread,
+                ts,
+                cdata,
+                base,
+                pc + 1,
+                fuel,
+                regs,
+            );
         }
         (pc, fuel)
     })
@@ -444,7 +523,6 @@ pub(super) fn runs(op: Op) -> bool {
         op,
         Op::LoadKX { .. }
             | Op::SetTabUpK { .. }
-            | Op::SetTableK { .. }
             | Op::NewTable { .. }
             | Op::Concat { .. }
             | Op::Close { .. }
@@ -456,7 +534,6 @@ pub(super) fn runs(op: Op) -> bool {
             | Op::Return1 { .. }
             | Op::ForPrep { .. }
             | Op::TForPrep { .. }
-            | Op::TForCall { .. }
             | Op::SetList { .. }
             | Op::Closure { .. }
             | Op::Vararg { .. }
@@ -485,7 +562,14 @@ pub(super) fn runs(op: Op) -> bool {
 /// cold calls (see the module docs, "Tables").
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-fn hot<'gc, const CALLS: bool, const BELOW: bool, const TABLES: bool, const W: usize>(
+fn hot<
+    'gc,
+    const CALLS: bool,
+    const BELOW: bool,
+    const TABLES: bool,
+    const KEYS: bool,
+    const W: usize,
+>(
     mc: &'gc Mutation<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
@@ -505,6 +589,8 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool, const TABLES: bool, const W: u
         top,
         stack_model,
         frames_model,
+        c_calls,
+        c_base,
         ..
     } = ts;
     // (The stack keeps its length here: calls that would grow it are left to `execute`.)
@@ -551,6 +637,20 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool, const TABLES: bool, const W: u
     macro_rules! bail {
         () => {{
             return stop(frames, pc - 1, fuel_at!(pc - 1), switched);
+        }};
+    }
+    // An access only the keyed variant makes (see [`keyed_at`]): `$run` there; the variant
+    // that hands over hands over at it (its window's variant enters the keyed one); the
+    // others stop.
+    macro_rules! keyed {
+        ($run:expr) => {{
+            if KEYS {
+                $run
+            } else if hands_over && !BELOW {
+                return (pc - 1, fuel_at!(pc - 1), true);
+            } else {
+                bail!()
+            }
         }};
     }
     // Moves `pc` to `$to` (in `code`, which may just have changed) without charging fuel.
@@ -743,6 +843,19 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool, const TABLES: bool, const W: u
             }
         }};
     }
+    // A store at a key that is not an integer, already in the table (see
+    // `Table::loop_set`).
+    macro_rules! set_key {
+        ($obj:expr, $key:expr, $val:expr) => {{
+            let done = match $obj {
+                Value::Table(t) => t.loop_set(mc, $key, $val),
+                _ => false,
+            };
+            if !done {
+                bail!()
+            }
+        }};
+    }
     macro_rules! set_int {
         ($obj:expr, $i:expr, $val:expr) => {{
             let done = match $obj {
@@ -858,7 +971,13 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool, const TABLES: bool, const W: u
             }
             Op::GetTable { a, b, c } => match r!(c) {
                 Value::Int(i) => get_int!(a, r!(b), i),
-                _ => bail!(),
+                key => keyed!(match r!(b) {
+                    Value::Table(t) => match t.loop_get(key) {
+                        Some(v) => r!(a) = v,
+                        None => bail!(),
+                    },
+                    _ => bail!(),
+                }),
             },
             Op::GetI { a, b, c } => get_int!(a, r!(b), c as i64),
             Op::GetField { a, b, c } => get_field!(a, r!(b), c),
@@ -874,8 +993,12 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool, const TABLES: bool, const W: u
             }
             Op::SetTable { a, b, c } => match r!(b) {
                 Value::Int(i) => set_int!(r!(a), i, r!(c)),
-                _ => bail!(),
+                key => keyed!(set_key!(r!(a), key, r!(c))),
             },
+            Op::SetTableK { a, b, c } => keyed!(match r!(b) {
+                Value::Int(i) => set_int!(r!(a), i, kst!(c)),
+                key => set_key!(r!(a), key, kst!(c)),
+            }),
             Op::SetI { a, b, c } => set_int!(r!(a), b as i64, r!(c)),
             Op::SetIK { a, b, c } => set_int!(r!(a), b as i64, kst!(c)),
             Op::SetField { a, b, c } => set_field!(r!(a), b, r!(c)),
@@ -1122,6 +1245,57 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool, const TABLES: bool, const W: u
                     _ => bail!(),
                 }
             }
+            // `execute`'s `TForCall` of `next` or `ipairs`' iterator over a table
+            // (`finish::tfor_next`, the same conditions, results, stack and charge), in the
+            // keyed variant (without calls).
+            Op::TForCall { a, c } => keyed!({
+                let ra = a as usize;
+                let size = fp.proto.max_stack as usize;
+                // (The call's window within the frame's, a C level it can take, no C-call
+                // mark to drop, a frame list whose model holds the native's frame, the stack
+                // exactly the frame's and within its model.)
+                if c == 0
+                    || ra + 7 > size + 1
+                    || c_base.saturating_add(c_calls.len() as u32) + 1 >= MAX_C_CALLS
+                    || c_calls.last().is_some_and(|&m| m as usize >= frames.len())
+                    || frames.len() >= frames_model
+                    || stack.len() != base + size + 1
+                    || origin + stack.len() > stack_model
+                {
+                    bail!()
+                }
+                let (Some(nf), Value::Table(t)) = (NativeRef::of(r!(ra)), r!(ra + 1)) else {
+                    bail!()
+                };
+                let Some((entry, cost)) = loop_step(nf, t, r!(ra + 2)) else {
+                    bail!()
+                };
+                let cost = cost as usize;
+                if lim - pc < cost {
+                    bail!()
+                }
+                let n = match entry {
+                    Some((k, v)) => {
+                        r!(ra + 4) = k;
+                        r!(ra + 5) = v;
+                        2
+                    }
+                    None => {
+                        r!(ra + 4) = Value::Nil;
+                        1
+                    }
+                };
+                // The call cut the stack to its results and grew it back with nils, up to
+                // the slot above the frame.
+                for i in ra + 4 + n..size {
+                    r!(i) = Value::Nil;
+                }
+                if let Some(s) = stack.get_mut(base + size) {
+                    *s = Value::Nil;
+                }
+                *top = (origin + base + ra + 4 + c as usize) as u32;
+                lim -= cost;
+            }),
             Op::TForLoop { a, bx } => {
                 let ra = a as usize;
                 let v = r!(ra + 4);
@@ -1297,8 +1471,6 @@ fn hot<'gc, const CALLS: bool, const BELOW: bool, const TABLES: bool, const W: u
             | Op::LoadKX { .. }
             | Op::Return { .. }
             | Op::SetTabUpK { .. }
-            | Op::SetTableK { .. }
-            | Op::TForCall { .. }
             | Op::TForPrep { .. }
             | Op::Tbc { .. }
             | Op::Vararg { .. } => bail!(),

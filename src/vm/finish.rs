@@ -384,16 +384,66 @@ pub fn register_next(f: crate::vm::native::NativeFn) {
     let _ = NEXT_NATIVE.set(f);
 }
 
-/// `TForCall` of `next` over a table (the `pairs` loop's step) with no hook set: the step
-/// the general call makes (`run_native` of `next`, then [`results_to_lua`]), without the
-/// native call. `func` is the call slot (`ra + 4`, the iterator, state and control already
+/// Whether `nf` is the registered `next`.
+#[inline]
+fn is_next(nf: NativeRef<'_>) -> bool {
+    NEXT_NATIVE
+        .get()
+        .is_some_and(|&f| std::ptr::fn_addr_eq(nf.def().func, f))
+}
+
+/// `ipairs`' iterator, registered by the library ([`register_ipairs_aux`]) as `next` is.
+static IPAIRS_AUX_NATIVE: std::sync::OnceLock<crate::vm::native::NativeFn> =
+    std::sync::OnceLock::new();
+
+/// Registers `ipairs`' iterator (the same for every VM: the first registration stays).
+pub fn register_ipairs_aux(f: crate::vm::native::NativeFn) {
+    let _ = IPAIRS_AUX_NATIVE.set(f);
+}
+
+/// Whether `nf` is the registered iterator of `ipairs`.
+#[inline]
+fn is_ipairs_aux(nf: NativeRef<'_>) -> bool {
+    IPAIRS_AUX_NATIVE
+        .get()
+        .is_some_and(|&f| std::ptr::fn_addr_eq(nf.def().func, f))
+}
+
+/// The step of a `pairs` or `ipairs` loop over a table that the interpreter makes without
+/// the native call (see [`tfor_next`]): the iterator `nf` called with `t` and `control`
+/// gives the entry (`None` at the end) and the fuel the call charges, `run_native`'s
+/// included; `None` for anything the call itself must do (another iterator, a pending
+/// table, a key `next` rejects, a control that is not an integer, an `__index` to follow).
+#[inline]
+#[allow(clippy::type_complexity)]
+pub(super) fn loop_step<'gc>(
+    nf: NativeRef<'gc>,
+    t: super::table::Table<'gc>,
+    control: Value<'gc>,
+) -> Option<(Option<(Value<'gc>, Value<'gc>)>, i64)> {
+    use crate::limits::fuel::{EMPTY_SLOTS_PER_FUEL, NATIVE_CALL};
+    if is_next(nf) {
+        let (entry, skipped) = t.loop_next(control)?;
+        return Some((entry, NATIVE_CALL + skipped as i64 / EMPTY_SLOTS_PER_FUEL));
+    }
+    if let (true, Value::Int(i)) = (is_ipairs_aux(nf), control) {
+        let i = i.wrapping_add(1);
+        let v = t.loop_ipairs(i)?;
+        return Some(((!v.is_nil()).then_some((Value::Int(i), v)), NATIVE_CALL));
+    }
+    None
+}
+
+/// `TForCall` of `next` or `ipairs`' iterator over a table (a `pairs` or `ipairs` loop's
+/// step, [`loop_step`]) with no hook set: the step the general call makes (`run_native` of
+/// the iterator, then [`results_to_lua`]), without the native call. `func` is the call slot (`ra + 4`, the iterator, state and control already
 /// copied there), `want` the loop's variables, `call_slot` the frame's (`base + max_stack`).
 /// `true`: done, the stack, its model, the C-call count and the fuel exactly as the call
-/// leaves them; `false`, having changed nothing: the general path (not `next`, not a table,
-/// a C stack at its bound, a key `next` rejects, a frame shorter than the call's window).
+/// leaves them; `false`, having changed nothing: the general path (another iterator, not a
+/// table, a C stack at its bound, see [`loop_step`] for the rest, a frame shorter than the
+/// call's window).
 #[inline(never)]
 pub(super) fn tfor_next<'gc>(
-    ctx: Ctx<'gc>,
     ts: &mut ThreadState<'gc>,
     fuel: &mut Fuel,
     func: usize,
@@ -409,10 +459,7 @@ pub(super) fn tfor_next<'gc>(
     };
     // The call's window (`func + 3` slots, two results) within the frame's, so the stack's
     // length and its model are as the call leaves them; and a C level the call can take.
-    if !NEXT_NATIVE
-        .get()
-        .is_some_and(|&f| std::ptr::fn_addr_eq(nf.def().func, f))
-        || func + 3 > call_slot + 1
+    if func + 3 > call_slot + 1
         || ts.stack.len() != call_slot + 1
         || ts.stack.len() > ts.stack_model
         || want == 0
@@ -420,24 +467,24 @@ pub(super) fn tfor_next<'gc>(
     {
         return false;
     }
-    let (r, skipped) = t.data(ctx.mc).next_scanning(key);
-    let n = match r {
-        Ok(Some((k, v))) => {
+    let Some((entry, cost)) = loop_step(nf, t, key) else {
+        return false;
+    };
+    let n = match entry {
+        Some((k, v)) => {
             ts.stack[func] = k;
             ts.stack[func + 1] = v;
             2
         }
-        Ok(None) => {
+        None => {
             ts.stack[func] = Value::Nil;
             1
         }
-        Err(()) => return false,
     };
-    // `run_native`'s frame model, its charge and `next`'s; the results moved (`n <= 2`,
+    // `run_native`'s frame model, its charge and the iterator's; the results moved (`n <= 2`,
     // under one fuel unit) charge nothing.
     ts.model_native_frame();
-    fuel.charge(crate::limits::fuel::NATIVE_CALL);
-    fuel.charge(skipped as i64 / crate::limits::fuel::EMPTY_SLOTS_PER_FUEL);
+    fuel.charge(cost);
     // The call cut the stack to its window and grew it back with nils.
     for slot in &mut ts.stack[func + n..] {
         *slot = Value::Nil;

@@ -1422,7 +1422,7 @@ fn run<'gc>(
                     let ra = base + a as usize;
                     ts.stack.copy_within(ra..ra + 3, ra + 4);
                     if !hooked
-                        && super::finish::tfor_next(ctx, ts, fuel, ra + 4, c as usize, call_slot!())
+                        && super::finish::tfor_next(ts, fuel, ra + 4, c as usize, call_slot!())
                     {
                         continue;
                     }

@@ -1451,6 +1451,9 @@ mod probe;
 #[path = "table_parts.rs"]
 mod parts;
 
+#[path = "table_loop.rs"]
+mod table_loop;
+
 #[path = "table_weak.rs"]
 mod weak;
 
