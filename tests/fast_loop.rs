@@ -190,3 +190,38 @@ fn light_natives_outside_loops_same_fuel_in_any_slices() {
          return s",
     );
 }
+
+/// A `sort` comparator of reads and comparisons runs without a frame (`vm::pure`), all or
+/// nothing: with the fuel of a whole step it does, in slices of a few units it bails
+/// (out of fuel) and the call is made the usual way. The same order and fuel either way,
+/// and in the cases it leaves to the usual call (a metamethod, strings, an error).
+#[test]
+fn sort_comparators_same_fuel_in_any_slices() {
+    same_in_any_slices(
+        "local seed, n = 3, 0
+         local function rand(m) seed = (seed * 1103515245 + 12345) % 2147483648 return seed % m end
+         local t, recs, words = {}, {}, {}
+         for i = 1, 60 do
+           t[i] = rand(40) + (i % 3 == 0 and 0.5 or 0)
+           recs[i] = { key = rand(8), id = i, rand(4) }
+           words[i] = string.rep('w', rand(3)) .. rand(100)
+         end
+         table.sort(t, function(a, b) return a > b end)
+         local weight = { 5, 1, 4 }
+         table.sort(recs, function(a, b)
+           if a.key ~= b.key then return a.key < b.key end
+           if weight[a[1]] ~= weight[b[1]] then return (weight[a[1]] or 0) < (weight[b[1]] or 0) end
+           return a.id < b.id
+         end)
+         table.sort(words, function(a, b) return a < b end)
+         local P = { __lt = function(a, b) return a.v < b.v end }
+         local objs = {}
+         for i = 1, 30 do objs[i] = setmetatable({ v = rand(50) }, P) end
+         table.sort(objs, function(a, b) return a < b end)
+         local bad = { 3, 1, 'x', 2 }
+         local ok, err = pcall(table.sort, bad, function(a, b) return a < b end)
+         for i = 1, #t, 7 do n = n + t[i] end
+         for i = 1, #recs, 5 do n = n + recs[i].id end
+         return n, words[1], words[60], objs[1].v, objs[30].v, ok, err",
+    );
+}

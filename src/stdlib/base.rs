@@ -118,6 +118,9 @@ pub fn open(ctx: Ctx<'_>) {
     // native call to `next` or `ipairs`' iterator (`vm::finish::tfor_next`).
     crate::vm::finish::register_next(next);
     crate::vm::finish::register_ipairs_aux(ipairs_aux);
+    // And a constructor's `return setmetatable(o, C)` without a native call
+    // (`vm::finish::set_metatable_light`).
+    crate::vm::finish::register_setmetatable(setmetatable);
     let g = ctx.state.globals;
     super::register(ctx, g, FUNCS);
     let _ = g.set(ctx.mc, ctx.str_value("_G"), Value::Table(g));

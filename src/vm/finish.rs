@@ -301,7 +301,78 @@ pub(super) fn call_native_outlined<'gc>(
     want: i32,
     call_slot: usize,
 ) -> LuaResult<'gc, Option<Todo<'gc>>> {
+    if nargs == 2 && set_metatable_light(ctx, thread, ts, fuel, nf, func, want, call_slot) {
+        return Ok(None);
+    }
     call_native(ctx, thread, ts, fuel, nf, func, nargs, want, call_slot)
+}
+
+/// The base library's `setmetatable`, registered by the library
+/// ([`register_setmetatable`]) so that the core makes a constructor's
+/// `return setmetatable(o, C)` without the native call. Unregistered, the call is made.
+static SETMETATABLE_NATIVE: std::sync::OnceLock<crate::vm::native::NativeFn> =
+    std::sync::OnceLock::new();
+
+/// Registers the native `setmetatable` (the same for every VM: the first registration
+/// stays).
+pub fn register_setmetatable(f: crate::vm::native::NativeFn) {
+    let _ = SETMETATABLE_NATIVE.set(f);
+}
+
+/// [`call_native`] of `setmetatable(t, mt)` (`stack[func]`, two arguments, both tables, `t`'s
+/// metatable not protected, no hook set), done here as the native does it (the metatable
+/// set, `gc::metatable_set`, `t` as the one result) with what `run_native` and
+/// [`call_native`] do around it (the frame model, `NATIVE_CALL`, the window cut to the
+/// arguments and then to the result, the results moved down, the C-call marks), in the
+/// same order: `true`. `false`, having changed nothing: the call is made (another native,
+/// other arguments: the native's errors then come from the native).
+///
+/// Measured with callgrind (release, scaled bench programs): oop 297.9M -> 293.6M
+/// instructions (-1.4%: its constructors' 60k tail calls, ~70 instructions each), the
+/// others within 0.01%.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn set_metatable_light<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    nf: NativeRef<'gc>,
+    func: usize,
+    want: i32,
+    call_slot: usize,
+) -> bool {
+    if thread.0.hookmask.get() != 0
+        || !SETMETATABLE_NATIVE
+            .get()
+            .is_some_and(|&f| std::ptr::fn_addr_eq(nf.def().func, f))
+    {
+        return false;
+    }
+    let (Some(&Value::Table(t)), Some(&Value::Table(mt))) =
+        (ts.stack.get(func + 1), ts.stack.get(func + 2))
+    else {
+        return false;
+    };
+    if let Some(old) = t.metatable() {
+        if !ctx.tm_of(old, super::state::Tm::Metatable).is_nil() {
+            return false;
+        }
+    }
+    // `run_native`: the window cut to the arguments, the native frame's model, the charge.
+    ts.stack.truncate(func + 3);
+    ts.model_native_frame();
+    fuel.charge(crate::limits::fuel::NATIVE_CALL);
+    // The native: `setmetatable`'s work, and its result as `NativeCtx::ret1` leaves it.
+    t.set_metatable(ctx.mc, Some(mt));
+    super::gc::metatable_set(ctx, Value::Table(t), Some(mt));
+    ts.stack.truncate(func + 1);
+    ts.stack.push(Value::Table(t));
+    ts.sync_model();
+    // `call_native` after a native that returned.
+    results_to_lua(ts, func, want, call_slot, fuel);
+    ts.trim_c_calls(ts.frames.len());
+    true
 }
 
 /// The base library's `next`, registered by the library ([`register_next`]) so that the core

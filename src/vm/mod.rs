@@ -29,6 +29,7 @@ pub mod memory;
 pub mod meta;
 pub mod native;
 pub mod ops;
+mod pure;
 pub mod state;
 pub mod string;
 mod switch;
