@@ -33,6 +33,7 @@
 mod captures;
 mod class;
 mod error;
+mod fast;
 mod find;
 mod gmatch;
 mod gsub;
