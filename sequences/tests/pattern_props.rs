@@ -8,7 +8,9 @@ use common::reference::{self, Repl};
 use common::{find, gmatch, gsub, str_match, Schedule};
 use quickcheck::{Arbitrary, Gen, QuickCheck};
 use reference::table_policy;
-use sequences::pattern::{expand_replacement, gsub_whole, Gsub, Match, Replacement, WholeHost};
+use sequences::pattern::{
+    expand_replacement, gsub_whole, Find, FindKind, GMatch, Gsub, Match, Replacement, WholeHost,
+};
 use sequences::{Fuel, Step};
 
 /// Common items (repeated to weigh them up), then rarer and malformed ones.
@@ -363,4 +365,58 @@ fn gsub_whole_equals_the_sequence() {
         true
     }
     qc().quickcheck(prop as fn(Subj, Pat, ArbRepl, Option<i8>, u8, u8) -> bool);
+}
+
+/// `Find::at_once` finishes exactly where one step with the same fuel finishes, with its
+/// result, fuel and state, and otherwise gives up without a trace.
+#[test]
+fn find_at_once_equals_the_steps() {
+    fn prop(s: Subj, p: Pat, init: u8, kind: u8, budget: u8) -> bool {
+        let (s, p) = (&s.0[..], &p.0[..]);
+        let kind = [FindKind::Find, FindKind::PlainFind, FindKind::Match][usize::from(kind % 3)];
+        for budget in [1 << 40, i64::from(budget)] {
+            let mut fast = Find::new(kind, s.len(), p.len(), init_of(s, init));
+            let mut machine = fast.clone();
+            let (mut fast_fuel, mut machine_fuel) = (Fuel::new(budget), Fuel::new(budget));
+            let want = machine.step(s, p, &mut machine_fuel);
+            match fast.at_once(s, p, &mut fast_fuel) {
+                Some(found) => {
+                    assert_eq!(Ok(Step::Done(found)), want, "{s:?} {p:?} {kind:?}");
+                    assert_eq!((fast_fuel, &fast), (machine_fuel, &machine));
+                }
+                None => {
+                    assert_eq!(fast_fuel, Fuel::new(budget), "a trace");
+                    assert!(budget != 1 << 40 || want.is_err(), "{s:?} {p:?} {kind:?}");
+                }
+            }
+        }
+        true
+    }
+    qc().quickcheck(prop as fn(Subj, Pat, u8, u8, u8) -> bool);
+}
+
+/// The same for `GMatch::at_once` on a fresh iterator.
+#[test]
+fn gmatch_at_once_equals_the_steps() {
+    fn prop(s: Subj, p: Pat, init: u8, budget: u8) -> bool {
+        let (s, p) = (&s.0[..], &p.0[..]);
+        for budget in [1 << 40, i64::from(budget)] {
+            let mut fast = GMatch::new(s.len(), p.len(), init_of(s, init));
+            let mut machine = fast.clone();
+            let (mut fast_fuel, mut machine_fuel) = (Fuel::new(budget), Fuel::new(budget));
+            let want = machine.step(s, p, &mut machine_fuel);
+            match fast.at_once(s, p, &mut fast_fuel) {
+                Some(found) => {
+                    assert_eq!(Ok(Step::Done(found)), want, "{s:?} {p:?}");
+                    assert_eq!((fast_fuel, &fast), (machine_fuel, &machine));
+                }
+                None => {
+                    assert_eq!(fast_fuel, Fuel::new(budget), "a trace");
+                    assert!(budget != 1 << 40 || want.is_err(), "{s:?} {p:?}");
+                }
+            }
+        }
+        true
+    }
+    qc().quickcheck(prop as fn(Subj, Pat, u8, u8) -> bool);
 }

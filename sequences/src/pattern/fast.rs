@@ -22,7 +22,9 @@
 //! Rust stack holds at most [`MAX_MATCH_DEPTH`] frames of this recursion.
 
 use super::class::{at, class_end, match_bracket_class, single_match, Item, L_ESC};
-use super::matcher::{class_work, push_capture, CapLen, RawCapture, MAX_CAPTURES, MAX_MATCH_DEPTH};
+use super::matcher::{
+    class_work, first_item_end, push_capture, CapLen, RawCapture, MAX_CAPTURES, MAX_MATCH_DEPTH,
+};
 use crate::fuel::{cost, Fuel};
 
 /// The fast path gave up (see the module documentation).
@@ -56,6 +58,61 @@ pub(crate) fn attempt(
             m.caps.clear();
             None
         }
+    }
+}
+
+/// lstrlib's loop of attempts at `s`, `s + 1`, ... up to the end of the subject inclusive
+/// (only at `s` when `anchor`) as the drivers run it (`Find`, `GMatch`): each attempt after
+/// the first charged [`cost::MATCH_ATTEMPT`] (the caller charges the first), positions the
+/// pattern's first item rejects charged as they are there (`skip_rejected`), the attempts on
+/// the fast path. `Some` of the first match's `(start, end)` (its captures in `caps`, empty
+/// on entry) or of `None`; `None` where an attempt gives up. The caller restores the fuel
+/// and empties `caps` then, and gives up as well when its fuel is exhausted at the end.
+pub(crate) fn search(
+    subj: &[u8],
+    pat: &[u8],
+    anchor: bool,
+    mut s: usize,
+    caps: &mut Vec<RawCapture>,
+    fuel: &mut Fuel,
+) -> Option<Option<(usize, usize)>> {
+    let quick = first_item_end(pat).map(|ep| {
+        let reject = cost::MATCH_STEP.saturating_add(cost::work_floor(class_work(0, ep)));
+        (ep, Item::decode(pat, 0, ep), reject)
+    });
+    loop {
+        if fuel.is_exhausted() {
+            return None; // (bounds the work done after the fuel ran out)
+        }
+        let r = match quick {
+            Some((ep, item, reject)) => {
+                if !anchor {
+                    let rest = subj.get(s..)?;
+                    let k = rest
+                        .iter()
+                        .position(|&c| item.matches(c, pat))
+                        .unwrap_or(rest.len());
+                    let per = reject.saturating_add(cost::MATCH_ATTEMPT);
+                    fuel.charge(per.saturating_mul(i64::try_from(k).ok()?));
+                    s += k;
+                }
+                if single_match(subj, s, pat, 0, ep) {
+                    attempt(subj, pat, s, caps, fuel)?
+                } else {
+                    fuel.charge(reject);
+                    None
+                }
+            }
+            None => attempt(subj, pat, s, caps, fuel)?,
+        };
+        if let Some(end) = r {
+            return Some(Some((s, end)));
+        }
+        if anchor || s >= subj.len() {
+            return Some(None);
+        }
+        s += 1;
+        fuel.charge(cost::MATCH_ATTEMPT);
     }
 }
 

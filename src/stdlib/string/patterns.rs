@@ -149,7 +149,10 @@ fn run_find<'gc>(
     mut seq: Find,
 ) -> R<'gc> {
     let (subject, pattern) = (s.as_bytes(), p.as_bytes());
-    let step = with_fuel(nc, |fuel| seq.step(subject, pattern, fuel)).map_err(pattern_error)?;
+    let step = match seq.at_once(subject, pattern, nc.fuel) {
+        Some(found) => Step::Done(found),
+        None => with_fuel(nc, |fuel| seq.step(subject, pattern, fuel)).map_err(pattern_error)?,
+    };
     let m = match step {
         Step::NeedFuel => {
             nc.clear();
@@ -262,8 +265,12 @@ fn run_gmatch<'gc>(
 ) -> R<'gc> {
     let (subject, pattern) = (s.as_bytes(), p.as_bytes());
     loop {
-        let step =
-            with_fuel(nc, |fuel| st.seq.step(subject, pattern, fuel)).map_err(pattern_error)?;
+        let step = match st.seq.at_once(subject, pattern, nc.fuel) {
+            Some(found) => Step::Done(found),
+            None => {
+                with_fuel(nc, |fuel| st.seq.step(subject, pattern, fuel)).map_err(pattern_error)?
+            }
+        };
         match step {
             Step::NeedFuel => {
                 nc.clear();
