@@ -289,6 +289,9 @@ impl WholeHost for TestHost<'_> {
     }
 }
 
+/// A gsub's (changed, result, count).
+type GsubOut = (bool, Vec<u8>, i64);
+
 /// How the sequence with [`TestHost`] and one budget ends: its result and the fuel left, or
 /// where it stopped (out of fuel, an error, a call, a failed check).
 fn gsub_sequence(
@@ -297,7 +300,7 @@ fn gsub_sequence(
     host: &TestHost,
     max_n: i64,
     budget: i64,
-) -> Result<((bool, Vec<u8>, i64), i64), String> {
+) -> Result<(GsubOut, i64), String> {
     let mut g = Gsub::new(s.len(), p.len(), max_n);
     let mut fuel = Fuel::new(budget);
     loop {
