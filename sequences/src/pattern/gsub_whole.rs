@@ -83,10 +83,7 @@ fn run(
 ) -> Option<(bool, i64)> {
     let anchor = pattern.first() == Some(&b'^');
     let pat = pattern.get(usize::from(anchor)..)?;
-    let quick = first_item_end(pat).map(|ep| {
-        let reject = cost::MATCH_STEP.saturating_add(cost::work_floor(class_work(0, ep)));
-        (ep, Item::decode(pat, 0, ep), reject)
-    });
+    let quick = Quick::of(pat);
     let (mut n, mut src, mut lastmatch, mut changed) = (0i64, 0usize, None, false);
     if !host.room(0) {
         return None;
@@ -101,29 +98,7 @@ fn run(
             break;
         }
         fuel.charge(cost::MATCH_ATTEMPT);
-        let mut result = None;
-        if let Some((ep, item, reject)) = quick {
-            if !anchor {
-                // Positions the first item rejects: each an attempt failing at once and the
-                // next attempt started, the byte copied.
-                let rest = subject.get(src..)?;
-                let k = rest
-                    .iter()
-                    .position(|&c| item.matches(c, pat))
-                    .unwrap_or(rest.len());
-                let per = reject.saturating_add(cost::MATCH_ATTEMPT);
-                fuel.charge(per.saturating_mul(i64::try_from(k).ok()?));
-                out.extend_from_slice(rest.get(..k)?);
-                src += k;
-            }
-            if single_match(subject, src, pat, 0, ep) {
-                result = fast::attempt(subject, pat, src, caps, fuel)?;
-            } else {
-                fuel.charge(reject);
-            }
-        } else {
-            result = fast::attempt(subject, pat, src, caps, fuel)?;
-        }
+        let result = attempt_after_skip(subject, pat, anchor, quick, &mut src, out, caps, fuel)?;
         match result {
             Some(end) if Some(end) != lastmatch => {
                 n = n.checked_add(1)?;
@@ -168,4 +143,62 @@ fn run(
         out.extend_from_slice(tail);
     }
     Some((changed, n))
+}
+
+/// The pattern's first item when it is a single-character class that must match (see
+/// `first_item_end`): where it ends, the class, and what an attempt it rejects costs.
+#[derive(Clone, Copy)]
+pub(crate) struct Quick {
+    ep: usize,
+    item: Item,
+    reject: i64,
+}
+
+impl Quick {
+    pub(crate) fn of(pat: &[u8]) -> Option<Quick> {
+        first_item_end(pat).map(|ep| Quick {
+            ep,
+            item: Item::decode(pat, 0, ep),
+            reject: cost::MATCH_STEP.saturating_add(cost::work_floor(class_work(0, ep))),
+        })
+    }
+}
+
+/// One attempt of gsub's loop at `*src`, its `MATCH_ATTEMPT` charged: unless `anchor`, the
+/// positions the first item rejects are passed first, each charged as an attempt failing at
+/// once and the next one started (`Gsub`'s `skip_rejected`), their bytes copied to `out`.
+/// `Some` of the attempt's result at the new `*src` (its captures in `caps`, empty on
+/// entry); `None` where the attempt gives up.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) fn attempt_after_skip(
+    subject: &[u8],
+    pat: &[u8],
+    anchor: bool,
+    quick: Option<Quick>,
+    src: &mut usize,
+    out: &mut Vec<u8>,
+    caps: &mut Vec<super::RawCapture>,
+    fuel: &mut Fuel,
+) -> Option<Option<usize>> {
+    let Some(q) = quick else {
+        return fast::attempt(subject, pat, *src, caps, fuel);
+    };
+    if !anchor {
+        let rest = subject.get(*src..)?;
+        let k = rest
+            .iter()
+            .position(|&c| q.item.matches(c, pat))
+            .unwrap_or(rest.len());
+        let per = q.reject.saturating_add(cost::MATCH_ATTEMPT);
+        fuel.charge(per.saturating_mul(i64::try_from(k).ok()?));
+        out.extend_from_slice(rest.get(..k)?);
+        *src += k;
+    }
+    if single_match(subject, *src, pat, 0, q.ep) {
+        fast::attempt(subject, pat, *src, caps, fuel)
+    } else {
+        fuel.charge(q.reject);
+        Some(None)
+    }
 }
