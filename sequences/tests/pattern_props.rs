@@ -7,6 +7,11 @@ mod common;
 use common::reference::{self, Repl};
 use common::{find, gmatch, gsub, str_match, Schedule};
 use quickcheck::{Arbitrary, Gen, QuickCheck};
+use reference::table_policy;
+use sequences::pattern::{
+    expand_replacement, gsub_whole, Find, FindKind, GMatch, Gsub, Match, Replacement, WholeHost,
+};
+use sequences::{Fuel, Step};
 
 /// Common items (repeated to weigh them up), then rarer and malformed ones.
 const PATTERN_TOKENS: &[&str] = &[
@@ -232,4 +237,189 @@ fn deep_patterns_sliced_equal_reference() {
     QuickCheck::new()
         .tests(100)
         .quickcheck(prop as fn(u8, u8, u8, Vec<u8>) -> bool);
+}
+
+/// The host of `gsub_whole_equals_the_sequence`: templates expanded and tables looked up
+/// (charged 3 per lookup, like a host's own cost), a function never inline; a memory
+/// check passing below `room` bytes and a length limit of `max_len`.
+struct TestHost<'a> {
+    repl: &'a Repl,
+    room: usize,
+    max_len: usize,
+}
+
+impl TestHost<'_> {
+    fn replacement(&self, m: &Match, s: &[u8], fuel: &mut Fuel) -> Result<Replacement, String> {
+        match self.repl {
+            Repl::Template(t) => {
+                let mut out = vec![];
+                expand_replacement(t, m, s, &mut out, fuel).map_err(|e| e.to_string())?;
+                Ok(Replacement::Bytes(out))
+            }
+            Repl::Table => {
+                fuel.charge(3);
+                let key = m.get_capture(0).map_err(|e| e.to_string())?;
+                Ok(match table_policy(&common::cap_val(key, s)) {
+                    Some(b) => Replacement::Bytes(b),
+                    None => Replacement::Keep,
+                })
+            }
+            Repl::Function => Err("a call".into()),
+        }
+    }
+}
+
+impl WholeHost for TestHost<'_> {
+    fn replace(&mut self, m: &Match, s: &[u8], out: &mut Vec<u8>, fuel: &mut Fuel) -> Option<bool> {
+        match self.replacement(m, s, fuel).ok()? {
+            Replacement::Bytes(b) => {
+                out.extend_from_slice(&b);
+                Some(true)
+            }
+            Replacement::Keep => Some(false),
+        }
+    }
+
+    fn room(&mut self, len: usize) -> bool {
+        len < self.room
+    }
+
+    fn max_len(&self) -> usize {
+        self.max_len
+    }
+}
+
+/// A gsub's (changed, result, count).
+type GsubOut = (bool, Vec<u8>, i64);
+
+/// How the sequence with [`TestHost`] and one budget ends: its result and the fuel left, or
+/// where it stopped (out of fuel, an error, a call, a failed check).
+fn gsub_sequence(
+    s: &[u8],
+    p: &[u8],
+    host: &TestHost,
+    max_n: i64,
+    budget: i64,
+) -> Result<(GsubOut, i64), String> {
+    let mut g = Gsub::new(s.len(), p.len(), max_n);
+    let mut fuel = Fuel::new(budget);
+    loop {
+        if g.buffer_len() >= host.room {
+            return Err("no room".into());
+        }
+        match g.step(s, p, &mut fuel).map_err(|e| e.to_string())? {
+            Step::NeedFuel => return Err("out of fuel".into()),
+            Step::Done(r) => {
+                let changed = r.output.is_some();
+                let out = r.output.unwrap_or_default();
+                return Ok(((changed, out, r.count), fuel.remaining()));
+            }
+            Step::Need(req) => {
+                let rep = host.replacement(&req.m, s, &mut fuel)?;
+                let add = match &rep {
+                    Replacement::Bytes(b) => b.len(),
+                    Replacement::Keep => req.m.end - req.m.start,
+                };
+                if g.buffer_len() + add > host.max_len {
+                    return Err("too long".into());
+                }
+                g.answer(rep).map_err(|e| e.to_string())?;
+            }
+        }
+    }
+}
+
+/// `gsub_whole` finishes exactly where the sequence with the same host and fuel finishes
+/// without stopping, with its result and fuel, and otherwise gives up without a trace.
+#[test]
+fn gsub_whole_equals_the_sequence() {
+    fn prop(s: Subj, p: Pat, repl: ArbRepl, max: Option<i8>, budget: u8, room: u8) -> bool {
+        let (s, p, repl) = (&s.0[..], &p.0[..], &repl.0);
+        let max_n = max.map_or(s.len() as i64 + 1, i64::from);
+        for budget in [1 << 40, i64::from(budget)] {
+            let small = usize::from(room % 40);
+            for (room, max_len) in [(usize::MAX, 1 << 20), (small, 1 << 20), (1 << 20, small)] {
+                let mut host = TestHost {
+                    repl,
+                    room,
+                    max_len,
+                };
+                let want = gsub_sequence(s, p, &host, max_n, budget);
+                let mut fuel = Fuel::new(budget);
+                let mut out = Vec::new();
+                match gsub_whole(s, p, max_n, &mut fuel, &mut host, &mut out) {
+                    Some((changed, count)) => {
+                        let out = if changed { out } else { Vec::new() };
+                        let got = ((changed, out, count), fuel.remaining());
+                        assert_eq!(Ok(got), want, "{s:?} {p:?} {repl:?} {budget}");
+                    }
+                    None => {
+                        assert!(out.is_empty() && fuel.remaining() == budget, "a trace");
+                        if budget == 1 << 40 && room == usize::MAX {
+                            assert!(
+                                want.is_err(),
+                                "gave up where the sequence finished: {s:?} {p:?} {repl:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        true
+    }
+    qc().quickcheck(prop as fn(Subj, Pat, ArbRepl, Option<i8>, u8, u8) -> bool);
+}
+
+/// `Find::at_once` finishes exactly where one step with the same fuel finishes, with its
+/// result, fuel and state, and otherwise gives up without a trace.
+#[test]
+fn find_at_once_equals_the_steps() {
+    fn prop(s: Subj, p: Pat, init: u8, kind: u8, budget: u8) -> bool {
+        let (s, p) = (&s.0[..], &p.0[..]);
+        let kind = [FindKind::Find, FindKind::PlainFind, FindKind::Match][usize::from(kind % 3)];
+        for budget in [1 << 40, i64::from(budget)] {
+            let mut fast = Find::new(kind, s.len(), p.len(), init_of(s, init));
+            let mut machine = fast.clone();
+            let (mut fast_fuel, mut machine_fuel) = (Fuel::new(budget), Fuel::new(budget));
+            let want = machine.step(s, p, &mut machine_fuel);
+            match fast.at_once(s, p, &mut fast_fuel) {
+                Some(found) => {
+                    assert_eq!(Ok(Step::Done(found)), want, "{s:?} {p:?} {kind:?}");
+                    assert_eq!((fast_fuel, &fast), (machine_fuel, &machine));
+                }
+                None => {
+                    assert_eq!(fast_fuel, Fuel::new(budget), "a trace");
+                    assert!(budget != 1 << 40 || want.is_err(), "{s:?} {p:?} {kind:?}");
+                }
+            }
+        }
+        true
+    }
+    qc().quickcheck(prop as fn(Subj, Pat, u8, u8, u8) -> bool);
+}
+
+/// The same for `GMatch::at_once` on a fresh iterator.
+#[test]
+fn gmatch_at_once_equals_the_steps() {
+    fn prop(s: Subj, p: Pat, init: u8, budget: u8) -> bool {
+        let (s, p) = (&s.0[..], &p.0[..]);
+        for budget in [1 << 40, i64::from(budget)] {
+            let mut fast = GMatch::new(s.len(), p.len(), init_of(s, init));
+            let mut machine = fast.clone();
+            let (mut fast_fuel, mut machine_fuel) = (Fuel::new(budget), Fuel::new(budget));
+            let want = machine.step(s, p, &mut machine_fuel);
+            match fast.at_once(s, p, &mut fast_fuel) {
+                Some(found) => {
+                    assert_eq!(Ok(Step::Done(found)), want, "{s:?} {p:?}");
+                    assert_eq!((fast_fuel, &fast), (machine_fuel, &machine));
+                }
+                None => {
+                    assert_eq!(fast_fuel, Fuel::new(budget), "a trace");
+                    assert!(budget != 1 << 40 || want.is_err(), "{s:?} {p:?}");
+                }
+            }
+        }
+        true
+    }
+    qc().quickcheck(prop as fn(Subj, Pat, u8, u8) -> bool);
 }

@@ -261,6 +261,13 @@ impl<'gc, 'a> NativeCtx<'gc, 'a> {
     /// when this is false, see [`NativeCtx::wait_for_room`].)
     #[inline]
     pub fn buffer_fits(&self, bytes: usize, held: usize) -> bool {
+        Self::buffer_fits_budget(bytes, held)
+    }
+
+    /// [`NativeCtx::buffer_fits`], for a native whose context is borrowed (its fuel lent to
+    /// a loop that asks).
+    #[inline]
+    pub fn buffer_fits_budget(bytes: usize, held: usize) -> bool {
         let unheld = bytes.saturating_sub(held);
         super::memory::fits(super::string::StrData::charge_for(bytes).saturating_add(unheld))
     }

@@ -9,7 +9,8 @@
 //! per byte a naive scan would compare (see [`plain_chunk`]).
 
 use super::captures::Match;
-use super::matcher::{first_item_end, skip_rejected, Attempt, Outcome};
+use super::fast;
+use super::matcher::{first_item_end, recycle_captures, skip_rejected, Attempt, Outcome};
 use super::{check_input, validated_serde, PatternError, PatternInput};
 use crate::fuel::{cost, Fuel};
 use crate::sequence::{Never, Sequence, Step};
@@ -124,6 +125,90 @@ impl Find {
             self.0.phase = Phase::Finished;
         }
         result
+    }
+
+    /// The whole search at once, for a `Find` not stepped yet: `Some` of what
+    /// [`Find::step`] would return as `Done`, where the steps would run to their end without
+    /// stopping or failing (charging the same fuel: the specials check and the plain search
+    /// by chunks of [`cost::SCAN_CHUNK`], a multiple of [`cost::WORK_PER_FUEL`], so their
+    /// sum is the work of all at once; the attempts on the fast path, `super::fast`). Else
+    /// `None`, with the fuel untouched: step as usual.
+    pub fn at_once(
+        &mut self,
+        subject: &[u8],
+        pattern: &[u8],
+        fuel: &mut Fuel,
+    ) -> Option<Option<Match>> {
+        let Phase::Start { init } = self.0.phase else {
+            return None;
+        };
+        if check_input(subject, pattern, self.0.subject_len, self.0.pattern_len).is_err() {
+            return None;
+        }
+        let saved = *fuel;
+        let mut captures = Vec::new();
+        match self.search_at_once(init, subject, pattern, fuel, &mut captures) {
+            Some(found) if !fuel.is_exhausted() => {
+                self.0.phase = Phase::Finished;
+                if found.is_none() {
+                    recycle_captures(&mut captures);
+                }
+                Some(found.map(|(start, end)| Match {
+                    start,
+                    end,
+                    captures,
+                }))
+            }
+            _ => {
+                *fuel = saved;
+                recycle_captures(&mut captures);
+                None
+            }
+        }
+    }
+
+    fn search_at_once(
+        &self,
+        init: usize,
+        subject: &[u8],
+        pattern: &[u8],
+        fuel: &mut Fuel,
+        captures: &mut Vec<super::RawCapture>,
+    ) -> Option<Option<(usize, usize)>> {
+        if init > subject.len() {
+            return Some(None); // start after string's end
+        }
+        let plain = match self.0.kind {
+            FindKind::PlainFind => true,
+            FindKind::Match => false,
+            FindKind::Find => match pattern.iter().position(|c| SPECIALS.contains(c)) {
+                None => {
+                    fuel.charge_work(pattern.len());
+                    true
+                }
+                Some(j) => {
+                    let chunk_end = (j / cost::SCAN_CHUNK + 1).saturating_mul(cost::SCAN_CHUNK);
+                    fuel.charge_work(chunk_end.min(pattern.len()));
+                    false
+                }
+            },
+        };
+        if plain {
+            let (mut cand, mut k) = (init, 0);
+            loop {
+                match plain_chunk(subject, pattern, cand, k, fuel) {
+                    Ok(found) => return Some(found.map(|m| (m.start, m.end))),
+                    Err(next) => (cand, k) = next,
+                }
+                if fuel.is_exhausted() {
+                    return None;
+                }
+            }
+        }
+        fuel.charge(cost::MATCH_ATTEMPT);
+        let anchor = pattern.first() == Some(&b'^');
+        let pat = pattern.get(usize::from(anchor)..)?;
+        fast::search(subject, pat, anchor, init, captures, fuel)
     }
 
     fn run(

@@ -12,7 +12,8 @@
 //! the iterator's upvalue and calls [`GMatch::step`] until `Done` on every iterator call.
 
 use super::captures::Match;
-use super::matcher::{first_item_end, skip_rejected, Attempt, Outcome};
+use super::fast;
+use super::matcher::{first_item_end, recycle_captures, skip_rejected, Attempt, Outcome};
 use super::{check_input, validated_serde, PatternError, PatternInput};
 use crate::fuel::{cost, Fuel};
 use crate::sequence::{Never, Sequence, Step};
@@ -77,6 +78,52 @@ impl GMatch {
     /// True while an iterator call's search is under way.
     pub fn in_progress(&self) -> bool {
         self.0.search.is_some()
+    }
+
+    /// A whole iterator call at once, for a fresh iterator (no call in progress, no match
+    /// yet): `Some` of what [`GMatch::step`] would return as `Done`, where its steps would
+    /// run to their end without stopping or failing (the attempts on the fast path,
+    /// `super::fast`, charging the same fuel). Else `None`, with the fuel untouched.
+    pub fn at_once(
+        &mut self,
+        subject: &[u8],
+        pattern: &[u8],
+        fuel: &mut Fuel,
+    ) -> Option<Option<Match>> {
+        let st = &mut self.0;
+        if st.search.is_some()
+            || st.lastmatch.is_some()
+            || check_input(subject, pattern, st.subject_len, st.pattern_len).is_err()
+        {
+            return None;
+        }
+        if st.src > subject.len() {
+            return Some(None);
+        }
+        let saved = *fuel;
+        fuel.charge(cost::MATCH_ATTEMPT);
+        let mut captures = Vec::new();
+        let found = fast::search(subject, pattern, false, st.src, &mut captures, fuel);
+        match found {
+            Some(Some((start, end))) if !fuel.is_exhausted() => {
+                st.src = end;
+                st.lastmatch = Some(end);
+                Some(Some(Match {
+                    start,
+                    end,
+                    captures,
+                }))
+            }
+            Some(None) if !fuel.is_exhausted() => {
+                recycle_captures(&mut captures);
+                Some(None)
+            }
+            _ => {
+                *fuel = saved;
+                recycle_captures(&mut captures);
+                None
+            }
+        }
     }
 
     /// Advance the current iterator call (starting one if none is in progress).

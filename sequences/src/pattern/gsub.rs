@@ -16,7 +16,8 @@
 
 use super::captures::Match;
 use super::class::Item;
-use super::matcher::{class_work, first_item_end, skip_batch, Attempt, Outcome};
+use super::gsub_whole::{attempt_after_skip, Quick};
+use super::matcher::{class_work, first_item_end, recycle_captures, skip_batch, Attempt, Outcome};
 use super::{check_input, validated_serde, PatternError, PatternInput};
 use crate::fuel::{cost, Fuel};
 use crate::sequence::{Sequence, Step};
@@ -323,6 +324,11 @@ impl State {
         fuel: &mut Fuel,
         pending: Option<Attempt>,
     ) -> Result<Phase, PatternError> {
+        if pending.is_none() {
+            if let Some(phase) = self.scan_at_once(subject, pat, anchor, fuel) {
+                return Ok(phase);
+            }
+        }
         let mut attempt = match pending {
             Some(a) => a,
             None => {
@@ -394,6 +400,75 @@ impl State {
             attempt.reset(self.src);
             if fuel.is_exhausted() {
                 return Ok(Phase::Attempt(attempt));
+            }
+        }
+    }
+
+    /// [`State::scan`] from the top of `while (n < max_s)` at once, as lstrlib's loop with
+    /// the attempts on the fast path (`super::gsub_whole`'s), where the scan would not stop
+    /// nor fail before its match or the end of the loop: the same phase, state and fuel.
+    /// Else `None`, with the fuel and state untouched.
+    fn scan_at_once(
+        &mut self,
+        subject: &[u8],
+        pat: &[u8],
+        anchor: bool,
+        fuel: &mut Fuel,
+    ) -> Option<Phase> {
+        let (saved, len, src, n) = (*fuel, self.buf.len(), self.src, self.n);
+        let mut caps = Vec::new();
+        let found = self.search_at_once(subject, pat, anchor, fuel, &mut caps);
+        recycle_captures(&mut caps);
+        match found {
+            Some(phase) if !fuel.is_exhausted() => Some(phase),
+            _ => {
+                *fuel = saved;
+                self.buf.truncate(len);
+                (self.src, self.n) = (src, n);
+                None
+            }
+        }
+    }
+
+    fn search_at_once(
+        &mut self,
+        subject: &[u8],
+        pat: &[u8],
+        anchor: bool,
+        fuel: &mut Fuel,
+        caps: &mut Vec<super::RawCapture>,
+    ) -> Option<Phase> {
+        let quick = Quick::of(pat);
+        loop {
+            if self.n >= self.max_n {
+                return Some(self.finish());
+            }
+            if fuel.is_exhausted() {
+                return None; // (bounds the work done after the fuel ran out)
+            }
+            fuel.charge(cost::MATCH_ATTEMPT);
+            let (subj, buf, src) = (subject, &mut self.buf, &mut self.src);
+            match attempt_after_skip(subj, pat, anchor, quick, src, buf, caps, fuel)? {
+                Some(end) if Some(end) != self.lastmatch => {
+                    self.n = self.n.checked_add(1)?;
+                    let m = Match {
+                        start: self.src,
+                        end,
+                        captures: std::mem::take(caps),
+                    };
+                    return Some(Phase::Await { m, reply: None });
+                }
+                _ => {
+                    caps.clear();
+                    let Some(&c) = subject.get(self.src) else {
+                        return Some(self.finish()); // end of subject
+                    };
+                    self.buf.push(c); // otherwise, skip one character
+                    self.src += 1;
+                    if anchor {
+                        return Some(self.finish());
+                    }
+                }
             }
         }
     }

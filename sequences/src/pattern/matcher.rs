@@ -245,6 +245,13 @@ pub(crate) fn recycle_captures(captures: &mut Vec<RawCapture>) {
     give_back(&SPARE_CAPTURES, captures);
 }
 
+/// Pushes a capture on an attempt's capture array, taking the spare allocation if the array
+/// has none yet (for the fast path, `super::fast`).
+#[inline]
+pub(super) fn push_capture(captures: &mut Vec<RawCapture>, capture: RawCapture) {
+    push_reusing(&SPARE_CAPTURES, captures, capture);
+}
+
 /// Pushes `v` on `buf`, taking the allocation left in `spare` if `buf` has none yet.
 #[inline]
 fn push_reusing<T>(spare: &'static LocalKey<Cell<Vec<T>>>, buf: &mut Vec<T>, v: T) {
@@ -328,6 +335,12 @@ impl Attempt {
         std::mem::take(&mut self.captures)
     }
 
+    /// The captures recorded so far (for tests).
+    #[cfg(test)]
+    pub(crate) fn captures(&self) -> &[RawCapture] {
+        &self.captures
+    }
+
     /// Leaves a finished attempt's buffers for the next one on this thread (see
     /// [`SPARE_CAPTURES`]). (Not a `Drop`: its glue cost the drivers' state machines more
     /// than the cache saved them.)
@@ -367,8 +380,28 @@ impl Attempt {
         caps_ok && stack_ok && exec_ok
     }
 
-    /// Advance the attempt under `fuel`.
+    /// Advance the attempt under `fuel`: a fresh attempt first on the fast path
+    /// (`super::fast`), which finishes it exactly as the state machine would or gives up
+    /// without a trace.
     pub(crate) fn run(
+        &mut self,
+        subj: &[u8],
+        pat: &[u8],
+        fuel: &mut Fuel,
+    ) -> Result<Outcome, PatternError> {
+        if let Exec::Match { s, p: 0 } = self.exec {
+            if self.stack.is_empty() && self.captures.is_empty() {
+                if let Some(r) = super::fast::attempt(subj, pat, s, &mut self.captures, fuel) {
+                    self.exec = Exec::Return(r);
+                    return Ok(Outcome::Finished(r));
+                }
+            }
+        }
+        self.run_machine(subj, pat, fuel)
+    }
+
+    /// Advance the attempt under `fuel` on the state machine.
+    pub(crate) fn run_machine(
         &mut self,
         subj: &[u8],
         pat: &[u8],

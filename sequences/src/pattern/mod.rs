@@ -9,7 +9,12 @@
 //! * [`GMatch`] — the state of a `string.gmatch` iterator (one search per call, 5.4's
 //!   `lastmatch` rule for empty matches);
 //! * [`Gsub`] — `string.gsub`'s scanning loop: it asks the host for the replacement of each
-//!   match ([`GsubRequest`]) and builds the result buffer itself.
+//!   match ([`GsubRequest`]) and builds the result buffer itself;
+//! * [`gsub_whole`] — a whole gsub at once when the host computes every replacement on the
+//!   spot ([`WholeHost`]), giving up (for [`Gsub`] to run) wherever that would stop or fail.
+//!
+//! Match attempts start on a fast path (`fast.rs`, lstrlib's recursion on the Rust stack
+//! with the machine's charges) and fall back to the machine only where it must stop or fail.
 //!
 //! The subject and pattern are *not* stored: they are passed to every `step` (as a
 //! [`PatternInput`]) because the VM owns them. Each driver remembers their lengths and
@@ -33,9 +38,11 @@
 mod captures;
 mod class;
 mod error;
+mod fast;
 mod find;
 mod gmatch;
 mod gsub;
+mod gsub_whole;
 mod matcher;
 
 pub use captures::{expand_replacement, Capture, Match};
@@ -43,6 +50,7 @@ pub use error::PatternError;
 pub use find::{Find, FindKind};
 pub use gmatch::GMatch;
 pub use gsub::{Gsub, GsubRequest, GsubResult, Replacement};
+pub use gsub_whole::{gsub_whole, WholeHost};
 pub use matcher::{CapLen, RawCapture, MAX_CAPTURES, MAX_MATCH_DEPTH};
 
 /// Lua's `posrelatI(init, len) - 1`: the 0-based start offset for `find`/`match`/`gmatch`

@@ -149,7 +149,10 @@ fn run_find<'gc>(
     mut seq: Find,
 ) -> R<'gc> {
     let (subject, pattern) = (s.as_bytes(), p.as_bytes());
-    let step = with_fuel(nc, |fuel| seq.step(subject, pattern, fuel)).map_err(pattern_error)?;
+    let step = match seq.at_once(subject, pattern, nc.fuel) {
+        Some(found) => Step::Done(found),
+        None => with_fuel(nc, |fuel| seq.step(subject, pattern, fuel)).map_err(pattern_error)?,
+    };
     let m = match step {
         Step::NeedFuel => {
             nc.clear();
@@ -262,8 +265,12 @@ fn run_gmatch<'gc>(
 ) -> R<'gc> {
     let (subject, pattern) = (s.as_bytes(), p.as_bytes());
     loop {
-        let step =
-            with_fuel(nc, |fuel| st.seq.step(subject, pattern, fuel)).map_err(pattern_error)?;
+        let step = match st.seq.at_once(subject, pattern, nc.fuel) {
+            Some(found) => Step::Done(found),
+            None => {
+                with_fuel(nc, |fuel| st.seq.step(subject, pattern, fuel)).map_err(pattern_error)?
+            }
+        };
         match step {
             Step::NeedFuel => {
                 nc.clear();
@@ -316,6 +323,9 @@ pub fn gsub<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         },
         _ => return Err(nc.arg_type_error(3, "string/function/table")),
     };
+    if let Some(action) = gsub_at_once(nc, s, p, repl, max_n)? {
+        return Ok(action);
+    }
     let seq = Gsub::new(s.len(), p.len(), max_n);
     let c = GsubCont {
         s: Value::Str(s),
@@ -324,6 +334,125 @@ pub fn gsub<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
         seq,
     };
     run_gsub(nc, GsubState::Here(c))
+}
+
+thread_local! {
+    /// The result buffer of the last `gsub` done at once, for the next (a cache of capacity:
+    /// the result string is copied out of it).
+    static GSUB_BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// The largest result buffer kept for the next `gsub`.
+const GSUB_BUFFER_KEPT: usize = 4096;
+
+/// A `gsub` whose replacements need no Lua code (a string, or a table whose values are
+/// there without an `__index` call) done at once (`sequences::pattern::gsub_whole`), where
+/// its sequence would not stop nor fail: the same result and fuel, without the sequence's
+/// round trip through the host for every match. `None` when the sequence must run.
+fn gsub_at_once<'gc>(
+    nc: &mut NativeCtx<'gc, '_>,
+    s: LuaStr<'gc>,
+    p: LuaStr<'gc>,
+    repl: Value<'gc>,
+    max_n: i64,
+) -> LuaResult<'gc, Option<Action<'gc>>> {
+    if !matches!(repl, Value::Str(_) | Value::Table(_)) {
+        return Ok(None);
+    }
+    let mut out = GSUB_BUFFER
+        .try_with(std::cell::Cell::take)
+        .unwrap_or_default();
+    out.clear();
+    let mut host = InlineReplacement { ctx: nc.ctx, repl };
+    let (subject, pattern) = (s.as_bytes(), p.as_bytes());
+    let done =
+        sequences::pattern::gsub_whole(subject, pattern, max_n, nc.fuel, &mut host, &mut out);
+    let action = match done {
+        None => None,
+        Some((changed, count)) => {
+            let result = if changed {
+                Value::Str(nc.ctx.new_str(&out))
+            } else {
+                Value::Str(s)
+            };
+            Some(nc.ret(&[result, Value::Int(count)])?)
+        }
+    };
+    if out.capacity() <= GSUB_BUFFER_KEPT {
+        out.clear();
+        let _ = GSUB_BUFFER.try_with(|b| b.set(out));
+    }
+    Ok(action)
+}
+
+/// The replacements of [`gsub_at_once`]: what `run_gsub` and `replacement_value` compute
+/// and charge for a string or a table, where no Lua code runs and no error is raised.
+struct InlineReplacement<'gc> {
+    ctx: crate::vm::state::Ctx<'gc>,
+    repl: Value<'gc>,
+}
+
+impl sequences::pattern::WholeHost for InlineReplacement<'_> {
+    fn replace(
+        &mut self,
+        m: &Match,
+        subject: &[u8],
+        out: &mut Vec<u8>,
+        fuel: &mut Fuel,
+    ) -> Option<bool> {
+        let t = match self.repl {
+            Value::Str(template) => {
+                sequences::pattern::expand_replacement(template.as_bytes(), m, subject, out, fuel)
+                    .ok()?;
+                return Some(true);
+            }
+            Value::Table(t) => t,
+            _ => return None,
+        };
+        fuel.charge(crate::limits::fuel::GSUB_LOOKUP);
+        let v = raw_replacement(self.ctx, t, m.get_capture(0).ok()?, subject)?;
+        match v {
+            Value::Nil | Value::False => Some(false),
+            Value::Str(s) => {
+                fuel.charge(super::cost::bytes(s.len()));
+                out.extend_from_slice(s.as_bytes());
+                Some(true)
+            }
+            Value::Int(i) => {
+                out.extend_from_slice(crate::number::int_text(i, &mut [0; 20]));
+                Some(true)
+            }
+            Value::Float(_) => {
+                out.extend_from_slice(convert::number_to_string(v).unwrap_or_default().as_bytes());
+                Some(true)
+            }
+            _ => None, // invalid replacement value
+        }
+    }
+
+    fn room(&mut self, len: usize) -> bool {
+        NativeCtx::buffer_fits_budget(len, 0)
+    }
+
+    fn max_len(&self) -> usize {
+        MAX_STRING_SIZE
+    }
+}
+
+/// The value of a gsub table `t` at the key `key` (a capture) when no `__index` is asked:
+/// looked up without making the key string. `None` when `t` has a metatable and no value
+/// there, or is still in a lazy fork's image.
+fn raw_replacement<'gc>(
+    ctx: crate::vm::state::Ctx<'gc>,
+    t: Table<'gc>,
+    key: Capture,
+    subject: &[u8],
+) -> Option<Value<'gc>> {
+    let v = match key {
+        Capture::Substring { .. } => t.get_str_bytes(key.bytes(subject)?)?,
+        Capture::Position(_) => t.get_int(ctx.mc, key.lua_position()?),
+    };
+    (!v.is_nil() || t.metatable().is_none()).then_some(v)
 }
 
 /// A suspended `gsub` (preempted, or waiting for a replacement function's or `__index`
@@ -499,11 +628,17 @@ fn run_gsub<'gc>(nc: &mut NativeCtx<'gc, '_>, mut state: GsubState<'gc>) -> R<'g
                 .map_err(pattern_error)?;
                 answer_gsub(seq, Replacement::Bytes(out))?;
             }
-            Value::Table(_) => {
+            Value::Table(t) => {
                 nc.charge(crate::limits::fuel::GSUB_LOOKUP);
                 let key = m.get_capture(0).map_err(pattern_error)?;
-                let key = capture_value(nc, subject, key)?;
-                match meta::index(nc.ctx, repl, key)? {
+                let found = match raw_replacement(nc.ctx, t, key, subject) {
+                    Some(v) => Index::Value(v),
+                    None => {
+                        let key = capture_value(nc, subject, key)?;
+                        meta::index(nc.ctx, repl, key)?
+                    }
+                };
+                match found {
                     Index::Value(v) => {
                         let answer = replacement_value(nc, v, seq)?;
                         answer_gsub(seq, answer)?;
