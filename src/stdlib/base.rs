@@ -116,11 +116,11 @@ pub static IPAIRS_AUX: NativeDef = NativeDef {
 pub fn open(ctx: Ctx<'_>) {
     // The interpreter's `TForCall` steps a `pairs` or `ipairs` loop over a table without a
     // native call to `next` or `ipairs`' iterator (`vm::finish::tfor_next`).
-    crate::vm::finish::register_next(next);
-    crate::vm::finish::register_ipairs_aux(ipairs_aux);
+    crate::vm::finish::NEXT.register(next);
+    crate::vm::finish::IPAIRS_AUX.register(ipairs_aux);
     // And a constructor's `return setmetatable(o, C)` without a native call
     // (`vm::finish::set_metatable_light`).
-    crate::vm::finish::register_setmetatable(setmetatable);
+    crate::vm::finish::SETMETATABLE.register(setmetatable);
     let g = ctx.state.globals;
     super::register(ctx, g, FUNCS);
     let _ = g.set(ctx.mc, ctx.str_value("_G"), Value::Table(g));

@@ -19,7 +19,7 @@ use super::closure::NativeRef;
 use super::error::LuaResult;
 use super::exec::{lua_results, run_native, Todo};
 use super::meta::MetaCall;
-use super::native::Action;
+use super::native::{Action, KnownNative};
 use super::ops::{concat_step_named, reg_info};
 use super::state::Ctx;
 use super::thread::{Frame, Thread, ThreadState};
@@ -308,16 +308,9 @@ pub(super) fn call_native_outlined<'gc>(
 }
 
 /// The base library's `setmetatable`, registered by the library
-/// ([`register_setmetatable`]) so that the core makes a constructor's
+/// so that the core makes a constructor's
 /// `return setmetatable(o, C)` without the native call. Unregistered, the call is made.
-static SETMETATABLE_NATIVE: std::sync::OnceLock<crate::vm::native::NativeFn> =
-    std::sync::OnceLock::new();
-
-/// Registers the native `setmetatable` (the same for every VM: the first registration
-/// stays).
-pub fn register_setmetatable(f: crate::vm::native::NativeFn) {
-    let _ = SETMETATABLE_NATIVE.set(f);
-}
+pub static SETMETATABLE: KnownNative = KnownNative::new();
 
 /// [`call_native`] of `setmetatable(t, mt)` (`stack[func]`, two arguments, both tables, `t`'s
 /// metatable not protected, no hook set), done here as the native does it (the metatable
@@ -342,11 +335,7 @@ fn set_metatable_light<'gc>(
     want: i32,
     call_slot: usize,
 ) -> bool {
-    if thread.0.hookmask.get() != 0
-        || !SETMETATABLE_NATIVE
-            .get()
-            .is_some_and(|&f| std::ptr::fn_addr_eq(nf.def().func, f))
-    {
+    if thread.0.hookmask.get() != 0 || !SETMETATABLE.is(nf) {
         return false;
     }
     let (Some(&Value::Table(t)), Some(&Value::Table(mt))) =
@@ -375,39 +364,12 @@ fn set_metatable_light<'gc>(
     true
 }
 
-/// The base library's `next`, registered by the library ([`register_next`]) so that the core
-/// steps a `pairs` loop without knowing the library. Unregistered, the loop calls it.
-static NEXT_NATIVE: std::sync::OnceLock<crate::vm::native::NativeFn> = std::sync::OnceLock::new();
+/// The base library's `next`, registered by the library so that the core steps a `pairs`
+/// loop without knowing the library. Unregistered, the loop calls it.
+pub static NEXT: KnownNative = KnownNative::new();
 
-/// Registers the native `next` (the same for every VM: the first registration stays).
-pub fn register_next(f: crate::vm::native::NativeFn) {
-    let _ = NEXT_NATIVE.set(f);
-}
-
-/// Whether `nf` is the registered `next`.
-#[inline]
-fn is_next(nf: NativeRef<'_>) -> bool {
-    NEXT_NATIVE
-        .get()
-        .is_some_and(|&f| std::ptr::fn_addr_eq(nf.def().func, f))
-}
-
-/// `ipairs`' iterator, registered by the library ([`register_ipairs_aux`]) as `next` is.
-static IPAIRS_AUX_NATIVE: std::sync::OnceLock<crate::vm::native::NativeFn> =
-    std::sync::OnceLock::new();
-
-/// Registers `ipairs`' iterator (the same for every VM: the first registration stays).
-pub fn register_ipairs_aux(f: crate::vm::native::NativeFn) {
-    let _ = IPAIRS_AUX_NATIVE.set(f);
-}
-
-/// Whether `nf` is the registered iterator of `ipairs`.
-#[inline]
-fn is_ipairs_aux(nf: NativeRef<'_>) -> bool {
-    IPAIRS_AUX_NATIVE
-        .get()
-        .is_some_and(|&f| std::ptr::fn_addr_eq(nf.def().func, f))
-}
+/// `ipairs`' iterator, registered by the library as `next` is.
+pub static IPAIRS_AUX: KnownNative = KnownNative::new();
 
 /// The step of a `pairs` or `ipairs` loop over a table that the interpreter makes without
 /// the native call (see [`tfor_next`]): the iterator `nf` called with `t` and `control`
@@ -422,11 +384,11 @@ pub(super) fn loop_step<'gc>(
     control: Value<'gc>,
 ) -> Option<(Option<(Value<'gc>, Value<'gc>)>, i64)> {
     use crate::limits::fuel::{EMPTY_SLOTS_PER_FUEL, NATIVE_CALL};
-    if is_next(nf) {
+    if NEXT.is(nf) {
         let (entry, skipped) = t.loop_next(control)?;
         return Some((entry, NATIVE_CALL + skipped as i64 / EMPTY_SLOTS_PER_FUEL));
     }
-    if let (true, Value::Int(i)) = (is_ipairs_aux(nf), control) {
+    if let (true, Value::Int(i)) = (IPAIRS_AUX.is(nf), control) {
         let i = i.wrapping_add(1);
         let v = t.loop_ipairs(i)?;
         return Some(((!v.is_nil()).then_some((Value::Int(i), v)), NATIVE_CALL));

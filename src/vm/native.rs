@@ -21,6 +21,32 @@ use crate::limits::fuel::Fuel;
 /// A native function.
 pub type NativeFn = for<'gc, 'a> fn(&mut NativeCtx<'gc, 'a>) -> LuaResult<'gc, Action<'gc>>;
 
+/// A library native that the core recognizes (`next`, `ipairs`' iterator, `setmetatable`:
+/// the interpreter makes their common cases without the call), registered by the library so
+/// that the core does not import it; unregistered, the calls are made. The same for every
+/// VM: the first registration stays.
+pub struct KnownNative(std::sync::OnceLock<NativeFn>);
+
+impl KnownNative {
+    /// Nothing registered yet.
+    pub const fn new() -> Self {
+        KnownNative(std::sync::OnceLock::new())
+    }
+
+    /// Registers `f` (a later registration changes nothing).
+    pub fn register(&self, f: NativeFn) {
+        let _ = self.0.set(f);
+    }
+
+    /// Whether `nf` is the registered native.
+    #[inline]
+    pub fn is(&self, nf: NativeRef<'_>) -> bool {
+        self.0
+            .get()
+            .is_some_and(|&f| std::ptr::fn_addr_eq(nf.def().func, f))
+    }
+}
+
 /// A registered native: its stable name and code.
 pub struct NativeDef {
     /// Stable name, e.g. `"string.gsub"`; also the name Lua uses in argument errors.
