@@ -390,7 +390,8 @@ pub(super) fn loop_step<'gc>(
     }
     if let (true, Value::Int(i)) = (IPAIRS_AUX.is(nf), control) {
         let i = i.wrapping_add(1);
-        let v = t.loop_ipairs(i)?;
+        // (The raw value unless nil with a metatable, whose `__index` the call follows.)
+        let v = t.loop_get(Value::Int(i))?;
         return Some(((!v.is_nil()).then_some((Value::Int(i), v)), NATIVE_CALL));
     }
     None

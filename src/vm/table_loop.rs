@@ -52,13 +52,6 @@ impl<'gc> Table<'gc> {
         }
     }
 
-    /// `t[i]` as `ipairs`' step reads it: the raw value unless it is nil and the table has a
-    /// metatable (its `__index` is then followed by the call); `None` for a pending table.
-    #[inline(never)]
-    pub fn loop_ipairs(self, i: i64) -> Option<Value<'gc>> {
-        self.loop_get(Value::Int(i))
-    }
-
     /// `next(t, key)` as a `pairs` loop's step (`finish::tfor_next`): the entry after `key`
     /// (`None` at the end) and how many slots were passed to find it (what `next` charges
     /// for); `None` for a pending table or a key `next` rejects.
