@@ -652,6 +652,21 @@ fn unpack_with_len<'gc>(nc: &mut NativeCtx<'gc, '_>, e: i64) -> R<'gc> {
         nc.stack_growth_bytes(count)
             .saturating_add(count.saturating_mul(crate::vm::memory::VALUE_BYTES)),
     )?;
+    // A table read raw, with the fuel to read all of it: the values straight onto the
+    // stack, charged as the task below charges them (which would also finish in this call:
+    // it stops early only when the fuel runs out), without its buffer.
+    let cost = (count as i64).saturating_mul(ELEM_COST);
+    if let Some(t) = raw_table(nc.ctx, nc.arg(1), false) {
+        if nc.fuel_left() >= cost {
+            nc.clear();
+            let d = t.data(nc.ctx.mc);
+            nc.stack
+                .extend((0..count).map(|k| d.get_int(i.wrapping_add(k as i64))));
+            drop(d);
+            nc.charge(cost);
+            return Ok(Action::Return);
+        }
+    }
     let task = ReadTask {
         src: nc.arg(1),
         first: i,
