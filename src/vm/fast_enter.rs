@@ -113,6 +113,12 @@ fn keyed_at<'gc>(
             !matches!(reg(*r), Some(Value::Int(_)) | None)
         }
         Some(Op::SetTableK { .. } | Op::TForCall { .. }) => true,
+        Some(Op::Lt { a, b, .. } | Op::Le { a, b, .. }) => {
+            matches!(
+                (reg(*a), reg(*b)),
+                (Some(Value::Str(_)), Some(Value::Str(_)))
+            )
+        }
         _ => false,
     }
 }

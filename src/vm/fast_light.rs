@@ -202,3 +202,21 @@ pub(super) fn set_new_field<'gc>(
 ) -> bool {
     t.set_field(mc, key, hint, value)
 }
+
+/// `execute`'s `Lt`/`Le` (`le`) of two strings `x` and `y` with `left` fuel: the outcome and
+/// the fuel charged beyond the instruction (`ops::long_compare_cost`), or `None` (not two
+/// strings, or not the fuel for it), having done nothing. Out of line, for the keyed
+/// variant's registers.
+#[inline(never)]
+pub(super) fn str_compare(
+    x: Value<'_>,
+    y: Value<'_>,
+    le: bool,
+    left: usize,
+) -> Option<(bool, usize)> {
+    let (Value::Str(x), Value::Str(y)) = (x, y) else {
+        return None;
+    };
+    let cost = super::ops::long_compare_cost(x.len().min(y.len())) as usize;
+    (cost <= left).then(|| (super::meta::str_less(x, y, le), cost))
+}
