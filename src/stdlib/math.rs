@@ -403,23 +403,24 @@ fn minmax_start<'gc>(nc: &mut NativeCtx<'gc, '_>, is_max: bool) -> R<'gc> {
     // Numbers (the common case) compare without a metamethod: no copy of the arguments,
     // which only a comparison that may call `__lt` needs (to wait for it). The same
     // comparisons and charges as `minmax_from`, which takes over at the first other pair.
-    let arg = |nc: &NativeCtx<'gc, '_>, i: usize| nc.args().get(i).copied().unwrap_or(Value::Nil);
-    let number = |v: Value<'gc>| matches!(v, Value::Int(_) | Value::Float(_));
-    let mut best = 0;
-    for next in 1..nc.nargs() {
-        let (b, v) = (arg(nc, best), arg(nc, next));
-        if !(number(b) && number(v)) {
-            let args = nc.args().to_vec();
-            return minmax_from(nc, args, best, next, is_max);
-        }
-        nc.charge(MINMAX_COST);
-        let (x, y) = if is_max { (b, v) } else { (v, b) };
-        if let Ok(Meta::Done(true)) = meta::less(nc.ctx, x, y, false) {
-            best = next;
+    let args = nc.args();
+    let (mut best, mut best_at) = (args.first().copied().unwrap_or(Value::Nil), 0);
+    for (next, &v) in args.iter().enumerate().skip(1) {
+        let (x, y) = if is_max { (best, v) } else { (v, best) };
+        // (`meta::less` of two numbers, without its other cases.)
+        match meta::num_lt(x, y) {
+            Some(true) => (best, best_at) = (v, next),
+            Some(false) => {}
+            None => {
+                let args = args.to_vec();
+                nc.charge((next as i64 - 1) * MINMAX_COST);
+                return minmax_from(nc, args, best_at, next, is_max);
+            }
         }
     }
-    let r = arg(nc, best);
-    nc.ret1(r)
+    let compared = args.len() as i64 - 1;
+    nc.charge(compared * MINMAX_COST);
+    nc.ret1(best)
 }
 
 /// Continues `min`/`max` over `args` from index `next` with the best so far at `best`
