@@ -121,6 +121,8 @@ pub fn open(ctx: Ctx<'_>) {
     // And a constructor's `return setmetatable(o, C)` without a native call
     // (`vm::finish::set_metatable_light`).
     crate::vm::finish::SETMETATABLE.register(setmetatable);
+    // And `pcall(f, ...)` without running the native (`vm::callback::pcall_at_call`, in the core).
+    crate::vm::finish::PCALL.register(pcall);
     let g = ctx.state.globals;
     super::register(ctx, g, FUNCS);
     let _ = g.set(ctx.mc, ctx.str_value("_G"), Value::Table(g));

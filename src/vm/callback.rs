@@ -474,6 +474,48 @@ pub(super) fn call_from_native<'gc>(
     Ok((func + 1, nargs))
 }
 
+/// `pcall(f, ...)` at `stack[func]` with `nargs >= 1` arguments, called from Lua with no
+/// hook set (its caller wanting `want`), in one go: what `run_native` of `pcall` (the stack
+/// cut to its window, the frame list's model, the call's charge) and the call it asks for
+/// (`Action::Call` of `f` with `Cont::Pcall`, made by [`call_from_native`]) leave, without
+/// the native's run: `pcall` takes `f` out of its window and `call_from_native` puts it back
+/// at the same slot, so the stack stays as it is. Then the call of `f`, made by `drive`.
+///
+/// # Errors
+/// Those of the call ("C stack overflow" over the C-call bound, with `f` out of the window
+/// as `pcall` left it; a stack overflow).
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+pub(super) fn pcall_at_call<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    nf: NativeRef<'gc>,
+    func: usize,
+    nargs: usize,
+    want: i32,
+) -> LuaResult<'gc, Flow<'gc>> {
+    ts.stack.truncate(func + 1 + nargs);
+    ts.model_native_frame();
+    fuel.charge(crate::limits::fuel::NATIVE_CALL);
+    fuel.charge(crate::limits::fuel::CALL_FROM_NATIVE);
+    let frame = ts.native_frame(Some(nf), func as u32, want, Cont::Pcall);
+    ts.push_frame(Frame::Native(frame));
+    if let Err(e) = ts.enter_c_calls(ctx, 1) {
+        if func + 1 < ts.stack.len() {
+            ts.stack.remove(func + 1);
+        }
+        return Err(c_overflow_in(ts, false, e));
+    }
+    let todo = Todo::Call {
+        func: func + 1,
+        nargs: nargs - 1,
+        want: -1,
+    };
+    super::exec::drive(ctx, thread, ts, fuel, todo)
+}
+
 /// A call from the native frame on top failed the C-call bound with `e`. A message handler's
 /// frame catches "C stack overflow" (the handler is called again for it, one level up, as
 /// in Lua) but not "error in error handling", which no handler sees: that frame goes.

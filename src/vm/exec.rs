@@ -763,6 +763,10 @@ pub fn drive<'gc>(
                         _ => {}
                     }
                     let cont = ts.take_cont(nf.cont);
+                    if let (Cont::Pcall, 0) = (&cont, thread.0.hookmask.get()) {
+                        todo = pcall_returned(ts, fuel, nf.func as usize, nf.want);
+                        continue;
+                    }
                     let action = resume_cont(
                         ctx,
                         thread,
@@ -783,6 +787,29 @@ pub fn drive<'gc>(
             },
         };
     }
+}
+
+/// [`drive`]'s way on from a function called by `pcall` that returned (`pcall`'s frame
+/// popped, its window at `stack[func + 1..]` holding exactly the results), with no hook
+/// set: what `Cont::Pcall`'s resume (`true` inserted before the results, the stack's model
+/// grown for the longer stack) and the `Action::Return` after it (`take_native_results`:
+/// the window moved down over the native's slot, charged) leave, made in place: `true` in
+/// the native's slot, the results where they are. The same stack, model and charge,
+/// without the continuation's run and two moves of the results.
+#[inline]
+fn pcall_returned<'gc>(
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    func: usize,
+    want: i32,
+) -> Todo<'gc> {
+    let n = ts.stack.len().saturating_sub(func + 1) + 1;
+    ts.model_stack_len(ts.stack.len() + 1);
+    if let Some(slot) = ts.stack.get_mut(func) {
+        *slot = Value::True;
+    }
+    fuel.charge(n as i64 / crate::limits::fuel::VALUES_MOVED_PER_FUEL);
+    Todo::Deliver { func, n, want }
 }
 
 /// [`drive`] of a `Todo::Deliver` (a Lua frame returning to a native frame, or to the host

@@ -307,6 +307,11 @@ pub(super) fn call_native_outlined<'gc>(
     call_native(ctx, thread, ts, fuel, nf, func, nargs, want, call_slot)
 }
 
+/// The base library's `pcall`, registered by the library so that the core makes a call
+/// `pcall(f, ...)` from Lua without running the native (`callback::pcall_at_call`).
+/// Unregistered, the native runs.
+pub static PCALL: KnownNative = KnownNative::new();
+
 /// The base library's `setmetatable`, registered by the library
 /// so that the core makes a constructor's
 /// `return setmetatable(o, C)` without the native call. Unregistered, the call is made.

@@ -679,6 +679,13 @@ fn run<'gc>(
                                 return Ok(Flow::Event(Event::Switched(to)));
                             }
                         }
+                        // `pcall(f, ...)`: the call of `f` at once (see `pcall_at_call`).
+                        if $reenter && nargs >= 1 && super::finish::PCALL.is(nf) {
+                            let f = super::callback::pcall_at_call(
+                                ctx, thread, ts, fuel, nf, func, nargs, want,
+                            )?;
+                            flow!(f)
+                        }
                         let todo = call_native(
                             ctx,
                             thread,
