@@ -54,7 +54,7 @@ pub static FUNCS: &[NativeDef] = &[
     },
     NativeDef {
         name: "pcall",
-        func: pcall,
+        func: crate::vm::finish::pcall,
     },
     NativeDef {
         name: "print",
@@ -121,8 +121,6 @@ pub fn open(ctx: Ctx<'_>) {
     // And a constructor's `return setmetatable(o, C)` without a native call
     // (`vm::finish::set_metatable_light`).
     crate::vm::finish::SETMETATABLE.register(setmetatable);
-    // And `pcall(f, ...)` without running the native (`vm::callback::pcall_at_call`, in the core).
-    crate::vm::finish::PCALL.register(pcall);
     let g = ctx.state.globals;
     super::register(ctx, g, FUNCS);
     let _ = g.set(ctx.mc, ctx.str_value("_G"), Value::Table(g));
@@ -412,15 +410,6 @@ fn error<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let level = nc.opt_int(2, 1)?;
     let v = nc.arg(1);
     error_with_level(nc, v, level)
-}
-
-fn pcall<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
-    let f = nc.check_any(1)?;
-    nc.stack.remove(nc.base);
-    Ok(Action::Call {
-        func: f,
-        cont: Cont::Pcall,
-    })
 }
 
 fn xpcall<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {

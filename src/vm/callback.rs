@@ -474,6 +474,49 @@ pub(super) fn call_from_native<'gc>(
     Ok((func + 1, nargs))
 }
 
+/// Whether `nf` is a native whose call from Lua the interpreter makes itself: `pcall`, or a
+/// switch (`coroutine.resume`, `coroutine.yield`, see `switch_call`).
+#[inline(always)]
+pub(super) fn is_special(nf: NativeRef<'_>) -> bool {
+    super::switch_call::is_switch(nf)
+        || std::ptr::fn_addr_eq(
+            nf.def().func,
+            super::finish::pcall as super::native::NativeFn,
+        )
+}
+
+/// The call from Lua of a native [`is_special`] says yes to (no hook set): made here, `Some`
+/// with what follows; or `None`, having changed nothing, for the general path.
+///
+/// # Errors
+/// Those of [`pcall_at_call`].
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+pub(super) fn special_call<'gc>(
+    ctx: Ctx<'gc>,
+    thread: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    fuel: &mut Fuel,
+    nf: NativeRef<'gc>,
+    func: usize,
+    nargs: usize,
+    want: i32,
+) -> LuaResult<'gc, Option<Flow<'gc>>> {
+    if std::ptr::fn_addr_eq(
+        nf.def().func,
+        super::finish::pcall as super::native::NativeFn,
+    ) {
+        if nargs == 0 {
+            return Ok(None);
+        }
+        return pcall_at_call(ctx, thread, ts, fuel, nf, func, nargs, want).map(Some);
+    }
+    Ok(
+        super::switch_call::at_call(ctx, thread, ts, fuel, func, nargs, want)
+            .map(|to| Flow::Event(Event::Switched(to))),
+    )
+}
+
 /// `pcall(f, ...)` at `stack[func]` with `nargs >= 1` arguments, called from Lua with no
 /// hook set (its caller wanting `want`), in one go: what `run_native` of `pcall` (the stack
 /// cut to its window, the frame list's model, the call's charge) and the call it asks for
@@ -485,8 +528,8 @@ pub(super) fn call_from_native<'gc>(
 /// Those of the call ("C stack overflow" over the C-call bound, with `f` out of the window
 /// as `pcall` left it; a stack overflow).
 #[allow(clippy::too_many_arguments)]
-#[inline(never)]
-pub(super) fn pcall_at_call<'gc>(
+#[inline(always)]
+fn pcall_at_call<'gc>(
     ctx: Ctx<'gc>,
     thread: Thread<'gc>,
     ts: &mut ThreadState<'gc>,
