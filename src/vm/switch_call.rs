@@ -285,7 +285,11 @@ pub(super) fn at_call<'gc>(
         resume_at_call::<false>(ctx, thread, ts, fuel, nf, func, nargs, want)
     } else if std::ptr::fn_addr_eq(f, yield_ as NativeFn) {
         yield_at_call(ctx, thread, ts, fuel, nf, func, nargs, want)
-    } else if is_switch_or_wrap(nf) {
+    } else if WRAP_NATIVE
+        .get()
+        .is_some_and(|w| std::ptr::fn_addr_eq(f, w.func))
+    {
+        // (`is_switch_or_wrap` without its tests for `resume` and `yield`, made above.)
         wrap_at_call(ctx, thread, ts, fuel, nf, func, nargs, want)
     } else {
         None
@@ -423,12 +427,12 @@ fn yield_at_call<'gc>(
     {
         return None;
     }
-    let to = {
-        let running = ctx.state.running.borrow();
-        match running[..] {
-            [.., to, last] if last == thread && to != thread => to,
-            _ => return None,
-        }
+    // (Borrowed once, to read the resumer and to pop this coroutine: the barrier is the
+    // general path's, which pops it too whenever it yields.)
+    let mut running = ctx.state.running.unlock(ctx.mc).borrow_mut();
+    let to = match running[..] {
+        [.., to, last] if last == thread && to != thread => to,
+        _ => return None,
     };
     let mut tts = to.borrow_mut_inline(ctx.mc);
     // (With `run_native`'s charge; the box of the frame it pops holds the waiting frame.)
@@ -444,6 +448,6 @@ fn yield_at_call<'gc>(
     ts.status = Status::Suspended;
     tts.status = Status::Running;
     drop(tts);
-    ctx.state.running.unlock(ctx.mc).borrow_mut().pop();
+    running.pop();
     Some(to)
 }
