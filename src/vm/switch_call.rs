@@ -34,6 +34,16 @@
 //! +0.7%; [`resume_at_call`] and [`yield_at_call`] out of line, called from [`at_call`]
 //! (`push_mut` stayed out of line): +3.2%; [`at_call`] given the native its callers have
 //! read (not reading `stack[func]` again): +1.5% (an eighth argument, more spills in both).
+//! Session 27 (a pair ~1,760: [`at_call`] ~332 a switch, [`go_on`] ~116): also not kept,
+//! [`at_call`] giving back the state it borrowed, kept by [`execute`] as the running one's
+//! (one borrow and barrier a switch instead of two): +2.0% (the three-word result returned
+//! in memory, the guard moved, more spills in [`at_call`] +10 and [`go_on`] +8 a switch);
+//! the waiting frame pushed without testing the model again and `resume`'s `true` written
+//! over the native's slot instead of pushed: [`at_call`] +0.5 a switch, `coroutine_wrap`
+//! +0.4%. What is left is mostly the waiting native frame itself (built, pushed with the
+//! out-of-line `push_mut`, popped and matched on the other side, its continuation's box
+//! rewritten: ~60-70 instructions a switch, read off the listing), which only a leaner frame
+//! shape (a snapshot format change) would remove.
 
 use super::ccalls::MAX_C_CALLS;
 use super::closure::ClosureData;
