@@ -34,6 +34,16 @@
 //! +0.7%; [`resume_at_call`] and [`yield_at_call`] out of line, called from [`at_call`]
 //! (`push_mut` stayed out of line): +3.2%; [`at_call`] given the native its callers have
 //! read (not reading `stack[func]` again): +1.5% (an eighth argument, more spills in both).
+//! Session 27 (a pair ~1,760: [`at_call`] ~332 a switch, [`go_on`] ~116): also not kept,
+//! [`at_call`] giving back the state it borrowed, kept by [`execute`] as the running one's
+//! (one borrow and barrier a switch instead of two): +2.0% (the three-word result returned
+//! in memory, the guard moved, more spills in [`at_call`] +10 and [`go_on`] +8 a switch);
+//! the waiting frame pushed without testing the model again and `resume`'s `true` written
+//! over the native's slot instead of pushed: [`at_call`] +0.5 a switch, `coroutine_wrap`
+//! +0.4%. What is left is mostly the waiting native frame itself (built, pushed with the
+//! out-of-line `push_mut`, popped and matched on the other side, its continuation's box
+//! rewritten: ~60-70 instructions a switch, read off the listing), which only a leaner frame
+//! shape (a snapshot format change) would remove.
 
 use super::ccalls::MAX_C_CALLS;
 use super::closure::ClosureData;
@@ -115,9 +125,9 @@ fn go_on<'gc>(
     let cdata: &'gc ClosureData<'gc> = Gc::as_ref(f.closure.0);
     let code: &'gc [Op] = &Gc::as_ref(cdata.proto).proto.code;
     let (base, start) = (f.base as usize, f.pc as usize);
-    if thread.0.hookmask.get() != 0
-        || !matches!(code.get(start.wrapping_sub(1)), Some(Op::Call { .. }))
-    {
+    // (No hook is set in `thread`: `at_call` switched to it only so, and nothing ran since.)
+    debug_assert!(thread.0.hookmask.get() == 0);
+    if !matches!(code.get(start.wrapping_sub(1)), Some(Op::Call { .. })) {
         return GoOn::Execute { resuming: true };
     }
     let (pc, rem) =
@@ -285,7 +295,11 @@ pub(super) fn at_call<'gc>(
         resume_at_call::<false>(ctx, thread, ts, fuel, nf, func, nargs, want)
     } else if std::ptr::fn_addr_eq(f, yield_ as NativeFn) {
         yield_at_call(ctx, thread, ts, fuel, nf, func, nargs, want)
-    } else if is_switch_or_wrap(nf) {
+    } else if WRAP_NATIVE
+        .get()
+        .is_some_and(|w| std::ptr::fn_addr_eq(f, w.func))
+    {
+        // (`is_switch_or_wrap` without its tests for `resume` and `yield`, made above.)
         wrap_at_call(ctx, thread, ts, fuel, nf, func, nargs, want)
     } else {
         None
@@ -423,12 +437,12 @@ fn yield_at_call<'gc>(
     {
         return None;
     }
-    let to = {
-        let running = ctx.state.running.borrow();
-        match running[..] {
-            [.., to, last] if last == thread && to != thread => to,
-            _ => return None,
-        }
+    // (Borrowed once, to read the resumer and to pop this coroutine: the barrier is the
+    // general path's, which pops it too whenever it yields.)
+    let mut running = ctx.state.running.unlock(ctx.mc).borrow_mut();
+    let to = match running[..] {
+        [.., to, last] if last == thread && to != thread => to,
+        _ => return None,
     };
     let mut tts = to.borrow_mut_inline(ctx.mc);
     // (With `run_native`'s charge; the box of the frame it pops holds the waiting frame.)
@@ -444,6 +458,6 @@ fn yield_at_call<'gc>(
     ts.status = Status::Suspended;
     tts.status = Status::Running;
     drop(tts);
-    ctx.state.running.unlock(ctx.mc).borrow_mut().pop();
+    running.pop();
     Some(to)
 }
