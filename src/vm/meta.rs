@@ -119,11 +119,19 @@ pub fn index_charged_missed<'gc>(
         };
         cur = next;
     }
-    // The last link's `__index`, as `index_chain` ends.
+    // The last link, as `index_chain` ends: a table there is looked in (Lua's
+    // `luaV_finishget` makes its `MAX_TAG_LOOP`-th access), but not its metatable.
     match tm {
         Value::Nil => Ok(Index::Value(Value::Nil)),
         Value::Function(_) | Value::Native(_) | Value::LightNative(_) => {
             Ok(Index::Call(MetaCall::two(tm, Value::Table(cur), key)))
+        }
+        Value::Table(last) => {
+            fuel.charge(crate::limits::fuel::INDEX_CHAIN_LINK);
+            match last.get_in_chain(ctx.mc, key, hint).0 {
+                Value::Nil => Err(LuaError::op("'__index' chain too long; possible loop")),
+                v => Ok(Index::Value(v)),
+            }
         }
         _ => Err(LuaError::op("'__index' chain too long; possible loop")),
     }
@@ -145,7 +153,9 @@ fn index_chain<'gc>(
     start: usize,
 ) -> LuaResult<'gc, Index<'gc>> {
     let mut cur = obj;
-    for depth in start..MAX_TAG_LOOP {
+    // (Depth `MAX_TAG_LOOP` is Lua's last access, in a table only, whose metatable is not
+    // looked at: `luaV_finishget` gives up after it.)
+    for depth in start..=MAX_TAG_LOOP {
         if depth > 0 {
             fuel.charge(crate::limits::fuel::INDEX_CHAIN_LINK);
         }
@@ -157,10 +167,15 @@ fn index_chain<'gc>(
             if !v.is_nil() {
                 return Ok(Index::Value(v));
             }
+            if depth == MAX_TAG_LOOP {
+                break;
+            }
             match has_meta.then(|| t.metatable()).flatten() {
                 None => return Ok(Index::Value(Value::Nil)),
                 Some(mt) => index_field(ctx, mt),
             }
+        } else if depth == MAX_TAG_LOOP {
+            break;
         } else {
             let tm = ctx.metamethod(cur, Tm::Index);
             if tm.is_nil() {
@@ -219,13 +234,18 @@ pub fn new_index_charged<'gc>(
     fuel: &mut Fuel,
 ) -> LuaResult<'gc, NewIndex<'gc>> {
     let mut cur = obj;
-    for depth in 0..MAX_TAG_LOOP {
+    // (Depth `MAX_TAG_LOOP` is Lua's last try, a store at a key a table has, as
+    // `index_chain`'s.)
+    for depth in 0..=MAX_TAG_LOOP {
         if depth > 0 {
             fuel.charge(crate::limits::fuel::INDEX_CHAIN_LINK);
         }
         let tm = if let Value::Table(t) = cur {
             // Read first, without holding a borrow: the metatable may be the table itself.
             let (absent, meta) = { (t.get(ctx.mc, key).is_nil(), t.metatable()) };
+            if absent && depth == MAX_TAG_LOOP {
+                break;
+            }
             let tm = match meta {
                 Some(mt) if absent => ctx.tm_of(mt, Tm::NewIndex),
                 _ => Value::Nil,
@@ -241,6 +261,8 @@ pub fn new_index_charged<'gc>(
                 return Ok(NewIndex::Done);
             }
             tm
+        } else if depth == MAX_TAG_LOOP {
+            break;
         } else {
             let tm = ctx.metamethod(cur, Tm::NewIndex);
             if tm.is_nil() {
