@@ -153,9 +153,7 @@ fn index_chain<'gc>(
     start: usize,
 ) -> LuaResult<'gc, Index<'gc>> {
     let mut cur = obj;
-    // (Depth `MAX_TAG_LOOP` is Lua's last access, in a table only, whose metatable is not
-    // looked at: `luaV_finishget` gives up after it.)
-    for depth in start..=MAX_TAG_LOOP {
+    for depth in start..MAX_TAG_LOOP {
         if depth > 0 {
             fuel.charge(crate::limits::fuel::INDEX_CHAIN_LINK);
         }
@@ -167,15 +165,10 @@ fn index_chain<'gc>(
             if !v.is_nil() {
                 return Ok(Index::Value(v));
             }
-            if depth == MAX_TAG_LOOP {
-                break;
-            }
             match has_meta.then(|| t.metatable()).flatten() {
                 None => return Ok(Index::Value(Value::Nil)),
                 Some(mt) => index_field(ctx, mt),
             }
-        } else if depth == MAX_TAG_LOOP {
-            break;
         } else {
             let tm = ctx.metamethod(cur, Tm::Index);
             if tm.is_nil() {
@@ -195,6 +188,18 @@ fn index_chain<'gc>(
                 return Ok(Index::Call(MetaCall::two(tm, cur, key)));
             }
             next => cur = next,
+        }
+    }
+    // Lua's last access (`luaV_finishget`'s `MAX_TAG_LOOP`-th): in a table only, whose own
+    // metatable is not looked at.
+    if let Value::Table(t) = cur {
+        fuel.charge(crate::limits::fuel::INDEX_CHAIN_LINK);
+        let v = match (key, hint) {
+            (Value::Str(s), Some(h)) => t.get_str_hinted_and_meta(ctx.mc, s, h).0,
+            _ => t.get_and_meta(ctx.mc, key).0,
+        };
+        if !v.is_nil() {
+            return Ok(Index::Value(v));
         }
     }
     Err(LuaError::op("'__index' chain too long; possible loop"))
@@ -234,35 +239,21 @@ pub fn new_index_charged<'gc>(
     fuel: &mut Fuel,
 ) -> LuaResult<'gc, NewIndex<'gc>> {
     let mut cur = obj;
-    // (Depth `MAX_TAG_LOOP` is Lua's last try, a store at a key a table has, as
-    // `index_chain`'s.)
-    for depth in 0..=MAX_TAG_LOOP {
+    for depth in 0..MAX_TAG_LOOP {
         if depth > 0 {
             fuel.charge(crate::limits::fuel::INDEX_CHAIN_LINK);
         }
         let tm = if let Value::Table(t) = cur {
             // Read first, without holding a borrow: the metatable may be the table itself.
             let (absent, meta) = { (t.get(ctx.mc, key).is_nil(), t.metatable()) };
-            if absent && depth == MAX_TAG_LOOP {
-                break;
-            }
             let tm = match meta {
                 Some(mt) if absent => ctx.tm_of(mt, Tm::NewIndex),
                 _ => Value::Nil,
             };
             if tm.is_nil() {
-                let mut tb = t.data_mut(ctx.mc);
-                let stored = if restartable {
-                    tb.set(key, value)
-                } else {
-                    ctx.store_late(&mut tb, key, value)
-                };
-                stored.map_err(|e| ctx.table_store_error(e, restartable, LuaError::Op))?;
-                return Ok(NewIndex::Done);
+                return store_raw(ctx, t, key, value, restartable);
             }
             tm
-        } else if depth == MAX_TAG_LOOP {
-            break;
         } else {
             let tm = ctx.metamethod(cur, Tm::NewIndex);
             if tm.is_nil() {
@@ -287,7 +278,32 @@ pub fn new_index_charged<'gc>(
             next => cur = next,
         }
     }
+    // Lua's last try (`luaV_finishset`'s `MAX_TAG_LOOP`-th): a store at a key a table has.
+    if let Value::Table(t) = cur {
+        fuel.charge(crate::limits::fuel::INDEX_CHAIN_LINK);
+        if !t.get(ctx.mc, key).is_nil() {
+            return store_raw(ctx, t, key, value, restartable);
+        }
+    }
     Err(LuaError::op("'__newindex' chain too long; possible loop"))
+}
+
+/// [`new_index_charged`]'s raw store of `value` at `key` in `t`.
+fn store_raw<'gc>(
+    ctx: Ctx<'gc>,
+    t: Table<'gc>,
+    key: Value<'gc>,
+    value: Value<'gc>,
+    restartable: bool,
+) -> LuaResult<'gc, NewIndex<'gc>> {
+    let mut tb = t.data_mut(ctx.mc);
+    let stored = if restartable {
+        tb.set(key, value)
+    } else {
+        ctx.store_late(&mut tb, key, value)
+    };
+    stored.map_err(|e| ctx.table_store_error(e, restartable, LuaError::Op))?;
+    Ok(NewIndex::Done)
 }
 
 impl ArithOp {
