@@ -212,6 +212,7 @@ impl<'s> Parser<'s> {
             max_stack: fs.max_stack.min(255) as u8,
             light_start: Proto::light_start(&fs.code),
             light_tables: Proto::light_tables(&fs.code),
+            calls_methods: Proto::calls_methods(&fs.code),
             code: fs.code.into(),
             lines: fs.lines.into(),
             constants: fs.constants.into(),

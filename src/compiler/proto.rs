@@ -78,6 +78,11 @@ pub struct Proto {
     /// interpreter then runs a call of it in the variant of its small loop that also makes
     /// and fills tables. (In padding too.)
     pub light_tables: bool,
+    /// Whether the function calls methods (has a `SelfK`): the interpreter then runs a call
+    /// it makes of a function with a light start in the variant of its small loop that also
+    /// follows `__index` tables, so that, returned there, it looks up the next method
+    /// without leaving the loop (see `vm::fast`'s module docs, "Methods"). (In padding too.)
+    pub calls_methods: bool,
     /// The instructions.
     pub code: Box<[Op]>,
     /// Source line of each instruction (same length as `code`).
@@ -185,6 +190,11 @@ impl Proto {
             && code
                 .get(..LIGHT_START)
                 .is_some_and(|ops| ops.iter().any(|op| matches!(op, Op::NewTable { .. })))
+    }
+
+    /// Whether `code` looks a method up (`obj:m(...)`): see [`Proto::calls_methods`].
+    pub fn calls_methods(code: &[Op]) -> bool {
+        code.iter().any(|op| matches!(op, Op::SelfK { .. }))
     }
 
     /// Bytes this function's compiled form takes, not counting nested functions or the

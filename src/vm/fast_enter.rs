@@ -7,6 +7,7 @@ use gc_arena::{Gc, Mutation};
 
 use super::super::closure::{ClosureData, UpState};
 use super::super::fast_light::{light_call, light_call_window};
+use super::super::state::State;
 use super::super::thread::{Thread, ThreadState};
 use super::super::value::Value;
 use super::hot;
@@ -16,10 +17,15 @@ use crate::compiler::opcodes::Op;
 /// `ts.stack[base]`: the `pc` and fuel where it stopped, and whether it stopped in another
 /// frame than this one (it called or returned: then it has saved that `pc` in the top frame,
 /// which `execute` must re-enter). Nothing runs if the stack is shorter than the frame.
+/// `state`: the VM's, for the method lookups of the variant for methods, which runs a call
+/// (`CALLS`) of a function whose light start makes a table, or, with `methods`, any call
+/// (see the module docs of `fast`, "Tables" and "Methods").
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub(in super::super) fn enter<'gc, const CALLS: bool>(
     mc: &'gc Mutation<'gc>,
+    state: Option<&'gc State<'gc>>,
+    methods: bool,
     thread: Thread<'gc>,
     cdata: &'gc ClosureData<'gc>,
     ts: &mut ThreadState<'gc>,
@@ -35,10 +41,43 @@ pub(in super::super) fn enter<'gc, const CALLS: bool>(
         return run_below(mc, thread, ts, cdata, base, pc, fuel);
     }
     if CALLS && fp.proto.light_tables {
-        return hot::<true, false, true, false, 0>(mc, thread, ts, cdata, base, pc, fuel, &mut []);
+        return hot::<true, false, true, false, false, 0>(
+            mc,
+            thread,
+            ts,
+            cdata,
+            base,
+            pc,
+            fuel,
+            &mut [],
+            None,
+        );
+    }
+    if CALLS && methods {
+        return hot::<true, false, false, false, true, 0>(
+            mc,
+            thread,
+            ts,
+            cdata,
+            base,
+            pc,
+            fuel,
+            &mut [],
+            state,
+        );
     }
     if CALLS {
-        hot::<true, false, false, false, 0>(mc, thread, ts, cdata, base, pc, fuel, &mut [])
+        hot::<true, false, false, false, false, 0>(
+            mc,
+            thread,
+            ts,
+            cdata,
+            base,
+            pc,
+            fuel,
+            &mut [],
+            None,
+        )
     } else {
         run_loop(mc, thread, ts, cdata, base, pc, fuel)
     }
@@ -88,7 +127,17 @@ fn run_loop<'gc>(
     pc: usize,
     fuel: i64,
 ) -> (usize, i64, bool) {
-    let r = hot::<false, false, false, false, 0>(mc, thread, ts, cdata, base, pc, fuel, &mut []);
+    let r = hot::<false, false, false, false, false, 0>(
+        mc,
+        thread,
+        ts,
+        cdata,
+        base,
+        pc,
+        fuel,
+        &mut [],
+        None,
+    );
     if !r.2 {
         return r;
     }
@@ -137,8 +186,9 @@ fn windowed<'gc>(
     fuel: i64,
 ) -> (usize, i64, bool) {
     on_window(ts, cdata, base, pc, fuel, |ts, regs| {
-        let (pc, fuel, _) =
-            hot::<false, false, false, false, WINDOW>(mc, thread, ts, cdata, base, pc, fuel, regs);
+        let (pc, fuel, _) = hot::<false, false, false, false, false, WINDOW>(
+            mc, thread, ts, cdata, base, pc, fuel, regs, None,
+        );
         if fuel > 0 && keyed_at(cdata, pc, |i| Some(regs[i as usize])) {
             return keyed(mc, thread, ts, cdata, base, pc, fuel, regs);
         }
@@ -160,8 +210,9 @@ fn keyed<'gc>(
     fuel: i64,
     regs: &mut [Value<'gc>; WINDOW],
 ) -> (usize, i64) {
-    let (pc, fuel, _) =
-        hot::<false, false, false, true, WINDOW>(mc, thread, ts, cdata, base, pc, fuel, regs);
+    let (pc, fuel, _) = hot::<false, false, false, true, false, WINDOW>(
+        mc, thread, ts, cdata, base, pc, fuel, regs, None,
+    );
     (pc, fuel)
 }
 
@@ -207,7 +258,7 @@ pub(in super::super) fn enter_resumed<'gc>(
     let (pc, fuel, _) = if ts.open_upvalues.is_empty() {
         enter_fresh(mc, thread, cdata, ts, base, pc, fuel)
     } else {
-        enter::<false>(mc, thread, cdata, ts, base, pc, fuel)
+        enter::<false>(mc, None, false, thread, cdata, ts, base, pc, fuel)
     };
     (pc, fuel)
 }
@@ -230,7 +281,17 @@ fn run_below<'gc>(
     pc: usize,
     fuel: i64,
 ) -> (usize, i64, bool) {
-    let r = hot::<false, true, false, false, 0>(mc, thread, ts, cdata, base, pc, fuel, &mut []);
+    let r = hot::<false, true, false, false, false, 0>(
+        mc,
+        thread,
+        ts,
+        cdata,
+        base,
+        pc,
+        fuel,
+        &mut [],
+        None,
+    );
     light_resume(mc, thread, ts, cdata, base, fuel, r)
 }
 
@@ -264,8 +325,17 @@ fn light_resume<'gc>(
         if f - fuel >= HAND_OVER {
             return windowed_below(mc, thread, ts, cdata, base, pc + 1, fuel);
         }
-        (pc, fuel, more) =
-            hot::<false, true, false, false, 0>(mc, thread, ts, cdata, base, pc + 1, fuel, &mut []);
+        (pc, fuel, more) = hot::<false, true, false, false, false, 0>(
+            mc,
+            thread,
+            ts,
+            cdata,
+            base,
+            pc + 1,
+            fuel,
+            &mut [],
+            None,
+        );
     }
 }
 
@@ -282,10 +352,11 @@ fn windowed_below<'gc>(
     fuel: i64,
 ) -> (usize, i64, bool) {
     on_window(ts, cdata, base, pc, fuel, |ts, regs| {
-        let (mut pc, mut fuel, _) =
-            hot::<false, true, false, false, WINDOW>(mc, thread, ts, cdata, base, pc, fuel, regs);
+        let (mut pc, mut fuel, _) = hot::<false, true, false, false, false, WINDOW>(
+            mc, thread, ts, cdata, base, pc, fuel, regs, None,
+        );
         while light_call_window(ts, regs, cdata, base, pc, &mut fuel) {
-            (pc, fuel, _) = hot::<false, true, false, false, WINDOW>(
+            (pc, fuel, _) = hot::<false, true, false, false, false, WINDOW>(
                 mc,
                 thread,
                 ts,
@@ -294,6 +365,7 @@ fn windowed_below<'gc>(
                 pc + 1,
                 fuel,
                 regs,
+                None,
             );
         }
         (pc, fuel)

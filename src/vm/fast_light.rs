@@ -8,6 +8,7 @@ use gc_arena::{Gc, Mutation};
 
 use super::closure::ClosureData;
 use super::fast::WINDOW;
+use super::state::{Ctx, State, Tm};
 use super::table::{Table, TableData};
 use super::thread::ThreadState;
 use super::value::Value;
@@ -219,4 +220,29 @@ pub(super) fn str_compare(
     };
     let cost = super::ops::long_compare_cost(x.len().min(y.len())) as usize;
     (cost <= left).then(|| (super::meta::str_less(x, y, le), cost))
+}
+
+/// `execute`'s `GetField`/`SelfK` for a constant string key that [`Table::probe_field`] did
+/// not answer (an object's method or a field of its class, found through `__index` tables:
+/// see `Table::get_field_chained`), for `hot`'s variant for methods (see `fast`'s module
+/// docs, "Methods"): the value and the fuel the chain's links cost, if that is at most
+/// `fuel` (the fuel left after the instruction's unit); `None` (nothing charged, nothing
+/// changed but caches) otherwise, and for anything `Table::get_field_chained` leaves to
+/// `execute` (an `__index` function, a pending table, the `__index` name still to make in a
+/// lazy fork), which then runs the instruction. Cold, as [`new_table`].
+#[cold]
+#[inline(never)]
+pub(super) fn get_chained<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: Option<&'gc State<'gc>>,
+    t: Table<'gc>,
+    key: super::string::LuaStr<'gc>,
+    hint: &std::cell::Cell<u32>,
+    fuel: usize,
+) -> Option<(Value<'gc>, usize)> {
+    let state = state?;
+    state.tm_names[Tm::Index as usize]?;
+    let (v, links) = t.get_field_chained(Ctx { mc, state }, key, hint)?;
+    let cost = usize::try_from(links * fuelc::INDEX_CHAIN_LINK).ok()?;
+    (cost <= fuel).then_some((v, cost))
 }

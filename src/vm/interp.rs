@@ -608,9 +608,11 @@ fn run<'gc>(
         // Runs `fast::hot` from `pc` in the top frame (of `$cdata`, at `$base`): where it
         // stopped, in this frame, or in another one it called or returned to.
         macro_rules! run_hot {
-            ($calls:literal, $cdata:expr, $base:expr, $pc:expr) => {{
+            ($calls:literal, $methods:expr, $cdata:expr, $base:expr, $pc:expr) => {{
                 let (p, rem, switched) = super::fast::enter::<$calls>(
                     ctx.mc,
+                    Some(ctx.state),
+                    $methods,
                     thread,
                     $cdata,
                     ts,
@@ -641,7 +643,7 @@ fn run<'gc>(
                     let mut ran = -1;
                     if super::fast::worth(code, pc) {
                         let before = fuel.remaining();
-                        run_hot!(false, cdata, base, pc);
+                        run_hot!(false, false, cdata, base, pc);
                         ran = before - fuel.remaining();
                     }
                     if super::fast::cool(code, pc, ran) {
@@ -666,7 +668,7 @@ fn run<'gc>(
                             && super::fast::light_native(ts, func, call_slot!() + 1, fuel)
                         {
                             if super::fast::worth_after_call(code, pc) {
-                                run_hot!(false, cdata, base, pc);
+                                run_hot!(false, false, cdata, base, pc);
                             }
                             continue;
                         }
@@ -700,7 +702,7 @@ fn run<'gc>(
                                 // code): the rest of it runs in `fast::hot` too, not only
                                 // from the next loop head on.
                                 if $reenter && !hooked && super::fast::worth_after_call(code, pc) {
-                                    run_hot!(false, cdata, base, pc);
+                                    run_hot!(false, false, cdata, base, pc);
                                 }
                                 continue;
                             }
@@ -1226,7 +1228,7 @@ fn run<'gc>(
                             // (`hot` gains little on a function that starts with table
                             // accesses, less than entering it costs: see `Proto::light_start`.)
                             if Gc::as_ref(ccd.proto).proto.light_start {
-                                run_hot!(true, ccd, new_base, 0);
+                                run_hot!(true, proto!().calls_methods, ccd, new_base, 0);
                                 switch_to!(callee, new_base, pc);
                             }
                         }

@@ -120,11 +120,19 @@ pub fn index_charged_missed<'gc>(
         };
         cur = next;
     }
-    // The last link's `__index`, as `index_chain` ends.
+    // The last link, as `index_chain` ends: a table there is looked in (Lua's
+    // `luaV_finishget` makes its `MAX_TAG_LOOP`-th access), but not its metatable.
     match tm {
         Value::Nil => Ok(Index::Value(Value::Nil)),
         Value::Function(_) | Value::Native(_) | Value::LightNative(_) => {
             Ok(Index::Call(MetaCall::two(tm, Value::Table(cur), key)))
+        }
+        Value::Table(last) => {
+            fuel.charge(crate::limits::fuel::INDEX_CHAIN_LINK);
+            match last.get_in_chain(ctx.mc, key, hint).0 {
+                Value::Nil => Err(LuaError::op("'__index' chain too long; possible loop")),
+                v => Ok(Index::Value(v)),
+            }
         }
         _ => Err(LuaError::op("'__index' chain too long; possible loop")),
     }
@@ -183,6 +191,18 @@ fn index_chain<'gc>(
             next => cur = next,
         }
     }
+    // Lua's last access (`luaV_finishget`'s `MAX_TAG_LOOP`-th): in a table only, whose own
+    // metatable is not looked at.
+    if let Value::Table(t) = cur {
+        fuel.charge(crate::limits::fuel::INDEX_CHAIN_LINK);
+        let v = match (key, hint) {
+            (Value::Str(s), Some(h)) => t.get_str_hinted_and_meta(ctx.mc, s, h).0,
+            _ => t.get_and_meta(ctx.mc, key).0,
+        };
+        if !v.is_nil() {
+            return Ok(Index::Value(v));
+        }
+    }
     Err(LuaError::op("'__index' chain too long; possible loop"))
 }
 
@@ -232,14 +252,7 @@ pub fn new_index_charged<'gc>(
                 _ => Value::Nil,
             };
             if tm.is_nil() {
-                let mut tb = t.data_mut(ctx.mc);
-                let stored = if restartable {
-                    tb.set(key, value)
-                } else {
-                    ctx.store_late(&mut tb, key, value)
-                };
-                stored.map_err(|e| ctx.table_store_error(e, restartable, LuaError::Op))?;
-                return Ok(NewIndex::Done);
+                return store_raw(ctx, t, key, value, restartable);
             }
             tm
         } else {
@@ -266,7 +279,32 @@ pub fn new_index_charged<'gc>(
             next => cur = next,
         }
     }
+    // Lua's last try (`luaV_finishset`'s `MAX_TAG_LOOP`-th): a store at a key a table has.
+    if let Value::Table(t) = cur {
+        fuel.charge(crate::limits::fuel::INDEX_CHAIN_LINK);
+        if !t.get(ctx.mc, key).is_nil() {
+            return store_raw(ctx, t, key, value, restartable);
+        }
+    }
     Err(LuaError::op("'__newindex' chain too long; possible loop"))
+}
+
+/// [`new_index_charged`]'s raw store of `value` at `key` in `t`.
+fn store_raw<'gc>(
+    ctx: Ctx<'gc>,
+    t: Table<'gc>,
+    key: Value<'gc>,
+    value: Value<'gc>,
+    restartable: bool,
+) -> LuaResult<'gc, NewIndex<'gc>> {
+    let mut tb = t.data_mut(ctx.mc);
+    let stored = if restartable {
+        tb.set(key, value)
+    } else {
+        ctx.store_late(&mut tb, key, value)
+    };
+    stored.map_err(|e| ctx.table_store_error(e, restartable, LuaError::Op))?;
+    Ok(NewIndex::Done)
 }
 
 impl ArithOp {

@@ -244,7 +244,9 @@ impl<'gc> Table<'gc> {
             let d = self.0.borrow();
             if !d.is_pending() {
                 drop(d);
-                return self.get_field_chain(ctx, key, hint, fuel);
+                let (v, links) = self.get_field_chain(ctx, key, hint)?;
+                fuel.charge(links * INDEX_CHAIN_LINK);
+                return Some(v);
             }
             // (A key read through the image before, such as an agent's `receive` on every
             // turn, is answered here in the same borrow.)
@@ -270,22 +272,21 @@ impl<'gc> Table<'gc> {
     /// in this table and as two ways in the chain's tables (see
     /// [`TableData::get_str_chain_hinted`]).
     ///
-    /// `Some(value)` when the answer is found so, having charged `fuel` for the links of the
-    /// chain followed (`limits::fuel::INDEX_CHAIN_LINK` each, as `meta::index_charged_missed`
-    /// does): the same answer and fuel. `None` when this table lacks `key` (nil) and has a
+    /// `Some((value, links))` when the answer is found so, with the number of links of the
+    /// chain followed, for which the caller charges (`limits::fuel::INDEX_CHAIN_LINK` each,
+    /// as `meta::index_charged_missed` does): the same answer and fuel. `None` when this table lacks `key` (nil) and has a
     /// metatable but the chain goes on otherwise (an `__index` function to call, a string, a
     /// lazy fork's pending table, a chain longer than [`CHAIN_FAST_MAX`] links), having
-    /// charged nothing and changed nothing but position hints and absence bits (caches whose
-    /// content never changes an answer): [`Table::get_field`]'s `None`, after which the
-    /// caller follows the chain from this table's metatable (`meta::index_charged_missed`).
+    /// changed nothing but position hints and absence bits (caches whose content never
+    /// changes an answer): [`Table::get_field`]'s `None`, after which the caller follows the
+    /// chain from this table's metatable (`meta::index_charged_missed`).
     #[inline(always)]
     fn get_field_chain(
         self,
         ctx: Ctx<'gc>,
         key: LuaStr<'gc>,
         hint: &std::cell::Cell<u32>,
-        fuel: &mut Fuel,
-    ) -> Option<Value<'gc>> {
+    ) -> Option<(Value<'gc>, i64)> {
         let mut mt = {
             let d = self.0.borrow();
             let v = match d.find_str(key) {
@@ -297,7 +298,7 @@ impl<'gc> Table<'gc> {
             };
             match d.meta {
                 Some(mt) if v.is_nil() => mt,
-                _ => return Some(v),
+                _ => return Some((v, 0)),
             }
         };
         let (index_name, index_hint) = (ctx.tm(Tm::Index), &ctx.state.index_hint);
@@ -314,10 +315,7 @@ impl<'gc> Table<'gc> {
                 };
                 match tm {
                     Value::Table(next) => next,
-                    Value::Nil => {
-                        fuel.charge((links - 1) * INDEX_CHAIN_LINK);
-                        return Some(Value::Nil);
-                    }
+                    Value::Nil => return Some((Value::Nil, links - 1)),
                     _ => return None,
                 }
             };
@@ -328,13 +326,28 @@ impl<'gc> Table<'gc> {
             let v = d.get_str_chain_hinted(key, hint);
             match d.meta {
                 Some(m) if v.is_nil() => mt = m,
-                _ => {
-                    fuel.charge(links * INDEX_CHAIN_LINK);
-                    return Some(v);
-                }
+                _ => return Some((v, links)),
             }
         }
         None
+    }
+
+    /// [`Table::get_field`] after a miss at the hint, for `fast::hot` (through a cold call):
+    /// the value and the links of the `__index` chain followed (to charge, see
+    /// [`Table::get_field_chain`]), or `None` (nothing charged, nothing changed but caches)
+    /// for a pending table and where that gives `None`. `ctx.tm(Tm::Index)` must be made
+    /// (not a lazy fork's name still to make).
+    #[inline(always)]
+    pub fn get_field_chained(
+        self,
+        ctx: Ctx<'gc>,
+        key: LuaStr<'gc>,
+        hint: &std::cell::Cell<u32>,
+    ) -> Option<(Value<'gc>, i64)> {
+        if self.0.borrow().is_pending() {
+            return None;
+        }
+        self.get_field_chain(ctx, key, hint)
     }
 
     /// A raw get in a table of an `__index` chain (through the position hint of a string
