@@ -1,13 +1,15 @@
 //! The positions index of an indexed hash part (see `table_parts`): key hash to entry
-//! position, in one hashbrown table, or for a big part in [`SHARDS`] tables chosen by bits of
-//! the hash that hashbrown does not use for the bucket or the tag.
+//! position, in one hashbrown table, or for a big part in [`SHARDS`] tables chosen by the
+//! hash's low bits, each holding a position with the hash's high half.
 //!
 //! Why shards: a hashbrown table grows by rehashing all it holds at once (at a million
 //! entries, tens of milliseconds in one step). Shards grow one at a time, each when it fills
 //! (hashbrown's own growth), and they fill at slightly different moments, so the work of a
-//! doubling of the whole is spread over many stores, each growth a small one. The index is
-//! never saved nor charged (the model counts it in `NODE_BYTES`): how it is laid out changes
-//! nothing observable.
+//! doubling of the whole is spread over many stores, each growth a small one. A shard keeps
+//! the high half of each key's hash beside its position, so growing one rehashes from
+//! what it holds, without reading the entries and their keys (a cache miss each), and a
+//! search compares the half before reading an entry. The index is never saved nor charged
+//! (the model counts it in `NODE_BYTES`): how it is laid out changes nothing observable.
 
 use hashbrown::HashTable;
 
@@ -15,9 +17,22 @@ use hashbrown::HashTable;
 const SHARDS: usize = 256;
 /// An index built for more than this many nodes is sharded.
 pub(super) const SHARD_MIN: usize = super::hchunks::HFLAT_MAX;
-/// Where the shard number is taken from the hash: above the bits a bucket number uses (a
-/// shard of a part of 2^31 nodes has fewer than 2^32 buckets) and below hashbrown's 7-bit tag.
-const SHARD_SHIFT: u32 = 40;
+
+/// A shard's item: an entry position and the high half of its key's hash.
+type Item = (u32, u32);
+
+/// The hash a shard files an item under, from the key hash's high half (hashbrown takes the
+/// bucket from the low bits and its tag from the top seven: both are the half's).
+#[inline(always)]
+fn shard_hash(hi: u32) -> u64 {
+    (u64::from(hi) << 32) | u64::from(hi)
+}
+
+/// The shard of a key hash (its low bits: independent of the half the shard files by).
+#[inline(always)]
+fn shard_of(h: u64) -> usize {
+    h as usize & (SHARDS - 1)
+}
 
 /// See the module docs.
 #[derive(Default)]
@@ -25,7 +40,7 @@ pub(super) struct HashIndex {
     /// The index when not sharded (else empty).
     one: HashTable<u32>,
     /// The shards of a sharded index (else empty).
-    shards: Vec<HashTable<u32>>,
+    shards: Vec<HashTable<Item>>,
 }
 
 impl HashIndex {
@@ -58,39 +73,36 @@ impl HashIndex {
         !self.shards.is_empty()
     }
 
-    #[inline(always)]
-    fn shard(&self, h: u64) -> &HashTable<u32> {
-        if self.shards.is_empty() {
-            &self.one
-        } else {
-            let s = (h >> SHARD_SHIFT) as usize & (SHARDS - 1);
-            self.shards.get(s).unwrap_or(&self.one)
-        }
-    }
-
-    #[inline]
-    fn shard_mut(&mut self, h: u64) -> &mut HashTable<u32> {
-        if self.shards.is_empty() {
-            &mut self.one
-        } else {
-            let s = (h >> SHARD_SHIFT) as usize & (SHARDS - 1);
-            match self.shards.get_mut(s) {
-                Some(t) => t,
-                None => &mut self.one,
-            }
-        }
-    }
-
     /// The position recorded under hash `h` for which `eq` holds.
     #[inline(always)]
-    pub fn find(&self, h: u64, eq: impl FnMut(&u32) -> bool) -> Option<&u32> {
-        self.shard(h).find(h, eq)
+    pub fn find(&self, h: u64, mut eq: impl FnMut(&u32) -> bool) -> Option<u32> {
+        if self.shards.is_empty() {
+            return self.one.find(h, eq).copied();
+        }
+        self.find_sharded(h, &mut eq)
     }
 
-    /// Records `pos` under hash `h` (`hasher`: the hash of a recorded position, for growth).
+    #[inline(never)]
+    fn find_sharded(&self, h: u64, eq: &mut dyn FnMut(&u32) -> bool) -> Option<u32> {
+        let hi = (h >> 32) as u32;
+        let shard = self.shards.get(shard_of(h))?;
+        shard
+            .find(shard_hash(hi), |&(p, x)| x == hi && eq(&p))
+            .map(|&(p, _)| p)
+    }
+
+    /// Records `pos` under hash `h` (`hasher`: the hash of a recorded position, for the
+    /// growth of an index that is not sharded).
     #[inline]
     pub fn insert_unique(&mut self, h: u64, pos: u32, hasher: impl Fn(&u32) -> u64) {
-        self.shard_mut(h).insert_unique(h, pos, hasher);
+        if self.shards.is_empty() {
+            self.one.insert_unique(h, pos, hasher);
+            return;
+        }
+        let hi = (h >> 32) as u32;
+        if let Some(shard) = self.shards.get_mut(shard_of(h)) {
+            shard.insert_unique(shard_hash(hi), (pos, hi), |&(_, x)| shard_hash(x));
+        }
     }
 
     /// Records `pos` under hash `h` unless a position for which `eq` holds is there:
@@ -102,13 +114,11 @@ impl HashIndex {
         eq: impl FnMut(&u32) -> bool,
         hasher: impl Fn(&u32) -> u64,
     ) -> bool {
-        match self.shard_mut(h).entry(h, eq, hasher) {
-            hashbrown::hash_table::Entry::Occupied(_) => false,
-            hashbrown::hash_table::Entry::Vacant(v) => {
-                v.insert(pos);
-                true
-            }
+        if self.find(h, eq).is_some() {
+            return false;
         }
+        self.insert_unique(h, pos, hasher);
+        true
     }
 
     /// Forgets every position (the room stays).
@@ -137,7 +147,7 @@ impl HashIndex {
             self.one.shrink_to(cap, hasher);
         } else {
             for s in &mut self.shards {
-                s.shrink_to(cap / SHARDS, &hasher);
+                s.shrink_to(cap / SHARDS, |&(_, x)| shard_hash(x));
             }
         }
     }

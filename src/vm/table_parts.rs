@@ -453,7 +453,7 @@ impl<'gc> TableData<'gc> {
                         None => super::hchunks::entry_in(entries, list, pos as usize)
                             .is_some_and(|x| eq(&x)),
                     })
-                    .map(|&p| p as usize)
+                    .map(|p| p as usize)
             }
             _ => entries.iter().position(eq),
         }
