@@ -608,6 +608,12 @@ impl<'gc> TableData<'gc> {
         if self.entries.len() < hchunks::HFLAT_MAX {
             return self.push_entry_flat(key, value);
         }
+        self.push_entry_chunked(mc, key, value);
+    }
+
+    /// [`TableData::push_entry`] when the flat prefix is full.
+    #[inline(never)]
+    fn push_entry_chunked(&mut self, mc: &Mutation<'gc>, key: Value<'gc>, value: Value<'gc>) {
         let pos = self.hash_len();
         self.push_raw(mc, (key, value));
         self.index_entry(pos);

@@ -96,14 +96,23 @@ impl<'gc> TableData<'gc> {
     pub(super) fn entry(&self, pos: usize) -> Option<Entry<'gc>> {
         match self.entries.get(pos) {
             Some(&e) => Some(e),
-            None => chunk_entry(self.hchunk_list(), pos),
+            None => self.chunked_entry(pos),
         }
+    }
+
+    /// [`TableData::entry`] beyond the flat prefix.
+    #[inline(never)]
+    fn chunked_entry(&self, pos: usize) -> Option<Entry<'gc>> {
+        chunk_entry(self.hchunk_list(), pos)
     }
 
     /// The value of the entry at position `pos` (nil if there is none).
     #[inline(always)]
     pub(super) fn entry_value(&self, pos: usize) -> Value<'gc> {
-        self.entry(pos).map_or(Value::Nil, |e| e.1)
+        match self.entries.get(pos) {
+            Some(e) => e.1,
+            None => self.chunked_entry(pos).map_or(Value::Nil, |e| e.1),
+        }
     }
 
     /// Stores `value` as the value of the entry at position `pos` (one the caller found):

@@ -35,10 +35,16 @@ fn shard_of(h: u64) -> usize {
 }
 
 /// See the module docs.
+///
+/// Invariant: an index that is not sharded holds positions of the flat prefix only
+/// (`hchunks::HFLAT_MAX`, which is `SHARD_MIN`): a part gets chunks only beyond that many
+/// entries, and an index is made sharded for a capacity above it or, at the first position
+/// in a chunk, by `TableData::index_entry`. So the searches of small and medium parts read
+/// the flat prefix as before.
 #[derive(Default)]
 pub(super) struct HashIndex {
-    /// The index when not sharded (else empty).
-    one: HashTable<u32>,
+    /// The index when not sharded (else empty), read directly by `table_parts`' searches.
+    pub one: HashTable<u32>,
     /// The shards of a sharded index (else empty).
     shards: Vec<HashTable<Item>>,
 }
@@ -67,23 +73,39 @@ impl HashIndex {
         Some(ix)
     }
 
+    /// An empty index for a part of `nodes` nodes, with room for them (infallible: the
+    /// allocation fails as any other).
+    pub fn with_capacity(nodes: usize) -> HashIndex {
+        if nodes > SHARD_MIN {
+            Self::sharded(nodes)
+        } else {
+            HashIndex {
+                one: HashTable::with_capacity(nodes),
+                shards: Vec::new(),
+            }
+        }
+    }
+
+    /// An empty sharded index with room for `cap` positions.
+    pub fn sharded(cap: usize) -> HashIndex {
+        let each = cap / SHARDS + cap / SHARDS / 8;
+        HashIndex {
+            one: HashTable::new(),
+            shards: (0..SHARDS)
+                .map(|_| HashTable::with_capacity(each))
+                .collect(),
+        }
+    }
+
     /// Whether the index is sharded (its growth is then spread over the stores).
-    #[inline]
-    pub fn sharded(&self) -> bool {
+    #[inline(always)]
+    pub fn is_sharded(&self) -> bool {
         !self.shards.is_empty()
     }
 
-    /// The position recorded under hash `h` for which `eq` holds.
-    #[inline(always)]
-    pub fn find(&self, h: u64, mut eq: impl FnMut(&u32) -> bool) -> Option<u32> {
-        if self.shards.is_empty() {
-            return self.one.find(h, eq).copied();
-        }
-        self.find_sharded(h, &mut eq)
-    }
-
-    #[inline(never)]
-    fn find_sharded(&self, h: u64, eq: &mut dyn FnMut(&u32) -> bool) -> Option<u32> {
+    /// The position recorded in a sharded index under key hash `h` for which `eq` holds.
+    #[inline]
+    pub fn find_sharded(&self, h: u64, eq: &mut dyn FnMut(&u32) -> bool) -> Option<u32> {
         let hi = (h >> 32) as u32;
         let shard = self.shards.get(shard_of(h))?;
         shard
@@ -91,34 +113,39 @@ impl HashIndex {
             .map(|&(p, _)| p)
     }
 
-    /// Records `pos` under hash `h` (`hasher`: the hash of a recorded position, for the
-    /// growth of an index that is not sharded).
-    #[inline]
-    pub fn insert_unique(&mut self, h: u64, pos: u32, hasher: impl Fn(&u32) -> u64) {
-        if self.shards.is_empty() {
-            self.one.insert_unique(h, pos, hasher);
-            return;
-        }
+    /// Records `pos` under key hash `h` in a sharded index.
+    #[inline(never)]
+    pub fn insert_sharded(&mut self, h: u64, pos: u32) {
         let hi = (h >> 32) as u32;
         if let Some(shard) = self.shards.get_mut(shard_of(h)) {
             shard.insert_unique(shard_hash(hi), (pos, hi), |&(_, x)| shard_hash(x));
         }
     }
 
-    /// Records `pos` under hash `h` unless a position for which `eq` holds is there:
-    /// whether it was recorded.
+    /// Records `pos` under key hash `h` unless a position for which `eq` holds is there:
+    /// whether it was recorded (`hasher`: the hash of a recorded position, for the growth
+    /// of an index that is not sharded).
     pub fn insert_new(
         &mut self,
         h: u64,
         pos: u32,
-        eq: impl FnMut(&u32) -> bool,
+        mut eq: impl FnMut(&u32) -> bool,
         hasher: impl Fn(&u32) -> u64,
     ) -> bool {
-        if self.find(h, eq).is_some() {
-            return false;
+        if self.is_sharded() {
+            if self.find_sharded(h, &mut eq).is_some() {
+                return false;
+            }
+            self.insert_sharded(h, pos);
+            return true;
         }
-        self.insert_unique(h, pos, hasher);
-        true
+        match self.one.entry(h, eq, hasher) {
+            hashbrown::hash_table::Entry::Occupied(_) => false,
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert(pos);
+                true
+            }
+        }
     }
 
     /// Forgets every position (the room stays).
@@ -140,8 +167,8 @@ impl HashIndex {
         self.one.capacity() + self.shards.iter().map(|s| s.capacity()).sum::<usize>()
     }
 
-    /// Shrinks the room towards `cap` positions (`hasher` as for
-    /// [`HashIndex::insert_unique`]).
+    /// Shrinks the room towards `cap` positions (`hasher`: the hash of a recorded position,
+    /// for an index that is not sharded).
     pub fn shrink_to(&mut self, cap: usize, hasher: impl Fn(&u32) -> u64) {
         if self.shards.is_empty() {
             self.one.shrink_to(cap, hasher);

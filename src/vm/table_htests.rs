@@ -48,7 +48,7 @@ fn a_big_hash_part_is_kept_in_chunks() {
         assert_eq!(d.hash_capacity(), 1 << 16);
         assert_eq!(d.slot_count(), N);
         let e = d.extra.as_ref().unwrap();
-        assert!(e.index.sharded() && e.index.len() == N);
+        assert!(e.index.is_sharded() && e.index.len() == N);
         for i in 0..N {
             assert!(
                 matches!(d.get(key(i)), Value::Int(j) if j == i as i64),
@@ -196,7 +196,7 @@ fn big_hash_parts_restore_and_move_exactly() {
         assert_eq!(order(u), order(t));
         {
             let d = u.0.borrow();
-            assert!(d.extra.as_ref().unwrap().index.sharded());
+            assert!(d.extra.as_ref().unwrap().index.is_sharded());
             assert_eq!(d.hash_capacity(), cap);
             for i in 0..N {
                 assert!(d.get(key(i)).raw_eq(t.0.borrow().get(key(i))));
@@ -219,5 +219,30 @@ fn big_hash_parts_restore_and_move_exactly() {
             .borrow()
             .get(key(N - 1))
             .raw_eq(Value::Int(N as i64 - 1)));
+    });
+}
+
+#[test]
+fn a_part_made_big_without_an_index_is_sharded_at_its_first_chunk() {
+    rootless_mutate(|mc| {
+        // A constructor's sizes: a big capacity, no index yet (it grows from empty).
+        let n = HFLAT_MAX + HCHUNK + 1;
+        let t = Table::with_sizes(mc, 3, 0, n);
+        for i in 0..HFLAT_MAX {
+            t.set(mc, key(i), Value::Int(i as i64)).unwrap();
+        }
+        assert!(!t.0.borrow().extra.as_ref().unwrap().index.is_sharded());
+        for i in HFLAT_MAX..n {
+            t.set(mc, key(i), Value::Int(i as i64)).unwrap();
+        }
+        let d = t.0.borrow();
+        assert_eq!(d.hash_capacity(), node_capacity(n));
+        let e = d.extra.as_ref().unwrap();
+        assert!(e.index.is_sharded() && e.index.len() == n);
+        for i in 0..n {
+            assert!(matches!(d.get(key(i)), Value::Int(j) if j == i as i64));
+        }
+        drop(d);
+        assert_eq!(order(t), (0..n).collect::<Vec<_>>());
     });
 }

@@ -446,17 +446,34 @@ impl<'gc> TableData<'gc> {
         let entries = &self.entries;
         match self.extra.as_ref() {
             Some(e) if self.indexed() => {
-                let list = e.hchunks;
+                if e.index.is_sharded() {
+                    return self.find_pos_sharded(h(), &eq);
+                }
+                // (An index that is not sharded holds positions of the flat prefix only: see
+                // `HashIndex`.)
                 e.index
-                    .find(h(), |&pos| match entries.get(pos as usize) {
-                        Some(x) => eq(x),
-                        None => super::hchunks::entry_in(entries, list, pos as usize)
-                            .is_some_and(|x| eq(&x)),
-                    })
-                    .map(|p| p as usize)
+                    .one
+                    .find(h(), |&pos| entries.get(pos as usize).is_some_and(&eq))
+                    .map(|&p| p as usize)
             }
             _ => entries.iter().position(eq),
         }
+    }
+
+    /// [`TableData::find_pos`] in a big part (a sharded index, positions in chunks too).
+    #[inline(never)]
+    fn find_pos_sharded(
+        &self,
+        h: u64,
+        eq: &dyn Fn(&(Value<'gc>, Value<'gc>)) -> bool,
+    ) -> Option<usize> {
+        let e = self.extra.as_ref()?;
+        let (entries, list) = (&self.entries, e.hchunks);
+        e.index
+            .find_sharded(h, &mut |&pos| {
+                super::hchunks::entry_in(entries, list, pos as usize).is_some_and(|x| eq(&x))
+            })
+            .map(|p| p as usize)
     }
 
     /// Records the entry at `pos` (just pushed) in the index, if the part has one.
@@ -465,17 +482,45 @@ impl<'gc> TableData<'gc> {
         if !self.indexed() {
             return;
         }
-        let Some((key, _)) = self.entry(pos) else {
-            return;
+        let Some(&(key, _)) = self.entries.get(pos) else {
+            return self.index_entry_sharded(pos);
         };
         let seed = super::seed();
         let h = key_hash_with(seed, key);
         let extra = self.extra.get_or_insert_with(Default::default);
-        let (entries, list) = (&self.entries, extra.hchunks);
-        extra.index.insert_unique(h, pos as u32, |&p| {
-            super::hchunks::entry_in(entries, list, p as usize)
+        if extra.index.is_sharded() {
+            return extra.index.insert_sharded(h, pos as u32);
+        }
+        let entries = &self.entries;
+        extra.index.one.insert_unique(h, pos as u32, |&p| {
+            entries
+                .get(p as usize)
                 .map_or(0, |e| key_hash_with(seed, e.0))
         });
+    }
+
+    /// [`TableData::index_entry`] for a position in a chunk: into the sharded index, made
+    /// sharded first if it is not (a part made with a big capacity but no index, such as a
+    /// constructor's, whose index grew from empty: once, when the first chunk is made).
+    #[cold]
+    fn index_entry_sharded(&mut self, pos: usize) {
+        let Some((key, _)) = self.entry(pos) else {
+            return;
+        };
+        let seed = super::seed();
+        if !self.extra.as_ref().is_some_and(|e| e.index.is_sharded()) {
+            let mut index = super::hindex::HashIndex::sharded(pos + 1);
+            self.each_entry_from(0, |p, e| {
+                if p < pos {
+                    index.insert_sharded(key_hash_with(seed, e.0), p as u32);
+                }
+                true
+            });
+            self.extra_mut().index = index;
+        }
+        self.extra_mut()
+            .index
+            .insert_sharded(key_hash_with(seed, key), pos as u32);
     }
 
     /// Installs `index` (empty, with room for the part's capacity when it is indexed) as the

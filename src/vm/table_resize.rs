@@ -17,7 +17,7 @@ impl<'gc> TableData<'gc> {
     pub fn resize(&mut self, mc: &Mutation<'gc>, array_size: usize, hash_size: usize) {
         let cap = node_capacity(hash_size);
         let index = if cap > parts::SMALL_NODES {
-            HashIndex::try_with_capacity(cap).unwrap_or_default()
+            HashIndex::with_capacity(cap)
         } else {
             HashIndex::default()
         };
@@ -166,7 +166,7 @@ impl<'gc> TableData<'gc> {
         }
         if asize == self.sizes.asize()
             && live_entries == self.hash_len()
-            && self.extra.as_ref().is_some_and(|e| e.index.sharded())
+            && self.extra.as_ref().is_some_and(|e| e.index.is_sharded())
         {
             // A big hash part without removed keys whose array part stays: the rebuild would
             // put every entry back where it is, so only the capacity changes (the sharded
