@@ -153,7 +153,7 @@ impl Handle {
             let d = t.data(ctx.mc);
             // (The hint's entry tried inline: a negative key is never in the array part, and
             // an entry holding the key is the key's entry, as `get_int_hinted` relies on.)
-            let serial = match d.entries().get(self.0.hint.get() as usize) {
+            let serial = match d.flat_entries().get(self.0.hint.get() as usize) {
                 Some(&(VmValue::Int(k), v)) if k == -slot => v,
                 _ => d.get_int_hinted(-slot, &self.0.hint),
             };
@@ -292,7 +292,7 @@ fn registry_get<'gc>(ctx: Ctx<'gc>, key: &RegistryKey) -> Option<VmValue<'gc>> {
         let d = registry.data(ctx.mc);
         {
             let hint = REGISTRY_HINTS.with(|h| h.get(key.hint).map_or(u32::MAX, |c| c.get()));
-            if let Some((VmValue::Str(k), v)) = d.entries().get(hint as usize) {
+            if let Some((VmValue::Str(k), v)) = d.flat_entries().get(hint as usize) {
                 if same_bytes(k.as_bytes(), key.name) {
                     return Some(*v);
                 }
@@ -330,7 +330,7 @@ fn registry_search<'gc>(ctx: Ctx<'gc>, key: &RegistryKey) -> Option<VmValue<'gc>
         return registry.get_str_bytes(key);
     }
     let d = registry.data(ctx.mc);
-    let entries = d.entries();
+    let entries = d.flat_entries();
     let v = d.get_str_bytes(key);
     if !v.is_nil() {
         // Remember where it is (registries are small; a large one is not searched).

@@ -395,11 +395,11 @@ impl<'a, 'gc> Saver<'a, 'gc> {
                 for _ in tb.array_stored()..tb.array_size() {
                     self.val(Value::Nil);
                 }
-                let entries = tb.entries();
+                let entries = tb.hash_entries();
                 mpack::array_len(&mut self.out, entries.len() * 2);
                 for (k, v) in entries {
-                    self.val(*k);
-                    self.val(*v);
+                    self.val(k);
+                    self.val(v);
                 }
                 mpack::finish_length_prefix(&mut self.out, contents);
             }

@@ -26,11 +26,16 @@
 //!   record (`array`), the rest in separately collected chunks, so that the collector traces
 //!   it in small steps and a store makes only its chunk gray again (see `table_chunks`).
 //!   Small tables never have chunks.
+//! - A big hash part likewise: the first `table_hchunks::HFLAT_MAX` entries in the record
+//!   (`entries`), the next ones in separately collected chunks, positions running on from the
+//!   flat prefix; its index is sharded (`table_hindex`), and a rehash that would put every
+//!   entry back where it is (no removed keys, the array part unchanged) only changes the
+//!   capacity (`table_resize`), so no step of a program filling a big hash part copies or
+//!   reindexes it whole.
 //! - `hash_cap` emulates the size of Lua's node part (a power of two): the hash part "is full"
 //!   when it holds that many entries (live or tombstones), which is when Lua would rehash.
 
 use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
-use hashbrown::HashTable;
 
 use super::value::{Value, F64};
 
@@ -60,7 +65,9 @@ pub struct TableData<'gc> {
     /// keys up to `asize` beyond it are in chunks (`Extra::chunks`) or nil.
     /// `array.len() <= asize.min(FLAT_MAX)`.
     array: Box<[Value<'gc>]>,
-    /// Hash part entries in insertion order; a nil value is a removed key (tombstone).
+    /// Hash part entries in insertion order; a nil value is a removed key (tombstone). The
+    /// flat prefix only (at most `HFLAT_MAX`): the next ones are in chunks
+    /// (`Extra::hchunks`, see `table_hchunks`).
     entries: Vec<(Value<'gc>, Value<'gc>)>,
     /// The metatable.
     pub meta: Option<Table<'gc>>,
@@ -242,7 +249,7 @@ impl<'gc> TableData<'gc> {
     #[inline]
     fn get_hash(&self, key: Value<'gc>) -> Value<'gc> {
         match self.find(key) {
-            Some(p) => self.entries[p].1,
+            Some(p) => self.entry_value(p),
             None => Value::Nil,
         }
     }
@@ -291,7 +298,7 @@ impl<'gc> TableData<'gc> {
             |e| matches!(e, (Value::Str(k), _) if k.as_bytes() == bytes),
         );
         match found {
-            Some(p) => self.entries[p].1,
+            Some(p) => self.entry_value(p),
             None => Value::Nil,
         }
     }
@@ -306,8 +313,8 @@ impl<'gc> TableData<'gc> {
             || super::string::hash_bytes(seed(), bytes).max(1),
             |e| matches!(e, (Value::Str(k), v) if !v.is_nil() && k.as_bytes() == bytes),
         )?;
-        match self.entries.get(p) {
-            Some(&(Value::Str(k), _)) => Some(k),
+        match self.entry(p) {
+            Some((Value::Str(k), _)) => Some(k),
             _ => None,
         }
     }
@@ -350,7 +357,7 @@ impl<'gc> TableData<'gc> {
         match self.find(Value::Int(i)) {
             Some(p) => {
                 hint.set(p as u32);
-                self.entries[p].1
+                self.entry_value(p)
             }
             None => Value::Nil,
         }
@@ -365,7 +372,7 @@ impl<'gc> TableData<'gc> {
         match self.find_str(key) {
             Some(p) => {
                 hint.set(p as u32);
-                self.entries[p].1
+                self.entry_value(p)
             }
             None => Value::Nil,
         }
@@ -404,20 +411,23 @@ impl<'gc> TableData<'gc> {
         value: Value<'gc>,
     ) -> bool {
         if let Some(p) = self.find_str(key) {
+            let Some(e) = self.entries.get_mut(p) else {
+                return false; // In a chunk: the general path, which writes the chunk.
+            };
             hint.set(p as u32);
-            self.entries[p].1 = value;
+            e.1 = value;
             return true;
         }
         if value.is_nil() {
             return true; // Lua does not insert nil values.
         }
-        if self.entries.len() >= self.sizes.hash_cap() {
-            return false; // A rehash.
+        if self.entries.len() >= self.sizes.hash_cap().min(hchunks::HFLAT_MAX) {
+            return false; // A rehash, or a new chunk (the general path).
         }
         self.tm_cache_reset();
         hint.set(self.entries.len() as u32);
         if self.indexed() {
-            self.push_entry(Value::Str(key), value);
+            self.push_entry_flat(Value::Str(key), value);
         } else {
             // `push_entry` for a small part, inline (an object's fields, set by its
             // constructor).
@@ -486,14 +496,14 @@ impl<'gc> TableData<'gc> {
             }
         }
         if let Some(p) = self.find(key) {
-            self.entries[p].1 = value;
+            self.set_entry_value(mc, p, value);
             return Ok(());
         }
         if value.is_nil() {
             return Ok(()); // Lua does not insert nil values.
         }
         self.tm_cache_reset();
-        if self.entries.len() >= self.sizes.hash_cap() {
+        if self.hash_len() >= self.sizes.hash_cap() {
             self.rehash(mc, key, check_memory)?;
             // The key may now belong to the array part.
             if let Value::Int(i) = key {
@@ -504,7 +514,7 @@ impl<'gc> TableData<'gc> {
                 }
             }
         }
-        self.push_entry(key, value);
+        self.push_entry(mc, key, value);
         Ok(())
     }
 
@@ -594,176 +604,29 @@ impl<'gc> TableData<'gc> {
     }
 
     #[inline]
-    fn push_entry(&mut self, key: Value<'gc>, value: Value<'gc>) {
+    fn push_entry(&mut self, mc: &Mutation<'gc>, key: Value<'gc>, value: Value<'gc>) {
+        if self.entries.len() < hchunks::HFLAT_MAX {
+            return self.push_entry_flat(key, value);
+        }
+        self.push_entry_chunked(mc, key, value);
+    }
+
+    /// [`TableData::push_entry`] when the flat prefix is full.
+    #[inline(never)]
+    fn push_entry_chunked(&mut self, mc: &Mutation<'gc>, key: Value<'gc>, value: Value<'gc>) {
+        let pos = self.hash_len();
+        self.push_raw(mc, (key, value));
+        self.index_entry(pos);
+    }
+
+    /// [`TableData::push_entry`] when the flat prefix has room (the caller checks).
+    #[inline]
+    fn push_entry_flat(&mut self, key: Value<'gc>, value: Value<'gc>) {
         if let Value::Str(s) = key {
             s.hash(seed()); // (Cached in the string, for the searches in order.)
         }
         self.entries.push((key, value));
         self.index_entry(self.entries.len() - 1);
-    }
-
-    /// Resizes the array part to `n` slots (moving keys between parts as needed) and makes
-    /// room for `hash_size` hash entries. Used by constructors and rehash.
-    pub fn resize(&mut self, mc: &Mutation<'gc>, array_size: usize, hash_size: usize) {
-        let cap = node_capacity(hash_size);
-        let index = if cap > parts::SMALL_NODES {
-            HashTable::with_capacity(cap)
-        } else {
-            HashTable::new()
-        };
-        self.resize_into(mc, array_size, hash_size, Vec::with_capacity(cap), index);
-    }
-
-    /// [`TableData::resize`] with the new hash part's buffers allocated beforehand (with
-    /// room for `node_capacity(hash_size)` entries), so a caller can fail cleanly when the
-    /// system refuses them.
-    fn resize_into(
-        &mut self,
-        mc: &Mutation<'gc>,
-        array_size: usize,
-        hash_size: usize,
-        entries: Vec<(Value<'gc>, Value<'gc>)>,
-        index: HashTable<u32>,
-    ) {
-        let old_entries = std::mem::take(&mut self.entries);
-        // (Chunks exist only behind a full flat prefix.)
-        let moved = if array_size < self.array.len() || self.array.len() == chunks::FLAT_MAX {
-            self.truncate_array(mc, array_size)
-        } else {
-            Vec::new()
-        };
-        // Growing only changes the size: the stored prefix grows as keys are written. The
-        // count of entries is the rehash's (every live one is kept), so the capacity holds
-        // them.
-        let live = old_entries.iter().chain(&moved).filter(|e| !e.1.is_nil());
-        let hash_cap = node_capacity(hash_size).max(node_capacity(
-            live.filter(|e| {
-                !matches!(e.0, Value::Int(i)
-                if ((i as u64).wrapping_sub(1)) < array_size.min(parts::MAX_ASIZE) as u64)
-            })
-            .count(),
-        ));
-        self.sizes.set(array_size, hash_cap);
-        // The parts were checked against the memory budget (`resize_fits`), so the whole
-        // capacity is reserved at once instead of doubling into it.
-        self.entries = entries;
-        self.set_index(index);
-        for (k, v) in old_entries.into_iter().chain(moved) {
-            if v.is_nil() {
-                continue;
-            }
-            if let Value::Int(i) = k {
-                let idx = (i as u64).wrapping_sub(1);
-                if idx < self.sizes.asize() as u64 {
-                    self.store_array(mc, idx as usize, v);
-                    continue;
-                }
-            }
-            self.push_entry(k, v);
-        }
-    }
-
-    /// Accounted size: header plus Lua's array and node parts (the model in `memory`).
-    fn charge_for(array: usize, hash_cap: usize) -> usize {
-        use super::memory::{NODE_BYTES, OBJECT_HEADER, VALUE_BYTES};
-        OBJECT_HEADER
-            + Self::RECORD_BYTES
-            + array.saturating_mul(VALUE_BYTES)
-            + hash_cap.saturating_mul(NODE_BYTES)
-    }
-
-    /// Bytes a new table with room for `array` slots and `hash` entries is charged (for
-    /// checks before creating one whose size a script controls).
-    pub fn new_bytes(array: usize, hash: usize) -> usize {
-        Self::charge_for(array, node_capacity(hash))
-    }
-
-    /// Bytes the table's parts would take after growing to `array` slots and `hash` nodes
-    /// (for checks before a resize whose size a script controls).
-    pub fn growth_bytes(&self, array: usize, hash: usize) -> usize {
-        Self::charge_for(array, hash).saturating_sub(self.sizes.bytes())
-    }
-
-    /// Whether resizing to `array` slots and room for `hash` entries fits in the VM's memory
-    /// budget. The new parts are allocated while the old ones still exist, so what must fit
-    /// on top of the current count is the size of every part that is reallocated: the array
-    /// when it grows, and the hash part (always rebuilt).
-    fn resize_fits(&self, array: usize, hash: usize) -> bool {
-        use super::memory::{NODE_BYTES, VALUE_BYTES};
-        let hash_cap = node_capacity(hash);
-        // The stored prefix is not reallocated by a resize, but it may grow up to the new
-        // size later: charge for it now.
-        let array_bytes = if array > self.sizes.asize() {
-            array.saturating_mul(VALUE_BYTES)
-        } else {
-            0
-        };
-        super::memory::fits(array_bytes.saturating_add(hash_cap.saturating_mul(NODE_BYTES)))
-    }
-
-    /// Lua's `rehash`: recompute the array size from the integer keys in use (plus `extra`).
-    /// Fails, changing nothing, when the new parts would not fit in the memory budget.
-    fn rehash(
-        &mut self,
-        mc: &Mutation<'gc>,
-        extra: Value<'gc>,
-        check_memory: bool,
-    ) -> Result<(), KeyError> {
-        let mut nums = [0usize; MAX_ARRAY_BITS as usize + 1];
-        let mut na = 0usize;
-        let mut total = 0usize;
-        let count = |k: i64, nums: &mut [usize], na: &mut usize| {
-            if k >= 1 && (k as u64) <= (1u64 << MAX_ARRAY_BITS) {
-                let b = ceil_log2(k as u64) as usize;
-                nums[b] += 1;
-                *na += 1;
-            }
-        };
-        // The array part, a power-of-two slice at a time (Lua's `numusearray`): slice `lg`
-        // holds the keys in (2^(lg-1), 2^lg], so no per-key logarithm is needed.
-        let (mut lg, mut first) = (0usize, 0usize);
-        let stored = self.array_stored();
-        while first < stored && lg <= MAX_ARRAY_BITS as usize {
-            let end = (1usize << lg).min(stored);
-            let used = self.count_used(first, end);
-            nums[lg] += used;
-            na += used;
-            total += used;
-            first = end;
-            lg += 1;
-        }
-        for (k, v) in &self.entries {
-            if !v.is_nil() {
-                if let Value::Int(i) = k {
-                    count(*i, &mut nums, &mut na);
-                }
-                total += 1;
-            }
-        }
-        if let Value::Int(i) = extra {
-            count(i, &mut nums, &mut na);
-        }
-        total += 1;
-        let (asize, in_array) = compute_sizes(&nums, na);
-        let hash_size = total - in_array;
-        if check_memory && !self.resize_fits(asize, hash_size) {
-            return Err(KeyError::NoMemory);
-        }
-        // Without a budget the system may still refuse the new hash part: "not enough
-        // memory", as Lua raises when its allocator fails, rather than an abort.
-        let cap = node_capacity(hash_size);
-        let mut entries = Vec::new();
-        entries
-            .try_reserve_exact(cap)
-            .map_err(|_| KeyError::NoMemory)?;
-        let mut index = HashTable::new();
-        if cap > parts::SMALL_NODES {
-            index
-                .try_reserve(cap, |_| 0)
-                .map_err(|_| KeyError::NoMemory)?;
-        }
-        self.resize_into(mc, asize, hash_size, entries, index);
-        Ok(())
     }
 
     /// Makes the array part at least `n` long (for `SetList`). Fails, changing nothing, when
@@ -933,15 +796,21 @@ impl<'gc> TableData<'gc> {
         // depends on the table's history (a restored table stores its whole array part), and
         // what `next` charges must not.
         let skipped = self.sizes.asize().saturating_sub(start_array);
-        for (n, e) in self.entries.iter().skip(start_entries).enumerate() {
-            if !e.1.is_nil() {
-                if let Some(x) = &self.extra {
-                    x.next_hint.set((start_entries + n) as u32);
-                }
-                return (Ok(Some(*e)), skipped + n);
+        let mut found = None;
+        self.each_entry_from(start_entries, |pos, e| {
+            if e.1.is_nil() {
+                return true;
             }
+            found = Some((pos, e));
+            false
+        });
+        if let Some((pos, e)) = found {
+            if let Some(x) = &self.extra {
+                x.next_hint.set(pos as u32);
+            }
+            return (Ok(Some(e)), skipped + (pos - start_entries));
         }
-        let scanned = skipped + self.entries.len().saturating_sub(start_entries);
+        let scanned = skipped + self.hash_len().saturating_sub(start_entries);
         (Ok(None), scanned)
     }
 
@@ -951,7 +820,7 @@ impl<'gc> TableData<'gc> {
     fn find_after_next(&self, key: Value<'gc>) -> Option<usize> {
         if let Some(x) = &self.extra {
             let h = x.next_hint.get() as usize;
-            if self.entries.get(h).is_some_and(|e| e.0.raw_eq(key)) {
+            if self.entry(h).is_some_and(|e| e.0.raw_eq(key)) {
                 return Some(h);
             }
         }
@@ -960,7 +829,7 @@ impl<'gc> TableData<'gc> {
 
     /// Number of slots (array + hash entries), for memory accounting.
     pub fn slot_count(&self) -> usize {
-        self.sizes.asize() + self.entries.len()
+        self.sizes.asize() + self.hash_len()
     }
 
     /// The emulated node-part capacity (see the module docs).
@@ -972,102 +841,6 @@ impl<'gc> TableData<'gc> {
     /// it; see `table_parts::Sizes`).
     pub fn length_limit(&self) -> usize {
         self.sizes.limit()
-    }
-
-    /// Rebuilds a table's contents from saved parts (keys must already be normalised and
-    /// distinct; the caller validates). `limit` is [`TableData::length_limit`]'s. Returns
-    /// `false` if the parts are inconsistent (a `limit` no table with this array part could
-    /// have included).
-    #[allow(clippy::too_many_arguments)]
-    pub fn restore_parts(
-        &mut self,
-        mc: &Mutation<'gc>,
-        array: Vec<Value<'gc>>,
-        entries: Vec<(Value<'gc>, Value<'gc>)>,
-        hash_cap: usize,
-        limit: u64,
-        meta: Option<Table<'gc>>,
-        id: u64,
-    ) -> bool {
-        let cap_ok = hash_cap == 0 || (hash_cap.is_power_of_two() && hash_cap <= 1 << 31);
-        if !cap_ok || entries.len() > hash_cap || array.len() > parts::MAX_ASIZE {
-            return false;
-        }
-        let asize = array.len();
-        if !parts::valid_limit(asize, limit) {
-            return false;
-        }
-        // Every key is checked against the ones before it (a hit is a duplicate) through an
-        // index, kept if the part is big enough to have one.
-        let mut index = HashTable::new();
-        // The index is empty, so reserving never rehashes (the hasher is never called).
-        index.reserve(entries.len(), |_| 0);
-        let seed = seed();
-        for (pos, &(k, _)) in entries.iter().enumerate() {
-            let bad_float = matches!(k, Value::Float(f)
-                if f.get().is_nan() || crate::number::float_to_int_exact(f.get()).is_some());
-            if k.is_nil() || bad_float {
-                return false;
-            }
-            if let Value::Int(i) = k {
-                if i >= 1 && (i as u64) <= array.len() as u64 {
-                    return false;
-                }
-            }
-            let h = key_hash_with(seed, k);
-            match index.entry(
-                h,
-                |&p| entries.get(p as usize).is_some_and(|e| e.0.raw_eq(k)),
-                |&p| {
-                    entries
-                        .get(p as usize)
-                        .map_or(0, |e| key_hash_with(seed, e.0))
-                },
-            ) {
-                hashbrown::hash_table::Entry::Occupied(_) => return false,
-                hashbrown::hash_table::Entry::Vacant(v) => {
-                    v.insert(pos as u32);
-                }
-            }
-        }
-        self.sizes.set(asize, hash_cap);
-        self.sizes.restore_limit(limit);
-        self.tm_cache_reset();
-        self.put_array(mc, array);
-        self.entries = entries;
-        self.set_index(index);
-        self.meta = meta;
-        self.set_id(id);
-        true
-    }
-
-    /// Shrinks the node part to the capacity its entries need (after a full collection; see
-    /// `gc::full`). How big a weak table's node part grew depends on when earlier cycles
-    /// removed entries (a rehash counts only the entries left), and cycles come at other
-    /// points after a snapshot restore; sizing it by what is left after a full collection
-    /// makes `collectgarbage("count")` there independent of that history. Entries stay in
-    /// place and in order, tombstones included (a traversal may hold their keys), so
-    /// nothing Lua can observe moves.
-    pub fn fit_node_part(&mut self) {
-        let cap = node_capacity(self.entries.len());
-        if cap < self.sizes.hash_cap() {
-            self.sizes.set_hash_cap(cap);
-            self.entries.shrink_to(cap);
-            let (entries, seed) = (&self.entries, seed());
-            match &mut self.extra {
-                Some(e) if cap > parts::SMALL_NODES => e.index.shrink_to(cap, |&p| {
-                    entries
-                        .get(p as usize)
-                        .map_or(0, |e| key_hash_with(seed, e.0))
-                }),
-                _ => self.set_index(HashTable::new()),
-            }
-        }
-    }
-
-    /// The hash part entries (key, value) in insertion order, including tombstones.
-    pub fn entries(&self) -> &[(Value<'gc>, Value<'gc>)] {
-        &self.entries
     }
 }
 
@@ -1145,7 +918,7 @@ impl<'gc> Table<'gc> {
             mc,
             RefLock::new(TableData {
                 array: Box::default(),
-                entries: Vec::with_capacity(hash_cap.min(1 << 16)),
+                entries: Vec::with_capacity(hash_cap.min(hchunks::HFLAT_MAX)),
                 meta: None,
                 sizes: parts::Sizes::new(array, hash_cap),
                 extra: None,
@@ -1463,6 +1236,15 @@ mod tm;
 #[path = "table_chunks.rs"]
 mod chunks;
 
+#[path = "table_hchunks.rs"]
+mod hchunks;
+
+#[path = "table_hindex.rs"]
+mod hindex;
+
+#[path = "table_resize.rs"]
+mod resize;
+
 #[path = "table_mut.rs"]
 mod table_mut;
 pub use table_mut::TableMut;
@@ -1470,6 +1252,10 @@ pub use table_mut::TableMut;
 #[cfg(test)]
 #[path = "table_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "table_htests.rs"]
+mod htests;
 
 /// Builds a table for `{...}`-style host use.
 pub fn table_from<'gc>(ctx: super::state::Ctx<'gc>, vals: &[Value<'gc>]) -> Table<'gc> {

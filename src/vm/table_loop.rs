@@ -43,13 +43,7 @@ impl<'gc> Table<'gc> {
         let Some(p) = d.find(key) else {
             return false;
         };
-        match d.entries.get_mut(p) {
-            Some(e) => {
-                e.1 = value;
-                true
-            }
-            None => false,
-        }
+        d.set_entry_value(mc, p, value)
     }
 
     /// `next(t, key)` as a `pairs` loop's step (`finish::tfor_next`): the entry after `key`

@@ -5,7 +5,6 @@
 //! bytes and its parts. A child module of `table`, so it reads `TableData`'s private fields.
 
 use gc_arena::{lock::RefLock, Collect};
-use hashbrown::HashTable;
 
 use super::weak::Parked;
 use super::{key_hash_with, TableData, Value};
@@ -273,14 +272,14 @@ pub(super) fn node_capacity(hash: usize) -> usize {
 }
 
 /// What few tables need, boxed apart (`TableData::extra`; not charged: the model counts the
-/// index in `NODE_BYTES` and a big array part's chunks in `VALUE_BYTES` a slot, as a flat
-/// one, and the other parts are transient or a lazy fork's).
+/// index and a big hash part's chunks in `NODE_BYTES` a node and a big array part's chunks in
+/// `VALUE_BYTES` a slot, as flat ones, and the other parts are transient or a lazy fork's).
 #[derive(Default, Collect)]
 #[collect(no_drop)]
 pub(super) struct Extra<'gc> {
     /// The positions index of a hash part of more than `SMALL_NODES` nodes (else empty).
     #[collect(require_static)]
-    pub index: HashTable<u32>,
+    pub index: super::hindex::HashIndex,
     /// Set while the contents are still in a lazy fork's image (see `vm::lazy`): the parts
     /// are then empty and must not be read.
     pub pending: Option<super::super::lazy::Pending<'gc>>,
@@ -302,6 +301,8 @@ pub(super) struct Extra<'gc> {
     pub parked: Option<Box<Parked<'gc>>>,
     /// The array part's slots beyond the flat prefix (see `table_chunks`).
     pub chunks: Option<super::chunks::ChunkList<'gc>>,
+    /// The hash part's entries beyond the flat prefix (see `table_hchunks`).
+    pub hchunks: Option<super::hchunks::EntryChunkList<'gc>>,
     /// The deterministic object id for `tostring` and `%p` (0: not assigned yet; few tables
     /// are given one).
     #[collect(require_static)]
@@ -333,6 +334,7 @@ impl<'gc> Extra<'gc> {
             && self.pending_cache.is_none()
             && self.parked.is_none()
             && self.chunks.is_none()
+            && self.hchunks.is_none()
             && self.id == 0
     }
 }
@@ -443,12 +445,35 @@ impl<'gc> TableData<'gc> {
     ) -> Option<usize> {
         let entries = &self.entries;
         match self.extra.as_ref() {
-            Some(e) if self.indexed() => e
-                .index
-                .find(h(), |&pos| entries.get(pos as usize).is_some_and(&eq))
-                .map(|&p| p as usize),
+            Some(e) if self.indexed() => {
+                if e.index.is_sharded() {
+                    return self.find_pos_sharded(h(), &eq);
+                }
+                // (An index that is not sharded holds positions of the flat prefix only: see
+                // `HashIndex`.)
+                e.index
+                    .one
+                    .find(h(), |&pos| entries.get(pos as usize).is_some_and(&eq))
+                    .map(|&p| p as usize)
+            }
             _ => entries.iter().position(eq),
         }
+    }
+
+    /// [`TableData::find_pos`] in a big part (a sharded index, positions in chunks too).
+    #[inline(never)]
+    fn find_pos_sharded(
+        &self,
+        h: u64,
+        eq: &dyn Fn(&(Value<'gc>, Value<'gc>)) -> bool,
+    ) -> Option<usize> {
+        let e = self.extra.as_ref()?;
+        let (entries, list) = (&self.entries, e.hchunks);
+        e.index
+            .find_sharded(h, &mut |&pos| {
+                super::hchunks::entry_in(entries, list, pos as usize).is_some_and(|x| eq(&x))
+            })
+            .map(|p| p as usize)
     }
 
     /// Records the entry at `pos` (just pushed) in the index, if the part has one.
@@ -458,27 +483,54 @@ impl<'gc> TableData<'gc> {
             return;
         }
         let Some(&(key, _)) = self.entries.get(pos) else {
-            return;
+            return self.index_entry_sharded(pos);
         };
         let seed = super::seed();
         let h = key_hash_with(seed, key);
         let extra = self.extra.get_or_insert_with(Default::default);
+        if extra.index.is_sharded() {
+            return extra.index.insert_sharded(h, pos as u32);
+        }
         let entries = &self.entries;
-        extra.index.insert_unique(h, pos as u32, |&p| {
+        extra.index.one.insert_unique(h, pos as u32, |&p| {
             entries
                 .get(p as usize)
                 .map_or(0, |e| key_hash_with(seed, e.0))
         });
     }
 
+    /// [`TableData::index_entry`] for a position in a chunk: into the sharded index, made
+    /// sharded first if it is not (a part made with a big capacity but no index, such as a
+    /// constructor's, whose index grew from empty: once, when the first chunk is made).
+    #[cold]
+    fn index_entry_sharded(&mut self, pos: usize) {
+        let Some((key, _)) = self.entry(pos) else {
+            return;
+        };
+        let seed = super::seed();
+        if !self.extra.as_ref().is_some_and(|e| e.index.is_sharded()) {
+            let mut index = super::hindex::HashIndex::sharded(pos + 1);
+            self.each_entry_from(0, |p, e| {
+                if p < pos {
+                    index.insert_sharded(key_hash_with(seed, e.0), p as u32);
+                }
+                true
+            });
+            self.extra_mut().index = index;
+        }
+        self.extra_mut()
+            .index
+            .insert_sharded(key_hash_with(seed, key), pos as u32);
+    }
+
     /// Installs `index` (empty, with room for the part's capacity when it is indexed) as the
     /// index, dropping the old one.
-    pub(super) fn set_index(&mut self, index: HashTable<u32>) {
+    pub(super) fn set_index(&mut self, index: super::hindex::HashIndex) {
         if self.indexed() {
             self.extra_mut().index = index;
         } else {
             if let Some(e) = &mut self.extra {
-                e.index = HashTable::new();
+                e.index = Default::default();
             }
             self.trim_extra();
         }

@@ -292,7 +292,7 @@ impl<'gc> Table<'gc> {
             let v = match d.find_str(key) {
                 Some(p) => {
                     hint.set(p as u32);
-                    d.entries.get(p).map_or(Value::Nil, |e| e.1)
+                    d.entry_value(p)
                 }
                 None => Value::Nil,
             };
@@ -419,7 +419,7 @@ impl<'gc> TableData<'gc> {
                 let p = p as u32;
                 let first = hint.get() & 0xFFFF;
                 hint.set(if p <= WAY_MAX { (first << 16) | p } else { p });
-                self.entries.get(p as usize).map_or(Value::Nil, |e| e.1)
+                self.entry_value(p as usize)
             }
             None => Value::Nil,
         }

@@ -147,7 +147,7 @@ impl<'gc> TableData<'gc> {
                 if let Some(h) = hint {
                     h.set(p as u32);
                 }
-                self.entries.get(p).map_or(Value::Nil, |e| e.1)
+                self.entry_value(p)
             }
             None => {
                 self.tm_note_absent(tm);

@@ -18,15 +18,15 @@ pub(super) struct Parked<'gc> {
 impl<'gc> TableData<'gc> {
     /// Drops the entries whose key was collected (marked by a nil key) and rebuilds the index
     /// (insertion order and capacity stay).
-    fn drop_removed_keys(&mut self) {
-        let old = std::mem::take(&mut self.entries);
-        self.entries = Vec::with_capacity(old.len());
+    fn drop_removed_keys(&mut self, mc: &Mutation<'gc>) {
+        let old = self.take_entries();
+        self.entries = Vec::with_capacity(old.len().min(super::hchunks::HFLAT_MAX));
         if let Some(e) = &mut self.extra {
             e.index.clear();
         }
         for (k, v) in old {
             if !k.is_nil() {
-                self.push_entry(k, v);
+                self.push_entry(mc, k, v);
             }
         }
     }
@@ -91,7 +91,7 @@ impl<'gc> Table<'gc> {
         use crate::vm::gc::{WeakSlot, WEAK_KEYS, WEAK_VALUES};
         let (wk, wv) = (mode & WEAK_KEYS != 0, mode & WEAK_VALUES != 0);
         let array = d.take_array();
-        let entries = std::mem::take(&mut d.entries);
+        let entries = d.take_entries();
         // Integer keys are never collected: in a weak-keys table the array part is strong.
         let array = array.into_iter().map(|v| WeakSlot::new(v, wv)).collect();
         let entries = entries
@@ -194,9 +194,9 @@ impl<'gc> Table<'gc> {
                 kept.push((k.get(fc), v.get(fc)));
             }
         }
-        d.entries = kept;
+        d.put_entries(fc, kept);
         if removed {
-            d.drop_removed_keys();
+            d.drop_removed_keys(fc);
         }
     }
 }

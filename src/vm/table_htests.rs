@@ -1,0 +1,248 @@
+//! Unit tests of big hash parts: entries in chunks (`table_hchunks`), the sharded index
+//! (`table_hindex`) and the doubling that keeps the entries in place (`table_resize`).
+
+use super::hchunks::{HCHUNK, HFLAT_MAX};
+use super::*;
+use gc_arena::arena::rootless_mutate;
+
+/// Entries over the flat prefix and three full chunks, the last chunk partly filled.
+const N: usize = HFLAT_MAX + 3 * HCHUNK + 17;
+
+/// Key `i` (a float key: never in the array part).
+fn key<'gc>(i: usize) -> Value<'gc> {
+    Value::float(i as f64 + 0.5)
+}
+
+/// A table with keys `key(0..n)`, value `i` at `key(i)`, inserted in order.
+fn big<'gc>(mc: &Mutation<'gc>, n: usize) -> Table<'gc> {
+    let t = Table::new(mc, 3);
+    for i in 0..n {
+        t.set(mc, key(i), Value::Int(i as i64)).unwrap();
+    }
+    t
+}
+
+/// The key numbers of `t` in `next` order.
+fn order(t: Table<'_>) -> Vec<usize> {
+    let d = t.0.borrow();
+    let mut keys = Vec::new();
+    let mut k = Value::Nil;
+    while let Ok(Some((key, _))) = d.next(k) {
+        keys.push(key.as_float().map_or(usize::MAX, |f| f as usize));
+        k = key;
+    }
+    keys
+}
+
+fn chunks_of(t: Table<'_>) -> usize {
+    t.0.borrow().hchunk_list().map_or(0, |l| l.borrow().len())
+}
+
+#[test]
+fn a_big_hash_part_is_kept_in_chunks() {
+    rootless_mutate(|mc| {
+        let t = big(mc, N);
+        let d = t.0.borrow();
+        assert_eq!(d.hash_len(), N);
+        assert_eq!(d.entries.len(), HFLAT_MAX);
+        assert_eq!(d.hash_capacity(), 1 << 16);
+        assert_eq!(d.slot_count(), N);
+        let e = d.extra.as_ref().unwrap();
+        assert!(e.index.is_sharded() && e.index.len() == N);
+        for i in 0..N {
+            assert!(
+                matches!(d.get(key(i)), Value::Int(j) if j == i as i64),
+                "{i}"
+            );
+        }
+        assert!(d.get(key(N)).is_nil());
+        drop(d);
+        assert_eq!(chunks_of(t), 4);
+        assert_eq!(order(t), (0..N).collect::<Vec<_>>());
+        // A store at an existing key in a chunk writes the chunk.
+        t.set(mc, key(N - 1), Value::True).unwrap();
+        assert!(matches!(t.0.borrow().get(key(N - 1)), Value::True));
+        assert_eq!(t.0.borrow().hash_len(), N);
+    });
+}
+
+#[test]
+fn a_doubling_without_removed_keys_keeps_the_entries_in_place() {
+    rootless_mutate(|mc| {
+        // 2^16 entries fill the part; the next key doubles it (in place: sharded index).
+        let n = (1 << 16) + 5;
+        let t = big(mc, n);
+        let (cap, entries) = {
+            let d = t.0.borrow();
+            assert_eq!(d.hash_capacity(), 1 << 17);
+            assert_eq!(d.extra.as_ref().unwrap().index.len(), n);
+            for i in 0..n {
+                assert!(matches!(d.get(key(i)), Value::Int(j) if j == i as i64));
+            }
+            (d.hash_capacity(), d.hash_entries())
+        };
+        // A full rebuild to the same size puts every entry where it is.
+        t.data_mut(mc).resize(0, n);
+        let d = t.0.borrow();
+        assert_eq!(d.hash_capacity(), cap);
+        let again = d.hash_entries();
+        assert!(entries.len() == again.len());
+        assert!(entries
+            .iter()
+            .zip(&again)
+            .all(|(a, b)| a.0.raw_eq(b.0) && a.1.raw_eq(b.1)));
+        drop(d);
+        assert_eq!(order(t), (0..n).collect::<Vec<_>>());
+    });
+}
+
+#[test]
+fn removal_and_reinsertion_during_a_traversal_of_chunks() {
+    rootless_mutate(|mc| {
+        let t = big(mc, N);
+        let mut k = Value::Nil;
+        let mut seen = Vec::new();
+        loop {
+            let next = t.0.borrow().next(k);
+            let Ok(Some((key_now, v))) = next else { break };
+            let i = key_now.as_float().unwrap() as usize;
+            assert!(matches!(v, Value::Int(j) if j == i as i64 || j == -(i as i64)));
+            seen.push(i);
+            // Clearing the current key, and assigning a later one, during a traversal.
+            t.set(mc, key_now, Value::Nil).unwrap();
+            if i + 100 < N {
+                t.set(mc, key(i + 100), Value::Int(-((i + 100) as i64)))
+                    .unwrap();
+            }
+            k = key_now;
+        }
+        assert_eq!(seen, (0..N).collect::<Vec<_>>());
+        assert!(matches!(t.0.borrow().next(Value::Nil), Ok(None)));
+        // A removed key keeps its entry: assigning it again revives it in place.
+        t.set(mc, key(N - 2), Value::True).unwrap();
+        t.set(mc, key(3), Value::True).unwrap();
+        assert_eq!(order(t), vec![3, N - 2]);
+        assert_eq!(t.0.borrow().hash_len(), N);
+    });
+}
+
+#[test]
+fn next_goes_on_from_a_removed_key_in_a_chunk() {
+    rootless_mutate(|mc| {
+        let t = big(mc, N);
+        let in_chunk = HFLAT_MAX + HCHUNK + 3;
+        t.set(mc, key(in_chunk), Value::Nil).unwrap();
+        let d = t.0.borrow();
+        let after = |i: usize| match d.next(key(i)) {
+            Ok(Some((k, _))) => k.as_float().unwrap() as usize,
+            _ => usize::MAX,
+        };
+        assert_eq!(after(in_chunk), in_chunk + 1);
+        assert_eq!(after(in_chunk - 1), in_chunk + 1);
+        // Across the end of the flat prefix and of a chunk.
+        assert_eq!(after(HFLAT_MAX - 1), HFLAT_MAX);
+        assert_eq!(after(HFLAT_MAX + HCHUNK - 1), HFLAT_MAX + HCHUNK);
+        assert!(matches!(d.next(key(N - 1)), Ok(None)));
+        assert!(d.next(key(N)).is_err());
+        // `next` charges the removed entries it passes.
+        assert_eq!(d.next_scanning(key(in_chunk - 1)).1, 1);
+    });
+}
+
+#[test]
+fn a_rehash_drops_removed_keys_of_chunks() {
+    rootless_mutate(|mc| {
+        let t = big(mc, N);
+        for i in (0..N).step_by(3) {
+            t.set(mc, key(i), Value::Nil).unwrap();
+        }
+        let cap = t.0.borrow().hash_capacity();
+        // New keys up to a full part, then one more: a rebuild without the removed keys.
+        let mut n = N;
+        while t.0.borrow().hash_len() < cap {
+            t.set(mc, key(n), Value::Int(n as i64)).unwrap();
+            n += 1;
+        }
+        t.set(mc, key(n), Value::Int(n as i64)).unwrap();
+        n += 1;
+        let live: Vec<usize> = (0..n).filter(|i| *i >= N || i % 3 != 0).collect();
+        let d = t.0.borrow();
+        assert_eq!(d.hash_len(), live.len());
+        for &i in &live {
+            assert!(matches!(d.get(key(i)), Value::Int(j) if j == i as i64));
+        }
+        assert!(d.get(key(0)).is_nil());
+        drop(d);
+        assert_eq!(order(t), live);
+    });
+}
+
+#[test]
+fn big_hash_parts_restore_and_move_exactly() {
+    rootless_mutate(|mc| {
+        let t = big(mc, N);
+        for i in (5..N).step_by(1000) {
+            t.set(mc, key(i), Value::Nil).unwrap();
+        }
+        let (cap, entries) = {
+            let d = t.0.borrow();
+            (d.hash_capacity(), d.hash_entries())
+        };
+        let u = Table::new(mc, 3);
+        assert!(u
+            .data_mut(mc)
+            .restore_parts(Vec::new(), entries.clone(), cap, 0, None, 0));
+        assert_eq!(chunks_of(u), 4);
+        assert_eq!(order(u), order(t));
+        {
+            let d = u.0.borrow();
+            assert!(d.extra.as_ref().unwrap().index.is_sharded());
+            assert_eq!(d.hash_capacity(), cap);
+            for i in 0..N {
+                assert!(d.get(key(i)).raw_eq(t.0.borrow().get(key(i))));
+            }
+        }
+        // A duplicate key in a chunk is refused.
+        let mut dup = entries.clone();
+        dup.push((key(N - 10), Value::True));
+        assert!(!Table::new(mc, 3)
+            .data_mut(mc)
+            .restore_parts(Vec::new(), dup, cap, 0, None, 0));
+        // Taking the entries and putting them back (what parking a weak table does).
+        let taken = u.0.borrow_mut(mc).take_entries();
+        assert_eq!(chunks_of(u), 0);
+        assert_eq!(taken.len(), N);
+        u.0.borrow_mut(mc).put_entries(mc, taken);
+        assert_eq!(order(u), order(t));
+        assert!(u
+            .0
+            .borrow()
+            .get(key(N - 1))
+            .raw_eq(Value::Int(N as i64 - 1)));
+    });
+}
+
+#[test]
+fn a_part_made_big_without_an_index_is_sharded_at_its_first_chunk() {
+    rootless_mutate(|mc| {
+        // A constructor's sizes: a big capacity, no index yet (it grows from empty).
+        let n = HFLAT_MAX + HCHUNK + 1;
+        let t = Table::with_sizes(mc, 3, 0, n);
+        for i in 0..HFLAT_MAX {
+            t.set(mc, key(i), Value::Int(i as i64)).unwrap();
+        }
+        assert!(!t.0.borrow().extra.as_ref().unwrap().index.is_sharded());
+        for i in HFLAT_MAX..n {
+            t.set(mc, key(i), Value::Int(i as i64)).unwrap();
+        }
+        let d = t.0.borrow();
+        assert_eq!(d.hash_capacity(), node_capacity(n));
+        let e = d.extra.as_ref().unwrap();
+        assert!(e.index.is_sharded() && e.index.len() == n);
+        for i in 0..n {
+            assert!(matches!(d.get(key(i)), Value::Int(j) if j == i as i64));
+        }
+        drop(d);
+        assert_eq!(order(t), (0..n).collect::<Vec<_>>());
+    });
+}
