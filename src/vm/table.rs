@@ -796,19 +796,18 @@ impl<'gc> TableData<'gc> {
         // depends on the table's history (a restored table stores its whole array part), and
         // what `next` charges must not.
         let skipped = self.sizes.asize().saturating_sub(start_array);
-        let mut found = None;
-        self.each_entry_from(start_entries, |pos, e| {
-            if e.1.is_nil() {
-                return true;
+        for (n, e) in self.entries.iter().skip(start_entries).enumerate() {
+            if !e.1.is_nil() {
+                if let Some(x) = &self.extra {
+                    x.next_hint.set((start_entries + n) as u32);
+                }
+                return (Ok(Some(*e)), skipped + n);
             }
-            found = Some((pos, e));
-            false
-        });
-        if let Some((pos, e)) = found {
-            if let Some(x) = &self.extra {
-                x.next_hint.set(pos as u32);
+        }
+        if self.entries.len() == hchunks::HFLAT_MAX {
+            if let Some((pos, e)) = self.next_in_chunks(start_entries) {
+                return (Ok(Some(e)), skipped + (pos - start_entries));
             }
-            return (Ok(Some(e)), skipped + (pos - start_entries));
         }
         let scanned = skipped + self.hash_len().saturating_sub(start_entries);
         (Ok(None), scanned)

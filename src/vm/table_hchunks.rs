@@ -213,6 +213,24 @@ impl<'gc> TableData<'gc> {
         }
     }
 
+    /// The first live entry at a position in a chunk from `start` on, with its position
+    /// (remembered as `next`'s hint): `next`'s search beyond the flat prefix.
+    #[inline(never)]
+    pub(super) fn next_in_chunks(&self, start: usize) -> Option<(usize, Entry<'gc>)> {
+        let mut found = None;
+        self.each_entry_from(start.max(HFLAT_MAX), |pos, e| {
+            if e.1.is_nil() {
+                return true;
+            }
+            found = Some((pos, e));
+            false
+        });
+        if let (Some((pos, _)), Some(x)) = (found, &self.extra) {
+            x.next_hint.set(pos as u32);
+        }
+        found
+    }
+
     /// The hash part's entries in order, removed keys included (for saving a table).
     pub fn hash_entries(&self) -> Vec<Entry<'gc>> {
         let mut out = Vec::with_capacity(self.hash_len());
