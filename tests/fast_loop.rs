@@ -131,6 +131,38 @@ fn light_calls_with_strings_and_errors_same_fuel_in_any_slices() {
     );
 }
 
+/// `math.floor`, `math.ceil` (one argument), `math.max` and `math.min` (two) are light
+/// natives too: in a loop read as upvalues open below its frame, from straight-line code,
+/// with integers, floats, strings, NaN, a wrong argument and other counts of arguments, the
+/// same results and fuel in any slices.
+#[test]
+fn rounding_and_minmax_light_calls_same_fuel_in_any_slices() {
+    same_in_any_slices(
+        "local floor, ceil, max, min = math.floor, math.ceil, math.max, math.min
+         local function f(n)
+           local s, k = 0.0, 0
+           for i = 1, n do
+             local w = i * 0.75 + 1 - i * 0.5 - 1
+             k = k + floor(w) + ceil(-w) + floor(i)
+             w = w + max(w, 3) - min(i, w) + 0 - 0
+             s = s + max(i, 2.5) + min(-w, i) + w * 0
+           end
+           return s, k
+         end
+         local function g(i)
+           local a = math.floor(i / 3) + math.max(i, 5) + math.min(i * 1.5, 7)
+           local b = floor('2.5') + max('3', '12') + ceil(2^63) + (min(0 / 0, 1) ~= 0 and 1 or 0)
+           local c, d = max(i), floor(i, 1)
+           local ok = pcall(max, i % 7 == 0 and {} or -i, 1)
+           local t = { floor(-1.5), max(1, 2, 3), min(-i, i) }
+           return a + b + c + d + #t + t[1] + (ok and 1 or 0)
+         end
+         local s, k = f(120)
+         for i = 1, 40 do s = s + g(i) end
+         return s, k",
+    );
+}
+
 /// Functions that start by making a table (`Proto::light_tables`), run in the small loop's
 /// variant that makes tables, fills their lists and adds their fields: the same results and
 /// fuel in any slices (the loop then stops before a `NewTable` or `SetList` it cannot pay

@@ -17,11 +17,10 @@
 //! (so strings compare as strings and `__lt` metamethods are called, via [`MinMaxCont`]) and
 //! return the winning argument unchanged.
 
-use crate::vm::light::Unary;
+use crate::vm::light::{int_if_exact, Binary, Unary};
 use gc_arena::Collect;
 use serde::{Deserialize, Serialize};
 
-use crate::number::float_to_int_exact;
 use crate::vm::cont::{map_all, uncaught, Cont, LibCont, LibContKind, LibSaved, MapValues};
 use crate::vm::convert;
 use crate::vm::error::{LuaError, LuaResult};
@@ -167,6 +166,10 @@ pub fn open(ctx: Ctx<'_>) {
         match def.name {
             "math.abs" => crate::vm::light::register(def, Unary::Abs),
             "math.sqrt" => crate::vm::light::register(def, Unary::Sqrt),
+            "math.floor" => crate::vm::light::register(def, Unary::Floor),
+            "math.ceil" => crate::vm::light::register(def, Unary::Ceil),
+            "math.max" => crate::vm::light::register_binary(def, Binary::Max),
+            "math.min" => crate::vm::light::register_binary(def, Binary::Min),
             _ => {}
         }
     }
@@ -193,14 +196,6 @@ pub fn seed(ctx: Ctx<'_>, seed: i64) {
 fn float_fn<'gc>(nc: &mut NativeCtx<'gc, '_>, f: fn(f64) -> f64) -> R<'gc> {
     let x = nc.check_float(1)?;
     nc.ret1(Value::float(f(x)))
-}
-
-/// `lua_Number` to integer if it fits (`lua_numbertointeger`), else the float.
-fn push_num_int<'gc>(d: f64) -> Value<'gc> {
-    match float_to_int_exact(d) {
-        Some(i) => Value::Int(i),
-        None => Value::float(d),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,19 +307,21 @@ fn tointeger<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
 }
 
 fn floor<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
-    if let v @ Value::Int(_) = nc.arg(1) {
-        return nc.ret1(v);
-    }
-    let x = nc.check_float(1)?;
-    nc.ret1(push_num_int(x.floor()))
+    rounding(nc, Unary::Floor)
 }
 
 fn ceil<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
-    if let v @ Value::Int(_) = nc.arg(1) {
+    rounding(nc, Unary::Ceil)
+}
+
+/// `math.floor` or `math.ceil`: an integer argument unchanged, anything else converted to a
+/// float and rounded (computed by [`Unary`], as the interpreter's in-place call does).
+fn rounding<'gc>(nc: &mut NativeCtx<'gc, '_>, op: Unary) -> R<'gc> {
+    if let Some(v) = op.of_number(nc.arg(1)) {
         return nc.ret1(v);
     }
     let x = nc.check_float(1)?;
-    nc.ret1(push_num_int(x.ceil()))
+    nc.ret1(op.rounded(x))
 }
 
 fn fmod<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
@@ -350,7 +347,7 @@ fn modf<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {
     let n = nc.check_float(1)?;
     let ip = if n < 0.0 { n.ceil() } else { n.floor() };
     let frac = if n == ip { 0.0 } else { n - ip };
-    nc.ret(&[push_num_int(ip), Value::float(frac)])
+    nc.ret(&[int_if_exact(ip), Value::float(frac)])
 }
 
 fn ult<'gc>(nc: &mut NativeCtx<'gc, '_>) -> R<'gc> {

@@ -296,7 +296,7 @@ fn run_below<'gc>(
 }
 
 /// Where [`hot`](super::hot)`::<false, true>` stopped (`r`, in the frame it was entered in): if at a
-/// `Call` of `math.abs` or `math.sqrt` of a number ([`light_call`]), runs it in place and
+/// `Call` of a light native (`math.abs`, `math.max`... of numbers) ([`light_call`]), runs it in place and
 /// enters `hot` again after it, as often as that happens; else returns where `hot` stopped
 /// (and `execute` makes the call). The way out of `hot` and back costs ~100 instructions,
 /// where `execute`'s call of the native and its way back into `hot` cost ~300. (Inside

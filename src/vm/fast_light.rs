@@ -1,5 +1,5 @@
 //! The small loop's helpers that leave its registers alone: the light natives it calls in
-//! place (`math.abs`, `math.sqrt` of a number: see `vm::light`), on the stack or on its
+//! place (`math.abs`, `math.floor`, `math.max`... of numbers: see `vm::light`), on the stack or on its
 //! register window, and the cold calls through which its table-making variant makes tables,
 //! stores lists and adds fields (see `fast`'s module docs, "Calls", "Register window" and
 //! "Tables"). Split from `fast.rs`, which holds the loop.
@@ -17,7 +17,7 @@ use crate::limits::fuel as fuelc;
 
 /// [`light_call`] on the copy of the frame's registers `regs` (`fast::windowed_below`): the same
 /// tests and the same effects, the registers' part of them made in `regs` (the call's
-/// function and argument must be registers of the frame).
+/// function and arguments must be registers of the frame).
 #[inline(always)]
 pub(super) fn light_call_window<'gc>(
     ts: &mut ThreadState<'gc>,
@@ -28,10 +28,14 @@ pub(super) fn light_call_window<'gc>(
     fuel: &mut i64,
 ) -> bool {
     let fp = Gc::as_ref(cdata.proto);
-    let Some(&Op::Call { a, b: 2, c: 2 }) = fp.proto.code.get(pc) else {
+    let Some(&Op::Call { a, b, c: 2 }) = fp.proto.code.get(pc) else {
         return false;
     };
     let (a, n) = (a as usize, fp.proto.max_stack as usize);
+    if b != 2 {
+        // (Two arguments out of line: one, `sqrt` in float loops, stays as fast as it was.)
+        return b == 3 && light_call_window2(ts, regs, base, a, n, fuel);
+    }
     let end = base + n + 1;
     let (Some(&Value::LightNative(l)), Some(&x)) = (regs.get(a), regs.get(a + 1)) else {
         return false;
@@ -42,7 +46,47 @@ pub(super) fn light_call_window<'gc>(
     let Some(v) = super::light::unary(l.0, x) else {
         return false;
     };
-    ts.stack.truncate(end);
+    place_window(ts, regs, base, a, n, v);
+    *fuel -= fuelc::INSTRUCTION + fuelc::NATIVE_CALL;
+    true
+}
+
+/// [`light_call_window`] of a `Call` with two arguments (`a`: its register, `n`: the
+/// frame's size).
+#[inline(never)]
+fn light_call_window2<'gc>(
+    ts: &mut ThreadState<'gc>,
+    regs: &mut [Value<'gc>; WINDOW],
+    base: usize,
+    a: usize,
+    n: usize,
+    fuel: &mut i64,
+) -> bool {
+    if a + 2 >= n {
+        return false;
+    }
+    let Some((v, charge)) = light_result(regs.get(a..a + 3).unwrap_or_default()) else {
+        return false;
+    };
+    if *fuel < fuelc::INSTRUCTION + charge || !in_place_ok(ts, base + n + 1) {
+        return false;
+    }
+    place_window(ts, regs, base, a, n, v);
+    *fuel -= fuelc::INSTRUCTION + charge;
+    true
+}
+
+/// What [`place`] does, the frame's registers in `regs` (see [`light_call_window`]).
+#[inline(always)]
+fn place_window<'gc>(
+    ts: &mut ThreadState<'gc>,
+    regs: &mut [Value<'gc>; WINDOW],
+    base: usize,
+    a: usize,
+    n: usize,
+    v: Value<'gc>,
+) {
+    ts.stack.truncate(base + n + 1);
     regs[a] = v;
     for slot in regs.get_mut(a + 1..n).unwrap_or_default() {
         *slot = Value::Nil;
@@ -51,17 +95,15 @@ pub(super) fn light_call_window<'gc>(
         *slot = Value::Nil;
     }
     ts.top = (base + a + 1) as u32;
-    *fuel -= fuelc::INSTRUCTION + fuelc::NATIVE_CALL;
-    true
 }
 
 /// Runs the `Call` at `pc` of the Lua frame of `cdata` at `base` in place, if it calls a
-/// light native that [`super::light::unary`] computes, with one argument for one result,
-/// and the general call (`execute`'s `call_native`: `run_native`, then
+/// light native that [`super::light::unary`] (or [`super::light::binary`]) computes, with
+/// one argument (or two) for one result, and the general call (`execute`'s `call_native`: `run_native`, then
 /// `finish::results_to_lua`) would leave no other trace: then it leaves what that call
 /// leaves (the result in the call slot, the stack cut to the frame's end with nils above the
-/// result, `top` after it), charges the same fuel (the instruction's unit and
-/// `NATIVE_CALL`) and answers `true`. Else `false`, having changed nothing: another
+/// result, `top` after it), charges the same fuel (the instruction's unit, `NATIVE_CALL`
+/// and the native's own charge) and answers `true`. Else `false`, having changed nothing: another
 /// instruction, native or argument, the stack shorter than the frame, the stack or frame
 /// list model to grow (`run_native` grows the frame list's for a native's frame), a C-call
 /// mark to trim, too little fuel (an overshoot, left to `execute`).
@@ -74,26 +116,28 @@ pub(super) fn light_call<'gc>(
     fuel: &mut i64,
 ) -> bool {
     let fp = Gc::as_ref(cdata.proto);
-    let Some(&Op::Call { a, b: 2, c: 2 }) = fp.proto.code.get(pc) else {
+    let Some(&Op::Call {
+        a,
+        b: b @ (2 | 3),
+        c: 2,
+    }) = fp.proto.code.get(pc)
+    else {
         return false;
     };
     let func = base + a as usize;
     let end = base + fp.proto.max_stack as usize + 1;
-    if !light_in_place(
-        ts,
-        func,
-        end,
-        *fuel >= fuelc::INSTRUCTION + fuelc::NATIVE_CALL,
-    ) {
-        return false;
+    match light_in_place(ts, func, b as usize - 1, end, *fuel - fuelc::INSTRUCTION) {
+        Some(charge) => {
+            *fuel -= fuelc::INSTRUCTION + charge;
+            true
+        }
+        None => false,
     }
-    *fuel -= fuelc::INSTRUCTION + fuelc::NATIVE_CALL;
-    true
 }
 
-/// `execute`'s call (its `Call` instruction charged already) of a light native with one
-/// argument for one result at `stack[func]`, made in place as [`light_call`] makes it
-/// (`end`: the frame's end, `base + max_stack + 1`), charging `NATIVE_CALL`: `true` if
+/// `execute`'s call (its `Call` instruction charged already) of a light native with `nargs`
+/// arguments for one result at `stack[func]`, made in place as [`light_call`] makes it
+/// (`end`: the frame's end, `base + max_stack + 1`), charging what the general call charges: `true` if
 /// made, else `false` having changed nothing (and `execute` makes the general call): ~80
 /// machine instructions a call, ~180 fewer than the general call (`run_native` and its way
 /// back; callgrind, scaled oop). Out of line, so that `execute`'s registers stay as they were.
@@ -101,35 +145,56 @@ pub(super) fn light_call<'gc>(
 pub(super) fn light_native(
     ts: &mut ThreadState<'_>,
     func: usize,
+    nargs: usize,
     end: usize,
     fuel: &mut crate::limits::fuel::Fuel,
 ) -> bool {
-    if !light_in_place(ts, func, end, fuel.remaining() >= fuelc::NATIVE_CALL) {
-        return false;
+    match light_in_place(ts, func, nargs, end, fuel.remaining()) {
+        Some(charge) => {
+            fuel.charge(charge);
+            true
+        }
+        None => false,
     }
-    fuel.charge(fuelc::NATIVE_CALL);
-    true
 }
 
 /// What [`light_call`] and [`light_native`] leave of a call of the light native at
-/// `stack[func]` with the argument at `func + 1` (see [`light_call`]), if `fuel_ok` and the
-/// call can be made so: `true`, having placed the result; else `false`, having changed
-/// nothing. (The native and its argument are tested first: most natives called from
-/// `execute` are not light ones, or not of a number.)
+/// `stack[func]` with `nargs` arguments after it (see [`light_call`]), if `fuel` pays for it
+/// and the call can be made so: the fuel it charges, having placed the result; else `None`,
+/// having changed nothing. (The native and its arguments are tested first: most natives
+/// called from `execute` are not light ones, or not of numbers.)
 #[inline(always)]
-fn light_in_place(ts: &mut ThreadState<'_>, func: usize, end: usize, fuel_ok: bool) -> bool {
-    let (Some(&Value::LightNative(l)), Some(&x)) = (ts.stack.get(func), ts.stack.get(func + 1))
-    else {
-        return false;
-    };
-    let Some(v) = super::light::unary(l.0, x) else {
-        return false;
-    };
-    if !fuel_ok || !in_place_ok(ts, end) {
-        return false;
+fn light_in_place(
+    ts: &mut ThreadState<'_>,
+    func: usize,
+    nargs: usize,
+    end: usize,
+    fuel: i64,
+) -> Option<i64> {
+    let (v, charge) = light_result(ts.stack.get(func..=func + nargs)?)?;
+    if fuel < charge || !in_place_ok(ts, end) {
+        return None;
     }
     place(ts, func, end, v);
-    true
+    Some(charge)
+}
+
+/// The result of a call of a light native (`call[0]`) with the arguments `call[1..]`, and
+/// the fuel the general call charges for it (`NATIVE_CALL` and the native's own), if the
+/// native is light for that many arguments and computes them in place (see `vm::light`).
+/// (One argument first, as before there were two: `sqrt` in float loops.)
+#[inline(always)]
+fn light_result<'gc>(call: &[Value<'gc>]) -> Option<(Value<'gc>, i64)> {
+    if let [Value::LightNative(l), x] = *call {
+        return Some((super::light::unary(l.0, x)?, fuelc::NATIVE_CALL));
+    }
+    let [Value::LightNative(l), x, y] = *call else {
+        return None;
+    };
+    Some((
+        super::light::binary(l.0, x, y)?,
+        fuelc::NATIVE_CALL + super::light::Binary::CHARGE,
+    ))
 }
 
 /// Whether a light native's result can be placed as its general call leaves it, the frame

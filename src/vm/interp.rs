@@ -660,12 +660,12 @@ fn run<'gc>(
                 let (func, nargs, want): (usize, usize, i32) = ($func, $nargs, $want);
                 if !hooked {
                     if let Some(nf) = NativeRef::of(ts.stack[func]) {
-                        // `math.abs(x)`, `math.sqrt(x)`: in place (see `fast::light_native`).
+                        // `math.abs(x)`, `math.max(x, y)`: in place (see `fast::light_native`).
                         if $reenter
-                            && nargs == 1
+                            && nargs.wrapping_sub(1) < 2
                             && want == 1
                             && matches!(nf, NativeRef::Light(_))
-                            && super::fast::light_native(ts, func, call_slot!() + 1, fuel)
+                            && super::fast::light_native(ts, func, nargs, call_slot!() + 1, fuel)
                         {
                             if super::fast::worth_after_call(code, pc) {
                                 run_hot!(false, false, cdata, base, pc);
