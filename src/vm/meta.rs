@@ -514,13 +514,34 @@ pub fn concatenable(v: Value<'_>) -> bool {
     matches!(v, Value::Str(_) | Value::Int(_) | Value::Float(_))
 }
 
+/// A byte buffer that concatenation text is appended to: a `Vec`, or a `SmallVec` whose
+/// inline part holds a short result without a heap allocation.
+pub trait TextBuf {
+    /// Appends `bytes`.
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl TextBuf for Vec<u8> {
+    #[inline(always)]
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes)
+    }
+}
+
+impl<A: smallvec::Array<Item = u8>> TextBuf for smallvec::SmallVec<A> {
+    #[inline(always)]
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes)
+    }
+}
+
 /// Appends the concatenation text of a string or number. Returns the fuel converting it
 /// cost beyond its bytes (a float's digit generation, see `limits::fuel::FLOAT_FORMAT`).
-pub fn push_concat_text(buf: &mut Vec<u8>, v: Value<'_>) -> i64 {
+pub fn push_concat_text(buf: &mut impl TextBuf, v: Value<'_>) -> i64 {
     match v {
-        Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
-        Value::Int(i) => buf.extend_from_slice(crate::number::int_text(i, &mut [0; 20])),
-        _ => buf.extend_from_slice(convert::number_to_string(v).unwrap_or_default().as_bytes()),
+        Value::Str(s) => buf.put(s.as_bytes()),
+        Value::Int(i) => buf.put(crate::number::int_text(i, &mut [0; 20])),
+        _ => buf.put(convert::number_to_string(v).unwrap_or_default().as_bytes()),
     }
     if matches!(v, Value::Float(_)) {
         crate::limits::fuel::FLOAT_FORMAT

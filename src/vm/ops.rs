@@ -225,6 +225,10 @@ pub(super) fn for_prep<'gc>(ctx: Ctx<'gc>, r: &mut [Value<'gc>]) -> LuaResult<'g
     }
 }
 
+/// How many bytes of a concatenation's result are built on the stack (a number's text is
+/// counted as 64 bytes before it is made: `"k" .. i` fits).
+const CONCAT_INLINE: usize = 96;
+
 /// Concatenates `stack[first..first+n]` right to left as far as possible without
 /// metamethods; returns the new count, or the metamethod call for the top two values. A type
 /// error names the operand at fault: `name(slot)` is the " (local 'x')" suffix for the stack
@@ -264,12 +268,19 @@ pub(super) fn concat_step_named<'gc>(
             }
             restartable = false;
             // `len` was checked against the budget: reserve it all (no doubling, no copy).
-            let mut buf = Vec::with_capacity(len);
+            // A short result is built on the stack and copied into its string (inline in
+            // it up to `StrData`'s inline size): no buffer allocated and freed for it.
+            let mut buf = smallvec::SmallVec::<[u8; CONCAT_INLINE]>::with_capacity(len);
             for v in &stack[top - k..top] {
                 fuel.charge(meta::push_concat_text(&mut buf, *v));
             }
             fuel.charge(buf.len() as i64 / fuelc::CONCAT_BYTES_PER_FUEL);
-            stack[top - k] = Value::Str(ctx.new_string(buf));
+            let s = if buf.spilled() {
+                ctx.new_string(buf.into_vec())
+            } else {
+                ctx.new_str(&buf)
+            };
+            stack[top - k] = Value::Str(s);
             fuel.charge(fuelc::NEW_STRING);
             n -= k - 1;
         } else {
