@@ -664,7 +664,7 @@ fn run<'gc>(
                         if $reenter
                             && nargs.wrapping_sub(1) < 2
                             && want == 1
-                            && matches!(nf, NativeRef::Light(_))
+                            && matches!(nf, NativeRef::Light(l) if super::light::may_be_light(l.0))
                             && super::fast::light_native(ts, func, nargs, call_slot!() + 1, fuel)
                         {
                             if super::fast::worth_after_call(code, pc) {

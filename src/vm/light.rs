@@ -88,6 +88,33 @@ pub fn int_if_exact<'gc>(r: f64) -> Value<'gc> {
     }
 }
 
+/// The lowest and highest addresses of the `NativeDef`s registered here (`usize::MAX` and 0:
+/// none): a native outside them is not light, found without a call (the library's light
+/// natives lie in one array of definitions, other natives outside it).
+static LOWEST: AtomicUsize = AtomicUsize::new(usize::MAX);
+/// See [`LOWEST`].
+static HIGHEST: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether `def` may be a registered light native (see [`LOWEST`]); [`unary`] and
+/// [`binary`] decide.
+#[inline(always)]
+pub(super) fn may_be_light(def: &'static NativeDef) -> bool {
+    let p = def as *const NativeDef as usize;
+    p >= LOWEST.load(Ordering::Relaxed) && p <= HIGHEST.load(Ordering::Relaxed)
+}
+
+/// Records `def`'s address in [`LOWEST`] and [`HIGHEST`], and in `slot` if it is empty.
+fn record(slot: &AtomicUsize, def: &'static NativeDef) {
+    let p = def as *const NativeDef as usize;
+    if slot
+        .compare_exchange(0, p, Ordering::Relaxed, Ordering::Relaxed)
+        .is_ok()
+    {
+        LOWEST.fetch_min(p, Ordering::Relaxed);
+        HIGHEST.fetch_max(p, Ordering::Relaxed);
+    }
+}
+
 /// The address of the `NativeDef` registered for [`Unary::Abs`] (0: none).
 static ABS: AtomicUsize = AtomicUsize::new(0);
 /// The address of the `NativeDef` registered for [`Unary::Sqrt`] (0: none).
@@ -137,12 +164,7 @@ pub fn register_binary(def: &'static NativeDef, op: Binary) {
         Binary::Max => &MAX,
         Binary::Min => &MIN,
     };
-    let _ = slot.compare_exchange(
-        0,
-        def as *const NativeDef as usize,
-        Ordering::Relaxed,
-        Ordering::Relaxed,
-    );
+    record(slot, def);
 }
 
 /// The result of the light native `def` called with the two arguments `x` and `y`, if `def`
@@ -173,12 +195,7 @@ pub fn register(def: &'static NativeDef, op: Unary) {
         Unary::Floor => &FLOOR,
         Unary::Ceil => &CEIL,
     };
-    let _ = slot.compare_exchange(
-        0,
-        def as *const NativeDef as usize,
-        Ordering::Relaxed,
-        Ordering::Relaxed,
-    );
+    record(slot, def);
 }
 
 /// The result of the light native `def` called with the one argument `x`, if `def` is a
