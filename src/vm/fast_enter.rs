@@ -15,8 +15,8 @@ use crate::compiler::opcodes::Op;
 
 /// Runs [`hot`](super::hot) on the Lua frame of `cdata` (the top frame) whose registers start at
 /// `ts.stack[base]`: the `pc` and fuel where it stopped, and whether it stopped in another
-/// frame than this one (it called or returned: then it has saved that `pc` in the top frame,
-/// which `execute` must re-enter). Nothing runs if the stack is shorter than the frame.
+/// frame than this one (one with another closure or base, after calls or returns: then it
+/// has saved that `pc` in the top frame, which `execute` must re-enter). Nothing runs if the stack is shorter than the frame.
 /// `state`: the VM's, for the method lookups of the variant for methods, which runs a call
 /// (`CALLS`) of a function whose light start makes a table, or, with `methods`, any call
 /// (see the module docs of `fast`, "Tables" and "Methods").
