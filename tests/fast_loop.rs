@@ -163,6 +163,34 @@ fn rounding_and_minmax_light_calls_same_fuel_in_any_slices() {
     );
 }
 
+/// A function that starts by reading `t[1]` (a tree walk) runs in the small loop's variant
+/// with calls, which answers nil past the stored prefix of a table with no hash part and no
+/// metatable (`Table::probe_int_absent`) and leaves every other table to `execute`: the same
+/// results and fuel in any slices.
+#[test]
+fn tree_walks_same_fuel_in_any_slices() {
+    same_in_any_slices(
+        "local function make(d)
+           if d == 0 then return {} end
+           d = d - 1
+           return { make(d), make(d) }
+         end
+         local function check(t)
+           if t[1] then return 1 + check(t[1]) + check(t[2]) end
+           return 1
+         end
+         local function first(t) return t[1], t[0], t[-1], t[3] end
+         local odd = { {}, { 1 }, { x = 1 }, { [2] = 2 },
+           setmetatable({}, { __index = function(_, k) return k end }) }
+         local s = check(make(7))
+         for i = 1, #odd do
+           local a, b, c, d = first(odd[i])
+           s = s + (a or 0) + (b or 0) + (c or 0) + (d or 0)
+         end
+         return s",
+    );
+}
+
 /// Functions that start by making a table (`Proto::light_tables`), run in the small loop's
 /// variant that makes tables, fills their lists and adds their fields: the same results and
 /// fuel in any slices (the loop then stops before a `NewTable` or `SetList` it cannot pay

@@ -606,7 +606,13 @@ fn hot<
             let v = match $obj {
                 Value::Table(t) => match t.probe_int($i) {
                     Some(v) => v,
-                    None => bail!(),
+                    None => match CALLS {
+                        true => match t.probe_int_absent($i) {
+                            Some(v) => v,
+                            None => bail!(),
+                        },
+                        false => bail!(),
+                    },
                 },
                 _ => bail!(),
             };
