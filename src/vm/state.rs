@@ -369,6 +369,12 @@ pub struct State<'gc> {
     /// cache, not state: never saved, any value is correct.
     #[collect(require_static)]
     pub index_hint: Cell<u32>,
+    /// Where the last metatable looked up for each metamethod held it (a position hint per
+    /// `Tm`, as `index_hint`): a present metamethod (a string's `__add`, a class's `__eq`)
+    /// is found at the hint instead of by a search of the metatable's hash part every time.
+    /// A cache, not state: never saved, any value is correct.
+    #[collect(require_static)]
+    pub tm_hints: [Cell<u32>; TM_COUNT],
     /// Loop heads (the address of the instruction) where `interp::execute` found `fast::hot`
     /// not worth entering, each with how many more times to pass it by (see
     /// `fast::COOLDOWN`), in a small cache indexed by the address's bits 2–3: kept across
@@ -645,7 +651,12 @@ impl<'gc> Ctx<'gc> {
     /// lack it, see `table_tm`).
     #[inline]
     pub fn tm_of(self, mt: Table<'gc>, tm: Tm) -> Value<'gc> {
-        mt.tm_field(self.mc, tm, || self.tm(tm))
+        mt.tm_field(
+            self.mc,
+            tm,
+            || self.tm(tm),
+            self.state.tm_hints.get(tm as usize),
+        )
     }
 
     /// Hands out the next deterministic object id.
