@@ -453,7 +453,6 @@ fn run<'gc>(
                 // (A table here missed at `key` and has a metatable: see the callers.)
                 let found = match obj {
                     Value::Table(t) => meta::index_charged_missed(ctx, t, key, $hint, fuel)?,
-                    Value::Str(_) => meta::index_str_charged(ctx, obj, key, $hint, fuel)?,
                     _ => meta::index_charged(ctx, obj, key, $hint, fuel)?,
                 };
                 match found {

@@ -71,7 +71,9 @@ pub fn index<'gc>(ctx: Ctx<'gc>, obj: Value<'gc>, key: Value<'gc>) -> LuaResult<
 /// (`limits::fuel::INDEX_CHAIN_LINK`): the instruction pays for the first lookup only.
 /// `hint`: a position hint for a string `key` in the tables of the chain (a method of a
 /// string, `s:sub(...)`, is found in the `string` table through its constant's hint; any
-/// value is correct).
+/// value is correct). Out of line: the interpreter's index instructions call it where their
+/// fast paths fail, and a string's test here keeps their code as it was.
+#[inline(never)]
 pub fn index_charged<'gc>(
     ctx: Ctx<'gc>,
     obj: Value<'gc>,
@@ -79,6 +81,9 @@ pub fn index_charged<'gc>(
     hint: Option<&std::cell::Cell<u32>>,
     fuel: &mut Fuel,
 ) -> LuaResult<'gc, Index<'gc>> {
+    if let Value::Str(_) = obj {
+        return index_str(ctx, obj, key, hint, fuel);
+    }
     index_chain(ctx, obj, key, hint, fuel, 0)
 }
 
@@ -87,8 +92,8 @@ pub fn index_charged<'gc>(
 /// as [`index_chain`] charges it, in one borrow of each table; anything else through
 /// `index_chain` from the start (the lookup in the `__index` table made again, rare: a
 /// string's missing field). The same result, fuel and errors as [`index_charged`].
-#[inline(never)]
-pub fn index_str_charged<'gc>(
+#[inline(always)]
+fn index_str<'gc>(
     ctx: Ctx<'gc>,
     obj: Value<'gc>,
     key: Value<'gc>,
@@ -408,9 +413,9 @@ pub fn arith<'gc>(
     if let Some(v) = arith_raw(op, a, b)? {
         return Ok(Ok(Meta::Done(v)));
     }
-    let mut tm = ctx.metamethod(a, op.tm());
+    let mut tm = ctx.metamethod_hinted(a, op.tm());
     if tm.is_nil() {
-        tm = ctx.metamethod(b, op.tm());
+        tm = ctx.metamethod_hinted(b, op.tm());
     }
     if !tm.is_nil() {
         return Ok(Ok(Meta::Call(MetaCall::two(tm, a, b))));

@@ -651,12 +651,23 @@ impl<'gc> Ctx<'gc> {
     /// lack it, see `table_tm`).
     #[inline]
     pub fn tm_of(self, mt: Table<'gc>, tm: Tm) -> Value<'gc> {
-        mt.tm_field(
-            self.mc,
-            tm,
-            || self.tm(tm),
-            self.state.tm_hints.get(tm as usize),
-        )
+        mt.tm_field(self.mc, tm, || self.tm(tm), None)
+    }
+
+    /// [`Ctx::metamethod`] through the state's position hint for `tm` (see
+    /// `State::tm_hints`): for the slow paths that find a metamethod present time after time
+    /// (`meta::arith`: a string operand's `__add`). Not in `tm_of`, which `execute` inlines
+    /// at many places: the hint's code there cost other programs ~1% (binary_trees).
+    pub fn metamethod_hinted(self, v: Value<'gc>, tm: Tm) -> Value<'gc> {
+        match self.metatable(v) {
+            Some(mt) => mt.tm_field(
+                self.mc,
+                tm,
+                || self.tm(tm),
+                self.state.tm_hints.get(tm as usize),
+            ),
+            None => Value::Nil,
+        }
     }
 
     /// Hands out the next deterministic object id.
