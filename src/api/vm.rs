@@ -219,6 +219,7 @@ impl Vm {
                 collect_requested: std::cell::Cell::new(false),
                 memory_pressure: std::cell::Cell::new(false),
                 index_hint: std::cell::Cell::new(0),
+                tm_hints: Default::default(),
                 cold_loops: Default::default(),
                 main_yieldable: std::cell::Cell::new(main_yieldable),
                 c_call_boundaries: std::cell::Cell::new(c_call_boundaries),

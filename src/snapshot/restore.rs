@@ -998,6 +998,7 @@ pub(super) fn finish_with<'gc>(
         collect_requested: Cell::new(false),
         memory_pressure: Cell::new(false),
         index_hint: Cell::new(0),
+        tm_hints: Default::default(),
         cold_loops: Default::default(),
         main_yieldable: Cell::new(tail.main_yieldable),
         c_call_boundaries: Cell::new(tail.c_call_boundaries),

@@ -453,7 +453,7 @@ fn run<'gc>(
                 // (A table here missed at `key` and has a metatable: see the callers.)
                 let found = match obj {
                     Value::Table(t) => meta::index_charged_missed(ctx, t, key, $hint, fuel)?,
-                    _ => meta::index_charged(ctx, obj, key, fuel)?,
+                    _ => meta::index_charged(ctx, obj, key, $hint, fuel)?,
                 };
                 match found {
                     Index::Value(v) => r!($a) = v,

@@ -64,18 +64,52 @@ pub enum Index<'gc> {
 /// `obj[key]` with `__index`, for natives (which charge by element; the chain is bounded by
 /// [`MAX_TAG_LOOP`]).
 pub fn index<'gc>(ctx: Ctx<'gc>, obj: Value<'gc>, key: Value<'gc>) -> LuaResult<'gc, Index<'gc>> {
-    index_charged(ctx, obj, key, &mut Fuel::default())
+    index_charged(ctx, obj, key, None, &mut Fuel::default())
 }
 
 /// `obj[key]` with `__index`, charging `fuel` for every link of an `__index` chain followed
 /// (`limits::fuel::INDEX_CHAIN_LINK`): the instruction pays for the first lookup only.
+/// `hint`: a position hint for a string `key` in the tables of the chain (a method of a
+/// string, `s:sub(...)`, is found in the `string` table through its constant's hint; any
+/// value is correct). Out of line: the interpreter's index instructions call it where their
+/// fast paths fail, and a string's test here keeps their code as it was.
+#[inline(never)]
 pub fn index_charged<'gc>(
     ctx: Ctx<'gc>,
     obj: Value<'gc>,
     key: Value<'gc>,
+    hint: Option<&std::cell::Cell<u32>>,
     fuel: &mut Fuel,
 ) -> LuaResult<'gc, Index<'gc>> {
-    index_chain(ctx, obj, key, None, fuel, 0)
+    if let Value::Str(_) = obj {
+        return index_str(ctx, obj, key, hint, fuel);
+    }
+    index_chain(ctx, obj, key, hint, fuel, 0)
+}
+
+/// [`index_charged`] for a string `obj` (a method, `s:sub(...)`): when the string metatable's
+/// `__index` is a table holding `key` (the `string` table), its value, charged for that link
+/// as [`index_chain`] charges it, in one borrow of each table; anything else through
+/// `index_chain` from the start (the lookup in the `__index` table made again, rare: a
+/// string's missing field). The same result, fuel and errors as [`index_charged`].
+#[inline(always)]
+fn index_str<'gc>(
+    ctx: Ctx<'gc>,
+    obj: Value<'gc>,
+    key: Value<'gc>,
+    hint: Option<&std::cell::Cell<u32>>,
+    fuel: &mut Fuel,
+) -> LuaResult<'gc, Index<'gc>> {
+    let mt = ctx.state.metas.borrow().string;
+    if let Some(mt) = mt {
+        if let Value::Table(lib) = index_field(ctx, mt) {
+            if let Some(v) = lib.get_chain_value(key, hint) {
+                fuel.charge(crate::limits::fuel::INDEX_CHAIN_LINK);
+                return Ok(Index::Value(v));
+            }
+        }
+    }
+    index_chain(ctx, obj, key, hint, fuel, 0)
 }
 
 /// [`index_charged`] for a table whose raw value at `key` was just found nil while it has a
@@ -171,7 +205,12 @@ fn index_chain<'gc>(
                 Some(mt) => index_field(ctx, mt),
             }
         } else {
-            let tm = ctx.metamethod(cur, Tm::Index);
+            // The `__index` of a string, number, ... metatable through the state's hint, as
+            // a table's metatable's (the same raw get).
+            let tm = match ctx.metatable(cur) {
+                Some(mt) => index_field(ctx, mt),
+                None => Value::Nil,
+            };
             if tm.is_nil() {
                 if depth == 0 {
                     return Ok(Index::NotIndexable);
@@ -374,9 +413,9 @@ pub fn arith<'gc>(
     if let Some(v) = arith_raw(op, a, b)? {
         return Ok(Ok(Meta::Done(v)));
     }
-    let mut tm = ctx.metamethod(a, op.tm());
+    let mut tm = ctx.metamethod_hinted(a, op.tm());
     if tm.is_nil() {
-        tm = ctx.metamethod(b, op.tm());
+        tm = ctx.metamethod_hinted(b, op.tm());
     }
     if !tm.is_nil() {
         return Ok(Ok(Meta::Call(MetaCall::two(tm, a, b))));

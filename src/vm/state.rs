@@ -369,6 +369,12 @@ pub struct State<'gc> {
     /// cache, not state: never saved, any value is correct.
     #[collect(require_static)]
     pub index_hint: Cell<u32>,
+    /// Where the last metatable looked up for each metamethod held it (a position hint per
+    /// `Tm`, as `index_hint`): a present metamethod (a string's `__add`, a class's `__eq`)
+    /// is found at the hint instead of by a search of the metatable's hash part every time.
+    /// A cache, not state: never saved, any value is correct.
+    #[collect(require_static)]
+    pub tm_hints: [Cell<u32>; TM_COUNT],
     /// Loop heads (the address of the instruction) where `interp::execute` found `fast::hot`
     /// not worth entering, each with how many more times to pass it by (see
     /// `fast::COOLDOWN`), in a small cache indexed by the address's bits 2–3: kept across
@@ -645,7 +651,23 @@ impl<'gc> Ctx<'gc> {
     /// lack it, see `table_tm`).
     #[inline]
     pub fn tm_of(self, mt: Table<'gc>, tm: Tm) -> Value<'gc> {
-        mt.tm_field(self.mc, tm, || self.tm(tm))
+        mt.tm_field(self.mc, tm, || self.tm(tm), None)
+    }
+
+    /// [`Ctx::metamethod`] through the state's position hint for `tm` (see
+    /// `State::tm_hints`): for the slow paths that find a metamethod present time after time
+    /// (`meta::arith`: a string operand's `__add`). Not in `tm_of`, which `execute` inlines
+    /// at many places: the hint's code there cost other programs ~1% (binary_trees).
+    pub fn metamethod_hinted(self, v: Value<'gc>, tm: Tm) -> Value<'gc> {
+        match self.metatable(v) {
+            Some(mt) => mt.tm_field(
+                self.mc,
+                tm,
+                || self.tm(tm),
+                self.state.tm_hints.get(tm as usize),
+            ),
+            None => Value::Nil,
+        }
     }
 
     /// Hands out the next deterministic object id.

@@ -389,6 +389,25 @@ impl<'gc> Table<'gc> {
         }
         (self.get(mc, key), self.metatable())
     }
+
+    /// [`Table::get_in_chain`]'s value when it is not nil and the table is not pending (a
+    /// lazy fork's contents still in the image), else `None` (then that path answers).
+    #[inline]
+    pub fn get_chain_value(
+        self,
+        key: Value<'gc>,
+        hint: Option<&std::cell::Cell<u32>>,
+    ) -> Option<Value<'gc>> {
+        let d = self.0.borrow();
+        if d.is_pending() {
+            return None;
+        }
+        let v = match (key, hint) {
+            (Value::Str(s), Some(h)) => d.get_str_chain_hinted(s, h),
+            _ => d.get(key),
+        };
+        (!v.is_nil()).then_some(v)
+    }
 }
 
 /// Longest `__index` chain [`Table::get_field_chain`] follows (longer ones, rare, take the

@@ -123,24 +123,30 @@ fn the_absent_metamethod_cache_forgets_names_that_get_an_entry() {
         let other = crate::vm::string::LuaStr::new(mc, 7, b"x");
         let mt = Table::new(mc, 7);
         mt.set(mc, Value::Str(other), Value::True).unwrap();
-        assert!(mt.tm_field(mc, Tm::Index, || name).is_nil());
+        assert!(mt.tm_field(mc, Tm::Index, || name, None).is_nil());
         assert!(mt.tm_known_absent(Tm::Index));
         // A store at an existing key keeps the cache; a new key resets it.
         mt.set(mc, Value::Str(other), Value::False).unwrap();
         assert!(mt.tm_known_absent(Tm::Index));
         mt.set(mc, Value::Str(name), Value::Int(1)).unwrap();
         assert!(!mt.tm_known_absent(Tm::Index));
-        assert!(mt.tm_field(mc, Tm::Index, || name).raw_eq(Value::Int(1)));
+        assert!(mt
+            .tm_field(mc, Tm::Index, || name, None)
+            .raw_eq(Value::Int(1)));
         // A removed key keeps its entry: never noted absent, so a store at its position
         // hint (which does not look at the cache) is seen.
         mt.set(mc, Value::Str(name), Value::Nil).unwrap();
-        assert!(mt.tm_field(mc, Tm::Index, || name).is_nil());
+        assert!(mt.tm_field(mc, Tm::Index, || name, None).is_nil());
         assert!(!mt.tm_known_absent(Tm::Index));
         let hint = std::cell::Cell::new(1);
         assert!(mt.data_mut(mc).set_str_hinted(name, &hint, Value::Int(2)));
-        assert!(mt.tm_field(mc, Tm::Index, || name).raw_eq(Value::Int(2)));
+        assert!(mt
+            .tm_field(mc, Tm::Index, || name, None)
+            .raw_eq(Value::Int(2)));
         // Names without a cache bit are looked up every time.
-        assert!(mt.tm_field(mc, Tm::Add, || other).raw_eq(Value::False));
+        assert!(mt
+            .tm_field(mc, Tm::Add, || other, None)
+            .raw_eq(Value::False));
     });
 }
 

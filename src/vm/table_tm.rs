@@ -71,13 +71,15 @@ impl<'gc> Table<'gc> {
 
     /// The raw value of metamethod `tm` in this table (a metatable), whose name `name` gives;
     /// nil at once when the table is known to lack it. The same answer as a raw get of the
-    /// name. (Inline: `tm` is then a constant, and so is its bit.)
+    /// name (through position `hint` if given, see `TableData::get_str_hinted`). (Inline:
+    /// `tm` is then a constant, and so is its bit.)
     #[inline(always)]
     pub fn tm_field(
         self,
         mc: &Mutation<'gc>,
         tm: Tm,
         name: impl FnOnce() -> LuaStr<'gc>,
+        hint: Option<&std::cell::Cell<u32>>,
     ) -> Value<'gc> {
         {
             let d = self.0.borrow();
@@ -85,7 +87,7 @@ impl<'gc> Table<'gc> {
                 return Value::Nil;
             }
             if !d.is_pending() {
-                return d.tm_lookup(tm, name(), None);
+                return d.tm_lookup(tm, name(), hint);
             }
         }
         self.get_str(mc, name())
