@@ -327,7 +327,15 @@ pub fn push_lua_frame<'gc>(
         && needed <= MAX_STACK
         && ts.frames.len() < ts.frames_model
     {
-        ts.grow_stack(needed);
+        // (A stack cut short by a native's return, within its buffer: the frame's few
+        // slots pushed here, not by `grow_stack`'s out-of-line `resize`.)
+        if ts.stack.len() < needed {
+            if needed <= ts.stack.capacity() {
+                ts.fill_nil_to(needed);
+            } else {
+                ts.grow_stack(needed);
+            }
+        }
         ts.push_lua(LuaFrame {
             closure,
             func: func as u32,
