@@ -98,3 +98,18 @@ fn preempted_native_does_not_change_the_frame_model() {
         }
     }
 }
+
+/// An open finding (session 28, `roundtrip` on main at 536e7de; it also fails on 770177d,
+/// so it predates that session's changes): a generated program with finalizers that raise
+/// and resurrect, weak tables and coroutines, run in slices of 1,073 then 42 fuel with a
+/// fork and a save/restore alternating between them, gives the same output, result and fuel
+/// as the uninterrupted run but different final snapshot bytes. The input is kept outside
+/// the replayed corpus (`fuzz/findings/`) until it is fixed; run this with `--ignored`.
+#[test]
+#[ignore = "open roundtrip finding: final snapshot bytes differ after fork and save/restore trips"]
+fn finding_fork_then_bytes_final_snapshot() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/findings/roundtrip-fork-bytes-final-snapshot");
+    let data = std::fs::read(&path).expect("finding file");
+    roundtrip::check(&data);
+}
