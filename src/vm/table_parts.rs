@@ -420,6 +420,14 @@ impl<'gc> TableData<'gc> {
         self.sizes.gc_flag(GC_PENDING)
     }
 
+    /// Whether the table holds nothing beyond its stored array prefix (no hash part, no
+    /// chunks; a pending table's contents are not looked at): any key past the prefix reads
+    /// nil, without a search.
+    #[inline(always)]
+    pub(super) fn only_prefix(&self) -> bool {
+        self.entries.is_empty() && self.extra.is_none()
+    }
+
     /// Sets or clears the pending contents.
     pub(super) fn set_pending(&mut self, pending: Option<super::super::lazy::Pending<'gc>>) {
         if pending.is_some() {

@@ -62,8 +62,7 @@ impl<'gc> Table<'gc> {
         let idx = (i as u64).wrapping_sub(1);
         (d.sizes.probe_ok(idx)
             && idx >= d.array.len() as u64
-            && d.entries.is_empty()
-            && d.extra.is_none()
+            && d.only_prefix()
             && d.meta.is_none())
         .then_some(Value::Nil)
     }
@@ -198,7 +197,7 @@ impl<'gc> Table<'gc> {
                         Some(v)
                     };
                 }
-                if d.entries.is_empty() && d.extra.is_none() {
+                if d.only_prefix() {
                     // Nothing beyond the stored prefix (no hash part, no chunks): nil, as
                     // the search would find (`tree[1]` of a leaf `{}`).
                     return if d.meta.is_some() {
