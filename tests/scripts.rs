@@ -25,7 +25,9 @@
 //!   snapshot test's rules (`TELELUA_SNAPSHOT_MAX_TRIPS`, `TELELUA_SNAPSHOT_ALL`, `SNAPSHOT_SLOW`).
 //!
 //! The snapshot test runs each script once with `--stats` to learn the fuel and memory it uses, and runs
-//! every snapshot variant with `--stats` too, so the fuel used must match exactly as well.
+//! every snapshot variant with `--stats` too, so the fuel used must match exactly as well, and
+//! so must the digest of the state's snapshot where the run ended (down to the collector's
+//! counters, which output and fuel do not show).
 //! `SNAPSHOT_SLOW` (same format as `KNOWN_FAILURES`) lists the few scripts with stacks so deep
 //! that each snapshot is megabytes: they run only with the period given there.
 

@@ -249,7 +249,7 @@ pub(crate) fn table<'gc>(ctx: Ctx<'gc>) -> VmTable<'gc> {
 #[inline(always)]
 pub(crate) fn registry_table<'gc>(ctx: Ctx<'gc>, key: &RegistryKey) -> VmTable<'gc> {
     // Looked up by bytes: making the key string would allocate on every lookup.
-    if let Some(VmValue::Table(t)) = registry_get(ctx, key) {
+    if let VmValue::Table(t) = registry_get(ctx, key) {
         return t;
     }
     registry_table_made(ctx, key)
@@ -284,9 +284,9 @@ thread_local! {
 /// lookup found a key: every host call looks up the handle table, and comparing one entry's
 /// bytes is much cheaper than hashing the name. Exact whatever the hint: a key occupies at
 /// most one entry of a table (a removed key stays as a tombstone), so an entry holding an
-/// equal key is the key's entry. `None` if the registry is still in a lazy fork's image.
+/// equal key is the key's entry.
 #[inline(always)]
-fn registry_get<'gc>(ctx: Ctx<'gc>, key: &RegistryKey) -> Option<VmValue<'gc>> {
+fn registry_get<'gc>(ctx: Ctx<'gc>, key: &RegistryKey) -> VmValue<'gc> {
     let registry = ctx.state.registry;
     if !registry.is_pending() {
         let d = registry.data(ctx.mc);
@@ -294,7 +294,7 @@ fn registry_get<'gc>(ctx: Ctx<'gc>, key: &RegistryKey) -> Option<VmValue<'gc>> {
             let hint = REGISTRY_HINTS.with(|h| h.get(key.hint).map_or(u32::MAX, |c| c.get()));
             if let Some((VmValue::Str(k), v)) = d.flat_entries().get(hint as usize) {
                 if same_bytes(k.as_bytes(), key.name) {
-                    return Some(*v);
+                    return *v;
                 }
             }
         }
@@ -323,11 +323,11 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 
 /// [`registry_get`] when the hint missed.
 #[inline(never)]
-fn registry_search<'gc>(ctx: Ctx<'gc>, key: &RegistryKey) -> Option<VmValue<'gc>> {
+fn registry_search<'gc>(ctx: Ctx<'gc>, key: &RegistryKey) -> VmValue<'gc> {
     let (hint_no, key) = (key.hint, key.name);
     let registry = ctx.state.registry;
     if registry.is_pending() {
-        return registry.get_str_bytes(key);
+        return registry.get_str_bytes(ctx.mc, key);
     }
     let d = registry.data(ctx.mc);
     let entries = d.flat_entries();
@@ -346,7 +346,7 @@ fn registry_search<'gc>(ctx: Ctx<'gc>, key: &RegistryKey) -> Option<VmValue<'gc>
             });
         }
     }
-    Some(v)
+    v
 }
 
 fn int_at<'gc>(ctx: Ctx<'gc>, t: VmTable<'gc>, i: i64) -> i64 {
@@ -357,11 +357,7 @@ fn int_at<'gc>(ctx: Ctx<'gc>, t: VmTable<'gc>, i: i64) -> i64 {
 }
 
 fn int_field<'gc>(ctx: Ctx<'gc>, t: VmTable<'gc>, name: &[u8]) -> i64 {
-    let v = match t.get_str_bytes(name) {
-        Some(v) => v,
-        None => t.get(ctx.mc, VmValue::Str(ctx.new_str(name))),
-    };
-    match v {
+    match t.get_str_bytes(ctx.mc, name) {
         VmValue::Int(n) => n,
         _ => 0,
     }

@@ -28,7 +28,8 @@ Available options are:
   --save-at N --save FILE   stop after N fuel units and write a snapshot to FILE
   --resume FILE        continue a run saved with --save
   --max-memory BYTES   memory budget (error 'not enough memory' beyond it; k/m/g suffixes)
-  --stats              print the fuel used and peak memory to stderr when the run ends
+  --stats              print the fuel used, peak memory and a digest of the final state's
+                       snapshot to stderr when the run ends
   --record FILE        run the script and write its journal (inputs, outputs, fuel and a
                        digest of the state after every step) to FILE
   --replay FILE        replay a journal: the same output, fuel and states, or the first
@@ -254,13 +255,27 @@ enum Outcome {
 }
 
 /// Runs the loaded chunk to completion (or to the `--save-at` point).
-/// Flushes the script's output and, with `--stats`, reports the fuel used (after the
-/// output, so the line is always last on stderr).
-fn finish(vm: &Vm, stats: bool) {
+/// With `--stats`, a digest of the VM's snapshot where the script's run ended, before the
+/// VM is closed (closing collects everything, which resets the collector's counters): a run
+/// through snapshots or forks must end in the same state, down to those counters, as an
+/// uninterrupted one (`tests/scripts.rs` compares the line).
+fn end_digest(vm: &Vm, stats: bool) -> Option<String> {
+    stats.then(|| match vm.save() {
+        Ok(bytes) => format!("{:016x}", telelua::record::digest(&bytes)),
+        // (Not the error's text: it can name a temporary file, which differs between runs.)
+        Err(_) => "none (the VM cannot be saved where its run ended)".to_string(),
+    })
+}
+
+/// Flushes the script's output and, with `--stats` (`digest` from [`end_digest`]), reports
+/// the state digest and the fuel used (after the output, so the lines are always last on
+/// stderr).
+fn finish(vm: &Vm, digest: Option<String>) {
     vm.with_host(|h| {
         let _ = h.stdout.flush();
     });
-    if stats {
+    if let Some(digest) = digest {
+        eprintln!("{}: state digest: {digest}", progname());
         eprintln!("{}: peak memory: {}", progname(), vm.memory_peak());
         eprintln!("{}: fuel used: {}", progname(), vm.fuel_used());
     }
@@ -296,6 +311,7 @@ fn close(vm: &mut Vm, outcome: &Outcome, fuel_left: &mut Option<u64>, snap: &Sna
 /// `os.exit`, as `lua.c`'s: closes the VM first if asked (`lua_close`, under the same fuel
 /// and snapshot options), then ends the process with the status.
 fn exit(vm: &mut Vm, request: ExitRequest, fuel_left: &mut Option<u64>, snap: &Snap) -> ! {
+    let digest = end_digest(vm, snap.stats);
     if request.close && vm.begin_close() {
         let snap = Snap {
             save_at: None,
@@ -304,7 +320,7 @@ fn exit(vm: &mut Vm, request: ExitRequest, fuel_left: &mut Option<u64>, snap: &S
         };
         run(vm, fuel_left, &snap);
     }
-    finish(vm, snap.stats);
+    finish(vm, digest);
     std::process::exit(request.code)
 }
 
@@ -736,8 +752,9 @@ fn main() -> ExitCode {
             }
         };
         let outcome = run(&mut vm, &mut fuel, &snap);
+        let digest = end_digest(&vm, opts.stats);
         close(&mut vm, &outcome, &mut fuel, &snap);
-        finish(&vm, opts.stats);
+        finish(&vm, digest);
         return match outcome {
             Outcome::Failed => ExitCode::from(1),
             _ => ExitCode::SUCCESS,
@@ -839,8 +856,9 @@ fn main() -> ExitCode {
         repl(&mut vm, &mut fuel, &snap);
     }
     let ok = !matches!(outcome, Outcome::Failed);
+    let digest = end_digest(&vm, opts.stats);
     close(&mut vm, &outcome, &mut fuel, &snap);
-    finish(&vm, opts.stats);
+    finish(&vm, digest);
     if ok {
         ExitCode::SUCCESS
     } else {

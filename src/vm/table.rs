@@ -1126,14 +1126,20 @@ impl<'gc> Table<'gc> {
     }
 
     /// Raw get of the string key spelled `bytes` without making a string (see
-    /// [`TableData::get_str_bytes`]); `None` for a table still in a lazy fork's image, which
-    /// the caller reads with a string key.
+    /// [`TableData::get_str_bytes`]). A table still in a lazy fork's image is read through
+    /// the image, whose key (made uncounted, as a fork makes everything) is the key: a
+    /// caller that made a string here would charge, in a fork only, an allocation the
+    /// uninterrupted run never made, and the collector's pacing would differ.
     #[inline]
-    pub fn get_str_bytes(self, bytes: &[u8]) -> Option<Value<'gc>> {
+    pub fn get_str_bytes(self, mc: &Mutation<'gc>, bytes: &[u8]) -> Value<'gc> {
         let d = self.0.borrow();
-        match d.pending() {
-            None => Some(d.get_str_bytes(bytes)),
-            Some(_) => None,
+        if d.pending().is_none() {
+            return d.get_str_bytes(bytes);
+        }
+        drop(d);
+        match self.str_key_bytes(mc, bytes) {
+            Some(key) => self.get_str(mc, key),
+            None => Value::Nil,
         }
     }
 

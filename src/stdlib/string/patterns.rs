@@ -441,7 +441,7 @@ impl sequences::pattern::WholeHost for InlineReplacement<'_> {
 
 /// The value of a gsub table `t` at the key `key` (a capture) when no `__index` is asked:
 /// looked up without making the key string. `None` when `t` has a metatable and no value
-/// there, or is still in a lazy fork's image.
+/// there.
 fn raw_replacement<'gc>(
     ctx: crate::vm::state::Ctx<'gc>,
     t: Table<'gc>,
@@ -449,7 +449,7 @@ fn raw_replacement<'gc>(
     subject: &[u8],
 ) -> Option<Value<'gc>> {
     let v = match key {
-        Capture::Substring { .. } => t.get_str_bytes(key.bytes(subject)?)?,
+        Capture::Substring { .. } => t.get_str_bytes(ctx.mc, key.bytes(subject)?),
         Capture::Position(_) => t.get_int(ctx.mc, key.lua_position()?),
     };
     (!v.is_nil() || t.metatable().is_none()).then_some(v)
