@@ -6,7 +6,9 @@
 //! (`save`, then `restore`, checking that saving the restored VM gives the same bytes) or
 //! through an in-memory image (`image().fork()`), or simply continues. Both runs must print
 //! the same output, end with the same result, use the same fuel, and save to the same bytes
-//! at the end: a VM's future must not depend on when it was saved, restored or forked.
+//! at the end: a VM's future must not depend on when it was saved, restored or forked. A
+//! twin of the sliced run, with the same slices and no trips, saves to the same bytes as the
+//! sliced run after every slice (see [`run`]).
 #![allow(dead_code)]
 
 use std::cell::RefCell;
@@ -55,6 +57,11 @@ pub enum Trip {
 
 /// Runs `src` in slices of `slices` fuel (cycled; the last one repeats), doing `trips`
 /// (cycled) between slices. `None` if the program did not finish within [`LIMIT`].
+///
+/// With trips other than `Continue`, a twin VM runs the same slices without trips, and after
+/// every slice both must save to the same bytes: a divergence is caught at the slice it
+/// happens, even when the rest of the run would hide it (a full collection resets the
+/// collector's counters; a finished run drops what its stack held). Panics when they differ.
 pub fn run(src: &str, slices: &[u64], trips: &[Trip]) -> Option<Run> {
     let out: Out = Rc::default();
     let mut vm = options(&out).build();
@@ -66,6 +73,13 @@ pub fn run(src: &str, slices: &[u64], trips: &[Trip]) -> Option<Run> {
             snapshot: Vec::new(),
         });
     }
+    let twin_out: Out = Rc::default();
+    let mut twin = trips.iter().any(|t| !matches!(t, Trip::Continue)).then(|| {
+        let mut twin = options(&twin_out).build();
+        twin.load(src.as_bytes(), "=gen")
+            .expect("loads as the first did");
+        twin
+    });
     let mut turn = 0;
     loop {
         let fuel = slices.get(turn).or(slices.last()).copied().unwrap_or(LIMIT);
@@ -75,7 +89,16 @@ pub fn run(src: &str, slices: &[u64], trips: &[Trip]) -> Option<Run> {
             trips[turn % trips.len()]
         };
         turn += 1;
-        match vm.step(fuel.max(1)) {
+        let stepped = vm.step(fuel.max(1));
+        let twin_stepped = twin.as_mut().map(|t| t.step(fuel.max(1)));
+        if let Some(twin_stepped) = &twin_stepped {
+            assert!(
+                *twin_stepped == stepped,
+                "slice {turn} ends with {stepped:?} after trips but {twin_stepped:?} \
+                 without\nprogram:\n{src}"
+            );
+        }
+        match stepped {
             StepResult::OutOfFuel => {}
             result => {
                 let snapshot = vm.save().expect("save at the end");
@@ -88,13 +111,24 @@ pub fn run(src: &str, slices: &[u64], trips: &[Trip]) -> Option<Run> {
                 });
             }
         }
+        // (Every trip but `Continue` has a twin: `bytes` is there for a `Bytes` trip.)
+        let bytes = twin.as_ref().map(|_| vm.save().expect("save"));
+        if let (Some(twin), Some(bytes)) = (&twin, &bytes) {
+            let twin_bytes = twin.save().expect("save the twin");
+            assert!(
+                twin_bytes == *bytes,
+                "the state after slice {turn} differs from the run without trips \
+                 (slices {slices:?}, trips {trips:?}, fuel {})\nprogram:\n{src}",
+                vm.fuel_used()
+            );
+        }
         if vm.fuel_used() > LIMIT {
             return None;
         }
         vm = match trip {
             Trip::Continue => vm,
             Trip::Bytes => {
-                let bytes = vm.save().expect("save");
+                let bytes = bytes.expect("a twin saved with the VM");
                 let restored = options(&out).restore(&bytes).expect("restore");
                 let again = restored.save().expect("save restored");
                 assert!(again == bytes, "save(restore(save(vm))) differs");
