@@ -1244,6 +1244,9 @@ mod hindex;
 #[path = "table_resize.rs"]
 mod resize;
 
+#[path = "table_compact.rs"]
+mod compact;
+
 #[path = "table_mut.rs"]
 mod table_mut;
 pub use table_mut::TableMut;
