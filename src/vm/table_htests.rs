@@ -371,3 +371,27 @@ fn the_compacted_part_is_the_rebuilt_part() {
             .all(|(x, y)| x.0.raw_eq(y.0) && x.1.raw_eq(y.1)));
     });
 }
+
+/// Times the count and the compaction of a rehash at a million entries (`cargo test
+/// --profile fast --lib time_a_compaction -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn time_a_compaction() {
+    rootless_mutate(|mc| {
+        let n = 1_000_000;
+        let t = big(mc, n);
+        for i in (0..n).step_by(21) {
+            t.set(mc, key(i), Value::Nil).unwrap();
+        }
+        let mut d = t.0.borrow_mut(mc);
+        let s = std::time::Instant::now();
+        let mut live = 0;
+        d.each_entry_from(0, |_, e| {
+            live += usize::from(!e.1.is_nil());
+            true
+        });
+        let counted = s.elapsed();
+        d.compact_hash_part(mc).unwrap();
+        eprintln!("live {live}: count {counted:?}, all {:?}", s.elapsed());
+    });
+}
