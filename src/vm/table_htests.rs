@@ -309,6 +309,9 @@ fn a_rehash_with_removed_keys_compacts_the_part_in_place() {
             let d = t.0.borrow();
             let want = node_capacity(live.len());
             assert_eq!(d.hash_capacity(), want, "{name}");
+            // The index has room for the new capacity, not much more.
+            let room = d.extra.as_ref().unwrap().index.capacity();
+            assert!(room >= live.len() && room <= 4 * want, "{name}: {room}");
             // A removed key is gone: `next` refuses it.
             if let Some(gone) = (0..N).find(|&i| removed(i)) {
                 assert!(d.get(key(gone)).is_nil());
@@ -325,6 +328,35 @@ fn a_rehash_with_removed_keys_compacts_the_part_in_place() {
             check_compacted(t, &more);
         });
     }
+}
+
+#[test]
+fn a_compaction_to_a_smaller_capacity_shrinks_the_index() {
+    rootless_mutate(|mc| {
+        let n = (1 << 16) + 5;
+        let t = big(mc, n);
+        assert_eq!(t.0.borrow().hash_capacity(), 1 << 17);
+        for i in 40_000..n {
+            t.set(mc, key(i), Value::Nil).unwrap();
+        }
+        // Keys added and removed at once up to a full part: 40,000 live entries are left.
+        let mut m = n;
+        while t.0.borrow().hash_len() < 1 << 17 {
+            t.set(mc, key(m), Value::True).unwrap();
+            t.set(mc, key(m), Value::Nil).unwrap();
+            m += 1;
+        }
+        t.set(mc, key(m), Value::Int(m as i64)).unwrap();
+        let mut live: Vec<usize> = (0..40_000).collect();
+        live.push(m);
+        {
+            let d = t.0.borrow();
+            assert_eq!(d.hash_capacity(), 1 << 16);
+            let room = d.extra.as_ref().unwrap().index.capacity();
+            assert!(room >= live.len() && room < 1 << 17, "{room}");
+        }
+        check_compacted(t, &live);
+    });
 }
 
 #[test]

@@ -189,6 +189,13 @@ impl<'gc> TableData<'gc> {
             // (`resize_into`'s capacity: every live entry is outside the array part). The
             // index stays sharded, as a rebuild for a capacity above `SHARD_MIN` makes it.
             self.compact_hash_part(mc)?;
+            if cap < self.sizes.hash_cap() {
+                // As a rebuild's index would be: room for the new capacity, not the old one
+                // (the index is not charged apart: the model counts it in the nodes).
+                if let Some(x) = &mut self.extra {
+                    x.index.shrink_to(cap, |_| 0);
+                }
+            }
             self.sizes.set(asize, cap);
             return Ok(());
         }
