@@ -280,11 +280,12 @@ fn check_compacted(t: Table<'_>, live: &[usize]) {
 fn a_rehash_with_removed_keys_compacts_the_part_in_place() {
     // Removal patterns: scattered, the whole flat prefix (chunk entries move into it),
     // whole chunks, all but a few (the chunks go), the last entries only.
-    let patterns: [(&str, fn(usize) -> bool); 5] = [
+    type Removed = fn(usize) -> bool;
+    let patterns: [(&str, Removed); 5] = [
         ("scattered", |i| i % 7 == 3 || i % 11 == 0),
         ("flat prefix", |i| i < HFLAT_MAX),
         ("chunks", |i| {
-            i >= HFLAT_MAX + HCHUNK && i < HFLAT_MAX + 3 * HCHUNK
+            (HFLAT_MAX + HCHUNK..HFLAT_MAX + 3 * HCHUNK).contains(&i)
         }),
         ("most", |i| i % 5 != 0 || i > 50_000),
         ("last", |i| i + 40 >= N),
