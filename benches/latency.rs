@@ -72,6 +72,12 @@ const SCRIPTS: &[(&str, &str)] = &[
            while true do local g = {} for i = 1, 100 do g[i] = {i} end end"#,
     ),
     (
+        "removals and inserts in a hash part of 1e6 keys",
+        r#"local t = {} for i = 1, 1e6 do t["k" .. i] = true end
+           local lo, hi = 1, 1e6
+           while true do t["k" .. lo] = nil lo = lo + 1 hi = hi + 1 t["k" .. hi] = true end"#,
+    ),
+    (
         "full collections of 1e6 objects",
         r#"local t = {} for i = 1, 1e6 do t[i] = {} end
            while true do collectgarbage() end"#,

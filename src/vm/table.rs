@@ -31,7 +31,8 @@
 //!   flat prefix; its index is sharded (`table_hindex`), and a rehash that would put every
 //!   entry back where it is (no removed keys, the array part unchanged) only changes the
 //!   capacity (`table_resize`), so no step of a program filling a big hash part copies or
-//!   reindexes it whole.
+//!   reindexes it whole; one that drops removed keys with the array part unchanged compacts
+//!   the part in place and renumbers the index's positions (`table_compact`).
 //! - `hash_cap` emulates the size of Lua's node part (a power of two): the hash part "is full"
 //!   when it holds that many entries (live or tombstones), which is when Lua would rehash.
 
@@ -1249,6 +1250,9 @@ mod hindex;
 
 #[path = "table_resize.rs"]
 mod resize;
+
+#[path = "table_compact.rs"]
+mod compact;
 
 #[path = "table_mut.rs"]
 mod table_mut;

@@ -122,6 +122,22 @@ impl HashIndex {
         }
     }
 
+    /// Renumbers every position recorded in a sharded index through `map` (the new
+    /// position, or `None` to forget it), shard by shard, without reading an entry or
+    /// hashing a key: for a compaction that keeps the entries in order (`table_compact`).
+    /// Items stay in their buckets (the hash half they are filed by does not change).
+    pub fn remap_sharded(&mut self, mut map: impl FnMut(u32) -> Option<u32>) {
+        for shard in &mut self.shards {
+            shard.retain(|item| match map(item.0) {
+                Some(p) => {
+                    item.0 = p;
+                    true
+                }
+                None => false,
+            });
+        }
+    }
+
     /// Records `pos` under key hash `h` unless a position for which `eq` holds is there:
     /// whether it was recorded (`hasher`: the hash of a recorded position, for the growth
     /// of an index that is not sharded).

@@ -246,3 +246,185 @@ fn a_part_made_big_without_an_index_is_sharded_at_its_first_chunk() {
         assert_eq!(order(t), (0..n).collect::<Vec<_>>());
     });
 }
+
+/// Checks a big part against `live` (its key numbers in order, nothing removed): the
+/// entries, the sizes, the chunks' invariants and the index.
+fn check_compacted(t: Table<'_>, live: &[usize]) {
+    let d = t.0.borrow();
+    assert_eq!(d.hash_len(), live.len());
+    let chunks = d.hchunk_list().map_or(Vec::new(), |l| l.borrow().clone());
+    if !chunks.is_empty() {
+        assert_eq!(d.entries.len(), HFLAT_MAX);
+        for (n, c) in chunks.iter().enumerate() {
+            let len = c.borrow().len();
+            assert!(
+                len == HCHUNK || (n + 1 == chunks.len() && len > 0),
+                "chunk {n}: {len}"
+            );
+        }
+    }
+    let e = d.extra.as_ref().unwrap();
+    assert!(e.index.is_sharded());
+    assert_eq!(e.index.len(), live.len());
+    for (pos, &i) in live.iter().enumerate() {
+        assert!(
+            matches!(d.entry(pos), Some((k, Value::Int(j))) if k.raw_eq(key(i)) && j == i as i64)
+        );
+        assert_eq!(d.find(key(i)), Some(pos), "key {i}");
+    }
+    drop(d);
+    assert_eq!(order(t), live);
+}
+
+#[test]
+fn a_rehash_with_removed_keys_compacts_the_part_in_place() {
+    // Removal patterns: scattered, the whole flat prefix (chunk entries move into it),
+    // whole chunks, all but a few (the chunks go), the last entries only.
+    type Removed = fn(usize) -> bool;
+    let patterns: [(&str, Removed); 5] = [
+        ("scattered", |i| i % 7 == 3 || i % 11 == 0),
+        ("flat prefix", |i| i < HFLAT_MAX),
+        ("chunks", |i| {
+            (HFLAT_MAX + HCHUNK..HFLAT_MAX + 3 * HCHUNK).contains(&i)
+        }),
+        ("most", |i| i % 5 != 0 || i > 50_000),
+        ("last", |i| i + 40 >= N),
+    ];
+    for (name, removed) in patterns {
+        rootless_mutate(|mc| {
+            let t = big(mc, N);
+            for i in (0..N).filter(|&i| removed(i)) {
+                t.set(mc, key(i), Value::Nil).unwrap();
+            }
+            let cap = t.0.borrow().hash_capacity();
+            let mut n = N;
+            while t.0.borrow().hash_len() < cap {
+                t.set(mc, key(n), Value::Int(n as i64)).unwrap();
+                n += 1;
+            }
+            // Removed keys are still entries (tombstones) until the rehash.
+            assert!(t.0.borrow().next(key(N - 1)).is_ok());
+            t.set(mc, key(n), Value::Int(n as i64)).unwrap();
+            n += 1;
+            let live: Vec<usize> = (0..n).filter(|&i| i >= N || !removed(i)).collect();
+            let d = t.0.borrow();
+            let want = node_capacity(live.len());
+            assert_eq!(d.hash_capacity(), want, "{name}");
+            // The index has room for the new capacity, not much more.
+            let room = d.extra.as_ref().unwrap().index.capacity();
+            assert!(room >= live.len() && room <= 4 * want, "{name}: {room}");
+            // A removed key is gone: `next` refuses it.
+            if let Some(gone) = (0..N).find(|&i| removed(i)) {
+                assert!(d.get(key(gone)).is_nil());
+                assert!(d.next(key(gone)).is_err(), "{name}");
+            }
+            drop(d);
+            check_compacted(t, &live);
+            // The part works on: removals, revivals and new keys.
+            t.set(mc, key(live[1]), Value::Nil).unwrap();
+            t.set(mc, key(live[1]), Value::Int(live[1] as i64)).unwrap();
+            t.set(mc, key(n), Value::Int(n as i64)).unwrap();
+            let mut more = live.clone();
+            more.push(n);
+            check_compacted(t, &more);
+        });
+    }
+}
+
+#[test]
+fn a_compaction_to_a_smaller_capacity_shrinks_the_index() {
+    rootless_mutate(|mc| {
+        let n = (1 << 16) + 5;
+        let t = big(mc, n);
+        assert_eq!(t.0.borrow().hash_capacity(), 1 << 17);
+        for i in 40_000..n {
+            t.set(mc, key(i), Value::Nil).unwrap();
+        }
+        // Keys added and removed at once up to a full part: 40,000 live entries are left.
+        let mut m = n;
+        while t.0.borrow().hash_len() < 1 << 17 {
+            t.set(mc, key(m), Value::True).unwrap();
+            t.set(mc, key(m), Value::Nil).unwrap();
+            m += 1;
+        }
+        t.set(mc, key(m), Value::Int(m as i64)).unwrap();
+        let mut live: Vec<usize> = (0..40_000).collect();
+        live.push(m);
+        {
+            let d = t.0.borrow();
+            assert_eq!(d.hash_capacity(), 1 << 16);
+            let room = d.extra.as_ref().unwrap().index.capacity();
+            assert!(room >= live.len() && room < 1 << 17, "{room}");
+        }
+        check_compacted(t, &live);
+    });
+}
+
+#[test]
+fn the_compacted_part_is_the_rebuilt_part() {
+    rootless_mutate(|mc| {
+        // Two tables alike; one rehashed in place, the other rebuilt by `resize` to the same
+        // sizes (integer keys beyond the array part too).
+        let make = || {
+            let t = big(mc, N);
+            for i in 0..200 {
+                t.set(mc, Value::Int(1000 + 7 * i), Value::Int(i)).unwrap();
+            }
+            for i in (0..N).filter(|i| i % 3 == 1) {
+                t.set(mc, key(i), Value::Nil).unwrap();
+            }
+            t
+        };
+        let (a, b) = (make(), make());
+        let cap = a.0.borrow().hash_capacity();
+        let mut n = N;
+        while a.0.borrow().hash_len() < cap {
+            a.set(mc, key(n), Value::Int(n as i64)).unwrap();
+            b.set(mc, key(n), Value::Int(n as i64)).unwrap();
+            n += 1;
+        }
+        a.set(mc, key(n), Value::True).unwrap();
+        let live =
+            b.0.borrow()
+                .hash_entries()
+                .iter()
+                .filter(|e| !e.1.is_nil())
+                .count();
+        b.data_mut(mc).resize(0, live + 1);
+        b.set(mc, key(n), Value::True).unwrap();
+        let (da, db) = (a.0.borrow(), b.0.borrow());
+        assert_eq!(da.hash_capacity(), db.hash_capacity());
+        assert_eq!(da.array_size(), db.array_size());
+        assert_eq!(da.length_limit(), db.length_limit());
+        let (ea, eb) = (da.hash_entries(), db.hash_entries());
+        assert_eq!(ea.len(), eb.len());
+        assert!(ea
+            .iter()
+            .zip(&eb)
+            .all(|(x, y)| x.0.raw_eq(y.0) && x.1.raw_eq(y.1)));
+    });
+}
+
+/// Times the count and the compaction of a rehash at a million entries (`cargo test
+/// --profile fast --lib time_a_compaction -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn time_a_compaction() {
+    rootless_mutate(|mc| {
+        let n = 1_000_000;
+        let t = big(mc, n);
+        for i in (0..n).step_by(21) {
+            t.set(mc, key(i), Value::Nil).unwrap();
+        }
+        let mut d = t.0.borrow_mut(mc);
+        let s = std::time::Instant::now();
+        let mut live = 0;
+        d.each_entry_from(0, |_, e| {
+            live += usize::from(!e.1.is_nil());
+            true
+        });
+        let counted = s.elapsed();
+        d.compact_hash_part(mc).unwrap();
+        eprintln!("live {live}: count {counted:?}, all {:?}", s.elapsed());
+    });
+}

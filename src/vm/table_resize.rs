@@ -4,7 +4,7 @@
 
 use gc_arena::Mutation;
 
-use super::hindex::HashIndex;
+use super::hindex::{self, HashIndex};
 use super::parts::{self, node_capacity};
 use super::{
     ceil_log2, chunks, compute_sizes, hchunks, key_hash_with, seed, KeyError, TableData, Value,
@@ -176,6 +176,27 @@ impl<'gc> TableData<'gc> {
                 asize,
                 node_capacity(hash_size).max(node_capacity(live_entries)),
             );
+            return Ok(());
+        }
+        let cap = node_capacity(hash_size).max(node_capacity(live_entries));
+        if asize == self.sizes.asize()
+            && node_capacity(hash_size) > hindex::SHARD_MIN
+            && self.extra.as_ref().is_some_and(|e| e.index.is_sharded())
+        {
+            // A big part with removed keys whose array part stays: every live entry stays
+            // in the hash part, in order, so the removed keys are dropped in place (see
+            // `table_compact`) instead of a rebuild, with the sizes the rebuild sets
+            // (`resize_into`'s capacity: every live entry is outside the array part). The
+            // index stays sharded, as a rebuild for a capacity above `SHARD_MIN` makes it.
+            self.compact_hash_part(mc)?;
+            if cap < self.sizes.hash_cap() {
+                // As a rebuild's index would be: room for the new capacity, not the old one
+                // (the index is not charged apart: the model counts it in the nodes).
+                if let Some(x) = &mut self.extra {
+                    x.index.shrink_to(cap, |_| 0);
+                }
+            }
+            self.sizes.set(asize, cap);
             return Ok(());
         }
         // Without a budget the system may still refuse the new hash part: "not enough
