@@ -672,19 +672,8 @@ fn run<'gc>(
                             }
                             continue;
                         }
-                        // `coroutine.resume` or `yield` from a `Call`: the switch at once,
-                        // when it can be made so (see `switch_call`); `pcall(f, ...)`: the
-                        // call of `f` at once (see `callback::pcall_at_call`). (One test of
-                        // the native for the three: a test of its own for `pcall` cost the
-                        // other natives' calls ~7 machine instructions each.)
-                        if $reenter && super::callback::is_special(nf) {
-                            if let Some(f) = super::callback::special_call(
-                                ctx, thread, ts, fuel, nf, func, nargs, want,
-                            )? {
-                                flow!(f)
-                            }
-                        }
-                        let todo = call_native(
+                        // The call, `pcall`, `resume` and `yield` included, out of line.
+                        let flow = call_native(
                             ctx,
                             thread,
                             ts,
@@ -694,22 +683,23 @@ fn run<'gc>(
                             nargs,
                             want,
                             call_slot!(),
+                            $reenter,
                         )?;
-                        match todo {
+                        match flow {
                             None => {
                                 read_hooks!();
                                 // Back in a loop's body (a `sqrt` in the middle of float
                                 // code): the rest of it runs in `fast::hot` too, not only
                                 // from the next loop head on.
-                                if $reenter && !hooked && super::fast::worth_after_call(code, pc) {
+                                if $reenter
+                                    && !hooked
+                                    && super::fast::worth_after_call(code, pc)
+                                {
                                     run_hot!(false, false, cdata, base, pc);
                                 }
                                 continue;
                             }
-                            Some(todo) => {
-                                let f = super::callback::after_native(ctx, thread, ts, fuel, todo)?;
-                                flow!(f)
-                            }
+                            Some(f) => flow!(f),
                         }
                     }
                 }
