@@ -219,17 +219,16 @@ fn call_native_todo<'gc>(
     }))
 }
 
-/// The interpreter's call of the native `nf` at `stack[func]` from a `Call` (`reenter`) or
-/// a `TForCall`, with `nargs` arguments, for a Lua frame whose call slot is `call_slot`,
-/// wanting `want` results, no hook set, in one function out of line: `pcall`, `resume` and
-/// `yield` made at once (`callback::special_call`, from a `Call`), else the native run
-/// (`exec::run_native`'s work, inline here) and, when it returns, its results moved where
-/// the caller wants them. `None`: the frame goes on; otherwise the flow the rest of the
-/// call (`callback::after_native`) leads to.
+/// The interpreter's call of the native `nf` at `stack[func]` from a `Call` or a `TForCall`,
+/// with `nargs` arguments, for a Lua frame whose call slot is `call_slot`, wanting `want`
+/// results, no hook set, in one function out of line: the native run (`exec::run_native`'s
+/// work, inline here) and, when it returns, its results moved where the caller wants them.
+/// `None`: the frame goes on; otherwise the flow the rest of the call
+/// (`callback::after_native`) leads to.
 ///
 /// (One function for the whole call: run out of line from here, the native's window set
 /// up in a second function, and its outcome handed back as a `Todo` that the loop stored
-/// and reloaded, cost a call ~45 machine instructions more.)
+/// and reloaded, cost a call ~30 machine instructions more.)
 ///
 /// # Errors
 /// The native's error, or those of the rest of the call.
@@ -245,19 +244,7 @@ pub(super) fn call_native<'gc>(
     nargs: usize,
     want: i32,
     call_slot: usize,
-    reenter: bool,
 ) -> LuaResult<'gc, Option<Flow<'gc>>> {
-    // `coroutine.resume` or `yield` from a `Call`: the switch at once, when it can be made
-    // so (see `switch_call`); `pcall(f, ...)`: the call of `f` at once (see
-    // `callback::pcall_at_call`). (One test of the native for the three: a test of its own
-    // for `pcall` cost the other natives' calls ~7 machine instructions each.)
-    if reenter && super::callback::is_special(nf) {
-        if let Some(f) =
-            super::callback::special_call(ctx, thread, ts, fuel, nf, func, nargs, want)?
-        {
-            return Ok(Some(f));
-        }
-    }
     let r = run_native_raw(ctx, thread, ts, fuel, nf, func, nargs);
     // (A native may set a hook: then `drive` reports its return.)
     if thread.0.hookmask.get() == 0 && matches!(r, Ok(Action::Return)) {

@@ -667,12 +667,28 @@ fn run<'gc>(
                             && matches!(nf, NativeRef::Light(l) if super::light::may_be_light(l.0))
                             && super::fast::light_native(ts, func, nargs, call_slot!() + 1, fuel)
                         {
-                            if super::fast::worth_after_call(code, pc) {
+                            if super::fast::worth_after_call_cached(
+                                &ctx.state.after_call,
+                                code,
+                                pc,
+                            ) {
                                 run_hot!(false, false, cdata, base, pc);
                             }
                             continue;
                         }
-                        // The call, `pcall`, `resume` and `yield` included, out of line.
+                        // `coroutine.resume` or `yield` from a `Call`: the switch at once,
+                        // when it can be made so (see `switch_call`); `pcall(f, ...)`: the
+                        // call of `f` at once (see `callback::pcall_at_call`). (One test of
+                        // the native for the three: a test of its own for `pcall` cost the
+                        // other natives' calls ~7 machine instructions each. Here, not in
+                        // `call_native`: entering that function cost each `pcall` ~70.)
+                        if $reenter && super::callback::is_special(nf) {
+                            if let Some(f) = super::callback::special_call(
+                                ctx, thread, ts, fuel, nf, func, nargs, want,
+                            )? {
+                                flow!(f)
+                            }
+                        }
                         let flow = call_native(
                             ctx,
                             thread,
@@ -683,7 +699,6 @@ fn run<'gc>(
                             nargs,
                             want,
                             call_slot!(),
-                            $reenter,
                         )?;
                         match flow {
                             None => {
@@ -693,7 +708,11 @@ fn run<'gc>(
                                 // from the next loop head on.
                                 if $reenter
                                     && !hooked
-                                    && super::fast::worth_after_call(code, pc)
+                                    && super::fast::worth_after_call_cached(
+                                        &ctx.state.after_call,
+                                        code,
+                                        pc,
+                                    )
                                 {
                                     run_hot!(false, false, cdata, base, pc);
                                 }
