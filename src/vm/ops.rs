@@ -338,20 +338,11 @@ pub(super) fn vararg<'gc>(
     };
     let vstart = frame_func + 1 + num_params;
     let n = if c == 0 { nvarargs } else { c as usize - 1 };
-    let needed = ra + n + 1;
-    if ts.stack.len() < needed {
-        if needed > super::exec::MAX_STACK {
+    if ts.stack.len() < ra + n + 1 {
+        if ra + n + 1 > super::exec::MAX_STACK {
             return Err(LuaError::rt("stack overflow"));
         }
-        // Within the modeled capacity and the buffer (the stack cut back to its frame by a
-        // native's return, `select("#", ...)` in a loop): the few nils pushed inline, as
-        // `grow_stack` would leave them, without its call out of line (~45 machine
-        // instructions a time).
-        if needed <= ts.stack_model && needed <= ts.stack.capacity() {
-            ts.fill_nil_to(needed);
-        } else {
-            ts.grow_stack(needed);
-        }
+        ts.grow_stack(ra + n + 1);
     }
     for i in 0..n {
         ts.stack[ra + i] = if i < nvarargs {
