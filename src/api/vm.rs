@@ -221,6 +221,7 @@ impl Vm {
                 index_hint: std::cell::Cell::new(0),
                 tm_hints: Default::default(),
                 cold_loops: Default::default(),
+                after_call: Default::default(),
                 main_yieldable: std::cell::Cell::new(main_yieldable),
                 c_call_boundaries: std::cell::Cell::new(c_call_boundaries),
                 just_collected: std::cell::Cell::new(false),

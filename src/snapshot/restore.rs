@@ -1000,6 +1000,7 @@ pub(super) fn finish_with<'gc>(
         index_hint: Cell::new(0),
         tm_hints: Default::default(),
         cold_loops: Default::default(),
+        after_call: Default::default(),
         main_yieldable: Cell::new(tail.main_yieldable),
         c_call_boundaries: Cell::new(tail.c_call_boundaries),
         just_collected: Cell::new(tail.just_collected),

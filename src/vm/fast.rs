@@ -235,6 +235,25 @@ pub(super) fn worth_after_call(code: &[Op], pc: usize) -> bool {
 /// See [`worth_after_call`].
 const WORTH_AFTER_CALL: usize = 8;
 
+/// [`worth_after_call`] through the cache `State::after_call` (the answer for the
+/// instruction at `code[pc]` found again without the scan).
+#[inline(always)]
+pub(super) fn worth_after_call_cached(
+    cache: &[std::cell::Cell<(usize, bool)>; 4],
+    code: &[Op],
+    pc: usize,
+) -> bool {
+    let key = (code.as_ptr() as usize).wrapping_add(pc.wrapping_mul(std::mem::size_of::<Op>()));
+    let slot = &cache[(key >> 2) & 3];
+    let (k, worth) = slot.get();
+    if k == key {
+        return worth;
+    }
+    let worth = worth_after_call(code, pc);
+    slot.set((key, worth));
+    worth
+}
+
 /// Whether `execute` should not try [`hot`] at a loop's head for a while ([`COOLDOWN`]),
 /// after `hot` ran `ran` instructions from it (-1: not entered, [`worth`] said no) and
 /// stopped at `pc`: it was not entered, or it stopped soon on an instruction it runs in

@@ -667,7 +667,11 @@ fn run<'gc>(
                             && matches!(nf, NativeRef::Light(l) if super::light::may_be_light(l.0))
                             && super::fast::light_native(ts, func, nargs, call_slot!() + 1, fuel)
                         {
-                            if super::fast::worth_after_call(code, pc) {
+                            if super::fast::worth_after_call_cached(
+                                &ctx.state.after_call,
+                                code,
+                                pc,
+                            ) {
                                 run_hot!(false, false, cdata, base, pc);
                             }
                             continue;
@@ -676,7 +680,8 @@ fn run<'gc>(
                         // when it can be made so (see `switch_call`); `pcall(f, ...)`: the
                         // call of `f` at once (see `callback::pcall_at_call`). (One test of
                         // the native for the three: a test of its own for `pcall` cost the
-                        // other natives' calls ~7 machine instructions each.)
+                        // other natives' calls ~7 machine instructions each. Here, not in
+                        // `call_native`: entering that function cost each `pcall` ~70.)
                         if $reenter && super::callback::is_special(nf) {
                             if let Some(f) = super::callback::special_call(
                                 ctx, thread, ts, fuel, nf, func, nargs, want,
@@ -684,7 +689,7 @@ fn run<'gc>(
                                 flow!(f)
                             }
                         }
-                        let todo = call_native(
+                        let flow = call_native(
                             ctx,
                             thread,
                             ts,
@@ -695,21 +700,25 @@ fn run<'gc>(
                             want,
                             call_slot!(),
                         )?;
-                        match todo {
+                        match flow {
                             None => {
                                 read_hooks!();
                                 // Back in a loop's body (a `sqrt` in the middle of float
                                 // code): the rest of it runs in `fast::hot` too, not only
                                 // from the next loop head on.
-                                if $reenter && !hooked && super::fast::worth_after_call(code, pc) {
+                                if $reenter
+                                    && !hooked
+                                    && super::fast::worth_after_call_cached(
+                                        &ctx.state.after_call,
+                                        code,
+                                        pc,
+                                    )
+                                {
                                     run_hot!(false, false, cdata, base, pc);
                                 }
                                 continue;
                             }
-                            Some(todo) => {
-                                let f = super::callback::after_native(ctx, thread, ts, fuel, todo)?;
-                                flow!(f)
-                            }
+                            Some(f) => flow!(f),
                         }
                     }
                 }

@@ -382,6 +382,14 @@ pub struct State<'gc> {
     /// loop. A cache, not state: never saved; `hot` changes nothing observable, only speed.
     #[collect(require_static)]
     pub cold_loops: [Cell<(usize, u32)>; 4],
+    /// What `fast::worth_after_call` answered for the instruction after a native call (the
+    /// address of the instruction, the answer), in a small cache indexed by the address's
+    /// bits 2–3: the answer is the same at every call from the same place, and finding it
+    /// again scanned up to 8 instructions (~80 machine instructions) after every native
+    /// call. A cache, not state: never saved; `hot` changes nothing observable, only speed,
+    /// so a stale entry (an address reused by another function's code) is harmless.
+    #[collect(require_static)]
+    pub after_call: [Cell<(usize, bool)>; 4],
     /// Whether the main coroutine may yield to the host.
     #[collect(require_static)]
     pub main_yieldable: Cell<bool>,
