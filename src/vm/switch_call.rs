@@ -50,7 +50,9 @@
 //! ping-pong makes no call per switch but `hot`'s; the waiting frame's push then stays
 //! inline too, under one test of the frame list's room and model ([`push_waiting`]).
 //! Callgrind, scaled: `coroutine` 264.10M -> 248.51M (-5.9%, a pair ~1,660),
-//! `coroutine_wrap` 247.61M -> 229.93M (-7.1%), the other programs within 0.13%. Tried and
+//! `coroutine_wrap` 247.61M -> 229.93M (-7.1%), the other programs within 0.13% (the same
+//! with a regenerated link order file); then a wrap function's switch inline there too:
+//! `coroutine` 247.32M (-0.5%), `coroutine_wrap` 220.04M (-4.3%). Tried and
 //! not kept: the values and nils of `switch::deliver` written on a local copy of the stack's
 //! `Vec` (taken and put back, so that its length and buffer stay in registers; before the
 //! inlining, with [`push_waiting`]): +0.7% against the code before; after it, the nils by
@@ -211,7 +213,8 @@ fn go_on<'gc>(
     let to = match which {
         Which::Resume => resume_at_call::<false>(ctx, thread, ts, fuel, nf, func, nargs, want),
         Which::Yield => yield_at_call(ctx, thread, ts, fuel, nf, func, nargs, want),
-        Which::Wrap => wrap_at_call(ctx, thread, ts, fuel, nf, func, nargs, want),
+        // (Inline too: `coroutine_wrap` -4.3%, `coroutine` -0.5%.)
+        Which::Wrap => resume_at_call::<true>(ctx, thread, ts, fuel, nf, func, nargs, want),
     };
     match to {
         Some(to) => GoOn::Switched(to),
@@ -337,8 +340,9 @@ pub(super) fn at_call<'gc>(
     }
 }
 
-/// [`resume_at_call`] of a `coroutine.wrap` function, out of line (inline, it made
-/// [`at_call`] larger and `resume` and `yield` slower: callgrind, `coroutine` +1.8%).
+/// [`resume_at_call`] of a `coroutine.wrap` function, out of line in [`at_call`] (inline, it
+/// made [`at_call`] larger and `resume` and `yield` slower: callgrind, `coroutine` +1.8%).
+/// ([`go_on`], where a ping-pong makes its switches, has it inline: faster there, see above.)
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
 fn wrap_at_call<'gc>(
