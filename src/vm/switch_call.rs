@@ -44,6 +44,22 @@
 //! out-of-line `push_mut`, popped and matched on the other side, its continuation's box
 //! rewritten: ~60-70 instructions a switch, read off the listing), which only a leaner frame
 //! shape (a snapshot format change) would remove.
+//!
+//! Session 29: [`go_on`] makes the switch itself, the bodies of [`resume_at_call`] and
+//! [`yield_at_call`] inline there (the native told by its own test, not tested again), so a
+//! ping-pong makes no call per switch but `hot`'s; the waiting frame's push then stays
+//! inline too, under one test of the frame list's room and model ([`push_waiting`]).
+//! Callgrind, scaled: `coroutine` 264.10M -> 248.51M (-5.9%, a pair ~1,660),
+//! `coroutine_wrap` 247.61M -> 229.93M (-7.1%), the other programs within 0.13% (the same
+//! with a regenerated link order file); then a wrap function's switch inline there too:
+//! `coroutine` 247.32M (-0.5%), `coroutine_wrap` 220.04M (-4.3%). Tried and
+//! not kept: the values and nils of `switch::deliver` written on a local copy of the stack's
+//! `Vec` (taken and put back, so that its length and buffer stay in registers; before the
+//! inlining, with [`push_waiting`]): +0.7% against the code before; after it, the nils by
+//! `extend(repeat_n(..))`: +1.6%, and [`go_on`] keeping the state the switch borrowed as the
+//! running one's (again, now inline): +0.9%, `coroutine_wrap` +1.6%. `panic = "abort"` in
+//! the release profile (no landing pads): `coroutine` -1.2%, but `closures` +3.9%, `fib`
+//! +3.2%, `binary_trees` +1.3% (same order file).
 
 use super::ccalls::MAX_C_CALLS;
 use super::closure::ClosureData;
@@ -54,7 +70,7 @@ use super::exec::{Event, Flow};
 use super::native::{Action, NativeCtx, NativeFn};
 use super::state::Ctx;
 use super::switch::deliver;
-use super::thread::{Frame, Status, Thread, ThreadState};
+use super::thread::{Frame, NativeFrame, Status, Thread, ThreadState};
 use super::value::Value;
 use crate::compiler::opcodes::Op;
 use crate::limits::fuel::{Fuel, COROUTINE_SWITCH, INSTRUCTION, NATIVE_CALL};
@@ -90,6 +106,17 @@ pub fn execute<'gc>(
             r => return r,
         }
     }
+}
+
+/// The native of a call [`go_on`] switches at.
+#[derive(Clone, Copy)]
+enum Which {
+    /// [`resume`].
+    Resume,
+    /// [`yield_`].
+    Yield,
+    /// A registered `coroutine.wrap` function.
+    Wrap,
 }
 
 /// What [`go_on`] did.
@@ -151,15 +178,24 @@ fn go_on<'gc>(
         return stopped;
     };
     let func = base + a as usize;
-    let is_switch_call = ts
-        .stack
-        .get(func)
-        .and_then(|&v| NativeRef::of(v))
-        .is_some_and(is_switch_or_wrap);
-    if !is_switch_call {
+    let Some(nf) = ts.stack.get(func).and_then(|&v| NativeRef::of(v)) else {
         set_pc(ts, pc);
         return stopped;
-    }
+    };
+    let f = nf.def().func;
+    let which = if std::ptr::fn_addr_eq(f, resume as NativeFn) {
+        Which::Resume
+    } else if std::ptr::fn_addr_eq(f, yield_ as NativeFn) {
+        Which::Yield
+    } else if WRAP_NATIVE
+        .get()
+        .is_some_and(|w| std::ptr::fn_addr_eq(f, w.func))
+    {
+        Which::Wrap
+    } else {
+        set_pc(ts, pc);
+        return stopped;
+    };
     let nargs = if b == 0 {
         (ts.top as usize)
             .min(ts.stack.len())
@@ -171,7 +207,16 @@ fn go_on<'gc>(
     // does before `call_native!`.
     fuel.charge_unexhausted(INSTRUCTION);
     set_pc(ts, pc + 1);
-    match at_call(ctx, thread, ts, fuel, func, nargs, c as i32 - 1) {
+    // (`at_call` inline, without testing the native again: the switch of a ping-pong is
+    // made here on every turn but the first.)
+    let want = c as i32 - 1;
+    let to = match which {
+        Which::Resume => resume_at_call::<false>(ctx, thread, ts, fuel, nf, func, nargs, want),
+        Which::Yield => yield_at_call(ctx, thread, ts, fuel, nf, func, nargs, want),
+        // (Inline too: `coroutine_wrap` -4.3%, `coroutine` -0.5%.)
+        Which::Wrap => resume_at_call::<true>(ctx, thread, ts, fuel, nf, func, nargs, want),
+    };
+    match to {
         Some(to) => GoOn::Switched(to),
         None => {
             // (`at_call` changed nothing: undone, `execute` makes the call.)
@@ -235,7 +280,7 @@ pub fn behind_boundary(ctx: Ctx<'_>, frames: &[Frame<'_>]) -> bool {
 /// test inline, on every native call from a `Call`; the switch out of line.) A
 /// `coroutine.wrap` function is left to the general path there (testing for it too cost
 /// every native call, callgrind `nbody` and `table_lib` +0.1%): once a switch at a call
-/// was made, [`go_on`] tests for it ([`is_switch_or_wrap`]), and a ping-pong through a
+/// was made, [`go_on`] tests for it ([`Which`]), and a ping-pong through a
 /// wrap function then stays in `go_on`.
 #[inline(always)]
 pub(super) fn is_switch(nf: NativeRef<'_>) -> bool {
@@ -262,18 +307,8 @@ pub fn register_wrap(w: WrapNative) {
     let _ = WRAP_NATIVE.set(w);
 }
 
-/// [`is_switch`], or a registered `coroutine.wrap` function: the natives [`at_call`]
-/// switches at.
-#[inline(always)]
-fn is_switch_or_wrap(nf: NativeRef<'_>) -> bool {
-    is_switch(nf)
-        || WRAP_NATIVE
-            .get()
-            .is_some_and(|w| std::ptr::fn_addr_eq(nf.def().func, w.func))
-}
-
 /// A Lua frame of `thread` (state `ts`, no hook set) calls [`resume`], [`yield_`] or a
-/// `coroutine.wrap` function ([`is_switch_or_wrap`]) at `stack[func]` with `nargs`
+/// `coroutine.wrap` function at `stack[func]` with `nargs`
 /// arguments, wanting `want` results: the call and the switch it asks for, if they are the
 /// common case (see the module docs). `Some` coroutine, now
 /// running (the running chain's last), whose Lua frame goes on; `None`, having changed
@@ -299,15 +334,15 @@ pub(super) fn at_call<'gc>(
         .get()
         .is_some_and(|w| std::ptr::fn_addr_eq(f, w.func))
     {
-        // (`is_switch_or_wrap` without its tests for `resume` and `yield`, made above.)
         wrap_at_call(ctx, thread, ts, fuel, nf, func, nargs, want)
     } else {
         None
     }
 }
 
-/// [`resume_at_call`] of a `coroutine.wrap` function, out of line (inline, it made
-/// [`at_call`] larger and `resume` and `yield` slower: callgrind, `coroutine` +1.8%).
+/// [`resume_at_call`] of a `coroutine.wrap` function, out of line in [`at_call`] (inline, it
+/// made [`at_call`] larger and `resume` and `yield` slower: callgrind, `coroutine` +1.8%).
+/// ([`go_on`], where a ping-pong makes its switches, has it inline: faster there, see above.)
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
 fn wrap_at_call<'gc>(
@@ -323,12 +358,49 @@ fn wrap_at_call<'gc>(
     resume_at_call::<true>(ctx, thread, ts, fuel, nf, func, nargs, want)
 }
 
-/// `run_native`'s growth of the frame list's model, out of line (its test is inline): the
-/// method stays inline in `run_native`, on every native call.
+/// `run_native`'s model of the frame list (grown for one more frame) and of the stack (at
+/// `len`, the native's window), then the native's waiting frame pushed, with `cont`: in the
+/// common case, a frame list with room within its model, one test of it and a plain push.
+#[inline(always)]
+fn push_waiting<'gc>(
+    ts: &mut ThreadState<'gc>,
+    nf: NativeRef<'gc>,
+    func: usize,
+    want: i32,
+    cont: Box<Cont<'gc>>,
+    len: usize,
+) {
+    let n = ts.frames.len();
+    if n < ts.frames_model && n < ts.frames.capacity() {
+        // (Neither model grows the frame list's: `model_native_frame` and
+        // `push_waiting_boxed` would do nothing else.)
+        ts.model_stack_len(len);
+        ts.frames.push(Frame::Native(NativeFrame {
+            native: Some(nf),
+            func: func as u32,
+            want,
+            cont,
+            charge: super::memory::Charge::transient(0),
+        }));
+    } else {
+        push_waiting_grown(ts, nf, func, want, cont, len);
+    }
+}
+
+/// [`push_waiting`] when the frame list's model or buffer grows, out of line.
 #[cold]
 #[inline(never)]
-fn model_native_frame(ts: &mut ThreadState<'_>) {
+fn push_waiting_grown<'gc>(
+    ts: &mut ThreadState<'gc>,
+    nf: NativeRef<'gc>,
+    func: usize,
+    want: i32,
+    cont: Box<Cont<'gc>>,
+    len: usize,
+) {
     ts.model_native_frame();
+    ts.model_stack_len(len);
+    ts.push_waiting_boxed(Some(nf), func as u32, want, cont);
 }
 
 /// [`at_call`] of [`resume`] (`WRAP`: of a `coroutine.wrap` function, `wrap_aux`, whose
@@ -397,12 +469,7 @@ fn resume_at_call<'gc, const WRAP: bool>(
     // `run_native` (the stack cut to the window, the frame modeled, the call charged), the
     // native (`resume`: the coroutine removed from the window, one slot shorter, synced), the
     // waiting frame, and the window taken.
-    // (`model_native_frame`'s test inline: it grows the model once in a while.)
-    if ts.frames.len() >= ts.frames_model {
-        model_native_frame(ts);
-    }
-    ts.model_stack_len(if WRAP { end } else { end - 1 });
-    ts.push_waiting_boxed(Some(nf), func as u32, want, cont);
+    push_waiting(ts, nf, func, want, cont, if WRAP { end } else { end - 1 });
     ts.stack.truncate(func + 1);
     ts.status = Status::Normal;
     // `lua_resume`: the coroutine runs at its resumer's C calls plus one.
@@ -448,12 +515,7 @@ fn yield_at_call<'gc>(
     // (With `run_native`'s charge; the box of the frame it pops holds the waiting frame.)
     let mut cont = deliver(to, &mut tts, fuel, NATIVE_CALL, &ts.stack[func + 1..end])?;
     Cont::put(&mut cont, Cont::Yielded);
-    // (`model_native_frame`'s test inline: it grows the model once in a while.)
-    if ts.frames.len() >= ts.frames_model {
-        model_native_frame(ts);
-    }
-    ts.model_stack_len(end);
-    ts.push_waiting_boxed(Some(nf), func as u32, want, cont);
+    push_waiting(ts, nf, func, want, cont, end);
     ts.stack.truncate(func + 1);
     ts.status = Status::Suspended;
     tts.status = Status::Running;
