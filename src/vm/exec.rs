@@ -533,20 +533,6 @@ pub(super) fn run_native<'gc>(
     func: usize,
     nargs: usize,
 ) -> LuaResult<'gc, Action<'gc>> {
-    run_native_inline(ctx, thread, ts, fuel, native, func, nargs)
-}
-
-/// [`run_native`], inline.
-#[inline(always)]
-fn run_native_inline<'gc>(
-    ctx: Ctx<'gc>,
-    thread: Thread<'gc>,
-    ts: &mut ThreadState<'gc>,
-    fuel: &mut Fuel,
-    native: NativeRef<'gc>,
-    func: usize,
-    nargs: usize,
-) -> LuaResult<'gc, Action<'gc>> {
     let r = run_native_raw(ctx, thread, ts, fuel, native, func, nargs);
     native_outcome(ctx, ts, native, func, r)
 }
